@@ -1,0 +1,17 @@
+/** Jest runs TypeScript through @swc/jest (no type-check here: `npm run typecheck` does that). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { module: { type: 'commonjs' } }] },
+  // @middy/core 7 ships only an ESM "import" export; map it to its file and let swc turn it into CJS.
+  moduleNameMapper: {
+    '^@middy/core$': '<rootDir>/node_modules/@middy/core/index.js',
+    '^@middy/util$': '<rootDir>/node_modules/@middy/util/index.js',
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  // dynalite and fauxqs start once per run, on 127.0.0.1, and hand their endpoints over via env.
+  globalSetup: '<rootDir>/test/support/emulators-setup.mjs',
+  globalTeardown: '<rootDir>/test/support/emulators-teardown.mjs',
+  testTimeout: 60000,
+};
