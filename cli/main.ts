@@ -1,0 +1,249 @@
+/**
+ * The `tajo` CLI. Commands run in process against the configured accounts (or the endpoints in
+ * NOTION_BASE_URL / BREVO_BASE_URL), with local state under TAJO_STATE_DIR. Exit codes: 0 done
+ * (per-row failures are reported, not fatal), 1 fatal error (one line on stderr), 2 bad usage or
+ * config. With --json the last line of stdout is one JSON object.
+ */
+
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { loadConfigFile } from '../shared/config/load';
+import type { TajoConfig } from '../shared/config/schema';
+import { ConfigError, TajoError } from '../shared/errors';
+import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
+import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { runToCompletion } from '../shared/sync/notion-sync';
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: Io = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+const USAGE = `usage: tajo <command>
+
+  tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors status notion [--config FILE] [--json] [--tenant ID]
+  tajo config validate [--config FILE] [--json]
+
+FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).`;
+
+class UsageError extends TajoError {
+  constructor(message: string) {
+    super(message, 'usage');
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    io.err(`tajo: ${(err as Error).message}`);
+    io.err(USAGE);
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  const json = values.json === true;
+  try {
+    const [group, verb, target] = positionals;
+    if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
+    if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
+    if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
+    if (group === undefined || values.help) {
+      io.out(USAGE);
+      return group === undefined && !values.help ? 2 : 0;
+    }
+    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+  } catch (err) {
+    const code = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
+    const reason = (err as Error).message;
+    io.err(`tajo: ${reason}`);
+    if (err instanceof UsageError) io.err(USAGE);
+    if (json)
+      io.out(JSON.stringify({ ok: false, error: reason, kind: err instanceof TajoError ? err.kind : 'internal' }));
+    return code;
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      full: { type: 'boolean' },
+      json: { type: 'boolean' },
+      tenant: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+function configPath(values: Values, env: NodeJS.ProcessEnv): string {
+  return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
+}
+
+async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const file = configPath(values, env);
+  const config = await loadConfigFile(file, env);
+  const dbs = config.connectors.notion?.databases.length ?? 0;
+  if (values.json) io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs }));
+  else io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
+  return 0;
+}
+
+function tenantOf(values: Values, config?: TajoConfig): string {
+  return values.tenant ?? config?.tenant ?? 'default';
+}
+
+async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const notion = config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to sync Notion' }]);
+  if (!notion.enabled)
+    throw new ConfigError([{ path: 'connectors.notion.enabled', message: 'the connector is disabled' }]);
+  const tenantId = tenantOf(values, config);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  const mode = values.full ? 'full' : 'incremental';
+  const progress = progressPrinter(io, values.json === true);
+  try {
+    const { token, ...settings } = notion;
+    const ctx = buildNotionContext({
+      tenantId,
+      settings,
+      notionToken: token,
+      brevoApiKey: config.brevo.api_key,
+      cursors: state.store,
+      runs: state.store,
+      clock: systemClock,
+      endpoints: endpointsFromEnv(env),
+      onProgress: progress,
+      logApiCall:
+        config.log_api_calls || config.debug
+          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
+          : undefined,
+    });
+    // A first run has nothing to be incremental from: it reads everything, as a full run would.
+    const run = await runToCompletion(ctx, { mode, trigger: 'cli' });
+    printSummary(io, run, values.json === true);
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
+
+function progressPrinter(io: Io, json: boolean) {
+  let lastRows = 0;
+  return (e: import('../shared/sync/notion-sync').ProgressEvent) => {
+    if (json && !io.isTTY) return;
+    switch (e.type) {
+      case 'source':
+        io.err(`→ ${e.title}`);
+        break;
+      case 'rows':
+        if (e.pagesRead - lastRows >= 500 || e.pagesRead < 500) {
+          lastRows = e.pagesRead;
+          io.err(`  read ${e.pagesRead} rows`);
+        }
+        break;
+      case 'flush':
+        io.err(`  writing ${e.rows} contacts to Brevo (${e.via})`);
+        break;
+      case 'removed':
+        io.err(`  ${e.count} contacts left the list`);
+        break;
+    }
+  };
+}
+
+export function summaryJson(run: RunRecord): SyncSummary & { runId: string; status: string } {
+  return { runId: run.runId, status: run.status, ...run.summary };
+}
+
+function printSummary(io: Io, run: RunRecord, json: boolean): void {
+  const s = run.summary;
+  if (json) {
+    io.out(JSON.stringify(summaryJson(run)));
+    return;
+  }
+  io.out(
+    `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pagesRead} rows read, ` +
+      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
+  );
+  io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
+  for (const w of s.warnings) io.out(`  warning: ${w}`);
+  for (const e of s.errors.slice(0, 20))
+    io.out(`  row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  if (s.errors.length > 20 || s.errorsTruncated > 0) {
+    io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
+  }
+}
+
+async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  let config: TajoConfig | undefined;
+  try {
+    config = await loadConfigFile(configPath(values, env), env);
+  } catch (err) {
+    if (values.config) throw err; // an explicit config must be valid; the default one is optional here
+  }
+  const tenantId = tenantOf(values, config);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  try {
+    const runs = await state.store.listRuns(tenantId, 'notion', 5);
+    const last = runs[0];
+    const lastOk = runs.find((r) => r.status === 'succeeded');
+    if (values.json) {
+      io.out(
+        JSON.stringify({
+          tenantId,
+          connector: 'notion',
+          configured: Boolean(config?.connectors.notion),
+          databases:
+            config?.connectors.notion?.databases.map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })) ?? [],
+          lastRun: last
+            ? { ...summaryJson(last), startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error }
+            : null,
+          lastSuccessAt: lastOk?.finishedAt ?? null,
+          recentRuns: runs.map((r) => ({
+            runId: r.runId,
+            mode: r.mode,
+            status: r.status,
+            startedAt: r.startedAt,
+            error: r.error,
+          })),
+        }),
+      );
+      return 0;
+    }
+    io.out(`Notion connector, tenant ${tenantId}: ${config?.connectors.notion ? 'configured' : 'not configured'}`);
+    for (const d of config?.connectors.notion?.databases ?? []) {
+      io.out(`  database ${d.name ?? d.id} → list ${d.sync_to_list ?? '(none)'}`);
+    }
+    if (!last) {
+      io.out('  no sync has run yet: tajo connectors sync notion');
+      return 0;
+    }
+    io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
+    const s = last.summary;
+    io.out(
+      `    ${s.pagesRead} rows read, ${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
+    );
+    if (last.error) io.out(`    error: ${last.error}`);
+    for (const e of s.errors.slice(0, 10))
+      io.out(`    row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+    if (lastOk && lastOk !== last) io.out(`  last successful sync finished ${lastOk.finishedAt}`);
+    return 0;
+  } finally {
+    await state.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Embedded DynamoDB for the local runtime and the CLI: dynalite (the DynamoDB wire protocol) on
+ * 127.0.0.1, persisted under TAJO_STATE_DIR so consecutive CLI runs are incremental.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { TajoError } from '../../errors';
+import { DynamoStore, ensureTable } from '../dynamodb/store';
+
+export const LOCAL_TABLE = 'tajo-local';
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface EmbeddedDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  store: DynamoStore;
+  close(): Promise<void>;
+}
+
+/** `dir` undefined: in memory. */
+export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo> {
+  if (dir) await mkdir(dir, { recursive: true });
+  // biome-ignore lint/suspicious/noExplicitAny: dynalite ships no types
+  const dynalite = require('dynalite') as (opts: Record<string, unknown>) => any;
+  const server: Server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(dir ? { path: dir } : {}),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    throw new TajoError(`cannot open the local state in ${dir}: ${(err as Error).message}`, 'local_state');
+  }
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+  try {
+    await ensureTable(client, LOCAL_TABLE);
+  } catch (err) {
+    server.close();
+    const msg = (err as Error).message;
+    throw new TajoError(
+      /lock/i.test(msg)
+        ? `the local state in ${dir} is in use by another process (is \`npm start\` running?)`
+        : `cannot open the local state in ${dir}: ${msg}`,
+      'local_state',
+    );
+  }
+  return {
+    endpoint,
+    client,
+    store: new DynamoStore(client, LOCAL_TABLE),
+    close: async () => {
+      client.destroy();
+      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TAJO_STATE_DIR || join(process.cwd(), '.tajo');
+}

@@ -1,0 +1,288 @@
+/**
+ * Brevo API v3 over fetch. Contacts and events share a pacer below Brevo's 10 req/s; every other
+ * endpoint (processes, campaigns, senders, account) draws on the 100-per-hour budget. Bulk writes
+ * go through /v3/contacts/import; /v3/contacts/batch is deprecated (2026-10-30) and never called.
+ */
+import { z } from 'zod';
+import { BudgetExhaustedError, ProviderError } from '../errors';
+import { type CallStats, pacedFetch } from '../http/paced-fetch';
+import type { BrevoAttribute } from '../mapping/types';
+import type { Clock } from '../ports';
+import { Pacer, WindowBudget } from '../ratelimit/pacer';
+
+export const BREVO_DEFAULT_BASE_URL = 'https://api.brevo.com';
+/** 10 req/s documented on contacts and events; 110 ms spacing leaves room for network jitter. */
+export const BREVO_CONTACTS_INTERVAL_MS = 110;
+/** "All other endpoints": 100 requests per hour on the general tier. */
+export const BREVO_OTHER_PER_HOUR = 100;
+/** Brevo caps list add/remove at 150 identifiers per call. */
+export const BREVO_LIST_CHUNK = 150;
+
+export interface BrevoLimits {
+  contacts: Pacer;
+  other: WindowBudget;
+}
+
+/** One set of limits per Brevo account key hash, shared by everything in the process. */
+const limitsByAccount = new Map<string, BrevoLimits>();
+export function sharedBrevoLimits(accountKey: string, clock: Clock): BrevoLimits {
+  let l = limitsByAccount.get(accountKey);
+  if (!l) {
+    l = {
+      contacts: new Pacer(BREVO_CONTACTS_INTERVAL_MS, clock),
+      other: new WindowBudget(BREVO_OTHER_PER_HOUR, 3_600_000, clock),
+    };
+    limitsByAccount.set(accountKey, l);
+  }
+  return l;
+}
+
+const attributeSchema = z.looseObject({
+  name: z.string(),
+  category: z.enum(['normal', 'transactional', 'category', 'calculated', 'global']),
+  type: z.enum(['text', 'date', 'float', 'boolean', 'id', 'category', 'multiple-choice', 'user']).optional(),
+  enumeration: z.array(z.object({ value: z.number(), label: z.string() })).optional(),
+  multiCategoryOptions: z.array(z.string()).optional(),
+});
+const listSchema = z.looseObject({ id: z.number(), name: z.string(), folderId: z.number().optional() });
+const processSchema = z.looseObject({
+  id: z.number(),
+  status: z.string(),
+  info: z.looseObject({ import: z.record(z.string(), z.unknown()).optional() }).optional(),
+  error: z.string().optional(),
+});
+export type BrevoProcess = z.infer<typeof processSchema>;
+
+export interface ImportRow {
+  email?: string;
+  ext_id?: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface BrevoClientOptions {
+  apiKey: string;
+  baseUrl?: string;
+  clock: Clock;
+  stats: CallStats;
+  limits: BrevoLimits;
+  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export class BrevoClient {
+  private readonly fetch: typeof fetch;
+  private readonly base: string;
+
+  constructor(private readonly opts: BrevoClientOptions) {
+    this.base = (opts.baseUrl ?? BREVO_DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.fetch = pacedFetch({
+      provider: 'brevo',
+      clock: opts.clock,
+      stats: opts.stats,
+      pacerFor: (url) => (isPacedPath(url.pathname) ? opts.limits.contacts : undefined),
+      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens.
+      retryAfterMs: (res) => Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
+      onCall: opts.onCall,
+    });
+  }
+
+  async getAccount(): Promise<{ email?: string; companyName?: string }> {
+    return (await this.request('GET', '/v3/account', 'account check')) as { email?: string; companyName?: string };
+  }
+
+  async getAttributes(): Promise<BrevoAttribute[]> {
+    const res = await this.request('GET', '/v3/contacts/attributes', 'attributes');
+    return z.object({ attributes: z.array(attributeSchema) }).parse(res).attributes;
+  }
+
+  async listLists(): Promise<{ id: number; name: string; folderId?: number }[]> {
+    const out: { id: number; name: string; folderId?: number }[] = [];
+    for (let offset = 0; ; offset += 50) {
+      const res = await this.request('GET', `/v3/contacts/lists?limit=50&offset=${offset}`, 'lists');
+      const page = z.object({ lists: z.array(listSchema).optional(), count: z.number().optional() }).parse(res ?? {});
+      out.push(...(page.lists ?? []));
+      if (!page.lists || page.lists.length < 50) return out;
+    }
+  }
+
+  async listFolders(): Promise<{ id: number; name: string }[]> {
+    const res = await this.request('GET', '/v3/contacts/folders?limit=50&offset=0', 'folders');
+    return (
+      z.object({ folders: z.array(z.looseObject({ id: z.number(), name: z.string() })).optional() }).parse(res ?? {})
+        .folders ?? []
+    );
+  }
+
+  async createFolder(name: string): Promise<number> {
+    const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
+    return z.object({ id: z.number() }).parse(res).id;
+  }
+
+  async createList(name: string, folderId: number): Promise<number> {
+    const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
+    return z.object({ id: z.number() }).parse(res).id;
+  }
+
+  /** Starts an asynchronous import; returns the process id to follow. */
+  async importContacts(args: {
+    rows: ImportRow[];
+    listIds: number[];
+    emptyContactsAttributes?: boolean;
+  }): Promise<number> {
+    const res = await this.request('POST', '/v3/contacts/import', 'contact import', {
+      jsonBody: args.rows,
+      listIds: args.listIds,
+      updateExistingContacts: true,
+      emptyContactsAttributes: args.emptyContactsAttributes ?? false,
+      disableNotification: true,
+    });
+    return z.object({ processId: z.number() }).parse(res).processId;
+  }
+
+  async getProcess(id: number): Promise<BrevoProcess> {
+    return processSchema.parse(await this.request('GET', `/v3/processes/${id}`, `process ${id}`));
+  }
+
+  /**
+   * Follows a process to completion. Polls draw on the 100/hour budget, so they back off
+   * exponentially from `firstPollMs` (a 10,000-row import costs a handful of polls).
+   */
+  async waitForProcess(id: number, opts: { firstPollMs: number; timeoutMs: number }): Promise<BrevoProcess> {
+    const deadline = this.opts.clock.now() + opts.timeoutMs;
+    let wait = opts.firstPollMs;
+    for (;;) {
+      await this.opts.clock.sleep(wait);
+      const p = await this.getProcess(id);
+      if (p.status === 'completed') return p;
+      if (p.status === 'failed' || p.status === 'cancelled') {
+        throw new ProviderError(
+          'brevo',
+          200,
+          'import_failed',
+          `Brevo import ${id} ${p.status}: ${p.error ?? 'no reason given'}`,
+        );
+      }
+      if (this.opts.clock.now() + wait * 2 > deadline) {
+        throw new ProviderError(
+          'brevo',
+          200,
+          'import_timeout',
+          `Brevo import ${id} still ${p.status} after ${Math.round(opts.timeoutMs / 1000)} s`,
+        );
+      }
+      wait = Math.min(wait * 2, 60_000);
+    }
+  }
+
+  /** Create or update one contact (`updateEnabled`); small writes go here instead of an import. */
+  async upsertContact(row: ImportRow & { listIds?: number[] }): Promise<'created' | 'updated'> {
+    const body: Record<string, unknown> = { attributes: row.attributes, updateEnabled: true };
+    if (row.email) body.email = row.email;
+    if (row.ext_id) body.ext_id = row.ext_id;
+    if (row.listIds?.length) body.listIds = row.listIds;
+    const res = await this.raw('POST', '/v3/contacts', body);
+    if (res.status === 201) return 'created';
+    if (res.status === 204) return 'updated';
+    throw await this.error(res, `contact ${row.email ?? row.ext_id ?? ''}`);
+  }
+
+  /** Removes contacts from a list, 150 per call; returns the identifiers Brevo did not find. */
+  async removeFromList(listId: number, ids: { emails?: string[]; extIds?: string[] }): Promise<string[]> {
+    return this.listMembership('remove', listId, ids);
+  }
+
+  async addToList(listId: number, ids: { emails?: string[]; extIds?: string[] }): Promise<string[]> {
+    return this.listMembership('add', listId, ids);
+  }
+
+  async updateContact(
+    identifier: string,
+    identifierType: string,
+    body: { attributes?: Record<string, unknown>; listIds?: number[]; unlinkListIds?: number[] },
+  ): Promise<void> {
+    const path = `/v3/contacts/${encodeURIComponent(identifier)}?identifierType=${identifierType}`;
+    const res = await this.raw('PUT', path, body);
+    if (res.status !== 204 && res.status !== 200) throw await this.error(res, `contact ${identifier}`);
+    await res.body?.cancel();
+  }
+
+  private async listMembership(
+    op: 'add' | 'remove',
+    listId: number,
+    ids: { emails?: string[]; extIds?: string[] },
+  ): Promise<string[]> {
+    const failures: string[] = [];
+    for (const [key, values] of [
+      ['emails', ids.emails ?? []],
+      ['extIds', ids.extIds ?? []],
+    ] as const) {
+      for (let i = 0; i < values.length; i += BREVO_LIST_CHUNK) {
+        const chunk = values.slice(i, i + BREVO_LIST_CHUNK);
+        const res = await this.request('POST', `/v3/contacts/lists/${listId}/contacts/${op}`, `list ${listId}`, {
+          [key]: chunk,
+        });
+        const parsed = z
+          .object({ contacts: z.looseObject({ failure: z.array(z.unknown()).optional() }).optional() })
+          .safeParse(res ?? {});
+        if (parsed.success) failures.push(...(parsed.data.contacts?.failure ?? []).map(String));
+      }
+    }
+    return failures;
+  }
+
+  private async request(method: string, path: string, what: string, body?: unknown): Promise<unknown> {
+    const res = await this.raw(method, path, body);
+    if (!res.ok) throw await this.error(res, what);
+    if (res.status === 204) return undefined;
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
+    if (!isPacedPath(path)) {
+      const budget = this.opts.limits.other.take();
+      if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
+    }
+    return this.fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        'api-key': this.opts.apiKey,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  private async error(res: Response, what: string): Promise<ProviderError> {
+    let code = 'unknown';
+    let message = res.statusText;
+    try {
+      const b = (await res.json()) as { code?: string; message?: string };
+      code = b.code ?? code;
+      message = b.message ?? message;
+    } catch {
+      // not JSON: keep the status text
+    }
+    if (res.status === 401) {
+      return new ProviderError(
+        'brevo',
+        401,
+        code,
+        'Brevo rejected the API key (401 unauthorized): check brevo.api_key',
+      );
+    }
+    if (res.status === 403 && /ip/i.test(message)) {
+      return new ProviderError(
+        'brevo',
+        403,
+        code,
+        `Brevo blocked this IP address: authorise it under Security → Authorised IPs (${message})`,
+      );
+    }
+    return new ProviderError('brevo', res.status, code, `Brevo error on ${what} (${res.status} ${code}): ${message}`);
+  }
+}
+
+function isPacedPath(path: string): boolean {
+  return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');
+}

@@ -1,0 +1,154 @@
+/**
+ * Reading a Tajo YAML: parse, substitute ${VAR} / ${VAR:-default} from the environment, validate.
+ * Every mistake is reported with the path of the key and what was expected, before anything is sent.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors';
+import { type TajoConfig, tajoConfigSchema } from './schema';
+
+type Issue = { path: string; message: string };
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else {
+      const key = String(seg);
+      out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (out ? `.${key}` : key) : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces ${VAR} in every string; a variable that is not set is an issue at that key. */
+export function interpolateEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  issues: Issue[],
+  path: PropertyKey[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_match, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      issues.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, issues, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = interpolateEnv(v, env, issues, [...path, k]);
+    return out;
+  }
+  return value;
+}
+
+function zodIssues(error: z.ZodError): Issue[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return {
+        path: formatPath([...issue.path, ...(issue.keys.length === 1 ? [issue.keys[0] as string] : [])]),
+        message:
+          issue.keys.length === 1
+            ? 'unknown key (check its spelling and indentation)'
+            : `unknown keys ${issue.keys.join(', ')}`,
+      };
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return { path: formatPath(issue.path), message: `is required (${issue.expected})` };
+    }
+    return { path: formatPath(issue.path), message: issue.message };
+  });
+}
+
+/** Parses YAML text into a validated config; throws ConfigError listing every problem. */
+export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): TajoConfig {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ path: '', message: `${source}: invalid YAML: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw = doc.toJS() as unknown;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError([{ path: '', message: `${source}: expected a YAML mapping at the top level` }]);
+  }
+  const issues: Issue[] = [];
+  const interpolated = interpolateEnv(raw, env, issues);
+  const parsed = tajoConfigSchema.safeParse(interpolated);
+  if (!parsed.success) {
+    // A key whose ${VAR} is unset already has its message; the schema's complaint would repeat it.
+    const envPaths = new Set(issues.map((i) => i.path));
+    issues.push(...zodIssues(parsed.error).filter((i) => !envPaths.has(i.path)));
+  }
+  if (issues.length > 0) throw new ConfigError(dedupe(issues));
+  const config = (parsed as { data: TajoConfig }).data;
+  issues.push(...semanticIssues(config));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return config;
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<TajoConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([
+      { path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}` },
+    ]);
+  }
+  return parseConfig(text, env, file);
+}
+
+function dedupe(issues: Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Rules that span keys: one identifier per database, no duplicate targets or databases. */
+function semanticIssues(config: TajoConfig): Issue[] {
+  const issues: Issue[] = [];
+  const notion = config.connectors.notion;
+  if (!notion) return issues;
+  const seenIds = new Map<string, number>();
+  notion.databases.forEach((db, i) => {
+    const base = `connectors.notion.databases[${i}]`;
+    const normalizedId = db.id.replace(/-/g, '').toLowerCase();
+    const dup = seenIds.get(normalizedId);
+    if (dup !== undefined) issues.push({ path: `${base}.id`, message: `the same database as databases[${dup}]` });
+    seenIds.set(normalizedId, i);
+    if (!db.field_mapping) return;
+    const targets = new Map<string, string>();
+    let identifiers = 0;
+    for (const [prop, entry] of Object.entries(db.field_mapping)) {
+      const target = entry.target.toUpperCase();
+      const prev = targets.get(target);
+      if (prev !== undefined) {
+        issues.push({
+          path: `${base}.field_mapping[${JSON.stringify(prop)}].target`,
+          message: `${target} is already the target of ${JSON.stringify(prev)}`,
+        });
+      }
+      targets.set(target, prop);
+      if (['EMAIL', 'SMS', 'EXT_ID'].includes(target)) identifiers += 1;
+    }
+    if (identifiers === 0) {
+      issues.push({
+        path: `${base}.field_mapping`,
+        message: 'no property maps to a contact identifier: map one to target email (or SMS, EXT_ID)',
+      });
+    }
+  });
+  return issues;
+}

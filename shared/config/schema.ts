@@ -1,0 +1,133 @@
+/**
+ * The Tajo YAML, as the docs show it. Known sections are strict (a misspelt key is refused with
+ * its path); sections later issues own (slack, custom connectors) are accepted as they are.
+ */
+import { z } from 'zod';
+
+/** Notion property types a field mapping may name, plus the short aliases people write. */
+export const NOTION_PROPERTY_TYPES = [
+  'title',
+  'rich_text',
+  'number',
+  'select',
+  'multi_select',
+  'status',
+  'date',
+  'people',
+  'files',
+  'checkbox',
+  'url',
+  'email',
+  'phone_number',
+  'formula',
+  'relation',
+  'rollup',
+  'created_time',
+  'created_by',
+  'last_edited_time',
+  'last_edited_by',
+  'unique_id',
+  'verification',
+  'place',
+] as const;
+export type NotionPropertyType = (typeof NOTION_PROPERTY_TYPES)[number];
+
+const TYPE_ALIASES: Record<string, NotionPropertyType> = {
+  text: 'rich_text',
+  phone: 'phone_number',
+  multiselect: 'multi_select',
+  multi_select: 'multi_select',
+  boolean: 'checkbox',
+  person: 'people',
+  id: 'unique_id',
+};
+
+export function normalizePropertyType(t: string): NotionPropertyType | undefined {
+  const lower = t.trim().toLowerCase();
+  if ((NOTION_PROPERTY_TYPES as readonly string[]).includes(lower)) return lower as NotionPropertyType;
+  return TYPE_ALIASES[lower];
+}
+
+const fieldMappingEntry = z.strictObject({
+  type: z.string().refine((t) => normalizePropertyType(t) !== undefined, {
+    message: `expected a Notion property type (${NOTION_PROPERTY_TYPES.join(', ')}, or text, phone)`,
+  }),
+  /** A Brevo attribute (FIRSTNAME, COMPANY...) or an identifier: email, SMS, EXT_ID. */
+  target: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Brevo attribute name (letters, digits, _)'),
+});
+
+export const API_VERSIONS = ['2022-06-28', '2025-09-03', '2026-03-11'] as const;
+
+const databaseSchema = z.strictObject({
+  id: z
+    .string()
+    .transform((s) => s.trim())
+    .refine((s) => /^[0-9a-fA-F]{32}$/.test(s.replace(/-/g, '')), {
+      message: 'expected a Notion database id (32 hex characters, dashes optional)',
+    }),
+  name: z.string().min(1).optional(),
+  /** A Brevo list id, or a list name (created in the Tajo folder when missing). */
+  sync_to_list: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
+  field_mapping: z.record(z.string().min(1), fieldMappingEntry).optional(),
+  /** What happens to the contact when its row is trashed or vanishes. */
+  on_remove: z
+    .union([
+      z.literal('remove_from_list'),
+      z.strictObject({
+        set_attribute: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/),
+        value: z.union([z.string(), z.number(), z.boolean()]),
+      }),
+    ])
+    .default('remove_from_list'),
+});
+
+export const notionConnectorSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  token: z
+    .string()
+    .min(1, 'the Notion integration token is empty (give it, or reference an environment variable like NOTION_TOKEN)'),
+  api_version: z.enum(API_VERSIONS).default('2025-09-03'),
+  sync: z
+    .strictObject({
+      databases: z.boolean().default(true),
+      pages: z.boolean().default(false),
+      users: z.boolean().default(false),
+    })
+    .default({ databases: true, pages: false, users: false }),
+  /** Digits of the country code used for phone numbers written without one (e.g. "33"). */
+  default_country_code: z
+    .union([z.string(), z.number()])
+    .transform((v) => String(v).replace(/^\+/, ''))
+    .refine((v) => /^\d{1,4}$/.test(v), { message: 'expected 1 to 4 digits, e.g. "33"' })
+    .optional(),
+  databases: z.array(databaseSchema).default([]),
+});
+
+export const tajoConfigSchema = z.looseObject({
+  tenant: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes')
+    .optional(),
+  debug: z.boolean().default(false),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  log_api_calls: z.boolean().default(false),
+  brevo: z.strictObject({
+    api_key: z
+      .string()
+      .min(1, 'the Brevo API key is empty (give it, or reference an environment variable like BREVO_API_KEY)'),
+  }),
+  connectors: z
+    .looseObject({
+      notion: notionConnectorSchema.optional(),
+      slack: z.record(z.string(), z.unknown()).optional(),
+    })
+    .default({}),
+});
+
+export type TajoConfig = z.infer<typeof tajoConfigSchema>;
+export type NotionConnectorConfig = z.infer<typeof notionConnectorSchema>;
+export type NotionDatabaseConfig = z.infer<typeof databaseSchema>;
+export type FieldMappingEntry = z.infer<typeof fieldMappingEntry>;

@@ -1,0 +1,224 @@
+/**
+ * Notion through the official SDK, with the SDK's own retries off: every call goes through the
+ * lane's pacer (3 req/s per integration) and the paced fetch's 429 handling. API 2025-09-03 and
+ * later query data sources; 2022-06-28 keeps the database endpoints (the SDK v5 no longer has
+ * databases.query, so that route goes through client.request).
+ */
+import { APIResponseError, Client } from '@notionhq/client';
+import { z } from 'zod';
+import { ProviderError } from '../../errors';
+import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
+import type { Clock } from '../../ports';
+import type { Pacer } from '../../ratelimit/pacer';
+
+export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
+/** Notion's documented average: three requests per second per integration. */
+export const NOTION_INTERVAL_MS = 334;
+
+const propertyValue = z.looseObject({ id: z.string(), type: z.string() });
+export const notionPageSchema = z.looseObject({
+  object: z.literal('page'),
+  id: z.string(),
+  created_time: z.string(),
+  last_edited_time: z.string(),
+  in_trash: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  url: z.string().optional(),
+  properties: z.record(z.string(), propertyValue),
+});
+export type NotionPage = z.infer<typeof notionPageSchema>;
+
+const queryResponseSchema = z.looseObject({
+  results: z.array(z.looseObject({ object: z.string() })),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+  request_status: z.looseObject({ type: z.string() }).optional(),
+});
+
+const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: z.string().optional() });
+export type SchemaProperty = z.infer<typeof schemaProperty>;
+
+export interface QueryArgs {
+  filter?: Record<string, unknown>;
+  sorts?: Record<string, unknown>[];
+  startCursor?: string;
+  pageSize?: number;
+  inTrash?: boolean;
+}
+
+export interface QueryPage {
+  pages: NotionPage[];
+  hasMore: boolean;
+  nextCursor: string | undefined;
+  /** The query hit Notion's per-query row cap: has_more is false but rows remain. */
+  incomplete: boolean;
+}
+
+export interface DataSourceRef {
+  id: string;
+  name: string;
+}
+
+export interface NotionGatewayOptions {
+  token: string;
+  apiVersion: '2022-06-28' | '2025-09-03' | '2026-03-11';
+  baseUrl?: string;
+  clock: Clock;
+  pacer: Pacer;
+  stats: CallStats;
+  maxInProcessWaitMs?: number;
+  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export class NotionGateway {
+  private readonly client: Client;
+  readonly apiVersion: NotionGatewayOptions['apiVersion'];
+
+  constructor(opts: NotionGatewayOptions) {
+    this.apiVersion = opts.apiVersion;
+    this.client = new Client({
+      auth: opts.token,
+      baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
+      notionVersion: opts.apiVersion,
+      retry: false,
+      fetch: pacedFetch({
+        provider: 'notion',
+        clock: opts.clock,
+        stats: opts.stats,
+        pacerFor: () => opts.pacer,
+        retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
+        maxInProcessWaitMs: opts.maxInProcessWaitMs,
+        onCall: opts.onCall,
+      }),
+    });
+  }
+
+  get usesDataSources(): boolean {
+    return this.apiVersion !== '2022-06-28';
+  }
+
+  /** Who the token belongs to (a bot user); the cheapest check that the token works. */
+  async me(): Promise<{ id: string; name: string | null }> {
+    return this.call('token check', async () => {
+      const me = await this.client.users.me({});
+      return { id: me.id, name: me.name };
+    });
+  }
+
+  /**
+   * The sources to query for a database: its data sources (2025-09-03+), or the database itself
+   * (2022-06-28). Also returns the title so errors and the run record can name it.
+   */
+  async resolveDatabase(databaseId: string): Promise<{ title: string; sources: DataSourceRef[] }> {
+    return this.call(`database ${databaseId}`, async () => {
+      const db = (await this.client.request({ path: `databases/${databaseId}`, method: 'get' })) as Record<
+        string,
+        unknown
+      >;
+      const title = plainTitle(db.title) || databaseId;
+      if (!this.usesDataSources) return { title, sources: [{ id: databaseId, name: title }] };
+      const parsed = z.array(z.looseObject({ id: z.string(), name: z.string().optional() })).safeParse(db.data_sources);
+      if (!parsed.success || parsed.data.length === 0) {
+        throw new ProviderError('notion', 200, 'no_data_sources', `database ${title} has no data source to query`);
+      }
+      return { title, sources: parsed.data.map((d) => ({ id: d.id, name: d.name ?? title })) };
+    });
+  }
+
+  /** Property name → {id, type} for a source. */
+  async getSchema(sourceId: string): Promise<Record<string, SchemaProperty>> {
+    return this.call(`schema of ${sourceId}`, async () => {
+      const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
+      const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
+      return z.record(z.string(), schemaProperty).parse(res.properties ?? {});
+    });
+  }
+
+  /** One page of query results (≤ 100 rows). */
+  async query(sourceId: string, args: QueryArgs): Promise<QueryPage> {
+    return this.call(`query of ${sourceId}`, async () => {
+      const body: Record<string, unknown> = { page_size: args.pageSize ?? 100 };
+      if (args.filter) body.filter = args.filter;
+      if (args.sorts) body.sorts = args.sorts;
+      if (args.startCursor) body.start_cursor = args.startCursor;
+      if (args.inTrash) body.in_trash = true;
+      const path = this.usesDataSources ? `data_sources/${sourceId}/query` : `databases/${sourceId}/query`;
+      const raw = queryResponseSchema.parse(await this.client.request({ path, method: 'post', body }));
+      const pages: NotionPage[] = [];
+      for (const r of raw.results) {
+        // Wiki data sources can return child data sources; only pages are rows.
+        if (r.object === 'page') pages.push(notionPageSchema.parse(r));
+      }
+      return {
+        pages,
+        hasMore: raw.has_more,
+        nextCursor: raw.next_cursor ?? undefined,
+        incomplete: raw.request_status?.type === 'incomplete',
+      };
+    });
+  }
+
+  /**
+   * The complete value of a property whose page-object value is cut at 25 references (relation,
+   * people, rich text mentions, rollups): the property-item endpoint, paginated.
+   */
+  async getFullPropertyItems(pageId: string, propertyId: string): Promise<Record<string, unknown>[]> {
+    return this.call(`property ${propertyId} of page ${pageId}`, async () => {
+      const items: Record<string, unknown>[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const res = (await this.client.pages.properties.retrieve({
+          page_id: pageId,
+          property_id: propertyId,
+          start_cursor: cursor,
+          page_size: 100,
+        })) as unknown as Record<string, unknown>;
+        if (res.object !== 'list') return [res];
+        items.push(...((res.results as Record<string, unknown>[]) ?? []));
+        if (!res.has_more || !res.next_cursor) return items;
+        cursor = res.next_cursor as string;
+      }
+    });
+  }
+
+  /** Runs an SDK call and turns Notion's errors into messages a person can act on. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (APIResponseError.isAPIResponseError(err)) throw explainNotionError(err.status, err.code, err.message, what);
+      throw err;
+    }
+  }
+}
+
+export function explainNotionError(status: number, code: string, message: string, what: string): ProviderError {
+  let reason: string;
+  switch (code) {
+    case 'unauthorized':
+      reason = 'Notion rejected the token (401 unauthorized): check connectors.notion.token';
+      break;
+    case 'restricted_resource':
+      reason = `Notion refused access to ${what} (403 restricted_resource): give the integration the missing capability (e.g. read content, user information) in its settings`;
+      break;
+    case 'object_not_found':
+      reason = `Notion cannot find ${what} (404): share it with the integration (open it in Notion → ••• → Connections → add the integration), or check the id`;
+      break;
+    case 'validation_error':
+      reason = `Notion refused the request for ${what} (400 validation_error): ${message}`;
+      break;
+    default:
+      reason = `Notion error on ${what} (${status} ${code}): ${message}`;
+  }
+  return new ProviderError('notion', status, code, reason);
+}
+
+function plainTitle(title: unknown): string {
+  if (!Array.isArray(title)) return '';
+  return title
+    .map((t) =>
+      t && typeof t === 'object' && 'plain_text' in t ? String((t as { plain_text: unknown }).plain_text) : '',
+    )
+    .join('')
+    .trim();
+}

@@ -1,0 +1,76 @@
+/**
+ * Errors a person can act on. Every fatal error carries a one-line `reason` that the CLI prints as
+ * is and the run record keeps; nothing here includes a token.
+ */
+
+export class TajoError extends Error {
+  constructor(
+    message: string,
+    /** Stable machine-readable kind, used by the CLI exit path and the run record. */
+    readonly kind: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration is wrong; `path` names the key (e.g. connectors.notion.databases[0].id). */
+export class ConfigError extends TajoError {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), 'config');
+  }
+}
+
+export type Provider = 'notion' | 'brevo' | 'slack';
+
+/** A provider answered with an error (after our retries). */
+export class ProviderError extends TajoError {
+  constructor(
+    readonly provider: Provider,
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message, `${provider}_${status}`);
+  }
+}
+
+/** The provider asked us to slow down longer than we are willing to wait in-process. */
+export class RateLimitedError extends TajoError {
+  constructor(
+    readonly provider: Provider,
+    readonly retryAfterMs: number,
+  ) {
+    super(`${provider} rate limit: retry after ${Math.ceil(retryAfterMs / 1000)} s`, 'rate_limited');
+  }
+}
+
+/** The provider could not be reached at all (DNS, refused connection, timeout). */
+export class UnreachableError extends TajoError {
+  constructor(
+    readonly provider: Provider,
+    readonly url: string,
+    cause: string,
+  ) {
+    super(`cannot reach ${provider} at ${url}: ${cause}`, 'unreachable');
+  }
+}
+
+/** A budget that resets hourly is spent (Brevo's "other endpoints" are 100 requests per hour). */
+export class BudgetExhaustedError extends TajoError {
+  constructor(
+    readonly provider: Provider,
+    readonly bucket: string,
+    readonly resetInMs: number,
+  ) {
+    super(
+      `${provider} ${bucket} budget exhausted for this hour; next request possible in ${Math.ceil(resetInMs / 60000)} min`,
+      'budget_exhausted',
+    );
+  }
+}
+
+export function reasonOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

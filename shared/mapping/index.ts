@@ -1,0 +1,13 @@
+export type { CoerceOptions } from './coerce';
+export { coerceToAttribute, coerceToIdentifier, normalizeEmail, normalizePhone, toBrevoDate } from './coerce';
+export { fingerprint } from './fingerprint';
+export { extractedToStrings, extractNotionValue, formatNumber, mayBeTruncated, NOTION_REFERENCE_LIMIT } from './notion';
+export type {
+  BrevoAttribute,
+  BrevoAttributeType,
+  BrevoValue,
+  Coerced,
+  Extracted,
+  IdentifierTarget,
+  NotionPropertyValue,
+} from './types';

@@ -1,0 +1,141 @@
+/**
+ * The ports the core talks to. The core never imports an AWS client or Lambda type: adapters in
+ * adapters/aws (DynamoDB, SQS, Secrets Manager, Scheduler) and adapters/local implement these.
+ */
+import type { NotionConnectorConfig } from './config/schema';
+import type { QueueName } from './topology';
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Tokens live here (Secrets Manager in AWS, an encrypted file locally); records keep only refs. */
+export interface SecretStore {
+  /** Creates or replaces the secret `name`; returns the reference to keep. */
+  put(name: string, value: string, tags: Record<string, string>): Promise<string>;
+  get(ref: string): Promise<string>;
+  delete(ref: string): Promise<void>;
+}
+
+export type ConnectorName = 'notion';
+
+export interface ConnectionRecord {
+  tenantId: string;
+  connector: ConnectorName;
+  /** The connector's config with the token removed (tokens are in the secret store). */
+  settings: Omit<NotionConnectorConfig, 'token'>;
+  tokenRef: string;
+  brevoApiKeyRef: string;
+  /** A non-reversible id of the token: the lane's message group and the pacer key. */
+  integrationKey: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConnectionStore {
+  getConnection(tenantId: string, connector: ConnectorName): Promise<ConnectionRecord | undefined>;
+  putConnection(record: ConnectionRecord): Promise<void>;
+  deleteConnection(tenantId: string, connector: ConnectorName): Promise<void>;
+  /** All connections of a connector across tenants (the poller's safety sweep). */
+  listConnections(connector: ConnectorName): Promise<ConnectionRecord[]>;
+}
+
+/** Where an incremental sync of one source (a Notion data source) resumes. */
+export interface SyncCursor {
+  sourceId: string;
+  /** Highest last_edited_time whose rows Brevo accepted (minute-rounded, as Notion gives it). */
+  highWater?: string;
+  /** Cached resolution and schema facts, refreshed on full syncs and when stale. */
+  meta?: Record<string, unknown>;
+  updatedAt: string;
+}
+
+/** What we last wrote for one row: lets unchanged rows be skipped and removals find the contact. */
+export interface Fingerprint {
+  rowId: string;
+  fp: string;
+  /** The Brevo identifier the row was written under (email, or +phone, or ext id). */
+  identifier: string;
+  identifierType: 'email_id' | 'phone_id' | 'ext_id';
+  listId?: number;
+  /** Last full run that saw the row; rows a full run did not see have vanished. */
+  seenRun?: string;
+}
+
+export interface CursorStore {
+  getCursor(tenantId: string, connector: ConnectorName, sourceId: string): Promise<SyncCursor | undefined>;
+  putCursor(tenantId: string, connector: ConnectorName, cursor: SyncCursor): Promise<void>;
+  loadFingerprints(tenantId: string, connector: ConnectorName, sourceId: string): Promise<Map<string, Fingerprint>>;
+  putFingerprints(tenantId: string, connector: ConnectorName, sourceId: string, rows: Fingerprint[]): Promise<void>;
+  deleteFingerprints(tenantId: string, connector: ConnectorName, sourceId: string, rowIds: string[]): Promise<void>;
+}
+
+export interface RowError {
+  pageId: string;
+  property?: string;
+  reason: string;
+}
+
+/** The contract of `--json` (DESIGN §4) and of the run record. */
+export interface SyncSummary {
+  mode: 'full' | 'incremental';
+  pagesRead: number;
+  upserted: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  errors: RowError[];
+  /** Errors beyond the stored ones (the record keeps the first 200). */
+  errorsTruncated: number;
+  notionRequests: number;
+  brevoRequests: number;
+  rateLimited: number;
+  durationMs: number;
+  warnings: string[];
+}
+
+export interface RunRecord {
+  tenantId: string;
+  connector: ConnectorName;
+  runId: string;
+  mode: 'full' | 'incremental';
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  trigger: 'cli' | 'schedule' | 'api' | 'local';
+  summary: SyncSummary;
+  /** Where the run resumes when continued in another invocation. */
+  checkpoint?: unknown;
+  /** The fatal reason, one line, when status is failed. */
+  error?: string;
+}
+
+export interface RunStore {
+  putRun(record: RunRecord): Promise<void>;
+  getRun(tenantId: string, connector: ConnectorName, runId: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(tenantId: string, connector: ConnectorName, limit: number): Promise<RunRecord[]>;
+}
+
+export interface LaneMessage {
+  body: string;
+  /** The integration: one message group runs at a time. */
+  groupId: string;
+  deduplicationId: string;
+}
+
+export interface LaneQueue {
+  send(queue: QueueName, messages: LaneMessage[]): Promise<void>;
+}
+
+/** Per-connection recurring schedules (EventBridge Scheduler in AWS, timers locally). */
+export interface ScheduleManager {
+  ensure(name: string, rateHours: number, flexibleWindowMinutes: number, input: unknown): Promise<void>;
+  remove(name: string): Promise<void>;
+}

@@ -1,0 +1,156 @@
+/**
+ * The Notion lane: starting a sync (poller, API, local scheduler) and running one step per lane
+ * message (worker). A step that has more to do sends its continuation into the same message group,
+ * so the integration's steps stay one at a time and resume where the checkpoint says.
+ */
+import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
+import type {
+  Clock,
+  ConnectionRecord,
+  ConnectionStore,
+  CursorStore,
+  LaneQueue,
+  RunRecord,
+  RunStore,
+  SecretStore,
+} from '../ports';
+import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
+import { failRun, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
+import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
+
+export interface NotionLaneDeps {
+  connections: ConnectionStore;
+  cursors: CursorStore;
+  runs: RunStore;
+  secrets: SecretStore;
+  lane: LaneQueue;
+  clock: Clock;
+  endpoints: Endpoints;
+  syncOptions?: Partial<SyncOptions>;
+  log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
+}
+
+/** The lane asks to be retried later (a long Retry-After): the handler hides the message that long. */
+export class ParkLane extends TajoError {
+  constructor(readonly delayMs: number) {
+    super(`lane parked for ${Math.ceil(delayMs / 1000)} s`, 'lane_parked');
+  }
+}
+
+export async function enqueueNotionSync(
+  deps: Pick<NotionLaneDeps, 'connections' | 'lane' | 'clock'>,
+  args: {
+    tenantId: string;
+    mode: 'full' | 'incremental';
+    trigger: 'schedule' | 'api' | 'local' | 'cli';
+    dedupeKey?: string;
+  },
+): Promise<{ queued: boolean; reason?: string }> {
+  const conn = await deps.connections.getConnection(args.tenantId, 'notion');
+  if (!conn) return { queued: false, reason: `tenant ${args.tenantId} has no Notion connection` };
+  if (!conn.settings.enabled) return { queued: false, reason: 'the Notion connector is disabled in the config' };
+  const message: NotionLaneMessage = {
+    type: 'notion.sync.start',
+    tenantId: args.tenantId,
+    mode: args.mode,
+    trigger: args.trigger,
+  };
+  await deps.lane.send('notionLane', [
+    {
+      body: JSON.stringify(message),
+      groupId: conn.integrationKey,
+      deduplicationId: `${args.tenantId}:start:${args.dedupeKey ?? deps.clock.now()}`,
+    },
+  ]);
+  return { queued: true };
+}
+
+/**
+ * Runs one lane message. Returns normally when the message is done with (including runs that
+ * failed for good: a bad token does not get better by retrying); throws ParkLane to be retried
+ * after a delay, or any other error to let the queue retry it and, in the end, dead-letter it.
+ */
+export async function handleNotionLaneMessage(
+  deps: NotionLaneDeps,
+  rawBody: string,
+  opts: { deadline: number; lastAttempt: boolean },
+): Promise<RunRecord | undefined> {
+  let parsedJson: unknown;
+  try {
+    parsedJson = JSON.parse(rawBody);
+  } catch {
+    throw new TajoError('lane message is not JSON', 'bad_message');
+  }
+  const message = notionLaneMessageSchema.parse(parsedJson);
+  const conn = await deps.connections.getConnection(message.tenantId, 'notion');
+  if (!conn) {
+    deps.log?.('warn', 'lane message for a tenant without a Notion connection: dropped', {
+      tenantId: message.tenantId,
+    });
+    return undefined;
+  }
+  const [notionToken, brevoApiKey] = await Promise.all([
+    deps.secrets.get(conn.tokenRef),
+    deps.secrets.get(conn.brevoApiKeyRef),
+  ]);
+  const ctx = buildNotionContext({
+    tenantId: conn.tenantId,
+    settings: conn.settings,
+    notionToken,
+    brevoApiKey,
+    cursors: deps.cursors,
+    runs: deps.runs,
+    clock: deps.clock,
+    endpoints: deps.endpoints,
+    options: deps.syncOptions,
+    maxInProcessWaitMs: 20_000,
+  });
+
+  let run: RunRecord | undefined;
+  let step = 0;
+  if (message.type === 'notion.sync.start') {
+    run = await startRun(ctx, { mode: message.mode, trigger: message.trigger });
+  } else {
+    run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
+    step = message.step;
+    if (run?.status !== 'running') return run; // a duplicate delivery of a finished step
+  }
+
+  try {
+    run = await runStep(ctx, run, opts.deadline);
+  } catch (err) {
+    if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+    if (isPermanent(err) || opts.lastAttempt) {
+      await failRun(ctx, run, (err as Error).message);
+      deps.log?.('error', 'Notion sync failed', {
+        tenantId: conn.tenantId,
+        runId: run.runId,
+        reason: (err as Error).message,
+      });
+      if (isPermanent(err)) return run;
+    }
+    throw err;
+  } finally {
+    // The next message of this group may start at once in another invocation: keep the pace.
+    const drain = notionPacerDrainMs(notionToken, deps.clock);
+    if (drain > 0) await deps.clock.sleep(drain);
+  }
+
+  if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1);
+  else deps.log?.('info', 'Notion sync finished', { tenantId: conn.tenantId, runId: run.runId, summary: run.summary });
+  return run;
+}
+
+async function sendContinuation(deps: NotionLaneDeps, conn: ConnectionRecord, runId: string, step: number) {
+  const message: NotionLaneMessage = { type: 'notion.sync.continue', tenantId: conn.tenantId, runId, step };
+  await deps.lane.send('notionLane', [
+    { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${runId}:${step}` },
+  ]);
+}
+
+/** Errors that retrying cannot fix: configuration, credentials, access. */
+export function isPermanent(err: unknown): boolean {
+  if (err instanceof ConfigError) return true;
+  if (err instanceof ProviderError) return [400, 401, 403, 404].includes(err.status) || err.code === 'no_data_sources';
+  return false;
+}

@@ -1,0 +1,22 @@
+/**
+ * What travels in the Notion lane. One message = one step of a run (a chunk of rows), never one
+ * message per row. The message group is the integration, so steps of one integration never overlap.
+ */
+import { z } from 'zod';
+
+export const notionLaneMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('notion.sync.start'),
+    tenantId: z.string().min(1),
+    mode: z.enum(['full', 'incremental']),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli']),
+  }),
+  z.object({
+    type: z.literal('notion.sync.continue'),
+    tenantId: z.string().min(1),
+    runId: z.string().min(1),
+    step: z.number().int().nonnegative(),
+  }),
+]);
+
+export type NotionLaneMessage = z.infer<typeof notionLaneMessageSchema>;

@@ -1,0 +1,225 @@
+/**
+ * Turns a database's field_mapping, its Notion schema and the Brevo account's attributes into a
+ * plan that maps one row to one contact. Problems the person must fix (a property that does not
+ * exist, a type that does not match, a Brevo attribute that does not exist) are found here, once,
+ * before any row is written.
+ */
+import { type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
+import type { SchemaProperty } from '../connectors/notion/client';
+import { ConfigError } from '../errors';
+import { coerceToAttribute, coerceToIdentifier, extractNotionValue, fingerprint } from '../mapping';
+import type { BrevoAttribute, IdentifierTarget, NotionPropertyValue } from '../mapping/types';
+import type { Fingerprint, RowError } from '../ports';
+
+const IDENTIFIERS: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'];
+/** Which identifier names the contact when several are mapped. */
+const IDENTIFIER_PRIORITY: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'EXT_ID'];
+
+export interface PlannedField {
+  property: string;
+  propertyId: string;
+  notionType: string;
+  target: string;
+  identifier?: IdentifierTarget;
+  attribute?: BrevoAttribute;
+}
+
+export interface MappingPlan {
+  fields: PlannedField[];
+  /** The identifier that keys the contact. */
+  key: IdentifierTarget;
+  defaultCountryCode?: string;
+}
+
+export interface MappedRow {
+  pageId: string;
+  identifier: string;
+  identifierType: Fingerprint['identifierType'];
+  /** Brevo attributes, including SMS/EXT_ID when mapped; EMAIL is `identifier` when key is EMAIL. */
+  attributes: Record<string, unknown>;
+  email?: string;
+  fp: string;
+}
+
+export function buildPlan(args: {
+  databaseIndex: number;
+  database: NotionDatabaseConfig;
+  title: string;
+  schema: Record<string, SchemaProperty>;
+  attributes: BrevoAttribute[];
+  defaultCountryCode?: string;
+}): MappingPlan {
+  const { database, schema, attributes, title } = args;
+  const base = `connectors.notion.databases[${args.databaseIndex}]`;
+  const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
+  const mapping = database.field_mapping ?? inferMapping(schema, attributes);
+  const issues: { path: string; message: string }[] = [];
+  const fields: PlannedField[] = [];
+
+  for (const [property, entry] of Object.entries(mapping)) {
+    const path = `${base}.field_mapping[${JSON.stringify(property)}]`;
+    const prop = schema[property];
+    if (!prop) {
+      issues.push({
+        path,
+        message: `database "${title}" has no property "${property}" (it has: ${Object.keys(schema).sort().join(', ')})`,
+      });
+      continue;
+    }
+    const expected = normalizePropertyType(entry.type);
+    if (expected && expected !== prop.type) {
+      issues.push({
+        path: `${path}.type`,
+        message: `"${property}" is a ${prop.type} property in Notion, not ${expected}`,
+      });
+      continue;
+    }
+    const target = entry.target.toUpperCase();
+    const identifier = IDENTIFIERS.find((i) => i === target);
+    const attribute = byName.get(target);
+    if (!identifier && !attribute) {
+      issues.push({
+        path: `${path}.target`,
+        message: `Brevo has no contact attribute ${target}: create it in Brevo (Contacts → Settings → Attributes) or change the target`,
+      });
+      continue;
+    }
+    if (attribute && !identifier && attribute.category === 'calculated') {
+      issues.push({
+        path: `${path}.target`,
+        message: `${target} is a calculated Brevo attribute and cannot be written`,
+      });
+      continue;
+    }
+    fields.push({ property, propertyId: prop.id, notionType: prop.type, target, identifier, attribute });
+  }
+  const key = IDENTIFIER_PRIORITY.find((k) => fields.some((f) => f.identifier === k));
+  if (!key && issues.length === 0) {
+    issues.push({ path: `${base}.field_mapping`, message: 'no property maps to email, SMS or EXT_ID' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { fields, key: key as IdentifierTarget, defaultCountryCode: args.defaultCountryCode };
+}
+
+/**
+ * Without a field_mapping: the first email property is the identifier, and properties whose name
+ * matches a Brevo attribute (ignoring case, spaces and punctuation) map to it.
+ */
+export function inferMapping(
+  schema: Record<string, SchemaProperty>,
+  attributes: BrevoAttribute[],
+): Record<string, { type: string; target: string }> {
+  const norm = (s: string) => s.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const attrs = new Map(attributes.map((a) => [norm(a.name), a.name]));
+  const out: Record<string, { type: string; target: string }> = {};
+  const email = Object.entries(schema).find(([, p]) => p.type === 'email');
+  if (email) out[email[0]] = { type: 'email', target: 'EMAIL' };
+  for (const [name, prop] of Object.entries(schema)) {
+    if (out[name]) continue;
+    const target = attrs.get(norm(name));
+    if (target && target !== 'EMAIL') out[name] = { type: prop.type, target };
+  }
+  return out;
+}
+
+const TRUNCATABLE = new Set(['relation', 'people', 'rollup', 'title', 'rich_text']);
+/** Page-object values of these types are computed from at most 25 references. */
+export const REFERENCE_LIMIT = 25;
+
+/** Whether a page-object value may have been cut at 25 references and must be read in full. */
+export function mayBeTruncated(value: NotionPropertyValue): boolean {
+  if (!TRUNCATABLE.has(value.type)) return false;
+  if (value.has_more === true) return true;
+  const inner = value[value.type];
+  if (value.type === 'rollup') {
+    const r = inner as { type?: string; array?: unknown[] } | undefined;
+    return r?.type === 'array' && (r.array?.length ?? 0) >= REFERENCE_LIMIT;
+  }
+  if (!Array.isArray(inner)) return false;
+  if (value.type === 'title' || value.type === 'rich_text') {
+    return inner.filter((t) => (t as { type?: string }).type === 'mention').length >= REFERENCE_LIMIT;
+  }
+  return inner.length >= REFERENCE_LIMIT;
+}
+
+/** Rebuilds a full property value from the property-item endpoint's items. */
+export function valueFromItems(value: NotionPropertyValue, items: Record<string, unknown>[]): NotionPropertyValue {
+  if (value.type === 'rollup') {
+    // The paginated rollup's items are its elements; the page value keeps the function.
+    const elements = items.map((i) => {
+      const t = i.type as string;
+      return { type: t, [t]: i[t] };
+    });
+    return {
+      ...value,
+      rollup: { type: 'array', array: elements, function: (value.rollup as { function?: string })?.function },
+    };
+  }
+  return { ...value, [value.type]: items.map((i) => i[value.type]), has_more: false };
+}
+
+export type RowResult = { ok: true; row: MappedRow } | { ok: false; errors: RowError[] };
+
+/** Maps one Notion page to a Brevo contact, or says why it cannot be. */
+export function mapRow(
+  pageId: string,
+  properties: Record<string, NotionPropertyValue>,
+  plan: MappingPlan,
+  listId: number | undefined,
+): RowResult {
+  const errors: RowError[] = [];
+  const attributes: Record<string, unknown> = {};
+  let identifier: string | undefined;
+  const byId = new Map<string, NotionPropertyValue>();
+  for (const v of Object.values(properties)) byId.set(v.id, v);
+  const opts = { defaultCountryCode: plan.defaultCountryCode };
+
+  for (const field of plan.fields) {
+    // By name first; by id when the property was renamed since the plan was made.
+    const value = properties[field.property] ?? byId.get(field.propertyId);
+    if (!value) {
+      errors.push({ pageId, property: field.property, reason: `property "${field.property}" missing from the row` });
+      continue;
+    }
+    const extracted = extractNotionValue(value);
+    const coerced = field.identifier
+      ? coerceToIdentifier(extracted, field.identifier, opts)
+      : coerceToAttribute(extracted, field.attribute as BrevoAttribute, opts);
+    if (!coerced.ok) {
+      if (field.identifier === plan.key) errors.push({ pageId, property: field.property, reason: coerced.reason });
+      else errors.push({ pageId, property: field.property, reason: `${field.target}: ${coerced.reason}` });
+      continue;
+    }
+    if (field.identifier === plan.key) {
+      if (coerced.value === null || coerced.value === '') {
+        errors.push({
+          pageId,
+          property: field.property,
+          reason: `no ${plan.key === 'EMAIL' ? 'email' : plan.key} value: the row has no contact identifier`,
+        });
+        continue;
+      }
+      identifier = String(coerced.value);
+      if (plan.key !== 'EMAIL') attributes[plan.key] = identifier;
+      continue;
+    }
+    // Empty values are left out: the sync never erases what Brevo holds for an empty cell.
+    if (coerced.value !== null) attributes[field.target] = coerced.value;
+  }
+  if (errors.length > 0 || identifier === undefined) {
+    return { ok: false, errors: errors.length ? errors : [{ pageId, reason: 'no contact identifier' }] };
+  }
+  const identifierType: Fingerprint['identifierType'] =
+    plan.key === 'EMAIL' ? 'email_id' : plan.key === 'EXT_ID' ? 'ext_id' : 'phone_id';
+  return {
+    ok: true,
+    row: {
+      pageId,
+      identifier,
+      identifierType,
+      attributes,
+      email: plan.key === 'EMAIL' ? identifier : undefined,
+      fp: fingerprint({ identifier, attributes, listId: listId ?? null }),
+    },
+  };
+}

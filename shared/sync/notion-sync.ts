@@ -1,0 +1,629 @@
+/**
+ * The Notion → Brevo database sync. A run is a sequence of steps; each step does a bounded amount
+ * of work and leaves a checkpoint in the run record, so a run survives a Lambda timeout and resumes
+ * in the next invocation (the lane carries a continuation message). The CLI runs the same steps in
+ * a loop, in process.
+ *
+ * Guarantees:
+ * - A source's cursor advances only after Brevo accepted the rows before it.
+ * - Unchanged rows (same fingerprint of mapped values) are not written again.
+ * - Rows that cannot be mapped are reported per row; the others sync.
+ * - Incremental: trashed rows leave the list. Full: rows no longer returned (trashed, deleted,
+ *   unshared) leave the list.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BrevoClient, BrevoProcess, ImportRow } from '../brevo/client';
+import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
+import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
+import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
+import { ProviderError } from '../errors';
+import type { CallStats } from '../http/paced-fetch';
+import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
+import type { Clock, CursorStore, Fingerprint, RowError, RunRecord, RunStore, SyncSummary } from '../ports';
+import { buildPlan, type MappedRow, type MappingPlan, mapRow, mayBeTruncated, valueFromItems } from './mapping-plan';
+
+export interface SyncOptions {
+  /** Rows gathered before a Brevo write (one import); also the checkpoint granularity. */
+  flushRows: number;
+  /** Up to this many changed rows are written one by one (upsert) instead of by import. */
+  upsertThreshold: number;
+  /** Incremental reads start this far before the cursor (last_edited_time is minute-rounded). */
+  overlapMs: number;
+  /** Cached data-source resolution and schemas are refreshed when older than this. */
+  schemaMaxAgeMs: number;
+  importFirstPollMs: number;
+  importTimeoutMs: number;
+  /** A step stops starting new work this long before its deadline. */
+  stepReserveMs: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  flushRows: 10_000,
+  upsertThreshold: 20,
+  overlapMs: 2 * 60_000,
+  schemaMaxAgeMs: 24 * 3_600_000,
+  importFirstPollMs: 1_000,
+  importTimeoutMs: 10 * 60_000,
+  stepReserveMs: 60_000,
+};
+
+export type ProgressEvent =
+  | { type: 'source'; title: string; sourceId: string }
+  | { type: 'rows'; title: string; pagesRead: number }
+  | { type: 'flush'; title: string; rows: number; via: 'import' | 'upsert' }
+  | { type: 'removed'; title: string; count: number };
+
+export interface NotionSyncContext {
+  tenantId: string;
+  settings: Omit<NotionConnectorConfig, 'token'>;
+  notion: NotionGateway;
+  brevo: BrevoClient;
+  cursors: CursorStore;
+  runs: RunStore;
+  clock: Clock;
+  stats: { notion: CallStats; brevo: CallStats };
+  options?: Partial<SyncOptions>;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+interface SourceState {
+  dbIndex: number;
+  databaseId: string;
+  sourceId: string;
+  title: string;
+  listId?: number;
+  schema: Record<string, SchemaProperty>;
+  window: WindowState;
+  rowsDone: boolean;
+  /** Incremental only: reading the data source's trash (full runs sweep instead). */
+  trash?: WindowState;
+  trashDone: boolean;
+  sweepDone: boolean;
+}
+
+interface Checkpoint {
+  phase: 'prepare' | 'sources' | 'done';
+  attributes: BrevoAttribute[];
+  sources: SourceState[];
+  sourceIndex: number;
+}
+
+const MAX_STORED_ERRORS = 200;
+
+export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
+  return {
+    mode,
+    pagesRead: 0,
+    upserted: 0,
+    unchanged: 0,
+    removed: 0,
+    failed: 0,
+    errors: [],
+    errorsTruncated: 0,
+    notionRequests: 0,
+    brevoRequests: 0,
+    rateLimited: 0,
+    durationMs: 0,
+    warnings: [],
+  };
+}
+
+export async function startRun(
+  ctx: NotionSyncContext,
+  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
+): Promise<RunRecord> {
+  const run: RunRecord = {
+    tenantId: ctx.tenantId,
+    connector: 'notion',
+    runId: args.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+    mode: args.mode,
+    status: 'running',
+    startedAt: new Date(ctx.clock.now()).toISOString(),
+    trigger: args.trigger,
+    summary: emptySummary(args.mode),
+    checkpoint: { phase: 'prepare', attributes: [], sources: [], sourceIndex: 0 } satisfies Checkpoint,
+  };
+  await ctx.runs.putRun(run);
+  return run;
+}
+
+/**
+ * Runs one step of a run: until the run is done or `deadline` (epoch ms) is near. Returns the
+ * updated record; `status` stays "running" when another step is needed.
+ */
+export async function runStep(ctx: NotionSyncContext, run: RunRecord, deadline: number): Promise<RunRecord> {
+  const step = new SyncStep(ctx, run, deadline);
+  try {
+    await step.execute();
+  } catch (err) {
+    step.absorbStats();
+    await ctx.runs.putRun(run);
+    throw err;
+  }
+  return run;
+}
+
+/** Marks a run failed with a one-line reason (the caller decides when a failure is final). */
+export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, reason: string) {
+  run.status = 'failed';
+  run.error = reason;
+  run.finishedAt = new Date(ctx.clock.now()).toISOString();
+  run.summary.durationMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
+  await ctx.runs.putRun(run);
+}
+
+/** The CLI path: all steps in this process. */
+export async function runToCompletion(
+  ctx: NotionSyncContext,
+  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger'] },
+): Promise<RunRecord> {
+  let run = await startRun(ctx, args);
+  try {
+    while (run.status === 'running') run = await runStep(ctx, run, Number.POSITIVE_INFINITY);
+  } catch (err) {
+    await failRun(ctx, run, (err as Error).message);
+    throw err;
+  }
+  return run;
+}
+
+class SyncStep {
+  private readonly o: SyncOptions;
+  private readonly cp: Checkpoint;
+  private readonly summary: SyncSummary;
+  private readonly statsAtStart: { notion: CallStats; brevo: CallStats };
+  private absorbed = false;
+
+  constructor(
+    private readonly ctx: NotionSyncContext,
+    private readonly run: RunRecord,
+    private readonly deadline: number,
+  ) {
+    this.o = { ...DEFAULT_SYNC_OPTIONS, ...ctx.options };
+    this.cp = run.checkpoint as Checkpoint;
+    this.summary = run.summary;
+    this.statsAtStart = {
+      notion: { ...ctx.stats.notion },
+      brevo: { ...ctx.stats.brevo },
+    };
+  }
+
+  async execute(): Promise<void> {
+    if (this.cp.phase === 'prepare') {
+      await this.prepare();
+      this.cp.phase = 'sources';
+      await this.checkpoint();
+    }
+    while (this.cp.phase === 'sources' && this.cp.sourceIndex < this.cp.sources.length) {
+      const src = this.cp.sources[this.cp.sourceIndex] as SourceState;
+      this.ctx.onProgress?.({ type: 'source', title: src.title, sourceId: src.sourceId });
+      const finished = await this.syncSource(src);
+      if (!finished) return; // out of time: the checkpoint holds the position
+      this.cp.sourceIndex += 1;
+      await this.checkpoint();
+    }
+    this.cp.phase = 'done';
+    this.run.status = 'succeeded';
+    this.run.finishedAt = new Date(this.ctx.clock.now()).toISOString();
+    this.run.checkpoint = undefined;
+    await this.checkpoint();
+  }
+
+  private get mode() {
+    return this.run.mode;
+  }
+
+  private timeLeft(): boolean {
+    return this.ctx.clock.now() < this.deadline - this.o.stepReserveMs;
+  }
+
+  /** Accounts this step's provider calls into the run summary (once). */
+  absorbStats(): void {
+    if (this.absorbed) return;
+    this.absorbed = true;
+    const { notion, brevo } = this.ctx.stats;
+    this.summary.notionRequests += notion.requests - this.statsAtStart.notion.requests;
+    this.summary.brevoRequests += brevo.requests - this.statsAtStart.brevo.requests;
+    this.summary.rateLimited +=
+      notion.rateLimited -
+      this.statsAtStart.notion.rateLimited +
+      brevo.rateLimited -
+      this.statsAtStart.brevo.rateLimited;
+    this.summary.durationMs = this.ctx.clock.now() - Date.parse(this.run.startedAt);
+  }
+
+  private async checkpoint(): Promise<void> {
+    this.absorbStats();
+    this.absorbed = false;
+    this.statsAtStart.notion = { ...this.ctx.stats.notion };
+    this.statsAtStart.brevo = { ...this.ctx.stats.brevo };
+    await this.ctx.runs.putRun(this.run);
+  }
+
+  // ---------------------------------------------------------------- prepare
+
+  private async prepare(): Promise<void> {
+    const { settings } = this.ctx;
+    this.cp.attributes = await this.ctx.brevo.getAttributes();
+    const listIds = await this.resolveLists(settings.databases);
+    const sources: SourceState[] = [];
+    for (const [dbIndex, db] of settings.databases.entries()) {
+      const resolved = await this.resolveDatabase(db);
+      for (const s of resolved.sources) {
+        // Validates the mapping against this source's schema now, before anything is written.
+        this.plan({ dbIndex, title: s.title, schema: s.schema } as SourceState);
+        const cursor = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', s.id);
+        const lower =
+          this.mode === 'incremental' && cursor?.highWater
+            ? new Date(Date.parse(cursor.highWater) - this.o.overlapMs).toISOString()
+            : undefined;
+        sources.push({
+          dbIndex,
+          databaseId: db.id,
+          sourceId: s.id,
+          title: s.title,
+          listId: listIds[dbIndex],
+          schema: s.schema,
+          window: initialWindow(lower),
+          rowsDone: false,
+          // Trashing a page does not change its last_edited_time, so the trash is read whole
+          // (it is small: Notion empties it after 30 days); only rows we wrote matter.
+          trash: this.mode === 'incremental' ? initialWindow() : undefined,
+          trashDone: this.mode !== 'incremental',
+          sweepDone: this.mode !== 'full',
+        });
+      }
+    }
+    this.cp.sources = sources;
+    this.cp.sourceIndex = 0;
+  }
+
+  private plan(src: Pick<SourceState, 'dbIndex' | 'title' | 'schema'>): MappingPlan {
+    return buildPlan({
+      databaseIndex: src.dbIndex,
+      database: this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig,
+      title: src.title,
+      schema: src.schema,
+      attributes: this.cp.attributes,
+      defaultCountryCode: this.ctx.settings.default_country_code,
+    });
+  }
+
+  /**
+   * Database → data sources and their schemas. Cached on the database's cursor record; an
+   * incremental run reuses a fresh cache (so it costs no Notion request) unless the mapping names
+   * a property the cached schema lacks.
+   */
+  private async resolveDatabase(
+    db: NotionDatabaseConfig,
+  ): Promise<{ sources: { id: string; title: string; schema: Record<string, SchemaProperty> }[] }> {
+    const key = `database:${db.id.replace(/-/g, '')}`;
+    const cached = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', key);
+    const meta = cached?.meta as
+      | {
+          apiVersion: string;
+          resolvedAt: number;
+          sources: { id: string; title: string; schema: Record<string, SchemaProperty> }[];
+        }
+      | undefined;
+    const wanted = Object.keys(db.field_mapping ?? {});
+    const fresh =
+      meta &&
+      this.mode === 'incremental' &&
+      meta.apiVersion === this.ctx.notion.apiVersion &&
+      this.ctx.clock.now() - meta.resolvedAt < this.o.schemaMaxAgeMs &&
+      meta.sources.every((s) => wanted.every((p) => p in s.schema));
+    if (fresh && meta) return meta;
+    const resolved = await this.ctx.notion.resolveDatabase(db.id);
+    const sources = [];
+    for (const s of resolved.sources) {
+      const title = resolved.sources.length > 1 ? `${resolved.title} / ${s.name}` : (db.name ?? resolved.title);
+      sources.push({ id: s.id, title, schema: await this.ctx.notion.getSchema(s.id) });
+    }
+    await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+      sourceId: key,
+      meta: { apiVersion: this.ctx.notion.apiVersion, resolvedAt: this.ctx.clock.now(), sources },
+      updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+    });
+    return { sources };
+  }
+
+  /** sync_to_list → list ids; names are looked up (cached) and created when missing. */
+  private async resolveLists(dbs: NotionDatabaseConfig[]): Promise<(number | undefined)[]> {
+    const byName = dbs.map((d) => d.sync_to_list).filter((l): l is string => typeof l === 'string');
+    const byId = dbs.map((d) => d.sync_to_list).filter((l): l is number => typeof l === 'number');
+    if (byName.length === 0 && byId.length === 0) return dbs.map(() => undefined);
+    const cache = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', 'brevo-lists');
+    const known = new Map<string, number>(Object.entries((cache?.meta as Record<string, number> | undefined) ?? {}));
+    const missing = [...byName.filter((n) => !known.has(n.toLowerCase())), ...byId.map(String)];
+    if (missing.length > 0) {
+      const lists = await this.ctx.brevo.listLists();
+      const ids = new Set(lists.map((l) => l.id));
+      for (const id of byId) {
+        if (!ids.has(id)) {
+          throw new ProviderError('brevo', 404, 'document_not_found', `Brevo has no list with id ${id} (sync_to_list)`);
+        }
+        known.set(String(id), id);
+      }
+      for (const name of byName) {
+        if (known.has(name.toLowerCase())) continue;
+        const found = lists.find((l) => l.name.toLowerCase() === name.toLowerCase());
+        known.set(name.toLowerCase(), found ? found.id : await this.createList(name));
+      }
+      await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+        sourceId: 'brevo-lists',
+        meta: Object.fromEntries(known),
+        updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+      });
+    }
+    return dbs.map((d) => (d.sync_to_list === undefined ? undefined : known.get(String(d.sync_to_list).toLowerCase())));
+  }
+
+  private async createList(name: string): Promise<number> {
+    const folders = await this.ctx.brevo.listFolders();
+    const folder = folders.find((f) => f.name === 'Tajo') ?? folders[0];
+    const folderId = folder ? folder.id : await this.ctx.brevo.createFolder('Tajo');
+    return this.ctx.brevo.createList(name, folderId);
+  }
+
+  // ---------------------------------------------------------------- one source
+
+  /** Returns true when the source is finished. */
+  private async syncSource(src: SourceState): Promise<boolean> {
+    const plan = this.plan(src);
+    const fps = await this.ctx.cursors.loadFingerprints(this.ctx.tenantId, 'notion', src.sourceId);
+    if (!src.rowsDone) {
+      const finished = await this.readRows(src, plan, fps);
+      if (!finished) return false;
+      src.rowsDone = true;
+      await this.checkpoint();
+    }
+    if (!src.trashDone && src.trash) {
+      const finished = await this.readTrash(src, fps);
+      if (!finished) return false;
+      src.trashDone = true;
+      await this.checkpoint();
+    }
+    if (!src.sweepDone) {
+      // Full run: every row still in the source was seen; the others vanished.
+      const current = await this.ctx.cursors.loadFingerprints(this.ctx.tenantId, 'notion', src.sourceId);
+      const vanished = [...current.values()].filter((f) => f.seenRun !== this.run.runId);
+      await this.remove(src, vanished);
+      src.sweepDone = true;
+    }
+    return true;
+  }
+
+  private async readRows(src: SourceState, plan: MappingPlan, fps: Map<string, Fingerprint>): Promise<boolean> {
+    const pending = new Map<string, MappedRow>();
+    const touched: Fingerprint[] = [];
+    let maxEdited: string | undefined;
+    let window = src.window;
+    while (!window.done) {
+      if (!this.timeLeft()) break;
+      const page = await this.queryWithResume(src.sourceId, window, false);
+      for (const p of freshRows(window, page.pages)) {
+        this.summary.pagesRead += 1;
+        if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
+        const properties = await this.completeProperties(p, plan);
+        const res = mapRow(p.id, properties, plan, src.listId);
+        if (!res.ok) {
+          this.rowFailed(res.errors);
+          continue;
+        }
+        const prev = fps.get(p.id);
+        if (prev && prev.fp === res.row.fp) {
+          this.summary.unchanged += 1;
+          pending.delete(p.id);
+          if (this.mode === 'full') touched.push({ ...prev, seenRun: this.run.runId });
+          continue;
+        }
+        pending.set(p.id, res.row);
+      }
+      window = advanceWindow(window, page);
+      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      if (pending.size >= this.o.flushRows || window.done || !this.timeLeft()) {
+        await this.flush(src, pending, touched, fps);
+        src.window = window;
+        if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
+        await this.checkpoint();
+        pending.clear();
+        touched.length = 0;
+      }
+    }
+    if (pending.size > 0 || touched.length > 0) {
+      await this.flush(src, pending, touched, fps);
+      src.window = window;
+      if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
+      await this.checkpoint();
+    }
+    return window.done;
+  }
+
+  private async readTrash(src: SourceState, fps: Map<string, Fingerprint>): Promise<boolean> {
+    let window = src.trash as WindowState;
+    while (!window.done) {
+      if (!this.timeLeft()) return false;
+      const page = await this.queryWithResume(src.sourceId, window, true);
+      const gone = freshRows(window, page.pages)
+        .map((p) => fps.get(p.id))
+        .filter((f): f is Fingerprint => f !== undefined);
+      await this.remove(src, gone);
+      window = advanceWindow(window, page);
+      src.trash = window;
+      await this.checkpoint();
+    }
+    return true;
+  }
+
+  /** A stored query cursor may have expired between invocations: restart that query then. */
+  private async queryWithResume(sourceId: string, window: WindowState, inTrash: boolean) {
+    try {
+      return await this.ctx.notion.query(sourceId, windowQuery(window, inTrash));
+    } catch (err) {
+      if (window.startCursor && err instanceof ProviderError && err.code === 'validation_error') {
+        window.startCursor = undefined;
+        return this.ctx.notion.query(sourceId, windowQuery(window, inTrash));
+      }
+      throw err;
+    }
+  }
+
+  /** Reads in full the mapped values that a page object cuts at 25 references. */
+  private async completeProperties(page: NotionPage, plan: MappingPlan): Promise<Record<string, NotionPropertyValue>> {
+    let props = page.properties as Record<string, NotionPropertyValue>;
+    for (const field of plan.fields) {
+      const value = props[field.property];
+      if (!value || !mayBeTruncated(value)) continue;
+      const items = await this.ctx.notion.getFullPropertyItems(page.id, value.id);
+      props = { ...props, [field.property]: valueFromItems(value, items) };
+    }
+    return props;
+  }
+
+  private rowFailed(errors: RowError[]): void {
+    this.summary.failed += 1;
+    for (const e of errors) {
+      if (this.summary.errors.length < MAX_STORED_ERRORS) this.summary.errors.push(e);
+      else this.summary.errorsTruncated += 1;
+    }
+  }
+
+  private async advanceCursor(sourceId: string, highWater: string): Promise<void> {
+    const current = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', sourceId);
+    if (current?.highWater && current.highWater >= highWater) return;
+    await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+      ...current,
+      sourceId,
+      highWater,
+      updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+    });
+  }
+
+  // ---------------------------------------------------------------- Brevo writes
+
+  private async flush(
+    src: SourceState,
+    pending: Map<string, MappedRow>,
+    touched: Fingerprint[],
+    fps: Map<string, Fingerprint>,
+  ): Promise<void> {
+    const rows = [...pending.values()];
+    const listIds = src.listId === undefined ? [] : [src.listId];
+    const accepted: MappedRow[] = [];
+    if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
+      this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'import' });
+      const processId = await this.ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
+      const proc = await this.ctx.brevo.waitForProcess(processId, {
+        firstPollMs: this.o.importFirstPollMs,
+        timeoutMs: this.o.importTimeoutMs,
+      });
+      this.noteImportReport(src, proc);
+      accepted.push(...rows);
+    } else if (rows.length > 0) {
+      this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'upsert' });
+      for (const row of rows) {
+        try {
+          await this.ctx.brevo.upsertContact({ ...toImportRow(row), listIds });
+          accepted.push(row);
+        } catch (err) {
+          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
+          if (err instanceof ProviderError && err.status === 400) {
+            this.rowFailed([{ pageId: row.pageId, reason: err.message }]);
+            continue;
+          }
+          throw err;
+        }
+      }
+    }
+    this.summary.upserted += accepted.length;
+    // A row whose identifier changed leaves the list under its old identifier.
+    const moved = accepted
+      .map((r) => ({ r, prev: fps.get(r.pageId) }))
+      .filter(({ r, prev }) => prev && prev.identifier !== r.identifier)
+      .map(({ prev }) => prev as Fingerprint);
+    if (moved.length > 0) await this.detach(src, moved);
+    const written: Fingerprint[] = accepted.map((r) => ({
+      rowId: r.pageId,
+      fp: r.fp,
+      identifier: r.identifier,
+      identifierType: r.identifierType,
+      listId: src.listId,
+      seenRun: this.mode === 'full' ? this.run.runId : fps.get(r.pageId)?.seenRun,
+    }));
+    const all = [...written, ...touched];
+    if (all.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, all);
+    for (const f of all) fps.set(f.rowId, f);
+  }
+
+  private noteImportReport(src: SourceState, proc: BrevoProcess): void {
+    const report = proc.info?.import ?? {};
+    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0);
+    if (skipped.length > 0) {
+      this.summary.warnings.push(
+        `${src.title}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')})`,
+      );
+    }
+  }
+
+  /** Takes rows out of Brevo's list (or flags them), then forgets them. */
+  private async remove(src: SourceState, gone: Fingerprint[]): Promise<void> {
+    if (gone.length === 0) return;
+    await this.detach(src, gone);
+    await this.ctx.cursors.deleteFingerprints(
+      this.ctx.tenantId,
+      'notion',
+      src.sourceId,
+      gone.map((g) => g.rowId),
+    );
+    this.summary.removed += gone.length;
+    this.ctx.onProgress?.({ type: 'removed', title: src.title, count: gone.length });
+  }
+
+  private async detach(src: SourceState, gone: Fingerprint[]): Promise<void> {
+    const rule = (this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig).on_remove;
+    if (rule !== 'remove_from_list') {
+      for (const g of gone) {
+        await this.ignoreMissing(() =>
+          this.ctx.brevo.updateContact(g.identifier, g.identifierType, {
+            attributes: { [rule.set_attribute.toUpperCase()]: rule.value },
+          }),
+        );
+      }
+      return;
+    }
+    const byList = new Map<number, Fingerprint[]>();
+    for (const g of gone) {
+      if (g.listId === undefined) continue;
+      byList.set(g.listId, [...(byList.get(g.listId) ?? []), g]);
+    }
+    for (const [listId, rows] of byList) {
+      const emails = rows.filter((r) => r.identifierType === 'email_id').map((r) => r.identifier);
+      const extIds = rows.filter((r) => r.identifierType === 'ext_id').map((r) => r.identifier);
+      await this.ignoreMissing(() => this.ctx.brevo.removeFromList(listId, { emails, extIds }));
+      for (const r of rows.filter((x) => x.identifierType === 'phone_id')) {
+        // The list endpoints take emails, ids or ext ids only; a phone-keyed contact is unlinked by update.
+        await this.ignoreMissing(() =>
+          this.ctx.brevo.updateContact(r.identifier, 'phone_id', { unlinkListIds: [listId] }),
+        );
+      }
+    }
+  }
+
+  /** A contact already gone from Brevo is already out of the list. */
+  private async ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return;
+      throw err;
+    }
+  }
+}
+
+function toImportRow(row: MappedRow): ImportRow {
+  const out: ImportRow = { attributes: { ...row.attributes } };
+  if (row.identifierType === 'email_id') out.email = row.identifier;
+  if (row.identifierType === 'ext_id') out.ext_id = row.identifier;
+  return out;
+}

@@ -1,0 +1,327 @@
+/**
+ * The Notion → Brevo sync end to end in process: the real engine and clients against the Notion
+ * and Brevo simulators, with state in dynalite.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/config/load';
+import { ConfigError, ProviderError } from '../../shared/errors';
+import { type Clock, systemClock } from '../../shared/ports';
+import { buildNotionContext } from '../../shared/services/notion-context';
+import { runStep, runToCompletion, type SyncOptions, startRun } from '../../shared/sync/notion-sync';
+import { BrevoSimulator } from '../simulators/brevo';
+import { SimClock } from '../simulators/http-kit';
+import { NotionSimulator } from '../simulators/notion';
+import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { freshStore } from '../support/stores';
+import { VirtualClock } from '../support/virtual-clock';
+
+const T0 = Date.parse('2026-11-22T09:00:30.000Z');
+
+interface Env {
+  notion: NotionSimulator;
+  brevo: BrevoSimulator;
+  simClock: SimClock;
+  store: DynamoStore;
+  token: string;
+  apiKey: string;
+  pageIds: string[];
+  dataSourceId: string;
+}
+
+let current: Env | undefined;
+
+async function setup(opts: {
+  rows: number;
+  queryCap?: number;
+  notionRateLimit?: boolean;
+  stepMs?: number;
+}): Promise<Env> {
+  const token = `secret_${randomUUID()}`;
+  const apiKey = `xkeysib-${randomUUID()}`;
+  const simClock = new SimClock();
+  simClock.set(T0);
+  const notion = new NotionSimulator({
+    tokens: [token],
+    rateLimit: opts.notionRateLimit ? { perSecond: 3, burst: 3 } : false,
+    queryCap: opts.queryCap,
+    clock: simClock,
+  });
+  const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false, importProcessingMs: 0 });
+  await Promise.all([notion.start(), brevo.start()]);
+  const seeded = seedSandbox(notion, brevo, { rows: opts.rows, stepMs: opts.stepMs, now: T0 });
+  const { store } = await freshStore();
+  current = {
+    notion,
+    brevo,
+    simClock,
+    store,
+    token,
+    apiKey,
+    pageIds: seeded.pageIds,
+    dataSourceId: seeded.dataSourceId,
+  };
+  return current;
+}
+
+function context(
+  env: Env,
+  over: { clock?: Clock; options?: Partial<SyncOptions>; yaml?: string; token?: string } = {},
+) {
+  const config = parseConfig(over.yaml ?? sandboxConfigYaml(), {});
+  const { token: _t, ...settings } = config.connectors.notion!;
+  return buildNotionContext({
+    tenantId: 'acme',
+    settings,
+    notionToken: over.token ?? env.token,
+    brevoApiKey: env.apiKey,
+    cursors: env.store,
+    runs: env.store,
+    clock: over.clock ?? new VirtualClock(),
+    endpoints: { notionBaseUrl: env.notion.baseUrl, brevoBaseUrl: env.brevo.baseUrl },
+    options: { importFirstPollMs: 10, ...over.options },
+  });
+}
+
+function listId(env: Env): number {
+  const list = env.brevo.lists().find((l) => l.name === SANDBOX_LIST);
+  if (!list) throw new Error('sandbox list missing');
+  return list.id;
+}
+
+afterEach(async () => {
+  await Promise.all([current?.notion.stop(), current?.brevo.stop()]);
+  current = undefined;
+});
+
+test('a full sync writes every row with values typed as the Brevo attributes and fills the list', async () => {
+  const env = await setup({ rows: 120 });
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+
+  expect(run.status).toBe('succeeded');
+  expect(run.summary).toMatchObject({
+    mode: 'full',
+    pagesRead: 120,
+    upserted: 120,
+    unchanged: 0,
+    failed: 0,
+    removed: 0,
+  });
+  const row = sandboxRow(7);
+  const contact = env.brevo.getContact(row.Email as string);
+  expect(contact?.attributes).toMatchObject({
+    FIRSTNAME: row.Name,
+    COMPANY: 'Company 7',
+    PLAN: 'Pro',
+    INTERESTS: ['newsletter', 'product', 'events'],
+    SIGNUP_DATE: '2026-08-08',
+    SMS: '+33610000007',
+    NEWSLETTER: true,
+    SEATS: 8,
+    CUSTOMER_ID: 'CUS-8',
+    LIFECYCLE_STAGE: 'Active',
+  });
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(120);
+  expect(env.brevo.ignoredAttributeValues).toEqual([]);
+  expect(env.brevo.deprecatedBatchCalls).toBe(0);
+  // One import for the chunk, no per-contact writes.
+  expect(env.brevo.log.count({ route: 'POST /v3/contacts/import' })).toBe(1);
+  expect(env.brevo.log.count({ route: 'POST /v3/contacts' })).toBe(0);
+});
+
+test('the next run is incremental: unchanged rows are not rewritten and it costs few Notion requests', async () => {
+  const env = await setup({ rows: 150 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  env.notion.resetStats();
+  env.brevo.resetStats();
+
+  const run = await runToCompletion(context(env), { mode: 'incremental', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(0);
+  expect(run.summary.notionRequests).toBeLessThanOrEqual(3);
+  expect(env.notion.stats().requests).toBe(run.summary.notionRequests);
+  expect(run.summary.pagesRead).toBeLessThan(10); // only the overlap window is re-read
+  expect(env.brevo.log.count({ route: 'POST /v3/contacts/import' })).toBe(0);
+  expect(env.brevo.log.count({ route: 'POST /v3/contacts' })).toBe(0);
+});
+
+test('an edit in the same minute as the last synced row is not missed', async () => {
+  const env = await setup({ rows: 30 });
+  const last = env.pageIds[29] as string;
+  const minute = env.notion.getPage(last).last_edited_time as string;
+  // The first sync runs while the newest row's minute is still the current minute...
+  env.simClock.set(Date.parse(minute) + 10_000);
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  // ...and this edit, 30 s later, gets the same minute-rounded last_edited_time.
+  env.simClock.set(Date.parse(minute) + 40_000);
+  env.notion.updatePage(last, { Company: 'Renamed Inc' });
+  expect(env.notion.getPage(last).last_edited_time).toBe(minute);
+
+  const run = await runToCompletion(context(env), { mode: 'incremental', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(1);
+  expect(env.brevo.getContact(sandboxRow(29).Email as string)?.attributes.COMPANY).toBe('Renamed Inc');
+});
+
+test('trashed rows leave the list; restored rows come back', async () => {
+  const env = await setup({ rows: 40 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  const gone = env.pageIds[3] as string;
+  env.notion.trashPage(gone);
+  env.simClock.advance(60_000);
+
+  const run = await runToCompletion(context(env), { mode: 'incremental', trigger: 'cli' });
+  expect(run.summary.removed).toBe(1);
+  const members = env.brevo.listMembers(listId(env));
+  expect(members).toHaveLength(39);
+  expect(members).not.toContain(sandboxRow(3).Email);
+
+  env.notion.restorePage(gone);
+  env.notion.updatePage(gone, {});
+  const again = await runToCompletion(context(env), { mode: 'incremental', trigger: 'cli' });
+  expect(again.summary.upserted).toBe(1);
+  expect(env.brevo.listMembers(listId(env))).toContain(sandboxRow(3).Email);
+});
+
+test('a full run removes rows that vanished (deleted or no longer returned)', async () => {
+  const env = await setup({ rows: 25 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  env.notion.deletePage(env.pageIds[0] as string);
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(run.summary).toMatchObject({ removed: 1, unchanged: 24, upserted: 0 });
+  expect(env.brevo.listMembers(listId(env))).not.toContain(sandboxRow(0).Email);
+});
+
+test('rows that cannot sync are reported per row and the others sync', async () => {
+  const env = await setup({ rows: 30 });
+  env.notion.updatePage(env.pageIds[2] as string, { Email: 'not-an-email' });
+  env.notion.updatePage(env.pageIds[4] as string, { Email: null });
+  env.notion.updatePage(env.pageIds[6] as string, { Phone: 'call me' });
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(run.status).toBe('succeeded');
+  expect(run.summary.failed).toBe(3);
+  expect(run.summary.upserted).toBe(27);
+  const reasons = run.summary.errors.map((e) => `${e.pageId}|${e.property}|${e.reason}`);
+  expect(reasons).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^${env.pageIds[2]}\\|Email\\|invalid email address`)),
+      expect.stringMatching(new RegExp(`^${env.pageIds[4]}\\|Email\\|no email value`)),
+      expect.stringMatching(new RegExp(`^${env.pageIds[6]}\\|Phone\\|SMS: invalid phone number`)),
+    ]),
+  );
+});
+
+test('a query cut by the row cap is continued in windows until every row is read', async () => {
+  const env = await setup({ rows: 130, queryCap: 25 });
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.pagesRead).toBe(130);
+  expect(run.summary.upserted).toBe(130);
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(130);
+});
+
+test('more rows than the cap edited in one minute are read by created_time windows', async () => {
+  const env = await setup({ rows: 0, queryCap: 20 });
+  // 70 rows created over 70 minutes, all last edited in the same minute (a bulk update).
+  env.notion.addPages(
+    env.dataSourceId,
+    Array.from({ length: 70 }, (_, i) => ({
+      properties: sandboxRow(i),
+      createdTime: T0 - (100 - i) * 60_000,
+      lastEditedTime: T0,
+    })),
+  );
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.pagesRead).toBe(70);
+  expect(run.summary.upserted).toBe(70);
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(70);
+});
+
+test('API 2022-06-28 reads through the database endpoints', async () => {
+  const env = await setup({ rows: 20 });
+  const yaml = sandboxConfigYaml().replace('api_version: "2025-09-03"', 'api_version: "2022-06-28"');
+  const run = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(20);
+  expect(env.notion.log.count({ route: 'POST /v1/databases/:database_id/query' })).toBeGreaterThan(0);
+  expect(env.notion.log.count({ route: 'POST /v1/data_sources/:data_source_id/query' })).toBe(0);
+});
+
+test('errors a person can act on: bad token, database not shared, missing property', async () => {
+  const env = await setup({ rows: 5 });
+  await expect(
+    runToCompletion(context(env, { token: 'secret_wrong' }), { mode: 'full', trigger: 'cli' }),
+  ).rejects.toThrow(/Notion rejected the token \(401/);
+  env.notion.unshareDatabase(SANDBOX_DATABASE_ID);
+  await expect(runToCompletion(context(env), { mode: 'full', trigger: 'cli' })).rejects.toThrow(
+    /share it with the integration/,
+  );
+  env.notion.shareDatabase(SANDBOX_DATABASE_ID);
+  const yaml = sandboxConfigYaml().replace('"Company":', '"Compny":');
+  const err = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' }).catch((e) => e);
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as Error).message).toMatch(/field_mapping\["Compny"\]: database "Customers" has no property "Compny"/);
+  // Nothing was written by the refused runs.
+  expect(env.brevo.contacts()).toHaveLength(0);
+  const runs = await env.store.listRuns('acme', 'notion', 10);
+  expect(runs.every((r) => r.status === 'failed' && r.error)).toBe(true);
+});
+
+test('a step stopped by its deadline leaves a checkpoint the next step resumes from', async () => {
+  const env = await setup({ rows: 450 });
+  const clock = new VirtualClock();
+  const ctx = context(env, { clock, options: { flushRows: 100, stepReserveMs: 0 } });
+  let run = await startRun(ctx, { mode: 'full', trigger: 'api' });
+  // Enough time for the prepare calls and about two query pages.
+  run = await runStep(ctx, run, clock.now() + 5 * 334);
+  expect(run.status).toBe('running');
+  const partial = run.summary.upserted;
+  expect(partial).toBeGreaterThan(0);
+  expect(partial).toBeLessThan(450);
+  // The next invocation reads the run record back, as the lane worker does.
+  let steps = 1;
+  while (run.status === 'running') {
+    const stored = await env.store.getRun('acme', 'notion', run.runId);
+    run = await runStep(ctx, stored!, clock.now() + 5 * 334);
+    steps += 1;
+  }
+  expect(steps).toBeGreaterThanOrEqual(2);
+  expect(run.summary.pagesRead).toBe(450);
+  expect(run.summary.upserted).toBe(450);
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(450);
+});
+
+test('the cursor does not advance past rows Brevo did not accept', async () => {
+  const env = await setup({ rows: 250 });
+  const ctx = context(env, { options: { flushRows: 100 } });
+  let flushes = 0;
+  ctx.onProgress = (e) => {
+    // The second chunk's import is refused by Brevo (POSTs are not retried).
+    if (e.type === 'flush' && ++flushes === 2)
+      env.brevo.failNext(1, { status: 500, body: { code: 'internal_error', message: 'boom' } });
+  };
+  await expect(runToCompletion(ctx, { mode: 'full', trigger: 'cli' })).rejects.toBeInstanceOf(ProviderError);
+  expect(env.brevo.contacts()).toHaveLength(100);
+  const failed = (await env.store.listRuns('acme', 'notion', 1))[0];
+  expect(failed?.status).toBe('failed');
+  expect(failed?.error).toMatch(/Brevo error on contact import \(500/);
+
+  const run = await runToCompletion(context(env), { mode: 'incremental', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(150);
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(250);
+});
+
+test('Notion is paced under 3 req/s: zero 429s from a simulator enforcing the limit', async () => {
+  const env = await setup({ rows: 650, notionRateLimit: true });
+  env.simClock.unfreeze(); // the simulator's token bucket refills in real time
+  const run = await runToCompletion(context(env, { clock: systemClock }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.pagesRead).toBe(650);
+  expect(env.notion.stats().rateLimited).toBe(0);
+  expect(run.summary.rateLimited).toBe(0);
+});
+
+test('a 429 with Retry-After pauses the lane and the sync still completes', async () => {
+  const env = await setup({ rows: 120 });
+  env.notion.failNext(1, { status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 2 });
+  const clock = new VirtualClock();
+  const run = await runToCompletion(context(env, { clock }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.rateLimited).toBe(1);
+  expect(run.summary.upserted).toBe(120);
+  expect(clock.slept).toBeGreaterThanOrEqual(2000);
+});

@@ -1,0 +1,35 @@
+export type {
+  AttributeCategory,
+  AttributeDef,
+  AttributeInput,
+  AttributeType,
+  AttributeValue,
+  EnumerationItem,
+  ErrorBody,
+  IgnoredAttributeValue,
+  SimContact,
+  WriteSource,
+} from './model';
+export { ApiError } from './model';
+export {
+  BrevoSimulator,
+  MAX_EVENT_PROPERTIES_BYTES,
+  MAX_IMPORT_BYTES,
+  MAX_LIST_MEMBERS_PER_CALL,
+} from './simulator';
+export type {
+  BrevoLimits,
+  BrevoSimulatorOptions,
+  FailureSpec,
+  ImportCounts,
+  ImportReport,
+  SimCampaign,
+  SimEvent,
+  SimFolder,
+  SimList,
+  SimNotification,
+  SimProcess,
+  SimSender,
+  SimStats,
+  SimWebhook,
+} from './types';

@@ -1,0 +1,740 @@
+/**
+ * NotionSimulator: an in-process Notion API (loopback HTTP) that enforces the documented behaviour a
+ * sync client must cope with — bearer auth, the Notion-Version header and its three live versions,
+ * a per-token rate limit with Retry-After, minute-rounded timestamps, cursor pagination with
+ * page_size ≤ 100, the per-query result cap with its `request_status` signal, trash semantics, the
+ * 25-reference limit on relations and people, and 404s for databases not shared with the integration.
+ *
+ * Response choices:
+ * - A query page that is NOT cut by the cap carries no `request_status` field at all; only the page
+ *   that reaches the cap has `request_status: {type:'incomplete', incomplete_reason:'query_result_limit_reached'}`.
+ * - Default query order: created_time descending; every ordering breaks ties by page id ascending.
+ * - Trashing/restoring a page does not change its last_edited_time (detect trash with an in_trash query).
+ * - List `type` is `page_or_data_source` on 2025-09-03+ and `page_or_database` on 2022-06-28 (as in
+ *   real 2022-era responses).
+ * - On 2022-06-28 a database with several data sources fails (400 validation_error) for both
+ *   GET /v1/databases/:id and its query, as the upgrade guide documents.
+ * - Timestamp filter operands are compared to the millisecond against the minute-rounded stored
+ *   values (a watermark with seconds misses edits made earlier in that minute — as in Notion).
+ * - failNext() faults are served before auth, version and rate-limit checks.
+ */
+import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
+import { comparePositions, compileQuery, findProperty, type SortValue } from './query';
+import { NotionStore } from './store';
+import {
+  type DatabaseInfo,
+  type DatabaseInput,
+  type DataSourceInfo,
+  type DataSourceInput,
+  type DataSourceRec,
+  NOTION_VERSIONS,
+  type NotionErrorBody,
+  type NotionVersion,
+  type PageInfo,
+  type PageInput,
+  type PageRec,
+  type PropDef,
+  type TimeInput,
+  type UserInput,
+  type UserRec,
+} from './types';
+import {
+  bodyInvalid,
+  canonicalHash,
+  decodeCursor,
+  encodeCursor,
+  isRecord,
+  NotionApiError,
+  normaliseId,
+  show,
+  toMs,
+  validationError,
+} from './util';
+import { plainText, REFERENCE_LIMIT, requestValue } from './values';
+
+export type * from './types';
+export { NOTION_VERSIONS, PROPERTY_TYPES } from './types';
+
+export interface NotionSimulatorOptions {
+  /** Accepted bearer tokens. Default `['secret_sandbox']`. */
+  tokens?: string[];
+  /** Per-token token bucket; `false` disables it. Default `{perSecond: 3, burst: 3}`. */
+  rateLimit?: { perSecond: number; burst: number } | false;
+  /** Rows one query (same filter + sorts + in_trash) may return across all its pages. Default 10,000. */
+  queryCap?: number;
+  /** Source of "now" for timestamps and the rate limiter. Default: real time. */
+  clock?: SimClock;
+  /** Name of the integration (bot user, 404 messages). Default `Tajo Sandbox`. */
+  integrationName?: string;
+  /** Workspace name of the bot user. Default `Sandbox`. */
+  workspaceName?: string;
+}
+
+export interface NotionSimStats {
+  requests: number;
+  rateLimited: number;
+  byRoute: Record<string, number>;
+}
+
+type Ctx = { version: NotionVersion; req: SimRequest };
+type Handler = (ctx: Ctx) => unknown;
+
+interface Row {
+  page: PageRec;
+  key: SortValue[];
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
+const CACHE_ENTRIES = 16;
+
+export class NotionSimulator extends SimServer {
+  readonly clock: SimClock;
+  readonly queryCap: number;
+  private readonly store: NotionStore;
+  private readonly tokens: Set<string>;
+  private readonly rateLimit: { perSecond: number; burst: number } | false;
+  private readonly buckets = new Map<string, TokenBucket>();
+  private readonly faults: Array<{ remaining: number; error: NotionErrorBody }> = [];
+  private rateLimitedCount = 0;
+  private readonly queryCache = new Map<string, { version: number; rows: Row[] }>();
+
+  constructor(options: NotionSimulatorOptions = {}) {
+    super();
+    this.clock = options.clock ?? new SimClock();
+    this.queryCap = options.queryCap ?? 10_000;
+    this.tokens = new Set(options.tokens ?? ['secret_sandbox']);
+    this.rateLimit = options.rateLimit ?? { perSecond: 3, burst: 3 };
+    this.store = new NotionStore(
+      this.clock,
+      options.integrationName ?? 'Tajo Sandbox',
+      options.workspaceName ?? 'Sandbox',
+    );
+
+    this.api('GET', '/v1/users/me', () => this.store.renderUser(this.store.bot.id));
+    this.api('GET', '/v1/users', (c) => this.listUsers(c));
+    this.api('GET', '/v1/users/:user_id', (c) => this.getUser(c));
+    this.api('GET', '/v1/databases/:database_id', (c) => this.getDatabase(c));
+    this.api('POST', '/v1/databases/:database_id/query', (c) => this.queryDatabase(c));
+    this.api('GET', '/v1/data_sources/:data_source_id', (c) => this.getDataSource(c));
+    this.api('POST', '/v1/data_sources/:data_source_id/query', (c) => this.queryDataSource(c));
+    this.api('GET', '/v1/pages/:page_id', (c) => this.getPageRoute(c));
+    this.api('PATCH', '/v1/pages/:page_id', (c) => this.patchPage(c));
+    this.api('GET', '/v1/pages/:page_id/properties/:property_id', (c) => this.getPageProperty(c));
+    this.api('POST', '/v1/search', (c) => this.search(c));
+  }
+
+  // ===========================================================================================
+  // Control API (plain methods, no HTTP)
+
+  /** The integration's own bot user (what GET /v1/users/me returns). */
+  get botUser(): { id: string; name: string } {
+    return { id: this.store.bot.id, name: this.store.bot.name };
+  }
+
+  addDatabase(input: DatabaseInput): DatabaseInfo {
+    return this.store.addDatabase(input);
+  }
+
+  /** Add another data source to an existing database (makes it multi-source: 2022-06-28 calls on it fail). */
+  addDataSource(databaseId: string, input: DataSourceInput): DataSourceInfo {
+    return this.store.addDataSource(databaseId, input);
+  }
+
+  addPage(dataSourceId: string, input: PageInput = {}): PageInfo {
+    return this.store.addPage(dataSourceId, input);
+  }
+
+  /**
+   * Bulk seeding. With `spacing`, inputs without createdTime get `start + i * stepMs` (rounded to the
+   * minute), so large seeds do not all share one created_time minute.
+   */
+  addPages(dataSourceId: string, inputs: PageInput[], spacing?: { start: TimeInput; stepMs: number }): PageInfo[] {
+    const start = spacing ? toMs(spacing.start, 'spacing.start') : 0;
+    return inputs.map((input, i) =>
+      this.store.addPage(
+        dataSourceId,
+        spacing && input.createdTime === undefined ? { ...input, createdTime: start + i * spacing.stepMs } : input,
+      ),
+    );
+  }
+
+  /** Set property values (simple input shapes) and stamp last_edited_time with the clock's minute. */
+  updatePage(pageId: string, properties: Record<string, unknown>, opts: { editedBy?: string } = {}): PageInfo {
+    return this.store.updatePage(pageId, properties, opts);
+  }
+
+  trashPage(pageId: string): void {
+    this.store.setTrashed(pageId, true);
+  }
+
+  restorePage(pageId: string): void {
+    this.store.setTrashed(pageId, false);
+  }
+
+  /** Remove a page for good: every route answers 404 for it afterwards. */
+  deletePage(pageId: string): void {
+    this.store.deletePage(pageId);
+  }
+
+  unshareDatabase(databaseId: string): void {
+    this.store.setShared(databaseId, false);
+  }
+
+  shareDatabase(databaseId: string): void {
+    this.store.setShared(databaseId, true);
+  }
+
+  addUser(input: UserInput): UserRec {
+    return this.store.addUser(input);
+  }
+
+  /** The page object as the API would return it (for assertions), regardless of sharing. */
+  getPage(pageId: string, version: NotionVersion = '2025-09-03'): Record<string, unknown> {
+    return this.store.renderPage(this.store.mustPage(pageId), version);
+  }
+
+  /** Ids of the pages of a data source, trashed ones included, in insertion order. */
+  pageIds(dataSourceId: string): string[] {
+    return [...this.store.mustDataSource(dataSourceId).pages.keys()];
+  }
+
+  /** The next `n` /v1 requests fail with this error (checked before auth; Retry-After set when given). */
+  failNext(n: number, error: NotionErrorBody): void {
+    if (n > 0) this.faults.push({ remaining: n, error: { ...error } });
+  }
+
+  stats(): NotionSimStats {
+    return { requests: this.log.records.length, rateLimited: this.rateLimitedCount, byRoute: this.log.byRoute() };
+  }
+
+  resetStats(): void {
+    this.log.clear();
+    this.rateLimitedCount = 0;
+  }
+
+  // ===========================================================================================
+  // HTTP plumbing
+
+  private api(method: string, path: string, handler: Handler): void {
+    this.route(method, path, (req) => {
+      try {
+        const version = req.headers['notion-version'] as NotionVersion;
+        const body = handler({ version, req });
+        return { status: 200, body };
+      } catch (err) {
+        if (err instanceof NotionApiError) return this.errorResponse(err.status, err.code, err.message, err.headers);
+        throw err;
+      }
+    });
+  }
+
+  private errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): SimResponse {
+    return { status, body: { object: 'error', status, code, message }, headers };
+  }
+
+  protected invalidJson(): SimResponse {
+    return this.errorResponse(400, 'invalid_json', 'Error parsing JSON body.');
+  }
+
+  protected notFound(_req: SimRequest): SimResponse {
+    return this.errorResponse(400, 'invalid_request_url', 'Invalid request URL.');
+  }
+
+  protected before(req: SimRequest, _route: string): SimResponse | undefined {
+    if (!req.path.startsWith('/v1/')) return undefined;
+    const fault = this.faults[0];
+    if (fault) {
+      fault.remaining--;
+      if (fault.remaining <= 0) this.faults.shift();
+      const e = fault.error;
+      const headers = e.retryAfter !== undefined ? { 'Retry-After': String(e.retryAfter) } : undefined;
+      return this.errorResponse(e.status, e.code, e.message, headers);
+    }
+    const auth = req.headers.authorization;
+    const token =
+      typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
+    if (!token || !this.tokens.has(token)) return this.errorResponse(401, 'unauthorized', 'API token is invalid.');
+    const version = req.headers['notion-version'];
+    if (version === undefined || version === '') {
+      return this.errorResponse(
+        400,
+        'missing_version',
+        'Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.',
+      );
+    }
+    if (typeof version !== 'string' || !(NOTION_VERSIONS as readonly string[]).includes(version)) {
+      return this.errorResponse(
+        400,
+        'validation_error',
+        `Notion-Version header failed validation: Notion-Version header should be one of ${NOTION_VERSIONS.map((v) => `\`"${v}"\``).join(', ')}, instead was \`${show(version)}\`.`,
+      );
+    }
+    if (this.rateLimit) {
+      let bucket = this.buckets.get(token);
+      if (!bucket) {
+        bucket = new TokenBucket(this.rateLimit.perSecond, this.rateLimit.burst, () => this.clock.now());
+        this.buckets.set(token, bucket);
+      }
+      const taken = bucket.take();
+      if (!taken.ok) {
+        this.rateLimitedCount++;
+        return this.errorResponse(
+          429,
+          'rate_limited',
+          'You have been rate limited. Please try again in a few minutes.',
+          {
+            'Retry-After': String(taken.retryAfterSeconds),
+          },
+        );
+      }
+    }
+    // Clients that send JSON without a JSON content-type still get their body read (or rejected).
+    if (req.body === undefined && req.rawBody.length > 0) {
+      try {
+        req.body = JSON.parse(req.rawBody.toString('utf8'));
+      } catch {
+        return this.invalidJson();
+      }
+    }
+    return undefined;
+  }
+
+  // ===========================================================================================
+  // Helpers shared by routes
+
+  private pathId(req: SimRequest, param: string): string {
+    const raw = req.params[param] ?? '';
+    const id = normaliseId(raw);
+    if (!id)
+      throw validationError(
+        `path failed validation: path.${param} should be a valid uuid, instead was \`${show(raw)}\`.`,
+      );
+    return id;
+  }
+
+  private body(req: SimRequest, allowed: string[]): Record<string, unknown> {
+    if (req.body === undefined || req.body === null) return {};
+    if (!isRecord(req.body)) throw bodyInvalid('body', 'an object', req.body);
+    for (const key of Object.keys(req.body)) {
+      if (!allowed.includes(key)) throw bodyInvalid(`body.${key}`, 'not present', req.body[key]);
+    }
+    return req.body;
+  }
+
+  private pageSize(value: unknown, path: string): number {
+    if (value === undefined) return DEFAULT_PAGE_SIZE;
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw bodyInvalid(path, 'an integer', value);
+    if (value < 1) throw bodyInvalid(path, '≥ `1`', value);
+    if (value > MAX_PAGE_SIZE) throw bodyInvalid(path, `≤ \`${MAX_PAGE_SIZE}\``, value);
+    return value;
+  }
+
+  private queryPageSize(req: SimRequest): number {
+    const raw = req.query.get('page_size');
+    if (raw === null) return DEFAULT_PAGE_SIZE;
+    const n = Number(raw);
+    return this.pageSize(Number.isNaN(n) ? raw : n, 'query.page_size');
+  }
+
+  private cursorOf(value: unknown, path: string): string | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value === '') throw bodyInvalid(path, 'a string', value);
+    return value;
+  }
+
+  /** in_trash, with `archived` as its deprecated synonym before 2026-03-11. */
+  private inTrashFlag(body: Record<string, unknown>, version: NotionVersion): boolean | undefined {
+    const { in_trash: inTrash, archived } = body;
+    if (inTrash !== undefined && typeof inTrash !== 'boolean') throw bodyInvalid('body.in_trash', 'a boolean', inTrash);
+    if (archived !== undefined) {
+      if (version === '2026-03-11') throw bodyInvalid('body.archived', 'not present (use `in_trash`)', archived);
+      if (typeof archived !== 'boolean') throw bodyInvalid('body.archived', 'a boolean', archived);
+      if (inTrash !== undefined && inTrash !== archived) {
+        throw validationError('body.in_trash and body.archived disagree; send only `in_trash`.');
+      }
+    }
+    return (inTrash as boolean | undefined) ?? (archived as boolean | undefined);
+  }
+
+  private visibleDatabase(id: string) {
+    const db = this.store.databases.get(id);
+    if (!db?.shared) throw this.store.notFound('database', id);
+    return db;
+  }
+
+  private visibleDataSource(id: string): DataSourceRec {
+    const ds = this.store.dataSources.get(id);
+    if (!ds || !this.store.isShared(ds.databaseId)) throw this.store.notFound('data_source', id);
+    return ds;
+  }
+
+  private visiblePage(id: string): PageRec {
+    const page = this.store.pages.get(id);
+    if (!page || !this.store.isShared(page.databaseId)) throw this.store.notFound('page', id);
+    return page;
+  }
+
+  private invalidUrl(): NotionApiError {
+    return new NotionApiError(400, 'invalid_request_url', 'Invalid request URL.');
+  }
+
+  private multiSourceError(dbId: string): NotionApiError {
+    return validationError(
+      `Databases with multiple data sources are not supported in this API version. Database ${dbId} has multiple data sources; use Notion-Version 2025-09-03 or later and the data_sources endpoints.`,
+    );
+  }
+
+  /** `filter_properties` query parameter (ids or names) → predicate over property definitions. */
+  private propertyFilter(req: SimRequest): ((def: PropDef) => boolean) | undefined {
+    const wanted = [...req.query.getAll('filter_properties'), ...req.query.getAll('filter_properties[]')];
+    if (wanted.length === 0) return undefined;
+    const set = new Set(wanted);
+    return (def) => set.has(def.decodedId) || set.has(def.id) || set.has(def.name);
+  }
+
+  private listType(version: NotionVersion): Record<string, unknown> {
+    return version === '2022-06-28'
+      ? { type: 'page_or_database', page_or_database: {} }
+      : { type: 'page_or_data_source', page_or_data_source: {} };
+  }
+
+  // ===========================================================================================
+  // Users
+
+  private listUsers({ req }: Ctx) {
+    const pageSize = this.queryPageSize(req);
+    const all = [...this.store.users.values()];
+    const hash = canonicalHash({ users: true });
+    const cursor = req.query.get('start_cursor');
+    const offset = cursor ? Number(decodeCursor(cursor, 'users', hash, 'query.start_cursor').o) : 0;
+    const slice = all.slice(offset, offset + pageSize);
+    const next =
+      offset + slice.length < all.length ? encodeCursor({ s: 'users', q: hash, o: offset + slice.length }) : null;
+    return {
+      object: 'list',
+      results: slice.map((u) => this.store.renderUser(u.id)),
+      next_cursor: next,
+      has_more: next !== null,
+      type: 'user',
+      user: {},
+    };
+  }
+
+  private getUser({ req }: Ctx) {
+    const id = this.pathId(req, 'user_id');
+    if (!this.store.users.has(id)) {
+      throw new NotionApiError(404, 'object_not_found', `Could not find user with ID: ${id}.`);
+    }
+    return this.store.renderUser(id);
+  }
+
+  // ===========================================================================================
+  // Databases and data sources
+
+  private getDatabase({ req, version }: Ctx) {
+    const db = this.visibleDatabase(this.pathId(req, 'database_id'));
+    if (version === '2022-06-28' && db.dataSources.length > 1) throw this.multiSourceError(db.id);
+    return this.store.renderDatabase(db, version);
+  }
+
+  private getDataSource({ req, version }: Ctx) {
+    if (version === '2022-06-28') throw this.invalidUrl();
+    return this.store.renderDataSource(this.visibleDataSource(this.pathId(req, 'data_source_id')), version);
+  }
+
+  private queryDatabase(ctx: Ctx) {
+    if (ctx.version !== '2022-06-28') throw this.invalidUrl();
+    const db = this.visibleDatabase(this.pathId(ctx.req, 'database_id'));
+    if (db.dataSources.length > 1) throw this.multiSourceError(db.id);
+    return this.runQuery(ctx, db.dataSources[0]!, 'database');
+  }
+
+  private queryDataSource(ctx: Ctx) {
+    if (ctx.version === '2022-06-28') throw this.invalidUrl();
+    return this.runQuery(ctx, this.visibleDataSource(this.pathId(ctx.req, 'data_source_id')), 'data_source');
+  }
+
+  private runQuery({ req, version }: Ctx, ds: DataSourceRec, kind: string) {
+    const allowed = ['filter', 'sorts', 'start_cursor', 'page_size', 'in_trash', 'archived'];
+    if (kind === 'data_source') allowed.push('result_type');
+    const body = this.body(req, allowed);
+    const pageSize = this.pageSize(body.page_size, 'body.page_size');
+    const cursor = this.cursorOf(body.start_cursor, 'body.start_cursor');
+    const inTrash = this.inTrashFlag(body, version) ?? false;
+    if (body.result_type !== undefined && body.result_type !== 'page' && body.result_type !== 'data_source') {
+      throw bodyInvalid('body.result_type', '`"page"` or `"data_source"`', body.result_type);
+    }
+    const compiled = compileQuery(ds, body.filter, body.sorts, this.clock.now());
+    const hash = canonicalHash({
+      kind,
+      ds: ds.id,
+      filter: body.filter,
+      sorts: body.sorts,
+      inTrash,
+      rt: body.result_type,
+    });
+
+    let rows: Row[];
+    const cached = this.queryCache.get(hash);
+    if (!compiled.usesNow && cached && cached.version === this.store.version) {
+      rows = cached.rows;
+    } else {
+      rows = [];
+      if (body.result_type !== 'data_source') {
+        for (const page of ds.pages.values()) {
+          if (page.inTrash === inTrash && compiled.predicate(page)) {
+            rows.push({ page, key: compiled.keys.map((k) => k(page)) });
+          }
+        }
+      }
+      const dirs = compiled.directions;
+      rows.sort((a, b) => comparePositions(a.key, a.page.id, b.key, b.page.id, dirs));
+      if (!compiled.usesNow) {
+        this.queryCache.delete(hash);
+        this.queryCache.set(hash, { version: this.store.version, rows });
+        if (this.queryCache.size > CACHE_ENTRIES) this.queryCache.delete(this.queryCache.keys().next().value!);
+      }
+    }
+
+    // Resume after the position the cursor recorded (sort key + id), so edits between pages cannot break it.
+    let returned = 0;
+    let start = 0;
+    if (cursor) {
+      const c = decodeCursor(cursor, 'query', hash, 'body.start_cursor');
+      returned = Number(c.n);
+      const key = c.k as SortValue[];
+      const id = String(c.i);
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (comparePositions(rows[mid]!.key, rows[mid]!.page.id, key, id, compiled.directions) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    const take = Math.max(0, Math.min(pageSize, this.queryCap - returned));
+    const slice = rows.slice(start, start + take);
+    const more = start + slice.length < rows.length;
+    const capped = more && returned + slice.length >= this.queryCap;
+    const last = slice[slice.length - 1];
+    const next =
+      more && !capped && last
+        ? encodeCursor({ s: 'query', q: hash, n: returned + slice.length, k: last.key, i: last.page.id })
+        : null;
+    const only = this.propertyFilter(req);
+    const out: Record<string, unknown> = {
+      object: 'list',
+      results: slice.map((r) => this.store.renderPage(r.page, version, only)),
+      next_cursor: next,
+      has_more: next !== null,
+      ...this.listType(version),
+    };
+    if (capped) out.request_status = { type: 'incomplete', incomplete_reason: 'query_result_limit_reached' };
+    return out;
+  }
+
+  // ===========================================================================================
+  // Pages
+
+  private getPageRoute({ req, version }: Ctx) {
+    const page = this.visiblePage(this.pathId(req, 'page_id'));
+    return this.store.renderPage(page, version, this.propertyFilter(req));
+  }
+
+  private patchPage({ req, version }: Ctx) {
+    const page = this.visiblePage(this.pathId(req, 'page_id'));
+    const body = this.body(req, ['properties', 'in_trash', 'archived', 'icon', 'cover', 'is_locked']);
+    const inTrash = this.inTrashFlag(body, version);
+    if (body.is_locked !== undefined && typeof body.is_locked !== 'boolean') {
+      throw bodyInvalid('body.is_locked', 'a boolean', body.is_locked);
+    }
+    const ds = this.store.dataSources.get(page.dataSourceId)!;
+    const updates: Array<[PropDef, unknown]> = [];
+    if (body.properties !== undefined) {
+      if (!isRecord(body.properties)) throw bodyInvalid('body.properties', 'an object', body.properties);
+      for (const [key, value] of Object.entries(body.properties)) {
+        const def = findProperty(ds, key);
+        if (!def) throw validationError(`${key} is not a property that exists.`);
+        updates.push([def, requestValue(def, value, `body.properties.${key}`)]);
+      }
+    }
+    const editsContent = updates.length > 0 || body.icon !== undefined || body.cover !== undefined;
+    if (editsContent && page.inTrash && inTrash !== false) {
+      throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
+    }
+    if (page.isLocked && updates.length > 0 && body.is_locked !== false) {
+      throw validationError('Page is locked. Unlock the page before editing its properties.');
+    }
+    for (const [def, value] of updates) page.values[def.name] = value;
+    if (body.icon !== undefined) page.icon = body.icon;
+    if (body.cover !== undefined) page.cover = body.cover;
+    if (body.is_locked !== undefined) page.isLocked = body.is_locked as boolean;
+    if (inTrash !== undefined) page.inTrash = inTrash;
+    if (editsContent) {
+      page.lastEditedTime = this.store.now();
+      page.lastEditedBy = this.store.bot.id;
+    }
+    this.store.version++;
+    return this.store.renderPage(page, version);
+  }
+
+  private getPageProperty({ req }: Ctx) {
+    const page = this.visiblePage(this.pathId(req, 'page_id'));
+    const ds = this.store.dataSources.get(page.dataSourceId)!;
+    const propertyId = req.params.property_id ?? '';
+    const def = [...ds.props.values()].find((d) => d.decodedId === propertyId);
+    if (!def) {
+      throw new NotionApiError(
+        404,
+        'object_not_found',
+        `Could not find property with ID: ${propertyId} on page ${page.id}.`,
+      );
+    }
+    const item = (type: string, value: unknown) => ({ object: 'property_item', id: def.id, type, [type]: value });
+    const value = this.store.valueOf(def, page);
+    let list: unknown[];
+    let summary: unknown = {};
+    switch (def.type) {
+      case 'title':
+      case 'rich_text':
+        list = (value as unknown[]).map((rt) => item(def.type, rt));
+        break;
+      case 'relation':
+        list = (value as string[]).map((id) => item('relation', { id }));
+        break;
+      case 'people':
+        list = (value as string[]).map((id) => item('people', this.store.renderUser(id)));
+        break;
+      case 'rollup': {
+        const r = value as Record<string, unknown>;
+        list =
+          r.type === 'array' && Array.isArray(r.array)
+            ? r.array.map((el) => ({ object: 'property_item', id: def.id, ...el }))
+            : [];
+        summary = r.type === 'array' ? { type: 'array', array: [], function: r.function } : r;
+        break;
+      }
+      default: {
+        const rendered = this.store.renderPage(page, '2025-09-03', (d) => d === def).properties as Record<
+          string,
+          Record<string, unknown>
+        >;
+        return item(def.type, rendered[def.name]![def.type]);
+      }
+    }
+    const pageSize = this.queryPageSize(req);
+    const hash = canonicalHash({ page: page.id, prop: def.id });
+    const cursor = req.query.get('start_cursor');
+    const offset = cursor ? Number(decodeCursor(cursor, 'prop', hash, 'query.start_cursor').o) : 0;
+    const slice = list.slice(offset, offset + pageSize);
+    const next =
+      offset + slice.length < list.length ? encodeCursor({ s: 'prop', q: hash, o: offset + slice.length }) : null;
+    return {
+      object: 'list',
+      results: slice,
+      next_cursor: next,
+      has_more: next !== null,
+      type: 'property_item',
+      property_item: {
+        id: def.id,
+        type: def.type,
+        next_url: next ? `${this.baseUrl}/v1/pages/${page.id}/properties/${def.id}?start_cursor=${next}` : null,
+        [def.type]: summary,
+      },
+    };
+  }
+
+  // ===========================================================================================
+  // Search
+
+  private search({ req, version }: Ctx) {
+    const body = this.body(req, ['query', 'filter', 'sort', 'start_cursor', 'page_size']);
+    const pageSize = this.pageSize(body.page_size, 'body.page_size');
+    const cursor = this.cursorOf(body.start_cursor, 'body.start_cursor');
+    if (body.query !== undefined && typeof body.query !== 'string')
+      throw bodyInvalid('body.query', 'a string', body.query);
+    const q = (body.query ?? '').toLowerCase();
+    const containerKind = version === '2022-06-28' ? 'database' : 'data_source';
+    let objectFilter: string | undefined;
+    let inTrash = false;
+    if (body.filter !== undefined) {
+      const f = body.filter;
+      if (!isRecord(f)) throw bodyInvalid('body.filter', 'an object', f);
+      if (f.property !== undefined || f.value !== undefined) {
+        if (f.property !== 'object') throw bodyInvalid('body.filter.property', '`"object"`', f.property);
+        if (f.value !== 'page' && f.value !== containerKind) {
+          throw bodyInvalid('body.filter.value', `\`"page"\` or \`"${containerKind}"\``, f.value);
+        }
+        objectFilter = f.value as string;
+      }
+      if (f.in_trash !== undefined) {
+        if (typeof f.in_trash !== 'boolean') throw bodyInvalid('body.filter.in_trash', 'a boolean', f.in_trash);
+        inTrash = f.in_trash;
+      }
+    }
+    let direction = -1;
+    if (body.sort !== undefined) {
+      const s = body.sort;
+      if (!isRecord(s)) throw bodyInvalid('body.sort', 'an object', s);
+      if (s.property !== 'relevance') {
+        if (s.timestamp !== 'last_edited_time')
+          throw bodyInvalid('body.sort.timestamp', '`"last_edited_time"`', s.timestamp);
+        if (s.direction !== 'ascending' && s.direction !== 'descending') {
+          throw bodyInvalid('body.sort.direction', '`"ascending"` or `"descending"`', s.direction);
+        }
+        direction = s.direction === 'ascending' ? 1 : -1;
+      }
+    }
+
+    type Hit = { at: number; id: string; render: () => unknown };
+    const hits: Hit[] = [];
+    for (const db of this.store.databases.values()) {
+      if (!db.shared) continue;
+      if (objectFilter !== 'page' && !inTrash) {
+        if (version === '2022-06-28') {
+          if (db.dataSources.length === 1 && db.title.toLowerCase().includes(q)) {
+            hits.push({ at: db.lastEditedTime, id: db.id, render: () => this.store.renderDatabase(db, version) });
+          }
+        } else {
+          for (const ds of db.dataSources) {
+            if (ds.name.toLowerCase().includes(q)) {
+              hits.push({ at: ds.lastEditedTime, id: ds.id, render: () => this.store.renderDataSource(ds, version) });
+            }
+          }
+        }
+      }
+      if (objectFilter === containerKind) continue;
+      for (const ds of db.dataSources) {
+        const titleDef = [...ds.props.values()].find((d) => d.type === 'title');
+        for (const page of ds.pages.values()) {
+          if (page.inTrash !== inTrash) continue;
+          if (
+            q &&
+            !plainText(titleDef ? page.values[titleDef.name] : [])
+              .toLowerCase()
+              .includes(q)
+          )
+            continue;
+          hits.push({ at: page.lastEditedTime, id: page.id, render: () => this.store.renderPage(page, version) });
+        }
+      }
+    }
+    hits.sort((a, b) => (a.at !== b.at ? (a.at - b.at) * direction : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const hash = canonicalHash({ search: true, query: body.query, filter: body.filter, sort: body.sort });
+    const offset = cursor ? Number(decodeCursor(cursor, 'search', hash, 'body.start_cursor').o) : 0;
+    const slice = hits.slice(offset, offset + pageSize);
+    const next =
+      offset + slice.length < hits.length ? encodeCursor({ s: 'search', q: hash, o: offset + slice.length }) : null;
+    return {
+      object: 'list',
+      results: slice.map((h) => h.render()),
+      next_cursor: next,
+      has_more: next !== null,
+      ...this.listType(version),
+    };
+  }
+}
+
+export { REFERENCE_LIMIT };

@@ -1,0 +1,151 @@
+/**
+ * The sandbox: a demo Notion "Customers" database and a Brevo account whose attributes match it,
+ * plus the Tajo config that maps one onto the other. `npm start` seeds the simulators with this
+ * when no tokens are given; tests and the benchmark use it at larger sizes.
+ */
+import type { BrevoSimulator } from './brevo';
+import type { NotionSimulator } from './notion';
+
+export const SANDBOX_NOTION_TOKEN = 'secret_sandbox';
+export const SANDBOX_BREVO_KEY = 'xkeysib-sandbox';
+export const SANDBOX_DATABASE_ID = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';
+export const SANDBOX_LIST = 'Notion customers';
+
+const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Allen',
+  'Thompson',
+  'Hamilton',
+  'Torvalds',
+];
+const PLANS = ['Free', 'Pro', 'Enterprise'];
+const TAGS = ['newsletter', 'product', 'events', 'partners'];
+
+export function sandboxSchema() {
+  return {
+    Name: { type: 'title' as const },
+    Email: { type: 'email' as const },
+    Company: { type: 'rich_text' as const },
+    Plan: { type: 'select' as const, options: PLANS },
+    Interests: { type: 'multi_select' as const, options: TAGS },
+    'Signup date': { type: 'date' as const },
+    Phone: { type: 'phone_number' as const },
+    Newsletter: { type: 'checkbox' as const },
+    Seats: { type: 'number' as const },
+    'Customer ID': { type: 'unique_id' as const, prefix: 'CUS' },
+    Website: { type: 'url' as const },
+    Status: { type: 'status' as const, options: ['Lead', 'Active', 'Churned'] },
+  };
+}
+
+/** Values for row `i` (deterministic, so tests can predict them). */
+export function sandboxRow(i: number): Record<string, unknown> {
+  const first = FIRST[i % FIRST.length] as string;
+  const last = LAST[Math.floor(i / FIRST.length) % LAST.length] as string;
+  const day = String((i % 28) + 1).padStart(2, '0');
+  const month = String((i % 12) + 1).padStart(2, '0');
+  return {
+    Name: `${first} ${last}`,
+    Email: `${first}.${last}.${i}@example.com`.toLowerCase(),
+    Company: `Company ${i % 97}`,
+    Plan: PLANS[i % PLANS.length],
+    Interests: TAGS.filter((_, t) => (i >> t) & 1),
+    'Signup date': `2026-${month}-${day}`,
+    Phone: `+336${String(10000000 + i).slice(-8)}`,
+    Newsletter: i % 3 !== 0,
+    Seats: (i % 50) + 1,
+    'Customer ID': { prefix: 'CUS', number: i + 1 },
+    Website: `https://example.com/c/${i}`,
+    Status: ['Lead', 'Active', 'Churned'][i % 3],
+  };
+}
+
+/** The field mapping of the sandbox config (Notion property → Brevo attribute). */
+export const SANDBOX_FIELD_MAPPING: Record<string, { type: string; target: string }> = {
+  Email: { type: 'email', target: 'email' },
+  Name: { type: 'title', target: 'FIRSTNAME' },
+  Company: { type: 'rich_text', target: 'COMPANY' },
+  Plan: { type: 'select', target: 'PLAN' },
+  Interests: { type: 'multi_select', target: 'INTERESTS' },
+  'Signup date': { type: 'date', target: 'SIGNUP_DATE' },
+  Phone: { type: 'phone_number', target: 'SMS' },
+  Newsletter: { type: 'checkbox', target: 'NEWSLETTER' },
+  Seats: { type: 'number', target: 'SEATS' },
+  'Customer ID': { type: 'unique_id', target: 'CUSTOMER_ID' },
+  Status: { type: 'status', target: 'LIFECYCLE_STAGE' },
+};
+
+export function seedBrevoAttributes(brevo: BrevoSimulator): void {
+  brevo.addAttribute({ name: 'COMPANY', category: 'normal', type: 'text' });
+  brevo.addAttribute({
+    name: 'PLAN',
+    category: 'category',
+    type: 'category',
+    enumeration: PLANS.map((label, i) => ({ value: i + 1, label })),
+  });
+  brevo.addAttribute({ name: 'INTERESTS', category: 'normal', type: 'multiple-choice', multiCategoryOptions: TAGS });
+  brevo.addAttribute({ name: 'SIGNUP_DATE', category: 'normal', type: 'date' });
+  brevo.addAttribute({ name: 'NEWSLETTER', category: 'normal', type: 'boolean' });
+  brevo.addAttribute({ name: 'SEATS', category: 'normal', type: 'float' });
+  brevo.addAttribute({ name: 'CUSTOMER_ID', category: 'normal', type: 'text' });
+  brevo.addAttribute({ name: 'LIFECYCLE_STAGE', category: 'normal', type: 'text' });
+}
+
+/**
+ * Seeds a Customers database with `rows` rows whose edit times are spread `stepMs` apart, ending
+ * `endAgoMs` before now. Returns the database's ids.
+ */
+export function seedSandbox(
+  notion: NotionSimulator,
+  brevo: BrevoSimulator,
+  opts: { rows: number; stepMs?: number; databaseId?: string; now?: number },
+): { databaseId: string; dataSourceId: string; pageIds: string[] } {
+  const db = notion.addDatabase({
+    id: opts.databaseId ?? SANDBOX_DATABASE_ID,
+    title: 'Customers',
+    properties: sandboxSchema(),
+  });
+  const ds = db.dataSources[0];
+  if (!ds) throw new Error('sandbox database has no data source');
+  const step = opts.stepMs ?? 60_000;
+  const now = opts.now ?? Date.now();
+  const start = now - (opts.rows + 5) * step;
+  const pages = notion.addPages(
+    ds.id,
+    Array.from({ length: opts.rows }, (_, i) => ({ properties: sandboxRow(i) })),
+    { start, stepMs: step },
+  );
+  seedBrevoAttributes(brevo);
+  return { databaseId: db.id, dataSourceId: ds.id, pageIds: pages.map((p) => p.id) };
+}
+
+/** The demo tajo.yaml used when no config is given (tokens from the environment, sandbox by default). */
+export function sandboxConfigYaml(): string {
+  const mapping = Object.entries(SANDBOX_FIELD_MAPPING)
+    .map(([prop, m]) => `          ${JSON.stringify(prop)}: { type: ${m.type}, target: ${m.target} }`)
+    .join('\n');
+  return `# Tajo sandbox config: a demo Notion database synced into a Brevo list.
+brevo:
+  api_key: \${BREVO_API_KEY:-${SANDBOX_BREVO_KEY}}
+connectors:
+  notion:
+    enabled: true
+    token: \${NOTION_TOKEN:-${SANDBOX_NOTION_TOKEN}}
+    api_version: "2025-09-03"
+    default_country_code: "33"
+    sync:
+      databases: true
+    databases:
+      - id: "${SANDBOX_DATABASE_ID}"
+        name: Customers
+        sync_to_list: ${SANDBOX_LIST}
+        field_mapping:
+${mapping}
+`;
+}
