@@ -1,0 +1,335 @@
+/**
+ * The Tajo connectors stack, one per stage, generated from `shared/topology.ts`: every function, queue,
+ * route and schedule below comes from iterating over the topology; nothing is restated here.
+ */
+import { App, ArnFormat, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { ENV, type FunctionName, type QueueName, topology as sharedTopology, type Topology } from '../shared/topology';
+import { ConnectionSchedule } from './constructs/connection-schedule';
+import { LaneQueue } from './constructs/lane-queue';
+import { TajoFunction } from './constructs/tajo-function';
+import { TajoHttpApi } from './constructs/tajo-http-api';
+import { acknowledge, nagAction, nagResource } from './nag';
+
+export const SERVICE_NAME = 'tajo-connectors';
+export const DEFAULT_STAGE = 'dev';
+
+export interface StageSettings {
+  stage: string;
+  /** Stateful resources (table, key, log groups, schedule groups): DESTROY only for dev. */
+  removalPolicy: RemovalPolicy;
+  /** DynamoDB deletion protection: on for every stage but dev. */
+  deletionProtection: boolean;
+  logRetention: logs.RetentionDays;
+  /** POWERTOOLS_LOG_LEVEL; INFO everywhere (DEBUG widens what a handler might log about tokens). */
+  logLevel: 'DEBUG' | 'INFO';
+}
+
+export function stageSettings(stage: string): StageSettings {
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new Error(`stage "${stage}": use 1-20 lower-case letters, digits or '-', starting with a letter`);
+  }
+  const dev = stage === DEFAULT_STAGE;
+  return {
+    stage,
+    removalPolicy: dev ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    deletionProtection: !dev,
+    logRetention: dev ? logs.RetentionDays.TWO_WEEKS : logs.RetentionDays.THREE_MONTHS,
+    logLevel: 'INFO',
+  };
+}
+
+export interface TajoStackProps extends StackProps {
+  stage: string;
+  /** Defaults to the shared topology; tests may pass another one to prove the stack follows it. */
+  topology?: Topology;
+}
+
+export class TajoStack extends Stack {
+  readonly settings: StageSettings;
+  readonly key: kms.Key;
+  readonly table: dynamodb.TableV2;
+  readonly queues = {} as Record<QueueName, LaneQueue>;
+  readonly functions = {} as Record<FunctionName, TajoFunction>;
+  readonly schedules: Record<string, ConnectionSchedule> = {};
+  readonly httpApi: TajoHttpApi;
+  /** `tajo/<stage>/`: every connection token lives in Secrets Manager under this prefix. */
+  readonly secretsPrefix: string;
+
+  constructor(scope: Construct, id: string, { stage, topology: topo = sharedTopology, ...stackProps }: TajoStackProps) {
+    super(scope, id, { description: `Tajo connectors (${stage}): Notion/Slack <-> Brevo`, ...stackProps });
+    const s = stageSettings(stage);
+    this.settings = s;
+    const prefix = `tajo-${s.stage}`;
+    this.secretsPrefix = `tajo/${s.stage}/`;
+    Tags.of(this).add('project', SERVICE_NAME);
+    Tags.of(this).add('stage', s.stage);
+
+    // ---- One customer-managed key: table, queues, secrets, log groups.
+    this.key = new kms.Key(this, 'Key', {
+      alias: `alias/${prefix}`,
+      description: `Tajo connectors (${s.stage}): table, queues, connection secrets and logs`,
+      enableKeyRotation: true,
+      removalPolicy: s.removalPolicy,
+    });
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsForThisStageLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${Aws.REGION}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': [
+              this.logGroupArnPattern(`/aws/lambda/${prefix}-*`),
+              this.logGroupArnPattern(`/tajo/${s.stage}/*`),
+            ],
+          },
+        },
+      }),
+    );
+
+    // ---- Table: single-table design, every key starts with the tenant; gsi1 for cross-tenant lookups.
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      // TableEncryptionV2.customerManagedKey() refuses region-agnostic stacks ("Replica SSE specification
+      // cannot be rendered"), so render the same template by hand: SSE type KMS here, and the CMK on the
+      // single (stack-region) replica below. Grants to the key are explicit (see the functions loop).
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'ttl',
+      deletionProtection: s.deletionProtection,
+      removalPolicy: s.removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: 'gsi1',
+          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+    (this.table.node.defaultChild as dynamodb.CfnGlobalTable).addPropertyOverride(
+      'Replicas.0.SSESpecification.KMSMasterKeyId',
+      this.key.keyArn,
+    );
+
+    // ---- Queues (lanes), each with its DLQ and DLQ alarm.
+    for (const [name, spec] of entries(topo.queues)) {
+      this.queues[name] = new LaneQueue(this, pascal(name), {
+        displayName: `${prefix}-${name}`,
+        spec,
+        key: this.key,
+      });
+    }
+
+    // ---- Functions: environment and grants follow from each FunctionSpec.
+    for (const [name, spec] of entries(topo.functions)) {
+      const queueNames = new Set<QueueName>([...(spec.sendsTo ?? []), ...(spec.consumes ? [spec.consumes.queue] : [])]);
+      const environment: Record<string, string> = {
+        [ENV.table]: this.table.tableName,
+        [ENV.stage]: s.stage,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: s.logLevel,
+      };
+      for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;
+      if (spec.readsSecrets || spec.managesSchedules) environment[ENV.secretsPrefix] = this.secretsPrefix;
+
+      const fn = new TajoFunction(this, `${pascal(name)}Function`, {
+        functionName: `${prefix}-${name}`,
+        spec,
+        environment,
+        key: this.key,
+        logRetention: s.logRetention,
+        removalPolicy: s.removalPolicy,
+      });
+      this.functions[name] = fn;
+      const role = fn.role as iam.Role;
+
+      this.table.grantReadWriteData(fn);
+      this.key.grantEncryptDecrypt(fn); // the table's CMK (the table's own grants do not know the key)
+      acknowledge(
+        role,
+        nagResource(this, `${this.table.tableArn}/index/*`),
+        'Table read/write grant covers the indexes of this one table (gsi1: cross-tenant lookups such as due ' +
+          'connections); index names are part of the same table, not other resources.',
+      );
+      for (const q of spec.sendsTo ?? []) this.lane(q).queue.grantSendMessages(fn);
+      if (spec.consumes) {
+        const { queue, batchSize, maxConcurrency } = spec.consumes;
+        fn.addEventSource(
+          new SqsEventSource(this.lane(queue).queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+        );
+      }
+      const kmsWildcardReason =
+        'CDK key grants for the CMK-encrypted table and queues (key.grantEncryptDecrypt, grantSendMessages, ' +
+        'grantConsumeMessages) add kms:GenerateDataKey* and kms:ReEncrypt*; they apply to the single stack key ' +
+        'only (the resource is its ARN), which DynamoDB and SQS use for envelope encryption.';
+      acknowledge(role, nagAction('kms:GenerateDataKey*'), kmsWildcardReason);
+      acknowledge(role, nagAction('kms:ReEncrypt*'), kmsWildcardReason);
+
+      if (spec.readsSecrets) {
+        this.grantSecrets(fn, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], ['kms:Decrypt']);
+      }
+      if (spec.managesSchedules) {
+        // The managing function stores connection tokens when a connection is made.
+        this.grantSecrets(
+          fn,
+          [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+            'secretsmanager:DescribeSecret',
+          ],
+          ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+        );
+        fn.addEnvironment(ENV.secretsKmsKeyId, this.key.keyArn);
+      }
+    }
+
+    // ---- Schedules: group + role for the runtime per-connection schedules, and the sweep schedule.
+    const scheduleEntries = Object.entries(topo.schedules);
+    if (scheduleEntries.length > 1) {
+      throw new Error(
+        'topology.schedules has more than one entry, but ENV has a single TAJO_SCHEDULE_GROUP / ' +
+          'TAJO_SCHEDULER_ROLE_ARN; the topology needs per-schedule environment names first.',
+      );
+    }
+    for (const [key, spec] of scheduleEntries) {
+      const schedule = new ConnectionSchedule(this, `${pascal(key)}Schedule`, {
+        groupName: `${prefix}-${key}`,
+        spec,
+        target: this.functions[spec.target],
+        removalPolicy: s.removalPolicy,
+      });
+      this.schedules[key] = schedule;
+      for (const [name, fnSpec] of entries(topo.functions)) {
+        if (!fnSpec.managesSchedules) continue;
+        const fn = this.functions[name];
+        schedule.grantManage(fn);
+        fn.addEnvironment(ENV.scheduleGroup, schedule.group.scheduleGroupName);
+        fn.addEnvironment(ENV.schedulerRoleArn, schedule.role.roleArn);
+        // Built from the known function name, not a reference: the poller manages its own
+        // schedules and would otherwise depend on itself.
+        fn.addEnvironment(
+          ENV.scheduleTargetArn(spec.target),
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: `${prefix}-${spec.target}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        );
+      }
+    }
+
+    // ---- HTTP API.
+    this.httpApi = new TajoHttpApi(this, 'Http', {
+      apiName: prefix,
+      routes: topo.routes,
+      functions: this.functions as Record<FunctionName, lambda.IFunction>,
+      accessLogGroupName: `/tajo/${s.stage}/http-api-access`,
+      key: this.key,
+      logRetention: s.logRetention,
+      removalPolicy: s.removalPolicy,
+      throttle: { burstLimit: 200, rateLimit: 100 },
+    });
+
+    // ---- Outputs.
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'KeyArn', { value: this.key.keyArn, description: 'CMK for table, queues, secrets, logs' });
+    for (const [name, lane] of entries(this.queues)) {
+      new CfnOutput(this, `${pascal(name)}QueueUrl`, { value: lane.queue.queueUrl });
+      new CfnOutput(this, `${pascal(name)}DlqUrl`, { value: lane.deadLetterQueue.queueUrl });
+    }
+    for (const [key, schedule] of Object.entries(this.schedules)) {
+      new CfnOutput(this, `${pascal(key)}ScheduleGroup`, { value: schedule.group.scheduleGroupName });
+    }
+  }
+
+  private lane(name: QueueName): LaneQueue {
+    const lane = this.queues[name];
+    if (!lane) throw new Error(`topology refers to queue "${name}", which topology.queues does not declare`);
+    return lane;
+  }
+
+  private logGroupArnPattern(namePattern: string): string {
+    return this.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: namePattern,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /** Secrets Manager actions on `secret:tajo/<stage>/*`, plus the CMK actions made through Secrets Manager. */
+  private grantSecrets(fn: TajoFunction, secretActions: string[], kmsActions: string[]): void {
+    const secretsArn = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.secretsPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: secretActions, resources: [secretsArn] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: kmsActions,
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+      }),
+    );
+    acknowledge(
+      fn.role as iam.Role,
+      nagResource(this, secretsArn),
+      `Connection tokens are per tenant and connection, created at runtime (names unknown at deploy time); ` +
+        `the wildcard is limited to this stage's prefix secret:${this.secretsPrefix}* and cannot reach other ` +
+        'stages or applications.',
+    );
+  }
+}
+
+export interface CreateTajoAppOptions {
+  /** Defaults to the `stage` context value, then `dev`. */
+  stage?: string;
+  /** Extra context (e.g. `{ 'aws:cdk:bundling-stacks': [] }` to skip esbuild in unit tests). */
+  context?: Record<string, unknown>;
+  /** Register cdk-nag AwsSolutions on the app (synth fails on unacknowledged findings). Default true. */
+  nag?: boolean;
+  outdir?: string;
+  topology?: Topology;
+}
+
+/** The CDK app: one env-agnostic stack for the stage, cdk-nag AwsSolutions as a validation plugin. */
+export function createTajoApp(options: CreateTajoAppOptions = {}): { app: App; stack: TajoStack } {
+  const app = new App({
+    ...(options.context ? { context: options.context } : {}),
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  });
+  const stage = options.stage ?? (app.node.tryGetContext('stage') as string | undefined) ?? DEFAULT_STAGE;
+  stageSettings(stage); // validates the stage name before it becomes part of the stack name
+  const stack = new TajoStack(app, `tajo-${stage}`, {
+    stage,
+    ...(options.topology ? { topology: options.topology } : {}),
+  });
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, stack };
+}
+
+function entries<K extends string, V>(record: Record<K, V>): [K, V][] {
+  return Object.entries(record) as [K, V][];
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
