@@ -73,10 +73,19 @@ function userLabel(u: unknown, preferEmail: boolean): string | undefined {
   return nonEmptyString(u.name) ?? nonEmptyString(u.id);
 }
 
+/**
+ * External files keep their URL. A Notion-hosted file's URL is signed and expires after an hour:
+ * useless in a contact and different on every read, so the file's name stands for it.
+ */
 function fileUrl(f: unknown): string | undefined {
   if (!isRecord(f)) return undefined;
-  const inner = f.type === 'external' ? f.external : f.type === 'file' ? f.file : (f.file ?? f.external);
-  return isRecord(inner) ? nonEmptyString(inner.url) : undefined;
+  if (f.type === 'external' || (f.type === undefined && isRecord(f.external))) {
+    return isRecord(f.external) ? nonEmptyString(f.external.url) : undefined;
+  }
+  const name = nonEmptyString(f.name);
+  if (name) return name;
+  const inner = f.file;
+  return isRecord(inner) ? nonEmptyString(inner.url)?.split('?')[0] : undefined;
 }
 
 function formulaValue(f: unknown): Extracted {
