@@ -25,6 +25,18 @@ export interface SecretStore {
 
 export type ConnectorName = 'notion';
 
+export interface TenantRecord {
+  tenantId: string;
+  /** sha256 of the management API key (the key itself is shown once, never stored). */
+  apiKeyHash: string;
+  createdAt: string;
+}
+
+export interface TenantStore {
+  getTenant(tenantId: string): Promise<TenantRecord | undefined>;
+  putTenant(record: TenantRecord): Promise<void>;
+}
+
 export interface ConnectionRecord {
   tenantId: string;
   connector: ConnectorName;

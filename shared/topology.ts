@@ -75,10 +75,12 @@ export const topology: Topology = {
     },
     notionPoller: {
       entry: 'functions/notion-poller/handler.ts',
-      description: 'Scheduled per Notion connection: starts an incremental sync in its lane',
+      description:
+        'Scheduled per Notion connection: starts an incremental sync in its lane; the sweep restores lost schedules',
       memoryMb: 256,
-      timeoutSeconds: 30,
+      timeoutSeconds: 60,
       sendsTo: ['notionLane'],
+      managesSchedules: true,
     },
     notionWorker: {
       entry: 'functions/notion-worker/handler.ts',

@@ -122,26 +122,6 @@ export function inferMapping(
   return out;
 }
 
-const TRUNCATABLE = new Set(['relation', 'people', 'rollup', 'title', 'rich_text']);
-/** Page-object values of these types are computed from at most 25 references. */
-export const REFERENCE_LIMIT = 25;
-
-/** Whether a page-object value may have been cut at 25 references and must be read in full. */
-export function mayBeTruncated(value: NotionPropertyValue): boolean {
-  if (!TRUNCATABLE.has(value.type)) return false;
-  if (value.has_more === true) return true;
-  const inner = value[value.type];
-  if (value.type === 'rollup') {
-    const r = inner as { type?: string; array?: unknown[] } | undefined;
-    return r?.type === 'array' && (r.array?.length ?? 0) >= REFERENCE_LIMIT;
-  }
-  if (!Array.isArray(inner)) return false;
-  if (value.type === 'title' || value.type === 'rich_text') {
-    return inner.filter((t) => (t as { type?: string }).type === 'mention').length >= REFERENCE_LIMIT;
-  }
-  return inner.length >= REFERENCE_LIMIT;
-}
-
 /** Rebuilds a full property value from the property-item endpoint's items. */
 export function valueFromItems(value: NotionPropertyValue, items: Record<string, unknown>[]): NotionPropertyValue {
   if (value.type === 'rollup') {

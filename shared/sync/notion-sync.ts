@@ -18,9 +18,10 @@ import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/no
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
 import { ProviderError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
+import { mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, RunRecord, RunStore, SyncSummary } from '../ports';
-import { buildPlan, type MappedRow, type MappingPlan, mapRow, mayBeTruncated, valueFromItems } from './mapping-plan';
+import { buildPlan, type MappedRow, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 
 export interface SyncOptions {
   /** Rows gathered before a Brevo write (one import); also the checkpoint granularity. */

@@ -26,6 +26,8 @@ import type {
   RunRecord,
   RunStore,
   SyncCursor,
+  TenantRecord,
+  TenantStore,
 } from '../../ports';
 
 /** The table's key schema; infra/ creates the same table from these names. */
@@ -38,7 +40,7 @@ export const TABLE_SCHEMA = {
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
 
-export class DynamoStore implements ConnectionStore, CursorStore, RunStore {
+export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -46,6 +48,21 @@ export class DynamoStore implements ConnectionStore, CursorStore, RunStore {
     private readonly table: string,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  // ------------------------------------------------------------ tenants
+
+  async getTenant(tenantId: string): Promise<TenantRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: 'TENANT' } }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as TenantRecord) : undefined;
+  }
+
+  async putTenant(record: TenantRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: tenantKey(record.tenantId), sk: 'TENANT', ...record } }),
+    );
   }
 
   // ------------------------------------------------------------ connections

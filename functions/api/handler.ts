@@ -1,0 +1,17 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { handleApiRequest } from '../../shared/services/api';
+import { deps } from '../commons/deps';
+import { logger } from '../commons/powertools';
+
+/** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
+export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  const d = deps();
+  const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const res = await handleApiRequest(
+    { tenants: d.store, connections: d.store, runs: d.store, lane: d.lane, clock: d.clock },
+    { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
+  );
+  return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
+}).use(injectLambdaContext(logger));

@@ -1,0 +1,75 @@
+/**
+ * The adapters a handler needs, built once per container from the environment the stack sets
+ * (ENV in shared/topology.ts). The local runtime sets the same variables (endpoints of dynalite
+ * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
+import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
+import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
+import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/ports';
+import { type Endpoints, endpointsFromEnv } from '../../shared/services/notion-context';
+import { ENV } from '../../shared/topology';
+
+export interface HandlerDeps {
+  store: DynamoStore;
+  lane: SqsLaneQueue;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  clock: Clock;
+  endpoints: Endpoints;
+}
+
+let overrides: Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock'>> = {};
+let cached: HandlerDeps | undefined;
+
+/** The local runtime's adapters (file secrets, in-process scheduler) replace the AWS ones. */
+export function overrideDeps(o: typeof overrides): void {
+  overrides = o;
+  cached = undefined;
+}
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+}
+
+function build(): HandlerDeps {
+  const store = new DynamoStore(new DynamoDBClient({}), required(ENV.table));
+  const secrets =
+    overrides.secrets ??
+    new SecretsManagerStore(new SecretsManagerClient({}), {
+      prefix: process.env[ENV.secretsPrefix] ?? '',
+      kmsKeyId: process.env[ENV.secretsKmsKeyId],
+    });
+  let scheduler: ScheduleManager | undefined;
+  // Only the functions that manage schedules have the scheduler's settings: build it on first use.
+  const lazyScheduler = (): ScheduleManager =>
+    (scheduler ??= new EventBridgeScheduleManager(new SchedulerClient({}), {
+      groupName: required(ENV.scheduleGroup),
+      roleArn: required(ENV.schedulerRoleArn),
+      targetArn: required(ENV.scheduleTargetArn('notionPoller')),
+    }));
+  const schedules: ScheduleManager = overrides.schedules ?? {
+    ensure: (...args) => lazyScheduler().ensure(...args),
+    remove: (name) => lazyScheduler().remove(name),
+  };
+  return {
+    store,
+    lane: new SqsLaneQueue(new SQSClient({})),
+    secrets,
+    schedules,
+    clock: overrides.clock ?? systemClock,
+    endpoints: endpointsFromEnv(),
+  };
+}
+
+export function deps(): HandlerDeps {
+  cached ??= build();
+  return cached;
+}

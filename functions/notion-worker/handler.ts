@@ -1,0 +1,39 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { handleNotionLaneMessage, ParkLane } from '../../shared/services/notion-lane';
+import { topology } from '../../shared/topology';
+import { deps } from '../commons/deps';
+import { logger } from '../commons/powertools';
+
+const processor = new SqsFifoPartialProcessorAsync();
+
+/** One lane message = one sync step; a parked lane hides the message for the provider's Retry-After. */
+async function step(record: SQSRecord, context: Context): Promise<void> {
+  const d = deps();
+  const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= topology.queues.notionLane.maxReceiveCount;
+  try {
+    await handleNotionLaneMessage(
+      {
+        ...d,
+        connections: d.store,
+        cursors: d.store,
+        runs: d.store,
+        log: (level, msg, data) => logger[level](msg, { ...data }),
+      },
+      record.body,
+      { deadline: Date.now() + context.getRemainingTimeInMillis(), lastAttempt },
+    );
+  } catch (err) {
+    if (err instanceof ParkLane) await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
+    throw err;
+  }
+}
+
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, (record: SQSRecord) => step(record, context), processor, {
+    context,
+    skipGroupOnError: true,
+  }),
+).use(injectLambdaContext(logger));

@@ -1,0 +1,54 @@
+/**
+ * Lanes on SQS FIFO queues. The queue URL of each lane comes from the environment (infra sets it;
+ * the local runtime points it at fauxqs). Parking a lane hides the in-flight message for the
+ * provider's Retry-After, which holds back its whole message group.
+ */
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { LaneMessage, LaneQueue } from '../../ports';
+import { ENV, type QueueName } from '../../topology';
+
+export class SqsLaneQueue implements LaneQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  url(queue: QueueName): string {
+    const url = this.env[ENV.queueUrl(queue)];
+    if (!url) throw new Error(`${ENV.queueUrl(queue)} is not set`);
+    return url;
+  }
+
+  async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
+      const res = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.url(queue),
+          Entries: chunk.map((m, j) => ({
+            Id: String(j),
+            MessageBody: m.body,
+            MessageGroupId: m.groupId,
+            MessageDeduplicationId: m.deduplicationId.slice(0, 128),
+          })),
+        }),
+      );
+      if (res.Failed?.length) {
+        throw new Error(
+          `SQS refused ${res.Failed.length} lane message(s): ${res.Failed.map((f) => f.Message ?? f.Code).join('; ')}`,
+        );
+      }
+    }
+  }
+
+  /** Makes an in-flight message (and so its group) wait `delayMs` before it is delivered again. */
+  async park(queue: QueueName, receiptHandle: string, delayMs: number): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.url(queue),
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.min(43_200, Math.max(1, Math.ceil(delayMs / 1000))),
+      }),
+    );
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The management API, independent of API Gateway: a route key from the topology, path
+ * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
+ * from the path and must match the API key; the body never names it.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock, ConnectionStore, LaneQueue, RunStore, TenantStore } from '../ports';
+import { topology } from '../topology';
+import { enqueueNotionSync } from './notion-lane';
+
+export interface ApiRequest {
+  routeKey: string;
+  pathParameters: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiDeps {
+  tenants: TenantStore;
+  connections: ConnectionStore;
+  runs: RunStore;
+  lane: LaneQueue;
+  clock: Clock;
+}
+
+type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A new management API key: shown once to whoever creates the tenant, stored only as a hash. */
+export function newApiKey(): string {
+  return `tajo_${randomBytes(24).toString('base64url')}`;
+}
+
+const syncBody = z.strictObject({ full: z.boolean().optional() }).default({});
+
+const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
+  'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),
+
+  'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
+    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
+    let raw: unknown = {};
+    if (req.body?.trim()) {
+      try {
+        raw = JSON.parse(req.body);
+      } catch {
+        return { status: 400, body: { error: 'the body is not JSON' } };
+      }
+    }
+    const body = syncBody.safeParse(raw);
+    if (!body.success) return { status: 400, body: { error: body.error.issues.map((i) => i.message).join('; ') } };
+    const res = await enqueueNotionSync(deps, {
+      tenantId,
+      mode: body.data.full ? 'full' : 'incremental',
+      trigger: 'api',
+    });
+    if (!res.queued) return { status: 409, body: { error: res.reason } };
+    return { status: 202, body: { queued: true, mode: body.data.full ? 'full' : 'incremental' } };
+  },
+
+  'GET /tenants/{tenantId}/connections/{connector}/status': async (deps, req, tenantId) => {
+    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
+    const conn = await deps.connections.getConnection(tenantId, 'notion');
+    if (!conn) return notFound('no Notion connection');
+    const runs = await deps.runs.listRuns(tenantId, 'notion', 5);
+    const { checkpoint: _c, ...last } = runs[0] ?? ({} as Record<string, unknown>);
+    return {
+      status: 200,
+      body: {
+        connector: 'notion',
+        connected: true,
+        enabled: conn.settings.enabled,
+        apiVersion: conn.settings.api_version,
+        databases: conn.settings.databases.map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })),
+        lastRun: runs[0] ? last : null,
+        lastSuccessAt: runs.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
+        recentRuns: runs.map((r) => ({
+          runId: r.runId,
+          mode: r.mode,
+          status: r.status,
+          startedAt: r.startedAt,
+          error: r.error,
+        })),
+        schedule: `every ${topology.schedules.notionPoll?.rateHours} hours`,
+      },
+    };
+  },
+};
+
+/** Route keys the API function must serve, from the topology (tests hold the two together). */
+export function apiRouteKeys(): string[] {
+  return topology.routes.filter((r) => r.function === 'api').map((r) => `${r.method} ${r.path}`);
+}
+
+export function servedRouteKeys(): string[] {
+  return Object.keys(operations);
+}
+
+export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const route = topology.routes.find((r) => `${r.method} ${r.path}` === req.routeKey);
+  const op = operations[req.routeKey];
+  if (!route || !op) return notFound('no such route');
+  if (route.auth === 'none') return (op as (deps: ApiDeps) => Promise<ApiResponse>)(deps);
+  const tenantId = req.pathParameters.tenantId;
+  if (!tenantId) return notFound('no tenant in the path');
+  const key = bearer(req.headers);
+  if (!key) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
+  const tenant = await deps.tenants.getTenant(tenantId);
+  // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
+  if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
+  return (op as Operation)(deps, req, tenantId);
+}
+
+function bearer(headers: Record<string, string | undefined>): string | undefined {
+  const h = headers.authorization ?? headers.Authorization;
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function notFound(error: string): ApiResponse {
+  return { status: 404, body: { error } };
+}
