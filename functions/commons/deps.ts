@@ -24,14 +24,16 @@ export interface HandlerDeps {
   endpoints: Endpoints;
 }
 
-let overrides: Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock'>> = {};
-let cached: HandlerDeps | undefined;
+export type LocalAdapters = Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock'>>;
 
-/** The local runtime's adapters (file secrets, in-process scheduler) replace the AWS ones. */
-export function overrideDeps(o: typeof overrides): void {
-  overrides = o;
-  cached = undefined;
-}
+/**
+ * The local runtime loads each function as its own esbuild bundle (as Lambda does), so it cannot
+ * reach into a bundle's modules; it leaves its adapters (file secrets, in-process scheduler) in
+ * this global slot instead. Never set in AWS.
+ */
+export const LOCAL_ADAPTERS_SLOT = '__tajoLocalAdapters';
+
+let cached: HandlerDeps | undefined;
 
 function required(name: string): string {
   const v = process.env[name];
@@ -40,6 +42,7 @@ function required(name: string): string {
 }
 
 function build(): HandlerDeps {
+  const overrides = ((globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] as LocalAdapters | undefined) ?? {};
   const store = new DynamoStore(new DynamoDBClient({}), required(ENV.table));
   const secrets =
     overrides.secrets ??
@@ -61,7 +64,9 @@ function build(): HandlerDeps {
   };
   return {
     store,
-    lane: new SqsLaneQueue(new SQSClient({})),
+    // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
+    // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
+    lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS })),
     secrets,
     schedules,
     clock: overrides.clock ?? systemClock,

@@ -26,7 +26,16 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
       { deadline: Date.now() + context.getRemainingTimeInMillis(), lastAttempt },
     );
   } catch (err) {
-    if (err instanceof ParkLane) await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
+    if (err instanceof ParkLane) {
+      await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
+      logger.warn('lane parked', { delayMs: err.delayMs, messageId: record.messageId });
+    } else {
+      logger.error('lane step failed; the queue retries it, then dead-letters it', {
+        error: err as Error,
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+      });
+    }
     throw err;
   }
 }

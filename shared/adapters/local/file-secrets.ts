@@ -12,7 +12,16 @@ import type { SecretStore } from '../../ports';
 type Sealed = { iv: string; tag: string; data: string };
 
 export class FileSecretStore implements SecretStore {
+  /** Operations run one at a time: concurrent puts would race on the key and on the file. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly dir: string) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   private async key(): Promise<Buffer> {
     const file = join(this.dir, 'secrets.key');
@@ -40,7 +49,19 @@ export class FileSecretStore implements SecretStore {
     await writeFile(join(this.dir, 'secrets.json'), JSON.stringify(all, null, 2), { mode: 0o600 });
   }
 
-  async put(name: string, value: string): Promise<string> {
+  put(name: string, value: string): Promise<string> {
+    return this.serial(() => this.putNow(name, value));
+  }
+
+  get(ref: string): Promise<string> {
+    return this.serial(() => this.getNow(ref));
+  }
+
+  delete(ref: string): Promise<void> {
+    return this.serial(() => this.deleteNow(ref));
+  }
+
+  private async putNow(name: string, value: string): Promise<string> {
     const key = await this.key();
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -55,7 +76,7 @@ export class FileSecretStore implements SecretStore {
     return `local:${name}`;
   }
 
-  async get(ref: string): Promise<string> {
+  private async getNow(ref: string): Promise<string> {
     const name = ref.replace(/^local:/, '');
     const sealed = (await this.load())[name];
     if (!sealed) throw new TajoError(`secret ${name} not found in the local secret store`, 'secret_missing');
@@ -64,7 +85,7 @@ export class FileSecretStore implements SecretStore {
     return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
   }
 
-  async delete(ref: string): Promise<void> {
+  private async deleteNow(ref: string): Promise<void> {
     const all = await this.load();
     delete all[ref.replace(/^local:/, '')];
     await this.save(all);

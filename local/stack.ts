@@ -1,0 +1,298 @@
+/**
+ * The local stack: the topology's functions (bundled as for Lambda) behind a local API Gateway, lane
+ * runners on fauxqs, DynamoDB on dynalite, an in-process scheduler and the file secret store. With
+ * no tokens it runs against the sandbox simulators, seeded with the demo database.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
+import {
+  type EmbeddedDynamo,
+  LOCAL_CREDENTIALS,
+  startEmbeddedDynamo,
+} from '../shared/adapters/local/embedded-dynamodb';
+import { FileSecretStore } from '../shared/adapters/local/file-secrets';
+import { parseConfig } from '../shared/config/load';
+import type { TajoConfig } from '../shared/config/schema';
+import { type RunRecord, systemClock } from '../shared/ports';
+import { hashApiKey, newApiKey } from '../shared/services/api';
+import { connectNotion } from '../shared/services/connections';
+import { enqueueNotionSync } from '../shared/services/notion-lane';
+import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
+import { BrevoSimulator } from '../test/simulators/brevo';
+import { NotionSimulator } from '../test/simulators/notion';
+import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../test/simulators/sandbox';
+import { type LambdaHandler, loadFunctions } from './functions';
+import { startHttpGateway } from './http-gateway';
+import { LaneRunner } from './lane-runner';
+import { LocalScheduler } from './scheduler';
+
+export const DEFAULT_TENANT = 'default';
+
+export interface LocalStackOptions {
+  port: number;
+  stateDir: string;
+  /** The default tenant's config file; the sandbox config when it does not exist. */
+  configPath: string;
+  env: NodeJS.ProcessEnv;
+  /** Use running emulators instead of starting dynalite / fauxqs (tests). */
+  dynamoEndpoint?: string;
+  sqsEndpoint?: string;
+  sandboxRows?: number;
+  /** Lane pollers per consuming function (Lambda's concurrent batches); capped by the topology. */
+  laneConcurrency?: number;
+  /** Seconds a failed lane message stays hidden before its retry (AWS: 6x the function timeout). */
+  localVisibilitySeconds?: number;
+  log: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  apiKey: string;
+  tenantId: string;
+  table: string;
+  sandbox?: { notion: NotionSimulator; brevo: BrevoSimulator };
+  runners: Record<string, LaneRunner>;
+  scheduler: LocalScheduler;
+  functions: Record<FunctionName, LambdaHandler>;
+  dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
+  sqsEndpoint: string;
+  queueUrls: Record<string, string>;
+  /** Queues a sync of the default tenant and waits for its run to finish. */
+  syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number): Promise<RunRecord>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack> {
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+  };
+  try {
+    // ---- DynamoDB (dynalite, persisted in the state dir) and SQS (fauxqs on loopback).
+    let dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
+    let table = 'tajo-local';
+    if (o.dynamoEndpoint) {
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      const { DynamoStore, ensureTable } = await import('../shared/adapters/dynamodb/store');
+      table = `tajo-local-${crypto.randomUUID().slice(0, 8)}`;
+      const client = new DynamoDBClient({
+        endpoint: o.dynamoEndpoint,
+        region: 'local',
+        credentials: LOCAL_CREDENTIALS,
+      });
+      await ensureTable(client, table);
+      dynamo = { endpoint: o.dynamoEndpoint, store: new DynamoStore(client, table) };
+    } else {
+      const embedded = await startEmbeddedDynamo(join(o.stateDir, 'dynamodb'));
+      stops.push(() => embedded.close());
+      dynamo = embedded;
+    }
+    let sqsEndpoint = o.sqsEndpoint;
+    if (!sqsEndpoint) {
+      const { buildApp } = await import('fauxqs');
+      const app = buildApp({ logger: false });
+      // fauxqs's own start helper binds 0.0.0.0: listen on loopback ourselves.
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      stops.push(() => app.close());
+      sqsEndpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    }
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    stops.push(() => sqs.destroy());
+    const queues = await createQueues(sqs, table, o.localVisibilitySeconds ?? 30);
+
+    // ---- The default tenant's config; sandbox simulators when no real tokens are given.
+    const configText = existsSync(o.configPath) ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml();
+    const config = parseConfig(configText, o.env, existsSync(o.configPath) ? o.configPath : 'sandbox config');
+    let sandbox: LocalStack['sandbox'];
+    const env: NodeJS.ProcessEnv = { ...o.env };
+    const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
+    const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
+    if (usesSandboxNotion || usesSandboxBrevo) {
+      const notion = new NotionSimulator({ tokens: [SANDBOX_NOTION_TOKEN] });
+      const brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY] });
+      await Promise.all([notion.start(), brevo.start()]);
+      stops.push(
+        () => notion.stop(),
+        () => brevo.stop(),
+      );
+      seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+      if (usesSandboxNotion) env.NOTION_BASE_URL = notion.baseUrl;
+      if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
+      sandbox = { notion, brevo };
+    }
+
+    // ---- The environment the stack gives the functions, pointed at the local services.
+    Object.assign(process.env, {
+      ...pick(env, ['NOTION_BASE_URL', 'BREVO_BASE_URL']),
+      [ENV.table]: table,
+      [ENV.stage]: 'local',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
+      POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? logLevel(config),
+      ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
+    });
+
+    // ---- Functions, local adapters, scheduler.
+    const functions = await loadFunctions();
+    const pollTarget = topology.schedules.notionPoll?.target ?? 'notionPoller';
+    const scheduler = new LocalScheduler(() => functions[pollTarget], {
+      targetName: pollTarget,
+      overrideMinutes: o.env.TAJO_LOCAL_POLL_MINUTES ? Number(o.env.TAJO_LOCAL_POLL_MINUTES) : undefined,
+      onError: (e) => o.log(`scheduled poll failed: ${(e as Error).message}`),
+    });
+    stops.push(() => scheduler.stopAll());
+    const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
+    const adapters: LocalAdapters = { secrets, schedules: scheduler };
+    (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] = adapters;
+    stops.push(() => {
+      delete (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT];
+    });
+
+    // ---- The default tenant: its API key and its Notion connection.
+    const tenantId = DEFAULT_TENANT;
+    const apiKey = await ensureTenant(dynamo.store, o.stateDir, tenantId);
+    if (config.connectors.notion) {
+      await connectNotion(
+        { connections: dynamo.store, secrets, schedules: scheduler, clock: systemClock },
+        { tenantId, config },
+      );
+    }
+
+    // ---- Lanes (the SQS event sources) and the HTTP API.
+    const runners: Record<string, LaneRunner> = {};
+    for (const [name, spec] of Object.entries(topology.functions) as [
+      FunctionName,
+      (typeof topology.functions)[FunctionName],
+    ][]) {
+      if (!spec.consumes) continue;
+      const q = queues[spec.consumes.queue];
+      if (!q) continue;
+      const runner = new LaneRunner({
+        sqs,
+        queueUrl: q.url,
+        queueArn: q.arn,
+        functionName: name,
+        handler: functions[name],
+        batchSize: spec.consumes.batchSize,
+        concurrency: Math.min(spec.consumes.maxConcurrency, o.laneConcurrency ?? 2),
+        timeoutSeconds: spec.timeoutSeconds,
+        onError: (e) => o.log(`${name}: ${(e as Error).message}`),
+      });
+      runner.start();
+      runners[name] = runner;
+      stops.push(() => runner.stop());
+    }
+    const http = await startHttpGateway(functions, o.port);
+    stops.push(() => closeServer(http.server));
+
+    const syncAndWait = async (mode: 'full' | 'incremental', timeoutMs = 600_000): Promise<RunRecord> => {
+      const before = new Set((await dynamo.store.listRuns(tenantId, 'notion', 20)).map((r) => r.runId));
+      const queued = await enqueueNotionSync(
+        {
+          connections: dynamo.store,
+          lane: new (await import('../shared/adapters/aws/sqs-lane')).SqsLaneQueue(sqs),
+          clock: systemClock,
+        },
+        { tenantId, mode, trigger: 'local' },
+      );
+      if (!queued.queued) throw new Error(queued.reason);
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const run = (await dynamo.store.listRuns(tenantId, 'notion', 5)).find((r) => !before.has(r.runId));
+        if (run && run.status !== 'running') return run;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`the sync did not finish within ${Math.round(timeoutMs / 1000)} s`);
+    };
+
+    return {
+      url: http.url,
+      apiKey,
+      tenantId,
+      table,
+      sandbox,
+      runners,
+      scheduler,
+      functions,
+      dynamo,
+      sqsEndpoint,
+      queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
+      syncAndWait,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Each topology queue with its dead-letter queue and redrive policy, as the stack creates them. */
+async function createQueues(sqs: SQSClient, prefix: string, visibilitySeconds: number) {
+  const out: Record<string, { url: string; arn: string; dlqUrl: string }> = {};
+  for (const [name, spec] of Object.entries(topology.queues)) {
+    const suffix = spec.fifo ? '.fifo' : '';
+    const fifoAttrs: Record<string, string> = spec.fifo ? { FifoQueue: 'true' } : {};
+    const dlq = await sqs.send(
+      new CreateQueueCommand({ QueueName: `${prefix}-${name}-dlq${suffix}`, Attributes: { ...fifoAttrs } }),
+    );
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const q = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${prefix}-${name}${suffix}`,
+        Attributes: {
+          ...fifoAttrs,
+          VisibilityTimeout: String(Math.min(spec.visibilityTimeoutSeconds, visibilitySeconds)),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
+        },
+      }),
+    );
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn;
+    out[name] = { url: q.QueueUrl as string, arn: arn as string, dlqUrl: dlq.QueueUrl as string };
+  }
+  return out;
+}
+
+/** The default tenant's management API key: made once, kept (0600) in the state dir, stored hashed. */
+async function ensureTenant(store: EmbeddedDynamo['store'], stateDir: string, tenantId: string): Promise<string> {
+  const file = join(stateDir, `${tenantId}.api-key`);
+  let key: string | undefined;
+  try {
+    key = (await readFile(file, 'utf8')).trim();
+  } catch {
+    key = undefined;
+  }
+  const tenant = await store.getTenant(tenantId);
+  if (!key || !tenant || tenant.apiKeyHash !== hashApiKey(key)) {
+    key = newApiKey();
+    await writeFile(file, key, { mode: 0o600 });
+    await chmod(file, 0o600);
+    await store.putTenant({ tenantId, apiKeyHash: hashApiKey(key), createdAt: new Date().toISOString() });
+  }
+  return key;
+}
+
+function logLevel(config: TajoConfig): string {
+  return config.debug ? 'DEBUG' : config.log_level === 'info' ? 'WARN' : config.log_level.toUpperCase();
+}
+
+function pick(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (env[k]) out[k] = env[k] as string;
+  return out;
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
