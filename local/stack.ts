@@ -54,7 +54,7 @@ export interface LocalStack {
   apiKey: string;
   tenantId: string;
   table: string;
-  sandbox?: { notion: NotionSimulator; brevo: BrevoSimulator };
+  sandbox?: { notion: NotionSimulator; brevo: BrevoSimulator; dataSourceId: string; pageIds: string[] };
   runners: Record<string, LaneRunner>;
   scheduler: LocalScheduler;
   functions: Record<FunctionName, LambdaHandler>;
@@ -119,10 +119,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         () => notion.stop(),
         () => brevo.stop(),
       );
-      seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+      const seeded = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
       if (usesSandboxNotion) env.NOTION_BASE_URL = notion.baseUrl;
       if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
-      sandbox = { notion, brevo };
+      sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds };
     }
 
     // ---- The environment the stack gives the functions, pointed at the local services.

@@ -81,6 +81,8 @@ export class NotionGateway {
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
       notionVersion: opts.apiVersion,
       retry: false,
+      // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
+      logger: () => undefined,
       fetch: pacedFetch({
         provider: 'notion',
         clock: opts.clock,

@@ -1,0 +1,132 @@
+/**
+ * The `tajo` CLI as a user runs it: a child process on this Node, talking to the simulators over
+ * loopback (NOTION_BASE_URL / BREVO_BASE_URL), state in a temp TAJO_STATE_DIR.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { BrevoSimulator } from '../simulators/brevo';
+import { NotionSimulator } from '../simulators/notion';
+import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+
+let notion: NotionSimulator;
+let brevo: BrevoSimulator;
+let dir: string;
+let config: string;
+let pageIds: string[];
+
+beforeAll(async () => {
+  notion = new NotionSimulator({ tokens: [SANDBOX_NOTION_TOKEN] });
+  brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY] });
+  await Promise.all([notion.start(), brevo.start()]);
+  pageIds = seedSandbox(notion, brevo, { rows: 180 }).pageIds;
+  dir = await mkdtemp(join(tmpdir(), 'tajo-cli-'));
+  config = join(dir, 'tajo.yaml');
+  await writeFile(config, sandboxConfigYaml());
+});
+
+afterAll(async () => {
+  await Promise.all([notion.stop(), brevo.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tajo(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NOTION_BASE_URL: notion.baseUrl,
+        BREVO_BASE_URL: brevo.baseUrl,
+        TAJO_STATE_DIR: join(dir, 'state'),
+        ...env,
+      },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+
+test('sync --json: one JSON object on the last line with the contract fields; the next run is incremental', async () => {
+  const first = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
+  expect(first.code).toBe(0);
+  const summary = lastJson(first.stdout);
+  for (const key of [
+    'mode',
+    'pagesRead',
+    'upserted',
+    'unchanged',
+    'removed',
+    'failed',
+    'errors',
+    'notionRequests',
+    'brevoRequests',
+    'rateLimited',
+    'durationMs',
+  ]) {
+    expect(summary).toHaveProperty(key);
+  }
+  expect(summary).toMatchObject({ pagesRead: 180, upserted: 180, failed: 0, rateLimited: 0 });
+  expect(brevo.contacts()).toHaveLength(180);
+
+  notion.updatePage(pageIds[3] as string, { Email: 'broken-address' });
+  notion.updatePage(pageIds[4] as string, { Company: 'Edited Ltd' });
+  const second = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
+  expect(second.code).toBe(0);
+  const s2 = lastJson(second.stdout);
+  expect(s2).toMatchObject({ mode: 'incremental', upserted: 1, failed: 1 });
+  expect((s2.errors as { pageId: string; property: string }[])[0]).toMatchObject({
+    pageId: pageIds[3],
+    property: 'Email',
+  });
+  expect(s2.notionRequests).toBeLessThanOrEqual(3);
+});
+
+test('without --json a person sees progress and a readable summary; status shows the last run', async () => {
+  const res = await tajo(['connectors', 'sync', 'notion', '--config', config, '--full']);
+  expect(res.code).toBe(0);
+  expect(res.stderr).toMatch(/→ Customers/);
+  expect(res.stdout).toMatch(/Notion sync \(full\) succeeded in [\d.]+ s: 180 rows read/);
+  const status = await tajo(['connectors', 'status', 'notion', '--config', config]);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toMatch(/last run .*: succeeded \(full\)/);
+  const json = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
+  expect(lastJson(json.stdout)).toMatchObject({ tenantId: 'default', lastRun: { status: 'succeeded', mode: 'full' } });
+});
+
+test('a wrong config exits 2 naming the key; a rejected token exits 1 with one line', async () => {
+  const bad = join(dir, 'bad.yaml');
+  await writeFile(bad, sandboxConfigYaml().replace('api_version: "2025-09-03"', 'api_version: "2020-01-01"'));
+  const res = await tajo(['connectors', 'sync', 'notion', '--config', bad]);
+  expect(res.code).toBe(2);
+  expect(res.stderr).toMatch(/connectors\.notion\.api_version/);
+  expect(notion.stats().byRoute['GET /v1/databases/:database_id'] ?? 0).toBeGreaterThan(0); // earlier runs only
+
+  const before = notion.stats().requests;
+  const validate = await tajo(['config', 'validate', '--config', bad]);
+  expect(validate.code).toBe(2);
+  expect(notion.stats().requests).toBe(before); // refused before anything is sent
+
+  const denied = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json'], {
+    NOTION_TOKEN: 'secret_not_valid',
+  });
+  expect(denied.code).toBe(1);
+  expect(denied.stderr.trim().split('\n')).toHaveLength(1);
+  expect(denied.stderr).toMatch(/Notion rejected the token \(401 unauthorized\)/);
+  expect(lastJson(denied.stdout)).toMatchObject({ ok: false });
+
+  const unreachable = await tajo(['connectors', 'sync', 'notion', '--config', config], {
+    NOTION_BASE_URL: 'http://127.0.0.1:9',
+  });
+  expect(unreachable.code).toBe(1);
+  expect(unreachable.stderr).toMatch(/cannot reach notion at http:\/\/127\.0\.0\.1:9/);
+});
