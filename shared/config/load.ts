@@ -81,7 +81,8 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   }
   const issues: Issue[] = [];
   const interpolated = interpolateEnv(raw, env, issues);
-  const parsed = tajoConfigSchema.safeParse(interpolated);
+  // reportInput: zod 4 leaves the input out of issues unless asked, and we tell missing from wrong by it.
+  const parsed = tajoConfigSchema.safeParse(interpolated, { reportInput: true });
   if (!parsed.success) {
     // A key whose ${VAR} is unset already has its message; the schema's complaint would repeat it.
     const envPaths = new Set(issues.map((i) => i.path));
@@ -136,7 +137,7 @@ function semanticIssues(config: TajoConfig): Issue[] {
       const prev = targets.get(target);
       if (prev !== undefined) {
         issues.push({
-          path: `${base}.field_mapping[${JSON.stringify(prop)}].target`,
+          path: formatPath(['connectors', 'notion', 'databases', i, 'field_mapping', prop, 'target']),
           message: `${target} is already the target of ${JSON.stringify(prev)}`,
         });
       }

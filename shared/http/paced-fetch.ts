@@ -43,7 +43,17 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
   const maxTransient = opts.maxTransientRetries ?? 2;
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
-  return async (input, init) => {
+  return async (input, requestInit) => {
+    let init = requestInit;
+    if (input instanceof Request) {
+      // A Request carries its own method, headers and body: keep them (init, if given, wins).
+      init = {
+        method: input.method,
+        headers: input.headers,
+        body: input.body ? await input.arrayBuffer() : undefined,
+        ...requestInit,
+      };
+    }
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = (init?.method ?? 'GET').toUpperCase();
     let rateLimitedTries = 0;
@@ -76,7 +86,9 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
         }
         rateLimitedTries += 1;
         await res.body?.cancel();
-        continue; // the pacer now holds every call of the lane until the wait is over
+        // A paced lane holds every call until the wait is over; an unpaced call waits by itself.
+        if (!pacer) await opts.clock.sleep(wait);
+        continue;
       }
       if (res.status >= 500 && res.status !== 501 && IDEMPOTENT.has(method) && transientTries < maxTransient) {
         transientTries += 1;

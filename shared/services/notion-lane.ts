@@ -3,6 +3,8 @@
  * message (worker). A step that has more to do sends its continuation into the same message group,
  * so the integration's steps stay one at a time and resume where the checkpoint says.
  */
+
+import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
   Clock,
@@ -15,7 +17,7 @@ import type {
   SecretStore,
 } from '../ports';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
-import { failRun, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
+import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 
 export interface NotionLaneDeps {
@@ -45,13 +47,14 @@ export async function enqueueNotionSync(
     trigger: 'schedule' | 'api' | 'local' | 'cli';
     dedupeKey?: string;
   },
-): Promise<{ queued: boolean; reason?: string }> {
+): Promise<{ queued: boolean; reason?: string; runId?: string }> {
   const conn = await deps.connections.getConnection(args.tenantId, 'notion');
   if (!conn) return { queued: false, reason: `tenant ${args.tenantId} has no Notion connection` };
   if (!conn.settings.enabled) return { queued: false, reason: 'the Notion connector is disabled in the config' };
   const message: NotionLaneMessage = {
     type: 'notion.sync.start',
     tenantId: args.tenantId,
+    runId: newRunId(deps.clock),
     mode: args.mode,
     trigger: args.trigger,
   };
@@ -59,10 +62,10 @@ export async function enqueueNotionSync(
     {
       body: JSON.stringify(message),
       groupId: conn.integrationKey,
-      deduplicationId: `${args.tenantId}:start:${args.dedupeKey ?? deps.clock.now()}`,
+      deduplicationId: `${args.tenantId}:start:${args.dedupeKey ?? message.runId}`,
     },
   ]);
-  return { queued: true };
+  return { queued: true, runId: message.runId };
 }
 
 /**
@@ -109,7 +112,10 @@ export async function handleNotionLaneMessage(
   let run: RunRecord | undefined;
   let step = 0;
   if (message.type === 'notion.sync.start') {
-    run = await startRun(ctx, { mode: message.mode, trigger: message.trigger });
+    // A start delivered again (after a park or a failed attempt) resumes the run it began.
+    run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
+    if (run && run.status !== 'running') return run;
+    run ??= await startRun(ctx, { mode: message.mode, trigger: message.trigger, runId: message.runId });
   } else {
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
     step = message.step;
@@ -131,8 +137,9 @@ export async function handleNotionLaneMessage(
     }
     throw err;
   } finally {
-    // The next message of this group may start at once in another invocation: keep the pace.
-    const drain = notionPacerDrainMs(notionToken, deps.clock);
+    // The next message of this group may start at once in another invocation: keep one interval
+    // of spacing. Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
+    const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
     if (drain > 0) await deps.clock.sleep(drain);
   }
 

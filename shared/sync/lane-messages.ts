@@ -8,6 +8,8 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('notion.sync.start'),
     tenantId: z.string().min(1),
+    /** Chosen when the sync is queued, so a redelivered start resumes its run instead of starting another. */
+    runId: z.string().min(1),
     mode: z.enum(['full', 'incremental']),
     trigger: z.enum(['schedule', 'api', 'local', 'cli']),
   }),

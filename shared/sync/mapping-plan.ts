@@ -4,6 +4,7 @@
  * exist, a type that does not match, a Brevo attribute that does not exist) are found here, once,
  * before any row is written.
  */
+import { formatPath } from '../config/load';
 import { type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
 import type { SchemaProperty } from '../connectors/notion/client';
 import { ConfigError } from '../errors';
@@ -57,7 +58,7 @@ export function buildPlan(args: {
   const fields: PlannedField[] = [];
 
   for (const [property, entry] of Object.entries(mapping)) {
-    const path = `${base}.field_mapping[${JSON.stringify(property)}]`;
+    const path = formatPath(['connectors', 'notion', 'databases', args.databaseIndex, 'field_mapping', property]);
     const prop = schema[property];
     if (!prop) {
       issues.push({

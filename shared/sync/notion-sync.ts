@@ -109,6 +109,11 @@ export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
   };
 }
 
+/** Run ids sort by start time (run records are listed newest first by id). */
+export function newRunId(clock: Clock): string {
+  return `${new Date(clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+}
+
 export async function startRun(
   ctx: NotionSyncContext,
   args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
@@ -116,7 +121,7 @@ export async function startRun(
   const run: RunRecord = {
     tenantId: ctx.tenantId,
     connector: 'notion',
-    runId: args.runId ?? `${new Date(ctx.clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`,
+    runId: args.runId ?? newRunId(ctx.clock),
     mode: args.mode,
     status: 'running',
     startedAt: new Date(ctx.clock.now()).toISOString(),
@@ -400,8 +405,10 @@ class SyncStep {
     const touched: Fingerprint[] = [];
     let maxEdited: string | undefined;
     let window = src.window;
+    let pages = 0;
     while (!window.done) {
-      if (!this.timeLeft()) break;
+      // At least one page per step, so a step started late still moves the run forward.
+      if (pages++ > 0 && !this.timeLeft()) break;
       const page = await this.queryWithResume(src.sourceId, window, false);
       for (const p of freshRows(window, page.pages)) {
         this.summary.pagesRead += 1;
@@ -443,8 +450,9 @@ class SyncStep {
 
   private async readTrash(src: SourceState, fps: Map<string, Fingerprint>): Promise<boolean> {
     let window = src.trash as WindowState;
+    let pages = 0;
     while (!window.done) {
-      if (!this.timeLeft()) return false;
+      if (pages++ > 0 && !this.timeLeft()) return false;
       const page = await this.queryWithResume(src.sourceId, window, true);
       const gone = freshRows(window, page.pages)
         .map((p) => fps.get(p.id))

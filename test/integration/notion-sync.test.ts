@@ -256,7 +256,7 @@ test('errors a person can act on: bad token, database not shared, missing proper
   const yaml = sandboxConfigYaml().replace('"Company":', '"Compny":');
   const err = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' }).catch((e) => e);
   expect(err).toBeInstanceOf(ConfigError);
-  expect((err as Error).message).toMatch(/field_mapping\["Compny"\]: database "Customers" has no property "Compny"/);
+  expect((err as Error).message).toMatch(/field_mapping\.Compny: database "Customers" has no property "Compny"/);
   // Nothing was written by the refused runs.
   expect(env.brevo.contacts()).toHaveLength(0);
   const runs = await env.store.listRuns('acme', 'notion', 10);
