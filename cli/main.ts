@@ -32,6 +32,7 @@ const USAGE = `usage: tajo <command>
   tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
+  tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
 
 FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).`;
 
@@ -57,6 +58,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
+    if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
     if (group === undefined || values.help) {
       io.out(USAGE);
       return group === undefined && !values.help ? 2 : 0;
@@ -83,6 +85,9 @@ function parse(argv: string[]) {
       json: { type: 'boolean' },
       tenant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      'dlq-url': { type: 'string' },
+      'queue-url': { type: 'string' },
+      max: { type: 'string' },
     },
   });
 }
@@ -245,5 +250,29 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
     return 0;
   } finally {
     await state.close();
+  }
+}
+
+/**
+ * Moves dead-lettered lane messages back into the lane (the stack's outputs give both URLs). AWS
+ * credentials and region come from the environment; AWS_ENDPOINT_URL_SQS points at fauxqs locally.
+ */
+async function replayLane(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const dlqUrl = values['dlq-url'];
+  const queueUrl = values['queue-url'];
+  if (!dlqUrl || !queueUrl) throw new UsageError('--dlq-url and --queue-url are required');
+  const max = values.max === undefined ? undefined : Number(values.max);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0))
+    throw new UsageError('--max takes a positive whole number');
+  const { SQSClient } = await import('@aws-sdk/client-sqs');
+  const { replayDeadLetters } = await import('../shared/adapters/aws/sqs-lane');
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: !env.AWS_ENDPOINT_URL_SQS });
+  try {
+    const moved = await replayDeadLetters(sqs, { dlqUrl, queueUrl, max });
+    if (values.json) io.out(JSON.stringify({ replayed: moved }));
+    else io.out(`${moved} message${moved === 1 ? '' : 's'} moved back into the lane`);
+    return 0;
+  } finally {
+    sqs.destroy();
   }
 }

@@ -114,12 +114,20 @@ export async function handleNotionLaneMessage(
   if (message.type === 'notion.sync.start') {
     // A start delivered again (after a park or a failed attempt) resumes the run it began.
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
-    if (run && run.status !== 'running') return run;
     run ??= await startRun(ctx, { mode: message.mode, trigger: message.trigger, runId: message.runId });
   } else {
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
     step = message.step;
-    if (run?.status !== 'running') return run; // a duplicate delivery of a finished step
+  }
+  if (!run || run.status === 'succeeded') return run; // a duplicate delivery of a finished step
+  if (run.status === 'failed') {
+    // Only a message replayed from the dead-letter queue meets its failed run: resume it from its
+    // checkpoint (a run that failed for good fails again, with the same reason).
+    if (run.checkpoint === undefined) return run;
+    deps.log?.('info', 'resuming a failed run from its checkpoint', { tenantId: conn.tenantId, runId: run.runId });
+    run.status = 'running';
+    run.error = undefined;
+    run.finishedAt = undefined;
   }
 
   try {

@@ -325,3 +325,44 @@ test('a 429 with Retry-After pauses the lane and the sync still completes', asyn
   expect(run.summary.upserted).toBe(120);
   expect(clock.slept).toBeGreaterThanOrEqual(2000);
 });
+
+test('a relation past the 25-reference cut is read in full through the property endpoint', async () => {
+  const env = await setup({ rows: 0 });
+  const accounts = env.notion.addDatabase({ title: 'Accounts', properties: { Name: { type: 'title' } } });
+  const accountIds = env.notion
+    .addPages(
+      accounts.dataSources[0]!.id,
+      Array.from({ length: 40 }, (_, i) => ({ properties: { Name: `Account ${i}` } })),
+    )
+    .map((p) => p.id);
+  const people = env.notion.addDatabase({
+    id: '2f0c5e3a9b2d4c6e8f7a1b2c3d4e5f61',
+    title: 'People',
+    properties: {
+      Name: { type: 'title' },
+      Email: { type: 'email' },
+      Accounts: { type: 'relation', relation: { dataSourceId: accounts.dataSources[0]!.id } },
+    },
+  });
+  env.notion.addPage(people.dataSources[0]!.id, {
+    properties: { Name: 'Rel Ation', Email: 'rel@example.com', Accounts: accountIds },
+  });
+  env.brevo.addAttribute({ name: 'ACCOUNTS', category: 'normal', type: 'text' });
+  const yaml = `brevo: { api_key: x }
+connectors:
+  notion:
+    token: x
+    databases:
+      - id: "${people.id}"
+        sync_to_list: People
+        field_mapping:
+          Email: { type: email, target: email }
+          Accounts: { type: relation, target: ACCOUNTS }
+`;
+  const run = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(1);
+  const value = env.brevo.getContact('rel@example.com')?.attributes.ACCOUNTS as string;
+  expect(value.split(', ')).toHaveLength(40);
+  expect(value.split(', ')).toEqual(accountIds);
+  expect(env.notion.log.count({ route: 'GET /v1/pages/:page_id/properties/:property_id' })).toBeGreaterThan(0);
+});

@@ -3,7 +3,14 @@
  * the local runtime points it at fauxqs). Parking a lane hides the in-flight message for the
  * provider's Retry-After, which holds back its whole message group.
  */
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { LaneMessage, LaneQueue } from '../../ports';
 import { ENV, type QueueName } from '../../topology';
 
@@ -51,4 +58,45 @@ export class SqsLaneQueue implements LaneQueue {
       }),
     );
   }
+}
+
+/**
+ * Moves messages from a lane's dead-letter queue back into the lane, keeping each message's group
+ * (so the integration's order and pacing hold) with a fresh deduplication id. Works on SQS and on
+ * fauxqs (which has no StartMessageMoveTask). Returns how many were moved.
+ */
+export async function replayDeadLetters(
+  sqs: SQSClient,
+  args: { dlqUrl: string; queueUrl: string; max?: number },
+): Promise<number> {
+  const max = args.max ?? Number.POSITIVE_INFINITY;
+  let moved = 0;
+  while (moved < max) {
+    const res = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: args.dlqUrl,
+        MaxNumberOfMessages: Math.min(10, max - moved),
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 60,
+        MessageSystemAttributeNames: ['MessageGroupId'],
+      }),
+    );
+    const messages = res.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      const group = m.Attributes?.MessageGroupId;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: args.queueUrl,
+          MessageBody: m.Body ?? '',
+          ...(group
+            ? { MessageGroupId: group, MessageDeduplicationId: `replay-${m.MessageId}-${Date.now()}`.slice(0, 128) }
+            : {}),
+        }),
+      );
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: args.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+      moved += 1;
+    }
+  }
+  return moved;
 }

@@ -260,6 +260,11 @@ export class BrevoSimulator extends SimServer {
   // Control API (tests, benchmark, sandbox)
 
   /** The next `n` authenticated requests get this response (before rate limiting). */
+  /** Drops the failures failNext queued and that have not been served yet. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   failNext(n: number, spec: FailureSpec): void {
     if (n > 0) this.failures.push({ remaining: n, spec });
   }
