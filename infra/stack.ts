@@ -11,6 +11,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
 import { ENV, type FunctionName, type QueueName, topology as sharedTopology, type Topology } from '../shared/topology';
 import { ConnectionSchedule } from './constructs/connection-schedule';
 import { LaneQueue } from './constructs/lane-queue';
@@ -98,22 +99,22 @@ export class TajoStack extends Stack {
 
     // ---- Table: single-table design, every key starts with the tenant; gsi1 for cross-tenant lookups.
     this.table = new dynamodb.TableV2(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: dynamodb.AttributeType.STRING },
       billing: dynamodb.Billing.onDemand(),
       // TableEncryptionV2.customerManagedKey() refuses region-agnostic stacks ("Replica SSE specification
       // cannot be rendered"), so render the same template by hand: SSE type KMS here, and the CMK on the
       // single (stack-region) replica below. Grants to the key are explicit (see the functions loop).
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
       deletionProtection: s.deletionProtection,
       removalPolicy: s.removalPolicy,
       globalSecondaryIndexes: [
         {
-          indexName: 'gsi1',
-          partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
-          sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+          indexName: TABLE_SCHEMA.gsi1.name,
+          partitionKey: { name: TABLE_SCHEMA.gsi1.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: TABLE_SCHEMA.gsi1.sortKey, type: dynamodb.AttributeType.STRING },
         },
       ],
     });

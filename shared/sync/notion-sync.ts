@@ -250,6 +250,11 @@ class SyncStep {
 
   private async prepare(): Promise<void> {
     const { settings } = this.ctx;
+    if (!settings.sync.databases) {
+      this.summary.warnings.push('sync.databases is off: no database was read');
+      this.cp.sources = [];
+      return;
+    }
     this.cp.attributes = await this.ctx.brevo.getAttributes();
     const listIds = await this.resolveLists(settings.databases);
     const sources: SourceState[] = [];

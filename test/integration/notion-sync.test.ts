@@ -3,6 +3,7 @@
  * and Brevo simulators, with state in dynalite.
  */
 import { randomUUID } from 'node:crypto';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { parseConfig } from '../../shared/config/load';
 import { ConfigError, ProviderError } from '../../shared/errors';
@@ -23,6 +24,7 @@ interface Env {
   brevo: BrevoSimulator;
   simClock: SimClock;
   store: DynamoStore;
+  db: { client: DynamoDBClient; table: string };
   token: string;
   apiKey: string;
   pageIds: string[];
@@ -50,18 +52,20 @@ async function setup(opts: {
   const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false, importProcessingMs: 0 });
   await Promise.all([notion.start(), brevo.start()]);
   const seeded = seedSandbox(notion, brevo, { rows: opts.rows, stepMs: opts.stepMs, now: T0 });
-  const { store } = await freshStore();
-  current = {
+  const { store, client, table } = await freshStore();
+  const env: Env = {
     notion,
     brevo,
     simClock,
     store,
+    db: { client, table },
     token,
     apiKey,
     pageIds: seeded.pageIds,
     dataSourceId: seeded.dataSourceId,
   };
-  return current;
+  current = env;
+  return env;
 }
 
 function context(
@@ -365,4 +369,34 @@ connectors:
   expect(value.split(', ')).toHaveLength(40);
   expect(value.split(', ')).toEqual(accountIds);
   expect(env.notion.log.count({ route: 'GET /v1/pages/:page_id/properties/:property_id' })).toBeGreaterThan(0);
+});
+
+test('sync.databases: false reads nothing and says so', async () => {
+  const env = await setup({ rows: 10 });
+  const yaml = sandboxConfigYaml().replace('      databases: true', '      databases: false');
+  const run = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(run.status).toBe('succeeded');
+  expect(run.summary.warnings).toContain('sync.databases is off: no database was read');
+  expect(env.notion.stats().requests).toBe(0);
+  expect(env.brevo.contacts()).toHaveLength(0);
+});
+
+test('finished run records carry a TTL; running ones do not', async () => {
+  const env = await setup({ rows: 5 });
+  const ctx = context(env);
+  const started = await startRun(ctx, { mode: 'full', trigger: 'api' });
+  const { client, table } = env.db;
+  const raw = async (runId: string) =>
+    (
+      await client.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: 'T#acme' }, sk: { S: `RUN#notion#${runId}` } } }),
+      )
+    ).Item;
+  expect((await raw(started.runId))?.ttl).toBeUndefined();
+  const done = await runStep(ctx, started, Number.POSITIVE_INFINITY);
+  const ttl = Number((await raw(done.runId))?.ttl?.N);
+  expect(ttl).toBeGreaterThan(Date.parse(done.finishedAt!) / 1000 + 89 * 86_400);
+  expect(
+    (await env.store.getRun('acme', 'notion', done.runId)) as unknown as Record<string, unknown>,
+  ).not.toHaveProperty('ttl');
 });

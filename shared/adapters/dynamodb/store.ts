@@ -29,16 +29,12 @@ import type {
   TenantRecord,
   TenantStore,
 } from '../../ports';
-
-/** The table's key schema; infra/ creates the same table from these names. */
-export const TABLE_SCHEMA = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  ttlAttribute: 'ttl',
-  gsi1: { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-} as const;
+import { TABLE_SCHEMA } from './table-schema';
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
+
+/** How long a finished run's record (counts, per-row errors) stays readable. */
+export const RUN_RETENTION_DAYS = 90;
 
 export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -221,10 +217,19 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
   // ------------------------------------------------------------ runs
 
   async putRun(record: RunRecord): Promise<void> {
+    // Finished runs expire after RUN_RETENTION_DAYS (DynamoDB TTL); running ones are kept.
+    const ttl = record.finishedAt
+      ? Math.floor(Date.parse(record.finishedAt) / 1000) + RUN_RETENTION_DAYS * 86_400
+      : undefined;
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
-        Item: { pk: tenantKey(record.tenantId), sk: `RUN#${record.connector}#${record.runId}`, ...record },
+        Item: {
+          pk: tenantKey(record.tenantId),
+          sk: `RUN#${record.connector}#${record.runId}`,
+          ...record,
+          [TABLE_SCHEMA.ttlAttribute]: ttl,
+        },
       }),
     );
   }
@@ -251,7 +256,7 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
 }
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, ...rest } = item;
   return rest;
 }
 
