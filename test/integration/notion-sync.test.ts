@@ -38,6 +38,8 @@ async function setup(opts: {
   queryCap?: number;
   notionRateLimit?: boolean;
   stepMs?: number;
+  /** Brevo's documented limits enforced by the simulator (off by default for speed). */
+  brevoLimits?: boolean;
 }): Promise<Env> {
   const token = `secret_${randomUUID()}`;
   const apiKey = `xkeysib-${randomUUID()}`;
@@ -49,7 +51,7 @@ async function setup(opts: {
     queryCap: opts.queryCap,
     clock: simClock,
   });
-  const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false, importProcessingMs: 0 });
+  const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: opts.brevoLimits ? {} : false, importProcessingMs: 0 });
   await Promise.all([notion.start(), brevo.start()]);
   const seeded = seedSandbox(notion, brevo, { rows: opts.rows, stepMs: opts.stepMs, now: T0 });
   const { store, client, table } = await freshStore();
@@ -399,4 +401,39 @@ test('finished run records carry a TTL; running ones do not', async () => {
   expect(
     (await env.store.getRun('acme', 'notion', done.runId)) as unknown as Record<string, unknown>,
   ).not.toHaveProperty('ttl');
+});
+
+test('a database with two data sources syncs both into its list', async () => {
+  const env = await setup({ rows: 30 });
+  const db = env.notion.addDataSource(SANDBOX_DATABASE_ID, {
+    name: 'Partners',
+    properties: { Name: { type: 'title' }, Email: { type: 'email' }, Company: { type: 'rich_text' } },
+  });
+  env.notion.addPages(
+    db.id,
+    Array.from({ length: 12 }, (_, i) => ({
+      properties: { Name: `Partner ${i}`, Email: `partner${i}@example.com`, Company: 'P' },
+    })),
+  );
+  const yaml = sandboxConfigYaml().replace(
+    / {10}"(Name|Plan|Interests|Signup date|Phone|Newsletter|Seats|Customer ID|Status)":.*\n/g,
+    '',
+  );
+  const run = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary).toMatchObject({ pagesRead: 42, upserted: 42, failed: 0 });
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(42);
+  expect(env.brevo.getContact('partner3@example.com')?.attributes.COMPANY).toBe('P');
+});
+
+test('Brevo is paced under 10 req/s: upserts against a simulator enforcing the limit get no 429', async () => {
+  const env = await setup({ rows: 40, brevoLimits: true });
+  await runToCompletion(context(env, { clock: systemClock }), { mode: 'full', trigger: 'cli' });
+  // 20 edits: written one by one (upsert), the path that makes the most Brevo calls per row.
+  for (const id of env.pageIds.slice(0, 20)) env.notion.updatePage(id, { Company: 'Paced Co' });
+  env.brevo.resetStats();
+  const run = await runToCompletion(context(env, { clock: systemClock }), { mode: 'incremental', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(20);
+  expect(env.brevo.log.count({ route: 'POST /v3/contacts' })).toBe(20);
+  expect(env.brevo.stats().rateLimited).toBe(0);
+  expect(run.summary.rateLimited).toBe(0);
 });
