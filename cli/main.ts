@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { loadConfigFile } from '../shared/config/load';
-import type { TajoConfig } from '../shared/config/schema';
+import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
@@ -108,7 +108,11 @@ async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): P
 }
 
 function tenantOf(values: Values, config?: TajoConfig): string {
-  return values.tenant ?? config?.tenant ?? 'default';
+  const tenant = values.tenant ?? config?.tenant ?? 'default';
+  if (!tenantIdSchema.safeParse(tenant).success) {
+    throw new UsageError(`--tenant ${JSON.stringify(tenant)}: expected 1 to 48 lower-case letters, digits and dashes`);
+  }
+  return tenant;
 }
 
 async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {

@@ -59,6 +59,14 @@ const fieldMappingEntry = z.strictObject({
     .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Brevo attribute name (letters, digits, _)'),
 });
 
+/**
+ * Tenant ids end up in AWS names (schedules: 64 characters; secrets; dedup ids): short, lower-case
+ * letters, digits and dashes, so no derived name ever needs cutting.
+ */
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'expected 1 to 48 lower-case letters, digits and dashes');
+
 export const API_VERSIONS = ['2022-06-28', '2025-09-03', '2026-03-11'] as const;
 
 const databaseSchema = z.strictObject({
@@ -107,10 +115,7 @@ export const notionConnectorSchema = z.strictObject({
 });
 
 export const tajoConfigSchema = z.looseObject({
-  tenant: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected lower-case letters, digits and dashes')
-    .optional(),
+  tenant: tenantIdSchema.optional(),
   debug: z.boolean().default(false),
   log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   log_api_calls: z.boolean().default(false),

@@ -66,6 +66,9 @@ export class LoopbackServer {
 /** The SigV4 credential scope the SDK signed with, e.g. `us-east-1/secretsmanager`; undefined when unsigned. */
 export function signedScope(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
-  const m = typeof auth === 'string' ? /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request,/.exec(auth) : null;
+  const m =
+    typeof auth === 'string'
+      ? /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request,/.exec(auth)
+      : null;
   return m ? `${m[1]}/${m[2]}` : undefined;
 }

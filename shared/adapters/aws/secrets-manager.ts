@@ -6,9 +6,11 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
+  RestoreSecretCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import type { SecretStore } from '../../ports';
@@ -35,7 +37,12 @@ export class SecretsManagerStore implements SecretStore {
       this.cache.delete(res.ARN as string);
       return res.ARN as string;
     } catch (err) {
-      if (!(err instanceof ResourceExistsException)) throw err;
+      if (err instanceof InvalidRequestException && /scheduled for deletion/i.test(err.message)) {
+        // Disconnected and connected again within the recovery window: bring the secret back.
+        await this.client.send(new RestoreSecretCommand({ SecretId: fullName }));
+      } else if (!(err instanceof ResourceExistsException)) {
+        throw err;
+      }
       const res = await this.client.send(new PutSecretValueCommand({ SecretId: fullName, SecretString: value }));
       this.cache.delete(res.ARN as string);
       return res.ARN as string;

@@ -14,6 +14,12 @@ import {
 import type { LaneMessage, LaneQueue } from '../../ports';
 import { ENV, type QueueName } from '../../topology';
 
+/**
+ * SQS caps a received message's total hidden time at 12 h from its receive; leave room for the
+ * longest a worker can have held it (the 15-minute Lambda maximum).
+ */
+export const MAX_PARK_SECONDS = 43_200 - 900;
+
 export class SqsLaneQueue implements LaneQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -54,7 +60,7 @@ export class SqsLaneQueue implements LaneQueue {
       new ChangeMessageVisibilityCommand({
         QueueUrl: this.url(queue),
         ReceiptHandle: receiptHandle,
-        VisibilityTimeout: Math.min(43_200, Math.max(1, Math.ceil(delayMs / 1000))),
+        VisibilityTimeout: Math.min(MAX_PARK_SECONDS, Math.max(1, Math.ceil(delayMs / 1000))),
       }),
     );
   }

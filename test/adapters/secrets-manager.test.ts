@@ -1,0 +1,260 @@
+/**
+ * SecretsManagerStore against a fake Secrets Manager speaking AWS JSON 1.1 on 127.0.0.1: what the
+ * adapter sends (targets, members, KMS key, tags, recovery window), how it maps the service's errors,
+ * and its in-memory cache.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  EncryptionFailure,
+  GetSecretValueCommand,
+  InvalidRequestException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
+import { FakeSecretsManager, type RecordedSmRequest } from './fake-secrets-manager';
+
+const PREFIX = 'tajo/test/';
+const KMS_KEY = 'arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555';
+const ARN_RE = (name: string) =>
+  new RegExp(`^arn:aws:secretsmanager:us-east-1:000000000000:secret:${name.replace(/[.+]/g, '\\$&')}-[A-Za-z0-9]{6}$`);
+
+let fake: FakeSecretsManager;
+let client: SecretsManagerClient;
+
+beforeEach(async () => {
+  fake = new FakeSecretsManager();
+  const endpoint = await fake.start();
+  client = new SecretsManagerClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+});
+
+afterEach(async () => {
+  client.destroy();
+  await fake.stop();
+});
+
+function store(opts: { kmsKeyId?: string; cacheMs?: number } = { kmsKeyId: KMS_KEY }) {
+  return new SecretsManagerStore(client, { prefix: PREFIX, ...opts });
+}
+
+const token = () => `secret_${randomUUID().replace(/-/g, '')}`;
+
+describe('put', () => {
+  test('creates the secret under the prefix, with the KMS key and the tenant tags, over AWS JSON 1.1', async () => {
+    const value = token();
+    const arn = await store().put('t1/notion-token', value, { tenant: 't1', connector: 'notion' });
+
+    expect(fake.operations()).toEqual(['CreateSecret']);
+    const [req] = fake.requests;
+    expect(req.target).toBe('secretsmanager.CreateSecret');
+    expect(req.rawPath).toBe('/');
+    expect(req.headers['content-type']).toBe('application/x-amz-json-1.1');
+    expect(req.scope).toBe('us-east-1/secretsmanager');
+    expect(Object.keys(req.body).sort()).toEqual(['ClientRequestToken', 'KmsKeyId', 'Name', 'SecretString', 'Tags']);
+    expect(req.body).toMatchObject({
+      Name: 'tajo/test/t1/notion-token',
+      SecretString: value,
+      KmsKeyId: KMS_KEY,
+      Tags: [
+        { Key: 'tenant', Value: 't1' },
+        { Key: 'connector', Value: 'notion' },
+      ],
+    });
+    // The SDK fills the idempotency token; the service makes it the version id.
+    expect(req.body.ClientRequestToken).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(arn).toMatch(ARN_RE('tajo/test/t1/notion-token'));
+    const stored = fake.secret('tajo/test/t1/notion-token');
+    expect(stored?.arn).toBe(arn);
+    expect(stored?.kmsKeyId).toBe(KMS_KEY);
+    expect(fake.currentValue('tajo/test/t1/notion-token')).toBe(value);
+  });
+
+  test('without a KMS key the member is left out (the service then uses aws/secretsmanager)', async () => {
+    await store({}).put('t1/notion-token', token(), {});
+    expect(fake.requests[0].body).not.toHaveProperty('KmsKeyId');
+    expect(fake.secret('tajo/test/t1/notion-token')?.kmsKeyId).toBeUndefined();
+  });
+
+  test('a second put of the same name goes through PutSecretValue and returns the same ARN', async () => {
+    const s = store();
+    const first = await s.put('t1/notion-token', token(), { tenant: 't1' });
+    const second = token();
+    const again = await s.put('t1/notion-token', second, { tenant: 't1' });
+
+    expect(again).toBe(first);
+    expect(fake.operations()).toEqual(['CreateSecret', 'CreateSecret', 'PutSecretValue']);
+    const put = fake.requests[2];
+    expect(put.target).toBe('secretsmanager.PutSecretValue');
+    expect(Object.keys(put.body).sort()).toEqual(['ClientRequestToken', 'SecretId', 'SecretString']);
+    expect(put.body).toMatchObject({ SecretId: 'tajo/test/t1/notion-token', SecretString: second });
+    expect(fake.currentValue('tajo/test/t1/notion-token')).toBe(second);
+    expect(fake.secret('tajo/test/t1/notion-token')?.versions).toHaveLength(2);
+  });
+
+  test('any other CreateSecret error propagates and nothing is overwritten', async () => {
+    // (Not LimitExceededException: the SDK classifies that as throttling and retries it.)
+    fake.failNext('CreateSecret', 'EncryptionFailure', 'The KMS key is disabled.');
+    await expect(store().put('t1/notion-token', token(), {})).rejects.toBeInstanceOf(EncryptionFailure);
+    expect(fake.operations()).toEqual(['CreateSecret']);
+  });
+});
+
+describe('get', () => {
+  test('returns the value, asking by the reference put returned', async () => {
+    const s = store();
+    const value = token();
+    const arn = await s.put('t1/notion-token', value, {});
+    fake.requests.length = 0;
+
+    await expect(s.get(arn)).resolves.toBe(value);
+    expect(fake.operations()).toEqual(['GetSecretValue']);
+    expect(fake.requests[0].target).toBe('secretsmanager.GetSecretValue');
+    expect(fake.requests[0].body).toEqual({ SecretId: arn });
+  });
+
+  test('a second get within the cache window makes no request; after the window it asks again', async () => {
+    const s = store();
+    const value = token();
+    const arn = await s.put('t1/notion-token', value, {});
+    const t0 = Date.now();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(t0);
+    try {
+      await s.get(arn);
+      now.mockReturnValue(t0 + 299_000); // default window: 5 minutes
+      await expect(s.get(arn)).resolves.toBe(value);
+      expect(fake.operations()).toEqual(['CreateSecret', 'GetSecretValue']);
+
+      now.mockReturnValue(t0 + 301_000);
+      await expect(s.get(arn)).resolves.toBe(value);
+      expect(fake.operations()).toEqual(['CreateSecret', 'GetSecretValue', 'GetSecretValue']);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  test('cacheMs sets the window', async () => {
+    const s = store({ cacheMs: 1000 });
+    const arn = await s.put('t1/notion-token', token(), {});
+    const t0 = Date.now();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(t0);
+    try {
+      await s.get(arn);
+      now.mockReturnValue(t0 + 1001);
+      await s.get(arn);
+    } finally {
+      now.mockRestore();
+    }
+    expect(fake.operations().filter((o) => o === 'GetSecretValue')).toHaveLength(2);
+  });
+
+  test('get after a put of a new value returns the new value (put drops the cache entry)', async () => {
+    const s = store();
+    const v1 = token();
+    const v2 = token();
+    const arn = await s.put('t1/notion-token', v1, {});
+    await expect(s.get(arn)).resolves.toBe(v1);
+    await s.put('t1/notion-token', v2, {});
+    await expect(s.get(arn)).resolves.toBe(v2);
+    expect(fake.operations()).toEqual([
+      'CreateSecret',
+      'GetSecretValue',
+      'CreateSecret',
+      'PutSecretValue',
+      'GetSecretValue',
+    ]);
+  });
+
+  test('an unknown reference rejects with the service error and caches nothing', async () => {
+    const s = store();
+    const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tajo/test/nobody-abcdef';
+    await expect(s.get(arn)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(s.get(arn)).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(fake.operations()).toEqual(['GetSecretValue', 'GetSecretValue']);
+  });
+});
+
+describe('delete', () => {
+  test('schedules deletion with a recovery window (no force delete); the value is gone, also from the cache', async () => {
+    const s = store();
+    const arn = await s.put('t1/notion-token', token(), {});
+    await s.get(arn); // now cached
+    fake.requests.length = 0;
+
+    await s.delete(arn);
+    expect(fake.operations()).toEqual(['DeleteSecret']);
+    const del = fake.requests[0];
+    expect(del.target).toBe('secretsmanager.DeleteSecret');
+    expect(del.body).toEqual({ SecretId: arn, RecoveryWindowInDays: 7 });
+    expect(del.body).not.toHaveProperty('ForceDeleteWithoutRecovery');
+    // Scheduled, not removed: it can still be restored within the window.
+    expect(fake.secret('tajo/test/t1/notion-token')?.deletionDate).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+
+    await expect(client.send(new GetSecretValueCommand({ SecretId: arn }))).rejects.toThrow(/marked for deletion/);
+    // The cached value must not outlive the delete.
+    await expect(s.get(arn)).rejects.toBeInstanceOf(InvalidRequestException);
+  });
+
+  test('tolerates a secret that does not exist', async () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:tajo/test/gone-abcdef';
+    await expect(store().delete(arn)).resolves.toBeUndefined();
+    expect(fake.operations()).toEqual(['DeleteSecret']);
+  });
+
+  test('other errors propagate', async () => {
+    const s = store();
+    const arn = await s.put('t1/notion-token', token(), {});
+    fake.failNext('DeleteSecret', 'InvalidParameterException', 'nope');
+    await expect(s.delete(arn)).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
+  // BUG: delete() only schedules deletion (7-day window), and put() then calls CreateSecret, which the
+  // service refuses for a name scheduled for deletion ("You can't create this secret because a
+  // secret with this name is already scheduled for deletion", InvalidRequestException). So a tenant
+  // that disconnects and connects again within 7 days cannot store its token: put() throws instead
+  // of "creates or replaces" (ports.ts SecretStore). A fix: on that error RestoreSecret, then
+  // PutSecretValue. (No caller deletes secrets yet, so this is latent.)
+  test('put of a name deleted within the recovery window stores the new value', async () => {
+    const s = store();
+    const arn = await s.put('t1/notion-token', token(), {});
+    await s.delete(arn);
+    const fresh = token();
+    const again = await s.put('t1/notion-token', fresh, {});
+    await expect(s.get(again)).resolves.toBe(fresh);
+  });
+});
+
+describe('the token on the wire', () => {
+  function withoutSecretString(r: RecordedSmRequest): string {
+    const { SecretString: _omit, ...rest } = r.body;
+    return JSON.stringify({ target: r.target, path: r.rawPath, headers: r.headers, body: rest });
+  }
+
+  test('appears only in SecretString members', async () => {
+    const s = store();
+    const v1 = token();
+    const v2 = token();
+    const arn = await s.put('t1/notion-token', v1, { tenant: 't1', connector: 'notion' });
+    await s.put('t1/notion-token', v2, { tenant: 't1', connector: 'notion' });
+    await s.get(arn);
+    await s.delete(arn);
+
+    expect(fake.operations()).toEqual([
+      'CreateSecret',
+      'CreateSecret',
+      'PutSecretValue',
+      'GetSecretValue',
+      'DeleteSecret',
+    ]);
+    for (const r of fake.requests) {
+      const elsewhere = withoutSecretString(r);
+      expect(elsewhere).not.toContain(v1);
+      expect(elsewhere).not.toContain(v2);
+    }
+    expect(fake.requests.map((r) => r.body.SecretString)).toEqual([v1, v2, v2, undefined, undefined]);
+    expect(arn).not.toContain(v1);
+  });
+});
