@@ -13,6 +13,7 @@ import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { notionStatus } from '../shared/services/status';
 import { runToCompletion } from '../shared/sync/notion-sync';
 
 interface Io {
@@ -208,36 +209,15 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
   const tenantId = tenantOf(values, config);
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   try {
-    const runs = await state.store.listRuns(tenantId, 'notion', 5);
-    const last = runs[0];
-    const lastOk = runs.find((r) => r.status === 'succeeded');
+    const notion = config?.connectors.notion;
+    const status = await notionStatus(state.store, tenantId, notion);
     if (values.json) {
-      io.out(
-        JSON.stringify({
-          tenantId,
-          connector: 'notion',
-          configured: Boolean(config?.connectors.notion),
-          databases:
-            config?.connectors.notion?.databases.map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })) ?? [],
-          lastRun: last
-            ? { ...summaryJson(last), startedAt: last.startedAt, finishedAt: last.finishedAt, error: last.error }
-            : null,
-          lastSuccessAt: lastOk?.finishedAt ?? null,
-          recentRuns: runs.map((r) => ({
-            runId: r.runId,
-            mode: r.mode,
-            status: r.status,
-            startedAt: r.startedAt,
-            error: r.error,
-          })),
-        }),
-      );
+      io.out(JSON.stringify(status));
       return 0;
     }
-    io.out(`Notion connector, tenant ${tenantId}: ${config?.connectors.notion ? 'configured' : 'not configured'}`);
-    for (const d of config?.connectors.notion?.databases ?? []) {
-      io.out(`  database ${d.name ?? d.id} → list ${d.sync_to_list ?? '(none)'}`);
-    }
+    const last = status.lastRun;
+    io.out(`Notion connector, tenant ${tenantId}: ${status.configured ? 'configured' : 'not configured'}`);
+    for (const d of status.databases) io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}`);
     if (!last) {
       io.out('  no sync has run yet: tajo connectors sync notion');
       return 0;
@@ -250,7 +230,8 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
     if (last.error) io.out(`    error: ${last.error}`);
     for (const e of s.errors.slice(0, 10))
       io.out(`    row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
-    if (lastOk && lastOk !== last) io.out(`  last successful sync finished ${lastOk.finishedAt}`);
+    if (status.lastSuccessAt && last.status !== 'succeeded')
+      io.out(`  last successful sync finished ${status.lastSuccessAt}`);
     return 0;
   } finally {
     await state.close();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Clock, ConnectionStore, LaneQueue, RunStore, TenantStore } from '../ports';
 import { topology } from '../topology';
 import { enqueueNotionSync } from './notion-lane';
+import { notionStatus } from './status';
 
 export interface ApiRequest {
   routeKey: string;
@@ -70,28 +71,7 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
     if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
     const conn = await deps.connections.getConnection(tenantId, 'notion');
     if (!conn) return notFound('no Notion connection');
-    const runs = await deps.runs.listRuns(tenantId, 'notion', 5);
-    const { checkpoint: _c, ...last } = runs[0] ?? ({} as Record<string, unknown>);
-    return {
-      status: 200,
-      body: {
-        connector: 'notion',
-        connected: true,
-        enabled: conn.settings.enabled,
-        apiVersion: conn.settings.api_version,
-        databases: conn.settings.databases.map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })),
-        lastRun: runs[0] ? last : null,
-        lastSuccessAt: runs.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
-        recentRuns: runs.map((r) => ({
-          runId: r.runId,
-          mode: r.mode,
-          status: r.status,
-          startedAt: r.startedAt,
-          error: r.error,
-        })),
-        schedule: `every ${topology.schedules.notionPoll?.rateHours} hours`,
-      },
-    };
+    return { status: 200, body: { ...(await notionStatus(deps.runs, tenantId, conn.settings)), connected: true } };
   },
 };
 

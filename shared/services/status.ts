@@ -1,0 +1,52 @@
+/**
+ * The status of a Notion connection as the CLI (--json) and the management API report it: the
+ * databases and their lists, the last run (without its checkpoint) and its errors, recent runs.
+ */
+import type { NotionConnectorConfig } from '../config/schema';
+import type { RunRecord, RunStore } from '../ports';
+import { topology } from '../topology';
+
+export interface NotionStatus {
+  tenantId: string;
+  connector: 'notion';
+  configured: boolean;
+  enabled: boolean;
+  apiVersion: string | null;
+  databases: { id: string; name?: string; list?: string | number }[];
+  lastRun: Omit<RunRecord, 'checkpoint'> | null;
+  lastSuccessAt: string | null;
+  recentRuns: Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>[];
+  schedule: string;
+}
+
+export async function notionStatus(
+  runs: RunStore,
+  tenantId: string,
+  settings: Omit<NotionConnectorConfig, 'token'> | undefined,
+): Promise<NotionStatus> {
+  const recent = await runs.listRuns(tenantId, 'notion', 5);
+  const last = recent[0];
+  let lastRun: NotionStatus['lastRun'] = null;
+  if (last) {
+    const { checkpoint: _checkpoint, ...rest } = last;
+    lastRun = rest;
+  }
+  return {
+    tenantId,
+    connector: 'notion',
+    configured: settings !== undefined,
+    enabled: settings?.enabled ?? false,
+    apiVersion: settings?.api_version ?? null,
+    databases: (settings?.databases ?? []).map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })),
+    lastRun,
+    lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
+    recentRuns: recent.map((r) => ({
+      runId: r.runId,
+      mode: r.mode,
+      status: r.status,
+      startedAt: r.startedAt,
+      error: r.error,
+    })),
+    schedule: `every ${topology.schedules.notionPoll?.rateHours} hours`,
+  };
+}
