@@ -44,8 +44,6 @@ export interface LocalStackOptions {
   sandboxRows?: number;
   /** Lane pollers per consuming function (Lambda's concurrent batches); capped by the topology. */
   laneConcurrency?: number;
-  /** Seconds a failed lane message stays hidden before its retry (AWS: 6x the function timeout). */
-  localVisibilitySeconds?: number;
   log: (line: string) => void;
 }
 
@@ -102,7 +100,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     stops.push(() => sqs.destroy());
-    const queues = await createQueues(sqs, table, o.localVisibilitySeconds ?? 30);
+    const queues = await createQueues(sqs, table);
 
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
     const configText = existsSync(o.configPath) ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml();
@@ -194,7 +192,6 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     stops.push(() => closeServer(http.server));
 
     const syncAndWait = async (mode: 'full' | 'incremental', timeoutMs = 600_000): Promise<RunRecord> => {
-      const before = new Set((await dynamo.store.listRuns(tenantId, 'notion', 20)).map((r) => r.runId));
       const queued = await enqueueNotionSync(
         {
           connections: dynamo.store,
@@ -203,10 +200,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         },
         { tenantId, mode, trigger: 'local' },
       );
-      if (!queued.queued) throw new Error(queued.reason);
+      if (!queued.queued || !queued.runId) throw new Error(queued.reason);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const run = (await dynamo.store.listRuns(tenantId, 'notion', 5)).find((r) => !before.has(r.runId));
+        const run = await dynamo.store.getRun(tenantId, 'notion', queued.runId);
         if (run && run.status !== 'running') return run;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -235,7 +232,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 }
 
 /** Each topology queue with its dead-letter queue and redrive policy, as the stack creates them. */
-async function createQueues(sqs: SQSClient, prefix: string, visibilitySeconds: number) {
+async function createQueues(sqs: SQSClient, prefix: string) {
   const out: Record<string, { url: string; arn: string; dlqUrl: string }> = {};
   for (const [name, spec] of Object.entries(topology.queues)) {
     const suffix = spec.fifo ? '.fifo' : '';
@@ -251,7 +248,8 @@ async function createQueues(sqs: SQSClient, prefix: string, visibilitySeconds: n
         QueueName: `${prefix}-${name}${suffix}`,
         Attributes: {
           ...fifoAttrs,
-          VisibilityTimeout: String(Math.min(spec.visibilityTimeoutSeconds, visibilitySeconds)),
+          // As deployed: a failed step is retried by the worker's own backoff, not by this timeout.
+          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
           RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
         },
       }),

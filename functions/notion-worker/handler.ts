@@ -2,7 +2,7 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { handleNotionLaneMessage, ParkLane } from '../../shared/services/notion-lane';
+import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
@@ -30,10 +30,14 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
       await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
       logger.warn('lane parked', { delayMs: err.delayMs, messageId: record.messageId });
     } else {
+      // Retry with backoff instead of waiting out the queue's long visibility timeout.
+      const delayMs = retryBackoffMs(Number(record.attributes.ApproximateReceiveCount));
+      if (!lastAttempt) await d.lane.park('notionLane', record.receiptHandle, delayMs);
       logger.error('lane step failed; the queue retries it, then dead-letters it', {
         error: err as Error,
         messageId: record.messageId,
         receiveCount: record.attributes.ApproximateReceiveCount,
+        retryInMs: lastAttempt ? undefined : delayMs,
       });
     }
     throw err;

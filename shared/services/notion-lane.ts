@@ -163,6 +163,11 @@ async function sendContinuation(deps: NotionLaneDeps, conn: ConnectionRecord, ru
   ]);
 }
 
+/** How long a failed step waits before its next attempt: 30 s, 1 min, 2 min... at most 15 min. */
+export function retryBackoffMs(receiveCount: number): number {
+  return Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, receiveCount - 1));
+}
+
 /** Errors that retrying cannot fix: configuration, credentials, access. */
 export function isPermanent(err: unknown): boolean {
   if (err instanceof ConfigError) return true;
