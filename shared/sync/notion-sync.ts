@@ -32,6 +32,7 @@ export interface SyncOptions {
   overlapMs: number;
   /** Cached data-source resolution and schemas are refreshed when older than this. */
   schemaMaxAgeMs: number;
+  /** First poll of an import process, plus 1 ms per 40 rows it carries (then doubling waits). */
   importFirstPollMs: number;
   importTimeoutMs: number;
   /** A step stops starting new work this long before its deadline. */
@@ -41,9 +42,9 @@ export interface SyncOptions {
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   flushRows: 10_000,
   upsertThreshold: 20,
-  overlapMs: 2 * 60_000,
+  overlapMs: 60_000,
   schemaMaxAgeMs: 24 * 3_600_000,
-  importFirstPollMs: 1_000,
+  importFirstPollMs: 250,
   importTimeoutMs: 10 * 60_000,
   stepReserveMs: 60_000,
 };
@@ -255,11 +256,18 @@ class SyncStep {
       this.cp.sources = [];
       return;
     }
-    this.cp.attributes = await this.ctx.brevo.getAttributes();
-    const listIds = await this.resolveLists(settings.databases);
+    // Brevo (attributes, lists) and Notion (data sources, schemas) are prepared side by side: they
+    // are different providers, and the Notion lane should start reading as soon as it can.
+    const [listIds, databases] = await Promise.all([
+      (async () => {
+        this.cp.attributes = await this.ctx.brevo.getAttributes();
+        return this.resolveLists(settings.databases);
+      })(),
+      Promise.all(settings.databases.map((db) => this.resolveDatabase(db))),
+    ]);
     const sources: SourceState[] = [];
     for (const [dbIndex, db] of settings.databases.entries()) {
-      const resolved = await this.resolveDatabase(db);
+      const resolved = databases[dbIndex] as Awaited<ReturnType<SyncStep['resolveDatabase']>>;
       for (const s of resolved.sources) {
         // Validates the mapping against this source's schema now, before anything is written.
         this.plan({ dbIndex, title: s.title, schema: s.schema } as SourceState);
@@ -397,8 +405,8 @@ class SyncStep {
     }
     if (!src.sweepDone) {
       // Full run: every row still in the source was seen; the others vanished.
-      const current = await this.ctx.cursors.loadFingerprints(this.ctx.tenantId, 'notion', src.sourceId);
-      const vanished = [...current.values()].filter((f) => f.seenRun !== this.run.runId);
+      // `fps` holds what was stored before this step plus what this step wrote.
+      const vanished = [...fps.values()].filter((f) => f.seenRun !== this.run.runId);
       await this.remove(src, vanished);
       src.sweepDone = true;
     }
@@ -529,7 +537,7 @@ class SyncStep {
       this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'import' });
       const processId = await this.ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
       const proc = await this.ctx.brevo.waitForProcess(processId, {
-        firstPollMs: this.o.importFirstPollMs,
+        firstPollMs: this.o.importFirstPollMs + Math.ceil(rows.length / 40),
         timeoutMs: this.o.importTimeoutMs,
       });
       this.noteImportReport(src, proc);

@@ -3,6 +3,7 @@
  * with the tenant (`T#<tenant>`), so no query can cross tenants. Runs on DynamoDB in AWS and on
  * dynalite (the same wire protocol) locally and in tests.
  */
+import { createHash } from 'node:crypto';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -10,6 +11,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -132,6 +134,11 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
   }
 
   // ------------------------------------------------------------ fingerprints
+  //
+  // Fingerprints are kept in FP_BUCKETS items per source (a row's bucket is a hash of its id), each
+  // a map of row id → fingerprint. A 10,000-row sync then writes a few hundred small items instead
+  // of 10,000, and loading a source is one short query. Read-modify-write of a bucket is safe: one
+  // source is only ever written by the steps of its lane, one at a time.
 
   private fpKey(tenantId: string, connector: ConnectorName, sourceId: string) {
     return `${tenantKey(tenantId)}#FP#${connector}#${sourceId}`;
@@ -154,14 +161,9 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
         }),
       );
       for (const item of res.Items ?? []) {
-        out.set(item.sk as string, {
-          rowId: item.sk as string,
-          fp: item.f as string,
-          identifier: item.i as string,
-          identifierType: item.it as Fingerprint['identifierType'],
-          listId: item.l as number | undefined,
-          seenRun: item.s as string | undefined,
-        });
+        for (const [rowId, packed] of Object.entries((item.r as Record<string, string>) ?? {})) {
+          out.set(rowId, unpackFingerprint(rowId, packed));
+        }
       }
       start = res.LastEvaluatedKey;
     } while (start);
@@ -174,14 +176,14 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
     sourceId: string,
     rows: Fingerprint[],
   ): Promise<void> {
-    const pk = this.fpKey(tenantId, connector, sourceId);
-    await this.batchWrite(
-      rows.map((r) => ({
-        PutRequest: {
-          Item: { pk, sk: r.rowId, f: r.fp, i: r.identifier, it: r.identifierType, l: r.listId, s: r.seenRun },
-        },
-      })),
-    );
+    const byBucket = new Map<string, Fingerprint[]>();
+    for (const r of rows) {
+      const sk = bucketOf(r.rowId);
+      byBucket.set(sk, [...(byBucket.get(sk) ?? []), r]);
+    }
+    await this.updateBuckets(this.fpKey(tenantId, connector, sourceId), [...byBucket.keys()], (bucket, sk) => {
+      for (const r of byBucket.get(sk) ?? []) bucket.set(r.rowId, packFingerprint(r));
+    });
   }
 
   async deleteFingerprints(
@@ -190,8 +192,42 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
     sourceId: string,
     rowIds: string[],
   ): Promise<void> {
-    const pk = this.fpKey(tenantId, connector, sourceId);
-    await this.batchWrite(rowIds.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })));
+    await this.updateBuckets(
+      this.fpKey(tenantId, connector, sourceId),
+      [...new Set(rowIds.map(bucketOf))],
+      (bucket) => {
+        for (const id of rowIds) bucket.delete(id);
+      },
+    );
+  }
+
+  /** Reads the given buckets, applies `apply` to each, writes them back (empty ones deleted). */
+  private async updateBuckets(
+    pk: string,
+    touched: string[],
+    apply: (bucket: Map<string, string>, sk: string) => void,
+  ): Promise<void> {
+    const current = new Map<string, Map<string, string>>();
+    for (let i = 0; i < touched.length; i += 100) {
+      let keys: Record<string, unknown>[] = touched.slice(i, i + 100).map((sk) => ({ pk, sk }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 8) throw new Error(`DynamoDB kept ${keys.length} reads unprocessed`);
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        for (const item of res.Responses?.[this.table] ?? []) {
+          current.set(item.sk as string, new Map(Object.entries((item.r as Record<string, string>) ?? {})));
+        }
+        keys = (res.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+      }
+    }
+    const writes = touched.map((sk) => {
+      const bucket = current.get(sk) ?? new Map<string, string>();
+      apply(bucket, sk);
+      return bucket.size === 0
+        ? { DeleteRequest: { Key: { pk, sk } } }
+        : { PutRequest: { Item: { pk, sk, r: Object.fromEntries(bucket) } } };
+    });
+    await this.batchWrite(writes);
   }
 
   /** BatchWrite in chunks of 25, a few chunks in flight, unprocessed items retried with backoff. */
@@ -253,6 +289,28 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
     );
     return (res.Items ?? []).map((i) => strip(i) as unknown as RunRecord);
   }
+}
+
+/** Spreads a source's rows over this many items (≈ 2,000 rows a bucket at 500,000 rows). */
+export const FP_BUCKETS = 256;
+
+function bucketOf(rowId: string): string {
+  return `B#${createHash('sha1').update(rowId).digest().readUInt16BE(0) % FP_BUCKETS}`;
+}
+
+function packFingerprint(f: Fingerprint): string {
+  return JSON.stringify([f.fp, f.identifier, f.identifierType, f.listId ?? null, f.seenRun ?? null]);
+}
+
+function unpackFingerprint(rowId: string, packed: string): Fingerprint {
+  const [fp, identifier, identifierType, listId, seenRun] = JSON.parse(packed) as [
+    string,
+    string,
+    Fingerprint['identifierType'],
+    number | null,
+    string | null,
+  ];
+  return { rowId, fp, identifier, identifierType, listId: listId ?? undefined, seenRun: seenRun ?? undefined };
 }
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {
