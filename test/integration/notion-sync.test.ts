@@ -249,11 +249,15 @@ test('API 2022-06-28 reads through the database endpoints', async () => {
   expect(env.notion.log.count({ route: 'POST /v1/data_sources/:data_source_id/query' })).toBe(0);
 });
 
-test('errors a person can act on: bad token, database not shared, missing property', async () => {
+test('errors a person can act on: bad token, missing capability, database not shared, missing property', async () => {
   const env = await setup({ rows: 5 });
   await expect(
     runToCompletion(context(env, { token: 'secret_wrong' }), { mode: 'full', trigger: 'cli' }),
   ).rejects.toThrow(/Notion rejected the token \(401/);
+  env.notion.failNext(1, { status: 403, code: 'restricted_resource', message: 'Insufficient permissions' });
+  await expect(runToCompletion(context(env), { mode: 'full', trigger: 'cli' })).rejects.toThrow(
+    /Notion refused access to database .* \(403 restricted_resource\): give the integration the missing capability/,
+  );
   env.notion.unshareDatabase(SANDBOX_DATABASE_ID);
   await expect(runToCompletion(context(env), { mode: 'full', trigger: 'cli' })).rejects.toThrow(
     /share it with the integration/,
