@@ -143,6 +143,9 @@ export async function runStep(ctx: NotionSyncContext, run: RunRecord, deadline: 
   try {
     await step.execute();
   } catch (err) {
+    // Rows read since the last checkpoint will be read again by the retry: keep the counts as
+    // they were at the checkpoint, adding only the provider calls this step made.
+    step.restoreCommitted();
     step.absorbStats();
     await ctx.runs.putRun(run);
     throw err;
@@ -180,6 +183,8 @@ class SyncStep {
   private readonly summary: SyncSummary;
   private readonly statsAtStart: { notion: CallStats; brevo: CallStats };
   private absorbed = false;
+  /** The summary as of the last checkpoint. */
+  private committed: SyncSummary;
 
   constructor(
     private readonly ctx: NotionSyncContext,
@@ -189,6 +194,7 @@ class SyncStep {
     this.o = { ...DEFAULT_SYNC_OPTIONS, ...ctx.options };
     this.cp = run.checkpoint as Checkpoint;
     this.summary = run.summary;
+    this.committed = structuredClone(run.summary);
     this.statsAtStart = {
       notion: { ...ctx.stats.notion },
       brevo: { ...ctx.stats.brevo },
@@ -245,6 +251,12 @@ class SyncStep {
     this.statsAtStart.notion = { ...this.ctx.stats.notion };
     this.statsAtStart.brevo = { ...this.ctx.stats.brevo };
     await this.ctx.runs.putRun(this.run);
+    this.committed = structuredClone(this.summary);
+  }
+
+  /** Back to the counts of the last checkpoint (the step failed; its rows will be read again). */
+  restoreCommitted(): void {
+    Object.assign(this.summary, structuredClone(this.committed));
   }
 
   // ---------------------------------------------------------------- prepare
@@ -354,7 +366,10 @@ class SyncStep {
     if (byName.length === 0 && byId.length === 0) return dbs.map(() => undefined);
     const cache = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', 'brevo-lists');
     const known = new Map<string, number>(Object.entries((cache?.meta as Record<string, number> | undefined) ?? {}));
-    const missing = [...byName.filter((n) => !known.has(n.toLowerCase())), ...byId.map(String)];
+    const missing = [
+      ...byName.filter((n) => !known.has(n.toLowerCase())),
+      ...byId.map(String).filter((id) => !known.has(id)),
+    ];
     if (missing.length > 0) {
       const lists = await this.ctx.brevo.listLists();
       const ids = new Set(lists.map((l) => l.id));
@@ -406,7 +421,9 @@ class SyncStep {
     if (!src.sweepDone) {
       // Full run: every row still in the source was seen; the others vanished.
       // `fps` holds what was stored before this step plus what this step wrote.
-      const vanished = [...fps.values()].filter((f) => f.seenRun !== this.run.runId);
+      // Run ids sort by start time: a row seen by this run or a later one (a run started meanwhile
+      // on the same lane) is alive.
+      const vanished = [...fps.values()].filter((f) => !f.seenRun || f.seenRun < this.run.runId);
       await this.remove(src, vanished);
       src.sweepDone = true;
     }
@@ -428,11 +445,13 @@ class SyncStep {
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
         const properties = await this.completeProperties(p, plan);
         const res = mapRow(p.id, properties, plan, src.listId);
+        const prev = fps.get(p.id);
         if (!res.ok) {
           this.rowFailed(res.errors);
+          // Still in Notion: a full run's sweep must not take it out of the list.
+          if (prev && this.mode === 'full') touched.push({ ...prev, seenRun: this.run.runId });
           continue;
         }
-        const prev = fps.get(p.id);
         if (prev && prev.fp === res.row.fp) {
           this.summary.unchanged += 1;
           pending.delete(p.id);
@@ -443,7 +462,7 @@ class SyncStep {
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
-      if (pending.size >= this.o.flushRows || window.done || !this.timeLeft()) {
+      if (pending.size + touched.length >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(src, pending, touched, fps);
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
@@ -533,15 +552,22 @@ class SyncStep {
     const rows = [...pending.values()];
     const listIds = src.listId === undefined ? [] : [src.listId];
     const accepted: MappedRow[] = [];
+    /** False when Brevo skipped rows it does not name: no fingerprint then, so a full sync rewrites the chunk. */
+    let remember = true;
     if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
       this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'import' });
       const processId = await this.ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
       const proc = await this.ctx.brevo.waitForProcess(processId, {
         firstPollMs: this.o.importFirstPollMs + Math.ceil(rows.length / 40),
-        timeoutMs: this.o.importTimeoutMs,
+        // Never past the invocation's deadline: an unfinished import is retried by the next attempt.
+        timeoutMs: Math.min(this.o.importTimeoutMs, Math.max(5_000, this.deadline - this.ctx.clock.now() - 30_000)),
       });
-      this.noteImportReport(src, proc);
+      const skipped = this.noteImportReport(src, proc);
       accepted.push(...rows);
+      // Brevo reports skipped rows only as counts: they are failures, not writes.
+      this.summary.upserted -= skipped;
+      this.summary.failed += skipped;
+      remember = skipped === 0;
     } else if (rows.length > 0) {
       this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'upsert' });
       for (const row of rows) {
@@ -559,13 +585,16 @@ class SyncStep {
       }
     }
     this.summary.upserted += accepted.length;
-    // A row whose identifier changed leaves the list under its old identifier.
+    // A row whose identifier changed, or whose database now syncs to another list, leaves the old list.
     const moved = accepted
       .map((r) => ({ r, prev: fps.get(r.pageId) }))
-      .filter(({ r, prev }) => prev && prev.identifier !== r.identifier)
+      .filter(
+        ({ r, prev }) =>
+          prev && (prev.identifier !== r.identifier || (prev.listId !== undefined && prev.listId !== src.listId)),
+      )
       .map(({ prev }) => prev as Fingerprint);
     if (moved.length > 0) await this.detach(src, moved);
-    const written: Fingerprint[] = accepted.map((r) => ({
+    const written: Fingerprint[] = (remember ? accepted : []).map((r) => ({
       rowId: r.pageId,
       fp: r.fp,
       identifier: r.identifier,
@@ -578,14 +607,16 @@ class SyncStep {
     for (const f of all) fps.set(f.rowId, f);
   }
 
-  private noteImportReport(src: SourceState, proc: BrevoProcess): void {
+  /** Records what an import skipped (Brevo gives counts, not rows); returns how many rows. */
+  private noteImportReport(src: SourceState, proc: BrevoProcess): number {
     const report = proc.info?.import ?? {};
-    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0);
-    if (skipped.length > 0) {
-      this.summary.warnings.push(
-        `${src.title}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')})`,
-      );
-    }
+    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0) as [string, number][];
+    if (skipped.length === 0) return 0;
+    this.summary.warnings.push(
+      `${src.title}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')}); ` +
+        'Brevo does not say which: they are counted as failed and written again on the next full sync',
+    );
+    return skipped.reduce((n, [, v]) => n + v, 0);
   }
 
   /** Takes rows out of Brevo's list (or flags them), then forgets them. */

@@ -25,6 +25,8 @@ interface Env {
   simClock: SimClock;
   store: DynamoStore;
   db: { client: DynamoDBClient; table: string };
+  /** The engine's clock, shared by the runs of a test so run ids sort by start as they do in life. */
+  clock: VirtualClock;
   token: string;
   apiKey: string;
   pageIds: string[];
@@ -61,6 +63,7 @@ async function setup(opts: {
     simClock,
     store,
     db: { client, table },
+    clock: new VirtualClock(),
     token,
     apiKey,
     pageIds: seeded.pageIds,
@@ -83,7 +86,7 @@ function context(
     brevoApiKey: env.apiKey,
     cursors: env.store,
     runs: env.store,
-    clock: over.clock ?? new VirtualClock(),
+    clock: over.clock ?? env.clock,
     endpoints: { notionBaseUrl: env.notion.baseUrl, brevoBaseUrl: env.brevo.baseUrl },
     options: { importFirstPollMs: 10, ...over.options },
   });
@@ -440,4 +443,42 @@ test('Brevo is paced under 10 req/s: upserts against a simulator enforcing the l
   expect(env.brevo.log.count({ route: 'POST /v3/contacts' })).toBe(20);
   expect(env.brevo.stats().rateLimited).toBe(0);
   expect(run.summary.rateLimited).toBe(0);
+});
+
+test('a full run keeps a row that fails this time in the list (only vanished rows leave)', async () => {
+  const env = await setup({ rows: 30 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  env.notion.updatePage(env.pageIds[2] as string, { Phone: 'no digits here' });
+  const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(run.summary).toMatchObject({ failed: 1, removed: 0 });
+  expect(env.brevo.listMembers(listId(env))).toContain(sandboxRow(2).Email);
+});
+
+test('a database moved to another list leaves the old one', async () => {
+  const env = await setup({ rows: 20 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  const oldList = listId(env);
+  const yaml = sandboxConfigYaml().replace(`sync_to_list: ${SANDBOX_LIST}`, 'sync_to_list: VIP customers');
+  const run = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(run.summary.upserted).toBe(20);
+  const vip = env.brevo.lists().find((l) => l.name === 'VIP customers')!;
+  expect(env.brevo.listMembers(vip.id)).toHaveLength(20);
+  expect(env.brevo.listMembers(oldList)).toHaveLength(0);
+});
+
+test('a failed step does not count its rows twice when the run is retried', async () => {
+  const env = await setup({ rows: 150 });
+  const ctx = context(env);
+  let run = await startRun(ctx, { mode: 'full', trigger: 'api' });
+  // The import of the step's rows fails (POSTs are not retried): the step fails after reading them.
+  ctx.onProgress = (e) => {
+    if (e.type === 'flush') env.brevo.failNext(1, { status: 500, body: { code: 'internal_error', message: 'boom' } });
+  };
+  await expect(runStep(ctx, run, Number.POSITIVE_INFINITY)).rejects.toBeInstanceOf(ProviderError);
+  const stored = (await env.store.getRun('acme', 'notion', run.runId))!;
+  expect(stored.summary.pagesRead).toBe(0); // the 150 rows read will be read again
+  expect(stored.summary.notionRequests).toBeGreaterThan(0); // the calls made still count
+  ctx.onProgress = undefined;
+  run = await runStep(ctx, stored, Number.POSITIVE_INFINITY);
+  expect(run.summary).toMatchObject({ pagesRead: 150, upserted: 150 });
 });

@@ -27,12 +27,15 @@ function page(pages: NotionPage[], over: Partial<QueryPage> = {}): QueryPage {
 }
 
 describe('initialWindow / windowQuery', () => {
-  test('a full read has no filter and sorts by last_edited_time ascending', () => {
+  test('a full read has no filter and sorts by last_edited_time, then created_time, ascending', () => {
     const w = initialWindow();
     expect(w).toEqual({ lower: undefined, boundaryIds: [], done: false });
     const q = windowQuery(w, false);
     expect(q.filter).toBeUndefined();
-    expect(q.sorts).toEqual([{ timestamp: 'last_edited_time', direction: 'ascending' }]);
+    expect(q.sorts).toEqual([
+      { timestamp: 'last_edited_time', direction: 'ascending' },
+      { timestamp: 'created_time', direction: 'ascending' },
+    ]);
     expect(q.pageSize).toBe(100);
     expect(q.inTrash).toBe(false);
     expect(q.startCursor).toBeUndefined();
@@ -104,15 +107,19 @@ describe('advanceWindow', () => {
       w,
       page([row('c', at(4), at(-9)), row('d', at(4), at(-8)), row('e', at(4), at(-7))], { incomplete: true }),
     );
+    // Rows came in created order: the split continues from the last row's created_time, and only
+    // the rows of that created minute are re-read (and skipped).
     expect(next.minute).toBe(at(4));
-    expect(next.createdLower).toBeUndefined();
-    expect(next.boundaryIds).toEqual(['c', 'd', 'e']);
+    expect(next.createdLower).toBe(at(-7));
+    expect(next.boundaryCreated).toBe(at(-7));
+    expect(next.boundaryIds).toEqual(['e']);
 
     const q = windowQuery(next, false);
     expect(q.filter).toEqual({
       and: [
         { timestamp: 'last_edited_time', last_edited_time: { on_or_after: at(4) } },
         { timestamp: 'last_edited_time', last_edited_time: { before: at(5) } },
+        { timestamp: 'created_time', created_time: { on_or_after: at(-7) } },
       ],
     });
     expect(q.sorts).toEqual([{ timestamp: 'created_time', direction: 'ascending' }]);

@@ -90,6 +90,8 @@ export class NotionGateway {
         pacerFor: () => opts.pacer,
         retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
         maxInProcessWaitMs: opts.maxInProcessWaitMs,
+        // Queries and search are reads sent as POST.
+        isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
         onCall: opts.onCall,
       }),
     });
@@ -132,7 +134,9 @@ export class NotionGateway {
     return this.call(`schema of ${sourceId}`, async () => {
       const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
       const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
-      return z.record(z.string(), schemaProperty).parse(res.properties ?? {});
+      // Only id and type are kept: the schema travels in the run's checkpoint (a 400 KB item).
+      const props = z.record(z.string(), schemaProperty).parse(res.properties ?? {});
+      return Object.fromEntries(Object.entries(props).map(([name, p]) => [name, { id: p.id, type: p.type }]));
     });
   }
 

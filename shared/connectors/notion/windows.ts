@@ -18,8 +18,13 @@ export interface WindowState {
   createdLower?: string;
   /** Continuation of the current query. */
   startCursor?: string;
-  /** Rows already read whose last_edited_time equals `boundaryMinute` (skipped when re-read). */
+  /**
+   * Rows already read that the next query reads again (skipped then): those whose last_edited_time
+   * equals `boundaryMinute`, or, while a crowded minute is split, whose created_time equals
+   * `boundaryCreated`. Only the boundary is kept, so the checkpoint stays small.
+   */
   boundaryMinute?: string;
+  boundaryCreated?: string;
   boundaryIds: string[];
   done: boolean;
 }
@@ -44,28 +49,44 @@ export function windowQuery(w: WindowState, inTrash: boolean): QueryArgs {
     return args;
   }
   if (w.lower) args.filter = { timestamp: 'last_edited_time', last_edited_time: { on_or_after: w.lower } };
-  args.sorts = [{ timestamp: 'last_edited_time', direction: 'ascending' }];
+  // created_time second: within a minute rows come in created order, so a minute that must be
+  // split continues from the last row read instead of reading the minute again.
+  args.sorts = [
+    { timestamp: 'last_edited_time', direction: 'ascending' },
+    { timestamp: 'created_time', direction: 'ascending' },
+  ];
   return args;
 }
 
 /** Rows of a result page that were not read before (boundary re-reads removed). */
 export function freshRows(w: WindowState, pages: NotionPage[]): NotionPage[] {
-  if (!w.boundaryMinute || w.boundaryIds.length === 0) return pages;
+  if (w.boundaryIds.length === 0) return pages;
   const seen = new Set(w.boundaryIds);
+  if (w.minute) return pages.filter((p) => !(p.created_time === w.boundaryCreated && seen.has(p.id)));
   return pages.filter((p) => !(p.last_edited_time === w.boundaryMinute && seen.has(p.id)));
 }
 
 /** The window after a result page has been processed. */
 export function advanceWindow(w: WindowState, page: QueryPage): WindowState {
-  const next: WindowState = { ...w, boundaryIds: [...w.boundaryIds] };
+  const next: WindowState = { ...w };
+  // Rows come sorted by the window's key: track the ids that share the greatest key seen.
+  const ids = new Set(w.boundaryIds);
   for (const p of page.pages) {
-    if (next.boundaryMinute === undefined || p.last_edited_time > next.boundaryMinute) {
-      next.boundaryMinute = p.last_edited_time;
-      next.boundaryIds = [p.id];
-    } else if (p.last_edited_time === next.boundaryMinute && !next.boundaryIds.includes(p.id)) {
-      next.boundaryIds.push(p.id);
+    if (next.minute) {
+      if (next.boundaryCreated === undefined || p.created_time > next.boundaryCreated) {
+        next.boundaryCreated = p.created_time;
+        ids.clear();
+      }
+      if (p.created_time === next.boundaryCreated) ids.add(p.id);
+    } else {
+      if (next.boundaryMinute === undefined || p.last_edited_time > next.boundaryMinute) {
+        next.boundaryMinute = p.last_edited_time;
+        ids.clear();
+      }
+      if (p.last_edited_time === next.boundaryMinute) ids.add(p.id);
     }
   }
+  next.boundaryIds = [...ids];
   if (page.hasMore && page.nextCursor) {
     next.startCursor = page.nextCursor;
     return next;
@@ -76,7 +97,14 @@ export function advanceWindow(w: WindowState, page: QueryPage): WindowState {
     if (next.minute) {
       // The crowded minute is read; go on with everything edited after it.
       const after = new Date(Date.parse(next.minute) + MINUTE_MS).toISOString();
-      return { ...next, minute: undefined, createdLower: undefined, lower: after };
+      return {
+        ...next,
+        minute: undefined,
+        createdLower: undefined,
+        boundaryCreated: undefined,
+        boundaryIds: [],
+        lower: after,
+      };
     }
     return { ...next, done: true };
   }
@@ -91,8 +119,15 @@ export function advanceWindow(w: WindowState, page: QueryPage): WindowState {
     return { ...next, createdLower: last.created_time };
   }
   if (last.last_edited_time === next.lower) {
-    // The whole capped window is one minute: split it by created_time.
-    return { ...next, minute: last.last_edited_time, createdLower: undefined };
+    // The whole capped window is one minute: split it by created_time, from the last row read
+    // (rows came in created order). Only the rows of that created minute are read again.
+    return {
+      ...next,
+      minute: last.last_edited_time,
+      createdLower: last.created_time,
+      boundaryCreated: last.created_time,
+      boundaryIds: page.pages.filter((p) => p.created_time === last.created_time).map((p) => p.id),
+    };
   }
   return { ...next, lower: last.last_edited_time };
 }
