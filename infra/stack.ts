@@ -143,7 +143,7 @@ export class TajoStack extends Stack {
         POWERTOOLS_LOG_LEVEL: s.logLevel,
       };
       for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;
-      if (spec.readsSecrets || spec.managesSchedules) environment[ENV.secretsPrefix] = this.secretsPrefix;
+      if (spec.readsSecrets || spec.writesSecrets) environment[ENV.secretsPrefix] = this.secretsPrefix;
 
       const fn = new TajoFunction(this, `${pascal(name)}Function`, {
         functionName: `${prefix}-${name}`,
@@ -181,8 +181,8 @@ export class TajoStack extends Stack {
       if (spec.readsSecrets) {
         this.grantSecrets(fn, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], ['kms:Decrypt']);
       }
-      if (spec.managesSchedules) {
-        // The managing function stores connection tokens when a connection is made.
+      if (spec.writesSecrets) {
+        // This function stores connection tokens when a connection is made.
         this.grantSecrets(
           fn,
           [

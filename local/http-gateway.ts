@@ -46,7 +46,13 @@ export async function startHttpGateway(
     const raw = Buffer.concat(chunks);
     const url = new URL(req.url ?? '/', 'http://local');
     const method = (req.method ?? 'GET').toUpperCase();
-    const match = matchRoute(method, url.pathname);
+    let match: ReturnType<typeof matchRoute>;
+    try {
+      match = matchRoute(method, url.pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end('{"message":"Bad Request"}');
+      return;
+    }
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;

@@ -56,21 +56,22 @@ export class UnreachableError extends TajoError {
   }
 }
 
-/** A budget that resets hourly is spent (Brevo's "other endpoints" are 100 requests per hour). */
-export class BudgetExhaustedError extends TajoError {
-  constructor(
-    readonly provider: Provider,
-    readonly bucket: string,
-    readonly resetInMs: number,
-  ) {
-    super(
-      `${provider} ${bucket} budget exhausted for this hour; next request possible in ${Math.ceil(resetInMs / 60000)} min`,
-      'budget_exhausted',
-    );
-  }
-}
-
 export function reasonOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
+}
+
+/**
+ * A budget that resets hourly is spent (Brevo's "other endpoints" are 100 requests per hour). It
+ * is a rate limit with a long wait: the lane parks until the budget frees up.
+ */
+export class BudgetExhaustedError extends RateLimitedError {
+  constructor(
+    provider: Provider,
+    readonly bucket: string,
+    readonly resetInMs: number,
+  ) {
+    super(provider, resetInMs);
+    this.message = `${provider} ${bucket} budget exhausted for this hour; next request possible in ${Math.ceil(resetInMs / 60000)} min`;
+  }
 }

@@ -31,6 +31,8 @@ export interface FunctionSpec {
   sendsTo?: QueueName[];
   /** Needs to read connection tokens from the secret store. */
   readsSecrets?: boolean;
+  /** Stores connection tokens (connect): create, put, delete secrets under the stage's prefix. */
+  writesSecrets?: boolean;
   /** Creates/deletes per-connection schedules. */
   managesSchedules?: boolean;
 }
@@ -71,6 +73,7 @@ export const topology: Topology = {
       timeoutSeconds: 29,
       sendsTo: ['notionLane'],
       readsSecrets: false,
+      writesSecrets: true,
       managesSchedules: true,
     },
     notionPoller: {

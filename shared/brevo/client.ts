@@ -65,6 +65,8 @@ export interface BrevoClientOptions {
   clock: Clock;
   stats: CallStats;
   limits: BrevoLimits;
+  /** Longer 429 waits are not slept through in process (a Lambda parks the lane instead). */
+  maxInProcessWaitMs?: number;
   onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
@@ -81,6 +83,7 @@ export class BrevoClient {
       pacerFor: (url) => (isPacedPath(url.pathname) ? opts.limits.contacts : undefined),
       // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens.
       retryAfterMs: (res) => Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
+      maxInProcessWaitMs: opts.maxInProcessWaitMs,
       onCall: opts.onCall,
     });
   }

@@ -30,6 +30,8 @@ export interface PacedFetchOptions {
   maxRateLimitRetries?: number;
   /** Retries of 5xx / network errors for idempotent methods. */
   maxTransientRetries?: number;
+  /** Calls that are safe to repeat although their method is not idempotent (reads sent as POST). */
+  isRetryable?: (url: URL, method: string) => boolean;
   timeoutMs?: number;
   /** Called once per request with a line that never contains a secret (for log_api_calls). */
   onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
@@ -58,6 +60,7 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
     const method = (init?.method ?? 'GET').toUpperCase();
     let rateLimitedTries = 0;
     let transientTries = 0;
+    const repeatable = IDEMPOTENT.has(method) || (opts.isRetryable?.(url, method) ?? false);
     for (;;) {
       const pacer = opts.pacerFor(url, method);
       await pacer?.acquire();
@@ -68,7 +71,7 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
         res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
       } catch (err) {
         const cause = describeNetworkError(err);
-        if (IDEMPOTENT.has(method) && transientTries < maxTransient) {
+        if (repeatable && transientTries < maxTransient) {
           transientTries += 1;
           await opts.clock.sleep(500 * 2 ** transientTries);
           continue;
@@ -90,7 +93,7 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
         if (!pacer) await opts.clock.sleep(wait);
         continue;
       }
-      if (res.status >= 500 && res.status !== 501 && IDEMPOTENT.has(method) && transientTries < maxTransient) {
+      if (res.status >= 500 && res.status !== 501 && repeatable && transientTries < maxTransient) {
         transientTries += 1;
         await res.body?.cancel();
         await opts.clock.sleep(500 * 2 ** transientTries);

@@ -65,6 +65,7 @@ export function buildNotionContext(args: {
     clock: args.clock,
     stats: stats.brevo,
     limits: sharedBrevoLimits(integrationKey('brevo', args.brevoApiKey), args.clock),
+    maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('brevo', l)),
   });
   return {

@@ -133,7 +133,11 @@ export async function handleNotionLaneMessage(
   try {
     run = await runStep(ctx, run, opts.deadline);
   } catch (err) {
-    if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+    if (err instanceof RateLimitedError) {
+      // The queue dead-letters the message after this attempt: say so in the run (replay resumes it).
+      if (opts.lastAttempt) await failRun(ctx, run, err.message);
+      throw new ParkLane(err.retryAfterMs);
+    }
     if (isPermanent(err) || opts.lastAttempt) {
       await failRun(ctx, run, (err as Error).message);
       deps.log?.('error', 'Notion sync failed', {

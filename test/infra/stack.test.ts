@@ -231,7 +231,7 @@ describe('TajoStack (dev)', () => {
     }
   });
 
-  test('secrets: scoped to the tajo/dev/ prefix, read only where readsSecrets, write only where managesSchedules', () => {
+  test('secrets: scoped to the tajo/dev/ prefix, read only where readsSecrets, write only where writesSecrets', () => {
     const prefixArn = '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tajo/dev/*';
     const all = template.findResources('AWS::IAM::Policy');
     for (const p of Object.values(all)) {
@@ -244,9 +244,9 @@ describe('TajoStack (dev)', () => {
       const spec = topology.functions[name];
       const actions = statementsOf(name).flatMap(actionsOf);
       expect(actions.includes('secretsmanager:GetSecretValue')).toBe(Boolean(spec.readsSecrets));
-      expect(actions.includes('secretsmanager:CreateSecret')).toBe(Boolean(spec.managesSchedules));
-      expect(actions.includes('secretsmanager:PutSecretValue')).toBe(Boolean(spec.managesSchedules));
-      if (spec.readsSecrets || spec.managesSchedules) {
+      expect(actions.includes('secretsmanager:CreateSecret')).toBe(Boolean(spec.writesSecrets));
+      expect(actions.includes('secretsmanager:PutSecretValue')).toBe(Boolean(spec.writesSecrets));
+      if (spec.readsSecrets || spec.writesSecrets) {
         const viaSm = statementsOf(name).find(
           (s) => actionsOf(s).includes('kms:Decrypt') && JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
         );
@@ -306,11 +306,20 @@ describe('TajoStack (dev)', () => {
               [ENV.scheduleTargetArn(spec.target)]: {
                 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`:function:tajo-dev-${spec.target}$`)])],
               },
-              [ENV.secretsPrefix]: 'tajo/dev/',
-              [ENV.secretsKmsKeyId]: getAtt(stack.key),
             }),
           },
         });
+        if (topology.functions[name].writesSecrets) {
+          template.hasResourceProperties('AWS::Lambda::Function', {
+            FunctionName: `tajo-dev-${name}`,
+            Environment: {
+              Variables: Match.objectLike({
+                [ENV.secretsPrefix]: 'tajo/dev/',
+                [ENV.secretsKmsKeyId]: getAtt(stack.key),
+              }),
+            },
+          });
+        }
       }
     }
     // The brief's cadence: Notion every 4 hours.

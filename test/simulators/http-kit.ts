@@ -77,7 +77,8 @@ export class TokenBucket {
       return { ok: true };
     }
     const waitMs = ((1 - this.tokens) / this.ratePerSecond) * 1000;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+    // Rounded to whole ms first: floating-point dust would otherwise add a second to Retry-After.
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(Math.round(waitMs) / 1000)) };
   }
 }
 
