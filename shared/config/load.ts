@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors';
+import { validateNotificationsConfig } from '../notifications/routing';
 import { type TajoConfig, tajoConfigSchema } from './schema';
 
 type Issue = { path: string; message: string };
@@ -120,6 +121,8 @@ function dedupe(issues: Issue[]): Issue[] {
 /** Rules that span keys: one identifier per database, no duplicate targets or databases. */
 function semanticIssues(config: TajoConfig): Issue[] {
   const issues: Issue[] = [];
+  // Channels, event types and templates of the Slack notifications (a broken template is refused here).
+  issues.push(...validateNotificationsConfig(config.connectors.slack));
   const notion = config.connectors.notion;
   if (!notion) return issues;
   const seenIds = new Map<string, number>();

@@ -1,6 +1,6 @@
 /**
  * The Tajo YAML, as the docs show it. Known sections are strict (a misspelt key is refused with
- * its path); sections later issues own (slack, custom connectors) are accepted as they are.
+ * its path); sections later issues own (custom connectors) are accepted as they are.
  */
 import { z } from 'zod';
 
@@ -114,6 +114,18 @@ export const notionConnectorSchema = z.strictObject({
   databases: z.array(databaseSchema).default([]),
 });
 
+/**
+ * `connectors.slack`: the bot token and signing secret of the tenant's Slack app, channel names →
+ * ids, and the notification routes (checked in depth by shared/notifications at validation time).
+ */
+export const slackConnectorSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  bot_token: z.string().min(1, 'the Slack bot token is empty (xoxb-...; or reference an environment variable)'),
+  signing_secret: z.string().min(1, "the Slack app's signing secret is empty").optional(),
+  channels: z.record(z.string(), z.string()).default({}),
+  notifications: z.record(z.string(), z.unknown()).default({}),
+});
+
 export const tajoConfigSchema = z.looseObject({
   tenant: tenantIdSchema.optional(),
   debug: z.boolean().default(false),
@@ -127,12 +139,13 @@ export const tajoConfigSchema = z.looseObject({
   connectors: z
     .looseObject({
       notion: notionConnectorSchema.optional(),
-      slack: z.record(z.string(), z.unknown()).optional(),
+      slack: slackConnectorSchema.optional(),
     })
     .default({}),
 });
 
 export type TajoConfig = z.infer<typeof tajoConfigSchema>;
 export type NotionConnectorConfig = z.infer<typeof notionConnectorSchema>;
+export type SlackConnectorConfig = z.infer<typeof slackConnectorSchema>;
 export type NotionDatabaseConfig = z.infer<typeof databaseSchema>;
 export type FieldMappingEntry = z.infer<typeof fieldMappingEntry>;

@@ -298,12 +298,17 @@ describe('parseConfig', () => {
     expect(issues[0]?.message).toMatch(/boolean/);
   });
 
-  test('slack and unknown connectors pass through untouched', () => {
+  test('slack is parsed with its defaults; unknown connectors pass through untouched', () => {
     const config = parseConfig(
       `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n    channels: { alerts: C123 }\n  hubspot:\n    anything: [1, 2]\n`,
       {},
     );
-    expect(config.connectors.slack).toEqual({ bot_token: 'xoxb-1', channels: { alerts: 'C123' } });
+    expect(config.connectors.slack).toEqual({
+      enabled: true,
+      bot_token: 'xoxb-1',
+      channels: { alerts: 'C123' },
+      notifications: {},
+    });
     expect((config.connectors as Record<string, unknown>).hubspot).toEqual({ anything: [1, 2] });
     expect(config.connectors.notion).toBeUndefined();
   });
@@ -338,5 +343,32 @@ describe('parseConfig', () => {
       'connectors.notion.databases[0].id',
       'connectors.notion.sync_databases',
     ]);
+  });
+});
+
+describe('connectors.slack', () => {
+  const slack = (body: string) => `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n${body}`;
+
+  test('a broken notification template is refused at validation, with its path', () => {
+    const issues = issuesOf(
+      slack(
+        '    channels: { alerts: C0ALERTS }\n    notifications:\n      new_subscriber:\n        channel: alerts\n        template: { text: "New {{contact.emial}}" }\n',
+      ),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: expect.stringMatching(/^connectors\.slack\.notifications\.new_subscriber\.template/),
+        }),
+      ]),
+    );
+  });
+
+  test('a route to a channel that is not declared is refused; a misspelt key too', () => {
+    const undeclared = issuesOf(
+      slack('    channels: { alerts: C0ALERTS }\n    notifications:\n      unsubscribed: { channel: sales }\n'),
+    ).map((i) => i.path);
+    expect(undeclared).toEqual(['connectors.slack.notifications.unsubscribed.channel']);
+    expect(issuesOf(slack('    bot_tokn: x\n')).map((i) => i.path)).toEqual(['connectors.slack.bot_tokn']);
   });
 });
