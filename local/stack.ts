@@ -19,12 +19,21 @@ import { parseConfig } from '../shared/config/load';
 import type { TajoConfig } from '../shared/config/schema';
 import { type RunRecord, systemClock } from '../shared/ports';
 import { hashApiKey, newApiKey } from '../shared/services/api';
-import { connectNotion } from '../shared/services/connections';
+import { connectNotion, connectSlack } from '../shared/services/connections';
 import { enqueueNotionSync } from '../shared/services/notion-lane';
+import { hashToken } from '../shared/services/slack-notifications';
 import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
 import { BrevoSimulator } from '../test/simulators/brevo';
 import { NotionSimulator } from '../test/simulators/notion';
-import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../test/simulators/sandbox';
+import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_SLACK_CHANNEL,
+  SANDBOX_SLACK_TOKEN,
+  sandboxConfigYaml,
+  seedSandbox,
+} from '../test/simulators/sandbox';
+import { SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
@@ -52,7 +61,15 @@ export interface LocalStack {
   apiKey: string;
   tenantId: string;
   table: string;
-  sandbox?: { notion: NotionSimulator; brevo: BrevoSimulator; dataSourceId: string; pageIds: string[] };
+  sandbox?: {
+    notion: NotionSimulator;
+    brevo: BrevoSimulator;
+    slack?: SlackSimulator;
+    dataSourceId: string;
+    pageIds: string[];
+  };
+  /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
+  webhookToken: string;
   runners: Record<string, LaneRunner>;
   scheduler: LocalScheduler;
   functions: Record<FunctionName, LambdaHandler>;
@@ -122,10 +139,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
       sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds };
     }
+    if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
+      const slack = new SlackSimulator();
+      await slack.start();
+      stops.push(() => slack.stop());
+      slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
+      env.SLACK_API_URL = slack.apiUrl;
+      if (sandbox) sandbox.slack = slack;
+    }
 
     // ---- The environment the stack gives the functions, pointed at the local services.
     Object.assign(process.env, {
-      ...pick(env, ['NOTION_BASE_URL', 'BREVO_BASE_URL']),
+      ...pick(env, ['NOTION_BASE_URL', 'BREVO_BASE_URL', 'SLACK_API_URL']),
       [ENV.table]: table,
       [ENV.stage]: 'local',
       AWS_REGION: 'us-east-1',
@@ -156,10 +181,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     // ---- The default tenant: its API key and its Notion connection.
     const tenantId = DEFAULT_TENANT;
-    const apiKey = await ensureTenant(dynamo.store, o.stateDir, tenantId);
+    const { apiKey, webhookToken } = await ensureTenant(dynamo.store, o.stateDir, tenantId);
     if (config.connectors.notion) {
       await connectNotion(
         { connections: dynamo.store, secrets, schedules: scheduler, clock: systemClock },
+        { tenantId, config },
+      );
+    }
+    if (config.connectors.slack?.enabled) {
+      await connectSlack(
+        { connections: dynamo.store, secrets, clock: systemClock, slackApiUrl: env.SLACK_API_URL },
         { tenantId, config },
       );
     }
@@ -213,6 +244,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     return {
       url: http.url,
       apiKey,
+      webhookToken,
       tenantId,
       table,
       sandbox,
@@ -261,23 +293,47 @@ async function createQueues(sqs: SQSClient, prefix: string) {
   return out;
 }
 
-/** The default tenant's management API key: made once, kept (0600) in the state dir, stored hashed. */
-async function ensureTenant(store: EmbeddedDynamo['store'], stateDir: string, tenantId: string): Promise<string> {
-  const file = join(stateDir, `${tenantId}.api-key`);
-  let key: string | undefined;
-  try {
-    key = (await readFile(file, 'utf8')).trim();
-  } catch {
-    key = undefined;
-  }
+/**
+ * The default tenant's management API key and Brevo webhook token: made once, kept (0600) in the
+ * state dir, stored only as hashes.
+ */
+async function ensureTenant(
+  store: EmbeddedDynamo['store'],
+  stateDir: string,
+  tenantId: string,
+): Promise<{ apiKey: string; webhookToken: string }> {
+  const read = async (name: string) => {
+    try {
+      return (await readFile(join(stateDir, name), 'utf8')).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const write = async (name: string, value: string) => {
+    await writeFile(join(stateDir, name), value, { mode: 0o600 });
+    await chmod(join(stateDir, name), 0o600);
+  };
+  let apiKey = await read(`${tenantId}.api-key`);
+  let webhookToken = await read(`${tenantId}.webhook-token`);
   const tenant = await store.getTenant(tenantId);
-  if (!key || !tenant || tenant.apiKeyHash !== hashApiKey(key)) {
-    key = newApiKey();
-    await writeFile(file, key, { mode: 0o600 });
-    await chmod(file, 0o600);
-    await store.putTenant({ tenantId, apiKeyHash: hashApiKey(key), createdAt: new Date().toISOString() });
+  const valid =
+    apiKey !== undefined &&
+    webhookToken !== undefined &&
+    tenant?.apiKeyHash === hashApiKey(apiKey) &&
+    tenant.webhookTokenHash === hashToken(webhookToken);
+  if (!valid || apiKey === undefined || webhookToken === undefined) {
+    apiKey = newApiKey();
+    webhookToken = newApiKey().replace(/^tajo_/, 'whk_');
+    await write(`${tenantId}.api-key`, apiKey);
+    await write(`${tenantId}.webhook-token`, webhookToken);
+    await store.putTenant({
+      tenantId,
+      apiKeyHash: hashApiKey(apiKey),
+      webhookTokenHash: hashToken(webhookToken),
+      createdAt: tenant?.createdAt ?? new Date().toISOString(),
+    });
   }
-  return key;
+  return { apiKey, webhookToken };
 }
 
 function logLevel(config: TajoConfig): string {

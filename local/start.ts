@@ -36,6 +36,13 @@ async function main(): Promise<void> {
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/sync`,
   );
+  log(`  Brevo webhook (token also in ${join(dir, `${stack.tenantId}.webhook-token`)}):`);
+  log(
+    `    curl -X POST -H "Authorization: Bearer ${stack.webhookToken}" -H 'content-type: application/json' ` +
+      `-d '{"event":"list_addition","email":"new@example.com","id":1,"ts":${Math.floor(Date.now() / 1000)}}' ` +
+      `${stack.url}/webhooks/brevo/${stack.tenantId}`,
+  );
+  if (stack.sandbox?.slack) log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
   log('First sync of the Notion databases into Brevo...');
   try {
     const run = await stack.syncAndWait('incremental');

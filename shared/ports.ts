@@ -2,7 +2,7 @@
  * The ports the core talks to. The core never imports an AWS client or Lambda type: adapters in
  * adapters/aws (DynamoDB, SQS, Secrets Manager, Scheduler) and adapters/local implement these.
  */
-import type { NotionConnectorConfig } from './config/schema';
+import type { NotionConnectorConfig, SlackConnectorConfig } from './config/schema';
 import type { QueueName } from './topology';
 
 export interface Clock {
@@ -23,12 +23,14 @@ export interface SecretStore {
   delete(ref: string): Promise<void>;
 }
 
-export type ConnectorName = 'notion';
+export type ConnectorName = 'notion' | 'slack';
 
 export interface TenantRecord {
   tenantId: string;
   /** sha256 of the management API key (the key itself is shown once, never stored). */
   apiKeyHash: string;
+  /** sha256 of the bearer token Brevo's webhooks carry for this tenant (Brevo does not sign them). */
+  webhookTokenHash?: string;
   createdAt: string;
 }
 
@@ -37,12 +39,22 @@ export interface TenantStore {
   putTenant(record: TenantRecord): Promise<void>;
 }
 
-export interface ConnectionRecord {
+/** A Slack connection's settings: the config without its secrets, plus what auth.test told us. */
+export type SlackSettings = Omit<SlackConnectorConfig, 'bot_token' | 'signing_secret'> & { teamId: string };
+
+export interface ConnectionSettings {
+  notion: Omit<NotionConnectorConfig, 'token'>;
+  slack: SlackSettings;
+}
+
+export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   tenantId: string;
-  connector: ConnectorName;
-  /** The connector's config with the token removed (tokens are in the secret store). */
-  settings: Omit<NotionConnectorConfig, 'token'>;
+  connector: C;
+  /** The connector's config with its secrets removed (they are in the secret store). */
+  settings: ConnectionSettings[C];
   tokenRef: string;
+  /** Slack: the app's signing secret, when the tenant has its own app. */
+  signingSecretRef?: string;
   brevoApiKeyRef: string;
   /** A non-reversible id of the token: the lane's message group and the pacer key. */
   integrationKey: string;
@@ -51,11 +63,20 @@ export interface ConnectionRecord {
 }
 
 export interface ConnectionStore {
-  getConnection(tenantId: string, connector: ConnectorName): Promise<ConnectionRecord | undefined>;
-  putConnection(record: ConnectionRecord): Promise<void>;
+  getConnection<C extends ConnectorName>(tenantId: string, connector: C): Promise<ConnectionRecord<C> | undefined>;
+  putConnection<C extends ConnectorName>(record: ConnectionRecord<C>): Promise<void>;
   deleteConnection(tenantId: string, connector: ConnectorName): Promise<void>;
   /** All connections of a connector across tenants (the poller's safety sweep). */
-  listConnections(connector: ConnectorName): Promise<ConnectionRecord[]>;
+  listConnections<C extends ConnectorName>(connector: C): Promise<ConnectionRecord<C>[]>;
+}
+
+/** Slack thread parents: related notifications (same contact, same campaign) go into one thread. */
+export interface ThreadStore {
+  getThread(tenantId: string, channelId: string, threadKey: string): Promise<string | undefined>;
+  putThread(tenantId: string, channelId: string, threadKey: string, ts: string): Promise<void>;
+  /** Whether an event was already posted to a channel (a redelivered lane message). */
+  wasPosted(tenantId: string, channelId: string, eventId: string): Promise<boolean>;
+  markPosted(tenantId: string, channelId: string, eventId: string): Promise<void>;
 }
 
 /** Where an incremental sync of one source (a Notion data source) resumes. */

@@ -5,8 +5,8 @@
  * schedule of its own.
  */
 
-export type FunctionName = 'api' | 'notionPoller' | 'notionWorker';
-export type QueueName = 'notionLane';
+export type FunctionName = 'api' | 'notionPoller' | 'notionWorker' | 'ingress' | 'slackWorker';
+export type QueueName = 'notionLane' | 'slackLane';
 
 export interface QueueSpec {
   /** FIFO lanes: MessageGroupId = the integration, so one batch per integration runs at a time. */
@@ -43,7 +43,7 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth: 'none' | 'tenantApiKey';
+  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken';
   description: string;
 }
 
@@ -94,6 +94,21 @@ export const topology: Topology = {
       sendsTo: ['notionLane'],
       readsSecrets: true,
     },
+    ingress: {
+      entry: 'functions/ingress/handler.ts',
+      description: 'Webhooks: checks the caller, parses and routes the events, queues them; answers at once',
+      memoryMb: 512,
+      timeoutSeconds: 10,
+      sendsTo: ['slackLane'],
+    },
+    slackWorker: {
+      entry: 'functions/slack-worker/handler.ts',
+      description: 'Posts a Slack channel lane batch: one message per event in its thread, or a digest for a burst',
+      memoryMb: 512,
+      timeoutSeconds: 60,
+      consumes: { queue: 'slackLane', batchSize: 10, maxConcurrency: 20 },
+      readsSecrets: true,
+    },
   },
   queues: {
     notionLane: {
@@ -103,9 +118,23 @@ export const topology: Topology = {
       retentionDays: 14,
       description: 'Notion lane: one message group per integration (connection token)',
     },
+    slackLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 60,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'api', auth: 'none', description: 'Liveness and version' },
+    {
+      method: 'POST',
+      path: '/webhooks/brevo/{tenantId}',
+      function: 'ingress',
+      auth: 'brevoWebhookToken',
+      description: "Brevo's marketing/transactional webhooks and platform events → Slack notifications",
+    },
     {
       method: 'POST',
       path: '/tenants/{tenantId}/connections/{connector}/sync',

@@ -17,6 +17,10 @@ import { acknowledge } from '../nag';
 
 /** Why a route without an API Gateway authorizer is acceptable, per kind of route authentication. */
 export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
+  brevoWebhookToken:
+    'Brevo webhooks are unsigned and cannot use an API Gateway authorizer; the handler requires the ' +
+    "tenant's webhook bearer token (stored as a sha256 hash, compared in constant time) for the tenant " +
+    'named in the path, and only queues the events it carries.',
   none:
     'Public by design: unauthenticated liveness/version probe. The handler returns no tenant data and ' +
     'triggers no work, so an authorizer would protect nothing.',

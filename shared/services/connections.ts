@@ -3,7 +3,9 @@
  * keeps only their references, and the connection gets its recurring poll schedule.
  */
 import type { TajoConfig } from '../config/schema';
+import { SlackClient } from '../connectors/slack/client';
 import { ConfigError } from '../errors';
+import { newStats } from '../http/paced-fetch';
 import type { Clock, ConnectionRecord, ConnectionStore, ScheduleManager, SecretStore } from '../ports';
 import { topology } from '../topology';
 import { integrationKey } from './notion-context';
@@ -43,5 +45,48 @@ export async function connectNotion(
       tenantId: args.tenantId,
     });
   }
+  return record;
+}
+
+/**
+ * Connecting a tenant's own Slack app: the bot token is checked (auth.test tells the team), the
+ * token and signing secret go to the secret store, the record keeps the channels and routes.
+ */
+export async function connectSlack(
+  deps: { connections: ConnectionStore; secrets: SecretStore; clock: Clock; slackApiUrl?: string },
+  args: { tenantId: string; config: TajoConfig },
+): Promise<ConnectionRecord<'slack'>> {
+  const slack = args.config.connectors.slack;
+  if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to connect Slack' }]);
+  const { bot_token, signing_secret, ...settings } = slack;
+  const auth = await new SlackClient({
+    token: bot_token,
+    apiUrl: deps.slackApiUrl,
+    clock: deps.clock,
+    stats: newStats(),
+  }).authTest();
+  const tags = { tenant: args.tenantId, connector: 'slack' };
+  const tokenRef = await deps.secrets.put(`${args.tenantId}/slack-bot-token`, bot_token, tags);
+  const signingSecretRef = signing_secret
+    ? await deps.secrets.put(`${args.tenantId}/slack-signing-secret`, signing_secret, tags)
+    : undefined;
+  const brevoApiKeyRef = await deps.secrets.put(`${args.tenantId}/brevo-api-key`, args.config.brevo.api_key, {
+    ...tags,
+    connector: 'brevo',
+  });
+  const now = new Date(deps.clock.now()).toISOString();
+  const existing = await deps.connections.getConnection(args.tenantId, 'slack');
+  const record: ConnectionRecord<'slack'> = {
+    tenantId: args.tenantId,
+    connector: 'slack',
+    settings: { ...settings, teamId: auth.team_id },
+    tokenRef,
+    signingSecretRef,
+    brevoApiKeyRef,
+    integrationKey: integrationKey('slack', bot_token),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  await deps.connections.putConnection(record);
   return record;
 }

@@ -160,18 +160,20 @@ describe('send', () => {
     client.destroy();
   });
 
-  test('entries SQS refuses make send throw a clear error naming the count and the reason', async () => {
+  test('JSON bodies with control characters and emoji arrive intact (sent as ASCII escapes)', async () => {
     const { lane: q, url, client } = await lane();
-    const bad = 'bad \u0000 body'; // not a valid SQS message character
-    await expect(
-      q.send('notionLane', [
-        { body: 'ok-1', groupId: 'g1', deduplicationId: 'd1' },
-        { body: bad, groupId: 'g1', deduplicationId: 'd2' },
-        { body: 'ok-3', groupId: 'g1', deduplicationId: 'd3' },
-      ]),
-    ).rejects.toThrow(/^SQS refused 1 lane message\(s\): Invalid characters found/);
-    // SQS accepts the other entries of the batch.
-    expect((await drain(url)).map((m) => m.Body)).toEqual(['ok-1', 'ok-3']);
+    const body = JSON.stringify({ text: 'bad \u0000 body 🎉 café' });
+    await q.send('notionLane', [{ body, groupId: 'g1', deduplicationId: 'd1' }]);
+    const [got] = await drain(url);
+    expect(JSON.parse(got!.Body as string)).toEqual(JSON.parse(body));
+    expect(got!.Body).toMatch(/^[\x20-\x7e]*$/);
+    client.destroy();
+  });
+
+  test('a message SQS refuses (over the 1 MiB message limit) makes send throw', async () => {
+    const { lane: q, client } = await lane();
+    const big = JSON.stringify({ text: 'x'.repeat(1_100_000) });
+    await expect(q.send('notionLane', [{ body: big, groupId: 'g1', deduplicationId: 'd1' }])).rejects.toThrow();
     client.destroy();
   });
 

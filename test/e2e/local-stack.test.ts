@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { SANDBOX_LIST, sandboxRow } from '../simulators/sandbox';
+import { listAddition, marketingEvent } from '../notifications/fixtures';
+import { SANDBOX_LIST, SANDBOX_SLACK_CHANNEL, sandboxRow } from '../simulators/sandbox';
 
 let stack: LocalStack;
 let dir: string;
@@ -103,4 +104,88 @@ test('the scheduled poller starts an incremental sync through the lane', async (
   const runs = await waitForRuns(before + 1);
   expect(runs[0]).toMatchObject({ trigger: 'schedule', mode: 'incremental', status: 'succeeded' });
   expect(runs[0]?.summary.upserted).toBe(0);
+});
+
+describe('Brevo → Slack notifications', () => {
+  const post = (body: unknown, token = stack.webhookToken) =>
+    fetch(`${stack.url}/webhooks/brevo/default`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  async function messagesIn(channel: string, count: number) {
+    for (let i = 0; i < 200; i++) {
+      const m = stack.sandbox!.slack!.messages(channel);
+      if (m.length >= count) return m;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`fewer than ${count} messages in ${channel}`);
+  }
+
+  test('a webhook is acked at once and the message reaches the right channel, related ones in its thread', async () => {
+    const slack = stack.sandbox!.slack!;
+    const before = slack.messages(SANDBOX_SLACK_CHANNEL).length;
+    const res = await post(listAddition({ email: 'thread.me@example.com', ts: 1793697302 }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1 });
+    const [first] = (await messagesIn(SANDBOX_SLACK_CHANNEL, before + 1)).slice(before);
+    expect(first!.text).toMatch(/thread\.me@example\.com/);
+    expect(first!.thread_ts).toBeUndefined();
+
+    // The same contact unsubscribes: the notification goes into the first one's thread.
+    await post(marketingEvent('unsubscribed', { email: 'thread.me@example.com', ts: 1793697402 }));
+    const all = await messagesIn(SANDBOX_SLACK_CHANNEL, before + 2);
+    const reply = all[before + 1]!;
+    expect(reply.thread_ts).toBe(first!.ts);
+    expect(reply.text).toMatch(/unsubscribed/i);
+
+    // Brevo retries the first delivery: it is not posted twice.
+    await post(listAddition({ email: 'thread.me@example.com', ts: 1793697302 }));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(
+      // A parent carries its own ts as thread_ts once it has replies.
+      slack
+        .messages(SANDBOX_SLACK_CHANNEL)
+        .filter((m) => m.text.includes('thread.me@example.com') && (!m.thread_ts || m.thread_ts === m.ts)),
+    ).toHaveLength(1);
+  });
+
+  test('a burst for one channel becomes one digest, not a queue of single posts', async () => {
+    const slack = stack.sandbox!.slack!;
+    const before = slack.messages(SANDBOX_SLACK_CHANNEL).length;
+    const burst = Array.from({ length: 8 }, (_, i) =>
+      listAddition({ email: `burst${i}@example.com`, ts: 1793698000 + i }),
+    );
+    const res = await post(burst); // one batched delivery, as Brevo's batched webhooks send
+    expect(await res.json()).toMatchObject({ accepted: 8, queued: 1 });
+    await messagesIn(SANDBOX_SLACK_CHANNEL, before + 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    const posted = slack.messages(SANDBOX_SLACK_CHANNEL).slice(before);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.text).toMatch(/\b8\b/);
+    expect(slack.stats().rateLimited).toBe(0);
+  });
+
+  test('a wrong or missing token is refused and queues nothing; a malformed body is a 400', async () => {
+    const slack = stack.sandbox!.slack!;
+    const before = slack.messages(SANDBOX_SLACK_CHANNEL).length;
+    expect((await post(listAddition({ email: 'x@example.com' }), 'whk_wrong')).status).toBe(401);
+    const missing = await fetch(`${stack.url}/webhooks/brevo/default`, { method: 'POST', body: '{}' });
+    expect(missing.status).toBe(401);
+    const otherTenant = await fetch(`${stack.url}/webhooks/brevo/other`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.webhookToken}` },
+      body: JSON.stringify(listAddition()),
+    });
+    expect(otherTenant.status).toBe(401);
+    const malformed = await fetch(`${stack.url}/webhooks/brevo/default`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.webhookToken}`, 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    expect(malformed.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.messages(SANDBOX_SLACK_CHANNEL)).toHaveLength(before);
+  });
 });

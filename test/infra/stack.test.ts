@@ -432,24 +432,24 @@ describe('generated from the topology', () => {
     const extended = structuredClone(topology) as unknown as Record<string, Record<string, unknown>> & {
       routes: unknown[];
     };
-    extended.queues.slackLane = {
+    extended.queues.extraLane = {
       fifo: false,
       visibilityTimeoutSeconds: 60,
       maxReceiveCount: 3,
       retentionDays: 4,
       description: 'test lane',
     };
-    extended.functions.slackWorker = {
+    extended.functions.extraWorker = {
       entry: 'functions/slack-worker/handler.ts',
       description: 'test worker',
       memoryMb: 256,
       timeoutSeconds: 10,
-      consumes: { queue: 'slackLane', batchSize: 5, maxConcurrency: 2 },
+      consumes: { queue: 'extraLane', batchSize: 5, maxConcurrency: 2 },
     };
     extended.routes.push({
       method: 'POST',
-      path: '/slack/events',
-      function: 'slackWorker',
+      path: '/extra/events',
+      function: 'extraWorker',
       auth: 'none',
       description: 'x',
     });
@@ -474,8 +474,8 @@ describe('generated from the topology', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'tajo-dev-slackWorker',
-      Environment: { Variables: Match.objectLike({ TAJO_QUEUE_SLACK_LANE_URL: Match.anyValue() }) },
+      FunctionName: 'tajo-dev-extraWorker',
+      Environment: { Variables: Match.objectLike({ TAJO_QUEUE_EXTRA_LANE_URL: Match.anyValue() }) },
     });
   });
 });

@@ -10,6 +10,9 @@ export const SANDBOX_NOTION_TOKEN = 'secret_sandbox';
 export const SANDBOX_BREVO_KEY = 'xkeysib-sandbox';
 export const SANDBOX_DATABASE_ID = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';
 export const SANDBOX_LIST = 'Notion customers';
+export const SANDBOX_SLACK_TOKEN = 'xoxb-sandbox';
+/** The sandbox Slack workspace's #marketing channel, where notifications go. */
+export const SANDBOX_SLACK_CHANNEL = 'C0MARKETING';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [
@@ -147,5 +150,15 @@ connectors:
         sync_to_list: ${SANDBOX_LIST}
         field_mapping:
 ${mapping}
+  slack:
+    enabled: true
+    bot_token: \${SLACK_BOT_TOKEN:-${SANDBOX_SLACK_TOKEN}}
+    channels:
+      marketing: ${SANDBOX_SLACK_CHANNEL}
+    notifications:
+      new_subscriber: { channel: marketing }
+      unsubscribed: { channel: marketing }
+      campaign_sent: { channel: marketing }
+      order_placed: { channel: marketing, threshold: 100 }
 `;
 }

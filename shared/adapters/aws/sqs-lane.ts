@@ -15,6 +15,15 @@ import type { LaneMessage, LaneQueue } from '../../ports';
 import { ENV, type QueueName } from '../../topology';
 
 /**
+ * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):
+ * SQS restricts message characters, and emulators differ on characters beyond the BMP (emoji in a
+ * template or a contact's name), so an ASCII body is accepted everywhere.
+ */
+export function asciiJson(json: string): string {
+  return json.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * SQS caps a received message's total hidden time at 12 h from its receive; leave room for the
  * longest a worker can have held it (the 15-minute Lambda maximum).
  */
@@ -40,7 +49,7 @@ export class SqsLaneQueue implements LaneQueue {
           QueueUrl: this.url(queue),
           Entries: chunk.map((m, j) => ({
             Id: String(j),
-            MessageBody: m.body,
+            MessageBody: asciiJson(m.body),
             MessageGroupId: m.groupId,
             MessageDeduplicationId: m.deduplicationId.slice(0, 128),
           })),

@@ -30,6 +30,7 @@ import type {
   SyncCursor,
   TenantRecord,
   TenantStore,
+  ThreadStore,
 } from '../../ports';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -38,7 +39,7 @@ const tenantKey = (tenantId: string) => `T#${tenantId}`;
 /** How long a finished run's record (counts, per-row errors) stays readable. */
 export const RUN_RETENTION_DAYS = 90;
 
-export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore {
+export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -65,14 +66,17 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
 
   // ------------------------------------------------------------ connections
 
-  async getConnection(tenantId: string, connector: ConnectorName): Promise<ConnectionRecord | undefined> {
+  async getConnection<C extends ConnectorName>(
+    tenantId: string,
+    connector: C,
+  ): Promise<ConnectionRecord<C> | undefined> {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `CONN#${connector}` } }),
     );
-    return res.Item ? (strip(res.Item) as unknown as ConnectionRecord) : undefined;
+    return res.Item ? (strip(res.Item) as unknown as ConnectionRecord<C>) : undefined;
   }
 
-  async putConnection(record: ConnectionRecord): Promise<void> {
+  async putConnection<C extends ConnectorName>(record: ConnectionRecord<C>): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.table,
@@ -93,8 +97,8 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
     );
   }
 
-  async listConnections(connector: ConnectorName): Promise<ConnectionRecord[]> {
-    const out: ConnectionRecord[] = [];
+  async listConnections<C extends ConnectorName>(connector: C): Promise<ConnectionRecord<C>[]> {
+    const out: ConnectionRecord<C>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.doc.send(
@@ -106,10 +110,58 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of res.Items ?? []) out.push(strip(item) as unknown as ConnectionRecord);
+      for (const item of res.Items ?? []) out.push(strip(item) as unknown as ConnectionRecord<C>);
       start = res.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  // ------------------------------------------------------------ Slack threads
+
+  async getThread(tenantId: string, channelId: string, threadKey: string): Promise<string | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `THREAD#${channelId}#${threadKey}` },
+      }),
+    );
+    return res.Item?.ts as string | undefined;
+  }
+
+  async putThread(tenantId: string, channelId: string, threadKey: string, ts: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(tenantId),
+          sk: `THREAD#${channelId}#${threadKey}`,
+          ts,
+          // A thread gathers a contact's or campaign's notifications for a month, then starts anew.
+          [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.now() / 1000) + 30 * 86_400,
+        },
+      }),
+    );
+  }
+
+  async wasPosted(tenantId: string, channelId: string, eventId: string): Promise<boolean> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `POSTED#${channelId}#${eventId}` } }),
+    );
+    return res.Item !== undefined;
+  }
+
+  async markPosted(tenantId: string, channelId: string, eventId: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(tenantId),
+          sk: `POSTED#${channelId}#${eventId}`,
+          // Longer than any redelivery (SQS keeps messages 14 days at most; the DLQ replay included).
+          [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.now() / 1000) + 15 * 86_400,
+        },
+      }),
+    );
   }
 
   // ------------------------------------------------------------ cursors

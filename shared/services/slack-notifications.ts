@@ -1,0 +1,272 @@
+/**
+ * Brevo (and platform) events → Slack. The webhook is accepted fast: the bearer token checked, the
+ * body parsed and routed, one lane message per (event, channel) queued with the channel as its
+ * message group, so each channel's posts are paced and ordered on their own. The Slack worker posts
+ * a lane batch: one message per event, in the thread of its contact or campaign, or one digest when
+ * the batch is a burst.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { SlackApiError, SlackClient } from '../connectors/slack/client';
+import { newStats } from '../http/paced-fetch';
+import { buildDigest } from '../notifications/digest';
+import {
+  type NotificationEvent,
+  notificationEventSchema,
+  PLATFORM_EVENT_NAMES,
+  parseBrevoWebhook,
+  parsePlatformEvent,
+} from '../notifications/events';
+import { parseNotificationsConfig, routeEvent } from '../notifications/routing';
+import { renderNotification, type TemplateObject } from '../notifications/templates';
+import type { Clock, ConnectionStore, LaneQueue, SecretStore, TenantStore, ThreadStore } from '../ports';
+import type { ApiResponse } from './api';
+
+/**
+ * At least this many events for one channel, in one webhook delivery or one lane batch, are posted
+ * as one digest: a burst is summarised at once instead of queueing minutes of single posts.
+ */
+export const DIGEST_MIN_BATCH = 4;
+/** Events one digest message carries (raw payloads left out, so a message stays far below SQS's size limit). */
+export const DIGEST_MAX_EVENTS = 200;
+
+const notifyMessage = z.object({
+  type: z.literal('slack.notify'),
+  tenantId: z.string().min(1),
+  channelId: z.string().min(1),
+  threadKey: z.string().optional(),
+  template: z.unknown(),
+  event: notificationEventSchema,
+});
+const digestMessage = z.object({
+  type: z.literal('slack.digest'),
+  tenantId: z.string().min(1),
+  channelId: z.string().min(1),
+  events: z.array(notificationEventSchema).min(1),
+});
+export const slackLaneMessageSchema = z.discriminatedUnion('type', [notifyMessage, digestMessage]);
+export type SlackLaneMessage = z.infer<typeof slackLaneMessageSchema>;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+function bearer(headers: Record<string, string | undefined>): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
+  return m?.[1];
+}
+
+/**
+ * POST /webhooks/brevo/{tenantId}. Brevo retries only timeouts, connection failures and 429, and
+ * drops the event on any other error: so a failure on our side answers 429 (retry), never 5xx.
+ */
+export async function acceptBrevoWebhook(
+  deps: {
+    tenants: TenantStore;
+    connections: ConnectionStore;
+    lane: LaneQueue;
+    log?: (message: string, data: Record<string, unknown>) => void;
+  },
+  req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
+): Promise<ApiResponse> {
+  const token = bearer(req.headers);
+  if (!token)
+    return { status: 401, body: { error: 'missing bearer token (set auth: {type: bearer} on the Brevo webhook)' } };
+  const tenant = await deps.tenants.getTenant(req.tenantId);
+  const expected = tenant?.webhookTokenHash;
+  if (!expected || !sameHex(expected, hashToken(token)))
+    return { status: 401, body: { error: 'invalid webhook token' } };
+
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body ?? '');
+  } catch {
+    return { status: 400, body: { error: 'the body is not JSON' } };
+  }
+  const isPlatform =
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    (PLATFORM_EVENT_NAMES as readonly unknown[]).includes((body as { event?: unknown }).event);
+  let events: NotificationEvent[];
+  let ignored: { index: number; reason: string }[] = [];
+  if (isPlatform) {
+    const parsed = parsePlatformEvent(body);
+    if (!parsed.ok) return { status: 400, body: { error: 'invalid platform event', issues: parsed.issues } };
+    events = [parsed.event];
+  } else {
+    ({ events, ignored } = parseBrevoWebhook(body));
+  }
+
+  const conn = await deps.connections.getConnection(req.tenantId, 'slack');
+  if (!conn?.settings.enabled) {
+    return {
+      status: 200,
+      body: { accepted: 0, ignored: events.length, reason: 'no Slack connection for this tenant' },
+    };
+  }
+  const routes = parseNotificationsConfig(conn.settings);
+  if (!routes.ok)
+    return { status: 200, body: { accepted: 0, ignored: events.length, reason: 'notification config invalid' } };
+
+  const byChannel = new Map<
+    string,
+    { event: NotificationEvent; route: Exclude<ReturnType<typeof routeEvent>, { skip: string }> }[]
+  >();
+  const skipped: string[] = [];
+  for (const event of events) {
+    const route = routeEvent(event, routes.config);
+    if ('skip' in route) {
+      skipped.push(route.skip);
+      continue;
+    }
+    const list = byChannel.get(route.channelId) ?? [];
+    list.push({ event, route });
+    byChannel.set(route.channelId, list);
+  }
+  const messages = [];
+  const dedupe = (s: string) => createHash('sha256').update(s).digest('hex');
+  for (const [channelId, routed] of byChannel) {
+    const groupId = `${req.tenantId}:${channelId}`;
+    if (routed.length >= DIGEST_MIN_BATCH) {
+      for (let i = 0; i < routed.length; i += DIGEST_MAX_EVENTS) {
+        const chunk = routed.slice(i, i + DIGEST_MAX_EVENTS).map((r) => ({ ...r.event, raw: null }));
+        const message: SlackLaneMessage = { type: 'slack.digest', tenantId: req.tenantId, channelId, events: chunk };
+        messages.push({
+          body: JSON.stringify(message),
+          groupId,
+          deduplicationId: dedupe(`${channelId}:digest:${chunk.map((e) => e.id).join(',')}`),
+        });
+      }
+      continue;
+    }
+    for (const { event, route } of routed) {
+      const message: SlackLaneMessage = {
+        type: 'slack.notify',
+        tenantId: req.tenantId,
+        channelId,
+        threadKey: route.threadKey,
+        template: route.template,
+        event,
+      };
+      messages.push({ body: JSON.stringify(message), groupId, deduplicationId: dedupe(`${channelId}:${event.id}`) });
+    }
+  }
+  try {
+    if (messages.length > 0) await deps.lane.send('slackLane', messages);
+  } catch (err) {
+    deps.log?.('could not queue webhook events; Brevo will retry', {
+      tenantId: req.tenantId,
+      error: (err as Error).message,
+    });
+    return { status: 429, body: { error: 'could not queue the events; retry' } };
+  }
+  const accepted = [...byChannel.values()].reduce((n, r) => n + r.length, 0);
+  return { status: 200, body: { accepted, queued: messages.length, skipped: skipped.length, ignored: ignored.length } };
+}
+
+export interface SlackPostDeps {
+  connections: ConnectionStore;
+  threads: ThreadStore;
+  secrets: SecretStore;
+  clock: Clock;
+  slackApiUrl?: string;
+}
+
+/**
+ * Posts one lane batch (all for one channel: the message group). Returns the ids of the messages
+ * that failed and should be retried. A permanent Slack error (channel gone, token revoked) fails the
+ * batch's messages for the dead-letter queue, where they wait for a replay once it is fixed.
+ */
+export async function postSlackBatch(
+  deps: SlackPostDeps,
+  batch: { id: string; body: string }[],
+): Promise<{ failed: string[]; posted: number; digests: number }> {
+  // A message that does not parse never will: it fails (to the DLQ) instead of being retried.
+  const unreadable: string[] = [];
+  const parsed: { id: string; msg: SlackLaneMessage }[] = [];
+  for (const m of batch) {
+    let json: unknown;
+    try {
+      json = JSON.parse(m.body);
+    } catch {
+      unreadable.push(m.id);
+      continue;
+    }
+    const r = slackLaneMessageSchema.safeParse(json);
+    if (r.success) parsed.push({ id: m.id, msg: r.data });
+    else unreadable.push(m.id);
+  }
+  if (parsed.length === 0) return { failed: unreadable, posted: 0, digests: 0 };
+  const first = parsed[0]!.msg;
+  const conn = await deps.connections.getConnection(first.tenantId, 'slack');
+  if (!conn) return { failed: unreadable, posted: 0, digests: 0 }; // disconnected: nothing to post to
+  const client = new SlackClient({
+    token: await deps.secrets.get(conn.tokenRef),
+    apiUrl: deps.slackApiUrl,
+    clock: deps.clock,
+    stats: newStats(),
+    maxInProcessWaitMs: 20_000,
+  });
+  const teamId = conn.settings.teamId;
+
+  // Redeliveries: an event already posted to this channel is not posted again.
+  const seen = async (channelId: string, eventId: string) => deps.threads.wasPosted(first.tenantId, channelId, eventId);
+  const singles: { id: string; msg: Extract<SlackLaneMessage, { type: 'slack.notify' }> }[] = [];
+  const digestEvents: NotificationEvent[] = [];
+  for (const p of parsed) {
+    if (p.msg.type === 'slack.digest') {
+      for (const e of p.msg.events) if (!(await seen(p.msg.channelId, e.id))) digestEvents.push(e);
+    } else if (!(await seen(p.msg.channelId, p.msg.event.id))) {
+      singles.push({ id: p.id, msg: p.msg });
+    }
+  }
+  // A batch that is itself a burst joins the digest.
+  if (singles.length >= DIGEST_MIN_BATCH) digestEvents.push(...singles.splice(0).map((s) => s.msg.event));
+
+  let digests = 0;
+  if (digestEvents.length > 0) {
+    const digest = buildDigest(digestEvents, {
+      channelId: first.channelId,
+      windowStart: digestEvents[0]!.occurredAt,
+      windowEnd: digestEvents.at(-1)!.occurredAt,
+    });
+    await client.postMessage({ teamId, channel: first.channelId, text: digest.text, blocks: digest.blocks });
+    for (const e of digestEvents) await deps.threads.markPosted(first.tenantId, first.channelId, e.id);
+    digests = 1;
+  }
+
+  const failed: string[] = [...unreadable];
+  let posted = 0;
+  for (const [i, p] of singles.entries()) {
+    const { msg } = p;
+    try {
+      const rendered = renderNotification(msg.event, msg.template as TemplateObject);
+      const parent = msg.threadKey
+        ? await deps.threads.getThread(msg.tenantId, msg.channelId, msg.threadKey)
+        : undefined;
+      const ts = await client.postMessage({
+        teamId,
+        channel: msg.channelId,
+        text: rendered.text,
+        blocks: rendered.blocks,
+        threadTs: parent,
+      });
+      if (msg.threadKey && !parent) await deps.threads.putThread(msg.tenantId, msg.channelId, msg.threadKey, ts);
+      await deps.threads.markPosted(msg.tenantId, msg.channelId, msg.event.id);
+      posted += 1;
+    } catch (err) {
+      // FIFO: once one fails, the rest of the group waits behind it.
+      failed.push(...singles.slice(i).map((f) => f.id));
+      if (err instanceof SlackApiError && !err.permanent) throw err;
+      break;
+    }
+  }
+  return { failed, posted, digests };
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
