@@ -5,7 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
-import { topology } from '../shared/topology';
+import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
 
 async function main(): Promise<void> {
@@ -24,11 +24,10 @@ async function main(): Promise<void> {
   log(`Tajo connectors, local stack on ${stack.url}`);
   for (const r of topology.routes) log(`  ${r.method.padEnd(4)} ${stack.url}${r.path}  (${r.description})`);
   log(`  state: ${dir} (DynamoDB on dynalite ${stack.dynamo.endpoint}, SQS on fauxqs ${stack.sqsEndpoint})`);
-  log(
-    `  lanes: ${Object.keys(stack.runners)
-      .map((f) => `${f} ← ${Object.keys(stack.queueUrls).join(', ')}`)
-      .join('; ')}`,
+  const lanes = Object.keys(stack.runners).map(
+    (f) => `${f} ← ${topology.functions[f as FunctionName].consumes?.queue}`,
   );
+  log(`  lanes (SQS FIFO on fauxqs): ${lanes.join('; ')}`);
   if (stack.sandbox) {
     log(`  sandbox Notion ${stack.sandbox.notion.baseUrl} and Brevo ${stack.sandbox.brevo.baseUrl} (no tokens given)`);
   }
