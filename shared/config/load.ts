@@ -7,21 +7,12 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors';
 import { validateNotificationsConfig } from '../notifications/routing';
+import { formatPath } from './path';
 import { type TajoConfig, tajoConfigSchema } from './schema';
 
 type Issue = { path: string; message: string };
 
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else {
-      const key = String(seg);
-      out += /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (out ? `.${key}` : key) : `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out;
-}
+export { formatPath };
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 

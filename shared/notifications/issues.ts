@@ -1,29 +1,16 @@
 /**
  * Issues found while validating notification input or config: a path (`order.total`,
  * `connectors.slack.notifications.order_placed.template.fields.Total`) and what was expected.
- * Kept here (not imported from shared/config) so the notifications module stays free of I/O imports.
  */
 import type { z } from 'zod';
+import { formatPath } from '../config/path';
+
+export { formatPath };
 
 export interface NotificationIssue {
   /** Dotted path of the wrong key; `""` for the value itself. */
   path: string;
   message: string;
-}
-
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** `['order', 'items', 0, 'name']` → `order.items[0].name`; odd keys are quoted: `fields["Order total"]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else {
-      const key = String(seg);
-      out += IDENT.test(key) ? (out ? `.${key}` : key) : `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out;
 }
 
 /** Joins a prefix and a relative path produced by {@link formatPath}. */
