@@ -144,6 +144,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       await slack.start();
       stops.push(() => slack.stop());
       slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
+      slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
       env.SLACK_API_URL = slack.apiUrl;
       if (sandbox) sandbox.slack = slack;
     }

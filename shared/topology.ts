@@ -5,8 +5,8 @@
  * schedule of its own.
  */
 
-export type FunctionName = 'api' | 'notionPoller' | 'notionWorker' | 'ingress' | 'slackWorker';
-export type QueueName = 'notionLane' | 'slackLane';
+export type FunctionName = 'api' | 'notionPoller' | 'notionWorker' | 'ingress' | 'slackWorker' | 'brevoWorker';
+export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane';
 
 export interface QueueSpec {
   /** FIFO lanes: MessageGroupId = the integration, so one batch per integration runs at a time. */
@@ -43,7 +43,7 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken';
+  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature';
   description: string;
 }
 
@@ -99,7 +99,9 @@ export const topology: Topology = {
       description: 'Webhooks: checks the caller, parses and routes the events, queues them; answers at once',
       memoryMb: 512,
       timeoutSeconds: 10,
-      sendsTo: ['slackLane'],
+      sendsTo: ['slackLane', 'brevoLane'],
+      // Slack requests are verified with the tenant's signing secret.
+      readsSecrets: true,
     },
     slackWorker: {
       entry: 'functions/slack-worker/handler.ts',
@@ -107,6 +109,14 @@ export const topology: Topology = {
       memoryMb: 512,
       timeoutSeconds: 60,
       consumes: { queue: 'slackLane', batchSize: 10, maxConcurrency: 20 },
+      readsSecrets: true,
+    },
+    brevoWorker: {
+      entry: 'functions/brevo-worker/handler.ts',
+      description: 'Brevo work from Slack (buttons, modals, shortcuts): contacts and lists, paced per account',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      consumes: { queue: 'brevoLane', batchSize: 10, maxConcurrency: 20 },
       readsSecrets: true,
     },
   },
@@ -125,6 +135,13 @@ export const topology: Topology = {
       retentionDays: 14,
       description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
     },
+    brevoLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 30,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Brevo lane: one message group per tenant (its Brevo account rate)',
+    },
   },
   routes: [
     { method: 'GET', path: '/health', function: 'api', auth: 'none', description: 'Liveness and version' },
@@ -134,6 +151,20 @@ export const topology: Topology = {
       function: 'ingress',
       auth: 'brevoWebhookToken',
       description: "Brevo's marketing/transactional webhooks and platform events → Slack notifications",
+    },
+    {
+      method: 'POST',
+      path: '/slack/{tenantId}/interactions',
+      function: 'ingress',
+      auth: 'slackSignature',
+      description: "Slack buttons, modals and shortcuts of the tenant's app → Brevo",
+    },
+    {
+      method: 'POST',
+      path: '/slack/{tenantId}/events',
+      function: 'ingress',
+      auth: 'slackSignature',
+      description: "Slack Events API of the tenant's app (url_verification)",
     },
     {
       method: 'POST',

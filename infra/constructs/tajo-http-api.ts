@@ -17,6 +17,10 @@ import { acknowledge } from '../nag';
 
 /** Why a route without an API Gateway authorizer is acceptable, per kind of route authentication. */
 export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
+  slackSignature:
+    'Slack signs its requests and cannot call an API Gateway authorizer; the handler verifies X-Slack-Signature ' +
+    "(HMAC-SHA256 of the raw body with the tenant's signing secret, constant-time, ±5 minutes) before anything " +
+    'else, and the tenant comes from the path.',
   brevoWebhookToken:
     'Brevo webhooks are unsigned and cannot use an API Gateway authorizer; the handler requires the ' +
     "tenant's webhook bearer token (stored as a sha256 hash, compared in constant time) for the tenant " +

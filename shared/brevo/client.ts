@@ -120,6 +120,16 @@ export class BrevoClient {
     return z.object({ id: z.number() }).parse(res).id;
   }
 
+  /** The id of the list with this name (any case), created in the "Tajo" folder when missing. */
+  async ensureList(name: string, known?: { id: number; name: string }[]): Promise<number> {
+    const lists = known ?? (await this.listLists());
+    const found = lists.find((l) => l.name.toLowerCase() === name.toLowerCase());
+    if (found) return found.id;
+    const folders = await this.listFolders();
+    const folder = folders.find((f) => f.name === 'Tajo') ?? folders[0];
+    return this.createList(name, folder ? folder.id : await this.createFolder('Tajo'));
+  }
+
   async createList(name: string, folderId: number): Promise<number> {
     const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
     return z.object({ id: z.number() }).parse(res).id;

@@ -118,12 +118,40 @@ export const notionConnectorSchema = z.strictObject({
  * `connectors.slack`: the bot token and signing secret of the tenant's Slack app, channel names →
  * ids, and the notification routes (checked in depth by shared/notifications at validation time).
  */
+const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Brevo attribute name');
+const listRef = z.union([z.number().int().positive(), z.string().min(1)]);
+
+/**
+ * What a Slack interaction does in Brevo, keyed by the action_id (buttons), the modal's callback_id
+ * (view_submission) or the shortcut's callback_id (message_action).
+ */
+export const slackInteractionSchema = z.discriminatedUnion('action', [
+  /** A button whose value is the contact's email adds it to a list. */
+  z.strictObject({ action: z.literal('add_to_list'), list: listRef }),
+  /** A button whose value is the contact's email sets an attribute. */
+  z.strictObject({
+    action: z.literal('set_attribute'),
+    attribute: attributeName,
+    value: z.union([z.string(), z.number(), z.boolean()]),
+  }),
+  /** A modal's inputs (their action_id → attribute, one of them `email`) create or update a contact. */
+  z.strictObject({
+    action: z.literal('create_contact'),
+    fields: z.record(z.string(), z.string().min(1)),
+    list: listRef.optional(),
+  }),
+  /** A message shortcut adds the message's author (their Slack email) to a list. */
+  z.strictObject({ action: z.literal('add_author_to_list'), list: listRef }),
+]);
+export type SlackInteraction = z.infer<typeof slackInteractionSchema>;
+
 export const slackConnectorSchema = z.strictObject({
   enabled: z.boolean().default(true),
   bot_token: z.string().min(1, 'the Slack bot token is empty (xoxb-...; or reference an environment variable)'),
   signing_secret: z.string().min(1, "the Slack app's signing secret is empty").optional(),
   channels: z.record(z.string(), z.string()).default({}),
   notifications: z.record(z.string(), z.unknown()).default({}),
+  interactions: z.record(z.string(), slackInteractionSchema).default({}),
 });
 
 export const tajoConfigSchema = z.looseObject({

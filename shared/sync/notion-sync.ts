@@ -381,8 +381,7 @@ class SyncStep {
       }
       for (const name of byName) {
         if (known.has(name.toLowerCase())) continue;
-        const found = lists.find((l) => l.name.toLowerCase() === name.toLowerCase());
-        known.set(name.toLowerCase(), found ? found.id : await this.createList(name));
+        known.set(name.toLowerCase(), await this.ctx.brevo.ensureList(name, lists));
       }
       await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
         sourceId: 'brevo-lists',
@@ -391,13 +390,6 @@ class SyncStep {
       });
     }
     return dbs.map((d) => (d.sync_to_list === undefined ? undefined : known.get(String(d.sync_to_list).toLowerCase())));
-  }
-
-  private async createList(name: string): Promise<number> {
-    const folders = await this.ctx.brevo.listFolders();
-    const folder = folders.find((f) => f.name === 'Tajo') ?? folders[0];
-    const folderId = folder ? folder.id : await this.ctx.brevo.createFolder('Tajo');
-    return this.ctx.brevo.createList(name, folderId);
   }
 
   // ---------------------------------------------------------------- one source

@@ -6,8 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { signSlackRequest } from '../../shared/connectors/slack/signature';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
-import { SANDBOX_LIST, SANDBOX_SLACK_CHANNEL, sandboxRow } from '../simulators/sandbox';
+import { SANDBOX_LIST, SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxRow } from '../simulators/sandbox';
 
 let stack: LocalStack;
 let dir: string;
@@ -187,5 +188,99 @@ describe('Brevo → Slack notifications', () => {
     expect(malformed.status).toBe(400);
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.messages(SANDBOX_SLACK_CHANNEL)).toHaveLength(before);
+  });
+});
+
+describe('Slack → Brevo (signed interactions of the tenant app)', () => {
+  const slackPost = (kind: 'events' | 'interactions', body: string, opts: { secret?: string; retry?: string } = {}) => {
+    const ts = Math.floor(Date.now() / 1000);
+    return fetch(`${stack.url}/slack/default/${kind}`, {
+      method: 'POST',
+      headers: {
+        'content-type': kind === 'events' ? 'application/json' : 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(body, opts.secret ?? SANDBOX_SLACK_SIGNING_SECRET, ts),
+        ...(opts.retry ? { 'x-slack-retry-num': opts.retry } : {}),
+      },
+      body,
+    });
+  };
+  const form = (payload: unknown) => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+  async function contactIn(list: string, email: string) {
+    const brevo = stack.sandbox!.brevo;
+    for (let i = 0; i < 100; i++) {
+      const l = brevo.lists().find((x) => x.name === list);
+      if (l && brevo.listMembers(l.id).includes(email)) return brevo.getContact(email);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`${email} never reached list ${list}`);
+  }
+
+  test('url_verification is answered; a forged or missing signature is refused', async () => {
+    const challenge = await slackPost('events', JSON.stringify({ type: 'url_verification', challenge: 'c-123' }));
+    expect(challenge.status).toBe(200);
+    expect(await challenge.json()).toEqual({ challenge: 'c-123' });
+    const forged = await slackPost('events', JSON.stringify({ type: 'url_verification', challenge: 'x' }), {
+      secret: 'not-the-secret',
+    });
+    expect(forged.status).toBe(401);
+    const unsigned = await fetch(`${stack.url}/slack/default/interactions`, { method: 'POST', body: 'payload=%7B%7D' });
+    expect(unsigned.status).toBe(400);
+  });
+
+  test('a button adds the contact to a list; a retry of the same request has one effect', async () => {
+    const payload = {
+      type: 'block_actions',
+      trigger_id: 'trg-1',
+      actions: [{ action_id: 'add_to_newsletter', value: 'clicker@example.com', action_ts: '1795370000.000001' }],
+    };
+    expect((await slackPost('interactions', form(payload))).status).toBe(200);
+    expect((await slackPost('interactions', form(payload), { retry: '1' })).status).toBe(200);
+    await contactIn('Newsletter', 'clicker@example.com');
+    const upserts = stack.sandbox!.brevo.log.records.filter(
+      (r) => r.route === 'POST /v3/contacts' && JSON.stringify(r.body).includes('clicker@example.com'),
+    );
+    expect(upserts).toHaveLength(1);
+  });
+
+  test('a modal with an invalid email gets errors in the modal; a valid one creates the contact', async () => {
+    const view = (email: string) => ({
+      type: 'view_submission',
+      view: {
+        id: `V-${email}`,
+        callback_id: 'new_contact',
+        hash: 'h1',
+        state: {
+          values: {
+            email_block: { email_input: { type: 'plain_text_input', value: email } },
+            name_block: { name_input: { type: 'plain_text_input', value: 'Grace' } },
+          },
+        },
+      },
+    });
+    const bad = await slackPost('interactions', form(view('not-an-email')));
+    expect(await bad.json()).toEqual({
+      response_action: 'errors',
+      errors: { email_block: 'Enter a valid email address' },
+    });
+    const good = await slackPost('interactions', form(view('grace@example.com')));
+    expect(await good.json()).toEqual({ response_action: 'clear' });
+    const contact = await contactIn('Leads', 'grace@example.com');
+    expect(contact?.attributes.FIRSTNAME).toBe('Grace');
+  });
+
+  test('a message shortcut adds the message author (their Slack email) to a list', async () => {
+    const payload = {
+      type: 'message_action',
+      callback_id: 'add_author',
+      trigger_id: 'trg-2',
+      action_ts: '1795370001.000001',
+      message: { ts: '1795369000.000100', user: 'U0AUTHOR', text: 'hello' },
+      user: { id: 'U0CLICKER' },
+      channel: { id: SANDBOX_SLACK_CHANNEL },
+    };
+    expect((await slackPost('interactions', form(payload))).status).toBe(200);
+    await contactIn('Slack authors', 'ada.author@example.com');
   });
 });

@@ -13,6 +13,7 @@ export const SANDBOX_LIST = 'Notion customers';
 export const SANDBOX_SLACK_TOKEN = 'xoxb-sandbox';
 /** The sandbox Slack workspace's #marketing channel, where notifications go. */
 export const SANDBOX_SLACK_CHANNEL = 'C0MARKETING';
+export const SANDBOX_SLACK_SIGNING_SECRET = 'sandbox-signing-secret';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [
@@ -153,6 +154,7 @@ ${mapping}
   slack:
     enabled: true
     bot_token: \${SLACK_BOT_TOKEN:-${SANDBOX_SLACK_TOKEN}}
+    signing_secret: \${SLACK_SIGNING_SECRET:-${SANDBOX_SLACK_SIGNING_SECRET}}
     channels:
       marketing: ${SANDBOX_SLACK_CHANNEL}
     notifications:
@@ -160,5 +162,10 @@ ${mapping}
       unsubscribed: { channel: marketing }
       campaign_sent: { channel: marketing }
       order_placed: { channel: marketing, threshold: 100 }
+    interactions:
+      add_to_newsletter: { action: add_to_list, list: Newsletter }
+      mark_vip: { action: set_attribute, attribute: LIFECYCLE_STAGE, value: VIP }
+      new_contact: { action: create_contact, list: Leads, fields: { email_input: email, name_input: FIRSTNAME } }
+      add_author: { action: add_author_to_list, list: Slack authors }
 `;
 }

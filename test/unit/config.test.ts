@@ -308,6 +308,7 @@ describe('parseConfig', () => {
       bot_token: 'xoxb-1',
       channels: { alerts: 'C123' },
       notifications: {},
+      interactions: {},
     });
     expect((config.connectors as Record<string, unknown>).hubspot).toEqual({ anything: [1, 2] });
     expect(config.connectors.notion).toBeUndefined();

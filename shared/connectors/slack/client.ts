@@ -98,6 +98,14 @@ export class SlackClient {
     return authTestResponse.parse(await this.call('auth.test', {}));
   }
 
+  /** A user's email (needs users:read.email); undefined when Slack shows none. */
+  async userEmail(userId: string): Promise<string | undefined> {
+    const res = z
+      .looseObject({ user: z.looseObject({ profile: z.looseObject({ email: z.string().optional() }).optional() }) })
+      .parse(await this.call('users.info', { user: userId }));
+    return res.user.profile?.email;
+  }
+
   /** Posts a message (in a thread when `threadTs`); returns its ts. */
   async postMessage(args: {
     teamId: string;
