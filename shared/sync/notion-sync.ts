@@ -544,6 +544,7 @@ class SyncStep {
     const rows = [...pending.values()];
     const listIds = src.listId === undefined ? [] : [src.listId];
     const accepted: MappedRow[] = [];
+    const rejected: MappedRow[] = [];
     /** False when Brevo skipped rows it does not name: no fingerprint then, so a full sync rewrites the chunk. */
     let remember = true;
     if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
@@ -570,6 +571,7 @@ class SyncStep {
           // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
           if (err instanceof ProviderError && err.status === 400) {
             this.rowFailed([{ pageId: row.pageId, reason: err.message }]);
+            rejected.push(row);
             continue;
           }
           throw err;
@@ -594,6 +596,15 @@ class SyncStep {
       listId: src.listId,
       seenRun: this.mode === 'full' ? this.run.runId : fps.get(r.pageId)?.seenRun,
     }));
+    // Rows still in Notion that Brevo did not take this time keep their old fingerprint (so the next
+    // full sync writes them again) but count as seen: a full run's sweep must not remove them.
+    const unwritten = [...rejected, ...(remember ? [] : accepted)];
+    if (this.mode === 'full') {
+      for (const r of unwritten) {
+        const prev = fps.get(r.pageId);
+        if (prev) touched.push({ ...prev, seenRun: this.run.runId });
+      }
+    }
     const all = [...written, ...touched];
     if (all.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, all);
     for (const f of all) fps.set(f.rowId, f);

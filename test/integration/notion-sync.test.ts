@@ -482,3 +482,22 @@ test('a failed step does not count its rows twice when the run is retried', asyn
   run = await runStep(ctx, stored, Number.POSITIVE_INFINITY);
   expect(run.summary).toMatchObject({ pagesRead: 150, upserted: 150 });
 });
+
+test('a full run keeps rows Brevo refused this time in the list', async () => {
+  const env = await setup({ rows: 10 });
+  await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  // Two rows change; Brevo refuses one of the upserts (400) this time.
+  env.notion.updatePage(env.pageIds[1] as string, { Company: 'Changed A' });
+  env.notion.updatePage(env.pageIds[2] as string, { Company: 'Changed B' });
+  const ctx = context(env);
+  ctx.onProgress = (e) => {
+    if (e.type === 'flush')
+      env.brevo.failNext(1, { status: 400, body: { code: 'invalid_parameter', message: 'nope' } });
+  };
+  const run = await runToCompletion(ctx, { mode: 'full', trigger: 'cli' });
+  expect(run.summary).toMatchObject({ upserted: 1, failed: 1, removed: 0 });
+  expect(env.brevo.listMembers(listId(env))).toHaveLength(10);
+  // The refused row is written by the next full run.
+  const next = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
+  expect(next.summary).toMatchObject({ upserted: 1, removed: 0 });
+});
