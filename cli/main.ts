@@ -13,8 +13,9 @@ import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { notionStatus } from '../shared/services/status';
-import { runToCompletion } from '../shared/sync/notion-sync';
+import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
 
 interface Io {
   out: (line: string) => void;
@@ -31,6 +32,7 @@ const defaultIo: Io = {
 const USAGE = `usage: tajo <command>
 
   tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
   tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
@@ -58,6 +60,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     const [group, verb, target] = positionals;
     if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
+    if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
+      return await syncSlackUsersCli(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
     if (group === undefined || values.help) {
@@ -259,5 +263,64 @@ async function replayLane(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
     return 0;
   } finally {
     sqs.destroy();
+  }
+}
+
+/** Slack workspace members → Brevo contacts, in process, with a run record like the Notion sync's. */
+async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const slack = config.connectors.slack;
+  if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to sync Slack users' }]);
+  const tenantId = tenantOf(values, config);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  const mode = values.full ? 'full' : 'incremental';
+  try {
+    const users = slack.users ?? {};
+    const ctx = buildSlackUsersContext({
+      tenantId,
+      slackToken: slack.bot_token,
+      slackApiUrl: env.SLACK_API_URL || undefined,
+      brevoApiKey: config.brevo.api_key,
+      brevoBaseUrl: env.BREVO_BASE_URL || undefined,
+      cursors: state.store,
+      clock: systemClock,
+      mapping: users.field_mapping as Parameters<typeof buildSlackUsersContext>[0]['mapping'],
+      defaultCountryCode: users.default_country_code,
+      guestAttribute: users.guest_attribute,
+      onProgress: progressPrinter(io, values.json === true),
+    });
+    if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
+    const runId = newRunId(systemClock);
+    const startedAt = new Date().toISOString();
+    const { summary } = await syncSlackUsers(ctx, { mode, runId });
+    const run: RunRecord = {
+      tenantId,
+      connector: 'slack',
+      runId,
+      mode,
+      status: 'succeeded',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      trigger: 'cli',
+      summary,
+    };
+    await state.store.putRun(run);
+    if (values.json) {
+      io.out(JSON.stringify({ runId, status: run.status, ...summary }));
+    } else {
+      io.out(
+        `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} members read, ` +
+          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+      );
+      io.out(
+        `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
+      );
+      for (const w of summary.warnings) io.out(`  warning: ${w}`);
+      for (const e of summary.errors.slice(0, 20))
+        io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+    }
+    return 0;
+  } finally {
+    await state.close();
   }
 }

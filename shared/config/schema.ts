@@ -152,6 +152,19 @@ export const slackConnectorSchema = z.strictObject({
   channels: z.record(z.string(), z.string()).default({}),
   notifications: z.record(z.string(), z.unknown()).default({}),
   interactions: z.record(z.string(), slackInteractionSchema).default({}),
+  /** Workspace members → Brevo contacts (tajo connectors sync slack-users). */
+  users: z
+    .strictObject({
+      sync_to_list: listRef.optional(),
+      /** Slack field (first_name, phone, title, tz, is_admin, team_id, status_text...) → Brevo attribute. */
+      field_mapping: z.record(z.string(), z.string()).optional(),
+      guest_attribute: attributeName.optional(),
+      default_country_code: z
+        .union([z.string(), z.number()])
+        .transform((v) => String(v).replace(/^\+/, ''))
+        .optional(),
+    })
+    .optional(),
 });
 
 export const tajoConfigSchema = z.looseObject({

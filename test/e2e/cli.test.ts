@@ -130,3 +130,38 @@ test('a wrong config exits 2 naming the key; a rejected token exits 1 with one l
   expect(unreachable.code).toBe(1);
   expect(unreachable.stderr).toMatch(/cannot reach notion at http:\/\/127\.0\.0\.1:9/);
 });
+
+test('sync slack-users: members become contacts in a list; bots and people without email are counted, not written', async () => {
+  const { SlackSimulator } = await import('../simulators/slack');
+  const slack = new SlackSimulator({ tiers: false });
+  await slack.start();
+  try {
+    slack.addUser({ id: 'U1', name: 'grace', realName: 'Grace Hopper', email: 'grace@example.com', title: 'Admiral' });
+    slack.addUser({
+      id: 'U2',
+      name: 'alan',
+      realName: 'Alan Turing',
+      email: 'alan@example.com',
+      phone: '+44 20 7946 0958',
+    });
+    slack.addUser({ id: 'U3', name: 'nobody', realName: 'No Email' });
+    slack.addUser({ id: 'B1', name: 'robot', isBot: true });
+    const cfg = join(dir, 'slack-users.yaml');
+    await writeFile(
+      cfg,
+      `brevo: { api_key: ${SANDBOX_BREVO_KEY} }\nconnectors:\n  slack:\n    bot_token: xoxb-sandbox\n    users:\n      sync_to_list: Slack members\n`,
+    );
+    const res = await tajo(['connectors', 'sync', 'slack-users', '--config', cfg, '--json'], {
+      SLACK_API_URL: slack.apiUrl,
+    });
+    expect(res.code).toBe(0);
+    const summary = lastJson(res.stdout);
+    expect(summary).toMatchObject({ upserted: 2, failed: 0, missingEmail: 1 });
+    expect(summary.bots as number).toBeGreaterThanOrEqual(2); // the bot and USLACKBOT
+    const list = brevo.lists().find((l) => l.name === 'Slack members')!;
+    expect(brevo.listMembers(list.id).sort()).toEqual(['alan@example.com', 'grace@example.com']);
+    expect(brevo.getContact('grace@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Grace', LASTNAME: 'Hopper' });
+  } finally {
+    await slack.stop();
+  }
+});

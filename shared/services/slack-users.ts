@@ -1,0 +1,762 @@
+/**
+ * Slack workspace members → Brevo contacts (slack.md §5, §6, §9; brevo.md §1–§2).
+ *
+ * One run reads users.list whole (cursor pagination, 200 a page, paced under Tier 2: one request
+ * every 3 s, the first at once; a 429 pauses the pacer for its Retry-After), maps each member to a
+ * contact keyed by its email and writes the changed ones like the Notion sync does: an import
+ * followed to completion above 20 changed users (when a list is given), upserts below.
+ *
+ * Guarantees (the same `SyncSummary` contract as the Notion sync):
+ * - Bots (is_bot, and USLACKBOT by id), deactivated users and users without an email are counted
+ *   and skipped, never errors; guests (is_restricted / is_ultra_restricted) sync and are flagged.
+ * - A member whose values cannot be mapped (an invalid phone…) fails alone, with a row error naming
+ *   the Slack field; the others sync. A failing member already in the list stays in it.
+ * - Unchanged members (same fingerprint of the mapped values) are not written again.
+ * - Deactivated members that were synced leave the list on any run; a full run also removes members
+ *   no longer returned at all. Members still present but skipped this time (no email, a failing
+ *   value) stay in the list.
+ * - pagesRead (members read) = upserted + unchanged + failed + bots + deleted + missingEmail (rows an
+ *   import report says Brevo skipped move from upserted to failed). Guests are counted inside these.
+ */
+import { BrevoClient, type BrevoProcess, type ImportRow, sharedBrevoLimits } from '../brevo/client';
+import { SLACK_DEFAULT_API_URL, SlackApiError, SlackClient } from '../connectors/slack/client';
+import { ProviderError } from '../errors';
+import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
+import { coerceToAttribute, coerceToIdentifier, fingerprint, normalizeEmail } from '../mapping';
+import type { BrevoAttribute, Coerced, Extracted } from '../mapping/types';
+import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
+import { Pacer } from '../ratelimit/pacer';
+import { emptySummary, newRunId, type ProgressEvent } from '../sync/notion-sync';
+import { integrationKey } from './notion-context';
+
+/** users.list is Tier 2 (20+/min): one request every 3 s keeps a lane at or under 20 a minute. */
+export const SLACK_USERS_LIST_INTERVAL_MS = 3_000;
+/** Slack recommends 100–200; @slack/web-api's paginate uses 200. */
+export const SLACK_USERS_PAGE_SIZE = 200;
+export const SLACKBOT_USER_ID = 'USLACKBOT';
+export const NO_EMAIL_SCOPE_WARNING = 'users.list returns no emails: add the users:read.email scope';
+
+/** The Slack user fields that can be mapped to Brevo attributes. */
+export const SLACK_FIELDS = [
+  'first_name',
+  'last_name',
+  'real_name',
+  'display_name',
+  'name',
+  'id',
+  'team_id',
+  'phone',
+  'title',
+  'pronouns',
+  'start_date',
+  'tz',
+  'tz_label',
+  'tz_offset',
+  'is_admin',
+  'is_owner',
+  'is_primary_owner',
+  'is_restricted',
+  'is_ultra_restricted',
+  'status_text',
+  'status_emoji',
+] as const;
+export type SlackField = (typeof SLACK_FIELDS)[number];
+
+/** Slack field → Brevo attribute used when the context gives no mapping for that field. */
+export const DEFAULT_SLACK_USER_MAPPING: Readonly<Partial<Record<SlackField, string>>> = {
+  first_name: 'FIRSTNAME',
+  last_name: 'LASTNAME',
+  phone: 'SMS',
+  title: 'JOB_TITLE',
+  tz: 'TIMEZONE',
+  is_admin: 'SLACK_ADMIN',
+  team_id: 'SLACK_TEAM',
+  status_text: 'SLACK_STATUS',
+};
+
+/** Brevo's phone identifiers: normalised to +<digits> (they are unique per account). */
+const PHONE_TARGETS = ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER'] as const;
+type PhoneTarget = (typeof PHONE_TARGETS)[number];
+
+export interface SlackUsersOptions {
+  /** Changed users gathered before a Brevo write (one import holds at most this many rows). */
+  flushRows: number;
+  /** Up to this many changed users are written one by one (upsert) instead of by import. */
+  upsertThreshold: number;
+  pageSize: number;
+  /** First poll of an import process, plus 1 ms per 40 rows it carries (then doubling waits). */
+  importFirstPollMs: number;
+  importTimeoutMs: number;
+}
+
+export const DEFAULT_SLACK_USERS_OPTIONS: SlackUsersOptions = {
+  flushRows: 5_000,
+  upsertThreshold: 20,
+  pageSize: SLACK_USERS_PAGE_SIZE,
+  importFirstPollMs: 250,
+  importTimeoutMs: 10 * 60_000,
+};
+
+export interface SlackUsersContext {
+  tenantId: string;
+  slackToken: string;
+  /** Default https://slack.com/api/ (the simulator's `apiUrl` in tests). */
+  slackApiUrl?: string;
+  /** The workspace (SlackSettings.teamId); when absent, auth.test tells it (one more request). */
+  teamId?: string;
+  brevo: BrevoClient;
+  /** The CallStats object the BrevoClient counts into, so the summary reports Brevo requests. */
+  brevoStats?: CallStats;
+  cursors: CursorStore;
+  clock: Clock;
+  /**
+   * Slack field → Brevo attribute, over DEFAULT_SLACK_USER_MAPPING (an empty string turns a default
+   * off). Only attributes the Brevo account has are written; a missing one is a warning, once.
+   */
+  mapping?: Partial<Record<SlackField, string>>;
+  /** Brevo list the members join (and leave). Without it every write is an upsert. */
+  listId?: number;
+  /** Digits (e.g. '33') for phone numbers written without a country code. */
+  defaultCountryCode?: string;
+  /** Boolean attribute set true for guests and false for full members (e.g. SLACK_GUEST). */
+  guestAttribute?: string;
+  options?: Partial<SlackUsersOptions>;
+  onProgress?: (e: ProgressEvent) => void;
+  /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
+  maxInProcessWaitMs?: number;
+}
+
+export type SlackUsersSummary = SyncSummary & {
+  bots: number;
+  deleted: number;
+  missingEmail: number;
+  guests: number;
+  /** Slack Web API requests of the run (auth.test included); `notionRequests` stays 0. */
+  slackRequests: number;
+};
+
+/** A users.list member as far as the sync reads it. Profile fields may be absent, null or ''. */
+export interface SlackUser {
+  id: string;
+  team_id?: string;
+  name?: string;
+  deleted?: boolean;
+  real_name?: string | null;
+  tz?: string | null;
+  tz_label?: string | null;
+  tz_offset?: number | null;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_bot?: boolean;
+  profile?: Record<string, unknown> | null;
+  [key: string]: unknown;
+}
+
+const SOURCE_TITLE = 'Slack users';
+const MAX_STORED_ERRORS = 200;
+
+// ------------------------------------------------------------------------------------- mapping
+
+export interface PlannedField {
+  field: SlackField;
+  target: string;
+  phone?: PhoneTarget;
+  attribute?: BrevoAttribute;
+}
+
+export interface UserPlan {
+  fields: PlannedField[];
+  guest?: BrevoAttribute;
+  defaultCountryCode?: string;
+}
+
+/** The mapping checked against the account's attributes; what cannot be written becomes a warning. */
+export function buildUserPlan(args: {
+  attributes: BrevoAttribute[];
+  mapping?: Partial<Record<SlackField, string>>;
+  guestAttribute?: string;
+  defaultCountryCode?: string;
+}): { plan: UserPlan; warnings: string[] } {
+  const byName = new Map(args.attributes.map((a) => [a.name.toUpperCase(), a]));
+  const warnings: string[] = [];
+  const fields: PlannedField[] = [];
+  const merged: Record<string, string | undefined> = { ...DEFAULT_SLACK_USER_MAPPING, ...args.mapping };
+  const usable = (target: string, what: string): BrevoAttribute | undefined => {
+    const attr = byName.get(target);
+    if (!attr) {
+      warnings.push(
+        `Brevo has no contact attribute ${target}: ${what} is not synced (create it under Contacts → Settings → Attributes)`,
+      );
+      return undefined;
+    }
+    if (attr.category === 'calculated' || attr.category === 'global') {
+      warnings.push(`${target} is a ${attr.category} Brevo attribute and cannot be written: ${what} is not synced`);
+      return undefined;
+    }
+    return attr;
+  };
+  for (const [field, raw] of Object.entries(merged)) {
+    if (raw === undefined || raw.trim() === '') continue;
+    if (!(SLACK_FIELDS as readonly string[]).includes(field)) {
+      warnings.push(`unknown Slack field "${field}" in the mapping: ignored (known: ${SLACK_FIELDS.join(', ')})`);
+      continue;
+    }
+    const target = raw.trim().toUpperCase();
+    if (target === 'EMAIL' || target === 'EXT_ID') {
+      warnings.push(`Slack field ${field} cannot be mapped to ${target}: the contact is keyed by the Slack email`);
+      continue;
+    }
+    const attribute = usable(target, `Slack field ${field}`);
+    if (!attribute) continue;
+    const phone = PHONE_TARGETS.find((p) => p === target);
+    fields.push({ field: field as SlackField, target, phone, attribute });
+  }
+  let guest: BrevoAttribute | undefined;
+  if (args.guestAttribute?.trim()) guest = usable(args.guestAttribute.trim().toUpperCase(), 'the guest flag');
+  return { plan: { fields, guest, defaultCountryCode: args.defaultCountryCode }, warnings };
+}
+
+/** "Ada King Lovelace" → first "Ada King", last "Lovelace"; one word → first name only. */
+export function splitRealName(realName: string | null | undefined): { first?: string; last?: string } {
+  const tokens = (realName ?? '').trim().split(/\s+/).filter(Boolean);
+  if (tokens.length === 0) return {};
+  if (tokens.length === 1) return { first: tokens[0] };
+  return { first: tokens.slice(0, -1).join(' '), last: tokens[tokens.length - 1] };
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}
+
+/** First and last name: the profile's, or real_name split when the profile has neither. */
+function names(u: SlackUser): { first?: string; last?: string } {
+  const p = u.profile ?? {};
+  const first = text(p.first_name);
+  const last = text(p.last_name);
+  if (first !== undefined || last !== undefined) return { first, last };
+  return splitRealName(text(p.real_name) ?? text(u.real_name));
+}
+
+function asText(v: string | undefined): Extracted {
+  return v === undefined ? { kind: 'empty' } : { kind: 'text', value: v };
+}
+
+function asBool(v: unknown): Extracted {
+  return typeof v === 'boolean' ? { kind: 'boolean', value: v } : { kind: 'empty' };
+}
+
+/** What one Slack field of a user means, independent of where it goes. */
+export function slackFieldValue(u: SlackUser, field: SlackField): Extracted {
+  const p = u.profile ?? {};
+  switch (field) {
+    case 'first_name':
+      return asText(names(u).first);
+    case 'last_name':
+      return asText(names(u).last);
+    case 'real_name':
+      return asText(text(p.real_name) ?? text(u.real_name));
+    case 'display_name':
+      return asText(text(p.display_name));
+    case 'name':
+      return asText(text(u.name));
+    case 'id':
+      return asText(text(u.id));
+    case 'team_id':
+      return asText(text(u.team_id) ?? text(p.team));
+    case 'phone':
+    case 'title':
+    case 'pronouns':
+    case 'start_date':
+    case 'status_text':
+    case 'status_emoji':
+      return asText(text(p[field]));
+    case 'tz':
+    case 'tz_label':
+      return asText(text(u[field]));
+    case 'tz_offset':
+      return typeof u.tz_offset === 'number' ? { kind: 'number', value: u.tz_offset } : { kind: 'empty' };
+    case 'is_admin':
+    case 'is_owner':
+    case 'is_primary_owner':
+    case 'is_restricted':
+    case 'is_ultra_restricted':
+      return asBool(u[field]);
+  }
+}
+
+export function isGuest(u: SlackUser): boolean {
+  return u.is_restricted === true || u.is_ultra_restricted === true;
+}
+
+export type UserKind = 'bot' | 'deleted' | 'missingEmail' | 'member';
+
+/** Why a member is skipped (checked in this order, so each member counts once), or 'member'. */
+export function classifyUser(u: SlackUser): UserKind {
+  if (u.is_bot === true || u.id === SLACKBOT_USER_ID) return 'bot';
+  if (u.deleted === true) return 'deleted';
+  if (text(u.profile?.email) === undefined) return 'missingEmail';
+  return 'member';
+}
+
+export interface MappedUser {
+  userId: string;
+  email: string;
+  attributes: Record<string, unknown>;
+  fp: string;
+}
+
+/** Maps one member (with an email) to a contact, or says which fields fail. */
+export function mapSlackUser(
+  u: SlackUser,
+  plan: UserPlan,
+  listId: number | undefined,
+): { ok: true; row: MappedUser } | { ok: false; errors: RowError[] } {
+  const errors: RowError[] = [];
+  const rawEmail = text(u.profile?.email) ?? '';
+  const email = normalizeEmail(rawEmail);
+  if (email === undefined)
+    errors.push({ pageId: u.id, property: 'email', reason: `invalid email address "${rawEmail}"` });
+  const attributes: Record<string, unknown> = {};
+  const opts = { defaultCountryCode: plan.defaultCountryCode };
+  for (const f of plan.fields) {
+    const x = slackFieldValue(u, f.field);
+    const coerced: Coerced = f.phone
+      ? coerceToIdentifier(x, f.phone, opts)
+      : coerceToAttribute(x, f.attribute as BrevoAttribute, opts);
+    if (!coerced.ok) {
+      errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.target}: ${coerced.reason}` });
+      continue;
+    }
+    // Empty values are left out: the sync never erases what Brevo holds for an empty Slack field.
+    if (coerced.value !== null && coerced.value !== '') attributes[f.target] = coerced.value;
+  }
+  if (plan.guest) {
+    const coerced = coerceToAttribute({ kind: 'boolean', value: isGuest(u) }, plan.guest);
+    if (coerced.ok && coerced.value !== null) attributes[plan.guest.name] = coerced.value;
+    else if (!coerced.ok) errors.push({ pageId: u.id, property: 'is_restricted', reason: coerced.reason });
+  }
+  if (errors.length > 0 || email === undefined) return { ok: false, errors };
+  return {
+    ok: true,
+    row: {
+      userId: u.id,
+      email,
+      attributes,
+      fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------- Slack
+
+/** users.list pacers, per clock (tests run several clocks in one process) and per token. */
+const pacersByClock = new WeakMap<Clock, Map<string, Pacer>>();
+export function usersListPacer(slackToken: string, clock: Clock): Pacer {
+  let byKey = pacersByClock.get(clock);
+  if (!byKey) {
+    byKey = new Map();
+    pacersByClock.set(clock, byKey);
+  }
+  const key = integrationKey('slack-users', slackToken);
+  let p = byKey.get(key);
+  if (!p) {
+    p = new Pacer(SLACK_USERS_LIST_INTERVAL_MS, clock);
+    byKey.set(key, p);
+  }
+  return p;
+}
+
+interface UsersPage {
+  members: SlackUser[];
+  nextCursor?: string;
+  /** The token's scopes (X-OAuth-Scopes), when Slack sent them. */
+  scopes?: string[];
+}
+
+class UsersListReader {
+  private readonly fetch: typeof fetch;
+  private readonly base: string;
+
+  constructor(
+    private readonly ctx: SlackUsersContext,
+    stats: CallStats,
+  ) {
+    this.base = (ctx.slackApiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/');
+    const pacer = usersListPacer(ctx.slackToken, ctx.clock);
+    this.fetch = pacedFetch({
+      provider: 'slack',
+      clock: ctx.clock,
+      stats,
+      pacerFor: (url) => (url.pathname.endsWith('/users.list') ? pacer : undefined),
+      retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now()) ?? 1000,
+      maxInProcessWaitMs: ctx.maxInProcessWaitMs,
+    });
+  }
+
+  async page(cursor: string | undefined, limit: number): Promise<UsersPage> {
+    const url = new URL(`${this.base}users.list`);
+    url.searchParams.set('limit', String(limit));
+    if (cursor) url.searchParams.set('cursor', cursor);
+    const res = await this.fetch(url, { method: 'GET', headers: { authorization: `Bearer ${this.ctx.slackToken}` } });
+    const json = (await res.json().catch(() => ({}))) as {
+      ok?: boolean;
+      error?: string;
+      needed?: string;
+      members?: unknown;
+      response_metadata?: { next_cursor?: string | null };
+    };
+    if (!res.ok || json.ok !== true) {
+      const err = new SlackApiError('users.list', json.error ?? `http_${res.status}`);
+      if (json.error === 'missing_scope' && json.needed) err.message += `: the token needs ${json.needed}`;
+      throw err;
+    }
+    if (!Array.isArray(json.members)) throw new SlackApiError('users.list', 'invalid_response');
+    const members = json.members.filter(
+      (m): m is SlackUser => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string',
+    );
+    const scopesHeader = res.headers.get('x-oauth-scopes');
+    return {
+      members,
+      nextCursor: json.response_metadata?.next_cursor || undefined,
+      scopes: scopesHeader === null ? undefined : scopesHeader.split(',').map((s) => s.trim()),
+    };
+  }
+}
+
+// ------------------------------------------------------------------------------------- the run
+
+/**
+ * Runs one Slack users → Brevo sync in process. `runId` (sortable by start time, e.g. the run
+ * record's) marks the fingerprints a full run saw; one is made when not given.
+ */
+export async function syncSlackUsers(
+  ctx: SlackUsersContext,
+  opts: { mode: 'full' | 'incremental'; runId?: string },
+): Promise<{ summary: SlackUsersSummary; runId: string }> {
+  const run = new SlackUsersRun(ctx, opts.mode, opts.runId ?? newRunId(ctx.clock));
+  try {
+    await run.execute();
+  } finally {
+    run.absorbStats();
+  }
+  return { summary: run.summary, runId: run.runId };
+}
+
+class SlackUsersRun {
+  readonly summary: SlackUsersSummary;
+  private readonly o: SlackUsersOptions;
+  private readonly slackStats = newStats();
+  private readonly brevoAtStart: CallStats;
+  private readonly started: number;
+  private plan: UserPlan = { fields: [] };
+  private sourceId = '';
+  private fps = new Map<string, Fingerprint>();
+
+  constructor(
+    private readonly ctx: SlackUsersContext,
+    private readonly mode: 'full' | 'incremental',
+    readonly runId: string,
+  ) {
+    this.o = { ...DEFAULT_SLACK_USERS_OPTIONS, ...ctx.options };
+    this.summary = { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+    this.brevoAtStart = { ...(ctx.brevoStats ?? newStats()) };
+    this.started = ctx.clock.now();
+  }
+
+  absorbStats(): void {
+    const b = this.ctx.brevoStats ?? this.brevoAtStart;
+    this.summary.slackRequests = this.slackStats.requests;
+    this.summary.brevoRequests = b.requests - this.brevoAtStart.requests;
+    this.summary.rateLimited = this.slackStats.rateLimited + b.rateLimited - this.brevoAtStart.rateLimited;
+    this.summary.durationMs = this.ctx.clock.now() - this.started;
+  }
+
+  async execute(): Promise<void> {
+    const { ctx } = this;
+    const reader = new UsersListReader(ctx, this.slackStats);
+    const [attributes, teamId] = await Promise.all([ctx.brevo.getAttributes(), this.teamId()]);
+    const built = buildUserPlan({
+      attributes,
+      mapping: ctx.mapping,
+      guestAttribute: ctx.guestAttribute,
+      defaultCountryCode: ctx.defaultCountryCode,
+    });
+    this.plan = built.plan;
+    this.summary.warnings.push(...built.warnings);
+    this.sourceId = `slack-users:${teamId}`;
+    ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId: this.sourceId });
+    this.fps = await ctx.cursors.loadFingerprints(ctx.tenantId, 'slack', this.sourceId);
+
+    const pending = new Map<string, MappedUser>();
+    const touched = new Map<string, Fingerprint>();
+    const deactivated: Fingerprint[] = [];
+    const seen = new Set<string>();
+    const emailOwner = new Map<string, string>();
+    let withEmail = 0;
+    let scopeLacksEmail = false;
+    let cursor: string | undefined;
+    do {
+      const page = await reader.page(cursor, this.o.pageSize);
+      if (page.scopes && !page.scopes.includes('users:read.email')) scopeLacksEmail = true;
+      for (const u of page.members) {
+        if (seen.has(u.id)) continue; // a page boundary that moved under us
+        seen.add(u.id);
+        this.summary.pagesRead += 1;
+        const prev = this.fps.get(u.id);
+        const keep = () => {
+          // Still a member of the workspace: a full run's sweep must not take it out of the list.
+          if (prev && this.mode === 'full') touched.set(u.id, { ...prev, seenRun: this.runId });
+        };
+        const kind = classifyUser(u);
+        if (kind === 'bot') {
+          this.summary.bots += 1;
+          continue;
+        }
+        if (kind === 'deleted') {
+          this.summary.deleted += 1;
+          if (prev) deactivated.push(prev);
+          continue;
+        }
+        if (kind === 'missingEmail') {
+          this.summary.missingEmail += 1;
+          keep();
+          continue;
+        }
+        withEmail += 1;
+        if (isGuest(u)) this.summary.guests += 1;
+        const res = mapSlackUser(u, this.plan, ctx.listId);
+        if (!res.ok) {
+          this.rowFailed(res.errors);
+          keep();
+          continue;
+        }
+        const owner = emailOwner.get(res.row.email);
+        if (owner !== undefined) {
+          const reason = `email ${res.row.email} is also the email of user ${owner}`;
+          this.rowFailed([{ pageId: u.id, property: 'email', reason }]);
+          keep();
+          continue;
+        }
+        emailOwner.set(res.row.email, u.id);
+        if (prev && prev.fp === res.row.fp) {
+          this.summary.unchanged += 1;
+          keep();
+          continue;
+        }
+        pending.set(u.id, res.row);
+      }
+      cursor = page.nextCursor;
+      ctx.onProgress?.({ type: 'rows', title: SOURCE_TITLE, pagesRead: this.summary.pagesRead });
+      if (pending.size >= this.o.flushRows || (cursor === undefined && (pending.size > 0 || touched.size > 0))) {
+        await this.flush(pending, touched);
+        pending.clear();
+        touched.clear();
+      }
+    } while (cursor !== undefined);
+
+    if (this.summary.missingEmail > 0 && (scopeLacksEmail || withEmail === 0)) {
+      this.summary.warnings.push(NO_EMAIL_SCOPE_WARNING);
+    }
+    // Deactivated members leave on any run; a full run also sweeps the ones no longer returned
+    // (seen by no run since this one started: run ids sort by start time).
+    const gone = new Map(deactivated.map((f) => [f.rowId, f]));
+    if (this.mode === 'full') {
+      for (const f of this.fps.values()) {
+        if (!seen.has(f.rowId) && (!f.seenRun || f.seenRun < this.runId)) gone.set(f.rowId, f);
+      }
+    }
+    await this.remove([...gone.values()]);
+  }
+
+  private async teamId(): Promise<string> {
+    if (this.ctx.teamId) return this.ctx.teamId;
+    const slack = new SlackClient({
+      token: this.ctx.slackToken,
+      apiUrl: this.ctx.slackApiUrl,
+      clock: this.ctx.clock,
+      stats: this.slackStats,
+      maxInProcessWaitMs: this.ctx.maxInProcessWaitMs,
+    });
+    return (await slack.authTest()).team_id;
+  }
+
+  private rowFailed(errors: RowError[]): void {
+    this.summary.failed += 1;
+    for (const e of errors) {
+      if (this.summary.errors.length < MAX_STORED_ERRORS) this.summary.errors.push(e);
+      else this.summary.errorsTruncated += 1;
+    }
+  }
+
+  // ----------------------------------------------------------------------------------- Brevo
+
+  private async flush(pending: Map<string, MappedUser>, touched: Map<string, Fingerprint>): Promise<void> {
+    const { ctx } = this;
+    const rows = [...pending.values()];
+    const listIds = ctx.listId === undefined ? [] : [ctx.listId];
+    const accepted: MappedUser[] = [];
+    /** False when Brevo skipped rows it does not name: no new fingerprint, so the next run rewrites them. */
+    let remember = true;
+    if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
+      ctx.onProgress?.({ type: 'flush', title: SOURCE_TITLE, rows: rows.length, via: 'import' });
+      const processId = await ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
+      const proc = await ctx.brevo.waitForProcess(processId, {
+        firstPollMs: this.o.importFirstPollMs + Math.ceil(rows.length / 40),
+        timeoutMs: this.o.importTimeoutMs,
+      });
+      const skipped = this.noteImportReport(proc);
+      accepted.push(...rows);
+      // Brevo reports skipped rows only as counts: they are failures, not writes.
+      this.summary.upserted -= skipped;
+      this.summary.failed += skipped;
+      remember = skipped === 0;
+    } else if (rows.length > 0) {
+      ctx.onProgress?.({ type: 'flush', title: SOURCE_TITLE, rows: rows.length, via: 'upsert' });
+      for (const row of rows) {
+        try {
+          await ctx.brevo.upsertContact({ ...toImportRow(row), listIds });
+          accepted.push(row);
+        } catch (err) {
+          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
+          if (err instanceof ProviderError && err.status === 400) {
+            this.rowFailed([{ pageId: row.userId, reason: err.message }]);
+            const prev = this.fps.get(row.userId);
+            if (prev && this.mode === 'full') touched.set(row.userId, { ...prev, seenRun: this.runId });
+            continue;
+          }
+          throw err;
+        }
+      }
+    }
+    this.summary.upserted += accepted.length;
+    // A member whose email changed, or who synced to another list before, leaves the old list.
+    const moved: Fingerprint[] = [];
+    for (const r of accepted) {
+      const prev = this.fps.get(r.userId);
+      if (prev && (prev.identifier !== r.email || (prev.listId !== undefined && prev.listId !== ctx.listId))) {
+        moved.push(prev);
+      }
+    }
+    if (moved.length > 0) await this.detach(moved);
+    const written: Fingerprint[] = [];
+    for (const r of accepted) {
+      const prev = this.fps.get(r.userId);
+      if (remember) {
+        written.push({
+          rowId: r.userId,
+          fp: r.fp,
+          identifier: r.email,
+          identifierType: 'email_id',
+          listId: ctx.listId,
+          seenRun: this.mode === 'full' ? this.runId : prev?.seenRun,
+        });
+      } else if (prev && this.mode === 'full') {
+        // Written, but Brevo may have skipped it: keep the old fingerprint (rewritten next run) and
+        // mark it seen, so the sweep does not take a present member out of the list.
+        touched.set(r.userId, { ...prev, identifier: r.email, listId: ctx.listId, seenRun: this.runId });
+      }
+    }
+    const all = [...written, ...touched.values()];
+    if (all.length > 0) await ctx.cursors.putFingerprints(ctx.tenantId, 'slack', this.sourceId, all);
+    for (const f of all) this.fps.set(f.rowId, f);
+  }
+
+  /** Records what an import skipped (Brevo gives counts, not rows); returns how many rows. */
+  private noteImportReport(proc: BrevoProcess): number {
+    const report = proc.info?.import ?? {};
+    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0) as [string, number][];
+    if (skipped.length === 0) return 0;
+    this.summary.warnings.push(
+      `${SOURCE_TITLE}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')}); ` +
+        'Brevo does not say which: they are counted as failed and written again on the next run',
+    );
+    return skipped.reduce((n, [, v]) => n + v, 0);
+  }
+
+  /** Takes members out of the list, then forgets them. */
+  private async remove(gone: Fingerprint[]): Promise<void> {
+    if (gone.length === 0) return;
+    await this.detach(gone);
+    await this.ctx.cursors.deleteFingerprints(
+      this.ctx.tenantId,
+      'slack',
+      this.sourceId,
+      gone.map((g) => g.rowId),
+    );
+    for (const g of gone) this.fps.delete(g.rowId);
+    this.summary.removed += gone.length;
+    this.ctx.onProgress?.({ type: 'removed', title: SOURCE_TITLE, count: gone.length });
+  }
+
+  private async detach(gone: Fingerprint[]): Promise<void> {
+    const byList = new Map<number, string[]>();
+    for (const g of gone) {
+      if (g.listId === undefined || g.identifierType !== 'email_id') continue;
+      byList.set(g.listId, [...(byList.get(g.listId) ?? []), g.identifier]);
+    }
+    for (const [listId, emails] of byList) {
+      try {
+        await this.ctx.brevo.removeFromList(listId, { emails });
+      } catch (err) {
+        // A contact (or list) already gone from Brevo is already out of the list.
+        if (err instanceof ProviderError && err.status === 404) continue;
+        throw err;
+      }
+    }
+  }
+}
+
+function toImportRow(row: MappedUser): ImportRow {
+  return { email: row.email, attributes: { ...row.attributes } };
+}
+
+// ------------------------------------------------------------------------------------- wiring
+
+/**
+ * What the CLI or a worker passes: tokens and settings in, a context with a Brevo client on the
+ * account's shared limits (and its stats, for the summary) out.
+ */
+export function buildSlackUsersContext(args: {
+  tenantId: string;
+  slackToken: string;
+  slackApiUrl?: string;
+  teamId?: string;
+  brevoApiKey: string;
+  brevoBaseUrl?: string;
+  cursors: CursorStore;
+  clock: Clock;
+  mapping?: Partial<Record<SlackField, string>>;
+  listId?: number;
+  defaultCountryCode?: string;
+  guestAttribute?: string;
+  options?: Partial<SlackUsersOptions>;
+  onProgress?: (e: ProgressEvent) => void;
+  maxInProcessWaitMs?: number;
+}): SlackUsersContext {
+  const { brevoApiKey, brevoBaseUrl, ...rest } = args;
+  const brevoStats = newStats();
+  const brevo = new BrevoClient({
+    apiKey: brevoApiKey,
+    baseUrl: brevoBaseUrl,
+    clock: args.clock,
+    stats: brevoStats,
+    limits: sharedBrevoLimits(integrationKey('brevo', brevoApiKey), args.clock),
+    maxInProcessWaitMs: args.maxInProcessWaitMs,
+  });
+  return { ...rest, brevo, brevoStats };
+}
+
+/** A Brevo list by id (checked) or by name (created in the "Tajo" folder when missing). */
+export async function resolveBrevoList(brevo: BrevoClient, list: number | string): Promise<number> {
+  const lists = await brevo.listLists();
+  if (typeof list === 'number') {
+    if (!lists.some((l) => l.id === list)) {
+      throw new ProviderError('brevo', 404, 'document_not_found', `Brevo has no list with id ${list}`);
+    }
+    return list;
+  }
+  return brevo.ensureList(list, lists);
+}
