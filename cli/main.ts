@@ -13,6 +13,7 @@ import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { notionStatus } from '../shared/services/status';
 import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
@@ -33,6 +34,7 @@ const USAGE = `usage: tajo <command>
 
   tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors test slack [--config FILE] [--events-url URL] [--json]
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
   tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
@@ -62,6 +64,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
       return await syncSlackUsersCli(values, env, io);
+    if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
     if (group === undefined || values.help) {
@@ -91,6 +94,7 @@ function parse(argv: string[]) {
       tenant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       'dlq-url': { type: 'string' },
+      'events-url': { type: 'string' },
       'queue-url': { type: 'string' },
       max: { type: 'string' },
     },
@@ -323,4 +327,22 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
   } finally {
     await state.close();
   }
+}
+
+/** The five checks of a Slack connection; exit 1 when one fails. */
+async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const slack = config.connectors.slack;
+  if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to test Slack' }]);
+  const results = await testSlackConnection({
+    token: slack.bot_token,
+    apiUrl: env.SLACK_API_URL || undefined,
+    channels: slack.channels,
+    eventsUrl: values['events-url'],
+    signingSecret: slack.signing_secret,
+    now: Date.now(),
+  });
+  if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
+  else for (const r of results) io.out(`${r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`);
+  return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -165,3 +165,92 @@ test('sync slack-users: members become contacts in a list; bots and people witho
     await slack.stop();
   }
 });
+
+test('test slack: five checks, each failure with what to do', async () => {
+  const { SlackSimulator } = await import('../simulators/slack');
+  const { createServer } = await import('node:http');
+  const { verifySlackSignature } = await import('../../shared/connectors/slack/signature');
+  const secret = 'test-signing-secret';
+  const slack = new SlackSimulator({
+    tiers: false,
+    workspaces: [
+      {
+        teamId: 'T0TEST',
+        teamName: 'Test',
+        botToken: 'xoxb-test',
+        botUserId: 'U0BOT',
+        botId: 'B0BOT',
+        scopes: ['chat:write', 'channels:read', 'team:read', 'users:read'],
+      },
+    ],
+  });
+  await slack.start();
+  slack.addChannel({ id: 'C0IN', name: 'in', teamId: 'T0TEST' });
+  slack.addChannel({ id: 'C0OUT', name: 'out', isMember: false, teamId: 'T0TEST' });
+  // A stand-in for the deployed events route: answers url_verification when the signature is right.
+  const events = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const v = verifySlackSignature(
+        { rawBody: raw, headers: req.headers as Record<string, string> },
+        secret,
+        Date.now(),
+      );
+      if (!v.ok) return void res.writeHead(v.status).end();
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ challenge: JSON.parse(raw.toString()).challenge }));
+    });
+  });
+  await new Promise<void>((r) => events.listen(0, '127.0.0.1', r));
+  const eventsUrl = `http://127.0.0.1:${(events.address() as { port: number }).port}/slack/acme/events`;
+  const write = async (channels: string) => {
+    const cfg = join(dir, 'slack-test.yaml');
+    await writeFile(
+      cfg,
+      `brevo: { api_key: k }\nconnectors:\n  slack:\n    bot_token: xoxb-test\n    signing_secret: ${secret}\n    channels: { ${channels} }\n`,
+    );
+    return cfg;
+  };
+  try {
+    const ok = await tajo(
+      ['connectors', 'test', 'slack', '--config', await write('in: C0IN'), '--events-url', eventsUrl],
+      {
+        SLACK_API_URL: slack.apiUrl,
+      },
+    );
+    expect(ok.code).toBe(0);
+    expect(
+      ok.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.slice(0, 2)),
+    ).toEqual(['✓ ', '✓ ', '✓ ', '✓ ', '✓ ']);
+
+    const notIn = await tajo(['connectors', 'test', 'slack', '--config', await write('out: C0OUT'), '--json'], {
+      SLACK_API_URL: slack.apiUrl,
+    });
+    expect(notIn.code).toBe(1);
+    const checks = (lastJson(notIn.stdout).checks as { name: string; ok: boolean; detail: string }[]).reduce(
+      (m, c) => m.set(c.name, c),
+      new Map<string, { ok: boolean; detail: string }>(),
+    );
+    expect(checks.get('posting enabled')).toMatchObject({ ok: false, detail: expect.stringMatching(/invite it/) });
+    expect(checks.get('event subscriptions reachable')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/--events-url/),
+    });
+
+    // A token Slack does not know:
+    const wrongCfg = join(dir, 'slack-wrong.yaml');
+    await writeFile(wrongCfg, 'brevo: { api_key: k }\nconnectors:\n  slack:\n    bot_token: xoxb-wrong\n');
+    const wrong = await tajo(['connectors', 'test', 'slack', '--config', wrongCfg], { SLACK_API_URL: slack.apiUrl });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toMatch(/✗ token valid: Slack refused the token \(invalid_auth\)/);
+  } finally {
+    events.close();
+    await slack.stop();
+  }
+});

@@ -1,0 +1,180 @@
+/**
+ * `tajo connectors test slack`: five checks a person can act on. Each says what was checked and,
+ * when it fails, what to do.
+ */
+
+import { SLACK_DEFAULT_API_URL } from '../connectors/slack/client';
+import { signSlackRequest } from '../connectors/slack/signature';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+interface SlackAnswer {
+  ok: boolean;
+  error?: string;
+  needed?: string;
+  scopes: string[];
+  body: Record<string, unknown>;
+}
+
+async function call(apiUrl: string, token: string, method: string, args: Record<string, string>): Promise<SlackAnswer> {
+  const res = await fetch(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(args).toString(),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  const scopes = (res.headers.get('x-oauth-scopes') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    ok: body.ok === true,
+    error: (body.error as string | undefined) ?? (res.ok ? undefined : `http_${res.status}`),
+    needed: body.needed as string | undefined,
+    scopes,
+    body,
+  };
+}
+
+export async function testSlackConnection(args: {
+  token: string;
+  apiUrl?: string;
+  channels: Record<string, string>;
+  /** The deployed events URL (…/slack/{tenantId}/events) and the app's signing secret. */
+  eventsUrl?: string;
+  signingSecret?: string;
+  now: number;
+}): Promise<CheckResult[]> {
+  const api = args.apiUrl ?? SLACK_DEFAULT_API_URL;
+  const results: CheckResult[] = [];
+  let auth: SlackAnswer;
+  try {
+    auth = await call(api, args.token, 'auth.test', {});
+  } catch (err) {
+    return [{ name: 'token valid', ok: false, detail: `cannot reach Slack at ${api}: ${(err as Error).message}` }];
+  }
+  results.push(
+    auth.ok
+      ? {
+          name: 'token valid',
+          ok: true,
+          detail: `bot ${auth.body.user_id ?? '?'} in team ${auth.body.team ?? auth.body.team_id}`,
+        }
+      : {
+          name: 'token valid',
+          ok: false,
+          detail: `Slack refused the token (${auth.error}): check connectors.slack.bot_token`,
+        },
+  );
+  if (!auth.ok) return results;
+
+  const team = await call(api, args.token, 'team.info', {});
+  results.push(
+    team.ok
+      ? {
+          name: 'workspace accessible',
+          ok: true,
+          detail: `${(team.body.team as { name?: string })?.name ?? auth.body.team}`,
+        }
+      : {
+          name: 'workspace accessible',
+          ok: false,
+          detail:
+            team.error === 'missing_scope'
+              ? `the app lacks the ${team.needed ?? 'team:read'} scope: add it and reinstall the app`
+              : `team.info failed: ${team.error}`,
+        },
+  );
+
+  const problems: string[] = [];
+  const notMember: string[] = [];
+  for (const [name, id] of Object.entries(args.channels)) {
+    const info = await call(api, args.token, 'conversations.info', { channel: id });
+    if (!info.ok) {
+      problems.push(
+        `#${name} (${id}): ${info.error === 'channel_not_found' ? 'not found or private and the app is not in it' : info.error}`,
+      );
+      continue;
+    }
+    const ch = info.body.channel as { is_member?: boolean; is_archived?: boolean; is_private?: boolean };
+    if (ch.is_archived) problems.push(`#${name} is archived`);
+    if (!ch.is_member) notMember.push(name);
+  }
+  const channelCount = Object.keys(args.channels).length;
+  results.push(
+    problems.length === 0
+      ? {
+          name: 'channels readable',
+          ok: true,
+          detail: channelCount ? `${channelCount} channel(s)` : 'no channel configured',
+        }
+      : { name: 'channels readable', ok: false, detail: problems.join('; ') },
+  );
+
+  const canWrite = auth.scopes.length === 0 || auth.scopes.includes('chat:write');
+  const canWritePublic = auth.scopes.includes('chat:write.public');
+  results.push(
+    !canWrite
+      ? { name: 'posting enabled', ok: false, detail: 'the app lacks chat:write: add it and reinstall the app' }
+      : notMember.length > 0 && !canWritePublic
+        ? {
+            name: 'posting enabled',
+            ok: false,
+            detail: `the app is not in ${notMember.map((n) => `#${n}`).join(', ')}: invite it (/invite @app) or add chat:write.public`,
+          }
+        : {
+            name: 'posting enabled',
+            ok: true,
+            detail: 'chat:write' + (notMember.length ? ' (public channels via chat:write.public)' : ''),
+          },
+  );
+
+  if (!args.eventsUrl || !args.signingSecret) {
+    results.push({
+      name: 'event subscriptions reachable',
+      ok: false,
+      detail: 'not checked: give --events-url <API URL>/slack/<tenant>/events (and connectors.slack.signing_secret)',
+    });
+    return results;
+  }
+  const body = JSON.stringify({ type: 'url_verification', challenge: `tajo-check-${args.now}` });
+  const ts = Math.floor(args.now / 1000);
+  try {
+    const res = await fetch(args.eventsUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(body, args.signingSecret, ts),
+      },
+      body,
+      signal: AbortSignal.timeout(5_000),
+    });
+    const answer = (await res.json().catch(() => ({}))) as { challenge?: string };
+    results.push(
+      res.ok && answer.challenge === `tajo-check-${args.now}`
+        ? {
+            name: 'event subscriptions reachable',
+            ok: true,
+            detail: `${args.eventsUrl} answers Slack's url_verification`,
+          }
+        : {
+            name: 'event subscriptions reachable',
+            ok: false,
+            detail: `${args.eventsUrl} answered ${res.status} without the challenge (wrong tenant, or a different signing secret)`,
+          },
+    );
+  } catch (err) {
+    results.push({
+      name: 'event subscriptions reachable',
+      ok: false,
+      detail: `cannot reach ${args.eventsUrl}: ${(err as Error).message}`,
+    });
+  }
+  return results;
+}
