@@ -130,7 +130,7 @@ export async function testSlackConnection(args: {
         : {
             name: 'posting enabled',
             ok: true,
-            detail: 'chat:write' + (notMember.length ? ' (public channels via chat:write.public)' : ''),
+            detail: `chat:write${notMember.length ? ' (public channels via chat:write.public)' : ''}`,
           },
   );
 
