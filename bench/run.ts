@@ -5,13 +5,38 @@
  * prints the table. A missed goal is a measurement, not a failure: the exit code stays 0 (it is
  * non-zero only when the benchmark itself could not run).
  *
+ * Then the Brevo → Slack notification path on a fresh local stack: (D) a burst of single-event
+ * webhooks for one channel (ingress ack latency, delivery at Slack's 1 msg/s per channel) and (E) the
+ * same events as one batched delivery; a section of the same results and table.
+ *
  * Environment (for quick local iterations only; the published figures use the defaults):
- *   BENCH_ROWS (10000), BENCH_EDITS (50), BENCH_WORKERS (4), BENCH_SKIP_LANE=1 (A and B only).
+ *   BENCH_ROWS (10000), BENCH_EDITS (50), BENCH_WORKERS (4), BENCH_SKIP_LANE=1 (A and B only),
+ *   BENCH_SLACK_EVENTS (200), BENCH_SKIP_SLACK=1 (no D/E), BENCH_ONLY=slack (D and E only, written
+ *   to bench/results/slack-notifications.{json,md} so the full results are left as they are).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { CEILING_ROWS_PER_SECOND, NOTION_PACER_MS } from './measure';
 import { type BenchOptions, laneScenario, singleWorkerScenarios } from './notion-sync';
-import { consoleTable, GOALS, makeReport, type ScenarioResult, writeResults } from './report';
+import {
+  type BenchReport,
+  consoleTable,
+  GOALS,
+  makeReport,
+  markdown,
+  type ScenarioResult,
+  writeResults,
+} from './report';
+import {
+  SLACK_GOALS,
+  type SlackBenchOptions,
+  type SlackScenarioResult,
+  slackConsoleTable,
+  slackMarkdown,
+  slackMissed,
+  slackScenarios,
+} from './slack-notifications';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -21,8 +46,18 @@ function intEnv(name: string, fallback: number): number {
   return n;
 }
 
+/** The Slack section goes before the report's closing MISSED list (or at the end). */
+function withSlackSection(md: string, section: string): string {
+  const at = md.indexOf('\n## MISSED\n');
+  return at < 0 ? `${md.trimEnd()}\n\n${section}` : `${md.slice(0, at)}\n${section}${md.slice(at)}`;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined && only !== 'slack') throw new Error(`BENCH_ONLY must be "slack", got ${only}`);
+  const runNotion = only !== 'slack';
+  const runSlack = process.env.BENCH_SKIP_SLACK !== '1';
   const options: BenchOptions = {
     rows: intEnv('BENCH_ROWS', 10_000),
     edits: intEnv('BENCH_EDITS', 50),
@@ -30,46 +65,113 @@ async function main(): Promise<void> {
     extraRequests: 3,
     progress: (line) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
   };
+  const slackOptions: SlackBenchOptions = {
+    events: intEnv('BENCH_SLACK_EVENTS', 200),
+    concurrency: 10,
+    warmup: 5,
+    progress: options.progress,
+  };
   const scenarios: ScenarioResult[] = [];
-  scenarios.push(...(await singleWorkerScenarios(options)));
   const errors: string[] = [];
-  if (process.env.BENCH_SKIP_LANE !== '1') {
+  if (runNotion) {
+    scenarios.push(...(await singleWorkerScenarios(options)));
+    if (process.env.BENCH_SKIP_LANE !== '1') {
+      try {
+        scenarios.push(await laneScenario(options));
+      } catch (err) {
+        // A and B still get written; the failure is part of the results.
+        errors.push(`C (local stack, ${options.workers} workers): ${(err as Error).message}`);
+        options.progress(`C failed: ${(err as Error).stack ?? String(err)}`);
+      }
+    }
+  }
+  const slack: SlackScenarioResult[] = [];
+  const slackErrors: string[] = [];
+  if (runSlack) {
     try {
-      scenarios.push(await laneScenario(options));
+      slack.push(...(await slackScenarios(slackOptions)));
     } catch (err) {
-      // A and B still get written; the failure is part of the results.
-      errors.push(`C (local stack, ${options.workers} workers): ${(err as Error).message}`);
-      options.progress(`C failed: ${(err as Error).stack ?? String(err)}`);
+      slackErrors.push(`D/E (Slack notifications, local stack): ${(err as Error).message}`);
+      options.progress(`D/E failed: ${(err as Error).stack ?? String(err)}`);
     }
   }
 
-  const report = makeReport(scenarios, Date.now() - started, {
-    rows: options.rows,
-    edits: options.edits,
-    workers: options.workers,
-    extraRequests: options.extraRequests,
-    ceilingRowsPerSecond: CEILING_ROWS_PER_SECOND,
-    notionPacerMs: NOTION_PACER_MS,
-    goals: GOALS,
-    simulators: {
-      notion: { perSecond: 3, burst: 3, queryCap: 10_000 },
-      brevo: { contactsPerSecond: 10, otherPerHour: 100, importProcessingMs: 200 },
-    },
-    seed: 'A/B: seedSandbox stepMs 1000 (one edit per second); C: local stack sandbox (one per minute)',
-  });
-  report.errors = errors;
-  report.missed.push(...errors.map((e) => `${e} (scenario did not complete)`));
-  const files = await writeResults(join(__dirname, 'results'), report);
-  process.stdout.write(`\n${consoleTable(report)}\n\n`);
-  if (report.missed.length > 0) {
-    process.stdout.write(
-      `MISSED ${report.missed.length} goal(s):\n${report.missed.map((m) => `  MISSED ${m}`).join('\n')}\n`,
+  const slackSettings = {
+    events: slackOptions.events,
+    concurrency: slackOptions.concurrency,
+    warmupExcluded: slackOptions.warmup,
+    laneConcurrency: 2,
+    goals: SLACK_GOALS,
+    simulator: { chatPostMessagePerChannel: '1/s, burst 1' },
+  };
+  const missedSlack = [...slackMissed(slack), ...slackErrors.map((e) => `${e} (scenario did not complete)`)];
+  let files: { json: string; md: string };
+  let table: string;
+  let missed: string[];
+  if (runNotion) {
+    const report: BenchReport & { slack?: SlackScenarioResult[]; slackSettings?: Record<string, unknown> } = makeReport(
+      scenarios,
+      Date.now() - started,
+      {
+        rows: options.rows,
+        edits: options.edits,
+        workers: options.workers,
+        extraRequests: options.extraRequests,
+        ceilingRowsPerSecond: CEILING_ROWS_PER_SECOND,
+        notionPacerMs: NOTION_PACER_MS,
+        goals: GOALS,
+        simulators: {
+          notion: { perSecond: 3, burst: 3, queryCap: 10_000 },
+          brevo: { contactsPerSecond: 10, otherPerHour: 100, importProcessingMs: 200 },
+        },
+        seed: 'A/B: seedSandbox stepMs 1000 (one edit per second); C: local stack sandbox (one per minute)',
+      },
     );
+    report.errors = [...errors, ...slackErrors];
+    report.missed.push(...errors.map((e) => `${e} (scenario did not complete)`), ...missedSlack);
+    if (runSlack) {
+      report.slack = slack;
+      report.slackSettings = slackSettings;
+    }
+    files = await writeResults(join(__dirname, 'results'), report);
+    if (runSlack) await writeFile(files.md, withSlackSection(markdown(report), slackMarkdown(slack, slackErrors)));
+    table = consoleTable(report);
+    missed = report.missed;
+  } else {
+    // D and E alone: their own files, so the published Notion figures are not overwritten.
+    const dir = join(__dirname, 'results');
+    await mkdir(dir, { recursive: true });
+    const report = {
+      benchmark: 'slack-notifications',
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${platform()} ${release()}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      totalMs: Date.now() - started,
+      settings: slackSettings,
+      slack,
+      missed: missedSlack,
+      errors: slackErrors,
+    };
+    files = { json: join(dir, 'slack-notifications.json'), md: join(dir, 'slack-notifications.md') };
+    await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`);
+    const head = `# Brevo → Slack notifications benchmark\n\n${report.date} · Node ${report.node} · ${report.cpus} × ${report.cpuModel} · ${report.platform} · total ${(report.totalMs / 1000).toFixed(1)} s\n\n`;
+    const tail = missedSlack.length > 0 ? `\n## MISSED\n\n${missedSlack.map((m) => `- MISSED ${m}`).join('\n')}\n` : '';
+    await writeFile(files.md, `${head}${slackMarkdown(slack, slackErrors)}${tail}`);
+    table = '';
+    missed = missedSlack;
+  }
+  if (runSlack && slack.length > 0)
+    table = table ? `${table}\n\n${slackConsoleTable(slack)}` : slackConsoleTable(slack);
+  process.stdout.write(`\n${table}\n\n`);
+  if (missed.length > 0) {
+    process.stdout.write(`MISSED ${missed.length} goal(s):\n${missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);
   } else {
     process.stdout.write('All goals met.\n');
   }
   process.stdout.write(`Results: ${files.json}, ${files.md}\n`);
-  if (errors.length > 0) process.exitCode = 1;
+  if (errors.length > 0 || slackErrors.length > 0) process.exitCode = 1;
 }
 
 main().then(
