@@ -719,23 +719,9 @@ function toImportRow(row: MappedUser): ImportRow {
  * What the CLI or a worker passes: tokens and settings in, a context with a Brevo client on the
  * account's shared limits (and its stats, for the summary) out.
  */
-export function buildSlackUsersContext(args: {
-  tenantId: string;
-  slackToken: string;
-  slackApiUrl?: string;
-  teamId?: string;
-  brevoApiKey: string;
-  brevoBaseUrl?: string;
-  cursors: CursorStore;
-  clock: Clock;
-  mapping?: Partial<Record<SlackField, string>>;
-  listId?: number;
-  defaultCountryCode?: string;
-  guestAttribute?: string;
-  options?: Partial<SlackUsersOptions>;
-  onProgress?: (e: ProgressEvent) => void;
-  maxInProcessWaitMs?: number;
-}): SlackUsersContext {
+export function buildSlackUsersContext(
+  args: Omit<SlackUsersContext, 'brevo' | 'brevoStats'> & { brevoApiKey: string; brevoBaseUrl?: string },
+): SlackUsersContext {
   const { brevoApiKey, brevoBaseUrl, ...rest } = args;
   const brevoStats = newStats();
   const brevo = new BrevoClient({
