@@ -1,15 +1,26 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
+import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
 
-/** Brevo work from Slack, one tenant's lane at a time; a message after a failure waits behind it (FIFO). */
+/**
+ * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
+ * only the rest of its own group (FIFO), parked for the Retry-After or a backoff.
+ */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const d = deps();
-  for (const [i, r] of event.Records.entries()) {
+  const failedGroups = new Set<string>();
+  const failures: string[] = [];
+  for (const r of event.Records) {
+    const group = r.attributes.MessageGroupId ?? r.messageId;
+    if (failedGroups.has(group)) {
+      failures.push(r.messageId);
+      continue;
+    }
     try {
       await performBrevoAction(
         {
@@ -23,12 +34,17 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         r.body,
       );
     } catch (err) {
-      const rest = event.Records.slice(i);
-      const delay = err instanceof RateLimitedError ? err.retryAfterMs : 30_000;
-      await Promise.all(rest.map((x) => d.lane.park('brevoLane', x.receiptHandle, delay)));
-      logger.error('Brevo action failed; retried later', { error: err as Error });
-      return { batchItemFailures: rest.map((x) => ({ itemIdentifier: x.messageId })) };
+      failedGroups.add(group);
+      failures.push(r.messageId);
+      await park(d, r, err);
     }
   }
-  return { batchItemFailures: [] };
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }).use(injectLambdaContext(logger));
+
+async function park(d: ReturnType<typeof deps>, r: SQSRecord, err: unknown): Promise<void> {
+  const delay =
+    err instanceof RateLimitedError ? err.retryAfterMs : retryBackoffMs(Number(r.attributes.ApproximateReceiveCount));
+  await d.lane.park('brevoLane', r.receiptHandle, delay);
+  logger.error('Brevo action failed; retried later', { error: err as Error, delayMs: delay });
+}

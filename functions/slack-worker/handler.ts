@@ -1,36 +1,46 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
 
 /**
- * One batch of a channel's lane (FIFO: a batch holds one message group). Failed messages are
- * reported back; a Slack 429 hides the batch for its Retry-After so the channel's lane waits.
+ * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
+ * group is posted on its own, and a failure holds back only its own group. A Slack 429 hides that
+ * group's messages for its Retry-After.
  */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const d = deps();
-  const batch = event.Records.map((r) => ({ id: r.messageId, body: r.body }));
-  try {
-    const res = await postSlackBatch(
-      {
-        connections: d.store,
-        threads: d.store,
-        secrets: d.secrets,
-        clock: d.clock,
-        slackApiUrl: process.env.SLACK_API_URL,
-      },
-      batch,
-    );
-    if (res.failed.length > 0)
-      logger.error('Slack posts failed permanently; they go to the DLQ', { failed: res.failed.length });
-    return { batchItemFailures: res.failed.map((itemIdentifier) => ({ itemIdentifier })) };
-  } catch (err) {
-    const delay = err instanceof RateLimitedError ? err.retryAfterMs : 30_000;
-    await Promise.all(event.Records.map((r) => d.lane.park('slackLane', r.receiptHandle, delay)));
-    logger.warn('Slack batch retried later', { error: err as Error, delayMs: delay });
-    return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+  const groups = new Map<string, SQSRecord[]>();
+  for (const r of event.Records) {
+    const g = r.attributes.MessageGroupId ?? r.messageId;
+    groups.set(g, [...(groups.get(g) ?? []), r]);
   }
+  const failures: string[] = [];
+  for (const records of groups.values()) {
+    try {
+      const res = await postSlackBatch(
+        {
+          connections: d.store,
+          threads: d.store,
+          secrets: d.secrets,
+          clock: d.clock,
+          slackApiUrl: process.env.SLACK_API_URL,
+          log: (msg, data) => logger.warn(msg, data),
+        },
+        records.map((r) => ({ id: r.messageId, body: r.body })),
+      );
+      if (res.failed.length > 0)
+        logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
+      failures.push(...res.failed);
+    } catch (err) {
+      const delay = err instanceof RateLimitedError ? err.retryAfterMs : 30_000;
+      await Promise.all(records.map((r) => d.lane.park('slackLane', r.receiptHandle, delay)));
+      logger.warn('Slack group retried later', { error: err as Error, delayMs: delay });
+      failures.push(...records.map((r) => r.messageId));
+    }
+  }
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 }).use(injectLambdaContext(logger));

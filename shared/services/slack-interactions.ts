@@ -85,6 +85,11 @@ export async function acceptSlackRequest(
   const secret = await deps.secrets.get(conn.signingSecretRef);
   const verified = verifySlackSignature({ rawBody: req.rawBody, headers: req.headers }, secret, deps.clock.now());
   if (!verified.ok) return { status: verified.status, body: { error: verified.reason } };
+  if (!conn.settings.enabled) return { status: 200, body: {} };
+  // A request signed for this app but from another workspace (a shared app or secret) acts on nothing here.
+  const team = teamOf(req.kind, req.rawBody);
+  if (team && team !== conn.settings.teamId)
+    return { status: 403, body: { error: 'request from another Slack workspace' } };
 
   if (req.kind === 'events') {
     let envelope: { type?: string; challenge?: string; event?: { type?: string } };
@@ -180,6 +185,20 @@ export async function acceptSlackRequest(
   return { status: 200, body: {} };
 }
 
+/** The workspace a Slack request comes from (absent in url_verification). */
+function teamOf(kind: 'events' | 'interactions', raw: Buffer): string | undefined {
+  try {
+    if (kind === 'events') return (JSON.parse(raw.toString('utf8')) as { team_id?: string }).team_id;
+    const payload = JSON.parse(new URLSearchParams(raw.toString('utf8')).get('payload') ?? '{}') as {
+      team?: { id?: string } | null;
+      user?: { team_id?: string };
+    };
+    return payload.team?.id ?? payload.user?.team_id;
+  } catch {
+    return undefined;
+  }
+}
+
 function contactAction(
   tenantId: string,
   rule: SlackInteraction,
@@ -239,7 +258,13 @@ export async function performBrevoAction(
   },
   body: string,
 ): Promise<'done' | 'dropped'> {
-  const msg = brevoActionMessageSchema.parse(JSON.parse(body));
+  let msg: BrevoActionMessage;
+  try {
+    msg = brevoActionMessageSchema.parse(JSON.parse(body));
+  } catch {
+    deps.log?.('unreadable Brevo lane message dropped', {});
+    return 'dropped';
+  }
   const conn = await deps.connections.getConnection(msg.tenantId, 'slack');
   if (!conn) return 'dropped';
   const apiKey = await deps.secrets.get(conn.brevoApiKeyRef);

@@ -61,6 +61,22 @@ function bearer(headers: Record<string, string | undefined>): string | undefined
  * drops the event on any other error: so a failure on our side answers 429 (retry), never 5xx.
  */
 export async function acceptBrevoWebhook(
+  deps: Parameters<typeof acceptBrevoWebhookUnsafe>[0],
+  req: Parameters<typeof acceptBrevoWebhookUnsafe>[1],
+): Promise<ApiResponse> {
+  try {
+    return await acceptBrevoWebhookUnsafe(deps, req);
+  } catch (err) {
+    // Brevo retries only timeouts, connection failures and 429; a 5xx would lose the events.
+    deps.log?.('webhook failed; answering 429 so Brevo retries', {
+      tenantId: req.tenantId,
+      error: (err as Error).message,
+    });
+    return { status: 429, body: { error: 'temporarily unavailable; retry' } };
+  }
+}
+
+async function acceptBrevoWebhookUnsafe(
   deps: {
     tenants: TenantStore;
     connections: ConnectionStore;
@@ -103,12 +119,15 @@ export async function acceptBrevoWebhook(
   }
 
   if (!conn?.settings.enabled) {
+    deps.log?.('webhook events dropped: no enabled Slack connection', { tenantId: req.tenantId });
     return {
       status: 200,
       body: { accepted: 0, ignored: events.length, reason: 'no Slack connection for this tenant' },
     };
   }
   const routes = parseNotificationsConfig(conn.settings);
+  if (!routes.ok)
+    deps.log?.('webhook events dropped: the stored notification config is invalid', { tenantId: req.tenantId });
   if (!routes.ok)
     return { status: 200, body: { accepted: 0, ignored: events.length, reason: 'notification config invalid' } };
 
@@ -138,7 +157,7 @@ export async function acceptBrevoWebhook(
         messages.push({
           body: JSON.stringify(message),
           groupId,
-          deduplicationId: dedupe(`${channelId}:digest:${chunk.map((e) => e.id).join(',')}`),
+          deduplicationId: dedupe(`${req.tenantId}:${channelId}:digest:${chunk.map((e) => e.id).join(',')}`),
         });
       }
       continue;
@@ -152,7 +171,11 @@ export async function acceptBrevoWebhook(
         template: route.template,
         event,
       };
-      messages.push({ body: JSON.stringify(message), groupId, deduplicationId: dedupe(`${channelId}:${event.id}`) });
+      messages.push({
+        body: JSON.stringify(message),
+        groupId,
+        deduplicationId: dedupe(`${req.tenantId}:${channelId}:${event.id}`),
+      });
     }
   }
   try {
@@ -174,6 +197,7 @@ export interface SlackPostDeps {
   secrets: SecretStore;
   clock: Clock;
   slackApiUrl?: string;
+  log?: (message: string, data: Record<string, unknown>) => void;
 }
 
 /**
@@ -255,13 +279,19 @@ export async function postSlackBatch(
         blocks: rendered.blocks,
         threadTs: parent,
       });
-      if (msg.threadKey && !parent) await deps.threads.putThread(msg.tenantId, msg.channelId, msg.threadKey, ts);
-      await deps.threads.markPosted(msg.tenantId, msg.channelId, msg.event.id);
       posted += 1;
+      // The post happened: a bookkeeping failure must not fail it (a retry would post it again).
+      try {
+        if (msg.threadKey && !parent) await deps.threads.putThread(msg.tenantId, msg.channelId, msg.threadKey, ts);
+        await deps.threads.markPosted(msg.tenantId, msg.channelId, msg.event.id);
+      } catch (err) {
+        deps.log?.('posted, but its thread/marker was not stored', { error: (err as Error).message });
+      }
     } catch (err) {
+      // Only Slack's permanent refusals fail here; rate limits and network errors retry the group.
+      if (!(err instanceof SlackApiError && err.permanent)) throw err;
       // FIFO: once one fails, the rest of the group waits behind it.
       failed.push(...singles.slice(i).map((f) => f.id));
-      if (err instanceof SlackApiError && !err.permanent) throw err;
       break;
     }
   }

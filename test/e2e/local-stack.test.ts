@@ -284,3 +284,80 @@ describe('Slack → Brevo (signed interactions of the tenant app)', () => {
     await contactIn('Slack authors', 'ada.author@example.com');
   });
 });
+
+describe('review fixes', () => {
+  test('a Slack lane batch holding two message groups posts each message to its own channel', async () => {
+    const slack = stack.sandbox!.slack!;
+    slack.addChannel({ id: 'C0SALES', name: 'sales' });
+    const message = (channelId: string, email: string) =>
+      JSON.stringify({
+        type: 'slack.notify',
+        tenantId: 'default',
+        channelId,
+        threadKey: `contact:${email}`,
+        template: 'default',
+        event: {
+          id: `mixed-${email}`,
+          type: 'new_subscriber',
+          occurredAt: new Date().toISOString(),
+          contact: { email },
+          source: 'brevo',
+          raw: null,
+        },
+      });
+    const record = (id: string, group: string, body: string) => ({
+      messageId: id,
+      receiptHandle: `rh-${id}`,
+      body,
+      attributes: { ApproximateReceiveCount: '1', MessageGroupId: group },
+    });
+    const before = { m: slack.messages(SANDBOX_SLACK_CHANNEL).length, s: slack.messages('C0SALES').length };
+    const res = (await stack.functions.slackWorker(
+      {
+        // Four for #marketing (a burst: one digest there) and one for #sales (its own message).
+        Records: [
+          ...['a', 'c', 'd', 'e'].map((x, i) =>
+            record(
+              `m${i}`,
+              `default:${SANDBOX_SLACK_CHANNEL}`,
+              message(SANDBOX_SLACK_CHANNEL, `mixed.${x}@example.com`),
+            ),
+          ),
+          record('m9', 'default:C0SALES', message('C0SALES', 'mixed.b@example.com')),
+        ],
+      },
+      { getRemainingTimeInMillis: () => 60_000 },
+    )) as { batchItemFailures: unknown[] };
+    expect(res.batchItemFailures).toEqual([]);
+    const marketing = slack.messages(SANDBOX_SLACK_CHANNEL).slice(before.m);
+    expect(marketing).toHaveLength(1); // the digest of the four
+    expect(JSON.stringify(marketing[0])).not.toContain('mixed.b@example.com');
+    expect(
+      slack
+        .messages('C0SALES')
+        .slice(before.s)
+        .map((m) => m.text),
+    ).toEqual([expect.stringContaining('mixed.b@example.com')]);
+  });
+
+  test('a signed Slack request from another workspace is refused', async () => {
+    const body = `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        team: { id: 'T0SOMEONEELSE' },
+        actions: [{ action_id: 'add_to_newsletter', value: 'intruder@example.com', action_ts: '1' }],
+      }),
+    )}`;
+    const ts = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${stack.url}/slack/default/interactions`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(body, SANDBOX_SLACK_SIGNING_SECRET, ts),
+      },
+      body,
+    });
+    expect(res.status).toBe(403);
+  });
+});
