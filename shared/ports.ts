@@ -40,7 +40,11 @@ export interface TenantStore {
 }
 
 /** A Slack connection's settings: the config without its secrets, plus what auth.test told us. */
-export type SlackSettings = Omit<SlackConnectorConfig, 'bot_token' | 'signing_secret'> & { teamId: string };
+export type SlackSettings = Omit<SlackConnectorConfig, 'bot_token' | 'signing_secret'> & {
+  teamId: string;
+  /** Names of the Brevo API keys this service writes with: their webhook echoes are not notified. */
+  ownApiKeyNames?: string[];
+};
 
 export interface ConnectionSettings {
   notion: Omit<NotionConnectorConfig, 'token'>;

@@ -176,6 +176,11 @@ export const tajoConfigSchema = z.looseObject({
     api_key: z
       .string()
       .min(1, 'the Brevo API key is empty (give it, or reference an environment variable like BREVO_API_KEY)'),
+    /**
+     * The key's name in Brevo (SMTP & API → API keys). Brevo's contact webhooks carry it as
+     * api_key_name, so contact changes our own writes caused are not notified again.
+     */
+    api_key_name: z.string().min(1).optional(),
   }),
   connectors: z
     .looseObject({

@@ -79,7 +79,11 @@ export async function connectSlack(
   const record: ConnectionRecord<'slack'> = {
     tenantId: args.tenantId,
     connector: 'slack',
-    settings: { ...settings, teamId: auth.team_id },
+    settings: {
+      ...settings,
+      teamId: auth.team_id,
+      ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
+    },
     tokenRef,
     signingSecretRef,
     brevoApiKeyRef,

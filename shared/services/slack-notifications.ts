@@ -115,7 +115,8 @@ async function acceptBrevoWebhookUnsafe(
     if (!parsed.ok) return { status: 400, body: { error: 'invalid platform event', issues: parsed.issues } };
     events = [parsed.event];
   } else {
-    ({ events, ignored } = parseBrevoWebhook(body));
+    // Changes our own API key made (the Notion sync, Slack actions) are not echoed back to Slack.
+    ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames: conn?.settings.ownApiKeyNames ?? [] }));
   }
 
   if (!conn?.settings.enabled) {
