@@ -2,43 +2,15 @@
  * `tajo connectors test slack`: five checks a person can act on. Each says what was checked and,
  * when it fails, what to do.
  */
-
-import { SLACK_DEFAULT_API_URL } from '../connectors/slack/client';
+import { SLACK_DEFAULT_API_URL, type SlackAnswer, SlackClient } from '../connectors/slack/client';
 import { signSlackRequest } from '../connectors/slack/signature';
+import { newStats } from '../http/paced-fetch';
+import { systemClock } from '../ports';
 
 export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
-}
-
-interface SlackAnswer {
-  ok: boolean;
-  error?: string;
-  needed?: string;
-  scopes: string[];
-  body: Record<string, unknown>;
-}
-
-async function call(apiUrl: string, token: string, method: string, args: Record<string, string>): Promise<SlackAnswer> {
-  const res = await fetch(`${apiUrl.replace(/\/?$/, '/')}${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(args).toString(),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  const scopes = (res.headers.get('x-oauth-scopes') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return {
-    ok: body.ok === true,
-    error: (body.error as string | undefined) ?? (res.ok ? undefined : `http_${res.status}`),
-    needed: body.needed as string | undefined,
-    scopes,
-    body,
-  };
 }
 
 export async function testSlackConnection(args: {
@@ -51,10 +23,11 @@ export async function testSlackConnection(args: {
   now: number;
 }): Promise<CheckResult[]> {
   const api = args.apiUrl ?? SLACK_DEFAULT_API_URL;
+  const slack = new SlackClient({ token: args.token, apiUrl: api, clock: systemClock, stats: newStats() });
   const results: CheckResult[] = [];
   let auth: SlackAnswer;
   try {
-    auth = await call(api, args.token, 'auth.test', {});
+    auth = await slack.answer('auth.test', {});
   } catch (err) {
     return [{ name: 'token valid', ok: false, detail: `cannot reach Slack at ${api}: ${(err as Error).message}` }];
   }
@@ -73,7 +46,7 @@ export async function testSlackConnection(args: {
   );
   if (!auth.ok) return results;
 
-  const team = await call(api, args.token, 'team.info', {});
+  const team = await slack.answer('team.info', {});
   results.push(
     team.ok
       ? {
@@ -94,7 +67,7 @@ export async function testSlackConnection(args: {
   const problems: string[] = [];
   const notMember: string[] = [];
   for (const [name, id] of Object.entries(args.channels)) {
-    const info = await call(api, args.token, 'conversations.info', { channel: id });
+    const info = await slack.answer('conversations.info', { channel: id });
     if (!info.ok) {
       problems.push(
         `#${name} (${id}): ${info.error === 'channel_not_found' ? 'not found or private and the app is not in it' : info.error}`,

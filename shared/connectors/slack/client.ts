@@ -67,6 +67,16 @@ const authTestResponse = z.looseObject({
   bot_id: z.string().optional(),
 });
 
+export interface SlackAnswer {
+  ok: boolean;
+  error?: string;
+  /** With missing_scope: the scope the method needs. */
+  needed?: string;
+  /** The token's scopes (X-OAuth-Scopes); empty when Slack did not send the header. */
+  scopes: string[];
+  body: Record<string, unknown>;
+}
+
 export interface SlackClientOptions {
   token: string;
   apiUrl?: string;
@@ -132,14 +142,37 @@ export class SlackClient {
     return postResponse.parse(await this.call('chat.postMessage', body)).ts;
   }
 
-  private async call(method: string, body: Record<string, unknown>): Promise<unknown> {
+  /**
+   * One Web API call, answered as Slack answered it (no throw on `ok:false`), with the token's
+   * scopes from X-OAuth-Scopes. Arguments go form-encoded, which every method accepts (read methods
+   * such as users.info take no JSON body); objects such as `blocks` travel as JSON strings.
+   */
+  async answer(method: string, args: Record<string, unknown>): Promise<SlackAnswer> {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(args)) {
+      if (v !== undefined) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+    }
     const res = await this.fetch(`${this.base}${method}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
     });
-    const json = (await res.json().catch(() => ({}))) as { ok?: boolean; error?: string };
-    if (!res.ok || json.ok !== true) throw new SlackApiError(method, json.error ?? `http_${res.status}`);
-    return json;
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    return {
+      ok: res.ok && body.ok === true,
+      error: (body.error as string | undefined) ?? (res.ok ? undefined : `http_${res.status}`),
+      needed: body.needed as string | undefined,
+      scopes: (res.headers.get('x-oauth-scopes') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      body,
+    };
+  }
+
+  private async call(method: string, args: Record<string, unknown>): Promise<unknown> {
+    const a = await this.answer(method, args);
+    if (!a.ok) throw new SlackApiError(method, a.error ?? 'unknown_error');
+    return a.body;
   }
 }
