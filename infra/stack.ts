@@ -12,7 +12,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
-import { ENV, type FunctionName, type QueueName, topology as sharedTopology, type Topology } from '../shared/topology';
+import {
+  ENV,
+  type FunctionName,
+  type QueueName,
+  type ScheduleName,
+  topology as sharedTopology,
+  type Topology,
+} from '../shared/topology';
 import { ConnectionSchedule } from './constructs/connection-schedule';
 import { LaneQueue } from './constructs/lane-queue';
 import { TajoFunction } from './constructs/tajo-function';
@@ -59,7 +66,7 @@ export class TajoStack extends Stack {
   readonly table: dynamodb.TableV2;
   readonly queues = {} as Record<QueueName, LaneQueue>;
   readonly functions = {} as Record<FunctionName, TajoFunction>;
-  readonly schedules: Record<string, ConnectionSchedule> = {};
+  readonly schedules = {} as Record<ScheduleName, ConnectionSchedule>;
   readonly httpApi: TajoHttpApi;
   /** `tajo/<stage>/`: every connection token lives in Secrets Manager under this prefix. */
   readonly secretsPrefix: string;
@@ -198,15 +205,9 @@ export class TajoStack extends Stack {
       }
     }
 
-    // ---- Schedules: group + role for the runtime per-connection schedules, and the sweep schedule.
-    const scheduleEntries = Object.entries(topo.schedules);
-    if (scheduleEntries.length > 1) {
-      throw new Error(
-        'topology.schedules has more than one entry, but ENV has a single TAJO_SCHEDULE_GROUP / ' +
-          'TAJO_SCHEDULER_ROLE_ARN; the topology needs per-schedule environment names first.',
-      );
-    }
-    for (const [key, spec] of scheduleEntries) {
+    // ---- Schedules: per topology schedule, a group + role for the runtime per-connection schedules, and
+    // its sweep. Every function that manages schedules may manage all of them (connect, sweeps).
+    for (const [key, spec] of entries(topo.schedules)) {
       const schedule = new ConnectionSchedule(this, `${pascal(key)}Schedule`, {
         groupName: `${prefix}-${key}`,
         spec,
@@ -218,10 +219,10 @@ export class TajoStack extends Stack {
         if (!fnSpec.managesSchedules) continue;
         const fn = this.functions[name];
         schedule.grantManage(fn);
-        fn.addEnvironment(ENV.scheduleGroup, schedule.group.scheduleGroupName);
-        fn.addEnvironment(ENV.schedulerRoleArn, schedule.role.roleArn);
-        // Built from the known function name, not a reference: the poller manages its own
-        // schedules and would otherwise depend on itself.
+        fn.addEnvironment(ENV.scheduleGroup(key), schedule.group.scheduleGroupName);
+        fn.addEnvironment(ENV.scheduleRoleArn(key), schedule.role.roleArn);
+        // Built from the known function name, not a reference: a target that manages its own
+        // schedules (the poller's sweep) would otherwise depend on itself.
         fn.addEnvironment(
           ENV.scheduleTargetArn(spec.target),
           this.formatArn({

@@ -1,38 +1,78 @@
 /**
- * Plays EventBridge Scheduler in process: a connection's schedule invokes the target function
- * every `rateHours` (TAJO_LOCAL_POLL_MINUTES shortens it for a demo).
+ * Plays EventBridge Scheduler in process: each connection's schedule invokes its topology target on
+ * the topology's cadence (every N hours, or daily at a local time in the connection's time zone).
+ * TAJO_LOCAL_POLL_MINUTES shortens the hourly cadences for a demo.
  */
 import type { ScheduleManager } from '../shared/ports';
+import { nextDailyAt } from '../shared/time/zoned';
+import { type FunctionName, type ScheduleName, topology } from '../shared/topology';
 import { type LambdaHandler, lambdaContext } from './functions';
+
+export interface EnsuredSchedule {
+  schedule: ScheduleName;
+  input: unknown;
+  timezone?: string;
+  /** When it fires next (epoch ms). */
+  nextAt: number;
+}
 
 export class LocalScheduler implements ScheduleManager {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  readonly ensured = new Map<string, { rateHours: number; input: unknown }>();
+  readonly ensured = new Map<string, EnsuredSchedule>();
 
   constructor(
-    private readonly target: () => LambdaHandler,
-    private readonly opts: { targetName: string; overrideMinutes?: number; onError?: (e: unknown) => void },
+    private readonly target: (fn: FunctionName) => LambdaHandler,
+    private readonly opts: { overrideMinutes?: number; onError?: (e: unknown) => void; now?: () => number },
   ) {}
 
-  async ensure(name: string, rateHours: number, _flexibleWindowMinutes: number, input: unknown): Promise<void> {
-    await this.remove(name);
-    const everyMs = (this.opts.overrideMinutes ?? rateHours * 60) * 60_000;
-    const timer = setInterval(() => {
-      this.target()(input, lambdaContext(this.opts.targetName, 60)).catch((e) => this.opts.onError?.(e));
-    }, everyMs);
-    timer.unref();
-    this.timers.set(name, timer);
-    this.ensured.set(name, { rateHours, input });
+  async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {
+    await this.remove(schedule, name);
+    const spec = topology.schedules[schedule];
+    const now = this.opts.now ?? Date.now;
+    const fire = () => {
+      const fn = spec.target;
+      this.target(fn)(input, lambdaContext(fn, topology.functions[fn].timeoutSeconds)).catch((e) =>
+        this.opts.onError?.(e),
+      );
+    };
+    const key = `${schedule}/${name}`;
+    if ('everyHours' in spec.cadence) {
+      const everyMs = (this.opts.overrideMinutes ?? spec.cadence.everyHours * 60) * 60_000;
+      const timer = setInterval(fire, everyMs);
+      timer.unref();
+      this.timers.set(key, timer);
+      this.ensured.set(key, { schedule, input, nextAt: now() + everyMs, ...options });
+      return;
+    }
+    const at = spec.cadence.dailyAt;
+    const arm = () => {
+      const nextAt = nextDailyAt(now(), at, options.timezone ?? 'UTC');
+      // setTimeout holds at most ~24.8 days; a day is far below that.
+      const timer = setTimeout(
+        () => {
+          fire();
+          arm();
+        },
+        Math.max(0, nextAt - now()),
+      );
+      timer.unref();
+      this.timers.set(key, timer);
+      this.ensured.set(key, { schedule, input, nextAt, ...options });
+    };
+    arm();
   }
 
-  async remove(name: string): Promise<void> {
-    const t = this.timers.get(name);
-    if (t) clearInterval(t);
-    this.timers.delete(name);
-    this.ensured.delete(name);
+  async remove(schedule: ScheduleName, name: string): Promise<void> {
+    const key = `${schedule}/${name}`;
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.delete(key);
+    this.ensured.delete(key);
   }
 
   stopAll(): void {
-    for (const name of [...this.timers.keys()]) void this.remove(name);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.ensured.clear();
   }
 }

@@ -166,11 +166,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     // ---- Functions, local adapters, scheduler.
     const functions = await loadFunctions();
-    const pollTarget = topology.schedules.notionPoll?.target ?? 'notionPoller';
-    const scheduler = new LocalScheduler(() => functions[pollTarget], {
-      targetName: pollTarget,
+    const scheduler = new LocalScheduler((fn) => functions[fn], {
       overrideMinutes: o.env.TAJO_LOCAL_POLL_MINUTES ? Number(o.env.TAJO_LOCAL_POLL_MINUTES) : undefined,
-      onError: (e) => o.log(`scheduled poll failed: ${(e as Error).message}`),
+      onError: (e) => o.log(`scheduled run failed: ${(e as Error).message}`),
     });
     stops.push(() => scheduler.stopAll());
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
@@ -191,7 +189,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     if (config.connectors.slack?.enabled) {
       await connectSlack(
-        { connections: dynamo.store, secrets, clock: systemClock, slackApiUrl: env.SLACK_API_URL },
+        {
+          connections: dynamo.store,
+          secrets,
+          schedules: scheduler,
+          clock: systemClock,
+          slackApiUrl: env.SLACK_API_URL,
+        },
         { tenantId, config },
       );
     }

@@ -3,7 +3,7 @@
  * adapters/aws (DynamoDB, SQS, Secrets Manager, Scheduler) and adapters/local implement these.
  */
 import type { NotionConnectorConfig, SlackConnectorConfig } from './config/schema';
-import type { QueueName } from './topology';
+import type { QueueName, ScheduleName } from './topology';
 
 export interface Clock {
   now(): number;
@@ -162,17 +162,33 @@ export interface RunStore {
 
 export interface LaneMessage {
   body: string;
-  /** The integration: one message group runs at a time. */
+  /** The integration: one message group runs at a time (FIFO lanes; ignored by standard queues). */
   groupId: string;
   deduplicationId: string;
+  /** Standard queues only (FIFO queues cannot delay one message): held back this long, ≤ 900 s. */
+  delaySeconds?: number;
 }
 
 export interface LaneQueue {
   send(queue: QueueName, messages: LaneMessage[]): Promise<void>;
 }
 
-/** Per-connection recurring schedules (EventBridge Scheduler in AWS, timers locally). */
+/**
+ * Per-connection recurring schedules (EventBridge Scheduler in AWS, timers locally). `schedule` names
+ * the topology entry, which says the cadence, the flexible window and the target.
+ */
 export interface ScheduleManager {
-  ensure(name: string, rateHours: number, flexibleWindowMinutes: number, input: unknown): Promise<void>;
-  remove(name: string): Promise<void>;
+  /** Creates or updates one connection's schedule; `timezone` (IANA) places daily cadences. */
+  ensure(schedule: ScheduleName, name: string, input: unknown, options?: { timezone?: string }): Promise<void>;
+  remove(schedule: ScheduleName, name: string): Promise<void>;
+}
+
+/**
+ * Orders seen per contact: an abandoned cart is notified only if its contact has not ordered since
+ * it was abandoned (the check runs when the cart's delay is over).
+ */
+export interface OrderLedger {
+  recordOrder(tenantId: string, email: string, at: string): Promise<void>;
+  /** The latest order time recorded for the contact, if any. */
+  lastOrderAt(tenantId: string, email: string): Promise<string | undefined>;
 }

@@ -5,11 +5,23 @@
  * schedule of its own.
  */
 
-export type FunctionName = 'api' | 'notionPoller' | 'notionWorker' | 'ingress' | 'slackWorker' | 'brevoWorker';
-export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane';
+export type FunctionName =
+  | 'api'
+  | 'notionPoller'
+  | 'notionWorker'
+  | 'ingress'
+  | 'slackWorker'
+  | 'brevoWorker'
+  | 'timerWorker'
+  | 'slackDaily';
+export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'timerQueue';
+export type ScheduleName = 'notionPoll' | 'slackDaily';
 
 export interface QueueSpec {
-  /** FIFO lanes: MessageGroupId = the integration, so one batch per integration runs at a time. */
+  /**
+   * FIFO lanes: MessageGroupId = the integration, so one batch per integration runs at a time.
+   * A standard queue is used where per-message delays are needed (FIFO queues only delay whole queues).
+   */
   fifo: boolean;
   /** Must exceed the consumer's timeout by a wide margin (AWS guidance: 6x the function timeout). */
   visibilityTimeoutSeconds: number;
@@ -43,16 +55,27 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature';
+  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature' | 'slackAppSignature';
   description: string;
 }
 
+/**
+ * When a per-connection schedule fires: every N hours, or once a day at a local time in the
+ * connection's own time zone (EventBridge Scheduler's cron with ScheduleExpressionTimezone).
+ */
+export type ScheduleCadence = { everyHours: number } | { dailyAt: { hour: number; minute: number } };
+
 export interface ScheduleSpec {
   /** One schedule per connection of this connector, created when the connection is made. */
-  perConnection: { connector: 'notion' };
-  rateHours: number;
-  /** Scheduler spreads the tenants' polls over this window instead of firing them all at once. */
+  perConnection: { connector: 'notion' | 'slack' };
+  cadence: ScheduleCadence;
+  /** Scheduler spreads the tenants' runs over this window instead of firing them all at once. */
   flexibleWindowMinutes: number;
+  /**
+   * How often the stack's sweep runs: it invokes the target with `{"sweep": true}` so that a
+   * connection whose own schedule was lost gets it back.
+   */
+  sweepEveryHours: number;
   target: FunctionName;
   description: string;
 }
@@ -61,7 +84,7 @@ export interface Topology {
   functions: Record<FunctionName, FunctionSpec>;
   queues: Record<QueueName, QueueSpec>;
   routes: RouteSpec[];
-  schedules: Record<string, ScheduleSpec>;
+  schedules: Record<ScheduleName, ScheduleSpec>;
 }
 
 export const topology: Topology = {
@@ -99,8 +122,8 @@ export const topology: Topology = {
       description: 'Webhooks: checks the caller, parses and routes the events, queues them; answers at once',
       memoryMb: 512,
       timeoutSeconds: 10,
-      sendsTo: ['slackLane', 'brevoLane'],
-      // Slack requests are verified with the tenant's signing secret.
+      sendsTo: ['slackLane', 'brevoLane', 'timerQueue'],
+      // Slack requests are verified with the tenant's signing secret (or the distributed app's).
       readsSecrets: true,
     },
     slackWorker: {
@@ -118,6 +141,24 @@ export const topology: Topology = {
       timeoutSeconds: 30,
       consumes: { queue: 'brevoLane', batchSize: 10, maxConcurrency: 20 },
       readsSecrets: true,
+    },
+    timerWorker: {
+      entry: 'functions/timer-worker/handler.ts',
+      description:
+        'Delayed work (abandoned carts): holds a message until it is due in hops of at most 15 minutes, re-checks it, hands it on',
+      memoryMb: 256,
+      timeoutSeconds: 30,
+      consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
+      sendsTo: ['timerQueue', 'slackLane'],
+    },
+    slackDaily: {
+      entry: 'functions/slack-daily/handler.ts',
+      description:
+        'Daily per Slack connection, after local midnight: the marketing summaries (daily; weekly on its day) and the Slack user sync',
+      memoryMb: 512,
+      timeoutSeconds: 900,
+      readsSecrets: true,
+      managesSchedules: true,
     },
   },
   queues: {
@@ -141,6 +182,13 @@ export const topology: Topology = {
       maxReceiveCount: 5,
       retentionDays: 14,
       description: 'Brevo lane: one message group per tenant (its Brevo account rate)',
+    },
+    timerQueue: {
+      fifo: false,
+      visibilityTimeoutSeconds: 6 * 30,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Timers: messages delayed until due (DelaySeconds hops of at most 15 minutes)',
     },
   },
   routes: [
@@ -168,6 +216,20 @@ export const topology: Topology = {
     },
     {
       method: 'POST',
+      path: '/slack/interactions',
+      function: 'ingress',
+      auth: 'slackAppSignature',
+      description: "Slack buttons, modals and shortcuts of the deployment's distributed app (team → tenant) → Brevo",
+    },
+    {
+      method: 'POST',
+      path: '/slack/events',
+      function: 'ingress',
+      auth: 'slackAppSignature',
+      description: "Slack Events API of the deployment's distributed app (team → tenant)",
+    },
+    {
+      method: 'POST',
       path: '/tenants/{tenantId}/connections/{connector}/sync',
       function: 'api',
       auth: 'tenantApiKey',
@@ -184,22 +246,55 @@ export const topology: Topology = {
   schedules: {
     notionPoll: {
       perConnection: { connector: 'notion' },
-      rateHours: 4,
+      cadence: { everyHours: 4 },
       flexibleWindowMinutes: 30,
+      sweepEveryHours: 4,
       target: 'notionPoller',
       description: 'Incremental Notion sync every 4 hours per connection',
+    },
+    slackDaily: {
+      perConnection: { connector: 'slack' },
+      // Shortly after local midnight: yesterday is complete, and the summaries can be scheduled
+      // (chat.scheduleMessage) for the morning hour the tenant chose.
+      cadence: { dailyAt: { hour: 0, minute: 15 } },
+      flexibleWindowMinutes: 30,
+      sweepEveryHours: 24,
+      target: 'slackDaily',
+      description: 'Daily per Slack connection: summaries and the user sync',
     },
   },
 };
 
+/**
+ * The EventBridge Scheduler expression of a cadence: `rate(N hours)`, or a daily cron whose hour is
+ * read in the schedule's ScheduleExpressionTimezone.
+ */
+export function scheduleExpression(cadence: ScheduleCadence): string {
+  if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
+  return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
+}
+
+/** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
+export function describeCadence(cadence: ScheduleCadence): string {
+  if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
+  const { hour, minute } = cadence.dailyAt;
+  return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
+}
+
 /** Environment variable names the functions read; infra sets them, the local runtime too. */
 export const ENV = {
   table: 'TAJO_TABLE',
-  queueUrl: (q: QueueName) => `TAJO_QUEUE_${q.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_URL`,
+  queueUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_URL`,
   secretsKmsKeyId: 'TAJO_SECRETS_KMS_KEY_ID',
   secretsPrefix: 'TAJO_SECRETS_PREFIX',
-  scheduleGroup: 'TAJO_SCHEDULE_GROUP',
-  schedulerRoleArn: 'TAJO_SCHEDULER_ROLE_ARN',
-  scheduleTargetArn: (f: FunctionName) => `TAJO_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_ARN`,
+  scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,
+  scheduleRoleArn: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_ROLE_ARN`,
+  scheduleTargetArn: (f: FunctionName) => `TAJO_${snake(f)}_ARN`,
+  /** The secret (a name under the secrets prefix) holding the distributed Slack app's credentials. */
+  slackAppSecret: 'TAJO_SLACK_APP_SECRET',
   stage: 'TAJO_STAGE',
 } as const;
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}

@@ -13,7 +13,7 @@ import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/ports';
 import { type Endpoints, endpointsFromEnv } from '../../shared/services/notion-context';
-import { ENV } from '../../shared/topology';
+import { ENV, topology } from '../../shared/topology';
 
 export interface HandlerDeps {
   store: DynamoStore;
@@ -53,14 +53,14 @@ function build(): HandlerDeps {
   let scheduler: ScheduleManager | undefined;
   // Only the functions that manage schedules have the scheduler's settings: build it on first use.
   const lazyScheduler = (): ScheduleManager =>
-    (scheduler ??= new EventBridgeScheduleManager(new SchedulerClient({}), {
-      groupName: required(ENV.scheduleGroup),
-      roleArn: required(ENV.schedulerRoleArn),
-      targetArn: required(ENV.scheduleTargetArn('notionPoller')),
-    }));
+    (scheduler ??= new EventBridgeScheduleManager(new SchedulerClient({}), (schedule) => ({
+      groupName: required(ENV.scheduleGroup(schedule)),
+      roleArn: required(ENV.scheduleRoleArn(schedule)),
+      targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
+    })));
   const schedules: ScheduleManager = overrides.schedules ?? {
     ensure: (...args) => lazyScheduler().ensure(...args),
-    remove: (name) => lazyScheduler().remove(name),
+    remove: (...args) => lazyScheduler().remove(...args),
   };
   return {
     store,

@@ -31,7 +31,14 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
   }
   const res = await acceptBrevoWebhook(
-    { tenants: d.store, connections: d.store, lane: d.lane, log: (msg, data) => logger.error(msg, data) },
+    {
+      tenants: d.store,
+      connections: d.store,
+      lane: d.lane,
+      orders: d.store,
+      clock: d.clock,
+      log: (msg, data) => logger.error(msg, data),
+    },
     {
       tenantId: event.pathParameters?.tenantId ?? '',
       headers: event.headers ?? {},

@@ -1,11 +1,11 @@
 /**
  * One schedule of the topology. Per-connection schedules are created at runtime (EventBridge Scheduler
- * CreateSchedule, `rate(<rateHours> hours)`, FLEXIBLE window) by the function that manages schedules; the
+ * CreateSchedule with the topology's cadence, FLEXIBLE window) by the functions that manage schedules; the
  * stack provides what they need:
  * - the schedule group `tajo-<stage>-<key>` the runtime schedules live in,
  * - the role those schedules run as (assumable by scheduler.amazonaws.com for this group only, allowed to
  *   invoke exactly the target function),
- * - a stack-owned sweep schedule (every rateHours, input `{"sweep": true}`) in the default group with its
+ * - a stack-owned sweep schedule (every sweepEveryHours, input `{"sweep": true}`) in the default group with its
  *   own role, a safety net that lets the target find connections whose own schedule is missing. It sits
  *   outside the runtime group so runtime code that manages that group can never delete it.
  */
@@ -58,7 +58,7 @@ export class ConnectionSchedule extends Construct {
     this.sweepRole = this.schedulerRole('SweepRole', defaultGroupArn, `Sweep schedule of ${groupName}`);
     this.sweep = new scheduler.Schedule(this, 'Sweep', {
       description: `Safety net for ${groupName}: ${spec.description}; finds connections whose schedule is missing`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.hours(spec.rateHours)),
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(spec.sweepEveryHours)),
       timeWindow: scheduler.TimeWindow.flexible(Duration.minutes(spec.flexibleWindowMinutes)),
       target: new LambdaInvoke(target, {
         input: scheduler.ScheduleTargetInput.fromObject({ sweep: true }),

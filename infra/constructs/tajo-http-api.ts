@@ -21,6 +21,10 @@ export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
     'Slack signs its requests and cannot call an API Gateway authorizer; the handler verifies X-Slack-Signature ' +
     "(HMAC-SHA256 of the raw body with the tenant's signing secret, constant-time, ±5 minutes) before anything " +
     'else, and the tenant comes from the path.',
+  slackAppSignature:
+    'Slack signs its requests and cannot call an API Gateway authorizer; the handler verifies X-Slack-Signature ' +
+    "with the deployment's distributed app signing secret (raw body, constant-time, ±5 minutes) before anything " +
+    "else, then finds the tenant from the signed payload's team id (set when the team installed the app).",
   brevoWebhookToken:
     'Brevo webhooks are unsigned and cannot use an API Gateway authorizer; the handler requires the ' +
     "tenant's webhook bearer token (stored as a sha256 hash, compared in constant time) for the tenant " +

@@ -163,6 +163,8 @@ export const slackConnectorSchema = z.strictObject({
         .union([z.string(), z.number()])
         .transform((v) => String(v).replace(/^\+/, ''))
         .optional(),
+      /** The daily job syncs the members (default), or not (`off`: only `tajo connectors sync slack-users`). */
+      schedule: z.enum(['daily', 'off']).default('daily'),
     })
     .optional(),
 });

@@ -1,17 +1,55 @@
 /**
- * Connecting a tenant's Notion workspace: tokens go to the secret store, the connection record
- * keeps only their references, and the connection gets its recurring poll schedule.
+ * Connecting a tenant's Notion workspace or Slack app: tokens go to the secret store, the connection
+ * record keeps only their references, and the connection gets its recurring schedule (the Notion
+ * poll; the Slack daily job).
  */
 import type { TajoConfig } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
 import { ConfigError } from '../errors';
 import { newStats } from '../http/paced-fetch';
-import type { Clock, ConnectionRecord, ConnectionStore, ScheduleManager, SecretStore } from '../ports';
-import { topology } from '../topology';
+import type {
+  Clock,
+  ConnectionRecord,
+  ConnectionSettings,
+  ConnectionStore,
+  ScheduleManager,
+  SecretStore,
+} from '../ports';
 import { integrationKey } from './notion-context';
 
 export function notionScheduleName(tenantId: string): string {
   return `notion-${tenantId}`;
+}
+
+export function slackScheduleName(tenantId: string): string {
+  return `slack-${tenantId}`;
+}
+
+/** The IANA zone a Slack connection's daily job runs in (its summaries' zone; UTC by default). */
+export function slackTimeZone(settings: ConnectionSettings['slack']): string {
+  // Until the summaries config lands in the schema, read it loosely.
+  return (settings as { summaries?: { timezone?: string } }).summaries?.timezone ?? 'UTC';
+}
+
+/**
+ * Makes sure an enabled connection has its recurring schedule (connect, and the stack's sweeps that
+ * restore a lost one); a disabled connection has none.
+ */
+export async function ensureConnectionSchedule(
+  schedules: ScheduleManager,
+  record: ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
+): Promise<boolean> {
+  if (record.connector === 'notion') {
+    const name = notionScheduleName(record.tenantId);
+    if (!record.settings.enabled) return schedules.remove('notionPoll', name).then(() => false);
+    await schedules.ensure('notionPoll', name, { tenantId: record.tenantId });
+    return true;
+  }
+  const slack = record as ConnectionRecord<'slack'>;
+  const name = slackScheduleName(slack.tenantId);
+  if (!slack.settings.enabled) return schedules.remove('slackDaily', name).then(() => false);
+  await schedules.ensure('slackDaily', name, { tenantId: slack.tenantId }, { timezone: slackTimeZone(slack.settings) });
+  return true;
 }
 
 export async function connectNotion(
@@ -39,12 +77,7 @@ export async function connectNotion(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
-  const poll = topology.schedules.notionPoll;
-  if (poll && settings.enabled) {
-    await deps.schedules.ensure(notionScheduleName(args.tenantId), poll.rateHours, poll.flexibleWindowMinutes, {
-      tenantId: args.tenantId,
-    });
-  }
+  await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }
 
@@ -53,7 +86,13 @@ export async function connectNotion(
  * token and signing secret go to the secret store, the record keeps the channels and routes.
  */
 export async function connectSlack(
-  deps: { connections: ConnectionStore; secrets: SecretStore; clock: Clock; slackApiUrl?: string },
+  deps: {
+    connections: ConnectionStore;
+    secrets: SecretStore;
+    schedules: ScheduleManager;
+    clock: Clock;
+    slackApiUrl?: string;
+  },
   args: { tenantId: string; config: TajoConfig },
 ): Promise<ConnectionRecord<'slack'>> {
   const slack = args.config.connectors.slack;
@@ -92,5 +131,6 @@ export async function connectSlack(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
+  await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import type { Clock, ConnectionStore, LaneQueue, ScheduleManager } from '../ports';
-import { topology } from '../topology';
-import { notionScheduleName } from './connections';
+import { ensureConnectionSchedule } from './connections';
 import { enqueueNotionSync } from './notion-lane';
 
 export const pollInputSchema = z.union([
@@ -20,15 +19,11 @@ export async function handleNotionPoll(
   input: PollInput,
 ): Promise<{ queued: number; scheduled: number; skipped: string[] }> {
   if ('sweep' in input) {
-    const poll = topology.schedules.notionPoll;
     const connections = await deps.connections.listConnections('notion');
     let scheduled = 0;
     for (const c of connections) {
-      if (!c.settings.enabled || !poll) continue;
-      await deps.schedules.ensure(notionScheduleName(c.tenantId), poll.rateHours, poll.flexibleWindowMinutes, {
-        tenantId: c.tenantId,
-      });
-      scheduled += 1;
+      if (!c.settings.enabled) continue;
+      if (await ensureConnectionSchedule(deps.schedules, c)) scheduled += 1;
     }
     return { queued: 0, scheduled, skipped: [] };
   }

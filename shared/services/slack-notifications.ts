@@ -17,10 +17,20 @@ import {
   parseBrevoWebhook,
   parsePlatformEvent,
 } from '../notifications/events';
-import { parseNotificationsConfig, routeEvent } from '../notifications/routing';
+import { parseNotificationsConfig, type RouteTarget, routeEvent } from '../notifications/routing';
 import { renderNotification, type TemplateObject } from '../notifications/templates';
-import type { Clock, ConnectionStore, LaneQueue, SecretStore, TenantStore, ThreadStore } from '../ports';
+import type {
+  Clock,
+  ConnectionStore,
+  LaneMessage,
+  LaneQueue,
+  OrderLedger,
+  SecretStore,
+  TenantStore,
+  ThreadStore,
+} from '../ports';
 import type { ApiResponse } from './api';
+import { timerMessage } from './timers';
 
 /**
  * At least this many events for one channel, in one webhook delivery or one lane batch, are posted
@@ -46,6 +56,17 @@ const digestMessage = z.object({
 });
 export const slackLaneMessageSchema = z.discriminatedUnion('type', [notifyMessage, digestMessage]);
 export type SlackLaneMessage = z.infer<typeof slackLaneMessageSchema>;
+
+function notifyLaneMessage(tenantId: string, route: RouteTarget, event: NotificationEvent): SlackLaneMessage {
+  return {
+    type: 'slack.notify',
+    tenantId,
+    channelId: route.channelId,
+    threadKey: route.threadKey,
+    template: route.template,
+    event,
+  };
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -81,6 +102,9 @@ async function acceptBrevoWebhookUnsafe(
     tenants: TenantStore;
     connections: ConnectionStore;
     lane: LaneQueue;
+    /** Orders are remembered so that an abandoned cart bought in the meantime is not notified. */
+    orders: OrderLedger;
+    clock: Clock;
     log?: (message: string, data: Record<string, unknown>) => void;
   },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
@@ -132,23 +156,51 @@ async function acceptBrevoWebhookUnsafe(
   if (!routes.ok)
     return { status: 200, body: { accepted: 0, ignored: events.length, reason: 'notification config invalid' } };
 
-  const byChannel = new Map<
-    string,
-    { event: NotificationEvent; route: Exclude<ReturnType<typeof routeEvent>, { skip: string }> }[]
-  >();
+  const byChannel = new Map<string, { event: NotificationEvent; route: RouteTarget }[]>();
   const skipped: string[] = [];
+  const messages: LaneMessage[] = [];
+  const timers: LaneMessage[] = [];
+  const dedupe = (s: string) => createHash('sha256').update(s).digest('hex');
+  const now = deps.clock.now();
   for (const event of events) {
     const route = routeEvent(event, routes.config);
     if ('skip' in route) {
       skipped.push(route.skip);
       continue;
     }
+    if (route.notBefore) {
+      // A cart is notified only once its delay is over and if it was not bought meanwhile: it waits
+      // in the timer queue (never in the channel's FIFO lane, which it would hold up).
+      const groupId = `${req.tenantId}:${route.channelId}`;
+      timers.push(
+        timerMessage(
+          {
+            tenantId: req.tenantId,
+            dueAt: route.notBefore,
+            condition: event.cart
+              ? {
+                  kind: 'cartStillAbandoned',
+                  cartId: event.cart.id,
+                  abandonedAt: event.cart.abandonedAt,
+                  ...(event.contact?.email ? { email: event.contact.email } : {}),
+                }
+              : undefined,
+            deliver: {
+              queue: 'slackLane',
+              body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
+              groupId,
+              deduplicationId: dedupe(`${req.tenantId}:${route.channelId}:${event.id}`),
+            },
+          },
+          now,
+        ),
+      );
+      continue;
+    }
     const list = byChannel.get(route.channelId) ?? [];
     list.push({ event, route });
     byChannel.set(route.channelId, list);
   }
-  const messages = [];
-  const dedupe = (s: string) => createHash('sha256').update(s).digest('hex');
   for (const [channelId, routed] of byChannel) {
     const groupId = `${req.tenantId}:${channelId}`;
     if (routed.length >= DIGEST_MIN_BATCH) {
@@ -164,23 +216,20 @@ async function acceptBrevoWebhookUnsafe(
       continue;
     }
     for (const { event, route } of routed) {
-      const message: SlackLaneMessage = {
-        type: 'slack.notify',
-        tenantId: req.tenantId,
-        channelId,
-        threadKey: route.threadKey,
-        template: route.template,
-        event,
-      };
       messages.push({
-        body: JSON.stringify(message),
+        body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
         groupId,
         deduplicationId: dedupe(`${req.tenantId}:${channelId}:${event.id}`),
       });
     }
   }
+  const orders = events.filter((e) => e.type === 'order_placed' && e.contact?.email);
   try {
-    if (messages.length > 0) await deps.lane.send('slackLane', messages);
+    await Promise.all([
+      messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
+      timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
+      ...orders.map((e) => deps.orders.recordOrder(req.tenantId, e.contact?.email as string, e.occurredAt)),
+    ]);
   } catch (err) {
     deps.log?.('could not queue webhook events; Brevo will retry', {
       tenantId: req.tenantId,
@@ -188,8 +237,12 @@ async function acceptBrevoWebhookUnsafe(
     });
     return { status: 429, body: { error: 'could not queue the events; retry' } };
   }
-  const accepted = [...byChannel.values()].reduce((n, r) => n + r.length, 0);
-  return { status: 200, body: { accepted, queued: messages.length, skipped: skipped.length, ignored: ignored.length } };
+  const delayed = timers.length;
+  const accepted = [...byChannel.values()].reduce((n, r) => n + r.length, 0) + delayed;
+  return {
+    status: 200,
+    body: { accepted, queued: messages.length, delayed, skipped: skipped.length, ignored: ignored.length },
+  };
 }
 
 export interface SlackPostDeps {

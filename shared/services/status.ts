@@ -4,7 +4,7 @@
  */
 import type { NotionConnectorConfig } from '../config/schema';
 import type { RunRecord, RunStore } from '../ports';
-import { topology } from '../topology';
+import { describeCadence, topology } from '../topology';
 
 export interface NotionStatus {
   tenantId: string;
@@ -47,6 +47,6 @@ export async function notionStatus(
       startedAt: r.startedAt,
       error: r.error,
     })),
-    schedule: `every ${topology.schedules.notionPoll?.rateHours} hours`,
+    schedule: describeCadence(topology.schedules.notionPoll.cadence),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
+import { topology } from '../../shared/topology';
 import { FakeScheduler } from './fake-scheduler';
 
 const GROUP = 'tajo-test-schedules';
@@ -22,7 +23,11 @@ beforeEach(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  schedules = new EventBridgeScheduleManager(client, { groupName: GROUP, roleArn: ROLE_ARN, targetArn: TARGET_ARN });
+  schedules = new EventBridgeScheduleManager(client, () => ({
+    groupName: GROUP,
+    roleArn: ROLE_ARN,
+    targetArn: TARGET_ARN,
+  }));
 });
 
 afterEach(async () => {
@@ -35,7 +40,7 @@ const calls = () => fake.requests.map((r) => `${r.method} ${r.rawPath}`);
 describe('ensure', () => {
   test('creates rate(4 hours) with a 30-minute flexible window in the group, with the role, target and JSON input', async () => {
     const input = { tenantId: 't1', note: 'ünïcode "quoted"' };
-    await schedules.ensure('notion-t1', 4, 30, input);
+    await schedules.ensure('notionPoll', 'notion-t1', input);
 
     expect(calls()).toEqual(['POST /schedules/notion-t1']);
     const [req] = fake.requests;
@@ -75,8 +80,17 @@ describe('ensure', () => {
   });
 
   test('on an existing schedule (ConflictException) updates it with the same settings', async () => {
-    await schedules.ensure('notion-t1', 4, 30, { tenantId: 't1' });
-    await schedules.ensure('notion-t1', 6, 45, { tenantId: 't1', v: 2 });
+    await schedules.ensure('notionPoll', 'notion-t1', { tenantId: 't1' });
+    // The topology changed between two deploys: the same schedule is updated to the new cadence.
+    const changed = new EventBridgeScheduleManager(
+      client,
+      () => ({ groupName: GROUP, roleArn: ROLE_ARN, targetArn: TARGET_ARN }),
+      {
+        ...topology.schedules,
+        notionPoll: { ...topology.schedules.notionPoll, cadence: { everyHours: 6 }, flexibleWindowMinutes: 45 },
+      },
+    );
+    await changed.ensure('notionPoll', 'notion-t1', { tenantId: 't1', v: 2 });
 
     expect(calls()).toEqual(['POST /schedules/notion-t1', 'POST /schedules/notion-t1', 'PUT /schedules/notion-t1']);
     const [, create, update] = fake.requests;
@@ -99,7 +113,7 @@ describe('ensure', () => {
 
   test('other errors on create propagate without an update', async () => {
     fake.failNext('POST', 'ValidationException', 'bad schedule');
-    await expect(schedules.ensure('notion-t1', 4, 30, {})).rejects.toMatchObject({
+    await expect(schedules.ensure('notionPoll', 'notion-t1', {})).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'bad schedule',
     });
@@ -107,23 +121,42 @@ describe('ensure', () => {
   });
 
   test('a missing schedule group is an error, not a silent create in the default group', async () => {
-    const elsewhere = new EventBridgeScheduleManager(client, {
+    const elsewhere = new EventBridgeScheduleManager(client, () => ({
       groupName: 'no-such-group',
       roleArn: ROLE_ARN,
       targetArn: TARGET_ARN,
+    }));
+    await expect(elsewhere.ensure('notionPoll', 'notion-t1', {})).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
     });
-    await expect(elsewhere.ensure('notion-t1', 4, 30, {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expect(fake.all()).toEqual([]);
+  });
+
+  test("a daily cadence is a cron at the connection's local hour, in its time zone", async () => {
+    await schedules.ensure('slackDaily', 'slack-t1', { tenantId: 't1' }, { timezone: 'Europe/Paris' });
+    const { hour, minute } = (topology.schedules.slackDaily.cadence as { dailyAt: { hour: number; minute: number } })
+      .dailyAt;
+    expect(fake.requests[0]?.body).toMatchObject({
+      ScheduleExpression: `cron(${minute} ${hour} * * ? *)`,
+      ScheduleExpressionTimezone: 'Europe/Paris',
+      FlexibleTimeWindow: {
+        Mode: 'FLEXIBLE',
+        MaximumWindowInMinutes: topology.schedules.slackDaily.flexibleWindowMinutes,
+      },
+    });
+    // Rates carry no zone (Scheduler would ignore it).
+    await schedules.ensure('notionPoll', 'notion-t1', {}, { timezone: 'Europe/Paris' });
+    expect(fake.requests[1]?.body).not.toHaveProperty('ScheduleExpressionTimezone');
   });
 });
 
 describe('remove', () => {
   test('deletes the schedule in the group', async () => {
-    await schedules.ensure('notion-t1', 4, 30, {});
-    await schedules.ensure('notion-t2', 4, 30, {});
+    await schedules.ensure('notionPoll', 'notion-t1', {});
+    await schedules.ensure('notionPoll', 'notion-t2', {});
     fake.requests.length = 0;
 
-    await schedules.remove('notion-t1');
+    await schedules.remove('notionPoll', 'notion-t1');
     expect(calls()).toEqual(['DELETE /schedules/notion-t1']);
     const [req] = fake.requests;
     expect(req.query.groupName).toBe(GROUP);
@@ -135,14 +168,14 @@ describe('remove', () => {
   });
 
   test('tolerates a schedule that does not exist', async () => {
-    await expect(schedules.remove('notion-never')).resolves.toBeUndefined();
+    await expect(schedules.remove('notionPoll', 'notion-never')).resolves.toBeUndefined();
     expect(calls()).toEqual(['DELETE /schedules/notion-never']);
   });
 
   test('other errors propagate', async () => {
-    await schedules.ensure('notion-t1', 4, 30, {});
+    await schedules.ensure('notionPoll', 'notion-t1', {});
     fake.failNext('DELETE', 'ConflictException', 'schedule is being modified');
-    await expect(schedules.remove('notion-t1')).rejects.toMatchObject({ name: 'ConflictException' });
+    await expect(schedules.remove('notionPoll', 'notion-t1')).rejects.toMatchObject({ name: 'ConflictException' });
     expect(fake.schedule(GROUP, 'notion-t1')).toBeDefined();
   });
 });
@@ -154,12 +187,12 @@ describe('schedule names', () => {
     expect(long.length).toBeGreaterThan(64);
     const cut = long.slice(0, 64);
 
-    await schedules.ensure(long, 4, 30, {});
-    await schedules.ensure(long, 4, 30, {});
+    await schedules.ensure('notionPoll', long, {});
+    await schedules.ensure('notionPoll', long, {});
     expect(fake.requests.map((r) => r.name)).toEqual([cut, cut, cut]);
     expect(fake.all().map((s) => s.Name)).toEqual([cut]);
 
-    await schedules.remove(long);
+    await schedules.remove('notionPoll', long);
     expect(fake.requests.at(-1)).toMatchObject({ method: 'DELETE', name: cut });
     expect(fake.all()).toEqual([]);
   });
@@ -180,7 +213,7 @@ describe('schedule names', () => {
 
   test('a 64-char name is used as is', async () => {
     const exact = long.slice(0, 64);
-    await schedules.ensure(exact, 4, 30, {});
+    await schedules.ensure('notionPoll', exact, {});
     expect(fake.schedule(GROUP, exact)).toBeDefined();
   });
 });

@@ -59,7 +59,15 @@ test('the first sync brings the sandbox database into the sandbox Brevo list', a
   expect(brevo.listMembers(list.id)).toHaveLength(120);
   expect(brevo.getContact(sandboxRow(11).Email as string)?.attributes.SEATS).toBe(12);
   // The connection's poll schedule exists, every 4 hours, for this tenant.
-  expect(stack.scheduler.ensured.get('notion-default')).toEqual({ rateHours: 4, input: { tenantId: 'default' } });
+  expect(stack.scheduler.ensured.get('notionPoll/notion-default')).toMatchObject({
+    schedule: 'notionPoll',
+    input: { tenantId: 'default' },
+  });
+  // The sandbox's Slack connection gets its daily job, armed for the next 00:15 in its zone.
+  const daily = stack.scheduler.ensured.get('slackDaily/slack-default');
+  expect(daily).toMatchObject({ schedule: 'slackDaily', input: { tenantId: 'default' } });
+  expect(daily?.nextAt).toBeGreaterThan(Date.now());
+  expect(daily?.nextAt).toBeLessThanOrEqual(Date.now() + 24 * 3_600_000);
 });
 
 test('the management API: health, auth, tenant isolation, sync now, status', async () => {

@@ -17,7 +17,15 @@ import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/constructs/tajo-function';
 import { listAcknowledgements, NAG_ACKNOWLEDGEMENTS_CONTEXT } from '../../infra/nag';
 import { createTajoApp, type TajoStack } from '../../infra/stack';
-import { ENV, type FunctionName, type QueueName, type Topology, topology } from '../../shared/topology';
+import {
+  ENV,
+  type FunctionName,
+  type QueueName,
+  type ScheduleName,
+  type ScheduleSpec,
+  type Topology,
+  topology,
+} from '../../shared/topology';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 
@@ -255,8 +263,8 @@ describe('TajoStack (dev)', () => {
     }
   });
 
-  test('schedules: group per topology schedule, scheduler role, sweep every rateHours with {"sweep": true}', () => {
-    const entries = Object.entries(topology.schedules);
+  test('schedules: group per topology schedule, scheduler role, sweep every sweepEveryHours with {"sweep": true}', () => {
+    const entries = Object.entries(topology.schedules) as [ScheduleName, ScheduleSpec][];
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', entries.length);
     template.resourceCountIs('AWS::Scheduler::Schedule', entries.length);
     for (const [key, spec] of entries) {
@@ -264,7 +272,11 @@ describe('TajoStack (dev)', () => {
       const target = stack.functions[spec.target];
       template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: `tajo-dev-${key}` });
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: `rate(${spec.rateHours} hours)`,
+        // CDK writes whole days as days: rate(24 hours) is rate(1 day).
+        ScheduleExpression:
+          spec.sweepEveryHours % 24 === 0
+            ? `rate(${spec.sweepEveryHours / 24} ${spec.sweepEveryHours === 24 ? 'day' : 'days'})`
+            : `rate(${spec.sweepEveryHours} hours)`,
         FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: spec.flexibleWindowMinutes },
         Target: Match.objectLike({ Arn: getAtt(target), Input: JSON.stringify({ sweep: true }) }),
       });
@@ -284,7 +296,12 @@ describe('TajoStack (dev)', () => {
       }
       for (const name of functionNames.filter((n) => topology.functions[n].managesSchedules)) {
         const st = statementsOf(name);
-        const manage = st.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+        // One statement per schedule group the function manages.
+        const manage = st.find(
+          (s) =>
+            actionsOf(s).includes('scheduler:CreateSchedule') &&
+            new RegExp(`:schedule/tajo-dev-${key}/\\*$`).test(flat(s.Resource)),
+        );
         expect(manage && actionsOf(manage).sort()).toEqual(
           [
             'scheduler:CreateSchedule',
@@ -294,14 +311,14 @@ describe('TajoStack (dev)', () => {
           ].sort(),
         );
         expect(manage && flat(manage.Resource)).toMatch(new RegExp(`:schedule/tajo-dev-${key}/\\*$`));
-        const pass = st.find((s) => actionsOf(s).includes('iam:PassRole'));
-        expect(pass?.Resource).toEqual(getAtt(sched.role));
+        const pass = st.filter((s) => actionsOf(s).includes('iam:PassRole')).map((s) => s.Resource);
+        expect(pass).toContainEqual(getAtt(sched.role));
         template.hasResourceProperties('AWS::Lambda::Function', {
           FunctionName: `tajo-dev-${name}`,
           Environment: {
             Variables: Match.objectLike({
-              [ENV.scheduleGroup]: `tajo-dev-${key}`,
-              [ENV.schedulerRoleArn]: getAtt(sched.role),
+              [ENV.scheduleGroup(key)]: `tajo-dev-${key}`,
+              [ENV.scheduleRoleArn(key)]: getAtt(sched.role),
               // The ARN is spelled out from the function name (the poller targets itself).
               [ENV.scheduleTargetArn(spec.target)]: {
                 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(`:function:tajo-dev-${spec.target}$`)])],

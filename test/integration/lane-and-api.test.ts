@@ -24,6 +24,7 @@ import type { LaneMessage, LaneQueue, ScheduleManager, SecretStore } from '../..
 import { connectNotion } from '../../shared/services/connections';
 import { handleNotionLaneMessage, type NotionLaneDeps, ParkLane } from '../../shared/services/notion-lane';
 import { handleNotionPoll } from '../../shared/services/notion-poller';
+import type { ScheduleName } from '../../shared/topology';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
@@ -49,9 +50,9 @@ class MemorySecrets implements SecretStore {
 }
 
 class RecordingSchedules implements ScheduleManager {
-  readonly ensured: { name: string; rateHours: number; flexibleWindowMinutes: number; input: unknown }[] = [];
-  async ensure(name: string, rateHours: number, flexibleWindowMinutes: number, input: unknown): Promise<void> {
-    this.ensured.push({ name, rateHours, flexibleWindowMinutes, input });
+  readonly ensured: { schedule: ScheduleName; name: string; input: unknown; timezone?: string }[] = [];
+  async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {
+    this.ensured.push({ schedule, name, input, ...options });
   }
   async remove(): Promise<void> {}
 }
@@ -182,9 +183,7 @@ test('connect → poll → lane steps on a FIFO queue: 300 rows land in Brevo in
   const conn = await connect(env, tenantId);
 
   // The connection gets its own 4-hourly poll schedule, whose input names only the tenant.
-  expect(env.schedules.ensured).toEqual([
-    { name: `notion-${tenantId}`, rateHours: 4, flexibleWindowMinutes: expect.any(Number), input: { tenantId } },
-  ]);
+  expect(env.schedules.ensured).toEqual([{ schedule: 'notionPoll', name: `notion-${tenantId}`, input: { tenantId } }]);
   expect(JSON.stringify(conn)).not.toContain(env.token);
   expect(JSON.stringify(conn)).not.toContain(env.apiKey);
 
@@ -283,7 +282,7 @@ test('the sweep ensures every connection’s schedule', async () => {
   expect(lane.sent).toHaveLength(0);
   expect(env.schedules.ensured.map((e) => e.name).sort()).toEqual([`notion-${a}`, `notion-${b}`].sort());
   for (const e of env.schedules.ensured) {
-    expect(e.rateHours).toBe(4);
+    expect(e.schedule).toBe('notionPoll');
     expect(e.input).toEqual({ tenantId: e.name.replace(/^notion-/, '') });
   }
 });

@@ -22,6 +22,7 @@ import {
 import { connectNotion } from '../../shared/services/connections';
 import { notionLaneMessageSchema } from '../../shared/sync/lane-messages';
 import { emptySummary } from '../../shared/sync/notion-sync';
+import type { ScheduleName } from '../../shared/topology';
 import { topology } from '../../shared/topology';
 import { sandboxConfigYaml } from '../simulators/sandbox';
 import { freshStore } from '../support/stores';
@@ -39,9 +40,9 @@ class RecordingLane implements LaneQueue {
 }
 
 class RecordingSchedules implements ScheduleManager {
-  readonly ensured: { name: string; rateHours: number; flexibleWindowMinutes: number; input: unknown }[] = [];
-  async ensure(name: string, rateHours: number, flexibleWindowMinutes: number, input: unknown): Promise<void> {
-    this.ensured.push({ name, rateHours, flexibleWindowMinutes, input });
+  readonly ensured: { schedule: ScheduleName; name: string; input: unknown; timezone?: string }[] = [];
+  async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {
+    this.ensured.push({ schedule, name, input, ...options });
   }
   async remove(): Promise<void> {}
 }

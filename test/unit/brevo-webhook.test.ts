@@ -1,3 +1,4 @@
+import { systemClock } from '../../shared/ports';
 import { acceptBrevoWebhook, hashToken } from '../../shared/services/slack-notifications';
 import { contactUpdated } from '../notifications/fixtures';
 
@@ -18,6 +19,8 @@ test('a store failure on the webhook path answers 429 (Brevo retries 429, and dr
         listConnections: async () => [],
       },
       lane: { send: async () => undefined },
+      orders: { recordOrder: async () => undefined, lastOrderAt: async () => undefined },
+      clock: systemClock,
       log: (m) => logged.push(m),
     },
     { tenantId: 'acme', headers: { authorization: 'Bearer whk_x' }, body: '{}' },
@@ -62,6 +65,8 @@ test("contact_updated caused by our own Brevo API key is not notified; a change 
       listConnections: async () => [],
     },
     lane: { send: async (_q: string, m: { body: string }[]) => void sent.push(...m.map((x) => x.body)) },
+    orders: { recordOrder: async () => undefined, lastOrderAt: async () => undefined },
+    clock: systemClock,
   };
   const post = (body: unknown) =>
     acceptBrevoWebhook(deps as never, {

@@ -1,7 +1,8 @@
 /**
- * Per-connection schedules on EventBridge Scheduler: `rate(N hours)` with a flexible window so the
- * tenants' polls spread out, in the stack's schedule group, invoking the target with a role the
- * stack created for exactly that.
+ * Per-connection schedules on EventBridge Scheduler, one group per topology schedule: the cadence
+ * (`rate(N hours)`, or a daily cron in the connection's time zone) and the flexible window come from
+ * the topology, so the tenants' runs spread out; the target is invoked with a role the stack created
+ * for exactly that.
  */
 import {
   ConflictException,
@@ -12,20 +13,33 @@ import {
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import type { ScheduleManager } from '../../ports';
+import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../topology';
+
+export interface ScheduleGroupSettings {
+  groupName: string;
+  roleArn: string;
+  targetArn: string;
+}
 
 export class EventBridgeScheduleManager implements ScheduleManager {
   constructor(
     private readonly client: SchedulerClient,
-    private readonly opts: { groupName: string; roleArn: string; targetArn: string },
+    /** Where each topology schedule's runtime schedules live (from the environment the stack sets). */
+    private readonly groups: (schedule: ScheduleName) => ScheduleGroupSettings,
+    private readonly specs: Record<ScheduleName, ScheduleSpec> = topology.schedules,
   ) {}
 
-  async ensure(name: string, rateHours: number, flexibleWindowMinutes: number, input: unknown): Promise<void> {
+  async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {
+    const spec = this.specs[schedule];
+    const group = this.groups(schedule);
     const params = {
       Name: name.slice(0, 64),
-      GroupName: this.opts.groupName,
-      ScheduleExpression: `rate(${rateHours} hours)`,
-      FlexibleTimeWindow: { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: flexibleWindowMinutes },
-      Target: { Arn: this.opts.targetArn, RoleArn: this.opts.roleArn, Input: JSON.stringify(input) },
+      GroupName: group.groupName,
+      ScheduleExpression: scheduleExpression(spec.cadence),
+      // Rates ignore the zone; a daily cron fires at the tenant's own local hour.
+      ...('dailyAt' in spec.cadence ? { ScheduleExpressionTimezone: options.timezone ?? 'UTC' } : {}),
+      FlexibleTimeWindow: { Mode: 'FLEXIBLE' as const, MaximumWindowInMinutes: spec.flexibleWindowMinutes },
+      Target: { Arn: group.targetArn, RoleArn: group.roleArn, Input: JSON.stringify(input) },
       State: 'ENABLED' as const,
     };
     try {
@@ -36,9 +50,11 @@ export class EventBridgeScheduleManager implements ScheduleManager {
     }
   }
 
-  async remove(name: string): Promise<void> {
+  async remove(schedule: ScheduleName, name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name.slice(0, 64), GroupName: this.opts.groupName }));
+      await this.client.send(
+        new DeleteScheduleCommand({ Name: name.slice(0, 64), GroupName: this.groups(schedule).groupName }),
+      );
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
     }

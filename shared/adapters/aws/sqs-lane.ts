@@ -1,5 +1,5 @@
 /**
- * Lanes on SQS FIFO queues. The queue URL of each lane comes from the environment (infra sets it;
+ * Lanes on SQS FIFO queues (and the standard timer queue, whose messages carry their own delay). The queue URL of each lane comes from the environment (infra sets it;
  * the local runtime points it at fauxqs). Parking a lane hides the in-flight message for the
  * provider's Retry-After, which holds back its whole message group.
  */
@@ -12,7 +12,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LaneMessage, LaneQueue } from '../../ports';
-import { ENV, type QueueName } from '../../topology';
+import { ENV, type QueueName, topology } from '../../topology';
 
 /**
  * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):
@@ -42,17 +42,27 @@ export class SqsLaneQueue implements LaneQueue {
   }
 
   async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
+    const fifo = topology.queues[queue].fifo;
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       const res = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.url(queue),
-          Entries: chunk.map((m, j) => ({
-            Id: String(j),
-            MessageBody: asciiJson(m.body),
-            MessageGroupId: m.groupId,
-            MessageDeduplicationId: m.deduplicationId.slice(0, 128),
-          })),
+          Entries: chunk.map((m, j) =>
+            fifo
+              ? {
+                  Id: String(j),
+                  MessageBody: asciiJson(m.body),
+                  MessageGroupId: m.groupId,
+                  MessageDeduplicationId: m.deduplicationId.slice(0, 128),
+                }
+              : {
+                  Id: String(j),
+                  MessageBody: asciiJson(m.body),
+                  // SQS delays a message at most 15 minutes; longer waits are hops (the timer queue).
+                  ...(m.delaySeconds ? { DelaySeconds: Math.min(900, Math.max(0, Math.ceil(m.delaySeconds))) } : {}),
+                },
+          ),
         }),
       );
       if (res.Failed?.length) {

@@ -25,6 +25,7 @@ import type {
   ConnectorName,
   CursorStore,
   Fingerprint,
+  OrderLedger,
   RunRecord,
   RunStore,
   SyncCursor,
@@ -39,7 +40,7 @@ const tenantKey = (tenantId: string) => `T#${tenantId}`;
 /** How long a finished run's record (counts, per-row errors) stays readable. */
 export const RUN_RETENTION_DAYS = 90;
 
-export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore {
+export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore, OrderLedger {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -162,6 +163,42 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
         },
       }),
     );
+  }
+
+  // ------------------------------------------------------------ orders (abandoned-cart checks)
+
+  async recordOrder(tenantId: string, email: string, at: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: tenantKey(tenantId),
+            sk: `ORDER#${email.toLowerCase()}`,
+            at,
+            // Longer than any cart delay (at most 7 days).
+            [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.now() / 1000) + 30 * 86_400,
+          },
+          // Keep the latest: an older order delivered late must not hide a newer one.
+          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  async lastOrderAt(tenantId: string, email: string): Promise<string | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `ORDER#${email.toLowerCase()}` },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item?.at as string | undefined;
   }
 
   // ------------------------------------------------------------ cursors

@@ -1,0 +1,26 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { runSlackDaily, slackDailyInputSchema } from '../../shared/services/slack-daily';
+import { deps } from '../commons/deps';
+import { logger } from '../commons/powertools';
+
+/** EventBridge Scheduler input: {tenantId} from a connection's daily schedule, {sweep:true} from the stack's. */
+export const handler = middy(async (event: unknown) => {
+  const d = deps();
+  const result = await runSlackDaily(
+    {
+      connections: d.store,
+      schedules: d.schedules,
+      secrets: d.secrets,
+      cursors: d.store,
+      runs: d.store,
+      clock: d.clock,
+      slackApiUrl: process.env.SLACK_API_URL || undefined,
+      brevoBaseUrl: d.endpoints.brevoBaseUrl,
+      log: (msg, data) => logger.warn(msg, data),
+    },
+    slackDailyInputSchema.parse(event),
+  );
+  logger.info('Slack daily job done', { ...result });
+  return result;
+}).use(injectLambdaContext(logger));

@@ -1,0 +1,127 @@
+/**
+ * Delayed work. SQS FIFO lanes cannot delay one message, and SQS delays any message 15 minutes at
+ * most, so a message that must wait (an abandoned cart is notified only if it is still abandoned 30
+ * minutes later) rides the standard timer queue in hops of ≤ 15 minutes. When it is due, its
+ * condition is checked and, if it still holds, it is handed to its lane. Failures retry, then land
+ * in the timer queue's dead-letter queue like any other lane's.
+ */
+import { z } from 'zod';
+import type { Clock, LaneMessage, LaneQueue, OrderLedger } from '../ports';
+
+/** SQS's longest per-message delay. */
+export const MAX_HOP_SECONDS = 900;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** What must still be true when the timer is due for the message to be delivered. */
+const cartStillAbandoned = z.object({
+  kind: z.literal('cartStillAbandoned'),
+  cartId: z.string().min(1),
+  abandonedAt: isoDateTime,
+  /** Without the contact's email an order cannot be matched to the cart: the cart is notified. */
+  email: z.string().optional(),
+});
+export const timerConditionSchema = z.discriminatedUnion('kind', [cartStillAbandoned]);
+export type TimerCondition = z.infer<typeof timerConditionSchema>;
+
+export const timerMessageSchema = z.object({
+  type: z.literal('timer'),
+  tenantId: z.string().min(1),
+  dueAt: isoDateTime,
+  condition: timerConditionSchema.optional(),
+  deliver: z.object({
+    queue: z.literal('slackLane'),
+    body: z.string().min(1),
+    groupId: z.string().min(1),
+    deduplicationId: z.string().min(1),
+  }),
+});
+export type TimerMessage = z.infer<typeof timerMessageSchema>;
+
+/** The timer-queue message that delivers `deliver` to its lane at `dueAt` if `condition` holds then. */
+export function timerMessage(args: Omit<TimerMessage, 'type'>, now: number): LaneMessage & { delaySeconds: number } {
+  const message: TimerMessage = { type: 'timer', ...args };
+  return {
+    body: JSON.stringify(message),
+    // Standard queues ignore these; kept so the message reads the same in logs and DLQ tools.
+    groupId: args.deliver.groupId,
+    deduplicationId: args.deliver.deduplicationId,
+    delaySeconds: hopSeconds(Date.parse(args.dueAt) - now),
+  };
+}
+
+function hopSeconds(remainingMs: number): number {
+  return Math.min(MAX_HOP_SECONDS, Math.max(0, Math.ceil(remainingMs / 1000)));
+}
+
+export interface TimerDeps {
+  lane: LaneQueue;
+  orders: OrderLedger;
+  clock: Clock;
+  log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export interface TimerOutcome {
+  /** Messages to retry (the queue's redrive sends them to the DLQ after its max receives). */
+  failed: string[];
+  delivered: number;
+  /** Not due yet: sent back with the next hop's delay. */
+  waiting: number;
+  /** Due, but the condition no longer holds (the cart was bought). */
+  dropped: number;
+  /** Bodies that do not parse (also in `failed`: retried until the dead-letter queue takes them). */
+  unreadable: string[];
+}
+
+/** Handles a batch of the timer queue. */
+export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; body: string }[]): Promise<TimerOutcome> {
+  const out: TimerOutcome = { failed: [], delivered: 0, waiting: 0, dropped: 0, unreadable: [] };
+  for (const m of batch) {
+    let msg: TimerMessage;
+    try {
+      msg = timerMessageSchema.parse(JSON.parse(m.body));
+    } catch {
+      out.unreadable.push(m.id);
+      out.failed.push(m.id);
+      continue;
+    }
+    try {
+      const now = deps.clock.now();
+      // Within a second of due is due: another hop of 0-1 s would only add a receive.
+      if (Date.parse(msg.dueAt) - now > 1_000) {
+        await deps.lane.send('timerQueue', [timerMessage(msg, now)]);
+        out.waiting += 1;
+        continue;
+      }
+      const reason = await conditionFailure(deps, msg);
+      if (reason) {
+        deps.log?.('timer dropped: its condition no longer holds', { tenantId: msg.tenantId, reason });
+        out.dropped += 1;
+        continue;
+      }
+      const { queue, ...lane } = msg.deliver;
+      await deps.lane.send(queue, [lane]);
+      out.delivered += 1;
+    } catch (err) {
+      deps.log?.('timer failed; retried', { tenantId: msg.tenantId, error: (err as Error).message });
+      out.failed.push(m.id);
+    }
+  }
+  return out;
+}
+
+/** Why the message must not be delivered, or undefined when it must. */
+async function conditionFailure(deps: TimerDeps, msg: TimerMessage): Promise<string | undefined> {
+  const c = msg.condition;
+  if (!c) return undefined;
+  switch (c.kind) {
+    case 'cartStillAbandoned': {
+      if (!c.email) return undefined;
+      const ordered = await deps.orders.lastOrderAt(msg.tenantId, c.email);
+      if (ordered && Date.parse(ordered) >= Date.parse(c.abandonedAt)) {
+        return `cart ${c.cartId}: the contact ordered at ${ordered}, after it was abandoned`;
+      }
+      return undefined;
+    }
+  }
+}
