@@ -3,8 +3,9 @@
  *
  * One run reads users.list whole (cursor pagination, 200 a page, paced under Tier 2: one request
  * every 3 s, the first at once; a 429 pauses the pacer for its Retry-After), maps each member to a
- * contact keyed by its email and writes the changed ones like the Notion sync does: an import
- * followed to completion above 20 changed users (when a list is given), upserts below.
+ * contact keyed by its email and writes the changed ones through the contact writer the Notion sync
+ * uses (../sync/brevo-contact-writer): an import followed to completion above 20 changed users
+ * (when a list is given), upserts below.
  *
  * Guarantees (the same `SyncSummary` contract as the Notion sync):
  * - Bots (is_bot, and USLACKBOT by id), deactivated users and users without an email are counted
@@ -16,9 +17,10 @@
  *   no longer returned at all. Members still present but skipped this time (no email, a failing
  *   value) stay in the list.
  * - pagesRead (members read) = upserted + unchanged + failed + bots + deleted + missingEmail (rows an
- *   import report says Brevo skipped move from upserted to failed). Guests are counted inside these.
+ *   import report says Brevo skipped, or an import still running at the deadline, count as failed:
+ *   they are written again by the next run). Guests are counted inside these.
  */
-import { BrevoClient, type BrevoProcess, type ImportRow, sharedBrevoLimits } from '../brevo/client';
+import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
 import { SLACK_DEFAULT_API_URL, SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
@@ -26,7 +28,15 @@ import { coerceToAttribute, coerceToIdentifier, fingerprint, normalizeEmail } fr
 import type { BrevoAttribute, Coerced, Extracted } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 import { Pacer } from '../ratelimit/pacer';
-import { emptySummary, newRunId, type ProgressEvent } from '../sync/notion-sync';
+import {
+  BrevoContactWriter,
+  type ContactRow,
+  type ContactWriteOptions,
+  DEFAULT_CONTACT_WRITE_OPTIONS,
+  type ProgressEvent,
+  recordRowFailure,
+} from '../sync/brevo-contact-writer';
+import { emptySummary, newRunId } from '../sync/notion-sync';
 import { integrationKey } from './notion-context';
 
 /** users.list is Tier 2 (20+/min): one request every 3 s keeps a lane at or under 20 a minute. */
@@ -78,23 +88,16 @@ export const DEFAULT_SLACK_USER_MAPPING: Readonly<Partial<Record<SlackField, str
 const PHONE_TARGETS = ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER'] as const;
 type PhoneTarget = (typeof PHONE_TARGETS)[number];
 
-export interface SlackUsersOptions {
-  /** Changed users gathered before a Brevo write (one import holds at most this many rows). */
+export interface SlackUsersOptions extends ContactWriteOptions {
+  /** Users gathered before a Brevo write (changed ones and seen marks; one import holds at most this many rows). */
   flushRows: number;
-  /** Up to this many changed users are written one by one (upsert) instead of by import. */
-  upsertThreshold: number;
   pageSize: number;
-  /** First poll of an import process, plus 1 ms per 40 rows it carries (then doubling waits). */
-  importFirstPollMs: number;
-  importTimeoutMs: number;
 }
 
 export const DEFAULT_SLACK_USERS_OPTIONS: SlackUsersOptions = {
+  ...DEFAULT_CONTACT_WRITE_OPTIONS,
   flushRows: 5_000,
-  upsertThreshold: 20,
   pageSize: SLACK_USERS_PAGE_SIZE,
-  importFirstPollMs: 250,
-  importTimeoutMs: 10 * 60_000,
 };
 
 export interface SlackUsersContext {
@@ -121,6 +124,8 @@ export interface SlackUsersContext {
   /** Boolean attribute set true for guests and false for full members (e.g. SLACK_GUEST). */
   guestAttribute?: string;
   options?: Partial<SlackUsersOptions>;
+  /** Epoch ms an import wait never runs past (a worker's invocation deadline); none by default. */
+  deadline?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
@@ -156,7 +161,6 @@ export interface SlackUser {
 }
 
 const SOURCE_TITLE = 'Slack users';
-const MAX_STORED_ERRORS = 200;
 
 // ------------------------------------------------------------------------------------- mapping
 
@@ -301,11 +305,10 @@ export function classifyUser(u: SlackUser): UserKind {
   return 'member';
 }
 
-export interface MappedUser {
+/** A member as a contact, keyed by its (normalised) email. */
+export interface MappedUser extends ContactRow {
   userId: string;
   email: string;
-  attributes: Record<string, unknown>;
-  fp: string;
 }
 
 /** Maps one member (with an email) to a contact, or says which fields fail. */
@@ -342,7 +345,10 @@ export function mapSlackUser(
   return {
     ok: true,
     row: {
+      rowId: u.id,
       userId: u.id,
+      identifier: email,
+      identifierType: 'email_id',
       email,
       attributes,
       fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
@@ -451,9 +457,6 @@ class SlackUsersRun {
   private readonly slackStats = newStats();
   private readonly brevoAtStart: CallStats;
   private readonly started: number;
-  private plan: UserPlan = { fields: [] };
-  private sourceId = '';
-  private fps = new Map<string, Fingerprint>();
 
   constructor(
     private readonly ctx: SlackUsersContext,
@@ -484,14 +487,31 @@ class SlackUsersRun {
       guestAttribute: ctx.guestAttribute,
       defaultCountryCode: ctx.defaultCountryCode,
     });
-    this.plan = built.plan;
+    const plan = built.plan;
     this.summary.warnings.push(...built.warnings);
-    this.sourceId = `slack-users:${teamId}`;
-    ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId: this.sourceId });
-    this.fps = await ctx.cursors.loadFingerprints(ctx.tenantId, 'slack', this.sourceId);
+    const sourceId = `slack-users:${teamId}`;
+    ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId });
+    const writer = await BrevoContactWriter.open({
+      upsertThreshold: this.o.upsertThreshold,
+      importFirstPollMs: this.o.importFirstPollMs,
+      importTimeoutMs: this.o.importTimeoutMs,
+      tenantId: ctx.tenantId,
+      connector: 'slack',
+      sourceId,
+      title: SOURCE_TITLE,
+      brevo: ctx.brevo,
+      cursors: ctx.cursors,
+      clock: ctx.clock,
+      mode: this.mode,
+      runId: this.runId,
+      listId: ctx.listId,
+      deadline: ctx.deadline,
+      // Every run reads every member: an unconfirmed one is rewritten by the next run.
+      retriedBy: 'the next run',
+      summary: this.summary,
+      onProgress: ctx.onProgress,
+    });
 
-    const pending = new Map<string, MappedUser>();
-    const touched = new Map<string, Fingerprint>();
     const deactivated: Fingerprint[] = [];
     const seen = new Set<string>();
     const emailOwner = new Map<string, string>();
@@ -505,11 +525,6 @@ class SlackUsersRun {
         if (seen.has(u.id)) continue; // a page boundary that moved under us
         seen.add(u.id);
         this.summary.pagesRead += 1;
-        const prev = this.fps.get(u.id);
-        const keep = () => {
-          // Still a member of the workspace: a full run's sweep must not take it out of the list.
-          if (prev && this.mode === 'full') touched.set(u.id, { ...prev, seenRun: this.runId });
-        };
         const kind = classifyUser(u);
         if (kind === 'bot') {
           this.summary.bots += 1;
@@ -517,44 +532,38 @@ class SlackUsersRun {
         }
         if (kind === 'deleted') {
           this.summary.deleted += 1;
+          const prev = writer.previous(u.id);
           if (prev) deactivated.push(prev);
           continue;
         }
+        // From here the member is still in the workspace: one not written this run stays in the list.
         if (kind === 'missingEmail') {
           this.summary.missingEmail += 1;
-          keep();
+          writer.keep(u.id);
           continue;
         }
         withEmail += 1;
         if (isGuest(u)) this.summary.guests += 1;
-        const res = mapSlackUser(u, this.plan, ctx.listId);
+        const res = mapSlackUser(u, plan, ctx.listId);
         if (!res.ok) {
-          this.rowFailed(res.errors);
-          keep();
+          recordRowFailure(this.summary, res.errors);
+          writer.keep(u.id);
           continue;
         }
         const owner = emailOwner.get(res.row.email);
         if (owner !== undefined) {
           const reason = `email ${res.row.email} is also the email of user ${owner}`;
-          this.rowFailed([{ pageId: u.id, property: 'email', reason }]);
-          keep();
+          recordRowFailure(this.summary, [{ pageId: u.id, property: 'email', reason }]);
+          writer.keep(u.id);
           continue;
         }
         emailOwner.set(res.row.email, u.id);
-        if (prev && prev.fp === res.row.fp) {
-          this.summary.unchanged += 1;
-          keep();
-          continue;
-        }
-        pending.set(u.id, res.row);
+        writer.offer(res.row);
       }
       cursor = page.nextCursor;
       ctx.onProgress?.({ type: 'rows', title: SOURCE_TITLE, pagesRead: this.summary.pagesRead });
-      if (pending.size >= this.o.flushRows || (cursor === undefined && (pending.size > 0 || touched.size > 0))) {
-        await this.flush(pending, touched);
-        pending.clear();
-        touched.clear();
-      }
+      // Seen marks count towards a flush too, so a large unchanged workspace is not held until the end.
+      if (writer.buffered >= this.o.flushRows || (cursor === undefined && writer.buffered > 0)) await writer.flush();
     } while (cursor !== undefined);
 
     if (this.summary.missingEmail > 0 && (scopeLacksEmail || withEmail === 0)) {
@@ -564,11 +573,9 @@ class SlackUsersRun {
     // (seen by no run since this one started: run ids sort by start time).
     const gone = new Map(deactivated.map((f) => [f.rowId, f]));
     if (this.mode === 'full') {
-      for (const f of this.fps.values()) {
-        if (!seen.has(f.rowId) && (!f.seenRun || f.seenRun < this.runId)) gone.set(f.rowId, f);
-      }
+      for (const f of writer.vanished()) if (!seen.has(f.rowId)) gone.set(f.rowId, f);
     }
-    await this.remove([...gone.values()]);
+    await writer.remove([...gone.values()]);
   }
 
   private async teamId(): Promise<string> {
@@ -582,135 +589,6 @@ class SlackUsersRun {
     });
     return (await slack.authTest()).team_id;
   }
-
-  private rowFailed(errors: RowError[]): void {
-    this.summary.failed += 1;
-    for (const e of errors) {
-      if (this.summary.errors.length < MAX_STORED_ERRORS) this.summary.errors.push(e);
-      else this.summary.errorsTruncated += 1;
-    }
-  }
-
-  // ----------------------------------------------------------------------------------- Brevo
-
-  private async flush(pending: Map<string, MappedUser>, touched: Map<string, Fingerprint>): Promise<void> {
-    const { ctx } = this;
-    const rows = [...pending.values()];
-    const listIds = ctx.listId === undefined ? [] : [ctx.listId];
-    const accepted: MappedUser[] = [];
-    /** False when Brevo skipped rows it does not name: no new fingerprint, so the next run rewrites them. */
-    let remember = true;
-    if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
-      ctx.onProgress?.({ type: 'flush', title: SOURCE_TITLE, rows: rows.length, via: 'import' });
-      const processId = await ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
-      const proc = await ctx.brevo.waitForProcess(processId, {
-        firstPollMs: this.o.importFirstPollMs + Math.ceil(rows.length / 40),
-        timeoutMs: this.o.importTimeoutMs,
-      });
-      const skipped = this.noteImportReport(proc);
-      accepted.push(...rows);
-      // Brevo reports skipped rows only as counts: they are failures, not writes.
-      this.summary.upserted -= skipped;
-      this.summary.failed += skipped;
-      remember = skipped === 0;
-    } else if (rows.length > 0) {
-      ctx.onProgress?.({ type: 'flush', title: SOURCE_TITLE, rows: rows.length, via: 'upsert' });
-      for (const row of rows) {
-        try {
-          await ctx.brevo.upsertContact({ ...toImportRow(row), listIds });
-          accepted.push(row);
-        } catch (err) {
-          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
-          if (err instanceof ProviderError && err.status === 400) {
-            this.rowFailed([{ pageId: row.userId, reason: err.message }]);
-            const prev = this.fps.get(row.userId);
-            if (prev && this.mode === 'full') touched.set(row.userId, { ...prev, seenRun: this.runId });
-            continue;
-          }
-          throw err;
-        }
-      }
-    }
-    this.summary.upserted += accepted.length;
-    // A member whose email changed, or who synced to another list before, leaves the old list.
-    const moved: Fingerprint[] = [];
-    for (const r of accepted) {
-      const prev = this.fps.get(r.userId);
-      if (prev && (prev.identifier !== r.email || (prev.listId !== undefined && prev.listId !== ctx.listId))) {
-        moved.push(prev);
-      }
-    }
-    if (moved.length > 0) await this.detach(moved);
-    const written: Fingerprint[] = [];
-    for (const r of accepted) {
-      const prev = this.fps.get(r.userId);
-      if (remember) {
-        written.push({
-          rowId: r.userId,
-          fp: r.fp,
-          identifier: r.email,
-          identifierType: 'email_id',
-          listId: ctx.listId,
-          seenRun: this.mode === 'full' ? this.runId : prev?.seenRun,
-        });
-      } else if (prev && this.mode === 'full') {
-        // Written, but Brevo may have skipped it: keep the old fingerprint (rewritten next run) and
-        // mark it seen, so the sweep does not take a present member out of the list.
-        touched.set(r.userId, { ...prev, identifier: r.email, listId: ctx.listId, seenRun: this.runId });
-      }
-    }
-    const all = [...written, ...touched.values()];
-    if (all.length > 0) await ctx.cursors.putFingerprints(ctx.tenantId, 'slack', this.sourceId, all);
-    for (const f of all) this.fps.set(f.rowId, f);
-  }
-
-  /** Records what an import skipped (Brevo gives counts, not rows); returns how many rows. */
-  private noteImportReport(proc: BrevoProcess): number {
-    const report = proc.info?.import ?? {};
-    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0) as [string, number][];
-    if (skipped.length === 0) return 0;
-    this.summary.warnings.push(
-      `${SOURCE_TITLE}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')}); ` +
-        'Brevo does not say which: they are counted as failed and written again on the next run',
-    );
-    return skipped.reduce((n, [, v]) => n + v, 0);
-  }
-
-  /** Takes members out of the list, then forgets them. */
-  private async remove(gone: Fingerprint[]): Promise<void> {
-    if (gone.length === 0) return;
-    await this.detach(gone);
-    await this.ctx.cursors.deleteFingerprints(
-      this.ctx.tenantId,
-      'slack',
-      this.sourceId,
-      gone.map((g) => g.rowId),
-    );
-    for (const g of gone) this.fps.delete(g.rowId);
-    this.summary.removed += gone.length;
-    this.ctx.onProgress?.({ type: 'removed', title: SOURCE_TITLE, count: gone.length });
-  }
-
-  private async detach(gone: Fingerprint[]): Promise<void> {
-    const byList = new Map<number, string[]>();
-    for (const g of gone) {
-      if (g.listId === undefined || g.identifierType !== 'email_id') continue;
-      byList.set(g.listId, [...(byList.get(g.listId) ?? []), g.identifier]);
-    }
-    for (const [listId, emails] of byList) {
-      try {
-        await this.ctx.brevo.removeFromList(listId, { emails });
-      } catch (err) {
-        // A contact (or list) already gone from Brevo is already out of the list.
-        if (err instanceof ProviderError && err.status === 404) continue;
-        throw err;
-      }
-    }
-  }
-}
-
-function toImportRow(row: MappedUser): ImportRow {
-  return { email: row.email, attributes: { ...row.attributes } };
 }
 
 // ------------------------------------------------------------------------------------- wiring

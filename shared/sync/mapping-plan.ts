@@ -11,6 +11,7 @@ import { ConfigError } from '../errors';
 import { coerceToAttribute, coerceToIdentifier, extractNotionValue, fingerprint } from '../mapping';
 import type { BrevoAttribute, IdentifierTarget, NotionPropertyValue } from '../mapping/types';
 import type { Fingerprint, RowError } from '../ports';
+import type { ContactRow } from './brevo-contact-writer';
 
 const IDENTIFIERS: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'];
 /** Which identifier names the contact when several are mapped. */
@@ -32,14 +33,9 @@ export interface MappingPlan {
   defaultCountryCode?: string;
 }
 
-export interface MappedRow {
-  pageId: string;
-  identifier: string;
-  identifierType: Fingerprint['identifierType'];
-  /** Brevo attributes, including SMS/EXT_ID when mapped; EMAIL is `identifier` when key is EMAIL. */
-  attributes: Record<string, unknown>;
+/** A row as the contact writer takes it; `rowId` is the Notion page id. */
+export interface MappedRow extends ContactRow {
   email?: string;
-  fp: string;
 }
 
 export function buildPlan(args: {
@@ -195,7 +191,7 @@ export function mapRow(
   return {
     ok: true,
     row: {
-      pageId,
+      rowId: pageId,
       identifier,
       identifierType,
       attributes,

@@ -12,7 +12,7 @@
  *   unshared) leave the list.
  */
 import { randomUUID } from 'node:crypto';
-import type { BrevoClient, BrevoProcess, ImportRow } from '../brevo/client';
+import type { BrevoClient } from '../brevo/client';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
@@ -20,40 +20,36 @@ import { ProviderError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
 import { mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
-import type { Clock, CursorStore, Fingerprint, RowError, RunRecord, RunStore, SyncSummary } from '../ports';
-import { buildPlan, type MappedRow, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
+import type { Clock, CursorStore, Fingerprint, RunRecord, RunStore, SyncSummary } from '../ports';
+import {
+  BrevoContactWriter,
+  type ContactWriteOptions,
+  DEFAULT_CONTACT_WRITE_OPTIONS,
+  type ProgressEvent,
+  recordRowFailure,
+} from './brevo-contact-writer';
+import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 
-export interface SyncOptions {
+export type { ProgressEvent };
+
+export interface SyncOptions extends ContactWriteOptions {
   /** Rows gathered before a Brevo write (one import); also the checkpoint granularity. */
   flushRows: number;
-  /** Up to this many changed rows are written one by one (upsert) instead of by import. */
-  upsertThreshold: number;
   /** Incremental reads start this far before the cursor (last_edited_time is minute-rounded). */
   overlapMs: number;
   /** Cached data-source resolution and schemas are refreshed when older than this. */
   schemaMaxAgeMs: number;
-  /** First poll of an import process, plus 1 ms per 40 rows it carries (then doubling waits). */
-  importFirstPollMs: number;
-  importTimeoutMs: number;
   /** A step stops starting new work this long before its deadline. */
   stepReserveMs: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
+  ...DEFAULT_CONTACT_WRITE_OPTIONS,
   flushRows: 10_000,
-  upsertThreshold: 20,
   overlapMs: 60_000,
   schemaMaxAgeMs: 24 * 3_600_000,
-  importFirstPollMs: 250,
-  importTimeoutMs: 10 * 60_000,
   stepReserveMs: 60_000,
 };
-
-export type ProgressEvent =
-  | { type: 'source'; title: string; sourceId: string }
-  | { type: 'rows'; title: string; pagesRead: number }
-  | { type: 'flush'; title: string; rows: number; via: 'import' | 'upsert' }
-  | { type: 'removed'; title: string; count: number };
 
 export interface NotionSyncContext {
   tenantId: string;
@@ -89,8 +85,6 @@ interface Checkpoint {
   sources: SourceState[];
   sourceIndex: number;
 }
-
-const MAX_STORED_ERRORS = 200;
 
 export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
   return {
@@ -397,34 +391,55 @@ class SyncStep {
   /** Returns true when the source is finished. */
   private async syncSource(src: SourceState): Promise<boolean> {
     const plan = this.plan(src);
-    const fps = await this.ctx.cursors.loadFingerprints(this.ctx.tenantId, 'notion', src.sourceId);
+    const writer = await this.writer(src);
     if (!src.rowsDone) {
-      const finished = await this.readRows(src, plan, fps);
+      const finished = await this.readRows(src, plan, writer);
       if (!finished) return false;
       src.rowsDone = true;
       await this.checkpoint();
     }
     if (!src.trashDone && src.trash) {
-      const finished = await this.readTrash(src, fps);
+      const finished = await this.readTrash(src, writer);
       if (!finished) return false;
       src.trashDone = true;
       await this.checkpoint();
     }
     if (!src.sweepDone) {
-      // Full run: every row still in the source was seen; the others vanished.
-      // `fps` holds what was stored before this step plus what this step wrote.
-      // Run ids sort by start time: a row seen by this run or a later one (a run started meanwhile
-      // on the same lane) is alive.
-      const vanished = [...fps.values()].filter((f) => !f.seenRun || f.seenRun < this.run.runId);
-      await this.remove(src, vanished);
+      // Full run: every row still in the source was seen; the others vanished. The writer holds
+      // what was stored before this step plus what this step wrote; a row seen by this run or a
+      // later one (a run started meanwhile on the same lane) is alive.
+      await writer.remove(writer.vanished());
       src.sweepDone = true;
     }
     return true;
   }
 
-  private async readRows(src: SourceState, plan: MappingPlan, fps: Map<string, Fingerprint>): Promise<boolean> {
-    const pending = new Map<string, MappedRow>();
-    const touched: Fingerprint[] = [];
+  /** The Brevo writer for one source; its fingerprints are keyed by the data source. */
+  private writer(src: SourceState): Promise<BrevoContactWriter> {
+    return BrevoContactWriter.open({
+      upsertThreshold: this.o.upsertThreshold,
+      importFirstPollMs: this.o.importFirstPollMs,
+      importTimeoutMs: this.o.importTimeoutMs,
+      tenantId: this.ctx.tenantId,
+      connector: 'notion',
+      sourceId: src.sourceId,
+      title: src.title,
+      brevo: this.ctx.brevo,
+      cursors: this.ctx.cursors,
+      clock: this.ctx.clock,
+      mode: this.mode,
+      runId: this.run.runId,
+      listId: src.listId,
+      onRemove: (this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig).on_remove,
+      deadline: this.deadline,
+      // An incremental run reads only edited rows: an unconfirmed row is rewritten by a full sync.
+      retriedBy: 'the next full sync',
+      summary: this.summary,
+      onProgress: this.ctx.onProgress,
+    });
+  }
+
+  private async readRows(src: SourceState, plan: MappingPlan, writer: BrevoContactWriter): Promise<boolean> {
     let maxEdited: string | undefined;
     let window = src.window;
     let pages = 0;
@@ -437,34 +452,25 @@ class SyncStep {
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
         const properties = await this.completeProperties(p, plan);
         const res = mapRow(p.id, properties, plan, src.listId);
-        const prev = fps.get(p.id);
         if (!res.ok) {
-          this.rowFailed(res.errors);
+          recordRowFailure(this.summary, res.errors);
           // Still in Notion: a full run's sweep must not take it out of the list.
-          if (prev && this.mode === 'full') touched.push({ ...prev, seenRun: this.run.runId });
+          writer.keep(p.id);
           continue;
         }
-        if (prev && prev.fp === res.row.fp) {
-          this.summary.unchanged += 1;
-          pending.delete(p.id);
-          if (this.mode === 'full') touched.push({ ...prev, seenRun: this.run.runId });
-          continue;
-        }
-        pending.set(p.id, res.row);
+        writer.offer(res.row);
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
-      if (pending.size + touched.length >= this.o.flushRows || window.done || !this.timeLeft()) {
-        await this.flush(src, pending, touched, fps);
+      if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
+        await this.flush(writer);
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
         await this.checkpoint();
-        pending.clear();
-        touched.length = 0;
       }
     }
-    if (pending.size > 0 || touched.length > 0) {
-      await this.flush(src, pending, touched, fps);
+    if (writer.buffered > 0) {
+      await this.flush(writer);
       src.window = window;
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
       await this.checkpoint();
@@ -472,16 +478,26 @@ class SyncStep {
     return window.done;
   }
 
-  private async readTrash(src: SourceState, fps: Map<string, Fingerprint>): Promise<boolean> {
+  /**
+   * Writes the rows read since the last checkpoint. An import still running at the deadline fails
+   * the step instead: the cursor must not pass rows Brevo has not accepted, and the step's retry
+   * reads them again from the checkpoint.
+   */
+  private async flush(writer: BrevoContactWriter): Promise<void> {
+    const res = await writer.flush();
+    if (res.importTimeout) throw res.importTimeout;
+  }
+
+  private async readTrash(src: SourceState, writer: BrevoContactWriter): Promise<boolean> {
     let window = src.trash as WindowState;
     let pages = 0;
     while (!window.done) {
       if (pages++ > 0 && !this.timeLeft()) return false;
       const page = await this.queryWithResume(src.sourceId, window, true);
       const gone = freshRows(window, page.pages)
-        .map((p) => fps.get(p.id))
+        .map((p) => writer.previous(p.id))
         .filter((f): f is Fingerprint => f !== undefined);
-      await this.remove(src, gone);
+      await writer.remove(gone);
       window = advanceWindow(window, page);
       src.trash = window;
       await this.checkpoint();
@@ -514,14 +530,6 @@ class SyncStep {
     return props;
   }
 
-  private rowFailed(errors: RowError[]): void {
-    this.summary.failed += 1;
-    for (const e of errors) {
-      if (this.summary.errors.length < MAX_STORED_ERRORS) this.summary.errors.push(e);
-      else this.summary.errorsTruncated += 1;
-    }
-  }
-
   private async advanceCursor(sourceId: string, highWater: string): Promise<void> {
     const current = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', sourceId);
     if (current?.highWater && current.highWater >= highWater) return;
@@ -532,154 +540,4 @@ class SyncStep {
       updatedAt: new Date(this.ctx.clock.now()).toISOString(),
     });
   }
-
-  // ---------------------------------------------------------------- Brevo writes
-
-  private async flush(
-    src: SourceState,
-    pending: Map<string, MappedRow>,
-    touched: Fingerprint[],
-    fps: Map<string, Fingerprint>,
-  ): Promise<void> {
-    const rows = [...pending.values()];
-    const listIds = src.listId === undefined ? [] : [src.listId];
-    const accepted: MappedRow[] = [];
-    const rejected: MappedRow[] = [];
-    /** False when Brevo skipped rows it does not name: no fingerprint then, so a full sync rewrites the chunk. */
-    let remember = true;
-    if (rows.length > this.o.upsertThreshold && listIds.length > 0) {
-      this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'import' });
-      const processId = await this.ctx.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
-      const proc = await this.ctx.brevo.waitForProcess(processId, {
-        firstPollMs: this.o.importFirstPollMs + Math.ceil(rows.length / 40),
-        // Never past the invocation's deadline: an unfinished import is retried by the next attempt.
-        timeoutMs: Math.min(this.o.importTimeoutMs, Math.max(5_000, this.deadline - this.ctx.clock.now() - 30_000)),
-      });
-      const skipped = this.noteImportReport(src, proc);
-      accepted.push(...rows);
-      // Brevo reports skipped rows only as counts: they are failures, not writes.
-      this.summary.upserted -= skipped;
-      this.summary.failed += skipped;
-      remember = skipped === 0;
-    } else if (rows.length > 0) {
-      this.ctx.onProgress?.({ type: 'flush', title: src.title, rows: rows.length, via: 'upsert' });
-      for (const row of rows) {
-        try {
-          await this.ctx.brevo.upsertContact({ ...toImportRow(row), listIds });
-          accepted.push(row);
-        } catch (err) {
-          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
-          if (err instanceof ProviderError && err.status === 400) {
-            this.rowFailed([{ pageId: row.pageId, reason: err.message }]);
-            rejected.push(row);
-            continue;
-          }
-          throw err;
-        }
-      }
-    }
-    this.summary.upserted += accepted.length;
-    // A row whose identifier changed, or whose database now syncs to another list, leaves the old list.
-    const moved = accepted
-      .map((r) => ({ r, prev: fps.get(r.pageId) }))
-      .filter(
-        ({ r, prev }) =>
-          prev && (prev.identifier !== r.identifier || (prev.listId !== undefined && prev.listId !== src.listId)),
-      )
-      .map(({ prev }) => prev as Fingerprint);
-    if (moved.length > 0) await this.detach(src, moved);
-    const written: Fingerprint[] = (remember ? accepted : []).map((r) => ({
-      rowId: r.pageId,
-      fp: r.fp,
-      identifier: r.identifier,
-      identifierType: r.identifierType,
-      listId: src.listId,
-      seenRun: this.mode === 'full' ? this.run.runId : fps.get(r.pageId)?.seenRun,
-    }));
-    // Rows still in Notion that Brevo did not take this time keep their old fingerprint (so the next
-    // full sync writes them again) but count as seen: a full run's sweep must not remove them.
-    const unwritten = [...rejected, ...(remember ? [] : accepted)];
-    if (this.mode === 'full') {
-      for (const r of unwritten) {
-        const prev = fps.get(r.pageId);
-        if (prev) touched.push({ ...prev, seenRun: this.run.runId });
-      }
-    }
-    const all = [...written, ...touched];
-    if (all.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, all);
-    for (const f of all) fps.set(f.rowId, f);
-  }
-
-  /** Records what an import skipped (Brevo gives counts, not rows); returns how many rows. */
-  private noteImportReport(src: SourceState, proc: BrevoProcess): number {
-    const report = proc.info?.import ?? {};
-    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0) as [string, number][];
-    if (skipped.length === 0) return 0;
-    this.summary.warnings.push(
-      `${src.title}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')}); ` +
-        'Brevo does not say which: they are counted as failed and written again on the next full sync',
-    );
-    return skipped.reduce((n, [, v]) => n + v, 0);
-  }
-
-  /** Takes rows out of Brevo's list (or flags them), then forgets them. */
-  private async remove(src: SourceState, gone: Fingerprint[]): Promise<void> {
-    if (gone.length === 0) return;
-    await this.detach(src, gone);
-    await this.ctx.cursors.deleteFingerprints(
-      this.ctx.tenantId,
-      'notion',
-      src.sourceId,
-      gone.map((g) => g.rowId),
-    );
-    this.summary.removed += gone.length;
-    this.ctx.onProgress?.({ type: 'removed', title: src.title, count: gone.length });
-  }
-
-  private async detach(src: SourceState, gone: Fingerprint[]): Promise<void> {
-    const rule = (this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig).on_remove;
-    if (rule !== 'remove_from_list') {
-      for (const g of gone) {
-        await this.ignoreMissing(() =>
-          this.ctx.brevo.updateContact(g.identifier, g.identifierType, {
-            attributes: { [rule.set_attribute.toUpperCase()]: rule.value },
-          }),
-        );
-      }
-      return;
-    }
-    const byList = new Map<number, Fingerprint[]>();
-    for (const g of gone) {
-      if (g.listId === undefined) continue;
-      byList.set(g.listId, [...(byList.get(g.listId) ?? []), g]);
-    }
-    for (const [listId, rows] of byList) {
-      const emails = rows.filter((r) => r.identifierType === 'email_id').map((r) => r.identifier);
-      const extIds = rows.filter((r) => r.identifierType === 'ext_id').map((r) => r.identifier);
-      await this.ignoreMissing(() => this.ctx.brevo.removeFromList(listId, { emails, extIds }));
-      for (const r of rows.filter((x) => x.identifierType === 'phone_id')) {
-        // The list endpoints take emails, ids or ext ids only; a phone-keyed contact is unlinked by update.
-        await this.ignoreMissing(() =>
-          this.ctx.brevo.updateContact(r.identifier, 'phone_id', { unlinkListIds: [listId] }),
-        );
-      }
-    }
-  }
-
-  /** A contact already gone from Brevo is already out of the list. */
-  private async ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      if (err instanceof ProviderError && err.status === 404) return;
-      throw err;
-    }
-  }
-}
-
-function toImportRow(row: MappedRow): ImportRow {
-  const out: ImportRow = { attributes: { ...row.attributes } };
-  if (row.identifierType === 'email_id') out.email = row.identifier;
-  if (row.identifierType === 'ext_id') out.ext_id = row.identifier;
-  return out;
 }

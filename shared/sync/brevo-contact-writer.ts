@@ -1,0 +1,365 @@
+/**
+ * The one write path from a source's rows to Brevo contacts (DESIGN §6; brevo.md §1, §3), shared by
+ * every source that syncs records into contacts: Notion database rows, Slack members, and next
+ * Notion workspace users. A source maps its records to `ContactRow`s; this module decides how and
+ * whether each one is written, and remembers what was.
+ *
+ * - Changed rows only: a fingerprint per row (per tenant, connector and source) skips rows whose
+ *   mapped values did not change, and records where each row was written so a removal finds it.
+ * - More than `upsertThreshold` changed rows go through `/v3/contacts/import`, followed to
+ *   completion but never past the caller's deadline; fewer (or any number when there is no list to
+ *   import into: Brevo requires one) are upserted one by one with `POST /v3/contacts` and
+ *   `updateEnabled`, and a contact Brevo refuses (400) fails alone, with a row error.
+ * - What Brevo did not confirm (rows an import report skipped, which it counts but does not name;
+ *   an import still running at the deadline) counts as failed and keeps its old fingerprint, so the
+ *   row is written again instead of being lost.
+ * - Removed rows leave the list (150 identifiers per call, in the client) or get an attribute set,
+ *   and are forgotten. A row that now has another identifier or list leaves the old one.
+ *
+ * Rows are buffered between flushes so the caller chooses the flush points (its checkpoints):
+ * `offer` every mapped row, `keep` every row still in the source that is not written this time,
+ * and `flush` when `buffered` is large enough or the caller is about to record its progress.
+ */
+import type { BrevoClient, BrevoProcess, ImportRow } from '../brevo/client';
+import { ProviderError } from '../errors';
+import type { Clock, ConnectorName, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
+
+export type ProgressEvent =
+  | { type: 'source'; title: string; sourceId: string }
+  | { type: 'rows'; title: string; pagesRead: number }
+  | { type: 'flush'; title: string; rows: number; via: 'import' | 'upsert' }
+  | { type: 'removed'; title: string; count: number };
+
+/** One source record mapped to a contact. */
+export interface ContactRow {
+  /** The source's id of the record (Notion page id, Slack user id): keys fingerprints and row errors. */
+  rowId: string;
+  /** The Brevo identifier the contact is written under. */
+  identifier: string;
+  identifierType: Fingerprint['identifierType'];
+  /** Brevo attributes; includes SMS / EXT_ID when mapped (EMAIL is `identifier` for email_id). */
+  attributes: Record<string, unknown>;
+  /** Fingerprint of what is written (values, identifier, list): equal means unchanged. */
+  fp: string;
+}
+
+/** What happens to the contact of a row that leaves the source (DESIGN §6). */
+export type RemovalPolicy = 'remove_from_list' | { set_attribute: string; value: string | number | boolean };
+
+/** The counts of a run the writer adds to (a `SyncSummary` or a summary extending it). */
+export type WriterTally = Pick<
+  SyncSummary,
+  'upserted' | 'unchanged' | 'failed' | 'removed' | 'errors' | 'errorsTruncated' | 'warnings'
+>;
+
+/** The tunables of the write path; a source's options extend these. */
+export interface ContactWriteOptions {
+  /** Up to this many changed rows are written one by one (upsert) instead of by import. */
+  upsertThreshold: number;
+  /** First poll of an import process, plus 1 ms per 40 rows it carries (then doubling waits). */
+  importFirstPollMs: number;
+  importTimeoutMs: number;
+}
+
+export const DEFAULT_CONTACT_WRITE_OPTIONS: ContactWriteOptions = {
+  upsertThreshold: 20,
+  importFirstPollMs: 250,
+  importTimeoutMs: 10 * 60_000,
+};
+
+export interface ContactWriterArgs extends Partial<ContactWriteOptions> {
+  tenantId: string;
+  connector: ConnectorName;
+  /** Where the source's fingerprints are kept (a Notion data source id, `slack-users:<team>`). */
+  sourceId: string;
+  /** The source as a person names it, in progress events and warnings. */
+  title: string;
+  brevo: BrevoClient;
+  cursors: CursorStore;
+  clock: Clock;
+  mode: 'full' | 'incremental';
+  /** The run's id (ids sort by start time): marks the rows a full run saw. */
+  runId: string;
+  /** The list the contacts join. Without one every write is an upsert (an import needs a list). */
+  listId?: number;
+  /** Default: remove from the list. */
+  onRemove?: RemovalPolicy;
+  /** Epoch ms the import wait never runs past (the invocation's deadline); none by default. */
+  deadline?: number;
+  /** Says when a row Brevo did not confirm is written again, e.g. "the next run". */
+  retriedBy: string;
+  summary: WriterTally;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+/** What one flush did, beyond the counts it added to the tally. */
+export interface FlushResult {
+  /** Rows Brevo confirmed (created or updated). */
+  written: number;
+  /** Rows that were sent but not confirmed (skipped by the import, or its wait timed out). */
+  unconfirmed: number;
+  /** Set when the import was still running at the deadline (its rows are `unconfirmed`). */
+  importTimeout?: ProviderError;
+}
+
+/** The run record keeps the first errors; beyond this many they are only counted. */
+export const MAX_STORED_ERRORS = 200;
+
+/** Counts one failed row and keeps its reasons (up to MAX_STORED_ERRORS). */
+export function recordRowFailure(
+  tally: Pick<SyncSummary, 'failed' | 'errors' | 'errorsTruncated'>,
+  errors: RowError[],
+) {
+  tally.failed += 1;
+  for (const e of errors) {
+    if (tally.errors.length < MAX_STORED_ERRORS) tally.errors.push(e);
+    else tally.errorsTruncated += 1;
+  }
+}
+
+export class BrevoContactWriter {
+  private readonly o: ContactWriterArgs & ContactWriteOptions;
+  /** Changed rows waiting for the next flush. */
+  private readonly pending = new Map<string, ContactRow>();
+  /** Fingerprints to store again with this run as their seenRun (full runs: rows still in the source). */
+  private readonly seen = new Map<string, Fingerprint>();
+
+  private constructor(
+    args: ContactWriterArgs,
+    private readonly fps: Map<string, Fingerprint>,
+  ) {
+    this.o = { ...DEFAULT_CONTACT_WRITE_OPTIONS, ...withoutUndefined(args) };
+  }
+
+  /** A writer for one source, with the fingerprints stored for it. */
+  static async open(args: ContactWriterArgs): Promise<BrevoContactWriter> {
+    const fps = await args.cursors.loadFingerprints(args.tenantId, args.connector, args.sourceId);
+    return new BrevoContactWriter(args, fps);
+  }
+
+  /** What was last written for a row (undefined when it never was, or was removed). */
+  previous(rowId: string): Fingerprint | undefined {
+    return this.fps.get(rowId);
+  }
+
+  /** Rows gathered for the next flush: changed rows and rows to mark seen. */
+  get buffered(): number {
+    return this.pending.size + this.seen.size;
+  }
+
+  /** Queues a mapped row for the next flush, or counts it unchanged when its fingerprint matches. */
+  offer(row: ContactRow): 'queued' | 'unchanged' {
+    const prev = this.fps.get(row.rowId);
+    if (prev && prev.fp === row.fp) {
+      this.o.summary.unchanged += 1;
+      this.pending.delete(row.rowId);
+      this.keep(row.rowId);
+      return 'unchanged';
+    }
+    this.pending.set(row.rowId, row);
+    return 'queued';
+  }
+
+  /**
+   * A record still in the source that is not written this time (unchanged, failing to map, skipped):
+   * a full run marks it seen so its sweep does not take the contact out of the list.
+   */
+  keep(rowId: string): void {
+    const prev = this.fps.get(rowId);
+    if (prev && this.o.mode === 'full') this.seen.set(rowId, { ...prev, seenRun: this.o.runId });
+  }
+
+  /** Rows a full run did not see (by no run started since this one): they vanished from the source. */
+  vanished(): Fingerprint[] {
+    return [...this.fps.values()].filter((f) => !f.seenRun || f.seenRun < this.o.runId);
+  }
+
+  /** Writes the queued rows, then stores their fingerprints and the seen marks. */
+  async flush(): Promise<FlushResult> {
+    const { o } = this;
+    const rows = [...this.pending.values()];
+    const listIds = o.listId === undefined ? [] : [o.listId];
+    const accepted: ContactRow[] = [];
+    const rejected: ContactRow[] = [];
+    let unconfirmed = 0;
+    let importTimeout: ProviderError | undefined;
+    if (rows.length > o.upsertThreshold && listIds.length > 0) {
+      const outcome = await this.importRows(rows, listIds);
+      accepted.push(...rows);
+      unconfirmed = outcome.unconfirmed;
+      importTimeout = outcome.timeout;
+    } else if (rows.length > 0) {
+      o.onProgress?.({ type: 'flush', title: o.title, rows: rows.length, via: 'upsert' });
+      for (const row of rows) {
+        try {
+          await o.brevo.upsertContact({ ...toImportRow(row), listIds });
+          accepted.push(row);
+        } catch (err) {
+          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
+          if (err instanceof ProviderError && err.status === 400) {
+            recordRowFailure(o.summary, [{ pageId: row.rowId, reason: err.message }]);
+            rejected.push(row);
+            continue;
+          }
+          throw err;
+        }
+      }
+    }
+    // Brevo gives an import's skips as counts, not rows: they are failures, not writes.
+    o.summary.upserted += accepted.length - unconfirmed;
+    o.summary.failed += unconfirmed;
+
+    // A row whose identifier changed, or that synced to another list before, leaves the old one.
+    const moved = accepted
+      .map((r) => this.fps.get(r.rowId))
+      .filter((prev, i): prev is Fingerprint => {
+        const r = accepted[i] as ContactRow;
+        return (
+          prev !== undefined &&
+          (prev.identifier !== r.identifier || (prev.listId !== undefined && prev.listId !== o.listId))
+        );
+      });
+    if (moved.length > 0) await this.detach(moved);
+
+    const full = o.mode === 'full';
+    const store = new Map(this.seen);
+    for (const r of rejected) {
+      // Refused this time, still in the source: the old fingerprint stays (so it is written again).
+      const prev = this.fps.get(r.rowId);
+      if (prev && full) store.set(r.rowId, { ...prev, seenRun: o.runId });
+    }
+    for (const r of accepted) {
+      const prev = this.fps.get(r.rowId);
+      if (unconfirmed === 0) {
+        store.set(r.rowId, {
+          rowId: r.rowId,
+          fp: r.fp,
+          identifier: r.identifier,
+          identifierType: r.identifierType,
+          listId: o.listId,
+          seenRun: full ? o.runId : prev?.seenRun,
+        });
+      } else if (prev) {
+        // Sent but maybe not written: the old fingerprint stays (so the row is written again), but
+        // it points where the row was sent, since the old identifier or list was just left.
+        const next = { ...prev, identifier: r.identifier, identifierType: r.identifierType, listId: o.listId };
+        if (full) store.set(r.rowId, { ...next, seenRun: o.runId });
+        else if (next.identifier !== prev.identifier || next.listId !== prev.listId) store.set(r.rowId, next);
+      }
+    }
+    const all = [...store.values()];
+    if (all.length > 0) await o.cursors.putFingerprints(o.tenantId, o.connector, o.sourceId, all);
+    for (const f of all) this.fps.set(f.rowId, f);
+    this.pending.clear();
+    this.seen.clear();
+    return { written: accepted.length - unconfirmed, unconfirmed, importTimeout };
+  }
+
+  /** Takes the contacts of rows that left the source out of the list (or flags them), then forgets them. */
+  async remove(gone: Fingerprint[]): Promise<void> {
+    const { o } = this;
+    if (gone.length === 0) return;
+    await this.detach(gone);
+    await o.cursors.deleteFingerprints(
+      o.tenantId,
+      o.connector,
+      o.sourceId,
+      gone.map((g) => g.rowId),
+    );
+    for (const g of gone) {
+      this.fps.delete(g.rowId);
+      this.seen.delete(g.rowId);
+    }
+    o.summary.removed += gone.length;
+    o.onProgress?.({ type: 'removed', title: o.title, count: gone.length });
+  }
+
+  /** Imports the rows; returns how many Brevo did not confirm. */
+  private async importRows(
+    rows: ContactRow[],
+    listIds: number[],
+  ): Promise<{ unconfirmed: number; timeout?: ProviderError }> {
+    const { o } = this;
+    o.onProgress?.({ type: 'flush', title: o.title, rows: rows.length, via: 'import' });
+    const processId = await o.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
+    const untilDeadline = (o.deadline ?? Number.POSITIVE_INFINITY) - o.clock.now() - 30_000;
+    let proc: BrevoProcess;
+    try {
+      proc = await o.brevo.waitForProcess(processId, {
+        firstPollMs: o.importFirstPollMs + Math.ceil(rows.length / 40),
+        // Never past the invocation's deadline: what is not confirmed by then is written again.
+        timeoutMs: Math.min(o.importTimeoutMs, Math.max(5_000, untilDeadline)),
+      });
+    } catch (err) {
+      if (!(err instanceof ProviderError && err.code === 'import_timeout')) throw err;
+      o.summary.warnings.push(
+        `${o.title}: ${err.message}: its ${rows.length} rows are not confirmed; ` +
+          `they are counted as failed and written again by ${o.retriedBy}`,
+      );
+      return { unconfirmed: rows.length, timeout: err };
+    }
+    const report = proc.info?.import ?? {};
+    const skipped = Object.entries(report).filter(([, v]) => typeof v === 'number' && v > 0) as [string, number][];
+    if (skipped.length === 0) return { unconfirmed: 0 };
+    o.summary.warnings.push(
+      `${o.title}: Brevo import ${proc.id} skipped rows (${skipped.map(([k, v]) => `${k}=${v}`).join(', ')}); ` +
+        `Brevo does not say which: they are counted as failed and written again by ${o.retriedBy}`,
+    );
+    return {
+      unconfirmed: Math.min(
+        rows.length,
+        skipped.reduce((n, [, v]) => n + v, 0),
+      ),
+    };
+  }
+
+  private async detach(gone: Fingerprint[]): Promise<void> {
+    const rule = this.o.onRemove ?? 'remove_from_list';
+    if (rule !== 'remove_from_list') {
+      for (const g of gone) {
+        await ignoreMissing(() =>
+          this.o.brevo.updateContact(g.identifier, g.identifierType, {
+            attributes: { [rule.set_attribute.toUpperCase()]: rule.value },
+          }),
+        );
+      }
+      return;
+    }
+    const byList = new Map<number, Fingerprint[]>();
+    for (const g of gone) {
+      if (g.listId === undefined) continue;
+      byList.set(g.listId, [...(byList.get(g.listId) ?? []), g]);
+    }
+    for (const [listId, rows] of byList) {
+      const emails = rows.filter((r) => r.identifierType === 'email_id').map((r) => r.identifier);
+      const extIds = rows.filter((r) => r.identifierType === 'ext_id').map((r) => r.identifier);
+      await ignoreMissing(() => this.o.brevo.removeFromList(listId, { emails, extIds }));
+      for (const r of rows.filter((x) => x.identifierType === 'phone_id')) {
+        // The list endpoints take emails, ids or ext ids only; a phone-keyed contact is unlinked by update.
+        await ignoreMissing(() => this.o.brevo.updateContact(r.identifier, 'phone_id', { unlinkListIds: [listId] }));
+      }
+    }
+  }
+}
+
+/** A contact (or list) already gone from Brevo is already out of the list. */
+async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ProviderError && err.status === 404) return;
+    throw err;
+  }
+}
+
+function toImportRow(row: ContactRow): ImportRow {
+  const out: ImportRow = { attributes: { ...row.attributes } };
+  if (row.identifierType === 'email_id') out.email = row.identifier;
+  if (row.identifierType === 'ext_id') out.ext_id = row.identifier;
+  return out;
+}
+
+/** Options given as undefined fall back to the defaults instead of erasing them. */
+function withoutUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

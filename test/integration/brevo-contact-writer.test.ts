@@ -1,0 +1,268 @@
+/**
+ * The Brevo contact writer on its own, against the Brevo simulator, with fingerprints in dynalite:
+ * the write path every source (Notion rows, Slack members) goes through.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { BrevoClient, sharedBrevoLimits } from '../../shared/brevo/client';
+import { newStats } from '../../shared/http/paced-fetch';
+import { fingerprint } from '../../shared/mapping';
+import {
+  BrevoContactWriter,
+  type ContactRow,
+  type ContactWriterArgs,
+  type ProgressEvent,
+} from '../../shared/sync/brevo-contact-writer';
+import { emptySummary } from '../../shared/sync/notion-sync';
+import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../simulators/brevo';
+import { SimClock } from '../simulators/http-kit';
+import { freshStore } from '../support/stores';
+import { VirtualClock } from '../support/virtual-clock';
+
+interface Env {
+  brevo: BrevoSimulator;
+  simClock: SimClock;
+  client: BrevoClient;
+  store: DynamoStore;
+  clock: VirtualClock;
+  listId: number;
+}
+
+let current: Env | undefined;
+
+afterEach(async () => {
+  await current?.brevo.stop();
+  current = undefined;
+});
+
+/** `importProcessingMs` runs on a frozen simulator clock: an import completes only when the test advances it. */
+async function setup(opts: { importProcessingMs?: number } = {}): Promise<Env> {
+  const apiKey = `xkeysib-${randomUUID()}`;
+  const simClock = new SimClock();
+  simClock.set(Date.parse('2026-11-22T10:00:00.000Z'));
+  const brevo = new BrevoSimulator({
+    apiKeys: [apiKey],
+    limits: false,
+    importProcessingMs: opts.importProcessingMs ?? 0,
+    clock: simClock,
+  });
+  await brevo.start();
+  brevo.addAttribute({ name: 'COMPANY', category: 'normal', type: 'text' });
+  const listId = brevo.addList({ name: 'Writer test' }).id;
+  const clock = new VirtualClock();
+  const client = new BrevoClient({
+    apiKey,
+    baseUrl: brevo.baseUrl,
+    clock,
+    stats: newStats(),
+    limits: sharedBrevoLimits(apiKey, clock),
+  });
+  const { store } = await freshStore();
+  current = { brevo, simClock, client, store, clock, listId };
+  return current;
+}
+
+function row(i: number, company = `Company ${i}`, listId?: number): ContactRow {
+  const identifier = `person${i}@example.com`;
+  const attributes = { FIRSTNAME: `Person${i}`, COMPANY: company };
+  return {
+    rowId: `row-${i}`,
+    identifier,
+    identifierType: 'email_id',
+    attributes,
+    fp: fingerprint({ identifier, attributes, listId: listId ?? null }),
+  };
+}
+
+function rows(n: number, listId?: number): ContactRow[] {
+  return Array.from({ length: n }, (_, i) => row(i, undefined, listId));
+}
+
+/** A writer for one run of the test source; each call reloads the stored fingerprints, as a new run does. */
+async function open(env: Env, over: Partial<ContactWriterArgs> = {}) {
+  const summary = emptySummary(over.mode ?? 'full');
+  const events: ProgressEvent[] = [];
+  const writer = await BrevoContactWriter.open({
+    tenantId: 'acme',
+    connector: 'notion',
+    sourceId: 'test-source',
+    title: 'Test source',
+    brevo: env.client,
+    cursors: env.store,
+    clock: env.clock,
+    mode: 'full',
+    runId: `run-${String(env.clock.now()).padStart(16, '0')}-${randomUUID().slice(0, 4)}`,
+    listId: env.listId,
+    importFirstPollMs: 10,
+    retriedBy: 'the next run',
+    summary,
+    onProgress: (e) => events.push(e),
+    ...over,
+  });
+  return { writer, summary, events };
+}
+
+async function writeAll(env: Env, all: ContactRow[], over: Partial<ContactWriterArgs> = {}) {
+  const run = await open(env, over);
+  for (const r of all) run.writer.offer(r);
+  const result = await run.writer.flush();
+  env.clock.advance(1_000); // the next run starts later: run ids sort by start time
+  return { ...run, result };
+}
+
+const imports = (env: Env) => env.brevo.log.count({ route: 'POST /v3/contacts/import' });
+const upserts = (env: Env) => env.brevo.log.count({ route: 'POST /v3/contacts' });
+
+test('up to upsertThreshold changed rows are upserted one by one; one more goes through one import', async () => {
+  const env = await setup();
+  const small = await writeAll(env, rows(20, env.listId));
+  expect(small.events.filter((e) => e.type === 'flush')).toEqual([
+    { type: 'flush', title: 'Test source', rows: 20, via: 'upsert' },
+  ]);
+  expect([upserts(env), imports(env)]).toEqual([20, 0]);
+  expect(small.summary).toMatchObject({ upserted: 20, failed: 0 });
+
+  env.brevo.log.clear();
+  const changed = rows(21, env.listId).map((r) => row(Number(r.rowId.slice(4)), 'Renamed', env.listId));
+  const big = await writeAll(env, changed);
+  expect(big.events.filter((e) => e.type === 'flush')).toEqual([
+    { type: 'flush', title: 'Test source', rows: 21, via: 'import' },
+  ]);
+  expect([upserts(env), imports(env)]).toEqual([0, 1]);
+  expect(big.result).toEqual({ written: 21, unconfirmed: 0, importTimeout: undefined });
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(21);
+  expect(env.brevo.getContact('person20@example.com')?.attributes).toMatchObject({ COMPANY: 'Renamed' });
+});
+
+test('without a list every changed row is upserted (Brevo needs a list to import into)', async () => {
+  const env = await setup();
+  const run = await writeAll(env, rows(30), { listId: undefined });
+  expect([upserts(env), imports(env)]).toEqual([30, 0]);
+  expect(run.summary.upserted).toBe(30);
+});
+
+test('unchanged rows are skipped by fingerprint; only the changed one is written', async () => {
+  const env = await setup();
+  await writeAll(env, rows(30, env.listId));
+  env.brevo.log.clear();
+
+  const again = await writeAll(env, rows(30, env.listId));
+  expect(again.summary).toMatchObject({ upserted: 0, unchanged: 30 });
+  expect(env.brevo.log.records.filter((r) => r.method !== 'GET')).toEqual([]);
+
+  const one = rows(30, env.listId);
+  one[7] = row(7, 'Moved on', env.listId);
+  const third = await writeAll(env, one);
+  expect(third.summary).toMatchObject({ upserted: 1, unchanged: 29 });
+  expect(upserts(env)).toBe(1);
+});
+
+test('removals leave the list at most 150 identifiers a call, and the rows are forgotten', async () => {
+  const env = await setup();
+  await writeAll(env, rows(400, env.listId));
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(400);
+  env.brevo.log.clear();
+
+  // A full run that sees none of them: all 400 vanished.
+  const { writer, summary } = await open(env);
+  await writer.remove(writer.vanished());
+  const calls = env.brevo.log.records.filter((r) => r.route === 'POST /v3/contacts/lists/:id/contacts/remove');
+  expect(calls.map((c) => (c.body as { emails: string[] }).emails.length)).toEqual([150, 150, 100]);
+  expect(Math.max(...calls.map((c) => (c.body as { emails: string[] }).emails.length))).toBeLessThanOrEqual(
+    MAX_LIST_MEMBERS_PER_CALL,
+  );
+  expect(summary.removed).toBe(400);
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(0);
+  // Forgotten: written again as new rows, not counted unchanged.
+  const back = await writeAll(env, rows(3, env.listId));
+  expect(back.summary).toMatchObject({ upserted: 3, unchanged: 0 });
+});
+
+test('the set_attribute removal policy flags the contact and leaves it in the list', async () => {
+  const env = await setup();
+  env.brevo.addAttribute({ name: 'GONE', category: 'normal', type: 'boolean' });
+  await writeAll(env, rows(3, env.listId));
+  const { writer } = await open(env, { onRemove: { set_attribute: 'gone', value: true } });
+  await writer.remove([writer.previous('row-1')!]);
+  expect(env.brevo.getContact('person1@example.com')?.attributes).toMatchObject({ GONE: true });
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(3);
+});
+
+test('a full run marks kept rows seen, so only rows it did not see vanish', async () => {
+  const env = await setup();
+  await writeAll(env, rows(5, env.listId));
+  const { writer } = await open(env);
+  for (const r of rows(3, env.listId)) writer.offer(r); // unchanged
+  writer.keep('row-3'); // still in the source, failing to map this time
+  await writer.flush();
+  expect(writer.vanished().map((f) => f.rowId)).toEqual(['row-4']);
+});
+
+test('an identifier change leaves the old contact out of the list', async () => {
+  const env = await setup();
+  await writeAll(env, rows(2, env.listId));
+  const renamed: ContactRow = { ...row(0, undefined, env.listId), identifier: 'new0@example.com', fp: 'changed' };
+  await writeAll(env, [renamed]);
+  expect(env.brevo.listMembers(env.listId).sort()).toEqual(['new0@example.com', 'person1@example.com']);
+});
+
+test('Brevo refusing a contact (400) fails that row with its reason; the others are written', async () => {
+  const env = await setup();
+  env.brevo.addContact({ email: 'owner@example.com', attributes: { SMS: '+33612345678' } });
+  const batch = rows(3, env.listId);
+  // The phone number belongs to another contact: Brevo answers 400 duplicate_parameter.
+  batch[1] = { ...batch[1]!, attributes: { ...batch[1]!.attributes, SMS: '+33612345678' }, fp: 'with-sms' };
+  const run = await writeAll(env, batch);
+  expect(run.summary).toMatchObject({ upserted: 2, failed: 1 });
+  expect(run.summary.errors).toEqual([{ pageId: 'row-1', reason: expect.stringMatching(/400 duplicate_parameter/) }]);
+  expect(run.result).toMatchObject({ written: 2, unconfirmed: 0 });
+  // Not fingerprinted: the next run tries it again, the others are unchanged.
+  const next = await writeAll(env, batch);
+  expect(next.summary).toMatchObject({ unchanged: 2, failed: 1 });
+});
+
+test('rows an import report skips are counted as failed, with a warning, and are not fingerprinted', async () => {
+  const env = await setup();
+  const batch = rows(25, env.listId);
+  batch[3] = { ...batch[3]!, identifier: 'not-an-email' };
+  const run = await writeAll(env, batch);
+  expect(run.summary).toMatchObject({ upserted: 24, failed: 1 });
+  expect(run.summary.warnings).toEqual([expect.stringMatching(/skipped rows \(invalid_emails=1\).*the next run$/)]);
+  expect(run.result).toMatchObject({ written: 24, unconfirmed: 1 });
+  // Brevo does not say which row it skipped: the whole chunk is written again next time.
+  const next = await writeAll(env, rows(25, env.listId));
+  expect(next.summary).toMatchObject({ upserted: 25, unchanged: 0 });
+});
+
+test('an import still running at the deadline: its rows are reported not confirmed, and written again', async () => {
+  const env = await setup({ importProcessingMs: 60 * 60_000 });
+  const started = env.clock.now();
+  const run = await writeAll(env, rows(30, env.listId), { deadline: started + 90_000 });
+  // The wait stopped before the deadline (30 s of margin), not after importTimeoutMs (10 min).
+  expect(env.clock.now() - 1_000).toBeLessThanOrEqual(started + 60_000);
+  expect(run.result).toMatchObject({ written: 0, unconfirmed: 30 });
+  expect(run.result.importTimeout?.code).toBe('import_timeout');
+  expect(run.summary).toMatchObject({ upserted: 0, failed: 30 });
+  expect(run.summary.warnings).toEqual([expect.stringMatching(/still \w+ after 60 s: its 30 rows are not confirmed/)]);
+
+  // Brevo finishes the import later; the rows were not fingerprinted, so they are not lost.
+  env.simClock.advance(60 * 60_000);
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(30);
+  const next = await open(env);
+  expect(rows(30, env.listId).map((r) => next.writer.offer(r))).toEqual(Array(30).fill('queued'));
+});
+
+test('a full run does not sweep rows whose rewrite is unconfirmed at the deadline', async () => {
+  const env = await setup({ importProcessingMs: 60 * 60_000 });
+  const first = await writeAll(env, rows(25, env.listId), { listId: undefined });
+  expect(first.summary.upserted).toBe(25);
+  const changed = Array.from({ length: 25 }, (_, i) => row(i, 'Changed', env.listId));
+  const { writer, summary } = await open(env, { deadline: env.clock.now() + 60_000 });
+  for (const r of changed) writer.offer(r);
+  const result = await writer.flush();
+  expect(result.unconfirmed).toBe(25);
+  expect(summary.failed).toBe(25);
+  // Seen by this run (nothing vanished), still pointing at the list they were sent to, old fingerprints kept.
+  expect(writer.vanished()).toEqual([]);
+  expect(writer.previous('row-0')).toMatchObject({ listId: env.listId, fp: first.writer.previous('row-0')?.fp });
+});
