@@ -121,8 +121,11 @@ export interface SlackClientOptions {
   maxInProcessWaitMs?: number;
 }
 
-/** Channel pacers are shared in the process: one channel's lane may run in several workers' turns. */
-const channelPacers = new Map<string, Pacer>();
+/**
+ * Channel pacers are shared in the process (one channel's lane may run in several workers' turns),
+ * per clock: a pacer sleeps on the clock it was made with, so tests on different clocks keep apart.
+ */
+const channelPacersByClock = new WeakMap<Clock, Map<string, Pacer>>();
 
 /**
  * Method pacers, shared in the process per workspace install and method (Slack counts tiers "per
@@ -202,6 +205,11 @@ export class SlackClient {
     threadTs?: string;
   }): Promise<string> {
     const key = `${args.teamId}:${args.channel}`;
+    let channelPacers = channelPacersByClock.get(this.opts.clock);
+    if (!channelPacers) {
+      channelPacers = new Map();
+      channelPacersByClock.set(this.opts.clock, channelPacers);
+    }
     let pacer = channelPacers.get(key);
     if (!pacer) {
       pacer = new Pacer(SLACK_CHANNEL_INTERVAL_MS, this.opts.clock);
