@@ -279,7 +279,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
   try {
-    const users: NonNullable<typeof slack.users> = slack.users ?? { schedule: 'daily' };
+    const users: Partial<NonNullable<typeof slack.users>> = slack.users ?? {};
     const ctx = buildSlackUsersContext({
       tenantId,
       slackToken: slack.bot_token,

@@ -10,6 +10,7 @@ export const handler = middy(async (event: unknown) => {
   const result = await runSlackDaily(
     {
       connections: d.store,
+      threads: d.store,
       schedules: d.schedules,
       secrets: d.secrets,
       cursors: d.store,

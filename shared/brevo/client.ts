@@ -294,7 +294,161 @@ export class BrevoClient {
     }
     return new ProviderError('brevo', res.status, code, `Brevo error on ${what} (${res.status} ${code}): ${message}`);
   }
+
+  // ------------------------------------------------------------------ marketing figures (summaries)
+
+  /**
+   * New contacts and (approximate) unsubscribes in [start, end). Brevo has no count endpoint for
+   * either and no unsubscribe log in the API, so one scan of `GET /v3/contacts?modifiedSince=start`
+   * (which also holds every contact created since `start`: modifiedAt ≥ createdAt) counts both:
+   * created = createdAt in the period; unsubscribed ≈ emailBlacklisted and last modified in the
+   * period (a contact blacklisted in the period and edited again later is missed; one blacklisted
+   * earlier and edited in the period is counted). Offset pages shift when a contact enters the set
+   * during the scan (it is modified): the record pushed onto the next page is seen twice and deduped
+   * by id. Stops after `maxPages` (complete: false; the counts are then lower bounds).
+   */
+  async contactFigures(
+    period: { start: Date; end: Date },
+    opts: { maxPages?: number } = {},
+  ): Promise<{ created: number; unsubscribed: number; scanned: number; complete: boolean }> {
+    const maxPages = opts.maxPages ?? 100;
+    const start = period.start.getTime();
+    const end = period.end.getTime();
+    const seen = new Set<number>();
+    let created = 0;
+    let unsubscribed = 0;
+    for (let page = 0; page < maxPages; page += 1) {
+      const q = new URLSearchParams({
+        modifiedSince: period.start.toISOString(),
+        limit: String(BREVO_CONTACTS_PAGE),
+        offset: String(page * BREVO_CONTACTS_PAGE),
+        sort: 'asc',
+      });
+      const res = contactsPageSchema.parse((await this.request('GET', `/v3/contacts?${q}`, 'contacts')) ?? {});
+      for (const c of res.contacts) {
+        if (seen.has(c.id)) continue;
+        seen.add(c.id);
+        const createdAt = Date.parse(c.createdAt);
+        const modifiedAt = Date.parse(c.modifiedAt ?? c.createdAt);
+        if (createdAt >= start && createdAt < end) created += 1;
+        if (c.emailBlacklisted === true && modifiedAt >= start && modifiedAt < end) unsubscribed += 1;
+      }
+      if (res.contacts.length < BREVO_CONTACTS_PAGE)
+        return { created, unsubscribed, scanned: seen.size, complete: true };
+    }
+    return { created, unsubscribed, scanned: seen.size, complete: false };
+  }
+
+  /**
+   * Email campaigns sent in [start, end) with their global statistics:
+   * `GET /v3/emailCampaigns?status=sent&startDate&endDate&statistics=globalStats`, 100 a page.
+   * Each page draws on the 100-per-hour budget. Brevo computes these statistics only for events of
+   * the last 6 months, which a daily or weekly summary never reaches.
+   */
+  async sentCampaigns(
+    period: { start: Date; end: Date },
+    opts: { maxPages?: number } = {},
+  ): Promise<CampaignFigures[]> {
+    const maxPages = opts.maxPages ?? 10;
+    const out: CampaignFigures[] = [];
+    const start = period.start.getTime();
+    const end = period.end.getTime();
+    for (let page = 0; page < maxPages; page += 1) {
+      const q = new URLSearchParams({
+        status: 'sent',
+        statistics: 'globalStats',
+        // endDate is taken as inclusive: one millisecond before the period's exclusive end.
+        startDate: period.start.toISOString(),
+        endDate: new Date(end - 1).toISOString(),
+        limit: String(BREVO_CAMPAIGNS_PAGE),
+        offset: String(page * BREVO_CAMPAIGNS_PAGE),
+        sort: 'asc',
+        excludeHtmlContent: 'true',
+      });
+      const res = campaignsPageSchema.parse(
+        (await this.request('GET', `/v3/emailCampaigns?${q}`, 'email campaigns')) ?? {},
+      );
+      for (const c of res.campaigns) {
+        const sentAt = c.sentDate ? Date.parse(c.sentDate) : undefined;
+        if (sentAt !== undefined && (sentAt < start || sentAt >= end)) continue;
+        const g = c.statistics?.globalStats;
+        out.push({
+          id: c.id,
+          name: c.name,
+          subject: c.subject,
+          sentDate: c.sentDate,
+          sent: g?.sent ?? 0,
+          delivered: g?.delivered ?? 0,
+          uniqueOpens: g?.uniqueViews ?? 0,
+          uniqueClicks: g?.uniqueClicks ?? 0,
+          unsubscriptions: g?.unsubscriptions ?? 0,
+          hardBounces: g?.hardBounces ?? 0,
+        });
+      }
+      if (res.campaigns.length < BREVO_CAMPAIGNS_PAGE) break;
+    }
+    return out;
+  }
 }
+
+/** GET /v3/contacts allows up to 1000 a page (Brevo API reference; default 50). */
+export const BREVO_CONTACTS_PAGE = 1000;
+/** GET /v3/emailCampaigns allows up to 100 a page (Brevo API reference; default 50). */
+export const BREVO_CAMPAIGNS_PAGE = 100;
+
+/** One sent campaign's global statistics, as the Slack summaries show them. */
+export interface CampaignFigures {
+  id: number;
+  name: string;
+  subject?: string;
+  sentDate?: string;
+  sent: number;
+  delivered: number;
+  uniqueOpens: number;
+  uniqueClicks: number;
+  unsubscriptions: number;
+  hardBounces: number;
+}
+
+const contactsPageSchema = z.object({
+  contacts: z
+    .array(
+      z.looseObject({
+        id: z.number(),
+        emailBlacklisted: z.boolean().optional(),
+        createdAt: z.string(),
+        modifiedAt: z.string().optional(),
+      }),
+    )
+    .default([]),
+});
+const statNumber = z.number().optional();
+const campaignsPageSchema = z.object({
+  campaigns: z
+    .array(
+      z.looseObject({
+        id: z.number(),
+        name: z.string(),
+        subject: z.string().optional(),
+        sentDate: z.string().optional(),
+        statistics: z
+          .looseObject({
+            globalStats: z
+              .looseObject({
+                sent: statNumber,
+                delivered: statNumber,
+                uniqueViews: statNumber,
+                uniqueClicks: statNumber,
+                unsubscriptions: statNumber,
+                hardBounces: statNumber,
+              })
+              .optional(),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
+});
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors';
-import { validateNotificationsConfig } from '../notifications/routing';
+import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { formatPath } from './path';
 import { type TajoConfig, tajoConfigSchema } from './schema';
 
@@ -114,6 +114,7 @@ function semanticIssues(config: TajoConfig): Issue[] {
   const issues: Issue[] = [];
   // Channels, event types and templates of the Slack notifications (a broken template is refused here).
   issues.push(...validateNotificationsConfig(config.connectors.slack));
+  issues.push(...summaryChannelIssues(config));
   const notion = config.connectors.notion;
   if (!notion) return issues;
   const seenIds = new Map<string, number>();
@@ -145,5 +146,23 @@ function semanticIssues(config: TajoConfig): Issue[] {
       });
     }
   });
+  return issues;
+}
+
+/** Summary channels resolve like notification channels: a name in `channels`, or a channel id. */
+function summaryChannelIssues(config: TajoConfig): Issue[] {
+  const slack = config.connectors.slack;
+  const summaries = slack?.summaries;
+  if (!slack || !summaries) return [];
+  const issues: Issue[] = [];
+  const known = Object.keys(slack.channels);
+  for (const kind of ['daily', 'weekly'] as const) {
+    const ref = summaries[kind]?.channel;
+    if (ref === undefined || resolveChannel(ref, slack.channels) !== undefined) continue;
+    issues.push({
+      path: `connectors.slack.summaries.${kind}.channel`,
+      message: `channel "${ref}" is not in connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}) and is not a channel id (C…/G…)`,
+    });
+  }
   return issues;
 }

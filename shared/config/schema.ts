@@ -145,6 +145,51 @@ export const slackInteractionSchema = z.discriminatedUnion('action', [
 ]);
 export type SlackInteraction = z.infer<typeof slackInteractionSchema>;
 
+/** An IANA time zone name ("Europe/Paris", "UTC"), as the runtime's Intl knows it. */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** A summary's channel: a name from connectors.slack.channels or a channel id (checked in load.ts). */
+const summaryChannel = z
+  .string()
+  .trim()
+  .min(1, 'expected a channel name from connectors.slack.channels or a channel id');
+/** Local wall-clock time of the day the summary is posted at, 24-hour "HH:MM". */
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM", e.g. "09:00"');
+
+/**
+ * `connectors.slack.summaries`: marketing figures from Brevo posted on a schedule. Daily covers the
+ * previous local day; weekly, on `day`, the previous 7 local days. Times are in `timezone`.
+ */
+export const slackSummariesSchema = z.strictObject({
+  timezone: z
+    .string()
+    .refine(isTimeZone, { message: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' })
+    .default('UTC'),
+  daily: z.strictObject({ channel: summaryChannel, at: localTime.default('09:00') }).optional(),
+  weekly: z
+    .strictObject({
+      channel: summaryChannel,
+      day: z
+        .string()
+        .transform((d) => d.trim().toLowerCase())
+        .pipe(z.enum(WEEKDAYS, { error: `expected a day of the week (${WEEKDAYS.join(', ')})` }))
+        .default('monday'),
+      at: localTime.default('09:00'),
+    })
+    .optional(),
+});
+export type SlackSummariesConfig = z.infer<typeof slackSummariesSchema>;
+
 export const slackConnectorSchema = z.strictObject({
   enabled: z.boolean().default(true),
   bot_token: z.string().min(1, 'the Slack bot token is empty (xoxb-...; or reference an environment variable)'),
@@ -163,10 +208,14 @@ export const slackConnectorSchema = z.strictObject({
         .union([z.string(), z.number()])
         .transform((v) => String(v).replace(/^\+/, ''))
         .optional(),
-      /** The daily job syncs the members (default), or not (`off`: only `tajo connectors sync slack-users`). */
+      /**
+       * With a users section, the members are kept in sync: the connection's daily job syncs them
+       * (default), or `off` leaves it to `tajo connectors sync slack-users` and the API.
+       */
       schedule: z.enum(['daily', 'off']).default('daily'),
     })
     .optional(),
+  summaries: slackSummariesSchema.optional(),
 });
 
 export const tajoConfigSchema = z.looseObject({

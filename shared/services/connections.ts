@@ -27,8 +27,7 @@ export function slackScheduleName(tenantId: string): string {
 
 /** The IANA zone a Slack connection's daily job runs in (its summaries' zone; UTC by default). */
 export function slackTimeZone(settings: ConnectionSettings['slack']): string {
-  // Until the summaries config lands in the schema, read it loosely.
-  return (settings as { summaries?: { timezone?: string } }).summaries?.timezone ?? 'UTC';
+  return settings.summaries?.timezone ?? 'UTC';
 }
 
 /**

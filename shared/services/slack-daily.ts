@@ -15,9 +15,11 @@ import type {
   RunStore,
   ScheduleManager,
   SecretStore,
+  ThreadStore,
 } from '../ports';
 import { emptySummary, newRunId } from '../sync/notion-sync';
 import { ensureConnectionSchedule } from './connections';
+import { runSlackSummaries, type SlackSummariesResult } from './slack-summaries';
 import { buildSlackUsersContext, resolveBrevoList, type SlackUsersSummary, syncSlackUsers } from './slack-users';
 
 export const slackDailyInputSchema = z.union([
@@ -28,6 +30,7 @@ export type SlackDailyInput = z.infer<typeof slackDailyInputSchema>;
 
 export interface SlackDailyDeps {
   connections: ConnectionStore;
+  threads: ThreadStore;
   schedules: ScheduleManager;
   secrets: SecretStore;
   cursors: CursorStore;
@@ -46,14 +49,19 @@ export type PartOutcome<T> =
 export interface SlackDailyResult {
   tenantId?: string;
   scheduled?: number;
+  summaries?: SlackSummariesResult;
   users?: PartOutcome<{ runId: string; summary: SlackUsersSummary }>;
 }
 
 export class SlackDailyFailed extends Error {
   constructor(readonly result: SlackDailyResult) {
-    super(
-      `Slack daily job of ${result.tenantId} failed: ${result.users?.status === 'failed' ? result.users.error : ''}`,
-    );
+    const reasons = [
+      ...(result.summaries?.summaries ?? []).flatMap((s) =>
+        s.status === 'failed' && s.retryable ? [`${s.kind} summary: ${s.reason}`] : [],
+      ),
+      ...(result.users?.status === 'failed' ? [`user sync: ${result.users.error}`] : []),
+    ];
+    super(`Slack daily job of ${result.tenantId} failed (retried): ${reasons.join('; ')}`);
   }
 }
 
@@ -71,8 +79,12 @@ export async function runSlackDaily(deps: SlackDailyDeps, input: SlackDailyInput
     result.users = { status: 'skipped', reason: 'no enabled Slack connection' };
     return result;
   }
+  // Summaries first: they are due at a set hour, the user sync can take minutes.
+  result.summaries = await runSlackSummaries(deps, { tenantId: input.tenantId });
   result.users = await runScheduledUserSync(deps, conn);
-  if (result.users.status === 'failed') throw new SlackDailyFailed(result);
+  const summaryRetry = result.summaries.summaries.some((s) => s.status === 'failed' && s.retryable);
+  // A retried invocation repeats only what is left: summaries are marked per period, users fingerprinted.
+  if (summaryRetry || result.users.status === 'failed') throw new SlackDailyFailed(result);
   return result;
 }
 

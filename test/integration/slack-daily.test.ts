@@ -75,6 +75,7 @@ async function connect(tenantId: string, over: Partial<SlackSettings> = {}): Pro
 
 const deps = () => ({
   connections: store,
+  threads: store,
   schedules,
   secrets,
   cursors: store,
@@ -133,4 +134,21 @@ test('the sweep ensures every enabled connection its daily schedule in its zone,
       'remove slackDaily slack-paused',
     ].sort(),
   );
+});
+
+test("the daily job posts the daily summary (its hour passed) once, however often it runs", async () => {
+  slack.addChannel({ id: 'C0MKT', name: 'marketing' });
+  await connect('acme', {
+    channels: { marketing: 'C0MKT' },
+    users: { schedule: 'off' },
+    summaries: { timezone: 'UTC', daily: { channel: 'marketing', at: '09:00' } },
+  } as Partial<SlackSettings>);
+  const first = await runSlackDaily(deps(), { tenantId: 'acme' });
+  expect(first.summaries?.summaries).toEqual([
+    expect.objectContaining({ kind: 'daily', periodId: 'summary:daily:2026-11-21', status: 'posted' }),
+  ]);
+  expect(slack.messages('C0MKT')).toHaveLength(1);
+  const again = await runSlackDaily(deps(), { tenantId: 'acme' });
+  expect(again.summaries?.summaries).toEqual([expect.objectContaining({ status: 'skipped' })]);
+  expect(slack.messages('C0MKT')).toHaveLength(1);
 });

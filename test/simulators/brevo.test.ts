@@ -559,5 +559,66 @@ describe('BrevoSimulator', () => {
       expect((await call(sim, 'POST', '/v3/emailCampaigns/999/sendNow')).status).toBe(404);
       expect(sim.campaigns()[0]?.status).toBe('sent');
     });
+
+    it('lists sent campaigns in a date range with their global statistics, paginated and validated', async () => {
+      await boot();
+      sim.addSentCampaign({ name: 'Before', sentAt: '2026-11-20T23:59:59.999Z', stats: { sent: 1 } });
+      const a = sim.addSentCampaign({
+        name: 'A',
+        sentAt: '2026-11-21T08:00:00.000Z',
+        stats: { sent: 100, delivered: 98, uniqueViews: 40, uniqueClicks: 10, unsubscriptions: 2, hardBounces: 1 },
+      });
+      for (let i = 0; i < 3; i++) sim.addSentCampaign({ name: `B${i}`, sentAt: '2026-11-21T12:00:00.000Z' });
+      sim.addSentCampaign({ name: 'After', sentAt: '2026-11-22T00:00:00.000Z' });
+      const range = 'startDate=2026-11-21T00:00:00.000Z&endDate=2026-11-21T23:59:59.999Z';
+
+      const first = await call(
+        sim,
+        'GET',
+        `/v3/emailCampaigns?status=sent&statistics=globalStats&${range}&limit=2&sort=asc`,
+      );
+      expect(first.status).toBe(200);
+      expect(first.body.count).toBe(4);
+      expect(first.body.campaigns.map((c: { name: string }) => c.name)).toEqual(['A', 'B0']);
+      expect(first.body.campaigns[0]).toMatchObject({
+        id: a.id,
+        status: 'sent',
+        sentDate: '2026-11-21T08:00:00.000Z',
+        statistics: {
+          globalStats: {
+            sent: 100,
+            delivered: 98,
+            uniqueViews: 40,
+            uniqueClicks: 10,
+            unsubscriptions: 2,
+            hardBounces: 1,
+          },
+        },
+      });
+      expect(Object.keys(first.body.campaigns[0].statistics)).toEqual(['globalStats']);
+      const second = await call(sim, 'GET', `/v3/emailCampaigns?status=sent&${range}&limit=2&offset=2&sort=asc`);
+      expect(second.body.campaigns.map((c: { name: string }) => c.name)).toEqual(['B1', 'B2']);
+      expect(second.body.campaigns[0].statistics).toHaveProperty('campaignStats');
+
+      const bad = async (q: string) => (await call(sim, 'GET', `/v3/emailCampaigns?${q}`)).status;
+      expect(await bad('limit=101')).toBe(400);
+      expect(await bad('startDate=2026-11-21T00:00:00.000Z')).toBe(400);
+      expect(await bad(`status=draft&${range}`)).toBe(400);
+      expect(await bad('startDate=2026-11-21&endDate=2026-11-22')).toBe(400);
+      expect(await bad('statistics=everything')).toBe(400);
+      expect(await bad('status=finished')).toBe(400);
+    });
+
+    it('lists contacts created or modified since an ISO date-time, and refuses a bare date', async () => {
+      await boot();
+      sim.addContact({ email: 'old@example.com' });
+      clock.advance(3_600_000);
+      sim.addContact({ email: 'new@example.com' });
+      const since = new Date(clock.now() - 1000).toISOString();
+      const created = await call(sim, 'GET', `/v3/contacts?createdSince=${since}&sort=asc`);
+      expect(created.body.contacts.map((c: { email: string }) => c.email)).toEqual(['new@example.com']);
+      expect((await call(sim, 'GET', '/v3/contacts?modifiedSince=2026-11-22')).status).toBe(400);
+      expect((await call(sim, 'GET', '/v3/contacts?limit=1001')).status).toBe(400);
+    });
   });
 });

@@ -373,3 +373,67 @@ describe('connectors.slack', () => {
     expect(issuesOf(slack('    bot_tokn: x\n')).map((i) => i.path)).toEqual(['connectors.slack.bot_tokn']);
   });
 });
+
+describe('connectors.slack.summaries and users.schedule', () => {
+  const slack = (body: string) =>
+    `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n    channels: { marketing: C0MARKET }\n${body}`;
+
+  test('parsed with defaults: timezone UTC, at 09:00, weekly on monday; users.schedule off', () => {
+    const config = parseConfig(
+      slack(
+        '    users: { sync_to_list: 3 }\n    summaries:\n      daily: { channel: marketing }\n      weekly: { channel: "#marketing" }\n',
+      ),
+      {},
+    );
+    expect(config.connectors.slack?.summaries).toEqual({
+      timezone: 'UTC',
+      daily: { channel: 'marketing', at: '09:00' },
+      weekly: { channel: '#marketing', day: 'monday', at: '09:00' },
+    });
+    expect(config.connectors.slack?.users?.schedule).toBe('off');
+  });
+
+  test('a full summaries section as the docs show it, with a channel id', () => {
+    const config = parseConfig(
+      slack(
+        '    users: { schedule: daily }\n    summaries:\n      timezone: Europe/Paris\n      daily: { channel: C0DAILY, at: "08:30" }\n      weekly: { channel: marketing, day: Friday, at: "17:00" }\n',
+      ),
+      {},
+    );
+    expect(config.connectors.slack?.summaries).toEqual({
+      timezone: 'Europe/Paris',
+      daily: { channel: 'C0DAILY', at: '08:30' },
+      weekly: { channel: 'marketing', day: 'friday', at: '17:00' },
+    });
+    expect(config.connectors.slack?.users?.schedule).toBe('daily');
+  });
+
+  test('each wrong key is refused with its full path', () => {
+    const issues = issuesOf(
+      slack(
+        '    users: { schedule: hourly }\n    summaries:\n      timezone: Europe/Pariss\n      daily: { channel: marketing, at: "9am" }\n      weekly: { channel: marketing, day: someday, at: "24:00" }\n',
+      ),
+    );
+    expect(issues.map((i) => i.path).sort()).toEqual([
+      'connectors.slack.summaries.daily.at',
+      'connectors.slack.summaries.timezone',
+      'connectors.slack.summaries.weekly.at',
+      'connectors.slack.summaries.weekly.day',
+      'connectors.slack.users.schedule',
+    ]);
+    expect(issues.find((i) => i.path.endsWith('timezone'))?.message).toMatch(/IANA time zone/);
+    expect(issues.find((i) => i.path.endsWith('weekly.day'))?.message).toMatch(/day of the week/);
+  });
+
+  test('a summary channel that is neither declared nor an id is refused; so is a misspelt key', () => {
+    expect(issuesOf(slack('    summaries:\n      daily: { channel: sales }\n'))).toEqual([
+      { path: 'connectors.slack.summaries.daily.channel', message: expect.stringMatching(/known: marketing/) },
+    ]);
+    expect(issuesOf(slack('    summaries:\n      weekly: { channel: marketing, dya: monday }\n'))).toEqual([
+      { path: 'connectors.slack.summaries.weekly.dya', message: expect.stringMatching(/unknown key/) },
+    ]);
+    expect(issuesOf(slack('    summaries:\n      daily: {}\n')).map((i) => i.path)).toEqual([
+      'connectors.slack.summaries.daily.channel',
+    ]);
+  });
+});

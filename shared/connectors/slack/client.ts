@@ -1,8 +1,10 @@
 /**
  * The Slack Web API methods the connector calls, over the paced fetch: posting is paced per channel
- * (Slack allows about one message a second in a channel), a 429 pauses that channel for its
+ * (Slack allows about one message a second in a channel), every other method with a rate tier is
+ * paced under its tier per workspace install, a 429 pauses the method (or channel) for its
  * Retry-After, and `ok:false` answers become SlackApiError with Slack's error code.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { TajoError } from '../../errors';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
@@ -12,6 +14,40 @@ import { Pacer } from '../../ratelimit/pacer';
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 /** chat.postMessage: one message per second per channel (short bursts tolerated). */
 export const SLACK_CHANNEL_INTERVAL_MS = 1_050;
+
+/** Requests per minute of Slack's rate tiers (reference/slack.md §5: "1+/min, 20+/min, ..."). */
+export const SLACK_TIER_PER_MINUTE = { 1: 1, 2: 20, 3: 50, 4: 100 } as const;
+export type SlackTier = keyof typeof SLACK_TIER_PER_MINUTE;
+
+/**
+ * The tier of each method we may call (reference/slack.md §5). Methods absent here are Special
+ * (auth.test, oauth.v2.access) or paced elsewhere: chat.postMessage is paced per channel instead.
+ * conversations.history/replies are Tier 1 for new non-Marketplace apps; Tier 3 is the baseline.
+ */
+export const SLACK_METHOD_TIERS: Readonly<Record<string, SlackTier>> = {
+  'users.list': 2,
+  'conversations.list': 2,
+  'team.info': 3,
+  'conversations.info': 3,
+  'conversations.history': 3,
+  'conversations.replies': 3,
+  'chat.update': 3,
+  'chat.scheduleMessage': 3,
+  'chat.scheduledMessages.list': 3,
+  'chat.deleteScheduledMessage': 3,
+  'users.lookupByEmail': 3,
+  'users.info': 4,
+  'chat.postEphemeral': 4,
+  'views.open': 4,
+};
+
+/** Spacing that keeps one method of one workspace install at its tier's rate. */
+export function tierIntervalMs(tier: SlackTier): number {
+  return Math.ceil(60_000 / SLACK_TIER_PER_MINUTE[tier]);
+}
+
+/** chat.scheduleMessage refuses post_at more than 120 days ahead (time_too_far). */
+export const SLACK_SCHEDULE_HORIZON_S = 120 * 86_400;
 
 /** Errors that retrying cannot fix: the token, the channel, the payload. */
 const PERMANENT = new Set([
@@ -85,8 +121,50 @@ export interface SlackClientOptions {
   maxInProcessWaitMs?: number;
 }
 
-/** Channel pacers are shared in the process: one channel's lane may run in several workers' turns. */
-const channelPacers = new Map<string, Pacer>();
+/**
+ * Channel pacers are shared in the process (one channel's lane may run in several workers' turns),
+ * per clock: a pacer sleeps on the clock it was made with, so tests on different clocks keep apart.
+ */
+const channelPacersByClock = new WeakMap<Clock, Map<string, Pacer>>();
+
+/**
+ * Method pacers, shared in the process per workspace install and method (Slack counts tiers "per
+ * API method per app per workspace": one bot token is one app in one workspace), and per clock so
+ * tests on different clocks do not share slots.
+ */
+const methodPacersByClock = new WeakMap<Clock, Map<string, Pacer>>();
+
+/** The pacer of one tiered method for one bot token; undefined for untiered methods. */
+export function slackMethodPacer(token: string, method: string, clock: Clock): Pacer | undefined {
+  const tier = SLACK_METHOD_TIERS[method];
+  if (tier === undefined) return undefined;
+  let byKey = methodPacersByClock.get(clock);
+  if (!byKey) {
+    byKey = new Map();
+    methodPacersByClock.set(clock, byKey);
+  }
+  // A hash, never the token itself, names the pacer.
+  const key = `${createHash('sha256').update(token).digest('hex').slice(0, 32)}:${method}`;
+  let pacer = byKey.get(key);
+  if (!pacer) {
+    pacer = new Pacer(tierIntervalMs(tier), clock);
+    byKey.set(key, pacer);
+  }
+  return pacer;
+}
+
+const scheduleResponse = z.looseObject({
+  ok: z.literal(true),
+  channel: z.string(),
+  scheduled_message_id: z.string(),
+  post_at: z.coerce.number(),
+});
+const usersListResponse = z.looseObject({
+  ok: z.literal(true),
+  members: z.array(z.looseObject({ id: z.string() })),
+  response_metadata: z.looseObject({ next_cursor: z.string().nullish() }).optional(),
+});
+export type SlackMember = z.infer<typeof usersListResponse>['members'][number];
 
 export class SlackClient {
   private readonly fetch: typeof fetch;
@@ -98,7 +176,9 @@ export class SlackClient {
       provider: 'slack',
       clock: opts.clock,
       stats: opts.stats,
-      pacerFor: (_url, _method) => undefined,
+      // The method is the last path segment (`…/api/users.list`).
+      pacerFor: (url) =>
+        slackMethodPacer(opts.token, url.pathname.slice(url.pathname.lastIndexOf('/') + 1), opts.clock),
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
     });
@@ -125,6 +205,11 @@ export class SlackClient {
     threadTs?: string;
   }): Promise<string> {
     const key = `${args.teamId}:${args.channel}`;
+    let channelPacers = channelPacersByClock.get(this.opts.clock);
+    if (!channelPacers) {
+      channelPacers = new Map();
+      channelPacersByClock.set(this.opts.clock, channelPacers);
+    }
     let pacer = channelPacers.get(key);
     if (!pacer) {
       pacer = new Pacer(SLACK_CHANNEL_INTERVAL_MS, this.opts.clock);
@@ -140,6 +225,49 @@ export class SlackClient {
     if (args.blocks) body.blocks = args.blocks;
     if (args.threadTs) body.thread_ts = args.threadTs;
     return postResponse.parse(await this.call('chat.postMessage', body)).ts;
+  }
+
+  /**
+   * Schedules a message (chat.scheduleMessage, Tier 3). `postAt` is unix seconds, at most 120 days
+   * ahead; a time that has passed is refused by Slack with `time_in_past` (a SlackApiError the
+   * caller answers by posting now). No `metadata`: Slack documents that scheduled messages carrying
+   * it are never posted.
+   */
+  async scheduleMessage(args: {
+    teamId: string;
+    channel: string;
+    text: string;
+    blocks?: unknown[];
+    postAt: number;
+    threadTs?: string;
+  }): Promise<{ scheduledMessageId: string; postAt: number; channel: string }> {
+    const body: Record<string, unknown> = {
+      channel: args.channel,
+      text: args.text,
+      post_at: String(Math.floor(args.postAt)),
+      unfurl_links: false,
+      unfurl_media: false,
+    };
+    if (args.blocks) body.blocks = args.blocks;
+    if (args.threadTs) body.thread_ts = args.threadTs;
+    const res = scheduleResponse.parse(await this.call('chat.scheduleMessage', body));
+    return { scheduledMessageId: res.scheduled_message_id, postAt: res.post_at, channel: res.channel };
+  }
+
+  /**
+   * One page of users.list (Tier 2, paced at one call every 3 s per workspace install). Always pass
+   * a limit: without one Slack tries the whole workspace (limit_required, HTTP 500). A page may
+   * hold fewer than `limit` members while more exist: only an empty `nextCursor` ends the listing.
+   */
+  async usersList(args: { cursor?: string; limit?: number } = {}): Promise<{
+    members: SlackMember[];
+    nextCursor?: string;
+  }> {
+    const res = usersListResponse.parse(
+      await this.call('users.list', { limit: String(args.limit ?? 200), cursor: args.cursor || undefined }),
+    );
+    const next = res.response_metadata?.next_cursor;
+    return { members: res.members, nextCursor: next ? next : undefined };
   }
 
   /**

@@ -24,6 +24,7 @@ export type {
   ImportCounts,
   ImportReport,
   SimCampaign,
+  SimCampaignStats,
   SimEvent,
   SimFolder,
   SimList,

@@ -34,6 +34,7 @@ import type {
   ImportCounts,
   ImportReport,
   SimCampaign,
+  SimCampaignStats,
   SimEvent,
   SimFolder,
   SimList,
@@ -306,6 +307,40 @@ export class BrevoSimulator extends SimServer {
     const sender = { id: this.nextSenderId++, name: input.name, email: input.email, active: input.active ?? true };
     this.senderMap.set(sender.id, sender);
     return sender;
+  }
+
+  /**
+   * Seed a campaign that was sent at `sentAt` (default: now on the clock) with its global
+   * statistics; GET /v3/emailCampaigns serves it.
+   */
+  addSentCampaign(input: {
+    name: string;
+    subject?: string;
+    sentAt?: string;
+    listIds?: number[];
+    stats?: Partial<SimCampaignStats>;
+  }): SimCampaign {
+    const campaign: SimCampaign = {
+      id: this.nextCampaignId++,
+      name: input.name,
+      subject: input.subject ?? input.name,
+      sender: { name: 'Sandbox', email: 'sender@sandbox.example' },
+      recipients: { listIds: input.listIds ?? [] },
+      htmlContent: '<p>sent</p>',
+      status: 'sent',
+      createdAt: input.sentAt ?? this.iso(),
+      sentAt: input.sentAt ?? this.iso(),
+      stats: { ...(input.stats ?? {}) },
+    };
+    this.campaignMap.set(campaign.id, campaign);
+    return campaign;
+  }
+
+  /** Replace a campaign's statistics (opens and clicks keep arriving after the send). */
+  setCampaignStats(id: number, stats: Partial<SimCampaignStats>): void {
+    const c = this.campaignMap.get(id);
+    if (!c) throw new Error(`BrevoSimulator: no campaign ${id}`);
+    c.stats = { ...(c.stats ?? {}), ...stats };
   }
 
   /** Seed a contact directly, with the same validation as `POST /v3/contacts` (throws ApiError). */
@@ -609,9 +644,9 @@ export class BrevoSimulator extends SimServer {
       const since = (name: string): number | undefined => {
         const raw = req.query.get(name);
         if (raw === null) return undefined;
-        const t = Date.parse(raw);
-        if (Number.isNaN(t)) throw err(400, 'invalid_parameter', `${name} must be an ISO date-time`);
-        return t;
+        // Brevo documents YYYY-MM-DDTHH:mm:ss.SSSZ (or with an offset): a bare date is refused.
+        if (!isIsoDateTime(raw)) throw err(400, 'invalid_parameter', `${name} must be an ISO date-time`);
+        return Date.parse(raw);
       };
       const modifiedSince = since('modifiedSince');
       const createdSince = since('createdSince');
@@ -658,7 +693,11 @@ export class BrevoSimulator extends SimServer {
       body: { senders: [...this.senderMap.values()].map((s) => ({ ...s, ips: [] })) },
     }));
     this.on('POST', '/v3/emailCampaigns', (req) => this.createCampaign(body(req)));
-    this.on('GET', '/v3/emailCampaigns/:id', (req) => ({ status: 200, body: { ...this.campaignOr404(req) } }));
+    this.on('GET', '/v3/emailCampaigns', (req) => this.listCampaigns(req));
+    this.on('GET', '/v3/emailCampaigns/:id', (req) => {
+      const { stats: _stats, ...campaign } = this.campaignOr404(req);
+      return { status: 200, body: campaign };
+    });
     this.on('POST', '/v3/emailCampaigns/:id/sendNow', (req) => {
       const c = this.campaignOr404(req);
       if (c.status !== 'draft') throw err(400, 'invalid_parameter', 'Campaign could not be sent: already sent');
@@ -1635,6 +1674,116 @@ export class BrevoSimulator extends SimServer {
     }
     this.campaignMap.set(campaign.id, campaign);
     return { status: 201, body: { id: campaign.id } };
+  }
+
+  /**
+   * `GET /v3/emailCampaigns` (Brevo API reference, getEmailCampaigns): filters type, status,
+   * startDate/endDate (both or neither, ISO date-times, only with status sent or none, on the sent
+   * date, inclusive), statistics (one kind, or the full set when absent), limit ≤ 100 (default 50),
+   * offset, sort by creation (default desc), excludeHtmlContent. Answers {campaigns, count}.
+   */
+  private listCampaigns(req: SimRequest): SimResponse {
+    const { limit, offset } = page(req, 50, 100);
+    const type = req.query.get('type');
+    if (type !== null && type !== 'classic' && type !== 'trigger') {
+      throw err(400, 'invalid_parameter', 'type must be classic or trigger');
+    }
+    const status = req.query.get('status');
+    const statuses = ['draft', 'sent', 'archive', 'queued', 'suspended', 'in_process'];
+    if (status !== null && !statuses.includes(status)) {
+      throw err(400, 'invalid_parameter', `status must be one of ${statuses.join(', ')}`);
+    }
+    const statistics = req.query.get('statistics');
+    const kinds = ['globalStats', 'linksStats', 'statsByDomain', 'statsByDevice', 'statsByBrowser'];
+    if (statistics !== null && !kinds.includes(statistics)) {
+      throw err(400, 'invalid_parameter', `statistics must be one of ${kinds.join(', ')}`);
+    }
+    const startRaw = req.query.get('startDate');
+    const endRaw = req.query.get('endDate');
+    if ((startRaw === null) !== (endRaw === null)) {
+      throw err(400, 'missing_parameter', 'startDate and endDate must be passed together');
+    }
+    let range: { start: number; end: number } | undefined;
+    if (startRaw !== null && endRaw !== null) {
+      if (status !== null && status !== 'sent') {
+        throw err(400, 'invalid_parameter', 'startDate and endDate are only available for sent campaigns');
+      }
+      if (!isIsoDateTime(startRaw) || !isIsoDateTime(endRaw)) {
+        throw err(400, 'invalid_parameter', 'startDate and endDate must be ISO date-times (YYYY-MM-DDTHH:mm:ss.SSSZ)');
+      }
+      range = { start: Date.parse(startRaw), end: Date.parse(endRaw) };
+      if (range.start > range.end) throw err(400, 'invalid_parameter', 'startDate must be before endDate');
+    }
+    const exclude = req.query.get('excludeHtmlContent');
+    if (exclude !== null && exclude !== 'true' && exclude !== 'false') {
+      throw err(400, 'invalid_parameter', 'excludeHtmlContent must be true or false');
+    }
+    let all = [...this.campaignMap.values()];
+    if (type === 'trigger') all = [];
+    if (status !== null) all = all.filter((c) => c.status === status);
+    if (range) {
+      const { start, end } = range;
+      all = all.filter((c) => {
+        if (c.status !== 'sent' || c.sentAt === undefined) return false;
+        const t = Date.parse(c.sentAt);
+        return t >= start && t <= end;
+      });
+    }
+    if (sortDir(req) === 'desc') all.reverse();
+    const campaigns = all.slice(offset, offset + limit).map((c) => {
+      const g = this.globalStats(c);
+      const full = {
+        globalStats: g,
+        campaignStats: (c.recipients?.listIds ?? []).map((listId) => ({ ...g, listId })),
+        mirrorClick: 0,
+        remaining: 0,
+        linksStats: {},
+        statsByDomain: {},
+        statsByDevice: {},
+        statsByBrowser: {},
+      };
+      const out: Record<string, unknown> = {
+        id: c.id,
+        name: c.name,
+        subject: c.subject,
+        type: 'classic',
+        status: c.status,
+        testSent: false,
+        header: '',
+        footer: '',
+        sender: { ...c.sender },
+        replyTo: c.sender.email ?? '',
+        htmlContent: exclude === 'true' ? '' : (c.htmlContent ?? ''),
+        createdAt: c.createdAt,
+        modifiedAt: c.sentAt ?? c.createdAt,
+        recipients: { lists: [...(c.recipients?.listIds ?? [])], exclusionLists: [] },
+        statistics: statistics === null ? full : { [statistics]: (full as Record<string, unknown>)[statistics] ?? {} },
+      };
+      if (c.scheduledAt !== undefined) out.scheduledAt = c.scheduledAt;
+      if (c.sentAt !== undefined) out.sentDate = c.sentAt;
+      return out;
+    });
+    return { status: 200, body: { campaigns, count: all.length } };
+  }
+
+  private globalStats(c: SimCampaign): SimCampaignStats & { opensRate: number } {
+    const s = c.stats ?? {};
+    const g: SimCampaignStats = {
+      sent: s.sent ?? 0,
+      delivered: s.delivered ?? 0,
+      uniqueViews: s.uniqueViews ?? 0,
+      viewed: s.viewed ?? s.uniqueViews ?? 0,
+      uniqueClicks: s.uniqueClicks ?? 0,
+      clickers: s.clickers ?? s.uniqueClicks ?? 0,
+      unsubscriptions: s.unsubscriptions ?? 0,
+      hardBounces: s.hardBounces ?? 0,
+      softBounces: s.softBounces ?? 0,
+      complaints: s.complaints ?? 0,
+      trackableViews: s.trackableViews ?? s.uniqueViews ?? 0,
+      appleMppOpens: s.appleMppOpens ?? 0,
+    };
+    const opensRate = g.delivered > 0 ? Math.round((g.uniqueViews / g.delivered) * 10_000) / 100 : 0;
+    return { ...g, opensRate };
   }
 
   private createWebhook(b: Record<string, unknown>): SimResponse {

@@ -66,6 +66,24 @@ export interface SimCampaign {
   status: 'draft' | 'queued' | 'sent';
   createdAt: string;
   sentAt?: string;
+  /** Global statistics (GET /v3/emailCampaigns `statistics.globalStats`); zeros until set. */
+  stats?: Partial<SimCampaignStats>;
+}
+
+/** Brevo's GetCampaignStats fields the simulator serves (all counts). */
+export interface SimCampaignStats {
+  sent: number;
+  delivered: number;
+  uniqueViews: number;
+  viewed: number;
+  uniqueClicks: number;
+  clickers: number;
+  unsubscriptions: number;
+  hardBounces: number;
+  softBounces: number;
+  complaints: number;
+  trackableViews: number;
+  appleMppOpens: number;
 }
 
 export interface SimWebhook {
