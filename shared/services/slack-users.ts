@@ -21,13 +21,12 @@
  *   they are written again by the next run). Guests are counted inside these.
  */
 import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
-import { SLACK_DEFAULT_API_URL, SlackApiError, SlackClient } from '../connectors/slack/client';
+import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
-import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
+import { type CallStats, newStats } from '../http/paced-fetch';
 import { coerceToAttribute, coerceToIdentifier, fingerprint, normalizeEmail } from '../mapping';
 import type { BrevoAttribute, Coerced, Extracted } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
-import { Pacer } from '../ratelimit/pacer';
 import {
   BrevoContactWriter,
   type ContactRow,
@@ -39,8 +38,6 @@ import {
 import { emptySummary, newRunId } from '../sync/notion-sync';
 import { integrationKey } from './notion-context';
 
-/** users.list is Tier 2 (20+/min): one request every 3 s keeps a lane at or under 20 a minute. */
-export const SLACK_USERS_LIST_INTERVAL_MS = 3_000;
 /** Slack recommends 100–200; @slack/web-api's paginate uses 200. */
 export const SLACK_USERS_PAGE_SIZE = 200;
 export const SLACKBOT_USER_ID = 'USLACKBOT';
@@ -358,23 +355,6 @@ export function mapSlackUser(
 
 // ------------------------------------------------------------------------------------- Slack
 
-/** users.list pacers, per clock (tests run several clocks in one process) and per token. */
-const pacersByClock = new WeakMap<Clock, Map<string, Pacer>>();
-export function usersListPacer(slackToken: string, clock: Clock): Pacer {
-  let byKey = pacersByClock.get(clock);
-  if (!byKey) {
-    byKey = new Map();
-    pacersByClock.set(clock, byKey);
-  }
-  const key = integrationKey('slack-users', slackToken);
-  let p = byKey.get(key);
-  if (!p) {
-    p = new Pacer(SLACK_USERS_LIST_INTERVAL_MS, clock);
-    byKey.set(key, p);
-  }
-  return p;
-}
-
 interface UsersPage {
   members: SlackUser[];
   nextCursor?: string;
@@ -382,52 +362,36 @@ interface UsersPage {
   scopes?: string[];
 }
 
+/** users.list through the Slack client: its Tier 2 pacer is the one every caller of the token shares. */
 class UsersListReader {
-  private readonly fetch: typeof fetch;
-  private readonly base: string;
+  private readonly client: SlackClient;
 
-  constructor(
-    private readonly ctx: SlackUsersContext,
-    stats: CallStats,
-  ) {
-    this.base = (ctx.slackApiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/');
-    const pacer = usersListPacer(ctx.slackToken, ctx.clock);
-    this.fetch = pacedFetch({
-      provider: 'slack',
+  constructor(ctx: SlackUsersContext, stats: CallStats) {
+    this.client = new SlackClient({
+      token: ctx.slackToken,
+      apiUrl: ctx.slackApiUrl,
       clock: ctx.clock,
       stats,
-      pacerFor: (url) => (url.pathname.endsWith('/users.list') ? pacer : undefined),
-      retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now()) ?? 1000,
       maxInProcessWaitMs: ctx.maxInProcessWaitMs,
     });
   }
 
   async page(cursor: string | undefined, limit: number): Promise<UsersPage> {
-    const url = new URL(`${this.base}users.list`);
-    url.searchParams.set('limit', String(limit));
-    if (cursor) url.searchParams.set('cursor', cursor);
-    const res = await this.fetch(url, { method: 'GET', headers: { authorization: `Bearer ${this.ctx.slackToken}` } });
-    const json = (await res.json().catch(() => ({}))) as {
-      ok?: boolean;
-      error?: string;
-      needed?: string;
-      members?: unknown;
-      response_metadata?: { next_cursor?: string | null };
-    };
-    if (!res.ok || json.ok !== true) {
-      const err = new SlackApiError('users.list', json.error ?? `http_${res.status}`);
-      if (json.error === 'missing_scope' && json.needed) err.message += `: the token needs ${json.needed}`;
+    const a = await this.client.answer('users.list', { limit: String(limit), cursor: cursor || undefined });
+    if (!a.ok) {
+      const err = new SlackApiError('users.list', a.error ?? 'unknown_error');
+      if (a.error === 'missing_scope' && a.needed) err.message += `: the token needs ${a.needed}`;
       throw err;
     }
+    const json = a.body as { members?: unknown; response_metadata?: { next_cursor?: string | null } };
     if (!Array.isArray(json.members)) throw new SlackApiError('users.list', 'invalid_response');
     const members = json.members.filter(
       (m): m is SlackUser => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string',
     );
-    const scopesHeader = res.headers.get('x-oauth-scopes');
     return {
       members,
       nextCursor: json.response_metadata?.next_cursor || undefined,
-      scopes: scopesHeader === null ? undefined : scopesHeader.split(',').map((s) => s.trim()),
+      scopes: a.scopes.length > 0 ? a.scopes : undefined,
     };
   }
 }

@@ -136,7 +136,7 @@ test('the sweep ensures every enabled connection its daily schedule in its zone,
   );
 });
 
-test("the daily job posts the daily summary (its hour passed) once, however often it runs", async () => {
+test('the daily job posts the daily summary (its hour passed) once, however often it runs', async () => {
   slack.addChannel({ id: 'C0MKT', name: 'marketing' });
   await connect('acme', {
     channels: { marketing: 'C0MKT' },
