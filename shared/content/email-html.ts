@@ -60,8 +60,9 @@ export interface EmailResult {
 export const BREVO_UNSUBSCRIBE_TAG = '{{ unsubscribe }}';
 
 const CONTENT_WIDTH = 536; // 600px container minus 32px padding on each side
-const FONT = "font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;";
-const MONO = "font-family:SFMono-Regular,Consolas,'Liberation Mono',Menlo,monospace;";
+// Unquoted family names are valid CSS and need no escaping inside a style="" attribute.
+const FONT = 'font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Helvetica,Arial,sans-serif;';
+const MONO = 'font-family:SFMono-Regular,Consolas,Liberation Mono,Menlo,monospace;';
 const S = {
   p: 'margin:0 0 16px;',
   link: 'color:#2563eb;text-decoration:underline;',
@@ -439,19 +440,33 @@ function underline(text: string, ch: string): string {
 }
 
 function inlineText(rich: readonly RichText[], opts: RenderOptions): string {
-  let out = '';
+  // Neighbours linking to the same place are one link: its URL is spelled out once, after them.
+  const runs: { text: string; url: string | undefined }[] = [];
   for (const item of rich) {
+    let text: string;
+    let url: string | undefined;
     if (item.type === 'mention') {
       const m = describeMention(item, opts);
-      out += m.url && m.url !== m.text ? `${m.text} (${m.url})` : m.text;
+      text = m.text;
+      url = m.url;
     } else if (item.type === 'equation') {
-      out += item.equation.expression;
+      text = item.equation.expression;
     } else {
-      const url = safeLinkUrl(item.text.link?.url ?? item.href);
-      out += url && url !== item.text.content.trim() ? `${item.text.content} (${url})` : item.text.content;
+      text = item.text.content;
+      url = safeLinkUrl(item.text.link?.url ?? item.href);
     }
+    const last = runs.at(-1);
+    if (last !== undefined && last.url === url) last.text += text;
+    else runs.push({ text, url });
   }
-  return out.trim();
+  return runs
+    .map((r) => {
+      if (r.url === undefined || r.url === r.text.trim()) return r.text;
+      const trail = /\s*$/.exec(r.text)?.[0] ?? '';
+      return `${r.text.trimEnd()} (${r.url})${trail}`;
+    })
+    .join('')
+    .trim();
 }
 
 function indentText(text: string, pad: string): string {

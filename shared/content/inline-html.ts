@@ -37,7 +37,8 @@ function attr(name: string, value: string | undefined): string {
 }
 
 export function richTextToHtml(rich: readonly RichText[], opts: RenderOptions, styles: InlineHtmlStyles = {}): string {
-  let out = '';
+  // Neighbours linking to the same place share one <a>, as they read as one link.
+  const runs: { html: string; href: string | undefined }[] = [];
   for (const item of rich) {
     let text: string;
     let href: string | undefined;
@@ -62,8 +63,13 @@ export function richTextToHtml(rich: readonly RichText[], opts: RenderOptions, s
     if (a.strikethrough) html = `<s>${html}</s>`;
     if (a.italic) html = `<em>${html}</em>`;
     if (a.bold) html = `<strong>${html}</strong>`;
-    if (href !== undefined) html = `<a href="${escapeHtml(href)}"${attr('style', styles.link)}>${html}</a>`;
-    out += html;
+    const last = runs.at(-1);
+    if (last !== undefined && last.href === href) last.html += html;
+    else runs.push({ html, href });
   }
-  return out;
+  return runs
+    .map((r) =>
+      r.href === undefined ? r.html : `<a href="${escapeHtml(r.href)}"${attr('style', styles.link)}>${r.html}</a>`,
+    )
+    .join('');
 }
