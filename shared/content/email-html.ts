@@ -559,7 +559,12 @@ function renderTextBlock(node: BlockNode, opts: RenderOptions): string {
       return node.children
         .flatMap((r) =>
           r.type === 'table_row'
-            ? [r.table_row.cells.map((c) => inlineText(c, opts).replace(/\n/g, ' ')).join(' | ')]
+            ? [
+                r.table_row.cells
+                  .map((c) => inlineText(c, opts).replace(/\n/g, ' '))
+                  .join(' | ')
+                  .trimEnd(),
+              ]
             : [],
         )
         .join('\n');

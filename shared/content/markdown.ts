@@ -409,19 +409,33 @@ function sameMarks(a: readonly MarkKey[], b: readonly MarkKey[]): boolean {
   return a.length === b.length && a.every((m) => b.includes(m));
 }
 
-function openMark(m: MarkKey): string {
+const HTML_TAG: Record<Exclude<MarkKey, `link:${string}`>, string> = {
+  bold: 'strong',
+  italic: 'em',
+  strikethrough: 'del',
+  underline: 'u',
+};
+
+function openMark(m: MarkKey, asHtml: boolean): string {
   if (m.startsWith('link:')) return '[';
-  return m === 'bold' ? '**' : m === 'italic' ? '*' : m === 'strikethrough' ? '~~' : '<u>';
+  if (asHtml || m === 'underline') return `<${HTML_TAG[m as keyof typeof HTML_TAG]}>`;
+  return m === 'bold' ? '**' : m === 'italic' ? '*' : '~~';
 }
 
-function closeMark(m: MarkKey): string {
+function closeMark(m: MarkKey, asHtml: boolean): string {
   if (m.startsWith('link:')) return `](${mdUrl(m.slice(5))})`;
-  return m === 'bold' ? '**' : m === 'italic' ? '*' : m === 'strikethrough' ? '~~' : '</u>';
+  if (asHtml || m === 'underline') return `</${HTML_TAG[m as keyof typeof HTML_TAG]}>`;
+  return m === 'bold' ? '**' : m === 'italic' ? '*' : '~~';
 }
+
+const isPunct = (c: string) => /[\p{P}\p{S}]/u.test(c);
+const isWordChar = (c: string) => c !== '' && !/\s/u.test(c) && !isPunct(c);
 
 /**
  * Rich text as inline Markdown. Marks open and close like a stack, the longest-running outermost,
  * and whitespace at the edge of a run is moved outside its markers: `** bold**` would not be bold.
+ * Where CommonMark's flanking rules would still refuse a `*`/`~~` delimiter (punctuation inside
+ * it, a letter outside it, as in `**Note:**then`), that span is written as an HTML tag instead.
  */
 export function richTextToMarkdown(
   rich: readonly RichText[],
@@ -432,19 +446,29 @@ export function richTextToMarkdown(
   const newline = mode.tableCell ? '<br>' : mode.singleLine ? ' ' : '\\\n';
   const ws = (s: string) => s.replace(/\r?\n/g, newline);
   const hasCore = (p: Piece) => p.text.trim() !== '';
-  const runLength = (m: MarkKey, from: number) => {
-    let n = 0;
+  /** The index of the last piece with text that still carries mark `m`, from `from` on. */
+  const spanEnd = (m: MarkKey, from: number) => {
+    let end = from;
     for (let i = from; i < pieces.length; i++) {
       const p = pieces[i]!;
       if (!hasCore(p)) continue;
       if (!p.marks.includes(m)) break;
-      n++;
+      end = i;
     }
-    return n;
+    return end;
+  };
+  /** Whether `*`-style delimiters around this span would fail CommonMark's flanking rules. */
+  const needsHtml = (m: MarkKey, from: number, before: string) => {
+    const first = pieces[from]!.text.trimStart()[0] ?? '';
+    const lastPiece = pieces[spanEnd(m, from)]!;
+    const last = lastPiece.text.trimEnd().at(-1) ?? '';
+    const after = /\s$/u.test(lastPiece.text) ? ' ' : (pieces[spanEnd(m, from) + 1]?.text[0] ?? '');
+    return (isPunct(first) && isWordChar(before)) || (isPunct(last) && isWordChar(after));
   };
 
   let out = '';
   const stack: MarkKey[] = [];
+  const asHtml = new Map<MarkKey, boolean>();
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i]!;
     if (!hasCore(p)) {
@@ -453,9 +477,11 @@ export function richTextToMarkdown(
     }
     const [, lead = '', core = '', trail = ''] = /^(\s*)([\s\S]*?)(\s*)$/.exec(p.text) ?? [];
     out += ws(lead);
-    const opening = p.marks.filter((m) => !stack.includes(m)).sort((a, b) => runLength(b, i) - runLength(a, i));
+    const opening = p.marks.filter((m) => !stack.includes(m)).sort((a, b) => spanEnd(b, i) - spanEnd(a, i));
     for (const m of opening) {
-      out += openMark(m);
+      const html = !m.startsWith('link:') && needsHtml(m, i, out.at(-1) ?? '');
+      asHtml.set(m, html);
+      out += openMark(m, html);
       stack.push(m);
     }
     const atLineStart = out === '' || out.endsWith('\n');
@@ -464,7 +490,10 @@ export function richTextToMarkdown(
     const keep = next?.marks ?? [];
     const firstGone = stack.findIndex((m) => !keep.includes(m));
     if (firstGone >= 0) {
-      while (stack.length > firstGone) out += closeMark(stack.pop()!);
+      while (stack.length > firstGone) {
+        const m = stack.pop()!;
+        out += closeMark(m, asHtml.get(m) ?? false);
+      }
     }
     out += ws(trail);
   }

@@ -186,3 +186,16 @@ describe('blocks', () => {
     expect(md.split('\n\n')[0]).toBe('- [Intro!](#intro)\n  - [Intro](#intro-1)\n  - [Intro](#intro-2)');
   });
 });
+
+describe('delimiters CommonMark would refuse', () => {
+  it('falls back to HTML tags where punctuation inside meets a letter outside', () => {
+    expect(richTextToMarkdown(rich(t('Note:', { bold: true }), t('then')))).toBe('<strong>Note:</strong>then');
+    expect(richTextToMarkdown(rich(t('a'), t('"q"', { italic: true })))).toBe('a<em>"q"</em>');
+    expect(richTextToMarkdown(rich(t('x', { strikethrough: true }), t('.', {})))).toBe('~~x~~.');
+  });
+
+  it('keeps Markdown delimiters where they work', () => {
+    expect(richTextToMarkdown(rich(t('Note:', { bold: true }), t(' then')))).toBe('**Note:** then');
+    expect(richTextToMarkdown(rich(t('('), t('aside', { italic: true }), t(')')))).toBe('(*aside*)');
+  });
+});
