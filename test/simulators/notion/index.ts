@@ -59,6 +59,16 @@ import {
 import { plainText, REFERENCE_LIMIT, requestRichText, requestValue } from './values';
 import { NotionWebhookSender, type WebhookEventInput, type WebhookSenderOptions } from './webhooks';
 
+export {
+  b as blocks,
+  type DocsTree,
+  type DocsTreeOptions,
+  pdfOnlyContent,
+  realisticContent,
+  seedDocsTree,
+  TINY_PDF,
+  TINY_PNG,
+} from './content';
 export { FILE_URL_TTL_SECONDS } from './files';
 export { markdownToBlocks, richTextToMarkdown } from './markdown';
 export type * from './types';
