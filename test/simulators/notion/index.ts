@@ -165,6 +165,7 @@ export class NotionSimulator extends SimServer {
   private readonly markdownRecordLimit: number;
   private subscription: { sender: NotionWebhookSender; url: string; events: Set<string> | undefined } | undefined;
   private readonly pendingWebhooks = new Set<Promise<unknown>>();
+  private webhookChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: NotionSimulatorOptions = {}) {
     super();
@@ -1175,7 +1176,11 @@ export class NotionSimulator extends SimServer {
   private emit(event: WebhookEventInput): void {
     const sub = this.subscription;
     if (!sub || (sub.events && !sub.events.has(event.type))) return;
-    const delivery = sub.sender.sendEvent(sub.url, event).catch(() => undefined);
+    // Stamped when the write happens, delivered one after another: Notion does not promise order,
+    // but tests that assert on a sequence of writes should not depend on socket timing.
+    const stamped = { ...event, timestamp: new Date(this.clock.now()).toISOString() };
+    const delivery = this.webhookChain.then(() => sub.sender.sendEvent(sub.url, stamped)).catch(() => undefined);
+    this.webhookChain = delivery;
     this.pendingWebhooks.add(delivery);
     void delivery.finally(() => this.pendingWebhooks.delete(delivery));
   }
