@@ -17,6 +17,20 @@
  * - Timestamp filter operands are compared to the millisecond against the minute-rounded stored
  *   values (a watermark with seconds misses edits made earlier in that minute — as in Notion).
  * - failNext() faults are served before auth, version and rate-limit checks.
+ *
+ * Content (blocks, standalone pages, markdown, files, webhooks):
+ * - Standalone pages (addContentPage, POST /v1/pages with a page parent) are shared by default;
+ *   unsharePage() on a workspace page hides its whole subtree (404 object_not_found everywhere).
+ * - A child page is also a child_page block of its parent with the same id; GET /v1/blocks/:id of
+ *   any page answers a child_page block. A synced copy lists its original's children.
+ * - Block children cursors name the next block, so appends between two pages do not shift them.
+ * - Capabilities (options.capabilities / tokenCapabilities / setCapabilities): missing read, update
+ *   or insert content → 403 restricted_resource on the routes that need it; user information `none`
+ *   → 403 on GET /v1/users and /v1/users/:id (GET /v1/users/me, the integration itself, still works);
+ *   `without_email` → `person: {}` everywhere, people property values included.
+ * - Notion-hosted files are served by a second loopback listener (filesBaseUrl) with S3-style signed
+ *   URLs valid 1 h on the simulator clock; downloads are not API requests (see files.ts).
+ * - Page writes through the API emit webhook events only after subscribeWebhooks() (see webhooks.ts).
  */
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
