@@ -1,10 +1,11 @@
 /**
  * The sandbox: a demo Notion "Customers" database and a Brevo account whose attributes match it,
- * plus the Tajo config that maps one onto the other. `npm start` seeds the simulators with this
+ * plus the Tajo config that maps one onto the other; beside them, workspace users, a "Leads" data
+ * source and a "Docs" tree of nested content pages (seedSandboxWorkspace). `npm start` seeds the simulators with this
  * when no tokens are given; tests and the benchmark use it at larger sizes.
  */
 import type { BrevoSimulator } from './brevo';
-import type { NotionSimulator } from './notion';
+import { blocks, type NotionSimulator, seedDocsTree } from './notion';
 
 export const SANDBOX_NOTION_TOKEN = 'secret_sandbox';
 export const SANDBOX_BREVO_KEY = 'xkeysib-sandbox';
@@ -14,6 +15,10 @@ export const SANDBOX_SLACK_TOKEN = 'xoxb-sandbox';
 /** The sandbox Slack workspace's #marketing channel, where notifications go. */
 export const SANDBOX_SLACK_CHANNEL = 'C0MARKETING';
 export const SANDBOX_SLACK_SIGNING_SECRET = 'sandbox-signing-secret';
+/** The "Leads" database a Brevo → Notion demo writes converted contacts into. */
+export const SANDBOX_LEADS_DATABASE_ID = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
+/** Pages in the sandbox "Docs" tree (nested content pages for Notion → Markdown exports). */
+export const SANDBOX_DOCS_PAGES = 56;
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [
@@ -108,7 +113,7 @@ export function seedBrevoAttributes(brevo: BrevoSimulator): void {
 export function seedSandbox(
   notion: NotionSimulator,
   brevo: BrevoSimulator,
-  opts: { rows: number; stepMs?: number; databaseId?: string; now?: number },
+  opts: { rows: number; stepMs?: number; databaseId?: string; now?: number; workspace?: boolean },
 ): { databaseId: string; dataSourceId: string; pageIds: string[] } {
   const db = notion.addDatabase({
     id: opts.databaseId ?? SANDBOX_DATABASE_ID,
@@ -126,7 +131,63 @@ export function seedSandbox(
     { start, stepMs: step },
   );
   seedBrevoAttributes(brevo);
+  // The users, Leads and Docs come after the Customers rows, so those rows are exactly as before.
+  if (opts.workspace !== false) seedSandboxWorkspace(notion);
   return { databaseId: db.id, dataSourceId: ds.id, pageIds: pages.map((p) => p.id) };
+}
+
+/** Workspace members of the sandbox: people with emails, a guest (never listed) and another bot. */
+export const SANDBOX_NOTION_USERS = [
+  { id: '5b1e2c3d4f5a4b6c8d7e9f0a1b2c3d41', name: 'Ada Lovelace', type: 'person', email: 'ada@sandbox.example.com' },
+  { id: '5b1e2c3d4f5a4b6c8d7e9f0a1b2c3d42', name: 'Grace Hopper', type: 'person', email: 'grace@sandbox.example.com' },
+  { id: '5b1e2c3d4f5a4b6c8d7e9f0a1b2c3d43', name: 'Alan Turing', type: 'person', email: 'alan@sandbox.example.com' },
+  {
+    id: '5b1e2c3d4f5a4b6c8d7e9f0a1b2c3d44',
+    name: 'Gina Guest',
+    type: 'person',
+    email: 'gina@partner.example.org',
+    guest: true,
+  },
+  { id: '5b1e2c3d4f5a4b6c8d7e9f0a1b2c3d45', name: 'Calendar bot', type: 'bot' },
+] as const;
+
+export function leadsSchema() {
+  return {
+    Name: { type: 'title' as const },
+    Email: { type: 'email' as const },
+    'Converted Date': { type: 'date' as const },
+    Status: { type: 'status' as const, options: ['New', 'Contacted', 'Converted'] },
+  };
+}
+
+/**
+ * Additive sandbox content beside the Customers database: workspace users, a small "Leads" data
+ * source (target of a Brevo → Notion demo) and a "Docs" tree of nested, realistic content pages.
+ * Seeding it adds no Customers rows and changes none.
+ */
+export function seedSandboxWorkspace(
+  notion: NotionSimulator,
+  opts: { docsPages?: number } = {},
+): { leadsDataSourceId: string; docsRootId: string; docsPageIds: string[]; userIds: string[] } {
+  const userIds = SANDBOX_NOTION_USERS.map((u) => notion.addUser({ ...u }).id);
+  const leads = notion.addDatabase({ id: SANDBOX_LEADS_DATABASE_ID, title: 'Leads', properties: leadsSchema() });
+  const leadsDs = leads.dataSources[0];
+  if (!leadsDs) throw new Error('sandbox Leads database has no data source');
+  const people = ['Ada Lovelace', 'Grace Hopper', 'Alan Turing'];
+  people.forEach((name, i) => {
+    notion.addPage(leadsDs.id, {
+      properties: {
+        Name: name,
+        Email: `${name.split(' ')[0]!.toLowerCase()}.lead@example.com`,
+        'Converted Date': i === 2 ? null : `2026-0${i + 1}-15`,
+        Status: i === 2 ? 'Contacted' : 'Converted',
+      },
+    });
+  });
+  const docs = seedDocsTree(notion, { pages: opts.docsPages ?? SANDBOX_DOCS_PAGES, title: 'Docs' });
+  // A page that links to the Leads database, as a team wiki would.
+  notion.appendBlocks(docs.rootId, [blocks.heading(2, 'Databases'), blocks.childDatabase(leads.id, 'Leads')]);
+  return { leadsDataSourceId: leadsDs.id, docsRootId: docs.rootId, docsPageIds: docs.pageIds, userIds };
 }
 
 /** The demo tajo.yaml used when no config is given (tokens from the environment, sandbox by default). */

@@ -17,11 +17,30 @@
  * - Timestamp filter operands are compared to the millisecond against the minute-rounded stored
  *   values (a watermark with seconds misses edits made earlier in that minute — as in Notion).
  * - failNext() faults are served before auth, version and rate-limit checks.
+ *
+ * Content (blocks, standalone pages, markdown, files, webhooks):
+ * - Standalone pages (addContentPage, POST /v1/pages with a page parent) are shared by default;
+ *   unsharePage() on a workspace page hides its whole subtree (404 object_not_found everywhere).
+ * - A child page is also a child_page block of its parent with the same id; GET /v1/blocks/:id of
+ *   any page answers a child_page block. A synced copy lists its original's children.
+ * - Block children cursors name the next block, so appends between two pages do not shift them.
+ * - Capabilities (options.capabilities / tokenCapabilities / setCapabilities): missing read, update
+ *   or insert content → 403 restricted_resource on the routes that need it; user information `none`
+ *   → 403 on GET /v1/users and /v1/users/:id (GET /v1/users/me, the integration itself, still works);
+ *   `without_email` → `person: {}` everywhere, people property values included.
+ * - Notion-hosted files are served by a second loopback listener (filesBaseUrl) with S3-style signed
+ *   URLs valid 1 h on the simulator clock; downloads are not API requests (see files.ts).
+ * - Page writes through the API emit webhook events only after subscribeWebhooks() (see webhooks.ts).
  */
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
+import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
+import { markdownToBlocks, renderMarkdown } from './markdown';
 import { comparePositions, compileQuery, findProperty, type SortValue } from './query';
-import { NotionStore } from './store';
+import { type BlockPosition, NotionStore } from './store';
 import {
+  type BlockInput,
+  type BlockRec,
+  type Capabilities,
   type DatabaseInfo,
   type DatabaseInput,
   type DataSourceInfo,
@@ -34,6 +53,7 @@ import {
   type PageInput,
   type PageRec,
   type PropDef,
+  type StandalonePageInput,
   type TimeInput,
   type UserInput,
   type UserRec,
@@ -50,10 +70,35 @@ import {
   toMs,
   validationError,
 } from './util';
-import { plainText, REFERENCE_LIMIT, requestValue } from './values';
+import { plainText, REFERENCE_LIMIT, requestRichText, requestValue } from './values';
+import { NotionWebhookSender, type WebhookEventInput, type WebhookSenderOptions } from './webhooks';
 
+export {
+  b as blocks,
+  type DocsTree,
+  type DocsTreeOptions,
+  pdfOnlyContent,
+  realisticContent,
+  seedDocsTree,
+  TINY_PDF,
+  TINY_PNG,
+} from './content';
+export { FILE_URL_TTL_SECONDS } from './files';
+export { markdownToBlocks, richTextToMarkdown } from './markdown';
 export type * from './types';
-export { NOTION_VERSIONS, PROPERTY_TYPES } from './types';
+export { BLOCK_TYPES, NOTION_VERSIONS, PROPERTY_TYPES } from './types';
+export { richText } from './values';
+export {
+  MAX_WEBHOOK_ATTEMPTS,
+  NotionWebhookSender,
+  sendEvent,
+  sendVerification,
+  signWebhookBody,
+  type WebhookDelivery,
+  type WebhookEventInput,
+  type WebhookEventResult,
+  type WebhookSenderOptions,
+} from './webhooks';
 
 export interface NotionSimulatorOptions {
   /** Accepted bearer tokens. Default `['secret_sandbox']`. */
@@ -68,6 +113,15 @@ export interface NotionSimulatorOptions {
   integrationName?: string;
   /** Workspace name of the bot user. Default `Sandbox`. */
   workspaceName?: string;
+  /** Capabilities of every token. Default: read, update and insert content, user information with email. */
+  capabilities?: Partial<Capabilities>;
+  /** Per-token overrides of `capabilities` (one simulator can play several connections). */
+  tokenCapabilities?: Record<string, Partial<Capabilities>>;
+  /**
+   * Blocks GET /v1/pages/:id/markdown renders before it truncates (Notion's own limit is
+   * undocumented). Default 1000.
+   */
+  markdownRecordLimit?: number;
 }
 
 export interface NotionSimStats {
@@ -76,7 +130,29 @@ export interface NotionSimStats {
   byRoute: Record<string, number>;
 }
 
-type Ctx = { version: NotionVersion; req: SimRequest };
+/** What addContentPage returns. */
+export interface ContentPageInfo {
+  id: string;
+  title: string;
+  url: string;
+  /** Ids of the page's first-level content blocks (child pages included: their block id is the page id). */
+  blockIds: string[];
+}
+
+export interface WebhookSubscriptionOptions extends Omit<WebhookSenderOptions, 'workspaceId' | 'workspaceName'> {
+  url: string;
+  /** Event types to send (default: all the simulator emits). */
+  events?: string[];
+}
+
+type Ctx = { version: NotionVersion; req: SimRequest; caps: Capabilities };
+
+const DEFAULT_CAPABILITIES: Capabilities = {
+  readContent: true,
+  updateContent: true,
+  insertContent: true,
+  userInformation: 'with_email',
+};
 type Handler = (ctx: Ctx) => unknown;
 
 interface Row {
@@ -98,6 +174,12 @@ export class NotionSimulator extends SimServer {
   private readonly faults: Array<{ remaining: number; error: NotionErrorBody }> = [];
   private rateLimitedCount = 0;
   private readonly queryCache = new Map<string, { version: number; rows: Row[] }>();
+  private capabilities: Capabilities;
+  private readonly tokenCapabilities = new Map<string, Capabilities>();
+  private readonly markdownRecordLimit: number;
+  private subscription: { sender: NotionWebhookSender; url: string; events: Set<string> | undefined } | undefined;
+  private readonly pendingWebhooks = new Set<Promise<unknown>>();
+  private webhookChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: NotionSimulatorOptions = {}) {
     super();
@@ -110,6 +192,11 @@ export class NotionSimulator extends SimServer {
       options.integrationName ?? 'Tajo Sandbox',
       options.workspaceName ?? 'Sandbox',
     );
+    this.capabilities = { ...DEFAULT_CAPABILITIES, ...options.capabilities };
+    for (const [token, caps] of Object.entries(options.tokenCapabilities ?? {})) {
+      this.tokenCapabilities.set(token, { ...this.capabilities, ...caps });
+    }
+    this.markdownRecordLimit = options.markdownRecordLimit ?? 1000;
 
     this.api('GET', '/v1/users/me', () => this.store.renderUser(this.store.bot.id));
     this.api('GET', '/v1/users', (c) => this.listUsers(c));
@@ -118,8 +205,13 @@ export class NotionSimulator extends SimServer {
     this.api('POST', '/v1/databases/:database_id/query', (c) => this.queryDatabase(c));
     this.api('GET', '/v1/data_sources/:data_source_id', (c) => this.getDataSource(c));
     this.api('POST', '/v1/data_sources/:data_source_id/query', (c) => this.queryDataSource(c));
+    this.api('POST', '/v1/pages', (c) => this.createPage(c));
     this.api('GET', '/v1/pages/:page_id', (c) => this.getPageRoute(c));
     this.api('PATCH', '/v1/pages/:page_id', (c) => this.patchPage(c));
+    this.api('GET', '/v1/pages/:page_id/markdown', (c) => this.getMarkdown(c));
+    this.api('GET', '/v1/blocks/:block_id', (c) => this.getBlockRoute(c));
+    this.api('GET', '/v1/blocks/:block_id/children', (c) => this.listChildren(c));
+    this.api('PATCH', '/v1/blocks/:block_id/children', (c) => this.appendChildren(c));
     this.api('GET', '/v1/pages/:page_id/properties/:property_id', (c) => this.getPageProperty(c));
     this.api('POST', '/v1/search', (c) => this.search(c));
   }
@@ -189,6 +281,128 @@ export class NotionSimulator extends SimServer {
     return this.store.addUser(input);
   }
 
+  /**
+   * A page outside any data source (workspace-level, or under `parentPageId`) with content in
+   * BlockInput shape; child_page blocks in the content become nested pages. See content.ts for builders.
+   */
+  addContentPage(input: StandalonePageInput): ContentPageInfo {
+    const content = draftBlocks(input.children ?? [], 'children', 'seed');
+    const page = this.store.addStandalonePage({
+      ...input,
+      parent: input.parentPageId
+        ? { type: 'page_id', id: this.store.mustPage(input.parentPageId).id }
+        : { type: 'workspace' },
+      content,
+      shared: input.parentPageId ? null : (input.shared ?? true),
+    });
+    return {
+      id: page.id,
+      title: input.title,
+      url: String(this.store.renderPage(page, '2025-09-03').url),
+      blockIds: [...(this.store.children.get(page.id) ?? [])],
+    };
+  }
+
+  /** Append content (seed shape) to any page, data source rows included, or block; returns the new first-level ids. */
+  appendBlocks(parentId: string, blocks: BlockInput[], opts: { editedBy?: string } = {}): string[] {
+    const drafts = draftBlocks(blocks, 'blocks', 'seed');
+    const target = this.store.blocks.get(normaliseId(parentId) ?? parentId);
+    const page = target ? this.store.mustPage(target.pageId) : this.store.mustPage(parentId);
+    const parent =
+      target && target.type !== 'child_page'
+        ? { type: 'block_id' as const, id: target.id }
+        : { type: 'page_id' as const, id: target?.id ?? page.id };
+    const containing = parent.type === 'page_id' ? parent.id : page.id;
+    const by = opts.editedBy ?? this.store.bot.id;
+    const created = this.store.materialise(parent, containing, drafts, {
+      at: this.store.now(),
+      by,
+      position: { type: 'end' },
+    });
+    this.touchPage(this.store.mustPage(containing), by);
+    return created.map((b) => b.id);
+  }
+
+  /** The block object as the API would return it (for assertions), regardless of sharing. */
+  getBlock(blockId: string, version: NotionVersion = '2025-09-03'): Record<string, unknown> {
+    return this.store.renderBlock(this.store.mustBlock(blockId), version);
+  }
+
+  /** Live child ids of a page or block, in order (what GET /v1/blocks/:id/children walks). */
+  childIds(parentId: string): string[] {
+    return this.store.childIdsOf(normaliseId(parentId) ?? parentId);
+  }
+
+  /** Hide a standalone page and its subtree from the integration (404 everywhere), or show it again. */
+  unsharePage(pageId: string): void {
+    this.store.mustPage(pageId).shared = false;
+    this.store.version++;
+  }
+
+  sharePage(pageId: string): void {
+    this.store.mustPage(pageId).shared = true;
+    this.store.version++;
+  }
+
+  /** Change the capabilities of every token (or of one token). */
+  setCapabilities(caps: Partial<Capabilities>, token?: string): void {
+    if (token === undefined) {
+      this.capabilities = { ...this.capabilities, ...caps };
+      return;
+    }
+    this.tokenCapabilities.set(token, { ...this.capabilitiesOf(token), ...caps });
+  }
+
+  /** Workspace id (webhook payloads, file URLs). */
+  get workspaceId(): string {
+    return this.store.workspaceId;
+  }
+
+  /**
+   * Register the subscription that page writes made through the API report to (off until called):
+   * POST /v1/pages → page.created; PATCH properties → page.properties_updated (property ids);
+   * PATCH in_trash → page.deleted / page.undeleted; PATCH icon/cover or appended blocks →
+   * page.content_updated. Deliveries run in the background: await flushWebhooks() before asserting.
+   * The integration's own writes are reported too, with the bot as author, as Notion does.
+   */
+  subscribeWebhooks(options: WebhookSubscriptionOptions): NotionWebhookSender {
+    const { url, events, ...senderOptions } = options;
+    const sender = new NotionWebhookSender({
+      apiVersion: '2025-09-03',
+      now: () => this.clock.now(),
+      ...senderOptions,
+      workspaceId: this.store.workspaceId,
+      workspaceName: this.store.workspaceName,
+    });
+    this.subscription = { sender, url, events: events ? new Set(events) : undefined };
+    return sender;
+  }
+
+  unsubscribeWebhooks(): void {
+    this.subscription = undefined;
+  }
+
+  /** Wait until every webhook delivery started so far (retries included) has finished. */
+  async flushWebhooks(): Promise<void> {
+    while (this.pendingWebhooks.size > 0) await Promise.allSettled([...this.pendingWebhooks]);
+  }
+
+  override async start(port = 0): Promise<string> {
+    const url = await super.start(port);
+    await this.store.fileHost.start();
+    return url;
+  }
+
+  override async stop(): Promise<void> {
+    await this.flushWebhooks();
+    await Promise.all([super.stop(), this.store.fileHost.stop()]);
+  }
+
+  /** Base URL of the listener serving Notion-hosted files (signed, expiring URLs). */
+  get filesBaseUrl(): string {
+    return this.store.fileHost.baseUrl;
+  }
+
   /** The page object as the API would return it (for assertions), regardless of sharing. */
   getPage(pageId: string, version: NotionVersion = '2025-09-03'): Record<string, unknown> {
     return this.store.renderPage(this.store.mustPage(pageId), version);
@@ -205,12 +419,22 @@ export class NotionSimulator extends SimServer {
   }
 
   stats(): NotionSimStats {
-    return { requests: this.log.records.length, rateLimited: this.rateLimitedCount, byRoute: this.log.byRoute() };
+    return {
+      requests: this.log.records.length,
+      rateLimited: this.rateLimitedCount,
+      byRoute: this.log.byRoute(),
+    };
+  }
+
+  /** GETs of Notion-hosted file URLs (a separate listener: not API requests, not in stats()). */
+  get fileDownloads(): number {
+    return this.store.fileHost.downloads;
   }
 
   resetStats(): void {
     this.log.clear();
     this.rateLimitedCount = 0;
+    this.store.fileHost.downloads = 0;
   }
 
   // ===========================================================================================
@@ -220,13 +444,40 @@ export class NotionSimulator extends SimServer {
     this.route(method, path, (req) => {
       try {
         const version = req.headers['notion-version'] as NotionVersion;
-        const body = handler({ version, req });
+        const caps = this.capabilitiesOf(this.tokenOf(req) ?? '');
+        // Handlers are synchronous, so this per-request rendering switch cannot leak into another request.
+        this.store.emailsVisible = caps.userInformation === 'with_email';
+        const body = handler({ version, req, caps });
         return { status: 200, body };
       } catch (err) {
         if (err instanceof NotionApiError) return this.errorResponse(err.status, err.code, err.message, err.headers);
         throw err;
+      } finally {
+        this.store.emailsVisible = true;
       }
     });
+  }
+
+  private tokenOf(req: SimRequest): string | undefined {
+    const auth = req.headers.authorization;
+    return typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
+  }
+
+  private capabilitiesOf(token: string): Capabilities {
+    return this.tokenCapabilities.get(token) ?? this.capabilities;
+  }
+
+  /** 403 restricted_resource when the caller's integration lacks a capability (notion.md §2, §7). */
+  private requireCapability(caps: Capabilities, which: 'readContent' | 'updateContent' | 'insertContent'): void {
+    if (caps[which]) return;
+    const name = { readContent: 'read content', updateContent: 'update content', insertContent: 'insert content' }[
+      which
+    ];
+    throw new NotionApiError(
+      403,
+      'restricted_resource',
+      `Insufficient permissions for this endpoint: the integration does not have the ${name} capability.`,
+    );
   }
 
   private errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): SimResponse {
@@ -251,9 +502,7 @@ export class NotionSimulator extends SimServer {
       const headers = e.retryAfter !== undefined ? { 'Retry-After': String(e.retryAfter) } : undefined;
       return this.errorResponse(e.status, e.code, e.message, headers);
     }
-    const auth = req.headers.authorization;
-    const token =
-      typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : undefined;
+    const token = this.tokenOf(req);
     if (!token || !this.tokens.has(token)) return this.errorResponse(401, 'unauthorized', 'API token is invalid.');
     const version = req.headers['notion-version'];
     if (version === undefined || version === '') {
@@ -371,8 +620,20 @@ export class NotionSimulator extends SimServer {
 
   private visiblePage(id: string): PageRec {
     const page = this.store.pages.get(id);
-    if (!page || !this.store.isShared(page.databaseId)) throw this.store.notFound('page', id);
+    if (!page || !this.store.pageVisible(page)) throw this.store.notFound('page', id);
     return page;
+  }
+
+  /** A block id, or a page id (pages are blocks too), that the integration can see. */
+  private visibleBlockOrPage(id: string): { block: BlockRec | undefined; page: PageRec | undefined } {
+    const block = this.store.blocks.get(id);
+    if (block) {
+      if (!this.store.blockVisible(block)) throw this.store.notFound('block', id);
+      return { block, page: this.store.pages.get(id) };
+    }
+    const page = this.store.pages.get(id);
+    if (!page || !this.store.pageVisible(page)) throw this.store.notFound('block', id);
+    return { block: undefined, page };
   }
 
   private invalidUrl(): NotionApiError {
@@ -402,9 +663,21 @@ export class NotionSimulator extends SimServer {
   // ===========================================================================================
   // Users
 
-  private listUsers({ req }: Ctx) {
+  /** The user information capability; `none` refuses the users endpoints (notion.md §7). */
+  private requireUserInformation(caps: Capabilities): void {
+    if (caps.userInformation !== 'none') return;
+    throw new NotionApiError(
+      403,
+      'restricted_resource',
+      'Insufficient permissions for this endpoint: the integration does not have the user information capability.',
+    );
+  }
+
+  private listUsers({ req, caps }: Ctx) {
+    this.requireUserInformation(caps);
     const pageSize = this.queryPageSize(req);
-    const all = [...this.store.users.values()];
+    // Guests are not listed (they can still be retrieved by id).
+    const all = [...this.store.users.values()].filter((u) => !u.guest);
     const hash = canonicalHash({ users: true });
     const cursor = req.query.get('start_cursor');
     const offset = cursor ? Number(decodeCursor(cursor, 'users', hash, 'query.start_cursor').o) : 0;
@@ -421,7 +694,8 @@ export class NotionSimulator extends SimServer {
     };
   }
 
-  private getUser({ req }: Ctx) {
+  private getUser({ req, caps }: Ctx) {
+    this.requireUserInformation(caps);
     const id = this.pathId(req, 'user_id');
     if (!this.store.users.has(id)) {
       throw new NotionApiError(404, 'object_not_found', `Could not find user with ID: ${id}.`);
@@ -432,13 +706,15 @@ export class NotionSimulator extends SimServer {
   // ===========================================================================================
   // Databases and data sources
 
-  private getDatabase({ req, version }: Ctx) {
+  private getDatabase({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
     const db = this.visibleDatabase(this.pathId(req, 'database_id'));
     if (version === '2022-06-28' && db.dataSources.length > 1) throw this.multiSourceError(db.id);
     return this.store.renderDatabase(db, version);
   }
 
-  private getDataSource({ req, version }: Ctx) {
+  private getDataSource({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
     if (version === '2022-06-28') throw this.invalidUrl();
     return this.store.renderDataSource(this.visibleDataSource(this.pathId(req, 'data_source_id')), version);
   }
@@ -455,7 +731,8 @@ export class NotionSimulator extends SimServer {
     return this.runQuery(ctx, this.visibleDataSource(this.pathId(ctx.req, 'data_source_id')), 'data_source');
   }
 
-  private runQuery({ req, version }: Ctx, ds: DataSourceRec, kind: string) {
+  private runQuery({ req, version, caps }: Ctx, ds: DataSourceRec, kind: string) {
+    this.requireCapability(caps, 'readContent');
     const allowed = ['filter', 'sorts', 'start_cursor', 'page_size', 'in_trash', 'archived'];
     if (kind === 'data_source') allowed.push('result_type');
     const body = this.body(req, allowed);
@@ -538,28 +815,45 @@ export class NotionSimulator extends SimServer {
   // ===========================================================================================
   // Pages
 
-  private getPageRoute({ req, version }: Ctx) {
+  private getPageRoute({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
     const page = this.visiblePage(this.pathId(req, 'page_id'));
     return this.store.renderPage(page, version, this.propertyFilter(req));
   }
 
-  private patchPage({ req, version }: Ctx) {
+  /** Property values of a create/update body, checked against the page's schema (standalone pages: title only). */
+  private propertyUpdates(ds: DataSourceRec | undefined, properties: unknown): Array<[PropDef | 'title', unknown]> {
+    if (!isRecord(properties)) throw bodyInvalid('body.properties', 'an object', properties);
+    const updates: Array<[PropDef | 'title', unknown]> = [];
+    for (const [key, value] of Object.entries(properties)) {
+      if (!ds) {
+        if (key !== 'title') {
+          throw validationError(
+            `${key} is not a property that exists. A page outside a data source only has \`title\`.`,
+          );
+        }
+        const title = isRecord(value) && 'title' in value ? value.title : value;
+        updates.push(['title', requestRichText(title, 'body.properties.title.title')]);
+        continue;
+      }
+      const def = findProperty(ds, key);
+      if (!def) throw validationError(`${key} is not a property that exists.`);
+      updates.push([def, requestValue(def, value, `body.properties.${key}`)]);
+    }
+    return updates;
+  }
+
+  private patchPage({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'updateContent');
     const page = this.visiblePage(this.pathId(req, 'page_id'));
     const body = this.body(req, ['properties', 'in_trash', 'archived', 'icon', 'cover', 'is_locked']);
     const inTrash = this.inTrashFlag(body, version);
     if (body.is_locked !== undefined && typeof body.is_locked !== 'boolean') {
       throw bodyInvalid('body.is_locked', 'a boolean', body.is_locked);
     }
-    const ds = this.store.dataSources.get(page.dataSourceId)!;
-    const updates: Array<[PropDef, unknown]> = [];
-    if (body.properties !== undefined) {
-      if (!isRecord(body.properties)) throw bodyInvalid('body.properties', 'an object', body.properties);
-      for (const [key, value] of Object.entries(body.properties)) {
-        const def = findProperty(ds, key);
-        if (!def) throw validationError(`${key} is not a property that exists.`);
-        updates.push([def, requestValue(def, value, `body.properties.${key}`)]);
-      }
-    }
+    const ds = this.store.dataSourceOf(page);
+    const updates = body.properties === undefined ? [] : this.propertyUpdates(ds, body.properties);
+    if (body.icon !== undefined) this.checkIcon(body.icon, 'body.icon');
     const editsContent = updates.length > 0 || body.icon !== undefined || body.cover !== undefined;
     if (editsContent && page.inTrash && inTrash !== false) {
       throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
@@ -567,23 +861,373 @@ export class NotionSimulator extends SimServer {
     if (page.isLocked && updates.length > 0 && body.is_locked !== false) {
       throw validationError('Page is locked. Unlock the page before editing its properties.');
     }
-    for (const [def, value] of updates) page.values[def.name] = value;
+    for (const [def, value] of updates) page.values[def === 'title' ? 'title' : def.name] = value;
     if (body.icon !== undefined) page.icon = body.icon;
     if (body.cover !== undefined) page.cover = body.cover;
     if (body.is_locked !== undefined) page.isLocked = body.is_locked as boolean;
-    if (inTrash !== undefined) page.inTrash = inTrash;
+    const wasTrashed = page.inTrash;
+    if (inTrash !== undefined) this.store.setTrashed(page.id, inTrash);
     if (editsContent) {
       page.lastEditedTime = this.store.now();
       page.lastEditedBy = this.store.bot.id;
     }
     this.store.version++;
+    if (updates.length > 0) {
+      this.emitPageEvent('page.properties_updated', page, {
+        updated_properties: updates.map(([def]) => (def === 'title' ? 'title' : def.id)),
+      });
+    }
+    if (body.icon !== undefined || body.cover !== undefined) {
+      this.emitPageEvent('page.content_updated', page, { updated_blocks: [] });
+    }
+    if (inTrash !== undefined && inTrash !== wasTrashed) {
+      this.emitPageEvent(inTrash ? 'page.deleted' : 'page.undeleted', page, {});
+    }
     return this.store.renderPage(page, version);
   }
 
-  private getPageProperty({ req }: Ctx) {
+  private checkIcon(icon: unknown, path: string): void {
+    if (icon === null) return;
+    if (!isRecord(icon)) throw bodyInvalid(path, 'an object or `null`', icon);
+    if (icon.type === 'emoji' || (icon.type === undefined && 'emoji' in icon)) {
+      if (typeof icon.emoji !== 'string' || icon.emoji === '')
+        throw bodyInvalid(`${path}.emoji`, 'an emoji', icon.emoji);
+      return;
+    }
+    if (icon.type === 'external' || (icon.type === undefined && 'external' in icon)) {
+      const ext = icon.external;
+      if (!isRecord(ext) || typeof ext.url !== 'string') {
+        throw bodyInvalid(`${path}.external.url`, 'a string', isRecord(ext) ? ext.url : undefined);
+      }
+      return;
+    }
+    throw bodyInvalid(`${path}.type`, '`"emoji"` or `"external"`', icon.type);
+  }
+
+  private createPage({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'insertContent');
+    const body = this.body(req, [
+      'parent',
+      'properties',
+      'children',
+      'markdown',
+      'icon',
+      'cover',
+      'template',
+      'position',
+    ]);
+    const parent = body.parent;
+    if (!isRecord(parent)) throw bodyInvalid('body.parent', 'an object', parent);
+    if (body.children !== undefined && body.markdown !== undefined) {
+      throw validationError('body.children and body.markdown are mutually exclusive; send one of them.');
+    }
+    if (body.icon !== undefined) this.checkIcon(body.icon, 'body.icon');
+
+    // Where the page goes: a data source (a row) or a page (a standalone child page).
+    let ds: DataSourceRec | undefined;
+    let parentPage: PageRec | undefined;
+    if (typeof parent.data_source_id === 'string') {
+      if (version === '2022-06-28')
+        throw bodyInvalid('body.parent.data_source_id', 'not present (use `database_id`)', parent.data_source_id);
+      ds = this.visibleDataSource(
+        normaliseId(parent.data_source_id) ?? this.badId('body.parent.data_source_id', parent.data_source_id),
+      );
+    } else if (typeof parent.database_id === 'string') {
+      const db = this.visibleDatabase(
+        normaliseId(parent.database_id) ?? this.badId('body.parent.database_id', parent.database_id),
+      );
+      if (db.dataSources.length > 1) throw this.multiSourceError(db.id);
+      ds = db.dataSources[0]!;
+    } else if (typeof parent.page_id === 'string') {
+      parentPage = this.visiblePage(normaliseId(parent.page_id) ?? this.badId('body.parent.page_id', parent.page_id));
+      if (parentPage.inTrash) {
+        throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
+      }
+    } else {
+      throw bodyInvalid('body.parent', 'an object with `page_id`, `database_id` or `data_source_id`', parent);
+    }
+
+    const updates = body.properties === undefined ? [] : this.propertyUpdates(ds, body.properties);
+    let drafts: BlockDraft[] = [];
+    let titleFromMarkdown: string | undefined;
+    if (body.children !== undefined) drafts = draftBlocks(body.children, 'body.children', 'request');
+    if (body.markdown !== undefined) {
+      if (typeof body.markdown !== 'string') throw bodyInvalid('body.markdown', 'a string', body.markdown);
+      const md = markdownToBlocks(body.markdown);
+      drafts = draftBlocks(md.blocks, 'body.markdown', 'seed');
+      titleFromMarkdown = md.firstH1;
+    }
+    const hasTitle = updates.some(([def]) => def === 'title' || def.type === 'title');
+
+    const by = this.store.bot.id;
+    let page: PageRec;
+    if (ds) {
+      const info = this.store.addPage(ds.id, { createdBy: by });
+      page = this.store.mustPage(info.id);
+      for (const [def, value] of updates) page.values[def === 'title' ? 'title' : def.name] = value;
+      const titleDef = [...ds.props.values()].find((d) => d.type === 'title');
+      if (!hasTitle && titleFromMarkdown !== undefined && titleDef) {
+        page.values[titleDef.name] = requestRichText([{ text: { content: titleFromMarkdown } }], 'body.markdown');
+      }
+      this.store.materialise({ type: 'page_id', id: page.id }, page.id, drafts, {
+        at: page.createdTime,
+        by,
+        position: { type: 'end' },
+      });
+    } else {
+      const titleUpdate = updates.find(([def]) => def === 'title');
+      page = this.store.addStandalonePage({
+        title: '',
+        parent: { type: 'page_id', id: parentPage!.id },
+        content: drafts,
+        shared: null,
+      });
+      page.values.title = titleUpdate
+        ? (titleUpdate[1] as unknown[])
+        : requestRichText(
+            titleFromMarkdown === undefined ? [] : [{ text: { content: titleFromMarkdown } }],
+            'body.markdown',
+          );
+      this.touchPage(parentPage!, by);
+    }
+    if (body.icon !== undefined) page.icon = body.icon;
+    if (body.cover !== undefined) page.cover = body.cover;
+    this.store.version++;
+    this.emitPageEvent('page.created', page, {});
+    return this.store.renderPage(page, version);
+  }
+
+  private badId(path: string, value: unknown): never {
+    throw bodyInvalid(path, 'a valid uuid', value);
+  }
+
+  /** A content edit: last_edited_time (minute-rounded) and last_edited_by move. */
+  private touchPage(page: PageRec, by: string): void {
+    page.lastEditedTime = this.store.now();
+    page.lastEditedBy = by;
+    this.store.version++;
+  }
+
+  // ===========================================================================================
+  // Blocks and markdown
+
+  private getBlockRoute({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
+    const { block, page } = this.visibleBlockOrPage(this.pathId(req, 'block_id'));
+    return block ? this.store.renderBlock(block, version) : this.store.renderPageAsBlock(page!, version);
+  }
+
+  private listChildren({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
+    const id = this.pathId(req, 'block_id');
+    this.visibleBlockOrPage(id);
+    const pageSize = this.queryPageSize(req);
+    const ids = this.store.childIdsOf(id);
+    const hash = canonicalHash({ children: id });
+    const cursor = req.query.get('start_cursor');
+    let offset = 0;
+    if (cursor) {
+      // The cursor names the next block, so blocks appended between two pages cannot shift the listing.
+      const c = decodeCursor(cursor, 'children', hash, 'query.start_cursor');
+      const at = ids.indexOf(String(c.i));
+      offset = at >= 0 ? at : Math.min(Number(c.o), ids.length);
+    }
+    const slice = ids.slice(offset, offset + pageSize);
+    const nextId = ids[offset + slice.length];
+    const next = nextId ? encodeCursor({ s: 'children', q: hash, i: nextId, o: offset + slice.length }) : null;
+    return {
+      object: 'list',
+      results: slice.map((cid) => this.store.renderBlock(this.store.blocks.get(cid)!, version)),
+      next_cursor: next,
+      has_more: next !== null,
+      type: 'block',
+      block: {},
+    };
+  }
+
+  private appendChildren({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'insertContent');
+    const id = this.pathId(req, 'block_id');
+    const { block, page } = this.visibleBlockOrPage(id);
+    const allowed = ['children', version === '2026-03-11' ? 'position' : 'after'];
+    const body = this.body(req, allowed);
+    if (body.children === undefined) throw bodyInvalid('body.children', 'defined', undefined);
+    if (Array.isArray(body.children) && body.children.length > MAX_CHILDREN_PER_REQUEST) {
+      throw bodyInvalid('body.children.length', `≤ \`${MAX_CHILDREN_PER_REQUEST}\``, body.children.length);
+    }
+    const target = block && block.type !== 'child_page' ? block : undefined;
+    const containing = target ? this.store.mustPage(target.pageId) : (page ?? this.store.mustPage(id));
+    if ((target?.inTrash ?? false) || containing.inTrash) {
+      throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
+    }
+    if (
+      target &&
+      ![
+        'paragraph',
+        'heading_1',
+        'heading_2',
+        'heading_3',
+        'heading_4',
+        'bulleted_list_item',
+        'numbered_list_item',
+        'quote',
+        'to_do',
+        'toggle',
+        'callout',
+        'synced_block',
+        'column',
+        'table',
+        'tab',
+      ].includes(target.type)
+    ) {
+      throw validationError(`Block ${target.id} of type ${target.type} does not support children.`);
+    }
+    if (target?.type === 'synced_block' && target.data.synced_from !== null) {
+      throw validationError('Cannot append children to a duplicate synced block; append to the original.');
+    }
+    const drafts = draftBlocks(body.children, 'body.children', 'request');
+    if (target?.type === 'table' && drafts.some((d) => d.type !== 'table_row')) {
+      throw validationError("body.children: a table's children are table_rows.");
+    }
+    const parentId = target?.id ?? containing.id;
+    const position = this.appendPosition(body, parentId);
+    const by = this.store.bot.id;
+    const created = this.store.materialise(
+      target ? { type: 'block_id', id: target.id } : { type: 'page_id', id: containing.id },
+      containing.id,
+      drafts,
+      { at: this.store.now(), by, position },
+    );
+    if (target) {
+      target.lastEditedTime = this.store.now();
+      target.lastEditedBy = by;
+    }
+    this.touchPage(containing, by);
+    this.emitPageEvent('page.content_updated', containing, {
+      updated_blocks: created.map((b) => ({ id: b.id, type: 'block' })),
+    });
+    return {
+      object: 'list',
+      results: created.map((b) => this.store.renderBlock(b, version)),
+      next_cursor: null,
+      has_more: false,
+      type: 'block',
+      block: {},
+    };
+  }
+
+  /** `after` (before 2026-03-11) or `position` (2026-03-11): where appended blocks go among the siblings. */
+  private appendPosition(body: Record<string, unknown>, parentId: string): BlockPosition {
+    const siblings = this.store.children.get(parentId) ?? [];
+    const sibling = (raw: unknown, path: string): string => {
+      const sid = typeof raw === 'string' ? normaliseId(raw) : undefined;
+      if (!sid) throw bodyInvalid(path, 'a valid uuid', raw);
+      if (!siblings.includes(sid)) throw validationError(`${path}: block ${sid} is not a child of ${parentId}.`);
+      return sid;
+    };
+    if (body.after !== undefined) return { type: 'after_block', id: sibling(body.after, 'body.after') };
+    const p = body.position;
+    if (p === undefined) return { type: 'end' };
+    if (!isRecord(p)) throw bodyInvalid('body.position', 'an object', p);
+    if (p.type === 'start') return { type: 'start' };
+    if (p.type === 'end') return { type: 'end' };
+    if (p.type === 'after_block') {
+      const ab = p.after_block;
+      return { type: 'after_block', id: sibling(isRecord(ab) ? ab.id : undefined, 'body.position.after_block.id') };
+    }
+    throw bodyInvalid('body.position.type', '`"start"`, `"end"` or `"after_block"`', p.type);
+  }
+
+  private getMarkdown({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
+    const id = this.pathId(req, 'page_id');
+    const page = this.store.pages.get(id);
+    let target: { pageId: string } | { blockId: string };
+    if (page) {
+      if (!this.store.pageVisible(page)) throw this.store.notFound('page', id);
+      target = { pageId: id };
+    } else {
+      // An id from unknown_block_ids: the missing subtree, rooted at that block.
+      const block = this.store.blocks.get(id);
+      if (!block || !this.store.blockVisible(block)) throw this.store.notFound('page', id);
+      target = { blockId: id };
+    }
+    const includeTranscript = req.query.get('include_transcript');
+    if (includeTranscript !== null && includeTranscript !== 'true' && includeTranscript !== 'false') {
+      throw validationError(
+        `query.include_transcript should be a boolean, instead was \`${show(includeTranscript)}\`.`,
+      );
+    }
+    const out = renderMarkdown(this.store, target, version, this.markdownRecordLimit);
+    return {
+      object: 'page_markdown',
+      id,
+      markdown: out.markdown,
+      truncated: out.truncated,
+      unknown_block_ids: out.unknownBlockIds,
+    };
+  }
+
+  // ===========================================================================================
+  // Webhooks emitted by API writes
+
+  private webhookParent(page: PageRec): Record<string, unknown> {
+    if (page.databaseId) return { id: page.databaseId, type: 'database', data_source_id: page.dataSourceId };
+    const p = page.parent;
+    if (!p || p.type === 'workspace') return { id: this.store.workspaceId, type: 'space' };
+    return { id: p.id, type: p.type === 'page_id' ? 'page' : 'block' };
+  }
+
+  private emitPageEvent(type: string, page: PageRec, data: Record<string, unknown>): void {
+    this.emit({
+      type,
+      entity: { id: page.id, type: 'page' },
+      data: { parent: this.webhookParent(page), ...data },
+      authors: [{ id: this.store.bot.id, type: 'bot' }],
+    });
+  }
+
+  private emit(event: WebhookEventInput): void {
+    const sub = this.subscription;
+    if (!sub || (sub.events && !sub.events.has(event.type))) return;
+    // Stamped when the write happens, delivered one after another: Notion does not promise order,
+    // but tests that assert on a sequence of writes should not depend on socket timing.
+    const stamped = { ...event, timestamp: new Date(this.clock.now()).toISOString() };
+    const delivery = this.webhookChain.then(() => sub.sender.sendEvent(sub.url, stamped)).catch(() => undefined);
+    this.webhookChain = delivery;
+    this.pendingWebhooks.add(delivery);
+    void delivery.finally(() => this.pendingWebhooks.delete(delivery));
+  }
+
+  private getPageProperty({ req, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
     const page = this.visiblePage(this.pathId(req, 'page_id'));
-    const ds = this.store.dataSources.get(page.dataSourceId)!;
+    const ds = this.store.dataSourceOf(page);
     const propertyId = req.params.property_id ?? '';
+    if (!ds) {
+      // A standalone page's only property is its title.
+      if (propertyId !== 'title') {
+        throw new NotionApiError(
+          404,
+          'object_not_found',
+          `Could not find property with ID: ${propertyId} on page ${page.id}.`,
+        );
+      }
+      const items = ((page.values.title as unknown[]) ?? []).map((rt) => ({
+        object: 'property_item',
+        id: 'title',
+        type: 'title',
+        title: rt,
+      }));
+      return {
+        object: 'list',
+        results: items,
+        next_cursor: null,
+        has_more: false,
+        type: 'property_item',
+        property_item: { id: 'title', type: 'title', next_url: null, title: {} },
+      };
+    }
     const def = [...ds.props.values()].find((d) => d.decodedId === propertyId);
     if (!def) {
       throw new NotionApiError(
@@ -649,7 +1293,8 @@ export class NotionSimulator extends SimServer {
   // ===========================================================================================
   // Search
 
-  private search({ req, version }: Ctx) {
+  private search({ req, version, caps }: Ctx) {
+    this.requireCapability(caps, 'readContent');
     const body = this.body(req, ['query', 'filter', 'sort', 'start_cursor', 'page_size']);
     const pageSize = this.pageSize(body.page_size, 'body.page_size');
     const cursor = this.cursorOf(body.start_cursor, 'body.start_cursor');
@@ -719,6 +1364,14 @@ export class NotionSimulator extends SimServer {
             continue;
           hits.push({ at: page.lastEditedTime, id: page.id, render: () => this.store.renderPage(page, version) });
         }
+      }
+    }
+    // Standalone pages (workspace pages and their descendants) that are shared with the integration.
+    if (objectFilter !== containerKind) {
+      for (const page of this.store.pages.values()) {
+        if (page.dataSourceId !== null || page.inTrash !== inTrash || !this.store.pageVisible(page)) continue;
+        if (q && !plainText(page.values.title).toLowerCase().includes(q)) continue;
+        hits.push({ at: page.lastEditedTime, id: page.id, render: () => this.store.renderPage(page, version) });
       }
     }
     hits.sort((a, b) => (a.at !== b.at ? (a.at - b.at) * direction : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

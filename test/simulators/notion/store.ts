@@ -4,7 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from '../http-kit';
+import type { BlockDraft } from './blocks';
+import { FileHost } from './files';
 import type {
+  BlockRec,
   DatabaseInfo,
   DatabaseInput,
   DatabaseRec,
@@ -16,6 +19,7 @@ import type {
   PageInput,
   PageRec,
   PropDef,
+  StandaloneParent,
   TimeInput,
   UserInput,
   UserRec,
@@ -26,6 +30,7 @@ import {
   emptyValue,
   pageTitle,
   pageUrl,
+  plainText,
   renderPropertyConfig,
   renderPropertyValue,
   renderUser,
@@ -33,22 +38,35 @@ import {
   seedValue,
 } from './values';
 
+export type BlockPosition = { type: 'start' } | { type: 'end' } | { type: 'after_block'; id: string };
+
 export class NotionStore {
   readonly databases = new Map<string, DatabaseRec>();
   readonly dataSources = new Map<string, DataSourceRec>();
   readonly pages = new Map<string, PageRec>();
   readonly users = new Map<string, UserRec>();
+  readonly blocks = new Map<string, BlockRec>();
+  /** Ordered child block ids by parent id (a page id or a block id; a child page's block id is its page id). */
+  readonly children = new Map<string, string[]>();
   /** Bumped on every page mutation; query result caches compare against it. */
   version = 0;
   readonly bot: UserRec;
+  readonly workspaceId = randomUUID();
+  readonly fileHost: FileHost;
+  /**
+   * Whether person emails are rendered. The simulator sets it per request from the caller's user
+   * capability; handlers are synchronous, so one request's setting cannot leak into another's.
+   */
+  emailsVisible = true;
 
   constructor(
     private readonly clock: SimClock,
     readonly integrationName: string,
     readonly workspaceName: string,
   ) {
-    this.bot = { id: randomUUID(), name: integrationName, type: 'bot', email: null, avatarUrl: null };
+    this.bot = { id: randomUUID(), name: integrationName, type: 'bot', email: null, avatarUrl: null, guest: false };
     this.users.set(this.bot.id, this.bot);
+    this.fileHost = new FileHost(clock, this.workspaceId);
   }
 
   now(): number {
@@ -118,6 +136,8 @@ export class NotionStore {
       id,
       dataSourceId: ds.id,
       databaseId: ds.databaseId,
+      parent: null,
+      shared: null,
       createdTime,
       lastEditedTime: this.time(input.lastEditedTime, createdTime, 'lastEditedTime'),
       createdBy,
@@ -143,8 +163,16 @@ export class NotionStore {
 
   updatePage(pageId: string, properties: Record<string, unknown>, opts: { editedBy?: string } = {}): PageInfo {
     const page = this.mustPage(pageId);
-    const ds = this.mustDataSource(page.dataSourceId);
-    this.applySeedValues(ds, page, properties);
+    const ds = this.dataSourceOf(page);
+    if (ds) this.applySeedValues(ds, page, properties);
+    else {
+      for (const [key, value] of Object.entries(properties)) {
+        if (key !== 'title' || typeof value !== 'string') {
+          throw new Error(`NotionSimulator: a standalone page only has a string \`title\`, got ${JSON.stringify(key)}`);
+        }
+        page.values.title = richTextArray(value);
+      }
+    }
     page.lastEditedTime = this.now();
     page.lastEditedBy = opts.editedBy ?? this.bot.id;
     this.version++;
@@ -152,15 +180,218 @@ export class NotionStore {
   }
 
   setTrashed(pageId: string, inTrash: boolean): void {
-    this.mustPage(pageId).inTrash = inTrash;
+    const page = this.mustPage(pageId);
+    page.inTrash = inTrash;
+    // A child page is also a block of its parent: both views agree on in_trash.
+    const asBlock = this.blocks.get(page.id);
+    if (asBlock) asBlock.inTrash = inTrash;
     this.version++;
   }
 
   deletePage(pageId: string): void {
     const page = this.mustPage(pageId);
     this.pages.delete(page.id);
-    this.dataSources.get(page.dataSourceId)?.pages.delete(page.id);
+    if (page.dataSourceId) this.dataSources.get(page.dataSourceId)?.pages.delete(page.id);
+    const asBlock = this.blocks.get(page.id);
+    if (asBlock) this.removeBlock(asBlock);
     this.version++;
+  }
+
+  private removeBlock(block: BlockRec): void {
+    this.blocks.delete(block.id);
+    const siblings = this.children.get(block.parent.id);
+    if (siblings)
+      this.children.set(
+        block.parent.id,
+        siblings.filter((id) => id !== block.id),
+      );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Standalone pages and blocks
+
+  /**
+   * A page outside any data source, with its content. Child pages inside the content (child_page
+   * drafts) become pages too, each also a child_page block of its parent (same id, as in Notion).
+   */
+  addStandalonePage(input: {
+    id?: string;
+    title: string;
+    parent: StandaloneParent;
+    content: BlockDraft[];
+    shared: boolean | null;
+    icon?: unknown;
+    cover?: unknown;
+    createdTime?: TimeInput;
+    lastEditedTime?: TimeInput;
+    createdBy?: string;
+    lastEditedBy?: string;
+  }): PageRec {
+    const id = input.id ? requireId(input.id, 'page') : randomUUID();
+    if (this.pages.has(id) || this.blocks.has(id)) throw new Error(`NotionSimulator: page ${id} already exists`);
+    let containerPage: PageRec | undefined;
+    if (input.parent.type !== 'workspace') {
+      containerPage =
+        input.parent.type === 'page_id'
+          ? this.mustPage(input.parent.id)
+          : this.pages.get(this.mustBlock(input.parent.id).pageId);
+    }
+    const createdTime = this.time(input.createdTime, this.now(), 'createdTime');
+    const createdBy = input.createdBy ?? this.bot.id;
+    const page: PageRec = {
+      id,
+      dataSourceId: null,
+      databaseId: null,
+      parent: input.parent,
+      shared: input.shared,
+      createdTime,
+      lastEditedTime: this.time(input.lastEditedTime, createdTime, 'lastEditedTime'),
+      createdBy,
+      lastEditedBy: input.lastEditedBy ?? createdBy,
+      inTrash: false,
+      isLocked: false,
+      icon: input.icon ?? null,
+      cover: input.cover ?? null,
+      values: { title: richTextArray(input.title) },
+    };
+    this.pages.set(id, page);
+    if (input.parent.type !== 'workspace' && containerPage) {
+      this.insertBlock({
+        id,
+        type: 'child_page',
+        data: { title: input.title },
+        parent: { type: input.parent.type, id: input.parent.id },
+        pageId: containerPage.id,
+        createdTime: page.createdTime,
+        lastEditedTime: page.createdTime,
+        createdBy,
+        lastEditedBy: createdBy,
+        inTrash: false,
+        fileKey: null,
+      });
+    }
+    this.materialise({ type: 'page_id', id }, id, input.content, {
+      at: page.createdTime,
+      by: createdBy,
+      position: { type: 'end' },
+    });
+    this.version++;
+    return page;
+  }
+
+  private insertBlock(block: BlockRec, position: BlockPosition = { type: 'end' }): void {
+    this.blocks.set(block.id, block);
+    const list = this.children.get(block.parent.id) ?? [];
+    if (position.type === 'start') list.unshift(block.id);
+    else if (position.type === 'after_block') list.splice(list.indexOf(position.id) + 1, 0, block.id);
+    else list.push(block.id);
+    this.children.set(block.parent.id, list);
+  }
+
+  /** Create blocks from drafts under a page or block; returns the first-level blocks. */
+  materialise(
+    parent: { type: 'page_id' | 'block_id'; id: string },
+    pageId: string,
+    drafts: BlockDraft[],
+    opts: { at: number; by: string; position: BlockPosition },
+  ): BlockRec[] {
+    const out: BlockRec[] = [];
+    let position = opts.position;
+    for (const d of drafts) {
+      let rec: BlockRec;
+      if (d.type === 'child_page') {
+        const page = this.addStandalonePage({
+          id: d.id,
+          title: String(d.data.title ?? ''),
+          parent,
+          content: d.children,
+          shared: null,
+          createdTime: opts.at,
+          createdBy: opts.by,
+        });
+        rec = this.mustBlock(page.id);
+        if (position.type !== 'end') {
+          // addStandalonePage appended it; move it to the requested position.
+          this.removeBlock(rec);
+          this.insertBlock(rec, position);
+        }
+      } else {
+        const id = d.id ? requireId(d.id, 'block') : randomUUID();
+        if (this.blocks.has(id) || this.pages.has(id)) throw new Error(`NotionSimulator: block ${id} already exists`);
+        let fileKey: string | null = null;
+        if (d.file) {
+          fileKey = randomUUID();
+          this.fileHost.add({ key: fileKey, ...d.file });
+        }
+        rec = {
+          id,
+          type: d.type,
+          data: d.data,
+          parent,
+          pageId,
+          createdTime: opts.at,
+          lastEditedTime: opts.at,
+          createdBy: opts.by,
+          lastEditedBy: opts.by,
+          inTrash: false,
+          fileKey,
+        };
+        this.insertBlock(rec, position);
+        this.materialise({ type: 'block_id', id }, pageId, d.children, { ...opts, position: { type: 'end' } });
+      }
+      // Later siblings of one request keep their order after the first one.
+      if (position.type !== 'end') position = { type: 'after_block', id: rec.id };
+      out.push(rec);
+    }
+    return out;
+  }
+
+  mustBlock(id: string): BlockRec {
+    const block = this.blocks.get(requireId(id, 'block'));
+    if (!block) throw new Error(`NotionSimulator: no block ${id}`);
+    return block;
+  }
+
+  dataSourceOf(page: PageRec): DataSourceRec | undefined {
+    return page.dataSourceId ? this.dataSources.get(page.dataSourceId) : undefined;
+  }
+
+  /** Live (not trashed) child ids; a synced copy shows its original's children, as Notion serves them. */
+  childIdsOf(id: string): string[] {
+    const block = this.blocks.get(id);
+    const from = block?.type === 'synced_block' ? (block.data.synced_from as { block_id: string } | null) : null;
+    const list = this.children.get(from ? from.block_id : id) ?? [];
+    return list.filter((cid) => {
+      const b = this.blocks.get(cid);
+      return b !== undefined && !b.inTrash;
+    });
+  }
+
+  /** Sharing: rows follow their database; standalone pages their nearest explicit setting (default shared). */
+  pageVisible(page: PageRec): boolean {
+    let current: PageRec | undefined = page;
+    for (let hops = 0; current && hops < 10_000; hops++) {
+      if (current.databaseId) return this.isShared(current.databaseId);
+      if (current.shared !== null) return current.shared;
+      const parent: StandaloneParent | null = current.parent;
+      if (!parent || parent.type === 'workspace') return true;
+      current =
+        parent.type === 'page_id'
+          ? this.pages.get(parent.id)
+          : this.pages.get(this.blocks.get(parent.id)?.pageId ?? '');
+    }
+    return false;
+  }
+
+  blockVisible(block: BlockRec): boolean {
+    const page = this.pages.get(block.pageId);
+    return page !== undefined && this.pageVisible(page);
+  }
+
+  /** Title of any page (row or standalone). */
+  titleOf(page: PageRec): string {
+    const ds = this.dataSourceOf(page);
+    return ds ? pageTitle(ds, page) : plainText(page.values.title);
   }
 
   setShared(databaseId: string, shared: boolean): void {
@@ -176,6 +407,7 @@ export class NotionStore {
       type: input.type,
       email: input.type === 'person' ? (input.email ?? null) : null,
       avatarUrl: input.avatarUrl ?? null,
+      guest: input.type === 'person' && input.guest === true,
     };
     this.users.set(id, user);
     return { ...user };
@@ -216,7 +448,7 @@ export class NotionStore {
     return this.databases.get(databaseId)?.shared ?? false;
   }
 
-  notFound(kind: 'database' | 'data_source' | 'page' | 'block', id: string): NotionApiError {
+  notFound(kind: 'database' | 'data_source' | 'page' | 'block' | 'user', id: string): NotionApiError {
     return new NotionApiError(
       404,
       'object_not_found',
@@ -245,8 +477,8 @@ export class NotionStore {
   pageInfo(page: PageRec): PageInfo {
     return {
       id: page.id,
-      dataSourceId: page.dataSourceId,
-      databaseId: page.databaseId,
+      dataSourceId: page.dataSourceId ?? '',
+      databaseId: page.databaseId ?? '',
       createdTime: iso(page.createdTime),
       lastEditedTime: iso(page.lastEditedTime),
       inTrash: page.inTrash,
@@ -261,16 +493,18 @@ export class NotionStore {
   }
 
   renderPage(page: PageRec, version: NotionVersion, only?: (def: PropDef) => boolean): Record<string, unknown> {
-    const ds = this.dataSources.get(page.dataSourceId)!;
+    const ds = this.dataSourceOf(page);
     const properties: Record<string, unknown> = {};
-    for (const def of ds.props.values()) {
-      if (only && !only(def)) continue;
-      properties[def.name] = renderPropertyValue(def, page, this.users);
+    if (ds) {
+      for (const def of ds.props.values()) {
+        if (only && !only(def)) continue;
+        properties[def.name] = renderPropertyValue(def, page, this.users, this.emailsVisible);
+      }
+    } else {
+      // A standalone page has one property, its title, with the id `title`.
+      properties.title = { id: 'title', type: 'title', title: page.values.title ?? [] };
     }
-    const parent =
-      version === '2022-06-28'
-        ? { type: 'database_id', database_id: page.databaseId }
-        : { type: 'data_source_id', data_source_id: page.dataSourceId, database_id: page.databaseId };
+    const parent = this.renderParent(page, version);
     const out: Record<string, unknown> = {
       object: 'page',
       id: page.id,
@@ -286,8 +520,66 @@ export class NotionStore {
     out.in_trash = page.inTrash;
     out.is_locked = page.isLocked;
     out.properties = properties;
-    out.url = pageUrl(pageTitle(ds, page), page.id);
+    out.url = pageUrl(this.titleOf(page), page.id);
     out.public_url = null;
+    return out;
+  }
+
+  renderParent(page: PageRec, version: NotionVersion): Record<string, unknown> {
+    const p = page.parent;
+    if (p === null) {
+      return version === '2022-06-28'
+        ? { type: 'database_id', database_id: page.databaseId }
+        : { type: 'data_source_id', data_source_id: page.dataSourceId, database_id: page.databaseId };
+    }
+    return p.type === 'workspace' ? { type: 'workspace', workspace: true } : { type: p.type, [p.type]: p.id };
+  }
+
+  /** A block object; Notion-hosted files get a freshly signed URL on every render. */
+  renderBlock(block: BlockRec, version: NotionVersion): Record<string, unknown> {
+    let data = block.data;
+    if (block.type === 'child_page') {
+      const page = this.pages.get(block.id);
+      data = { title: page ? this.titleOf(page) : data.title };
+    }
+    if (block.fileKey) {
+      const { caption, name } = data;
+      data = { caption, type: 'file', file: this.fileHost.sign(block.fileKey) };
+      if (name !== undefined) data.name = name;
+    }
+    const out: Record<string, unknown> = {
+      object: 'block',
+      id: block.id,
+      parent: { type: block.parent.type, [block.parent.type]: block.parent.id },
+      created_time: iso(block.createdTime),
+      last_edited_time: iso(block.lastEditedTime),
+      created_by: this.partialUser(block.createdBy),
+      last_edited_by: this.partialUser(block.lastEditedBy),
+      has_children: this.childIdsOf(block.id).length > 0,
+    };
+    if (version !== '2026-03-11') out.archived = block.inTrash;
+    out.in_trash = block.inTrash;
+    out.type = block.type;
+    out[block.type] = data;
+    return out;
+  }
+
+  /** A page read through the blocks endpoints: a workspace page or a data source row seen as a child_page block. */
+  renderPageAsBlock(page: PageRec, version: NotionVersion): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      object: 'block',
+      id: page.id,
+      parent: this.renderParent(page, version),
+      created_time: iso(page.createdTime),
+      last_edited_time: iso(page.lastEditedTime),
+      created_by: this.partialUser(page.createdBy),
+      last_edited_by: this.partialUser(page.lastEditedBy),
+      has_children: this.childIdsOf(page.id).length > 0,
+    };
+    if (version !== '2026-03-11') out.archived = page.inTrash;
+    out.in_trash = page.inTrash;
+    out.type = 'child_page';
+    out.child_page = { title: this.titleOf(page) };
     return out;
   }
 
@@ -368,7 +660,7 @@ export class NotionStore {
         bot: { owner: { type: 'workspace', workspace: true }, workspace_name: this.workspaceName },
       };
     }
-    return renderUser(this.users, id);
+    return renderUser(this.users, id, this.emailsVisible);
   }
 
   /** Stored value with defaults (for the property item endpoint). */

@@ -136,6 +136,8 @@ export interface UserInput {
   type: 'person' | 'bot';
   email?: string;
   avatarUrl?: string | null;
+  /** A page guest: GET /v1/users leaves guests out; GET /v1/users/:id still finds them (notion.md §7). */
+  guest?: boolean;
 }
 
 export interface PropertyInfo {
@@ -194,10 +196,18 @@ export interface PropDef {
   rollup: { function: string; relationProperty: string; rollupProperty: string };
 }
 
+/** Where a page that is not a data source row lives. */
+export type StandaloneParent = { type: 'workspace' } | { type: 'page_id' | 'block_id'; id: string };
+
 export interface PageRec {
   id: string;
-  dataSourceId: string;
-  databaseId: string;
+  /** null for a standalone page (child of a page, a block or the workspace). */
+  dataSourceId: string | null;
+  databaseId: string | null;
+  /** Set exactly when dataSourceId is null. */
+  parent: StandaloneParent | null;
+  /** Standalone pages: explicitly shared (true) or not (false); null inherits from the parent page. */
+  shared: boolean | null;
   createdTime: number;
   lastEditedTime: number;
   createdBy: string;
@@ -236,6 +246,121 @@ export interface UserRec {
   type: 'person' | 'bot';
   email: string | null;
   avatarUrl: string | null;
+  guest: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content: blocks, files, capabilities
+
+/** Block types of the SDK's BlockObjectResponse (v5.26.0, notion.md §6). */
+export const BLOCK_TYPES = [
+  'paragraph',
+  'heading_1',
+  'heading_2',
+  'heading_3',
+  'heading_4',
+  'bulleted_list_item',
+  'numbered_list_item',
+  'quote',
+  'to_do',
+  'toggle',
+  'template',
+  'synced_block',
+  'child_page',
+  'child_database',
+  'equation',
+  'code',
+  'callout',
+  'divider',
+  'breadcrumb',
+  'table_of_contents',
+  'tab',
+  'column_list',
+  'column',
+  'link_to_page',
+  'table',
+  'table_row',
+  'meeting_notes',
+  'transcription',
+  'embed',
+  'bookmark',
+  'image',
+  'video',
+  'pdf',
+  'file',
+  'audio',
+  'link_preview',
+  'unsupported',
+] as const;
+export type BlockType = (typeof BLOCK_TYPES)[number];
+
+/**
+ * A block to seed (control API) or append (PATCH /v1/blocks/:id/children): Notion's request shape,
+ * `{type, <type>: {...}, children?}`. Seeding also accepts what the API cannot create:
+ * - `id` (e.g. so a synced copy can point at its original),
+ * - Notion-hosted files: `{type:'image', image:{type:'file', file:{name?, content?, content_type?}}}`,
+ * - `child_page: {title}` with `children` (a standalone child page with that content),
+ * - `child_database: {title}` with `id` = an existing database id,
+ * - meeting_notes / transcription / unsupported blocks.
+ */
+export interface BlockInput {
+  id?: string;
+  type?: BlockType;
+  children?: BlockInput[];
+  [key: string]: unknown;
+}
+
+export interface BlockRec {
+  id: string;
+  type: BlockType;
+  /** The type-specific payload in response shape, except hosted files, which keep `fileKey` instead of a URL. */
+  data: Record<string, unknown>;
+  parent: { type: 'page_id' | 'block_id'; id: string };
+  /** The page whose content holds the block (sharing and last_edited_time follow it). */
+  pageId: string;
+  createdTime: number;
+  lastEditedTime: number;
+  createdBy: string;
+  lastEditedBy: string;
+  inTrash: boolean;
+  /** Notion-hosted file (image/file/pdf/video/audio with `type:'file'`). */
+  fileKey: string | null;
+}
+
+export interface FileRec {
+  key: string;
+  name: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+/** A page that is not a data source row: under a page, a block or the workspace. */
+export interface StandalonePageInput {
+  id?: string;
+  title: string;
+  /** Parent page id; omitted: a workspace-level page. */
+  parentPageId?: string;
+  /** Content, in BlockInput shape. */
+  children?: BlockInput[];
+  /** Only for workspace-level pages (children inherit): false hides the whole subtree. Default true. */
+  shared?: boolean;
+  icon?: unknown;
+  cover?: unknown;
+  createdTime?: TimeInput;
+  lastEditedTime?: TimeInput;
+  createdBy?: string;
+  lastEditedBy?: string;
+}
+
+/** The user information capability (notion.md §7). */
+export type UserCapability = 'none' | 'without_email' | 'with_email';
+
+/** What an integration may do (notion.md §7 and https://developers.notion.com/reference/capabilities). */
+export interface Capabilities {
+  readContent: boolean;
+  updateContent: boolean;
+  insertContent: boolean;
+  userInformation: UserCapability;
 }
 
 export interface NotionErrorBody {

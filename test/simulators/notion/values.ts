@@ -344,7 +344,7 @@ const LIMITS = {
   people: 100,
 };
 
-function requestRichText(v: unknown, path: string): unknown[] {
+export function requestRichText(v: unknown, path: string): unknown[] {
   if (!Array.isArray(v)) throw bodyInvalid(path, 'an array', v);
   if (v.length > LIMITS.richItems) throw bodyInvalid(`${path}.length`, `≤ \`${LIMITS.richItems}\``, v.length);
   return v.map((item, i) => {
@@ -474,7 +474,8 @@ function seedValueForFiles(def: PropDef, v: unknown, p: string): unknown {
 
 export const REFERENCE_LIMIT = 25;
 
-export function renderUser(users: Map<string, UserRec>, id: string): Record<string, unknown> {
+/** A full user; `emails: false` renders `person: {}` (user information capability without email, notion.md §7). */
+export function renderUser(users: Map<string, UserRec>, id: string, emails = true): Record<string, unknown> {
   const u = users.get(id);
   if (!u) return { object: 'user', id };
   return u.type === 'person'
@@ -484,7 +485,7 @@ export function renderUser(users: Map<string, UserRec>, id: string): Record<stri
         name: u.name,
         avatar_url: u.avatarUrl,
         type: 'person',
-        person: u.email ? { email: u.email } : {},
+        person: u.email && emails ? { email: u.email } : {},
       }
     : { object: 'user', id: u.id, name: u.name, avatar_url: u.avatarUrl, type: 'bot', bot: {} };
 }
@@ -506,7 +507,12 @@ export function rawValue(def: PropDef, page: PageRec): unknown {
 }
 
 /** `{id, type, <type>: value}` as it appears in a page object's `properties`. */
-export function renderPropertyValue(def: PropDef, page: PageRec, users: Map<string, UserRec>): Record<string, unknown> {
+export function renderPropertyValue(
+  def: PropDef,
+  page: PageRec,
+  users: Map<string, UserRec>,
+  emails = true,
+): Record<string, unknown> {
   const v = rawValue(def, page);
   switch (def.type) {
     case 'created_time':
@@ -526,7 +532,11 @@ export function renderPropertyValue(def: PropDef, page: PageRec, users: Map<stri
     }
     case 'people': {
       const ids = v as string[];
-      return { id: def.id, type: 'people', people: ids.slice(0, REFERENCE_LIMIT).map((id) => renderUser(users, id)) };
+      return {
+        id: def.id,
+        type: 'people',
+        people: ids.slice(0, REFERENCE_LIMIT).map((id) => renderUser(users, id, emails)),
+      };
     }
     default:
       return { id: def.id, type: def.type, [def.type]: v };
