@@ -15,7 +15,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tajo-e2e-'));
-  const env = { ...process.env };
+  // No wait for the e2e: the cart still travels through the timer queue and its worker.
+  const env = { ...process.env, TAJO_SANDBOX_CART_DELAY_MINUTES: '0' };
   delete env.NOTION_TOKEN;
   delete env.BREVO_API_KEY;
   stack = await startLocalStack({
@@ -196,6 +197,57 @@ describe('Brevo → Slack notifications', () => {
     expect(malformed.status).toBe(400);
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.messages(SANDBOX_SLACK_CHANNEL)).toHaveLength(before);
+  });
+});
+
+describe('abandoned carts (timer queue)', () => {
+  const post = (body: unknown) =>
+    fetch(`${stack.url}/webhooks/brevo/default`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.webhookToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const cart = (id: string, email: string) => ({
+    event: 'cart_abandoned',
+    id,
+    occurred_at: new Date().toISOString(),
+    contact: { email },
+    cart: { id, total: 80, currency: 'EUR' },
+  });
+
+  test('a cart still abandoned is posted after its delay; one bought meanwhile is not', async () => {
+    const slack = stack.sandbox!.slack!;
+    const before = slack.messages(SANDBOX_SLACK_CHANNEL).length;
+    // Bought: the order is recorded before the timer worker checks the cart.
+    await post({
+      event: 'order_placed',
+      id: 'o-e2e-1',
+      occurred_at: new Date(Date.now() + 1000).toISOString(),
+      contact: { email: 'bought@example.com' },
+      order: { id: 'o-e2e-1', total: 20, currency: 'EUR' },
+    });
+    const bought = await post(cart('cart-bought', 'bought@example.com'));
+    expect(await bought.json()).toMatchObject({ accepted: 1, delayed: 1 });
+    const kept = await post(cart('cart-kept', 'kept@example.com'));
+    expect(await kept.json()).toMatchObject({ accepted: 1, delayed: 1 });
+
+    let texts: string[] = [];
+    for (let i = 0; i < 200 && !texts.some((t) => t.includes('cart-kept') || t.includes('kept@example.com')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      texts = slack
+        .messages(SANDBOX_SLACK_CHANNEL)
+        .slice(before)
+        .map((m) => m.text ?? '');
+    }
+    expect(texts.some((t) => t.includes('kept@example.com'))).toBe(true);
+    // Give the other timer the same time: it must never post.
+    await new Promise((r) => setTimeout(r, 1500));
+    texts = slack
+      .messages(SANDBOX_SLACK_CHANNEL)
+      .slice(before)
+      .map((m) => m.text ?? '');
+    expect(texts.some((t) => t.includes('bought@example.com'))).toBe(false);
+    expect(stack.runners.timerWorker?.invocations).toBeGreaterThan(0);
   });
 });
 

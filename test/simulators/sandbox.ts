@@ -223,6 +223,17 @@ ${mapping}
       unsubscribed: { channel: marketing }
       campaign_sent: { channel: marketing }
       order_placed: { channel: marketing, threshold: 100 }
+      cart_abandoned:
+        channel: marketing
+        delay_minutes: \${TAJO_SANDBOX_CART_DELAY_MINUTES:-30}
+      ticket_created: { channel: marketing }
+    summaries:
+      timezone: UTC
+      daily: { channel: marketing, at: "09:00" }
+      weekly: { channel: marketing, day: monday, at: "09:00" }
+    users:
+      sync_to_list: Slack members
+      schedule: daily
     interactions:
       add_to_newsletter: { action: add_to_list, list: Newsletter }
       mark_vip: { action: set_attribute, attribute: LIFECYCLE_STAGE, value: VIP }
