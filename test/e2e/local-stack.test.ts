@@ -16,7 +16,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tajo-e2e-'));
   // No wait for the e2e: the cart still travels through the timer queue and its worker.
-  const env = { ...process.env, TAJO_SANDBOX_CART_DELAY_MINUTES: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TAJO_SANDBOX_CART_DELAY_MINUTES: '0' };
   delete env.NOTION_TOKEN;
   delete env.BREVO_API_KEY;
   stack = await startLocalStack({
