@@ -3,6 +3,7 @@
  * its path); sections later issues own (custom connectors) are accepted as they are.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../time/zoned';
 
 /** Notion property types a field mapping may name, plus the short aliases people write. */
 export const NOTION_PROPERTY_TYPES = [
@@ -144,16 +145,6 @@ export const slackInteractionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('add_author_to_list'), list: listRef }),
 ]);
 export type SlackInteraction = z.infer<typeof slackInteractionSchema>;
-
-/** An IANA time zone name ("Europe/Paris", "UTC"), as the runtime's Intl knows it. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -14,7 +14,7 @@
  * the tag Brevo's editor inserts for its unsubscribe link (from Brevo's help pages, not verified
  * against the API here); pass `unsubscribe: false` when the campaign supplies its own footer.
  */
-import { type BlockNode, type MediaBlock, plainText, type RichText } from './blocks';
+import { type BlockNode, blockRichText, type MediaBlock, plainText, type RichText } from './blocks';
 import {
   codeLanguage,
   collectHeadings,
@@ -234,15 +234,7 @@ function renderBlock(node: BlockNode, ctx: Ctx): string {
     case 'heading_3':
     case 'heading_4': {
       const level = headingLevel(node) ?? 1;
-      const rich =
-        node.type === 'heading_1'
-          ? node.heading_1
-          : node.type === 'heading_2'
-            ? node.heading_2
-            : node.type === 'heading_3'
-              ? node.heading_3
-              : node.heading_4;
-      const text = inline(rich.rich_text, ctx);
+      const text = inline(blockRichText(node) ?? [], ctx);
       // The page title is the <h1>, so Notion's levels move down one.
       const tag = `h${level + 1}`;
       return join(text === '' ? '' : `<${tag} style="${HEADING_STYLE[level]}">${text}</${tag}>`, children());

@@ -10,7 +10,7 @@
  * - Notion-hosted files never appear under their signed URL (it expires after an hour): see
  *   `RenderOptions.fileUrl`. What cannot be shown is named in an HTML comment, not silently lost.
  */
-import { type BlockNode, type MediaBlock, plainText, type RichText } from './blocks';
+import { type BlockNode, blockRichText, type MediaBlock, plainText, type RichText } from './blocks';
 import {
   codeLanguage,
   collectHeadings,
@@ -105,15 +105,7 @@ function renderBlock(node: BlockNode, ctx: Ctx): string {
     case 'heading_3':
     case 'heading_4': {
       const level = headingLevel(node) ?? 1;
-      const rich =
-        node.type === 'heading_1'
-          ? node.heading_1
-          : node.type === 'heading_2'
-            ? node.heading_2
-            : node.type === 'heading_3'
-              ? node.heading_3
-              : node.heading_4;
-      const text = richTextToMarkdown(rich.rich_text, opts, { singleLine: true });
+      const text = richTextToMarkdown(blockRichText(node) ?? [], opts, { singleLine: true });
       return withChildren(text === '' ? '' : `${'#'.repeat(level)} ${text}`);
     }
     case 'quote':

@@ -5,16 +5,10 @@
  */
 import type { CampaignFigures } from '../../shared/brevo/client';
 import type { SlackSummariesConfig } from '../../shared/config/schema';
-import {
-  addDays,
-  dueSummaries,
-  localDateOf,
-  periodEndingOn,
-  weekdayOf,
-  zonedTimeToUtc,
-} from '../../shared/notifications/periods';
+import { dueSummaries, periodEndingOn } from '../../shared/notifications/periods';
 import { buildSummaryMessage, type SummaryFigures, UNSUBSCRIBE_NOTE } from '../../shared/notifications/summary';
 import { SLACK_LIMITS } from '../../shared/notifications/templates';
+import { addDays, localDateOf, weekdayOf, zonedTimeToUtc } from '../../shared/time/zoned';
 import { validateBlocks } from '../simulators/slack';
 
 const PARIS = 'Europe/Paris';

@@ -378,7 +378,7 @@ describe('connectors.slack.summaries and users.schedule', () => {
   const slack = (body: string) =>
     `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n    channels: { marketing: C0MARKET }\n${body}`;
 
-  test('parsed with defaults: timezone UTC, at 09:00, weekly on monday; users.schedule off', () => {
+  test('parsed with defaults: timezone UTC, at 09:00, weekly on monday; users.schedule daily', () => {
     const config = parseConfig(
       slack(
         '    users: { sync_to_list: 3 }\n    summaries:\n      daily: { channel: marketing }\n      weekly: { channel: "#marketing" }\n',
@@ -390,7 +390,7 @@ describe('connectors.slack.summaries and users.schedule', () => {
       daily: { channel: 'marketing', at: '09:00' },
       weekly: { channel: '#marketing', day: 'monday', at: '09:00' },
     });
-    expect(config.connectors.slack?.users?.schedule).toBe('off');
+    expect(config.connectors.slack?.users?.schedule).toBe('daily');
   });
 
   test('a full summaries section as the docs show it, with a channel id', () => {
