@@ -14,6 +14,8 @@ export const SANDBOX_SLACK_TOKEN = 'xoxb-sandbox';
 /** The sandbox Slack workspace's #marketing channel, where notifications go. */
 export const SANDBOX_SLACK_CHANNEL = 'C0MARKETING';
 export const SANDBOX_SLACK_SIGNING_SECRET = 'sandbox-signing-secret';
+/** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
+export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [
