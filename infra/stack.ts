@@ -9,6 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
@@ -70,6 +71,10 @@ export class TajoStack extends Stack {
   readonly httpApi: TajoHttpApi;
   /** `tajo/<stage>/`: every connection token lives in Secrets Manager under this prefix. */
   readonly secretsPrefix: string;
+  /** The deployment's distributed Slack app (`tajo/<stage>/slack-app`): a placeholder ops replace. */
+  readonly slackAppSecret: secretsmanager.Secret;
+  /** The functions that serve the distributed Slack app's routes (they get ENV.slackAppSecret). */
+  readonly slackAppFunctions = new Set<FunctionName>();
 
   constructor(scope: Construct, id: string, { stage, topology: topo = sharedTopology, ...stackProps }: TajoStackProps) {
     super(scope, id, { description: `Tajo connectors (${stage}): Notion/Slack <-> Brevo`, ...stackProps });
@@ -205,6 +210,36 @@ export class TajoStack extends Stack {
       }
     }
 
+    // ---- The distributed Slack app's credentials: one secret per deployment, under the stage's prefix
+    // (so the functions' read grant on `secret:tajo/<stage>/*` covers it), with the stack's key. Its
+    // value is a generated placeholder without `signing_secret`: until ops put the app's
+    // {signing_secret, client_id, client_secret} there, the app's routes refuse every request.
+    this.slackAppSecret = new secretsmanager.Secret(this, 'SlackAppSecret', {
+      secretName: `${this.secretsPrefix}slack-app`,
+      description: `Tajo connectors (${s.stage}): the distributed Slack app, JSON {signing_secret, client_id, client_secret}`,
+      encryptionKey: this.key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ replace_with: '{signing_secret, client_id, client_secret}' }),
+        generateStringKey: 'placeholder',
+      },
+      removalPolicy: s.removalPolicy,
+    });
+    acknowledge(
+      this.slackAppSecret,
+      'AwsSolutions-SMG4',
+      'The Slack app signing secret and client secret are issued by Slack (app settings), not by AWS: a ' +
+        'rotation Lambda cannot create new ones. Ops rotate them in Slack and put the new value here.',
+    );
+    for (const route of topo.routes) {
+      if (route.auth !== 'slackAppSignature' || this.slackAppFunctions.has(route.function)) continue;
+      // It reads the secret through the functions' prefix grant: a function without one could not.
+      if (!topo.functions[route.function].readsSecrets) {
+        throw new Error(`function "${route.function}" serves ${route.path} (the Slack app) but does not read secrets`);
+      }
+      this.functions[route.function].addEnvironment(ENV.slackAppSecret, this.slackAppSecret.secretArn);
+      this.slackAppFunctions.add(route.function);
+    }
+
     // ---- Schedules: per topology schedule, a group + role for the runtime per-connection schedules, and
     // its sweep. Every function that manages schedules may manage all of them (connect, sweeps).
     for (const [key, spec] of entries(topo.schedules)) {
@@ -258,6 +293,13 @@ export class TajoStack extends Stack {
     for (const [key, schedule] of Object.entries(this.schedules)) {
       new CfnOutput(this, `${pascal(key)}ScheduleGroup`, { value: schedule.group.scheduleGroupName });
     }
+    new CfnOutput(this, 'SlackAppSecretName', {
+      value: `${this.secretsPrefix}slack-app`,
+      description:
+        "The distributed Slack app: a PLACEHOLDER until you replace its value with the app's JSON " +
+        '{"signing_secret": ..., "client_id": ..., "client_secret": ...} (aws secretsmanager put-secret-value); ' +
+        'until then POST /slack/events and /slack/interactions answer 503',
+    });
   }
 
   private lane(name: QueueName): LaneQueue {

@@ -28,6 +28,7 @@ import { NotionSimulator } from '../test/simulators/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_TOKEN,
+  SANDBOX_SLACK_APP_SIGNING_SECRET,
   SANDBOX_SLACK_CHANNEL,
   SANDBOX_SLACK_TOKEN,
   sandboxConfigYaml,
@@ -72,6 +73,10 @@ export interface LocalStack {
   webhookToken: string;
   runners: Record<string, LaneRunner>;
   scheduler: LocalScheduler;
+  /** The functions' secret store (tests connect more tenants through it). */
+  secrets: FileSecretStore;
+  /** The signing secret of the local deployment's distributed Slack app. */
+  slackAppSigningSecret: string;
   functions: Record<FunctionName, LambdaHandler>;
   dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
   sqsEndpoint: string;
@@ -172,6 +177,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     });
     stops.push(() => scheduler.stopAll());
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
+    // The deployment's distributed Slack app, as the stack's secret holds it in AWS.
+    const slackAppSigningSecret = o.env.SLACK_APP_SIGNING_SECRET || SANDBOX_SLACK_APP_SIGNING_SECRET;
+    process.env[ENV.slackAppSecret] = await secrets.put(
+      'slack-app',
+      JSON.stringify({ signing_secret: slackAppSigningSecret }),
+    );
     const adapters: LocalAdapters = { secrets, schedules: scheduler };
     (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] = adapters;
     stops.push(() => {
@@ -193,6 +204,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           connections: dynamo.store,
           secrets,
           schedules: scheduler,
+          teams: dynamo.store,
           clock: systemClock,
           slackApiUrl: env.SLACK_API_URL,
         },
@@ -255,6 +267,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sandbox,
       runners,
       scheduler,
+      secrets,
+      slackAppSigningSecret,
       functions,
       dynamo,
       sqsEndpoint,

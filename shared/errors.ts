@@ -75,3 +75,17 @@ export class BudgetExhaustedError extends RateLimitedError {
     this.message = `${provider} ${bucket} budget exhausted for this hour; next request possible in ${Math.ceil(resetInMs / 60000)} min`;
   }
 }
+
+/**
+ * A Slack workspace (or Grid org) is already connected to another tenant: the distributed app maps a
+ * team to one tenant only. The other tenant is not named (tenants never learn about each other).
+ */
+export class SlackTeamClaimedError extends TajoError {
+  constructor(readonly teamKey: string) {
+    super(
+      `Slack ${teamKey.startsWith('E:') ? 'organisation' : 'workspace'} ${teamKey.slice(2)} is already connected to another tenant; ` +
+        'disconnect it there first',
+      'slack_team_claimed',
+    );
+  }
+}

@@ -290,7 +290,7 @@ export const ENV = {
   scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,
   scheduleRoleArn: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_ROLE_ARN`,
   scheduleTargetArn: (f: FunctionName) => `TAJO_${snake(f)}_ARN`,
-  /** The secret (a name under the secrets prefix) holding the distributed Slack app's credentials. */
+  /** The reference (ARN in AWS; `local:slack-app` locally) of the secret holding the distributed Slack app's credentials. */
   slackAppSecret: 'TAJO_SLACK_APP_SECRET',
   stage: 'TAJO_STAGE',
 } as const;

@@ -2,33 +2,49 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { rawBodyOf } from '../../shared/connectors/slack/signature';
+import type { ApiResponse } from '../../shared/services/api';
+import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/services/slack-app';
 import { acceptSlackRequest } from '../../shared/services/slack-interactions';
 import { acceptBrevoWebhook } from '../../shared/services/slack-notifications';
+import { ENV } from '../../shared/topology';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
 
-/** Webhook ingress: check the caller, queue the work, answer at once (the tenant is the path's). */
+// Per container: the distributed app's credentials are read once every few minutes, not per request.
+let appCredentials: SlackAppCredentialsSource | undefined;
+
+/**
+ * Webhook ingress: check the caller, queue the work, answer at once. The tenant is the path's, or,
+ * for the distributed Slack app's routes (`/slack/events`, `/slack/interactions`), the one the
+ * signed request's Slack team belongs to.
+ */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const d = deps();
   const route = event.routeKey;
   if (route.startsWith('POST /slack/')) {
+    appCredentials ??= slackAppCredentials(
+      { secrets: d.secrets, clock: d.clock, log: (msg, data) => logger.error(msg, data) },
+      process.env[ENV.slackAppSecret],
+    );
+    const tenantRoute = route.startsWith('POST /slack/{tenantId}/');
     const res = await acceptSlackRequest(
       {
         connections: d.store,
         secrets: d.secrets,
         lane: d.lane,
         clock: d.clock,
+        app: { credentials: appCredentials, teams: d.store },
         log: (msg, data) => logger.info(msg, data),
       },
       {
-        tenantId: event.pathParameters?.tenantId ?? '',
+        via: tenantRoute ? { app: 'tenant', tenantId: event.pathParameters?.tenantId ?? '' } : { app: 'distributed' },
         kind: route.endsWith('/events') ? 'events' : 'interactions',
         headers: event.headers ?? {},
         rawBody: rawBodyOf(event),
       },
     );
     if (res.status >= 400) logger.warn('Slack request refused', { status: res.status, route });
-    return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
+    return toHttp(res);
   }
   const res = await acceptBrevoWebhook(
     {
@@ -47,5 +63,11 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   );
   if (res.status >= 400)
     logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
-  return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
+  return toHttp(res);
 }).use(injectLambdaContext(logger));
+
+/** An undefined body is an empty one (what Slack wants for an event it should simply not retry). */
+function toHttp(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  if (res.body === undefined) return { statusCode: res.status, body: '' };
+  return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
+}

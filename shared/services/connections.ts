@@ -3,17 +3,22 @@
  * record keeps only their references, and the connection gets its recurring schedule (the Notion
  * poll; the Slack daily job).
  */
+
+import { z } from 'zod';
 import type { TajoConfig } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
 import { ConfigError } from '../errors';
 import { newStats } from '../http/paced-fetch';
-import type {
-  Clock,
-  ConnectionRecord,
-  ConnectionSettings,
-  ConnectionStore,
-  ScheduleManager,
-  SecretStore,
+import {
+  type Clock,
+  type ConnectionRecord,
+  type ConnectionSettings,
+  type ConnectionStore,
+  type ScheduleManager,
+  type SecretStore,
+  type SlackTeamRef,
+  type SlackTeamStore,
+  slackTeamKey,
 } from '../ports';
 import { integrationKey } from './notion-context';
 
@@ -80,15 +85,33 @@ export async function connectNotion(
   return record;
 }
 
+/** The parts of auth.test that say which installation a token belongs to (Enterprise Grid included). */
+const authInstallation = z.looseObject({
+  team_id: z.string().min(1),
+  enterprise_id: z.string().min(1).nullish(),
+  is_enterprise_install: z.boolean().optional(),
+});
+
+/** The installation a bot token belongs to, from its auth.test answer. */
+export function slackTeamOfAuth(auth: unknown): SlackTeamRef {
+  const a = authInstallation.parse(auth);
+  const enterpriseId = a.enterprise_id ?? undefined;
+  if (a.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId, teamId: a.team_id };
+  return { isEnterpriseInstall: false, teamId: a.team_id, ...(enterpriseId ? { enterpriseId } : {}) };
+}
+
 /**
  * Connecting a tenant's own Slack app: the bot token is checked (auth.test tells the team), the
- * token and signing secret go to the secret store, the record keeps the channels and routes.
+ * team is claimed for the tenant (the distributed app's team → tenant lookup; another tenant's team
+ * is refused before anything is stored), the token and signing secret go to the secret store, the
+ * record keeps the channels and routes.
  */
 export async function connectSlack(
   deps: {
     connections: ConnectionStore;
     secrets: SecretStore;
     schedules: ScheduleManager;
+    teams: SlackTeamStore;
     clock: Clock;
     slackApiUrl?: string;
   },
@@ -103,6 +126,10 @@ export async function connectSlack(
     clock: deps.clock,
     stats: newStats(),
   }).authTest();
+  const team = slackTeamOfAuth(auth);
+  const now = new Date(deps.clock.now()).toISOString();
+  const existing = await deps.connections.getConnection(args.tenantId, 'slack');
+  await deps.teams.claimSlackTeam({ ...team, tenantId: args.tenantId, createdAt: existing?.createdAt ?? now });
   const tags = { tenant: args.tenantId, connector: 'slack' };
   const tokenRef = await deps.secrets.put(`${args.tenantId}/slack-bot-token`, bot_token, tags);
   const signingSecretRef = signing_secret
@@ -112,14 +139,14 @@ export async function connectSlack(
     ...tags,
     connector: 'brevo',
   });
-  const now = new Date(deps.clock.now()).toISOString();
-  const existing = await deps.connections.getConnection(args.tenantId, 'slack');
   const record: ConnectionRecord<'slack'> = {
     tenantId: args.tenantId,
     connector: 'slack',
     settings: {
       ...settings,
       teamId: auth.team_id,
+      ...(team.enterpriseId ? { enterpriseId: team.enterpriseId } : {}),
+      ...(team.isEnterpriseInstall ? { enterpriseInstall: true } : {}),
       ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
     },
     tokenRef,
@@ -130,6 +157,10 @@ export async function connectSlack(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
+  // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
+  for (const held of await deps.teams.listSlackTeams(args.tenantId)) {
+    if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(args.tenantId, held);
+  }
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }

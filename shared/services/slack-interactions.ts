@@ -1,7 +1,9 @@
 /**
- * Slack → Brevo. `POST /slack/{tenantId}/events|interactions` (the tenant's own Slack app): the
- * signature is verified on the raw bytes with the tenant's signing secret, `url_verification` is
- * answered, modal input is validated at once (Slack shows `response_action: errors` in the modal),
+ * Slack → Brevo, through one path for both kinds of app. `POST /slack/{tenantId}/events|interactions`
+ * (the tenant's own Slack app) is verified with the tenant's signing secret; `POST
+ * /slack/events|interactions` (the deployment's distributed app) with the app's, and its tenant is
+ * the one the signed payload's Slack team is mapped to (connectSlack claims the team). The signature
+ * is verified on the raw bytes before anything is parsed, `url_verification` is answered, modal input is validated at once (Slack shows `response_action: errors` in the modal),
  * and the Brevo work goes to the Brevo lane, so the 3-second ack never waits on Brevo. A retry of
  * the same request (X-Slack-Retry-Num) deduplicates in the lane; the Brevo actions are upserts, so a
  * double click has one effect.
@@ -15,9 +17,20 @@ import { verifySlackSignature } from '../connectors/slack/signature';
 import { ProviderError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import { normalizeEmail } from '../mapping';
-import type { Clock, ConnectionStore, LaneQueue, SecretStore } from '../ports';
+import {
+  type Clock,
+  type ConnectionRecord,
+  type ConnectionStore,
+  type LaneQueue,
+  type SecretStore,
+  type SlackTeamRecord,
+  type SlackTeamRef,
+  type SlackTeamStore,
+  slackTeamKey,
+} from '../ports';
 import type { ApiResponse } from './api';
 import { integrationKey } from './notion-context';
+import type { SlackAppCredentialsSource } from './slack-app';
 
 /** Brevo work queued from Slack: what to do, for which contact. */
 export const brevoActionMessageSchema = z.discriminatedUnion('op', [
@@ -68,49 +81,103 @@ export interface SlackIngressDeps {
   secrets: SecretStore;
   lane: LaneQueue;
   clock: Clock;
+  /** The distributed app's routes: its credentials and the team → tenant lookup. */
+  app?: { credentials: SlackAppCredentialsSource; teams: Pick<SlackTeamStore, 'findSlackTeam'> };
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 
-export async function acceptSlackRequest(
-  deps: SlackIngressDeps,
-  req: {
-    tenantId: string;
-    kind: 'events' | 'interactions';
-    headers: Record<string, string | undefined>;
-    rawBody: Buffer;
-  },
-): Promise<ApiResponse> {
-  const conn = await deps.connections.getConnection(req.tenantId, 'slack');
-  if (!conn?.signingSecretRef) return { status: 404, body: { error: 'no Slack app connected for this tenant' } };
-  const secret = await deps.secrets.get(conn.signingSecretRef);
+export interface SlackRequest {
+  /**
+   * Whose app signed the request: a tenant's own app (`/slack/{tenantId}/...`, its signing secret,
+   * the tenant is the path's) or the deployment's distributed app (`/slack/...`, the app's signing
+   * secret, the tenant is the one the signed payload's Slack team is mapped to).
+   */
+  via: { app: 'tenant'; tenantId: string } | { app: 'distributed' };
+  kind: 'events' | 'interactions';
+  headers: Record<string, string | undefined>;
+  rawBody: Buffer;
+}
+
+/** What the distributed app answers for a team no tenant has connected (see below). */
+const UNKNOWN_TEAM_TEXT =
+  'This Slack workspace is not connected to Tajo. Ask your Tajo admin to connect it, then try again.';
+
+export async function acceptSlackRequest(deps: SlackIngressDeps, req: SlackRequest): Promise<ApiResponse> {
+  // 1. The secret of whoever is supposed to have signed, and the signature, before reading the body.
+  let secret: string;
+  let tenantConn: ConnectionRecord<'slack'> | undefined;
+  if (req.via.app === 'tenant') {
+    tenantConn = await deps.connections.getConnection(req.via.tenantId, 'slack');
+    if (!tenantConn?.signingSecretRef)
+      return { status: 404, body: { error: 'no Slack app connected for this tenant' } };
+    secret = await deps.secrets.get(tenantConn.signingSecretRef);
+  } else {
+    const app = await deps.app?.credentials();
+    if (!app) {
+      deps.log?.('Slack app request refused: the deployment has no usable Slack app secret', { kind: req.kind });
+      return { status: 503, body: { error: 'the Slack app is not configured on this deployment' } };
+    }
+    secret = app.signing_secret;
+  }
   const verified = verifySlackSignature({ rawBody: req.rawBody, headers: req.headers }, secret, deps.clock.now());
   if (!verified.ok) return { status: verified.status, body: { error: verified.reason } };
+
+  // 2. The signed body: the events envelope (JSON) or the interaction payload (form field `payload`).
+  const text = req.rawBody.toString('utf8');
+  let signed: unknown;
+  try {
+    signed = req.kind === 'events' ? JSON.parse(text) : JSON.parse(new URLSearchParams(text).get('payload') ?? '');
+  } catch {
+    return {
+      status: 400,
+      body: { error: req.kind === 'events' ? 'the body is not JSON' : 'expected a form field payload with JSON' },
+    };
+  }
+  const envelope = eventsEnvelope.safeParse(signed);
+  // Slack sends this when the Request URL is set, before any team has installed the app.
+  if (req.kind === 'events' && envelope.success && envelope.data.type === 'url_verification') {
+    return { status: 200, body: { challenge: envelope.data.challenge } };
+  }
+
+  // 3. The tenant, and its connection, which must be the team's.
+  const team = slackTeamOf(req.kind, signed);
+  let conn: ConnectionRecord<'slack'>;
+  if (req.via.app === 'tenant') {
+    conn = tenantConn as ConnectionRecord<'slack'>;
+  } else {
+    const found = team && (await deps.app?.teams.findSlackTeam(team));
+    const mapped = found ? await deps.connections.getConnection(found.tenantId, 'slack') : undefined;
+    // A mapping that the tenant's connection does not back (stale, or written by mistake) leads nowhere.
+    if (!found || !mapped || !sameInstallation(mapped, found)) {
+      deps.log?.('Slack app request from a team no tenant has connected', {
+        kind: req.kind,
+        team: team ? slackTeamKey(team) : undefined,
+        mappedTenant: found?.tenantId,
+      });
+      // Events: 200 and nothing else, or Slack retries and eventually disables the app's events for
+      // every workspace. Interactions: the user sees this text instead of a bare error.
+      return req.kind === 'events'
+        ? { status: 200, body: undefined }
+        : { status: 200, body: { response_type: 'ephemeral', replace_original: false, text: UNKNOWN_TEAM_TEXT } };
+    }
+    conn = mapped;
+  }
+  const tenantId = conn.tenantId;
   if (!conn.settings.enabled) return { status: 200, body: {} };
   // A request signed for this app but from another workspace (a shared app or secret) acts on nothing here.
-  const team = teamOf(req.kind, req.rawBody);
-  if (team && team !== conn.settings.teamId)
-    return { status: 403, body: { error: 'request from another Slack workspace' } };
+  if (team && !ownsTeam(conn, team)) return { status: 403, body: { error: 'request from another Slack workspace' } };
 
   if (req.kind === 'events') {
-    let envelope: { type?: string; challenge?: string; event?: { type?: string } };
-    try {
-      envelope = JSON.parse(req.rawBody.toString('utf8'));
-    } catch {
-      return { status: 400, body: { error: 'the body is not JSON' } };
-    }
-    if (envelope.type === 'url_verification') return { status: 200, body: { challenge: envelope.challenge } };
     // Event subscriptions are acknowledged; no event type drives Brevo work yet.
-    deps.log?.('Slack event acknowledged', { tenantId: req.tenantId, type: envelope.event?.type });
+    deps.log?.('Slack event acknowledged', {
+      tenantId,
+      type: envelope.success ? envelope.data.event?.type : undefined,
+      retryNum: headerValue(req.headers, 'x-slack-retry-num'),
+    });
     return { status: 200, body: { ok: true } };
   }
 
-  const form = new URLSearchParams(req.rawBody.toString('utf8'));
-  let payload: unknown;
-  try {
-    payload = JSON.parse(form.get('payload') ?? '');
-  } catch {
-    return { status: 400, body: { error: 'expected a form field payload with JSON' } };
-  }
+  const payload = signed;
   const rules = conn.settings.interactions;
   const queue = async (messages: BrevoActionMessage[], dedupeOn: string) => {
     if (messages.length === 0) return;
@@ -118,8 +185,9 @@ export async function acceptSlackRequest(
       'brevoLane',
       messages.map((m, i) => ({
         body: JSON.stringify(m),
-        groupId: req.tenantId,
-        deduplicationId: createHash('sha256').update(`${req.tenantId}:${dedupeOn}:${i}`).digest('hex'),
+        groupId: tenantId,
+        // Slack's retries (X-Slack-Retry-Num) and resends carry the same payload: same id, one message.
+        deduplicationId: createHash('sha256').update(`${tenantId}:${dedupeOn}:${i}`).digest('hex'),
       })),
     );
   };
@@ -133,7 +201,7 @@ export async function acceptSlackRequest(
       const rule = rules[a.action_id];
       const email = a.value ? normalizeEmail(a.value) : undefined;
       if (!rule || !email) continue;
-      const m = contactAction(req.tenantId, rule, email, `block_actions:${a.action_id}`);
+      const m = contactAction(tenantId, rule, email, `block_actions:${a.action_id}`);
       if (m) messages.push(m);
     }
     await queue(messages, `${p.data.trigger_id ?? ''}:${p.data.actions.map((a) => a.action_ts).join(',')}`);
@@ -151,7 +219,7 @@ export async function acceptSlackRequest(
       [
         {
           op: 'upsert_contact',
-          tenantId: req.tenantId,
+          tenantId: tenantId,
           email: result.email,
           attributes: result.attributes,
           list: rule.list,
@@ -171,7 +239,7 @@ export async function acceptSlackRequest(
         [
           {
             op: 'add_slack_user_to_list',
-            tenantId: req.tenantId,
+            tenantId: tenantId,
             slackUserId: p.data.message.user,
             list: rule.list,
             source: `message_action:${p.data.callback_id}`,
@@ -185,18 +253,68 @@ export async function acceptSlackRequest(
   return { status: 200, body: {} };
 }
 
-/** The workspace a Slack request comes from (absent in url_verification). */
-function teamOf(kind: 'events' | 'interactions', raw: Buffer): string | undefined {
-  try {
-    if (kind === 'events') return (JSON.parse(raw.toString('utf8')) as { team_id?: string }).team_id;
-    const payload = JSON.parse(new URLSearchParams(raw.toString('utf8')).get('payload') ?? '{}') as {
-      team?: { id?: string } | null;
-      user?: { team_id?: string };
-    };
-    return payload.team?.id ?? payload.user?.team_id;
-  } catch {
-    return undefined;
+const eventsEnvelope = z.looseObject({
+  type: z.string().optional(),
+  challenge: z.string().optional(),
+  event: z.looseObject({ type: z.string().optional() }).optional(),
+});
+
+const idOrNull = z.string().min(1).nullish().catch(undefined);
+const eventsTeam = z.looseObject({
+  team_id: idOrNull,
+  enterprise_id: idOrNull,
+  // The installation the event is delivered for; in Slack Connect channels `team_id` may be the
+  // other organisation's workspace, this is ours.
+  authorizations: z
+    .array(z.looseObject({ team_id: idOrNull, enterprise_id: idOrNull, is_enterprise_install: z.boolean().optional() }))
+    .optional()
+    .catch(undefined),
+});
+const interactionTeam = z.looseObject({
+  team: z.looseObject({ id: idOrNull }).nullish().catch(undefined),
+  user: z.looseObject({ team_id: idOrNull }).nullish().catch(undefined),
+  enterprise: z.looseObject({ id: idOrNull }).nullish().catch(undefined),
+  is_enterprise_install: z.boolean().optional().catch(undefined),
+});
+
+/**
+ * The Slack installation a signed request comes from (absent in url_verification): one answer, from
+ * the fields Slack sets for the installation, never a search over several teams of one payload.
+ */
+export function slackTeamOf(kind: 'events' | 'interactions', signed: unknown): SlackTeamRef | undefined {
+  if (kind === 'events') {
+    const p = eventsTeam.safeParse(signed);
+    if (!p.success) return undefined;
+    const auth = p.data.authorizations?.[0];
+    const enterpriseId = auth?.enterprise_id ?? p.data.enterprise_id ?? undefined;
+    if (auth?.is_enterprise_install && enterpriseId)
+      return { isEnterpriseInstall: true, enterpriseId, teamId: auth.team_id ?? undefined };
+    const teamId = auth?.team_id ?? p.data.team_id ?? undefined;
+    return teamId ? { isEnterpriseInstall: false, teamId, ...(enterpriseId ? { enterpriseId } : {}) } : undefined;
   }
+  const p = interactionTeam.safeParse(signed);
+  if (!p.success) return undefined;
+  const enterpriseId = p.data.enterprise?.id ?? undefined;
+  const teamId = p.data.team?.id ?? p.data.user?.team_id ?? undefined;
+  if (p.data.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId, teamId };
+  return teamId ? { isEnterpriseInstall: false, teamId, ...(enterpriseId ? { enterpriseId } : {}) } : undefined;
+}
+
+/** Whether a tenant's Slack connection is the installation a request (or a team mapping) names. */
+function ownsTeam(conn: ConnectionRecord<'slack'>, team: SlackTeamRef): boolean {
+  return team.isEnterpriseInstall
+    ? conn.settings.enterpriseInstall === true && conn.settings.enterpriseId === team.enterpriseId
+    : conn.settings.teamId === team.teamId;
+}
+
+/** Whether a tenant's Slack connection backs a team mapping (the mapping's tenant, the same installation). */
+function sameInstallation(conn: ConnectionRecord<'slack'>, team: SlackTeamRecord): boolean {
+  return conn.tenantId === team.tenantId && ownsTeam(conn, team);
+}
+
+function headerValue(headers: Record<string, string | undefined>, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
 }
 
 function contactAction(

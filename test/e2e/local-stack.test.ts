@@ -345,6 +345,132 @@ describe('Slack → Brevo (signed interactions of the tenant app)', () => {
   });
 });
 
+describe("Slack → Brevo (the deployment's distributed app: team → tenant)", () => {
+  const appPost = (
+    kind: 'events' | 'interactions',
+    body: string,
+    opts: { secret?: string; ts?: number; retry?: string } = {},
+  ) => {
+    const ts = opts.ts ?? Math.floor(Date.now() / 1000);
+    return fetch(`${stack.url}/slack/${kind}`, {
+      method: 'POST',
+      headers: {
+        'content-type': kind === 'events' ? 'application/json' : 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signSlackRequest(body, opts.secret ?? stack.slackAppSigningSecret, ts),
+        ...(opts.retry ? { 'x-slack-retry-num': opts.retry } : {}),
+      },
+      body,
+    });
+  };
+  const click = (teamId: string, email: string, triggerId: string) =>
+    `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        team: { id: teamId },
+        user: { id: 'U0CLICKER', team_id: teamId },
+        trigger_id: triggerId,
+        actions: [{ action_id: 'add_to_newsletter', value: email, action_ts: '1795380000.000001' }],
+      }),
+    )}`;
+  const upsertsOf = (email: string) =>
+    stack.sandbox!.brevo.log.records.filter(
+      (r) => r.route === 'POST /v3/contacts' && JSON.stringify(r.body).includes(email),
+    );
+
+  test('the local stack maps the sandbox workspace to the default tenant when Slack is connected', async () => {
+    expect(await stack.dynamo.store.findSlackTeam({ isEnterpriseInstall: false, teamId: 'T0SANDBOX' })).toMatchObject({
+      tenantId: 'default',
+    });
+  });
+
+  test('url_verification with the app secret; forged, stale and tenant-app signatures are 401', async () => {
+    const verify = JSON.stringify({ type: 'url_verification', challenge: 'app-c-1' });
+    const ok = await appPost('events', verify);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ challenge: 'app-c-1' });
+    expect((await appPost('events', verify, { secret: 'forged' })).status).toBe(401);
+    expect((await appPost('events', verify, { ts: Math.floor(Date.now() / 1000) - 600 })).status).toBe(401);
+    const withTenantSecret = await appPost('interactions', click('T0SANDBOX', 'own@example.com', 'trg-own'), {
+      secret: SANDBOX_SLACK_SIGNING_SECRET,
+    });
+    expect(withTenantSecret.status).toBe(401);
+  });
+
+  test('a signed click from the connected workspace reaches Brevo for its tenant; a retry has one effect', async () => {
+    const body = click('T0SANDBOX', 'app.clicker@example.com', 'trg-app-1');
+    expect((await appPost('interactions', body)).status).toBe(200);
+    expect((await appPost('interactions', body, { retry: '1' })).status).toBe(200);
+    const brevo = stack.sandbox!.brevo;
+    for (let i = 0; i < 100 && upsertsOf('app.clicker@example.com').length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(upsertsOf('app.clicker@example.com')).toHaveLength(1);
+    const list = brevo.lists().find((l) => l.name === 'Newsletter')!;
+    expect(brevo.listMembers(list.id)).toContain('app.clicker@example.com');
+  });
+
+  test('an unknown workspace: events get an empty 200, interactions a text; nothing reaches Brevo', async () => {
+    const event = await appPost(
+      'events',
+      JSON.stringify({ type: 'event_callback', team_id: 'T0UNKNOWN', event: { type: 'app_mention' } }),
+    );
+    expect(event.status).toBe(200);
+    expect(await event.text()).toBe('');
+    const interaction = await appPost('interactions', click('T0UNKNOWN', 'stranger@example.com', 'trg-app-2'));
+    expect(interaction.status).toBe(200);
+    expect(await interaction.json()).toMatchObject({ response_type: 'ephemeral', text: expect.any(String) });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(upsertsOf('stranger@example.com')).toHaveLength(0);
+  });
+
+  test("another tenant's workspace acts on that tenant only, never on the default tenant", async () => {
+    // Tenant "beta" connected workspace T0BETA (no own app: it is reached through the distributed app).
+    const now = new Date().toISOString();
+    const brevoApiKeyRef = await stack.secrets.put('beta/brevo-api-key', 'xkeysib-not-the-sandbox');
+    await stack.dynamo.store.putConnection({
+      tenantId: 'beta',
+      connector: 'slack',
+      settings: {
+        ...(await stack.dynamo.store.getConnection('default', 'slack'))!.settings,
+        teamId: 'T0BETA',
+      },
+      tokenRef: await stack.secrets.put('beta/slack-bot-token', 'xoxb-beta'),
+      brevoApiKeyRef,
+      integrationKey: 'beta-slack',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await stack.dynamo.store.claimSlackTeam({
+      tenantId: 'beta',
+      teamId: 'T0BETA',
+      isEnterpriseInstall: false,
+      createdAt: now,
+    });
+    // The workspace's click is Brevo work with beta's key (which the sandbox account refuses: 401),
+    // never with the default tenant's.
+    const refusedBefore = stack.sandbox!.brevo.log.records.filter((r) => r.status === 401).length;
+    const res = await appPost('interactions', click('T0BETA', 'beta.clicker@example.com', 'trg-app-3'));
+    expect(res.status).toBe(200);
+    for (let i = 0; i < 100; i++) {
+      if (stack.sandbox!.brevo.log.records.filter((r) => r.status === 401).length > refusedBefore) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(stack.sandbox!.brevo.log.records.filter((r) => r.status === 401).length).toBeGreaterThan(refusedBefore);
+    expect(upsertsOf('beta.clicker@example.com').filter((r) => r.status < 300)).toHaveLength(0);
+    // Beta cannot claim the default tenant's workspace.
+    await expect(
+      stack.dynamo.store.claimSlackTeam({
+        tenantId: 'beta',
+        teamId: 'T0SANDBOX',
+        isEnterpriseInstall: false,
+        createdAt: now,
+      }),
+    ).rejects.toThrow(/already connected to another tenant/);
+  });
+});
+
 describe('review fixes', () => {
   test('a Slack lane batch holding two message groups posts each message to its own channel', async () => {
     const slack = stack.sandbox!.slack!;

@@ -263,6 +263,40 @@ describe('TajoStack (dev)', () => {
     }
   });
 
+  test('the distributed Slack app: a CMK secret under the stage prefix, its reference on the functions of its routes', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'tajo/dev/slack-app',
+      KmsKeyId: getAtt(stack.key),
+      // A placeholder without signing_secret: the app's routes refuse everything until ops replace it.
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'placeholder' }),
+    });
+    const placeholder = JSON.parse(
+      (template.findResources('AWS::SecretsManager::Secret')[id(stack.slackAppSecret)]?.Properties.GenerateSecretString
+        .SecretStringTemplate as string) ?? '{}',
+    ) as Record<string, unknown>;
+    expect(placeholder.signing_secret).toBeUndefined();
+
+    const served = new Set(topology.routes.filter((r) => r.auth === 'slackAppSignature').map((r) => r.function));
+    expect([...served]).toEqual(['ingress']);
+    for (const name of functionNames) {
+      const fn = Object.values(
+        template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `tajo-dev-${name}` } }),
+      )[0];
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      if (served.has(name)) expect(env[ENV.slackAppSecret]).toEqual(ref(stack.slackAppSecret));
+      else expect(env[ENV.slackAppSecret]).toBeUndefined();
+    }
+    // The ingress's read grant (secret:tajo/dev/*) covers the secret's name; decrypting goes via Secrets Manager.
+    const read = statementsOf('ingress').find((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'));
+    expect(resourcesOf(read!).map(flat)).toEqual([
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tajo/dev/*',
+    ]);
+    expect(template.findOutputs('SlackAppSecretName').SlackAppSecretName).toMatchObject({
+      Value: 'tajo/dev/slack-app',
+      Description: expect.stringMatching(/PLACEHOLDER/),
+    });
+  });
+
   test('schedules: group per topology schedule, scheduler role, sweep every sweepEveryHours with {"sweep": true}', () => {
     const entries = Object.entries(topology.schedules) as [ScheduleName, ScheduleSpec][];
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', entries.length);

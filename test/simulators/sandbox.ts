@@ -19,6 +19,8 @@ export const SANDBOX_SLACK_SIGNING_SECRET = 'sandbox-signing-secret';
 export const SANDBOX_LEADS_DATABASE_ID = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
 /** Pages in the sandbox "Docs" tree (nested content pages for Notion → Markdown exports). */
 export const SANDBOX_DOCS_PAGES = 56;
+/** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
+export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [

@@ -1,6 +1,8 @@
 /**
  * One DynamoDB table for connections, cursors, fingerprints and run records. Every key begins
- * with the tenant (`T#<tenant>`), so no query can cross tenants. Runs on DynamoDB in AWS and on
+ * with the tenant (`T#<tenant>`), so no query can cross tenants. One exception, by necessity: the
+ * Slack team claim (`SLACKTEAM#<team>`), the only way from a Slack team to its tenant with a
+ * conditional write that makes the team unique (a GSI cannot refuse a second tenant). Runs on DynamoDB in AWS and on
  * dynalite (the same wire protocol) locally and in tests.
  */
 import { createHash } from 'node:crypto';
@@ -19,6 +21,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { SlackTeamClaimedError } from '../../errors';
 import type {
   ConnectionRecord,
   ConnectionStore,
@@ -33,6 +36,7 @@ import type {
   TenantStore,
   ThreadStore,
 } from '../../ports';
+import { type SlackTeamRecord, type SlackTeamRef, type SlackTeamStore, slackTeamKey } from '../../ports';
 import { TABLE_SCHEMA } from './table-schema';
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
@@ -40,7 +44,18 @@ const tenantKey = (tenantId: string) => `T#${tenantId}`;
 /** How long a finished run's record (counts, per-row errors) stays readable. */
 export const RUN_RETENTION_DAYS = 90;
 
-export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore, OrderLedger {
+const SLACK_TEAM_CLAIM_SK = 'SLACKTEAM';
+const slackTeamClaimKey = (ref: SlackTeamRef) => ({ pk: `SLACKTEAM#${slackTeamKey(ref)}`, sk: SLACK_TEAM_CLAIM_SK });
+const slackTeamTenantKey = (tenantId: string, ref: SlackTeamRef) => ({
+  pk: tenantKey(tenantId),
+  sk: `SLACKTEAM#${slackTeamKey(ref)}`,
+});
+
+const isConditionFailure = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
+
+export class DynamoStore
+  implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore, OrderLedger, SlackTeamStore
+{
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -117,6 +132,68 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
     return out;
   }
 
+  // ------------------------------------------------------------ Slack teams (team → tenant)
+  //
+  // Two items per team: the claim, keyed by the team (the lookup, and the conditional write that
+  // makes a team belong to one tenant), and the tenant's own record, keyed by the tenant (what a
+  // disconnect lists and deletes). dynalite has no transactions, so they are written in an order
+  // that is safe to repeat: the claim first (a refusal leaves nothing behind), then the record; on
+  // release the record first, then the claim.
+
+  async claimSlackTeam(record: SlackTeamRecord): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...slackTeamClaimKey(record), ...record },
+          ConditionExpression: 'attribute_not_exists(pk) OR tenantId = :t',
+          ExpressionAttributeValues: { ':t': record.tenantId },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new SlackTeamClaimedError(slackTeamKey(record));
+      throw err;
+    }
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { ...slackTeamTenantKey(record.tenantId, record), ...record } }),
+    );
+  }
+
+  async findSlackTeam(ref: SlackTeamRef): Promise<SlackTeamRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: slackTeamClaimKey(ref), ConsistentRead: true }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as SlackTeamRecord) : undefined;
+  }
+
+  async releaseSlackTeam(tenantId: string, ref: SlackTeamRef): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: slackTeamTenantKey(tenantId, ref) }));
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: slackTeamClaimKey(ref),
+          // Never another tenant's claim: a disconnect only undoes what this tenant made.
+          ConditionExpression: 'tenantId = :t',
+          ExpressionAttributeValues: { ':t': tenantId },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  async listSlackTeams(tenantId: string): Promise<SlackTeamRecord[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': 'SLACKTEAM#' },
+      }),
+    );
+    return (res.Items ?? []).map((i) => strip(i) as unknown as SlackTeamRecord);
+  }
+
   // ------------------------------------------------------------ Slack threads
 
   async getThread(tenantId: string, channelId: string, threadKey: string): Promise<string | undefined> {
@@ -186,7 +263,7 @@ export class DynamoStore implements TenantStore, ConnectionStore, CursorStore, R
         }),
       );
     } catch (err) {
-      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionFailure(err)) throw err;
     }
   }
 
