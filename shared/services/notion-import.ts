@@ -116,8 +116,6 @@ export function parseNotionPageId(input: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-const compactId = (id: string) => id.replace(/-/g, '').toLowerCase();
-
 /** Imports (or re-imports) one page. */
 export async function importPage(
   deps: NotionImportDeps,
@@ -220,17 +218,8 @@ async function importLoadedPage(
       // Relative to page.md, so the link works wherever the folder is (disk, S3, an export).
       links.set(block.id, `files/${encodeURIComponent(block.id)}/${encodeURIComponent(name)}`);
     }
-    const others = await deps.imported.listImportedDocuments(tenantId);
-    const byId = new Map(others.map((d) => [compactId(d.pageId), d]));
-    const markdown = renderMarkdown(tree.blocks, {
-      fileUrl: (block) => links.get(block.id),
-      // Child pages and links to pages point at their imported copy when there is one, else at Notion.
-      resolvePage: (id) => {
-        const other = byId.get(compactId(id));
-        if (!other) return undefined;
-        return { title: other.title, url: `../${other.documentKey.split('/').slice(1).join('/')}` };
-      },
-    });
+    // Child pages and links to pages stay links to Notion (each page is imported on its own).
+    const markdown = renderMarkdown(tree.blocks, { fileUrl: (block) => links.get(block.id) });
     kind = 'markdown';
     documentKey = `${base}/page.md`;
     const body = `---\n${toYaml(frontMatter(page, title))}---\n\n${markdown}`;
