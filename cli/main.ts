@@ -7,12 +7,23 @@
 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// Page import (document library)
+import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
+import type { NotionGateway, SearchHit } from '../shared/connectors/notion/client';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import {
+  buildNotionImportDeps,
+  buildNotionReader,
+  importPage,
+  type NotionImportDeps,
+  parseNotionPageId,
+  resyncDocuments,
+} from '../shared/services/notion-import';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { notionStatus } from '../shared/services/status';
@@ -38,6 +49,10 @@ const USAGE = `usage: tajo <command>
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
   tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
+
+  tajo notion search [QUERY] [--config FILE] [--json] [--tenant ID]
+  tajo notion import PAGE_ID_OR_URL [--config FILE] [--json] [--tenant ID]
+  tajo notion resync [--config FILE] [--json] [--tenant ID]
 
 FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).`;
 
@@ -67,6 +82,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
+
+    // Page import (document library): read-only Notion commands.
+    if (group === 'notion' && verb === 'search') return await notionSearchCli(positionals.slice(2), values, env, io);
+    if (group === 'notion' && verb === 'import') return await notionImportCli(target, values, env, io);
+    if (group === 'notion' && verb === 'resync') return await notionResyncCli(values, env, io);
+
     if (group === undefined || values.help) {
       io.out(USAGE);
       return group === undefined && !values.help ? 2 : 0;
@@ -345,4 +366,112 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
   if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
   else for (const r of results) io.out(`${r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`);
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+// ------------------------------------------------------------ page import (document library)
+
+/** The Notion part of the config for the read-only commands (search, import, resync). */
+async function notionForImport(values: Values, env: NodeJS.ProcessEnv) {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const notion = config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to read Notion' }]);
+  return { notion, tenantId: tenantOf(values, config), config };
+}
+
+/** Local runs keep documents under TAJO_STATE_DIR/documents and their records in the local table. */
+async function withImportDeps<T>(
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+  fn: (deps: NotionImportDeps & { gateway: NotionGateway }, tenantId: string) => Promise<T>,
+): Promise<T> {
+  const { notion, tenantId, config } = await notionForImport(values, env);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  try {
+    const deps = buildNotionImportDeps({
+      notionToken: notion.token,
+      apiVersion: notion.api_version,
+      endpoints: endpointsFromEnv(env),
+      documents: new LocalDocumentStore(join(stateDir(env), 'documents')),
+      imported: state.store,
+      clock: systemClock,
+      logApiCall:
+        config.log_api_calls || config.debug
+          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
+          : undefined,
+    });
+    return await fn(deps, tenantId);
+  } finally {
+    await state.close();
+  }
+}
+
+async function notionSearchCli(words: string[], values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const { notion } = await notionForImport(values, env);
+  const gateway = buildNotionReader({
+    notionToken: notion.token,
+    apiVersion: notion.api_version,
+    endpoints: endpointsFromEnv(env),
+    clock: systemClock,
+  });
+  const query = words.join(' ');
+  const results: SearchHit[] = [];
+  let cursor: string | undefined;
+  let requests = 0;
+  do {
+    const page = await gateway.search({ query: query || undefined, startCursor: cursor });
+    requests++;
+    results.push(...page.results);
+    cursor = page.hasMore ? page.nextCursor : undefined;
+  } while (cursor);
+  if (values.json) {
+    io.out(JSON.stringify({ query, count: results.length, requests, results }));
+    return 0;
+  }
+  if (results.length === 0) io.out('Nothing found: share pages with the integration (••• → Connections).');
+  for (const r of results) {
+    const kind = r.object === 'page' ? 'page' : 'database';
+    io.out(
+      `${kind.padEnd(8)} ${r.title || 'Untitled'}  ${r.id}  edited ${r.lastEditedTime}${r.url ? `  ${r.url}` : ''}`,
+    );
+  }
+  return 0;
+}
+
+async function notionImportCli(
+  page: string | undefined,
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  if (!page) throw new UsageError('tajo notion import needs a page id or URL');
+  const pageId = parseNotionPageId(page);
+  return withImportDeps(values, env, io, async (deps, tenantId) => {
+    const res = await importPage(deps, { tenantId, pageId });
+    if (values.json) {
+      io.out(JSON.stringify(res));
+      return 0;
+    }
+    io.out(`Imported "${res.title}" (${res.kind}) → ${res.location}`);
+    io.out(`  ${res.requests} Notion requests, ${res.files.length} files stored${res.changed ? '' : ', unchanged'}`);
+    for (const w of res.warnings) io.out(`  warning: ${w}`);
+    return 0;
+  });
+}
+
+async function notionResyncCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  return withImportDeps(values, env, io, async (deps, tenantId) => {
+    const res = await resyncDocuments(deps, { tenantId });
+    if (values.json) {
+      io.out(JSON.stringify(res));
+      return 0;
+    }
+    io.out(
+      `Re-sync: ${res.checked} documents checked, ${res.reimported} re-imported, ${res.unchanged} unchanged, ` +
+        `${res.failed} failed (${res.requests} Notion requests)`,
+    );
+    for (const e of res.errors) io.out(`  page ${e.pageId}: ${e.reason}`);
+    for (const w of res.warnings) io.out(`  warning: ${w}`);
+    return 0;
+  });
 }

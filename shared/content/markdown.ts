@@ -225,9 +225,18 @@ function renderTable(node: BlockNode & { type: 'table' }, ctx: Ctx): string {
   return out.join('\n');
 }
 
+/** `files/a/b.png`, `./x.pdf`: a relative path (no scheme, no leading slash, no `..`), else undefined. */
+function relativeFilePath(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('/') || url.includes('\\')) return undefined;
+  if (url.split('/').includes('..') || !/^[\w.~%!$&'()*+,;=@/-]+$/.test(url)) return undefined;
+  return url;
+}
+
 function renderMedia(node: MediaBlock, opts: MarkdownOptions): string {
   const url = mediaUrl(node, opts);
-  const safe = url === undefined ? undefined : safeLinkUrl(url);
+  // A document library links files next to the document (`files/<block>/<name>`): a relative path
+  // without a scheme cannot be a javascript:/data: URL, so it is kept as the caller gave it.
+  const safe = url === undefined ? undefined : (relativeFilePath(url) ?? safeLinkUrl(url));
   const label = mediaLabel(node);
   const payload =
     node.type === 'image'

@@ -21,6 +21,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ImportedDocument } from '../../documents/ports';
 import { SlackTeamClaimedError } from '../../errors';
 import type {
   ConnectionRecord,
@@ -454,6 +455,44 @@ export class DynamoStore
       }),
     );
     return (res.Items ?? []).map((i) => strip(i) as unknown as RunRecord);
+  }
+
+  // ------------------------------------------------------------ imported documents (page import)
+  // One item per imported page, `DOC#notion#<pageId>` under the tenant: re-sync lists them with one
+  // query and compares each page's last_edited_time with the one recorded here.
+
+  async getImportedDocument(tenantId: string, pageId: string): Promise<ImportedDocument | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `DOC#notion#${pageId}` } }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as ImportedDocument) : undefined;
+  }
+
+  async putImportedDocument(doc: ImportedDocument): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: tenantKey(doc.tenantId), sk: `DOC#notion#${doc.pageId}`, ...doc },
+      }),
+    );
+  }
+
+  async listImportedDocuments(tenantId: string): Promise<ImportedDocument[]> {
+    const out: ImportedDocument[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+          ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': 'DOC#notion#' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of res.Items ?? []) out.push(strip(i) as unknown as ImportedDocument);
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 }
 

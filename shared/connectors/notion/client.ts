@@ -187,6 +187,62 @@ export class NotionGateway {
     });
   }
 
+  // ------------------------------------------------------------ page import (document library)
+  // Read-only calls: search, one page, one block, block children. Nothing here writes to Notion.
+
+  /**
+   * One page of `POST /v1/search` (≤ 100 results): what the connection can see. `filter` "database"
+   * means data sources on 2025-09-03+ (the filter value changed with the version, notion.md §1).
+   */
+  async search(args: SearchArgs = {}): Promise<SearchPage> {
+    return this.call('search', async () => {
+      const body: Record<string, unknown> = { page_size: args.pageSize ?? 100 };
+      if (args.query) body.query = args.query;
+      if (args.filter) {
+        const value = args.filter === 'page' ? 'page' : this.usesDataSources ? 'data_source' : 'database';
+        body.filter = { property: 'object', value };
+      }
+      if (args.startCursor) body.start_cursor = args.startCursor;
+      const raw = queryResponseSchema.parse(await this.client.request({ path: 'search', method: 'post', body }));
+      const results: SearchHit[] = [];
+      for (const r of raw.results) {
+        const hit = searchHitSchema.safeParse(r);
+        if (hit.success) results.push(toSearchHit(hit.data));
+      }
+      return { results, hasMore: raw.has_more, nextCursor: raw.next_cursor ?? undefined };
+    });
+  }
+
+  /** `GET /v1/pages/:id`: the page's metadata (properties, parent, icon, timestamps). */
+  async retrievePage(pageId: string): Promise<NotionPageMeta> {
+    return this.call(`page ${pageId}`, async () =>
+      notionPageMetaSchema.parse(await this.client.request({ path: `pages/${pageId}`, method: 'get' })),
+    );
+  }
+
+  /** `GET /v1/blocks/:id`: one block, e.g. to get a fresh signed URL for a Notion-hosted file. */
+  async retrieveBlock(blockId: string): Promise<Record<string, unknown>> {
+    return this.call(`block ${blockId}`, async () =>
+      z.looseObject({ id: z.string() }).parse(await this.client.request({ path: `blocks/${blockId}`, method: 'get' })),
+    );
+  }
+
+  /** `GET /v1/blocks/:id/children`, one page of it: the `fetchChildren` that loadBlockTree expects. */
+  async listBlockChildren(
+    blockId: string,
+    startCursor: string | undefined,
+    pageSize: number,
+  ): Promise<{ results: unknown[]; has_more: boolean; next_cursor: string | null }> {
+    return this.call(`content of ${blockId}`, async () => {
+      const query: Record<string, string> = { page_size: String(pageSize) };
+      if (startCursor) query.start_cursor = startCursor;
+      const raw = await this.client.request({ path: `blocks/${blockId}/children`, method: 'get', query });
+      return z
+        .looseObject({ results: z.array(z.unknown()), has_more: z.boolean(), next_cursor: z.string().nullable() })
+        .parse(raw);
+    });
+  }
+
   /** Runs an SDK call and turns Notion's errors into messages a person can act on. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -228,3 +284,66 @@ function plainTitle(title: unknown): string {
     .join('')
     .trim();
 }
+
+// ---------- page import (document library): search and page metadata ----------
+
+export interface SearchArgs {
+  query?: string;
+  /** Only pages, or only databases (data sources on 2025-09-03+). */
+  filter?: 'page' | 'database';
+  startCursor?: string;
+  pageSize?: number;
+}
+
+export interface SearchHit {
+  object: 'page' | 'database' | 'data_source';
+  id: string;
+  title: string;
+  url: string | undefined;
+  lastEditedTime: string;
+}
+
+export interface SearchPage {
+  results: SearchHit[];
+  hasMore: boolean;
+  nextCursor: string | undefined;
+}
+
+const searchHitSchema = z.looseObject({
+  object: z.enum(['page', 'database', 'data_source']),
+  id: z.string(),
+  url: z.string().optional(),
+  last_edited_time: z.string(),
+  title: z.unknown().optional(),
+  name: z.string().optional(),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+
+function toSearchHit(r: z.infer<typeof searchHitSchema>): SearchHit {
+  const title = r.object === 'page' ? pageTitle(r.properties) : plainTitle(r.title) || (r.name ?? '');
+  return { object: r.object, id: r.id, title, url: r.url, lastEditedTime: r.last_edited_time };
+}
+
+/** A page's title: the value of its one `title` property (its name differs per database). */
+export function pageTitle(properties: Record<string, unknown> | undefined): string {
+  for (const value of Object.values(properties ?? {})) {
+    if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'title') {
+      return plainTitle((value as { title?: unknown }).title);
+    }
+  }
+  return '';
+}
+
+export const notionPageMetaSchema = z.looseObject({
+  object: z.literal('page'),
+  id: z.string(),
+  created_time: z.string(),
+  last_edited_time: z.string(),
+  in_trash: z.boolean().optional(),
+  archived: z.boolean().optional(),
+  url: z.string().optional(),
+  parent: z.looseObject({ type: z.string() }).optional(),
+  icon: z.unknown().optional(),
+  properties: z.record(z.string(), z.unknown()).default({}),
+});
+export type NotionPageMeta = z.infer<typeof notionPageMetaSchema>;
