@@ -13,6 +13,7 @@ import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { ConfigError, TajoError } from '../shared/errors';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { notionStatus } from '../shared/services/status';
@@ -34,6 +35,7 @@ const USAGE = `usage: tajo <command>
 
   tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors sync notion-users [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors test slack [--config FILE] [--events-url URL] [--json]
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
@@ -64,6 +66,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
       return await syncSlackUsersCli(values, env, io);
+    if (group === 'connectors' && verb === 'sync' && target === 'notion-users')
+      return await syncNotionUsersCli(values, env, io);
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
@@ -318,6 +322,63 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
       );
       io.out(
         `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
+      );
+      for (const w of summary.warnings) io.out(`  warning: ${w}`);
+      for (const e of summary.errors.slice(0, 20))
+        io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+    }
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
+
+/**
+ * Notion workspace members → Brevo contacts, in process, recorded as a Notion run (job `users`).
+ * Runs whatever `sync.users` says: that switch is for the scheduled poll, this is a person asking.
+ */
+async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const notion = config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to sync Notion users' }]);
+  if (!notion.enabled)
+    throw new ConfigError([{ path: 'connectors.notion.enabled', message: 'the connector is disabled' }]);
+  const tenantId = tenantOf(values, config);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  const mode = values.full ? 'full' : 'incremental';
+  try {
+    const { token, ...settings } = notion;
+    const ctx = buildNotionContext({
+      tenantId,
+      settings,
+      notionToken: token,
+      brevoApiKey: config.brevo.api_key,
+      cursors: state.store,
+      runs: state.store,
+      clock: systemClock,
+      endpoints: endpointsFromEnv(env),
+      onProgress: progressPrinter(io, values.json === true),
+      logApiCall:
+        config.log_api_calls || config.debug
+          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
+          : undefined,
+    });
+    const list = notion.users?.sync_to_list;
+    const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
+    const run = await runNotionUsersRecorded(
+      { ...ctx, listId, mapping: notion.users?.field_mapping },
+      { mode, trigger: 'cli' },
+    );
+    const summary = run.summary;
+    if (values.json) {
+      io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
+    } else {
+      io.out(
+        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
+          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+      );
+      io.out(
+        `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
       );
       for (const w of summary.warnings) io.out(`  warning: ${w}`);
       for (const e of summary.errors.slice(0, 20))
