@@ -57,7 +57,7 @@ async function setup(people: number): Promise<Env> {
   return current;
 }
 
-function context(env: Env, listId: number | undefined = env.listId): NotionUsersContext & { runs: DynamoStore } {
+function context(env: Env, listId: number | undefined = env.listId) {
   const config = parseConfig(
     `brevo: {api_key: "${env.apiKey}"}\nconnectors:\n  notion: {token: "${env.token}", sync: {users: true}}\n`,
     {},
@@ -73,7 +73,8 @@ function context(env: Env, listId: number | undefined = env.listId): NotionUsers
     clock: env.clock,
     endpoints: { notionBaseUrl: env.notion.baseUrl, brevoBaseUrl: env.brevo.baseUrl },
   });
-  return { ...ctx, listId, options: { importFirstPollMs: 10 } };
+  const users: NotionUsersContext = { ...ctx, listId, options: { importFirstPollMs: 10 } };
+  return { ...ctx, ...users };
 }
 
 test('members land as contacts (name split, list joined); bots are counted, guests never listed', async () => {
