@@ -12,10 +12,12 @@ import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
-import type { NotionGateway, SearchHit } from '../shared/connectors/notion/client';
+import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
 import { ConfigError, TajoError } from '../shared/errors';
+import { newStats } from '../shared/http/paced-fetch';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
-import { buildNotionContext, endpointsFromEnv } from '../shared/services/notion-context';
+import { sharedPacer } from '../shared/ratelimit/pacer';
+import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
 import {
   buildNotionImportDeps,
   buildNotionReader,
@@ -24,6 +26,8 @@ import {
   parseNotionPageId,
   resyncDocuments,
 } from '../shared/services/notion-import';
+import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
+import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { notionStatus } from '../shared/services/status';
@@ -45,6 +49,9 @@ const USAGE = `usage: tajo <command>
 
   tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
   tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors sync notion-users [--config FILE] [--full] [--json] [--tenant ID]
+  tajo connectors query notion --database ID [--filter F]... [--sort [-]PROP]... [--limit N] [--config FILE] [--json]
+      F: Notion filter JSON, or Property=value, Property!=value, Property>n, Property<n, Property~text
   tajo connectors test slack [--config FILE] [--events-url URL] [--json]
   tajo connectors status notion [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
@@ -79,6 +86,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
       return await syncSlackUsersCli(values, env, io);
+    if (group === 'connectors' && verb === 'sync' && target === 'notion-users')
+      return await syncNotionUsersCli(values, env, io);
+    if (group === 'connectors' && verb === 'query' && target === 'notion') return await queryNotion(values, env, io);
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
     if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
@@ -94,7 +104,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     }
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   } catch (err) {
-    const code = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
+    const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
     const reason = (err as Error).message;
     io.err(`tajo: ${reason}`);
     if (err instanceof UsageError) io.err(USAGE);
@@ -104,9 +114,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
 }
 
+/** Options whose value may start with a dash (`--sort -Score`): parseArgs would take it for an option. */
+const DASH_VALUE_OPTIONS = new Set(['--sort', '--filter']);
+
 function parse(argv: string[]) {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (DASH_VALUE_OPTIONS.has(a) && next !== undefined) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   return parseArgs({
-    args: argv,
+    args,
     allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
@@ -118,6 +140,10 @@ function parse(argv: string[]) {
       'events-url': { type: 'string' },
       'queue-url': { type: 'string' },
       max: { type: 'string' },
+      database: { type: 'string' },
+      filter: { type: 'string', multiple: true },
+      sort: { type: 'string', multiple: true },
+      limit: { type: 'string' },
     },
   });
 }
@@ -348,6 +374,117 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
   } finally {
     await state.close();
   }
+}
+
+/**
+ * Notion workspace members → Brevo contacts, in process, recorded as a Notion run (job `users`).
+ * Runs whatever `sync.users` says: that switch is for the scheduled poll, this is a person asking.
+ */
+async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const config = await loadConfigFile(configPath(values, env), env);
+  const notion = config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to sync Notion users' }]);
+  if (!notion.enabled)
+    throw new ConfigError([{ path: 'connectors.notion.enabled', message: 'the connector is disabled' }]);
+  const tenantId = tenantOf(values, config);
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  const mode = values.full ? 'full' : 'incremental';
+  try {
+    const { token, ...settings } = notion;
+    const ctx = buildNotionContext({
+      tenantId,
+      settings,
+      notionToken: token,
+      brevoApiKey: config.brevo.api_key,
+      cursors: state.store,
+      runs: state.store,
+      clock: systemClock,
+      endpoints: endpointsFromEnv(env),
+      onProgress: progressPrinter(io, values.json === true),
+      logApiCall:
+        config.log_api_calls || config.debug
+          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
+          : undefined,
+    });
+    const list = notion.users?.sync_to_list;
+    const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
+    const run = await runNotionUsersRecorded(
+      { ...ctx, listId, mapping: notion.users?.field_mapping },
+      { mode, trigger: 'cli' },
+    );
+    const summary = run.summary;
+    if (values.json) {
+      io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
+    } else {
+      io.out(
+        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
+          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+      );
+      io.out(
+        `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
+      );
+      for (const w of summary.warnings) io.out(`  warning: ${w}`);
+      for (const e of summary.errors.slice(0, 20))
+        io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+    }
+    return 0;
+  } finally {
+    await state.close();
+  }
+}
+
+/** The rows of a database matching --filter, ordered by --sort: a table, or JSON lines with --json. */
+async function queryNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const databaseId = values.database?.trim();
+  if (!databaseId) throw new UsageError('--database ID is required');
+  const limit = values.limit === undefined ? 100 : Number(values.limit);
+  if (!(Number.isInteger(limit) && limit > 0)) throw new UsageError('--limit takes a positive whole number');
+  const config = await loadConfigFile(configPath(values, env), env);
+  const notion = config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to query Notion' }]);
+  // The gateway the sync uses (version, pacer shared per token, endpoints); a query needs no state.
+  const stats = newStats();
+  const gateway = new NotionGateway({
+    token: notion.token,
+    apiVersion: notion.api_version,
+    baseUrl: endpointsFromEnv(env).notionBaseUrl,
+    clock: systemClock,
+    pacer: sharedPacer(integrationKey('notion', notion.token), NOTION_INTERVAL_MS, systemClock),
+    stats,
+    onCall:
+      config.log_api_calls || config.debug
+        ? (l) => io.err(`[api] notion ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
+        : undefined,
+  });
+  const started = Date.now();
+  const json = values.json === true;
+  const result = await queryNotionDatabase(gateway, {
+    databaseId,
+    filters: values.filter ?? [],
+    sorts: values.sort ?? [],
+    limit,
+    onRow: json ? (row) => io.out(JSON.stringify(row)) : undefined,
+  });
+  const summary = {
+    database: result.database,
+    title: result.title,
+    sources: result.sources,
+    rows: result.rows.length,
+    truncated: result.truncated,
+    incomplete: result.incomplete,
+    notionRequests: stats.requests,
+    rateLimited: stats.rateLimited,
+    durationMs: Date.now() - started,
+  };
+  if (json) {
+    io.out(JSON.stringify(summary));
+    return 0;
+  }
+  io.out(`${result.title}: ${result.rows.length} row${result.rows.length === 1 ? '' : 's'}`);
+  if (result.rows.length > 0) for (const line of formatTable(result.rows)) io.out(line);
+  if (result.truncated) io.out(`  more rows match: raise --limit (now ${limit})`);
+  if (result.incomplete) io.out("  warning: Notion's per-query row cap cut the result short; narrow the filter");
+  return 0;
 }
 
 /** The five checks of a Slack connection; exit 1 when one fails. */

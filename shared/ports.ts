@@ -180,6 +180,8 @@ export interface RunRecord {
   tenantId: string;
   connector: ConnectorName;
   runId: string;
+  /** A connector's other job (Notion workspace users); absent for the connector's main sync. */
+  job?: 'users';
   mode: 'full' | 'incremental';
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;

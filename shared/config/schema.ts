@@ -113,6 +113,18 @@ export const notionConnectorSchema = z.strictObject({
     .refine((v) => /^\d{1,4}$/.test(v), { message: 'expected 1 to 4 digits, e.g. "33"' })
     .optional(),
   databases: z.array(databaseSchema).default([]),
+  /**
+   * Workspace members → Brevo contacts, switched on by `sync.users` (the scheduled poll) and run by
+   * hand with `tajo connectors sync notion-users`. Without a list every write is an upsert.
+   */
+  users: z
+    .strictObject({
+      /** A Brevo list id, or a list name (created in the Tajo folder when missing). */
+      sync_to_list: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
+      /** Notion user field (first_name, last_name, name, id, avatar_url) → Brevo attribute ("" turns a default off). */
+      field_mapping: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
 });
 
 /**

@@ -19,6 +19,8 @@ import type {
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
+import { runNotionUsersRecorded } from './notion-users';
+import { resolveBrevoList } from './slack-users';
 
 export interface NotionLaneDeps {
   connections: ConnectionStore;
@@ -109,6 +111,23 @@ export async function handleNotionLaneMessage(
     maxInProcessWaitMs: 20_000,
   });
 
+  if (message.type === 'notion.users.sync') {
+    // Its own message (same group, so paced with the database steps) and its own deadline.
+    const done = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
+    if (done?.status === 'succeeded') return done;
+    try {
+      const list = conn.settings.users?.sync_to_list;
+      const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
+      const usersCtx = { ...ctx, listId, mapping: conn.settings.users?.field_mapping, deadline: opts.deadline };
+      return await runNotionUsersRecorded(usersCtx, message);
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      deps.log?.('error', 'Notion users sync failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+      if (isPermanent(err)) return undefined;
+      throw err;
+    }
+  }
+
   let run: RunRecord | undefined;
   let step = 0;
   if (message.type === 'notion.sync.start') {
@@ -157,6 +176,7 @@ export async function handleNotionLaneMessage(
 
   if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1);
   else deps.log?.('info', 'Notion sync finished', { tenantId: conn.tenantId, runId: run.runId, summary: run.summary });
+  if (run.status === 'succeeded' && conn.settings.sync.users) await sendUsersSync(deps, conn, run);
   return run;
 }
 
@@ -164,6 +184,20 @@ async function sendContinuation(deps: NotionLaneDeps, conn: ConnectionRecord, ru
   const message: NotionLaneMessage = { type: 'notion.sync.continue', tenantId: conn.tenantId, runId, step };
   await deps.lane.send('notionLane', [
     { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${runId}:${step}` },
+  ]);
+}
+
+/** The users sync after a database run, under an id of its own (deduplicated per database run). */
+async function sendUsersSync(deps: NotionLaneDeps, conn: ConnectionRecord, run: RunRecord) {
+  const message: NotionLaneMessage = {
+    type: 'notion.users.sync',
+    tenantId: conn.tenantId,
+    runId: newRunId(deps.clock),
+    mode: run.mode,
+    trigger: run.trigger,
+  };
+  await deps.lane.send('notionLane', [
+    { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${run.runId}:users` },
   ]);
 }
 

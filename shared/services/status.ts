@@ -14,6 +14,8 @@ export interface NotionStatus {
   apiVersion: string | null;
   databases: { id: string; name?: string; list?: string | number }[];
   lastRun: Omit<RunRecord, 'checkpoint'> | null;
+  /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
+  lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
   lastSuccessAt: string | null;
   recentRuns: Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>[];
   schedule: string;
@@ -24,12 +26,21 @@ export async function notionStatus(
   tenantId: string,
   settings: Omit<NotionConnectorConfig, 'token'> | undefined,
 ): Promise<NotionStatus> {
-  const recent = await runs.listRuns(tenantId, 'notion', 5);
+  // Users runs share the connector's run records: read past them so the database sync's last run
+  // and history stay what they were (a run every poll would otherwise push them out of 5).
+  const all = await runs.listRuns(tenantId, 'notion', 20);
+  const recent = all.filter((r) => r.job === undefined).slice(0, 5);
   const last = recent[0];
   let lastRun: NotionStatus['lastRun'] = null;
   if (last) {
     const { checkpoint: _checkpoint, ...rest } = last;
     lastRun = rest;
+  }
+  const users = all.find((r) => r.job === 'users');
+  let lastUsersRun: NotionStatus['lastUsersRun'] = null;
+  if (users) {
+    const { checkpoint: _checkpoint, ...rest } = users;
+    lastUsersRun = rest;
   }
   return {
     tenantId,
@@ -39,6 +50,7 @@ export async function notionStatus(
     apiVersion: settings?.api_version ?? null,
     databases: (settings?.databases ?? []).map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })),
     lastRun,
+    lastUsersRun,
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
     recentRuns: recent.map((r) => ({
       runId: r.runId,

@@ -19,6 +19,14 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1),
     step: z.number().int().nonnegative(),
   }),
+  /** The workspace users sync (sync.users), sent when a database run of the group succeeds. */
+  z.object({
+    type: z.literal('notion.users.sync'),
+    tenantId: z.string().min(1),
+    runId: z.string().min(1),
+    mode: z.enum(['full', 'incremental']),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli']),
+  }),
 ]);
 
 export type NotionLaneMessage = z.infer<typeof notionLaneMessageSchema>;

@@ -254,3 +254,94 @@ test('test slack: five checks, each failure with what to do', async () => {
     await slack.stop();
   }
 });
+
+test('sync notion-users: members become contacts, bots counted, guests absent; status keeps the database run', async () => {
+  const res = await tajo(['connectors', 'sync', 'notion-users', '--config', config, '--json']);
+  expect(res.code).toBe(0);
+  const summary = lastJson(res.stdout);
+  // Ada, Grace, Alan; the Calendar bot and the integration itself; Gina the guest is not listed.
+  expect(summary).toMatchObject({
+    mode: 'incremental',
+    pagesRead: 5,
+    upserted: 3,
+    bots: 2,
+    missingEmail: 0,
+    failed: 0,
+  });
+  for (const key of ['unchanged', 'removed', 'errors', 'notionRequests', 'brevoRequests', 'rateLimited', 'durationMs'])
+    expect(summary).toHaveProperty(key);
+  expect(brevo.getContact('grace@sandbox.example.com')?.attributes).toMatchObject({
+    FIRSTNAME: 'Grace',
+    LASTNAME: 'Hopper',
+  });
+  expect(brevo.getContact('gina@partner.example.org')).toBeUndefined();
+
+  const again = await tajo(['connectors', 'sync', 'notion-users', '--config', config]);
+  expect(again.code).toBe(0);
+  expect(again.stdout).toMatch(/Notion users \(incremental\) synced in [\d.]+ s: 5 users read, 0 written, 3 unchanged/);
+
+  const status = lastJson((await tajo(['connectors', 'status', 'notion', '--config', config, '--json'])).stdout);
+  expect(status).toMatchObject({
+    // The earlier tests' last database run (the unreachable one), not the users run after it.
+    lastRun: { status: 'failed', error: expect.stringMatching(/cannot reach notion/) },
+    lastUsersRun: { job: 'users', status: 'succeeded' },
+  });
+  expect((status.lastRun as { job?: string }).job).toBeUndefined();
+});
+
+test('sync notion-users without the user information capability: exit 1, one line naming the capability', async () => {
+  notion.setCapabilities({ userInformation: 'none' });
+  try {
+    const res = await tajo(['connectors', 'sync', 'notion-users', '--config', config, '--json']);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split('\n')).toHaveLength(1);
+    expect(res.stderr).toMatch(/'Read user information including email addresses' capability/);
+    expect(lastJson(res.stdout)).toMatchObject({ ok: false });
+  } finally {
+    notion.setCapabilities({ userInformation: 'with_email' });
+  }
+});
+
+test('query notion: shorthand filters typed from the schema, sorts, limit; JSON lines then a summary', async () => {
+  const { sandboxRow, SANDBOX_DATABASE_ID } = await import('../simulators/sandbox');
+  const expected = Array.from({ length: 180 }, (_, i) => sandboxRow(i))
+    .filter((r) => r.Plan === 'Pro' && (r.Seats as number) > 40 && r.Newsletter === true)
+    .sort((a, b) => (b.Seats as number) - (a.Seats as number));
+  const args = ['connectors', 'query', 'notion', '--database', SANDBOX_DATABASE_ID, '--config', config];
+  const res = await tajo([
+    ...args,
+    '--filter',
+    'Plan=Pro',
+    '--filter',
+    'seats>40',
+    '--filter',
+    '{"property":"Newsletter","checkbox":{"equals":true}}',
+    '--sort',
+    '-Seats',
+    '--limit',
+    '4',
+    '--json',
+  ]);
+  expect(res.code).toBe(0);
+  const lines = res.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rows = lines.slice(0, -1) as { title: string; properties: Record<string, string> }[];
+  expect(rows).toHaveLength(4);
+  expect(rows.map((r) => Number(r.properties.Seats))).toEqual(expected.slice(0, 4).map((r) => r.Seats));
+  expect(rows.every((r) => r.properties.Plan === 'Pro')).toBe(true);
+  expect(lines.at(-1)).toMatchObject({ rows: 4, truncated: expected.length > 4, title: 'Customers' });
+
+  const table = await tajo([...args, '--filter', 'Name~Hopper', '--filter', 'Status=Churned', '--sort', 'Name']);
+  expect(table.code).toBe(0);
+  expect(table.stdout.split('\n')[1]).toMatch(/^Title\s+Email/);
+  expect(table.stdout).toMatch(/Grace Hopper/);
+
+  const missing = await tajo([...args, '--filter', 'Stage=Won']);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/no property "Stage"/);
+  const misfit = await tajo([...args, '--filter', 'Plan>3']);
+  expect(misfit.code).toBe(2);
+  expect(misfit.stderr).toMatch(/property "Plan" is of type select; ">" does not fit/);
+});

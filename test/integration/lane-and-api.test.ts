@@ -104,8 +104,8 @@ async function setup(rows: number): Promise<Env> {
   return current;
 }
 
-async function connect(env: Env, tenantId: string, token = env.token) {
-  const config = parseConfig(sandboxConfigYaml(), { NOTION_TOKEN: token, BREVO_API_KEY: env.apiKey });
+async function connect(env: Env, tenantId: string, token = env.token, yaml = sandboxConfigYaml()) {
+  const config = parseConfig(yaml, { NOTION_TOKEN: token, BREVO_API_KEY: env.apiKey });
   return connectNotion(
     { connections: env.store, secrets: env.secrets, schedules: env.schedules, clock: env.clock },
     { tenantId, config },
@@ -461,4 +461,37 @@ test('a connection made with the local FileSecretStore keeps both of its secrets
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
+});
+
+test('with sync.users the lane runs the workspace users sync after a database run, as its own message', async () => {
+  const env = await setup(3);
+  const tenantId = `users-${randomUUID().slice(0, 6)}`;
+  const yaml = sandboxConfigYaml().replace(
+    '    sync:\n      databases: true\n',
+    '    sync:\n      databases: true\n      users: true\n    users:\n      sync_to_list: Notion members\n',
+  );
+  expect(yaml).toContain('users: true');
+  await connect(env, tenantId, env.token, yaml);
+  const lane = new RecordingLane();
+  const start = { type: 'notion.sync.start', tenantId, runId: 'run-1', mode: 'full', trigger: 'schedule' };
+  const opts = { deadline: env.clock.now() + 600_000, lastAttempt: false };
+  const run = await handleNotionLaneMessage(laneDeps(env, lane), JSON.stringify(start), opts);
+  expect(run?.status).toBe('succeeded');
+  // Only the users message follows (same group, so it waits for the database steps).
+  expect(lane.sent.map((m) => JSON.parse(m.body).type)).toEqual(['notion.users.sync']);
+  expect(lane.sent[0]?.groupId).toBeDefined();
+  expect(env.brevo.getContact('ada@sandbox.example.com')).toBeUndefined();
+
+  const users = await handleNotionLaneMessage(laneDeps(env, lane), lane.sent[0]?.body ?? '', opts);
+  expect(users).toMatchObject({ job: 'users', status: 'succeeded', summary: { upserted: 3, bots: 2 } });
+  const list = env.brevo.lists().find((l) => l.name === 'Notion members');
+  expect(env.brevo.listMembers(list?.id ?? -1).sort()).toEqual([
+    'ada@sandbox.example.com',
+    'alan@sandbox.example.com',
+    'grace@sandbox.example.com',
+  ]);
+  // A redelivered users message does not run again.
+  const before = env.notion.stats().requests;
+  await handleNotionLaneMessage(laneDeps(env, lane), lane.sent[0]?.body ?? '', opts);
+  expect(env.notion.stats().requests).toBe(before);
 });

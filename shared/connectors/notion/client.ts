@@ -252,6 +252,24 @@ export class NotionGateway {
       throw err;
     }
   }
+
+  // ----------------------------------------------------------------- workspace users
+
+  /**
+   * One page of GET /v1/users (≤ 100 users): members and bots, never guests (notion.md §7). Needs
+   * the user information capability (403 restricted_resource without it); `person.email` is only
+   * present at the "with email addresses" level.
+   */
+  async listUsers(args: { startCursor?: string; pageSize?: number } = {}): Promise<NotionUsersPage> {
+    return this.call('the workspace users', async () => {
+      const res = await this.client.users.list({
+        start_cursor: args.startCursor,
+        page_size: args.pageSize ?? 100,
+      });
+      const parsed = usersPageSchema.parse(res);
+      return { users: parsed.results, hasMore: parsed.has_more, nextCursor: parsed.next_cursor ?? undefined };
+    });
+  }
 }
 
 export function explainNotionError(status: number, code: string, message: string, what: string): ProviderError {
@@ -347,3 +365,25 @@ export const notionPageMetaSchema = z.looseObject({
   properties: z.record(z.string(), z.unknown()).default({}),
 });
 export type NotionPageMeta = z.infer<typeof notionPageMetaSchema>;
+
+const notionUserSchema = z.looseObject({
+  object: z.literal('user'),
+  id: z.string(),
+  name: z.string().nullish(),
+  avatar_url: z.string().nullish(),
+  type: z.string().optional(),
+  person: z.looseObject({ email: z.string().optional() }).optional(),
+});
+export type NotionUser = z.infer<typeof notionUserSchema>;
+
+const usersPageSchema = z.looseObject({
+  results: z.array(notionUserSchema),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
+
+export interface NotionUsersPage {
+  users: NotionUser[];
+  hasMore: boolean;
+  nextCursor: string | undefined;
+}
