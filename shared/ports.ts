@@ -186,7 +186,7 @@ export interface RunRecord {
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
   finishedAt?: string;
-  trigger: 'cli' | 'schedule' | 'api' | 'local';
+  trigger: 'cli' | 'schedule' | 'api' | 'local' | 'webhook';
   summary: SyncSummary;
   /** Where the run resumes when continued in another invocation. */
   checkpoint?: unknown;
@@ -232,4 +232,56 @@ export interface OrderLedger {
   recordOrder(tenantId: string, email: string, at: string): Promise<void>;
   /** The latest order time recorded for the contact, if any. */
   lastOrderAt(tenantId: string, email: string): Promise<string | undefined>;
+}
+
+/**
+ * Notion webhook subscription state per tenant. The tokens themselves are in the secret store;
+ * this record keeps their refs and a hint the admin can recognise (never the token).
+ */
+export interface NotionWebhookRecord {
+  tenantId: string;
+  /** The token Notion sent in its handshake, not yet seen signing an event. */
+  pendingRef?: string;
+  pendingAt?: string;
+  pendingHint?: string;
+  /** The token that signed a valid event: the subscription is active. */
+  confirmedRef?: string;
+  confirmedAt?: string;
+  confirmedHint?: string;
+}
+
+/** A page a Notion webhook said changed, waiting for the lane worker to fetch it. */
+export interface PendingNotionPage {
+  pageId: string;
+  /** Event types seen since the page was last fetched (page.created, page.properties_updated...). */
+  types: string[];
+  /** Property ids from page.properties_updated. */
+  propertyIds: string[];
+  /** Author user ids of the events. */
+  authors: string[];
+  /** The parent data source or database the event named (routing to the database sync). */
+  parentId?: string;
+  /** Bumped by every event: the worker deletes the entry only if no event came in meanwhile. */
+  version: number;
+}
+
+export interface NotionWebhookStore {
+  getNotionWebhook(tenantId: string): Promise<NotionWebhookRecord | undefined>;
+  putNotionWebhook(record: NotionWebhookRecord): Promise<void>;
+  /** Merges one event into the page's pending entry (created when missing). */
+  addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void>;
+  /** Up to `limit` pending pages of the tenant. */
+  listPendingPages(tenantId: string, limit: number): Promise<PendingNotionPage[]>;
+  /** Drops entries that are still at the version read (a newer event keeps its entry). */
+  removePendingPages(tenantId: string, entries: Pick<PendingNotionPage, 'pageId' | 'version'>[]): Promise<void>;
+}
+
+/**
+ * Once-only markers with an expiry (webhook event ids, page events sent). `claim` is atomic: it
+ * returns true for exactly one caller per key until the marker expires or is released.
+ */
+export interface MarkerStore {
+  claimMarker(tenantId: string, key: string, ttlSeconds: number): Promise<boolean>;
+  hasMarker(tenantId: string, key: string): Promise<boolean>;
+  releaseMarker(tenantId: string, key: string): Promise<void>;
 }

@@ -55,7 +55,7 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature' | 'slackAppSignature';
+  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature' | 'slackAppSignature' | 'notionSignature';
   description: string;
 }
 
@@ -122,9 +122,14 @@ export const topology: Topology = {
       description: 'Webhooks: checks the caller, parses and routes the events, queues them; answers at once',
       memoryMb: 512,
       timeoutSeconds: 10,
-      sendsTo: ['slackLane', 'brevoLane', 'timerQueue'],
-      // Slack requests are verified with the tenant's signing secret (or the distributed app's).
+      sendsTo: ['slackLane', 'brevoLane', 'timerQueue', 'notionLane'],
+      // Slack requests are verified with the tenant's signing secret (or the distributed app's);
+      // Notion events with the tenant's webhook verification token.
       readsSecrets: true,
+      // Notion's handshake delivers the verification token to this route, unsigned: it is stored
+      // (as the tenant's pending token) where it arrives. The grant is the same prefix-scoped one
+      // the api has; no narrower Secrets Manager action set can create a secret.
+      writesSecrets: true,
     },
     slackWorker: {
       entry: 'functions/slack-worker/handler.ts',
@@ -199,6 +204,13 @@ export const topology: Topology = {
       function: 'ingress',
       auth: 'brevoWebhookToken',
       description: "Brevo's marketing/transactional webhooks and platform events → Slack notifications",
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/notion/{tenantId}',
+      function: 'ingress',
+      auth: 'notionSignature',
+      description: "Notion integration webhooks (verification handshake, page events) → the tenant's Notion lane",
     },
     {
       method: 'POST',

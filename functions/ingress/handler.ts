@@ -3,6 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { rawBodyOf } from '../../shared/connectors/slack/signature';
 import type { ApiResponse } from '../../shared/services/api';
+import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/services/slack-app';
 import { acceptSlackRequest } from '../../shared/services/slack-interactions';
 import { acceptBrevoWebhook } from '../../shared/services/slack-notifications';
@@ -45,6 +46,22 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     );
     if (res.status >= 400) logger.warn('Slack request refused', { status: res.status, route });
     return toHttp(res);
+  }
+  if (route === 'POST /webhooks/notion/{tenantId}') {
+    const res = await acceptNotionWebhook(
+      {
+        connections: d.store,
+        webhooks: d.store,
+        markers: d.store,
+        secrets: d.secrets,
+        lane: d.lane,
+        clock: d.clock,
+        log: (msg, data) => logger.info(msg, data),
+      },
+      { tenantId: event.pathParameters?.tenantId ?? '', headers: event.headers ?? {}, rawBody: rawBodyOf(event) },
+    );
+    if (res.status >= 400) logger.warn('Notion webhook refused', { status: res.status, route });
+    return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
   }
   const res = await acceptBrevoWebhook(
     {

@@ -20,6 +20,8 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         connections: d.store,
         cursors: d.store,
         runs: d.store,
+        webhooks: d.store,
+        markers: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,

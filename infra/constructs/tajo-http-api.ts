@@ -29,6 +29,12 @@ export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
     'Brevo webhooks are unsigned and cannot use an API Gateway authorizer; the handler requires the ' +
     "tenant's webhook bearer token (stored as a sha256 hash, compared in constant time) for the tenant " +
     'named in the path, and only queues the events it carries.',
+  notionSignature:
+    'Notion signs its webhook events and cannot call an API Gateway authorizer; the handler verifies ' +
+    'X-Notion-Signature (HMAC-SHA256 of the raw body keyed by the verification token of the tenant in the path, ' +
+    'constant-time) before queueing anything. The only unsigned request accepted is the one-time verification ' +
+    'handshake, which stores the token as pending (never trusted until an event signed with it arrives) and ' +
+    'triggers no work.',
   none:
     'Public by design: unauthenticated liveness/version probe. The handler returns no tenant data and ' +
     'triggers no work, so an authorizer would protect nothing.',

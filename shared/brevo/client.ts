@@ -198,6 +198,14 @@ export class BrevoClient {
     throw await this.error(res, `contact ${row.email ?? row.ext_id ?? ''}`);
   }
 
+  /**
+   * One custom event (`POST /v3/events`, 204). Paced with contacts (10 req/s), per the limits page.
+   * `identifiers` needs one of email_id / ext_id / contact_id...; `event_properties` ≤ 50 KB.
+   */
+  async createEvent(event: BrevoEvent): Promise<void> {
+    await this.request('POST', '/v3/events', `event ${event.event_name}`, event);
+  }
+
   /** Removes contacts from a list, 150 per call; returns the identifiers Brevo did not find. */
   async removeFromList(listId: number, ids: { emails?: string[]; extIds?: string[] }): Promise<string[]> {
     return this.listMembership('remove', listId, ids);
@@ -452,4 +460,13 @@ const campaignsPageSchema = z.object({
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');
+}
+
+/** The body of `POST /v3/events` (brevo.md §4). */
+export interface BrevoEvent {
+  event_name: string;
+  identifiers: { email_id?: string; ext_id?: string; contact_id?: number; phone_id?: string };
+  event_properties?: Record<string, unknown>;
+  /** ISO 8601; Brevo defaults to now. */
+  event_date?: string;
 }

@@ -106,6 +106,24 @@ export const notionConnectorSchema = z.strictObject({
       users: z.boolean().default(false),
     })
     .default({ databases: true, pages: false, users: false }),
+  /**
+   * Page change events (`sync.pages: true`): who an event is about when the page maps to no contact
+   * (a page outside the synced databases, or a row without an email yet). One Brevo identifier.
+   */
+  pages: z
+    .strictObject({
+      event_identifier: z
+        .strictObject({
+          email_id: z.email().optional(),
+          ext_id: z.string().min(1).optional(),
+          contact_id: z.number().int().positive().optional(),
+        })
+        .refine((v) => Object.values(v).filter((x) => x !== undefined).length === 1, {
+          message: 'give exactly one of email_id, ext_id, contact_id',
+        })
+        .optional(),
+    })
+    .optional(),
   /** Digits of the country code used for phone numbers written without one (e.g. "33"). */
   default_country_code: z
     .union([z.string(), z.number()])

@@ -12,6 +12,8 @@ import type {
   ConnectionStore,
   CursorStore,
   LaneQueue,
+  MarkerStore,
+  NotionWebhookStore,
   RunRecord,
   RunStore,
   SecretStore,
@@ -20,6 +22,7 @@ import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-me
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runNotionUsersRecorded } from './notion-users';
+import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
 import { resolveBrevoList } from './slack-users';
 
 export interface NotionLaneDeps {
@@ -31,6 +34,9 @@ export interface NotionLaneDeps {
   clock: Clock;
   endpoints: Endpoints;
   syncOptions?: Partial<SyncOptions>;
+  /** Notion webhooks' page inbox and the once-only markers (page events); required for both. */
+  webhooks?: NotionWebhookStore;
+  markers?: MarkerStore;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -46,7 +52,7 @@ export async function enqueueNotionSync(
   args: {
     tenantId: string;
     mode: 'full' | 'incremental';
-    trigger: 'schedule' | 'api' | 'local' | 'cli';
+    trigger: 'schedule' | 'api' | 'local' | 'cli' | 'webhook';
     dedupeKey?: string;
   },
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
@@ -126,6 +132,71 @@ export async function handleNotionLaneMessage(
       if (isPermanent(err)) return undefined;
       throw err;
     }
+  }
+
+  const markers = deps.markers;
+  if (markers && conn.settings.sync.pages) {
+    // Page events for the rows an incremental sync wrote (same function and dedupe as webhooks).
+    // An event that fails is logged, not thrown: the rows are written, and failing the step would
+    // only re-read them as unchanged. The sync is the primary duty; events are best effort here.
+    ctx.onRowsWritten = async (rows) => {
+      for (const r of rows) {
+        try {
+          await emitPageEvent(
+            { tenantId: conn.tenantId, settings: conn.settings, brevo: ctx.brevo, markers },
+            { page: r.page, kind: r.created ? 'created' : 'updated', identifier: r.identifier },
+          );
+        } catch (err) {
+          deps.log?.('warn', 'page event not sent', {
+            tenantId: conn.tenantId,
+            pageId: r.page.id,
+            reason: (err as Error).message,
+          });
+        }
+      }
+    };
+  }
+
+  if (message.type === 'notion.pages.fetch') {
+    if (!deps.webhooks || !markers) throw new TajoError('the page inbox is not wired into this worker', 'bad_setup');
+    try {
+      const res = await handleNotionPagesFetch({
+        tenantId: conn.tenantId,
+        settings: conn.settings,
+        brevo: ctx.brevo,
+        notion: ctx.notion,
+        markers,
+        webhooks: deps.webhooks,
+        cursors: deps.cursors,
+        clock: deps.clock,
+        queueSync: (dedupeKey) =>
+          enqueueNotionSync(deps, { tenantId: conn.tenantId, mode: 'incremental', trigger: 'webhook', dedupeKey }),
+        queueMore: async (dedupeKey) => {
+          const more: NotionLaneMessage = { type: 'notion.pages.fetch', tenantId: conn.tenantId };
+          await deps.lane.send('notionLane', [
+            {
+              body: JSON.stringify(more),
+              groupId: conn.integrationKey,
+              deduplicationId: `${conn.tenantId}:pages:${dedupeKey}`,
+            },
+          ]);
+        },
+      });
+      deps.log?.('info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      // A page event not sent stays in the inbox (entries are removed after the chunk), so the
+      // retry fetches it again; dedupe markers keep the events already sent from repeating.
+      if (isPermanent(err)) {
+        deps.log?.('error', 'Notion webhook pages failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+        return undefined;
+      }
+      throw err;
+    } finally {
+      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      if (drain > 0) await deps.clock.sleep(drain);
+    }
+    return undefined;
   }
 
   let run: RunRecord | undefined;

@@ -11,7 +11,7 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     /** Chosen when the sync is queued, so a redelivered start resumes its run instead of starting another. */
     runId: z.string().min(1),
     mode: z.enum(['full', 'incremental']),
-    trigger: z.enum(['schedule', 'api', 'local', 'cli']),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
   }),
   z.object({
     type: z.literal('notion.sync.continue'),
@@ -25,7 +25,16 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     tenantId: z.string().min(1),
     runId: z.string().min(1),
     mode: z.enum(['full', 'incremental']),
-    trigger: z.enum(['schedule', 'api', 'local', 'cli']),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
+  }),
+  /**
+   * Pages Notion's webhooks reported changed are waiting in the tenant's page inbox (DynamoDB):
+   * fetch a chunk of them. The ingress sends one per tenant and minute (FIFO deduplication drops
+   * the rest of a burst), so a burst is a few messages, never one per page.
+   */
+  z.object({
+    type: z.literal('notion.pages.fetch'),
+    tenantId: z.string().min(1),
   }),
 ]);
 

@@ -62,6 +62,19 @@ export interface NotionSyncContext {
   stats: { notion: CallStats; brevo: CallStats };
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
+  /**
+   * Called after a flush with the rows Brevo accepted, on incremental runs that resume from a
+   * cursor (a first run would turn the whole database into "changes"). Page events hang here.
+   */
+  onRowsWritten?: (rows: WrittenRow[]) => Promise<void>;
+}
+
+/** A row an incremental run wrote: the page as read and the contact it was written under. */
+export interface WrittenRow {
+  page: NotionPage;
+  identifier: Pick<Fingerprint, 'identifier' | 'identifierType'>;
+  /** No fingerprint before: the row is new to the sync. */
+  created: boolean;
 }
 
 interface SourceState {
@@ -77,6 +90,8 @@ interface SourceState {
   trash?: WindowState;
   trashDone: boolean;
   sweepDone: boolean;
+  /** Incremental from a cursor: written rows are reported to onRowsWritten. */
+  reportWrites?: boolean;
 }
 
 interface Checkpoint {
@@ -296,6 +311,7 @@ class SyncStep {
           trash: this.mode === 'incremental' ? initialWindow() : undefined,
           trashDone: this.mode !== 'incremental',
           sweepDone: this.mode !== 'full',
+          reportWrites: lower !== undefined,
         });
       }
     }
@@ -443,6 +459,22 @@ class SyncStep {
     let maxEdited: string | undefined;
     let window = src.window;
     let pages = 0;
+    const report = src.reportWrites && this.ctx.onRowsWritten ? this.ctx.onRowsWritten : undefined;
+    let queued: { page: NotionPage; rowId: string; fp: string; created: boolean }[] = [];
+    const reportWritten = async () => {
+      if (!report) return;
+      // Only rows whose new fingerprint was stored: Brevo accepted them.
+      const written = queued.filter((q) => writer.previous(q.rowId)?.fp === q.fp);
+      queued = [];
+      if (written.length === 0) return;
+      await report(
+        written.map((q) => ({
+          page: q.page,
+          identifier: writer.previous(q.rowId) as Fingerprint,
+          created: q.created,
+        })),
+      );
+    };
     while (!window.done) {
       // At least one page per step, so a step started late still moves the run forward.
       if (pages++ > 0 && !this.timeLeft()) break;
@@ -458,12 +490,15 @@ class SyncStep {
           writer.keep(p.id);
           continue;
         }
-        writer.offer(res.row);
+        const created = writer.previous(p.id) === undefined;
+        if (writer.offer(res.row) === 'queued' && report)
+          queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer);
+        await reportWritten();
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
         await this.checkpoint();
@@ -471,6 +506,7 @@ class SyncStep {
     }
     if (writer.buffered > 0) {
       await this.flush(writer);
+      await reportWritten();
       src.window = window;
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
       await this.checkpoint();

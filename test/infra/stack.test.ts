@@ -15,6 +15,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/constructs/tajo-function';
+import { AUTH_REASONS } from '../../infra/constructs/tajo-http-api';
 import { listAcknowledgements, NAG_ACKNOWLEDGEMENTS_CONTEXT } from '../../infra/nag';
 import { createTajoApp, type TajoStack } from '../../infra/stack';
 import {
@@ -375,6 +376,15 @@ describe('TajoStack (dev)', () => {
     }
     // The brief's cadence: Notion every 4 hours.
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(4 hours)' });
+  });
+
+  test('Notion webhooks: the route, signature auth with its reason, and the ingress may store the handshake token', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/notion/{tenantId}' });
+    const route = topology.routes.find((r) => r.path === '/webhooks/notion/{tenantId}');
+    expect(route).toMatchObject({ method: 'POST', function: 'ingress', auth: 'notionSignature' });
+    expect(AUTH_REASONS.notionSignature).toMatch(/X-Notion-Signature/);
+    const actions = statementsOf('ingress').flatMap(actionsOf);
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue']));
   });
 
   test('HTTP API: one route per topology route, one v2.0 Lambda integration per function, logs + throttling', () => {

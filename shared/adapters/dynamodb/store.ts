@@ -20,6 +20,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImportedDocument } from '../../documents/ports';
 import { SlackTeamClaimedError } from '../../errors';
@@ -29,7 +30,11 @@ import type {
   ConnectorName,
   CursorStore,
   Fingerprint,
+  MarkerStore,
+  NotionWebhookRecord,
+  NotionWebhookStore,
   OrderLedger,
+  PendingNotionPage,
   RunRecord,
   RunStore,
   SyncCursor,
@@ -55,7 +60,16 @@ const slackTeamTenantKey = (tenantId: string, ref: SlackTeamRef) => ({
 const isConditionFailure = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
 
 export class DynamoStore
-  implements TenantStore, ConnectionStore, CursorStore, RunStore, ThreadStore, OrderLedger, SlackTeamStore
+  implements
+    TenantStore,
+    ConnectionStore,
+    CursorStore,
+    RunStore,
+    ThreadStore,
+    OrderLedger,
+    NotionWebhookStore,
+    MarkerStore,
+    SlackTeamStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -240,6 +254,130 @@ export class DynamoStore
           [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.now() / 1000) + 15 * 86_400,
         },
       }),
+    );
+  }
+
+  // ------------------------------------------------------------ Notion webhooks
+
+  async getNotionWebhook(tenantId: string): Promise<NotionWebhookRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: 'NWEBHOOK' }, ConsistentRead: true }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as NotionWebhookRecord) : undefined;
+  }
+
+  async putNotionWebhook(record: NotionWebhookRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({ TableName: this.table, Item: { pk: tenantKey(record.tenantId), sk: 'NWEBHOOK', ...record } }),
+    );
+  }
+
+  async addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void> {
+    // One item per page: many events for one page merge (sets), so the worker fetches it once.
+    const adds: string[] = ['#v :one'];
+    const values: Record<string, unknown> = { ':one': 1, ':ttl': Math.floor(Date.now() / 1000) + ttlSeconds };
+    const names: Record<string, string> = { '#v': 'version', '#ttl': TABLE_SCHEMA.ttlAttribute };
+    for (const [attr, list] of [
+      ['types', entry.types],
+      ['propertyIds', entry.propertyIds],
+      ['authors', entry.authors],
+    ] as const) {
+      if (list.length === 0) continue;
+      adds.push(`#${attr} :${attr}`);
+      names[`#${attr}`] = attr;
+      values[`:${attr}`] = new Set(list);
+    }
+    const sets = ['#ttl = :ttl'];
+    if (entry.parentId) {
+      sets.push('parentId = :parent');
+      values[':parent'] = entry.parentId;
+    }
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `NPAGE#${entry.pageId}` },
+        UpdateExpression: `ADD ${adds.join(', ')} SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async listPendingPages(tenantId: string, limit: number): Promise<PendingNotionPage[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': 'NPAGE#' },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((item) => ({
+      pageId: String(item.sk).slice('NPAGE#'.length),
+      types: [...((item.types as Set<string> | undefined) ?? [])].sort(),
+      propertyIds: [...((item.propertyIds as Set<string> | undefined) ?? [])].sort(),
+      authors: [...((item.authors as Set<string> | undefined) ?? [])].sort(),
+      parentId: item.parentId as string | undefined,
+      version: Number(item.version ?? 0),
+    }));
+  }
+
+  async removePendingPages(tenantId: string, entries: Pick<PendingNotionPage, 'pageId' | 'version'>[]): Promise<void> {
+    for (const e of entries) {
+      try {
+        await this.doc.send(
+          new DeleteCommand({
+            TableName: this.table,
+            Key: { pk: tenantKey(tenantId), sk: `NPAGE#${e.pageId}` },
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': e.version },
+          }),
+        );
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ once-only markers
+
+  async claimMarker(tenantId: string, key: string, ttlSeconds: number): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: tenantKey(tenantId), sk: `MARK#${key}`, [TABLE_SCHEMA.ttlAttribute]: now + ttlSeconds },
+          // DynamoDB deletes expired items lazily (up to days later): an expired marker is free again.
+          ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+          ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.ttlAttribute },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  async hasMarker(tenantId: string, key: string): Promise<boolean> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `MARK#${key}` },
+        ConsistentRead: true,
+      }),
+    );
+    const ttl = res.Item?.[TABLE_SCHEMA.ttlAttribute] as number | undefined;
+    return res.Item !== undefined && (ttl === undefined || ttl >= Math.floor(Date.now() / 1000));
+  }
+
+  async releaseMarker(tenantId: string, key: string): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `MARK#${key}` } }),
     );
   }
 

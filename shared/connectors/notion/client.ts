@@ -243,6 +243,23 @@ export class NotionGateway {
     });
   }
 
+  // ---------------------------------------------------------------- webhooks: one page
+
+  /**
+   * One page by id (webhook events carry no content). A page the integration can no longer see
+   * (deleted, unshared) answers 404: undefined then, so the caller can treat it as removed.
+   */
+  async getPage(pageId: string): Promise<NotionPage | undefined> {
+    try {
+      return await this.call(`page ${pageId}`, async () =>
+        notionPageSchema.parse(await this.client.pages.retrieve({ page_id: pageId })),
+      );
+    } catch (err) {
+      if (err instanceof ProviderError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
   /** Runs an SDK call and turns Notion's errors into messages a person can act on. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {

@@ -1,0 +1,403 @@
+/**
+ * Notion webhooks (hybrid mode: webhooks for speed, the 4-hourly poll as the backstop) and page
+ * change events for Brevo.
+ *
+ * Ingress (`POST /webhooks/notion/{tenantId}`), answered at once:
+ * - the unsigned handshake `{verification_token}` stores the token as the tenant's *pending* token;
+ * - an event must carry `X-Notion-Signature: sha256=<hex>` = HMAC-SHA256 of the raw body keyed by the
+ *   confirmed token or the pending one (the first valid event confirms the pending token);
+ * - a page event puts the page in the tenant's page inbox (one DynamoDB item per page, events
+ *   merged) and queues one `notion.pages.fetch` lane message unless one is already queued, so a
+ *   burst of events becomes one lane message, never one per page.
+ *
+ * Worker (lane message `notion.pages.fetch`): fetches a chunk of inbox pages through the paced
+ * gateway; a page of a synced database queues an incremental sync (the engine writes the row: the
+ * mapping and writer are not forked here); with `sync.pages` each page change becomes one Brevo
+ * event. The poller's incremental sync emits the same events through `emitPageEvent`, and both
+ * dedupe on (page id, last_edited_time), so a webhook and the poll seeing one edit send one event.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { BrevoClient, BrevoEvent } from '../brevo/client';
+import type { NotionConnectorConfig } from '../config/schema';
+import type { NotionGateway, NotionPage } from '../connectors/notion/client';
+import type {
+  Clock,
+  ConnectionStore,
+  CursorStore,
+  Fingerprint,
+  LaneQueue,
+  MarkerStore,
+  NotionWebhookStore,
+  PendingNotionPage,
+  SecretStore,
+} from '../ports';
+import type { NotionLaneMessage } from '../sync/lane-messages';
+import type { ApiResponse } from './api';
+
+/** Page events that mean "fetch this page again". */
+export const PAGE_EVENT_TYPES = [
+  'page.created',
+  'page.properties_updated',
+  'page.content_updated',
+  'page.undeleted',
+  'page.deleted',
+] as const;
+
+/** Event ids are remembered longer than Notion's retries last (8 attempts over about a day). */
+const EVENT_ID_TTL_S = 3 * 86_400;
+/** An inbox entry nobody fetched (lost lane message) expires; the 4-hourly poll covers the edit. */
+const INBOX_TTL_S = 2 * 86_400;
+/**
+ * "A fetch message is queued" marker. It expires so that a lost or dead-lettered message does not
+ * stop later events from queueing another.
+ */
+const QUEUED_TTL_S = 15 * 60;
+const QUEUED_MARKER = 'npages-queued';
+/** Page events sent: longer than the poll overlap and any redelivery of one edit. */
+const PAGE_EVENT_TTL_S = 30 * 86_400;
+/** Pages fetched per lane message: ~15 s of Notion's 3 req/s, well inside one step. */
+export const PAGES_PER_FETCH = 50;
+
+const eventSchema = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  timestamp: z.string().optional(),
+  entity: z.looseObject({ id: z.string().min(1), type: z.string() }),
+  authors: z.array(z.looseObject({ id: z.string(), type: z.string().optional() })).optional(),
+  data: z
+    .looseObject({
+      parent: z.looseObject({ id: z.string().optional(), data_source_id: z.string().optional() }).optional(),
+      updated_properties: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+const handshakeSchema = z.strictObject({ verification_token: z.string().min(1) });
+
+function header(headers: Record<string, string | undefined>, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/** `sha256=<64 hex>` over the raw bytes, keyed by the token; constant-time compare. */
+export function verifyNotionSignature(rawBody: Buffer, signature: string | undefined, token: string): boolean {
+  const m = /^sha256=([0-9a-f]{64})$/.exec(signature?.trim() ?? '');
+  if (!m?.[1]) return false;
+  const expected = createHmac('sha256', token).update(rawBody).digest();
+  return timingSafeEqual(expected, Buffer.from(m[1], 'hex'));
+}
+
+/** What an admin may see of a token in status output: enough to recognise it, not to use it. */
+export function tokenHint(token: string): string {
+  return token.length <= 12 ? '…' : `${token.slice(0, 7)}…${token.slice(-4)}`;
+}
+
+export interface NotionIngressDeps {
+  connections: ConnectionStore;
+  webhooks: NotionWebhookStore;
+  markers: MarkerStore;
+  secrets: SecretStore;
+  lane: LaneQueue;
+  clock: Clock;
+  log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+/**
+ * POST /webhooks/notion/{tenantId}. A failure on our side answers 500: Notion retries (up to 8
+ * attempts), and the event id marker is released so the retry is not taken for a duplicate.
+ */
+export async function acceptNotionWebhook(
+  deps: NotionIngressDeps,
+  req: { tenantId: string; headers: Record<string, string | undefined>; rawBody: Buffer },
+): Promise<ApiResponse> {
+  const conn = await deps.connections.getConnection(req.tenantId, 'notion');
+  // Unknown tenants get the same answer as a bad signature: the route does not reveal who exists.
+  if (!conn) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
+  const signature = header(req.headers, 'x-notion-signature');
+
+  if (signature === undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(req.rawBody.toString('utf8'));
+    } catch {
+      return { status: 401, body: { error: 'missing X-Notion-Signature' } };
+    }
+    const hs = handshakeSchema.safeParse(parsed);
+    if (!hs.success) return { status: 401, body: { error: 'missing X-Notion-Signature' } };
+    // The handshake is unsigned by design, so this token is not trusted for anything yet: it only
+    // becomes the confirmed token when an event signed with it arrives. A confirmed token is kept.
+    const token = hs.data.verification_token;
+    const ref = await deps.secrets.put(`${req.tenantId}/notion-webhook-pending`, token, {
+      tenant: req.tenantId,
+      connector: 'notion',
+    });
+    const current = (await deps.webhooks.getNotionWebhook(req.tenantId)) ?? { tenantId: req.tenantId };
+    await deps.webhooks.putNotionWebhook({
+      ...current,
+      pendingRef: ref,
+      pendingAt: new Date(deps.clock.now()).toISOString(),
+      pendingHint: tokenHint(token),
+    });
+    deps.log?.('Notion webhook verification token stored as pending', { tenantId: req.tenantId });
+    return { status: 200, body: { ok: true, verification: 'pending: paste the token into Notion to activate' } };
+  }
+
+  const record = await deps.webhooks.getNotionWebhook(req.tenantId);
+  let matched: 'confirmed' | 'pending' | undefined;
+  for (const which of ['confirmed', 'pending'] as const) {
+    const ref = which === 'confirmed' ? record?.confirmedRef : record?.pendingRef;
+    if (!ref) continue;
+    if (verifyNotionSignature(req.rawBody, signature, await deps.secrets.get(ref))) {
+      matched = which;
+      break;
+    }
+  }
+  if (!record || !matched) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
+  if (matched === 'pending' && record.pendingRef) {
+    // The first event signed with the pending token: Notion activated the subscription with it.
+    await deps.webhooks.putNotionWebhook({
+      tenantId: req.tenantId,
+      confirmedRef: record.pendingRef,
+      confirmedAt: new Date(deps.clock.now()).toISOString(),
+      confirmedHint: record.pendingHint,
+    });
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    return { status: 400, body: { error: 'the body is not JSON' } };
+  }
+  const ev = eventSchema.safeParse(json);
+  if (!ev.success) return { status: 400, body: { error: 'not a Notion webhook event' } };
+  const event = ev.data;
+  if (!(PAGE_EVENT_TYPES as readonly string[]).includes(event.type) || event.entity.type !== 'page') {
+    return { status: 200, body: { accepted: 0, ignored: event.type } };
+  }
+  if (!conn.settings.enabled) return { status: 200, body: { accepted: 0, reason: 'the Notion connector is disabled' } };
+
+  // Retries carry the same event id (attempt_number changes the body, not the id): one effect.
+  const eventKey = `nwh#${event.id}`;
+  if (!(await deps.markers.claimMarker(req.tenantId, eventKey, EVENT_ID_TTL_S))) {
+    return { status: 200, body: { accepted: 0, duplicate: true } };
+  }
+  try {
+    await deps.webhooks.addPendingPage(
+      req.tenantId,
+      {
+        pageId: event.entity.id,
+        types: [event.type],
+        propertyIds: event.data?.updated_properties ?? [],
+        authors: (event.authors ?? []).map((a) => a.id),
+        parentId: event.data?.parent?.data_source_id ?? event.data?.parent?.id,
+      },
+      INBOX_TTL_S,
+    );
+    // One fetch message at a time per tenant: the worker releases the marker before it reads the
+    // inbox, so an event arriving later queues the next message and none is left unread.
+    if (await deps.markers.claimMarker(req.tenantId, QUEUED_MARKER, QUEUED_TTL_S)) {
+      try {
+        await sendFetch(deps.lane, req.tenantId, conn.integrationKey, `${event.id}`);
+      } catch (err) {
+        await deps.markers.releaseMarker(req.tenantId, QUEUED_MARKER);
+        throw err;
+      }
+    }
+  } catch (err) {
+    await deps.markers.releaseMarker(req.tenantId, eventKey).catch(() => undefined);
+    deps.log?.('Notion webhook failed; answering 500 so Notion retries', {
+      tenantId: req.tenantId,
+      error: (err as Error).message,
+    });
+    return { status: 500, body: { error: 'temporarily unavailable; retry' } };
+  }
+  return { status: 200, body: { accepted: 1 } };
+}
+
+async function sendFetch(lane: LaneQueue, tenantId: string, groupId: string, dedupe: string): Promise<void> {
+  const message: NotionLaneMessage = { type: 'notion.pages.fetch', tenantId };
+  await lane.send('notionLane', [
+    { body: JSON.stringify(message), groupId, deduplicationId: `${tenantId}:pages:${dedupe}`.slice(0, 128) },
+  ]);
+}
+
+// ------------------------------------------------------------------ page events
+
+export interface PageChange {
+  page: NotionPage;
+  kind: 'created' | 'updated' | 'deleted';
+  /** Names of the changed properties, when known (webhook property ids mapped through the page). */
+  changedProperties?: string[];
+  /** The row's contact, when the page is a synced database row Brevo knows. */
+  identifier?: Pick<Fingerprint, 'identifier' | 'identifierType'>;
+}
+
+export interface PageEventDeps {
+  tenantId: string;
+  settings: Omit<NotionConnectorConfig, 'token'>;
+  brevo: BrevoClient;
+  markers: MarkerStore;
+}
+
+/**
+ * Sends one Brevo event for a page change unless this edit (page id, last_edited_time) was sent
+ * already. Returns what happened. The marker is claimed first (the webhook path and the poller
+ * may meet the same edit) and released when Brevo refuses, so a retry can send it.
+ */
+export async function emitPageEvent(
+  deps: PageEventDeps,
+  change: PageChange,
+): Promise<'sent' | 'duplicate' | 'no_identifier'> {
+  const identifiers = identifiersFor(change.identifier, deps.settings);
+  if (!identifiers) return 'no_identifier';
+  const { page } = change;
+  const key = `npev#${page.id}#${page.last_edited_time}`;
+  if (!(await deps.markers.claimMarker(deps.tenantId, key, PAGE_EVENT_TTL_S))) return 'duplicate';
+  const editor = (page as { last_edited_by?: { id?: string; name?: string } }).last_edited_by;
+  const event: BrevoEvent = {
+    event_name: `notion_page_${change.kind}`,
+    identifiers,
+    event_properties: {
+      page_id: page.id,
+      title: pageTitle(page),
+      ...(page.url ? { url: page.url } : {}),
+      ...(change.changedProperties ? { changed_properties: change.changedProperties } : {}),
+      ...(editor?.id ? { editor: { id: editor.id, ...(editor.name ? { name: editor.name } : {}) } } : {}),
+    },
+    event_date: page.last_edited_time,
+  };
+  try {
+    await deps.brevo.createEvent(event);
+  } catch (err) {
+    await deps.markers.releaseMarker(deps.tenantId, key).catch(() => undefined);
+    throw err;
+  }
+  return 'sent';
+}
+
+function identifiersFor(
+  row: PageChange['identifier'],
+  settings: Omit<NotionConnectorConfig, 'token'>,
+): BrevoEvent['identifiers'] | undefined {
+  if (row) return { [row.identifierType]: row.identifier };
+  const account = settings.pages?.event_identifier;
+  if (!account) return undefined;
+  return Object.fromEntries(Object.entries(account).filter(([, v]) => v !== undefined));
+}
+
+export function pageTitle(page: NotionPage): string {
+  for (const value of Object.values(page.properties)) {
+    if (value.type !== 'title') continue;
+    const parts = (value as { title?: { plain_text?: string }[] }).title ?? [];
+    return parts.map((t) => t.plain_text ?? '').join('');
+  }
+  return '';
+}
+
+// ------------------------------------------------------------------ the lane worker's part
+
+export interface PagesFetchDeps extends PageEventDeps {
+  notion: NotionGateway;
+  webhooks: NotionWebhookStore;
+  cursors: CursorStore;
+  clock: Clock;
+  /** Queues an incremental database sync (the engine writes synced rows and handles removals). */
+  queueSync: (dedupeKey: string) => Promise<unknown>;
+  /** Queues the next fetch message when the inbox holds more than one chunk. */
+  queueMore: (dedupeKey: string) => Promise<void>;
+}
+
+export interface PagesFetchResult {
+  fetched: number;
+  sent: number;
+  duplicates: number;
+  noIdentifier: number;
+  syncQueued: boolean;
+}
+
+/** One `notion.pages.fetch` message: a chunk of the inbox, fetched at the lane's pace. */
+export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<PagesFetchResult> {
+  // Released before reading: an event that lands from now on queues the next message itself.
+  await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
+  const pending = await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH);
+  const result: PagesFetchResult = { fetched: 0, sent: 0, duplicates: 0, noIdentifier: 0, syncQueued: false };
+  const synced = new Set(deps.settings.databases.map((d) => normaliseId(d.id)));
+  const fingerprints = new Map<string, Map<string, Fingerprint>>();
+  let needsSync = false;
+  const done: PendingNotionPage[] = [];
+  for (const entry of pending) {
+    const page = await deps.notion.getPage(entry.pageId);
+    result.fetched += 1;
+    const parent = parentOf(page);
+    const inSyncedDb =
+      deps.settings.sync.databases &&
+      [parent.databaseId, parent.sourceId, entry.parentId].some(
+        (id) => id !== undefined && synced.has(normaliseId(id)),
+      );
+    // The engine writes the row (and takes trashed rows out of the list) in the sync it runs.
+    if (inSyncedDb) needsSync = true;
+    if (deps.settings.sync.pages && page) {
+      const gone = page.in_trash === true || page.archived === true;
+      const kind = gone ? 'deleted' : entry.types.includes('page.created') ? 'created' : 'updated';
+      const sourceId = parent.sourceId ?? parent.databaseId;
+      let identifier: Fingerprint | undefined;
+      if (sourceId && inSyncedDb) {
+        let fps = fingerprints.get(sourceId);
+        if (!fps) {
+          fps = await deps.cursors.loadFingerprints(deps.tenantId, 'notion', sourceId);
+          fingerprints.set(sourceId, fps);
+        }
+        identifier = fps.get(page.id);
+      }
+      const names = propertyNames(page, entry.propertyIds);
+      const outcome = await emitPageEvent(deps, {
+        page,
+        kind,
+        identifier,
+        changedProperties: entry.types.includes('page.properties_updated') ? names : undefined,
+      });
+      if (outcome === 'sent') result.sent += 1;
+      else if (outcome === 'duplicate') result.duplicates += 1;
+      else result.noIdentifier += 1;
+    }
+    // A page Notion no longer shows us (404: deleted for good or unshared) has no event to send:
+    // its database row, if any, leaves the list through the sync's removal path.
+    done.push(entry);
+  }
+  await deps.webhooks.removePendingPages(deps.tenantId, done);
+  const bucket = Math.floor(deps.clock.now() / 60_000);
+  if (needsSync) {
+    await deps.queueSync(`webhook:${bucket}`);
+    result.syncQueued = true;
+  }
+  if (pending.length === PAGES_PER_FETCH) await deps.queueMore(`more:${deps.clock.now()}`);
+  return result;
+}
+
+function normaliseId(id: string): string {
+  return id.replace(/-/g, '').toLowerCase();
+}
+
+function parentOf(page: NotionPage | undefined): { databaseId?: string; sourceId?: string } {
+  const parent = (page as { parent?: { database_id?: string; data_source_id?: string } } | undefined)?.parent;
+  return { databaseId: parent?.database_id, sourceId: parent?.data_source_id };
+}
+
+/** Webhooks name properties by id; events say names (ids Notion no longer shows are kept as ids). */
+function propertyNames(page: NotionPage, ids: string[]): string[] {
+  const byId = new Map<string, string>();
+  for (const [name, value] of Object.entries(page.properties)) {
+    byId.set(value.id, name);
+    byId.set(safeDecode(value.id), name);
+  }
+  return ids.map((id) => byId.get(id) ?? byId.get(safeDecode(id)) ?? id);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

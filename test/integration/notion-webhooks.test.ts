@@ -1,0 +1,283 @@
+/**
+ * Notion webhooks end to end without Lambda: the simulator's sender posts to a local receiver that
+ * runs the ingress service; lane messages are recorded and drained through the lane worker, which
+ * talks to the Notion and Brevo simulators. State is in dynalite.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/config/load';
+import type { LaneMessage, LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
+import { connectNotion } from '../../shared/services/connections';
+import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
+import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
+import { BrevoSimulator } from '../simulators/brevo';
+import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../simulators/notion';
+import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+import { freshStore } from '../support/stores';
+import { VirtualClock } from '../support/virtual-clock';
+
+class MemorySecrets implements SecretStore {
+  readonly values = new Map<string, string>();
+  async put(name: string, value: string): Promise<string> {
+    this.values.set(name, value);
+    return `mem:${name}`;
+  }
+  async get(ref: string): Promise<string> {
+    const v = this.values.get(ref.replace(/^mem:/, ''));
+    if (v === undefined) throw new Error(`no secret ${ref}`);
+    return v;
+  }
+  async delete(ref: string): Promise<void> {
+    this.values.delete(ref.replace(/^mem:/, ''));
+  }
+}
+
+class RecordingLane implements LaneQueue {
+  readonly sent: LaneMessage[] = [];
+  async send(_q: string, messages: LaneMessage[]): Promise<void> {
+    this.sent.push(...messages);
+  }
+}
+
+const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: async () => undefined };
+const TENANT = 'acme';
+
+interface Env {
+  notion: NotionSimulator;
+  brevo: BrevoSimulator;
+  store: DynamoStore;
+  secrets: MemorySecrets;
+  lane: RecordingLane;
+  clock: VirtualClock;
+  url: string;
+  server: Server;
+  pageIds: string[];
+  /** Lane messages already run by drain(). */
+  done: number;
+}
+
+let env: Env | undefined;
+afterEach(async () => {
+  if (!env) return;
+  const e = env;
+  env = undefined;
+  e.server.closeAllConnections();
+  await new Promise<void>((r) => e.server.close(() => r()));
+  await Promise.all([e.notion.stop(), e.brevo.stop()]);
+});
+
+async function setup(): Promise<Env> {
+  const token = `secret_${randomUUID()}`;
+  const apiKey = `xkeysib-${randomUUID()}`;
+  const notion = new NotionSimulator({ tokens: [token], rateLimit: false });
+  const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false, importProcessingMs: 0 });
+  await Promise.all([notion.start(), brevo.start()]);
+  const { pageIds } = seedSandbox(notion, brevo, { rows: 40, workspace: false });
+  const { store } = await freshStore();
+  const secrets = new MemorySecrets();
+  const clock = new VirtualClock();
+  const yaml = sandboxConfigYaml().replace(
+    '      databases: true\n    databases:',
+    '      databases: true\n      pages: true\n    pages:\n      event_identifier: { ext_id: "acme-account" }\n    databases:',
+  );
+  const config = parseConfig(yaml, { NOTION_TOKEN: token, BREVO_API_KEY: apiKey });
+  await connectNotion({ connections: store, secrets, schedules: noSchedules, clock }, { tenantId: TENANT, config });
+  const lane = new RecordingLane();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const out = await acceptNotionWebhook(
+        { connections: store, webhooks: store, markers: store, secrets, lane, clock },
+        {
+          tenantId: TENANT,
+          headers: req.headers as Record<string, string | undefined>,
+          rawBody: Buffer.concat(chunks),
+        },
+      );
+      res.statusCode = out.status;
+      res.end(JSON.stringify(out.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/notion/${TENANT}`;
+  env = { notion, brevo, store, secrets, lane, clock, url, server, pageIds, done: 0 };
+  return env;
+}
+
+/** Runs every lane message not run yet, in order (the worker's continuations included). */
+async function drain(e: Env): Promise<void> {
+  while (e.done < e.lane.sent.length) {
+    const msg = e.lane.sent[e.done++] as LaneMessage;
+    await handleNotionLaneMessage(
+      {
+        connections: e.store,
+        cursors: e.store,
+        runs: e.store,
+        secrets: e.secrets,
+        webhooks: e.store,
+        markers: e.store,
+        lane: e.lane,
+        clock: e.clock,
+        endpoints: { notionBaseUrl: e.notion.baseUrl, brevoBaseUrl: e.brevo.baseUrl },
+        syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 },
+      },
+      msg.body,
+      { deadline: Number.POSITIVE_INFINITY, lastAttempt: false },
+    );
+  }
+}
+
+async function fullSync(e: Env) {
+  await enqueueNotionSync(
+    { connections: e.store, lane: e.lane, clock: e.clock },
+    { tenantId: TENANT, mode: 'full', trigger: 'cli' },
+  );
+  await drain(e);
+}
+
+async function handshake(e: Env): Promise<NotionWebhookSender> {
+  const sender = new NotionWebhookSender({ now: () => e.clock.now() });
+  const d = await sender.sendVerification(e.url);
+  expect(d.status).toBe(200);
+  return sender;
+}
+
+const propsEvent = (pageId: string, id?: string) => ({
+  type: 'page.properties_updated',
+  entity: { id: pageId, type: 'page' as const },
+  data: { updated_properties: ['title'] },
+  authors: [{ id: 'u-1', type: 'person' as const }],
+  ...(id ? { id } : {}),
+});
+
+const fetchMessages = (e: Env) =>
+  e.lane.sent.filter((m) => (JSON.parse(m.body) as { type: string }).type === 'notion.pages.fetch');
+
+async function post(url: string, body: string, signature?: string): Promise<number> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signature) headers['x-notion-signature'] = signature;
+  const res = await fetch(url, { method: 'POST', headers, body });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('Notion webhook ingress', () => {
+  test('the handshake stores the token as pending; the first signed event confirms it', async () => {
+    const e = await setup();
+    const sender = await handshake(e);
+    const rec = await e.store.getNotionWebhook(TENANT);
+    expect(rec?.pendingRef).toBeDefined();
+    expect(rec?.confirmedRef).toBeUndefined();
+    expect(e.secrets.values.get(`${TENANT}/notion-webhook-pending`)).toBe(sender.verificationToken);
+    expect(rec?.pendingHint).not.toContain(sender.verificationToken);
+
+    const res = await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string));
+    expect(res.attempts[0]?.status).toBe(200);
+    const after = await e.store.getNotionWebhook(TENANT);
+    expect(after?.confirmedRef).toBe(rec?.pendingRef);
+    expect(after?.pendingRef).toBeUndefined();
+  });
+
+  test('wrong token, tampered body, missing header: 401, and nothing is queued', async () => {
+    const e = await setup();
+    await handshake(e);
+    const stranger = new NotionWebhookSender();
+    const wrong = await stranger.sendEvent(e.url, propsEvent(e.pageIds[0] as string));
+    expect(wrong.attempts[0]?.status).toBe(401);
+
+    const sender = new NotionWebhookSender({
+      verificationToken: e.secrets.values.get(`${TENANT}/notion-webhook-pending`),
+    });
+    const body = JSON.stringify(
+      sender.payload(propsEvent(e.pageIds[1] as string), 1, randomUUID(), new Date().toISOString()),
+    );
+    const sig = signWebhookBody(body, sender.verificationToken);
+    expect(await post(e.url, body.replace(e.pageIds[1] as string, e.pageIds[2] as string), sig)).toBe(401);
+    expect(await post(e.url, body)).toBe(401);
+    expect(await post(e.url, body, 'sha256=zz')).toBe(401);
+    expect(fetchMessages(e)).toHaveLength(0);
+    // The untouched body with its signature is accepted.
+    expect(await post(e.url, body, sig)).toBe(200);
+    expect(fetchMessages(e)).toHaveLength(1);
+  });
+});
+
+describe('Notion page changes → Brevo events', () => {
+  test('a burst for 30 pages is one lane message; one Brevo event per edit, redeliveries and the poll included', async () => {
+    const e = await setup();
+    await fullSync(e);
+    const sender = await handshake(e);
+    e.clock.advance(5 * 60_000);
+    const edited = e.pageIds.slice(0, 30);
+    for (const [i, id] of edited.entries()) e.notion.updatePage(id, { Company: `Edited ${i}` });
+    const ids: string[] = [];
+    for (const id of edited) {
+      const evId = randomUUID();
+      ids.push(evId);
+      const r = await sender.sendEvent(e.url, propsEvent(id, evId));
+      expect(r.attempts[0]?.status).toBe(200);
+    }
+    expect(fetchMessages(e).length).toBeGreaterThanOrEqual(1);
+    expect(fetchMessages(e).length).toBeLessThanOrEqual(2);
+
+    // The same event delivered again (a Notion retry): no second effect.
+    const again = await sender.sendEvent(e.url, propsEvent(edited[0] as string, ids[0]));
+    expect(again.attempts[0]?.status).toBe(200);
+    await drain(e);
+    const events = e.brevo.events().filter((ev) => ev.event_name.startsWith('notion_page_'));
+    expect(events).toHaveLength(30);
+    const first = events.find((ev) => ev.event_properties?.page_id === edited[0]);
+    expect(first?.event_name).toBe('notion_page_updated');
+    // The row's contact (written by the sync), not the account identifier.
+    expect(first?.identifiers.email_id).toMatch(/@example\.com$/);
+    expect(first?.event_properties?.changed_properties).toEqual(['Name']);
+    expect(first?.event_properties?.title).toBeTruthy();
+
+    // A new event id for an edit already sent (Notion's aggregation, a late duplicate): fetched, not re-sent.
+    await sender.sendEvent(e.url, propsEvent(edited[1] as string));
+    await drain(e);
+    // The poll sees the same edits: its incremental sync does not send them again.
+    await enqueueNotionSync(
+      { connections: e.store, lane: e.lane, clock: e.clock },
+      { tenantId: TENANT, mode: 'incremental', trigger: 'schedule' },
+    );
+    await drain(e);
+    expect(e.brevo.events().filter((ev) => ev.event_name.startsWith('notion_page_'))).toHaveLength(30);
+  });
+
+  test('an edit only the poll sees becomes one event too', async () => {
+    const e = await setup();
+    await fullSync(e);
+    e.clock.advance(5 * 60_000);
+    const id = e.pageIds[5] as string;
+    e.notion.updatePage(id, { Company: 'Polled' });
+    await enqueueNotionSync(
+      { connections: e.store, lane: e.lane, clock: e.clock },
+      { tenantId: TENANT, mode: 'incremental', trigger: 'schedule' },
+    );
+    await drain(e);
+    const events = e.brevo.events().filter((ev) => ev.event_name.startsWith('notion_page_'));
+    expect(events.map((ev) => ev.event_properties?.page_id)).toEqual([id]);
+    expect(events[0]?.identifiers.email_id).toMatch(/@example\.com$/);
+  });
+
+  test('a page outside the synced databases uses the account-level identifier', async () => {
+    const e = await setup();
+    const sender = await handshake(e);
+    const page = e.notion.addContentPage({ title: 'Roadmap' });
+    const r = await sender.sendEvent(e.url, {
+      type: 'page.content_updated',
+      entity: { id: page.id, type: 'page' },
+      data: { updated_blocks: [] },
+    });
+    expect(r.attempts[0]?.status).toBe(200);
+    await drain(e);
+    const events = e.brevo.events().filter((ev) => ev.event_name.startsWith('notion_page_'));
+    expect(events).toHaveLength(1);
+    expect(events[0]?.identifiers).toEqual({ ext_id: 'acme-account' });
+    expect(events[0]?.event_properties?.title).toBe('Roadmap');
+  });
+});
