@@ -14,7 +14,7 @@
  * the tag Brevo's editor inserts for its unsubscribe link (from Brevo's help pages, not verified
  * against the API here); pass `unsubscribe: false` when the campaign supplies its own footer.
  */
-import { type BlockNode, blockRichText, type MediaBlock, plainText, type RichText } from './blocks';
+import { type BlockNode, blockRichText, type MediaBlock, mediaPayload, plainText, type RichText } from './blocks';
 import {
   codeLanguage,
   collectHeadings,
@@ -389,16 +389,7 @@ function renderTable(node: BlockNode & { type: 'table' }, ctx: Ctx): string {
 
 function renderMedia(node: MediaBlock, ctx: Ctx): string {
   const label = mediaLabel(node);
-  const payload =
-    node.type === 'image'
-      ? node.image
-      : node.type === 'video'
-        ? node.video
-        : node.type === 'pdf'
-          ? node.pdf
-          : node.type === 'file'
-            ? node.file
-            : node.audio;
+  const payload = mediaPayload(node);
   const url = mediaUrl(node, ctx.opts);
   if (node.type === 'image') {
     const src = safeImageUrl(url);

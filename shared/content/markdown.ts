@@ -10,7 +10,7 @@
  * - Notion-hosted files never appear under their signed URL (it expires after an hour): see
  *   `RenderOptions.fileUrl`. What cannot be shown is named in an HTML comment, not silently lost.
  */
-import { type BlockNode, blockRichText, type MediaBlock, plainText, type RichText } from './blocks';
+import { type BlockNode, blockRichText, type MediaBlock, mediaPayload, plainText, type RichText } from './blocks';
 import {
   codeLanguage,
   collectHeadings,
@@ -238,16 +238,7 @@ function renderMedia(node: MediaBlock, opts: MarkdownOptions): string {
   // without a scheme cannot be a javascript:/data: URL, so it is kept as the caller gave it.
   const safe = url === undefined ? undefined : (relativeFilePath(url) ?? safeLinkUrl(url));
   const label = mediaLabel(node);
-  const payload =
-    node.type === 'image'
-      ? node.image
-      : node.type === 'video'
-        ? node.video
-        : node.type === 'pdf'
-          ? node.pdf
-          : node.type === 'file'
-            ? node.file
-            : node.audio;
+  const payload = mediaPayload(node);
   const caption = captionLine(payload.caption, opts);
   if (safe === undefined) return joinBlocks(comment(`${node.type} "${label}" has no stable URL`), caption);
   if (node.type === 'image')

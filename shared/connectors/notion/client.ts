@@ -369,16 +369,11 @@ export function pageTitle(properties: Record<string, unknown> | undefined): stri
   return '';
 }
 
-export const notionPageMetaSchema = z.looseObject({
-  object: z.literal('page'),
-  id: z.string(),
-  created_time: z.string(),
-  last_edited_time: z.string(),
-  in_trash: z.boolean().optional(),
-  archived: z.boolean().optional(),
-  url: z.string().optional(),
+/** A page as the import reads it: the page object, plus where it sits and its icon. */
+export const notionPageMetaSchema = notionPageSchema.extend({
   parent: z.looseObject({ type: z.string() }).optional(),
   icon: z.unknown().optional(),
+  // Import keeps properties as Notion sent them (only the title is read from them).
   properties: z.record(z.string(), z.unknown()).default({}),
 });
 export type NotionPageMeta = z.infer<typeof notionPageMetaSchema>;
