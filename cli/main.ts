@@ -366,14 +366,19 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
       io.out(
         `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
       );
-      for (const w of summary.warnings) io.out(`  warning: ${w}`);
-      for (const e of summary.errors.slice(0, 20))
-        io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+      printUserSyncIssues(io, summary);
     }
     return 0;
   } finally {
     await state.close();
   }
+}
+
+/** A user sync's warnings and its first 20 per-user errors, for a person reading the output. */
+function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
+  for (const w of summary.warnings) io.out(`  warning: ${w}`);
+  for (const e of summary.errors.slice(0, 20))
+    io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
 }
 
 /**
@@ -423,9 +428,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       io.out(
         `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
       );
-      for (const w of summary.warnings) io.out(`  warning: ${w}`);
-      for (const e of summary.errors.slice(0, 20))
-        io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+      printUserSyncIssues(io, summary);
     }
     return 0;
   } finally {
