@@ -209,17 +209,19 @@ export class BrevoContactWriter {
     o.summary.upserted += accepted.length - unconfirmed;
     o.summary.failed += unconfirmed;
 
-    // A row whose identifier changed, or that synced to another list before, leaves the old one.
-    const moved = accepted
-      .map((r) => this.fps.get(r.rowId))
-      .filter((prev, i): prev is Fingerprint => {
-        const r = accepted[i] as ContactRow;
-        return (
-          prev !== undefined &&
-          (prev.identifier !== r.identifier || (prev.listId !== undefined && prev.listId !== o.listId))
-        );
-      });
-    if (moved.length > 0) await this.detach(moved);
+    // A row whose identifier changed left the source under its old identity: the removal policy
+    // applies to that old contact. A row that only moved to another list is still live: it leaves
+    // the old list whatever the policy (flagging a live contact as removed would be wrong).
+    const renamed: Fingerprint[] = [];
+    const relisted: Fingerprint[] = [];
+    for (const r of accepted) {
+      const prev = this.fps.get(r.rowId);
+      if (prev === undefined) continue;
+      if (prev.identifier !== r.identifier) renamed.push(prev);
+      else if (prev.listId !== undefined && prev.listId !== o.listId) relisted.push(prev);
+    }
+    if (renamed.length > 0) await this.detach(renamed);
+    if (relisted.length > 0) await this.leaveLists(relisted);
 
     const full = o.mode === 'full';
     const store = new Map(this.seen);
@@ -313,28 +315,31 @@ export class BrevoContactWriter {
     };
   }
 
+  /** Applies the removal policy to contacts whose rows left the source. */
   private async detach(gone: Fingerprint[]): Promise<void> {
     const rule = this.o.onRemove ?? 'remove_from_list';
-    if (rule !== 'remove_from_list') {
-      for (const g of gone) {
-        await ignoreMissing(() =>
-          this.o.brevo.updateContact(g.identifier, g.identifierType, {
-            attributes: { [rule.set_attribute.toUpperCase()]: rule.value },
-          }),
-        );
-      }
-      return;
-    }
-    const byList = new Map<number, Fingerprint[]>();
+    if (rule === 'remove_from_list') return this.leaveLists(gone);
     for (const g of gone) {
+      await ignoreMissing(() =>
+        this.o.brevo.updateContact(g.identifier, g.identifierType, {
+          attributes: { [rule.set_attribute.toUpperCase()]: rule.value },
+        }),
+      );
+    }
+  }
+
+  /** Takes each contact out of the list its fingerprint says it was written to. */
+  private async leaveLists(rows: Fingerprint[]): Promise<void> {
+    const byList = new Map<number, Fingerprint[]>();
+    for (const g of rows) {
       if (g.listId === undefined) continue;
       byList.set(g.listId, [...(byList.get(g.listId) ?? []), g]);
     }
-    for (const [listId, rows] of byList) {
-      const emails = rows.filter((r) => r.identifierType === 'email_id').map((r) => r.identifier);
-      const extIds = rows.filter((r) => r.identifierType === 'ext_id').map((r) => r.identifier);
+    for (const [listId, members] of byList) {
+      const emails = members.filter((r) => r.identifierType === 'email_id').map((r) => r.identifier);
+      const extIds = members.filter((r) => r.identifierType === 'ext_id').map((r) => r.identifier);
       await ignoreMissing(() => this.o.brevo.removeFromList(listId, { emails, extIds }));
-      for (const r of rows.filter((x) => x.identifierType === 'phone_id')) {
+      for (const r of members.filter((x) => x.identifierType === 'phone_id')) {
         // The list endpoints take emails, ids or ext ids only; a phone-keyed contact is unlinked by update.
         await ignoreMissing(() => this.o.brevo.updateContact(r.identifier, 'phone_id', { unlinkListIds: [listId] }));
       }

@@ -266,3 +266,26 @@ test('a full run does not sweep rows whose rewrite is unconfirmed at the deadlin
   expect(writer.vanished()).toEqual([]);
   expect(writer.previous('row-0')).toMatchObject({ listId: env.listId, fp: first.writer.previous('row-0')?.fp });
 });
+
+test('with the set_attribute policy, a row moved to another list leaves the old list and is not flagged', async () => {
+  const env = await setup();
+  env.brevo.addAttribute({ name: 'GONE', category: 'normal', type: 'boolean' });
+  const policy = { onRemove: { set_attribute: 'gone', value: true } } as const;
+  await writeAll(env, rows(2, env.listId), policy);
+  const newList = env.brevo.addList({ name: 'Writer test 2' }).id;
+  await writeAll(env, rows(2, newList), { ...policy, listId: newList });
+  expect(env.brevo.listMembers(env.listId)).toEqual([]);
+  expect(env.brevo.listMembers(newList).sort()).toEqual(['person0@example.com', 'person1@example.com']);
+  expect(env.brevo.getContact('person0@example.com')?.attributes.GONE).toBeUndefined();
+});
+
+test('with the set_attribute policy, an identifier change flags the old contact (its row left under that identity)', async () => {
+  const env = await setup();
+  env.brevo.addAttribute({ name: 'GONE', category: 'normal', type: 'boolean' });
+  const policy = { onRemove: { set_attribute: 'gone', value: true } } as const;
+  await writeAll(env, rows(1, env.listId), policy);
+  const renamed: ContactRow = { ...row(0, undefined, env.listId), identifier: 'new0@example.com', fp: 'changed' };
+  await writeAll(env, [renamed], policy);
+  expect(env.brevo.getContact('person0@example.com')?.attributes).toMatchObject({ GONE: true });
+  expect(env.brevo.getContact('new0@example.com')?.attributes.GONE).toBeUndefined();
+});
