@@ -19,14 +19,15 @@ import type { BrevoClient } from '../brevo/client';
 import type { NotionGateway, NotionUser } from '../connectors/notion/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
-import { coerceToAttribute, fingerprint, normalizeEmail } from '../mapping';
+import { coerceToAttribute } from '../mapping';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../ports';
 import {
   BrevoContactWriter,
-  type ContactRow,
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
+  type EmailContactRow,
+  mapEmailKeyedContact,
   type ProgressEvent,
   recordRowFailure,
 } from '../sync/brevo-contact-writer';
@@ -155,9 +156,7 @@ export function classifyNotionUser(u: NotionUser): NotionUserKind {
   return text(u.person?.email) === undefined ? 'missingEmail' : 'person';
 }
 
-export interface MappedNotionUser extends ContactRow {
-  email: string;
-}
+export type MappedNotionUser = EmailContactRow;
 
 /** Maps one person (with an email) to a contact, or says which fields fail. */
 export function mapNotionUser(
@@ -165,34 +164,18 @@ export function mapNotionUser(
   plan: NotionUserPlan,
   listId: number | undefined,
 ): { ok: true; row: MappedNotionUser } | { ok: false; errors: RowError[] } {
-  const errors: RowError[] = [];
-  const rawEmail = text(u.person?.email) ?? '';
-  const email = normalizeEmail(rawEmail);
-  if (email === undefined)
-    errors.push({ pageId: u.id, property: 'email', reason: `invalid email address "${rawEmail}"` });
-  const attributes: Record<string, unknown> = {};
-  for (const f of plan.fields) {
-    const v = notionUserFieldValue(u, f.field);
-    const coerced = coerceToAttribute(v === undefined ? { kind: 'empty' } : { kind: 'text', value: v }, f.attribute);
-    if (!coerced.ok) {
-      errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.attribute.name}: ${coerced.reason}` });
-      continue;
+  return mapEmailKeyedContact(u.id, text(u.person?.email), listId, (attributes, errors) => {
+    for (const f of plan.fields) {
+      const v = notionUserFieldValue(u, f.field);
+      const coerced = coerceToAttribute(v === undefined ? { kind: 'empty' } : { kind: 'text', value: v }, f.attribute);
+      if (!coerced.ok) {
+        errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.attribute.name}: ${coerced.reason}` });
+        continue;
+      }
+      // Empty values are left out: the sync never erases what Brevo holds for an empty Notion name.
+      if (coerced.value !== null && coerced.value !== '') attributes[f.attribute.name] = coerced.value;
     }
-    // Empty values are left out: the sync never erases what Brevo holds for an empty Notion name.
-    if (coerced.value !== null && coerced.value !== '') attributes[f.attribute.name] = coerced.value;
-  }
-  if (errors.length > 0 || email === undefined) return { ok: false, errors };
-  return {
-    ok: true,
-    row: {
-      rowId: u.id,
-      identifier: email,
-      identifierType: 'email_id',
-      email,
-      attributes,
-      fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
-    },
-  };
+  });
 }
 
 // ------------------------------------------------------------------------------------- the run

@@ -24,14 +24,15 @@ import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
-import { coerceToAttribute, coerceToIdentifier, fingerprint, normalizeEmail } from '../mapping';
+import { coerceToAttribute, coerceToIdentifier } from '../mapping';
 import type { BrevoAttribute, Coerced, Extracted } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 import {
   BrevoContactWriter,
-  type ContactRow,
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
+  type EmailContactRow,
+  mapEmailKeyedContact,
   type ProgressEvent,
   recordRowFailure,
 } from '../sync/brevo-contact-writer';
@@ -303,9 +304,8 @@ export function classifyUser(u: SlackUser): UserKind {
 }
 
 /** A member as a contact, keyed by its (normalised) email. */
-export interface MappedUser extends ContactRow {
+export interface MappedUser extends EmailContactRow {
   userId: string;
-  email: string;
 }
 
 /** Maps one member (with an email) to a contact, or says which fields fail. */
@@ -314,43 +314,27 @@ export function mapSlackUser(
   plan: UserPlan,
   listId: number | undefined,
 ): { ok: true; row: MappedUser } | { ok: false; errors: RowError[] } {
-  const errors: RowError[] = [];
-  const rawEmail = text(u.profile?.email) ?? '';
-  const email = normalizeEmail(rawEmail);
-  if (email === undefined)
-    errors.push({ pageId: u.id, property: 'email', reason: `invalid email address "${rawEmail}"` });
-  const attributes: Record<string, unknown> = {};
   const opts = { defaultCountryCode: plan.defaultCountryCode };
-  for (const f of plan.fields) {
-    const x = slackFieldValue(u, f.field);
-    const coerced: Coerced = f.phone
-      ? coerceToIdentifier(x, f.phone, opts)
-      : coerceToAttribute(x, f.attribute as BrevoAttribute, opts);
-    if (!coerced.ok) {
-      errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.target}: ${coerced.reason}` });
-      continue;
+  const mapped = mapEmailKeyedContact(u.id, text(u.profile?.email), listId, (attributes, errors) => {
+    for (const f of plan.fields) {
+      const x = slackFieldValue(u, f.field);
+      const coerced: Coerced = f.phone
+        ? coerceToIdentifier(x, f.phone, opts)
+        : coerceToAttribute(x, f.attribute as BrevoAttribute, opts);
+      if (!coerced.ok) {
+        errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.target}: ${coerced.reason}` });
+        continue;
+      }
+      // Empty values are left out: the sync never erases what Brevo holds for an empty Slack field.
+      if (coerced.value !== null && coerced.value !== '') attributes[f.target] = coerced.value;
     }
-    // Empty values are left out: the sync never erases what Brevo holds for an empty Slack field.
-    if (coerced.value !== null && coerced.value !== '') attributes[f.target] = coerced.value;
-  }
-  if (plan.guest) {
-    const coerced = coerceToAttribute({ kind: 'boolean', value: isGuest(u) }, plan.guest);
-    if (coerced.ok && coerced.value !== null) attributes[plan.guest.name] = coerced.value;
-    else if (!coerced.ok) errors.push({ pageId: u.id, property: 'is_restricted', reason: coerced.reason });
-  }
-  if (errors.length > 0 || email === undefined) return { ok: false, errors };
-  return {
-    ok: true,
-    row: {
-      rowId: u.id,
-      userId: u.id,
-      identifier: email,
-      identifierType: 'email_id',
-      email,
-      attributes,
-      fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
-    },
-  };
+    if (plan.guest) {
+      const coerced = coerceToAttribute({ kind: 'boolean', value: isGuest(u) }, plan.guest);
+      if (coerced.ok && coerced.value !== null) attributes[plan.guest.name] = coerced.value;
+      else if (!coerced.ok) errors.push({ pageId: u.id, property: 'is_restricted', reason: coerced.reason });
+    }
+  });
+  return mapped.ok ? { ok: true, row: { ...mapped.row, userId: u.id } } : mapped;
 }
 
 // ------------------------------------------------------------------------------------- Slack

@@ -22,6 +22,7 @@
  */
 import type { BrevoClient, BrevoProcess, ImportRow } from '../brevo/client';
 import { ProviderError } from '../errors';
+import { fingerprint, normalizeEmail } from '../mapping';
 import type { Clock, ConnectorName, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 
 export type ProgressEvent =
@@ -41,6 +42,41 @@ export interface ContactRow {
   attributes: Record<string, unknown>;
   /** Fingerprint of what is written (values, identifier, list): equal means unchanged. */
   fp: string;
+}
+
+/** A contact keyed by its (normalised) email: workspace members of Notion and Slack. */
+export interface EmailContactRow extends ContactRow {
+  email: string;
+}
+
+/**
+ * Maps a person keyed by email: the email is checked first, then `mapFields` fills the attributes
+ * (pushing a row error for each field that cannot map). Any error fails the whole row.
+ */
+export function mapEmailKeyedContact(
+  rowId: string,
+  rawEmail: string | undefined,
+  listId: number | undefined,
+  mapFields: (attributes: Record<string, unknown>, errors: RowError[]) => void,
+): { ok: true; row: EmailContactRow } | { ok: false; errors: RowError[] } {
+  const errors: RowError[] = [];
+  const email = normalizeEmail(rawEmail ?? '');
+  if (email === undefined)
+    errors.push({ pageId: rowId, property: 'email', reason: `invalid email address "${rawEmail ?? ''}"` });
+  const attributes: Record<string, unknown> = {};
+  mapFields(attributes, errors);
+  if (errors.length > 0 || email === undefined) return { ok: false, errors };
+  return {
+    ok: true,
+    row: {
+      rowId,
+      identifier: email,
+      identifierType: 'email_id',
+      email,
+      attributes,
+      fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
+    },
+  };
 }
 
 /** What happens to the contact of a row that leaves the source (DESIGN §6). */
