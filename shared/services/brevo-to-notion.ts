@@ -292,9 +292,13 @@ export async function applyNotionRules(
   return run;
 }
 
-/** A page-level refusal (400: a value Notion would not take; 404: the page vanished): a row error. */
+/**
+ * Notion refusing this event's write (400: a value it would not take, a database with several data
+ * sources): a row error. Anything else (401, 403, 404 on the database, 5xx, network) is the
+ * connection's and fails the message, to be retried and in the end replayed.
+ */
 function isRowLevel(err: unknown): err is ProviderError {
-  return err instanceof ProviderError && err.provider === 'notion' && (err.status === 400 || err.status === 404);
+  return err instanceof ProviderError && err.provider === 'notion' && err.status === 400;
 }
 
 async function applyItem(
@@ -322,7 +326,24 @@ async function applyItem(
   }
   if (item.verify && !becomesHolds(rule, attributes)) return { kind: 'skipped', conflicts: [] };
 
-  const rendered = renderProperties(rule, item, attributes);
+  try {
+    return await writePage(deps, targets, item, rule, renderProperties(rule, item, attributes), nowIso, fail);
+  } catch (err) {
+    if (isRowLevel(err)) return fail(err.message);
+    throw err;
+  }
+}
+
+/** The rule's values checked against the database, then the page created, or found and updated. */
+async function writePage(
+  deps: RuleWorkerDeps,
+  targets: KnownTargets,
+  item: RuleItem,
+  rule: NotionRuleConfig,
+  rendered: ReturnType<typeof renderProperties>,
+  nowIso: () => string,
+  fail: (reason: string, extra?: Partial<RuleRowError>) => ItemOutcome,
+): Promise<ItemOutcome> {
   let known = await resolveTarget(deps, targets, rule.database, false);
   let converted = convert(rule, known.target, rendered);
   if (!converted.ok && !known.readNow) {
@@ -346,48 +367,50 @@ async function applyItem(
     await recordWrite(deps, { rule, target, page, written: values, item });
     return { kind: 'created', conflicts: [] };
   };
+  if (rule.action === 'create') return await create();
+  const matchBy = rule.match_by as string;
+  const matchValue = values[matchBy];
+  if (!matchValue) return fail(`${matchBy} (match_by) is empty for this event: no value to find the page by`);
+  const filter = matchFilter(matchBy, target.schema[matchBy] as RuleSchemaProperty, matchValue);
+  if (!filter.ok) return fail(filter.reason, { property: matchBy });
+  // The oldest page with the value is the one kept up to date (duplicates are left alone).
+  const found = await deps.notion.query(target.sourceId, {
+    filter: filter.filter,
+    sorts: [{ timestamp: 'created_time', direction: 'ascending' }],
+    pageSize: 1,
+  });
+  const existing = found.pages[0];
+  if (!existing) return await create();
+  const own = await deps.pageWrites.getPageWrite(deps.tenantId, target.databaseId, existing.id);
+  const resolved = resolveConflicts({
+    page: existing,
+    values,
+    schema: target.schema,
+    own,
+    brevoAt: item.occurredAt,
+    rule: rule.name,
+    email: item.email,
+    now: nowIso(),
+  });
+  if (Object.keys(resolved.write).length === 0) return { kind: 'unchanged', conflicts: resolved.conflicts };
+  let page: NotionPage;
   try {
-    if (rule.action === 'create') return await create();
-    const matchBy = rule.match_by as string;
-    const matchValue = values[matchBy];
-    if (!matchValue) return fail(`${matchBy} (match_by) is empty for this event: no value to find the page by`);
-    const filter = matchFilter(matchBy, target.schema[matchBy] as RuleSchemaProperty, matchValue);
-    if (!filter.ok) return fail(filter.reason, { property: matchBy });
-    // The oldest page with the value is the one kept up to date (duplicates are left alone).
-    const found = await deps.notion.query(target.sourceId, {
-      filter: filter.filter,
-      sorts: [{ timestamp: 'created_time', direction: 'ascending' }],
-      pageSize: 1,
-    });
-    const existing = found.pages[0];
-    if (!existing) return await create();
-    const own = await deps.pageWrites.getPageWrite(deps.tenantId, target.databaseId, existing.id);
-    const resolved = resolveConflicts({
-      page: existing,
-      values,
-      schema: target.schema,
-      own,
-      brevoAt: item.occurredAt,
-      rule: rule.name,
-      email: item.email,
-      now: nowIso(),
-    });
-    if (Object.keys(resolved.write).length === 0) return { kind: 'unchanged', conflicts: resolved.conflicts };
-    const page = await deps.notion.updatePageProperties(existing.id, resolved.write);
-    await recordWrite(deps, {
-      rule,
-      target,
-      page,
-      written: resolved.write,
-      item,
-      previous: own,
-      othersEditedAt: resolved.othersEditedAt,
-    });
-    return { kind: 'updated', conflicts: resolved.conflicts };
+    page = await deps.notion.updatePageProperties(existing.id, resolved.write);
   } catch (err) {
-    if (isRowLevel(err)) return fail(err.message);
+    // Deleted between the query and the write: this event's page is gone, not the connection.
+    if (err instanceof ProviderError && err.status === 404) return fail(err.message, { pageId: existing.id });
     throw err;
   }
+  await recordWrite(deps, {
+    rule,
+    target,
+    page,
+    written: resolved.write,
+    item,
+    previous: own,
+    othersEditedAt: resolved.othersEditedAt,
+  });
+  return { kind: 'updated', conflicts: resolved.conflicts };
 }
 
 function convert(

@@ -37,7 +37,7 @@ const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: as
  * Leads: synced to Brevo (Stage ↔ LIFECYCLE_STAGE is a two-way field) and the target of a rule:
  * LIFECYCLE_STAGE becomes customer → the lead's page, found by Email.
  */
-function configYaml(token: string, apiKey: string, extraProperties = ''): string {
+function configYaml(token: string, apiKey: string, extraProperties = '', extraRules = ''): string {
   return `brevo:
   api_key: ${apiKey}
   api_key_name: tajo-sync
@@ -62,7 +62,7 @@ connectors:
           Converted Date: "{{event.date}}"
           Stage: "{{contact.LIFECYCLE_STAGE}}"
           Status: Converted
-${extraProperties}`;
+${extraProperties}${extraRules}`;
 }
 
 interface Env {
@@ -113,7 +113,7 @@ function receiver(
   );
 }
 
-async function setup(opts: { extraProperties?: string; rateLimit?: boolean } = {}): Promise<Env> {
+async function setup(opts: { extraProperties?: string; extraRules?: string; rateLimit?: boolean } = {}): Promise<Env> {
   const token = `secret_${randomUUID()}`;
   const apiKey = `xkeysib-${randomUUID()}`;
   const clock = new SimClock();
@@ -147,7 +147,7 @@ async function setup(opts: { extraProperties?: string; rateLimit?: boolean } = {
   const { store } = await freshStore();
   const secrets = new MemorySecrets();
   const workerClock = new VirtualClock(T0);
-  const config = parseConfig(configYaml(token, apiKey, opts.extraProperties), {});
+  const config = parseConfig(configYaml(token, apiKey, opts.extraProperties, opts.extraRules), {});
   await connectNotion(
     { connections: store, secrets, schedules: noSchedules, clock: workerClock },
     { tenantId: TENANT, config },
@@ -492,6 +492,53 @@ describe('Brevo → Notion rules', () => {
     expect(run!.errors).toEqual([
       expect.objectContaining({ email: 'gus@example.com', property: 'Seats', reason: '"a dozen" is not a number' }),
     ]);
+  });
+
+  test("action create: every list addition (from Brevo's webhook) is a page of its own", async () => {
+    const e = await setup({
+      extraRules: `      - name: newsletter
+        when: { event: list_addition, list_id: 1 }
+        database: "${LEADS_ID}"
+        action: create
+        properties:
+          Name: "{{contact.FIRSTNAME}} (lists {{event.list_ids}})"
+          Email: "{{email}}"
+          Status: New
+`,
+    });
+    const list = e.brevo.addList({ name: 'Newsletter' });
+    expect(list.id).toBe(1);
+    e.brevo.addContact({ email: 'ivy@example.com', attributes: { FIRSTNAME: 'Ivy' }, listIds: [1] });
+    e.brevo.addContact({ email: 'jon@example.com', attributes: { FIRSTNAME: 'Jon' }, listIds: [1] });
+    await drain(e);
+    expect(leads(e).map((l) => [l.name, l.email, l.status])).toEqual([
+      ['Ivy (lists 1)', 'ivy@example.com', 'New'],
+      ['Jon (lists 1)', 'jon@example.com', 'New'],
+    ]);
+  });
+
+  test('a property the database lacks, or a database with two data sources: per-row errors, not retries', async () => {
+    const e = await setup({ extraProperties: '          Owner: "{{email}}"\n' });
+    e.brevo.addContact({ email: 'kim@example.com', attributes: { FIRSTNAME: 'Kim' } });
+    e.brevo.editContact('kim@example.com', { LIFECYCLE_STAGE: 'customer' });
+    await drain(e);
+    let [run] = await e.store.listRuleRuns(TENANT, 1);
+    expect(run).toMatchObject({ status: 'succeeded', failed: 1 });
+    expect(run!.errors[0]).toMatchObject({
+      property: 'Owner',
+      reason: expect.stringMatching(/^database Leads has no property "Owner" \(it has: Name, Email, /),
+    });
+
+    e.notion.addDataSource(LEADS_ID, { title: 'Archive', properties: { Name: { type: 'title' } } });
+    e.clock.advance(2 * 3_600_000);
+    e.workerClock.advance(2 * 3_600_000); // past the cached schema's hour
+    e.brevo.editContact('kim@example.com', { LIFECYCLE_STAGE: 'lead' });
+    e.brevo.editContact('kim@example.com', { LIFECYCLE_STAGE: 'customer' });
+    await drain(e);
+    [run] = await e.store.listRuleRuns(TENANT, 1);
+    expect(run).toMatchObject({ status: 'succeeded', failed: 1 });
+    expect(run!.errors[0]?.reason).toMatch(/has 2 data sources: a rule writes to a database with one/);
+    expect(lead(e, 'kim@example.com')).toBeUndefined();
   });
 
   test('a 429 parks the lane; the redelivered message finishes the work once', async () => {
