@@ -30,9 +30,9 @@ const COMMON_PATHS = ['email', 'event.id', 'event.name', 'event.date', 'event.da
 const EVENT_PATHS: Record<NotionRuleEvent, string[]> = {
   contact_updated: ['event.changed'],
   list_addition: ['event.list_ids'],
-  unsubscribed: [],
-  hard_bounce: [],
-  spam: [],
+  unsubscribed: ['campaign.id', 'campaign.name'],
+  hard_bounce: ['campaign.id', 'campaign.name'],
+  spam: ['campaign.id', 'campaign.name'],
   order_placed: ['order.id', 'order.total', 'order.currency', 'order.items'],
   cart_abandoned: ['cart.id', 'cart.total', 'cart.currency', 'cart.abandonedAt', 'cart.url'],
   ticket_created: ['ticket.id', 'ticket.subject', 'ticket.priority', 'ticket.url'],
@@ -147,7 +147,7 @@ export const ruleItemSchema = z.object({
   /** contact_updated: the changed attributes, with values or not. */
   changed: z.array(z.string()).optional(),
   listIds: z.array(z.number().int()).optional(),
-  /** Platform event parts: order, cart, ticket, custom. */
+  /** The event's parts: campaign (unsubscribe, bounce, spam), or a platform event's order, cart, ticket, custom. */
   parts: z.record(z.string(), z.unknown()).optional(),
   /** The event named the rule's attribute without its value: the worker checks `becomes` on the contact. */
   verify: z.boolean().optional(),
@@ -219,7 +219,8 @@ export function matchRules(rules: readonly NotionRuleConfig[], events: readonly 
         }
       }
       const parts: Record<string, unknown> = {};
-      for (const key of ['order', 'cart', 'ticket', 'custom'] as const) if (event[key]) parts[key] = event[key];
+      for (const key of ['campaign', 'order', 'cart', 'ticket', 'custom'] as const)
+        if (event[key]) parts[key] = event[key];
       out.items.push({
         eventId: event.id,
         rule: rule.name,

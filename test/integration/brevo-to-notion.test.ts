@@ -529,7 +529,7 @@ describe('Brevo → Notion rules', () => {
       reason: expect.stringMatching(/^database Leads has no property "Owner" \(it has: Name, Email, /),
     });
 
-    e.notion.addDataSource(LEADS_ID, { title: 'Archive', properties: { Name: { type: 'title' } } });
+    e.notion.addDataSource(LEADS_ID, { name: 'Archive', properties: { Name: { type: 'title' } } });
     e.clock.advance(2 * 3_600_000);
     e.workerClock.advance(2 * 3_600_000); // past the cached schema's hour
     e.brevo.editContact('kim@example.com', { LIFECYCLE_STAGE: 'lead' });

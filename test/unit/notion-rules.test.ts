@@ -184,6 +184,25 @@ describe('matching webhook events', () => {
     expect(matchRules(rules, events)).toEqual({ items: [], ownWrites: 1 });
   });
 
+  test('an unsubscribe carries its campaign for the templates', () => {
+    const unsub = rule({
+      name: 'unsub',
+      when: { event: 'unsubscribed' },
+      properties: { Email: '{{email}}', Why: '{{campaign.name}}' },
+    });
+    const { events } = parseBrevoWebhook({
+      id: 2001,
+      camp_id: 42,
+      email: 'bob@example.org',
+      'campaign name': 'November Newsletter',
+      ts_event: TS,
+      event: 'unsubscribed',
+    });
+    const [item] = matchRules([unsub], events).items;
+    expect(item?.parts).toEqual({ campaign: { id: 42, name: 'November Newsletter' } });
+    expect(renderProperties(unsub, item!, {})).toEqual({ Email: 'bob@example.org', Why: 'November Newsletter' });
+  });
+
   test('list_addition matches its lists only; platform events carry their parts', () => {
     const { events } = parseBrevoWebhook([
       listAddition({ list_id: [3, 7] }),
