@@ -190,6 +190,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
       brevoApiKey: config.brevo.api_key,
       cursors: state.store,
       runs: state.store,
+      pageWrites: state.store,
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
       onProgress: progress,
@@ -273,6 +274,7 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
     const last = status.lastRun;
     io.out(`Notion connector, tenant ${tenantId}: ${status.configured ? 'configured' : 'not configured'}`);
     for (const d of status.databases) io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}`);
+    printRulesStatus(io, status.rules);
     if (!last) {
       io.out('  no sync has run yet: tajo connectors sync notion');
       return 0;
@@ -290,6 +292,27 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
     return 0;
   } finally {
     await state.close();
+  }
+}
+
+/** Brevo → Notion rules in the human status: each rule, the last delivery, conflicts and row errors. */
+function printRulesStatus(io: Io, rules: Awaited<ReturnType<typeof notionStatus>>['rules']): void {
+  for (const r of rules.configured) io.out(`  rule ${r.name}: ${r.event} → database ${r.database} (${r.action})`);
+  const last = rules.recentRuns[0];
+  if (last) {
+    io.out(
+      `  last rule delivery ${last.runId}: ${last.status}: ${last.items} matches, ${last.created} created, ` +
+        `${last.updated} updated, ${last.unchanged} unchanged, ${last.skipped} skipped, ${last.duplicates} duplicates, ${last.failed} failed`,
+    );
+    if (last.error) io.out(`    error: ${last.error}`);
+  }
+  for (const c of rules.conflicts.slice(0, 10)) {
+    io.out(
+      `    conflict ${c.rule} ${c.email} ${c.property}: ${c.winner} won, kept ${JSON.stringify(c.kept)}, lost ${JSON.stringify(c.lost)} (${c.reason})`,
+    );
+  }
+  for (const e of rules.errors.slice(0, 10)) {
+    io.out(`    rule ${e.rule} ${e.email}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
   }
 }
 

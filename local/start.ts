@@ -41,6 +41,15 @@ async function main(): Promise<void> {
       `-d '{"event":"list_addition","email":"new@example.com","id":1,"ts":${Math.floor(Date.now() / 1000)}}' ` +
       `${stack.url}/webhooks/brevo/${stack.tenantId}`,
   );
+  if (stack.sandbox) {
+    log('  Brevo → Notion (the sandbox rule: LIFECYCLE_STAGE becomes customer → a page in Leads):');
+    log(
+      `    curl -X POST -H "Authorization: Bearer ${stack.webhookToken}" -H 'content-type: application/json' ` +
+        `-d '{"event":"contact_updated","email":"nina@example.com","id":1,"ts":${Math.floor(Date.now() / 1000)},` +
+        `"content":[{"LIFECYCLE_STAGE":"customer","FIRSTNAME":"Nina","LASTNAME":"Newton"}]}' ` +
+        `${stack.url}/webhooks/brevo/${stack.tenantId}`,
+    );
+  }
   if (stack.sandbox?.slack) log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
   log('First sync of the Notion databases into Brevo...');
   try {

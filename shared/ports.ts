@@ -50,7 +50,10 @@ export type SlackSettings = Omit<SlackConnectorConfig, 'bot_token' | 'signing_se
 };
 
 export interface ConnectionSettings {
-  notion: Omit<NotionConnectorConfig, 'token'>;
+  notion: Omit<NotionConnectorConfig, 'token'> & {
+    /** Names of the Brevo API keys this service writes with: their webhook echoes match no rule. */
+    ownApiKeyNames?: string[];
+  };
   slack: SlackSettings;
 }
 
@@ -199,6 +202,104 @@ export interface RunStore {
   getRun(tenantId: string, connector: ConnectorName, runId: string): Promise<RunRecord | undefined>;
   /** Newest first. */
   listRuns(tenantId: string, connector: ConnectorName, limit: number): Promise<RunRecord[]>;
+  /** Brevo → Notion rule runs, kept apart so a busy webhook day never hides the syncs' runs. */
+  putRuleRun(record: RuleRunRecord): Promise<void>;
+  getRuleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;
+  /** Newest first. */
+  listRuleRuns(tenantId: string, limit: number): Promise<RuleRunRecord[]>;
+}
+
+/** One (event, rule) that could not be written: the rule, the contact, the property, the reason. */
+export interface RuleRowError {
+  rule: string;
+  email: string;
+  eventId: string;
+  pageId?: string;
+  property?: string;
+  reason: string;
+}
+
+/**
+ * A property both sides changed: the latest edit won, the other value is kept here. Notion's
+ * side is dated by the page's last_edited_time, rounded to the minute (the edit happened within
+ * that minute); Brevo's by the event.
+ */
+export interface RuleConflict {
+  rule: string;
+  email: string;
+  pageId: string;
+  property: string;
+  winner: 'notion' | 'brevo';
+  /** The value the page holds now, and the one that lost. */
+  kept: string;
+  lost: string;
+  brevoAt: string;
+  notionEditedAt: string;
+  reason: string;
+  at: string;
+}
+
+/** What one lane message of Brevo → Notion rule matches did (one webhook delivery, chunked). */
+export interface RuleRunRecord {
+  tenantId: string;
+  runId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  /** (event, rule) matches in the message. */
+  items: number;
+  created: number;
+  updated: number;
+  /** The page already held the values (or Notion won every conflict). */
+  unchanged: number;
+  /** `becomes` did not hold on the contact, or the rule left the config. */
+  skipped: number;
+  /** Already applied by an earlier delivery of the same event. */
+  duplicates: number;
+  failed: number;
+  /** The first errors and conflicts are kept; beyond those they are only counted. */
+  errors: RuleRowError[];
+  errorsTruncated: number;
+  conflicts: RuleConflict[];
+  conflictsTruncated: number;
+  notionRequests: number;
+  brevoRequests: number;
+  /** The message-level reason, one line, when status is failed. */
+  error?: string;
+}
+
+/**
+ * What this service last wrote to a page through a rule. The Notion → Brevo sync reads these to
+ * recognise its own echo (same last_edited_time, same stored values); the rules read them to tell
+ * a person's edit from ours and to order Brevo changes.
+ */
+export interface NotionPageWrite {
+  tenantId: string;
+  /** The rule's database id, without dashes, lower case. */
+  databaseId: string;
+  pageId: string;
+  /** The page's last_edited_time as our write left it (Notion rounds it to the minute). */
+  lastEditedTime: string;
+  /** storedPropertiesHash of the page as our write left it. */
+  propertiesHash: string;
+  /** The integration's bot user (last_edited_by of our write). */
+  botId?: string;
+  /**
+   * The latest last_edited_time known to be someone else's edit: the page's stamp before our
+   * write, carried over while the page stays as we left it. A value we did not write dates from then.
+   */
+  othersEditedAt?: string;
+  /** Per property: the value we wrote (canonical form) and the Brevo time of the change it carried. */
+  values: Record<string, { value: string; at: string }>;
+  rule: string;
+  writtenAt: string;
+}
+
+export interface NotionPageWriteStore {
+  getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<NotionPageWrite | undefined>;
+  putPageWrite(record: NotionPageWrite): Promise<void>;
+  /** Every page write recorded for one database (the sync's echo check loads them once per step). */
+  listPageWrites(tenantId: string, databaseId: string): Promise<NotionPageWrite[]>;
 }
 
 export interface LaneMessage {

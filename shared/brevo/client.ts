@@ -186,6 +186,23 @@ export class BrevoClient {
     }
   }
 
+  /**
+   * `GET /v3/contacts/{email}`: the contact's attributes (rules read the ones an event did not
+   * carry). Undefined when Brevo has no such contact (404).
+   */
+  async getContact(email: string): Promise<{ email?: string; attributes: Record<string, unknown> } | undefined> {
+    const res = await this.raw('GET', `/v3/contacts/${encodeURIComponent(email)}?identifierType=email_id`);
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw await this.error(res, `contact ${email}`);
+    const parsed = z
+      .looseObject({ email: z.string().optional(), attributes: z.record(z.string(), z.unknown()).default({}) })
+      .parse(await res.json());
+    return { email: parsed.email, attributes: parsed.attributes };
+  }
+
   /** Create or update one contact (`updateEnabled`); small writes go here instead of an import. */
   async upsertContact(row: ImportRow & { listIds?: number[] }): Promise<'created' | 'updated'> {
     const body: Record<string, unknown> = { attributes: row.attributes, updateEnabled: true };

@@ -7,6 +7,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
+import { validateNotionRules } from '../rules/rules';
 import { formatPath } from './path';
 import { type TajoConfig, tajoConfigSchema } from './schema';
 
@@ -115,6 +116,8 @@ function semanticIssues(config: TajoConfig): Issue[] {
   // Channels, event types and templates of the Slack notifications (a broken template is refused here).
   issues.push(...validateNotificationsConfig(config.connectors.slack));
   issues.push(...summaryChannelIssues(config));
+  // Brevo → Notion rules: event-dependent options, templates and paths.
+  issues.push(...validateNotionRules(config.connectors.notion));
   const notion = config.connectors.notion;
   if (!notion) return issues;
   const seenIds = new Map<string, number>();

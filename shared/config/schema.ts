@@ -70,13 +70,16 @@ export const tenantIdSchema = z
 
 export const API_VERSIONS = ['2022-06-28', '2025-09-03', '2026-03-11'] as const;
 
+/** A Notion database id as copied from its URL: 32 hex characters, dashes optional. */
+const notionDatabaseId = z
+  .string()
+  .transform((s) => s.trim())
+  .refine((s) => /^[0-9a-fA-F]{32}$/.test(s.replace(/-/g, '')), {
+    message: 'expected a Notion database id (32 hex characters, dashes optional)',
+  });
+
 const databaseSchema = z.strictObject({
-  id: z
-    .string()
-    .transform((s) => s.trim())
-    .refine((s) => /^[0-9a-fA-F]{32}$/.test(s.replace(/-/g, '')), {
-      message: 'expected a Notion database id (32 hex characters, dashes optional)',
-    }),
+  id: notionDatabaseId,
   name: z.string().min(1).optional(),
   /** A Brevo list id, or a list name (created in the Tajo folder when missing). */
   sync_to_list: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
@@ -92,6 +95,62 @@ const databaseSchema = z.strictObject({
     ])
     .default('remove_from_list'),
 });
+
+/** Brevo (and platform) events a Brevo → Notion rule can react to: Brevo's payload names, then platform events. */
+export const NOTION_RULE_EVENTS = [
+  'contact_updated',
+  'list_addition',
+  'unsubscribed',
+  'hard_bounce',
+  'spam',
+  'order_placed',
+  'cart_abandoned',
+  'ticket_created',
+  'custom',
+] as const;
+export type NotionRuleEvent = (typeof NOTION_RULE_EVENTS)[number];
+
+const ruleScalar = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * `connectors.notion.rules[]`: a Brevo event that matches `when` creates or updates a page of
+ * `database`. Property values are templates (`"{{contact.FIRSTNAME}} {{contact.LASTNAME}}"`),
+ * literals, or `{from: path}` for the raw value (numbers, lists). Placeholders, paths and the
+ * options that depend on the event are checked in shared/rules (validateNotionRules); the property
+ * types are checked against the database when a rule runs.
+ */
+export const notionRuleSchema = z.strictObject({
+  /** Names the rule in status, conflicts and per-row errors; unique in the config. */
+  name: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'expected 1 to 64 letters, digits, spaces, ".", "_" or "-"'),
+  when: z.strictObject({
+    event: z.enum(NOTION_RULE_EVENTS, { error: `expected one of ${NOTION_RULE_EVENTS.join(', ')}` }),
+    /** contact_updated: the attribute that must be among the changed ones. */
+    attribute: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/, 'expected a Brevo attribute name in upper case (e.g. LIFECYCLE_STAGE)')
+      .optional(),
+    /** contact_updated with `attribute`: its new value (or one of several); compared ignoring case. */
+    becomes: z.union([ruleScalar, z.array(ruleScalar).min(1)]).optional(),
+    /** list_addition: only additions to this list (or one of these lists). */
+    list_id: z.union([z.number().int().positive(), z.array(z.number().int().positive()).min(1)]).optional(),
+  }),
+  database: notionDatabaseId,
+  /** upsert: the page whose `match_by` property holds the rendered value is updated, or one is created. */
+  action: z.enum(['upsert', 'create']).default('upsert'),
+  match_by: z.string().min(1).optional(),
+  properties: z
+    .record(
+      z.string().min(1, 'a property needs a name'),
+      z.union([ruleScalar, z.strictObject({ from: z.string().min(1) })], {
+        error: 'expected a template string, a number, a boolean or {from: <path>}',
+      }),
+    )
+    .refine((p) => Object.keys(p).length > 0, { message: 'give at least one property to write' }),
+});
+export type NotionRuleConfig = z.infer<typeof notionRuleSchema>;
 
 export const notionConnectorSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -143,6 +202,8 @@ export const notionConnectorSchema = z.strictObject({
       field_mapping: z.record(z.string(), z.string()).optional(),
     })
     .optional(),
+  /** Brevo → Notion: events that create or update database pages (see notionRuleSchema). */
+  rules: z.array(notionRuleSchema).optional(),
 });
 
 /**

@@ -258,7 +258,7 @@ function listIdsOf(v: unknown): number[] | undefined {
 }
 
 /** `content` of contact_updated: `[{"FIRSTNAME": "Ann"}]`, `["FIRSTNAME"]` or an object. */
-function changesOf(v: unknown): { fields: string[]; values: Record<string, unknown> } {
+export function changesOf(v: unknown): { fields: string[]; values: Record<string, unknown> } {
   const fields: string[] = [];
   const values: Record<string, unknown> = {};
   const add = (key: string, value?: unknown) => {

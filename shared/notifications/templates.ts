@@ -136,8 +136,8 @@ export const BUILTIN_TEMPLATES: Record<NotificationEventType, TemplateObject> = 
 // Placeholders and the paths each event type offers
 // ---------------------------------------------------------------------------------------------
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const PATH_SYNTAX = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+export const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+export const PATH_SYNTAX = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** On every event, whatever its type. */
 const COMMON_PATHS = ['id', 'type', 'occurredAt', 'source', 'threadKey', 'brevo_url'];

@@ -73,7 +73,8 @@ export async function connectNotion(
   const record: ConnectionRecord = {
     tenantId: args.tenantId,
     connector: 'notion',
-    settings,
+    // The key's name lets the rules tell our own contact writes' webhooks from real changes.
+    settings: { ...settings, ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [] },
     tokenRef,
     brevoApiKeyRef,
     integrationKey: integrationKey('notion', token),

@@ -8,9 +8,10 @@ import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { newStats } from '../http/paced-fetch';
-import type { Clock, CursorStore, RunStore } from '../ports';
+import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
 import type { NotionSyncContext, ProgressEvent, SyncOptions } from '../sync/notion-sync';
+import { ownWriteChecker } from './brevo-to-notion';
 
 /** A stable, non-reversible id for a token: lane message group, pacer key, log field. */
 export function integrationKey(kind: string, token: string): string {
@@ -46,6 +47,8 @@ export function buildNotionContext(args: {
   logApiCall?: ApiCallLogger;
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
+  /** The Brevo → Notion rules' page writes: with rules configured, the sync skips their echo. */
+  pageWrites?: NotionPageWriteStore;
 }): NotionSyncContext {
   const stats = { notion: newStats(), brevo: newStats() };
   const notionKey = integrationKey('notion', args.notionToken);
@@ -79,6 +82,9 @@ export function buildNotionContext(args: {
     stats,
     options: args.options,
     onProgress: args.onProgress,
+    ...(args.pageWrites && (args.settings.rules ?? []).length > 0
+      ? { ownWrites: ownWriteChecker(args.pageWrites, args.tenantId) }
+      : {}),
   };
 }
 

@@ -13,13 +13,16 @@ import type {
   CursorStore,
   LaneQueue,
   MarkerStore,
+  NotionPageWriteStore,
   NotionWebhookStore,
   RunRecord,
   RunStore,
   SecretStore,
 } from '../ports';
+import { normaliseDatabaseId } from '../rules/ingress';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
+import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
@@ -37,6 +40,8 @@ export interface NotionLaneDeps {
   /** Notion webhooks' page inbox and the once-only markers (page events); required for both. */
   webhooks?: NotionWebhookStore;
   markers?: MarkerStore;
+  /** Brevo → Notion rules: what they wrote (required to run them; the sync reads it to skip its echo). */
+  pageWrites?: NotionPageWriteStore;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -115,7 +120,43 @@ export async function handleNotionLaneMessage(
     endpoints: deps.endpoints,
     options: deps.syncOptions,
     maxInProcessWaitMs: 20_000,
+    pageWrites: deps.pageWrites,
   });
+
+  if (message.type === 'notion.rules.apply') {
+    if (!deps.markers || !deps.pageWrites)
+      throw new TajoError('the rule stores are not wired into this worker', 'bad_setup');
+    try {
+      const run = await applyNotionRules(
+        {
+          tenantId: conn.tenantId,
+          settings: conn.settings,
+          notion: ctx.notion,
+          brevo: ctx.brevo,
+          stats: ctx.stats,
+          markers: deps.markers,
+          pageWrites: deps.pageWrites,
+          runs: deps.runs,
+          cursors: deps.cursors,
+          clock: deps.clock,
+        },
+        message,
+        { lastAttempt: opts.lastAttempt },
+      );
+      const { errors: _errors, conflicts: _conflicts, ...counts } = run;
+      deps.log?.('info', 'Brevo → Notion rules applied', { ...counts });
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      // Token, database access, network: retried with backoff, then dead-lettered for a replay once
+      // fixed (a permanent error here is the connection's, not one event's: events are not dropped).
+      deps.log?.('error', 'Brevo → Notion rules failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+      throw err;
+    } finally {
+      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      if (drain > 0) await deps.clock.sleep(drain);
+    }
+    return undefined;
+  }
 
   if (message.type === 'notion.users.sync') {
     // Its own message (same group, so paced with the database steps) and its own deadline.
@@ -159,6 +200,7 @@ export async function handleNotionLaneMessage(
 
   if (message.type === 'notion.pages.fetch') {
     if (!deps.webhooks || !markers) throw new TajoError('the page inbox is not wired into this worker', 'bad_setup');
+    const pageWrites = (conn.settings.rules ?? []).length > 0 ? deps.pageWrites : undefined;
     try {
       const res = await handleNotionPagesFetch({
         tenantId: conn.tenantId,
@@ -181,6 +223,13 @@ export async function handleNotionLaneMessage(
             },
           ]);
         },
+        isOwnWrite: pageWrites
+          ? async (page, databaseId) =>
+              isOwnPageWrite(
+                await pageWrites.getPageWrite(conn.tenantId, normaliseDatabaseId(databaseId), page.id),
+                page,
+              )
+          : undefined,
       });
       deps.log?.('info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
     } catch (err) {

@@ -306,6 +306,8 @@ export interface PagesFetchDeps extends PageEventDeps {
   queueSync: (dedupeKey: string) => Promise<unknown>;
   /** Queues the next fetch message when the inbox holds more than one chunk. */
   queueMore: (dedupeKey: string) => Promise<void>;
+  /** Whether the page is as a Brevo → Notion rule's write left it (its echo: no event, no sync). */
+  isOwnWrite?: (page: NotionPage, databaseId: string) => Promise<boolean>;
 }
 
 export interface PagesFetchResult {
@@ -330,6 +332,10 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     const page = await deps.notion.getPage(entry.pageId);
     result.fetched += 1;
     const parent = parentOf(page);
+    if (page && parent.databaseId && (await deps.isOwnWrite?.(page, parent.databaseId))) {
+      done.push(entry);
+      continue;
+    }
     const inSyncedDb =
       deps.settings.sync.databases &&
       [parent.databaseId, parent.sourceId, entry.parentId].some(

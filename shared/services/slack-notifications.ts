@@ -29,6 +29,7 @@ import type {
   TenantStore,
   ThreadStore,
 } from '../ports';
+import { notionRuleMessages } from '../rules/ingress';
 import type { ApiResponse } from './api';
 import { timerMessage } from './timers';
 
@@ -112,10 +113,11 @@ async function acceptBrevoWebhookUnsafe(
   const token = bearer(req.headers);
   if (!token)
     return { status: 401, body: { error: 'missing bearer token (set auth: {type: bearer} on the Brevo webhook)' } };
-  // Both reads at once: the ack path should cost one round trip to DynamoDB, not two.
-  const [tenant, conn] = await Promise.all([
+  // The reads at once: the ack path should cost one round trip to DynamoDB, not three.
+  const [tenant, conn, notionConn] = await Promise.all([
     deps.tenants.getTenant(req.tenantId),
     deps.connections.getConnection(req.tenantId, 'slack'),
+    deps.connections.getConnection(req.tenantId, 'notion'),
   ]);
   const expected = tenant?.webhookTokenHash;
   if (!expected || !sameHex(expected, hashToken(token)))
@@ -139,22 +141,49 @@ async function acceptBrevoWebhookUnsafe(
     if (!parsed.ok) return { status: 400, body: { error: 'invalid platform event', issues: parsed.issues } };
     events = [parsed.event];
   } else {
-    // Changes our own API key made (the Notion sync, Slack actions) are not echoed back to Slack.
-    ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames: conn?.settings.ownApiKeyNames ?? [] }));
+    // Changes our own API key made (the Notion sync, Slack actions) are not echoed back to Slack
+    // nor written to Notion again: whichever connection knows the key's name, it is ours.
+    const ownApiKeyNames = [...(conn?.settings.ownApiKeyNames ?? []), ...(notionConn?.settings.ownApiKeyNames ?? [])];
+    ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames }));
   }
 
+  // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
+  const toNotion = notionRuleMessages({ tenantId: req.tenantId, conn: notionConn, events, now: deps.clock.now() });
+  const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
+  const sendToNotion = async (): Promise<ApiResponse | undefined> => {
+    if (toNotion.messages.length === 0) return undefined;
+    try {
+      await deps.lane.send('notionLane', toNotion.messages);
+      return undefined;
+    } catch (err) {
+      deps.log?.('could not queue webhook events; Brevo will retry', {
+        tenantId: req.tenantId,
+        error: (err as Error).message,
+      });
+      return { status: 429, body: { error: 'could not queue the events; retry' } };
+    }
+  };
+
   if (!conn?.settings.enabled) {
-    deps.log?.('webhook events dropped: no enabled Slack connection', { tenantId: req.tenantId });
-    return {
-      status: 200,
-      body: { accepted: 0, ignored: events.length, reason: 'no Slack connection for this tenant' },
-    };
+    if (toNotion.matched === 0)
+      deps.log?.('webhook events dropped: no enabled Slack connection', { tenantId: req.tenantId });
+    return (
+      (await sendToNotion()) ?? {
+        status: 200,
+        body: { accepted: 0, ignored: events.length, reason: 'no Slack connection for this tenant', notion },
+      }
+    );
   }
   const routes = parseNotificationsConfig(conn.settings);
   if (!routes.ok)
     deps.log?.('webhook events dropped: the stored notification config is invalid', { tenantId: req.tenantId });
   if (!routes.ok)
-    return { status: 200, body: { accepted: 0, ignored: events.length, reason: 'notification config invalid' } };
+    return (
+      (await sendToNotion()) ?? {
+        status: 200,
+        body: { accepted: 0, ignored: events.length, reason: 'notification config invalid', notion },
+      }
+    );
 
   const byChannel = new Map<string, { event: NotificationEvent; route: RouteTarget }[]>();
   const skipped: string[] = [];
@@ -228,6 +257,7 @@ async function acceptBrevoWebhookUnsafe(
     await Promise.all([
       messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
       timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
+      toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
       ...orders.map((e) => deps.orders.recordOrder(req.tenantId, e.contact?.email as string, e.occurredAt)),
     ]);
   } catch (err) {
@@ -241,7 +271,7 @@ async function acceptBrevoWebhookUnsafe(
   const accepted = [...byChannel.values()].reduce((n, r) => n + r.length, 0) + delayed;
   return {
     status: 200,
-    body: { accepted, queued: messages.length, delayed, skipped: skipped.length, ignored: ignored.length },
+    body: { accepted, queued: messages.length, delayed, skipped: skipped.length, ignored: ignored.length, notion },
   };
 }
 

@@ -3,7 +3,7 @@
  * databases and their lists, the last run (without its checkpoint) and its errors, recent runs.
  */
 import type { NotionConnectorConfig } from '../config/schema';
-import type { RunRecord, RunStore } from '../ports';
+import type { RuleConflict, RuleRowError, RuleRunRecord, RunRecord, RunStore } from '../ports';
 import { describeCadence, topology } from '../topology';
 
 export interface NotionStatus {
@@ -19,7 +19,19 @@ export interface NotionStatus {
   lastSuccessAt: string | null;
   recentRuns: Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>[];
   schedule: string;
+  /** Brevo → Notion rules: what is configured, what recent deliveries did, conflicts and row errors. */
+  rules: {
+    configured: { name: string; event: string; database: string; action: string }[];
+    recentRuns: Omit<RuleRunRecord, 'tenantId' | 'errors' | 'conflicts'>[];
+    /** Newest first: the losing side's value of each conflict. */
+    conflicts: RuleConflict[];
+    errors: RuleRowError[];
+  };
 }
+
+/** Rule runs read for the status: their conflicts and errors, newest first, are cut to RULE_ITEMS_SHOWN. */
+const RULE_RUNS_READ = 10;
+const RULE_ITEMS_SHOWN = 20;
 
 export async function notionStatus(
   runs: RunStore,
@@ -36,6 +48,7 @@ export async function notionStatus(
     const { checkpoint: _checkpoint, ...rest } = last;
     lastRun = rest;
   }
+  const ruleRuns = await runs.listRuleRuns(tenantId, RULE_RUNS_READ);
   const users = all.find((r) => r.job === 'users');
   let lastUsersRun: NotionStatus['lastUsersRun'] = null;
   if (users) {
@@ -60,5 +73,16 @@ export async function notionStatus(
       error: r.error,
     })),
     schedule: describeCadence(topology.schedules.notionPoll.cadence),
+    rules: {
+      configured: (settings?.rules ?? []).map((r) => ({
+        name: r.name,
+        event: r.when.event,
+        database: r.database,
+        action: r.action,
+      })),
+      recentRuns: ruleRuns.map(({ tenantId: _t, errors: _e, conflicts: _c, ...rest }) => rest),
+      conflicts: ruleRuns.flatMap((r) => [...r.conflicts].reverse()).slice(0, RULE_ITEMS_SHOWN),
+      errors: ruleRuns.flatMap((r) => [...r.errors].reverse()).slice(0, RULE_ITEMS_SHOWN),
+    },
   };
 }

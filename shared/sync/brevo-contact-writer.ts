@@ -159,6 +159,8 @@ export class BrevoContactWriter {
   private readonly pending = new Map<string, ContactRow>();
   /** Fingerprints to store again with this run as their seenRun (full runs: rows still in the source). */
   private readonly seen = new Map<string, Fingerprint>();
+  /** Rows whose values Brevo already holds (echoes of our own writes): stored, not sent. */
+  private readonly acknowledged = new Map<string, ContactRow>();
 
   private constructor(
     args: ContactWriterArgs,
@@ -180,7 +182,7 @@ export class BrevoContactWriter {
 
   /** Rows gathered for the next flush: changed rows and rows to mark seen. */
   get buffered(): number {
-    return this.pending.size + this.seen.size;
+    return this.pending.size + this.seen.size + this.acknowledged.size;
   }
 
   /** Queues a mapped row for the next flush, or counts it unchanged when its fingerprint matches. */
@@ -194,6 +196,22 @@ export class BrevoContactWriter {
     }
     this.pending.set(row.rowId, row);
     return 'queued';
+  }
+
+  /**
+   * A row whose values came from Brevo (the echo of this service's own write, e.g. a Brevo → Notion
+   * rule's): its attributes are not sent back. Its fingerprint is stored at the next flush as if it
+   * had been written, so an edit back to the old values later is still a change; only a missing list
+   * membership is written. A row whose contact changed identifier is written normally instead.
+   */
+  acknowledge(row: ContactRow): 'queued' | 'unchanged' {
+    const prev = this.fps.get(row.rowId);
+    if (prev && prev.identifier !== row.identifier) return this.offer(row);
+    this.o.summary.unchanged += 1;
+    this.pending.delete(row.rowId);
+    if (prev && prev.fp === row.fp && prev.listId === this.o.listId) this.keep(row.rowId);
+    else this.acknowledged.set(row.rowId, row);
+    return 'unchanged';
   }
 
   /**
@@ -269,14 +287,7 @@ export class BrevoContactWriter {
     for (const r of accepted) {
       const prev = this.fps.get(r.rowId);
       if (unconfirmed === 0) {
-        store.set(r.rowId, {
-          rowId: r.rowId,
-          fp: r.fp,
-          identifier: r.identifier,
-          identifierType: r.identifierType,
-          listId: o.listId,
-          seenRun: full ? o.runId : prev?.seenRun,
-        });
+        store.set(r.rowId, this.writtenFingerprint(r, prev));
       } else if (prev) {
         // Sent but maybe not written: the old fingerprint stays (so the row is written again), but
         // it points where the row was sent, since the old identifier or list was just left.
@@ -285,12 +296,57 @@ export class BrevoContactWriter {
         else if (next.identifier !== prev.identifier || next.listId !== prev.listId) store.set(r.rowId, next);
       }
     }
+    const acknowledged = [...this.acknowledged.values()];
+    const notJoined = await this.joinList(acknowledged.filter((r) => this.fps.get(r.rowId)?.listId !== o.listId));
+    for (const r of acknowledged) {
+      if (notJoined.has(r.rowId)) continue; // no such contact in Brevo: written in full next time
+      store.set(r.rowId, this.writtenFingerprint(r, this.fps.get(r.rowId)));
+    }
     const all = [...store.values()];
     if (all.length > 0) await o.cursors.putFingerprints(o.tenantId, o.connector, o.sourceId, all);
     for (const f of all) this.fps.set(f.rowId, f);
     this.pending.clear();
     this.seen.clear();
+    this.acknowledged.clear();
     return { written: accepted.length - unconfirmed, unconfirmed, importTimeout };
+  }
+
+  /** What a row leaves once Brevo holds its values in the source's list. */
+  private writtenFingerprint(r: ContactRow, prev: Fingerprint | undefined): Fingerprint {
+    return {
+      rowId: r.rowId,
+      fp: r.fp,
+      identifier: r.identifier,
+      identifierType: r.identifierType,
+      listId: this.o.listId,
+      seenRun: this.o.mode === 'full' ? this.o.runId : prev?.seenRun,
+    };
+  }
+
+  /** Puts acknowledged rows' contacts in the source's list; returns the rows whose contact Brevo lacks. */
+  private async joinList(rows: ContactRow[]): Promise<Set<string>> {
+    const listId = this.o.listId;
+    const missing = new Set<string>();
+    if (listId === undefined || rows.length === 0) return missing;
+    const emails = rows.filter((r) => r.identifierType === 'email_id');
+    const extIds = rows.filter((r) => r.identifierType === 'ext_id');
+    const failures = new Set(
+      await this.o.brevo.addToList(listId, {
+        emails: emails.map((r) => r.identifier),
+        extIds: extIds.map((r) => r.identifier),
+      }),
+    );
+    for (const r of [...emails, ...extIds]) if (failures.has(r.identifier)) missing.add(r.rowId);
+    for (const r of rows.filter((x) => x.identifierType === 'phone_id')) {
+      // The list endpoints take emails, ids or ext ids only: a phone-keyed contact joins by update.
+      try {
+        await this.o.brevo.updateContact(r.identifier, 'phone_id', { listIds: [listId] });
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.status === 404)) throw err;
+        missing.add(r.rowId);
+      }
+    }
+    return missing;
   }
 
   /** Takes the contacts of rows that left the source out of the list (or flags them), then forgets them. */

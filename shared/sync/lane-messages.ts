@@ -3,6 +3,7 @@
  * message per row. The message group is the integration, so steps of one integration never overlap.
  */
 import { z } from 'zod';
+import { RULE_ITEMS_PER_MESSAGE, ruleItemSchema } from '../rules/rules';
 
 export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -35,6 +36,17 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('notion.pages.fetch'),
     tenantId: z.string().min(1),
+  }),
+  /**
+   * Brevo → Notion: the (event, rule) matches of one webhook delivery, in chunks. Paced with the
+   * integration's other Notion work because it shares the message group.
+   */
+  z.object({
+    type: z.literal('notion.rules.apply'),
+    tenantId: z.string().min(1),
+    /** Sorts by time; names the rule run record (a redelivered message continues it). */
+    runId: z.string().min(1),
+    items: z.array(ruleItemSchema).min(1).max(RULE_ITEMS_PER_MESSAGE),
   }),
 ]);
 

@@ -67,6 +67,11 @@ export interface NotionSyncContext {
    * cursor (a first run would turn the whole database into "changes"). Page events hang here.
    */
   onRowsWritten?: (rows: WrittenRow[]) => Promise<void>;
+  /**
+   * Recognises rows whose last edit is this service's own write (Brevo → Notion rules), per
+   * database: they are not written back to Brevo, so a two-way field never loops.
+   */
+  ownWrites?: (databaseId: string) => Promise<(page: NotionPage) => boolean>;
 }
 
 /** A row an incremental run wrote: the page as read and the contact it was written under. */
@@ -460,6 +465,7 @@ class SyncStep {
     let window = src.window;
     let pages = 0;
     const report = src.reportWrites && this.ctx.onRowsWritten ? this.ctx.onRowsWritten : undefined;
+    const isOwnWrite = this.ctx.ownWrites ? await this.ctx.ownWrites(src.databaseId) : undefined;
     let queued: { page: NotionPage; rowId: string; fp: string; created: boolean }[] = [];
     const reportWritten = async () => {
       if (!report) return;
@@ -491,8 +497,9 @@ class SyncStep {
           continue;
         }
         const created = writer.previous(p.id) === undefined;
-        if (writer.offer(res.row) === 'queued' && report)
-          queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
+        // The echo of a rule's own write: Brevo is where the values came from (not sent back).
+        const outcome = isOwnWrite?.(p) ? writer.acknowledge(res.row) : writer.offer(res.row);
+        if (outcome === 'queued' && report) queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });

@@ -7,6 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
+import { emptyRuleRun } from '../../shared/services/brevo-to-notion';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
@@ -101,6 +103,56 @@ test('without --json a person sees progress and a readable summary; status shows
   expect(status.stdout).toMatch(/last run .*: succeeded \(full\)/);
   const json = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
   expect(lastJson(json.stdout)).toMatchObject({ tenantId: 'default', lastRun: { status: 'succeeded', mode: 'full' } });
+});
+
+test('status shows the Brevo → Notion rules, the last rule delivery, its conflicts and row errors', async () => {
+  const state = await startEmbeddedDynamo(join(dir, 'state', 'dynamodb'));
+  try {
+    const run = emptyRuleRun('default', '20261122T100000000Z-abcd1234', 2, '2026-11-22T10:00:00.000Z');
+    Object.assign(run, { status: 'succeeded', updated: 1, failed: 1 });
+    run.conflicts.push({
+      rule: 'converted-leads',
+      email: 'ann@example.com',
+      pageId: 'p-1',
+      property: 'Name',
+      winner: 'notion',
+      kept: 'Ann (VIP)',
+      lost: 'Ann Lee',
+      brevoAt: '2026-11-22T10:00:40.000Z',
+      notionEditedAt: '2026-11-22T10:00:00.000Z',
+      reason: 'within that minute the Notion edit wins',
+      at: '2026-11-22T10:01:00.000Z',
+    });
+    run.errors.push({
+      rule: 'converted-leads',
+      email: 'gus@example.com',
+      eventId: 'e-2',
+      property: 'Converted Date',
+      reason: '"soon" is not a date',
+    });
+    await state.store.putRuleRun(run);
+  } finally {
+    await state.close();
+  }
+  const status = await tajo(['connectors', 'status', 'notion', '--config', config]);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain(
+    'rule converted-leads: contact_updated → database 2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21 (upsert)',
+  );
+  expect(status.stdout).toMatch(
+    /last rule delivery 20261122T100000000Z-abcd1234: succeeded: 2 matches, 0 created, 1 updated/,
+  );
+  expect(status.stdout).toContain(
+    'conflict converted-leads ann@example.com Name: notion won, kept "Ann (VIP)", lost "Ann Lee"',
+  );
+  expect(status.stdout).toContain('rule converted-leads gus@example.com (Converted Date): "soon" is not a date');
+  const json = lastJson((await tajo(['connectors', 'status', 'notion', '--config', config, '--json'])).stdout);
+  expect(json.rules).toMatchObject({
+    configured: [{ name: 'converted-leads', event: 'contact_updated', action: 'upsert' }],
+    recentRuns: [{ runId: '20261122T100000000Z-abcd1234', updated: 1, failed: 1 }],
+    conflicts: [{ property: 'Name', winner: 'notion', lost: 'Ann Lee' }],
+    errors: [{ email: 'gus@example.com' }],
+  });
 });
 
 test('a wrong config exits 2 naming the key; a rejected token exits 1 with one line', async () => {

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
-import { SANDBOX_LIST, SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxRow } from '../simulators/sandbox';
+import {
+  SANDBOX_LEADS_DATABASE_ID,
+  SANDBOX_LIST,
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_SLACK_CHANNEL,
+  SANDBOX_SLACK_SIGNING_SECRET,
+  sandboxRow,
+} from '../simulators/sandbox';
 
 let stack: LocalStack;
 let dir: string;
@@ -197,6 +204,54 @@ describe('Brevo → Slack notifications', () => {
     expect(malformed.status).toBe(400);
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.messages(SANDBOX_SLACK_CHANNEL)).toHaveLength(before);
+  });
+});
+
+describe('Brevo → Notion rules (the sandbox rule: LIFECYCLE_STAGE becomes customer → a Leads page)', () => {
+  test('a contact_updated webhook creates the lead page through the Notion lane; status shows the run', async () => {
+    const notion = stack.sandbox!.notion;
+    const db = (await (
+      await fetch(`${notion.baseUrl}/v1/databases/${SANDBOX_LEADS_DATABASE_ID}`, {
+        headers: { authorization: `Bearer ${SANDBOX_NOTION_TOKEN}`, 'notion-version': '2025-09-03' },
+      })
+    ).json()) as { data_sources: { id: string }[] };
+    const leadsSource = db.data_sources[0]!.id;
+    const emails = () =>
+      notion
+        .pageIds(leadsSource)
+        .map((id) => (notion.getPage(id).properties as { Email: { email: string | null } }).Email.email);
+    const before = notion.pageIds(leadsSource).length;
+
+    const res = await fetch(`${stack.url}/webhooks/brevo/default`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.webhookToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: 9,
+        event: 'contact_updated',
+        email: 'new.customer@example.com',
+        content: [{ LIFECYCLE_STAGE: 'customer', FIRSTNAME: 'Nina', LASTNAME: 'Newton' }],
+        date: '2026-11-22 10:00:05',
+        ts: Math.floor(Date.now() / 1000),
+        api_key_name: '',
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ notion: { queued: 1 } });
+    for (let i = 0; i < 200 && !emails().includes('new.customer@example.com'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(notion.pageIds(leadsSource)).toHaveLength(before + 1);
+    const page = notion.getPage(notion.pageIds(leadsSource).at(-1)!) as {
+      properties: { Name: { title: { plain_text: string }[] }; Status: { status: { name: string } } };
+    };
+    expect(page.properties.Name.title.map((t) => t.plain_text).join('')).toBe('Nina Newton');
+    expect(page.properties.Status.status.name).toBe('Converted');
+
+    const status = (await (await api('/tenants/default/connections/notion/status', { key: stack.apiKey })).json()) as {
+      rules: { configured: { name: string }[]; recentRuns: { created: number; status: string }[] };
+    };
+    expect(status.rules.configured.map((r) => r.name)).toEqual(['converted-leads']);
+    expect(status.rules.recentRuns[0]).toMatchObject({ status: 'succeeded', created: 1 });
   });
 });
 

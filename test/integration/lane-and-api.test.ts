@@ -20,7 +20,7 @@ import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { parseConfig } from '../../shared/config/load';
 import { TajoError } from '../../shared/errors';
-import type { LaneMessage, LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
+import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
 import { handleNotionLaneMessage, type NotionLaneDeps, ParkLane } from '../../shared/services/notion-lane';
 import { handleNotionPoll } from '../../shared/services/notion-poller';
@@ -28,26 +28,11 @@ import type { ScheduleName } from '../../shared/topology';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const STEP_BUDGET_MS = 3 * 334; // about three Notion requests per lane message
-
-class MemorySecrets implements SecretStore {
-  private readonly values = new Map<string, string>();
-  async put(name: string, value: string): Promise<string> {
-    this.values.set(name, value);
-    return `mem:${name}`;
-  }
-  async get(ref: string): Promise<string> {
-    const v = this.values.get(ref.replace(/^mem:/, ''));
-    if (v === undefined) throw new Error(`no secret ${ref}`);
-    return v;
-  }
-  async delete(ref: string): Promise<void> {
-    this.values.delete(ref.replace(/^mem:/, ''));
-  }
-}
 
 class RecordingSchedules implements ScheduleManager {
   readonly ensured: { schedule: ScheduleName; name: string; input: unknown; timezone?: string }[] = [];
@@ -55,13 +40,6 @@ class RecordingSchedules implements ScheduleManager {
     this.ensured.push({ schedule, name, input, ...options });
   }
   async remove(): Promise<void> {}
-}
-
-class RecordingLane implements LaneQueue {
-  readonly sent: LaneMessage[] = [];
-  async send(_queue: 'notionLane', messages: LaneMessage[]): Promise<void> {
-    this.sent.push(...messages);
-  }
 }
 
 interface Env {

@@ -8,38 +8,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { parseConfig } from '../../shared/config/load';
-import type { LaneMessage, LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
+import type { LaneMessage, ScheduleManager } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
 import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../simulators/notion';
 import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
-
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, string>();
-  async put(name: string, value: string): Promise<string> {
-    this.values.set(name, value);
-    return `mem:${name}`;
-  }
-  async get(ref: string): Promise<string> {
-    const v = this.values.get(ref.replace(/^mem:/, ''));
-    if (v === undefined) throw new Error(`no secret ${ref}`);
-    return v;
-  }
-  async delete(ref: string): Promise<void> {
-    this.values.delete(ref.replace(/^mem:/, ''));
-  }
-}
-
-class RecordingLane implements LaneQueue {
-  readonly sent: LaneMessage[] = [];
-  async send(_q: string, messages: LaneMessage[]): Promise<void> {
-    this.sent.push(...messages);
-  }
-}
 
 const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: async () => undefined };
 const TENANT = 'acme';

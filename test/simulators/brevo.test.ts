@@ -621,4 +621,110 @@ describe('BrevoSimulator', () => {
       expect((await call(sim, 'GET', '/v3/contacts?limit=1001')).status).toBe(400);
     });
   });
+
+  describe('contact webhooks (contactUpdated, listAddition)', () => {
+    /** A loopback receiver recording what Brevo posts to it. */
+    async function receiver() {
+      const got: { headers: Record<string, unknown>; body: Record<string, unknown> }[] = [];
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          got.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          res.end('{}');
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      return { got, url, close: () => new Promise<void>((r) => server.close(() => r())) };
+    }
+
+    it('reports API changes with the key name, UI changes with "", list additions, with the bearer token', async () => {
+      await boot({ apiKeys: [KEY, 'xkeysib-other'], apiKeyNames: { [KEY]: 'tajo-sync' } });
+      sim.addAttribute({ name: 'STAGE', category: 'normal', type: 'text' });
+      const list = sim.addList({ name: 'Leads' });
+      sim.addContact({ email: 'ann@example.com', attributes: { FIRSTNAME: 'Ann' } });
+      const r = await receiver();
+      try {
+        const hook = await call(sim, 'POST', '/v3/webhooks', {
+          url: r.url,
+          type: 'marketing',
+          events: ['contactUpdated', 'listAddition'],
+          auth: { type: 'bearer', token: 'whk_secret' },
+        });
+        expect(hook.status).toBe(201);
+        // Through the API with the named key: content holds the changed attributes only.
+        await call(sim, 'POST', '/v3/contacts', {
+          email: 'ann@example.com',
+          attributes: { FIRSTNAME: 'Ann', STAGE: 'customer' },
+          listIds: [list.id],
+          updateEnabled: true,
+        });
+        // Another key (unnamed: its position), then the UI.
+        await call(
+          sim,
+          'PUT',
+          '/v3/contacts/ann@example.com',
+          { attributes: { STAGE: 'lead' } },
+          { key: 'xkeysib-other' },
+        );
+        clock.advance(5000);
+        sim.editContact('ann@example.com', { FIRSTNAME: 'Anna' });
+        // An unchanged value reports nothing; a new contact reports only its list addition.
+        await call(sim, 'PUT', '/v3/contacts/ann@example.com', { attributes: { FIRSTNAME: 'Anna' } });
+        await call(sim, 'POST', '/v3/contacts', { email: 'bob@example.com', attributes: { STAGE: 'x' } });
+        await sim.idle();
+
+        expect(r.got.map((g) => [g.body.event, g.body.content ?? g.body.list_id, g.body.api_key_name])).toEqual([
+          ['contact_updated', [{ STAGE: 'customer' }], 'tajo-sync'],
+          ['list_addition', [list.id], 'tajo-sync'],
+          ['contact_updated', [{ STAGE: 'lead' }], 'key-2'],
+          ['contact_updated', [{ FIRSTNAME: 'Anna' }], ''],
+        ]);
+        expect(r.got.every((g) => g.headers.authorization === 'Bearer whk_secret')).toBe(true);
+        expect(r.got[3]?.body).toMatchObject({
+          email: 'ann@example.com',
+          ts: Math.floor(clock.now() / 1000),
+          date: '2026-11-22 10:00:05',
+        });
+        expect(sim.contactWebhookDeliveries.every((d) => d.delivered && d.status === 200)).toBe(true);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('an import reports its changes under the importing key; bad auth settings are refused', async () => {
+      await boot({ apiKeyNames: { [KEY]: 'tajo-sync' }, importProcessingMs: 0 });
+      const list = sim.addList({ name: 'L' });
+      sim.addContact({ email: 'ann@example.com', attributes: { FIRSTNAME: 'Ann' } });
+      const r = await receiver();
+      try {
+        expect(
+          (
+            await call(sim, 'POST', '/v3/webhooks', {
+              url: r.url,
+              type: 'marketing',
+              events: ['contactUpdated'],
+              auth: { type: 'basic' },
+            })
+          ).status,
+        ).toBe(400);
+        await call(sim, 'POST', '/v3/webhooks', { url: r.url, type: 'marketing', events: ['contactUpdated'] });
+        const imp = await call(sim, 'POST', '/v3/contacts/import', {
+          jsonBody: [{ email: 'ann@example.com', attributes: { FIRSTNAME: 'Anne' } }],
+          listIds: [list.id],
+          updateExistingContacts: true,
+        });
+        expect(imp.status).toBe(202);
+        await new Promise((res) => setTimeout(res, 10));
+        sim.settle();
+        await sim.idle();
+        expect(r.got.map((g) => [g.body.content, g.body.api_key_name, g.headers.authorization])).toEqual([
+          [[{ FIRSTNAME: 'Anne' }], 'tajo-sync', undefined],
+        ]);
+      } finally {
+        await r.close();
+      }
+    });
+  });
 });

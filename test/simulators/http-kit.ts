@@ -246,3 +246,13 @@ export abstract class SimServer {
   protected abstract invalidJson(): SimResponse;
   protected abstract notFound(req: SimRequest): SimResponse;
 }
+
+/** Simulators call back only 127.0.0.1 URLs (webhooks, notifyUrl): tests never reach the internet. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname === '127.0.0.1';
+  } catch {
+    return false;
+  }
+}

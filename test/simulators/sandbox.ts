@@ -214,6 +214,17 @@ connectors:
         sync_to_list: ${SANDBOX_LIST}
         field_mapping:
 ${mapping}
+    rules:
+      # Brevo → Notion: a contact whose LIFECYCLE_STAGE becomes "customer" gets a page in Leads.
+      - name: converted-leads
+        when: { event: contact_updated, attribute: LIFECYCLE_STAGE, becomes: customer }
+        database: "${SANDBOX_LEADS_DATABASE_ID}"
+        match_by: Email
+        properties:
+          Name: "{{contact.FIRSTNAME}} {{contact.LASTNAME}}"
+          Email: "{{email}}"
+          Converted Date: "{{event.date}}"
+          Status: Converted
   slack:
     enabled: true
     bot_token: \${SLACK_BOT_TOKEN:-${SANDBOX_SLACK_TOKEN}}

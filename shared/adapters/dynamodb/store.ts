@@ -31,10 +31,13 @@ import type {
   CursorStore,
   Fingerprint,
   MarkerStore,
+  NotionPageWrite,
+  NotionPageWriteStore,
   NotionWebhookRecord,
   NotionWebhookStore,
   OrderLedger,
   PendingNotionPage,
+  RuleRunRecord,
   RunRecord,
   RunStore,
   SyncCursor,
@@ -69,7 +72,8 @@ export class DynamoStore
     OrderLedger,
     NotionWebhookStore,
     MarkerStore,
-    SlackTeamStore
+    SlackTeamStore,
+    NotionPageWriteStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -595,6 +599,98 @@ export class DynamoStore
     return (res.Items ?? []).map((i) => strip(i) as unknown as RunRecord);
   }
 
+  // ------------------------------------------------------------ Brevo → Notion rules
+  // Rule runs (`RULERUN#<runId>`, ids sort by time) live beside the sync runs, not among them: a
+  // webhook burst must not push the syncs' runs out of the status listing. Page writes
+  // (`NWRITE#<database>#<page>`) are grouped per database so the sync loads one database's in one query.
+
+  async putRuleRun(record: RuleRunRecord): Promise<void> {
+    const ttl = Math.floor(Date.parse(record.finishedAt ?? record.startedAt) / 1000) + RUN_RETENTION_DAYS * 86_400;
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(record.tenantId),
+          sk: `RULERUN#${record.runId}`,
+          ...record,
+          [TABLE_SCHEMA.ttlAttribute]: ttl,
+        },
+      }),
+    );
+  }
+
+  async getRuleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `RULERUN#${runId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as RuleRunRecord) : undefined;
+  }
+
+  async listRuleRuns(tenantId: string, limit: number): Promise<RuleRunRecord[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': 'RULERUN#' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((i) => strip(i) as unknown as RuleRunRecord);
+  }
+
+  async getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<NotionPageWrite | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `NWRITE#${databaseId}#${pageId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as NotionPageWrite) : undefined;
+  }
+
+  async putPageWrite(record: NotionPageWrite): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(record.tenantId),
+          sk: `NWRITE#${record.databaseId}#${record.pageId}`,
+          ...record,
+          [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.parse(record.writtenAt) / 1000) + RUN_RETENTION_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  async listPageWrites(tenantId: string, databaseId: string): Promise<NotionPageWrite[]> {
+    return (await this.queryAll(tenantId, `NWRITE#${databaseId}#`)) as unknown as NotionPageWrite[];
+  }
+
+  /** Every item of a tenant whose sort key starts with `prefix`, all pages of the query, stripped. */
+  private async queryAll(tenantId: string, prefix: string): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+          ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': prefix },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of res.Items ?? []) out.push(strip(i));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   // ------------------------------------------------------------ imported documents (page import)
   // One item per imported page, `DOC#notion#<pageId>` under the tenant: re-sync lists them with one
   // query and compares each page's last_edited_time with the one recorded here.
@@ -616,21 +712,7 @@ export class DynamoStore
   }
 
   async listImportedDocuments(tenantId: string): Promise<ImportedDocument[]> {
-    const out: ImportedDocument[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-          ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': 'DOC#notion#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const i of res.Items ?? []) out.push(strip(i) as unknown as ImportedDocument);
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return (await this.queryAll(tenantId, 'DOC#notion#')) as unknown as ImportedDocument[];
   }
 }
 

@@ -36,7 +36,8 @@ const queryResponseSchema = z.looseObject({
 });
 
 const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: z.string().optional() });
-export type SchemaProperty = z.infer<typeof schemaProperty>;
+/** `options`: the option names of select, status and multi_select properties, when asked for. */
+export type SchemaProperty = z.infer<typeof schemaProperty> & { options?: string[] };
 
 export interface QueryArgs {
   filter?: Record<string, unknown>;
@@ -129,14 +130,22 @@ export class NotionGateway {
     });
   }
 
-  /** Property name → {id, type} for a source. */
-  async getSchema(sourceId: string): Promise<Record<string, SchemaProperty>> {
+  /**
+   * Property name → {id, type} for a source; with `withOptions`, select-like properties also carry
+   * their option names (page writes need them: Notion creates no status option).
+   */
+  async getSchema(sourceId: string, opts: { withOptions?: boolean } = {}): Promise<Record<string, SchemaProperty>> {
     return this.call(`schema of ${sourceId}`, async () => {
       const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
       const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
       // Only id and type are kept: the schema travels in the run's checkpoint (a 400 KB item).
       const props = z.record(z.string(), schemaProperty).parse(res.properties ?? {});
-      return Object.fromEntries(Object.entries(props).map(([name, p]) => [name, { id: p.id, type: p.type }]));
+      return Object.fromEntries(
+        Object.entries(props).map(([name, p]) => {
+          const options = opts.withOptions ? optionNames(p[p.type]) : undefined;
+          return [name, options ? { id: p.id, type: p.type, options } : { id: p.id, type: p.type }];
+        }),
+      );
     });
   }
 
@@ -260,6 +269,34 @@ export class NotionGateway {
     }
   }
 
+  // ----------------------------------------------------------------- page writes (Brevo → Notion rules)
+
+  /**
+   * `POST /v1/pages` as a row of a database: parent `data_source_id` on 2025-09-03+, `database_id`
+   * on 2022-06-28. Returns the new page (its last_edited_time and last_edited_by are our write's).
+   */
+  async createPage(
+    parent: { databaseId: string; sourceId: string },
+    properties: Record<string, unknown>,
+  ): Promise<NotionPage> {
+    return this.call(`a new page in ${parent.databaseId}`, async () => {
+      const body = {
+        parent: this.usesDataSources ? { data_source_id: parent.sourceId } : { database_id: parent.databaseId },
+        properties,
+      };
+      return notionPageSchema.parse(await this.client.request({ path: 'pages', method: 'post', body }));
+    });
+  }
+
+  /** `PATCH /v1/pages/:id` with property values only; returns the page as the write left it. */
+  async updatePageProperties(pageId: string, properties: Record<string, unknown>): Promise<NotionPage> {
+    return this.call(`page ${pageId}`, async () =>
+      notionPageSchema.parse(
+        await this.client.request({ path: `pages/${pageId}`, method: 'patch', body: { properties } }),
+      ),
+    );
+  }
+
   /** Runs an SDK call and turns Notion's errors into messages a person can act on. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -308,6 +345,12 @@ export function explainNotionError(status: number, code: string, message: string
       reason = `Notion error on ${what} (${status} ${code}): ${message}`;
   }
   return new ProviderError('notion', status, code, reason);
+}
+
+/** Option names of a select / status / multi_select schema entry (`{options: [{name}]}`). */
+function optionNames(config: unknown): string[] | undefined {
+  const parsed = z.looseObject({ options: z.array(z.looseObject({ name: z.string() })) }).safeParse(config);
+  return parsed.success ? parsed.data.options.map((o) => o.name) : undefined;
 }
 
 function plainTitle(title: unknown): string {

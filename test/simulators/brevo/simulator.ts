@@ -4,7 +4,8 @@
  * silent drops, async imports, the deprecated batch endpoint, list and event limits) so a client that
  * breaks the rules fails in tests. State is plain Maps so 10k contacts import in milliseconds.
  */
-import { FixedWindow, SimClock, type SimRequest, type SimResponse, SimServer } from '../http-kit';
+import { FixedWindow, isLoopbackUrl, SimClock, type SimRequest, type SimResponse, SimServer } from '../http-kit';
+import { type ContactWebhookDelivery, ContactWebhookSender } from './contact-webhooks';
 import {
   ApiError,
   type AttributeDef,
@@ -123,6 +124,8 @@ interface ImportRow {
 }
 
 interface PendingImport {
+  /** The name of the key that started the import (its contact webhooks carry it). */
+  apiKeyName: string;
   process: SimProcess;
   rows: ImportRow[];
   fromCsv: boolean;
@@ -179,15 +182,6 @@ function sortDir(req: SimRequest): 'asc' | 'desc' {
   return s;
 }
 
-function isLoopbackUrl(url: string): boolean {
-  try {
-    const u = new URL(url);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname === '127.0.0.1';
-  } catch {
-    return false;
-  }
-}
-
 export class BrevoSimulator extends SimServer {
   readonly clock: SimClock;
   readonly importProcessingMs: number;
@@ -199,6 +193,10 @@ export class BrevoSimulator extends SimServer {
   readonly notifications: SimNotification[] = [];
 
   private readonly apiKeys: Set<string>;
+  private readonly apiKeyNames = new Map<string, string>();
+  /** The name of the API key whose request is writing now ("" outside requests: the UI, seeding). */
+  private writer = '';
+  private readonly contactHooks: ContactWebhookSender;
   private readonly windows: Record<Bucket, { limit: number; window: FixedWindow }> | undefined;
   private readonly routeLabels = new Set<string>();
   private readonly rateHeaders = new WeakMap<SimRequest, Record<string, string>>();
@@ -239,6 +237,17 @@ export class BrevoSimulator extends SimServer {
     this.clock = options.clock ?? new SimClock();
     this.importProcessingMs = options.importProcessingMs ?? 200;
     this.apiKeys = new Set(options.apiKeys ?? ['xkeysib-sandbox']);
+    for (const [i, key] of [...this.apiKeys].entries()) {
+      this.apiKeyNames.set(key, options.apiKeyNames?.[key] ?? `key-${i + 1}`);
+    }
+    this.contactHooks = new ContactWebhookSender(
+      () => [...this.webhookMap.values()],
+      this.clock,
+      (p) => {
+        this.inFlight.add(p);
+        p.finally(() => this.inFlight.delete(p));
+      },
+    );
     if (options.limits !== false) {
       const l = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
       const now = () => this.clock.now();
@@ -270,8 +279,33 @@ export class BrevoSimulator extends SimServer {
     if (n > 0) this.failures.push({ remaining: n, spec });
   }
 
-  addApiKey(key: string): void {
+  addApiKey(key: string, name?: string): void {
     this.apiKeys.add(key);
+    this.apiKeyNames.set(key, name ?? `key-${this.apiKeys.size}`);
+  }
+
+  /** Contact webhooks sent so far (contact_updated, list_addition), in order. */
+  get contactWebhookDeliveries(): ContactWebhookDelivery[] {
+    return this.contactHooks.deliveries;
+  }
+
+  /**
+   * A change made in Brevo's UI (not through the API): its contact webhook says api_key_name "".
+   * Same validation as `PUT /v3/contacts/{email}` (throws ApiError).
+   */
+  editContact(email: string, attributes: Record<string, unknown>): SimContact {
+    const c = this.getContact(email);
+    if (!c) throw err(404, 'document_not_found', 'Contact does not exist');
+    const plan = this.planAttributes(attributes, {
+      mode: 'single',
+      source: 'update',
+      who: email,
+      allowEmailAttr: true,
+      emptyClears: true,
+      fromCsv: false,
+    });
+    this.resolveConflicts(plan, c.id, 'single');
+    return this.commit(c, plan, {});
   }
 
   revokeApiKey(key: string): void {
@@ -433,7 +467,7 @@ export class BrevoSimulator extends SimServer {
     }
   }
 
-  /** Resolves when pending notifyUrl deliveries have finished. */
+  /** Resolves when pending notifyUrl and contact webhook deliveries have finished. */
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
@@ -510,11 +544,15 @@ export class BrevoSimulator extends SimServer {
     this.routeLabels.add(`${method} ${path}`);
     this.route(method, path, async (req) => {
       let res: SimResponse;
+      // Contact writes happen synchronously inside the handler: they see whose key is writing.
+      this.writer = this.apiKeyNames.get(String(req.headers['api-key'])) ?? '';
       try {
         res = await handler(req);
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         res = { status: e.status, body: e.body };
+      } finally {
+        this.writer = '';
       }
       const h = this.rateHeaders.get(req);
       return h ? { ...res, headers: { ...h, ...(res.headers ?? {}) } } : res;
@@ -981,6 +1019,24 @@ export class BrevoSimulator extends SimServer {
   }
 
   private commit(existing: SimContact | undefined, plan: WritePlan, extra: CommitExtra): SimContact {
+    const before = existing ? { attributes: { ...existing.attributes }, lists: new Set(existing.listIds) } : undefined;
+    const c = this.applyPlan(existing, plan, extra);
+    if (c.email !== undefined) {
+      // Brevo has no "contact created" webhook (brevo.md §8): a new contact only reports list additions.
+      const content: Record<string, unknown> = {};
+      if (before) {
+        for (const key of new Set([...Object.keys(before.attributes), ...Object.keys(c.attributes)])) {
+          const was = JSON.stringify(before.attributes[key] ?? null);
+          if (was !== JSON.stringify(c.attributes[key] ?? null)) content[key] = c.attributes[key] ?? null;
+        }
+      }
+      const addedLists = [...c.listIds].filter((id) => !before?.lists.has(id));
+      this.contactHooks.changed({ email: c.email, contactId: c.id, content, addedLists, apiKeyName: this.writer });
+    }
+    return c;
+  }
+
+  private applyPlan(existing: SimContact | undefined, plan: WritePlan, extra: CommitExtra): SimContact {
     const now = this.iso();
     let c = existing;
     if (!c) {
@@ -1293,6 +1349,7 @@ export class BrevoSimulator extends SimServer {
     if (notifyUrl !== undefined) process.notifyUrl = notifyUrl;
     this.processMap.set(process.id, process);
     this.pending.push({
+      apiKeyName: this.writer,
       process,
       rows,
       fromCsv,
@@ -1336,6 +1393,16 @@ export class BrevoSimulator extends SimServer {
   }
 
   private applyImport(job: PendingImport): void {
+    const writer = this.writer;
+    this.writer = job.apiKeyName;
+    try {
+      this.applyImportRows(job);
+    } finally {
+      this.writer = writer;
+    }
+  }
+
+  private applyImportRows(job: PendingImport): void {
     const p = job.process;
     const counts: ImportCounts = {
       invalid_emails: 0,
@@ -1812,6 +1879,23 @@ export class BrevoSimulator extends SimServer {
       createdAt: this.iso(),
     };
     if (typeof b.description === 'string') hook.description = b.description;
+    if (b.auth !== undefined) {
+      const auth = b.auth as { type?: unknown; token?: unknown };
+      if (!isPlainObject(b.auth) || auth.type !== 'bearer' || typeof auth.token !== 'string' || auth.token === '') {
+        throw err(400, 'invalid_parameter', 'auth must be {type: "bearer", token}');
+      }
+      hook.auth = { type: 'bearer', token: auth.token };
+    }
+    if (b.headers !== undefined) {
+      const headers = b.headers;
+      if (
+        !Array.isArray(headers) ||
+        !headers.every((h) => isPlainObject(h) && typeof h.key === 'string' && typeof h.value === 'string')
+      ) {
+        throw err(400, 'invalid_parameter', 'headers must be an array of {key, value}');
+      }
+      hook.headers = headers.map((h) => ({ key: String(h.key), value: String(h.value) }));
+    }
     this.webhookMap.set(hook.id, hook);
     return { status: 201, body: { id: hook.id } };
   }

@@ -13,6 +13,8 @@ export interface BrevoLimits {
 export interface BrevoSimulatorOptions {
   /** Known `api-key` values; default `['xkeysib-sandbox']`. All keys share one account (and its limits). */
   apiKeys?: string[];
+  /** Key → its name in Brevo, sent as `api_key_name` in contact webhooks (default: the key's position, `key-1`...). */
+  apiKeyNames?: Record<string, string>;
   /** Partial values override the general-tier defaults; `false` disables rate limiting and its headers. */
   limits?: Partial<BrevoLimits> | false;
   /** Time from the 202 of an import until it is `completed` (sim clock or real time); default 200. */
@@ -94,6 +96,9 @@ export interface SimWebhook {
   type: 'transactional' | 'marketing' | 'inbound';
   channel: 'email' | 'sms';
   createdAt: string;
+  /** Sent with each delivery: `{type: bearer, token}` as an Authorization header. */
+  auth?: { type: 'bearer'; token: string };
+  headers?: { key: string; value: string }[];
 }
 
 /** The counters Brevo reports in `info.import` of a finished import process. */
