@@ -23,6 +23,7 @@ import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { resolveBrevoList } from './slack-users';
 
 export interface NotionLaneDeps {
@@ -37,6 +38,8 @@ export interface NotionLaneDeps {
   /** Notion webhooks' page inbox and the once-only markers (page events); required for both. */
   webhooks?: NotionWebhookStore;
   markers?: MarkerStore;
+  /** OAuth connections' tokens: refreshed on a 401 (without it, an OAuth token is used as stored). */
+  oauthTokens?: OAuthTokens;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -101,13 +104,16 @@ export async function handleNotionLaneMessage(
     return undefined;
   }
   const [notionToken, brevoApiKey] = await Promise.all([
-    deps.secrets.get(conn.tokenRef),
+    readAccessToken(deps, conn),
     deps.secrets.get(conn.brevoApiKeyRef),
   ]);
+  const { oauthTokens } = deps;
   const ctx = buildNotionContext({
     tenantId: conn.tenantId,
     settings: conn.settings,
     notionToken,
+    notionKey: conn.integrationKey,
+    onUnauthorized: oauthTokens && ((rejected) => oauthTokens.afterRejection(conn, rejected)),
     brevoApiKey,
     cursors: deps.cursors,
     runs: deps.runs,
@@ -193,7 +199,7 @@ export async function handleNotionLaneMessage(
       }
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
       if (drain > 0) await deps.clock.sleep(drain);
     }
     return undefined;
@@ -241,7 +247,7 @@ export async function handleNotionLaneMessage(
   } finally {
     // The next message of this group may start at once in another invocation: keep one interval
     // of spacing. Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
-    const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+    const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
     if (drain > 0) await deps.clock.sleep(drain);
   }
 
