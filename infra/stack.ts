@@ -75,6 +75,10 @@ export class TajoStack extends Stack {
   readonly slackAppSecret: secretsmanager.Secret;
   /** The functions that serve the distributed Slack app's routes (they get ENV.slackAppSecret). */
   readonly slackAppFunctions = new Set<FunctionName>();
+  /** The deployment's Notion public connection (`tajo/<stage>/notion-app`): a placeholder ops replace. */
+  readonly notionAppSecret: secretsmanager.Secret;
+  /** The functions that use the OAuth apps (installs, token refreshes): both app secrets' references. */
+  readonly oauthAppFunctions = new Set<FunctionName>();
 
   constructor(scope: Construct, id: string, { stage, topology: topo = sharedTopology, ...stackProps }: TajoStackProps) {
     super(scope, id, { description: `Tajo connectors (${stage}): Notion/Slack <-> Brevo`, ...stackProps });
@@ -207,6 +211,9 @@ export class TajoStack extends Stack {
           ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
         );
         fn.addEnvironment(ENV.secretsKmsKeyId, this.key.keyArn);
+      } else if (spec.refreshesTokens) {
+        // Replaces the value of an existing grant secret (a rolled OAuth token): nothing else.
+        this.grantSecrets(fn, ['secretsmanager:PutSecretValue'], ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
       }
     }
 
@@ -216,7 +223,7 @@ export class TajoStack extends Stack {
     // {signing_secret, client_id, client_secret} there, the app's routes refuse every request.
     this.slackAppSecret = new secretsmanager.Secret(this, 'SlackAppSecret', {
       secretName: `${this.secretsPrefix}slack-app`,
-      description: `Tajo connectors (${s.stage}): the distributed Slack app, JSON {signing_secret, client_id, client_secret}`,
+      description: `Tajo connectors (${s.stage}): the distributed Slack app, JSON {signing_secret, client_id, client_secret, redirect_uri?, scopes?}`,
       encryptionKey: this.key,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ replace_with: '{signing_secret, client_id, client_secret}' }),
@@ -230,6 +237,32 @@ export class TajoStack extends Stack {
       'The Slack app signing secret and client secret are issued by Slack (app settings), not by AWS: a ' +
         'rotation Lambda cannot create new ones. Ops rotate them in Slack and put the new value here.',
     );
+    // ---- The deployment's Notion public connection (OAuth installs and refreshes), like the Slack app.
+    this.notionAppSecret = new secretsmanager.Secret(this, 'NotionAppSecret', {
+      secretName: `${this.secretsPrefix}notion-app`,
+      description: `Tajo connectors (${s.stage}): the Notion public connection, JSON {client_id, client_secret, redirect_uri?}`,
+      encryptionKey: this.key,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ replace_with: '{client_id, client_secret, redirect_uri?}' }),
+        generateStringKey: 'placeholder',
+      },
+      removalPolicy: s.removalPolicy,
+    });
+    acknowledge(
+      this.notionAppSecret,
+      'AwsSolutions-SMG4',
+      "The Notion public connection's OAuth client secret is issued by Notion (integration settings), not by " +
+        'AWS: a rotation Lambda cannot create a new one. Ops rotate it in Notion and put the new value here.',
+    );
+    const oauthRoutes = new Set(topo.routes.filter((r) => r.auth === 'oauthState').map((r) => r.function));
+    for (const [name, spec] of entries(topo.functions)) {
+      if (!spec.refreshesTokens && !oauthRoutes.has(name)) continue;
+      // Read through the functions' prefix grant, like the Slack app's secret.
+      if (!spec.readsSecrets) throw new Error(`function "${name}" uses the OAuth apps but does not read secrets`);
+      this.functions[name].addEnvironment(ENV.notionAppSecret, this.notionAppSecret.secretArn);
+      this.functions[name].addEnvironment(ENV.slackAppSecret, this.slackAppSecret.secretArn);
+      this.oauthAppFunctions.add(name);
+    }
     for (const route of topo.routes) {
       if (route.auth !== 'slackAppSignature' || this.slackAppFunctions.has(route.function)) continue;
       // It reads the secret through the functions' prefix grant: a function without one could not.
@@ -293,6 +326,13 @@ export class TajoStack extends Stack {
     for (const [key, schedule] of Object.entries(this.schedules)) {
       new CfnOutput(this, `${pascal(key)}ScheduleGroup`, { value: schedule.group.scheduleGroupName });
     }
+    new CfnOutput(this, 'NotionAppSecretName', {
+      value: `${this.secretsPrefix}notion-app`,
+      description:
+        "The Notion public connection: a PLACEHOLDER until you replace its value with the connection's JSON " +
+        '{"client_id": ..., "client_secret": ..., "redirect_uri": ...} (redirect_uri defaults to <ApiUrl>/oauth/notion/callback); ' +
+        'until then Notion OAuth installs answer 503',
+    });
     new CfnOutput(this, 'SlackAppSecretName', {
       value: `${this.secretsPrefix}slack-app`,
       description:

@@ -27,14 +27,16 @@ import { BrevoSimulator } from '../test/simulators/brevo';
 import { NotionSimulator } from '../test/simulators/notion';
 import {
   SANDBOX_BREVO_KEY,
+  SANDBOX_NOTION_OAUTH_CLIENT,
   SANDBOX_NOTION_TOKEN,
   SANDBOX_SLACK_APP_SIGNING_SECRET,
   SANDBOX_SLACK_CHANNEL,
+  SANDBOX_SLACK_OAUTH_CLIENT,
   SANDBOX_SLACK_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
 } from '../test/simulators/sandbox';
-import { SlackSimulator } from '../test/simulators/slack';
+import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
@@ -132,7 +134,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
     const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
     if (usesSandboxNotion || usesSandboxBrevo) {
-      const notion = new NotionSimulator({ tokens: [SANDBOX_NOTION_TOKEN] });
+      const notion = new NotionSimulator({
+        tokens: [SANDBOX_NOTION_TOKEN],
+        // Its redirect URI is registered below, once the gateway's port is known.
+        oauthClients: [{ ...SANDBOX_NOTION_OAUTH_CLIENT, redirectUris: [] }],
+      });
       const brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY] });
       await Promise.all([notion.start(), brevo.start()]);
       stops.push(
@@ -140,23 +146,39 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         () => brevo.stop(),
       );
       const seeded = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
-      if (usesSandboxNotion) env.NOTION_BASE_URL = notion.baseUrl;
+      if (usesSandboxNotion) {
+        env.NOTION_BASE_URL = notion.baseUrl;
+        // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
+        env.NOTION_OAUTH_AUTHORIZE_URL ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
+      }
       if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
       sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds };
     }
+    let sandboxSlack: SlackSimulator | undefined;
     if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
-      const slack = new SlackSimulator();
+      const slack = new SlackSimulator({
+        workspaces: [SANDBOX_WORKSPACE],
+        oauthClients: [{ ...SANDBOX_SLACK_OAUTH_CLIENT, redirectUris: [], tokenRotation: true }],
+      });
       await slack.start();
       stops.push(() => slack.stop());
       slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
       slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
       env.SLACK_API_URL = slack.apiUrl;
+      env.SLACK_OAUTH_AUTHORIZE_URL ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
+      sandboxSlack = slack;
       if (sandbox) sandbox.slack = slack;
     }
 
     // ---- The environment the stack gives the functions, pointed at the local services.
     Object.assign(process.env, {
-      ...pick(env, ['NOTION_BASE_URL', 'BREVO_BASE_URL', 'SLACK_API_URL']),
+      ...pick(env, [
+        'NOTION_BASE_URL',
+        'BREVO_BASE_URL',
+        'SLACK_API_URL',
+        'NOTION_OAUTH_AUTHORIZE_URL',
+        'SLACK_OAUTH_AUTHORIZE_URL',
+      ]),
       [ENV.table]: table,
       [ENV.stage]: 'local',
       AWS_REGION: 'us-east-1',
@@ -179,10 +201,23 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
     // The deployment's distributed Slack app, as the stack's secret holds it in AWS.
     const slackAppSigningSecret = o.env.SLACK_APP_SIGNING_SECRET || SANDBOX_SLACK_APP_SIGNING_SECRET;
+    const slackOAuth = o.env.SLACK_APP_CLIENT_ID
+      ? { client_id: o.env.SLACK_APP_CLIENT_ID, client_secret: o.env.SLACK_APP_CLIENT_SECRET }
+      : sandboxSlack
+        ? { client_id: SANDBOX_SLACK_OAUTH_CLIENT.clientId, client_secret: SANDBOX_SLACK_OAUTH_CLIENT.clientSecret }
+        : {};
     process.env[ENV.slackAppSecret] = await secrets.put(
       'slack-app',
-      JSON.stringify({ signing_secret: slackAppSigningSecret }),
+      JSON.stringify({ signing_secret: slackAppSigningSecret, ...slackOAuth }),
     );
+    // The deployment's Notion public connection: the sandbox's client unless one is given.
+    const notionOAuth = o.env.NOTION_OAUTH_CLIENT_ID
+      ? { client_id: o.env.NOTION_OAUTH_CLIENT_ID, client_secret: o.env.NOTION_OAUTH_CLIENT_SECRET }
+      : usesSandboxNotion
+        ? { client_id: SANDBOX_NOTION_OAUTH_CLIENT.clientId, client_secret: SANDBOX_NOTION_OAUTH_CLIENT.clientSecret }
+        : undefined;
+    if (notionOAuth) process.env[ENV.notionAppSecret] = await secrets.put('notion-app', JSON.stringify(notionOAuth));
+    else delete process.env[ENV.notionAppSecret];
     const adapters: LocalAdapters = { secrets, schedules: scheduler };
     (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] = adapters;
     stops.push(() => {
@@ -238,6 +273,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     const http = await startHttpGateway(functions, o.port);
     stops.push(() => closeServer(http.server));
+    // The sandbox's OAuth apps accept this stack's callbacks (a real app lists its own URLs).
+    if (usesSandboxNotion)
+      sandbox?.notion.oauth.addRedirectUri(SANDBOX_NOTION_OAUTH_CLIENT.clientId, `${http.url}/oauth/notion/callback`);
+    sandboxSlack?.oauth.addRedirectUri(SANDBOX_SLACK_OAUTH_CLIENT.clientId, `${http.url}/oauth/slack/callback`);
 
     const syncAndWait = async (mode: 'full' | 'incremental', timeoutMs = 600_000): Promise<RunRecord> => {
       const queued = await enqueueNotionSync(

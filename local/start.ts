@@ -35,6 +35,12 @@ async function main(): Promise<void> {
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/sync`,
   );
+  log(
+    '  OAuth install (Notion or slack): ask for an authorize URL, open it in a browser (the sandbox consents at once):',
+  );
+  log(
+    `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/oauth`,
+  );
   log(`  Brevo webhook (token also in ${join(dir, `${stack.tenantId}.webhook-token`)}):`);
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.webhookToken}" -H 'content-type: application/json' ` +

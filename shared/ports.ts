@@ -19,7 +19,11 @@ export const systemClock: Clock = {
 export interface SecretStore {
   /** Creates or replaces the secret `name`; returns the reference to keep. */
   put(name: string, value: string, tags: Record<string, string>): Promise<string>;
-  get(ref: string): Promise<string>;
+  /**
+   * The secret's value. Stores may cache values for a few minutes; `fresh` reads past any cache
+   * (an OAuth refresher must see a token another process rolled a moment ago).
+   */
+  get(ref: string, options?: { fresh?: boolean }): Promise<string>;
   delete(ref: string): Promise<void>;
 }
 
@@ -57,12 +61,49 @@ export interface ConnectionSettings {
   slack: SlackSettings;
 }
 
+/** What a Notion OAuth install told us (the token response; never a token). */
+export interface NotionOAuthInstall {
+  workspaceId: string;
+  workspaceName?: string;
+  botId: string;
+  /** Who installed it: a user (id, name) or the workspace itself. */
+  owner: { type: 'user'; userId: string; name?: string } | { type: 'workspace' };
+  duplicatedTemplateId?: string;
+  installedAt: string;
+}
+
+/** What a Slack OAuth v2 install told us (oauth.v2.access and auth.test; never a token). */
+export interface SlackOAuthInstall {
+  appId: string;
+  botUserId: string;
+  botId?: string;
+  scopes: string[];
+  teamName?: string;
+  enterpriseName?: string;
+  /** The Slack user who installed the app. */
+  installerUserId?: string;
+  /** Token rotation is on: the bot token expires (12 h) and is refreshed ahead of time. */
+  tokenRotation: boolean;
+  installedAt: string;
+}
+
+export interface ConnectionOAuth {
+  notion: NotionOAuthInstall;
+  slack: SlackOAuthInstall;
+}
+
 export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   tenantId: string;
   connector: C;
   /** The connector's config with its secrets removed (they are in the secret store). */
   settings: ConnectionSettings[C];
+  /**
+   * The token's secret. A token connection's secret is the token itself; an OAuth connection's
+   * (`oauth` set) is its grant (access and refresh token, expiry, version: services/oauth-grant.ts).
+   */
   tokenRef: string;
+  /** Set when the connection was made by an OAuth install. */
+  oauth?: ConnectionOAuth[C];
   /** Slack: the app's signing secret, when the tenant has its own app. */
   signingSecretRef?: string;
   brevoApiKeyRef: string;
@@ -78,6 +119,45 @@ export interface ConnectionStore {
   deleteConnection(tenantId: string, connector: ConnectorName): Promise<void>;
   /** All connections of a connector across tenants (the poller's safety sweep). */
   listConnections<C extends ConnectorName>(connector: C): Promise<ConnectionRecord<C>[]>;
+}
+
+/**
+ * A pending OAuth install: created when a tenant admin asks for an authorize URL, consumed (once)
+ * by the provider's redirect to the callback. Keyed by the tenant and a hash of the state, never
+ * the state itself.
+ */
+export interface OAuthStateRecord {
+  tenantId: string;
+  connector: ConnectorName;
+  /** sha256 (hex) of the state sent to the provider. */
+  stateHash: string;
+  /** The redirect_uri of the authorize URL: the token exchange must send the same one. */
+  redirectUri: string;
+  createdAt: string;
+  /** After this instant the state is refused (10 minutes, like Slack's codes). */
+  expiresAt: string;
+  /**
+   * A first connection's settings: the connector's config without its secrets (Slack: without the
+   * workspace, which the install tells). Absent: the existing connection's settings are kept.
+   */
+  settings?: Record<string, unknown>;
+  /** A first connection's Brevo key, already in the secret store. */
+  brevoApiKeyRef?: string;
+}
+
+/** What using a state found: the pending install (now used), a state used before, or none. */
+export type OAuthStateTake =
+  | { outcome: 'taken'; record: OAuthStateRecord }
+  | { outcome: 'used'; usedAt: string }
+  | { outcome: 'unknown' };
+
+export interface OAuthStateStore {
+  putOAuthState(record: OAuthStateRecord): Promise<void>;
+  /**
+   * Marks the state used and returns what it held. Atomic: of two redirects carrying one state,
+   * exactly one gets `taken`; the other (and any replay) gets `used`.
+   */
+  takeOAuthState(tenantId: string, stateHash: string, usedAt: string): Promise<OAuthStateTake>;
 }
 
 /**

@@ -13,7 +13,8 @@ export type FunctionName =
   | 'slackWorker'
   | 'brevoWorker'
   | 'timerWorker'
-  | 'slackDaily';
+  | 'slackDaily'
+  | 'connection';
 export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'timerQueue';
 export type ScheduleName = 'notionPoll' | 'slackDaily';
 
@@ -47,6 +48,12 @@ export interface FunctionSpec {
   writesSecrets?: boolean;
   /** Creates/deletes per-connection schedules. */
   managesSchedules?: boolean;
+  /**
+   * Uses OAuth connections' tokens and refreshes them (Notion on a 401, Slack rotation before
+   * expiry): replaces a grant's secret value (PutSecretValue only), reads the deployment's OAuth
+   * apps (client id and secret) for the token requests, and takes the refresh lease in the table.
+   */
+  refreshesTokens?: boolean;
 }
 
 export interface RouteSpec {
@@ -55,7 +62,14 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth: 'none' | 'tenantApiKey' | 'brevoWebhookToken' | 'slackSignature' | 'slackAppSignature' | 'notionSignature';
+  auth:
+    | 'none'
+    | 'tenantApiKey'
+    | 'brevoWebhookToken'
+    | 'slackSignature'
+    | 'slackAppSignature'
+    | 'notionSignature'
+    | 'oauthState';
   description: string;
 }
 
@@ -116,6 +130,7 @@ export const topology: Topology = {
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
       sendsTo: ['notionLane'],
       readsSecrets: true,
+      refreshesTokens: true,
     },
     ingress: {
       entry: 'functions/ingress/handler.ts',
@@ -138,6 +153,7 @@ export const topology: Topology = {
       timeoutSeconds: 60,
       consumes: { queue: 'slackLane', batchSize: 10, maxConcurrency: 20 },
       readsSecrets: true,
+      refreshesTokens: true,
     },
     brevoWorker: {
       entry: 'functions/brevo-worker/handler.ts',
@@ -146,6 +162,7 @@ export const topology: Topology = {
       timeoutSeconds: 30,
       consumes: { queue: 'brevoLane', batchSize: 10, maxConcurrency: 20 },
       readsSecrets: true,
+      refreshesTokens: true,
     },
     timerWorker: {
       entry: 'functions/timer-worker/handler.ts',
@@ -163,6 +180,18 @@ export const topology: Topology = {
       memoryMb: 512,
       timeoutSeconds: 900,
       readsSecrets: true,
+      refreshesTokens: true,
+      managesSchedules: true,
+    },
+    connection: {
+      entry: 'functions/connection/handler.ts',
+      description:
+        "OAuth installs: authorize URLs for tenant admins, the providers' redirects (code exchange, grant stored, connection made)",
+      memoryMb: 256,
+      timeoutSeconds: 29,
+      // Reads the deployment's OAuth apps; stores grants (and a first connection's Brevo key).
+      readsSecrets: true,
+      writesSecrets: true,
       managesSchedules: true,
     },
   },
@@ -254,6 +283,28 @@ export const topology: Topology = {
       auth: 'tenantApiKey',
       description: 'Connection status, last runs and their errors',
     },
+    {
+      method: 'POST',
+      path: '/tenants/{tenantId}/connections/{connector}/oauth',
+      function: 'connection',
+      auth: 'tenantApiKey',
+      description:
+        'Start an OAuth install: a single-use authorize URL (10 minutes) for the admin to open (body: {"config": ...} for a first connection)',
+    },
+    {
+      method: 'GET',
+      path: '/oauth/notion/callback',
+      function: 'connection',
+      auth: 'oauthState',
+      description: "Notion's redirect after consent: exchanges the code, stores the grant, makes the connection",
+    },
+    {
+      method: 'GET',
+      path: '/oauth/slack/callback',
+      function: 'connection',
+      auth: 'oauthState',
+      description: "Slack's redirect after the install: exchanges the code, claims the workspace, makes the connection",
+    },
   ],
   schedules: {
     notionPoll: {
@@ -304,6 +355,8 @@ export const ENV = {
   scheduleTargetArn: (f: FunctionName) => `TAJO_${snake(f)}_ARN`,
   /** The reference (ARN in AWS; `local:slack-app` locally) of the secret holding the distributed Slack app's credentials. */
   slackAppSecret: 'TAJO_SLACK_APP_SECRET',
+  /** The reference of the secret holding the deployment's Notion OAuth app (public connection) credentials. */
+  notionAppSecret: 'TAJO_NOTION_APP_SECRET',
   stage: 'TAJO_STAGE',
 } as const;
 

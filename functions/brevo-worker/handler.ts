@@ -26,6 +26,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         {
           connections: d.store,
           secrets: d.secrets,
+          oauthTokens: d.oauthTokens,
           clock: d.clock,
           brevoBaseUrl: d.endpoints.brevoBaseUrl,
           slackApiUrl: process.env.SLACK_API_URL,

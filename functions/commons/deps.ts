@@ -13,7 +13,10 @@ import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/ports';
 import { type Endpoints, endpointsFromEnv } from '../../shared/services/notion-context';
+import { OAuthTokens, providerRefresh } from '../../shared/services/oauth-grant';
+import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/services/slack-app';
 import { ENV, topology } from '../../shared/topology';
+import { logger } from './powertools';
 
 export interface HandlerDeps {
   store: DynamoStore;
@@ -22,6 +25,10 @@ export interface HandlerDeps {
   schedules: ScheduleManager;
   clock: Clock;
   endpoints: Endpoints;
+  /** The deployment's OAuth apps (undefined sources where the function has no reference to them). */
+  apps: OAuthApps;
+  /** OAuth connections' tokens, refreshed single-flight (per container, across Lambdas by lease). */
+  oauthTokens: OAuthTokens;
 }
 
 export type LocalAdapters = Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock'>>;
@@ -62,6 +69,24 @@ function build(): HandlerDeps {
     ensure: (...args) => lazyScheduler().ensure(...args),
     remove: (...args) => lazyScheduler().remove(...args),
   };
+  const clock = overrides.clock ?? systemClock;
+  const log = (message: string, data: Record<string, unknown>) => logger.warn(message, data);
+  // Read once every few minutes per container (cached sources).
+  const apps: OAuthApps = {
+    notion: notionAppCredentials({ secrets, clock, log }, process.env[ENV.notionAppSecret]),
+    slack: slackAppCredentials({ secrets, clock, log }, process.env[ENV.slackAppSecret]),
+  };
+  const endpoints = endpointsFromEnv();
+  const oauthTokens = new OAuthTokens({
+    secrets,
+    markers: store,
+    clock,
+    refresh: providerRefresh({
+      apps,
+      endpoints: { notionBaseUrl: endpoints.notionBaseUrl, slackApiUrl: process.env.SLACK_API_URL || undefined },
+    }),
+    log: (message, data) => logger.info(message, data),
+  });
   return {
     store,
     // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
@@ -69,8 +94,10 @@ function build(): HandlerDeps {
     lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS })),
     secrets,
     schedules,
-    clock: overrides.clock ?? systemClock,
-    endpoints: endpointsFromEnv(),
+    clock,
+    endpoints,
+    apps,
+    oauthTokens,
   };
 }
 

@@ -13,6 +13,7 @@ export const handler = middy(async (event: unknown) => {
       threads: d.store,
       schedules: d.schedules,
       secrets: d.secrets,
+      oauthTokens: d.oauthTokens,
       cursors: d.store,
       runs: d.store,
       clock: d.clock,

@@ -26,6 +26,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           connections: d.store,
           threads: d.store,
           secrets: d.secrets,
+          oauthTokens: d.oauthTokens,
           clock: d.clock,
           slackApiUrl: process.env.SLACK_API_URL,
           log: (msg, data) => logger.warn(msg, data),

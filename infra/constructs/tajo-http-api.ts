@@ -35,6 +35,11 @@ export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
     'constant-time) before queueing anything. The only unsigned request accepted is the one-time verification ' +
     'handshake, which stores the token as pending (never trusted until an event signed with it arrives) and ' +
     'triggers no work.',
+  oauthState:
+    "An OAuth provider's redirect of the admin's browser (Notion, Slack) cannot carry an authorizer's " +
+    'credentials; the handler requires the state it issued to an API-key-authenticated tenant admin: stored ' +
+    'only as a sha256 hash, bound to that tenant, single-use (one conditional write) and expiring after 10 ' +
+    'minutes, checked before the code is exchanged; anything else gets a 400 page and no work.',
   none:
     'Public by design: unauthenticated liveness/version probe. The handler returns no tenant data and ' +
     'triggers no work, so an authorizer would protect nothing.',

@@ -104,7 +104,8 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
   };
 }
 
-function describeNetworkError(err: unknown): string {
+/** A network failure in a few words (`timed out`, `ECONNREFUSED`), for UnreachableError. */
+export function describeNetworkError(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError') return 'timed out';
   return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);

@@ -48,16 +48,8 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
 
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
     if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    let raw: unknown = {};
-    if (req.body?.trim()) {
-      try {
-        raw = JSON.parse(req.body);
-      } catch {
-        return { status: 400, body: { error: 'the body is not JSON' } };
-      }
-    }
-    const body = syncBody.safeParse(raw);
-    if (!body.success) return { status: 400, body: { error: body.error.issues.map((i) => i.message).join('; ') } };
+    const body = parseJsonBody(syncBody, req.body);
+    if ('status' in body) return body;
     const res = await enqueueNotionSync(deps, {
       tenantId,
       mode: body.data.full ? 'full' : 'incremental',
@@ -75,6 +67,27 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
   },
 };
 
+/**
+ * A request's JSON body checked against its schema (an empty body is `{}`); otherwise the 400 to
+ * answer, naming what is wrong.
+ */
+export function parseJsonBody<T>(schema: z.ZodType<T>, body: string | undefined): { data: T } | ApiResponse {
+  let raw: unknown = {};
+  if (body?.trim()) {
+    try {
+      raw = JSON.parse(body);
+    } catch {
+      return { status: 400, body: { error: 'the body is not JSON' } };
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    return { status: 400, body: { error: issues.join('; ') } };
+  }
+  return { data: parsed.data };
+}
+
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
 export function apiRouteKeys(): string[] {
   return topology.routes.filter((r) => r.function === 'api').map((r) => `${r.method} ${r.path}`);
@@ -89,14 +102,27 @@ export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<
   const op = operations[req.routeKey];
   if (!route || !op) return notFound('no such route');
   if (route.auth === 'none') return (op as (deps: ApiDeps) => Promise<ApiResponse>)(deps);
+  const auth = await authorizeTenant(deps.tenants, req);
+  if ('status' in auth) return auth;
+  return (op as Operation)(deps, req, auth.tenantId);
+}
+
+/**
+ * The tenant a management request (`tenantApiKey` route) acts for: the path's tenant, when the
+ * bearer key is that tenant's; otherwise the refusal to answer.
+ */
+export async function authorizeTenant(
+  tenants: TenantStore,
+  req: Pick<ApiRequest, 'pathParameters' | 'headers'>,
+): Promise<{ tenantId: string } | ApiResponse> {
   const tenantId = req.pathParameters.tenantId;
   if (!tenantId) return notFound('no tenant in the path');
   const key = bearer(req.headers);
   if (!key) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
-  const tenant = await deps.tenants.getTenant(tenantId);
+  const tenant = await tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
   if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
-  return (op as Operation)(deps, req, tenantId);
+  return { tenantId };
 }
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {

@@ -49,9 +49,13 @@ export function buildNotionContext(args: {
   maxInProcessWaitMs?: number;
   /** The Brevo → Notion rules' page writes: with rules configured, the sync skips their echo. */
   pageWrites?: NotionPageWriteStore;
+  /** The connection's integration key (stable across OAuth refreshes); default: the token's. */
+  notionKey?: string;
+  /** An OAuth connection's refresh on 401 (see NotionGateway). */
+  onUnauthorized?: (rejectedToken: string) => Promise<string | undefined>;
 }): NotionSyncContext {
   const stats = { notion: newStats(), brevo: newStats() };
-  const notionKey = integrationKey('notion', args.notionToken);
+  const notionKey = args.notionKey ?? integrationKey('notion', args.notionToken);
   const notion = new NotionGateway({
     token: args.notionToken,
     apiVersion: args.settings.api_version,
@@ -61,6 +65,7 @@ export function buildNotionContext(args: {
     stats: stats.notion,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
+    onUnauthorized: args.onUnauthorized,
   });
   const brevo = new BrevoClient({
     apiKey: args.brevoApiKey,
@@ -89,6 +94,6 @@ export function buildNotionContext(args: {
 }
 
 /** Time to wait before acking a lane message so the next step of the group keeps the pace. */
-export function notionPacerDrainMs(notionToken: string, clock: Clock): number {
-  return sharedPacer(integrationKey('notion', notionToken), NOTION_INTERVAL_MS, clock).remainingMs();
+export function notionPacerDrainMs(notionKey: string, clock: Clock): number {
+  return sharedPacer(notionKey, NOTION_INTERVAL_MS, clock).remainingMs();
 }

@@ -26,6 +26,7 @@ import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { resolveBrevoList } from './slack-users';
 
 export interface NotionLaneDeps {
@@ -42,6 +43,8 @@ export interface NotionLaneDeps {
   markers?: MarkerStore;
   /** Brevo → Notion rules: what they wrote (required to run them; the sync reads it to skip its echo). */
   pageWrites?: NotionPageWriteStore;
+  /** OAuth connections' tokens: refreshed on a 401 (without it, an OAuth token is used as stored). */
+  oauthTokens?: OAuthTokens;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -106,13 +109,16 @@ export async function handleNotionLaneMessage(
     return undefined;
   }
   const [notionToken, brevoApiKey] = await Promise.all([
-    deps.secrets.get(conn.tokenRef),
+    readAccessToken(deps, conn),
     deps.secrets.get(conn.brevoApiKeyRef),
   ]);
+  const { oauthTokens } = deps;
   const ctx = buildNotionContext({
     tenantId: conn.tenantId,
     settings: conn.settings,
     notionToken,
+    notionKey: conn.integrationKey,
+    onUnauthorized: oauthTokens && ((rejected) => oauthTokens.afterRejection(conn, rejected)),
     brevoApiKey,
     cursors: deps.cursors,
     runs: deps.runs,
@@ -242,7 +248,7 @@ export async function handleNotionLaneMessage(
       }
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
       if (drain > 0) await deps.clock.sleep(drain);
     }
     return undefined;
@@ -290,7 +296,7 @@ export async function handleNotionLaneMessage(
   } finally {
     // The next message of this group may start at once in another invocation: keep one interval
     // of spacing. Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
-    const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+    const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
     if (drain > 0) await deps.clock.sleep(drain);
   }
 

@@ -19,6 +19,7 @@ import type {
 } from '../ports';
 import { emptySummary, newRunId } from '../sync/notion-sync';
 import { ensureConnectionSchedule } from './connections';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { runSlackSummaries, type SlackSummariesResult } from './slack-summaries';
 import { buildSlackUsersContext, resolveBrevoList, type SlackUsersSummary, syncSlackUsers } from './slack-users';
 
@@ -33,6 +34,8 @@ export interface SlackDailyDeps {
   threads: ThreadStore;
   schedules: ScheduleManager;
   secrets: SecretStore;
+  /** Refreshes OAuth connections' rotating tokens before they expire (without it: used as stored). */
+  oauthTokens?: OAuthTokens;
   cursors: CursorStore;
   runs: RunStore;
   clock: Clock;
@@ -112,7 +115,7 @@ async function runScheduledUserSync(
   });
   try {
     const [slackToken, brevoApiKey] = await Promise.all([
-      deps.secrets.get(conn.tokenRef),
+      readAccessToken(deps, conn),
       deps.secrets.get(conn.brevoApiKeyRef),
     ]);
     const ctx = buildSlackUsersContext({

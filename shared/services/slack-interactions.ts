@@ -30,6 +30,7 @@ import {
 } from '../ports';
 import type { ApiResponse } from './api';
 import { integrationKey } from './notion-context';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import type { SlackAppCredentialsSource } from './slack-app';
 
 /** Brevo work queued from Slack: what to do, for which contact. */
@@ -369,6 +370,8 @@ export async function performBrevoAction(
   deps: {
     connections: ConnectionStore;
     secrets: SecretStore;
+    /** Refreshes OAuth connections' rotating tokens before they expire (without it: used as stored). */
+    oauthTokens?: OAuthTokens;
     clock: Clock;
     brevoBaseUrl?: string;
     slackApiUrl?: string;
@@ -398,7 +401,7 @@ export async function performBrevoAction(
     let attributes: Record<string, unknown> = {};
     if (msg.op === 'add_slack_user_to_list') {
       const slack = new SlackClient({
-        token: await deps.secrets.get(conn.tokenRef),
+        token: await readAccessToken(deps, conn),
         apiUrl: deps.slackApiUrl,
         clock: deps.clock,
         stats: newStats(),

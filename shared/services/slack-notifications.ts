@@ -31,6 +31,7 @@ import type {
 } from '../ports';
 import { notionRuleMessages } from '../rules/ingress';
 import type { ApiResponse } from './api';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { timerMessage } from './timers';
 
 /**
@@ -279,6 +280,8 @@ export interface SlackPostDeps {
   connections: ConnectionStore;
   threads: ThreadStore;
   secrets: SecretStore;
+  /** Refreshes OAuth connections' rotating tokens before they expire (without it: used as stored). */
+  oauthTokens?: OAuthTokens;
   clock: Clock;
   slackApiUrl?: string;
   log?: (message: string, data: Record<string, unknown>) => void;
@@ -313,7 +316,7 @@ export async function postSlackBatch(
   const conn = await deps.connections.getConnection(first.tenantId, 'slack');
   if (!conn) return { failed: unreadable, posted: 0, digests: 0 }; // disconnected: nothing to post to
   const client = new SlackClient({
-    token: await deps.secrets.get(conn.tokenRef),
+    token: await readAccessToken(deps, conn),
     apiUrl: deps.slackApiUrl,
     clock: deps.clock,
     stats: newStats(),

@@ -19,11 +19,14 @@ import { resolveChannel } from '../notifications/routing';
 import { buildSummaryMessage } from '../notifications/summary';
 import type { Clock, ConnectionRecord, ConnectionStore, SecretStore, ThreadStore } from '../ports';
 import { integrationKey } from './notion-context';
+import { type OAuthTokens, readAccessToken } from './oauth-grant';
 
 export interface SlackSummariesDeps {
   connections: ConnectionStore;
   threads: ThreadStore;
   secrets: SecretStore;
+  /** Refreshes OAuth connections' rotating tokens before they expire (without it: used as stored). */
+  oauthTokens?: OAuthTokens;
   clock: Clock;
   slackApiUrl?: string;
   brevoBaseUrl?: string;
@@ -93,7 +96,7 @@ export async function runSlackSummaries(
     maxInProcessWaitMs: maxWait,
   });
   const slack = new SlackClient({
-    token: await deps.secrets.get(conn.tokenRef),
+    token: await readAccessToken(deps, conn),
     apiUrl: deps.slackApiUrl,
     clock: deps.clock,
     stats: slackStats,

@@ -47,8 +47,10 @@ describe('put', () => {
     const value = token();
     const arn = await store().put('t1/notion-token', value, { tenant: 't1', connector: 'notion' });
 
-    expect(fake.operations()).toEqual(['CreateSecret']);
-    const [req] = fake.requests;
+    // The update comes first; a secret that does not exist yet is then created.
+    expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret']);
+    expect(fake.requests[0].body).toMatchObject({ SecretId: 'tajo/test/t1/notion-token' });
+    const req = fake.requests[1];
     expect(req.target).toBe('secretsmanager.CreateSecret');
     expect(req.rawPath).toBe('/');
     expect(req.headers['content-type']).toBe('application/x-amz-json-1.1');
@@ -75,18 +77,18 @@ describe('put', () => {
 
   test('without a KMS key the member is left out (the service then uses aws/secretsmanager)', async () => {
     await store({}).put('t1/notion-token', token(), {});
-    expect(fake.requests[0].body).not.toHaveProperty('KmsKeyId');
+    expect(fake.requests[1].body).not.toHaveProperty('KmsKeyId');
     expect(fake.secret('tajo/test/t1/notion-token')?.kmsKeyId).toBeUndefined();
   });
 
-  test('a second put of the same name goes through PutSecretValue and returns the same ARN', async () => {
+  test('a second put of the same name is one PutSecretValue and returns the same ARN', async () => {
     const s = store();
     const first = await s.put('t1/notion-token', token(), { tenant: 't1' });
     const second = token();
     const again = await s.put('t1/notion-token', second, { tenant: 't1' });
 
     expect(again).toBe(first);
-    expect(fake.operations()).toEqual(['CreateSecret', 'CreateSecret', 'PutSecretValue']);
+    expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret', 'PutSecretValue']);
     const put = fake.requests[2];
     expect(put.target).toBe('secretsmanager.PutSecretValue');
     expect(Object.keys(put.body).sort()).toEqual(['ClientRequestToken', 'SecretId', 'SecretString']);
@@ -99,7 +101,7 @@ describe('put', () => {
     // (Not LimitExceededException: the SDK classifies that as throttling and retries it.)
     fake.failNext('CreateSecret', 'EncryptionFailure', 'The KMS key is disabled.');
     await expect(store().put('t1/notion-token', token(), {})).rejects.toBeInstanceOf(EncryptionFailure);
-    expect(fake.operations()).toEqual(['CreateSecret']);
+    expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret']);
   });
 });
 
@@ -126,11 +128,11 @@ describe('get', () => {
       await s.get(arn);
       now.mockReturnValue(t0 + 299_000); // default window: 5 minutes
       await expect(s.get(arn)).resolves.toBe(value);
-      expect(fake.operations()).toEqual(['CreateSecret', 'GetSecretValue']);
+      expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret', 'GetSecretValue']);
 
       now.mockReturnValue(t0 + 301_000);
       await expect(s.get(arn)).resolves.toBe(value);
-      expect(fake.operations()).toEqual(['CreateSecret', 'GetSecretValue', 'GetSecretValue']);
+      expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret', 'GetSecretValue', 'GetSecretValue']);
     } finally {
       now.mockRestore();
     }
@@ -160,9 +162,9 @@ describe('get', () => {
     await s.put('t1/notion-token', v2, {});
     await expect(s.get(arn)).resolves.toBe(v2);
     expect(fake.operations()).toEqual([
+      'PutSecretValue',
       'CreateSecret',
       'GetSecretValue',
-      'CreateSecret',
       'PutSecretValue',
       'GetSecretValue',
     ]);
@@ -211,19 +213,63 @@ describe('delete', () => {
     await expect(s.delete(arn)).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
-  // BUG: delete() only schedules deletion (7-day window), and put() then calls CreateSecret, which the
-  // service refuses for a name scheduled for deletion ("You can't create this secret because a
-  // secret with this name is already scheduled for deletion", InvalidRequestException). So a tenant
-  // that disconnects and connects again within 7 days cannot store its token: put() throws instead
-  // of "creates or replaces" (ports.ts SecretStore). A fix: on that error RestoreSecret, then
-  // PutSecretValue. (No caller deletes secrets yet, so this is latent.)
-  test('put of a name deleted within the recovery window stores the new value', async () => {
+  // delete() only schedules deletion (7-day window), and the service refuses writes to such a name
+  // (PutSecretValue: "marked for deletion"; CreateSecret: "already scheduled for deletion"). A tenant
+  // that disconnects and connects again within the window gets its secret restored, then updated.
+  test('put of a name deleted within the recovery window restores it and stores the new value', async () => {
     const s = store();
     const arn = await s.put('t1/notion-token', token(), {});
     await s.delete(arn);
     const fresh = token();
+    fake.requests.length = 0;
     const again = await s.put('t1/notion-token', fresh, {});
     await expect(s.get(again)).resolves.toBe(fresh);
+    expect(fake.operations()).toEqual(['PutSecretValue', 'RestoreSecret', 'PutSecretValue', 'GetSecretValue']);
+    // The same secret, back: same ARN, still under the stack's key, tags kept.
+    expect(again).toBe(arn);
+    expect(fake.secret('tajo/test/t1/notion-token')).toMatchObject({ deletionDate: undefined, kmsKeyId: KMS_KEY });
+  });
+});
+
+describe('concurrency and freshness', () => {
+  test('a create that loses a race to another put updates the secret the other one created', async () => {
+    const other = store();
+    await other.put('t1/notion-token', token(), { tenant: 't1' });
+    // As if this put's update ran just before the other put created the secret.
+    fake.failNext('PutSecretValue', 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    fake.requests.length = 0;
+    const mine = token();
+    const arn = await store().put('t1/notion-token', mine, { tenant: 't1' });
+    expect(fake.operations()).toEqual(['PutSecretValue', 'CreateSecret', 'PutSecretValue']);
+    expect(arn).toMatch(ARN_RE('tajo/test/t1/notion-token'));
+    expect(fake.currentValue('tajo/test/t1/notion-token')).toBe(mine);
+  });
+
+  test('a fresh get reads past the cache (a value another Lambda replaced) and refreshes it', async () => {
+    const lambdaA = store();
+    const lambdaB = store();
+    const arn = await lambdaA.put('t1/notion-oauth-grant', 'v1', {});
+    await expect(lambdaB.get(arn)).resolves.toBe('v1');
+    await lambdaA.put('t1/notion-oauth-grant', 'v2', {});
+    // B's cache still holds v1 for its window; a fresh read asks the service.
+    await expect(lambdaB.get(arn)).resolves.toBe('v1');
+    await expect(lambdaB.get(arn, { fresh: true })).resolves.toBe('v2');
+    fake.requests.length = 0;
+    await expect(lambdaB.get(arn)).resolves.toBe('v2');
+    expect(fake.operations()).toEqual([]);
+  });
+
+  test('an update refused for lack of permission is not turned into a create', async () => {
+    const s = store();
+    await s.put('t1/notion-oauth-grant', 'v1', {});
+    fake.failNext(
+      'PutSecretValue',
+      'AccessDeniedException',
+      'not authorized to perform: secretsmanager:PutSecretValue',
+    );
+    fake.requests.length = 0;
+    await expect(s.put('t1/notion-oauth-grant', 'v2', {})).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(fake.operations()).toEqual(['PutSecretValue']);
   });
 });
 
@@ -243,7 +289,7 @@ describe('the token on the wire', () => {
     await s.delete(arn);
 
     expect(fake.operations()).toEqual([
-      'CreateSecret',
+      'PutSecretValue',
       'CreateSecret',
       'PutSecretValue',
       'GetSecretValue',
@@ -254,7 +300,7 @@ describe('the token on the wire', () => {
       expect(elsewhere).not.toContain(v1);
       expect(elsewhere).not.toContain(v2);
     }
-    expect(fake.requests.map((r) => r.body.SecretString)).toEqual([v1, v2, v2, undefined, undefined]);
+    expect(fake.requests.map((r) => r.body.SecretString)).toEqual([v1, v1, v2, undefined, undefined]);
     expect(arn).not.toContain(v1);
   });
 });

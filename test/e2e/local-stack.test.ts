@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
+import { hashApiKey, newApiKey } from '../../shared/services/api';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
 import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_DATABASE_ID,
   SANDBOX_LEADS_DATABASE_ID,
   SANDBOX_LIST,
   SANDBOX_NOTION_TOKEN,
@@ -600,5 +603,65 @@ describe('review fixes', () => {
       body,
     });
     expect(res.status).toBe(403);
+  });
+});
+
+describe('OAuth installs through the local stack (sandbox consent pages)', () => {
+  const tenantId = 'oauth-e2e';
+  let key: string;
+
+  beforeAll(async () => {
+    key = newApiKey();
+    await stack.dynamo.store.putTenant({ tenantId, apiKeyHash: hashApiKey(key), createdAt: new Date().toISOString() });
+  });
+
+  /** The admin's steps: ask for the URL, open it (the sandbox consents), follow the redirect back. */
+  async function install(connector: 'notion' | 'slack', config: unknown): Promise<Response> {
+    const started = await fetch(`${stack.url}/tenants/${tenantId}/connections/${connector}/oauth`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ config }),
+    });
+    expect(started.status).toBe(201);
+    const { authorizeUrl } = (await started.json()) as { authorizeUrl: string };
+    const consent = await fetch(authorizeUrl, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const back = consent.headers.get('location') as string;
+    expect(back.startsWith(`${stack.url}/oauth/${connector}/callback?`)).toBe(true);
+    return fetch(back);
+  }
+
+  test('Notion: a new tenant connects by OAuth and its first sync runs on the OAuth token', async () => {
+    const page = await install('notion', {
+      brevo: { api_key: SANDBOX_BREVO_KEY },
+      connectors: { notion: { databases: [{ id: SANDBOX_DATABASE_ID, sync_to_list: 'OAuth customers' }] } },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain(`connected to tenant ${tenantId}`);
+    const conn = await stack.dynamo.store.getConnection(tenantId, 'notion');
+    expect(conn?.oauth?.botId).toBe(stack.sandbox!.notion.botUser.id);
+    expect(stack.scheduler.ensured.get(`notionPoll/notion-${tenantId}`)).toBeDefined();
+
+    const sync = await fetch(`${stack.url}/tenants/${tenantId}/connections/notion/sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(sync.status).toBe(202);
+    let runs: Awaited<ReturnType<typeof stack.dynamo.store.listRuns>> = [];
+    for (let i = 0; i < 300 && !runs.some((r) => r.status !== 'running'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      runs = await stack.dynamo.store.listRuns(tenantId, 'notion', 5);
+    }
+    expect(runs[0]).toMatchObject({ status: 'succeeded', summary: { upserted: 120 } });
+    const brevo = stack.sandbox!.brevo;
+    expect(brevo.listMembers(brevo.lists().find((l) => l.name === 'OAuth customers')!.id)).toHaveLength(120);
+  });
+
+  test("Slack: the sandbox workspace belongs to the default tenant, so another tenant's install is refused", async () => {
+    const page = await install('slack', { brevo: { api_key: SANDBOX_BREVO_KEY }, connectors: { slack: {} } });
+    expect(page.status).toBe(409);
+    expect(await page.text()).toMatch(/workspace T0SANDBOX is already connected to another tenant/);
+    expect(await stack.dynamo.store.getConnection(tenantId, 'slack')).toBeUndefined();
   });
 });

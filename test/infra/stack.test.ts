@@ -240,7 +240,7 @@ describe('TajoStack (dev)', () => {
     }
   });
 
-  test('secrets: scoped to the tajo/dev/ prefix, read only where readsSecrets, write only where writesSecrets', () => {
+  test('secrets: scoped to the tajo/dev/ prefix, read only where readsSecrets, write only where writesSecrets (refreshers: update only)', () => {
     const prefixArn = '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tajo/dev/*';
     const all = template.findResources('AWS::IAM::Policy');
     for (const p of Object.values(all)) {
@@ -254,7 +254,11 @@ describe('TajoStack (dev)', () => {
       const actions = statementsOf(name).flatMap(actionsOf);
       expect(actions.includes('secretsmanager:GetSecretValue')).toBe(Boolean(spec.readsSecrets));
       expect(actions.includes('secretsmanager:CreateSecret')).toBe(Boolean(spec.writesSecrets));
-      expect(actions.includes('secretsmanager:PutSecretValue')).toBe(Boolean(spec.writesSecrets));
+      expect(actions.includes('secretsmanager:DeleteSecret')).toBe(Boolean(spec.writesSecrets));
+      // A token refresher replaces a grant's value and can do nothing else with secrets.
+      expect(actions.includes('secretsmanager:PutSecretValue')).toBe(
+        Boolean(spec.writesSecrets || spec.refreshesTokens),
+      );
       if (spec.readsSecrets || spec.writesSecrets) {
         const viaSm = statementsOf(name).find(
           (s) => actionsOf(s).includes('kms:Decrypt') && JSON.stringify(s.Condition ?? {}).includes('kms:ViaService'),
@@ -279,6 +283,8 @@ describe('TajoStack (dev)', () => {
 
     const served = new Set(topology.routes.filter((r) => r.auth === 'slackAppSignature').map((r) => r.function));
     expect([...served]).toEqual(['ingress']);
+    // The OAuth installs and the token refreshers read the app's client id and secret too.
+    for (const name of stack.oauthAppFunctions) served.add(name);
     for (const name of functionNames) {
       const fn = Object.values(
         template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `tajo-dev-${name}` } }),
@@ -376,6 +382,57 @@ describe('TajoStack (dev)', () => {
     }
     // The brief's cadence: Notion every 4 hours.
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(4 hours)' });
+  });
+
+  test('OAuth: the Notion app secret, the connection function and its routes, the refreshers', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'tajo/dev/notion-app',
+      KmsKeyId: getAtt(stack.key),
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: 'placeholder' }),
+    });
+    const placeholder = JSON.parse(
+      template.findResources('AWS::SecretsManager::Secret')[id(stack.notionAppSecret)]?.Properties.GenerateSecretString
+        .SecretStringTemplate as string,
+    ) as Record<string, unknown>;
+    expect(placeholder.client_id).toBeUndefined();
+    expect(template.findOutputs('NotionAppSecretName').NotionAppSecretName).toMatchObject({
+      Value: 'tajo/dev/notion-app',
+      Description: expect.stringMatching(/PLACEHOLDER/),
+    });
+
+    const oauthRoutes = topology.routes.filter((r) => r.function === 'connection').map((r) => `${r.method} ${r.path}`);
+    expect(oauthRoutes).toEqual([
+      'POST /tenants/{tenantId}/connections/{connector}/oauth',
+      'GET /oauth/notion/callback',
+      'GET /oauth/slack/callback',
+    ]);
+    for (const key of oauthRoutes) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key });
+    expect(AUTH_REASONS.oauthState).toMatch(/single-use/);
+    const users = new Set([
+      ...functionNames.filter((n) => topology.functions[n].refreshesTokens),
+      ...topology.routes.filter((r) => r.auth === 'oauthState').map((r) => r.function),
+    ]);
+    expect([...stack.oauthAppFunctions].sort()).toEqual([...users].sort());
+    expect(users).toEqual(new Set(['notionWorker', 'slackWorker', 'brevoWorker', 'slackDaily', 'connection']));
+    for (const name of functionNames) {
+      const fn = Object.values(
+        template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `tajo-dev-${name}` } }),
+      )[0];
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      if (users.has(name)) expect(env[ENV.notionAppSecret]).toEqual(ref(stack.notionAppSecret));
+      else expect(env[ENV.notionAppSecret]).toBeUndefined();
+    }
+    // The install stores grants and makes schedules; a refresher only replaces a value.
+    const connection = statementsOf('connection').flatMap(actionsOf);
+    expect(connection).toEqual(expect.arrayContaining(['secretsmanager:CreateSecret', 'scheduler:CreateSchedule']));
+    const worker = statementsOf('notionWorker')
+      .flatMap(actionsOf)
+      .filter((a) => a.startsWith('secretsmanager:'));
+    expect(worker.sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
   });
 
   test('Notion webhooks: the route, signature auth with its reason, and the ingress may store the handshake token', () => {

@@ -21,6 +21,15 @@ export const SANDBOX_LEADS_DATABASE_ID = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
 export const SANDBOX_DOCS_PAGES = 56;
 /** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
 export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
+/**
+ * The local deployment's OAuth apps in the sandbox: the simulators know these clients, and the
+ * local stack registers its callback URLs with them once it knows its port.
+ */
+export const SANDBOX_NOTION_OAUTH_CLIENT = {
+  clientId: 'sandbox-notion-client',
+  clientSecret: 'sandbox-notion-client-secret',
+};
+export const SANDBOX_SLACK_OAUTH_CLIENT = { clientId: '1111.2222', clientSecret: 'sandbox-slack-client-secret' };
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [

@@ -35,6 +35,9 @@ import type {
   NotionPageWriteStore,
   NotionWebhookRecord,
   NotionWebhookStore,
+  OAuthStateRecord,
+  OAuthStateStore,
+  OAuthStateTake,
   OrderLedger,
   PendingNotionPage,
   RuleRunRecord,
@@ -73,7 +76,8 @@ export class DynamoStore
     NotionWebhookStore,
     MarkerStore,
     SlackTeamStore,
-    NotionPageWriteStore
+    NotionPageWriteStore,
+    OAuthStateStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -383,6 +387,48 @@ export class DynamoStore
     await this.doc.send(
       new DeleteCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `MARK#${key}` } }),
     );
+  }
+
+  // ------------------------------------------------------------ OAuth installs in progress
+
+  async putOAuthState(record: OAuthStateRecord): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(record.tenantId),
+          sk: `OAUTHSTATE#${record.stateHash}`,
+          ...record,
+          // Cleanup only: the expiry that counts is expiresAt, checked when the state is used.
+          [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.parse(record.expiresAt) / 1000) + 86_400,
+        },
+        // A hash collision would hand one admin's install to another: never overwrite.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async takeOAuthState(tenantId: string, stateHash: string, usedAt: string): Promise<OAuthStateTake> {
+    const Key = { pk: tenantKey(tenantId), sk: `OAUTHSTATE#${stateHash}` };
+    // One conditional write: of two redirects carrying the same state, exactly one gets the record.
+    // The used item stays until its TTL, so a replay is told apart from a state never issued.
+    try {
+      const res = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: 'SET usedAt = :u',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt)',
+          ExpressionAttributeValues: { ':u': usedAt },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { outcome: 'taken', record: strip(res.Attributes ?? {}) as unknown as OAuthStateRecord };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return res.Item ? { outcome: 'used', usedAt: String(res.Item.usedAt) } : { outcome: 'unknown' };
   }
 
   // ------------------------------------------------------------ orders (abandoned-cart checks)

@@ -69,6 +69,11 @@ export interface NotionGatewayOptions {
   stats: CallStats;
   maxInProcessWaitMs?: number;
   onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /**
+   * Notion refused the token (401): the token to retry with (an OAuth connection refreshes its
+   * grant), or undefined to let the 401 stand. Each request is retried at most once.
+   */
+  onUnauthorized?: (rejectedToken: string) => Promise<string | undefined>;
 }
 
 export class NotionGateway {
@@ -77,6 +82,17 @@ export class NotionGateway {
 
   constructor(opts: NotionGatewayOptions) {
     this.apiVersion = opts.apiVersion;
+    const paced = pacedFetch({
+      provider: 'notion',
+      clock: opts.clock,
+      stats: opts.stats,
+      pacerFor: () => opts.pacer,
+      retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
+      maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      // Queries and search are reads sent as POST.
+      isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
+      onCall: opts.onCall,
+    });
     this.client = new Client({
       auth: opts.token,
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
@@ -84,17 +100,7 @@ export class NotionGateway {
       retry: false,
       // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
       logger: () => undefined,
-      fetch: pacedFetch({
-        provider: 'notion',
-        clock: opts.clock,
-        stats: opts.stats,
-        pacerFor: () => opts.pacer,
-        retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
-        maxInProcessWaitMs: opts.maxInProcessWaitMs,
-        // Queries and search are reads sent as POST.
-        isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
-        onCall: opts.onCall,
-      }),
+      fetch: opts.onUnauthorized ? retryUnauthorized(paced, opts.token, opts.onUnauthorized) : paced,
     });
   }
 
@@ -324,6 +330,33 @@ export class NotionGateway {
       return { users: parsed.results, hasMore: parsed.has_more, nextCursor: parsed.next_cursor ?? undefined };
     });
   }
+}
+
+/**
+ * Sends each request with the current token; on a 401 asks for a better token and, when there is
+ * one, sends the request once more with it (and keeps it for the requests that follow).
+ */
+function retryUnauthorized(
+  inner: typeof fetch,
+  initialToken: string,
+  onUnauthorized: (rejectedToken: string) => Promise<string | undefined>,
+): typeof fetch {
+  let token = initialToken;
+  const send = (input: Parameters<typeof fetch>[0], init: RequestInit | undefined, bearer: string) => {
+    const headers = new Headers(init?.headers);
+    headers.set('authorization', `Bearer ${bearer}`);
+    return inner(input, { ...init, headers });
+  };
+  return async (input, init) => {
+    const used = token;
+    const res = await send(input, init, used);
+    if (res.status !== 401) return res;
+    const next = await onUnauthorized(used);
+    if (!next || next === used) return res;
+    await res.body?.cancel();
+    token = next;
+    return send(input, init, next);
+  };
 }
 
 export function explainNotionError(status: number, code: string, message: string, what: string): ProviderError {

@@ -54,6 +54,7 @@ const PERMANENT = new Set([
   'not_authed',
   'invalid_auth',
   'token_revoked',
+  'token_expired',
   'account_inactive',
   'missing_scope',
   'channel_not_found',
@@ -89,6 +90,15 @@ function hint(error: string): string {
       return ' (check connectors.slack.bot_token)';
     case 'missing_scope':
       return ' (add the scope to the Slack app and reinstall it)';
+    case 'token_expired':
+      return ' (a rotating token was not refreshed in time: install the app again if it keeps failing)';
+    case 'invalid_refresh_token':
+      return ' (the rotation lost its refresh token: install the app again)';
+    case 'bad_redirect_uri':
+      return " (the redirect URL differs from the authorize step's or is not in the app's OAuth settings)";
+    case 'invalid_client_id':
+    case 'bad_client_secret':
+      return " (check the Slack app's client_id and client_secret in the deployment's app secret)";
     default:
       return '';
   }

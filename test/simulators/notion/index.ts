@@ -31,10 +31,15 @@
  * - Notion-hosted files are served by a second loopback listener (filesBaseUrl) with S3-style signed
  *   URLs valid 1 h on the simulator clock; downloads are not API requests (see files.ts).
  * - Page writes through the API emit webhook events only after subscribeWebhooks() (see webhooks.ts).
+ * - OAuth of public connections (options.oauthClients, `sim.oauth`): `POST /v1/oauth/token` with Basic
+ *   client auth (no Notion-Version, no rate limit), codes from the control API or the sandbox consent
+ *   route `GET /__sandbox/oauth/authorize`; tokens it issues join the accepted bearer tokens, and a
+ *   refresh rolls them (see oauth.ts).
  */
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
 import { markdownToBlocks, renderMarkdown } from './markdown';
+import { NotionOAuth, type NotionOAuthClientInput } from './oauth';
 import { comparePositions, compileQuery, findProperty, type SortValue } from './query';
 import { type BlockPosition, NotionStore } from './store';
 import {
@@ -85,6 +90,13 @@ export {
 } from './content';
 export { FILE_URL_TTL_SECONDS } from './files';
 export { markdownToBlocks, richTextToMarkdown } from './markdown';
+export {
+  INSTALLER_ID,
+  NOTION_CODE_TTL_MS,
+  NotionOAuth,
+  type NotionOAuthClientInput,
+  type NotionOAuthRequest,
+} from './oauth';
 export type * from './types';
 export { BLOCK_TYPES, NOTION_VERSIONS, PROPERTY_TYPES } from './types';
 export { richText } from './values';
@@ -122,6 +134,10 @@ export interface NotionSimulatorOptions {
    * undocumented). Default 1000.
    */
   markdownRecordLimit?: number;
+  /** OAuth clients (public connections) that may exchange codes and refresh tokens (see oauth.ts). */
+  oauthClients?: NotionOAuthClientInput[];
+  /** Lifetime of OAuth access tokens; default: no expiry. */
+  oauthAccessTokenTtlMs?: number;
 }
 
 export interface NotionSimStats {
@@ -180,6 +196,8 @@ export class NotionSimulator extends SimServer {
   private subscription: { sender: NotionWebhookSender; url: string; events: Set<string> | undefined } | undefined;
   private readonly pendingWebhooks = new Set<Promise<unknown>>();
   private webhookChain: Promise<unknown> = Promise.resolve();
+  /** OAuth of public connections: clients, codes, rolled refresh tokens (control API and token route). */
+  readonly oauth: NotionOAuth;
 
   constructor(options: NotionSimulatorOptions = {}) {
     super();
@@ -197,6 +215,20 @@ export class NotionSimulator extends SimServer {
       this.tokenCapabilities.set(token, { ...this.capabilities, ...caps });
     }
     this.markdownRecordLimit = options.markdownRecordLimit ?? 1000;
+    this.oauth = new NotionOAuth(
+      { addToken: (t) => this.tokens.add(t), removeToken: (t) => this.tokens.delete(t) },
+      this.clock,
+      () => ({
+        workspaceId: this.store.workspaceId,
+        workspaceName: this.store.workspaceName,
+        botId: this.store.bot.id,
+      }),
+      { accessTokenTtlMs: options.oauthAccessTokenTtlMs },
+    );
+    for (const client of options.oauthClients ?? []) this.oauth.registerClient(client);
+    // Basic auth, no Notion-Version, no rate limit: see before().
+    this.route('POST', '/v1/oauth/token', (req) => this.oauth.tokenRoute(req));
+    this.route('GET', '/__sandbox/oauth/authorize', (req) => this.oauth.authorizeRoute(req));
 
     this.api('GET', '/v1/users/me', () => this.store.renderUser(this.store.bot.id));
     this.api('GET', '/v1/users', (c) => this.listUsers(c));
@@ -502,8 +534,11 @@ export class NotionSimulator extends SimServer {
       const headers = e.retryAfter !== undefined ? { 'Retry-After': String(e.retryAfter) } : undefined;
       return this.errorResponse(e.status, e.code, e.message, headers);
     }
+    if (req.path === '/v1/oauth/token') return undefined;
     const token = this.tokenOf(req);
-    if (!token || !this.tokens.has(token)) return this.errorResponse(401, 'unauthorized', 'API token is invalid.');
+    if (!token || !this.tokens.has(token) || this.oauth.expired(token)) {
+      return this.errorResponse(401, 'unauthorized', 'API token is invalid.');
+    }
     const version = req.headers['notion-version'];
     if (version === undefined || version === '') {
       return this.errorResponse(

@@ -24,9 +24,14 @@
  *   control API); those scheduled with `metadata` are silently dropped (Slack's documented bug).
  * - users.list includes USLACKBOT and the app's bot user; deactivated users lack the top-level
  *   real_name/tz/is_admin… fields; `profile.email` needs users:read.email.
+ * - OAuth v2 of distributed apps (options.oauthClients, `sim.oauth`): `oauth.v2.access` authenticates
+ *   the app by client id and secret (form or Basic), codes come from the control API or the sandbox
+ *   install route `GET /__sandbox/oauth/v2/authorize`; installed tokens act on their workspace, and
+ *   rotating ones answer `token_expired` after 12 hours (see oauth.ts).
  */
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView } from './blocks';
+import { SlackOAuth, type TokenInstall } from './oauth';
 import { SLACKBOT_ID, Workspace } from './store';
 import type {
   ChannelInput,
@@ -62,6 +67,13 @@ import {
 } from './util';
 
 export { MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, validateBlocks, validateView } from './blocks';
+export {
+  SLACK_CODE_TTL_MS,
+  SLACK_ROTATING_TOKEN_TTL_S,
+  SlackOAuth,
+  type SlackOAuthClientInput,
+  type SlackOAuthRequest,
+} from './oauth';
 export { SLACKBOT_ID } from './store';
 export type * from './types';
 export { SlackApiError } from './util';
@@ -90,7 +102,7 @@ const TRIGGER_TTL_MS = 3000;
 const MAX_LIMIT = 1000;
 const UNPAGINATED_USERS_MAX = 1000;
 
-type Ctx = { ws: Workspace; args: Args; method: string };
+type Ctx = { ws: Workspace; args: Args; method: string; token: string };
 type Handler = (ctx: Ctx) => Record<string, unknown>;
 
 interface MethodSpec {
@@ -129,6 +141,10 @@ export class SlackSimulator extends SimServer {
   private readonly usedTriggers = new Set<string>();
   private lastTsMicros = 0;
   private rateLimitedCount = 0;
+  /** Tokens issued by OAuth installs: their installation and expiry. */
+  private readonly tokenInstalls = new Map<string, TokenInstall>();
+  /** OAuth v2 installs of distributed apps (control API and oauth.v2.access). */
+  readonly oauth: SlackOAuth;
 
   constructor(options: SlackSimulatorOptions = {}) {
     super();
@@ -144,6 +160,32 @@ export class SlackSimulator extends SimServer {
       this.workspacesById.set(ws.teamId, ws);
       this.byToken.set(ws.botToken, ws);
     }
+
+    this.oauth = new SlackOAuth(
+      {
+        workspace: (teamId) => this.workspacesById.get(teamId),
+        workspacesOf: (enterpriseId) =>
+          [...this.workspacesById.values()].filter((w) => w.enterpriseId === enterpriseId),
+        addToken: (token, ws, install) => {
+          this.byToken.set(token, ws);
+          this.tokenInstalls.set(token, install);
+        },
+      },
+      this.clock,
+    );
+    for (const client of options.oauthClients ?? []) this.oauth.registerClient(client);
+    // No bearer token: the app authenticates with its client id and secret.
+    this.route('POST', '/api/oauth.v2.access', (req) => {
+      const fault = this.takeFault();
+      if (fault) return fault;
+      const parsed = this.parseArgs(req);
+      if ('error' in parsed) return ok200({ ok: false, error: parsed.error });
+      const auth = typeof req.headers.authorization === 'string' ? req.headers.authorization : undefined;
+      return ok200(this.oauth.access(parsed.args, auth));
+    });
+    this.route('GET', '/__sandbox/oauth/v2/authorize', (req) =>
+      this.oauth.authorizeRoute(req, this.teamIds[0] as string),
+    );
 
     const history = (ws: Workspace): Tier => (ws.newNonMarketplaceApp ? 1 : 3);
     this.api('auth.test', { tier: null, handler: (c) => this.authTest(c) });
@@ -326,6 +368,8 @@ export class SlackSimulator extends SimServer {
     const ws = this.byToken.get(token);
     if (!ws) return ok200({ ok: false, error: 'invalid_auth' });
     if (ws.revoked) return ok200({ ok: false, error: 'token_revoked' });
+    const expiresAt = this.tokenInstalls.get(token)?.expiresAt;
+    if (expiresAt !== undefined && expiresAt <= this.clock.now()) return ok200({ ok: false, error: 'token_expired' });
     this.flushScheduled(ws);
     const headers = { 'X-OAuth-Scopes': [...ws.scopes].join(','), 'X-Accepted-OAuth-Scopes': spec.scope ?? '' };
     try {
@@ -336,7 +380,7 @@ export class SlackSimulator extends SimServer {
         const taken = this.bucket(this.tierBuckets, `${token}|${method}`, perMinute / 60, perMinute / 10).take();
         if (!taken.ok) throw new RateLimited(taken.retryAfterSeconds);
       }
-      return { ...ok200({ ok: true, ...spec.handler({ ws, args, method }) }), headers };
+      return { ...ok200({ ok: true, ...spec.handler({ ws, args, method, token }) }), headers };
     } catch (err) {
       if (err instanceof SlackApiError) return { ...ok200({ ok: false, error: err.code, ...err.extra }), headers };
       if (err instanceof RateLimited) {
@@ -581,7 +625,8 @@ export class SlackSimulator extends SimServer {
   // ===========================================================================================
   // auth / team
 
-  private authTest({ ws }: Ctx) {
+  private authTest({ ws, token }: Ctx) {
+    const install = this.tokenInstalls.get(token);
     return {
       url: ws.url,
       team: ws.teamName,
@@ -589,7 +634,11 @@ export class SlackSimulator extends SimServer {
       team_id: ws.teamId,
       user_id: ws.botUserId,
       bot_id: ws.botId,
-      is_enterprise_install: false,
+      ...(ws.enterpriseId ? { enterprise_id: ws.enterpriseId } : {}),
+      is_enterprise_install: install?.isEnterpriseInstall ?? false,
+      ...(install?.expiresAt !== undefined
+        ? { expires_in: Math.max(0, Math.floor((install.expiresAt - this.clock.now()) / 1000)) }
+        : {}),
     };
   }
 

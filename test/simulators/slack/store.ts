@@ -27,6 +27,8 @@ export class Workspace {
   readonly appId: string;
   readonly scopes: Set<string>;
   readonly newNonMarketplaceApp: boolean;
+  readonly enterpriseId: string | undefined;
+  readonly enterpriseName: string | undefined;
   readonly channels = new Map<string, ChannelRec>();
   readonly users = new Map<string, UserRec>();
   readonly messages = new Map<string, SimMessage[]>();
@@ -50,6 +52,8 @@ export class Workspace {
     this.appId = input.appId ?? 'A0SANDBOX';
     this.scopes = new Set(input.scopes);
     this.newNonMarketplaceApp = input.newNonMarketplaceApp ?? false;
+    this.enterpriseId = input.enterpriseId;
+    this.enterpriseName = input.enterpriseName;
     this.addUser({ id: SLACKBOT_ID, name: 'slackbot', realName: 'Slackbot' });
     const bot = this.addUser({ id: this.botUserId, name: this.botName, realName: this.botName, isBot: true });
     bot.botId = this.botId;

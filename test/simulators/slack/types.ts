@@ -1,5 +1,6 @@
 /** Option, input and record types of the Slack simulator. */
 import type { SimClock } from '../http-kit';
+import type { SlackOAuthClientInput } from './oauth';
 
 export interface WorkspaceInput {
   teamId: string;
@@ -19,6 +20,9 @@ export interface WorkspaceInput {
    * conversations.history/replies drop to Tier 1 and their `limit` max/default to 15.
    */
   newNonMarketplaceApp?: boolean;
+  /** The Enterprise Grid org the workspace belongs to (org-wide installs: see oauth.ts). */
+  enterpriseId?: string;
+  enterpriseName?: string;
 }
 
 export interface SlackSimulatorOptions {
@@ -30,6 +34,8 @@ export interface SlackSimulatorOptions {
   tiers?: false;
   /** chat.postMessage per-channel bucket; `false` disables it. Default `{perSecond: 1, burst: 1}`. */
   channelRate?: { perSecond: number; burst: number } | false;
+  /** Distributed apps that may install through OAuth v2 (see oauth.ts). */
+  oauthClients?: SlackOAuthClientInput[];
 }
 
 export interface ChannelInput {
