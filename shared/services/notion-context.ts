@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
+import { notionReadOnly } from '../connectors/notion/read-only';
 import { newStats } from '../http/paced-fetch';
 import type { Clock, CursorStore, RunStore } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
@@ -58,6 +59,7 @@ export function buildNotionContext(args: {
     stats: stats.notion,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
+    readOnly: notionReadOnly(args.settings),
   });
   const brevo = new BrevoClient({
     apiKey: args.brevoApiKey,

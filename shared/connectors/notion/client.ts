@@ -10,6 +10,7 @@ import { ProviderError } from '../../errors';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
 import type { Clock } from '../../ports';
 import type { Pacer } from '../../ratelimit/pacer';
+import { isReadSentAsPost, readOnlyFetch } from './read-only';
 
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
@@ -68,6 +69,11 @@ export interface NotionGatewayOptions {
   stats: CallStats;
   maxInProcessWaitMs?: number;
   onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /**
+   * Refuse every write (NotionReadOnlyError) before it is paced, counted or sent: the connection's
+   * `read_only` (notionReadOnly(settings)). Default false.
+   */
+  readOnly?: boolean;
 }
 
 export class NotionGateway {
@@ -76,6 +82,17 @@ export class NotionGateway {
 
   constructor(opts: NotionGatewayOptions) {
     this.apiVersion = opts.apiVersion;
+    const paced = pacedFetch({
+      provider: 'notion',
+      clock: opts.clock,
+      stats: opts.stats,
+      pacerFor: () => opts.pacer,
+      retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
+      maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      // Queries and search are reads sent as POST.
+      isRetryable: (url, method) => method === 'POST' && isReadSentAsPost(url),
+      onCall: opts.onCall,
+    });
     this.client = new Client({
       auth: opts.token,
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
@@ -83,17 +100,8 @@ export class NotionGateway {
       retry: false,
       // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
       logger: () => undefined,
-      fetch: pacedFetch({
-        provider: 'notion',
-        clock: opts.clock,
-        stats: opts.stats,
-        pacerFor: () => opts.pacer,
-        retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
-        maxInProcessWaitMs: opts.maxInProcessWaitMs,
-        // Queries and search are reads sent as POST.
-        isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
-        onCall: opts.onCall,
-      }),
+      // A read-only connection's writes stop here, before the pacer: nothing is sent or counted.
+      fetch: opts.readOnly ? readOnlyFetch(paced) : paced,
     });
   }
 
