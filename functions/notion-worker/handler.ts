@@ -22,6 +22,7 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         runs: d.store,
         webhooks: d.store,
         markers: d.store,
+        imported: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,

@@ -5,6 +5,7 @@
  */
 
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
+import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
   Clock,
@@ -21,6 +22,8 @@ import type {
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
+import { runDocumentsMessage } from './notion-documents';
+import { pageReaderOf } from './notion-import';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
 import { resolveBrevoList } from './slack-users';
@@ -37,6 +40,9 @@ export interface NotionLaneDeps {
   /** Notion webhooks' page inbox and the once-only markers (page events); required for both. */
   webhooks?: NotionWebhookStore;
   markers?: MarkerStore;
+  /** The document library (page import, re-sync); required for the documents messages. */
+  documents?: DocumentStore;
+  imported?: ImportedDocumentStore;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -131,6 +137,36 @@ export async function handleNotionLaneMessage(
       deps.log?.('error', 'Notion users sync failed', { tenantId: conn.tenantId, reason: (err as Error).message });
       if (isPermanent(err)) return undefined;
       throw err;
+    }
+  }
+
+  if (message.type === 'notion.documents.import' || message.type === 'notion.documents.resync') {
+    // The document library: a page import or a re-sync, paced with the syncs of the same group.
+    if (!deps.documents || !deps.imported) {
+      throw new TajoError('the document library is not wired into this worker', 'bad_setup');
+    }
+    try {
+      return await runDocumentsMessage(
+        {
+          conn,
+          notion: pageReaderOf(ctx.notion),
+          notionStats: ctx.stats.notion,
+          documents: deps.documents,
+          imported: deps.imported,
+          runs: deps.runs,
+          lane: deps.lane,
+          clock: deps.clock,
+          log: deps.log,
+        },
+        message,
+        opts,
+      );
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      throw err;
+    } finally {
+      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      if (drain > 0) await deps.clock.sleep(drain);
     }
   }
 
