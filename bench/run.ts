@@ -13,11 +13,22 @@
  *   BENCH_ROWS (10000), BENCH_EDITS (50), BENCH_WORKERS (4), BENCH_SKIP_LANE=1 (A and B only),
  *   BENCH_SLACK_EVENTS (200), BENCH_SKIP_SLACK=1 (no D/E), BENCH_ONLY=slack (D and E only, written
  *   to bench/results/slack-notifications.{json,md} so the full results are left as they are).
+ *
+ * Then the page import (F: ours, G: notion-to-md on the same 50 nested pages, 3 req/s), written to
+ * bench/results/notion-import.{json,md}: BENCH_ONLY=import runs it alone, BENCH_SKIP_IMPORT=1 leaves
+ * it out, BENCH_IMPORT_PAGES (50) sets the tree's size.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { CEILING_ROWS_PER_SECOND, NOTION_PACER_MS } from './measure';
+import {
+  type ImportToolResult,
+  importConsoleTable,
+  importMarkdown,
+  importReport,
+  importScenarios,
+} from './notion-import';
 import { type BenchOptions, laneScenario, singleWorkerScenarios } from './notion-sync';
 import {
   type BenchReport,
@@ -52,10 +63,40 @@ function withSlackSection(md: string, section: string): string {
   return at < 0 ? `${md.trimEnd()}\n\n${section}` : `${md.slice(0, at)}\n${section}${md.slice(at)}`;
 }
 
+/** F and G (page import): their own result files, whatever else ran. Returns the console lines. */
+async function runImportBench(progress: (line: string) => void): Promise<{ table: string; errors: string[] }> {
+  const pages = intEnv('BENCH_IMPORT_PAGES', 50);
+  const errors: string[] = [];
+  const results: ImportToolResult[] = [];
+  try {
+    results.push(...(await importScenarios({ pages, progress })));
+  } catch (err) {
+    errors.push(`F/G (page import): ${(err as Error).message}`);
+    progress(`F/G failed: ${(err as Error).stack ?? String(err)}`);
+  }
+  const report = importReport(results, errors, { pages, fanout: 4, notionPerSecond: 3, notionBurst: 3 });
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'notion-import.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(dir, 'notion-import.md'), importMarkdown(report));
+  progress(`import results: ${join(dir, 'notion-import.json')}, ${join(dir, 'notion-import.md')}`);
+  return { table: importConsoleTable(results), errors };
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'slack') throw new Error(`BENCH_ONLY must be "slack", got ${only}`);
+  if (only !== undefined && only !== 'slack' && only !== 'import') {
+    throw new Error(`BENCH_ONLY must be "slack" or "import", got ${only}`);
+  }
+  if (only === 'import') {
+    const imported = await runImportBench((line) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+    );
+    process.stdout.write(`\n${imported.table}\n`);
+    if (imported.errors.length > 0) process.exitCode = 1;
+    return;
+  }
   const runNotion = only !== 'slack';
   const runSlack = process.env.BENCH_SKIP_SLACK !== '1';
   const options: BenchOptions = {
@@ -164,6 +205,11 @@ async function main(): Promise<void> {
   }
   if (runSlack && slack.length > 0)
     table = table ? `${table}\n\n${slackConsoleTable(slack)}` : slackConsoleTable(slack);
+  if (process.env.BENCH_SKIP_IMPORT !== '1') {
+    const imported = await runImportBench(options.progress);
+    table = `${table}\n\n${imported.table}`;
+    errors.push(...imported.errors);
+  }
   process.stdout.write(`\n${table}\n\n`);
   if (missed.length > 0) {
     process.stdout.write(`MISSED ${missed.length} goal(s):\n${missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);

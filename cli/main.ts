@@ -13,6 +13,7 @@ import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded
 import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
+import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
@@ -30,7 +31,7 @@ import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/servi
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
-import { notionStatus } from '../shared/services/status';
+import { type NotionStatus, notionStatus } from '../shared/services/status';
 import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
 
 interface Io {
@@ -266,15 +267,17 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   try {
     const notion = config?.connectors.notion;
-    const status = await notionStatus(state.store, tenantId, notion);
+    const status = await notionStatus(state.store, tenantId, notion, { webhooks: state.store, imported: state.store });
     if (values.json) {
       io.out(JSON.stringify(status));
       return 0;
     }
     const last = status.lastRun;
     io.out(`Notion connector, tenant ${tenantId}: ${status.configured ? 'configured' : 'not configured'}`);
+    if (status.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
     for (const d of status.databases) io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}`);
     printRulesStatus(io, status.rules);
+    printWebhookAndDocuments(io, tenantId, status);
     if (!last) {
       io.out('  no sync has run yet: tajo connectors sync notion');
       return 0;
@@ -313,6 +316,31 @@ function printRulesStatus(io: Io, rules: Awaited<ReturnType<typeof notionStatus>
   }
   for (const e of rules.errors.slice(0, 10)) {
     io.out(`    rule ${e.rule} ${e.email}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  }
+}
+
+/** The webhook subscription (hints only: the token is fetched through the API) and the document library. */
+function printWebhookAndDocuments(io: Io, tenantId: string, status: NotionStatus): void {
+  const w = status.webhook;
+  if (w?.pending) {
+    io.out(
+      `  webhook: verification token ${w.pending.hint ?? ''} received ${w.pending.receivedAt ?? ''}, not verified yet`,
+    );
+    io.out(
+      `    fetch it: curl -H "Authorization: Bearer <API key>" <API URL>/tenants/${tenantId}/connections/notion/webhook`,
+    );
+    io.out("    then paste it into Notion (the integration's settings → Webhooks → Verify)");
+  }
+  if (w?.confirmed) io.out(`  webhook: active since ${w.confirmed.at ?? '?'} (token ${w.confirmed.hint ?? ''})`);
+  const docs = status.documents;
+  if (docs && (docs.count > 0 || docs.lastRun)) {
+    const run = docs.lastRun;
+    io.out(
+      `  documents: ${docs.count} imported` +
+        (run
+          ? `; last ${run.mode === 'full' ? 'import' : 're-sync'} ${run.status} ${run.finishedAt ?? run.startedAt}`
+          : ''),
+    );
   }
 }
 
@@ -477,6 +505,7 @@ async function queryNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Prom
     clock: systemClock,
     pacer: sharedPacer(integrationKey('notion', notion.token), NOTION_INTERVAL_MS, systemClock),
     stats,
+    readOnly: notionReadOnly(notion),
     onCall:
       config.log_api_calls || config.debug
         ? (l) => io.err(`[api] notion ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
@@ -554,6 +583,7 @@ async function withImportDeps<T>(
     const deps = buildNotionImportDeps({
       notionToken: notion.token,
       apiVersion: notion.api_version,
+      readOnly: notionReadOnly(notion),
       endpoints: endpointsFromEnv(env),
       documents: new LocalDocumentStore(join(stateDir(env), 'documents')),
       imported: state.store,
@@ -574,6 +604,7 @@ async function notionSearchCli(words: string[], values: Values, env: NodeJS.Proc
   const gateway = buildNotionReader({
     notionToken: notion.token,
     apiVersion: notion.api_version,
+    readOnly: notionReadOnly(notion),
     endpoints: endpointsFromEnv(env),
     clock: systemClock,
   });

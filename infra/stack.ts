@@ -2,7 +2,18 @@
  * The Tajo connectors stack, one per stage, generated from `shared/topology.ts`: every function, queue,
  * route and schedule below comes from iterating over the topology; nothing is restated here.
  */
-import { App, ArnFormat, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import {
+  App,
+  ArnFormat,
+  Aws,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Tags,
+  Validations,
+} from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -22,6 +33,7 @@ import {
   type Topology,
 } from '../shared/topology';
 import { ConnectionSchedule } from './constructs/connection-schedule';
+import { DocumentLibrary } from './constructs/document-library';
 import { LaneQueue } from './constructs/lane-queue';
 import { TajoFunction } from './constructs/tajo-function';
 import { TajoHttpApi } from './constructs/tajo-http-api';
@@ -79,6 +91,8 @@ export class TajoStack extends Stack {
   readonly notionAppSecret: secretsmanager.Secret;
   /** The functions that use the OAuth apps (installs, token refreshes): both app secrets' references. */
   readonly oauthAppFunctions = new Set<FunctionName>();
+  /** The document library's bucket (imported Notion pages), when a function of the topology uses it. */
+  readonly documentLibrary?: DocumentLibrary;
 
   constructor(scope: Construct, id: string, { stage, topology: topo = sharedTopology, ...stackProps }: TajoStackProps) {
     super(scope, id, { description: `Tajo connectors (${stage}): Notion/Slack <-> Brevo`, ...stackProps });
@@ -148,6 +162,15 @@ export class TajoStack extends Stack {
       });
     }
 
+    // ---- Document library: imported Notion pages (only when a function of the topology uses it).
+    if (Object.values(topo.functions).some((f) => f.documents)) {
+      this.documentLibrary = new DocumentLibrary(this, 'Documents', {
+        key: this.key,
+        removalPolicy: s.removalPolicy,
+        accessLogRetention: Duration.days(s.stage === DEFAULT_STAGE ? 14 : 90),
+      });
+    }
+
     // ---- Functions: environment and grants follow from each FunctionSpec.
     for (const [name, spec] of entries(topo.functions)) {
       const queueNames = new Set<QueueName>([...(spec.sendsTo ?? []), ...(spec.consumes ? [spec.consumes.queue] : [])]);
@@ -214,6 +237,10 @@ export class TajoStack extends Stack {
       } else if (spec.refreshesTokens) {
         // Replaces the value of an existing grant secret (a rolled OAuth token): nothing else.
         this.grantSecrets(fn, ['secretsmanager:PutSecretValue'], ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
+      }
+      if (spec.documents) {
+        if (!this.documentLibrary) throw new Error(`function "${name}" uses documents, but the stack has no library`);
+        this.documentLibrary.grant(fn, spec.documents);
       }
     }
 
@@ -333,6 +360,12 @@ export class TajoStack extends Stack {
         '{"client_id": ..., "client_secret": ..., "redirect_uri": ...} (redirect_uri defaults to <ApiUrl>/oauth/notion/callback); ' +
         'until then Notion OAuth installs answer 503',
     });
+    if (this.documentLibrary) {
+      new CfnOutput(this, 'DocumentsBucketName', {
+        value: this.documentLibrary.bucket.bucketName,
+        description: 'Imported Notion pages and their files, under <tenant>/notion/<pageId>/ (SSE-KMS)',
+      });
+    }
     new CfnOutput(this, 'SlackAppSecretName', {
       value: `${this.secretsPrefix}slack-app`,
       description:

@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
+import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import {
   type EmbeddedDynamo,
   LOCAL_CREDENTIALS,
@@ -70,6 +71,8 @@ export interface LocalStack {
     slack?: SlackSimulator;
     dataSourceId: string;
     pageIds: string[];
+    /** The sandbox's "Docs" page (a tree of nested pages): something to import. */
+    docsRootId?: string;
   };
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
@@ -77,6 +80,8 @@ export interface LocalStack {
   scheduler: LocalScheduler;
   /** The functions' secret store (tests connect more tenants through it). */
   secrets: FileSecretStore;
+  /** The document library (imported Notion pages) under the state dir. */
+  documents: LocalDocumentStore;
   /** The signing secret of the local deployment's distributed Slack app. */
   slackAppSigningSecret: string;
   functions: Record<FunctionName, LambdaHandler>;
@@ -152,7 +157,13 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         env.NOTION_OAUTH_AUTHORIZE_URL ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
       }
       if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
-      sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds };
+      sandbox = {
+        notion,
+        brevo,
+        dataSourceId: seeded.dataSourceId,
+        pageIds: seeded.pageIds,
+        docsRootId: seeded.docsRootId,
+      };
     }
     let sandboxSlack: SlackSimulator | undefined;
     if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
@@ -218,7 +229,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         : undefined;
     if (notionOAuth) process.env[ENV.notionAppSecret] = await secrets.put('notion-app', JSON.stringify(notionOAuth));
     else delete process.env[ENV.notionAppSecret];
-    const adapters: LocalAdapters = { secrets, schedules: scheduler };
+    // The document library on disk, where the CLI's `tajo notion import` puts it too.
+    const documents = new LocalDocumentStore(join(o.stateDir, 'documents'));
+    const adapters: LocalAdapters = { secrets, schedules: scheduler, documents };
     (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] = adapters;
     stops.push(() => {
       delete (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT];
@@ -307,6 +320,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       runners,
       scheduler,
       secrets,
+      documents,
       slackAppSigningSecret,
       functions,
       dynamo,

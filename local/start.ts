@@ -41,6 +41,16 @@ async function main(): Promise<void> {
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/oauth`,
   );
+  if (stack.sandbox?.docsRootId) {
+    log('  import the sandbox "Docs" page into the document library, then list the documents:');
+    log(
+      `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" -H 'content-type: application/json' ` +
+        `-d '{"page":"${stack.sandbox.docsRootId}"}' ${stack.url}/tenants/${stack.tenantId}/connections/notion/imports`,
+    );
+    log(
+      `    curl -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/documents`,
+    );
+  }
   log(`  Brevo webhook (token also in ${join(dir, `${stack.tenantId}.webhook-token`)}):`);
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.webhookToken}" -H 'content-type: application/json' ` +

@@ -263,8 +263,11 @@ export interface RunRecord {
   tenantId: string;
   connector: ConnectorName;
   runId: string;
-  /** A connector's other job (Notion workspace users); absent for the connector's main sync. */
-  job?: 'users';
+  /**
+   * A connector's other job (Notion workspace users; `documents`: a page import or a re-sync of the
+   * imported documents); absent for the connector's main sync.
+   */
+  job?: 'users' | 'documents';
   mode: 'full' | 'incremental';
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
@@ -280,8 +283,16 @@ export interface RunRecord {
 export interface RunStore {
   putRun(record: RunRecord): Promise<void>;
   getRun(tenantId: string, connector: ConnectorName, runId: string): Promise<RunRecord | undefined>;
-  /** Newest first. */
-  listRuns(tenantId: string, connector: ConnectorName, limit: number): Promise<RunRecord[]>;
+  /**
+   * Newest first. `job` keeps one kind: a job's runs (`users`, `documents`), or `null` for the
+   * connector's main sync only (so many imports never push the last sync out of a status page).
+   */
+  listRuns(
+    tenantId: string,
+    connector: ConnectorName,
+    limit: number,
+    options?: { job?: RunRecord['job'] | null },
+  ): Promise<RunRecord[]>;
   /** Brevo → Notion rule runs, kept apart so a busy webhook day never hides the syncs' runs. */
   putRuleRun(record: RuleRunRecord): Promise<void>;
   getRuleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;

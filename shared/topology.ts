@@ -54,6 +54,8 @@ export interface FunctionSpec {
    * apps (client id and secret) for the token requests, and takes the refresh lease in the table.
    */
   refreshesTokens?: boolean;
+  /** The document library (imported Notion pages; S3 under the stack's key): read, or read and write. */
+  documents?: 'read' | 'readWrite';
 }
 
 export interface RouteSpec {
@@ -105,18 +107,21 @@ export const topology: Topology = {
   functions: {
     api: {
       entry: 'functions/api/handler.ts',
-      description: 'HTTP API: health, management routes (sync now, status)',
+      description: 'HTTP API: health, management routes (sync now, status, document library, webhook token)',
       memoryMb: 512,
       timeoutSeconds: 29,
       sendsTo: ['notionLane'],
-      readsSecrets: false,
+      // The Notion webhook's pending verification token is shown to the tenant's admin (GET .../webhook).
+      readsSecrets: true,
       writesSecrets: true,
       managesSchedules: true,
+      // Imported documents are listed and served (GET .../documents/{pageId}); imports run in the lane.
+      documents: 'read',
     },
     notionPoller: {
       entry: 'functions/notion-poller/handler.ts',
       description:
-        'Scheduled per Notion connection: starts an incremental sync in its lane; the sweep restores lost schedules',
+        'Scheduled per Notion connection: starts an incremental sync (and a re-sync of imported documents) in its lane; the sweep restores lost schedules',
       memoryMb: 256,
       timeoutSeconds: 60,
       sendsTo: ['notionLane'],
@@ -124,13 +129,16 @@ export const topology: Topology = {
     },
     notionWorker: {
       entry: 'functions/notion-worker/handler.ts',
-      description: 'Runs one sync step (a chunk of rows) per lane message, then continues in the lane',
+      description:
+        'Runs one Notion lane message (a sync step, a page import, a documents re-sync), then continues in the lane',
       memoryMb: 1024,
       timeoutSeconds: 900,
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
       sendsTo: ['notionLane'],
       readsSecrets: true,
       refreshesTokens: true,
+      // Page imports and re-syncs store documents and their files.
+      documents: 'readWrite',
     },
     ingress: {
       entry: 'functions/ingress/handler.ts',
@@ -305,6 +313,48 @@ export const topology: Topology = {
       auth: 'oauthState',
       description: "Slack's redirect after the install: exchanges the code, claims the workspace, makes the connection",
     },
+    {
+      method: 'POST',
+      path: '/tenants/{tenantId}/connections/notion/imports',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'Import a Notion page into the document library (body: {"page": id or URL}); queued in the lane',
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections/notion/imports/{importId}',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'How an import or a documents re-sync went',
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections/notion/documents',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'The imported documents: metadata, when imported and re-synced, their files',
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections/notion/documents/{pageId}',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'One imported document: metadata and Markdown',
+    },
+    {
+      method: 'POST',
+      path: '/tenants/{tenantId}/connections/notion/documents/resync',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'Re-sync the imported documents now (edited pages are imported again); queued in the lane',
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections/notion/webhook',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: "The Notion webhook subscription's state and its pending verification token",
+    },
   ],
   schedules: {
     notionPoll: {
@@ -357,6 +407,9 @@ export const ENV = {
   slackAppSecret: 'TAJO_SLACK_APP_SECRET',
   /** The reference of the secret holding the deployment's Notion OAuth app (public connection) credentials. */
   notionAppSecret: 'TAJO_NOTION_APP_SECRET',
+  /** The document library's bucket and the KMS key its objects are encrypted with (functions with `documents`). */
+  documentsBucket: 'TAJO_DOCUMENTS_BUCKET',
+  documentsKmsKeyId: 'TAJO_DOCUMENTS_KMS_KEY_ID',
   stage: 'TAJO_STAGE',
 } as const;
 

@@ -10,8 +10,23 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   const d = deps();
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const res = await handleApiRequest(
-    { tenants: d.store, connections: d.store, runs: d.store, lane: d.lane, clock: d.clock },
+    {
+      tenants: d.store,
+      connections: d.store,
+      runs: d.store,
+      lane: d.lane,
+      clock: d.clock,
+      documents: d.documents,
+      imported: d.store,
+      webhooks: d.store,
+      secrets: d.secrets,
+    },
     { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
   );
-  return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
+  // Bodies are never logged (one carries the Notion webhook's verification token) nor cached.
+  return {
+    statusCode: res.status,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(res.body),
+  };
 }).use(injectLambdaContext(logger));

@@ -4,13 +4,16 @@
  * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3DocumentStore } from '../../shared/adapters/aws/s3-document-store';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DocumentStore } from '../../shared/documents/ports';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/ports';
 import { type Endpoints, endpointsFromEnv } from '../../shared/services/notion-context';
 import { OAuthTokens, providerRefresh } from '../../shared/services/oauth-grant';
@@ -29,9 +32,11 @@ export interface HandlerDeps {
   apps: OAuthApps;
   /** OAuth connections' tokens, refreshed single-flight (per container, across Lambdas by lease). */
   oauthTokens: OAuthTokens;
+  /** The document library: S3 in AWS (functions whose topology entry has `documents`). */
+  documents: DocumentStore;
 }
 
-export type LocalAdapters = Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock'>>;
+export type LocalAdapters = Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock' | 'documents'>>;
 
 /**
  * The local runtime loads each function as its own esbuild bundle (as Lambda does), so it cannot
@@ -87,8 +92,23 @@ function build(): HandlerDeps {
     }),
     log: (message, data) => logger.info(message, data),
   });
+  let s3Documents: DocumentStore | undefined;
+  // Only the functions with `documents` have the bucket's settings: build the store on first use.
+  const lazyDocuments = (): DocumentStore =>
+    (s3Documents ??= new S3DocumentStore(new S3Client({}), {
+      bucket: required(ENV.documentsBucket),
+      kmsKeyId: required(ENV.documentsKmsKeyId),
+    }));
+  const documents: DocumentStore = overrides.documents ?? {
+    put: (...args) => lazyDocuments().put(...args),
+    get: (...args) => lazyDocuments().get(...args),
+    list: (...args) => lazyDocuments().list(...args),
+    delete: (...args) => lazyDocuments().delete(...args),
+    locate: (...args) => lazyDocuments().locate(...args),
+  };
   return {
     store,
+    documents,
     // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
     // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
     lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS })),

@@ -7,7 +7,10 @@ import { logger } from '../commons/powertools';
 /** EventBridge Scheduler input: {tenantId} from a connection's schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
   const d = deps();
-  const result = await handleNotionPoll({ ...d, connections: d.store }, pollInputSchema.parse(event));
+  const result = await handleNotionPoll(
+    { ...d, connections: d.store, imported: d.store },
+    pollInputSchema.parse(event),
+  );
   logger.info('poll done', { ...result });
   return result;
 }).use(injectLambdaContext(logger));

@@ -23,6 +23,7 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         webhooks: d.store,
         markers: d.store,
         pageWrites: d.store,
+        imported: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,

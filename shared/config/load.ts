@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { readOnlyIssues } from '../connectors/notion/read-only';
 import { ConfigError } from '../errors';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { validateNotionRules } from '../rules/rules';
@@ -120,6 +121,7 @@ function semanticIssues(config: TajoConfig): Issue[] {
   issues.push(...validateNotionRules(config.connectors.notion));
   const notion = config.connectors.notion;
   if (!notion) return issues;
+  issues.push(...readOnlyIssues(notion));
   const seenIds = new Map<string, number>();
   notion.databases.forEach((db, i) => {
     const base = `connectors.notion.databases[${i}]`;

@@ -191,6 +191,12 @@ export const notionConnectorSchema = z.strictObject({
     .optional(),
   databases: z.array(databaseSchema).default([]),
   /**
+   * Never write to Notion (the gateway refuses every write before it is sent). Default: true for an
+   * import-only connection (no database sync, nothing that writes to Notion), false otherwise; an
+   * explicit value wins (shared/connectors/notion/read-only.ts).
+   */
+  read_only: z.boolean().optional(),
+  /**
    * Workspace members → Brevo contacts, switched on by `sync.users` (the scheduled poll) and run by
    * hand with `tajo connectors sync notion-users`. Without a list every write is an upsert.
    */

@@ -30,6 +30,10 @@ export interface ImportedDocument {
   pageId: string;
   title: string;
   url?: string;
+  /** The page's created_time, parent and icon (a file icon without its expiring URL), as read. */
+  createdTime?: string;
+  parent?: unknown;
+  icon?: unknown;
   /** The page's last_edited_time when it was read (minute-rounded by Notion). */
   lastEditedTime: string;
   /** sha256 of the stored document (markdown with its front matter, or the file's bytes). */
@@ -39,7 +43,14 @@ export interface ImportedDocument {
   documentKey: string;
   /** Files downloaded for the document (images, PDFs...), keys relative to the tenant. */
   fileKeys: string[];
+  /** The same files with their block, content type and size (records written before this have none). */
+  files?: { blockId: string; key: string; contentType: string; size: number }[];
+  /** When the stored content was last written (first import or a re-import of an edited page). */
   importedAt: string;
+  /** When the page was first imported (records written before this field: see importedAt). */
+  firstImportedAt?: string;
+  /** When a re-sync last compared the page with Notion (re-imported or found unchanged); unset before. */
+  checkedAt?: string;
 }
 
 export interface ImportedDocumentStore {

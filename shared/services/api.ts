@@ -5,8 +5,19 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Clock, ConnectionStore, LaneQueue, RunStore, TenantStore } from '../ports';
+import { formatPath } from '../config/path';
+import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
+import type {
+  Clock,
+  ConnectionStore,
+  LaneQueue,
+  NotionWebhookStore,
+  RunStore,
+  SecretStore,
+  TenantStore,
+} from '../ports';
 import { topology } from '../topology';
+import { notionOperations } from './notion-api';
 import { enqueueNotionSync } from './notion-lane';
 import { notionStatus } from './status';
 
@@ -28,9 +39,15 @@ export interface ApiDeps {
   runs: RunStore;
   lane: LaneQueue;
   clock: Clock;
+  /** The document library (imported Notion pages) and their records. */
+  documents: DocumentStore;
+  imported: ImportedDocumentStore;
+  /** Notion webhook subscription state; the secret store holds its pending verification token. */
+  webhooks: NotionWebhookStore;
+  secrets: SecretStore;
 }
 
-type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
+export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -43,13 +60,36 @@ export function newApiKey(): string {
 
 const syncBody = z.strictObject({ full: z.boolean().optional() }).default({});
 
+/** The request's JSON body through a schema (an empty body is `{}`), or the 400 to answer. */
+export function parseJsonBody<S extends z.ZodType>(
+  body: string | undefined,
+  schema: S,
+): { ok: true; data: z.output<S> } | { ok: false; response: ApiResponse } {
+  let raw: unknown = {};
+  if (body?.trim()) {
+    try {
+      raw = JSON.parse(body);
+    } catch {
+      return { ok: false, response: { status: 400, body: { error: 'the body is not JSON' } } };
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const error = parsed.error.issues
+      .map((i) => (i.path.length > 0 ? `${formatPath(i.path)}: ${i.message}` : i.message))
+      .join('; ');
+    return { ok: false, response: { status: 400, body: { error } } };
+  }
+  return { ok: true, data: parsed.data };
+}
+
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),
 
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
     if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    const body = parseJsonBody(syncBody, req.body);
-    if ('status' in body) return body;
+    const body = parseJsonBody(req.body, syncBody);
+    if (!body.ok) return body.response;
     const res = await enqueueNotionSync(deps, {
       tenantId,
       mode: body.data.full ? 'full' : 'incremental',
@@ -63,30 +103,13 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
     if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
     const conn = await deps.connections.getConnection(tenantId, 'notion');
     if (!conn) return notFound('no Notion connection');
-    return { status: 200, body: { ...(await notionStatus(deps.runs, tenantId, conn.settings)), connected: true } };
+    const status = await notionStatus(deps.runs, tenantId, conn.settings, deps);
+    return { status: 200, body: { ...status, connected: true } };
   },
-};
 
-/**
- * A request's JSON body checked against its schema (an empty body is `{}`); otherwise the 400 to
- * answer, naming what is wrong.
- */
-export function parseJsonBody<T>(schema: z.ZodType<T>, body: string | undefined): { data: T } | ApiResponse {
-  let raw: unknown = {};
-  if (body?.trim()) {
-    try {
-      raw = JSON.parse(body);
-    } catch {
-      return { status: 400, body: { error: 'the body is not JSON' } };
-    }
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-    return { status: 400, body: { error: issues.join('; ') } };
-  }
-  return { data: parsed.data };
-}
+  // Document library (import, documents, re-sync) and the Notion webhook's verification token.
+  ...notionOperations,
+};
 
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
 export function apiRouteKeys(): string[] {

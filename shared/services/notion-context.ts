@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
+import { notionReadOnly } from '../connectors/notion/read-only';
 import { newStats } from '../http/paced-fetch';
 import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
@@ -66,6 +67,7 @@ export function buildNotionContext(args: {
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
     onUnauthorized: args.onUnauthorized,
+    readOnly: notionReadOnly(args.settings),
   });
   const brevo = new BrevoClient({
     apiKey: args.brevoApiKey,

@@ -5,7 +5,8 @@
  * content is one Notion-hosted file (a scanned contract, a PDF) is stored as that file instead.
  *
  * Read-only by construction: the service only sees `NotionPageReader` (retrieve page, retrieve
- * block, list children), so an import-only connection never writes to Notion.
+ * block, list children); and an import-only connection's gateway refuses every write anyway
+ * (`read_only`, shared/connectors/notion/read-only.ts).
  *
  * Keys (relative to the tenant; the store puts the tenant first):
  *   notion/<pageId>/page.md                    the rendered page
@@ -33,7 +34,7 @@ import {
 import { type FetchChildren, type LoadOptions, loadBlockTree } from '../content/load';
 import { renderMarkdown } from '../content/markdown';
 import type { DocumentStore, ImportedDocument, ImportedDocumentStore, StoredObject } from '../documents/ports';
-import { ProviderError, reasonOf, TajoError } from '../errors';
+import { ConfigError, ProviderError, RateLimitedError, reasonOf, TajoError, UnreachableError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import type { Clock } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
@@ -90,6 +91,16 @@ export interface ResyncResult {
   requests: number;
   errors: { pageId: string; reason: string }[];
   warnings: string[];
+  /** Set when `stopBy` came before the last document: pass it back as `after` to continue. */
+  next?: string;
+}
+
+export interface ResyncArgs {
+  tenantId: string;
+  /** Continue after this page id (documents are re-synced in page id order). */
+  after?: string;
+  /** No document is started at or after this time (clock ms): a lane step ends inside its budget. */
+  stopBy?: number;
 }
 
 const DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024;
@@ -132,7 +143,7 @@ export async function importPage(
  * their import. Notion rounds last_edited_time to the minute, so a page imported in the same minute
  * as its last edit cannot be proven unchanged: it is re-imported once more.
  */
-export async function resyncDocuments(deps: NotionImportDeps, args: { tenantId: string }): Promise<ResyncResult> {
+export async function resyncDocuments(deps: NotionImportDeps, args: ResyncArgs): Promise<ResyncResult> {
   const result: ResyncResult = {
     checked: 0,
     reimported: 0,
@@ -142,17 +153,27 @@ export async function resyncDocuments(deps: NotionImportDeps, args: { tenantId: 
     errors: [],
     warnings: [],
   };
-  const docs = await deps.imported.listImportedDocuments(args.tenantId);
-  for (const doc of docs) {
+  const after = args.after;
+  const docs = (await deps.imported.listImportedDocuments(args.tenantId))
+    .filter((d) => after === undefined || d.pageId > after)
+    .sort((a, b) => (a.pageId < b.pageId ? -1 : a.pageId > b.pageId ? 1 : 0));
+  for (const [i, doc] of docs.entries()) {
+    if (args.stopBy !== undefined && i > 0 && deps.clock.now() >= args.stopBy) {
+      result.next = docs[i - 1]?.pageId;
+      break;
+    }
     result.checked++;
     const counter = countRequests(deps.notion);
     try {
       const page = await counter.reader.retrievePage(doc.pageId);
       if (!mayHaveChanged(doc, page)) {
         result.unchanged++;
+        await deps.imported.putImportedDocument({ ...doc, checkedAt: new Date(deps.clock.now()).toISOString() });
         continue;
       }
-      const res = await importLoadedPage({ ...deps, notion: counter.reader }, args.tenantId, page, counter);
+      const res = await importLoadedPage({ ...deps, notion: counter.reader }, args.tenantId, page, counter, {
+        resync: true,
+      });
       result.reimported++;
       result.warnings.push(...res.warnings.map((w) => `${doc.pageId}: ${w}`));
     } catch (err) {
@@ -173,8 +194,12 @@ function mayHaveChanged(doc: ImportedDocument, page: NotionPageMeta): boolean {
   return Date.parse(page.last_edited_time) >= importedMinute;
 }
 
-/** A bad token or a rate limit affects every page: stop instead of failing each one. */
+/**
+ * A bad token, a rate limit (the lane parks on it), an unreachable Notion or a read-only refusal
+ * affects every page: stop instead of failing each one.
+ */
 function isFatal(err: unknown): boolean {
+  if (err instanceof RateLimitedError || err instanceof UnreachableError || err instanceof ConfigError) return true;
   return err instanceof ProviderError && (err.status === 401 || err.status === 429);
 }
 
@@ -183,6 +208,7 @@ async function importLoadedPage(
   tenantId: string,
   page: NotionPageMeta,
   counter: { count(): number },
+  opts: { resync?: boolean } = {},
 ): Promise<ImportResult> {
   const pageId = page.id;
   if (page.in_trash || page.archived) throw new TajoError(`page ${pageId} is in the trash: not imported`, 'in_trash');
@@ -233,17 +259,24 @@ async function importLoadedPage(
   const stale = previous ? [previous.documentKey, ...previous.fileKeys].filter((k) => !keep.has(k)) : [];
   if (stale.length > 0) await deps.documents.delete(tenantId, stale);
 
+  const now = new Date(deps.clock.now()).toISOString();
   await deps.imported.putImportedDocument({
     tenantId,
     pageId,
     title,
     url: page.url,
+    createdTime: page.created_time,
+    parent: page.parent ?? null,
+    icon: iconOf(page.icon),
     lastEditedTime: page.last_edited_time,
     contentHash,
     kind,
     documentKey,
     fileKeys: files.map((f) => f.key),
-    importedAt: new Date(deps.clock.now()).toISOString(),
+    files,
+    importedAt: now,
+    firstImportedAt: previous?.firstImportedAt ?? previous?.importedAt ?? now,
+    checkedAt: opts.resync ? now : previous?.checkedAt,
   });
   return {
     pageId,
@@ -420,6 +453,8 @@ export function buildNotionReader(args: {
   apiVersion: NotionGatewayOptions['apiVersion'];
   endpoints: Endpoints;
   clock: Clock;
+  /** The connection's read_only (notionReadOnly(settings)): the gateway then refuses every write. */
+  readOnly: boolean;
   logApiCall?: ApiCallLogger;
   maxInProcessWaitMs?: number;
 }): NotionGateway {
@@ -432,6 +467,7 @@ export function buildNotionReader(args: {
     stats: newStats(),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
+    readOnly: args.readOnly,
   });
 }
 
@@ -443,11 +479,20 @@ export function buildNotionImportDeps(
   args: Parameters<typeof buildNotionReader>[0] & { documents: DocumentStore; imported: ImportedDocumentStore },
 ): NotionImportDeps & { gateway: NotionGateway } {
   const gateway = buildNotionReader(args);
-  // Bound methods: the service calls them detached (loadBlockTree takes listBlockChildren alone).
-  const notion: NotionPageReader = {
+  return {
+    gateway,
+    notion: pageReaderOf(gateway),
+    documents: args.documents,
+    imported: args.imported,
+    clock: args.clock,
+  };
+}
+
+/** The gateway's read calls as bound functions: the service calls them detached (loadBlockTree). */
+export function pageReaderOf(gateway: NotionGateway): NotionPageReader {
+  return {
     retrievePage: (id) => gateway.retrievePage(id),
     retrieveBlock: (id) => gateway.retrieveBlock(id),
     listBlockChildren: (id, cursor, size) => gateway.listBlockChildren(id, cursor, size),
   };
-  return { gateway, notion, documents: args.documents, imported: args.imported, clock: args.clock };
 }

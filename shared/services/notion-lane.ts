@@ -5,6 +5,7 @@
  */
 
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
+import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
   Clock,
@@ -24,6 +25,8 @@ import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-me
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
+import { runDocumentsMessage } from './notion-documents';
+import { pageReaderOf } from './notion-import';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
@@ -45,6 +48,9 @@ export interface NotionLaneDeps {
   pageWrites?: NotionPageWriteStore;
   /** OAuth connections' tokens: refreshed on a 401 (without it, an OAuth token is used as stored). */
   oauthTokens?: OAuthTokens;
+  /** The document library (page import, re-sync); required for the documents messages. */
+  documents?: DocumentStore;
+  imported?: ImportedDocumentStore;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -178,6 +184,36 @@ export async function handleNotionLaneMessage(
       deps.log?.('error', 'Notion users sync failed', { tenantId: conn.tenantId, reason: (err as Error).message });
       if (isPermanent(err)) return undefined;
       throw err;
+    }
+  }
+
+  if (message.type === 'notion.documents.import' || message.type === 'notion.documents.resync') {
+    // The document library: a page import or a re-sync, paced with the syncs of the same group.
+    if (!deps.documents || !deps.imported) {
+      throw new TajoError('the document library is not wired into this worker', 'bad_setup');
+    }
+    try {
+      return await runDocumentsMessage(
+        {
+          conn,
+          notion: pageReaderOf(ctx.notion),
+          notionStats: ctx.stats.notion,
+          documents: deps.documents,
+          imported: deps.imported,
+          runs: deps.runs,
+          lane: deps.lane,
+          clock: deps.clock,
+          log: deps.log,
+        },
+        message,
+        opts,
+      );
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      throw err;
+    } finally {
+      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      if (drain > 0) await deps.clock.sleep(drain);
     }
   }
 

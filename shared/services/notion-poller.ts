@@ -1,11 +1,14 @@
 /**
- * What a schedule fires. A connection's own schedule starts an incremental sync in its lane; the
- * stack's sweep (every 4 hours) makes sure every connection has its schedule, so a connection
- * whose schedule was lost is polled again from the next window on.
+ * What a schedule fires. A connection's own schedule starts an incremental sync in its lane, and a
+ * re-sync of its imported documents when it has some; the stack's sweep (every 4 hours) makes sure
+ * every connection has its schedule, so a connection whose schedule was lost is polled again from
+ * the next window on.
  */
 import { z } from 'zod';
+import type { ImportedDocumentStore } from '../documents/ports';
 import type { Clock, ConnectionStore, LaneQueue, ScheduleManager } from '../ports';
 import { ensureConnectionSchedule } from './connections';
+import { enqueueDocumentsResync } from './notion-documents';
 import { enqueueNotionSync } from './notion-lane';
 
 export const pollInputSchema = z.union([
@@ -15,9 +18,16 @@ export const pollInputSchema = z.union([
 export type PollInput = z.infer<typeof pollInputSchema>;
 
 export async function handleNotionPoll(
-  deps: { connections: ConnectionStore; lane: LaneQueue; schedules: ScheduleManager; clock: Clock },
+  deps: {
+    connections: ConnectionStore;
+    lane: LaneQueue;
+    schedules: ScheduleManager;
+    clock: Clock;
+    /** The imported documents' records: with some, the poll also queues their re-sync. */
+    imported?: ImportedDocumentStore;
+  },
   input: PollInput,
-): Promise<{ queued: number; scheduled: number; skipped: string[] }> {
+): Promise<{ queued: number; scheduled: number; skipped: string[]; documentsResyncQueued: number }> {
   if ('sweep' in input) {
     const connections = await deps.connections.listConnections('notion');
     let scheduled = 0;
@@ -25,7 +35,7 @@ export async function handleNotionPoll(
       if (!c.settings.enabled) continue;
       if (await ensureConnectionSchedule(deps.schedules, c)) scheduled += 1;
     }
-    return { queued: 0, scheduled, skipped: [] };
+    return { queued: 0, scheduled, skipped: [], documentsResyncQueued: 0 };
   }
   // One start per tenant per 5-minute slot: a retried invocation does not start a second run.
   const slot = Math.floor(deps.clock.now() / 300_000);
@@ -35,5 +45,15 @@ export async function handleNotionPoll(
     trigger: 'schedule',
     dedupeKey: `schedule-${slot}`,
   });
-  return { queued: res.queued ? 1 : 0, scheduled: 0, skipped: res.reason ? [res.reason] : [] };
+  // Same message group as the sync: the re-sync runs between its steps, never beside them.
+  let documentsResyncQueued = 0;
+  if (res.queued && deps.imported && (await deps.imported.listImportedDocuments(input.tenantId)).length > 0) {
+    const resync = await enqueueDocumentsResync(deps, {
+      tenantId: input.tenantId,
+      trigger: 'schedule',
+      dedupeKey: `schedule-${slot}`,
+    });
+    if (resync.queued) documentsResyncQueued = 1;
+  }
+  return { queued: res.queued ? 1 : 0, scheduled: 0, skipped: res.reason ? [res.reason] : [], documentsResyncQueued };
 }

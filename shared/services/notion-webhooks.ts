@@ -92,6 +92,45 @@ export function tokenHint(token: string): string {
   return token.length <= 12 ? '…' : `${token.slice(0, 7)}…${token.slice(-4)}`;
 }
 
+/**
+ * What the admin sees of the webhook subscription (`GET .../connections/notion/webhook`, status):
+ * the state, and the pending verification token itself only with `withToken` (the management API,
+ * behind the tenant's key: the admin pastes it into Notion to verify the subscription). Never logged.
+ */
+export interface NotionWebhookView {
+  /** `not_set_up`: no handshake yet; `pending`: a token waits to be verified; `active`: events arrive signed. */
+  state: 'not_set_up' | 'pending' | 'active';
+  pending: { receivedAt?: string; hint?: string; token?: string } | null;
+  confirmed: { at?: string; hint?: string } | null;
+  /** What to do next, for a person. */
+  next: string;
+}
+
+export async function notionWebhookView(
+  deps: { webhooks: NotionWebhookStore; secrets?: SecretStore },
+  tenantId: string,
+  opts: { withToken: boolean },
+): Promise<NotionWebhookView> {
+  const record = await deps.webhooks.getNotionWebhook(tenantId);
+  const confirmed = record?.confirmedRef ? { at: record.confirmedAt, hint: record.confirmedHint } : null;
+  let pending: NotionWebhookView['pending'] = null;
+  if (record?.pendingRef) {
+    pending = { receivedAt: record.pendingAt, hint: record.pendingHint };
+    if (opts.withToken) {
+      if (!deps.secrets) throw new Error('notionWebhookView: withToken needs the secret store');
+      pending.token = await deps.secrets.get(record.pendingRef);
+    }
+  }
+  const state = confirmed ? 'active' : pending ? 'pending' : 'not_set_up';
+  const next = pending
+    ? 'paste the pending verification token into Notion (integration settings → Webhooks → Verify); ' +
+      'the first event signed with it makes it the active token'
+    : confirmed
+      ? 'nothing to do: events are verified with the active token'
+      : "create a webhook subscription in the integration's settings pointing at POST /webhooks/notion/{tenantId}";
+  return { state, pending, confirmed, next };
+}
+
 export interface NotionIngressDeps {
   connections: ConnectionStore;
   webhooks: NotionWebhookStore;
@@ -155,9 +194,16 @@ export async function acceptNotionWebhook(
   if (!record || !matched) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
   if (matched === 'pending' && record.pendingRef) {
     // The first event signed with the pending token: Notion activated the subscription with it.
+    // The token moves to a secret of its own: the next handshake (a new subscription) overwrites
+    // the pending one, and must not change the token the active subscription signs with.
+    const token = await deps.secrets.get(record.pendingRef);
+    const confirmedRef = await deps.secrets.put(`${req.tenantId}/notion-webhook`, token, {
+      tenant: req.tenantId,
+      connector: 'notion',
+    });
     await deps.webhooks.putNotionWebhook({
       tenantId: req.tenantId,
-      confirmedRef: record.pendingRef,
+      confirmedRef,
       confirmedAt: new Date(deps.clock.now()).toISOString(),
       confirmedHint: record.pendingHint,
     });

@@ -128,8 +128,8 @@ export async function startOAuthInstall(
   if (connector !== 'notion' && connector !== 'slack') {
     return { status: 404, body: { error: `unknown connector ${connector}` } };
   }
-  const body = parseJsonBody(startBody, args.body);
-  if ('status' in body) return body;
+  const body = parseJsonBody(args.body, startBody);
+  if (!body.ok) return body.response;
 
   const app = await appOf(deps, connector);
   if (!app) {

@@ -3,8 +3,11 @@
  * databases and their lists, the last run (without its checkpoint) and its errors, recent runs.
  */
 import type { NotionConnectorConfig } from '../config/schema';
-import type { RuleConflict, RuleRowError, RuleRunRecord, RunRecord, RunStore } from '../ports';
+import { notionReadOnly } from '../connectors/notion/read-only';
+import type { ImportedDocumentStore } from '../documents/ports';
+import type { NotionWebhookStore, RuleConflict, RuleRowError, RuleRunRecord, RunRecord, RunStore } from '../ports';
 import { describeCadence, topology } from '../topology';
+import { type NotionWebhookView, notionWebhookView } from './notion-webhooks';
 
 export interface NotionStatus {
   tenantId: string;
@@ -27,6 +30,18 @@ export interface NotionStatus {
     conflicts: RuleConflict[];
     errors: RuleRowError[];
   };
+  /** The connection never writes to Notion (connectors.notion.read_only, or its default). */
+  readOnly: boolean | null;
+  /** The webhook subscription: state and token hints, never a token (the webhook route shows that). */
+  webhook?: NotionWebhookView;
+  /** The document library: imported pages, and the last import or re-sync. */
+  documents?: { count: number; lastRun: Omit<RunRecord, 'checkpoint'> | null };
+}
+
+/** Stores that add the webhook and document library sections when given. */
+export interface NotionStatusExtras {
+  webhooks?: NotionWebhookStore;
+  imported?: ImportedDocumentStore;
 }
 
 /** Rule runs read for the status: their conflicts and errors, newest first, are cut to RULE_ITEMS_SHOWN. */
@@ -37,24 +52,27 @@ export async function notionStatus(
   runs: RunStore,
   tenantId: string,
   settings: Omit<NotionConnectorConfig, 'token'> | undefined,
+  extras: NotionStatusExtras = {},
 ): Promise<NotionStatus> {
-  // Users runs share the connector's run records: read past them so the database sync's last run
-  // and history stay what they were (a run every poll would otherwise push them out of 5).
-  const all = await runs.listRuns(tenantId, 'notion', 20);
-  const recent = all.filter((r) => r.job === undefined).slice(0, 5);
-  const last = recent[0];
-  let lastRun: NotionStatus['lastRun'] = null;
-  if (last) {
-    const { checkpoint: _checkpoint, ...rest } = last;
-    lastRun = rest;
-  }
+  // Other jobs (users, documents) share the connector's run records: each kind is read apart, so
+  // the database sync's last run and history stay what they were however many imports ran.
+  const [recent, users, documentsRuns] = await Promise.all([
+    runs.listRuns(tenantId, 'notion', 5, { job: null }),
+    runs.listRuns(tenantId, 'notion', 1, { job: 'users' }),
+    runs.listRuns(tenantId, 'notion', 1, { job: 'documents' }),
+  ]);
+  const lastRun = withoutCheckpoint(recent[0]);
+  const lastUsersRun = withoutCheckpoint(users[0]);
+  const webhook = extras.webhooks
+    ? await notionWebhookView({ webhooks: extras.webhooks }, tenantId, { withToken: false })
+    : undefined;
+  const documents = extras.imported
+    ? {
+        count: (await extras.imported.listImportedDocuments(tenantId)).length,
+        lastRun: withoutCheckpoint(documentsRuns[0]),
+      }
+    : undefined;
   const ruleRuns = await runs.listRuleRuns(tenantId, RULE_RUNS_READ);
-  const users = all.find((r) => r.job === 'users');
-  let lastUsersRun: NotionStatus['lastUsersRun'] = null;
-  if (users) {
-    const { checkpoint: _checkpoint, ...rest } = users;
-    lastUsersRun = rest;
-  }
   return {
     tenantId,
     connector: 'notion',
@@ -84,5 +102,14 @@ export async function notionStatus(
       conflicts: ruleRuns.flatMap((r) => [...r.conflicts].reverse()).slice(0, RULE_ITEMS_SHOWN),
       errors: ruleRuns.flatMap((r) => [...r.errors].reverse()).slice(0, RULE_ITEMS_SHOWN),
     },
+    readOnly: settings ? notionReadOnly(settings) : null,
+    ...(webhook ? { webhook } : {}),
+    ...(documents ? { documents } : {}),
   };
+}
+
+function withoutCheckpoint(run: RunRecord | undefined): Omit<RunRecord, 'checkpoint'> | null {
+  if (!run) return null;
+  const { checkpoint: _checkpoint, ...rest } = run;
+  return rest;
 }

@@ -48,6 +48,27 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1),
     items: z.array(ruleItemSchema).min(1).max(RULE_ITEMS_PER_MESSAGE),
   }),
+  /** Document library: import one page (API), recorded as a `documents` run. */
+  z.object({
+    type: z.literal('notion.documents.import'),
+    tenantId: z.string().min(1),
+    runId: z.string().min(1),
+    /** Dashed, lower-case (parseNotionPageId). */
+    pageId: z.string().min(1),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
+  }),
+  /**
+   * Document library: re-sync the imported documents (schedule, API). A step that runs out of time
+   * sends the next one (`step` + 1) to continue after the last page it checked.
+   */
+  z.object({
+    type: z.literal('notion.documents.resync'),
+    tenantId: z.string().min(1),
+    runId: z.string().min(1),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
+    step: z.number().int().nonnegative().default(0),
+    after: z.string().min(1).optional(),
+  }),
 ]);
 
 export type NotionLaneMessage = z.infer<typeof notionLaneMessageSchema>;

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
 import { blocks as b, NotionSimulator, pdfOnlyContent } from '../simulators/notion';
 
 const run = promisify(execFile);
@@ -80,4 +81,33 @@ test('search, import (page and PDF-only), resync; nothing written to Notion', as
   expect(bad.stderr).toContain('not a Notion page URL or id');
 
   expect(notion.log.records.filter((r) => r.method !== 'GET' && r.path !== '/v1/search')).toEqual([]);
+});
+
+test('status: read-only, the documents, and a pending webhook token as a hint with how to fetch it', async () => {
+  const page = notion.addContentPage({ title: 'Status page', children: [b.paragraph('x')] });
+  expect((await tajo(['notion', 'import', page.id])).code).toBe(0);
+  // A handshake the local stack would have stored (same state dir): a secret reference and a hint.
+  const state = await startEmbeddedDynamo(join(dir, 'state', 'dynamodb'));
+  try {
+    await state.store.putNotionWebhook({
+      tenantId: 'default',
+      pendingRef: 'local:default/notion-webhook-pending',
+      pendingAt: '2026-11-22T09:00:00.000Z',
+      pendingHint: 'secret_…f00d',
+    });
+  } finally {
+    await state.close();
+  }
+  const status = await tajo(['connectors', 'status', 'notion']);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toContain('read-only: nothing is ever written to Notion');
+  expect(status.stdout).toMatch(/documents: \d+ imported/);
+  expect(status.stdout).toContain('webhook: verification token secret_…f00d received 2026-11-22T09:00:00.000Z');
+  expect(status.stdout).toContain('/tenants/default/connections/notion/webhook');
+  const json = lastJson((await tajo(['connectors', 'status', 'notion', '--json'])).stdout);
+  expect(json).toMatchObject({
+    readOnly: true,
+    webhook: { state: 'pending', pending: { hint: 'secret_…f00d' } },
+    documents: { count: expect.any(Number) },
+  });
 });

@@ -435,6 +435,80 @@ describe('TajoStack (dev)', () => {
     ]);
   });
 
+  test('document library: a CMK bucket, private, TLS only, access-logged; grants and env only where documents', () => {
+    const library = stack.documentLibrary;
+    if (!library) throw new Error('the topology has functions with documents: the stack must have the library');
+    const { bucket, accessLogs: logs } = library;
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    const privateBucket = {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    };
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ...privateBucket,
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: getAtt(stack.key) },
+          },
+        ],
+      },
+      LoggingConfiguration: { DestinationBucketName: ref(logs), LogFilePrefix: 'documents/' },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ...privateBucket,
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+    });
+    // Both buckets refuse plain HTTP.
+    for (const b of [bucket, logs]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: ref(b),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+    const objects = `<${id(bucket)}.Arn>/*`;
+    for (const name of functionNames) {
+      const access = topology.functions[name].documents;
+      const statements = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+      const env = Object.values(
+        template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `tajo-dev-${name}` } }),
+      )[0]?.Properties.Environment.Variables as Record<string, unknown>;
+      if (!access) {
+        expect(statements).toEqual([]);
+        expect(env[ENV.documentsBucket]).toBeUndefined();
+        continue;
+      }
+      const onObjects = statements.filter((s) => resourcesOf(s).map(flat).includes(objects)).flatMap(actionsOf);
+      expect(onObjects.sort()).toEqual(
+        access === 'readWrite' ? ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
+      );
+      const onBucket = statements.filter((s) =>
+        resourcesOf(s)
+          .map(flat)
+          .includes(`<${id(bucket)}.Arn>`),
+      );
+      expect(onBucket.flatMap(actionsOf)).toEqual(['s3:ListBucket']);
+      expect(statements.flatMap(actionsOf).every((a) => !a.includes('*'))).toBe(true);
+      expect(env[ENV.documentsBucket]).toEqual(ref(bucket));
+      expect(env[ENV.documentsKmsKeyId]).toEqual(getAtt(stack.key));
+    }
+    expect(topology.functions.api.documents).toBe('read');
+    expect(topology.functions.notionWorker.documents).toBe('readWrite');
+    expect(template.findOutputs('DocumentsBucketName').DocumentsBucketName.Value).toEqual(ref(bucket));
+  });
+
   test('Notion webhooks: the route, signature auth with its reason, and the ingress may store the handshake token', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/notion/{tenantId}' });
     const route = topology.routes.find((r) => r.path === '/webhooks/notion/{tenantId}');

@@ -171,7 +171,7 @@ test('connect → poll → lane steps on a FIFO queue: 300 rows land in Brevo in
     { connections: env.store, lane, schedules: env.schedules, clock: env.clock },
     { tenantId },
   );
-  expect(polled).toEqual({ queued: 1, scheduled: 0, skipped: [] });
+  expect(polled).toEqual({ queued: 1, scheduled: 0, skipped: [], documentsResyncQueued: 0 });
 
   const delivered = await drainLane(env, queueUrl, lane, STEP_BUDGET_MS);
 

@@ -62,6 +62,7 @@ function deps(download?: typeof fetch) {
   const d = buildNotionImportDeps({
     notionToken: token,
     apiVersion: '2025-09-03',
+    readOnly: true,
     endpoints: { notionBaseUrl: sim.baseUrl },
     documents,
     imported,
@@ -201,7 +202,10 @@ test('resync re-imports only the edited page; unchanged pages cost one request e
   expect(res.requests).toBe(4);
   const cDoc = await imported.getImportedDocument(TENANT, c.id);
   expect((await documents.get(TENANT, cDoc?.documentKey ?? ''))?.body.toString()).toContain('delta, added later');
-  expect(await imported.getImportedDocument(TENANT, a.id)).toEqual(before);
+  // Unchanged: the same record, only stamped with the re-sync's check.
+  const aAfter = await imported.getImportedDocument(TENANT, a.id);
+  expect(aAfter).toEqual({ ...before, checkedAt: expect.any(String) });
+  expect(Date.parse(aAfter?.checkedAt ?? '')).toBeGreaterThan(Date.parse(before?.importedAt ?? ''));
 
   // A page that is no longer shared fails alone; the others are still checked.
   sim.unsharePage(a.id);

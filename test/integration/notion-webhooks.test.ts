@@ -155,8 +155,17 @@ describe('Notion webhook ingress', () => {
     const res = await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string));
     expect(res.attempts[0]?.status).toBe(200);
     const after = await e.store.getNotionWebhook(TENANT);
-    expect(after?.confirmedRef).toBe(rec?.pendingRef);
     expect(after?.pendingRef).toBeUndefined();
+    expect(after?.confirmedRef).toBeDefined();
+    expect(await e.secrets.get(after?.confirmedRef as string)).toBe(sender.verificationToken);
+
+    // A new subscription's handshake is pending again, and leaves the active token as it was.
+    const next = await handshake(e);
+    const again = await e.store.getNotionWebhook(TENANT);
+    expect(next.verificationToken).not.toBe(sender.verificationToken);
+    expect(await e.secrets.get(again?.confirmedRef as string)).toBe(sender.verificationToken);
+    expect(await e.secrets.get(again?.pendingRef as string)).toBe(next.verificationToken);
+    expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string))).attempts[0]?.status).toBe(200);
   });
 
   test('wrong token, tampered body, missing header: 401, and nothing is queued', async () => {

@@ -125,7 +125,7 @@ export function seedSandbox(
   notion: NotionSimulator,
   brevo: BrevoSimulator,
   opts: { rows: number; stepMs?: number; databaseId?: string; now?: number; workspace?: boolean },
-): { databaseId: string; dataSourceId: string; pageIds: string[] } {
+): { databaseId: string; dataSourceId: string; pageIds: string[]; docsRootId?: string } {
   const db = notion.addDatabase({
     id: opts.databaseId ?? SANDBOX_DATABASE_ID,
     title: 'Customers',
@@ -143,8 +143,8 @@ export function seedSandbox(
   );
   seedBrevoAttributes(brevo);
   // The users, Leads and Docs come after the Customers rows, so those rows are exactly as before.
-  if (opts.workspace !== false) seedSandboxWorkspace(notion);
-  return { databaseId: db.id, dataSourceId: ds.id, pageIds: pages.map((p) => p.id) };
+  const workspace = opts.workspace !== false ? seedSandboxWorkspace(notion) : undefined;
+  return { databaseId: db.id, dataSourceId: ds.id, pageIds: pages.map((p) => p.id), docsRootId: workspace?.docsRootId };
 }
 
 /** Workspace members of the sandbox: people with emails, a guest (never listed) and another bot. */

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { parseConfig } from '../../shared/config/load';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/ports';
@@ -61,7 +62,13 @@ afterAll(() => {
 });
 
 function deps(lane = new RecordingLane()) {
-  return { lane, deps: { tenants: store, connections: store, runs: store, lane, clock } };
+  const library = {
+    documents: new LocalDocumentStore(join(stateDir, 'documents')),
+    imported: store,
+    webhooks: store,
+    secrets: new FileSecretStore(join(stateDir, 'api-secrets')),
+  };
+  return { lane, deps: { tenants: store, connections: store, runs: store, lane, clock, ...library } };
 }
 
 /** A tenant with its API key and (optionally) a Notion connection made through connectNotion. */

@@ -20,6 +20,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ImportedDocument } from '../../documents/ports';
@@ -632,17 +633,47 @@ export class DynamoStore
     return res.Item ? (strip(res.Item) as unknown as RunRecord) : undefined;
   }
 
-  async listRuns(tenantId: string, connector: ConnectorName, limit: number): Promise<RunRecord[]> {
-    const res = await this.doc.send(
-      new QueryCommand({
+  async listRuns(
+    tenantId: string,
+    connector: ConnectorName,
+    limit: number,
+    options: { job?: RunRecord['job'] | null } = {},
+  ): Promise<RunRecord[]> {
+    const values: Record<string, unknown> = { ':p': tenantKey(tenantId), ':s': `RUN#${connector}#` };
+    let filter: string | undefined;
+    if (options.job === null) filter = 'attribute_not_exists(#job)';
+    else if (options.job !== undefined) {
+      filter = '#job = :job';
+      values[':job'] = options.job;
+    }
+    // DynamoDB applies Limit before the filter: page on until enough runs of the kind are found.
+    const items = await this.queryItems(
+      {
         TableName: this.table,
         KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-        ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': `RUN#${connector}#` },
+        ...(filter ? { FilterExpression: filter, ExpressionAttributeNames: { '#job': 'job' } } : {}),
+        ExpressionAttributeValues: values,
         ScanIndexForward: false,
-        Limit: limit,
-      }),
+        Limit: filter ? Math.max(limit, 50) : limit,
+      },
+      (n) => n >= limit,
     );
-    return (res.Items ?? []).map((i) => strip(i) as unknown as RunRecord);
+    return items.slice(0, limit).map((i) => strip(i) as unknown as RunRecord);
+  }
+
+  /** A query's items, page after page, until there are no more or `enough` says so. */
+  private async queryItems(
+    input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+    enough: (count: number) => boolean = () => false,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...(res.Items ?? []));
+      start = res.LastEvaluatedKey;
+    } while (start && !enough(items.length));
+    return items;
   }
 
   // ------------------------------------------------------------ Brevo → Notion rules

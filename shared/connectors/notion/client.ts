@@ -10,6 +10,7 @@ import { ProviderError } from '../../errors';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
 import type { Clock } from '../../ports';
 import type { Pacer } from '../../ratelimit/pacer';
+import { isReadSentAsPost, readOnlyFetch } from './read-only';
 
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
@@ -74,6 +75,11 @@ export interface NotionGatewayOptions {
    * grant), or undefined to let the 401 stand. Each request is retried at most once.
    */
   onUnauthorized?: (rejectedToken: string) => Promise<string | undefined>;
+  /**
+   * Refuse every write (NotionReadOnlyError) before it is paced, counted or sent: the connection's
+   * `read_only` (notionReadOnly(settings)). Default false.
+   */
+  readOnly?: boolean;
 }
 
 export class NotionGateway {
@@ -90,9 +96,11 @@ export class NotionGateway {
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
       // Queries and search are reads sent as POST.
-      isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
+      isRetryable: (url, method) => method === 'POST' && isReadSentAsPost(url),
       onCall: opts.onCall,
     });
+    // A read-only connection's writes stop here, before the pacer: nothing is sent or counted.
+    const guarded = opts.readOnly ? readOnlyFetch(paced) : paced;
     this.client = new Client({
       auth: opts.token,
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
@@ -100,7 +108,7 @@ export class NotionGateway {
       retry: false,
       // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
       logger: () => undefined,
-      fetch: opts.onUnauthorized ? retryUnauthorized(paced, opts.token, opts.onUnauthorized) : paced,
+      fetch: opts.onUnauthorized ? retryUnauthorized(guarded, opts.token, opts.onUnauthorized) : guarded,
     });
   }
 
