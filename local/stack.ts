@@ -18,10 +18,11 @@ import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/config/load';
 import type { TajoConfig } from '../shared/config/schema';
 import { type RunRecord, systemClock } from '../shared/ports';
-import { hashApiKey, newApiKey } from '../shared/services/api';
-import { connectNotion, connectSlack } from '../shared/services/connections';
+import { hashApiKey } from '../shared/services/api';
+import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
 import { enqueueNotionSync } from '../shared/services/notion-lane';
 import { hashToken } from '../shared/services/slack-notifications';
+import { issueTenantCredentials } from '../shared/services/tenants';
 import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
 import { BrevoSimulator } from '../test/simulators/brevo';
 import { NotionSimulator } from '../test/simulators/notion';
@@ -212,6 +213,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       );
     }
 
+    // Every connection in the state gets its schedule back (tenants connected through the API or
+    // the CLI in an earlier run): what the stack's sweeps do in AWS.
+    const stored = [
+      ...(await dynamo.store.listConnections('notion')),
+      ...(await dynamo.store.listConnections('slack')),
+    ];
+    for (const c of stored) await ensureConnectionSchedule(scheduler, c);
+
     // ---- Lanes (the SQS event sources) and the HTTP API.
     const runners: Record<string, LaneRunner> = {};
     for (const [name, spec] of Object.entries(topology.functions) as [
@@ -341,16 +350,13 @@ async function ensureTenant(
     tenant?.apiKeyHash === hashApiKey(apiKey) &&
     tenant.webhookTokenHash === hashToken(webhookToken);
   if (!valid || apiKey === undefined || webhookToken === undefined) {
-    apiKey = newApiKey();
-    webhookToken = newApiKey().replace(/^tajo_/, 'whk_');
+    const issued = issueTenantCredentials(tenantId, tenant?.createdAt ?? new Date().toISOString());
+    apiKey = issued.apiKey;
+    webhookToken = issued.webhookToken;
     await write(`${tenantId}.api-key`, apiKey);
     await write(`${tenantId}.webhook-token`, webhookToken);
-    await store.putTenant({
-      tenantId,
-      apiKeyHash: hashApiKey(apiKey),
-      webhookTokenHash: hashToken(webhookToken),
-      createdAt: tenant?.createdAt ?? new Date().toISOString(),
-    });
+    // The tenant's other fields (its Brevo key's reference) stay: only the credentials are new.
+    await store.putTenant({ ...tenant, ...issued.record });
   }
   return { apiKey, webhookToken };
 }

@@ -10,7 +10,19 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   const d = deps();
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const res = await handleApiRequest(
-    { tenants: d.store, connections: d.store, runs: d.store, lane: d.lane, clock: d.clock },
+    {
+      tenants: d.store,
+      connections: d.store,
+      runs: d.store,
+      cursors: d.store,
+      teams: d.store,
+      webhooks: d.store,
+      lane: d.lane,
+      secrets: d.secrets,
+      schedules: d.schedules,
+      clock: d.clock,
+      endpoints: { ...d.endpoints, slackApiUrl: process.env.SLACK_API_URL || undefined },
+    },
     { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
   );
   return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };

@@ -3,12 +3,32 @@
  * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
  * from the path and must match the API key; the body never names it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import type { Clock, ConnectionStore, LaneQueue, RunStore, TenantStore } from '../ports';
+import { timingSafeEqual } from 'node:crypto';
+import {
+  ConfigError,
+  ProviderError,
+  RateLimitedError,
+  RequestRefusedError,
+  SlackTeamClaimedError,
+  UnreachableError,
+} from '../errors';
+import type {
+  Clock,
+  ConnectionStore,
+  CursorStore,
+  LaneQueue,
+  NotionWebhookStore,
+  RunStore,
+  ScheduleManager,
+  SecretStore,
+  SlackTeamStore,
+  TenantStore,
+} from '../ports';
 import { topology } from '../topology';
-import { enqueueNotionSync } from './notion-lane';
-import { notionStatus } from './status';
+import { managementOperations } from './management';
+import { hashApiKey } from './tenants';
+
+export { hashApiKey, newApiKey } from './tenants';
 
 export interface ApiRequest {
   routeKey: string;
@@ -26,53 +46,22 @@ export interface ApiDeps {
   tenants: TenantStore;
   connections: ConnectionStore;
   runs: RunStore;
+  cursors: CursorStore;
   lane: LaneQueue;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  teams: SlackTeamStore;
+  webhooks: NotionWebhookStore;
   clock: Clock;
+  /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
+  endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
 }
 
 type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
 
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-/** A new management API key: shown once to whoever creates the tenant, stored only as a hash. */
-export function newApiKey(): string {
-  return `tajo_${randomBytes(24).toString('base64url')}`;
-}
-
-const syncBody = z.strictObject({ full: z.boolean().optional() }).default({});
-
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),
-
-  'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
-    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    let raw: unknown = {};
-    if (req.body?.trim()) {
-      try {
-        raw = JSON.parse(req.body);
-      } catch {
-        return { status: 400, body: { error: 'the body is not JSON' } };
-      }
-    }
-    const body = syncBody.safeParse(raw);
-    if (!body.success) return { status: 400, body: { error: body.error.issues.map((i) => i.message).join('; ') } };
-    const res = await enqueueNotionSync(deps, {
-      tenantId,
-      mode: body.data.full ? 'full' : 'incremental',
-      trigger: 'api',
-    });
-    if (!res.queued) return { status: 409, body: { error: res.reason } };
-    return { status: 202, body: { queued: true, mode: body.data.full ? 'full' : 'incremental' } };
-  },
-
-  'GET /tenants/{tenantId}/connections/{connector}/status': async (deps, req, tenantId) => {
-    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    const conn = await deps.connections.getConnection(tenantId, 'notion');
-    if (!conn) return notFound('no Notion connection');
-    return { status: 200, body: { ...(await notionStatus(deps.runs, tenantId, conn.settings)), connected: true } };
-  },
+  ...managementOperations,
 };
 
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
@@ -96,7 +85,29 @@ export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<
   const tenant = await deps.tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
   if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
-  return (op as Operation)(deps, req, tenantId);
+  try {
+    return await (op as Operation)(deps, req, tenantId);
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) return refusal;
+    throw err;
+  }
+}
+
+/**
+ * The answer for an error a person can act on; undefined for anything else (a bug or an outage:
+ * the function fails, and its log has the stack). Messages never hold tokens (errors.ts).
+ */
+function refusalOf(err: unknown): ApiResponse | undefined {
+  if (err instanceof ConfigError) return { status: 400, body: { error: err.message, issues: err.issues } };
+  if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
+  if (err instanceof SlackTeamClaimedError) return { status: 409, body: { error: err.message } };
+  if (err instanceof RateLimitedError) {
+    return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
+  }
+  if (err instanceof UnreachableError || err instanceof ProviderError)
+    return { status: 502, body: { error: err.message } };
+  return undefined;
 }
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
