@@ -170,6 +170,26 @@ describe('against the local stack with --api', () => {
       connections: expect.arrayContaining([expect.objectContaining({ connector: 'notion' })]),
     });
 
+    // The Slack connection's checks run in the stack with its stored tokens; the events URL is the
+    // stack's own route for the tenant, answered with the stored signing secret.
+    const slackChecks = await tajo(['connectors', 'test', 'slack', '--api', stack.url], { TAJO_API_KEY: stack.apiKey });
+    expect(slackChecks.stdout).toMatch(/✓ token valid/);
+    expect(slackChecks.stdout).toMatch(
+      /✓ event subscriptions reachable: http:\/\/127\.0\.0\.1:\d+\/slack\/default\/events answers/,
+    );
+    const slackStatus = lastJson(
+      (await tajo(['connectors', 'status', 'slack', '--api', stack.url, '--json'], { TAJO_API_KEY: stack.apiKey }))
+        .stdout,
+    );
+    expect(slackStatus).toMatchObject({
+      connector: 'slack',
+      connected: true,
+      workspace: { id: 'T0SANDBOX' },
+      channels: 1,
+      nextRun: { estimated: false },
+    });
+
+    await mkdir(join(dir, 'home', '.tajo'), { recursive: true });
     await writeFile(profiles, `[default]\napi = ${stack.url}\ntenant = default\napi_key = ${stack.apiKey}\n`, {
       mode: 0o600,
     });
