@@ -95,6 +95,20 @@ async function tenantOf(values: CommandValues, env: NodeJS.ProcessEnv, remote?: 
   return tenant;
 }
 
+/** The API the command goes to (none: the local state) and the tenant it is about. */
+async function whereTo(
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+): Promise<{ remote: Remote | undefined; tenantId: string }> {
+  const remote = await remoteTarget(values, env);
+  return { remote, tenantId: await tenantOf(values, env, remote) };
+}
+
+/** What connect and disconnect take: a connector, or the tenant's Brevo account. */
+function isAccount(target: string | undefined): target is ConnectorName | 'brevo' {
+  return target === 'notion' || target === 'slack' || target === 'brevo';
+}
+
 /** The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists; an explicit one must load. */
 async function optionalConfig(values: CommandValues, env: NodeJS.ProcessEnv): Promise<TajoConfig | undefined> {
   const explicit = values.config ?? env.TAJO_CONFIG;
@@ -198,8 +212,7 @@ async function tenantsCreate(
 // ------------------------------------------------------------------ connections
 
 async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const remote = await remoteTarget(values, env);
-  const tenantId = await tenantOf(values, env, remote);
+  const { remote, tenantId } = await whereTo(values, env);
   const listing = remote
     ? ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing)
     : await withLocalState(env, async (deps) => {
@@ -260,11 +273,8 @@ async function connect(
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  if (target !== 'notion' && target !== 'slack' && target !== 'brevo') {
-    throw new UsageError('connect what? tajo connectors connect notion|slack|brevo');
-  }
-  const remote = await remoteTarget(values, env);
-  const tenantId = await tenantOf(values, env, remote);
+  if (!isAccount(target)) throw new UsageError('connect what? tajo connectors connect notion|slack|brevo');
+  const { remote, tenantId } = await whereTo(values, env);
   const config = await optionalConfig(values, env);
 
   const connectBrevoKey = async (apiKey: string, keyName: string | undefined): Promise<BrevoConnection> => {
@@ -349,11 +359,8 @@ async function disconnect(
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  if (target !== 'notion' && target !== 'slack' && target !== 'brevo') {
-    throw new UsageError('disconnect what? tajo connectors disconnect notion|slack|brevo');
-  }
-  const remote = await remoteTarget(values, env);
-  const tenantId = await tenantOf(values, env, remote);
+  if (!isAccount(target)) throw new UsageError('disconnect what? tajo connectors disconnect notion|slack|brevo');
+  const { remote, tenantId } = await whereTo(values, env);
   if (target === 'brevo') {
     const res = remote
       ? ((await callApi(remote, 'DELETE', tenantPath(tenantId, '/brevo'))) as Awaited<
@@ -382,8 +389,7 @@ async function testConnector(
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  const remote = await remoteTarget(values, env);
-  const tenantId = await tenantOf(values, env, remote);
+  const { remote, tenantId } = await whereTo(values, env);
   let result: Pick<ConnectionTestResult, 'ok' | 'checks'>;
   if (remote) {
     result = (await callApi(
@@ -425,8 +431,7 @@ async function status(
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  const remote = await remoteTarget(values, env);
-  const tenantId = await tenantOf(values, env, remote);
+  const { remote, tenantId } = await whereTo(values, env);
   let answer: NotionStatus | SlackStatus;
   if (remote) {
     answer = (await callApi(remote, 'GET', tenantPath(tenantId, `/connections/${connector}/status`))) as

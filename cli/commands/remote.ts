@@ -87,6 +87,8 @@ export async function remoteTarget(
   env: NodeJS.ProcessEnv,
 ): Promise<Remote | undefined> {
   const named = values.profile ?? env.TAJO_PROFILE;
+  // Nothing asks for an API: the command runs in process, and the profile file is not even read.
+  if (!named && !values.api && !env.TAJO_API_URL) return undefined;
   const profiles = await readProfiles(profileFile(env));
   const profile = profiles[named ?? 'default'];
   if (named && !profile) throw new UsageError(`no profile [${named}] in ${profileFile(env)}`);
