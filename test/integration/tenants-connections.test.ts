@@ -319,6 +319,22 @@ describe('connect Slack by token', () => {
       tenantId: a.tenantId,
     });
     expect(schedules.live.get(`slackDaily/slack-${a.tenantId}`)).toMatchObject({ timezone: 'UTC' });
+    const status = await call('GET', STATUS, a, undefined, slackParam);
+    const midnight = new Date(clock.now());
+    midnight.setUTCHours(0, 15, 0, 0);
+    if (midnight.getTime() <= clock.now()) midnight.setUTCDate(midnight.getUTCDate() + 1);
+    expect(status.body).toMatchObject({
+      connector: 'slack',
+      connected: true,
+      workspace: { name: 'Acme' },
+      channels: 1,
+      notifications: ['new_subscriber'],
+      usersSync: 'not configured',
+      usersCount: null,
+      lastSync: null,
+      timezone: 'UTC',
+      nextRun: { at: midnight.toISOString(), windowMinutes: 30, estimated: false },
+    });
 
     const b = await newTenant();
     await call('PUT', BREVO, b, { apiKey: BREVO_KEY });
@@ -495,6 +511,21 @@ describe('status, sync now, disconnect', () => {
       windowMinutes: 30,
       estimated: true,
     });
+    // After a scheduled run 5 hours ago, the next is due 8 hours after it (the first slot after now).
+    const scheduledAt = clock.now() - 5 * 3_600_000;
+    await store.putRun({
+      tenantId: t.tenantId,
+      connector: 'notion',
+      runId: `${new Date(scheduledAt).toISOString().replace(/[-:.]/g, '')}-00000009`,
+      mode: 'incremental',
+      status: 'succeeded',
+      startedAt: new Date(scheduledAt).toISOString(),
+      finishedAt: new Date(scheduledAt + 1000).toISOString(),
+      trigger: 'schedule',
+      summary: emptySummary('incremental'),
+    });
+    const later = (await call('GET', STATUS, t, undefined, notionParam)).body as { nextRun: { at: string } };
+    expect(later.nextRun.at).toBe(new Date(scheduledAt + 8 * 3_600_000).toISOString());
   });
 
   test('disconnect removes secret, record, schedule, webhook state and pending pages, stops its run, and says so', async () => {
