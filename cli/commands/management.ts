@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
@@ -129,13 +130,19 @@ const schedulesOfTheLocalStack: ScheduleManager = {
   remove: async () => undefined,
 };
 
-/** The local state as the services' dependencies (the same stores the local stack's functions use). */
+/**
+ * The local state as the services' dependencies (the same stores the local stack's functions use).
+ * `forTenant` `default` makes that tenant exist first, as `npm start` does: the local state always
+ * has it; other tenants come from `tajo tenants create`.
+ */
 async function withLocalState<T>(
   env: NodeJS.ProcessEnv,
   fn: (deps: ReturnType<typeof localDeps>) => Promise<T>,
+  forTenant?: string,
 ): Promise<T> {
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   try {
+    if (forTenant === DEFAULT_TENANT) await ensureLocalTenant(state.store, stateDir(env), DEFAULT_TENANT);
     return await fn(localDeps(state.store, env));
   } finally {
     await state.close();
@@ -277,61 +284,63 @@ async function connect(
   const { remote, tenantId } = await whereTo(values, env);
   const config = await optionalConfig(values, env);
 
-  const connectBrevoKey = async (apiKey: string, keyName: string | undefined): Promise<BrevoConnection> => {
-    const body = { apiKey, ...(keyName ? { keyName } : {}) };
-    if (remote) return (await callApi(remote, 'PUT', tenantPath(tenantId, '/brevo'), body)) as BrevoConnection;
-    return withLocalState(env, (deps) =>
-      connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, body),
-    );
-  };
-  const printBrevo = (b: BrevoConnection) =>
-    io.out(
-      `Brevo API key stored for tenant ${tenantId} (account ${b.account.email ?? '?'}${b.account.companyName ? `, ${b.account.companyName}` : ''})`,
-    );
-
-  if (target === 'brevo') {
-    const apiKey = values.key ?? config?.brevo.api_key;
-    if (!apiKey) throw new UsageError('--key <Brevo API key> is required (or brevo.api_key in the config)');
-    const res = await connectBrevoKey(apiKey, values['key-name'] ?? config?.brevo.api_key_name);
-    if (values.json) io.out(JSON.stringify(res));
-    else printBrevo(res);
-    return 0;
+  // What to send, from the flags and the config, before anything is called.
+  const brevoKey =
+    target === 'brevo' ? (values.key ?? config?.brevo.api_key) : (values['brevo-key'] ?? config?.brevo.api_key);
+  if (target === 'brevo' && !brevoKey) {
+    throw new UsageError('--key <Brevo API key> is required (or brevo.api_key in the config)');
   }
+  const brevoBody = brevoKey
+    ? {
+        apiKey: brevoKey,
+        ...((values['key-name'] ?? config?.brevo.api_key_name)
+          ? { keyName: values['key-name'] ?? config?.brevo.api_key_name }
+          : {}),
+      }
+    : undefined;
+  // A connector's own key flag replaces the stored Brevo key; the config's only fills a missing one.
+  const replaceBrevo = target === 'brevo' || values['brevo-key'] !== undefined;
+  const body = target === 'brevo' ? undefined : connectorBody(target, values, config);
 
-  // The Brevo key the connection will write with: given now, or the config's when none is stored.
-  const brevoKey = values['brevo-key'] ?? config?.brevo.api_key;
-  if (brevoKey) {
-    const stored = await brevoStored(remote, tenantId, env);
-    if (values['brevo-key'] || !stored) {
-      const res = await connectBrevoKey(brevoKey, config?.brevo.api_key_name);
-      if (!values.json) printBrevo(res);
+  let brevo: BrevoConnection | undefined;
+  let result: ConnectResult | undefined;
+  if (remote) {
+    const stored = async () =>
+      ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing).brevo?.connected ===
+      true;
+    if (brevoBody && (replaceBrevo || !(await stored()))) {
+      brevo = (await callApi(remote, 'PUT', tenantPath(tenantId, '/brevo'), brevoBody)) as BrevoConnection;
     }
+    if (body) {
+      result = (await callApi(remote, 'PUT', tenantPath(tenantId, `/connections/${target}`), body)) as ConnectResult;
+    }
+  } else {
+    // One opening of the local state for the whole command (its store is locked while open).
+    ({ brevo, result } = await withLocalState(
+      env,
+      async (deps) => {
+        let b: BrevoConnection | undefined;
+        const stored = (await deps.tenants.getTenant(tenantId))?.brevoApiKeyRef !== undefined;
+        if (brevoBody && (replaceBrevo || !stored)) {
+          b = await connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, brevoBody);
+        }
+        const connect = target === 'notion' ? connectNotionWithToken : connectSlackWithToken;
+        return { brevo: b, result: body ? await connect(deps, tenantId, body) : undefined };
+      },
+      tenantId,
+    ));
   }
 
-  let body: Record<string, unknown>;
-  if (target === 'notion') {
-    const token = values.token ?? config?.connectors.notion?.token;
-    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
-    body = { ...(config?.connectors.notion ?? {}), token };
-  } else {
-    const botToken = values['bot-token'] ?? config?.connectors.slack?.bot_token;
-    if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
-    const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
-    body = {
-      ...(config?.connectors.slack ?? {}),
-      bot_token: botToken,
-      ...(signingSecret ? { signing_secret: signingSecret } : {}),
-    };
-  }
-  const result: ConnectResult = remote
-    ? ((await callApi(remote, 'PUT', tenantPath(tenantId, `/connections/${target}`), body)) as ConnectResult)
-    : await withLocalState(env, (deps) =>
-        (target === 'notion' ? connectNotionWithToken : connectSlackWithToken)(deps, tenantId, body),
-      );
   if (values.json) {
-    io.out(JSON.stringify(result));
+    io.out(JSON.stringify(result ?? brevo));
     return 0;
   }
+  if (brevo) {
+    io.out(
+      `Brevo API key stored for tenant ${tenantId} (account ${brevo.account.email ?? '?'}${brevo.account.companyName ? `, ${brevo.account.companyName}` : ''})`,
+    );
+  }
+  if (!result) return 0;
   const ws = result.workspace;
   io.out(
     `${target === 'notion' ? 'Notion' : 'Slack'} connected for tenant ${tenantId}` +
@@ -345,12 +354,25 @@ async function connect(
   return 0;
 }
 
-async function brevoStored(remote: Remote | undefined, tenantId: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (remote) {
-    const listing = (await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing;
-    return listing.brevo?.connected === true;
+/** The connect body: the config's section of the connector (if any) with the tokens of the flags. */
+function connectorBody(
+  target: ConnectorName,
+  values: CommandValues,
+  config: TajoConfig | undefined,
+): Record<string, unknown> {
+  if (target === 'notion') {
+    const token = values.token ?? config?.connectors.notion?.token;
+    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
+    return { ...(config?.connectors.notion ?? {}), token };
   }
-  return withLocalState(env, async (deps) => (await deps.tenants.getTenant(tenantId))?.brevoApiKeyRef !== undefined);
+  const botToken = values['bot-token'] ?? config?.connectors.slack?.bot_token;
+  if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
+  const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
+  return {
+    ...(config?.connectors.slack ?? {}),
+    bot_token: botToken,
+    ...(signingSecret ? { signing_secret: signingSecret } : {}),
+  };
 }
 
 async function disconnect(

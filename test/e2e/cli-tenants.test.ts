@@ -206,6 +206,26 @@ describe('against the local stack with --api', () => {
 });
 
 describe('in process, against the local state', () => {
+  test("the seed's `install notion --token` on a fresh state: the default tenant, the config's Brevo key, connected", async () => {
+    const env = {
+      NOTION_BASE_URL: stack.sandbox!.notion.baseUrl,
+      BREVO_BASE_URL: stack.sandbox!.brevo.baseUrl,
+      TAJO_STATE_DIR: join(dir, 'fresh-state'),
+    };
+    const res = await tajo(
+      ['connectors', 'install', 'notion', '--token', SANDBOX_NOTION_TOKEN, '--config', config],
+      env,
+    );
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/Brevo API key stored for tenant default \(account owner@sandbox.example/);
+    expect(res.stdout).toMatch(
+      /Notion connected for tenant default: workspace Sandbox; 1 database; runs every 4 hours/,
+    );
+    // The default tenant was made as `npm start` makes it: its key beside the state, private.
+    expect((await stat(join(dir, 'fresh-state', 'default.api-key'))).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
   test('create a tenant, store its Brevo key, install Notion by token, test, status, disconnect', async () => {
     const env = {
       NOTION_BASE_URL: stack.sandbox!.notion.baseUrl,
