@@ -31,20 +31,10 @@ import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/servi
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
-import { type NotionStatus, notionStatus } from '../shared/services/status';
 import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
-
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  isTTY: boolean;
-}
-
-const defaultIo: Io = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
-  isTTY: Boolean(process.stderr.isTTY),
-};
+import { managementCommand } from './commands/management';
+import { printSummary } from './commands/print';
+import { defaultIo, type Io, UsageError } from './io';
 
 const USAGE = `usage: tajo <command>
 
@@ -54,21 +44,28 @@ const USAGE = `usage: tajo <command>
   tajo connectors query notion --database ID [--filter F]... [--sort [-]PROP]... [--limit N] [--config FILE] [--json]
       F: Notion filter JSON, or Property=value, Property!=value, Property>n, Property<n, Property~text
   tajo connectors test slack [--config FILE] [--events-url URL] [--json]
-  tajo connectors status notion [--config FILE] [--json] [--tenant ID]
+  tajo connectors test notion [--create-page] [--config FILE] [--json] [--tenant ID]
+  tajo connectors status notion|slack [--config FILE] [--json] [--tenant ID]
   tajo config validate [--config FILE] [--json]
+
+  tajo tenants create ID [--table TABLE] [--save-profile NAME] [--json]       (ops: writes the table directly)
+  tajo connectors connect brevo --key KEY [--key-name NAME] [--tenant ID]
+  tajo connectors install|connect notion --token TOKEN [--brevo-key KEY] [--config FILE] [--tenant ID]
+  tajo connectors connect slack --bot-token TOKEN [--signing-secret SECRET] [--config FILE] [--tenant ID]
+  tajo connectors list [--json] [--tenant ID]
+  tajo connectors disconnect notion|slack|brevo [--json] [--tenant ID]
   tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
 
   tajo notion search [QUERY] [--config FILE] [--json] [--tenant ID]
   tajo notion import PAGE_ID_OR_URL [--config FILE] [--json] [--tenant ID]
   tajo notion resync [--config FILE] [--json] [--tenant ID]
 
-FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).`;
+FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).
 
-class UsageError extends TajoError {
-  constructor(message: string) {
-    super(message, 'usage');
-  }
-}
+Against a deployed stack (or a running npm start): add --api URL (or TAJO_API_URL) and give the tenant's
+API key in TAJO_API_KEY or a profile (--profile NAME; ~/.tajo/config or $TAJO_PROFILE_FILE, mode 0600).
+connect, disconnect, list, test, status and sync notion|notion-users [--full] [--detach] then call the
+management API for --tenant ID (or the profile's tenant).`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -83,6 +80,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const json = values.json === true;
   try {
     const [group, verb, target] = positionals;
+    // Tenants and connections (in process, or against a deployed stack with --api).
+    const handled = await managementCommand(positionals, values, env, io);
+    if (handled !== undefined) return handled;
     if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
@@ -91,7 +91,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return await syncNotionUsersCli(values, env, io);
     if (group === 'connectors' && verb === 'query' && target === 'notion') return await queryNotion(values, env, io);
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
-    if (group === 'connectors' && verb === 'status' && target === 'notion') return await statusNotion(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
 
     // Page import (document library): read-only Notion commands.
@@ -145,6 +144,19 @@ function parse(argv: string[]) {
       filter: { type: 'string', multiple: true },
       sort: { type: 'string', multiple: true },
       limit: { type: 'string' },
+      // Tenants and connections
+      api: { type: 'string' },
+      profile: { type: 'string' },
+      token: { type: 'string' },
+      'bot-token': { type: 'string' },
+      'signing-secret': { type: 'string' },
+      key: { type: 'string' },
+      'key-name': { type: 'string' },
+      'brevo-key': { type: 'string' },
+      table: { type: 'string' },
+      'save-profile': { type: 'string' },
+      'create-page': { type: 'boolean' },
+      detach: { type: 'boolean' },
     },
   });
 }
@@ -231,117 +243,6 @@ function progressPrinter(io: Io, json: boolean) {
         break;
     }
   };
-}
-
-export function summaryJson(run: RunRecord): SyncSummary & { runId: string; status: string } {
-  return { runId: run.runId, status: run.status, ...run.summary };
-}
-
-function printSummary(io: Io, run: RunRecord, json: boolean): void {
-  const s = run.summary;
-  if (json) {
-    io.out(JSON.stringify(summaryJson(run)));
-    return;
-  }
-  io.out(
-    `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pagesRead} rows read, ` +
-      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
-  );
-  io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
-  for (const w of s.warnings) io.out(`  warning: ${w}`);
-  for (const e of s.errors.slice(0, 20))
-    io.out(`  row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
-  if (s.errors.length > 20 || s.errorsTruncated > 0) {
-    io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
-  }
-}
-
-async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  let config: TajoConfig | undefined;
-  try {
-    config = await loadConfigFile(configPath(values, env), env);
-  } catch (err) {
-    if (values.config) throw err; // an explicit config must be valid; the default one is optional here
-  }
-  const tenantId = tenantOf(values, config);
-  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
-  try {
-    const notion = config?.connectors.notion;
-    const status = await notionStatus(state.store, tenantId, notion, { webhooks: state.store, imported: state.store });
-    if (values.json) {
-      io.out(JSON.stringify(status));
-      return 0;
-    }
-    const last = status.lastRun;
-    io.out(`Notion connector, tenant ${tenantId}: ${status.configured ? 'configured' : 'not configured'}`);
-    if (status.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
-    for (const d of status.databases) io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}`);
-    printRulesStatus(io, status.rules);
-    printWebhookAndDocuments(io, tenantId, status);
-    if (!last) {
-      io.out('  no sync has run yet: tajo connectors sync notion');
-      return 0;
-    }
-    io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
-    const s = last.summary;
-    io.out(
-      `    ${s.pagesRead} rows read, ${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
-    );
-    if (last.error) io.out(`    error: ${last.error}`);
-    for (const e of s.errors.slice(0, 10))
-      io.out(`    row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
-    if (status.lastSuccessAt && last.status !== 'succeeded')
-      io.out(`  last successful sync finished ${status.lastSuccessAt}`);
-    return 0;
-  } finally {
-    await state.close();
-  }
-}
-
-/** Brevo → Notion rules in the human status: each rule, the last delivery, conflicts and row errors. */
-function printRulesStatus(io: Io, rules: Awaited<ReturnType<typeof notionStatus>>['rules']): void {
-  for (const r of rules.configured) io.out(`  rule ${r.name}: ${r.event} → database ${r.database} (${r.action})`);
-  const last = rules.recentRuns[0];
-  if (last) {
-    io.out(
-      `  last rule delivery ${last.runId}: ${last.status}: ${last.items} matches, ${last.created} created, ` +
-        `${last.updated} updated, ${last.unchanged} unchanged, ${last.skipped} skipped, ${last.duplicates} duplicates, ${last.failed} failed`,
-    );
-    if (last.error) io.out(`    error: ${last.error}`);
-  }
-  for (const c of rules.conflicts.slice(0, 10)) {
-    io.out(
-      `    conflict ${c.rule} ${c.email} ${c.property}: ${c.winner} won, kept ${JSON.stringify(c.kept)}, lost ${JSON.stringify(c.lost)} (${c.reason})`,
-    );
-  }
-  for (const e of rules.errors.slice(0, 10)) {
-    io.out(`    rule ${e.rule} ${e.email}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
-  }
-}
-
-/** The webhook subscription (hints only: the token is fetched through the API) and the document library. */
-function printWebhookAndDocuments(io: Io, tenantId: string, status: NotionStatus): void {
-  const w = status.webhook;
-  if (w?.pending) {
-    io.out(
-      `  webhook: verification token ${w.pending.hint ?? ''} received ${w.pending.receivedAt ?? ''}, not verified yet`,
-    );
-    io.out(
-      `    fetch it: curl -H "Authorization: Bearer <API key>" <API URL>/tenants/${tenantId}/connections/notion/webhook`,
-    );
-    io.out("    then paste it into Notion (the integration's settings → Webhooks → Verify)");
-  }
-  if (w?.confirmed) io.out(`  webhook: active since ${w.confirmed.at ?? '?'} (token ${w.confirmed.hint ?? ''})`);
-  const docs = status.documents;
-  if (docs && (docs.count > 0 || docs.lastRun)) {
-    const run = docs.lastRun;
-    io.out(
-      `  documents: ${docs.count} imported` +
-        (run
-          ? `; last ${run.mode === 'full' ? 'import' : 're-sync'} ${run.status} ${run.finishedAt ?? run.startedAt}`
-          : ''),
-    );
-  }
 }
 
 /**

@@ -60,6 +60,8 @@ export async function startHttpGateway(
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    // As API Gateway does: the handlers learn the scheme their own URLs are reached by.
+    headers['x-forwarded-proto'] = 'http';
     const binary = raw.length > 0 && !TEXT_TYPES.test(headers['content-type'] ?? '');
     const routeKey = `${match.route.method} ${match.route.path}`;
     const event: APIGatewayProxyEventV2 = {

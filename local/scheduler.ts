@@ -38,10 +38,14 @@ export class LocalScheduler implements ScheduleManager {
     const key = `${schedule}/${name}`;
     if ('everyHours' in spec.cadence) {
       const everyMs = (this.opts.overrideMinutes ?? spec.cadence.everyHours * 60) * 60_000;
-      const timer = setInterval(fire, everyMs);
+      const entry: EnsuredSchedule = { schedule, input, nextAt: now() + everyMs, ...options };
+      const timer = setInterval(() => {
+        entry.nextAt = now() + everyMs;
+        fire();
+      }, everyMs);
       timer.unref();
       this.timers.set(key, timer);
-      this.ensured.set(key, { schedule, input, nextAt: now() + everyMs, ...options });
+      this.ensured.set(key, entry);
       return;
     }
     const at = spec.cadence.dailyAt;
@@ -60,6 +64,10 @@ export class LocalScheduler implements ScheduleManager {
       this.ensured.set(key, { schedule, input, nextAt, ...options });
     };
     arm();
+  }
+
+  async nextRunAt(schedule: ScheduleName, name: string): Promise<number | undefined> {
+    return this.ensured.get(`${schedule}/${name}`)?.nextAt;
   }
 
   async remove(schedule: ScheduleName, name: string): Promise<void> {

@@ -4,7 +4,7 @@
  * no tokens it runs against the sandbox simulators, seeded with the demo database.
  */
 import { existsSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -19,10 +19,8 @@ import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/config/load';
 import type { TajoConfig } from '../shared/config/schema';
 import { type RunRecord, systemClock } from '../shared/ports';
-import { hashApiKey, newApiKey } from '../shared/services/api';
-import { connectNotion, connectSlack } from '../shared/services/connections';
+import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
 import { enqueueNotionSync } from '../shared/services/notion-lane';
-import { hashToken } from '../shared/services/slack-notifications';
 import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
 import { BrevoSimulator } from '../test/simulators/brevo';
 import { NotionSimulator } from '../test/simulators/notion';
@@ -42,8 +40,9 @@ import { type LambdaHandler, loadFunctions } from './functions';
 import { startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
 import { LocalScheduler } from './scheduler';
+import { DEFAULT_TENANT, ensureLocalTenant } from './tenant-files';
 
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT };
 
 export interface LocalStackOptions {
   port: number;
@@ -239,7 +238,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     // ---- The default tenant: its API key and its Notion connection.
     const tenantId = DEFAULT_TENANT;
-    const { apiKey, webhookToken } = await ensureTenant(dynamo.store, o.stateDir, tenantId);
+    const { apiKey, webhookToken } = await ensureLocalTenant(dynamo.store, o.stateDir, tenantId);
     if (config.connectors.notion) {
       await connectNotion(
         { connections: dynamo.store, secrets, schedules: scheduler, clock: systemClock },
@@ -259,6 +258,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         { tenantId, config },
       );
     }
+
+    // Every connection in the state gets its schedule back (tenants connected through the API or
+    // the CLI in an earlier run): what the stack's sweeps do in AWS.
+    const stored = [
+      ...(await dynamo.store.listConnections('notion')),
+      ...(await dynamo.store.listConnections('slack')),
+    ];
+    for (const c of stored) await ensureConnectionSchedule(scheduler, c);
 
     // ---- Lanes (the SQS event sources) and the HTTP API.
     const runners: Record<string, LaneRunner> = {};
@@ -363,49 +370,6 @@ async function createQueues(sqs: SQSClient, prefix: string) {
     out[name] = { url: q.QueueUrl as string, arn: arn as string, dlqUrl: dlq.QueueUrl as string };
   }
   return out;
-}
-
-/**
- * The default tenant's management API key and Brevo webhook token: made once, kept (0600) in the
- * state dir, stored only as hashes.
- */
-async function ensureTenant(
-  store: EmbeddedDynamo['store'],
-  stateDir: string,
-  tenantId: string,
-): Promise<{ apiKey: string; webhookToken: string }> {
-  const read = async (name: string) => {
-    try {
-      return (await readFile(join(stateDir, name), 'utf8')).trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const write = async (name: string, value: string) => {
-    await writeFile(join(stateDir, name), value, { mode: 0o600 });
-    await chmod(join(stateDir, name), 0o600);
-  };
-  let apiKey = await read(`${tenantId}.api-key`);
-  let webhookToken = await read(`${tenantId}.webhook-token`);
-  const tenant = await store.getTenant(tenantId);
-  const valid =
-    apiKey !== undefined &&
-    webhookToken !== undefined &&
-    tenant?.apiKeyHash === hashApiKey(apiKey) &&
-    tenant.webhookTokenHash === hashToken(webhookToken);
-  if (!valid || apiKey === undefined || webhookToken === undefined) {
-    apiKey = newApiKey();
-    webhookToken = newApiKey().replace(/^tajo_/, 'whk_');
-    await write(`${tenantId}.api-key`, apiKey);
-    await write(`${tenantId}.webhook-token`, webhookToken);
-    await store.putTenant({
-      tenantId,
-      apiKeyHash: hashApiKey(apiKey),
-      webhookTokenHash: hashToken(webhookToken),
-      createdAt: tenant?.createdAt ?? new Date().toISOString(),
-    });
-  }
-  return { apiKey, webhookToken };
 }
 
 function logLevel(config: TajoConfig): string {

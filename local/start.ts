@@ -67,6 +67,14 @@ async function main(): Promise<void> {
     );
   }
   if (stack.sandbox?.slack) log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
+  log('  the CLI against this stack (another shell):');
+  log(
+    `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,
+  );
+  log(
+    `    more tenants (ops, straight into the table): AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamo.endpoint} ` +
+      `AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npx tajo tenants create acme --table ${stack.table}`,
+  );
   log('First sync of the Notion databases into Brevo...');
   try {
     const run = await stack.syncAndWait('incremental');

@@ -89,3 +89,19 @@ export class SlackTeamClaimedError extends TajoError {
     );
   }
 }
+
+/**
+ * A management request that cannot be done as asked, with the HTTP status that says why: 400 the
+ * input or a credential was refused (nothing was stored), 404 there is nothing of that name, 409 a
+ * precondition is missing (set the Brevo key first; a connection still uses it). The message is
+ * for the person who asked; it never holds a token.
+ */
+export class RequestRefusedError extends TajoError {
+  constructor(
+    readonly status: 400 | 404 | 409 | 502,
+    message: string,
+    kind = 'refused',
+  ) {
+    super(message, kind);
+  }
+}

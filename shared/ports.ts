@@ -36,11 +36,32 @@ export interface TenantRecord {
   /** sha256 of the bearer token Brevo's webhooks carry for this tenant (Brevo does not sign them). */
   webhookTokenHash?: string;
   createdAt: string;
+  /**
+   * The tenant's Brevo API key, one per tenant and shared by its connections: a secret-store
+   * reference (PUT /tenants/{tenantId}/brevo), set once the key was checked against the account.
+   */
+  brevoApiKeyRef?: string;
+  /** What GET /v3/account said when the key was stored, and the key's name in Brevo (never the key). */
+  brevoAccount?: BrevoAccountInfo;
+}
+
+export interface BrevoAccountInfo {
+  email?: string;
+  companyName?: string;
+  /** The key's name in Brevo (its webhooks carry it: contact changes our own writes made are not notified). */
+  keyName?: string;
+  checkedAt: string;
 }
 
 export interface TenantStore {
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
   putTenant(record: TenantRecord): Promise<void>;
+}
+
+/** Ops' side of the tenant store: a tenant id is taken once. */
+export interface TenantRegistry extends TenantStore {
+  /** Writes a new tenant; false (and nothing written) when the id is already taken. */
+  createTenant(record: TenantRecord): Promise<boolean>;
 }
 
 /** A Slack connection's settings: the config without its secrets, plus what auth.test told us. */
@@ -92,6 +113,21 @@ export interface ConnectionOAuth {
   slack: SlackOAuthInstall;
 }
 
+/**
+ * Who a connection's token belongs to, as the provider answered when it was connected (Notion
+ * users/me, Slack auth.test): shown by status and the connection list. Never a token.
+ */
+export interface ConnectionWorkspace {
+  /** Notion workspace id (when the API tells it), Slack team id. */
+  id?: string;
+  name?: string;
+  /** Notion: the integration's bot user; Slack: the bot id (B…) and its user (U…). */
+  botId?: string;
+  botUserId?: string;
+  /** Slack: the token's OAuth scopes (X-OAuth-Scopes). */
+  scopes?: string[];
+}
+
 export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   tenantId: string;
   connector: C;
@@ -109,6 +145,8 @@ export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   brevoApiKeyRef: string;
   /** A non-reversible id of the token: the lane's message group and the pacer key. */
   integrationKey: string;
+  /** Who the token belongs to (absent for connections made before it was recorded). */
+  workspace?: ConnectionWorkspace;
   createdAt: string;
   updatedAt: string;
 }
@@ -414,6 +452,11 @@ export interface ScheduleManager {
   /** Creates or updates one connection's schedule; `timezone` (IANA) places daily cadences. */
   ensure(schedule: ScheduleName, name: string, input: unknown, options?: { timezone?: string }): Promise<void>;
   remove(schedule: ScheduleName, name: string): Promise<void>;
+  /**
+   * When the schedule fires next (epoch ms), for the managers that know it (the local scheduler);
+   * EventBridge Scheduler does not say, so status computes it from the cadence instead.
+   */
+  nextRunAt?(schedule: ScheduleName, name: string): Promise<number | undefined>;
 }
 
 /**
@@ -460,6 +503,8 @@ export interface PendingNotionPage {
 export interface NotionWebhookStore {
   getNotionWebhook(tenantId: string): Promise<NotionWebhookRecord | undefined>;
   putNotionWebhook(record: NotionWebhookRecord): Promise<void>;
+  /** Forgets the subscription state (disconnect; its token secrets are deleted by the caller). */
+  deleteNotionWebhook(tenantId: string): Promise<void>;
   /** Merges one event into the page's pending entry (created when missing). */
   addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void>;
   /** Up to `limit` pending pages of the tenant. */

@@ -107,11 +107,13 @@ export const topology: Topology = {
   functions: {
     api: {
       entry: 'functions/api/handler.ts',
-      description: 'HTTP API: health, management routes (sync now, status, document library, webhook token)',
+      description:
+        'HTTP API: health, management routes (Brevo key, connect, status, test, sync now, disconnect, document library, webhook token)',
       memoryMb: 512,
       timeoutSeconds: 29,
       sendsTo: ['notionLane'],
-      // The Notion webhook's pending verification token is shown to the tenant's admin (GET .../webhook).
+      // The connection test reads the stored tokens to call Notion and Slack with them; the Notion
+      // webhook's pending verification token is shown to the tenant's admin (GET .../webhook).
       readsSecrets: true,
       writesSecrets: true,
       managesSchedules: true,
@@ -282,14 +284,59 @@ export const topology: Topology = {
       path: '/tenants/{tenantId}/connections/{connector}/sync',
       function: 'api',
       auth: 'tenantApiKey',
-      description: 'Start a sync now (body: {"full": true} for a full sync)',
+      description: 'Start a sync now (body: {"full": true} for a full sync, {"job": "users"} for the Notion users)',
     },
     {
       method: 'GET',
       path: '/tenants/{tenantId}/connections/{connector}/status',
       function: 'api',
       auth: 'tenantApiKey',
-      description: 'Connection status, last runs and their errors',
+      description:
+        'Connection status: connected, last sync and its errors, databases, pages and users tracked, next run',
+    },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: "The tenant's Brevo account and connections (workspace, enabled, since when)",
+    },
+    {
+      method: 'PUT',
+      path: '/tenants/{tenantId}/brevo',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description:
+        'Store the tenant\'s Brevo API key, checked against the account first (body: {"apiKey", "keyName"?})',
+    },
+    {
+      method: 'DELETE',
+      path: '/tenants/{tenantId}/brevo',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: "Remove the tenant's Brevo API key (refused while a connection uses it)",
+    },
+    {
+      method: 'PUT',
+      path: '/tenants/{tenantId}/connections/{connector}',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: "Connect by token: the connector's config section as JSON, tokens included (checked before storing)",
+    },
+    {
+      method: 'POST',
+      path: '/tenants/{tenantId}/connections/{connector}/test',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description:
+        'Run the connection\'s checks with its stored tokens (body: {"createPage": true} allows the Notion write check)',
+    },
+    {
+      method: 'DELETE',
+      path: '/tenants/{tenantId}/connections/{connector}',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'Disconnect: delete its secrets, schedule, team claims and record; says what was removed',
     },
     {
       method: 'POST',

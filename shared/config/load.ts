@@ -7,10 +7,18 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { readOnlyIssues } from '../connectors/notion/read-only';
 import { ConfigError } from '../errors';
+import { joinPath } from '../notifications/issues';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { validateNotionRules } from '../rules/rules';
 import { formatPath } from './path';
-import { type TajoConfig, tajoConfigSchema } from './schema';
+import {
+  type NotionConnectorConfig,
+  notionConnectorSchema,
+  type SlackConnectorConfig,
+  slackConnectorSchema,
+  type TajoConfig,
+  tajoConfigSchema,
+} from './schema';
 
 type Issue = { path: string; message: string };
 
@@ -115,19 +123,25 @@ function dedupe(issues: Issue[]): Issue[] {
 function semanticIssues(config: TajoConfig): Issue[] {
   const issues: Issue[] = [];
   // Channels, event types and templates of the Slack notifications (a broken template is refused here).
-  issues.push(...validateNotificationsConfig(config.connectors.slack));
-  issues.push(...summaryChannelIssues(config));
-  // Brevo → Notion rules: event-dependent options, templates and paths.
-  issues.push(...validateNotionRules(config.connectors.notion));
-  const notion = config.connectors.notion;
-  if (!notion) return issues;
-  issues.push(...readOnlyIssues(notion));
+  if (config.connectors.slack) issues.push(...slackSectionIssues(config.connectors.slack, 'connectors.slack'));
+  if (config.connectors.notion) issues.push(...notionSectionIssues(config.connectors.notion, 'connectors.notion'));
+  return issues;
+}
+
+/** `base` is where the section sits: `connectors.notion` in the YAML, empty for an API body. */
+function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue[] {
+  const issues: Issue[] = [];
+  const at = (...rest: PropertyKey[]) => joinPath(base, formatPath(rest));
+  // Brevo → Notion rules (event-dependent options, templates, paths) and read_only against the
+  // features that write: their checks name YAML paths, moved here under `base`.
+  const rebase = (i: Issue): Issue => ({ ...i, path: joinPath(base, i.path.replace(/^connectors\.notion\.?/, '')) });
+  issues.push(...validateNotionRules(notion).map(rebase), ...readOnlyIssues(notion).map(rebase));
   const seenIds = new Map<string, number>();
   notion.databases.forEach((db, i) => {
-    const base = `connectors.notion.databases[${i}]`;
     const normalizedId = db.id.replace(/-/g, '').toLowerCase();
     const dup = seenIds.get(normalizedId);
-    if (dup !== undefined) issues.push({ path: `${base}.id`, message: `the same database as databases[${dup}]` });
+    if (dup !== undefined)
+      issues.push({ path: at('databases', i, 'id'), message: `the same database as databases[${dup}]` });
     seenIds.set(normalizedId, i);
     if (!db.field_mapping) return;
     const targets = new Map<string, string>();
@@ -137,7 +151,7 @@ function semanticIssues(config: TajoConfig): Issue[] {
       const prev = targets.get(target);
       if (prev !== undefined) {
         issues.push({
-          path: formatPath(['connectors', 'notion', 'databases', i, 'field_mapping', prop, 'target']),
+          path: at('databases', i, 'field_mapping', prop, 'target'),
           message: `${target} is already the target of ${JSON.stringify(prev)}`,
         });
       }
@@ -146,7 +160,7 @@ function semanticIssues(config: TajoConfig): Issue[] {
     }
     if (identifiers === 0) {
       issues.push({
-        path: `${base}.field_mapping`,
+        path: at('databases', i, 'field_mapping'),
         message: 'no property maps to a contact identifier: map one to target email (or SMS, EXT_ID)',
       });
     }
@@ -154,20 +168,46 @@ function semanticIssues(config: TajoConfig): Issue[] {
   return issues;
 }
 
+function slackSectionIssues(slack: SlackConnectorConfig, base: string): Issue[] {
+  return [...validateNotificationsConfig(slack, { path: base }), ...summaryChannelIssues(slack, base)];
+}
+
 /** Summary channels resolve like notification channels: a name in `channels`, or a channel id. */
-function summaryChannelIssues(config: TajoConfig): Issue[] {
-  const slack = config.connectors.slack;
-  const summaries = slack?.summaries;
-  if (!slack || !summaries) return [];
+function summaryChannelIssues(slack: SlackConnectorConfig, base: string): Issue[] {
+  const summaries = slack.summaries;
+  if (!summaries) return [];
   const issues: Issue[] = [];
   const known = Object.keys(slack.channels);
   for (const kind of ['daily', 'weekly'] as const) {
     const ref = summaries[kind]?.channel;
     if (ref === undefined || resolveChannel(ref, slack.channels) !== undefined) continue;
     issues.push({
-      path: `connectors.slack.summaries.${kind}.channel`,
+      path: joinPath(base, formatPath(['summaries', kind, 'channel'])),
       message: `channel "${ref}" is not in connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}) and is not a channel id (C…/G…)`,
     });
   }
   return issues;
+}
+
+const sectionSchemas = { notion: notionConnectorSchema, slack: slackConnectorSchema } as const;
+
+/**
+ * A connector's section given as JSON (the management API's connect body: the YAML section as an
+ * object, tokens included): the same schema and cross-key rules as the YAML, with paths relative
+ * to the body. Nothing is substituted: a request must never read the server's environment.
+ */
+export function parseConnectorSection(connector: 'notion', raw: unknown): NotionConnectorConfig;
+export function parseConnectorSection(connector: 'slack', raw: unknown): SlackConnectorConfig;
+export function parseConnectorSection(
+  connector: 'notion' | 'slack',
+  raw: unknown,
+): NotionConnectorConfig | SlackConnectorConfig {
+  const parsed = sectionSchemas[connector].safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(dedupe(zodIssues(parsed.error)));
+  const issues =
+    connector === 'notion'
+      ? notionSectionIssues(parsed.data as NotionConnectorConfig, '')
+      : slackSectionIssues(parsed.data as SlackConnectorConfig, '');
+  if (issues.length > 0) throw new ConfigError(issues);
+  return parsed.data;
 }

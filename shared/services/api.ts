@@ -3,23 +3,36 @@
  * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
  * from the path and must match the API key; the body never names it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
 import { formatPath } from '../config/path';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
+import {
+  ConfigError,
+  ProviderError,
+  RateLimitedError,
+  RequestRefusedError,
+  SlackTeamClaimedError,
+  UnreachableError,
+} from '../errors';
 import type {
   Clock,
   ConnectionStore,
+  CursorStore,
   LaneQueue,
   NotionWebhookStore,
   RunStore,
+  ScheduleManager,
   SecretStore,
+  SlackTeamStore,
   TenantStore,
 } from '../ports';
 import { topology } from '../topology';
+import { managementOperations } from './management';
 import { notionOperations } from './notion-api';
-import { enqueueNotionSync } from './notion-lane';
-import { notionStatus } from './status';
+import { hashApiKey } from './tenants';
+
+export { hashApiKey, newApiKey } from './tenants';
 
 export interface ApiRequest {
   routeKey: string;
@@ -37,28 +50,21 @@ export interface ApiDeps {
   tenants: TenantStore;
   connections: ConnectionStore;
   runs: RunStore;
+  cursors: CursorStore;
   lane: LaneQueue;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  teams: SlackTeamStore;
+  webhooks: NotionWebhookStore;
   clock: Clock;
   /** The document library (imported Notion pages) and their records. */
   documents: DocumentStore;
   imported: ImportedDocumentStore;
-  /** Notion webhook subscription state; the secret store holds its pending verification token. */
-  webhooks: NotionWebhookStore;
-  secrets: SecretStore;
+  /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
+  endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
 }
 
 export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-/** A new management API key: shown once to whoever creates the tenant, stored only as a hash. */
-export function newApiKey(): string {
-  return `tajo_${randomBytes(24).toString('base64url')}`;
-}
-
-const syncBody = z.strictObject({ full: z.boolean().optional() }).default({});
 
 /** The request's JSON body through a schema (an empty body is `{}`), or the 400 to answer. */
 export function parseJsonBody<S extends z.ZodType>(
@@ -85,28 +91,7 @@ export function parseJsonBody<S extends z.ZodType>(
 
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),
-
-  'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
-    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    const body = parseJsonBody(req.body, syncBody);
-    if (!body.ok) return body.response;
-    const res = await enqueueNotionSync(deps, {
-      tenantId,
-      mode: body.data.full ? 'full' : 'incremental',
-      trigger: 'api',
-    });
-    if (!res.queued) return { status: 409, body: { error: res.reason } };
-    return { status: 202, body: { queued: true, mode: body.data.full ? 'full' : 'incremental' } };
-  },
-
-  'GET /tenants/{tenantId}/connections/{connector}/status': async (deps, req, tenantId) => {
-    if (req.pathParameters.connector !== 'notion') return notFound(`unknown connector ${req.pathParameters.connector}`);
-    const conn = await deps.connections.getConnection(tenantId, 'notion');
-    if (!conn) return notFound('no Notion connection');
-    const status = await notionStatus(deps.runs, tenantId, conn.settings, deps);
-    return { status: 200, body: { ...status, connected: true } };
-  },
-
+  ...managementOperations,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionOperations,
 };
@@ -127,7 +112,13 @@ export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<
   if (route.auth === 'none') return (op as (deps: ApiDeps) => Promise<ApiResponse>)(deps);
   const auth = await authorizeTenant(deps.tenants, req);
   if ('status' in auth) return auth;
-  return (op as Operation)(deps, req, auth.tenantId);
+  try {
+    return await (op as Operation)(deps, req, auth.tenantId);
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) return refusal;
+    throw err;
+  }
 }
 
 /**
@@ -146,6 +137,22 @@ export async function authorizeTenant(
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
   if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
   return { tenantId };
+}
+
+/**
+ * The answer for an error a person can act on; undefined for anything else (a bug or an outage:
+ * the function fails, and its log has the stack). Messages never hold tokens (errors.ts).
+ */
+function refusalOf(err: unknown): ApiResponse | undefined {
+  if (err instanceof ConfigError) return { status: 400, body: { error: err.message, issues: err.issues } };
+  if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
+  if (err instanceof SlackTeamClaimedError) return { status: 409, body: { error: err.message } };
+  if (err instanceof RateLimitedError) {
+    return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
+  }
+  if (err instanceof UnreachableError || err instanceof ProviderError)
+    return { status: 502, body: { error: err.message } };
+  return undefined;
 }
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {

@@ -7,15 +7,17 @@
 import { z } from 'zod';
 import type { TajoConfig } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
-import { ConfigError } from '../errors';
+import { ConfigError, RequestRefusedError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import {
   type Clock,
   type ConnectionRecord,
   type ConnectionSettings,
   type ConnectionStore,
+  type ConnectionWorkspace,
   type ScheduleManager,
   type SecretStore,
+  type SlackSettings,
   type SlackTeamRef,
   type SlackTeamStore,
   slackTeamKey,
@@ -31,7 +33,7 @@ export function slackScheduleName(tenantId: string): string {
 }
 
 /** The IANA zone a Slack connection's daily job runs in (its summaries' zone; UTC by default). */
-export function slackTimeZone(settings: ConnectionSettings['slack']): string {
+export function slackTimeZone(settings: Pick<ConnectionSettings['slack'], 'summaries'>): string {
   return settings.summaries?.timezone ?? 'UTC';
 }
 
@@ -56,34 +58,94 @@ export async function ensureConnectionSchedule(
   return true;
 }
 
-export async function connectNotion(
-  deps: { connections: ConnectionStore; secrets: SecretStore; schedules: ScheduleManager; clock: Clock },
-  args: { tenantId: string; config: TajoConfig },
-): Promise<ConnectionRecord> {
-  const notion = args.config.connectors.notion;
-  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to connect Notion' }]);
-  const { token, ...settings } = notion;
-  const tags = { tenant: args.tenantId, connector: 'notion' };
-  const [tokenRef, brevoApiKeyRef] = await Promise.all([
-    deps.secrets.put(`${args.tenantId}/notion-token`, token, tags),
-    deps.secrets.put(`${args.tenantId}/brevo-api-key`, args.config.brevo.api_key, { ...tags, connector: 'brevo' }),
-  ]);
+/** What storing a connection needs, whichever way it was made (config, token, OAuth). */
+export interface ConnectionDeps {
+  connections: ConnectionStore;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  clock: Clock;
+}
+
+/**
+ * Names of a tenant's secrets in the secret store (Secrets Manager adds the stage's prefix): one
+ * home, so connect writes them and disconnect names them in its report.
+ */
+export const secretNames = {
+  notionToken: (tenantId: string) => `${tenantId}/notion-token`,
+  slackBotToken: (tenantId: string) => `${tenantId}/slack-bot-token`,
+  slackSigningSecret: (tenantId: string) => `${tenantId}/slack-signing-secret`,
+  brevoApiKey: (tenantId: string) => `${tenantId}/brevo-api-key`,
+};
+
+/** The tenant's Brevo API key (one per tenant, shared by its connections) into the secret store. */
+export function storeBrevoApiKey(secrets: SecretStore, tenantId: string, apiKey: string): Promise<string> {
+  return secrets.put(secretNames.brevoApiKey(tenantId), apiKey, { tenant: tenantId, connector: 'brevo' });
+}
+
+/**
+ * The Brevo key a connection writes with: the tenant's stored key (its reference), or a key from a
+ * config, stored only once the connection is sure to be made.
+ */
+export type BrevoKeySource = { ref: string } | { apiKey: string };
+
+function brevoKeyRef(secrets: SecretStore, tenantId: string, source: BrevoKeySource): Promise<string> {
+  return 'ref' in source ? Promise.resolve(source.ref) : storeBrevoApiKey(secrets, tenantId, source.apiKey);
+}
+
+/**
+ * The part of connecting Notion that every way of connecting shares (config, token, OAuth): the
+ * token goes to the secret store, the record keeps its reference, the Brevo key's reference and who
+ * the token belongs to, and the connection gets its poll schedule. The caller has checked the token.
+ */
+export async function storeNotionConnection(
+  deps: ConnectionDeps,
+  args: {
+    tenantId: string;
+    token: string;
+    settings: ConnectionSettings['notion'];
+    brevo: BrevoKeySource;
+    workspace?: ConnectionWorkspace;
+  },
+): Promise<ConnectionRecord<'notion'>> {
+  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, args.tenantId, args.brevo);
+  const tokenRef = await deps.secrets.put(secretNames.notionToken(args.tenantId), args.token, {
+    tenant: args.tenantId,
+    connector: 'notion',
+  });
   const now = new Date(deps.clock.now()).toISOString();
   const existing = await deps.connections.getConnection(args.tenantId, 'notion');
-  const record: ConnectionRecord = {
+  const record: ConnectionRecord<'notion'> = {
     tenantId: args.tenantId,
     connector: 'notion',
-    // The key's name lets the rules tell our own contact writes' webhooks from real changes.
-    settings: { ...settings, ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [] },
+    settings: args.settings,
     tokenRef,
     brevoApiKeyRef,
-    integrationKey: integrationKey('notion', token),
+    integrationKey: integrationKey('notion', args.token),
+    ...(args.workspace ? { workspace: args.workspace } : {}),
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
+}
+
+/** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
+export async function connectNotion(
+  deps: ConnectionDeps,
+  args: { tenantId: string; config: TajoConfig },
+): Promise<ConnectionRecord> {
+  const notion = args.config.connectors.notion;
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to connect Notion' }]);
+  const { token, ...settings } = notion;
+  const keyName = args.config.brevo.api_key_name;
+  return storeNotionConnection(deps, {
+    tenantId: args.tenantId,
+    token,
+    // The key's name lets the rules tell our own contact writes' webhooks from real changes.
+    settings: { ...settings, ownApiKeyNames: keyName ? [keyName] : [] },
+    brevo: { apiKey: args.config.brevo.api_key },
+  });
 }
 
 /** The parts of auth.test that say which installation a token belongs to (Enterprise Grid included). */
@@ -102,66 +164,126 @@ export function slackTeamOfAuth(auth: unknown): SlackTeamRef {
 }
 
 /**
- * Connecting a tenant's own Slack app: the bot token is checked (auth.test tells the team), the
- * team is claimed for the tenant (the distributed app's team → tenant lookup; another tenant's team
- * is refused before anything is stored), the token and signing secret go to the secret store, the
- * record keeps the channels and routes.
+ * Who a Slack bot token belongs to, from auth.test: the installation (team or Grid org) and the
+ * workspace metadata kept on the record. A token Slack refuses is a RequestRefusedError (400).
  */
-export async function connectSlack(
-  deps: {
-    connections: ConnectionStore;
-    secrets: SecretStore;
-    schedules: ScheduleManager;
-    teams: SlackTeamStore;
-    clock: Clock;
-    slackApiUrl?: string;
+export async function checkSlackBotToken(
+  token: string,
+  opts: { clock: Clock; slackApiUrl?: string },
+): Promise<{ team: SlackTeamRef; workspace: ConnectionWorkspace }> {
+  const answer = await new SlackClient({
+    token,
+    apiUrl: opts.slackApiUrl,
+    clock: opts.clock,
+    stats: newStats(),
+  }).answer('auth.test', {});
+  if (!answer.ok) {
+    throw new RequestRefusedError(
+      400,
+      `Slack refused the bot token (${answer.error ?? 'unknown error'}): copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page; nothing was stored`,
+      'slack_token_refused',
+    );
+  }
+  const auth = authTestAnswer.parse(answer.body);
+  return {
+    team: slackTeamOfAuth(auth),
+    workspace: {
+      id: auth.team_id,
+      ...(auth.team ? { name: auth.team } : {}),
+      ...(auth.bot_id ? { botId: auth.bot_id } : {}),
+      ...(auth.user_id ? { botUserId: auth.user_id } : {}),
+      ...(answer.scopes.length ? { scopes: answer.scopes } : {}),
+    },
+  };
+}
+
+const authTestAnswer = z.looseObject({
+  team_id: z.string().min(1),
+  team: z.string().optional(),
+  bot_id: z.string().optional(),
+  user_id: z.string().optional(),
+});
+
+/**
+ * The part of connecting a Slack app that every way of connecting shares (config, token, OAuth):
+ * the team is claimed for the tenant (another tenant's team is refused before anything is stored),
+ * the bot token and signing secret go to the secret store, the record keeps their references and
+ * the channels and routes, a team the tenant held before is released, and the daily job is
+ * scheduled. The caller has checked the token (checkSlackBotToken, or the OAuth exchange).
+ */
+export async function storeSlackConnection(
+  deps: ConnectionDeps & { teams: SlackTeamStore },
+  args: {
+    tenantId: string;
+    botToken: string;
+    signingSecret?: string;
+    /** The config section without its secrets; the installation's ids come from `team`. */
+    settings: Omit<SlackSettings, 'teamId' | 'enterpriseId' | 'enterpriseInstall'>;
+    team: SlackTeamRef;
+    workspace?: ConnectionWorkspace;
+    brevo: BrevoKeySource;
   },
+): Promise<ConnectionRecord<'slack'>> {
+  const { tenantId, team } = args;
+  // Org-wide installs may name no workspace in the ref; auth.test always tells the token's team.
+  const teamId = team.teamId ?? args.workspace?.id;
+  if (!teamId) throw new Error('a Slack connection needs the team id its token belongs to');
+  const now = new Date(deps.clock.now()).toISOString();
+  const existing = await deps.connections.getConnection(tenantId, 'slack');
+  await deps.teams.claimSlackTeam({ ...team, tenantId, createdAt: existing?.createdAt ?? now });
+  const tags = { tenant: tenantId, connector: 'slack' };
+  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
+  const signingSecretRef = args.signingSecret
+    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
+    : undefined;
+  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
+  const record: ConnectionRecord<'slack'> = {
+    tenantId,
+    connector: 'slack',
+    settings: {
+      ...args.settings,
+      teamId,
+      ...(team.enterpriseId ? { enterpriseId: team.enterpriseId } : {}),
+      ...(team.isEnterpriseInstall ? { enterpriseInstall: true } : {}),
+    },
+    tokenRef,
+    signingSecretRef,
+    brevoApiKeyRef,
+    integrationKey: integrationKey('slack', args.botToken),
+    ...(args.workspace ? { workspace: args.workspace } : {}),
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  await deps.connections.putConnection(record);
+  // Connected again without a signing secret: the old one must not stay behind, unreferenced.
+  if (existing?.signingSecretRef && !signingSecretRef) await deps.secrets.delete(existing.signingSecretRef);
+  // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
+  for (const held of await deps.teams.listSlackTeams(tenantId)) {
+    if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(tenantId, held);
+  }
+  await ensureConnectionSchedule(deps.schedules, record);
+  return record;
+}
+
+/** Connects the tenant's own Slack app from a Tajo config (the local stack's default tenant, tests). */
+export async function connectSlack(
+  deps: ConnectionDeps & { teams: SlackTeamStore; slackApiUrl?: string },
   args: { tenantId: string; config: TajoConfig },
 ): Promise<ConnectionRecord<'slack'>> {
   const slack = args.config.connectors.slack;
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to connect Slack' }]);
   const { bot_token, signing_secret, ...settings } = slack;
-  const auth = await new SlackClient({
-    token: bot_token,
-    apiUrl: deps.slackApiUrl,
-    clock: deps.clock,
-    stats: newStats(),
-  }).authTest();
-  const team = slackTeamOfAuth(auth);
-  const now = new Date(deps.clock.now()).toISOString();
-  const existing = await deps.connections.getConnection(args.tenantId, 'slack');
-  await deps.teams.claimSlackTeam({ ...team, tenantId: args.tenantId, createdAt: existing?.createdAt ?? now });
-  const tags = { tenant: args.tenantId, connector: 'slack' };
-  const tokenRef = await deps.secrets.put(`${args.tenantId}/slack-bot-token`, bot_token, tags);
-  const signingSecretRef = signing_secret
-    ? await deps.secrets.put(`${args.tenantId}/slack-signing-secret`, signing_secret, tags)
-    : undefined;
-  const brevoApiKeyRef = await deps.secrets.put(`${args.tenantId}/brevo-api-key`, args.config.brevo.api_key, {
-    ...tags,
-    connector: 'brevo',
-  });
-  const record: ConnectionRecord<'slack'> = {
+  const { team, workspace } = await checkSlackBotToken(bot_token, deps);
+  return storeSlackConnection(deps, {
     tenantId: args.tenantId,
-    connector: 'slack',
+    botToken: bot_token,
+    signingSecret: signing_secret,
     settings: {
       ...settings,
-      teamId: auth.team_id,
-      ...(team.enterpriseId ? { enterpriseId: team.enterpriseId } : {}),
-      ...(team.isEnterpriseInstall ? { enterpriseInstall: true } : {}),
       ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
     },
-    tokenRef,
-    signingSecretRef,
-    brevoApiKeyRef,
-    integrationKey: integrationKey('slack', bot_token),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
-  };
-  await deps.connections.putConnection(record);
-  // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
-  for (const held of await deps.teams.listSlackTeams(args.tenantId)) {
-    if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(args.tenantId, held);
-  }
-  await ensureConnectionSchedule(deps.schedules, record);
-  return record;
+    team,
+    workspace,
+    brevo: { apiKey: args.config.brevo.api_key },
+  });
 }

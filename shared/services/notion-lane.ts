@@ -70,22 +70,42 @@ export async function enqueueNotionSync(
     dedupeKey?: string;
   },
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
-  const conn = await deps.connections.getConnection(args.tenantId, 'notion');
-  if (!conn) return { queued: false, reason: `tenant ${args.tenantId} has no Notion connection` };
+  const runId = newRunId(deps.clock);
+  return queueForConnection(
+    deps,
+    { type: 'notion.sync.start', tenantId: args.tenantId, runId, mode: args.mode, trigger: args.trigger },
+    `${args.tenantId}:start:${args.dedupeKey ?? runId}`,
+  );
+}
+
+/**
+ * Queues the workspace users sync on its own (API, CLI against a deployed stack), in the
+ * connection's lane so it is paced with the database steps. Runs whatever `sync.users` says: that
+ * switch is for the scheduled poll, this is a person asking.
+ */
+export async function enqueueNotionUsersSync(
+  deps: Pick<NotionLaneDeps, 'connections' | 'lane' | 'clock'>,
+  args: { tenantId: string; mode: 'full' | 'incremental'; trigger: 'api' | 'local' | 'cli' },
+): Promise<{ queued: boolean; reason?: string; runId?: string }> {
+  const runId = newRunId(deps.clock);
+  return queueForConnection(
+    deps,
+    { type: 'notion.users.sync', tenantId: args.tenantId, runId, mode: args.mode, trigger: args.trigger },
+    `${args.tenantId}:users:${runId}`,
+  );
+}
+
+/** Sends a run's first message into its connection's lane (group = the integration). */
+async function queueForConnection(
+  deps: Pick<NotionLaneDeps, 'connections' | 'lane'>,
+  message: Extract<NotionLaneMessage, { runId: string }>,
+  deduplicationId: string,
+): Promise<{ queued: boolean; reason?: string; runId?: string }> {
+  const conn = await deps.connections.getConnection(message.tenantId, 'notion');
+  if (!conn) return { queued: false, reason: `tenant ${message.tenantId} has no Notion connection` };
   if (!conn.settings.enabled) return { queued: false, reason: 'the Notion connector is disabled in the config' };
-  const message: NotionLaneMessage = {
-    type: 'notion.sync.start',
-    tenantId: args.tenantId,
-    runId: newRunId(deps.clock),
-    mode: args.mode,
-    trigger: args.trigger,
-  };
   await deps.lane.send('notionLane', [
-    {
-      body: JSON.stringify(message),
-      groupId: conn.integrationKey,
-      deduplicationId: `${args.tenantId}:start:${args.dedupeKey ?? message.runId}`,
-    },
+    { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId },
   ]);
   return { queued: true, runId: message.runId };
 }
@@ -98,7 +118,12 @@ export async function enqueueNotionSync(
 export async function handleNotionLaneMessage(
   deps: NotionLaneDeps,
   rawBody: string,
-  opts: { deadline: number; lastAttempt: boolean },
+  opts: {
+    deadline: number;
+    lastAttempt: boolean;
+    /** The message's group (SQS MessageGroupId): the integration it was queued for. */
+    groupId?: string;
+  },
 ): Promise<RunRecord | undefined> {
   let parsedJson: unknown;
   try {
@@ -109,9 +134,26 @@ export async function handleNotionLaneMessage(
   const message = notionLaneMessageSchema.parse(parsedJson);
   const conn = await deps.connections.getConnection(message.tenantId, 'notion');
   if (!conn) {
+    // Disconnected: the work queued for it is dropped, not retried (it never would succeed).
     deps.log?.('warn', 'lane message for a tenant without a Notion connection: dropped', {
       tenantId: message.tenantId,
+      type: message.type,
     });
+    return undefined;
+  }
+  if (opts.groupId !== undefined && opts.groupId !== conn.integrationKey) {
+    // Queued for the token the connection had before it was connected again with another one:
+    // that work belongs to the old integration (another workspace, perhaps) and is not done.
+    deps.log?.('warn', 'lane message queued for a previous token of the Notion connection: dropped', {
+      tenantId: message.tenantId,
+      type: message.type,
+    });
+    if ('runId' in message) {
+      const stale = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
+      if (stale?.status === 'running') {
+        await failRun(deps, stale, 'stopped: the connection was connected again with another token');
+      }
+    }
     return undefined;
   }
   const [notionToken, brevoApiKey] = await Promise.all([

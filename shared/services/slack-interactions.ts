@@ -387,7 +387,14 @@ export async function performBrevoAction(
     return 'dropped';
   }
   const conn = await deps.connections.getConnection(msg.tenantId, 'slack');
-  if (!conn) return 'dropped';
+  if (!conn) {
+    // Disconnected since the click: its Brevo key may be gone too, and a retry would not bring it back.
+    deps.log?.('Brevo lane message for a tenant without a Slack connection: dropped', {
+      tenantId: msg.tenantId,
+      source: msg.source,
+    });
+    return 'dropped';
+  }
   const apiKey = await deps.secrets.get(conn.brevoApiKeyRef);
   const brevo = new BrevoClient({
     apiKey,

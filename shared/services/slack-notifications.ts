@@ -314,7 +314,14 @@ export async function postSlackBatch(
   if (parsed.length === 0) return { failed: unreadable, posted: 0, digests: 0 };
   const first = parsed[0]!.msg;
   const conn = await deps.connections.getConnection(first.tenantId, 'slack');
-  if (!conn) return { failed: unreadable, posted: 0, digests: 0 }; // disconnected: nothing to post to
+  if (!conn) {
+    // Disconnected: there is nothing to post with, and retrying would not change that.
+    deps.log?.('Slack lane messages for a tenant without a Slack connection: dropped', {
+      tenantId: first.tenantId,
+      dropped: parsed.length,
+    });
+    return { failed: unreadable, posted: 0, digests: 0 };
+  }
   const client = new SlackClient({
     token: await readAccessToken(deps, conn),
     apiUrl: deps.slackApiUrl,

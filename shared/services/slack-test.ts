@@ -11,6 +11,8 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** Not run (a previous check failed, or it needs the admin's leave); `ok` says whether that is fine. */
+  skipped?: boolean;
 }
 
 export async function testSlackConnection(args: {

@@ -1,26 +1,103 @@
 /**
- * The status of a Notion connection as the CLI (--json) and the management API report it: the
- * databases and their lists, the last run (without its checkpoint) and its errors, recent runs.
+ * The status of a connection as the CLI (--json) and the management API report it: whether it is
+ * connected and to which workspace, the last sync and its errors, what the sync tracks (databases,
+ * pages, users), recent runs (without their checkpoints) and when the schedule runs next.
  */
-import type { NotionConnectorConfig } from '../config/schema';
+import type { NotionConnectorConfig, SlackConnectorConfig } from '../config/schema';
 import { notionReadOnly } from '../connectors/notion/read-only';
 import type { ImportedDocumentStore } from '../documents/ports';
-import type { NotionWebhookStore, RuleConflict, RuleRowError, RuleRunRecord, RunRecord, RunStore } from '../ports';
-import { describeCadence, topology } from '../topology';
+import type {
+  Clock,
+  ConnectionRecord,
+  ConnectionStore,
+  ConnectionWorkspace,
+  ConnectorName,
+  CursorStore,
+  NotionWebhookStore,
+  RowError,
+  RuleConflict,
+  RuleRowError,
+  RuleRunRecord,
+  RunRecord,
+  RunStore,
+  ScheduleManager,
+} from '../ports';
+import { databaseCacheKey } from '../sync/notion-sync';
+import { nextDailyAt } from '../time/zoned';
+import { describeCadence, type ScheduleName, topology } from '../topology';
+import { notionScheduleName, slackScheduleName, slackTimeZone } from './connections';
 import { type NotionWebhookView, notionWebhookView } from './notion-webhooks';
+
+export interface StatusDeps {
+  runs: RunStore;
+  cursors: CursorStore;
+  clock: Clock;
+  /** The schedules' manager, when it can tell the next run (the local scheduler); else computed. */
+  schedules?: ScheduleManager;
+  /** When given, the Notion status adds the webhook subscription and the document library. */
+  webhooks?: NotionWebhookStore;
+  imported?: ImportedDocumentStore;
+}
+
+/** The last run of the connector's main job, in a line. */
+export interface LastSync {
+  runId: string;
+  status: RunRecord['status'];
+  mode: RunRecord['mode'];
+  trigger: RunRecord['trigger'];
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** The last run's fatal reason and its first per-row errors. */
+export interface LastErrors {
+  error: string | null;
+  rows: RowError[];
+  /** Row errors beyond those listed. */
+  more: number;
+}
+
+export interface NextRun {
+  /** When the schedule is due; the run starts within `windowMinutes` after it (flexible window). */
+  at: string;
+  windowMinutes: number;
+  /** Computed from the cadence and the last scheduled run: EventBridge Scheduler does not say. */
+  estimated: boolean;
+}
+
+type RecentRun = Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>;
 
 export interface NotionStatus {
   tenantId: string;
   connector: 'notion';
+  /** A connection record exists (made by connect, install or the local stack's config). */
+  connected: boolean;
   configured: boolean;
   enabled: boolean;
+  workspace: ConnectionWorkspace | null;
   apiVersion: string | null;
-  databases: { id: string; name?: string; list?: string | number }[];
+  databases: {
+    id: string;
+    name?: string;
+    list?: string | number;
+    /** Data sources the database resolved to at its last sync (0: never synced). */
+    sources: number;
+    /** Rows whose contact the sync keeps (fingerprints). */
+    pagesTracked: number;
+    /** The newest edit time the sync has written to Brevo. */
+    syncedUpTo: string | null;
+  }[];
+  databasesSynced: number;
+  pagesTracked: number;
+  /** Workspace members kept as contacts by the last successful users sync (null: none ran). */
+  usersCount: number | null;
+  lastSync: LastSync | null;
+  lastErrors: LastErrors | null;
   lastRun: Omit<RunRecord, 'checkpoint'> | null;
   /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
   lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
   lastSuccessAt: string | null;
-  recentRuns: Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>[];
+  recentRuns: RecentRun[];
   schedule: string;
   /** Brevo → Notion rules: what is configured, what recent deliveries did, conflicts and row errors. */
   rules: {
@@ -32,16 +109,11 @@ export interface NotionStatus {
   };
   /** The connection never writes to Notion (connectors.notion.read_only, or its default). */
   readOnly: boolean | null;
+  nextRun: NextRun | null;
   /** The webhook subscription: state and token hints, never a token (the webhook route shows that). */
   webhook?: NotionWebhookView;
   /** The document library: imported pages, and the last import or re-sync. */
   documents?: { count: number; lastRun: Omit<RunRecord, 'checkpoint'> | null };
-}
-
-/** Stores that add the webhook and document library sections when given. */
-export interface NotionStatusExtras {
-  webhooks?: NotionWebhookStore;
-  imported?: ImportedDocumentStore;
 }
 
 /** Rule runs read for the status: their conflicts and errors, newest first, are cut to RULE_ITEMS_SHOWN. */
@@ -49,48 +121,66 @@ const RULE_RUNS_READ = 10;
 const RULE_ITEMS_SHOWN = 20;
 
 export async function notionStatus(
-  runs: RunStore,
+  deps: StatusDeps,
   tenantId: string,
   settings: Omit<NotionConnectorConfig, 'token'> | undefined,
-  extras: NotionStatusExtras = {},
+  connection?: ConnectionRecord<'notion'>,
 ): Promise<NotionStatus> {
   // Other jobs (users, documents) share the connector's run records: each kind is read apart, so
   // the database sync's last run and history stay what they were however many imports ran.
-  const [recent, users, documentsRuns] = await Promise.all([
-    runs.listRuns(tenantId, 'notion', 5, { job: null }),
-    runs.listRuns(tenantId, 'notion', 1, { job: 'users' }),
-    runs.listRuns(tenantId, 'notion', 1, { job: 'documents' }),
+  const [syncs, usersRuns, documentsRuns, ruleRuns] = await Promise.all([
+    deps.runs.listRuns(tenantId, 'notion', 20, { job: null }),
+    deps.runs.listRuns(tenantId, 'notion', 5, { job: 'users' }),
+    deps.runs.listRuns(tenantId, 'notion', 1, { job: 'documents' }),
+    deps.runs.listRuleRuns(tenantId, RULE_RUNS_READ),
   ]);
-  const lastRun = withoutCheckpoint(recent[0]);
-  const lastUsersRun = withoutCheckpoint(users[0]);
-  const webhook = extras.webhooks
-    ? await notionWebhookView({ webhooks: extras.webhooks }, tenantId, { withToken: false })
+  const recent = syncs.slice(0, 5);
+  const last = recent[0];
+  const users = usersRuns[0];
+  const usersDone = usersRuns.find((r) => r.status === 'succeeded');
+  const webhook = deps.webhooks
+    ? await notionWebhookView({ webhooks: deps.webhooks }, tenantId, { withToken: false })
     : undefined;
-  const documents = extras.imported
+  const documents = deps.imported
     ? {
-        count: (await extras.imported.listImportedDocuments(tenantId)).length,
+        count: (await deps.imported.listImportedDocuments(tenantId)).length,
         lastRun: withoutCheckpoint(documentsRuns[0]),
       }
     : undefined;
-  const ruleRuns = await runs.listRuleRuns(tenantId, RULE_RUNS_READ);
+  const databases = await Promise.all(
+    (settings?.databases ?? []).map(async (d) => ({
+      id: d.id,
+      name: d.name,
+      list: d.sync_to_list,
+      ...(await trackedRows(deps.cursors, tenantId, d.id)),
+    })),
+  );
+  const lastScheduled = syncs.find((r) => r.trigger === 'schedule');
   return {
     tenantId,
     connector: 'notion',
+    connected: connection !== undefined,
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
+    workspace: connection?.workspace ?? null,
     apiVersion: settings?.api_version ?? null,
-    databases: (settings?.databases ?? []).map((d) => ({ id: d.id, name: d.name, list: d.sync_to_list })),
-    lastRun,
-    lastUsersRun,
+    databases,
+    databasesSynced: databases.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
+    pagesTracked: databases.reduce((n, d) => n + d.pagesTracked, 0),
+    usersCount: usersDone ? usersDone.summary.upserted + usersDone.summary.unchanged : null,
+    lastSync: last ? lastSyncOf(last) : null,
+    lastErrors: last ? lastErrorsOf(last) : null,
+    lastRun: withoutCheckpoint(last),
+    lastUsersRun: withoutCheckpoint(users),
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
-    recentRuns: recent.map((r) => ({
-      runId: r.runId,
-      mode: r.mode,
-      status: r.status,
-      startedAt: r.startedAt,
-      error: r.error,
-    })),
+    recentRuns: recent.map(recentRun),
     schedule: describeCadence(topology.schedules.notionPoll.cadence),
+    nextRun:
+      connection && settings?.enabled
+        ? await nextRun(deps, 'notionPoll', notionScheduleName(tenantId), {
+            anchor: lastScheduled?.startedAt ?? connection.updatedAt,
+          })
+        : null,
     rules: {
       configured: (settings?.rules ?? []).map((r) => ({
         name: r.name,
@@ -108,8 +198,150 @@ export async function notionStatus(
   };
 }
 
+export interface SlackStatus {
+  tenantId: string;
+  connector: 'slack';
+  connected: boolean;
+  configured: boolean;
+  enabled: boolean;
+  workspace: ConnectionWorkspace | null;
+  channels: number;
+  /** Event types with a notification route. */
+  notifications: string[];
+  /** The member sync: in the daily job, or by hand only, or not configured. */
+  usersSync: 'daily' | 'off' | 'not configured';
+  /** Members kept as contacts by the last successful member sync (null: none ran). */
+  usersCount: number | null;
+  lastSync: LastSync | null;
+  lastErrors: LastErrors | null;
+  recentRuns: RecentRun[];
+  schedule: string;
+  timezone: string;
+  nextRun: NextRun | null;
+}
+
+export async function slackStatus(
+  deps: StatusDeps,
+  tenantId: string,
+  settings: Omit<SlackConnectorConfig, 'bot_token' | 'signing_secret'> | undefined,
+  connection?: ConnectionRecord<'slack'>,
+): Promise<SlackStatus> {
+  const runs = (await deps.runs.listRuns(tenantId, 'slack', 5)).slice(0, 5);
+  const last = runs[0];
+  const done = runs.find((r) => r.status === 'succeeded');
+  const timezone = settings ? slackTimeZone(settings) : 'UTC';
+  return {
+    tenantId,
+    connector: 'slack',
+    connected: connection !== undefined,
+    configured: settings !== undefined,
+    enabled: settings?.enabled ?? false,
+    workspace: connection?.workspace ?? (connection ? { id: connection.settings.teamId } : null),
+    channels: Object.keys(settings?.channels ?? {}).length,
+    notifications: Object.keys(settings?.notifications ?? {}),
+    usersSync: settings?.users ? settings.users.schedule : 'not configured',
+    usersCount: done ? done.summary.upserted + done.summary.unchanged : null,
+    lastSync: last ? lastSyncOf(last) : null,
+    lastErrors: last ? lastErrorsOf(last) : null,
+    recentRuns: runs.map(recentRun),
+    schedule: describeCadence(topology.schedules.slackDaily.cadence),
+    timezone,
+    nextRun:
+      connection && settings?.enabled
+        ? await nextRun(deps, 'slackDaily', slackScheduleName(tenantId), { timezone })
+        : null,
+  };
+}
+
+/** Status of a tenant's stored connection, either connector (connected: false when there is none). */
+export async function connectorStatus(
+  deps: StatusDeps & { connections: ConnectionStore },
+  tenantId: string,
+  connector: ConnectorName,
+): Promise<NotionStatus | SlackStatus> {
+  if (connector === 'notion') {
+    const conn = await deps.connections.getConnection(tenantId, 'notion');
+    return notionStatus(deps, tenantId, conn?.settings, conn);
+  }
+  const conn = await deps.connections.getConnection(tenantId, 'slack');
+  return slackStatus(deps, tenantId, conn?.settings, conn);
+}
+
+/** Where a database stands: its sources (from the sync's resolution cache), tracked rows, high water. */
+async function trackedRows(
+  cursors: CursorStore,
+  tenantId: string,
+  databaseId: string,
+): Promise<{ sources: number; pagesTracked: number; syncedUpTo: string | null }> {
+  const cached = await cursors.getCursor(tenantId, 'notion', databaseCacheKey(databaseId));
+  const sources = ((cached?.meta as { sources?: { id: string }[] } | undefined)?.sources ?? []).map((s) => s.id);
+  let pagesTracked = 0;
+  let syncedUpTo: string | null = null;
+  for (const sourceId of sources) {
+    const [rows, cursor] = await Promise.all([
+      cursors.loadFingerprints(tenantId, 'notion', sourceId),
+      cursors.getCursor(tenantId, 'notion', sourceId),
+    ]);
+    pagesTracked += rows.size;
+    if (cursor?.highWater && (syncedUpTo === null || cursor.highWater > syncedUpTo)) syncedUpTo = cursor.highWater;
+  }
+  return { sources: sources.length, pagesTracked, syncedUpTo };
+}
+
+/**
+ * When a connection's schedule fires next: from the schedule manager when it knows, else from the
+ * cadence. A rate repeats from when the schedule was made, so the last scheduled run (or, before
+ * one, the connection's last update, when the schedule was written) anchors it.
+ */
+async function nextRun(
+  deps: StatusDeps,
+  schedule: ScheduleName,
+  name: string,
+  basis: { anchor?: string; timezone?: string },
+): Promise<NextRun> {
+  const spec = topology.schedules[schedule];
+  const windowMinutes = spec.flexibleWindowMinutes;
+  const known = await deps.schedules?.nextRunAt?.(schedule, name);
+  if (known !== undefined) return { at: new Date(known).toISOString(), windowMinutes, estimated: false };
+  const now = deps.clock.now();
+  if ('dailyAt' in spec.cadence) {
+    const at = nextDailyAt(now, spec.cadence.dailyAt, basis.timezone ?? 'UTC');
+    return { at: new Date(at).toISOString(), windowMinutes, estimated: false };
+  }
+  const period = spec.cadence.everyHours * 3_600_000;
+  const anchor = basis.anchor ? Date.parse(basis.anchor) : now;
+  const periods = Math.max(1, Math.ceil((now - anchor) / period));
+  return { at: new Date(anchor + periods * period).toISOString(), windowMinutes, estimated: true };
+}
+
+function lastSyncOf(run: RunRecord): LastSync {
+  return {
+    runId: run.runId,
+    status: run.status,
+    mode: run.mode,
+    trigger: run.trigger,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt ?? null,
+  };
+}
+
+const LISTED_ROW_ERRORS = 20;
+
+function lastErrorsOf(run: RunRecord): LastErrors {
+  const rows = run.summary.errors;
+  return {
+    error: run.error ?? null,
+    rows: rows.slice(0, LISTED_ROW_ERRORS),
+    more: Math.max(0, rows.length - LISTED_ROW_ERRORS) + (run.summary.errorsTruncated ?? 0),
+  };
+}
+
 function withoutCheckpoint(run: RunRecord | undefined): Omit<RunRecord, 'checkpoint'> | null {
   if (!run) return null;
   const { checkpoint: _checkpoint, ...rest } = run;
   return rest;
+}
+
+function recentRun(r: RunRecord): RecentRun {
+  return { runId: r.runId, mode: r.mode, status: r.status, startedAt: r.startedAt, error: r.error };
 }

@@ -168,6 +168,14 @@ export async function runStep(ctx: NotionSyncContext, run: RunRecord, deadline: 
 }
 
 /** Marks a run failed with a one-line reason (the caller decides when a failure is final). */
+/**
+ * The cursor-store key under which a database's resolution (its data sources and their schemas) is
+ * cached; status reads it to find the sources a database's rows are tracked under.
+ */
+export function databaseCacheKey(databaseId: string): string {
+  return `database:${databaseId.replace(/-/g, '')}`;
+}
+
 export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, reason: string) {
   run.status = 'failed';
   run.error = reason;
@@ -343,7 +351,7 @@ class SyncStep {
   private async resolveDatabase(
     db: NotionDatabaseConfig,
   ): Promise<{ sources: { id: string; title: string; schema: Record<string, SchemaProperty> }[] }> {
-    const key = `database:${db.id.replace(/-/g, '')}`;
+    const key = databaseCacheKey(db.id);
     const cached = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', key);
     const meta = cached?.meta as
       | {

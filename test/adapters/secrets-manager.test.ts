@@ -206,6 +206,14 @@ describe('delete', () => {
     expect(fake.operations()).toEqual(['DeleteSecret']);
   });
 
+  test('tolerates a secret already scheduled for deletion (a disconnect repeated after a partial failure)', async () => {
+    const s = store();
+    const arn = await s.put('t1/notion-token', token(), {});
+    await s.delete(arn);
+    await expect(s.delete(arn)).resolves.toBeUndefined();
+    expect(fake.operations().filter((o) => o === 'DeleteSecret')).toHaveLength(2);
+  });
+
   test('other errors propagate', async () => {
     const s = store();
     const arn = await s.put('t1/notion-token', token(), {});

@@ -447,7 +447,11 @@ describe('Brevo → Notion rules', () => {
     await drain(e);
     expect(lead(e, 'dan@example.com')?.name).toBe('Danny Ray');
 
-    const status = await notionStatus(e.store, TENANT, (await e.store.getConnection(TENANT, 'notion'))?.settings);
+    const status = await notionStatus(
+      { runs: e.store, cursors: e.store, clock: { now: () => e.clock.now(), sleep: async () => undefined } },
+      TENANT,
+      (await e.store.getConnection(TENANT, 'notion'))?.settings,
+    );
     expect(status.rules.configured).toEqual([
       { name: 'converted', event: 'contact_updated', database: LEADS_ID, action: 'upsert' },
     ]);

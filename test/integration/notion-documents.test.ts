@@ -118,6 +118,10 @@ function apiDeps(): ApiDeps {
     imported: s,
     webhooks: s,
     secrets: env.secrets,
+    cursors: s,
+    teams: s,
+    schedules: noSchedules,
+    endpoints: {},
   };
 }
 

@@ -169,12 +169,17 @@ test('the run is recorded as a Notion users run; the database status is unchange
   const ctx = context(env);
   const run = await runNotionUsersRecorded(ctx, { mode: 'full', trigger: 'cli' });
   expect(run).toMatchObject({ connector: 'notion', job: 'users', status: 'succeeded' });
-  const status = await notionStatus(env.store, 'acme', ctx.settings);
+  const statusDeps = { runs: env.store, cursors: env.store, clock: ctx.clock };
+  const status = await notionStatus(statusDeps, 'acme', ctx.settings);
   expect(status.lastRun).toBeNull();
+  // The members it keeps as contacts are the status's users count.
+  expect(status.usersCount).toBe(3);
   expect(status.lastUsersRun).toMatchObject({ runId: run.runId, status: 'succeeded', summary: { upserted: 3 } });
 
   env.notion.setCapabilities({ userInformation: 'none' });
   await expect(runNotionUsersRecorded(ctx, { mode: 'full', trigger: 'cli' })).rejects.toThrow(/capability/);
-  const after = await notionStatus(env.store, 'acme', ctx.settings);
+  const after = await notionStatus(statusDeps, 'acme', ctx.settings);
   expect(after.lastUsersRun).toMatchObject({ status: 'failed', error: expect.stringMatching(/403/) });
+  // A failed users run does not reset the count: the contacts of the last good run are still there.
+  expect(after.usersCount).toBe(3);
 });

@@ -62,13 +62,25 @@ afterAll(() => {
 });
 
 function deps(lane = new RecordingLane()) {
-  const library = {
-    documents: new LocalDocumentStore(join(stateDir, 'documents')),
-    imported: store,
-    webhooks: store,
-    secrets: new FileSecretStore(join(stateDir, 'api-secrets')),
+  const secrets = new FileSecretStore(join(stateDir, 'api-deps'));
+  return {
+    lane,
+    deps: {
+      tenants: store,
+      connections: store,
+      runs: store,
+      cursors: store,
+      teams: store,
+      webhooks: store,
+      secrets,
+      schedules: new RecordingSchedules(),
+      lane,
+      clock,
+      endpoints: {},
+      documents: new LocalDocumentStore(join(stateDir, 'documents')),
+      imported: store,
+    },
   };
-  return { lane, deps: { tenants: store, connections: store, runs: store, lane, clock, ...library } };
 }
 
 /** A tenant with its API key and (optionally) a Notion connection made through connectNotion. */
@@ -137,7 +149,7 @@ describe('routes', () => {
   test('an unknown route is 404', async () => {
     const { tenantId, key } = await tenant({ connect: false });
     const { deps: d } = deps();
-    const res = await handleApiRequest(d, req('DELETE /tenants/{tenantId}', tenantId, key));
+    const res = await handleApiRequest(d, req('DELETE /tenants/{tenantId}/everything', tenantId, key));
     expect(res.status).toBe(404);
   });
 
@@ -210,7 +222,7 @@ describe('POST .../sync', () => {
     const { deps: d, lane } = deps();
     const res = await handleApiRequest(d, req(SYNC, a.tenantId, a.key));
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ queued: true, mode: 'incremental' });
+    expect(res.body).toEqual({ queued: true, mode: 'incremental', runId: expect.any(String) });
     expect(lane.sent).toHaveLength(1);
     const sent = lane.sent[0]!;
     expect(sent.queue).toBe('notionLane');
@@ -232,7 +244,7 @@ describe('POST .../sync', () => {
     const { deps: d, lane } = deps();
     const res = await handleApiRequest(d, req(SYNC, a.tenantId, a.key, '{"full":true}'));
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ queued: true, mode: 'full' });
+    expect(res.body).toEqual({ queued: true, mode: 'full', runId: expect.any(String) });
     expect(JSON.parse(lane.sent[0]!.message.body)).toMatchObject({ mode: 'full', tenantId: a.tenantId });
   });
 
@@ -267,15 +279,38 @@ describe('POST .../sync', () => {
     expect(lane.sent).toHaveLength(0);
   });
 
-  test('an unknown connector is 404', async () => {
+  test('an unknown connector is 404; Slack (whose member sync runs in its daily job) is 409', async () => {
     const a = await tenant();
     const { deps: d, lane } = deps();
-    const res = await handleApiRequest(d, {
+    const unknown = await handleApiRequest(d, {
+      ...req(SYNC, a.tenantId, a.key),
+      pathParameters: { tenantId: a.tenantId, connector: 'hubspot' },
+    });
+    expect(unknown.status).toBe(404);
+    const slack = await handleApiRequest(d, {
       ...req(SYNC, a.tenantId, a.key),
       pathParameters: { tenantId: a.tenantId, connector: 'slack' },
     });
-    expect(res.status).toBe(404);
+    expect(slack.status).toBe(409);
+    expect(JSON.stringify(slack.body)).toMatch(/daily job/);
     expect(lane.sent).toHaveLength(0);
+  });
+
+  test('{"job":"users"} queues the Notion users sync in the same lane', async () => {
+    const a = await tenant();
+    const { deps: d, lane } = deps();
+    const res = await handleApiRequest(d, req(SYNC, a.tenantId, a.key, '{"job":"users","full":true}'));
+    expect(res).toMatchObject({ status: 202, body: { queued: true, mode: 'full', job: 'users' } });
+    expect(lane.sent).toHaveLength(1);
+    expect(lane.sent[0]?.message.groupId).toBe(a.integrationKey);
+    expect(notionLaneMessageSchema.parse(JSON.parse(lane.sent[0]!.message.body))).toMatchObject({
+      type: 'notion.users.sync',
+      tenantId: a.tenantId,
+      mode: 'full',
+      trigger: 'api',
+    });
+    const bad = await handleApiRequest(d, req(SYNC, a.tenantId, a.key, '{"job":"pages"}'));
+    expect(bad.status).toBe(400);
   });
 });
 
@@ -303,7 +338,14 @@ describe('GET .../status', () => {
       lastSuccessAt: '2026-11-01T01:30:00.000Z',
     });
     expect(body.databases).toEqual([
-      { id: '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60', name: 'Customers', list: 'Notion customers' },
+      {
+        id: '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60',
+        name: 'Customers',
+        list: 'Notion customers',
+        sources: 0,
+        pagesTracked: 0,
+        syncedUpTo: null,
+      },
     ]);
     expect(body.lastRun.status).toBe('running');
     expect(body.lastRun).not.toHaveProperty('checkpoint');
@@ -322,9 +364,11 @@ describe('GET .../status', () => {
     expect(res.body).toMatchObject({ lastRun: null, lastSuccessAt: null, recentRuns: [] });
   });
 
-  test('a tenant without a connection gets 404', async () => {
+  test('a tenant without a connection is told it is not connected', async () => {
     const a = await tenant({ connect: false });
     const { deps: d } = deps();
-    expect((await handleApiRequest(d, req(STATUS, a.tenantId, a.key))).status).toBe(404);
+    const res = await handleApiRequest(d, req(STATUS, a.tenantId, a.key));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ connector: 'notion', connected: false, configured: false, nextRun: null });
   });
 });

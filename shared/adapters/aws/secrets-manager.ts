@@ -80,7 +80,11 @@ export class SecretsManagerStore implements SecretStore {
     try {
       await this.client.send(new DeleteSecretCommand({ SecretId: ref, RecoveryWindowInDays: 7 }));
     } catch (err) {
-      if (!(err instanceof ResourceNotFoundException)) throw err;
+      if (err instanceof ResourceNotFoundException) return;
+      // Already scheduled for deletion (a disconnect repeated after a partial failure): done.
+      if (err instanceof InvalidRequestException && /marked for deletion|scheduled for deletion/i.test(err.message))
+        return;
+      throw err;
     }
   }
 }

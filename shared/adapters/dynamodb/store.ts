@@ -46,7 +46,7 @@ import type {
   RunStore,
   SyncCursor,
   TenantRecord,
-  TenantStore,
+  TenantRegistry,
   ThreadStore,
 } from '../../ports';
 import { type SlackTeamRecord, type SlackTeamRef, type SlackTeamStore, slackTeamKey } from '../../ports';
@@ -68,7 +68,7 @@ const isConditionFailure = (err: unknown) => (err as { name?: string }).name ===
 
 export class DynamoStore
   implements
-    TenantStore,
+    TenantRegistry,
     ConnectionStore,
     CursorStore,
     RunStore,
@@ -102,6 +102,23 @@ export class DynamoStore
     await this.doc.send(
       new PutCommand({ TableName: this.table, Item: { pk: tenantKey(record.tenantId), sk: 'TENANT', ...record } }),
     );
+  }
+
+  async createTenant(record: TenantRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: tenantKey(record.tenantId), sk: 'TENANT', ...record },
+          // An existing tenant keeps its key: creating it again must not lock its owner out.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 
   // ------------------------------------------------------------ connections
@@ -279,6 +296,10 @@ export class DynamoStore
     await this.doc.send(
       new PutCommand({ TableName: this.table, Item: { pk: tenantKey(record.tenantId), sk: 'NWEBHOOK', ...record } }),
     );
+  }
+
+  async deleteNotionWebhook(tenantId: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: 'NWEBHOOK' } }));
   }
 
   async addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void> {

@@ -48,7 +48,7 @@ export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo>
     const msg = (err as Error).message;
     throw new TajoError(
       /lock/i.test(msg)
-        ? `the local state in ${dir} is in use by another process (is \`npm start\` running?)`
+        ? `the local state in ${dir} is in use by another process (is \`npm start\` running? then talk to it: --api http://127.0.0.1:3000)`
         : `cannot open the local state in ${dir}: ${msg}`,
       'local_state',
     );

@@ -36,6 +36,13 @@ const queryResponseSchema = z.looseObject({
   request_status: z.looseObject({ type: z.string() }).optional(),
 });
 
+/** GET /v1/users/me for an integration token: the bot user and its workspace. */
+const botUserSchema = z.looseObject({
+  id: z.string(),
+  name: z.string().nullish(),
+  bot: z.looseObject({ workspace_name: z.string().nullish(), workspace_id: z.string().nullish() }).nullish(),
+});
+
 const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: z.string().optional() });
 /** `options`: the option names of select, status and multi_select properties, when asked for. */
 export type SchemaProperty = z.infer<typeof schemaProperty> & { options?: string[] };
@@ -116,12 +123,42 @@ export class NotionGateway {
     return this.apiVersion !== '2022-06-28';
   }
 
-  /** Who the token belongs to (a bot user); the cheapest check that the token works. */
-  async me(): Promise<{ id: string; name: string | null }> {
+  /**
+   * Who the token belongs to (a bot user) and the workspace it is installed in: the cheapest check
+   * that the token works. Recent API answers name the workspace id too; older ones only its name.
+   */
+  async me(): Promise<{ id: string; name: string | null; workspaceName?: string; workspaceId?: string }> {
     return this.call('token check', async () => {
-      const me = await this.client.users.me({});
-      return { id: me.id, name: me.name };
+      const me = botUserSchema.parse(await this.client.users.me({}));
+      return {
+        id: me.id,
+        name: me.name ?? null,
+        workspaceName: me.bot?.workspace_name ?? undefined,
+        workspaceId: me.bot?.workspace_id ?? undefined,
+      };
     });
+  }
+
+  /**
+   * Creates a row titled `title` in a data source (2025-09-03+) or a database (2022-06-28): the
+   * connection test's proof that the integration may insert content. Returns the page id.
+   */
+  async createRow(sourceId: string, titleProperty: string, title: string): Promise<string> {
+    return this.call(`a new page in ${sourceId}`, async () => {
+      const parent = this.usesDataSources ? { data_source_id: sourceId } : { database_id: sourceId };
+      const body = { parent, properties: { [titleProperty]: { title: [{ text: { content: title } }] } } };
+      const res = z
+        .looseObject({ id: z.string() })
+        .parse(await this.client.request({ path: 'pages', method: 'post', body }));
+      return res.id;
+    });
+  }
+
+  /** Moves a page to the trash (the API cannot delete for good; notion.md §3). */
+  async trashPage(pageId: string): Promise<void> {
+    await this.call(`page ${pageId}`, async () =>
+      this.client.request({ path: `pages/${pageId}`, method: 'patch', body: { in_trash: true } }),
+    );
   }
 
   /**

@@ -1,0 +1,549 @@
+/**
+ * Tenants and connections from the CLI: `tenants create`, `connectors connect|install|disconnect|
+ * list`, `test notion`, `status notion|slack`, and sync now against a deployed stack. With `--api`
+ * (or TAJO_API_URL, or a profile) a command calls the management API; without, it runs in process
+ * against the local state (TAJO_STATE_DIR), through the same services the API calls.
+ */
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
+import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
+import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { loadConfigFile } from '../../shared/config/load';
+import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
+import { TajoError } from '../../shared/errors';
+import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/ports';
+import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/services/connect-token';
+import { type ConnectionTestResult, testStoredConnection } from '../../shared/services/connection-test';
+import { type DisconnectReport, disconnectConnector } from '../../shared/services/disconnect';
+import { endpointsFromEnv } from '../../shared/services/notion-context';
+import { testNotionConnection } from '../../shared/services/notion-test';
+import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/services/status';
+import {
+  type BrevoConnection,
+  brevoConnectionOf,
+  connectBrevo,
+  createTenant,
+  disconnectBrevo,
+} from '../../shared/services/tenants';
+import { type Io, UsageError } from '../io';
+import { printChecks, printDisconnect, printNotionStatus, printSlackStatus, printSummary, summaryJson } from './print';
+import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
+
+/** The options these commands read (main.ts's parsed values). */
+export interface CommandValues {
+  config?: string;
+  json?: boolean;
+  full?: boolean;
+  tenant?: string;
+  api?: string;
+  profile?: string;
+  token?: string;
+  'bot-token'?: string;
+  'signing-secret'?: string;
+  key?: string;
+  'key-name'?: string;
+  'brevo-key'?: string;
+  table?: string;
+  'save-profile'?: string;
+  'create-page'?: boolean;
+  detach?: boolean;
+}
+
+/**
+ * Runs the command when it is one of these; undefined leaves it to main.ts (the in-process syncs,
+ * query, import... which keep working from a config as before).
+ */
+export async function managementCommand(
+  positionals: string[],
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number | undefined> {
+  const [group, verb, target] = positionals;
+  if (group === 'tenants' && verb === 'create') return tenantsCreate(target, values, env, io);
+  if (group !== 'connectors') return undefined;
+  if (verb === 'list') return listConnections(values, env, io);
+  if (verb === 'connect' || verb === 'install') return connect(target, values, env, io);
+  if (verb === 'disconnect') return disconnect(target, values, env, io);
+  if (verb === 'test' && target === 'notion') return testConnector('notion', values, env, io);
+  if (verb === 'status' && (target === 'notion' || target === 'slack')) return status(target, values, env, io);
+  // Against a deployed stack, the remaining connector commands go through its API.
+  const remote = await remoteTarget(values, env);
+  if (!remote) return undefined;
+  if (verb === 'test' && target === 'slack') return testConnector('slack', values, env, io);
+  if (verb === 'sync' && (target === 'notion' || target === 'notion-users')) {
+    return syncRemote(remote, target === 'notion-users' ? 'users' : undefined, values, env, io);
+  }
+  if (verb === 'sync' && target === 'slack-users') {
+    // The API says where the member sync runs (it refuses to queue it): one place for that answer.
+    await callApi(remote, 'POST', tenantPath(await tenantOf(values, env, remote), '/connections/slack/sync'), {});
+    return 0;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ where a command runs
+
+/** The tenant: --tenant, else the profile's, else the config's, else `default`. */
+async function tenantOf(values: CommandValues, env: NodeJS.ProcessEnv, remote?: Remote): Promise<string> {
+  const config = await optionalConfig(values, env);
+  const tenant = values.tenant ?? remote?.profileTenant ?? config?.tenant ?? 'default';
+  if (!tenantIdSchema.safeParse(tenant).success) {
+    throw new UsageError(`--tenant ${JSON.stringify(tenant)}: expected 1 to 48 lower-case letters, digits and dashes`);
+  }
+  return tenant;
+}
+
+/** The API the command goes to (none: the local state) and the tenant it is about. */
+async function whereTo(
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+): Promise<{ remote: Remote | undefined; tenantId: string }> {
+  const remote = await remoteTarget(values, env);
+  return { remote, tenantId: await tenantOf(values, env, remote) };
+}
+
+/** What connect and disconnect take: a connector, or the tenant's Brevo account. */
+function isAccount(target: string | undefined): target is ConnectorName | 'brevo' {
+  return target === 'notion' || target === 'slack' || target === 'brevo';
+}
+
+/** The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists; an explicit one must load. */
+async function optionalConfig(values: CommandValues, env: NodeJS.ProcessEnv): Promise<TajoConfig | undefined> {
+  const explicit = values.config ?? env.TAJO_CONFIG;
+  try {
+    return await loadConfigFile(explicit ?? 'tajo.yaml', env);
+  } catch (err) {
+    if (explicit) throw err;
+    return undefined;
+  }
+}
+
+/**
+ * The schedules of local connections live in the local stack's process (`npm start`), which arms
+ * every stored connection's schedule when it starts; a CLI process has none to arm or remove.
+ */
+const schedulesOfTheLocalStack: ScheduleManager = {
+  ensure: async () => undefined,
+  remove: async () => undefined,
+};
+
+/**
+ * The local state as the services' dependencies (the same stores the local stack's functions use).
+ * `forTenant` `default` makes that tenant exist first, as `npm start` does: the local state always
+ * has it; other tenants come from `tajo tenants create`.
+ */
+async function withLocalState<T>(
+  env: NodeJS.ProcessEnv,
+  fn: (deps: ReturnType<typeof localDeps>) => Promise<T>,
+  forTenant?: string,
+): Promise<T> {
+  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
+  try {
+    if (forTenant === DEFAULT_TENANT) await ensureLocalTenant(state.store, stateDir(env), DEFAULT_TENANT);
+    return await fn(localDeps(state.store, env));
+  } finally {
+    await state.close();
+  }
+}
+
+function localDeps(store: DynamoStore, env: NodeJS.ProcessEnv) {
+  return {
+    tenants: store,
+    connections: store,
+    runs: store,
+    cursors: store,
+    teams: store,
+    webhooks: store,
+    imported: store,
+    secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
+    schedules: schedulesOfTheLocalStack,
+    clock: systemClock,
+    endpoints: { ...endpointsFromEnv(env), slackApiUrl: env.SLACK_API_URL || undefined },
+  };
+}
+
+// ------------------------------------------------------------------ tenants
+
+/**
+ * `tajo tenants create ID`: ops only. It writes the tenant straight into the table — the local
+ * state, or with --table the deployed stack's table through the AWS SDK and the operator's own
+ * credentials (AWS_PROFILE, AWS_REGION...) — so no route of the public API can create tenants.
+ */
+async function tenantsCreate(
+  tenantId: string | undefined,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  if (!tenantId) throw new UsageError('tajo tenants create needs the tenant id');
+  if (values.api) {
+    throw new UsageError(
+      "tenants are created by ops with access to the table, not through the API: use --table <the stack's TableName output> with AWS credentials (or no --table for the local state)",
+    );
+  }
+  let created: Awaited<ReturnType<typeof createTenant>>;
+  if (values.table) {
+    const client = new DynamoDBClient({});
+    try {
+      created = await createTenant({ tenants: new DynamoStore(client, values.table), clock: systemClock }, tenantId);
+    } finally {
+      client.destroy();
+    }
+  } else {
+    created = await withLocalState(env, (deps) => createTenant(deps, tenantId));
+  }
+  const profileName = values['save-profile'];
+  if (profileName) {
+    const api = env.TAJO_API_URL ?? undefined;
+    await saveProfile(profileFile(env), profileName, {
+      ...(api ? { api } : {}),
+      tenant: created.tenantId,
+      api_key: created.apiKey,
+    });
+  }
+  if (values.json) {
+    io.out(JSON.stringify({ ...created, ...(profileName ? { profile: profileName } : {}) }));
+    return 0;
+  }
+  io.out(`Tenant ${created.tenantId} created${values.table ? ` in ${values.table}` : ' in the local state'}.`);
+  io.out('Shown once, stored only as hashes: keep them in your secret store now.');
+  io.out(`  management API key:  ${created.apiKey}`);
+  io.out(`  Brevo webhook token: ${created.webhookToken}   (Brevo webhook auth: bearer)`);
+  if (profileName) io.out(`  saved as profile [${profileName}] in ${profileFile(env)} (0600)`);
+  io.out(`Next: tajo connectors connect brevo --key <Brevo API key> --tenant ${created.tenantId} [--api URL]`);
+  return 0;
+}
+
+// ------------------------------------------------------------------ connections
+
+async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const { remote, tenantId } = await whereTo(values, env);
+  const listing = remote
+    ? ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing)
+    : await withLocalState(env, async (deps) => {
+        const tenant = await deps.tenants.getTenant(tenantId);
+        const connections = [];
+        for (const connector of ['notion', 'slack'] as const) {
+          const c = await deps.connections.getConnection(tenantId, connector);
+          if (c) {
+            connections.push({
+              connector,
+              enabled: c.settings.enabled,
+              workspace: c.workspace ?? null,
+              connectedAt: c.createdAt,
+              updatedAt: c.updatedAt,
+            });
+          }
+        }
+        return { tenantId, brevo: tenant ? brevoConnectionOf(tenant) : null, connections };
+      });
+  if (values.json) {
+    io.out(JSON.stringify(listing));
+    return 0;
+  }
+  io.out(`Tenant ${tenantId}:`);
+  const b = listing.brevo;
+  io.out(
+    `  brevo   ${b?.connected ? `connected${b.account.email ? ` (${b.account.email}${b.account.companyName ? `, ${b.account.companyName}` : ''})` : ''}` : 'no API key stored'}`,
+  );
+  for (const c of listing.connections) {
+    io.out(
+      `  ${c.connector.padEnd(7)} connected since ${c.connectedAt}${c.workspace?.name ? `, workspace ${c.workspace.name}` : ''}${c.enabled ? '' : ', disabled'}`,
+    );
+  }
+  if (listing.connections.length === 0) io.out('  no connection: tajo connectors connect notion --token ...');
+  return 0;
+}
+
+interface ConnectionListing {
+  tenantId: string;
+  brevo: BrevoConnection | null;
+  connections: {
+    connector: ConnectorName;
+    enabled: boolean;
+    workspace: { name?: string } | null;
+    connectedAt: string;
+    updatedAt: string;
+  }[];
+}
+
+/**
+ * `connect|install notion --token`, `connect slack --bot-token --signing-secret`, `connect brevo
+ * --key`. The connector's settings come from the config's section when there is one; flags give the
+ * tokens. A Brevo key (--brevo-key, or the config's when the tenant has none yet) is stored first.
+ */
+async function connect(
+  target: string | undefined,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  if (!isAccount(target)) throw new UsageError('connect what? tajo connectors connect notion|slack|brevo');
+  const { remote, tenantId } = await whereTo(values, env);
+  const config = await optionalConfig(values, env);
+
+  // What to send, from the flags and the config, before anything is called.
+  const brevoKey =
+    target === 'brevo' ? (values.key ?? config?.brevo.api_key) : (values['brevo-key'] ?? config?.brevo.api_key);
+  if (target === 'brevo' && !brevoKey) {
+    throw new UsageError('--key <Brevo API key> is required (or brevo.api_key in the config)');
+  }
+  const brevoBody = brevoKey
+    ? {
+        apiKey: brevoKey,
+        ...((values['key-name'] ?? config?.brevo.api_key_name)
+          ? { keyName: values['key-name'] ?? config?.brevo.api_key_name }
+          : {}),
+      }
+    : undefined;
+  // A connector's own key flag replaces the stored Brevo key; the config's only fills a missing one.
+  const replaceBrevo = target === 'brevo' || values['brevo-key'] !== undefined;
+  const body = target === 'brevo' ? undefined : connectorBody(target, values, config);
+
+  let brevo: BrevoConnection | undefined;
+  let result: ConnectResult | undefined;
+  if (remote) {
+    const stored = async () =>
+      ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing).brevo?.connected ===
+      true;
+    if (brevoBody && (replaceBrevo || !(await stored()))) {
+      brevo = (await callApi(remote, 'PUT', tenantPath(tenantId, '/brevo'), brevoBody)) as BrevoConnection;
+    }
+    if (body) {
+      result = (await callApi(remote, 'PUT', tenantPath(tenantId, `/connections/${target}`), body)) as ConnectResult;
+    }
+  } else {
+    // One opening of the local state for the whole command (its store is locked while open).
+    ({ brevo, result } = await withLocalState(
+      env,
+      async (deps) => {
+        let b: BrevoConnection | undefined;
+        const stored = (await deps.tenants.getTenant(tenantId))?.brevoApiKeyRef !== undefined;
+        if (brevoBody && (replaceBrevo || !stored)) {
+          b = await connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, brevoBody);
+        }
+        const connect = target === 'notion' ? connectNotionWithToken : connectSlackWithToken;
+        return { brevo: b, result: body ? await connect(deps, tenantId, body) : undefined };
+      },
+      tenantId,
+    ));
+  }
+
+  if (values.json) {
+    io.out(JSON.stringify(result ?? brevo));
+    return 0;
+  }
+  if (brevo) {
+    io.out(
+      `Brevo API key stored for tenant ${tenantId} (account ${brevo.account.email ?? '?'}${brevo.account.companyName ? `, ${brevo.account.companyName}` : ''})`,
+    );
+  }
+  if (!result) return 0;
+  const ws = result.workspace;
+  io.out(
+    `${target === 'notion' ? 'Notion' : 'Slack'} connected for tenant ${tenantId}` +
+      (ws?.name ? `: workspace ${ws.name}` : '') +
+      (result.databases !== undefined ? `; ${result.databases} database${result.databases === 1 ? '' : 's'}` : '') +
+      (result.channels !== undefined ? `; ${result.channels} channel${result.channels === 1 ? '' : 's'}` : '') +
+      (result.schedule ? `; runs ${result.schedule}` : '; disabled, no schedule'),
+  );
+  if (!remote) io.out('  (local state: `npm start` arms its schedule when it starts)');
+  io.out(`Next: tajo connectors test ${target}${remote ? ' --api ...' : ''}`);
+  return 0;
+}
+
+/** The connect body: the config's section of the connector (if any) with the tokens of the flags. */
+function connectorBody(
+  target: ConnectorName,
+  values: CommandValues,
+  config: TajoConfig | undefined,
+): Record<string, unknown> {
+  if (target === 'notion') {
+    const token = values.token ?? config?.connectors.notion?.token;
+    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
+    return { ...(config?.connectors.notion ?? {}), token };
+  }
+  const botToken = values['bot-token'] ?? config?.connectors.slack?.bot_token;
+  if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
+  const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
+  return {
+    ...(config?.connectors.slack ?? {}),
+    bot_token: botToken,
+    ...(signingSecret ? { signing_secret: signingSecret } : {}),
+  };
+}
+
+async function disconnect(
+  target: string | undefined,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  if (!isAccount(target)) throw new UsageError('disconnect what? tajo connectors disconnect notion|slack|brevo');
+  const { remote, tenantId } = await whereTo(values, env);
+  if (target === 'brevo') {
+    const res = remote
+      ? ((await callApi(remote, 'DELETE', tenantPath(tenantId, '/brevo'))) as Awaited<
+          ReturnType<typeof disconnectBrevo>
+        >)
+      : await withLocalState(env, (deps) => disconnectBrevo(deps, tenantId));
+    if (values.json) io.out(JSON.stringify(res));
+    else io.out(`Brevo API key removed from tenant ${tenantId} (${res.removed.join(', ')})`);
+    return 0;
+  }
+  const report: DisconnectReport = remote
+    ? ((await callApi(remote, 'DELETE', tenantPath(tenantId, `/connections/${target}`))) as DisconnectReport)
+    : await withLocalState(env, (deps) => disconnectConnector(deps, tenantId, target));
+  if (values.json) io.out(JSON.stringify(report));
+  else printDisconnect(io, report);
+  return 0;
+}
+
+/**
+ * The connector's checks. Locally, a config's section is tested with its tokens (as `test slack`
+ * always did); without one, the tenant's stored connection. Remotely, the stored connection.
+ */
+async function testConnector(
+  connector: ConnectorName,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  const { remote, tenantId } = await whereTo(values, env);
+  let result: Pick<ConnectionTestResult, 'ok' | 'checks'>;
+  if (remote) {
+    result = (await callApi(
+      remote,
+      'POST',
+      tenantPath(tenantId, `/connections/${connector}/test`),
+      connector === 'notion' ? { createPage: values['create-page'] === true } : {},
+    )) as ConnectionTestResult;
+  } else {
+    const notion = (await optionalConfig(values, env))?.connectors.notion;
+    if (notion) {
+      const { token, ...settings } = notion;
+      const checks = await testNotionConnection({
+        token,
+        settings,
+        baseUrl: endpointsFromEnv(env).notionBaseUrl,
+        clock: systemClock,
+        createPage: values['create-page'] === true,
+      });
+      result = { ok: checks.every((c) => c.ok), checks };
+    } else {
+      result = await withLocalState(env, (deps) =>
+        testStoredConnection(deps, tenantId, connector, { createPage: values['create-page'] === true }),
+      );
+    }
+  }
+  if (values.json) io.out(JSON.stringify({ ok: result.ok, checks: result.checks }));
+  else printChecks(io, result.checks);
+  return result.ok ? 0 : 1;
+}
+
+/**
+ * Status of a connector. Locally the config's settings describe it when a config is given (as
+ * before), else the stored connection's; remotely, the API's answer.
+ */
+async function status(
+  connector: ConnectorName,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  const { remote, tenantId } = await whereTo(values, env);
+  let answer: NotionStatus | SlackStatus;
+  if (remote) {
+    answer = (await callApi(remote, 'GET', tenantPath(tenantId, `/connections/${connector}/status`))) as
+      | NotionStatus
+      | SlackStatus;
+  } else {
+    const config = await optionalConfig(values, env);
+    answer = await withLocalState(env, async (deps) => {
+      if (connector === 'notion') {
+        const conn = await deps.connections.getConnection(tenantId, 'notion');
+        return notionStatus(deps, tenantId, config?.connectors.notion ?? conn?.settings, conn);
+      }
+      const conn = await deps.connections.getConnection(tenantId, 'slack');
+      return slackStatus(deps, tenantId, config?.connectors.slack ?? conn?.settings, conn);
+    });
+  }
+  if (values.json) io.out(JSON.stringify(answer));
+  else if (answer.connector === 'notion') printNotionStatus(io, answer);
+  else printSlackStatus(io, answer);
+  return 0;
+}
+
+/**
+ * Sync now on a deployed stack: the run is queued in the connection's lane, then followed through
+ * the status route until it finishes (--detach returns once it is queued). The summary is the one
+ * the in-process sync prints, so `--json` keeps the DESIGN §4 contract.
+ */
+async function syncRemote(
+  remote: Remote,
+  job: 'users' | undefined,
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  const tenantId = await tenantOf(values, env, remote);
+  const queued = (await callApi(remote, 'POST', tenantPath(tenantId, '/connections/notion/sync'), {
+    ...(values.full ? { full: true } : {}),
+    ...(job ? { job } : {}),
+  })) as { runId: string; mode: string };
+  if (values.detach) {
+    if (values.json) io.out(JSON.stringify({ queued: true, ...queued }));
+    else io.out(`queued run ${queued.runId} (${queued.mode}): tajo connectors status notion shows it`);
+    return 0;
+  }
+  if (!values.json || io.isTTY) io.err(`queued run ${queued.runId} (${queued.mode}); waiting for it to finish...`);
+  const run = await waitForRun(remote, tenantId, queued.runId, job);
+  if (job === 'users') {
+    if (values.json) io.out(JSON.stringify(summaryJson(run)));
+    else {
+      const s = run.summary;
+      io.out(
+        `Notion users (${s.mode}) ${run.status}: ${s.pagesRead} users read, ${s.upserted} written, ${s.unchanged} unchanged, ${s.failed} failed`,
+      );
+      for (const w of s.warnings) io.out(`  warning: ${w}`);
+    }
+  } else printSummary(io, run, values.json === true);
+  if (run.status === 'failed') {
+    io.err(`tajo: ${run.error ?? 'the sync failed'}`);
+    return 1;
+  }
+  return 0;
+}
+
+const WAIT_POLL_MS = 1_000;
+const WAIT_LIMIT_MS = 60 * 60_000;
+
+async function waitForRun(
+  remote: Remote,
+  tenantId: string,
+  runId: string,
+  job: 'users' | undefined,
+): Promise<Omit<RunRecord, 'checkpoint'>> {
+  const deadline = Date.now() + WAIT_LIMIT_MS;
+  while (Date.now() < deadline) {
+    const s = (await callApi(remote, 'GET', tenantPath(tenantId, '/connections/notion/status'))) as NotionStatus;
+    const run = job === 'users' ? s.lastUsersRun : s.lastRun;
+    if (run?.runId === runId && run.status !== 'running') return run;
+    // A newer run (another trigger) may have pushed ours out of `lastRun`: its line is in recentRuns.
+    const line = s.recentRuns.find((r) => r.runId === runId);
+    if (job === undefined && line && line.status !== 'running' && run?.runId !== runId) {
+      throw new TajoError(
+        `run ${runId} ${line.status}${line.error ? `: ${line.error}` : ''} (a newer run followed it; tajo connectors status notion)`,
+        line.status === 'failed' ? 'sync_failed' : 'sync_superseded',
+      );
+    }
+    await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+  }
+  throw new TajoError(
+    `run ${runId} is still running after an hour: tajo connectors status notion follows it`,
+    'timeout',
+  );
+}

@@ -1,0 +1,162 @@
+/** How the management commands show their results to a person (--json prints the objects as they are). */
+import type { RunRecord, SyncSummary } from '../../shared/ports';
+import type { DisconnectReport } from '../../shared/services/disconnect';
+import type { CheckResult } from '../../shared/services/slack-test';
+import type { LastErrors, NextRun, NotionStatus, SlackStatus } from '../../shared/services/status';
+import type { Io } from '../io';
+
+export function printChecks(io: Io, checks: CheckResult[]): void {
+  for (const c of checks) io.out(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
+}
+
+export function printNotionStatus(io: Io, s: NotionStatus): void {
+  const state = s.connected ? 'connected' : s.configured ? 'configured (not connected)' : 'not configured';
+  io.out(
+    `Notion connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
+  );
+  if (s.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
+  if (s.databases.length > 0) {
+    io.out(
+      `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked` +
+        (s.usersCount === null ? '' : `, ${s.usersCount} users`),
+    );
+  }
+  for (const d of s.databases) {
+    io.out(
+      `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}: ${d.pagesTracked} pages` +
+        (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet'),
+    );
+  }
+  const last = s.lastRun;
+  if (!last) io.out('  no sync has run yet: tajo connectors sync notion');
+  else {
+    io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
+    const r = last.summary;
+    io.out(
+      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed`,
+    );
+    printErrors(io, s.lastErrors, 'row');
+    if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
+  }
+  printRulesStatus(io, s.rules);
+  printWebhookAndDocuments(io, s.tenantId, s);
+  printNextRun(io, s.nextRun, s.schedule);
+}
+
+/** Brevo → Notion rules in the human status: each rule, the last delivery, conflicts and row errors. */
+function printRulesStatus(io: Io, rules: NotionStatus['rules']): void {
+  for (const r of rules.configured) io.out(`  rule ${r.name}: ${r.event} → database ${r.database} (${r.action})`);
+  const last = rules.recentRuns[0];
+  if (last) {
+    io.out(
+      `  last rule delivery ${last.runId}: ${last.status}: ${last.items} matches, ${last.created} created, ` +
+        `${last.updated} updated, ${last.unchanged} unchanged, ${last.skipped} skipped, ${last.duplicates} duplicates, ${last.failed} failed`,
+    );
+    if (last.error) io.out(`    error: ${last.error}`);
+  }
+  for (const c of rules.conflicts.slice(0, 10)) {
+    io.out(
+      `    conflict ${c.rule} ${c.email} ${c.property}: ${c.winner} won, kept ${JSON.stringify(c.kept)}, lost ${JSON.stringify(c.lost)} (${c.reason})`,
+    );
+  }
+  for (const e of rules.errors.slice(0, 10)) {
+    io.out(`    rule ${e.rule} ${e.email}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  }
+}
+
+/** The webhook subscription (hints only: the token is fetched through the API) and the document library. */
+function printWebhookAndDocuments(io: Io, tenantId: string, status: NotionStatus): void {
+  const w = status.webhook;
+  if (w?.pending) {
+    io.out(
+      `  webhook: verification token ${w.pending.hint ?? ''} received ${w.pending.receivedAt ?? ''}, not verified yet`,
+    );
+    io.out(
+      `    fetch it: curl -H "Authorization: Bearer <API key>" <API URL>/tenants/${tenantId}/connections/notion/webhook`,
+    );
+    io.out("    then paste it into Notion (the integration's settings → Webhooks → Verify)");
+  }
+  if (w?.confirmed) io.out(`  webhook: active since ${w.confirmed.at ?? '?'} (token ${w.confirmed.hint ?? ''})`);
+  const docs = status.documents;
+  if (docs && (docs.count > 0 || docs.lastRun)) {
+    const run = docs.lastRun;
+    io.out(
+      `  documents: ${docs.count} imported` +
+        (run
+          ? `; last ${run.mode === 'full' ? 'import' : 're-sync'} ${run.status} ${run.finishedAt ?? run.startedAt}`
+          : ''),
+    );
+  }
+}
+
+export function printSlackStatus(io: Io, s: SlackStatus): void {
+  const state = s.connected ? 'connected' : s.configured ? 'configured (not connected)' : 'not configured';
+  io.out(
+    `Slack connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
+  );
+  io.out(
+    `  ${s.channels} channel${s.channels === 1 ? '' : 's'}, notifications for ${s.notifications.length ? s.notifications.join(', ') : 'no event'}; member sync: ${s.usersSync}` +
+      (s.usersCount === null ? '' : `, ${s.usersCount} members synced`),
+  );
+  const last = s.lastSync;
+  if (last) {
+    io.out(`  last member sync ${last.runId}: ${last.status} (${last.trigger}), started ${last.startedAt}`);
+    printErrors(io, s.lastErrors, 'member');
+  }
+  printNextRun(io, s.nextRun, `${s.schedule}, ${s.timezone}`);
+}
+
+function printErrors(io: Io, errors: LastErrors | null, what: string): void {
+  if (!errors) return;
+  if (errors.error) io.out(`    error: ${errors.error}`);
+  for (const e of errors.rows.slice(0, 10)) {
+    io.out(`    ${what} ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  }
+  const more = errors.rows.length - Math.min(10, errors.rows.length) + errors.more;
+  if (more > 0) io.out(`    … ${more} more (--json)`);
+}
+
+function printNextRun(io: Io, next: NextRun | null, schedule: string): void {
+  if (!next) io.out(`  no scheduled run (${schedule} while connected and enabled)`);
+  else {
+    io.out(`  next run ${next.estimated ? 'about ' : ''}${next.at}, within ${next.windowMinutes} min (${schedule})`);
+  }
+}
+
+export function printDisconnect(io: Io, r: DisconnectReport): void {
+  io.out(`${r.connector === 'notion' ? 'Notion' : 'Slack'} disconnected from tenant ${r.tenantId}. Removed:`);
+  const { removed } = r;
+  for (const s of removed.secrets) io.out(`  - secret ${s}`);
+  for (const s of removed.schedules) io.out(`  - schedule ${s}`);
+  for (const t of removed.slackTeams) io.out(`  - Slack installation ${t} (its requests no longer reach this tenant)`);
+  if (removed.notionWebhook) io.out('  - the Notion webhook subscription state');
+  if (removed.pendingPages > 0) io.out(`  - ${removed.pendingPages} webhook page(s) waiting to be fetched`);
+  for (const run of removed.runsStopped) io.out(`  - run ${run} (stopped)`);
+  io.out('  - the connection record');
+  io.out('Kept:');
+  for (const k of r.kept) io.out(`  - ${k}`);
+}
+
+export function summaryJson(run: RunRecord): SyncSummary & { runId: string; status: string } {
+  return { runId: run.runId, status: run.status, ...run.summary };
+}
+
+/** A Notion sync's summary (the DESIGN §4 `--json` contract), or its readable form. */
+export function printSummary(io: Io, run: RunRecord, json: boolean): void {
+  const s = run.summary;
+  if (json) {
+    io.out(JSON.stringify(summaryJson(run)));
+    return;
+  }
+  io.out(
+    `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pagesRead} rows read, ` +
+      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
+  );
+  io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
+  for (const w of s.warnings) io.out(`  warning: ${w}`);
+  for (const e of s.errors.slice(0, 20))
+    io.out(`  row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  if (s.errors.length > 20 || s.errorsTruncated > 0) {
+    io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
+  }
+}

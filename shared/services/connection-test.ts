@@ -1,0 +1,60 @@
+/**
+ * The checks of a stored connection (POST .../connections/{connector}/test, and the CLI without a
+ * config): its tokens are read from the secret store and the connector's checks run with them.
+ */
+import { RequestRefusedError } from '../errors';
+import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../ports';
+import { testNotionConnection } from './notion-test';
+import { readAccessToken } from './oauth-grant';
+import { type CheckResult, testSlackConnection } from './slack-test';
+
+export interface ConnectionTestResult {
+  tenantId: string;
+  connector: ConnectorName;
+  /** Every check passed (or was skipped with nothing wrong). */
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export async function testStoredConnection(
+  deps: {
+    connections: ConnectionStore;
+    secrets: SecretStore;
+    clock: Clock;
+    endpoints: { notionBaseUrl?: string; slackApiUrl?: string };
+  },
+  tenantId: string,
+  connector: ConnectorName,
+  options: {
+    /** Notion: allow the page-creation check (a row created, then trashed). */
+    createPage?: boolean;
+    /** Slack: the deployment's events URL for this tenant, to check with a signed url_verification. */
+    eventsUrl?: string;
+  } = {},
+): Promise<ConnectionTestResult> {
+  let checks: CheckResult[];
+  if (connector === 'notion') {
+    const conn = await deps.connections.getConnection(tenantId, 'notion');
+    if (!conn) throw new RequestRefusedError(404, 'no Notion connection to test', 'not_found');
+    checks = await testNotionConnection({
+      // An OAuth connection's secret is its grant: the access token is read out of it.
+      token: await readAccessToken(deps, conn),
+      settings: conn.settings,
+      baseUrl: deps.endpoints.notionBaseUrl,
+      clock: deps.clock,
+      createPage: options.createPage === true,
+    });
+  } else {
+    const conn = await deps.connections.getConnection(tenantId, 'slack');
+    if (!conn) throw new RequestRefusedError(404, 'no Slack connection to test', 'not_found');
+    checks = await testSlackConnection({
+      token: await readAccessToken(deps, conn),
+      apiUrl: deps.endpoints.slackApiUrl,
+      channels: conn.settings.channels,
+      eventsUrl: options.eventsUrl,
+      signingSecret: conn.signingSecretRef ? await deps.secrets.get(conn.signingSecretRef) : undefined,
+      now: deps.clock.now(),
+    });
+  }
+  return { tenantId, connector, ok: checks.every((c) => c.ok), checks };
+}
