@@ -4,8 +4,6 @@
  * from the path and must match the API key; the body never names it.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { z } from 'zod';
-import { formatPath } from '../config/path';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import {
   ConfigError,
@@ -65,29 +63,6 @@ export interface ApiDeps {
 }
 
 export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
-
-/** The request's JSON body through a schema (an empty body is `{}`), or the 400 to answer. */
-export function parseJsonBody<S extends z.ZodType>(
-  body: string | undefined,
-  schema: S,
-): { ok: true; data: z.output<S> } | { ok: false; response: ApiResponse } {
-  let raw: unknown = {};
-  if (body?.trim()) {
-    try {
-      raw = JSON.parse(body);
-    } catch {
-      return { ok: false, response: { status: 400, body: { error: 'the body is not JSON' } } };
-    }
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const error = parsed.error.issues
-      .map((i) => (i.path.length > 0 ? `${formatPath(i.path)}: ${i.message}` : i.message))
-      .join('; ');
-    return { ok: false, response: { status: 400, body: { error } } };
-  }
-  return { ok: true, data: parsed.data };
-}
 
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),

@@ -12,6 +12,7 @@ import { connectNotionWithToken, connectSlackWithToken } from './connect-token';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';
 import { enqueueNotionSync, enqueueNotionUsersSync } from './notion-lane';
+import { readJsonBody } from './request-body';
 import { connectorStatus } from './status';
 import { brevoConnectionOf, connectBrevo, disconnectBrevo } from './tenants';
 
@@ -52,7 +53,7 @@ export const managementOperations: Record<string, TenantOperation> = {
       await connectBrevo(
         { ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl },
         tenantId,
-        parseJsonBody(req, { required: true }),
+        readJsonBody(req.body, z.unknown(), { required: true }),
       ),
     ),
 
@@ -60,7 +61,7 @@ export const managementOperations: Record<string, TenantOperation> = {
 
   'PUT /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) => {
     const connector = connectorOf(req);
-    const body = parseJsonBody(req, { required: true });
+    const body = readJsonBody(req.body, z.unknown(), { required: true });
     const connect = connector === 'notion' ? connectNotionWithToken : connectSlackWithToken;
     return ok(await connect(deps, tenantId, body));
   },
@@ -73,7 +74,7 @@ export const managementOperations: Record<string, TenantOperation> = {
 
   'POST /tenants/{tenantId}/connections/{connector}/test': async (deps, req, tenantId) => {
     const connector = connectorOf(req);
-    const body = parse(testBody, parseJsonBody(req));
+    const body = readJsonBody(req.body, testBody);
     return ok(
       await testStoredConnection(deps, tenantId, connector, {
         createPage: body.createPage,
@@ -84,7 +85,7 @@ export const managementOperations: Record<string, TenantOperation> = {
 
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
     const connector = connectorOf(req);
-    const body = parse(syncBody, parseJsonBody(req));
+    const body = readJsonBody(req.body, syncBody);
     if (connector === 'slack') {
       throw new RequestRefusedError(
         409,
@@ -112,27 +113,6 @@ function connectorOf(req: ApiRequest): ConnectorName {
   const name = req.pathParameters.connector;
   if (name === 'notion' || name === 'slack') return name;
   throw new RequestRefusedError(404, `unknown connector ${name} (notion, slack)`, 'not_found');
-}
-
-/** The JSON body; an empty body is `{}` unless the route needs one. */
-export function parseJsonBody(req: ApiRequest, opts: { required?: boolean } = {}): unknown {
-  if (!req.body?.trim()) {
-    if (opts.required) throw new RequestRefusedError(400, 'the body is required (JSON)', 'bad_request');
-    return {};
-  }
-  try {
-    return JSON.parse(req.body);
-  } catch {
-    throw new RequestRefusedError(400, 'the body is not JSON', 'bad_request');
-  }
-}
-
-function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const res = schema.safeParse(raw);
-  if (!res.success) {
-    throw new RequestRefusedError(400, res.error.issues.map((i) => i.message).join('; '), 'bad_request');
-  }
-  return res.data;
 }
 
 /**

@@ -10,10 +10,10 @@
 import { z } from 'zod';
 import { TajoError } from '../errors';
 import type { ApiResponse, Operation } from './api';
-import { parseJsonBody } from './api';
 import { documentListing, documentsRunView, enqueueDocumentImport, enqueueDocumentsResync } from './notion-documents';
 import { parseNotionPageId } from './notion-import';
 import { notionWebhookView } from './notion-webhooks';
+import { parseJsonBody } from './request-body';
 
 const BASE = '/tenants/{tenantId}/connections/notion';
 

@@ -47,10 +47,11 @@ import {
   type SlackTeamStore,
   slackTeamKey,
 } from '../ports';
-import { type ApiResponse, parseJsonBody } from './api';
+import type { ApiResponse } from './api';
 import { ensureConnectionSchedule } from './connections';
 import { integrationKey } from './notion-context';
 import { decodeGrant, newGrant, putGrant } from './oauth-grant';
+import { parseJsonBody } from './request-body';
 import { DEFAULT_SLACK_BOT_SCOPES, type OAuthApps } from './slack-app';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */
