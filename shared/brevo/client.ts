@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { BudgetExhaustedError, ProviderError } from '../errors';
-import { type CallStats, pacedFetch } from '../http/paced-fetch';
+import { type CallStats, newStats, pacedFetch } from '../http/paced-fetch';
+import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock } from '../ports';
 import { Pacer, WindowBudget } from '../ratelimit/pacer';
@@ -68,6 +69,20 @@ export interface BrevoClientOptions {
   /** Longer 429 waits are not slept through in process (a Lambda parks the lane instead). */
   maxInProcessWaitMs?: number;
   onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+/**
+ * A client for the Brevo account of `apiKey`: it shares the account's rate limits with every other
+ * client of that account in the process (one budget per account, whoever calls).
+ */
+export function brevoClientFor(
+  opts: Omit<BrevoClientOptions, 'limits' | 'stats'> & { stats?: CallStats },
+): BrevoClient {
+  return new BrevoClient({
+    ...opts,
+    stats: opts.stats ?? newStats(),
+    limits: sharedBrevoLimits(integrationKey('brevo', opts.apiKey), opts.clock),
+  });
 }
 
 export class BrevoClient {

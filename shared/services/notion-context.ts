@@ -3,21 +3,18 @@
  * Notion gateway and Brevo client (pacers shared per integration within the process), stores,
  * clock and counters. Used by the lane worker and by the CLI, so both run the same code.
  */
-import { createHash } from 'node:crypto';
-import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
+import { brevoClientFor } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { notionReadOnly } from '../connectors/notion/read-only';
 import { newStats } from '../http/paced-fetch';
+import { integrationKey } from '../integration-key';
 import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
 import type { NotionSyncContext, ProgressEvent, SyncOptions } from '../sync/notion-sync';
 import { ownWriteChecker } from './brevo-to-notion';
 
-/** A stable, non-reversible id for a token: lane message group, pacer key, log field. */
-export function integrationKey(kind: string, token: string): string {
-  return `${kind}-${createHash('sha256').update(token).digest('hex').slice(0, 20)}`;
-}
+export { integrationKey };
 
 export interface Endpoints {
   notionBaseUrl?: string;
@@ -69,12 +66,11 @@ export function buildNotionContext(args: {
     onUnauthorized: args.onUnauthorized,
     readOnly: notionReadOnly(args.settings),
   });
-  const brevo = new BrevoClient({
+  const brevo = brevoClientFor({
     apiKey: args.brevoApiKey,
     baseUrl: args.endpoints.brevoBaseUrl,
     clock: args.clock,
     stats: stats.brevo,
-    limits: sharedBrevoLimits(integrationKey('brevo', args.brevoApiKey), args.clock),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('brevo', l)),
   });

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
+import { brevoClientFor } from '../brevo/client';
 import type { SlackInteraction } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
 import { verifySlackSignature } from '../connectors/slack/signature';
@@ -29,7 +29,6 @@ import {
   slackTeamKey,
 } from '../ports';
 import type { ApiResponse } from './api';
-import { integrationKey } from './notion-context';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import type { SlackAppCredentialsSource } from './slack-app';
 
@@ -396,12 +395,10 @@ export async function performBrevoAction(
     return 'dropped';
   }
   const apiKey = await deps.secrets.get(conn.brevoApiKeyRef);
-  const brevo = new BrevoClient({
+  const brevo = brevoClientFor({
     apiKey,
     baseUrl: deps.brevoBaseUrl,
     clock: deps.clock,
-    stats: newStats(),
-    limits: sharedBrevoLimits(integrationKey('brevo', apiKey), deps.clock),
   });
   try {
     let email: string;

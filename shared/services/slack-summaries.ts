@@ -10,7 +10,7 @@
  * does not post twice. Failures are returned per summary, classified as retryable (rate limits,
  * Brevo's hourly budget, network, 5xx) or not, so the caller can re-run after `retryAfterMs`.
  */
-import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
+import { type BrevoClient, brevoClientFor } from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError, RateLimitedError, reasonOf, UnreachableError } from '../errors';
 import { newStats } from '../http/paced-fetch';
@@ -18,7 +18,6 @@ import { type DueSummary, dueSummaries, type SummaryKind } from '../notification
 import { resolveChannel } from '../notifications/routing';
 import { buildSummaryMessage } from '../notifications/summary';
 import type { Clock, ConnectionRecord, ConnectionStore, SecretStore, ThreadStore } from '../ports';
-import { integrationKey } from './notion-context';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
 
 export interface SlackSummariesDeps {
@@ -87,12 +86,11 @@ export async function runSlackSummaries(
   const slackStats = newStats();
   const maxWait = deps.maxInProcessWaitMs ?? 20_000;
   const brevoApiKey = await deps.secrets.get(conn.brevoApiKeyRef);
-  const brevo = new BrevoClient({
+  const brevo = brevoClientFor({
     apiKey: brevoApiKey,
     baseUrl: deps.brevoBaseUrl,
     clock: deps.clock,
     stats: brevoStats,
-    limits: sharedBrevoLimits(integrationKey('brevo', brevoApiKey), deps.clock),
     maxInProcessWaitMs: maxWait,
   });
   const slack = new SlackClient({

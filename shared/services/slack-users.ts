@@ -20,7 +20,7 @@
  *   import report says Brevo skipped, or an import still running at the deadline, count as failed:
  *   they are written again by the next run). Guests are counted inside these.
  */
-import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
+import { type BrevoClient, brevoClientFor } from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
@@ -37,7 +37,6 @@ import {
   recordRowFailure,
 } from '../sync/brevo-contact-writer';
 import { emptySummary, newRunId } from '../sync/notion-sync';
-import { integrationKey } from './notion-context';
 
 /** Slack recommends 100–200; @slack/web-api's paginate uses 200. */
 export const SLACK_USERS_PAGE_SIZE = 200;
@@ -550,12 +549,11 @@ export function buildSlackUsersContext(
 ): SlackUsersContext {
   const { brevoApiKey, brevoBaseUrl, ...rest } = args;
   const brevoStats = newStats();
-  const brevo = new BrevoClient({
+  const brevo = brevoClientFor({
     apiKey: brevoApiKey,
     baseUrl: brevoBaseUrl,
     clock: args.clock,
     stats: brevoStats,
-    limits: sharedBrevoLimits(integrationKey('brevo', brevoApiKey), args.clock),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
   });
   return { ...rest, brevo, brevoStats };

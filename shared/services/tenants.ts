@@ -7,10 +7,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { BrevoClient, sharedBrevoLimits } from '../brevo/client';
+import { brevoClientFor } from '../brevo/client';
 import { tenantIdSchema } from '../config/schema';
 import { ConfigError, ProviderError, RequestRefusedError, UnreachableError } from '../errors';
-import { newStats } from '../http/paced-fetch';
 import type {
   BrevoAccountInfo,
   Clock,
@@ -22,7 +21,6 @@ import type {
   TenantStore,
 } from '../ports';
 import { secretNames, storeBrevoApiKey } from './connections';
-import { integrationKey } from './notion-context';
 import { hashToken } from './slack-notifications';
 
 export function hashApiKey(key: string): string {
@@ -111,12 +109,10 @@ export async function connectBrevo(
   const tenant = await deps.tenants.getTenant(tenantId);
   if (!tenant) throw new RequestRefusedError(404, `no tenant ${tenantId}`, 'not_found');
   const { apiKey, keyName } = parsed.data;
-  const brevo = new BrevoClient({
+  const brevo = brevoClientFor({
     apiKey,
     baseUrl: deps.brevoBaseUrl,
     clock: deps.clock,
-    stats: newStats(),
-    limits: sharedBrevoLimits(integrationKey('brevo', apiKey), deps.clock),
   });
   let account: { email?: string; companyName?: string };
   try {
