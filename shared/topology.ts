@@ -305,6 +305,8 @@ export const ENV = {
   /** The reference (ARN in AWS; `local:slack-app` locally) of the secret holding the distributed Slack app's credentials. */
   slackAppSecret: 'TAJO_SLACK_APP_SECRET',
   stage: 'TAJO_STAGE',
+  /** log_api_calls: `off`, `calls` (one line per provider call) or `bodies` (with redacted bodies). */
+  logApiCalls: 'TAJO_LOG_API_CALLS',
 } as const;
 
 function snake(name: string): string {

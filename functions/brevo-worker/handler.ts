@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
@@ -6,6 +5,7 @@ import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
+import { lambdaLogging } from '../commons/request-log';
 
 /**
  * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
@@ -40,7 +40,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging(logger));
 
 async function park(d: ReturnType<typeof deps>, r: SQSRecord, err: unknown): Promise<void> {
   const delay =

@@ -1,10 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
+import { lambdaLogging } from '../commons/request-log';
 
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
@@ -43,4 +43,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging(logger));

@@ -27,11 +27,6 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
   return { notionBaseUrl: env.NOTION_BASE_URL || undefined, brevoBaseUrl: env.BREVO_BASE_URL || undefined };
 }
 
-export type ApiCallLogger = (
-  provider: string,
-  line: { method: string; path: string; status: number; ms: number },
-) => void;
-
 export function buildNotionContext(args: {
   tenantId: string;
   settings: Omit<NotionConnectorConfig, 'token'>;
@@ -43,7 +38,6 @@ export function buildNotionContext(args: {
   endpoints: Endpoints;
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
-  logApiCall?: ApiCallLogger;
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
 }): NotionSyncContext {
@@ -57,7 +51,6 @@ export function buildNotionContext(args: {
     pacer: sharedPacer(notionKey, NOTION_INTERVAL_MS, args.clock),
     stats: stats.notion,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
   });
   const brevo = new BrevoClient({
     apiKey: args.brevoApiKey,
@@ -66,7 +59,6 @@ export function buildNotionContext(args: {
     stats: stats.brevo,
     limits: sharedBrevoLimits(integrationKey('brevo', args.brevoApiKey), args.clock),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('brevo', l)),
   });
   return {
     tenantId: args.tenantId,

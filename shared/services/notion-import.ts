@@ -37,7 +37,7 @@ import { ProviderError, reasonOf, TajoError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import type { Clock } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
-import { type ApiCallLogger, type Endpoints, integrationKey } from './notion-context';
+import { type Endpoints, integrationKey } from './notion-context';
 
 /** The Notion calls an import makes; NotionGateway provides them. No method here writes. */
 export interface NotionPageReader {
@@ -420,7 +420,6 @@ export function buildNotionReader(args: {
   apiVersion: NotionGatewayOptions['apiVersion'];
   endpoints: Endpoints;
   clock: Clock;
-  logApiCall?: ApiCallLogger;
   maxInProcessWaitMs?: number;
 }): NotionGateway {
   return new NotionGateway({
@@ -431,7 +430,6 @@ export function buildNotionReader(args: {
     pacer: sharedPacer(integrationKey('notion', args.notionToken), NOTION_INTERVAL_MS, args.clock),
     stats: newStats(),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
   });
 }
 

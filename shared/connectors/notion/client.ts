@@ -67,7 +67,6 @@ export interface NotionGatewayOptions {
   pacer: Pacer;
   stats: CallStats;
   maxInProcessWaitMs?: number;
-  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 export class NotionGateway {
@@ -92,7 +91,6 @@ export class NotionGateway {
         maxInProcessWaitMs: opts.maxInProcessWaitMs,
         // Queries and search are reads sent as POST.
         isRetryable: (url, method) => method === 'POST' && /\/(query|search)$/.test(url.pathname),
-        onCall: opts.onCall,
       }),
     });
   }
