@@ -4,6 +4,7 @@
  * source and a "Docs" tree of nested content pages (seedSandboxWorkspace). `npm start` seeds the simulators with this
  * when no tokens are given; tests and the benchmark use it at larger sizes.
  */
+import { registerTestSecrets } from '../support/secrets-registry';
 import type { BrevoSimulator } from './brevo';
 import { blocks, type NotionSimulator, seedDocsTree } from './notion';
 
@@ -21,6 +22,15 @@ export const SANDBOX_LEADS_DATABASE_ID = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
 export const SANDBOX_DOCS_PAGES = 56;
 /** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
 export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
+
+// Not real, but credentials all the same: the test run's secret scan proves none is ever logged.
+registerTestSecrets(
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_BREVO_KEY,
+  SANDBOX_SLACK_TOKEN,
+  SANDBOX_SLACK_SIGNING_SECRET,
+  SANDBOX_SLACK_APP_SIGNING_SECRET,
+);
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [

@@ -4,6 +4,7 @@
  * silent drops, async imports, the deprecated batch endpoint, list and event limits) so a client that
  * breaks the rules fails in tests. State is plain Maps so 10k contacts import in milliseconds.
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { FixedWindow, SimClock, type SimRequest, type SimResponse, SimServer } from '../http-kit';
 import {
   ApiError,
@@ -239,6 +240,7 @@ export class BrevoSimulator extends SimServer {
     this.clock = options.clock ?? new SimClock();
     this.importProcessingMs = options.importProcessingMs ?? 200;
     this.apiKeys = new Set(options.apiKeys ?? ['xkeysib-sandbox']);
+    registerTestSecrets(...this.apiKeys);
     if (options.limits !== false) {
       const l = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
       const now = () => this.clock.now();
@@ -271,6 +273,7 @@ export class BrevoSimulator extends SimServer {
   }
 
   addApiKey(key: string): void {
+    registerTestSecrets(key);
     this.apiKeys.add(key);
   }
 

@@ -32,6 +32,7 @@
  *   URLs valid 1 h on the simulator clock; downloads are not API requests (see files.ts).
  * - Page writes through the API emit webhook events only after subscribeWebhooks() (see webhooks.ts).
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
 import { markdownToBlocks, renderMarkdown } from './markdown';
@@ -186,6 +187,7 @@ export class NotionSimulator extends SimServer {
     this.clock = options.clock ?? new SimClock();
     this.queryCap = options.queryCap ?? 10_000;
     this.tokens = new Set(options.tokens ?? ['secret_sandbox']);
+    registerTestSecrets(...this.tokens);
     this.rateLimit = options.rateLimit ?? { perSecond: 3, burst: 3 };
     this.store = new NotionStore(
       this.clock,

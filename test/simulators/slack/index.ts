@@ -25,6 +25,7 @@
  * - users.list includes USLACKBOT and the app's bot user; deactivated users lack the top-level
  *   real_name/tz/is_admin… fields; `profile.email` needs users:read.email.
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView } from './blocks';
 import { SLACKBOT_ID, Workspace } from './store';
@@ -140,6 +141,7 @@ export class SlackSimulator extends SimServer {
     for (const input of inputs) {
       if (this.workspacesById.has(input.teamId)) throw new Error(`SlackSimulator: duplicate team ${input.teamId}`);
       if (this.byToken.has(input.botToken)) throw new Error(`SlackSimulator: duplicate token ${input.botToken}`);
+      registerTestSecrets(input.botToken);
       const ws = new Workspace(input, this.ids, () => this.nowSeconds());
       this.workspacesById.set(ws.teamId, ws);
       this.byToken.set(ws.botToken, ws);
