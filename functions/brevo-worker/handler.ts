@@ -32,6 +32,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           log: (msg, data) => logger.warn(msg, data),
         },
         r.body,
+        r.attributes.MessageGroupId,
       );
     } catch (err) {
       failedGroups.add(group);

@@ -25,7 +25,11 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,
-      { deadline: Date.now() + context.getRemainingTimeInMillis(), lastAttempt },
+      {
+        deadline: Date.now() + context.getRemainingTimeInMillis(),
+        lastAttempt,
+        groupId: record.attributes.MessageGroupId,
+      },
     );
   } catch (err) {
     if (err instanceof ParkLane) {

@@ -30,7 +30,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           slackApiUrl: process.env.SLACK_API_URL,
           log: (msg, data) => logger.warn(msg, data),
         },
-        records.map((r) => ({ id: r.messageId, body: r.body })),
+        records.map((r) => ({ id: r.messageId, body: r.body, groupId: r.attributes.MessageGroupId })),
       );
       if (res.failed.length > 0)
         logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });

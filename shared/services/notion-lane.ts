@@ -4,6 +4,7 @@
  * so the integration's steps stay one at a time and resume where the checkpoint says.
  */
 
+import { createHash } from 'node:crypto';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
@@ -84,7 +85,12 @@ export async function enqueueNotionSync(
 export async function handleNotionLaneMessage(
   deps: NotionLaneDeps,
   rawBody: string,
-  opts: { deadline: number; lastAttempt: boolean },
+  opts: {
+    deadline: number;
+    lastAttempt: boolean;
+    /** The message group it was delivered in (SQS MessageGroupId); checked against the connection's. */
+    groupId?: string;
+  },
 ): Promise<RunRecord | undefined> {
   let parsedJson: unknown;
   try {
@@ -97,6 +103,26 @@ export async function handleNotionLaneMessage(
   if (!conn) {
     deps.log?.('warn', 'lane message for a tenant without a Notion connection: dropped', {
       tenantId: message.tenantId,
+    });
+    return undefined;
+  }
+  if (opts.groupId !== undefined && opts.groupId !== conn.integrationKey) {
+    // Steps run only in their integration's group (one at a time per integration). A message found
+    // in another group (its token was replaced since it was queued, or a dead letter of the old
+    // token was replayed; or a bug) is not run there, with anyone's credentials: it is handed to
+    // its connection's own group, so nothing is lost and no two steps of one run overlap.
+    await deps.lane.send('notionLane', [
+      {
+        body: rawBody,
+        groupId: conn.integrationKey,
+        deduplicationId: `regroup-${createHash('sha256').update(rawBody).digest('hex')}`,
+      },
+    ]);
+    deps.log?.('warn', "lane message outside its connection's group: moved there", {
+      tenantId: conn.tenantId,
+      type: message.type,
+      from: opts.groupId,
+      to: conn.integrationKey,
     });
     return undefined;
   }

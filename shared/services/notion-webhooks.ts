@@ -154,13 +154,26 @@ export async function acceptNotionWebhook(
   }
   if (!record || !matched) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
   if (matched === 'pending' && record.pendingRef) {
-    // The first event signed with the pending token: Notion activated the subscription with it.
+    // The first event signed with the pending token: Notion activated the subscription with it. The
+    // token moves to a secret of its own: the pending secret is rewritten by every handshake, which
+    // anyone can send unsigned, and must never change the value of a token already trusted.
+    const pendingRef = record.pendingRef;
+    const confirmedRef = await deps.secrets.put(
+      `${req.tenantId}/notion-webhook-token`,
+      await deps.secrets.get(pendingRef),
+      { tenant: req.tenantId, connector: 'notion' },
+    );
     await deps.webhooks.putNotionWebhook({
       tenantId: req.tenantId,
-      confirmedRef: record.pendingRef,
+      confirmedRef,
       confirmedAt: new Date(deps.clock.now()).toISOString(),
       confirmedHint: record.pendingHint,
     });
+    await deps.secrets
+      .delete(pendingRef)
+      .catch((err: Error) =>
+        deps.log?.('the promoted pending Notion webhook secret was not deleted', { error: err.message }),
+      );
   }
 
   let json: unknown;

@@ -2,38 +2,23 @@
  * The local stack end to end: the Lambda bundles behind the local API Gateway, lanes on fauxqs,
  * state in dynalite, the sandbox simulators. What `npm start` runs, driven over HTTP.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import type { LocalStack } from '../../local/stack';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
 import { SANDBOX_LIST, SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxRow } from '../simulators/sandbox';
+import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 let stack: LocalStack;
-let dir: string;
+let running: SandboxStack | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tajo-e2e-'));
   // No wait for the e2e: the cart still travels through the timer queue and its worker.
-  const env: NodeJS.ProcessEnv = { ...process.env, TAJO_SANDBOX_CART_DELAY_MINUTES: '0' };
-  delete env.NOTION_TOKEN;
-  delete env.BREVO_API_KEY;
-  stack = await startLocalStack({
-    port: 0,
-    stateDir: dir,
-    configPath: join(dir, 'no-such-config.yaml'),
-    env,
-    dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    sandboxRows: 120,
-    log: () => undefined,
-  });
+  running = await startSandboxStack({ sandboxRows: 120, env: { TAJO_SANDBOX_CART_DELAY_MINUTES: '0' } });
+  stack = running.stack;
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await running?.stop();
 });
 
 const api = (path: string, init: RequestInit & { key?: string } = {}) =>

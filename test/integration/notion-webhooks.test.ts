@@ -177,8 +177,28 @@ describe('Notion webhook ingress', () => {
     const res = await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string));
     expect(res.attempts[0]?.status).toBe(200);
     const after = await e.store.getNotionWebhook(TENANT);
-    expect(after?.confirmedRef).toBe(rec?.pendingRef);
+    expect(after?.confirmedRef).toBeDefined();
+    expect(await e.secrets.get(after?.confirmedRef as string)).toBe(sender.verificationToken);
+    expect(after?.confirmedHint).toBe(rec?.pendingHint);
     expect(after?.pendingRef).toBeUndefined();
+    // The promoted pending secret is gone: the token lives on in the confirmed one only.
+    expect(e.secrets.values.has(`${TENANT}/notion-webhook-pending`)).toBe(false);
+  });
+
+  // Regression: the confirmed token was the pending secret itself, so an unsigned handshake (anyone
+  // may send one, to any tenant's URL) rewrote the value of the tenant's trusted token: its real
+  // events were refused from then on, and events signed by the sender of the handshake accepted.
+  test("a later unsigned handshake does not change the tenant's confirmed token", async () => {
+    const e = await setup();
+    const sender = await handshake(e);
+    expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string))).attempts[0]?.status).toBe(200);
+    const intruder = new NotionWebhookSender({ now: () => e.clock.now() });
+    expect((await intruder.sendVerification(e.url)).status).toBe(200);
+    const rec = await e.store.getNotionWebhook(TENANT);
+    expect(await e.secrets.get(rec?.confirmedRef as string)).toBe(sender.verificationToken);
+    // The tenant's real subscription still gets through, signed with the confirmed token.
+    const real = await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string));
+    expect(real.attempts[0]?.status).toBe(200);
   });
 
   test('wrong token, tampered body, missing header: 401, and nothing is queued', async () => {
