@@ -63,7 +63,10 @@ const SECRET_KEYS = new Set([
   'xnotionsignature',
 ]);
 
-/** Keys whose values are personal data: contact identifiers and people's names. */
+/**
+ * Keys whose values are personal data: contact identifiers, people's names, and the text of Notion
+ * rich text (`plain_text`, `text.content`: a CRM row's title is a person's name).
+ */
 const PERSONAL_KEYS = new Set([
   'email',
   'emails',
@@ -83,6 +86,7 @@ const PERSONAL_KEYS = new Set([
   'realnamenormalized',
   'displaynamenormalized',
   'plaintext',
+  'content',
   'avatarurl',
   'address',
   'birthday',

@@ -6,7 +6,10 @@
  * - console calls, from jest's buffer of them at the end of the file;
  * - the stderr of CLI child processes started with execFile (their log and error lines; stdout is
  *   the command's answer, which may rightly hand its user a credential, as `tenants create` does).
- * Undone after the file (afterAll), so jest's own report of the file is not read as a log.
+ *
+ * The tees are put in once per process and stay: a test's own spy on process.stdout.write puts
+ * back what it found, whenever jest restores it. They record only while a test file runs (between
+ * this file's start and its afterAll), so jest's report of the file is not read as a log.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,29 +20,36 @@ import { LOG_DIR_ENV } from './secrets-registry';
 // The module object itself (a namespace import would be a copy): CLI tests read execFile from it.
 import childProcess = require('node:child_process');
 
-const runDir = process.env[LOG_DIR_ENV];
+type Recorder = (source: string, text: unknown) => void;
 
-if (runDir) {
-  mkdirSync(logsDir(runDir), { recursive: true });
-  const fd = openSync(join(logsDir(runDir), `${process.pid}.log`), 'a', 0o600);
-  const record = (source: string, text: unknown) => {
-    const s = typeof text === 'string' ? text : Buffer.isBuffer(text) ? text.toString('utf8') : String(text ?? '');
-    if (s) writeSync(fd, `[${source}] ${s}${s.endsWith('\n') ? '' : '\n'}`);
-  };
-  const undo: (() => void)[] = [];
+/** Shared by every test file of this process (the streams and modules are the process's). */
+interface CaptureState {
+  record?: Recorder;
+}
 
+const STATE = Symbol.for('tajo.test.logCapture');
+
+function captureState(): CaptureState {
+  const holder = process.stdout as unknown as Record<symbol, CaptureState | undefined>;
+  let state = holder[STATE];
+  if (!state) {
+    state = {};
+    holder[STATE] = state;
+    installTees(state);
+  }
+  return state;
+}
+
+function installTees(state: CaptureState): void {
   for (const [name, stream] of [
     ['stdout', process.stdout],
     ['stderr', process.stderr],
   ] as const) {
     const original = stream.write;
     stream.write = function teed(this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-      record(name, chunk);
+      state.record?.(name, chunk);
       return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
     } as typeof stream.write;
-    undo.push(() => {
-      stream.write = original;
-    });
   }
 
   // execFile(file, args?, options?, callback?) and its promisified form (what the CLI tests use).
@@ -54,7 +64,7 @@ if (runDir) {
     if (i >= 0) {
       const callback = args[i] as ExecFileCallback;
       args[i] = (err: Error | null, stdout: string | Buffer, stderr: string | Buffer) => {
-        record('child.stderr', stderr);
+        state.record?.('child.stderr', stderr);
         callback(err, stdout, stderr);
       };
     }
@@ -66,11 +76,11 @@ if (runDir) {
         const started = custom(...args) as Promise<{ stderr: unknown }> & { child?: unknown };
         const teed = started.then(
           (r) => {
-            record('child.stderr', r.stderr);
+            state.record?.('child.stderr', r.stderr);
             return r;
           },
           (err: { stderr?: unknown }) => {
-            record('child.stderr', err.stderr);
+            state.record?.('child.stderr', err.stderr);
             throw err;
           },
         ) as Promise<unknown> & { child?: unknown };
@@ -80,15 +90,25 @@ if (runDir) {
     });
   }
   cp.execFile = teedExecFile;
-  undo.push(() => {
-    cp.execFile = originalExecFile;
-  });
+}
+
+const runDir = process.env[LOG_DIR_ENV];
+
+if (runDir) {
+  mkdirSync(logsDir(runDir), { recursive: true });
+  const fd = openSync(join(logsDir(runDir), `${process.pid}.log`), 'a', 0o600);
+  const state = captureState();
+  const record: Recorder = (source, text) => {
+    const s = typeof text === 'string' ? text : Buffer.isBuffer(text) ? text.toString('utf8') : String(text ?? '');
+    if (s) writeSync(fd, `[${source}] ${s}${s.endsWith('\n') ? '' : '\n'}`);
+  };
+  state.record = record;
 
   afterAll(() => {
     // Console calls: jest buffers them and prints them from the parent process after the file.
     // Read from its buffer rather than wrapped, so that jest still shows where each was called.
     for (const entry of consoleBuffer()) record(`console.${entry.type}`, entry.message);
-    for (const u of undo.reverse()) u();
+    if (state.record === record) state.record = undefined;
     closeSync(fd);
   });
 }

@@ -89,6 +89,23 @@ describe('redactValue', () => {
     });
   });
 
+  test("a Notion row's title and rich text lose their text; ids and types stay", () => {
+    const title = [{ type: 'text', text: { content: 'Ada Lovelace', link: null }, plain_text: 'Ada Lovelace' }];
+    const row = { id: 'p1', properties: { Contact: { id: 'title', type: 'title', title }, Email: { type: 'email' } } };
+    expect(redactValue(row)).toEqual({
+      id: 'p1',
+      properties: {
+        // A property named like a personal field loses its whole value.
+        Email: REDACTED,
+        Contact: {
+          id: 'title',
+          type: 'title',
+          title: [{ type: 'text', text: { content: REDACTED, link: null }, plain_text: REDACTED }],
+        },
+      },
+    });
+  });
+
   test('an empty or absent value is not marked redacted (a log may say a field was empty)', () => {
     expect(redactValue({ email: '', token: undefined, phone: null })).toEqual({
       email: '',
