@@ -19,6 +19,7 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../simulators/sandbox';
+import { interceptOutput } from '../support/intercept-output';
 import { startSandboxStack } from '../support/sandbox-stack';
 import { findSecrets } from '../support/secret-scan';
 import { registeredTestSecrets } from '../support/secrets-registry';
@@ -42,14 +43,8 @@ function expectClean(lines: string[]): void {
 
 test('the local stack with debug: true logs requests and provider calls, redacted', async () => {
   const running = await startSandboxStack({ sandboxRows: ROWS, configYaml: `debug: true\n${sandboxConfigYaml()}` });
-  const written: string[] = [];
   // The functions' Powertools lines: kept here (and checked below) instead of printed.
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }),
-  );
+  const output = interceptOutput();
   try {
     const { stack } = running;
     const run = await stack.syncAndWait('full', 60_000);
@@ -59,14 +54,10 @@ test('the local stack with debug: true logs requests and provider calls, redacte
     });
     expect(status.status).toBe(200);
   } finally {
-    for (const spy of spies) spy.mockRestore();
+    output.restore();
     await running.stop();
   }
-  const lines = written
-    .join('')
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = output.jsonLines();
 
   // One line per provider call, with the call's facts and its redacted bodies.
   const calls = lines.filter((l) => l.message === 'api call');
@@ -89,7 +80,7 @@ test('the local stack with debug: true logs requests and provider calls, redacte
   });
   expect(requests.some((r) => Array.isArray(r.records) && r.function_name === 'notionWorker')).toBe(true);
 
-  expectClean(written);
+  expectClean(output.written);
 }, 90_000);
 
 describe('the CLI', () => {

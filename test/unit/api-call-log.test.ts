@@ -18,6 +18,7 @@ import {
   textApiCallLog,
 } from '../../shared/logging/api-calls';
 import { ENV } from '../../shared/topology';
+import { interceptOutput } from '../support/intercept-output';
 import { VirtualClock } from '../support/virtual-clock';
 
 const API_KEY = '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';
@@ -195,24 +196,13 @@ describe('the config decides', () => {
 
 describe("the functions' Powertools logger", () => {
   function loggedLines(run: () => void): Record<string, unknown>[] {
-    const written: string[] = [];
-    // Powertools writes errors and warnings to stderr, the rest to stdout.
-    const spies = [process.stdout, process.stderr].map((stream) =>
-      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
-        written.push(String(chunk));
-        return true;
-      }),
-    );
+    const output = interceptOutput();
     try {
       run();
     } finally {
-      for (const spy of spies) spy.mockRestore();
+      output.restore();
     }
-    return written
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return output.jsonLines();
   }
 
   test('messages, attributes and errors are redacted; the structure and the ids stay', () => {
@@ -254,11 +244,7 @@ describe("the functions' Powertools logger", () => {
     const env = { level: process.env.POWERTOOLS_LOG_LEVEL, mode: process.env[ENV.logApiCalls] };
     process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
     process.env[ENV.logApiCalls] = 'calls';
-    const written: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    const output = interceptOutput();
     try {
       await jest.isolateModulesAsync(async () => {
         // A fresh module graph, as a function's container loads it: the logger module sets the log.
@@ -276,16 +262,12 @@ describe("the functions' Powertools logger", () => {
         })(`${base}/api/chat.postMessage`, { method: 'POST', body: 'channel=C1&text=hi' });
       });
     } finally {
-      spy.mockRestore();
+      output.restore();
       process.env.POWERTOOLS_LOG_LEVEL = env.level;
       if (env.mode === undefined) delete process.env[ENV.logApiCalls];
       else process.env[ENV.logApiCalls] = env.mode;
     }
-    const lines = written
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = output.jsonLines();
     expect(lines).toEqual([
       expect.objectContaining({
         level: 'INFO',
