@@ -2,8 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleApiRequest } from '../../shared/services/api';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging } from '../commons/powertools';
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -14,4 +13,4 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
   );
   return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
-}).use(lambdaLogging(logger));
+}).use(lambdaLogging());

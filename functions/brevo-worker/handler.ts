@@ -4,8 +4,7 @@ import { RateLimitedError } from '../../shared/errors';
 import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /**
  * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
@@ -41,7 +40,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(lambdaLogging(logger));
+}).use(lambdaLogging());
 
 async function park(d: ReturnType<typeof deps>, r: SQSRecord, err: unknown): Promise<void> {
   const delay =

@@ -1,8 +1,11 @@
 import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import type { MiddlewareObj } from '@middy/core';
 import { parseApiCallMode, setApiCallLog } from '../../shared/logging/api-calls';
 import { redactText, redactValue } from '../../shared/logging/redact';
 import { ENV } from '../../shared/topology';
+import { logRequests } from './request-log';
 
 /**
  * Powertools' JSON lines, redacted (shared/logging/redact.ts): the message, every attribute and
@@ -53,7 +56,16 @@ export const logger = new Logger({
  * logger at INFO, so the calls show even where the function logs only warnings.
  */
 const apiCalls = parseApiCallMode(process.env[ENV.logApiCalls]);
-if (apiCalls !== 'off') {
-  const apiLogger = logger.createChild({ logLevel: 'INFO' });
-  setApiCallLog({ bodies: apiCalls === 'bodies', write: (line) => apiLogger.info('api call', { ...line }) });
+const apiCallLogger = apiCalls === 'off' ? undefined : logger.createChild({ logLevel: 'INFO' });
+if (apiCallLogger) {
+  setApiCallLog({ bodies: apiCalls === 'bodies', write: (line) => apiCallLogger.info('api call', { ...line }) });
+}
+
+/**
+ * Every handler's logging: the Lambda context on each line (the API call lines too), and the
+ * request lines at debug.
+ */
+export function lambdaLogging(): MiddlewareObj[] {
+  const loggers = apiCallLogger ? [logger, apiCallLogger] : [logger];
+  return [injectLambdaContext(loggers) as MiddlewareObj, logRequests(logger)];
 }

@@ -5,7 +5,6 @@
  * rest go through the logger's redacting formatter.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
 
@@ -84,9 +83,4 @@ export function logRequests(logger: Logger): MiddlewareObj {
       logger.debug('failed', { error: request.error as Error, ms: Date.now() - (started.get(request) ?? 0) });
     },
   };
-}
-
-/** Every handler's logging: the Lambda context on each line, and the debug request lines. */
-export function lambdaLogging(logger: Logger): MiddlewareObj[] {
-  return [injectLambdaContext(logger) as MiddlewareObj, logRequests(logger)];
 }

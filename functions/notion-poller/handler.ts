@@ -1,8 +1,7 @@
 import middy from '@middy/core';
 import { handleNotionPoll, pollInputSchema } from '../../shared/services/notion-poller';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /** EventBridge Scheduler input: {tenantId} from a connection's schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
@@ -10,4 +9,4 @@ export const handler = middy(async (event: unknown) => {
   const result = await handleNotionPoll({ ...d, connections: d.store }, pollInputSchema.parse(event));
   logger.info('poll done', { ...result });
   return result;
-}).use(lambdaLogging(logger));
+}).use(lambdaLogging());

@@ -4,8 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 const processor = new SqsFifoPartialProcessorAsync();
 
@@ -55,4 +54,4 @@ export const handler = middy(async (event: SQSEvent, context: Context) =>
     context,
     skipGroupOnError: true,
   }),
-).use(lambdaLogging(logger));
+).use(lambdaLogging());

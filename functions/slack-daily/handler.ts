@@ -1,8 +1,7 @@
 import middy from '@middy/core';
 import { runSlackDaily, slackDailyInputSchema } from '../../shared/services/slack-daily';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /** EventBridge Scheduler input: {tenantId} from a connection's daily schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
@@ -24,4 +23,4 @@ export const handler = middy(async (event: unknown) => {
   );
   logger.info('Slack daily job done', { ...result });
   return result;
-}).use(lambdaLogging(logger));
+}).use(lambdaLogging());

@@ -3,8 +3,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
-import { lambdaLogging } from '../commons/request-log';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
@@ -43,4 +42,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(lambdaLogging(logger));
+}).use(lambdaLogging());

@@ -63,7 +63,16 @@ test('the local stack with debug: true logs requests and provider calls, redacte
   const calls = lines.filter((l) => l.message === 'api call');
   expect(new Set(calls.map((c) => c.provider))).toEqual(new Set(['notion', 'brevo']));
   const query = calls.find((c) => c.provider === 'notion' && String(c.path).endsWith('/query'));
-  expect(query).toMatchObject({ level: 'INFO', method: 'POST', status: 200, attempt: 1, ms: expect.any(Number) });
+  expect(query).toMatchObject({
+    level: 'INFO',
+    method: 'POST',
+    status: 200,
+    attempt: 1,
+    ms: expect.any(Number),
+    // The function and invocation it belongs to, like every other line.
+    function_name: 'notionWorker',
+    function_request_id: expect.any(String),
+  });
   expect(query?.path).toMatch(/^\/v1\/data_sources\/[0-9a-f-]+\/query$/);
   expect(String(query?.response)).toContain('[redacted]');
   const write = calls.find(
