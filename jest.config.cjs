@@ -12,6 +12,9 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   // dynalite and fauxqs start once per run, on 127.0.0.1, and hand their endpoints over via env.
   globalSetup: '<rootDir>/test/support/emulators-setup.mjs',
-  globalTeardown: '<rootDir>/test/support/emulators-teardown.mjs',
+  // Every test file's output is teed to the run's log directory; the teardown fails the run if a
+  // secret is in it (test/support/secret-scan.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/log-capture.ts'],
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
 };

@@ -16,6 +16,8 @@ import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/con
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
+import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
+import { redactText } from '../shared/logging/redact';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { sharedPacer } from '../shared/ratelimit/pacer';
 import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
@@ -78,6 +80,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   }
   const { positionals, values } = parsed;
   const json = values.json === true;
+  const stopApiCallLog = await logApiCallsOf(values, env, io);
   try {
     const [group, verb, target] = positionals;
     // Tenants and connections (in process, or against a deployed stack with --api).
@@ -105,13 +108,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   } catch (err) {
     const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
-    const reason = (err as Error).message;
+    // Provider errors may echo what the provider answered (an email, a key): the line is redacted.
+    const reason = redactText((err as Error).message);
     io.err(`tajo: ${reason}`);
     if (err instanceof UsageError) io.err(USAGE);
     if (json)
       io.out(JSON.stringify({ ok: false, error: reason, kind: err instanceof TajoError ? err.kind : 'internal' }));
     return code;
+  } finally {
+    stopApiCallLog();
   }
+}
+
+/**
+ * `log_api_calls` / `debug` in the command's config: every provider call of the command (Notion,
+ * Brevo, Slack) on stderr, redacted. A config that does not load logs nothing here; the command
+ * itself reports why it does not load.
+ */
+async function logApiCallsOf(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<() => void> {
+  let config: TajoConfig;
+  try {
+    config = await loadConfigFile(configPath(values, env), env);
+  } catch {
+    return () => undefined;
+  }
+  return setApiCallLog(textApiCallLog(loggingSettings(config).apiCalls, io.err));
 }
 
 /** Options whose value may start with a dash (`--sort -Score`): parseArgs would take it for an option. */
@@ -207,10 +228,6 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
       onProgress: progress,
-      logApiCall:
-        config.log_api_calls || config.debug
-          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
-          : undefined,
     });
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
     const run = await runToCompletion(ctx, { mode, trigger: 'cli' });
@@ -358,10 +375,6 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
       onProgress: progressPrinter(io, values.json === true),
-      logApiCall:
-        config.log_api_calls || config.debug
-          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
-          : undefined,
     });
     const list = notion.users?.sync_to_list;
     const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
@@ -407,10 +420,6 @@ async function queryNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Prom
     pacer: sharedPacer(integrationKey('notion', notion.token), NOTION_INTERVAL_MS, systemClock),
     stats,
     readOnly: notionReadOnly(notion),
-    onCall:
-      config.log_api_calls || config.debug
-        ? (l) => io.err(`[api] notion ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
-        : undefined,
   });
   const started = Date.now();
   const json = values.json === true;
@@ -475,10 +484,9 @@ async function notionForImport(values: Values, env: NodeJS.ProcessEnv) {
 async function withImportDeps<T>(
   values: Values,
   env: NodeJS.ProcessEnv,
-  io: Io,
   fn: (deps: NotionImportDeps & { gateway: NotionGateway }, tenantId: string) => Promise<T>,
 ): Promise<T> {
-  const { notion, tenantId, config } = await notionForImport(values, env);
+  const { notion, tenantId } = await notionForImport(values, env);
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   try {
     const deps = buildNotionImportDeps({
@@ -489,10 +497,6 @@ async function withImportDeps<T>(
       documents: new LocalDocumentStore(join(stateDir(env), 'documents')),
       imported: state.store,
       clock: systemClock,
-      logApiCall:
-        config.log_api_calls || config.debug
-          ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
-          : undefined,
     });
     return await fn(deps, tenantId);
   } finally {
@@ -541,7 +545,7 @@ async function notionImportCli(
 ): Promise<number> {
   if (!page) throw new UsageError('tajo notion import needs a page id or URL');
   const pageId = parseNotionPageId(page);
-  return withImportDeps(values, env, io, async (deps, tenantId) => {
+  return withImportDeps(values, env, async (deps, tenantId) => {
     const res = await importPage(deps, { tenantId, pageId });
     if (values.json) {
       io.out(JSON.stringify(res));
@@ -555,7 +559,7 @@ async function notionImportCli(
 }
 
 async function notionResyncCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  return withImportDeps(values, env, io, async (deps, tenantId) => {
+  return withImportDeps(values, env, async (deps, tenantId) => {
     const res = await resyncDocuments(deps, { tenantId });
     if (values.json) {
       io.out(JSON.stringify(res));

@@ -24,6 +24,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
+import { API_CALL_MODES, type ApiCallMode } from '../shared/logging/api-calls';
 import {
   ENV,
   type FunctionName,
@@ -49,11 +50,19 @@ export interface StageSettings {
   /** DynamoDB deletion protection: on for every stage but dev. */
   deletionProtection: boolean;
   logRetention: logs.RetentionDays;
-  /** POWERTOOLS_LOG_LEVEL; INFO everywhere (DEBUG widens what a handler might log about tokens). */
+  /** POWERTOOLS_LOG_LEVEL: INFO unless `-c logLevel=DEBUG` (debug lines are redacted like the rest). */
   logLevel: 'DEBUG' | 'INFO';
+  /** TAJO_LOG_API_CALLS: `off` unless `-c logApiCalls=calls|bodies` (one line per provider call). */
+  logApiCalls: ApiCallMode;
 }
 
-export function stageSettings(stage: string): StageSettings {
+/** The deploy-time logging switches (`npx cdk deploy -c logLevel=DEBUG -c logApiCalls=calls`). */
+export interface LoggingContext {
+  logLevel?: unknown;
+  logApiCalls?: unknown;
+}
+
+export function stageSettings(stage: string, logging: LoggingContext = {}): StageSettings {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
     throw new Error(`stage "${stage}": use 1-20 lower-case letters, digits or '-', starting with a letter`);
   }
@@ -63,8 +72,15 @@ export function stageSettings(stage: string): StageSettings {
     removalPolicy: dev ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     deletionProtection: !dev,
     logRetention: dev ? logs.RetentionDays.TWO_WEEKS : logs.RetentionDays.THREE_MONTHS,
-    logLevel: 'INFO',
+    logLevel: contextChoice('logLevel', logging.logLevel, ['INFO', 'DEBUG'] as const, 'INFO'),
+    logApiCalls: contextChoice('logApiCalls', logging.logApiCalls, API_CALL_MODES, 'off'),
   };
+}
+
+function contextChoice<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`-c ${name}=${String(value)}: expected one of ${allowed.join(', ')}`);
 }
 
 export interface TajoStackProps extends StackProps {
@@ -96,7 +112,10 @@ export class TajoStack extends Stack {
 
   constructor(scope: Construct, id: string, { stage, topology: topo = sharedTopology, ...stackProps }: TajoStackProps) {
     super(scope, id, { description: `Tajo connectors (${stage}): Notion/Slack <-> Brevo`, ...stackProps });
-    const s = stageSettings(stage);
+    const s = stageSettings(stage, {
+      logLevel: this.node.tryGetContext('logLevel'),
+      logApiCalls: this.node.tryGetContext('logApiCalls'),
+    });
     this.settings = s;
     const prefix = `tajo-${s.stage}`;
     this.secretsPrefix = `tajo/${s.stage}/`;
@@ -180,6 +199,7 @@ export class TajoStack extends Stack {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: s.logLevel,
+        [ENV.logApiCalls]: s.logApiCalls,
       };
       for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;
       if (spec.readsSecrets || spec.writesSecrets) environment[ENV.secretsPrefix] = this.secretsPrefix;

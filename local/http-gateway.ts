@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { redactText } from '../shared/logging/redact';
 import { type FunctionName, topology } from '../shared/topology';
 import { type LambdaHandler, lambdaContext } from './functions';
 
@@ -106,7 +107,7 @@ export async function startHttpGateway(
       res
         .writeHead(500, { 'content-type': 'application/json' })
         .end(JSON.stringify({ message: 'Internal Server Error' }));
-      process.stderr.write(`local gateway: ${(err as Error).stack}\n`);
+      process.stderr.write(`local gateway: ${redactText(String((err as Error).stack))}\n`);
     }
   });
   // Loopback only.

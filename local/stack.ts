@@ -17,7 +17,8 @@ import {
 } from '../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/config/load';
-import type { TajoConfig } from '../shared/config/schema';
+import { type LoggingSettings, loggingSettings } from '../shared/logging/api-calls';
+import { redactText } from '../shared/logging/redact';
 import { type RunRecord, systemClock } from '../shared/ports';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
 import { enqueueNotionSync } from '../shared/services/notion-lane';
@@ -133,6 +134,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
     const configText = existsSync(o.configPath) ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml();
     const config = parseConfig(configText, o.env, existsSync(o.configPath) ? o.configPath : 'sandbox config');
+    // debug / log_level / log_api_calls of the seed config set the functions' logging.
+    const logging = loggingSettings(config);
     let sandbox: LocalStack['sandbox'];
     const env: NodeJS.ProcessEnv = { ...o.env };
     const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
@@ -197,7 +200,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
-      POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? logLevel(config),
+      POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? powertoolsLevel(logging.level),
+      [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
     });
 
@@ -205,7 +209,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const functions = await loadFunctions();
     const scheduler = new LocalScheduler((fn) => functions[fn], {
       overrideMinutes: o.env.TAJO_LOCAL_POLL_MINUTES ? Number(o.env.TAJO_LOCAL_POLL_MINUTES) : undefined,
-      onError: (e) => o.log(`scheduled run failed: ${(e as Error).message}`),
+      onError: (e) => o.log(redactText(`scheduled run failed: ${(e as Error).message}`)),
     });
     stops.push(() => scheduler.stopAll());
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
@@ -285,7 +289,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         batchSize: spec.consumes.batchSize,
         concurrency: Math.min(spec.consumes.maxConcurrency, o.laneConcurrency ?? 2),
         timeoutSeconds: spec.timeoutSeconds,
-        onError: (e) => o.log(`${name}: ${(e as Error).message}`),
+        onError: (e) => o.log(redactText(`${name}: ${(e as Error).message}`)),
       });
       runner.start();
       runners[name] = runner;
@@ -372,8 +376,9 @@ async function createQueues(sqs: SQSClient, prefix: string) {
   return out;
 }
 
-function logLevel(config: TajoConfig): string {
-  return config.debug ? 'DEBUG' : config.log_level === 'info' ? 'WARN' : config.log_level.toUpperCase();
+/** `info` prints only warnings locally: the terminal of `npm start` is for what needs attention. */
+function powertoolsLevel(level: LoggingSettings['level']): string {
+  return level === 'info' ? 'WARN' : level.toUpperCase();
 }
 
 function pick(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {

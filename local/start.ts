@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { redactText } from '../shared/logging/redact';
 import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
 
@@ -83,13 +84,13 @@ async function main(): Promise<void> {
       `  ${run.status}: ${s.pagesRead} rows read, ${s.upserted} contacts written, ${s.unchanged} unchanged, ` +
         `${s.failed} failed, in ${(s.durationMs / 1000).toFixed(1)} s (${s.notionRequests} Notion, ${s.brevoRequests} Brevo requests)`,
     );
-    if (run.error) log(`  error: ${run.error}`);
+    if (run.error) log(`  error: ${redactText(run.error)}`);
     if (stack.sandbox) {
       const contacts = stack.sandbox.brevo.contacts();
       log(`  the sandbox Brevo account now has ${contacts.length} contacts, e.g. ${contacts[0]?.email ?? '-'}`);
     }
   } catch (err) {
-    log(`  first sync failed: ${(err as Error).message}`);
+    log(`  first sync failed: ${redactText((err as Error).message)}`);
   }
   log('Serving. Ctrl-C to stop.');
   const shutdown = () => {
@@ -101,6 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`tajo local stack: ${(err as Error).message}\n`);
+  process.stderr.write(`tajo local stack: ${redactText((err as Error).message)}\n`);
   process.exit(1);
 });

@@ -458,6 +458,8 @@ export const ENV = {
   documentsBucket: 'TAJO_DOCUMENTS_BUCKET',
   documentsKmsKeyId: 'TAJO_DOCUMENTS_KMS_KEY_ID',
   stage: 'TAJO_STAGE',
+  /** log_api_calls: `off`, `calls` (one line per provider call) or `bodies` (with redacted bodies). */
+  logApiCalls: 'TAJO_LOG_API_CALLS',
 } as const;
 
 function snake(name: string): string {

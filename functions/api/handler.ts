@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleApiRequest } from '../../shared/services/api';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging } from '../commons/powertools';
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -33,4 +32,4 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify(res.body),
   };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());

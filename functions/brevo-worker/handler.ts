@@ -1,11 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /**
  * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
@@ -33,6 +32,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           log: (msg, data) => logger.warn(msg, data),
         },
         r.body,
+        r.attributes.MessageGroupId,
       );
     } catch (err) {
       failedGroups.add(group);
@@ -41,7 +41,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());
 
 async function park(d: ReturnType<typeof deps>, r: SQSRecord, err: unknown): Promise<void> {
   const delay =

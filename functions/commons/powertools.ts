@@ -1,4 +1,71 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
+import type { MiddlewareObj } from '@middy/core';
+import { parseApiCallMode, setApiCallLog } from '../../shared/logging/api-calls';
+import { redactText, redactValue } from '../../shared/logging/redact';
+import { ENV } from '../../shared/topology';
+import { logRequests } from './request-log';
 
-/** One logger per function; tokens never reach it (records hold secret refs, not values). */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tajo-connectors' });
+/**
+ * Powertools' JSON lines, redacted (shared/logging/redact.ts): the message, every attribute and
+ * every error a handler or service logs. Records hold secret refs, not values, but provider errors
+ * echo what the provider answered (an email, a key name), and a debug line may carry a payload.
+ */
+export class RedactingLogFormatter extends LogFormatter {
+  /** Powertools' default structure (its PowertoolsLogFormatter is not exported), redacted. */
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    const base: LogAttributes = {
+      level: attributes.logLevel,
+      message: redactText(attributes.message),
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+      cold_start: attributes.lambdaContext?.coldStart,
+      function_arn: attributes.lambdaContext?.invokedFunctionArn,
+      function_memory_size: attributes.lambdaContext?.memoryLimitInMB,
+      function_name: attributes.lambdaContext?.functionName,
+      function_request_id: attributes.lambdaContext?.awsRequestId,
+      sampling_rate: attributes.sampleRateValue,
+      xray_trace_id: attributes.xRayTraceId,
+    };
+    return new LogItem({ attributes: base }).addAttributes(redactValue(additional) as LogAttributes);
+  }
+
+  /** Errors become text here (the logger's JSON replacer calls this for every Error it meets). */
+  override formatError(error: Error): LogAttributes {
+    const formatted = super.formatError(error);
+    const out: LogAttributes = {};
+    for (const [k, v] of Object.entries(formatted)) {
+      // name and location are the code's, not data; an Error cause was formatted (redacted) by this method.
+      if (k === 'name' || k === 'location') out[k] = v;
+      else if (k === 'cause') out[k] = typeof v === 'string' ? redactText(v) : v;
+      else out[k] = redactValue(v);
+    }
+    return out;
+  }
+}
+
+/** One logger per function; its level is POWERTOOLS_LOG_LEVEL (the config's log_level locally). */
+export const logger = new Logger({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tajo-connectors',
+  logFormatter: new RedactingLogFormatter(),
+});
+
+/**
+ * log_api_calls (TAJO_LOG_API_CALLS = calls | bodies): one line per provider call. Its own child
+ * logger at INFO, so the calls show even where the function logs only warnings.
+ */
+const apiCalls = parseApiCallMode(process.env[ENV.logApiCalls]);
+const apiCallLogger = apiCalls === 'off' ? undefined : logger.createChild({ logLevel: 'INFO' });
+if (apiCallLogger) {
+  setApiCallLog({ bodies: apiCalls === 'bodies', write: (line) => apiCallLogger.info('api call', { ...line }) });
+}
+
+/**
+ * Every handler's logging: the Lambda context on each line (the API call lines too), and the
+ * request lines at debug.
+ */
+export function lambdaLogging(): MiddlewareObj[] {
+  const loggers = apiCallLogger ? [logger, apiCallLogger] : [logger];
+  return [injectLambdaContext(loggers) as MiddlewareObj, logRequests(logger)];
+}

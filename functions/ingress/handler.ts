@@ -1,4 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { rawBodyOf } from '../../shared/connectors/slack/signature';
@@ -9,7 +8,7 @@ import { acceptSlackRequest } from '../../shared/services/slack-interactions';
 import { acceptBrevoWebhook } from '../../shared/services/slack-notifications';
 import { ENV } from '../../shared/topology';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 // Per container: the distributed app's credentials are read once every few minutes, not per request.
 let appCredentials: SlackAppCredentialsSource | undefined;
@@ -81,7 +80,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   if (res.status >= 400)
     logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
   return toHttp(res);
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());
 
 /** An undefined body is an empty one (what Slack wants for an event it should simply not retry). */
 function toHttp(res: ApiResponse): APIGatewayProxyStructuredResultV2 {

@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { handleNotionPoll, pollInputSchema } from '../../shared/services/notion-poller';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /** EventBridge Scheduler input: {tenantId} from a connection's schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
@@ -13,4 +12,4 @@ export const handler = middy(async (event: unknown) => {
   );
   logger.info('poll done', { ...result });
   return result;
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());

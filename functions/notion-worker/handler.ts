@@ -1,11 +1,10 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 const processor = new SqsFifoPartialProcessorAsync();
 
@@ -57,4 +56,4 @@ export const handler = middy(async (event: SQSEvent, context: Context) =>
     context,
     skipGroupOnError: true,
   }),
-).use(injectLambdaContext(logger));
+).use(lambdaLogging());

@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { runSlackDaily, slackDailyInputSchema } from '../../shared/services/slack-daily';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /** EventBridge Scheduler input: {tenantId} from a connection's daily schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
@@ -25,4 +24,4 @@ export const handler = middy(async (event: unknown) => {
   );
   logger.info('Slack daily job done', { ...result });
   return result;
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());

@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
@@ -31,7 +30,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           slackApiUrl: process.env.SLACK_API_URL,
           log: (msg, data) => logger.warn(msg, data),
         },
-        records.map((r) => ({ id: r.messageId, body: r.body })),
+        records.map((r) => ({ id: r.messageId, body: r.body, groupId: r.attributes.MessageGroupId })),
       );
       if (res.failed.length > 0)
         logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
@@ -44,4 +43,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());

@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { handleTimerBatch } from '../../shared/services/timers';
 import { deps } from '../commons/deps';
-import { logger } from '../commons/powertools';
+import { lambdaLogging, logger } from '../commons/powertools';
 
 /** The timer queue: re-queues what is not due yet, checks and hands on what is. */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
@@ -14,4 +13,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
   );
   if (res.unreadable.length > 0) logger.error('unreadable timer messages', { count: res.unreadable.length });
   return { batchItemFailures: res.failed.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(injectLambdaContext(logger));
+}).use(lambdaLogging());

@@ -68,7 +68,6 @@ export interface BrevoClientOptions {
   limits: BrevoLimits;
   /** Longer 429 waits are not slept through in process (a Lambda parks the lane instead). */
   maxInProcessWaitMs?: number;
-  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
 }
 
 /**
@@ -99,7 +98,6 @@ export class BrevoClient {
       // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens.
       retryAfterMs: (res) => Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
-      onCall: opts.onCall,
     });
   }
 

@@ -5,6 +5,8 @@
  * SDK retries are off: retries live here, inside the same budget (DESIGN §5).
  */
 import { type Provider, RateLimitedError, UnreachableError } from '../errors';
+import { type ApiCallLine, apiCallLog, describeRequestBody, describeResponseBody } from '../logging/api-calls';
+import { redactUrlPart } from '../logging/redact';
 import type { Clock } from '../ports';
 import type { Pacer } from '../ratelimit/pacer';
 
@@ -33,8 +35,11 @@ export interface PacedFetchOptions {
   /** Calls that are safe to repeat although their method is not idempotent (reads sent as POST). */
   isRetryable?: (url: URL, method: string) => boolean;
   timeoutMs?: number;
-  /** Called once per request with a line that never contains a secret (for log_api_calls). */
-  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
+  /**
+   * Called once per attempt with a line that never contains a secret, besides the process's API
+   * call log (log_api_calls, shared/logging/api-calls.ts).
+   */
+  onCall?: (line: ApiCallLine) => void;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -61,16 +66,19 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
     let rateLimitedTries = 0;
     let transientTries = 0;
     const repeatable = IDEMPOTENT.has(method) || (opts.isRetryable?.(url, method) ?? false);
+    let attempt = 0;
     for (;;) {
       const pacer = opts.pacerFor(url, method);
       await pacer?.acquire();
       opts.stats.requests += 1;
+      attempt += 1;
       const started = opts.clock.now();
       let res: Response;
       try {
         res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
       } catch (err) {
         const cause = describeNetworkError(err);
+        await report(opts, { url, method, init, attempt, started, status: 0, error: cause });
         if (repeatable && transientTries < maxTransient) {
           transientTries += 1;
           await opts.clock.sleep(500 * 2 ** transientTries);
@@ -78,10 +86,10 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
         }
         throw new UnreachableError(opts.provider, url.origin, cause);
       }
-      opts.onCall?.({ method, path: url.pathname, status: res.status, ms: opts.clock.now() - started });
-      if (res.status === 429) {
+      const wait = res.status === 429 ? Math.max(opts.retryAfterMs(res), 250) : undefined;
+      await report(opts, { url, method, init, attempt, started, status: res.status, retryAfterMs: wait, res });
+      if (wait !== undefined) {
         opts.stats.rateLimited += 1;
-        const wait = Math.max(opts.retryAfterMs(res), 250);
         pacer?.pause(wait);
         if (wait > maxWait || rateLimitedTries >= max429) {
           await res.body?.cancel();
@@ -102,6 +110,48 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
       return res;
     }
   };
+}
+
+/**
+ * One attempt, described to the caller's onCall and the process's API call log. Bodies are read
+ * (redacted, from a clone of the response) only when the log asks for them.
+ */
+async function report(
+  opts: PacedFetchOptions,
+  a: {
+    url: URL;
+    method: string;
+    init: RequestInit | undefined;
+    attempt: number;
+    started: number;
+    status: number;
+    retryAfterMs?: number;
+    error?: string;
+    res?: Response;
+  },
+): Promise<void> {
+  const log = apiCallLog();
+  if (!log && !opts.onCall) return;
+  const line: ApiCallLine = {
+    provider: opts.provider,
+    method: a.method,
+    path: redactUrlPart(a.url.pathname),
+    status: a.status,
+    ms: opts.clock.now() - a.started,
+    attempt: a.attempt,
+    ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}),
+    ...(a.error !== undefined ? { error: a.error } : {}),
+  };
+  opts.onCall?.(line);
+  if (!log) return;
+  if (log.bodies) {
+    const contentType = new Headers(a.init?.headers).get('content-type') ?? '';
+    const request = describeRequestBody(a.init?.body, contentType);
+    const response = a.res ? await describeResponseBody(a.res) : undefined;
+    if (request !== undefined) line.request = request;
+    if (response !== undefined) line.response = response;
+  }
+  log.write(line);
 }
 
 /** A network failure in a few words (`timed out`, `ECONNREFUSED`), for UnreachableError. */

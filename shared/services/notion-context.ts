@@ -26,11 +26,6 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
   return { notionBaseUrl: env.NOTION_BASE_URL || undefined, brevoBaseUrl: env.BREVO_BASE_URL || undefined };
 }
 
-export type ApiCallLogger = (
-  provider: string,
-  line: { method: string; path: string; status: number; ms: number },
-) => void;
-
 export function buildNotionContext(args: {
   tenantId: string;
   settings: Omit<NotionConnectorConfig, 'token'>;
@@ -42,7 +37,6 @@ export function buildNotionContext(args: {
   endpoints: Endpoints;
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
-  logApiCall?: ApiCallLogger;
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
   /** The Brevo → Notion rules' page writes: with rules configured, the sync skips their echo. */
@@ -62,7 +56,6 @@ export function buildNotionContext(args: {
     pacer: sharedPacer(notionKey, NOTION_INTERVAL_MS, args.clock),
     stats: stats.notion,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
     onUnauthorized: args.onUnauthorized,
     readOnly: notionReadOnly(args.settings),
   });
@@ -72,7 +65,6 @@ export function buildNotionContext(args: {
     clock: args.clock,
     stats: stats.brevo,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('brevo', l)),
   });
   return {
     tenantId: args.tenantId,

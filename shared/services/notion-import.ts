@@ -38,7 +38,7 @@ import { ConfigError, ProviderError, RateLimitedError, reasonOf, TajoError, Unre
 import { newStats } from '../http/paced-fetch';
 import type { Clock } from '../ports';
 import { sharedPacer } from '../ratelimit/pacer';
-import { type ApiCallLogger, type Endpoints, integrationKey } from './notion-context';
+import { type Endpoints, integrationKey } from './notion-context';
 
 /** The Notion calls an import makes; NotionGateway provides them. No method here writes. */
 export interface NotionPageReader {
@@ -455,7 +455,6 @@ export function buildNotionReader(args: {
   clock: Clock;
   /** The connection's read_only (notionReadOnly(settings)): the gateway then refuses every write. */
   readOnly: boolean;
-  logApiCall?: ApiCallLogger;
   maxInProcessWaitMs?: number;
 }): NotionGateway {
   return new NotionGateway({
@@ -466,7 +465,6 @@ export function buildNotionReader(args: {
     pacer: sharedPacer(integrationKey('notion', args.notionToken), NOTION_INTERVAL_MS, args.clock),
     stats: newStats(),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
-    onCall: args.logApiCall && ((l) => args.logApiCall?.('notion', l)),
     readOnly: args.readOnly,
   });
 }

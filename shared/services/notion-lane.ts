@@ -4,6 +4,7 @@
  * so the integration's steps stay one at a time and resume where the checkpoint says.
  */
 
+import { createHash } from 'node:crypto';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
@@ -121,7 +122,7 @@ export async function handleNotionLaneMessage(
   opts: {
     deadline: number;
     lastAttempt: boolean;
-    /** The message's group (SQS MessageGroupId): the integration it was queued for. */
+    /** The message group it was delivered in (SQS MessageGroupId); checked against the connection's. */
     groupId?: string;
   },
 ): Promise<RunRecord | undefined> {
@@ -142,18 +143,25 @@ export async function handleNotionLaneMessage(
     return undefined;
   }
   if (opts.groupId !== undefined && opts.groupId !== conn.integrationKey) {
-    // Queued for the token the connection had before it was connected again with another one:
-    // that work belongs to the old integration (another workspace, perhaps) and is not done.
-    deps.log?.('warn', 'lane message queued for a previous token of the Notion connection: dropped', {
-      tenantId: message.tenantId,
+    // Steps run only in their integration's group (one at a time per integration). A message found
+    // in another group (queued for the token the connection had before it was connected again, a
+    // replayed dead letter of the old token, or a bug) is not run there, with anyone's credentials:
+    // it is handed to its connection's own group, so nothing is lost and no two steps of one run
+    // overlap. Run with the current token, a step for data the new token cannot see fails with the
+    // reason in its run record.
+    await deps.lane.send('notionLane', [
+      {
+        body: rawBody,
+        groupId: conn.integrationKey,
+        deduplicationId: `regroup-${createHash('sha256').update(rawBody).digest('hex')}`,
+      },
+    ]);
+    deps.log?.('warn', "lane message outside its connection's group: moved there", {
+      tenantId: conn.tenantId,
       type: message.type,
+      from: opts.groupId,
+      to: conn.integrationKey,
     });
-    if ('runId' in message) {
-      const stale = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
-      if (stale?.status === 'running') {
-        await failRun(deps, stale, 'stopped: the connection was connected again with another token');
-      }
-    }
     return undefined;
   }
   const [notionToken, brevoApiKey] = await Promise.all([

@@ -207,6 +207,11 @@ export async function acceptNotionWebhook(
       confirmedAt: new Date(deps.clock.now()).toISOString(),
       confirmedHint: record.pendingHint,
     });
+    await deps.secrets
+      .delete(record.pendingRef)
+      .catch((err: Error) =>
+        deps.log?.('the promoted pending Notion webhook secret was not deleted', { error: err.message }),
+      );
   }
 
   let json: unknown;

@@ -364,7 +364,10 @@ function readModal(
   return { ok: true, email, attributes };
 }
 
-/** The Brevo lane's worker: one action, Brevo paced per account; 4xx from Brevo are final. */
+/**
+ * The Brevo lane's worker: one action, Brevo paced per account; 4xx from Brevo are final. The lane's
+ * message group is the tenant: a message in another tenant's group is dropped, never run there.
+ */
 export async function performBrevoAction(
   deps: {
     connections: ConnectionStore;
@@ -377,12 +380,17 @@ export async function performBrevoAction(
     log?: (message: string, data: Record<string, unknown>) => void;
   },
   body: string,
+  groupId?: string,
 ): Promise<'done' | 'dropped'> {
   let msg: BrevoActionMessage;
   try {
     msg = brevoActionMessageSchema.parse(JSON.parse(body));
   } catch {
     deps.log?.('unreadable Brevo lane message dropped', {});
+    return 'dropped';
+  }
+  if (groupId !== undefined && groupId !== msg.tenantId) {
+    deps.log?.("Brevo lane message outside its tenant's group: dropped", { tenantId: msg.tenantId, groupId });
     return 'dropped';
   }
   const conn = await deps.connections.getConnection(msg.tenantId, 'slack');

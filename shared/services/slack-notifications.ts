@@ -42,6 +42,11 @@ export const DIGEST_MIN_BATCH = 4;
 /** Events one digest message carries (raw payloads left out, so a message stays far below SQS's size limit). */
 export const DIGEST_MAX_EVENTS = 200;
 
+/** The Slack lane's message group: one tenant's channel, paced and ordered on its own. */
+export function slackLaneGroupId(tenantId: string, channelId: string): string {
+  return `${tenantId}:${channelId}`;
+}
+
 const notifyMessage = z.object({
   type: z.literal('slack.notify'),
   tenantId: z.string().min(1),
@@ -201,7 +206,7 @@ async function acceptBrevoWebhookUnsafe(
     if (route.notBefore) {
       // A cart is notified only once its delay is over and if it was not bought meanwhile: it waits
       // in the timer queue (never in the channel's FIFO lane, which it would hold up).
-      const groupId = `${req.tenantId}:${route.channelId}`;
+      const groupId = slackLaneGroupId(req.tenantId, route.channelId);
       timers.push(
         timerMessage(
           {
@@ -232,7 +237,7 @@ async function acceptBrevoWebhookUnsafe(
     byChannel.set(route.channelId, list);
   }
   for (const [channelId, routed] of byChannel) {
-    const groupId = `${req.tenantId}:${channelId}`;
+    const groupId = slackLaneGroupId(req.tenantId, channelId);
     if (routed.length >= DIGEST_MIN_BATCH) {
       for (let i = 0; i < routed.length; i += DIGEST_MAX_EVENTS) {
         const chunk = routed.slice(i, i + DIGEST_MAX_EVENTS).map((r) => ({ ...r.event, raw: null }));
@@ -291,14 +296,19 @@ export interface SlackPostDeps {
  * Posts one lane batch (all for one channel: the message group). Returns the ids of the messages
  * that failed and should be retried. A permanent Slack error (channel gone, token revoked) fails the
  * batch's messages for the dead-letter queue, where they wait for a replay once it is fixed.
+ *
+ * The batch is posted with its first message's tenant's token to its channel, so a message of any
+ * other tenant or channel, or one whose message group is not its own tenant's channel, is dropped
+ * (never posted with another tenant's token; retrying would not make it belong).
  */
 export async function postSlackBatch(
   deps: SlackPostDeps,
-  batch: { id: string; body: string }[],
-): Promise<{ failed: string[]; posted: number; digests: number }> {
+  batch: { id: string; body: string; groupId?: string }[],
+): Promise<{ failed: string[]; posted: number; digests: number; dropped: number }> {
   // A message that does not parse never will: it fails (to the DLQ) instead of being retried.
   const unreadable: string[] = [];
   const parsed: { id: string; msg: SlackLaneMessage }[] = [];
+  let dropped = 0;
   for (const m of batch) {
     let json: unknown;
     try {
@@ -308,10 +318,24 @@ export async function postSlackBatch(
       continue;
     }
     const r = slackLaneMessageSchema.safeParse(json);
-    if (r.success) parsed.push({ id: m.id, msg: r.data });
-    else unreadable.push(m.id);
+    if (!r.success) {
+      unreadable.push(m.id);
+      continue;
+    }
+    const own = slackLaneGroupId(r.data.tenantId, r.data.channelId);
+    const batchGroup = parsed[0] ? slackLaneGroupId(parsed[0].msg.tenantId, parsed[0].msg.channelId) : own;
+    if ((m.groupId !== undefined && m.groupId !== own) || own !== batchGroup) {
+      dropped += 1;
+      deps.log?.("Slack lane message outside its tenant's channel group: dropped", {
+        tenantId: r.data.tenantId,
+        channelId: r.data.channelId,
+        groupId: m.groupId,
+      });
+      continue;
+    }
+    parsed.push({ id: m.id, msg: r.data });
   }
-  if (parsed.length === 0) return { failed: unreadable, posted: 0, digests: 0 };
+  if (parsed.length === 0) return { failed: unreadable, posted: 0, digests: 0, dropped };
   const first = parsed[0]!.msg;
   const conn = await deps.connections.getConnection(first.tenantId, 'slack');
   if (!conn) {
@@ -320,7 +344,7 @@ export async function postSlackBatch(
       tenantId: first.tenantId,
       dropped: parsed.length,
     });
-    return { failed: unreadable, posted: 0, digests: 0 };
+    return { failed: unreadable, posted: 0, digests: 0, dropped };
   }
   const client = new SlackClient({
     token: await readAccessToken(deps, conn),
@@ -389,7 +413,7 @@ export async function postSlackBatch(
       break;
     }
   }
-  return { failed, posted, digests };
+  return { failed, posted, digests, dropped };
 }
 
 function sameHex(a: string, b: string): boolean {

@@ -67,7 +67,7 @@ export interface TimerOutcome {
   delivered: number;
   /** Not due yet: sent back with the next hop's delay. */
   waiting: number;
-  /** Due, but the condition no longer holds (the cart was bought). */
+  /** Due, but the condition no longer holds (the cart was bought), or not its tenant's to deliver. */
   dropped: number;
   /** Bodies that do not parse (also in `failed`: retried until the dead-letter queue takes them). */
   unreadable: string[];
@@ -83,6 +83,12 @@ export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; bod
     } catch {
       out.unreadable.push(m.id);
       out.failed.push(m.id);
+      continue;
+    }
+    if (!handsOnItsOwnTenant(msg)) {
+      // Its condition would be checked against one tenant's data and another's message delivered.
+      deps.log?.("timer dropped: what it delivers is not its tenant's", { tenantId: msg.tenantId });
+      out.dropped += 1;
       continue;
     }
     try {
@@ -108,6 +114,23 @@ export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; bod
     }
   }
   return out;
+}
+
+/**
+ * A timer delivers only its own tenant's message, into its own tenant's group (the Slack lane's
+ * groups are `<tenant>:<channel>`).
+ */
+function handsOnItsOwnTenant(msg: TimerMessage): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(msg.deliver.body);
+  } catch {
+    return false;
+  }
+  return (
+    (body as { tenantId?: unknown } | null)?.tenantId === msg.tenantId &&
+    msg.deliver.groupId.startsWith(`${msg.tenantId}:`)
+  );
 }
 
 /** Why the message must not be delivered, or undefined when it must. */

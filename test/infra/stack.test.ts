@@ -17,7 +17,7 @@ import type { IConstruct } from 'constructs';
 import { PROJECT_ROOT } from '../../infra/constructs/tajo-function';
 import { AUTH_REASONS } from '../../infra/constructs/tajo-http-api';
 import { listAcknowledgements, NAG_ACKNOWLEDGEMENTS_CONTEXT } from '../../infra/nag';
-import { createTajoApp, type TajoStack } from '../../infra/stack';
+import { createTajoApp, stageSettings, type TajoStack } from '../../infra/stack';
 import {
   ENV,
   type FunctionName,
@@ -103,6 +103,7 @@ describe('TajoStack (dev)', () => {
             NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
             POWERTOOLS_LOG_LEVEL: 'INFO',
+            [ENV.logApiCalls]: 'off',
             [ENV.table]: ref(stack.table),
             [ENV.stage]: 'dev',
           }),
@@ -616,6 +617,26 @@ describe('TajoStack (prod)', () => {
     expect(() => createTajoApp({ stage: 'Prod_1', context: NO_BUNDLING, nag: false, outdir: outdir() })).toThrow(
       /stage "Prod_1"/,
     );
+  });
+});
+
+describe('logging switches (-c logLevel=DEBUG -c logApiCalls=calls|bodies)', () => {
+  test('reach every function; off and INFO by default', () => {
+    const { stack } = createTajoApp({
+      stage: 'dev',
+      context: { ...NO_BUNDLING, logLevel: 'DEBUG', logApiCalls: 'bodies' },
+      nag: false,
+      outdir: outdir(),
+    });
+    expect(stack.settings).toMatchObject({ logLevel: 'DEBUG', logApiCalls: 'bodies' });
+    expect(stageSettings('dev')).toMatchObject({ logLevel: 'INFO', logApiCalls: 'off' });
+  });
+
+  test('a value the functions would not understand is refused at synth', () => {
+    expect(() => stageSettings('dev', { logApiCalls: 'yes' })).toThrow(
+      '-c logApiCalls=yes: expected one of off, calls, bodies',
+    );
+    expect(() => stageSettings('dev', { logLevel: 'debug' })).toThrow('-c logLevel=debug: expected one of INFO, DEBUG');
   });
 });
 

@@ -168,6 +168,22 @@ describe('Notion webhook ingress', () => {
     expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string))).attempts[0]?.status).toBe(200);
   });
 
+  // Regression: the confirmed token was the pending secret itself, so an unsigned handshake (anyone
+  // may send one, to any tenant's URL) rewrote the value of the tenant's trusted token: its real
+  // events were refused from then on, and events signed by the sender of the handshake accepted.
+  test("a later unsigned handshake does not change the tenant's confirmed token", async () => {
+    const e = await setup();
+    const sender = await handshake(e);
+    expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string))).attempts[0]?.status).toBe(200);
+    const intruder = new NotionWebhookSender({ now: () => e.clock.now() });
+    expect((await intruder.sendVerification(e.url)).status).toBe(200);
+    const rec = await e.store.getNotionWebhook(TENANT);
+    expect(await e.secrets.get(rec?.confirmedRef as string)).toBe(sender.verificationToken);
+    // The tenant's real subscription still gets through, signed with the confirmed token.
+    const real = await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string));
+    expect(real.attempts[0]?.status).toBe(200);
+  });
+
   test('wrong token, tampered body, missing header: 401, and nothing is queued', async () => {
     const e = await setup();
     await handshake(e);

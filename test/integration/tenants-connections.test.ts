@@ -408,7 +408,7 @@ describe('connect Slack by token', () => {
         },
       ],
     );
-    expect(batch).toEqual({ failed: [], posted: 0, digests: 0 });
+    expect(batch).toEqual({ failed: [], posted: 0, digests: 0, dropped: 0 });
     expect(slack.messages('C0MARKETING')).toHaveLength(posted);
     const action = await performBrevoAction(
       { connections: store, secrets, clock, brevoBaseUrl: brevo.baseUrl, log },
@@ -607,7 +607,7 @@ describe('status, sync now, disconnect', () => {
     expect(await store.listRuns(t.tenantId, 'notion', 5)).toEqual([]);
   });
 
-  test('work queued for the previous token of a reconnected connection is dropped and its run stopped', async () => {
+  test("work queued for the previous token of a reconnected connection moves to the new token's group, not run in the old one", async () => {
     const t = await connectedTenant();
     await call('POST', SYNC, t, {}, notionParam);
     const old = lane.sent.splice(0)[0]!.message;
@@ -637,12 +637,11 @@ describe('status, sync now, disconnect', () => {
       lastAttempt: false,
       groupId: old.groupId,
     });
-    expect(logs).toEqual([expect.stringMatching(/previous token.*dropped/)]);
-    expect(await store.getRun(t.tenantId, 'notion', startedRun.runId)).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/another token/),
-    });
-    expect(lane.sent).toHaveLength(0);
+    expect(logs).toEqual([expect.stringMatching(/outside its connection's group: moved there/)]);
+    // Not run in the old group: the run is as it was, and the same step waits in the new group.
+    expect(await store.getRun(t.tenantId, 'notion', startedRun.runId)).toMatchObject({ status: 'running' });
+    const newKey = (await store.getConnection(t.tenantId, 'notion'))?.integrationKey;
+    expect(lane.sent.splice(0).map((m) => [m.message.groupId, m.message.body])).toEqual([[newKey, continued]]);
   });
 
   test('the Brevo key cannot be removed while a connection writes with it; afterwards it can', async () => {

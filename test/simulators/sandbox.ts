@@ -4,6 +4,7 @@
  * source and a "Docs" tree of nested content pages (seedSandboxWorkspace). `npm start` seeds the simulators with this
  * when no tokens are given; tests and the benchmark use it at larger sizes.
  */
+import { registerTestSecrets } from '../support/secrets-registry';
 import type { BrevoSimulator } from './brevo';
 import { blocks, type NotionSimulator, seedDocsTree } from './notion';
 
@@ -30,6 +31,15 @@ export const SANDBOX_NOTION_OAUTH_CLIENT = {
   clientSecret: 'sandbox-notion-client-secret',
 };
 export const SANDBOX_SLACK_OAUTH_CLIENT = { clientId: '1111.2222', clientSecret: 'sandbox-slack-client-secret' };
+
+// Not real, but credentials all the same: the test run's secret scan proves none is ever logged.
+registerTestSecrets(
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_BREVO_KEY,
+  SANDBOX_SLACK_TOKEN,
+  SANDBOX_SLACK_SIGNING_SECRET,
+  SANDBOX_SLACK_APP_SIGNING_SECRET,
+);
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Margaret', 'Linus'];
 const LAST = [

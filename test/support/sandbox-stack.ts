@@ -1,8 +1,8 @@
 /**
- * The local stack as the e2e tests start it: on the run's dynalite and fauxqs, against the sandbox
- * simulators (no tokens from the environment), its state in a temp dir that `stop` removes.
+ * The local stack as the tests run it: on the run's dynalite and fauxqs, in a fresh state dir,
+ * against the sandbox simulators (no tokens from the environment), quiet.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '../../local/stack';
@@ -16,30 +16,39 @@ export interface SandboxStack {
 
 export async function startSandboxStack(opts: {
   sandboxRows: number;
-  /** Added to the environment the stack reads (e.g. POWERTOOLS_LOG_LEVEL). */
+  /** Added to the environment the stack reads (its config's ${VAR}s, TAJO_* settings). */
   env?: NodeJS.ProcessEnv;
+  /** The default tenant's tajo.yaml; the sandbox config without one. */
+  configYaml?: string;
   log?: (line: string) => void;
 }): Promise<SandboxStack> {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-e2e-'));
+  const dir = await mkdtemp(join(tmpdir(), 'tajo-stack-'));
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
   delete env.NOTION_TOKEN;
   delete env.BREVO_API_KEY;
-  const stack = await startLocalStack({
-    port: 0,
-    stateDir: dir,
-    configPath: join(dir, 'no-such-config.yaml'),
-    env,
-    dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
-    sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
-    sandboxRows: opts.sandboxRows,
-    log: opts.log ?? (() => undefined),
-  });
-  return {
-    stack,
-    dir,
-    stop: async () => {
-      await stack.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  const configPath = join(dir, 'tajo.yaml');
+  if (opts.configYaml !== undefined) await writeFile(configPath, opts.configYaml);
+  try {
+    const stack = await startLocalStack({
+      port: 0,
+      stateDir: dir,
+      configPath,
+      env,
+      dynamoEndpoint: process.env.TEST_DYNAMODB_ENDPOINT,
+      sqsEndpoint: process.env.TEST_SQS_ENDPOINT,
+      sandboxRows: opts.sandboxRows,
+      log: opts.log ?? (() => undefined),
+    });
+    return {
+      stack,
+      dir,
+      stop: async () => {
+        await stack.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
 }

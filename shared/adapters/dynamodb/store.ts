@@ -876,4 +876,12 @@ export async function ensureTable(client: DynamoDBClient, table: string): Promis
       ],
     }),
   );
+  // A table is usable once ACTIVE: before that every read and write is a ResourceNotFoundException
+  // (dynalite too, for a moment, when the machine is busy).
+  for (let waited = 0; ; waited += 20) {
+    const res = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (res.Table?.TableStatus === 'ACTIVE') return;
+    if (waited > 60_000) throw new Error(`table ${table} is still ${res.Table?.TableStatus} after a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

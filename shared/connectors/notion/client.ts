@@ -76,7 +76,6 @@ export interface NotionGatewayOptions {
   pacer: Pacer;
   stats: CallStats;
   maxInProcessWaitMs?: number;
-  onCall?: (line: { method: string; path: string; status: number; ms: number }) => void;
   /**
    * Notion refused the token (401): the token to retry with (an OAuth connection refreshes its
    * grant), or undefined to let the 401 stand. Each request is retried at most once.
@@ -104,7 +103,6 @@ export class NotionGateway {
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
       // Queries and search are reads sent as POST.
       isRetryable: (url, method) => method === 'POST' && isReadSentAsPost(url),
-      onCall: opts.onCall,
     });
     // A read-only connection's writes stop here, before the pacer: nothing is sent or counted.
     const guarded = opts.readOnly ? readOnlyFetch(paced) : paced;

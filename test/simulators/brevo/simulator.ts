@@ -4,6 +4,7 @@
  * silent drops, async imports, the deprecated batch endpoint, list and event limits) so a client that
  * breaks the rules fails in tests. State is plain Maps so 10k contacts import in milliseconds.
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { FixedWindow, isLoopbackUrl, SimClock, type SimRequest, type SimResponse, SimServer } from '../http-kit';
 import { type ContactWebhookDelivery, ContactWebhookSender } from './contact-webhooks';
 import {
@@ -248,6 +249,7 @@ export class BrevoSimulator extends SimServer {
         p.finally(() => this.inFlight.delete(p));
       },
     );
+    registerTestSecrets(...this.apiKeys);
     if (options.limits !== false) {
       const l = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
       const now = () => this.clock.now();
@@ -280,6 +282,7 @@ export class BrevoSimulator extends SimServer {
   }
 
   addApiKey(key: string, name?: string): void {
+    registerTestSecrets(key);
     this.apiKeys.add(key);
     this.apiKeyNames.set(key, name ?? `key-${this.apiKeys.size}`);
   }

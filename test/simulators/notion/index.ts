@@ -36,6 +36,7 @@
  *   route `GET /__sandbox/oauth/authorize`; tokens it issues join the accepted bearer tokens, and a
  *   refresh rolls them (see oauth.ts).
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
 import { markdownToBlocks, renderMarkdown } from './markdown';
@@ -204,6 +205,7 @@ export class NotionSimulator extends SimServer {
     this.clock = options.clock ?? new SimClock();
     this.queryCap = options.queryCap ?? 10_000;
     this.tokens = new Set(options.tokens ?? ['secret_sandbox']);
+    registerTestSecrets(...this.tokens);
     this.rateLimit = options.rateLimit ?? { perSecond: 3, burst: 3 };
     this.store = new NotionStore(
       this.clock,

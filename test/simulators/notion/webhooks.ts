@@ -10,6 +10,7 @@
  * Delivery is immediate: Notion's aggregation of frequent events ("within a minute") is not played.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { registerTestSecrets } from '../../support/secrets-registry';
 import type { NotionVersion } from './types';
 
 /** Notion's documented ceiling for attempt_number. */
@@ -94,6 +95,7 @@ export class NotionWebhookSender {
 
   constructor(options: WebhookSenderOptions = {}) {
     this.verificationToken = options.verificationToken ?? `secret_${randomBytes(24).toString('base64url')}`;
+    registerTestSecrets(this.verificationToken);
     this.subscriptionId = options.subscriptionId ?? randomUUID();
     this.integrationId = options.integrationId ?? randomUUID();
     this.workspaceId = options.workspaceId ?? randomUUID();

@@ -29,6 +29,7 @@
  *   install route `GET /__sandbox/oauth/v2/authorize`; installed tokens act on their workspace, and
  *   rotating ones answer `token_expired` after 12 hours (see oauth.ts).
  */
+import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView } from './blocks';
 import { SlackOAuth, type TokenInstall } from './oauth';
@@ -156,6 +157,7 @@ export class SlackSimulator extends SimServer {
     for (const input of inputs) {
       if (this.workspacesById.has(input.teamId)) throw new Error(`SlackSimulator: duplicate team ${input.teamId}`);
       if (this.byToken.has(input.botToken)) throw new Error(`SlackSimulator: duplicate token ${input.botToken}`);
+      registerTestSecrets(input.botToken);
       const ws = new Workspace(input, this.ids, () => this.nowSeconds());
       this.workspacesById.set(ws.teamId, ws);
       this.byToken.set(ws.botToken, ws);

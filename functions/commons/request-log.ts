@@ -1,0 +1,86 @@
+/**
+ * Request logging at debug (`debug: true` / `log_level: debug`): what each invocation received and
+ * answered, as two Powertools lines. Bodies are redacted by key here (a body is a string to the
+ * logger, so its own redaction could only look at it as text); headers, path parameters and the
+ * rest go through the logger's redacting formatter.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { MiddlewareObj } from '@middy/core';
+import { redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
+
+interface HttpEvent {
+  routeKey: string;
+  rawPath?: string;
+  rawQueryString?: string;
+  headers?: Record<string, string | undefined>;
+  pathParameters?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+interface SqsEvent {
+  Records: { messageId: string; body: string; attributes?: Record<string, string | undefined> }[];
+}
+
+const isHttp = (e: unknown): e is HttpEvent => typeof (e as HttpEvent | undefined)?.routeKey === 'string';
+const isSqs = (e: unknown): e is SqsEvent => Array.isArray((e as SqsEvent | undefined)?.Records);
+
+/** The received event, fit for a debug line. */
+export function describeEvent(event: unknown): Record<string, unknown> {
+  if (isHttp(event)) {
+    const contentType = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    const text =
+      event.body === undefined
+        ? undefined
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
+    return {
+      route: event.routeKey,
+      path: event.rawPath === undefined ? undefined : redactUrlPart(event.rawPath),
+      query: event.rawQueryString ? redactQuery(event.rawQueryString) : undefined,
+      pathParameters: event.pathParameters,
+      headers: event.headers,
+      body: text === undefined ? undefined : redactBody(text, contentType),
+    };
+  }
+  if (isSqs(event)) {
+    return {
+      records: event.Records.map((r) => ({
+        messageId: r.messageId,
+        group: r.attributes?.MessageGroupId,
+        receiveCount: r.attributes?.ApproximateReceiveCount,
+        body: redactBody(r.body, 'application/json'),
+      })),
+    };
+  }
+  return { input: event };
+}
+
+/** What the handler answered: the HTTP status, the failed SQS records, or the result. */
+export function describeResult(result: unknown): Record<string, unknown> {
+  const r = result as { statusCode?: number; batchItemFailures?: unknown[] } | undefined;
+  if (typeof r?.statusCode === 'number') return { status: r.statusCode };
+  if (Array.isArray(r?.batchItemFailures)) return { failedRecords: r.batchItemFailures.length };
+  return { result };
+}
+
+export function logRequests(logger: Logger): MiddlewareObj {
+  const started = new WeakMap<object, number>();
+  const debugOn = () => logger.getLevelName() === 'DEBUG' || logger.getLevelName() === 'TRACE';
+  return {
+    before: (request) => {
+      if (!debugOn()) return;
+      started.set(request, Date.now());
+      logger.debug('request', describeEvent(request.event));
+    },
+    after: (request) => {
+      if (!debugOn()) return;
+      logger.debug('response', { ...describeResult(request.response), ms: Date.now() - (started.get(request) ?? 0) });
+    },
+    onError: (request) => {
+      if (!debugOn()) return;
+      logger.debug('failed', { error: request.error as Error, ms: Date.now() - (started.get(request) ?? 0) });
+    },
+  };
+}
