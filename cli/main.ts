@@ -10,12 +10,14 @@ import { parseArgs } from 'node:util';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
 import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
 import { ConfigError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
-import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
+import { type PublishSummary, type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
+import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
 import { sharedPacer } from '../shared/ratelimit/pacer';
 import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
 import {
@@ -26,6 +28,7 @@ import {
   parseNotionPageId,
   resyncDocuments,
 } from '../shared/services/notion-import';
+import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/services/notion-publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
@@ -197,10 +200,30 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
         config.log_api_calls || config.debug
           ? (p, l) => io.err(`[api] ${p} ${l.method} ${l.path} → ${l.status} (${l.ms} ms)`)
           : undefined,
+      // Consecutive CLI runs (and a local stack on the same state) spend one hourly budget.
+      otherBudget: new HourlyCallBudget(state.store, tenantId, 'brevo-other', BREVO_OTHER_PER_HOUR, systemClock),
     });
+    const publishDeps = hasPublishing(settings)
+      ? { tenantId, settings, publications: state.store, cursors: state.store, clock: systemClock }
+      : undefined;
+    if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
     const run = await runToCompletion(ctx, { mode, trigger: 'cli' });
-    printSummary(io, run, values.json === true);
+    // The pages the run saw enter a publish state (and any left waiting) become campaigns now.
+    const pass = publishDeps
+      ? await runPublishRecorded(
+          {
+            ...publishDeps,
+            notion: ctx.notion,
+            brevo: ctx.brevo,
+            deadline: Number.POSITIVE_INFINITY,
+            runs: state.store,
+            stats: ctx.stats,
+          },
+          { trigger: 'cli' },
+        )
+      : undefined;
+    printSummary(io, run, values.json === true, pass?.run);
     return 0;
   } finally {
     await state.close();
@@ -231,14 +254,46 @@ function progressPrinter(io: Io, json: boolean) {
   };
 }
 
-export function summaryJson(run: RunRecord): SyncSummary & { runId: string; status: string } {
-  return { runId: run.runId, status: run.status, ...run.summary };
+export function summaryJson(run: RunRecord, publishRun?: RunRecord): SyncSummary & { runId: string; status: string } {
+  const out = { runId: run.runId, status: run.status, ...run.summary };
+  const publish = mergePublish(run.summary.publish, publishRun);
+  return publish ? { ...out, publish } : out;
 }
 
-function printSummary(io: Io, run: RunRecord, json: boolean): void {
+/** What the sync saw (pages entering a state) and what the publishing pass after it did. */
+function mergePublish(seen: PublishSummary | undefined, pass: RunRecord | undefined): PublishSummary | undefined {
+  const done = pass?.summary.publish;
+  if (!seen && !done) return undefined;
+  return {
+    entered: seen?.entered ?? 0,
+    skipped: seen?.skipped ?? 0,
+    cancelled: (seen?.cancelled ?? 0) + (done?.cancelled ?? 0),
+    campaigns: [...(seen?.campaigns ?? []), ...(done?.campaigns ?? [])],
+    deferred: done?.deferred ?? 0,
+    ...(done?.retryAt ? { retryAt: done.retryAt } : {}),
+    issues: seen?.issues ?? [],
+  };
+}
+
+/** One line per campaign (page → campaign id, status), for a person reading the output. */
+function printPublish(io: Io, publish: PublishSummary | undefined, warnings: string[], indent: string): void {
+  if (!publish) return;
+  io.out(
+    `${indent}publishing: ${publish.entered} page${publish.entered === 1 ? '' : 's'} entered the publish state, ` +
+      `${publish.skipped} already published before, ${publish.deferred} waiting for Brevo's budget`,
+  );
+  for (const c of publish.campaigns) {
+    const what = c.campaignId === undefined ? c.status : `campaign ${c.campaignId} ${c.status}`;
+    const when = c.scheduledAt ? ` for ${c.scheduledAt}` : '';
+    io.out(`${indent}  "${c.title}" (${c.pageId}) → ${what}${when}${c.error ? `: ${c.error}` : ''}`);
+  }
+  for (const w of warnings) io.out(`${indent}  warning: ${w}`);
+}
+
+function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?: RunRecord): void {
   const s = run.summary;
   if (json) {
-    io.out(JSON.stringify(summaryJson(run)));
+    io.out(JSON.stringify(summaryJson(run, publishRun)));
     return;
   }
   io.out(
@@ -252,6 +307,7 @@ function printSummary(io: Io, run: RunRecord, json: boolean): void {
   if (s.errors.length > 20 || s.errorsTruncated > 0) {
     io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
   }
+  printPublish(io, mergePublish(s.publish, publishRun), publishRun?.summary.warnings ?? [], '  ');
 }
 
 async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
@@ -287,6 +343,11 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
       io.out(`    row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
     if (status.lastSuccessAt && last.status !== 'succeeded')
       io.out(`  last successful sync finished ${status.lastSuccessAt}`);
+    const pub = status.lastPublishRun;
+    if (pub) {
+      io.out(`  last publishing pass ${pub.runId}: ${pub.status}, started ${pub.startedAt}`);
+      printPublish(io, pub.summary.publish, pub.summary.warnings, '    ');
+    }
     return 0;
   } finally {
     await state.close();

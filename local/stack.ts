@@ -33,6 +33,7 @@ import {
   SANDBOX_SLACK_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
+  seedSandboxNewsletter,
 } from '../test/simulators/sandbox';
 import { SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
@@ -68,6 +69,8 @@ export interface LocalStack {
     slack?: SlackSimulator;
     dataSourceId: string;
     pageIds: string[];
+    /** The Newsletters database (publishing demo). */
+    newsletter: ReturnType<typeof seedSandboxNewsletter>;
   };
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
@@ -83,6 +86,11 @@ export interface LocalStack {
   queueUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
   syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number): Promise<RunRecord>;
+  /**
+   * The publishing pass that followed the sync run `afterRunId` (pages → Brevo campaigns), once it
+   * finished; undefined if none finished in time (a pass with nothing to do leaves no record).
+   */
+  waitForPublishRun(afterRunId: string, timeoutMs?: number): Promise<RunRecord | undefined>;
   stop(): Promise<void>;
 }
 
@@ -125,7 +133,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const queues = await createQueues(sqs, table);
 
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
-    const configText = existsSync(o.configPath) ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml();
+    const configText = existsSync(o.configPath)
+      ? await readFile(o.configPath, 'utf8')
+      : sandboxConfigYaml({ newsletter: true });
     const config = parseConfig(configText, o.env, existsSync(o.configPath) ? o.configPath : 'sandbox config');
     let sandbox: LocalStack['sandbox'];
     const env: NodeJS.ProcessEnv = { ...o.env };
@@ -140,9 +150,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         () => brevo.stop(),
       );
       const seeded = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+      // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
+      const newsletter = seedSandboxNewsletter(notion, brevo);
       if (usesSandboxNotion) env.NOTION_BASE_URL = notion.baseUrl;
       if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
-      sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds };
+      sandbox = { notion, brevo, dataSourceId: seeded.dataSourceId, pageIds: seeded.pageIds, newsletter };
     }
     if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
       const slack = new SlackSimulator();
@@ -258,6 +270,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       throw new Error(`the sync did not finish within ${Math.round(timeoutMs / 1000)} s`);
     };
 
+    const waitForPublishRun = async (afterRunId: string, timeoutMs = 60_000): Promise<RunRecord | undefined> => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const runs = await dynamo.store.listRuns(tenantId, 'notion', 20);
+        // Run ids sort by start time: the pass queued after the sync has a later id.
+        const pass = runs.find((r) => r.job === 'publish' && r.runId > afterRunId && r.status !== 'running');
+        if (pass) return pass;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return undefined;
+    };
+
     return {
       url: http.url,
       apiKey,
@@ -274,6 +298,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sqsEndpoint,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
       syncAndWait,
+      waitForPublishRun,
       stop,
     };
   } catch (err) {

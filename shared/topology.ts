@@ -114,7 +114,8 @@ export const topology: Topology = {
       memoryMb: 1024,
       timeoutSeconds: 900,
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
-      sendsTo: ['notionLane'],
+      // The timer queue holds a publishing pass deferred by Brevo's hourly budget until it is due.
+      sendsTo: ['notionLane', 'timerQueue'],
       readsSecrets: true,
     },
     ingress: {
@@ -150,11 +151,11 @@ export const topology: Topology = {
     timerWorker: {
       entry: 'functions/timer-worker/handler.ts',
       description:
-        'Delayed work (abandoned carts): holds a message until it is due in hops of at most 15 minutes, re-checks it, hands it on',
+        'Delayed work (abandoned carts, deferred publishing): holds a message until it is due in hops of at most 15 minutes, re-checks it, hands it on',
       memoryMb: 256,
       timeoutSeconds: 30,
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
-      sendsTo: ['timerQueue', 'slackLane'],
+      sendsTo: ['timerQueue', 'slackLane', 'notionLane'],
     },
     slackDaily: {
       entry: 'functions/slack-daily/handler.ts',

@@ -22,6 +22,8 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         runs: d.store,
         webhooks: d.store,
         markers: d.store,
+        publications: d.store,
+        budgets: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,

@@ -124,6 +124,12 @@ function semanticIssues(config: TajoConfig): Issue[] {
     const dup = seenIds.get(normalizedId);
     if (dup !== undefined) issues.push({ path: `${base}.id`, message: `the same database as databases[${dup}]` });
     seenIds.set(normalizedId, i);
+    if (db.publish && !notion.sync.databases) {
+      issues.push({
+        path: `${base}.publish`,
+        message: 'pages are published as the sync reads them: set connectors.notion.sync.databases to true',
+      });
+    }
     if (!db.field_mapping) return;
     const targets = new Map<string, string>();
     let identifiers = 0;

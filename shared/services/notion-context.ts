@@ -9,6 +9,7 @@ import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { newStats } from '../http/paced-fetch';
 import type { Clock, CursorStore, RunStore } from '../ports';
+import type { CallReserver } from '../ratelimit/call-budget';
 import { sharedPacer } from '../ratelimit/pacer';
 import type { NotionSyncContext, ProgressEvent, SyncOptions } from '../sync/notion-sync';
 
@@ -46,6 +47,8 @@ export function buildNotionContext(args: {
   logApiCall?: ApiCallLogger;
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
+  /** The tenant's Brevo "other endpoints" budget shared across invocations (ratelimit/call-budget.ts). */
+  otherBudget?: CallReserver;
 }): NotionSyncContext {
   const stats = { notion: newStats(), brevo: newStats() };
   const notionKey = integrationKey('notion', args.notionToken);
@@ -67,6 +70,7 @@ export function buildNotionContext(args: {
     limits: sharedBrevoLimits(integrationKey('brevo', args.brevoApiKey), args.clock),
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onCall: args.logApiCall && ((l) => args.logApiCall?.('brevo', l)),
+    otherBudget: args.otherBudget,
   });
   return {
     tenantId: args.tenantId,

@@ -30,7 +30,8 @@ export const timerMessageSchema = z.object({
   dueAt: isoDateTime,
   condition: timerConditionSchema.optional(),
   deliver: z.object({
-    queue: z.literal('slackLane'),
+    /** slackLane: abandoned carts; notionLane: publishing passes deferred by Brevo's hourly budget. */
+    queue: z.enum(['slackLane', 'notionLane']),
     body: z.string().min(1),
     groupId: z.string().min(1),
     deduplicationId: z.string().min(1),

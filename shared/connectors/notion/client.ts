@@ -35,7 +35,13 @@ const queryResponseSchema = z.looseObject({
   request_status: z.looseObject({ type: z.string() }).optional(),
 });
 
-const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: z.string().optional() });
+const schemaProperty = z.looseObject({
+  id: z.string(),
+  type: z.string(),
+  name: z.string().optional(),
+  /** Option names of a status or select property (what a publish rule may name). */
+  options: z.array(z.string()).optional(),
+});
 export type SchemaProperty = z.infer<typeof schemaProperty>;
 
 export interface QueryArgs {
@@ -134,9 +140,15 @@ export class NotionGateway {
     return this.call(`schema of ${sourceId}`, async () => {
       const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
       const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
-      // Only id and type are kept: the schema travels in the run's checkpoint (a 400 KB item).
+      // Only id and type are kept (and the option names of status and select properties, which a
+      // publish rule is checked against): the schema travels in the run's checkpoint (a 400 KB item).
       const props = z.record(z.string(), schemaProperty).parse(res.properties ?? {});
-      return Object.fromEntries(Object.entries(props).map(([name, p]) => [name, { id: p.id, type: p.type }]));
+      return Object.fromEntries(
+        Object.entries(props).map(([name, p]) => {
+          const options = p.type === 'status' || p.type === 'select' ? optionNames(p[p.type]) : undefined;
+          return [name, options ? { id: p.id, type: p.type, options } : { id: p.id, type: p.type }];
+        }),
+      );
     });
   }
 
@@ -360,6 +372,12 @@ function toSearchHit(r: z.infer<typeof searchHitSchema>): SearchHit {
 }
 
 /** A page's title: the value of its one `title` property (its name differs per database). */
+/** `{options: [{name}]}` of a status or select property's configuration → the names. */
+function optionNames(config: unknown): string[] | undefined {
+  const parsed = z.object({ options: z.array(z.looseObject({ name: z.string() })) }).safeParse(config);
+  return parsed.success ? parsed.data.options.map((o) => o.name) : undefined;
+}
+
 export function pageTitle(properties: Record<string, unknown> | undefined): string {
   for (const value of Object.values(properties ?? {})) {
     if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'title') {
