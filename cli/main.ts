@@ -328,7 +328,10 @@ async function statusNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Pro
     }
     const last = status.lastRun;
     io.out(`Notion connector, tenant ${tenantId}: ${status.configured ? 'configured' : 'not configured'}`);
-    for (const d of status.databases) io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}`);
+    for (const d of status.databases) {
+      const publish = d.publish ? `; pages with ${d.publish.when} → campaigns to list ${d.publish.list}` : '';
+      io.out(`  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}${publish}`);
+    }
     if (!last) {
       io.out('  no sync has run yet: tajo connectors sync notion');
       return 0;

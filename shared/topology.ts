@@ -110,7 +110,8 @@ export const topology: Topology = {
     },
     notionWorker: {
       entry: 'functions/notion-worker/handler.ts',
-      description: 'Runs one sync step (a chunk of rows) per lane message, then continues in the lane',
+      description:
+        'Runs one sync step (a chunk of rows) or one publishing pass (pages → Brevo campaigns) per lane message, then continues in the lane',
       memoryMb: 1024,
       timeoutSeconds: 900,
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
