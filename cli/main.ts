@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
 import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
@@ -19,6 +20,7 @@ import { newStats } from '../shared/http/paced-fetch';
 import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
+import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
 import { sharedPacer } from '../shared/ratelimit/pacer';
 import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
 import {
@@ -29,6 +31,7 @@ import {
   parseNotionPageId,
   resyncDocuments,
 } from '../shared/services/notion-import';
+import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/services/notion-publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { testSlackConnection } from '../shared/services/slack-test';
@@ -228,10 +231,30 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
       onProgress: progress,
+      // Consecutive CLI runs (and a local stack on the same state) spend one hourly budget.
+      otherBudget: new HourlyCallBudget(state.store, tenantId, 'brevo-other', BREVO_OTHER_PER_HOUR, systemClock),
     });
+    const publishDeps = hasPublishing(settings)
+      ? { tenantId, settings, publications: state.store, cursors: state.store, clock: systemClock }
+      : undefined;
+    if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
     const run = await runToCompletion(ctx, { mode, trigger: 'cli' });
-    printSummary(io, run, values.json === true);
+    // The pages the run saw enter a publish state (and any left waiting) become campaigns now.
+    const pass = publishDeps
+      ? await runPublishRecorded(
+          {
+            ...publishDeps,
+            notion: ctx.notion,
+            brevo: ctx.brevo,
+            deadline: Number.POSITIVE_INFINITY,
+            runs: state.store,
+            stats: ctx.stats,
+          },
+          { trigger: 'cli' },
+        )
+      : undefined;
+    printSummary(io, run, values.json === true, pass?.run);
     return 0;
   } finally {
     await state.close();

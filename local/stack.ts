@@ -35,6 +35,7 @@ import {
   SANDBOX_SLACK_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
+  seedSandboxNewsletter,
 } from '../test/simulators/sandbox';
 import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
@@ -73,6 +74,8 @@ export interface LocalStack {
     pageIds: string[];
     /** The sandbox's "Docs" page (a tree of nested pages): something to import. */
     docsRootId?: string;
+    /** The Newsletters database (publishing demo). */
+    newsletter: ReturnType<typeof seedSandboxNewsletter>;
   };
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
@@ -90,6 +93,11 @@ export interface LocalStack {
   queueUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
   syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number): Promise<RunRecord>;
+  /**
+   * The publishing pass that followed the sync run `afterRunId` (pages → Brevo campaigns), once it
+   * finished; undefined if none finished in time (a pass with nothing to do leaves no record).
+   */
+  waitForPublishRun(afterRunId: string, timeoutMs?: number): Promise<RunRecord | undefined>;
   stop(): Promise<void>;
 }
 
@@ -132,7 +140,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const queues = await createQueues(sqs, table);
 
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
-    const configText = existsSync(o.configPath) ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml();
+    const configText = existsSync(o.configPath)
+      ? await readFile(o.configPath, 'utf8')
+      : sandboxConfigYaml({ newsletter: true });
     const config = parseConfig(configText, o.env, existsSync(o.configPath) ? o.configPath : 'sandbox config');
     // debug / log_level / log_api_calls of the seed config set the functions' logging.
     const logging = loggingSettings(config);
@@ -153,6 +163,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         () => brevo.stop(),
       );
       const seeded = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+      // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
+      const newsletter = seedSandboxNewsletter(notion, brevo);
       if (usesSandboxNotion) {
         env.NOTION_BASE_URL = notion.baseUrl;
         // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
@@ -165,6 +177,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         dataSourceId: seeded.dataSourceId,
         pageIds: seeded.pageIds,
         docsRootId: seeded.docsRootId,
+        newsletter,
       };
     }
     let sandboxSlack: SlackSimulator | undefined;
@@ -321,6 +334,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       throw new Error(`the sync did not finish within ${Math.round(timeoutMs / 1000)} s`);
     };
 
+    const waitForPublishRun = async (afterRunId: string, timeoutMs = 60_000): Promise<RunRecord | undefined> => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const runs = await dynamo.store.listRuns(tenantId, 'notion', 20);
+        // Run ids sort by start time: the pass queued after the sync has a later id.
+        const pass = runs.find((r) => r.job === 'publish' && r.runId > afterRunId && r.status !== 'running');
+        if (pass) return pass;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return undefined;
+    };
+
     return {
       url: http.url,
       apiKey,
@@ -338,6 +363,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sqsEndpoint,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
       syncAndWait,
+      waitForPublishRun,
       stop,
     };
   } catch (err) {

@@ -89,6 +89,14 @@ async function main(): Promise<void> {
       const contacts = stack.sandbox.brevo.contacts();
       log(`  the sandbox Brevo account now has ${contacts.length} contacts, e.g. ${contacts[0]?.email ?? '-'}`);
     }
+    // Databases with a publish rule: the pass after the sync turns Published pages into campaigns.
+    const entered = run.summary.publish?.entered ?? 0;
+    const publishRun = entered > 0 ? await stack.waitForPublishRun(run.runId, 60_000) : undefined;
+    for (const c of publishRun?.summary.publish?.campaigns ?? []) {
+      const what = c.campaignId === undefined ? c.status : `Brevo campaign ${c.campaignId} ${c.status}`;
+      log(`  published "${c.title}" → ${what}${c.error ? `: ${c.error}` : ''}`);
+    }
+    for (const w of publishRun?.summary.warnings ?? []) log(`  publishing: ${w}`);
   } catch (err) {
     log(`  first sync failed: ${redactText((err as Error).message)}`);
   }

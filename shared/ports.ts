@@ -295,6 +295,38 @@ export interface SyncSummary {
   rateLimited: number;
   durationMs: number;
   warnings: string[];
+  /** Publishing (Notion pages → Brevo campaigns), when a database has a publish rule. */
+  publish?: PublishSummary;
+}
+
+/** One page version's campaign, as a run reports it. */
+export interface PublishedCampaign {
+  pageId: string;
+  title: string;
+  /** The page version: its last_edited_time when it entered the publish state. */
+  version: string;
+  status: 'sent' | 'scheduled' | 'created' | 'failed' | 'deferred' | 'cancelled';
+  campaignId?: number;
+  scheduledAt?: string;
+  error?: string;
+}
+
+/** What a run did about publishing. */
+export interface PublishSummary {
+  /** Pages seen entering the publish state: one campaign is queued for each. */
+  entered: number;
+  /** Pages already in the state when the rule was first seen (`existing: skip`): not mailed. */
+  skipped: number;
+  /** Pages that left the state before their campaign was sent. */
+  cancelled: number;
+  /** Campaigns this run created, sent, scheduled, deferred or failed (the first 100). */
+  campaigns: PublishedCampaign[];
+  /** Publications waiting for Brevo's hourly budget (or a rate limit) to free up. */
+  deferred: number;
+  /** When the deferred ones are retried. */
+  retryAt?: string;
+  /** Publish rules that do not fit the database's schema (path, reason): nothing is published from it. */
+  issues: { path: string; reason: string }[];
 }
 
 export interface RunRecord {
@@ -303,9 +335,10 @@ export interface RunRecord {
   runId: string;
   /**
    * A connector's other job (Notion workspace users; `documents`: a page import or a re-sync of the
-   * imported documents); absent for the connector's main sync.
+   * imported documents; `publish`: publishing pages as Brevo campaigns); absent for the connector's
+   * main sync.
    */
-  job?: 'users' | 'documents';
+  job?: 'users' | 'documents' | 'publish';
   mode: 'full' | 'incremental';
   status: 'running' | 'succeeded' | 'failed';
   startedAt: string;
@@ -521,4 +554,24 @@ export interface MarkerStore {
   claimMarker(tenantId: string, key: string, ttlSeconds: number): Promise<boolean>;
   hasMarker(tenantId: string, key: string): Promise<boolean>;
   releaseMarker(tenantId: string, key: string): Promise<void>;
+}
+
+/**
+ * Calls to a provider's hourly-limited endpoints (Brevo's "all other endpoints": 100 an hour per
+ * account), counted per tenant across every invocation: one atomic counter per tenant, bucket and
+ * window. Callers reserve calls before making them.
+ */
+export interface CallBudgetStore {
+  /**
+   * Takes `n` calls of the `window` (an id such as the hour's ISO start) if `used + n <= limit` and
+   * the bucket is not blocked at `now`. A new window starts from zero. Returns whether the calls
+   * were granted, the window's count and the block, if any.
+   */
+  takeCalls(
+    tenantId: string,
+    bucket: string,
+    args: { window: string; n: number; limit: number; now: number; ttlSeconds: number },
+  ): Promise<{ granted: boolean; used: number; blockedUntil?: number }>;
+  /** Refuses the bucket's calls until `until` (epoch ms): the provider answered 429. */
+  blockCalls(tenantId: string, bucket: string, until: number, ttlSeconds: number): Promise<void>;
 }

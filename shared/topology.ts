@@ -132,11 +132,12 @@ export const topology: Topology = {
     notionWorker: {
       entry: 'functions/notion-worker/handler.ts',
       description:
-        'Runs one Notion lane message (a sync step, a page import, a documents re-sync), then continues in the lane',
+        'Runs one Notion lane message (a sync step, a publishing pass, a page import, a documents re-sync), then continues in the lane',
       memoryMb: 1024,
       timeoutSeconds: 900,
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
-      sendsTo: ['notionLane'],
+      // The timer queue holds a publishing pass deferred by Brevo's hourly budget until it is due.
+      sendsTo: ['notionLane', 'timerQueue'],
       readsSecrets: true,
       refreshesTokens: true,
       // Page imports and re-syncs store documents and their files.
@@ -177,11 +178,11 @@ export const topology: Topology = {
     timerWorker: {
       entry: 'functions/timer-worker/handler.ts',
       description:
-        'Delayed work (abandoned carts): holds a message until it is due in hops of at most 15 minutes, re-checks it, hands it on',
+        'Delayed work (abandoned carts, deferred publishing): holds a message until it is due in hops of at most 15 minutes, re-checks it, hands it on',
       memoryMb: 256,
       timeoutSeconds: 30,
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
-      sendsTo: ['timerQueue', 'slackLane'],
+      sendsTo: ['timerQueue', 'slackLane', 'notionLane'],
     },
     slackDaily: {
       entry: 'functions/slack-daily/handler.ts',

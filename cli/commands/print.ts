@@ -1,5 +1,5 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
-import type { RunRecord, SyncSummary } from '../../shared/ports';
+import type { PublishSummary, RunRecord, SyncSummary } from '../../shared/ports';
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
 import type { LastErrors, NextRun, NotionStatus, SlackStatus } from '../../shared/services/status';
@@ -24,7 +24,8 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
   for (const d of s.databases) {
     io.out(
       `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}: ${d.pagesTracked} pages` +
-        (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet'),
+        (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet') +
+        (d.publish ? `; pages with ${d.publish.when} → campaigns to list ${d.publish.list}` : ''),
     );
   }
   const last = s.lastRun;
@@ -37,6 +38,11 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
     );
     printErrors(io, s.lastErrors, 'row');
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
+  }
+  const pub = s.lastPublishRun;
+  if (pub) {
+    io.out(`  last publishing pass ${pub.runId}: ${pub.status}, started ${pub.startedAt}`);
+    printPublish(io, pub.summary.publish, pub.summary.warnings, '    ');
   }
   printRulesStatus(io, s.rules);
   printWebhookAndDocuments(io, s.tenantId, s);
@@ -137,15 +143,50 @@ export function printDisconnect(io: Io, r: DisconnectReport): void {
   for (const k of r.kept) io.out(`  - ${k}`);
 }
 
-export function summaryJson(run: RunRecord): SyncSummary & { runId: string; status: string } {
-  return { runId: run.runId, status: run.status, ...run.summary };
+export function summaryJson(run: RunRecord, publishRun?: RunRecord): SyncSummary & { runId: string; status: string } {
+  const out = { runId: run.runId, status: run.status, ...run.summary };
+  const publish = mergePublish(run.summary.publish, publishRun);
+  return publish ? { ...out, publish } : out;
 }
 
-/** A Notion sync's summary (the DESIGN §4 `--json` contract), or its readable form. */
-export function printSummary(io: Io, run: RunRecord, json: boolean): void {
+/** What the sync saw (pages entering a state) and what the publishing pass after it did. */
+function mergePublish(seen: PublishSummary | undefined, pass: RunRecord | undefined): PublishSummary | undefined {
+  const done = pass?.summary.publish;
+  if (!seen && !done) return undefined;
+  return {
+    entered: seen?.entered ?? 0,
+    skipped: seen?.skipped ?? 0,
+    cancelled: (seen?.cancelled ?? 0) + (done?.cancelled ?? 0),
+    campaigns: [...(seen?.campaigns ?? []), ...(done?.campaigns ?? [])],
+    deferred: done?.deferred ?? 0,
+    ...(done?.retryAt ? { retryAt: done.retryAt } : {}),
+    issues: seen?.issues ?? [],
+  };
+}
+
+/** One line per campaign (page → campaign id, status), for a person reading the output. */
+function printPublish(io: Io, publish: PublishSummary | undefined, warnings: string[], indent: string): void {
+  if (!publish) return;
+  io.out(
+    `${indent}publishing: ${publish.entered} page${publish.entered === 1 ? '' : 's'} entered the publish state, ` +
+      `${publish.skipped} already published before, ${publish.deferred} waiting for Brevo's budget`,
+  );
+  for (const c of publish.campaigns) {
+    const what = c.campaignId === undefined ? c.status : `campaign ${c.campaignId} ${c.status}`;
+    const when = c.scheduledAt ? ` for ${c.scheduledAt}` : '';
+    io.out(`${indent}  "${c.title}" (${c.pageId}) → ${what}${when}${c.error ? `: ${c.error}` : ''}`);
+  }
+  for (const w of warnings) io.out(`${indent}  warning: ${w}`);
+}
+
+/**
+ * A Notion sync's summary (the DESIGN §4 `--json` contract, with `publish` when the sync saw pages
+ * to publish or a publishing pass ran after it), or its readable form.
+ */
+export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?: RunRecord): void {
   const s = run.summary;
   if (json) {
-    io.out(JSON.stringify(summaryJson(run)));
+    io.out(JSON.stringify(summaryJson(run, publishRun)));
     return;
   }
   io.out(
@@ -159,4 +200,5 @@ export function printSummary(io: Io, run: RunRecord, json: boolean): void {
   if (s.errors.length > 20 || s.errorsTruncated > 0) {
     io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
   }
+  printPublish(io, mergePublish(s.publish, publishRun), publishRun?.summary.warnings ?? [], '  ');
 }

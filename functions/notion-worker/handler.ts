@@ -23,6 +23,8 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         markers: d.store,
         pageWrites: d.store,
         imported: d.store,
+        publications: d.store,
+        budgets: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
       record.body,

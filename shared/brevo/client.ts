@@ -4,11 +4,12 @@
  * go through /v3/contacts/import; /v3/contacts/batch is deprecated (2026-10-30) and never called.
  */
 import { z } from 'zod';
-import { BudgetExhaustedError, ProviderError } from '../errors';
+import { BudgetExhaustedError, ProviderError, RateLimitedError } from '../errors';
 import { type CallStats, newStats, pacedFetch } from '../http/paced-fetch';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock } from '../ports';
+import type { BudgetAnswer, CallReserver } from '../ratelimit/call-budget';
 import { Pacer, WindowBudget } from '../ratelimit/pacer';
 
 export const BREVO_DEFAULT_BASE_URL = 'https://api.brevo.com';
@@ -68,6 +69,12 @@ export interface BrevoClientOptions {
   limits: BrevoLimits;
   /** Longer 429 waits are not slept through in process (a Lambda parks the lane instead). */
   maxInProcessWaitMs?: number;
+  /**
+   * The tenant's "other endpoints" budget shared across invocations (ratelimit/call-budget.ts):
+   * every such call takes one, unless reserved ahead with reserveOtherCalls. Without it only the
+   * in-process budget applies.
+   */
+  otherBudget?: CallReserver;
 }
 
 /**
@@ -87,6 +94,8 @@ export function brevoClientFor(
 export class BrevoClient {
   private readonly fetch: typeof fetch;
   private readonly base: string;
+  /** "Other endpoint" calls already reserved in the shared budget (reserveOtherCalls). */
+  private prepaidOther = 0;
 
   constructor(private readonly opts: BrevoClientOptions) {
     this.base = (opts.baseUrl ?? BREVO_DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -288,20 +297,52 @@ export class BrevoClient {
     return text ? JSON.parse(text) : undefined;
   }
 
+  /**
+   * Reserves `n` calls of the shared "other endpoints" budget for the calls about to be made, so a
+   * sequence that must not stop halfway (create a campaign, then send it) starts only when all its
+   * calls are available. `keep` calls of the hour stay free for other work. Without a shared
+   * budget, answers ok.
+   */
+  async reserveOtherCalls(n: number, keep = 0): Promise<BudgetAnswer> {
+    const budget = this.opts.otherBudget;
+    if (!budget) return { ok: true, used: 0 };
+    const answer = await budget.reserve(n, keep);
+    if (answer.ok) this.prepaidOther += n;
+    return answer;
+  }
+
   private async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    if (!isPacedPath(path)) {
+    const other = !isPacedPath(path);
+    if (other) {
       const budget = this.opts.limits.other.take();
       if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
+      const shared = this.opts.otherBudget;
+      if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
+      else if (shared) {
+        const answer = await shared.reserve(1);
+        if (!answer.ok) {
+          throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
+        }
+      }
     }
-    return this.fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        'api-key': this.opts.apiKey,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    try {
+      return await this.fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          'api-key': this.opts.apiKey,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      // Brevo said 429 for longer than we wait in process: no invocation of this tenant should try
+      // an "other" endpoint before the window reopens.
+      if (other && err instanceof RateLimitedError && !(err instanceof BudgetExhaustedError)) {
+        await this.opts.otherBudget?.block(this.opts.clock.now() + err.retryAfterMs);
+      }
+      throw err;
+    }
   }
 
   private async error(res: Response, what: string): Promise<ProviderError> {
@@ -331,6 +372,59 @@ export class BrevoClient {
       );
     }
     return new ProviderError('brevo', res.status, code, `Brevo error on ${what} (${res.status} ${code}): ${message}`);
+  }
+
+  // ------------------------------------------------------------------ email campaigns (publishing)
+
+  /** `GET /v3/senders`: the account's senders and whether each is active (verified). */
+  async listSenders(): Promise<BrevoSender[]> {
+    const res = await this.request('GET', '/v3/senders', 'senders');
+    return z.object({ senders: z.array(senderSchema).default([]) }).parse(res ?? {}).senders;
+  }
+
+  /**
+   * `POST /v3/emailCampaigns` (brevo.md §5): a classic campaign to lists, a draft unless
+   * `scheduledAt` is given (then Brevo sends it at that time). Returns the campaign id. Never
+   * retried here: a lost answer may still have created it (the caller looks it up by name).
+   */
+  async createEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
+    const body: Record<string, unknown> = {
+      name: campaign.name,
+      subject: campaign.subject,
+      sender: campaign.sender,
+      htmlContent: campaign.htmlContent,
+      recipients: { listIds: campaign.listIds },
+    };
+    if (campaign.scheduledAt) body.scheduledAt = campaign.scheduledAt;
+    if (campaign.replyTo) body.replyTo = campaign.replyTo;
+    if (campaign.previewText) body.previewText = campaign.previewText;
+    const res = await this.request('POST', '/v3/emailCampaigns', `campaign "${campaign.name}" creation`, body);
+    return z.object({ id: z.number() }).parse(res).id;
+  }
+
+  /** `POST /v3/emailCampaigns/{id}/sendNow`: 204 when Brevo took it (400 could not be sent, 404 unknown). */
+  async sendCampaignNow(id: number): Promise<void> {
+    await this.request('POST', `/v3/emailCampaigns/${id}/sendNow`, `campaign ${id} send`);
+  }
+
+  async getEmailCampaign(id: number): Promise<BrevoCampaignRef> {
+    return campaignRefSchema.parse(await this.request('GET', `/v3/emailCampaigns/${id}`, `campaign ${id}`));
+  }
+
+  /**
+   * The newest campaign named `name` among the account's latest 100 (one call): finds a campaign
+   * whose creation answer was lost. Brevo has no name filter; the `tag` field is plan-gated (405).
+   */
+  async findRecentCampaign(name: string): Promise<BrevoCampaignRef | undefined> {
+    const q = new URLSearchParams({
+      limit: String(BREVO_CAMPAIGNS_PAGE),
+      offset: '0',
+      sort: 'desc',
+      excludeHtmlContent: 'true',
+    });
+    const res = await this.request('GET', `/v3/emailCampaigns?${q}`, 'email campaigns');
+    const page = z.object({ campaigns: z.array(campaignRefSchema).default([]) }).parse(res ?? {});
+    return page.campaigns.find((c) => c.name === name);
   }
 
   // ------------------------------------------------------------------ marketing figures (summaries)
@@ -490,6 +584,32 @@ const campaignsPageSchema = z.object({
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');
+}
+
+const senderSchema = z.looseObject({ id: z.number(), name: z.string(), email: z.string(), active: z.boolean() });
+export type BrevoSender = z.infer<typeof senderSchema>;
+
+const campaignRefSchema = z.looseObject({
+  id: z.number(),
+  name: z.string(),
+  status: z.string(),
+  scheduledAt: z.string().optional(),
+  sentDate: z.string().optional(),
+});
+export type BrevoCampaignRef = z.infer<typeof campaignRefSchema>;
+
+/** What publishing sends to `POST /v3/emailCampaigns`. */
+export interface NewEmailCampaign {
+  name: string;
+  subject: string;
+  /** A sender of the account: by email (and name), or by id (brevo.md §5: one or the other). */
+  sender: { email: string; name?: string } | { id: number };
+  htmlContent: string;
+  listIds: number[];
+  /** ISO date-time with offset; absent: a draft, sent with sendCampaignNow. */
+  scheduledAt?: string;
+  replyTo?: string;
+  previewText?: string;
 }
 
 /** The body of `POST /v3/events` (brevo.md §4). */

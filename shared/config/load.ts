@@ -143,6 +143,12 @@ function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue
     if (dup !== undefined)
       issues.push({ path: at('databases', i, 'id'), message: `the same database as databases[${dup}]` });
     seenIds.set(normalizedId, i);
+    if (db.publish && !notion.sync.databases) {
+      issues.push({
+        path: at('databases', i, 'publish'),
+        message: 'pages are published as the sync reads them: set connectors.notion.sync.databases to true',
+      });
+    }
     if (!db.field_mapping) return;
     const targets = new Map<string, string>();
     let identifiers = 0;

@@ -78,6 +78,77 @@ const notionDatabaseId = z
     message: 'expected a Notion database id (32 hex characters, dashes optional)',
   });
 
+/** A local wall-clock time of the day, 24-hour "HH:MM" (summaries, scheduled publishing). */
+const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM", e.g. "09:00"');
+const timeZone = z
+  .string()
+  .refine(isTimeZone, { message: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' });
+
+/**
+ * `databases[].publish`: a page of the database that enters a state (Status = Published) becomes a
+ * Brevo email campaign to a list, sent or scheduled once per entry (shared/services/notion-publish).
+ * What depends on the database's schema (the property types, the option) is checked when the sync
+ * reads the schema.
+ */
+export const publishSchema = z.strictObject({
+  /** The state: a status or select property equal to an option, or a checkbox equal to true/false. */
+  when: z.strictObject({
+    property: z.string().trim().min(1, 'expected the name of a status, select or checkbox property'),
+    equals: z.union([z.string().trim().min(1), z.boolean()], {
+      error: 'expected the option name (status, select) or true/false (checkbox)',
+    }),
+  }),
+  /** The Brevo list the campaign goes to: its id, or its exact name (the list must exist). */
+  list: z.union([z.number().int().positive(), z.string().trim().min(1)], {
+    error: 'expected a Brevo list id or list name',
+  }),
+  /** A sender of the Brevo account: its email (and a display name), or its id. */
+  sender: z
+    .strictObject({
+      email: z.email('expected the email of a sender verified in Brevo').optional(),
+      name: z.string().trim().min(1).optional(),
+      id: z.number().int().positive('expected a Brevo sender id').optional(),
+    })
+    .superRefine((s, ctx) => {
+      if (s.email !== undefined && s.id !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['id'], message: 'give the sender by email or by id, not both' });
+      } else if (s.email === undefined && s.id === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'give the sender email (verified in Brevo) or the sender id' });
+      } else if (s.id !== undefined && s.name !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: 'a sender given by id takes its name from Brevo' });
+      }
+    }),
+  /**
+   * When the campaign goes out: `now` (default), a fixed ISO date-time (a past one means now), or
+   * the page's date property (a date without a time is sent at `time` in `timezone`).
+   */
+  schedule: z
+    .union([
+      z.literal('now'),
+      z.iso.datetime({
+        offset: true,
+        error:
+          'expected "now", an ISO date-time with its offset (2026-06-01T09:00:00+02:00) or { property: <date property> }',
+      }),
+      z.strictObject({
+        property: z.string().trim().min(1, 'expected the name of a date property'),
+        time: localTime.default('09:00'),
+        timezone: timeZone.default('UTC'),
+      }),
+    ])
+    .default('now'),
+  /** A text property (title, rich_text, select, status, formula) whose text is the subject; empty → the title. */
+  subject_property: z.string().trim().min(1).optional(),
+  reply_to: z.email('expected an email address').optional(),
+  /** A line above the unsubscribe link (the postal address many laws require in marketing email). */
+  footer_text: z.string().trim().min(1).optional(),
+  /**
+   * Pages already in the state when the rule is first seen: `skip` (default) records them as
+   * published before, so switching publishing on never mails the back catalogue; `send` mails them.
+   */
+  existing: z.enum(['skip', 'send']).default('skip'),
+});
+
 const databaseSchema = z.strictObject({
   id: notionDatabaseId,
   name: z.string().min(1).optional(),
@@ -94,6 +165,11 @@ const databaseSchema = z.strictObject({
       }),
     ])
     .default('remove_from_list'),
+  /**
+   * Pages entering a state become Brevo email campaigns. A database with `publish` and neither
+   * `field_mapping` nor `sync_to_list` is read for publishing only: its rows are not contacts.
+   */
+  publish: publishSchema.optional(),
 });
 
 /** Brevo (and platform) events a Brevo → Notion rule can react to: Brevo's payload names, then platform events. */
@@ -251,18 +327,13 @@ const summaryChannel = z
   .string()
   .trim()
   .min(1, 'expected a channel name from connectors.slack.channels or a channel id');
-/** Local wall-clock time of the day the summary is posted at, 24-hour "HH:MM". */
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a 24-hour time "HH:MM", e.g. "09:00"');
 
 /**
  * `connectors.slack.summaries`: marketing figures from Brevo posted on a schedule. Daily covers the
  * previous local day; weekly, on `day`, the previous 7 local days. Times are in `timezone`.
  */
 export const slackSummariesSchema = z.strictObject({
-  timezone: z
-    .string()
-    .refine(isTimeZone, { message: 'expected an IANA time zone such as "Europe/Paris" or "UTC"' })
-    .default('UTC'),
+  timezone: timeZone.default('UTC'),
   daily: z.strictObject({ channel: summaryChannel, at: localTime.default('09:00') }).optional(),
   weekly: z
     .strictObject({
@@ -334,3 +405,4 @@ export type NotionConnectorConfig = z.infer<typeof notionConnectorSchema>;
 export type SlackConnectorConfig = z.infer<typeof slackConnectorSchema>;
 export type NotionDatabaseConfig = z.infer<typeof databaseSchema>;
 export type FieldMappingEntry = z.infer<typeof fieldMappingEntry>;
+export type PublishConfig = z.infer<typeof publishSchema>;

@@ -10,6 +10,7 @@ import { notionReadOnly } from '../connectors/notion/read-only';
 import { newStats } from '../http/paced-fetch';
 import { integrationKey } from '../integration-key';
 import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../ports';
+import type { CallReserver } from '../ratelimit/call-budget';
 import { sharedPacer } from '../ratelimit/pacer';
 import type { NotionSyncContext, ProgressEvent, SyncOptions } from '../sync/notion-sync';
 import { ownWriteChecker } from './brevo-to-notion';
@@ -45,6 +46,8 @@ export function buildNotionContext(args: {
   notionKey?: string;
   /** An OAuth connection's refresh on 401 (see NotionGateway). */
   onUnauthorized?: (rejectedToken: string) => Promise<string | undefined>;
+  /** The tenant's Brevo "other endpoints" budget shared across invocations (ratelimit/call-budget.ts). */
+  otherBudget?: CallReserver;
 }): NotionSyncContext {
   const stats = { notion: newStats(), brevo: newStats() };
   const notionKey = args.notionKey ?? integrationKey('notion', args.notionToken);
@@ -65,6 +68,7 @@ export function buildNotionContext(args: {
     clock: args.clock,
     stats: stats.brevo,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
+    otherBudget: args.otherBudget,
   });
   return {
     tenantId: args.tenantId,

@@ -5,10 +5,12 @@
  */
 
 import { createHash } from 'node:crypto';
+import { BREVO_OTHER_PER_HOUR } from '../brevo/client';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
+  CallBudgetStore,
   Clock,
   ConnectionRecord,
   ConnectionStore,
@@ -21,6 +23,8 @@ import type {
   RunStore,
   SecretStore,
 } from '../ports';
+import type { PublishStateStore } from '../publish/ports';
+import { HourlyCallBudget } from '../ratelimit/call-budget';
 import { normaliseDatabaseId } from '../rules/ingress';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
@@ -28,10 +32,12 @@ import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runDocumentsMessage } from './notion-documents';
 import { pageReaderOf } from './notion-import';
+import { hasPublishing, runPublishRecorded, watchPublishing } from './notion-publish';
 import { runNotionUsersRecorded } from './notion-users';
 import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { resolveBrevoList } from './slack-users';
+import { timerMessage } from './timers';
 
 export interface NotionLaneDeps {
   connections: ConnectionStore;
@@ -52,6 +58,12 @@ export interface NotionLaneDeps {
   /** The document library (page import, re-sync); required for the documents messages. */
   documents?: DocumentStore;
   imported?: ImportedDocumentStore;
+  /** Publishing (pages → Brevo campaigns): the page states; required for databases with `publish`. */
+  publications?: PublishStateStore;
+  /** The tenant's Brevo "other endpoints" budget shared across invocations; without it, per process. */
+  budgets?: CallBudgetStore;
+  /** That budget's hourly limit (Brevo's general tier: 100; 200 on the advanced tier). */
+  brevoOtherPerHour?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>) => void;
 }
 
@@ -183,7 +195,69 @@ export async function handleNotionLaneMessage(
     options: deps.syncOptions,
     maxInProcessWaitMs: 20_000,
     pageWrites: deps.pageWrites,
+    otherBudget: deps.budgets
+      ? new HourlyCallBudget(
+          deps.budgets,
+          conn.tenantId,
+          'brevo-other',
+          deps.brevoOtherPerHour ?? BREVO_OTHER_PER_HOUR,
+          deps.clock,
+        )
+      : undefined,
   });
+  const publishing = deps.publications && hasPublishing(conn.settings) ? deps.publications : undefined;
+  const publishDeps = publishing && {
+    tenantId: conn.tenantId,
+    settings: conn.settings,
+    publications: publishing,
+    cursors: deps.cursors,
+    clock: deps.clock,
+    log: deps.log,
+  };
+  // Every row a run reads is checked against the publish rules (the campaigns come after the run).
+  if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
+
+  if (message.type === 'notion.publish') {
+    if (!publishDeps) {
+      deps.log?.('warn', 'publish message for a connection that publishes nothing: dropped', {
+        tenantId: conn.tenantId,
+      });
+      return undefined;
+    }
+    // A duplicate delivery of a finished pass; a failed one is retried (its records say where it stopped).
+    const done = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
+    if (done?.status === 'succeeded') return done;
+    try {
+      const { run, result } = await runPublishRecorded(
+        {
+          ...publishDeps,
+          notion: ctx.notion,
+          brevo: ctx.brevo,
+          deadline: opts.deadline,
+          runs: deps.runs,
+          stats: ctx.stats,
+        },
+        { trigger: message.trigger, runId: message.runId },
+      );
+      if (result.more) await sendPublish(deps, conn, newRunId(deps.clock), message.trigger, `${message.runId}:more`);
+      if (result.wakeAt !== undefined) await sendPublishTimer(deps, conn, result.wakeAt);
+      if (run)
+        deps.log?.('info', 'publishing pass finished', {
+          tenantId: conn.tenantId,
+          runId: run.runId,
+          publish: run.summary.publish,
+        });
+      return run;
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
+      deps.log?.('error', 'publishing failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+      if (isPermanent(err)) return undefined;
+      throw err;
+    } finally {
+      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
+      if (drain > 0) await deps.clock.sleep(drain);
+    }
+  }
 
   if (message.type === 'notion.rules.apply') {
     if (!deps.markers || !deps.pageWrites)
@@ -346,7 +420,7 @@ export async function handleNotionLaneMessage(
     // A start delivered again (after a park or a failed attempt) resumes the run it began.
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
     run ??= await startRun(ctx, { mode: message.mode, trigger: message.trigger, runId: message.runId });
-  } else {
+  } else if (message.type === 'notion.sync.continue') {
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
     step = message.step;
   }
@@ -389,7 +463,52 @@ export async function handleNotionLaneMessage(
   if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1);
   else deps.log?.('info', 'Notion sync finished', { tenantId: conn.tenantId, runId: run.runId, summary: run.summary });
   if (run.status === 'succeeded' && conn.settings.sync.users) await sendUsersSync(deps, conn, run);
+  // After each run, a publishing pass: the pages it saw enter a state, and any left waiting.
+  if (run.status === 'succeeded' && publishDeps) {
+    await sendPublish(deps, conn, newRunId(deps.clock), run.trigger, `${run.runId}:publish`);
+  }
   return run;
+}
+
+async function sendPublish(
+  deps: NotionLaneDeps,
+  conn: ConnectionRecord,
+  runId: string,
+  trigger: RunRecord['trigger'],
+  deduplicationId: string,
+) {
+  const message: NotionLaneMessage = { type: 'notion.publish', tenantId: conn.tenantId, runId, trigger };
+  await deps.lane.send('notionLane', [
+    { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId },
+  ]);
+}
+
+/**
+ * Deferred publishing comes back when it is due (Brevo's hourly budget reopens, a failure's backoff
+ * ends): a FIFO lane cannot delay one message, so it rides the timer queue until then. Should the
+ * timer be lost, the next run's pass picks the work up: nothing waits on the timer alone.
+ */
+async function sendPublishTimer(deps: NotionLaneDeps, conn: ConnectionRecord, wakeAt: number) {
+  // Stamped with the due time: run ids sort by start, and this pass starts then.
+  const runId = newRunId({ now: () => wakeAt, sleep: async () => undefined });
+  const message: NotionLaneMessage = { type: 'notion.publish', tenantId: conn.tenantId, runId, trigger: 'schedule' };
+  // One timer per tenant and due minute: passes deferred to the same time share it.
+  const due = Math.ceil(wakeAt / 60_000) * 60_000;
+  await deps.lane.send('timerQueue', [
+    timerMessage(
+      {
+        tenantId: conn.tenantId,
+        dueAt: new Date(due).toISOString(),
+        deliver: {
+          queue: 'notionLane',
+          body: JSON.stringify(message),
+          groupId: conn.integrationKey,
+          deduplicationId: `${conn.tenantId}:publish:${due}`,
+        },
+      },
+      deps.clock.now(),
+    ),
+  ]);
 }
 
 async function sendContinuation(deps: NotionLaneDeps, conn: ConnectionRecord, runId: string, step: number) {

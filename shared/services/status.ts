@@ -86,6 +86,8 @@ export interface NotionStatus {
     pagesTracked: number;
     /** The newest edit time the sync has written to Brevo. */
     syncedUpTo: string | null;
+    /** Pages entering a state become Brevo campaigns (databases[].publish). */
+    publish?: { when: string; list: string | number };
   }[];
   databasesSynced: number;
   pagesTracked: number;
@@ -96,6 +98,11 @@ export interface NotionStatus {
   lastRun: Omit<RunRecord, 'checkpoint'> | null;
   /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
   lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
+  /**
+   * The last publishing pass that had work (pages → Brevo campaigns): each campaign's page, id and
+   * status, what waits for Brevo's hourly budget, what failed.
+   */
+  lastPublishRun: Omit<RunRecord, 'checkpoint'> | null;
   lastSuccessAt: string | null;
   recentRuns: RecentRun[];
   schedule: string;
@@ -128,10 +135,11 @@ export async function notionStatus(
 ): Promise<NotionStatus> {
   // Other jobs (users, documents) share the connector's run records: each kind is read apart, so
   // the database sync's last run and history stay what they were however many imports ran.
-  const [syncs, usersRuns, documentsRuns, ruleRuns] = await Promise.all([
+  const [syncs, usersRuns, documentsRuns, publishRuns, ruleRuns] = await Promise.all([
     deps.runs.listRuns(tenantId, 'notion', 20, { job: null }),
     deps.runs.listRuns(tenantId, 'notion', 5, { job: 'users' }),
     deps.runs.listRuns(tenantId, 'notion', 1, { job: 'documents' }),
+    deps.runs.listRuns(tenantId, 'notion', 1, { job: 'publish' }),
     deps.runs.listRuleRuns(tenantId, RULE_RUNS_READ),
   ]);
   const recent = syncs.slice(0, 5);
@@ -152,6 +160,9 @@ export async function notionStatus(
       id: d.id,
       name: d.name,
       list: d.sync_to_list,
+      ...(d.publish
+        ? { publish: { when: `${d.publish.when.property} = ${d.publish.when.equals}`, list: d.publish.list } }
+        : {}),
       ...(await trackedRows(deps.cursors, tenantId, d.id)),
     })),
   );
@@ -172,6 +183,7 @@ export async function notionStatus(
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
     lastUsersRun: withoutCheckpoint(users),
+    lastPublishRun: withoutCheckpoint(publishRuns[0]),
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
     recentRuns: recent.map(recentRun),
     schedule: describeCadence(topology.schedules.notionPoll.cadence),

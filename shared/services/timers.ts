@@ -30,7 +30,8 @@ export const timerMessageSchema = z.object({
   dueAt: isoDateTime,
   condition: timerConditionSchema.optional(),
   deliver: z.object({
-    queue: z.literal('slackLane'),
+    /** slackLane: abandoned carts; notionLane: publishing passes deferred by Brevo's hourly budget. */
+    queue: z.enum(['slackLane', 'notionLane']),
     body: z.string().min(1),
     groupId: z.string().min(1),
     deduplicationId: z.string().min(1),
@@ -117,8 +118,9 @@ export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; bod
 }
 
 /**
- * A timer delivers only its own tenant's message, into its own tenant's group (the Slack lane's
- * groups are `<tenant>:<channel>`).
+ * A timer delivers only its own tenant's message, into its own tenant's group: the Slack lane's
+ * groups are `<tenant>:<channel>`; the Notion lane's are its connections' integration keys, which
+ * the lane itself checks (a message outside its connection's group is moved there, never run).
  */
 function handsOnItsOwnTenant(msg: TimerMessage): boolean {
   let body: unknown;
@@ -127,10 +129,8 @@ function handsOnItsOwnTenant(msg: TimerMessage): boolean {
   } catch {
     return false;
   }
-  return (
-    (body as { tenantId?: unknown } | null)?.tenantId === msg.tenantId &&
-    msg.deliver.groupId.startsWith(`${msg.tenantId}:`)
-  );
+  if ((body as { tenantId?: unknown } | null)?.tenantId !== msg.tenantId) return false;
+  return msg.deliver.queue !== 'slackLane' || msg.deliver.groupId.startsWith(`${msg.tenantId}:`);
 }
 
 /** Why the message must not be delivered, or undefined when it must. */

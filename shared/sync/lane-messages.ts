@@ -69,6 +69,16 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     step: z.number().int().nonnegative().default(0),
     after: z.string().min(1).optional(),
   }),
+  /**
+   * A publishing pass (pages entered a publish state → Brevo campaigns): sent after each database
+   * run of a connection that publishes, and by the timer when deferred work is due again.
+   */
+  z.object({
+    type: z.literal('notion.publish'),
+    tenantId: z.string().min(1),
+    runId: z.string().min(1),
+    trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
+  }),
 ]);
 
 export type NotionLaneMessage = z.infer<typeof notionLaneMessageSchema>;

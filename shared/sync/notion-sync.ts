@@ -21,6 +21,7 @@ import type { CallStats } from '../http/paced-fetch';
 import { mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RunRecord, RunStore, SyncSummary } from '../ports';
+import { isPublishOnly, publishProperties } from '../publish/rule';
 import {
   BrevoContactWriter,
   type ContactWriteOptions,
@@ -72,6 +73,22 @@ export interface NotionSyncContext {
    * database: they are not written back to Brevo, so a two-way field never loops.
    */
   ownWrites?: (databaseId: string) => Promise<(page: NotionPage) => boolean>;
+  /**
+   * Called with every page of rows read (all modes, before they are mapped), with the run's
+   * summary to report into. Publishing watches page states here; it must be idempotent, since rows
+   * read after the last checkpoint are read again when a step is retried.
+   */
+  onRowsRead?: (source: ReadSource, pages: NotionPage[], summary: SyncSummary) => Promise<void>;
+}
+
+/** The data source a page of rows came from. */
+export interface ReadSource {
+  dbIndex: number;
+  /** The database id as configured. */
+  databaseId: string;
+  sourceId: string;
+  title: string;
+  schema: Record<string, SchemaProperty>;
 }
 
 /** A row an incremental run wrote: the page as read and the contact it was written under. */
@@ -82,13 +99,8 @@ export interface WrittenRow {
   created: boolean;
 }
 
-interface SourceState {
-  dbIndex: number;
-  databaseId: string;
-  sourceId: string;
-  title: string;
+interface SourceState extends ReadSource {
   listId?: number;
-  schema: Record<string, SchemaProperty>;
   window: WindowState;
   rowsDone: boolean;
   /** Incremental only: reading the data source's trash (full runs sweep instead). */
@@ -97,6 +109,8 @@ interface SourceState {
   sweepDone: boolean;
   /** Incremental from a cursor: written rows are reported to onRowsWritten. */
   reportWrites?: boolean;
+  /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */
+  contacts?: boolean;
 }
 
 interface Checkpoint {
@@ -302,9 +316,10 @@ class SyncStep {
     const sources: SourceState[] = [];
     for (const [dbIndex, db] of settings.databases.entries()) {
       const resolved = databases[dbIndex] as Awaited<ReturnType<SyncStep['resolveDatabase']>>;
+      const contacts = !isPublishOnly(db);
       for (const s of resolved.sources) {
         // Validates the mapping against this source's schema now, before anything is written.
-        this.plan({ dbIndex, title: s.title, schema: s.schema } as SourceState);
+        if (contacts) this.plan({ dbIndex, title: s.title, schema: s.schema } as SourceState);
         const cursor = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', s.id);
         const lower =
           this.mode === 'incremental' && cursor?.highWater
@@ -321,10 +336,11 @@ class SyncStep {
           rowsDone: false,
           // Trashing a page does not change its last_edited_time, so the trash is read whole
           // (it is small: Notion empties it after 30 days); only rows we wrote matter.
-          trash: this.mode === 'incremental' ? initialWindow() : undefined,
-          trashDone: this.mode !== 'incremental',
-          sweepDone: this.mode !== 'full',
+          trash: this.mode === 'incremental' && contacts ? initialWindow() : undefined,
+          trashDone: this.mode !== 'incremental' || !contacts,
+          sweepDone: this.mode !== 'full' || !contacts,
           reportWrites: lower !== undefined,
+          ...(contacts ? {} : { contacts: false }),
         });
       }
     }
@@ -360,7 +376,7 @@ class SyncStep {
           sources: { id: string; title: string; schema: Record<string, SchemaProperty> }[];
         }
       | undefined;
-    const wanted = Object.keys(db.field_mapping ?? {});
+    const wanted = [...Object.keys(db.field_mapping ?? {}), ...publishProperties(db)];
     const fresh =
       meta &&
       this.mode === 'incremental' &&
@@ -419,6 +435,14 @@ class SyncStep {
 
   /** Returns true when the source is finished. */
   private async syncSource(src: SourceState): Promise<boolean> {
+    if (src.contacts === false) {
+      if (!src.rowsDone) {
+        if (!(await this.readRowsOnly(src))) return false;
+        src.rowsDone = true;
+        await this.checkpoint();
+      }
+      return true;
+    }
     const plan = this.plan(src);
     const writer = await this.writer(src);
     if (!src.rowsDone) {
@@ -493,7 +517,9 @@ class SyncStep {
       // At least one page per step, so a step started late still moves the run forward.
       if (pages++ > 0 && !this.timeLeft()) break;
       const page = await this.queryWithResume(src.sourceId, window, false);
-      for (const p of freshRows(window, page.pages)) {
+      const fresh = freshRows(window, page.pages);
+      await this.ctx.onRowsRead?.(src, fresh, this.summary);
+      for (const p of fresh) {
         this.summary.pagesRead += 1;
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
         const properties = await this.completeProperties(p, plan);
@@ -523,6 +549,32 @@ class SyncStep {
       await this.flush(writer);
       await reportWritten();
       src.window = window;
+      if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
+      await this.checkpoint();
+    }
+    return window.done;
+  }
+
+  /**
+   * A publish-only source: the rows go to onRowsRead and the cursor advances; nothing is mapped,
+   * written or removed in Brevo contacts. Checkpoints after every page of rows.
+   */
+  private async readRowsOnly(src: SourceState): Promise<boolean> {
+    let window = src.window;
+    let pages = 0;
+    while (!window.done) {
+      if (pages++ > 0 && !this.timeLeft()) break;
+      const page = await this.queryWithResume(src.sourceId, window, false);
+      const fresh = freshRows(window, page.pages);
+      await this.ctx.onRowsRead?.(src, fresh, this.summary);
+      this.summary.pagesRead += fresh.length;
+      window = advanceWindow(window, page);
+      src.window = window;
+      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      const maxEdited = fresh.reduce<string | undefined>(
+        (m, p) => (m === undefined || p.last_edited_time > m ? p.last_edited_time : m),
+        undefined,
+      );
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
       await this.checkpoint();
     }

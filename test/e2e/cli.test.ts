@@ -11,7 +11,16 @@ import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamo
 import { emptyRuleRun } from '../../shared/services/brevo-to-notion';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_NEWSLETTER_DATABASE_ID,
+  SANDBOX_NEWSLETTER_LIST,
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_SENDER_EMAIL,
+  sandboxConfigYaml,
+  seedSandbox,
+  seedSandboxNewsletter,
+} from '../simulators/sandbox';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/tajo.cjs');
@@ -396,4 +405,47 @@ test('query notion: shorthand filters typed from the schema, sorts, limit; JSON 
   const misfit = await tajo([...args, '--filter', 'Plan>3']);
   expect(misfit.code).toBe(2);
   expect(misfit.stderr).toMatch(/property "Plan" is of type select; ">" does not fit/);
+});
+
+test('sync publishes a Published page as one Brevo campaign, reports it, and never sends it again', async () => {
+  const { publishedPageId, listId } = seedSandboxNewsletter(notion, brevo);
+  const file = join(dir, 'publish.yaml');
+  await writeFile(
+    file,
+    `brevo: { api_key: ${SANDBOX_BREVO_KEY} }
+connectors:
+  notion:
+    token: ${SANDBOX_NOTION_TOKEN}
+    databases:
+      - id: "${SANDBOX_NEWSLETTER_DATABASE_ID}"
+        publish:
+          when: { property: Status, equals: Published }
+          list: ${SANDBOX_NEWSLETTER_LIST}
+          sender: { email: ${SANDBOX_SENDER_EMAIL} }
+          existing: send
+`,
+  );
+  const env = { TAJO_STATE_DIR: join(dir, 'state-publish') };
+  const before = brevo.campaigns().length;
+  const first = await tajo(['connectors', 'sync', 'notion', '--config', file, '--json'], env);
+  expect(first.code).toBe(0);
+  const summary = lastJson(first.stdout);
+  expect(summary).toMatchObject({ pagesRead: 2, upserted: 0, failed: 0 });
+  const campaign = brevo.campaigns().at(-1);
+  expect(brevo.campaigns()).toHaveLength(before + 1);
+  expect(campaign).toMatchObject({ status: 'sent', recipients: { listIds: [listId] } });
+  expect(summary.publish).toMatchObject({
+    entered: 1,
+    campaigns: [
+      { pageId: publishedPageId, campaignId: campaign?.id, status: 'sent', title: 'Sandbox news: what is new' },
+    ],
+  });
+
+  const again = await tajo(['connectors', 'sync', 'notion', '--config', file, '--json'], env);
+  expect(lastJson(again.stdout).publish).toMatchObject({ entered: 0, campaigns: [] });
+  expect(brevo.campaigns()).toHaveLength(before + 1);
+
+  const status = await tajo(['connectors', 'status', 'notion', '--config', file], env);
+  expect(status.stdout).toContain('last publishing pass');
+  expect(status.stdout).toContain(`"Sandbox news: what is new" (${publishedPageId}) → campaign ${campaign?.id} sent`);
 });

@@ -66,6 +66,28 @@ test('the first sync brings the sandbox database into the sandbox Brevo list', a
   expect(daily?.nextAt).toBeLessThanOrEqual(Date.now() + 24 * 3_600_000);
 });
 
+test("the first sync's publishing pass sends the sandbox's Published newsletter as one Brevo campaign", async () => {
+  const sync = (await stack.dynamo.store.listRuns('default', 'notion', 20)).find((r) => r.job === undefined);
+  expect(sync?.summary.publish).toMatchObject({ entered: 1 });
+  const pass = await stack.waitForPublishRun(sync?.runId as string, 60_000);
+  const { brevo, newsletter } = stack.sandbox!;
+  const campaigns = brevo.campaigns();
+  expect(campaigns).toHaveLength(1);
+  expect(campaigns[0]).toMatchObject({
+    status: 'sent',
+    subject: 'What is new in the sandbox',
+    recipients: { listIds: [newsletter.listId] },
+  });
+  expect(campaigns[0]?.htmlContent).toMatch(/<table[\s\S]*<pre[\s\S]*\{\{ unsubscribe \}\}/);
+  expect(pass?.summary.publish?.campaigns).toEqual([
+    expect.objectContaining({ pageId: newsletter.publishedPageId, campaignId: campaigns[0]?.id, status: 'sent' }),
+  ]);
+  const status = (await (await api('/tenants/default/connections/notion/status', { key: stack.apiKey })).json()) as {
+    lastPublishRun: { summary: { publish: { campaigns: { campaignId: number }[] } } };
+  };
+  expect(status.lastPublishRun.summary.publish.campaigns[0]?.campaignId).toBe(campaigns[0]?.id);
+});
+
 test('the management API: health, auth, tenant isolation, sync now, status', async () => {
   expect(await (await api('/health')).json()).toMatchObject({ ok: true });
   expect((await api('/tenants/default/connections/notion/status')).status).toBe(401);

@@ -804,6 +804,7 @@ const laneMessages: Record<QueueName, Record<string, (tenantId: string) => unkno
       pageId: '00000000-0000-4000-8000-000000000001',
       trigger: 'api',
     }),
+    'notion.publish': (tenantId) => ({ type: 'notion.publish', tenantId, runId: `iso-p-${tenantId}`, trigger: 'api' }),
     'notion.documents.resync': (tenantId) => ({
       type: 'notion.documents.resync',
       tenantId,

@@ -6,18 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SlackSummariesConfig } from '../../shared/config/schema';
-import type {
-  Clock,
-  ConnectionRecord,
-  ConnectionStore,
-  ConnectorName,
-  SecretStore,
-  ThreadStore,
-} from '../../shared/ports';
+import type { Clock, ConnectionRecord, ConnectionStore, ConnectorName, ThreadStore } from '../../shared/ports';
 import { runSlackSummaries, type SlackSummariesDeps } from '../../shared/services/slack-summaries';
 import { BrevoSimulator } from '../simulators/brevo';
 import { SimClock } from '../simulators/http-kit';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import { MemorySecrets } from '../support/memory-secrets';
 
 const TENANT = 'acme';
 /** Monday 23 November 2026, 00:05 in Paris: the schedule's run. */
@@ -50,22 +44,6 @@ class MemoryConnections implements ConnectionStore {
   }
   async listConnections<C extends ConnectorName>(connector: C) {
     return [...this.records.values()].filter((r) => r.connector === connector) as ConnectionRecord<C>[];
-  }
-}
-
-class MemorySecrets implements SecretStore {
-  readonly values = new Map<string, string>();
-  async put(name: string, value: string): Promise<string> {
-    this.values.set(name, value);
-    return name;
-  }
-  async get(ref: string): Promise<string> {
-    const v = this.values.get(ref);
-    if (v === undefined) throw new Error(`no secret ${ref}`);
-    return v;
-  }
-  async delete(ref: string): Promise<void> {
-    this.values.delete(ref);
   }
 }
 

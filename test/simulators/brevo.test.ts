@@ -560,6 +560,49 @@ describe('BrevoSimulator', () => {
       expect(sim.campaigns()[0]?.status).toBe('sent');
     });
 
+    it('refuses inactive or unknown senders, schedules campaigns, and lists drafts and sent ones', async () => {
+      await boot();
+      const list = sim.addList({ name: 'L' });
+      const pending = sim.addSender({ name: 'Pending', email: 'pending@sandbox.example', active: false });
+      const base = { name: 'N', subject: 'S', htmlContent: '<p>Hi</p>', recipients: { listIds: [list.id] } };
+      const inactive = await call(sim, 'POST', '/v3/emailCampaigns', { ...base, sender: { email: pending.email } });
+      expect(inactive.status).toBe(400);
+      expect(inactive.body.message).toMatch(/sender/i);
+      expect((await call(sim, 'POST', '/v3/emailCampaigns', { ...base, sender: { id: 999 } })).status).toBe(400);
+      expect(
+        (await call(sim, 'POST', '/v3/emailCampaigns', { ...base, sender: { id: 1, email: 'sender@sandbox.example' } }))
+          .status,
+      ).toBe(400);
+      const noList = await call(sim, 'POST', '/v3/emailCampaigns', {
+        ...base,
+        recipients: undefined,
+        sender: { id: 1 },
+      });
+      expect((await call(sim, 'POST', `/v3/emailCampaigns/${noList.body.id}/sendNow`)).status).toBe(400);
+
+      const at = new Date(clock.now() + 3_600_000).toISOString();
+      const scheduled = await call(sim, 'POST', '/v3/emailCampaigns', {
+        ...base,
+        name: 'Later',
+        sender: { id: 1 },
+        scheduledAt: at,
+      });
+      expect(scheduled.status).toBe(201);
+      const draft = await call(sim, 'POST', '/v3/emailCampaigns', { ...base, name: 'Draft', sender: { id: 1 } });
+      // A scheduled campaign is not a draft: sendNow refuses it.
+      expect((await call(sim, 'POST', `/v3/emailCampaigns/${scheduled.body.id}/sendNow`)).status).toBe(400);
+      const listed = await call(sim, 'GET', '/v3/emailCampaigns?excludeHtmlContent=true');
+      const byName = new Map(listed.body.campaigns.map((c: { name: string; status: string }) => [c.name, c.status]));
+      expect(byName.get('Later')).toBe('queued');
+      expect(byName.get('Draft')).toBe('draft');
+      expect((await call(sim, 'GET', `/v3/emailCampaigns/${draft.body.id}`)).body).toMatchObject({ status: 'draft' });
+      clock.advance(3_600_000);
+      const later = await call(sim, 'GET', `/v3/emailCampaigns/${scheduled.body.id}`);
+      expect(later.body).toMatchObject({ status: 'sent', sentAt: at });
+      const sent = await call(sim, 'GET', '/v3/emailCampaigns?status=sent');
+      expect(sent.body.campaigns.map((c: { name: string }) => c.name)).toEqual(['Later']);
+    });
+
     it('lists sent campaigns in a date range with their global statistics, paginated and validated', async () => {
       await boot();
       sim.addSentCampaign({ name: 'Before', sentAt: '2026-11-20T23:59:59.999Z', stats: { sent: 1 } });

@@ -6,7 +6,7 @@
  */
 import { registerTestSecrets } from '../support/secrets-registry';
 import type { BrevoSimulator } from './brevo';
-import { blocks, type NotionSimulator, seedDocsTree } from './notion';
+import { type BlockInput, blocks, type NotionSimulator, richText, seedDocsTree } from './notion';
 
 export const SANDBOX_NOTION_TOKEN = 'secret_sandbox';
 export const SANDBOX_BREVO_KEY = 'xkeysib-sandbox';
@@ -20,6 +20,12 @@ export const SANDBOX_SLACK_SIGNING_SECRET = 'sandbox-signing-secret';
 export const SANDBOX_LEADS_DATABASE_ID = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
 /** Pages in the sandbox "Docs" tree (nested content pages for Notion → Markdown exports). */
 export const SANDBOX_DOCS_PAGES = 56;
+/** The "Newsletters" database whose Published pages become Brevo campaigns (npm start's demo). */
+export const SANDBOX_NEWSLETTER_DATABASE_ID = '3b2e7a5c1d4f4e6a8b9c0d1e2f3a4b52';
+/** The Brevo list the newsletter campaigns go to. */
+export const SANDBOX_NEWSLETTER_LIST = 'Newsletter';
+/** The Brevo simulator's own sender, active (verified) from the start. */
+export const SANDBOX_SENDER_EMAIL = 'sender@sandbox.example';
 /** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
 export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
 /**
@@ -211,8 +217,113 @@ export function seedSandboxWorkspace(
   return { leadsDataSourceId: leadsDs.id, docsRootId: docs.rootId, docsPageIds: docs.pageIds, userIds };
 }
 
+export function newsletterSchema() {
+  return {
+    Name: { type: 'title' as const },
+    Status: { type: 'status' as const, options: ['Draft', 'Ready', 'Published'] },
+    Subject: { type: 'rich_text' as const },
+    'Send on': { type: 'date' as const },
+  };
+}
+
+/** A newsletter issue with every structure an email must carry (headings, lists, links, images...). */
+export function newsletterContent(): BlockInput[] {
+  return [
+    blocks.paragraph('Hello from the Tajo sandbox! This issue was written in Notion and sent by Brevo.'),
+    blocks.heading(2, 'What is new'),
+    blocks.bullet('Published pages become email campaigns'),
+    blocks.bullet('Each page version is sent exactly once', [blocks.bullet('even when the poll and a webhook meet')]),
+    blocks.numbered('Write the page in Notion'),
+    blocks.numbered('Set its Status to Published'),
+    {
+      type: 'paragraph',
+      paragraph: {
+        rich_text: [
+          richText('Read the '),
+          richText('release notes', 'https://example.com/release-notes'),
+          richText('.'),
+        ],
+      },
+    },
+    blocks.imageExternal('https://images.example.com/newsletter/banner.png', 'This month in one picture'),
+    blocks.quote('Ship small, ship often.'),
+    blocks.callout('Replies to this email reach the team.', '📣'),
+    blocks.heading(3, 'For developers'),
+    blocks.code('npx tajo connectors sync notion --json', 'shell'),
+    blocks.table(
+      [
+        ['Plan', 'Seats', 'Price'],
+        ['Free', '1', '0 €'],
+        ['Pro', '10', '49 €'],
+      ],
+      { columnHeader: true },
+    ),
+    blocks.divider(),
+    blocks.paragraph('See you next month.'),
+  ];
+}
+
+/**
+ * The publishing demo beside the Customers database: a "Newsletters" database with one Published
+ * issue (rich content) and one Draft, and the Brevo "Newsletter" list with a few subscribers. The
+ * config of sandboxConfigYaml({ newsletter: true }) publishes it to that list.
+ */
+export function seedSandboxNewsletter(
+  notion: NotionSimulator,
+  brevo: BrevoSimulator,
+): { databaseId: string; dataSourceId: string; publishedPageId: string; draftPageId: string; listId: number } {
+  const db = notion.addDatabase({
+    id: SANDBOX_NEWSLETTER_DATABASE_ID,
+    title: 'Newsletters',
+    properties: newsletterSchema(),
+  });
+  const ds = db.dataSources[0];
+  if (!ds) throw new Error('sandbox Newsletters database has no data source');
+  const published = notion.addPage(ds.id, {
+    properties: { Name: 'Sandbox news: what is new', Status: 'Published', Subject: 'What is new in the sandbox' },
+  });
+  notion.appendBlocks(published.id, newsletterContent());
+  const draft = notion.addPage(ds.id, {
+    properties: { Name: 'Next issue', Status: 'Draft', Subject: 'Coming next', 'Send on': '2030-01-06' },
+  });
+  notion.appendBlocks(draft.id, [blocks.paragraph('Work in progress.')]);
+  const list =
+    brevo.lists().find((l) => l.name === SANDBOX_NEWSLETTER_LIST) ?? brevo.addList({ name: SANDBOX_NEWSLETTER_LIST });
+  for (const name of ['ada', 'grace', 'alan']) {
+    if (!brevo.getContact(`${name}.reader@example.com`)) {
+      brevo.addContact({ email: `${name}.reader@example.com`, listIds: [list.id] });
+    }
+  }
+  return {
+    databaseId: db.id,
+    dataSourceId: ds.id,
+    publishedPageId: published.id,
+    draftPageId: draft.id,
+    listId: list.id,
+  };
+}
+
+/** The Newsletters entry of the sandbox config: Published pages → campaigns to the Newsletter list. */
+function newsletterConfigYaml(): string {
+  return `      - id: "${SANDBOX_NEWSLETTER_DATABASE_ID}"
+        name: Newsletters
+        # A page moved to Status = Published becomes a Brevo email campaign to the Newsletter list,
+        # once per version. No field_mapping or sync_to_list: its rows are articles, not contacts.
+        publish:
+          when: { property: Status, equals: Published }
+          list: ${SANDBOX_NEWSLETTER_LIST}
+          sender: { email: ${SANDBOX_SENDER_EMAIL}, name: Sandbox news }
+          subject_property: Subject
+          schedule: { property: Send on, time: "09:00", timezone: UTC }
+          footer_text: Sandbox Inc., 1 Example Street, Paris
+          # The demo issue is Published already: mail it on the first sync. The default, skip,
+          # never mails pages that were Published before publishing was switched on.
+          existing: send
+`;
+}
+
 /** The demo tajo.yaml used when no config is given (tokens from the environment, sandbox by default). */
-export function sandboxConfigYaml(): string {
+export function sandboxConfigYaml(opts: { newsletter?: boolean } = {}): string {
   const mapping = Object.entries(SANDBOX_FIELD_MAPPING)
     .map(([prop, m]) => `          ${JSON.stringify(prop)}: { type: ${m.type}, target: ${m.target} }`)
     .join('\n');
@@ -233,7 +344,7 @@ connectors:
         sync_to_list: ${SANDBOX_LIST}
         field_mapping:
 ${mapping}
-    rules:
+${opts.newsletter ? newsletterConfigYaml() : ''}    rules:
       # Brevo → Notion: a contact whose LIFECYCLE_STAGE becomes "customer" gets a page in Leads.
       - name: converted-leads
         when: { event: contact_updated, attribute: LIFECYCLE_STAGE, becomes: customer }

@@ -26,6 +26,7 @@ import {
 import type { ImportedDocument } from '../../documents/ports';
 import { SlackTeamClaimedError } from '../../errors';
 import type {
+  CallBudgetStore,
   ConnectionRecord,
   ConnectionStore,
   ConnectorName,
@@ -50,6 +51,7 @@ import type {
   ThreadStore,
 } from '../../ports';
 import { type SlackTeamRecord, type SlackTeamRef, type SlackTeamStore, slackTeamKey } from '../../ports';
+import type { PagePublishState, PublishStateStore } from '../../publish/ports';
 import { TABLE_SCHEMA } from './table-schema';
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
@@ -78,7 +80,9 @@ export class DynamoStore
     MarkerStore,
     SlackTeamStore,
     NotionPageWriteStore,
-    OAuthStateStore
+    OAuthStateStore,
+    PublishStateStore,
+    CallBudgetStore
 {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -771,22 +775,166 @@ export class DynamoStore
   }
 
   /** Every item of a tenant whose sort key starts with `prefix`, all pages of the query, stripped. */
-  private async queryAll(tenantId: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
+  /** Every item of the tenant whose sort key starts with `prefix` (all pages), keys stripped. */
+  private async queryAll(
+    tenantId: string,
+    prefix: string,
+    opts: { consistent?: boolean } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const items = await this.queryItems({
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': prefix },
+      ConsistentRead: opts.consistent === true,
+    });
+    return items.map(strip);
+  }
+
+  // ------------------------------------------------------------ publishing (page → Brevo campaign)
+  // One item per page of a publishing database, `PUB#<databaseId>#<pageId>` under the tenant; every
+  // write is conditional on the item's revision (see shared/publish/ports.ts).
+
+  async listPublishStates(tenantId: string, databaseId: string): Promise<PagePublishState[]> {
+    // Consistent: a page's entry into the state is decided on what this read returns.
+    return (await this.queryAll(tenantId, `PUB#${databaseId}#`, { consistent: true })) as unknown as PagePublishState[];
+  }
+
+  async getPublishState(tenantId: string, databaseId: string, pageId: string): Promise<PagePublishState | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantKey(tenantId), sk: `PUB#${databaseId}#${pageId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as PagePublishState) : undefined;
+  }
+
+  async putPublishState(state: PagePublishState, expectedRev: number | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
           TableName: this.table,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-          ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': prefix },
-          ExclusiveStartKey: start,
+          Item: { pk: tenantKey(state.tenantId), sk: `PUB#${state.databaseId}#${state.pageId}`, ...state },
+          ...(expectedRev === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#rev = :rev',
+                ExpressionAttributeNames: { '#rev': 'rev' },
+                ExpressionAttributeValues: { ':rev': expectedRev },
+              }),
         }),
       );
-      for (const i of res.Items ?? []) out.push(strip(i));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  // ------------------------------------------------------------ call budgets (Brevo's hourly endpoints)
+  // One item per tenant and bucket, `BUDGET#<bucket>`: the current window's id and count, and a block
+  // set by a 429. Taking calls is one conditional update: in the same window, add if the sum stays
+  // within the limit; in a newer window, start the count again. Concurrent takers never overspend.
+
+  async takeCalls(
+    tenantId: string,
+    bucket: string,
+    args: { window: string; n: number; limit: number; now: number; ttlSeconds: number },
+  ): Promise<{ granted: boolean; used: number; blockedUntil?: number }> {
+    const Key = { pk: tenantKey(tenantId), sk: `BUDGET#${bucket}` };
+    const ttl = Math.floor(args.now / 1000) + args.ttlSeconds;
+    const names = { '#win': 'win', '#used': 'used', '#blocked': 'blockedUntil', '#ttl': TABLE_SCHEMA.ttlAttribute };
+    const notBlocked = '(attribute_not_exists(#blocked) OR #blocked <= :now)';
+    if (args.n <= args.limit) {
+      // Two racing writers may each see the other's window change: a few rounds settle it.
+      for (let round = 0; round < 3; round++) {
+        try {
+          const res = await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key,
+              UpdateExpression: 'SET #used = #used + :n, #ttl = :ttl',
+              ConditionExpression: `#win = :w AND #used <= :max AND ${notBlocked}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: {
+                ':n': args.n,
+                ':w': args.window,
+                ':max': args.limit - args.n,
+                ':now': args.now,
+                ':ttl': ttl,
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          return { granted: true, used: Number(res.Attributes?.used ?? args.n) };
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+        try {
+          // Window ids sort by time (ISO starts): only a newer window resets the count.
+          await this.doc.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key,
+              UpdateExpression: 'SET #win = :w, #used = :n, #ttl = :ttl',
+              ConditionExpression: `(attribute_not_exists(#win) OR #win < :w) AND ${notBlocked}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ':n': args.n, ':w': args.window, ':now': args.now, ':ttl': ttl },
+            }),
+          );
+          return { granted: true, used: args.n };
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+        }
+        const current = await this.readBudget(Key);
+        const blocked = current.blockedUntil !== undefined && current.blockedUntil > args.now;
+        if (blocked || (current.win === args.window && current.used + args.n > args.limit)) {
+          return {
+            granted: false,
+            used: current.win === args.window ? current.used : 0,
+            ...this.block(current, args.now),
+          };
+        }
+      }
+    }
+    const current = await this.readBudget(Key);
+    return { granted: false, used: current.win === args.window ? current.used : 0, ...this.block(current, args.now) };
+  }
+
+  async blockCalls(tenantId: string, bucket: string, until: number, ttlSeconds: number): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantKey(tenantId), sk: `BUDGET#${bucket}` },
+          UpdateExpression: 'SET #blocked = :u, #ttl = :ttl',
+          // The later block wins: an earlier, shorter 429 must not shorten a longer one.
+          ConditionExpression: 'attribute_not_exists(#blocked) OR #blocked < :u',
+          ExpressionAttributeNames: { '#blocked': 'blockedUntil', '#ttl': TABLE_SCHEMA.ttlAttribute },
+          ExpressionAttributeValues: { ':u': until, ':ttl': Math.floor(until / 1000) + ttlSeconds },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  private async readBudget(
+    Key: Record<string, string>,
+  ): Promise<{ win?: string; used: number; blockedUntil?: number }> {
+    const res = await this.doc.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }));
+    return {
+      win: res.Item?.win as string | undefined,
+      used: Number(res.Item?.used ?? 0),
+      blockedUntil: res.Item?.blockedUntil as number | undefined,
+    };
+  }
+
+  private block(current: { blockedUntil?: number }, now: number): { blockedUntil?: number } {
+    return current.blockedUntil !== undefined && current.blockedUntil > now
+      ? { blockedUntil: current.blockedUntil }
+      : {};
   }
 
   // ------------------------------------------------------------ imported documents (page import)

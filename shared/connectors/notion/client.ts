@@ -187,11 +187,16 @@ export class NotionGateway {
     return this.call(`schema of ${sourceId}`, async () => {
       const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
       const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
-      // Only id and type are kept: the schema travels in the run's checkpoint (a 400 KB item).
+      // Only id and type are kept (and the option names of status and select properties, which a
+      // publish rule is checked against): the schema travels in the run's checkpoint (a 400 KB item).
       const props = z.record(z.string(), schemaProperty).parse(res.properties ?? {});
       return Object.fromEntries(
         Object.entries(props).map(([name, p]) => {
-          const options = opts.withOptions ? optionNames(p[p.type]) : undefined;
+          // Status and select options always (a publish rule is checked against them); multi_select's
+          // too when asked (page writes need them: Notion creates no status option).
+          const selectLike =
+            p.type === 'status' || p.type === 'select' || (opts.withOptions && p.type === 'multi_select');
+          const options = selectLike ? optionNames(p[p.type]) : undefined;
           return [name, options ? { id: p.id, type: p.type, options } : { id: p.id, type: p.type }];
         }),
       );
@@ -479,6 +484,7 @@ function toSearchHit(r: z.infer<typeof searchHitSchema>): SearchHit {
 }
 
 /** A page's title: the value of its one `title` property (its name differs per database). */
+
 export function pageTitle(properties: Record<string, unknown> | undefined): string {
   for (const value of Object.values(properties ?? {})) {
     if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'title') {

@@ -201,7 +201,7 @@ export class BrevoSimulator extends SimServer {
   private readonly windows: Record<Bucket, { limit: number; window: FixedWindow }> | undefined;
   private readonly routeLabels = new Set<string>();
   private readonly rateHeaders = new WeakMap<SimRequest, Record<string, string>>();
-  private readonly failures: { remaining: number; spec: FailureSpec }[] = [];
+  private readonly failures: { remaining: number; spec: FailureSpec; route?: string }[] = [];
   private rateLimitedCount = 0;
 
   private readonly attributes = new Map<string, AttributeDef>();
@@ -271,14 +271,17 @@ export class BrevoSimulator extends SimServer {
   // -------------------------------------------------------------------------------------------
   // Control API (tests, benchmark, sandbox)
 
-  /** The next `n` authenticated requests get this response (before rate limiting). */
   /** Drops the failures failNext queued and that have not been served yet. */
   clearFailures(): void {
     this.failures.length = 0;
   }
 
-  failNext(n: number, spec: FailureSpec): void {
-    if (n > 0) this.failures.push({ remaining: n, spec });
+  /**
+   * The next `n` authenticated requests get this response (before rate limiting); with `route`
+   * (e.g. "POST /v3/emailCampaigns"), only requests to that route.
+   */
+  failNext(n: number, spec: FailureSpec, route?: string): void {
+    if (n > 0) this.failures.push({ remaining: n, spec, ...(route ? { route } : {}) });
   }
 
   addApiKey(key: string, name?: string): void {
@@ -434,7 +437,9 @@ export class BrevoSimulator extends SimServer {
     return [...this.eventLog];
   }
 
+  /** Every campaign, drafts included; scheduled ones whose time has come are sent first. */
   campaigns(): SimCampaign[] {
+    this.settle();
     return [...this.campaignMap.values()];
   }
 
@@ -462,11 +467,20 @@ export class BrevoSimulator extends SimServer {
     this.deprecatedBatchCalls = 0;
   }
 
-  /** Apply every import whose processing time has elapsed on the clock (also run on each request). */
+  /**
+   * Apply every import whose processing time has elapsed on the clock, and send the scheduled
+   * campaigns whose time has come (also run on each request).
+   */
   settle(): void {
     const now = this.clock.now();
     while (this.pending.length > 0 && (this.pending[0] as PendingImport).process.dueAt <= now) {
       this.applyImport(this.pending.shift() as PendingImport);
+    }
+    for (const c of this.campaignMap.values()) {
+      if (c.status === 'queued' && c.scheduledAt !== undefined && Date.parse(c.scheduledAt) <= now) {
+        c.status = 'sent';
+        c.sentAt = new Date(Date.parse(c.scheduledAt)).toISOString();
+      }
     }
   }
 
@@ -490,10 +504,10 @@ export class BrevoSimulator extends SimServer {
     if (typeof key !== 'string' || !this.apiKeys.has(key)) {
       return { status: 401, body: { code: 'unauthorized', message: 'Key not found' } };
     }
-    const failure = this.failures[0];
+    const failure = this.failures.find((f) => f.route === undefined || f.route === route);
     if (failure) {
       failure.remaining -= 1;
-      if (failure.remaining <= 0) this.failures.shift();
+      if (failure.remaining <= 0) this.failures.splice(this.failures.indexOf(failure), 1);
       const res: SimResponse = { status: failure.spec.status, body: failure.spec.body };
       if (failure.spec.headers) res.headers = failure.spec.headers;
       return res;
