@@ -276,10 +276,15 @@ export class NotionGateway {
     });
   }
 
-  /** `GET /v1/pages/:id`: the page's metadata (properties, parent, icon, timestamps). */
+  /** `GET /v1/pages/:id`: the page's metadata (properties, parent, icon, timestamps), for the import. */
   async retrievePage(pageId: string): Promise<NotionPageMeta> {
+    return this.readPage(pageId, notionPageMetaSchema);
+  }
+
+  /** `GET /v1/pages/:id` read through `schema` (each caller keeps what it needs of the page). */
+  private readPage<S extends z.ZodType>(pageId: string, schema: S): Promise<z.output<S>> {
     return this.call(`page ${pageId}`, async () =>
-      notionPageMetaSchema.parse(await this.client.request({ path: `pages/${pageId}`, method: 'get' })),
+      schema.parse(await this.client.request({ path: `pages/${pageId}`, method: 'get' })),
     );
   }
 
@@ -314,9 +319,7 @@ export class NotionGateway {
    */
   async getPage(pageId: string): Promise<NotionPage | undefined> {
     try {
-      return await this.call(`page ${pageId}`, async () =>
-        notionPageSchema.parse(await this.client.pages.retrieve({ page_id: pageId })),
-      );
+      return await this.readPage(pageId, notionPageSchema);
     } catch (err) {
       if (err instanceof ProviderError && err.status === 404) return undefined;
       throw err;
