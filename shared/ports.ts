@@ -512,6 +512,12 @@ export interface NotionWebhookRecord {
   pendingRef?: string;
   pendingAt?: string;
   pendingHint?: string;
+  /**
+   * When the tenant's admin fetched the pending token (to paste it into Notion). Anyone can send a
+   * handshake, so a pending token becomes the active one only once fetched and then seen signing
+   * an event: a stranger's handshake and self-signed event never replace the tenant's token.
+   */
+  pendingRevealedAt?: string;
   /** The token that signed a valid event: the subscription is active. */
   confirmedRef?: string;
   confirmedAt?: string;

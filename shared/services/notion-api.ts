@@ -12,7 +12,7 @@ import { TajoError } from '../errors';
 import type { ApiResponse, Operation } from './api';
 import { documentListing, documentsRunView, enqueueDocumentImport, enqueueDocumentsResync } from './notion-documents';
 import { parseNotionPageId } from './notion-import';
-import { notionWebhookView } from './notion-webhooks';
+import { revealNotionWebhook } from './notion-webhooks';
 import { parseJsonBody } from './request-body';
 
 const BASE = '/tenants/{tenantId}/connections/notion';
@@ -101,7 +101,7 @@ export const notionOperations: Record<string, Operation> = {
       return { status: 404, body: { error: 'no Notion connection' } };
     }
     // The token is in this answer only (behind the tenant's key); the handler logs no bodies.
-    return { status: 200, body: await notionWebhookView(deps, tenantId, { withToken: true }) };
+    return { status: 200, body: await revealNotionWebhook(deps, tenantId) };
   },
 };
 

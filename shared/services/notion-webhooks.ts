@@ -123,12 +123,29 @@ export async function notionWebhookView(
   }
   const state = confirmed ? 'active' : pending ? 'pending' : 'not_set_up';
   const next = pending
-    ? 'paste the pending verification token into Notion (integration settings → Webhooks → Verify); ' +
-      'the first event signed with it makes it the active token'
+    ? 'fetch the pending verification token (GET /tenants/{tenantId}/connections/notion/webhook) and paste it ' +
+      'into Notion (integration settings → Webhooks → Verify); the first event signed with it then makes it the active token'
     : confirmed
       ? 'nothing to do: events are verified with the active token'
       : "create a webhook subscription in the integration's settings pointing at POST /webhooks/notion/{tenantId}";
   return { state, pending, confirmed, next };
+}
+
+/**
+ * The subscription's state with its pending token, for the tenant's admin (who pastes the token
+ * into Notion): fetching marks the pending token revealed, so an event signed with it may now make
+ * it the active token.
+ */
+export async function revealNotionWebhook(
+  deps: { webhooks: NotionWebhookStore; secrets: SecretStore; clock: Clock },
+  tenantId: string,
+): Promise<NotionWebhookView> {
+  const view = await notionWebhookView(deps, tenantId, { withToken: true });
+  const record = await deps.webhooks.getNotionWebhook(tenantId);
+  if (record?.pendingRef && !record.pendingRevealedAt) {
+    await deps.webhooks.putNotionWebhook({ ...record, pendingRevealedAt: new Date(deps.clock.now()).toISOString() });
+  }
+  return view;
 }
 
 export interface NotionIngressDeps {
@@ -170,7 +187,10 @@ export async function acceptNotionWebhook(
       tenant: req.tenantId,
       connector: 'notion',
     });
-    const current = (await deps.webhooks.getNotionWebhook(req.tenantId)) ?? { tenantId: req.tenantId };
+    const { pendingRevealedAt: _previousReveal, ...current } = (await deps.webhooks.getNotionWebhook(req.tenantId)) ?? {
+      tenantId: req.tenantId,
+    };
+    // A new pending token: not fetched by the admin yet, so not promotable yet.
     await deps.webhooks.putNotionWebhook({
       ...current,
       pendingRef: ref,
@@ -192,6 +212,14 @@ export async function acceptNotionWebhook(
     }
   }
   if (!record || !matched) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
+  if (matched === 'pending' && !record.pendingRevealedAt) {
+    // Signed with a token no admin has fetched: its sender made the handshake too (anyone can), so
+    // it proves nothing. Notion's own events come after the admin pasted the fetched token.
+    deps.log?.('Notion webhook event signed with a pending token the admin has not fetched: refused', {
+      tenantId: req.tenantId,
+    });
+    return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
+  }
   if (matched === 'pending' && record.pendingRef) {
     // The first event signed with the pending token: Notion activated the subscription with it.
     // The token moves to a secret of its own: the next handshake (a new subscription) overwrites

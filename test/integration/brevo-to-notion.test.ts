@@ -14,7 +14,7 @@ import { parseConfig } from '../../shared/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
 import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/services/notion-lane';
-import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
+import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/services/notion-webhooks';
 import { acceptBrevoWebhook, hashToken } from '../../shared/services/slack-notifications';
 import { notionStatus } from '../../shared/services/status';
 import { BrevoSimulator } from '../simulators/brevo';
@@ -191,6 +191,11 @@ async function setup(opts: { extraProperties?: string; extraRules?: string; rate
   const notionUrl = `${notionIn.url}/webhooks/notion/${TENANT}`;
   const sender = notion.subscribeWebhooks({ url: notionUrl });
   expect((await sender.sendVerification(notionUrl)).status).toBe(200);
+  // The tenant's admin fetches the token (to paste it into Notion): events signed with it are then accepted.
+  await revealNotionWebhook(
+    { webhooks: store, secrets, clock: { now: () => clock.now(), sleep: async () => undefined } },
+    TENANT,
+  );
 
   env = {
     notion,

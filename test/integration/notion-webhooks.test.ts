@@ -11,7 +11,7 @@ import { parseConfig } from '../../shared/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
-import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
+import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/services/notion-webhooks';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../simulators/notion';
 import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
@@ -120,6 +120,8 @@ async function handshake(e: Env): Promise<NotionWebhookSender> {
   const sender = new NotionWebhookSender({ now: () => e.clock.now() });
   const d = await sender.sendVerification(e.url);
   expect(d.status).toBe(200);
+  // The tenant's admin fetches the token to paste it into Notion: only then may it become active.
+  await revealNotionWebhook({ webhooks: e.store, secrets: e.secrets, clock: e.clock }, TENANT);
   return sender;
 }
 
@@ -182,6 +184,23 @@ describe('Notion webhook ingress', () => {
     // The tenant's real subscription still gets through, signed with the confirmed token.
     const real = await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string));
     expect(real.attempts[0]?.status).toBe(200);
+  });
+
+  // A stranger can send a handshake (unsigned by design) and then events signed with their own
+  // token. Without the admin's fetch of the pending token, that token never becomes the active one.
+  test("a stranger's handshake and self-signed events never replace the tenant's token", async () => {
+    const e = await setup();
+    const sender = await handshake(e);
+    expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[0] as string))).attempts[0]?.status).toBe(200);
+    e.lane.sent.splice(0);
+    const intruder = new NotionWebhookSender({ now: () => e.clock.now() });
+    expect((await intruder.sendVerification(e.url)).status).toBe(200);
+    const forged = await intruder.sendEvent(e.url, propsEvent(e.pageIds[1] as string));
+    expect(forged.attempts.every((a) => a.status === 401)).toBe(true);
+    expect(e.lane.sent).toHaveLength(0);
+    const rec = await e.store.getNotionWebhook(TENANT);
+    expect(await e.secrets.get(rec?.confirmedRef as string)).toBe(sender.verificationToken);
+    expect((await sender.sendEvent(e.url, propsEvent(e.pageIds[1] as string))).attempts[0]?.status).toBe(200);
   });
 
   test('wrong token, tampered body, missing header: 401, and nothing is queued', async () => {
