@@ -241,13 +241,15 @@ export class TajoStack extends Stack {
         this.grantSecrets(fn, ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], ['kms:Decrypt']);
       }
       if (spec.writesSecrets) {
-        // This function stores connection tokens when a connection is made.
+        // This function stores connection tokens when a connection is made. A name deleted within
+        // the recovery window (a disconnect, then a reconnect) is restored before it is written.
         this.grantSecrets(
           fn,
           [
             'secretsmanager:CreateSecret',
             'secretsmanager:PutSecretValue',
             'secretsmanager:DeleteSecret',
+            'secretsmanager:RestoreSecret',
             'secretsmanager:TagResource',
             'secretsmanager:DescribeSecret',
           ],

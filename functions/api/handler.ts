@@ -26,7 +26,8 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     },
     { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
   );
-  // Bodies are never logged (one carries the Notion webhook's verification token) nor cached.
+  // Response bodies are never logged, not even at debug (one carries the Notion webhook's
+  // verification token), nor cached.
   return {
     statusCode: res.status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

@@ -126,8 +126,17 @@ export async function storeNotionConnection(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
+  await retireReplacedToken(deps.secrets, existing?.tokenRef, tokenRef);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
+}
+
+/**
+ * A connection made again by token after an OAuth install: the grant's secret (another name, with
+ * a live refresh token) is no longer referenced by anything, so it is deleted, not left behind.
+ */
+async function retireReplacedToken(secrets: SecretStore, previous: string | undefined, current: string) {
+  if (previous !== undefined && previous !== current) await secrets.delete(previous);
 }
 
 /** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
@@ -257,6 +266,7 @@ export async function storeSlackConnection(
   await deps.connections.putConnection(record);
   // Connected again without a signing secret: the old one must not stay behind, unreferenced.
   if (existing?.signingSecretRef && !signingSecretRef) await deps.secrets.delete(existing.signingSecretRef);
+  await retireReplacedToken(deps.secrets, existing?.tokenRef, tokenRef);
   // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
   for (const held of await deps.teams.listSlackTeams(tenantId)) {
     if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(tenantId, held);

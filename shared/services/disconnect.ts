@@ -20,6 +20,7 @@ import type {
 } from '../ports';
 import { slackTeamKey } from '../ports';
 import { notionScheduleName, secretNames, slackScheduleName } from './connections';
+import { oauthGrantSecretName } from './oauth-grant';
 
 export interface DisconnectDeps {
   tenants: TenantStore;
@@ -94,10 +95,14 @@ export async function disconnectConnector(
     await deps.secrets.delete(ref);
     removed.secrets.push(name);
   };
-  if (connector === 'notion') {
-    await deleteSecret(conn.tokenRef, secretNames.notionToken(tenantId));
-  } else {
-    await deleteSecret(conn.tokenRef, secretNames.slackBotToken(tenantId));
+  // An OAuth connection's token secret is its grant (access and refresh token), named apart.
+  const tokenName = conn.oauth
+    ? oauthGrantSecretName(tenantId, connector)
+    : connector === 'notion'
+      ? secretNames.notionToken(tenantId)
+      : secretNames.slackBotToken(tenantId);
+  await deleteSecret(conn.tokenRef, tokenName);
+  if (connector === 'slack') {
     await deleteSecret(conn.signingSecretRef, secretNames.slackSigningSecret(tenantId));
   }
   // The Brevo key is the tenant's: it stays while the tenant holds it or another connection uses it.

@@ -100,7 +100,7 @@ export const notionOperations: Record<string, Operation> = {
     if (!(await deps.connections.getConnection(tenantId, 'notion'))) {
       return { status: 404, body: { error: 'no Notion connection' } };
     }
-    // The token is in this answer only (behind the tenant's key); the handler logs no bodies.
+    // The token is in this answer only (behind the tenant's key); responses are logged without bodies.
     return { status: 200, body: await revealNotionWebhook(deps, tenantId) };
   },
 };

@@ -181,6 +181,13 @@ export async function handleNotionLaneMessage(
     deps.secrets.get(conn.brevoApiKeyRef),
   ]);
   const { oauthTokens } = deps;
+  // The next message of this group may start at once in another invocation: each step ends by
+  // keeping one interval of spacing on the integration's pacer (the gateway's, keyed like the
+  // group). Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
+  const keepSpacing = async () => {
+    const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
+    if (drain > 0) await deps.clock.sleep(drain);
+  };
   const ctx = buildNotionContext({
     tenantId: conn.tenantId,
     settings: conn.settings,
@@ -254,8 +261,7 @@ export async function handleNotionLaneMessage(
       if (isPermanent(err)) return undefined;
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
-      if (drain > 0) await deps.clock.sleep(drain);
+      await keepSpacing();
     }
   }
 
@@ -288,8 +294,7 @@ export async function handleNotionLaneMessage(
       deps.log?.('error', 'Brevo → Notion rules failed', { tenantId: conn.tenantId, reason: (err as Error).message });
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
-      if (drain > 0) await deps.clock.sleep(drain);
+      await keepSpacing();
     }
     return undefined;
   }
@@ -336,8 +341,7 @@ export async function handleNotionLaneMessage(
       if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(notionToken, deps.clock), NOTION_INTERVAL_MS);
-      if (drain > 0) await deps.clock.sleep(drain);
+      await keepSpacing();
     }
   }
 
@@ -408,8 +412,7 @@ export async function handleNotionLaneMessage(
       }
       throw err;
     } finally {
-      const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
-      if (drain > 0) await deps.clock.sleep(drain);
+      await keepSpacing();
     }
     return undefined;
   }
@@ -454,10 +457,7 @@ export async function handleNotionLaneMessage(
     }
     throw err;
   } finally {
-    // The next message of this group may start at once in another invocation: keep one interval
-    // of spacing. Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
-    const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
-    if (drain > 0) await deps.clock.sleep(drain);
+    await keepSpacing();
   }
 
   if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1);

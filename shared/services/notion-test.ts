@@ -5,6 +5,7 @@
  */
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
+import { notionReadOnly } from '../connectors/notion/read-only';
 import { ProviderError, reasonOf } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import type { Clock } from '../ports';
@@ -36,6 +37,8 @@ export async function testNotionConnection(args: {
     // The integration's own pacer: a test beside a running sync stays within 3 req/s.
     pacer: sharedPacer(integrationKey('notion', args.token), NOTION_INTERVAL_MS, args.clock),
     stats: newStats(),
+    // A read-only connection's promise holds here too: the gateway refuses any write.
+    readOnly: notionReadOnly(args.settings),
   });
   const results: CheckResult[] = [];
 
@@ -142,14 +145,16 @@ export async function testNotionConnection(args: {
   }
 
   // 5. Page creation, only when allowed: it writes to the workspace (a row, trashed at once).
-  if (!args.createPage || !firstSource) {
+  if (!args.createPage || !firstSource || notionReadOnly(args.settings)) {
     results.push({
       name: 'page creation',
       ok: true,
       skipped: true,
       detail: !firstSource
         ? 'not checked: no readable database to create a test row in'
-        : `not checked (it writes to Notion): allow it with --create-page to create a row in ${firstSource.title} and trash it at once`,
+        : notionReadOnly(args.settings)
+          ? 'not checked: the connection is read-only (connectors.notion.read_only): nothing is written to Notion'
+          : `not checked (it writes to Notion): allow it with --create-page to create a row in ${firstSource.title} and trash it at once`,
     });
     return results;
   }

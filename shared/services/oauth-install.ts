@@ -29,7 +29,14 @@ import { tenantIdSchema } from '../config/schema';
 import { exchangeNotionCode, type NotionTokenResponse, notionAuthorizeUrl } from '../connectors/notion/oauth';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { exchangeSlackCode, type SlackAccessResponse, slackAuthorizeUrl } from '../connectors/slack/oauth';
-import { ConfigError, ProviderError, SlackTeamClaimedError, TajoError, UnreachableError } from '../errors';
+import {
+  ConfigError,
+  ProviderError,
+  RequestRefusedError,
+  SlackTeamClaimedError,
+  TajoError,
+  UnreachableError,
+} from '../errors';
 import { newStats } from '../http/paced-fetch';
 import {
   type Clock,
@@ -46,6 +53,7 @@ import {
   type SlackTeamRef,
   type SlackTeamStore,
   slackTeamKey,
+  type TenantStore,
 } from '../ports';
 import type { ApiResponse } from './api';
 import { ensureConnectionSchedule } from './connections';
@@ -53,12 +61,15 @@ import { integrationKey } from './notion-context';
 import { decodeGrant, newGrant, putGrant } from './oauth-grant';
 import { parseJsonBody } from './request-body';
 import { DEFAULT_SLACK_BOT_SCOPES, type OAuthApps } from './slack-app';
+import { connectBrevo } from './tenants';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
 
 export interface OAuthEndpoints {
   notionBaseUrl?: string;
+  /** Where a config's Brevo key is checked (GET /v3/account) before it is stored. */
+  brevoBaseUrl?: string;
   slackApiUrl?: string;
   /** The consent pages the admin is sent to (defaults: Notion's and Slack's; the sandbox's locally). */
   notionAuthorizeUrl?: string;
@@ -69,6 +80,7 @@ export interface OAuthEndpoints {
 export function oauthEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): OAuthEndpoints {
   return {
     notionBaseUrl: env.NOTION_BASE_URL || undefined,
+    brevoBaseUrl: env.BREVO_BASE_URL || undefined,
     slackApiUrl: env.SLACK_API_URL || undefined,
     notionAuthorizeUrl: env.NOTION_OAUTH_AUTHORIZE_URL || undefined,
     slackAuthorizeUrl: env.SLACK_OAUTH_AUTHORIZE_URL || undefined,
@@ -77,6 +89,8 @@ export function oauthEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): OAu
 
 export interface OAuthInstallDeps {
   states: OAuthStateStore;
+  /** The tenant's checked Brevo key (PUT /tenants/{t}/brevo) serves an OAuth connection too. */
+  tenants: TenantStore;
   connections: ConnectionStore;
   teams: SlackTeamStore;
   secrets: SecretStore;
@@ -151,11 +165,26 @@ export async function startOAuthInstall(
     const first = firstConnectionSettings(connector, body.data.config);
     if ('error' in first) return { status: 400, body: { error: first.error } };
     pending.settings = first.settings;
-    // The Brevo key cannot wait in the state record (DynamoDB never holds a secret in clear).
-    pending.brevoApiKeyRef = await deps.secrets.put(`${args.tenantId}/brevo-api-key`, first.brevoApiKey, {
-      tenant: args.tenantId,
-      connector: 'brevo',
-    });
+    // One Brevo key per tenant, shared by its connections: the tenant's checked key when it has one
+    // (the config's is not used then); otherwise the config's, checked against the account and
+    // stored as the tenant's (as PUT /tenants/{t}/brevo does) before the admin is sent to consent.
+    const tenant = await deps.tenants.getTenant(args.tenantId);
+    if (tenant?.brevoApiKeyRef) pending.brevoApiKeyRef = tenant.brevoApiKeyRef;
+    else {
+      try {
+        await connectBrevo(
+          { ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl },
+          args.tenantId,
+          first.brevoKeyName
+            ? { apiKey: first.brevoApiKey, keyName: first.brevoKeyName }
+            : { apiKey: first.brevoApiKey },
+        );
+      } catch (err) {
+        if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
+        throw err;
+      }
+      pending.brevoApiKeyRef = (await deps.tenants.getTenant(args.tenantId))?.brevoApiKeyRef;
+    }
   } else if (!(await deps.connections.getConnection(args.tenantId, connector))) {
     return {
       status: 409,
@@ -191,7 +220,7 @@ export async function startOAuthInstall(
 function firstConnectionSettings(
   connector: ConnectorName,
   config: Record<string, unknown>,
-): { settings: Record<string, unknown>; brevoApiKey: string } | { error: string } {
+): { settings: Record<string, unknown>; brevoApiKey: string; brevoKeyName?: string } | { error: string } {
   const connectors = (config.connectors ?? {}) as Record<string, unknown>;
   const section = connectors[connector];
   if (section === null || typeof section !== 'object' || Array.isArray(section)) {
@@ -216,19 +245,19 @@ function firstConnectionSettings(
       return { error: err.issues.map((i) => (i.path ? `config.${i.path}: ${i.message}` : i.message)).join('; ') };
     throw err;
   }
+  const brevoKeyName = parsed.brevo.api_key_name;
+  // The key's name lets the rules and notifications tell our own contact writes' webhooks apart.
+  const ownApiKeyNames = brevoKeyName ? [brevoKeyName] : [];
   if (connector === 'notion') {
     const { token: _token, ...settings } = parsed.connectors.notion as NonNullable<typeof parsed.connectors.notion>;
-    return { settings, brevoApiKey: parsed.brevo.api_key };
+    return { settings: { ...settings, ownApiKeyNames }, brevoApiKey: parsed.brevo.api_key, brevoKeyName };
   }
   const {
     bot_token: _t,
     signing_secret: _s,
     ...settings
   } = parsed.connectors.slack as NonNullable<typeof parsed.connectors.slack>;
-  return {
-    settings: { ...settings, ownApiKeyNames: parsed.brevo.api_key_name ? [parsed.brevo.api_key_name] : [] },
-    brevoApiKey: parsed.brevo.api_key,
-  };
+  return { settings: { ...settings, ownApiKeyNames }, brevoApiKey: parsed.brevo.api_key, brevoKeyName };
 }
 
 interface App {
@@ -444,6 +473,12 @@ async function installNotion(
     brevoApiKeyRef: base.brevoApiKeyRef,
     // The bot, not the token: refreshes change the token, the lane and pacer stay the same.
     integrationKey: integrationKey('notion', token.bot_id),
+    // Who the grant belongs to, as status and the connection list show it for every connection.
+    workspace: {
+      id: token.workspace_id,
+      ...(token.workspace_name ? { name: token.workspace_name } : {}),
+      botId: token.bot_id,
+    },
     oauth: {
       workspaceId: token.workspace_id,
       ...(token.workspace_name ? { workspaceName: token.workspace_name } : {}),
@@ -513,6 +548,13 @@ async function installSlack(
     signingSecretRef: undefined,
     brevoApiKeyRef: base.brevoApiKeyRef,
     integrationKey: integrationKey('slack', slackTeamKey(team)),
+    workspace: {
+      id: teamId,
+      ...(slackAccessName(access) ? { name: slackAccessName(access) as string } : {}),
+      ...(auth.bot_id ? { botId: auth.bot_id } : {}),
+      ...((access.bot_user_id ?? auth.user_id) ? { botUserId: access.bot_user_id ?? auth.user_id } : {}),
+      scopes: access.scope.split(',').filter(Boolean),
+    },
     oauth: {
       appId: access.app_id ?? '',
       botUserId: access.bot_user_id ?? auth.user_id ?? '',
@@ -533,6 +575,11 @@ async function installSlack(
     if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(pending.tenantId, held);
   }
   return record;
+}
+
+/** The workspace's name, or the org's for an org-wide install. */
+function slackAccessName(access: SlackAccessResponse): string | undefined {
+  return access.team?.name ?? access.enterprise?.name ?? undefined;
 }
 
 /** The installation an oauth.v2.access answer is for: the org for an org-wide install, else the workspace. */

@@ -148,8 +148,13 @@ async function acceptBrevoWebhookUnsafe(
     events = [parsed.event];
   } else {
     // Changes our own API key made (the Notion sync, Slack actions) are not echoed back to Slack
-    // nor written to Notion again: whichever connection knows the key's name, it is ours.
-    const ownApiKeyNames = [...(conn?.settings.ownApiKeyNames ?? []), ...(notionConn?.settings.ownApiKeyNames ?? [])];
+    // nor written to Notion again: whichever record knows the key's name, it is ours.
+    // The tenant's checked Brevo key names itself too (PUT /tenants/{t}/brevo), whenever it was stored.
+    const ownApiKeyNames = [
+      ...(tenant?.brevoAccount?.keyName ? [tenant.brevoAccount.keyName] : []),
+      ...(conn?.settings.ownApiKeyNames ?? []),
+      ...(notionConn?.settings.ownApiKeyNames ?? []),
+    ];
     ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames }));
   }
 

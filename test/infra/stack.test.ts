@@ -256,6 +256,8 @@ describe('TajoStack (dev)', () => {
       expect(actions.includes('secretsmanager:GetSecretValue')).toBe(Boolean(spec.readsSecrets));
       expect(actions.includes('secretsmanager:CreateSecret')).toBe(Boolean(spec.writesSecrets));
       expect(actions.includes('secretsmanager:DeleteSecret')).toBe(Boolean(spec.writesSecrets));
+      // Secrets Manager keeps a deleted name for its recovery window: writing it again restores it first.
+      expect(actions.includes('secretsmanager:RestoreSecret')).toBe(Boolean(spec.writesSecrets));
       // A token refresher replaces a grant's value and can do nothing else with secrets.
       expect(actions.includes('secretsmanager:PutSecretValue')).toBe(
         Boolean(spec.writesSecrets || spec.refreshesTokens),

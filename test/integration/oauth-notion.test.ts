@@ -34,10 +34,13 @@ const CONFIG = {
 };
 
 let notion: NotionSimulator;
+/** The config's Brevo key is checked against the account before it is stored. */
+let brevo: BrevoSimulator;
 let world: OAuthWorld;
 let key: string;
 const endpoints = () => ({
   notionBaseUrl: notion.baseUrl,
+  brevoBaseUrl: brevo.baseUrl,
   notionAuthorizeUrl: `${notion.baseUrl}/__sandbox/oauth/authorize`,
 });
 
@@ -50,6 +53,8 @@ beforeEach(async () => {
     oauthAccessTokenTtlMs: 3_600_000,
   });
   await notion.start();
+  brevo = new BrevoSimulator({ apiKeys: [BREVO_KEY], limits: false, importProcessingMs: 0 });
+  await brevo.start();
   world = await oauthWorld({ notion: APP });
   key = await world.tenantKey('acme');
 });
@@ -57,6 +62,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await world.stop();
   await notion.stop();
+  await brevo.stop();
 });
 
 const start = (
@@ -191,8 +197,27 @@ describe('install', () => {
     expect(after?.createdAt).toBe(before?.createdAt);
     expect(after?.tokenRef).not.toBe(before?.tokenRef);
     expect(after?.oauth?.botId).toBe(notion.botUser.id);
+    // Status and the connection list show who the grant belongs to, as for a token connection.
+    expect(after?.workspace).toMatchObject({ id: expect.any(String), botId: notion.botUser.id });
     // The internal token's secret is scheduled for deletion.
     expect(world.sm.secret('tajo/test/acme/notion-token')?.deletionDate).toBeGreaterThan(Date.now());
+  });
+
+  test('connecting by token after an OAuth install retires the grant (its live refresh token with it)', async () => {
+    const res = await start();
+    const { query } = await followConsent(JSON.parse(res.body).authorizeUrl);
+    expect((await callback(query)).status).toBe(200);
+    expect(world.sm.currentValue('tajo/test/acme/notion-oauth-grant')).toBeDefined();
+    const config = parseConfig(
+      JSON.stringify({ ...CONFIG, connectors: { notion: { ...CONFIG.connectors.notion, token: 'secret_internal' } } }),
+      {},
+    );
+    await connectNotion(
+      { connections: world.store, secrets: world.secrets, schedules: world.schedules, clock: world.clock },
+      { tenantId: 'acme', config },
+    );
+    expect((await world.store.getConnection('acme', 'notion'))?.oauth).toBeUndefined();
+    expect(world.sm.secret('tajo/test/acme/notion-oauth-grant')?.deletionDate).toBeGreaterThan(Date.now());
   });
 
   test('the start route: API key, connector, body and app checks', async () => {
@@ -217,6 +242,24 @@ describe('install', () => {
     expect(await world.scanTable()).not.toContain('OAUTHSTATE');
     await world.setApp('notion-app', { replace_with: 'placeholder' });
     expect((await start()).status).toBe(503);
+  });
+});
+
+describe("the tenant's Brevo key", () => {
+  const KEY_SECRET = 'tajo/test/acme/brevo-api-key';
+
+  test('a config key Brevo refuses is a 400 before consent, and nothing is stored', async () => {
+    const res = await start({ config: { ...CONFIG, brevo: { api_key: 'xkeysib-not-a-key' } } });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatch(/Brevo rejected the API key/);
+    expect(world.sm.currentValue(KEY_SECRET)).toBeUndefined();
+  });
+
+  test("the tenant's checked key serves the install: a config's other key never replaces it", async () => {
+    expect((await start()).status).toBe(201);
+    expect(world.sm.currentValue(KEY_SECRET)).toBe(BREVO_KEY);
+    expect((await start({ config: { ...CONFIG, brevo: { api_key: 'xkeysib-another-key' } } })).status).toBe(201);
+    expect(world.sm.currentValue(KEY_SECRET)).toBe(BREVO_KEY);
   });
 });
 

@@ -11,6 +11,7 @@ import { refreshSlackToken } from '../../shared/connectors/slack/oauth';
 import { newStats } from '../../shared/http/paced-fetch';
 import { systemClock } from '../../shared/ports';
 import { decodeGrant, OAuthTokens, providerRefresh, readAccessToken } from '../../shared/services/oauth-grant';
+import { BrevoSimulator } from '../simulators/brevo';
 import { SLACK_ROTATING_TOKEN_TTL_S, SlackSimulator } from '../simulators/slack';
 import { followConsent, type OAuthWorld, oauthWorld, SLACK_CALLBACK, START_ROUTE } from './oauth-support';
 
@@ -35,6 +36,8 @@ const workspace = (teamId: string, extra: Record<string, unknown> = {}) => ({
 });
 
 let slack: SlackSimulator;
+/** The config's Brevo key is checked against the account before it is stored. */
+let brevo: BrevoSimulator;
 let world: OAuthWorld;
 const keys: Record<string, string> = {};
 
@@ -55,6 +58,8 @@ async function setup(tokenRotation: boolean) {
     ],
   });
   await slack.start();
+  brevo = new BrevoSimulator({ apiKeys: [BREVO_KEY], limits: false, importProcessingMs: 0 });
+  await brevo.start();
   world = await oauthWorld({ slack: APP });
   keys.acme = await world.tenantKey('acme');
   keys.rival = await world.tenantKey('rival');
@@ -63,10 +68,12 @@ async function setup(tokenRotation: boolean) {
 afterEach(async () => {
   await world?.stop();
   await slack?.stop();
+  await brevo?.stop();
 });
 
 const endpoints = () => ({
   slackApiUrl: slack.apiUrl,
+  brevoBaseUrl: brevo.baseUrl,
   slackAuthorizeUrl: `${slack.baseUrl}/__sandbox/oauth/v2/authorize`,
 });
 
@@ -153,6 +160,7 @@ describe('installs', () => {
     const conn = await world.store.getConnection('acme', 'slack');
     expect(conn?.settings).toMatchObject({ teamId: 'E0ORG', enterpriseId: 'E0ORG', enterpriseInstall: true });
     expect(conn?.oauth).toMatchObject({ enterpriseName: 'Grid Org', botId: 'BT0GRID1' });
+    expect(conn?.workspace).toMatchObject({ id: 'E0ORG', name: 'Grid Org', botId: 'BT0GRID1' });
     expect(conn?.oauth?.teamName).toBeUndefined();
     expect(await world.store.findSlackTeam({ isEnterpriseInstall: true, enterpriseId: 'E0ORG' })).toMatchObject({
       tenantId: 'acme',

@@ -447,6 +447,17 @@ describe('test notion: the five checks', () => {
     expect(JSON.stringify(page.properties.Name)).toContain(TEST_PAGE_TITLE);
   });
 
+  test('a read-only connection never writes, even when page creation is allowed', async () => {
+    const t = await newTenant();
+    expect((await call('PUT', BREVO, t, { apiKey: BREVO_KEY })).status).toBe(200);
+    const readOnly = notionBody({ read_only: true, rules: undefined });
+    expect((await call('PUT', CONNECTION, t, readOnly, notionParam)).status).toBe(200);
+    const before = notion.pageIds(dataSourceId).length;
+    const res = await run(t, { createPage: true });
+    expect(res.checks[4]).toMatchObject({ skipped: true, detail: expect.stringMatching(/read-only/) });
+    expect(notion.pageIds(dataSourceId)).toHaveLength(before);
+  });
+
   test('each failure says what to do: share the database, add the capability', async () => {
     const t = await connectedTenant();
     notion.unshareDatabase(SANDBOX_DATABASE_ID);
