@@ -133,12 +133,18 @@ export async function disconnectConnector(
       );
     }
     removed.pendingPages = await dropPendingPages(deps.webhooks, tenantId);
+    kept.push(
+      'imported documents (the document library) and the record of pages published as campaigns, so a reconnect never mails a page version twice',
+    );
   }
 
   await deps.connections.deleteConnection(tenantId, connector);
 
   // A run in progress would otherwise show as running for ever: its next step finds no connection.
-  for (const run of await deps.runs.listRuns(tenantId, connector, 20)) {
+  // Each kind of job is read apart: many imports or publishing passes must not hide a running sync.
+  const jobs = [null, 'users', 'documents', 'publish'] as const;
+  const recent = await Promise.all(jobs.map((job) => deps.runs.listRuns(tenantId, connector, 5, { job })));
+  for (const run of recent.flat()) {
     if (run.status !== 'running') continue;
     const finishedAt = new Date(deps.clock.now()).toISOString();
     // Without its checkpoint a replayed message cannot resume it against a later connection.
