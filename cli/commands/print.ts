@@ -17,8 +17,7 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
   if (s.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
   if (s.databases.length > 0) {
     io.out(
-      `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked` +
-        (s.usersCount === null ? '' : `, ${s.usersCount} users`),
+      `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked`,
     );
   }
   for (const d of s.databases) {
@@ -38,6 +37,13 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
     );
     printErrors(io, s.lastErrors, 'row');
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
+  }
+  const users = s.lastUsersRun;
+  if (users) {
+    io.out(
+      `  last users sync ${users.runId}: ${users.status}, started ${users.startedAt}` +
+        (s.usersCount === null ? '' : `; ${s.usersCount} workspace members kept as contacts`),
+    );
   }
   const pub = s.lastPublishRun;
   if (pub) {

@@ -440,7 +440,7 @@ describe('the webhook verification token, for the admin', () => {
       pending: { token: sender.verificationToken, receivedAt: new Date(env.clock.now()).toISOString() },
       confirmed: null,
     });
-    expect(view.body.next).toMatch(/paste the pending verification token into Notion/);
+    expect(view.body.next).toMatch(/fetch the pending verification token .* and paste it into Notion/);
 
     const status = await handleApiRequest(apiDeps(), {
       routeKey: 'GET /tenants/{tenantId}/connections/{connector}/status',
