@@ -43,6 +43,7 @@ export async function testStoredConnection(
       baseUrl: deps.endpoints.notionBaseUrl,
       clock: deps.clock,
       createPage: options.createPage === true,
+      auth: conn.oauth ? 'oauth' : 'token',
     });
   } else {
     const conn = await deps.connections.getConnection(tenantId, 'slack');

@@ -28,6 +28,8 @@ export async function testNotionConnection(args: {
   clock: Clock;
   /** The admin allows the one write: a row created in the first database, then trashed. */
   createPage: boolean;
+  /** How the connection was made: the advice for a refused token differs. */
+  auth?: 'token' | 'oauth';
 }): Promise<CheckResult[]> {
   const notion = new NotionGateway({
     token: args.token,
@@ -55,7 +57,9 @@ export async function testNotionConnection(args: {
   } catch (err) {
     const detail =
       err instanceof ProviderError && err.status === 401
-        ? 'Notion rejected the token (401): copy the internal integration secret (ntn_...) from Notion → Settings → Integrations, or reconnect'
+        ? args.auth === 'oauth'
+          ? 'Notion rejected the OAuth access token (401): it is refreshed when the connection is next used (a sync); if this persists, install again (POST .../connections/notion/oauth)'
+          : 'Notion rejected the token (401): copy the internal integration secret (ntn_...) from Notion → Settings → Integrations, or reconnect'
         : reasonOf(err);
     results.push({ name: 'authentication', ok: false, detail });
     for (const name of NOTION_CHECKS.slice(1)) {

@@ -13,6 +13,7 @@ import { ProviderError } from '../../shared/errors';
 import { newStats } from '../../shared/http/paced-fetch';
 import { type LaneMessage, type LaneQueue, type RunRecord, systemClock } from '../../shared/ports';
 import { Pacer } from '../../shared/ratelimit/pacer';
+import { testStoredConnection } from '../../shared/services/connection-test';
 import { connectNotion } from '../../shared/services/connections';
 import { integrationKey } from '../../shared/services/notion-context';
 import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/services/notion-lane';
@@ -462,6 +463,24 @@ describe('refresh on 401', () => {
     );
     expect(await world.store.hasMarker('acme', 'oauth-refresh#notion#v1')).toBe(false);
     expect(decodeGrant(await world.secrets.get(conn.tokenRef, { fresh: true })).version).toBe(1);
+  });
+
+  test("the connection test of an OAuth connection whose token Notion refuses gives OAuth's advice", async () => {
+    await install();
+    notion.clock.advance(3_600_000); // the installed access token is dead at Notion now
+    const res = await testStoredConnection(
+      {
+        connections: world.store,
+        secrets: world.secretsFor(),
+        clock: world.clock,
+        endpoints: { notionBaseUrl: notion.baseUrl },
+      },
+      'acme',
+      'notion',
+    );
+    expect(res.checks[0]).toMatchObject({ name: 'authentication', ok: false });
+    expect(res.checks[0]?.detail).toMatch(/OAuth access token .* install again/);
+    expect(res.checks[0]?.detail).not.toMatch(/ntn_/);
   });
 
   test('the Notion lane worker: a sync on an expired OAuth token refreshes once and completes', async () => {
