@@ -58,6 +58,15 @@ export function safeLinkUrl(href: string | null | undefined): string | undefined
   return absolute;
 }
 
+/** A bookmark, embed or link preview: its link (undefined unless safe) and its caption as plain text. */
+export function linkBlockTarget(node: Extract<BlockNode, { type: 'bookmark' | 'embed' | 'link_preview' }>): {
+  url: string | undefined;
+  caption: string;
+} {
+  if (node.type === 'link_preview') return { url: safeLinkUrl(node.link_preview.url), caption: '' };
+  const payload = node.type === 'bookmark' ? node.bookmark : node.embed;
+  return { url: safeLinkUrl(payload.url), caption: plainText(payload.caption).trim() };
+}
 /** Images in email must be absolute https: mail clients block or warn on plain http images. */
 export function safeImageUrl(src: string | undefined): string | undefined {
   const url = safeLinkUrl(src);

@@ -24,6 +24,7 @@ import {
   groupSiblings,
   type Heading,
   headingLevel,
+  linkBlockTarget,
   MEDIA_KIND,
   mediaLabel,
   mediaUrl,
@@ -301,13 +302,7 @@ ${content}
     case 'bookmark':
     case 'embed':
     case 'link_preview': {
-      const url = safeLinkUrl(
-        node.type === 'bookmark' ? node.bookmark.url : node.type === 'embed' ? node.embed.url : node.link_preview.url,
-      );
-      const caption =
-        node.type === 'link_preview'
-          ? ''
-          : plainText(node.type === 'bookmark' ? node.bookmark.caption : node.embed.caption).trim();
+      const { url, caption } = linkBlockTarget(node);
       if (url === undefined) {
         ctx.warnings.push(`${node.type} ${node.id} was left out: its URL is not an http(s) link`);
         return '';
@@ -572,13 +567,7 @@ function renderTextBlock(node: BlockNode, opts: RenderOptions): string {
     case 'bookmark':
     case 'embed':
     case 'link_preview': {
-      const url = safeLinkUrl(
-        node.type === 'bookmark' ? node.bookmark.url : node.type === 'embed' ? node.embed.url : node.link_preview.url,
-      );
-      const caption =
-        node.type === 'link_preview'
-          ? ''
-          : plainText(node.type === 'bookmark' ? node.bookmark.caption : node.embed.caption).trim();
+      const { url, caption } = linkBlockTarget(node);
       if (url === undefined) return '';
       return caption ? `${caption}: ${url}` : url;
     }
