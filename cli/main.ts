@@ -208,13 +208,18 @@ function tenantOf(values: Values, config?: TajoConfig): string {
   return tenant;
 }
 
-async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+/** The config's Notion section for a command that syncs it: present and enabled, or a ConfigError with its path. */
+async function enabledNotion(values: Values, env: NodeJS.ProcessEnv, purpose: string) {
   const config = await loadConfigFile(configPath(values, env), env);
   const notion = config.connectors.notion;
-  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to sync Notion' }]);
+  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: `is required to ${purpose}` }]);
   if (!notion.enabled)
     throw new ConfigError([{ path: 'connectors.notion.enabled', message: 'the connector is disabled' }]);
-  const tenantId = tenantOf(values, config);
+  return { config, notion, tenantId: tenantOf(values, config) };
+}
+
+async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
   const progress = progressPrinter(io, values.json === true);
@@ -378,12 +383,7 @@ function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'er
  * Runs whatever `sync.users` says: that switch is for the scheduled poll, this is a person asking.
  */
 async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const config = await loadConfigFile(configPath(values, env), env);
-  const notion = config.connectors.notion;
-  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to sync Notion users' }]);
-  if (!notion.enabled)
-    throw new ConfigError([{ path: 'connectors.notion.enabled', message: 'the connector is disabled' }]);
-  const tenantId = tenantOf(values, config);
+  const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion users');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
   try {
