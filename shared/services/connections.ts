@@ -126,17 +126,24 @@ export async function storeNotionConnection(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
-  await retireReplacedToken(deps.secrets, existing?.tokenRef, tokenRef);
+  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }
 
 /**
- * A connection made again by token after an OAuth install: the grant's secret (another name, with
- * a live refresh token) is no longer referenced by anything, so it is deleted, not left behind.
+ * The secrets a connection's previous record referenced that its new record does not: a token
+ * connection made again after an OAuth install (the grant, with a live refresh token), an install
+ * over a token connection, a signing secret no longer used. Nothing refers to them any more, so
+ * they are deleted, not left behind.
  */
-async function retireReplacedToken(secrets: SecretStore, previous: string | undefined, current: string) {
-  if (previous !== undefined && previous !== current) await secrets.delete(previous);
+export function replacedSecretRefs(
+  existing: Pick<ConnectionRecord<'notion' | 'slack'>, 'tokenRef' | 'signingSecretRef'> | undefined,
+  record: Pick<ConnectionRecord<'notion' | 'slack'>, 'tokenRef' | 'signingSecretRef'>,
+): string[] {
+  return [existing?.tokenRef, existing?.signingSecretRef].filter(
+    (ref): ref is string => ref !== undefined && ref !== record.tokenRef && ref !== record.signingSecretRef,
+  );
 }
 
 /** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
@@ -264,9 +271,8 @@ export async function storeSlackConnection(
     updatedAt: now,
   };
   await deps.connections.putConnection(record);
-  // Connected again without a signing secret: the old one must not stay behind, unreferenced.
-  if (existing?.signingSecretRef && !signingSecretRef) await deps.secrets.delete(existing.signingSecretRef);
-  await retireReplacedToken(deps.secrets, existing?.tokenRef, tokenRef);
+  // Connected again without a signing secret, or by token after an install: nothing stays behind.
+  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
   // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
   for (const held of await deps.teams.listSlackTeams(tenantId)) {
     if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(tenantId, held);

@@ -56,7 +56,7 @@ import {
   type TenantStore,
 } from '../ports';
 import type { ApiResponse } from './api';
-import { ensureConnectionSchedule } from './connections';
+import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
 import { integrationKey } from './notion-context';
 import { decodeGrant, newGrant, putGrant } from './oauth-grant';
 import { parseJsonBody } from './request-body';
@@ -608,10 +608,7 @@ async function saveConnection<C extends ConnectorName>(
 ): Promise<void> {
   await deps.connections.putConnection(record);
   await ensureConnectionSchedule(deps.schedules, record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>);
-  const stale = [existing?.tokenRef, existing?.signingSecretRef].filter(
-    (ref): ref is string => ref !== undefined && ref !== record.tokenRef && ref !== record.signingSecretRef,
-  );
-  for (const ref of stale) {
+  for (const ref of replacedSecretRefs(existing, record)) {
     await deps.secrets.delete(ref).catch((err: unknown) =>
       deps.log?.('a replaced secret could not be deleted', {
         tenantId: record.tenantId,
