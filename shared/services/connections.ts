@@ -146,6 +146,17 @@ export function replacedSecretRefs(
   );
 }
 
+/** The tenant's Notion connection, when work can be queued for it; otherwise why not. */
+export async function queueableConnection(
+  connections: ConnectionStore,
+  tenantId: string,
+): Promise<{ conn: ConnectionRecord<'notion'> } | { reason: string }> {
+  const conn = await connections.getConnection(tenantId, 'notion');
+  if (!conn) return { reason: `tenant ${tenantId} has no Notion connection` };
+  if (!conn.settings.enabled) return { reason: 'the Notion connector is disabled in the config' };
+  return { conn };
+}
+
 /** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
 export async function connectNotion(
   deps: ConnectionDeps,

@@ -13,6 +13,7 @@ import type { CallStats } from '../http/paced-fetch';
 import type { Clock, ConnectionRecord, ConnectionStore, LaneQueue, RunRecord, RunStore, SyncSummary } from '../ports';
 import type { NotionLaneMessage } from '../sync/lane-messages';
 import { emptySummary, newRunId } from '../sync/notion-sync';
+import { queueableConnection } from './connections';
 import { importPage, type NotionPageReader, resyncDocuments } from './notion-import';
 
 /** A re-sync step starts no new document once less than this remains before its deadline. */
@@ -43,9 +44,9 @@ async function queueForConnection(
   message: (runId: string) => DocumentsMessage,
   dedupeKey: (runId: string) => string,
 ): Promise<QueueResult> {
-  const conn = await deps.connections.getConnection(tenantId, 'notion');
-  if (!conn) return { queued: false, reason: `tenant ${tenantId} has no Notion connection` };
-  if (!conn.settings.enabled) return { queued: false, reason: 'the Notion connector is disabled in the config' };
+  const target = await queueableConnection(deps.connections, tenantId);
+  if ('reason' in target) return { queued: false, reason: target.reason };
+  const conn = target.conn;
   const runId = newRunId(deps.clock);
   const body = message(runId);
   // Recorded before it is sent: the lane may pick the message up at once, and must find the record.

@@ -29,6 +29,7 @@ import { normaliseDatabaseId } from '../rules/ingress';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
 import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
 import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
+import { queueableConnection } from './connections';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
 import { runDocumentsMessage } from './notion-documents';
 import { pageReaderOf } from './notion-import';
@@ -114,9 +115,9 @@ async function queueForConnection(
   message: Extract<NotionLaneMessage, { runId: string }>,
   deduplicationId: string,
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
-  const conn = await deps.connections.getConnection(message.tenantId, 'notion');
-  if (!conn) return { queued: false, reason: `tenant ${message.tenantId} has no Notion connection` };
-  if (!conn.settings.enabled) return { queued: false, reason: 'the Notion connector is disabled in the config' };
+  const target = await queueableConnection(deps.connections, message.tenantId);
+  if ('reason' in target) return { queued: false, reason: target.reason };
+  const conn = target.conn;
   await deps.lane.send('notionLane', [
     { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId },
   ]);
