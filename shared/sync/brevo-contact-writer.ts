@@ -363,7 +363,9 @@ export class BrevoContactWriter {
             namesAttribute(said, a) && !(row.identifierType !== 'email_id' && attempt.attributes[a] === row.identifier),
         );
         if (named.length === 0) {
-          recordRowFailure(this.o.summary, [{ pageId: row.rowId, reason: err.message }, ...leftOut]);
+          // The reason is stored and shown: the contact's email or phone appears masked.
+          const reason = err.message.split(row.identifier).join(maskPersonal(row.identifier));
+          recordRowFailure(this.o.summary, [{ pageId: row.rowId, reason }, ...leftOut]);
           return undefined;
         }
         const attributes = { ...attempt.attributes };

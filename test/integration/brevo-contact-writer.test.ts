@@ -262,7 +262,9 @@ test('Brevo refusing a contact (400) for no attribute of the row fails that row 
   );
   const run = await writeAll(env, batch);
   expect(run.summary).toMatchObject({ upserted: 2, failed: 1, fieldErrors: 0 });
-  expect(run.summary.errors).toEqual([{ pageId: 'row-0', reason: expect.stringMatching(/400 invalid_parameter/) }]);
+  expect(run.summary.errors).toEqual([
+    { pageId: 'row-0', reason: 'Brevo error on contact p•••@example.com (400 invalid_parameter): Contact refused' },
+  ]);
   // Not fingerprinted: the next run tries it again, the others are unchanged.
   const next = await writeAll(env, batch);
   expect(next.summary).toMatchObject({ unchanged: 2, upserted: 1, failed: 0 });
