@@ -527,10 +527,13 @@ function brevoSaid(message: string): string {
   return at < 0 ? message : message.slice(at + 3);
 }
 
-/** Whether a Brevo message names an attribute (upper case, as a whole word: "SMS is already associated"). */
+/**
+ * Whether a Brevo message names an attribute (upper case, as a whole word: "SMS is already
+ * associated"); the external id is named as Brevo spells it, "ext_id".
+ */
 function namesAttribute(message: string, attribute: string): boolean {
-  const escaped = attribute.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_])${escaped}([^A-Za-z0-9_]|$)`).test(message);
+  const word = (w: string) => new RegExp(`(^|[^A-Za-z0-9_])${w}([^A-Za-z0-9_]|$)`).test(message);
+  return word(attribute.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) || (attribute === 'EXT_ID' && word('ext_id'));
 }
 
 function toImportRow(row: ContactRow): ImportRow {

@@ -252,6 +252,25 @@ test('Brevo refusing one value (400 naming its attribute): the contact is writte
   expect(after.summary).toMatchObject({ upserted: 0, unchanged: 3 });
 });
 
+test('an EXT_ID beside the email that another contact holds is left out (Brevo names it "ext_id")', async () => {
+  const env = await setup();
+  env.brevo.addContact({ email: 'owner@example.com', ext_id: 'CUS-1' });
+  const base = row(0, undefined, env.listId);
+  const attributes = { ...base.attributes, EXT_ID: 'CUS-1' };
+  const withExt: ContactRow = {
+    ...base,
+    attributes,
+    fp: fingerprint({ identifier: base.identifier, attributes, listId: env.listId }),
+    sources: { EXT_ID: 'Customer ID' },
+  };
+  const run = await writeAll(env, [withExt]);
+  expect(run.summary).toMatchObject({ upserted: 1, failed: 0, fieldErrors: 1 });
+  expect(run.summary.errors).toEqual([
+    expect.objectContaining({ property: 'Customer ID', attribute: 'EXT_ID', kind: 'field' }),
+  ]);
+  expect(env.brevo.getContact('person0@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Person0' });
+});
+
 test('Brevo refusing a contact (400) for no attribute of the row fails that row with its reason; the others are written', async () => {
   const env = await setup();
   const batch = rows(3, env.listId);
