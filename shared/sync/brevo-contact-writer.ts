@@ -193,6 +193,8 @@ export class BrevoContactWriter {
   private readonly seen = new Map<string, Fingerprint>();
   /** Rows whose values Brevo already holds (echoes of our own writes): stored, not sent. */
   private readonly acknowledged = new Map<string, ContactRow>();
+  /** Phones and external ids offered this run, by attribute and value → the row that holds it. */
+  private readonly claimed = new Map<string, string>();
 
   private constructor(
     args: ContactWriterArgs,
@@ -221,6 +223,7 @@ export class BrevoContactWriter {
 
   /** Queues a mapped row for the next flush, or counts it unchanged when its fingerprint matches. */
   offer(row: ContactRow): 'queued' | 'unchanged' {
+    this.leaveOutDuplicates(row);
     // Reported on every run until fixed, written or unchanged alike: the value is still left out.
     if (row.fieldErrors?.length) recordErrors(this.o.summary, row.fieldErrors);
     const prev = this.fps.get(row.rowId);
@@ -232,6 +235,45 @@ export class BrevoContactWriter {
     }
     this.pending.set(row.rowId, row);
     return 'queued';
+  }
+
+  /**
+   * Brevo keeps a phone (SMS, WHATSAPP, LANDLINE_NUMBER) or an external id on one contact only: an
+   * import would drop the second one unnamed (counted, not said which) and an upsert would be
+   * refused. So the second row offered this run with the same value leaves it out, with a field
+   * error naming the row that holds it. The row is changed in place (attributes, fp, fieldErrors)
+   * so it describes what is written, for the caller too. A contact's key identifier is never left
+   * out, but it claims its value.
+   */
+  private leaveOutDuplicates(row: ContactRow): void {
+    let attributes: Record<string, unknown> | undefined;
+    const left: RowError[] = [];
+    for (const a of UNIQUE_ATTRIBUTES) {
+      const value = row.attributes[a];
+      if (typeof value !== 'string' || value === '') continue;
+      const key = `${a}\u0000${value}`;
+      const owner = this.claimed.get(key);
+      if (owner === undefined || owner === row.rowId) {
+        this.claimed.set(key, row.rowId);
+        continue;
+      }
+      if (row.identifierType !== 'email_id' && value === row.identifier) continue;
+      attributes ??= { ...row.attributes };
+      delete attributes[a];
+      const what = a === 'EXT_ID' ? 'external id' : 'number';
+      left.push(
+        fieldError(
+          row.rowId,
+          row.sources?.[a] ?? a,
+          a,
+          `${a}: record ${owner} has the same ${what} ("${maskPersonal(value)}") and Brevo keeps it on one contact only; the contact is written without it`,
+        ),
+      );
+    }
+    if (attributes === undefined) return;
+    row.attributes = attributes;
+    row.fp = contactFingerprint(row.identifier, attributes, this.o.listId);
+    row.fieldErrors = [...(row.fieldErrors ?? []), ...left];
   }
 
   /**
@@ -520,6 +562,9 @@ async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
     throw err;
   }
 }
+
+/** Attributes Brevo keeps unique per account (phone identifiers, the external id). */
+const UNIQUE_ATTRIBUTES = ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'] as const;
 
 /** Brevo's own message inside a ProviderError's ("Brevo error on contact … (400 code): message"). */
 function brevoSaid(message: string): string {

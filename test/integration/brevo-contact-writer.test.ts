@@ -271,6 +271,43 @@ test('an EXT_ID beside the email that another contact holds is left out (Brevo n
   expect(env.brevo.getContact('person0@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Person0' });
 });
 
+test('two rows with the same phone in one import: the second is written without it, a field error; nothing is left unconfirmed', async () => {
+  const env = await setup();
+  const withPhone = (r: ContactRow, sms: string): ContactRow => {
+    const attributes = { ...r.attributes, SMS: sms };
+    return {
+      ...r,
+      attributes,
+      fp: fingerprint({ identifier: r.identifier, attributes, listId: env.listId }),
+      sources: { SMS: 'Phone' },
+    };
+  };
+  const batch = rows(25, env.listId).map((r, i) => withPhone(r, `+3361234${String(5600 + i)}`));
+  // A shared switchboard number: Brevo keeps a phone on one contact only.
+  batch[7] = withPhone(batch[7]!, batch[3]!.attributes.SMS as string);
+  const run = await writeAll(env, batch);
+  expect(imports(env)).toBe(1);
+  expect(run.summary).toMatchObject({ upserted: 25, failed: 0, fieldErrors: 1, warnings: [] });
+  expect(run.result).toMatchObject({ written: 25, unconfirmed: 0 });
+  expect(run.summary.errors).toEqual([
+    {
+      pageId: 'row-7',
+      property: 'Phone',
+      attribute: 'SMS',
+      kind: 'field',
+      reason:
+        'SMS: record row-3 has the same number ("+33•••••••03") and Brevo keeps it on one contact only; the contact is written without it',
+    },
+  ]);
+  expect(env.brevo.getContact('person3@example.com')?.attributes.SMS).toBe(batch[3]!.attributes.SMS);
+  expect(env.brevo.getContact('person7@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Person7' });
+  expect(env.brevo.getContact('person7@example.com')?.attributes.SMS).toBeUndefined();
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(25);
+  // The next run: nothing to write, the duplicate reported again.
+  const next = await writeAll(env, batch);
+  expect(next.summary).toMatchObject({ upserted: 0, unchanged: 25, fieldErrors: 1 });
+});
+
 test('Brevo refusing a contact (400) for no attribute of the row fails that row with its reason; the others are written', async () => {
   const env = await setup();
   const batch = rows(3, env.listId);
