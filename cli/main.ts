@@ -38,7 +38,7 @@ import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { managementCommand } from './commands/management';
-import { printSummary } from './commands/print';
+import { errorLine, leftOut, printSummary } from './commands/print';
 import { defaultIo, type Io, UsageError } from './io';
 
 const USAGE = `usage: tajo <command>
@@ -358,7 +358,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
     } else {
       io.out(
         `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} members read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
       );
       io.out(
         `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
@@ -374,8 +374,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
 /** A user sync's warnings and its first 20 per-user errors, for a person reading the output. */
 function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
   for (const w of summary.warnings) io.out(`  warning: ${w}`);
-  for (const e of summary.errors.slice(0, 20))
-    io.out(`  user ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  for (const e of summary.errors.slice(0, 20)) io.out(`  ${errorLine('user', e)}`);
 }
 
 /**
@@ -411,7 +410,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
     } else {
       io.out(
         `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed`,
+          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
       );
       io.out(
         `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,

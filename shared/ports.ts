@@ -274,8 +274,18 @@ export interface CursorStore {
 }
 
 export interface RowError {
+  /** The source record: a Notion page id, a Slack or Notion user id. */
   pageId: string;
+  /** The source field (Notion property, Slack or Notion user field). */
   property?: string;
+  /** The Brevo attribute or identifier the value was for (field errors). */
+  attribute?: string;
+  /**
+   * 'field': only this value was left out of the write; the contact, its other attributes and its
+   * list membership were still sent. Absent: the whole record was not written.
+   */
+  kind?: 'field';
+  /** Says what is wrong and what to do; personal values (phones, emails) appear masked. */
   reason: string;
 }
 
@@ -290,6 +300,12 @@ export interface SyncSummary {
   errors: RowError[];
   /** Errors beyond the stored ones (the record keeps the first 200). */
   errorsTruncated: number;
+  /**
+   * Values left out of a write (entries of `errors` with kind 'field', stored or truncated). They
+   * do not count as failed rows: their contacts count in upserted/unchanged. Absent in run records
+   * written before field errors existed.
+   */
+  fieldErrors?: number;
   notionRequests: number;
   brevoRequests: number;
   rateLimited: number;

@@ -1,9 +1,21 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
-import type { PublishSummary, RunRecord, SyncSummary } from '../../shared/ports';
+import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/ports';
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
 import type { LastErrors, NextRun, NotionStatus, SlackStatus } from '../../shared/services/status';
 import type { Io } from '../io';
+
+/** ", 3 values left out" when a run left values out of contacts it wrote (field errors), else "". */
+export function leftOut(s: Pick<SyncSummary, 'fieldErrors'>): string {
+  const n = s.fieldErrors ?? 0;
+  return n > 0 ? `, ${n} value${n === 1 ? '' : 's'} left out` : '';
+}
+
+/** How one error reads: the record and its field, and whether only that value was left out. */
+export function errorLine(what: string, e: RowError): string {
+  const field = e.property ? ` (${e.property}${e.kind === 'field' ? ', left out' : ''})` : '';
+  return `${what} ${e.pageId}${field}: ${e.reason}`;
+}
 
 export function printChecks(io: Io, checks: CheckResult[]): void {
   for (const c of checks) io.out(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
@@ -33,7 +45,7 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
     io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
     const r = last.summary;
     io.out(
-      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed`,
+      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed${leftOut(r)}`,
     );
     printErrors(io, s.lastErrors, 'row');
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
@@ -122,7 +134,7 @@ function printErrors(io: Io, errors: LastErrors | null, what: string): void {
   if (!errors) return;
   if (errors.error) io.out(`    error: ${errors.error}`);
   for (const e of errors.rows.slice(0, 10)) {
-    io.out(`    ${what} ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+    io.out(`    ${errorLine(what, e)}`);
   }
   const more = errors.rows.length - Math.min(10, errors.rows.length) + errors.more;
   if (more > 0) io.out(`    … ${more} more (--json)`);
@@ -197,12 +209,11 @@ export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?:
   }
   io.out(
     `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pagesRead} rows read, ` +
-      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed`,
+      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
   );
   io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
   for (const w of s.warnings) io.out(`  warning: ${w}`);
-  for (const e of s.errors.slice(0, 20))
-    io.out(`  row ${e.pageId}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
+  for (const e of s.errors.slice(0, 20)) io.out(`  ${errorLine('row', e)}`);
   if (s.errors.length > 20 || s.errorsTruncated > 0) {
     io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
   }

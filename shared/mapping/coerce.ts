@@ -3,6 +3,7 @@
  * (brevo.md §1–§2). `{ ok: true, value: null }` means "no value"; `{ ok: false }` carries a reason
  * fit to show to the tenant.
  */
+import { maskPersonal } from './mask';
 import { extractedToStrings, formatNumber } from './notion';
 import type { BrevoAttribute, BrevoValue, Coerced, Extracted, IdentifierTarget } from './types';
 
@@ -222,7 +223,8 @@ export function coerceToIdentifier(x: Extracted, target: IdentifierTarget, opts?
     case 'EMAIL': {
       const raw = singleText(x) ?? asText(x);
       const email = normalizeEmail(raw);
-      return email === undefined ? fail(`invalid email address ${quote(raw)}`) : ok(email);
+      // Emails and phones are personal data: a reason is stored and shown, so it names them masked.
+      return email === undefined ? fail(`invalid email address ${quote(maskPersonal(raw))}`) : ok(email);
     }
     case 'SMS':
     case 'WHATSAPP':
@@ -230,7 +232,13 @@ export function coerceToIdentifier(x: Extracted, target: IdentifierTarget, opts?
       const raw = x.kind === 'number' ? formatNumber(x.value) : (singleText(x) ?? asText(x));
       const phone =
         x.kind === 'boolean' || x.kind === 'date' ? undefined : normalizePhone(raw, opts?.defaultCountryCode);
-      return phone === undefined ? fail(`invalid phone number ${quote(raw)}`) : ok(phone);
+      if (phone !== undefined) return ok(phone);
+      if (x.kind !== 'boolean' && x.kind !== 'date' && lacksCountryCode(raw, opts?.defaultCountryCode)) {
+        return fail(
+          `phone number ${quote(maskPersonal(raw))} has no country code: write it as +<country code><number>, or set default_country_code`,
+        );
+      }
+      return fail(`invalid phone number ${quote(maskPersonal(raw))}`);
     }
     case 'EXT_ID': {
       if (x.kind === 'number') return ok(formatNumber(x.value));
@@ -300,6 +308,23 @@ export function normalizePhone(s: string, defaultCountryCode?: string): string |
     return undefined;
   }
   return /^[1-9]\d{7,14}$/.test(digits) ? `+${digits}` : undefined;
+}
+
+/**
+ * True for a national number normalizePhone refused only because it has no country code: digits
+ * and separators without an international prefix, starting with a trunk 0 or too short to hold a
+ * country code, and no usable default.
+ */
+function lacksCountryCode(s: string, defaultCountryCode?: string): boolean {
+  if (countryCode(defaultCountryCode) !== undefined) return false;
+  let p = s.trim();
+  if (/^tel:/i.test(p)) p = p.slice(4);
+  if (/^(\+|00)/.test(p)) return false;
+  p = p.replace(PHONE_SEPARATORS, '');
+  if (!/^\d+$/.test(p)) return false;
+  const national = p.startsWith('0') ? p.slice(1) : p;
+  // With a 1–3 digit country code in front it would be a valid number.
+  return national.length >= 6 && national.length <= 14 && (p.startsWith('0') || p.length < 11);
 }
 
 /** '33', '+33' or '0033' → '33'; anything that is not a 1–3 digit country code → undefined. */

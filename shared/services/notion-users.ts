@@ -27,6 +27,7 @@ import {
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type EmailContactRow,
+  fieldError,
   mapEmailKeyedContact,
   type ProgressEvent,
   recordRowFailure,
@@ -158,22 +159,27 @@ export function classifyNotionUser(u: NotionUser): NotionUserKind {
 
 export type MappedNotionUser = EmailContactRow;
 
-/** Maps one person (with an email) to a contact, or says which fields fail. */
+/** Maps one person (with an email) to a contact; a field that cannot map is left out with a field error. */
 export function mapNotionUser(
   u: NotionUser,
   plan: NotionUserPlan,
   listId: number | undefined,
 ): { ok: true; row: MappedNotionUser } | { ok: false; errors: RowError[] } {
-  return mapEmailKeyedContact(u.id, text(u.person?.email), listId, (attributes, errors) => {
+  return mapEmailKeyedContact(u.id, text(u.person?.email), listId, (attributes, fieldErrors, sources) => {
     for (const f of plan.fields) {
       const v = notionUserFieldValue(u, f.field);
       const coerced = coerceToAttribute(v === undefined ? { kind: 'empty' } : { kind: 'text', value: v }, f.attribute);
+      const name = f.attribute.name;
       if (!coerced.ok) {
-        errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.attribute.name}: ${coerced.reason}` });
+        // Left out of this person's write; the contact is still written with the rest.
+        fieldErrors.push(fieldError(u.id, f.field, name, `${f.field} → ${name}: ${coerced.reason}`));
         continue;
       }
       // Empty values are left out: the sync never erases what Brevo holds for an empty Notion name.
-      if (coerced.value !== null && coerced.value !== '') attributes[f.attribute.name] = coerced.value;
+      if (coerced.value !== null && coerced.value !== '') {
+        attributes[name] = coerced.value;
+        sources[name] = f.field;
+      }
     }
   });
 }

@@ -10,8 +10,10 @@
  * Guarantees (the same `SyncSummary` contract as the Notion sync):
  * - Bots (is_bot, and USLACKBOT by id), deactivated users and users without an email are counted
  *   and skipped, never errors; guests (is_restricted / is_ultra_restricted) sync and are flagged.
- * - A member whose values cannot be mapped (an invalid phone…) fails alone, with a row error naming
- *   the Slack field; the others sync. A failing member already in the list stays in it.
+ * - A value that cannot be mapped (an invalid phone…) is left out with a field error naming the
+ *   Slack field; the member, its other values and its list membership are written. Only an invalid
+ *   email fails the member alone (one already in the list stays in it). A phone without a country
+ *   code takes `defaultCountryCode`, else the one the member's time zone suggests (memberCountryCode).
  * - Unchanged members (same fingerprint of the mapped values) are not written again.
  * - Deactivated members that were synced leave the list on any run; a full run also removes members
  *   no longer returned at all. Members still present but skipped this time (no email, a failing
@@ -24,7 +26,7 @@ import { type BrevoClient, brevoClientFor } from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
-import { coerceToAttribute, coerceToIdentifier } from '../mapping';
+import { callingCodeForTimeZone, coerceToAttribute, coerceToIdentifier } from '../mapping';
 import type { BrevoAttribute, Coerced, Extracted } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 import {
@@ -32,6 +34,7 @@ import {
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type EmailContactRow,
+  fieldError,
   mapEmailKeyedContact,
   type ProgressEvent,
   recordRowFailure,
@@ -307,30 +310,49 @@ export interface MappedUser extends EmailContactRow {
   userId: string;
 }
 
-/** Maps one member (with an email) to a contact, or says which fields fail. */
+/**
+ * The calling code for a member's phone written without one: the configured
+ * default_country_code when there is one (the admin's statement about the workspace), else the
+ * one the member's Slack time zone suggests (Europe/Paris → 33), else none.
+ */
+export function memberCountryCode(u: SlackUser, defaultCountryCode: string | undefined): string | undefined {
+  return defaultCountryCode?.trim() ? defaultCountryCode : callingCodeForTimeZone(u.tz);
+}
+
+/**
+ * Maps one member (with an email) to a contact. A field that cannot map is left out with a field
+ * error and the member is still written; only an invalid email fails the member.
+ */
 export function mapSlackUser(
   u: SlackUser,
   plan: UserPlan,
   listId: number | undefined,
 ): { ok: true; row: MappedUser } | { ok: false; errors: RowError[] } {
-  const opts = { defaultCountryCode: plan.defaultCountryCode };
-  const mapped = mapEmailKeyedContact(u.id, text(u.profile?.email), listId, (attributes, errors) => {
+  const opts = { defaultCountryCode: memberCountryCode(u, plan.defaultCountryCode) };
+  const mapped = mapEmailKeyedContact(u.id, text(u.profile?.email), listId, (attributes, fieldErrors, sources) => {
     for (const f of plan.fields) {
       const x = slackFieldValue(u, f.field);
       const coerced: Coerced = f.phone
         ? coerceToIdentifier(x, f.phone, opts)
         : coerceToAttribute(x, f.attribute as BrevoAttribute, opts);
       if (!coerced.ok) {
-        errors.push({ pageId: u.id, property: f.field, reason: `${f.field} → ${f.target}: ${coerced.reason}` });
+        fieldErrors.push(fieldError(u.id, f.field, f.target, `${f.field} → ${f.target}: ${coerced.reason}`));
         continue;
       }
       // Empty values are left out: the sync never erases what Brevo holds for an empty Slack field.
-      if (coerced.value !== null && coerced.value !== '') attributes[f.target] = coerced.value;
+      if (coerced.value !== null && coerced.value !== '') {
+        attributes[f.target] = coerced.value;
+        sources[f.target] = f.field;
+      }
     }
     if (plan.guest) {
       const coerced = coerceToAttribute({ kind: 'boolean', value: isGuest(u) }, plan.guest);
-      if (coerced.ok && coerced.value !== null) attributes[plan.guest.name] = coerced.value;
-      else if (!coerced.ok) errors.push({ pageId: u.id, property: 'is_restricted', reason: coerced.reason });
+      if (coerced.ok && coerced.value !== null) {
+        attributes[plan.guest.name] = coerced.value;
+        sources[plan.guest.name] = 'is_restricted';
+      } else if (!coerced.ok) {
+        fieldErrors.push(fieldError(u.id, 'is_restricted', plan.guest.name, `${plan.guest.name}: ${coerced.reason}`));
+      }
     }
   });
   return mapped.ok ? { ok: true, row: { ...mapped.row, userId: u.id } } : mapped;

@@ -22,7 +22,7 @@
  */
 import type { BrevoClient, BrevoProcess, ImportRow } from '../brevo/client';
 import { ProviderError } from '../errors';
-import { fingerprint, normalizeEmail } from '../mapping';
+import { fingerprint, maskPersonal, normalizeEmail } from '../mapping';
 import type { Clock, ConnectorName, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 
 export type ProgressEvent =
@@ -40,8 +40,30 @@ export interface ContactRow {
   identifierType: Fingerprint['identifierType'];
   /** Brevo attributes; includes SMS / EXT_ID when mapped (EMAIL is `identifier` for email_id). */
   attributes: Record<string, unknown>;
-  /** Fingerprint of what is written (values, identifier, list): equal means unchanged. */
+  /** Fingerprint of what is written (values, identifier, list): equal means unchanged (contactFingerprint). */
   fp: string;
+  /**
+   * Values left out of `attributes` because they cannot reach their attribute (kind 'field'):
+   * recorded in the run's summary each time the row is offered, whether or not it is written.
+   */
+  fieldErrors?: RowError[];
+  /** Attribute → the source field it comes from, so a value Brevo refuses is reported by its field. */
+  sources?: Record<string, string>;
+}
+
+/**
+ * The fingerprint of a contact as written: identifier, attributes (values left out are not in
+ * them) and list. Built from what is written, not from the source's values, so a bad value that
+ * is later fixed changes it and the row is written again, while a row whose bad value is still bad
+ * (or became empty) is unchanged.
+ */
+export function contactFingerprint(identifier: string, attributes: Record<string, unknown>, listId?: number): string {
+  return fingerprint({ identifier, attributes, listId: listId ?? null });
+}
+
+/** A value left out of a contact's write: the row is written without it. */
+export function fieldError(rowId: string, property: string, attribute: string, reason: string): RowError {
+  return { pageId: rowId, property, attribute, kind: 'field', reason };
 }
 
 /** A contact keyed by its (normalised) email: workspace members of Notion and Slack. */
@@ -50,22 +72,25 @@ export interface EmailContactRow extends ContactRow {
 }
 
 /**
- * Maps a person keyed by email: the email is checked first, then `mapFields` fills the attributes
- * (pushing a row error for each field that cannot map). Any error fails the whole row.
+ * Maps a person keyed by email: `mapFields` fills the attributes, pushing a field error (see
+ * fieldError) for each value that cannot map: that value is left out, the contact is still
+ * written. Only an invalid email (the one identifier) fails the row; its field errors come along.
  */
 export function mapEmailKeyedContact(
   rowId: string,
   rawEmail: string | undefined,
   listId: number | undefined,
-  mapFields: (attributes: Record<string, unknown>, errors: RowError[]) => void,
+  mapFields: (attributes: Record<string, unknown>, fieldErrors: RowError[], sources: Record<string, string>) => void,
 ): { ok: true; row: EmailContactRow } | { ok: false; errors: RowError[] } {
-  const errors: RowError[] = [];
   const email = normalizeEmail(rawEmail ?? '');
-  if (email === undefined)
-    errors.push({ pageId: rowId, property: 'email', reason: `invalid email address "${rawEmail ?? ''}"` });
   const attributes: Record<string, unknown> = {};
-  mapFields(attributes, errors);
-  if (errors.length > 0 || email === undefined) return { ok: false, errors };
+  const fieldErrors: RowError[] = [];
+  const sources: Record<string, string> = {};
+  mapFields(attributes, fieldErrors, sources);
+  if (email === undefined) {
+    const reason = `invalid email address "${maskPersonal(rawEmail ?? '')}": the contact cannot be written without it`;
+    return { ok: false, errors: [{ pageId: rowId, property: 'email', reason }, ...fieldErrors] };
+  }
   return {
     ok: true,
     row: {
@@ -74,7 +99,9 @@ export function mapEmailKeyedContact(
       identifierType: 'email_id',
       email,
       attributes,
-      fp: fingerprint({ identifier: email, attributes, listId: listId ?? null }),
+      fp: contactFingerprint(email, attributes, listId),
+      ...(fieldErrors.length > 0 ? { fieldErrors } : {}),
+      sources,
     },
   };
 }
@@ -85,7 +112,7 @@ export type RemovalPolicy = 'remove_from_list' | { set_attribute: string; value:
 /** The counts of a run the writer adds to (a `SyncSummary` or a summary extending it). */
 export type WriterTally = Pick<
   SyncSummary,
-  'upserted' | 'unchanged' | 'failed' | 'removed' | 'errors' | 'errorsTruncated' | 'warnings'
+  'upserted' | 'unchanged' | 'failed' | 'removed' | 'errors' | 'errorsTruncated' | 'warnings' | 'fieldErrors'
 >;
 
 /** The tunables of the write path; a source's options extend these. */
@@ -141,13 +168,18 @@ export interface FlushResult {
 /** The run record keeps the first errors; beyond this many they are only counted. */
 export const MAX_STORED_ERRORS = 200;
 
+type ErrorTally = Pick<SyncSummary, 'errors' | 'errorsTruncated' | 'fieldErrors'>;
+
 /** Counts one failed row and keeps its reasons (up to MAX_STORED_ERRORS). */
-export function recordRowFailure(
-  tally: Pick<SyncSummary, 'failed' | 'errors' | 'errorsTruncated'>,
-  errors: RowError[],
-) {
+export function recordRowFailure(tally: ErrorTally & Pick<SyncSummary, 'failed'>, errors: RowError[]) {
   tally.failed += 1;
+  recordErrors(tally, errors);
+}
+
+/** Keeps reasons (up to MAX_STORED_ERRORS, the rest counted) and counts the field errors among them. */
+export function recordErrors(tally: ErrorTally, errors: RowError[]) {
   for (const e of errors) {
+    if (e.kind === 'field') tally.fieldErrors = (tally.fieldErrors ?? 0) + 1;
     if (tally.errors.length < MAX_STORED_ERRORS) tally.errors.push(e);
     else tally.errorsTruncated += 1;
   }
@@ -161,12 +193,16 @@ export class BrevoContactWriter {
   private readonly seen = new Map<string, Fingerprint>();
   /** Rows whose values Brevo already holds (echoes of our own writes): stored, not sent. */
   private readonly acknowledged = new Map<string, ContactRow>();
+  /** Phones and external ids offered this run, by attribute and value → the row that holds it. */
+  private readonly claimed = new Map<string, string>();
 
   private constructor(
     args: ContactWriterArgs,
     private readonly fps: Map<string, Fingerprint>,
   ) {
     this.o = { ...DEFAULT_CONTACT_WRITE_OPTIONS, ...withoutUndefined(args) };
+    // The summary always says how many values were left out, 0 included (the --json contract).
+    args.summary.fieldErrors ??= 0;
   }
 
   /** A writer for one source, with the fingerprints stored for it. */
@@ -187,6 +223,9 @@ export class BrevoContactWriter {
 
   /** Queues a mapped row for the next flush, or counts it unchanged when its fingerprint matches. */
   offer(row: ContactRow): 'queued' | 'unchanged' {
+    this.leaveOutDuplicates(row);
+    // Reported on every run until fixed, written or unchanged alike: the value is still left out.
+    if (row.fieldErrors?.length) recordErrors(this.o.summary, row.fieldErrors);
     const prev = this.fps.get(row.rowId);
     if (prev && prev.fp === row.fp) {
       this.o.summary.unchanged += 1;
@@ -199,6 +238,45 @@ export class BrevoContactWriter {
   }
 
   /**
+   * Brevo keeps a phone (SMS, WHATSAPP, LANDLINE_NUMBER) or an external id on one contact only: an
+   * import would drop the second one unnamed (counted, not said which) and an upsert would be
+   * refused. So the second row offered this run with the same value leaves it out, with a field
+   * error naming the row that holds it. The row is changed in place (attributes, fp, fieldErrors)
+   * so it describes what is written, for the caller too. A contact's key identifier is never left
+   * out, but it claims its value.
+   */
+  private leaveOutDuplicates(row: ContactRow): void {
+    let attributes: Record<string, unknown> | undefined;
+    const left: RowError[] = [];
+    for (const a of UNIQUE_ATTRIBUTES) {
+      const value = row.attributes[a];
+      if (typeof value !== 'string' || value === '') continue;
+      const key = `${a}\u0000${value}`;
+      const owner = this.claimed.get(key);
+      if (owner === undefined || owner === row.rowId) {
+        this.claimed.set(key, row.rowId);
+        continue;
+      }
+      if (row.identifierType !== 'email_id' && value === row.identifier) continue;
+      attributes ??= { ...row.attributes };
+      delete attributes[a];
+      const what = a === 'EXT_ID' ? 'external id' : 'number';
+      left.push(
+        fieldError(
+          row.rowId,
+          row.sources?.[a] ?? a,
+          a,
+          `${a}: record ${owner} has the same ${what} ("${maskPersonal(value)}") and Brevo keeps it on one contact only; the contact is written without it`,
+        ),
+      );
+    }
+    if (attributes === undefined) return;
+    row.attributes = attributes;
+    row.fp = contactFingerprint(row.identifier, attributes, this.o.listId);
+    row.fieldErrors = [...(row.fieldErrors ?? []), ...left];
+  }
+
+  /**
    * A row whose values came from Brevo (the echo of this service's own write, e.g. a Brevo → Notion
    * rule's): its attributes are not sent back. Its fingerprint is stored at the next flush as if it
    * had been written, so an edit back to the old values later is still a change; only a missing list
@@ -207,6 +285,7 @@ export class BrevoContactWriter {
   acknowledge(row: ContactRow): 'queued' | 'unchanged' {
     const prev = this.fps.get(row.rowId);
     if (prev && prev.identifier !== row.identifier) return this.offer(row);
+    if (row.fieldErrors?.length) recordErrors(this.o.summary, row.fieldErrors);
     this.o.summary.unchanged += 1;
     this.pending.delete(row.rowId);
     if (prev && prev.fp === row.fp && prev.listId === this.o.listId) this.keep(row.rowId);
@@ -245,18 +324,9 @@ export class BrevoContactWriter {
     } else if (rows.length > 0) {
       o.onProgress?.({ type: 'flush', title: o.title, rows: rows.length, via: 'upsert' });
       for (const row of rows) {
-        try {
-          await o.brevo.upsertContact({ ...toImportRow(row), listIds });
-          accepted.push(row);
-        } catch (err) {
-          // Brevo refused this contact (duplicate phone, invalid value): report it, keep going.
-          if (err instanceof ProviderError && err.status === 400) {
-            recordRowFailure(o.summary, [{ pageId: row.rowId, reason: err.message }]);
-            rejected.push(row);
-            continue;
-          }
-          throw err;
-        }
+        const written = await this.upsertLeavingOut(row, listIds);
+        if (written) accepted.push(written);
+        else rejected.push(row);
       }
     }
     // Brevo gives an import's skips as counts, not rows: they are failures, not writes.
@@ -309,6 +379,50 @@ export class BrevoContactWriter {
     this.seen.clear();
     this.acknowledged.clear();
     return { written: accepted.length - unconfirmed, unconfirmed, importTimeout };
+  }
+
+  /**
+   * Upserts one contact. When Brevo refuses it (400) naming attributes of the row (a phone another
+   * contact holds, a value it does not take), the contact is written again without them, each a
+   * field error; a refusal naming none of them fails the row. Returns the row as written (its
+   * fingerprint is of what was written, so the left-out values are tried again next run), or
+   * undefined when the contact was refused.
+   */
+  private async upsertLeavingOut(row: ContactRow, listIds: number[]): Promise<ContactRow | undefined> {
+    let attempt = row;
+    const leftOut: RowError[] = [];
+    for (;;) {
+      try {
+        await this.o.brevo.upsertContact({ ...toImportRow(attempt), listIds });
+        recordErrors(this.o.summary, leftOut);
+        return attempt;
+      } catch (err) {
+        if (!(err instanceof ProviderError && err.status === 400)) throw err;
+        const said = brevoSaid(err.message);
+        // The key identifier (an SMS or EXT_ID naming the contact) is never left out: no contact without it.
+        const named = Object.keys(attempt.attributes).filter(
+          (a) =>
+            namesAttribute(said, a) && !(row.identifierType !== 'email_id' && attempt.attributes[a] === row.identifier),
+        );
+        if (named.length === 0) {
+          // The reason is stored and shown: the contact's email or phone appears masked.
+          const reason = err.message.split(row.identifier).join(maskPersonal(row.identifier));
+          recordRowFailure(this.o.summary, [{ pageId: row.rowId, reason }, ...leftOut]);
+          return undefined;
+        }
+        const attributes = { ...attempt.attributes };
+        for (const a of named) {
+          delete attributes[a];
+          const reason = `${a}: Brevo refused the value (${err.status} ${err.code}: ${said}); the contact is written without it`;
+          leftOut.push(fieldError(row.rowId, row.sources?.[a] ?? a, a, reason));
+        }
+        attempt = {
+          ...attempt,
+          attributes,
+          fp: contactFingerprint(attempt.identifier, attributes, this.o.listId),
+        };
+      }
+    }
   }
 
   /** What a row leaves once Brevo holds its values in the source's list. */
@@ -447,6 +561,24 @@ async function ignoreMissing(fn: () => Promise<unknown>): Promise<void> {
     if (err instanceof ProviderError && err.status === 404) return;
     throw err;
   }
+}
+
+/** Attributes Brevo keeps unique per account (phone identifiers, the external id). */
+const UNIQUE_ATTRIBUTES = ['SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'] as const;
+
+/** Brevo's own message inside a ProviderError's ("Brevo error on contact … (400 code): message"). */
+function brevoSaid(message: string): string {
+  const at = message.indexOf('): ');
+  return at < 0 ? message : message.slice(at + 3);
+}
+
+/**
+ * Whether a Brevo message names an attribute (upper case, as a whole word: "SMS is already
+ * associated"); the external id is named as Brevo spells it, "ext_id".
+ */
+function namesAttribute(message: string, attribute: string): boolean {
+  const word = (w: string) => new RegExp(`(^|[^A-Za-z0-9_])${w}([^A-Za-z0-9_]|$)`).test(message);
+  return word(attribute.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) || (attribute === 'EXT_ID' && word('ext_id'));
 }
 
 function toImportRow(row: ContactRow): ImportRow {

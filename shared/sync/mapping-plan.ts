@@ -8,10 +8,10 @@ import { formatPath } from '../config/load';
 import { type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
 import type { SchemaProperty } from '../connectors/notion/client';
 import { ConfigError } from '../errors';
-import { coerceToAttribute, coerceToIdentifier, extractNotionValue, fingerprint } from '../mapping';
+import { coerceToAttribute, coerceToIdentifier, extractNotionValue } from '../mapping';
 import type { BrevoAttribute, IdentifierTarget, NotionPropertyValue } from '../mapping/types';
 import type { Fingerprint, RowError } from '../ports';
-import type { ContactRow } from './brevo-contact-writer';
+import { type ContactRow, contactFingerprint, fieldError } from './brevo-contact-writer';
 
 const IDENTIFIERS: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'];
 /** Which identifier names the contact when several are mapped. */
@@ -137,25 +137,34 @@ export function valueFromItems(value: NotionPropertyValue, items: Record<string,
 
 export type RowResult = { ok: true; row: MappedRow } | { ok: false; errors: RowError[] };
 
-/** Maps one Notion page to a Brevo contact, or says why it cannot be. */
+/**
+ * Maps one Notion page to a Brevo contact, or says why it cannot be. A value that cannot reach its
+ * attribute (or a second identifier: an SMS beside the email) is left out with a field error and
+ * the contact is still written; only a row without a valid key identifier fails.
+ */
 export function mapRow(
   pageId: string,
   properties: Record<string, NotionPropertyValue>,
   plan: MappingPlan,
   listId: number | undefined,
 ): RowResult {
-  const errors: RowError[] = [];
+  const fieldErrors: RowError[] = [];
+  let keyError: RowError | undefined;
   const attributes: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
   let identifier: string | undefined;
   const byId = new Map<string, NotionPropertyValue>();
   for (const v of Object.values(properties)) byId.set(v.id, v);
   const opts = { defaultCountryCode: plan.defaultCountryCode };
 
   for (const field of plan.fields) {
+    const isKey = field.identifier !== undefined && field.identifier === plan.key;
     // By name first; by id when the property was renamed since the plan was made.
     const value = properties[field.property] ?? byId.get(field.propertyId);
     if (!value) {
-      errors.push({ pageId, property: field.property, reason: `property "${field.property}" missing from the row` });
+      const reason = `property "${field.property}" missing from the row`;
+      if (isKey) keyError = { pageId, property: field.property, reason };
+      else fieldErrors.push(fieldError(pageId, field.property, field.target, `${field.target}: ${reason}`));
       continue;
     }
     const extracted = extractNotionValue(value);
@@ -163,17 +172,17 @@ export function mapRow(
       ? coerceToIdentifier(extracted, field.identifier, opts)
       : coerceToAttribute(extracted, field.attribute as BrevoAttribute, opts);
     if (!coerced.ok) {
-      if (field.identifier === plan.key) errors.push({ pageId, property: field.property, reason: coerced.reason });
-      else errors.push({ pageId, property: field.property, reason: `${field.target}: ${coerced.reason}` });
+      if (isKey) keyError = { pageId, property: field.property, reason: coerced.reason };
+      else fieldErrors.push(fieldError(pageId, field.property, field.target, `${field.target}: ${coerced.reason}`));
       continue;
     }
-    if (field.identifier === plan.key) {
+    if (isKey) {
       if (coerced.value === null || coerced.value === '') {
-        errors.push({
+        keyError = {
           pageId,
           property: field.property,
           reason: `no ${plan.key === 'EMAIL' ? 'email' : plan.key} value: the row has no contact identifier`,
-        });
+        };
         continue;
       }
       identifier = String(coerced.value);
@@ -181,10 +190,14 @@ export function mapRow(
       continue;
     }
     // Empty values are left out: the sync never erases what Brevo holds for an empty cell.
-    if (coerced.value !== null) attributes[field.target] = coerced.value;
+    if (coerced.value !== null) {
+      attributes[field.target] = coerced.value;
+      sources[field.target] = field.property;
+    }
   }
-  if (errors.length > 0 || identifier === undefined) {
-    return { ok: false, errors: errors.length ? errors : [{ pageId, reason: 'no contact identifier' }] };
+  if (keyError !== undefined || identifier === undefined) {
+    // The other problems come along, so one look at the row shows all there is to fix.
+    return { ok: false, errors: [keyError ?? { pageId, reason: 'no contact identifier' }, ...fieldErrors] };
   }
   const identifierType: Fingerprint['identifierType'] =
     plan.key === 'EMAIL' ? 'email_id' : plan.key === 'EXT_ID' ? 'ext_id' : 'phone_id';
@@ -196,7 +209,9 @@ export function mapRow(
       identifierType,
       attributes,
       email: plan.key === 'EMAIL' ? identifier : undefined,
-      fp: fingerprint({ identifier, attributes, listId: listId ?? null }),
+      fp: contactFingerprint(identifier, attributes, listId),
+      ...(fieldErrors.length > 0 ? { fieldErrors } : {}),
+      sources,
     },
   };
 }

@@ -130,6 +130,7 @@ export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
     failed: 0,
     errors: [],
     errorsTruncated: 0,
+    fieldErrors: 0,
     notionRequests: 0,
     brevoRequests: 0,
     rateLimited: 0,

@@ -206,19 +206,124 @@ test('an identifier change leaves the old contact out of the list', async () => 
   expect(env.brevo.listMembers(env.listId).sort()).toEqual(['new0@example.com', 'person1@example.com']);
 });
 
-test('Brevo refusing a contact (400) fails that row with its reason; the others are written', async () => {
+// Issue 10 changed this: a refusal naming one attribute used to fail the whole contact.
+test('Brevo refusing one value (400 naming its attribute): the contact is written without it, a field error', async () => {
   const env = await setup();
   env.brevo.addContact({ email: 'owner@example.com', attributes: { SMS: '+33612345678' } });
   const batch = rows(3, env.listId);
-  // The phone number belongs to another contact: Brevo answers 400 duplicate_parameter.
-  batch[1] = { ...batch[1]!, attributes: { ...batch[1]!.attributes, SMS: '+33612345678' }, fp: 'with-sms' };
+  // The phone number belongs to another contact: Brevo answers 400 duplicate_parameter naming SMS.
+  const attributes = { ...batch[1]!.attributes, SMS: '+33612345678' };
+  batch[1] = {
+    ...batch[1]!,
+    attributes,
+    fp: fingerprint({ identifier: batch[1]!.identifier, attributes, listId: env.listId }),
+    sources: { SMS: 'Phone' },
+  };
   const run = await writeAll(env, batch);
-  expect(run.summary).toMatchObject({ upserted: 2, failed: 1 });
-  expect(run.summary.errors).toEqual([{ pageId: 'row-1', reason: expect.stringMatching(/400 duplicate_parameter/) }]);
-  expect(run.result).toMatchObject({ written: 2, unconfirmed: 0 });
+  expect(run.summary).toMatchObject({ upserted: 3, failed: 0, fieldErrors: 1 });
+  expect(run.summary.errors).toEqual([
+    {
+      pageId: 'row-1',
+      property: 'Phone',
+      attribute: 'SMS',
+      kind: 'field',
+      reason: expect.stringMatching(
+        /^SMS: Brevo refused the value \(400 duplicate_parameter: .*SMS is already associated/,
+      ),
+    },
+  ]);
+  expect(env.brevo.getContact('person1@example.com')?.attributes).toMatchObject({
+    FIRSTNAME: 'Person1',
+    COMPANY: 'Company 1',
+  });
+  expect(env.brevo.getContact('person1@example.com')?.attributes.SMS).toBeUndefined();
+  expect(env.brevo.listMembers(env.listId)).toContain('person1@example.com');
+  expect(run.result).toMatchObject({ written: 3, unconfirmed: 0 });
+
+  // Stored as written (without SMS), so the next run tries the phone again and reports it again.
+  const next = await writeAll(env, batch);
+  expect(next.summary).toMatchObject({ upserted: 1, unchanged: 2, fieldErrors: 1 });
+  // Once the other contact lets go of the number, the phone reaches this contact.
+  await env.client.updateContact('owner@example.com', 'email_id', { attributes: { SMS: '+33699999999' } });
+  const fixed = await writeAll(env, batch);
+  expect(fixed.summary).toMatchObject({ upserted: 1, unchanged: 2, fieldErrors: 0 });
+  expect(env.brevo.getContact('person1@example.com')?.attributes.SMS).toBe('+33612345678');
+  const after = await writeAll(env, batch);
+  expect(after.summary).toMatchObject({ upserted: 0, unchanged: 3 });
+});
+
+test('an EXT_ID beside the email that another contact holds is left out (Brevo names it "ext_id")', async () => {
+  const env = await setup();
+  env.brevo.addContact({ email: 'owner@example.com', ext_id: 'CUS-1' });
+  const base = row(0, undefined, env.listId);
+  const attributes = { ...base.attributes, EXT_ID: 'CUS-1' };
+  const withExt: ContactRow = {
+    ...base,
+    attributes,
+    fp: fingerprint({ identifier: base.identifier, attributes, listId: env.listId }),
+    sources: { EXT_ID: 'Customer ID' },
+  };
+  const run = await writeAll(env, [withExt]);
+  expect(run.summary).toMatchObject({ upserted: 1, failed: 0, fieldErrors: 1 });
+  expect(run.summary.errors).toEqual([
+    expect.objectContaining({ property: 'Customer ID', attribute: 'EXT_ID', kind: 'field' }),
+  ]);
+  expect(env.brevo.getContact('person0@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Person0' });
+});
+
+test('two rows with the same phone in one import: the second is written without it, a field error; nothing is left unconfirmed', async () => {
+  const env = await setup();
+  const withPhone = (r: ContactRow, sms: string): ContactRow => {
+    const attributes = { ...r.attributes, SMS: sms };
+    return {
+      ...r,
+      attributes,
+      fp: fingerprint({ identifier: r.identifier, attributes, listId: env.listId }),
+      sources: { SMS: 'Phone' },
+    };
+  };
+  const batch = rows(25, env.listId).map((r, i) => withPhone(r, `+3361234${String(5600 + i)}`));
+  // A shared switchboard number: Brevo keeps a phone on one contact only.
+  batch[7] = withPhone(batch[7]!, batch[3]!.attributes.SMS as string);
+  const run = await writeAll(env, batch);
+  expect(imports(env)).toBe(1);
+  expect(run.summary).toMatchObject({ upserted: 25, failed: 0, fieldErrors: 1, warnings: [] });
+  expect(run.result).toMatchObject({ written: 25, unconfirmed: 0 });
+  expect(run.summary.errors).toEqual([
+    {
+      pageId: 'row-7',
+      property: 'Phone',
+      attribute: 'SMS',
+      kind: 'field',
+      reason:
+        'SMS: record row-3 has the same number ("+33•••••••03") and Brevo keeps it on one contact only; the contact is written without it',
+    },
+  ]);
+  expect(env.brevo.getContact('person3@example.com')?.attributes.SMS).toBe(batch[3]!.attributes.SMS);
+  expect(env.brevo.getContact('person7@example.com')?.attributes).toMatchObject({ FIRSTNAME: 'Person7' });
+  expect(env.brevo.getContact('person7@example.com')?.attributes.SMS).toBeUndefined();
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(25);
+  // The next run: nothing to write, the duplicate reported again.
+  const next = await writeAll(env, batch);
+  expect(next.summary).toMatchObject({ upserted: 0, unchanged: 25, fieldErrors: 1 });
+});
+
+test('Brevo refusing a contact (400) for no attribute of the row fails that row with its reason; the others are written', async () => {
+  const env = await setup();
+  const batch = rows(3, env.listId);
+  env.brevo.failNext(
+    1,
+    { status: 400, body: { code: 'invalid_parameter', message: 'Contact refused' } },
+    'POST /v3/contacts',
+  );
+  const run = await writeAll(env, batch);
+  expect(run.summary).toMatchObject({ upserted: 2, failed: 1, fieldErrors: 0 });
+  expect(run.summary.errors).toEqual([
+    { pageId: 'row-0', reason: 'Brevo error on contact p•••@example.com (400 invalid_parameter): Contact refused' },
+  ]);
   // Not fingerprinted: the next run tries it again, the others are unchanged.
   const next = await writeAll(env, batch);
-  expect(next.summary).toMatchObject({ unchanged: 2, failed: 1 });
+  expect(next.summary).toMatchObject({ unchanged: 2, upserted: 1, failed: 0 });
 });
 
 test('rows an import report skips are counted as failed, with a warning, and are not fingerprinted', async () => {

@@ -199,15 +199,22 @@ test('a full run removes rows that vanished (deleted or no longer returned)', as
   expect(env.brevo.listMembers(listId(env))).not.toContain(sandboxRow(0).Email);
 });
 
-test('rows that cannot sync are reported per row and the others sync', async () => {
+// Issue 10: a bad phone used to fail its row; now only the phone is left out (a field error).
+test('rows that cannot sync are reported per row and the others sync; a bad value alone is a field error', async () => {
   const env = await setup({ rows: 30 });
   env.notion.updatePage(env.pageIds[2] as string, { Email: 'not-an-email' });
   env.notion.updatePage(env.pageIds[4] as string, { Email: null });
   env.notion.updatePage(env.pageIds[6] as string, { Phone: 'call me' });
   const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
   expect(run.status).toBe('succeeded');
-  expect(run.summary.failed).toBe(3);
-  expect(run.summary.upserted).toBe(27);
+  expect(run.summary.failed).toBe(2);
+  expect(run.summary.upserted).toBe(28);
+  expect(run.summary.fieldErrors).toBe(1);
+  expect(run.summary.errors.find((e) => e.pageId === env.pageIds[6])).toMatchObject({
+    kind: 'field',
+    attribute: 'SMS',
+  });
+  expect(env.brevo.listMembers(listId(env))).toContain(sandboxRow(6).Email);
   const reasons = run.summary.errors.map((e) => `${e.pageId}|${e.property}|${e.reason}`);
   expect(reasons).toEqual(
     expect.arrayContaining([
@@ -448,7 +455,7 @@ test('Brevo is paced under 10 req/s: upserts against a simulator enforcing the l
 test('a full run keeps a row that fails this time in the list (only vanished rows leave)', async () => {
   const env = await setup({ rows: 30 });
   await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
-  env.notion.updatePage(env.pageIds[2] as string, { Phone: 'no digits here' });
+  env.notion.updatePage(env.pageIds[2] as string, { Email: 'no email here' });
   const run = await runToCompletion(context(env), { mode: 'full', trigger: 'cli' });
   expect(run.summary).toMatchObject({ failed: 1, removed: 0 });
   expect(env.brevo.listMembers(listId(env))).toContain(sandboxRow(2).Email);

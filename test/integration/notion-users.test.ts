@@ -183,3 +183,28 @@ test('the run is recorded as a Notion users run; the database status is unchange
   // A failed users run does not reset the count: the contacts of the last good run are still there.
   expect(after.usersCount).toBe(3);
 });
+
+test('a name that cannot reach its attribute is left out with a field error; the person is still written and listed', async () => {
+  const env = await setup(3);
+  env.brevo.addAttribute({ name: 'SIGNUP_DATE', category: 'normal', type: 'date' });
+  // A mapping mistake: the name into a date attribute. Each person is written with the rest.
+  const ctx = { ...context(env), mapping: { name: 'SIGNUP_DATE' } };
+  const { summary } = await syncNotionUsers(ctx, { mode: 'full' });
+  expect(summary).toMatchObject({ upserted: 4, failed: 0, fieldErrors: 4 });
+  expect(summary.upserted + summary.unchanged + summary.failed + summary.bots + summary.missingEmail).toBe(
+    summary.pagesRead,
+  );
+  expect(summary.errors).toContainEqual({
+    pageId: env.people[0],
+    property: 'name',
+    attribute: 'SIGNUP_DATE',
+    kind: 'field',
+    reason: 'name → SIGNUP_DATE: expected a date, got "First0 Middle Last0"',
+  });
+  expect(env.brevo.getContact('person0@example.com')?.attributes).toMatchObject({
+    FIRSTNAME: 'First0 Middle',
+    LASTNAME: 'Last0',
+  });
+  expect(env.brevo.getContact('person0@example.com')?.attributes.SIGNUP_DATE).toBeUndefined();
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(4);
+});

@@ -284,24 +284,88 @@ test('a deactivated user leaves the list; a full run also sweeps users Slack no 
   expect(env.brevo.listMembers(env.listId)).toContain(emailOf(4));
 });
 
-test('an invalid phone fails that user with a row error naming the field; the others sync', async () => {
+// Issue 10 changed this: an invalid phone used to fail the whole member; now only the phone is left out.
+test('an invalid phone is left out with a field error; the member, its other values and its list membership are written', async () => {
   const env = await setup({ users: 30 });
   env.slack.updateUser(env.userIds[5] as string, { phone: 'call me maybe' });
   const { summary } = await syncSlackUsers(context(env), { mode: 'full' });
-  expect(summary).toMatchObject({ upserted: 29, failed: 1 });
+  expect(summary).toMatchObject({ upserted: 30, failed: 0, fieldErrors: 1 });
   expect(summary.errors).toEqual([
-    { pageId: env.userIds[5], property: 'phone', reason: 'phone → SMS: invalid phone number "call me maybe"' },
+    {
+      pageId: env.userIds[5],
+      property: 'phone',
+      attribute: 'SMS',
+      kind: 'field',
+      reason: 'phone → SMS: invalid phone number "ca•• •• •••be"',
+    },
   ]);
-  expect(env.brevo.getContact(emailOf(5))).toBeUndefined();
-  expect(env.brevo.listMembers(env.listId)).toHaveLength(29);
+  const five = env.brevo.getContact(emailOf(5));
+  expect(five?.attributes).toMatchObject({ FIRSTNAME: 'First5', LASTNAME: 'Last5', JOB_TITLE: 'Engineer 5' });
+  expect(five?.attributes.SMS).toBeUndefined();
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(30);
+  expect(
+    summary.upserted + summary.unchanged + summary.failed + summary.bots + summary.deleted + summary.missingEmail,
+  ).toBe(summary.pagesRead);
 
-  // A synced user whose phone turns invalid is reported again and stays in the list on a full run.
+  // Still bad: reported again on the next run, nothing rewritten.
+  const still = await syncSlackUsers(context(env), { mode: 'full' });
+  expect(still.summary).toMatchObject({ upserted: 0, unchanged: 30, fieldErrors: 1, removed: 0 });
+
+  // Fixed: the member is written again, with the phone.
+  env.slack.updateUser(env.userIds[5] as string, { phone: '+33 6 11 22 33 44' });
+  const fixed = await syncSlackUsers(context(env), { mode: 'full' });
+  expect(fixed.summary).toMatchObject({ upserted: 1, unchanged: 29, fieldErrors: 0, errors: [] });
+  expect(env.brevo.getContact(emailOf(5))?.attributes.SMS).toBe('+33611223344');
+
+  // A synced member whose phone turns invalid stays in the list, keeps the phone Brevo holds (the
+  // sync never erases) and is reported.
   env.slack.updateUser(env.userIds[6] as string, { phone: '12' });
   const again = await syncSlackUsers(context(env), { mode: 'full' });
-  expect(again.summary).toMatchObject({ failed: 2, removed: 0, upserted: 0 });
-  expect(again.summary.errors.map((e) => e.pageId).sort()).toEqual([env.userIds[5], env.userIds[6]].sort());
+  expect(again.summary).toMatchObject({ failed: 0, removed: 0, fieldErrors: 1 });
+  expect(again.summary.errors.map((e) => e.pageId)).toEqual([env.userIds[6]]);
   expect(env.brevo.listMembers(env.listId)).toContain(emailOf(6));
   expect(env.brevo.getContact(emailOf(6))?.attributes.SMS).toBe('+33610000006');
+});
+
+test('the issue 10 measurement: 236 members, 55 with local phones: all 236 written, local phones normalised by time zone or left out', async () => {
+  const env = await setup({ users: 181 });
+  // 55 members with phones written without a country code, as people type them in Slack.
+  const local: { phone: string; tz: string }[] = [
+    ...Array.from({ length: 25 }, (_, i) => ({
+      phone: `06 23 85 ${String(10 + i).padStart(2, '0')} 63`,
+      tz: 'Europe/Paris',
+    })),
+    ...Array.from({ length: 20 }, (_, i) => ({
+      phone: `(212) 555-${String(100 + i).padStart(4, '0')}`,
+      tz: 'America/New_York',
+    })),
+    // A zone that is no one country's: no guess, the phone is left out.
+    ...Array.from({ length: 10 }, (_, i) => ({ phone: `0${812345600 + i}`, tz: 'Etc/UTC' })),
+  ];
+  const localIds = local.map(
+    (l, i) =>
+      env.slack.addUser({ name: `local${i}`, realName: `Local${i} Person`, email: `local${i}@example.com`, ...l }).id,
+  );
+  const { summary } = await syncSlackUsers(context(env), { mode: 'full' });
+  expect(summary).toMatchObject({ pagesRead: 238, bots: 2, upserted: 236, failed: 0, fieldErrors: 10 });
+  expect(env.brevo.listMembers(env.listId)).toHaveLength(236);
+  expect(env.brevo.getContact('local0@example.com')?.attributes.SMS).toBe('+33623851063');
+  expect(env.brevo.getContact('local25@example.com')?.attributes.SMS).toBe('+12125550100');
+  const leftOut = summary.errors.map((e) => e.pageId).sort();
+  expect(leftOut).toEqual(localIds.slice(45).sort());
+  for (const e of summary.errors) {
+    expect(e).toMatchObject({ property: 'phone', attribute: 'SMS', kind: 'field' });
+    expect(e.reason).toMatch(/^phone → SMS: phone number "08••••••\d\d" has no country code/);
+  }
+  expect(env.brevo.getContact('local50@example.com')?.attributes).toMatchObject({
+    FIRSTNAME: 'Local50',
+    LASTNAME: 'Person',
+  });
+
+  // A configured default_country_code wins over the time zone (the admin's statement).
+  const withDefault = await syncSlackUsers({ ...context(env), defaultCountryCode: '33' }, { mode: 'full' });
+  expect(withDefault.summary).toMatchObject({ fieldErrors: 0, upserted: 30 }); // 10 left out + 20 New York rewritten as +33
+  expect(env.brevo.getContact('local50@example.com')?.attributes.SMS).toBe('+33812345605');
 });
 
 test('attributes missing from the Brevo account are a warning, once; the rest is written', async () => {

@@ -239,7 +239,14 @@ describe('coerceToIdentifier', () => {
     ['empty email', EMPTY, 'EMAIL', NONE],
     ['email', t('  John@Example.COM '), 'EMAIL', okv('john@example.com')],
     ['email from one person', l('aman@example.com'), 'EMAIL', okv('aman@example.com')],
-    ['invalid email', t('no-at'), 'EMAIL', { ok: false, reason: 'invalid email address "no-at"' }],
+    // Emails and phones are personal: a reason shows them masked, never whole.
+    ['invalid email', t('no-at'), 'EMAIL', { ok: false, reason: 'invalid email address "n•-•t"' }],
+    [
+      'invalid email with a domain',
+      t('ada@@example.com'),
+      'EMAIL',
+      { ok: false, reason: 'invalid email address "a•••@example.com"' },
+    ],
     [
       'two emails',
       l('a@example.com', 'b@example.com'),
@@ -249,19 +256,40 @@ describe('coerceToIdentifier', () => {
         reason: 'expected a single value for EMAIL, got a list of 2 values ("a@example.com, b@example.com")',
       },
     ],
-    ['number as email', n(5), 'EMAIL', { ok: false, reason: 'invalid email address "5"' }],
+    ['number as email', n(5), 'EMAIL', { ok: false, reason: 'invalid email address "•"' }],
     ['sms', t('+33 6 12 34 56 78'), 'SMS', okv('+33612345678')],
     ['whatsapp with cc', t('06 12 34 56 78'), 'WHATSAPP', okv('+33612345678'), { defaultCountryCode: '33' }],
     ['landline', t('tel:+44 20 7946 0958'), 'LANDLINE_NUMBER', okv('+442079460958')],
     ['phone from a Notion number', n(33612345678), 'SMS', okv('+33612345678')],
-    ['invalid phone', t('abc'), 'SMS', { ok: false, reason: 'invalid phone number "abc"' }],
+    ['invalid phone', t('abc'), 'SMS', { ok: false, reason: 'invalid phone number "a•c"' }],
     [
       'short national phone without cc',
       t('06 12 34 56 78'),
       'SMS',
-      { ok: false, reason: 'invalid phone number "06 12 34 56 78"' },
+      {
+        ok: false,
+        reason:
+          'phone number "06 •• •• •• 78" has no country code: write it as +<country code><number>, or set default_country_code',
+      },
     ],
-    ['boolean phone', b(true), 'SMS', { ok: false, reason: 'invalid phone number "true"' }],
+    [
+      'US national phone without cc',
+      t('(212) 555-0142'),
+      'SMS',
+      {
+        ok: false,
+        reason:
+          'phone number "(21•) •••-••42" has no country code: write it as +<country code><number>, or set default_country_code',
+      },
+    ],
+    ['US national phone with cc 1', t('(212) 555-0142'), 'SMS', okv('+12125550142'), { defaultCountryCode: '1' }],
+    [
+      'over-long phone',
+      t('+33 6 12 34 56 78 90 12 34'),
+      'SMS',
+      { ok: false, reason: 'invalid phone number "+33 • •• •• •• •• •• •• 34"' },
+    ],
+    ['boolean phone', b(true), 'SMS', { ok: false, reason: 'invalid phone number "t••e"' }],
     ['ext id text', t(' CUS-12 '), 'EXT_ID', okv('CUS-12')],
     ['ext id number', n(12), 'EXT_ID', okv('12')],
     [
