@@ -4,6 +4,7 @@
  * (or TAJO_API_URL, or a profile) a command calls the management API; without, it runs in process
  * against the local state (TAJO_STATE_DIR), through the same services the API calls.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
@@ -12,7 +13,7 @@ import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embed
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { loadConfigFile } from '../../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
-import { TajoError } from '../../shared/errors';
+import { ConfigError, TajoError } from '../../shared/errors';
 import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/ports';
 import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/services/connect-token';
 import { type ConnectionTestResult, testStoredConnection } from '../../shared/services/connection-test';
@@ -30,6 +31,9 @@ import {
 import { type Io, UsageError } from '../io';
 import { printChecks, printDisconnect, printNotionStatus, printSlackStatus, printSummary, summaryJson } from './print';
 import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
+
+/** The config a command reads when none is given (--config, TAJO_CONFIG). */
+const IMPLICIT_CONFIG = 'tajo.yaml';
 
 /** The options these commands read (main.ts's parsed values). */
 export interface CommandValues {
@@ -110,14 +114,26 @@ function isAccount(target: string | undefined): target is ConnectorName | 'brevo
   return target === 'notion' || target === 'slack' || target === 'brevo';
 }
 
-/** The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists; an explicit one must load. */
+/**
+ * The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists. Either must load: an
+ * implicit ./tajo.yaml that does not validate is an error, never skipped (a connect that ignored it
+ * would store a connection without its databases and say so only as "0 databases").
+ */
 async function optionalConfig(values: CommandValues, env: NodeJS.ProcessEnv): Promise<TajoConfig | undefined> {
   const explicit = values.config ?? env.TAJO_CONFIG;
+  if (explicit) return loadConfigFile(explicit, env);
+  if (!existsSync(IMPLICIT_CONFIG)) return undefined;
   try {
-    return await loadConfigFile(explicit ?? 'tajo.yaml', env);
+    return await loadConfigFile(IMPLICIT_CONFIG, env);
   } catch (err) {
-    if (explicit) throw err;
-    return undefined;
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError([
+      {
+        path: '',
+        message: `${IMPLICIT_CONFIG} (read from the current directory; --config FILE reads another) is not valid`,
+      },
+      ...err.issues,
+    ]);
   }
 }
 

@@ -10,8 +10,10 @@ import { ConfigError } from '../errors';
 import { joinPath } from '../notifications/issues';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { validateNotionRules } from '../rules/rules';
+import { databaseMapping } from './mapping';
 import { formatPath } from './path';
 import {
+  BUILT_IN_CONNECTORS,
   type NotionConnectorConfig,
   notionConnectorSchema,
   type SlackConnectorConfig,
@@ -21,6 +23,8 @@ import {
 } from './schema';
 
 type Issue = { path: string; message: string };
+
+const TOP_LEVEL_KEYS = Object.keys(tajoConfigSchema.shape);
 
 export { formatPath };
 
@@ -51,21 +55,40 @@ export function interpolateEnv(
   return value;
 }
 
-function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => {
+/** A connector section this release does not have: one line naming it and what exists. */
+export function unknownConnectorMessage(name: string): string {
+  return `unknown connector "${name}" (built in: ${BUILT_IN_CONNECTORS.join(', ')}; custom connectors from a definition file come with the connector framework)`;
+}
+
+function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
+  // `base` is empty for the YAML (paths from its top); an API body's issues keep their own paths.
+  return error.issues.flatMap((issue): Issue[] => {
+    const at = [...base, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return {
-        path: formatPath([...issue.path, ...(issue.keys.length === 1 ? [issue.keys[0] as string] : [])]),
-        message:
-          issue.keys.length === 1
-            ? 'unknown key (check its spelling and indentation)'
-            : `unknown keys ${issue.keys.join(', ')}`,
-      };
+      // At the top and among the connectors, one issue per key at its own path, saying what exists.
+      const inConnectors = base.length === 0 && at.length === 1 && at[0] === 'connectors';
+      if (inConnectors || (base.length === 0 && at.length === 0)) {
+        return issue.keys.map((key) => ({
+          path: formatPath([...at, key]),
+          message: inConnectors
+            ? unknownConnectorMessage(key)
+            : `unknown top-level key (expected: ${TOP_LEVEL_KEYS.join(', ')})`,
+        }));
+      }
+      return [
+        {
+          path: formatPath([...at, ...(issue.keys.length === 1 ? [issue.keys[0] as string] : [])]),
+          message:
+            issue.keys.length === 1
+              ? 'unknown key (check its spelling and indentation)'
+              : `unknown keys ${issue.keys.join(', ')}`,
+        },
+      ];
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      return { path: formatPath(issue.path), message: `is required (${issue.expected})` };
+      return [{ path: formatPath(at), message: `is required (${issue.expected})` }];
     }
-    return { path: formatPath(issue.path), message: issue.message };
+    return [{ path: formatPath(at), message: issue.message }];
   });
 }
 
@@ -149,15 +172,26 @@ function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue
         message: 'pages are published as the sync reads them: set connectors.notion.sync.databases to true',
       });
     }
-    if (!db.field_mapping) return;
+  });
+  // The cross-key rules hold for every mapping written: the connector's (the mapping of each
+  // database without its own) and each database's own, at the key where it is written.
+  const written = [
+    ...(notion.field_mapping
+      ? [{ mapping: notion.field_mapping, path: ['connectors', 'notion', 'field_mapping'] }]
+      : []),
+    ...notion.databases.map((db, i) => databaseMapping(notion, db, i)).filter((m) => m.source === 'database'),
+  ];
+  for (const { mapping, path } of written) {
+    if (!mapping) continue;
+    const mappingAt = (...rest: PropertyKey[]) => joinPath(base, formatPath([...path.slice(2), ...rest]));
     const targets = new Map<string, string>();
     let identifiers = 0;
-    for (const [prop, entry] of Object.entries(db.field_mapping)) {
+    for (const [prop, entry] of Object.entries(mapping)) {
       const target = entry.target.toUpperCase();
       const prev = targets.get(target);
       if (prev !== undefined) {
         issues.push({
-          path: at('databases', i, 'field_mapping', prop, 'target'),
+          path: mappingAt(prop, 'target'),
           message: `${target} is already the target of ${JSON.stringify(prev)}`,
         });
       }
@@ -166,11 +200,11 @@ function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue
     }
     if (identifiers === 0) {
       issues.push({
-        path: at('databases', i, 'field_mapping'),
+        path: mappingAt(),
         message: 'no property maps to a contact identifier: map one to target email (or SMS, EXT_ID)',
       });
     }
-  });
+  }
   return issues;
 }
 
