@@ -26,6 +26,17 @@ type Issue = { path: string; message: string };
 
 const TOP_LEVEL_KEYS = Object.keys(tajoConfigSchema.shape);
 
+/** `${NAME}`, as a person writes an environment reference in the YAML. */
+const envRef = (name: string) => `\${${name}}`;
+
+/** Keys the docs' blocks leave out (they show one section at a time): what to add, in one line. */
+const REQUIRED_HINTS: Record<string, string> = {
+  brevo: `is required: add "brevo: { api_key: ${envRef('BREVO_API_KEY')} }" (Brevo → SMTP & API → API keys)`,
+  'brevo.api_key': `is required: add "api_key: ${envRef('BREVO_API_KEY')}" (Brevo → SMTP & API → API keys)`,
+  'connectors.notion.token': `is required: add "token: ${envRef('NOTION_TOKEN')}" (the internal integration secret, ntn_...) under connectors.notion`,
+  'connectors.slack.bot_token': `is required: add "bot_token: ${envRef('SLACK_BOT_TOKEN')}" (xoxb-...) under connectors.slack`,
+};
+
 export { formatPath };
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -86,14 +97,50 @@ function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
       ];
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      return [{ path: formatPath(at), message: `is required (${issue.expected})` }];
+      const path = formatPath(at);
+      return [{ path, message: REQUIRED_HINTS[path] ?? `is required (${issue.expected})` }];
     }
     return [{ path: formatPath(at), message: issue.message }];
   });
 }
 
+/**
+ * Values a command has from elsewhere (its flags, the local state) for keys the file leaves out:
+ * `tajo connectors install notion --token ...` with the docs' Notion block, which has no token and
+ * no brevo section, as ./tajo.yaml. A key the file has is never replaced.
+ */
+export interface ConfigSupply {
+  brevoApiKey?: string;
+  notionToken?: string;
+  slackBotToken?: string;
+}
+
+function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): unknown {
+  if (!supply || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out = { ...(raw as Record<string, unknown>) };
+  if (out.brevo === undefined && supply.brevoApiKey !== undefined) out.brevo = { api_key: supply.brevoApiKey };
+  const connectors = out.connectors;
+  if (connectors !== null && typeof connectors === 'object' && !Array.isArray(connectors)) {
+    const c = { ...(connectors as Record<string, unknown>) };
+    const fill = (name: string, key: string, value: string | undefined) => {
+      const section = c[name];
+      if (value === undefined || section === null || typeof section !== 'object' || Array.isArray(section)) return;
+      if ((section as Record<string, unknown>)[key] === undefined) c[name] = { ...section, [key]: value };
+    };
+    fill('notion', 'token', supply.notionToken);
+    fill('slack', 'bot_token', supply.slackBotToken);
+    out.connectors = c;
+  }
+  return out;
+}
+
 /** Parses YAML text into a validated config; throws ConfigError listing every problem. */
-export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): TajoConfig {
+export function parseConfig(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'config',
+  supply?: ConfigSupply,
+): TajoConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -105,7 +152,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError([{ path: '', message: `${source}: expected a YAML mapping at the top level` }]);
   }
   const issues: Issue[] = [];
-  const interpolated = interpolateEnv(raw, env, issues);
+  const interpolated = supplyMissing(interpolateEnv(raw, env, issues), supply);
   // reportInput: zod 4 leaves the input out of issues unless asked, and we tell missing from wrong by it.
   const parsed = tajoConfigSchema.safeParse(interpolated, { reportInput: true });
   if (!parsed.success) {
@@ -120,7 +167,11 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   return config;
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<TajoConfig> {
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  supply?: ConfigSupply,
+): Promise<TajoConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -129,7 +180,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
       { path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}` },
     ]);
   }
-  return parseConfig(text, env, file);
+  return parseConfig(text, env, file, supply);
 }
 
 function dedupe(issues: Issue[]): Issue[] {
