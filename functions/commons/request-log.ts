@@ -68,17 +68,19 @@ export function describeResult(result: unknown): Record<string, unknown> {
 }
 
 /**
- * `events`: the connectors whose inbound events (`log_events`) are logged at INFO as they arrive,
- * whatever the level; at debug every request is logged anyway.
+ * `events`: the connectors whose inbound events (`log_events`) are logged as they arrive, by a
+ * child logger at INFO so they show whatever the function's level (as the API call lines do); at
+ * debug every request is logged anyway.
  */
 export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new Set()): MiddlewareObj {
   const started = new WeakMap<object, number>();
   const debugOn = () => logger.getLevelName() === 'DEBUG' || logger.getLevelName() === 'TRACE';
+  const eventLogger = events.size > 0 ? logger.createChild({ logLevel: 'INFO' }) : undefined;
   return {
     before: (request) => {
       const source = isHttp(request.event) ? eventSource(request.event.routeKey) : undefined;
-      if (source && events.has(source) && !debugOn()) {
-        logger.info('event received', { connector: source, ...describeEvent(request.event) });
+      if (eventLogger && source && events.has(source) && !debugOn()) {
+        eventLogger.info('event received', { connector: source, ...describeEvent(request.event) });
       }
       if (!debugOn()) return;
       started.set(request, Date.now());
