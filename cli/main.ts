@@ -11,13 +11,14 @@ import { parseArgs } from 'node:util';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
-import { loadConfigFile } from '../shared/config/load';
+import { formatPath, loadConfigFile } from '../shared/config/load';
+import { databaseMapping, describeMappingSource } from '../shared/config/mapping';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
-import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
+import { loggingSettings, providerLogging, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
 import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
 import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
@@ -191,12 +192,51 @@ function configPath(values: Values, env: NodeJS.ProcessEnv): string {
   return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
 }
 
+/**
+ * `config validate`: the file is valid (or the ConfigError lists what to change), then what it
+ * configures, so a person can see the docs' keys took effect: which field mapping each Notion
+ * database uses and the logging each connector gets. No provider is called: the properties a mapping
+ * names are checked against the database's schema by the sync and `tajo connectors test notion`.
+ */
 async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const file = configPath(values, env);
   const config = await loadConfigFile(file, env);
-  const dbs = config.connectors.notion?.databases.length ?? 0;
-  if (values.json) io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs }));
-  else io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
+  const notion = config.connectors.notion;
+  const databases = (notion?.databases ?? []).map((db, i) => {
+    const m = databaseMapping(notion ?? {}, db, i);
+    return {
+      id: db.id,
+      ...(db.name ? { name: db.name } : {}),
+      mapping: m.source,
+      mappingPath: formatPath(m.path),
+      properties: Object.keys(m.mapping ?? {}).length,
+    };
+  });
+  const logging = Object.fromEntries(
+    [
+      ...(notion ? (['notion'] as const) : []),
+      ...(config.connectors.slack ? (['slack'] as const) : []),
+      'brevo' as const,
+    ].map((p) => [p, providerLogging(config, p)]),
+  );
+  const dbs = databases.length;
+  if (values.json) {
+    io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, databases, logging }));
+    return 0;
+  }
+  for (const d of databases) {
+    io.out(
+      `  database ${d.name ?? d.id}: ${describeMappingSource(d.mapping)}` +
+        (d.properties ? ` (${d.properties} propert${d.properties === 1 ? 'y' : 'ies'}, ${d.mappingPath})` : ''),
+    );
+  }
+  for (const [p, l] of Object.entries(logging)) {
+    if (l.level === 'info' && l.apiCalls === 'off' && !l.events) continue;
+    io.out(
+      `  logging ${p}: level ${l.level}, API calls ${l.apiCalls === 'off' ? 'not logged' : l.apiCalls === 'bodies' ? 'logged with bodies' : 'logged'}${l.events ? ', inbound events logged' : ''}`,
+    );
+  }
+  io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
   return 0;
 }
 

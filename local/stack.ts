@@ -18,6 +18,7 @@ import {
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/config/load';
 import { type LoggingSettings, loggingSettings } from '../shared/logging/api-calls';
+import { eventLogSpec } from '../shared/logging/events';
 import { redactText } from '../shared/logging/redact';
 import { type RunRecord, systemClock } from '../shared/ports';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
@@ -215,6 +216,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
       POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? powertoolsLevel(logging.level),
       [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
+      [ENV.logEvents]: o.env[ENV.logEvents] ?? eventLogSpec(logging.events),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
     });
 

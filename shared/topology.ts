@@ -461,6 +461,8 @@ export const ENV = {
   stage: 'TAJO_STAGE',
   /** log_api_calls: `off`, `calls` (one line per provider call) or `bodies` (with redacted bodies). */
   logApiCalls: 'TAJO_LOG_API_CALLS',
+  /** log_events: the connectors (`notion,slack,brevo`) whose inbound events are logged as they arrive. */
+  logEvents: 'TAJO_LOG_EVENTS',
 } as const;
 
 function snake(name: string): string {

@@ -4,15 +4,16 @@
  * (or TAJO_API_URL, or a profile) a command calls the management API; without, it runs in process
  * against the local state (TAJO_STATE_DIR), through the same services the API calls.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { loadConfigFile } from '../../shared/config/load';
+import { type ConfigSupply, loadConfigFile } from '../../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
-import { TajoError } from '../../shared/errors';
+import { ConfigError, TajoError } from '../../shared/errors';
 import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/ports';
 import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/services/connect-token';
 import { type ConnectionTestResult, testStoredConnection } from '../../shared/services/connection-test';
@@ -30,6 +31,9 @@ import {
 import { type Io, UsageError } from '../io';
 import { printChecks, printDisconnect, printNotionStatus, printSlackStatus, printSummary, summaryJson } from './print';
 import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
+
+/** The config a command reads when none is given (--config, TAJO_CONFIG). */
+const IMPLICIT_CONFIG = 'tajo.yaml';
 
 /** The options these commands read (main.ts's parsed values). */
 export interface CommandValues {
@@ -110,15 +114,52 @@ function isAccount(target: string | undefined): target is ConnectorName | 'brevo
   return target === 'notion' || target === 'slack' || target === 'brevo';
 }
 
-/** The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists; an explicit one must load. */
-async function optionalConfig(values: CommandValues, env: NodeJS.ProcessEnv): Promise<TajoConfig | undefined> {
+/**
+ * Stands for a token or key the file leaves out: the one stored in the tenant's state (or given by a
+ * flag) is used. Never sent anywhere: `given` turns it back into "not in the file".
+ */
+const FROM_STATE = '(stored)';
+const ALL_FROM_STATE = { brevoApiKey: FROM_STATE, notionToken: FROM_STATE, slackBotToken: FROM_STATE };
+
+function given(value: string | undefined): string | undefined {
+  return value === FROM_STATE ? undefined : value;
+}
+
+/**
+ * The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists. Either must load: an
+ * implicit ./tajo.yaml that does not validate is an error, never skipped (a connect that ignored it
+ * would store a connection without its databases and say so only as "0 databases"). Tokens and the
+ * Brevo key may be left out of the file: these commands take them from their flags or the state.
+ */
+async function optionalConfig(
+  values: CommandValues,
+  env: NodeJS.ProcessEnv,
+  supply: ConfigSupply = ALL_FROM_STATE,
+): Promise<TajoConfig | undefined> {
   const explicit = values.config ?? env.TAJO_CONFIG;
+  if (explicit) return loadConfigFile(explicit, env, supply);
+  if (!existsSync(IMPLICIT_CONFIG)) return undefined;
   try {
-    return await loadConfigFile(explicit ?? 'tajo.yaml', env);
+    return await loadConfigFile(IMPLICIT_CONFIG, env, supply);
   } catch (err) {
-    if (explicit) throw err;
-    return undefined;
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError([
+      {
+        path: '',
+        message: `${IMPLICIT_CONFIG} (read from the current directory; --config FILE reads another) is not valid`,
+      },
+      ...err.issues,
+    ]);
   }
+}
+
+/** The one line a connect without any Brevo key says: the command to run first, or the flag to add. */
+function brevoKeyMissing(tenantId: string, remote: boolean): TajoError {
+  const where = `${tenantId === DEFAULT_TENANT ? '' : ` --tenant ${tenantId}`}${remote ? ' --api <URL>' : ''}`;
+  return new TajoError(
+    `tenant ${tenantId} has no Brevo API key yet: run \`tajo connectors connect brevo --key <Brevo API key>${where}\` first, or add --brevo-key <Brevo API key> to this command`,
+    'brevo_key_missing',
+  );
 }
 
 /**
@@ -283,11 +324,16 @@ async function connect(
 ): Promise<number> {
   if (!isAccount(target)) throw new UsageError('connect what? tajo connectors connect notion|slack|brevo');
   const { remote, tenantId } = await whereTo(values, env);
-  const config = await optionalConfig(values, env);
+  // The flags give what the file leaves out (the docs' Notion block has no token, no brevo section).
+  const config = await optionalConfig(values, env, {
+    brevoApiKey: values['brevo-key'] ?? (target === 'brevo' ? values.key : undefined) ?? FROM_STATE,
+    notionToken: values.token ?? FROM_STATE,
+    slackBotToken: values['bot-token'] ?? FROM_STATE,
+  });
 
   // What to send, from the flags and the config, before anything is called.
-  const brevoKey =
-    target === 'brevo' ? (values.key ?? config?.brevo.api_key) : (values['brevo-key'] ?? config?.brevo.api_key);
+  const configKey = given(config?.brevo.api_key);
+  const brevoKey = target === 'brevo' ? (values.key ?? configKey) : (values['brevo-key'] ?? configKey);
   if (target === 'brevo' && !brevoKey) {
     throw new UsageError('--key <Brevo API key> is required (or brevo.api_key in the config)');
   }
@@ -309,7 +355,9 @@ async function connect(
     const stored = async () =>
       ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing).brevo?.connected ===
       true;
-    if (brevoBody && (replaceBrevo || !(await stored()))) {
+    const hasKey = await stored();
+    if (body && !brevoBody && !hasKey) throw brevoKeyMissing(tenantId, true);
+    if (brevoBody && (replaceBrevo || !hasKey)) {
       brevo = (await callApi(remote, 'PUT', tenantPath(tenantId, '/brevo'), brevoBody)) as BrevoConnection;
     }
     if (body) {
@@ -322,6 +370,7 @@ async function connect(
       async (deps) => {
         let b: BrevoConnection | undefined;
         const stored = (await deps.tenants.getTenant(tenantId))?.brevoApiKeyRef !== undefined;
+        if (body && !brevoBody && !stored) throw brevoKeyMissing(tenantId, false);
         if (brevoBody && (replaceBrevo || !stored)) {
           b = await connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, brevoBody);
         }
@@ -362,11 +411,11 @@ function connectorBody(
   config: TajoConfig | undefined,
 ): Record<string, unknown> {
   if (target === 'notion') {
-    const token = values.token ?? config?.connectors.notion?.token;
+    const token = values.token ?? given(config?.connectors.notion?.token);
     if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
     return { ...(config?.connectors.notion ?? {}), token };
   }
-  const botToken = values['bot-token'] ?? config?.connectors.slack?.bot_token;
+  const botToken = values['bot-token'] ?? given(config?.connectors.slack?.bot_token);
   if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
   const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
   return {
@@ -423,7 +472,8 @@ async function testConnector(
     )) as ConnectionTestResult;
   } else {
     const notion = (await optionalConfig(values, env))?.connectors.notion;
-    if (notion) {
+    // A section without its token tests the stored connection (made from it by install).
+    if (notion && given(notion.token) !== undefined) {
       const { token, ...settings } = notion;
       const checks = await testNotionConnection({
         token,

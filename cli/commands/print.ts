@@ -1,4 +1,5 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
+import { describeMappingSource } from '../../shared/config/mapping';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/ports';
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
@@ -34,7 +35,7 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
   }
   for (const d of s.databases) {
     io.out(
-      `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'}: ${d.pagesTracked} pages` +
+      `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'} (mapping: ${describeMappingSource(d.mapping)}): ${d.pagesTracked} pages` +
         (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet') +
         (d.publish ? `; pages with ${d.publish.when} → campaigns to list ${d.publish.list}` : ''),
     );

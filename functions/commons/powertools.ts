@@ -2,7 +2,8 @@ import { LogFormatter, Logger, LogItem } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import type { MiddlewareObj } from '@middy/core';
-import { parseApiCallMode, setApiCallLog } from '../../shared/logging/api-calls';
+import { apiCallLogFromSpec, setApiCallLog } from '../../shared/logging/api-calls';
+import { parseEventLogSpec } from '../../shared/logging/events';
 import { redactText, redactValue } from '../../shared/logging/redact';
 import { ENV } from '../../shared/topology';
 import { logRequests } from './request-log';
@@ -52,20 +53,24 @@ export const logger = new Logger({
 });
 
 /**
- * log_api_calls (TAJO_LOG_API_CALLS = calls | bodies): one line per provider call. Its own child
- * logger at INFO, so the calls show even where the function logs only warnings.
+ * log_api_calls (TAJO_LOG_API_CALLS = calls | bodies, or per provider `notion=bodies,brevo=off,...`
+ * when connector sections differ): one line per provider call. Its own child logger at INFO, so the
+ * calls show even where the function logs only warnings.
  */
-const apiCalls = parseApiCallMode(process.env[ENV.logApiCalls]);
-const apiCallLogger = apiCalls === 'off' ? undefined : logger.createChild({ logLevel: 'INFO' });
-if (apiCallLogger) {
-  setApiCallLog({ bodies: apiCalls === 'bodies', write: (line) => apiCallLogger.info('api call', { ...line }) });
-}
+const apiCallLogger = logger.createChild({ logLevel: 'INFO' });
+const apiCalls = apiCallLogFromSpec(process.env[ENV.logApiCalls], (line) =>
+  apiCallLogger.info('api call', { ...line }),
+);
+if (apiCalls) setApiCallLog(apiCalls);
+
+/** log_events (TAJO_LOG_EVENTS = the connectors whose inbound events are logged, e.g. `slack`). */
+const eventsLogged = parseEventLogSpec(process.env[ENV.logEvents]);
 
 /**
  * Every handler's logging: the Lambda context on each line (the API call lines too), and the
  * request lines at debug.
  */
 export function lambdaLogging(): MiddlewareObj[] {
-  const loggers = apiCallLogger ? [logger, apiCallLogger] : [logger];
-  return [injectLambdaContext(loggers) as MiddlewareObj, logRequests(logger)];
+  const loggers = apiCalls ? [logger, apiCallLogger] : [logger];
+  return [injectLambdaContext(loggers) as MiddlewareObj, logRequests(logger, eventsLogged)];
 }

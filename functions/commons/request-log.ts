@@ -6,6 +6,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
+import type { Provider } from '../../shared/errors';
+import { eventSource } from '../../shared/logging/events';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
 
 interface HttpEvent {
@@ -65,11 +67,21 @@ export function describeResult(result: unknown): Record<string, unknown> {
   return { result };
 }
 
-export function logRequests(logger: Logger): MiddlewareObj {
+/**
+ * `events`: the connectors whose inbound events (`log_events`) are logged as they arrive, by a
+ * child logger at INFO so they show whatever the function's level (as the API call lines do); at
+ * debug every request is logged anyway.
+ */
+export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new Set()): MiddlewareObj {
   const started = new WeakMap<object, number>();
   const debugOn = () => logger.getLevelName() === 'DEBUG' || logger.getLevelName() === 'TRACE';
+  const eventLogger = events.size > 0 ? logger.createChild({ logLevel: 'INFO' }) : undefined;
   return {
     before: (request) => {
+      const source = isHttp(request.event) ? eventSource(request.event.routeKey) : undefined;
+      if (eventLogger && source && events.has(source) && !debugOn()) {
+        eventLogger.info('event received', { connector: source, ...describeEvent(request.event) });
+      }
       if (!debugOn()) return;
       started.set(request, Date.now());
       logger.debug('request', describeEvent(request.event));

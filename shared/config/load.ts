@@ -10,8 +10,10 @@ import { ConfigError } from '../errors';
 import { joinPath } from '../notifications/issues';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { validateNotionRules } from '../rules/rules';
+import { databaseMapping } from './mapping';
 import { formatPath } from './path';
 import {
+  BUILT_IN_CONNECTORS,
   type NotionConnectorConfig,
   notionConnectorSchema,
   type SlackConnectorConfig,
@@ -21,6 +23,19 @@ import {
 } from './schema';
 
 type Issue = { path: string; message: string };
+
+const TOP_LEVEL_KEYS = Object.keys(tajoConfigSchema.shape);
+
+/** `${NAME}`, as a person writes an environment reference in the YAML. */
+const envRef = (name: string) => `\${${name}}`;
+
+/** Keys the docs' blocks leave out (they show one section at a time): what to add, in one line. */
+const REQUIRED_HINTS: Record<string, string> = {
+  brevo: `is required: add "brevo: { api_key: ${envRef('BREVO_API_KEY')} }" (Brevo → SMTP & API → API keys)`,
+  'brevo.api_key': `is required: add "api_key: ${envRef('BREVO_API_KEY')}" (Brevo → SMTP & API → API keys)`,
+  'connectors.notion.token': `is required: add "token: ${envRef('NOTION_TOKEN')}" (the internal integration secret, ntn_...) under connectors.notion`,
+  'connectors.slack.bot_token': `is required: add "bot_token: ${envRef('SLACK_BOT_TOKEN')}" (xoxb-...) under connectors.slack`,
+};
 
 export { formatPath };
 
@@ -51,26 +66,81 @@ export function interpolateEnv(
   return value;
 }
 
-function zodIssues(error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => {
+/** A connector section this release does not have: one line naming it and what exists. */
+export function unknownConnectorMessage(name: string): string {
+  return `unknown connector "${name}" (built in: ${BUILT_IN_CONNECTORS.join(', ')}; custom connectors from a definition file come with the connector framework)`;
+}
+
+function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
+  // `base` is empty for the YAML (paths from its top); an API body's issues keep their own paths.
+  return error.issues.flatMap((issue): Issue[] => {
+    const at = [...base, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
-      return {
-        path: formatPath([...issue.path, ...(issue.keys.length === 1 ? [issue.keys[0] as string] : [])]),
-        message:
-          issue.keys.length === 1
-            ? 'unknown key (check its spelling and indentation)'
-            : `unknown keys ${issue.keys.join(', ')}`,
-      };
+      // At the top and among the connectors, one issue per key at its own path, saying what exists.
+      const inConnectors = base.length === 0 && at.length === 1 && at[0] === 'connectors';
+      if (inConnectors || (base.length === 0 && at.length === 0)) {
+        return issue.keys.map((key) => ({
+          path: formatPath([...at, key]),
+          message: inConnectors
+            ? unknownConnectorMessage(key)
+            : `unknown top-level key (expected: ${TOP_LEVEL_KEYS.join(', ')})`,
+        }));
+      }
+      return [
+        {
+          path: formatPath([...at, ...(issue.keys.length === 1 ? [issue.keys[0] as string] : [])]),
+          message:
+            issue.keys.length === 1
+              ? 'unknown key (check its spelling and indentation)'
+              : `unknown keys ${issue.keys.join(', ')}`,
+        },
+      ];
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
-      return { path: formatPath(issue.path), message: `is required (${issue.expected})` };
+      const path = formatPath(at);
+      return [{ path, message: REQUIRED_HINTS[path] ?? `is required (${issue.expected})` }];
     }
-    return { path: formatPath(issue.path), message: issue.message };
+    return [{ path: formatPath(at), message: issue.message }];
   });
 }
 
+/**
+ * Values a command has from elsewhere (its flags, the local state) for keys the file leaves out:
+ * `tajo connectors install notion --token ...` with the docs' Notion block, which has no token and
+ * no brevo section, as ./tajo.yaml. A key the file has is never replaced.
+ */
+export interface ConfigSupply {
+  brevoApiKey?: string;
+  notionToken?: string;
+  slackBotToken?: string;
+}
+
+function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): unknown {
+  if (!supply || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out = { ...(raw as Record<string, unknown>) };
+  if (out.brevo === undefined && supply.brevoApiKey !== undefined) out.brevo = { api_key: supply.brevoApiKey };
+  const connectors = out.connectors;
+  if (connectors !== null && typeof connectors === 'object' && !Array.isArray(connectors)) {
+    const c = { ...(connectors as Record<string, unknown>) };
+    const fill = (name: string, key: string, value: string | undefined) => {
+      const section = c[name];
+      if (value === undefined || section === null || typeof section !== 'object' || Array.isArray(section)) return;
+      if ((section as Record<string, unknown>)[key] === undefined) c[name] = { ...section, [key]: value };
+    };
+    fill('notion', 'token', supply.notionToken);
+    fill('slack', 'bot_token', supply.slackBotToken);
+    out.connectors = c;
+  }
+  return out;
+}
+
 /** Parses YAML text into a validated config; throws ConfigError listing every problem. */
-export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, source = 'config'): TajoConfig {
+export function parseConfig(
+  text: string,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'config',
+  supply?: ConfigSupply,
+): TajoConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -82,7 +152,7 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
     throw new ConfigError([{ path: '', message: `${source}: expected a YAML mapping at the top level` }]);
   }
   const issues: Issue[] = [];
-  const interpolated = interpolateEnv(raw, env, issues);
+  const interpolated = supplyMissing(interpolateEnv(raw, env, issues), supply);
   // reportInput: zod 4 leaves the input out of issues unless asked, and we tell missing from wrong by it.
   const parsed = tajoConfigSchema.safeParse(interpolated, { reportInput: true });
   if (!parsed.success) {
@@ -97,7 +167,11 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   return config;
 }
 
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<TajoConfig> {
+export async function loadConfigFile(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  supply?: ConfigSupply,
+): Promise<TajoConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -106,7 +180,7 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
       { path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}` },
     ]);
   }
-  return parseConfig(text, env, file);
+  return parseConfig(text, env, file, supply);
 }
 
 function dedupe(issues: Issue[]): Issue[] {
@@ -149,15 +223,26 @@ function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue
         message: 'pages are published as the sync reads them: set connectors.notion.sync.databases to true',
       });
     }
-    if (!db.field_mapping) return;
+  });
+  // The cross-key rules hold for every mapping written: the connector's (the mapping of each
+  // database without its own) and each database's own, at the key where it is written.
+  const written = [
+    ...(notion.field_mapping
+      ? [{ mapping: notion.field_mapping, path: ['connectors', 'notion', 'field_mapping'] }]
+      : []),
+    ...notion.databases.map((db, i) => databaseMapping(notion, db, i)).filter((m) => m.source === 'database'),
+  ];
+  for (const { mapping, path } of written) {
+    if (!mapping) continue;
+    const mappingAt = (...rest: PropertyKey[]) => joinPath(base, formatPath([...path.slice(2), ...rest]));
     const targets = new Map<string, string>();
     let identifiers = 0;
-    for (const [prop, entry] of Object.entries(db.field_mapping)) {
+    for (const [prop, entry] of Object.entries(mapping)) {
       const target = entry.target.toUpperCase();
       const prev = targets.get(target);
       if (prev !== undefined) {
         issues.push({
-          path: at('databases', i, 'field_mapping', prop, 'target'),
+          path: mappingAt(prop, 'target'),
           message: `${target} is already the target of ${JSON.stringify(prev)}`,
         });
       }
@@ -166,11 +251,11 @@ function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue
     }
     if (identifiers === 0) {
       issues.push({
-        path: at('databases', i, 'field_mapping'),
+        path: mappingAt(),
         message: 'no property maps to a contact identifier: map one to target email (or SMS, EXT_ID)',
       });
     }
-  });
+  }
   return issues;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The Tajo YAML, as the docs show it. Known sections are strict (a misspelt key is refused with
- * its path); sections later issues own (custom connectors) are accepted as they are.
+ * The Tajo YAML, as the docs show it. Every section is strict: a misspelt key, an unknown top-level
+ * key or a connector that is not built in is refused with its path (nothing passes in silence).
  */
 import { z } from 'zod';
 import { isTimeZone } from '../time/zoned';
@@ -49,16 +49,57 @@ export function normalizePropertyType(t: string): NotionPropertyType | undefined
   return TYPE_ALIASES[lower];
 }
 
-const fieldMappingEntry = z.strictObject({
-  type: z.string().refine((t) => normalizePropertyType(t) !== undefined, {
-    message: `expected a Notion property type (${NOTION_PROPERTY_TYPES.join(', ')}, or text, phone)`,
-  }),
-  /** A Brevo attribute (FIRSTNAME, COMPANY...) or an identifier: email, SMS, EXT_ID. */
-  target: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Brevo attribute name (letters, digits, _)'),
-});
+/** A Brevo attribute (FIRSTNAME, COMPANY...) or an identifier: email, SMS, EXT_ID. */
+const mappingTarget = z
+  .string()
+  .trim()
+  .min(1, 'expected a Brevo attribute name')
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Brevo attribute name (letters, digits, _)');
+
+const fieldMappingObject = z.strictObject(
+  {
+    /** Optional: without it the type is the property's own, read from the database schema. */
+    type: z
+      .string()
+      .refine((t) => normalizePropertyType(t) !== undefined, {
+        message: `expected a Notion property type (${NOTION_PROPERTY_TYPES.join(', ')}, or text, phone)`,
+      })
+      .optional(),
+    target: mappingTarget,
+  },
+  { error: 'expected a Brevo attribute name (short form) or { type, target }' },
+);
+
+/**
+ * One mapping entry: `{ type, target }`, or the short form `Property: ATTRIBUTE` the docs show
+ * (platform field → Brevo attribute). Both parse to the object, so every reader sees one shape, a
+ * mistake in either is reported at the same paths, and a parsed config parses again unchanged
+ * (connect stores what it parsed).
+ */
+const fieldMappingEntry = z.preprocess((v) => (typeof v === 'string' ? { target: v } : v), fieldMappingObject);
+
+/** `Property: entry`, at a database or beside `databases` for every database without its own. */
+export const fieldMappingSchema = z.record(z.string().min(1, 'a property needs a name'), fieldMappingEntry);
+
+/**
+ * Log levels, most detailed first. `verbose` is what the product docs' debug blocks write: the
+ * most detailed level, the same lines as `debug`.
+ */
+export const LOG_LEVELS = ['verbose', 'debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const logLevel = z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` });
+
+/**
+ * `debug`, `log_level`, `log_api_calls`, `log_events` inside a connector's section: that
+ * connector's logging, over the top-level keys (shared/logging/api-calls.ts loggingSettings).
+ * Left unset, the top-level value applies.
+ */
+const connectorLogging = {
+  debug: z.boolean().optional(),
+  log_level: logLevel.optional(),
+  log_api_calls: z.boolean().optional(),
+  log_events: z.boolean().optional(),
+};
 
 /**
  * Tenant ids end up in AWS names (schedules: 64 characters; secrets; dedup ids): short, lower-case
@@ -154,7 +195,8 @@ const databaseSchema = z.strictObject({
   name: z.string().min(1).optional(),
   /** A Brevo list id, or a list name (created in the Tajo folder when missing). */
   sync_to_list: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
-  field_mapping: z.record(z.string().min(1), fieldMappingEntry).optional(),
+  /** This database's own mapping: it replaces connectors.notion.field_mapping whole (no merge). */
+  field_mapping: fieldMappingSchema.optional(),
   /** What happens to the contact when its row is trashed or vanishes. */
   on_remove: z
     .union([
@@ -267,6 +309,12 @@ export const notionConnectorSchema = z.strictObject({
     .optional(),
   databases: z.array(databaseSchema).default([]),
   /**
+   * The mapping of every database without its own `field_mapping` (as the docs show it, beside
+   * `databases`). A publish-only database (publish, no sync_to_list) stays publish-only.
+   */
+  field_mapping: fieldMappingSchema.optional(),
+  ...connectorLogging,
+  /**
    * Never write to Notion (the gateway refuses every write before it is sent). Default: true for an
    * import-only connection (no database sync, nothing that writes to Notion), false otherwise; an
    * explicit value wins (shared/connectors/notion/read-only.ts).
@@ -351,6 +399,7 @@ export type SlackSummariesConfig = z.infer<typeof slackSummariesSchema>;
 
 export const slackConnectorSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  ...connectorLogging,
   bot_token: z.string().min(1, 'the Slack bot token is empty (xoxb-...; or reference an environment variable)'),
   signing_secret: z.string().min(1, "the Slack app's signing secret is empty").optional(),
   channels: z.record(z.string(), z.string()).default({}),
@@ -377,11 +426,16 @@ export const slackConnectorSchema = z.strictObject({
   summaries: slackSummariesSchema.optional(),
 });
 
-export const tajoConfigSchema = z.looseObject({
+/** The connectors built into this release; any other `connectors.<name>` is refused (load.ts says why). */
+export const BUILT_IN_CONNECTORS = ['notion', 'slack'] as const;
+
+export const tajoConfigSchema = z.strictObject({
   tenant: tenantIdSchema.optional(),
   debug: z.boolean().default(false),
-  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  log_level: logLevel.default('info'),
   log_api_calls: z.boolean().default(false),
+  /** Inbound events (Slack events and interactions, Notion and Brevo webhooks) logged as they arrive. */
+  log_events: z.boolean().default(false),
   brevo: z.strictObject({
     api_key: z
       .string()
@@ -393,7 +447,7 @@ export const tajoConfigSchema = z.looseObject({
     api_key_name: z.string().min(1).optional(),
   }),
   connectors: z
-    .looseObject({
+    .strictObject({
       notion: notionConnectorSchema.optional(),
       slack: slackConnectorSchema.optional(),
     })
@@ -405,4 +459,5 @@ export type NotionConnectorConfig = z.infer<typeof notionConnectorSchema>;
 export type SlackConnectorConfig = z.infer<typeof slackConnectorSchema>;
 export type NotionDatabaseConfig = z.infer<typeof databaseSchema>;
 export type FieldMappingEntry = z.infer<typeof fieldMappingEntry>;
+export type FieldMapping = z.infer<typeof fieldMappingSchema>;
 export type PublishConfig = z.infer<typeof publishSchema>;

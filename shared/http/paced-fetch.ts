@@ -130,7 +130,7 @@ async function report(
     res?: Response;
   },
 ): Promise<void> {
-  const log = apiCallLog();
+  const log = apiCallLog(opts.provider);
   if (!log && !opts.onCall) return;
   const line: ApiCallLine = {
     provider: opts.provider,

@@ -32,7 +32,10 @@ export type ApiCallMode = 'off' | 'calls' | 'bodies';
 export const API_CALL_MODES: readonly ApiCallMode[] = ['off', 'calls', 'bodies'];
 
 export interface ApiCallLog {
+  /** Bodies for every provider, unless `providers` says otherwise for one. */
   bodies: boolean;
+  /** Per-provider modes (a connector's own `log_api_calls`/`debug`); a provider left out uses `bodies`. */
+  providers?: Partial<Record<Provider, ApiCallMode>>;
   write(line: ApiCallLine): void;
 }
 
@@ -48,24 +51,119 @@ export function setApiCallLog(log: ApiCallLog | undefined): () => void {
   };
 }
 
-export function apiCallLog(): ApiCallLog | undefined {
-  return current;
+/**
+ * The process's API call log; with a provider, the log for that provider's calls (undefined when
+ * its calls are not logged), `bodies` then saying whether its bodies are.
+ */
+export function apiCallLog(provider?: Provider): ApiCallLog | undefined {
+  const mode = provider === undefined ? undefined : current?.providers?.[provider];
+  if (mode === undefined || current === undefined) return current;
+  return mode === 'off' ? undefined : { bodies: mode === 'bodies', write: current.write };
 }
 
+/** Log levels as the loggers know them (`verbose`, the docs' most detailed level, is `debug`). */
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
 export interface LoggingSettings {
-  level: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The process's level (the functions' logger): the top-level keys'. A connector's own keys decide
+   * what of its calls and events is logged; one logger per process cannot have a level per connector.
+   */
+  level: Level;
+  /**
+   * The API call log: one mode for every provider, or, when connectors differ, a spec naming each
+   * (`notion=bodies,brevo=off,slack=calls`; TAJO_LOG_API_CALLS carries it to the functions).
+   */
+  apiCalls: ApiCallSpec;
+  /**
+   * Providers whose inbound events (webhooks, Slack events) are logged as they arrive (`log_events`,
+   * or a connector's own `debug`); absent at level debug, where every request is logged.
+   */
+  events?: Provider[];
+}
+
+/** A mode for all providers, or `provider=mode` pairs separated by commas. */
+export type ApiCallSpec = string;
+
+/** What a connector section (or the top level) may say about logging. */
+interface LoggingKeys {
+  debug?: boolean;
+  log_level?: Level | 'verbose';
+  log_api_calls?: boolean;
+  log_events?: boolean;
+}
+
+/** One provider's logging, once the top level and its connector section are combined. */
+export interface ProviderLogging {
+  level: Level;
   apiCalls: ApiCallMode;
+  events: boolean;
+}
+
+export const PROVIDERS: readonly Provider[] = ['notion', 'slack', 'brevo'];
+
+type LoggingConfig = Pick<TajoConfig, 'debug' | 'log_level' | 'log_api_calls'> & {
+  log_events?: boolean;
+  connectors?: Partial<Record<'notion' | 'slack', LoggingKeys | undefined>>;
+};
+
+/**
+ * One provider's logging. A connector section's keys apply to that connector and win over the
+ * top-level ones, key by key; Brevo has no section, so the top level is its. The rule per level:
+ * `debug: true` is level debug with every call and its bodies, and its events; `log_api_calls` logs
+ * the calls (with bodies at debug/verbose); `log_level` alone sets the level; `log_events` logs the
+ * inbound events.
+ */
+export function providerLogging(config: LoggingConfig, provider: Provider): ProviderLogging {
+  const own: LoggingKeys = provider === 'brevo' ? {} : (config.connectors?.[provider] ?? {});
+  const debug = own.debug ?? config.debug;
+  if (debug) return { level: 'debug', apiCalls: 'bodies', events: true };
+  const level = levelOf(own.log_level ?? config.log_level);
+  const calls = own.log_api_calls ?? config.log_api_calls;
+  return {
+    level,
+    apiCalls: calls ? (level === 'debug' ? 'bodies' : 'calls') : 'off',
+    events: own.log_events ?? config.log_events ?? false,
+  };
+}
+
+/** `verbose` is the most detailed level the docs name: the loggers' debug. */
+export function levelOf(level: Level | 'verbose'): Level {
+  return level === 'verbose' ? 'debug' : level;
 }
 
 /**
- * The config's three keys as one rule: `debug: true` is level debug with every call and its bodies;
- * `log_api_calls` logs the calls (with bodies when log_level is debug); `log_level` alone sets the
- * level.
+ * The config's logging keys as one process's settings: the level is the top level's, the API call
+ * log and the event log are per provider.
  */
-export function loggingSettings(config: Pick<TajoConfig, 'debug' | 'log_level' | 'log_api_calls'>): LoggingSettings {
-  if (config.debug) return { level: 'debug', apiCalls: 'bodies' };
-  const apiCalls: ApiCallMode = config.log_api_calls ? (config.log_level === 'debug' ? 'bodies' : 'calls') : 'off';
-  return { level: config.log_level, apiCalls };
+export function loggingSettings(config: LoggingConfig): LoggingSettings {
+  const each = PROVIDERS.map((p) => [p, providerLogging(config, p)] as const);
+  const top = providerLogging({ ...config, connectors: undefined }, 'brevo');
+  const modes = new Set(each.map(([, l]) => l.apiCalls));
+  const apiCalls = modes.size === 1 ? top.apiCalls : each.map(([p, l]) => `${p}=${l.apiCalls}`).join(',');
+  const events = top.level === 'debug' ? [] : each.filter(([, l]) => l.events).map(([p]) => p);
+  return { level: top.level, apiCalls, ...(events.length > 0 ? { events } : {}) };
+}
+
+/** TAJO_LOG_API_CALLS: a mode for all, or per provider; anything unknown is off. */
+export function parseApiCallSpec(value: string | undefined): Record<Provider, ApiCallMode> {
+  const all = parseApiCallMode(value);
+  const out: Record<Provider, ApiCallMode> = { notion: all, slack: all, brevo: all };
+  for (const pair of (value ?? '').split(',')) {
+    const [p, m] = pair.split('=').map((x) => x.trim());
+    if (m !== undefined && (PROVIDERS as readonly string[]).includes(p ?? '')) out[p as Provider] = parseApiCallMode(m);
+  }
+  return out;
+}
+
+/** The API call log a spec asks for (undefined when every provider is off), writing through `write`. */
+export function apiCallLogFromSpec(
+  spec: string | undefined,
+  write: (line: ApiCallLine) => void,
+): ApiCallLog | undefined {
+  const modes = parseApiCallSpec(spec);
+  if (PROVIDERS.every((p) => modes[p] === 'off')) return undefined;
+  return { bodies: false, providers: modes, write };
 }
 
 export function parseApiCallMode(value: string | undefined): ApiCallMode {
@@ -85,10 +183,12 @@ export function formatApiCall(line: ApiCallLine): string {
   return text;
 }
 
-/** A person-readable API call log writing lines through `write` (the CLI's stderr, the local stack's output). */
-export function textApiCallLog(mode: ApiCallMode, write: (text: string) => void): ApiCallLog | undefined {
-  if (mode === 'off') return undefined;
-  return { bodies: mode === 'bodies', write: (line) => write(formatApiCall(line)) };
+/**
+ * A person-readable API call log writing lines through `write` (the CLI's stderr, the local
+ * stack's output): one mode for every provider, or a spec naming each (loggingSettings).
+ */
+export function textApiCallLog(spec: ApiCallSpec, write: (text: string) => void): ApiCallLog | undefined {
+  return apiCallLogFromSpec(spec, (line) => write(formatApiCall(line)));
 }
 
 /** The request's body as a loggable string (bodies are strings, forms or bytes in our clients). */

@@ -21,13 +21,8 @@ export const SCHEDULE_MIN_LEAD_MS = 5 * 60_000;
 /** Brevo's campaign name has no documented limit; names are kept readable and bounded. */
 const MAX_NAME_TITLE = 120;
 
-/**
- * A database with `publish` and neither `field_mapping` nor `sync_to_list` is read for publishing
- * only: its rows are articles, not contacts, so no row is mapped or written to Brevo contacts.
- */
-export function isPublishOnly(db: NotionDatabaseConfig): boolean {
-  return db.publish !== undefined && db.field_mapping === undefined && db.sync_to_list === undefined;
-}
+// Publish-only databases are defined with the mapping rules (which mapping a database uses).
+export { isPublishOnly } from '../config/mapping';
 
 /** The properties a publish rule reads (the sync refreshes a cached schema that lacks one). */
 export function publishProperties(db: NotionDatabaseConfig): string[] {

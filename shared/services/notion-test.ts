@@ -3,6 +3,7 @@
  * Each says what was checked and, when it fails, what to do in Notion: share a database with the
  * integration, add a capability. Read-only unless the admin allows the one write (page creation).
  */
+import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { notionReadOnly } from '../connectors/notion/read-only';
@@ -77,7 +78,7 @@ export async function testNotionConnection(args: {
       const resolved = await notion.resolveDatabase(db.id);
       for (const source of resolved.sources) {
         const schema = await notion.getSchema(source.id);
-        const missing = Object.keys(db.field_mapping ?? {}).filter((p) => !(p in schema));
+        const missing = mappedProperties(args.settings, db).filter((p) => !(p in schema));
         if (missing.length > 0) {
           problems.push(
             `${label}: no ${missing.map((m) => JSON.stringify(m)).join(', ')} propert${missing.length > 1 ? 'ies' : 'y'} (it has: ${Object.keys(schema).join(', ')})`,

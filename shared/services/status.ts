@@ -3,6 +3,7 @@
  * connected and to which workspace, the last sync and its errors, what the sync tracks (databases,
  * pages, users), recent runs (without their checkpoints) and when the schedule runs next.
  */
+import { databaseMapping, type MappingSource } from '../config/mapping';
 import type { NotionConnectorConfig, SlackConnectorConfig } from '../config/schema';
 import { notionReadOnly } from '../connectors/notion/read-only';
 import type { ImportedDocumentStore } from '../documents/ports';
@@ -88,6 +89,8 @@ export interface NotionStatus {
     syncedUpTo: string | null;
     /** Pages entering a state become Brevo campaigns (databases[].publish). */
     publish?: { when: string; list: string | number };
+    /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
+    mapping: MappingSource;
   }[];
   databasesSynced: number;
   pagesTracked: number;
@@ -156,10 +159,11 @@ export async function notionStatus(
       }
     : undefined;
   const databases = await Promise.all(
-    (settings?.databases ?? []).map(async (d) => ({
+    (settings?.databases ?? []).map(async (d, i) => ({
       id: d.id,
       name: d.name,
       list: d.sync_to_list,
+      mapping: databaseMapping(settings ?? {}, d, i).source,
       ...(d.publish
         ? { publish: { when: `${d.publish.when.property} = ${d.publish.when.equals}`, list: d.publish.list } }
         : {}),

@@ -1,15 +1,16 @@
 /**
- * Turns a database's field_mapping, its Notion schema and the Brevo account's attributes into a
- * plan that maps one row to one contact. Problems the person must fix (a property that does not
+ * Turns a database's field_mapping (its own, or the connector's: config/mapping.ts), its Notion
+ * schema and the Brevo account's attributes into a plan that maps one row to one contact. Problems the person must fix (a property that does not
  * exist, a type that does not match, a Brevo attribute that does not exist) are found here, once,
  * before any row is written.
  */
 import { formatPath } from '../config/load';
-import { type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
+import { databaseMapping } from '../config/mapping';
+import { type FieldMapping, type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
 import type { SchemaProperty } from '../connectors/notion/client';
 import { ConfigError } from '../errors';
 import { coerceToAttribute, coerceToIdentifier, extractNotionValue } from '../mapping';
-import type { BrevoAttribute, IdentifierTarget, NotionPropertyValue } from '../mapping/types';
+import type { BrevoAttribute, Extracted, IdentifierTarget, NotionPropertyValue } from '../mapping/types';
 import type { Fingerprint, RowError } from '../ports';
 import { type ContactRow, contactFingerprint, fieldError } from './brevo-contact-writer';
 
@@ -41,20 +42,25 @@ export interface MappedRow extends ContactRow {
 export function buildPlan(args: {
   databaseIndex: number;
   database: NotionDatabaseConfig;
+  /** connectors.notion.field_mapping: the mapping of a database without its own. */
+  connectorMapping?: FieldMapping;
   title: string;
   schema: Record<string, SchemaProperty>;
   attributes: BrevoAttribute[];
   defaultCountryCode?: string;
 }): MappingPlan {
   const { database, schema, attributes, title } = args;
-  const base = `connectors.notion.databases[${args.databaseIndex}]`;
+  const written = databaseMapping({ field_mapping: args.connectorMapping }, database, args.databaseIndex);
+  // Messages point at the mapping the person wrote: the database's own, or the connector's.
+  const mappingPath = formatPath(written.path);
   const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
-  const mapping = database.field_mapping ?? inferMapping(schema, attributes);
+  const mapping: Record<string, { type?: string; target: string }> =
+    written.mapping ?? inferMapping(schema, attributes);
   const issues: { path: string; message: string }[] = [];
   const fields: PlannedField[] = [];
 
   for (const [property, entry] of Object.entries(mapping)) {
-    const path = formatPath(['connectors', 'notion', 'databases', args.databaseIndex, 'field_mapping', property]);
+    const path = formatPath([...written.path, property]);
     const prop = schema[property];
     if (!prop) {
       issues.push({
@@ -63,7 +69,8 @@ export function buildPlan(args: {
       });
       continue;
     }
-    const expected = normalizePropertyType(entry.type);
+    // The short form names no type: the property's own type (from the schema) is the one checked.
+    const expected = entry.type === undefined ? undefined : normalizePropertyType(entry.type);
     if (expected && expected !== prop.type) {
       issues.push({
         path: `${path}.type`,
@@ -74,28 +81,104 @@ export function buildPlan(args: {
     const target = entry.target.toUpperCase();
     const identifier = IDENTIFIERS.find((i) => i === target);
     const attribute = byName.get(target);
+    const targetPath = entry.type === undefined ? path : `${path}.target`;
     if (!identifier && !attribute) {
       issues.push({
-        path: `${path}.target`,
+        path: targetPath,
         message: `Brevo has no contact attribute ${target}: create it in Brevo (Contacts → Settings → Attributes) or change the target`,
       });
       continue;
     }
     if (attribute && !identifier && attribute.category === 'calculated') {
       issues.push({
-        path: `${path}.target`,
+        path: targetPath,
         message: `${target} is a calculated Brevo attribute and cannot be written`,
       });
+      continue;
+    }
+    const unreachable = unreachableReason(prop.type, identifier, attribute);
+    // An inferred entry is a guess from the names: one that cannot work is simply not made.
+    if (unreachable && written.source === 'inferred') continue;
+    if (unreachable) {
+      issues.push({ path: targetPath, message: `"${property}" is a ${prop.type} property: ${unreachable}` });
       continue;
     }
     fields.push({ property, propertyId: prop.id, notionType: prop.type, target, identifier, attribute });
   }
   const key = IDENTIFIER_PRIORITY.find((k) => fields.some((f) => f.identifier === k));
   if (!key && issues.length === 0) {
-    issues.push({ path: `${base}.field_mapping`, message: 'no property maps to email, SMS or EXT_ID' });
+    issues.push({
+      path: mappingPath,
+      message:
+        written.source === 'inferred'
+          ? `database "${title}" has no email property and no field_mapping: map a property to email, SMS or EXT_ID`
+          : 'no property maps to email, SMS or EXT_ID',
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return { fields, key: key as IdentifierTarget, defaultCountryCode: args.defaultCountryCode };
+}
+
+type ValueKind = Extracted['kind'];
+
+/** What each Notion property type's values read as (shared/mapping extractNotionValue); absent: any. */
+const KINDS_OF_TYPE: Record<string, readonly ValueKind[]> = {
+  title: ['text'],
+  rich_text: ['text'],
+  select: ['text'],
+  status: ['text'],
+  url: ['text'],
+  email: ['text'],
+  phone_number: ['text'],
+  created_by: ['text'],
+  last_edited_by: ['text'],
+  unique_id: ['text'],
+  verification: ['text'],
+  place: ['text'],
+  number: ['number'],
+  checkbox: ['boolean'],
+  date: ['date'],
+  created_time: ['date'],
+  last_edited_time: ['date'],
+  multi_select: ['list'],
+  people: ['list'],
+  files: ['list'],
+  relation: ['list'],
+  // formula and rollup: their result type is not in the schema, so any value may come.
+};
+
+/** The value kinds each Brevo attribute type (and identifier) can take (shared/mapping coerce). */
+const KINDS_OF_TARGET: Record<string, readonly ValueKind[]> = {
+  float: ['number', 'boolean', 'text'],
+  boolean: ['boolean', 'number', 'text'],
+  date: ['date', 'text'],
+  category: ['number', 'text', 'list'],
+  'multiple-choice': ['list', 'text', 'number'],
+  EMAIL: ['text', 'list'],
+  SMS: ['number', 'text', 'list'],
+  WHATSAPP: ['number', 'text', 'list'],
+  LANDLINE_NUMBER: ['number', 'text', 'list'],
+  EXT_ID: ['number', 'text', 'list'],
+  // text, id, user: every value has a text form.
+};
+
+/**
+ * Why no value of a property of this type can ever be written to the target (a date into a number
+ * attribute), or undefined when some can: refused when the plan is made, once, rather than on
+ * every row. The same check for the long form and the short one (whose type is the schema's).
+ */
+export function unreachableReason(
+  notionType: string,
+  identifier: IdentifierTarget | undefined,
+  attribute: BrevoAttribute | undefined,
+): string | undefined {
+  const kinds = KINDS_OF_TYPE[notionType];
+  const targetType = identifier ?? (attribute?.category === 'category' ? 'category' : (attribute?.type ?? 'text'));
+  const accepted = KINDS_OF_TARGET[targetType];
+  if (!kinds || !accepted || kinds.some((k) => accepted.includes(k))) return undefined;
+  const name = identifier ?? attribute?.name ?? targetType;
+  const what = identifier ? `the contact identifier ${name}` : `${name} (a ${targetType} attribute in Brevo)`;
+  return `its values cannot be written to ${what}; map it to another attribute or map another property to ${name}`;
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BrevoClient } from '../brevo/client';
+import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
@@ -353,6 +354,7 @@ class SyncStep {
     return buildPlan({
       databaseIndex: src.dbIndex,
       database: this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig,
+      connectorMapping: this.ctx.settings.field_mapping,
       title: src.title,
       schema: src.schema,
       attributes: this.cp.attributes,
@@ -377,7 +379,7 @@ class SyncStep {
           sources: { id: string; title: string; schema: Record<string, SchemaProperty> }[];
         }
       | undefined;
-    const wanted = [...Object.keys(db.field_mapping ?? {}), ...publishProperties(db)];
+    const wanted = [...mappedProperties(this.ctx.settings, db), ...publishProperties(db)];
     const fresh =
       meta &&
       this.mode === 'incremental' &&

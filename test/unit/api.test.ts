@@ -345,6 +345,8 @@ describe('GET .../status', () => {
         sources: 0,
         pagesTracked: 0,
         syncedUpTo: null,
+        // Issue 10: status says which field mapping each database uses.
+        mapping: 'database',
       },
     ]);
     expect(body.lastRun.status).toBe('running');

@@ -298,9 +298,11 @@ describe('parseConfig', () => {
     expect(issues[0]?.message).toMatch(/boolean/);
   });
 
-  test('slack is parsed with its defaults; unknown connectors pass through untouched', () => {
+  // Issue 10 changed this: an unknown connector section used to pass through untouched; it is now
+  // refused, naming the connector (custom connectors come with the connector framework).
+  test('slack is parsed with its defaults', () => {
     const config = parseConfig(
-      `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n    channels: { alerts: C123 }\n  hubspot:\n    anything: [1, 2]\n`,
+      `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n    channels: { alerts: C123 }\n`,
       {},
     );
     expect(config.connectors.slack).toEqual({
@@ -310,8 +312,26 @@ describe('parseConfig', () => {
       notifications: {},
       interactions: {},
     });
-    expect((config.connectors as Record<string, unknown>).hubspot).toEqual({ anything: [1, 2] });
     expect(config.connectors.notion).toBeUndefined();
+  });
+
+  test('an unknown connector section is refused, naming the connector and the built-in ones', () => {
+    const issues = issuesOf(
+      `brevo:\n  api_key: k\nconnectors:\n  slack:\n    bot_token: xoxb-1\n  hubspot:\n    anything: [1, 2]\n`,
+    );
+    expect(issues).toEqual([
+      {
+        path: 'connectors.hubspot',
+        message:
+          'unknown connector "hubspot" (built in: notion, slack; custom connectors from a definition file come with the connector framework)',
+      },
+    ]);
+  });
+
+  test('unknown top-level keys are refused one by one with their paths', () => {
+    const issues = issuesOf('brevo:\n  api_key: k\nlog_api_call: true\nshopify_url: x\n');
+    expect(issues.map((i) => i.path)).toEqual(['log_api_call', 'shopify_url']);
+    for (const i of issues) expect(i.message).toMatch(/^unknown top-level key \(expected: tenant, debug, log_level/);
   });
 
   test('defaults: api_version 2025-09-03, on_remove remove_from_list, sync.databases true', () => {
