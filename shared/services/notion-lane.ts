@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { BREVO_OTHER_PER_HOUR } from '../brevo/client';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
-import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
+import { ConfigError, failureReason, isInternalError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
   CallBudgetStore,
   Clock,
@@ -448,11 +448,14 @@ export async function handleNotionLaneMessage(
       throw new ParkLane(err.retryAfterMs);
     }
     if (isPermanent(err) || opts.lastAttempt) {
-      await failRun(ctx, run, (err as Error).message);
+      // The record gets one line; the log (redacted by the logger) keeps the stack of an internal error.
+      const reason = failureReason(err);
+      await failRun(ctx, run, reason);
       deps.log?.('error', 'Notion sync failed', {
         tenantId: conn.tenantId,
         runId: run.runId,
-        reason: (err as Error).message,
+        reason,
+        ...(isInternalError(err) ? { stack: (err as Error).stack } : {}),
       });
       if (isPermanent(err)) return run;
     }
