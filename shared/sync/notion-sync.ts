@@ -16,7 +16,7 @@ import type { BrevoClient } from '../brevo/client';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
-import { ProviderError } from '../errors';
+import { failureReason, ProviderError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
 import { mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
@@ -24,6 +24,7 @@ import type { Clock, CursorStore, Fingerprint, RunRecord, RunStore, SyncSummary 
 import { isPublishOnly, publishProperties } from '../publish/rule';
 import {
   BrevoContactWriter,
+  type ContactRow,
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type ProgressEvent,
@@ -32,6 +33,9 @@ import {
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 
 export type { ProgressEvent };
+
+/** The fingerprint of a row sent to Brevo whose write was never confirmed: it matches no row. */
+export const UNCONFIRMED_FP = '';
 
 export interface SyncOptions extends ContactWriteOptions {
   /** Rows gathered before a Brevo write (one import); also the checkpoint granularity. */
@@ -201,13 +205,13 @@ export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, ru
 /** The CLI path: all steps in this process. */
 export async function runToCompletion(
   ctx: NotionSyncContext,
-  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger'] },
+  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
 ): Promise<RunRecord> {
   let run = await startRun(ctx, args);
   try {
     while (run.status === 'running') run = await runStep(ctx, run, Number.POSITIVE_INFINITY);
   } catch (err) {
-    await failRun(ctx, run, (err as Error).message);
+    await failRun(ctx, run, failureReason(err));
     throw err;
   }
   return run;
@@ -499,6 +503,8 @@ class SyncStep {
     const report = src.reportWrites && this.ctx.onRowsWritten ? this.ctx.onRowsWritten : undefined;
     const isOwnWrite = this.ctx.ownWrites ? await this.ctx.ownWrites(src.databaseId) : undefined;
     let queued: { page: NotionPage; rowId: string; fp: string; created: boolean }[] = [];
+    // Rows new to the sync sent in the coming flush: should it fail, they may be in Brevo all the same.
+    const sentNew = new Map<string, ContactRow>();
     const reportWritten = async () => {
       if (!report) return;
       // Only rows whose new fingerprint was stored: Brevo accepted them.
@@ -533,12 +539,13 @@ class SyncStep {
         const created = writer.previous(p.id) === undefined;
         // The echo of a rule's own write: Brevo is where the values came from (not sent back).
         const outcome = isOwnWrite?.(p) ? writer.acknowledge(res.row) : writer.offer(res.row);
+        if (outcome === 'queued' && created) sentNew.set(res.row.rowId, res.row);
         if (outcome === 'queued' && report) queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
-        await this.flush(writer);
+        await this.flush(writer, src, sentNew);
         await reportWritten();
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
@@ -546,7 +553,7 @@ class SyncStep {
       }
     }
     if (writer.buffered > 0) {
-      await this.flush(writer);
+      await this.flush(writer, src, sentNew);
       await reportWritten();
       src.window = window;
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
@@ -585,10 +592,42 @@ class SyncStep {
    * Writes the rows read since the last checkpoint. An import still running at the deadline fails
    * the step instead: the cursor must not pass rows Brevo has not accepted, and the step's retry
    * reads them again from the checkpoint.
+   *
+   * A flush that fails after sending (Brevo applied the import, then its process poll failed), or
+   * whose import Brevo did not confirm, may have put new rows' contacts in the list with nothing
+   * recorded: the next run would not know them, and a row trashed meanwhile would stay in the
+   * list. Their fingerprints are stored as "sent, unconfirmed" (an fp no mapped row matches): the
+   * next run that reads them writes them again, and a removal finds them. On a failure the cursor
+   * and the checkpoint stay where they were, so the next run reads those rows again.
    */
-  private async flush(writer: BrevoContactWriter): Promise<void> {
-    const res = await writer.flush();
+  private async flush(writer: BrevoContactWriter, src: SourceState, sentNew: Map<string, ContactRow>): Promise<void> {
+    let res: Awaited<ReturnType<BrevoContactWriter['flush']>>;
+    try {
+      res = await writer.flush();
+    } catch (err) {
+      // The flush's own error is the one to report.
+      await this.markUnconfirmed(writer, src, sentNew).catch(() => undefined);
+      throw err;
+    }
+    if (res.unconfirmed > 0) await this.markUnconfirmed(writer, src, sentNew);
+    sentNew.clear();
     if (res.importTimeout) throw res.importTimeout;
+  }
+
+  private async markUnconfirmed(writer: BrevoContactWriter, src: SourceState, sentNew: Map<string, ContactRow>) {
+    const marks = [...sentNew.values()]
+      .filter((r) => writer.previous(r.rowId) === undefined)
+      .map(
+        (r): Fingerprint => ({
+          rowId: r.rowId,
+          fp: UNCONFIRMED_FP,
+          identifier: r.identifier,
+          identifierType: r.identifierType,
+          listId: src.listId,
+          ...(this.mode === 'full' ? { seenRun: this.run.runId } : {}),
+        }),
+      );
+    if (marks.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, marks);
   }
 
   private async readTrash(src: SourceState, writer: BrevoContactWriter): Promise<boolean> {
