@@ -34,9 +34,11 @@ import {
 import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/services/notion-publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
+import { pageEventSender } from '../shared/services/page-events';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
+import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
 import { printSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
@@ -220,8 +222,13 @@ async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): P
   const file = configPath(values, env);
   const config = await loadConfigFile(file, env);
   const dbs = config.connectors.notion?.databases.length ?? 0;
-  if (values.json) io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs }));
-  else io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
+  // Valid, but a switch that cannot do what it says with the rest of the config is said so.
+  const warnings = config.connectors.notion ? pageEventIssues(config.connectors.notion) : [];
+  if (values.json) io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, warnings }));
+  else {
+    io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
+    for (const w of warnings) io.out(`  warning: connectors.notion.${w}`);
+  }
   return 0;
 }
 
@@ -270,6 +277,10 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
       ? { tenantId, settings, publications: state.store, cursors: state.store, clock: systemClock }
       : undefined;
     if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
+    // sync.pages: page changes become Brevo events, deduplicated with the local stack's webhooks
+    // and polls on the same state (the markers live in the local table).
+    if (settings.sync.pages)
+      ctx.onPageChanges = pageEventSender({ tenantId, settings, brevo: ctx.brevo, markers: state.store });
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
     const run = await runToCompletion(ctx, { mode, trigger: 'cli', runId });
     // The pages the run saw enter a publish state (and any left waiting) become campaigns now.

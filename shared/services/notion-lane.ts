@@ -35,8 +35,9 @@ import { runDocumentsMessage } from './notion-documents';
 import { pageReaderOf } from './notion-import';
 import { hasPublishing, runPublishRecorded, watchPublishing } from './notion-publish';
 import { runNotionUsersRecorded } from './notion-users';
-import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
+import { handleNotionPagesFetch } from './notion-webhooks';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
+import { pageEventSender } from './page-events';
 import { resolveBrevoList } from './slack-users';
 import { timerMessage } from './timers';
 
@@ -348,25 +349,14 @@ export async function handleNotionLaneMessage(
 
   const markers = deps.markers;
   if (markers && conn.settings.sync.pages) {
-    // Page events for the rows an incremental sync wrote (same function and dedupe as webhooks).
-    // An event that fails is logged, not thrown: the rows are written, and failing the step would
-    // only re-read them as unchanged. The sync is the primary duty; events are best effort here.
-    ctx.onRowsWritten = async (rows) => {
-      for (const r of rows) {
-        try {
-          await emitPageEvent(
-            { tenantId: conn.tenantId, settings: conn.settings, brevo: ctx.brevo, markers },
-            { page: r.page, kind: r.created ? 'created' : 'updated', identifier: r.identifier },
-          );
-        } catch (err) {
-          deps.log?.('warn', 'page event not sent', {
-            tenantId: conn.tenantId,
-            pageId: r.page.id,
-            reason: (err as Error).message,
-          });
-        }
-      }
-    };
+    // Page changes the sync reads become Brevo events (same function and dedupe as webhooks); an
+    // event not sent is a warning of the run, not a failed step (the rows are written already).
+    ctx.onPageChanges = pageEventSender({
+      tenantId: conn.tenantId,
+      settings: conn.settings,
+      brevo: ctx.brevo,
+      markers,
+    });
   }
 
   if (message.type === 'notion.pages.fetch') {

@@ -31,6 +31,7 @@ import {
   recordRowFailure,
 } from './brevo-contact-writer';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
+import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-events';
 
 export type { ProgressEvent };
 
@@ -68,10 +69,12 @@ export interface NotionSyncContext {
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
   /**
-   * Called after a flush with the rows Brevo accepted, on incremental runs that resume from a
-   * cursor (a first run would turn the whole database into "changes"). Page events hang here.
+   * `sync.pages`: called after each flush with the page changes among the rows read (new
+   * last_edited_times since the source's cursor, new rows, rows found in the trash), and with the
+   * run's summary to count events and warnings into. Never for a source's first run (no cursor:
+   * the baseline). It must not throw for one event: the rows are written already.
    */
-  onRowsWritten?: (rows: WrittenRow[]) => Promise<void>;
+  onPageChanges?: (changes: SyncedPageChange[], source: ReadSource, summary: SyncSummary) => Promise<void>;
   /**
    * Recognises rows whose last edit is this service's own write (Brevo → Notion rules), per
    * database: they are not written back to Brevo, so a two-way field never loops.
@@ -95,14 +98,6 @@ export interface ReadSource {
   schema: Record<string, SchemaProperty>;
 }
 
-/** A row an incremental run wrote: the page as read and the contact it was written under. */
-export interface WrittenRow {
-  page: NotionPage;
-  identifier: Pick<Fingerprint, 'identifier' | 'identifierType'>;
-  /** No fingerprint before: the row is new to the sync. */
-  created: boolean;
-}
-
 interface SourceState extends ReadSource {
   listId?: number;
   window: WindowState;
@@ -111,8 +106,8 @@ interface SourceState extends ReadSource {
   trash?: WindowState;
   trashDone: boolean;
   sweepDone: boolean;
-  /** Incremental from a cursor: written rows are reported to onRowsWritten. */
-  reportWrites?: boolean;
+  /** The source's cursor when the run started: rows edited since are page changes (sync.pages). */
+  changesSince?: string;
   /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */
   contacts?: boolean;
 }
@@ -303,6 +298,10 @@ class SyncStep {
 
   private async prepare(): Promise<void> {
     const { settings } = this.ctx;
+    if (settings.sync.pages) {
+      this.summary.events = 0;
+      this.summary.warnings.push(...pageEventIssues(settings));
+    }
     if (!settings.sync.databases) {
       this.summary.warnings.push('sync.databases is off: no database was read');
       this.cp.sources = [];
@@ -343,7 +342,7 @@ class SyncStep {
           trash: this.mode === 'incremental' && contacts ? initialWindow() : undefined,
           trashDone: this.mode !== 'incremental' || !contacts,
           sweepDone: this.mode !== 'full' || !contacts,
-          reportWrites: lower !== undefined,
+          ...(contacts && cursor?.highWater ? { changesSince: cursor.highWater } : {}),
           ...(contacts ? {} : { contacts: false }),
         });
       }
@@ -500,24 +499,15 @@ class SyncStep {
     let maxEdited: string | undefined;
     let window = src.window;
     let pages = 0;
-    const report = src.reportWrites && this.ctx.onRowsWritten ? this.ctx.onRowsWritten : undefined;
+    const since = this.ctx.onPageChanges ? src.changesSince : undefined;
     const isOwnWrite = this.ctx.ownWrites ? await this.ctx.ownWrites(src.databaseId) : undefined;
-    let queued: { page: NotionPage; rowId: string; fp: string; created: boolean }[] = [];
+    let changes: SyncedPageChange[] = [];
     // Rows new to the sync sent in the coming flush: should it fail, they may be in Brevo all the same.
     const sentNew = new Map<string, ContactRow>();
-    const reportWritten = async () => {
-      if (!report) return;
-      // Only rows whose new fingerprint was stored: Brevo accepted them.
-      const written = queued.filter((q) => writer.previous(q.rowId)?.fp === q.fp);
-      queued = [];
-      if (written.length === 0) return;
-      await report(
-        written.map((q) => ({
-          page: q.page,
-          identifier: writer.previous(q.rowId) as Fingerprint,
-          created: q.created,
-        })),
-      );
+    // After the flush, so an event's contact holds the row's values when the event arrives.
+    const reportChanges = async () => {
+      if (changes.length > 0) await this.ctx.onPageChanges?.(changes, src, this.summary);
+      changes = [];
     };
     while (!window.done) {
       // At least one page per step, so a step started late still moves the run forward.
@@ -530,31 +520,39 @@ class SyncStep {
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
         const properties = await this.completeProperties(p, plan);
         const res = mapRow(p.id, properties, plan, src.listId);
+        const previous = writer.previous(p.id);
         if (!res.ok) {
           recordRowFailure(this.summary, res.errors);
           // Still in Notion: a full run's sweep must not take it out of the list.
           writer.keep(p.id);
+          // Still a change of the page: its event goes to the contact it was last written as.
+          if (since !== undefined && isPageChange(p, since, false)) {
+            changes.push({ page: p, kind: changeKind(p, since, previous), identifier: previous });
+          }
           continue;
         }
-        const created = writer.previous(p.id) === undefined;
         // The echo of a rule's own write: Brevo is where the values came from (not sent back).
-        const outcome = isOwnWrite?.(p) ? writer.acknowledge(res.row) : writer.offer(res.row);
-        if (outcome === 'queued' && created) sentNew.set(res.row.rowId, res.row);
-        if (outcome === 'queued' && report) queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
+        const ownWrite = isOwnWrite?.(p) === true;
+        const outcome = ownWrite ? writer.acknowledge(res.row) : writer.offer(res.row);
+        if (outcome === 'queued' && previous === undefined) sentNew.set(res.row.rowId, res.row);
+        // Any new edit is a change, mapped or not; a rule's own write is not the user's change.
+        if (since !== undefined && !ownWrite && isPageChange(p, since, outcome === 'queued')) {
+          changes.push({ page: p, kind: changeKind(p, since, previous), identifier: res.row });
+        }
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer, src, sentNew);
-        await reportWritten();
+        await reportChanges();
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
         await this.checkpoint();
       }
     }
-    if (writer.buffered > 0) {
+    if (writer.buffered > 0 || changes.length > 0) {
       await this.flush(writer, src, sentNew);
-      await reportWritten();
+      await reportChanges();
       src.window = window;
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
       await this.checkpoint();
@@ -636,10 +634,16 @@ class SyncStep {
     while (!window.done) {
       if (pages++ > 0 && !this.timeLeft()) return false;
       const page = await this.queryWithResume(src.sourceId, window, true);
-      const gone = freshRows(window, page.pages)
-        .map((p) => writer.previous(p.id))
-        .filter((f): f is Fingerprint => f !== undefined);
+      const trashed = freshRows(window, page.pages).filter((p) => writer.previous(p.id) !== undefined);
+      const gone = trashed.map((p) => writer.previous(p.id) as Fingerprint);
+      // Only rows the sync wrote leave the list, and only they are reported (once: then forgotten).
+      const deleted = trashed.map(
+        (p): SyncedPageChange => ({ page: p, kind: 'deleted', identifier: writer.previous(p.id) }),
+      );
       await writer.remove(gone);
+      if (this.ctx.onPageChanges && src.changesSince !== undefined && deleted.length > 0) {
+        await this.ctx.onPageChanges(deleted, src, this.summary);
+      }
       window = advanceWindow(window, page);
       src.trash = window;
       await this.checkpoint();
