@@ -31,9 +31,13 @@ export function isPageChange(page: NotionPage, since: string, mappedValuesChange
   return edited > cursor || (edited === cursor && mappedValuesChanged);
 }
 
-/** `created` for a row new since the cursor that the sync never wrote; `updated` otherwise. */
+/**
+ * `created` for a row new since the cursor that the sync never wrote (an unconfirmed send, whose `fp`
+ * is notion-sync's UNCONFIRMED_FP, is not a write); `updated` otherwise.
+ */
 export function changeKind(page: NotionPage, since: string, previous: Fingerprint | undefined): 'created' | 'updated' {
-  return previous === undefined && Date.parse(page.created_time) >= Date.parse(since) ? 'created' : 'updated';
+  const written = previous !== undefined && previous.fp !== '';
+  return !written && Date.parse(page.created_time) >= Date.parse(since) ? 'created' : 'updated';
 }
 
 /**

@@ -55,7 +55,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function tajo(args: string[]) {
+async function tajo(args: string[], env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       env: {
@@ -63,6 +63,7 @@ async function tajo(args: string[]) {
         NOTION_BASE_URL: notion.baseUrl,
         BREVO_BASE_URL: brevo.baseUrl,
         TAJO_STATE_DIR: join(dir, 'state'),
+        ...env,
       },
       timeout: 60_000,
     });
@@ -153,4 +154,32 @@ test('an internal error of any command: one line with what failed, the run id an
   expect(lines[0]).toMatch(
     /^tajo: connectors sync notion failed: internal error: unexpected data at attributes: .+ \(run \S+; details in .+errors\.log\)$/,
   );
+});
+
+test('sync slack-users and notion-users failing: one line, and the JSON summary with status failed and the run id', async () => {
+  const cfg = join(dir, 'users.yaml');
+  await writeFile(
+    cfg,
+    `brevo: { api_key: ${SANDBOX_BREVO_KEY} }\nconnectors:\n  slack:\n    bot_token: xoxb-sandbox\n  notion:\n    token: ${SANDBOX_NOTION_TOKEN}\n`,
+  );
+  const slackRun = await tajo(['connectors', 'sync', 'slack-users', '--config', cfg, '--json'], {
+    SLACK_API_URL: 'http://127.0.0.1:9/api/',
+  });
+  expect(slackRun.code).toBe(1);
+  expect(slackRun.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^tajo: cannot reach slack at /)]);
+  const slackJson = lastJson(slackRun.stdout);
+  for (const key of [...SUMMARY_KEYS, 'bots', 'missingEmail']) expect(slackJson).toHaveProperty(key);
+  expect(slackJson).toMatchObject({ ok: false, status: 'failed', kind: 'unreachable', runId: expect.any(String) });
+  const status = await tajo(['connectors', 'status', 'slack', '--config', cfg, '--json']);
+  expect(lastJson(status.stdout)).toMatchObject({ lastSync: { runId: slackJson.runId, status: 'failed' } });
+
+  const notionRun = await tajo(['connectors', 'sync', 'notion-users', '--config', cfg, '--json'], {
+    NOTION_BASE_URL: 'http://127.0.0.1:9',
+  });
+  expect(notionRun.code).toBe(1);
+  expect(notionRun.stderr.trim().split('\n')).toHaveLength(1);
+  const notionJson = lastJson(notionRun.stdout);
+  for (const key of SUMMARY_KEYS) expect(notionJson).toHaveProperty(key);
+  expect(notionJson).toMatchObject({ ok: false, status: 'failed', runId: expect.any(String) });
+  expect(notionRun.stderr).toContain(notionJson.error as string);
 });
