@@ -135,14 +135,31 @@ export function isInternalError(err: unknown): boolean {
  */
 export function internalReason(err: unknown): string {
   const issues = validationIssues(err);
+  const origin = originOf(err);
+  const inOrigin = origin ? ` (in ${origin})` : '';
   if (issues && issues.length > 0) {
     const first = issues[0] as { path: PropertyKey[]; message: string };
     const where = first.path.length > 0 ? first.path.map(String).join('.') : 'the top level';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    return oneLine(`unexpected data at ${where}: ${first.message}${more}`);
+    return oneLine(`unexpected data at ${where}${inOrigin}: ${first.message}${more}`);
   }
-  if (err instanceof Error) return oneLine(`${err.name}: ${err.message}`);
+  if (err instanceof Error) return oneLine(`${err.name}${inOrigin}: ${err.message}`);
   return oneLine(String(err));
+}
+
+/**
+ * The first function of ours on the stack (e.g. `BrevoClient.getProcess`): says which answer or
+ * step a person's one line is about, without the stack. Library frames (zod's own) are skipped.
+ */
+function originOf(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !err.stack) return undefined;
+  for (const line of err.stack.split('\n').slice(1)) {
+    const m = /^\s*at (?:async )?([\w$.<>]+) \((.*)\)$/.exec(line);
+    const file = m?.[2];
+    if (m?.[1] && file && /:\d+:\d+$/.test(file) && !file.includes('node_modules') && !file.startsWith('node:'))
+      return m[1];
+  }
+  return undefined;
 }
 
 /**

@@ -97,7 +97,9 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   // What failed, the run id, and where the details are; never the validation dump itself.
   const logFile = join(dir, 'state', 'logs', 'errors.log');
   expect(lines[0]).toBe(`tajo: ${summary.error}`);
-  expect(lines[0]).toMatch(/^tajo: connectors sync notion failed: internal error: unexpected data at the top level: /);
+  expect(lines[0]).toMatch(
+    /^tajo: connectors sync notion failed: internal error: unexpected data at the top level \(in BrevoClient\.getProcess\): /,
+  );
   expect(lines[0]).toContain(`(run ${runId}; details in ${logFile})`);
   expect(failed.stderr).not.toMatch(/"expected"|^\s+at /m);
   const details = (await readFile(logFile, 'utf8'))
@@ -152,7 +154,7 @@ test('an internal error of any command: one line with what failed, the run id an
   const lines = res.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(
-    /^tajo: connectors sync notion failed: internal error: unexpected data at attributes: .+ \(run \S+; details in .+errors\.log\)$/,
+    /^tajo: connectors sync notion failed: internal error: unexpected data at attributes \(in BrevoClient\.getAttributes\): .+ \(run \S+; details in .+errors\.log\)$/,
   );
 });
 
