@@ -327,9 +327,7 @@ test('an internal error on the last attempt fails the run with one line, the sta
   ).rejects.toThrow();
   const run = await env.store.getRun(tenantId, 'notion', 'run-z');
   expect(run?.status).toBe('failed');
-  expect(run?.error).toMatch(
-    /^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/,
-  );
+  expect(run?.error).toMatch(/^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/);
   const failure = logged.find((l) => l.message === 'Notion sync failed');
   expect(failure?.data).toMatchObject({ runId: 'run-z', reason: run?.error, stack: expect.stringMatching(/\n\s+at /) });
 });
