@@ -9,7 +9,17 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`tajo: ${err?.stack ? err.stack : err}\n`);
+    // main answers every command's failure itself; this is for a failure of main (or of loading it).
+    // One line, never a stack: a person cannot act on one, and it may carry what a provider sent.
+    let line;
+    try {
+      const { failureReason } = require('../shared/errors.ts');
+      const { redactText } = require('../shared/logging/redact.ts');
+      line = redactText(failureReason(err));
+    } catch {
+      line = `internal error: ${String(err?.message ?? err).split('\n')[0]}`;
+    }
+    process.stderr.write(`tajo: ${line}\n`);
     process.exitCode = 1;
   },
 );

@@ -16,7 +16,7 @@ import { databaseMapping, describeMappingSource } from '../shared/config/mapping
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
-import { ConfigError, TajoError } from '../shared/errors';
+import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
 import { loggingSettings, providerLogging, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
@@ -35,11 +35,14 @@ import {
 import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/services/notion-publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
+import { pageEventSender } from '../shared/services/page-events';
 import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
-import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
+import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
+import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
-import { errorLine, leftOut, printSummary } from './commands/print';
+import { errorLine, leftOut, printSummary, summaryJson } from './commands/print';
+import { logFailureDetails } from './error-log';
 import { defaultIo, type Io, UsageError } from './io';
 
 const USAGE = `usage: tajo <command>
@@ -85,17 +88,24 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const { positionals, values } = parsed;
   const json = values.json === true;
   const stopApiCallLog = await logApiCallsOf(values, env, io);
+  // A sync that fails still answers with its summary (DESIGN §4): the zero counts until the
+  // command knows its run, then the run's counts so far.
+  const failure: Failure =
+    positionals[0] === 'connectors' && positionals[1] === 'sync'
+      ? { summary: emptySummary(values.full ? 'full' : 'incremental') }
+      : {};
   try {
     const [group, verb, target] = positionals;
     // Tenants and connections (in process, or against a deployed stack with --api).
     const handled = await managementCommand(positionals, values, env, io);
     if (handled !== undefined) return handled;
     if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
-    if (group === 'connectors' && verb === 'sync' && target === 'notion') return await syncNotion(values, env, io);
+    if (group === 'connectors' && verb === 'sync' && target === 'notion')
+      return await syncNotion(values, env, io, failure);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
-      return await syncSlackUsersCli(values, env, io);
+      return await syncSlackUsersCli(values, env, io, failure);
     if (group === 'connectors' && verb === 'sync' && target === 'notion-users')
-      return await syncNotionUsersCli(values, env, io);
+      return await syncNotionUsersCli(values, env, io, failure);
     if (group === 'connectors' && verb === 'query' && target === 'notion') return await queryNotion(values, env, io);
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
     if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
@@ -112,12 +122,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   } catch (err) {
     const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
+    const runId = failure.runId ?? newRunId(systemClock);
+    let reason = failureReason(err);
+    if (isInternalError(err)) {
+      // Not written for a person (a validation error, a bug): one line naming what failed and where
+      // its details (the stack, the issues) are, never the dump itself.
+      const command = positionals.join(' ') || 'tajo';
+      const where = await logFailureDetails(env, { runId, command, err, at: new Date() });
+      reason = `${command} failed: ${reason} (run ${runId}; ${where ? `details in ${where}` : 'details could not be saved: TAJO_STATE_DIR is not writable'})`;
+    }
     // Provider errors may echo what the provider answered (an email, a key): the line is redacted.
-    const reason = redactText((err as Error).message);
+    reason = redactText(reason);
     io.err(`tajo: ${reason}`);
     if (err instanceof UsageError) io.err(USAGE);
-    if (json)
-      io.out(JSON.stringify({ ok: false, error: reason, kind: err instanceof TajoError ? err.kind : 'internal' }));
+    if (json) {
+      const kind = err instanceof TajoError ? err.kind : 'internal';
+      io.out(JSON.stringify({ ok: false, ...failure.summary, runId, status: 'failed', error: reason, kind }));
+    }
     return code;
   } finally {
     stopApiCallLog();
@@ -188,6 +209,12 @@ function parse(argv: string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
+/** What a failing command leaves for main's error path: its run id and its summary so far. */
+interface Failure {
+  runId?: string;
+  summary?: object;
+}
+
 function configPath(values: Values, env: NodeJS.ProcessEnv): string {
   return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
 }
@@ -220,8 +247,10 @@ async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): P
     ].map((p) => [p, providerLogging(config, p)]),
   );
   const dbs = databases.length;
+  // Valid, but a switch that cannot do what it says with the rest of the config is said so.
+  const warnings = notion ? pageEventIssues(notion) : [];
   if (values.json) {
-    io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, databases, logging }));
+    io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, databases, logging, warnings }));
     return 0;
   }
   for (const d of databases) {
@@ -237,6 +266,7 @@ async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): P
     );
   }
   io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
+  for (const w of warnings) io.out(`  warning: connectors.notion.${w}`);
   return 0;
 }
 
@@ -258,11 +288,13 @@ async function enabledNotion(values: Values, env: NodeJS.ProcessEnv, purpose: st
   return { config, notion, tenantId: tenantOf(values, config) };
 }
 
-async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
   const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
   const progress = progressPrinter(io, values.json === true);
+  const runId = newRunId(systemClock);
+  failure.runId = runId;
   try {
     const { token, ...settings } = notion;
     const ctx = buildNotionContext({
@@ -283,8 +315,12 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
       ? { tenantId, settings, publications: state.store, cursors: state.store, clock: systemClock }
       : undefined;
     if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
+    // sync.pages: page changes become Brevo events, deduplicated with the local stack's webhooks
+    // and polls on the same state (the markers live in the local table).
+    if (settings.sync.pages)
+      ctx.onPageChanges = pageEventSender({ tenantId, settings, brevo: ctx.brevo, markers: state.store });
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
-    const run = await runToCompletion(ctx, { mode, trigger: 'cli' });
+    const run = await runToCompletion(ctx, { mode, trigger: 'cli', runId });
     // The pages the run saw enter a publish state (and any left waiting) become campaigns now.
     const pass = publishDeps
       ? await runPublishRecorded(
@@ -301,6 +337,11 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
       : undefined;
     printSummary(io, run, values.json === true, pass?.run);
     return 0;
+  } catch (err) {
+    // The failed run's record holds its counts as of its last checkpoint and its one-line reason.
+    const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
+    if (failed) failure.summary = summaryJson(failed);
+    throw err;
   } finally {
     await state.close();
   }
@@ -355,13 +396,16 @@ async function replayLane(values: Values, env: NodeJS.ProcessEnv, io: Io): Promi
 }
 
 /** Slack workspace members → Brevo contacts, in process, with a run record like the Notion sync's. */
-async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
   const config = await loadConfigFile(configPath(values, env), env);
   const slack = config.connectors.slack;
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to sync Slack users' }]);
   const tenantId = tenantOf(values, config);
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
+  const runId = newRunId(systemClock);
+  failure.runId = runId;
+  const startedAt = new Date().toISOString();
   try {
     const users: Partial<NonNullable<typeof slack.users>> = slack.users ?? {};
     const ctx = buildSlackUsersContext({
@@ -378,8 +422,6 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
       onProgress: progressPrinter(io, values.json === true),
     });
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
-    const runId = newRunId(systemClock);
-    const startedAt = new Date().toISOString();
     const { summary } = await syncSlackUsers(ctx, { mode, runId });
     const run: RunRecord = {
       tenantId,
@@ -406,6 +448,24 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io)
       printUserSyncIssues(io, summary);
     }
     return 0;
+  } catch (err) {
+    // Status shows the failure; the members' sync reports no partial counts, so the record has none.
+    const summary = { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+    const run: RunRecord = {
+      tenantId,
+      connector: 'slack',
+      runId,
+      mode,
+      status: 'failed',
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      trigger: 'cli',
+      summary,
+      error: failureReason(err),
+    };
+    await state.store.putRun(run).catch(() => undefined);
+    failure.summary = summary;
+    throw err;
   } finally {
     await state.close();
   }
@@ -421,10 +481,12 @@ function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'er
  * Notion workspace members → Brevo contacts, in process, recorded as a Notion run (job `users`).
  * Runs whatever `sync.users` says: that switch is for the scheduled poll, this is a person asking.
  */
-async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
   const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion users');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
+  const runId = newRunId(systemClock);
+  failure.runId = runId;
   try {
     const { token, ...settings } = notion;
     const ctx = buildNotionContext({
@@ -442,7 +504,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
     const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
     const run = await runNotionUsersRecorded(
       { ...ctx, listId, mapping: notion.users?.field_mapping },
-      { mode, trigger: 'cli' },
+      { mode, trigger: 'cli', runId },
     );
     const summary = run.summary;
     if (values.json) {
@@ -458,6 +520,10 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       printUserSyncIssues(io, summary);
     }
     return 0;
+  } catch (err) {
+    const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
+    if (failed) failure.summary = failed.summary;
+    throw err;
   } finally {
     await state.close();
   }

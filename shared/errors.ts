@@ -56,7 +56,9 @@ export class UnreachableError extends TajoError {
   }
 }
 
+/** An error's message for a record or a person; a validation error gives its first issue, not its dump. */
 export function reasonOf(err: unknown): string {
+  if (validationIssues(err)) return `internal error: ${internalReason(err)}`;
   if (err instanceof Error) return err.message;
   return String(err);
 }
@@ -104,4 +106,68 @@ export class RequestRefusedError extends TajoError {
   ) {
     super(message, kind);
   }
+}
+
+/** The first line of a text, trimmed and capped: what a person reads in a terminal or a status page. */
+export function oneLine(text: string, max = 300): string {
+  const first = (text.split('\n').find((l) => l.trim() !== '') ?? '').trim();
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first;
+}
+
+/** A zod validation error, recognised by shape (its message is a multi-line JSON dump of the issues). */
+function validationIssues(err: unknown): { path: PropertyKey[]; message: string }[] | undefined {
+  if (!(err instanceof Error) || err.name !== 'ZodError') return undefined;
+  const issues = (err as { issues?: unknown }).issues;
+  return Array.isArray(issues) ? (issues as { path: PropertyKey[]; message: string }[]) : undefined;
+}
+
+/**
+ * Whether an error's message was written for a person (a TajoError), as opposed to an internal
+ * failure (a ZodError on an answer we did not expect, a TypeError) whose message is not.
+ */
+export function isInternalError(err: unknown): boolean {
+  return !(err instanceof TajoError);
+}
+
+/**
+ * An internal error in one line, never its dump: a validation error gives its first issue (where,
+ * and what was expected), anything else its class and first line.
+ */
+export function internalReason(err: unknown): string {
+  const issues = validationIssues(err);
+  const origin = originOf(err);
+  const inOrigin = origin ? ` (in ${origin})` : '';
+  if (issues && issues.length > 0) {
+    const first = issues[0] as { path: PropertyKey[]; message: string };
+    const where = first.path.length > 0 ? first.path.map(String).join('.') : 'the top level';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    return oneLine(`unexpected data at ${where}${inOrigin}: ${first.message}${more}`);
+  }
+  if (err instanceof Error) return oneLine(`${err.name}${inOrigin}: ${err.message}`);
+  return oneLine(String(err));
+}
+
+/**
+ * The first function of ours on the stack (e.g. `BrevoClient.getProcess`): says which answer or
+ * step a person's one line is about, without the stack. Library frames (zod's own) are skipped.
+ */
+function originOf(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !err.stack) return undefined;
+  for (const line of err.stack.split('\n').slice(1)) {
+    const m = /^\s*at (?:async )?([\w$.<>]+) \((.*)\)$/.exec(line);
+    const file = m?.[2];
+    if (m?.[1] && file && /:\d+:\d+$/.test(file) && !file.includes('node_modules') && !file.startsWith('node:'))
+      return m[1];
+  }
+  return undefined;
+}
+
+/**
+ * The one-line reason a run record and a person get for any failure: a TajoError's own message, or
+ * "internal error: …" for anything else (the stack goes to the details log, not here).
+ */
+export function failureReason(err: unknown): string {
+  // A person's message is kept whole (a config error lists every wrong key), on one line.
+  if (err instanceof TajoError) return err.message.replace(/\s*\n\s*/g, ' ').trim();
+  return `internal error: ${internalReason(err)}`;
 }

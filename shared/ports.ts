@@ -311,6 +311,8 @@ export interface SyncSummary {
   rateLimited: number;
   durationMs: number;
   warnings: string[];
+  /** Page change events sent to Brevo (`sync.pages: true`); absent when the switch is off. */
+  events?: number;
   /** Publishing (Notion pages → Brevo campaigns), when a database has a publish rule. */
   publish?: PublishSummary;
 }

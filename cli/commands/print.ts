@@ -28,6 +28,7 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
     `Notion connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
   );
   if (s.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
+  for (const w of s.warnings ?? []) io.out(`  warning: ${w}`);
   if (s.databases.length > 0) {
     io.out(
       `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked`,
@@ -46,7 +47,8 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
     io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
     const r = last.summary;
     io.out(
-      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed${leftOut(r)}`,
+      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed${leftOut(r)}` +
+        (r.events === undefined ? '' : `, ${r.events} page events sent`),
     );
     printErrors(io, s.lastErrors, 'row');
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
@@ -213,6 +215,7 @@ export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?:
       `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
   );
   io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
+  if (s.events !== undefined) io.out(`  ${s.events} page event${s.events === 1 ? '' : 's'} sent to Brevo (sync.pages)`);
   for (const w of s.warnings) io.out(`  warning: ${w}`);
   for (const e of s.errors.slice(0, 20)) io.out(`  ${errorLine('row', e)}`);
   if (s.errors.length > 20 || s.errorsTruncated > 0) {

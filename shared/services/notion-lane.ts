@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { BREVO_OTHER_PER_HOUR } from '../brevo/client';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
-import { ConfigError, ProviderError, RateLimitedError, TajoError } from '../errors';
+import { ConfigError, failureReason, isInternalError, ProviderError, RateLimitedError, TajoError } from '../errors';
 import type {
   CallBudgetStore,
   Clock,
@@ -35,8 +35,9 @@ import { runDocumentsMessage } from './notion-documents';
 import { pageReaderOf } from './notion-import';
 import { hasPublishing, runPublishRecorded, watchPublishing } from './notion-publish';
 import { runNotionUsersRecorded } from './notion-users';
-import { emitPageEvent, handleNotionPagesFetch } from './notion-webhooks';
+import { handleNotionPagesFetch } from './notion-webhooks';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
+import { pageEventSender } from './page-events';
 import { resolveBrevoList } from './slack-users';
 import { timerMessage } from './timers';
 
@@ -348,25 +349,14 @@ export async function handleNotionLaneMessage(
 
   const markers = deps.markers;
   if (markers && conn.settings.sync.pages) {
-    // Page events for the rows an incremental sync wrote (same function and dedupe as webhooks).
-    // An event that fails is logged, not thrown: the rows are written, and failing the step would
-    // only re-read them as unchanged. The sync is the primary duty; events are best effort here.
-    ctx.onRowsWritten = async (rows) => {
-      for (const r of rows) {
-        try {
-          await emitPageEvent(
-            { tenantId: conn.tenantId, settings: conn.settings, brevo: ctx.brevo, markers },
-            { page: r.page, kind: r.created ? 'created' : 'updated', identifier: r.identifier },
-          );
-        } catch (err) {
-          deps.log?.('warn', 'page event not sent', {
-            tenantId: conn.tenantId,
-            pageId: r.page.id,
-            reason: (err as Error).message,
-          });
-        }
-      }
-    };
+    // Page changes the sync reads become Brevo events (same function and dedupe as webhooks); an
+    // event not sent is a warning of the run, not a failed step (the rows are written already).
+    ctx.onPageChanges = pageEventSender({
+      tenantId: conn.tenantId,
+      settings: conn.settings,
+      brevo: ctx.brevo,
+      markers,
+    });
   }
 
   if (message.type === 'notion.pages.fetch') {
@@ -448,11 +438,14 @@ export async function handleNotionLaneMessage(
       throw new ParkLane(err.retryAfterMs);
     }
     if (isPermanent(err) || opts.lastAttempt) {
-      await failRun(ctx, run, (err as Error).message);
+      // The record gets one line; the log (redacted by the logger) keeps the stack of an internal error.
+      const reason = failureReason(err);
+      await failRun(ctx, run, reason);
       deps.log?.('error', 'Notion sync failed', {
         tenantId: conn.tenantId,
         runId: run.runId,
-        reason: (err as Error).message,
+        reason,
+        ...(isInternalError(err) ? { stack: (err as Error).stack } : {}),
       });
       if (isPermanent(err)) return run;
     }

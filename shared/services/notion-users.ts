@@ -17,7 +17,7 @@
  */
 import type { BrevoClient } from '../brevo/client';
 import type { NotionGateway, NotionUser } from '../connectors/notion/client';
-import { ProviderError } from '../errors';
+import { failureReason, ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
 import { coerceToAttribute } from '../mapping';
 import type { BrevoAttribute } from '../mapping/types';
@@ -338,7 +338,7 @@ export async function runNotionUsersRecorded(
       finishedAt: new Date(ctx.clock.now()).toISOString(),
       trigger: args.trigger,
       summary: { ...emptySummary(args.mode), bots: 0, missingEmail: 0 } as NotionUsersSummary,
-      error: (err as Error).message,
+      error: failureReason(err),
     });
     throw err;
   }

@@ -310,6 +310,8 @@ export interface PageChange {
   changedProperties?: string[];
   /** The row's contact, when the page is a synced database row Brevo knows. */
   identifier?: Pick<Fingerprint, 'identifier' | 'identifierType'>;
+  /** The synced database the row belongs to (as configured), when known. */
+  database?: { id: string; title: string };
 }
 
 export interface PageEventDeps {
@@ -331,7 +333,8 @@ export async function emitPageEvent(
   const identifiers = identifiersFor(change.identifier, deps.settings);
   if (!identifiers) return 'no_identifier';
   const { page } = change;
-  const key = `npev#${page.id}#${page.last_edited_time}`;
+  // Trashing a page keeps its last_edited_time: its removal is an event of its own, sent once.
+  const key = `npev#${page.id}#${page.last_edited_time}${change.kind === 'deleted' ? '#deleted' : ''}`;
   if (!(await deps.markers.claimMarker(deps.tenantId, key, PAGE_EVENT_TTL_S))) return 'duplicate';
   const editor = (page as { last_edited_by?: { id?: string; name?: string } }).last_edited_by;
   const event: BrevoEvent = {
@@ -342,6 +345,7 @@ export async function emitPageEvent(
       title: pageTitle(page),
       ...(page.url ? { url: page.url } : {}),
       ...(change.changedProperties ? { changed_properties: change.changedProperties } : {}),
+      ...(change.database ? { database_id: change.database.id, database: change.database.title } : {}),
       ...(editor?.id ? { editor: { id: editor.id, ...(editor.name ? { name: editor.name } : {}) } } : {}),
     },
     event_date: page.last_edited_time,

@@ -6,6 +6,7 @@
  * fingerprinted). `{sweep: true}` (the stack's sweep) restores lost schedules instead.
  */
 import { z } from 'zod';
+import { failureReason } from '../errors';
 import type {
   Clock,
   ConnectionRecord,
@@ -136,7 +137,7 @@ async function runScheduledUserSync(
     await deps.runs.putRun(record('succeeded', summary));
     return { status: 'done', result: { runId, summary } };
   } catch (err) {
-    const error = (err as Error).message;
+    const error = failureReason(err);
     deps.log?.('scheduled Slack user sync failed', { tenantId: conn.tenantId, error });
     await deps.runs
       .putRun(record('failed', emptyUsersSummary(), error))

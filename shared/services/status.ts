@@ -24,6 +24,7 @@ import type {
   ScheduleManager,
 } from '../ports';
 import { databaseCacheKey } from '../sync/notion-sync';
+import { pageEventIssues } from '../sync/page-events';
 import { nextDailyAt } from '../time/zoned';
 import { describeCadence, type ScheduleName, topology } from '../topology';
 import { notionScheduleName, slackScheduleName, slackTimeZone } from './connections';
@@ -124,6 +125,8 @@ export interface NotionStatus {
   webhook?: NotionWebhookView;
   /** The document library: imported pages, and the last import or re-sync. */
   documents?: { count: number; lastRun: Omit<RunRecord, 'checkpoint'> | null };
+  /** Switches on that cannot do what they say with this config (e.g. sync.pages without a synced database). */
+  warnings: string[];
 }
 
 /** Rule runs read for the status: their conflicts and errors, newest first, are cut to RULE_ITEMS_SHOWN. */
@@ -189,6 +192,7 @@ export async function notionStatus(
     lastUsersRun: withoutCheckpoint(users),
     lastPublishRun: withoutCheckpoint(publishRuns[0]),
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
+    warnings: settings ? pageEventIssues(settings) : [],
     recentRuns: recent.map(recentRun),
     schedule: describeCadence(topology.schedules.notionPoll.cadence),
     nextRun:

@@ -17,7 +17,7 @@ import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
-import { ProviderError } from '../errors';
+import { failureReason, ProviderError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
 import { mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
@@ -25,14 +25,19 @@ import type { Clock, CursorStore, Fingerprint, RunRecord, RunStore, SyncSummary 
 import { isPublishOnly, publishProperties } from '../publish/rule';
 import {
   BrevoContactWriter,
+  type ContactRow,
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type ProgressEvent,
   recordRowFailure,
 } from './brevo-contact-writer';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
+import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-events';
 
 export type { ProgressEvent };
+
+/** The fingerprint of a row sent to Brevo whose write was never confirmed: it matches no row. */
+export const UNCONFIRMED_FP = '';
 
 export interface SyncOptions extends ContactWriteOptions {
   /** Rows gathered before a Brevo write (one import); also the checkpoint granularity. */
@@ -65,10 +70,12 @@ export interface NotionSyncContext {
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
   /**
-   * Called after a flush with the rows Brevo accepted, on incremental runs that resume from a
-   * cursor (a first run would turn the whole database into "changes"). Page events hang here.
+   * `sync.pages`: called after each flush with the page changes among the rows read (new
+   * last_edited_times since the source's cursor, new rows, rows found in the trash), and with the
+   * run's summary to count events and warnings into. Never for a source's first run (no cursor:
+   * the baseline). It must not throw for one event: the rows are written already.
    */
-  onRowsWritten?: (rows: WrittenRow[]) => Promise<void>;
+  onPageChanges?: (changes: SyncedPageChange[], source: ReadSource, summary: SyncSummary) => Promise<void>;
   /**
    * Recognises rows whose last edit is this service's own write (Brevo → Notion rules), per
    * database: they are not written back to Brevo, so a two-way field never loops.
@@ -92,14 +99,6 @@ export interface ReadSource {
   schema: Record<string, SchemaProperty>;
 }
 
-/** A row an incremental run wrote: the page as read and the contact it was written under. */
-export interface WrittenRow {
-  page: NotionPage;
-  identifier: Pick<Fingerprint, 'identifier' | 'identifierType'>;
-  /** No fingerprint before: the row is new to the sync. */
-  created: boolean;
-}
-
 interface SourceState extends ReadSource {
   listId?: number;
   window: WindowState;
@@ -108,8 +107,8 @@ interface SourceState extends ReadSource {
   trash?: WindowState;
   trashDone: boolean;
   sweepDone: boolean;
-  /** Incremental from a cursor: written rows are reported to onRowsWritten. */
-  reportWrites?: boolean;
+  /** The source's cursor when the run started: rows edited since are page changes (sync.pages). */
+  changesSince?: string;
   /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */
   contacts?: boolean;
 }
@@ -203,13 +202,13 @@ export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, ru
 /** The CLI path: all steps in this process. */
 export async function runToCompletion(
   ctx: NotionSyncContext,
-  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger'] },
+  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
 ): Promise<RunRecord> {
   let run = await startRun(ctx, args);
   try {
     while (run.status === 'running') run = await runStep(ctx, run, Number.POSITIVE_INFINITY);
   } catch (err) {
-    await failRun(ctx, run, (err as Error).message);
+    await failRun(ctx, run, failureReason(err));
     throw err;
   }
   return run;
@@ -301,6 +300,10 @@ class SyncStep {
 
   private async prepare(): Promise<void> {
     const { settings } = this.ctx;
+    if (settings.sync.pages) {
+      this.summary.events = 0;
+      this.summary.warnings.push(...pageEventIssues(settings));
+    }
     if (!settings.sync.databases) {
       this.summary.warnings.push('sync.databases is off: no database was read');
       this.cp.sources = [];
@@ -341,7 +344,7 @@ class SyncStep {
           trash: this.mode === 'incremental' && contacts ? initialWindow() : undefined,
           trashDone: this.mode !== 'incremental' || !contacts,
           sweepDone: this.mode !== 'full' || !contacts,
-          reportWrites: lower !== undefined,
+          ...(contacts && cursor?.highWater ? { changesSince: cursor.highWater } : {}),
           ...(contacts ? {} : { contacts: false }),
         });
       }
@@ -499,22 +502,15 @@ class SyncStep {
     let maxEdited: string | undefined;
     let window = src.window;
     let pages = 0;
-    const report = src.reportWrites && this.ctx.onRowsWritten ? this.ctx.onRowsWritten : undefined;
+    const since = this.ctx.onPageChanges ? src.changesSince : undefined;
     const isOwnWrite = this.ctx.ownWrites ? await this.ctx.ownWrites(src.databaseId) : undefined;
-    let queued: { page: NotionPage; rowId: string; fp: string; created: boolean }[] = [];
-    const reportWritten = async () => {
-      if (!report) return;
-      // Only rows whose new fingerprint was stored: Brevo accepted them.
-      const written = queued.filter((q) => writer.previous(q.rowId)?.fp === q.fp);
-      queued = [];
-      if (written.length === 0) return;
-      await report(
-        written.map((q) => ({
-          page: q.page,
-          identifier: writer.previous(q.rowId) as Fingerprint,
-          created: q.created,
-        })),
-      );
+    let changes: SyncedPageChange[] = [];
+    // Rows new to the sync sent in the coming flush: should it fail, they may be in Brevo all the same.
+    const sentNew = new Map<string, ContactRow>();
+    // After the flush, so an event's contact holds the row's values when the event arrives.
+    const reportChanges = async () => {
+      if (changes.length > 0) await this.ctx.onPageChanges?.(changes, src, this.summary);
+      changes = [];
     };
     while (!window.done) {
       // At least one page per step, so a step started late still moves the run forward.
@@ -527,30 +523,39 @@ class SyncStep {
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
         const properties = await this.completeProperties(p, plan);
         const res = mapRow(p.id, properties, plan, src.listId);
+        const previous = writer.previous(p.id);
         if (!res.ok) {
           recordRowFailure(this.summary, res.errors);
           // Still in Notion: a full run's sweep must not take it out of the list.
           writer.keep(p.id);
+          // Still a change of the page: its event goes to the contact it was last written as.
+          if (since !== undefined && isPageChange(p, since, false)) {
+            changes.push({ page: p, kind: changeKind(p, since, previous), identifier: previous });
+          }
           continue;
         }
-        const created = writer.previous(p.id) === undefined;
         // The echo of a rule's own write: Brevo is where the values came from (not sent back).
-        const outcome = isOwnWrite?.(p) ? writer.acknowledge(res.row) : writer.offer(res.row);
-        if (outcome === 'queued' && report) queued.push({ page: p, rowId: res.row.rowId, fp: res.row.fp, created });
+        const ownWrite = isOwnWrite?.(p) === true;
+        const outcome = ownWrite ? writer.acknowledge(res.row) : writer.offer(res.row);
+        if (outcome === 'queued' && previous === undefined) sentNew.set(res.row.rowId, res.row);
+        // Any new edit is a change, mapped or not; a rule's own write is not the user's change.
+        if (since !== undefined && !ownWrite && isPageChange(p, since, outcome === 'queued')) {
+          changes.push({ page: p, kind: changeKind(p, since, previous), identifier: res.row });
+        }
       }
       window = advanceWindow(window, page);
       this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
-        await this.flush(writer);
-        await reportWritten();
+        await this.flush(writer, src, sentNew);
+        await reportChanges();
         src.window = window;
         if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
         await this.checkpoint();
       }
     }
-    if (writer.buffered > 0) {
-      await this.flush(writer);
-      await reportWritten();
+    if (writer.buffered > 0 || changes.length > 0) {
+      await this.flush(writer, src, sentNew);
+      await reportChanges();
       src.window = window;
       if (maxEdited) await this.advanceCursor(src.sourceId, maxEdited);
       await this.checkpoint();
@@ -588,10 +593,42 @@ class SyncStep {
    * Writes the rows read since the last checkpoint. An import still running at the deadline fails
    * the step instead: the cursor must not pass rows Brevo has not accepted, and the step's retry
    * reads them again from the checkpoint.
+   *
+   * A flush that fails after sending (Brevo applied the import, then its process poll failed), or
+   * whose import Brevo did not confirm, may have put new rows' contacts in the list with nothing
+   * recorded: the next run would not know them, and a row trashed meanwhile would stay in the
+   * list. Their fingerprints are stored as "sent, unconfirmed" (an fp no mapped row matches): the
+   * next run that reads them writes them again, and a removal finds them. On a failure the cursor
+   * and the checkpoint stay where they were, so the next run reads those rows again.
    */
-  private async flush(writer: BrevoContactWriter): Promise<void> {
-    const res = await writer.flush();
+  private async flush(writer: BrevoContactWriter, src: SourceState, sentNew: Map<string, ContactRow>): Promise<void> {
+    let res: Awaited<ReturnType<BrevoContactWriter['flush']>>;
+    try {
+      res = await writer.flush();
+    } catch (err) {
+      // The flush's own error is the one to report.
+      await this.markUnconfirmed(writer, src, sentNew).catch(() => undefined);
+      throw err;
+    }
+    if (res.unconfirmed > 0) await this.markUnconfirmed(writer, src, sentNew);
+    sentNew.clear();
     if (res.importTimeout) throw res.importTimeout;
+  }
+
+  private async markUnconfirmed(writer: BrevoContactWriter, src: SourceState, sentNew: Map<string, ContactRow>) {
+    const marks = [...sentNew.values()]
+      .filter((r) => writer.previous(r.rowId) === undefined)
+      .map(
+        (r): Fingerprint => ({
+          rowId: r.rowId,
+          fp: UNCONFIRMED_FP,
+          identifier: r.identifier,
+          identifierType: r.identifierType,
+          listId: src.listId,
+          ...(this.mode === 'full' ? { seenRun: this.run.runId } : {}),
+        }),
+      );
+    if (marks.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, marks);
   }
 
   private async readTrash(src: SourceState, writer: BrevoContactWriter): Promise<boolean> {
@@ -600,10 +637,16 @@ class SyncStep {
     while (!window.done) {
       if (pages++ > 0 && !this.timeLeft()) return false;
       const page = await this.queryWithResume(src.sourceId, window, true);
-      const gone = freshRows(window, page.pages)
-        .map((p) => writer.previous(p.id))
-        .filter((f): f is Fingerprint => f !== undefined);
+      const trashed = freshRows(window, page.pages).filter((p) => writer.previous(p.id) !== undefined);
+      const gone = trashed.map((p) => writer.previous(p.id) as Fingerprint);
+      // Only rows the sync wrote leave the list, and only they are reported (once: then forgotten).
+      const deleted = trashed.map(
+        (p): SyncedPageChange => ({ page: p, kind: 'deleted', identifier: writer.previous(p.id) }),
+      );
       await writer.remove(gone);
+      if (this.ctx.onPageChanges && src.changesSince !== undefined && deleted.length > 0) {
+        await this.ctx.onPageChanges(deleted, src, this.summary);
+      }
       window = advanceWindow(window, page);
       src.trash = window;
       await this.checkpoint();

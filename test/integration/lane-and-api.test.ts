@@ -304,6 +304,34 @@ test('a bad Notion token fails the run with the 401 reason and the message is no
   expect(env.brevo.contacts()).toHaveLength(0);
 });
 
+test('an internal error on the last attempt fails the run with one line, the stack only in the log', async () => {
+  const env = await setup(5);
+  const tenantId = `zod-${randomUUID().slice(0, 6)}`;
+  await connect(env, tenantId);
+  // An attribute list no Brevo answer can be: the client's validation throws (a ZodError).
+  env.brevo.failNext(1, { status: 200, body: { attributes: 'none' } }, 'GET /v3/contacts/attributes');
+  const logged: { level: string; message: string; data?: Record<string, unknown> }[] = [];
+  const deps = {
+    ...laneDeps(env, new RecordingLane()),
+    log: (level: string, message: string, data?: Record<string, unknown>) => logged.push({ level, message, data }),
+  };
+  const start = JSON.stringify({
+    type: 'notion.sync.start',
+    tenantId,
+    runId: 'run-z',
+    mode: 'incremental',
+    trigger: 'schedule',
+  });
+  await expect(
+    handleNotionLaneMessage(deps as NotionLaneDeps, start, { deadline: env.clock.now() + 60_000, lastAttempt: true }),
+  ).rejects.toThrow();
+  const run = await env.store.getRun(tenantId, 'notion', 'run-z');
+  expect(run?.status).toBe('failed');
+  expect(run?.error).toMatch(/^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/);
+  const failure = logged.find((l) => l.message === 'Notion sync failed');
+  expect(failure?.data).toMatchObject({ runId: 'run-z', reason: run?.error, stack: expect.stringMatching(/\n\s+at /) });
+});
+
 test('a 429 with Retry-After 120 s parks the lane for about 120 s', async () => {
   const env = await setup(5);
   const tenantId = `rl-${randomUUID().slice(0, 6)}`;

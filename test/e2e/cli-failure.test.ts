@@ -1,0 +1,187 @@
+/**
+ * A sync that fails after Brevo applied its import, as a user meets it: `tajo connectors sync
+ * notion` in a child process against the simulators. The run must say what failed in one line
+ * (with its run id and where the details are), keep the JSON summary's contract, and leave the
+ * cursor and fingerprints so that the next incremental run finishes the work.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { BrevoSimulator } from '../simulators/brevo';
+import { NotionSimulator } from '../simulators/notion';
+import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_LIST,
+  SANDBOX_NOTION_TOKEN,
+  sandboxConfigYaml,
+  sandboxRow,
+  seedSandbox,
+} from '../simulators/sandbox';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+const SUMMARY_KEYS = [
+  'mode',
+  'pagesRead',
+  'upserted',
+  'unchanged',
+  'removed',
+  'failed',
+  'errors',
+  'notionRequests',
+  'brevoRequests',
+  'rateLimited',
+  'durationMs',
+];
+
+let notion: NotionSimulator;
+let brevo: BrevoSimulator;
+let dir: string;
+let config: string;
+
+beforeEach(async () => {
+  notion = new NotionSimulator({ tokens: [SANDBOX_NOTION_TOKEN] });
+  brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY], importProcessingMs: 50 });
+  await Promise.all([notion.start(), brevo.start()]);
+  dir = await mkdtemp(join(tmpdir(), 'tajo-fail-'));
+  config = join(dir, 'tajo.yaml');
+  await writeFile(config, sandboxConfigYaml());
+});
+
+afterEach(async () => {
+  await Promise.all([notion.stop(), brevo.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tajo(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NOTION_BASE_URL: notion.baseUrl,
+        BREVO_BASE_URL: brevo.baseUrl,
+        TAJO_STATE_DIR: join(dir, 'state'),
+        ...env,
+      },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+const listMembers = () => {
+  const list = brevo.lists().find((l) => l.name === SANDBOX_LIST);
+  return list ? brevo.listMembers(list.id).sort() : [];
+};
+
+test('a failure right after the import: one line, a full JSON summary; the next run finishes the work', async () => {
+  const { pageIds, dataSourceId } = seedSandbox(notion, brevo, { rows: 60 });
+  // Brevo applies the import, then the process poll gets an answer no process object can be.
+  brevo.failNext(1, { status: 200, body: 'not a process' }, 'GET /v3/processes/:id');
+
+  const failed = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
+  expect(failed.code).toBe(1);
+  const lines = failed.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  const summary = lastJson(failed.stdout);
+  for (const key of SUMMARY_KEYS) expect(summary).toHaveProperty(key);
+  expect(summary).toMatchObject({ ok: false, status: 'failed', mode: 'incremental', kind: 'internal' });
+  const runId = summary.runId as string;
+  expect(runId).toMatch(/^\d{8}T\d+Z-[0-9a-f]{8}$/);
+  // What failed, the run id, and where the details are; never the validation dump itself.
+  const logFile = join(dir, 'state', 'logs', 'errors.log');
+  expect(lines[0]).toBe(`tajo: ${summary.error}`);
+  expect(lines[0]).toMatch(
+    /^tajo: connectors sync notion failed: internal error: unexpected data at the top level \(in BrevoClient\.getProcess\): /,
+  );
+  expect(lines[0]).toContain(`(run ${runId}; details in ${logFile})`);
+  expect(failed.stderr).not.toMatch(/"expected"|^\s+at /m);
+  const details = (await readFile(logFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(details).toEqual([
+    expect.objectContaining({ runId, command: 'connectors sync notion', name: 'ZodError', stack: expect.any(String) }),
+  ]);
+  expect(details[0].stack).toMatch(/\n\s+at /);
+  // The run record says the same line; status shows it.
+  const status = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
+  expect(lastJson(status.stdout)).toMatchObject({ lastRun: { runId, status: 'failed' } });
+  // Brevo did apply the import: the 60 contacts are in the list although the run failed.
+  expect(listMembers()).toHaveLength(60);
+
+  // Meanwhile in Notion: two rows trashed, one edited, one new.
+  const trashed = [pageIds[1], pageIds[2]] as string[];
+  for (const id of trashed) notion.trashPage(id);
+  notion.updatePage(pageIds[5] as string, { Company: 'Edited Ltd' });
+  notion.addPage(dataSourceId, { properties: sandboxRow(60) });
+  const importsBefore = brevo.log.count({ route: 'POST /v3/contacts/import' });
+
+  const second = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
+  expect(second.code).toBe(0);
+  const s2 = lastJson(second.stdout);
+  // The failed run advanced no cursor: every row is read again; the unconfirmed ones are written
+  // again (Brevo never confirmed them), the trashed rows leave the list.
+  expect(s2).toMatchObject({ status: 'succeeded', pagesRead: 59, upserted: 59, failed: 0, removed: 2 });
+  expect(brevo.log.count({ route: 'POST /v3/contacts/import' }) - importsBefore).toBe(1);
+  const gone = trashed.map((_, i) => (sandboxRow(i + 1).Email as string).toLowerCase());
+  const members = listMembers();
+  expect(members).toHaveLength(59);
+  for (const email of gone) expect(members).not.toContain(email);
+  expect(members).toContain((sandboxRow(60).Email as string).toLowerCase());
+  expect(brevo.getContact(sandboxRow(5).Email as string)?.attributes).toMatchObject({ COMPANY: 'Edited Ltd' });
+
+  // The cursor moved past everything: nothing left to write, nothing written twice.
+  const third = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
+  expect(third.code).toBe(0);
+  expect(lastJson(third.stdout)).toMatchObject({ status: 'succeeded', upserted: 0, removed: 0, failed: 0 });
+  expect(lastJson(third.stdout).pagesRead as number).toBeLessThan(5);
+});
+
+test('an internal error of any command: one line with what failed, the run id and the details file', async () => {
+  seedSandbox(notion, brevo, { rows: 3 });
+  // An attribute list no Brevo answer can be: the sync fails before anything is written.
+  brevo.failNext(1, { status: 200, body: { attributes: 'none' } }, 'GET /v3/contacts/attributes');
+  const res = await tajo(['connectors', 'sync', 'notion', '--config', config]);
+  expect(res.code).toBe(1);
+  expect(res.stdout).toBe('');
+  const lines = res.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(
+    /^tajo: connectors sync notion failed: internal error: unexpected data at attributes \(in BrevoClient\.getAttributes\): .+ \(run \S+; details in .+errors\.log\)$/,
+  );
+});
+
+test('sync slack-users and notion-users failing: one line, and the JSON summary with status failed and the run id', async () => {
+  const cfg = join(dir, 'users.yaml');
+  await writeFile(
+    cfg,
+    `brevo: { api_key: ${SANDBOX_BREVO_KEY} }\nconnectors:\n  slack:\n    bot_token: xoxb-sandbox\n  notion:\n    token: ${SANDBOX_NOTION_TOKEN}\n`,
+  );
+  const slackRun = await tajo(['connectors', 'sync', 'slack-users', '--config', cfg, '--json'], {
+    SLACK_API_URL: 'http://127.0.0.1:9/api/',
+  });
+  expect(slackRun.code).toBe(1);
+  expect(slackRun.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^tajo: cannot reach slack at /)]);
+  const slackJson = lastJson(slackRun.stdout);
+  for (const key of [...SUMMARY_KEYS, 'bots', 'missingEmail']) expect(slackJson).toHaveProperty(key);
+  expect(slackJson).toMatchObject({ ok: false, status: 'failed', kind: 'unreachable', runId: expect.any(String) });
+  const status = await tajo(['connectors', 'status', 'slack', '--config', cfg, '--json']);
+  expect(lastJson(status.stdout)).toMatchObject({ lastSync: { runId: slackJson.runId, status: 'failed' } });
+
+  const notionRun = await tajo(['connectors', 'sync', 'notion-users', '--config', cfg, '--json'], {
+    NOTION_BASE_URL: 'http://127.0.0.1:9',
+  });
+  expect(notionRun.code).toBe(1);
+  expect(notionRun.stderr.trim().split('\n')).toHaveLength(1);
+  const notionJson = lastJson(notionRun.stdout);
+  for (const key of SUMMARY_KEYS) expect(notionJson).toHaveProperty(key);
+  expect(notionJson).toMatchObject({ ok: false, status: 'failed', runId: expect.any(String) });
+  expect(notionRun.stderr).toContain(notionJson.error as string);
+});
