@@ -97,18 +97,20 @@ export function matches(pattern: string, path: (string | number)[]): boolean {
   return re.test(concrete);
 }
 
-/** Whether `pattern` names `path` or a field inside it (the value under `path` changes then). */
-export function touches(pattern: string, path: (string | number)[]): boolean {
-  for (let n = path.length; n > 0; n -= 1) if (matches(pattern, path.slice(0, n))) return true;
-  // A mutation of a parent (null, absent) changes every field under it.
-  const concrete = pathPattern(path);
-  return pattern.startsWith(`${concrete}.`) || pattern.startsWith(`${concrete}[]`) || patternUnder(pattern, path);
-}
-
-function patternUnder(pattern: string, path: (string | number)[]): boolean {
-  // `properties.*.id` is under the concrete `properties.Email`.
-  const segs = pattern.split(/\.|(?=\[\])/);
-  const concrete = pathPattern(path).split(/\.|(?=\[\])/);
+/**
+ * Whether a mutation at `path` changes the field `pattern` names: `path` is that field, or one of
+ * its parents (nulling `results[0]` changes `results[].id`). A mutation inside the field (a child of
+ * it) does not count: `results[0].properties.Email.email` must not change what `results[].id` holds.
+ */
+export function reaches(pattern: string, path: (string | number)[]): boolean {
+  if (matches(pattern, path)) return true;
+  const segs = split(pattern);
+  const concrete = split(pathPattern(path));
   if (segs.length <= concrete.length) return false;
   return concrete.every((c, i) => segs[i] === '*' || segs[i] === c);
+}
+
+/** `results[].properties.*.id` → ['results', '[]', 'properties', '*', 'id']. */
+function split(pattern: string): string[] {
+  return pattern.split(/\.|(?=\[\])/).filter((s) => s !== '');
 }
