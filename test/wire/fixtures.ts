@@ -418,7 +418,9 @@ export const notionError = {
   object: 'error',
   status: 400,
   code: 'validation_error',
-  message: 'body failed validation: body.parent should be defined.',
+  // Notion's validation messages span lines ("Fix one:" then one alternative a line).
+  message:
+    'body failed validation. Fix one:\nbody.parent.page_id should be defined, instead was `undefined`.\nbody.parent.database_id should be defined, instead was `undefined`.',
   request_id: 'req-5',
 };
 

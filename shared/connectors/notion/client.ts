@@ -509,7 +509,9 @@ function retryUnauthorized(
   };
 }
 
-export function explainNotionError(status: number, code: string, message: string, what: string): ProviderError {
+export function explainNotionError(status: number, code: string, rawMessage: string, what: string): ProviderError {
+  // Notion's validation messages span lines ("Fix one:" then one alternative a line): one line here.
+  const message = rawMessage.replace(/\s*\n\s*/g, ' ').trim();
   let reason: string;
   switch (code) {
     case 'unauthorized':
