@@ -330,7 +330,7 @@ export class BrevoClient {
    * `identifiers` needs one of email_id / ext_id / contact_id...; `event_properties` ≤ 50 KB.
    */
   async createEvent(event: BrevoEvent): Promise<void> {
-    await this.request('POST', '/v3/events', `event ${event.event_name}`, event);
+    await this.send('POST', '/v3/events', `event ${event.event_name}`, event);
   }
 
   /** Removes contacts from a list, 150 per call; returns the identifiers Brevo did not find. */
@@ -382,6 +382,16 @@ export class BrevoClient {
     if (!res.ok) throw await this.error(res, what);
     if (res.status === 204) return undefined;
     return this.json(res, what);
+  }
+
+  /**
+   * A call whose answer body we do not read (Brevo documents 204): any 2xx is success, whatever
+   * body comes with it, so an answer Brevo changes never turns an accepted write into a failure.
+   */
+  private async send(method: string, path: string, what: string, body?: unknown): Promise<void> {
+    const res = await this.raw(method, path, body);
+    if (!res.ok) throw await this.error(res, what);
+    await res.body?.cancel();
   }
 
   /** The body of a successful answer; one that is not JSON is a ProviderError, never a SyntaxError. */
@@ -514,7 +524,7 @@ export class BrevoClient {
 
   /** `POST /v3/emailCampaigns/{id}/sendNow`: 204 when Brevo took it (400 could not be sent, 404 unknown). */
   async sendCampaignNow(id: number): Promise<void> {
-    await this.request('POST', `/v3/emailCampaigns/${id}/sendNow`, `campaign ${id} send`);
+    await this.send('POST', `/v3/emailCampaigns/${id}/sendNow`, `campaign ${id} send`);
   }
 
   async getEmailCampaign(id: number): Promise<BrevoCampaignRef> {

@@ -27,7 +27,7 @@ import { type Mutation, matches, mutations, pathPattern, reaches } from './mutat
 
 // ------------------------------------------------------------------------------ loopback server
 
-let answer: { status: number; body: unknown } = { status: 200, body: {} };
+let answer: { status: number; body: unknown; raw?: string } = { status: 200, body: {} };
 let server: Server;
 let baseUrl = '';
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
     req.on('end', () => {
       res.statusCode = answer.status;
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(answer.body));
+      res.end(answer.raw ?? JSON.stringify(answer.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -595,6 +595,34 @@ describe('wire fuzz: every client read path has a defined outcome for every muta
     const n = Object.values(totals).reduce((a, b) => a + b, 0);
     // What was measured: endpoints and mutations tried (visible with --verbose runs).
     process.stdout.write(`wire fuzz: ${Object.keys(totals).length} endpoints, ${n} mutated answers\n`);
+  });
+});
+
+describe('writes whose answer body is not read', () => {
+  const bodies = [{ raw: '' }, { raw: 'OK' }, { raw: '{"ok":true}' }, { raw: 'null' }];
+  test.each(bodies)('Brevo POST /v3/events and sendNow accept a 2xx answer with body %j', async ({ raw }) => {
+    answer = { status: 200, body: undefined, raw };
+    await expect(
+      brevo().createEvent({ event_name: 'notion_page_updated', identifiers: { email_id: 'ann@example.com' } }),
+    ).resolves.toBeUndefined();
+    await expect(brevo().sendCampaignNow(9)).resolves.toBeUndefined();
+  });
+
+  test('a read whose 2xx body is not JSON is a one-line ProviderError', async () => {
+    answer = { status: 200, body: undefined, raw: '<html>maintenance</html>' };
+    const brevoErr = await brevo()
+      .getProcess(12)
+      .catch((e: unknown) => e);
+    expect(undefinedError(brevoErr)).toBeUndefined();
+    expect((brevoErr as Error).message).toBe('Brevo answered process 12 with a body that is not JSON');
+    const notionErr = await notion()
+      .me()
+      .catch((e: unknown) => e);
+    expect(undefinedError(notionErr)).toBeUndefined();
+    const slackErr = await slack()
+      .authTest()
+      .catch((e: unknown) => e);
+    expect(undefinedError(slackErr)).toBeUndefined();
   });
 });
 
