@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { BudgetExhaustedError, ProviderError, RateLimitedError } from '../errors';
+import { issueSummary, maybe, readAnswer } from '../http/answer';
 import { type CallStats, newStats, pacedFetch } from '../http/paced-fetch';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
@@ -39,21 +40,43 @@ export function sharedBrevoLimits(accountKey: string, clock: Clock): BrevoLimits
   return l;
 }
 
+const ATTRIBUTE_CATEGORIES = ['normal', 'transactional', 'category', 'calculated', 'global'] as const;
+const ATTRIBUTE_TYPES = ['text', 'date', 'float', 'boolean', 'id', 'category', 'multiple-choice', 'user'] as const;
+/**
+ * `GET /v3/contacts/attributes` items (brevo.md §2). Category and type are read as strings: a value
+ * Brevo adds later makes that one attribute unsupported (reported), never the whole list unreadable.
+ */
 const attributeSchema = z.looseObject({
   name: z.string(),
-  category: z.enum(['normal', 'transactional', 'category', 'calculated', 'global']),
-  type: z.enum(['text', 'date', 'float', 'boolean', 'id', 'category', 'multiple-choice', 'user']).optional(),
-  enumeration: z.array(z.object({ value: z.number(), label: z.string() })).optional(),
-  multiCategoryOptions: z.array(z.string()).optional(),
+  category: z.string(),
+  type: maybe(z.string()),
+  enumeration: maybe(z.array(z.looseObject({ value: z.number(), label: z.string() }))),
+  multiCategoryOptions: maybe(z.array(z.string())),
 });
-const listSchema = z.looseObject({ id: z.number(), name: z.string(), folderId: z.number().optional() });
+const listSchema = z.looseObject({ id: z.number(), name: z.string(), folderId: maybe(z.number()) });
+/**
+ * `GET /v3/processes/{id}` (brevo.md §1, SDK v4 GetProcessResponse): every field but the status is
+ * optional there and several are null while the process runs (`error`, `completed_at`,
+ * `export_url`, `info`). The status is a string: values other than completed / failed / cancelled
+ * (queued, processing, in_process, or one Brevo adds) mean "not finished yet".
+ */
 const processSchema = z.looseObject({
-  id: z.number(),
+  id: maybe(z.number()),
+  name: maybe(z.string()),
   status: z.string(),
-  info: z.looseObject({ import: z.record(z.string(), z.unknown()).optional() }).optional(),
-  error: z.string().optional(),
+  info: maybe(z.looseObject({ import: maybe(z.record(z.string(), z.unknown())) })),
+  error: maybe(z.string()),
+  created_at: maybe(z.string()),
+  completed_at: maybe(z.string()),
+  export_url: maybe(z.string()),
 });
-export type BrevoProcess = z.infer<typeof processSchema>;
+export type BrevoProcess = z.output<typeof processSchema>;
+
+/** An attribute of the account this version cannot write (a category or type Brevo added later). */
+export interface UnsupportedAttribute {
+  name: string;
+  reason: string;
+}
 
 export interface ImportRow {
   email?: string;
@@ -111,19 +134,73 @@ export class BrevoClient {
   }
 
   async getAccount(): Promise<{ email?: string; companyName?: string }> {
-    return (await this.request('GET', '/v3/account', 'account check')) as { email?: string; companyName?: string };
+    const res = await this.request('GET', '/v3/account', 'account check');
+    return readAnswer(
+      'brevo',
+      'the account check',
+      z.looseObject({ email: maybe(z.string()), companyName: maybe(z.string()) }),
+      res ?? {},
+    );
   }
 
   async getAttributes(): Promise<BrevoAttribute[]> {
+    return (await this.readAttributes()).attributes;
+  }
+
+  /**
+   * The account's attributes, and apart those this version cannot write: an attribute whose
+   * category or type is not one brevo.md §2 documents, or whose item is malformed, is left out of
+   * `attributes` (a mapping to it then fails at validation) and named in `unsupported` with why.
+   */
+  async readAttributes(): Promise<{ attributes: BrevoAttribute[]; unsupported: UnsupportedAttribute[] }> {
     const res = await this.request('GET', '/v3/contacts/attributes', 'attributes');
-    return z.object({ attributes: z.array(attributeSchema) }).parse(res).attributes;
+    const page = readAnswer(
+      'brevo',
+      'the attribute list',
+      z.looseObject({ attributes: maybe(z.array(z.unknown())) }),
+      res ?? {},
+    );
+    const attributes: BrevoAttribute[] = [];
+    const unsupported: UnsupportedAttribute[] = [];
+    for (const [i, item] of (page.attributes ?? []).entries()) {
+      const a = attributeSchema.safeParse(item);
+      if (!a.success) {
+        const name = z.looseObject({ name: z.string() }).safeParse(item);
+        unsupported.push({ name: name.success ? name.data.name : `#${i}`, reason: issueSummary(a.error) });
+        continue;
+      }
+      const { category, type } = a.data;
+      if (!isOneOf(ATTRIBUTE_CATEGORIES, category)) {
+        unsupported.push({ name: a.data.name, reason: `unsupported attribute category "${category}"` });
+        continue;
+      }
+      if (type !== undefined && !isOneOf(ATTRIBUTE_TYPES, type)) {
+        unsupported.push({ name: a.data.name, reason: `unsupported attribute type "${type}"` });
+        continue;
+      }
+      attributes.push({
+        name: a.data.name,
+        category,
+        ...(type !== undefined ? { type } : {}),
+        ...(a.data.enumeration
+          ? { enumeration: a.data.enumeration.map((e) => ({ value: e.value, label: e.label })) }
+          : {}),
+        ...(a.data.multiCategoryOptions ? { multiCategoryOptions: a.data.multiCategoryOptions } : {}),
+      });
+    }
+    return { attributes, unsupported };
   }
 
   async listLists(): Promise<{ id: number; name: string; folderId?: number }[]> {
     const out: { id: number; name: string; folderId?: number }[] = [];
     for (let offset = 0; ; offset += 50) {
       const res = await this.request('GET', `/v3/contacts/lists?limit=50&offset=${offset}`, 'lists');
-      const page = z.object({ lists: z.array(listSchema).optional(), count: z.number().optional() }).parse(res ?? {});
+      const page = readAnswer(
+        'brevo',
+        'the contact lists',
+        z.looseObject({ lists: maybe(z.array(listSchema)), count: maybe(z.number()) }),
+        res ?? {},
+      );
       out.push(...(page.lists ?? []));
       if (!page.lists || page.lists.length < 50) return out;
     }
@@ -131,15 +208,18 @@ export class BrevoClient {
 
   async listFolders(): Promise<{ id: number; name: string }[]> {
     const res = await this.request('GET', '/v3/contacts/folders?limit=50&offset=0', 'folders');
-    return (
-      z.object({ folders: z.array(z.looseObject({ id: z.number(), name: z.string() })).optional() }).parse(res ?? {})
-        .folders ?? []
+    const page = readAnswer(
+      'brevo',
+      'the contact folders',
+      z.looseObject({ folders: maybe(z.array(z.looseObject({ id: z.number(), name: z.string() }))) }),
+      res ?? {},
     );
+    return page.folders ?? [];
   }
 
   async createFolder(name: string): Promise<number> {
     const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
-    return z.object({ id: z.number() }).parse(res).id;
+    return readAnswer('brevo', 'the folder creation', idSchema, res).id;
   }
 
   /** The id of the list with this name (any case), created in the "Tajo" folder when missing. */
@@ -154,7 +234,7 @@ export class BrevoClient {
 
   async createList(name: string, folderId: number): Promise<number> {
     const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
-    return z.object({ id: z.number() }).parse(res).id;
+    return readAnswer('brevo', `the creation of list "${name}"`, idSchema, res).id;
   }
 
   /** Starts an asynchronous import; returns the process id to follow. */
@@ -170,11 +250,16 @@ export class BrevoClient {
       emptyContactsAttributes: args.emptyContactsAttributes ?? false,
       disableNotification: true,
     });
-    return z.object({ processId: z.number() }).parse(res).processId;
+    return readAnswer('brevo', 'the contact import', z.looseObject({ processId: z.number() }), res).processId;
   }
 
   async getProcess(id: number): Promise<BrevoProcess> {
-    return processSchema.parse(await this.request('GET', `/v3/processes/${id}`, `process ${id}`));
+    return readAnswer(
+      'brevo',
+      `process ${id}`,
+      processSchema,
+      await this.request('GET', `/v3/processes/${id}`, `process ${id}`),
+    );
   }
 
   /**
@@ -219,10 +304,13 @@ export class BrevoClient {
       return undefined;
     }
     if (!res.ok) throw await this.error(res, `contact ${email}`);
-    const parsed = z
-      .looseObject({ email: z.string().optional(), attributes: z.record(z.string(), z.unknown()).default({}) })
-      .parse(await res.json());
-    return { email: parsed.email, attributes: parsed.attributes };
+    const parsed = readAnswer(
+      'brevo',
+      `contact ${email}`,
+      z.looseObject({ email: maybe(z.string()), attributes: maybe(z.record(z.string(), z.unknown())) }),
+      await this.json(res, `contact ${email}`),
+    );
+    return { email: parsed.email, attributes: parsed.attributes ?? {} };
   }
 
   /** Create or update one contact (`updateEnabled`); small writes go here instead of an import. */
@@ -242,7 +330,7 @@ export class BrevoClient {
    * `identifiers` needs one of email_id / ext_id / contact_id...; `event_properties` ≤ 50 KB.
    */
   async createEvent(event: BrevoEvent): Promise<void> {
-    await this.request('POST', '/v3/events', `event ${event.event_name}`, event);
+    await this.send('POST', '/v3/events', `event ${event.event_name}`, event);
   }
 
   /** Removes contacts from a list, 150 per call; returns the identifiers Brevo did not find. */
@@ -281,7 +369,7 @@ export class BrevoClient {
           [key]: chunk,
         });
         const parsed = z
-          .object({ contacts: z.looseObject({ failure: z.array(z.unknown()).optional() }).optional() })
+          .looseObject({ contacts: maybe(z.looseObject({ failure: maybe(z.array(z.unknown())) })) })
           .safeParse(res ?? {});
         if (parsed.success) failures.push(...(parsed.data.contacts?.failure ?? []).map(String));
       }
@@ -293,8 +381,33 @@ export class BrevoClient {
     const res = await this.raw(method, path, body);
     if (!res.ok) throw await this.error(res, what);
     if (res.status === 204) return undefined;
+    return this.json(res, what);
+  }
+
+  /**
+   * A call whose answer body we do not read (Brevo documents 204): any 2xx is success, whatever
+   * body comes with it, so an answer Brevo changes never turns an accepted write into a failure.
+   */
+  private async send(method: string, path: string, what: string, body?: unknown): Promise<void> {
+    const res = await this.raw(method, path, body);
+    if (!res.ok) throw await this.error(res, what);
+    await res.body?.cancel();
+  }
+
+  /** The body of a successful answer; one that is not JSON is a ProviderError, never a SyntaxError. */
+  private async json(res: Response, what: string): Promise<unknown> {
     const text = await res.text();
-    return text ? JSON.parse(text) : undefined;
+    if (!text) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ProviderError(
+        'brevo',
+        res.status,
+        'unexpected_answer',
+        `Brevo answered ${what} with a body that is not JSON`,
+      );
+    }
   }
 
   /**
@@ -349,9 +462,13 @@ export class BrevoClient {
     let code = 'unknown';
     let message = res.statusText;
     try {
-      const b = (await res.json()) as { code?: string; message?: string };
+      // Brevo's error model is {code, message, metadata?}; anything else keeps the status text.
+      const b = z
+        .looseObject({ code: maybe(z.string()).catch(undefined), message: maybe(z.string()).catch(undefined) })
+        .catch({})
+        .parse(await res.json());
       code = b.code ?? code;
-      message = b.message ?? message;
+      message = (b.message ?? message).replace(/\s+/g, ' ');
     } catch {
       // not JSON: keep the status text
     }
@@ -379,7 +496,10 @@ export class BrevoClient {
   /** `GET /v3/senders`: the account's senders and whether each is active (verified). */
   async listSenders(): Promise<BrevoSender[]> {
     const res = await this.request('GET', '/v3/senders', 'senders');
-    return z.object({ senders: z.array(senderSchema).default([]) }).parse(res ?? {}).senders;
+    return (
+      readAnswer('brevo', 'the senders', z.looseObject({ senders: maybe(z.array(senderSchema)) }), res ?? {}).senders ??
+      []
+    );
   }
 
   /**
@@ -399,16 +519,17 @@ export class BrevoClient {
     if (campaign.replyTo) body.replyTo = campaign.replyTo;
     if (campaign.previewText) body.previewText = campaign.previewText;
     const res = await this.request('POST', '/v3/emailCampaigns', `campaign "${campaign.name}" creation`, body);
-    return z.object({ id: z.number() }).parse(res).id;
+    return readAnswer('brevo', `the creation of campaign "${campaign.name}"`, idSchema, res).id;
   }
 
   /** `POST /v3/emailCampaigns/{id}/sendNow`: 204 when Brevo took it (400 could not be sent, 404 unknown). */
   async sendCampaignNow(id: number): Promise<void> {
-    await this.request('POST', `/v3/emailCampaigns/${id}/sendNow`, `campaign ${id} send`);
+    await this.send('POST', `/v3/emailCampaigns/${id}/sendNow`, `campaign ${id} send`);
   }
 
   async getEmailCampaign(id: number): Promise<BrevoCampaignRef> {
-    return campaignRefSchema.parse(await this.request('GET', `/v3/emailCampaigns/${id}`, `campaign ${id}`));
+    const res = await this.request('GET', `/v3/emailCampaigns/${id}`, `campaign ${id}`);
+    return readAnswer('brevo', `campaign ${id}`, campaignRefSchema, res);
   }
 
   /**
@@ -423,8 +544,18 @@ export class BrevoClient {
       excludeHtmlContent: 'true',
     });
     const res = await this.request('GET', `/v3/emailCampaigns?${q}`, 'email campaigns');
-    const page = z.object({ campaigns: z.array(campaignRefSchema).default([]) }).parse(res ?? {});
-    return page.campaigns.find((c) => c.name === name);
+    const page = readAnswer(
+      'brevo',
+      'the email campaigns',
+      z.looseObject({ campaigns: maybe(z.array(z.unknown())) }),
+      res ?? {},
+    );
+    // A campaign we cannot read is not the one we look for (ours has a name and a status).
+    for (const item of page.campaigns ?? []) {
+      const c = campaignRefSchema.safeParse(item);
+      if (c.success && c.data.name === name) return c.data;
+    }
+    return undefined;
   }
 
   // ------------------------------------------------------------------ marketing figures (summaries)
@@ -456,7 +587,12 @@ export class BrevoClient {
         offset: String(page * BREVO_CONTACTS_PAGE),
         sort: 'asc',
       });
-      const res = contactsPageSchema.parse((await this.request('GET', `/v3/contacts?${q}`, 'contacts')) ?? {});
+      const res = readAnswer(
+        'brevo',
+        'the contact list',
+        contactsPageSchema,
+        (await this.request('GET', `/v3/contacts?${q}`, 'contacts')) ?? {},
+      );
       for (const c of res.contacts) {
         if (seen.has(c.id)) continue;
         seen.add(c.id);
@@ -497,7 +633,10 @@ export class BrevoClient {
         sort: 'asc',
         excludeHtmlContent: 'true',
       });
-      const res = campaignsPageSchema.parse(
+      const res = readAnswer(
+        'brevo',
+        'the sent campaigns',
+        campaignsPageSchema,
         (await this.request('GET', `/v3/emailCampaigns?${q}`, 'email campaigns')) ?? {},
       );
       for (const c of res.campaigns) {
@@ -542,59 +681,69 @@ export interface CampaignFigures {
   hardBounces: number;
 }
 
-const contactsPageSchema = z.object({
-  contacts: z
-    .array(
+/** `{id}`: what creations answer (folders, lists, campaigns). */
+const idSchema = z.looseObject({ id: z.number() });
+
+const contactsPageSchema = z.looseObject({
+  contacts: maybe(
+    z.array(
       z.looseObject({
         id: z.number(),
-        emailBlacklisted: z.boolean().optional(),
+        emailBlacklisted: maybe(z.boolean()),
         createdAt: z.string(),
-        modifiedAt: z.string().optional(),
+        modifiedAt: maybe(z.string()),
       }),
-    )
-    .default([]),
+    ),
+  ).transform((c) => c ?? []),
 });
-const statNumber = z.number().optional();
-const campaignsPageSchema = z.object({
-  campaigns: z
-    .array(
+const statNumber = maybe(z.number());
+const campaignsPageSchema = z.looseObject({
+  campaigns: maybe(
+    z.array(
       z.looseObject({
         id: z.number(),
         name: z.string(),
-        subject: z.string().optional(),
-        sentDate: z.string().optional(),
-        statistics: z
-          .looseObject({
-            globalStats: z
-              .looseObject({
+        subject: maybe(z.string()),
+        sentDate: maybe(z.string()),
+        statistics: maybe(
+          z.looseObject({
+            globalStats: maybe(
+              z.looseObject({
                 sent: statNumber,
                 delivered: statNumber,
                 uniqueViews: statNumber,
                 uniqueClicks: statNumber,
                 unsubscriptions: statNumber,
                 hardBounces: statNumber,
-              })
-              .optional(),
-          })
-          .optional(),
+              }),
+            ),
+          }),
+        ),
       }),
-    )
-    .default([]),
+    ),
+  ).transform((c) => c ?? []),
 });
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');
 }
 
-const senderSchema = z.looseObject({ id: z.number(), name: z.string(), email: z.string(), active: z.boolean() });
+/** `GET /v3/senders` items (brevo.md §5): `ips` and other extras are optional; `active` may be missing. */
+const senderSchema = z.looseObject({
+  id: z.number(),
+  name: maybe(z.string()).transform((n) => n ?? ''),
+  email: z.string(),
+  // A sender Brevo does not say is active is not used to send (publishing refuses it).
+  active: maybe(z.boolean()).transform((a) => a ?? false),
+});
 export type BrevoSender = z.infer<typeof senderSchema>;
 
 const campaignRefSchema = z.looseObject({
   id: z.number(),
   name: z.string(),
   status: z.string(),
-  scheduledAt: z.string().optional(),
-  sentDate: z.string().optional(),
+  scheduledAt: maybe(z.string()),
+  sentDate: maybe(z.string()),
 });
 export type BrevoCampaignRef = z.infer<typeof campaignRefSchema>;
 
@@ -619,4 +768,8 @@ export interface BrevoEvent {
   event_properties?: Record<string, unknown>;
   /** ISO 8601; Brevo defaults to now. */
   event_date?: string;
+}
+
+function isOneOf<T extends string>(values: readonly T[], v: string): v is T {
+  return (values as readonly string[]).includes(v);
 }

@@ -6,8 +6,9 @@
  * (heading_4, tab and meeting_notes all arrived recently), and one odd block must never cost the
  * whole page. So a block whose type we do not know, or whose payload does not have the shape we
  * expect, becomes `unsupported` (naming the original type) instead of throwing; a rich-text item of
- * an unknown kind becomes plain text; missing annotations read as "none". Only a result without an
- * `id` is refused, because then it is not a block at all.
+ * an unknown kind becomes plain text; missing annotations read as "none". A result without an `id`
+ * is not a block at all: it becomes `unsupported` too (with an empty id and no children to read),
+ * so the rest of the page still renders and the gap is reported.
  */
 import { z } from 'zod';
 
@@ -256,10 +257,10 @@ export type MediaBlock = BlockOf<'image' | 'video' | 'pdf' | 'file' | 'audio'>;
 
 const EnvelopeSchema = z.object({
   id: z.string().min(1),
-  type: z.string().optional(),
+  type: z.string().nullish().catch(undefined),
   has_children: flag,
-  in_trash: z.boolean().optional().catch(undefined),
-  archived: z.boolean().optional().catch(undefined),
+  in_trash: z.boolean().nullish().catch(undefined),
+  archived: z.boolean().nullish().catch(undefined),
 });
 
 function isBlockType(type: string): type is BlockType {
@@ -268,10 +269,20 @@ function isBlockType(type: string): type is BlockType {
 
 /**
  * One block object from `GET /v1/blocks/:id/children` (or `GET /v1/blocks/:id`). Unknown or
- * malformed blocks come back as `unsupported` naming their type; a result without an `id` throws.
+ * malformed blocks come back as `unsupported` naming their type (and, when malformed, why); so
+ * does a result without an `id` (id "", no children: there is nothing to fetch them by). Never throws.
  */
 export function parseBlock(json: unknown): Block {
-  const envelope = EnvelopeSchema.parse(json);
+  const env = EnvelopeSchema.safeParse(json);
+  if (!env.success) {
+    const type = json && typeof json === 'object' ? (json as { type?: unknown }).type : undefined;
+    return unsupported(
+      { id: '', has_children: false, in_trash: false },
+      typeof type === 'string' ? type : 'unknown',
+      'a block Notion sent without an id',
+    );
+  }
+  const envelope = env.data;
   const base: BlockEnvelope = {
     id: envelope.id,
     has_children: envelope.has_children,

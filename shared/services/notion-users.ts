@@ -261,6 +261,15 @@ async function runUsers(
       }
       throw err;
     }
+    // Users Notion sent without what a user needs (an id): one failure each, with why; one that has
+    // an id is still in the workspace, so a full run's sweep keeps it.
+    for (const skipped of page.skipped ?? []) {
+      recordRowFailure(summary, [{ pageId: skipped.id ?? '(no id)', reason: `unreadable user: ${skipped.reason}` }]);
+      if (skipped.id) {
+        seen.add(skipped.id);
+        writer.keep(skipped.id);
+      }
+    }
     for (const u of page.users) {
       if (seen.has(u.id)) continue; // a page boundary that moved under us (the order is not guaranteed)
       seen.add(u.id);

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { BrevoClient, BrevoEvent } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
+import { issueSummary, maybe } from '../http/answer';
 import type {
   Clock,
   ConnectionStore,
@@ -59,19 +60,47 @@ const PAGE_EVENT_TTL_S = 30 * 86_400;
 /** Pages fetched per lane message: ~15 s of Notion's 3 req/s, well inside one step. */
 export const PAGES_PER_FETCH = 50;
 
+/**
+ * A webhook event (notion.md §4, SDK BaseWebhookPayload). Required: the event id (dedupe), its type
+ * and the entity it is about. The rest is optional or null depending on the event type and version
+ * (`data`, `authors`, `accessible_by`, `attempt_number`, ...); a malformed optional part reads as
+ * absent rather than refusing an event Notion will not send again. Types and entity kinds are
+ * strings: one Notion adds later is answered "ignored", with its name.
+ */
 const eventSchema = z.looseObject({
   id: z.string().min(1),
   type: z.string().min(1),
-  timestamp: z.string().optional(),
+  timestamp: maybe(z.string()).catch(undefined),
   entity: z.looseObject({ id: z.string().min(1), type: z.string() }),
-  authors: z.array(z.looseObject({ id: z.string(), type: z.string().optional() })).optional(),
-  data: z
-    .looseObject({
-      parent: z.looseObject({ id: z.string().optional(), data_source_id: z.string().optional() }).optional(),
-      updated_properties: z.array(z.string()).optional(),
-    })
-    .optional(),
+  authors: maybe(z.array(z.unknown()))
+    .catch(undefined)
+    .transform((authors) =>
+      (authors ?? []).flatMap((a) => {
+        const author = z.looseObject({ id: z.string() }).safeParse(a);
+        return author.success ? [author.data] : [];
+      }),
+    ),
+  data: maybe(
+    z.looseObject({
+      parent: maybe(
+        z.looseObject({ id: maybe(z.string()), data_source_id: maybe(z.string()) }).catch(() => ({})),
+      ).catch(undefined),
+      updated_properties: maybe(z.array(z.unknown()))
+        .catch(undefined)
+        .transform((ids) => (ids ?? []).filter((id): id is string => typeof id === 'string')),
+    }),
+  ).catch(undefined),
 });
+export type NotionWebhookEvent = z.output<typeof eventSchema>;
+
+/** A signed webhook body read as an event, or why it is not one (one line). */
+export function readNotionWebhookEvent(
+  json: unknown,
+): { ok: true; event: NotionWebhookEvent } | { ok: false; reason: string } {
+  const ev = eventSchema.safeParse(json);
+  return ev.success ? { ok: true, event: ev.data } : { ok: false, reason: issueSummary(ev.error) };
+}
+
 const handshakeSchema = z.strictObject({ verification_token: z.string().min(1) });
 
 function header(headers: Record<string, string | undefined>, name: string): string | undefined {
@@ -248,10 +277,17 @@ export async function acceptNotionWebhook(
   } catch {
     return { status: 400, body: { error: 'the body is not JSON' } };
   }
-  const ev = eventSchema.safeParse(json);
-  if (!ev.success) return { status: 400, body: { error: 'not a Notion webhook event' } };
-  const event = ev.data;
+  const ev = readNotionWebhookEvent(json);
+  if (!ev.ok) return { status: 400, body: { error: `not a Notion webhook event (${ev.reason})` } };
+  const event = ev.event;
   if (!(PAGE_EVENT_TYPES as readonly string[]).includes(event.type) || event.entity.type !== 'page') {
+    // Other event types (database, comment, view... or one Notion adds later) need no page fetch:
+    // acknowledged so Notion does not retry, and named in the answer and the log.
+    deps.log?.('Notion webhook event type not handled: ignored', {
+      tenantId: req.tenantId,
+      type: event.type,
+      entity: event.entity.type,
+    });
     return { status: 200, body: { accepted: 0, ignored: event.type } };
   }
   if (!conn.settings.enabled) return { status: 200, body: { accepted: 0, reason: 'the Notion connector is disabled' } };
@@ -268,7 +304,7 @@ export async function acceptNotionWebhook(
         pageId: event.entity.id,
         types: [event.type],
         propertyIds: event.data?.updated_properties ?? [],
-        authors: (event.authors ?? []).map((a) => a.id),
+        authors: event.authors.map((a) => a.id),
         parentId: event.data?.parent?.data_source_id ?? event.data?.parent?.id,
       },
       INBOX_TTL_S,

@@ -365,6 +365,8 @@ interface UsersPage {
   nextCursor?: string;
   /** The token's scopes (X-OAuth-Scopes), when Slack sent them. */
   scopes?: string[];
+  /** Members Slack sent without an id: nothing identifies them, each is reported as a failure. */
+  unreadable?: number;
 }
 
 /** users.list through the Slack client: its Tier 2 pacer is the one every caller of the token shares. */
@@ -397,6 +399,7 @@ class UsersListReader {
       members,
       nextCursor: json.response_metadata?.next_cursor || undefined,
       scopes: a.scopes.length > 0 ? a.scopes : undefined,
+      unreadable: json.members.length - members.length,
     };
   }
 }
@@ -490,6 +493,9 @@ class SlackUsersRun {
     do {
       const page = await reader.page(cursor, this.o.pageSize);
       if (page.scopes && !page.scopes.includes('users:read.email')) scopeLacksEmail = true;
+      for (let i = 0; i < (page.unreadable ?? 0); i += 1) {
+        recordRowFailure(this.summary, [{ pageId: '(no id)', reason: 'a users.list member Slack sent without an id' }]);
+      }
       for (const u of page.members) {
         if (seen.has(u.id)) continue; // a page boundary that moved under us
         seen.add(u.id);

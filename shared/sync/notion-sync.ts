@@ -516,6 +516,8 @@ class SyncStep {
       // At least one page per step, so a step started late still moves the run forward.
       if (pages++ > 0 && !this.timeLeft()) break;
       const page = await this.queryWithResume(src.sourceId, window, false);
+      // A row Notion sent unreadable is still in Notion: a full run's sweep must not remove it.
+      for (const r of page.rejected ?? []) if (r.id) writer.keep(r.id);
       const fresh = freshRows(window, page.pages);
       await this.ctx.onRowsRead?.(src, fresh, this.summary);
       for (const p of fresh) {
@@ -656,6 +658,15 @@ class SyncStep {
 
   /** A stored query cursor may have expired between invocations: restart that query then. */
   private async queryWithResume(sourceId: string, window: WindowState, inTrash: boolean) {
+    const page = await this.queryOnce(sourceId, window, inTrash);
+    // Rows the client could not read (a field a row needs is missing): one failure each, with why.
+    for (const r of page.rejected ?? []) {
+      recordRowFailure(this.summary, [{ pageId: r.id ?? '(no id)', reason: r.reason }]);
+    }
+    return page;
+  }
+
+  private async queryOnce(sourceId: string, window: WindowState, inTrash: boolean) {
     try {
       return await this.ctx.notion.query(sourceId, windowQuery(window, inTrash));
     } catch (err) {

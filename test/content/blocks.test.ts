@@ -43,8 +43,14 @@ describe('parseBlock', () => {
     });
   });
 
-  it('refuses a result without an id', () => {
-    expect(() => parseBlock({ type: 'paragraph', paragraph: { rich_text: [] } })).toThrow();
+  it('reads a result without an id as an unsupported block with the reason, and no children to fetch', () => {
+    expect(parseBlock({ type: 'paragraph', paragraph: { rich_text: [] }, has_children: true })).toEqual({
+      id: '',
+      has_children: false,
+      in_trash: false,
+      type: 'unsupported',
+      unsupported: { block_type: 'paragraph', reason: 'a block Notion sent without an id' },
+    });
   });
 });
 

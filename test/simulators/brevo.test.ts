@@ -298,7 +298,7 @@ describe('BrevoSimulator', () => {
   });
 
   describe('import', () => {
-    it('runs queued → in_process → completed on the sim clock and applies rows atomically', async () => {
+    it('runs queued → processing → completed on the sim clock and applies rows atomically', async () => {
       await boot({ importProcessingMs: 1000 });
       sim.addAttribute({ name: 'BIRTHDAY', category: 'normal', type: 'date' });
       const list = sim.addList({ name: 'Imported' });
@@ -316,14 +316,20 @@ describe('BrevoSimulator', () => {
       });
       expect(res.status).toBe(202);
       const id = res.body.processId;
-      expect((await call(sim, 'GET', `/v3/processes/${id}`)).body).toMatchObject({
+      // The published process object: fields without a value yet are null, not absent.
+      expect((await call(sim, 'GET', `/v3/processes/${id}`)).body).toEqual({
         id,
         status: 'queued',
         name: 'IMPORTUSER',
+        created_at: expect.any(String),
+        completed_at: null,
+        info: null,
+        error: null,
+        export_url: null,
       });
       expect(sim.getContact('new@example.com')).toBeUndefined();
       clock.advance(600);
-      expect((await call(sim, 'GET', `/v3/processes/${id}`)).body.status).toBe('in_process');
+      expect((await call(sim, 'GET', `/v3/processes/${id}`)).body.status).toBe('processing');
       expect(sim.getContact('new@example.com')).toBeUndefined();
       clock.advance(400);
       const done = await call(sim, 'GET', `/v3/processes/${id}`);
@@ -331,6 +337,7 @@ describe('BrevoSimulator', () => {
         status: 'completed',
         info: { import: { invalid_emails: 1, duplicate_email_id: 1 } },
         completed_at: expect.any(String),
+        error: null,
       });
       expect(sim.getContact('new@example.com')?.attributes).toEqual({ FIRSTNAME: 'New', BIRTHDAY: '2000-01-31' });
       // emptyContactsAttributes defaults to false: '' leaves LASTNAME as it was.

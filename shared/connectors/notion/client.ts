@@ -4,9 +4,16 @@
  * later query data sources; 2022-06-28 keeps the database endpoints (the SDK v5 no longer has
  * databases.query, so that route goes through client.request).
  */
-import { APIResponseError, Client } from '@notionhq/client';
+import {
+  APIResponseError,
+  Client,
+  InvalidPathParameterError,
+  RequestTimeoutError,
+  UnknownHTTPResponseError,
+} from '@notionhq/client';
 import { z } from 'zod';
 import { ProviderError } from '../../errors';
+import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
 import type { Clock } from '../../ports';
 import type { Pacer } from '../../ratelimit/pacer';
@@ -16,36 +23,49 @@ export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
 export const NOTION_INTERVAL_MS = 334;
 
-const propertyValue = z.looseObject({ id: z.string(), type: z.string() });
+/**
+ * A property value: `{id, type, <type>: value}` (notion.md §5). The type is a string, so a type
+ * Notion adds later passes through (the mapping reports it as unsupported). A value without its id
+ * or type reads as type `unsupported`, so one odd property never costs the page.
+ */
+const propertyValue = z
+  .looseObject({ id: z.string(), type: z.string() })
+  .catch((ctx) => ({ id: stringField(ctx.value, 'id') ?? '', type: 'unsupported' }));
+/**
+ * The page object (notion.md §3). Required here: what the sync cannot do without (id, the two
+ * timestamps its windows and cursor use, properties). Everything else is optional or nullable as
+ * published (`url`, `public_url`, `icon`, `cover`, `in_trash` / `archived` by version).
+ */
 export const notionPageSchema = z.looseObject({
   object: z.literal('page'),
   id: z.string(),
   created_time: z.string(),
   last_edited_time: z.string(),
-  in_trash: z.boolean().optional(),
-  archived: z.boolean().optional(),
-  url: z.string().optional(),
+  in_trash: maybe(z.boolean()),
+  archived: maybe(z.boolean()),
+  url: maybe(z.string()),
   properties: z.record(z.string(), propertyValue),
 });
-export type NotionPage = z.infer<typeof notionPageSchema>;
+export type NotionPage = z.output<typeof notionPageSchema>;
 
-const queryResponseSchema = z.looseObject({
-  results: z.array(z.looseObject({ object: z.string() })),
+/** A paginated list (query, search, users, children): `next_cursor` is null on the last page. */
+const listResponseSchema = z.looseObject({
+  results: z.array(z.unknown()),
   has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
-  request_status: z.looseObject({ type: z.string() }).optional(),
+  next_cursor: maybe(z.string()),
+  request_status: maybe(z.looseObject({ type: maybe(z.string()) })),
 });
 
 /** GET /v1/users/me for an integration token: the bot user and its workspace. */
 const botUserSchema = z.looseObject({
   id: z.string(),
-  name: z.string().nullish(),
-  bot: z.looseObject({ workspace_name: z.string().nullish(), workspace_id: z.string().nullish() }).nullish(),
+  name: maybe(z.string()),
+  bot: maybe(z.looseObject({ workspace_name: maybe(z.string()), workspace_id: maybe(z.string()) }).catch(() => ({}))),
 });
 
-const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: z.string().optional() });
+const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: maybe(z.string()) });
 /** `options`: the option names of select, status and multi_select properties, when asked for. */
-export type SchemaProperty = z.infer<typeof schemaProperty> & { options?: string[] };
+export type SchemaProperty = z.output<typeof schemaProperty> & { options?: string[] };
 
 export interface QueryArgs {
   filter?: Record<string, unknown>;
@@ -61,6 +81,11 @@ export interface QueryPage {
   nextCursor: string | undefined;
   /** The query hit Notion's per-query row cap: has_more is false but rows remain. */
   incomplete: boolean;
+  /**
+   * Results that are pages but lack what a row needs (id, timestamps, properties): left out of
+   * `pages` and reported per row, with the page id when there is one.
+   */
+  rejected?: { id?: string; reason: string }[];
 }
 
 export interface DataSourceRef {
@@ -127,7 +152,7 @@ export class NotionGateway {
    */
   async me(): Promise<{ id: string; name: string | null; workspaceName?: string; workspaceId?: string }> {
     return this.call('token check', async () => {
-      const me = botUserSchema.parse(await this.client.users.me({}));
+      const me = readAnswer('notion', 'the token check (users/me)', botUserSchema, await this.client.users.me({}));
       return {
         id: me.id,
         name: me.name ?? null,
@@ -145,10 +170,8 @@ export class NotionGateway {
     return this.call(`a new page in ${sourceId}`, async () => {
       const parent = this.usesDataSources ? { data_source_id: sourceId } : { database_id: sourceId };
       const body = { parent, properties: { [titleProperty]: { title: [{ text: { content: title } }] } } };
-      const res = z
-        .looseObject({ id: z.string() })
-        .parse(await this.client.request({ path: 'pages', method: 'post', body }));
-      return res.id;
+      const res = await this.client.request({ path: 'pages', method: 'post', body });
+      return readAnswer('notion', `the new page in ${sourceId}`, idSchema, res).id;
     });
   }
 
@@ -165,17 +188,23 @@ export class NotionGateway {
    */
   async resolveDatabase(databaseId: string): Promise<{ title: string; sources: DataSourceRef[] }> {
     return this.call(`database ${databaseId}`, async () => {
-      const db = (await this.client.request({ path: `databases/${databaseId}`, method: 'get' })) as Record<
-        string,
-        unknown
-      >;
+      const db = readAnswer(
+        'notion',
+        `database ${databaseId}`,
+        z.looseObject({ title: z.unknown().optional(), data_sources: z.unknown().optional() }),
+        await this.client.request({ path: `databases/${databaseId}`, method: 'get' }),
+      );
       const title = plainTitle(db.title) || databaseId;
       if (!this.usesDataSources) return { title, sources: [{ id: databaseId, name: title }] };
-      const parsed = z.array(z.looseObject({ id: z.string(), name: z.string().optional() })).safeParse(db.data_sources);
-      if (!parsed.success || parsed.data.length === 0) {
+      // Each reference is read alone: one without an id is not a source we can query.
+      const sources = (Array.isArray(db.data_sources) ? db.data_sources : []).flatMap((d) => {
+        const ref = z.looseObject({ id: z.string(), name: maybe(z.string()) }).safeParse(d);
+        return ref.success ? [{ id: ref.data.id, name: ref.data.name ?? title }] : [];
+      });
+      if (sources.length === 0) {
         throw new ProviderError('notion', 200, 'no_data_sources', `database ${title} has no data source to query`);
       }
-      return { title, sources: parsed.data.map((d) => ({ id: d.id, name: d.name ?? title })) };
+      return { title, sources };
     });
   }
 
@@ -186,12 +215,23 @@ export class NotionGateway {
   async getSchema(sourceId: string, opts: { withOptions?: boolean } = {}): Promise<Record<string, SchemaProperty>> {
     return this.call(`schema of ${sourceId}`, async () => {
       const path = this.usesDataSources ? `data_sources/${sourceId}` : `databases/${sourceId}`;
-      const res = (await this.client.request({ path, method: 'get' })) as { properties?: unknown };
+      const res = readAnswer(
+        'notion',
+        `the schema of ${sourceId}`,
+        z.looseObject({ properties: maybe(z.record(z.string(), z.unknown())) }),
+        await this.client.request({ path, method: 'get' }),
+      );
       // Only id and type are kept (and the option names of status and select properties, which a
       // publish rule is checked against): the schema travels in the run's checkpoint (a 400 KB item).
-      const props = z.record(z.string(), schemaProperty).parse(res.properties ?? {});
+      // A property whose id or type is missing reads as type `unsupported` (a mapping to it says so).
+      const props = Object.entries(res.properties ?? {}).map(
+        ([name, raw]): [string, z.output<typeof schemaProperty>] => {
+          const p = schemaProperty.safeParse(raw);
+          return [name, p.success ? p.data : { id: stringField(raw, 'id') ?? name, type: 'unsupported', name }];
+        },
+      );
       return Object.fromEntries(
-        Object.entries(props).map(([name, p]) => {
+        props.map(([name, p]) => {
           // Status and select options always (a publish rule is checked against them); multi_select's
           // too when asked (page writes need them: Notion creates no status option).
           const selectLike =
@@ -212,17 +252,27 @@ export class NotionGateway {
       if (args.startCursor) body.start_cursor = args.startCursor;
       if (args.inTrash) body.in_trash = true;
       const path = this.usesDataSources ? `data_sources/${sourceId}/query` : `databases/${sourceId}/query`;
-      const raw = queryResponseSchema.parse(await this.client.request({ path, method: 'post', body }));
+      const raw = readList(`the query of ${sourceId}`, await this.client.request({ path, method: 'post', body }));
       const pages: NotionPage[] = [];
+      const rejected: NonNullable<QueryPage['rejected']> = [];
       for (const r of raw.results) {
         // Wiki data sources can return child data sources; only pages are rows.
-        if (r.object === 'page') pages.push(notionPageSchema.parse(r));
+        const object = stringField(r, 'object');
+        if (object !== undefined && object !== 'page') continue;
+        const page = notionPageSchema.safeParse(r);
+        if (page.success) pages.push(page.data);
+        else
+          rejected.push({
+            id: stringField(r, 'id'),
+            reason: `Notion sent an unreadable row (${issueSummary(page.error)})`,
+          });
       }
       return {
         pages,
         hasMore: raw.has_more,
-        nextCursor: raw.next_cursor ?? undefined,
+        nextCursor: raw.next_cursor,
         incomplete: raw.request_status?.type === 'incomplete',
+        rejected,
       };
     });
   }
@@ -236,16 +286,22 @@ export class NotionGateway {
       const items: Record<string, unknown>[] = [];
       let cursor: string | undefined;
       for (;;) {
-        const res = (await this.client.pages.properties.retrieve({
-          page_id: pageId,
-          property_id: propertyId,
-          start_cursor: cursor,
-          page_size: 100,
-        })) as unknown as Record<string, unknown>;
+        const res = readAnswer(
+          'notion',
+          `property ${propertyId} of page ${pageId}`,
+          propertyItemSchema,
+          await this.client.pages.properties.retrieve({
+            page_id: pageId,
+            property_id: propertyId,
+            start_cursor: cursor,
+            page_size: 100,
+          }),
+        );
         if (res.object !== 'list') return [res];
-        items.push(...((res.results as Record<string, unknown>[]) ?? []));
+        // An item that is not an object carries no value: left out (the mapping reads the rest).
+        items.push(...(res.results ?? []).filter(isRecord));
         if (!res.has_more || !res.next_cursor) return items;
-        cursor = res.next_cursor as string;
+        cursor = res.next_cursor;
       }
     });
   }
@@ -266,13 +322,15 @@ export class NotionGateway {
         body.filter = { property: 'object', value };
       }
       if (args.startCursor) body.start_cursor = args.startCursor;
-      const raw = queryResponseSchema.parse(await this.client.request({ path: 'search', method: 'post', body }));
+      const raw = readList('the search', await this.client.request({ path: 'search', method: 'post', body }));
       const results: SearchHit[] = [];
+      const skipped: SearchPage['skipped'] = [];
       for (const r of raw.results) {
         const hit = searchHitSchema.safeParse(r);
         if (hit.success) results.push(toSearchHit(hit.data));
+        else skipped.push({ id: stringField(r, 'id'), reason: issueSummary(hit.error) });
       }
-      return { results, hasMore: raw.has_more, nextCursor: raw.next_cursor ?? undefined };
+      return { results, hasMore: raw.has_more, nextCursor: raw.next_cursor, skipped };
     });
   }
 
@@ -284,14 +342,24 @@ export class NotionGateway {
   /** `GET /v1/pages/:id` read through `schema` (each caller keeps what it needs of the page). */
   private readPage<S extends z.ZodType>(pageId: string, schema: S): Promise<z.output<S>> {
     return this.call(`page ${pageId}`, async () =>
-      schema.parse(await this.client.request({ path: `pages/${pageId}`, method: 'get' })),
+      readAnswer(
+        'notion',
+        `page ${pageId}`,
+        schema,
+        await this.client.request({ path: `pages/${pageId}`, method: 'get' }),
+      ),
     );
   }
 
   /** `GET /v1/blocks/:id`: one block, e.g. to get a fresh signed URL for a Notion-hosted file. */
   async retrieveBlock(blockId: string): Promise<Record<string, unknown>> {
     return this.call(`block ${blockId}`, async () =>
-      z.looseObject({ id: z.string() }).parse(await this.client.request({ path: `blocks/${blockId}`, method: 'get' })),
+      readAnswer(
+        'notion',
+        `block ${blockId}`,
+        idSchema,
+        await this.client.request({ path: `blocks/${blockId}`, method: 'get' }),
+      ),
     );
   }
 
@@ -304,10 +372,11 @@ export class NotionGateway {
     return this.call(`content of ${blockId}`, async () => {
       const query: Record<string, string> = { page_size: String(pageSize) };
       if (startCursor) query.start_cursor = startCursor;
-      const raw = await this.client.request({ path: `blocks/${blockId}/children`, method: 'get', query });
-      return z
-        .looseObject({ results: z.array(z.unknown()), has_more: z.boolean(), next_cursor: z.string().nullable() })
-        .parse(raw);
+      const raw = readList(
+        `the content of ${blockId}`,
+        await this.client.request({ path: `blocks/${blockId}/children`, method: 'get', query }),
+      );
+      return { results: raw.results, has_more: raw.has_more, next_cursor: raw.next_cursor ?? null };
     });
   }
 
@@ -341,14 +410,18 @@ export class NotionGateway {
         parent: this.usesDataSources ? { data_source_id: parent.sourceId } : { database_id: parent.databaseId },
         properties,
       };
-      return notionPageSchema.parse(await this.client.request({ path: 'pages', method: 'post', body }));
+      const res = await this.client.request({ path: 'pages', method: 'post', body });
+      return readAnswer('notion', `the new page in ${parent.databaseId}`, notionPageSchema, res);
     });
   }
 
   /** `PATCH /v1/pages/:id` with property values only; returns the page as the write left it. */
   async updatePageProperties(pageId: string, properties: Record<string, unknown>): Promise<NotionPage> {
     return this.call(`page ${pageId}`, async () =>
-      notionPageSchema.parse(
+      readAnswer(
+        'notion',
+        `the update of page ${pageId}`,
+        notionPageSchema,
         await this.client.request({ path: `pages/${pageId}`, method: 'patch', body: { properties } }),
       ),
     );
@@ -360,6 +433,25 @@ export class NotionGateway {
       return await fn();
     } catch (err) {
       if (APIResponseError.isAPIResponseError(err)) throw explainNotionError(err.status, err.code, err.message, what);
+      // An error answer without Notion's error shape ({object: "error", code, message}).
+      if (UnknownHTTPResponseError.isUnknownHTTPResponseError(err)) {
+        throw explainNotionError(err.status, 'unknown', `HTTP ${err.status} without an error code`, what);
+      }
+      if (RequestTimeoutError.isRequestTimeoutError(err)) {
+        throw new ProviderError('notion', 0, 'timeout', `Notion did not answer ${what} in time; try again`);
+      }
+      if (InvalidPathParameterError.isInvalidPathParameterError(err)) {
+        throw new ProviderError('notion', 0, 'invalid_id', `"${what}" does not name a Notion object: check the id`);
+      }
+      // The SDK parses a success answer as JSON: one that is not JSON ends here.
+      if (err instanceof SyntaxError) {
+        throw new ProviderError(
+          'notion',
+          200,
+          'unexpected_answer',
+          `Notion answered ${what} with a body that is not JSON`,
+        );
+      }
       throw err;
     }
   }
@@ -377,8 +469,15 @@ export class NotionGateway {
         start_cursor: args.startCursor,
         page_size: args.pageSize ?? 100,
       });
-      const parsed = usersPageSchema.parse(res);
-      return { users: parsed.results, hasMore: parsed.has_more, nextCursor: parsed.next_cursor ?? undefined };
+      const list = readList('the workspace users', res);
+      const users: NotionUser[] = [];
+      const skipped: NotionUsersPage['skipped'] = [];
+      for (const item of list.results) {
+        const u = notionUserSchema.safeParse(item);
+        if (u.success) users.push(u.data);
+        else skipped.push({ id: stringField(item, 'id'), reason: issueSummary(u.error) });
+      }
+      return { users, hasMore: list.has_more, nextCursor: list.next_cursor, skipped };
     });
   }
 }
@@ -410,7 +509,9 @@ function retryUnauthorized(
   };
 }
 
-export function explainNotionError(status: number, code: string, message: string, what: string): ProviderError {
+export function explainNotionError(status: number, code: string, rawMessage: string, what: string): ProviderError {
+  // Notion's validation messages span lines ("Fix one:" then one alternative a line): one line here.
+  const message = rawMessage.replace(/\s*\n\s*/g, ' ').trim();
   let reason: string;
   switch (code) {
     case 'unauthorized':
@@ -469,16 +570,18 @@ export interface SearchPage {
   results: SearchHit[];
   hasMore: boolean;
   nextCursor: string | undefined;
+  /** Results left out: an object kind Notion added later, or one without what a hit needs. */
+  skipped: { id?: string; reason: string }[];
 }
 
 const searchHitSchema = z.looseObject({
   object: z.enum(['page', 'database', 'data_source']),
   id: z.string(),
-  url: z.string().optional(),
+  url: maybe(z.string()),
   last_edited_time: z.string(),
   title: z.unknown().optional(),
-  name: z.string().optional(),
-  properties: z.record(z.string(), z.unknown()).optional(),
+  name: maybe(z.string()),
+  properties: maybe(z.record(z.string(), z.unknown())),
 });
 
 function toSearchHit(r: z.infer<typeof searchHitSchema>): SearchHit {
@@ -499,31 +602,71 @@ export function pageTitle(properties: Record<string, unknown> | undefined): stri
 
 /** A page as the import reads it: the page object, plus where it sits and its icon. */
 export const notionPageMetaSchema = notionPageSchema.extend({
-  parent: z.looseObject({ type: z.string() }).optional(),
+  // A parent of a kind Notion adds later still reads (its type is a string); a malformed one as none.
+  parent: maybe(z.looseObject({ type: z.string() })).catch(undefined),
   icon: z.unknown().optional(),
   // Import keeps properties as Notion sent them (only the title is read from them).
-  properties: z.record(z.string(), z.unknown()).default({}),
+  properties: maybe(z.record(z.string(), z.unknown())).transform((p) => p ?? {}),
 });
 export type NotionPageMeta = z.infer<typeof notionPageMetaSchema>;
 
+/**
+ * A user (notion.md §7): `person.email` only at the "with email addresses" capability level; the
+ * type is a string (person, bot, or a kind Notion adds later, which the users sync skips).
+ */
 const notionUserSchema = z.looseObject({
-  object: z.literal('user'),
+  object: maybe(z.literal('user')),
   id: z.string(),
-  name: z.string().nullish(),
-  avatar_url: z.string().nullish(),
-  type: z.string().optional(),
-  person: z.looseObject({ email: z.string().optional() }).optional(),
+  name: maybe(z.string()),
+  avatar_url: maybe(z.string()),
+  type: maybe(z.string()),
+  person: maybe(z.looseObject({ email: maybe(z.string()) })).catch(undefined),
 });
-export type NotionUser = z.infer<typeof notionUserSchema>;
-
-const usersPageSchema = z.looseObject({
-  results: z.array(notionUserSchema),
-  has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
-});
+export type NotionUser = z.output<typeof notionUserSchema>;
 
 export interface NotionUsersPage {
   users: NotionUser[];
   hasMore: boolean;
   nextCursor: string | undefined;
+  /** Users left out because their object lacks an id (reported by the caller, never fatal). */
+  skipped: { id?: string; reason: string }[];
+}
+
+/** `{id}`: what a created page or a retrieved block must at least carry. */
+const idSchema = z.looseObject({ id: z.string() });
+
+/** `GET /v1/pages/:id/properties/:pid`: a property item, or a paginated list of them. */
+const propertyItemSchema = z.looseObject({
+  object: z.string(),
+  results: maybe(z.array(z.unknown())),
+  has_more: maybe(z.boolean()),
+  next_cursor: maybe(z.string()),
+});
+
+/**
+ * A paginated list answer. `has_more` is required (without it we cannot tell the last page), and a
+ * page that says has_more without a cursor is refused rather than read again forever.
+ */
+function readList(what: string, json: unknown): z.output<typeof listResponseSchema> {
+  const list = readAnswer('notion', what, listResponseSchema, json);
+  if (list.has_more && !list.next_cursor) {
+    throw new ProviderError(
+      'notion',
+      200,
+      'unexpected_answer',
+      `Notion answered ${what} with has_more but no next_cursor; nothing was done with the answer`,
+    );
+  }
+  return list;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** `x[key]` when `x` is an object and that field a string. */
+function stringField(x: unknown, key: string): string | undefined {
+  if (!isRecord(x)) return undefined;
+  const v = x[key];
+  return typeof v === 'string' ? v : undefined;
 }

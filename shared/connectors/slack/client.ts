@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { TajoError } from '../../errors';
+import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
 import type { Clock } from '../../ports';
 import { Pacer } from '../../ratelimit/pacer';
@@ -104,13 +105,16 @@ function hint(error: string): string {
   }
 }
 
-const postResponse = z.looseObject({ ok: z.literal(true), ts: z.string(), channel: z.string() });
+/*
+ * Answers are read for what each call needs (`ok` is checked in answer()); every other field is
+ * optional and may be null, as Slack's method references and the SDK's response types have it.
+ */
+const postResponse = z.looseObject({ ts: z.string(), channel: maybe(z.string()) });
 const authTestResponse = z.looseObject({
-  ok: z.literal(true),
   team_id: z.string(),
-  team: z.string().optional(),
-  user_id: z.string().optional(),
-  bot_id: z.string().optional(),
+  team: maybe(z.string()),
+  user_id: maybe(z.string()),
+  bot_id: maybe(z.string()),
 });
 
 export interface SlackAnswer {
@@ -164,17 +168,16 @@ export function slackMethodPacer(token: string, method: string, clock: Clock): P
 }
 
 const scheduleResponse = z.looseObject({
-  ok: z.literal(true),
-  channel: z.string(),
+  channel: maybe(z.string()),
   scheduled_message_id: z.string(),
-  post_at: z.coerce.number(),
+  post_at: maybe(z.coerce.number()).catch(undefined),
 });
+const memberSchema = z.looseObject({ id: z.string() });
 const usersListResponse = z.looseObject({
-  ok: z.literal(true),
-  members: z.array(z.looseObject({ id: z.string() })),
-  response_metadata: z.looseObject({ next_cursor: z.string().nullish() }).optional(),
+  members: z.array(z.unknown()),
+  response_metadata: maybe(z.looseObject({ next_cursor: maybe(z.string()) })).catch(undefined),
 });
-export type SlackMember = z.infer<typeof usersListResponse>['members'][number];
+export type SlackMember = z.output<typeof memberSchema>;
 
 export class SlackClient {
   private readonly fetch: typeof fetch;
@@ -195,15 +198,21 @@ export class SlackClient {
   }
 
   async authTest(): Promise<z.infer<typeof authTestResponse>> {
-    return authTestResponse.parse(await this.call('auth.test', {}));
+    return readAnswer('slack', 'auth.test', authTestResponse, await this.call('auth.test', {}));
   }
 
   /** A user's email (needs users:read.email); undefined when Slack shows none. */
   async userEmail(userId: string): Promise<string | undefined> {
-    const res = z
-      .looseObject({ user: z.looseObject({ profile: z.looseObject({ email: z.string().optional() }).optional() }) })
-      .parse(await this.call('users.info', { user: userId }));
-    return res.user.profile?.email;
+    const res = readAnswer(
+      'slack',
+      'users.info',
+      z.looseObject({
+        user: z.looseObject({ profile: maybe(z.looseObject({ email: maybe(z.string()) })).catch(undefined) }),
+      }),
+      await this.call('users.info', { user: userId }),
+    );
+    // Profile fields "may not be present at all, may be null or may contain the empty string".
+    return res.user.profile?.email || undefined;
   }
 
   /** Posts a message (in a thread when `threadTs`); returns its ts. */
@@ -234,7 +243,7 @@ export class SlackClient {
     };
     if (args.blocks) body.blocks = args.blocks;
     if (args.threadTs) body.thread_ts = args.threadTs;
-    return postResponse.parse(await this.call('chat.postMessage', body)).ts;
+    return readAnswer('slack', 'chat.postMessage', postResponse, await this.call('chat.postMessage', body)).ts;
   }
 
   /**
@@ -260,8 +269,17 @@ export class SlackClient {
     };
     if (args.blocks) body.blocks = args.blocks;
     if (args.threadTs) body.thread_ts = args.threadTs;
-    const res = scheduleResponse.parse(await this.call('chat.scheduleMessage', body));
-    return { scheduledMessageId: res.scheduled_message_id, postAt: res.post_at, channel: res.channel };
+    const res = readAnswer(
+      'slack',
+      'chat.scheduleMessage',
+      scheduleResponse,
+      await this.call('chat.scheduleMessage', body),
+    );
+    return {
+      scheduledMessageId: res.scheduled_message_id,
+      postAt: res.post_at ?? Math.floor(args.postAt),
+      channel: res.channel ?? args.channel,
+    };
   }
 
   /**
@@ -272,12 +290,25 @@ export class SlackClient {
   async usersList(args: { cursor?: string; limit?: number } = {}): Promise<{
     members: SlackMember[];
     nextCursor?: string;
+    /** Members left out because they carry no id (each with why), for the caller to report. */
+    skipped: { reason: string }[];
   }> {
-    const res = usersListResponse.parse(
+    const res = readAnswer(
+      'slack',
+      'users.list',
+      usersListResponse,
       await this.call('users.list', { limit: String(args.limit ?? 200), cursor: args.cursor || undefined }),
     );
+    const members: SlackMember[] = [];
+    const skipped: { reason: string }[] = [];
+    for (const m of res.members) {
+      const member = memberSchema.safeParse(m);
+      if (member.success) members.push(member.data);
+      else skipped.push({ reason: `a users.list member Slack sent without an id (${issueSummary(member.error)})` });
+    }
+    // An empty, null or absent next_cursor ends the listing (slack.md §6).
     const next = res.response_metadata?.next_cursor;
-    return { members: res.members, nextCursor: next ? next : undefined };
+    return { members, nextCursor: next ? next : undefined, skipped };
   }
 
   /**
@@ -295,11 +326,17 @@ export class SlackClient {
       headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
     });
-    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    const json: unknown = await res.json().catch(() => ({}));
+    // A body that is not an object (or not JSON) reads as {}: not ok, with the HTTP status as error.
+    const body = (typeof json === 'object' && json !== null && !Array.isArray(json) ? json : {}) as Record<
+      string,
+      unknown
+    >;
+    const error = typeof body.error === 'string' && body.error ? body.error : undefined;
     return {
       ok: res.ok && body.ok === true,
-      error: (body.error as string | undefined) ?? (res.ok ? undefined : `http_${res.status}`),
-      needed: body.needed as string | undefined,
+      error: error ?? (res.ok ? undefined : `http_${res.status}`),
+      needed: typeof body.needed === 'string' ? body.needed : undefined,
       scopes: (res.headers.get('x-oauth-scopes') ?? '')
         .split(',')
         .map((s) => s.trim())

@@ -818,23 +818,28 @@ export class BrevoSimulator extends SimServer {
     return { id: f.id, name: f.name, uniqueSubscribers: unique, totalBlacklisted: 0, totalSubscribers: 0 };
   }
 
+  /**
+   * The process object of brevo.md §1 (SDK v4 GetProcessResponse): every field is always there,
+   * and the ones that have no value yet are null, as Brevo sends them: `error` (null unless the
+   * process failed), `export_url` (null for imports), `completed_at` and `info` until completion.
+   */
   private processJson(p: SimProcess): Record<string, unknown> {
-    const out: Record<string, unknown> = {
+    const done = p.status === 'completed';
+    return {
       id: p.id,
       status: this.processStatus(p),
       name: p.name,
       created_at: this.iso(p.createdAt),
+      completed_at: done ? this.iso(p.completedAt) : null,
+      info: done && p.counts ? { import: { ...p.counts } } : null,
+      error: null,
+      export_url: null,
     };
-    if (p.status === 'completed') {
-      if (p.counts) out.info = { import: { ...p.counts } };
-      out.completed_at = this.iso(p.completedAt);
-    }
-    return out;
   }
 
   private processStatus(p: SimProcess): SimProcess['status'] {
     if (p.status === 'completed') return 'completed';
-    return this.clock.now() >= p.createdAt + (p.dueAt - p.createdAt) / 2 ? 'in_process' : 'queued';
+    return this.clock.now() >= p.createdAt + (p.dueAt - p.createdAt) / 2 ? 'processing' : 'queued';
   }
 
   private numericParam(req: SimRequest, name: string): number {

@@ -128,8 +128,8 @@ export interface ImportReport {
 export interface SimProcess {
   id: number;
   name: 'IMPORTUSER' | 'LIST_REMOVE_ALL';
-  /** Brevo's v3 spec: queued → in_process → completed. */
-  status: 'queued' | 'in_process' | 'completed';
+  /** brevo.md §1 (SDK v4 GetProcessResponse): queued → processing → completed (or failed, cancelled). */
+  status: 'queued' | 'processing' | 'completed';
   createdAt: number;
   dueAt: number;
   completedAt?: number;

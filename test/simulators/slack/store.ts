@@ -171,24 +171,31 @@ export class Workspace {
   renderUser(u: UserRec, opts: { email: boolean; locale?: boolean; atMs: number }): Record<string, unknown> {
     const [first = '', ...rest] = u.realName.split(/\s+/);
     const hash = createHash('md5').update(u.id).digest('hex').slice(0, 12);
-    const profile: Record<string, unknown> = {
-      title: u.title,
-      phone: u.phone,
-      skype: '',
-      real_name: u.realName,
-      real_name_normalized: u.realName,
-      display_name: u.displayName,
-      display_name_normalized: u.displayName,
-      fields: null,
-      status_text: u.statusText,
-      status_emoji: u.statusEmoji,
-      status_emoji_display_info: [],
-      status_expiration: 0,
-      avatar_hash: hash,
-      first_name: first,
-      last_name: rest.join(' '),
-      team: this.teamId,
+    const profile: Record<string, unknown> = { avatar_hash: hash };
+    // Slack's user type: profile fields other than image_* "may not be present at all, may be null
+    // or may contain the empty string" (slack.md §9). An unset field takes one of the three forms,
+    // picked by the user id, so every form reaches the readers of users.list and users.info.
+    const unset = ['absent', 'null', 'empty'][Number.parseInt(hash.slice(0, 2), 16) % 3];
+    const optional = (key: string, value: string) => {
+      if (value !== '') profile[key] = value;
+      else if (unset === 'null') profile[key] = null;
+      else if (unset === 'empty') profile[key] = '';
     };
+    optional('title', u.title);
+    optional('phone', u.phone);
+    optional('skype', '');
+    optional('real_name', u.realName);
+    optional('real_name_normalized', u.realName);
+    optional('display_name', u.displayName);
+    optional('display_name_normalized', u.displayName);
+    profile.fields = null;
+    optional('status_text', u.statusText);
+    optional('status_emoji', u.statusEmoji);
+    profile.status_emoji_display_info = [];
+    profile.status_expiration = 0;
+    optional('first_name', first);
+    optional('last_name', rest.join(' '));
+    profile.team = this.teamId;
     for (const size of [24, 32, 48, 72, 192, 512]) {
       profile[`image_${size}`] = `https://avatars.slack-edge.example/${hash}_${size}.png`;
     }
