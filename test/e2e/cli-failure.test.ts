@@ -9,6 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { main } from '../../cli/main';
+import { BrevoClient } from '../../shared/brevo/client';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import {
@@ -91,25 +93,15 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   expect(lines).toHaveLength(1);
   const summary = lastJson(failed.stdout);
   for (const key of SUMMARY_KEYS) expect(summary).toHaveProperty(key);
-  expect(summary).toMatchObject({ ok: false, status: 'failed', mode: 'incremental', kind: 'internal' });
+  expect(summary).toMatchObject({ ok: false, status: 'failed', mode: 'incremental', kind: 'brevo_200' });
   const runId = summary.runId as string;
   expect(runId).toMatch(/^\d{8}T\d+Z-[0-9a-f]{8}$/);
-  // What failed, the run id, and where the details are; never the validation dump itself.
-  const logFile = join(dir, 'state', 'logs', 'errors.log');
+  // What failed, in one line a person can act on; never the validation dump itself.
   expect(lines[0]).toBe(`tajo: ${summary.error}`);
   expect(lines[0]).toMatch(
-    /^tajo: connectors sync notion failed: internal error: unexpected data at the top level \(in BrevoClient\.getProcess\): /,
+    /^tajo: Brevo answered process \d+ without a field we need \(.+\); nothing was done with the answer$/,
   );
-  expect(lines[0]).toContain(`(run ${runId}; details in ${logFile})`);
   expect(failed.stderr).not.toMatch(/"expected"|^\s+at /m);
-  const details = (await readFile(logFile, 'utf8'))
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  expect(details).toEqual([
-    expect.objectContaining({ runId, command: 'connectors sync notion', name: 'ZodError', stack: expect.any(String) }),
-  ]);
-  expect(details[0].stack).toMatch(/\n\s+at /);
   // The run record says the same line; status shows it.
   const status = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
   expect(lastJson(status.stdout)).toMatchObject({ lastRun: { runId, status: 'failed' } });
@@ -146,16 +138,45 @@ test('a failure right after the import: one line, a full JSON summary; the next 
 
 test('an internal error of any command: one line with what failed, the run id and the details file', async () => {
   seedSandbox(notion, brevo, { rows: 3 });
-  // An attribute list no Brevo answer can be: the sync fails before anything is written.
-  brevo.failNext(1, { status: 200, body: { attributes: 'none' } }, 'GET /v3/contacts/attributes');
-  const res = await tajo(['connectors', 'sync', 'notion', '--config', config]);
-  expect(res.code).toBe(1);
-  expect(res.stdout).toBe('');
-  const lines = res.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(
-    /^tajo: connectors sync notion failed: internal error: unexpected data at attributes \(in BrevoClient\.getAttributes\): .+ \(run \S+; details in .+errors\.log\)$/,
+  // A bug, not a provider's answer (those are ProviderErrors with their own line): the sync's
+  // code throws a TypeError. In process, so the engine can be made to throw.
+  const spy = jest
+    .spyOn(BrevoClient.prototype, 'readAttributes')
+    .mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'id')"));
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NOTION_BASE_URL: notion.baseUrl,
+    BREVO_BASE_URL: brevo.baseUrl,
+    TAJO_STATE_DIR: join(dir, 'state'),
+  };
+  try {
+    const code = await main(['connectors', 'sync', 'notion', '--config', config], env, {
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+      isTTY: false,
+    });
+    expect(code).toBe(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(out).toEqual([]);
+  expect(err).toHaveLength(1);
+  const logFile = join(dir, 'state', 'logs', 'errors.log');
+  expect(err[0]).toMatch(
+    /^tajo: connectors sync notion failed: internal error: .*Cannot read properties of undefined.* \(run (\S+); details in (.+)\)$/,
   );
+  const runId = /\(run (\S+);/.exec(err[0] as string)?.[1];
+  expect(err[0]).toContain(`details in ${logFile})`);
+  const details = (await readFile(logFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(details).toEqual([
+    expect.objectContaining({ runId, command: 'connectors sync notion', name: 'TypeError', stack: expect.any(String) }),
+  ]);
+  expect(details[0].stack).toMatch(/\n\s+at /);
 });
 
 test('sync slack-users and notion-users failing: one line, and the JSON summary with status failed and the run id', async () => {
