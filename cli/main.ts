@@ -38,7 +38,7 @@ import { testSlackConnection } from '../shared/services/slack-test';
 import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
 import { newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { managementCommand } from './commands/management';
-import { printSummary } from './commands/print';
+import { printChecks, printSummary } from './commands/print';
 import { defaultIo, type Io, UsageError } from './io';
 
 const USAGE = `usage: tajo <command>
@@ -489,7 +489,7 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
     now: Date.now(),
   });
   if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
-  else for (const r of results) io.out(`${r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`);
+  else printChecks(io, results);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
