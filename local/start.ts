@@ -23,6 +23,12 @@ async function main(): Promise<void> {
     log,
   });
   log(`Tajo connectors, local stack on ${stack.url}`);
+  for (const d of stack.degraded) {
+    log(
+      `  ${d.connector} degraded: ${redactText(d.reason)}. Webhooks are still accepted and queued; ` +
+        'the work runs when it answers again (restart to check it again; GET /health shows it now)',
+    );
+  }
   for (const r of topology.routes) log(`  ${r.method.padEnd(4)} ${stack.url}${r.path}  (${r.description})`);
   log(`  state: ${dir} (DynamoDB on dynalite ${stack.dynamo.endpoint}, SQS on fauxqs ${stack.sqsEndpoint})`);
   const lanes = Object.keys(stack.runners).map(

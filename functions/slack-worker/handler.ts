@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
+import { providerDown } from '../../shared/services/health';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';
@@ -38,7 +39,12 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     } catch (err) {
       const delay = err instanceof RateLimitedError ? err.retryAfterMs : 30_000;
       await Promise.all(records.map((r) => d.lane.park('slackLane', r.receiptHandle, delay)));
-      logger.warn('Slack group retried later', { error: err as Error, delayMs: delay });
+      // A provider down or a rate limit is expected: one line; anything else keeps its stack for debugging.
+      const expected = err instanceof RateLimitedError || providerDown(err) !== undefined;
+      logger.warn('Slack group retried later', {
+        error: expected ? (err as Error).message : (err as Error),
+        delayMs: delay,
+      });
       failures.push(...records.map((r) => r.messageId));
     }
   }

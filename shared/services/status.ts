@@ -8,6 +8,7 @@ import { notionReadOnly } from '../connectors/notion/read-only';
 import type { ImportedDocumentStore } from '../documents/ports';
 import type {
   Clock,
+  ConnectionHealth,
   ConnectionRecord,
   ConnectionStore,
   ConnectionWorkspace,
@@ -67,11 +68,23 @@ export interface NextRun {
 
 type RecentRun = Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>;
 
+/**
+ * Whether the connection's providers answered when last checked: `degraded` names which is down and
+ * why (webhooks are still accepted and queued meanwhile); null without a connection.
+ */
+export type ConnectionHealthView = { state: 'ok' } | ConnectionHealth;
+
+function healthOf(connection: { health?: ConnectionHealth } | undefined): ConnectionHealthView | null {
+  if (!connection) return null;
+  return connection.health ?? { state: 'ok' };
+}
+
 export interface NotionStatus {
   tenantId: string;
   connector: 'notion';
   /** A connection record exists (made by connect, install or the local stack's config). */
   connected: boolean;
+  health: ConnectionHealthView | null;
   configured: boolean;
   enabled: boolean;
   workspace: ConnectionWorkspace | null;
@@ -171,6 +184,7 @@ export async function notionStatus(
     tenantId,
     connector: 'notion',
     connected: connection !== undefined,
+    health: healthOf(connection),
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
     workspace: connection?.workspace ?? null,
@@ -214,6 +228,7 @@ export interface SlackStatus {
   tenantId: string;
   connector: 'slack';
   connected: boolean;
+  health: ConnectionHealthView | null;
   configured: boolean;
   enabled: boolean;
   workspace: ConnectionWorkspace | null;
@@ -246,6 +261,7 @@ export async function slackStatus(
     tenantId,
     connector: 'slack',
     connected: connection !== undefined,
+    health: healthOf(connection),
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
     workspace: connection?.workspace ?? (connection ? { id: connection.settings.teamId } : null),
