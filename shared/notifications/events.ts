@@ -204,10 +204,10 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
+/** An id Brevo sends as a number or a digit string; beyond 2^53 it is not an id we can keep exactly. */
 function int(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
-  return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number.parseInt(v, 10) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function emailOf(p: Payload): string | undefined {
