@@ -264,7 +264,8 @@ export async function slackStatus(
     health: healthOf(connection),
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
-    workspace: connection?.workspace ?? (connection ? { id: connection.settings.teamId } : null),
+    // A connection stored while Slack could not check its token has no team yet.
+    workspace: connection?.workspace ?? (connection?.settings.teamId ? { id: connection.settings.teamId } : null),
     channels: Object.keys(settings?.channels ?? {}).length,
     notifications: Object.keys(settings?.notifications ?? {}),
     usersSync: settings?.users ? settings.users.schedule : 'not configured',
