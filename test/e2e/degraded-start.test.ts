@@ -7,12 +7,12 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listAddition } from '../notifications/fixtures';
-import { SANDBOX_SLACK_CHANNEL } from '../simulators/sandbox';
+import { SANDBOX_SLACK_CHANNEL, sandboxConfigYaml } from '../simulators/sandbox';
 import { SlackSimulator } from '../simulators/slack';
 
 const TOKEN = 'xoxb-degraded-start';
@@ -34,10 +34,12 @@ let slack: SlackSimulator | undefined;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tajo-degraded-'));
   slackPort = await freePort();
+  await writeFile(join(dir, 'tajo.yaml'), sandboxConfigYaml());
   env = {
     ...process.env,
     TAJO_STATE_DIR: dir,
-    TAJO_CONFIG: join(dir, 'none.yaml'),
+    // The sandbox config without the publishing demo (its pass would hold each start).
+    TAJO_CONFIG: join(dir, 'tajo.yaml'),
     TAJO_SANDBOX_ROWS: '5',
     SLACK_BOT_TOKEN: TOKEN,
     SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`,
