@@ -154,3 +154,16 @@ export async function checkConnectionHealth(
   }
   return health;
 }
+
+/** The first wait after a provider was found down; each later receive waits 4 times longer. */
+export const OUTAGE_FIRST_RETRY_MS = 30_000;
+
+/**
+ * How long a lane message waits after its provider was down on its `receiveCount`-th receive:
+ * 30 s, 2 min, 8 min, 32 min (then the lane's maxReceiveCount of 5 dead-letters it for a replay).
+ * A short outage costs 30 s; one of about 40 minutes still ends in a post, not in the DLQ.
+ */
+export function outageRetryDelayMs(receiveCount: number): number {
+  const n = Number.isFinite(receiveCount) && receiveCount >= 1 ? Math.floor(receiveCount) : 1;
+  return Math.min(OUTAGE_FIRST_RETRY_MS * 4 ** (n - 1), 12 * 60 * 60_000);
+}

@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { ConnectionRecord, ConnectionStore } from '../../shared/ports';
-import { checkConnectionHealth, probeProvider, providerHealth } from '../../shared/services/health';
+import { checkConnectionHealth, outageRetryDelayMs, probeProvider, providerHealth } from '../../shared/services/health';
+import { topology } from '../../shared/topology';
 
 let server: Server;
 let status = 401;
@@ -89,4 +90,13 @@ test("a connection's degraded state is written when its provider is down and cle
     record,
   );
   expect(saved).toHaveLength(2);
+});
+
+test('a lane message whose provider is down waits longer at each receive, about 40 minutes in all before the DLQ', () => {
+  const receives = topology.queues.slackLane.maxReceiveCount;
+  const waits = Array.from({ length: receives - 1 }, (_, i) => outageRetryDelayMs(i + 1));
+  expect(waits).toEqual([30_000, 120_000, 480_000, 1_920_000]);
+  expect(waits.reduce((a, b) => a + b, 0) / 60_000).toBeCloseTo(42.5);
+  expect(outageRetryDelayMs(Number.NaN)).toBe(30_000);
+  expect(outageRetryDelayMs(40)).toBe(12 * 60 * 60_000);
 });
