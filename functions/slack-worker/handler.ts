@@ -37,7 +37,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
       failures.push(...res.failed);
     } catch (err) {
-      // Slack's Retry-After; Slack down: a wait growing with each receive (outageRetryDelayMs).
+      // Slack's Retry-After; anything else (Slack down, mostly): a wait growing with each receive.
       const receives = Math.max(...records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1));
       const delay = err instanceof RateLimitedError ? err.retryAfterMs : outageRetryDelayMs(receives);
       await Promise.all(records.map((r) => d.lane.park('slackLane', r.receiptHandle, delay)));
