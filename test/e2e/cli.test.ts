@@ -298,7 +298,10 @@ test('test slack: five checks, each failure with what to do', async () => {
       (m, c) => m.set(c.name, c),
       new Map<string, { ok: boolean; detail: string }>(),
     );
-    expect(checks.get('Message posting enabled')).toMatchObject({ ok: false, detail: expect.stringMatching(/invite it/) });
+    expect(checks.get('Message posting enabled')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/invite it/),
+    });
     expect(checks.get('Event subscriptions active')).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/--events-url/),

@@ -500,7 +500,11 @@ describe('test notion: the five checks', () => {
     await secrets.put(secretNames.notionToken(t.tenantId), 'ntn_revoked');
     const res = await run(t);
     expect(res.ok).toBe(false);
-    expect(res.checks[0]).toMatchObject({ name: 'API authentication successful', ok: false, detail: expect.stringMatching(/401/) });
+    expect(res.checks[0]).toMatchObject({
+      name: 'API authentication successful',
+      ok: false,
+      detail: expect.stringMatching(/401/),
+    });
     expect(res.checks.slice(1).every((c) => c.skipped)).toBe(true);
   });
 });
