@@ -41,7 +41,7 @@ import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../sha
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
-import { errorLine, leftOut, printSummary, summaryJson } from './commands/print';
+import { errorLine, leftOut, printChecks, printSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
 import { defaultIo, type Io, UsageError } from './io';
 
@@ -594,7 +594,7 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
     now: Date.now(),
   });
   if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
-  else for (const r of results) io.out(`${r.ok ? '✓' : '✗'} ${r.name}: ${r.detail}`);
+  else printChecks(io, results);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 

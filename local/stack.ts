@@ -20,8 +20,9 @@ import { parseConfig } from '../shared/config/load';
 import { type LoggingSettings, loggingSettings } from '../shared/logging/api-calls';
 import { eventLogSpec } from '../shared/logging/events';
 import { redactText } from '../shared/logging/redact';
-import { type RunRecord, systemClock } from '../shared/ports';
+import { type ConnectionRecord, type RunRecord, systemClock } from '../shared/ports';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
+import { checkConnectionHealth } from '../shared/services/health';
 import { enqueueNotionSync } from '../shared/services/notion-lane';
 import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
 import { BrevoSimulator } from '../test/simulators/brevo';
@@ -80,6 +81,8 @@ export interface LocalStack {
   };
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
+  /** The default tenant's connections whose providers did not answer at start (the stack runs anyway). */
+  degraded: { connector: 'notion' | 'slack'; reason: string }[];
   runners: Record<string, LaneRunner>;
   scheduler: LocalScheduler;
   /** The functions' secret store (tests connect more tenants through it). */
@@ -265,6 +268,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       );
     }
     if (config.connectors.slack?.enabled) {
+      // Slack down does not stop the stack: the connection is kept, marked degraded, and its
+      // notifications wait in the lane (DESIGN: a provider being down degrades, never blocks).
       await connectSlack(
         {
           connections: dynamo.store,
@@ -275,7 +280,25 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           slackApiUrl: env.SLACK_API_URL,
         },
         { tenantId, config },
+        { whenUnreachable: 'degrade' },
       );
+    }
+    // Each of the default tenant's connections: its providers probed, the degraded state recorded
+    // (status and /health show it) or cleared now that they answer again.
+    const degraded: LocalStack['degraded'] = [];
+    const endpoints = {
+      notionBaseUrl: env.NOTION_BASE_URL,
+      brevoBaseUrl: env.BREVO_BASE_URL,
+      slackApiUrl: env.SLACK_API_URL,
+    };
+    for (const connector of ['notion', 'slack'] as const) {
+      const record = await dynamo.store.getConnection(tenantId, connector);
+      if (!record) continue;
+      const health = await checkConnectionHealth(
+        { connections: dynamo.store, clock: systemClock, endpoints },
+        record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
+      );
+      if (health) degraded.push({ connector, reason: health.reason });
     }
 
     // Every connection in the state gets its schedule back (tenants connected through the API or
@@ -352,6 +375,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       url: http.url,
       apiKey,
       webhookToken,
+      degraded,
       tenantId,
       table,
       sandbox,

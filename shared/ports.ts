@@ -128,6 +128,18 @@ export interface ConnectionWorkspace {
   scopes?: string[];
 }
 
+/**
+ * A provider the connection needs did not answer when last checked (the local stack's start): the
+ * connection is kept, webhooks are still accepted and queued, and status says why. Absent: healthy.
+ */
+export interface ConnectionHealth {
+  state: 'degraded';
+  /** One line: which provider, where, and what happened (never a token). */
+  reason: string;
+  checkedAt: string;
+  providers: ('notion' | 'slack' | 'brevo')[];
+}
+
 export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   tenantId: string;
   connector: C;
@@ -147,6 +159,8 @@ export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   integrationKey: string;
   /** Who the token belongs to (absent for connections made before it was recorded). */
   workspace?: ConnectionWorkspace;
+  /** Set while a provider it needs is down (see ConnectionHealth); cleared when it answers again. */
+  health?: ConnectionHealth;
   createdAt: string;
   updatedAt: string;
 }

@@ -22,11 +22,20 @@ export function printChecks(io: Io, checks: CheckResult[]): void {
   for (const c of checks) io.out(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
 }
 
+/** A degraded connection: which provider is down, why, when it was checked, and that nothing is lost. */
+function printHealth(io: Io, s: NotionStatus | SlackStatus): void {
+  if (s.health?.state !== 'degraded') return;
+  io.out(
+    `  degraded: ${s.health.reason} (checked ${s.health.checkedAt}); webhooks are still accepted and queued, the work runs when it answers again`,
+  );
+}
+
 export function printNotionStatus(io: Io, s: NotionStatus): void {
   const state = s.connected ? 'connected' : s.configured ? 'configured (not connected)' : 'not configured';
   io.out(
     `Notion connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
   );
+  printHealth(io, s);
   if (s.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
   for (const w of s.warnings ?? []) io.out(`  warning: ${w}`);
   if (s.databases.length > 0) {
@@ -121,6 +130,7 @@ export function printSlackStatus(io: Io, s: SlackStatus): void {
   io.out(
     `Slack connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
   );
+  printHealth(io, s);
   io.out(
     `  ${s.channels} channel${s.channels === 1 ? '' : 's'}, notifications for ${s.notifications.length ? s.notifications.join(', ') : 'no event'}; member sync: ${s.usersSync}` +
       (s.usersCount === null ? '' : `, ${s.usersCount} members synced`),

@@ -1,12 +1,14 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleApiRequest } from '../../shared/services/api';
+import { providerHealth } from '../../shared/services/health';
 import { deps } from '../commons/deps';
 import { lambdaLogging } from '../commons/powertools';
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const d = deps();
+  const endpoints = { ...d.endpoints, slackApiUrl: process.env.SLACK_API_URL || undefined };
   const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const res = await handleApiRequest(
     {
@@ -20,7 +22,8 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       secrets: d.secrets,
       schedules: d.schedules,
       clock: d.clock,
-      endpoints: { ...d.endpoints, slackApiUrl: process.env.SLACK_API_URL || undefined },
+      endpoints,
+      health: () => providerHealth(endpoints, d.clock),
       documents: d.documents,
       imported: d.store,
     },

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
+import { outageRetryDelayMs, providerDown } from '../../shared/services/health';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';
@@ -8,7 +9,7 @@ import { lambdaLogging, logger } from '../commons/powertools';
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
  * group is posted on its own, and a failure holds back only its own group. A Slack 429 hides that
- * group's messages for its Retry-After.
+ * group's messages for its Retry-After; Slack unreachable, for a wait that grows with each receive.
  */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const d = deps();
@@ -36,9 +37,16 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
       failures.push(...res.failed);
     } catch (err) {
-      const delay = err instanceof RateLimitedError ? err.retryAfterMs : 30_000;
+      // Slack's Retry-After; anything else (Slack down, mostly): a wait growing with each receive.
+      const receives = Math.max(...records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1));
+      const delay = err instanceof RateLimitedError ? err.retryAfterMs : outageRetryDelayMs(receives);
       await Promise.all(records.map((r) => d.lane.park('slackLane', r.receiptHandle, delay)));
-      logger.warn('Slack group retried later', { error: err as Error, delayMs: delay });
+      // A provider down or a rate limit is expected: one line; anything else keeps its stack for debugging.
+      const expected = err instanceof RateLimitedError || providerDown(err) !== undefined;
+      logger.warn('Slack group retried later', {
+        error: expected ? (err as Error).message : (err as Error),
+        delayMs: delay,
+      });
       failures.push(...records.map((r) => r.messageId));
     }
   }

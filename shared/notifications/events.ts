@@ -26,6 +26,42 @@ export function isNotificationEventType(v: unknown): v is NotificationEventType 
   return typeof v === 'string' && (NOTIFICATION_EVENT_TYPES as readonly string[]).includes(v);
 }
 
+/**
+ * Routing keys of `connectors.slack.notifications` that are not event types of their own: the Slack
+ * docs page's names for a part of one event type. `high_value_order` is an order_placed whose total
+ * reaches the route's threshold; `support_ticket` is every ticket_created (the same event, the docs' name).
+ */
+export const ROUTE_ALIASES = {
+  high_value_order: 'order_placed',
+  support_ticket: 'ticket_created',
+} as const satisfies Record<string, NotificationEventType>;
+export type RouteAlias = keyof typeof ROUTE_ALIASES;
+/** What a key under connectors.slack.notifications may be: an event type or one of its aliases. */
+export type RouteKey = NotificationEventType | RouteAlias;
+export const ROUTE_KEYS: readonly RouteKey[] = [
+  ...NOTIFICATION_EVENT_TYPES,
+  ...(Object.keys(ROUTE_ALIASES) as RouteAlias[]),
+];
+
+export function isRouteKey(v: unknown): v is RouteKey {
+  return typeof v === 'string' && (ROUTE_KEYS as readonly string[]).includes(v);
+}
+
+/** The event type a routing key receives (an alias's underlying type; an event type itself). */
+export function eventTypeOfRoute(key: RouteKey): NotificationEventType {
+  return Object.hasOwn(ROUTE_ALIASES, key) ? ROUTE_ALIASES[key as RouteAlias] : (key as NotificationEventType);
+}
+
+/** The routing keys an event type can be posted under (its own first, then its aliases). */
+export function routeKeysOf(type: NotificationEventType): RouteKey[] {
+  return [
+    type,
+    ...(Object.entries(ROUTE_ALIASES) as [RouteAlias, NotificationEventType][])
+      .filter(([, t]) => t === type)
+      .map(([k]) => k),
+  ];
+}
+
 const isoDateTime = z.iso.datetime({ offset: true });
 
 export const contactSchema = z.object({
@@ -144,6 +180,8 @@ export interface IgnoredItem {
   /** Position in the posted array (0 for a single object). */
   index: number;
   reason: string;
+  /** An event type Brevo sent that has no notification (new types included): its name, for the counts. */
+  unsupported?: string;
 }
 
 export interface BrevoParseResult {
@@ -166,10 +204,10 @@ function str(v: unknown): string | undefined {
   return undefined;
 }
 
+/** An id Brevo sends as a number or a digit string; beyond 2^53 it is not an id we can keep exactly. */
 function int(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
-  return undefined;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number.parseInt(v, 10) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function emailOf(p: Payload): string | undefined {
@@ -295,7 +333,7 @@ const CONTACT_EVENT_TYPES: Record<string, NotificationEventType | undefined> = {
 
 const CAMPAIGN_SEND_EVENTS = new Set(['delivered', 'sent', 'request']);
 
-type ItemResult = { event: NotificationEvent } | { reason: string };
+type ItemResult = { event: NotificationEvent } | { reason: string; unsupported?: string };
 
 function parseBrevoItem(item: unknown, opts: BrevoParseOptions): ItemResult {
   if (!isRecord(item)) return { reason: 'not an object' };
@@ -322,7 +360,7 @@ function parseBrevoItem(item: unknown, opts: BrevoParseOptions): ItemResult {
   }
 
   const type = CONTACT_EVENT_TYPES[name];
-  if (!type) return { reason: `no notification for Brevo event "${name}"` };
+  if (!type) return { reason: `no notification for Brevo event "${name}"`, unsupported: name.slice(0, 64) };
   const email = emailOf(item);
   if (!email) return { reason: `"${name}" without a valid email` };
   const at = occurredAt(item, TS_KEYS, opts.now);
@@ -384,7 +422,7 @@ export function parseBrevoWebhook(body: unknown, options: BrevoParseOptions = {}
   items.forEach((item, index) => {
     const r = parseBrevoItem(item, options);
     if ('reason' in r) {
-      ignored.push({ index, reason: r.reason });
+      ignored.push({ index, reason: r.reason, ...(r.unsupported ? { unsupported: r.unsupported } : {}) });
       return;
     }
     if (seen.has(r.event.id)) {

@@ -4,18 +4,18 @@
  * names the wrong key in full (connectors.slack.notifications.order_placed.template.fields.Total).
  */
 import { z } from 'zod';
-import {
-  isNotificationEventType,
-  NOTIFICATION_EVENT_TYPES,
-  type NotificationEvent,
-  type NotificationEventType,
-} from './events';
+import { eventTypeOfRoute, isRouteKey, type NotificationEvent, ROUTE_KEYS, type RouteKey, routeKeysOf } from './events';
 import { formatPath, fromZodIssues, joinPath, type NotificationIssue } from './issues';
 import { resolveTemplate, type Template, type TemplateObject, validateTemplate } from './templates';
 
 /** Slack channel ids: C… (public/private channels) or G… (legacy private groups). */
 export const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 export const DEFAULT_CART_DELAY_MINUTES = 30;
+/**
+ * high_value_order without a `threshold`: orders whose total reaches this, in the order's own
+ * currency (the docs' example order is $1,250.00; 500 keeps everyday orders out of #sales).
+ */
+export const DEFAULT_HIGH_VALUE_THRESHOLD = 500;
 const MAX_DELAY_MINUTES = 7 * 24 * 60;
 
 /** Numbers from YAML, or from a ${VAR} (a string of digits). */
@@ -31,7 +31,10 @@ export const notificationRuleSchema = z.strictObject({
     .min(1, 'expected a channel name from connectors.slack.channels or a channel id (C…/G…)'),
   /** A built-in name or a template object: checked by validateTemplate (for messages with paths). */
   template: z.unknown().optional(),
-  /** order_placed: notify only orders whose total is at least this ("high-value"). */
+  /**
+   * order_placed / high_value_order: notify only orders whose total is at least this, in the order's
+   * currency (high_value_order: default DEFAULT_HIGH_VALUE_THRESHOLD).
+   */
   threshold: numberish('a number (the order total from which to notify)').pipe(z.number().nonnegative()).optional(),
   /** cart_abandoned: notify only if the cart is still abandoned this many minutes later (default 30). */
   delay_minutes: numberish('a number of minutes')
@@ -52,7 +55,8 @@ export interface NotificationRule {
 export interface SlackNotificationsConfig {
   /** Channel name → id. */
   channels: Record<string, string>;
-  notifications: Partial<Record<NotificationEventType, NotificationRule>>;
+  /** Routing key (an event type, or high_value_order / support_ticket) → its rule. */
+  notifications: Partial<Record<RouteKey, NotificationRule>>;
 }
 
 /** The parts of `connectors.slack` this module reads; other keys (bot_token...) pass through. */
@@ -124,13 +128,14 @@ export function validateNotificationsConfig(
   const known = Object.keys(channels);
   for (const [eventType, rule] of Object.entries(notifications)) {
     const rulePath = joinPath(notificationsPath, formatPath([eventType]));
-    if (!isNotificationEventType(eventType)) {
+    if (!isRouteKey(eventType)) {
       issues.push({
         path: rulePath,
-        message: `unknown event type "${eventType}" (expected one of ${NOTIFICATION_EVENT_TYPES.join(', ')})`,
+        message: `unknown event type "${eventType}" (expected one of ${ROUTE_KEYS.join(', ')})`,
       });
       continue;
     }
+    const type = eventTypeOfRoute(eventType);
     if (!isRecord(rule)) {
       issues.push({ path: rulePath, message: 'expected {channel, template?, threshold?, delay_minutes?, thread?}' });
       continue;
@@ -146,10 +151,13 @@ export function validateNotificationsConfig(
         });
       }
     }
-    if (rule.threshold !== undefined && eventType !== 'order_placed') {
-      issues.push({ path: joinPath(rulePath, 'threshold'), message: 'threshold applies to order_placed only' });
+    if (rule.threshold !== undefined && type !== 'order_placed') {
+      issues.push({
+        path: joinPath(rulePath, 'threshold'),
+        message: 'threshold applies to order_placed and high_value_order only',
+      });
     }
-    if (rule.delay_minutes !== undefined && eventType !== 'cart_abandoned') {
+    if (rule.delay_minutes !== undefined && type !== 'cart_abandoned') {
       issues.push({
         path: joinPath(rulePath, 'delay_minutes'),
         message: 'delay_minutes applies to cart_abandoned only',
@@ -157,7 +165,7 @@ export function validateNotificationsConfig(
     }
     if (rule.template !== undefined) {
       const templatePath = joinPath(rulePath, 'template');
-      for (const issue of validateTemplate(rule.template, { eventType })) {
+      for (const issue of validateTemplate(rule.template, { eventType: type, routeKey: eventType })) {
         issues.push({ path: joinPath(templatePath, issue.path), message: issue.message });
       }
     }
@@ -181,9 +189,9 @@ export function parseNotificationsConfig(
     return { ok: false, issues: fromZodIssues(parsed.error.issues, options.path ?? 'connectors.slack') };
   const channels: Record<string, string> = {};
   for (const [name, id] of Object.entries(parsed.data.channels)) channels[name] = id.trim();
-  const notifications: Partial<Record<NotificationEventType, NotificationRule>> = {};
+  const notifications: Partial<Record<RouteKey, NotificationRule>> = {};
   for (const [type, rule] of Object.entries(parsed.data.notifications)) {
-    if (!isNotificationEventType(type)) continue;
+    if (!isRouteKey(type)) continue;
     const r: NotificationRule = { channel: rule.channel };
     if (rule.template !== undefined) r.template = rule.template as Template;
     if (rule.threshold !== undefined) r.threshold = rule.threshold;
@@ -212,10 +220,18 @@ export function isSkip(d: RouteDecision): d is { skip: string } {
   return 'skip' in d;
 }
 
-/** Where (and whether) an event is posted, per the tenant's notifications config. */
-export function routeEvent(event: NotificationEvent, config: SlackNotificationsConfig): RouteDecision {
-  const rule = config.notifications[event.type];
-  if (!rule) return { skip: `no notification configured for ${event.type}` };
+/**
+ * Where (and whether) an event is posted under one routing key (its own type by default): the rule's
+ * channel and template, its threshold or delay. A key whose events are of another type is a skip.
+ */
+export function routeEvent(
+  event: NotificationEvent,
+  config: SlackNotificationsConfig,
+  key: RouteKey = event.type,
+): RouteDecision {
+  if (eventTypeOfRoute(key) !== event.type) return { skip: `${key} does not receive ${event.type} events` };
+  const rule = config.notifications[key];
+  if (!rule) return { skip: `no notification configured for ${key}` };
   if (event.ownWrite && event.type === 'contact_updated') {
     return { skip: 'contact_updated made with our own API key (echo of our write)' };
   }
@@ -225,8 +241,11 @@ export function routeEvent(event: NotificationEvent, config: SlackNotificationsC
   const target: RouteTarget = { channelId, template: resolveTemplate(rule.template, event.type) };
   if (event.type === 'order_placed') {
     if (!event.order) return { skip: 'order_placed without an order' };
-    if (rule.threshold !== undefined && event.order.total < rule.threshold) {
-      return { skip: `order total ${event.order.total} is below the threshold ${rule.threshold}` };
+    const threshold = rule.threshold ?? (key === 'high_value_order' ? DEFAULT_HIGH_VALUE_THRESHOLD : undefined);
+    if (threshold !== undefined && event.order.total < threshold) {
+      return {
+        skip: `order total ${event.order.total} is below the ${key === event.type ? '' : `${key} `}threshold ${threshold}`,
+      };
     }
   }
   if (event.type === 'cart_abandoned') {
@@ -239,4 +258,34 @@ export function routeEvent(event: NotificationEvent, config: SlackNotificationsC
   }
   if (rule.thread !== false && event.threadKey) target.threadKey = event.threadKey;
   return target;
+}
+
+export interface RoutedEvent {
+  /** One per channel: where the event is posted, and under which key. */
+  targets: (RouteTarget & { key: RouteKey })[];
+  /** Why each configured key that could have taken the event did not (or why none is configured). */
+  skips: string[];
+}
+
+/**
+ * Every route an event takes. An event matching several keys (an order over the threshold matches
+ * order_placed and high_value_order; a ticket matches ticket_created and support_ticket) is posted
+ * once per route, and at most once per channel: when two routes name the same channel, the more
+ * specific one (the alias: high_value_order, support_ticket) is posted, with its template.
+ */
+export function routeEvents(event: NotificationEvent, config: SlackNotificationsConfig): RoutedEvent {
+  const keys = routeKeysOf(event.type).reverse();
+  const targets: RoutedEvent['targets'] = [];
+  const skips: string[] = [];
+  let configured = 0;
+  for (const key of keys) {
+    if (!config.notifications[key]) continue;
+    configured += 1;
+    const d = routeEvent(event, config, key);
+    if (isSkip(d)) skips.push(d.skip);
+    else if (targets.some((t) => t.channelId === d.channelId)) continue;
+    else targets.push({ ...d, key });
+  }
+  if (configured === 0) skips.push(`no notification configured for ${event.type}`);
+  return { targets, skips };
 }

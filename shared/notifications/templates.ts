@@ -132,6 +132,75 @@ export const BUILTIN_TEMPLATES: Record<NotificationEventType, TemplateObject> = 
   },
 };
 
+/**
+ * Built-in templates with a name of their own (the names the Slack docs page routes with), each for
+ * the event type it fits: a new subscriber, an order with its amount, items and customer, a ticket
+ * with its subject, priority and requester. Any route whose events are of that type may use them
+ * (order_alert: order_placed and high_value_order; ticket_alert: ticket_created and support_ticket).
+ */
+export const NAMED_TEMPLATES = {
+  subscriber_alert: {
+    fits: 'new_subscriber',
+    template: {
+      text: 'New subscriber: {{contact.email}}',
+      header: '🎉 New subscriber',
+      fields: {
+        Email: '{{contact.email}}',
+        Name: '{{contact.name}}',
+        Lists: '{{listIds}}',
+        Subscribed: '{{occurredAt}}',
+      },
+      button: { text: 'View contact in Brevo', url: '{{brevo_url}}' },
+    },
+  },
+  order_alert: {
+    fits: 'order_placed',
+    template: {
+      text: 'Order {{order.id}} from {{contact.email}}: {{order.total}} {{order.currency}}',
+      header: '💰 Order: {{order.total}} {{order.currency}}',
+      fields: {
+        Amount: '{{order.total}} {{order.currency}}',
+        Customer: '{{contact.email}}',
+        Name: '{{contact.name}}',
+        Order: '{{order.id}}',
+        'Item count': '{{order.itemCount}}',
+        Items: '{{order.items}}',
+      },
+      button: { text: 'View customer in Brevo', url: '{{brevo_url}}' },
+    },
+  },
+  ticket_alert: {
+    fits: 'ticket_created',
+    template: {
+      text: 'Ticket {{ticket.id}}: {{ticket.subject}}',
+      header: '🎫 Ticket: {{ticket.subject}}',
+      fields: {
+        Subject: '{{ticket.subject}}',
+        Priority: '{{ticket.priority}}',
+        Requester: '{{contact.email}}',
+        'Requester name': '{{contact.name}}',
+        Ticket: '{{ticket.id}}',
+        Link: '{{ticket.url}}',
+      },
+      button: { text: 'View requester in Brevo', url: '{{brevo_url}}' },
+    },
+  },
+} as const satisfies Record<string, { fits: NotificationEventType; template: TemplateObject }>;
+export type NamedTemplate = keyof typeof NAMED_TEMPLATES;
+
+function namedTemplate(name: string): (typeof NAMED_TEMPLATES)[NamedTemplate] | undefined {
+  return Object.hasOwn(NAMED_TEMPLATES, name) ? NAMED_TEMPLATES[name as NamedTemplate] : undefined;
+}
+
+/** The built-in names a route for `eventType` (or its alias `routeKey`) may use. */
+export function templateNamesFor(eventType: NotificationEventType, routeKey?: string): string[] {
+  const own = routeKey && routeKey !== eventType ? [eventType, routeKey] : [eventType];
+  const named = Object.entries(NAMED_TEMPLATES)
+    .filter(([, t]) => t.fits === eventType)
+    .map(([n]) => n);
+  return ['default', ...own, ...named];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Placeholders and the paths each event type offers
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +272,8 @@ function literalOf(s: string): string {
 
 export interface ValidateTemplateOptions {
   eventType: NotificationEventType;
+  /** The routing key the template sits under when it is an alias (high_value_order): its name is accepted too. */
+  routeKey?: string;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -215,16 +286,23 @@ const TEMPLATE_KEYS = new Set(['text', 'header', 'fields', 'body', 'button']);
  * Issues (relative paths: `header`, `fields.Total`, `button.url`) for a template used with
  * `eventType`; empty when it is sound. Prefix the paths with where the template sits in the config.
  */
-export function validateTemplate(t: unknown, { eventType }: ValidateTemplateOptions): NotificationIssue[] {
+export function validateTemplate(t: unknown, { eventType, routeKey }: ValidateTemplateOptions): NotificationIssue[] {
   if (typeof t === 'string') {
     const name = t.trim();
-    if (name === 'default' || name === eventType) return [];
-    return [
-      {
-        path: '',
-        message: `unknown built-in template "${t}" for ${eventType} (expected "default", "${eventType}" or a template object)`,
-      },
-    ];
+    const allowed = templateNamesFor(eventType, routeKey);
+    if (allowed.includes(name)) return [];
+    const what = routeKey && routeKey !== eventType ? `${routeKey} (${eventType} events)` : eventType;
+    const expected = `expected ${allowed.map((n) => `"${n}"`).join(', ')} or a template object`;
+    const named = namedTemplate(name);
+    if (named) {
+      return [
+        {
+          path: '',
+          message: `built-in template "${name}" is for ${named.fits} events, not ${what} (${expected})`,
+        },
+      ];
+    }
+    return [{ path: '', message: `unknown built-in template "${t}" for ${what} (${expected})` }];
   }
   if (!isRecord(t)) {
     return [
@@ -494,9 +572,16 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** The template object a rule's `template` means for an event type (unknown names fall back to the built-in). */
+/**
+ * The template object a rule's `template` means for an event type: a named built-in that fits it,
+ * else the type's own built-in (validation refuses a name that does not fit, so this is only a guard).
+ */
 export function resolveTemplate(t: Template | undefined, eventType: NotificationEventType): TemplateObject {
-  if (t === undefined || typeof t === 'string') return BUILTIN_TEMPLATES[eventType];
+  if (t === undefined) return BUILTIN_TEMPLATES[eventType];
+  if (typeof t === 'string') {
+    const named = namedTemplate(t.trim());
+    return named && named.fits === eventType ? named.template : BUILTIN_TEMPLATES[eventType];
+  }
   return t;
 }
 

@@ -3,6 +3,7 @@
  * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
  * from the path and must match the API key; the body never names it.
  */
+
 import { timingSafeEqual } from 'node:crypto';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
 import {
@@ -26,6 +27,7 @@ import type {
   TenantStore,
 } from '../ports';
 import { topology } from '../topology';
+import type { HealthReport } from './health';
 import { managementOperations } from './management';
 import { notionOperations } from './notion-api';
 import { hashApiKey } from './tenants';
@@ -60,12 +62,19 @@ export interface ApiDeps {
   imported: ImportedDocumentStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
   endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
+  /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */
+  health?: () => Promise<HealthReport>;
 }
 
 export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
 
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
-  'GET /health': async () => ({ status: 200, body: { ok: true, service: 'tajo-connectors' } }),
+  // Unauthenticated: the service is up (200 whatever the providers do) and which provider is down,
+  // why and since when it was checked; no tenant, token or secret in it.
+  'GET /health': async (deps: ApiDeps) => ({
+    status: 200,
+    body: deps.health ? await deps.health() : { ok: true, service: 'tajo-connectors' },
+  }),
   ...managementOperations,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionOperations,

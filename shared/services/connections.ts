@@ -7,10 +7,11 @@
 import { z } from 'zod';
 import type { TajoConfig } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
-import { ConfigError, RequestRefusedError } from '../errors';
+import { ConfigError, RequestRefusedError, reasonOf } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import {
   type Clock,
+  type ConnectionHealth,
   type ConnectionRecord,
   type ConnectionSettings,
   type ConnectionStore,
@@ -22,6 +23,7 @@ import {
   type SlackTeamStore,
   slackTeamKey,
 } from '../ports';
+import { providerDown } from './health';
 import { integrationKey } from './notion-context';
 
 export function notionScheduleName(tenantId: string): string {
@@ -296,21 +298,100 @@ export async function storeSlackConnection(
 export async function connectSlack(
   deps: ConnectionDeps & { teams: SlackTeamStore; slackApiUrl?: string },
   args: { tenantId: string; config: TajoConfig },
+  options: {
+    /**
+     * Slack unreachable (or answering 5xx) while the token is checked: `degrade` keeps the
+     * connection unchecked and marked degraded (the local stack starts anyway, and its webhooks are
+     * queued for when Slack is back); the default refuses, so nothing unchecked is stored by a person.
+     */
+    whenUnreachable?: 'refuse' | 'degrade';
+  } = {},
 ): Promise<ConnectionRecord<'slack'>> {
   const slack = args.config.connectors.slack;
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to connect Slack' }]);
-  const { bot_token, signing_secret, ...settings } = slack;
-  const { team, workspace } = await checkSlackBotToken(bot_token, deps);
+  const { bot_token, signing_secret, ...rest } = slack;
+  const settings = {
+    ...rest,
+    ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
+  };
+  const brevo = { apiKey: args.config.brevo.api_key };
+  let checked: Awaited<ReturnType<typeof checkSlackBotToken>>;
+  try {
+    checked = await checkSlackBotToken(bot_token, deps);
+  } catch (err) {
+    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== 'slack') throw err;
+    return storeUncheckedSlackConnection(deps, {
+      tenantId: args.tenantId,
+      botToken: bot_token,
+      signingSecret: signing_secret,
+      settings,
+      brevo,
+      health: {
+        state: 'degraded',
+        reason: reasonOf(err),
+        checkedAt: new Date(deps.clock.now()).toISOString(),
+        providers: ['slack'],
+      },
+    });
+  }
   return storeSlackConnection(deps, {
     tenantId: args.tenantId,
     botToken: bot_token,
     signingSecret: signing_secret,
-    settings: {
-      ...settings,
-      ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
-    },
-    team,
-    workspace,
-    brevo: { apiKey: args.config.brevo.api_key },
+    settings,
+    team: checked.team,
+    workspace: checked.workspace,
+    brevo,
   });
+}
+
+/**
+ * A Slack connection stored while Slack cannot check its token: the secrets and routes as usual,
+ * marked degraded. The same token's earlier connection lends its team and workspace; otherwise the
+ * team is unknown (no team is claimed) until a start with Slack reachable connects it for real.
+ */
+async function storeUncheckedSlackConnection(
+  deps: ConnectionDeps,
+  args: {
+    tenantId: string;
+    botToken: string;
+    signingSecret?: string;
+    settings: Omit<SlackSettings, 'teamId' | 'enterpriseId' | 'enterpriseInstall'>;
+    brevo: BrevoKeySource;
+    health: ConnectionHealth;
+  },
+): Promise<ConnectionRecord<'slack'>> {
+  const { tenantId } = args;
+  const now = new Date(deps.clock.now()).toISOString();
+  const existing = await deps.connections.getConnection(tenantId, 'slack');
+  const key = integrationKey('slack', args.botToken);
+  const known = existing?.integrationKey === key ? existing : undefined;
+  const tags = { tenant: tenantId, connector: 'slack' };
+  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
+  const signingSecretRef = args.signingSecret
+    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
+    : undefined;
+  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
+  const record: ConnectionRecord<'slack'> = {
+    tenantId,
+    connector: 'slack',
+    settings: {
+      ...args.settings,
+      teamId: known?.settings.teamId ?? '',
+      ...(known?.settings.enterpriseId ? { enterpriseId: known.settings.enterpriseId } : {}),
+      ...(known?.settings.enterpriseInstall ? { enterpriseInstall: true } : {}),
+    },
+    tokenRef,
+    signingSecretRef,
+    brevoApiKeyRef,
+    integrationKey: key,
+    ...(known?.workspace ? { workspace: known.workspace } : {}),
+    health: args.health,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  await deps.connections.putConnection(record);
+  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await ensureConnectionSchedule(deps.schedules, record);
+  return record;
 }

@@ -15,7 +15,15 @@ import { integrationKey } from './notion-context';
 import { NO_EMAIL_CAPABILITY_WARNING, NO_USER_CAPABILITY_MESSAGE } from './notion-users';
 import type { CheckResult } from './slack-test';
 
-export const NOTION_CHECKS = ['authentication', 'database access', 'user list', 'search', 'page creation'] as const;
+/** The five checks, named and ordered as the Notion docs page prints them (the --json `name`s). */
+export const NOTION_CHECKS = [
+  'API authentication successful',
+  'Database access verified',
+  'User list accessible',
+  'Search operational',
+  'Page creation available',
+] as const;
+const [AUTH, DATABASES, USERS, SEARCH, PAGE_CREATION] = NOTION_CHECKS;
 
 /** The title of the row the page-creation check writes (and trashes at once). */
 export const TEST_PAGE_TITLE = 'Tajo connection check (trashed at once)';
@@ -51,7 +59,7 @@ export async function testNotionConnection(args: {
     const me = await notion.me();
     if (me.name) integration = `"${me.name}"`;
     results.push({
-      name: 'authentication',
+      name: AUTH,
       ok: true,
       detail: `integration ${integration}${me.workspaceName ? ` in workspace ${me.workspaceName}` : ''}`,
     });
@@ -62,7 +70,7 @@ export async function testNotionConnection(args: {
           ? 'Notion rejected the OAuth access token (401): it is refreshed when the connection is next used (a sync); if this persists, install again (POST .../connections/notion/oauth)'
           : 'Notion rejected the token (401): copy the internal integration secret (ntn_...) from Notion → Settings → Integrations, or reconnect'
         : reasonOf(err);
-    results.push({ name: 'authentication', ok: false, detail });
+    results.push({ name: AUTH, ok: false, detail });
     for (const name of NOTION_CHECKS.slice(1)) {
       results.push({ name, ok: false, skipped: true, detail: 'not checked: the token does not work' });
     }
@@ -95,9 +103,9 @@ export async function testNotionConnection(args: {
   const count = args.settings.databases.length;
   results.push(
     problems.length > 0
-      ? { name: 'database access', ok: false, detail: problems.join('; ') }
+      ? { name: DATABASES, ok: false, detail: problems.join('; ') }
       : {
-          name: 'database access',
+          name: DATABASES,
           ok: true,
           detail: count ? `${count} database${count > 1 ? 's' : ''} readable` : 'no database configured',
         },
@@ -111,7 +119,7 @@ export async function testNotionConnection(args: {
     const withEmail = people.filter((u) => u.person?.email).length;
     const noEmails = people.length > 0 && withEmail === 0;
     results.push({
-      name: 'user list',
+      name: USERS,
       ok: !(noEmails && usersNeeded),
       detail: noEmails
         ? `${NO_EMAIL_CAPABILITY_WARNING}${usersNeeded ? '' : ' (needed only for sync.users)'}`
@@ -120,7 +128,7 @@ export async function testNotionConnection(args: {
   } catch (err) {
     const refused = err instanceof ProviderError && err.status === 403;
     results.push({
-      name: 'user list',
+      name: USERS,
       ok: refused && !usersNeeded,
       detail: refused
         ? `${NO_USER_CAPABILITY_MESSAGE}${usersNeeded ? '' : ' (needed only for sync.users, which is off)'}`
@@ -135,24 +143,24 @@ export async function testNotionConnection(args: {
     results.push(
       n > 0
         ? {
-            name: 'search',
+            name: SEARCH,
             ok: true,
             detail: `${n}${page.hasMore ? '+' : ''} pages and databases shared with ${integration}`,
           }
         : {
-            name: 'search',
+            name: SEARCH,
             ok: false,
             detail: `nothing is shared with ${integration}: open each page or database to sync in Notion → ••• → Connections → add it`,
           },
     );
   } catch (err) {
-    results.push({ name: 'search', ok: false, detail: reasonOf(err) });
+    results.push({ name: SEARCH, ok: false, detail: reasonOf(err) });
   }
 
   // 5. Page creation, only when allowed: it writes to the workspace (a row, trashed at once).
   if (!args.createPage || !firstSource || notionReadOnly(args.settings)) {
     results.push({
-      name: 'page creation',
+      name: PAGE_CREATION,
       ok: true,
       skipped: true,
       detail: !firstSource
@@ -168,7 +176,7 @@ export async function testNotionConnection(args: {
     pageId = await notion.createRow(firstSource.id, firstSource.titleProperty, TEST_PAGE_TITLE);
   } catch (err) {
     results.push({
-      name: 'page creation',
+      name: PAGE_CREATION,
       ok: false,
       detail:
         err instanceof ProviderError && err.status === 403
@@ -180,13 +188,13 @@ export async function testNotionConnection(args: {
   try {
     await notion.trashPage(pageId);
     results.push({
-      name: 'page creation',
+      name: PAGE_CREATION,
       ok: true,
       detail: `created a row in ${firstSource.title} and moved it to the trash`,
     });
   } catch (err) {
     results.push({
-      name: 'page creation',
+      name: PAGE_CREATION,
       ok: false,
       detail: `created row ${pageId} in ${firstSource.title} but could not trash it (${
         err instanceof ProviderError && err.status === 403

@@ -11,13 +11,14 @@ import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { newStats } from '../http/paced-fetch';
 import { buildDigest } from '../notifications/digest';
 import {
+  type IgnoredItem,
   type NotificationEvent,
   notificationEventSchema,
   PLATFORM_EVENT_NAMES,
   parseBrevoWebhook,
   parsePlatformEvent,
 } from '../notifications/events';
-import { parseNotificationsConfig, type RouteTarget, routeEvent } from '../notifications/routing';
+import { parseNotificationsConfig, type RouteTarget, routeEvents } from '../notifications/routing';
 import { renderNotification, type TemplateObject } from '../notifications/templates';
 import type {
   Clock,
@@ -141,7 +142,7 @@ async function acceptBrevoWebhookUnsafe(
     !Array.isArray(body) &&
     (PLATFORM_EVENT_NAMES as readonly unknown[]).includes((body as { event?: unknown }).event);
   let events: NotificationEvent[];
-  let ignored: { index: number; reason: string }[] = [];
+  let ignored: IgnoredItem[] = [];
   if (isPlatform) {
     const parsed = parsePlatformEvent(body);
     if (!parsed.ok) return { status: 400, body: { error: 'invalid platform event', issues: parsed.issues } };
@@ -157,6 +158,11 @@ async function acceptBrevoWebhookUnsafe(
     ];
     ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames }));
   }
+  // Brevo event types we do not notify (new ones included) are counted and reported, never an error.
+  const unsupported: Record<string, number> = {};
+  for (const i of ignored) if (i.unsupported) unsupported[i.unsupported] = (unsupported[i.unsupported] ?? 0) + 1;
+  if (Object.keys(unsupported).length)
+    deps.log?.('webhook events of types without a notification: ignored', { tenantId: req.tenantId, unsupported });
 
   // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
   const toNotion = notionRuleMessages({ tenantId: req.tenantId, conn: notionConn, events, now: deps.clock.now() });
@@ -202,44 +208,50 @@ async function acceptBrevoWebhookUnsafe(
   const timers: LaneMessage[] = [];
   const dedupe = (s: string) => createHash('sha256').update(s).digest('hex');
   const now = deps.clock.now();
+  let acceptedEvents = 0;
   for (const event of events) {
-    const route = routeEvent(event, routes.config);
-    if ('skip' in route) {
-      skipped.push(route.skip);
+    // One post per route, at most one per channel (routeEvents): an order over the threshold goes to
+    // both its order_placed and high_value_order channels.
+    const routed = routeEvents(event, routes.config);
+    if (routed.targets.length === 0) {
+      skipped.push(routed.skips.join('; '));
       continue;
     }
-    if (route.notBefore) {
-      // A cart is notified only once its delay is over and if it was not bought meanwhile: it waits
-      // in the timer queue (never in the channel's FIFO lane, which it would hold up).
-      const groupId = slackLaneGroupId(req.tenantId, route.channelId);
-      timers.push(
-        timerMessage(
-          {
-            tenantId: req.tenantId,
-            dueAt: route.notBefore,
-            condition: event.cart
-              ? {
-                  kind: 'cartStillAbandoned',
-                  cartId: event.cart.id,
-                  abandonedAt: event.cart.abandonedAt,
-                  ...(event.contact?.email ? { email: event.contact.email } : {}),
-                }
-              : undefined,
-            deliver: {
-              queue: 'slackLane',
-              body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
-              groupId,
-              deduplicationId: dedupe(`${req.tenantId}:${route.channelId}:${event.id}`),
+    acceptedEvents += 1;
+    for (const route of routed.targets) {
+      if (route.notBefore) {
+        // A cart is notified only once its delay is over and if it was not bought meanwhile: it waits
+        // in the timer queue (never in the channel's FIFO lane, which it would hold up).
+        const groupId = slackLaneGroupId(req.tenantId, route.channelId);
+        timers.push(
+          timerMessage(
+            {
+              tenantId: req.tenantId,
+              dueAt: route.notBefore,
+              condition: event.cart
+                ? {
+                    kind: 'cartStillAbandoned',
+                    cartId: event.cart.id,
+                    abandonedAt: event.cart.abandonedAt,
+                    ...(event.contact?.email ? { email: event.contact.email } : {}),
+                  }
+                : undefined,
+              deliver: {
+                queue: 'slackLane',
+                body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
+                groupId,
+                deduplicationId: dedupe(`${req.tenantId}:${route.channelId}:${event.id}`),
+              },
             },
-          },
-          now,
-        ),
-      );
-      continue;
+            now,
+          ),
+        );
+        continue;
+      }
+      const list = byChannel.get(route.channelId) ?? [];
+      list.push({ event, route });
+      byChannel.set(route.channelId, list);
     }
-    const list = byChannel.get(route.channelId) ?? [];
-    list.push({ event, route });
-    byChannel.set(route.channelId, list);
   }
   for (const [channelId, routed] of byChannel) {
     const groupId = slackLaneGroupId(req.tenantId, channelId);
@@ -279,10 +291,17 @@ async function acceptBrevoWebhookUnsafe(
     return { status: 429, body: { error: 'could not queue the events; retry' } };
   }
   const delayed = timers.length;
-  const accepted = [...byChannel.values()].reduce((n, r) => n + r.length, 0) + delayed;
   return {
     status: 200,
-    body: { accepted, queued: messages.length, delayed, skipped: skipped.length, ignored: ignored.length, notion },
+    body: {
+      accepted: acceptedEvents,
+      queued: messages.length,
+      delayed,
+      skipped: skipped.length,
+      ignored: ignored.length,
+      ...(Object.keys(unsupported).length ? { unsupported } : {}),
+      notion,
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { SLACK_DEFAULT_API_URL, type SlackAnswer, SlackClient } from '../connectors/slack/client';
 import { signSlackRequest } from '../connectors/slack/signature';
+import { reasonOf, UnreachableError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import { systemClock } from '../ports';
 
@@ -13,6 +14,21 @@ export interface CheckResult {
   detail: string;
   /** Not run (a previous check failed, or it needs the admin's leave); `ok` says whether that is fine. */
   skipped?: boolean;
+}
+
+/** The five checks, named and ordered as the Slack docs page prints them (the --json `name`s). */
+export const SLACK_CHECKS = [
+  'Bot token valid',
+  'Workspace accessible',
+  'Channels readable',
+  'Message posting enabled',
+  'Event subscriptions active',
+] as const;
+const [TOKEN, WORKSPACE, CHANNELS, POSTING, EVENTS] = SLACK_CHECKS;
+
+/** The checks after a failed token check: listed, not run, so the output always has all five. */
+function notChecked(after: number, why: string): CheckResult[] {
+  return SLACK_CHECKS.slice(after).map((name) => ({ name, ok: false, skipped: true, detail: `not checked: ${why}` }));
 }
 
 export async function testSlackConnection(args: {
@@ -31,33 +47,41 @@ export async function testSlackConnection(args: {
   try {
     auth = await slack.answer('auth.test', {});
   } catch (err) {
-    return [{ name: 'token valid', ok: false, detail: `cannot reach Slack at ${api}: ${(err as Error).message}` }];
+    return [
+      {
+        name: TOKEN,
+        ok: false,
+        // UnreachableError already says where and why; anything else gets the address added.
+        detail: err instanceof UnreachableError ? err.message : `cannot reach Slack at ${api}: ${reasonOf(err)}`,
+      },
+      ...notChecked(1, 'Slack is unreachable'),
+    ];
   }
   results.push(
     auth.ok
       ? {
-          name: 'token valid',
+          name: TOKEN,
           ok: true,
           detail: `bot ${auth.body.user_id ?? '?'} in team ${auth.body.team ?? auth.body.team_id}`,
         }
       : {
-          name: 'token valid',
+          name: TOKEN,
           ok: false,
           detail: `Slack refused the token (${auth.error}): check connectors.slack.bot_token`,
         },
   );
-  if (!auth.ok) return results;
+  if (!auth.ok) return [...results, ...notChecked(1, 'the token does not work')];
 
   const team = await slack.answer('team.info', {});
   results.push(
     team.ok
       ? {
-          name: 'workspace accessible',
+          name: WORKSPACE,
           ok: true,
           detail: `${(team.body.team as { name?: string })?.name ?? auth.body.team}`,
         }
       : {
-          name: 'workspace accessible',
+          name: WORKSPACE,
           ok: false,
           detail:
             team.error === 'missing_scope'
@@ -84,26 +108,26 @@ export async function testSlackConnection(args: {
   results.push(
     problems.length === 0
       ? {
-          name: 'channels readable',
+          name: CHANNELS,
           ok: true,
           detail: channelCount ? `${channelCount} channel(s)` : 'no channel configured',
         }
-      : { name: 'channels readable', ok: false, detail: problems.join('; ') },
+      : { name: CHANNELS, ok: false, detail: problems.join('; ') },
   );
 
   const canWrite = auth.scopes.length === 0 || auth.scopes.includes('chat:write');
   const canWritePublic = auth.scopes.includes('chat:write.public');
   results.push(
     !canWrite
-      ? { name: 'posting enabled', ok: false, detail: 'the app lacks chat:write: add it and reinstall the app' }
+      ? { name: POSTING, ok: false, detail: 'the app lacks chat:write: add it and reinstall the app' }
       : notMember.length > 0 && !canWritePublic
         ? {
-            name: 'posting enabled',
+            name: POSTING,
             ok: false,
             detail: `the app is not in ${notMember.map((n) => `#${n}`).join(', ')}: invite it (/invite @app) or add chat:write.public`,
           }
         : {
-            name: 'posting enabled',
+            name: POSTING,
             ok: true,
             detail: `chat:write${notMember.length ? ' (public channels via chat:write.public)' : ''}`,
           },
@@ -111,7 +135,7 @@ export async function testSlackConnection(args: {
 
   if (!args.eventsUrl || !args.signingSecret) {
     results.push({
-      name: 'event subscriptions reachable',
+      name: EVENTS,
       ok: false,
       detail: 'not checked: give --events-url <API URL>/slack/<tenant>/events (and connectors.slack.signing_secret)',
     });
@@ -134,19 +158,19 @@ export async function testSlackConnection(args: {
     results.push(
       res.ok && answer.challenge === `tajo-check-${args.now}`
         ? {
-            name: 'event subscriptions reachable',
+            name: EVENTS,
             ok: true,
             detail: `${args.eventsUrl} answers Slack's url_verification`,
           }
         : {
-            name: 'event subscriptions reachable',
+            name: EVENTS,
             ok: false,
             detail: `${args.eventsUrl} answered ${res.status} without the challenge (wrong tenant, or a different signing secret)`,
           },
     );
   } catch (err) {
     results.push({
-      name: 'event subscriptions reachable',
+      name: EVENTS,
       ok: false,
       detail: `cannot reach ${args.eventsUrl}: ${(err as Error).message}`,
     });

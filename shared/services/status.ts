@@ -9,6 +9,7 @@ import { notionReadOnly } from '../connectors/notion/read-only';
 import type { ImportedDocumentStore } from '../documents/ports';
 import type {
   Clock,
+  ConnectionHealth,
   ConnectionRecord,
   ConnectionStore,
   ConnectionWorkspace,
@@ -69,11 +70,23 @@ export interface NextRun {
 
 type RecentRun = Pick<RunRecord, 'runId' | 'mode' | 'status' | 'startedAt' | 'error'>;
 
+/**
+ * Whether the connection's providers answered when last checked: `degraded` names which is down and
+ * why (webhooks are still accepted and queued meanwhile); null without a connection.
+ */
+export type ConnectionHealthView = { state: 'ok' } | ConnectionHealth;
+
+function healthOf(connection: { health?: ConnectionHealth } | undefined): ConnectionHealthView | null {
+  if (!connection) return null;
+  return connection.health ?? { state: 'ok' };
+}
+
 export interface NotionStatus {
   tenantId: string;
   connector: 'notion';
   /** A connection record exists (made by connect, install or the local stack's config). */
   connected: boolean;
+  health: ConnectionHealthView | null;
   configured: boolean;
   enabled: boolean;
   workspace: ConnectionWorkspace | null;
@@ -178,6 +191,7 @@ export async function notionStatus(
     tenantId,
     connector: 'notion',
     connected: connection !== undefined,
+    health: healthOf(connection),
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
     workspace: connection?.workspace ?? null,
@@ -222,6 +236,7 @@ export interface SlackStatus {
   tenantId: string;
   connector: 'slack';
   connected: boolean;
+  health: ConnectionHealthView | null;
   configured: boolean;
   enabled: boolean;
   workspace: ConnectionWorkspace | null;
@@ -254,9 +269,11 @@ export async function slackStatus(
     tenantId,
     connector: 'slack',
     connected: connection !== undefined,
+    health: healthOf(connection),
     configured: settings !== undefined,
     enabled: settings?.enabled ?? false,
-    workspace: connection?.workspace ?? (connection ? { id: connection.settings.teamId } : null),
+    // A connection stored while Slack could not check its token has no team yet.
+    workspace: connection?.workspace ?? (connection?.settings.teamId ? { id: connection.settings.teamId } : null),
     channels: Object.keys(settings?.channels ?? {}).length,
     notifications: Object.keys(settings?.notifications ?? {}),
     usersSync: settings?.users ? settings.users.schedule : 'not configured',

@@ -120,11 +120,11 @@ describe('against the local stack with --api', () => {
     const checks = await tajo(['connectors', 'test', 'notion', ...p]);
     expect(checks.code).toBe(0);
     expect(checks.stdout.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(/^✓ authentication: integration "Tajo Sandbox" in workspace Sandbox/),
-      expect.stringMatching(/^✓ database access: 1 database readable/),
-      expect.stringMatching(/^✓ user list: /),
-      expect.stringMatching(/^✓ search: /),
-      expect.stringMatching(/^– page creation: not checked/),
+      expect.stringMatching(/^✓ API authentication successful: integration "Tajo Sandbox" in workspace Sandbox/),
+      expect.stringMatching(/^✓ Database access verified: 1 database readable/),
+      expect.stringMatching(/^✓ User list accessible: /),
+      expect.stringMatching(/^✓ Search operational: /),
+      expect.stringMatching(/^– Page creation available: not checked/),
     ]);
 
     const synced = await tajo(['connectors', 'sync', 'notion', '--full', '--json', ...p]);
@@ -173,9 +173,9 @@ describe('against the local stack with --api', () => {
     // The Slack connection's checks run in the stack with its stored tokens; the events URL is the
     // stack's own route for the tenant, answered with the stored signing secret.
     const slackChecks = await tajo(['connectors', 'test', 'slack', '--api', stack.url], { TAJO_API_KEY: stack.apiKey });
-    expect(slackChecks.stdout).toMatch(/✓ token valid/);
+    expect(slackChecks.stdout).toMatch(/✓ Bot token valid/);
     expect(slackChecks.stdout).toMatch(
-      /✓ event subscriptions reachable: http:\/\/127\.0\.0\.1:\d+\/slack\/default\/events answers/,
+      /✓ Event subscriptions active: http:\/\/127\.0\.0\.1:\d+\/slack\/default\/events answers/,
     );
     const slackStatus = lastJson(
       (await tajo(['connectors', 'status', 'slack', '--api', stack.url, '--json'], { TAJO_API_KEY: stack.apiKey }))

@@ -298,8 +298,11 @@ test('test slack: five checks, each failure with what to do', async () => {
       (m, c) => m.set(c.name, c),
       new Map<string, { ok: boolean; detail: string }>(),
     );
-    expect(checks.get('posting enabled')).toMatchObject({ ok: false, detail: expect.stringMatching(/invite it/) });
-    expect(checks.get('event subscriptions reachable')).toMatchObject({
+    expect(checks.get('Message posting enabled')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/invite it/),
+    });
+    expect(checks.get('Event subscriptions active')).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/--events-url/),
     });
@@ -309,7 +312,7 @@ test('test slack: five checks, each failure with what to do', async () => {
     await writeFile(wrongCfg, 'brevo: { api_key: k }\nconnectors:\n  slack:\n    bot_token: xoxb-wrong\n');
     const wrong = await tajo(['connectors', 'test', 'slack', '--config', wrongCfg], { SLACK_API_URL: slack.apiUrl });
     expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toMatch(/✗ token valid: Slack refused the token \(invalid_auth\)/);
+    expect(wrong.stdout).toMatch(/✗ Bot token valid: Slack refused the token \(invalid_auth\)/);
   } finally {
     events.close();
     await slack.stop();

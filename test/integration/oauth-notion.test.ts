@@ -478,7 +478,7 @@ describe('refresh on 401', () => {
       'acme',
       'notion',
     );
-    expect(res.checks[0]).toMatchObject({ name: 'authentication', ok: false });
+    expect(res.checks[0]).toMatchObject({ name: 'API authentication successful', ok: false });
     expect(res.checks[0]?.detail).toMatch(/OAuth access token .* install again/);
     expect(res.checks[0]?.detail).not.toMatch(/ntn_/);
   });

@@ -423,7 +423,13 @@ describe('connect Slack by token', () => {
 });
 
 describe('test notion: the five checks', () => {
-  const names = ['authentication', 'database access', 'user list', 'search', 'page creation'];
+  const names = [
+    'API authentication successful',
+    'Database access verified',
+    'User list accessible',
+    'Search operational',
+    'Page creation available',
+  ];
   type Checks = { ok: boolean; checks: { name: string; ok: boolean; detail: string; skipped?: boolean }[] };
   const run = async (t: { tenantId: string; apiKey: string }, body?: unknown) =>
     (await call('POST', TEST, t, body, notionParam)).body as Checks;
@@ -466,13 +472,13 @@ describe('test notion: the five checks', () => {
       const res = await run(t, { createPage: true });
       expect(res.ok).toBe(false);
       const by = Object.fromEntries(res.checks.map((c) => [c.name, c]));
-      expect(by['database access']).toMatchObject({
+      expect(by['Database access verified']).toMatchObject({
         ok: false,
         detail: expect.stringMatching(/not shared.*Connections/),
       });
       // sync.users is off: a user list Notion refuses is reported, not failed.
-      expect(by['user list']).toMatchObject({ ok: true, detail: expect.stringMatching(/user information/) });
-      expect(by['page creation']).toMatchObject({
+      expect(by['User list accessible']).toMatchObject({ ok: true, detail: expect.stringMatching(/user information/) });
+      expect(by['Page creation available']).toMatchObject({
         skipped: true,
         detail: expect.stringMatching(/no readable database/),
       });
@@ -494,7 +500,11 @@ describe('test notion: the five checks', () => {
     await secrets.put(secretNames.notionToken(t.tenantId), 'ntn_revoked');
     const res = await run(t);
     expect(res.ok).toBe(false);
-    expect(res.checks[0]).toMatchObject({ name: 'authentication', ok: false, detail: expect.stringMatching(/401/) });
+    expect(res.checks[0]).toMatchObject({
+      name: 'API authentication successful',
+      ok: false,
+      detail: expect.stringMatching(/401/),
+    });
     expect(res.checks.slice(1).every((c) => c.skipped)).toBe(true);
   });
 });

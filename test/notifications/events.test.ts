@@ -253,3 +253,47 @@ describe('parsePlatformEvent', () => {
     expect(parsePlatformEvent([orderPlaced()]).ok).toBe(false);
   });
 });
+
+describe('parseBrevoWebhook on what Brevo may send next', () => {
+  it('never throws on mutated items: every index becomes an event or an ignored item with a reason', () => {
+    // Deterministic pseudo-random values of every JSON type, in every field Brevo sends.
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const values: unknown[] = [
+      null,
+      true,
+      0,
+      -1,
+      1.5,
+      1e300,
+      2 ** 60,
+      '',
+      ' ',
+      'x',
+      '2026-13-45',
+      {},
+      [],
+      [null],
+      { a: 1 },
+    ];
+    const fields = ['event', 'email', 'id', 'ts', 'ts_event', 'date', 'camp_id', 'list_id', 'content', 'contact_id'];
+    const base = [listAddition(), contactUpdated(), marketingEvent('delivered'), marketingEvent('opened')];
+    const items = Array.from({ length: 400 }, (_, i) => {
+      const item: Record<string, unknown> = { ...base[i % base.length] };
+      for (const f of fields) if (rnd() < 0.3) item[f] = values[Math.floor(rnd() * values.length)];
+      if (rnd() < 0.2) item.event = `new_type_${i % 3}`;
+      if (rnd() < 0.1) item[`extra_${i}`] = { nested: [i] };
+      return item;
+    });
+    const out = parseBrevoWebhook(items);
+    // Duplicates (a campaign's delivered items after the first) are ignored items too.
+    expect(out.events.length + out.ignored.length).toBe(items.length);
+    // Each event is one the Slack lane's message schema reads back (ids within the safe integers).
+    for (const e of out.events) expect(notificationEventSchema.safeParse(e).error?.issues).toBeUndefined();
+    for (const i of out.ignored) expect(i.reason).toEqual(expect.any(String));
+    expect(out.ignored.filter((i) => i.unsupported?.startsWith('new_type_')).length).toBeGreaterThan(0);
+  });
+});

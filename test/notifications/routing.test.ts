@@ -8,6 +8,7 @@ import {
   parseNotificationsConfig,
   type RouteTarget,
   routeEvent,
+  routeEvents,
   type SlackNotificationsConfig,
   validateNotificationsConfig,
 } from '../../shared/notifications/routing';
@@ -184,6 +185,55 @@ describe('routeEvent', () => {
   it('skips event types without a rule', () => {
     expect(routeEvent(event({ type: 'hard_bounce', contact: { email: 'a@b.co' } }), config())).toEqual({
       skip: 'no notification configured for hard_bounce',
+    });
+  });
+});
+
+describe('routeEvents (the docs names: high_value_order, support_ticket)', () => {
+  const slackWith = (notifications: Record<string, unknown>) =>
+    config({ channels: { sales: 'C0SALES00001', support: 'G0SUPPORT001', ops: 'C0OPS0000001' }, notifications });
+
+  it('a ticket goes to ticket_created and support_ticket routes, once per channel', () => {
+    const ticket = platform({
+      event: 'ticket_created',
+      id: 'tk-1',
+      occurred_at: '2026-11-03T09:40:00Z',
+      ticket: { id: 'T-1', subject: 'Refund' },
+    });
+    const two = routeEvents(
+      ticket,
+      slackWith({ ticket_created: { channel: 'ops' }, support_ticket: { channel: 'support' } }),
+    );
+    expect(two.targets.map((t) => [t.key, t.channelId])).toEqual([
+      ['support_ticket', 'G0SUPPORT001'],
+      ['ticket_created', 'C0OPS0000001'],
+    ]);
+    const one = routeEvents(
+      ticket,
+      slackWith({
+        ticket_created: { channel: 'support' },
+        support_ticket: { channel: 'support', template: 'ticket_alert' },
+      }),
+    );
+    expect(one.targets.map((t) => [t.key, t.template.header])).toEqual([
+      ['support_ticket', '🎫 Ticket: {{ticket.subject}}'],
+    ]);
+  });
+
+  it('high_value_order takes orders at or over its threshold (default 500), order_placed all of them', () => {
+    const order = (total: number) =>
+      platform(orderPlaced({ id: `o-${total}`, order: { id: `O-${total}`, total, currency: 'EUR' } }));
+    const c = slackWith({ order_placed: { channel: 'ops' }, high_value_order: { channel: 'sales' } });
+    expect(routeEvents(order(500), c).targets.map((t) => t.key)).toEqual(['high_value_order', 'order_placed']);
+    const small = routeEvents(order(499.99), c);
+    expect(small.targets.map((t) => t.key)).toEqual(['order_placed']);
+    expect(small.skips).toEqual(['order total 499.99 is below the high_value_order threshold 500']);
+    expect(
+      routeEvents(order(10), slackWith({ high_value_order: { channel: 'sales', threshold: 5 } })).targets,
+    ).toHaveLength(1);
+    expect(routeEvents(order(10), slackWith({ ticket_created: { channel: 'ops' } }))).toEqual({
+      targets: [],
+      skips: ['no notification configured for order_placed'],
     });
   });
 });

@@ -6,6 +6,7 @@ import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../shared/n
 import {
   BUILTIN_TEMPLATES,
   blocksTextLength,
+  NAMED_TEMPLATES,
   renderNotification,
   SLACK_LIMITS,
   type SlackBlock,
@@ -266,6 +267,54 @@ describe('renderNotification', () => {
     expect(blockOf(m, 'actions')).toEqual([]);
     // The built-in template on the same event stays within limits too.
     expectWithinLimits(renderNotification(e));
+  });
+
+  it("renders the docs' named templates (subscriber_alert, order_alert, ticket_alert) within every limit", () => {
+    const huge = 'y'.repeat(30_000);
+    const contact = { email: `${'b'.repeat(3000)}@example.com`, firstName: huge, lastName: huge };
+    const events: Record<keyof typeof NAMED_TEMPLATES, NotificationEvent> = {
+      subscriber_alert: event({ type: 'new_subscriber', contact, listIds: Array.from({ length: 900 }, (_, i) => i) }),
+      order_alert: event({
+        type: 'order_placed',
+        source: 'platform',
+        contact,
+        order: {
+          id: huge,
+          total: 1e12,
+          currency: 'EUR',
+          items: Array.from({ length: 500 }, (_, i) => ({ name: `${huge}${i}`, quantity: 3 })),
+        },
+      }),
+      ticket_alert: event({
+        type: 'ticket_created',
+        source: 'platform',
+        contact,
+        ticket: { id: huge, subject: huge, priority: huge, url: `https://help.example.com/${huge}` },
+      }),
+    };
+    for (const [name, { fits, template }] of Object.entries(NAMED_TEMPLATES)) {
+      expect({ name, issues: validateTemplate(name, { eventType: fits }) }).toEqual({ name, issues: [] });
+      expect({ name, issues: validateTemplate(template, { eventType: fits }) }).toEqual({ name, issues: [] });
+      const e = events[name as keyof typeof NAMED_TEMPLATES];
+      const byName = renderNotification(e, name);
+      expectWithinLimits(byName);
+      expect(byName).toEqual(renderNotification(e, template));
+      expect(blockOf(byName, 'header')[0]!.text.text.length).toBeLessThanOrEqual(150);
+    }
+  });
+
+  it('a named template on an event type it does not fit is refused, naming what it fits', () => {
+    expect(validateTemplate('ticket_alert', { eventType: 'order_placed', routeKey: 'high_value_order' })).toEqual([
+      {
+        path: '',
+        message:
+          'built-in template "ticket_alert" is for ticket_created events, not high_value_order (order_placed events) (expected "default", "order_placed", "high_value_order", "order_alert" or a template object)',
+      },
+    ]);
+    expect(validateTemplate('order_alert', { eventType: 'order_placed', routeKey: 'high_value_order' })).toEqual([]);
+    expect(validateTemplate('high_value_order', { eventType: 'order_placed', routeKey: 'high_value_order' })).toEqual(
+      [],
+    );
   });
 
   it('shares the size budget so short fields stay whole while long ones are cut', () => {

@@ -1,0 +1,78 @@
+/**
+ * `tajo connectors test slack`: the docs page's five checks, by name and in order, whatever happens:
+ * all pass against the simulator; a refused token or an unreachable Slack still lists all five
+ * (the later ones as not checked), so --json has one stable shape.
+ */
+import { createServer } from 'node:net';
+import { SLACK_CHECKS, testSlackConnection } from '../../shared/services/slack-test';
+import { SlackSimulator } from '../simulators/slack';
+
+const TOKEN = 'xoxb-five-checks';
+const DOCS_NAMES = [
+  'Bot token valid',
+  'Workspace accessible',
+  'Channels readable',
+  'Message posting enabled',
+  'Event subscriptions active',
+];
+
+let slack: SlackSimulator;
+
+beforeAll(async () => {
+  slack = new SlackSimulator({
+    workspaces: [
+      {
+        teamId: 'T0FIVE',
+        teamName: 'Five',
+        botToken: TOKEN,
+        botUserId: 'U0FIVEBOT',
+        botId: 'B0FIVE',
+        scopes: ['chat:write', 'channels:read', 'team:read'],
+      },
+    ],
+  });
+  await slack.start();
+  slack.addChannel({ id: 'C0FIVE0001', name: 'sales' });
+});
+
+afterAll(() => slack.stop());
+
+test('the five checks carry the names the Slack docs page prints, in its order', async () => {
+  expect([...SLACK_CHECKS]).toEqual(DOCS_NAMES);
+  const checks = await testSlackConnection({
+    token: TOKEN,
+    apiUrl: slack.apiUrl,
+    channels: { sales: 'C0FIVE0001' },
+    now: Date.now(),
+  });
+  expect(checks.map((c) => c.name)).toEqual(DOCS_NAMES);
+  expect(checks.slice(0, 4).map((c) => c.ok)).toEqual([true, true, true, true]);
+  // No deployment URL given: said, not guessed.
+  expect(checks[4]).toMatchObject({ ok: false, detail: expect.stringMatching(/--events-url/) });
+});
+
+test('a refused token, or Slack unreachable: still five checks, the later ones not checked', async () => {
+  const refused = await testSlackConnection({ token: 'xoxb-unknown', apiUrl: slack.apiUrl, channels: {}, now: 0 });
+  expect(refused.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([
+    ['Bot token valid', false, false],
+    ...DOCS_NAMES.slice(1).map((n) => [n, false, true]),
+  ]);
+  expect(refused[0]?.detail).toMatch(/Slack refused the token \(invalid_auth\)/);
+
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((r) => server.close(() => r()));
+  const down = await testSlackConnection({
+    token: TOKEN,
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    channels: {},
+    now: 0,
+  });
+  expect(down.map((c) => c.name)).toEqual(DOCS_NAMES);
+  expect(down[0]).toMatchObject({
+    ok: false,
+    detail: expect.stringMatching(/^cannot reach slack at http:\/\/127\.0\.0\.1/),
+  });
+  expect(down.slice(1).every((c) => c.skipped && /Slack is unreachable/.test(c.detail))).toBe(true);
+});
