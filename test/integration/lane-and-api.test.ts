@@ -4,6 +4,7 @@
  * delete — until the lane is empty. The engine talks to the Notion and Brevo simulators; state is
  * in dynalite; time is virtual.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import {
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { BrevoClient } from '../../shared/brevo/client';
 import { parseConfig } from '../../shared/config/load';
 import { TajoError } from '../../shared/errors';
 import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
@@ -308,8 +310,10 @@ test('an internal error on the last attempt fails the run with one line, the sta
   const env = await setup(5);
   const tenantId = `zod-${randomUUID().slice(0, 6)}`;
   await connect(env, tenantId);
-  // An attribute list no Brevo answer can be: the client's validation throws (a ZodError).
-  env.brevo.failNext(1, { status: 200, body: { attributes: 'none' } }, 'GET /v3/contacts/attributes');
+  // A bug, not a provider's answer (an unreadable answer is a ProviderError with its own line).
+  const bug = jest
+    .spyOn(BrevoClient.prototype, 'readAttributes')
+    .mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'id')"));
   const logged: { level: string; message: string; data?: Record<string, unknown> }[] = [];
   const deps = {
     ...laneDeps(env, new RecordingLane()),
@@ -325,9 +329,12 @@ test('an internal error on the last attempt fails the run with one line, the sta
   await expect(
     handleNotionLaneMessage(deps as NotionLaneDeps, start, { deadline: env.clock.now() + 60_000, lastAttempt: true }),
   ).rejects.toThrow();
+  bug.mockRestore();
   const run = await env.store.getRun(tenantId, 'notion', 'run-z');
   expect(run?.status).toBe('failed');
-  expect(run?.error).toMatch(/^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/);
+  expect(run?.error).toMatch(
+    /^internal error: TypeError\b[^\n]*: Cannot read properties of undefined \(reading 'id'\)$/,
+  );
   const failure = logged.find((l) => l.message === 'Notion sync failed');
   expect(failure?.data).toMatchObject({ runId: 'run-z', reason: run?.error, stack: expect.stringMatching(/\n\s+at /) });
 });
