@@ -15,7 +15,7 @@
  *   guests); an incremental run never removes (Notion has no "deactivated" flag to act on).
  * - pagesRead (users read) = upserted + unchanged + failed + bots + missingEmail.
  */
-import type { BrevoClient } from '../brevo/client';
+import { type BrevoClient, type UnsupportedAttribute, unsupportedAttributeMessage } from '../brevo/client';
 import type { NotionGateway, NotionUser } from '../connectors/notion/client';
 import { failureReason, ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
@@ -96,8 +96,11 @@ export interface NotionUserPlan {
 export function buildNotionUserPlan(
   attributes: BrevoAttribute[],
   mapping: Record<string, string> | undefined,
+  /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
+  unsupported: UnsupportedAttribute[] = [],
 ): { plan: NotionUserPlan; warnings: string[] } {
   const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
+  const unwritable = new Map(unsupported.map((u) => [u.name.toUpperCase(), u]));
   const warnings: string[] = [];
   const fields: NotionUserPlan['fields'] = [];
   const merged: Record<string, string | undefined> = { ...DEFAULT_NOTION_USER_MAPPING, ...mapping };
@@ -115,6 +118,11 @@ export function buildNotionUserPlan(
       continue;
     }
     const attr = byName.get(target);
+    const cannot = unwritable.get(target);
+    if (!attr && cannot) {
+      warnings.push(`${unsupportedAttributeMessage(cannot)}: Notion user field ${field} is not synced`);
+      continue;
+    }
     if (!attr) {
       warnings.push(
         `Brevo has no contact attribute ${target}: Notion user field ${field} is not synced (create it under Contacts → Settings → Attributes)`,
@@ -221,8 +229,8 @@ async function runUsers(
 ): Promise<void> {
   // The bot user names the installation (one per integration and workspace): the fingerprints'
   // source, so two connections to different workspaces never share them. Also an early token check.
-  const [me, attributes] = await Promise.all([ctx.notion.me(), ctx.brevo.getAttributes()]);
-  const built = buildNotionUserPlan(attributes, ctx.mapping);
+  const [me, { attributes, unsupported }] = await Promise.all([ctx.notion.me(), ctx.brevo.readAttributes()]);
+  const built = buildNotionUserPlan(attributes, ctx.mapping, unsupported);
   summary.warnings.push(...built.warnings);
   const sourceId = `notion-users:${me.id}`;
   ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId });

@@ -22,7 +22,12 @@
  *   import report says Brevo skipped, or an import still running at the deadline, count as failed:
  *   they are written again by the next run). Guests are counted inside these.
  */
-import { type BrevoClient, brevoClientFor } from '../brevo/client';
+import {
+  type BrevoClient,
+  brevoClientFor,
+  type UnsupportedAttribute,
+  unsupportedAttributeMessage,
+} from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
@@ -180,16 +185,24 @@ export interface UserPlan {
 /** The mapping checked against the account's attributes; what cannot be written becomes a warning. */
 export function buildUserPlan(args: {
   attributes: BrevoAttribute[];
+  /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
+  unsupported?: UnsupportedAttribute[];
   mapping?: Partial<Record<SlackField, string>>;
   guestAttribute?: string;
   defaultCountryCode?: string;
 }): { plan: UserPlan; warnings: string[] } {
   const byName = new Map(args.attributes.map((a) => [a.name.toUpperCase(), a]));
+  const unsupported = new Map((args.unsupported ?? []).map((u) => [u.name.toUpperCase(), u]));
   const warnings: string[] = [];
   const fields: PlannedField[] = [];
   const merged: Record<string, string | undefined> = { ...DEFAULT_SLACK_USER_MAPPING, ...args.mapping };
   const usable = (target: string, what: string): BrevoAttribute | undefined => {
     const attr = byName.get(target);
+    const unwritable = unsupported.get(target);
+    if (!attr && unwritable) {
+      warnings.push(`${unsupportedAttributeMessage(unwritable)}: ${what} is not synced`);
+      return undefined;
+    }
     if (!attr) {
       warnings.push(
         `Brevo has no contact attribute ${target}: ${what} is not synced (create it under Contacts → Settings → Attributes)`,
@@ -452,9 +465,10 @@ class SlackUsersRun {
   async execute(): Promise<void> {
     const { ctx } = this;
     const reader = new UsersListReader(ctx, this.slackStats);
-    const [attributes, teamId] = await Promise.all([ctx.brevo.getAttributes(), this.teamId()]);
+    const [{ attributes, unsupported }, teamId] = await Promise.all([ctx.brevo.readAttributes(), this.teamId()]);
     const built = buildUserPlan({
       attributes,
+      unsupported,
       mapping: ctx.mapping,
       guestAttribute: ctx.guestAttribute,
       defaultCountryCode: ctx.defaultCountryCode,

@@ -9,6 +9,7 @@ import { parseConfig } from '../../shared/config/load';
 import { ProviderError } from '../../shared/errors';
 import { buildNotionContext } from '../../shared/services/notion-context';
 import {
+  buildNotionUserPlan,
   NO_EMAIL_CAPABILITY_WARNING,
   type NotionUsersContext,
   runNotionUsersRecorded,
@@ -207,4 +208,19 @@ test('a name that cannot reach its attribute is left out with a field error; the
   });
   expect(env.brevo.getContact('person0@example.com')?.attributes.SIGNUP_DATE).toBeUndefined();
   expect(env.brevo.listMembers(env.listId)).toHaveLength(4);
+});
+
+test('the plan names a mapped attribute of a kind Brevo added later as such, never "create it"', () => {
+  const built = buildNotionUserPlan(
+    [
+      { name: 'FIRSTNAME', category: 'normal', type: 'text' },
+      { name: 'LASTNAME', category: 'normal', type: 'text' },
+    ],
+    { avatar_url: 'PHOTO' },
+    [{ name: 'PHOTO', reason: 'unsupported attribute type "image"' }],
+  );
+  expect(built.warnings).toEqual([
+    'Brevo attribute PHOTO is of a kind this version cannot write (unsupported attribute type "image"): Notion user field avatar_url is not synced',
+  ]);
+  expect(built.plan.fields.map((f) => f.attribute.name)).toEqual(['FIRSTNAME', 'LASTNAME']);
 });

@@ -477,4 +477,17 @@ describe('mapping one user', () => {
     expect(built.warnings.some((w) => w.includes('TIMEZONE'))).toBe(false);
     expect(built.plan.fields).toEqual([]);
   });
+
+  test('an attribute the account has, of a kind Brevo added later: named as such, never "create it"', () => {
+    const built = buildUserPlan({
+      attributes: [{ name: 'FIRSTNAME', category: 'normal', type: 'text' }],
+      unsupported: [{ name: 'JOB_TITLE', reason: 'unsupported attribute type "rich"' }],
+      mapping: { title: 'JOB_TITLE' } as Partial<Record<SlackField, string>>,
+    });
+    expect(built.warnings).toContain(
+      'Brevo attribute JOB_TITLE is of a kind this version cannot write (unsupported attribute type "rich"): Slack field title is not synced',
+    );
+    expect(built.warnings.some((w) => w.includes('no contact attribute JOB_TITLE'))).toBe(false);
+    expect(built.plan.fields.map((f) => f.target)).toEqual(['FIRSTNAME']);
+  });
 });
