@@ -14,7 +14,7 @@ import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
 import { formatPath, loadConfigFile } from '../shared/config/load';
 import { databaseMapping, describeMappingSource } from '../shared/config/mapping';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
-import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit } from '../shared/connectors/notion/client';
+import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
@@ -643,25 +643,32 @@ async function notionSearchCli(words: string[], values: Values, env: NodeJS.Proc
   });
   const query = words.join(' ');
   const results: SearchHit[] = [];
+  const skipped: SearchPage['skipped'] = [];
   let cursor: string | undefined;
   let requests = 0;
   do {
     const page = await gateway.search({ query: query || undefined, startCursor: cursor });
     requests++;
     results.push(...page.results);
+    skipped.push(...page.skipped);
     cursor = page.hasMore ? page.nextCursor : undefined;
   } while (cursor);
   if (values.json) {
-    io.out(JSON.stringify({ query, count: results.length, requests, results }));
+    io.out(JSON.stringify({ query, count: results.length, requests, results, skipped }));
     return 0;
   }
-  if (results.length === 0) io.out('Nothing found: share pages with the integration (••• → Connections).');
+  if (results.length === 0 && skipped.length === 0) {
+    io.out('Nothing found: share pages with the integration (••• → Connections).');
+  }
   for (const r of results) {
     const kind = r.object === 'page' ? 'page' : 'database';
     io.out(
       `${kind.padEnd(8)} ${r.title || 'Untitled'}  ${r.id}  edited ${r.lastEditedTime}${r.url ? `  ${r.url}` : ''}`,
     );
   }
+  // A result this version cannot read (an object kind Notion added later) is named, never dropped unseen.
+  if (skipped.length > 0) io.out(`${skipped.length} result${skipped.length === 1 ? '' : 's'} left out, unreadable:`);
+  for (const s of skipped) io.out(`  ${s.id ?? '(no id)'}: ${s.reason}`);
   return 0;
 }
 
