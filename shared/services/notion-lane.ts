@@ -392,7 +392,8 @@ export async function handleNotionLaneMessage(
               )
           : undefined,
       });
-      deps.log?.('info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
+      // Unreadable pages were left out of the batch (one error each): logged where they can be found.
+      deps.log?.(res.failed > 0 ? 'warn' : 'info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
     } catch (err) {
       if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
       // A page event not sent stays in the inbox (entries are removed after the chunk), so the
