@@ -37,7 +37,12 @@ import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/servi
 import { runNotionUsersRecorded } from '../shared/services/notion-users';
 import { pageEventSender } from '../shared/services/page-events';
 import { testSlackConnection } from '../shared/services/slack-test';
-import { buildSlackUsersContext, resolveBrevoList, syncSlackUsers } from '../shared/services/slack-users';
+import {
+  buildSlackUsersContext,
+  emptySlackUsersSummary,
+  resolveBrevoList,
+  syncSlackUsers,
+} from '../shared/services/slack-users';
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
@@ -406,6 +411,8 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   const runId = newRunId(systemClock);
   failure.runId = runId;
   const startedAt = new Date().toISOString();
+  // Filled as the run goes: a failed run's record and --json keep the counts so far.
+  const summary = emptySlackUsersSummary(mode);
   try {
     const users: Partial<NonNullable<typeof slack.users>> = slack.users ?? {};
     const ctx = buildSlackUsersContext({
@@ -422,7 +429,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
       onProgress: progressPrinter(io, values.json === true),
     });
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
-    const { summary } = await syncSlackUsers(ctx, { mode, runId });
+    await syncSlackUsers(ctx, { mode, runId, summary });
     const run: RunRecord = {
       tenantId,
       connector: 'slack',
@@ -449,8 +456,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     }
     return 0;
   } catch (err) {
-    // Status shows the failure; the members' sync reports no partial counts, so the record has none.
-    const summary = { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+    // Status shows the failure and the counts so far (a failure before the run began leaves them 0).
     const run: RunRecord = {
       tenantId,
       connector: 'slack',

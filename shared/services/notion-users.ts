@@ -194,17 +194,23 @@ export function mapNotionUser(
 
 // ------------------------------------------------------------------------------------- the run
 
+/** A users run's summary before anything is read. */
+export function emptyNotionUsersSummary(mode: 'full' | 'incremental'): NotionUsersSummary {
+  return { ...emptySummary(mode), bots: 0, missingEmail: 0 };
+}
+
 /**
  * Runs one Notion users → Brevo sync in process. `runId` (sortable by start time) marks the
- * fingerprints a full run saw; one is made when not given.
+ * fingerprints a full run saw; one is made when not given. `summary` (a fresh
+ * emptyNotionUsersSummary) is filled as the run goes: when the run throws, it holds the counts so far.
  */
 export async function syncNotionUsers(
   ctx: NotionUsersContext,
-  opts: { mode: 'full' | 'incremental'; runId?: string },
+  opts: { mode: 'full' | 'incremental'; runId?: string; summary?: NotionUsersSummary },
 ): Promise<{ summary: NotionUsersSummary; runId: string }> {
   const runId = opts.runId ?? newRunId(ctx.clock);
   const o = { ...DEFAULT_NOTION_USERS_OPTIONS, ...ctx.options };
-  const summary: NotionUsersSummary = { ...emptySummary(opts.mode), bots: 0, missingEmail: 0 };
+  const summary = opts.summary ?? emptyNotionUsersSummary(opts.mode);
   const stats = ctx.stats ?? { notion: newStats(), brevo: newStats() };
   const atStart = { notion: { ...stats.notion }, brevo: { ...stats.brevo } };
   const started = ctx.clock.now();
@@ -335,8 +341,10 @@ export async function runNotionUsersRecorded(
   const runId = args.runId ?? newRunId(ctx.clock);
   const startedAt = new Date(ctx.clock.now()).toISOString();
   const base = { tenantId: ctx.tenantId, connector: 'notion' as const, job: 'users' as const, runId, mode: args.mode };
+  // Filled as the run goes: the failed run's record keeps the counts so far.
+  const summary = emptyNotionUsersSummary(args.mode);
   try {
-    const { summary } = await syncNotionUsers(ctx, { mode: args.mode, runId });
+    await syncNotionUsers(ctx, { mode: args.mode, runId, summary });
     const run = {
       ...base,
       status: 'succeeded' as const,
@@ -354,7 +362,7 @@ export async function runNotionUsersRecorded(
       startedAt,
       finishedAt: new Date(ctx.clock.now()).toISOString(),
       trigger: args.trigger,
-      summary: { ...emptySummary(args.mode), bots: 0, missingEmail: 0 } as NotionUsersSummary,
+      summary,
       error: failureReason(err),
     });
     throw err;

@@ -419,15 +419,22 @@ class UsersListReader {
 
 // ------------------------------------------------------------------------------------- the run
 
+/** A users run's summary before anything is read. */
+export function emptySlackUsersSummary(mode: 'full' | 'incremental'): SlackUsersSummary {
+  return { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+}
+
 /**
  * Runs one Slack users → Brevo sync in process. `runId` (sortable by start time, e.g. the run
- * record's) marks the fingerprints a full run saw; one is made when not given.
+ * record's) marks the fingerprints a full run saw; one is made when not given. `summary` (a fresh
+ * emptySlackUsersSummary) is filled as the run goes: when the run throws, it holds the counts so
+ * far (members read, contacts Brevo confirmed, failures), for the failed run's record and --json.
  */
 export async function syncSlackUsers(
   ctx: SlackUsersContext,
-  opts: { mode: 'full' | 'incremental'; runId?: string },
+  opts: { mode: 'full' | 'incremental'; runId?: string; summary?: SlackUsersSummary },
 ): Promise<{ summary: SlackUsersSummary; runId: string }> {
-  const run = new SlackUsersRun(ctx, opts.mode, opts.runId ?? newRunId(ctx.clock));
+  const run = new SlackUsersRun(ctx, opts.mode, opts.runId ?? newRunId(ctx.clock), opts.summary);
   try {
     await run.execute();
   } finally {
@@ -447,9 +454,10 @@ class SlackUsersRun {
     private readonly ctx: SlackUsersContext,
     private readonly mode: 'full' | 'incremental',
     readonly runId: string,
+    summary?: SlackUsersSummary,
   ) {
     this.o = { ...DEFAULT_SLACK_USERS_OPTIONS, ...ctx.options };
-    this.summary = { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+    this.summary = summary ?? emptySlackUsersSummary(mode);
     this.brevoAtStart = { ...(ctx.brevoStats ?? newStats()) };
     this.started = ctx.clock.now();
   }

@@ -224,3 +224,24 @@ test('the plan names a mapped attribute of a kind Brevo added later as such, nev
   ]);
   expect(built.plan.fields.map((f) => f.attribute.name)).toEqual(['FIRSTNAME', 'LASTNAME']);
 });
+
+test('a run that fails after writing records the counts so far, not zeros', async () => {
+  const env = await setup(4);
+  const ctx = { ...context(env), options: { importFirstPollMs: 10, pageSize: 2, flushRows: 1 } };
+  // Notion refuses the second page of users, after the first page (the integration's own bot user
+  // and the first person) was read and its person written.
+  let armed = false;
+  ctx.onProgress = (e) => {
+    if (e.type === 'rows' && !armed) {
+      armed = true;
+      env.notion.failNext(1, { status: 400, code: 'validation_error', message: 'start_cursor is no longer valid' });
+    }
+  };
+  await expect(runNotionUsersRecorded(ctx, { mode: 'full', trigger: 'cli' })).rejects.toThrow(/start_cursor/);
+  expect(env.brevo.contacts()).toHaveLength(1);
+  const status = await notionStatus({ runs: env.store, cursors: env.store, clock: ctx.clock }, 'acme', ctx.settings);
+  expect(status.lastUsersRun).toMatchObject({
+    status: 'failed',
+    summary: { pagesRead: 2, bots: 1, upserted: 1, failed: 0 },
+  });
+});

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../../shared/ports';
 import {
   buildSlackUsersContext,
   buildUserPlan,
+  emptySlackUsersSummary,
   mapSlackUser,
   NO_EMAIL_SCOPE_WARNING,
   type SlackField,
@@ -411,6 +412,24 @@ test('errors a person can act on: users:read missing, a revoked token', async ()
   expect(err).toBeInstanceOf(SlackApiError);
   expect((err as SlackApiError).permanent).toBe(true);
   expect(env.brevo.contacts()).toHaveLength(0);
+});
+
+test('a run that fails after writing exposes its counts so far in the summary it was given', async () => {
+  const env = await setup({ users: 6 });
+  const ctx = { ...context(env, { teamId: TEAM }), options: { importFirstPollMs: 10, pageSize: 2, flushRows: 2 } };
+  // Slack fails the third users.list page: the first held the workspace's two bots, the second two
+  // members, written (flushRows 2) before the failure.
+  let pages = 0;
+  ctx.onProgress = (e) => {
+    if (e.type === 'rows' && ++pages === 2) env.slack.failNext(1, { error: 'internal_error' });
+  };
+  const summary = emptySlackUsersSummary('full');
+  const err = await syncSlackUsers(ctx, { mode: 'full', summary }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(SlackApiError);
+  expect(env.brevo.contacts()).toHaveLength(2);
+  expect(summary).toMatchObject({ mode: 'full', pagesRead: 4, bots: 2, upserted: 2, failed: 0 });
+  expect(summary.slackRequests).toBe(3);
+  expect(summary.brevoRequests).toBeGreaterThan(0);
 });
 
 test('Tier 2 with a real clock: a 3-page run gets zero 429s and stays under 10 s', async () => {
