@@ -20,7 +20,7 @@ import { ConfigError, failureReason, isInternalError, TajoError } from '../share
 import { newStats } from '../shared/http/paced-fetch';
 import { loggingSettings, providerLogging, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
-import { type RunRecord, type SyncSummary, systemClock } from '../shared/ports';
+import { type RunRecord, systemClock } from '../shared/ports';
 import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
 import { sharedPacer } from '../shared/ratelimit/pacer';
 import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
@@ -46,7 +46,7 @@ import {
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
-import { errorLine, leftOut, printSummary, summaryJson } from './commands/print';
+import { leftOut, printSummary, printUserSyncIssues, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
 import { defaultIo, type Io, UsageError } from './io';
 
@@ -475,12 +475,6 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   } finally {
     await state.close();
   }
-}
-
-/** A user sync's warnings and its first 20 per-user errors, for a person reading the output. */
-function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
-  for (const w of summary.warnings) io.out(`  warning: ${w}`);
-  for (const e of summary.errors.slice(0, 20)) io.out(`  ${errorLine('user', e)}`);
 }
 
 /**
