@@ -29,7 +29,16 @@ import {
   disconnectBrevo,
 } from '../../shared/services/tenants';
 import { type Io, UsageError } from '../io';
-import { printChecks, printDisconnect, printNotionStatus, printSlackStatus, printSummary, summaryJson } from './print';
+import {
+  leftOut,
+  printChecks,
+  printDisconnect,
+  printNotionStatus,
+  printSlackStatus,
+  printSummary,
+  printUserSyncIssues,
+  summaryJson,
+} from './print';
 import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
 
 /** The config a command reads when none is given (--config, TAJO_CONFIG). */
@@ -554,11 +563,14 @@ async function syncRemote(
   if (job === 'users') {
     if (values.json) io.out(JSON.stringify(summaryJson(run)));
     else {
-      const s = run.summary;
+      // The same lines as the in-process users sync prints (cli/main.ts), from the run record.
+      const s = run.summary as typeof run.summary & { bots?: number; missingEmail?: number };
       io.out(
-        `Notion users (${s.mode}) ${run.status}: ${s.pagesRead} users read, ${s.upserted} written, ${s.unchanged} unchanged, ${s.failed} failed`,
+        `Notion users (${s.mode}) ${run.status}: ${s.pagesRead} users read, ${s.upserted} written, ` +
+          `${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
       );
-      for (const w of s.warnings) io.out(`  warning: ${w}`);
+      io.out(`  skipped: ${s.bots ?? 0} bots, ${s.missingEmail ?? 0} without email (guests are not listed by Notion)`);
+      printUserSyncIssues(io, s);
     }
   } else printSummary(io, run, values.json === true);
   if (run.status === 'failed') {

@@ -18,6 +18,12 @@ export function errorLine(what: string, e: RowError): string {
   return `${what} ${e.pageId}${field}: ${e.reason}`;
 }
 
+/** A user sync's warnings and its first 20 per-user errors, for a person reading the output. */
+export function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
+  for (const w of summary.warnings) io.out(`  warning: ${w}`);
+  for (const e of summary.errors.slice(0, 20)) io.out(`  ${errorLine('user', e)}`);
+}
+
 export function printChecks(io: Io, checks: CheckResult[]): void {
   for (const c of checks) io.out(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
 }

@@ -78,6 +78,14 @@ export interface UnsupportedAttribute {
   reason: string;
 }
 
+/**
+ * Why a mapping to this attribute writes nothing, for the warning of the plan that names it: the
+ * attribute exists in Brevo (so "create it" would mislead), but this version cannot write it.
+ */
+export function unsupportedAttributeMessage(u: UnsupportedAttribute): string {
+  return `Brevo attribute ${u.name} is of a kind this version cannot write (${u.reason})`;
+}
+
 export interface ImportRow {
   email?: string;
   ext_id?: string;

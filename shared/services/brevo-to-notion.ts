@@ -26,7 +26,7 @@
 import type { BrevoClient } from '../brevo/client';
 import type { NotionRuleConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
-import { ProviderError, RateLimitedError } from '../errors';
+import { failureReason, ProviderError, RateLimitedError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
 import type { NotionPropertyValue } from '../mapping';
 import type {
@@ -277,7 +277,8 @@ export async function applyNotionRules(
     run.status = 'succeeded';
     run.finishedAt = nowIso();
   } catch (err) {
-    run.error = (err as Error).message;
+    // The record (shown by status) gets one line; an internal error's dump never reaches it.
+    run.error = failureReason(err);
     // A rate limit parks the lane: the same message comes back and continues this record.
     if (opts.lastAttempt && !(err instanceof RateLimitedError)) {
       run.status = 'failed';

@@ -259,7 +259,11 @@ export async function handleNotionLaneMessage(
       return run;
     } catch (err) {
       if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
-      deps.log?.('error', 'publishing failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+      deps.log?.('error', 'publishing failed', {
+        tenantId: conn.tenantId,
+        reason: failureReason(err),
+        ...(isInternalError(err) ? { stack: (err as Error).stack } : {}),
+      });
       if (isPermanent(err)) return undefined;
       throw err;
     } finally {
@@ -293,7 +297,11 @@ export async function handleNotionLaneMessage(
       if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
       // Token, database access, network: retried with backoff, then dead-lettered for a replay once
       // fixed (a permanent error here is the connection's, not one event's: events are not dropped).
-      deps.log?.('error', 'Brevo → Notion rules failed', { tenantId: conn.tenantId, reason: (err as Error).message });
+      deps.log?.('error', 'Brevo → Notion rules failed', {
+        tenantId: conn.tenantId,
+        reason: failureReason(err),
+        ...(isInternalError(err) ? { stack: (err as Error).stack } : {}),
+      });
       throw err;
     } finally {
       await keepSpacing();
@@ -392,7 +400,8 @@ export async function handleNotionLaneMessage(
               )
           : undefined,
       });
-      deps.log?.('info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
+      // Unreadable pages were left out of the batch (one error each): logged where they can be found.
+      deps.log?.(res.failed > 0 ? 'warn' : 'info', 'Notion webhook pages fetched', { tenantId: conn.tenantId, ...res });
     } catch (err) {
       if (err instanceof RateLimitedError) throw new ParkLane(err.retryAfterMs);
       // A page event not sent stays in the inbox (entries are removed after the chunk), so the

@@ -15,7 +15,7 @@
  *   guests); an incremental run never removes (Notion has no "deactivated" flag to act on).
  * - pagesRead (users read) = upserted + unchanged + failed + bots + missingEmail.
  */
-import type { BrevoClient } from '../brevo/client';
+import { type BrevoClient, type UnsupportedAttribute, unsupportedAttributeMessage } from '../brevo/client';
 import type { NotionGateway, NotionUser } from '../connectors/notion/client';
 import { failureReason, ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
@@ -96,8 +96,11 @@ export interface NotionUserPlan {
 export function buildNotionUserPlan(
   attributes: BrevoAttribute[],
   mapping: Record<string, string> | undefined,
+  /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
+  unsupported: UnsupportedAttribute[] = [],
 ): { plan: NotionUserPlan; warnings: string[] } {
   const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
+  const unwritable = new Map(unsupported.map((u) => [u.name.toUpperCase(), u]));
   const warnings: string[] = [];
   const fields: NotionUserPlan['fields'] = [];
   const merged: Record<string, string | undefined> = { ...DEFAULT_NOTION_USER_MAPPING, ...mapping };
@@ -115,6 +118,11 @@ export function buildNotionUserPlan(
       continue;
     }
     const attr = byName.get(target);
+    const cannot = unwritable.get(target);
+    if (!attr && cannot) {
+      warnings.push(`${unsupportedAttributeMessage(cannot)}: Notion user field ${field} is not synced`);
+      continue;
+    }
     if (!attr) {
       warnings.push(
         `Brevo has no contact attribute ${target}: Notion user field ${field} is not synced (create it under Contacts → Settings → Attributes)`,
@@ -186,17 +194,23 @@ export function mapNotionUser(
 
 // ------------------------------------------------------------------------------------- the run
 
+/** A users run's summary before anything is read. */
+export function emptyNotionUsersSummary(mode: 'full' | 'incremental'): NotionUsersSummary {
+  return { ...emptySummary(mode), bots: 0, missingEmail: 0 };
+}
+
 /**
  * Runs one Notion users → Brevo sync in process. `runId` (sortable by start time) marks the
- * fingerprints a full run saw; one is made when not given.
+ * fingerprints a full run saw; one is made when not given. `summary` (a fresh
+ * emptyNotionUsersSummary) is filled as the run goes: when the run throws, it holds the counts so far.
  */
 export async function syncNotionUsers(
   ctx: NotionUsersContext,
-  opts: { mode: 'full' | 'incremental'; runId?: string },
+  opts: { mode: 'full' | 'incremental'; runId?: string; summary?: NotionUsersSummary },
 ): Promise<{ summary: NotionUsersSummary; runId: string }> {
   const runId = opts.runId ?? newRunId(ctx.clock);
   const o = { ...DEFAULT_NOTION_USERS_OPTIONS, ...ctx.options };
-  const summary: NotionUsersSummary = { ...emptySummary(opts.mode), bots: 0, missingEmail: 0 };
+  const summary = opts.summary ?? emptyNotionUsersSummary(opts.mode);
   const stats = ctx.stats ?? { notion: newStats(), brevo: newStats() };
   const atStart = { notion: { ...stats.notion }, brevo: { ...stats.brevo } };
   const started = ctx.clock.now();
@@ -221,8 +235,8 @@ async function runUsers(
 ): Promise<void> {
   // The bot user names the installation (one per integration and workspace): the fingerprints'
   // source, so two connections to different workspaces never share them. Also an early token check.
-  const [me, attributes] = await Promise.all([ctx.notion.me(), ctx.brevo.getAttributes()]);
-  const built = buildNotionUserPlan(attributes, ctx.mapping);
+  const [me, { attributes, unsupported }] = await Promise.all([ctx.notion.me(), ctx.brevo.readAttributes()]);
+  const built = buildNotionUserPlan(attributes, ctx.mapping, unsupported);
   summary.warnings.push(...built.warnings);
   const sourceId = `notion-users:${me.id}`;
   ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId });
@@ -327,8 +341,10 @@ export async function runNotionUsersRecorded(
   const runId = args.runId ?? newRunId(ctx.clock);
   const startedAt = new Date(ctx.clock.now()).toISOString();
   const base = { tenantId: ctx.tenantId, connector: 'notion' as const, job: 'users' as const, runId, mode: args.mode };
+  // Filled as the run goes: the failed run's record keeps the counts so far.
+  const summary = emptyNotionUsersSummary(args.mode);
   try {
-    const { summary } = await syncNotionUsers(ctx, { mode: args.mode, runId });
+    await syncNotionUsers(ctx, { mode: args.mode, runId, summary });
     const run = {
       ...base,
       status: 'succeeded' as const,
@@ -346,7 +362,7 @@ export async function runNotionUsersRecorded(
       startedAt,
       finishedAt: new Date(ctx.clock.now()).toISOString(),
       trigger: args.trigger,
-      summary: { ...emptySummary(args.mode), bots: 0, missingEmail: 0 } as NotionUsersSummary,
+      summary,
       error: failureReason(err),
     });
     throw err;

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { BrevoClient, BrevoEvent } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
+import { ProviderError } from '../errors';
 import { issueSummary, maybe } from '../http/answer';
 import type {
   Clock,
@@ -31,6 +32,7 @@ import type {
   MarkerStore,
   NotionWebhookStore,
   PendingNotionPage,
+  RowError,
   SecretStore,
 } from '../ports';
 import type { NotionLaneMessage } from '../sync/lane-messages';
@@ -435,6 +437,9 @@ export interface PagesFetchResult {
   duplicates: number;
   noIdentifier: number;
   syncQueued: boolean;
+  /** Pages Notion answered with something that is not a readable page: one error each, the rest processed. */
+  failed: number;
+  errors: RowError[];
 }
 
 /** One `notion.pages.fetch` message: a chunk of the inbox, fetched at the lane's pace. */
@@ -442,13 +447,35 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
   // Released before reading: an event that lands from now on queues the next message itself.
   await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
   const pending = await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH);
-  const result: PagesFetchResult = { fetched: 0, sent: 0, duplicates: 0, noIdentifier: 0, syncQueued: false };
+  const result: PagesFetchResult = {
+    fetched: 0,
+    sent: 0,
+    duplicates: 0,
+    noIdentifier: 0,
+    syncQueued: false,
+    failed: 0,
+    errors: [],
+  };
   const synced = new Set(deps.settings.databases.map((d) => normaliseId(d.id)));
   const fingerprints = new Map<string, Map<string, Fingerprint>>();
   let needsSync = false;
   const done: PendingNotionPage[] = [];
   for (const entry of pending) {
-    const page = await deps.notion.getPage(entry.pageId);
+    let page: NotionPage | undefined;
+    try {
+      page = await deps.notion.getPage(entry.pageId);
+    } catch (err) {
+      // An answer that is not a readable page (a required field missing) is this page's problem:
+      // fetching it again gives the same answer, so it is recorded and the rest of the batch goes
+      // on. A row of a synced database is still read by the sync, which reports it as a row error.
+      // Anything else (rate limit, outage) fails the batch, whose retry fetches it again.
+      if (!(err instanceof ProviderError && err.code === 'unexpected_answer')) throw err;
+      result.failed += 1;
+      result.errors.push({ pageId: entry.pageId, reason: err.message });
+      if (deps.settings.sync.databases && entry.parentId && synced.has(normaliseId(entry.parentId))) needsSync = true;
+      done.push(entry);
+      continue;
+    }
     result.fetched += 1;
     const parent = parentOf(page);
     if (page && parent.databaseId && (await deps.isOwnWrite?.(page, parent.databaseId))) {

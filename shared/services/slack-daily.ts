@@ -18,11 +18,17 @@ import type {
   SecretStore,
   ThreadStore,
 } from '../ports';
-import { emptySummary, newRunId } from '../sync/notion-sync';
+import { newRunId } from '../sync/notion-sync';
 import { ensureConnectionSchedule } from './connections';
 import { type OAuthTokens, readAccessToken } from './oauth-grant';
 import { runSlackSummaries, type SlackSummariesResult } from './slack-summaries';
-import { buildSlackUsersContext, resolveBrevoList, type SlackUsersSummary, syncSlackUsers } from './slack-users';
+import {
+  buildSlackUsersContext,
+  emptySlackUsersSummary,
+  resolveBrevoList,
+  type SlackUsersSummary,
+  syncSlackUsers,
+} from './slack-users';
 
 export const slackDailyInputSchema = z.union([
   z.object({ sweep: z.literal(true) }),
@@ -114,6 +120,7 @@ async function runScheduledUserSync(
     summary,
     ...(error ? { error } : {}),
   });
+  const summary = emptySlackUsersSummary('full');
   try {
     const [slackToken, brevoApiKey] = await Promise.all([
       readAccessToken(deps, conn),
@@ -133,19 +140,16 @@ async function runScheduledUserSync(
       guestAttribute: users.guest_attribute,
     });
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
-    const { summary } = await syncSlackUsers(ctx, { mode: 'full', runId });
+    await syncSlackUsers(ctx, { mode: 'full', runId, summary });
     await deps.runs.putRun(record('succeeded', summary));
     return { status: 'done', result: { runId, summary } };
   } catch (err) {
     const error = failureReason(err);
     deps.log?.('scheduled Slack user sync failed', { tenantId: conn.tenantId, error });
+    // The record keeps the counts so far (members read, contacts Brevo confirmed before the failure).
     await deps.runs
-      .putRun(record('failed', emptyUsersSummary(), error))
+      .putRun(record('failed', summary, error))
       .catch((e) => deps.log?.('could not record the failed run', { error: (e as Error).message }));
     return { status: 'failed', error };
   }
-}
-
-function emptyUsersSummary(): SlackUsersSummary {
-  return { ...emptySummary('full'), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
 }

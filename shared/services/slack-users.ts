@@ -22,7 +22,12 @@
  *   import report says Brevo skipped, or an import still running at the deadline, count as failed:
  *   they are written again by the next run). Guests are counted inside these.
  */
-import { type BrevoClient, brevoClientFor } from '../brevo/client';
+import {
+  type BrevoClient,
+  brevoClientFor,
+  type UnsupportedAttribute,
+  unsupportedAttributeMessage,
+} from '../brevo/client';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { ProviderError } from '../errors';
 import { type CallStats, newStats } from '../http/paced-fetch';
@@ -180,16 +185,24 @@ export interface UserPlan {
 /** The mapping checked against the account's attributes; what cannot be written becomes a warning. */
 export function buildUserPlan(args: {
   attributes: BrevoAttribute[];
+  /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
+  unsupported?: UnsupportedAttribute[];
   mapping?: Partial<Record<SlackField, string>>;
   guestAttribute?: string;
   defaultCountryCode?: string;
 }): { plan: UserPlan; warnings: string[] } {
   const byName = new Map(args.attributes.map((a) => [a.name.toUpperCase(), a]));
+  const unsupported = new Map((args.unsupported ?? []).map((u) => [u.name.toUpperCase(), u]));
   const warnings: string[] = [];
   const fields: PlannedField[] = [];
   const merged: Record<string, string | undefined> = { ...DEFAULT_SLACK_USER_MAPPING, ...args.mapping };
   const usable = (target: string, what: string): BrevoAttribute | undefined => {
     const attr = byName.get(target);
+    const unwritable = unsupported.get(target);
+    if (!attr && unwritable) {
+      warnings.push(`${unsupportedAttributeMessage(unwritable)}: ${what} is not synced`);
+      return undefined;
+    }
     if (!attr) {
       warnings.push(
         `Brevo has no contact attribute ${target}: ${what} is not synced (create it under Contacts → Settings → Attributes)`,
@@ -406,15 +419,22 @@ class UsersListReader {
 
 // ------------------------------------------------------------------------------------- the run
 
+/** A users run's summary before anything is read. */
+export function emptySlackUsersSummary(mode: 'full' | 'incremental'): SlackUsersSummary {
+  return { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+}
+
 /**
  * Runs one Slack users → Brevo sync in process. `runId` (sortable by start time, e.g. the run
- * record's) marks the fingerprints a full run saw; one is made when not given.
+ * record's) marks the fingerprints a full run saw; one is made when not given. `summary` (a fresh
+ * emptySlackUsersSummary) is filled as the run goes: when the run throws, it holds the counts so
+ * far (members read, contacts Brevo confirmed, failures), for the failed run's record and --json.
  */
 export async function syncSlackUsers(
   ctx: SlackUsersContext,
-  opts: { mode: 'full' | 'incremental'; runId?: string },
+  opts: { mode: 'full' | 'incremental'; runId?: string; summary?: SlackUsersSummary },
 ): Promise<{ summary: SlackUsersSummary; runId: string }> {
-  const run = new SlackUsersRun(ctx, opts.mode, opts.runId ?? newRunId(ctx.clock));
+  const run = new SlackUsersRun(ctx, opts.mode, opts.runId ?? newRunId(ctx.clock), opts.summary);
   try {
     await run.execute();
   } finally {
@@ -434,9 +454,10 @@ class SlackUsersRun {
     private readonly ctx: SlackUsersContext,
     private readonly mode: 'full' | 'incremental',
     readonly runId: string,
+    summary?: SlackUsersSummary,
   ) {
     this.o = { ...DEFAULT_SLACK_USERS_OPTIONS, ...ctx.options };
-    this.summary = { ...emptySummary(mode), bots: 0, deleted: 0, missingEmail: 0, guests: 0, slackRequests: 0 };
+    this.summary = summary ?? emptySlackUsersSummary(mode);
     this.brevoAtStart = { ...(ctx.brevoStats ?? newStats()) };
     this.started = ctx.clock.now();
   }
@@ -452,9 +473,10 @@ class SlackUsersRun {
   async execute(): Promise<void> {
     const { ctx } = this;
     const reader = new UsersListReader(ctx, this.slackStats);
-    const [attributes, teamId] = await Promise.all([ctx.brevo.getAttributes(), this.teamId()]);
+    const [{ attributes, unsupported }, teamId] = await Promise.all([ctx.brevo.readAttributes(), this.teamId()]);
     const built = buildUserPlan({
       attributes,
+      unsupported,
       mapping: ctx.mapping,
       guestAttribute: ctx.guestAttribute,
       defaultCountryCode: ctx.defaultCountryCode,

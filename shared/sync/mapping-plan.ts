@@ -4,9 +4,15 @@
  * exist, a type that does not match, a Brevo attribute that does not exist) are found here, once,
  * before any row is written.
  */
+import { type UnsupportedAttribute, unsupportedAttributeMessage } from '../brevo/client';
 import { formatPath } from '../config/load';
 import { databaseMapping } from '../config/mapping';
-import { type FieldMapping, type NotionDatabaseConfig, normalizePropertyType } from '../config/schema';
+import {
+  type FieldMapping,
+  NOTION_PROPERTY_TYPES,
+  type NotionDatabaseConfig,
+  normalizePropertyType,
+} from '../config/schema';
 import type { SchemaProperty } from '../connectors/notion/client';
 import { ConfigError } from '../errors';
 import { coerceToAttribute, coerceToIdentifier, extractNotionValue } from '../mapping';
@@ -32,6 +38,12 @@ export interface MappingPlan {
   /** The identifier that keys the contact. */
   key: IdentifierTarget;
   defaultCountryCode?: string;
+  /**
+   * Mapped properties left out, one line each naming the database and the mapping path: a Notion
+   * property of a type this version cannot read, or a Brevo attribute it cannot write. The rest of
+   * the mapping syncs; the run's summary carries these lines.
+   */
+  warnings: string[];
 }
 
 /** A row as the contact writer takes it; `rowId` is the Notion page id. */
@@ -47,6 +59,8 @@ export function buildPlan(args: {
   title: string;
   schema: Record<string, SchemaProperty>;
   attributes: BrevoAttribute[];
+  /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
+  unsupported?: UnsupportedAttribute[];
   defaultCountryCode?: string;
 }): MappingPlan {
   const { database, schema, attributes, title } = args;
@@ -54,10 +68,12 @@ export function buildPlan(args: {
   // Messages point at the mapping the person wrote: the database's own, or the connector's.
   const mappingPath = formatPath(written.path);
   const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
+  const unsupported = new Map((args.unsupported ?? []).map((u) => [u.name.toUpperCase(), u]));
   const mapping: Record<string, { type?: string; target: string }> =
     written.mapping ?? inferMapping(schema, attributes);
   const issues: { path: string; message: string }[] = [];
   const fields: PlannedField[] = [];
+  const warnings: string[] = [];
 
   for (const [property, entry] of Object.entries(mapping)) {
     const path = formatPath([...written.path, property]);
@@ -82,6 +98,23 @@ export function buildPlan(args: {
     const identifier = IDENTIFIERS.find((i) => i === target);
     const attribute = byName.get(target);
     const targetPath = entry.type === undefined ? path : `${path}.target`;
+    // A type Notion added later (or one with no value, such as button) reads as nothing: mapped
+    // to an attribute it would write nothing, silently, so it is named; as the key, nothing works.
+    if (!(NOTION_PROPERTY_TYPES as readonly string[]).includes(prop.type)) {
+      const why = `"${property}" is a ${prop.type} property in Notion, which this version cannot read`;
+      if (written.source === 'inferred') continue;
+      if (identifier) issues.push({ path, message: `${why}: map another property to ${identifier}` });
+      else
+        warnings.push(`database "${title}": ${path}: ${why}: it is left out of the sync (remove it from the mapping)`);
+      continue;
+    }
+    const unwritable = identifier ? undefined : unsupported.get(target);
+    if (!attribute && unwritable) {
+      warnings.push(
+        `database "${title}": ${targetPath}: ${unsupportedAttributeMessage(unwritable)}: "${property}" is left out of the sync`,
+      );
+      continue;
+    }
     if (!identifier && !attribute) {
       issues.push({
         path: targetPath,
@@ -116,7 +149,7 @@ export function buildPlan(args: {
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return { fields, key: key as IdentifierTarget, defaultCountryCode: args.defaultCountryCode };
+  return { fields, key: key as IdentifierTarget, defaultCountryCode: args.defaultCountryCode, warnings };
 }
 
 type ValueKind = Extracted['kind'];

@@ -12,7 +12,7 @@
  *   unshared) leave the list.
  */
 import { randomUUID } from 'node:crypto';
-import type { BrevoClient } from '../brevo/client';
+import type { BrevoClient, UnsupportedAttribute } from '../brevo/client';
 import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
@@ -116,6 +116,8 @@ interface SourceState extends ReadSource {
 interface Checkpoint {
   phase: 'prepare' | 'sources' | 'done';
   attributes: BrevoAttribute[];
+  /** Attributes the account has that this version cannot write (absent in older checkpoints). */
+  unsupportedAttributes?: UnsupportedAttribute[];
   sources: SourceState[];
   sourceIndex: number;
 }
@@ -313,7 +315,9 @@ class SyncStep {
     // are different providers, and the Notion lane should start reading as soon as it can.
     const [listIds, databases] = await Promise.all([
       (async () => {
-        this.cp.attributes = await this.ctx.brevo.getAttributes();
+        const read = await this.ctx.brevo.readAttributes();
+        this.cp.attributes = read.attributes;
+        this.cp.unsupportedAttributes = read.unsupported;
         return this.resolveLists(settings.databases);
       })(),
       Promise.all(settings.databases.map((db) => this.resolveDatabase(db))),
@@ -323,8 +327,9 @@ class SyncStep {
       const resolved = databases[dbIndex] as Awaited<ReturnType<SyncStep['resolveDatabase']>>;
       const contacts = !isPublishOnly(db);
       for (const s of resolved.sources) {
-        // Validates the mapping against this source's schema now, before anything is written.
-        if (contacts) this.plan({ dbIndex, title: s.title, schema: s.schema } as SourceState);
+        // Validates the mapping against this source's schema now, before anything is written; what
+        // it leaves out (a property or attribute this version cannot handle) is said once, here.
+        if (contacts) this.summary.warnings.push(...this.plan({ dbIndex, title: s.title, schema: s.schema }).warnings);
         const cursor = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', s.id);
         const lower =
           this.mode === 'incremental' && cursor?.highWater
@@ -361,6 +366,7 @@ class SyncStep {
       title: src.title,
       schema: src.schema,
       attributes: this.cp.attributes,
+      unsupported: this.cp.unsupportedAttributes,
       defaultCountryCode: this.ctx.settings.default_country_code,
     });
   }

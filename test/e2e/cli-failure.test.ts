@@ -206,3 +206,51 @@ test('sync slack-users and notion-users failing: one line, and the JSON summary 
   expect(notionJson).toMatchObject({ ok: false, status: 'failed', runId: expect.any(String) });
   expect(notionRun.stderr).toContain(notionJson.error as string);
 });
+
+test('sync slack-users failing on its second users.list page: the failed --json and status keep the counts so far', async () => {
+  const { SlackSimulator } = await import('../simulators/slack');
+  const { SlackClient } = await import('../../shared/connectors/slack/client');
+  const slack = new SlackSimulator({ tiers: false });
+  await slack.start();
+  // 201 people and the workspace's bots: the first page (200) is read, the second fails.
+  for (let i = 0; i < 201; i++) slack.addUser({ name: `u${i}`, realName: `User ${i}`, email: `u${i}@example.com` });
+  const answer = SlackClient.prototype.answer;
+  let lists = 0;
+  const spy = jest.spyOn(SlackClient.prototype, 'answer').mockImplementation(async function (
+    this: InstanceType<typeof SlackClient>,
+    method,
+    args,
+  ) {
+    if (method === 'users.list' && ++lists === 2) return { ok: false, error: 'internal_error', scopes: [], body: {} };
+    return answer.call(this, method, args);
+  });
+  const cfg = join(dir, 'slack-users.yaml');
+  await writeFile(
+    cfg,
+    `brevo: { api_key: ${SANDBOX_BREVO_KEY} }\nconnectors:\n  slack:\n    bot_token: xoxb-sandbox\n`,
+  );
+  const out: string[] = [];
+  const err: string[] = [];
+  const env = {
+    PATH: process.env.PATH ?? '',
+    SLACK_API_URL: slack.apiUrl,
+    BREVO_BASE_URL: brevo.baseUrl,
+    TAJO_STATE_DIR: join(dir, 'state'),
+  };
+  const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l), isTTY: false };
+  try {
+    expect(await main(['connectors', 'sync', 'slack-users', '--config', cfg, '--json'], env, io)).toBe(1);
+  } finally {
+    spy.mockRestore();
+    await slack.stop();
+  }
+  expect(err.filter((l) => l.startsWith('tajo:'))).toEqual(['tajo: Slack users.list failed: internal_error']);
+  const summary = JSON.parse(out.at(-1) as string) as Record<string, unknown>;
+  expect(summary).toMatchObject({ ok: false, status: 'failed', pagesRead: 200, upserted: 0, failed: 0 });
+  expect(summary.bots as number).toBeGreaterThanOrEqual(1);
+  expect(summary.slackRequests).toBe(2); // auth.test and the first page (the failing answer is the spy's)
+  out.length = 0;
+  await main(['connectors', 'status', 'slack', '--config', cfg, '--json'], env, io);
+  const status = JSON.parse(out.at(-1) as string) as { lastSync: { status: string } };
+  expect(status.lastSync).toMatchObject({ status: 'failed', runId: summary.runId });
+});

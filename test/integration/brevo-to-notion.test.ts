@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { BrevoClient } from '../../shared/brevo/client';
 import { parseConfig } from '../../shared/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
@@ -568,5 +570,28 @@ describe('Brevo → Notion rules', () => {
     await handleNotionLaneMessage(laneDeps(e), msg.body, { deadline: Number.POSITIVE_INFINITY, lastAttempt: false });
     expect(leads(e).filter((l) => l.email === 'hal@example.com')).toHaveLength(1);
     expect((await e.store.listRuleRuns(TENANT, 1))[0]).toMatchObject({ status: 'succeeded', created: 1 });
+  });
+
+  test('a bug in the delivery: the rule run says one line, never a validation dump', async () => {
+    const e = await setup();
+    e.brevo.addContact({ email: 'ida@example.com', attributes: { FIRSTNAME: 'Ida' } });
+    e.brevo.editContact('ida@example.com', { LIFECYCLE_STAGE: 'customer' });
+    await Promise.all([e.brevo.idle(), e.notion.flushWebhooks()]);
+    const msg = e.lane.sent.find((m) => m.body.includes('notion.rules.apply'))!;
+    // Not a provider's answer (those are one-line ProviderErrors): our code validating its own data.
+    const spy = jest
+      .spyOn(BrevoClient.prototype, 'getContact')
+      .mockImplementation(async () => z.object({ email: z.string(), id: z.number() }).parse({ email: 1 }) as never);
+    try {
+      await expect(
+        handleNotionLaneMessage(laneDeps(e), msg.body, { deadline: Number.POSITIVE_INFINITY, lastAttempt: true }),
+      ).rejects.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    const [run] = await e.store.listRuleRuns(TENANT, 1);
+    expect(run?.status).toBe('failed');
+    expect(run?.error).toMatch(/^internal error: unexpected data at email/);
+    expect(run?.error).not.toMatch(/\n|"expected"/);
   });
 });

@@ -4,7 +4,6 @@
  * delete — until the lane is empty. The engine talks to the Notion and Brevo simulators; state is
  * in dynalite; time is virtual.
  */
-
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
@@ -310,10 +310,11 @@ test('an internal error on the last attempt fails the run with one line, the sta
   const env = await setup(5);
   const tenantId = `zod-${randomUUID().slice(0, 6)}`;
   await connect(env, tenantId);
-  // A bug, not a provider's answer (an unreadable answer is a ProviderError with its own line).
-  const bug = jest
-    .spyOn(BrevoClient.prototype, 'readAttributes')
-    .mockRejectedValue(new TypeError("Cannot read properties of undefined (reading 'id')"));
+  // A bug of ours, not a provider's answer (an unreadable answer is a one-line ProviderError since
+  // the wire work): our own validation of data we made throws a ZodError while the sync prepares.
+  const spy = jest.spyOn(BrevoClient.prototype, 'readAttributes').mockImplementation(async function readAttributes() {
+    return z.object({ attributes: z.array(z.unknown()) }).parse({ attributes: 'none' }) as never;
+  });
   const logged: { level: string; message: string; data?: Record<string, unknown> }[] = [];
   const deps = {
     ...laneDeps(env, new RecordingLane()),
@@ -326,15 +327,16 @@ test('an internal error on the last attempt fails the run with one line, the sta
     mode: 'incremental',
     trigger: 'schedule',
   });
-  await expect(
-    handleNotionLaneMessage(deps as NotionLaneDeps, start, { deadline: env.clock.now() + 60_000, lastAttempt: true }),
-  ).rejects.toThrow();
-  bug.mockRestore();
+  try {
+    await expect(
+      handleNotionLaneMessage(deps as NotionLaneDeps, start, { deadline: env.clock.now() + 60_000, lastAttempt: true }),
+    ).rejects.toThrow();
+  } finally {
+    spy.mockRestore();
+  }
   const run = await env.store.getRun(tenantId, 'notion', 'run-z');
   expect(run?.status).toBe('failed');
-  expect(run?.error).toMatch(
-    /^internal error: TypeError\b[^\n]*: Cannot read properties of undefined \(reading 'id'\)$/,
-  );
+  expect(run?.error).toMatch(/^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/);
   const failure = logged.find((l) => l.message === 'Notion sync failed');
   expect(failure?.data).toMatchObject({ runId: 'run-z', reason: run?.error, stack: expect.stringMatching(/\n\s+at /) });
 });

@@ -9,6 +9,7 @@ import { parseConfig } from '../../shared/config/load';
 import { ProviderError } from '../../shared/errors';
 import { buildNotionContext } from '../../shared/services/notion-context';
 import {
+  buildNotionUserPlan,
   NO_EMAIL_CAPABILITY_WARNING,
   type NotionUsersContext,
   runNotionUsersRecorded,
@@ -207,4 +208,40 @@ test('a name that cannot reach its attribute is left out with a field error; the
   });
   expect(env.brevo.getContact('person0@example.com')?.attributes.SIGNUP_DATE).toBeUndefined();
   expect(env.brevo.listMembers(env.listId)).toHaveLength(4);
+});
+
+test('the plan names a mapped attribute of a kind Brevo added later as such, never "create it"', () => {
+  const built = buildNotionUserPlan(
+    [
+      { name: 'FIRSTNAME', category: 'normal', type: 'text' },
+      { name: 'LASTNAME', category: 'normal', type: 'text' },
+    ],
+    { avatar_url: 'PHOTO' },
+    [{ name: 'PHOTO', reason: 'unsupported attribute type "image"' }],
+  );
+  expect(built.warnings).toEqual([
+    'Brevo attribute PHOTO is of a kind this version cannot write (unsupported attribute type "image"): Notion user field avatar_url is not synced',
+  ]);
+  expect(built.plan.fields.map((f) => f.attribute.name)).toEqual(['FIRSTNAME', 'LASTNAME']);
+});
+
+test('a run that fails after writing records the counts so far, not zeros', async () => {
+  const env = await setup(4);
+  const ctx = { ...context(env), options: { importFirstPollMs: 10, pageSize: 2, flushRows: 1 } };
+  // Notion refuses the second page of users, after the first page (the integration's own bot user
+  // and the first person) was read and its person written.
+  let armed = false;
+  ctx.onProgress = (e) => {
+    if (e.type === 'rows' && !armed) {
+      armed = true;
+      env.notion.failNext(1, { status: 400, code: 'validation_error', message: 'start_cursor is no longer valid' });
+    }
+  };
+  await expect(runNotionUsersRecorded(ctx, { mode: 'full', trigger: 'cli' })).rejects.toThrow(/start_cursor/);
+  expect(env.brevo.contacts()).toHaveLength(1);
+  const status = await notionStatus({ runs: env.store, cursors: env.store, clock: ctx.clock }, 'acme', ctx.settings);
+  expect(status.lastUsersRun).toMatchObject({
+    status: 'failed',
+    summary: { pagesRead: 2, bots: 1, upserted: 1, failed: 0 },
+  });
 });

@@ -303,3 +303,52 @@ describe('Notion page changes → Brevo events', () => {
     expect(events[0]?.event_properties?.title).toBe('Roadmap');
   });
 });
+
+describe('a page Notion answers unreadably', () => {
+  test('is one recorded error; the other pages of the fetch batch still become events', async () => {
+    const e = await setup();
+    await fullSync(e);
+    const sender = await handshake(e);
+    e.clock.advance(5 * 60_000);
+    const edited = e.pageIds.slice(0, 3);
+    for (const [i, id] of edited.entries()) e.notion.updatePage(id, { Company: `Edited ${i}` });
+    for (const id of edited) expect((await sender.sendEvent(e.url, propsEvent(id))).attempts[0]?.status).toBe(200);
+    expect(fetchMessages(e)).toHaveLength(1);
+    // The fetch message's first Notion request (the first page's GET) is answered 200 with an
+    // object that is no page: the client's one-line `unexpected_answer`.
+    const logs: { level: string; message: string; data?: Record<string, unknown> }[] = [];
+    e.notion.failNext(1, { status: 200, code: 'not_a_page', message: 'this is not a page object' });
+    while (e.done < e.lane.sent.length) {
+      const msg = e.lane.sent[e.done++] as LaneMessage;
+      await handleNotionLaneMessage(
+        {
+          connections: e.store,
+          cursors: e.store,
+          runs: e.store,
+          secrets: e.secrets,
+          webhooks: e.store,
+          markers: e.store,
+          lane: e.lane,
+          clock: e.clock,
+          endpoints: { notionBaseUrl: e.notion.baseUrl, brevoBaseUrl: e.brevo.baseUrl },
+          syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 },
+          log: (level, message, data) => logs.push({ level, message, data }),
+        },
+        msg.body,
+        { deadline: Number.POSITIVE_INFINITY, lastAttempt: false },
+      );
+    }
+    const fetched = logs.find((l) => l.message === 'Notion webhook pages fetched');
+    expect(fetched).toMatchObject({ level: 'warn', data: { fetched: 2, sent: 2, failed: 1 } });
+    const errors = fetched?.data?.errors as { pageId: string; reason: string }[];
+    expect(errors).toHaveLength(1);
+    expect(edited).toContain(errors[0]?.pageId);
+    expect(errors[0]?.reason).toMatch(/^Notion answered .* without a field we need \(.+\); nothing was done/);
+    // The two readable pages' events came from the fetch; the database sync it queued read the
+    // third row (readable there) and sent its event: each edit exactly once, none lost.
+    const events = e.brevo.events().filter((ev) => ev.event_name.startsWith('notion_page_'));
+    expect(events.map((ev) => ev.event_properties?.page_id).sort()).toEqual([...edited].sort());
+    // The batch is done: nothing left in the inbox to fetch again and again.
+    expect(await e.store.listPendingPages(TENANT, 100)).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '../../shared/ports';
 import {
   buildSlackUsersContext,
   buildUserPlan,
+  emptySlackUsersSummary,
   mapSlackUser,
   NO_EMAIL_SCOPE_WARNING,
   type SlackField,
@@ -413,6 +414,24 @@ test('errors a person can act on: users:read missing, a revoked token', async ()
   expect(env.brevo.contacts()).toHaveLength(0);
 });
 
+test('a run that fails after writing exposes its counts so far in the summary it was given', async () => {
+  const env = await setup({ users: 6 });
+  const ctx = { ...context(env, { teamId: TEAM }), options: { importFirstPollMs: 10, pageSize: 2, flushRows: 2 } };
+  // Slack fails the third users.list page: the first held the workspace's two bots, the second two
+  // members, written (flushRows 2) before the failure.
+  let pages = 0;
+  ctx.onProgress = (e) => {
+    if (e.type === 'rows' && ++pages === 2) env.slack.failNext(1, { error: 'internal_error' });
+  };
+  const summary = emptySlackUsersSummary('full');
+  const err = await syncSlackUsers(ctx, { mode: 'full', summary }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(SlackApiError);
+  expect(env.brevo.contacts()).toHaveLength(2);
+  expect(summary).toMatchObject({ mode: 'full', pagesRead: 4, bots: 2, upserted: 2, failed: 0 });
+  expect(summary.slackRequests).toBe(3);
+  expect(summary.brevoRequests).toBeGreaterThan(0);
+});
+
 test('Tier 2 with a real clock: a 3-page run gets zero 429s and stays under 10 s', async () => {
   const env = await setup({ users: 450, tiers: true });
   const started = Date.now();
@@ -476,5 +495,18 @@ describe('mapping one user', () => {
     );
     expect(built.warnings.some((w) => w.includes('TIMEZONE'))).toBe(false);
     expect(built.plan.fields).toEqual([]);
+  });
+
+  test('an attribute the account has, of a kind Brevo added later: named as such, never "create it"', () => {
+    const built = buildUserPlan({
+      attributes: [{ name: 'FIRSTNAME', category: 'normal', type: 'text' }],
+      unsupported: [{ name: 'JOB_TITLE', reason: 'unsupported attribute type "rich"' }],
+      mapping: { title: 'JOB_TITLE' } as Partial<Record<SlackField, string>>,
+    });
+    expect(built.warnings).toContain(
+      'Brevo attribute JOB_TITLE is of a kind this version cannot write (unsupported attribute type "rich"): Slack field title is not synced',
+    );
+    expect(built.warnings.some((w) => w.includes('no contact attribute JOB_TITLE'))).toBe(false);
+    expect(built.plan.fields.map((f) => f.target)).toEqual(['FIRSTNAME']);
   });
 });
