@@ -5,6 +5,7 @@
  */
 import { join, resolve } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { failureReason } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
 import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       }
       for (const w of publishRun?.summary.warnings ?? []) log(`  publishing: ${w}`);
     } catch (err) {
-      log(`  first sync failed: ${redactText((err as Error).message)}`);
+      log(`  first sync failed: ${redactText(failureReason(err))}`);
     }
   }
   log('Serving. Ctrl-C to stop.');
@@ -122,6 +123,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`tajo local stack: ${redactText((err as Error).message)}\n`);
+  process.stderr.write(`tajo local stack: ${redactText(failureReason(err))}\n`);
   process.exit(1);
 });

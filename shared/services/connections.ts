@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { TajoConfig } from '../config/schema';
 import { SlackClient } from '../connectors/slack/client';
 import { ConfigError, RequestRefusedError, reasonOf } from '../errors';
+import { maybe, readAnswer } from '../http/answer';
 import { newStats } from '../http/paced-fetch';
 import {
   type Clock,
@@ -180,13 +181,13 @@ export async function connectNotion(
 /** The parts of auth.test that say which installation a token belongs to (Enterprise Grid included). */
 const authInstallation = z.looseObject({
   team_id: z.string().min(1),
-  enterprise_id: z.string().min(1).nullish(),
-  is_enterprise_install: z.boolean().optional(),
+  enterprise_id: maybe(z.string().min(1)),
+  is_enterprise_install: maybe(z.boolean()),
 });
 
 /** The installation a bot token belongs to, from its auth.test answer. */
 export function slackTeamOfAuth(auth: unknown): SlackTeamRef {
-  const a = authInstallation.parse(auth);
+  const a = readAnswer('slack', 'auth.test', authInstallation, auth);
   const enterpriseId = a.enterprise_id ?? undefined;
   if (a.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId, teamId: a.team_id };
   return { isEnterpriseInstall: false, teamId: a.team_id, ...(enterpriseId ? { enterpriseId } : {}) };
@@ -213,7 +214,8 @@ export async function checkSlackBotToken(
       'slack_token_refused',
     );
   }
-  const auth = authTestAnswer.parse(answer.body);
+  // Slack's auth.test as published: team, bot_id and user_id may be missing or null; team_id is what we need.
+  const auth = readAnswer('slack', 'auth.test', authTestAnswer, answer.body);
   return {
     team: slackTeamOfAuth(auth),
     workspace: {
@@ -228,9 +230,9 @@ export async function checkSlackBotToken(
 
 const authTestAnswer = z.looseObject({
   team_id: z.string().min(1),
-  team: z.string().optional(),
-  bot_id: z.string().optional(),
-  user_id: z.string().optional(),
+  team: maybe(z.string()),
+  bot_id: maybe(z.string()),
+  user_id: maybe(z.string()),
 });
 
 /**
