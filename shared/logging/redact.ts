@@ -124,7 +124,7 @@ const PERSONAL_KEYS = new Set([
 /**
  * Keys whose whole value is personal content, kept only as structure: Brevo contact attributes and
  * imports, Notion property values and rich text, Slack message blocks, a platform event's contact
- * and order items.
+ * and order items, a notification event's custom part and original payload.
  */
 const PERSONAL_CONTAINERS = new Set([
   'attributes',
@@ -139,6 +139,9 @@ const PERSONAL_CONTAINERS = new Set([
   'attachments',
   'contact',
   'items',
+  // A notification event on its lane: the platform's custom event and the payload it came from.
+  'custom',
+  'raw',
 ]);
 
 /**

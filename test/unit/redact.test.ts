@@ -298,6 +298,15 @@ describe('personal bodies', () => {
     const byKeys = JSON.parse(redactBody(JSON.stringify(order), 'application/json'));
     expect(byKeys.contact).toEqual({ email: REDACTED, first_name: REDACTED, last_name: REDACTED });
     expect(byKeys.order.items).toEqual([{ name: REDACTED, quantity: REDACTED }]);
+    // On its lane, a custom event's text and the original payload are personal too.
+    const lane = { type: 'custom', id: 'e1', custom: { name: 'vip', message: 'Dana Moss is back' }, raw: order };
+    expect(redactValue(lane)).toEqual({
+      type: 'custom',
+      id: 'e1',
+      custom: { name: REDACTED, message: REDACTED },
+      raw: expect.objectContaining({ event: 'order_placed', id: 'evt_ord_1001', contact: expect.any(Object) }),
+    });
+    expect(JSON.stringify(redactValue(lane))).not.toMatch(/Dana|Moss|Espresso|1299/);
     // Notion's and Brevo's API bodies are personal where their keys say, not as a whole.
     expect(bodyPersonal('notion', false)).toBe('keys');
     expect(bodyPersonal('brevo', false)).toBe('keys');
