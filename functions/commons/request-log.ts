@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { Provider } from '../../shared/errors';
 import { eventSource } from '../../shared/logging/events';
-import { redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
+import { bodyPersonal, redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
 
 interface HttpEvent {
   routeKey: string;
@@ -43,7 +43,10 @@ export function describeEvent(event: unknown): Record<string, unknown> {
       query: event.rawQueryString ? redactQuery(event.rawQueryString) : undefined,
       pathParameters: event.pathParameters,
       headers: event.headers,
-      body: text === undefined ? undefined : redactBody(text, contentType),
+      body:
+        text === undefined
+          ? undefined
+          : redactBody(text, contentType, { personal: bodyPersonal(eventSource(event.routeKey), true) }),
     };
   }
   if (isSqs(event)) {

@@ -6,7 +6,7 @@
  */
 import { type Provider, RateLimitedError, UnreachableError } from '../errors';
 import { type ApiCallLine, apiCallLog, describeRequestBody, describeResponseBody } from '../logging/api-calls';
-import { redactUrlPart } from '../logging/redact';
+import { bodyPersonal, redactUrlPart } from '../logging/redact';
 import type { Clock } from '../ports';
 import type { Pacer } from '../ratelimit/pacer';
 
@@ -146,8 +146,9 @@ async function report(
   if (!log) return;
   if (log.bodies) {
     const contentType = new Headers(a.init?.headers).get('content-type') ?? '';
-    const request = describeRequestBody(a.init?.body, contentType);
-    const response = a.res ? await describeResponseBody(a.res) : undefined;
+    const personal = bodyPersonal(opts.provider, false);
+    const request = describeRequestBody(a.init?.body, contentType, personal);
+    const response = a.res ? await describeResponseBody(a.res, personal) : undefined;
     if (request !== undefined) line.request = request;
     if (response !== undefined) line.response = response;
   }

@@ -6,7 +6,7 @@
  */
 import type { TajoConfig } from '../config/schema';
 import type { Provider } from '../errors';
-import { redactBody, redactText } from './redact';
+import { type Personal, redactBody, redactText } from './redact';
 
 export interface ApiCallLine {
   provider: Provider;
@@ -191,22 +191,34 @@ export function textApiCallLog(spec: ApiCallSpec, write: (text: string) => void)
   return apiCallLogFromSpec(spec, (line) => write(formatApiCall(line)));
 }
 
-/** The request's body as a loggable string (bodies are strings, forms or bytes in our clients). */
-export function describeRequestBody(body: unknown, contentType: string): string | undefined {
+/**
+ * The request's body as a loggable string (bodies are strings, forms or bytes in our clients);
+ * `personal` as bodyPersonal says for the provider.
+ */
+export function describeRequestBody(
+  body: unknown,
+  contentType: string,
+  personal: Personal = 'keys',
+): string | undefined {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string') return redactBody(body, contentType);
-  if (body instanceof URLSearchParams) return redactBody(body.toString(), 'application/x-www-form-urlencoded');
+  if (typeof body === 'string') return redactBody(body, contentType, { personal });
+  if (body instanceof URLSearchParams) {
+    return redactBody(body.toString(), 'application/x-www-form-urlencoded', { personal });
+  }
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
-    const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : new Uint8Array(body.buffer);
+    const bytes =
+      body instanceof ArrayBuffer
+        ? new Uint8Array(body)
+        : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     return /json|text|form/i.test(contentType)
-      ? redactBody(new TextDecoder().decode(bytes), contentType)
+      ? redactBody(new TextDecoder().decode(bytes), contentType, { personal })
       : `(${bytes.byteLength} bytes)`;
   }
   return '(stream)';
 }
 
 /** The response's body (read from a clone, so the caller still reads its own), when it is text. */
-export async function describeResponseBody(res: Response): Promise<string | undefined> {
+export async function describeResponseBody(res: Response, personal: Personal = 'keys'): Promise<string | undefined> {
   const contentType = res.headers.get('content-type') ?? '';
   if (!/json|text|form/i.test(contentType)) {
     const length = res.headers.get('content-length');
@@ -214,7 +226,7 @@ export async function describeResponseBody(res: Response): Promise<string | unde
   }
   try {
     const text = await res.clone().text();
-    return text ? redactBody(text, contentType) : undefined;
+    return text ? redactBody(text, contentType, { personal }) : undefined;
   } catch (err) {
     return `(unreadable: ${redactText((err as Error).message)})`;
   }

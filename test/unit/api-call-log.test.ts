@@ -98,7 +98,8 @@ describe('the paced fetch describes every call', () => {
     expect(line).toMatchObject({ method: 'PUT', path: '/v3/contacts/[email]', status: 400 });
     expect(JSON.parse(line?.request ?? '')).toEqual({
       email: '[redacted]',
-      attributes: { FIRSTNAME: '[redacted]', PLAN: 'pro' },
+      // Every attribute value is the contact's data (PLAN was kept before).
+      attributes: { FIRSTNAME: '[redacted]', PLAN: '[redacted]' },
     });
     expect(JSON.parse(line?.response ?? '')).toEqual({ code: 'invalid_parameter', message: 'bad [email]' });
     const text = JSON.stringify(lines);

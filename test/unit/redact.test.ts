@@ -2,7 +2,9 @@
  * shared/logging/redact.ts: what every log path does to tokens and personal data, and what it must
  * leave alone (ids, times, counts) for a log to stay useful.
  */
+
 import {
+  bodyPersonal,
   isSensitiveKey,
   REDACTED,
   redactBody,
@@ -11,6 +13,10 @@ import {
   redactUrlPart,
   redactValue,
 } from '../../shared/logging/redact';
+import type { NotificationEvent } from '../../shared/notifications/events';
+import { renderNotification } from '../../shared/notifications/templates';
+import { prng } from '../support/prng';
+import { leakedValues, type RandomPerson, randomPerson } from '../support/random-people';
 
 describe('redactText', () => {
   test.each([
@@ -81,7 +87,8 @@ describe('redactValue', () => {
       headers: { Authorization: REDACTED, 'api-key': REDACTED, 'content-type': 'application/json' },
       signing_secret: REDACTED,
       bot_token: REDACTED,
-      contact: { email: REDACTED, SMS: REDACTED, attributes: { FIRSTNAME: REDACTED, COMPANY: 'Analytical' } },
+      // A contact and its attributes are personal whatever their names (COMPANY was kept before).
+      contact: { email: REDACTED, SMS: REDACTED, attributes: { FIRSTNAME: REDACTED, COMPANY: REDACTED } },
       user: { real_name: REDACTED, profile: { display_name: REDACTED }, id: 'U0123' },
       reason: 'Brevo error on contact [email] (400 invalid_parameter)',
       counts: { upserted: 3, failed: 0 },
@@ -137,7 +144,8 @@ describe('redactBody', () => {
       note: 'call +33612345678',
     });
     expect(JSON.parse(redactBody(body, 'application/json'))).toEqual({
-      jsonBody: [{ email: REDACTED, attributes: { LASTNAME: REDACTED, PLAN: 'pro' } }],
+      // Every attribute value is a contact's data (PLAN was kept before).
+      jsonBody: [{ email: REDACTED, attributes: { LASTNAME: REDACTED, PLAN: REDACTED } }],
       note: 'call [phone]',
     });
   });
@@ -153,12 +161,15 @@ describe('redactBody', () => {
       token: REDACTED,
       channel: 'C0123',
       text: 'New subscriber [email]',
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'by [email]' } }],
+      // Message blocks are built from contact data: their text goes, their structure stays.
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: REDACTED } }],
     });
   });
 
   test('a long body is cut, after redaction', () => {
-    const out = redactBody(JSON.stringify({ rows: 'x'.repeat(5000), email: 'a@b.co' }), 'application/json', 100);
+    const out = redactBody(JSON.stringify({ rows: 'x'.repeat(5000), email: 'a@b.co' }), 'application/json', {
+      max: 100,
+    });
     expect(out.length).toBeLessThan(130);
     expect(out).toContain('… (');
     expect(out).not.toContain('a@b.co');
@@ -180,5 +191,282 @@ describe('URLs', () => {
     expect(redactQuery('email=ada%40example.com&limit=50&api_key=x')).toBe(
       `email=${REDACTED}&limit=50&api_key=${REDACTED}`,
     );
+  });
+});
+
+describe('personal bodies', () => {
+  const order = {
+    event: 'order_placed',
+    id: 'evt_ord_1001',
+    occurred_at: '2026-11-03T09:20:00Z',
+    contact: { email: 'dana@example.com', first_name: 'Dana', last_name: 'Moss' },
+    order: { id: 'ORD-1001', total: '1299.00', currency: 'eur', items: [{ name: 'Espresso machine', quantity: 1 }] },
+  };
+
+  test('a Slack chat.postMessage body keeps its structure (channel, block types, action ids), not its text', () => {
+    const form = new URLSearchParams({
+      channel: 'C0SALES',
+      text: 'Order ORD-1001 from Dana Moss: 1,299.00 EUR',
+      blocks: JSON.stringify([
+        { type: 'header', text: { type: 'plain_text', text: '💰 Order: 1,299.00 EUR', emoji: true } },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: '*Name*\nDana' },
+            { type: 'mrkdwn', text: '*Items*\n1× Espresso' },
+          ],
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: 'Tue 3 Nov 09:20 UTC' }] },
+        {
+          type: 'actions',
+          block_id: 'b1',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'view_in_brevo',
+              text: { type: 'plain_text', text: 'View in Brevo' },
+              url: 'https://app.brevo.com/contact/index/dana',
+              value: 'Dana Moss',
+            },
+          ],
+        },
+      ]),
+      thread_ts: '1793697302.000100',
+      unfurl_links: 'false',
+    }).toString();
+    const out = redactBody(form, 'application/x-www-form-urlencoded', { personal: bodyPersonal('slack', false) });
+    expect(JSON.parse(out)).toEqual({
+      channel: 'C0SALES',
+      text: REDACTED,
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: REDACTED, emoji: true } },
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: REDACTED },
+            { type: 'mrkdwn', text: REDACTED },
+          ],
+        },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: REDACTED }] },
+        {
+          type: 'actions',
+          block_id: 'b1',
+          elements: [
+            {
+              type: 'button',
+              action_id: 'view_in_brevo',
+              text: { type: 'plain_text', text: REDACTED },
+              url: REDACTED,
+              value: REDACTED,
+            },
+          ],
+        },
+      ],
+      thread_ts: '1793697302.000100',
+      unfurl_links: 'false',
+    });
+  });
+
+  test("Slack's answer echoing the message keeps ok, channel, ts and ids; an error keeps its code", () => {
+    const answer = JSON.stringify({
+      ok: true,
+      channel: 'C0SALES',
+      ts: '1793697302.000200',
+      message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: 'Order from Dana Moss', blocks: [] },
+    });
+    expect(JSON.parse(redactBody(answer, 'application/json', { personal: bodyPersonal('slack', false) }))).toEqual({
+      ok: true,
+      channel: 'C0SALES',
+      ts: '1793697302.000200',
+      message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: REDACTED, blocks: [] },
+    });
+    const refused = JSON.stringify({ ok: false, error: 'invalid_blocks', errors: ['must be more than 0 characters'] });
+    expect(redactBody(refused, 'application/json', { personal: 'all' })).toBe(refused);
+  });
+
+  test('an inbound order or Brevo event keeps its event, id and times, not the contact or the order', () => {
+    expect(
+      JSON.parse(redactBody(JSON.stringify(order), 'application/json', { personal: bodyPersonal('brevo', true) })),
+    ).toEqual({
+      event: 'order_placed',
+      id: 'evt_ord_1001',
+      occurred_at: '2026-11-03T09:20:00Z',
+      contact: { email: REDACTED, first_name: REDACTED, last_name: REDACTED },
+      order: { id: 'ORD-1001', total: REDACTED, currency: 'eur', items: [{ name: REDACTED, quantity: REDACTED }] },
+    });
+    // Without saying so, an order's contact and items are still personal containers.
+    const byKeys = JSON.parse(redactBody(JSON.stringify(order), 'application/json'));
+    expect(byKeys.contact).toEqual({ email: REDACTED, first_name: REDACTED, last_name: REDACTED });
+    expect(byKeys.order.items).toEqual([{ name: REDACTED, quantity: REDACTED }]);
+    // On its lane, a custom event's text and the original payload are personal too.
+    const lane = { type: 'custom', id: 'e1', custom: { name: 'vip', message: 'Dana Moss is back' }, raw: order };
+    expect(redactValue(lane)).toEqual({
+      type: 'custom',
+      id: 'e1',
+      custom: { name: REDACTED, message: REDACTED },
+      raw: expect.objectContaining({ event: 'order_placed', id: 'evt_ord_1001', contact: expect.any(Object) }),
+    });
+    expect(JSON.stringify(redactValue(lane))).not.toMatch(/Dana|Moss|Espresso|1299/);
+    // Notion's and Brevo's API bodies are personal where their keys say, not as a whole.
+    expect(bodyPersonal('notion', false)).toBe('keys');
+    expect(bodyPersonal('brevo', false)).toBe('keys');
+    expect(bodyPersonal('slack', true)).toBe('all');
+  });
+
+  test('an attribute or a property named like structure (STATUS, DATE, Type) is still a value', () => {
+    const brevo = { email: 'x@y.co', attributes: { STATUS: 'vip', DATE: '1990-05-01', TYPE: 'b2b', SEATS: 12 } };
+    expect(redactValue(brevo)).toEqual({
+      email: REDACTED,
+      attributes: { STATUS: REDACTED, DATE: REDACTED, TYPE: REDACTED, SEATS: REDACTED },
+    });
+    const page = {
+      object: 'page',
+      id: 'p1',
+      properties: {
+        Status: { id: 'a%3Ab', type: 'status', status: { id: 's1', name: 'Customer', color: 'green' } },
+        Date: { id: 'd', type: 'date', date: { start: '1990-05-01', end: null } },
+        Seats: { id: 'n', type: 'number', number: 12 },
+        Website: { id: 'u', type: 'url', url: 'https://dana.example' },
+        Phone: { id: 'ph', type: 'phone_number', phone_number: '06 12 34 56 78' },
+      },
+    };
+    expect(redactValue(page)).toEqual({
+      object: 'page',
+      id: 'p1',
+      properties: {
+        Status: { id: 'a%3Ab', type: 'status', status: { id: 's1', name: REDACTED, color: 'green' } },
+        Date: { id: 'd', type: 'date', date: { start: REDACTED, end: null } },
+        Seats: { id: 'n', type: 'number', number: REDACTED },
+        Website: { id: 'u', type: 'url', url: REDACTED },
+        // A property named like a personal field loses its whole value.
+        Phone: REDACTED,
+      },
+    });
+  });
+
+  test("a Notion page URL loses the title it carries, keeps the page's id", () => {
+    const id = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';
+    expect(redactText(`see https://www.notion.so/Dana-Moss-${id} now`)).toBe(`see https://www.notion.so/${id} now`);
+    expect(redactText(`https://www.notion.so/acme/Dana-Moss-${id}?pvs=4`)).toBe(
+      `https://www.notion.so/acme/${id}?pvs=4`,
+    );
+    expect(redactText(`https://acme.notion.site/${id}`)).toBe(`https://acme.notion.site/${id}`);
+  });
+});
+
+describe('generated contact data never reaches a body log', () => {
+  const R = prng(0x7ed_ac7);
+  const people = Array.from({ length: 150 }, () => randomPerson(R));
+
+  /** What the notification pipeline posts for an order: the real template, encoded as the Slack client does. */
+  function postedOrder(p: RandomPerson, i: number): string {
+    const event: NotificationEvent = {
+      id: `evt-${i}`,
+      type: 'order_placed',
+      occurredAt: '2026-11-03T09:20:00.000Z',
+      source: 'platform',
+      contact: { email: p.email, firstName: p.firstName, lastName: p.lastName },
+      order: { id: `ORD-${i}`, total: 100 + i, currency: 'EUR', items: p.items.map((name) => ({ name, quantity: 1 })) },
+      ticket: { id: `T-${i}`, subject: p.subject },
+      raw: {},
+    };
+    const template = R.pick(['order_alert', 'default', { text: '{{contact.name}} {{contact.email}}' }] as const);
+    const message = renderNotification(event, template);
+    const form = new URLSearchParams({
+      channel: 'C0SALES',
+      text: message.text,
+      blocks: JSON.stringify(message.blocks),
+    });
+    return form.toString();
+  }
+
+  test('Slack posts, inbound events, Brevo contact writes and Notion pages, as logged at debug', () => {
+    people.forEach((p, i) => {
+      const slack = postedOrder(p, i);
+      // The values did go into the body: the check below can fail.
+      expect(decodeURIComponent(slack.replace(/\+/g, ' '))).toContain(p.email);
+      const inbound = {
+        event: R.pick(['order_placed', 'contact_updated']),
+        id: `evt-${i}`,
+        email: p.email,
+        contact: { email: p.email, first_name: p.firstName, last_name: p.lastName },
+        content: [{ FIRSTNAME: p.firstName, LASTNAME: p.lastName, SMS: p.phone, COMPANY: p.company }],
+        order: { id: `ORD-${i}`, total: 120, currency: 'EUR', items: p.items.map((name) => ({ name })) },
+        ticket: { id: `T-${i}`, subject: p.subject },
+      };
+      const brevoWrite = {
+        email: p.email,
+        attributes: {
+          FIRSTNAME: p.firstName,
+          LASTNAME: p.lastName,
+          SMS: p.phone.replace(/\D/g, ''),
+          [R.pick(['COMPANY', 'ORGANISATION', 'STATUS', 'NOTE'])]: p.company,
+          [R.pick(['LAST_ORDER', 'PRODUCTS'])]: p.items.join(', '),
+        },
+        listIds: [2],
+        updateEnabled: true,
+      };
+      const notionPage = {
+        parent: { type: 'data_source_id', data_source_id: 'ds1' },
+        properties: {
+          Name: { title: [{ type: 'text', text: { content: `${p.firstName} ${p.lastName}` } }] },
+          [R.pick(['Email', 'Contact email', 'Mail'])]: { email: p.email },
+          [R.pick(['Phone', 'Mobile', 'Tel'])]: { phone_number: p.phone },
+          [R.pick(['Company', 'Organisation', 'Status'])]: R.pick([
+            { rich_text: [{ type: 'text', text: { content: p.company }, plain_text: p.company }] },
+            { select: { name: p.company } },
+          ]),
+          Items: { multi_select: p.items.map((name) => ({ name })) },
+        },
+        url: `https://www.notion.so/${p.firstName}-${p.lastName}-${'ab'.repeat(16)}`,
+      };
+      const logged = [
+        redactBody(slack, 'application/x-www-form-urlencoded', { personal: bodyPersonal('slack', false) }),
+        redactBody(JSON.stringify(inbound), 'application/json', { personal: bodyPersonal('brevo', true) }),
+        redactBody(JSON.stringify(brevoWrite), 'application/json', { personal: bodyPersonal('brevo', false) }),
+        redactBody(JSON.stringify({ jsonBody: [brevoWrite] }), 'application/json'),
+        redactBody(JSON.stringify(notionPage), 'application/json', { personal: bodyPersonal('notion', false) }),
+      ].join('\n');
+      expect(leakedValues(logged, [p])).toEqual([]);
+      // Still a useful log: the channel, the block types, the ids.
+      expect(logged).toContain('"channel":"C0SALES"');
+      expect(logged).toMatch(/"blocks":\[\{"type":"(header|section|context)"/);
+      expect(logged).toContain('"listIds":[2]');
+      expect(logged).toContain(`"id":"ORD-${i}"`);
+      expect(logged).toContain('"data_source_id":"ds1"');
+    });
+  });
+});
+
+describe('linear time', () => {
+  const MB6 = 6 * 1024 * 1024;
+  const fill = (unit: string) => unit.repeat(Math.ceil(MB6 / unit.length)).slice(0, MB6);
+
+  // Shapes that made a pattern rescan a run from each position (a 100 kB base64 run took 10 s:
+  // quadratic, a 6 MB one hours) or overflow the regexp stack (a prefix before a long run).
+  test.each([
+    ['base64 (no @ in a long run)', fill('A')],
+    ['words', fill('word ')],
+    ['a long run after a token prefix', `xkeysib-${fill('A')}`],
+    ['a long run after Bearer', `Bearer ${fill('A')}1`],
+    ['digits after a +', `+1${fill('1')}`],
+    ['repeated token prefixes', fill('-ntn_')],
+    ['repeated notion.so/', fill('notion.so/')],
+    ['emails and phones', fill('ada.lovelace@example.com, +33 6 12 34 56 78; ')],
+  ])('6 MB of %s: redacted in well under a second per MB', (_shape, text) => {
+    const started = performance.now();
+    const out = redactBody(text, 'text/plain');
+    const ms = performance.now() - started;
+    expect(out.length).toBeLessThan(2_100);
+    // Measured at 20-170 ms on the shared machine; the bound leaves room for a loaded CI.
+    expect(ms).toBeLessThan(3_000);
+  });
+
+  test('a 6 MB JSON body (a campaign with an inline image) is parsed, redacted and cut in linear time', () => {
+    const body = JSON.stringify({ name: 'November', htmlContent: `<img src="data:image/png;base64,${fill('A')}">` });
+    const started = performance.now();
+    const out = redactBody(body, 'application/json');
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(out).toMatch(/… \(\d+ chars\)$/);
   });
 });

@@ -12,26 +12,10 @@ import {
   signSlackRequest,
   verifySlackSignature,
 } from '../../shared/connectors/slack/signature';
+import { prng } from '../support/prng';
 
 const SEED = 0x5eed_51ac;
 const TOLERANCE = 300;
-
-/** mulberry32: small, deterministic, good enough to spread inputs. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: readonly T[]): T => xs[int(0, xs.length - 1)]!;
-  const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(0, 255)));
-  const hex = (n: number): string => Array.from({ length: n }, () => '0123456789abcdef'[int(0, 15)]).join('');
-  return { next, int, pick, bytes, hex };
-}
 
 const R = prng(SEED);
 
