@@ -46,7 +46,7 @@ import {
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
-import { leftOut, printChecks, printSummary, printUserSyncIssues, summaryJson } from './commands/print';
+import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
 import { defaultIo, type Io, UsageError } from './io';
 
@@ -445,14 +445,12 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     if (values.json) {
       io.out(JSON.stringify({ runId, status: run.status, ...summary }));
     } else {
-      io.out(
-        `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} members read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
+      printUsersSummary(
+        io,
+        `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        summary,
+        'members',
       );
-      io.out(
-        `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
-      );
-      printUserSyncIssues(io, summary);
     }
     return 0;
   } catch (err) {
@@ -510,14 +508,12 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
     if (values.json) {
       io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
     } else {
-      io.out(
-        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
+      printUsersSummary(
+        io,
+        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        summary,
+        'users',
       );
-      io.out(
-        `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
-      );
-      printUserSyncIssues(io, summary);
     }
     return 0;
   } catch (err) {

@@ -30,13 +30,12 @@ import {
 } from '../../shared/services/tenants';
 import { type Io, UsageError } from '../io';
 import {
-  leftOut,
   printChecks,
   printDisconnect,
   printNotionStatus,
   printSlackStatus,
   printSummary,
-  printUserSyncIssues,
+  printUsersSummary,
   summaryJson,
 } from './print';
 import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
@@ -564,13 +563,7 @@ async function syncRemote(
     if (values.json) io.out(JSON.stringify(summaryJson(run)));
     else {
       // The same lines as the in-process users sync prints (cli/main.ts), from the run record.
-      const s = run.summary as typeof run.summary & { bots?: number; missingEmail?: number };
-      io.out(
-        `Notion users (${s.mode}) ${run.status}: ${s.pagesRead} users read, ${s.upserted} written, ` +
-          `${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
-      );
-      io.out(`  skipped: ${s.bots ?? 0} bots, ${s.missingEmail ?? 0} without email (guests are not listed by Notion)`);
-      printUserSyncIssues(io, s);
+      printUsersSummary(io, `Notion users (${run.summary.mode}) ${run.status}`, run.summary, 'users');
     }
   } else printSummary(io, run, values.json === true);
   if (run.status === 'failed') {

@@ -31,6 +31,7 @@ import {
   type ProgressEvent,
   recordRowFailure,
 } from './brevo-contact-writer';
+import { addSkip } from './counts';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-events';
 
@@ -111,6 +112,8 @@ interface SourceState extends ReadSource {
   changesSince?: string;
   /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */
   contacts?: boolean;
+  /** Rows read from this source so far (progress per database). */
+  rowsRead?: number;
 }
 
 interface Checkpoint {
@@ -130,6 +133,9 @@ export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
     unchanged: 0,
     removed: 0,
     failed: 0,
+    skipped: 0,
+    skips: [],
+    vanished: 0,
     errors: [],
     errorsTruncated: 0,
     fieldErrors: 0,
@@ -473,7 +479,10 @@ class SyncStep {
       // Full run: every row still in the source was seen; the others vanished. The writer holds
       // what was stored before this step plus what this step wrote; a row seen by this run or a
       // later one (a run started meanwhile on the same lane) is alive.
-      await writer.remove(writer.vanished());
+      const vanished = writer.vanished();
+      await writer.remove(vanished);
+      // Not read by this run (they are no longer returned): removed, outside pagesRead.
+      this.summary.vanished = (this.summary.vanished ?? 0) + vanished.length;
       src.sweepDone = true;
     }
     return true;
@@ -523,9 +532,12 @@ class SyncStep {
       if (pages++ > 0 && !this.timeLeft()) break;
       const page = await this.queryWithResume(src.sourceId, window, false);
       // A row Notion sent unreadable is still in Notion: a full run's sweep must not remove it.
+      // It was read (and failed, in queryWithResume): it counts in pagesRead like any row.
       for (const r of page.rejected ?? []) if (r.id) writer.keep(r.id);
+      this.summary.pagesRead += page.rejected?.length ?? 0;
       const fresh = freshRows(window, page.pages);
       await this.ctx.onRowsRead?.(src, fresh, this.summary);
+      src.rowsRead = (src.rowsRead ?? 0) + fresh.length + (page.rejected?.length ?? 0);
       for (const p of fresh) {
         this.summary.pagesRead += 1;
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
@@ -552,7 +564,13 @@ class SyncStep {
         }
       }
       window = advanceWindow(window, page);
-      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      this.ctx.onProgress?.({
+        type: 'rows',
+        title: src.title,
+        pagesRead: this.summary.pagesRead,
+        sourceRows: src.rowsRead,
+        written: this.summary.upserted,
+      });
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer, src, sentNew);
         await reportChanges();
@@ -583,10 +601,20 @@ class SyncStep {
       const page = await this.queryWithResume(src.sourceId, window, false);
       const fresh = freshRows(window, page.pages);
       await this.ctx.onRowsRead?.(src, fresh, this.summary);
-      this.summary.pagesRead += fresh.length;
+      // Read, and not contacts by design: skipped with the reason, so the counts add up.
+      const readable = fresh.length + (page.rejected?.length ?? 0);
+      this.summary.pagesRead += readable;
+      src.rowsRead = (src.rowsRead ?? 0) + readable;
+      addSkip(this.summary, `publish-only database "${src.title}"`, fresh.length);
       window = advanceWindow(window, page);
       src.window = window;
-      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      this.ctx.onProgress?.({
+        type: 'rows',
+        title: src.title,
+        pagesRead: this.summary.pagesRead,
+        sourceRows: src.rowsRead,
+        written: this.summary.upserted,
+      });
       const maxEdited = fresh.reduce<string | undefined>(
         (m, p) => (m === undefined || p.last_edited_time > m ? p.last_edited_time : m),
         undefined,
@@ -647,6 +675,9 @@ class SyncStep {
       const page = await this.queryWithResume(src.sourceId, window, true);
       const trashed = freshRows(window, page.pages).filter((p) => writer.previous(p.id) !== undefined);
       const gone = trashed.map((p) => writer.previous(p.id) as Fingerprint);
+      // Read in the trash and removed (or failed, when unreadable): in pagesRead, so the sum holds.
+      // Trashed rows the sync never wrote concern nobody: they are not counted.
+      this.summary.pagesRead += trashed.length + (page.rejected?.length ?? 0);
       // Only rows the sync wrote leave the list, and only they are reported (once: then forgotten).
       const deleted = trashed.map(
         (p): SyncedPageChange => ({ page: p, kind: 'deleted', identifier: writer.previous(p.id) }),

@@ -14,6 +14,7 @@ import { BrevoSimulator } from '../simulators/brevo';
 import { SimClock } from '../simulators/http-kit';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -99,8 +100,13 @@ function listId(env: Env): number {
 }
 
 afterEach(async () => {
-  await Promise.all([current?.notion.stop(), current?.brevo.stop()]);
+  const env = current;
   current = undefined;
+  await Promise.all([env?.notion.stop(), env?.brevo.stop()]);
+  // Every run a test left, finished or failed at a checkpoint, adds up (shared/sync/counts.ts).
+  for (const run of (await env?.store.listRuns('acme', 'notion', 100)) ?? []) {
+    if (run.status !== 'running') expectCountsAddUp(run.summary);
+  }
 });
 
 test('a full sync writes every row with values typed as the Brevo attributes and fills the list', async () => {
