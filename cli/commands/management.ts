@@ -26,6 +26,7 @@ import {
   brevoConnectionOf,
   connectBrevo,
   createTenant,
+  describeBrevoKey,
   disconnectBrevo,
 } from '../../shared/services/tenants';
 import { type Io, UsageError } from '../io';
@@ -275,9 +276,11 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
     : await withLocalState(env, async (deps) => {
         const tenant = await deps.tenants.getTenant(tenantId);
         const connections = [];
+        const records = [];
         for (const connector of ['notion', 'slack'] as const) {
           const c = await deps.connections.getConnection(tenantId, connector);
           if (c) {
+            records.push(c);
             connections.push({
               connector,
               enabled: c.settings.enabled,
@@ -287,7 +290,7 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
             });
           }
         }
-        return { tenantId, brevo: tenant ? brevoConnectionOf(tenant) : null, connections };
+        return { tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections };
       });
   if (values.json) {
     io.out(JSON.stringify(listing));
@@ -295,9 +298,7 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
   }
   io.out(`Tenant ${tenantId}:`);
   const b = listing.brevo;
-  io.out(
-    `  brevo   ${b?.connected ? `connected${b.account.email ? ` (${b.account.email}${b.account.companyName ? `, ${b.account.companyName}` : ''})` : ''}` : 'no API key stored'}`,
-  );
+  io.out(`  brevo   ${describeBrevoKey(b)}`);
   for (const c of listing.connections) {
     io.out(
       `  ${c.connector.padEnd(7)} connected since ${c.connectedAt}${c.workspace?.name ? `, workspace ${c.workspace.name}` : ''}${c.enabled ? '' : ', disabled'}`,
