@@ -390,6 +390,11 @@ export interface RunRecord {
   summary: SyncSummary;
   /** Where the run resumes when continued in another invocation. */
   checkpoint?: unknown;
+  /**
+   * While it runs: how far it got, refreshed every few seconds (the summary moves at checkpoints
+   * only), so a person following the run (`--api`, `npm start`) sees the counts move.
+   */
+  progress?: { pagesRead: number; written: number; unchanged?: number; source?: string; at: string };
   /** The fatal reason, one line, when status is failed. */
   error?: string;
 }

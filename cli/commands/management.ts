@@ -30,6 +30,7 @@ import {
   disconnectBrevo,
 } from '../../shared/services/tenants';
 import { type Io, UsageError } from '../io';
+import { runProgress } from '../progress';
 import {
   printChecks,
   printDisconnect,
@@ -558,8 +559,15 @@ async function syncRemote(
     else io.out(`queued run ${queued.runId} (${queued.mode}): tajo connectors status notion shows it`);
     return 0;
   }
-  if (!values.json || io.isTTY) io.err(`queued run ${queued.runId} (${queued.mode}); waiting for it to finish...`);
-  const run = await waitForRun(remote, tenantId, queued.runId, job);
+  const following = !values.json || io.isTTY;
+  if (following) io.err(`queued run ${queued.runId} (${queued.mode}); following it (its counts as they move):`);
+  const progress = runProgress();
+  let run: Omit<RunRecord, 'checkpoint'>;
+  try {
+    run = await waitForRun(remote, tenantId, queued.runId, job, following ? progress : undefined);
+  } finally {
+    progress.done();
+  }
   if (job === 'users') {
     if (values.json) io.out(JSON.stringify(summaryJson(run)));
     else {
@@ -582,12 +590,14 @@ async function waitForRun(
   tenantId: string,
   runId: string,
   job: 'users' | undefined,
+  onPoll?: (run: Omit<RunRecord, 'checkpoint'>) => void,
 ): Promise<Omit<RunRecord, 'checkpoint'>> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   while (Date.now() < deadline) {
     const s = (await callApi(remote, 'GET', tenantPath(tenantId, '/connections/notion/status'))) as NotionStatus;
     const run = job === 'users' ? s.lastUsersRun : s.lastRun;
     if (run?.runId === runId && run.status !== 'running') return run;
+    if (run?.runId === runId) onPoll?.(run);
     // A newer run (another trigger) may have pushed ours out of `lastRun`: its line is in recentRuns.
     const line = s.recentRuns.find((r) => r.runId === runId);
     if (job === undefined && line && line.status !== 'running' && run?.runId !== runId) {

@@ -36,6 +36,8 @@ export type ProgressEvent =
       sourceRows?: number;
       /** Contacts written by the run so far. */
       written?: number;
+      /** Records found unchanged so far (nothing to write). */
+      unchanged?: number;
       /** Records the source holds, when it is knowable (for an ETA). */
       total?: number;
     }

@@ -49,6 +49,8 @@ export interface SyncOptions extends ContactWriteOptions {
   schemaMaxAgeMs: number;
   /** A step stops starting new work this long before its deadline. */
   stepReserveMs: number;
+  /** How often a running step records its progress in the run record (0: never). */
+  progressEveryMs: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -57,6 +59,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   overlapMs: 60_000,
   schemaMaxAgeMs: 24 * 3_600_000,
   stepReserveMs: 60_000,
+  progressEveryMs: 2_000,
 };
 
 export interface NotionSyncContext {
@@ -230,6 +233,9 @@ class SyncStep {
   private absorbed = false;
   /** The summary as of the last checkpoint. */
   private committed: SyncSummary;
+  /** The checkpoint as last stored: a progress write stores it again, never a position not yet safe. */
+  private committedCheckpoint: unknown;
+  private lastProgressAt: number;
 
   constructor(
     private readonly ctx: NotionSyncContext,
@@ -240,6 +246,8 @@ class SyncStep {
     this.cp = run.checkpoint as Checkpoint;
     this.summary = run.summary;
     this.committed = structuredClone(run.summary);
+    this.committedCheckpoint = structuredClone(run.checkpoint);
+    this.lastProgressAt = ctx.clock.now();
     this.statsAtStart = {
       notion: { ...ctx.stats.notion },
       brevo: { ...ctx.stats.brevo },
@@ -264,6 +272,7 @@ class SyncStep {
     this.run.status = 'succeeded';
     this.run.finishedAt = new Date(this.ctx.clock.now()).toISOString();
     this.run.checkpoint = undefined;
+    this.run.progress = undefined;
     await this.checkpoint();
   }
 
@@ -297,6 +306,31 @@ class SyncStep {
     this.statsAtStart.brevo = { ...this.ctx.stats.brevo };
     await this.ctx.runs.putRun(this.run);
     this.committed = structuredClone(this.summary);
+    this.committedCheckpoint = structuredClone(this.run.checkpoint);
+  }
+
+  /**
+   * Records how far the step got (rows read and written, the source) in the run record, at most
+   * every progressEveryMs, for whoever follows the run by polling it. The summary and checkpoint
+   * stored with it are the last committed ones: a crash after this write resumes as before it.
+   */
+  private async reportProgress(src: SourceState): Promise<void> {
+    const every = this.o.progressEveryMs;
+    const now = this.ctx.clock.now();
+    if (every <= 0 || now - this.lastProgressAt < every) return;
+    this.lastProgressAt = now;
+    this.run.progress = {
+      pagesRead: this.summary.pagesRead,
+      written: this.summary.upserted,
+      unchanged: this.summary.unchanged,
+      source: src.title,
+      at: new Date(now).toISOString(),
+    };
+    await this.ctx.runs.putRun({
+      ...this.run,
+      summary: structuredClone(this.committed),
+      checkpoint: structuredClone(this.committedCheckpoint),
+    });
   }
 
   /** Back to the counts of the last checkpoint (the step failed; its rows will be read again). */
@@ -570,7 +604,9 @@ class SyncStep {
         pagesRead: this.summary.pagesRead,
         sourceRows: src.rowsRead,
         written: this.summary.upserted,
+        unchanged: this.summary.unchanged,
       });
+      await this.reportProgress(src);
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer, src, sentNew);
         await reportChanges();
@@ -614,7 +650,9 @@ class SyncStep {
         pagesRead: this.summary.pagesRead,
         sourceRows: src.rowsRead,
         written: this.summary.upserted,
+        unchanged: this.summary.unchanged,
       });
+      await this.reportProgress(src);
       const maxEdited = fresh.reduce<string | undefined>(
         (m, p) => (m === undefined || p.last_edited_time > m ? p.last_edited_time : m),
         undefined,
