@@ -11,6 +11,7 @@ import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { brevoClientFor } from '../../shared/brevo/client';
 import { type ConfigSupply, loadConfigFile } from '../../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
 import { ConfigError, TajoError } from '../../shared/errors';
@@ -481,16 +482,28 @@ async function testConnector(
       connector === 'notion' ? { createPage: values['create-page'] === true } : {},
     )) as ConnectionTestResult;
   } else {
-    const notion = (await optionalConfig(values, env))?.connectors.notion;
+    const config = await optionalConfig(values, env);
+    const notion = config?.connectors.notion;
     // A section without its token tests the stored connection (made from it by install).
     if (notion && given(notion.token) !== undefined) {
       const { token, ...settings } = notion;
+      const brevoKey = given(config?.brevo.api_key);
       const checks = await testNotionConnection({
         token,
         settings,
         baseUrl: endpointsFromEnv(env).notionBaseUrl,
         clock: systemClock,
         createPage: values['create-page'] === true,
+        // The config's Brevo account: the mapping is checked against its attributes, as sync does.
+        ...(brevoKey
+          ? {
+              brevo: brevoClientFor({
+                apiKey: brevoKey,
+                baseUrl: endpointsFromEnv(env).brevoBaseUrl,
+                clock: systemClock,
+              }),
+            }
+          : {}),
       });
       result = { ok: checks.every((c) => c.ok), checks };
     } else {
