@@ -205,6 +205,7 @@ export function databaseCacheKey(databaseId: string): string {
 export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, reason: string) {
   run.status = 'failed';
   run.error = reason;
+  run.progress = undefined;
   run.finishedAt = new Date(ctx.clock.now()).toISOString();
   run.summary.durationMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   await ctx.runs.putRun(run);

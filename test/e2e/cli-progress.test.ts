@@ -106,3 +106,19 @@ test('in a pipe: plain lines, no carriage return; --json in a pipe: no progress,
   });
   expectCountsAddUp(summary);
 });
+
+test('status after a sync: the same counts, adding up, in its lines and its --json', async () => {
+  const status = await run(process.execPath, [BIN, 'connectors', 'status', 'notion', '--config', config], {
+    env: env('json'),
+  });
+  expect(status.stdout).toContain(
+    `    ${ROWS + 2} rows read, ${ROWS} written, 0 unchanged, 0 removed, 0 failed, 2 skipped (publish-only database "Newsletters": 2)`,
+  );
+  const json = await run(process.execPath, [BIN, 'connectors', 'status', 'notion', '--json', '--config', config], {
+    env: env('json'),
+  });
+  const answer = JSON.parse(json.stdout.trim().split('\n').at(-1) as string);
+  expect(answer.lastRun.summary).toMatchObject({ pagesRead: ROWS + 2, skipped: 2 });
+  expectCountsAddUp(answer.lastRun.summary);
+  expect(answer.lastRun.progress).toBeUndefined();
+});

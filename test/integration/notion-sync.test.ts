@@ -313,6 +313,36 @@ test('a step stopped by its deadline leaves a checkpoint the next step resumes f
   expect(env.brevo.listMembers(listId(env))).toHaveLength(450);
 });
 
+test('a running step records its progress every few seconds for pollers, storing only committed counts', async () => {
+  const env = await setup({ rows: 1000 });
+  const clock = new VirtualClock();
+  // One flush at the end: until then the summary (and checkpoint) in the record stay as committed.
+  const ctx = context(env, { clock, options: { flushRows: 10_000, progressEveryMs: 1_000 } });
+  const seen: { progress?: { pagesRead: number; source?: string }; pagesRead: number; status: string }[] = [];
+  const putRun = env.store.putRun.bind(env.store);
+  ctx.runs = {
+    ...env.store,
+    getRun: env.store.getRun.bind(env.store),
+    listRuns: env.store.listRuns.bind(env.store),
+    putRun: async (r) => {
+      seen.push({ progress: r.progress, pagesRead: r.summary.pagesRead, status: r.status });
+      await putRun(r);
+    },
+  } as typeof env.store;
+  const run = await runToCompletion(ctx, { mode: 'full', trigger: 'api' });
+  const moving = seen.filter((r) => r.status === 'running' && r.progress);
+  expect(moving.length).toBeGreaterThanOrEqual(2);
+  const reads = moving.map((r) => r.progress?.pagesRead ?? 0);
+  expect(reads).toEqual([...reads].sort((a, b) => a - b));
+  expect(reads.at(-1)).toBeGreaterThan(reads[0] as number);
+  expect(moving[0]?.progress?.source).toBe('Customers');
+  // The stored summary is the committed one (0 rows before the first flush), never the live count.
+  expect(moving.filter((r) => r.pagesRead === 0).length).toBeGreaterThan(0);
+  // Finished: no progress left in the record; the summary holds the counts.
+  expect(run.progress).toBeUndefined();
+  expect(run.summary.pagesRead).toBe(1000);
+});
+
 test('the cursor does not advance past rows Brevo did not accept', async () => {
   const env = await setup({ rows: 250 });
   const ctx = context(env, { options: { flushRows: 100 } });
