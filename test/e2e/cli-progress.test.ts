@@ -70,7 +70,9 @@ test('on a terminal: one line rewritten per database (its own rows, the rate), t
   const screen = await inTerminal(['connectors', 'sync', 'notion', '--full', '--config', config], 'tty');
   expect(screen).toMatch(SUMMARY);
   // The live line is rewritten in place (\r … erase to the end of the line), never a new line each time.
-  const live = [...screen.matchAll(/\r {2}(Customers|Newsletters): (\d+) rows read, (\d+) written[^\r\n]*\x1b\[K/g)];
+  // "Erase to the end of the line" (ESC [K) is spelt <EL> here so the pattern stays readable.
+  const shown = screen.replaceAll(`${String.fromCharCode(27)}[K`, '<EL>');
+  const live = [...shown.matchAll(/\r {2}(Customers|Newsletters): (\d+) rows read, (\d+) written[^\r\n]*<EL>/g)];
   expect(live.length).toBeGreaterThanOrEqual(2);
   const customers = live.filter((m) => m[1] === 'Customers').map((m) => Number(m[2]));
   expect(customers.at(-1)).toBe(ROWS);
