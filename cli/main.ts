@@ -46,9 +46,10 @@ import {
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
 import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
-import { leftOut, printChecks, printSummary, printUserSyncIssues, summaryJson } from './commands/print';
+import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
 import { defaultIo, type Io, UsageError } from './io';
+import { syncProgress } from './progress';
 
 const USAGE = `usage: tajo <command>
 
@@ -297,7 +298,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
   const mode = values.full ? 'full' : 'incremental';
-  const progress = progressPrinter(io, values.json === true);
+  const progress = syncProgress(io, values.json === true);
   const runId = newRunId(systemClock);
   failure.runId = runId;
   try {
@@ -340,9 +341,11 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
           { trigger: 'cli' },
         )
       : undefined;
+    progress.done();
     printSummary(io, run, values.json === true, pass?.run);
     return 0;
   } catch (err) {
+    progress.done();
     // The failed run's record holds its counts as of its last checkpoint and its one-line reason.
     const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
     if (failed) failure.summary = summaryJson(failed);
@@ -350,30 +353,6 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   } finally {
     await state.close();
   }
-}
-
-function progressPrinter(io: Io, json: boolean) {
-  let lastRows = 0;
-  return (e: import('../shared/sync/notion-sync').ProgressEvent) => {
-    if (json && !io.isTTY) return;
-    switch (e.type) {
-      case 'source':
-        io.err(`→ ${e.title}`);
-        break;
-      case 'rows':
-        if (e.pagesRead - lastRows >= 500 || e.pagesRead < 500) {
-          lastRows = e.pagesRead;
-          io.err(`  read ${e.pagesRead} rows`);
-        }
-        break;
-      case 'flush':
-        io.err(`  writing ${e.rows} contacts to Brevo (${e.via})`);
-        break;
-      case 'removed':
-        io.err(`  ${e.count} contacts left the list`);
-        break;
-    }
-  };
 }
 
 /**
@@ -410,6 +389,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   const mode = values.full ? 'full' : 'incremental';
   const runId = newRunId(systemClock);
   failure.runId = runId;
+  const progress = syncProgress(io, values.json === true);
   const startedAt = new Date().toISOString();
   // Filled as the run goes: a failed run's record and --json keep the counts so far.
   const summary = emptySlackUsersSummary(mode);
@@ -426,10 +406,11 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
       mapping: users.field_mapping as Parameters<typeof buildSlackUsersContext>[0]['mapping'],
       defaultCountryCode: users.default_country_code,
       guestAttribute: users.guest_attribute,
-      onProgress: progressPrinter(io, values.json === true),
+      onProgress: progress,
     });
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
     await syncSlackUsers(ctx, { mode, runId, summary });
+    progress.done();
     const run: RunRecord = {
       tenantId,
       connector: 'slack',
@@ -445,17 +426,16 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     if (values.json) {
       io.out(JSON.stringify({ runId, status: run.status, ...summary }));
     } else {
-      io.out(
-        `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} members read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
+      printUsersSummary(
+        io,
+        `Slack users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        summary,
+        'members',
       );
-      io.out(
-        `  skipped: ${summary.bots} bots, ${summary.deleted} deactivated, ${summary.missingEmail} without email; ${summary.guests} guests flagged`,
-      );
-      printUserSyncIssues(io, summary);
     }
     return 0;
   } catch (err) {
+    progress.done();
     // Status shows the failure and the counts so far (a failure before the run began leaves them 0).
     const run: RunRecord = {
       tenantId,
@@ -487,6 +467,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
   const mode = values.full ? 'full' : 'incremental';
   const runId = newRunId(systemClock);
   failure.runId = runId;
+  const progress = syncProgress(io, values.json === true);
   try {
     const { token, ...settings } = notion;
     const ctx = buildNotionContext({
@@ -498,7 +479,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       runs: state.store,
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
-      onProgress: progressPrinter(io, values.json === true),
+      onProgress: progress,
     });
     const list = notion.users?.sync_to_list;
     const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
@@ -507,20 +488,20 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       { mode, trigger: 'cli', runId },
     );
     const summary = run.summary;
+    progress.done();
     if (values.json) {
       io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
     } else {
-      io.out(
-        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
+      printUsersSummary(
+        io,
+        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
+        summary,
+        'users',
       );
-      io.out(
-        `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
-      );
-      printUserSyncIssues(io, summary);
     }
     return 0;
   } catch (err) {
+    progress.done();
     const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
     if (failed) failure.summary = failed.summary;
     throw err;

@@ -96,7 +96,8 @@ export interface LocalStack {
   sqsEndpoint: string;
   queueUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
-  syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number): Promise<RunRecord>;
+  /** `onPoll` sees the run record each time it is read while it runs (progress: cli/progress.ts). */
+  syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number, onPoll?: (run: RunRecord) => void): Promise<RunRecord>;
   /**
    * The publishing pass that followed the sync run `afterRunId` (pages → Brevo campaigns), once it
    * finished; undefined if none finished in time (a pass with nothing to do leaves no record).
@@ -340,7 +341,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sandbox?.notion.oauth.addRedirectUri(SANDBOX_NOTION_OAUTH_CLIENT.clientId, `${http.url}/oauth/notion/callback`);
     sandboxSlack?.oauth.addRedirectUri(SANDBOX_SLACK_OAUTH_CLIENT.clientId, `${http.url}/oauth/slack/callback`);
 
-    const syncAndWait = async (mode: 'full' | 'incremental', timeoutMs = 600_000): Promise<RunRecord> => {
+    const syncAndWait = async (
+      mode: 'full' | 'incremental',
+      timeoutMs = 600_000,
+      onPoll?: (run: RunRecord) => void,
+    ): Promise<RunRecord> => {
       const queued = await enqueueNotionSync(
         {
           connections: dynamo.store,
@@ -354,6 +359,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       while (Date.now() < deadline) {
         const run = await dynamo.store.getRun(tenantId, 'notion', queued.runId);
         if (run && run.status !== 'running') return run;
+        if (run) onPoll?.(run);
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`the sync did not finish within ${Math.round(timeoutMs / 1000)} s`);

@@ -4,9 +4,11 @@
  * see contacts arrive. Ctrl-C stops everything.
  */
 import { join, resolve } from 'node:path';
+import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { failureReason } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
+import { countsLine } from '../shared/sync/counts';
 import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
 
@@ -89,17 +91,21 @@ async function main(): Promise<void> {
     log('First sync skipped: Notion or Brevo is not answering (see above); the poller or a sync request runs it later');
   } else {
     log('First sync of the Notion databases into Brevo...');
+    // Rows read and written as they move (stderr: one line rewritten on a terminal).
+    const follow = runProgress();
     try {
-      const run = await stack.syncAndWait('incremental');
+      const before = stack.sandbox?.brevo.contacts().length ?? 0;
+      const run = await stack.syncAndWait('incremental', undefined, follow).finally(() => follow.done());
       const s = run.summary;
       log(
-        `  ${run.status}: ${s.pagesRead} rows read, ${s.upserted} contacts written, ${s.unchanged} unchanged, ` +
-          `${s.failed} failed, in ${(s.durationMs / 1000).toFixed(1)} s (${s.notionRequests} Notion, ${s.brevoRequests} Brevo requests)`,
+        `  ${run.status}: ${countsLine(s)}, in ${(s.durationMs / 1000).toFixed(1)} s ` +
+          `(${s.notionRequests} Notion, ${s.brevoRequests} Brevo requests)`,
       );
       if (run.error) log(`  error: ${redactText(run.error)}`);
       if (stack.sandbox) {
         const contacts = stack.sandbox.brevo.contacts();
-        log(`  the sandbox Brevo account now has ${contacts.length} contacts, e.g. ${contacts[0]?.email ?? '-'}`);
+        const had = before > 0 ? ` (${before} were there before the sync)` : '';
+        log(`  the sandbox Brevo account now has ${contacts.length} contacts${had}, e.g. ${contacts[0]?.email ?? '-'}`);
       }
       // Databases with a publish rule: the pass after the sync turns Published pages into campaigns.
       const entered = run.summary.publish?.entered ?? 0;

@@ -311,6 +311,15 @@ export interface SyncSummary {
   unchanged: number;
   removed: number;
   failed: number;
+  /**
+   * Records read and not written on purpose (publish-only pages, bots…), with each reason in
+   * `skips`: pagesRead = upserted + unchanged + (removed − vanished) + failed + skipped
+   * (shared/sync/counts.ts). Absent in run records written before skips were counted.
+   */
+  skipped?: number;
+  skips?: { reason: string; count: number }[];
+  /** Of `removed`: contacts a full run removed because their rows are no longer returned (not read). */
+  vanished?: number;
   errors: RowError[];
   /** Errors beyond the stored ones (the record keeps the first 200). */
   errorsTruncated: number;
@@ -341,6 +350,8 @@ export interface PublishedCampaign {
   campaignId?: number;
   scheduledAt?: string;
   error?: string;
+  /** What the email left out or changed (a Notion-hosted image, an embed shown as a link). */
+  warnings?: string[];
 }
 
 /** What a run did about publishing. */
@@ -379,6 +390,11 @@ export interface RunRecord {
   summary: SyncSummary;
   /** Where the run resumes when continued in another invocation. */
   checkpoint?: unknown;
+  /**
+   * While it runs: how far it got, refreshed every few seconds (the summary moves at checkpoints
+   * only), so a person following the run (`--api`, `npm start`) sees the counts move.
+   */
+  progress?: { pagesRead: number; written: number; unchanged?: number; source?: string; at: string };
   /** The fatal reason, one line, when status is failed. */
   error?: string;
 }

@@ -11,6 +11,7 @@ import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { brevoClientFor } from '../../shared/brevo/client';
 import { type ConfigSupply, loadConfigFile } from '../../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
 import { ConfigError, TajoError } from '../../shared/errors';
@@ -26,17 +27,18 @@ import {
   brevoConnectionOf,
   connectBrevo,
   createTenant,
+  describeBrevoKey,
   disconnectBrevo,
 } from '../../shared/services/tenants';
 import { type Io, UsageError } from '../io';
+import { runProgress } from '../progress';
 import {
-  leftOut,
   printChecks,
   printDisconnect,
   printNotionStatus,
   printSlackStatus,
   printSummary,
-  printUserSyncIssues,
+  printUsersSummary,
   summaryJson,
 } from './print';
 import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
@@ -276,9 +278,11 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
     : await withLocalState(env, async (deps) => {
         const tenant = await deps.tenants.getTenant(tenantId);
         const connections = [];
+        const records = [];
         for (const connector of ['notion', 'slack'] as const) {
           const c = await deps.connections.getConnection(tenantId, connector);
           if (c) {
+            records.push(c);
             connections.push({
               connector,
               enabled: c.settings.enabled,
@@ -288,7 +292,7 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
             });
           }
         }
-        return { tenantId, brevo: tenant ? brevoConnectionOf(tenant) : null, connections };
+        return { tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections };
       });
   if (values.json) {
     io.out(JSON.stringify(listing));
@@ -296,9 +300,7 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
   }
   io.out(`Tenant ${tenantId}:`);
   const b = listing.brevo;
-  io.out(
-    `  brevo   ${b?.connected ? `connected${b.account.email ? ` (${b.account.email}${b.account.companyName ? `, ${b.account.companyName}` : ''})` : ''}` : 'no API key stored'}`,
-  );
+  io.out(`  brevo   ${describeBrevoKey(b)}`);
   for (const c of listing.connections) {
     io.out(
       `  ${c.connector.padEnd(7)} connected since ${c.connectedAt}${c.workspace?.name ? `, workspace ${c.workspace.name}` : ''}${c.enabled ? '' : ', disabled'}`,
@@ -480,16 +482,28 @@ async function testConnector(
       connector === 'notion' ? { createPage: values['create-page'] === true } : {},
     )) as ConnectionTestResult;
   } else {
-    const notion = (await optionalConfig(values, env))?.connectors.notion;
+    const config = await optionalConfig(values, env);
+    const notion = config?.connectors.notion;
     // A section without its token tests the stored connection (made from it by install).
     if (notion && given(notion.token) !== undefined) {
       const { token, ...settings } = notion;
+      const brevoKey = given(config?.brevo.api_key);
       const checks = await testNotionConnection({
         token,
         settings,
         baseUrl: endpointsFromEnv(env).notionBaseUrl,
         clock: systemClock,
         createPage: values['create-page'] === true,
+        // The config's Brevo account: the mapping is checked against its attributes, as sync does.
+        ...(brevoKey
+          ? {
+              brevo: brevoClientFor({
+                apiKey: brevoKey,
+                baseUrl: endpointsFromEnv(env).brevoBaseUrl,
+                clock: systemClock,
+              }),
+            }
+          : {}),
       });
       result = { ok: checks.every((c) => c.ok), checks };
     } else {
@@ -558,19 +572,20 @@ async function syncRemote(
     else io.out(`queued run ${queued.runId} (${queued.mode}): tajo connectors status notion shows it`);
     return 0;
   }
-  if (!values.json || io.isTTY) io.err(`queued run ${queued.runId} (${queued.mode}); waiting for it to finish...`);
-  const run = await waitForRun(remote, tenantId, queued.runId, job);
+  const following = !values.json || io.isTTY;
+  if (following) io.err(`queued run ${queued.runId} (${queued.mode}); following it (its counts as they move):`);
+  const progress = runProgress();
+  let run: Omit<RunRecord, 'checkpoint'>;
+  try {
+    run = await waitForRun(remote, tenantId, queued.runId, job, following ? progress : undefined);
+  } finally {
+    progress.done();
+  }
   if (job === 'users') {
     if (values.json) io.out(JSON.stringify(summaryJson(run)));
     else {
       // The same lines as the in-process users sync prints (cli/main.ts), from the run record.
-      const s = run.summary as typeof run.summary & { bots?: number; missingEmail?: number };
-      io.out(
-        `Notion users (${s.mode}) ${run.status}: ${s.pagesRead} users read, ${s.upserted} written, ` +
-          `${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
-      );
-      io.out(`  skipped: ${s.bots ?? 0} bots, ${s.missingEmail ?? 0} without email (guests are not listed by Notion)`);
-      printUserSyncIssues(io, s);
+      printUsersSummary(io, `Notion users (${run.summary.mode}) ${run.status}`, run.summary, 'users');
     }
   } else printSummary(io, run, values.json === true);
   if (run.status === 'failed') {
@@ -588,12 +603,14 @@ async function waitForRun(
   tenantId: string,
   runId: string,
   job: 'users' | undefined,
+  onPoll?: (run: Omit<RunRecord, 'checkpoint'>) => void,
 ): Promise<Omit<RunRecord, 'checkpoint'>> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   while (Date.now() < deadline) {
     const s = (await callApi(remote, 'GET', tenantPath(tenantId, '/connections/notion/status'))) as NotionStatus;
     const run = job === 'users' ? s.lastUsersRun : s.lastRun;
     if (run?.runId === runId && run.status !== 'running') return run;
+    if (run?.runId === runId) onPoll?.(run);
     // A newer run (another trigger) may have pushed ours out of `lastRun`: its line is in recentRuns.
     const line = s.recentRuns.find((r) => r.runId === runId);
     if (job === undefined && line && line.status !== 'running' && run?.runId !== runId) {

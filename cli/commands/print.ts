@@ -4,6 +4,7 @@ import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../sha
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
 import type { LastErrors, NextRun, NotionStatus, SlackStatus } from '../../shared/services/status';
+import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/sync/counts';
 import type { Io } from '../io';
 
 /** ", 3 values left out" when a run left values out of contacts it wrote (field errors), else "". */
@@ -22,6 +23,31 @@ export function errorLine(what: string, e: RowError): string {
 export function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
   for (const w of summary.warnings) io.out(`  warning: ${w}`);
   for (const e of summary.errors.slice(0, 20)) io.out(`  ${errorLine('user', e)}`);
+}
+
+/**
+ * A users sync's summary (Notion people, Slack members), in process or through --api alike: the
+ * counts that add up (each skip with its reason), guests flagged (Slack), then warnings and errors.
+ */
+export function printUsersSummary(
+  io: Io,
+  head: string,
+  s: SyncSummary & { guests?: number; bots?: number; deleted?: number; missingEmail?: number },
+  noun: 'users' | 'members',
+): void {
+  io.out(`${head}: ${countsLine(s.skipped === undefined ? withLegacySkips(s) : s, noun)}${leftOut(s)}`);
+  if (s.guests) io.out(`  ${s.guests} guest${s.guests === 1 ? '' : 's'} flagged (synced, counted above)`);
+  if (noun === 'users') io.out('  guests are not listed by Notion');
+  printUserSyncIssues(io, s);
+}
+
+/** A users run recorded before skips were counted: its bots, deactivated and email-less members are them. */
+function withLegacySkips<T extends SyncSummary & { bots?: number; deleted?: number; missingEmail?: number }>(s: T): T {
+  const out = { ...s, skipped: 0, skips: [] };
+  addSkip(out, SKIP_BOT, s.bots ?? 0);
+  addSkip(out, SKIP_DEACTIVATED, s.deleted ?? 0);
+  addSkip(out, SKIP_NO_EMAIL, s.missingEmail ?? 0);
+  return out;
 }
 
 export function printChecks(io: Io, checks: CheckResult[]): void {
@@ -61,10 +87,7 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
   else {
     io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
     const r = last.summary;
-    io.out(
-      `    ${r.pagesRead} rows read, ${r.upserted} written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.failed} failed${leftOut(r)}` +
-        (r.events === undefined ? '' : `, ${r.events} page events sent`),
-    );
+    io.out(`    ${countsLine(r)}${leftOut(r)}${r.events === undefined ? '' : `, ${r.events} page events sent`}`);
     printErrors(io, s.lastErrors, 'row');
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
   }
@@ -74,11 +97,12 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
       `  last users sync ${users.runId}: ${users.status}, started ${users.startedAt}` +
         (s.usersCount === null ? '' : `; ${s.usersCount} workspace members kept as contacts`),
     );
+    io.out(`    ${countsLine(users.summary, 'users')}${leftOut(users.summary)}`);
   }
   const pub = s.lastPublishRun;
   if (pub) {
     io.out(`  last publishing pass ${pub.runId}: ${pub.status}, started ${pub.startedAt}`);
-    printPublish(io, pub.summary.publish, pub.summary.warnings, '    ');
+    printPublish(io, pub.summary.publish, pub.summary.warnings, '    ', true);
   }
   printRulesStatus(io, s.rules);
   printWebhookAndDocuments(io, s.tenantId, s);
@@ -144,6 +168,7 @@ export function printSlackStatus(io: Io, s: SlackStatus): void {
   const last = s.lastSync;
   if (last) {
     io.out(`  last member sync ${last.runId}: ${last.status} (${last.trigger}), started ${last.startedAt}`);
+    if (s.lastRun) io.out(`    ${countsLine(s.lastRun.summary, 'members')}${leftOut(s.lastRun.summary)}`);
     printErrors(io, s.lastErrors, 'member');
   }
   printNextRun(io, s.nextRun, `${s.schedule}, ${s.timezone}`);
@@ -181,7 +206,14 @@ export function printDisconnect(io: Io, r: DisconnectReport): void {
 }
 
 export function summaryJson(run: RunRecord, publishRun?: RunRecord): SyncSummary & { runId: string; status: string } {
-  const out = { runId: run.runId, status: run.status, ...run.summary };
+  // The publishing pass's warnings (what an email left out) belong to the run a person asked for.
+  const passWarnings = (publishRun?.summary.warnings ?? []).map((w) => `publishing: ${w}`);
+  const out = {
+    runId: run.runId,
+    status: run.status,
+    ...run.summary,
+    warnings: [...run.summary.warnings, ...passWarnings],
+  };
   const publish = mergePublish(run.summary.publish, publishRun);
   return publish ? { ...out, publish } : out;
 }
@@ -201,13 +233,31 @@ function mergePublish(seen: PublishSummary | undefined, pass: RunRecord | undefi
   };
 }
 
-/** One line per campaign (page → campaign id, status), for a person reading the output. */
-function printPublish(io: Io, publish: PublishSummary | undefined, warnings: string[], indent: string): void {
+/**
+ * One line per campaign (page → campaign id, status), for a person reading the output. A sync's
+ * summary says what it saw (pages entering the state); a publishing pass (`pass`) says what it
+ * made: its pages entered the state in the sync before it, so "0 entered" would be untrue there.
+ */
+function printPublish(
+  io: Io,
+  publish: PublishSummary | undefined,
+  warnings: string[],
+  indent: string,
+  pass = false,
+): void {
   if (!publish) return;
-  io.out(
-    `${indent}publishing: ${publish.entered} page${publish.entered === 1 ? '' : 's'} entered the publish state, ` +
-      `${publish.skipped} already published before, ${publish.deferred} waiting for Brevo's budget`,
-  );
+  if (pass) {
+    const n = publish.campaigns.length;
+    io.out(
+      `${indent}publishing: ${n} campaign${n === 1 ? '' : 's'} made or tried, ${publish.cancelled} cancelled, ` +
+        `${publish.deferred} waiting for Brevo's budget`,
+    );
+  } else {
+    io.out(
+      `${indent}publishing: ${publish.entered} page${publish.entered === 1 ? '' : 's'} entered the publish state, ` +
+        `${publish.skipped} already published before, ${publish.deferred} waiting for Brevo's budget`,
+    );
+  }
   for (const c of publish.campaigns) {
     const what = c.campaignId === undefined ? c.status : `campaign ${c.campaignId} ${c.status}`;
     const when = c.scheduledAt ? ` for ${c.scheduledAt}` : '';
@@ -227,8 +277,7 @@ export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?:
     return;
   }
   io.out(
-    `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pagesRead} rows read, ` +
-      `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed${leftOut(s)}`,
+    `Notion sync (${s.mode}) ${run.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${countsLine(s)}${leftOut(s)}`,
   );
   io.out(`  ${s.notionRequests} Notion requests, ${s.brevoRequests} Brevo requests, ${s.rateLimited} rate-limited`);
   if (s.events !== undefined) io.out(`  ${s.events} page event${s.events === 1 ? '' : 's'} sent to Brevo (sync.pages)`);

@@ -391,7 +391,7 @@ function renderMedia(node: MediaBlock, ctx: Ctx): string {
     if (src === undefined) {
       const why =
         url === undefined
-          ? 'it has no stable URL (a Notion-hosted file needs fileUrl)'
+          ? 'it has no stable URL (a file uploaded to Notion expires within the hour: embed it by an https link to include it)'
           : 'its URL is not absolute https';
       ctx.warnings.push(`image "${label}" (${node.id}) was left out: ${why}`);
       return '';

@@ -2,6 +2,7 @@
  * The checks of a stored connection (POST .../connections/{connector}/test, and the CLI without a
  * config): its tokens are read from the secret store and the connector's checks run with them.
  */
+import { brevoClientFor } from '../brevo/client';
 import { RequestRefusedError } from '../errors';
 import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../ports';
 import { testNotionConnection } from './notion-test';
@@ -21,7 +22,7 @@ export async function testStoredConnection(
     connections: ConnectionStore;
     secrets: SecretStore;
     clock: Clock;
-    endpoints: { notionBaseUrl?: string; slackApiUrl?: string };
+    endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
   },
   tenantId: string,
   connector: ConnectorName,
@@ -44,6 +45,12 @@ export async function testStoredConnection(
       clock: deps.clock,
       createPage: options.createPage === true,
       auth: conn.oauth ? 'oauth' : 'token',
+      // The Brevo key the connection writes with: the mapping is checked against its attributes.
+      brevo: brevoClientFor({
+        apiKey: await deps.secrets.get(conn.brevoApiKeyRef),
+        baseUrl: deps.endpoints.brevoBaseUrl,
+        clock: deps.clock,
+      }),
     });
   } else {
     const conn = await deps.connections.getConnection(tenantId, 'slack');

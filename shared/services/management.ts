@@ -34,9 +34,11 @@ export const managementOperations: Record<string, TenantOperation> = {
   'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => {
     const tenant = await deps.tenants.getTenant(tenantId);
     const connections = [];
+    const records = [];
     for (const connector of CONNECTORS) {
       const conn = await deps.connections.getConnection(tenantId, connector);
       if (!conn) continue;
+      records.push(conn);
       connections.push({
         connector,
         enabled: conn.settings.enabled,
@@ -45,7 +47,7 @@ export const managementOperations: Record<string, TenantOperation> = {
         updatedAt: conn.updatedAt,
       });
     }
-    return ok({ tenantId, brevo: tenant ? brevoConnectionOf(tenant) : null, connections });
+    return ok({ tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections });
   },
 
   'PUT /tenants/{tenantId}/brevo': async (deps, req, tenantId) =>

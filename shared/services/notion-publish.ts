@@ -467,7 +467,13 @@ async function publishOne(
         ...(pub.campaignId === undefined ? {} : { campaignId: pub.campaignId }),
         ...(pub.scheduledAt ? { scheduledAt: pub.scheduledAt } : {}),
         ...(pub.error ? { error: pub.error } : {}),
+        ...(pub.warnings?.length ? { warnings: pub.warnings } : {}),
       });
+    }
+    // What the email left out (a Notion-hosted image…) is said where the run is read: the pass's
+    // warnings (summary, --json, status), once per campaign made.
+    if (['sent', 'scheduled', 'created'].includes(pub.status)) {
+      for (const w of pub.warnings ?? []) res.warnings.push(`"${pub.title ?? s.pageId}": ${w}`);
     }
     if (pub.status === 'sent' || pub.status === 'scheduled') {
       deps.log?.('info', `campaign ${pub.campaignId} ${pub.status}`, {
@@ -712,6 +718,9 @@ function budgetAnswerReason(answer: { reason: 'exhausted' | 'rate_limited'; used
 
 // ================================================================== the recorded pass
 
+/** Why a publishing pass's pages are not contacts (its run record's skip reason). */
+export const PUBLISH_PASS_SKIP = 'pages read to publish as campaigns, not contacts';
+
 /**
  * A publishing pass with a run record (`job: publish`) that `tajo connectors status notion` shows:
  * the campaigns (page → campaign id, status), what waits for the budget, what failed. A pass with
@@ -748,10 +757,15 @@ export async function runPublishRecorded(
     throw err;
   }
   if (!result.worked) return { result };
+  // The pass reads pages to make campaigns, never contacts: those not failed are skipped with that
+  // reason, so its counts add up like a sync's (shared/sync/counts.ts).
+  const published = Math.max(0, result.pagesRead - result.failed);
   const summary = {
     ...emptySummary('incremental'),
     pagesRead: result.pagesRead,
     failed: result.failed,
+    skipped: published,
+    skips: published > 0 ? [{ reason: PUBLISH_PASS_SKIP, count: published }] : [],
     errors: result.errors,
     warnings: result.warnings,
     notionRequests: (deps.stats?.notion.requests ?? 0) - before.notion,

@@ -3,14 +3,17 @@
  * Each says what was checked and, when it fails, what to do in Notion: share a database with the
  * integration, add a capability. Read-only unless the admin allows the one write (page creation).
  */
+import type { BrevoClient } from '../brevo/client';
 import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig } from '../config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { notionReadOnly } from '../connectors/notion/read-only';
-import { ProviderError, reasonOf } from '../errors';
+import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../errors';
 import { newStats } from '../http/paced-fetch';
 import type { Clock } from '../ports';
+import { isPublishOnly } from '../publish/rule';
 import { sharedPacer } from '../ratelimit/pacer';
+import { buildPlan } from '../sync/mapping-plan';
 import { integrationKey } from './notion-context';
 import { NO_EMAIL_CAPABILITY_WARNING, NO_USER_CAPABILITY_MESSAGE } from './notion-users';
 import type { CheckResult } from './slack-test';
@@ -39,6 +42,11 @@ export async function testNotionConnection(args: {
   createPage: boolean;
   /** How the connection was made: the advice for a refused token differs. */
   auth?: 'token' | 'oauth';
+  /**
+   * The Brevo account the sync writes to: its attributes let "Database access verified" run the
+   * sync's own mapping checks (a property whose type cannot reach its attribute fails here too).
+   */
+  brevo?: Pick<BrevoClient, 'readAttributes'>;
 }): Promise<CheckResult[]> {
   const notion = new NotionGateway({
     token: args.token,
@@ -71,10 +79,28 @@ export async function testNotionConnection(args: {
           : 'Notion rejected the token (401): copy the internal integration secret (ntn_...) from Notion → Settings → Integrations, or reconnect'
         : reasonOf(err);
     results.push({ name: AUTH, ok: false, detail });
+    // Why the others were not run: a refused token, or a Notion that never answered.
+    const why =
+      err instanceof UnreachableError
+        ? 'Notion is unreachable'
+        : err instanceof ProviderError && err.status === 401
+          ? 'the token does not work'
+          : 'the first check failed';
     for (const name of NOTION_CHECKS.slice(1)) {
-      results.push({ name, ok: false, skipped: true, detail: 'not checked: the token does not work' });
+      results.push({ name, ok: false, skipped: true, detail: `not checked: ${why}` });
     }
     return results;
+  }
+
+  // The sync's mapping checks need the Brevo attributes (types); without them only names are checked.
+  let brevoAttributes: Awaited<ReturnType<BrevoClient['readAttributes']>> | undefined;
+  let brevoNote = args.brevo ? '' : '; attribute types not checked (no Brevo key given)';
+  if (args.brevo) {
+    try {
+      brevoAttributes = await args.brevo.readAttributes();
+    } catch (err) {
+      brevoNote = `; attribute types not checked: ${reasonOf(err)}`;
+    }
   }
 
   // 2. Database access: each configured database resolves, and the mapped properties exist.
@@ -84,10 +110,30 @@ export async function testNotionConnection(args: {
     const label = db.name ? `${db.name} (${db.id})` : db.id;
     try {
       const resolved = await notion.resolveDatabase(db.id);
+      const dbIndex = args.settings.databases.indexOf(db);
       for (const source of resolved.sources) {
         const schema = await notion.getSchema(source.id);
         const missing = mappedProperties(args.settings, db).filter((p) => !(p in schema));
-        if (missing.length > 0) {
+        if (brevoAttributes && !isPublishOnly(db)) {
+          // Exactly what the sync refuses before it writes anything (shared/sync/mapping-plan.ts).
+          const title =
+            resolved.sources.length > 1 ? `${resolved.title} / ${source.name}` : (db.name ?? resolved.title);
+          try {
+            buildPlan({
+              databaseIndex: dbIndex,
+              database: db,
+              connectorMapping: args.settings.field_mapping,
+              title,
+              schema,
+              attributes: brevoAttributes.attributes,
+              unsupported: brevoAttributes.unsupported,
+              defaultCountryCode: args.settings.default_country_code,
+            });
+          } catch (err) {
+            if (!(err instanceof ConfigError)) throw err;
+            problems.push(`${label}: ${err.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+          }
+        } else if (missing.length > 0) {
           problems.push(
             `${label}: no ${missing.map((m) => JSON.stringify(m)).join(', ')} propert${missing.length > 1 ? 'ies' : 'y'} (it has: ${Object.keys(schema).join(', ')})`,
           );
@@ -107,7 +153,9 @@ export async function testNotionConnection(args: {
       : {
           name: DATABASES,
           ok: true,
-          detail: count ? `${count} database${count > 1 ? 's' : ''} readable` : 'no database configured',
+          detail: count
+            ? `${count} database${count > 1 ? 's' : ''} readable${brevoAttributes ? ', the mapping fits the Brevo attributes' : brevoNote}`
+            : 'no database configured',
         },
   );
 

@@ -32,6 +32,7 @@ import {
   type ProgressEvent,
   recordRowFailure,
 } from '../sync/brevo-contact-writer';
+import { addSkip, SKIP_BOT, SKIP_NO_EMAIL } from '../sync/counts';
 import { emptySummary, newRunId } from '../sync/notion-sync';
 import { splitRealName } from './slack-users';
 
@@ -278,6 +279,8 @@ async function runUsers(
     // Users Notion sent without what a user needs (an id): one failure each, with why; one that has
     // an id is still in the workspace, so a full run's sweep keeps it.
     for (const skipped of page.skipped ?? []) {
+      // Read and failed: in pagesRead, so the counts add up (shared/sync/counts.ts).
+      summary.pagesRead += 1;
       recordRowFailure(summary, [{ pageId: skipped.id ?? '(no id)', reason: `unreadable user: ${skipped.reason}` }]);
       if (skipped.id) {
         seen.add(skipped.id);
@@ -291,11 +294,13 @@ async function runUsers(
       const kind = classifyNotionUser(u);
       if (kind === 'bot') {
         summary.bots += 1;
+        addSkip(summary, SKIP_BOT);
         continue;
       }
       // From here the person is still in the workspace: one not written this run stays in the list.
       if (kind === 'missingEmail') {
         summary.missingEmail += 1;
+        addSkip(summary, SKIP_NO_EMAIL);
         writer.keep(u.id);
         continue;
       }
@@ -325,7 +330,11 @@ async function runUsers(
   // The email level is all or nothing for an integration: people listed but none with an email
   // means the capability lacks emails, not that the people lack them.
   if (summary.missingEmail > 0 && withEmail === 0) summary.warnings.push(NO_EMAIL_CAPABILITY_WARNING);
-  if (mode === 'full') await writer.remove(writer.vanished().filter((f) => !seen.has(f.rowId)));
+  if (mode === 'full') {
+    const vanished = writer.vanished().filter((f) => !seen.has(f.rowId));
+    await writer.remove(vanished);
+    summary.vanished = (summary.vanished ?? 0) + vanished.length;
+  }
 }
 
 // ------------------------------------------------------------------------------------- run record

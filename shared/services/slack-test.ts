@@ -31,6 +31,56 @@ function notChecked(after: number, why: string): CheckResult[] {
   return SLACK_CHECKS.slice(after).map((name) => ({ name, ok: false, skipped: true, detail: `not checked: ${why}` }));
 }
 
+/**
+ * "Workspace accessible" with the docs' scopes (chat:write channels:read channels:history users:read
+ * users:read.email reactions:write files:write), which do not include team:read: team.info when the
+ * token has team:read, else the workspace auth.test names, confirmed by reading in it (users.list
+ * with users:read, conversations.list with channels:read). The detail says which way it was checked.
+ */
+async function workspaceCheck(slack: SlackClient, auth: SlackAnswer): Promise<CheckResult> {
+  const scopes = auth.scopes;
+  // Slack may send no X-OAuth-Scopes header: then each call says for itself whether it may.
+  const has = (scope: string) => scopes.length === 0 || scopes.includes(scope);
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const teamName = text(auth.body.team);
+  const url = text(auth.body.url);
+  const named = `${teamName ? `"${teamName}" ` : ''}(${text(auth.body.team_id) ?? '?'}${url ? `, ${url}` : ''})`;
+  if (has('team:read')) {
+    const team = await slack.answer('team.info', {});
+    if (team.ok) {
+      const name = text((team.body.team as { name?: unknown } | undefined)?.name) ?? teamName;
+      return { name: WORKSPACE, ok: true, detail: `workspace ${name ? `"${name}"` : named} (team.info)` };
+    }
+    if (team.error !== 'missing_scope')
+      return { name: WORKSPACE, ok: false, detail: `team.info failed: ${team.error}` };
+  }
+  const tries: [scope: string, method: string, args: Record<string, unknown>][] = [
+    ['users:read', 'users.list', { limit: 1 }],
+    ['channels:read', 'conversations.list', { limit: 1, types: 'public_channel', exclude_archived: true }],
+  ];
+  const refused: string[] = [];
+  for (const [scope, method, callArgs] of tries) {
+    if (!has(scope)) continue;
+    const answer = await slack.answer(method, callArgs);
+    if (answer.ok) {
+      return {
+        name: WORKSPACE,
+        ok: true,
+        detail: `workspace ${named} from auth.test, readable with ${scope} (${method}); team.info not used: no team:read scope`,
+      };
+    }
+    refused.push(`${method}: ${answer.error}`);
+  }
+  return {
+    name: WORKSPACE,
+    ok: false,
+    detail:
+      `the app can read nothing in workspace ${named}` +
+      (refused.length ? ` (${refused.join('; ')})` : '') +
+      ': add the users:read and channels:read scopes (the docs list them) and reinstall the app',
+  };
+}
+
 export async function testSlackConnection(args: {
   token: string;
   apiUrl?: string;
@@ -72,23 +122,7 @@ export async function testSlackConnection(args: {
   );
   if (!auth.ok) return [...results, ...notChecked(1, 'the token does not work')];
 
-  const team = await slack.answer('team.info', {});
-  results.push(
-    team.ok
-      ? {
-          name: WORKSPACE,
-          ok: true,
-          detail: `${(team.body.team as { name?: string })?.name ?? auth.body.team}`,
-        }
-      : {
-          name: WORKSPACE,
-          ok: false,
-          detail:
-            team.error === 'missing_scope'
-              ? `the app lacks the ${team.needed ?? 'team:read'} scope: add it and reinstall the app`
-              : `team.info failed: ${team.error}`,
-        },
-  );
+  results.push(await workspaceCheck(slack, auth));
 
   const problems: string[] = [];
   const notMember: string[] = [];

@@ -44,6 +44,7 @@ import {
   type ProgressEvent,
   recordRowFailure,
 } from '../sync/brevo-contact-writer';
+import { addSkip, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../sync/counts';
 import { emptySummary, newRunId } from '../sync/notion-sync';
 
 /** Slack recommends 100–200; @slack/web-api's paginate uses 200. */
@@ -516,6 +517,7 @@ class SlackUsersRun {
       const page = await reader.page(cursor, this.o.pageSize);
       if (page.scopes && !page.scopes.includes('users:read.email')) scopeLacksEmail = true;
       for (let i = 0; i < (page.unreadable ?? 0); i += 1) {
+        this.summary.pagesRead += 1; // read and failed (shared/sync/counts.ts)
         recordRowFailure(this.summary, [{ pageId: '(no id)', reason: 'a users.list member Slack sent without an id' }]);
       }
       for (const u of page.members) {
@@ -525,17 +527,21 @@ class SlackUsersRun {
         const kind = classifyUser(u);
         if (kind === 'bot') {
           this.summary.bots += 1;
+          addSkip(this.summary, SKIP_BOT);
           continue;
         }
         if (kind === 'deleted') {
           this.summary.deleted += 1;
           const prev = writer.previous(u.id);
+          // Synced before: its contact leaves the list (counted removed); else nothing to do.
           if (prev) deactivated.push(prev);
+          else addSkip(this.summary, SKIP_DEACTIVATED);
           continue;
         }
         // From here the member is still in the workspace: one not written this run stays in the list.
         if (kind === 'missingEmail') {
           this.summary.missingEmail += 1;
+          addSkip(this.summary, SKIP_NO_EMAIL);
           writer.keep(u.id);
           continue;
         }
@@ -570,7 +576,12 @@ class SlackUsersRun {
     // (seen by no run since this one started: run ids sort by start time).
     const gone = new Map(deactivated.map((f) => [f.rowId, f]));
     if (this.mode === 'full') {
-      for (const f of writer.vanished()) if (!seen.has(f.rowId)) gone.set(f.rowId, f);
+      for (const f of writer.vanished()) {
+        if (seen.has(f.rowId)) continue;
+        gone.set(f.rowId, f);
+        // No longer returned at all: removed without being read (outside pagesRead).
+        this.summary.vanished = (this.summary.vanished ?? 0) + 1;
+      }
     }
     await writer.remove([...gone.values()]);
   }

@@ -249,6 +249,8 @@ export interface SlackStatus {
   usersCount: number | null;
   lastSync: LastSync | null;
   lastErrors: LastErrors | null;
+  /** The last member sync with its counts (the same summary as `sync slack-users --json`). */
+  lastRun: Omit<RunRecord, 'checkpoint'> | null;
   recentRuns: RecentRun[];
   schedule: string;
   timezone: string;
@@ -280,6 +282,7 @@ export async function slackStatus(
     usersCount: done ? done.summary.upserted + done.summary.unchanged : null,
     lastSync: last ? lastSyncOf(last) : null,
     lastErrors: last ? lastErrorsOf(last) : null,
+    lastRun: withoutCheckpoint(last),
     recentRuns: runs.map(recentRun),
     schedule: describeCadence(topology.schedules.slackDaily.cadence),
     timezone,

@@ -82,8 +82,16 @@ export const brevoKeyBodySchema = z.strictObject({
 export interface BrevoConnection {
   tenantId: string;
   connector: 'brevo';
+  /** A tenant-level key is stored (tajo connectors connect brevo). */
   connected: boolean;
   account: Omit<BrevoAccountInfo, 'checkedAt'> & { checkedAt?: string };
+  /**
+   * Where the key the connections write with comes from: the tenant's own key, the key each
+   * connection was made with (the config's `brevo.api_key`), or none. Absent from older servers.
+   */
+  keyFrom?: 'tenant' | 'connections' | 'none';
+  /** The connections that write to Brevo with a key. */
+  usedBy?: ConnectorName[];
 }
 
 /**
@@ -147,15 +155,44 @@ export async function connectBrevo(
   return { tenantId, connector: 'brevo', connected: true, account: info };
 }
 
-/** The tenant's Brevo account as the connection list shows it. */
-export function brevoConnectionOf(tenant: TenantRecord): BrevoConnection {
-  const { checkedAt, ...account } = tenant.brevoAccount ?? { checkedAt: undefined };
+/**
+ * The tenant's Brevo account as the connection list shows it, and where the key its connections
+ * use comes from: a connection made with the config's `brevo.api_key` writes to Brevo although no
+ * tenant-level key is stored, and the list must not say there is no key.
+ */
+export function brevoConnectionOf(
+  tenant: TenantRecord | undefined,
+  tenantId: string,
+  connections: { connector: ConnectorName; brevoApiKeyRef?: string }[] = [],
+): BrevoConnection {
+  const { checkedAt, ...account } = tenant?.brevoAccount ?? { checkedAt: undefined };
+  const usedBy = connections.filter((c) => c.brevoApiKeyRef).map((c) => c.connector);
+  const connected = tenant?.brevoApiKeyRef !== undefined;
   return {
-    tenantId: tenant.tenantId,
+    tenantId,
     connector: 'brevo',
-    connected: tenant.brevoApiKeyRef !== undefined,
+    connected,
     account: { ...account, ...(checkedAt ? { checkedAt } : {}) },
+    keyFrom: connected ? 'tenant' : usedBy.length > 0 ? 'connections' : 'none',
+    usedBy,
   };
+}
+
+/** The Brevo line of `tajo connectors list`: whether a key is there, and where it comes from. */
+export function describeBrevoKey(b: BrevoConnection | null): string {
+  if (b?.connected) {
+    const who = b.account.email
+      ? ` (${b.account.email}${b.account.companyName ? `, ${b.account.companyName}` : ''})`
+      : '';
+    return `connected${who}, the tenant's key`;
+  }
+  if (b?.keyFrom === 'connections' && b.usedBy?.length) {
+    return (
+      `key given with the ${b.usedBy.join(' and ')} connection${b.usedBy.length === 1 ? '' : 's'} ` +
+      "(the config's brevo.api_key); no tenant-level key stored"
+    );
+  }
+  return 'no API key: tajo connectors connect brevo --key <Brevo API key>';
 }
 
 /**

@@ -27,7 +27,20 @@ import type { Clock, ConnectorName, CursorStore, Fingerprint, RowError, SyncSumm
 
 export type ProgressEvent =
   | { type: 'source'; title: string; sourceId: string }
-  | { type: 'rows'; title: string; pagesRead: number }
+  | {
+      type: 'rows';
+      title: string;
+      /** Records read by the run so far (all sources). */
+      pagesRead: number;
+      /** Records read from this source so far (absent: the run has one source). */
+      sourceRows?: number;
+      /** Contacts written by the run so far. */
+      written?: number;
+      /** Records found unchanged so far (nothing to write). */
+      unchanged?: number;
+      /** Records the source holds, when it is knowable (for an ETA). */
+      total?: number;
+    }
   | { type: 'flush'; title: string; rows: number; via: 'import' | 'upsert' }
   | { type: 'removed'; title: string; count: number };
 

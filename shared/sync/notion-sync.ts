@@ -31,6 +31,7 @@ import {
   type ProgressEvent,
   recordRowFailure,
 } from './brevo-contact-writer';
+import { addSkip } from './counts';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-events';
 
@@ -48,6 +49,8 @@ export interface SyncOptions extends ContactWriteOptions {
   schemaMaxAgeMs: number;
   /** A step stops starting new work this long before its deadline. */
   stepReserveMs: number;
+  /** How often a running step records its progress in the run record (0: never). */
+  progressEveryMs: number;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -56,6 +59,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   overlapMs: 60_000,
   schemaMaxAgeMs: 24 * 3_600_000,
   stepReserveMs: 60_000,
+  progressEveryMs: 2_000,
 };
 
 export interface NotionSyncContext {
@@ -111,6 +115,8 @@ interface SourceState extends ReadSource {
   changesSince?: string;
   /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */
   contacts?: boolean;
+  /** Rows read from this source so far (progress per database). */
+  rowsRead?: number;
 }
 
 interface Checkpoint {
@@ -130,6 +136,9 @@ export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
     unchanged: 0,
     removed: 0,
     failed: 0,
+    skipped: 0,
+    skips: [],
+    vanished: 0,
     errors: [],
     errorsTruncated: 0,
     fieldErrors: 0,
@@ -196,6 +205,7 @@ export function databaseCacheKey(databaseId: string): string {
 export async function failRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, reason: string) {
   run.status = 'failed';
   run.error = reason;
+  run.progress = undefined;
   run.finishedAt = new Date(ctx.clock.now()).toISOString();
   run.summary.durationMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
   await ctx.runs.putRun(run);
@@ -224,6 +234,9 @@ class SyncStep {
   private absorbed = false;
   /** The summary as of the last checkpoint. */
   private committed: SyncSummary;
+  /** The checkpoint as last stored: a progress write stores it again, never a position not yet safe. */
+  private committedCheckpoint: unknown;
+  private lastProgressAt: number;
 
   constructor(
     private readonly ctx: NotionSyncContext,
@@ -234,6 +247,8 @@ class SyncStep {
     this.cp = run.checkpoint as Checkpoint;
     this.summary = run.summary;
     this.committed = structuredClone(run.summary);
+    this.committedCheckpoint = structuredClone(run.checkpoint);
+    this.lastProgressAt = ctx.clock.now();
     this.statsAtStart = {
       notion: { ...ctx.stats.notion },
       brevo: { ...ctx.stats.brevo },
@@ -258,6 +273,7 @@ class SyncStep {
     this.run.status = 'succeeded';
     this.run.finishedAt = new Date(this.ctx.clock.now()).toISOString();
     this.run.checkpoint = undefined;
+    this.run.progress = undefined;
     await this.checkpoint();
   }
 
@@ -291,6 +307,31 @@ class SyncStep {
     this.statsAtStart.brevo = { ...this.ctx.stats.brevo };
     await this.ctx.runs.putRun(this.run);
     this.committed = structuredClone(this.summary);
+    this.committedCheckpoint = structuredClone(this.run.checkpoint);
+  }
+
+  /**
+   * Records how far the step got (rows read and written, the source) in the run record, at most
+   * every progressEveryMs, for whoever follows the run by polling it. The summary and checkpoint
+   * stored with it are the last committed ones: a crash after this write resumes as before it.
+   */
+  private async reportProgress(src: SourceState): Promise<void> {
+    const every = this.o.progressEveryMs;
+    const now = this.ctx.clock.now();
+    if (every <= 0 || now - this.lastProgressAt < every) return;
+    this.lastProgressAt = now;
+    this.run.progress = {
+      pagesRead: this.summary.pagesRead,
+      written: this.summary.upserted,
+      unchanged: this.summary.unchanged,
+      source: src.title,
+      at: new Date(now).toISOString(),
+    };
+    await this.ctx.runs.putRun({
+      ...this.run,
+      summary: structuredClone(this.committed),
+      checkpoint: structuredClone(this.committedCheckpoint),
+    });
   }
 
   /** Back to the counts of the last checkpoint (the step failed; its rows will be read again). */
@@ -305,6 +346,13 @@ class SyncStep {
     if (settings.sync.pages) {
       this.summary.events = 0;
       this.summary.warnings.push(...pageEventIssues(settings));
+    }
+    // The scheduled poll runs the users job beside the databases; a person running this sync by
+    // hand would otherwise believe the members were synced too.
+    if (settings.sync.users && this.run.trigger === 'cli') {
+      this.summary.warnings.push(
+        'sync.users is on: workspace members are not part of this sync; run tajo connectors sync notion-users (the scheduled run does both)',
+      );
     }
     if (!settings.sync.databases) {
       this.summary.warnings.push('sync.databases is off: no database was read');
@@ -473,7 +521,10 @@ class SyncStep {
       // Full run: every row still in the source was seen; the others vanished. The writer holds
       // what was stored before this step plus what this step wrote; a row seen by this run or a
       // later one (a run started meanwhile on the same lane) is alive.
-      await writer.remove(writer.vanished());
+      const vanished = writer.vanished();
+      await writer.remove(vanished);
+      // Not read by this run (they are no longer returned): removed, outside pagesRead.
+      this.summary.vanished = (this.summary.vanished ?? 0) + vanished.length;
       src.sweepDone = true;
     }
     return true;
@@ -523,9 +574,12 @@ class SyncStep {
       if (pages++ > 0 && !this.timeLeft()) break;
       const page = await this.queryWithResume(src.sourceId, window, false);
       // A row Notion sent unreadable is still in Notion: a full run's sweep must not remove it.
+      // It was read (and failed, in queryWithResume): it counts in pagesRead like any row.
       for (const r of page.rejected ?? []) if (r.id) writer.keep(r.id);
+      this.summary.pagesRead += page.rejected?.length ?? 0;
       const fresh = freshRows(window, page.pages);
       await this.ctx.onRowsRead?.(src, fresh, this.summary);
+      src.rowsRead = (src.rowsRead ?? 0) + fresh.length + (page.rejected?.length ?? 0);
       for (const p of fresh) {
         this.summary.pagesRead += 1;
         if (!maxEdited || p.last_edited_time > maxEdited) maxEdited = p.last_edited_time;
@@ -552,7 +606,15 @@ class SyncStep {
         }
       }
       window = advanceWindow(window, page);
-      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      this.ctx.onProgress?.({
+        type: 'rows',
+        title: src.title,
+        pagesRead: this.summary.pagesRead,
+        sourceRows: src.rowsRead,
+        written: this.summary.upserted,
+        unchanged: this.summary.unchanged,
+      });
+      await this.reportProgress(src);
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer, src, sentNew);
         await reportChanges();
@@ -583,10 +645,22 @@ class SyncStep {
       const page = await this.queryWithResume(src.sourceId, window, false);
       const fresh = freshRows(window, page.pages);
       await this.ctx.onRowsRead?.(src, fresh, this.summary);
-      this.summary.pagesRead += fresh.length;
+      // Read, and not contacts by design: skipped with the reason, so the counts add up.
+      const readable = fresh.length + (page.rejected?.length ?? 0);
+      this.summary.pagesRead += readable;
+      src.rowsRead = (src.rowsRead ?? 0) + readable;
+      addSkip(this.summary, `publish-only database "${src.title}"`, fresh.length);
       window = advanceWindow(window, page);
       src.window = window;
-      this.ctx.onProgress?.({ type: 'rows', title: src.title, pagesRead: this.summary.pagesRead });
+      this.ctx.onProgress?.({
+        type: 'rows',
+        title: src.title,
+        pagesRead: this.summary.pagesRead,
+        sourceRows: src.rowsRead,
+        written: this.summary.upserted,
+        unchanged: this.summary.unchanged,
+      });
+      await this.reportProgress(src);
       const maxEdited = fresh.reduce<string | undefined>(
         (m, p) => (m === undefined || p.last_edited_time > m ? p.last_edited_time : m),
         undefined,
@@ -647,6 +721,9 @@ class SyncStep {
       const page = await this.queryWithResume(src.sourceId, window, true);
       const trashed = freshRows(window, page.pages).filter((p) => writer.previous(p.id) !== undefined);
       const gone = trashed.map((p) => writer.previous(p.id) as Fingerprint);
+      // Read in the trash and removed (or failed, when unreadable): in pagesRead, so the sum holds.
+      // Trashed rows the sync never wrote concern nobody: they are not counted.
+      this.summary.pagesRead += trashed.length + (page.rejected?.length ?? 0);
       // Only rows the sync wrote leave the list, and only they are reported (once: then forgotten).
       const deleted = trashed.map(
         (p): SyncedPageChange => ({ page: p, kind: 'deleted', identifier: writer.previous(p.id) }),

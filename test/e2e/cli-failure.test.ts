@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../cli/main';
 import { BrevoClient } from '../../shared/brevo/client';
+import type { SyncSummary } from '../../shared/ports';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import {
@@ -21,6 +22,7 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../simulators/sandbox';
+import { expectCountsAddUp } from '../support/counts';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/tajo.cjs');
@@ -119,8 +121,10 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   expect(second.code).toBe(0);
   const s2 = lastJson(second.stdout);
   // The failed run advanced no cursor: every row is read again; the unconfirmed ones are written
-  // again (Brevo never confirmed them), the trashed rows leave the list.
-  expect(s2).toMatchObject({ status: 'succeeded', pagesRead: 59, upserted: 59, failed: 0, removed: 2 });
+  // again (Brevo never confirmed them), the trashed rows leave the list. The 2 trashed rows are read
+  // too (in the trash), so the counts add up: 61 read = 59 written + 2 removed.
+  expect(s2).toMatchObject({ status: 'succeeded', pagesRead: 61, upserted: 59, failed: 0, removed: 2, skipped: 0 });
+  expectCountsAddUp(s2 as unknown as SyncSummary);
   expect(brevo.log.count({ route: 'POST /v3/contacts/import' }) - importsBefore).toBe(1);
   const gone = trashed.map((_, i) => (sandboxRow(i + 1).Email as string).toLowerCase());
   const members = listMembers();

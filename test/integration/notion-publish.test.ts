@@ -5,6 +5,7 @@
  * hourly budget spent and refilled, and with the sender or the rule wrong.
  */
 import { randomUUID } from 'node:crypto';
+import { printNotionStatus, printSummary, summaryJson } from '../../cli/commands/print';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { parseConfig } from '../../shared/config/load';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/ports';
@@ -26,6 +27,7 @@ import {
   seedSandbox,
   seedSandboxNewsletter,
 } from '../simulators/sandbox';
+import { expectCountsAddUp } from '../support/counts';
 import { MemorySecrets } from '../support/memory-secrets';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
@@ -97,6 +99,14 @@ const envs: Env[] = [];
 afterEach(async () => {
   const all = envs.splice(0);
   await Promise.all(all.flatMap((e) => [e.notion.stop(), e.brevo.stop()]));
+  // Every run a test left (syncs reading a publish-only database, publishing passes) adds up.
+  for (const e of all) {
+    for (const job of [null, 'publish'] as const) {
+      for (const run of await e.store.listRuns(TENANT, 'notion', 100, { job })) {
+        if (run.status !== 'running') expectCountsAddUp(run.summary);
+      }
+    }
+  }
 });
 
 const SENDER = `{ email: ${SANDBOX_SENDER_EMAIL}, name: Sandbox news }`;
@@ -546,6 +556,49 @@ describe("Brevo's hourly budget", () => {
 });
 
 describe('what cannot be published is said', () => {
+  test('a Notion-hosted image left out of the email is a warning in the pass, the --json, the summary and status', async () => {
+    const e = await setup();
+    e.notion.appendBlocks(e.newsletter.publishedPageId, [blocks.imageHosted('q3-chart.png', undefined, 'Q3 chart')]);
+    const run = await sync(e, 'full');
+    const [campaign] = e.brevo.campaigns();
+    expect(campaign?.status).toBe('sent');
+    // Notion's file URLs expire within the hour: the email goes without the image.
+    expect(campaign?.htmlContent).not.toContain('q3-chart.png');
+    const [pass] = await publishRuns(e);
+    const said = expect.stringMatching(
+      /^"Sandbox news: what is new": image "Q3 chart" \([0-9a-f-]+\) was left out: it has no stable URL/,
+    );
+    expect(pass?.summary.warnings).toEqual([said]);
+    expect(pass?.summary.publish?.campaigns[0]?.warnings).toEqual([expect.stringMatching(/^image "Q3 chart"/)]);
+
+    // The sync's --json carries the pass's warnings; its readable summary prints them.
+    const json = summaryJson(run, pass);
+    expect(json.warnings).toEqual([
+      expect.stringMatching(/^publishing: "Sandbox news: what is new": image "Q3 chart" .* was left out/),
+    ]);
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), isTTY: false };
+    printSummary(io, run, false, pass);
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {4}warning: "Sandbox news: what is new": image "Q3 chart" .* was left out/),
+    );
+
+    // Status (its --json and its lines) shows the last pass with the warning.
+    const status = await notionStatus(
+      { runs: e.store, cursors: e.store, clock: e.clock },
+      TENANT,
+      (await e.store.getConnection(TENANT, 'notion'))?.settings,
+    );
+    expect(status.lastPublishRun?.summary.warnings).toEqual([said]);
+    out.length = 0;
+    printNotionStatus(io, status);
+    expect(out).toContainEqual(
+      expect.stringMatching(/^ {6}warning: "Sandbox news: what is new": image "Q3 chart" .* was left out/),
+    );
+    // A pass says what it made, not "0 pages entered" above the campaign it sent.
+    expect(out).toContainEqual("    publishing: 1 campaign made or tried, 0 cancelled, 0 waiting for Brevo's budget");
+  });
+
   test('an unverified sender is recorded as a clear error; nothing is created, nothing retried', async () => {
     const e = await setup({ config: newsletterConfig({ sender: '{ email: pending@sandbox.example }' }) });
     e.brevo.addSender({ name: 'Pending', email: 'pending@sandbox.example', active: false });

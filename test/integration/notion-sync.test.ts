@@ -14,6 +14,7 @@ import { BrevoSimulator } from '../simulators/brevo';
 import { SimClock } from '../simulators/http-kit';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -99,8 +100,13 @@ function listId(env: Env): number {
 }
 
 afterEach(async () => {
-  await Promise.all([current?.notion.stop(), current?.brevo.stop()]);
+  const env = current;
   current = undefined;
+  await Promise.all([env?.notion.stop(), env?.brevo.stop()]);
+  // Every run a test left, finished or failed at a checkpoint, adds up (shared/sync/counts.ts).
+  for (const run of (await env?.store.listRuns('acme', 'notion', 100)) ?? []) {
+    if (run.status !== 'running') expectCountsAddUp(run.summary);
+  }
 });
 
 test('a full sync writes every row with values typed as the Brevo attributes and fills the list', async () => {
@@ -305,6 +311,48 @@ test('a step stopped by its deadline leaves a checkpoint the next step resumes f
   expect(run.summary.pagesRead).toBe(450);
   expect(run.summary.upserted).toBe(450);
   expect(env.brevo.listMembers(listId(env))).toHaveLength(450);
+});
+
+test('a running step records its progress every few seconds for pollers, storing only committed counts', async () => {
+  const env = await setup({ rows: 1000 });
+  const clock = new VirtualClock();
+  // One flush at the end: until then the summary (and checkpoint) in the record stay as committed.
+  const ctx = context(env, { clock, options: { flushRows: 10_000, progressEveryMs: 1_000 } });
+  const seen: { progress?: { pagesRead: number; source?: string }; pagesRead: number; status: string }[] = [];
+  const putRun = env.store.putRun.bind(env.store);
+  ctx.runs = {
+    ...env.store,
+    getRun: env.store.getRun.bind(env.store),
+    listRuns: env.store.listRuns.bind(env.store),
+    putRun: async (r) => {
+      seen.push({ progress: r.progress, pagesRead: r.summary.pagesRead, status: r.status });
+      await putRun(r);
+    },
+  } as typeof env.store;
+  const run = await runToCompletion(ctx, { mode: 'full', trigger: 'api' });
+  const moving = seen.filter((r) => r.status === 'running' && r.progress);
+  expect(moving.length).toBeGreaterThanOrEqual(2);
+  const reads = moving.map((r) => r.progress?.pagesRead ?? 0);
+  expect(reads).toEqual([...reads].sort((a, b) => a - b));
+  expect(reads.at(-1)).toBeGreaterThan(reads[0] as number);
+  expect(moving[0]?.progress?.source).toBe('Customers');
+  // The stored summary is the committed one (0 rows before the first flush), never the live count.
+  expect(moving.filter((r) => r.pagesRead === 0).length).toBeGreaterThan(0);
+  // Finished: no progress left in the record; the summary holds the counts.
+  expect(run.progress).toBeUndefined();
+  expect(run.summary.pagesRead).toBe(1000);
+});
+
+test('sync.users on: a sync run by hand says the members are synced by sync notion-users; the scheduled one does not', async () => {
+  const env = await setup({ rows: 5 });
+  const yaml = sandboxConfigYaml().replace('      databases: true\n', '      databases: true\n      users: true\n');
+  expect(yaml).toContain('users: true');
+  const byHand = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
+  expect(byHand.summary.warnings).toContain(
+    'sync.users is on: workspace members are not part of this sync; run tajo connectors sync notion-users (the scheduled run does both)',
+  );
+  const scheduled = await runToCompletion(context(env, { yaml }), { mode: 'incremental', trigger: 'schedule' });
+  expect(scheduled.summary.warnings.filter((w) => w.startsWith('sync.users'))).toEqual([]);
 });
 
 test('the cursor does not advance past rows Brevo did not accept', async () => {

@@ -12,14 +12,28 @@ import {
   buildNotionUserPlan,
   NO_EMAIL_CAPABILITY_WARNING,
   type NotionUsersContext,
-  runNotionUsersRecorded,
-  syncNotionUsers,
+  runNotionUsersRecorded as runNotionUsersRecordedRaw,
+  syncNotionUsers as syncNotionUsersRaw,
 } from '../../shared/services/notion-users';
 import { notionStatus } from '../../shared/services/status';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
+import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
+
 import { VirtualClock } from '../support/virtual-clock';
+
+// Every summary these tests produce adds up: read = written + unchanged + removed + failed + skipped.
+const syncNotionUsers: typeof syncNotionUsersRaw = async (...args) => {
+  const out = await syncNotionUsersRaw(...args);
+  expectCountsAddUp(out.summary);
+  return out;
+};
+const runNotionUsersRecorded: typeof runNotionUsersRecordedRaw = async (...args) => {
+  const run = await runNotionUsersRecordedRaw(...args);
+  expectCountsAddUp(run.summary);
+  return run;
+};
 
 interface Env {
   notion: NotionSimulator;

@@ -16,6 +16,19 @@ const DOCS_NAMES = [
   'Event subscriptions active',
 ];
 
+/** The scopes the Slack docs page lists: no team:read among them. */
+const DOCS_SCOPES = [
+  'chat:write',
+  'channels:read',
+  'channels:history',
+  'users:read',
+  'users:read.email',
+  'reactions:write',
+  'files:write',
+];
+const DOCS_TOKEN = 'xoxb-docs-scopes';
+const BARE_TOKEN = 'xoxb-bare';
+
 let slack: SlackSimulator;
 
 beforeAll(async () => {
@@ -28,6 +41,22 @@ beforeAll(async () => {
         botUserId: 'U0FIVEBOT',
         botId: 'B0FIVE',
         scopes: ['chat:write', 'channels:read', 'team:read'],
+      },
+      {
+        teamId: 'T0DOCS',
+        teamName: 'Docs',
+        botToken: DOCS_TOKEN,
+        botUserId: 'U0DOCSBOT',
+        botId: 'B0DOCS',
+        scopes: DOCS_SCOPES,
+      },
+      {
+        teamId: 'T0BARE',
+        teamName: 'Bare',
+        botToken: BARE_TOKEN,
+        botUserId: 'U0BAREBOT',
+        botId: 'B0BARE',
+        scopes: ['chat:write'],
       },
     ],
   });
@@ -75,4 +104,27 @@ test('a refused token, or Slack unreachable: still five checks, the later ones n
     detail: expect.stringMatching(/^cannot reach slack at http:\/\/127\.0\.0\.1/),
   });
   expect(down.slice(1).every((c) => c.skipped && /Slack is unreachable/.test(c.detail))).toBe(true);
+});
+
+test('"Workspace accessible" passes with the docs\' scopes (no team:read) and says how it was checked', async () => {
+  const viaTeamInfo = await testSlackConnection({ token: TOKEN, apiUrl: slack.apiUrl, channels: {}, now: 0 });
+  expect(viaTeamInfo[1]).toEqual({ name: 'Workspace accessible', ok: true, detail: 'workspace "Five" (team.info)' });
+
+  const docs = await testSlackConnection({ token: DOCS_TOKEN, apiUrl: slack.apiUrl, channels: {}, now: 0 });
+  expect(docs[1]).toMatchObject({
+    name: 'Workspace accessible',
+    ok: true,
+    detail: expect.stringMatching(
+      /^workspace "Docs" \(T0DOCS.*\) from auth\.test, readable with users:read \(users\.list\); team\.info not used: no team:read scope$/,
+    ),
+  });
+
+  // Neither users:read nor channels:read: nothing in the workspace can be read, and the line says what to add.
+  const bare = await testSlackConnection({ token: BARE_TOKEN, apiUrl: slack.apiUrl, channels: {}, now: 0 });
+  expect(bare[1]).toMatchObject({
+    ok: false,
+    detail: expect.stringMatching(
+      /the app can read nothing in workspace "Bare".*add the users:read and channels:read scopes/,
+    ),
+  });
 });

@@ -16,12 +16,21 @@ import {
   type SlackField,
   type SlackUsersContext,
   splitRealName,
-  syncSlackUsers,
+  syncSlackUsers as syncSlackUsersRaw,
 } from '../../shared/services/slack-users';
 import { BrevoSimulator } from '../simulators/brevo';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator, type UserInput } from '../simulators/slack';
+import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
+
 import { VirtualClock } from '../support/virtual-clock';
+
+// Every summary these tests produce adds up: read = written + unchanged + removed + failed + skipped.
+const syncSlackUsers: typeof syncSlackUsersRaw = async (...args) => {
+  const out = await syncSlackUsersRaw(...args);
+  expectCountsAddUp(out.summary);
+  return out;
+};
 
 const TEAM = SANDBOX_WORKSPACE.teamId;
 const SOURCE = `slack-users:${TEAM}`;
