@@ -1,8 +1,27 @@
 #!/usr/bin/env node
 // The `tajo` CLI entry: registers tsx so the TypeScript sources run as they are (no build step).
 // Run it through npx (or npm run tajo) so the project's Node 24 is the one on PATH.
-require('tsx/cjs');
-const { main } = require('../cli/main.ts');
+
+// A reader that goes away (`tajo connectors status notion | head`) closes the pipe: what is left to
+// print has no reader, so the command ends quietly instead of with Node's EPIPE stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    // Any other write error: nothing more can be shown on this stream; fail without a stack.
+    process.exit(err && err.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
+  });
+}
+
+let main;
+try {
+  require('tsx/cjs');
+  ({ main } = require('../cli/main.ts'));
+} catch (err) {
+  // The sources did not load (a broken install, a Node without tsx): one line saying what to do.
+  process.stderr.write(
+    `tajo: cannot start: ${String(err?.message ?? err).split('\n')[0]} (run npm ci in the project, with Node 24)\n`,
+  );
+  process.exit(1);
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

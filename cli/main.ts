@@ -11,14 +11,13 @@ import { parseArgs } from 'node:util';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
-import { formatPath, loadConfigFile } from '../shared/config/load';
-import { databaseMapping, describeMappingSource } from '../shared/config/mapping';
+import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
-import { loggingSettings, providerLogging, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
+import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
 import { type RunRecord, systemClock } from '../shared/ports';
 import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
@@ -44,52 +43,30 @@ import {
   syncSlackUsers,
 } from '../shared/services/slack-users';
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
-import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
 import { leftOut, printChecks, printSummary, printUserSyncIssues, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
+import {
+  type CommandSpec,
+  commandHelp,
+  commandsUnder,
+  findCommand,
+  groupHelp,
+  groupOf,
+  nearestCommand,
+  OPTIONS,
+  type OptionName,
+  packageVersion,
+  usageLine,
+} from './help';
 import { defaultIo, type Io, UsageError } from './io';
-
-const USAGE = `usage: tajo <command>
-
-  tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors sync notion-users [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors query notion --database ID [--filter F]... [--sort [-]PROP]... [--limit N] [--config FILE] [--json]
-      F: Notion filter JSON, or Property=value, Property!=value, Property>n, Property<n, Property~text
-  tajo connectors test slack [--config FILE] [--events-url URL] [--json]
-  tajo connectors test notion [--create-page] [--config FILE] [--json] [--tenant ID]
-  tajo connectors status notion|slack [--config FILE] [--json] [--tenant ID]
-  tajo config validate [--config FILE] [--json]
-
-  tajo tenants create ID [--table TABLE] [--save-profile NAME] [--json]       (ops: writes the table directly)
-  tajo connectors connect brevo --key KEY [--key-name NAME] [--tenant ID]
-  tajo connectors install|connect notion --token TOKEN [--brevo-key KEY] [--config FILE] [--tenant ID]
-  tajo connectors connect slack --bot-token TOKEN [--signing-secret SECRET] [--config FILE] [--tenant ID]
-  tajo connectors list [--json] [--tenant ID]
-  tajo connectors disconnect notion|slack|brevo [--json] [--tenant ID]
-  tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
-
-  tajo notion search [QUERY] [--config FILE] [--json] [--tenant ID]
-  tajo notion import PAGE_ID_OR_URL [--config FILE] [--json] [--tenant ID]
-  tajo notion resync [--config FILE] [--json] [--tenant ID]
-
-FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).
-
-Against a deployed stack (or a running npm start): add --api URL (or TAJO_API_URL) and give the tenant's
-API key in TAJO_API_KEY or a profile (--profile NAME; ~/.tajo/config or $TAJO_PROFILE_FILE, mode 0600).
-connect, disconnect, list, test, status and sync notion|notion-users [--full] [--detach] then call the
-management API for --tenant ID (or the profile's tenant).`;
+import { validateConfig } from './validate';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    io.err(`tajo: ${(err as Error).message}`);
-    io.err(USAGE);
-    return 2;
-  }
+  // --help, --version and every usage mistake are answered before anything is read or opened.
+  const front = frontDoor(argv, io);
+  if (front.exit !== undefined) return front.exit;
+  const { parsed, command } = front;
   const { positionals, values } = parsed;
   const json = values.json === true;
   const stopApiCallLog = await logApiCallsOf(values, env, io);
@@ -104,7 +81,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     // Tenants and connections (in process, or against a deployed stack with --api).
     const handled = await managementCommand(positionals, values, env, io);
     if (handled !== undefined) return handled;
-    if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
+    if (group === 'config' && verb === 'validate')
+      return await validateConfig({ file: configPath(values, env), online: values.online === true, json }, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'notion')
       return await syncNotion(values, env, io, failure);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
@@ -120,11 +98,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'notion' && verb === 'import') return await notionImportCli(target, values, env, io);
     if (group === 'notion' && verb === 'resync') return await notionResyncCli(values, env, io);
 
-    if (group === undefined || values.help) {
-      io.out(USAGE);
-      return group === undefined && !values.help ? 2 : 0;
-    }
-    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    // The table has a row for every command dispatched above; reaching here is a bug of the table.
+    throw new Error(`tajo ${command.path.join(' ')} has no handler`);
   } catch (err) {
     const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
     const runId = failure.runId ?? newRunId(systemClock);
@@ -139,7 +114,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     // Provider errors may echo what the provider answered (an email, a key): the line is redacted.
     reason = redactText(reason);
     io.err(`tajo: ${reason}`);
-    if (err instanceof UsageError) io.err(USAGE);
+    if (err instanceof UsageError) io.err(`usage: ${usageLine(command)}`);
     if (json) {
       const kind = err instanceof TajoError ? err.kind : 'internal';
       io.out(JSON.stringify({ ok: false, ...failure.summary, runId, status: 'failed', error: reason, kind }));
@@ -168,7 +143,27 @@ async function logApiCallsOf(values: Values, env: NodeJS.ProcessEnv, io: Io): Pr
 /** Options whose value may start with a dash (`--sort -Score`): parseArgs would take it for an option. */
 const DASH_VALUE_OPTIONS = new Set(['--sort', '--filter']);
 
-function parse(argv: string[]) {
+/** parseArgs' definitions, from the one table of options (cli/help.ts). */
+const PARSE_OPTIONS = {
+  ...(Object.fromEntries(
+    Object.entries(OPTIONS).map(([name, spec]) => [
+      name,
+      {
+        type: 'value' in spec ? 'string' : 'boolean',
+        ...(name === 'filter' || name === 'sort' ? { multiple: true } : {}),
+        ...(name === 'config' ? { short: 'c' } : name === 'help' ? { short: 'h' } : {}),
+      },
+    ]),
+  ) as {
+    [K in OptionName]: (typeof OPTIONS)[K] extends { value: string } ? ParseStringOption<K> : { type: 'boolean' };
+  }),
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+type ParseStringOption<K> = K extends 'filter' | 'sort' ? { type: 'string'; multiple: true } : { type: 'string' };
+
+/** `--sort -Score` as `--sort=-Score`, so the value is not read as an option. */
+function joinDashValues(argv: string[]): string[] {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -178,40 +173,128 @@ function parse(argv: string[]) {
       i++;
     } else args.push(a);
   }
+  return args;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: joinDashValues(argv), allowPositionals: true, strict: true, options: PARSE_OPTIONS });
+}
+
+/** Every word and option as typed, known or not: what the front door checks before parsing strictly. */
+function parseLoose(argv: string[]) {
   return parseArgs({
-    args,
+    args: joinDashValues(argv),
     allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      full: { type: 'boolean' },
-      json: { type: 'boolean' },
-      tenant: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      'dlq-url': { type: 'string' },
-      'events-url': { type: 'string' },
-      'queue-url': { type: 'string' },
-      max: { type: 'string' },
-      database: { type: 'string' },
-      filter: { type: 'string', multiple: true },
-      sort: { type: 'string', multiple: true },
-      limit: { type: 'string' },
-      // Tenants and connections
-      api: { type: 'string' },
-      profile: { type: 'string' },
-      token: { type: 'string' },
-      'bot-token': { type: 'string' },
-      'signing-secret': { type: 'string' },
-      key: { type: 'string' },
-      'key-name': { type: 'string' },
-      'brevo-key': { type: 'string' },
-      table: { type: 'string' },
-      'save-profile': { type: 'string' },
-      'create-page': { type: 'boolean' },
-      detach: { type: 'boolean' },
-    },
+    strict: false,
+    tokens: true,
+    options: PARSE_OPTIONS,
   });
 }
 
+/** A usage mistake: one line naming it, then the usage line of the command meant (or nearest). */
+function usageMistake(io: Io, line: string, command: CommandSpec | undefined): { exit: number } {
+  io.err(`tajo: ${line}`);
+  if (command) io.err(`usage: ${usageLine(command)}`);
+  return { exit: 2 };
+}
+
+/** What the third word names in `tajo connectors VERB X`: a connector (or one of its jobs). */
+const KNOWN_TARGETS = new Set(['notion', 'slack', 'brevo', 'notion-users', 'slack-users']);
+const CONNECTOR_VERBS = new Set(['sync', 'test', 'status', 'connect', 'install', 'disconnect', 'query']);
+
+/**
+ * Answers --version, --help / `tajo help ...` (running nothing: no config read, no state opened)
+ * and every usage mistake (an unknown command, connector or option, an extra argument, a missing
+ * value); otherwise hands the parsed command line to main.
+ */
+function frontDoor(
+  argv: string[],
+  io: Io,
+):
+  | { exit: number; parsed?: undefined; command?: undefined }
+  | { exit?: undefined; parsed: Parsed; command: CommandSpec } {
+  const loose = parseLoose(argv);
+  const words = loose.positionals;
+  if (loose.values.version === true && words.length === 0) {
+    io.out(`tajo ${packageVersion()}`);
+    return { exit: 0 };
+  }
+  const asksHelp = loose.values.help === true || words[0] === 'help';
+  const target = words[0] === 'help' ? words.slice(1) : words;
+  const command = findCommand(target);
+  if (asksHelp) {
+    if (command && (command.path[0] !== 'help' || target.length === 1)) {
+      io.out(commandHelp(command));
+      return { exit: 0 };
+    }
+    const group = groupOf(target);
+    if (group.length === target.length) {
+      io.out(groupHelp(group));
+      return { exit: 0 };
+    }
+    return unknownWords(io, target, group);
+  }
+  if (words.length === 0) {
+    io.out(groupHelp([]));
+    return { exit: 2 };
+  }
+  if (!command) return unknownWords(io, words, groupOf(words));
+  if (command.path[0] === 'help') return { exit: 0 }; // answered above
+  const extra = words.slice(command.path.length);
+  if (extra.length > (command.maxArgs ?? 0)) {
+    return usageMistake(
+      io,
+      `unexpected argument ${JSON.stringify(extra[command.maxArgs ?? 0])} for tajo ${command.path.join(' ')}`,
+      command,
+    );
+  }
+  for (const t of loose.tokens) {
+    if (t.kind !== 'option' || t.name === 'help') continue;
+    if (!(command.options as readonly string[]).includes(t.name)) {
+      const known = t.name in OPTIONS;
+      return usageMistake(
+        io,
+        `${known ? 'option' : 'unknown option'} ${t.rawName} ${known ? 'does not apply to' : 'for'} tajo ${command.path.join(' ')}`,
+        command,
+      );
+    }
+  }
+  try {
+    return { parsed: parse(argv), command };
+  } catch (err) {
+    // parseArgs' own line (an option without its value, a value given to a switch).
+    return usageMistake(io, (err as Error).message.split('\n')[0] as string, command);
+  }
+}
+
+/** Words that name no command: an unknown connector, a group without its command, or a typo. */
+function unknownWords(io: Io, words: string[], group: string[]): { exit: number } {
+  const [first, verb, name] = words;
+  if (first === 'connectors' && verb !== undefined && CONNECTOR_VERBS.has(verb) && name !== undefined) {
+    const known = commandsUnder(['connectors', verb]).map((c) => c.path[2]);
+    if (known.length > 0) {
+      return usageMistake(
+        io,
+        `${KNOWN_TARGETS.has(name) ? '' : `${unknownConnectorLine(name)}; `}tajo connectors ${verb} takes ${known.join(', ')}`,
+        undefined,
+      );
+    }
+  }
+  if (group.length > 0 && group.length === words.length) {
+    const under = commandsUnder(group);
+    io.err(`tajo: tajo ${group.join(' ')} needs a command:`);
+    for (const c of under) io.err(`  ${usageLine(c)}`);
+    return { exit: 2 };
+  }
+  return usageMistake(io, `unknown command "${words.join(' ')}"`, nearestCommand(words));
+}
+
+/** "unknown connector" in the words of the config's check (shared/config/load.ts), Brevo included. */
+function unknownConnectorLine(name: string): string {
+  return `unknown connector ${JSON.stringify(name)} (built in: notion, slack, brevo; custom connectors come with the connector framework)`;
+}
+
+type Parsed = ReturnType<typeof parse>;
 type Values = ReturnType<typeof parse>['values'];
 
 /** What a failing command leaves for main's error path: its run id and its summary so far. */
@@ -222,57 +305,6 @@ interface Failure {
 
 function configPath(values: Values, env: NodeJS.ProcessEnv): string {
   return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
-}
-
-/**
- * `config validate`: the file is valid (or the ConfigError lists what to change), then what it
- * configures, so a person can see the docs' keys took effect: which field mapping each Notion
- * database uses and the logging each connector gets. No provider is called: the properties a mapping
- * names are checked against the database's schema by the sync and `tajo connectors test notion`.
- */
-async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const file = configPath(values, env);
-  const config = await loadConfigFile(file, env);
-  const notion = config.connectors.notion;
-  const databases = (notion?.databases ?? []).map((db, i) => {
-    const m = databaseMapping(notion ?? {}, db, i);
-    return {
-      id: db.id,
-      ...(db.name ? { name: db.name } : {}),
-      mapping: m.source,
-      mappingPath: formatPath(m.path),
-      properties: Object.keys(m.mapping ?? {}).length,
-    };
-  });
-  const logging = Object.fromEntries(
-    [
-      ...(notion ? (['notion'] as const) : []),
-      ...(config.connectors.slack ? (['slack'] as const) : []),
-      'brevo' as const,
-    ].map((p) => [p, providerLogging(config, p)]),
-  );
-  const dbs = databases.length;
-  // Valid, but a switch that cannot do what it says with the rest of the config is said so.
-  const warnings = notion ? pageEventIssues(notion) : [];
-  if (values.json) {
-    io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, databases, logging, warnings }));
-    return 0;
-  }
-  for (const d of databases) {
-    io.out(
-      `  database ${d.name ?? d.id}: ${describeMappingSource(d.mapping)}` +
-        (d.properties ? ` (${d.properties} propert${d.properties === 1 ? 'y' : 'ies'}, ${d.mappingPath})` : ''),
-    );
-  }
-  for (const [p, l] of Object.entries(logging)) {
-    if (l.level === 'info' && l.apiCalls === 'off' && !l.events) continue;
-    io.out(
-      `  logging ${p}: level ${l.level}, API calls ${l.apiCalls === 'off' ? 'not logged' : l.apiCalls === 'bodies' ? 'logged with bodies' : 'logged'}${l.events ? ', inbound events logged' : ''}`,
-    );
-  }
-  io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
-  for (const w of warnings) io.out(`  warning: connectors.notion.${w}`);
-  return 0;
 }
 
 function tenantOf(values: Values, config?: TajoConfig): string {
@@ -340,7 +372,35 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
           { trigger: 'cli' },
         )
       : undefined;
-    printSummary(io, run, values.json === true, pass?.run);
+    // sync.users: the workspace members after the databases, as the lane does after a database run
+    // (notion-lane.ts); only after a run that succeeded, so a failed run is retried before either.
+    let users: { run?: RunRecord; done?: Awaited<ReturnType<typeof notionUsersRun>>; error?: string } | undefined;
+    if (settings.sync.users && run.status === 'succeeded') {
+      const usersRunId = newRunId(systemClock);
+      try {
+        const done = await notionUsersRun(ctx, notion, mode, usersRunId);
+        users = { run: done, done };
+      } catch (err) {
+        if (isInternalError(err)) throw err;
+        const failed = await state.store.getRun(tenantId, 'notion', usersRunId).catch(() => undefined);
+        users = { run: failed, error: redactText(failureReason(err)) };
+      }
+    }
+    if (values.json) {
+      // The last line stays the database summary (DESIGN §4); the members' run is its `users` key.
+      const usersJson = users && {
+        ...(users.run ? summaryJson(users.run) : {}),
+        ...(users.error ? { status: 'failed', error: users.error } : {}),
+      };
+      io.out(JSON.stringify({ ...summaryJson(run, pass?.run), ...(usersJson ? { users: usersJson } : {}) }));
+    } else {
+      printSummary(io, run, false, pass?.run);
+      if (users?.done) printNotionUsersSummary(io, users.done);
+    }
+    if (users?.error) {
+      io.err(`tajo: the databases synced, the workspace members (sync.users) did not: ${users.error}`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     // The failed run's record holds its counts as of its last checkpoint and its one-line reason.
@@ -500,25 +560,9 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       endpoints: endpointsFromEnv(env),
       onProgress: progressPrinter(io, values.json === true),
     });
-    const list = notion.users?.sync_to_list;
-    const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
-    const run = await runNotionUsersRecorded(
-      { ...ctx, listId, mapping: notion.users?.field_mapping },
-      { mode, trigger: 'cli', runId },
-    );
-    const summary = run.summary;
-    if (values.json) {
-      io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
-    } else {
-      io.out(
-        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
-          `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
-      );
-      io.out(
-        `  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`,
-      );
-      printUserSyncIssues(io, summary);
-    }
+    const run = await notionUsersRun(ctx, notion, mode, runId);
+    if (values.json) io.out(JSON.stringify({ runId: run.runId, status: run.status, ...run.summary }));
+    else printNotionUsersSummary(io, run);
     return 0;
   } catch (err) {
     const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
@@ -527,6 +571,31 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
   } finally {
     await state.close();
   }
+}
+
+/** The workspace members' run (sync_to_list resolved first), recorded as a Notion run of job `users`. */
+async function notionUsersRun(
+  ctx: ReturnType<typeof buildNotionContext>,
+  notion: { users?: { sync_to_list?: string | number; field_mapping?: Record<string, string> } },
+  mode: 'full' | 'incremental',
+  runId: string,
+) {
+  const list = notion.users?.sync_to_list;
+  const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
+  return runNotionUsersRecorded(
+    { ...ctx, listId, mapping: notion.users?.field_mapping },
+    { mode, trigger: 'cli', runId },
+  );
+}
+
+function printNotionUsersSummary(io: Io, run: Awaited<ReturnType<typeof runNotionUsersRecorded>>): void {
+  const summary = run.summary;
+  io.out(
+    `Notion users (${run.mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s: ${summary.pagesRead} users read, ` +
+      `${summary.upserted} written, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.failed} failed${leftOut(summary)}`,
+  );
+  io.out(`  skipped: ${summary.bots} bots, ${summary.missingEmail} without email (guests are not listed by Notion)`);
+  printUserSyncIssues(io, summary);
 }
 
 /** The rows of a database matching --filter, ordered by --sort: a table, or JSON lines with --json. */
