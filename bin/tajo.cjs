@@ -11,34 +11,50 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-let main;
-try {
-  require('tsx/cjs');
-  ({ main } = require('../cli/main.ts'));
-} catch (err) {
-  // The sources did not load (a broken install, a Node without tsx): one line saying what to do.
-  process.stderr.write(
-    `tajo: cannot start: ${String(err?.message ?? err).split('\n')[0]} (run npm ci in the project, with Node 24)\n`,
-  );
-  process.exit(1);
+/** The CLI's main, or undefined when the front door already answered (--help, --version, a usage mistake). */
+function load(argv) {
+  try {
+    require('tsx/cjs');
+    // --help, --version and usage mistakes are answered from the command table alone (fast, and
+    // nothing else is loaded); a command to run loads the CLI.
+    const { frontDoor } = require('../cli/front.ts');
+    const { defaultIo } = require('../cli/io.ts');
+    const front = frontDoor(argv, defaultIo);
+    if (front.exit !== undefined) {
+      process.exitCode = front.exit;
+      return undefined;
+    }
+    return require('../cli/main.ts').main;
+  } catch (err) {
+    // The sources did not load (a broken install, a Node without tsx): one line saying what to do.
+    process.stderr.write(
+      `tajo: cannot start: ${String(err?.message ?? err).split('\n')[0]} (run npm ci in the project, with Node 24)\n`,
+    );
+    process.exitCode = 1;
+    return undefined;
+  }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    // main answers every command's failure itself; this is for a failure of main (or of loading it).
-    // One line, never a stack: a person cannot act on one, and it may carry what a provider sent.
-    let line;
-    try {
-      const { failureReason } = require('../shared/errors.ts');
-      const { redactText } = require('../shared/logging/redact.ts');
-      line = redactText(failureReason(err));
-    } catch {
-      line = `internal error: ${String(err?.message ?? err).split('\n')[0]}`;
-    }
-    process.stderr.write(`tajo: ${line}\n`);
-    process.exitCode = 1;
-  },
-);
+const argv = process.argv.slice(2);
+const main = load(argv);
+if (main) {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      // main answers every command's failure itself; this is for a failure of main (or of loading it).
+      // One line, never a stack: a person cannot act on one, and it may carry what a provider sent.
+      let line;
+      try {
+        const { failureReason } = require('../shared/errors.ts');
+        const { redactText } = require('../shared/logging/redact.ts');
+        line = redactText(failureReason(err));
+      } catch {
+        line = `internal error: ${String(err?.message ?? err).split('\n')[0]}`;
+      }
+      process.stderr.write(`tajo: ${line}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -191,7 +191,7 @@ export async function loadConfigFile(
 }
 
 /** Why a config file cannot be read, and what to do, in one line (never the raw errno word alone). */
-function unreadableConfigMessage(file: string, err: unknown): string {
+export function unreadableConfigMessage(file: string, err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   const shown = file.includes('/') ? file : `./${file}`;
   switch (code) {
