@@ -117,6 +117,21 @@ test('--help of every command in the table runs nothing and shows its usage, an 
   }
 });
 
+test("the README's CLI section lists every command of the table", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## CLI\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const missing = COMMANDS.filter((c) => c.path[0] !== 'help')
+    .map((c) => c.path.join(' '))
+    .filter((name) => {
+      // `status notion|slack` and `disconnect notion|slack|brevo` are written as one line.
+      const [head, last] = [name.split(' ').slice(0, -1).join(' '), name.split(' ').at(-1) as string];
+      return !section.includes(`tajo ${name}`) && !new RegExp(`tajo ${head} [a-z|-]*\\b${last}\\b`).test(section);
+    });
+  expect(missing).toEqual([]);
+  expect(section).toContain('`0` done, `1` a fatal error');
+});
+
 test('tajo help, tajo help COMMAND and the groups show their commands; --version prints the version', async () => {
   const { cwd, state } = await emptyPlace('groups');
   const env = { TAJO_STATE_DIR: state };
