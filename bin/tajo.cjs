@@ -2,6 +2,25 @@
 // The `tajo` CLI entry: registers tsx so the TypeScript sources run as they are (no build step).
 // Run it through npx (or npm run tajo) so the project's Node 24 is the one on PATH.
 
+// `npx --prefix DIR tajo` from another folder, or `node bin/tajo.cjs` with an older Node first on
+// PATH: the project pins Node 24 as a dependency (package.json "node"); run under it instead.
+const NEEDED_MAJOR = 24;
+if (Number(process.versions.node.split('.')[0]) < NEEDED_MAJOR) {
+  const { existsSync } = require('node:fs');
+  const { join } = require('node:path');
+  const pinned = join(__dirname, '..', 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(pinned)) {
+    process.stderr.write(
+      `tajo: needs Node ${NEEDED_MAJOR} (this is ${process.version}): run npm ci in the project, then npx tajo there\n`,
+    );
+    process.exit(1);
+  }
+  const r = require('node:child_process').spawnSync(pinned, [__filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(r.status ?? 1);
+}
+
 // A reader that goes away (`tajo connectors status notion | head`) closes the pipe: what is left to
 // print has no reader, so the command ends quietly instead of with Node's EPIPE stack.
 for (const stream of [process.stdout, process.stderr]) {
