@@ -30,6 +30,22 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// Last resort for a throw outside any command's await (a library's callback, such as dynalite's on
+// a state another process holds): never Node's stack. The command may still answer with its own
+// line (it is given a moment); if it does not, one line is written and the process ends, since
+// the work the throw interrupted will never finish.
+let settled = false;
+let stray;
+process.on('uncaughtException', (err) => {
+  if (stray !== undefined) return;
+  stray = err;
+  process.exitCode = 1;
+  setTimeout(() => {
+    if (!settled) process.stderr.write(`tajo: internal error: ${String(err?.message ?? err).split('\n')[0]}\n`);
+    process.exit(1);
+  }, 500);
+});
+
 /** The CLI's main, or undefined when the front door already answered (--help, --version, a usage mistake). */
 function load(argv) {
   try {
@@ -59,9 +75,11 @@ const main = load(argv);
 if (main) {
   main(argv).then(
     (code) => {
-      process.exitCode = code;
+      settled = true;
+      process.exitCode = stray === undefined ? code : Math.max(code, 1);
     },
     (err) => {
+      settled = true;
       // main answers every command's failure itself; this is for a failure of main (or of loading it).
       // One line, never a stack: a person cannot act on one, and it may carry what a provider sent.
       let line;

@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { COMMANDS, commandsUnder, usageLine } from '../../cli/help';
+import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
 import { unreadableConfigMessage } from '../../shared/config/load';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
@@ -257,6 +258,20 @@ test('no config file, a folder as the config, a closed pipe and a failure of mai
   expect(last.tajoErr).toHaveLength(1);
   expect(last.tajoErr[0]).toContain('boom at main');
   expect(last.err).not.toContain('cli/main.ts:1:1');
+});
+
+test('the local state held by another process (a running npm start): one line, never a database stack', async () => {
+  const { cwd, state } = await emptyPlace('held');
+  const held = await startEmbeddedDynamo(join(state, 'dynamodb'));
+  try {
+    const r = await tajo(['connectors', 'status', 'notion'], { cwd, env: { TAJO_STATE_DIR: state } });
+    expect(r.code).toBe(1);
+    expect(r.tajoErr).toHaveLength(1);
+    expect(r.tajoErr[0]).toMatch(/^tajo: /);
+    expect(r.err).not.toMatch(/^\s+at /m);
+  } finally {
+    await held.close();
+  }
 });
 
 test('an unreadable config file (EACCES): one line saying how to fix it', () => {
