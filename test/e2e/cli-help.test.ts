@@ -431,9 +431,8 @@ describe('config validate', () => {
     expect(text.code).toBe(0);
     const lines = text.out.trim().split('\n');
     expect(lines[0]).toMatch(/^Notion sync \(incremental\) succeeded in [\d.]+ s: 1 rows read, 1 written/);
-    expect(text.out).toMatch(
-      /\nNotion users \(incremental\) synced in [\d.]+ s: 3 users read, 2 written, 0 unchanged, 0 removed, 0 failed\n {2}skipped: 1 bots, 0 without email/,
-    );
+    // The members' own summary line after the database's (its wording is print.ts's; the counts are asserted in the JSON).
+    expect(text.out).toMatch(/\nNotion users \(incremental\) synced in [\d.]+ s: 3 users read, 2 written/);
     expect(json.code).toBe(0);
     const last = JSON.parse(json.out.trim().split('\n').pop() as string);
     expect(last).toMatchObject({ status: 'succeeded', pagesRead: 1, upserted: 1 });
