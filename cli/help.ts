@@ -307,15 +307,23 @@ export function groupHelp(words: readonly string[]): string {
   ].join('\n');
 }
 
-/** The command whose words are nearest to what was typed (edit distance over the joined words). */
+/**
+ * The command nearest to what was typed: one whose words contain the typed ones in order (`sync
+ * notion` → `connectors sync notion`), else the smallest edit distance over the joined words.
+ */
 export function nearestCommand(words: readonly string[]): CommandSpec {
+  const containing = COMMANDS.filter((c) => {
+    let at = 0;
+    for (const w of c.path) if (w === words[at]) at++;
+    return at === words.length && words.length > 0;
+  }).sort((x, y) => x.path.length - y.path.length);
+  if (containing[0]) return containing[0];
   const typed = words.join(' ');
   let best = COMMANDS[0] as CommandSpec;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const c of COMMANDS) {
-    const name = c.path.join(' ');
-    // Compare with as many words as were typed (a group's prefix counts as a match).
-    const score = distance(typed, c.path.slice(0, Math.max(words.length, 1)).join(' ')) + distance(typed, name) / 100;
+    // As many words as were typed (a group's start counts as a match), then the whole name.
+    const score = Math.min(distance(typed, c.path.slice(0, words.length).join(' ')), distance(typed, c.path.join(' ')));
     if (score < bestScore) {
       best = c;
       bestScore = score;

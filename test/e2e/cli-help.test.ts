@@ -196,6 +196,12 @@ test('an unknown command, connector or option: one line naming it and the neares
   ]);
   const list = usageLine(COMMANDS.find((c) => c.path.join(' ') === 'connectors list') as (typeof COMMANDS)[number]);
   expect(typo?.tajoErr).toEqual(['tajo: unknown command "conectors list"', `usage: ${list}`]);
+  const short = await tajo(['sync', 'notion'], { cwd, env });
+  expect(short).toMatchObject({ code: 2, out: '' });
+  expect(short.tajoErr).toEqual([
+    'tajo: unknown command "sync notion"',
+    `usage: ${usageLine(COMMANDS.find((c) => c.path.join(' ') === 'connectors sync notion') as (typeof COMMANDS)[number])}`,
+  ]);
   expect(option?.tajoErr).toEqual(['tajo: unknown option --bogus for tajo connectors list', `usage: ${list}`]);
   expect(misplaced?.tajoErr).toEqual(['tajo: option --token does not apply to tajo connectors list', `usage: ${list}`]);
   expect(extra?.tajoErr[0]).toBe('tajo: unexpected argument "now" for tajo connectors sync notion');
