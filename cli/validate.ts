@@ -109,8 +109,13 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
       : []),
   ];
   io.out(
-    `${file}: valid${opts.online ? ', checked online' : ''}: ${has.length ? has.join('; ') : 'brevo only, no connector'}`,
+    `${file}: valid${online?.checked ? ', checked online' : ''}: ${has.length ? has.join('; ') : 'brevo only, no connector'}`,
   );
+  if (online && !online.checked) {
+    io.out(
+      '  (--online reads the Notion databases the sync reads: none here; tajo connectors test slack checks Slack)',
+    );
+  }
   for (const w of warnings) io.out(`  warning: ${w}`);
   if (!opts.online && notion && databases.length > 0) {
     io.out(
@@ -127,6 +132,8 @@ function plural(n: number, word: string): string {
 interface OnlineResult {
   issues: Issue[];
   warnings: string[];
+  /** Whether there was anything to check online (Notion databases the sync reads). */
+  checked: boolean;
   /** What each sync_to_list resolves to: "Newsletter: exists (id 3)", "Leads: created by the first sync". */
   lists: string[];
 }
@@ -137,9 +144,10 @@ interface OnlineResult {
  * run of validate names them all where the sync stops at the first.
  */
 async function onlineChecks(config: TajoConfig, env: NodeJS.ProcessEnv): Promise<OnlineResult> {
-  const result: OnlineResult = { issues: [], warnings: [], lists: [] };
+  const result: OnlineResult = { issues: [], warnings: [], lists: [], checked: false };
   const notion = config.connectors.notion;
   if (!notion || notion.databases.length === 0 || !notion.sync.databases) return result;
+  result.checked = true;
   const endpoints = endpointsFromEnv(env);
   const gateway = new NotionGateway({
     token: notion.token,
