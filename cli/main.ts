@@ -6,19 +6,17 @@
  */
 
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
-import { formatPath, loadConfigFile } from '../shared/config/load';
-import { databaseMapping, describeMappingSource } from '../shared/config/mapping';
+import { loadConfigFile } from '../shared/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
-import { loggingSettings, providerLogging, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
+import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
 import { redactText } from '../shared/logging/redact';
 import { type RunRecord, systemClock } from '../shared/ports';
 import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
@@ -44,53 +42,20 @@ import {
   syncSlackUsers,
 } from '../shared/services/slack-users';
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
-import { pageEventIssues } from '../shared/sync/page-events';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
+import { frontDoor, type Parsed } from './front';
+import { usageLine } from './help';
 import { defaultIo, type Io, UsageError } from './io';
 import { syncProgress } from './progress';
-
-const USAGE = `usage: tajo <command>
-
-  tajo connectors sync notion [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors sync slack-users [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors sync notion-users [--config FILE] [--full] [--json] [--tenant ID]
-  tajo connectors query notion --database ID [--filter F]... [--sort [-]PROP]... [--limit N] [--config FILE] [--json]
-      F: Notion filter JSON, or Property=value, Property!=value, Property>n, Property<n, Property~text
-  tajo connectors test slack [--config FILE] [--events-url URL] [--json]
-  tajo connectors test notion [--create-page] [--config FILE] [--json] [--tenant ID]
-  tajo connectors status notion|slack [--config FILE] [--json] [--tenant ID]
-  tajo config validate [--config FILE] [--json]
-
-  tajo tenants create ID [--table TABLE] [--save-profile NAME] [--json]       (ops: writes the table directly)
-  tajo connectors connect brevo --key KEY [--key-name NAME] [--tenant ID]
-  tajo connectors install|connect notion --token TOKEN [--brevo-key KEY] [--config FILE] [--tenant ID]
-  tajo connectors connect slack --bot-token TOKEN [--signing-secret SECRET] [--config FILE] [--tenant ID]
-  tajo connectors list [--json] [--tenant ID]
-  tajo connectors disconnect notion|slack|brevo [--json] [--tenant ID]
-  tajo lanes replay notion --dlq-url URL --queue-url URL [--max N]
-
-  tajo notion search [QUERY] [--config FILE] [--json] [--tenant ID]
-  tajo notion import PAGE_ID_OR_URL [--config FILE] [--json] [--tenant ID]
-  tajo notion resync [--config FILE] [--json] [--tenant ID]
-
-FILE defaults to $TAJO_CONFIG or ./tajo.yaml. State (cursors, runs) lives in $TAJO_STATE_DIR (./.tajo).
-
-Against a deployed stack (or a running npm start): add --api URL (or TAJO_API_URL) and give the tenant's
-API key in TAJO_API_KEY or a profile (--profile NAME; ~/.tajo/config or $TAJO_PROFILE_FILE, mode 0600).
-connect, disconnect, list, test, status and sync notion|notion-users [--full] [--detach] then call the
-management API for --tenant ID (or the profile's tenant).`;
+import { validateConfig } from './validate';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    io.err(`tajo: ${(err as Error).message}`);
-    io.err(USAGE);
-    return 2;
-  }
+  // --help, --version and every usage mistake are answered before anything is read or opened.
+  const front = frontDoor(argv, io);
+  if (front.exit !== undefined) return front.exit;
+  const { parsed, command } = front;
   const { positionals, values } = parsed;
   const json = values.json === true;
   const stopApiCallLog = await logApiCallsOf(values, env, io);
@@ -105,7 +70,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     // Tenants and connections (in process, or against a deployed stack with --api).
     const handled = await managementCommand(positionals, values, env, io);
     if (handled !== undefined) return handled;
-    if (group === 'config' && verb === 'validate') return await validateConfig(values, env, io);
+    if (group === 'config' && verb === 'validate')
+      return await validateConfig({ file: configPath(values, env), online: values.online === true, json }, env, io);
     if (group === 'connectors' && verb === 'sync' && target === 'notion')
       return await syncNotion(values, env, io, failure);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
@@ -121,11 +87,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (group === 'notion' && verb === 'import') return await notionImportCli(target, values, env, io);
     if (group === 'notion' && verb === 'resync') return await notionResyncCli(values, env, io);
 
-    if (group === undefined || values.help) {
-      io.out(USAGE);
-      return group === undefined && !values.help ? 2 : 0;
-    }
-    throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    // The table has a row for every command dispatched above; reaching here is a bug of the table.
+    throw new Error(`tajo ${command.path.join(' ')} has no handler`);
   } catch (err) {
     const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
     const runId = failure.runId ?? newRunId(systemClock);
@@ -140,7 +103,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     // Provider errors may echo what the provider answered (an email, a key): the line is redacted.
     reason = redactText(reason);
     io.err(`tajo: ${reason}`);
-    if (err instanceof UsageError) io.err(USAGE);
+    if (err instanceof UsageError) io.err(`usage: ${usageLine(command)}`);
     if (json) {
       const kind = err instanceof TajoError ? err.kind : 'internal';
       io.out(JSON.stringify({ ok: false, ...failure.summary, runId, status: 'failed', error: reason, kind }));
@@ -166,54 +129,7 @@ async function logApiCallsOf(values: Values, env: NodeJS.ProcessEnv, io: Io): Pr
   return setApiCallLog(textApiCallLog(loggingSettings(config).apiCalls, io.err));
 }
 
-/** Options whose value may start with a dash (`--sort -Score`): parseArgs would take it for an option. */
-const DASH_VALUE_OPTIONS = new Set(['--sort', '--filter']);
-
-function parse(argv: string[]) {
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const next = argv[i + 1];
-    if (DASH_VALUE_OPTIONS.has(a) && next !== undefined) {
-      args.push(`${a}=${next}`);
-      i++;
-    } else args.push(a);
-  }
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      full: { type: 'boolean' },
-      json: { type: 'boolean' },
-      tenant: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      'dlq-url': { type: 'string' },
-      'events-url': { type: 'string' },
-      'queue-url': { type: 'string' },
-      max: { type: 'string' },
-      database: { type: 'string' },
-      filter: { type: 'string', multiple: true },
-      sort: { type: 'string', multiple: true },
-      limit: { type: 'string' },
-      // Tenants and connections
-      api: { type: 'string' },
-      profile: { type: 'string' },
-      token: { type: 'string' },
-      'bot-token': { type: 'string' },
-      'signing-secret': { type: 'string' },
-      key: { type: 'string' },
-      'key-name': { type: 'string' },
-      'brevo-key': { type: 'string' },
-      table: { type: 'string' },
-      'save-profile': { type: 'string' },
-      'create-page': { type: 'boolean' },
-      detach: { type: 'boolean' },
-    },
-  });
-}
-
-type Values = ReturnType<typeof parse>['values'];
+type Values = Parsed['values'];
 
 /** What a failing command leaves for main's error path: its run id and its summary so far. */
 interface Failure {
@@ -223,57 +139,6 @@ interface Failure {
 
 function configPath(values: Values, env: NodeJS.ProcessEnv): string {
   return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
-}
-
-/**
- * `config validate`: the file is valid (or the ConfigError lists what to change), then what it
- * configures, so a person can see the docs' keys took effect: which field mapping each Notion
- * database uses and the logging each connector gets. No provider is called: the properties a mapping
- * names are checked against the database's schema by the sync and `tajo connectors test notion`.
- */
-async function validateConfig(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const file = configPath(values, env);
-  const config = await loadConfigFile(file, env);
-  const notion = config.connectors.notion;
-  const databases = (notion?.databases ?? []).map((db, i) => {
-    const m = databaseMapping(notion ?? {}, db, i);
-    return {
-      id: db.id,
-      ...(db.name ? { name: db.name } : {}),
-      mapping: m.source,
-      mappingPath: formatPath(m.path),
-      properties: Object.keys(m.mapping ?? {}).length,
-    };
-  });
-  const logging = Object.fromEntries(
-    [
-      ...(notion ? (['notion'] as const) : []),
-      ...(config.connectors.slack ? (['slack'] as const) : []),
-      'brevo' as const,
-    ].map((p) => [p, providerLogging(config, p)]),
-  );
-  const dbs = databases.length;
-  // Valid, but a switch that cannot do what it says with the rest of the config is said so.
-  const warnings = notion ? pageEventIssues(notion) : [];
-  if (values.json) {
-    io.out(JSON.stringify({ ok: true, file, notionDatabases: dbs, databases, logging, warnings }));
-    return 0;
-  }
-  for (const d of databases) {
-    io.out(
-      `  database ${d.name ?? d.id}: ${describeMappingSource(d.mapping)}` +
-        (d.properties ? ` (${d.properties} propert${d.properties === 1 ? 'y' : 'ies'}, ${d.mappingPath})` : ''),
-    );
-  }
-  for (const [p, l] of Object.entries(logging)) {
-    if (l.level === 'info' && l.apiCalls === 'off' && !l.events) continue;
-    io.out(
-      `  logging ${p}: level ${l.level}, API calls ${l.apiCalls === 'off' ? 'not logged' : l.apiCalls === 'bodies' ? 'logged with bodies' : 'logged'}${l.events ? ', inbound events logged' : ''}`,
-    );
-  }
-  io.out(`${file}: valid (${dbs} Notion database${dbs === 1 ? '' : 's'})`);
-  for (const w of warnings) io.out(`  warning: connectors.notion.${w}`);
-  return 0;
 }
 
 function tenantOf(values: Values, config?: TajoConfig): string {
@@ -342,7 +207,35 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
         )
       : undefined;
     progress.done();
-    printSummary(io, run, values.json === true, pass?.run);
+    // sync.users: the workspace members after the databases, as the lane does after a database run
+    // (notion-lane.ts); only after a run that succeeded, so a failed run is retried before either.
+    let users: { run?: RunRecord; done?: Awaited<ReturnType<typeof notionUsersRun>>; error?: string } | undefined;
+    if (settings.sync.users && run.status === 'succeeded') {
+      const usersRunId = newRunId(systemClock);
+      try {
+        const done = await notionUsersRun(ctx, notion, mode, usersRunId);
+        users = { run: done, done };
+      } catch (err) {
+        if (isInternalError(err)) throw err;
+        const failed = await state.store.getRun(tenantId, 'notion', usersRunId).catch(() => undefined);
+        users = { run: failed, error: redactText(failureReason(err)) };
+      }
+    }
+    if (values.json) {
+      // The last line stays the database summary (DESIGN §4); the members' run is its `users` key.
+      const usersJson = users && {
+        ...(users.run ? summaryJson(users.run) : {}),
+        ...(users.error ? { status: 'failed', error: users.error } : {}),
+      };
+      io.out(JSON.stringify({ ...summaryJson(run, pass?.run), ...(usersJson ? { users: usersJson } : {}) }));
+    } else {
+      printSummary(io, run, false, pass?.run);
+      if (users?.done) printNotionUsersSummary(io, users.done);
+    }
+    if (users?.error) {
+      io.err(`tajo: the databases synced, the workspace members (sync.users) did not: ${users.error}`);
+      return 1;
+    }
     return 0;
   } catch (err) {
     progress.done();
@@ -481,24 +374,10 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
       endpoints: endpointsFromEnv(env),
       onProgress: progress,
     });
-    const list = notion.users?.sync_to_list;
-    const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
-    const run = await runNotionUsersRecorded(
-      { ...ctx, listId, mapping: notion.users?.field_mapping },
-      { mode, trigger: 'cli', runId },
-    );
-    const summary = run.summary;
+    const run = await notionUsersRun(ctx, notion, mode, runId);
     progress.done();
-    if (values.json) {
-      io.out(JSON.stringify({ runId: run.runId, status: run.status, ...summary }));
-    } else {
-      printUsersSummary(
-        io,
-        `Notion users (${mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
-        summary,
-        'users',
-      );
-    }
+    if (values.json) io.out(JSON.stringify({ runId: run.runId, status: run.status, ...run.summary }));
+    else printNotionUsersSummary(io, run);
     return 0;
   } catch (err) {
     progress.done();
@@ -508,6 +387,31 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
   } finally {
     await state.close();
   }
+}
+
+/** The workspace members' run (sync_to_list resolved first), recorded as a Notion run of job `users`. */
+async function notionUsersRun(
+  ctx: ReturnType<typeof buildNotionContext>,
+  notion: { users?: { sync_to_list?: string | number; field_mapping?: Record<string, string> } },
+  mode: 'full' | 'incremental',
+  runId: string,
+) {
+  const list = notion.users?.sync_to_list;
+  const listId = list === undefined ? undefined : await resolveBrevoList(ctx.brevo, list);
+  return runNotionUsersRecorded(
+    { ...ctx, listId, mapping: notion.users?.field_mapping },
+    { mode, trigger: 'cli', runId },
+  );
+}
+
+function printNotionUsersSummary(io: Io, run: Awaited<ReturnType<typeof runNotionUsersRecorded>>): void {
+  const summary = run.summary;
+  printUsersSummary(
+    io,
+    `Notion users (${run.mode}) synced in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    summary,
+    'users',
+  );
 }
 
 /** The rows of a database matching --filter, ordered by --sort: a table, or JSON lines with --json. */

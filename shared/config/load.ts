@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { readOnlyIssues } from '../connectors/notion/read-only';
-import { ConfigError } from '../errors';
+import { ConfigError, oneLine } from '../errors';
 import { joinPath } from '../notifications/issues';
 import { resolveChannel, validateNotificationsConfig } from '../notifications/routing';
 import { validateNotionRules } from '../rules/rules';
@@ -142,10 +142,19 @@ export function parseConfig(
   supply?: ConfigSupply,
 ): TajoConfig {
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({ path: '', message: `${source}: invalid YAML: ${e.message.split('\n')[0]}` })),
-    );
+  const first = doc.errors[0];
+  if (first) {
+    // The first error only, with its position: a file that is not YAML at all (a binary, a JSON
+    // with a stray byte) has thousands, and each after the first follows from it.
+    const at = first.linePos?.[0];
+    const message = oneLine(first.message.replace(/ at line \d+, column \d+:?$/m, ''), 160);
+    const more = doc.errors.length - 1;
+    throw new ConfigError([
+      {
+        path: '',
+        message: `${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${message}${more > 0 ? ` (and ${more} more error${more === 1 ? '' : 's'} after it)` : ''}`,
+      },
+    ]);
   }
   const raw = doc.toJS() as unknown;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -176,11 +185,28 @@ export async function loadConfigFile(
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([
-      { path: '', message: `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}` },
-    ]);
+    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
   }
   return parseConfig(text, env, file, supply);
+}
+
+/** Why a config file cannot be read, and what to do, in one line (never the raw errno word alone). */
+export function unreadableConfigMessage(file: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const shown = file.includes('/') ? file : `./${file}`;
+  switch (code) {
+    case 'ENOENT':
+      return `no config file: ${shown} not found; give --config FILE, set TAJO_CONFIG, or create one (see README)`;
+    case 'EISDIR':
+      return `${shown} is a folder, not a config file: give --config path/to/tajo.yaml`;
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot read ${shown}: permission denied; make it readable (chmod u+r ${shown}) or give --config another file`;
+    case 'ENOTDIR':
+      return `no config file: a part of ${shown} is a file, not a folder; check the path given to --config or TAJO_CONFIG`;
+    default:
+      return `cannot read ${shown}: ${code ?? (err instanceof Error ? err.message : String(err))}`;
+  }
 }
 
 function dedupe(issues: Issue[]): Issue[] {

@@ -458,7 +458,8 @@ describe('the CLI, as a docs reader runs it', () => {
     expect(human.stdout.trimEnd().split('\n')).toEqual([
       '  database Customers: connector field_mapping (8 properties, connectors.notion.field_mapping)',
       '  database Leads: connector field_mapping (8 properties, connectors.notion.field_mapping)',
-      'tajo.yaml: valid (2 Notion databases)',
+      'tajo.yaml: valid: notion 2 databases',
+      '  (checked offline; the schema checks the sync makes — properties, attribute types, lists — need --online)',
     ]);
     const json = await tajo(cwd, ['config', 'validate', '--json']);
     expect(JSON.parse(json.stdout.trim().split('\n').at(-1) as string)).toMatchObject({

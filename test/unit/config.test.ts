@@ -272,7 +272,7 @@ describe('parseConfig', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     const issues = (caught as ConfigError).issues;
     expect(issues.length).toBeGreaterThanOrEqual(1);
-    expect(issues[0]).toEqual({ path: '', message: expect.stringMatching(/^tajo\.yaml: invalid YAML: /) });
+    expect(issues[0]).toEqual({ path: '', message: expect.stringMatching(/^tajo\.yaml:3:1: not valid YAML: /) });
     expect((caught as ConfigError).kind).toBe('config');
   });
 

@@ -1,0 +1,180 @@
+/**
+ * The CLI's front door: the command line checked against the table of commands (cli/help.ts)
+ * before anything else loads. --version, --help and every usage mistake are answered here, so they
+ * run nothing (no config read, no state opened, no network) and cost no more than this module.
+ */
+import { parseArgs } from 'node:util';
+import {
+  type CommandSpec,
+  commandHelp,
+  commandsUnder,
+  findCommand,
+  groupHelp,
+  groupOf,
+  nearestCommand,
+  OPTIONS,
+  type OptionName,
+  packageVersion,
+  usageLine,
+} from './help';
+import type { Io } from './io';
+
+/** Options whose value may start with a dash (`--sort -Score`): parseArgs would take it for an option. */
+const DASH_VALUE_OPTIONS = new Set(['--sort', '--filter']);
+
+/** parseArgs' definitions, from the one table of options (cli/help.ts). */
+const PARSE_OPTIONS = {
+  ...(Object.fromEntries(
+    Object.entries(OPTIONS).map(([name, spec]) => [
+      name,
+      {
+        type: 'value' in spec ? 'string' : 'boolean',
+        ...(name === 'filter' || name === 'sort' ? { multiple: true } : {}),
+        ...(name === 'config' ? { short: 'c' } : name === 'help' ? { short: 'h' } : {}),
+      },
+    ]),
+  ) as {
+    [K in OptionName]: (typeof OPTIONS)[K] extends { value: string } ? ParseStringOption<K> : { type: 'boolean' };
+  }),
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+type ParseStringOption<K> = K extends 'filter' | 'sort' ? { type: 'string'; multiple: true } : { type: 'string' };
+
+/** `--sort -Score` as `--sort=-Score`, so the value is not read as an option. */
+function joinDashValues(argv: string[]): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const next = argv[i + 1];
+    if (DASH_VALUE_OPTIONS.has(a) && next !== undefined) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
+  return args;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({ args: joinDashValues(argv), allowPositionals: true, strict: true, options: PARSE_OPTIONS });
+}
+
+/** Every word and option as typed, known or not: what the front door checks before parsing strictly. */
+function parseLoose(argv: string[]) {
+  return parseArgs({
+    args: joinDashValues(argv),
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: PARSE_OPTIONS,
+  });
+}
+
+/** A usage mistake: one line naming it, then the usage line of the command meant (or nearest). */
+function usageMistake(io: Io, line: string, command: CommandSpec | undefined): { exit: number } {
+  io.err(`tajo: ${line}`);
+  if (command) io.err(`usage: ${usageLine(command)}`);
+  return { exit: 2 };
+}
+
+/** What the third word names in `tajo connectors VERB X`: a connector (or one of its jobs). */
+const KNOWN_TARGETS = new Set(['notion', 'slack', 'brevo', 'notion-users', 'slack-users']);
+const CONNECTOR_VERBS = new Set(['sync', 'test', 'status', 'connect', 'install', 'disconnect', 'query']);
+
+/**
+ * Answers --version, --help / `tajo help ...` (running nothing: no config read, no state opened)
+ * and every usage mistake (an unknown command, connector or option, an extra argument, a missing
+ * value); otherwise hands the parsed command line to main.
+ */
+export function frontDoor(
+  argv: string[],
+  io: Io,
+):
+  | { exit: number; parsed?: undefined; command?: undefined }
+  | { exit?: undefined; parsed: Parsed; command: CommandSpec } {
+  const loose = parseLoose(argv);
+  const words = loose.positionals;
+  if (loose.values.version === true && words.length === 0) {
+    io.out(`tajo ${packageVersion()}`);
+    return { exit: 0 };
+  }
+  const asksHelp = loose.values.help === true || words[0] === 'help';
+  const target = words[0] === 'help' ? words.slice(1) : words;
+  const command = findCommand(target);
+  if (asksHelp) {
+    if (loose.values.help === true && words.length === 1 && words[0] === 'help') {
+      io.out(commandHelp(findCommand(['help']) as CommandSpec));
+      return { exit: 0 };
+    }
+    if (command && (command.path[0] !== 'help' || target.length === 1)) {
+      io.out(commandHelp(command));
+      return { exit: 0 };
+    }
+    const group = groupOf(target);
+    if (group.length === target.length) {
+      io.out(groupHelp(group));
+      return { exit: 0 };
+    }
+    return unknownWords(io, target, group);
+  }
+  if (words.length === 0) {
+    io.out(groupHelp([]));
+    return { exit: 2 };
+  }
+  if (!command) return unknownWords(io, words, groupOf(words));
+  if (command.path[0] === 'help') return { exit: 0 }; // answered above
+  const extra = words.slice(command.path.length);
+  if (extra.length > (command.maxArgs ?? 0)) {
+    return usageMistake(
+      io,
+      `unexpected argument ${JSON.stringify(extra[command.maxArgs ?? 0])} for tajo ${command.path.join(' ')}`,
+      command,
+    );
+  }
+  for (const t of loose.tokens) {
+    if (t.kind !== 'option' || t.name === 'help') continue;
+    if (!(command.options as readonly string[]).includes(t.name)) {
+      const known = t.name in OPTIONS;
+      return usageMistake(
+        io,
+        `${known ? 'option' : 'unknown option'} ${t.rawName} ${known ? 'does not apply to' : 'for'} tajo ${command.path.join(' ')}`,
+        command,
+      );
+    }
+  }
+  try {
+    return { parsed: parse(argv), command };
+  } catch (err) {
+    // parseArgs' own line (an option without its value, a value given to a switch).
+    return usageMistake(io, (err as Error).message.split('\n')[0] as string, command);
+  }
+}
+
+/** Words that name no command: an unknown connector, a group without its command, or a typo. */
+function unknownWords(io: Io, words: string[], group: string[]): { exit: number } {
+  const [first, verb, name] = words;
+  if (first === 'connectors' && verb !== undefined && CONNECTOR_VERBS.has(verb) && name !== undefined) {
+    const known = commandsUnder(['connectors', verb]).map((c) => c.path[2]);
+    if (known.length > 0) {
+      return usageMistake(
+        io,
+        `${KNOWN_TARGETS.has(name) ? '' : `${unknownConnectorLine(name)}; `}tajo connectors ${verb} takes ${known.join(', ')}`,
+        undefined,
+      );
+    }
+  }
+  if (group.length > 0 && group.length === words.length) {
+    const under = commandsUnder(group);
+    io.err(`tajo: tajo ${group.join(' ')} needs a command:`);
+    for (const c of under) io.err(`  ${usageLine(c)}`);
+    return { exit: 2 };
+  }
+  return usageMistake(io, `unknown command "${words.join(' ')}"`, nearestCommand(words));
+}
+
+/** "unknown connector" in the words of the config's check (shared/config/load.ts), Brevo included. */
+function unknownConnectorLine(name: string): string {
+  return `unknown connector ${JSON.stringify(name)} (built in: notion, slack, brevo; custom connectors come with the connector framework)`;
+}
+
+export type Parsed = ReturnType<typeof parse>;

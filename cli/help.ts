@@ -1,0 +1,352 @@
+/**
+ * The CLI's commands in one table: each command's words, arguments, options, one-line summary and
+ * example. The global usage, each command's and each group's `--help`, the per-command option check
+ * and the "did you mean" line are all drawn from it, so they cannot drift apart. A command main.ts
+ * or commands/management.ts dispatches must have its row here (test/e2e/cli-help.test.ts checks
+ * `--help` of every row).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Every option the CLI knows: how its value is written and what it does. */
+export const OPTIONS = {
+  config: { value: 'FILE', help: 'the config file (default: $TAJO_CONFIG, else ./tajo.yaml)' },
+  json: { help: 'print one JSON object as the last line of stdout' },
+  full: { help: 're-read everything (vanished rows are removed); default: incremental' },
+  tenant: { value: 'ID', help: "the tenant (default: the profile's, the config's `tenant`, else default)" },
+  api: { value: 'URL', help: 'run against a deployed stack or a running npm start (or TAJO_API_URL)' },
+  profile: { value: 'NAME', help: 'the API URL, tenant and API key saved by tenants create --save-profile' },
+  detach: { help: 'with --api: return once the run is queued instead of waiting for it' },
+  online: { help: 'also read the Notion databases and the Brevo account: the schema checks the sync makes' },
+  database: { value: 'ID', help: 'the Notion database (id or URL)' },
+  filter: {
+    value: 'F',
+    help: 'Notion filter JSON, or Prop=value, Prop!=value, Prop>n, Prop<n, Prop~text (repeatable)',
+  },
+  sort: { value: '[-]PROP', help: 'sort by a property, descending with a leading - (repeatable)' },
+  limit: { value: 'N', help: 'at most N rows (default 100)' },
+  'events-url': { value: 'URL', help: "also check that the deployed events route answers Slack's url_verification" },
+  'create-page': { help: 'also create a row in the first database and trash it at once (writes to Notion)' },
+  token: { value: 'TOKEN', help: 'the Notion internal integration secret (ntn_...)' },
+  'brevo-key': { value: 'KEY', help: "the tenant's Brevo API key, when none is stored yet" },
+  'bot-token': { value: 'TOKEN', help: 'the Slack bot token (xoxb-...)' },
+  'signing-secret': { value: 'SECRET', help: "the Slack app's signing secret (for the events route)" },
+  key: { value: 'KEY', help: 'the Brevo API key (checked against the account first)' },
+  'key-name': { value: 'NAME', help: "the key's name in Brevo, shown by list" },
+  table: { value: 'TABLE', help: "write to the deployed stack's table (its TableName output; AWS credentials)" },
+  'save-profile': { value: 'NAME', help: 'save the tenant, its API key and TAJO_API_URL as a profile (0600)' },
+  'dlq-url': { value: 'URL', help: "the lane's dead-letter queue URL (stack output)" },
+  'queue-url': { value: 'URL', help: "the lane's queue URL (stack output)" },
+  max: { value: 'N', help: 'move at most N messages' },
+  help: { help: 'show this help and run nothing' },
+} as const satisfies Record<string, { value?: string; help: string }>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+export interface CommandSpec {
+  /** The words that name the command: ['connectors', 'sync', 'notion']. */
+  path: readonly string[];
+  /** Its positional arguments as the usage shows them ('ID', '[QUERY...]'); none when absent. */
+  args?: string;
+  /** How many positional arguments it takes beyond its path (default 0; Infinity for words). */
+  maxArgs?: number;
+  summary: string;
+  options: readonly OptionName[];
+  example: string;
+  /** Lines a person needs beyond the options (what a count means, when exit 1 happens). */
+  notes?: readonly string[];
+}
+
+/** Options every command that reaches a stack or the local state for a tenant takes. */
+const WHERE = ['tenant', 'api', 'profile'] as const;
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    path: ['connectors', 'sync', 'notion'],
+    summary:
+      'Sync the configured Notion databases to Brevo contacts (then the publishing pass, and the workspace members when sync.users is on).',
+    options: ['config', 'full', 'json', ...WHERE, 'detach'],
+    example: 'tajo connectors sync notion --config tajo.yaml',
+    notes: ['Per-row failures are reported in the summary and do not change the exit code.'],
+  },
+  {
+    path: ['connectors', 'sync', 'notion-users'],
+    summary: 'Sync the Notion workspace members to Brevo contacts.',
+    options: ['config', 'full', 'json', ...WHERE, 'detach'],
+    example: 'tajo connectors sync notion-users --config tajo.yaml',
+  },
+  {
+    path: ['connectors', 'sync', 'slack-users'],
+    summary:
+      'Sync the Slack workspace members to Brevo contacts (bots, deactivated and email-less members are counted).',
+    options: ['config', 'full', 'json', ...WHERE],
+    example: 'tajo connectors sync slack-users --config tajo.yaml --json',
+  },
+  {
+    path: ['connectors', 'query', 'notion'],
+    summary: 'Print the rows of a Notion database that match the filters (read only).',
+    options: ['database', 'filter', 'sort', 'limit', 'config', 'json'],
+    example: 'tajo connectors query notion --database DATABASE_ID --filter Status=Active --sort -Score --limit 20',
+  },
+  {
+    path: ['connectors', 'test', 'notion'],
+    summary:
+      'Check the Notion connection: token, each database and its mapped properties, users, search, page creation.',
+    options: ['create-page', 'config', 'json', ...WHERE],
+    example: 'tajo connectors test notion --config tajo.yaml',
+    notes: ['Exit 1 when a check fails.'],
+  },
+  {
+    path: ['connectors', 'test', 'slack'],
+    summary:
+      'Check the Slack connection: token, workspace, channels, posting and (with --events-url) the events route.',
+    options: ['events-url', 'config', 'json', ...WHERE],
+    example: 'tajo connectors test slack --config tajo.yaml',
+    notes: ['Exit 1 when a check fails.'],
+  },
+  {
+    path: ['connectors', 'status', 'notion'],
+    summary: 'Show the Notion connector: databases, last runs and their counts, last errors, warnings.',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors status notion',
+  },
+  {
+    path: ['connectors', 'status', 'slack'],
+    summary: 'Show the Slack connector: channels, routes, last deliveries and errors.',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors status slack --json',
+  },
+  {
+    path: ['connectors', 'install', 'notion'],
+    summary: 'Connect Notion with an internal integration token (the same as connect notion).',
+    options: ['token', 'brevo-key', 'config', 'json', ...WHERE],
+    example: 'tajo connectors install notion --token $NOTION_TOKEN --config tajo.yaml',
+  },
+  {
+    path: ['connectors', 'connect', 'notion'],
+    summary: "Connect Notion with an internal integration token; the config's connectors.notion gives its settings.",
+    options: ['token', 'brevo-key', 'config', 'json', ...WHERE],
+    example: 'tajo connectors connect notion --token $NOTION_TOKEN --brevo-key $BREVO_API_KEY',
+  },
+  {
+    path: ['connectors', 'connect', 'slack'],
+    summary: "Connect Slack with a bot token; the config's connectors.slack gives its channels and routes.",
+    options: ['bot-token', 'signing-secret', 'brevo-key', 'config', 'json', ...WHERE],
+    example: 'tajo connectors connect slack --bot-token $SLACK_BOT_TOKEN --signing-secret $SLACK_SIGNING_SECRET',
+  },
+  {
+    path: ['connectors', 'connect', 'brevo'],
+    summary: "Store the tenant's Brevo API key (checked against the account first).",
+    options: ['key', 'key-name', 'config', 'json', ...WHERE],
+    example: 'tajo connectors connect brevo --key $BREVO_API_KEY',
+  },
+  {
+    path: ['connectors', 'list'],
+    summary: "List the tenant's Brevo account and connections.",
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors list --json',
+  },
+  {
+    path: ['connectors', 'disconnect', 'notion'],
+    summary: 'Disconnect Notion: its token, schedule and state are removed; says what was kept.',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors disconnect notion',
+  },
+  {
+    path: ['connectors', 'disconnect', 'slack'],
+    summary: 'Disconnect Slack: its token and state are removed; says what was kept.',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors disconnect slack',
+  },
+  {
+    path: ['connectors', 'disconnect', 'brevo'],
+    summary: "Remove the tenant's Brevo API key (refused while a connection uses it).",
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo connectors disconnect brevo',
+  },
+  {
+    path: ['config', 'validate'],
+    summary:
+      'Check a config file offline (keys, types, references); with --online also what the sync checks before writing (properties, attributes, lists).',
+    options: ['config', 'json', 'online'],
+    example: 'tajo config validate --config tajo.yaml --online',
+    notes: ['Exit 2 when the config is refused, with one line per problem naming its key.'],
+  },
+  {
+    path: ['tenants', 'create'],
+    args: 'ID',
+    maxArgs: 1,
+    summary: 'Create a tenant (ops: writes the table directly) and print its API key and webhook token once.',
+    options: ['table', 'save-profile', 'json', 'api'],
+    example: 'tajo tenants create acme --save-profile acme',
+  },
+  {
+    path: ['lanes', 'replay', 'notion'],
+    summary: "Move the Notion lane's dead-lettered messages back into the lane.",
+    options: ['dlq-url', 'queue-url', 'max', 'json'],
+    example: 'tajo lanes replay notion --dlq-url DLQ_URL --queue-url QUEUE_URL --max 10',
+  },
+  {
+    path: ['notion', 'search'],
+    args: '[QUERY...]',
+    maxArgs: Number.POSITIVE_INFINITY,
+    summary: 'List the pages and databases the integration can see (read only).',
+    options: ['config', 'json', 'tenant'],
+    example: 'tajo notion search "Onboarding" --config tajo.yaml',
+  },
+  {
+    path: ['notion', 'import'],
+    args: 'PAGE_ID_OR_URL',
+    maxArgs: 1,
+    summary: 'Import a Notion page (and its files) into the document library.',
+    options: ['config', 'json', 'tenant'],
+    example: 'tajo notion import https://www.notion.so/Onboarding-0123456789abcdef0123456789abcdef',
+  },
+  {
+    path: ['notion', 'resync'],
+    summary: 'Re-import the library documents whose Notion page changed.',
+    options: ['config', 'json', 'tenant'],
+    example: 'tajo notion resync --config tajo.yaml',
+  },
+  {
+    path: ['help'],
+    args: '[COMMAND...]',
+    maxArgs: Number.POSITIVE_INFINITY,
+    summary: "Show a command's or a group's help.",
+    options: [],
+    example: 'tajo help connectors sync',
+  },
+];
+
+const EXIT_CODES = 'Exit codes: 0 done, 1 fatal error (one line on stderr), 2 bad usage or config.';
+
+export function usageLine(c: CommandSpec): string {
+  const opts = c.options.map((o) => {
+    const spec = OPTIONS[o] as { value?: string };
+    return `[--${o}${spec.value ? ` ${spec.value}` : ''}]`;
+  });
+  return ['tajo', ...c.path, ...(c.args ? [c.args] : []), ...opts].join(' ');
+}
+
+/** The command a list of words names (the longest path that starts them), if any. */
+export function findCommand(words: readonly string[]): CommandSpec | undefined {
+  let best: CommandSpec | undefined;
+  for (const c of COMMANDS) {
+    if (c.path.every((w, i) => words[i] === w) && (!best || c.path.length > best.path.length)) best = c;
+  }
+  return best;
+}
+
+/** The commands under a group's words (['connectors', 'sync']); all of them for []. */
+export function commandsUnder(words: readonly string[]): CommandSpec[] {
+  return COMMANDS.filter((c) => c.path.length > words.length && words.every((w, i) => c.path[i] === w));
+}
+
+/** The longest start of the words that is a group (a prefix of some command's path). */
+export function groupOf(words: readonly string[]): string[] {
+  for (let n = words.length; n > 0; n--) {
+    if (commandsUnder(words.slice(0, n)).length > 0) return words.slice(0, n);
+  }
+  return [];
+}
+
+export function commandHelp(c: CommandSpec): string {
+  const width = Math.max(...c.options.map((o) => optionLabel(o).length), 0);
+  return [
+    `usage: ${usageLine(c)}`,
+    '',
+    c.summary,
+    ...(c.options.length > 0 ? ['', 'Options:'] : []),
+    ...c.options.map((o) => `  ${optionLabel(o).padEnd(width)}  ${OPTIONS[o].help}`),
+    `  ${'-h, --help'.padEnd(width)}  ${OPTIONS.help.help}`,
+    ...(c.notes ? ['', ...c.notes] : []),
+    '',
+    'Example:',
+    `  ${c.example}`,
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/** A summary's first clause: what a command list shows (its --help has the whole summary). */
+function brief(c: CommandSpec): string {
+  return (c.summary.split(/[.:;(]/)[0] as string).trim();
+}
+
+function optionLabel(o: OptionName): string {
+  const spec = OPTIONS[o] as { value?: string };
+  return `--${o}${spec.value ? ` ${spec.value}` : ''}`;
+}
+
+/** A group's help (the global usage for []): each command's words and summary, and an example. */
+export function groupHelp(words: readonly string[]): string {
+  const under = commandsUnder(words);
+  const width = Math.max(...under.map((c) => (c.path.join(' ') + (c.args ? ` ${c.args}` : '')).length));
+  const first = under[0] as CommandSpec;
+  return [
+    `usage: tajo ${words.length ? `${words.join(' ')} ` : ''}<command> [options]`,
+    '',
+    'Commands:',
+    ...under.map((c) => `  tajo ${(c.path.join(' ') + (c.args ? ` ${c.args}` : '')).padEnd(width)}  ${brief(c)}`),
+    '',
+    words.length === 0
+      ? 'Each command shows its options and an example with --help (tajo help connectors sync notion).'
+      : `Each command shows its options with --help: tajo ${first.path.join(' ')} --help`,
+    ...(words.length === 0
+      ? [
+          'FILE defaults to $TAJO_CONFIG or ./tajo.yaml; local state lives in $TAJO_STATE_DIR (./.tajo).',
+          'Against a deployed stack or a running npm start: add --api URL with TAJO_API_KEY (or --profile NAME).',
+          'tajo --version prints the version.',
+        ]
+      : []),
+    '',
+    'Example:',
+    `  ${first.example}`,
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/**
+ * The command nearest to what was typed: one whose words contain the typed ones in order (`sync
+ * notion` → `connectors sync notion`), else the smallest edit distance over the joined words.
+ */
+export function nearestCommand(words: readonly string[]): CommandSpec {
+  const containing = COMMANDS.filter((c) => {
+    let at = 0;
+    for (const w of c.path) if (w === words[at]) at++;
+    return at === words.length && words.length > 0;
+  }).sort((x, y) => x.path.length - y.path.length);
+  if (containing[0]) return containing[0];
+  const typed = words.join(' ');
+  let best = COMMANDS[0] as CommandSpec;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const c of COMMANDS) {
+    // As many words as were typed (a group's start counts as a match), then the whole name.
+    const score = Math.min(distance(typed, c.path.slice(0, words.length).join(' ')), distance(typed, c.path.join(' ')));
+    if (score < bestScore) {
+      best = c;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] as number;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
