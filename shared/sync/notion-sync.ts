@@ -347,13 +347,6 @@ class SyncStep {
       this.summary.events = 0;
       this.summary.warnings.push(...pageEventIssues(settings));
     }
-    // The scheduled poll runs the users job beside the databases; a person running this sync by
-    // hand would otherwise believe the members were synced too.
-    if (settings.sync.users && this.run.trigger === 'cli') {
-      this.summary.warnings.push(
-        'sync.users is on: workspace members are not part of this sync; run tajo connectors sync notion-users (the scheduled run does both)',
-      );
-    }
     if (!settings.sync.databases) {
       this.summary.warnings.push('sync.databases is off: no database was read');
       this.cp.sources = [];

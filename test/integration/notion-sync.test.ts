@@ -343,18 +343,6 @@ test('a running step records its progress every few seconds for pollers, storing
   expect(run.summary.pagesRead).toBe(1000);
 });
 
-test('sync.users on: a sync run by hand says the members are synced by sync notion-users; the scheduled one does not', async () => {
-  const env = await setup({ rows: 5 });
-  const yaml = sandboxConfigYaml().replace('      databases: true\n', '      databases: true\n      users: true\n');
-  expect(yaml).toContain('users: true');
-  const byHand = await runToCompletion(context(env, { yaml }), { mode: 'full', trigger: 'cli' });
-  expect(byHand.summary.warnings).toContain(
-    'sync.users is on: workspace members are not part of this sync; run tajo connectors sync notion-users (the scheduled run does both)',
-  );
-  const scheduled = await runToCompletion(context(env, { yaml }), { mode: 'incremental', trigger: 'schedule' });
-  expect(scheduled.summary.warnings.filter((w) => w.startsWith('sync.users'))).toEqual([]);
-});
-
 test('the cursor does not advance past rows Brevo did not accept', async () => {
   const env = await setup({ rows: 250 });
   const ctx = context(env, { options: { flushRows: 100 } });
