@@ -240,11 +240,32 @@ export function findTokenShapes(text: string): string[] {
   return found;
 }
 
+/**
+ * The most of one text the patterns read. Nothing logs more (bodies are cut to 2,000 characters),
+ * and V8's regexp engine can overflow its backtracking stack on a multi-megabyte run, so a longer
+ * text is cut first, and its last, possibly partial word dropped, so no token is left half-shown.
+ */
+const MAX_REDACTED_TEXT = 64 * 1024;
+
+/** The text up to its last whitespace (a loop, not a regexp: linear whatever the text). */
+function withoutLastWord(text: string): string {
+  let end = text.length;
+  while (end > 0 && !/\s/.test(text.charAt(end - 1))) end -= 1;
+  return text.slice(0, end);
+}
+
 /** Free text without tokens, emails and phone numbers. */
 export function redactText(text: string): string {
   let out = text;
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, (_m, prefix: string) => `${prefix}${REDACTED}`);
-  return out.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(NOTION_PAGE_URL, '$1$2');
+  if (out.length > MAX_REDACTED_TEXT)
+    out = `${withoutLastWord(out.slice(0, MAX_REDACTED_TEXT))}… (${text.length} chars)`;
+  try {
+    for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, (_m, prefix: string) => `${prefix}${REDACTED}`);
+    return out.replace(EMAIL, '[email]').replace(PHONE, '[phone]').replace(NOTION_PAGE_URL, '$1$2');
+  } catch {
+    // A text the patterns cannot read is not logged at all: never a secret, never a crash.
+    return `[unredactable text, ${text.length} chars]`;
+  }
 }
 
 /** How much of a value is personal: only what its keys say, or all of it but its structure. */

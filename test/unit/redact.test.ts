@@ -438,12 +438,14 @@ describe('generated contact data never reaches a body log', () => {
   });
 });
 
-describe('linear time', () => {
+describe('multi-megabyte input', () => {
   const MB6 = 6 * 1024 * 1024;
   const fill = (unit: string) => unit.repeat(Math.ceil(MB6 / unit.length)).slice(0, MB6);
 
   // Shapes that made a pattern rescan a run from each position (a 100 kB base64 run took 10 s:
-  // quadratic, a 6 MB one hours) or overflow the regexp stack (a prefix before a long run).
+  // quadratic, a 6 MB one hours) or overflow V8's regexp backtracking stack (a prefix before a
+  // long run threw RangeError from inside the logger). How long they take is measured by hand,
+  // not asserted here (no timed unit tests): each shape read in 20-170 ms, one run, 2 cores.
   test.each([
     ['base64 (no @ in a long run)', fill('A')],
     ['words', fill('word ')],
@@ -453,20 +455,24 @@ describe('linear time', () => {
     ['repeated token prefixes', fill('-ntn_')],
     ['repeated notion.so/', fill('notion.so/')],
     ['emails and phones', fill('ada.lovelace@example.com, +33 6 12 34 56 78; ')],
-  ])('6 MB of %s: redacted in well under a second per MB', (_shape, text) => {
-    const started = performance.now();
+  ])('6 MB of %s: redacted and cut, never a throw, no token or person left', (_shape, text) => {
     const out = redactBody(text, 'text/plain');
-    const ms = performance.now() - started;
     expect(out.length).toBeLessThan(2_100);
-    // Measured at 20-170 ms on the shared machine; the bound leaves room for a loaded CI.
-    expect(ms).toBeLessThan(3_000);
+    expect(out).not.toMatch(/xkeysib-A|Bearer A|ada\.lovelace|\+33 6 12/);
   });
 
-  test('a 6 MB JSON body (a campaign with an inline image) is parsed, redacted and cut in linear time', () => {
+  test('a 6 MB JSON body (a campaign with an inline image) is parsed, redacted and cut', () => {
     const body = JSON.stringify({ name: 'November', htmlContent: `<img src="data:image/png;base64,${fill('A')}">` });
-    const started = performance.now();
     const out = redactBody(body, 'application/json');
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // The 6 MB string is cut where the patterns stop reading, so the line is short as it is.
+    expect(out).toMatch(/"htmlContent":"<img … \(\d+ chars\)"/);
+    expect(out.length).toBeLessThan(2_100);
+  });
+
+  test('a token cut at the reading limit is dropped whole, not shown in part', () => {
+    const text = `${'x '.repeat(32 * 1024 - 4)}xkeysib-${'a'.repeat(64)}`;
+    const out = redactText(text);
+    expect(out).not.toContain('xkeysib-a');
     expect(out).toMatch(/… \(\d+ chars\)$/);
   });
 });
