@@ -5,10 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TajoError } from '../../errors';
 import { DynamoStore, ensureTable } from '../dynamodb/store';
+import { runningStack, stackHoldsStateLine } from './running-stack';
 
 export const LOCAL_TABLE = 'tajo-local';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -22,7 +23,14 @@ export interface EmbeddedDynamo {
 
 /** `dir` undefined: in memory. */
 export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo> {
-  if (dir) await mkdir(dir, { recursive: true });
+  if (dir) {
+    // The database is the state's `dynamodb` folder; a running `npm start` holds it (one process
+    // only: a second opener fails later with "Database is closed"), so say where to go instead.
+    const state = dirname(dir);
+    const stack = runningStack(state);
+    if (stack && stack.pid !== process.pid) throw new TajoError(stackHoldsStateLine(state, stack), 'local_state');
+    await mkdir(dir, { recursive: true });
+  }
   // biome-ignore lint/suspicious/noExplicitAny: dynalite ships no types
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => any;
   const server: Server = dynalite({
