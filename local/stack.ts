@@ -91,6 +91,8 @@ export interface LocalStack {
     newsletter: ReturnType<typeof seedSandboxNewsletter>;
     /** The saved sandbox this start restored (undefined: seeded afresh). */
     restoredFrom?: string;
+    /** Where the sandbox is saved (undefined: not saved, see stateWarning). */
+    savedTo?: string;
   };
   /** The config file the stack uses: TAJO_CONFIG / ./tajo.yaml, or the sandbox config written to the state. */
   configFile: string;
@@ -241,7 +243,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sandboxSlack = slack;
       if (sandbox) sandbox.slack = slack;
     }
-    if (sandbox) {
+    // A state left by an unsaved sandbox is not saved over: its runs would be taken for this
+    // sandbox's next time, and the warning (how to reset) would be gone while the ids stay wrong.
+    if (sandbox && !staleLine) {
+      sandbox.savedTo = sandboxSnapshotPath(o.stateDir);
       // Saved every few seconds when it changed, and at stop (this runs after the lanes and the
       // HTTP API stopped, before the simulators do): a restart finds what the last run left.
       const box = sandbox;

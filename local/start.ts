@@ -10,7 +10,6 @@ import { removeStackFile, writeStackFile } from '../shared/adapters/local/runnin
 import { failureReason } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
 import { type FunctionName, topology } from '../shared/topology';
-import { sandboxSnapshotPath } from './sandbox-state';
 import { startLocalStack } from './stack';
 
 /** The Brevo → Notion rule of the sandbox config (its curl is printed only when the config has it). */
@@ -45,11 +44,12 @@ async function main(): Promise<void> {
   log(`  lanes (SQS FIFO on fauxqs): ${lanes.join('; ')}`);
   if (stack.sandbox) {
     log(`  sandbox Notion ${stack.sandbox.notion.baseUrl} and Brevo ${stack.sandbox.brevo.baseUrl} (no tokens given)`);
-    log(
-      stack.sandbox.restoredFrom
-        ? `  sandbox data restored from ${stack.sandbox.restoredFrom} (kept across restarts; rm -rf ${dir} starts afresh)`
-        : `  sandbox data saved in ${sandboxSnapshotPath(dir)} (the next start on this state keeps it)`,
-    );
+    if (stack.sandbox.restoredFrom)
+      log(
+        `  sandbox data restored from ${stack.sandbox.restoredFrom} (kept across restarts; rm -rf ${dir} starts afresh)`,
+      );
+    else if (stack.sandbox.savedTo)
+      log(`  sandbox data saved in ${stack.sandbox.savedTo} (the next start on this state keeps it)`);
   }
   log(`  config: ${stack.configFile}`);
   log(`  tenant "${stack.tenantId}", API key (also in ${join(dir, `${stack.tenantId}.api-key`)}):`);

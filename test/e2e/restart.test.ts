@@ -256,6 +256,20 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   expect(await sandboxCounts(out3)).toEqual(before);
   process.kill(-(third.child.pid as number), 'SIGINT');
   await exited(third.child, 15_000);
+
+  // ---- A state whose sandbox was not kept (made before sandboxes were saved): said plainly, with
+  // how to reset it, and not saved over (the warning stays until the state is reset).
+  await rm(join(dir, 'sandbox.json'));
+  const fourth = await npmStart(baseEnv());
+  await fourth.waitFor(/^Serving\. Ctrl-C to stop\.$/);
+  expect(fourth.out()).toContain(
+    `  warning: this state (${dir}) was left by a sandbox whose data was not kept (an older npm start): ` +
+      'its ids are unknown to this new sandbox and the sync will not find them; ' +
+      `to start a fresh sandbox, remove the state (rm -rf ${dir}) or set TAJO_STATE_DIR to another folder`,
+  );
+  process.kill(-(fourth.child.pid as number), 'SIGINT');
+  await exited(fourth.child, 15_000);
+  expect(existsSync(join(dir, 'sandbox.json'))).toBe(false);
 }, 240_000);
 
 test('a damaged saved sandbox: one line saying how to start afresh', async () => {
