@@ -5,7 +5,7 @@
  * ids and channels only: bodies carry emails and names, replies never carry tokens.
  */
 import { z } from 'zod';
-import type { RuleRunRecord } from '../shared/ports';
+import type { RuleRunRecord, RunRecord } from '../shared/ports';
 
 const brevoReply = z
   .object({
@@ -91,11 +91,27 @@ const laneBody = z
 /** The line for one lane message the function finished (undefined: nothing a person asked for). */
 export async function describeLaneDone(
   body: string,
-  lookups: { ruleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined> },
+  lookups: {
+    ruleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;
+    run(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+  },
 ): Promise<string | undefined> {
   const m = parse(laneBody, body);
   if (!m) return undefined;
   switch (m.type) {
+    case 'notion.sync.start':
+    case 'notion.sync.continue': {
+      // A sync runs in steps: one line when its last step finished. npm start's own first sync
+      // (trigger local) has its summary in the start lines already.
+      const run = m.tenantId && m.runId ? await lookups.run(m.tenantId, m.runId) : undefined;
+      if (!run || run.status === 'running' || run.trigger === 'local') return undefined;
+      const s = run.summary;
+      return (
+        `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${s.pagesRead} rows read, ` +
+        `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed` +
+        (run.error ? ` (${run.error})` : '')
+      );
+    }
     case 'slack.notify':
       return `→ Slack: ${m.event?.type ?? 'event'} notification for ${m.channelId ?? '?'} done`;
     case 'slack.digest':

@@ -423,7 +423,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         timeoutSeconds: spec.timeoutSeconds,
         onError: (e) => o.log(redactText(`${name}: ${(e as Error).message}`)),
         onDone: (body) => {
-          describeLaneDone(body, { ruleRun: (t, r) => dynamo.store.getRuleRun(t, r) }).then(
+          describeLaneDone(body, {
+            ruleRun: (t, r) => dynamo.store.getRuleRun(t, r),
+            run: (t, r) => dynamo.store.getRun(t, 'notion', r),
+          }).then(
             (line) => line && o.log(redactText(line)),
             () => undefined,
           );

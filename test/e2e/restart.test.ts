@@ -196,6 +196,24 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   await first.waitFor(
     /^→ Notion: Brevo → Notion rules, run \S+: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed$/,
   );
+  const apiKey = (await readFile(join(dir, 'default.api-key'), 'utf8')).trim();
+  expect(out1).toContain(
+    `    curl -X POST -H "Authorization: Bearer ${apiKey}" http://127.0.0.1:${first.port}/tenants/default/connections/notion/sync`,
+  );
+  const sync = (await fetch(`http://127.0.0.1:${first.port}/tenants/default/connections/notion/sync`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}` },
+  }).then((r) => r.json())) as { runId: string };
+  await first.waitFor(
+    new RegExp(
+      `^← notion sync for default: incremental run ${sync.runId} queued \\(tajo connectors status notion shows it\\)$`,
+    ),
+  );
+  await first.waitFor(
+    new RegExp(
+      `^→ Notion: incremental sync run ${sync.runId} \\(api\\) succeeded: \\d+ rows read, 0 written, \\d+ unchanged, 0 removed, 0 failed$`,
+    ),
+  );
   const before = await sandboxCounts(first.out());
   expect(before.campaigns).toBe(1);
   expect(before.leads).toContain('Nina Newton');
