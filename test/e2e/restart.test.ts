@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -224,6 +224,17 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   expect(beside.stderr.trim().split('\n')).toEqual([
     `tajo: npm start (pid ${pid1}) is using the local state in ${dir}: talk to it with --api http://127.0.0.1:${first.port} ` +
       `(and TAJO_API_KEY=$(cat ${join(dir, 'default.api-key')})), or stop it first`,
+  ]);
+
+  // The same with the stack's file gone (a process holding the state that is not npm start): one
+  // line too, never dynalite's "Database is closed" thrown from a callback.
+  await rename(join(dir, 'stack.json'), join(dir, 'stack.json.aside'));
+  const locked = await cli(['connectors', 'status', 'notion', '--config', join(dir, 'sandbox.tajo.yaml')], baseEnv());
+  await rename(join(dir, 'stack.json.aside'), join(dir, 'stack.json'));
+  expect(locked.code).not.toBe(0);
+  expect(locked.stderr.trim().split('\n')).toEqual([
+    `tajo: the local state in ${dir} is in use by another process (npm start or another tajo command): ` +
+      'wait for it to finish, or talk to the running npm start with --api URL (the URL it printed)',
   ]);
 
   // A second npm start on a busy port: one line.
