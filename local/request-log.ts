@@ -73,6 +73,27 @@ export function describeRequest(
     if (status >= 400 || !r) return `← ${what}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
     return `← ${what}: ${r.mode ?? ''} run ${r.runId ?? '?'} queued (tajo connectors status ${params.connector ?? ''} shows it)`;
   }
+  if (method === 'POST' && routePath === '/tenants/{tenantId}/connections/{connector}/oauth') {
+    const r = parse(z.object({ expiresAt: z.string().optional(), error: z.string().optional() }).loose(), body);
+    if (status >= 400)
+      return `← ${params.connector} OAuth install for ${tenant}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
+    return `← ${params.connector} OAuth install for ${tenant}: authorize URL issued${r?.expiresAt ? `, valid until ${r.expiresAt}` : ''} (open it in a browser)`;
+  }
+  if (method === 'GET' && /^\/oauth\/(notion|slack)\/callback$/.test(routePath)) {
+    const connector = routePath.split('/')[2];
+    return `← ${connector} OAuth callback: ${status < 400 ? 'connected' : `refused (${status})`}`;
+  }
+  if (
+    method === 'POST' &&
+    (routePath === '/tenants/{tenantId}/connections/notion/imports' ||
+      routePath === '/tenants/{tenantId}/connections/notion/documents/resync')
+  ) {
+    const r = parse(z.object({ importId: z.string().optional(), error: z.string().optional() }).loose(), body);
+    const what = routePath.endsWith('imports') ? 'page import' : 'documents re-sync';
+    if (status >= 400 || !r?.importId)
+      return `← Notion ${what} for ${tenant}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
+    return `← Notion ${what} for ${tenant}: run ${r.importId} queued`;
+  }
   return undefined;
 }
 
@@ -109,6 +130,17 @@ export async function describeLaneDone(
       return (
         `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${s.pagesRead} rows read, ` +
         `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed` +
+        (run.error ? ` (${run.error})` : '')
+      );
+    }
+    case 'notion.documents.import':
+    case 'notion.documents.resync': {
+      const run = m.tenantId && m.runId ? await lookups.run(m.tenantId, m.runId) : undefined;
+      if (!run || run.status === 'running') return undefined;
+      const what = m.type === 'notion.documents.import' ? 'page import' : 'documents re-sync';
+      return (
+        `→ Notion: ${what} run ${run.runId} ${run.status}: ${run.summary.pagesRead} pages read, ` +
+        `${run.summary.upserted} documents written, ${run.summary.failed} failed` +
         (run.error ? ` (${run.error})` : '')
       );
     }
