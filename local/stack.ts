@@ -116,7 +116,12 @@ export interface LocalStack {
   sqsEndpoint: string;
   queueUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
-  syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number): Promise<RunRecord>;
+  syncAndWait(
+    mode: 'full' | 'incremental',
+    timeoutMs?: number,
+    /** Called with the running record at each poll (its counts move at each checkpoint). */
+    onProgress?: (run: RunRecord) => void,
+  ): Promise<RunRecord>;
   /**
    * The publishing pass that followed the sync run `afterRunId` (pages → Brevo campaigns), once it
    * finished; undefined if none finished in time (a pass with nothing to do leaves no record).
@@ -455,7 +460,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       sandbox?.notion.oauth.addRedirectUri(SANDBOX_NOTION_OAUTH_CLIENT.clientId, `${http.url}/oauth/notion/callback`);
     sandboxSlack?.oauth.addRedirectUri(SANDBOX_SLACK_OAUTH_CLIENT.clientId, `${http.url}/oauth/slack/callback`);
 
-    const syncAndWait = async (mode: 'full' | 'incremental', timeoutMs = 600_000): Promise<RunRecord> => {
+    const syncAndWait = async (
+      mode: 'full' | 'incremental',
+      timeoutMs = 600_000,
+      onProgress?: (run: RunRecord) => void,
+    ): Promise<RunRecord> => {
       const queued = await enqueueNotionSync(
         {
           connections: dynamo.store,
@@ -469,6 +478,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       while (Date.now() < deadline) {
         const run = await dynamo.store.getRun(tenantId, 'notion', queued.runId);
         if (run && run.status !== 'running') return run;
+        if (run) onProgress?.(run);
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`the sync did not finish within ${Math.round(timeoutMs / 1000)} s`);

@@ -114,8 +114,10 @@ async function main(): Promise<void> {
         ? 'Sync of what changed since the last run (incremental: the state keeps the last sync)...'
         : 'First sync of the Notion databases into Brevo...',
     );
+    const total = stack.sandbox && !stack.sandbox.restoredFrom ? stack.sandbox.pageIds.length + 2 : undefined;
+    const progress = syncProgress(total);
     try {
-      const run = await stack.syncAndWait('incremental');
+      const run = await stack.syncAndWait('incremental', undefined, progress.update).finally(progress.done);
       const s = run.summary;
       log(
         `  ${run.status}: ${s.pagesRead} rows read, ${s.upserted} contacts written, ${s.unchanged} unchanged, ` +
@@ -162,6 +164,36 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== ancestors[0] || ancestors.some((pid) => !alive(pid))) shutdown();
   }, 1000).unref();
+}
+
+/**
+ * Progress of the first sync: on a terminal one line rewritten in place (rows read and written,
+ * rate, and an ETA when the row count is known: a new sandbox); elsewhere a plain line every 5 s.
+ */
+function syncProgress(total: number | undefined) {
+  const tty = process.stdout.isTTY === true;
+  const started = Date.now();
+  // Only long work shows progress: the first line after the first interval.
+  let lastPrinted = started;
+  let shown = false;
+  return {
+    update: (run: { summary: { pagesRead: number; upserted: number } }) => {
+      const now = Date.now();
+      if (now - lastPrinted < (tty ? 250 : 5000)) return;
+      lastPrinted = now;
+      const { pagesRead: read, upserted: written } = run.summary;
+      const rate = read / Math.max((now - started) / 1000, 0.001);
+      const eta = total && rate > 0 && total > read ? `, about ${Math.ceil((total - read) / rate)} s left` : '';
+      const secs = Math.round((now - started) / 1000);
+      const line = `  … ${secs} s: ${read}${total ? ` of ${total}` : ''} rows read, ${written} written (${Math.round(rate)} rows/s${eta})`;
+      if (tty) process.stdout.write(`\r\x1b[K${line}`);
+      else process.stdout.write(`${line}\n`);
+      shown = true;
+    },
+    done: () => {
+      if (tty && shown) process.stdout.write('\r\x1b[K');
+    },
+  };
 }
 
 /** The parent and, where /proc tells, the grandparent (npm above its `sh -c`). */
