@@ -69,6 +69,11 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
   sandboxRows?: number;
+  /**
+   * Save the sandbox in the state and restore it at the next start (npm start). Off for tests and
+   * the benchmark: saving a large sandbox costs CPU they measure, and their states are thrown away.
+   */
+  keepSandbox?: boolean;
   /** Lane pollers per consuming function (Lambda's concurrent batches); capped by the topology. */
   laneConcurrency?: number;
   log: (line: string) => void;
@@ -200,7 +205,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       );
       // A sandbox saved by an earlier start on this state comes back as it was (same ids, contacts,
       // campaigns); otherwise a new one is seeded.
-      saved = readSandboxSnapshot(o.stateDir);
+      saved = o.keepSandbox ? readSandboxSnapshot(o.stateDir) : undefined;
       let seeded: SandboxSeeded;
       if (saved) {
         notion.restore(saved.notion);
@@ -210,7 +215,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         const customers = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
         // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
         seeded = { ...customers, newsletter: seedSandboxNewsletter(notion, brevo) };
-        if (await hasRuns(dynamo.store)) staleLine = staleSandboxStateLine(o.stateDir);
+        if (o.keepSandbox && (await hasRuns(dynamo.store))) staleLine = staleSandboxStateLine(o.stateDir);
       }
       const newsletter = seeded.newsletter;
       // An endpoint the person set explicitly wins over the sandbox's own simulator (the README's
@@ -250,7 +255,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     // A state left by an unsaved sandbox is not saved over: its runs would be taken for this
     // sandbox's next time, and the warning (how to reset) would be gone while the ids stay wrong.
-    if (sandbox && !staleLine) {
+    if (sandbox && o.keepSandbox && !staleLine) {
       sandbox.savedTo = sandboxSnapshotPath(o.stateDir);
       // Saved every few seconds when it changed, and at stop (this runs after the lanes and the
       // HTTP API stopped, before the simulators do): a restart finds what the last run left.

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     configPath,
     env,
     sandboxRows: env.TAJO_SANDBOX_ROWS ? Number(env.TAJO_SANDBOX_ROWS) : undefined,
+    keepSandbox: true,
     log,
   });
   log(`Tajo connectors, local stack on ${stack.url}`);
