@@ -39,6 +39,28 @@ export function matchRoute(method: string, path: string) {
 
 const TEXT_TYPES = /^(application\/json|text\/|application\/(.+\+)?json)/i;
 
+/**
+ * Fails fast, before the stack starts anything, when the port is taken (the gateway binds it only
+ * once everything else is up). Port 0 (any free port) is always free.
+ */
+export async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port)));
+    probe.listen(port, '127.0.0.1', () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number): Error {
+  if (err.code === 'EADDRINUSE')
+    return new TajoError(`port ${port} is in use (another npm start?): stop it or set PORT=${port + 1}`, 'port_in_use');
+  if (err.code === 'EACCES')
+    return new TajoError(`port ${port} cannot be opened by this user: set PORT to a number above 1024`, 'port_denied');
+  return err;
+}
+
 export async function startHttpGateway(
   functions: Record<FunctionName, LambdaHandler>,
   port: number,
@@ -126,18 +148,7 @@ export async function startHttpGateway(
   });
   // Loopback only.
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new TajoError(`port ${port} is in use (another npm start?): stop it or set PORT=${port + 1}`, 'port_in_use')
-          : err.code === 'EACCES'
-            ? new TajoError(
-                `port ${port} cannot be opened by this user: set PORT to a number above 1024`,
-                'port_denied',
-              )
-            : err,
-      ),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port)));
     server.listen(port, '127.0.0.1', resolve);
   });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };

@@ -43,7 +43,7 @@ import {
 } from '../test/simulators/sandbox';
 import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
-import { startHttpGateway } from './http-gateway';
+import { assertPortFree, startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
 import { describeLaneDone } from './request-log';
 import {
@@ -141,6 +141,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     for (const s of stops.reverse()) await s();
   };
   try {
+    await assertPortFree(o.port);
     // ---- DynamoDB (dynalite, persisted in the state dir) and SQS (fauxqs on loopback).
     let dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
     let table = 'tajo-local';

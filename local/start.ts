@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     keepSandbox: true,
     log,
   });
+  // A long-running process: the simulators' request log keeps no bodies (a 5,000-row import is megabytes).
+  for (const sim of [stack.sandbox?.notion, stack.sandbox?.brevo, stack.sandbox?.slack])
+    if (sim) sim.log.keepBodies = false;
   log(`Tajo connectors, local stack on ${stack.url}`);
   if (stack.stateWarning) log(`  warning: ${stack.stateWarning}`);
   for (const d of stack.degraded) {
