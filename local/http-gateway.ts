@@ -6,9 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { TajoError } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
 import { type FunctionName, topology } from '../shared/topology';
 import { type LambdaHandler, lambdaContext } from './functions';
+import { describeRequest } from './request-log';
 
 const compiled = topology.routes.map((r) => {
   const names: string[] = [];
@@ -37,9 +39,33 @@ export function matchRoute(method: string, path: string) {
 
 const TEXT_TYPES = /^(application\/json|text\/|application\/(.+\+)?json)/i;
 
+/**
+ * Fails fast, before the stack starts anything, when the port is taken (the gateway binds it only
+ * once everything else is up). Port 0 (any free port) is always free.
+ */
+export async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port)));
+    probe.listen(port, '127.0.0.1', () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number): Error {
+  if (err.code === 'EADDRINUSE')
+    return new TajoError(`port ${port} is in use (another npm start?): stop it or set PORT=${port + 1}`, 'port_in_use');
+  if (err.code === 'EACCES')
+    return new TajoError(`port ${port} cannot be opened by this user: set PORT to a number above 1024`, 'port_denied');
+  return err;
+}
+
 export async function startHttpGateway(
   functions: Record<FunctionName, LambdaHandler>,
   port: number,
+  /** One line per handled webhook or sync request (npm start's terminal). */
+  log?: (line: string) => void,
 ): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -103,6 +129,16 @@ export async function startHttpGateway(
       )) as APIGatewayProxyStructuredResultV2;
       const body = result.body && result.isBase64Encoded ? Buffer.from(result.body, 'base64') : (result.body ?? '');
       res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>).end(body);
+      const line =
+        log &&
+        describeRequest(
+          method,
+          match.route.path,
+          match.params,
+          result.statusCode ?? 200,
+          result.isBase64Encoded ? '' : (result.body ?? ''),
+        );
+      if (line) log?.(redactText(line));
     } catch (err) {
       res
         .writeHead(500, { 'content-type': 'application/json' })
@@ -111,6 +147,9 @@ export async function startHttpGateway(
     }
   });
   // Loopback only.
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port)));
+    server.listen(port, '127.0.0.1', resolve);
+  });
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

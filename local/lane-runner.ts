@@ -17,6 +17,8 @@ export interface LaneRunnerOptions {
   concurrency: number;
   timeoutSeconds: number;
   onError?: (err: unknown) => void;
+  /** Called with the body of each message the function finished (npm start prints what was done). */
+  onDone?: (body: string) => void;
 }
 
 export class LaneRunner {
@@ -107,6 +109,7 @@ export class LaneRunner {
       failed = new Set(messages.map((m) => m.MessageId ?? ''));
     }
     const done = messages.filter((m) => !failed.has(m.MessageId ?? ''));
+    for (const m of done) this.o.onDone?.(m.Body ?? '');
     if (done.length > 0) {
       await this.o.sqs.send(
         new DeleteMessageBatchCommand({

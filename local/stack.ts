@@ -4,7 +4,7 @@
  * no tokens it runs against the sandbox simulators, seeded with the demo database.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +17,7 @@ import {
 } from '../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/config/load';
+import type { TajoConfig } from '../shared/config/schema';
 import { type LoggingSettings, loggingSettings } from '../shared/logging/api-calls';
 import { eventLogSpec } from '../shared/logging/events';
 import { redactText } from '../shared/logging/redact';
@@ -35,14 +36,24 @@ import {
   SANDBOX_SLACK_CHANNEL,
   SANDBOX_SLACK_OAUTH_CLIENT,
   SANDBOX_SLACK_TOKEN,
+  SLACK_DOCS_SCOPES,
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxNewsletter,
 } from '../test/simulators/sandbox';
 import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
 import { type LambdaHandler, loadFunctions } from './functions';
-import { startHttpGateway } from './http-gateway';
+import { assertPortFree, startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
+import { describeLaneDone } from './request-log';
+import {
+  readSandboxSnapshot,
+  type SandboxSeeded,
+  type SandboxSnapshot,
+  sandboxSnapshotPath,
+  staleSandboxStateLine,
+  writeSandboxSnapshot,
+} from './sandbox-state';
 import { LocalScheduler } from './scheduler';
 import { DEFAULT_TENANT, ensureLocalTenant } from './tenant-files';
 
@@ -58,6 +69,11 @@ export interface LocalStackOptions {
   dynamoEndpoint?: string;
   sqsEndpoint?: string;
   sandboxRows?: number;
+  /**
+   * Save the sandbox in the state and restore it at the next start (npm start). Off for tests and
+   * the benchmark: saving a large sandbox costs CPU they measure, and their states are thrown away.
+   */
+  keepSandbox?: boolean;
   /** Lane pollers per consuming function (Lambda's concurrent batches); capped by the topology. */
   laneConcurrency?: number;
   log: (line: string) => void;
@@ -78,7 +94,16 @@ export interface LocalStack {
     docsRootId?: string;
     /** The Newsletters database (publishing demo). */
     newsletter: ReturnType<typeof seedSandboxNewsletter>;
+    /** The saved sandbox this start restored (undefined: seeded afresh). */
+    restoredFrom?: string;
+    /** Where the sandbox is saved (undefined: not saved, see stateWarning). */
+    savedTo?: string;
   };
+  /** The config file the stack uses: TAJO_CONFIG / ./tajo.yaml, or the sandbox config written to the state. */
+  configFile: string;
+  config: TajoConfig;
+  /** One line when the state cannot work with this sandbox (and how to reset it). */
+  stateWarning?: string;
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
   /** The default tenant's connections whose providers did not answer at start (the stack runs anyway). */
@@ -112,6 +137,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     for (const s of stops.reverse()) await s();
   };
   try {
+    await assertPortFree(o.port);
     // ---- DynamoDB (dynalite, persisted in the state dir) and SQS (fauxqs on loopback).
     let dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
     let table = 'tajo-local';
@@ -145,13 +171,20 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const queues = await createQueues(sqs, table);
 
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
-    const configText = existsSync(o.configPath)
-      ? await readFile(o.configPath, 'utf8')
-      : sandboxConfigYaml({ newsletter: true });
-    const config = parseConfig(configText, o.env, existsSync(o.configPath) ? o.configPath : 'sandbox config');
+    const ownConfig = existsSync(o.configPath);
+    const configText = ownConfig ? await readFile(o.configPath, 'utf8') : sandboxConfigYaml({ newsletter: true });
+    // The sandbox config goes to the state, so the CLI can read the same one (--config).
+    const configFile = ownConfig ? o.configPath : join(o.stateDir, SANDBOX_CONFIG_FILE);
+    if (!ownConfig) {
+      await mkdir(o.stateDir, { recursive: true });
+      await writeFile(configFile, `${SANDBOX_CONFIG_HEADER}${configText}`, { mode: 0o600 });
+    }
+    const config = parseConfig(configText, o.env, ownConfig ? o.configPath : 'sandbox config');
     // debug / log_level / log_api_calls of the seed config set the functions' logging.
     const logging = loggingSettings(config);
     let sandbox: LocalStack['sandbox'];
+    let saved: SandboxSnapshot | undefined;
+    let staleLine: string | undefined;
     const env: NodeJS.ProcessEnv = { ...o.env };
     const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
     const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
@@ -167,15 +200,29 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         () => notion.stop(),
         () => brevo.stop(),
       );
-      const seeded = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
-      // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
-      const newsletter = seedSandboxNewsletter(notion, brevo);
+      // A sandbox saved by an earlier start on this state comes back as it was (same ids, contacts,
+      // campaigns); otherwise a new one is seeded.
+      saved = o.keepSandbox ? readSandboxSnapshot(o.stateDir) : undefined;
+      let seeded: SandboxSeeded;
+      if (saved) {
+        notion.restore(saved.notion);
+        brevo.restore(saved.brevo);
+        seeded = saved.seeded;
+      } else {
+        const customers = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+        // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
+        seeded = { ...customers, newsletter: seedSandboxNewsletter(notion, brevo) };
+        if (o.keepSandbox && (await hasRuns(dynamo.store))) staleLine = staleSandboxStateLine(o.stateDir);
+      }
+      const newsletter = seeded.newsletter;
+      // An endpoint the person set explicitly wins over the sandbox's own simulator (the README's
+      // degraded-start example points one at a dead port).
       if (usesSandboxNotion) {
-        env.NOTION_BASE_URL = notion.baseUrl;
+        env.NOTION_BASE_URL ||= notion.baseUrl;
         // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
         env.NOTION_OAUTH_AUTHORIZE_URL ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
       }
-      if (usesSandboxBrevo) env.BREVO_BASE_URL = brevo.baseUrl;
+      if (usesSandboxBrevo) env.BREVO_BASE_URL ||= brevo.baseUrl;
       sandbox = {
         notion,
         brevo,
@@ -183,26 +230,83 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         pageIds: seeded.pageIds,
         docsRootId: seeded.docsRootId,
         newsletter,
+        restoredFrom: saved ? sandboxSnapshotPath(o.stateDir) : undefined,
       };
     }
     let sandboxSlack: SlackSimulator | undefined;
     if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
       const slack = new SlackSimulator({
-        workspaces: [SANDBOX_WORKSPACE],
+        // The docs' scopes, no more: what the sandbox passes, a workspace set up from the docs passes.
+        workspaces: [{ ...SANDBOX_WORKSPACE, scopes: [...SLACK_DOCS_SCOPES] }],
         oauthClients: [{ ...SANDBOX_SLACK_OAUTH_CLIENT, redirectUris: [], tokenRotation: true }],
       });
       await slack.start();
       stops.push(() => slack.stop());
       slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
       slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
-      env.SLACK_API_URL = slack.apiUrl;
+      if (saved?.slack !== undefined) slack.restore(saved.slack);
+      env.SLACK_API_URL ||= slack.apiUrl;
       env.SLACK_OAUTH_AUTHORIZE_URL ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
       sandboxSlack = slack;
       if (sandbox) sandbox.slack = slack;
     }
+    // A state left by an unsaved sandbox is not saved over: its runs would be taken for this
+    // sandbox's next time, and the warning (how to reset) would be gone while the ids stay wrong.
+    if (sandbox && o.keepSandbox && !staleLine) {
+      sandbox.savedTo = sandboxSnapshotPath(o.stateDir);
+      // Saved every few seconds when it changed, and at stop (this runs after the lanes and the
+      // HTTP API stopped, before the simulators do): a restart finds what the last run left.
+      const box = sandbox;
+      let last = '';
+      // The simulators change only through requests (the API calls of the lanes): the requests
+      // served so far mark a change, cheaply (encoding 5,000 rows takes ~0.3 s).
+      const served = () => [box.notion, box.brevo, box.slack].map((sim) => sim?.log.records.length ?? 0).join(',');
+      let lastMark = '';
+      const save = () => {
+        const body = {
+          format: 1 as const,
+          seeded: {
+            dataSourceId: box.dataSourceId,
+            pageIds: box.pageIds,
+            docsRootId: box.docsRootId,
+            newsletter: box.newsletter,
+          },
+          notion: box.notion.snapshot(),
+          brevo: box.brevo.snapshot(),
+          ...(box.slack ? { slack: box.slack.snapshot() } : {}),
+        };
+        const text = JSON.stringify(body);
+        if (text === last) return;
+        writeSandboxSnapshot(o.stateDir, { ...body, savedAt: new Date().toISOString() });
+        last = text;
+      };
+      const timer = setInterval(() => {
+        try {
+          const mark = served();
+          if (mark === lastMark) return;
+          lastMark = mark;
+          save();
+        } catch (err) {
+          o.log(`could not save the sandbox: ${(err as Error).message}`);
+        }
+      }, SANDBOX_SAVE_MS);
+      timer.unref();
+      stops.push(() => {
+        clearInterval(timer);
+        // The rest of the stop goes on whatever happens here.
+        try {
+          save();
+        } catch (err) {
+          o.log(`could not save the sandbox: ${(err as Error).message}`);
+        }
+      });
+      if (!saved) save();
+    }
 
-    // ---- The environment the stack gives the functions, pointed at the local services.
-    Object.assign(process.env, {
+    // ---- The environment the stack gives the functions, pointed at the local services. Put back
+    // at stop: a later stack in the same process must not take this one's simulators for
+    // endpoints a person gave.
+    const given = {
       ...pick(env, [
         'NOTION_BASE_URL',
         'BREVO_BASE_URL',
@@ -222,6 +326,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
       [ENV.logEvents]: o.env[ENV.logEvents] ?? eventLogSpec(logging.events),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
+    };
+    const before = Object.fromEntries(Object.keys(given).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, given);
+    stops.push(() => {
+      for (const [k, v] of Object.entries(before)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     });
 
     // ---- Functions, local adapters, scheduler.
@@ -329,12 +441,21 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         concurrency: Math.min(spec.consumes.maxConcurrency, o.laneConcurrency ?? 2),
         timeoutSeconds: spec.timeoutSeconds,
         onError: (e) => o.log(redactText(`${name}: ${(e as Error).message}`)),
+        onDone: (body) => {
+          describeLaneDone(body, {
+            ruleRun: (t, r) => dynamo.store.getRuleRun(t, r),
+            run: (t, r) => dynamo.store.getRun(t, 'notion', r),
+          }).then(
+            (line) => line && o.log(redactText(line)),
+            () => undefined,
+          );
+        },
       });
       runner.start();
       runners[name] = runner;
       stops.push(() => runner.stop());
     }
-    const http = await startHttpGateway(functions, o.port);
+    const http = await startHttpGateway(functions, o.port, o.log);
     stops.push(() => closeServer(http.server));
     // The sandbox's OAuth apps accept this stack's callbacks (a real app lists its own URLs).
     if (usesSandboxNotion)
@@ -379,6 +500,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
     return {
       url: http.url,
+      stateWarning: staleLine,
+      configFile,
+      config,
       apiKey,
       webhookToken,
       degraded,
@@ -432,6 +556,19 @@ async function createQueues(sqs: SQSClient, prefix: string) {
     out[name] = { url: q.QueueUrl as string, arn: arn as string, dlqUrl: dlq.QueueUrl as string };
   }
   return out;
+}
+
+export const SANDBOX_CONFIG_FILE = 'sandbox.tajo.yaml';
+const SANDBOX_CONFIG_HEADER =
+  '# Written by npm start: the config it uses when there is no tajo.yaml (rewritten at each start).\n' +
+  '# The sandbox services live inside npm start: use this file with --api (see what npm start prints).\n';
+
+/** How often a changed sandbox is saved (it is saved at stop too). */
+const SANDBOX_SAVE_MS = 5000;
+
+/** Whether this state has synced before (its runs refer to ids of the sandbox that made them). */
+async function hasRuns(store: EmbeddedDynamo['store']): Promise<boolean> {
+  return (await store.listRuns(DEFAULT_TENANT, 'notion', 1)).length > 0;
 }
 
 /** `info` prints only warnings locally: the terminal of `npm start` is for what needs attention. */

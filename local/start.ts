@@ -3,14 +3,19 @@
  * the sandbox (simulated Notion and Brevo with a demo database) and runs a first sync so you can
  * see contacts arrive. Ctrl-C stops everything.
  */
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
 import { failureReason } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
 import { countsLine } from '../shared/sync/counts';
 import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
+
+/** The Brevo → Notion rule of the sandbox config (its curl is printed only when the config has it). */
+const SANDBOX_RULE = 'converted-leads';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -23,9 +28,14 @@ async function main(): Promise<void> {
     configPath,
     env,
     sandboxRows: env.TAJO_SANDBOX_ROWS ? Number(env.TAJO_SANDBOX_ROWS) : undefined,
+    keepSandbox: true,
     log,
   });
+  // A long-running process: the simulators' request log keeps no bodies (a 5,000-row import is megabytes).
+  for (const sim of [stack.sandbox?.notion, stack.sandbox?.brevo, stack.sandbox?.slack])
+    if (sim) sim.log.keepBodies = false;
   log(`Tajo connectors, local stack on ${stack.url}`);
+  if (stack.stateWarning) log(`  warning: ${stack.stateWarning}`);
   for (const d of stack.degraded) {
     log(
       `  ${d.connector} degraded: ${redactText(d.reason)}. Webhooks are still accepted and queued; ` +
@@ -40,7 +50,14 @@ async function main(): Promise<void> {
   log(`  lanes (SQS FIFO on fauxqs): ${lanes.join('; ')}`);
   if (stack.sandbox) {
     log(`  sandbox Notion ${stack.sandbox.notion.baseUrl} and Brevo ${stack.sandbox.brevo.baseUrl} (no tokens given)`);
+    if (stack.sandbox.restoredFrom)
+      log(
+        `  sandbox data restored from ${stack.sandbox.restoredFrom} (kept across restarts; rm -rf ${dir} starts afresh)`,
+      );
+    else if (stack.sandbox.savedTo)
+      log(`  sandbox data saved in ${stack.sandbox.savedTo} (the next start on this state keeps it)`);
   }
+  log(`  config: ${stack.configFile}`);
   log(`  tenant "${stack.tenantId}", API key (also in ${join(dir, `${stack.tenantId}.api-key`)}):`);
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/sync`,
@@ -67,7 +84,7 @@ async function main(): Promise<void> {
       `-d '{"event":"list_addition","email":"new@example.com","id":1,"ts":${Math.floor(Date.now() / 1000)}}' ` +
       `${stack.url}/webhooks/brevo/${stack.tenantId}`,
   );
-  if (stack.sandbox) {
+  if (stack.sandbox && stack.config.connectors.notion?.rules?.some((r) => r.name === SANDBOX_RULE)) {
     log('  Brevo → Notion (the sandbox rule: LIFECYCLE_STAGE becomes customer → a page in Leads):');
     log(
       `    curl -X POST -H "Authorization: Bearer ${stack.webhookToken}" -H 'content-type: application/json' ` +
@@ -81,6 +98,14 @@ async function main(): Promise<void> {
   log(
     `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,
   );
+  // Where the CLI finds this stack (the state's database is this process's while it runs).
+  writeStackFile(dir, {
+    url: stack.url,
+    pid: process.pid,
+    tenantId: stack.tenantId,
+    apiKeyFile: join(dir, `${stack.tenantId}.api-key`),
+    startedAt: new Date().toISOString(),
+  });
   log(
     `    more tenants (ops, straight into the table): AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamo.endpoint} ` +
       `AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npx tajo tenants create acme --table ${stack.table}`,
@@ -90,7 +115,11 @@ async function main(): Promise<void> {
   if (notionDown) {
     log('First sync skipped: Notion or Brevo is not answering (see above); the poller or a sync request runs it later');
   } else {
-    log('First sync of the Notion databases into Brevo...');
+    log(
+      stack.sandbox?.restoredFrom
+        ? 'Sync of what changed since the last run (incremental: the state keeps the last sync)...'
+        : 'First sync of the Notion databases into Brevo...',
+    );
     // Rows read and written as they move (stderr: one line rewritten on a terminal).
     const follow = runProgress();
     try {
@@ -120,12 +149,52 @@ async function main(): Promise<void> {
     }
   }
   log('Serving. Ctrl-C to stop.');
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     log('stopping...');
-    stack.stop().then(() => process.exit(0));
+    removeStackFile(dir);
+    stack.stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`tajo local stack: stopping failed: ${redactText(failureReason(err))}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  process.once('SIGHUP', shutdown);
+  // npm killed without forwarding its signal (SIGKILL, a closed terminal): npm runs this under
+  // `sh -c`, so the parent may live on while npm is gone. Stop when the parent or npm above it
+  // goes, rather than keep serving with nobody to Ctrl-C it.
+  setInterval(() => {
+    if (process.ppid !== ancestors[0] || ancestors.some((pid) => !alive(pid))) shutdown();
+  }, 1000).unref();
+}
+
+/** The parent and, where /proc tells, the grandparent (npm above its `sh -c`). */
+const ancestors = [process.ppid, ...parentOf(process.ppid)];
+
+function parentOf(pid: number): number[] {
+  try {
+    // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? [ppid] : [];
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 main().catch((err) => {

@@ -20,6 +20,8 @@ export interface RuleMessages {
   matched: number;
   /** Contact changes made with our own API key: matched no rule (loop prevention). */
   ownWrites: number;
+  /** The events that matched a rule (the webhook's reply counts them as accepted). */
+  eventIds: Set<string>;
 }
 
 /** Lane messages for the events that match the tenant's rules (none without an enabled Notion connection). */
@@ -30,7 +32,7 @@ export function notionRuleMessages(args: {
   now: number;
 }): RuleMessages {
   const rules = args.conn?.settings.enabled ? (args.conn.settings.rules ?? []) : [];
-  if (!args.conn || rules.length === 0) return { messages: [], matched: 0, ownWrites: 0 };
+  if (!args.conn || rules.length === 0) return { messages: [], matched: 0, ownWrites: 0, eventIds: new Set() };
   const { items, ownWrites } = matchRules(rules, args.events);
   const messages: LaneMessage[] = [];
   const stamp = new Date(args.now).toISOString().replace(/[-:.]/g, '');
@@ -49,5 +51,5 @@ export function notionRuleMessages(args: {
     };
     messages.push({ body: JSON.stringify(message), groupId: args.conn.integrationKey, deduplicationId: hash });
   }
-  return { messages, matched: items.length, ownWrites };
+  return { messages, matched: items.length, ownWrites, eventIds: new Set(items.map((i) => i.eventId)) };
 }

@@ -187,7 +187,12 @@ async function acceptBrevoWebhookUnsafe(
     return (
       (await sendToNotion()) ?? {
         status: 200,
-        body: { accepted: 0, ignored: events.length, reason: 'no Slack connection for this tenant', notion },
+        body: {
+          accepted: toNotion.eventIds.size,
+          ignored: events.length - toNotion.eventIds.size,
+          reason: 'no Slack connection for this tenant',
+          notion,
+        },
       }
     );
   }
@@ -198,7 +203,12 @@ async function acceptBrevoWebhookUnsafe(
     return (
       (await sendToNotion()) ?? {
         status: 200,
-        body: { accepted: 0, ignored: events.length, reason: 'notification config invalid', notion },
+        body: {
+          accepted: toNotion.eventIds.size,
+          ignored: events.length - toNotion.eventIds.size,
+          reason: 'notification config invalid',
+          notion,
+        },
       }
     );
 
@@ -213,8 +223,10 @@ async function acceptBrevoWebhookUnsafe(
     // One post per route, at most one per channel (routeEvents): an order over the threshold goes to
     // both its order_placed and high_value_order channels.
     const routed = routeEvents(event, routes.config);
+    // An event is accepted when it goes somewhere: a Slack channel or a Brevo → Notion rule.
     if (routed.targets.length === 0) {
-      skipped.push(routed.skips.join('; '));
+      if (toNotion.eventIds.has(event.id)) acceptedEvents += 1;
+      else skipped.push(routed.skips.join('; '));
       continue;
     }
     acceptedEvents += 1;
@@ -298,6 +310,7 @@ async function acceptBrevoWebhookUnsafe(
       queued: messages.length,
       delayed,
       skipped: skipped.length,
+      ...(skipped.length ? { skipReasons: [...new Set(skipped)] } : {}),
       ignored: ignored.length,
       ...(Object.keys(unsupported).length ? { unsupported } : {}),
       notion,

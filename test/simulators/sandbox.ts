@@ -26,6 +26,19 @@ export const SANDBOX_NEWSLETTER_DATABASE_ID = '3b2e7a5c1d4f4e6a8b9c0d1e2f3a4b52'
 export const SANDBOX_NEWSLETTER_LIST = 'Newsletter';
 /** The Brevo simulator's own sender, active (verified) from the start. */
 export const SANDBOX_SENDER_EMAIL = 'sender@sandbox.example';
+/**
+ * The Slack scopes the product docs list for the app: the sandbox's bot token has exactly these, so
+ * `test slack` on the sandbox checks what a person following the docs gets.
+ */
+export const SLACK_DOCS_SCOPES = [
+  'chat:write',
+  'channels:read',
+  'channels:history',
+  'users:read',
+  'users:read.email',
+  'reactions:write',
+  'files:write',
+] as const;
 /** The local deployment's distributed Slack app (`POST /slack/events|interactions`), unless SLACK_APP_SIGNING_SECRET is set. */
 export const SANDBOX_SLACK_APP_SIGNING_SECRET = 'sandbox-app-signing-secret';
 /**

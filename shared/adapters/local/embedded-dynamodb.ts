@@ -5,10 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TajoError } from '../../errors';
 import { DynamoStore, ensureTable } from '../dynamodb/store';
+import { runningStack, stackHoldsStateLine } from './running-stack';
 
 export const LOCAL_TABLE = 'tajo-local';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -22,7 +23,15 @@ export interface EmbeddedDynamo {
 
 /** `dir` undefined: in memory. */
 export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo> {
-  if (dir) await mkdir(dir, { recursive: true });
+  if (dir) {
+    // The database is the state's `dynamodb` folder; a running `npm start` holds it (one process
+    // only: a second opener fails later with "Database is closed"), so say where to go instead.
+    const state = dirname(dir);
+    const stack = runningStack(state);
+    if (stack && stack.pid !== process.pid) throw new TajoError(stackHoldsStateLine(state, stack), 'local_state');
+    await mkdir(dir, { recursive: true });
+    await refuseIfLocked(dir, state);
+  }
   // biome-ignore lint/suspicious/noExplicitAny: dynalite ships no types
   const dynalite = require('dynalite') as (opts: Record<string, unknown>) => any;
   const server: Server = dynalite({
@@ -63,6 +72,33 @@ export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo>
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * LevelDB (dynalite's store) locks its folder; dynalite opened on a locked one throws "Database is
+ * closed" from a callback, out of reach of any catch. Opening it ourselves first turns that into
+ * one line.
+ */
+async function refuseIfLocked(dir: string, state: string): Promise<void> {
+  // dynalite's own copy of level (not a dependency of ours), whatever the install layout.
+  const levelPath = require.resolve('level', { paths: [dirname(require.resolve('dynalite'))] });
+  // biome-ignore lint/suspicious/noExplicitAny: level is dynalite's dependency, used untyped here
+  const { Level } = require(levelPath) as { Level: new (dir: string) => any };
+  const db = new Level(dir);
+  try {
+    await db.open();
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED')
+      throw new TajoError(
+        `the local state in ${state} is in use by another process (npm start or another tajo command): ` +
+          'wait for it to finish, or talk to the running npm start with --api URL (the URL it printed)',
+        'local_state',
+      );
+    throw new TajoError(`cannot open the local state in ${state}: ${(err as Error).message}`, 'local_state');
+  } finally {
+    await db.close().catch(() => undefined);
+  }
 }
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {

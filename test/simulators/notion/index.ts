@@ -36,8 +36,10 @@
  *   route `GET /__sandbox/oauth/authorize`; tokens it issues join the accepted bearer tokens, and a
  *   refresh rolls them (see oauth.ts).
  */
+
 import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
+import { decodeGraph, encodeGraph } from '../snapshot';
 import { type BlockDraft, draftBlocks, MAX_CHILDREN_PER_REQUEST } from './blocks';
 import { markdownToBlocks, renderMarkdown } from './markdown';
 import { NotionOAuth, type NotionOAuthClientInput } from './oauth';
@@ -256,6 +258,23 @@ export class NotionSimulator extends SimServer {
   /** The integration's own bot user (what GET /v1/users/me returns). */
   get botUser(): { id: string; name: string } {
     return { id: this.store.bot.id, name: this.store.bot.name };
+  }
+
+  /** The workspace's data and accepted tokens as JSON (snapshot.ts), for a sandbox kept across restarts. */
+  snapshot(): unknown {
+    return encodeGraph({ store: this.store.data(), tokens: this.tokens });
+  }
+
+  /** Puts back a snapshot() (throws when it is not one). */
+  restore(snapshot: unknown): void {
+    const d = decodeGraph(snapshot) as { store?: Record<string, unknown>; tokens?: unknown };
+    if (!d?.store || !(d.tokens instanceof Set)) throw new Error('snapshot: not a Notion simulator snapshot');
+    this.store.restore(d.store);
+    for (const t of d.tokens as Set<string>) {
+      registerTestSecrets(t);
+      this.tokens.add(t);
+    }
+    this.queryCache.clear();
   }
 
   addDatabase(input: DatabaseInput): DatabaseInfo {

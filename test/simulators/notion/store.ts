@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from '../http-kit';
+import { refill } from '../snapshot';
 import type { BlockDraft } from './blocks';
 import { FileHost } from './files';
 import type {
@@ -71,6 +72,41 @@ export class NotionStore {
 
   now(): number {
     return floorToMinute(this.clock.now());
+  }
+
+  /** Everything the store holds, for a snapshot (snapshot.ts keeps the records shared between maps). */
+  data(): Record<string, unknown> {
+    return {
+      databases: this.databases,
+      dataSources: this.dataSources,
+      pages: this.pages,
+      users: this.users,
+      blocks: this.blocks,
+      children: this.children,
+      version: this.version,
+      bot: this.bot,
+      workspaceId: this.workspaceId,
+      files: this.fileHost.files,
+    };
+  }
+
+  /** Puts back what data() returned (decoded): the same ids, pages, content and workspace. */
+  restore(d: Record<string, unknown>): void {
+    refill(this.databases, d.databases);
+    refill(this.dataSources, d.dataSources);
+    refill(this.pages, d.pages);
+    refill(this.users, d.users);
+    refill(this.blocks, d.blocks);
+    refill(this.children, d.children);
+    refill(this.fileHost.files, d.files);
+    if (typeof d.version !== 'number' || typeof d.workspaceId !== 'string')
+      throw new Error('snapshot: no store version');
+    // The bot and the workspace are who the integration is: a restored sandbox is the same workspace.
+    const self = this as unknown as { version: number; bot: UserRec; workspaceId: string };
+    self.version = d.version + 1;
+    self.bot = d.bot as UserRec;
+    self.workspaceId = d.workspaceId;
+    (this.fileHost as unknown as { workspaceId: string }).workspaceId = d.workspaceId;
   }
 
   private time(input: TimeInput | undefined, fallback: number, what: string): number {

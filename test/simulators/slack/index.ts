@@ -29,8 +29,10 @@
  *   install route `GET /__sandbox/oauth/v2/authorize`; installed tokens act on their workspace, and
  *   rotating ones answer `token_expired` after 12 hours (see oauth.ts).
  */
+
 import { registerTestSecrets } from '../../support/secrets-registry';
 import { SimClock, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../http-kit';
+import { decodeGraph, encodeGraph, refill, refillArray } from '../snapshot';
 import { MAX_MESSAGE_BLOCKS, validateBlocks, validateView } from './blocks';
 import { SlackOAuth, type TokenInstall } from './oauth';
 import { SLACKBOT_ID, Workspace } from './store';
@@ -227,6 +229,56 @@ export class SlackSimulator extends SimServer {
   /** Team ids, in the order given. */
   get teamIds(): string[] {
     return [...this.workspacesById.keys()];
+  }
+
+  /** The workspaces' data, OAuth-issued tokens and id counters as JSON (snapshot.ts). */
+  snapshot(): unknown {
+    const workspaces = [...this.workspacesById.values()].map((ws) => ({
+      teamId: ws.teamId,
+      channels: ws.channels,
+      users: ws.users,
+      messages: ws.messages,
+      scheduled: ws.scheduled,
+      ephemerals: ws.ephemerals,
+      views: ws.views,
+      revoked: ws.revoked,
+    }));
+    const ids = this.ids as unknown as { n: number };
+    return encodeGraph({ workspaces, tokens: this.tokenInstalls, ids: ids.n, lastTsMicros: this.lastTsMicros });
+  }
+
+  /** Puts back a snapshot() into the same workspaces (created from the same options). */
+  restore(snapshot: unknown): void {
+    const d = decodeGraph(snapshot) as {
+      workspaces?: Record<string, unknown>[];
+      tokens?: unknown;
+      ids?: unknown;
+      lastTsMicros?: unknown;
+    };
+    if (!Array.isArray(d?.workspaces) || typeof d.ids !== 'number' || typeof d.lastTsMicros !== 'number')
+      throw new Error('snapshot: not a Slack simulator snapshot');
+    for (const w of d.workspaces) {
+      const ws = this.workspacesById.get(String(w.teamId));
+      if (!ws) continue;
+      refill(ws.channels, w.channels);
+      refill(ws.users, w.users);
+      refill(ws.messages, w.messages);
+      refill(ws.scheduled, w.scheduled);
+      refillArray(ws.ephemerals, w.ephemerals);
+      refillArray(ws.views, w.views);
+      ws.revoked = w.revoked === true;
+    }
+    if (d.tokens instanceof Map) {
+      for (const [token, install] of d.tokens as Map<string, TokenInstall>) {
+        const ws = this.workspacesById.get(install.teamId);
+        if (!ws) continue;
+        registerTestSecrets(token);
+        this.byToken.set(token, ws);
+        this.tokenInstalls.set(token, install);
+      }
+    }
+    (this.ids as unknown as { n: number }).n = d.ids;
+    this.lastTsMicros = d.lastTsMicros;
   }
 
   addChannel(input: ChannelInput): ChannelRec {
