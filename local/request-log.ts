@@ -4,8 +4,10 @@
  * or written). A person running the curl lines it printed sees each one have an effect. Counts,
  * ids and channels only: bodies carry emails and names, replies never carry tokens.
  */
+
 import { z } from 'zod';
 import type { RuleRunRecord, RunRecord } from '../shared/ports';
+import { countsLine } from '../shared/sync/counts';
 
 const brevoReply = z
   .object({
@@ -128,8 +130,7 @@ export async function describeLaneDone(
       if (!run || run.status === 'running' || run.trigger === 'local') return undefined;
       const s = run.summary;
       return (
-        `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${s.pagesRead} rows read, ` +
-        `${s.upserted} written, ${s.unchanged} unchanged, ${s.removed} removed, ${s.failed} failed` +
+        `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${countsLine(s)}` +
         (run.error ? ` (${run.error})` : '')
       );
     }

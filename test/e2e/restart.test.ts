@@ -211,7 +211,7 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   );
   await first.waitFor(
     new RegExp(
-      `^→ Notion: incremental sync run ${sync.runId} \\(api\\) succeeded: \\d+ rows read, 0 written, \\d+ unchanged, 0 removed, 0 failed$`,
+      `^→ Notion: incremental sync run ${sync.runId} \\(api\\) succeeded: \\d+ rows read, 0 written, \\d+ unchanged, 0 removed, 0 failed, \\d+ skipped \\(publish-only database "Newsletters": \\d+\\)$`,
     ),
   );
   const before = await sandboxCounts(first.out());
@@ -261,7 +261,9 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
     `  sandbox data restored from ${join(dir, 'sandbox.json')} (kept across restarts; rm -rf ${dir} starts afresh)`,
   );
   expect(out2).toContain('Sync of what changed since the last run (incremental: the state keeps the last sync)...');
-  expect(out2).toMatch(/\n {2}succeeded: \d+ rows read, 0 contacts written, \d+ unchanged, 0 failed, in /);
+  expect(out2).toMatch(
+    /\n {2}succeeded: \d+ rows read, 0 written, \d+ unchanged, 0 removed, 0 failed, \d+ skipped \(publish-only database "Newsletters": \d+\), in /,
+  );
   expect(out2).not.toMatch(/published|failed:|cannot find|\n\s+at /);
   expect(await sandboxCounts(out2)).toEqual(before);
 

@@ -56,7 +56,7 @@ test("lane lines: a finished sync run with its counts, nothing while it runs or 
   const body = JSON.stringify({ type: 'notion.sync.continue', tenantId: 't1', runId: 'r1', step: 2 });
   const lookups = (r: RunRecord) => ({ run: async () => r, ruleRun: async () => undefined });
   expect(await describeLaneDone(body, lookups(run({})))).toBe(
-    '→ Notion: incremental sync run r1 (api) succeeded: 4 rows read, 1 written, 2 unchanged, 0 removed, 1 failed',
+    '→ Notion: incremental sync run r1 (api) succeeded: 4 rows read, 1 written, 2 unchanged, 0 removed, 1 failed, 0 skipped',
   );
   expect(await describeLaneDone(body, lookups(run({ status: 'running' })))).toBeUndefined();
   expect(await describeLaneDone(body, lookups(run({ trigger: 'local' })))).toBeUndefined();
