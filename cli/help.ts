@@ -17,7 +17,8 @@ export const OPTIONS = {
   api: { value: 'URL', help: 'run against a deployed stack or a running npm start (or TAJO_API_URL)' },
   profile: { value: 'NAME', help: 'the API URL, tenant and API key saved by tenants create --save-profile' },
   detach: { help: 'with --api: return once the run is queued instead of waiting for it' },
-  online: { help: 'also read the Notion databases and the Brevo account: the schema checks the sync makes' },
+  online: { help: 'require the schema checks the sync makes (refused when a provider cannot be reached)' },
+  offline: { help: 'only the checks of the file itself, even when the providers answer' },
   database: { value: 'ID', help: 'the Notion database (id or URL)' },
   filter: {
     value: 'F',
@@ -167,8 +168,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['config', 'validate'],
     summary:
-      'Check a config file offline (keys, types, references); with --online also what the sync checks before writing (properties, attributes, lists).',
-    options: ['config', 'json', 'online'],
+      'Check a config file (keys, types, references), then, when the providers answer, what the sync checks before writing (properties, attribute types, lists): it refuses what the sync would refuse. --online requires those checks, --offline skips them.',
+    options: ['config', 'json', 'online', 'offline'],
     example: 'tajo config validate --config tajo.yaml --online',
     notes: ['Exit 2 when the config is refused, with one line per problem naming its key.'],
   },

@@ -71,7 +71,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     const handled = await managementCommand(positionals, values, env, io);
     if (handled !== undefined) return handled;
     if (group === 'config' && verb === 'validate')
-      return await validateConfig({ file: configPath(values, env), online: values.online === true, json }, env, io);
+      return await validateConfig(
+        { file: configPath(values, env), online: values.online ? 'required' : values.offline ? 'off' : 'auto', json },
+        env,
+        io,
+      );
     if (group === 'connectors' && verb === 'sync' && target === 'notion')
       return await syncNotion(values, env, io, failure);
     if (group === 'connectors' && verb === 'sync' && target === 'slack-users')

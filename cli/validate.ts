@@ -11,7 +11,7 @@ import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared
 import type { NotionConnectorConfig, TajoConfig } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
-import { ConfigError, failureReason, isInternalError } from '../shared/errors';
+import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/errors';
 import { newStats } from '../shared/http/paced-fetch';
 import { providerLogging } from '../shared/logging/api-calls';
 import { systemClock } from '../shared/ports';
@@ -25,7 +25,11 @@ type Issue = { path: string; message: string };
 
 export interface ValidateOptions {
   file: string;
-  online: boolean;
+  /**
+   * The schema checks against the providers: `auto` runs them when the providers answer (an
+   * unreachable one is said, not fatal), `required` (--online) fails without them, `off` (--offline).
+   */
+  online: 'auto' | 'required' | 'off';
   json: boolean;
 }
 
@@ -33,11 +37,18 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
   const { file, json } = opts;
   let config: TajoConfig;
   let online: OnlineResult | undefined;
+  let unreachable: string | undefined;
   try {
     config = await loadConfigFile(file, env);
-    if (opts.online) {
-      online = await onlineChecks(config, env);
-      if (online.issues.length > 0) throw new ConfigError(online.issues);
+    if (opts.online !== 'off') {
+      try {
+        online = await onlineChecks(config, env);
+      } catch (err) {
+        // Unreachable is not the file's fault: without --online the offline result stands, and says so.
+        if (!(opts.online === 'auto' && err instanceof UnreachableError)) throw err;
+        unreachable = failureReason(err);
+      }
+      if (online && online.issues.length > 0) throw new ConfigError(online.issues);
     }
   } catch (err) {
     // Without --json main prints the one line (the same line the sync prints for the same config).
@@ -78,7 +89,8 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
       JSON.stringify({
         ok: true,
         file,
-        online: opts.online,
+        online: online?.checked === true,
+        ...(unreachable ? { offlineBecause: unreachable } : {}),
         notionDatabases: databases.length,
         databases,
         ...(slackCounts ? { slack: slackCounts } : {}),
@@ -111,15 +123,16 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
   io.out(
     `${file}: valid${online?.checked ? ', checked online' : ''}: ${has.length ? has.join('; ') : 'brevo only, no connector'}`,
   );
-  if (online && !online.checked) {
+  if (opts.online === 'required' && online && !online.checked) {
     io.out(
       '  (--online reads the Notion databases the sync reads: none here; tajo connectors test slack checks Slack)',
     );
   }
   for (const w of warnings) io.out(`  warning: ${w}`);
-  if (!opts.online && notion && databases.length > 0) {
+  if (!online?.checked && notion && databases.length > 0 && notion.sync.databases) {
+    const why = unreachable ? `checked offline: ${unreachable}` : 'checked offline (--offline)';
     io.out(
-      '  (checked offline; the schema checks the sync makes — properties, attribute types, lists — need --online)',
+      `  (${why}; the schema checks the sync makes — properties, attribute types, lists — run when the providers answer, and --online requires them)`,
     );
   }
   return 0;

@@ -330,9 +330,10 @@ describe('config validate', () => {
     return file;
   }
 
-  test('a misspelt property: valid offline (saying the schema checks need --online), refused --online with the line sync gives', async () => {
+  test('a misspelt property: refused with the line sync gives when the providers answer (and --online), valid --offline saying so', async () => {
     const file = await config('emial.yaml', '          Emial: email\n          Name: FIRSTNAME\n');
-    const [offline, online, sync, json] = await Promise.all([
+    const [offline, auto, online, sync, json] = await Promise.all([
+      tajo(['config', 'validate', '--offline', '--config', file], { cwd: place.cwd, env }),
       tajo(['config', 'validate', '--config', file], { cwd: place.cwd, env }),
       tajo(['config', 'validate', '--online', '--config', file], { cwd: place.cwd, env }),
       tajo(['connectors', 'sync', 'notion', '--config', file], {
@@ -343,11 +344,12 @@ describe('config validate', () => {
     ]);
     expect(offline.code).toBe(0);
     expect(offline.out).toContain(`${file}: valid: notion 1 database\n`);
-    expect(offline.out).toContain('need --online');
+    expect(offline.out).toContain('(checked offline (--offline); the schema checks the sync makes');
     const refusal = `tajo: connectors.notion.databases[0].field_mapping.Emial: database "Members" has no property "Emial" (it has: Email, Name, Seats)`;
     expect(sync.tajoErr).toEqual([refusal]);
     expect(sync.code).toBe(2);
     expect(online).toMatchObject({ code: 2, out: '', tajoErr: [refusal] });
+    expect(auto).toMatchObject({ code: 2, out: '', tajoErr: [refusal] });
     expect(json.code).toBe(2);
     expect(JSON.parse(json.out.trim().split('\n').pop() as string)).toEqual({
       ok: false,
@@ -388,7 +390,7 @@ describe('config validate', () => {
     expect(passed.code).toBe(0);
     expect(passed.out).toContain('  list Members: created by the first sync\n');
     expect(passed.out).toContain(`${good}: valid, checked online: notion 1 database\n`);
-    expect(passed.out).not.toContain('need --online');
+    expect(passed.out).not.toContain('checked offline');
   });
 
   test('a non-YAML file: one line with the first error position; --json on an invalid file lists its issues', async () => {
