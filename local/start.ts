@@ -93,7 +93,10 @@ async function main(): Promise<void> {
         `${stack.url}/webhooks/brevo/${stack.tenantId}`,
     );
   }
-  if (stack.sandbox?.slack) log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
+  // A SLACK_API_URL the person gave wins over the sandbox's Slack (stack.ts): then it is not the one in use.
+  if (stack.sandbox?.slack && !process.env.SLACK_API_URL) {
+    log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
+  }
   log('  the CLI against this stack (another shell):');
   log(
     `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,

@@ -13,7 +13,19 @@ import { parseJsonAs } from '../json';
 import type { Clock, SecretStore } from '../ports';
 
 /** Bot scopes the install asks for by default: post, and read members with their emails. */
-export const DEFAULT_SLACK_BOT_SCOPES = ['chat:write', 'users:read', 'users:read.email'];
+/**
+ * The bot scopes the product docs list for the Slack connector: with them every feature runs and
+ * `tajo connectors test slack` passes its five checks (team:read is optional).
+ */
+export const DEFAULT_SLACK_BOT_SCOPES = [
+  'chat:write',
+  'channels:read',
+  'channels:history',
+  'users:read',
+  'users:read.email',
+  'reactions:write',
+  'files:write',
+];
 
 const scopeList = z
   .union([z.array(z.string().min(1)), z.string().transform((s) => s.split(',').map((x) => x.trim()))])

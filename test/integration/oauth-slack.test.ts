@@ -110,7 +110,8 @@ describe('installs', () => {
     const url = await startInstall('acme');
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
       client_id: APP.client_id,
-      scope: 'chat:write,users:read,users:read.email',
+      // The product docs' scope list is the default: the five checks pass with it.
+      scope: 'chat:write,channels:read,channels:history,users:read,users:read.email,reactions:write,files:write',
       redirect_uri: SLACK_CALLBACK,
     });
     url.searchParams.set('team', 'T0AAA');
@@ -127,7 +128,15 @@ describe('installs', () => {
         appId: 'A0DISTRIB',
         botUserId: 'UT0AAABOT',
         botId: 'BT0AAA',
-        scopes: ['chat:write', 'users:read', 'users:read.email'],
+        scopes: [
+          'chat:write',
+          'channels:read',
+          'channels:history',
+          'users:read',
+          'users:read.email',
+          'reactions:write',
+          'files:write',
+        ],
         teamName: 'Team T0AAA',
         installerUserId: 'U0INSTALLER',
         tokenRotation: false,
