@@ -310,6 +310,19 @@ class SyncStep {
     this.committedCheckpoint = structuredClone(this.run.checkpoint);
   }
 
+  /** A page of rows was read: tells the in-process follower and, now and then, the run record. */
+  private async rowsProgress(src: SourceState): Promise<void> {
+    this.ctx.onProgress?.({
+      type: 'rows',
+      title: src.title,
+      pagesRead: this.summary.pagesRead,
+      sourceRows: src.rowsRead,
+      written: this.summary.upserted,
+      unchanged: this.summary.unchanged,
+    });
+    await this.reportProgress(src);
+  }
+
   /**
    * Records how far the step got (rows read and written, the source) in the run record, at most
    * every progressEveryMs, for whoever follows the run by polling it. The summary and checkpoint
@@ -599,15 +612,7 @@ class SyncStep {
         }
       }
       window = advanceWindow(window, page);
-      this.ctx.onProgress?.({
-        type: 'rows',
-        title: src.title,
-        pagesRead: this.summary.pagesRead,
-        sourceRows: src.rowsRead,
-        written: this.summary.upserted,
-        unchanged: this.summary.unchanged,
-      });
-      await this.reportProgress(src);
+      await this.rowsProgress(src);
       if (writer.buffered >= this.o.flushRows || window.done || !this.timeLeft()) {
         await this.flush(writer, src, sentNew);
         await reportChanges();
@@ -645,15 +650,7 @@ class SyncStep {
       addSkip(this.summary, `publish-only database "${src.title}"`, fresh.length);
       window = advanceWindow(window, page);
       src.window = window;
-      this.ctx.onProgress?.({
-        type: 'rows',
-        title: src.title,
-        pagesRead: this.summary.pagesRead,
-        sourceRows: src.rowsRead,
-        written: this.summary.upserted,
-        unchanged: this.summary.unchanged,
-      });
-      await this.reportProgress(src);
+      await this.rowsProgress(src);
       const maxEdited = fresh.reduce<string | undefined>(
         (m, p) => (m === undefined || p.last_edited_time > m ? p.last_edited_time : m),
         undefined,
