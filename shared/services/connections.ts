@@ -262,12 +262,7 @@ export async function storeSlackConnection(
   const now = new Date(deps.clock.now()).toISOString();
   const existing = await deps.connections.getConnection(tenantId, 'slack');
   await deps.teams.claimSlackTeam({ ...team, tenantId, createdAt: existing?.createdAt ?? now });
-  const tags = { tenant: tenantId, connector: 'slack' };
-  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
-  const signingSecretRef = args.signingSecret
-    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
-    : undefined;
-  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
+  const { tokenRef, signingSecretRef, brevoApiKeyRef } = await storeSlackSecrets(deps, tenantId, args);
   const record: ConnectionRecord<'slack'> = {
     tenantId,
     connector: 'slack',
@@ -294,6 +289,21 @@ export async function storeSlackConnection(
   }
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
+}
+
+/** The secrets of a Slack connection, stored (checked or not, the same names): their references. */
+async function storeSlackSecrets(
+  deps: Pick<ConnectionDeps, 'secrets'>,
+  tenantId: string,
+  args: { botToken: string; signingSecret?: string; brevo: BrevoKeySource },
+) {
+  const tags = { tenant: tenantId, connector: 'slack' };
+  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
+  const signingSecretRef = args.signingSecret
+    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
+    : undefined;
+  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
+  return { tokenRef, signingSecretRef, brevoApiKeyRef };
 }
 
 /** Connects the tenant's own Slack app from a Tajo config (the local stack's default tenant, tests). */
@@ -368,12 +378,7 @@ async function storeUncheckedSlackConnection(
   const existing = await deps.connections.getConnection(tenantId, 'slack');
   const key = integrationKey('slack', args.botToken);
   const known = existing?.integrationKey === key ? existing : undefined;
-  const tags = { tenant: tenantId, connector: 'slack' };
-  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
-  const signingSecretRef = args.signingSecret
-    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
-    : undefined;
-  const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
+  const { tokenRef, signingSecretRef, brevoApiKeyRef } = await storeSlackSecrets(deps, tenantId, args);
   const record: ConnectionRecord<'slack'> = {
     tenantId,
     connector: 'slack',
