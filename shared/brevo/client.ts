@@ -544,6 +544,7 @@ export class BrevoClient {
    * The newest campaign named `name` among the account's latest 100 (one call): finds a campaign
    * whose creation answer was lost. Brevo has no name filter; the `tag` field is plan-gated (405).
    */
+  /** The most recent campaigns' one whose name is `name`, or ends with it (a marker). */
   async findRecentCampaign(name: string): Promise<BrevoCampaignRef | undefined> {
     const q = new URLSearchParams({
       limit: String(BREVO_CAMPAIGNS_PAGE),
@@ -561,7 +562,7 @@ export class BrevoClient {
     // A campaign we cannot read is not the one we look for (ours has a name and a status).
     for (const item of page.campaigns ?? []) {
       const c = campaignRefSchema.safeParse(item);
-      if (c.success && c.data.name === name) return c.data;
+      if (c.success && c.data.name.endsWith(name)) return c.data;
     }
     return undefined;
   }

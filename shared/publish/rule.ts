@@ -160,5 +160,10 @@ export function scheduledAtOf(page: NotionPage, publish: PublishConfig, now: num
  */
 export function campaignName(title: string, pageId: string, version: string): string {
   const short = title.length > MAX_NAME_TITLE ? `${title.slice(0, MAX_NAME_TITLE - 1)}…` : title;
-  return `${short || 'Untitled'} [notion ${pageId.replace(/-/g, '')} ${version}]`;
+  return `${short || 'Untitled'} ${campaignMarker(pageId, version)}`;
+}
+
+/** What names one page version's campaign whatever the page's title was then: the end of its name. */
+export function campaignMarker(pageId: string, version: string): string {
+  return `[notion ${pageId.replace(/-/g, '')} ${version}]`;
 }

@@ -47,6 +47,7 @@ import {
   type PublishStateStore,
 } from '../publish/ports';
 import {
+  campaignMarker,
   campaignName,
   isInState,
   publishRuleIssues,
@@ -558,11 +559,13 @@ async function publishOne(
   // Whether the send's call was reserved with the creation's (create + send are reserved together).
   let sendReserved = false;
   try {
-    if (p().status === 'creating') {
-      // The creation may have reached Brevo without its answer reaching us: look for it by name.
+    if (p().status === 'creating' || p().status === 'pending') {
+      // Looked for before every creation: the creation may have reached Brevo without its answer
+      // reaching us, and another state of the same Brevo account (a second local state, a restored
+      // table) may have sent this page version already. Its marker names it whatever the title.
       const budget = await deps.brevo.reserveOtherCalls(1, SYNC_RESERVED_CALLS);
       if (!budget.ok) return { kind: 'deferred', retryInMs: budget.retryInMs, reason: budgetAnswerReason(budget) };
-      const found = p().campaignName ? await deps.brevo.findRecentCampaign(p().campaignName as string) : undefined;
+      const found = await deps.brevo.findRecentCampaign(campaignMarker(page.id, p().version));
       if (found) {
         const status = found.status === 'draft' ? 'created' : p().scheduledAt ? 'scheduled' : 'sent';
         const s = await save({ status, campaignId: found.id, error: undefined, notBefore: undefined });

@@ -1,0 +1,74 @@
+/**
+ * "No duplicate campaign, ever": the newcomer's case. Two Tajo states (the CLI in process on a new
+ * TAJO_STATE_DIR beside an npm start, or a state restored from a backup) watch the same Notion
+ * workspace and Brevo account. The second one sees the Published issue as its own first sighting;
+ * it must find the campaign the first one sent (by the page version's marker) and not send again.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { BrevoSimulator } from '../simulators/brevo';
+import { NotionSimulator } from '../simulators/notion';
+import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_NOTION_TOKEN,
+  sandboxConfigYaml,
+  seedSandbox,
+  seedSandboxNewsletter,
+} from '../simulators/sandbox';
+
+const run = promisify(execFile);
+const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+
+let notion: NotionSimulator;
+let brevo: BrevoSimulator;
+let dir: string;
+
+beforeEach(async () => {
+  notion = new NotionSimulator({ tokens: [SANDBOX_NOTION_TOKEN] });
+  brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY], importProcessingMs: 20 });
+  await Promise.all([notion.start(), brevo.start()]);
+  dir = await mkdtemp(join(tmpdir(), 'tajo-two-states-'));
+});
+
+afterEach(async () => {
+  await Promise.all([notion.stop(), brevo.stop()]);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function syncIn(state: string, config: string) {
+  const { stdout } = await run(process.execPath, [BIN, 'connectors', 'sync', 'notion', '--config', config, '--json'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NOTION_BASE_URL: notion.baseUrl,
+      BREVO_BASE_URL: brevo.baseUrl,
+      TAJO_STATE_DIR: join(dir, state),
+    },
+    timeout: 60_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+    status: string;
+    publish?: { campaigns: { status: string; campaignId?: number }[] };
+  };
+}
+
+test('a second state on the same Brevo account finds the sent campaign and does not send it again', async () => {
+  seedSandbox(notion, brevo, { rows: 3 });
+  seedSandboxNewsletter(notion, brevo);
+  const config = join(dir, 'tajo.yaml');
+  await writeFile(config, sandboxConfigYaml({ newsletter: true }));
+
+  const first = await syncIn('state-a', config);
+  expect(first.status).toBe('succeeded');
+  expect(brevo.campaigns()).toEqual([expect.objectContaining({ status: 'sent' })]);
+  const [sent] = brevo.campaigns();
+
+  const second = await syncIn('state-b', config);
+  expect(second.status).toBe('succeeded');
+  // Still one campaign, and the second state records it as the one sent for that page version.
+  expect(brevo.campaigns()).toEqual([expect.objectContaining({ id: sent?.id, status: 'sent' })]);
+  expect(brevo.stats().byRoute['POST /v3/emailCampaigns']).toBe(1);
+  expect(second.publish?.campaigns ?? []).toEqual([expect.objectContaining({ status: 'sent', campaignId: sent?.id })]);
+});
