@@ -11,6 +11,7 @@ import {
   findCommand,
   groupHelp,
   groupOf,
+  isNearCommand,
   nearestCommand,
   OPTIONS,
   type OptionName,
@@ -169,7 +170,13 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
     for (const c of under) io.err(`  ${usageLine(c)}`);
     return { exit: 2 };
   }
-  return usageMistake(io, `unknown command "${words.join(' ')}"`, nearestCommand(words));
+  const nearest = nearestCommand(words);
+  if (!isNearCommand(words, nearest)) {
+    // Nothing it could be a typo of: say where the commands are listed, not a usage at random.
+    const where = ['tajo', ...group, '--help'].join(' ');
+    return usageMistake(io, `unknown command "${words.join(' ')}": \`${where}\` lists the commands`, undefined);
+  }
+  return usageMistake(io, `unknown command "${words.join(' ')}"`, nearest);
 }
 
 /** "unknown connector" in the words of the config's check (shared/config/load.ts), Brevo included. */

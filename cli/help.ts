@@ -53,6 +53,8 @@ export interface CommandSpec {
   maxArgs?: number;
   summary: string;
   options: readonly OptionName[];
+  /** Options the command cannot run without: shown without brackets in its usage. */
+  required?: readonly OptionName[];
   example: string;
   /** Lines a person needs beyond the options (what a count means, when exit 1 happens). */
   notes?: readonly string[];
@@ -87,6 +89,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['connectors', 'query', 'notion'],
     summary: 'Print the rows of a Notion database that match the filters (read only).',
     options: ['database', 'filter', 'sort', 'limit', 'config', 'json'],
+    required: ['database'],
     example: 'tajo connectors query notion --database DATABASE_ID --filter Status=Active --sort -Score --limit 20',
   },
   {
@@ -171,7 +174,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Check a config file (keys, types, references), then, when the providers answer, what the sync checks before writing (properties, attribute types, lists): it refuses what the sync would refuse. --online requires those checks, --offline skips them.',
     options: ['config', 'json', 'online', 'offline'],
     example: 'tajo config validate --config tajo.yaml --online',
-    notes: ['Exit 2 when the config is refused, with one line per problem naming its key.'],
+    notes: ['Exit 2 when the config is refused: one line listing every problem, each with its key.'],
   },
   {
     path: ['tenants', 'create'],
@@ -224,7 +227,8 @@ const EXIT_CODES = 'Exit codes: 0 done, 1 fatal error (one line on stderr), 2 ba
 export function usageLine(c: CommandSpec): string {
   const opts = c.options.map((o) => {
     const spec = OPTIONS[o] as { value?: string };
-    return `[--${o}${spec.value ? ` ${spec.value}` : ''}]`;
+    const option = `--${o}${spec.value ? ` ${spec.value}` : ''}`;
+    return c.required?.includes(o) ? option : `[${option}]`;
   });
   return ['tajo', ...c.path, ...(c.args ? [c.args] : []), ...opts].join(' ');
 }
@@ -312,6 +316,17 @@ export function groupHelp(words: readonly string[]): string {
  * The command nearest to what was typed: one whose words contain the typed ones in order (`sync
  * notion` → `connectors sync notion`), else the smallest edit distance over the joined words.
  */
+/**
+ * Whether the words are plausibly `command` mistyped: they appear in its name in order, or differ
+ * from its first words by at most two letters. A word like "bogus" is near nothing.
+ */
+export function isNearCommand(words: readonly string[], command: CommandSpec): boolean {
+  let at = 0;
+  for (const w of command.path) if (w === words[at]) at++;
+  if (at === words.length && words.length > 0) return true;
+  return distance(words.join(' '), command.path.slice(0, words.length).join(' ')) <= 2;
+}
+
 export function nearestCommand(words: readonly string[]): CommandSpec {
   const containing = COMMANDS.filter((c) => {
     let at = 0;
