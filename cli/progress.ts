@@ -159,19 +159,32 @@ export function syncProgress(
   let label = '';
   let read = 0;
   let written = 0;
+  let unchanged = 0;
+  // The run's totals when this database began: its line shows its own rows read, written, unchanged.
+  let base = { written: 0, unchanged: 0 };
   const handler = (e: ProgressEvent) => {
     if (quiet) return;
     switch (e.type) {
       case 'source':
         label = e.title;
         read = 0;
+        written = e.written ?? written;
+        unchanged = e.unchanged ?? unchanged;
+        base = { written, unchanged };
         p.note(`→ ${e.title}`);
         break;
       case 'rows':
         // Per database: the rows of this source, not the run's running total.
         read = e.sourceRows ?? e.pagesRead;
         written = e.written ?? written;
-        p.update({ label: e.title || label, read, written, unchanged: e.unchanged, total: e.total });
+        unchanged = e.unchanged ?? unchanged;
+        p.update({
+          label: e.title || label,
+          read,
+          written: written - base.written,
+          unchanged: unchanged - base.unchanged,
+          total: e.total,
+        });
         break;
       case 'flush':
         p.note(`  ${e.title}: writing ${e.rows} contacts to Brevo (${e.via === 'import' ? 'an import' : 'upserts'})`);

@@ -26,7 +26,8 @@ import { fingerprint, maskPersonal, normalizeEmail } from '../mapping';
 import type { Clock, ConnectorName, CursorStore, Fingerprint, RowError, SyncSummary } from '../ports';
 
 export type ProgressEvent =
-  | { type: 'source'; title: string; sourceId: string }
+  /** A database begins; `written` and `unchanged` are the run's totals then (its own start at them). */
+  | { type: 'source'; title: string; sourceId: string; written?: number; unchanged?: number }
   | {
       type: 'rows';
       title: string;

@@ -263,7 +263,13 @@ class SyncStep {
     }
     while (this.cp.phase === 'sources' && this.cp.sourceIndex < this.cp.sources.length) {
       const src = this.cp.sources[this.cp.sourceIndex] as SourceState;
-      this.ctx.onProgress?.({ type: 'source', title: src.title, sourceId: src.sourceId });
+      this.ctx.onProgress?.({
+        type: 'source',
+        title: src.title,
+        sourceId: src.sourceId,
+        written: this.summary.upserted,
+        unchanged: this.summary.unchanged,
+      });
       const finished = await this.syncSource(src);
       if (!finished) return; // out of time: the checkpoint holds the position
       this.cp.sourceIndex += 1;

@@ -36,7 +36,8 @@ test('a terminal gets one line rewritten in place, per database, with the rate; 
   c.advance(2_000);
   p({ type: 'rows', title: 'Customers', pagesRead: 250, sourceRows: 250, written: 0 });
   p({ type: 'flush', title: 'Customers', rows: 250, via: 'import' });
-  p({ type: 'source', title: 'Newsletters', sourceId: 's2' });
+  // The next database starts at the run's totals: its line counts its own rows, read and written.
+  p({ type: 'source', title: 'Newsletters', sourceId: 's2', written: 250, unchanged: 0 });
   c.advance(1_000);
   p({ type: 'rows', title: 'Newsletters', pagesRead: 252, sourceRows: 2, written: 250 });
   p.done();
@@ -46,8 +47,8 @@ test('a terminal gets one line rewritten in place, per database, with the rate; 
     '\r  Customers: 250 rows read, 0 written · 73 rows/s · 2 s so far\x1b[K',
     '\r\x1b[K  Customers: writing 250 contacts to Brevo (an import)\n',
     '→ Newsletters\n',
-    // The 2 rows of this database, not the run's 252.
-    '\r  Newsletters: 2 rows read, 250 written · 3 s so far\x1b[K',
+    // The 2 rows of this database and none written for it, not the run's 252 and 250.
+    '\r  Newsletters: 2 rows read, 0 written · 3 s so far\x1b[K',
     '\r\x1b[K',
   ]);
 });
