@@ -257,6 +257,38 @@ export interface ThreadStore {
   markPosted(tenantId: string, channelId: string, eventId: string): Promise<void>;
 }
 
+/** One Slack post (a notification or a digest) the Slack lane made or gave up on. */
+export interface SlackDelivery {
+  at: string;
+  channelId: string;
+  /** The event type, or 'digest' for a burst posted as one message. */
+  eventType: string;
+  /** Events the post carried (1, or a digest's count). */
+  events: number;
+  status: 'posted' | 'failed';
+  /** A failure's one-line reason (Slack's refusal). */
+  reason?: string;
+}
+
+/** A tenant's Slack notification deliveries: running totals and the last few, for status. */
+export interface SlackDeliverySummary {
+  /** Posts made and refused since the first one recorded. */
+  posted: number;
+  failed: number;
+  since: string;
+  /** The last successful post. */
+  lastPosted: SlackDelivery | null;
+  /** The last deliveries, newest first (SLACK_RECENT_DELIVERIES at most). */
+  recent: SlackDelivery[];
+}
+
+export const SLACK_RECENT_DELIVERIES = 5;
+
+export interface SlackDeliveryStore {
+  recordSlackDelivery(tenantId: string, delivery: SlackDelivery): Promise<void>;
+  getSlackDeliveries(tenantId: string): Promise<SlackDeliverySummary | undefined>;
+}
+
 /** Where an incremental sync of one source (a Notion data source) resumes. */
 export interface SyncCursor {
   sourceId: string;

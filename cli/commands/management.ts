@@ -210,6 +210,7 @@ function localDeps(store: DynamoStore, env: NodeJS.ProcessEnv) {
     teams: store,
     webhooks: store,
     imported: store,
+    deliveries: store,
     secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
     schedules: schedulesOfTheLocalStack,
     clock: systemClock,

@@ -3,7 +3,14 @@ import { describeMappingSource } from '../../shared/config/mapping';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/ports';
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
-import type { LastErrors, NextRun, NotionStatus, SlackStatus } from '../../shared/services/status';
+import type {
+  LastErrors,
+  NextRun,
+  NotionStatus,
+  SlackDeliveriesView,
+  SlackDeliveryView,
+  SlackStatus,
+} from '../../shared/services/status';
 import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/sync/counts';
 import type { Io } from '../io';
 
@@ -165,6 +172,7 @@ export function printSlackStatus(io: Io, s: SlackStatus): void {
     `  ${s.channels} channel${s.channels === 1 ? '' : 's'}, notifications for ${s.notifications.length ? s.notifications.join(', ') : 'no event'}; member sync: ${s.usersSync}` +
       (s.usersCount === null ? '' : `, ${s.usersCount} members synced`),
   );
+  printDeliveries(io, s.deliveries);
   const last = s.lastSync;
   if (last) {
     io.out(`  last member sync ${last.runId}: ${last.status} (${last.trigger}), started ${last.startedAt}`);
@@ -172,6 +180,28 @@ export function printSlackStatus(io: Io, s: SlackStatus): void {
     printErrors(io, s.lastErrors, 'member');
   }
   printNextRun(io, s.nextRun, `${s.schedule}, ${s.timezone}`);
+}
+
+function channelLabel(d: SlackDeliveryView): string {
+  return d.channelName ? `#${d.channelName} (${d.channelId})` : d.channelId;
+}
+
+function deliveryWhat(d: SlackDeliveryView): string {
+  return d.eventType === 'digest' ? `digest of ${d.events} event${d.events === 1 ? '' : 's'}` : d.eventType;
+}
+
+/** e.g. `notifications: 3 posted, 0 failed; last: order_placed → #sales (C0SALES) at …`, then failures. */
+function printDeliveries(io: Io, d: SlackDeliveriesView | null): void {
+  if (!d) {
+    io.out('  notifications: none posted yet');
+    return;
+  }
+  const last = d.lastPosted
+    ? `; last: ${deliveryWhat(d.lastPosted)} → ${channelLabel(d.lastPosted)} at ${d.lastPosted.at}`
+    : '';
+  io.out(`  notifications: ${d.posted} posted, ${d.failed} failed since ${d.since}${last}`);
+  for (const f of d.recent.filter((r) => r.status === 'failed'))
+    io.out(`    failed ${f.at}: ${deliveryWhat(f)} → ${channelLabel(f)}: ${f.reason ?? 'refused by Slack'}`);
 }
 
 function printErrors(io: Io, errors: LastErrors | null, what: string): void {

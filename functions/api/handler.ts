@@ -26,6 +26,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       health: () => providerHealth(endpoints, d.clock),
       documents: d.documents,
       imported: d.store,
+      deliveries: d.store,
     },
     { routeKey: event.routeKey, pathParameters: event.pathParameters ?? {}, headers: event.headers ?? {}, body },
   );

@@ -25,6 +25,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         {
           connections: d.store,
           threads: d.store,
+          deliveries: d.store,
           secrets: d.secrets,
           oauthTokens: d.oauthTokens,
           clock: d.clock,

@@ -23,6 +23,7 @@ import type {
   RunStore,
   ScheduleManager,
   SecretStore,
+  SlackDeliveryStore,
   SlackTeamStore,
   TenantStore,
 } from '../ports';
@@ -60,6 +61,8 @@ export interface ApiDeps {
   /** The document library (imported Notion pages) and their records. */
   documents: DocumentStore;
   imported: ImportedDocumentStore;
+  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
+  deliveries?: SlackDeliveryStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
   endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
   /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */

@@ -27,6 +27,8 @@ import type {
   LaneQueue,
   OrderLedger,
   SecretStore,
+  SlackDelivery,
+  SlackDeliveryStore,
   TenantStore,
   ThreadStore,
 } from '../ports';
@@ -325,8 +327,24 @@ export interface SlackPostDeps {
   /** Refreshes OAuth connections' rotating tokens before they expire (without it: used as stored). */
   oauthTokens?: OAuthTokens;
   clock: Clock;
+  /** Where each post's outcome is counted for `status slack` (without it: not recorded). */
+  deliveries?: SlackDeliveryStore;
   slackApiUrl?: string;
   log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+/** Counts a post for status; a bookkeeping failure never fails the post (a retry would post it again). */
+async function recordDelivery(
+  deps: SlackPostDeps,
+  tenantId: string,
+  delivery: Omit<SlackDelivery, 'at'>,
+): Promise<void> {
+  if (!deps.deliveries) return;
+  try {
+    await deps.deliveries.recordSlackDelivery(tenantId, { at: new Date(deps.clock.now()).toISOString(), ...delivery });
+  } catch (err) {
+    deps.log?.('Slack delivery not counted for status', { tenantId, error: (err as Error).message });
+  }
 }
 
 /**
@@ -413,8 +431,17 @@ export async function postSlackBatch(
       windowStart: digestEvents[0]!.occurredAt,
       windowEnd: digestEvents.at(-1)!.occurredAt,
     });
-    await client.postMessage({ teamId, channel: first.channelId, text: digest.text, blocks: digest.blocks });
+    const delivery = { channelId: first.channelId, eventType: 'digest', events: digestEvents.length };
+    try {
+      await client.postMessage({ teamId, channel: first.channelId, text: digest.text, blocks: digest.blocks });
+    } catch (err) {
+      // Only a permanent refusal is a failed delivery; a rate limit or an outage is retried.
+      if (err instanceof SlackApiError && err.permanent)
+        await recordDelivery(deps, first.tenantId, { ...delivery, status: 'failed', reason: err.message });
+      throw err;
+    }
     for (const e of digestEvents) await deps.threads.markPosted(first.tenantId, first.channelId, e.id);
+    await recordDelivery(deps, first.tenantId, { ...delivery, status: 'posted' });
     digests = 1;
   }
 
@@ -442,9 +469,22 @@ export async function postSlackBatch(
       } catch (err) {
         deps.log?.('posted, but its thread/marker was not stored', { error: (err as Error).message });
       }
+      await recordDelivery(deps, msg.tenantId, {
+        channelId: msg.channelId,
+        eventType: msg.event.type,
+        events: 1,
+        status: 'posted',
+      });
     } catch (err) {
       // Only Slack's permanent refusals fail here; rate limits and network errors retry the group.
       if (!(err instanceof SlackApiError && err.permanent)) throw err;
+      await recordDelivery(deps, msg.tenantId, {
+        channelId: msg.channelId,
+        eventType: msg.event.type,
+        events: 1,
+        status: 'failed',
+        reason: err.message,
+      });
       // FIFO: once one fails, the rest of the group waits behind it.
       failed.push(...singles.slice(i).map((f) => f.id));
       break;

@@ -23,6 +23,8 @@ import type {
   RunRecord,
   RunStore,
   ScheduleManager,
+  SlackDelivery,
+  SlackDeliveryStore,
 } from '../ports';
 import { databaseCacheKey } from '../sync/notion-sync';
 import { pageEventIssues } from '../sync/page-events';
@@ -40,6 +42,8 @@ export interface StatusDeps {
   /** When given, the Notion status adds the webhook subscription and the document library. */
   webhooks?: NotionWebhookStore;
   imported?: ImportedDocumentStore;
+  /** When given, the Slack status adds the notifications posted and failed. */
+  deliveries?: SlackDeliveryStore;
 }
 
 /** The last run of the connector's main job, in a line. */
@@ -255,6 +259,41 @@ export interface SlackStatus {
   schedule: string;
   timezone: string;
   nextRun: NextRun | null;
+  /** Notifications the Slack lane posted or gave up on (null: none yet). */
+  deliveries: SlackDeliveriesView | null;
+}
+
+/** A delivery with its channel's configured name (connectors.slack.channels), when it has one. */
+export type SlackDeliveryView = SlackDelivery & { channelName?: string };
+
+export interface SlackDeliveriesView {
+  posted: number;
+  failed: number;
+  since: string;
+  lastPosted: SlackDeliveryView | null;
+  /** Newest first. */
+  recent: SlackDeliveryView[];
+}
+
+async function slackDeliveriesView(
+  deps: StatusDeps,
+  tenantId: string,
+  channels: Record<string, string>,
+): Promise<SlackDeliveriesView | null> {
+  const summary = await deps.deliveries?.getSlackDeliveries(tenantId);
+  if (!summary) return null;
+  const names = new Map(Object.entries(channels).map(([name, id]) => [id, name]));
+  const named = (d: SlackDelivery): SlackDeliveryView => {
+    const channelName = names.get(d.channelId);
+    return channelName ? { ...d, channelName } : d;
+  };
+  return {
+    posted: summary.posted,
+    failed: summary.failed,
+    since: summary.since,
+    lastPosted: summary.lastPosted ? named(summary.lastPosted) : null,
+    recent: summary.recent.map(named),
+  };
 }
 
 export async function slackStatus(
@@ -290,6 +329,7 @@ export async function slackStatus(
       connection && settings?.enabled
         ? await nextRun(deps, 'slackDaily', slackScheduleName(tenantId), { timezone })
         : null,
+    deliveries: await slackDeliveriesView(deps, tenantId, settings?.channels ?? {}),
   };
 }
 

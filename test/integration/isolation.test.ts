@@ -987,6 +987,8 @@ describe('every lane message type naming B, delivered in A’s group, leaves B a
       { body: JSON.stringify(laneMessages.slackLane['slack.notify']?.(A)), groupId: groupOfA('slackLane') },
     ]);
     expect(calls().slackA).toBeGreaterThan(slackBefore);
+    // Its post is counted for A's status, in A's partition (the table check below covers the key).
+    expect((await stack.dynamo.store.getSlackDeliveries(A))?.posted).toBeGreaterThan(0);
 
     const brevoBefore = calls().brevo;
     await deliver('brevoLane', [{ body: JSON.stringify(laneMessages.brevoLane.upsert_contact?.(A)), groupId: A }]);

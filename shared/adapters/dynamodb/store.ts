@@ -45,12 +45,21 @@ import type {
   RuleRunRecord,
   RunRecord,
   RunStore,
+  SlackDelivery,
+  SlackDeliveryStore,
+  SlackDeliverySummary,
   SyncCursor,
   TenantRecord,
   TenantRegistry,
   ThreadStore,
 } from '../../ports';
-import { type SlackTeamRecord, type SlackTeamRef, type SlackTeamStore, slackTeamKey } from '../../ports';
+import {
+  SLACK_RECENT_DELIVERIES,
+  type SlackTeamRecord,
+  type SlackTeamRef,
+  type SlackTeamStore,
+  slackTeamKey,
+} from '../../ports';
 import type { PagePublishState, PublishStateStore } from '../../publish/ports';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -75,6 +84,7 @@ export class DynamoStore
     CursorStore,
     RunStore,
     ThreadStore,
+    SlackDeliveryStore,
     OrderLedger,
     NotionWebhookStore,
     MarkerStore,
@@ -285,6 +295,54 @@ export class DynamoStore
         },
       }),
     );
+  }
+
+  // ------------------------------------------------------------ Slack deliveries
+
+  async getSlackDeliveries(tenantId: string): Promise<SlackDeliverySummary | undefined> {
+    const res = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: 'SLACKDELIVERIES' } }),
+    );
+    if (!res.Item) return undefined;
+    const { version: _v, ...summary } = strip(res.Item) as unknown as SlackDeliverySummary & { version: number };
+    return summary;
+  }
+
+  /**
+   * Read, add, write back under a version condition: two channels' workers may record at once, and
+   * a lost update would undercount. A few tries, then the caller logs it (the post itself stands).
+   */
+  async recordSlackDelivery(tenantId: string, delivery: SlackDelivery): Promise<void> {
+    const key = { pk: tenantKey(tenantId), sk: 'SLACKDELIVERIES' };
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.doc.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const old = res.Item ? (strip(res.Item) as unknown as SlackDeliverySummary & { version: number }) : undefined;
+      const posted = delivery.status === 'posted';
+      const item = {
+        ...key,
+        posted: (old?.posted ?? 0) + (posted ? 1 : 0),
+        failed: (old?.failed ?? 0) + (posted ? 0 : 1),
+        since: old?.since ?? delivery.at,
+        lastPosted: posted ? delivery : (old?.lastPosted ?? null),
+        recent: [delivery, ...(old?.recent ?? [])].slice(0, SLACK_RECENT_DELIVERIES),
+        version: (old?.version ?? 0) + 1,
+      };
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: item,
+            ConditionExpression: old ? '#v = :v' : 'attribute_not_exists(pk)',
+            ...(old
+              ? { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': old.version } }
+              : {}),
+          }),
+        );
+        return;
+      } catch (err) {
+        if (!isConditionFailure(err) || attempt >= 4) throw err;
+      }
+    }
   }
 
   // ------------------------------------------------------------ Notion webhooks
