@@ -4,11 +4,9 @@
  * (with its run id and where the details are), keep the JSON summary's contract, and leave the
  * cursor and fingerprints so that the next incremental run finishes the work.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { main } from '../../cli/main';
 import { BrevoClient } from '../../shared/brevo/client';
 import type { SyncSummary } from '../../shared/ports';
@@ -22,10 +20,9 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../simulators/sandbox';
+import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 import { expectCountsAddUp } from '../support/counts';
 
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/tajo.cjs');
 const SUMMARY_KEYS = [
   'mode',
   'pagesRead',
@@ -59,26 +56,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function tajo(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NOTION_BASE_URL: notion.baseUrl,
-        BREVO_BASE_URL: brevo.baseUrl,
-        TAJO_STATE_DIR: join(dir, 'state'),
-        ...env,
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const tajo = (args: string[], env: Record<string, string> = {}) =>
+  runTajo(args, { ...simulatorEnv(notion, brevo, dir), ...env });
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
 const listMembers = () => {
   const list = brevo.lists().find((l) => l.name === SANDBOX_LIST);
   return list ? brevo.listMembers(list.id).sort() : [];

@@ -2,11 +2,9 @@
  * `sync.pages: true` from the CLI, as a user runs it: `tajo connectors sync notion` sends the page
  * changes as Brevo events, counts them in the summary, and sends none again on a re-run.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import {
@@ -16,9 +14,7 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../simulators/sandbox';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
@@ -36,25 +32,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function tajo(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NOTION_BASE_URL: notion.baseUrl,
-        BREVO_BASE_URL: brevo.baseUrl,
-        TAJO_STATE_DIR: join(dir, 'state'),
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const tajo = (args: string[]) => runTajo(args, simulatorEnv(notion, brevo, dir));
 
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
 const pageEvents = () => brevo.events().filter((e) => e.event_name.startsWith('notion_page_'));
 
 test('the CLI sync sends page changes as Brevo events: a baseline first, then one per change, none on a re-run', async () => {

@@ -4,11 +4,9 @@
  * workspace and Brevo account. The second one sees the Published issue as its own first sighting;
  * it must find the campaign the first one sent (by the page version's marker) and not send again.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import {
@@ -18,9 +16,7 @@ import {
   seedSandbox,
   seedSandboxNewsletter,
 } from '../simulators/sandbox';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
@@ -39,16 +35,12 @@ afterEach(async () => {
 });
 
 async function syncIn(state: string, config: string) {
-  const { stdout } = await run(process.execPath, [BIN, 'connectors', 'sync', 'notion', '--config', config, '--json'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NOTION_BASE_URL: notion.baseUrl,
-      BREVO_BASE_URL: brevo.baseUrl,
-      TAJO_STATE_DIR: join(dir, state),
-    },
-    timeout: 60_000,
+  const res = await runTajo(['connectors', 'sync', 'notion', '--config', config, '--json'], {
+    ...simulatorEnv(notion, brevo, dir),
+    TAJO_STATE_DIR: join(dir, state),
   });
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+  expect(res).toMatchObject({ code: 0, stderr: '' });
+  return lastJson(res.stdout) as {
     status: string;
     publish?: { campaigns: { status: string; campaignId?: number }[] };
   };

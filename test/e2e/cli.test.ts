@@ -2,11 +2,9 @@
  * The `tajo` CLI as a user runs it: a child process on this Node, talking to the simulators over
  * loopback (NOTION_BASE_URL / BREVO_BASE_URL), state in a temp TAJO_STATE_DIR.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
 import { emptyRuleRun } from '../../shared/services/brevo-to-notion';
 import { BrevoSimulator } from '../simulators/brevo';
@@ -21,9 +19,7 @@ import {
   seedSandbox,
   seedSandboxNewsletter,
 } from '../simulators/sandbox';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
@@ -46,26 +42,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function tajo(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NOTION_BASE_URL: notion.baseUrl,
-        BREVO_BASE_URL: brevo.baseUrl,
-        TAJO_STATE_DIR: join(dir, 'state'),
-        ...env,
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+const tajo = (args: string[], env: Record<string, string> = {}) =>
+  runTajo(args, { ...simulatorEnv(notion, brevo, dir), ...env });
 
 test('sync --json: one JSON object on the last line with the contract fields; the next run is incremental', async () => {
   const first = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);

@@ -5,11 +5,9 @@
  * Before the fix the run wrote every contact, then exited 1 with a raw zod dump as its error, and
  * the incremental run after it left trashed rows in the list.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import {
@@ -20,9 +18,7 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../simulators/sandbox';
-
-const run = promisify(execFile);
-const BIN = resolve(__dirname, '../../bin/tajo.cjs');
+import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
@@ -46,25 +42,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function tajo(args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NOTION_BASE_URL: notion.baseUrl,
-        BREVO_BASE_URL: brevo.baseUrl,
-        TAJO_STATE_DIR: join(dir, 'state'),
-      },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+const tajo = (args: string[]) => runTajo(args, simulatorEnv(notion, brevo, dir));
 
 async function processAnswer(id: number): Promise<Record<string, unknown>> {
   const res = await fetch(`${brevo.baseUrl}/v3/processes/${id}`, { headers: { 'api-key': SANDBOX_BREVO_KEY } });
