@@ -14,6 +14,7 @@ import {
   Tags,
   Validations,
 } from 'aws-cdk-lib';
+import type { CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -25,6 +26,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
 import { API_CALL_MODES, type ApiCallMode } from '../shared/logging/api-calls';
+import { METRICS_NAMESPACE } from '../shared/metric-names';
 import {
   ENV,
   type FunctionName,
@@ -36,12 +38,15 @@ import {
 import { ConnectionSchedule } from './constructs/connection-schedule';
 import { DocumentLibrary } from './constructs/document-library';
 import { LaneQueue } from './constructs/lane-queue';
+import { ackRoutes, Monitoring } from './constructs/monitoring';
 import { TajoFunction } from './constructs/tajo-function';
 import { TajoHttpApi } from './constructs/tajo-http-api';
 import { acknowledge, nagAction, nagResource } from './nag';
 
 export const SERVICE_NAME = 'tajo-connectors';
 export const DEFAULT_STAGE = 'dev';
+/** The HTTP API stage's throttling (requests/s and burst), for every route. */
+const HTTP_THROTTLE = { burstLimit: 200, rateLimit: 100 };
 
 export interface StageSettings {
   stage: string;
@@ -54,12 +59,15 @@ export interface StageSettings {
   logLevel: 'DEBUG' | 'INFO';
   /** TAJO_LOG_API_CALLS: `off` unless `-c logApiCalls=calls|bodies` (one line per provider call). */
   logApiCalls: ApiCallMode;
+  /** `-c alarmEmail=ops@example.com`: subscribed to the alarm topic (confirmed from the email). */
+  alarmEmail?: string;
 }
 
 /** The deploy-time logging switches (`npx cdk deploy -c logLevel=DEBUG -c logApiCalls=calls`). */
 export interface LoggingContext {
   logLevel?: unknown;
   logApiCalls?: unknown;
+  alarmEmail?: unknown;
 }
 
 export function stageSettings(stage: string, logging: LoggingContext = {}): StageSettings {
@@ -74,7 +82,15 @@ export function stageSettings(stage: string, logging: LoggingContext = {}): Stag
     logRetention: dev ? logs.RetentionDays.TWO_WEEKS : logs.RetentionDays.THREE_MONTHS,
     logLevel: contextChoice('logLevel', logging.logLevel, ['INFO', 'DEBUG'] as const, 'INFO'),
     logApiCalls: contextChoice('logApiCalls', logging.logApiCalls, API_CALL_MODES, 'off'),
+    ...(logging.alarmEmail !== undefined ? { alarmEmail: emailContext(logging.alarmEmail) } : {}),
   };
+}
+
+/** An empty value means no subscription (`-c alarmEmail=` turns it off); anything else must be an address. */
+function emailContext(value: unknown): string | undefined {
+  if (value === '') return undefined;
+  if (typeof value === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) return value;
+  throw new Error(`-c alarmEmail=${String(value)}: expected an email address (ops@example.com)`);
 }
 
 function contextChoice<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
@@ -97,6 +113,8 @@ export class TajoStack extends Stack {
   readonly functions = {} as Record<FunctionName, TajoFunction>;
   readonly schedules = {} as Record<ScheduleName, ConnectionSchedule>;
   readonly httpApi: TajoHttpApi;
+  /** Dashboard, alarms and their SNS topic. */
+  readonly monitoring: Monitoring;
   /** `tajo/<stage>/`: every connection token lives in Secrets Manager under this prefix. */
   readonly secretsPrefix: string;
   /** The deployment's distributed Slack app (`tajo/<stage>/slack-app`): a placeholder ops replace. */
@@ -115,6 +133,7 @@ export class TajoStack extends Stack {
     const s = stageSettings(stage, {
       logLevel: this.node.tryGetContext('logLevel'),
       logApiCalls: this.node.tryGetContext('logApiCalls'),
+      alarmEmail: this.node.tryGetContext('alarmEmail'),
     });
     this.settings = s;
     const prefix = `tajo-${s.stage}`;
@@ -197,7 +216,8 @@ export class TajoStack extends Stack {
         [ENV.table]: this.table.tableName,
         [ENV.stage]: s.stage,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        POWERTOOLS_METRICS_NAMESPACE: SERVICE_NAME,
+        // The functions name it themselves (shared/metric-names.ts); set here too for Powertools' own use.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: s.logLevel,
         [ENV.logApiCalls]: s.logApiCalls,
       };
@@ -361,7 +381,57 @@ export class TajoStack extends Stack {
       key: this.key,
       logRetention: s.logRetention,
       removalPolicy: s.removalPolicy,
-      throttle: { burstLimit: 200, rateLimit: 100 },
+      throttle: HTTP_THROTTLE,
+    });
+    // Route-level metrics (Latency per Method and Resource) for the dashboard's webhook ack latency,
+    // on the webhook routes only: CloudWatch bills each route's metrics (about $1.80 a route a month).
+    // A route's settings replace the stage's defaults, so they repeat its throttling.
+    (this.httpApi.stage.node.defaultChild as CfnStage).addPropertyOverride(
+      'RouteSettings',
+      Object.fromEntries(
+        ackRoutes(topo.routes).map((r) => [
+          `${r.method} ${r.path}`,
+          {
+            DetailedMetricsEnabled: true,
+            ThrottlingBurstLimit: HTTP_THROTTLE.burstLimit,
+            ThrottlingRateLimit: HTTP_THROTTLE.rateLimit,
+          },
+        ]),
+      ),
+    );
+
+    // ---- Monitoring: dashboard, alarms (failed runs, DLQs, lane age) and the topic they notify.
+    // CloudWatch publishes the alarms to the topic, which the stack's key encrypts.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublishToTheAlarmTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${prefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      stage: s.stage,
+      serviceName: SERVICE_NAME,
+      topology: topo,
+      lanes: this.queues,
+      functions: this.functions as Record<FunctionName, lambda.IFunction>,
+      apiId: this.httpApi.api.apiId,
+      apiStage: this.httpApi.stage.stageName,
+      key: this.key,
+      ...(s.alarmEmail ? { alarmEmail: s.alarmEmail } : {}),
     });
 
     // ---- Outputs.
@@ -388,6 +458,17 @@ export class TajoStack extends Stack {
         description: 'Imported Notion pages and their files, under <tenant>/notion/<pageId>/ (SSE-KMS)',
       });
     }
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description:
+        'Every alarm (failed runs, DLQ messages, lane age) notifies this topic: subscribe with ' +
+        '-c alarmEmail=... at deploy, or aws sns subscribe --topic-arn <this> --protocol email --notification-endpoint ...',
+    });
+    new CfnOutput(this, 'AlarmTopicName', { value: this.monitoring.topic.topicName });
+    new CfnOutput(this, 'DashboardName', {
+      value: this.monitoring.dashboard.dashboardName,
+      description: 'CloudWatch dashboard: runs, rows/s, failures, 429s, lanes, DLQs, webhook ack latency',
+    });
     new CfnOutput(this, 'SlackAppSecretName', {
       value: `${this.secretsPrefix}slack-app`,
       description:

@@ -4,7 +4,7 @@ import { RateLimitedError } from '../../shared/errors';
 import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
-import { lambdaLogging, logger } from '../commons/powertools';
+import { lambdaLogging, logger, recordBrevoActionFailed } from '../commons/powertools';
 
 /**
  * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
@@ -35,6 +35,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         r.attributes.MessageGroupId,
       );
     } catch (err) {
+      recordBrevoActionFailed();
       failedGroups.add(group);
       failures.push(r.messageId);
       await park(d, r, err);

@@ -4,7 +4,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
 import { deps } from '../commons/deps';
-import { lambdaLogging, logger } from '../commons/powertools';
+import { lambdaLogging, logger, recordRun } from '../commons/powertools';
 
 const processor = new SqsFifoPartialProcessorAsync();
 
@@ -33,7 +33,7 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         lastAttempt,
         groupId: record.attributes.MessageGroupId,
       },
-    );
+    ).then(recordRun);
   } catch (err) {
     if (err instanceof ParkLane) {
       await d.lane.park('notionLane', record.receiptHandle, err.delayMs);

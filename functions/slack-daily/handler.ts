@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { runSlackDaily, slackDailyInputSchema } from '../../shared/services/slack-daily';
 import { deps } from '../commons/deps';
-import { lambdaLogging, logger } from '../commons/powertools';
+import { lambdaLogging, logger, recordSlackDaily, recordSlackDailyFailure } from '../commons/powertools';
 
 /** EventBridge Scheduler input: {tenantId} from a connection's daily schedule, {sweep:true} from the stack's. */
 export const handler = middy(async (event: unknown) => {
@@ -21,7 +21,7 @@ export const handler = middy(async (event: unknown) => {
       log: (msg, data) => logger.warn(msg, data),
     },
     slackDailyInputSchema.parse(event),
-  );
+  ).then(recordSlackDaily, recordSlackDailyFailure);
   logger.info('Slack daily job done', { ...result });
   return result;
 }).use(lambdaLogging());

@@ -4,7 +4,7 @@ import { RateLimitedError } from '../../shared/errors';
 import { outageRetryDelayMs, providerDown } from '../../shared/services/health';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
-import { lambdaLogging, logger } from '../commons/powertools';
+import { lambdaLogging, logger, recordNotifications } from '../commons/powertools';
 
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
@@ -34,6 +34,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
         },
         records.map((r) => ({ id: r.messageId, body: r.body, groupId: r.attributes.MessageGroupId })),
       );
+      recordNotifications(res);
       if (res.failed.length > 0)
         logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
       failures.push(...res.failed);
