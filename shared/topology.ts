@@ -446,6 +446,8 @@ export function describeCadence(cadence: ScheduleCadence): string {
 export const ENV = {
   table: 'TAJO_TABLE',
   queueUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_URL`,
+  /** The lane's dead-letter queue: workers put a message there, with its reason, after its last attempt. */
+  dlqUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_DLQ_URL`,
   secretsKmsKeyId: 'TAJO_SECRETS_KMS_KEY_ID',
   secretsPrefix: 'TAJO_SECRETS_PREFIX',
   scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { BrevoClient, BrevoEvent } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
-import { ProviderError } from '../errors';
+import { ProviderError, RateLimitedError } from '../errors';
 import { issueSummary, maybe } from '../http/answer';
 import type {
   Clock,
@@ -434,6 +434,13 @@ export interface PagesFetchDeps extends PageEventDeps {
   queueMore: (dedupeKey: string) => Promise<void>;
   /** Whether the page is as a Brevo → Notion rule's write left it (its echo: no event, no sync). */
   isOwnWrite?: (page: NotionPage, databaseId: string) => Promise<boolean>;
+  /**
+   * Sends a page whose fetch failed (not a rate limit) in a message of its own, out of the inbox:
+   * the tenant's other pages go on, and that message is retried, then dead-lettered with the reason.
+   */
+  queueStuck?: (entry: PendingNotionPage) => Promise<void>;
+  /** The entries of a message that carries its own pages (a stuck page): the inbox is not read. */
+  pages?: PendingNotionPage[];
 }
 
 export interface PagesFetchResult {
@@ -445,13 +452,16 @@ export interface PagesFetchResult {
   /** Pages Notion answered with something that is not a readable page: one error each, the rest processed. */
   failed: number;
   errors: RowError[];
+  /** Pages whose fetch failed, each sent in a message of its own (retried, then dead-lettered). */
+  stuck: number;
 }
 
 /** One `notion.pages.fetch` message: a chunk of the inbox, fetched at the lane's pace. */
 export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<PagesFetchResult> {
+  const own = deps.pages;
   // Released before reading: an event that lands from now on queues the next message itself.
-  await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
-  const pending = await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH);
+  if (!own) await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
+  const pending = own ?? (await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH));
   const result: PagesFetchResult = {
     fetched: 0,
     sent: 0,
@@ -460,6 +470,7 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     syncQueued: false,
     failed: 0,
     errors: [],
+    stuck: 0,
   };
   const synced = new Set(deps.settings.databases.map((d) => normaliseId(d.id)));
   const fingerprints = new Map<string, Map<string, Fingerprint>>();
@@ -475,8 +486,18 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
       // An answer that is not a readable page (a required field missing) is this page's problem:
       // fetching it again gives the same answer, so it is recorded and the rest of the batch goes
       // on. A row of a synced database is still read by the sync, which reports it as a row error.
-      // Anything else (rate limit, outage) fails the batch, whose retry fetches it again.
-      if (!(err instanceof ProviderError && err.code === 'unexpected_answer')) throw err;
+      // A rate limit fails the batch (the lane waits: every page would meet it). Anything else
+      // (an outage, an error on this page) takes this page out of the batch's way into a message
+      // of its own, retried after a backoff then dead-lettered; the message of a single stuck
+      // page fails, with the reason.
+      if (err instanceof RateLimitedError) throw err;
+      if (!(err instanceof ProviderError && err.code === 'unexpected_answer')) {
+        if (own || !deps.queueStuck) throw err;
+        await deps.queueStuck(entry);
+        result.stuck += 1;
+        done.push(entry);
+        continue;
+      }
       result.failed += 1;
       result.errors.push({ pageId: entry.pageId, reason: err.message });
       if (deps.settings.sync.databases && entry.parentId && synced.has(normaliseId(entry.parentId))) needsSync = true;
@@ -535,7 +556,7 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     // its database row, if any, leaves the list through the sync's removal path.
     done.push(entry);
   }
-  await deps.webhooks.removePendingPages(deps.tenantId, done);
+  if (!own) await deps.webhooks.removePendingPages(deps.tenantId, done);
   for (const [sourceId, lastEdited] of rewindTo) await rewindCursor(deps, sourceId, lastEdited);
   if (needsSync) {
     // One sync per fetch message, never per minute: a start deduplicated against an earlier one
@@ -544,7 +565,7 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     await deps.queueSync(`webhook:${deps.clock.now()}:${done.length}`);
     result.syncQueued = true;
   }
-  if (pending.length === PAGES_PER_FETCH) await deps.queueMore(`more:${deps.clock.now()}`);
+  if (!own && pending.length === PAGES_PER_FETCH) await deps.queueMore(`more:${deps.clock.now()}`);
   return result;
 }
 

@@ -101,7 +101,10 @@ test('a dead-lettered step is replayed and its run resumes from the checkpoint',
 
     // Brevo is back: replay the dead letters and process the lane.
     brevo.clearFailures();
-    expect(await replayDeadLetters(sqs, { dlqUrl: dlq.QueueUrl as string, queueUrl })).toBe(1);
+    // Dead-lettered by the queue's redrive (no worker envelope): replayed, its reason unknown.
+    expect(await replayDeadLetters(sqs, { dlqUrl: dlq.QueueUrl as string, queueUrl })).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^unknown/) }),
+    ]);
     const replayed = await receiveOne(sqs, queueUrl);
     const run = await handleNotionLaneMessage(deps, replayed.Body as string, {
       deadline: Number.POSITIVE_INFINITY,
