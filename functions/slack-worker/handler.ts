@@ -30,6 +30,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           connections: d.store,
           threads: d.store,
           deliveries: d.store,
+          pending: d.store,
           secrets: d.secrets,
           oauthTokens: d.oauthTokens,
           clock: d.clock,
