@@ -30,8 +30,8 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   }),
   /**
    * Pages Notion's webhooks reported changed are waiting in the tenant's page inbox (DynamoDB):
-   * fetch a chunk of them. The ingress sends one per tenant and minute (FIFO deduplication drops
-   * the rest of a burst), so a burst is a few messages, never one per page.
+   * fetch a chunk of them. The ingress sends one while none is queued for the tenant (a marker the
+   * worker releases before it reads the inbox), so a burst is a few messages, never one per page.
    */
   z.object({
     type: z.literal('notion.pages.fetch'),
