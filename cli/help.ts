@@ -185,10 +185,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'tajo tenants create acme --save-profile acme',
   },
   {
-    path: ['lanes', 'replay', 'notion'],
-    summary: "Move the Notion lane's dead-lettered messages back into the lane.",
+    path: ['lanes', 'replay'],
+    args: 'LANE',
+    maxArgs: 1,
+    summary:
+      "Move a lane's dead-lettered messages (notion, slack, brevo, timer) back into the lane and say why each failed. " +
+      'Beside npm start the queues come from the running stack; deployed, pass --dlq-url and --queue-url (stack outputs).',
     options: ['dlq-url', 'queue-url', 'max', 'json'],
-    example: 'tajo lanes replay notion --dlq-url DLQ_URL --queue-url QUEUE_URL --max 10',
+    example: 'tajo lanes replay notion --max 10',
+  },
+  {
+    path: ['lanes', 'list'],
+    summary: "Each lane's depth and its dead-letter queue's (the running npm start's queues).",
+    options: ['json'],
+    example: 'tajo lanes list',
   },
   {
     path: ['notion', 'search'],

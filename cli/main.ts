@@ -42,6 +42,7 @@ import {
   syncSlackUsers,
 } from '../shared/services/slack-users';
 import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
+import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
 import { logFailureDetails } from './error-log';
@@ -84,7 +85,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       return await syncNotionUsersCli(values, env, io, failure);
     if (group === 'connectors' && verb === 'query' && target === 'notion') return await queryNotion(values, env, io);
     if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
-    if (group === 'lanes' && verb === 'replay' && target === 'notion') return await replayLane(values, env, io);
+    if (group === 'lanes' && (verb === 'replay' || verb === 'list'))
+      return await replayLane(verb, target, values, env, io);
 
     // Page import (document library): read-only Notion commands.
     if (group === 'notion' && verb === 'search') return await notionSearchCli(positionals.slice(2), values, env, io);
@@ -256,24 +258,15 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
  * Moves dead-lettered lane messages back into the lane (the stack's outputs give both URLs). AWS
  * credentials and region come from the environment; AWS_ENDPOINT_URL_SQS points at fauxqs locally.
  */
-async function replayLane(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const dlqUrl = values['dlq-url'];
-  const queueUrl = values['queue-url'];
-  if (!dlqUrl || !queueUrl) throw new UsageError('--dlq-url and --queue-url are required');
-  const max = values.max === undefined ? undefined : Number(values.max);
-  if (max !== undefined && !(Number.isInteger(max) && max > 0))
-    throw new UsageError('--max takes a positive whole number');
-  const { SQSClient } = await import('@aws-sdk/client-sqs');
-  const { replayDeadLetters } = await import('../shared/adapters/aws/sqs-lane');
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: !env.AWS_ENDPOINT_URL_SQS });
-  try {
-    const moved = await replayDeadLetters(sqs, { dlqUrl, queueUrl, max });
-    if (values.json) io.out(JSON.stringify({ replayed: moved }));
-    else io.out(`${moved} message${moved === 1 ? '' : 's'} moved back into the lane`);
-    return 0;
-  } finally {
-    sqs.destroy();
-  }
+/** `tajo lanes replay LANE` and `tajo lanes list` (cli/commands/lanes.ts). */
+async function replayLane(
+  verb: 'replay' | 'list',
+  target: string | undefined,
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<number> {
+  return lanesCommand(verb, target, { ...values, dir: stateDir(env) }, env, io);
 }
 
 /** Slack workspace members → Brevo contacts, in process, with a run record like the Notion sync's. */

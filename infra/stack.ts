@@ -246,6 +246,10 @@ export class TajoStack extends Stack {
       for (const q of spec.sendsTo ?? []) this.lane(q).queue.grantSendMessages(fn);
       if (spec.consumes) {
         const { queue, batchSize, maxConcurrency } = spec.consumes;
+        // After a message's last attempt the consumer parks it in its lane's DLQ itself, with the
+        // reason in an envelope (shared/services/lane-retry.ts), instead of leaving it to the redrive.
+        fn.addEnvironment(ENV.dlqUrl(queue), this.lane(queue).deadLetterQueue.queueUrl);
+        this.lane(queue).deadLetterQueue.grantSendMessages(fn);
         fn.addEventSource(
           new SqsEventSource(this.lane(queue).queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
         );

@@ -120,6 +120,8 @@ export interface LocalStack {
   dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
   sqsEndpoint: string;
   queueUrls: Record<string, string>;
+  /** Each lane's dead-letter queue (`tajo lanes replay <lane>` finds them through stack.json). */
+  dlqUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
   /** `onPoll` sees the run record each time it is read while it runs (progress: cli/progress.ts). */
   syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number, onPoll?: (run: RunRecord) => void): Promise<RunRecord>;
@@ -326,6 +328,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
       [ENV.logEvents]: o.env[ENV.logEvents] ?? eventLogSpec(logging.events),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
+      ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.dlqUrl(q as QueueName), v.dlqUrl])),
     };
     const before = Object.fromEntries(Object.keys(given).map((k) => [k, process.env[k]]));
     Object.assign(process.env, given);
@@ -518,6 +521,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       dynamo,
       sqsEndpoint,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
+      dlqUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.dlqUrl])),
       syncAndWait,
       waitForPublishRun,
       stop,

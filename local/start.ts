@@ -108,6 +108,10 @@ async function main(): Promise<void> {
     tenantId: stack.tenantId,
     apiKeyFile: join(dir, `${stack.tenantId}.api-key`),
     startedAt: new Date().toISOString(),
+    sqsEndpoint: stack.sqsEndpoint,
+    lanes: Object.fromEntries(
+      Object.entries(stack.queueUrls).map(([lane, url]) => [lane, { url, dlqUrl: stack.dlqUrls[lane] ?? '' }]),
+    ),
   });
   log(
     `    more tenants (ops, straight into the table): AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamo.endpoint} ` +

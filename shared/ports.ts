@@ -257,6 +257,23 @@ export interface ThreadStore {
   markPosted(tenantId: string, channelId: string, eventId: string): Promise<void>;
 }
 
+/**
+ * Single Slack notifications accepted for a channel and not posted yet. The Slack worker reads what
+ * is waiting for the channel (not what a queue batch happens to hold): a burst becomes one digest.
+ */
+export interface SlackPendingStore {
+  /** `event` is the notification event as JSON (its raw payload left out). */
+  addPendingPost(
+    tenantId: string,
+    channelId: string,
+    eventId: string,
+    event: string,
+    ttlSeconds: number,
+  ): Promise<void>;
+  listPendingPosts(tenantId: string, channelId: string, limit: number): Promise<{ eventId: string; event: string }[]>;
+  removePendingPosts(tenantId: string, channelId: string, eventIds: string[]): Promise<void>;
+}
+
 /** One Slack post (a notification or a digest) the Slack lane made or gave up on. */
 export interface SlackDelivery {
   at: string;

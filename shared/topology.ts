@@ -136,7 +136,8 @@ export const topology: Topology = {
       memoryMb: 1024,
       timeoutSeconds: 900,
       consumes: { queue: 'notionLane', batchSize: 1, maxConcurrency: 20 },
-      // The timer queue holds a publishing pass deferred by Brevo's hourly budget until it is due.
+      // The timer queue holds a publishing pass deferred by Brevo's hourly budget until it is due,
+      // and a failed step until its retry (out of the group's way).
       sendsTo: ['notionLane', 'timerQueue'],
       readsSecrets: true,
       refreshesTokens: true,
@@ -163,6 +164,8 @@ export const topology: Topology = {
       memoryMb: 512,
       timeoutSeconds: 60,
       consumes: { queue: 'slackLane', batchSize: 10, maxConcurrency: 20 },
+      // A refused post is retried after a backoff through the timer queue (out of the channel's way).
+      sendsTo: ['timerQueue'],
       readsSecrets: true,
       refreshesTokens: true,
     },
@@ -172,6 +175,8 @@ export const topology: Topology = {
       memoryMb: 256,
       timeoutSeconds: 30,
       consumes: { queue: 'brevoLane', batchSize: 10, maxConcurrency: 20 },
+      // A failed action is retried after a backoff through the timer queue (out of the group's way).
+      sendsTo: ['timerQueue'],
       readsSecrets: true,
       refreshesTokens: true,
     },
@@ -182,7 +187,8 @@ export const topology: Topology = {
       memoryMb: 256,
       timeoutSeconds: 30,
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
-      sendsTo: ['timerQueue', 'slackLane', 'notionLane'],
+      // Any lane: a failed lane message comes back to its lane when its backoff is over.
+      sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane'],
     },
     slackDaily: {
       entry: 'functions/slack-daily/handler.ts',
@@ -446,6 +452,8 @@ export function describeCadence(cadence: ScheduleCadence): string {
 export const ENV = {
   table: 'TAJO_TABLE',
   queueUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_URL`,
+  /** The lane's dead-letter queue: workers put a message there, with its reason, after its last attempt. */
+  dlqUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_DLQ_URL`,
   secretsKmsKeyId: 'TAJO_SECRETS_KMS_KEY_ID',
   secretsPrefix: 'TAJO_SECRETS_PREFIX',
   scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,

@@ -1,52 +1,67 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RateLimitedError } from '../../shared/errors';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { failureReason, isInternalError, RateLimitedError } from '../../shared/errors';
+import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordBrevoActionFailed } from '../commons/powertools';
 
+const processor = new SqsFifoPartialProcessorAsync();
+
 /**
- * Brevo work from Slack. A batch may hold several tenants (message groups): a failure holds back
- * only the rest of its own group (FIFO), parked for the Retry-After or a backoff.
+ * Brevo work from Slack. Brevo's 429 hides the message for its Retry-After and holds back the rest
+ * of its group (the tenant's Brevo account) on purpose: the next action would hit the same limit.
+ * Any other failure is taken out of the group's way (retried after a backoff through the timer
+ * queue, then dead-lettered with its reason), so one bad action never stalls the tenant's others.
  */
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+async function action(r: SQSRecord): Promise<void> {
   const d = deps();
-  const failedGroups = new Set<string>();
-  const failures: string[] = [];
-  for (const r of event.Records) {
-    const group = r.attributes.MessageGroupId ?? r.messageId;
-    if (failedGroups.has(group)) {
-      failures.push(r.messageId);
-      continue;
+  const opened = openLaneMessage(r.body);
+  try {
+    await performBrevoAction(
+      {
+        connections: d.store,
+        secrets: d.secrets,
+        oauthTokens: d.oauthTokens,
+        clock: d.clock,
+        brevoBaseUrl: d.endpoints.brevoBaseUrl,
+        slackApiUrl: process.env.SLACK_API_URL,
+        log: (msg, data) => logger.warn(msg, data),
+      },
+      opened.body,
+      r.attributes.MessageGroupId,
+    );
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      await d.lane.park('brevoLane', r.receiptHandle, err.retryAfterMs);
+      logger.warn('Brevo rate limit: the lane waits', { delayMs: err.retryAfterMs });
+      throw err;
     }
+    recordBrevoActionFailed();
     try {
-      await performBrevoAction(
-        {
-          connections: d.store,
-          secrets: d.secrets,
-          oauthTokens: d.oauthTokens,
-          clock: d.clock,
-          brevoBaseUrl: d.endpoints.brevoBaseUrl,
-          slackApiUrl: process.env.SLACK_API_URL,
-          log: (msg, data) => logger.warn(msg, data),
-        },
-        r.body,
-        r.attributes.MessageGroupId,
+      const res = await retryLater(
+        { lane: d.lane, clock: d.clock, deadLetter: deadLetterOf(d.lane, 'brevoLane') },
+        { queue: 'brevoLane', opened, groupId: r.attributes.MessageGroupId, reason: failureReason(err) },
       );
-    } catch (err) {
-      recordBrevoActionFailed();
-      failedGroups.add(group);
-      failures.push(r.messageId);
-      await park(d, r, err);
+      logger.error('Brevo action failed; retried out of its group’s way, then dead-lettered', {
+        error: isInternalError(err) ? (err as Error) : failureReason(err),
+        ...res,
+      });
+      return;
+    } catch (sendErr) {
+      const delay = retryBackoffMs(Number(r.attributes.ApproximateReceiveCount));
+      await d.lane.park('brevoLane', r.receiptHandle, delay).catch(() => undefined);
+      logger.error('Brevo action failed and could not be re-sent; the queue retries it', {
+        error: err as Error,
+        sendError: (sendErr as Error).message,
+      });
+      throw err;
     }
   }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(lambdaLogging());
-
-async function park(d: ReturnType<typeof deps>, r: SQSRecord, err: unknown): Promise<void> {
-  const delay =
-    err instanceof RateLimitedError ? err.retryAfterMs : retryBackoffMs(Number(r.attributes.ApproximateReceiveCount));
-  await d.lane.park('brevoLane', r.receiptHandle, delay);
-  logger.error('Brevo action failed; retried later', { error: err as Error, delayMs: delay });
 }
+
+export const handler = middy(async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, action, processor, { context, skipGroupOnError: true }),
+).use(lambdaLogging());

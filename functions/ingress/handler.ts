@@ -69,6 +69,7 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
       lane: d.lane,
       orders: d.store,
       clock: d.clock,
+      pending: d.store,
       log: (msg, data) => logger.error(msg, data),
     },
     {

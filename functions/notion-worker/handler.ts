@@ -1,6 +1,8 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { failureReason, isInternalError } from '../../shared/errors';
+import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
 import { deps } from '../commons/deps';
@@ -8,10 +10,19 @@ import { lambdaLogging, logger, recordRun } from '../commons/powertools';
 
 const processor = new SqsFifoPartialProcessorAsync();
 
-/** One lane message = one sync step; a parked lane hides the message for the provider's Retry-After. */
+/**
+ * One lane message = one sync step. A provider's rate limit (ParkLane) hides the message for its
+ * Retry-After and so holds back the whole group on purpose: every other step of that integration
+ * would hit the same limit. Any other failure is taken out of the group's way: retried after a
+ * backoff through the timer queue (the group goes on with its other work meanwhile), then, after
+ * the last attempt, put in the lane's dead-letter queue with its reason.
+ */
 async function step(record: SQSRecord, context: Context): Promise<void> {
   const d = deps();
-  const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= topology.queues.notionLane.maxReceiveCount;
+  const opened = openLaneMessage(record.body);
+  const lastAttempt =
+    opened.failedAttempts + 1 >= MAX_ATTEMPTS ||
+    Number(record.attributes.ApproximateReceiveCount) >= topology.queues.notionLane.maxReceiveCount;
   try {
     await handleNotionLaneMessage(
       {
@@ -27,7 +38,7 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
         budgets: d.store,
         log: (level, msg, data) => logger[level](msg, { ...data }),
       },
-      record.body,
+      opened.body,
       {
         deadline: Date.now() + context.getRemainingTimeInMillis(),
         lastAttempt,
@@ -38,15 +49,30 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
     if (err instanceof ParkLane) {
       await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
       logger.warn('lane parked', { delayMs: err.delayMs, messageId: record.messageId });
-    } else {
-      // Retry with backoff instead of waiting out the queue's long visibility timeout.
+      throw err;
+    }
+    const reason = failureReason(err);
+    try {
+      const r = await retryLater(
+        { lane: d.lane, clock: d.clock, deadLetter: deadLetterOf(d.lane, 'notionLane') },
+        { queue: 'notionLane', opened, groupId: record.attributes.MessageGroupId, reason },
+      );
+      logger.error(
+        r.outcome === 'retry'
+          ? 'lane step failed; retried later, out of its group’s way'
+          : 'lane step failed for the last time; put in the dead-letter queue with its reason',
+        // A provider's refusal is one line; only an internal error keeps its stack for debugging.
+        { error: isInternalError(err) ? (err as Error) : reason, messageId: record.messageId, ...r },
+      );
+      return; // acknowledged: its retry (or dead letter) is on its way
+    } catch (sendErr) {
+      // Cannot take it out of the way (SQS refused): the queue retries it in place, then dead-letters it.
       const delayMs = retryBackoffMs(Number(record.attributes.ApproximateReceiveCount));
-      if (!lastAttempt) await d.lane.park('notionLane', record.receiptHandle, delayMs);
-      logger.error('lane step failed; the queue retries it, then dead-letters it', {
+      if (!lastAttempt) await d.lane.park('notionLane', record.receiptHandle, delayMs).catch(() => undefined);
+      logger.error('lane step failed and could not be re-sent; the queue retries it', {
         error: err as Error,
+        sendError: (sendErr as Error).message,
         messageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
-        retryInMs: lastAttempt ? undefined : delayMs,
       });
     }
     throw err;

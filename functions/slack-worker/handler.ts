@@ -2,14 +2,17 @@ import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
 import { outageRetryDelayMs, providerDown } from '../../shared/services/health';
+import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordNotifications } from '../commons/powertools';
 
 /**
  * A batch of the Slack lane. A FIFO batch may hold several message groups (channels, tenants): each
- * group is posted on its own, and a failure holds back only its own group. A Slack 429 hides that
- * group's messages for its Retry-After; Slack unreachable, for a wait that grows with each receive.
+ * group is posted on its own. A Slack 429 hides that group's messages for its Retry-After, and
+ * Slack unreachable for a wait that grows with each receive: the whole channel waits on purpose
+ * (its next post would meet the same limit or outage). A post Slack refuses is taken out of the
+ * channel's way instead (lane-retry.ts): retried after a backoff, then dead-lettered with a reason.
  */
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const d = deps();
@@ -19,6 +22,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     groups.set(g, [...(groups.get(g) ?? []), r]);
   }
   const failures: string[] = [];
+  const opened = new Map(event.Records.map((r) => [r.messageId, openLaneMessage(r.body)]));
   for (const records of groups.values()) {
     try {
       const res = await postSlackBatch(
@@ -26,18 +30,43 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           connections: d.store,
           threads: d.store,
           deliveries: d.store,
+          pending: d.store,
           secrets: d.secrets,
           oauthTokens: d.oauthTokens,
           clock: d.clock,
           slackApiUrl: process.env.SLACK_API_URL,
           log: (msg, data) => logger.warn(msg, data),
         },
-        records.map((r) => ({ id: r.messageId, body: r.body, groupId: r.attributes.MessageGroupId })),
+        records.map((r) => ({
+          id: r.messageId,
+          body: opened.get(r.messageId)?.body ?? r.body,
+          groupId: r.attributes.MessageGroupId,
+        })),
       );
       recordNotifications(res);
-      if (res.failed.length > 0)
-        logger.error('Slack posts failed; retried, then dead-lettered', { failed: res.failed.length });
-      failures.push(...res.failed);
+      // Refused or unreadable messages are taken out of the channel's way (retried after a
+      // backoff, then dead-lettered with the reason): the channel's next notifications go on.
+      for (const id of res.failed) {
+        const r = records.find((x) => x.messageId === id) as SQSRecord;
+        try {
+          const out = await retryLater(
+            { lane: d.lane, clock: d.clock, deadLetter: deadLetterOf(d.lane, 'slackLane') },
+            {
+              queue: 'slackLane',
+              opened: opened.get(id) ?? openLaneMessage(r.body),
+              groupId: r.attributes.MessageGroupId,
+              reason: 'Slack refused the post or the message is unreadable (status slack shows the reason)',
+            },
+          );
+          logger.error('Slack post failed; retried out of the channel’s way', { messageId: id, ...out });
+        } catch (sendErr) {
+          logger.error('Slack post failed and could not be re-sent; the queue retries it', {
+            messageId: id,
+            sendError: (sendErr as Error).message,
+          });
+          failures.push(id);
+        }
+      }
     } catch (err) {
       // Slack's Retry-After; anything else (Slack down, mostly): a wait growing with each receive.
       const receives = Math.max(...records.map((r) => Number(r.attributes.ApproximateReceiveCount) || 1));

@@ -392,6 +392,17 @@ export async function handleNotionLaneMessage(
             },
           ]);
         },
+        pages: message.pages,
+        queueStuck: async (entry) => {
+          const stuck: NotionLaneMessage = { type: 'notion.pages.fetch', tenantId: conn.tenantId, pages: [entry] };
+          await deps.lane.send('notionLane', [
+            {
+              body: JSON.stringify(stuck),
+              groupId: conn.integrationKey,
+              deduplicationId: `${conn.tenantId}:stuck:${entry.pageId}:${entry.version}`.slice(0, 128),
+            },
+          ]);
+        },
         isOwnWrite: pageWrites
           ? async (page, databaseId) =>
               isOwnPageWrite(

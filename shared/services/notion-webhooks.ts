@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { BrevoClient, BrevoEvent } from '../brevo/client';
 import type { NotionConnectorConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
-import { ProviderError } from '../errors';
+import { ProviderError, RateLimitedError } from '../errors';
 import { issueSummary, maybe } from '../http/answer';
 import type {
   Clock,
@@ -36,6 +36,7 @@ import type {
   SecretStore,
 } from '../ports';
 import type { NotionLaneMessage } from '../sync/lane-messages';
+import { DEFAULT_SYNC_OPTIONS } from '../sync/notion-sync';
 import type { ApiResponse } from './api';
 
 /** Page events that mean "fetch this page again". */
@@ -45,6 +46,8 @@ export const PAGE_EVENT_TYPES = [
   'page.content_updated',
   'page.undeleted',
   'page.deleted',
+  // Moved into (or out of) a synced database: the row joins or leaves the list.
+  'page.moved',
 ] as const;
 
 /** Event ids are remembered longer than Notion's retries last (8 attempts over about a day). */
@@ -61,6 +64,8 @@ const QUEUED_MARKER = 'npages-queued';
 const PAGE_EVENT_TTL_S = 30 * 86_400;
 /** Pages fetched per lane message: ~15 s of Notion's 3 req/s, well inside one step. */
 export const PAGES_PER_FETCH = 50;
+/** How far before its cursor the incremental sync reads. */
+const CURSOR_OVERLAP_MS = DEFAULT_SYNC_OPTIONS.overlapMs;
 
 /**
  * A webhook event (notion.md §4, SDK BaseWebhookPayload). Required: the event id (dedupe), its type
@@ -429,6 +434,13 @@ export interface PagesFetchDeps extends PageEventDeps {
   queueMore: (dedupeKey: string) => Promise<void>;
   /** Whether the page is as a Brevo → Notion rule's write left it (its echo: no event, no sync). */
   isOwnWrite?: (page: NotionPage, databaseId: string) => Promise<boolean>;
+  /**
+   * Sends a page whose fetch failed (not a rate limit) in a message of its own, out of the inbox:
+   * the tenant's other pages go on, and that message is retried, then dead-lettered with the reason.
+   */
+  queueStuck?: (entry: PendingNotionPage) => Promise<void>;
+  /** The entries of a message that carries its own pages (a stuck page): the inbox is not read. */
+  pages?: PendingNotionPage[];
 }
 
 export interface PagesFetchResult {
@@ -440,13 +452,16 @@ export interface PagesFetchResult {
   /** Pages Notion answered with something that is not a readable page: one error each, the rest processed. */
   failed: number;
   errors: RowError[];
+  /** Pages whose fetch failed, each sent in a message of its own (retried, then dead-lettered). */
+  stuck: number;
 }
 
 /** One `notion.pages.fetch` message: a chunk of the inbox, fetched at the lane's pace. */
 export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<PagesFetchResult> {
+  const own = deps.pages;
   // Released before reading: an event that lands from now on queues the next message itself.
-  await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
-  const pending = await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH);
+  if (!own) await deps.markers.releaseMarker(deps.tenantId, QUEUED_MARKER);
+  const pending = own ?? (await deps.webhooks.listPendingPages(deps.tenantId, PAGES_PER_FETCH));
   const result: PagesFetchResult = {
     fetched: 0,
     sent: 0,
@@ -455,10 +470,13 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     syncQueued: false,
     failed: 0,
     errors: [],
+    stuck: 0,
   };
   const synced = new Set(deps.settings.databases.map((d) => normaliseId(d.id)));
   const fingerprints = new Map<string, Map<string, Fingerprint>>();
   let needsSync = false;
+  /** Per data source: the oldest last_edited_time among the live pages the events named. */
+  const rewindTo = new Map<string, string>();
   const done: PendingNotionPage[] = [];
   for (const entry of pending) {
     let page: NotionPage | undefined;
@@ -468,8 +486,18 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
       // An answer that is not a readable page (a required field missing) is this page's problem:
       // fetching it again gives the same answer, so it is recorded and the rest of the batch goes
       // on. A row of a synced database is still read by the sync, which reports it as a row error.
-      // Anything else (rate limit, outage) fails the batch, whose retry fetches it again.
-      if (!(err instanceof ProviderError && err.code === 'unexpected_answer')) throw err;
+      // A rate limit fails the batch (the lane waits: every page would meet it). Anything else
+      // (an outage, an error on this page) takes this page out of the batch's way into a message
+      // of its own, retried after a backoff then dead-lettered; the message of a single stuck
+      // page fails, with the reason.
+      if (err instanceof RateLimitedError) throw err;
+      if (!(err instanceof ProviderError && err.code === 'unexpected_answer')) {
+        if (own || !deps.queueStuck) throw err;
+        await deps.queueStuck(entry);
+        result.stuck += 1;
+        done.push(entry);
+        continue;
+      }
       result.failed += 1;
       result.errors.push({ pageId: entry.pageId, reason: err.message });
       if (deps.settings.sync.databases && entry.parentId && synced.has(normaliseId(entry.parentId))) needsSync = true;
@@ -489,6 +517,17 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
       );
     // The engine writes the row (and takes trashed rows out of the list) in the sync it runs.
     if (inSyncedDb) needsSync = true;
+    if (inSyncedDb && page) {
+      const gone = page.in_trash === true || page.archived === true;
+      // Cursors are kept per data source (a database id names none: no cursor, nothing to rewind).
+      const sourceId = parent.sourceId ?? entry.parentId;
+      // Restoring or moving a page keeps its last_edited_time: the incremental read (from the
+      // cursor) would not see it. The sync must read back to it (the trash is read whole already).
+      if (!gone && sourceId) {
+        const earliest = rewindTo.get(sourceId);
+        if (earliest === undefined || page.last_edited_time < earliest) rewindTo.set(sourceId, page.last_edited_time);
+      }
+    }
     if (deps.settings.sync.pages && page) {
       const gone = page.in_trash === true || page.archived === true;
       const kind = gone ? 'deleted' : entry.types.includes('page.created') ? 'created' : 'updated';
@@ -517,14 +556,33 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
     // its database row, if any, leaves the list through the sync's removal path.
     done.push(entry);
   }
-  await deps.webhooks.removePendingPages(deps.tenantId, done);
-  const bucket = Math.floor(deps.clock.now() / 60_000);
+  if (!own) await deps.webhooks.removePendingPages(deps.tenantId, done);
+  for (const [sourceId, lastEdited] of rewindTo) await rewindCursor(deps, sourceId, lastEdited);
   if (needsSync) {
-    await deps.queueSync(`webhook:${bucket}`);
+    // One sync per fetch message, never per minute: a start deduplicated against an earlier one
+    // (FIFO deduplication lasts 5 minutes) would drop this edit if that sync already read its rows.
+    // Fetch messages are one at a time per tenant, so a burst still queues one or two syncs.
+    await deps.queueSync(`webhook:${deps.clock.now()}:${done.length}`);
     result.syncQueued = true;
   }
-  if (pending.length === PAGES_PER_FETCH) await deps.queueMore(`more:${deps.clock.now()}`);
+  if (!own && pending.length === PAGES_PER_FETCH) await deps.queueMore(`more:${deps.clock.now()}`);
   return result;
+}
+
+/**
+ * Sets the source's cursor back so that the next incremental sync reads a page last edited at
+ * `lastEdited` (plus the sync's own overlap). Only backwards, and only when the page is older than
+ * the read would reach: rows read again are unchanged, so their fingerprints skip the Brevo write
+ * and their page events are duplicates (markers); a sync only ever moves the cursor forward.
+ */
+async function rewindCursor(deps: PagesFetchDeps, sourceId: string, lastEdited: string): Promise<void> {
+  const cursor = await deps.cursors.getCursor(deps.tenantId, 'notion', sourceId);
+  if (!cursor?.highWater || Date.parse(cursor.highWater) - CURSOR_OVERLAP_MS <= Date.parse(lastEdited)) return;
+  await deps.cursors.putCursor(deps.tenantId, 'notion', {
+    ...cursor,
+    highWater: lastEdited,
+    updatedAt: new Date(deps.clock.now()).toISOString(),
+  });
 }
 
 function normaliseId(id: string): string {

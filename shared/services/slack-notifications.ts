@@ -29,6 +29,7 @@ import type {
   SecretStore,
   SlackDelivery,
   SlackDeliveryStore,
+  SlackPendingStore,
   TenantStore,
   ThreadStore,
 } from '../ports';
@@ -42,6 +43,11 @@ import { timerMessage } from './timers';
  * as one digest: a burst is summarised at once instead of queueing minutes of single posts.
  */
 export const DIGEST_MIN_BATCH = 4;
+/** A waiting single notification is forgotten after this (its lane message posts it on its own). */
+const PENDING_POST_TTL_S = 2 * 86_400;
+/** How long the worker lets a channel's burst keep arriving before it reads what is waiting. */
+const BURST_SETTLE_MS = 400;
+const BURST_SETTLE_MAX_MS = 2_000;
 /** Events one digest message carries (raw payloads left out, so a message stays far below SQS's size limit). */
 export const DIGEST_MAX_EVENTS = 200;
 
@@ -115,6 +121,8 @@ async function acceptBrevoWebhookUnsafe(
     /** Orders are remembered so that an abandoned cart bought in the meantime is not notified. */
     orders: OrderLedger;
     clock: Clock;
+    /** Single notifications waiting for their channel: the worker digests a burst of them. */
+    pending?: SlackPendingStore;
     log?: (message: string, data: Record<string, unknown>) => void;
   },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
@@ -215,6 +223,7 @@ async function acceptBrevoWebhookUnsafe(
     );
 
   const byChannel = new Map<string, { event: NotificationEvent; route: RouteTarget }[]>();
+  const pendingPosts: { channelId: string; event: NotificationEvent }[] = [];
   const skipped: string[] = [];
   const messages: LaneMessage[] = [];
   const timers: LaneMessage[] = [];
@@ -282,6 +291,9 @@ async function acceptBrevoWebhookUnsafe(
       continue;
     }
     for (const { event, route } of routed) {
+      // Also recorded as waiting for the channel: single webhooks of a burst reach the worker one
+      // message at a time, and it digests what is waiting rather than what a batch holds.
+      pendingPosts.push({ channelId, event });
       messages.push({
         body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
         groupId,
@@ -290,6 +302,21 @@ async function acceptBrevoWebhookUnsafe(
     }
   }
   const orders = events.filter((e) => e.type === 'order_placed' && e.contact?.email);
+  // Before the lane messages, so the worker of the first one sees every event of this delivery.
+  const pending = deps.pending;
+  if (pending) {
+    await Promise.all(
+      pendingPosts.map(({ channelId, event }) =>
+        pending.addPendingPost(
+          req.tenantId,
+          channelId,
+          event.id,
+          JSON.stringify({ ...event, raw: null }),
+          PENDING_POST_TTL_S,
+        ),
+      ),
+    );
+  }
   try {
     await Promise.all([
       messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
@@ -330,7 +357,30 @@ export interface SlackPostDeps {
   /** Where each post's outcome is counted for `status slack` (without it: not recorded). */
   deliveries?: SlackDeliveryStore;
   slackApiUrl?: string;
+  /** Single notifications waiting for their channel (without it: digests only what a batch holds). */
+  pending?: SlackPendingStore;
   log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+/**
+ * The single notifications waiting for a channel, once its burst (if any) stopped growing: at most
+ * BURST_SETTLE_MAX_MS of waiting, and BURST_SETTLE_MS for a lone event (Slack's 1 post/s per
+ * channel makes that no slower than its pace).
+ */
+async function waitingForChannel(
+  deps: SlackPostDeps & { pending: SlackPendingStore },
+  tenantId: string,
+  channelId: string,
+): Promise<{ eventId: string; event: string }[]> {
+  const started = deps.clock.now();
+  let waiting = await deps.pending.listPendingPosts(tenantId, channelId, DIGEST_MAX_EVENTS);
+  while (deps.clock.now() - started < BURST_SETTLE_MAX_MS) {
+    await deps.clock.sleep(BURST_SETTLE_MS);
+    const again = await deps.pending.listPendingPosts(tenantId, channelId, DIGEST_MAX_EVENTS);
+    if (again.length === waiting.length) break;
+    waiting = again;
+  }
+  return waiting;
 }
 
 /** Counts a post for status; a bookkeeping failure never fails the post (a retry would post it again). */
@@ -421,8 +471,34 @@ export async function postSlackBatch(
       singles.push({ id: p.id, msg: p.msg });
     }
   }
+  // What is waiting for the channel (a burst of single webhooks, whichever message of it came
+  // first): a burst is posted as one digest with this batch's singles; their own lane messages then
+  // find them posted and skip them.
+  const pendingStore = deps.pending;
+  let digested: string[] = [];
+  if (pendingStore && singles.length > 0) {
+    const waiting = await waitingForChannel({ ...deps, pending: pendingStore }, first.tenantId, first.channelId);
+    const inBatch = new Set(singles.map((s) => s.msg.event.id));
+    const others: NotificationEvent[] = [];
+    for (const w of waiting) {
+      if (inBatch.has(w.eventId) || (await seen(first.channelId, w.eventId))) continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(w.event);
+      } catch {
+        continue; // its own lane message still posts it
+      }
+      const ev = notificationEventSchema.safeParse(json);
+      if (ev.success) others.push(ev.data);
+    }
+    if (singles.length + others.length >= DIGEST_MIN_BATCH) {
+      digestEvents.push(...singles.splice(0).map((s) => s.msg.event), ...others);
+      digested = waiting.map((w) => w.eventId);
+    }
+  }
   // A batch that is itself a burst joins the digest.
   if (singles.length >= DIGEST_MIN_BATCH) digestEvents.push(...singles.splice(0).map((s) => s.msg.event));
+  digestEvents.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
 
   let digests = 0;
   if (digestEvents.length > 0) {
@@ -442,6 +518,11 @@ export async function postSlackBatch(
     }
     for (const e of digestEvents) await deps.threads.markPosted(first.tenantId, first.channelId, e.id);
     await recordDelivery(deps, first.tenantId, { ...delivery, status: 'posted' });
+    await pendingStore
+      ?.removePendingPosts(first.tenantId, first.channelId, [
+        ...new Set([...digested, ...digestEvents.map((e) => e.id)]),
+      ])
+      .catch(() => undefined);
     digests = 1;
   }
 
@@ -466,6 +547,7 @@ export async function postSlackBatch(
       try {
         if (msg.threadKey && !parent) await deps.threads.putThread(msg.tenantId, msg.channelId, msg.threadKey, ts);
         await deps.threads.markPosted(msg.tenantId, msg.channelId, msg.event.id);
+        await deps.pending?.removePendingPosts(msg.tenantId, msg.channelId, [msg.event.id]);
       } catch (err) {
         deps.log?.('posted, but its thread/marker was not stored', { error: (err as Error).message });
       }

@@ -30,8 +30,11 @@ export const timerMessageSchema = z.object({
   dueAt: isoDateTime,
   condition: timerConditionSchema.optional(),
   deliver: z.object({
-    /** slackLane: abandoned carts; notionLane: publishing passes deferred by Brevo's hourly budget. */
-    queue: z.enum(['slackLane', 'notionLane']),
+    /**
+     * slackLane: abandoned carts; notionLane: publishing passes deferred by Brevo's hourly budget;
+     * any lane: a failed message retried after its backoff (lane-retry.ts).
+     */
+    queue: z.enum(['slackLane', 'notionLane', 'brevoLane']),
     body: z.string().min(1),
     groupId: z.string().min(1),
     deduplicationId: z.string().min(1),

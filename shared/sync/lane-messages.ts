@@ -30,12 +30,31 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   }),
   /**
    * Pages Notion's webhooks reported changed are waiting in the tenant's page inbox (DynamoDB):
-   * fetch a chunk of them. The ingress sends one per tenant and minute (FIFO deduplication drops
-   * the rest of a burst), so a burst is a few messages, never one per page.
+   * fetch a chunk of them. The ingress sends one while none is queued for the tenant (a marker the
+   * worker releases before it reads the inbox), so a burst is a few messages, never one per page.
    */
   z.object({
     type: z.literal('notion.pages.fetch'),
     tenantId: z.string().min(1),
+    /**
+     * Absent: read the inbox. Given: these entries only — a page whose fetch failed, taken out of
+     * the inbox into a message of its own so it cannot hold back the tenant's other pages (it is
+     * retried after a backoff, then dead-lettered with its reason).
+     */
+    pages: z
+      .array(
+        z.object({
+          pageId: z.string().min(1),
+          types: z.array(z.string()),
+          propertyIds: z.array(z.string()),
+          authors: z.array(z.string()),
+          parentId: z.string().optional(),
+          version: z.number(),
+        }),
+      )
+      .min(1)
+      .max(50)
+      .optional(),
   }),
   /**
    * Brevo → Notion: the (event, rule) matches of one webhook delivery, in chunks. Paced with the

@@ -115,6 +115,9 @@ describe('TajoStack (dev)', () => {
       });
       const env = Object.values(vars)[0].Properties.Environment.Variables as Record<string, unknown>;
       for (const q of queues) expect(env[ENV.queueUrl(q)]).toEqual(ref(stack.queues[q].queue));
+      // A consumer parks a message in its lane's DLQ itself after the last attempt (lane-retry.ts).
+      if (spec.consumes)
+        expect(env[ENV.dlqUrl(spec.consumes.queue)]).toEqual(ref(stack.queues[spec.consumes.queue].deadLetterQueue));
     }
     template.resourcePropertiesCountIs(
       'AWS::Logs::LogGroup',
@@ -237,7 +240,12 @@ describe('TajoStack (dev)', () => {
       const sendTargets = statementsOf(name)
         .filter((s) => actionsOf(s).includes('sqs:SendMessage'))
         .flatMap(resourcesOf);
-      expect(sendTargets).toEqual((topology.functions[name].sendsTo ?? []).map((q) => getAtt(stack.queues[q].queue)));
+      // A consumer also parks a message in its own lane's DLQ after the last attempt (lane-retry.ts).
+      const consumed = topology.functions[name].consumes?.queue;
+      expect(sendTargets).toEqual([
+        ...(topology.functions[name].sendsTo ?? []).map((q) => getAtt(stack.queues[q].queue)),
+        ...(consumed ? [getAtt(stack.queues[consumed].deadLetterQueue)] : []),
+      ]);
     }
   });
 

@@ -17,7 +17,16 @@ import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-l
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { parseConfig } from '../../shared/config/load';
 import { connectNotion } from '../../shared/services/connections';
+import {
+  deadLetterOf,
+  MAX_ATTEMPTS,
+  openLaneMessage,
+  retryDelayMs,
+  retryLater,
+} from '../../shared/services/lane-retry';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
+import { handleTimerBatch } from '../../shared/services/timers';
+import { ENV } from '../../shared/topology';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
@@ -101,7 +110,10 @@ test('a dead-lettered step is replayed and its run resumes from the checkpoint',
 
     // Brevo is back: replay the dead letters and process the lane.
     brevo.clearFailures();
-    expect(await replayDeadLetters(sqs, { dlqUrl: dlq.QueueUrl as string, queueUrl })).toBe(1);
+    // Dead-lettered by the queue's redrive (no worker envelope): replayed, its reason unknown.
+    expect(await replayDeadLetters(sqs, { dlqUrl: dlq.QueueUrl as string, queueUrl })).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^unknown/) }),
+    ]);
     const replayed = await receiveOne(sqs, queueUrl);
     const run = await handleNotionLaneMessage(deps, replayed.Body as string, {
       deadline: Number.POSITIVE_INFINITY,
@@ -116,8 +128,9 @@ test('a dead-lettered step is replayed and its run resumes from the checkpoint',
   }
 });
 
-async function receiveOne(sqs: SQSClient, url: string) {
-  for (let i = 0; i < 20; i++) {
+async function receiveOne(sqs: SQSClient, url: string, delayed = false) {
+  // A timer message waits its DelaySeconds (real time) before it can be received.
+  for (let i = 0; i < (delayed ? 40 : 20); i++) {
     const res = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: url,
@@ -135,3 +148,71 @@ async function receiveNone(sqs: SQSClient, url: string): Promise<boolean> {
   const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
   return (res.Messages ?? []).length === 0;
 }
+
+test('a message that fails every attempt is retried outside its group, then dead-lettered with its reason; a replay runs it once it can succeed', async () => {
+  const sqs = new SQSClient({ endpoint: process.env.TEST_SQS_ENDPOINT, region: 'us-east-1', credentials });
+  const id = randomUUID().slice(0, 8);
+  const fifo = { FifoQueue: 'true' };
+  const [laneQ, dlqQ, timerQ] = await Promise.all([
+    sqs.send(new CreateQueueCommand({ QueueName: `brevo-${id}.fifo`, Attributes: fifo })),
+    sqs.send(new CreateQueueCommand({ QueueName: `brevo-${id}-dlq.fifo`, Attributes: fifo })),
+    sqs.send(new CreateQueueCommand({ QueueName: `timer-${id}` })),
+  ]);
+  const queueUrl = laneQ.QueueUrl as string;
+  const dlqUrl = dlqQ.QueueUrl as string;
+  const lane = new SqsLaneQueue(sqs, {
+    [ENV.queueUrl('brevoLane')]: queueUrl,
+    [ENV.dlqUrl('brevoLane')]: dlqUrl,
+    [ENV.queueUrl('timerQueue')]: timerQ.QueueUrl as string,
+  });
+  const clock = new VirtualClock();
+  const body = JSON.stringify({ op: 'upsert_contact', tenantId: 'acme', email: 'ada@example.com', attributes: {} });
+  await lane.send('brevoLane', [{ body, groupId: 'acme', deduplicationId: `first-${id}` }]);
+  const retry = { lane, clock, deadLetter: deadLetterOf(lane, 'brevoLane') };
+
+  // The worker's cycle, with an action that always fails: receive, fail, re-send after the backoff
+  // (through the timer queue, delivered when due), acknowledge. The group is never held.
+  const outcomes: string[] = [];
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const got = await receiveOne(sqs, queueUrl);
+    const opened = openLaneMessage(got.Body as string);
+    expect(opened.body).toBe(body);
+    expect(opened.failedAttempts).toBe(attempt - 1);
+    const out = await retryLater(retry, {
+      queue: 'brevoLane',
+      opened,
+      groupId: got.Attributes?.MessageGroupId,
+      reason: `Brevo error on contact upsert (500 internal_error), attempt ${attempt}`,
+      // SQS delays are real time: the timer is due at once here (the backoff itself is checked below).
+      delayMs: () => 0,
+    });
+    outcomes.push(out.outcome);
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: got.ReceiptHandle }));
+    if (out.outcome === 'retry') {
+      clock.advance(out.delayMs);
+      const timer = await receiveOne(sqs, timerQ.QueueUrl as string, true);
+      const res = await handleTimerBatch({ lane, clock, orders: { lastOrderAt: async () => undefined } as never }, [
+        { id: timer.MessageId as string, body: timer.Body as string },
+      ]);
+      expect(res.delivered).toBe(1);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: timerQ.QueueUrl, ReceiptHandle: timer.ReceiptHandle }));
+    }
+  }
+  expect(outcomes).toEqual(['retry', 'retry', 'retry', 'retry', 'dead-lettered']);
+  // The backoff the workers use: 2 s, 8 s, 32 s, 2 min 8 s (±20 % jitter), at most 15 minutes.
+  expect([1, 2, 3, 4, 9].map((n) => retryDelayMs(n, () => 0.5))).toEqual([2_000, 8_000, 32_000, 128_000, 900_000]);
+  expect(retryDelayMs(1, () => 0)).toBe(1_600);
+  expect(retryDelayMs(1, () => 1)).toBe(2_400);
+  expect(await receiveNone(sqs, queueUrl)).toBe(true);
+
+  // The replay names the reason of the last attempt, and the lane gets the original body back.
+  const replayed = await replayDeadLetters(sqs, { dlqUrl, queueUrl });
+  expect(replayed).toEqual([
+    expect.objectContaining({ attempts: 5, reason: 'Brevo error on contact upsert (500 internal_error), attempt 5' }),
+  ]);
+  const again = await receiveOne(sqs, queueUrl);
+  expect(again.Body).toBe(body);
+  expect(openLaneMessage(again.Body as string).failedAttempts).toBe(0);
+  expect(again.Attributes?.MessageGroupId).toBe('acme');
+  sqs.destroy();
+});

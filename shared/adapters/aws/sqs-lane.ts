@@ -3,15 +3,18 @@
  * the local runtime points it at fauxqs). Parking a lane hides the in-flight message for the
  * provider's Retry-After, which holds back its whole message group.
  */
+import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LaneMessage, LaneQueue } from '../../ports';
+import { deadLetterReason } from '../../services/lane-retry';
 import { ENV, type QueueName, topology } from '../../topology';
 
 /**
@@ -73,6 +76,33 @@ export class SqsLaneQueue implements LaneQueue {
     }
   }
 
+  /**
+   * Puts a message (a lane-retry envelope holding the reason) in the lane's dead-letter queue.
+   * Workers call it only when the deployment names the DLQ (hasDeadLetter); otherwise the failure
+   * goes back to the queue, whose redrive policy dead-letters it (without the reason).
+   */
+  async deadLetter(queue: QueueName, body: string, groupId: string | undefined): Promise<void> {
+    const url = this.env[ENV.dlqUrl(queue)];
+    if (!url) throw new Error(`${ENV.dlqUrl(queue)} is not set`);
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: asciiJson(body),
+        ...(topology.queues[queue].fifo
+          ? {
+              MessageGroupId: groupId ?? 'ungrouped',
+              MessageDeduplicationId: createHash('sha256').update(body).digest('hex'),
+            }
+          : {}),
+      }),
+    );
+  }
+
+  /** Whether this deployment names the lane's dead-letter queue (workers park failures there themselves). */
+  hasDeadLetter(queue: QueueName): boolean {
+    return Boolean(this.env[ENV.dlqUrl(queue)]);
+  }
+
   /** Makes an in-flight message (and so its group) wait `delayMs` before it is delivered again. */
   async park(queue: QueueName, receiptHandle: string, delayMs: number): Promise<void> {
     await this.sqs.send(
@@ -85,22 +115,30 @@ export class SqsLaneQueue implements LaneQueue {
   }
 }
 
+/** One dead letter moved back: why it was dead-lettered (from its envelope) and after how many attempts. */
+export interface ReplayedMessage {
+  messageId: string;
+  reason: string;
+  attempts?: number;
+}
+
 /**
  * Moves messages from a lane's dead-letter queue back into the lane, keeping each message's group
- * (so the integration's order and pacing hold) with a fresh deduplication id. Works on SQS and on
- * fauxqs (which has no StartMessageMoveTask). Returns how many were moved.
+ * (so the integration's order and pacing hold) with a fresh deduplication id. A worker's envelope
+ * (lane-retry.ts) is opened: the original body goes back with a fresh attempt count, and its
+ * reason is reported. Works on SQS and on fauxqs (which has no StartMessageMoveTask).
  */
 export async function replayDeadLetters(
   sqs: SQSClient,
   args: { dlqUrl: string; queueUrl: string; max?: number },
-): Promise<number> {
+): Promise<ReplayedMessage[]> {
   const max = args.max ?? Number.POSITIVE_INFINITY;
-  let moved = 0;
-  while (moved < max) {
+  const moved: ReplayedMessage[] = [];
+  while (moved.length < max) {
     const res = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: args.dlqUrl,
-        MaxNumberOfMessages: Math.min(10, max - moved),
+        MaxNumberOfMessages: Math.min(10, max - moved.length),
         WaitTimeSeconds: 0,
         VisibilityTimeout: 60,
         MessageSystemAttributeNames: ['MessageGroupId'],
@@ -110,18 +148,43 @@ export async function replayDeadLetters(
     if (messages.length === 0) break;
     for (const m of messages) {
       const group = m.Attributes?.MessageGroupId;
+      const dead = deadLetterReason(m.Body ?? '');
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: args.queueUrl,
-          MessageBody: m.Body ?? '',
+          MessageBody: asciiJson(dead.body),
           ...(group
             ? { MessageGroupId: group, MessageDeduplicationId: `replay-${m.MessageId}-${Date.now()}`.slice(0, 128) }
             : {}),
         }),
       );
       await sqs.send(new DeleteMessageCommand({ QueueUrl: args.dlqUrl, ReceiptHandle: m.ReceiptHandle }));
-      moved += 1;
+      moved.push({
+        messageId: m.MessageId ?? '',
+        reason: dead.reason,
+        ...(dead.attempts ? { attempts: dead.attempts } : {}),
+      });
     }
   }
   return moved;
+}
+
+/** Messages waiting in a queue (visible + in flight + delayed), as SQS approximates them. */
+export async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
+  const res = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  const a = res.Attributes ?? {};
+  return (
+    Number(a.ApproximateNumberOfMessages ?? 0) +
+    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
 }

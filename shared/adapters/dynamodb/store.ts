@@ -48,6 +48,7 @@ import type {
   SlackDelivery,
   SlackDeliveryStore,
   SlackDeliverySummary,
+  SlackPendingStore,
   SyncCursor,
   TenantRecord,
   TenantRegistry,
@@ -85,6 +86,7 @@ export class DynamoStore
     RunStore,
     ThreadStore,
     SlackDeliveryStore,
+    SlackPendingStore,
     OrderLedger,
     NotionWebhookStore,
     MarkerStore,
@@ -295,6 +297,54 @@ export class DynamoStore
         },
       }),
     );
+  }
+
+  // ------------------------------------------------------------ Slack posts waiting for their channel
+
+  async addPendingPost(
+    tenantId: string,
+    channelId: string,
+    eventId: string,
+    event: string,
+    ttlSeconds: number,
+  ): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantKey(tenantId),
+          sk: `SPEND#${channelId}#${eventId}`,
+          eventId,
+          event,
+          [TABLE_SCHEMA.ttlAttribute]: Math.floor(Date.now() / 1000) + ttlSeconds,
+        },
+      }),
+    );
+  }
+
+  async listPendingPosts(
+    tenantId: string,
+    channelId: string,
+    limit: number,
+  ): Promise<{ eventId: string; event: string }[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': tenantKey(tenantId), ':s': `SPEND#${channelId}#` },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((item) => ({ eventId: String(item.eventId), event: String(item.event) }));
+  }
+
+  async removePendingPosts(tenantId: string, channelId: string, eventIds: string[]): Promise<void> {
+    for (const id of eventIds) {
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `SPEND#${channelId}#${id}` } }),
+      );
+    }
   }
 
   // ------------------------------------------------------------ Slack deliveries

@@ -17,6 +17,9 @@ const stackSchema = z.object({
   tenantId: z.string(),
   apiKeyFile: z.string(),
   startedAt: z.string(),
+  /** Its SQS endpoint (fauxqs) and each lane's queue and dead-letter queue: `tajo lanes` reads them. */
+  sqsEndpoint: z.string().optional(),
+  lanes: z.record(z.string(), z.object({ url: z.string(), dlqUrl: z.string() })).optional(),
 });
 export type RunningStack = z.infer<typeof stackSchema>;
 

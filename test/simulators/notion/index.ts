@@ -191,6 +191,7 @@ export class NotionSimulator extends SimServer {
   private readonly rateLimit: { perSecond: number; burst: number } | false;
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly faults: Array<{ remaining: number; error: NotionErrorBody }> = [];
+  private readonly pathFaults = new Map<string, NotionErrorBody>();
   private rateLimitedCount = 0;
   private readonly queryCache = new Map<string, { version: number; rows: Row[] }>();
   private capabilities: Capabilities;
@@ -466,6 +467,12 @@ export class NotionSimulator extends SimServer {
     return [...this.store.mustDataSource(dataSourceId).pages.keys()];
   }
 
+  /** Every request whose path starts with `prefix` fails with this error until cleared (undefined). */
+  failPath(prefix: string, error: NotionErrorBody | undefined): void {
+    if (error) this.pathFaults.set(prefix, { ...error });
+    else this.pathFaults.delete(prefix);
+  }
+
   /** The next `n` /v1 requests fail with this error (checked before auth; Retry-After set when given). */
   failNext(n: number, error: NotionErrorBody): void {
     if (n > 0) this.faults.push({ remaining: n, error: { ...error } });
@@ -547,6 +554,9 @@ export class NotionSimulator extends SimServer {
 
   protected before(req: SimRequest, _route: string): SimResponse | undefined {
     if (!req.path.startsWith('/v1/')) return undefined;
+    for (const [prefix, e] of this.pathFaults) {
+      if (req.path.startsWith(prefix)) return this.errorResponse(e.status, e.code, e.message);
+    }
     const fault = this.faults[0];
     if (fault) {
       fault.remaining--;
