@@ -674,9 +674,15 @@ class SyncStep {
       const stored = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', pending.key);
       const meta = stored?.meta as { flushId?: string; hashes?: string } | undefined;
       if (meta?.flushId === pending.flushId) {
+        // Rows an earlier settled write applied and this run has not re-read yet stay applied.
+        const before = src.applied
+          ? ((await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', src.applied))?.meta as
+              | { hashes?: string }
+              | undefined)
+          : undefined;
         await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
           sourceId: `applied-import:${src.sourceId}`,
-          meta: { flushId: pending.flushId, hashes: meta.hashes ?? '' },
+          meta: { flushId: pending.flushId, hashes: (before?.hashes ?? '') + (meta.hashes ?? '') },
           updatedAt: new Date(this.ctx.clock.now()).toISOString(),
         });
         src.applied = `applied-import:${src.sourceId}`;
