@@ -12,6 +12,7 @@
  *   unshared) leave the list.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { BrevoClient, UnsupportedAttribute } from '../brevo/client';
 import { mappedProperties } from '../config/mapping';
@@ -263,12 +264,22 @@ export function ownerAlive(run: RunRecord, now: number): boolean {
   if (o?.kind === 'cli' && o.host === hostname() && o.pid !== undefined && o.pid !== process.pid) {
     try {
       process.kill(o.pid, 0);
+      // Killed but not yet reaped by its parent (a zombie, Linux): as dead as gone.
+      if (/^\d+ \(.*\) Z /.test(readProcStat(o.pid))) return false;
     } catch (err) {
       // EPERM: the pid is someone else's process, alive; ESRCH: gone.
       if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     }
   }
   return fresh;
+}
+
+function readProcStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return ''; // not Linux, or gone meanwhile: the signal check above decides
+  }
 }
 
 /** What a resumed run had done when it died. */

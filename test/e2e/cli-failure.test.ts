@@ -87,6 +87,21 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   // The run record says the same line; status shows it.
   const status = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
   expect(lastJson(status.stdout)).toMatchObject({ lastRun: { runId, status: 'failed' } });
+  // Issue 12 §3: status says why, when, the counts so far, and that the next sync resumes it.
+  expect(lastJson(status.stdout).resume).toEqual({
+    runId,
+    mode: 'incremental',
+    startedAt: expect.any(String),
+    state: 'failed',
+    reason: summary.error,
+    at: expect.any(String),
+    rowsDone: 0,
+    resumes: 0,
+  });
+  const text = await tajo(['connectors', 'status', 'notion', '--config', config]);
+  expect(text.stdout).toMatch(new RegExp(`last run ${runId}: failed \\(incremental\\), started \\S+, failed \\S+\n`));
+  expect(text.stdout).toContain(`    error: ${summary.error}\n`);
+  expect(text.stdout).toContain('the next sync resumes it from its checkpoint (0 rows done); --restart starts over');
   // Brevo did apply the import: the 60 contacts are in the list although the run failed.
   expect(listMembers()).toHaveLength(60);
 
