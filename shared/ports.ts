@@ -434,7 +434,9 @@ export interface RunRecord {
    * gone, its heartbeat old) is resumed by the next invocation; a live one is never shared.
    */
   owner?: RunOwner;
-  /** How many times the run was resumed after dying (a fault past the deadline, a kill, a timeout). */
+  /** The unfinished run whose checkpoint this one took over (that one is closed "resumed as run …"). */
+  resumedFrom?: string;
+  /** How many runs of its chain died before it (a fault past the deadline, a kill, a timeout). */
   resumes?: number;
 }
 

@@ -148,6 +148,11 @@ interface Checkpoint {
   /** The settings the run started with (settingsFingerprint): a run is resumed only under the same. */
   settingsFp?: string;
   pendingImport?: PendingImport;
+  /**
+   * The id full-run marks (fingerprints' seenRun) are made with: the first run of a chain of
+   * resumed runs, so what an earlier run of the chain saw counts as seen by this one.
+   */
+  seenRunId?: string;
 }
 
 /** The settings a checkpoint depends on (databases, mapping, lists): changing them abandons a run. */
@@ -335,7 +340,7 @@ export async function startOrResumeRun(
             ? 'a full run was asked for'
             : undefined;
       if (why === undefined) {
-        const resumed = await claim(ctx, last, args.owner);
+        const resumed = await claim(ctx, last, args);
         if (resumed) return resumed;
         // Another process resumed it at the same moment: it is that one's now.
         if (args.whenBusy === 'refuse') {
@@ -351,11 +356,19 @@ export async function startOrResumeRun(
   return { run, ...(abandoned ? { abandoned } : {}) };
 }
 
+/**
+ * Resumes a dead run as a new run record (the id the caller knows: a lane message's, the CLI's)
+ * that takes over its checkpoint and counts; the dead one is closed ("resumed as run …") with no
+ * checkpoint, by a write conditioned on its owner's last heartbeat, so two processes cannot both
+ * take it. Full-run marks keep the first run's id (seenRunId): rows the dead run saw are not
+ * swept as vanished.
+ */
 async function claim(
   ctx: NotionSyncContext,
   dead: RunRecord,
-  owner: Omit<RunOwner, 'heartbeatAt'>,
+  args: { trigger: RunRecord['trigger']; runId?: string; owner: Omit<RunOwner, 'heartbeatAt'> },
 ): Promise<StartOrResume | undefined> {
+  const now = new Date(ctx.clock.now()).toISOString();
   const resumedFrom: ResumedFrom = {
     runId: dead.runId,
     mode: dead.mode,
@@ -364,23 +377,46 @@ async function claim(
     was: dead.status === 'failed' ? 'failed' : 'running',
     ...(dead.error ? { reason: dead.error } : {}),
   };
+  const cp = dead.checkpoint as Checkpoint;
   const run: RunRecord = {
-    ...dead,
+    tenantId: dead.tenantId,
+    connector: 'notion',
+    runId: args.runId ?? newRunId(ctx.clock),
+    mode: dead.mode,
     status: 'running',
-    error: undefined,
-    finishedAt: undefined,
-    progress: undefined,
+    startedAt: now,
+    trigger: args.trigger,
+    summary: structuredClone(dead.summary),
+    checkpoint: { ...structuredClone(cp), seenRunId: cp.seenRunId ?? dead.runId } satisfies Checkpoint,
+    owner: { ...args.owner, heartbeatAt: now },
+    resumedFrom: dead.runId,
     resumes: (dead.resumes ?? 0) + 1,
-    owner: { ...owner, heartbeatAt: new Date(ctx.clock.now()).toISOString() },
   };
-  for (const k of ['error', 'finishedAt', 'progress'] as const) delete run[k];
+  // Written first: should this process die before closing the dead run, the newest run (this one)
+  // holds the checkpoint and is what the next invocation resumes.
+  await ctx.runs.putRun(run);
+  const closed: RunRecord = {
+    ...dead,
+    status: 'failed',
+    error: `${dead.error ? `${dead.error}; ` : ''}resumed as run ${run.runId}`,
+    finishedAt: dead.finishedAt ?? now,
+    // A new heartbeat: a second process claiming with the old one finds it changed.
+    owner: { ...args.owner, heartbeatAt: now },
+  };
+  delete closed.checkpoint;
+  delete closed.progress;
   const expected = dead.owner?.heartbeatAt;
-  if (ctx.runs.claimRun) {
-    if (!(await ctx.runs.claimRun(run, expected))) return undefined;
-  } else {
-    await ctx.runs.putRun(run);
-    const back = await ctx.runs.getRun(ctx.tenantId, 'notion', run.runId);
-    if (back?.owner?.heartbeatAt !== run.owner?.heartbeatAt || back?.owner?.pid !== run.owner?.pid) return undefined;
+  let won: boolean;
+  if (ctx.runs.claimRun) won = await ctx.runs.claimRun(closed, expected);
+  else {
+    const back = await ctx.runs.getRun(ctx.tenantId, 'notion', dead.runId);
+    won = back?.owner?.heartbeatAt === expected && back?.checkpoint !== undefined;
+    if (won) await ctx.runs.putRun(closed);
+  }
+  if (!won) {
+    run.checkpoint = undefined;
+    await failRun(ctx, run, `run ${dead.runId} was resumed by another process first`);
+    return undefined;
   }
   return { run, resumedFrom };
 }
@@ -509,6 +545,11 @@ class SyncStep {
 
   private get mode() {
     return this.run.mode;
+  }
+
+  /** The run id full-run marks carry (the first run of a resumed chain). */
+  private get seenRunId(): string {
+    return this.cp.seenRunId ?? this.run.runId;
   }
 
   private timeLeft(): boolean {
@@ -917,7 +958,7 @@ class SyncStep {
       cursors: this.ctx.cursors,
       clock: this.ctx.clock,
       mode: this.mode,
-      runId: this.run.runId,
+      runId: this.seenRunId,
       listId: src.listId,
       onRemove: (this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig).on_remove,
       deadline: this.deadline,
@@ -1079,7 +1120,7 @@ class SyncStep {
           identifier: r.identifier,
           identifierType: r.identifierType,
           listId: src.listId,
-          ...(this.mode === 'full' ? { seenRun: this.run.runId } : {}),
+          ...(this.mode === 'full' ? { seenRun: this.seenRunId } : {}),
         }),
       );
     if (marks.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, marks);

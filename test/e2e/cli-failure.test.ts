@@ -116,12 +116,14 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   const second = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
   expect(second.code).toBe(0);
   const s2 = lastJson(second.stdout);
-  // The next sync resumes the failed run (same id) from its checkpoint: every row is read again,
+  // The next sync resumes the failed run from its checkpoint (a new run takes it over; the failed
+  // one says "resumed as run …"): every row after the checkpoint is read again,
   // but the import's process is read back (Brevo applied it) instead of the rows being sent twice;
   // only the edited and the new row are written, the trashed rows leave the list. The 2 trashed
   // rows are read too (in the trash), so the counts add up: 61 read = 59 written + 2 removed.
   expect(s2).toMatchObject({ status: 'succeeded', pagesRead: 61, upserted: 59, failed: 0, removed: 2, skipped: 0 });
-  expect(s2).toMatchObject({ runId, resumedFrom: { runId, mode: 'incremental', was: 'failed', rowsDone: 0 } });
+  expect(s2).toMatchObject({ resumedFrom: { runId, mode: 'incremental', was: 'failed', rowsDone: 0 } });
+  expect(s2.runId).not.toBe(runId);
   expect(second.stderr).toContain(`resuming run ${runId} (incremental, started `);
   expectCountsAddUp(s2 as unknown as SyncSummary);
   // Issue 12: each change reaches Brevo once (was: the whole import sent again).

@@ -714,7 +714,14 @@ export class DynamoStore
       await this.doc.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: tenantKey(record.tenantId), sk: `RUN#${record.connector}#${record.runId}`, ...record },
+          Item: {
+            pk: tenantKey(record.tenantId),
+            sk: `RUN#${record.connector}#${record.runId}`,
+            ...record,
+            [TABLE_SCHEMA.ttlAttribute]: record.finishedAt
+              ? Math.floor(Date.parse(record.finishedAt) / 1000) + RUN_RETENTION_DAYS * 86_400
+              : undefined,
+          },
           ConditionExpression: expected === undefined ? 'attribute_not_exists(#owner)' : '#owner.#hb = :hb',
           ExpressionAttributeNames: { '#owner': 'owner', ...(expected === undefined ? {} : { '#hb': 'heartbeatAt' }) },
           ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':hb': expected } }),
