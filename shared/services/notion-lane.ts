@@ -83,12 +83,21 @@ export async function enqueueNotionSync(
     mode: 'full' | 'incremental';
     trigger: 'schedule' | 'api' | 'local' | 'cli' | 'webhook';
     dedupeKey?: string;
+    /** Abandon an unfinished run instead of resuming it. */
+    restart?: boolean;
   },
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
   const runId = newRunId(deps.clock);
   return queueForConnection(
     deps,
-    { type: 'notion.sync.start', tenantId: args.tenantId, runId, mode: args.mode, trigger: args.trigger },
+    {
+      type: 'notion.sync.start',
+      tenantId: args.tenantId,
+      runId,
+      mode: args.mode,
+      trigger: args.trigger,
+      ...(args.restart ? { restart: true } : {}),
+    },
     `${args.tenantId}:start:${args.dedupeKey ?? runId}`,
   );
 }
@@ -429,6 +438,7 @@ export async function handleNotionLaneMessage(
         mode: message.mode,
         trigger: message.trigger,
         runId: message.runId,
+        restart: message.restart === true,
         owner: { kind: 'lane' },
         whenBusy: 'start',
       })
