@@ -13,6 +13,9 @@ export const OPTIONS = {
   config: { value: 'FILE', help: 'the config file (default: $TAJO_CONFIG, else ./tajo.yaml)' },
   json: { help: 'print one JSON object as the last line of stdout' },
   full: { help: 're-read everything (vanished rows are removed); default: incremental' },
+  restart: {
+    help: 'abandon an unfinished run (failed or killed) and start over; default: it resumes from its checkpoint',
+  },
   tenant: { value: 'ID', help: "the tenant (default: the profile's, the config's `tenant`, else default)" },
   api: { value: 'URL', help: 'run against a deployed stack or a running npm start (or TAJO_API_URL)' },
   profile: { value: 'NAME', help: 'the API URL, tenant and API key saved by tenants create --save-profile' },
@@ -68,9 +71,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     path: ['connectors', 'sync', 'notion'],
     summary:
       'Sync the configured Notion databases to Brevo contacts (then the publishing pass, and the workspace members when sync.users is on).',
-    options: ['config', 'full', 'json', ...WHERE, 'detach'],
+    options: ['config', 'full', 'restart', 'json', ...WHERE, 'detach'],
     example: 'tajo connectors sync notion --config tajo.yaml',
-    notes: ['Per-row failures are reported in the summary and do not change the exit code.'],
+    notes: [
+      'Per-row failures are reported in the summary and do not change the exit code.',
+      'A run that failed or was killed resumes where it stopped on the next sync (--full included); --restart starts over.',
+      'One sync per tenant at a time: a second one while another tajo process runs it is refused.',
+    ],
   },
   {
     path: ['connectors', 'sync', 'notion-users'],

@@ -41,7 +41,15 @@ import {
   resolveBrevoList,
   syncSlackUsers,
 } from '../shared/services/slack-users';
-import { emptySummary, newRunId, runToCompletion } from '../shared/sync/notion-sync';
+import {
+  cliOwner,
+  completeRun,
+  emptySummary,
+  newRunId,
+  type ResumedFrom,
+  type StartOrResume,
+  startOrResumeRun,
+} from '../shared/sync/notion-sync';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
@@ -172,6 +180,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   const progress = syncProgress(io, values.json === true);
   const runId = newRunId(systemClock);
   failure.runId = runId;
+  let resumed: ReturnType<typeof resumedJson> = {};
   try {
     const { token, ...settings } = notion;
     const ctx = buildNotionContext({
@@ -185,6 +194,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
       clock: systemClock,
       endpoints: endpointsFromEnv(env),
       onProgress: progress,
+      options: syncTuning(env),
       // Consecutive CLI runs (and a local stack on the same state) spend one hourly budget.
       otherBudget: new HourlyCallBudget(state.store, tenantId, 'brevo-other', BREVO_OTHER_PER_HOUR, systemClock),
     });
@@ -196,8 +206,21 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
     // and polls on the same state (the markers live in the local table).
     if (settings.sync.pages)
       ctx.onPageChanges = pageEventSender({ tenantId, settings, brevo: ctx.brevo, markers: state.store });
+    // An unfinished run (failed, or its process killed) goes on from its checkpoint instead of
+    // starting over; --restart abandons it. A run another live tajo process owns is refused.
+    const started = await startOrResumeRun(ctx, {
+      mode,
+      trigger: 'cli',
+      runId,
+      restart: values.restart === true,
+      owner: cliOwner(),
+      whenBusy: 'refuse',
+    });
+    failure.runId = started.run.runId;
+    resumed = resumedJson(started);
+    for (const line of startLines(started)) io.err(line);
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
-    const run = await runToCompletion(ctx, { mode, trigger: 'cli', runId });
+    const run = await completeRun(ctx, started.run);
     // The pages the run saw enter a publish state (and any left waiting) become campaigns now.
     const pass = publishDeps
       ? await runPublishRecorded(
@@ -233,7 +256,9 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
         ...(users.run ? summaryJson(users.run) : {}),
         ...(users.error ? { status: 'failed', error: users.error } : {}),
       };
-      io.out(JSON.stringify({ ...summaryJson(run, pass?.run), ...(usersJson ? { users: usersJson } : {}) }));
+      io.out(
+        JSON.stringify({ ...summaryJson(run, pass?.run), ...resumed, ...(usersJson ? { users: usersJson } : {}) }),
+      );
     } else {
       printSummary(io, run, false, pass?.run);
       if (users?.done) printNotionUsersSummary(io, users.done);
@@ -246,12 +271,50 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   } catch (err) {
     progress.done();
     // The failed run's record holds its counts as of its last checkpoint and its one-line reason.
-    const failed = await state.store.getRun(tenantId, 'notion', runId).catch(() => undefined);
-    if (failed) failure.summary = summaryJson(failed);
+    const failed = await state.store.getRun(tenantId, 'notion', failure.runId ?? runId).catch(() => undefined);
+    if (failed) failure.summary = { ...summaryJson(failed), ...resumed };
     throw err;
   } finally {
     await state.close();
   }
+}
+
+/**
+ * TAJO_SYNC_FLUSH_ROWS: rows gathered per Brevo write, which is also how often the run records its
+ * checkpoint (default 10,000). Smaller means less read again after a kill, more Brevo calls.
+ */
+function syncTuning(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
+  const raw = env.TAJO_SYNC_FLUSH_ROWS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError('TAJO_SYNC_FLUSH_ROWS takes a positive whole number');
+  return { flushRows: n };
+}
+
+/** What a person reads when a sync begins by resuming (or abandoning) an unfinished run: one line each. */
+function startLines(started: StartOrResume): string[] {
+  const lines: string[] = [];
+  if (started.abandoned) {
+    lines.push(`abandoned unfinished run ${started.abandoned.runId}: ${started.abandoned.why}`);
+  }
+  const r = started.resumedFrom;
+  if (r) {
+    const why = r.was === 'failed' ? `failed: ${r.reason ?? 'no reason recorded'}` : 'its process stopped';
+    lines.push(
+      redactText(
+        `resuming run ${r.runId} (${r.mode}, started ${r.startedAt}, ${why}): ${r.rowsDone.toLocaleString('en-US')} rows done`,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** `resumedFrom` in --json: the run resumed, its mode, start and the rows it had done. */
+function resumedJson(started: StartOrResume): { resumedFrom?: ResumedFrom; abandoned?: StartOrResume['abandoned'] } {
+  return {
+    ...(started.resumedFrom ? { resumedFrom: started.resumedFrom } : {}),
+    ...(started.abandoned ? { abandoned: started.abandoned } : {}),
+  };
 }
 
 /**

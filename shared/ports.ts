@@ -446,10 +446,35 @@ export interface RunRecord {
   progress?: { pagesRead: number; written: number; unchanged?: number; source?: string; at: string };
   /** The fatal reason, one line, when status is failed. */
   error?: string;
+  /**
+   * Who is running it (Notion database sync): a run whose owner stopped answering (its process is
+   * gone, its heartbeat old) is resumed by the next invocation; a live one is never shared.
+   */
+  owner?: RunOwner;
+  /** The unfinished run whose checkpoint this one took over (that one is closed "resumed as run …"). */
+  resumedFrom?: string;
+  /** How many runs of its chain died before it (a fault past the deadline, a kill, a timeout). */
+  resumes?: number;
+}
+
+/** The process running a run, and when it last said so. */
+export interface RunOwner {
+  /** `cli` (a tajo process: host and pid), `lane` (the Notion lane's workers). */
+  kind: 'cli' | 'lane';
+  host?: string;
+  pid?: number;
+  /** Refreshed with every write of the run record. */
+  heartbeatAt: string;
 }
 
 export interface RunStore {
   putRun(record: RunRecord): Promise<void>;
+  /**
+   * Writes `record` only if the stored run still has the owner heartbeat `expected` (none:
+   * no owner): two processes resuming the same dead run cannot both win. False when another did.
+   * Stores without it fall back to a write and a read back (tests' in-memory stores).
+   */
+  claimRun?(record: RunRecord, expected: string | undefined): Promise<boolean>;
   getRun(tenantId: string, connector: ConnectorName, runId: string): Promise<RunRecord | undefined>;
   /**
    * Newest first. `job` keeps one kind: a job's runs (`users`, `documents`), or `null` for the

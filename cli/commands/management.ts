@@ -51,6 +51,7 @@ export interface CommandValues {
   config?: string;
   json?: boolean;
   full?: boolean;
+  restart?: boolean;
   tenant?: string;
   api?: string;
   profile?: string;
@@ -566,6 +567,7 @@ async function syncRemote(
   const tenantId = await tenantOf(values, env, remote);
   const queued = (await callApi(remote, 'POST', tenantPath(tenantId, '/connections/notion/sync'), {
     ...(values.full ? { full: true } : {}),
+    ...(values.restart ? { restart: true } : {}),
     ...(job ? { job } : {}),
   })) as { runId: string; mode: string };
   if (values.detach) {

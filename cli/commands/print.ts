@@ -92,10 +92,27 @@ export function printNotionStatus(io: Io, s: NotionStatus): void {
   const last = s.lastRun;
   if (!last) io.out('  no sync has run yet: tajo connectors sync notion');
   else {
-    io.out(`  last run ${last.runId}: ${last.status} (${last.mode}), started ${last.startedAt}`);
+    const stopped = s.resume?.state === 'stopped';
+    const ended =
+      last.status === 'failed' && last.finishedAt
+        ? `, failed ${last.finishedAt}`
+        : stopped
+          ? ', its process stopped'
+          : '';
+    io.out(
+      `  last run ${last.runId}: ${stopped ? 'stopped' : last.status} (${last.mode}), started ${last.startedAt}${ended}`,
+    );
     const r = last.summary;
-    io.out(`    ${countsLine(r)}${leftOut(r)}${r.events === undefined ? '' : `, ${r.events} page events sent`}`);
+    const sofar = s.resume ? ' (so far)' : '';
+    io.out(
+      `    ${countsLine(r)}${leftOut(r)}${r.events === undefined ? '' : `, ${r.events} page events sent`}${sofar}`,
+    );
     printErrors(io, s.lastErrors, 'row');
+    if (s.resume && s.resume.state !== 'running') {
+      io.out(
+        `    the next sync resumes it from its checkpoint (${s.resume.rowsDone.toLocaleString('en-US')} rows done); --restart starts over`,
+      );
+    }
     if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
   }
   const users = s.lastUsersRun;

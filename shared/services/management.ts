@@ -22,6 +22,8 @@ const CONNECTORS: readonly ConnectorName[] = ['notion', 'slack'];
 
 const syncBody = z.strictObject({
   full: z.boolean().optional(),
+  /** Notion: abandon an unfinished run (failed or stopped) and start over; by default it is resumed. */
+  restart: z.boolean().optional(),
   /** Notion: the workspace users sync instead of the databases. */
   job: z.literal('users').optional(),
 });
@@ -97,7 +99,10 @@ export const managementOperations: Record<string, TenantOperation> = {
     }
     const mode = body.full ? 'full' : 'incremental';
     const args = { tenantId, mode, trigger: 'api' } as const;
-    const res = body.job === 'users' ? await enqueueNotionUsersSync(deps, args) : await enqueueNotionSync(deps, args);
+    const res =
+      body.job === 'users'
+        ? await enqueueNotionUsersSync(deps, args)
+        : await enqueueNotionSync(deps, { ...args, ...(body.restart ? { restart: true } : {}) });
     if (!res.queued) return { status: 409, body: { error: res.reason } };
     return {
       status: 202,

@@ -27,7 +27,7 @@ import type { PublishStateStore } from '../publish/ports';
 import { HourlyCallBudget } from '../ratelimit/call-budget';
 import { normaliseDatabaseId } from '../rules/ingress';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
-import { failRun, newRunId, runStep, type SyncOptions, startRun } from '../sync/notion-sync';
+import { failRun, newRunId, runStep, type SyncOptions, startOrResumeRun } from '../sync/notion-sync';
 import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { queueableConnection } from './connections';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
@@ -83,12 +83,21 @@ export async function enqueueNotionSync(
     mode: 'full' | 'incremental';
     trigger: 'schedule' | 'api' | 'local' | 'cli' | 'webhook';
     dedupeKey?: string;
+    /** Abandon an unfinished run instead of resuming it. */
+    restart?: boolean;
   },
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
   const runId = newRunId(deps.clock);
   return queueForConnection(
     deps,
-    { type: 'notion.sync.start', tenantId: args.tenantId, runId, mode: args.mode, trigger: args.trigger },
+    {
+      type: 'notion.sync.start',
+      tenantId: args.tenantId,
+      runId,
+      mode: args.mode,
+      trigger: args.trigger,
+      ...(args.restart ? { restart: true } : {}),
+    },
     `${args.tenantId}:start:${args.dedupeKey ?? runId}`,
   );
 }
@@ -433,7 +442,18 @@ export async function handleNotionLaneMessage(
   if (message.type === 'notion.sync.start') {
     // A start delivered again (after a park or a failed attempt) resumes the run it began.
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
-    run ??= await startRun(ctx, { mode: message.mode, trigger: message.trigger, runId: message.runId });
+    // A new start (poll, API, webhook) after a run that died resumes that run's checkpoint under
+    // this message's run id (issue 12 §2); a run a live worker or CLI holds is left to it.
+    run ??= (
+      await startOrResumeRun(ctx, {
+        mode: message.mode,
+        trigger: message.trigger,
+        runId: message.runId,
+        restart: message.restart === true,
+        owner: { kind: 'lane' },
+        whenBusy: 'start',
+      })
+    ).run;
   } else if (message.type === 'notion.sync.continue') {
     run = await deps.runs.getRun(message.tenantId, 'notion', message.runId);
     step = message.step;

@@ -26,7 +26,7 @@ import type {
   SlackDelivery,
   SlackDeliveryStore,
 } from '../ports';
-import { databaseCacheKey } from '../sync/notion-sync';
+import { databaseCacheKey, isResumable, ownerAlive } from '../sync/notion-sync';
 import { pageEventIssues } from '../sync/page-events';
 import { nextDailyAt } from '../time/zoned';
 import { describeCadence, type ScheduleName, topology } from '../topology';
@@ -62,6 +62,39 @@ export interface LastErrors {
   rows: RowError[];
   /** Row errors beyond those listed. */
   more: number;
+}
+
+/** An unfinished run and what happens to it next. */
+export interface ResumeView {
+  runId: string;
+  mode: RunRecord['mode'];
+  startedAt: string;
+  /** failed: a fault it could not get past; stopped: its process died; running: a live process runs it. */
+  state: 'failed' | 'stopped' | 'running';
+  /** Why it failed (failed only). */
+  reason: string | null;
+  /** When it failed, or when its process was last heard from. */
+  at: string | null;
+  /** Records read up to its last checkpoint: what the next sync does not read again. */
+  rowsDone: number;
+  /** How many times it was resumed already. */
+  resumes: number;
+}
+
+/** What status says about the last main sync when it is unfinished. */
+export function resumeView(run: RunRecord | undefined, now: number): ResumeView | null {
+  if (!run || !isResumable(run)) return null;
+  const state = run.status === 'failed' ? 'failed' : ownerAlive(run, now) ? 'running' : 'stopped';
+  return {
+    runId: run.runId,
+    mode: run.mode,
+    startedAt: run.startedAt,
+    state,
+    reason: run.status === 'failed' ? (run.error ?? null) : null,
+    at: run.status === 'failed' ? (run.finishedAt ?? null) : (run.owner?.heartbeatAt ?? run.progress?.at ?? null),
+    rowsDone: run.summary.pagesRead,
+    resumes: run.resumes ?? 0,
+  };
 }
 
 export interface NextRun {
@@ -117,6 +150,12 @@ export interface NotionStatus {
   lastSync: LastSync | null;
   lastErrors: LastErrors | null;
   lastRun: Omit<RunRecord, 'checkpoint'> | null;
+  /**
+   * The last run did not finish (it failed, or its process stopped): the next sync continues it
+   * from its checkpoint (`--restart` starts over). `running`: its process is still at it. Null
+   * when there is nothing to resume.
+   */
+  resume: ResumeView | null;
   /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
   lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
   /**
@@ -207,6 +246,7 @@ export async function notionStatus(
     lastSync: last ? lastSyncOf(last) : null,
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
+    resume: resumeView(last, deps.clock.now()),
     lastUsersRun: withoutCheckpoint(users),
     lastPublishRun: withoutCheckpoint(publishRuns[0]),
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,

@@ -167,6 +167,14 @@ export interface ContactWriterArgs extends Partial<ContactWriteOptions> {
   retriedBy: string;
   summary: WriterTally;
   onProgress?: (e: ProgressEvent) => void;
+  /**
+   * Called as soon as Brevo answers an import with its process id, before the import is followed:
+   * the caller records it, so a run killed from here on reads the process back instead of
+   * sending the rows again.
+   */
+  onImportAccepted?: (processId: number, rows: readonly ContactRow[]) => Promise<void>;
+  /** Called after each contact Brevo accepted one by one (the row as offered), for the same reason. */
+  onUpserted?: (row: ContactRow) => Promise<void>;
 }
 
 /** What one flush did, beyond the counts it added to the tally. */
@@ -339,8 +347,10 @@ export class BrevoContactWriter {
       o.onProgress?.({ type: 'flush', title: o.title, rows: rows.length, via: 'upsert' });
       for (const row of rows) {
         const written = await this.upsertLeavingOut(row, listIds);
-        if (written) accepted.push(written);
-        else rejected.push(row);
+        if (written) {
+          accepted.push(written);
+          await o.onUpserted?.(row);
+        } else rejected.push(row);
       }
     }
     // Brevo gives an import's skips as counts, not rows: they are failures, not writes.
@@ -504,6 +514,7 @@ export class BrevoContactWriter {
     const { o } = this;
     o.onProgress?.({ type: 'flush', title: o.title, rows: rows.length, via: 'import' });
     const processId = await o.brevo.importContacts({ rows: rows.map(toImportRow), listIds });
+    await o.onImportAccepted?.(processId, rows);
     const untilDeadline = (o.deadline ?? Number.POSITIVE_INFINITY) - o.clock.now() - 30_000;
     let proc: BrevoProcess;
     try {

@@ -13,6 +13,8 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     runId: z.string().min(1),
     mode: z.enum(['full', 'incremental']),
     trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
+    /** Abandon the tenant's unfinished run and start over (by default a new start resumes it). */
+    restart: z.boolean().optional(),
   }),
   z.object({
     type: z.literal('notion.sync.continue'),

@@ -11,17 +11,19 @@
  * - Incremental: trashed rows leave the list. Full: rows no longer returned (trashed, deleted,
  *   unshared) leave the list.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { BrevoClient, UnsupportedAttribute } from '../brevo/client';
 import { mappedProperties } from '../config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../config/schema';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/notion/client';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
-import { failureReason, ProviderError } from '../errors';
+import { failureReason, ProviderError, TajoError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
-import { mayBeTruncated } from '../mapping';
+import { fingerprint, mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
-import type { Clock, CursorStore, Fingerprint, RunRecord, RunStore, SyncSummary } from '../ports';
+import type { Clock, CursorStore, Fingerprint, RunOwner, RunRecord, RunStore, SyncSummary } from '../ports';
 import { isPublishOnly, publishProperties } from '../publish/rule';
 import {
   BrevoContactWriter,
@@ -117,6 +119,23 @@ interface SourceState extends ReadSource {
   contacts?: boolean;
   /** Rows read from this source so far (progress per database). */
   rowsRead?: number;
+  /**
+   * Set when a resumed run found that Brevo applied the import the dead run sent: the rows it
+   * carried (their fingerprints, kept under this cursor key) are recorded as written when read
+   * again, not sent twice.
+   */
+  applied?: string;
+}
+
+/** An import Brevo accepted (it answered a process id) whose outcome the run has not recorded yet. */
+interface PendingImport {
+  sourceIndex: number;
+  /** The import's process (absent: contacts upserted one by one, each recorded once Brevo took it). */
+  processId?: number;
+  /** Ties the cursor item below to this write (an item left by an older one is not read as this one's). */
+  flushId: string;
+  /** The cursor key holding the hashes of the rows it carried (importedRowHash). */
+  key: string;
 }
 
 interface Checkpoint {
@@ -126,6 +145,24 @@ interface Checkpoint {
   unsupportedAttributes?: UnsupportedAttribute[];
   sources: SourceState[];
   sourceIndex: number;
+  /** The settings the run started with (settingsFingerprint): a run is resumed only under the same. */
+  settingsFp?: string;
+  pendingImport?: PendingImport;
+  /**
+   * The id full-run marks (fingerprints' seenRun) are made with: the first run of a chain of
+   * resumed runs, so what an earlier run of the chain saw counts as seen by this one.
+   */
+  seenRunId?: string;
+}
+
+/** The settings a checkpoint depends on (databases, mapping, lists): changing them abandons a run. */
+export function settingsFingerprint(settings: NotionSyncContext['settings']): string {
+  return fingerprint(settings as unknown as Record<string, unknown>);
+}
+
+/** One row as an import carried it: its id and the fingerprint of the values sent. */
+function importedRowHash(rowId: string, fp: string): string {
+  return createHash('sha256').update(`${rowId}\u0000${fp}`).digest('hex').slice(0, 12);
 }
 
 export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
@@ -157,7 +194,12 @@ export function newRunId(clock: Clock): string {
 
 export async function startRun(
   ctx: NotionSyncContext,
-  args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
+  args: {
+    mode: 'full' | 'incremental';
+    trigger: RunRecord['trigger'];
+    runId?: string;
+    owner?: Omit<RunOwner, 'heartbeatAt'>;
+  },
 ): Promise<RunRecord> {
   const run: RunRecord = {
     tenantId: ctx.tenantId,
@@ -168,10 +210,222 @@ export async function startRun(
     startedAt: new Date(ctx.clock.now()).toISOString(),
     trigger: args.trigger,
     summary: emptySummary(args.mode),
-    checkpoint: { phase: 'prepare', attributes: [], sources: [], sourceIndex: 0 } satisfies Checkpoint,
+    checkpoint: {
+      phase: 'prepare',
+      attributes: [],
+      sources: [],
+      sourceIndex: 0,
+      settingsFp: settingsFingerprint(ctx.settings),
+    } satisfies Checkpoint,
+    ...(args.owner ? { owner: { ...args.owner, heartbeatAt: new Date(ctx.clock.now()).toISOString() } } : {}),
   };
   await ctx.runs.putRun(run);
   return run;
+}
+
+/**
+ * A run whose owner has not written its record for this long is taken for dead: longer than a
+ * Lambda's 15-minute limit, and than an import's wait (importTimeoutMs) between two writes.
+ */
+export const RUN_LEASE_MS = 16 * 60_000;
+
+/** This process as a run's owner (a CLI run). */
+export function cliOwner(): Omit<RunOwner, 'heartbeatAt'> {
+  return { kind: 'cli', host: hostname(), pid: process.pid };
+}
+
+/** Another live process runs the tenant's sync: it is never shared (one checkpoint, one writer). */
+export class RunBusyError extends TajoError {
+  constructor(readonly run: RunRecord) {
+    super(
+      `a Notion sync is already running (run ${run.runId}, ${ownerWords(run.owner)}): ` +
+        'wait for it to finish (tajo connectors status notion shows it), then run again',
+      'busy',
+    );
+  }
+}
+
+function ownerWords(owner: RunOwner | undefined): string {
+  if (!owner) return 'started elsewhere';
+  const heard = `last heard ${owner.heartbeatAt}`;
+  if (owner.kind === 'cli') return `tajo process ${owner.pid ?? '?'} on ${owner.host ?? '?'}, ${heard}`;
+  return `the Notion lane, ${heard}`;
+}
+
+/** A run that did not finish and can go on from its checkpoint (running, or failed mid-way). */
+export function isResumable(run: RunRecord): boolean {
+  return !run.job && run.checkpoint !== undefined && (run.status === 'running' || run.status === 'failed');
+}
+
+/**
+ * Whether the process running `run` may still be at it. A CLI run on this host is alive while its
+ * pid is (a kill -9 shows at once); otherwise the heartbeat (every write of the record) decides.
+ */
+export function ownerAlive(run: RunRecord, now: number): boolean {
+  if (run.status !== 'running') return false;
+  const heard = Date.parse(run.owner?.heartbeatAt ?? run.progress?.at ?? run.startedAt);
+  const fresh = now - heard < RUN_LEASE_MS;
+  const o = run.owner;
+  if (o?.kind === 'cli' && o.host === hostname() && o.pid !== undefined && o.pid !== process.pid) {
+    try {
+      process.kill(o.pid, 0);
+      // Killed but not yet reaped by its parent (a zombie, Linux): as dead as gone.
+      if (/^\d+ \(.*\) Z /.test(readProcStat(o.pid))) return false;
+    } catch (err) {
+      // EPERM: the pid is someone else's process, alive; ESRCH: gone.
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    }
+  }
+  return fresh;
+}
+
+function readProcStat(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return ''; // not Linux, or gone meanwhile: the signal check above decides
+  }
+}
+
+/** What a resumed run had done when it died. */
+export interface ResumedFrom {
+  runId: string;
+  mode: RunRecord['mode'];
+  startedAt: string;
+  /** Records read by the run up to its last checkpoint. */
+  rowsDone: number;
+  /** Its status when found: failed (a fault it could not get past) or running (its process died). */
+  was: 'failed' | 'running';
+  reason?: string;
+}
+
+export interface StartOrResume {
+  run: RunRecord;
+  resumedFrom?: ResumedFrom;
+  /** An unfinished run this one replaced (--restart, changed settings, a full run after an incremental). */
+  abandoned?: { runId: string; why: string };
+}
+
+/**
+ * Interrupted work resumes, never restarts: the tenant's last Notion sync, when it did not finish
+ * (failed, or its process died), continues from its checkpoint — whatever mode is asked, except
+ * that a full run is not satisfied by resuming an incremental one. `restart` abandons it instead;
+ * so does a change of the settings its checkpoint was made with. A run another live process owns
+ * is never taken: `whenBusy` 'refuse' throws RunBusyError (the CLI), 'start' begins a run of its
+ * own as before (the lane, whose FIFO group already orders the work).
+ */
+export async function startOrResumeRun(
+  ctx: NotionSyncContext,
+  args: {
+    mode: 'full' | 'incremental';
+    trigger: RunRecord['trigger'];
+    runId?: string;
+    restart?: boolean;
+    owner: Omit<RunOwner, 'heartbeatAt'>;
+    whenBusy: 'refuse' | 'start';
+  },
+): Promise<StartOrResume> {
+  const [last] = await ctx.runs.listRuns(ctx.tenantId, 'notion', 1, { job: null });
+  let abandoned: StartOrResume['abandoned'];
+  if (last && isResumable(last)) {
+    if (ownerAlive(last, ctx.clock.now())) {
+      if (args.whenBusy === 'refuse') throw new RunBusyError(last);
+    } else {
+      const cp = last.checkpoint as Checkpoint;
+      const why = args.restart
+        ? 'started over (--restart)'
+        : cp.settingsFp !== undefined && cp.settingsFp !== settingsFingerprint(ctx.settings)
+          ? 'the configuration changed since it started'
+          : args.mode === 'full' && last.mode === 'incremental'
+            ? 'a full run was asked for'
+            : undefined;
+      if (why === undefined) {
+        const resumed = await claim(ctx, last, args);
+        if (resumed) return resumed;
+        // Another process resumed it at the same moment: it is that one's now.
+        if (args.whenBusy === 'refuse') {
+          throw new RunBusyError((await ctx.runs.getRun(ctx.tenantId, 'notion', last.runId)) ?? last);
+        }
+      } else {
+        await abandonRun(ctx, last, why);
+        abandoned = { runId: last.runId, why };
+      }
+    }
+  }
+  const run = await startRun(ctx, args);
+  return { run, ...(abandoned ? { abandoned } : {}) };
+}
+
+/**
+ * Resumes a dead run as a new run record (the id the caller knows: a lane message's, the CLI's)
+ * that takes over its checkpoint and counts; the dead one is closed ("resumed as run …") with no
+ * checkpoint, by a write conditioned on its owner's last heartbeat, so two processes cannot both
+ * take it. Full-run marks keep the first run's id (seenRunId): rows the dead run saw are not
+ * swept as vanished.
+ */
+async function claim(
+  ctx: NotionSyncContext,
+  dead: RunRecord,
+  args: { trigger: RunRecord['trigger']; runId?: string; owner: Omit<RunOwner, 'heartbeatAt'> },
+): Promise<StartOrResume | undefined> {
+  const now = new Date(ctx.clock.now()).toISOString();
+  const resumedFrom: ResumedFrom = {
+    runId: dead.runId,
+    mode: dead.mode,
+    startedAt: dead.startedAt,
+    rowsDone: dead.summary.pagesRead,
+    was: dead.status === 'failed' ? 'failed' : 'running',
+    ...(dead.error ? { reason: dead.error } : {}),
+  };
+  const cp = dead.checkpoint as Checkpoint;
+  const run: RunRecord = {
+    tenantId: dead.tenantId,
+    connector: 'notion',
+    runId: args.runId ?? newRunId(ctx.clock),
+    mode: dead.mode,
+    status: 'running',
+    startedAt: now,
+    trigger: args.trigger,
+    summary: structuredClone(dead.summary),
+    checkpoint: { ...structuredClone(cp), seenRunId: cp.seenRunId ?? dead.runId } satisfies Checkpoint,
+    owner: { ...args.owner, heartbeatAt: now },
+    resumedFrom: dead.runId,
+    resumes: (dead.resumes ?? 0) + 1,
+  };
+  // Written first: should this process die before closing the dead run, the newest run (this one)
+  // holds the checkpoint and is what the next invocation resumes.
+  await ctx.runs.putRun(run);
+  const closed: RunRecord = {
+    ...dead,
+    status: 'failed',
+    error: `${dead.error ? `${dead.error}; ` : ''}resumed as run ${run.runId}`,
+    finishedAt: dead.finishedAt ?? now,
+    // A new heartbeat: a second process claiming with the old one finds it changed.
+    owner: { ...args.owner, heartbeatAt: now },
+  };
+  delete closed.checkpoint;
+  delete closed.progress;
+  const expected = dead.owner?.heartbeatAt;
+  let won: boolean;
+  if (ctx.runs.claimRun) won = await ctx.runs.claimRun(closed, expected);
+  else {
+    const back = await ctx.runs.getRun(ctx.tenantId, 'notion', dead.runId);
+    won = back?.owner?.heartbeatAt === expected && back?.checkpoint !== undefined;
+    if (won) await ctx.runs.putRun(closed);
+  }
+  if (!won) {
+    run.checkpoint = undefined;
+    await failRun(ctx, run, `run ${dead.runId} was resumed by another process first`);
+    return undefined;
+  }
+  return { run, resumedFrom };
+}
+
+/** An unfinished run that will not be resumed: failed for good, with why, and no checkpoint. */
+async function abandonRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, why: string) {
+  const reason = run.error ? `${run.error}; abandoned: ${why}` : `abandoned: ${why}`;
+  run.checkpoint = undefined;
+  await failRun(ctx, run, reason);
 }
 
 /**
@@ -216,7 +470,12 @@ export async function runToCompletion(
   ctx: NotionSyncContext,
   args: { mode: 'full' | 'incremental'; trigger: RunRecord['trigger']; runId?: string },
 ): Promise<RunRecord> {
-  let run = await startRun(ctx, args);
+  return completeRun(ctx, await startRun(ctx, args));
+}
+
+/** Runs a started (or resumed) run's steps to the end in this process; a failure is recorded, then thrown. */
+export async function completeRun(ctx: NotionSyncContext, started: RunRecord): Promise<RunRecord> {
+  let run = started;
   try {
     while (run.status === 'running') run = await runStep(ctx, run, Number.POSITIVE_INFINITY);
   } catch (err) {
@@ -256,6 +515,7 @@ class SyncStep {
   }
 
   async execute(): Promise<void> {
+    if (this.cp.pendingImport) await this.settleImport(this.cp.pendingImport);
     if (this.cp.phase === 'prepare') {
       await this.prepare();
       this.cp.phase = 'sources';
@@ -287,6 +547,11 @@ class SyncStep {
     return this.run.mode;
   }
 
+  /** The run id full-run marks carry (the first run of a resumed chain). */
+  private get seenRunId(): string {
+    return this.cp.seenRunId ?? this.run.runId;
+  }
+
   private timeLeft(): boolean {
     return this.ctx.clock.now() < this.deadline - this.o.stepReserveMs;
   }
@@ -306,7 +571,13 @@ class SyncStep {
     this.summary.durationMs = this.ctx.clock.now() - Date.parse(this.run.startedAt);
   }
 
+  /** Every write of the record says the owner is still at it (ownerAlive). */
+  private touch(): void {
+    if (this.run.owner) this.run.owner.heartbeatAt = new Date(this.ctx.clock.now()).toISOString();
+  }
+
   private async checkpoint(): Promise<void> {
+    this.touch();
     this.absorbStats();
     this.absorbed = false;
     this.statsAtStart.notion = { ...this.ctx.stats.notion };
@@ -339,6 +610,7 @@ class SyncStep {
     const now = this.ctx.clock.now();
     if (every <= 0 || now - this.lastProgressAt < every) return;
     this.lastProgressAt = now;
+    this.touch();
     this.run.progress = {
       pagesRead: this.summary.pagesRead,
       written: this.summary.upserted,
@@ -351,6 +623,135 @@ class SyncStep {
       summary: structuredClone(this.committed),
       checkpoint: structuredClone(this.committedCheckpoint),
     });
+  }
+
+  /**
+   * Brevo answered an import with its process id: the id and the rows it carries are recorded
+   * before the import is followed, so a run killed from here until its next checkpoint reads the
+   * process back (settleImport) instead of sending the rows again. Rows whose contact changes
+   * identifier or list are left out: the flush detaches their old contact after the import, so a
+   * resumed run must write them again to do that.
+   */
+  private async recordImport(
+    src: SourceState,
+    writer: BrevoContactWriter,
+    processId: number,
+    rows: readonly ContactRow[],
+  ) {
+    const hashes = rows
+      .filter((r) => {
+        const prev = writer.previous(r.rowId);
+        return !prev || (prev.identifier === r.identifier && (prev.listId === undefined || prev.listId === src.listId));
+      })
+      .map((r) => importedRowHash(r.rowId, r.fp));
+    const key = `pending-import:${src.sourceId}`;
+    const flushId = randomUUID();
+    await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+      sourceId: key,
+      meta: { flushId, processId, hashes: hashes.join('') },
+      updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+    });
+    await this.recordPending({ sourceIndex: this.cp.sourceIndex, processId, flushId, key });
+  }
+
+  /** Hashes of the contacts this flush upserted so far (recordUpsert). */
+  private upserted: string[] = [];
+
+  /**
+   * A contact Brevo accepted by upsert: recorded at once (the run record first points at the
+   * item, then the item grows by one row per upsert), so a kill in the middle of a flush's upserts
+   * does not send the ones already done again.
+   */
+  private async recordUpsert(src: SourceState, writer: BrevoContactWriter, row: ContactRow) {
+    const prev = writer.previous(row.rowId);
+    if (prev && (prev.identifier !== row.identifier || (prev.listId !== undefined && prev.listId !== src.listId))) {
+      return;
+    }
+    let pending = this.cp.pendingImport;
+    if (!pending || pending.processId !== undefined) {
+      this.upserted = [];
+      pending = { sourceIndex: this.cp.sourceIndex, flushId: randomUUID(), key: `pending-upserts:${src.sourceId}` };
+      await this.recordPending(pending);
+    }
+    this.upserted.push(importedRowHash(row.rowId, row.fp));
+    await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+      sourceId: pending.key,
+      meta: { flushId: pending.flushId, hashes: this.upserted.join('') },
+      updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+    });
+  }
+
+  /** The run record points at a write in flight (with the last committed counts and position). */
+  private async recordPending(pending: PendingImport): Promise<void> {
+    this.cp.pendingImport = pending;
+    (this.committedCheckpoint as Checkpoint).pendingImport = pending;
+    this.touch();
+    await this.ctx.runs.putRun({
+      ...this.run,
+      summary: structuredClone(this.committed),
+      checkpoint: structuredClone(this.committedCheckpoint),
+    });
+  }
+
+  /** The flush recorded the write's outcome itself: nothing pending any more. */
+  private importSettled(): void {
+    this.cp.pendingImport = undefined;
+    (this.committedCheckpoint as Checkpoint).pendingImport = undefined;
+    this.upserted = [];
+  }
+
+  /**
+   * A resumed run whose dead predecessor had an import in flight: Brevo is asked what became of it
+   * (GET /v3/processes/{id}). Applied in full: its rows are recorded as written when read again.
+   * Otherwise (failed, skipped rows it does not name, still running, unknown) they are sent again.
+   */
+  private async settleImport(pending: PendingImport): Promise<void> {
+    const src = this.cp.sources[pending.sourceIndex];
+    // Upserts were recorded one by one after Brevo took each: those recorded are applied.
+    let applied = pending.processId === undefined;
+    if (pending.processId !== undefined)
+      try {
+        const proc = await this.ctx.brevo.waitForProcess(pending.processId, {
+          // The first answer usually settles it (the import had time while the run was down).
+          firstPollMs: 1,
+          timeoutMs: Math.min(this.o.importTimeoutMs, 60_000),
+        });
+        const report = proc.info?.import ?? {};
+        applied = Object.values(report).every((v) => typeof v !== 'number' || v === 0);
+      } catch (err) {
+        // Unknown outcome: the rows are sent again (identical values), which is always safe.
+        if (!(err instanceof ProviderError)) throw err;
+      }
+    if (src && applied) {
+      const stored = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', pending.key);
+      const meta = stored?.meta as { flushId?: string; hashes?: string } | undefined;
+      if (meta?.flushId === pending.flushId) {
+        // Rows an earlier settled write applied and this run has not re-read yet stay applied.
+        const before = src.applied
+          ? ((await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', src.applied))?.meta as
+              | { hashes?: string }
+              | undefined)
+          : undefined;
+        await this.ctx.cursors.putCursor(this.ctx.tenantId, 'notion', {
+          sourceId: `applied-import:${src.sourceId}`,
+          meta: { flushId: pending.flushId, hashes: (before?.hashes ?? '') + (meta.hashes ?? '') },
+          updatedAt: new Date(this.ctx.clock.now()).toISOString(),
+        });
+        src.applied = `applied-import:${src.sourceId}`;
+      }
+    }
+    this.cp.pendingImport = undefined;
+    await this.checkpoint();
+  }
+
+  /** The rows a read-back import applied for this source (hashes), loaded once per step. */
+  private async appliedRows(src: SourceState): Promise<Set<string>> {
+    if (!src.applied) return new Set();
+    const stored = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', src.applied);
+    const hashes = (stored?.meta as { hashes?: string } | undefined)?.hashes ?? '';
+    const set = new Set<string>();
+    for (let i = 0; i + 12 <= hashes.length; i += 12) set.add(hashes.slice(i, i + 12));
+    return set;
   }
 
   /** Back to the counts of the last checkpoint (the step failed; its rows will be read again). */
@@ -521,6 +922,7 @@ class SyncStep {
       const finished = await this.readRows(src, plan, writer);
       if (!finished) return false;
       src.rowsDone = true;
+      src.applied = undefined;
       await this.checkpoint();
     }
     if (!src.trashDone && src.trash) {
@@ -543,8 +945,8 @@ class SyncStep {
   }
 
   /** The Brevo writer for one source; its fingerprints are keyed by the data source. */
-  private writer(src: SourceState): Promise<BrevoContactWriter> {
-    return BrevoContactWriter.open({
+  private async writer(src: SourceState): Promise<BrevoContactWriter> {
+    const writer: BrevoContactWriter = await BrevoContactWriter.open({
       upsertThreshold: this.o.upsertThreshold,
       importFirstPollMs: this.o.importFirstPollMs,
       importTimeoutMs: this.o.importTimeoutMs,
@@ -556,7 +958,7 @@ class SyncStep {
       cursors: this.ctx.cursors,
       clock: this.ctx.clock,
       mode: this.mode,
-      runId: this.run.runId,
+      runId: this.seenRunId,
       listId: src.listId,
       onRemove: (this.ctx.settings.databases[src.dbIndex] as NotionDatabaseConfig).on_remove,
       deadline: this.deadline,
@@ -564,7 +966,10 @@ class SyncStep {
       retriedBy: 'the next full sync',
       summary: this.summary,
       onProgress: this.ctx.onProgress,
+      onImportAccepted: (processId, rows) => this.recordImport(src, writer, processId, rows),
+      onUpserted: (row) => this.recordUpsert(src, writer, row),
     });
+    return writer;
   }
 
   private async readRows(src: SourceState, plan: MappingPlan, writer: BrevoContactWriter): Promise<boolean> {
@@ -574,6 +979,8 @@ class SyncStep {
     const since = this.ctx.onPageChanges ? src.changesSince : undefined;
     const isOwnWrite = this.ctx.ownWrites ? await this.ctx.ownWrites(src.databaseId) : undefined;
     let changes: SyncedPageChange[] = [];
+    // Rows a dead run's import put in Brevo (read back on resume): recorded as written, not sent.
+    const applied = await this.appliedRows(src);
     // Rows new to the sync sent in the coming flush: should it fail, they may be in Brevo all the same.
     const sentNew = new Map<string, ContactRow>();
     // After the flush, so an event's contact holds the row's values when the event arrives.
@@ -610,8 +1017,16 @@ class SyncStep {
         }
         // The echo of a rule's own write: Brevo is where the values came from (not sent back).
         const ownWrite = isOwnWrite?.(p) === true;
-        const outcome = ownWrite ? writer.acknowledge(res.row) : writer.offer(res.row);
-        if (outcome === 'queued' && previous === undefined) sentNew.set(res.row.rowId, res.row);
+        const wasApplied = !ownWrite && applied.delete(importedRowHash(res.row.rowId, res.row.fp));
+        let outcome: 'queued' | 'unchanged';
+        if (wasApplied) {
+          // Brevo holds these values (the dead run's import): stored as written, counted written.
+          writer.acknowledge(res.row);
+          this.summary.unchanged -= 1;
+          this.summary.upserted += 1;
+          outcome = 'queued';
+        } else outcome = ownWrite ? writer.acknowledge(res.row) : writer.offer(res.row);
+        if (outcome === 'queued' && !wasApplied && previous === undefined) sentNew.set(res.row.rowId, res.row);
         // Any new edit is a change, mapped or not; a rule's own write is not the user's change.
         if (since !== undefined && !ownWrite && isPageChange(p, since, outcome === 'queued')) {
           changes.push({ page: p, kind: changeKind(p, since, previous), identifier: res.row });
@@ -689,6 +1104,8 @@ class SyncStep {
       throw err;
     }
     if (res.unconfirmed > 0) await this.markUnconfirmed(writer, src, sentNew);
+    // The writer stored what Brevo confirmed: the next checkpoint records the import's outcome.
+    this.importSettled();
     sentNew.clear();
     if (res.importTimeout) throw res.importTimeout;
   }
@@ -703,7 +1120,7 @@ class SyncStep {
           identifier: r.identifier,
           identifierType: r.identifierType,
           listId: src.listId,
-          ...(this.mode === 'full' ? { seenRun: this.run.runId } : {}),
+          ...(this.mode === 'full' ? { seenRun: this.seenRunId } : {}),
         }),
       );
     if (marks.length > 0) await this.ctx.cursors.putFingerprints(this.ctx.tenantId, 'notion', src.sourceId, marks);

@@ -87,6 +87,21 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   // The run record says the same line; status shows it.
   const status = await tajo(['connectors', 'status', 'notion', '--config', config, '--json']);
   expect(lastJson(status.stdout)).toMatchObject({ lastRun: { runId, status: 'failed' } });
+  // Issue 12 §3: status says why, when, the counts so far, and that the next sync resumes it.
+  expect(lastJson(status.stdout).resume).toEqual({
+    runId,
+    mode: 'incremental',
+    startedAt: expect.any(String),
+    state: 'failed',
+    reason: summary.error,
+    at: expect.any(String),
+    rowsDone: 0,
+    resumes: 0,
+  });
+  const text = await tajo(['connectors', 'status', 'notion', '--config', config]);
+  expect(text.stdout).toMatch(new RegExp(`last run ${runId}: failed \\(incremental\\), started \\S+, failed \\S+\n`));
+  expect(text.stdout).toContain(`    error: ${summary.error}\n`);
+  expect(text.stdout).toContain('the next sync resumes it from its checkpoint (0 rows done); --restart starts over');
   // Brevo did apply the import: the 60 contacts are in the list although the run failed.
   expect(listMembers()).toHaveLength(60);
 
@@ -96,16 +111,24 @@ test('a failure right after the import: one line, a full JSON summary; the next 
   notion.updatePage(pageIds[5] as string, { Company: 'Edited Ltd' });
   notion.addPage(dataSourceId, { properties: sandboxRow(60) });
   const importsBefore = brevo.log.count({ route: 'POST /v3/contacts/import' });
+  const upsertsBefore = brevo.log.count({ route: 'POST /v3/contacts' });
 
   const second = await tajo(['connectors', 'sync', 'notion', '--config', config, '--json']);
   expect(second.code).toBe(0);
   const s2 = lastJson(second.stdout);
-  // The failed run advanced no cursor: every row is read again; the unconfirmed ones are written
-  // again (Brevo never confirmed them), the trashed rows leave the list. The 2 trashed rows are read
-  // too (in the trash), so the counts add up: 61 read = 59 written + 2 removed.
+  // The next sync resumes the failed run from its checkpoint (a new run takes it over; the failed
+  // one says "resumed as run …"): every row after the checkpoint is read again,
+  // but the import's process is read back (Brevo applied it) instead of the rows being sent twice;
+  // only the edited and the new row are written, the trashed rows leave the list. The 2 trashed
+  // rows are read too (in the trash), so the counts add up: 61 read = 59 written + 2 removed.
   expect(s2).toMatchObject({ status: 'succeeded', pagesRead: 61, upserted: 59, failed: 0, removed: 2, skipped: 0 });
+  expect(s2).toMatchObject({ resumedFrom: { runId, mode: 'incremental', was: 'failed', rowsDone: 0 } });
+  expect(s2.runId).not.toBe(runId);
+  expect(second.stderr).toContain(`resuming run ${runId} (incremental, started `);
   expectCountsAddUp(s2 as unknown as SyncSummary);
-  expect(brevo.log.count({ route: 'POST /v3/contacts/import' }) - importsBefore).toBe(1);
+  // Issue 12: each change reaches Brevo once (was: the whole import sent again).
+  expect(brevo.log.count({ route: 'POST /v3/contacts/import' }) - importsBefore).toBe(0);
+  expect(brevo.log.count({ route: 'POST /v3/contacts' }) - upsertsBefore).toBe(2);
   const gone = trashed.map((_, i) => (sandboxRow(i + 1).Email as string).toLowerCase());
   const members = listMembers();
   expect(members).toHaveLength(59);

@@ -759,6 +759,31 @@ export class DynamoStore
     );
   }
 
+  async claimRun(record: RunRecord, expected: string | undefined): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            pk: tenantKey(record.tenantId),
+            sk: `RUN#${record.connector}#${record.runId}`,
+            ...record,
+            [TABLE_SCHEMA.ttlAttribute]: record.finishedAt
+              ? Math.floor(Date.parse(record.finishedAt) / 1000) + RUN_RETENTION_DAYS * 86_400
+              : undefined,
+          },
+          ConditionExpression: expected === undefined ? 'attribute_not_exists(#owner)' : '#owner.#hb = :hb',
+          ExpressionAttributeNames: { '#owner': 'owner', ...(expected === undefined ? {} : { '#hb': 'heartbeatAt' }) },
+          ...(expected === undefined ? {} : { ExpressionAttributeValues: { ':hb': expected } }),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
   async getRun(tenantId: string, connector: ConnectorName, runId: string): Promise<RunRecord | undefined> {
     const res = await this.doc.send(
       new GetCommand({ TableName: this.table, Key: { pk: tenantKey(tenantId), sk: `RUN#${connector}#${runId}` } }),
