@@ -4,9 +4,9 @@
  * go through /v3/contacts/import; /v3/contacts/batch is deprecated (2026-10-30) and never called.
  */
 import { z } from 'zod';
-import { BudgetExhaustedError, ProviderError, RateLimitedError } from '../errors';
+import { BudgetExhaustedError, ProviderError, RateLimitedError, UnreachableError } from '../errors';
 import { issueSummary, maybe, readAnswer } from '../http/answer';
-import { type CallStats, newStats, pacedFetch } from '../http/paced-fetch';
+import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock } from '../ports';
@@ -135,9 +135,13 @@ export class BrevoClient {
       clock: opts.clock,
       stats: opts.stats,
       pacerFor: (url) => (isPacedPath(url.pathname) ? opts.limits.contacts : undefined),
-      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens.
-      retryAfterMs: (res) => Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
+      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens. A
+      // Retry-After (a proxy or gateway in front of Brevo) is honoured when present.
+      retryAfterMs: (res) =>
+        parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ??
+        Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      isRetryable: (url, method) => method === 'POST' && isRepeatableBrevoPost(url.pathname),
     });
   }
 
@@ -373,9 +377,22 @@ export class BrevoClient {
     ] as const) {
       for (let i = 0; i < values.length; i += BREVO_LIST_CHUNK) {
         const chunk = values.slice(i, i + BREVO_LIST_CHUNK);
-        const res = await this.request('POST', `/v3/contacts/lists/${listId}/contacts/${op}`, `list ${listId}`, {
-          [key]: chunk,
-        });
+        let res: unknown;
+        try {
+          res = await this.request('POST', `/v3/contacts/lists/${listId}/contacts/${op}`, `list ${listId}`, {
+            [key]: chunk,
+          });
+        } catch (err) {
+          // A repeat (our retry of a change whose answer was lost) finds the change made: Brevo
+          // answers 400 "Contact already in list / already removed from list and/or does not
+          // exist" when no contact of the chunk changed. Added: they are in. Removed: they are out.
+          if (
+            !(err instanceof ProviderError && err.status === 400 && /already (in|removed from) list/i.test(err.message))
+          )
+            throw err;
+          if (op === 'remove') failures.push(...chunk);
+          continue;
+        }
         const parsed = z
           .looseObject({ contacts: maybe(z.looseObject({ failure: maybe(z.array(z.unknown())) })) })
           .safeParse(res ?? {});
@@ -512,10 +529,24 @@ export class BrevoClient {
 
   /**
    * `POST /v3/emailCampaigns` (brevo.md §5): a classic campaign to lists, a draft unless
-   * `scheduledAt` is given (then Brevo sends it at that time). Returns the campaign id. Never
-   * retried here: a lost answer may still have created it (the caller looks it up by name).
+   * `scheduledAt` is given (then Brevo sends it at that time). Returns the campaign id. The POST
+   * itself is never repeated blindly: when its answer is lost (a 5xx, a reset, a stall) the campaign
+   * may exist, so the account's latest campaigns are read back for its name (which ends with the
+   * page version's marker, publish/rule.ts campaignMarker) and it is created again only when absent.
    */
   async createEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.postEmailCampaign(campaign);
+      } catch (err) {
+        if (attempt >= CAMPAIGN_CREATE_ATTEMPTS || !isAnswerLost(err)) throw err;
+        const found = await this.findRecentCampaign(campaign.name);
+        if (found) return found.id;
+      }
+    }
+  }
+
+  private async postEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
     const body: Record<string, unknown> = {
       name: campaign.name,
       subject: campaign.subject,
@@ -690,6 +721,18 @@ export interface CampaignFigures {
   hardBounces: number;
 }
 
+/** Creations of one campaign tried at most (each after reading back that the previous one is absent). */
+const CAMPAIGN_CREATE_ATTEMPTS = 3;
+
+/**
+ * A failure after which a write may or may not have been applied: a 5xx, or the network (reset,
+ * stall). A 4xx or a 429 was refused; nothing was written.
+ */
+function isAnswerLost(err: unknown): boolean {
+  if (err instanceof UnreachableError) return true;
+  return err instanceof ProviderError && !(err instanceof RateLimitedError) && err.status >= 500;
+}
+
 /** `{id}`: what creations answer (folders, lists, campaigns). */
 const idSchema = z.looseObject({ id: z.number() });
 
@@ -732,6 +775,27 @@ const campaignsPageSchema = z.looseObject({
     ),
   ).transform((c) => c ?? []),
 });
+
+/**
+ * Brevo POSTs whose repetition is harmless, so a 5xx, a reset or a stall is retried (brevo.md §3):
+ * - `/v3/contacts/import`: an upsert by identifier (updateExistingContacts); a second process
+ *   writes the same values again. An import whose answer was lost was applied once or twice, never
+ *   differently.
+ * - `/v3/contacts/lists/{id}/contacts/add|remove`: set membership; a repeat answers the contacts
+ *   already in (or out of) the list under `failure`, which callers read as "nothing to do".
+ * - `/v3/contacts` with `updateEnabled`: create-or-update; a repeat of a creation updates.
+ * Not here, so retried only when Brevo provably did not take them (429, connection refused):
+ * `/v3/events` (Brevo has no idempotency key nor any way to read events back: a repeat would be a
+ * second event, which may trigger an automation twice; docs/sync.md), campaign creation (resolved
+ * by reading back, createEmailCampaign), sendNow, folder and list creation.
+ */
+function isRepeatableBrevoPost(path: string): boolean {
+  return (
+    path === '/v3/contacts/import' ||
+    path === '/v3/contacts' ||
+    /^\/v3\/contacts\/lists\/\d+\/contacts\/(add|remove)$/.test(path)
+  );
+}
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');

@@ -126,8 +126,12 @@ export class NotionGateway {
       pacerFor: () => opts.pacer,
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
-      // Queries and search are reads sent as POST.
-      isRetryable: (url, method) => method === 'POST' && isReadSentAsPost(url),
+      // Queries and search are reads sent as POST. A page PATCH sets the values it carries (the
+      // properties, in_trash): sent twice, the page ends the same. Page creation (POST /pages) is
+      // not repeated blindly: createPage reads back instead.
+      isRetryable: (url, method) =>
+        (method === 'POST' && isReadSentAsPost(url)) ||
+        (method === 'PATCH' && /\/v1\/pages\/[^/]+$/.test(url.pathname)),
     });
     // A read-only connection's writes stop here, before the pacer: nothing is sent or counted.
     const guarded = opts.readOnly ? readOnlyFetch(paced) : paced;
@@ -136,6 +140,9 @@ export class NotionGateway {
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
       notionVersion: opts.apiVersion,
       retry: false,
+      // Each attempt has its own timeout in pacedFetch (a stall is retried there); the SDK's would
+      // cut the retries of one call short at 60 s and surface a stall as final.
+      timeoutMs: 2 ** 31 - 1,
       // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
       logger: () => undefined,
       fetch: opts.onUnauthorized ? retryUnauthorized(guarded, opts.token, opts.onUnauthorized) : guarded,
