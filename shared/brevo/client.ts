@@ -229,9 +229,15 @@ export class BrevoClient {
     return page.folders ?? [];
   }
 
+  /** Creates a folder; a lost answer is resolved by reading the folders back (createOnce). */
   async createFolder(name: string): Promise<number> {
-    const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
-    return readAnswer('brevo', 'the folder creation', idSchema, res).id;
+    return this.createOnce(
+      async () => {
+        const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
+        return readAnswer('brevo', 'the folder creation', idSchema, res).id;
+      },
+      async () => (await this.listFolders()).find((f) => f.name === name)?.id,
+    );
   }
 
   /** The id of the list with this name (any case), created in the "Tajo" folder when missing. */
@@ -244,9 +250,33 @@ export class BrevoClient {
     return this.createList(name, folder ? folder.id : await this.createFolder('Tajo'));
   }
 
+  /** Creates a list; a lost answer is resolved by reading the lists back (createOnce). */
   async createList(name: string, folderId: number): Promise<number> {
-    const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
-    return readAnswer('brevo', `the creation of list "${name}"`, idSchema, res).id;
+    return this.createOnce(
+      async () => {
+        const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
+        return readAnswer('brevo', `the creation of list "${name}"`, idSchema, res).id;
+      },
+      async () => (await this.listLists()).find((l) => l.name.toLowerCase() === name.toLowerCase())?.id,
+    );
+  }
+
+  /**
+   * A creation Brevo has no idempotency key for (folders, lists, campaigns): the POST is never
+   * repeated blindly. When its answer is lost (a 5xx, a reset, a stall: it may have been applied),
+   * `find` reads back what it would have created; only when that finds nothing is it created again,
+   * at most CREATE_ATTEMPTS times.
+   */
+  private async createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await create();
+      } catch (err) {
+        if (attempt >= CREATE_ATTEMPTS || !isAnswerLost(err)) throw err;
+        const found = await find();
+        if (found !== undefined) return found;
+      }
+    }
   }
 
   /** Starts an asynchronous import; returns the process id to follow. */
@@ -535,15 +565,10 @@ export class BrevoClient {
    * page version's marker, publish/rule.ts campaignMarker) and it is created again only when absent.
    */
   async createEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.postEmailCampaign(campaign);
-      } catch (err) {
-        if (attempt >= CAMPAIGN_CREATE_ATTEMPTS || !isAnswerLost(err)) throw err;
-        const found = await this.findRecentCampaign(campaign.name);
-        if (found) return found.id;
-      }
-    }
+    return this.createOnce(
+      () => this.postEmailCampaign(campaign),
+      async () => (await this.findRecentCampaign(campaign.name))?.id,
+    );
   }
 
   private async postEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
@@ -721,8 +746,8 @@ export interface CampaignFigures {
   hardBounces: number;
 }
 
-/** Creations of one campaign tried at most (each after reading back that the previous one is absent). */
-const CAMPAIGN_CREATE_ATTEMPTS = 3;
+/** Creations of one object tried at most (each after reading back that the previous one is absent). */
+const CREATE_ATTEMPTS = 4;
 
 /**
  * A failure after which a write may or may not have been applied: a 5xx, or the network (reset,
