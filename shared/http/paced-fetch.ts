@@ -52,7 +52,26 @@ export interface PacedFetchOptions {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 /** Failures before any byte of the request reached the provider: safe to repeat for every call. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * Network failures worth another attempt: the connection broke, stalled or could not be made for
+ * now. Anything else (an unknown host, a port fetch refuses, a malformed URL) fails at once: no
+ * wait makes it work.
+ */
+const TRANSIENT = new Set([
+  ...NOT_SENT,
+  'timed out',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
   const maxWait = opts.maxInProcessWaitMs ?? 60_000;
@@ -86,15 +105,22 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
       const started = opts.clock.now();
       let res: Response;
       try {
-        // A stall counts as a failure after the attempt timeout (never later than the deadline).
-        const left = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline - opts.clock.now()));
-        res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(left) });
+        // A stall counts as a failure after the attempt timeout. Real time, whatever the clock: the
+        // deadline bounds waits (clock time), the timeout bounds one socket (wall time).
+        res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(policy.attemptTimeoutMs) });
       } catch (err) {
         const cause = describeNetworkError(err);
         await report(opts, { url, method, init, attempt, started, status: 0, error: cause });
         const wait = retryDelayMs(policy, attempt);
+        const notSent = NOT_SENT.has(cause);
         // A caller's own abort is not a fault to absorb.
-        if (!init?.signal?.aborted && (repeatable || NOT_SENT.has(cause)) && mayRetry(attempt, wait)) {
+        if (
+          !init?.signal?.aborted &&
+          TRANSIENT.has(cause) &&
+          (repeatable || notSent) &&
+          mayRetry(attempt, wait) &&
+          !(notSent && attempt >= policy.maxUnreachableAttempts)
+        ) {
           await opts.clock.sleep(wait);
           continue;
         }

@@ -17,6 +17,11 @@ export interface RetryPolicy {
    * time (0.4^12 ≈ 2·10⁻⁵ per call), while the deadline bounds the time spent.
    */
   maxAttempts: number;
+  /**
+   * Attempts when nothing listens (connection refused, unknown host): a wrong URL or an outage far
+   * more often than a blip, so the person or the lane hears of it in a second or two.
+   */
+  maxUnreachableAttempts: number;
   /** The first retry's wait ceiling (doubled each retry). */
   baseDelayMs: number;
   /** No backoff wait is longer (a Retry-After may be, up to the caller's in-process limit). */
@@ -29,6 +34,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 12,
+  maxUnreachableAttempts: 4,
   baseDelayMs: 500,
   maxDelayMs: 20_000,
   attemptTimeoutMs: 60_000,

@@ -267,7 +267,7 @@ describe('pacedFetch', () => {
   test('a refused connection becomes UnreachableError naming the origin (after the policy attempts)', async () => {
     const port = await closedPort();
     const origin = `http://127.0.0.1:${port}`;
-    const { stats, fetch } = setup({ retry: { maxAttempts: 3 } });
+    const { stats, fetch } = setup();
     let caught: unknown;
     try {
       await fetch(`${origin}/v1/users/me?x=1`);
@@ -281,14 +281,21 @@ describe('pacedFetch', () => {
     expect(e.message).toContain(`cannot reach notion at ${origin}`);
     expect(e.message).toContain('ECONNREFUSED');
     expect(e.message).not.toContain('/v1/users/me');
-    expect(stats.requests).toBe(3);
+    // Nothing listening is far more often a wrong URL or an outage than a blip: maxUnreachableAttempts.
+    expect(stats.requests).toBe(DEFAULT_RETRY_POLICY.maxUnreachableAttempts);
 
     // A refused connection sent nothing: even a POST that is not safe to repeat is tried again.
-    const post = setup({ retry: { maxAttempts: 3 } });
+    const post = setup();
     await expect(post.fetch(`${origin}/v1/search`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(
       UnreachableError,
     );
-    expect(post.stats.requests).toBe(3);
+    expect(post.stats.requests).toBe(DEFAULT_RETRY_POLICY.maxUnreachableAttempts);
+  });
+
+  test('a network failure no wait can fix (a port fetch refuses) fails at the first attempt', async () => {
+    const { stats, fetch } = setup();
+    await expect(fetch('http://127.0.0.1:9/x')).rejects.toBeInstanceOf(UnreachableError);
+    expect(stats.requests).toBe(1);
   });
 
   test('a POST the caller marks repeatable is retried after a 5xx; one it does not is not', async () => {

@@ -42,6 +42,23 @@ export const SLACK_METHOD_TIERS: Readonly<Record<string, SlackTier>> = {
   'views.open': 4,
 };
 
+/**
+ * Slack methods whose repetition is harmless. Not here, so retried only when Slack provably did
+ * not take them (429, connection refused): chat.postMessage and chat.scheduleMessage, whose lost
+ * answer would post twice if repeated (Slack has no idempotency key; reading the channel back needs
+ * channels:history, which the app does not ask for). Those fail instead, and the caller's lane
+ * decides (docs/sync.md, "Faults").
+ */
+function isRepeatableSlackMethod(method: string): boolean {
+  return (
+    method === 'auth.test' ||
+    method === 'chat.update' ||
+    method === 'team.info' ||
+    /^(users|conversations)\.(list|info|history|replies|lookupByEmail)$/.test(method) ||
+    method === 'chat.scheduledMessages.list'
+  );
+}
+
 /** Spacing that keeps one method of one workspace install at its tier's rate. */
 export function tierIntervalMs(tier: SlackTier): number {
   return Math.ceil(60_000 / SLACK_TIER_PER_MINUTE[tier]);
@@ -194,6 +211,9 @@ export class SlackClient {
         slackMethodPacer(opts.token, url.pathname.slice(url.pathname.lastIndexOf('/') + 1), opts.clock),
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      // Every Web API call is a POST: reads and chat.update (it sets the text a message has) are
+      // safe to repeat after a 5xx, a reset or a stall.
+      isRetryable: (url) => isRepeatableSlackMethod(url.pathname.slice(url.pathname.lastIndexOf('/') + 1)),
     });
   }
 
