@@ -12,7 +12,7 @@ import {
   UnknownHTTPResponseError,
 } from '@notionhq/client';
 import { z } from 'zod';
-import { ProviderError } from '../../errors';
+import { ProviderError, UnreachableError } from '../../errors';
 import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
 import type { Clock } from '../../ports';
@@ -22,6 +22,8 @@ import { isReadSentAsPost, readOnlyFetch } from './read-only';
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
 export const NOTION_INTERVAL_MS = 334;
+/** Creations of one page tried at most (each after reading back that the previous one is absent). */
+const CREATE_ATTEMPTS = 4;
 
 /**
  * A property value: `{id, type, <type>: value}` (notion.md §5). The type is a string, so a type
@@ -407,8 +409,29 @@ export class NotionGateway {
   /**
    * `POST /v1/pages` as a row of a database: parent `data_source_id` on 2025-09-03+, `database_id`
    * on 2022-06-28. Returns the new page (its last_edited_time and last_edited_by are our write's).
+   * Notion has no idempotency key for a creation, so the POST is never repeated blindly: when its
+   * answer is lost (a 5xx, a reset, a stall) and the caller gave `readBack` (a query by the key the
+   * page carries), the page is looked for and created again only when absent (at most
+   * CREATE_ATTEMPTS times). Without `readBack` the lost answer fails the call: at most once.
    */
   async createPage(
+    parent: { databaseId: string; sourceId: string },
+    properties: Record<string, unknown>,
+    opts: { readBack?: () => Promise<NotionPage | undefined> } = {},
+  ): Promise<NotionPage> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.postPage(parent, properties);
+      } catch (err) {
+        const lost = err instanceof UnreachableError || (err instanceof ProviderError && err.status >= 500);
+        if (!opts.readBack || !lost || attempt >= CREATE_ATTEMPTS) throw err;
+        const found = await opts.readBack();
+        if (found) return found;
+      }
+    }
+  }
+
+  private async postPage(
     parent: { databaseId: string; sourceId: string },
     properties: Record<string, unknown>,
   ): Promise<NotionPage> {
