@@ -159,8 +159,13 @@ describe('Brevo', () => {
 });
 
 describe('Slack', () => {
-  async function client(rate: number, weights?: Partial<Record<FaultKind, number>>, onlyFirst = false) {
-    const slack = new SlackSimulator({ tiers: false });
+  async function client(
+    rate: number,
+    weights?: Partial<Record<FaultKind, number>>,
+    onlyFirst = false,
+    scopes = SANDBOX_WORKSPACE.scopes,
+  ) {
+    const slack = new SlackSimulator({ tiers: false, workspaces: [{ ...SANDBOX_WORKSPACE, scopes }] });
     await slack.start();
     stops.push(() => slack.stop());
     const channel = slack.addChannel({ name: 'marketing' });
@@ -189,8 +194,24 @@ describe('Slack', () => {
     return { slack, proxy, c, channel };
   }
 
-  test('a post whose answer was lost is not posted again (no key to read it back by)', async () => {
-    const { slack, proxy, c, channel } = await client(1, { '500': 0, '429': 0, reset: 0, stall: 0, lost: 1 }, true);
+  const LOST = { '500': 0, '429': 0, reset: 0, stall: 0, lost: 1 };
+
+  test.each(['lost', '500'] as const)(
+    'a post whose answer was %s is found by its key in the channel, never posted twice',
+    async (kind) => {
+      const { slack, proxy, c, channel } = await client(1, { ...LOST, lost: 0, [kind]: 1 }, true, [
+        ...SANDBOX_WORKSPACE.scopes,
+        'channels:history',
+      ]);
+      const ts = await c.postMessage({ teamId: SANDBOX_WORKSPACE.teamId, channel: channel.id, text: 'one' });
+      expect(proxy.faultCount).toBe(1);
+      // Lost: the first post is there and found. 500: nothing was posted, so it is posted again.
+      expect(slack.messages(channel.id).map((m) => m.ts)).toEqual([ts]);
+    },
+  );
+
+  test('without channels:history a lost post fails the call: at most once', async () => {
+    const { slack, proxy, c, channel } = await client(1, LOST, true);
     await expect(
       c.postMessage({ teamId: SANDBOX_WORKSPACE.teamId, channel: channel.id, text: 'one' }),
     ).rejects.toBeInstanceOf(UnreachableError);
