@@ -285,8 +285,11 @@ export class SlackClient {
     }
   }
 
-  /** The ts of the message carrying `key` among the channel's (or thread's) latest, if any. */
-  private async findPosted(channel: string, key: string, threadTs?: string): Promise<string | undefined> {
+  /**
+   * The ts of the message carrying `key` (postMessage's) among the channel's (or thread's) latest,
+   * if any: a lane redelivering a post whose first delivery may have been made can look first.
+   */
+  async findPosted(channel: string, key: string, threadTs?: string): Promise<string | undefined> {
     const method = threadTs ? 'conversations.replies' : 'conversations.history';
     const res = readAnswer(
       'slack',
