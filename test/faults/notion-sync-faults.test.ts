@@ -51,7 +51,8 @@ interface Measure {
   runs: number;
   notionCalls: number;
   brevoCalls: number;
-  retries: number;
+  /** Retries inside the run (the CLI's summary does not show them: undefined there). */
+  retries?: number;
   faults: number;
   ms: number;
 }
@@ -67,7 +68,7 @@ afterAll(() => {
   // The figures the issue asks for, one line per run (docs/sync.md quotes them).
   const lines = measures.map(
     (m) =>
-      `${(m.rate * 100).toFixed(0)}% seed ${m.seed} ${m.round} (${m.via}): runs ${m.runs}, notion ${m.notionCalls} calls, brevo ${m.brevoCalls} calls, retries ${m.retries}, faults ${m.faults}, ${m.ms} ms`,
+      `${(m.rate * 100).toFixed(0)}% seed ${m.seed} ${m.round} (${m.via}): runs ${m.runs}, notion ${m.notionCalls} calls, brevo ${m.brevoCalls} calls, retries ${m.retries ?? 'n/a'}, faults ${m.faults}, ${m.ms} ms`,
   );
   process.stdout.write(`\nfault suite measures\n${lines.join('\n')}\n`);
 });
@@ -256,7 +257,6 @@ test('through the CLI at 40% faults: `tajo connectors sync notion` exits 0 once 
         runs: 1,
         notionCalls: summary.notionRequests ?? 0,
         brevoCalls: summary.brevoRequests ?? 0,
-        retries: Number.NaN,
         faults: w.proxies.notion.faultCount + w.proxies.brevo.faultCount - faultsBefore,
         ms: Date.now() - started,
       });
