@@ -142,6 +142,10 @@ export class BrevoClient {
         Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
       isRetryable: (url, method) => method === 'POST' && isRepeatableBrevoPost(url.pathname),
+      // Brevo counts every request it receives: a retry of an "other" endpoint draws on the budget.
+      beforeRetry: async (url) => {
+        if (!isPacedPath(url.pathname)) await this.takeOtherBudget();
+      },
     });
   }
 
@@ -479,20 +483,23 @@ export class BrevoClient {
     return answer;
   }
 
-  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const other = !isPacedPath(path);
-    if (other) {
-      const budget = this.opts.limits.other.take();
-      if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
-      const shared = this.opts.otherBudget;
-      if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
-      else if (shared) {
-        const answer = await shared.reserve(1);
-        if (!answer.ok) {
-          throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
-        }
+  /** One call of the "other endpoints" budget: in process, then the tenant's shared one. */
+  private async takeOtherBudget(): Promise<void> {
+    const budget = this.opts.limits.other.take();
+    if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
+    const shared = this.opts.otherBudget;
+    if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
+    else if (shared) {
+      const answer = await shared.reserve(1);
+      if (!answer.ok) {
+        throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
       }
     }
+  }
+
+  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
+    const other = !isPacedPath(path);
+    if (other) await this.takeOtherBudget();
     try {
       return await this.fetch(`${this.base}${path}`, {
         method,

@@ -41,6 +41,11 @@ export interface PacedFetchOptions {
    * only when it provably never reached the provider (429, connection refused).
    */
   isRetryable?: (url: URL, method: string) => boolean;
+  /**
+   * Called before each retry (not the first attempt): a provider that counts every request against
+   * a budget (Brevo's 100/hour "other endpoints") takes one more unit here, or throws to stop.
+   */
+  beforeRetry?: (url: URL, method: string) => Promise<void> | void;
   /** Epoch ms no retry wait may cross; default the enclosing runWithDeadline's. */
   deadline?: () => number | undefined;
   /**
@@ -101,7 +106,10 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
       await pacer?.acquire();
       opts.stats.requests += 1;
       attempt += 1;
-      if (attempt > 1) opts.stats.retries = (opts.stats.retries ?? 0) + 1;
+      if (attempt > 1) {
+        await opts.beforeRetry?.(url, method);
+        opts.stats.retries = (opts.stats.retries ?? 0) + 1;
+      }
       const started = opts.clock.now();
       let res: Response;
       try {

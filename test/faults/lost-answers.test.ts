@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { BrevoClient, sharedBrevoLimits } from '../../shared/brevo/client';
 import { NotionGateway } from '../../shared/connectors/notion/client';
 import { SlackClient } from '../../shared/connectors/slack/client';
-import { UnreachableError } from '../../shared/errors';
+import { BudgetExhaustedError, UnreachableError } from '../../shared/errors';
 import { newStats } from '../../shared/http/paced-fetch';
-import { Pacer } from '../../shared/ratelimit/pacer';
+import { Pacer, WindowBudget } from '../../shared/ratelimit/pacer';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator } from '../simulators/notion';
 import { SANDBOX_DATABASE_ID, seedSandbox } from '../simulators/sandbox';
@@ -120,6 +120,20 @@ describe('Brevo', () => {
       expect(brevo.lists().filter((l) => l.name === 'Customers')).toEqual([expect.objectContaining({ id })]);
     },
   );
+
+  test('each retry of an "other endpoint" call draws on its 100/hour budget (Brevo counts every request)', async () => {
+    const apiKey = `xkeysib-${randomUUID()}`;
+    const brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false });
+    await brevo.start();
+    stops.push(() => brevo.stop());
+    brevo.failNext(5, { status: 500, body: { code: 'internal_error', message: 'down' } });
+    const clock = new VirtualClock();
+    const limits = { contacts: new Pacer(0, clock), other: new WindowBudget(3, 3_600_000, clock) };
+    const c = new BrevoClient({ apiKey, baseUrl: brevo.baseUrl, clock, stats: newStats(), limits });
+    await expect(c.getAccount()).rejects.toBeInstanceOf(BudgetExhaustedError);
+    // The first attempt and two retries: three units, three requests; the fourth was never sent.
+    expect(brevo.stats().requests).toBe(3);
+  });
 
   test('a campaign creation whose answer was lost is found by its name, never created twice', async () => {
     const { brevo, proxy, c } = await client('lost', (m, p) => m === 'POST' && p === '/v3/emailCampaigns');
