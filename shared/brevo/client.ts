@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { BudgetExhaustedError, ProviderError, RateLimitedError, UnreachableError } from '../errors';
 import { issueSummary, maybe, readAnswer } from '../http/answer';
 import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
+import { createOnce } from '../http/retry-policy';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock } from '../ports';
@@ -266,21 +267,11 @@ export class BrevoClient {
   }
 
   /**
-   * A creation Brevo has no idempotency key for (folders, lists, campaigns): the POST is never
-   * repeated blindly. When its answer is lost (a 5xx, a reset, a stall: it may have been applied),
-   * `find` reads back what it would have created; only when that finds nothing is it created again,
-   * at most CREATE_ATTEMPTS times.
+   * A creation Brevo has no idempotency key for (folders, lists, campaigns): a lost answer is
+   * resolved by reading back (retry-policy.ts createOnce), never by creating blindly again.
    */
-  private async createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await create();
-      } catch (err) {
-        if (attempt >= CREATE_ATTEMPTS || !isAnswerLost(err)) throw err;
-        const found = await find();
-        if (found !== undefined) return found;
-      }
-    }
+  private createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+    return createOnce({ clock: this.opts.clock, create, find, isLost: isAnswerLost });
   }
 
   /** Starts an asynchronous import; returns the process id to follow. */
@@ -752,9 +743,6 @@ export interface CampaignFigures {
   unsubscriptions: number;
   hardBounces: number;
 }
-
-/** Creations of one object tried at most (each after reading back that the previous one is absent). */
-const CREATE_ATTEMPTS = 4;
 
 /**
  * A failure after which a write may or may not have been applied: a 5xx, or the network (reset,

@@ -10,6 +10,7 @@
  * clients hit by the same fault instead of sending them back together.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock } from '../ports';
 
 export interface RetryPolicy {
   /**
@@ -94,4 +95,34 @@ export function runWithDeadline<T>(deadline: number, fn: () => Promise<T>): Prom
 /** The deadline of the enclosing runWithDeadline, if any. */
 export function currentDeadline(): number | undefined {
   return deadlines.getStore();
+}
+
+/**
+ * A creation the provider has no idempotency key for (a Brevo list or campaign, a Notion page, a
+ * Slack post): the write is never repeated blindly. When its answer is lost (`isLost`: a 5xx, a
+ * reset, a stall; it may have been applied), the policy's backoff is waited, then `find` reads back
+ * what it would have made; only when that finds nothing is it made again, up to the policy's
+ * attempts and never past the deadline (then the lost answer's error stands).
+ */
+export async function createOnce<T>(args: {
+  clock: Clock;
+  create: () => Promise<T>;
+  find: () => Promise<T | undefined>;
+  isLost: (err: unknown) => boolean;
+  policy?: Partial<RetryPolicy>;
+}): Promise<T> {
+  const policy = resolveRetryPolicy(args.policy);
+  const deadline = currentDeadline() ?? Number.POSITIVE_INFINITY;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await args.create();
+    } catch (err) {
+      if (attempt >= policy.maxAttempts || !args.isLost(err)) throw err;
+      const wait = retryDelayMs(policy, attempt);
+      if (args.clock.now() + wait >= deadline) throw err;
+      await args.clock.sleep(wait);
+      const found = await args.find();
+      if (found !== undefined) return found;
+    }
+  }
 }

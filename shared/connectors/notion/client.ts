@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ProviderError, UnreachableError } from '../../errors';
 import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
+import { createOnce } from '../../http/retry-policy';
 import type { Clock } from '../../ports';
 import type { Pacer } from '../../ratelimit/pacer';
 import { isReadSentAsPost, readOnlyFetch } from './read-only';
@@ -22,8 +23,6 @@ import { isReadSentAsPost, readOnlyFetch } from './read-only';
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
 export const NOTION_INTERVAL_MS = 334;
-/** Creations of one page tried at most (each after reading back that the previous one is absent). */
-const CREATE_ATTEMPTS = 4;
 
 /**
  * A property value: `{id, type, <type>: value}` (notion.md §5). The type is a string, so a type
@@ -118,9 +117,11 @@ export interface NotionGatewayOptions {
 export class NotionGateway {
   private readonly client: Client;
   readonly apiVersion: NotionGatewayOptions['apiVersion'];
+  private readonly clock: Clock;
 
   constructor(opts: NotionGatewayOptions) {
     this.apiVersion = opts.apiVersion;
+    this.clock = opts.clock;
     const paced = pacedFetch({
       provider: 'notion',
       clock: opts.clock,
@@ -411,24 +412,22 @@ export class NotionGateway {
    * on 2022-06-28. Returns the new page (its last_edited_time and last_edited_by are our write's).
    * Notion has no idempotency key for a creation, so the POST is never repeated blindly: when its
    * answer is lost (a 5xx, a reset, a stall) and the caller gave `readBack` (a query by the key the
-   * page carries), the page is looked for and created again only when absent (at most
-   * CREATE_ATTEMPTS times). Without `readBack` the lost answer fails the call: at most once.
+   * page carries), the page is looked for and created again only when absent (retry-policy.ts
+   * createOnce). Without `readBack` the lost answer fails the call: at most once.
    */
   async createPage(
     parent: { databaseId: string; sourceId: string },
     properties: Record<string, unknown>,
     opts: { readBack?: () => Promise<NotionPage | undefined> } = {},
   ): Promise<NotionPage> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.postPage(parent, properties);
-      } catch (err) {
-        const lost = err instanceof UnreachableError || (err instanceof ProviderError && err.status >= 500);
-        if (!opts.readBack || !lost || attempt >= CREATE_ATTEMPTS) throw err;
-        const found = await opts.readBack();
-        if (found) return found;
-      }
-    }
+    const readBack = opts.readBack;
+    if (!readBack) return this.postPage(parent, properties);
+    return createOnce({
+      clock: this.clock,
+      create: () => this.postPage(parent, properties),
+      find: readBack,
+      isLost: (err) => err instanceof UnreachableError || (err instanceof ProviderError && err.status >= 500),
+    });
   }
 
   private async postPage(

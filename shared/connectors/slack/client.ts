@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { TajoError, UnreachableError } from '../../errors';
 import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
+import { createOnce } from '../../http/retry-policy';
 import type { Clock } from '../../ports';
 import { Pacer } from '../../ratelimit/pacer';
 
@@ -185,8 +186,6 @@ export function slackMethodPacer(token: string, method: string, clock: Clock): P
 
 /** The metadata event type of our posts: what a read-back after a lost answer looks for. */
 const POST_EVENT_TYPE = 'tajo_post';
-/** Posts of one message tried at most (each after reading back that the previous one is absent). */
-const POST_ATTEMPTS = 4;
 /** Messages read back: the channel takes about one a second, the retries last seconds. */
 const READ_BACK_MESSAGES = 50;
 const historyResponse = z.looseObject({ messages: maybe(z.array(z.unknown())).transform((m) => m ?? []) });
@@ -259,8 +258,8 @@ export class SlackClient {
    * the post carries one in its message metadata (`tajo_post`, `key`: the caller's, e.g. a
    * notification's dedupe id, or a fresh one). When the answer is lost (a 5xx, a reset, a stall: it
    * may have been posted) the channel's latest messages (the thread's, for a reply) are read back
-   * for that key: found, its ts is returned; absent, it is posted again (at most POST_ATTEMPTS
-   * times). When the read-back itself is refused (no channels:history for this channel) the lost
+   * for that key: found, its ts is returned; absent, it is posted again (retry-policy.ts
+   * createOnce). When the read-back itself is refused (no channels:history for this channel) the lost
    * answer fails the call: at most once, never twice.
    */
   async postMessage(args: {
@@ -272,17 +271,20 @@ export class SlackClient {
     key?: string;
   }): Promise<string> {
     const key = args.key ?? randomUUID();
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.postOnce(args, key);
-      } catch (err) {
-        if (attempt >= POST_ATTEMPTS || !isAnswerLost(err)) throw err;
-        const found = await this.findPosted(args.channel, key, args.threadTs).catch(() => {
-          throw err;
-        });
-        if (found) return found;
-      }
-    }
+    let lost: unknown;
+    return createOnce({
+      clock: this.opts.clock,
+      create: () => this.postOnce(args, key),
+      isLost: (err) => {
+        lost = err;
+        return isAnswerLost(err);
+      },
+      // A read-back Slack refuses (no channels:history here) leaves the lost answer's error: at most once.
+      find: () =>
+        this.findPosted(args.channel, key, args.threadTs).catch(() => {
+          throw lost;
+        }),
+    });
   }
 
   /**
