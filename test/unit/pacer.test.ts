@@ -14,6 +14,7 @@ import {
   parseRetryAfter,
 } from '../../shared/http/paced-fetch';
 import {
+  createOnce,
   DEFAULT_RETRY_POLICY,
   retryDelayMs,
   retryPolicyFromEnv,
@@ -377,6 +378,57 @@ describe('retry policy', () => {
     expect(
       retryPolicyFromEnv({ TAJO_RETRY_BASE_MS: '5', TAJO_HTTP_TIMEOUT_MS: '800', TAJO_RETRY_ATTEMPTS: 'x' }),
     ).toEqual({ baseDelayMs: 5, attemptTimeoutMs: 800 });
+  });
+
+  test('createOnce: a lost creation is read back before being made again; a refusal is not retried', async () => {
+    const clock = new VirtualClock();
+    const made: number[] = [];
+    let lost = 2;
+    const lostErr = new Error('reset');
+    const id = await createOnce({
+      clock,
+      create: async () => {
+        made.push(made.length + 1);
+        if (lost-- > 0) throw lostErr;
+        return made.length;
+      },
+      // The first lost creation was not applied; the second was (found on the read-back after it).
+      find: async () => (made.length === 2 ? 2 : undefined),
+      isLost: (err) => err === lostErr,
+    });
+    expect({ id, made }).toEqual({ id: 2, made: [1, 2] });
+    const refused = new Error('400');
+    await expect(
+      createOnce({
+        clock,
+        create: async () => {
+          throw refused;
+        },
+        find: async () => 1,
+        isLost: (err) => err === lostErr,
+      }),
+    ).rejects.toBe(refused);
+  });
+
+  test('createOnce never waits past the deadline: the lost answer stands', async () => {
+    const clock = new VirtualClock();
+    const lostErr = new Error('reset');
+    let finds = 0;
+    const attempt = () =>
+      createOnce({
+        clock,
+        create: async () => {
+          throw lostErr;
+        },
+        find: async () => {
+          finds += 1;
+          return undefined;
+        },
+        isLost: () => true,
+        policy: { baseDelayMs: 10_000, random: () => 0.5 },
+      });
+    await expect(runWithDeadline(clock.now() + 1_000, attempt)).rejects.toBe(lostErr);
+    expect(finds).toBe(0);
   });
 
   test('the default cap keeps a call through 40% faults: 0.4^maxAttempts is below 1e-4', () => {
