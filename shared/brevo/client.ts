@@ -4,9 +4,10 @@
  * go through /v3/contacts/import; /v3/contacts/batch is deprecated (2026-10-30) and never called.
  */
 import { z } from 'zod';
-import { BudgetExhaustedError, ProviderError, RateLimitedError } from '../errors';
+import { BudgetExhaustedError, ProviderError, RateLimitedError, UnreachableError } from '../errors';
 import { issueSummary, maybe, readAnswer } from '../http/answer';
-import { type CallStats, newStats, pacedFetch } from '../http/paced-fetch';
+import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
+import { createOnce } from '../http/retry-policy';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
 import type { Clock } from '../ports';
@@ -135,9 +136,17 @@ export class BrevoClient {
       clock: opts.clock,
       stats: opts.stats,
       pacerFor: (url) => (isPacedPath(url.pathname) ? opts.limits.contacts : undefined),
-      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens.
-      retryAfterMs: (res) => Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
+      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens. A
+      // Retry-After (a proxy or gateway in front of Brevo) is honoured when present.
+      retryAfterMs: (res) =>
+        parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ??
+        Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      isRetryable: (url, method) => method === 'POST' && isRepeatableBrevoPost(url.pathname),
+      // Brevo counts every request it receives: a retry of an "other" endpoint draws on the budget.
+      beforeRetry: async (url) => {
+        if (!isPacedPath(url.pathname)) await this.takeOtherBudget();
+      },
     });
   }
 
@@ -225,9 +234,15 @@ export class BrevoClient {
     return page.folders ?? [];
   }
 
+  /** Creates a folder; a lost answer is resolved by reading the folders back (createOnce). */
   async createFolder(name: string): Promise<number> {
-    const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
-    return readAnswer('brevo', 'the folder creation', idSchema, res).id;
+    return this.createOnce(
+      async () => {
+        const res = await this.request('POST', '/v3/contacts/folders', 'folder creation', { name });
+        return readAnswer('brevo', 'the folder creation', idSchema, res).id;
+      },
+      async () => (await this.listFolders()).find((f) => f.name === name)?.id,
+    );
   }
 
   /** The id of the list with this name (any case), created in the "Tajo" folder when missing. */
@@ -240,9 +255,23 @@ export class BrevoClient {
     return this.createList(name, folder ? folder.id : await this.createFolder('Tajo'));
   }
 
+  /** Creates a list; a lost answer is resolved by reading the lists back (createOnce). */
   async createList(name: string, folderId: number): Promise<number> {
-    const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
-    return readAnswer('brevo', `the creation of list "${name}"`, idSchema, res).id;
+    return this.createOnce(
+      async () => {
+        const res = await this.request('POST', '/v3/contacts/lists', `list "${name}" creation`, { name, folderId });
+        return readAnswer('brevo', `the creation of list "${name}"`, idSchema, res).id;
+      },
+      async () => (await this.listLists()).find((l) => l.name.toLowerCase() === name.toLowerCase())?.id,
+    );
+  }
+
+  /**
+   * A creation Brevo has no idempotency key for (folders, lists, campaigns): a lost answer is
+   * resolved by reading back (retry-policy.ts createOnce), never by creating blindly again.
+   */
+  private createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+    return createOnce({ clock: this.opts.clock, create, find, isLost: isAnswerLost });
   }
 
   /** Starts an asynchronous import; returns the process id to follow. */
@@ -373,9 +402,22 @@ export class BrevoClient {
     ] as const) {
       for (let i = 0; i < values.length; i += BREVO_LIST_CHUNK) {
         const chunk = values.slice(i, i + BREVO_LIST_CHUNK);
-        const res = await this.request('POST', `/v3/contacts/lists/${listId}/contacts/${op}`, `list ${listId}`, {
-          [key]: chunk,
-        });
+        let res: unknown;
+        try {
+          res = await this.request('POST', `/v3/contacts/lists/${listId}/contacts/${op}`, `list ${listId}`, {
+            [key]: chunk,
+          });
+        } catch (err) {
+          // A repeat (our retry of a change whose answer was lost) finds the change made: Brevo
+          // answers 400 "Contact already in list / already removed from list and/or does not
+          // exist" when no contact of the chunk changed. Added: they are in. Removed: they are out.
+          if (
+            !(err instanceof ProviderError && err.status === 400 && /already (in|removed from) list/i.test(err.message))
+          )
+            throw err;
+          if (op === 'remove') failures.push(...chunk);
+          continue;
+        }
         const parsed = z
           .looseObject({ contacts: maybe(z.looseObject({ failure: maybe(z.array(z.unknown())) })) })
           .safeParse(res ?? {});
@@ -432,20 +474,23 @@ export class BrevoClient {
     return answer;
   }
 
-  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const other = !isPacedPath(path);
-    if (other) {
-      const budget = this.opts.limits.other.take();
-      if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
-      const shared = this.opts.otherBudget;
-      if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
-      else if (shared) {
-        const answer = await shared.reserve(1);
-        if (!answer.ok) {
-          throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
-        }
+  /** One call of the "other endpoints" budget: in process, then the tenant's shared one. */
+  private async takeOtherBudget(): Promise<void> {
+    const budget = this.opts.limits.other.take();
+    if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
+    const shared = this.opts.otherBudget;
+    if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
+    else if (shared) {
+      const answer = await shared.reserve(1);
+      if (!answer.ok) {
+        throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
       }
     }
+  }
+
+  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
+    const other = !isPacedPath(path);
+    if (other) await this.takeOtherBudget();
     try {
       return await this.fetch(`${this.base}${path}`, {
         method,
@@ -512,10 +557,19 @@ export class BrevoClient {
 
   /**
    * `POST /v3/emailCampaigns` (brevo.md §5): a classic campaign to lists, a draft unless
-   * `scheduledAt` is given (then Brevo sends it at that time). Returns the campaign id. Never
-   * retried here: a lost answer may still have created it (the caller looks it up by name).
+   * `scheduledAt` is given (then Brevo sends it at that time). Returns the campaign id. The POST
+   * itself is never repeated blindly: when its answer is lost (a 5xx, a reset, a stall) the campaign
+   * may exist, so the account's latest campaigns are read back for its name (which ends with the
+   * page version's marker, publish/rule.ts campaignMarker) and it is created again only when absent.
    */
   async createEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
+    return this.createOnce(
+      () => this.postEmailCampaign(campaign),
+      async () => (await this.findRecentCampaign(campaign.name))?.id,
+    );
+  }
+
+  private async postEmailCampaign(campaign: NewEmailCampaign): Promise<number> {
     const body: Record<string, unknown> = {
       name: campaign.name,
       subject: campaign.subject,
@@ -690,6 +744,15 @@ export interface CampaignFigures {
   hardBounces: number;
 }
 
+/**
+ * A failure after which a write may or may not have been applied: a 5xx, or the network (reset,
+ * stall). A 4xx or a 429 was refused; nothing was written.
+ */
+function isAnswerLost(err: unknown): boolean {
+  if (err instanceof UnreachableError) return true;
+  return err instanceof ProviderError && !(err instanceof RateLimitedError) && err.status >= 500;
+}
+
 /** `{id}`: what creations answer (folders, lists, campaigns). */
 const idSchema = z.looseObject({ id: z.number() });
 
@@ -732,6 +795,27 @@ const campaignsPageSchema = z.looseObject({
     ),
   ).transform((c) => c ?? []),
 });
+
+/**
+ * Brevo POSTs whose repetition is harmless, so a 5xx, a reset or a stall is retried (brevo.md §3):
+ * - `/v3/contacts/import`: an upsert by identifier (updateExistingContacts); a second process
+ *   writes the same values again. An import whose answer was lost was applied once or twice, never
+ *   differently.
+ * - `/v3/contacts/lists/{id}/contacts/add|remove`: set membership; a repeat answers the contacts
+ *   already in (or out of) the list under `failure`, which callers read as "nothing to do".
+ * - `/v3/contacts` with `updateEnabled`: create-or-update; a repeat of a creation updates.
+ * Not here, so retried only when Brevo provably did not take them (429, connection refused):
+ * `/v3/events` (Brevo has no idempotency key nor any way to read events back: a repeat would be a
+ * second event, which may trigger an automation twice; docs/sync.md), campaign creation (resolved
+ * by reading back, createEmailCampaign), sendNow, folder and list creation.
+ */
+function isRepeatableBrevoPost(path: string): boolean {
+  return (
+    path === '/v3/contacts/import' ||
+    path === '/v3/contacts' ||
+    /^\/v3\/contacts\/lists\/\d+\/contacts\/(add|remove)$/.test(path)
+  );
+}
 
 function isPacedPath(path: string): boolean {
   return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');

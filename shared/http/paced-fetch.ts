@@ -1,18 +1,22 @@
 /**
  * A fetch that every provider call goes through: it waits for the lane's pacer, counts requests,
- * honours 429 (Retry-After or the provider's reset header) by pausing the whole lane, retries
- * transient failures of idempotent calls, and turns network failures into UnreachableError.
- * SDK retries are off: retries live here, inside the same budget (DESIGN §5).
+ * and follows the one retry policy (retry-policy.ts): 429 (Retry-After or the provider's reset
+ * header, pausing the whole lane), 5xx, resets and stalls are retried with jittered exponential
+ * backoff when the call is safe to repeat, never past the run's deadline; network failures become
+ * UnreachableError. SDK retries are off: retries live here, inside the same budget (DESIGN §5).
  */
 import { type Provider, RateLimitedError, UnreachableError } from '../errors';
 import { type ApiCallLine, apiCallLog, describeRequestBody, describeResponseBody } from '../logging/api-calls';
 import { bodyPersonal, redactUrlPart } from '../logging/redact';
 import type { Clock } from '../ports';
 import type { Pacer } from '../ratelimit/pacer';
+import { currentDeadline, type RetryPolicy, resolveRetryPolicy, retryDelayMs } from './retry-policy';
 
 export interface CallStats {
   requests: number;
   rateLimited: number;
+  /** Attempts that were retries (after a 429, a 5xx, a reset or a stall). */
+  retries?: number;
 }
 
 export function newStats(): CallStats {
@@ -29,12 +33,21 @@ export interface PacedFetchOptions {
   retryAfterMs: (res: Response) => number;
   /** Longer waits are not slept through in-process: the caller parks the lane instead. */
   maxInProcessWaitMs?: number;
-  maxRateLimitRetries?: number;
-  /** Retries of 5xx / network errors for idempotent methods. */
-  maxTransientRetries?: number;
-  /** Calls that are safe to repeat although their method is not idempotent (reads sent as POST). */
+  /** Overrides of the retry policy (defaults: DEFAULT_RETRY_POLICY, then TAJO_RETRY_* in the environment). */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Calls that are safe to repeat although their method is not idempotent: reads sent as POST,
+   * and writes whose repetition is harmless (an import, a list change). Any other POST is retried
+   * only when it provably never reached the provider (429, connection refused).
+   */
   isRetryable?: (url: URL, method: string) => boolean;
-  timeoutMs?: number;
+  /**
+   * Called before each retry (not the first attempt): a provider that counts every request against
+   * a budget (Brevo's 100/hour "other endpoints") takes one more unit here, or throws to stop.
+   */
+  beforeRetry?: (url: URL, method: string) => Promise<void> | void;
+  /** Epoch ms no retry wait may cross; default the enclosing runWithDeadline's. */
+  deadline?: () => number | undefined;
   /**
    * Called once per attempt with a line that never contains a secret, besides the process's API
    * call log (log_api_calls, shared/logging/api-calls.ts).
@@ -43,12 +56,31 @@ export interface PacedFetchOptions {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+/** Failures before any byte of the request reached the provider: safe to repeat for every call. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * Network failures worth another attempt: the connection broke, stalled or could not be made for
+ * now. Anything else (an unknown host, a port fetch refuses, a malformed URL) fails at once: no
+ * wait makes it work.
+ */
+const TRANSIENT = new Set([
+  ...NOT_SENT,
+  'timed out',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
   const maxWait = opts.maxInProcessWaitMs ?? 60_000;
-  const max429 = opts.maxRateLimitRetries ?? 5;
-  const maxTransient = opts.maxTransientRetries ?? 2;
-  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const policy = resolveRetryPolicy(opts.retry);
 
   return async (input, requestInit) => {
     let init = requestInit;
@@ -63,49 +95,65 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
     }
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const method = (init?.method ?? 'GET').toUpperCase();
-    let rateLimitedTries = 0;
-    let transientTries = 0;
     const repeatable = IDEMPOTENT.has(method) || (opts.isRetryable?.(url, method) ?? false);
+    const deadline = opts.deadline?.() ?? currentDeadline() ?? Number.POSITIVE_INFINITY;
+    /** Whether another attempt may start after `waitMs`: attempts left and the deadline not crossed. */
+    const mayRetry = (attempt: number, waitMs: number) =>
+      attempt < policy.maxAttempts && opts.clock.now() + waitMs < deadline;
     let attempt = 0;
     for (;;) {
       const pacer = opts.pacerFor(url, method);
       await pacer?.acquire();
       opts.stats.requests += 1;
       attempt += 1;
+      if (attempt > 1) {
+        await opts.beforeRetry?.(url, method);
+        opts.stats.retries = (opts.stats.retries ?? 0) + 1;
+      }
       const started = opts.clock.now();
       let res: Response;
       try {
-        res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) });
+        // A stall counts as a failure after the attempt timeout. Real time, whatever the clock: the
+        // deadline bounds waits (clock time), the timeout bounds one socket (wall time).
+        res = await fetch(url, { ...init, signal: init?.signal ?? AbortSignal.timeout(policy.attemptTimeoutMs) });
       } catch (err) {
         const cause = describeNetworkError(err);
         await report(opts, { url, method, init, attempt, started, status: 0, error: cause });
-        if (repeatable && transientTries < maxTransient) {
-          transientTries += 1;
-          await opts.clock.sleep(500 * 2 ** transientTries);
+        const wait = retryDelayMs(policy, attempt);
+        const notSent = NOT_SENT.has(cause);
+        // A caller's own abort is not a fault to absorb.
+        if (
+          !init?.signal?.aborted &&
+          TRANSIENT.has(cause) &&
+          (repeatable || notSent) &&
+          mayRetry(attempt, wait) &&
+          !(notSent && attempt >= policy.maxUnreachableAttempts)
+        ) {
+          await opts.clock.sleep(wait);
           continue;
         }
         throw new UnreachableError(opts.provider, url.origin, cause);
       }
-      const wait = res.status === 429 ? Math.max(opts.retryAfterMs(res), 250) : undefined;
-      await report(opts, { url, method, init, attempt, started, status: res.status, retryAfterMs: wait, res });
-      if (wait !== undefined) {
+      const retryAfter = res.status === 429 ? Math.max(opts.retryAfterMs(res), 250) : undefined;
+      await report(opts, { url, method, init, attempt, started, status: res.status, retryAfterMs: retryAfter, res });
+      if (retryAfter !== undefined) {
+        // A 429 was refused before any effect: safe to repeat whatever the call.
         opts.stats.rateLimited += 1;
-        pacer?.pause(wait);
-        if (wait > maxWait || rateLimitedTries >= max429) {
-          await res.body?.cancel();
-          throw new RateLimitedError(opts.provider, wait);
-        }
-        rateLimitedTries += 1;
+        pacer?.pause(retryAfter);
         await res.body?.cancel();
-        // A paced lane holds every call until the wait is over; an unpaced call waits by itself.
-        if (!pacer) await opts.clock.sleep(wait);
+        const wait = retryDelayMs(policy, attempt, retryAfter);
+        if (retryAfter > maxWait || !mayRetry(attempt, wait)) throw new RateLimitedError(opts.provider, retryAfter);
+        // A paced lane holds every call until the pause is over; the jitter on top is this call's.
+        await opts.clock.sleep(pacer ? wait - retryAfter : wait);
         continue;
       }
-      if (res.status >= 500 && res.status !== 501 && repeatable && transientTries < maxTransient) {
-        transientTries += 1;
-        await res.body?.cancel();
-        await opts.clock.sleep(500 * 2 ** transientTries);
-        continue;
+      if (res.status >= 500 && res.status !== 501 && repeatable) {
+        const wait = retryDelayMs(policy, attempt);
+        if (mayRetry(attempt, wait)) {
+          await res.body?.cancel();
+          await opts.clock.sleep(wait);
+          continue;
+        }
       }
       return res;
     }

@@ -363,8 +363,14 @@ async function writePage(
   const values = converted.values;
   if (Object.keys(values).length === 0) return { kind: 'unchanged', conflicts: [] };
 
-  const create = async (): Promise<ItemOutcome> => {
-    const page = await deps.notion.createPage({ databaseId: target.databaseId, sourceId: target.sourceId }, values);
+  // `readBack` finds the page a creation whose answer was lost made (NotionGateway.createPage);
+  // a create-only rule has no key to find it by, so its creation is at most once.
+  const create = async (readBack?: () => Promise<NotionPage | undefined>): Promise<ItemOutcome> => {
+    const page = await deps.notion.createPage(
+      { databaseId: target.databaseId, sourceId: target.sourceId },
+      values,
+      readBack ? { readBack } : {},
+    );
     await recordWrite(deps, { rule, target, page, written: values, item });
     return { kind: 'created', conflicts: [] };
   };
@@ -375,13 +381,16 @@ async function writePage(
   const filter = matchFilter(matchBy, target.schema[matchBy] as RuleSchemaProperty, matchValue);
   if (!filter.ok) return fail(filter.reason, { property: matchBy });
   // The oldest page with the value is the one kept up to date (duplicates are left alone).
-  const found = await deps.notion.query(target.sourceId, {
-    filter: filter.filter,
-    sorts: [{ timestamp: 'created_time', direction: 'ascending' }],
-    pageSize: 1,
-  });
-  const existing = found.pages[0];
-  if (!existing) return await create();
+  const oldest = async () =>
+    (
+      await deps.notion.query(target.sourceId, {
+        filter: filter.filter,
+        sorts: [{ timestamp: 'created_time', direction: 'ascending' }],
+        pageSize: 1,
+      })
+    ).pages[0];
+  const existing = await oldest();
+  if (!existing) return await create(oldest);
   const own = await deps.pageWrites.getPageWrite(deps.tenantId, target.databaseId, existing.id);
   const resolved = resolveConflicts({
     page: existing,

@@ -21,6 +21,7 @@ import type { NotionGateway, NotionPage, SchemaProperty } from '../connectors/no
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../connectors/notion/windows';
 import { failureReason, ProviderError, TajoError } from '../errors';
 import type { CallStats } from '../http/paced-fetch';
+import { runWithDeadline } from '../http/retry-policy';
 import { fingerprint, mayBeTruncated } from '../mapping';
 import type { BrevoAttribute, NotionPropertyValue } from '../mapping/types';
 import type { Clock, CursorStore, Fingerprint, RunOwner, RunRecord, RunStore, SyncSummary } from '../ports';
@@ -435,7 +436,9 @@ async function abandonRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: R
 export async function runStep(ctx: NotionSyncContext, run: RunRecord, deadline: number): Promise<RunRecord> {
   const step = new SyncStep(ctx, run, deadline);
   try {
-    await step.execute();
+    // No provider retry waits past the step's deadline (shared/http/retry-policy.ts): a fault that
+    // outlasts it fails the step at once, which checkpoints for the next invocation.
+    await runWithDeadline(deadline, () => step.execute());
   } catch (err) {
     // Rows read since the last checkpoint will be read again by the retry: keep the counts as
     // they were at the checkpoint, adding only the provider calls this step made.

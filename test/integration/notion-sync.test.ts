@@ -7,6 +7,7 @@ import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { parseConfig } from '../../shared/config/load';
 import { ConfigError, ProviderError } from '../../shared/errors';
+import { DEFAULT_RETRY_POLICY } from '../../shared/http/retry-policy';
 import { type Clock, systemClock } from '../../shared/ports';
 import { buildNotionContext } from '../../shared/services/notion-context';
 import { runStep, runToCompletion, type SyncOptions, startRun } from '../../shared/sync/notion-sync';
@@ -348,9 +349,12 @@ test('the cursor does not advance past rows Brevo did not accept', async () => {
   const ctx = context(env, { options: { flushRows: 100 } });
   let flushes = 0;
   ctx.onProgress = (e) => {
-    // The second chunk's import is refused by Brevo (POSTs are not retried).
+    // The second chunk's import fails on every attempt the retry policy makes (issue 12: one 500 is absorbed).
     if (e.type === 'flush' && ++flushes === 2)
-      env.brevo.failNext(1, { status: 500, body: { code: 'internal_error', message: 'boom' } });
+      env.brevo.failNext(DEFAULT_RETRY_POLICY.maxAttempts, {
+        status: 500,
+        body: { code: 'internal_error', message: 'boom' },
+      });
   };
   await expect(runToCompletion(ctx, { mode: 'full', trigger: 'cli' })).rejects.toBeInstanceOf(ProviderError);
   expect(env.brevo.contacts()).toHaveLength(100);
@@ -513,9 +517,13 @@ test('a failed step does not count its rows twice when the run is retried', asyn
   const env = await setup({ rows: 150 });
   const ctx = context(env);
   let run = await startRun(ctx, { mode: 'full', trigger: 'api' });
-  // The import of the step's rows fails (POSTs are not retried): the step fails after reading them.
+  // The import of the step's rows fails on every attempt (one 500 would be absorbed): the step fails after reading them.
   ctx.onProgress = (e) => {
-    if (e.type === 'flush') env.brevo.failNext(1, { status: 500, body: { code: 'internal_error', message: 'boom' } });
+    if (e.type === 'flush')
+      env.brevo.failNext(DEFAULT_RETRY_POLICY.maxAttempts, {
+        status: 500,
+        body: { code: 'internal_error', message: 'boom' },
+      });
   };
   await expect(runStep(ctx, run, Number.POSITIVE_INFINITY)).rejects.toBeInstanceOf(ProviderError);
   const stored = (await env.store.getRun('acme', 'notion', run.runId))!;

@@ -136,7 +136,7 @@ describe('the paced fetch describes every call', () => {
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const { lines, undo } = capture(false);
     try {
-      await expect(brevoFetch({ maxTransientRetries: 0 })(`http://127.0.0.1:${port}/v3/account`)).rejects.toThrow(
+      await expect(brevoFetch({ retry: { maxAttempts: 1 } })(`http://127.0.0.1:${port}/v3/account`)).rejects.toThrow(
         /cannot reach brevo/,
       );
     } finally {

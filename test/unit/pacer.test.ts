@@ -13,7 +13,15 @@ import {
   pacedFetch,
   parseRetryAfter,
 } from '../../shared/http/paced-fetch';
+import {
+  createOnce,
+  DEFAULT_RETRY_POLICY,
+  retryDelayMs,
+  retryPolicyFromEnv,
+  runWithDeadline,
+} from '../../shared/http/retry-policy';
 import { Pacer, sharedPacer, WindowBudget } from '../../shared/ratelimit/pacer';
+import { prng } from '../support/prng';
 import { VirtualClock } from '../support/virtual-clock';
 
 // ---------------------------------------------------------------------------------------------- Pacer
@@ -190,7 +198,7 @@ describe('pacedFetch', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: 1 });
     expect(hitCount('/r429')).toBe(2);
-    expect(stats).toEqual({ requests: 2, rateLimited: 1 });
+    expect(stats).toEqual({ requests: 2, rateLimited: 1, retries: 1 });
     // The retry started no earlier than Retry-After, and the body was sent again.
     expect(clock.now() - t0).toBeGreaterThanOrEqual(2_000);
     expect(hits.filter((h) => h.path === '/r429').map((h) => h.body)).toEqual(['{"q":1}', '{"q":1}']);
@@ -215,12 +223,12 @@ describe('pacedFetch', () => {
     expect(pacer.remainingMs()).toBe(120_000);
   });
 
-  test('gives up with RateLimitedError after maxRateLimitRetries 429s', async () => {
-    const { stats, fetch } = setup({ maxRateLimitRetries: 2 });
+  test('gives up with RateLimitedError after the policy maxAttempts 429s', async () => {
+    const { stats, fetch } = setup({ retry: { maxAttempts: 3 } });
     const url = script('/always429', { status: 429, headers: { 'Retry-After': '1' } });
     await expect(fetch(url)).rejects.toBeInstanceOf(RateLimitedError);
     expect(hitCount('/always429')).toBe(3);
-    expect(stats).toEqual({ requests: 3, rateLimited: 3 });
+    expect(stats).toEqual({ requests: 3, rateLimited: 3, retries: 2 });
   });
 
   test('5xx is retried for GET', async () => {
@@ -232,8 +240,8 @@ describe('pacedFetch', () => {
     expect(stats.rateLimited).toBe(0);
   });
 
-  test('a 5xx that persists is returned after maxTransientRetries', async () => {
-    const { fetch } = setup({ maxTransientRetries: 2 });
+  test('a 5xx that persists is returned after the policy maxAttempts', async () => {
+    const { fetch } = setup({ retry: { maxAttempts: 3 } });
     const url = script('/down', { status: 502 });
     expect((await fetch(url)).status).toBe(502);
     expect(hitCount('/down')).toBe(3);
@@ -257,7 +265,7 @@ describe('pacedFetch', () => {
     expect(stats.rateLimited).toBe(0);
   });
 
-  test('a refused connection becomes UnreachableError naming the origin (after retries for GET)', async () => {
+  test('a refused connection becomes UnreachableError naming the origin (after the policy attempts)', async () => {
     const port = await closedPort();
     const origin = `http://127.0.0.1:${port}`;
     const { stats, fetch } = setup();
@@ -274,13 +282,49 @@ describe('pacedFetch', () => {
     expect(e.message).toContain(`cannot reach notion at ${origin}`);
     expect(e.message).toContain('ECONNREFUSED');
     expect(e.message).not.toContain('/v1/users/me');
-    expect(stats.requests).toBe(3);
+    // Nothing listening is far more often a wrong URL or an outage than a blip: maxUnreachableAttempts.
+    expect(stats.requests).toBe(DEFAULT_RETRY_POLICY.maxUnreachableAttempts);
 
+    // A refused connection sent nothing: even a POST that is not safe to repeat is tried again.
     const post = setup();
     await expect(post.fetch(`${origin}/v1/search`, { method: 'POST', body: '{}' })).rejects.toBeInstanceOf(
       UnreachableError,
     );
-    expect(post.stats.requests).toBe(1);
+    expect(post.stats.requests).toBe(DEFAULT_RETRY_POLICY.maxUnreachableAttempts);
+  });
+
+  test('a network failure no wait can fix (a port fetch refuses) fails at the first attempt', async () => {
+    const { stats, fetch } = setup();
+    await expect(fetch('http://127.0.0.1:9/x')).rejects.toBeInstanceOf(UnreachableError);
+    expect(stats.requests).toBe(1);
+  });
+
+  test('a POST the caller marks repeatable is retried after a 5xx; one it does not is not', async () => {
+    const { fetch, stats } = setup({ isRetryable: (url) => url.pathname === '/import' });
+    const url = script('/import', { status: 500 }, { status: 502 }, { status: 201 });
+    expect((await fetch(url, { method: 'POST', body: '{}' })).status).toBe(201);
+    expect(hitCount('/import')).toBe(3);
+    expect(stats.retries).toBe(2);
+  });
+
+  test('no retry waits past the deadline: the transient answer is returned at once', async () => {
+    let deadline = 0;
+    const { fetch, clock } = setup({
+      retry: { baseDelayMs: 5_000, random: () => 0.99 },
+      deadline: () => deadline,
+      pacerFor: () => undefined,
+    });
+    deadline = clock.now() + 1_000;
+    const url = script('/late', { status: 503 }, { status: 200 });
+    expect((await fetch(url)).status).toBe(503);
+    expect(hitCount('/late')).toBe(1);
+  });
+
+  test('runWithDeadline bounds the calls made inside it, a 429 included', async () => {
+    const { fetch, clock } = setup({ pacerFor: () => undefined });
+    const url = script('/late429', { status: 429, headers: { 'Retry-After': '30' } }, { status: 200 });
+    await expect(runWithDeadline(clock.now() + 10_000, () => fetch(url))).rejects.toBeInstanceOf(RateLimitedError);
+    expect(hitCount('/late429')).toBe(1);
   });
 
   // BUG: on a 429 the wait is enforced only through the pacer (pacer.pause, then acquire on the
@@ -305,6 +349,90 @@ describe('pacedFetch', () => {
     await fetch(new Request(url, { method: 'POST', body: '{"a":1}' }));
     const hit = hits.filter((h) => h.path === '/req').at(-1);
     expect(hit).toEqual({ method: 'POST', path: '/req', body: '{"a":1}' });
+  });
+});
+
+describe('retry policy', () => {
+  test('full jitter: each wait is drawn under a ceiling that doubles up to maxDelayMs', () => {
+    const r = prng(7);
+    const policy = { ...DEFAULT_RETRY_POLICY, random: r.next };
+    const ceilings = [500, 1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000];
+    const waits = ceilings.map((_, i) => retryDelayMs(policy, i + 1));
+    waits.forEach((w, i) => {
+      expect(w).toBeGreaterThanOrEqual(0);
+      expect(w).toBeLessThan(ceilings[i] as number);
+    });
+    // Jittered, not the fixed ladder: the same seed draws the same waits, another seed others.
+    expect(new Set(waits).size).toBe(waits.length);
+    const again = ceilings.map((_, i) => retryDelayMs({ ...DEFAULT_RETRY_POLICY, random: prng(7).next }, i + 1));
+    expect(again[0]).toBe(waits[0]);
+  });
+
+  test('a Retry-After is a floor under the jitter', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, random: () => 0 };
+    expect(retryDelayMs(policy, 1, 3_000)).toBe(3_000);
+    expect(retryDelayMs({ ...policy, random: () => 0.99 }, 6, 3_000)).toBe(15_840);
+  });
+
+  test('the environment may shorten waits and timeouts for test rigs; junk is ignored', () => {
+    expect(
+      retryPolicyFromEnv({ TAJO_RETRY_BASE_MS: '5', TAJO_HTTP_TIMEOUT_MS: '800', TAJO_RETRY_ATTEMPTS: 'x' }),
+    ).toEqual({ baseDelayMs: 5, attemptTimeoutMs: 800 });
+  });
+
+  test('createOnce: a lost creation is read back before being made again; a refusal is not retried', async () => {
+    const clock = new VirtualClock();
+    const made: number[] = [];
+    let lost = 2;
+    const lostErr = new Error('reset');
+    const id = await createOnce({
+      clock,
+      create: async () => {
+        made.push(made.length + 1);
+        if (lost-- > 0) throw lostErr;
+        return made.length;
+      },
+      // The first lost creation was not applied; the second was (found on the read-back after it).
+      find: async () => (made.length === 2 ? 2 : undefined),
+      isLost: (err) => err === lostErr,
+    });
+    expect({ id, made }).toEqual({ id: 2, made: [1, 2] });
+    const refused = new Error('400');
+    await expect(
+      createOnce({
+        clock,
+        create: async () => {
+          throw refused;
+        },
+        find: async () => 1,
+        isLost: (err) => err === lostErr,
+      }),
+    ).rejects.toBe(refused);
+  });
+
+  test('createOnce never waits past the deadline: the lost answer stands', async () => {
+    const clock = new VirtualClock();
+    const lostErr = new Error('reset');
+    let finds = 0;
+    const attempt = () =>
+      createOnce({
+        clock,
+        create: async () => {
+          throw lostErr;
+        },
+        find: async () => {
+          finds += 1;
+          return undefined;
+        },
+        isLost: () => true,
+        policy: { baseDelayMs: 10_000, random: () => 0.5 },
+      });
+    await expect(runWithDeadline(clock.now() + 1_000, attempt)).rejects.toBe(lostErr);
+    expect(finds).toBe(0);
+  });
+
+  test('the default cap keeps a call through 40% faults: 0.4^maxAttempts is below 1e-4', () => {
+    expect(0.4 ** DEFAULT_RETRY_POLICY.maxAttempts).toBeLessThan(1e-4);
   });
 });
 

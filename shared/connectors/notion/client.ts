@@ -12,9 +12,10 @@ import {
   UnknownHTTPResponseError,
 } from '@notionhq/client';
 import { z } from 'zod';
-import { ProviderError } from '../../errors';
+import { ProviderError, UnreachableError } from '../../errors';
 import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
+import { createOnce } from '../../http/retry-policy';
 import type { Clock } from '../../ports';
 import type { Pacer } from '../../ratelimit/pacer';
 import { isReadSentAsPost, readOnlyFetch } from './read-only';
@@ -116,9 +117,11 @@ export interface NotionGatewayOptions {
 export class NotionGateway {
   private readonly client: Client;
   readonly apiVersion: NotionGatewayOptions['apiVersion'];
+  private readonly clock: Clock;
 
   constructor(opts: NotionGatewayOptions) {
     this.apiVersion = opts.apiVersion;
+    this.clock = opts.clock;
     const paced = pacedFetch({
       provider: 'notion',
       clock: opts.clock,
@@ -126,8 +129,12 @@ export class NotionGateway {
       pacerFor: () => opts.pacer,
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
-      // Queries and search are reads sent as POST.
-      isRetryable: (url, method) => method === 'POST' && isReadSentAsPost(url),
+      // Queries and search are reads sent as POST. A page PATCH sets the values it carries (the
+      // properties, in_trash): sent twice, the page ends the same. Page creation (POST /pages) is
+      // not repeated blindly: createPage reads back instead.
+      isRetryable: (url, method) =>
+        (method === 'POST' && isReadSentAsPost(url)) ||
+        (method === 'PATCH' && /\/v1\/pages\/[^/]+$/.test(url.pathname)),
     });
     // A read-only connection's writes stop here, before the pacer: nothing is sent or counted.
     const guarded = opts.readOnly ? readOnlyFetch(paced) : paced;
@@ -136,6 +143,9 @@ export class NotionGateway {
       baseUrl: opts.baseUrl ?? NOTION_DEFAULT_BASE_URL,
       notionVersion: opts.apiVersion,
       retry: false,
+      // Each attempt has its own timeout in pacedFetch (a stall is retried there); the SDK's would
+      // cut the retries of one call short at 60 s and surface a stall as final.
+      timeoutMs: 2 ** 31 - 1,
       // Failures surface as our own actionable errors; the SDK's console warnings would repeat them.
       logger: () => undefined,
       fetch: opts.onUnauthorized ? retryUnauthorized(guarded, opts.token, opts.onUnauthorized) : guarded,
@@ -400,8 +410,27 @@ export class NotionGateway {
   /**
    * `POST /v1/pages` as a row of a database: parent `data_source_id` on 2025-09-03+, `database_id`
    * on 2022-06-28. Returns the new page (its last_edited_time and last_edited_by are our write's).
+   * Notion has no idempotency key for a creation, so the POST is never repeated blindly: when its
+   * answer is lost (a 5xx, a reset, a stall) and the caller gave `readBack` (a query by the key the
+   * page carries), the page is looked for and created again only when absent (retry-policy.ts
+   * createOnce). Without `readBack` the lost answer fails the call: at most once.
    */
   async createPage(
+    parent: { databaseId: string; sourceId: string },
+    properties: Record<string, unknown>,
+    opts: { readBack?: () => Promise<NotionPage | undefined> } = {},
+  ): Promise<NotionPage> {
+    const readBack = opts.readBack;
+    if (!readBack) return this.postPage(parent, properties);
+    return createOnce({
+      clock: this.clock,
+      create: () => this.postPage(parent, properties),
+      find: readBack,
+      isLost: (err) => err instanceof UnreachableError || (err instanceof ProviderError && err.status >= 500),
+    });
+  }
+
+  private async postPage(
     parent: { databaseId: string; sourceId: string },
     properties: Record<string, unknown>,
   ): Promise<NotionPage> {

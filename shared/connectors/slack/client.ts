@@ -4,11 +4,12 @@
  * paced under its tier per workspace install, a 429 pauses the method (or channel) for its
  * Retry-After, and `ok:false` answers become SlackApiError with Slack's error code.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { TajoError } from '../../errors';
+import { TajoError, UnreachableError } from '../../errors';
 import { issueSummary, maybe, readAnswer } from '../../http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
+import { createOnce } from '../../http/retry-policy';
 import type { Clock } from '../../ports';
 import { Pacer } from '../../ratelimit/pacer';
 
@@ -41,6 +42,22 @@ export const SLACK_METHOD_TIERS: Readonly<Record<string, SlackTier>> = {
   'chat.postEphemeral': 4,
   'views.open': 4,
 };
+
+/**
+ * Slack methods whose repetition is harmless. Not here, so retried by pacedFetch only when Slack
+ * provably did not take them (429, connection refused): chat.postMessage (postMessage resolves a
+ * lost answer by reading the channel back for the post's key) and chat.scheduleMessage (scheduled
+ * messages cannot carry metadata: a lost answer fails the call, at most once).
+ */
+function isRepeatableSlackMethod(method: string): boolean {
+  return (
+    method === 'auth.test' ||
+    method === 'chat.update' ||
+    method === 'team.info' ||
+    /^(users|conversations)\.(list|info|history|replies|lookupByEmail)$/.test(method) ||
+    method === 'chat.scheduledMessages.list'
+  );
+}
 
 /** Spacing that keeps one method of one workspace install at its tier's rate. */
 export function tierIntervalMs(tier: SlackTier): number {
@@ -167,6 +184,24 @@ export function slackMethodPacer(token: string, method: string, clock: Clock): P
   return pacer;
 }
 
+/** The metadata event type of our posts: what a read-back after a lost answer looks for. */
+const POST_EVENT_TYPE = 'tajo_post';
+/** Messages read back: the channel takes about one a second, the retries last seconds. */
+const READ_BACK_MESSAGES = 50;
+const historyResponse = z.looseObject({ messages: maybe(z.array(z.unknown())).transform((m) => m ?? []) });
+const postedSchema = z.looseObject({
+  ts: z.string(),
+  metadata: maybe(
+    z.looseObject({ event_type: maybe(z.string()), event_payload: maybe(z.looseObject({ key: maybe(z.string()) })) }),
+  ),
+});
+
+/** A post that may have been made although we have no answer: a 5xx, or the network (reset, stall). */
+function isAnswerLost(err: unknown): boolean {
+  if (err instanceof UnreachableError) return true;
+  return err instanceof SlackApiError && /^http_5\d\d$/.test(err.error);
+}
+
 const scheduleResponse = z.looseObject({
   channel: maybe(z.string()),
   scheduled_message_id: z.string(),
@@ -194,6 +229,9 @@ export class SlackClient {
         slackMethodPacer(opts.token, url.pathname.slice(url.pathname.lastIndexOf('/') + 1), opts.clock),
       retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ?? 1000,
       maxInProcessWaitMs: opts.maxInProcessWaitMs,
+      // Every Web API call is a POST: reads and chat.update (it sets the text a message has) are
+      // safe to repeat after a 5xx, a reset or a stall.
+      isRetryable: (url) => isRepeatableSlackMethod(url.pathname.slice(url.pathname.lastIndexOf('/') + 1)),
     });
   }
 
@@ -215,14 +253,68 @@ export class SlackClient {
     return res.user.profile?.email || undefined;
   }
 
-  /** Posts a message (in a thread when `threadTs`); returns its ts. */
+  /**
+   * Posts a message (in a thread when `threadTs`); returns its ts. Slack has no idempotency key, so
+   * the post carries one in its message metadata (`tajo_post`, `key`: the caller's, e.g. a
+   * notification's dedupe id, or a fresh one). When the answer is lost (a 5xx, a reset, a stall: it
+   * may have been posted) the channel's latest messages (the thread's, for a reply) are read back
+   * for that key: found, its ts is returned; absent, it is posted again (retry-policy.ts
+   * createOnce). When the read-back itself is refused (no channels:history for this channel) the lost
+   * answer fails the call: at most once, never twice.
+   */
   async postMessage(args: {
     teamId: string;
     channel: string;
     text: string;
     blocks?: unknown[];
     threadTs?: string;
+    key?: string;
   }): Promise<string> {
+    const key = args.key ?? randomUUID();
+    let lost: unknown;
+    return createOnce({
+      clock: this.opts.clock,
+      create: () => this.postOnce(args, key),
+      isLost: (err) => {
+        lost = err;
+        return isAnswerLost(err);
+      },
+      // A read-back Slack refuses (no channels:history here) leaves the lost answer's error: at most once.
+      find: () =>
+        this.findPosted(args.channel, key, args.threadTs).catch(() => {
+          throw lost;
+        }),
+    });
+  }
+
+  /**
+   * The ts of the message carrying `key` (postMessage's) among the channel's (or thread's) latest,
+   * if any: a lane redelivering a post whose first delivery may have been made can look first.
+   */
+  async findPosted(channel: string, key: string, threadTs?: string): Promise<string | undefined> {
+    const method = threadTs ? 'conversations.replies' : 'conversations.history';
+    const res = readAnswer(
+      'slack',
+      method,
+      historyResponse,
+      await this.call(method, {
+        channel,
+        ...(threadTs ? { ts: threadTs } : {}),
+        include_all_metadata: 'true',
+        limit: String(READ_BACK_MESSAGES),
+      }),
+    );
+    for (const m of res.messages) {
+      const parsed = postedSchema.safeParse(m);
+      if (parsed.success && parsed.data.metadata?.event_payload?.key === key) return parsed.data.ts;
+    }
+    return undefined;
+  }
+
+  private async postOnce(
+    args: { teamId: string; channel: string; text: string; blocks?: unknown[]; threadTs?: string },
+    postKey: string,
+  ): Promise<string> {
     const key = `${args.teamId}:${args.channel}`;
     let channelPacers = channelPacersByClock.get(this.opts.clock);
     if (!channelPacers) {
@@ -243,6 +335,7 @@ export class SlackClient {
     };
     if (args.blocks) body.blocks = args.blocks;
     if (args.threadTs) body.thread_ts = args.threadTs;
+    body.metadata = { event_type: POST_EVENT_TYPE, event_payload: { key: postKey } };
     return readAnswer('slack', 'chat.postMessage', postResponse, await this.call('chat.postMessage', body)).ts;
   }
 
