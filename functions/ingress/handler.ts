@@ -9,6 +9,7 @@ import { acceptBrevoWebhook } from '../../shared/services/slack-notifications';
 import { ENV } from '../../shared/topology';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';
+import { requestGuard } from '../commons/request-guard';
 
 // Per container: the distributed app's credentials are read once every few minutes, not per request.
 let appCredentials: SlackAppCredentialsSource | undefined;
@@ -80,7 +81,9 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   if (res.status >= 400)
     logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
   return toHttp(res);
-}).use(lambdaLogging());
+})
+  .use(requestGuard())
+  .use(lambdaLogging());
 
 /** An undefined body is an empty one (what Slack wants for an event it should simply not retry). */
 function toHttp(res: ApiResponse): APIGatewayProxyStructuredResultV2 {
