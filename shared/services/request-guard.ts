@@ -136,16 +136,19 @@ export function guardRequest(event: GuardedEvent): GuardRefusal | undefined {
   if (text === undefined) return { status: 400, error: 'the body is not valid UTF-8' };
   const contentType = header(event.headers, 'content-type') ?? '';
   if (/x-www-form-urlencoded/i.test(contentType)) {
-    // Slack's interactions and commands: JSON inside a form field (`payload`).
-    let fields: URLSearchParams;
-    try {
-      fields = new URLSearchParams(text);
-    } catch {
-      return { status: 400, error: 'the body is not a valid form' };
-    }
-    for (const [, v] of fields) {
-      if (!v.isWellFormed()) return { status: 400, error: 'the body is not valid UTF-8' };
-      if (jsonTooDeep(v)) return { status: 400, error: `a form field nests deeper than ${MAX_JSON_DEPTH} levels` };
+    // Slack's interactions and commands: JSON inside a form field (`payload`). Each name and value
+    // is decoded strictly (decodeURIComponent throws on percent-escapes that are not UTF-8, where
+    // URLSearchParams would put replacement characters in).
+    for (const pair of text.split('&')) {
+      const eq = pair.indexOf('=');
+      let value: string;
+      try {
+        decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+        value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+      } catch {
+        return { status: 400, error: 'the form body is not valid UTF-8 (or has a malformed %-escape)' };
+      }
+      if (jsonTooDeep(value)) return { status: 400, error: `a form field nests deeper than ${MAX_JSON_DEPTH} levels` };
     }
     return undefined;
   }
