@@ -94,7 +94,7 @@ function slackSigner(secret: string): Signer {
   };
 }
 
-interface Ctx {
+export interface Ctx {
   stack: SandboxStack['stack'];
   notionToken: string;
   /** Valid Brevo events sent (their ids): each must be posted to Slack once. */
@@ -514,7 +514,7 @@ function overSocket(url: string, req: Req): Promise<number> {
   });
 }
 
-async function setUp(debug: boolean, tag: string): Promise<{ running: SandboxStack; ctx: Ctx }> {
+export async function setUp(debug: boolean, tag: string): Promise<{ running: SandboxStack; ctx: Ctx }> {
   const running = await startSandboxStack({
     sandboxRows: 3,
     configYaml: `${debug ? 'debug: true\n' : ''}${sandboxConfigYaml()}`,
@@ -546,7 +546,7 @@ async function setUp(debug: boolean, tag: string): Promise<{ running: SandboxSta
  * exactly one Slack lane message: the lane's worker was stopped before the fuzz, so the queue holds
  * what the ingress queued (FIFO deduplication included), read and deleted here.
  */
-async function expectQueuedOnce(ctx: Ctx): Promise<void> {
+export async function expectQueuedOnce(ctx: Ctx): Promise<void> {
   const sqs = new SQSClient({ endpoint: ctx.stack.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   const seen = new Map<string, number>();
   try {
@@ -585,7 +585,7 @@ async function expectQueuedOnce(ctx: Ctx): Promise<void> {
  * The functions' log lines (thousands at debug) are dropped, not kept: this file checks answers; the
  * debug-mode e2e test checks what the lines say. Jest's own reporting is not written through these.
  */
-function quiet(): () => void {
+export function quiet(): () => void {
   if (process.env.TAJO_FUZZ_VERBOSE) return () => undefined;
   const spies = [process.stdout, process.stderr].map((stream) =>
     jest.spyOn(stream, 'write').mockImplementation(() => true),
