@@ -17,6 +17,11 @@
  * Then the page import (F: ours, G: notion-to-md on the same 50 nested pages, 3 req/s), written to
  * bench/results/notion-import.{json,md}: BENCH_ONLY=import runs it alone, BENCH_SKIP_IMPORT=1 leaves
  * it out, BENCH_IMPORT_PAGES (50) sets the tree's size.
+ *
+ * Then the webhook load (H: 200 valid Brevo webhooks/s for 60 s on a fresh local stack, then the
+ * wait until every event is processed), written to bench/results/webhook-load.{json,md}:
+ * BENCH_ONLY=load runs it alone, BENCH_SKIP_LOAD=1 leaves it out; BENCH_LOAD_RATE (200),
+ * BENCH_LOAD_SECONDS (60), BENCH_LOAD_DRAIN_SECONDS (600).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
@@ -48,6 +53,7 @@ import {
   slackMissed,
   slackScenarios,
 } from './slack-notifications';
+import { LOAD_GOALS, loadConsoleTable, loadMarkdown, loadMissed, webhookLoadScenario } from './webhook-load';
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -83,11 +89,57 @@ async function runImportBench(progress: (line: string) => void): Promise<{ table
   return { table: importConsoleTable(results), errors };
 }
 
+/** H (webhook load): its own result files. Returns the console lines. */
+async function runLoadBench(
+  progress: (line: string) => void,
+): Promise<{ table: string; errors: string[]; missed: string[] }> {
+  const options = {
+    rate: intEnv('BENCH_LOAD_RATE', 200),
+    seconds: intEnv('BENCH_LOAD_SECONDS', 60),
+    drainSeconds: intEnv('BENCH_LOAD_DRAIN_SECONDS', 600),
+    progress,
+  };
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const head = {
+    benchmark: 'webhook-load',
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    settings: { ...options, progress: undefined, goals: LOAD_GOALS, laneConcurrency: 2 },
+  };
+  try {
+    const result = await webhookLoadScenario(options);
+    const missed = loadMissed(result);
+    await writeFile(join(dir, 'webhook-load.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
+    await writeFile(
+      join(dir, 'webhook-load.md'),
+      `# Webhook load benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${loadMarkdown(result)}`,
+    );
+    progress(`load results: ${join(dir, 'webhook-load.json')}, ${join(dir, 'webhook-load.md')}`);
+    return { table: loadConsoleTable(result), errors: [], missed };
+  } catch (err) {
+    progress(`H failed: ${(err as Error).stack ?? String(err)}`);
+    return { table: '', errors: [`H (webhook load): ${(err as Error).message}`], missed: [] };
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'slack' && only !== 'import') {
-    throw new Error(`BENCH_ONLY must be "slack" or "import", got ${only}`);
+  if (only !== undefined && only !== 'slack' && only !== 'import' && only !== 'load') {
+    throw new Error(`BENCH_ONLY must be "slack", "import" or "load", got ${only}`);
+  }
+  if (only === 'load') {
+    const load = await runLoadBench((line) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+    );
+    process.stdout.write(`\n${load.table}\n`);
+    if (load.missed.length > 0) process.stdout.write(`${load.missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);
+    if (load.errors.length > 0) process.exitCode = 1;
+    return;
   }
   if (only === 'import') {
     const imported = await runImportBench((line) =>
@@ -209,6 +261,12 @@ async function main(): Promise<void> {
     const imported = await runImportBench(options.progress);
     table = `${table}\n\n${imported.table}`;
     errors.push(...imported.errors);
+  }
+  if (process.env.BENCH_SKIP_LOAD !== '1') {
+    const load = await runLoadBench(options.progress);
+    table = `${table}\n\n${load.table}`;
+    errors.push(...load.errors);
+    missed.push(...load.missed);
   }
   process.stdout.write(`\n${table}\n\n`);
   if (missed.length > 0) {

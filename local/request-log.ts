@@ -51,7 +51,9 @@ export function describeRequest(
   status: number,
   body: string,
 ): string | undefined {
-  const tenant = params.tenantId ?? '?';
+  // A refused path may carry a 5,000-character id: the line shows its start only.
+  const id = params.tenantId ?? '?';
+  const tenant = id.length > 48 ? `${id.slice(0, 48)}…` : id;
   if (method === 'POST' && routePath === '/webhooks/brevo/{tenantId}') {
     const r = parse(brevoReply, body);
     if (status >= 400 || !r)

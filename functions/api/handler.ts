@@ -4,6 +4,7 @@ import { handleApiRequest } from '../../shared/services/api';
 import { providerHealth } from '../../shared/services/health';
 import { deps } from '../commons/deps';
 import { lambdaLogging } from '../commons/powertools';
+import { requestGuard } from '../commons/request-guard';
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -37,4 +38,6 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     body: JSON.stringify(res.body),
   };
-}).use(lambdaLogging());
+})
+  .use(requestGuard())
+  .use(lambdaLogging());

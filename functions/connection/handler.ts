@@ -5,6 +5,7 @@ import { oauthEndpointsFromEnv } from '../../shared/services/oauth-install';
 import { handleConnectionRequest } from '../../shared/services/oauth-routes';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
+import { requestGuard } from '../commons/request-guard';
 
 /** OAuth installs (payload 2.0): the management route that starts one, and the providers' redirects. */
 export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -33,4 +34,6 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     },
   );
   return { statusCode: res.status, headers: res.headers, body: res.body };
-}).use(injectLambdaContext(logger));
+})
+  .use(requestGuard())
+  .use(injectLambdaContext(logger));

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { rawBodyOf } from '../../shared/connectors/slack/signature';
+import type { ConnectorName } from '../../shared/ports';
 import type { ApiResponse } from '../../shared/services/api';
 import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/services/slack-app';
@@ -9,9 +10,34 @@ import { acceptBrevoWebhook } from '../../shared/services/slack-notifications';
 import { ENV } from '../../shared/topology';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';
+import { requestGuard } from '../commons/request-guard';
 
 // Per container: the distributed app's credentials are read once every few minutes, not per request.
 let appCredentials: SlackAppCredentialsSource | undefined;
+
+/**
+ * Per container: the tenant and connection records a Brevo webhook reads, kept RECORD_TTL_MS. A
+ * burst of webhooks (a campaign's events, 200/s) is one read per record every few seconds instead
+ * of three reads per request; the token check still runs on every request, against the cached
+ * hash. Only records found are kept (a tenant created a moment ago is never answered 404 from
+ * memory); a change (token rotated, connection disabled or removed) shows within RECORD_TTL_MS.
+ */
+const RECORD_TTL_MS = 5_000;
+const recordCache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+function cachedRead<T>(key: string, now: number, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  const hit = recordCache.get(key);
+  if (hit && now - hit.at < RECORD_TTL_MS) return hit.value as Promise<T | undefined>;
+  const value = read();
+  recordCache.set(key, { at: now, value });
+  // Not found or failed: not kept, the next request reads again.
+  value.then(
+    (v) => v === undefined && recordCache.get(key)?.value === value && recordCache.delete(key),
+    () => recordCache.get(key)?.value === value && recordCache.delete(key),
+  );
+  if (recordCache.size > 10_000) recordCache.clear();
+  return value;
+}
 
 /**
  * Webhook ingress: check the caller, queue the work, answer at once. The tenant is the path's, or,
@@ -62,10 +88,17 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
     if (res.status >= 400) logger.warn('Notion webhook refused', { status: res.status, route });
     return { statusCode: res.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(res.body) };
   }
+  const now = d.clock.now();
+  // The store with its two record reads cached (every other method is the store's own).
+  const cached: typeof d.store = Object.assign(Object.create(d.store) as typeof d.store, {
+    getTenant: (t: string) => cachedRead(`tenant#${t}`, now, () => d.store.getTenant(t)),
+    getConnection: <C extends ConnectorName>(t: string, c: C) =>
+      cachedRead(`conn#${t}#${c}`, now, () => d.store.getConnection(t, c)),
+  });
   const res = await acceptBrevoWebhook(
     {
-      tenants: d.store,
-      connections: d.store,
+      tenants: cached,
+      connections: cached,
       lane: d.lane,
       orders: d.store,
       clock: d.clock,
@@ -81,7 +114,9 @@ export const handler = middy(async (event: APIGatewayProxyEventV2): Promise<APIG
   if (res.status >= 400)
     logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
   return toHttp(res);
-}).use(lambdaLogging());
+})
+  .use(requestGuard())
+  .use(lambdaLogging());
 
 /** An undefined body is an empty one (what Slack wants for an event it should simply not retry). */
 function toHttp(res: ApiResponse): APIGatewayProxyStructuredResultV2 {

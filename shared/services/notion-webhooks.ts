@@ -237,17 +237,27 @@ export async function acceptNotionWebhook(
     return { status: 200, body: { ok: true, verification: 'pending: paste the token into Notion to activate' } };
   }
 
-  const record = await deps.webhooks.getNotionWebhook(req.tenantId);
-  let matched: 'confirmed' | 'pending' | undefined;
-  for (const which of ['confirmed', 'pending'] as const) {
-    const ref = which === 'confirmed' ? record?.confirmedRef : record?.pendingRef;
-    if (!ref) continue;
-    if (verifyNotionSignature(req.rawBody, signature, await deps.secrets.get(ref))) {
-      matched = which;
-      break;
+  // Which stored token signed the body. A secret that is gone (a concurrent first event promoted
+  // the pending token and deleted its secret after this request read the record) matches nothing.
+  const signedWith = async (rec: typeof record) => {
+    for (const which of ['confirmed', 'pending'] as const) {
+      const ref = which === 'confirmed' ? rec?.confirmedRef : rec?.pendingRef;
+      if (!ref) continue;
+      const token = await deps.secrets.get(ref).catch(() => undefined);
+      if (token !== undefined && verifyNotionSignature(req.rawBody, signature, token)) return { which, token };
     }
+    return undefined;
+  };
+  let record = await deps.webhooks.getNotionWebhook(req.tenantId);
+  let signed = await signedWith(record);
+  // Notion's first events can arrive together: the one that promoted the token changed the record
+  // under the others, which read it again once (never a 500 for a correctly signed event).
+  if (!signed && record?.pendingRef) {
+    record = await deps.webhooks.getNotionWebhook(req.tenantId);
+    signed = await signedWith(record);
   }
-  if (!record || !matched) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
+  const matched = signed?.which;
+  if (!record || !signed) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
   if (matched === 'pending' && !record.pendingRevealedAt) {
     // Signed with a token no admin has fetched: its sender made the handshake too (anyone can), so
     // it proves nothing. Notion's own events come after the admin pasted the fetched token.
@@ -260,7 +270,7 @@ export async function acceptNotionWebhook(
     // The first event signed with the pending token: Notion activated the subscription with it.
     // The token moves to a secret of its own: the next handshake (a new subscription) overwrites
     // the pending one, and must not change the token the active subscription signs with.
-    const token = await deps.secrets.get(record.pendingRef);
+    const token = signed.token;
     const confirmedRef = await deps.secrets.put(`${req.tenantId}/notion-webhook`, token, {
       tenant: req.tenantId,
       connector: 'notion',

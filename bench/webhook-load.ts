@@ -1,0 +1,309 @@
+/**
+ * (H) Webhook load on a fresh local stack (issue 12 §6): an open-loop burst of valid, tokened,
+ * single-event Brevo webhooks at a fixed rate (200/s for 60 s by default) — each sent on its
+ * schedule whatever the earlier answers, as Brevo does — then the wait until every accepted event
+ * is processed by the Slack lane (its posted marker written). Figures: accepted/s, ack p50/p99,
+ * statuses, lag to done (last POST answered → every event processed), lost (accepted, not
+ * processed, not queued any more), the lane's depth and dead letters.
+ *
+ * Runs in this one process (generator, gateway, functions, emulators, lane workers), as the other
+ * local-stack scenarios do: CPU time and event-loop delay are reported with the figures.
+ *
+ * Environment: BENCH_LOAD_RATE (200), BENCH_LOAD_SECONDS (60), BENCH_LOAD_DRAIN_SECONDS (600: the
+ * longest wait for the lane), BENCH_ONLY=load (this scenario alone: bench/results/webhook-load.*).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import { LOCAL_CREDENTIALS } from '../shared/adapters/local/embedded-dynamodb';
+import { parseBrevoWebhook } from '../shared/notifications/events';
+import { listAddition, TS } from '../test/notifications/fixtures';
+import { SANDBOX_SLACK_CHANNEL } from '../test/simulators/sandbox';
+import { round } from './measure';
+import { type Quantiles, quantiles } from './slack-notifications';
+
+export interface LoadOptions {
+  /** Requests per second. */
+  rate: number;
+  seconds: number;
+  /** The longest wait for the lane to process everything, after the burst. */
+  drainSeconds: number;
+  progress: (line: string) => void;
+}
+
+export const LOAD_GOALS = {
+  /** Accepted/s ÷ the offered rate. */
+  acceptedRatio: 0.99,
+  ackP99Ms: 1_000,
+  lost: 0,
+};
+
+export interface LoadResult {
+  id: 'H';
+  title: string;
+  offered: { rate: number; seconds: number; requests: number };
+  /** Requests sent later than their slot by more than 100 ms (the generator or the process fell behind). */
+  lateSends: number;
+  statuses: Record<string, number>;
+  accepted: number;
+  acceptedPerSecond: number;
+  ack: Quantiles;
+  /** First POST sent → last answer. */
+  ingressPhaseMs: number;
+  process: { cpuPercent: number; eventLoopP99Ms: number; eventLoopMaxMs: number };
+  drain: {
+    /** Events processed (posted marker) when the wait ended. */
+    processed: number;
+    /** Last answer → every accepted event processed (null: not within drainSeconds). */
+    lagToDoneMs: number | null;
+    /** Accepted events neither processed nor in the lane when the wait ended. */
+    lost: number;
+    laneLeft: number | null;
+    deadLettered: number | null;
+    slackMessages: number;
+    slack429: number;
+    timedOut: boolean;
+  };
+  goals: { name: string; target: string; actual: string; met: boolean }[];
+  notes: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function laneDepth(stack: LocalStack): Promise<{ left: number | null; dead: number | null }> {
+  const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+  const depth = async (url: string | undefined) => {
+    if (!url) return null;
+    const res = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(res.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  };
+  try {
+    const left = await depth(stack.queueUrls.slackLane).catch(() => null);
+    const dlq = await sqs
+      .send(new GetQueueUrlCommand({ QueueName: `${stack.table}-slackLane-dlq.fifo` }))
+      .then((r) => r.QueueUrl)
+      .catch(() => undefined);
+    return { left, dead: await depth(dlq).catch(() => null) };
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** How many of `ids` have their posted marker (in parallel chunks: thousands of ids). */
+async function countProcessed(stack: LocalStack, ids: string[]): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100);
+    const r = await Promise.all(
+      chunk.map((id) => stack.dynamo.store.wasPosted(stack.tenantId, SANDBOX_SLACK_CHANNEL, id)),
+    );
+    n += r.filter(Boolean).length;
+  }
+  return n;
+}
+
+export async function webhookLoadScenario(o: LoadOptions): Promise<LoadResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'tajo-bench-load-'));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NOTION_TOKEN;
+  delete env.BREVO_API_KEY;
+  delete env.SLACK_BOT_TOKEN;
+  delete env.TAJO_LOCAL_POLL_MINUTES;
+  let stack: LocalStack | undefined;
+  try {
+    o.progress('H: starting a fresh local stack (sandbox, lane concurrency 2)');
+    stack = await startLocalStack({
+      port: 0,
+      stateDir: dir,
+      configPath: join(dir, 'no-such-config.yaml'),
+      env,
+      sandboxRows: 20,
+      laneConcurrency: 2,
+      log: () => undefined,
+    });
+    return await run(stack, o);
+  } finally {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
+  const slack = s.sandbox?.slack;
+  if (!slack) throw new Error('the local stack did not start the Slack simulator (a SLACK_BOT_TOKEN in the env?)');
+  slack.log.keepBodies = false;
+  const total = o.rate * o.seconds;
+  const bodies = Array.from({ length: total }, (_, i) =>
+    JSON.stringify(listAddition({ email: `load-${i}@example.com`, id: 5_000_000 + i, ts: TS + 20_000 + i })),
+  );
+  const ids = bodies.map((b) => {
+    const { events } = parseBrevoWebhook(JSON.parse(b));
+    if (events.length !== 1) throw new Error('a bench payload does not parse as one event');
+    return (events[0] as { id: string }).id;
+  });
+  const messages0 = slack.messages(SANDBOX_SLACK_CHANNEL).length;
+  const r0 = slack.stats().rateLimited;
+  const url = `${s.url}/webhooks/brevo/${s.tenantId}`;
+  const headers = { authorization: `Bearer ${s.webhookToken}`, 'content-type': 'application/json' };
+
+  o.progress(`H: ${total} single-event Brevo webhooks at ${o.rate}/s for ${o.seconds} s (open loop)`);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const acceptedIds: string[] = [];
+  let lateSends = 0;
+  let lastAnswer = t0;
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const slot = t0 + (i * 1000) / o.rate;
+    const wait = slot - performance.now();
+    if (wait > 1) await sleep(wait);
+    if (performance.now() - slot > 100) lateSends++;
+    const start = performance.now();
+    inFlight.push(
+      fetch(url, { method: 'POST', headers, body: bodies[i] })
+        .then(async (res) => {
+          const json = (await res.json().catch(() => ({}))) as { accepted?: number };
+          const end = performance.now();
+          latencies.push(end - start);
+          lastAnswer = Math.max(lastAnswer, end);
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          if (res.status < 300 && (json.accepted ?? 0) > 0) acceptedIds.push(ids[i] as string);
+        })
+        .catch(() => {
+          statuses.error = (statuses.error ?? 0) + 1;
+        }),
+    );
+    if (i > 0 && i % (o.rate * 10) === 0) o.progress(`H: ${i} sent, ${latencies.length} answered`);
+  }
+  await Promise.all(inFlight);
+  loop.disable();
+  const cpu = process.cpuUsage(cpu0);
+  const ingressPhaseMs = lastAnswer - t0;
+  const answeredAt = Date.now();
+  o.progress(`H: burst answered in ${(ingressPhaseMs / 1000).toFixed(1)} s; waiting for the Slack lane`);
+
+  // Lag to done: until every accepted event has its posted marker (the worker writes it after the post).
+  const deadline = answeredAt + o.drainSeconds * 1000;
+  let processed = 0;
+  let doneAt: number | null = null;
+  let lastReport = Date.now();
+  while (Date.now() < deadline) {
+    processed = await countProcessed(s, acceptedIds);
+    if (processed >= acceptedIds.length) {
+      doneAt = Date.now();
+      break;
+    }
+    if (Date.now() - lastReport > 30_000) {
+      lastReport = Date.now();
+      o.progress(`H: ${processed}/${acceptedIds.length} processed`);
+    }
+    await sleep(1_000);
+  }
+  const depth = await laneDepth(s);
+  // Not processed and not in the lane any more: lost (or dead-lettered).
+  const lost = doneAt !== null ? 0 : depth.left === 0 ? acceptedIds.length - processed : 0;
+  const ack = quantiles(latencies);
+  const acceptedPerSecond = round(acceptedIds.length / (ingressPhaseMs / 1000), 1);
+  const wall = ingressPhaseMs;
+  const result: LoadResult = {
+    id: 'H',
+    title: `Webhook load: ${o.rate} Brevo webhooks/s for ${o.seconds} s, one tenant, one channel`,
+    offered: { rate: o.rate, seconds: o.seconds, requests: total },
+    lateSends,
+    statuses,
+    accepted: acceptedIds.length,
+    acceptedPerSecond,
+    ack,
+    ingressPhaseMs: round(ingressPhaseMs),
+    process: {
+      cpuPercent: wall > 0 ? round(((cpu.user + cpu.system) / 1000 / wall) * 100) : 0,
+      eventLoopP99Ms: round(loop.percentile(99) / 1e6, 1),
+      eventLoopMaxMs: round(loop.max / 1e6, 1),
+    },
+    drain: {
+      processed,
+      lagToDoneMs: doneAt === null ? null : doneAt - answeredAt,
+      lost,
+      laneLeft: depth.left,
+      deadLettered: depth.dead,
+      slackMessages: slack.messages(SANDBOX_SLACK_CHANNEL).length - messages0,
+      slack429: slack.stats().rateLimited - r0,
+      timedOut: doneAt === null,
+    },
+    goals: [],
+    notes: [],
+  };
+  const g = (name: string, target: string, actual: string, met: boolean) =>
+    result.goals.push({ name, target, actual, met });
+  g(
+    'accepted/s',
+    `≥ ${LOAD_GOALS.acceptedRatio * o.rate}`,
+    String(acceptedPerSecond),
+    acceptedPerSecond >= LOAD_GOALS.acceptedRatio * o.rate,
+  );
+  g('ack p99', `≤ ${LOAD_GOALS.ackP99Ms} ms`, `${ack.p99Ms} ms`, ack.p99Ms <= LOAD_GOALS.ackP99Ms);
+  g('lost', '0', String(lost), lost === 0);
+  g(
+    'every message processed',
+    `within ${o.drainSeconds} s`,
+    doneAt === null ? `${processed}/${acceptedIds.length}` : `${((doneAt - answeredAt) / 1000).toFixed(1)} s`,
+    doneAt !== null,
+  );
+  if (doneAt === null)
+    result.notes.push(
+      `${acceptedIds.length - processed} accepted events still queued after ${o.drainSeconds} s: the Slack lane posts ` +
+        `${result.drain.slackMessages} messages to one channel at Slack's 1 message/s; it drains only as fast as it digests what waits for the channel.`,
+    );
+  return result;
+}
+
+export function loadMissed(r: LoadResult): string[] {
+  return r.goals.filter((x) => !x.met).map((x) => `H ${x.name}: ${x.actual} (goal ${x.target})`);
+}
+
+export function loadMarkdown(r: LoadResult): string {
+  const lines = [
+    `## H. ${r.title}`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+    `| offered | ${r.offered.requests} requests (${r.offered.rate}/s × ${r.offered.seconds} s), ${r.lateSends} sent > 100 ms late |`,
+    `| statuses | ${Object.entries(r.statuses)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')} |`,
+    `| accepted | ${r.accepted} (${r.acceptedPerSecond}/s over ${(r.ingressPhaseMs / 1000).toFixed(1)} s) |`,
+    `| ack p50 / p95 / p99 / max | ${r.ack.p50Ms} / ${r.ack.p95Ms} / ${r.ack.p99Ms} / ${r.ack.maxMs} ms |`,
+    `| lag to done | ${r.drain.lagToDoneMs === null ? `not done (${r.drain.processed}/${r.accepted} processed)` : `${(r.drain.lagToDoneMs / 1000).toFixed(1)} s after the last answer`} |`,
+    `| lost | ${r.drain.lost} |`,
+    `| lane left / dead-lettered | ${r.drain.laneLeft ?? '?'} / ${r.drain.deadLettered ?? '?'} |`,
+    `| Slack messages / 429s | ${r.drain.slackMessages} / ${r.drain.slack429} |`,
+    `| process during the burst | ${r.process.cpuPercent}% of a core, event loop p99 ${r.process.eventLoopP99Ms} ms (max ${r.process.eventLoopMaxMs}) |`,
+    '',
+    ...r.goals.map((x) => `- ${x.met ? 'met' : 'MISSED'}: ${x.name} ${x.actual} (goal ${x.target})`),
+    ...r.notes.map((n) => `- note: ${n}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+export function loadConsoleTable(r: LoadResult): string {
+  return [
+    `H webhook load (${r.offered.rate}/s × ${r.offered.seconds} s): accepted ${r.accepted} (${r.acceptedPerSecond}/s), ` +
+      `ack p50 ${r.ack.p50Ms} ms p99 ${r.ack.p99Ms} ms, lag to done ${r.drain.lagToDoneMs === null ? `not within the wait (${r.drain.processed}/${r.accepted})` : `${(r.drain.lagToDoneMs / 1000).toFixed(1)} s`}, lost ${r.drain.lost}`,
+  ].join('\n');
+}
