@@ -131,3 +131,21 @@ test('a redelivered notification that was never posted is posted once', async ()
   expect(slack.messages(SALES)).toHaveLength(before + 1);
   expect(slack.messages(SALES).at(-1)?.metadata?.event_type).toBe('tajo_post');
 });
+
+test('a digest whose post was made but not confirmed, delivered again: one digest in the channel', async () => {
+  // Four single notifications handed to the worker in one batch: a burst, posted as one digest.
+  const ms: LaneMessage[] = [];
+  for (const i of [1, 2, 3, 4]) ms.push(await queued(orderPlaced({ id: `evt_ord_dg${i}` })));
+  const batch = (redelivered: boolean) =>
+    postSlackBatch(
+      { connections: store, threads: store, deliveries: store, secrets, clock, slackApiUrl: `${proxy.baseUrl}/api/` },
+      ms.map((m, i) => ({ id: `d${i}`, body: m.body, groupId: m.groupId, redelivered })),
+    );
+  const before = slack.messages(SALES).length;
+  losing = true;
+  await expect(batch(false)).rejects.toThrow();
+  losing = false;
+  expect(slack.messages(SALES)).toHaveLength(before + 1);
+  expect(await batch(true)).toMatchObject({ failed: [], digests: 1, posted: 0 });
+  expect(slack.messages(SALES)).toHaveLength(before + 1);
+});
