@@ -2,9 +2,11 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { failureReason, isInternalError, RateLimitedError } from '../../shared/errors';
+import { runWithDeadline } from '../../shared/http/retry-policy';
 import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import { retryBackoffMs } from '../../shared/services/notion-lane';
 import { performBrevoAction } from '../../shared/services/slack-interactions';
+import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordBrevoActionFailed } from '../commons/powertools';
 
@@ -62,6 +64,9 @@ async function action(r: SQSRecord): Promise<void> {
   }
 }
 
+// No Brevo or Slack retry of the batch's actions waits past the invocation (retry-policy.ts).
 export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, action, processor, { context, skipGroupOnError: true }),
+  runWithDeadline(invocationDeadline(context, deps().clock.now()), () =>
+    processPartialResponse(event, action, processor, { context, skipGroupOnError: true }),
+  ),
 ).use(lambdaLogging());

@@ -3,8 +3,15 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { failureReason, isInternalError } from '../../shared/errors';
 import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
-import { handleNotionLaneMessage, ParkLane, retryBackoffMs } from '../../shared/services/notion-lane';
+import {
+  failedRunOf,
+  handleNotionLaneMessage,
+  ParkLane,
+  retryBackoffMs,
+  wasFinishedBefore,
+} from '../../shared/services/notion-lane';
 import { topology } from '../../shared/topology';
+import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordRun } from '../commons/powertools';
 
@@ -40,12 +47,14 @@ async function step(record: SQSRecord, context: Context): Promise<void> {
       },
       opened.body,
       {
-        deadline: Date.now() + context.getRemainingTimeInMillis(),
+        deadline: invocationDeadline(context, d.clock.now()),
         lastAttempt,
         groupId: record.attributes.MessageGroupId,
       },
-    ).then(recordRun);
+    ).then((run) => (wasFinishedBefore(run) ? run : recordRun(run)));
   } catch (err) {
+    // A run failed on its last attempt is thrown (to be dead-lettered) with its record: counted once here.
+    recordRun(failedRunOf(err));
     if (err instanceof ParkLane) {
       await d.lane.park('notionLane', record.receiptHandle, err.delayMs);
       logger.warn('lane parked', { delayMs: err.delayMs, messageId: record.messageId });

@@ -1,9 +1,11 @@
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { RateLimitedError } from '../../shared/errors';
+import { runWithDeadline } from '../../shared/http/retry-policy';
 import { outageRetryDelayMs, providerDown } from '../../shared/services/health';
 import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import { postSlackBatch } from '../../shared/services/slack-notifications';
+import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordNotifications } from '../commons/powertools';
 
@@ -14,7 +16,13 @@ import { lambdaLogging, logger, recordNotifications } from '../commons/powertool
  * (its next post would meet the same limit or outage). A post Slack refuses is taken out of the
  * channel's way instead (lane-retry.ts): retried after a backoff, then dead-lettered with a reason.
  */
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+export const handler = middy(
+  async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    // No Slack (or Brevo) retry of the batch's posts waits past the invocation (retry-policy.ts).
+    runWithDeadline(invocationDeadline(context, deps().clock.now()), () => postBatch(event)),
+).use(lambdaLogging());
+
+async function postBatch(event: SQSEvent): Promise<SQSBatchResponse> {
   const d = deps();
   const groups = new Map<string, SQSRecord[]>();
   for (const r of event.Records) {
@@ -41,6 +49,10 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
           id: r.messageId,
           body: opened.get(r.messageId)?.body ?? r.body,
           groupId: r.attributes.MessageGroupId,
+          // Delivered before: its post may have been made (answer lost, or the invocation died before
+          // marking it), so the worker looks for it by its key before posting again.
+          redelivered:
+            Number(r.attributes.ApproximateReceiveCount) > 1 || (opened.get(r.messageId)?.failedAttempts ?? 0) > 0,
         })),
       );
       recordNotifications(res);
@@ -82,4 +94,4 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
     }
   }
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(lambdaLogging());
+}

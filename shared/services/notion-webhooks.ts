@@ -23,6 +23,7 @@ import type { NotionConnectorConfig } from '../config/schema';
 import type { NotionGateway, NotionPage } from '../connectors/notion/client';
 import { ProviderError, RateLimitedError } from '../errors';
 import { issueSummary, maybe } from '../http/answer';
+import { runWithDeadline } from '../http/retry-policy';
 import type {
   Clock,
   ConnectionStore,
@@ -451,6 +452,12 @@ export interface PagesFetchDeps extends PageEventDeps {
   queueStuck?: (entry: PendingNotionPage) => Promise<void>;
   /** The entries of a message that carries its own pages (a stuck page): the inbox is not read. */
   pages?: PendingNotionPage[];
+  /**
+   * Each page's in-process budget (ms, on `clock`): its provider calls never retry longer (nor past
+   * the enclosing deadline), so a page that keeps failing gives up in seconds and goes out of the
+   * group's way; each page of a batch has its own, so faults on one do not cut the others' retries.
+   */
+  pageBudgetMs?: number;
 }
 
 export interface PagesFetchResult {
@@ -489,9 +496,11 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
   const rewindTo = new Map<string, string>();
   const done: PendingNotionPage[] = [];
   for (const entry of pending) {
+    const pageDeadline = deps.clock.now() + (deps.pageBudgetMs ?? Number.POSITIVE_INFINITY);
+    const withinBudget = <T>(fn: () => Promise<T>) => runWithDeadline(pageDeadline, fn);
     let page: NotionPage | undefined;
     try {
-      page = await deps.notion.getPage(entry.pageId);
+      page = await withinBudget(() => deps.notion.getPage(entry.pageId));
     } catch (err) {
       // An answer that is not a readable page (a required field missing) is this page's problem:
       // fetching it again gives the same answer, so it is recorded and the rest of the batch goes
@@ -552,12 +561,14 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
         identifier = fps.get(page.id);
       }
       const names = propertyNames(page, entry.propertyIds);
-      const outcome = await emitPageEvent(deps, {
-        page,
-        kind,
-        identifier,
-        changedProperties: entry.types.includes('page.properties_updated') ? names : undefined,
-      });
+      const outcome = await withinBudget(() =>
+        emitPageEvent(deps, {
+          page,
+          kind,
+          identifier,
+          changedProperties: entry.types.includes('page.properties_updated') ? names : undefined,
+        }),
+      );
       if (outcome === 'sent') result.sent += 1;
       else if (outcome === 'duplicate') result.duplicates += 1;
       else result.noIdentifier += 1;

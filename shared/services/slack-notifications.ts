@@ -227,7 +227,6 @@ async function acceptBrevoWebhookUnsafe(
   const skipped: string[] = [];
   const messages: LaneMessage[] = [];
   const timers: LaneMessage[] = [];
-  const dedupe = (s: string) => createHash('sha256').update(s).digest('hex');
   const now = deps.clock.now();
   let acceptedEvents = 0;
   for (const event of events) {
@@ -263,7 +262,7 @@ async function acceptBrevoWebhookUnsafe(
                 queue: 'slackLane',
                 body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
                 groupId,
-                deduplicationId: dedupe(`${req.tenantId}:${route.channelId}:${event.id}`),
+                deduplicationId: notificationKey(req.tenantId, route.channelId, event.id),
               },
             },
             now,
@@ -285,7 +284,11 @@ async function acceptBrevoWebhookUnsafe(
         messages.push({
           body: JSON.stringify(message),
           groupId,
-          deduplicationId: dedupe(`${req.tenantId}:${channelId}:digest:${chunk.map((e) => e.id).join(',')}`),
+          deduplicationId: digestKey(
+            req.tenantId,
+            channelId,
+            chunk.map((e) => e.id),
+          ),
         });
       }
       continue;
@@ -297,7 +300,7 @@ async function acceptBrevoWebhookUnsafe(
       messages.push({
         body: JSON.stringify(notifyLaneMessage(req.tenantId, route, event)),
         groupId,
-        deduplicationId: dedupe(`${req.tenantId}:${channelId}:${event.id}`),
+        deduplicationId: notificationKey(req.tenantId, channelId, event.id),
       });
     }
   }
@@ -345,6 +348,49 @@ async function acceptBrevoWebhookUnsafe(
       notion,
     },
   };
+}
+
+/**
+ * A single notification's key: its lane message's deduplication id, and the key its Slack post
+ * carries in its metadata (SlackClient.postMessage), so a redelivery can find the post it made.
+ */
+export function notificationKey(tenantId: string, channelId: string, eventId: string): string {
+  return createHash('sha256').update(`${tenantId}:${channelId}:${eventId}`).digest('hex');
+}
+
+/** A digest's key, from its events' ids (its lane message's deduplication id, for the ingress's). */
+export function digestKey(tenantId: string, channelId: string, eventIds: readonly string[]): string {
+  return createHash('sha256')
+    .update(`${tenantId}:${channelId}:digest:${eventIds.join(',')}`)
+    .digest('hex');
+}
+
+/**
+ * Posts with `key` in the message's metadata. A message delivered again (its first delivery may
+ * have posted, then died or lost the answer before the event was marked posted) first reads the
+ * channel (or thread) back for that key: found, that post is the one, not made twice. A read-back
+ * Slack refuses for good (no channels:history) posts anyway: dropping every parked notification
+ * would lose them, and only a post whose answer was lost can repeat.
+ */
+async function postOnce(
+  deps: Pick<SlackPostDeps, 'log'>,
+  client: SlackClient,
+  args: { teamId: string; channel: string; text: string; blocks?: unknown[]; threadTs?: string; key: string },
+  redelivered: boolean,
+): Promise<string> {
+  if (redelivered) {
+    try {
+      const found = await client.findPosted(args.channel, args.key, args.threadTs);
+      if (found !== undefined) return found;
+    } catch (err) {
+      if (!(err instanceof SlackApiError && err.permanent)) throw err;
+      deps.log?.('a redelivered notification could not be looked up in its channel; posted', {
+        channelId: args.channel,
+        reason: err.message,
+      });
+    }
+  }
+  return client.postMessage(args);
 }
 
 export interface SlackPostDeps {
@@ -408,11 +454,17 @@ async function recordDelivery(
  */
 export async function postSlackBatch(
   deps: SlackPostDeps,
-  batch: { id: string; body: string; groupId?: string }[],
+  batch: {
+    id: string;
+    body: string;
+    groupId?: string;
+    /** Delivered before (ApproximateReceiveCount > 1, or a retry's envelope): look for its post first. */
+    redelivered?: boolean;
+  }[],
 ): Promise<{ failed: string[]; posted: number; digests: number; dropped: number }> {
   // A message that does not parse never will: it fails (to the DLQ) instead of being retried.
   const unreadable: string[] = [];
-  const parsed: { id: string; msg: SlackLaneMessage }[] = [];
+  const parsed: { id: string; msg: SlackLaneMessage; redelivered: boolean }[] = [];
   let dropped = 0;
   for (const m of batch) {
     let json: unknown;
@@ -438,7 +490,7 @@ export async function postSlackBatch(
       });
       continue;
     }
-    parsed.push({ id: m.id, msg: r.data });
+    parsed.push({ id: m.id, msg: r.data, redelivered: m.redelivered === true });
   }
   if (parsed.length === 0) return { failed: unreadable, posted: 0, digests: 0, dropped };
   const first = parsed[0]!.msg;
@@ -462,13 +514,17 @@ export async function postSlackBatch(
 
   // Redeliveries: an event already posted to this channel is not posted again.
   const seen = async (channelId: string, eventId: string) => deps.threads.wasPosted(first.tenantId, channelId, eventId);
-  const singles: { id: string; msg: Extract<SlackLaneMessage, { type: 'slack.notify' }> }[] = [];
+  const singles: {
+    id: string;
+    msg: Extract<SlackLaneMessage, { type: 'slack.notify' }>;
+    redelivered: boolean;
+  }[] = [];
   const digestEvents: NotificationEvent[] = [];
   for (const p of parsed) {
     if (p.msg.type === 'slack.digest') {
       for (const e of p.msg.events) if (!(await seen(p.msg.channelId, e.id))) digestEvents.push(e);
     } else if (!(await seen(p.msg.channelId, p.msg.event.id))) {
-      singles.push({ id: p.id, msg: p.msg });
+      singles.push({ id: p.id, msg: p.msg, redelivered: p.redelivered });
     }
   }
   // What is waiting for the channel (a burst of single webhooks, whichever message of it came
@@ -509,7 +565,19 @@ export async function postSlackBatch(
     });
     const delivery = { channelId: first.channelId, eventType: 'digest', events: digestEvents.length };
     try {
-      await client.postMessage({ teamId, channel: first.channelId, text: digest.text, blocks: digest.blocks });
+      // A digest made again on a redelivery holds the same events (they stay waiting until marked).
+      const key = digestKey(
+        first.tenantId,
+        first.channelId,
+        digestEvents.map((e) => e.id),
+      );
+      const redelivered = parsed.some((p) => p.redelivered);
+      await postOnce(
+        deps,
+        client,
+        { teamId, channel: first.channelId, text: digest.text, blocks: digest.blocks, key },
+        redelivered,
+      );
     } catch (err) {
       // Only a permanent refusal is a failed delivery; a rate limit or an outage is retried.
       if (err instanceof SlackApiError && err.permanent)
@@ -535,13 +603,19 @@ export async function postSlackBatch(
       const parent = msg.threadKey
         ? await deps.threads.getThread(msg.tenantId, msg.channelId, msg.threadKey)
         : undefined;
-      const ts = await client.postMessage({
-        teamId,
-        channel: msg.channelId,
-        text: rendered.text,
-        blocks: rendered.blocks,
-        threadTs: parent,
-      });
+      const ts = await postOnce(
+        deps,
+        client,
+        {
+          teamId,
+          channel: msg.channelId,
+          text: rendered.text,
+          blocks: rendered.blocks,
+          threadTs: parent,
+          key: notificationKey(msg.tenantId, msg.channelId, msg.event.id),
+        },
+        p.redelivered,
+      );
       posted += 1;
       // The post happened: a bookkeeping failure must not fail it (a retry would post it again).
       try {

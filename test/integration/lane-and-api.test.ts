@@ -24,7 +24,13 @@ import { parseConfig } from '../../shared/config/load';
 import { TajoError } from '../../shared/errors';
 import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
-import { handleNotionLaneMessage, type NotionLaneDeps, ParkLane } from '../../shared/services/notion-lane';
+import {
+  failedRunOf,
+  handleNotionLaneMessage,
+  type NotionLaneDeps,
+  ParkLane,
+  wasFinishedBefore,
+} from '../../shared/services/notion-lane';
 import { handleNotionPoll } from '../../shared/services/notion-poller';
 import type { ScheduleName } from '../../shared/topology';
 import { BrevoSimulator } from '../simulators/brevo';
@@ -339,6 +345,53 @@ test('an internal error on the last attempt fails the run with one line, the sta
   expect(run?.error).toMatch(/^internal error: unexpected data at attributes \(in [\w.]+\): [^\n]+$/);
   const failure = logged.find((l) => l.message === 'Notion sync failed');
   expect(failure?.data).toMatchObject({ runId: 'run-z', reason: run?.error, stack: expect.stringMatching(/\n\s+at /) });
+});
+
+// Metrics (issue 12 §7): the worker counts a run's outcome from what the lane gives it back, as
+// functions/notion-worker does: a returned run unless it finished before this delivery, and the
+// failed run a thrown last-attempt failure carries. A run is counted once; its closing as "resumed
+// as run …" (by the run that took its checkpoint) is not a second failure.
+test('a run failing on its last attempt is counted once, not again when resumed or redelivered', async () => {
+  const env = await setup(5);
+  const tenantId = `met-${randomUUID().slice(0, 6)}`;
+  await connect(env, tenantId);
+  const deps = laneDeps(env, new RecordingLane());
+  const outcomes: string[] = [];
+  const deliver = async (body: string, lastAttempt: boolean) => {
+    try {
+      const run = await handleNotionLaneMessage(deps, body, { deadline: env.clock.now() + 60_000, lastAttempt });
+      if (run && !wasFinishedBefore(run) && run.status !== 'running') outcomes.push(`${run.runId}:${run.status}`);
+      return run;
+    } catch (err) {
+      const failed = failedRunOf(err);
+      if (failed) outcomes.push(`${failed.runId}:${failed.status}`);
+      throw err;
+    }
+  };
+  const start = (runId: string) =>
+    JSON.stringify({ type: 'notion.sync.start', tenantId, runId, mode: 'incremental', trigger: 'schedule' });
+
+  // Brevo down past the deadline: an attempt that is not the last fails without closing the run...
+  env.brevo.failNext(1000, { status: 503, body: { code: 'service_unavailable', message: 'down' } });
+  await expect(deliver(start('run-a'), false)).rejects.toThrow(/Brevo|503/);
+  expect(outcomes).toEqual([]);
+  // ...the last one fails it, and the failure carries the run: counted once.
+  await expect(deliver(start('run-a'), true)).rejects.toThrow(/Brevo|503/);
+  expect(outcomes).toEqual(['run-a:failed']);
+  expect((await env.store.getRun(tenantId, 'notion', 'run-a'))?.checkpoint).toBeDefined();
+
+  // Brevo back: the next start resumes run-a's checkpoint as run-b, which succeeds; run-a is closed.
+  env.brevo.clearFailures();
+  expect(await deliver(start('run-b'), false)).toMatchObject({ runId: 'run-b', status: 'succeeded' });
+  expect(await env.store.getRun(tenantId, 'notion', 'run-a')).toMatchObject({
+    status: 'failed',
+    error: expect.stringMatching(/resumed as run run-b$/),
+  });
+  // A replay of run-a's message meets the closed run, a duplicate of run-b's its finished run:
+  // returned as they are, counted no more.
+  expect(await deliver(start('run-a'), false)).toMatchObject({ runId: 'run-a', status: 'failed' });
+  expect(await deliver(start('run-b'), false)).toMatchObject({ runId: 'run-b', status: 'succeeded' });
+  expect(outcomes).toEqual(['run-a:failed', 'run-b:succeeded']);
 });
 
 test('a 429 with Retry-After 120 s parks the lane for about 120 s', async () => {

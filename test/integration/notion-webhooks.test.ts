@@ -8,9 +8,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { parseConfig } from '../../shared/config/load';
+import { NOTION_INTERVAL_MS } from '../../shared/connectors/notion/client';
 import type { LaneMessage, ScheduleManager } from '../../shared/ports';
 import { connectNotion } from '../../shared/services/connections';
-import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
+import { openLaneMessage, retryLater } from '../../shared/services/lane-retry';
+import {
+  enqueueNotionSync,
+  handleNotionLaneMessage,
+  PAGE_FETCH_BUDGET_MS,
+  ParkLane,
+} from '../../shared/services/notion-lane';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/services/notion-webhooks';
 import { BrevoSimulator } from '../simulators/brevo';
 import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../simulators/notion';
@@ -350,5 +357,84 @@ describe('a page Notion answers unreadably', () => {
     expect(events.map((ev) => ev.event_properties?.page_id).sort()).toEqual([...edited].sort());
     // The batch is done: nothing left in the inbox to fetch again and again.
     expect(await e.store.listPendingPages(TENANT, 100)).toEqual([]);
+  });
+});
+
+describe('a page Notion keeps failing (issue 12 §4)', () => {
+  test('gives up within its short budget and goes out of the way; the other pages of the tenant still become events', async () => {
+    const e = await setup();
+    await fullSync(e);
+    const sender = await handshake(e);
+    e.clock.advance(5 * 60_000);
+    const [stuck, other, later] = e.pageIds as [string, string, string];
+    for (const id of [stuck, other]) e.notion.updatePage(id, { Company: `Edited ${id.slice(0, 4)}` });
+    // The stuck page answers 503 to every request, for as long as the test lasts.
+    e.notion.failPath(`/v1/pages/${stuck}`, { status: 503, code: 'service_unavailable', message: 'down' });
+    for (const id of [stuck, other])
+      expect((await sender.sendEvent(e.url, propsEvent(id))).attempts[0]?.status).toBe(200);
+    const deps = {
+      connections: e.store,
+      cursors: e.store,
+      runs: e.store,
+      secrets: e.secrets,
+      webhooks: e.store,
+      markers: e.store,
+      lane: e.lane,
+      clock: e.clock,
+      endpoints: { notionBaseUrl: e.notion.baseUrl, brevoBaseUrl: e.brevo.baseUrl },
+      syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 },
+    };
+    /** Runs the lane's messages in order; the failures (what the worker retries out of the way) are kept. */
+    const failures: { body: string; error: unknown; tookMs: number }[] = [];
+    const run = async () => {
+      while (e.done < e.lane.sent.length) {
+        const msg = e.lane.sent[e.done++] as LaneMessage;
+        const started = e.clock.now();
+        try {
+          await handleNotionLaneMessage(deps, msg.body, { deadline: Number.POSITIVE_INFINITY, lastAttempt: false });
+        } catch (error) {
+          failures.push({ body: msg.body, error, tookMs: e.clock.now() - started });
+        }
+      }
+    };
+    await run();
+    const pageEvents = () =>
+      e.brevo
+        .events()
+        .filter((ev) => ev.event_name.startsWith('notion_page_'))
+        .map((ev) => ev.event_properties?.page_id);
+    // The other page of the batch became its event; the stuck one was split into a message of its
+    // own, which failed within its budget (retry waits on the virtual clock: none crossed it). (Its
+    // row's change still reached Brevo through the database sync the batch queued: the data source
+    // query is not the failing page's path.)
+    expect(pageEvents()).toContain(other);
+    expect(failures).toHaveLength(1);
+    const [failure] = failures;
+    expect(JSON.parse(failure?.body ?? '{}')).toMatchObject({ type: 'notion.pages.fetch', pages: [{ pageId: stuck }] });
+    expect(failure?.error).not.toBeInstanceOf(ParkLane); // a 5xx: retried out of the group's way, not parked
+    expect(failure?.tookMs).toBeLessThanOrEqual(PAGE_FETCH_BUDGET_MS + NOTION_INTERVAL_MS);
+
+    // The worker takes it out of the group's way: a retry through the timer queue, later.
+    const timers = new RecordingLane();
+    const out = await retryLater(
+      { lane: timers, clock: e.clock },
+      {
+        queue: 'notionLane',
+        opened: openLaneMessage(failure?.body ?? ''),
+        groupId: 'g',
+        reason: 'Notion error 503',
+      },
+    );
+    expect(out).toMatchObject({ outcome: 'retry', attempts: 1 });
+    expect(timers.sent).toHaveLength(1);
+    expect(timers.sent[0]?.body).toContain(stuck);
+
+    // Meanwhile another edit of the same tenant goes through at once.
+    e.clock.advance(60_000);
+    e.notion.updatePage(later, { Company: 'Edited later' });
+    expect((await sender.sendEvent(e.url, propsEvent(later))).attempts[0]?.status).toBe(200);
+    await run();
+    expect(pageEvents()).toContain(later);
+    expect(failures).toHaveLength(1);
   });
 });
