@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/ports';
 import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/services/lane-retry';
+import { DIGEST_MIN_BATCH } from '../shared/services/slack-notifications';
 import { countsLine } from '../shared/sync/counts';
 
 const brevoReply = z
@@ -202,6 +203,29 @@ export async function describeLaneDone(raw: string, lookups: LaneLookups): Promi
   }
 }
 
+/**
+ * Without the deliveries to read: the notifications of one channel and type finished within a
+ * second are one line (a burst is what the worker folds into a digest), not one line each.
+ */
+const bursts = new Map<string, { count: number }>();
+const BURST_WINDOW_MS = 1_000;
+
+function burstLine(key: string, line: (count: number) => string): Promise<string | undefined> {
+  const open = bursts.get(key);
+  if (open) {
+    open.count += 1;
+    return Promise.resolve(undefined);
+  }
+  const burst = { count: 1 };
+  bursts.set(key, burst);
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      bursts.delete(key);
+      resolve(line(burst.count));
+    }, BURST_WINDOW_MS).unref(),
+  );
+}
+
 /** Deliveries of each tenant's channel already printed: only posts made since npm start began are new. */
 const slackSeen = new Map<string, string>();
 const slackQueue = new Map<string, Promise<unknown>>();
@@ -215,10 +239,13 @@ const STARTED_AT = new Date().toISOString();
 function slackLines(m: z.infer<typeof laneBody>, lookups: LaneLookups): Promise<string | undefined> {
   const channel = m.channelId ?? '?';
   if (!lookups.slackDeliveries || !m.tenantId) {
-    return Promise.resolve(
-      m.type === 'slack.digest'
-        ? `→ Slack: digest of ${plural(m.events?.length ?? 0, 'event')} for ${channel} posted`
-        : `→ Slack: ${m.event?.type ?? 'event'} notification for ${channel} posted (alone, or in a digest with its burst)`,
+    if (m.type === 'slack.digest') {
+      return Promise.resolve(`→ Slack: digest of ${plural(m.events?.length ?? 0, 'event')} for ${channel} posted`);
+    }
+    return burstLine(`${m.tenantId ?? '?'}\u0000${channel}\u0000${m.event?.type ?? 'event'}`, (n) =>
+      n >= DIGEST_MIN_BATCH
+        ? `→ Slack: ${n} ${m.event?.type ?? 'event'} notifications for ${channel} done (a burst: posted as a digest)`
+        : `→ Slack: ${n === 1 ? '' : `${n} `}${m.event?.type ?? 'event'} notification${n === 1 ? '' : 's'} for ${channel} posted`,
     );
   }
   const tenantId = m.tenantId;

@@ -163,9 +163,13 @@ test('Slack: a burst folded into one digest is one "digest of N" line, not N "do
   recent = [{ at: at(2), channelId: 'C0MARKETING', eventType: 'digest', events: 29, status: 'posted' }, ...recent];
   const lines = await Promise.all(Array.from({ length: 29 }, (_, i) => describeLaneDone(notify(`e${i + 2}`), lookups)));
   expect(lines.filter(Boolean)).toEqual(['→ Slack: digest of 29 events for C0MARKETING posted']);
-  // Without the deliveries to read (an older stack): what it may have been, never "done".
+  // Without the deliveries to read: a burst finished within a second is one line; a lone one is posted.
   const { slackDeliveries: _s, ...plain } = lookups;
+  const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => describeLaneDone(notify(`b${i}`), plain)));
+  expect(burst.filter(Boolean)).toEqual([
+    '→ Slack: 30 new_subscriber notifications for C0MARKETING done (a burst: posted as a digest)',
+  ]);
   expect(await describeLaneDone(notify('e40'), plain)).toBe(
-    '→ Slack: new_subscriber notification for C0MARKETING posted (alone, or in a digest with its burst)',
+    '→ Slack: new_subscriber notification for C0MARKETING posted',
   );
 });
