@@ -357,7 +357,9 @@ async function replayLane(
 
 /** Slack workspace members → Brevo contacts, in process, with a run record like the Notion sync's. */
 async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
-  const config = await syncConfig(values, env);
+  // Not syncConfig: the stack runs the member sync in its daily job only (--api answers so), so
+  // the config is the one way to run it now.
+  const config = await loadConfigFile(configPath(values, env), env);
   const slack = config.connectors.slack;
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to sync Slack users' }]);
   const tenantId = tenantOf(values, config);
