@@ -3,13 +3,25 @@
  * one JSON line per failure in $TAJO_STATE_DIR/logs/errors.log, redacted like every other log. The
  * person sees one line naming the run id and this file; whoever debugs greps the file for the id.
  */
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { redactText, redactValue } from '../shared/logging/redact';
 
+/**
+ * $TAJO_STATE_DIR/logs, or ./.tajo/logs when that state exists; a command run where there is no
+ * state (against an API, or AWS) writes to ~/.tajo/logs instead of leaving a .tajo/ folder behind.
+ */
+export function errorLogDir(env: NodeJS.ProcessEnv): string {
+  const state = stateDir(env);
+  if (env.TAJO_STATE_DIR || existsSync(state)) return join(state, 'logs');
+  return join(env.HOME || homedir(), '.tajo', 'logs');
+}
+
 export function errorLogPath(env: NodeJS.ProcessEnv): string {
-  return join(stateDir(env), 'logs', 'errors.log');
+  return join(errorLogDir(env), 'errors.log');
 }
 
 /** Appends the failure's details; returns the file, or undefined when it cannot be written. */
@@ -31,7 +43,7 @@ export async function logFailureDetails(
     ...(e?.stack ? { stack: redactText(e.stack) } : {}),
   };
   try {
-    await mkdir(join(stateDir(env), 'logs'), { recursive: true, mode: 0o700 });
+    await mkdir(errorLogDir(env), { recursive: true, mode: 0o700 });
     await appendFile(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
     return file;
   } catch {

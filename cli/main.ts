@@ -5,6 +5,7 @@
  * config. With --json the last line of stdout is one JSON object.
  */
 
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
@@ -52,7 +53,8 @@ import {
 } from '../shared/sync/notion-sync';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
-import { printChecks, printSummary, printUsersSummary, summaryJson } from './commands/print';
+import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
+import { onInterrupt, RemoteRunFailed } from './commands/remote';
 import { logFailureDetails } from './error-log';
 import { frontDoor, type Parsed } from './front';
 import { usageLine } from './help';
@@ -104,6 +106,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     // The table has a row for every command dispatched above; reaching here is a bug of the table.
     throw new Error(`tajo ${command.path.join(' ')} has no handler`);
   } catch (err) {
+    // A run the stack reports failed answers as an in-process one does: its id and its counts.
+    if (err instanceof RemoteRunFailed) Object.assign(failure, err.run);
     const code = err instanceof ConfigError || err instanceof UsageError || err instanceof QueryArgError ? 2 : 1;
     const runId = failure.runId ?? newRunId(systemClock);
     let reason = failureReason(err);
@@ -120,7 +124,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
     if (err instanceof UsageError) io.err(`usage: ${usageLine(command)}`);
     if (json) {
       const kind = err instanceof TajoError ? err.kind : 'internal';
-      io.out(JSON.stringify({ ok: false, ...failure.summary, runId, status: 'failed', error: reason, kind }));
+      // A run id only where there is a run (a sync) or a line in errors.log to find by it.
+      const run = failure.summary || isInternalError(err) ? { runId, status: 'failed' } : {};
+      io.out(JSON.stringify({ ok: false, ...failure.summary, ...run, error: reason, kind }));
     }
     return code;
   } finally {
@@ -163,9 +169,26 @@ function tenantOf(values: Values, config?: TajoConfig): string {
   return tenant;
 }
 
+/**
+ * The config of an in-process sync. None given and no ./tajo.yaml: the person may have meant the
+ * running stack, so the one line names both ways (a sync with --api never reaches here).
+ */
+async function syncConfig(values: Values, env: NodeJS.ProcessEnv): Promise<TajoConfig> {
+  if (values.config === undefined && !env.TAJO_CONFIG && !existsSync('tajo.yaml')) {
+    throw new ConfigError([
+      {
+        path: '',
+        message:
+          'no ./tajo.yaml here: add --api URL (or set TAJO_API_URL) to sync through a running stack (npm start prints its URL), or --config FILE to sync in this process',
+      },
+    ]);
+  }
+  return loadConfigFile(configPath(values, env), env);
+}
+
 /** The config's Notion section for a command that syncs it: present and enabled, or a ConfigError with its path. */
 async function enabledNotion(values: Values, env: NodeJS.ProcessEnv, purpose: string) {
-  const config = await loadConfigFile(configPath(values, env), env);
+  const config = await syncConfig(values, env);
   const notion = config.connectors.notion;
   if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: `is required to ${purpose}` }]);
   if (!notion.enabled)
@@ -181,6 +204,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   const runId = newRunId(systemClock);
   failure.runId = runId;
   let resumed: ReturnType<typeof resumedJson> = {};
+  let stopOnInterrupt: () => void = () => undefined;
   try {
     const { token, ...settings } = notion;
     const ctx = buildNotionContext({
@@ -217,6 +241,12 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
       whenBusy: 'refuse',
     });
     failure.runId = started.run.runId;
+    // Ctrl-C leaves the run unfinished with its last checkpoint; its owner (this process) is gone,
+    // so the next sync takes it over.
+    stopOnInterrupt = onInterrupt(() => {
+      progress.done();
+      io.err(`tajo: stopped; the next sync resumes run ${started.run.runId} (--restart starts over)`);
+    });
     resumed = resumedJson(started);
     for (const line of startLines(started)) io.err(line);
     // A first run has nothing to be incremental from: it reads everything, as a full run would.
@@ -275,6 +305,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
     if (failed) failure.summary = { ...summaryJson(failed), ...resumed };
     throw err;
   } finally {
+    stopOnInterrupt();
     await state.close();
   }
 }
@@ -297,15 +328,7 @@ function startLines(started: StartOrResume): string[] {
   if (started.abandoned) {
     lines.push(`abandoned unfinished run ${started.abandoned.runId}: ${started.abandoned.why}`);
   }
-  const r = started.resumedFrom;
-  if (r) {
-    const why = r.was === 'failed' ? `failed: ${r.reason ?? 'no reason recorded'}` : 'its process stopped';
-    lines.push(
-      redactText(
-        `resuming run ${r.runId} (${r.mode}, started ${r.startedAt}, ${why}): ${r.rowsDone.toLocaleString('en-US')} rows done`,
-      ),
-    );
-  }
+  if (started.resumedFrom) lines.push(resumingLine(started.resumedFrom));
   return lines;
 }
 
@@ -334,6 +357,8 @@ async function replayLane(
 
 /** Slack workspace members → Brevo contacts, in process, with a run record like the Notion sync's. */
 async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
+  // Not syncConfig: the stack runs the member sync in its daily job only (--api answers so), so
+  // the config is the one way to run it now.
   const config = await loadConfigFile(configPath(values, env), env);
   const slack = config.connectors.slack;
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to sync Slack users' }]);

@@ -6,7 +6,9 @@
  */
 
 import { z } from 'zod';
-import type { RuleRunRecord, RunRecord } from '../shared/ports';
+import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/ports';
+import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/services/lane-retry';
+import { DIGEST_MIN_BATCH } from '../shared/services/slack-notifications';
 import { countsLine } from '../shared/sync/counts';
 
 const brevoReply = z
@@ -113,16 +115,28 @@ const laneBody = z
   })
   .loose();
 
-/** The line for one lane message the function finished (undefined: nothing a person asked for). */
-export async function describeLaneDone(
-  body: string,
-  lookups: {
-    ruleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;
-    run(tenantId: string, runId: string): Promise<RunRecord | undefined>;
-  },
-): Promise<string | undefined> {
-  const m = parse(laneBody, body);
+/** What the lines of finished lane messages read from the stack's state. */
+export interface LaneLookups {
+  ruleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;
+  run(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+  /**
+   * The tenant's Slack deliveries (status's summary): a notification folded into a digest has no
+   * post of its own, so the line says what was posted, not one "done" per lane message.
+   */
+  slackDeliveries?(tenantId: string): Promise<SlackDeliverySummary | undefined>;
+}
+
+/**
+ * The line(s) for one lane message the function finished (undefined: nothing a person asked for,
+ * or nothing new). A message may come back wrapped in a retry envelope: its body is read, and its
+ * failed attempts say whether this was its last.
+ */
+export async function describeLaneDone(raw: string, lookups: LaneLookups): Promise<string | undefined> {
+  const opened = openLaneMessage(raw);
+  const m = parse(laneBody, opened.body);
   if (!m) return undefined;
+  // This delivery's attempt (1 the first time); at MAX_ATTEMPTS a failure is dead-lettered.
+  const attempt = opened.failedAttempts + 1;
   switch (m.type) {
     case 'notion.sync.start':
     case 'notion.sync.continue': {
@@ -130,11 +144,21 @@ export async function describeLaneDone(
       // (trigger local) has its summary in the start lines already.
       const run = m.tenantId && m.runId ? await lookups.run(m.tenantId, m.runId) : undefined;
       if (!run || run.status === 'running' || run.trigger === 'local') return undefined;
+      const resumedAs = run.status === 'failed' ? /resumed as run (\S+)$/.exec(run.error ?? '') : null;
+      if (resumedAs) {
+        // A replayed (or late) step of a run another one took over: not a new failure.
+        return `→ Notion: sync run ${run.runId} was already resumed as run ${resumedAs[1]}: nothing left to do for this message`;
+      }
       const s = run.summary;
-      return (
-        `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${countsLine(s)}` +
-        (run.error ? ` (${run.error})` : '')
-      );
+      if (run.status === 'failed') {
+        const reason = run.error ?? 'no reason recorded';
+        const next =
+          attempt >= MAX_ATTEMPTS
+            ? `dead-lettered after ${attempt} attempts: tajo lanes replay notion resumes it once the cause is fixed`
+            : 'the next sync resumes it from its checkpoint (tajo connectors status notion)';
+        return `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) failed: ${reason}; ${next} (so far ${countsLine(s)})`;
+      }
+      return `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${countsLine(s)}`;
     }
     case 'notion.documents.import':
     case 'notion.documents.resync': {
@@ -148,12 +172,22 @@ export async function describeLaneDone(
       );
     }
     case 'slack.notify':
-      return `→ Slack: ${m.event?.type ?? 'event'} notification for ${m.channelId ?? '?'} done`;
     case 'slack.digest':
-      return `→ Slack: digest of ${plural(m.events?.length ?? 0, 'event')} for ${m.channelId ?? '?'} done`;
+      return slackLines(m, lookups);
     case 'notion.rules.apply': {
       const run = m.tenantId && m.runId ? await lookups.ruleRun(m.tenantId, m.runId) : undefined;
       if (!run) return `→ Notion: Brevo → Notion rules applied (${plural(m.items?.length ?? 0, 'match')})`;
+      const what = `→ Notion: Brevo → Notion rules, run ${run.runId}`;
+      // A step that failed keeps its record running (to be continued) with the reason: its line says
+      // failed and what happens next, never a "0 created … 0 failed" that reads like a success.
+      if (run.status === 'running' && run.error) {
+        const wait = Math.round(retryDelayMs(attempt, () => 0.5) / 1000);
+        return `${what} failed: ${run.error}; retried in about ${wait} s (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`;
+      }
+      if (run.status === 'running') return undefined;
+      if (run.status === 'failed') {
+        return `${what} failed: ${run.error ?? 'no reason recorded'}; dead-lettered after ${attempt} attempts: tajo lanes replay notion once the cause is fixed`;
+      }
       const counts = [
         `${run.created} created`,
         `${run.updated} updated`,
@@ -162,9 +196,82 @@ export async function describeLaneDone(
         `${run.failed} failed`,
         ...(run.duplicates ? [`${run.duplicates} already applied`] : []),
       ];
-      return `→ Notion: Brevo → Notion rules, run ${run.runId}: ${counts.join(', ')}${run.errors[0] ? ` (${run.errors[0].reason})` : ''}`;
+      return `${what}: ${counts.join(', ')}${run.errors[0] ? ` (${run.errors[0].reason})` : ''}`;
     }
     default:
       return undefined;
   }
+}
+
+/**
+ * Without the deliveries to read: the notifications of one channel and type finished within a
+ * second are one line (a burst is what the worker folds into a digest), not one line each.
+ */
+const bursts = new Map<string, { count: number }>();
+const BURST_WINDOW_MS = 1_000;
+
+function burstLine(key: string, line: (count: number) => string): Promise<string | undefined> {
+  const open = bursts.get(key);
+  if (open) {
+    open.count += 1;
+    return Promise.resolve(undefined);
+  }
+  const burst = { count: 1 };
+  bursts.set(key, burst);
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      bursts.delete(key);
+      resolve(line(burst.count));
+    }, BURST_WINDOW_MS).unref(),
+  );
+}
+
+/** Deliveries of each tenant's channel already printed: only posts made since npm start began are new. */
+const slackSeen = new Map<string, string>();
+const slackQueue = new Map<string, Promise<unknown>>();
+const STARTED_AT = new Date().toISOString();
+
+/**
+ * What Slack got for a finished Slack lane message: the posts made since the last line (a digest of
+ * N events, or one notification), read from the deliveries the worker records. A notification
+ * folded into a digest already printed adds nothing. One tenant's lookups run one at a time.
+ */
+function slackLines(m: z.infer<typeof laneBody>, lookups: LaneLookups): Promise<string | undefined> {
+  const channel = m.channelId ?? '?';
+  if (!lookups.slackDeliveries || !m.tenantId) {
+    if (m.type === 'slack.digest') {
+      return Promise.resolve(`→ Slack: digest of ${plural(m.events?.length ?? 0, 'event')} for ${channel} posted`);
+    }
+    return burstLine(`${m.tenantId ?? '?'}\u0000${channel}\u0000${m.event?.type ?? 'event'}`, (n) =>
+      n >= DIGEST_MIN_BATCH
+        ? `→ Slack: ${n} ${m.event?.type ?? 'event'} notifications for ${channel} done (a burst: posted as a digest)`
+        : `→ Slack: ${n === 1 ? '' : `${n} `}${m.event?.type ?? 'event'} notification${n === 1 ? '' : 's'} for ${channel} posted`,
+    );
+  }
+  const tenantId = m.tenantId;
+  const read = lookups.slackDeliveries.bind(lookups);
+  const key = `${tenantId}\u0000${channel}`;
+  const next = (slackQueue.get(tenantId) ?? Promise.resolve()).then(async () => {
+    const summary = await read(tenantId);
+    const seen = slackSeen.get(key) ?? STARTED_AT;
+    const fresh = (summary?.recent ?? []).filter((d) => d.channelId === channel && d.at > seen).reverse();
+    if (fresh.length === 0) return undefined;
+    slackSeen.set(key, (fresh.at(-1) as SlackDelivery).at);
+    return fresh
+      .map((d) => {
+        const what =
+          d.eventType === 'digest'
+            ? `digest of ${plural(d.events, 'event')} for ${channel}`
+            : `${d.eventType} notification for ${channel}`;
+        return d.status === 'posted'
+          ? `→ Slack: ${what} posted`
+          : `→ Slack: ${what} refused by Slack: ${d.reason ?? '?'}`;
+      })
+      .join('\n');
+  });
+  slackQueue.set(
+    tenantId,
+    next.catch(() => undefined),
+  );
+  return next;
 }

@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueDepth, replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { runningStack } from '../../shared/adapters/local/running-stack';
+import { TajoError } from '../../shared/errors';
 import { type Io, UsageError } from '../io';
 
 const LANES = { notion: 'notionLane', slack: 'slackLane', brevo: 'brevoLane', timer: 'timerQueue' } as const;
@@ -21,9 +22,19 @@ export async function lanesCommand(
   const sqsOf = (explicit: boolean) =>
     !explicit && local?.sqsEndpoint
       ? new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS })
-      : new SQSClient({ useQueueUrlAsEndpoint: !env.AWS_ENDPOINT_URL_SQS });
+      : new SQSClient({
+          useQueueUrlAsEndpoint: !env.AWS_ENDPOINT_URL_SQS,
+          // A deployed queue's URL names its region (sqs.REGION.amazonaws.com): no AWS_REGION needed then.
+          ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? {} : regionOf(values['queue-url'] ?? values['dlq-url'])),
+        });
   if (verb === 'list') {
-    if (!local?.lanes) throw new UsageError('no running npm start found for this state: start it (npm start) first');
+    // Right usage, nothing to ask: exit 1 with the one line (no usage block).
+    if (!local?.lanes) {
+      throw new TajoError(
+        `no running npm start found for the state in ${values.dir}: start it (npm start) first, in this folder or with this TAJO_STATE_DIR`,
+        'no_stack',
+      );
+    }
     const sqs = sqsOf(false);
     try {
       const rows = [];
@@ -57,7 +68,9 @@ export async function lanesCommand(
   }
   const sqs = sqsOf(explicit);
   try {
-    const moved = await replayDeadLetters(sqs, { dlqUrl, queueUrl, max });
+    const moved = await replayDeadLetters(sqs, { dlqUrl, queueUrl, max }).catch((err: unknown) => {
+      throw awsSetupError(err) ?? err;
+    });
     if (values.json) io.out(JSON.stringify({ replayed: moved.length, messages: moved }));
     else {
       io.out(`${moved.length} message${moved.length === 1 ? '' : 's'} moved back into the ${target} lane`);
@@ -69,4 +82,31 @@ export async function lanesCommand(
   } finally {
     sqs.destroy();
   }
+}
+
+function regionOf(url: string | undefined): { region?: string } {
+  const m = url ? /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\//.exec(url) : null;
+  return m ? { region: m[1] } : {};
+}
+
+/** The SDK's setup errors (no region, no credentials) as the one line saying what to set. */
+function awsSetupError(err: unknown): TajoError | undefined {
+  const message = err instanceof Error ? err.message : '';
+  if (/region is missing/i.test(message)) {
+    return new TajoError(
+      "no AWS region: set AWS_REGION to the stack's region (e.g. AWS_REGION=eu-west-1), or give the queues' https://sqs.REGION.amazonaws.com/... URLs",
+      'aws_region',
+    );
+  }
+  if (/could not load credentials/i.test(message)) {
+    return new TajoError(
+      'no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the account of the stack',
+      'aws_credentials',
+    );
+  }
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'ECONNRESET') {
+    return new TajoError(`cannot reach SQS: ${message}; check the queue URLs and the network`, 'unreachable');
+  }
+  return undefined;
 }

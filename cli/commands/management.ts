@@ -30,6 +30,7 @@ import {
   describeBrevoKey,
   disconnectBrevo,
 } from '../../shared/services/tenants';
+import type { ResumedFrom } from '../../shared/sync/notion-sync';
 import { type Io, UsageError } from '../io';
 import { runProgress } from '../progress';
 import {
@@ -39,9 +40,19 @@ import {
   printSlackStatus,
   printSummary,
   printUsersSummary,
+  resumingLine,
   summaryJson,
 } from './print';
-import { callApi, profileFile, type Remote, remoteTarget, saveProfile, tenantPath } from './remote';
+import {
+  callApi,
+  onInterrupt,
+  profileFile,
+  type Remote,
+  RemoteRunFailed,
+  remoteTarget,
+  saveProfile,
+  tenantPath,
+} from './remote';
 
 /** The config a command reads when none is given (--config, TAJO_CONFIG). */
 const IMPLICIT_CONFIG = 'tajo.yaml';
@@ -578,24 +589,54 @@ async function syncRemote(
   const following = !values.json || io.isTTY;
   if (following) io.err(`queued run ${queued.runId} (${queued.mode}); following it (its counts as they move):`);
   const progress = runProgress();
+  // Ctrl-C stops the following, not the run: the stack carries it on.
+  const stopFollowing = onInterrupt(() => {
+    progress.done();
+    io.err(
+      `tajo: stopped following run ${queued.runId}; it carries on in the stack: tajo connectors status notion${remoteFlag(values)} shows how it goes`,
+    );
+  });
   let run: Omit<RunRecord, 'checkpoint'>;
+  let resumedFrom: ResumedFrom | undefined;
   try {
-    run = await waitForRun(remote, tenantId, queued.runId, job, following ? progress : undefined);
+    run = await waitForRun(remote, tenantId, queued.runId, job, (s) => {
+      // The stack resumed an unfinished run under this id: said once, as the in-process sync does.
+      if (!job && !resumedFrom && s.lastRunResumedFrom && s.lastRun?.runId === queued.runId) {
+        resumedFrom = s.lastRunResumedFrom;
+        progress.done();
+        io.err(resumingLine(resumedFrom));
+      }
+      const followed = job === 'users' ? s.lastUsersRun : s.lastRun;
+      if (following && followed?.runId === queued.runId) progress(followed);
+    });
   } finally {
     progress.done();
+    stopFollowing();
   }
-  if (job === 'users') {
-    if (values.json) io.out(JSON.stringify(summaryJson(run)));
-    else {
-      // The same lines as the in-process users sync prints (cli/main.ts), from the run record.
-      printUsersSummary(io, `Notion users (${run.summary.mode}) ${run.status}`, run.summary, 'users');
-    }
-  } else printSummary(io, run, values.json === true);
+  const summary = { ...summaryJson(run), ...(resumedFrom ? { resumedFrom } : {}) };
   if (run.status === 'failed') {
-    io.err(`tajo: ${run.error ?? 'the sync failed'}`);
-    return 1;
+    // The in-process sync's failure contract (DESIGN §4): main's error path prints the one line and,
+    // with --json, the summary with ok:false, error and kind.
+    if (!values.json) {
+      if (job === 'users') printUsersSummary(io, `Notion users (${run.summary.mode}) failed`, run.summary, 'users');
+      else printSummary(io, run, false);
+    }
+    throw new RemoteRunFailed(run.error ?? `run ${run.runId} failed (tajo connectors status notion shows why)`, {
+      runId: run.runId,
+      summary,
+    });
   }
+  if (values.json) io.out(JSON.stringify(summary));
+  else if (job === 'users') {
+    // The same lines as the in-process users sync prints (cli/main.ts), from the run record.
+    printUsersSummary(io, `Notion users (${run.summary.mode}) ${run.status}`, run.summary, 'users');
+  } else printSummary(io, run, false);
   return 0;
+}
+
+/** The --api part of a command to run next, when the API came from the flag (env and profiles carry over). */
+function remoteFlag(values: CommandValues): string {
+  return values.api ? ` --api ${values.api}` : values.profile ? ` --profile ${values.profile}` : '';
 }
 
 const WAIT_POLL_MS = 1_000;
@@ -606,14 +647,14 @@ async function waitForRun(
   tenantId: string,
   runId: string,
   job: 'users' | undefined,
-  onPoll?: (run: Omit<RunRecord, 'checkpoint'>) => void,
+  onPoll?: (status: NotionStatus) => void,
 ): Promise<Omit<RunRecord, 'checkpoint'>> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   while (Date.now() < deadline) {
     const s = (await callApi(remote, 'GET', tenantPath(tenantId, '/connections/notion/status'))) as NotionStatus;
     const run = job === 'users' ? s.lastUsersRun : s.lastRun;
+    onPoll?.(s);
     if (run?.runId === runId && run.status !== 'running') return run;
-    if (run?.runId === runId) onPoll?.(run);
     // A newer run (another trigger) may have pushed ours out of `lastRun`: its line is in recentRuns.
     const line = s.recentRuns.find((r) => r.runId === runId);
     if (job === undefined && line && line.status !== 'running' && run?.runId !== runId) {

@@ -1,5 +1,6 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
 import { describeMappingSource } from '../../shared/config/mapping';
+import { redactText } from '../../shared/logging/redact';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/ports';
 import type { DisconnectReport } from '../../shared/services/disconnect';
 import type { CheckResult } from '../../shared/services/slack-test';
@@ -12,6 +13,7 @@ import type {
   SlackStatus,
 } from '../../shared/services/status';
 import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/sync/counts';
+import type { ResumedFrom } from '../../shared/sync/notion-sync';
 import type { Io } from '../io';
 
 /** ", 3 values left out" when a run left values out of contacts it wrote (field errors), else "". */
@@ -334,4 +336,12 @@ export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?:
     io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
   }
   printPublish(io, mergePublish(s.publish, publishRun), publishRun?.summary.warnings ?? [], '  ');
+}
+
+/** The line a sync that took over an unfinished run's checkpoint begins with (in process or through the API). */
+export function resumingLine(r: ResumedFrom): string {
+  const why = r.was === 'failed' ? `failed: ${r.reason ?? 'no reason recorded'}` : 'its process stopped';
+  return redactText(
+    `resuming run ${r.runId} (${r.mode}, started ${r.startedAt}, ${why}): ${r.rowsDone.toLocaleString('en-US')} rows done`,
+  );
 }

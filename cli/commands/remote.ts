@@ -164,3 +164,33 @@ export async function callApi(remote: Remote, method: string, path: string, body
 export function tenantPath(tenantId: string, rest = ''): string {
   return `/tenants/${encodeURIComponent(tenantId)}${rest}`;
 }
+
+/**
+ * A run the stack reports failed: its one-line reason, and the summary main's error path prints with
+ * ok:false under --json, as it does for an in-process sync.
+ */
+export class RemoteRunFailed extends TajoError {
+  constructor(
+    message: string,
+    readonly run: { runId: string; summary: object },
+  ) {
+    super(message, 'sync_failed');
+  }
+}
+
+/**
+ * Ctrl-C (and SIGTERM) while a command waits: `say` writes its last line, then the process ends
+ * with 130 as an interrupted one does. Returns the function that removes the handler.
+ */
+export function onInterrupt(say: () => void): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    say();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

@@ -26,7 +26,7 @@ import type {
   SlackDelivery,
   SlackDeliveryStore,
 } from '../ports';
-import { databaseCacheKey, isResumable, ownerAlive } from '../sync/notion-sync';
+import { databaseCacheKey, isResumable, ownerAlive, type ResumedFrom } from '../sync/notion-sync';
 import { pageEventIssues } from '../sync/page-events';
 import { nextDailyAt } from '../time/zoned';
 import { describeCadence, type ScheduleName, topology } from '../topology';
@@ -156,6 +156,11 @@ export interface NotionStatus {
    * when there is nothing to resume.
    */
   resume: ResumeView | null;
+  /**
+   * The last run took over an unfinished one's checkpoint (lastRun.resumedFrom): that run as the
+   * in-process sync reports it (`resumedFrom` in --json), so a sync followed through the API says so too.
+   */
+  lastRunResumedFrom: ResumedFrom | null;
   /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
   lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
   /**
@@ -247,6 +252,7 @@ export async function notionStatus(
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
     resume: resumeView(last, deps.clock.now()),
+    lastRunResumedFrom: resumedFromOf(last, syncs),
     lastUsersRun: withoutCheckpoint(users),
     lastPublishRun: withoutCheckpoint(publishRuns[0]),
     lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
@@ -460,6 +466,25 @@ function withoutCheckpoint(run: RunRecord | undefined): Omit<RunRecord, 'checkpo
   if (!run) return null;
   const { checkpoint: _checkpoint, ...rest } = run;
   return rest;
+}
+
+/**
+ * The run `run` resumed, read back from its closed record: its error is "<reason>; resumed as run
+ * …" when it had failed, "resumed as run …" alone when its process had died (it was running).
+ */
+function resumedFromOf(run: RunRecord | undefined, runs: RunRecord[]): ResumedFrom | null {
+  if (!run?.resumedFrom) return null;
+  const dead = runs.find((r) => r.runId === run.resumedFrom);
+  if (!dead) return null;
+  const reason = dead.error?.replace(/;? ?resumed as run \S+$/, '') || undefined;
+  return {
+    runId: dead.runId,
+    mode: dead.mode,
+    startedAt: dead.startedAt,
+    rowsDone: dead.summary.pagesRead,
+    was: reason ? 'failed' : 'running',
+    ...(reason ? { reason } : {}),
+  };
 }
 
 function recentRun(r: RunRecord): RecentRun {

@@ -232,7 +232,13 @@ test('no config file, a folder as the config, a closed pipe and a failure of mai
   ]);
   const noConfig =
     'tajo: no config file: ./tajo.yaml not found; give --config FILE, set TAJO_CONFIG, or create one (see README)';
-  expect(missing).toMatchObject({ code: 2, tajoErr: [noConfig] });
+  // A sync with neither a config nor --api: the person may have meant the running stack (trial 3 §8).
+  expect(missing).toMatchObject({
+    code: 2,
+    tajoErr: [
+      'tajo: no ./tajo.yaml here: add --api URL (or set TAJO_API_URL) to sync through a running stack (npm start prints its URL), or --config FILE to sync in this process',
+    ],
+  });
   expect(validateMissing).toMatchObject({ code: 2, tajoErr: [noConfig] });
   expect(isDir).toMatchObject({
     code: 2,

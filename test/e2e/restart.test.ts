@@ -192,7 +192,7 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   expect(await post(bodyOf(curls[1] as string))).toMatchObject({ accepted: 1, skipped: 0, notion: { queued: 1 } });
   await first.waitFor(/^← Brevo webhook for default: 1 accepted, Slack: 1 queued, Notion rules: 0 queued$/);
   await first.waitFor(/^← Brevo webhook for default: 1 accepted, Slack: 0 queued, Notion rules: 1 queued$/);
-  await first.waitFor(/^→ Slack: new_subscriber notification for C0MARKETING done$/);
+  await first.waitFor(/^→ Slack: new_subscriber notification for C0MARKETING posted$/);
   await first.waitFor(
     /^→ Notion: Brevo → Notion rules, run \S+: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed$/,
   );

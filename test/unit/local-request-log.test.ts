@@ -3,7 +3,7 @@
  * handlers' own replies and run records, counts and ids only.
  */
 import { describeLaneDone, describeRequest } from '../../local/request-log';
-import type { RunRecord } from '../../shared/ports';
+import type { RunRecord, SlackDelivery } from '../../shared/ports';
 
 const brevo = (status: number, body: unknown) =>
   describeRequest('POST', '/webhooks/brevo/{tenantId}', { tenantId: 't1' }, status, JSON.stringify(body));
@@ -61,4 +61,115 @@ test("lane lines: a finished sync run with its counts, nothing while it runs or 
   expect(await describeLaneDone(body, lookups(run({ status: 'running' })))).toBeUndefined();
   expect(await describeLaneDone(body, lookups(run({ trigger: 'local' })))).toBeUndefined();
   expect(await describeLaneDone('garbage', lookups(run({})))).toBeUndefined();
+});
+
+const envelope = (body: object, attempts: number) =>
+  JSON.stringify({
+    tenantId: 't1',
+    tajoRetry: { attempts, reason: 'x', firstFailedAt: '2026-12-05T00:00:00Z', lastFailedAt: '2026-12-05T00:00:01Z' },
+    body: JSON.stringify(body),
+  });
+
+test('a failed sync: one readable line with its reason and what happens next; a resumed run is not a new failure', async () => {
+  const failed = {
+    tenantId: 't1',
+    connector: 'notion',
+    runId: 'r1',
+    mode: 'full',
+    status: 'failed',
+    startedAt: '',
+    trigger: 'api',
+    error: 'cannot reach Brevo at http://127.0.0.1:9: connection refused (not sent)',
+    summary: { pagesRead: 200, upserted: 100, unchanged: 0, removed: 0, failed: 0 },
+  } as unknown as RunRecord;
+  const lookups = (r: RunRecord) => ({ run: async () => r, ruleRun: async () => undefined });
+  const step = { type: 'notion.sync.continue', tenantId: 't1', runId: 'r1', step: 3 };
+  // Its last attempt (four failed before): dead-lettered, and how to replay it.
+  expect(await describeLaneDone(envelope(step, 4), lookups(failed))).toBe(
+    '→ Notion: full sync run r1 (api) failed: cannot reach Brevo at http://127.0.0.1:9: connection refused (not sent); ' +
+      'dead-lettered after 5 attempts: tajo lanes replay notion resumes it once the cause is fixed ' +
+      '(so far 200 rows read, 100 written, 0 unchanged, 0 removed, 0 failed, 0 skipped)',
+  );
+  expect(await describeLaneDone(JSON.stringify(step), lookups(failed))).toMatch(
+    /failed: cannot reach Brevo .*; the next sync resumes it from its checkpoint/,
+  );
+  const resumed = { ...failed, error: 'cannot reach Brevo; resumed as run r2' } as RunRecord;
+  expect(await describeLaneDone(envelope(step, 4), lookups(resumed))).toBe(
+    '→ Notion: sync run r1 was already resumed as run r2: nothing left to do for this message',
+  );
+});
+
+test('a rules step that failed says failed and when it is retried, never a "0 created … 0 failed" line', async () => {
+  const rule = (over: object) => ({
+    run: async () => undefined,
+    ruleRun: async () =>
+      ({
+        tenantId: 't1',
+        runId: 'rr1',
+        status: 'running',
+        startedAt: '',
+        items: 1,
+        created: 0,
+        updated: 0,
+        unchanged: 0,
+        skipped: 0,
+        duplicates: 0,
+        failed: 0,
+        errors: [],
+        errorsTruncated: 0,
+        conflicts: [],
+        conflictsTruncated: 0,
+        notionRequests: 1,
+        brevoRequests: 0,
+        ...over,
+      }) as never,
+  });
+  const body = { type: 'notion.rules.apply', tenantId: 't1', runId: 'rr1', items: [{}] };
+  const first = await describeLaneDone(JSON.stringify(body), rule({ error: 'cannot reach notion (not sent)' }));
+  expect(first).toMatch(
+    /^→ Notion: Brevo → Notion rules, run rr1 failed: cannot reach notion \(not sent\); retried in about \d+ s \(attempt 2 of 5\)$/,
+  );
+  expect(first).not.toMatch(/created/);
+  expect(
+    await describeLaneDone(envelope(body, 4), rule({ status: 'failed', error: 'cannot reach notion (not sent)' })),
+  ).toBe(
+    '→ Notion: Brevo → Notion rules, run rr1 failed: cannot reach notion (not sent); dead-lettered after 5 attempts: tajo lanes replay notion once the cause is fixed',
+  );
+  expect(await describeLaneDone(JSON.stringify(body), rule({ status: 'succeeded', created: 1 }))).toBe(
+    '→ Notion: Brevo → Notion rules, run rr1: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed',
+  );
+});
+
+test('Slack: a burst folded into one digest is one "digest of N" line, not N "done" lines', async () => {
+  const at = (s: number) => new Date(Date.now() + 60_000 + s * 1000).toISOString();
+  let recent: SlackDelivery[] = [];
+  const lookups = {
+    run: async () => undefined,
+    ruleRun: async () => undefined,
+    slackDeliveries: async () => ({ posted: recent.length, failed: 0, since: '', lastPosted: null, recent }),
+  };
+  const notify = (id: string) =>
+    JSON.stringify({
+      type: 'slack.notify',
+      tenantId: 't9',
+      channelId: 'C0MARKETING',
+      event: { type: 'new_subscriber', id },
+    });
+  // The first single went out alone; then the worker folded the rest of the burst into one digest.
+  recent = [{ at: at(1), channelId: 'C0MARKETING', eventType: 'new_subscriber', events: 1, status: 'posted' }];
+  expect(await describeLaneDone(notify('e1'), lookups)).toBe(
+    '→ Slack: new_subscriber notification for C0MARKETING posted',
+  );
+  recent = [{ at: at(2), channelId: 'C0MARKETING', eventType: 'digest', events: 29, status: 'posted' }, ...recent];
+  const lines = await Promise.all(Array.from({ length: 29 }, (_, i) => describeLaneDone(notify(`e${i + 2}`), lookups)));
+  expect(lines.filter(Boolean)).toEqual(['→ Slack: digest of 29 events for C0MARKETING posted']);
+  // Without the deliveries to read: a burst finished within a second is one line; a lone one is posted.
+  const { slackDeliveries: _s, ...plain } = lookups;
+  const burst = await Promise.all(Array.from({ length: 30 }, (_, i) => describeLaneDone(notify(`b${i}`), plain)));
+  expect(burst.filter(Boolean)).toEqual([
+    '→ Slack: 30 new_subscriber notifications for C0MARKETING done (a burst: posted as a digest)',
+  ]);
+  expect(await describeLaneDone(notify('e40'), plain)).toBe(
+    '→ Slack: new_subscriber notification for C0MARKETING posted',
+  );
 });
