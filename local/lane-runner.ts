@@ -35,9 +35,21 @@ export class LaneRunner {
     this.loops = Array.from({ length: this.o.concurrency }, () => this.loop());
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops receiving and waits for the batches in flight, at most `graceMs`: a long sync step is not
+   * waited for. Its message stays in the queue (kept in the state), and the next start delivers it
+   * again, the step going on from the run's last checkpoint.
+   */
+  async stop(graceMs = 3000): Promise<void> {
     this.running = false;
-    await Promise.all(this.loops);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.loops),
+      new Promise((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   get busy(): boolean {

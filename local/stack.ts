@@ -7,7 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import {
@@ -42,6 +48,7 @@ import {
   seedSandboxNewsletter,
 } from '../test/simulators/sandbox';
 import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
+import { startDurableQueues } from './durable-queues';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { assertPortFree, startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
@@ -119,12 +126,16 @@ export interface LocalStack {
   functions: Record<FunctionName, LambdaHandler>;
   dynamo: { endpoint: string; store: EmbeddedDynamo['store'] };
   sqsEndpoint: string;
+  /** The bodies of the messages the last stop left queued (delivered again now). */
+  restoredMessages: string[];
   queueUrls: Record<string, string>;
   /** Each lane's dead-letter queue (`tajo lanes replay <lane>` finds them through stack.json). */
   dlqUrls: Record<string, string>;
   /** Queues a sync of the default tenant and waits for its run to finish. */
   /** `onPoll` sees the run record each time it is read while it runs (progress: cli/progress.ts). */
   syncAndWait(mode: 'full' | 'incremental', timeoutMs?: number, onPoll?: (run: RunRecord) => void): Promise<RunRecord>;
+  /** Waits for the run `runId` (queued already, or carried on from the last stop) to finish. */
+  waitForRun(runId: string, timeoutMs?: number, onPoll?: (run: RunRecord) => void): Promise<RunRecord>;
   /**
    * The publishing pass that followed the sync run `afterRunId` (pages → Brevo campaigns), once it
    * finished; undefined if none finished in time (a pass with nothing to do leaves no record).
@@ -160,17 +171,18 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       dynamo = embedded;
     }
     let sqsEndpoint = o.sqsEndpoint;
+    let restoredMessages: string[] = [];
     if (!sqsEndpoint) {
-      const { buildApp } = await import('fauxqs');
-      const app = buildApp({ logger: false });
-      // fauxqs's own start helper binds 0.0.0.0: listen on loopback ourselves.
-      await app.listen({ port: 0, host: '127.0.0.1' });
-      stops.push(() => app.close());
-      sqsEndpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      // Kept in the state like the tables: work queued when the stack stops (Ctrl-C, kill -9) is
+      // delivered at the next start on this state, as SQS keeps it in AWS.
+      const durable = await startDurableQueues(join(o.stateDir, 'queues'));
+      stops.push(() => durable.close());
+      sqsEndpoint = durable.endpoint;
+      restoredMessages = durable.restored;
     }
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     stops.push(() => sqs.destroy());
-    const queues = await createQueues(sqs, table);
+    const queues = await createQueues(sqs, table, sqsEndpoint);
 
     // ---- The default tenant's config; sandbox simulators when no real tokens are given.
     const ownConfig = existsSync(o.configPath);
@@ -479,9 +491,17 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         { tenantId, mode, trigger: 'local' },
       );
       if (!queued.queued || !queued.runId) throw new Error(queued.reason);
+      return waitForRun(queued.runId, timeoutMs, onPoll);
+    };
+
+    const waitForRun = async (
+      runId: string,
+      timeoutMs = 600_000,
+      onPoll?: (run: RunRecord) => void,
+    ): Promise<RunRecord> => {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const run = await dynamo.store.getRun(tenantId, 'notion', queued.runId);
+        const run = await dynamo.store.getRun(tenantId, 'notion', runId);
         if (run && run.status !== 'running') return run;
         if (run) onPoll?.(run);
         await new Promise((r) => setTimeout(r, 200));
@@ -520,9 +540,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       functions,
       dynamo,
       sqsEndpoint,
+      restoredMessages,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
       dlqUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.dlqUrl])),
       syncAndWait,
+      waitForRun,
       waitForPublishRun,
       stop,
     };
@@ -533,33 +555,52 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 }
 
 /** Each topology queue with its dead-letter queue and redrive policy, as the stack creates them. */
-async function createQueues(sqs: SQSClient, prefix: string) {
+async function createQueues(sqs: SQSClient, prefix: string, endpoint: string) {
   const out: Record<string, { url: string; arn: string; dlqUrl: string }> = {};
   for (const [name, spec] of Object.entries(topology.queues)) {
     const suffix = spec.fifo ? '.fifo' : '';
     const fifoAttrs: Record<string, string> = spec.fifo ? { FifoQueue: 'true' } : {};
-    const dlq = await sqs.send(
-      new CreateQueueCommand({ QueueName: `${prefix}-${name}-dlq${suffix}`, Attributes: { ...fifoAttrs } }),
-    );
-    const dlqArn = (
-      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
-    ).Attributes?.QueueArn;
-    const q = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: `${prefix}-${name}${suffix}`,
-        Attributes: {
-          ...fifoAttrs,
-          // As deployed: a failed step is retried by the worker's own backoff, not by this timeout.
-          VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
-        },
-      }),
-    );
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] })))
+    const dlqUrl = await ensureQueue(sqs, endpoint, `${prefix}-${name}-dlq${suffix}`, { ...fifoAttrs });
+    const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] })))
       .Attributes?.QueueArn;
-    out[name] = { url: q.QueueUrl as string, arn: arn as string, dlqUrl: dlq.QueueUrl as string };
+    const url = await ensureQueue(sqs, endpoint, `${prefix}-${name}${suffix}`, {
+      ...fifoAttrs,
+      // As deployed: a failed step is retried by the worker's own backoff, not by this timeout.
+      VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: spec.maxReceiveCount }),
+    });
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] })))
+      .Attributes?.QueueArn;
+    out[name] = { url, arn: arn as string, dlqUrl };
   }
   return out;
+}
+
+/**
+ * A queue kept from an earlier start is found again (its messages with it). Its URL names the port
+ * fauxqs had then: it is given this start's endpoint. Attributes the topology changed since are set.
+ */
+async function ensureQueue(
+  sqs: SQSClient,
+  endpoint: string,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  let url: string;
+  try {
+    url = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl as string;
+  } catch (err) {
+    if ((err as Error).name !== 'QueueNameExists') throw err;
+    url = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
+    const { FifoQueue: _fixed, ...settable } = attributes;
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: rehost(url, endpoint), Attributes: settable }));
+  }
+  return rehost(url, endpoint);
+}
+
+function rehost(queueUrl: string, endpoint: string): string {
+  const u = new URL(queueUrl);
+  return `${endpoint}${u.pathname}`;
 }
 
 export const SANDBOX_CONFIG_FILE = 'sandbox.tajo.yaml';

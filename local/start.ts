@@ -11,6 +11,7 @@ import { removeStackFile, writeStackFile } from '../shared/adapters/local/runnin
 import { failureReason } from '../shared/errors';
 import { redactText } from '../shared/logging/redact';
 import { countsLine } from '../shared/sync/counts';
+import { isResumable, ownerAlive, syncTuningFromEnv } from '../shared/sync/notion-sync';
 import { type FunctionName, topology } from '../shared/topology';
 import { startLocalStack } from './stack';
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const dir = resolve(stateDir(env));
   const configPath = resolve(env.TAJO_CONFIG ?? 'tajo.yaml');
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Checked here, in one line: the lanes read it for every sync step.
+  syncTuningFromEnv(env);
   const stack = await startLocalStack({
     port: Number(env.PORT ?? 3000),
     stateDir: dir,
@@ -117,21 +120,40 @@ async function main(): Promise<void> {
     `    more tenants (ops, straight into the table): AWS_ENDPOINT_URL_DYNAMODB=${stack.dynamo.endpoint} ` +
       `AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local npx tajo tenants create acme --table ${stack.table}`,
   );
+  if (stack.restoredMessages.length > 0) {
+    log(
+      `  ${stack.restoredMessages.length} queued message(s) kept from the last stop (its lanes and timers): delivered now`,
+    );
+  }
+  // A sync the last stop interrupted (Ctrl-C, kill -9): its step message was kept, so it goes on
+  // from its checkpoint under its own run id; without one (a state from before queues were kept),
+  // the sync queued below resumes it (startOrResumeRun).
+  const [last] = await stack.dynamo.store.listRuns(stack.tenantId, 'notion', 1, { job: null });
+  const unfinished =
+    last && isResumable(last) && last.status === 'running' && !ownerAlive(last, Date.now()) ? last : undefined;
+  const carriedOn = unfinished && stack.restoredMessages.some((body) => body.includes(`"${unfinished.runId}"`));
   const notionDown = stack.degraded.find((d) => d.connector === 'notion');
   // Waiting on a sync whose provider is down would hold the start for the lane's retries.
   if (notionDown) {
     log('First sync skipped: Notion or Brevo is not answering (see above); the poller or a sync request runs it later');
   } else {
     log(
-      stack.sandbox?.restoredFrom
-        ? 'Sync of what changed since the last run (incremental: the state keeps the last sync)...'
-        : 'First sync of the Notion databases into Brevo...',
+      unfinished
+        ? `Resuming the sync the last stop interrupted (run ${unfinished.runId}, ${unfinished.mode}, ` +
+            `${unfinished.summary.pagesRead} rows read at its last checkpoint)...`
+        : stack.sandbox?.restoredFrom
+          ? 'Sync of what changed since the last run (incremental: the state keeps the last sync)...'
+          : 'First sync of the Notion databases into Brevo...',
     );
     // Rows read and written as they move (stderr: one line rewritten on a terminal).
     const follow = runProgress();
     try {
       const before = stack.sandbox?.brevo.contacts().length ?? 0;
-      const run = await stack.syncAndWait('incremental', undefined, follow).finally(() => follow.done());
+      const run = await (carriedOn && unfinished
+        ? stack.waitForRun(unfinished.runId, undefined, follow)
+        : stack.syncAndWait('incremental', undefined, follow)
+      ).finally(() => follow.done());
+      if (run.resumedFrom) log(`  resumed run ${run.resumedFrom} from its checkpoint (as run ${run.runId})`);
       const s = run.summary;
       log(
         `  ${run.status}: ${countsLine(s)}, in ${(s.durationMs / 1000).toFixed(1)} s ` +

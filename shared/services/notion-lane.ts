@@ -5,6 +5,7 @@
  */
 
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { BREVO_OTHER_PER_HOUR } from '../brevo/client';
 import { NOTION_INTERVAL_MS } from '../connectors/notion/client';
 import type { DocumentStore, ImportedDocumentStore } from '../documents/ports';
@@ -20,6 +21,7 @@ import type {
   MarkerStore,
   NotionPageWriteStore,
   NotionWebhookStore,
+  RunOwner,
   RunRecord,
   RunStore,
   SecretStore,
@@ -28,7 +30,8 @@ import type { PublishStateStore } from '../publish/ports';
 import { HourlyCallBudget } from '../ratelimit/call-budget';
 import { normaliseDatabaseId } from '../rules/ingress';
 import { type NotionLaneMessage, notionLaneMessageSchema } from '../sync/lane-messages';
-import { failRun, newRunId, runStep, type SyncOptions, startOrResumeRun } from '../sync/notion-sync';
+import { failRun, newRunId, runStep, type SyncOptions, startOrResumeRun, syncTuningFromEnv } from '../sync/notion-sync';
+import { ENV } from '../topology';
 import { applyNotionRules, isOwnPageWrite } from './brevo-to-notion';
 import { queueableConnection } from './connections';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from './notion-context';
@@ -260,7 +263,7 @@ async function runLaneMessage(
     runs: deps.runs,
     clock: deps.clock,
     endpoints: deps.endpoints,
-    options: deps.syncOptions,
+    options: { ...laneSyncTuning(), ...deps.syncOptions },
     maxInProcessWaitMs: 20_000,
     pageWrites: deps.pageWrites,
     otherBudget: deps.budgets
@@ -499,7 +502,7 @@ async function runLaneMessage(
         trigger: message.trigger,
         runId: message.runId,
         restart: message.restart === true,
-        owner: { kind: 'lane' },
+        owner: laneOwner(),
         whenBusy: 'start',
       })
     ).run;
@@ -520,6 +523,9 @@ async function runLaneMessage(
     run.finishedAt = undefined;
   }
 
+  // This worker runs the step: the run is its own now (a step delivered again after the stack that
+  // ran it was killed must not look dead to the next sync while it goes on here).
+  run.owner = { ...laneOwner(), heartbeatAt: new Date(deps.clock.now()).toISOString() };
   try {
     run = await runStep(ctx, run, opts.deadline);
   } catch (err) {
@@ -555,6 +561,24 @@ async function runLaneMessage(
     await sendPublish(deps, conn, newRunId(deps.clock), run.trigger, `${run.runId}:publish`);
   }
   return run;
+}
+
+/**
+ * The lane as a run's owner. In the local stack (npm start) with its host and pid: a run left by a
+ * stopped or killed stack is seen dead at once (ownerAlive) and the next sync resumes it, instead
+ * of waiting out the 16-minute lease. A Lambda's pid says nothing across sandboxes: none there.
+ */
+function laneOwner(): Omit<RunOwner, 'heartbeatAt'> {
+  return process.env[ENV.stage] === 'local' ? { kind: 'lane', host: hostname(), pid: process.pid } : { kind: 'lane' };
+}
+
+/** TAJO_SYNC_FLUSH_ROWS for the lanes too (the local stack checks the value at start). */
+function laneSyncTuning(): Partial<SyncOptions> {
+  try {
+    return syncTuningFromEnv(process.env) ?? {};
+  } catch {
+    return {};
+  }
 }
 
 /**

@@ -65,6 +65,20 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   progressEveryMs: 2_000,
 };
 
+/**
+ * TAJO_SYNC_FLUSH_ROWS: rows gathered per Brevo write, which is also how often a run records its
+ * checkpoint (default 10,000). Smaller means less read again after a kill, more Brevo calls. Read
+ * here for the CLI and the local stack's lanes alike; throws a one-line error on a bad value.
+ */
+export function syncTuningFromEnv(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
+  const raw = env.TAJO_SYNC_FLUSH_ROWS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new TajoError('TAJO_SYNC_FLUSH_ROWS takes a positive whole number', 'usage');
+  return { flushRows: n };
+}
+
 export interface NotionSyncContext {
   tenantId: string;
   settings: Omit<NotionConnectorConfig, 'token'>;
@@ -259,15 +273,17 @@ export function isResumable(run: RunRecord): boolean {
 }
 
 /**
- * Whether the process running `run` may still be at it. A CLI run on this host is alive while its
- * pid is (a kill -9 shows at once); otherwise the heartbeat (every write of the record) decides.
+ * Whether the process running `run` may still be at it. A CLI run, or a local stack's lane run, on
+ * this host is alive while its pid is (a kill -9 shows at once); otherwise the heartbeat (every
+ * write of the record) decides.
  */
 export function ownerAlive(run: RunRecord, now: number): boolean {
   if (run.status !== 'running') return false;
   const heard = Date.parse(run.owner?.heartbeatAt ?? run.progress?.at ?? run.startedAt);
   const fresh = now - heard < RUN_LEASE_MS;
   const o = run.owner;
-  if (o?.kind === 'cli' && o.host === hostname() && o.pid !== undefined && o.pid !== process.pid) {
+  // A lane owner has a pid only in the local stack (npm start): a Lambda's is not worth checking.
+  if (o?.host === hostname() && o.pid !== undefined && o.pid !== process.pid) {
     try {
       process.kill(o.pid, 0);
       // Killed but not yet reaped by its parent (a zombie, Linux): as dead as gone.
