@@ -50,6 +50,7 @@ import {
   type ResumedFrom,
   type StartOrResume,
   startOrResumeRun,
+  syncTuningFromEnv,
 } from '../shared/sync/notion-sync';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
@@ -310,16 +311,13 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   }
 }
 
-/**
- * TAJO_SYNC_FLUSH_ROWS: rows gathered per Brevo write, which is also how often the run records its
- * checkpoint (default 10,000). Smaller means less read again after a kill, more Brevo calls.
- */
+/** TAJO_SYNC_FLUSH_ROWS (read in one place, notion-sync.ts), a bad value as a usage error. */
 function syncTuning(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
-  const raw = env.TAJO_SYNC_FLUSH_ROWS;
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!(Number.isInteger(n) && n > 0)) throw new UsageError('TAJO_SYNC_FLUSH_ROWS takes a positive whole number');
-  return { flushRows: n };
+  try {
+    return syncTuningFromEnv(env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** What a person reads when a sync begins by resuming (or abandoning) an unfinished run: one line each. */

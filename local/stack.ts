@@ -460,6 +460,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           describeLaneDone(body, {
             ruleRun: (t, r) => dynamo.store.getRuleRun(t, r),
             run: (t, r) => dynamo.store.getRun(t, 'notion', r),
+            // What the Slack worker recorded posting: a burst's lines say "digest of N events".
+            slackDeliveries: (t) => dynamo.store.getSlackDeliveries(t),
           }).then(
             (line) => line && o.log(redactText(line)),
             () => undefined,

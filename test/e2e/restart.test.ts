@@ -233,8 +233,9 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   await rename(join(dir, 'stack.json.aside'), join(dir, 'stack.json'));
   expect(locked.code).not.toBe(0);
   expect(locked.stderr.trim().split('\n')).toEqual([
-    `tajo: the local state in ${dir} is in use by another process (npm start or another tajo command): ` +
-      'wait for it to finish, or talk to the running npm start with --api URL (the URL it printed)',
+    `tajo: the local state in ${dir} is in use by another process (another tajo command, or an npm start ` +
+      'still stopping: it takes a few seconds): wait for it to finish and try again, or talk to a running ' +
+      'npm start with --api URL (the URL it printed)',
   ]);
 
   // A second npm start on a busy port: one line.

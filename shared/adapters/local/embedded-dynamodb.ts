@@ -91,8 +91,9 @@ async function refuseIfLocked(dir: string, state: string): Promise<void> {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === 'LEVEL_LOCKED')
       throw new TajoError(
-        `the local state in ${state} is in use by another process (npm start or another tajo command): ` +
-          'wait for it to finish, or talk to the running npm start with --api URL (the URL it printed)',
+        `the local state in ${state} is in use by another process (another tajo command, or an npm start ` +
+          'still stopping: it takes a few seconds): wait for it to finish and try again, or talk to a running ' +
+          'npm start with --api URL (the URL it printed)',
         'local_state',
       );
     throw new TajoError(`cannot open the local state in ${state}: ${(err as Error).message}`, 'local_state');
