@@ -380,7 +380,8 @@ async function waitForDelivery(
   return { messages: channelMessages(), completedAt, marked, timedOut: completedAt === null };
 }
 
-async function countMarked(stack: LocalStack, ids: string[]): Promise<number> {
+/** The events with their posted marker (the Slack worker writes it after the post). */
+export async function countMarked(stack: LocalStack, ids: string[]): Promise<number> {
   let n = 0;
   for (let i = 0; i < ids.length; i += 20) {
     const chunk = ids.slice(i, i + 20);
@@ -393,7 +394,7 @@ async function countMarked(stack: LocalStack, ids: string[]): Promise<number> {
 }
 
 /** Messages left in the Slack lane and in its dead-letter queue. */
-async function laneDepth(stack: LocalStack): Promise<{ left: number | null; dead: number | null }> {
+export async function laneDepth(stack: LocalStack): Promise<{ left: number | null; dead: number | null }> {
   const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   const depth = async (url: string | undefined) => {
     if (!url) return null;

@@ -16,14 +16,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalStack, startLocalStack } from '../local/stack';
-import { LOCAL_CREDENTIALS } from '../shared/adapters/local/embedded-dynamodb';
 import { parseBrevoWebhook } from '../shared/notifications/events';
 import { listAddition, TS } from '../test/notifications/fixtures';
 import { SANDBOX_SLACK_CHANNEL } from '../test/simulators/sandbox';
 import { round } from './measure';
-import { type Quantiles, quantiles } from './slack-notifications';
+import { countMarked, laneDepth, type Quantiles, quantiles } from './slack-notifications';
 
 export interface LoadOptions {
   /** Requests per second. */
@@ -77,46 +75,6 @@ export interface LoadResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function laneDepth(stack: LocalStack): Promise<{ left: number | null; dead: number | null }> {
-  const sqs = new SQSClient({ endpoint: stack.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
-  const depth = async (url: string | undefined) => {
-    if (!url) return null;
-    const res = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-      }),
-    );
-    return (
-      Number(res.Attributes?.ApproximateNumberOfMessages ?? 0) +
-      Number(res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-    );
-  };
-  try {
-    const left = await depth(stack.queueUrls.slackLane).catch(() => null);
-    const dlq = await sqs
-      .send(new GetQueueUrlCommand({ QueueName: `${stack.table}-slackLane-dlq.fifo` }))
-      .then((r) => r.QueueUrl)
-      .catch(() => undefined);
-    return { left, dead: await depth(dlq).catch(() => null) };
-  } finally {
-    sqs.destroy();
-  }
-}
-
-/** How many of `ids` have their posted marker (in parallel chunks: thousands of ids). */
-async function countProcessed(stack: LocalStack, ids: string[]): Promise<number> {
-  let n = 0;
-  for (let i = 0; i < ids.length; i += 100) {
-    const chunk = ids.slice(i, i + 100);
-    const r = await Promise.all(
-      chunk.map((id) => stack.dynamo.store.wasPosted(stack.tenantId, SANDBOX_SLACK_CHANNEL, id)),
-    );
-    n += r.filter(Boolean).length;
-  }
-  return n;
-}
 
 export async function webhookLoadScenario(o: LoadOptions): Promise<LoadResult> {
   const dir = await mkdtemp(join(tmpdir(), 'tajo-bench-load-'));
@@ -208,7 +166,7 @@ async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
   let doneAt: number | null = null;
   let lastReport = Date.now();
   while (Date.now() < deadline) {
-    processed = await countProcessed(s, acceptedIds);
+    processed = await countMarked(s, acceptedIds);
     if (processed >= acceptedIds.length) {
       doneAt = Date.now();
       break;
