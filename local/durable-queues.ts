@@ -43,8 +43,10 @@ const DEDUP_FILE = 'dedupe.jsonl';
 
 export interface DurableQueues {
   endpoint: string;
-  /** The bodies of the messages found in the state at start (ready, delayed, back from a dead process). */
+  /** The bodies of the messages found in the lanes at start (ready, delayed, back from a dead process). */
   restored: string[];
+  /** Messages found in the dead-letter queues: kept, and run only by `tajo lanes replay`. */
+  deadLetters: number;
   close(): Promise<void>;
 }
 
@@ -82,9 +84,12 @@ export async function startDurableQueues(dataDir: string): Promise<DurableQueues
   snsStore.persistence = persistence;
   const dedupe = dedupeJournal(join(dataDir, DEDUP_FILE));
   const restored: string[] = [];
+  let deadLetters = 0;
   for (const queue of sqsStore.allQueues()) {
     queue.persistence = persistence;
-    restored.push(...reviveQueue(queue));
+    const bodies = reviveQueue(queue);
+    if (isDeadLetterQueue(queue.name)) deadLetters += bodies.length;
+    else restored.push(...bodies);
     dedupe.restore(queue);
     dedupe.watch(queue);
   }
@@ -104,6 +109,7 @@ export async function startDurableQueues(dataDir: string): Promise<DurableQueues
   return {
     endpoint: `http://127.0.0.1:${port}`,
     restored,
+    deadLetters,
     close: async () => {
       await app.close();
       persistence.close();
@@ -116,6 +122,11 @@ export async function startDurableQueues(dataDir: string): Promise<DurableQueues
  * flight is visible again now (its receive count kept, as after a visibility timeout), and each
  * FIFO group is in send order. Returns the bodies of the messages it holds.
  */
+/** The lanes' dead-letter queues are named `<table>-<lane>-dlq[.fifo]` (local/stack.ts). */
+function isDeadLetterQueue(name: string): boolean {
+  return /-dlq(\.fifo)?$/.test(name);
+}
+
 function reviveQueue(queue: FauxQueue): string[] {
   // Back to the front of their groups, last received first, so the first received leads again.
   for (const handle of [...queue.inflightMessages.keys()].reverse()) queue.changeVisibility(handle, 0);

@@ -128,6 +128,8 @@ export interface LocalStack {
   sqsEndpoint: string;
   /** The bodies of the messages the last stop left queued (delivered again now). */
   restoredMessages: string[];
+  /** Dead letters found in the state at start: kept, run only by `tajo lanes replay`. */
+  keptDeadLetters: number;
   queueUrls: Record<string, string>;
   /** Each lane's dead-letter queue (`tajo lanes replay <lane>` finds them through stack.json). */
   dlqUrls: Record<string, string>;
@@ -172,6 +174,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     }
     let sqsEndpoint = o.sqsEndpoint;
     let restoredMessages: string[] = [];
+    let keptDeadLetters = 0;
     if (!sqsEndpoint) {
       // Kept in the state like the tables: work queued when the stack stops (Ctrl-C, kill -9) is
       // delivered at the next start on this state, as SQS keeps it in AWS.
@@ -179,6 +182,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       stops.push(() => durable.close());
       sqsEndpoint = durable.endpoint;
       restoredMessages = durable.restored;
+      keptDeadLetters = durable.deadLetters;
     }
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
     stops.push(() => sqs.destroy());
@@ -543,6 +547,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       dynamo,
       sqsEndpoint,
       restoredMessages,
+      keptDeadLetters,
       queueUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.url])),
       dlqUrls: Object.fromEntries(Object.entries(queues).map(([k, v]) => [k, v.dlqUrl])),
       syncAndWait,

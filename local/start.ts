@@ -13,7 +13,7 @@ import { redactText } from '../shared/logging/redact';
 import { countsLine } from '../shared/sync/counts';
 import { isResumable, ownerAlive, syncTuningFromEnv } from '../shared/sync/notion-sync';
 import { type FunctionName, topology } from '../shared/topology';
-import { startLocalStack } from './stack';
+import { type LocalStack, startLocalStack } from './stack';
 
 /** The Brevo → Notion rule of the sandbox config (its curl is printed only when the config has it). */
 const SANDBOX_RULE = 'converted-leads';
@@ -125,6 +125,12 @@ async function main(): Promise<void> {
       `  ${stack.restoredMessages.length} queued message(s) kept from the last stop (its lanes and timers): delivered now`,
     );
   }
+  if (stack.keptDeadLetters > 0) {
+    log(
+      `  ${stack.keptDeadLetters} dead-lettered message(s) kept, not run: npx tajo lanes list shows them, ` +
+        'npx tajo lanes replay <lane> runs them once the cause is fixed',
+    );
+  }
   // A sync the last stop interrupted (Ctrl-C, kill -9): its step message was kept, so it goes on
   // from its checkpoint under its own run id; without one (a state from before queues were kept),
   // the sync queued below resumes it (startOrResumeRun).
@@ -135,13 +141,15 @@ async function main(): Promise<void> {
   const notionDown = stack.degraded.find((d) => d.connector === 'notion');
   // Waiting on a sync whose provider is down would hold the start for the lane's retries.
   if (notionDown) {
-    log('First sync skipped: Notion or Brevo is not answering (see above); the poller or a sync request runs it later');
+    log(
+      'Sync at start skipped: Notion or Brevo is not answering (see above); the poller or a sync request runs it later',
+    );
   } else {
     log(
       unfinished
         ? `Resuming the sync the last stop interrupted (run ${unfinished.runId}, ${unfinished.mode}, ` +
             `${unfinished.summary.pagesRead} rows read at its last checkpoint)...`
-        : stack.sandbox?.restoredFrom
+        : stack.sandbox?.restoredFrom && (await hasFinishedSync(stack))
           ? 'Sync of what changed since the last run (incremental: the state keeps the last sync)...'
           : 'First sync of the Notion databases into Brevo...',
     );
@@ -230,3 +238,9 @@ main().catch((err) => {
   process.stderr.write(`tajo local stack: ${redactText(failureReason(err))}\n`);
   process.exit(1);
 });
+
+/** Whether a Notion sync ever finished on this state (the start's banner says first or incremental). */
+async function hasFinishedSync(stack: { dynamo: LocalStack['dynamo']; tenantId: string }): Promise<boolean> {
+  const runs = await stack.dynamo.store.listRuns(stack.tenantId, 'notion', 50, { job: null });
+  return runs.some((r) => r.status === 'succeeded');
+}

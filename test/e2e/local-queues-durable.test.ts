@@ -43,4 +43,9 @@ test('sent and not deleted survives a kill; in flight comes back first; deleted 
 
   const three = turn('3');
   expect(three.seen).toMatchObject({ restored: ['b', 'c'], bodies: ['b', 'c'] });
+
+  // A dead letter is kept, counted apart and never delivered as queued work (npm start says so).
+  turn('dlq');
+  const four = turn('4');
+  expect(four.seen).toMatchObject({ restored: [], deadLetters: 1, bodies: [] });
 });

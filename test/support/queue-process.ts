@@ -43,7 +43,25 @@ async function main(dir: string, phase: string): Promise<void> {
         }),
       )
     ).MessageId;
-  const out: Record<string, unknown> = { restored: [...q.restored].sort() };
+  const out: Record<string, unknown> = { restored: [...q.restored].sort(), deadLetters: q.deadLetters };
+  if (phase === 'dlq') {
+    // A dead letter, in a queue named as local/stack.ts names a lane's DLQ.
+    const dlq = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'lane-dlq.fifo', Attributes: { FifoQueue: 'true' } }),
+    );
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: `${q.endpoint}${new URL(dlq.QueueUrl as string).pathname}`,
+        MessageBody: 'dead',
+        MessageGroupId: 'g',
+        MessageDeduplicationId: 'd-dead',
+      }),
+    );
+    sqs.destroy();
+    await q.close();
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
   if (phase === '1') {
     out.sent = [await send('a'), await send('b'), await send('c')];
     out.received = (await receive())?.Body;
