@@ -548,8 +548,16 @@ function ackBreakdown(
 
 // ------------------------------------------------------------------------------------ D and E
 
-export async function slackScenarios(o: SlackBenchOptions): Promise<SlackScenarioResult[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-bench-slack-'));
+/**
+ * A fresh local stack on the sandbox (20 rows, lane concurrency 2, no real provider token from the
+ * environment) for one scenario, stopped and its state removed afterwards.
+ */
+export async function withSandboxStack<T>(
+  name: string,
+  log: (line: string) => void,
+  scenario: (stack: LocalStack) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `tajo-bench-${name}-`));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NOTION_TOKEN;
   delete env.BREVO_API_KEY;
@@ -557,7 +565,6 @@ export async function slackScenarios(o: SlackBenchOptions): Promise<SlackScenari
   delete env.TAJO_LOCAL_POLL_MINUTES;
   let stack: LocalStack | undefined;
   try {
-    o.progress('D/E: starting a fresh local stack (sandbox Slack, lane concurrency 2)');
     stack = await startLocalStack({
       port: 0,
       stateDir: dir,
@@ -565,24 +572,34 @@ export async function slackScenarios(o: SlackBenchOptions): Promise<SlackScenari
       env,
       sandboxRows: 20,
       laneConcurrency: 2,
-      log: (line) => o.progress(`D/E stack: ${line}`),
+      log,
     });
-    const s = stack;
-    const slack = s.sandbox?.slack;
-    if (!slack) throw new Error('the local stack did not start the Slack simulator (a SLACK_BOT_TOKEN in the env?)');
-    slack.log.keepBodies = false;
-    const probe = new IngressProbe(s);
-    try {
-      const d = await burstScenario(s, probe, o);
-      const e = await batchedScenario(s, probe, o);
-      return [d, e];
-    } finally {
-      probe.restore();
-    }
+    return await scenario(stack);
   } finally {
     await stack?.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+export async function slackScenarios(o: SlackBenchOptions): Promise<SlackScenarioResult[]> {
+  o.progress('D/E: starting a fresh local stack (sandbox Slack, lane concurrency 2)');
+  return withSandboxStack(
+    'slack',
+    (line) => o.progress(`D/E stack: ${line}`),
+    async (s) => {
+      const slack = s.sandbox?.slack;
+      if (!slack) throw new Error('the local stack did not start the Slack simulator (a SLACK_BOT_TOKEN in the env?)');
+      slack.log.keepBodies = false;
+      const probe = new IngressProbe(s);
+      try {
+        const d = await burstScenario(s, probe, o);
+        const e = await batchedScenario(s, probe, o);
+        return [d, e];
+      } finally {
+        probe.restore();
+      }
+    },
+  );
 }
 
 async function burstScenario(s: LocalStack, probe: IngressProbe, o: SlackBenchOptions): Promise<SlackScenarioResult> {

@@ -12,16 +12,13 @@
  * Environment: BENCH_LOAD_RATE (200), BENCH_LOAD_SECONDS (60), BENCH_LOAD_DRAIN_SECONDS (600: the
  * longest wait for the lane), BENCH_ONLY=load (this scenario alone: bench/results/webhook-load.*).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { type LocalStack, startLocalStack } from '../local/stack';
+import type { LocalStack } from '../local/stack';
 import { parseBrevoWebhook } from '../shared/notifications/events';
 import { listAddition, TS } from '../test/notifications/fixtures';
 import { SANDBOX_SLACK_CHANNEL } from '../test/simulators/sandbox';
 import { round } from './measure';
-import { countMarked, laneDepth, type Quantiles, quantiles } from './slack-notifications';
+import { countMarked, laneDepth, type Quantiles, quantiles, withSandboxStack } from './slack-notifications';
 
 export interface LoadOptions {
   /** Requests per second. */
@@ -77,29 +74,12 @@ export interface LoadResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function webhookLoadScenario(o: LoadOptions): Promise<LoadResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'tajo-bench-load-'));
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.NOTION_TOKEN;
-  delete env.BREVO_API_KEY;
-  delete env.SLACK_BOT_TOKEN;
-  delete env.TAJO_LOCAL_POLL_MINUTES;
-  let stack: LocalStack | undefined;
-  try {
-    o.progress('H: starting a fresh local stack (sandbox, lane concurrency 2)');
-    stack = await startLocalStack({
-      port: 0,
-      stateDir: dir,
-      configPath: join(dir, 'no-such-config.yaml'),
-      env,
-      sandboxRows: 20,
-      laneConcurrency: 2,
-      log: () => undefined,
-    });
-    return await run(stack, o);
-  } finally {
-    await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
+  o.progress('H: starting a fresh local stack (sandbox, lane concurrency 2)');
+  return withSandboxStack(
+    'load',
+    () => undefined,
+    (stack) => run(stack, o),
+  );
 }
 
 async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
