@@ -3,7 +3,7 @@
  * run's wall time built from the simulators' request logs (every record carries its response time),
  * so the figures say where the time went, not only how much there was.
  */
-import type { RequestRecord } from '../test/simulators/http-kit';
+import type { RequestRecord } from '../sandbox/http-kit';
 
 /** Notion's documented average (3 req/s) × the largest query page (100 rows). */
 export const CEILING_ROWS_PER_SECOND = 300;

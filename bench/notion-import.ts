@@ -18,12 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@notionhq/client';
 import { NotionToMarkdown } from 'notion-to-md';
-import { LocalDocumentStore } from '../shared/adapters/local/document-store';
-import { startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
-import { NOTION_INTERVAL_MS } from '../shared/connectors/notion/client';
-import { systemClock } from '../shared/ports';
-import { buildNotionImportDeps, importPage } from '../shared/services/notion-import';
-import type { RequestRecord } from '../test/simulators/http-kit';
+import type { RequestRecord } from '../sandbox/http-kit';
 import {
   type BlockInput,
   blocks as b,
@@ -31,7 +26,12 @@ import {
   pdfOnlyContent,
   realisticContent,
   seedDocsTree,
-} from '../test/simulators/notion';
+} from '../sandbox/notion';
+import { LocalDocumentStore } from '../shared/adapters/local/document-store';
+import { startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
+import { NOTION_INTERVAL_MS } from '../shared/connectors/notion/client';
+import { buildNotionImportDeps, importPage } from '../shared/connectors/notion/documents/import';
+import { systemClock } from '../shared/core/ports';
 import { countByRoute, peakRate, round } from './measure';
 
 /** Notion's documented average rate per integration. */

@@ -9,21 +9,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalStack, startLocalStack } from '../local/stack';
-import { LOCAL_CREDENTIALS, startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
-import { parseConfig } from '../shared/config/load';
-import { type RunRecord, systemClock } from '../shared/ports';
-import { buildNotionContext } from '../shared/services/notion-context';
-import { DEFAULT_SYNC_OPTIONS, type ProgressEvent, runToCompletion } from '../shared/sync/notion-sync';
-import { BrevoSimulator } from '../test/simulators/brevo';
-import type { RequestRecord } from '../test/simulators/http-kit';
-import { NotionSimulator } from '../test/simulators/notion';
+import { BrevoSimulator } from '../sandbox/brevo';
+import type { RequestRecord } from '../sandbox/http-kit';
+import { NotionSimulator } from '../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_LIST,
   SANDBOX_NOTION_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
-} from '../test/simulators/sandbox';
+} from '../sandbox/sandbox';
+import { LOCAL_CREDENTIALS, startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
+import { buildNotionContext } from '../shared/connectors/notion/context';
+import {
+  DEFAULT_SYNC_OPTIONS,
+  type ProgressEvent,
+  runToCompletion,
+} from '../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../shared/core/config/load';
+import { type RunRecord, systemClock } from '../shared/core/ports';
 import {
   BREVO_IMPORT_ROUTE,
   BREVO_SETUP_ROUTES,

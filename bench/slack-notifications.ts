@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { SANDBOX_SLACK_CHANNEL } from '../sandbox/sandbox';
+import type { SimMessage } from '../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../shared/adapters/local/embedded-dynamodb';
 import { SLACK_CHANNEL_INTERVAL_MS } from '../shared/connectors/slack/client';
-import { parseBrevoWebhook } from '../shared/notifications/events';
-import { DIGEST_MAX_EVENTS, DIGEST_MIN_BATCH } from '../shared/services/slack-notifications';
+import { DIGEST_MAX_EVENTS, DIGEST_MIN_BATCH } from '../shared/connectors/slack/notifications/delivery';
+import { parseBrevoWebhook } from '../shared/core/events/events';
 import { listAddition, TS } from '../test/notifications/fixtures';
-import { SANDBOX_SLACK_CHANNEL } from '../test/simulators/sandbox';
-import type { SimMessage } from '../test/simulators/slack';
 import { round } from './measure';
 import { type Check, type Goal, goal } from './report';
 

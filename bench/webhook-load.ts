@@ -14,9 +14,9 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { LocalStack } from '../local/stack';
-import { parseBrevoWebhook } from '../shared/notifications/events';
+import { SANDBOX_SLACK_CHANNEL } from '../sandbox/sandbox';
+import { parseBrevoWebhook } from '../shared/core/events/events';
 import { listAddition, TS } from '../test/notifications/fixtures';
-import { SANDBOX_SLACK_CHANNEL } from '../test/simulators/sandbox';
 import { round } from './measure';
 import { countMarked, laneDepth, type Quantiles, quantiles, withSandboxStack } from './slack-notifications';
 

@@ -84,8 +84,8 @@ if (main) {
       // One line, never a stack: a person cannot act on one, and it may carry what a provider sent.
       let line;
       try {
-        const { failureReason } = require('../shared/errors.ts');
-        const { redactText } = require('../shared/logging/redact.ts');
+        const { failureReason } = require('../shared/core/errors.ts');
+        const { redactText } = require('../shared/core/logging/redact.ts');
         line = redactText(failureReason(err));
       } catch {
         line = `internal error: ${String(err?.message ?? err).split('\n')[0]}`;

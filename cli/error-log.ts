@@ -8,7 +8,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
-import { redactText, redactValue } from '../shared/logging/redact';
+import { redactText, redactValue } from '../shared/core/logging/redact';
 
 /**
  * $TAJO_STATE_DIR/logs, or ./.tajo/logs when that state exists; a command run where there is no

@@ -179,7 +179,7 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
   return usageMistake(io, `unknown command "${words.join(' ')}"`, nearest);
 }
 
-/** "unknown connector" in the words of the config's check (shared/config/load.ts), Brevo included. */
+/** "unknown connector" in the words of the config's check (shared/core/config/load.ts), Brevo included. */
 function unknownConnectorLine(name: string): string {
   return `unknown connector ${JSON.stringify(name)} (built in: notion, slack, brevo; custom connectors come with the connector framework)`;
 }

@@ -1,5 +1,5 @@
 /** What every `tajo` command writes to, and the error that means "wrong usage" (exit 2). */
-import { TajoError } from '../shared/errors';
+import { TajoError } from '../shared/core/errors';
 
 export interface Io {
   out: (line: string) => void;

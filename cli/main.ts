@@ -10,19 +10,8 @@ import { join } from 'node:path';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
-import { BREVO_OTHER_PER_HOUR } from '../shared/brevo/client';
-import { loadConfigFile } from '../shared/config/load';
-import { type TajoConfig, tenantIdSchema } from '../shared/config/schema';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
-import { notionReadOnly } from '../shared/connectors/notion/read-only';
-import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/errors';
-import { newStats } from '../shared/http/paced-fetch';
-import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/logging/api-calls';
-import { redactText } from '../shared/logging/redact';
-import { type RunRecord, systemClock } from '../shared/ports';
-import { HourlyCallBudget } from '../shared/ratelimit/call-budget';
-import { sharedPacer } from '../shared/ratelimit/pacer';
-import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
+import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
 import {
   buildNotionImportDeps,
   buildNotionReader,
@@ -30,18 +19,10 @@ import {
   type NotionImportDeps,
   parseNotionPageId,
   resyncDocuments,
-} from '../shared/services/notion-import';
-import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/services/notion-publish';
-import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/services/notion-query';
-import { runNotionUsersRecorded } from '../shared/services/notion-users';
-import { pageEventSender } from '../shared/services/page-events';
-import { testSlackConnection } from '../shared/services/slack-test';
-import {
-  buildSlackUsersContext,
-  emptySlackUsersSummary,
-  resolveBrevoList,
-  syncSlackUsers,
-} from '../shared/services/slack-users';
+} from '../shared/connectors/notion/documents/import';
+import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/connectors/notion/publish/publish';
+import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/connectors/notion/query';
+import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import {
   cliOwner,
   completeRun,
@@ -51,7 +32,26 @@ import {
   type StartOrResume,
   startOrResumeRun,
   syncTuningFromEnv,
-} from '../shared/sync/notion-sync';
+} from '../shared/connectors/notion/sync/database-sync';
+import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
+import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
+import { testSlackConnection } from '../shared/connectors/slack/connection-test';
+import {
+  buildSlackUsersContext,
+  emptySlackUsersSummary,
+  resolveBrevoList,
+  syncSlackUsers,
+} from '../shared/connectors/slack/users-sync';
+import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
+import { loadConfigFile } from '../shared/core/config/load';
+import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
+import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
+import { newStats } from '../shared/core/http/paced-fetch';
+import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/core/logging/api-calls';
+import { redactText } from '../shared/core/logging/redact';
+import { type RunRecord, systemClock } from '../shared/core/ports';
+import { HourlyCallBudget } from '../shared/core/ratelimit/call-budget';
+import { sharedPacer } from '../shared/core/ratelimit/pacer';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';

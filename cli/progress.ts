@@ -10,8 +10,9 @@
  * Three feeds use it: the in-process syncs (their ProgressEvents: syncProgress), an `--api` sync
  * following its run record, and `npm start`'s first sync (runProgress: the run record as polled).
  */
-import type { RunRecord } from '../shared/ports';
-import type { ProgressEvent } from '../shared/sync/notion-sync';
+
+import type { ProgressEvent } from '../shared/connectors/notion/sync/database-sync';
+import type { RunRecord } from '../shared/core/ports';
 import type { Io } from './io';
 
 /** Where progress goes: stderr in the CLI, a buffer in tests. */

@@ -1,24 +1,25 @@
 /**
  * `tajo config validate`: what `sync` would refuse, before it is run. Offline, the file itself (the
- * schema, the references between keys: shared/config/load.ts). With --online, also what the sync
+ * schema, the references between keys: shared/core/config/load.ts). With --online, also what the sync
  * checks before it writes anything, with the same code and the same lines: each database resolves,
  * each mapped property exists with a type that can reach its Brevo attribute (buildPlan), the
  * attributes exist, and each list exists (an id) or is created on the first sync (a name).
  */
-import { type BrevoClient, brevoClientFor } from '../shared/brevo/client';
-import { formatPath, loadConfigFile } from '../shared/config/load';
-import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/config/mapping';
-import type { NotionConnectorConfig, TajoConfig } from '../shared/config/schema';
+
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
+import { endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
-import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/errors';
-import { newStats } from '../shared/http/paced-fetch';
-import { providerLogging } from '../shared/logging/api-calls';
-import { systemClock } from '../shared/ports';
-import { sharedPacer } from '../shared/ratelimit/pacer';
-import { endpointsFromEnv, integrationKey } from '../shared/services/notion-context';
-import { buildPlan } from '../shared/sync/mapping-plan';
-import { pageEventIssues } from '../shared/sync/page-events';
+import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
+import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
+import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
+import { formatPath, loadConfigFile } from '../shared/core/config/load';
+import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
+import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
+import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/core/errors';
+import { newStats } from '../shared/core/http/paced-fetch';
+import { providerLogging } from '../shared/core/logging/api-calls';
+import { systemClock } from '../shared/core/ports';
+import { sharedPacer } from '../shared/core/ratelimit/pacer';
 import type { Io } from './io';
 
 type Issue = { path: string; message: string };
@@ -152,7 +153,7 @@ interface OnlineResult {
 }
 
 /**
- * The sync's checks before its first write (shared/sync/notion-sync.ts prepare, resolveLists), on
+ * The sync's checks before its first write (shared/connectors/notion/sync/database-sync.ts prepare, resolveLists), on
  * the providers the config names, reading only. Each database's problems are its own issues, so one
  * run of validate names them all where the sync stops at the first.
  */

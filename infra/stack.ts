@@ -1,5 +1,5 @@
 /**
- * The Tajo connectors stack, one per stage, generated from `shared/topology.ts`: every function, queue,
+ * The Tajo connectors stack, one per stage, generated from `shared/app/topology.ts`: every function, queue,
  * route and schedule below comes from iterating over the topology; nothing is restated here.
  */
 import {
@@ -25,8 +25,6 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
-import { API_CALL_MODES, type ApiCallMode } from '../shared/logging/api-calls';
-import { METRICS_NAMESPACE } from '../shared/metric-names';
 import {
   ENV,
   type FunctionName,
@@ -34,7 +32,9 @@ import {
   type ScheduleName,
   topology as sharedTopology,
   type Topology,
-} from '../shared/topology';
+} from '../shared/app/topology';
+import { API_CALL_MODES, type ApiCallMode } from '../shared/core/logging/api-calls';
+import { METRICS_NAMESPACE } from '../shared/core/metric-names';
 import { ConnectionSchedule } from './constructs/connection-schedule';
 import { DocumentLibrary } from './constructs/document-library';
 import { LaneQueue } from './constructs/lane-queue';
@@ -216,7 +216,7 @@ export class TajoStack extends Stack {
         [ENV.table]: this.table.tableName,
         [ENV.stage]: s.stage,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-        // The functions name it themselves (shared/metric-names.ts); set here too for Powertools' own use.
+        // The functions name it themselves (shared/core/metric-names.ts); set here too for Powertools' own use.
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: s.logLevel,
         [ENV.logApiCalls]: s.logApiCalls,
@@ -247,7 +247,7 @@ export class TajoStack extends Stack {
       if (spec.consumes) {
         const { queue, batchSize, maxConcurrency } = spec.consumes;
         // After a message's last attempt the consumer parks it in its lane's DLQ itself, with the
-        // reason in an envelope (shared/services/lane-retry.ts), instead of leaving it to the redrive.
+        // reason in an envelope (shared/core/lanes/lane-retry.ts), instead of leaving it to the redrive.
         fn.addEnvironment(ENV.dlqUrl(queue), this.lane(queue).deadLetterQueue.queueUrl);
         this.lane(queue).deadLetterQueue.grantSendMessages(fn);
         fn.addEventSource(

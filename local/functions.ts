@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { type FunctionName, topology } from '../shared/topology';
+import { type FunctionName, topology } from '../shared/app/topology';
 
 export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 

@@ -8,10 +8,10 @@ import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { TajoError } from '../shared/errors';
-import { redactText } from '../shared/logging/redact';
-import { BODY_LIMIT_BYTES, checkDeclaredLength } from '../shared/services/request-guard';
-import { type FunctionName, topology } from '../shared/topology';
+import { type FunctionName, topology } from '../shared/app/topology';
+import { TajoError } from '../shared/core/errors';
+import { BODY_LIMIT_BYTES, checkDeclaredLength } from '../shared/core/http/request-guard';
+import { redactText } from '../shared/core/logging/redact';
 import { type LambdaHandler, lambdaContext } from './functions';
 import { describeRequest } from './request-log';
 

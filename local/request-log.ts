@@ -6,10 +6,10 @@
  */
 
 import { z } from 'zod';
-import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/ports';
-import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/services/lane-retry';
-import { DIGEST_MIN_BATCH } from '../shared/services/slack-notifications';
-import { countsLine } from '../shared/sync/counts';
+import { DIGEST_MIN_BATCH } from '../shared/connectors/slack/notifications/delivery';
+import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/core/lanes/lane-retry';
+import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/core/ports';
+import { countsLine } from '../shared/core/runs/counts';
 
 const brevoReply = z
   .object({

@@ -8,7 +8,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { TajoError } from '../shared/errors';
+import { TajoError } from '../shared/core/errors';
 
 export const SANDBOX_SNAPSHOT_FILE = 'sandbox.json';
 

@@ -3,9 +3,10 @@
  * the topology's cadence (every N hours, or daily at a local time in the connection's time zone).
  * TAJO_LOCAL_POLL_MINUTES shortens the hourly cadences for a demo.
  */
-import type { ScheduleManager } from '../shared/ports';
-import { nextDailyAt } from '../shared/time/zoned';
-import { type FunctionName, type ScheduleName, topology } from '../shared/topology';
+
+import { type FunctionName, type ScheduleName, topology } from '../shared/app/topology';
+import type { ScheduleManager } from '../shared/core/ports';
+import { nextDailyAt } from '../shared/core/time/zoned';
 import { type LambdaHandler, lambdaContext } from './functions';
 
 export interface EnsuredSchedule {

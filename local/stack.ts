@@ -15,25 +15,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
-import { LocalDocumentStore } from '../shared/adapters/local/document-store';
-import {
-  type EmbeddedDynamo,
-  LOCAL_CREDENTIALS,
-  startEmbeddedDynamo,
-} from '../shared/adapters/local/embedded-dynamodb';
-import { FileSecretStore } from '../shared/adapters/local/file-secrets';
-import { parseConfig } from '../shared/config/load';
-import type { TajoConfig } from '../shared/config/schema';
-import { type LoggingSettings, loggingSettings } from '../shared/logging/api-calls';
-import { eventLogSpec } from '../shared/logging/events';
-import { redactText } from '../shared/logging/redact';
-import { type ConnectionRecord, type RunRecord, systemClock } from '../shared/ports';
-import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/services/connections';
-import { checkConnectionHealth } from '../shared/services/health';
-import { enqueueNotionSync } from '../shared/services/notion-lane';
-import { ENV, type FunctionName, type QueueName, topology } from '../shared/topology';
-import { BrevoSimulator } from '../test/simulators/brevo';
-import { NotionSimulator } from '../test/simulators/notion';
+import { BrevoSimulator } from '../sandbox/brevo';
+import { NotionSimulator } from '../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_OAUTH_CLIENT,
@@ -46,8 +29,25 @@ import {
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxNewsletter,
-} from '../test/simulators/sandbox';
-import { SANDBOX_WORKSPACE, SlackSimulator } from '../test/simulators/slack';
+} from '../sandbox/sandbox';
+import { SANDBOX_WORKSPACE, SlackSimulator } from '../sandbox/slack';
+import { LocalDocumentStore } from '../shared/adapters/local/document-store';
+import {
+  type EmbeddedDynamo,
+  LOCAL_CREDENTIALS,
+  startEmbeddedDynamo,
+} from '../shared/adapters/local/embedded-dynamodb';
+import { FileSecretStore } from '../shared/adapters/local/file-secrets';
+import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
+import { checkConnectionHealth } from '../shared/app/health';
+import { ENV, type FunctionName, type QueueName, topology } from '../shared/app/topology';
+import { enqueueNotionSync } from '../shared/connectors/notion/lane/worker';
+import { parseConfig } from '../shared/core/config/load';
+import type { TajoConfig } from '../shared/core/config/schema';
+import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';
+import { eventLogSpec } from '../shared/core/logging/events';
+import { redactText } from '../shared/core/logging/redact';
+import { type ConnectionRecord, type RunRecord, systemClock } from '../shared/core/ports';
 import { startDurableQueues } from './durable-queues';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { assertPortFree, startHttpGateway } from './http-gateway';

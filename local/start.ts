@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
-import { failureReason } from '../shared/errors';
-import { redactText } from '../shared/logging/redact';
-import { countsLine } from '../shared/sync/counts';
-import { isResumable, ownerAlive, syncTuningFromEnv } from '../shared/sync/notion-sync';
-import { type FunctionName, topology } from '../shared/topology';
+import { type FunctionName, topology } from '../shared/app/topology';
+import { isResumable, ownerAlive, syncTuningFromEnv } from '../shared/connectors/notion/sync/database-sync';
+import { failureReason } from '../shared/core/errors';
+import { redactText } from '../shared/core/logging/redact';
+import { countsLine } from '../shared/core/runs/counts';
 import { type LocalStack, startLocalStack } from './stack';
 
 /** The Brevo → Notion rule of the sandbox config (its curl is printed only when the config has it). */

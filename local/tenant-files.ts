@@ -5,9 +5,9 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TenantStore } from '../shared/ports';
-import { hashToken } from '../shared/services/slack-notifications';
-import { hashApiKey, issueTenantCredentials } from '../shared/services/tenants';
+import { hashToken } from '../shared/connectors/slack/notifications/delivery';
+import type { TenantStore } from '../shared/core/ports';
+import { hashApiKey, issueTenantCredentials } from '../shared/core/tenancy/tenants';
 
 export const DEFAULT_TENANT = 'default';
 

@@ -6,7 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueDepth, replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { runningStack } from '../../shared/adapters/local/running-stack';
-import { TajoError } from '../../shared/errors';
+import { TajoError } from '../../shared/core/errors';
 import { type Io, UsageError } from '../io';
 
 const LANES = { notion: 'notionLane', slack: 'slackLane', brevo: 'brevoLane', timer: 'timerQueue' } as const;

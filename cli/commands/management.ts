@@ -11,17 +11,18 @@ import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { brevoClientFor } from '../../shared/brevo/client';
-import { type ConfigSupply, loadConfigFile } from '../../shared/config/load';
-import { type TajoConfig, tenantIdSchema } from '../../shared/config/schema';
-import { ConfigError, TajoError } from '../../shared/errors';
-import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/ports';
-import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/services/connect-token';
-import { type ConnectionTestResult, testStoredConnection } from '../../shared/services/connection-test';
-import { type DisconnectReport, disconnectConnector } from '../../shared/services/disconnect';
-import { endpointsFromEnv } from '../../shared/services/notion-context';
-import { testNotionConnection } from '../../shared/services/notion-test';
-import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/services/status';
+import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/app/connect-token';
+import { type ConnectionTestResult, testStoredConnection } from '../../shared/app/connection-test';
+import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
+import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/app/status';
+import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
+import { endpointsFromEnv } from '../../shared/connectors/notion/context';
+import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
+import { brevoClientFor } from '../../shared/core/brevo/client';
+import { type ConfigSupply, loadConfigFile } from '../../shared/core/config/load';
+import { type TajoConfig, tenantIdSchema } from '../../shared/core/config/schema';
+import { ConfigError, TajoError } from '../../shared/core/errors';
+import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/core/ports';
 import {
   type BrevoConnection,
   brevoConnectionOf,
@@ -29,8 +30,7 @@ import {
   createTenant,
   describeBrevoKey,
   disconnectBrevo,
-} from '../../shared/services/tenants';
-import type { ResumedFrom } from '../../shared/sync/notion-sync';
+} from '../../shared/core/tenancy/tenants';
 import { type Io, UsageError } from '../io';
 import { runProgress } from '../progress';
 import {

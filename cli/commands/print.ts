@@ -1,9 +1,6 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
-import { describeMappingSource } from '../../shared/config/mapping';
-import { redactText } from '../../shared/logging/redact';
-import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/ports';
-import type { DisconnectReport } from '../../shared/services/disconnect';
-import type { CheckResult } from '../../shared/services/slack-test';
+
+import type { DisconnectReport } from '../../shared/app/disconnect';
 import type {
   LastErrors,
   NextRun,
@@ -11,9 +8,13 @@ import type {
   SlackDeliveriesView,
   SlackDeliveryView,
   SlackStatus,
-} from '../../shared/services/status';
-import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/sync/counts';
-import type { ResumedFrom } from '../../shared/sync/notion-sync';
+} from '../../shared/app/status';
+import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
+import type { CheckResult } from '../../shared/connectors/slack/connection-test';
+import { describeMappingSource } from '../../shared/core/config/mapping';
+import { redactText } from '../../shared/core/logging/redact';
+import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/core/ports';
+import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/core/runs/counts';
 import type { Io } from '../io';
 
 /** ", 3 values left out" when a run left values out of contacts it wrote (field errors), else "". */

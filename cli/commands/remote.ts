@@ -13,7 +13,7 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ConfigError, TajoError } from '../../shared/errors';
+import { ConfigError, TajoError } from '../../shared/core/errors';
 import { UsageError } from '../io';
 
 export interface Profile {

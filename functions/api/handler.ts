@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { handleApiRequest } from '../../shared/services/api';
-import { providerHealth } from '../../shared/services/health';
+import { handleApiRequest } from '../../shared/app/api';
+import { providerHealth } from '../../shared/app/health';
 import { deps } from '../commons/deps';
 import { lambdaLogging } from '../commons/powertools';
 import { requestGuard } from '../commons/request-guard';

@@ -1,6 +1,6 @@
 /**
  * The adapters a handler needs, built once per container from the environment the stack sets
- * (ENV in shared/topology.ts). The local runtime sets the same variables (endpoints of dynalite
+ * (ENV in shared/app/topology.ts). The local runtime sets the same variables (endpoints of dynalite
  * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,12 +13,12 @@ import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler'
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import type { DocumentStore } from '../../shared/documents/ports';
-import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/ports';
-import { type Endpoints, endpointsFromEnv } from '../../shared/services/notion-context';
-import { OAuthTokens, providerRefresh } from '../../shared/services/oauth-grant';
-import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/services/slack-app';
-import { ENV, topology } from '../../shared/topology';
+import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
+import { ENV, topology } from '../../shared/app/topology';
+import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
+import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
+import type { DocumentStore } from '../../shared/core/ports/documents';
 import { logger } from './powertools';
 
 export interface HandlerDeps {

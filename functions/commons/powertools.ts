@@ -3,7 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { Provider } from '../../shared/errors';
+import { ENV } from '../../shared/app/topology';
+import type { Provider } from '../../shared/core/errors';
 import {
   type ApiCallLine,
   type ApiCallMode,
@@ -11,16 +12,15 @@ import {
   PROVIDERS,
   parseApiCallSpec,
   setApiCallLog,
-} from '../../shared/logging/api-calls';
-import { parseEventLogSpec } from '../../shared/logging/events';
-import { redactText, redactValue } from '../../shared/logging/redact';
-import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../../shared/metric-names';
-import type { ConnectorName, SyncSummary } from '../../shared/ports';
-import { ENV } from '../../shared/topology';
+} from '../../shared/core/logging/api-calls';
+import { parseEventLogSpec } from '../../shared/core/logging/events';
+import { redactText, redactValue } from '../../shared/core/logging/redact';
+import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../../shared/core/metric-names';
+import type { ConnectorName, SyncSummary } from '../../shared/core/ports';
 import { logRequests } from './request-log';
 
 /**
- * Powertools' JSON lines, redacted (shared/logging/redact.ts): the message, every attribute and
+ * Powertools' JSON lines, redacted (shared/core/logging/redact.ts): the message, every attribute and
  * every error a handler or service logs. Records hold secret refs, not values, but provider errors
  * echo what the provider answered (an email, a key name), and a debug line may carry a payload.
  */
@@ -74,7 +74,7 @@ const apiCalls = apiCallLogFromSpec(process.env[ENV.logApiCalls], (line) =>
 );
 
 /**
- * Custom metrics (CloudWatch EMF, namespace and names in shared/metric-names.ts). Emitted only inside
+ * Custom metrics (CloudWatch EMF, namespace and names in shared/core/metric-names.ts). Emitted only inside
  * Lambda, where the function's log group turns EMF lines into metrics; the local stack and tests
  * load these modules too, and their output is for people.
  */
@@ -113,7 +113,7 @@ export function publishMetrics(): void {
 }
 
 /**
- * Every provider call reaches the process's API call log (shared/http/paced-fetch.ts reports each
+ * Every provider call reaches the process's API call log (shared/core/http/paced-fetch.ts reports each
  * attempt there), so counting 429s there sees each of them, retried or not, per provider, without
  * a counter threaded through every client. In Lambda the log is therefore always installed; it
  * writes a line only for the providers whose calls are logged (log_api_calls), as before.

@@ -1,11 +1,11 @@
 /**
  * The doors' first middleware (before logging, parsing or any store call): a request over the
  * body limit, with an id no tenant or resource can have, invalid UTF-8 or nesting too deep for any
- * real payload is answered here, 413 or 400 with a one-line reason (shared/services/request-guard.ts).
+ * real payload is answered here, 413 or 400 with a one-line reason (shared/core/http/request-guard.ts).
  * It logs one warning with the reason and the route only: never the body.
  */
 import type { MiddlewareObj } from '@middy/core';
-import { type GuardedEvent, guardRequest, refusalResponse } from '../../shared/services/request-guard';
+import { type GuardedEvent, guardRequest, refusalResponse } from '../../shared/core/http/request-guard';
 import { logger } from './powertools';
 
 export function requestGuard(): MiddlewareObj {

@@ -6,9 +6,9 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
-import type { Provider } from '../../shared/errors';
-import { eventSource } from '../../shared/logging/events';
-import { bodyPersonal, redactBody, redactQuery, redactUrlPart } from '../../shared/logging/redact';
+import type { Provider } from '../../shared/core/errors';
+import { eventSource } from '../../shared/core/logging/events';
+import { bodyPersonal, redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
 interface HttpEvent {
   routeKey: string;

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { oauthEndpointsFromEnv } from '../../shared/services/oauth-install';
-import { handleConnectionRequest } from '../../shared/services/oauth-routes';
+import { oauthEndpointsFromEnv } from '../../shared/app/oauth-install';
+import { handleConnectionRequest } from '../../shared/app/oauth-routes';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';
 import { requestGuard } from '../commons/request-guard';

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { handleNotionPoll, pollInputSchema } from '../../shared/services/notion-poller';
+import { handleNotionPoll, pollInputSchema } from '../../shared/connectors/notion/poller';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordPoll } from '../commons/powertools';
 

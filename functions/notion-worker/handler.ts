@@ -1,16 +1,16 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { failureReason, isInternalError } from '../../shared/errors';
-import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
+import { topology } from '../../shared/app/topology';
 import {
   failedRunOf,
   handleNotionLaneMessage,
   ParkLane,
   retryBackoffMs,
   wasFinishedBefore,
-} from '../../shared/services/notion-lane';
-import { topology } from '../../shared/topology';
+} from '../../shared/connectors/notion/lane/worker';
+import { failureReason, isInternalError } from '../../shared/core/errors';
+import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordRun } from '../commons/powertools';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { runWithDeadline } from '../../shared/http/retry-policy';
-import { runSlackDaily, slackDailyInputSchema } from '../../shared/services/slack-daily';
+import { runSlackDaily, slackDailyInputSchema } from '../../shared/connectors/slack/daily';
+import { runWithDeadline } from '../../shared/core/http/retry-policy';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordSlackDaily, recordSlackDailyFailure } from '../commons/powertools';

@@ -1,10 +1,10 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { RateLimitedError } from '../../shared/errors';
-import { runWithDeadline } from '../../shared/http/retry-policy';
-import { outageRetryDelayMs, providerDown } from '../../shared/services/health';
-import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/services/lane-retry';
-import { postSlackBatch } from '../../shared/services/slack-notifications';
+import { outageRetryDelayMs, providerDown } from '../../shared/app/health';
+import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { RateLimitedError } from '../../shared/core/errors';
+import { runWithDeadline } from '../../shared/core/http/retry-policy';
+import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordNotifications } from '../commons/powertools';

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { runWithDeadline } from '../../shared/http/retry-policy';
-import { handleTimerBatch } from '../../shared/services/timers';
+import { runWithDeadline } from '../../shared/core/http/retry-policy';
+import { handleTimerBatch } from '../../shared/core/lanes/timers';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';

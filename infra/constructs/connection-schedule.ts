@@ -15,7 +15,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
-import type { ScheduleSpec } from '../../shared/topology';
+import type { ScheduleSpec } from '../../shared/app/topology';
 import { acknowledge, nagResource } from '../nag';
 
 export interface ConnectionScheduleProps {

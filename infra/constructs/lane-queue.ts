@@ -7,7 +7,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueSpec } from '../../shared/topology';
+import type { QueueSpec } from '../../shared/app/topology';
 
 export interface LaneQueueProps {
   /** `tajo-<stage>-<queue>`, used for the alarm name. */

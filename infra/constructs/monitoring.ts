@@ -1,7 +1,7 @@
 /**
  * What ops watch: one CloudWatch dashboard (runs, rows/s, failures, provider 429s, lanes, DLQs,
  * webhook ack latency, Lambda health) and the alarms (failed runs, parked messages, stuck lanes), all
- * sent to one SNS topic. The custom metrics' names come from shared/metric-names.ts, the module the
+ * sent to one SNS topic. The custom metrics' names come from shared/core/metric-names.ts, the module the
  * functions emit them with; the lanes, functions and routes come from the topology.
  */
 import { Duration } from 'aws-cdk-lib';
@@ -12,6 +12,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { FunctionName, QueueName, RouteSpec, Topology } from '../../shared/app/topology';
 import {
   METRIC,
   METRIC_DIMENSION,
@@ -19,8 +20,7 @@ import {
   type MetricName,
   RATE_LIMITED_PROVIDERS,
   RUN_CONNECTORS,
-} from '../../shared/metric-names';
-import type { FunctionName, QueueName, RouteSpec, Topology } from '../../shared/topology';
+} from '../../shared/core/metric-names';
 import type { LaneQueue } from './lane-queue';
 
 export interface MonitoringProps {

@@ -13,7 +13,7 @@ import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { FunctionSpec } from '../../shared/topology';
+import type { FunctionSpec } from '../../shared/app/topology';
 import { acknowledge, nagResource } from '../nag';
 
 /** The project root (holds package.json, package-lock.json and the topology's entry paths). */

@@ -12,7 +12,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, RouteSpec } from '../../shared/topology';
+import type { FunctionName, RouteSpec } from '../../shared/app/topology';
 import { acknowledge } from '../nag';
 
 /** Why a route without an API Gateway authorizer is acceptable, per kind of route authentication. */

@@ -4,7 +4,7 @@
  */
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
-import { topology } from '../../shared/topology';
+import { topology } from '../../shared/app/topology';
 import { FakeScheduler } from './fake-scheduler';
 
 const GROUP = 'tajo-test-schedules';

@@ -14,7 +14,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import type { LaneMessage } from '../../shared/ports';
+import type { LaneMessage } from '../../shared/core/ports';
 
 const endpoint = process.env.TEST_SQS_ENDPOINT;
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };

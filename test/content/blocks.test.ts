@@ -1,4 +1,4 @@
-import { BLOCK_TYPES, parseBlock, RichTextArraySchema } from '../../shared/content';
+import { BLOCK_TYPES, parseBlock, RichTextArraySchema } from '../../shared/connectors/notion/content';
 import { block, text } from './fake-notion';
 
 describe('parseBlock', () => {

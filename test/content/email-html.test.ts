@@ -1,4 +1,9 @@
-import { BREVO_UNSUBSCRIBE_TAG, renderEmailHtml, safeImageUrl, safeLinkUrl } from '../../shared/content';
+import {
+  BREVO_UNSUBSCRIBE_TAG,
+  renderEmailHtml,
+  safeImageUrl,
+  safeLinkUrl,
+} from '../../shared/connectors/notion/content';
 import { item, node, para, t } from './helpers';
 
 const PAGE = { title: 'News' };

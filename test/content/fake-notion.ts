@@ -5,7 +5,7 @@
  * listing that issued them, and an id the integration cannot see is a 404 object_not_found.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChildrenPage, FetchChildren } from '../../shared/content';
+import type { ChildrenPage, FetchChildren } from '../../shared/connectors/notion/content';
 
 export class FakeNotionError extends Error {
   constructor(

@@ -19,7 +19,7 @@ import {
   RichTextArraySchema,
   renderEmailHtml,
   renderMarkdown,
-} from '../../shared/content';
+} from '../../shared/connectors/notion/content';
 import { FakeNotionBlocks } from './fake-notion';
 
 const DIR = join(__dirname, 'fixtures');

@@ -1,5 +1,5 @@
 /** Small trees for renderer tests, built through parseBlock so they have the parsed shape. */
-import { type BlockNode, parseBlock } from '../../shared/content';
+import { type BlockNode, parseBlock } from '../../shared/connectors/notion/content';
 import { block, text } from './fake-notion';
 
 let seq = 0;

@@ -1,4 +1,4 @@
-import { BlockTreeLimitError, type FetchChildren, loadBlockTree } from '../../shared/content';
+import { BlockTreeLimitError, type FetchChildren, loadBlockTree } from '../../shared/connectors/notion/content';
 import { block, FakeNotionBlocks, FakeNotionError, text } from './fake-notion';
 
 const para = (id: string, s: string, hasChildren = false) =>

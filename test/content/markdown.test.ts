@@ -1,5 +1,5 @@
-import { renderMarkdown, richTextToMarkdown } from '../../shared/content';
-import { RichTextArraySchema } from '../../shared/content/blocks';
+import { renderMarkdown, richTextToMarkdown } from '../../shared/connectors/notion/content';
+import { RichTextArraySchema } from '../../shared/connectors/notion/content/blocks';
 import { item, node, para, t } from './helpers';
 
 const rich = (...items: unknown[]) => RichTextArraySchema.parse(items);

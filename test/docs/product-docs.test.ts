@@ -16,22 +16,22 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { logRequests } from '../../functions/commons/request-log';
-import { parseConfig } from '../../shared/config/load';
-import { databaseMapping } from '../../shared/config/mapping';
-import type { TajoConfig } from '../../shared/config/schema';
 import type { SchemaProperty } from '../../shared/connectors/notion/client';
-import { ConfigError } from '../../shared/errors';
-import { newStats, pacedFetch } from '../../shared/http/paced-fetch';
+import { buildPlan } from '../../shared/connectors/notion/sync/mapping-plan';
+import { isSkip, parseNotificationsConfig, routeEvent } from '../../shared/connectors/slack/notifications/routing';
+import { parseConfig } from '../../shared/core/config/load';
+import { databaseMapping } from '../../shared/core/config/mapping';
+import type { TajoConfig } from '../../shared/core/config/schema';
+import { ConfigError } from '../../shared/core/errors';
+import { newStats, pacedFetch } from '../../shared/core/http/paced-fetch';
 import {
   type ApiCallLine,
   apiCallLogFromSpec,
   loggingSettings,
   providerLogging,
   setApiCallLog,
-} from '../../shared/logging/api-calls';
-import type { BrevoAttribute } from '../../shared/mapping/types';
-import { isSkip, parseNotificationsConfig, routeEvent } from '../../shared/notifications/routing';
-import { buildPlan } from '../../shared/sync/mapping-plan';
+} from '../../shared/core/logging/api-calls';
+import type { BrevoAttribute } from '../../shared/core/mapping/types';
 import { interceptOutput } from '../support/intercept-output';
 import { VirtualClock } from '../support/virtual-clock';
 

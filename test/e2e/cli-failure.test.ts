@@ -8,10 +8,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { BrevoClient } from '../../shared/brevo/client';
-import type { SyncSummary } from '../../shared/ports';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_LIST,
@@ -19,7 +17,9 @@ import {
   sandboxConfigYaml,
   sandboxRow,
   seedSandbox,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { BrevoClient } from '../../shared/core/brevo/client';
+import type { SyncSummary } from '../../shared/core/ports';
 import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 import { expectCountsAddUp } from '../support/counts';
 
@@ -215,7 +215,7 @@ test('sync slack-users and notion-users failing: one line, and the JSON summary 
 });
 
 test('sync slack-users failing on its second users.list page: the failed --json and status keep the counts so far', async () => {
-  const { SlackSimulator } = await import('../simulators/slack');
+  const { SlackSimulator } = await import('../../sandbox/slack');
   const { SlackClient } = await import('../../shared/connectors/slack/client');
   const slack = new SlackSimulator({ tiers: false });
   await slack.start();

@@ -12,10 +12,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { COMMANDS, commandsUnder, usageLine } from '../../cli/help';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
-import { unreadableConfigMessage } from '../../shared/config/load';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { unreadableConfigMessage } from '../../shared/core/config/load';
 
 jest.setTimeout(60_000);
 

@@ -8,15 +8,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxNewsletter,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
 import { expectCountsAddUp } from '../support/counts';
 
 const run = promisify(execFile);

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml } from '../../sandbox/sandbox';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
-import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml } from '../simulators/sandbox';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/tajo.cjs');

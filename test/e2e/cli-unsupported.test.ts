@@ -8,10 +8,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main';
-import { BrevoClient } from '../../shared/brevo/client';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import { NotionGateway } from '../../shared/connectors/notion/client';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoClient } from '../../shared/core/brevo/client';
 
 const TOKEN = 'ntn_unsupported_cli';
 const KEY = 'xkeysib-unsupported-cli';

@@ -5,10 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
-import { emptyRuleRun } from '../../shared/services/brevo-to-notion';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NEWSLETTER_DATABASE_ID,
@@ -18,7 +16,9 @@ import {
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxNewsletter,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
+import { emptyRuleRun } from '../../shared/connectors/notion/rules/brevo-to-notion';
 import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;
@@ -171,7 +171,7 @@ test('a wrong config exits 2 naming the key; a rejected token exits 1 with one l
 });
 
 test('sync slack-users: members become contacts in a list; bots and people without email are counted, not written', async () => {
-  const { SlackSimulator } = await import('../simulators/slack');
+  const { SlackSimulator } = await import('../../sandbox/slack');
   const slack = new SlackSimulator({ tiers: false });
   await slack.start();
   try {
@@ -206,7 +206,7 @@ test('sync slack-users: members become contacts in a list; bots and people witho
 });
 
 test('test slack: five checks, each failure with what to do', async () => {
-  const { SlackSimulator } = await import('../simulators/slack');
+  const { SlackSimulator } = await import('../../sandbox/slack');
   const { createServer } = await import('node:http');
   const { verifySlackSignature } = await import('../../shared/connectors/slack/signature');
   const secret = 'test-signing-secret';
@@ -345,7 +345,7 @@ test('sync notion-users without the user information capability: exit 1, one lin
 });
 
 test('query notion: shorthand filters typed from the schema, sorts, limit; JSON lines then a summary', async () => {
-  const { sandboxRow, SANDBOX_DATABASE_ID } = await import('../simulators/sandbox');
+  const { sandboxRow, SANDBOX_DATABASE_ID } = await import('../../sandbox/sandbox');
   const expected = Array.from({ length: 180 }, (_, i) => sandboxRow(i))
     .filter((r) => r.Plan === 'Pro' && (r.Seats as number) > 40 && r.Newsletter === true)
     .sort((a, b) => (b.Seats as number) - (a.Seats as number));

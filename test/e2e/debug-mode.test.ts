@@ -9,8 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_TOKEN,
@@ -18,11 +18,11 @@ import {
   sandboxConfigYaml,
   sandboxRow,
   seedSandbox,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { registeredTestSecrets } from '../../sandbox/secrets-registry';
 import { interceptOutput } from '../support/intercept-output';
 import { startSandboxStack } from '../support/sandbox-stack';
 import { findSecrets } from '../support/secret-scan';
-import { registeredTestSecrets } from '../support/secrets-registry';
 
 const ROWS = 4;
 

@@ -11,9 +11,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SANDBOX_SLACK_CHANNEL, sandboxConfigYaml } from '../../sandbox/sandbox';
+import { SlackSimulator } from '../../sandbox/slack';
 import { listAddition } from '../notifications/fixtures';
-import { SANDBOX_SLACK_CHANNEL, sandboxConfigYaml } from '../simulators/sandbox';
-import { SlackSimulator } from '../simulators/slack';
 
 const TOKEN = 'xoxb-degraded-start';
 

@@ -5,15 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_LIST, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import { ProviderError } from '../../shared/errors';
-import { systemClock } from '../../shared/ports';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { completeRun, ownerAlive, RUN_LEASE_MS, RunBusyError, startOrResumeRun } from '../../shared/sync/notion-sync';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_LIST, sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import {
+  completeRun,
+  ownerAlive,
+  RUN_LEASE_MS,
+  RunBusyError,
+  startOrResumeRun,
+} from '../../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../../shared/core/config/load';
+import { ProviderError } from '../../shared/core/errors';
+import { systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 

@@ -12,11 +12,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
-import type { RunRecord, SyncSummary } from '../../shared/ports';
-import { BrevoSimulator } from '../simulators/brevo';
-import type { RequestLog } from '../simulators/http-kit';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import type { RequestLog } from '../../sandbox/http-kit';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_LIST,
@@ -25,7 +23,9 @@ import {
   sandboxRow,
   seedBrevoAttributes,
   seedSandbox,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
+import type { RunRecord, SyncSummary } from '../../shared/core/ports';
 import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 import { expectCountsAddUp } from '../support/counts';
 import { type KilledResult, type KillPoint, killAtRequest, spawnTajo } from '../support/kill-child';

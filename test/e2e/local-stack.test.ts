@@ -3,9 +3,6 @@
  * state in dynalite, the sandbox simulators. What `npm start` runs, driven over HTTP.
  */
 import type { LocalStack } from '../../local/stack';
-import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { hashApiKey, newApiKey } from '../../shared/services/api';
-import { listAddition, marketingEvent } from '../notifications/fixtures';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_DATABASE_ID,
@@ -15,7 +12,10 @@ import {
   SANDBOX_SLACK_CHANNEL,
   SANDBOX_SLACK_SIGNING_SECRET,
   sandboxRow,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { hashApiKey, newApiKey } from '../../shared/app/api';
+import { signSlackRequest } from '../../shared/connectors/slack/signature';
+import { listAddition, marketingEvent } from '../notifications/fixtures';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 let stack: LocalStack;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { LocalStack } from '../../local/stack';
-import { NotionWebhookSender } from '../simulators/notion';
+import { NotionWebhookSender } from '../../sandbox/notion';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 let sandbox: SandboxStack;

@@ -7,8 +7,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { blocks as b, NotionSimulator, pdfOnlyContent } from '../../sandbox/notion';
 import { startEmbeddedDynamo } from '../../shared/adapters/local/embedded-dynamodb';
-import { blocks as b, NotionSimulator, pdfOnlyContent } from '../simulators/notion';
 
 const run = promisify(execFile);
 const BIN = resolve(__dirname, '../../bin/tajo.cjs');

@@ -8,13 +8,13 @@
  * sandbox Slack with their names, emails and items, and no log line holds any of them. The lines
  * still say which channel, block, action and event it was.
  */
-import { SANDBOX_SLACK_CHANNEL, sandboxConfigYaml } from '../simulators/sandbox';
+import { SANDBOX_SLACK_CHANNEL, sandboxConfigYaml } from '../../sandbox/sandbox';
+import { registeredTestSecrets } from '../../sandbox/secrets-registry';
 import { interceptOutput } from '../support/intercept-output';
 import { prng } from '../support/prng';
 import { leakedValues, type RandomPerson, randomPerson } from '../support/random-people';
 import { startSandboxStack } from '../support/sandbox-stack';
 import { findSecrets } from '../support/secret-scan';
-import { registeredTestSecrets } from '../support/secrets-registry';
 
 const SEED = 0x0d_ebb6;
 const PEOPLE = 5;

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SANDBOX_LEADS_DATABASE_ID, SANDBOX_NOTION_TOKEN } from '../simulators/sandbox';
+import { SANDBOX_LEADS_DATABASE_ID, SANDBOX_NOTION_TOKEN } from '../../sandbox/sandbox';
 
 const ROOT = join(__dirname, '..', '..');
 const ROWS = 4000;

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SANDBOX_BREVO_KEY, SANDBOX_LEADS_DATABASE_ID, SANDBOX_NOTION_TOKEN } from '../simulators/sandbox';
+import { SANDBOX_BREVO_KEY, SANDBOX_LEADS_DATABASE_ID, SANDBOX_NOTION_TOKEN } from '../../sandbox/sandbox';
 
 const ROOT = join(__dirname, '..', '..');
 let dir: string;

@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '../../local/stack';
+import { NotionWebhookSender, signWebhookBody } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID } from '../../sandbox/sandbox';
 import { queueDepth, replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
-import { NotionWebhookSender, signWebhookBody } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID } from '../simulators/sandbox';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 jest.setTimeout(90_000);

@@ -5,8 +5,8 @@
  * not what a queue batch holds; a lone event is still posted on its own, in its thread.
  */
 import type { LocalStack } from '../../local/stack';
+import { SANDBOX_SLACK_CHANNEL } from '../../sandbox/sandbox';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
-import { SANDBOX_SLACK_CHANNEL } from '../simulators/sandbox';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 jest.setTimeout(90_000);

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import type { LocalStack } from '../../local/stack';
-import { NotionWebhookSender, signWebhookBody } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxRow } from '../simulators/sandbox';
+import { NotionWebhookSender, signWebhookBody } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxRow } from '../../sandbox/sandbox';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 jest.setTimeout(90_000);

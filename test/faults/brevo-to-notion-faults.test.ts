@@ -5,18 +5,19 @@
  * lost). The message is applied in one attempt and the Leads database holds exactly one page per
  * contact: a lost creation is found by its match_by Email, never created twice.
  */
-import { parseConfig } from '../../shared/config/load';
-import { applyNotionRules } from '../../shared/services/brevo-to-notion';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_TOKEN,
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxWorkspace,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import { applyNotionRules } from '../../shared/connectors/notion/rules/brevo-to-notion';
+import { parseConfig } from '../../shared/core/config/load';
 import { FaultProxy } from '../support/fault-proxy';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

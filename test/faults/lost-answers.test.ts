@@ -5,16 +5,16 @@
  * are never repeated, and reads come through. Issue 12 §1.
  */
 import { randomUUID } from 'node:crypto';
-import { BrevoClient, sharedBrevoLimits } from '../../shared/brevo/client';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, seedSandbox } from '../../sandbox/sandbox';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
 import { NotionGateway } from '../../shared/connectors/notion/client';
 import { SlackClient } from '../../shared/connectors/slack/client';
-import { BudgetExhaustedError, UnreachableError } from '../../shared/errors';
-import { newStats } from '../../shared/http/paced-fetch';
-import { Pacer, WindowBudget } from '../../shared/ratelimit/pacer';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID, seedSandbox } from '../simulators/sandbox';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
+import { BudgetExhaustedError, UnreachableError } from '../../shared/core/errors';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { Pacer, WindowBudget } from '../../shared/core/ratelimit/pacer';
 import { type FaultKind, FaultProxy } from '../support/fault-proxy';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -11,12 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../shared/config/load';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { runToCompletion } from '../../shared/sync/notion-sync';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_LIST,
@@ -24,7 +21,10 @@ import {
   sandboxConfigYaml,
   sandboxRow,
   seedSandbox,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../../shared/core/config/load';
 import { lastJson, runTajo } from '../support/cli-process';
 import { expectCountsAddUp } from '../support/counts';
 import { type FaultKind, FaultProxy } from '../support/fault-proxy';

@@ -4,9 +4,9 @@
  * after Brevo applied the write). The sync completes in one run, Brevo exact, counts adding up.
  */
 import { randomUUID } from 'node:crypto';
-import { buildSlackUsersContext, syncSlackUsers } from '../../shared/services/slack-users';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
+import { buildSlackUsersContext, syncSlackUsers } from '../../shared/connectors/slack/users-sync';
 import { expectCountsAddUp } from '../support/counts';
 import { FaultProxy } from '../support/fault-proxy';
 import { freshStore } from '../support/stores';

@@ -1,5 +1,5 @@
 /**
- * The door fuzz (test/fuzz/doors.test.ts, doors-quiet.test.ts): every door of the local stack, fuzzed (issue 12 §5): for each route in shared/topology.ts, a
+ * The door fuzz (test/fuzz/doors.test.ts, doors-quiet.test.ts): every door of the local stack, fuzzed (issue 12 §5): for each route in shared/app/topology.ts, a
  * seeded mix of valid (signed or tokened) requests, their replays, and bad input — malformed and
  * truncated JSON, wrong content types, bodies over the limit, deep nesting, invalid UTF-8, missing
  * fields, ids longer than any real one, wrong auth, random byte mutations of valid requests (signed
@@ -18,19 +18,19 @@ import { appendFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { gatewayRequest } from '../../local/http-gateway';
-import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
-import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { parseBrevoWebhook } from '../../shared/notifications/events';
-import { BODY_LIMIT_BYTES } from '../../shared/services/request-guard';
-import { type RouteSpec, topology } from '../../shared/topology';
-import { listAddition } from '../notifications/fixtures';
-import { signWebhookBody } from '../simulators/notion/webhooks';
+import { signWebhookBody } from '../../sandbox/notion/webhooks';
 import {
   SANDBOX_SLACK_APP_SIGNING_SECRET,
   SANDBOX_SLACK_CHANNEL,
   SANDBOX_SLACK_SIGNING_SECRET,
   sandboxConfigYaml,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
+import { type RouteSpec, topology } from '../../shared/app/topology';
+import { signSlackRequest } from '../../shared/connectors/slack/signature';
+import { parseBrevoWebhook } from '../../shared/core/events/events';
+import { BODY_LIMIT_BYTES } from '../../shared/core/http/request-guard';
+import { listAddition } from '../notifications/fixtures';
 import { type Prng, prng } from '../support/prng';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 

@@ -13,9 +13,9 @@ import middy from '@middy/core';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Context } from 'aws-lambda';
 import { createTajoApp } from '../../infra/stack';
-import { newStats } from '../../shared/http/paced-fetch';
-import { METRIC, METRICS_NAMESPACE, RATE_LIMITED_PROVIDERS, RUN_CONNECTORS } from '../../shared/metric-names';
-import type { RunRecord, SyncSummary } from '../../shared/ports';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { METRIC, METRICS_NAMESPACE, RATE_LIMITED_PROVIDERS, RUN_CONNECTORS } from '../../shared/core/metric-names';
+import type { RunRecord, SyncSummary } from '../../shared/core/ports';
 
 type Powertools = typeof import('../../functions/commons/powertools');
 
@@ -75,12 +75,12 @@ function loadPowertools(env: Partial<Record<(typeof ENV_KEYS)[number], string>>)
   jest.isolateModules(() => {
     mod = require('../../functions/commons/powertools') as Powertools;
     // The paced fetch of the same module registry: the API call log it reports to is per registry.
-    isolatedPacedFetch = (require('../../shared/http/paced-fetch') as PacedFetchModule).pacedFetch;
+    isolatedPacedFetch = (require('../../shared/core/http/paced-fetch') as PacedFetchModule).pacedFetch;
   });
   if (!mod) throw new Error('powertools module did not load');
   return mod;
 }
-type PacedFetchModule = typeof import('../../shared/http/paced-fetch');
+type PacedFetchModule = typeof import('../../shared/core/http/paced-fetch');
 let isolatedPacedFetch: PacedFetchModule['pacedFetch'] | undefined;
 
 afterAll(() => {

@@ -11,8 +11,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ackRoutes, laneAgeThresholdSeconds } from '../../infra/constructs/monitoring';
 import { createTajoApp, type TajoStack } from '../../infra/stack';
-import { METRIC, METRICS_NAMESPACE, RATE_LIMITED_PROVIDERS } from '../../shared/metric-names';
-import { type QueueName, topology } from '../../shared/topology';
+import { type QueueName, topology } from '../../shared/app/topology';
+import { METRIC, METRICS_NAMESPACE, RATE_LIMITED_PROVIDERS } from '../../shared/core/metric-names';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const TMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'tajo-monitoring-test-'));

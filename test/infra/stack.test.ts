@@ -26,7 +26,7 @@ import {
   type ScheduleSpec,
   type Topology,
   topology,
-} from '../../shared/topology';
+} from '../../shared/app/topology';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

@@ -3,19 +3,19 @@
  * the write path every source (Notion rows, Slack members) goes through.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { BrevoClient, sharedBrevoLimits } from '../../shared/brevo/client';
-import { newStats } from '../../shared/http/paced-fetch';
-import { fingerprint } from '../../shared/mapping';
+import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
+import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
 import {
   BrevoContactWriter,
   type ContactRow,
   type ContactWriterArgs,
   type ProgressEvent,
-} from '../../shared/sync/brevo-contact-writer';
-import { emptySummary } from '../../shared/sync/notion-sync';
-import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
+} from '../../shared/core/brevo/contact-writer';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { fingerprint } from '../../shared/core/mapping';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

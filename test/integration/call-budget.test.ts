@@ -4,11 +4,12 @@
  * zero, a 429 that blocks every taker, and the Brevo client spending it call by call or reserved
  * ahead.
  */
-import { BrevoClient, sharedBrevoLimits } from '../../shared/brevo/client';
-import { BudgetExhaustedError, RateLimitedError } from '../../shared/errors';
-import { newStats } from '../../shared/http/paced-fetch';
-import { HourlyCallBudget } from '../../shared/ratelimit/call-budget';
-import { BrevoSimulator } from '../simulators/brevo';
+
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
+import { BudgetExhaustedError, RateLimitedError } from '../../shared/core/errors';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { HourlyCallBudget } from '../../shared/core/ratelimit/call-budget';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -13,23 +13,23 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { parseConfig } from '../../shared/config/load';
-import { connectNotion } from '../../shared/services/connections';
+import { connectNotion } from '../../shared/app/connections';
+import { ENV } from '../../shared/app/topology';
+import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { parseConfig } from '../../shared/core/config/load';
 import {
   deadLetterOf,
   MAX_ATTEMPTS,
   openLaneMessage,
   retryDelayMs,
   retryLater,
-} from '../../shared/services/lane-retry';
-import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/services/notion-lane';
-import { handleTimerBatch } from '../../shared/services/timers';
-import { ENV } from '../../shared/topology';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+} from '../../shared/core/lanes/lane-retry';
+import { handleTimerBatch } from '../../shared/core/lanes/timers';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

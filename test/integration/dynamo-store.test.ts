@@ -4,8 +4,8 @@
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { FP_BUCKETS } from '../../shared/adapters/dynamodb/store';
-import type { Fingerprint } from '../../shared/ports';
-import { retryBackoffMs } from '../../shared/services/notion-lane';
+import { retryBackoffMs } from '../../shared/connectors/notion/lane/worker';
+import type { Fingerprint } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 
 const rows = (n: number, run = 'run-1'): Fingerprint[] =>

@@ -6,14 +6,14 @@
  * is written on the next run.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { NotionSimulator } from '../../sandbox/notion';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import type { RowError } from '../../shared/ports';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { runToCompletion } from '../../shared/sync/notion-sync';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { NotionSimulator } from '../simulators/notion';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../../shared/core/config/load';
+import type { RowError } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -16,26 +16,26 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { BrevoClient } from '../../shared/brevo/client';
-import { parseConfig } from '../../shared/config/load';
-import { TajoError } from '../../shared/errors';
-import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/ports';
-import { connectNotion } from '../../shared/services/connections';
+import { connectNotion } from '../../shared/app/connections';
+import type { ScheduleName } from '../../shared/app/topology';
 import {
   failedRunOf,
   handleNotionLaneMessage,
   type NotionLaneDeps,
   ParkLane,
   wasFinishedBefore,
-} from '../../shared/services/notion-lane';
-import { handleNotionPoll } from '../../shared/services/notion-poller';
-import type { ScheduleName } from '../../shared/topology';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+} from '../../shared/connectors/notion/lane/worker';
+import { handleNotionPoll } from '../../shared/connectors/notion/poller';
+import { BrevoClient } from '../../shared/core/brevo/client';
+import { parseConfig } from '../../shared/core/config/load';
+import { TajoError } from '../../shared/core/errors';
+import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/core/ports';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

@@ -4,13 +4,13 @@
  * never shows ✓ for a mapping `sync` refuses.
  */
 import { createServer } from 'node:net';
-import { brevoClientFor } from '../../shared/brevo/client';
-import { parseConfig } from '../../shared/config/load';
-import { systemClock } from '../../shared/ports';
-import { testNotionConnection } from '../../shared/services/notion-test';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
+import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
+import { brevoClientFor } from '../../shared/core/brevo/client';
+import { parseConfig } from '../../shared/core/config/load';
+import { systemClock } from '../../shared/core/ports';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;

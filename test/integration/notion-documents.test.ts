@@ -10,29 +10,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@notionhq/client';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
-import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { parseConfig } from '../../shared/config/load';
-import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
-import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/ports';
-import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../shared/services/api';
-import { connectNotion } from '../../shared/services/connections';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { RESYNC_STEP_RESERVE_MS } from '../../shared/services/notion-documents';
-import { handleNotionLaneMessage } from '../../shared/services/notion-lane';
-import { handleNotionPoll } from '../../shared/services/notion-poller';
-import { acceptNotionWebhook } from '../../shared/services/notion-webhooks';
-import { emptySummary } from '../../shared/sync/notion-sync';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
 import {
   blocks as b,
   NotionSimulator,
   NotionWebhookSender,
   pdfOnlyContent,
   realisticContent,
-} from '../simulators/notion';
+} from '../../sandbox/notion';
+import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
+import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
+import { connectNotion } from '../../shared/app/connections';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents/documents';
+import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { handleNotionPoll } from '../../shared/connectors/notion/poller';
+import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
+import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
+import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
+import { parseConfig } from '../../shared/core/config/load';
+import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');

@@ -7,18 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
-import { loadBlockTree } from '../../shared/content/load';
-import { renderMarkdown } from '../../shared/content/markdown';
-import type { ImportedDocumentStore } from '../../shared/documents/ports';
-import type { Clock } from '../../shared/ports';
-import {
-  buildNotionImportDeps,
-  importPage,
-  parseNotionPageId,
-  resyncDocuments,
-} from '../../shared/services/notion-import';
-import { SimClock } from '../simulators/http-kit';
+import { SimClock } from '../../sandbox/http-kit';
 import {
   blocks as b,
   NotionSimulator,
@@ -26,7 +15,18 @@ import {
   realisticContent,
   TINY_PDF,
   TINY_PNG,
-} from '../simulators/notion';
+} from '../../sandbox/notion';
+import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
+import { loadBlockTree } from '../../shared/connectors/notion/content/load';
+import { renderMarkdown } from '../../shared/connectors/notion/content/markdown';
+import {
+  buildNotionImportDeps,
+  importPage,
+  parseNotionPageId,
+  resyncDocuments,
+} from '../../shared/connectors/notion/documents/import';
+import type { Clock } from '../../shared/core/ports';
+import type { ImportedDocumentStore } from '../../shared/core/ports/documents';
 import { freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');

@@ -6,20 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { printNotionStatus, printSummary, summaryJson } from '../../cli/commands/print';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import { DEFAULT_RETRY_POLICY } from '../../shared/http/retry-policy';
-import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/ports';
-import type { PagePublishState, PublishStateStore } from '../../shared/publish/ports';
-import { connectNotion } from '../../shared/services/connections';
-import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/services/notion-lane';
-import { SYNC_RESERVED_CALLS } from '../../shared/services/notion-publish';
-import { notionStatus } from '../../shared/services/status';
-import { handleTimerBatch } from '../../shared/services/timers';
-import type { QueueName } from '../../shared/topology';
-import { BrevoSimulator, type BrevoSimulatorOptions } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { blocks, NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator, type BrevoSimulatorOptions } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { blocks, NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_NEWSLETTER_DATABASE_ID,
   SANDBOX_NEWSLETTER_LIST,
@@ -27,7 +16,22 @@ import {
   sandboxConfigYaml,
   seedSandbox,
   seedSandboxNewsletter,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
+import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { connectNotion } from '../../shared/app/connections';
+import { notionStatus } from '../../shared/app/status';
+import type { QueueName } from '../../shared/app/topology';
+import {
+  enqueueNotionSync,
+  handleNotionLaneMessage,
+  type NotionLaneDeps,
+} from '../../shared/connectors/notion/lane/worker';
+import { SYNC_RESERVED_CALLS } from '../../shared/connectors/notion/publish/publish';
+import { parseConfig } from '../../shared/core/config/load';
+import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';
+import { handleTimerBatch } from '../../shared/core/lanes/timers';
+import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
+import type { PagePublishState, PublishStateStore } from '../../shared/core/ports/publications';
 import { expectCountsAddUp } from '../support/counts';
 import { MemorySecrets } from '../support/memory-secrets';
 import { freshStore } from '../support/stores';

@@ -3,14 +3,14 @@
  * simulator, on both data-source (2025-09-03) and database (2022-06-28) endpoints.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, sandboxRow, sandboxSchema, seedSandbox } from '../../sandbox/sandbox';
 import { NotionGateway } from '../../shared/connectors/notion/client';
-import { newStats } from '../../shared/http/paced-fetch';
-import { systemClock } from '../../shared/ports';
-import { sharedPacer } from '../../shared/ratelimit/pacer';
-import { parseFilterArg, parseSortArg, QueryArgError, queryNotionDatabase } from '../../shared/services/notion-query';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID, sandboxRow, sandboxSchema, seedSandbox } from '../simulators/sandbox';
+import { parseFilterArg, parseSortArg, QueryArgError, queryNotionDatabase } from '../../shared/connectors/notion/query';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { systemClock } from '../../shared/core/ports';
+import { sharedPacer } from '../../shared/core/ratelimit/pacer';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;

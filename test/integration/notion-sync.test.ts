@@ -4,17 +4,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import { ConfigError, ProviderError } from '../../shared/errors';
-import { DEFAULT_RETRY_POLICY } from '../../shared/http/retry-policy';
-import { type Clock, systemClock } from '../../shared/ports';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { runStep, runToCompletion, type SyncOptions, startRun } from '../../shared/sync/notion-sync';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { NotionSimulator } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import {
+  runStep,
+  runToCompletion,
+  type SyncOptions,
+  startRun,
+} from '../../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../../shared/core/config/load';
+import { ConfigError, ProviderError } from '../../shared/core/errors';
+import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';
+import { type Clock, systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
@@ -104,7 +109,7 @@ afterEach(async () => {
   const env = current;
   current = undefined;
   await Promise.all([env?.notion.stop(), env?.brevo.stop()]);
-  // Every run a test left, finished or failed at a checkpoint, adds up (shared/sync/counts.ts).
+  // Every run a test left, finished or failed at a checkpoint, adds up (shared/core/runs/counts.ts).
   for (const run of (await env?.store.listRuns('acme', 'notion', 100)) ?? []) {
     if (run.status !== 'running') expectCountsAddUp(run.summary);
   }

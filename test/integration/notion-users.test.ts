@@ -4,20 +4,20 @@
  * so the 3 req/s pacing costs nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import { ProviderError } from '../../shared/errors';
-import { buildNotionContext } from '../../shared/services/notion-context';
+import { notionStatus } from '../../shared/app/status';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
   buildNotionUserPlan,
   NO_EMAIL_CAPABILITY_WARNING,
   type NotionUsersContext,
   runNotionUsersRecorded as runNotionUsersRecordedRaw,
   syncNotionUsers as syncNotionUsersRaw,
-} from '../../shared/services/notion-users';
-import { notionStatus } from '../../shared/services/status';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+} from '../../shared/connectors/notion/users-sync';
+import { parseConfig } from '../../shared/core/config/load';
+import { ProviderError } from '../../shared/core/errors';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 

@@ -6,22 +6,22 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../../sandbox/notion';
+import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
+import { connectNotion } from '../../shared/app/connections';
 import { NOTION_INTERVAL_MS } from '../../shared/connectors/notion/client';
-import type { LaneMessage, ScheduleManager } from '../../shared/ports';
-import { connectNotion } from '../../shared/services/connections';
-import { openLaneMessage, retryLater } from '../../shared/services/lane-retry';
 import {
   enqueueNotionSync,
   handleNotionLaneMessage,
   PAGE_FETCH_BUDGET_MS,
   ParkLane,
-} from '../../shared/services/notion-lane';
-import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/services/notion-webhooks';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../simulators/notion';
-import { sandboxConfigYaml, seedSandbox } from '../simulators/sandbox';
+} from '../../shared/connectors/notion/lane/worker';
+import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
+import { parseConfig } from '../../shared/core/config/load';
+import { openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
+import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

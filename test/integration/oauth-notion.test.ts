@@ -7,21 +7,26 @@
  * in-process state), one refresh reaching Notion, everybody retrying with the rolled token.
  * DynamoDB on dynalite, Secrets Manager through the AWS adapter against the protocol fake.
  */
-import { parseConfig } from '../../shared/config/load';
+
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { INSTALLER_ID, NOTION_CODE_TTL_MS, NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, seedSandbox } from '../../sandbox/sandbox';
+import { testStoredConnection } from '../../shared/app/connection-test';
+import { connectNotion } from '../../shared/app/connections';
+import { decodeGrant, OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
+import { hashOAuthState, OAUTH_STATE_TTL_MS } from '../../shared/app/oauth-install';
 import { NotionGateway } from '../../shared/connectors/notion/client';
-import { ProviderError } from '../../shared/errors';
-import { newStats } from '../../shared/http/paced-fetch';
-import { type LaneMessage, type LaneQueue, type RunRecord, systemClock } from '../../shared/ports';
-import { Pacer } from '../../shared/ratelimit/pacer';
-import { testStoredConnection } from '../../shared/services/connection-test';
-import { connectNotion } from '../../shared/services/connections';
-import { integrationKey } from '../../shared/services/notion-context';
-import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/services/notion-lane';
-import { decodeGrant, OAuthTokens, providerRefresh } from '../../shared/services/oauth-grant';
-import { hashOAuthState, OAUTH_STATE_TTL_MS } from '../../shared/services/oauth-install';
-import { BrevoSimulator } from '../simulators/brevo';
-import { INSTALLER_ID, NOTION_CODE_TTL_MS, NotionSimulator } from '../simulators/notion';
-import { SANDBOX_DATABASE_ID, seedSandbox } from '../simulators/sandbox';
+import { integrationKey } from '../../shared/connectors/notion/context';
+import {
+  enqueueNotionSync,
+  handleNotionLaneMessage,
+  type NotionLaneDeps,
+} from '../../shared/connectors/notion/lane/worker';
+import { parseConfig } from '../../shared/core/config/load';
+import { ProviderError } from '../../shared/core/errors';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { type LaneMessage, type LaneQueue, type RunRecord, systemClock } from '../../shared/core/ports';
+import { Pacer } from '../../shared/core/ratelimit/pacer';
 import { followConsent, NOTION_CALLBACK, type OAuthWorld, oauthWorld, START_ROUTE } from './oauth-support';
 
 const CLIENT = { clientId: 'notion-client-1', clientSecret: 'notion-client-secret-1' };

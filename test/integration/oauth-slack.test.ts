@@ -6,13 +6,13 @@
  * adapter against the protocol fake.
  */
 
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SLACK_ROTATING_TOKEN_TTL_S, SlackSimulator } from '../../sandbox/slack';
+import { decodeGrant, OAuthTokens, providerRefresh, readAccessToken } from '../../shared/app/oauth-grant';
 import { SlackClient } from '../../shared/connectors/slack/client';
 import { refreshSlackToken } from '../../shared/connectors/slack/oauth';
-import { newStats } from '../../shared/http/paced-fetch';
-import { systemClock } from '../../shared/ports';
-import { decodeGrant, OAuthTokens, providerRefresh, readAccessToken } from '../../shared/services/oauth-grant';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SLACK_ROTATING_TOKEN_TTL_S, SlackSimulator } from '../simulators/slack';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { systemClock } from '../../shared/core/ports';
 import { followConsent, type OAuthWorld, oauthWorld, SLACK_CALLBACK, START_ROUTE } from './oauth-support';
 
 const APP = { signing_secret: 'app-signing-secret', client_id: '9999.1111', client_secret: 'slack-client-secret' };

@@ -8,11 +8,11 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import type { Clock, ScheduleManager } from '../../shared/ports';
-import { hashApiKey, newApiKey } from '../../shared/services/api';
-import type { OAuthEndpoints } from '../../shared/services/oauth-install';
-import { type ConnectionRequest, type HttpAnswer, handleConnectionRequest } from '../../shared/services/oauth-routes';
-import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/services/slack-app';
+import { hashApiKey, newApiKey } from '../../shared/app/api';
+import type { OAuthEndpoints } from '../../shared/app/oauth-install';
+import { type ConnectionRequest, type HttpAnswer, handleConnectionRequest } from '../../shared/app/oauth-routes';
+import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
+import type { Clock, ScheduleManager } from '../../shared/core/ports';
 import { FakeSecretsManager } from '../adapters/fake-secrets-manager';
 import { freshStore } from '../support/stores';
 

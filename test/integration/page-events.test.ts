@@ -4,16 +4,16 @@
  * last_edited_time), none on a re-run, none for the whole database on the first run.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { NotionSimulator } from '../../sandbox/notion';
+import { sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import { buildNotionContext } from '../../shared/services/notion-context';
-import { pageEventSender } from '../../shared/services/page-events';
-import { runToCompletion } from '../../shared/sync/notion-sync';
-import { pageEventIssues } from '../../shared/sync/page-events';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { NotionSimulator } from '../simulators/notion';
-import { sandboxConfigYaml, sandboxRow, seedSandbox } from '../simulators/sandbox';
+import { buildNotionContext } from '../../shared/connectors/notion/context';
+import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
+import { pageEventIssues } from '../../shared/connectors/notion/sync/page-changes';
+import { pageEventSender } from '../../shared/connectors/notion/sync/page-event-sender';
+import { parseConfig } from '../../shared/core/config/load';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -6,9 +6,14 @@
  * end-to-end test.
  */
 
-import { parseConfig } from '../../shared/config/load';
+import { SlackSimulator } from '../../sandbox/slack';
+import { connectSlack } from '../../shared/app/connections';
+import type { QueueName } from '../../shared/app/topology';
+import { SLACK_APP_CACHE_MS, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { acceptSlackRequest, type SlackRequest } from '../../shared/connectors/slack/interactions';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { SlackTeamClaimedError } from '../../shared/errors';
+import { parseConfig } from '../../shared/core/config/load';
+import { SlackTeamClaimedError } from '../../shared/core/errors';
 import type {
   ConnectionRecord,
   LaneMessage,
@@ -16,12 +21,7 @@ import type {
   ScheduleManager,
   SecretStore,
   SlackSettings,
-} from '../../shared/ports';
-import { connectSlack } from '../../shared/services/connections';
-import { SLACK_APP_CACHE_MS, slackAppCredentials } from '../../shared/services/slack-app';
-import { acceptSlackRequest, type SlackRequest } from '../../shared/services/slack-interactions';
-import type { QueueName } from '../../shared/topology';
-import { SlackSimulator } from '../simulators/slack';
+} from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 
 const APP_SECRET = 'app-signing-secret';

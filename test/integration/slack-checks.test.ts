@@ -4,8 +4,8 @@
  * (the later ones as not checked), so --json has one stable shape.
  */
 import { createServer } from 'node:net';
-import { SLACK_CHECKS, testSlackConnection } from '../../shared/services/slack-test';
-import { SlackSimulator } from '../simulators/slack';
+import { SlackSimulator } from '../../sandbox/slack';
+import { SLACK_CHECKS, testSlackConnection } from '../../shared/connectors/slack/connection-test';
 
 const TOKEN = 'xoxb-five-checks';
 const DOCS_NAMES = [

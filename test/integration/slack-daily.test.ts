@@ -1,5 +1,5 @@
 /**
- * The Slack connection's daily job (shared/services/slack-daily.ts): the scheduled user sync against
+ * The Slack connection's daily job (shared/connectors/slack/daily.ts): the scheduled user sync against
  * the Slack and Brevo simulators with tokens in the file secret store and runs in dynalite, and the
  * sweep that restores each connection's schedule.
  */
@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import type { ConnectionRecord, ScheduleManager, SlackSettings } from '../../shared/ports';
-import { runSlackDaily, SlackDailyFailed } from '../../shared/services/slack-daily';
-import type { ScheduleName } from '../../shared/topology';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import type { ScheduleName } from '../../shared/app/topology';
+import { runSlackDaily, SlackDailyFailed } from '../../shared/connectors/slack/daily';
+import type { ConnectionRecord, ScheduleManager, SlackSettings } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -5,14 +5,14 @@
  * Slack's reason.
  */
 import { printSlackStatus } from '../../cli/commands/print';
+import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import type { LaneMessage, ScheduleManager } from '../../shared/ports';
-import { connectSlack } from '../../shared/services/connections';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/services/slack-notifications';
-import { connectorStatus, type SlackStatus } from '../../shared/services/status';
+import { connectSlack } from '../../shared/app/connections';
+import { connectorStatus, type SlackStatus } from '../../shared/app/status';
+import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { parseConfig } from '../../shared/core/config/load';
+import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced, ticketCreated } from '../notifications/fixtures';
-import { SlackSimulator } from '../simulators/slack';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

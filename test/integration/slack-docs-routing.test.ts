@@ -7,14 +7,14 @@
  * leaves the webhook accepted and the post done once Slack is back.
  */
 import { createServer } from 'node:net';
+import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
+import { connectSlack } from '../../shared/app/connections';
 import { SlackApiError } from '../../shared/connectors/slack/client';
-import type { LaneMessage, ScheduleManager } from '../../shared/ports';
-import { connectSlack } from '../../shared/services/connections';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/services/slack-notifications';
+import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { parseConfig } from '../../shared/core/config/load';
+import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { listAddition, orderPlaced, ticketCreated } from '../notifications/fixtures';
-import { SlackSimulator } from '../simulators/slack';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

@@ -5,13 +5,14 @@
  * (the lane message's deduplication id, in the message metadata) instead of posting a second one.
  * A fault proxy in front of the Slack simulator loses the answers (the post is applied).
  */
+
+import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { parseConfig } from '../../shared/config/load';
-import type { LaneMessage, ScheduleManager } from '../../shared/ports';
-import { connectSlack } from '../../shared/services/connections';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/services/slack-notifications';
+import { connectSlack } from '../../shared/app/connections';
+import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { parseConfig } from '../../shared/core/config/load';
+import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced } from '../notifications/fixtures';
-import { SlackSimulator } from '../simulators/slack';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { FaultProxy } from '../support/fault-proxy';
 import { freshStore } from '../support/stores';

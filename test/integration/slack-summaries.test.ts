@@ -5,12 +5,12 @@
  * Europe/Paris, so a figure counted on the wrong side of (local) midnight fails the test.
  */
 import { randomUUID } from 'node:crypto';
-import type { SlackSummariesConfig } from '../../shared/config/schema';
-import type { Clock, ConnectionRecord, ConnectionStore, ConnectorName, ThreadStore } from '../../shared/ports';
-import { runSlackSummaries, type SlackSummariesDeps } from '../../shared/services/slack-summaries';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SimClock } from '../simulators/http-kit';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SimClock } from '../../sandbox/http-kit';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
+import { runSlackSummaries, type SlackSummariesDeps } from '../../shared/connectors/slack/summaries';
+import type { SlackSummariesConfig } from '../../shared/core/config/schema';
+import type { Clock, ConnectionRecord, ConnectionStore, ConnectorName, ThreadStore } from '../../shared/core/ports';
 import { MemorySecrets } from '../support/memory-secrets';
 
 const TENANT = 'acme';

@@ -4,9 +4,10 @@
  * the 3 s pacing costs nothing) except in the test that checks the pacing against real time.
  */
 import { randomUUID } from 'node:crypto';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator, type UserInput } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { SlackApiError } from '../../shared/connectors/slack/client';
-import { type Clock, systemClock } from '../../shared/ports';
 import {
   buildSlackUsersContext,
   buildUserPlan,
@@ -17,9 +18,8 @@ import {
   type SlackUsersContext,
   splitRealName,
   syncSlackUsers as syncSlackUsersRaw,
-} from '../../shared/services/slack-users';
-import { BrevoSimulator } from '../simulators/brevo';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator, type UserInput } from '../simulators/slack';
+} from '../../shared/connectors/slack/users-sync';
+import { type Clock, systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';
 

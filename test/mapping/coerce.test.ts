@@ -11,7 +11,7 @@ import {
   normalizeEmail,
   normalizePhone,
   toBrevoDate,
-} from '../../shared/mapping';
+} from '../../shared/core/mapping';
 import { page } from './fixtures';
 
 const attr = (type: BrevoAttribute['type'], extra: Partial<BrevoAttribute> = {}): BrevoAttribute => ({

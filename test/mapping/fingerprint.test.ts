@@ -1,4 +1,4 @@
-import { fingerprint } from '../../shared/mapping';
+import { fingerprint } from '../../shared/core/mapping';
 
 describe('fingerprint', () => {
   const base = {

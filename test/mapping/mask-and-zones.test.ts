@@ -1,5 +1,5 @@
 /** Masked personal values in reasons, and the time zone → calling code hint for local phone numbers. */
-import { callingCodeForTimeZone, maskPersonal, normalizePhone } from '../../shared/mapping';
+import { callingCodeForTimeZone, maskPersonal, normalizePhone } from '../../shared/core/mapping';
 
 describe('maskPersonal', () => {
   test.each([

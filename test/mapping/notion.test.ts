@@ -1,4 +1,4 @@
-import { type Extracted, extractNotionValue, formatNumber, mayBeTruncated } from '../../shared/mapping';
+import { type Extracted, extractNotionValue, formatNumber, mayBeTruncated } from '../../shared/core/mapping';
 import { mentionSegment, page, textSegment } from './fixtures';
 
 const PERSON_WITHOUT_EMAIL = 'Dana Li';

@@ -1,9 +1,9 @@
 /**
- * shared/notifications/digest.ts: one message for a burst, counts per type, ≤ 10 samples, within limits.
+ * shared/connectors/slack/notifications/digest.ts: one message for a burst, counts per type, ≤ 10 samples, within limits.
  */
-import { buildDigest } from '../../shared/notifications/digest';
-import type { NotificationEvent, NotificationEventType } from '../../shared/notifications/events';
-import { blocksTextLength, SLACK_LIMITS } from '../../shared/notifications/templates';
+import { buildDigest } from '../../shared/connectors/slack/notifications/digest';
+import { blocksTextLength, SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
+import type { NotificationEvent, NotificationEventType } from '../../shared/core/events/events';
 import { event } from './fixtures';
 
 const WINDOW = { channelId: 'C0MARKETING1', windowStart: '2026-11-03T09:00:00Z', windowEnd: '2026-11-03T09:05:00Z' };

@@ -1,8 +1,8 @@
 /**
- * shared/notifications/events.ts: Brevo webhook payloads (single and batched) and platform events →
+ * shared/core/events/events.ts: Brevo webhook payloads (single and batched) and platform events →
  * normalized NotificationEvents with stable ids, thread keys and reasons for what is ignored.
  */
-import { notificationEventSchema, parseBrevoWebhook, parsePlatformEvent } from '../../shared/notifications/events';
+import { notificationEventSchema, parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
 import {
   cartAbandoned,
   contactUpdated,

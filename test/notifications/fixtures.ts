@@ -2,7 +2,7 @@
  * Brevo webhook payloads shaped as Brevo posts them (reference/brevo.md §8: snake_case `event`,
  * "campaign name" with a space, ts_* in UTC seconds, date_* in local time) and platform events.
  */
-import type { NotificationEvent } from '../../shared/notifications/events';
+import type { NotificationEvent } from '../../shared/core/events/events';
 
 /** 2026-11-03T09:15:02Z */
 export const TS = 1793697302;

@@ -1,8 +1,8 @@
 /**
- * shared/notifications/routing.ts: the connectors.slack.notifications config (validation with full
+ * shared/connectors/slack/notifications/routing.ts: the connectors.slack.notifications config (validation with full
  * paths) and routing an event to a channel (threshold, delay, threads, own-write echoes).
  */
-import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/notifications/events';
+
 import {
   isSkip,
   parseNotificationsConfig,
@@ -11,8 +11,9 @@ import {
   routeEvents,
   type SlackNotificationsConfig,
   validateNotificationsConfig,
-} from '../../shared/notifications/routing';
-import { BUILTIN_TEMPLATES } from '../../shared/notifications/templates';
+} from '../../shared/connectors/slack/notifications/routing';
+import { BUILTIN_TEMPLATES } from '../../shared/connectors/slack/notifications/templates';
+import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
 import { cartAbandoned, contactUpdated, event, listAddition, orderPlaced } from './fixtures';
 
 /** The seed's notifications, as a tenant writes them in tajo.yaml (after YAML parsing). */

@@ -3,13 +3,18 @@
  * the local-day arithmetic behind the scheduled summaries (DST days in Europe/Paris, weekly only
  * on its configured day).
  */
-import type { CampaignFigures } from '../../shared/brevo/client';
-import type { SlackSummariesConfig } from '../../shared/config/schema';
-import { dueSummaries, periodEndingOn } from '../../shared/notifications/periods';
-import { buildSummaryMessage, type SummaryFigures, UNSUBSCRIBE_NOTE } from '../../shared/notifications/summary';
-import { SLACK_LIMITS } from '../../shared/notifications/templates';
-import { addDays, localDateOf, weekdayOf, zonedTimeToUtc } from '../../shared/time/zoned';
-import { validateBlocks } from '../simulators/slack';
+
+import { validateBlocks } from '../../sandbox/slack';
+import { dueSummaries, periodEndingOn } from '../../shared/connectors/slack/notifications/periods';
+import {
+  buildSummaryMessage,
+  type SummaryFigures,
+  UNSUBSCRIBE_NOTE,
+} from '../../shared/connectors/slack/notifications/summary';
+import { SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
+import type { CampaignFigures } from '../../shared/core/brevo/client';
+import type { SlackSummariesConfig } from '../../shared/core/config/schema';
+import { addDays, localDateOf, weekdayOf, zonedTimeToUtc } from '../../shared/core/time/zoned';
 
 const PARIS = 'Europe/Paris';
 

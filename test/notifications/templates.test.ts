@@ -1,8 +1,8 @@
 /**
- * shared/notifications/templates.ts: template validation (what config validation refuses) and
+ * shared/connectors/slack/notifications/templates.ts: template validation (what config validation refuses) and
  * rendering to Block Kit within Slack's limits (reference/slack.md §7), escaped, with fallback text.
  */
-import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../shared/notifications/events';
+
 import {
   BUILTIN_TEMPLATES,
   blocksTextLength,
@@ -13,7 +13,8 @@ import {
   type SlackMessage,
   truncate,
   validateTemplate,
-} from '../../shared/notifications/templates';
+} from '../../shared/connectors/slack/notifications/templates';
+import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../shared/core/events/events';
 import { event } from './fixtures';
 
 function blockOf<T extends SlackBlock['type']>(m: SlackMessage, type: T): Extract<SlackBlock, { type: T }>[] {

@@ -1,10 +1,10 @@
 /**
- * The arithmetic every sync summary keeps (shared/sync/counts.ts), asserted with the buckets shown
+ * The arithmetic every sync summary keeps (shared/core/runs/counts.ts), asserted with the buckets shown
  * so a failure says which one is off. Used by the tests of every summary: Notion sync, users syncs,
  * status, the CLI's JSON.
  */
-import type { SyncSummary } from '../../shared/ports';
-import { countsGap } from '../../shared/sync/counts';
+import type { SyncSummary } from '../../shared/core/ports';
+import { countsGap } from '../../shared/core/runs/counts';
 
 type Counts = Pick<
   SyncSummary,

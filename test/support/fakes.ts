@@ -1,4 +1,4 @@
-import type { LaneMessage, LaneQueue, SecretStore } from '../../shared/ports';
+import type { LaneMessage, LaneQueue, SecretStore } from '../../shared/core/ports';
 
 /** A secret store in memory; `values` is keyed by the secret's name (refs are `mem:<name>`). */
 export class MemorySecrets implements SecretStore {

@@ -3,8 +3,8 @@
  * (secret-scan.ts). A finding fails the run; its logs are kept for a look, otherwise removed.
  */
 import { rmSync } from 'node:fs';
+import { LOG_DIR_ENV } from '../../sandbox/secrets-registry';
 import { formatFindings, scanRunLogs } from './secret-scan';
-import { LOG_DIR_ENV } from './secrets-registry';
 
 interface Emulators {
   dynalite: { close(cb: () => void): void };

@@ -5,7 +5,7 @@
  * whose answer was lost) or a few milliseconds after (the child may have acted on it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { RequestLog } from '../simulators/http-kit';
+import type { RequestLog } from '../../sandbox/http-kit';
 import { type CliResult, TAJO_BIN } from './cli-process';
 
 export interface KilledResult extends CliResult {

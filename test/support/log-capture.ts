@@ -14,8 +14,8 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LOG_DIR_ENV } from '../../sandbox/secrets-registry';
 import { logsDir } from './secret-scan';
-import { LOG_DIR_ENV } from './secrets-registry';
 
 // The module object itself (a namespace import would be a copy): CLI tests read execFile from it.
 import childProcess = require('node:child_process');

@@ -1,4 +1,4 @@
-import type { SecretStore } from '../../shared/ports';
+import type { SecretStore } from '../../shared/core/ports';
 
 /** A secret store in memory: a secret's reference is its name. */
 export class MemorySecrets implements SecretStore {

@@ -8,8 +8,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTokenShapes } from '../../shared/logging/redact';
-import { registeredTestSecrets } from './secrets-registry';
+import { registeredTestSecrets } from '../../sandbox/secrets-registry';
+import { findTokenShapes } from '../../shared/core/logging/redact';
 
 export interface SecretFinding {
   file: string;

@@ -1,4 +1,4 @@
-import type { Clock } from '../../shared/ports';
+import type { Clock } from '../../shared/core/ports';
 
 /** A clock whose sleeps return at once and move time forward: pacing logic without waiting. */
 export class VirtualClock implements Clock {

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RedactingLogFormatter } from '../../functions/commons/powertools';
-import { ProviderError } from '../../shared/errors';
-import { newStats, type PacedFetchOptions, pacedFetch } from '../../shared/http/paced-fetch';
+import { ENV } from '../../shared/app/topology';
+import { ProviderError } from '../../shared/core/errors';
+import { newStats, type PacedFetchOptions, pacedFetch } from '../../shared/core/http/paced-fetch';
 import {
   type ApiCallLine,
   formatApiCall,
@@ -16,8 +17,7 @@ import {
   parseApiCallMode,
   setApiCallLog,
   textApiCallLog,
-} from '../../shared/logging/api-calls';
-import { ENV } from '../../shared/topology';
+} from '../../shared/core/logging/api-calls';
 import { interceptOutput } from '../support/intercept-output';
 import { VirtualClock } from '../support/virtual-clock';
 
@@ -252,7 +252,7 @@ describe("the functions' Powertools logger", () => {
         const fresh = (await import(
           '../../functions/commons/powertools'
         )) as typeof import('../../functions/commons/powertools');
-        const { pacedFetch: freshFetch } = await import('../../shared/http/paced-fetch');
+        const { pacedFetch: freshFetch } = await import('../../shared/core/http/paced-fetch');
         fresh.logger.info('not shown at WARN');
         await freshFetch({
           provider: 'slack',

@@ -1,5 +1,5 @@
 /**
- * shared/services/api.ts: the management API without API Gateway, over dynalite and a lane that
+ * shared/app/api.ts: the management API without API Gateway, over dynalite and a lane that
  * records what it is sent. The tenant comes from the path and must match the key; the body never
  * names it (DESIGN §7).
  */
@@ -7,11 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sandboxConfigYaml } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { parseConfig } from '../../shared/config/load';
-import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/ports';
 import {
   type ApiRequest,
   apiRouteKeys,
@@ -19,13 +18,14 @@ import {
   hashApiKey,
   newApiKey,
   servedRouteKeys,
-} from '../../shared/services/api';
-import { connectNotion } from '../../shared/services/connections';
-import { notionLaneMessageSchema } from '../../shared/sync/lane-messages';
-import { emptySummary } from '../../shared/sync/notion-sync';
-import type { ScheduleName } from '../../shared/topology';
-import { topology } from '../../shared/topology';
-import { sandboxConfigYaml } from '../simulators/sandbox';
+} from '../../shared/app/api';
+import { connectNotion } from '../../shared/app/connections';
+import type { ScheduleName } from '../../shared/app/topology';
+import { topology } from '../../shared/app/topology';
+import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
+import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
+import { parseConfig } from '../../shared/core/config/load';
+import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -1,5 +1,5 @@
-import { systemClock } from '../../shared/ports';
-import { acceptBrevoWebhook, hashToken } from '../../shared/services/slack-notifications';
+import { acceptBrevoWebhook, hashToken } from '../../shared/connectors/slack/notifications/delivery';
+import { systemClock } from '../../shared/core/ports';
 import { contactUpdated } from '../notifications/fixtures';
 
 test('a store failure on the webhook path answers 429 (Brevo retries 429, and drops events on 5xx)', async () => {

@@ -1,8 +1,8 @@
 /** The sum every summary keeps, the line that shows it, and where `list` says the Brevo key comes from. */
 
-import { brevoConnectionOf, describeBrevoKey } from '../../shared/services/tenants';
-import { addSkip, countsGap, countsLine } from '../../shared/sync/counts';
-import { emptySummary } from '../../shared/sync/notion-sync';
+import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
+import { addSkip, countsGap, countsLine } from '../../shared/core/runs/counts';
+import { brevoConnectionOf, describeBrevoKey } from '../../shared/core/tenancy/tenants';
 import { expectCountsAddUp } from '../support/counts';
 
 test('the line adds up and names each skip; removals not read are said apart', () => {

@@ -1,11 +1,11 @@
 /**
- * shared/services/health.ts: a provider answering (even 401) is up; a 5xx or no answer is degraded
+ * shared/app/health.ts: a provider answering (even 401) is up; a 5xx or no answer is degraded
  * with a one-line reason; a connection's degraded state is recorded, then cleared once it answers.
  */
 import { createServer, type Server } from 'node:http';
-import type { ConnectionRecord, ConnectionStore } from '../../shared/ports';
-import { checkConnectionHealth, outageRetryDelayMs, probeProvider, providerHealth } from '../../shared/services/health';
-import { topology } from '../../shared/topology';
+import { checkConnectionHealth, outageRetryDelayMs, probeProvider, providerHealth } from '../../shared/app/health';
+import { topology } from '../../shared/app/topology';
+import type { ConnectionRecord, ConnectionStore } from '../../shared/core/ports';
 
 let server: Server;
 let status = 401;

@@ -3,7 +3,7 @@
  * handlers' own replies and run records, counts and ids only.
  */
 import { describeLaneDone, describeRequest } from '../../local/request-log';
-import type { RunRecord, SlackDelivery } from '../../shared/ports';
+import type { RunRecord, SlackDelivery } from '../../shared/core/ports';
 
 const brevo = (status: number, body: unknown) =>
   describeRequest('POST', '/webhooks/brevo/{tenantId}', { tenantId: 't1' }, status, JSON.stringify(body));

@@ -7,12 +7,13 @@
  *   `unsupported`), targeted by the mapping: left out with a warning saying so, never "create it";
  * - unmapped ones never matter; a row value of a type it does not know reads as empty.
  */
-import type { UnsupportedAttribute } from '../../shared/brevo/client';
-import { parseConfig } from '../../shared/config/load';
+
 import type { SchemaProperty } from '../../shared/connectors/notion/client';
-import { ConfigError } from '../../shared/errors';
-import type { BrevoAttribute, NotionPropertyValue } from '../../shared/mapping/types';
-import { buildPlan, mapRow } from '../../shared/sync/mapping-plan';
+import { buildPlan, mapRow } from '../../shared/connectors/notion/sync/mapping-plan';
+import type { UnsupportedAttribute } from '../../shared/core/brevo/client';
+import { parseConfig } from '../../shared/core/config/load';
+import { ConfigError } from '../../shared/core/errors';
+import type { BrevoAttribute, NotionPropertyValue } from '../../shared/core/mapping/types';
 
 const ATTRIBUTES: BrevoAttribute[] = [
   { name: 'FIRSTNAME', category: 'normal', type: 'text' },

@@ -3,15 +3,21 @@
  * rendering values, fitting them to Notion property types, the conflict rule and own-write
  * recognition.
  */
-import { parseConfig } from '../../shared/config/load';
-import type { NotionRuleConfig } from '../../shared/config/schema';
+
 import type { NotionPage } from '../../shared/connectors/notion/client';
-import { ConfigError } from '../../shared/errors';
-import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/notifications/events';
-import type { NotionPageWrite } from '../../shared/ports';
-import { canonicalValue, storedPropertiesHash, toNotionDate, toNotionValue } from '../../shared/rules/notion-values';
-import { matchRules, renderProperties } from '../../shared/rules/rules';
-import { isOwnPageWrite, resolveConflicts } from '../../shared/services/brevo-to-notion';
+import { isOwnPageWrite, resolveConflicts } from '../../shared/connectors/notion/rules/brevo-to-notion';
+import {
+  canonicalValue,
+  storedPropertiesHash,
+  toNotionDate,
+  toNotionValue,
+} from '../../shared/connectors/notion/rules/notion-values';
+import { matchRules, renderProperties } from '../../shared/connectors/notion/rules/rules';
+import { parseConfig } from '../../shared/core/config/load';
+import type { NotionRuleConfig } from '../../shared/core/config/schema';
+import { ConfigError } from '../../shared/core/errors';
+import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
+import type { NotionPageWrite } from '../../shared/core/ports';
 import { contactUpdated, listAddition, TS } from '../notifications/fixtures';
 
 const LEADS = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';

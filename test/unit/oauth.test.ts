@@ -6,7 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import type { ConnectionRecord, MarkerStore } from '../../shared/ports';
 import {
   decodeGrant,
   encodeGrant,
@@ -14,15 +13,16 @@ import {
   OAuthTokens,
   REFRESH_AHEAD_MS,
   readAccessToken,
-} from '../../shared/services/oauth-grant';
-import { hashOAuthState, newOAuthState, tenantOfOAuthState } from '../../shared/services/oauth-install';
+} from '../../shared/app/oauth-grant';
+import { hashOAuthState, newOAuthState, tenantOfOAuthState } from '../../shared/app/oauth-install';
 import {
   type ConnectionRouteDeps,
   connectionRouteKeys,
   handleConnectionRequest,
   servedConnectionRouteKeys,
-} from '../../shared/services/oauth-routes';
-import { topology } from '../../shared/topology';
+} from '../../shared/app/oauth-routes';
+import { topology } from '../../shared/app/topology';
+import type { ConnectionRecord, MarkerStore } from '../../shared/core/ports';
 
 test('every topology route of the connection function is served, and nothing else', () => {
   const expected = topology.routes.filter((r) => r.function === 'connection').map((r) => `${r.method} ${r.path}`);

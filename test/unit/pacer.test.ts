@@ -1,26 +1,26 @@
 /**
- * shared/ratelimit/pacer.ts and shared/http/paced-fetch.ts: the in-process half of the lane
+ * shared/core/ratelimit/pacer.ts and shared/core/http/paced-fetch.ts: the in-process half of the lane
  * (DESIGN §5). Time is virtual (sleeps return at once); HTTP is real, against a scripted server on
  * 127.0.0.1.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RateLimitedError, UnreachableError } from '../../shared/errors';
+import { RateLimitedError, UnreachableError } from '../../shared/core/errors';
 import {
   type CallStats,
   newStats,
   type PacedFetchOptions,
   pacedFetch,
   parseRetryAfter,
-} from '../../shared/http/paced-fetch';
+} from '../../shared/core/http/paced-fetch';
 import {
   createOnce,
   DEFAULT_RETRY_POLICY,
   retryDelayMs,
   retryPolicyFromEnv,
   runWithDeadline,
-} from '../../shared/http/retry-policy';
-import { Pacer, sharedPacer, WindowBudget } from '../../shared/ratelimit/pacer';
+} from '../../shared/core/http/retry-policy';
+import { Pacer, sharedPacer, WindowBudget } from '../../shared/core/ratelimit/pacer';
 import { prng } from '../support/prng';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -4,10 +4,8 @@
  * subject, schedule, campaign name). The once-per-version rule over time is in
  * test/integration/notion-publish.test.ts.
  */
-import { parseConfig } from '../../shared/config/load';
-import type { PublishConfig } from '../../shared/config/schema';
+
 import type { NotionPage, SchemaProperty } from '../../shared/connectors/notion/client';
-import { ConfigError } from '../../shared/errors';
 import {
   campaignName,
   isInState,
@@ -18,7 +16,10 @@ import {
   SCHEDULE_MIN_LEAD_MS,
   scheduledAtOf,
   subjectOf,
-} from '../../shared/publish/rule';
+} from '../../shared/connectors/notion/publish/rule';
+import { parseConfig } from '../../shared/core/config/load';
+import type { PublishConfig } from '../../shared/core/config/schema';
+import { ConfigError } from '../../shared/core/errors';
 
 const DB = '3b2e7a5c1d4f4e6a8b9c0d1e2f3a4b52';
 

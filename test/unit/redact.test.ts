@@ -1,8 +1,10 @@
 /**
- * shared/logging/redact.ts: what every log path does to tokens and personal data, and what it must
+ * shared/core/logging/redact.ts: what every log path does to tokens and personal data, and what it must
  * leave alone (ids, times, counts) for a log to stay useful.
  */
 
+import { renderNotification } from '../../shared/connectors/slack/notifications/templates';
+import type { NotificationEvent } from '../../shared/core/events/events';
 import {
   bodyPersonal,
   isSensitiveKey,
@@ -12,9 +14,7 @@ import {
   redactText,
   redactUrlPart,
   redactValue,
-} from '../../shared/logging/redact';
-import type { NotificationEvent } from '../../shared/notifications/events';
-import { renderNotification } from '../../shared/notifications/templates';
+} from '../../shared/core/logging/redact';
 import { prng } from '../support/prng';
 import { leakedValues, type RandomPerson, randomPerson } from '../support/random-people';
 

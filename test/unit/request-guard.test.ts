@@ -5,7 +5,7 @@ import {
   guardRequest,
   jsonTooDeep,
   MAX_JSON_DEPTH,
-} from '../../shared/services/request-guard';
+} from '../../shared/core/http/request-guard';
 
 describe('jsonTooDeep', () => {
   test('counts arrays and objects, not brackets inside strings or escaped quotes', () => {

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { LOG_DIR_ENV, registeredTestSecrets, registerTestSecrets, secretsDir } from '../../sandbox/secrets-registry';
 import { consoleBuffer } from '../support/log-capture';
 import { formatFindings, logsDir, scanRunLogs } from '../support/secret-scan';
-import { LOG_DIR_ENV, registeredTestSecrets, registerTestSecrets, secretsDir } from '../support/secrets-registry';
 
 // Built at run time, so that no line of this file is itself a token.
 const planted = ['plant', 'ed-signing', '-secret-', '7f3a9c'].join('');

@@ -3,12 +3,13 @@
  * tiered methods are paced under their tier per workspace install (no 429 at all), a 429 still
  * reaches the caller with its Retry-After, and chat.scheduleMessage behaves as Slack documents.
  */
+
+import { SimClock } from '../../sandbox/http-kit';
+import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
 import { SlackApiError, SlackClient, slackMethodPacer, tierIntervalMs } from '../../shared/connectors/slack/client';
-import { RateLimitedError } from '../../shared/errors';
-import { newStats } from '../../shared/http/paced-fetch';
-import type { Clock } from '../../shared/ports';
-import { SimClock } from '../simulators/http-kit';
-import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../simulators/slack';
+import { RateLimitedError } from '../../shared/core/errors';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import type { Clock } from '../../shared/core/ports';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 let slack: SlackSimulator;

@@ -10,7 +10,7 @@ import {
   signSlackRequest,
   verifySlackSignature,
 } from '../../shared/connectors/slack/signature';
-import { ConfigError } from '../../shared/errors';
+import { ConfigError } from '../../shared/core/errors';
 
 // Slack's documented test vector (api.slack.com/authentication/verifying-requests-from-slack).
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';

@@ -3,9 +3,10 @@
  * closed record as the in-process sync reports it: a sync followed through the API (`--api`) prints
  * the same "resuming run …" line and resumedFrom as one run in process.
  */
-import type { RunRecord, RunStore } from '../../shared/ports';
-import { notionStatus } from '../../shared/services/status';
-import { emptySummary } from '../../shared/sync/notion-sync';
+
+import { notionStatus } from '../../shared/app/status';
+import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
+import type { RunRecord, RunStore } from '../../shared/core/ports';
 
 const closed = (error: string): RunRecord => ({
   tenantId: 'acme',

@@ -12,7 +12,7 @@ import {
   type WindowState,
   windowQuery,
 } from '../../shared/connectors/notion/windows';
-import { TajoError } from '../../shared/errors';
+import { TajoError } from '../../shared/core/errors';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-11-22T09:00:00.000Z');

@@ -1,4 +1,4 @@
-import { isTimeZone, nextDailyAt, offsetMs } from '../../shared/time/zoned';
+import { isTimeZone, nextDailyAt, offsetMs } from '../../shared/core/time/zoned';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -8,8 +8,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrevoSimulator } from '../simulators/brevo';
-import { NotionSimulator } from '../simulators/notion';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_LIST,
@@ -17,7 +17,7 @@ import {
   sandboxConfigYaml,
   sandboxRow,
   seedSandbox,
-} from '../simulators/sandbox';
+} from '../../sandbox/sandbox';
 import { lastJson, runTajo, simulatorEnv } from '../support/cli-process';
 
 let notion: NotionSimulator;

@@ -13,14 +13,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BrevoClient } from '../../shared/brevo/client';
 import { NotionGateway } from '../../shared/connectors/notion/client';
+import { type Block, parseBlock } from '../../shared/connectors/notion/content/blocks';
+import { readNotionWebhookEvent } from '../../shared/connectors/notion/webhooks';
 import { SlackClient } from '../../shared/connectors/slack/client';
-import { type Block, parseBlock } from '../../shared/content/blocks';
-import { TajoError } from '../../shared/errors';
-import { newStats } from '../../shared/http/paced-fetch';
-import { Pacer, WindowBudget } from '../../shared/ratelimit/pacer';
-import { readNotionWebhookEvent } from '../../shared/services/notion-webhooks';
+import { BrevoClient } from '../../shared/core/brevo/client';
+import { TajoError } from '../../shared/core/errors';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { Pacer, WindowBudget } from '../../shared/core/ratelimit/pacer';
 import { VirtualClock } from '../support/virtual-clock';
 import * as F from './fixtures';
 import { type Mutation, matches, mutations, pathPattern, reaches } from './mutate';

@@ -12,7 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { assertDocumentKey, assertTenantId, type DocumentStore, type StoredObject } from '../../documents/ports';
+import { assertDocumentKey, assertTenantId, type DocumentStore, type StoredObject } from '../../core/ports/documents';
 
 export interface S3DocumentStoreOptions {
   bucket: string;

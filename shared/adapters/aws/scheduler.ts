@@ -12,8 +12,8 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { ScheduleManager } from '../../ports';
-import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../topology';
+import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../app/topology';
+import type { ScheduleManager } from '../../core/ports';
 
 export interface ScheduleGroupSettings {
   groupName: string;

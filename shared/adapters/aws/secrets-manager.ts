@@ -15,7 +15,7 @@ import {
   RestoreSecretCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import type { SecretStore } from '../../ports';
+import type { SecretStore } from '../../core/ports';
 
 export class SecretsManagerStore implements SecretStore {
   private readonly cache = new Map<string, { value: string; until: number }>();

@@ -13,9 +13,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { LaneMessage, LaneQueue } from '../../ports';
-import { deadLetterReason } from '../../services/lane-retry';
-import { ENV, type QueueName, topology } from '../../topology';
+import { ENV, type QueueName, topology } from '../../app/topology';
+import { deadLetterReason } from '../../core/lanes/lane-retry';
+import type { LaneMessage, LaneQueue } from '../../core/ports';
 
 /**
  * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):

@@ -23,8 +23,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ImportedDocument } from '../../documents/ports';
-import { SlackTeamClaimedError } from '../../errors';
+import { SlackTeamClaimedError } from '../../core/errors';
 import type {
   CallBudgetStore,
   ConnectionRecord,
@@ -53,15 +52,16 @@ import type {
   TenantRecord,
   TenantRegistry,
   ThreadStore,
-} from '../../ports';
+} from '../../core/ports';
 import {
   SLACK_RECENT_DELIVERIES,
   type SlackTeamRecord,
   type SlackTeamRef,
   type SlackTeamStore,
   slackTeamKey,
-} from '../../ports';
-import type { PagePublishState, PublishStateStore } from '../../publish/ports';
+} from '../../core/ports';
+import type { ImportedDocument } from '../../core/ports/documents';
+import type { PagePublishState, PublishStateStore } from '../../core/ports/publications';
 import { TABLE_SCHEMA } from './table-schema';
 
 const tenantKey = (tenantId: string) => `T#${tenantId}`;
@@ -925,7 +925,7 @@ export class DynamoStore
 
   // ------------------------------------------------------------ publishing (page → Brevo campaign)
   // One item per page of a publishing database, `PUB#<databaseId>#<pageId>` under the tenant; every
-  // write is conditional on the item's revision (see shared/publish/ports.ts).
+  // write is conditional on the item's revision (see shared/core/ports/publications.ts).
 
   async listPublishStates(tenantId: string, databaseId: string): Promise<PagePublishState[]> {
     // Consistent: a page's entry into the state is decided on what this read returns.

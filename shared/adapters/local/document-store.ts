@@ -6,7 +6,7 @@
 import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { z } from 'zod';
-import { assertDocumentKey, assertTenantId, type DocumentStore, type StoredObject } from '../../documents/ports';
+import { assertDocumentKey, assertTenantId, type DocumentStore, type StoredObject } from '../../core/ports/documents';
 
 const SIDECAR = '.meta.json';
 const sidecarSchema = z.object({ contentType: z.string() });

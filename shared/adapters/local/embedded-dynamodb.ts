@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TajoError } from '../../errors';
+import { TajoError } from '../../core/errors';
 import { DynamoStore, ensureTable } from '../dynamodb/store';
 import { runningStack, stackHoldsStateLine } from './running-stack';
 

@@ -6,8 +6,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TajoError } from '../../errors';
-import type { SecretStore } from '../../ports';
+import { TajoError } from '../../core/errors';
+import type { SecretStore } from '../../core/ports';
 
 type Sealed = { iv: string; tag: string; data: string };
 

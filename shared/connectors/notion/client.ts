@@ -12,12 +12,12 @@ import {
   UnknownHTTPResponseError,
 } from '@notionhq/client';
 import { z } from 'zod';
-import { ProviderError, UnreachableError } from '../../errors';
-import { issueSummary, maybe, readAnswer } from '../../http/answer';
-import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
-import { createOnce } from '../../http/retry-policy';
-import type { Clock } from '../../ports';
-import type { Pacer } from '../../ratelimit/pacer';
+import { ProviderError, UnreachableError } from '../../core/errors';
+import { issueSummary, maybe, readAnswer } from '../../core/http/answer';
+import { type CallStats, pacedFetch, parseRetryAfter } from '../../core/http/paced-fetch';
+import { createOnce } from '../../core/http/retry-policy';
+import type { Clock } from '../../core/ports';
+import type { Pacer } from '../../core/ratelimit/pacer';
 import { isReadSentAsPost, readOnlyFetch } from './read-only';
 
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';

@@ -5,8 +5,8 @@
  * answer's pair must be stored before anything else happens.
  */
 import { z } from 'zod';
-import { ProviderError, UnreachableError } from '../../errors';
-import { describeNetworkError } from '../../http/paced-fetch';
+import { ProviderError, UnreachableError } from '../../core/errors';
+import { describeNetworkError } from '../../core/http/paced-fetch';
 import { NOTION_DEFAULT_BASE_URL } from './client';
 
 export const NOTION_AUTHORIZE_URL = `${NOTION_DEFAULT_BASE_URL}/v1/oauth/authorize`;

@@ -7,7 +7,7 @@
  * the boundary minute is read again and its rows are skipped by id). If a whole window is one
  * minute (more than N rows edited in the same minute), that minute is split by created_time.
  */
-import { TajoError } from '../../errors';
+import { TajoError } from '../../core/errors';
 import type { NotionPage, QueryArgs, QueryPage } from './client';
 
 export interface WindowState {

@@ -6,12 +6,12 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { TajoError, UnreachableError } from '../../errors';
-import { issueSummary, maybe, readAnswer } from '../../http/answer';
-import { type CallStats, pacedFetch, parseRetryAfter } from '../../http/paced-fetch';
-import { createOnce } from '../../http/retry-policy';
-import type { Clock } from '../../ports';
-import { Pacer } from '../../ratelimit/pacer';
+import { TajoError, UnreachableError } from '../../core/errors';
+import { issueSummary, maybe, readAnswer } from '../../core/http/answer';
+import { type CallStats, pacedFetch, parseRetryAfter } from '../../core/http/paced-fetch';
+import { createOnce } from '../../core/http/retry-policy';
+import type { Clock } from '../../core/ports';
+import { Pacer } from '../../core/ratelimit/pacer';
 
 export const SLACK_DEFAULT_API_URL = 'https://slack.com/api/';
 /** chat.postMessage: one message per second per channel (short bursts tolerated). */

@@ -5,8 +5,8 @@
  * and a new refresh token; the old refresh token is revoked). Client credentials go in the form.
  */
 import { z } from 'zod';
-import { UnreachableError } from '../../errors';
-import { describeNetworkError } from '../../http/paced-fetch';
+import { UnreachableError } from '../../core/errors';
+import { describeNetworkError } from '../../core/http/paced-fetch';
 import { SLACK_DEFAULT_API_URL, SlackApiError } from './client';
 
 export const SLACK_AUTHORIZE_URL = 'https://slack.com/oauth/v2/authorize';

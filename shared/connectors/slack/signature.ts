@@ -31,7 +31,7 @@
  * (and x-slack-retry-num, §3) downstream.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ConfigError } from '../../errors';
+import { ConfigError } from '../../core/errors';
 
 export interface SlackRequestParts {
   /** Exactly the bytes Slack sent: decode API Gateway's base64 body to bytes first, never re-serialise. */

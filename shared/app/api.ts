@@ -1,0 +1,159 @@
+/**
+ * The management API, independent of API Gateway: a route key from the topology, path
+ * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
+ * from the path and must match the API key; the body never names it.
+ */
+
+import { timingSafeEqual } from 'node:crypto';
+import { notionOperations } from '../connectors/notion/api';
+import {
+  ConfigError,
+  ProviderError,
+  RateLimitedError,
+  RequestRefusedError,
+  SlackTeamClaimedError,
+  UnreachableError,
+} from '../core/errors';
+import type {
+  Clock,
+  ConnectionStore,
+  CursorStore,
+  LaneQueue,
+  NotionWebhookStore,
+  RunStore,
+  ScheduleManager,
+  SecretStore,
+  SlackDeliveryStore,
+  SlackTeamStore,
+  TenantStore,
+} from '../core/ports';
+import type { DocumentStore, ImportedDocumentStore } from '../core/ports/documents';
+import { hashApiKey } from '../core/tenancy/tenants';
+import type { HealthReport } from './health';
+import { managementOperations } from './management';
+import { topology } from './topology';
+
+export { hashApiKey, newApiKey } from '../core/tenancy/tenants';
+
+export interface ApiRequest {
+  routeKey: string;
+  pathParameters: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiDeps {
+  tenants: TenantStore;
+  connections: ConnectionStore;
+  runs: RunStore;
+  cursors: CursorStore;
+  lane: LaneQueue;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  teams: SlackTeamStore;
+  webhooks: NotionWebhookStore;
+  clock: Clock;
+  /** The document library (imported Notion pages) and their records. */
+  documents: DocumentStore;
+  imported: ImportedDocumentStore;
+  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
+  deliveries?: SlackDeliveryStore;
+  /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
+  endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
+  /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */
+  health?: () => Promise<HealthReport>;
+}
+
+export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
+
+const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
+  // Unauthenticated: the service is up (200 whatever the providers do) and which provider is down,
+  // why and since when it was checked; no tenant, token or secret in it.
+  'GET /health': async (deps: ApiDeps) => ({
+    status: 200,
+    body: deps.health ? await deps.health() : { ok: true, service: 'tajo-connectors' },
+  }),
+  ...managementOperations,
+  // Document library (import, documents, re-sync) and the Notion webhook's verification token.
+  ...notionOperations,
+};
+
+/** Route keys the API function must serve, from the topology (tests hold the two together). */
+export function apiRouteKeys(): string[] {
+  return topology.routes.filter((r) => r.function === 'api').map((r) => `${r.method} ${r.path}`);
+}
+
+export function servedRouteKeys(): string[] {
+  return Object.keys(operations);
+}
+
+export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
+  const route = topology.routes.find((r) => `${r.method} ${r.path}` === req.routeKey);
+  const op = operations[req.routeKey];
+  if (!route || !op) return notFound('no such route');
+  if (route.auth === 'none') return (op as (deps: ApiDeps) => Promise<ApiResponse>)(deps);
+  const auth = await authorizeTenant(deps.tenants, req);
+  if ('status' in auth) return auth;
+  try {
+    return await (op as Operation)(deps, req, auth.tenantId);
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) return refusal;
+    throw err;
+  }
+}
+
+/**
+ * The tenant a management request (`tenantApiKey` route) acts for: the path's tenant, when the
+ * bearer key is that tenant's; otherwise the refusal to answer.
+ */
+export async function authorizeTenant(
+  tenants: TenantStore,
+  req: Pick<ApiRequest, 'pathParameters' | 'headers'>,
+): Promise<{ tenantId: string } | ApiResponse> {
+  const tenantId = req.pathParameters.tenantId;
+  if (!tenantId) return notFound('no tenant in the path');
+  const key = bearer(req.headers);
+  if (!key) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
+  const tenant = await tenants.getTenant(tenantId);
+  // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
+  if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
+  return { tenantId };
+}
+
+/**
+ * The answer for an error a person can act on; undefined for anything else (a bug or an outage:
+ * the function fails, and its log has the stack). Messages never hold tokens (errors.ts).
+ */
+function refusalOf(err: unknown): ApiResponse | undefined {
+  if (err instanceof ConfigError) return { status: 400, body: { error: err.message, issues: err.issues } };
+  if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
+  if (err instanceof SlackTeamClaimedError) return { status: 409, body: { error: err.message } };
+  if (err instanceof RateLimitedError) {
+    return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
+  }
+  if (err instanceof UnreachableError || err instanceof ProviderError)
+    return { status: 502, body: { error: err.message } };
+  return undefined;
+}
+
+function bearer(headers: Record<string, string | undefined>): string | undefined {
+  const h = headers.authorization ?? headers.Authorization;
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function notFound(error: string): ApiResponse {
+  return { status: 404, body: { error } };
+}

@@ -1,0 +1,180 @@
+/**
+ * Disconnecting Notion or Slack: everything the connection made is removed — its schedule, its
+ * secrets, its Slack team claims, its Notion webhook state and pending pages, and last its record —
+ * and its running syncs are stopped. Work already queued for it cannot be taken out of SQS: the
+ * workers drop it when it comes (no connection, or another token's lane). What is kept, and why, is
+ * said in the report.
+ */
+import { RequestRefusedError } from '../core/errors';
+import type {
+  Clock,
+  ConnectionRecord,
+  ConnectionStore,
+  ConnectorName,
+  NotionWebhookStore,
+  RunStore,
+  ScheduleManager,
+  SecretStore,
+  SlackTeamStore,
+  TenantStore,
+} from '../core/ports';
+import { slackTeamKey } from '../core/ports';
+import { notionScheduleName, secretNames, slackScheduleName } from './connections';
+import { oauthGrantSecretName } from './oauth-grant';
+
+export interface DisconnectDeps {
+  tenants: TenantStore;
+  connections: ConnectionStore;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  teams: SlackTeamStore;
+  webhooks: NotionWebhookStore;
+  runs: RunStore;
+  clock: Clock;
+}
+
+export interface DisconnectReport {
+  tenantId: string;
+  connector: ConnectorName;
+  disconnected: true;
+  removed: {
+    /** The secrets deleted, by name (Secrets Manager keeps them 7 days for recovery, then deletes them). */
+    secrets: string[];
+    schedules: string[];
+    /** Slack installations that no longer lead to this tenant (W:team, E:org). */
+    slackTeams: string[];
+    /** The Notion webhook subscription state (its verification token included). */
+    notionWebhook: boolean;
+    /** Notion pages a webhook reported and no worker had fetched yet. */
+    pendingPages: number;
+    /** Syncs that were running, now failed with a reason that says so. */
+    runsStopped: string[];
+    record: true;
+  };
+  /** What stays, and why (a person reads this). */
+  kept: string[];
+}
+
+/** Why a run stopped when its connection went away (the run record keeps it). */
+export const DISCONNECTED_REASON = 'stopped: the connection was disconnected';
+
+export async function disconnectConnector(
+  deps: DisconnectDeps,
+  tenantId: string,
+  connector: ConnectorName,
+): Promise<DisconnectReport> {
+  const conn = (await deps.connections.getConnection(tenantId, connector)) as
+    | ConnectionRecord<'notion'>
+    | ConnectionRecord<'slack'>
+    | undefined;
+  const label = connector === 'notion' ? 'Notion' : 'Slack';
+  if (!conn) throw new RequestRefusedError(404, `no ${label} connection to disconnect`, 'not_found');
+  const removed: DisconnectReport['removed'] = {
+    secrets: [],
+    schedules: [],
+    slackTeams: [],
+    notionWebhook: false,
+    pendingPages: 0,
+    runsStopped: [],
+    record: true,
+  };
+  const kept: string[] = [];
+
+  // The order makes a disconnect safe to repeat after a partial failure: no new work is scheduled
+  // first, and the record, which says what there is to remove, goes last.
+  if (connector === 'notion') {
+    await deps.schedules.remove('notionPoll', notionScheduleName(tenantId));
+    removed.schedules.push(`notionPoll/${notionScheduleName(tenantId)}`);
+  } else {
+    await deps.schedules.remove('slackDaily', slackScheduleName(tenantId));
+    removed.schedules.push(`slackDaily/${slackScheduleName(tenantId)}`);
+  }
+
+  const deleteSecret = async (ref: string | undefined, name: string) => {
+    if (!ref) return;
+    await deps.secrets.delete(ref);
+    removed.secrets.push(name);
+  };
+  // An OAuth connection's token secret is its grant (access and refresh token), named apart.
+  const tokenName = conn.oauth
+    ? oauthGrantSecretName(tenantId, connector)
+    : connector === 'notion'
+      ? secretNames.notionToken(tenantId)
+      : secretNames.slackBotToken(tenantId);
+  await deleteSecret(conn.tokenRef, tokenName);
+  if (connector === 'slack') {
+    await deleteSecret(conn.signingSecretRef, secretNames.slackSigningSecret(tenantId));
+  }
+  // The Brevo key is the tenant's: it stays while the tenant holds it or another connection uses it.
+  const tenant = await deps.tenants.getTenant(tenantId);
+  const other = await deps.connections.getConnection(tenantId, connector === 'notion' ? 'slack' : 'notion');
+  if (tenant?.brevoApiKeyRef === conn.brevoApiKeyRef || other?.brevoApiKeyRef === conn.brevoApiKeyRef) {
+    kept.push(
+      `the tenant's Brevo API key (${other ? `the ${other.connector === 'notion' ? 'Notion' : 'Slack'} connection uses it; ` : ''}DELETE /tenants/${tenantId}/brevo or tajo connectors disconnect brevo removes it)`,
+    );
+  } else {
+    await deleteSecret(conn.brevoApiKeyRef, secretNames.brevoApiKey(tenantId));
+  }
+
+  if (connector === 'slack') {
+    for (const team of await deps.teams.listSlackTeams(tenantId)) {
+      await deps.teams.releaseSlackTeam(tenantId, team);
+      removed.slackTeams.push(slackTeamKey(team));
+    }
+  } else {
+    const hook = await deps.webhooks.getNotionWebhook(tenantId);
+    if (hook) {
+      await deleteSecret(hook.pendingRef, 'Notion webhook verification token (pending)');
+      await deleteSecret(hook.confirmedRef, 'Notion webhook verification token');
+      await deps.webhooks.deleteNotionWebhook(tenantId);
+      removed.notionWebhook = true;
+      kept.push(
+        "the webhook subscription in Notion's integration settings: delete it there, or re-create it after reconnecting (its verification token is gone)",
+      );
+    }
+    removed.pendingPages = await dropPendingPages(deps.webhooks, tenantId);
+    kept.push(
+      'imported documents (the document library) and the record of pages published as campaigns, so a reconnect never mails a page version twice',
+    );
+  }
+
+  await deps.connections.deleteConnection(tenantId, connector);
+
+  // A run in progress would otherwise show as running for ever: its next step finds no connection.
+  // Each kind of job is read apart: many imports or publishing passes must not hide a running sync.
+  const jobs = [null, 'users', 'documents', 'publish'] as const;
+  const recent = await Promise.all(jobs.map((job) => deps.runs.listRuns(tenantId, connector, 5, { job })));
+  for (const run of recent.flat()) {
+    if (run.status !== 'running') continue;
+    const finishedAt = new Date(deps.clock.now()).toISOString();
+    // Without its checkpoint a replayed message cannot resume it against a later connection.
+    const { checkpoint: _checkpoint, ...rest } = run;
+    await deps.runs.putRun({
+      ...rest,
+      status: 'failed',
+      error: DISCONNECTED_REASON,
+      finishedAt,
+      summary: { ...run.summary, durationMs: Date.parse(finishedAt) - Date.parse(run.startedAt) },
+    });
+    removed.runsStopped.push(run.runId);
+  }
+  kept.push(
+    'run history, cursors and fingerprints (a reconnect to the same workspace resumes incrementally; --full re-reads everything)',
+    'contacts and lists already written to Brevo',
+    'work already queued for this connection: the workers drop it when it comes',
+  );
+  return { tenantId, connector, disconnected: true, removed, kept };
+}
+
+/** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */
+async function dropPendingPages(webhooks: NotionWebhookStore, tenantId: string): Promise<number> {
+  let dropped = 0;
+  // Bounded: an inbox that keeps refilling (events still arriving) does not hold the request.
+  for (let round = 0; round < 50; round++) {
+    const pages = await webhooks.listPendingPages(tenantId, 100);
+    if (pages.length === 0) break;
+    await webhooks.removePendingPages(tenantId, pages);
+    dropped += pages.length;
+  }
+  return dropped;
+}

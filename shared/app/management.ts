@@ -1,0 +1,135 @@
+/**
+ * The tenant's management routes: its Brevo key, its connections (list, connect by token, status,
+ * test, sync now, disconnect). api.ts authenticates the tenant API key and hands over the tenant
+ * of the path; nothing here reads a tenant from a body. Each route parses its body, calls the
+ * service that does the work (the CLI calls the same services in process), and answers JSON.
+ */
+import { z } from 'zod';
+import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane/worker';
+import { RequestRefusedError } from '../core/errors';
+import { readJsonBody } from '../core/http/request-body';
+import type { ConnectorName } from '../core/ports';
+import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
+import type { ApiDeps, ApiRequest, ApiResponse } from './api';
+import { connectNotionWithToken, connectSlackWithToken } from './connect-token';
+import { testStoredConnection } from './connection-test';
+import { disconnectConnector } from './disconnect';
+import { connectorStatus } from './status';
+
+type TenantOperation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
+
+const CONNECTORS: readonly ConnectorName[] = ['notion', 'slack'];
+
+const syncBody = z.strictObject({
+  full: z.boolean().optional(),
+  /** Notion: abandon an unfinished run (failed or stopped) and start over; by default it is resumed. */
+  restart: z.boolean().optional(),
+  /** Notion: the workspace users sync instead of the databases. */
+  job: z.literal('users').optional(),
+});
+const testBody = z.strictObject({
+  /** Notion: allow the page-creation check (it creates a row in the first database and trashes it). */
+  createPage: z.boolean().optional(),
+});
+
+export const managementOperations: Record<string, TenantOperation> = {
+  'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => {
+    const tenant = await deps.tenants.getTenant(tenantId);
+    const connections = [];
+    const records = [];
+    for (const connector of CONNECTORS) {
+      const conn = await deps.connections.getConnection(tenantId, connector);
+      if (!conn) continue;
+      records.push(conn);
+      connections.push({
+        connector,
+        enabled: conn.settings.enabled,
+        workspace: conn.workspace ?? null,
+        connectedAt: conn.createdAt,
+        updatedAt: conn.updatedAt,
+      });
+    }
+    return ok({ tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections });
+  },
+
+  'PUT /tenants/{tenantId}/brevo': async (deps, req, tenantId) =>
+    ok(
+      await connectBrevo(
+        { ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl },
+        tenantId,
+        readJsonBody(req.body, z.unknown(), { required: true }),
+      ),
+    ),
+
+  'DELETE /tenants/{tenantId}/brevo': async (deps, _req, tenantId) => ok(await disconnectBrevo(deps, tenantId)),
+
+  'PUT /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) => {
+    const connector = connectorOf(req);
+    const body = readJsonBody(req.body, z.unknown(), { required: true });
+    const connect = connector === 'notion' ? connectNotionWithToken : connectSlackWithToken;
+    return ok(await connect(deps, tenantId, body));
+  },
+
+  'DELETE /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) =>
+    ok(await disconnectConnector(deps, tenantId, connectorOf(req))),
+
+  'GET /tenants/{tenantId}/connections/{connector}/status': async (deps, req, tenantId) =>
+    ok(await connectorStatus(deps, tenantId, connectorOf(req))),
+
+  'POST /tenants/{tenantId}/connections/{connector}/test': async (deps, req, tenantId) => {
+    const connector = connectorOf(req);
+    const body = readJsonBody(req.body, testBody);
+    return ok(
+      await testStoredConnection(deps, tenantId, connector, {
+        createPage: body.createPage,
+        eventsUrl: connector === 'slack' ? ownEventsUrl(req, tenantId) : undefined,
+      }),
+    );
+  },
+
+  'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
+    const connector = connectorOf(req);
+    const body = readJsonBody(req.body, syncBody);
+    if (connector === 'slack') {
+      throw new RequestRefusedError(
+        409,
+        "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
+        'not_queueable',
+      );
+    }
+    const mode = body.full ? 'full' : 'incremental';
+    const args = { tenantId, mode, trigger: 'api' } as const;
+    const res =
+      body.job === 'users'
+        ? await enqueueNotionUsersSync(deps, args)
+        : await enqueueNotionSync(deps, { ...args, ...(body.restart ? { restart: true } : {}) });
+    if (!res.queued) return { status: 409, body: { error: res.reason } };
+    return {
+      status: 202,
+      body: { queued: true, mode, ...(body.job ? { job: body.job } : {}), runId: res.runId },
+    };
+  },
+};
+
+function ok(body: unknown): ApiResponse {
+  return { status: 200, body };
+}
+
+/** The connector of the path; any other name is 404 (as a route that does not exist). */
+function connectorOf(req: ApiRequest): ConnectorName {
+  const name = req.pathParameters.connector;
+  if (name === 'notion' || name === 'slack') return name;
+  throw new RequestRefusedError(404, `unknown connector ${name} (notion, slack)`, 'not_found');
+}
+
+/**
+ * This deployment's Slack events URL for the tenant, from the request's own host (API Gateway sets
+ * X-Forwarded-Proto): the Slack test sends it a signed url_verification. Never a URL from the body,
+ * so the API cannot be pointed at another host.
+ */
+function ownEventsUrl(req: ApiRequest, tenantId: string): string | undefined {
+  const host = req.headers.host ?? req.headers.Host;
+  if (!host) return undefined;
+  const proto = req.headers['x-forwarded-proto'] ?? 'https';
+  return `${proto}://${host}/slack/${encodeURIComponent(tenantId)}/events`;
+}
