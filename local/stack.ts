@@ -158,7 +158,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     let table = 'tajo-local';
     if (o.dynamoEndpoint) {
       const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-      const { DynamoStore, ensureTable } = await import('../shared/adapters/dynamodb/store');
+      const { dynamoRepositories, ensureTable } = await import('../shared/adapters/dynamodb');
       table = `tajo-local-${crypto.randomUUID().slice(0, 8)}`;
       const client = new DynamoDBClient({
         endpoint: o.dynamoEndpoint,
@@ -166,7 +166,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         credentials: LOCAL_CREDENTIALS,
       });
       await ensureTable(client, table);
-      dynamo = { endpoint: o.dynamoEndpoint, store: new DynamoStore(client, table) };
+      dynamo = { endpoint: o.dynamoEndpoint, store: dynamoRepositories(client, table) };
     } else {
       const embedded = await startEmbeddedDynamo(join(o.stateDir, 'dynamodb'));
       stops.push(() => embedded.close());

@@ -12,7 +12,7 @@ import { S3DocumentStore } from '../../shared/adapters/aws/s3-document-store';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
 import { ENV, topology } from '../../shared/app/topology';
 import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
@@ -22,7 +22,7 @@ import type { DocumentStore } from '../../shared/core/ports/documents';
 import { logger } from './powertools';
 
 export interface HandlerDeps {
-  store: DynamoStore;
+  store: DynamoRepositories;
   lane: SqsLaneQueue;
   secrets: SecretStore;
   schedules: ScheduleManager;
@@ -55,7 +55,7 @@ function required(name: string): string {
 
 function build(): HandlerDeps {
   const overrides = ((globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] as LocalAdapters | undefined) ?? {};
-  const store = new DynamoStore(new DynamoDBClient({}), required(ENV.table));
+  const store = dynamoRepositories(new DynamoDBClient({}), required(ENV.table));
   const secrets =
     overrides.secrets ??
     new SecretsManagerStore(new SecretsManagerClient({}), {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { ENV } from '../../shared/app/topology';
 import {
   acceptBrevoWebhook,
@@ -23,7 +23,7 @@ const TOKEN = 'whk_cart_test';
 const ABANDONED = '2026-11-22T10:00:00.000Z';
 
 let sqs: SQSClient;
-let store: DynamoStore;
+let store: DynamoRepositories;
 let lane: LaneQueue;
 /** Timer-queue messages as sent (the SQS delay is real time: tests take the body from here). */
 let timerSends: LaneMessage[];

@@ -20,7 +20,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
@@ -53,7 +53,7 @@ class RecordingSchedules implements ScheduleManager {
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   clock: VirtualClock;
   secrets: SecretStore;
   schedules: RecordingSchedules;
