@@ -15,6 +15,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
+import { sqsLanesFromEnv } from '../functions/commons/sqs-lanes';
 import { BrevoSimulator } from '../sandbox/brevo';
 import { NotionSimulator } from '../sandbox/notion';
 import {
@@ -491,7 +492,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       const queued = await enqueueNotionSync(
         {
           connections: dynamo.store,
-          lane: new (await import('../shared/adapters/aws/sqs-lane')).SqsLaneQueue(sqs),
+          lane: new (await import('../shared/adapters/aws/sqs-lane')).SqsLaneQueue(sqs, sqsLanesFromEnv()),
           clock: systemClock,
         },
         { tenantId, mode, trigger: 'local' },

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { ENV } from '../../shared/app/topology';
@@ -40,7 +41,7 @@ beforeEach(async () => {
     new CreateQueueCommand({ QueueName: `slack-${id}.fifo`, Attributes: { FifoQueue: 'true' } }),
   );
   env = { [ENV.queueUrl('timerQueue')]: timer.QueueUrl ?? '', [ENV.queueUrl('slackLane')]: slack.QueueUrl ?? '' };
-  const sqsLane = new SqsLaneQueue(sqs, env);
+  const sqsLane = new SqsLaneQueue(sqs, sqsLanesFromEnv(env));
   timerSends = [];
   lane = {
     send: async (queue, messages) => {
