@@ -27,7 +27,7 @@ export interface Span {
   end: number;
 }
 
-/** Times every method call of an object (the DynamoStore: what the sync spends in DynamoDB). */
+/** Times every method call of an object (the DynamoDB repositories: what the sync spends in DynamoDB). */
 export class CallTimer {
   readonly spans: Span[] = [];
 

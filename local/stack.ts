@@ -15,6 +15,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
+import { sqsLanesFromEnv } from '../functions/commons/sqs-lanes';
 import { BrevoSimulator } from '../sandbox/brevo';
 import { NotionSimulator } from '../sandbox/notion';
 import {
@@ -158,7 +159,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     let table = 'tajo-local';
     if (o.dynamoEndpoint) {
       const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-      const { DynamoStore, ensureTable } = await import('../shared/adapters/dynamodb/store');
+      const { dynamoRepositories, ensureTable } = await import('../shared/adapters/dynamodb');
       table = `tajo-local-${crypto.randomUUID().slice(0, 8)}`;
       const client = new DynamoDBClient({
         endpoint: o.dynamoEndpoint,
@@ -166,7 +167,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         credentials: LOCAL_CREDENTIALS,
       });
       await ensureTable(client, table);
-      dynamo = { endpoint: o.dynamoEndpoint, store: new DynamoStore(client, table) };
+      dynamo = { endpoint: o.dynamoEndpoint, store: dynamoRepositories(client, table) };
     } else {
       const embedded = await startEmbeddedDynamo(join(o.stateDir, 'dynamodb'));
       stops.push(() => embedded.close());
@@ -491,7 +492,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       const queued = await enqueueNotionSync(
         {
           connections: dynamo.store,
-          lane: new (await import('../shared/adapters/aws/sqs-lane')).SqsLaneQueue(sqs),
+          lane: new (await import('../shared/adapters/aws/sqs-lane')).SqsLaneQueue(sqs, sqsLanesFromEnv()),
           clock: systemClock,
         },
         { tenantId, mode, trigger: 'local' },

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
-import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/app/connect-token';
@@ -213,7 +213,7 @@ async function withLocalState<T>(
   }
 }
 
-function localDeps(store: DynamoStore, env: NodeJS.ProcessEnv) {
+function localDeps(store: DynamoRepositories, env: NodeJS.ProcessEnv) {
   return {
     tenants: store,
     connections: store,
@@ -253,7 +253,7 @@ async function tenantsCreate(
   if (values.table) {
     const client = new DynamoDBClient({});
     try {
-      created = await createTenant({ tenants: new DynamoStore(client, values.table), clock: systemClock }, tenantId);
+      created = await createTenant({ tenants: dynamoRepositories(client, values.table), clock: systemClock }, tenantId);
     } finally {
       client.destroy();
     }

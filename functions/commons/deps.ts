@@ -12,7 +12,7 @@ import { S3DocumentStore } from '../../shared/adapters/aws/s3-document-store';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
 import { ENV, topology } from '../../shared/app/topology';
 import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
@@ -20,9 +20,10 @@ import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../..
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';
 import { logger } from './powertools';
+import { sqsLanesFromEnv } from './sqs-lanes';
 
 export interface HandlerDeps {
-  store: DynamoStore;
+  store: DynamoRepositories;
   lane: SqsLaneQueue;
   secrets: SecretStore;
   schedules: ScheduleManager;
@@ -55,7 +56,7 @@ function required(name: string): string {
 
 function build(): HandlerDeps {
   const overrides = ((globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] as LocalAdapters | undefined) ?? {};
-  const store = new DynamoStore(new DynamoDBClient({}), required(ENV.table));
+  const store = dynamoRepositories(new DynamoDBClient({}), required(ENV.table));
   const secrets =
     overrides.secrets ??
     new SecretsManagerStore(new SecretsManagerClient({}), {
@@ -65,11 +66,15 @@ function build(): HandlerDeps {
   let scheduler: ScheduleManager | undefined;
   // Only the functions that manage schedules have the scheduler's settings: build it on first use.
   const lazyScheduler = (): ScheduleManager =>
-    (scheduler ??= new EventBridgeScheduleManager(new SchedulerClient({}), (schedule) => ({
-      groupName: required(ENV.scheduleGroup(schedule)),
-      roleArn: required(ENV.scheduleRoleArn(schedule)),
-      targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
-    })));
+    (scheduler ??= new EventBridgeScheduleManager(
+      new SchedulerClient({}),
+      (schedule) => ({
+        groupName: required(ENV.scheduleGroup(schedule)),
+        roleArn: required(ENV.scheduleRoleArn(schedule)),
+        targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
+      }),
+      topology.schedules,
+    ));
   const schedules: ScheduleManager = overrides.schedules ?? {
     ensure: (...args) => lazyScheduler().ensure(...args),
     remove: (...args) => lazyScheduler().remove(...args),
@@ -111,7 +116,10 @@ function build(): HandlerDeps {
     documents,
     // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
     // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
-    lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS })),
+    lane: new SqsLaneQueue(
+      new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS }),
+      sqsLanesFromEnv(),
+    ),
     secrets,
     schedules,
     clock,

@@ -74,7 +74,6 @@ export {
   SLACK_CODE_TTL_MS,
   SLACK_ROTATING_TOKEN_TTL_S,
   SlackOAuth,
-  type SlackOAuthClientInput,
   type SlackOAuthRequest,
 } from './oauth';
 export { SLACKBOT_ID } from './store';

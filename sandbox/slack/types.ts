@@ -1,6 +1,12 @@
 /** Option, input and record types of the Slack simulator. */
 import type { SimClock } from '../http-kit';
-import type { SlackOAuthClientInput } from './oauth';
+import type { OAuthClientInput } from '../oauth-kit';
+
+/** A distributed app that may install through OAuth v2 (see oauth.ts). */
+export interface SlackOAuthClientInput extends OAuthClientInput {
+  /** Token rotation on (it cannot be turned off in Slack once on). Default false. */
+  tokenRotation?: boolean;
+}
 
 export interface WorkspaceInput {
   teamId: string;

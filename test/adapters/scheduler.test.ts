@@ -4,7 +4,7 @@
  */
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
-import { topology } from '../../shared/app/topology';
+import { type ScheduleName, topology } from '../../shared/app/topology';
 import { FakeScheduler } from './fake-scheduler';
 
 const GROUP = 'tajo-test-schedules';
@@ -13,7 +13,7 @@ const TARGET_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:tajo-test-not
 
 let fake: FakeScheduler;
 let client: SchedulerClient;
-let schedules: EventBridgeScheduleManager;
+let schedules: EventBridgeScheduleManager<ScheduleName>;
 
 beforeEach(async () => {
   fake = new FakeScheduler([GROUP]);
@@ -23,11 +23,11 @@ beforeEach(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  schedules = new EventBridgeScheduleManager(client, () => ({
-    groupName: GROUP,
-    roleArn: ROLE_ARN,
-    targetArn: TARGET_ARN,
-  }));
+  schedules = new EventBridgeScheduleManager(
+    client,
+    () => ({ groupName: GROUP, roleArn: ROLE_ARN, targetArn: TARGET_ARN }),
+    topology.schedules,
+  );
 });
 
 afterEach(async () => {
@@ -121,11 +121,11 @@ describe('ensure', () => {
   });
 
   test('a missing schedule group is an error, not a silent create in the default group', async () => {
-    const elsewhere = new EventBridgeScheduleManager(client, () => ({
-      groupName: 'no-such-group',
-      roleArn: ROLE_ARN,
-      targetArn: TARGET_ARN,
-    }));
+    const elsewhere = new EventBridgeScheduleManager(
+      client,
+      () => ({ groupName: 'no-such-group', roleArn: ROLE_ARN, targetArn: TARGET_ARN }),
+      topology.schedules,
+    );
     await expect(elsewhere.ensure('notionPoll', 'notion-t1', {})).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });

@@ -13,6 +13,7 @@ import {
   type SendMessageBatchCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { LaneMessage } from '../../shared/core/ports';
 
@@ -56,7 +57,7 @@ async function fifoQueue(): Promise<string> {
 async function lane(): Promise<{ lane: SqsLaneQueue; url: string; sent: Sent[]; client: SQSClient }> {
   const url = await fifoQueue();
   const { client, sent } = recordingClient();
-  return { lane: new SqsLaneQueue(client, { TAJO_QUEUE_NOTION_LANE_URL: url }), url, sent, client };
+  return { lane: new SqsLaneQueue(client, sqsLanesFromEnv({ TAJO_QUEUE_NOTION_LANE_URL: url })), url, sent, client };
 }
 
 async function receive(url: string): Promise<Message[]> {
@@ -179,7 +180,7 @@ describe('send', () => {
 
   test('a missing queue URL throws a clear error before anything is sent', async () => {
     const { client, sent } = recordingClient();
-    const q = new SqsLaneQueue(client, {});
+    const q = new SqsLaneQueue(client, sqsLanesFromEnv({}));
     const msg = { body: '{}', groupId: 'g', deduplicationId: 'd' };
     await expect(q.send('notionLane', [msg])).rejects.toThrow('TAJO_QUEUE_NOTION_LANE_URL is not set');
     await expect(q.park('notionLane', 'rh', 1000)).rejects.toThrow('TAJO_QUEUE_NOTION_LANE_URL is not set');
@@ -190,7 +191,7 @@ describe('send', () => {
   test('a queue that does not exist rejects with the service error', async () => {
     const { client } = recordingClient();
     const missing = `${endpoint}/000000000000/no-such-lane-${randomUUID().slice(0, 8)}.fifo`;
-    const q = new SqsLaneQueue(client, { TAJO_QUEUE_NOTION_LANE_URL: missing });
+    const q = new SqsLaneQueue(client, sqsLanesFromEnv({ TAJO_QUEUE_NOTION_LANE_URL: missing }));
     await expect(q.send('notionLane', [{ body: '{}', groupId: 'g', deduplicationId: 'd' }])).rejects.toMatchObject({
       name: expect.stringMatching(/QueueDoesNotExist/),
     });

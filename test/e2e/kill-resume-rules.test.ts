@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
   completeRun,
@@ -25,7 +25,7 @@ import { freshStore } from '../support/stores';
 
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
-let store: DynamoStore;
+let store: DynamoRepositories;
 const token = `secret_${randomUUID()}`;
 const apiKey = `xkeysib-${randomUUID()}`;
 

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
 import {
@@ -23,7 +23,7 @@ interface Env {
   brevo: BrevoSimulator;
   simClock: SimClock;
   client: BrevoClient;
-  store: DynamoStore;
+  store: DynamoRepositories;
   clock: VirtualClock;
   listId: number;
 }

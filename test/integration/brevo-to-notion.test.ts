@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
 import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane/worker';
@@ -71,7 +71,7 @@ interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
   clock: SimClock;
-  store: DynamoStore;
+  store: DynamoRepositories;
   secrets: MemorySecrets;
   lane: RecordingLane;
   workerClock: VirtualClock;

@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { ENV } from '../../shared/app/topology';
 import {
   acceptBrevoWebhook,
@@ -23,7 +24,7 @@ const TOKEN = 'whk_cart_test';
 const ABANDONED = '2026-11-22T10:00:00.000Z';
 
 let sqs: SQSClient;
-let store: DynamoStore;
+let store: DynamoRepositories;
 let lane: LaneQueue;
 /** Timer-queue messages as sent (the SQS delay is real time: tests take the body from here). */
 let timerSends: LaneMessage[];
@@ -40,7 +41,7 @@ beforeEach(async () => {
     new CreateQueueCommand({ QueueName: `slack-${id}.fifo`, Attributes: { FifoQueue: 'true' } }),
   );
   env = { [ENV.queueUrl('timerQueue')]: timer.QueueUrl ?? '', [ENV.queueUrl('slackLane')]: slack.QueueUrl ?? '' };
-  const sqsLane = new SqsLaneQueue(sqs, env);
+  const sqsLane = new SqsLaneQueue(sqs, sqsLanesFromEnv(env));
   timerSends = [];
   lane = {
     send: async (queue, messages) => {

@@ -13,6 +13,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
@@ -62,7 +63,7 @@ test('a dead-lettered step is replayed and its run resumes from the checkpoint',
       }),
     );
     const queueUrl = q.QueueUrl as string;
-    const lane = new SqsLaneQueue(sqs, { TAJO_QUEUE_NOTION_LANE_URL: queueUrl });
+    const lane = new SqsLaneQueue(sqs, sqsLanesFromEnv({ TAJO_QUEUE_NOTION_LANE_URL: queueUrl }));
     const { store } = await freshStore();
     const clock = new VirtualClock();
     const secrets = new FileSecretStore(await mkdtemp(join(tmpdir(), 'tajo-dlq-')));
@@ -160,11 +161,14 @@ test('a message that fails every attempt is retried outside its group, then dead
   ]);
   const queueUrl = laneQ.QueueUrl as string;
   const dlqUrl = dlqQ.QueueUrl as string;
-  const lane = new SqsLaneQueue(sqs, {
-    [ENV.queueUrl('brevoLane')]: queueUrl,
-    [ENV.dlqUrl('brevoLane')]: dlqUrl,
-    [ENV.queueUrl('timerQueue')]: timerQ.QueueUrl as string,
-  });
+  const lane = new SqsLaneQueue(
+    sqs,
+    sqsLanesFromEnv({
+      [ENV.queueUrl('brevoLane')]: queueUrl,
+      [ENV.dlqUrl('brevoLane')]: dlqUrl,
+      [ENV.queueUrl('timerQueue')]: timerQ.QueueUrl as string,
+    }),
+  );
   const clock = new VirtualClock();
   const body = JSON.stringify({ op: 'upsert_contact', tenantId: 'acme', email: 'ada@example.com', attributes: {} });
   await lane.send('brevoLane', [{ body, groupId: 'acme', deduplicationId: `first-${id}` }]);

@@ -3,7 +3,7 @@
  * every field through a round trip, and stay tenant-scoped.
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { FP_BUCKETS } from '../../shared/adapters/dynamodb/store';
+import { FP_BUCKETS } from '../../shared/adapters/dynamodb';
 import { retryBackoffMs } from '../../shared/connectors/notion/lane/worker';
 import type { Fingerprint } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
 import { parseConfig } from '../../shared/core/config/load';
@@ -24,7 +24,7 @@ const LIST = 'Field errors';
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   clock: VirtualClock;
   token: string;
   apiKey: string;

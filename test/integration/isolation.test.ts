@@ -1014,7 +1014,7 @@ describe('every lane message type naming B, delivered in A’s group, leaves B a
 
 describe('the table after all of the above', () => {
   /**
-   * Items outside every tenant, by necessity (shared/adapters/dynamodb/store.ts): the Slack team
+   * Items outside every tenant, by necessity (shared/adapters/dynamodb/slack-team-repository.ts): the Slack team
    * claim, the only way from a Slack team to its tenant with a write that keeps the team unique.
    */
   const GLOBAL_PREFIXES = ['SLACKTEAM#'];

@@ -16,11 +16,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
@@ -53,7 +54,7 @@ class RecordingSchedules implements ScheduleManager {
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   clock: VirtualClock;
   secrets: SecretStore;
   schedules: RecordingSchedules;
@@ -174,7 +175,7 @@ test('connect → poll → lane steps on a FIFO queue: 300 rows land in Brevo in
   expect(JSON.stringify(conn)).not.toContain(env.apiKey);
 
   const queueUrl = await fifoQueue();
-  const lane = new SqsLaneQueue(sqs, { TAJO_QUEUE_NOTION_LANE_URL: queueUrl });
+  const lane = new SqsLaneQueue(sqs, sqsLanesFromEnv({ TAJO_QUEUE_NOTION_LANE_URL: queueUrl }));
   const polled = await handleNotionPoll(
     { connections: env.store, lane, schedules: env.schedules, clock: env.clock },
     { tenantId },
@@ -237,7 +238,7 @@ test('with a tighter step budget the run takes more lane messages and still writ
   const tenantId = `tight-${randomUUID().slice(0, 6)}`;
   const conn = await connect(env, tenantId);
   const queueUrl = await fifoQueue();
-  const lane = new SqsLaneQueue(sqs, { TAJO_QUEUE_NOTION_LANE_URL: queueUrl });
+  const lane = new SqsLaneQueue(sqs, sqsLanesFromEnv({ TAJO_QUEUE_NOTION_LANE_URL: queueUrl }));
   await handleNotionPoll({ connections: env.store, lane, schedules: env.schedules, clock: env.clock }, { tenantId });
 
   // A budget of 1 ms: every step still reads one query page (so a late step makes progress), and

@@ -19,7 +19,7 @@ import {
   pdfOnlyContent,
   realisticContent,
 } from '../../sandbox/notion';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
@@ -51,7 +51,7 @@ interface Env {
   sim: NotionSimulator;
   simClock: SimClock;
   clock: Clock;
-  store: DynamoStore;
+  store: DynamoRepositories;
   dir: string;
   secrets: FileSecretStore;
   documents: LocalDocumentStore;

@@ -17,7 +17,7 @@ import {
   seedSandbox,
   seedSandboxNewsletter,
 } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
 import type { QueueName } from '../../shared/app/topology';
@@ -60,7 +60,7 @@ class FollowingClock extends SimClock {
 /** A publish store that "crashes" (throws) once at a chosen write, as a process dying there would. */
 class CrashingStore implements PublishStateStore {
   crash: { when: 'before' | 'after'; status: string } | undefined;
-  constructor(private readonly inner: DynamoStore) {}
+  constructor(private readonly inner: DynamoRepositories) {}
   listPublishStates(tenantId: string, databaseId: string) {
     return this.inner.listPublishStates(tenantId, databaseId);
   }
@@ -86,7 +86,7 @@ class CrashingStore implements PublishStateStore {
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   publications: CrashingStore;
   clock: VirtualClock;
   lane: RecordingLane;

@@ -8,7 +8,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
   runStep,
@@ -30,7 +30,7 @@ interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
   simClock: SimClock;
-  store: DynamoStore;
+  store: DynamoRepositories;
   db: { client: DynamoDBClient; table: string };
   /** The engine's clock, shared by the runs of a test so run ids sort by start as they do in life. */
   clock: VirtualClock;

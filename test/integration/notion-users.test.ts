@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { notionStatus } from '../../shared/app/status';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
@@ -38,7 +38,7 @@ const runNotionUsersRecorded: typeof runNotionUsersRecordedRaw = async (...args)
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   token: string;
   apiKey: string;
   listId: number;

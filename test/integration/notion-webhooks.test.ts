@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../../sandbox/notion';
 import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { NOTION_INTERVAL_MS } from '../../shared/connectors/notion/client';
 import {
@@ -32,7 +32,7 @@ const TENANT = 'acme';
 interface Env {
   notion: NotionSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   secrets: MemorySecrets;
   lane: RecordingLane;
   clock: VirtualClock;

@@ -7,7 +7,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { hashApiKey, newApiKey } from '../../shared/app/api';
 import type { OAuthEndpoints } from '../../shared/app/oauth-install';
 import { type ConnectionRequest, type HttpAnswer, handleConnectionRequest } from '../../shared/app/oauth-routes';
@@ -44,7 +44,7 @@ export class RecordingSchedules implements ScheduleManager {
 }
 
 export interface OAuthWorld {
-  store: DynamoStore;
+  store: DynamoRepositories;
   table: string;
   scanTable(): Promise<string>;
   sm: FakeSecretsManager;

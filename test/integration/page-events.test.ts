@@ -8,7 +8,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
 import { sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
 import { pageEventIssues } from '../../shared/connectors/notion/sync/page-changes';
@@ -61,7 +61,7 @@ async function setup(rows: number) {
       tenantId: 'acme',
       settings,
       brevo: ctx.brevo,
-      markers: store as DynamoStore,
+      markers: store as DynamoRepositories,
     });
     return runToCompletion(ctx, { mode, trigger: 'cli' });
   };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import type { ScheduleName } from '../../shared/app/topology';
 import { runSlackDaily, SlackDailyFailed } from '../../shared/connectors/slack/daily';
@@ -29,7 +29,7 @@ class RecordingSchedules implements ScheduleManager {
 
 let slack: SlackSimulator;
 let brevo: BrevoSimulator;
-let store: DynamoStore;
+let store: DynamoRepositories;
 let secrets: FileSecretStore;
 let dir: string;
 let schedules: RecordingSchedules;

@@ -6,7 +6,7 @@
  */
 import { printSlackStatus } from '../../cli/commands/print';
 import { SlackSimulator } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
 import { connectorStatus, type SlackStatus } from '../../shared/app/status';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
@@ -40,7 +40,7 @@ connectors:
 const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: async () => undefined };
 
 let slack: SlackSimulator;
-let store: DynamoStore;
+let store: DynamoRepositories;
 const secrets = new MemorySecrets();
 const clock = new VirtualClock(Date.parse('2026-11-03T09:30:00Z'));
 const tenantId = 'delivery-status';

@@ -8,7 +8,7 @@
  */
 import { createServer } from 'node:net';
 import { SlackSimulator } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
 import { SlackApiError } from '../../shared/connectors/slack/client';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
@@ -59,7 +59,7 @@ const ENV = {
 const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: async () => undefined };
 
 let slack: SlackSimulator;
-let store: DynamoStore;
+let store: DynamoRepositories;
 const secrets = new MemorySecrets();
 const clock = new VirtualClock(Date.parse('2026-11-03T09:30:00Z'));
 

@@ -7,7 +7,7 @@
  */
 
 import { SlackSimulator } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { parseConfig } from '../../shared/core/config/load';
@@ -39,7 +39,7 @@ const noSchedules: ScheduleManager = { ensure: async () => undefined, remove: as
 
 let slack: SlackSimulator;
 let proxy: FaultProxy;
-let store: DynamoStore;
+let store: DynamoRepositories;
 /** While set, every chat.postMessage and history read through the proxy is applied, its answer lost. */
 let losing = false;
 const secrets = new MemorySecrets();

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator, type UserInput } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { SlackApiError } from '../../shared/connectors/slack/client';
 import {
   buildSlackUsersContext,
@@ -48,7 +48,7 @@ const EXTRA_ATTRIBUTES = [
 interface Env {
   slack: SlackSimulator;
   brevo: BrevoSimulator;
-  store: DynamoStore;
+  store: DynamoRepositories;
   apiKey: string;
   listId: number;
   /** The engine's clock, shared by the runs of a test so run ids sort by start. */

@@ -14,7 +14,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import { SlackSimulator } from '../../sandbox/slack';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { type ApiDeps, handleApiRequest } from '../../shared/app/api';
@@ -60,7 +60,7 @@ class RecordingSchedules implements ScheduleManager {
 let notion: NotionSimulator;
 let brevo: BrevoSimulator;
 let slack: SlackSimulator;
-let store: DynamoStore;
+let store: DynamoRepositories;
 let table: string;
 let rawClient: Awaited<ReturnType<typeof freshStore>>['client'];
 let dir: string;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoStore, ensureTable } from '../../shared/adapters/dynamodb/store';
+import { type DynamoRepositories, dynamoRepositories, ensureTable } from '../../shared/adapters/dynamodb';
 
 /** A new table on the run's dynalite (started once by the jest global setup). */
-export async function freshStore(): Promise<{ store: DynamoStore; client: DynamoDBClient; table: string }> {
+export async function freshStore(): Promise<{ store: DynamoRepositories; client: DynamoDBClient; table: string }> {
   const endpoint = process.env.TEST_DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: run the tests through jest (npm test)');
   const client = new DynamoDBClient({
@@ -13,5 +13,5 @@ export async function freshStore(): Promise<{ store: DynamoStore; client: Dynamo
   });
   const table = `t-${randomUUID().slice(0, 8)}`;
   await ensureTable(client, table);
-  return { store: new DynamoStore(client, table), client, table };
+  return { store: dynamoRepositories(client, table), client, table };
 }

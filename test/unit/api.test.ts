@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxConfigYaml } from '../../sandbox/sandbox';
-import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import {
@@ -48,7 +48,7 @@ class RecordingSchedules implements ScheduleManager {
   async remove(): Promise<void> {}
 }
 
-let store: DynamoStore;
+let store: DynamoRepositories;
 let stateDir: string;
 const clock = new VirtualClock();
 

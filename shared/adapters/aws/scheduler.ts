@@ -1,8 +1,8 @@
 /**
  * Per-connection schedules on EventBridge Scheduler, one group per topology schedule: the cadence
  * (`rate(N hours)`, or a daily cron in the connection's time zone) and the flexible window come from
- * the topology, so the tenants' runs spread out; the target is invoked with a role the stack created
- * for exactly that.
+ * the topology (the composition root passes them), so the tenants' runs spread out; the target is
+ * invoked with a role the stack created for exactly that.
  */
 import {
   ConflictException,
@@ -12,8 +12,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../app/topology';
-import type { ScheduleManager } from '../../core/ports';
+import type { ScheduleCadence, ScheduleManager, ScheduleName } from '../../core/ports';
 
 export interface ScheduleGroupSettings {
   groupName: string;
@@ -21,15 +20,29 @@ export interface ScheduleGroupSettings {
   targetArn: string;
 }
 
-export class EventBridgeScheduleManager implements ScheduleManager {
+/** How a schedule fires: its cadence, and the window Scheduler may spread the tenants' runs over. */
+export interface ScheduleTiming {
+  cadence: ScheduleCadence;
+  flexibleWindowMinutes: number;
+}
+
+/** A cadence in EventBridge Scheduler's syntax: `rate(4 hours)`, or a daily `cron(15 0 * * ? *)`. */
+export function scheduleExpression(cadence: ScheduleCadence): string {
+  if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
+  return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
+}
+
+/** `S`: the deployment's schedule names (the topology's), so its settings are looked up by them. */
+export class EventBridgeScheduleManager<S extends ScheduleName = ScheduleName> implements ScheduleManager {
   constructor(
     private readonly client: SchedulerClient,
     /** Where each topology schedule's runtime schedules live (from the environment the stack sets). */
-    private readonly groups: (schedule: ScheduleName) => ScheduleGroupSettings,
-    private readonly specs: Record<ScheduleName, ScheduleSpec> = topology.schedules,
+    private readonly groups: (schedule: S) => ScheduleGroupSettings,
+    /** Each topology schedule's timing. */
+    private readonly specs: Record<S, ScheduleTiming>,
   ) {}
 
-  async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {
+  async ensure(schedule: S, name: string, input: unknown, options: { timezone?: string } = {}) {
     const spec = this.specs[schedule];
     const group = this.groups(schedule);
     const params = {
@@ -50,7 +63,7 @@ export class EventBridgeScheduleManager implements ScheduleManager {
     }
   }
 
-  async remove(schedule: ScheduleName, name: string): Promise<void> {
+  async remove(schedule: S, name: string): Promise<void> {
     try {
       await this.client.send(
         new DeleteScheduleCommand({ Name: name.slice(0, 64), GroupName: this.groups(schedule).groupName }),

@@ -1,6 +1,7 @@
 /**
- * Lanes on SQS FIFO queues (and the standard timer queue, whose messages carry their own delay). The queue URL of each lane comes from the environment (infra sets it;
- * the local runtime points it at fauxqs). Parking a lane hides the in-flight message for the
+ * Lanes on SQS FIFO queues (and the standard timer queue, whose messages carry their own delay).
+ * The composition root says each lane's kind and queue URLs (from the topology and the environment
+ * infra sets; the local runtime points them at fauxqs). Parking a lane hides the in-flight message for the
  * provider's Retry-After, which holds back its whole message group.
  */
 import { createHash } from 'node:crypto';
@@ -13,9 +14,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ENV, type QueueName, topology } from '../../app/topology';
 import { deadLetterReason } from '../../core/lanes/lane-retry';
-import type { LaneMessage, LaneQueue } from '../../core/ports';
+import type { LaneMessage, LaneName, LaneQueue } from '../../core/ports';
 
 /**
  * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):
@@ -32,20 +32,33 @@ export function asciiJson(json: string): string {
  */
 export const MAX_PARK_SECONDS = 43_200 - 900;
 
+/** What the adapter needs of one lane: its kind and its queues, as the deployment names them. */
+export interface SqsLaneSettings {
+  /** A FIFO queue (message groups, deduplication) or a standard one (per-message delays). */
+  fifo: boolean;
+  /** The lane's queue URL; absent when this deployment does not name it. */
+  url?: string;
+  /** The lane's dead-letter queue URL, when this deployment names it. */
+  deadLetterUrl?: string;
+  /** Where the URLs are set (the environment variables' names): what an error about a missing one says. */
+  urlSetting: string;
+  deadLetterUrlSetting: string;
+}
+
 export class SqsLaneQueue implements LaneQueue {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly lanes: (lane: LaneName) => SqsLaneSettings,
   ) {}
 
-  url(queue: QueueName): string {
-    const url = this.env[ENV.queueUrl(queue)];
-    if (!url) throw new Error(`${ENV.queueUrl(queue)} is not set`);
-    return url;
+  url(queue: LaneName): string {
+    const lane = this.lanes(queue);
+    if (!lane.url) throw new Error(`${lane.urlSetting} is not set`);
+    return lane.url;
   }
 
-  async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
-    const fifo = topology.queues[queue].fifo;
+  async send(queue: LaneName, messages: LaneMessage[]): Promise<void> {
+    const fifo = this.lanes(queue).fifo;
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       const res = await this.sqs.send(
@@ -81,14 +94,15 @@ export class SqsLaneQueue implements LaneQueue {
    * Workers call it only when the deployment names the DLQ (hasDeadLetter); otherwise the failure
    * goes back to the queue, whose redrive policy dead-letters it (without the reason).
    */
-  async deadLetter(queue: QueueName, body: string, groupId: string | undefined): Promise<void> {
-    const url = this.env[ENV.dlqUrl(queue)];
-    if (!url) throw new Error(`${ENV.dlqUrl(queue)} is not set`);
+  async deadLetter(queue: LaneName, body: string, groupId: string | undefined): Promise<void> {
+    const lane = this.lanes(queue);
+    const url = lane.deadLetterUrl;
+    if (!url) throw new Error(`${lane.deadLetterUrlSetting} is not set`);
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: asciiJson(body),
-        ...(topology.queues[queue].fifo
+        ...(lane.fifo
           ? {
               MessageGroupId: groupId ?? 'ungrouped',
               MessageDeduplicationId: createHash('sha256').update(body).digest('hex'),
@@ -99,12 +113,12 @@ export class SqsLaneQueue implements LaneQueue {
   }
 
   /** Whether this deployment names the lane's dead-letter queue (workers park failures there themselves). */
-  hasDeadLetter(queue: QueueName): boolean {
-    return Boolean(this.env[ENV.dlqUrl(queue)]);
+  hasDeadLetter(queue: LaneName): boolean {
+    return Boolean(this.lanes(queue).deadLetterUrl);
   }
 
   /** Makes an in-flight message (and so its group) wait `delayMs` before it is delivered again. */
-  async park(queue: QueueName, receiptHandle: string, delayMs: number): Promise<void> {
+  async park(queue: LaneName, receiptHandle: string, delayMs: number): Promise<void> {
     await this.sqs.send(
       new ChangeMessageVisibilityCommand({
         QueueUrl: this.url(queue),

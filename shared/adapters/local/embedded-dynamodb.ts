@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TajoError } from '../../core/errors';
-import { DynamoStore, ensureTable } from '../dynamodb/store';
+import { type DynamoRepositories, dynamoRepositories, ensureTable } from '../dynamodb';
 import { runningStack, stackHoldsStateLine } from './running-stack';
 
 export const LOCAL_TABLE = 'tajo-local';
@@ -17,7 +17,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export interface EmbeddedDynamo {
   endpoint: string;
   client: DynamoDBClient;
-  store: DynamoStore;
+  store: DynamoRepositories;
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export async function startEmbeddedDynamo(dir?: string): Promise<EmbeddedDynamo>
   return {
     endpoint,
     client,
-    store: new DynamoStore(client, LOCAL_TABLE),
+    store: dynamoRepositories(client, LOCAL_TABLE),
     close: async () => {
       client.destroy();
       server.closeAllConnections?.();

@@ -1,7 +1,7 @@
 /**
  * Ports of the document library (imported Notion pages): where the documents and their files live
  * (S3 under a KMS key in AWS, files under TAJO_STATE_DIR locally) and the small record kept per
- * imported page (what re-sync compares). Kept apart from shared/core/ports/index.ts: only the import uses them.
+ * imported page (what re-sync compares).
  *
  * Keys are relative to the tenant: every adapter puts the tenant first itself, so a caller can never
  * name (or list) another tenant's objects, however the key is spelled.

@@ -1,6 +1,6 @@
 /**
  * What publishing (Notion pages → Brevo email campaigns) keeps per page, and the port that stores
- * it. Kept apart from shared/core/ports/index.ts: only publishing uses it.
+ * it.
  *
  * One record per page of a publishing database that was ever seen in the publish state. It says
  * whether the page was in the state when last read, which entry into the state ("version") that

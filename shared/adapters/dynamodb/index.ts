@@ -1,0 +1,85 @@
+/**
+ * The DynamoDB adapter: one table (layout: table-schema.ts, shared access: table.ts), one
+ * repository per port. `dynamoRepositories` builds them all over one table and joins them into the
+ * one object the composition roots hand out as each port (`tenants: store`, `runs: store`...).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CallBudgetRepository } from './call-budget-repository';
+import { ConnectionRepository } from './connection-repository';
+import { CursorRepository } from './cursor-repository';
+import { ImportedDocumentRepository } from './imported-document-repository';
+import { MarkerRepository } from './marker-repository';
+import { NotionWebhookRepository } from './notion-webhook-repository';
+import { OAuthStateRepository } from './oauth-state-repository';
+import { OrderRepository } from './order-repository';
+import { PageWriteRepository } from './page-write-repository';
+import { PublicationRepository } from './publication-repository';
+import { RunRepository } from './run-repository';
+import { SlackDeliveryRepository } from './slack-delivery-repository';
+import { SlackPendingPostRepository } from './slack-pending-post-repository';
+import { SlackTeamRepository } from './slack-team-repository';
+import { SlackThreadRepository } from './slack-thread-repository';
+import { DynamoTable } from './table';
+import { TenantRepository } from './tenant-repository';
+
+export { FP_BUCKETS } from './cursor-repository';
+export { ensureTable } from './ensure-table';
+export { RUN_RETENTION_DAYS } from './table';
+
+/** A repository's methods (its private table handle left out). */
+type MethodsOf<T> = { [K in keyof T]: T[K] };
+
+/** Every port of the table, one object: what the composition roots pass as each of them. */
+export type DynamoRepositories = MethodsOf<TenantRepository> &
+  MethodsOf<ConnectionRepository> &
+  MethodsOf<OAuthStateRepository> &
+  MethodsOf<SlackTeamRepository> &
+  MethodsOf<SlackThreadRepository> &
+  MethodsOf<SlackPendingPostRepository> &
+  MethodsOf<SlackDeliveryRepository> &
+  MethodsOf<NotionWebhookRepository> &
+  MethodsOf<MarkerRepository> &
+  MethodsOf<OrderRepository> &
+  MethodsOf<CursorRepository> &
+  MethodsOf<RunRepository> &
+  MethodsOf<PageWriteRepository> &
+  MethodsOf<PublicationRepository> &
+  MethodsOf<CallBudgetRepository> &
+  MethodsOf<ImportedDocumentRepository>;
+
+export function dynamoRepositories(client: DynamoDBClient, tableName: string): DynamoRepositories {
+  const table = new DynamoTable(client, tableName);
+  return joinRepositories([
+    new TenantRepository(table),
+    new ConnectionRepository(table),
+    new OAuthStateRepository(table),
+    new SlackTeamRepository(table),
+    new SlackThreadRepository(table),
+    new SlackPendingPostRepository(table),
+    new SlackDeliveryRepository(table),
+    new NotionWebhookRepository(table),
+    new MarkerRepository(table),
+    new OrderRepository(table),
+    new CursorRepository(table),
+    new RunRepository(table),
+    new PageWriteRepository(table),
+    new PublicationRepository(table),
+    new CallBudgetRepository(table),
+    new ImportedDocumentRepository(table),
+  ]) as DynamoRepositories;
+}
+
+/** The public methods of every repository, bound to it, in one object; a name two ports share is a mistake. */
+function joinRepositories(repositories: object[]): Record<string, unknown> {
+  const joined: Record<string, unknown> = {};
+  for (const repository of repositories) {
+    const methods = Object.getOwnPropertyNames(Object.getPrototypeOf(repository)) as (keyof typeof repository)[];
+    for (const name of methods) {
+      const method = repository[name] as unknown;
+      if (name === 'constructor' || typeof method !== 'function' || String(name).startsWith('_')) continue;
+      if (name in joined) throw new Error(`two DynamoDB repositories define ${String(name)}`);
+      joined[name] = method.bind(repository);
+    }
+  }
+  return joined;
+}
