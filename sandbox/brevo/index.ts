@@ -1,3 +1,6 @@
+export { MAX_LIST_MEMBERS_PER_CALL } from './endpoints/contacts';
+export { MAX_EVENT_PROPERTIES_BYTES } from './endpoints/events';
+export { MAX_IMPORT_BYTES } from './endpoints/imports';
 export type {
   AttributeCategory,
   AttributeDef,
@@ -11,12 +14,7 @@ export type {
   WriteSource,
 } from './model';
 export { ApiError } from './model';
-export {
-  BrevoSimulator,
-  MAX_EVENT_PROPERTIES_BYTES,
-  MAX_IMPORT_BYTES,
-  MAX_LIST_MEMBERS_PER_CALL,
-} from './simulator';
+export { BrevoSimulator } from './simulator';
 export type {
   BrevoLimits,
   BrevoSimulatorOptions,

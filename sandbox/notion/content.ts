@@ -5,7 +5,7 @@
  * Everything is deterministic for a given seed, except generated block ids.
  */
 import { randomUUID } from 'node:crypto';
-import type { NotionSimulator } from './';
+import type { NotionControl } from './control';
 import type { BlockInput } from './types';
 import { richText } from './values';
 
@@ -248,7 +248,7 @@ export interface DocsTree {
  * Seed a tree of `pages` nested pages (breadth first, `fanout` children each). Every third child
  * page sits inside a toggle of its parent (parent `block_id`), the others directly under it.
  */
-export function seedDocsTree(sim: NotionSimulator, opts: DocsTreeOptions): DocsTree {
+export function seedDocsTree(sim: NotionControl, opts: DocsTreeOptions): DocsTree {
   if (opts.pages < 1) throw new Error('seedDocsTree: pages must be ≥ 1');
   const fanout = opts.fanout ?? 4;
   const content =

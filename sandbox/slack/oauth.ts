@@ -20,16 +20,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SimClock, SimRequest, SimResponse } from '../http-kit';
-import { basicCredentials, consentRedirect, type OAuthClientInput, OAuthClientRegistry } from '../oauth-kit';
+import { basicCredentials, consentRedirect, OAuthClientRegistry } from '../oauth-kit';
 import type { Workspace } from './store';
+import type { SlackOAuthClientInput } from './types';
 
 export const SLACK_CODE_TTL_MS = 10 * 60_000;
 export const SLACK_ROTATING_TOKEN_TTL_S = 43_200;
-
-export interface SlackOAuthClientInput extends OAuthClientInput {
-  /** Token rotation on (it cannot be turned off in Slack once on). Default false. */
-  tokenRotation?: boolean;
-}
 
 export interface SlackOAuthRequest {
   grantType: 'authorization_code' | 'refresh_token' | string;

@@ -1,6 +1,6 @@
 /** Option, input and record types of the Slack simulator. */
 import type { SimClock } from '../http-kit';
-import type { SlackOAuthClientInput } from './oauth';
+import type { OAuthClientInput } from '../oauth-kit';
 
 export interface WorkspaceInput {
   teamId: string;
@@ -203,4 +203,10 @@ export interface SlackSimStats {
   rateLimited: number;
   /** Requests per API method name (`chat.postMessage`: 3). */
   byMethod: Record<string, number>;
+}
+
+/** An OAuth client of a distributed app (oauth.ts). */
+export interface SlackOAuthClientInput extends OAuthClientInput {
+  /** Token rotation on (it cannot be turned off in Slack once on). Default false. */
+  tokenRotation?: boolean;
 }
