@@ -15,20 +15,4 @@ export type {
 } from './model';
 export { ApiError } from './model';
 export { BrevoSimulator } from './simulator';
-export type {
-  BrevoLimits,
-  BrevoSimulatorOptions,
-  FailureSpec,
-  ImportCounts,
-  ImportReport,
-  SimCampaign,
-  SimCampaignStats,
-  SimEvent,
-  SimFolder,
-  SimList,
-  SimNotification,
-  SimProcess,
-  SimSender,
-  SimStats,
-  SimWebhook,
-} from './types';
+export type * from './types';

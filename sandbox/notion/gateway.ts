@@ -11,7 +11,17 @@ import {
   type PageRec,
   type PropDef,
 } from './types';
-import { bodyInvalid, isRecord, NotionApiError, normaliseId, show, validationError } from './util';
+import {
+  bodyInvalid,
+  canonicalHash,
+  decodeCursor,
+  encodeCursor,
+  isRecord,
+  NotionApiError,
+  normaliseId,
+  show,
+  validationError,
+} from './util';
 
 export type Ctx = { version: NotionVersion; req: SimRequest; caps: Capabilities };
 
@@ -175,6 +185,25 @@ export abstract class NotionGateway extends NotionControl {
     if (raw === null) return DEFAULT_PAGE_SIZE;
     const n = Number(raw);
     return this.pageSize(Number.isNaN(n) ? raw : n, 'query.page_size');
+  }
+  /**
+   * One page of an in-memory list behind an offset cursor (`start_cursor` in the query) bound to
+   * `kind` and to what is listed (`scope`), so a cursor from another list is refused.
+   */
+  protected offsetPage<T>(
+    req: SimRequest,
+    list: T[],
+    kind: string,
+    scope: unknown,
+  ): { slice: T[]; next: string | null } {
+    const pageSize = this.queryPageSize(req);
+    const hash = canonicalHash(scope);
+    const cursor = req.query.get('start_cursor');
+    const offset = cursor ? Number(decodeCursor(cursor, kind, hash, 'query.start_cursor').o) : 0;
+    const slice = list.slice(offset, offset + pageSize);
+    const next =
+      offset + slice.length < list.length ? encodeCursor({ s: kind, q: hash, o: offset + slice.length }) : null;
+    return { slice, next };
   }
 
   protected cursorOf(value: unknown, path: string): string | undefined {

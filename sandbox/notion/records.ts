@@ -20,6 +20,7 @@ import type {
   PageInput,
   PageRec,
   PropDef,
+  StandalonePageInput,
   StandaloneParent,
   TimeInput,
   UserInput,
@@ -239,19 +240,13 @@ export class NotionRecords {
    * A page outside any data source, with its content. Child pages inside the content (child_page
    * drafts) become pages too, each also a child_page block of its parent (same id, as in Notion).
    */
-  addStandalonePage(input: {
-    id?: string;
-    title: string;
-    parent: StandaloneParent;
-    content: BlockDraft[];
-    shared: boolean | null;
-    icon?: unknown;
-    cover?: unknown;
-    createdTime?: TimeInput;
-    lastEditedTime?: TimeInput;
-    createdBy?: string;
-    lastEditedBy?: string;
-  }): PageRec {
+  addStandalonePage(
+    input: Omit<StandalonePageInput, 'parentPageId' | 'children' | 'shared'> & {
+      parent: StandaloneParent;
+      content: BlockDraft[];
+      shared: boolean | null;
+    },
+  ): PageRec {
     const id = input.id ? requireId(input.id, 'page') : randomUUID();
     if (this.pages.has(id) || this.blocks.has(id)) throw new Error(`NotionSimulator: page ${id} already exists`);
     let containerPage: PageRec | undefined;

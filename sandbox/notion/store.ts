@@ -71,37 +71,36 @@ export class NotionStore extends NotionRecords {
       data = { caption, type: 'file', file: this.fileHost.sign(block.fileKey) };
       if (name !== undefined) data.name = name;
     }
-    const out: Record<string, unknown> = {
-      object: 'block',
-      id: block.id,
-      parent: { type: block.parent.type, [block.parent.type]: block.parent.id },
-      created_time: iso(block.createdTime),
-      last_edited_time: iso(block.lastEditedTime),
-      created_by: this.partialUser(block.createdBy),
-      last_edited_by: this.partialUser(block.lastEditedBy),
-      has_children: this.childIdsOf(block.id).length > 0,
-    };
-    if (version !== '2026-03-11') out.archived = block.inTrash;
-    out.in_trash = block.inTrash;
+    const out = this.blockEnvelope(block, { type: block.parent.type, [block.parent.type]: block.parent.id }, version);
     out.type = block.type;
     out[block.type] = data;
     return out;
   }
 
-  /** A page read through the blocks endpoints: a workspace page or a data source row seen as a child_page block. */
-  renderPageAsBlock(page: PageRec, version: NotionVersion): Record<string, unknown> {
+  /** The fields every block object starts with, up to in_trash (a block, or a page seen as a child_page block). */
+  private blockEnvelope(
+    rec: BlockRec | PageRec,
+    parent: Record<string, unknown>,
+    version: NotionVersion,
+  ): Record<string, unknown> {
     const out: Record<string, unknown> = {
       object: 'block',
-      id: page.id,
-      parent: this.renderParent(page, version),
-      created_time: iso(page.createdTime),
-      last_edited_time: iso(page.lastEditedTime),
-      created_by: this.partialUser(page.createdBy),
-      last_edited_by: this.partialUser(page.lastEditedBy),
-      has_children: this.childIdsOf(page.id).length > 0,
+      id: rec.id,
+      parent,
+      created_time: iso(rec.createdTime),
+      last_edited_time: iso(rec.lastEditedTime),
+      created_by: this.partialUser(rec.createdBy),
+      last_edited_by: this.partialUser(rec.lastEditedBy),
+      has_children: this.childIdsOf(rec.id).length > 0,
     };
-    if (version !== '2026-03-11') out.archived = page.inTrash;
-    out.in_trash = page.inTrash;
+    if (version !== '2026-03-11') out.archived = rec.inTrash;
+    out.in_trash = rec.inTrash;
+    return out;
+  }
+
+  /** A page read through the blocks endpoints: a workspace page or a data source row seen as a child_page block. */
+  renderPageAsBlock(page: PageRec, version: NotionVersion): Record<string, unknown> {
+    const out = this.blockEnvelope(page, this.renderParent(page, version), version);
     out.type = 'child_page';
     out.child_page = { title: this.titleOf(page) };
     return out;

@@ -4,6 +4,7 @@ import { draftBlocks, MAX_CHILDREN_PER_REQUEST } from '../blocks';
 import type { Ctx } from '../gateway';
 import { renderMarkdown } from '../markdown';
 import type { BlockPosition } from '../records';
+import { type BlockType, TEXT_BLOCK_TYPES } from '../types';
 import {
   bodyInvalid,
   canonicalHash,
@@ -15,6 +16,16 @@ import {
   validationError,
 } from '../util';
 import { PagesEndpoints } from './pages';
+
+/** Existing blocks PATCH /v1/blocks/:id/children may append to (a page or child_page is handled apart). */
+const APPENDABLE_PARENT_TYPES = new Set<BlockType>([
+  ...TEXT_BLOCK_TYPES,
+  'callout',
+  'synced_block',
+  'column',
+  'table',
+  'tab',
+]);
 
 export abstract class BlocksEndpoints extends PagesEndpoints {
   // ===========================================================================================
@@ -69,26 +80,7 @@ export abstract class BlocksEndpoints extends PagesEndpoints {
     if ((target?.inTrash ?? false) || containing.inTrash) {
       throw validationError("Can't edit block that is archived. You must unarchive the block before editing.");
     }
-    if (
-      target &&
-      ![
-        'paragraph',
-        'heading_1',
-        'heading_2',
-        'heading_3',
-        'heading_4',
-        'bulleted_list_item',
-        'numbered_list_item',
-        'quote',
-        'to_do',
-        'toggle',
-        'callout',
-        'synced_block',
-        'column',
-        'table',
-        'tab',
-      ].includes(target.type)
-    ) {
+    if (target && !APPENDABLE_PARENT_TYPES.has(target.type)) {
       throw validationError(`Block ${target.id} of type ${target.type} does not support children.`);
     }
     if (target?.type === 'synced_block' && target.data.synced_from !== null) {

@@ -5,16 +5,7 @@ import type { Ctx } from '../gateway';
 import { markdownToBlocks } from '../markdown';
 import { findProperty } from '../query';
 import type { DataSourceRec, PageRec, PropDef } from '../types';
-import {
-  bodyInvalid,
-  canonicalHash,
-  decodeCursor,
-  encodeCursor,
-  isRecord,
-  NotionApiError,
-  normaliseId,
-  validationError,
-} from '../util';
+import { bodyInvalid, isRecord, NotionApiError, normaliseId, validationError } from '../util';
 import { requestRichText, requestValue } from '../values';
 import { DataSourcesEndpoints } from './data-sources';
 
@@ -277,13 +268,7 @@ export abstract class PagesEndpoints extends DataSourcesEndpoints {
         return item(def.type, rendered[def.name]![def.type]);
       }
     }
-    const pageSize = this.queryPageSize(req);
-    const hash = canonicalHash({ page: page.id, prop: def.id });
-    const cursor = req.query.get('start_cursor');
-    const offset = cursor ? Number(decodeCursor(cursor, 'prop', hash, 'query.start_cursor').o) : 0;
-    const slice = list.slice(offset, offset + pageSize);
-    const next =
-      offset + slice.length < list.length ? encodeCursor({ s: 'prop', q: hash, o: offset + slice.length }) : null;
+    const { slice, next } = this.offsetPage(req, list, 'prop', { page: page.id, prop: def.id });
     return {
       object: 'list',
       results: slice,

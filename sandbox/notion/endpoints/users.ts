@@ -2,7 +2,7 @@
 
 import { type Ctx, NotionGateway } from '../gateway';
 import type { Capabilities } from '../types';
-import { canonicalHash, decodeCursor, encodeCursor, NotionApiError } from '../util';
+import { NotionApiError } from '../util';
 
 export abstract class UsersEndpoints extends NotionGateway {
   // ===========================================================================================
@@ -20,15 +20,9 @@ export abstract class UsersEndpoints extends NotionGateway {
 
   protected listUsers({ req, caps }: Ctx) {
     this.requireUserInformation(caps);
-    const pageSize = this.queryPageSize(req);
     // Guests are not listed (they can still be retrieved by id).
     const all = [...this.store.users.values()].filter((u) => !u.guest);
-    const hash = canonicalHash({ users: true });
-    const cursor = req.query.get('start_cursor');
-    const offset = cursor ? Number(decodeCursor(cursor, 'users', hash, 'query.start_cursor').o) : 0;
-    const slice = all.slice(offset, offset + pageSize);
-    const next =
-      offset + slice.length < all.length ? encodeCursor({ s: 'users', q: hash, o: offset + slice.length }) : null;
+    const { slice, next } = this.offsetPage(req, all, 'users', { users: true });
     return {
       object: 'list',
       results: slice.map((u) => this.store.renderUser(u.id)),

@@ -2,7 +2,7 @@
 
 import type { Ctx } from '../gateway';
 import type { Workspace } from '../store';
-import type { ChannelRec } from '../types';
+import type { ChannelRec, SimMessage } from '../types';
 import { type Args, bool, paginate, parseTs, SlackApiError, str } from '../util';
 import { MAX_LIMIT } from '../workspaces';
 import { TeamMethods } from './team';
@@ -59,22 +59,16 @@ export abstract class ConversationsMethods extends TeamMethods {
     return ws.newNonMarketplaceApp ? { fallback: 15, max: 15 } : { fallback: 100, max: 999 };
   }
 
-  protected conversationsHistory({ ws, args }: Ctx) {
-    const channel = this.historyChannel(ws, args);
-    const inclusive = bool(args, 'inclusive') ?? false;
-    const oldest = parseTsArg(args, 'oldest') ?? 0;
-    const latest = parseTsArg(args, 'latest') ?? Number.MAX_SAFE_INTEGER;
+  /** One page of conversations.history/replies: the messages rendered, and the next cursor ('' at the end). */
+  protected messagePage(
+    ws: Workspace,
+    args: Args,
+    messages: SimMessage[],
+  ): { messages: Record<string, unknown>[]; nextCursor: string } {
     const withMetadata = bool(args, 'include_all_metadata') ?? false;
-    const all = (ws.messages.get(channel.id) ?? [])
-      .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast')
-      .filter((m) => {
-        const t = parseTs(m.ts) ?? 0;
-        return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
-      })
-      .reverse();
     const { fallback, max } = this.historyPage(ws);
     const { page, nextCursor } = paginate(
-      all,
+      messages,
       (m) => m.ts,
       'next_ts',
       str(args, 'cursor'),
@@ -82,8 +76,24 @@ export abstract class ConversationsMethods extends TeamMethods {
       fallback,
       max,
     );
+    return { messages: page.map((m) => this.renderMessage(m, withMetadata)), nextCursor };
+  }
+
+  protected conversationsHistory({ ws, args }: Ctx) {
+    const channel = this.historyChannel(ws, args);
+    const inclusive = bool(args, 'inclusive') ?? false;
+    const oldest = parseTsArg(args, 'oldest') ?? 0;
+    const latest = parseTsArg(args, 'latest') ?? Number.MAX_SAFE_INTEGER;
+    const all = (ws.messages.get(channel.id) ?? [])
+      .filter((m) => m.thread_ts === undefined || m.thread_ts === m.ts || m.subtype === 'thread_broadcast')
+      .filter((m) => {
+        const t = parseTs(m.ts) ?? 0;
+        return inclusive ? t >= oldest && t <= latest : t > oldest && t < latest;
+      })
+      .reverse();
+    const { messages, nextCursor } = this.messagePage(ws, args, all);
     return {
-      messages: page.map((m) => this.renderMessage(m, withMetadata)),
+      messages,
       has_more: nextCursor !== '',
       pin_count: 0,
       channel_actions_ts: null,
@@ -100,19 +110,9 @@ export abstract class ConversationsMethods extends TeamMethods {
     if (!target) throw new SlackApiError('thread_not_found');
     const isParent = target.thread_ts === undefined || target.thread_ts === target.ts;
     const thread = isParent ? [target, ...list.filter((m) => m.thread_ts === target.ts && m !== target)] : [target];
-    const withMetadata = bool(args, 'include_all_metadata') ?? false;
-    const { fallback, max } = this.historyPage(ws);
-    const { page, nextCursor } = paginate(
-      thread,
-      (m) => m.ts,
-      'next_ts',
-      str(args, 'cursor'),
-      this.limit(args),
-      fallback,
-      max,
-    );
+    const { messages, nextCursor } = this.messagePage(ws, args, thread);
     return {
-      messages: page.map((m) => this.renderMessage(m, withMetadata)),
+      messages,
       has_more: nextCursor !== '',
       response_metadata: { next_cursor: nextCursor },
     };
