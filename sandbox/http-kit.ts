@@ -140,6 +140,12 @@ export class RequestLog {
   }
 }
 
+/** Closes a loopback listener now: open keep-alive connections are dropped, not waited for. */
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
 export abstract class SimServer {
   private readonly routes: Route[] = [];
   private server: Server | undefined;
@@ -185,9 +191,7 @@ export abstract class SimServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeServer(server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,3 +1,6 @@
+export { MAX_LIST_MEMBERS_PER_CALL } from './endpoints/contacts';
+export { MAX_EVENT_PROPERTIES_BYTES } from './endpoints/events';
+export { MAX_IMPORT_BYTES } from './endpoints/imports';
 export type {
   AttributeCategory,
   AttributeDef,
@@ -11,26 +14,5 @@ export type {
   WriteSource,
 } from './model';
 export { ApiError } from './model';
-export {
-  BrevoSimulator,
-  MAX_EVENT_PROPERTIES_BYTES,
-  MAX_IMPORT_BYTES,
-  MAX_LIST_MEMBERS_PER_CALL,
-} from './simulator';
-export type {
-  BrevoLimits,
-  BrevoSimulatorOptions,
-  FailureSpec,
-  ImportCounts,
-  ImportReport,
-  SimCampaign,
-  SimCampaignStats,
-  SimEvent,
-  SimFolder,
-  SimList,
-  SimNotification,
-  SimProcess,
-  SimSender,
-  SimStats,
-  SimWebhook,
-} from './types';
+export { BrevoSimulator } from './simulator';
+export type * from './types';

@@ -9,7 +9,7 @@
  *   transcription, unsupported, Notion-hosted `type:"file"` media) are refused;
  * - table rows belong in a table and have `table_width` cells; columns belong in a column_list of ≥ 2.
  */
-import { BLOCK_TYPES, type BlockType } from './types';
+import { BLOCK_TYPES, type BlockType, TEXT_BLOCK_TYPES } from './types';
 import { bodyInvalid, isRecord, normaliseId, validationError } from './util';
 import { requestRichText, richTextArray } from './values';
 
@@ -20,21 +20,7 @@ export const MAX_REQUEST_NESTING = 2;
 const EQUATION_MAX = 1000;
 const URL_MAX = 2000;
 
-const RICH_TEXT_TYPES = new Set<BlockType>([
-  'paragraph',
-  'heading_1',
-  'heading_2',
-  'heading_3',
-  'heading_4',
-  'bulleted_list_item',
-  'numbered_list_item',
-  'quote',
-  'to_do',
-  'toggle',
-  'callout',
-  'code',
-  'template',
-]);
+const RICH_TEXT_TYPES = new Set<BlockType>([...TEXT_BLOCK_TYPES, 'callout', 'code', 'template']);
 const HEADINGS = new Set<BlockType>(['heading_1', 'heading_2', 'heading_3', 'heading_4']);
 export const MEDIA_TYPES = new Set<BlockType>(['image', 'video', 'pdf', 'file', 'audio']);
 const NOT_CREATABLE = new Set<BlockType>([
@@ -48,16 +34,7 @@ const NOT_CREATABLE = new Set<BlockType>([
 ]);
 /** Types whose blocks may carry children. */
 const PARENT_TYPES = new Set<BlockType>([
-  'paragraph',
-  'heading_1',
-  'heading_2',
-  'heading_3',
-  'heading_4',
-  'bulleted_list_item',
-  'numbered_list_item',
-  'quote',
-  'to_do',
-  'toggle',
+  ...TEXT_BLOCK_TYPES,
   'callout',
   'template',
   'synced_block',

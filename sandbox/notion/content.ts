@@ -5,7 +5,8 @@
  * Everything is deterministic for a given seed, except generated block ids.
  */
 import { randomUUID } from 'node:crypto';
-import type { BlockInput, StandalonePageInput } from './types';
+import type { NotionControl } from './control';
+import type { BlockInput } from './types';
 import { richText } from './values';
 
 const rt = (s: string) => [richText(s)];
@@ -235,15 +236,6 @@ export interface DocsTreeOptions {
   parentPageId?: string;
 }
 
-/**
- * What seeding needs of the simulator (the NotionSimulator has both): named here so this module does
- * not import the simulator that imports it.
- */
-export interface DocsTreeTarget {
-  addContentPage(input: StandalonePageInput): { id: string };
-  appendBlocks(parentId: string, blocks: BlockInput[]): string[];
-}
-
 export interface DocsTree {
   rootId: string;
   /** Every page id, breadth first (root first). */
@@ -256,7 +248,7 @@ export interface DocsTree {
  * Seed a tree of `pages` nested pages (breadth first, `fanout` children each). Every third child
  * page sits inside a toggle of its parent (parent `block_id`), the others directly under it.
  */
-export function seedDocsTree(sim: DocsTreeTarget, opts: DocsTreeOptions): DocsTree {
+export function seedDocsTree(sim: NotionControl, opts: DocsTreeOptions): DocsTree {
   if (opts.pages < 1) throw new Error('seedDocsTree: pages must be ≥ 1');
   const fanout = opts.fanout ?? 4;
   const content =

@@ -10,7 +10,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SimClock } from '../http-kit';
+import { closeServer, type SimClock } from '../http-kit';
 import type { FileRec } from './types';
 
 export const FILE_URL_TTL_SECONDS = 3600;
@@ -142,8 +142,6 @@ export class FileHost {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server) await closeServer(server);
   }
 }

@@ -252,8 +252,8 @@ export interface UserRec {
 // ---------------------------------------------------------------------------------------------
 // Content: blocks, files, capabilities
 
-/** Block types of the SDK's BlockObjectResponse (v5.26.0, notion.md §6). */
-export const BLOCK_TYPES = [
+/** Text blocks: rich_text content, and they may hold children (the head of the SDK's list below). */
+export const TEXT_BLOCK_TYPES = [
   'paragraph',
   'heading_1',
   'heading_2',
@@ -264,6 +264,11 @@ export const BLOCK_TYPES = [
   'quote',
   'to_do',
   'toggle',
+] as const;
+
+/** Block types of the SDK's BlockObjectResponse (v5.26.0, notion.md §6). */
+export const BLOCK_TYPES = [
+  ...TEXT_BLOCK_TYPES,
   'template',
   'synced_block',
   'child_page',

@@ -2,12 +2,6 @@
 import type { SimClock } from '../http-kit';
 import type { OAuthClientInput } from '../oauth-kit';
 
-/** A distributed app that may install through OAuth v2 (see oauth.ts). */
-export interface SlackOAuthClientInput extends OAuthClientInput {
-  /** Token rotation on (it cannot be turned off in Slack once on). Default false. */
-  tokenRotation?: boolean;
-}
-
 export interface WorkspaceInput {
   teamId: string;
   teamName: string;
@@ -209,4 +203,10 @@ export interface SlackSimStats {
   rateLimited: number;
   /** Requests per API method name (`chat.postMessage`: 3). */
   byMethod: Record<string, number>;
+}
+
+/** An OAuth client of a distributed app (oauth.ts). */
+export interface SlackOAuthClientInput extends OAuthClientInput {
+  /** Token rotation on (it cannot be turned off in Slack once on). Default false. */
+  tokenRotation?: boolean;
 }

@@ -131,3 +131,12 @@ export function slug(name: string): string {
       .replace(/^-+|-+$/g, '') || 'workspace'
   );
 }
+
+export function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function dropUndefined<T extends Record<string, unknown>>(obj: T): T {
+  for (const k of Object.keys(obj)) if (obj[k] === undefined) delete obj[k];
+  return obj;
+}
