@@ -4,15 +4,17 @@
  */
 
 import {
-  BUILTIN_TEMPLATES,
   blocksTextLength,
-  NAMED_TEMPLATES,
   renderNotification,
-  SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
   truncate,
-  validateTemplate,
+} from '../../shared/connectors/slack/notifications/render-notification';
+import { validateTemplate } from '../../shared/connectors/slack/notifications/template-validation';
+import {
+  BUILTIN_TEMPLATES,
+  NAMED_TEMPLATES,
+  SLACK_LIMITS,
 } from '../../shared/connectors/slack/notifications/templates';
 import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../shared/core/events/events';
 import { event } from './fixtures';

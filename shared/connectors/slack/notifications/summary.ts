@@ -7,15 +7,8 @@
  */
 import type { CampaignFigures } from '../../../core/brevo/client';
 import type { SummaryKind } from './periods';
-import {
-  DEFAULT_BREVO_APP_URL,
-  escapeMrkdwn,
-  type MrkdwnText,
-  SLACK_LIMITS,
-  type SlackBlock,
-  type SlackMessage,
-  truncate,
-} from './templates';
+import { escapeMrkdwn, type MrkdwnText, type SlackBlock, type SlackMessage, truncate } from './render-notification';
+import { DEFAULT_BREVO_APP_URL, SLACK_LIMITS } from './templates';
 
 export interface SummaryFigures {
   kind: SummaryKind;
