@@ -5,7 +5,7 @@
  * characters a section, our 12,000-character total) and always with a fallback text. Many
  * campaigns collapse into "…and N more".
  */
-import type { CampaignFigures } from '../../../core/brevo/client';
+import type { CampaignFigures } from '../../../core/brevo/campaigns';
 import type { SummaryKind } from './periods';
 import { escapeMrkdwn, type MrkdwnText, type SlackBlock, type SlackMessage, truncate } from './render-notification';
 import { DEFAULT_BREVO_APP_URL, SLACK_LIMITS } from './templates';
