@@ -3,13 +3,13 @@
  * Kit that always fits Slack's limits; `summarizeEvent` is the one-line form digests use.
  */
 import type { NotificationEvent, NotificationEventType } from '../../../core/events/events';
+import { PLACEHOLDER } from '../../../core/events/placeholders';
 import {
   BUILTIN_TEMPLATES,
   DEFAULT_BREVO_APP_URL,
   DEFAULT_BUTTON,
   MONEY_PATHS,
   namedTemplate,
-  PLACEHOLDER,
   SLACK_LIMITS,
   type Template,
   type TemplateObject,

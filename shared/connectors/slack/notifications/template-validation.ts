@@ -5,11 +5,10 @@
  */
 import { formatPath, type NotificationIssue } from '../../../core/config/issues';
 import type { NotificationEventType } from '../../../core/events/events';
+import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
 import {
   literalOf,
   namedTemplate,
-  PATH_SYNTAX,
-  PLACEHOLDER,
   placeholdersOf,
   SLACK_LIMITS,
   templateNamesFor,
