@@ -1,6 +1,6 @@
 /**
- * shared/core/events/events.ts: Brevo webhook payloads (single and batched) and platform events →
- * normalized NotificationEvents with stable ids, thread keys and reasons for what is ignored.
+ * shared/connectors/brevo/webhook-events.ts and shared/core/events/platform-events.ts: Brevo webhook
+ * payloads (single and batched) and platform events → normalized NotificationEvents with stable ids, thread keys and reasons for what is ignored.
  */
 
 import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';

@@ -1,6 +1,7 @@
 /**
- * shared/connectors/slack/notifications/templates.ts: template validation (what config validation refuses) and
- * rendering to Block Kit within Slack's limits (reference/slack.md §7), escaped, with fallback text.
+ * shared/connectors/slack/notifications/: templates.ts and template-validation.ts (what config
+ * validation refuses), render-notification.ts (rendering to Block Kit within Slack's limits,
+ * reference/slack.md §7, escaped, with fallback text).
  */
 
 import {

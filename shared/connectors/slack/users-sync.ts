@@ -4,7 +4,7 @@
  * One run reads users.list whole (cursor pagination, 200 a page, paced under Tier 2: one request
  * every 3 s, the first at once; a 429 pauses the pacer for its Retry-After), maps each member to a
  * contact keyed by its email and writes the changed ones through the contact writer the Notion sync
- * uses (../sync/brevo-contact-writer): an import followed to completion above 20 changed users
+ * uses (core/brevo/contact-writer.ts): an import followed to completion above 20 changed users
  * (when a list is given), upserts below.
  *
  * Guarantees (the same `SyncSummary` contract as the Notion sync):
