@@ -15,7 +15,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { LocalStack } from '../local/stack';
 import { SANDBOX_SLACK_CHANNEL } from '../sandbox/sandbox';
-import { parseBrevoWebhook } from '../shared/core/events/events';
+import { parseBrevoWebhook } from '../shared/connectors/brevo/webhook-events';
 import { listAddition, TS } from '../test/notifications/fixtures';
 import { round } from './measure';
 import { countMarked, laneDepth, type Quantiles, quantiles, withSandboxStack } from './slack-notifications';

@@ -36,13 +36,9 @@ import {
 import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
 import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
 import { testSlackConnection } from '../shared/connectors/slack/connection-test';
-import {
-  buildSlackUsersContext,
-  emptySlackUsersSummary,
-  resolveBrevoList,
-  syncSlackUsers,
-} from '../shared/connectors/slack/users-sync';
-import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
+import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';
+import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/limits';
+import { resolveBrevoList } from '../shared/core/brevo/lists';
 import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';

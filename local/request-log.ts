@@ -6,7 +6,7 @@
  */
 
 import { z } from 'zod';
-import { DIGEST_MIN_BATCH } from '../shared/connectors/slack/notifications/delivery';
+import { DIGEST_MIN_BATCH } from '../shared/connectors/slack/notifications/lane-messages';
 import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/core/lanes/lane-retry';
 import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/core/ports';
 import { countsLine } from '../shared/core/runs/counts';

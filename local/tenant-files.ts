@@ -3,9 +3,10 @@
  * kept (0600) beside the state in TAJO_STATE_DIR so `npm start` can print them and the CLI can use
  * them, and stored in the table only as hashes. Other tenants are created with `tajo tenants create`.
  */
+
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hashToken } from '../shared/connectors/slack/notifications/delivery';
+import { sha256Hex } from '../shared/core/hash';
 import type { TenantStore } from '../shared/core/ports';
 import { hashApiKey, issueTenantCredentials } from '../shared/core/tenancy/tenants';
 
@@ -35,7 +36,7 @@ export async function ensureLocalTenant(
     apiKey !== undefined &&
     webhookToken !== undefined &&
     tenant?.apiKeyHash === hashApiKey(apiKey) &&
-    tenant.webhookTokenHash === hashToken(webhookToken);
+    tenant.webhookTokenHash === sha256Hex(webhookToken);
   if (!valid || apiKey === undefined || webhookToken === undefined) {
     const issued = issueTenantCredentials(tenantId, tenant?.createdAt ?? new Date().toISOString());
     apiKey = issued.apiKey;

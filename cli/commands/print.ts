@@ -10,7 +10,7 @@ import type {
   SlackStatus,
 } from '../../shared/app/status';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
-import type { CheckResult } from '../../shared/connectors/slack/connection-test';
+import type { CheckResult } from '../../shared/core/checks';
 import { describeMappingSource } from '../../shared/core/config/mapping';
 import { redactText } from '../../shared/core/logging/redact';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/core/ports';

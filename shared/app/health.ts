@@ -7,7 +7,7 @@
 
 import { NOTION_DEFAULT_BASE_URL } from '../connectors/notion/client';
 import { SLACK_DEFAULT_API_URL } from '../connectors/slack/client';
-import { BREVO_DEFAULT_BASE_URL } from '../core/brevo/client';
+import { BREVO_DEFAULT_BASE_URL } from '../core/brevo/transport';
 import { ProviderError, UnreachableError } from '../core/errors';
 import type { Clock, ConnectionHealth, ConnectionRecord, ConnectionStore, ConnectorName } from '../core/ports';
 

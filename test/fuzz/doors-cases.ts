@@ -27,8 +27,8 @@ import {
 } from '../../sandbox/sandbox';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { type RouteSpec, topology } from '../../shared/app/topology';
+import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { parseBrevoWebhook } from '../../shared/core/events/events';
 import { BODY_LIMIT_BYTES } from '../../shared/core/http/request-guard';
 import { listAddition } from '../notifications/fixtures';
 import { type Prng, prng } from '../support/prng';

@@ -4,7 +4,7 @@
  * sends). Every one is accepted, and every event is in the Slack lane exactly once (the lane's
  * worker is stopped, so the queue holds what the ingress queued). No timing is asserted.
  */
-import { parseBrevoWebhook } from '../../shared/core/events/events';
+import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import { listAddition, TS } from '../notifications/fixtures';
 import type { SandboxStack } from '../support/sandbox-stack';
 import { type Ctx, expectQueuedOnce, quiet, setUp } from './doors-cases';

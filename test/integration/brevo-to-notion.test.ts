@@ -6,6 +6,7 @@
  * the Notion lane worker in order. State is in dynalite; both simulators share one clock, so Brevo's
  * event times and Notion's minute-rounded edit times compare as in production.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,11 +17,12 @@ import { NotionSimulator } from '../../sandbox/notion';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
 import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane/worker';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
-import { acceptBrevoWebhook, hashToken } from '../../shared/connectors/slack/notifications/delivery';
 import { BrevoClient } from '../../shared/core/brevo/client';
 import { parseConfig } from '../../shared/core/config/load';
+import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
@@ -157,7 +159,7 @@ async function setup(opts: { extraProperties?: string; extraRules?: string; rate
   await store.putTenant({
     tenantId: TENANT,
     apiKeyHash: 'unused',
-    webhookTokenHash: hashToken(WEBHOOK_TOKEN),
+    webhookTokenHash: sha256Hex(WEBHOOK_TOKEN),
     createdAt: new Date(T0).toISOString(),
   });
   const lane = new RecordingLane();

@@ -6,7 +6,8 @@
  */
 
 import { BrevoSimulator } from '../../sandbox/brevo';
-import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
+import { BrevoClient } from '../../shared/core/brevo/client';
+import { sharedBrevoLimits } from '../../shared/core/brevo/limits';
 import { BudgetExhaustedError, RateLimitedError } from '../../shared/core/errors';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { HourlyCallBudget } from '../../shared/core/ratelimit/call-budget';

@@ -3,17 +3,16 @@
  * ordered since: the webhook ingress, the DynamoDB order ledger (dynalite) and the timer queue and
  * Slack lane (fauxqs: a standard queue with per-message delays and a FIFO lane), on a virtual clock.
  */
+
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { ENV } from '../../shared/app/topology';
-import {
-  acceptBrevoWebhook,
-  hashToken,
-  slackLaneMessageSchema,
-} from '../../shared/connectors/slack/notifications/delivery';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
+import { sha256Hex } from '../../shared/core/hash';
 import { handleTimerBatch, MAX_HOP_SECONDS } from '../../shared/core/lanes/timers';
 import type { ConnectionRecord, LaneMessage, LaneQueue } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
@@ -51,7 +50,7 @@ beforeEach(async () => {
   };
   clock = new VirtualClock(Date.parse(ABANDONED) + 60_000);
   tenantId = `t-${id}`;
-  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: hashToken(TOKEN), createdAt: ABANDONED });
+  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: sha256Hex(TOKEN), createdAt: ABANDONED });
   const conn: ConnectionRecord<'slack'> = {
     tenantId,
     connector: 'slack',

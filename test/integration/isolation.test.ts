@@ -16,6 +16,7 @@
  * - in the end every item of the table begins with a tenant (or is a documented global item), and
  *   no credential of the run is in any item.
  */
+
 import { createHmac, randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -31,10 +32,11 @@ import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
 import { brevoActionMessageSchema } from '../../shared/connectors/slack/interactions';
-import { hashToken, slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/delivery';
+import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
 import { parseConfig } from '../../shared/core/config/load';
 import { SlackTeamClaimedError } from '../../shared/core/errors';
+import { sha256Hex } from '../../shared/core/hash';
 import { timerMessageSchema } from '../../shared/core/lanes/timers';
 import { redactText } from '../../shared/core/logging/redact';
 import type { ConnectionRecord, RunRecord } from '../../shared/core/ports';
@@ -97,7 +99,7 @@ beforeAll(async () => {
   await store.putTenant({
     tenantId: B,
     apiKeyHash: hashApiKey(b.apiKey),
-    webhookTokenHash: hashToken(b.webhookToken),
+    webhookTokenHash: sha256Hex(b.webhookToken),
     createdAt: new Date().toISOString(),
   });
   const config = parseConfig(sandboxConfigYaml(), {

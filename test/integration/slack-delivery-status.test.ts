@@ -4,13 +4,16 @@
  * API print: the running totals, the last post with its channel's name, and a refused post with
  * Slack's reason.
  */
+
 import { printSlackStatus } from '../../cli/commands/print';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
 import { connectorStatus, type SlackStatus } from '../../shared/app/status';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { parseConfig } from '../../shared/core/config/load';
+import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced, ticketCreated } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
@@ -62,7 +65,7 @@ beforeAll(async () => {
   await slack.start();
   for (const [name, id] of Object.entries(CHANNELS)) slack.addChannel({ teamId: 'T0DLV', id, name });
   ({ store } = await freshStore());
-  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: hashToken(WEBHOOK_TOKEN), createdAt: '' });
+  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: sha256Hex(WEBHOOK_TOKEN), createdAt: '' });
   await connectSlack(
     { connections: store, secrets, schedules: noSchedules, teams: store, clock, slackApiUrl: slack.apiUrl },
     { tenantId, config: parseConfig(YAML, {}, 'test config') },

@@ -6,13 +6,16 @@
  * with ticket_alert in #support. Then: one post per route and channel, and a Slack outage that
  * leaves the webhook accepted and the post done once Slack is back.
  */
+
 import { createServer } from 'node:net';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
 import { SlackApiError } from '../../shared/connectors/slack/client';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { parseConfig } from '../../shared/core/config/load';
+import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { listAddition, orderPlaced, ticketCreated } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
@@ -88,7 +91,7 @@ async function tenantWith(yaml: string): Promise<string> {
   ({ store } = await freshStore());
   const tenantId = `docs-${Math.random().toString(36).slice(2, 8)}`;
   const config = parseConfig(yaml, ENV, 'docs block');
-  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: hashToken(WEBHOOK_TOKEN), createdAt: '' });
+  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: sha256Hex(WEBHOOK_TOKEN), createdAt: '' });
   await connectSlack(
     { connections: store, secrets, schedules: noSchedules, teams: store, clock, slackApiUrl: slack.apiUrl },
     { tenantId, config },

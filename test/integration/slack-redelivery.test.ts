@@ -9,8 +9,10 @@
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectSlack } from '../../shared/app/connections';
-import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { parseConfig } from '../../shared/core/config/load';
+import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
@@ -72,7 +74,7 @@ beforeAll(async () => {
   });
   await proxy.start();
   ({ store } = await freshStore());
-  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: hashToken(WEBHOOK_TOKEN), createdAt: '' });
+  await store.putTenant({ tenantId, apiKeyHash: 'x', webhookTokenHash: sha256Hex(WEBHOOK_TOKEN), createdAt: '' });
   await connectSlack(
     { connections: store, secrets, schedules: noSchedules, teams: store, clock, slackApiUrl: slack.apiUrl },
     { tenantId, config: parseConfig(YAML, {}, 'test config') },

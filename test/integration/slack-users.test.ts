@@ -8,17 +8,15 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator, type UserInput } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { SlackApiError } from '../../shared/connectors/slack/client';
+import { buildUserPlan, mapSlackUser, type SlackField } from '../../shared/connectors/slack/user-mapping';
 import {
   buildSlackUsersContext,
-  buildUserPlan,
   emptySlackUsersSummary,
-  mapSlackUser,
   NO_EMAIL_SCOPE_WARNING,
-  type SlackField,
   type SlackUsersContext,
-  splitRealName,
   syncSlackUsers as syncSlackUsersRaw,
 } from '../../shared/connectors/slack/users-sync';
+import { splitRealName } from '../../shared/core/brevo/contact-rows';
 import { type Clock, systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';

@@ -2,7 +2,8 @@
  * shared/connectors/slack/notifications/digest.ts: one message for a burst, counts per type, ≤ 10 samples, within limits.
  */
 import { buildDigest } from '../../shared/connectors/slack/notifications/digest';
-import { blocksTextLength, SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
+import { blocksTextLength } from '../../shared/connectors/slack/notifications/render-notification';
+import { SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
 import type { NotificationEvent, NotificationEventType } from '../../shared/core/events/events';
 import { event } from './fixtures';
 

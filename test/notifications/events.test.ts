@@ -1,8 +1,11 @@
 /**
- * shared/core/events/events.ts: Brevo webhook payloads (single and batched) and platform events →
- * normalized NotificationEvents with stable ids, thread keys and reasons for what is ignored.
+ * shared/connectors/brevo/webhook-events.ts and shared/core/events/platform-events.ts: Brevo webhook
+ * payloads (single and batched) and platform events → normalized NotificationEvents with stable ids, thread keys and reasons for what is ignored.
  */
-import { notificationEventSchema, parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
+
+import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
+import { notificationEventSchema } from '../../shared/core/events/events';
+import { parsePlatformEvent } from '../../shared/core/events/platform-events';
 import {
   cartAbandoned,
   contactUpdated,

@@ -3,6 +3,7 @@
  * paths) and routing an event to a channel (threshold, delay, threads, own-write echoes).
  */
 
+import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import {
   isSkip,
   parseNotificationsConfig,
@@ -13,7 +14,7 @@ import {
   validateNotificationsConfig,
 } from '../../shared/connectors/slack/notifications/routing';
 import { BUILTIN_TEMPLATES } from '../../shared/connectors/slack/notifications/templates';
-import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
+import { parsePlatformEvent } from '../../shared/core/events/platform-events';
 import { cartAbandoned, contactUpdated, event, listAddition, orderPlaced } from './fixtures';
 
 /** The seed's notifications, as a tenant writes them in tajo.yaml (after YAML parsing). */

@@ -12,7 +12,7 @@ import {
   UNSUBSCRIBE_NOTE,
 } from '../../shared/connectors/slack/notifications/summary';
 import { SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
-import type { CampaignFigures } from '../../shared/core/brevo/client';
+import type { CampaignFigures } from '../../shared/core/brevo/campaigns';
 import type { SlackSummariesConfig } from '../../shared/core/config/schema';
 import { addDays, localDateOf, weekdayOf, zonedTimeToUtc } from '../../shared/core/time/zoned';
 

@@ -1,18 +1,21 @@
 /**
- * shared/connectors/slack/notifications/templates.ts: template validation (what config validation refuses) and
- * rendering to Block Kit within Slack's limits (reference/slack.md §7), escaped, with fallback text.
+ * shared/connectors/slack/notifications/: templates.ts and template-validation.ts (what config
+ * validation refuses), render-notification.ts (rendering to Block Kit within Slack's limits,
+ * reference/slack.md §7, escaped, with fallback text).
  */
 
 import {
-  BUILTIN_TEMPLATES,
   blocksTextLength,
-  NAMED_TEMPLATES,
   renderNotification,
-  SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
   truncate,
-  validateTemplate,
+} from '../../shared/connectors/slack/notifications/render-notification';
+import { validateTemplate } from '../../shared/connectors/slack/notifications/template-validation';
+import {
+  BUILTIN_TEMPLATES,
+  NAMED_TEMPLATES,
+  SLACK_LIMITS,
 } from '../../shared/connectors/slack/notifications/templates';
 import { NOTIFICATION_EVENT_TYPES, type NotificationEvent } from '../../shared/core/events/events';
 import { event } from './fixtures';

@@ -1,4 +1,5 @@
-import { acceptBrevoWebhook, hashToken } from '../../shared/connectors/slack/notifications/delivery';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { sha256Hex } from '../../shared/core/hash';
 import { systemClock } from '../../shared/core/ports';
 import { contactUpdated } from '../notifications/fixtures';
 
@@ -36,7 +37,7 @@ test("contact_updated caused by our own Brevo API key is not notified; a change 
       getTenant: async () => ({
         tenantId: 'acme',
         apiKeyHash: 'x',
-        webhookTokenHash: hashToken('whk_t'),
+        webhookTokenHash: sha256Hex('whk_t'),
         createdAt: '',
       }),
       putTenant: async () => undefined,

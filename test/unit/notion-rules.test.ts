@@ -4,6 +4,7 @@
  * recognition.
  */
 
+import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import type { NotionPage } from '../../shared/connectors/notion/client';
 import { isOwnPageWrite, resolveConflicts } from '../../shared/connectors/notion/rules/brevo-to-notion';
 import {
@@ -16,7 +17,7 @@ import { matchRules, renderProperties } from '../../shared/connectors/notion/rul
 import { parseConfig } from '../../shared/core/config/load';
 import type { NotionRuleConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
-import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';
+import { parsePlatformEvent } from '../../shared/core/events/platform-events';
 import type { NotionPageWrite } from '../../shared/core/ports';
 import { contactUpdated, listAddition, TS } from '../notifications/fixtures';
 

@@ -3,7 +3,7 @@
  * leave alone (ids, times, counts) for a log to stay useful.
  */
 
-import { renderNotification } from '../../shared/connectors/slack/notifications/templates';
+import { renderNotification } from '../../shared/connectors/slack/notifications/render-notification';
 import type { NotificationEvent } from '../../shared/core/events/events';
 import {
   bodyPersonal,

@@ -4,13 +4,13 @@
  * integration, add a capability. Read-only unless the admin allows the one write (page creation).
  */
 import type { BrevoClient } from '../../core/brevo/client';
+import type { CheckResult } from '../../core/checks';
 import { mappedProperties } from '../../core/config/mapping';
 import type { NotionConnectorConfig } from '../../core/config/schema';
 import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock } from '../../core/ports';
 import { sharedPacer } from '../../core/ratelimit/pacer';
-import type { CheckResult } from '../slack/connection-test';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
 import { integrationKey } from './context';
 import { isPublishOnly } from './publish/rule';

@@ -17,14 +17,17 @@
  */
 import { type BrevoClient, type UnsupportedAttribute, unsupportedAttributeMessage } from '../../core/brevo/client';
 import {
-  BrevoContactWriter,
-  type ContactWriteOptions,
-  DEFAULT_CONTACT_WRITE_OPTIONS,
   type EmailContactRow,
   fieldError,
   mapEmailKeyedContact,
-  type ProgressEvent,
   recordRowFailure,
+  splitRealName,
+} from '../../core/brevo/contact-rows';
+import {
+  BrevoContactWriter,
+  type ContactWriteOptions,
+  DEFAULT_CONTACT_WRITE_OPTIONS,
+  type ProgressEvent,
 } from '../../core/brevo/contact-writer';
 import { failureReason, ProviderError } from '../../core/errors';
 import { type CallStats, newStats } from '../../core/http/paced-fetch';
@@ -32,7 +35,6 @@ import { coerceToAttribute } from '../../core/mapping';
 import type { BrevoAttribute } from '../../core/mapping/types';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../../core/ports';
 import { addSkip, SKIP_BOT, SKIP_NO_EMAIL } from '../../core/runs/counts';
-import { splitRealName } from '../slack/users-sync';
 import type { NotionGateway, NotionUser } from './client';
 import { emptySummary, newRunId } from './sync/database-sync';
 

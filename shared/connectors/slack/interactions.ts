@@ -30,6 +30,7 @@ import {
 } from '../../core/ports';
 import type { SlackAppCredentialsSource } from './app';
 import { SlackClient } from './client';
+import { blockActions, eventsEnvelope, eventsTeam, interactionTeam, messageAction, viewSubmission } from './payloads';
 import { verifySlackSignature } from './signature';
 
 /** Brevo work queued from Slack: what to do, for which contact. */
@@ -51,30 +52,6 @@ export const brevoActionMessageSchema = z.discriminatedUnion('op', [
   }),
 ]);
 export type BrevoActionMessage = z.infer<typeof brevoActionMessageSchema>;
-
-const blockActions = z.looseObject({
-  type: z.literal('block_actions'),
-  trigger_id: z.string().optional(),
-  actions: z.array(
-    z.looseObject({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() }),
-  ),
-});
-const viewSubmission = z.looseObject({
-  type: z.literal('view_submission'),
-  view: z.looseObject({
-    id: z.string(),
-    callback_id: z.string(),
-    hash: z.string().optional(),
-    state: z.looseObject({ values: z.record(z.string(), z.record(z.string(), z.looseObject({}))) }),
-  }),
-});
-const messageAction = z.looseObject({
-  type: z.literal('message_action'),
-  callback_id: z.string(),
-  action_ts: z.string().optional(),
-  trigger_id: z.string().optional(),
-  message: z.looseObject({ ts: z.string(), user: z.string().optional() }),
-});
 
 export interface SlackIngressDeps {
   connections: ConnectionStore;
@@ -252,30 +229,6 @@ export async function acceptSlackRequest(deps: SlackIngressDeps, req: SlackReque
   }
   return { status: 200, body: {} };
 }
-
-const eventsEnvelope = z.looseObject({
-  type: z.string().optional(),
-  challenge: z.string().optional(),
-  event: z.looseObject({ type: z.string().optional() }).optional(),
-});
-
-const idOrNull = z.string().min(1).nullish().catch(undefined);
-const eventsTeam = z.looseObject({
-  team_id: idOrNull,
-  enterprise_id: idOrNull,
-  // The installation the event is delivered for; in Slack Connect channels `team_id` may be the
-  // other organisation's workspace, this is ours.
-  authorizations: z
-    .array(z.looseObject({ team_id: idOrNull, enterprise_id: idOrNull, is_enterprise_install: z.boolean().optional() }))
-    .optional()
-    .catch(undefined),
-});
-const interactionTeam = z.looseObject({
-  team: z.looseObject({ id: idOrNull }).nullish().catch(undefined),
-  user: z.looseObject({ team_id: idOrNull }).nullish().catch(undefined),
-  enterprise: z.looseObject({ id: idOrNull }).nullish().catch(undefined),
-  is_enterprise_install: z.boolean().optional().catch(undefined),
-});
 
 /**
  * The Slack installation a signed request comes from (absent in url_verification): one answer, from

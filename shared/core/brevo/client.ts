@@ -1,45 +1,33 @@
 /**
- * Brevo API v3 over fetch. Contacts and events share a pacer below Brevo's 10 req/s; every other
- * endpoint (processes, campaigns, senders, account) draws on the 100-per-hour budget. Bulk writes
- * go through /v3/contacts/import; /v3/contacts/batch is deprecated (2026-10-30) and never called.
+ * Brevo API v3: the account, attributes, lists and folders, contacts and their imports, events, email
+ * campaigns and marketing figures. Requests go through BrevoTransport (transport.ts: the shared rate
+ * limits of limits.ts). Bulk writes go through /v3/contacts/import; /v3/contacts/batch is
+ * deprecated (2026-10-30) and never called.
  */
 import { z } from 'zod';
-import { BudgetExhaustedError, ProviderError, RateLimitedError, UnreachableError } from '../errors';
+import { ProviderError, RateLimitedError, UnreachableError } from '../errors';
 import { issueSummary, maybe, readAnswer } from '../http/answer';
-import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../http/paced-fetch';
+import { type CallStats, newStats } from '../http/paced-fetch';
 import { createOnce } from '../http/retry-policy';
 import { integrationKey } from '../integration-key';
 import type { BrevoAttribute } from '../mapping/types';
-import type { Clock } from '../ports';
-import type { BudgetAnswer, CallReserver } from '../ratelimit/call-budget';
-import { Pacer, WindowBudget } from '../ratelimit/pacer';
+import {
+  BREVO_CAMPAIGNS_PAGE,
+  BREVO_CONTACTS_PAGE,
+  type BrevoCampaignRef,
+  type BrevoSender,
+  type CampaignFigures,
+  campaignRefSchema,
+  campaignsPageSchema,
+  contactsPageSchema,
+  type NewEmailCampaign,
+  senderSchema,
+} from './campaigns';
+import { sharedBrevoLimits } from './limits';
+import { type BrevoClientOptions, BrevoTransport } from './transport';
 
-export const BREVO_DEFAULT_BASE_URL = 'https://api.brevo.com';
-/** 10 req/s documented on contacts and events; 110 ms spacing leaves room for network jitter. */
-export const BREVO_CONTACTS_INTERVAL_MS = 110;
-/** "All other endpoints": 100 requests per hour on the general tier. */
-export const BREVO_OTHER_PER_HOUR = 100;
 /** Brevo caps list add/remove at 150 identifiers per call. */
 export const BREVO_LIST_CHUNK = 150;
-
-export interface BrevoLimits {
-  contacts: Pacer;
-  other: WindowBudget;
-}
-
-/** One set of limits per Brevo account key hash, shared by everything in the process. */
-const limitsByAccount = new Map<string, BrevoLimits>();
-export function sharedBrevoLimits(accountKey: string, clock: Clock): BrevoLimits {
-  let l = limitsByAccount.get(accountKey);
-  if (!l) {
-    l = {
-      contacts: new Pacer(BREVO_CONTACTS_INTERVAL_MS, clock),
-      other: new WindowBudget(BREVO_OTHER_PER_HOUR, 3_600_000, clock),
-    };
-    limitsByAccount.set(accountKey, l);
-  }
-  return l;
-}
 
 const ATTRIBUTE_CATEGORIES = ['normal', 'transactional', 'category', 'calculated', 'global'] as const;
 const ATTRIBUTE_TYPES = ['text', 'date', 'float', 'boolean', 'id', 'category', 'multiple-choice', 'user'] as const;
@@ -93,22 +81,6 @@ export interface ImportRow {
   attributes: Record<string, unknown>;
 }
 
-export interface BrevoClientOptions {
-  apiKey: string;
-  baseUrl?: string;
-  clock: Clock;
-  stats: CallStats;
-  limits: BrevoLimits;
-  /** Longer 429 waits are not slept through in process (a Lambda parks the lane instead). */
-  maxInProcessWaitMs?: number;
-  /**
-   * The tenant's "other endpoints" budget shared across invocations (ratelimit/call-budget.ts):
-   * every such call takes one, unless reserved ahead with reserveOtherCalls. Without it only the
-   * in-process budget applies.
-   */
-  otherBudget?: CallReserver;
-}
-
 /**
  * A client for the Brevo account of `apiKey`: it shares the account's rate limits with every other
  * client of that account in the process (one budget per account, whoever calls).
@@ -123,33 +95,7 @@ export function brevoClientFor(
   });
 }
 
-export class BrevoClient {
-  private readonly fetch: typeof fetch;
-  private readonly base: string;
-  /** "Other endpoint" calls already reserved in the shared budget (reserveOtherCalls). */
-  private prepaidOther = 0;
-
-  constructor(private readonly opts: BrevoClientOptions) {
-    this.base = (opts.baseUrl ?? BREVO_DEFAULT_BASE_URL).replace(/\/+$/, '');
-    this.fetch = pacedFetch({
-      provider: 'brevo',
-      clock: opts.clock,
-      stats: opts.stats,
-      pacerFor: (url) => (isPacedPath(url.pathname) ? opts.limits.contacts : undefined),
-      // Brevo documents no Retry-After; x-sib-ratelimit-reset says when the window reopens. A
-      // Retry-After (a proxy or gateway in front of Brevo) is honoured when present.
-      retryAfterMs: (res) =>
-        parseRetryAfter(res.headers.get('retry-after'), opts.clock.now()) ??
-        Math.max(1, Number(res.headers.get('x-sib-ratelimit-reset') ?? '1') || 1) * 1000,
-      maxInProcessWaitMs: opts.maxInProcessWaitMs,
-      isRetryable: (url, method) => method === 'POST' && isRepeatableBrevoPost(url.pathname),
-      // Brevo counts every request it receives: a retry of an "other" endpoint draws on the budget.
-      beforeRetry: async (url) => {
-        if (!isPacedPath(url.pathname)) await this.takeOtherBudget();
-      },
-    });
-  }
-
+export class BrevoClient extends BrevoTransport {
   async getAccount(): Promise<{ email?: string; companyName?: string }> {
     const res = await this.request('GET', '/v3/account', 'account check');
     return readAnswer(
@@ -427,123 +373,6 @@ export class BrevoClient {
     return failures;
   }
 
-  private async request(method: string, path: string, what: string, body?: unknown): Promise<unknown> {
-    const res = await this.raw(method, path, body);
-    if (!res.ok) throw await this.error(res, what);
-    if (res.status === 204) return undefined;
-    return this.json(res, what);
-  }
-
-  /**
-   * A call whose answer body we do not read (Brevo documents 204): any 2xx is success, whatever
-   * body comes with it, so an answer Brevo changes never turns an accepted write into a failure.
-   */
-  private async send(method: string, path: string, what: string, body?: unknown): Promise<void> {
-    const res = await this.raw(method, path, body);
-    if (!res.ok) throw await this.error(res, what);
-    await res.body?.cancel();
-  }
-
-  /** The body of a successful answer; one that is not JSON is a ProviderError, never a SyntaxError. */
-  private async json(res: Response, what: string): Promise<unknown> {
-    const text = await res.text();
-    if (!text) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new ProviderError(
-        'brevo',
-        res.status,
-        'unexpected_answer',
-        `Brevo answered ${what} with a body that is not JSON`,
-      );
-    }
-  }
-
-  /**
-   * Reserves `n` calls of the shared "other endpoints" budget for the calls about to be made, so a
-   * sequence that must not stop halfway (create a campaign, then send it) starts only when all its
-   * calls are available. `keep` calls of the hour stay free for other work. Without a shared
-   * budget, answers ok.
-   */
-  async reserveOtherCalls(n: number, keep = 0): Promise<BudgetAnswer> {
-    const budget = this.opts.otherBudget;
-    if (!budget) return { ok: true, used: 0 };
-    const answer = await budget.reserve(n, keep);
-    if (answer.ok) this.prepaidOther += n;
-    return answer;
-  }
-
-  /** One call of the "other endpoints" budget: in process, then the tenant's shared one. */
-  private async takeOtherBudget(): Promise<void> {
-    const budget = this.opts.limits.other.take();
-    if (!budget.ok) throw new BudgetExhaustedError('brevo', 'other-endpoints (100/hour)', budget.retryInMs);
-    const shared = this.opts.otherBudget;
-    if (shared && this.prepaidOther > 0) this.prepaidOther -= 1;
-    else if (shared) {
-      const answer = await shared.reserve(1);
-      if (!answer.ok) {
-        throw new BudgetExhaustedError('brevo', `other-endpoints (${shared.limit}/hour)`, answer.retryInMs);
-      }
-    }
-  }
-
-  private async raw(method: string, path: string, body?: unknown): Promise<Response> {
-    const other = !isPacedPath(path);
-    if (other) await this.takeOtherBudget();
-    try {
-      return await this.fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          'api-key': this.opts.apiKey,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      // Brevo said 429 for longer than we wait in process: no invocation of this tenant should try
-      // an "other" endpoint before the window reopens.
-      if (other && err instanceof RateLimitedError && !(err instanceof BudgetExhaustedError)) {
-        await this.opts.otherBudget?.block(this.opts.clock.now() + err.retryAfterMs);
-      }
-      throw err;
-    }
-  }
-
-  private async error(res: Response, what: string): Promise<ProviderError> {
-    let code = 'unknown';
-    let message = res.statusText;
-    try {
-      // Brevo's error model is {code, message, metadata?}; anything else keeps the status text.
-      const b = z
-        .looseObject({ code: maybe(z.string()).catch(undefined), message: maybe(z.string()).catch(undefined) })
-        .catch({})
-        .parse(await res.json());
-      code = b.code ?? code;
-      message = (b.message ?? message).replace(/\s+/g, ' ');
-    } catch {
-      // not JSON: keep the status text
-    }
-    if (res.status === 401) {
-      return new ProviderError(
-        'brevo',
-        401,
-        code,
-        'Brevo rejected the API key (401 unauthorized): check brevo.api_key',
-      );
-    }
-    if (res.status === 403 && /ip/i.test(message)) {
-      return new ProviderError(
-        'brevo',
-        403,
-        code,
-        `Brevo blocked this IP address: authorise it under Security → Authorised IPs (${message})`,
-      );
-    }
-    return new ProviderError('brevo', res.status, code, `Brevo error on ${what} (${res.status} ${code}): ${message}`);
-  }
-
   // ------------------------------------------------------------------ email campaigns (publishing)
 
   /** `GET /v3/senders`: the account's senders and whether each is active (verified). */
@@ -725,25 +554,6 @@ export class BrevoClient {
   }
 }
 
-/** GET /v3/contacts allows up to 1000 a page (Brevo API reference; default 50). */
-export const BREVO_CONTACTS_PAGE = 1000;
-/** GET /v3/emailCampaigns allows up to 100 a page (Brevo API reference; default 50). */
-export const BREVO_CAMPAIGNS_PAGE = 100;
-
-/** One sent campaign's global statistics, as the Slack summaries show them. */
-export interface CampaignFigures {
-  id: number;
-  name: string;
-  subject?: string;
-  sentDate?: string;
-  sent: number;
-  delivered: number;
-  uniqueOpens: number;
-  uniqueClicks: number;
-  unsubscriptions: number;
-  hardBounces: number;
-}
-
 /**
  * A failure after which a write may or may not have been applied: a 5xx, or the network (reset,
  * stall). A 4xx or a 429 was refused; nothing was written.
@@ -755,104 +565,6 @@ function isAnswerLost(err: unknown): boolean {
 
 /** `{id}`: what creations answer (folders, lists, campaigns). */
 const idSchema = z.looseObject({ id: z.number() });
-
-const contactsPageSchema = z.looseObject({
-  contacts: maybe(
-    z.array(
-      z.looseObject({
-        id: z.number(),
-        emailBlacklisted: maybe(z.boolean()),
-        createdAt: z.string(),
-        modifiedAt: maybe(z.string()),
-      }),
-    ),
-  ).transform((c) => c ?? []),
-});
-const statNumber = maybe(z.number());
-const campaignsPageSchema = z.looseObject({
-  campaigns: maybe(
-    z.array(
-      z.looseObject({
-        id: z.number(),
-        name: z.string(),
-        subject: maybe(z.string()),
-        sentDate: maybe(z.string()),
-        statistics: maybe(
-          z.looseObject({
-            globalStats: maybe(
-              z.looseObject({
-                sent: statNumber,
-                delivered: statNumber,
-                uniqueViews: statNumber,
-                uniqueClicks: statNumber,
-                unsubscriptions: statNumber,
-                hardBounces: statNumber,
-              }),
-            ),
-          }),
-        ),
-      }),
-    ),
-  ).transform((c) => c ?? []),
-});
-
-/**
- * Brevo POSTs whose repetition is harmless, so a 5xx, a reset or a stall is retried (brevo.md §3):
- * - `/v3/contacts/import`: an upsert by identifier (updateExistingContacts); a second process
- *   writes the same values again. An import whose answer was lost was applied once or twice, never
- *   differently.
- * - `/v3/contacts/lists/{id}/contacts/add|remove`: set membership; a repeat answers the contacts
- *   already in (or out of) the list under `failure`, which callers read as "nothing to do".
- * - `/v3/contacts` with `updateEnabled`: create-or-update; a repeat of a creation updates.
- * Not here, so retried only when Brevo provably did not take them (429, connection refused):
- * `/v3/events` (Brevo has no idempotency key nor any way to read events back: a repeat would be a
- * second event, which may trigger an automation twice; docs/sync.md), campaign creation (resolved
- * by reading back, createEmailCampaign), sendNow, folder and list creation.
- */
-function isRepeatableBrevoPost(path: string): boolean {
-  return (
-    path === '/v3/contacts/import' ||
-    path === '/v3/contacts' ||
-    /^\/v3\/contacts\/lists\/\d+\/contacts\/(add|remove)$/.test(path)
-  );
-}
-
-function isPacedPath(path: string): boolean {
-  return path.startsWith('/v3/contacts') || path.startsWith('/v3/events');
-}
-
-/** `GET /v3/senders` items (brevo.md §5): `ips` and other extras are optional; `active` may be missing. */
-const senderSchema = z.looseObject({
-  id: z.number(),
-  name: maybe(z.string()).transform((n) => n ?? ''),
-  email: z.string(),
-  // A sender Brevo does not say is active is not used to send (publishing refuses it).
-  active: maybe(z.boolean()).transform((a) => a ?? false),
-});
-export type BrevoSender = z.infer<typeof senderSchema>;
-
-const campaignRefSchema = z.looseObject({
-  id: z.number(),
-  name: z.string(),
-  status: z.string(),
-  scheduledAt: maybe(z.string()),
-  sentDate: maybe(z.string()),
-});
-export type BrevoCampaignRef = z.infer<typeof campaignRefSchema>;
-
-/** What publishing sends to `POST /v3/emailCampaigns`. */
-export interface NewEmailCampaign {
-  name: string;
-  subject: string;
-  /** A sender of the account: by email (and name), or by id (brevo.md §5: one or the other). */
-  sender: { email: string; name?: string } | { id: number };
-  htmlContent: string;
-  listIds: number[];
-  /** ISO date-time with offset; absent: a draft, sent with sendCampaignNow. */
-  scheduledAt?: string;
-  replyTo?: string;
-  previewText?: string;
-}
 
 /** The body of `POST /v3/events` (brevo.md §4). */
 export interface BrevoEvent {

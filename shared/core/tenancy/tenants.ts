@@ -5,13 +5,13 @@
  * Brevo API key is checked against the account before it is stored, and is shared by the tenant's
  * connections (one Brevo account per tenant).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { secretNames, storeBrevoApiKey } from '../../app/connections';
-import { hashToken } from '../../connectors/slack/notifications/delivery';
 import { brevoClientFor } from '../brevo/client';
 import { tenantIdSchema } from '../config/schema';
 import { ConfigError, ProviderError, RequestRefusedError, UnreachableError } from '../errors';
+import { sha256Hex } from '../hash';
 import type {
   BrevoAccountInfo,
   Clock,
@@ -24,7 +24,7 @@ import type {
 } from '../ports';
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return sha256Hex(key);
 }
 
 /** A new management API key: shown once to whoever creates the tenant, stored only as a hash. */
@@ -47,7 +47,7 @@ export function issueTenantCredentials(
   return {
     apiKey,
     webhookToken,
-    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: hashToken(webhookToken), createdAt },
+    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: sha256Hex(webhookToken), createdAt },
   };
 }
 

@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import { queueableConnection } from '../../../app/connections';
 import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
 import { ENV } from '../../../app/topology';
-import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/client';
+import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/limits';
+import { resolveBrevoList } from '../../../core/brevo/lists';
 import {
   ConfigError,
   failureReason,
@@ -38,7 +39,6 @@ import type {
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
-import { resolveBrevoList } from '../../slack/users-sync';
 import { NOTION_INTERVAL_MS } from '../client';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from '../context';
 import { runDocumentsMessage } from '../documents/documents';

@@ -33,7 +33,8 @@
  *   spent, or Brevo answers 429, the rest wait: the run says so, the log says so, and a timer
  *   brings the work back when the hour turns (the next run would too).
  */
-import type { BrevoClient, BrevoSender } from '../../../core/brevo/client';
+import type { BrevoSender } from '../../../core/brevo/campaigns';
+import type { BrevoClient } from '../../../core/brevo/client';
 import type { NotionConnectorConfig, NotionDatabaseConfig, PublishConfig } from '../../../core/config/schema';
 import { BudgetExhaustedError, ProviderError, RateLimitedError, reasonOf } from '../../../core/errors';
 import type {

@@ -24,7 +24,7 @@
  * An empty Notion value is filled without a conflict; an empty rendered value never erases one.
  */
 import type { BrevoClient } from '../../../core/brevo/client';
-import { MAX_STORED_ERRORS } from '../../../core/brevo/contact-writer';
+import { MAX_STORED_ERRORS } from '../../../core/brevo/contact-rows';
 import type { NotionRuleConfig } from '../../../core/config/schema';
 import { failureReason, ProviderError, RateLimitedError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';

@@ -13,7 +13,7 @@ import {
   type NotionRuleEvent,
 } from '../../../core/config/schema';
 import { changesOf, type NotificationEvent, type NotificationEventType } from '../../../core/events/events';
-import { PATH_SYNTAX, PLACEHOLDER } from '../../slack/notifications/templates';
+import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
 import { formatNumber } from '../mapping/values';
 
 type Issue = { path: string; message: string };

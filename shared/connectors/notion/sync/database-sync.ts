@@ -15,13 +15,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { BrevoClient, UnsupportedAttribute } from '../../../core/brevo/client';
+import { type ContactRow, recordRowFailure } from '../../../core/brevo/contact-rows';
 import {
   BrevoContactWriter,
-  type ContactRow,
   type ContactWriteOptions,
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type ProgressEvent,
-  recordRowFailure,
 } from '../../../core/brevo/contact-writer';
 import { mappedProperties } from '../../../core/config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../../../core/config/schema';

@@ -5,7 +5,7 @@
  * before any row is written.
  */
 import { type UnsupportedAttribute, unsupportedAttributeMessage } from '../../../core/brevo/client';
-import { type ContactRow, contactFingerprint, fieldError } from '../../../core/brevo/contact-writer';
+import { type ContactRow, contactFingerprint, fieldError } from '../../../core/brevo/contact-rows';
 import { formatPath } from '../../../core/config/load';
 import { databaseMapping } from '../../../core/config/mapping';
 import {

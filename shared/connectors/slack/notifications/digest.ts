@@ -10,12 +10,12 @@ import {
 import {
   formatUtc,
   type MrkdwnText,
-  SLACK_LIMITS,
   type SlackBlock,
   type SlackMessage,
   summarizeEvent,
   truncate,
-} from './templates';
+} from './render-notification';
+import { SLACK_LIMITS } from './templates';
 
 export const DIGEST_TYPE_LABELS: Record<NotificationEventType, string> = {
   new_subscriber: '🆕 New subscribers',

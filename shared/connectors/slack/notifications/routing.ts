@@ -13,7 +13,9 @@ import {
   type RouteKey,
   routeKeysOf,
 } from '../../../core/events/events';
-import { resolveTemplate, type Template, type TemplateObject, validateTemplate } from './templates';
+import { resolveTemplate } from './render-notification';
+import { validateTemplate } from './template-validation';
+import type { Template, TemplateObject } from './templates';
 
 /** Slack channel ids: C… (public/private channels) or G… (legacy private groups). */
 export const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;

@@ -5,17 +5,10 @@
  * characters a section, our 12,000-character total) and always with a fallback text. Many
  * campaigns collapse into "…and N more".
  */
-import type { CampaignFigures } from '../../../core/brevo/client';
+import type { CampaignFigures } from '../../../core/brevo/campaigns';
 import type { SummaryKind } from './periods';
-import {
-  DEFAULT_BREVO_APP_URL,
-  escapeMrkdwn,
-  type MrkdwnText,
-  SLACK_LIMITS,
-  type SlackBlock,
-  type SlackMessage,
-  truncate,
-} from './templates';
+import { escapeMrkdwn, type MrkdwnText, type SlackBlock, type SlackMessage, truncate } from './render-notification';
+import { DEFAULT_BREVO_APP_URL, SLACK_LIMITS } from './templates';
 
 export interface SummaryFigures {
   kind: SummaryKind;

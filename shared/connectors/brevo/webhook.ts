@@ -1,0 +1,179 @@
+/**
+ * POST /webhooks/brevo/{tenantId}: the hub's events in. Accepted fast: the bearer token checked, the
+ * body parsed (Brevo's webhook items or one platform event) into core events, and those handed to
+ * their consumers: Slack notifications (its lane) and Brevo → Notion rules (the Notion lane).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ApiResponse } from '../../app/api';
+import type { NotificationEvent } from '../../core/events/events';
+import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../../core/events/platform-events';
+import { sha256Hex } from '../../core/hash';
+import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../../core/ports';
+import { notionRuleMessages } from '../notion/rules/ingress';
+import { recordPendingPosts, slackNotificationMessages } from '../slack/notifications/notification-messages';
+import { type IgnoredItem, parseBrevoWebhook } from './webhook-events';
+
+function bearer(headers: Record<string, string | undefined>): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
+  return m?.[1];
+}
+
+/**
+ * POST /webhooks/brevo/{tenantId}. Brevo retries only timeouts, connection failures and 429, and
+ * drops the event on any other error: so a failure on our side answers 429 (retry), never 5xx.
+ */
+export async function acceptBrevoWebhook(
+  deps: Parameters<typeof acceptBrevoWebhookUnsafe>[0],
+  req: Parameters<typeof acceptBrevoWebhookUnsafe>[1],
+): Promise<ApiResponse> {
+  try {
+    return await acceptBrevoWebhookUnsafe(deps, req);
+  } catch (err) {
+    // Brevo retries only timeouts, connection failures and 429; a 5xx would lose the events.
+    deps.log?.('webhook failed; answering 429 so Brevo retries', {
+      tenantId: req.tenantId,
+      error: (err as Error).message,
+    });
+    return { status: 429, body: { error: 'temporarily unavailable; retry' } };
+  }
+}
+
+async function acceptBrevoWebhookUnsafe(
+  deps: {
+    tenants: TenantStore;
+    connections: ConnectionStore;
+    lane: LaneQueue;
+    /** Orders are remembered so that an abandoned cart bought in the meantime is not notified. */
+    orders: OrderLedger;
+    clock: Clock;
+    /** Single notifications waiting for their channel: the worker digests a burst of them. */
+    pending?: SlackPendingStore;
+    log?: (message: string, data: Record<string, unknown>) => void;
+  },
+  req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
+): Promise<ApiResponse> {
+  const token = bearer(req.headers);
+  if (!token)
+    return { status: 401, body: { error: 'missing bearer token (set auth: {type: bearer} on the Brevo webhook)' } };
+  // The reads at once: the ack path should cost one round trip to DynamoDB, not three.
+  const [tenant, conn, notionConn] = await Promise.all([
+    deps.tenants.getTenant(req.tenantId),
+    deps.connections.getConnection(req.tenantId, 'slack'),
+    deps.connections.getConnection(req.tenantId, 'notion'),
+  ]);
+  const expected = tenant?.webhookTokenHash;
+  if (!expected || !sameHex(expected, sha256Hex(token)))
+    return { status: 401, body: { error: 'invalid webhook token' } };
+
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body ?? '');
+  } catch {
+    return { status: 400, body: { error: 'the body is not JSON' } };
+  }
+  const isPlatform =
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    (PLATFORM_EVENT_NAMES as readonly unknown[]).includes((body as { event?: unknown }).event);
+  let events: NotificationEvent[];
+  let ignored: IgnoredItem[] = [];
+  if (isPlatform) {
+    const parsed = parsePlatformEvent(body);
+    if (!parsed.ok) return { status: 400, body: { error: 'invalid platform event', issues: parsed.issues } };
+    events = [parsed.event];
+  } else {
+    // Changes our own API key made (the Notion sync, Slack actions) are not echoed back to Slack
+    // nor written to Notion again: whichever record knows the key's name, it is ours.
+    // The tenant's checked Brevo key names itself too (PUT /tenants/{t}/brevo), whenever it was stored.
+    const ownApiKeyNames = [
+      ...(tenant?.brevoAccount?.keyName ? [tenant.brevoAccount.keyName] : []),
+      ...(conn?.settings.ownApiKeyNames ?? []),
+      ...(notionConn?.settings.ownApiKeyNames ?? []),
+    ];
+    ({ events, ignored } = parseBrevoWebhook(body, { ownApiKeyNames }));
+  }
+  // Brevo event types we do not notify (new ones included) are counted and reported, never an error.
+  const unsupported: Record<string, number> = {};
+  for (const i of ignored) if (i.unsupported) unsupported[i.unsupported] = (unsupported[i.unsupported] ?? 0) + 1;
+  if (Object.keys(unsupported).length)
+    deps.log?.('webhook events of types without a notification: ignored', { tenantId: req.tenantId, unsupported });
+
+  // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
+  const toNotion = notionRuleMessages({ tenantId: req.tenantId, conn: notionConn, events, now: deps.clock.now() });
+  const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
+  const sendToNotion = async (): Promise<ApiResponse | undefined> => {
+    if (toNotion.messages.length === 0) return undefined;
+    try {
+      await deps.lane.send('notionLane', toNotion.messages);
+      return undefined;
+    } catch (err) {
+      deps.log?.('could not queue webhook events; Brevo will retry', {
+        tenantId: req.tenantId,
+        error: (err as Error).message,
+      });
+      return { status: 429, body: { error: 'could not queue the events; retry' } };
+    }
+  };
+
+  const slack = slackNotificationMessages({ tenantId: req.tenantId, conn, events, now: deps.clock.now() });
+  if (!slack.ok) {
+    if (slack.alwaysLog || toNotion.matched === 0) deps.log?.(slack.dropped, { tenantId: req.tenantId });
+    return (
+      (await sendToNotion()) ?? {
+        status: 200,
+        body: {
+          accepted: toNotion.eventIds.size,
+          ignored: events.length - toNotion.eventIds.size,
+          reason: slack.reason,
+          notion,
+        },
+      }
+    );
+  }
+  // An event is accepted when it goes somewhere: a Slack channel or a Brevo → Notion rule.
+  const skipped: string[] = [];
+  let acceptedEvents = events.length - slack.unrouted.length;
+  for (const u of slack.unrouted) {
+    if (toNotion.eventIds.has(u.eventId)) acceptedEvents += 1;
+    else skipped.push(u.reason);
+  }
+  const { messages, timers } = slack;
+  const orders = events.filter((e) => e.type === 'order_placed' && e.contact?.email);
+  // Before the lane messages, so the worker of the first one sees every event of this delivery.
+  if (deps.pending) await recordPendingPosts(deps.pending, req.tenantId, slack.pendingPosts);
+  try {
+    await Promise.all([
+      messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
+      timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
+      toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
+      ...orders.map((e) => deps.orders.recordOrder(req.tenantId, e.contact?.email as string, e.occurredAt)),
+    ]);
+  } catch (err) {
+    deps.log?.('could not queue webhook events; Brevo will retry', {
+      tenantId: req.tenantId,
+      error: (err as Error).message,
+    });
+    return { status: 429, body: { error: 'could not queue the events; retry' } };
+  }
+  const delayed = timers.length;
+  return {
+    status: 200,
+    body: {
+      accepted: acceptedEvents,
+      queued: messages.length,
+      delayed,
+      skipped: skipped.length,
+      ...(skipped.length ? { skipReasons: [...new Set(skipped)] } : {}),
+      ignored: ignored.length,
+      ...(Object.keys(unsupported).length ? { unsupported } : {}),
+      notion,
+    },
+  };
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
