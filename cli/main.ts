@@ -26,8 +26,6 @@ import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import {
   cliOwner,
   completeRun,
-  emptySummary,
-  newRunId,
   type ResumedFrom,
   type StartOrResume,
   startOrResumeRun,
@@ -36,13 +34,9 @@ import {
 import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
 import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
 import { testSlackConnection } from '../shared/connectors/slack/connection-test';
-import {
-  buildSlackUsersContext,
-  emptySlackUsersSummary,
-  resolveBrevoList,
-  syncSlackUsers,
-} from '../shared/connectors/slack/users-sync';
+import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
+import { resolveBrevoList } from '../shared/core/brevo/resolve-list';
 import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
@@ -52,6 +46,7 @@ import { redactText } from '../shared/core/logging/redact';
 import { type RunRecord, systemClock } from '../shared/core/ports';
 import { HourlyCallBudget } from '../shared/core/ratelimit/call-budget';
 import { sharedPacer } from '../shared/core/ratelimit/pacer';
+import { emptySummary, newRunId } from '../shared/core/runs/summary';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';

@@ -6,11 +6,11 @@ import {
   failedRunOf,
   handleNotionLaneMessage,
   ParkLane,
-  retryBackoffMs,
   wasFinishedBefore,
 } from '../../shared/connectors/notion/lane/worker';
 import { failureReason, isInternalError } from '../../shared/core/errors';
 import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
+import { retryBackoffMs } from '../../shared/core/lanes/receive-backoff';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordRun } from '../commons/powertools';

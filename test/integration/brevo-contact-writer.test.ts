@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { BrevoClient, sharedBrevoLimits } from '../../shared/core/brevo/client';
 import {
   BrevoContactWriter,
@@ -16,6 +15,7 @@ import {
 } from '../../shared/core/brevo/contact-writer';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { fingerprint } from '../../shared/core/mapping';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

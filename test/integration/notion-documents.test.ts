@@ -29,10 +29,10 @@ import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents
 import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { parseConfig } from '../../shared/core/config/load';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');

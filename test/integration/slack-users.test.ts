@@ -16,9 +16,9 @@ import {
   NO_EMAIL_SCOPE_WARNING,
   type SlackField,
   type SlackUsersContext,
-  splitRealName,
   syncSlackUsers as syncSlackUsersRaw,
 } from '../../shared/connectors/slack/users-sync';
+import { splitRealName } from '../../shared/core/mapping/person-name';
 import { type Clock, systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';

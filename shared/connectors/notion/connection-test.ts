@@ -6,11 +6,11 @@
 import type { BrevoClient } from '../../core/brevo/client';
 import { mappedProperties } from '../../core/config/mapping';
 import type { NotionConnectorConfig } from '../../core/config/schema';
+import type { CheckResult } from '../../core/connection-check';
 import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock } from '../../core/ports';
 import { sharedPacer } from '../../core/ratelimit/pacer';
-import type { CheckResult } from '../slack/connection-test';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
 import { integrationKey } from './context';
 import { isPublishOnly } from './publish/rule';

@@ -3,19 +3,12 @@
  * when it fails, what to do.
  */
 
+import type { CheckResult } from '../../core/connection-check';
 import { reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import { systemClock } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL, type SlackAnswer, SlackClient } from './client';
 import { signSlackRequest } from './signature';
-
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  detail: string;
-  /** Not run (a previous check failed, or it needs the admin's leave); `ok` says whether that is fine. */
-  skipped?: boolean;
-}
 
 /** The five checks, named and ordered as the Slack docs page prints them (the --json `name`s). */
 export const SLACK_CHECKS = [

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { ensureConnectionSchedule } from '../../app/connections';
 import { type OAuthTokens, readAccessToken } from '../../app/oauth-grant';
+import { resolveBrevoList } from '../../core/brevo/resolve-list';
 import { failureReason } from '../../core/errors';
 import type {
   Clock,
@@ -20,15 +21,9 @@ import type {
   SecretStore,
   ThreadStore,
 } from '../../core/ports';
-import { newRunId } from '../notion/sync/database-sync';
+import { newRunId } from '../../core/runs/summary';
 import { runSlackSummaries, type SlackSummariesResult } from './summaries';
-import {
-  buildSlackUsersContext,
-  emptySlackUsersSummary,
-  resolveBrevoList,
-  type SlackUsersSummary,
-  syncSlackUsers,
-} from './users-sync';
+import { buildSlackUsersContext, emptySlackUsersSummary, type SlackUsersSummary, syncSlackUsers } from './users-sync';
 
 export const slackDailyInputSchema = z.union([
   z.object({ sweep: z.literal(true) }),

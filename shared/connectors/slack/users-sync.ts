@@ -38,13 +38,13 @@ import {
   type ProgressEvent,
   recordRowFailure,
 } from '../../core/brevo/contact-writer';
-import { ProviderError } from '../../core/errors';
 import { type CallStats, newStats } from '../../core/http/paced-fetch';
 import { callingCodeForTimeZone, coerceToAttribute, coerceToIdentifier } from '../../core/mapping';
+import { splitRealName } from '../../core/mapping/person-name';
 import type { BrevoAttribute, Coerced, Extracted } from '../../core/mapping/types';
 import type { Clock, CursorStore, Fingerprint, RowError, SyncSummary } from '../../core/ports';
 import { addSkip, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../core/runs/counts';
-import { emptySummary, newRunId } from '../notion/sync/database-sync';
+import { emptySummary, newRunId } from '../../core/runs/summary';
 import { SlackApiError, SlackClient } from './client';
 
 /** Slack recommends 100–200; @slack/web-api's paginate uses 200. */
@@ -235,14 +235,6 @@ export function buildUserPlan(args: {
   let guest: BrevoAttribute | undefined;
   if (args.guestAttribute?.trim()) guest = usable(args.guestAttribute.trim().toUpperCase(), 'the guest flag');
   return { plan: { fields, guest, defaultCountryCode: args.defaultCountryCode }, warnings };
-}
-
-/** "Ada King Lovelace" → first "Ada King", last "Lovelace"; one word → first name only. */
-export function splitRealName(realName: string | null | undefined): { first?: string; last?: string } {
-  const tokens = (realName ?? '').trim().split(/\s+/).filter(Boolean);
-  if (tokens.length === 0) return {};
-  if (tokens.length === 1) return { first: tokens[0] };
-  return { first: tokens.slice(0, -1).join(' '), last: tokens[tokens.length - 1] };
 }
 
 function text(v: unknown): string | undefined {
@@ -618,16 +610,4 @@ export function buildSlackUsersContext(
     maxInProcessWaitMs: args.maxInProcessWaitMs,
   });
   return { ...rest, brevo, brevoStats };
-}
-
-/** A Brevo list by id (checked) or by name (created in the "Tajo" folder when missing). */
-export async function resolveBrevoList(brevo: BrevoClient, list: number | string): Promise<number> {
-  const lists = await brevo.listLists();
-  if (typeof list === 'number') {
-    if (!lists.some((l) => l.id === list)) {
-      throw new ProviderError('brevo', 404, 'document_not_found', `Brevo has no list with id ${list}`);
-    }
-    return list;
-  }
-  return brevo.ensureList(list, lists);
 }

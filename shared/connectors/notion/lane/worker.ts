@@ -10,6 +10,7 @@ import { queueableConnection } from '../../../app/connections';
 import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
 import { ENV } from '../../../app/topology';
 import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/client';
+import { resolveBrevoList } from '../../../core/brevo/resolve-list';
 import {
   ConfigError,
   failureReason,
@@ -38,7 +39,7 @@ import type {
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
-import { resolveBrevoList } from '../../slack/users-sync';
+import { newRunId } from '../../../core/runs/summary';
 import { NOTION_INTERVAL_MS } from '../client';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from '../context';
 import { runDocumentsMessage } from '../documents/documents';
@@ -46,14 +47,7 @@ import { pageReaderOf } from '../documents/import';
 import { hasPublishing, runPublishRecorded, watchPublishing } from '../publish/publish';
 import { applyNotionRules, isOwnPageWrite } from '../rules/brevo-to-notion';
 import { normaliseDatabaseId } from '../rules/ingress';
-import {
-  failRun,
-  newRunId,
-  runStep,
-  type SyncOptions,
-  startOrResumeRun,
-  syncTuningFromEnv,
-} from '../sync/database-sync';
+import { failRun, runStep, type SyncOptions, startOrResumeRun, syncTuningFromEnv } from '../sync/database-sync';
 import { pageEventSender } from '../sync/page-event-sender';
 import { runNotionUsersRecorded } from '../users-sync';
 import { handleNotionPagesFetch } from '../webhooks';
@@ -674,11 +668,6 @@ async function sendUsersSync(deps: NotionLaneDeps, conn: ConnectionRecord, run: 
   await deps.lane.send('notionLane', [
     { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${run.runId}:users` },
   ]);
-}
-
-/** How long a failed step waits before its next attempt: 30 s, 1 min, 2 min... at most 15 min. */
-export function retryBackoffMs(receiveCount: number): number {
-  return Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, receiveCount - 1));
 }
 
 /** Errors that retrying cannot fix: configuration, credentials, access. */

@@ -51,10 +51,11 @@ import {
   type Publication,
   type PublishStateStore,
 } from '../../../core/ports/publications';
+import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { NotionGateway, NotionPage } from '../client';
 import { renderEmailHtml } from '../content/email-html';
 import { BlockTreeLimitError, loadBlockTree } from '../content/load';
-import { emptySummary, type NotionSyncContext, newRunId, type ReadSource } from '../sync/database-sync';
+import type { NotionSyncContext, ReadSource } from '../sync/database-sync';
 import {
   campaignMarker,
   campaignName,

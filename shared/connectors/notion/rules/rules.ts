@@ -13,8 +13,8 @@ import {
   type NotionRuleEvent,
 } from '../../../core/config/schema';
 import { changesOf, type NotificationEvent, type NotificationEventType } from '../../../core/events/events';
-import { PATH_SYNTAX, PLACEHOLDER } from '../../slack/notifications/templates';
-import { formatNumber } from '../mapping/values';
+import { formatNumber } from '../../../core/mapping/extracted';
+import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/templating';
 
 type Issue = { path: string; message: string };
 

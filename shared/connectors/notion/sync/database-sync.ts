@@ -28,11 +28,13 @@ import type { NotionConnectorConfig, NotionDatabaseConfig } from '../../../core/
 import { failureReason, ProviderError, TajoError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import { runWithDeadline } from '../../../core/http/retry-policy';
-import { fingerprint, mayBeTruncated } from '../../../core/mapping';
-import type { BrevoAttribute, NotionPropertyValue } from '../../../core/mapping/types';
+import { fingerprint } from '../../../core/mapping';
+import type { BrevoAttribute } from '../../../core/mapping/types';
 import type { Clock, CursorStore, Fingerprint, RunOwner, RunRecord, RunStore, SyncSummary } from '../../../core/ports';
 import { addSkip } from '../../../core/runs/counts';
+import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../client';
+import { mayBeTruncated, type NotionPropertyValue } from '../mapping/values';
 import { isPublishOnly, publishProperties } from '../publish/rule';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../windows';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
@@ -178,33 +180,6 @@ export function settingsFingerprint(settings: NotionSyncContext['settings']): st
 /** One row as an import carried it: its id and the fingerprint of the values sent. */
 function importedRowHash(rowId: string, fp: string): string {
   return createHash('sha256').update(`${rowId}\u0000${fp}`).digest('hex').slice(0, 12);
-}
-
-export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
-  return {
-    mode,
-    pagesRead: 0,
-    upserted: 0,
-    unchanged: 0,
-    removed: 0,
-    failed: 0,
-    skipped: 0,
-    skips: [],
-    vanished: 0,
-    errors: [],
-    errorsTruncated: 0,
-    fieldErrors: 0,
-    notionRequests: 0,
-    brevoRequests: 0,
-    rateLimited: 0,
-    durationMs: 0,
-    warnings: [],
-  };
-}
-
-/** Run ids sort by start time (run records are listed newest first by id). */
-export function newRunId(clock: Clock): string {
-  return `${new Date(clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
 }
 
 export async function startRun(

@@ -18,6 +18,7 @@ import {
   orderSchema,
   ticketSchema,
 } from '../../../core/events/events';
+import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/templating';
 
 /** Slack's Block Kit limits (reference/slack.md §7) and the ones we impose on ourselves. */
 export const SLACK_LIMITS = {
@@ -204,9 +205,6 @@ export function templateNamesFor(eventType: NotificationEventType, routeKey?: st
 // ---------------------------------------------------------------------------------------------
 // Placeholders and the paths each event type offers
 // ---------------------------------------------------------------------------------------------
-
-export const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-export const PATH_SYNTAX = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** On every event, whatever its type. */
 const COMMON_PATHS = ['id', 'type', 'occurredAt', 'source', 'threadKey', 'brevo_url'];

@@ -1,0 +1,7 @@
+/** "Ada King Lovelace" → first "Ada King", last "Lovelace"; one word → first name only. */
+export function splitRealName(realName: string | null | undefined): { first?: string; last?: string } {
+  const tokens = (realName ?? '').trim().split(/\s+/).filter(Boolean);
+  if (tokens.length === 0) return {};
+  if (tokens.length === 1) return { first: tokens[0] };
+  return { first: tokens.slice(0, -1).join(' '), last: tokens[tokens.length - 1] };
+}
