@@ -16,7 +16,7 @@ import { NotionSimulator } from '../../sandbox/notion';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
-import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { acceptBrevoWebhook, hashToken } from '../../shared/connectors/slack/notifications/delivery';
 import { BrevoClient } from '../../shared/core/brevo/client';

@@ -26,7 +26,7 @@ import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../sha
 import { connectNotion } from '../../shared/app/connections';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents/documents';
-import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';

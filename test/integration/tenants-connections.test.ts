@@ -23,7 +23,7 @@ import { DISCONNECTED_REASON } from '../../shared/app/disconnect';
 import type { ScheduleName } from '../../shared/app/topology';
 import { topology } from '../../shared/app/topology';
 import { TEST_PAGE_TITLE } from '../../shared/connectors/notion/connection-test';
-import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { parseConfig } from '../../shared/core/config/load';
