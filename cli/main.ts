@@ -29,9 +29,9 @@ import {
   type ResumedFrom,
   type StartOrResume,
   startOrResumeRun,
-  syncTuningFromEnv,
 } from '../shared/connectors/notion/sync/database-sync';
 import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
+import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
 import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
 import { testSlackConnection } from '../shared/connectors/slack/connection-test';
 import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';

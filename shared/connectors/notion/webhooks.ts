@@ -38,7 +38,7 @@ import type {
 } from '../../core/ports';
 import type { NotionGateway, NotionPage } from './client';
 import type { NotionLaneMessage } from './lane/messages';
-import { DEFAULT_SYNC_OPTIONS } from './sync/database-sync';
+import { DEFAULT_SYNC_OPTIONS } from './sync/sync-context';
 
 /** Page events that mean "fetch this page again". */
 export const PAGE_EVENT_TYPES = [

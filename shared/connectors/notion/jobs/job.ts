@@ -13,7 +13,7 @@ import { buildNotionContext, notionPacerDrainMs } from '../context';
 import type { NotionLaneDeps } from '../lane/deps';
 import type { NotionLaneMessage } from '../lane/messages';
 import { hasPublishing, type PublishDeps, watchPublishing } from '../publish/publish';
-import { type NotionSyncContext, type SyncOptions, syncTuningFromEnv } from '../sync/database-sync';
+import { type NotionSyncContext, type SyncOptions, syncTuningFromEnv } from '../sync/sync-context';
 
 export type NotionJobType = NotionLaneMessage['type'];
 /** The lane message of one type. */

@@ -17,7 +17,7 @@ import type {
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
 import type { Endpoints } from '../context';
-import type { SyncOptions } from '../sync/database-sync';
+import type { SyncOptions } from '../sync/sync-context';
 
 export interface NotionLaneDeps {
   connections: ConnectionStore;

@@ -55,7 +55,7 @@ import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { NotionGateway, NotionPage } from '../client';
 import { renderEmailHtml } from '../content/email-html';
 import { BlockTreeLimitError, loadBlockTree } from '../content/load';
-import type { NotionSyncContext, ReadSource } from '../sync/database-sync';
+import type { NotionSyncContext, ReadSource } from '../sync/sync-context';
 import {
   campaignMarker,
   campaignName,

@@ -6,7 +6,7 @@
  */
 import { failureReason } from '../../../core/errors';
 import { emitPageEvent, type PageEventDeps } from '../webhooks';
-import type { NotionSyncContext } from './database-sync';
+import type { NotionSyncContext } from './sync-context';
 
 /** "This page was announced as created" (a row that fails to map is new to the sync at every edit). */
 const CREATED_TTL_S = 365 * 86_400;
