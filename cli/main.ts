@@ -20,7 +20,9 @@ import {
   parseNotionPageId,
   resyncDocuments,
 } from '../shared/connectors/notion/documents/import';
-import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/connectors/notion/publish/publish';
+import { watchPublishing } from '../shared/connectors/notion/publish/detect';
+import { runPublishRecorded } from '../shared/connectors/notion/publish/pass';
+import { hasPublishing } from '../shared/connectors/notion/publish/publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/connectors/notion/query';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import {

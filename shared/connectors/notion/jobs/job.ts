@@ -12,7 +12,8 @@ import { NOTION_INTERVAL_MS } from '../client';
 import { buildNotionContext, notionPacerDrainMs } from '../context';
 import type { NotionLaneDeps } from '../lane/deps';
 import type { NotionLaneMessage } from '../lane/messages';
-import { hasPublishing, type PublishDeps, watchPublishing } from '../publish/publish';
+import { watchPublishing } from '../publish/detect';
+import { hasPublishing, type PublishDeps } from '../publish/publish';
 import { type NotionSyncContext, type SyncOptions, syncTuningFromEnv } from '../sync/sync-context';
 
 export type NotionJobType = NotionLaneMessage['type'];

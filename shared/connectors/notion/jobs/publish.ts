@@ -1,7 +1,7 @@
 /** `notion.publish`: a publishing pass (pages that entered a publish state → Brevo campaigns). */
 import { failureReason, isInternalError } from '../../../core/errors';
 import { newRunId } from '../../../core/runs/summary';
-import { runPublishRecorded } from '../publish/publish';
+import { runPublishRecorded } from '../publish/pass';
 import { sendPublish, sendPublishTimer } from './follow-ups';
 import type { JobHandler, LaneMessageOf } from './job';
 import { asFinishedBefore, countFailure, runPaced } from './outcomes';

@@ -1,3 +1,16 @@
+/**
+ * The Notion → Brevo database sync. A run is a sequence of steps; each step does a bounded amount
+ * of work and leaves a checkpoint in the run record, so a run survives a Lambda timeout and resumes
+ * in the next invocation (the lane carries a continuation message). The CLI runs the same steps in
+ * a loop, in process.
+ *
+ * Guarantees:
+ * - A source's cursor advances only after Brevo accepted the rows before it.
+ * - Unchanged rows (same fingerprint of mapped values) are not written again.
+ * - Rows that cannot be mapped are reported per row; the others sync.
+ * - Incremental: trashed rows leave the list. Full: rows no longer returned (trashed, deleted,
+ *   unshared) leave the list.
+ */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { failureReason, TajoError } from '../../../core/errors';

@@ -1,3 +1,4 @@
+/** What a Notion → Brevo database run is given (providers, stores, hooks) and its tunings. */
 import type { BrevoClient } from '../../../core/brevo/client';
 import {
   type ContactWriteOptions,

@@ -1,3 +1,7 @@
+/**
+ * One step of a database run: prepare (Brevo attributes and lists, Notion data sources), then read
+ * each source's rows in windows, map them and write them to Brevo, until done or out of time.
+ */
 import { BrevoContactWriter, type ContactRow, recordRowFailure } from '../../../core/brevo/contact-writer';
 import { mappedProperties } from '../../../core/config/mapping';
 import type { NotionDatabaseConfig } from '../../../core/config/schema';
