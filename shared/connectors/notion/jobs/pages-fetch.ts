@@ -5,7 +5,7 @@ import { enqueueNotionSync } from '../lane/enqueue';
 import type { NotionLaneMessage } from '../lane/messages';
 import { isOwnPageWrite } from '../rules/brevo-to-notion';
 import { normaliseDatabaseId } from '../rules/ingress';
-import { handleNotionPagesFetch } from '../webhooks';
+import { handleNotionPagesFetch } from '../webhooks/inbox-fetch';
 import type { JobHandler, LaneMessageOf, NotionJob } from './job';
 import { isPermanent, runPaced } from './outcomes';
 

@@ -6,10 +6,10 @@
 
 import { createHash } from 'node:crypto';
 import { TajoError } from '../../../core/errors';
-import type { RunRecord } from '../../../core/ports';
+import type { ConnectionRecord, RunRecord } from '../../../core/ports';
 import { runNotionJob } from '../jobs';
 import type { NotionLaneDeps } from './deps';
-import { notionLaneMessageSchema } from './messages';
+import { type NotionLaneMessage, notionLaneMessageSchema } from './messages';
 
 /**
  * Runs one lane message. Returns normally when the message is done with (including runs that
@@ -43,26 +43,36 @@ export async function handleNotionLaneMessage(
     return undefined;
   }
   if (opts.groupId !== undefined && opts.groupId !== conn.integrationKey) {
-    // Steps run only in their integration's group (one at a time per integration). A message found
-    // in another group (queued for the token the connection had before it was connected again, a
-    // replayed dead letter of the old token, or a bug) is not run there, with anyone's credentials:
-    // it is handed to its connection's own group, so nothing is lost and no two steps of one run
-    // overlap. Run with the current token, a step for data the new token cannot see fails with the
-    // reason in its run record.
-    await deps.lane.send('notionLane', [
-      {
-        body: rawBody,
-        groupId: conn.integrationKey,
-        deduplicationId: `regroup-${createHash('sha256').update(rawBody).digest('hex')}`,
-      },
-    ]);
-    deps.log?.('warn', "lane message outside its connection's group: moved there", {
-      tenantId: conn.tenantId,
-      type: message.type,
-      from: opts.groupId,
-      to: conn.integrationKey,
-    });
+    await moveToOwnGroup(deps, conn, rawBody, { type: message.type, from: opts.groupId });
     return undefined;
   }
   return runNotionJob(deps, conn, message, opts);
+}
+
+/**
+ * Steps run only in their integration's group (one at a time per integration). A message found in
+ * another group (queued for the token the connection had before it was connected again, a replayed
+ * dead letter of the old token, or a bug) is not run there, with anyone's credentials: it is handed
+ * to its connection's own group, so nothing is lost and no two steps of one run overlap. Run with
+ * the current token, a step for data the new token cannot see fails with the reason in its run record.
+ */
+async function moveToOwnGroup(
+  deps: NotionLaneDeps,
+  conn: ConnectionRecord,
+  rawBody: string,
+  found: { type: NotionLaneMessage['type']; from: string },
+): Promise<void> {
+  await deps.lane.send('notionLane', [
+    {
+      body: rawBody,
+      groupId: conn.integrationKey,
+      deduplicationId: `regroup-${createHash('sha256').update(rawBody).digest('hex')}`,
+    },
+  ]);
+  deps.log?.('warn', "lane message outside its connection's group: moved there", {
+    tenantId: conn.tenantId,
+    type: found.type,
+    from: found.from,
+    to: conn.integrationKey,
+  });
 }

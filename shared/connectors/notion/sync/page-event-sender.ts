@@ -5,7 +5,7 @@
  * a warning there, never silent.
  */
 import { failureReason } from '../../../core/errors';
-import { emitPageEvent, type PageEventDeps } from '../webhooks';
+import { emitPageEvent, type PageEventDeps } from '../webhooks/page-events';
 import type { NotionSyncContext } from './sync-context';
 
 /** "This page was announced as created" (a row that fails to map is new to the sync at every edit). */

@@ -11,7 +11,7 @@ import type {
 } from '../../../core/ports';
 import type { NotionGateway, NotionPage } from '../client';
 import { DEFAULT_SYNC_OPTIONS } from '../sync/sync-context';
-import { PAGES_PER_FETCH, QUEUED_MARKER } from './ingress';
+import { PAGES_PER_FETCH, QUEUED_MARKER } from './inbox';
 import { emitPageEvent, type PageEventDeps } from './page-events';
 
 /** How far before its cursor the incremental sync reads. */

@@ -15,7 +15,8 @@
  * mapping and writer are not forked here); with `sync.pages` each page change becomes one Brevo
  * event. The poller's incremental sync emits the same events through `emitPageEvent`, and both
  * dedupe on (page id, last_edited_time), so a webhook and the poll seeing one edit send one event.
- */ export { handleNotionPagesFetch, type PagesFetchDeps, type PagesFetchResult } from './inbox-fetch';
+ */ export { PAGES_PER_FETCH } from './inbox';
+export { handleNotionPagesFetch, type PagesFetchDeps, type PagesFetchResult } from './inbox-fetch';
 export {
   acceptNotionWebhook,
   type NotionIngressDeps,
@@ -23,7 +24,6 @@ export {
   type NotionWebhookView,
   notionWebhookView,
   PAGE_EVENT_TYPES,
-  PAGES_PER_FETCH,
   readNotionWebhookEvent,
   revealNotionWebhook,
   tokenHint,

@@ -12,6 +12,7 @@ import type {
   SecretStore,
 } from '../../../core/ports';
 import type { NotionLaneMessage } from '../lane/messages';
+import { INBOX_TTL_S, QUEUED_MARKER, QUEUED_TTL_S } from './inbox';
 
 /** Page events that mean "fetch this page again". */
 export const PAGE_EVENT_TYPES = [
@@ -26,17 +27,6 @@ export const PAGE_EVENT_TYPES = [
 
 /** Event ids are remembered longer than Notion's retries last (8 attempts over about a day). */
 const EVENT_ID_TTL_S = 3 * 86_400;
-/** An inbox entry nobody fetched (lost lane message) expires; the 4-hourly poll covers the edit. */
-const INBOX_TTL_S = 2 * 86_400;
-/**
- * "A fetch message is queued" marker. It expires so that a lost or dead-lettered message does not
- * stop later events from queueing another.
- */
-const QUEUED_TTL_S = 15 * 60;
-export const QUEUED_MARKER = 'npages-queued';
-/** Pages fetched per lane message: ~15 s of Notion's 3 req/s, well inside one step. */
-export const PAGES_PER_FETCH = 50;
-
 /**
  * A webhook event (notion.md §4, SDK BaseWebhookPayload). Required: the event id (dedupe), its type
  * and the entity it is about. The rest is optional or null depending on the event type and version
