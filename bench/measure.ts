@@ -7,7 +7,7 @@ import type { RequestRecord } from '../sandbox/http-kit';
 
 /** Notion's documented average (3 req/s) × the largest query page (100 rows). */
 export const CEILING_ROWS_PER_SECOND = 300;
-/** The client's pacer spacing for Notion (shared/connectors/notion/client.ts NOTION_INTERVAL_MS). */
+/** The client's pacer spacing for Notion (shared/connectors/notion/client/gateway.ts NOTION_INTERVAL_MS). */
 export const NOTION_PACER_MS = 334;
 
 export const NOTION_QUERY_ROUTE = 'POST /v1/data_sources/:data_source_id/query';

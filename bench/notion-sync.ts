@@ -21,11 +21,9 @@ import {
 } from '../sandbox/sandbox';
 import { LOCAL_CREDENTIALS, startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
 import { buildNotionContext } from '../shared/connectors/notion/context';
-import {
-  DEFAULT_SYNC_OPTIONS,
-  type ProgressEvent,
-  runToCompletion,
-} from '../shared/connectors/notion/sync/database-sync';
+import { runToCompletion } from '../shared/connectors/notion/sync/database-sync';
+import { DEFAULT_SYNC_OPTIONS } from '../shared/connectors/notion/sync/sync-context';
+import type { ProgressEvent } from '../shared/core/brevo/contact-writer';
 import { parseConfig } from '../shared/core/config/load';
 import { type RunRecord, systemClock } from '../shared/core/ports';
 import {

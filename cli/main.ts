@@ -20,20 +20,20 @@ import {
   parseNotionPageId,
   resyncDocuments,
 } from '../shared/connectors/notion/documents/import';
-import { hasPublishing, runPublishRecorded, watchPublishing } from '../shared/connectors/notion/publish/publish';
+import { watchPublishing } from '../shared/connectors/notion/publish/detect';
+import { runPublishRecorded } from '../shared/connectors/notion/publish/pass';
+import { hasPublishing } from '../shared/connectors/notion/publish/publish';
 import { formatTable, QueryArgError, queryNotionDatabase } from '../shared/connectors/notion/query';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import {
   cliOwner,
   completeRun,
-  emptySummary,
-  newRunId,
   type ResumedFrom,
   type StartOrResume,
   startOrResumeRun,
-  syncTuningFromEnv,
 } from '../shared/connectors/notion/sync/database-sync';
 import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
+import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
 import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
 import { testSlackConnection } from '../shared/connectors/slack/connection-test';
 import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';
@@ -48,6 +48,7 @@ import { redactText } from '../shared/core/logging/redact';
 import { type RunRecord, systemClock } from '../shared/core/ports';
 import { HourlyCallBudget } from '../shared/core/ratelimit/call-budget';
 import { sharedPacer } from '../shared/core/ratelimit/pacer';
+import { emptySummary, newRunId } from '../shared/core/runs/summary';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';

@@ -11,7 +11,7 @@
  * following its run record, and `npm start`'s first sync (runProgress: the run record as polled).
  */
 
-import type { ProgressEvent } from '../shared/connectors/notion/sync/database-sync';
+import type { ProgressEvent } from '../shared/core/brevo/contact-writer';
 import type { RunRecord } from '../shared/core/ports';
 import type { Io } from './io';
 

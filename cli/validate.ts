@@ -153,7 +153,7 @@ interface OnlineResult {
 }
 
 /**
- * The sync's checks before its first write (shared/connectors/notion/sync/database-sync.ts prepare, resolveLists), on
+ * The sync's checks before its first write (shared/connectors/notion/sync/sync-step.ts prepare, resolveLists), on
  * the providers the config names, reading only. Each database's problems are its own issues, so one
  * run of validate names them all where the sync stops at the first.
  */

@@ -42,7 +42,7 @@ import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
 import { ENV, type FunctionName, type QueueName, topology } from '../shared/app/topology';
-import { enqueueNotionSync } from '../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync } from '../shared/connectors/notion/lane';
 import { parseConfig } from '../shared/core/config/load';
 import type { TajoConfig } from '../shared/core/config/schema';
 import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';

@@ -10,8 +10,8 @@ import type {
   SlackStatus,
 } from '../../shared/app/status';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
-import type { CheckResult } from '../../shared/core/checks';
 import { describeMappingSource } from '../../shared/core/config/mapping';
+import type { CheckResult } from '../../shared/core/connection-check';
 import { redactText } from '../../shared/core/logging/redact';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/core/ports';
 import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/core/runs/counts';

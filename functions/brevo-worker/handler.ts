@@ -1,11 +1,11 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { retryBackoffMs } from '../../shared/connectors/notion/lane/worker';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { failureReason, isInternalError, RateLimitedError } from '../../shared/core/errors';
 import { runWithDeadline } from '../../shared/core/http/retry-policy';
 import { deadLetterOf, openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
+import { retryBackoffMs } from '../../shared/core/lanes/receive-backoff';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordBrevoActionFailed } from '../commons/powertools';

@@ -2,15 +2,10 @@ import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambd
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { topology } from '../../shared/app/topology';
-import {
-  failedRunOf,
-  handleNotionLaneMessage,
-  ParkLane,
-  retryBackoffMs,
-  wasFinishedBefore,
-} from '../../shared/connectors/notion/lane/worker';
+import { failedRunOf, handleNotionLaneMessage, ParkLane, wasFinishedBefore } from '../../shared/connectors/notion/lane';
 import { failureReason, isInternalError } from '../../shared/core/errors';
 import { deadLetterOf, MAX_ATTEMPTS, openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
+import { retryBackoffMs } from '../../shared/core/lanes/receive-backoff';
 import { invocationDeadline } from '../commons/deadline';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger, recordRun } from '../commons/powertools';

@@ -6,7 +6,7 @@
 import { testNotionConnection } from '../connectors/notion/connection-test';
 import { testSlackConnection } from '../connectors/slack/connection-test';
 import { brevoClientFor } from '../core/brevo/client';
-import type { CheckResult } from '../core/checks';
+import type { CheckResult } from '../core/connection-check';
 import { RequestRefusedError } from '../core/errors';
 import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../core/ports';
 import { readAccessToken } from './oauth-grant';

@@ -5,7 +5,7 @@
  * service that does the work (the CLI calls the same services in process), and answers JSON.
  */
 import { z } from 'zod';
-import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane/worker';
+import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane';
 import { RequestRefusedError } from '../core/errors';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';

@@ -5,7 +5,8 @@
  */
 
 import { notionReadOnly } from '../connectors/notion/read-only';
-import { databaseCacheKey, isResumable, ownerAlive, type ResumedFrom } from '../connectors/notion/sync/database-sync';
+import { databaseCacheKey } from '../connectors/notion/sync/checkpoint';
+import { isResumable, ownerAlive, type ResumedFrom } from '../connectors/notion/sync/database-sync';
 import { pageEventIssues } from '../connectors/notion/sync/page-changes';
 import { type NotionWebhookView, notionWebhookView } from '../connectors/notion/webhooks';
 import { databaseMapping, type MappingSource } from '../core/config/mapping';

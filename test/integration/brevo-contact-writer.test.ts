@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { BrevoSimulator, MAX_LIST_MEMBERS_PER_CALL } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { BrevoClient } from '../../shared/core/brevo/client';
 import type { ContactRow } from '../../shared/core/brevo/contact-rows';
 import { BrevoContactWriter, type ContactWriterArgs, type ProgressEvent } from '../../shared/core/brevo/contact-writer';
 import { sharedBrevoLimits } from '../../shared/core/brevo/limits';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { fingerprint } from '../../shared/core/mapping';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -18,7 +18,7 @@ import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
 import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
-import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync, handleNotionLaneMessage, ParkLane } from '../../shared/connectors/notion/lane';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { BrevoClient } from '../../shared/core/brevo/client';
 import { parseConfig } from '../../shared/core/config/load';

@@ -21,7 +21,7 @@ import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-l
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { connectNotion } from '../../shared/app/connections';
 import { ENV } from '../../shared/app/topology';
-import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { parseConfig } from '../../shared/core/config/load';
 import {
   deadLetterOf,

@@ -31,7 +31,7 @@ import {
   type NotionLaneDeps,
   ParkLane,
   wasFinishedBefore,
-} from '../../shared/connectors/notion/lane/worker';
+} from '../../shared/connectors/notion/lane';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { BrevoClient } from '../../shared/core/brevo/client';
 import { parseConfig } from '../../shared/core/config/load';

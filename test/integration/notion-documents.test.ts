@@ -26,13 +26,13 @@ import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../sha
 import { connectNotion } from '../../shared/app/connections';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents/documents';
-import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
+import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { parseConfig } from '../../shared/core/config/load';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');

@@ -21,11 +21,7 @@ import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
 import type { QueueName } from '../../shared/app/topology';
-import {
-  enqueueNotionSync,
-  handleNotionLaneMessage,
-  type NotionLaneDeps,
-} from '../../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/connectors/notion/lane';
 import { SYNC_RESERVED_CALLS } from '../../shared/connectors/notion/publish/publish';
 import { parseConfig } from '../../shared/core/config/load';
 import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';

@@ -10,12 +10,8 @@ import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
-import {
-  runStep,
-  runToCompletion,
-  type SyncOptions,
-  startRun,
-} from '../../shared/connectors/notion/sync/database-sync';
+import { runStep, runToCompletion, startRun } from '../../shared/connectors/notion/sync/database-sync';
+import type { SyncOptions } from '../../shared/connectors/notion/sync/sync-context';
 import { parseConfig } from '../../shared/core/config/load';
 import { ConfigError, ProviderError } from '../../shared/core/errors';
 import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';

@@ -17,7 +17,7 @@ import {
   handleNotionLaneMessage,
   PAGE_FETCH_BUDGET_MS,
   ParkLane,
-} from '../../shared/connectors/notion/lane/worker';
+} from '../../shared/connectors/notion/lane';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { parseConfig } from '../../shared/core/config/load';
 import { openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';

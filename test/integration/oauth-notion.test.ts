@@ -17,11 +17,7 @@ import { decodeGrant, OAuthTokens, providerRefresh } from '../../shared/app/oaut
 import { hashOAuthState, OAUTH_STATE_TTL_MS } from '../../shared/app/oauth-install';
 import { NotionGateway } from '../../shared/connectors/notion/client';
 import { integrationKey } from '../../shared/connectors/notion/context';
-import {
-  enqueueNotionSync,
-  handleNotionLaneMessage,
-  type NotionLaneDeps,
-} from '../../shared/connectors/notion/lane/worker';
+import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/connectors/notion/lane';
 import { parseConfig } from '../../shared/core/config/load';
 import { ProviderError } from '../../shared/core/errors';
 import { newStats } from '../../shared/core/http/paced-fetch';

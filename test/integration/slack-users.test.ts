@@ -16,7 +16,7 @@ import {
   type SlackUsersContext,
   syncSlackUsers as syncSlackUsersRaw,
 } from '../../shared/connectors/slack/users-sync';
-import { splitRealName } from '../../shared/core/brevo/contact-rows';
+import { splitRealName } from '../../shared/core/mapping/person-name';
 import { type Clock, systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';

@@ -1,3 +1,4 @@
+import { extractNotionValue } from '../../shared/connectors/notion/mapping/values';
 import {
   type BrevoAttribute,
   type BrevoValue,
@@ -6,7 +7,6 @@ import {
   coerceToAttribute,
   coerceToIdentifier,
   type Extracted,
-  extractNotionValue,
   type IdentifierTarget,
   normalizeEmail,
   normalizePhone,

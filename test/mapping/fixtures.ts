@@ -1,5 +1,5 @@
 /** Notion page property values in the full API shape (notion.md §5, SDK `common.ts`). */
-import type { NotionPropertyValue } from '../../shared/core/mapping';
+import type { NotionPropertyValue } from '../../shared/connectors/notion/mapping/values';
 
 const annotations = {
   bold: false,

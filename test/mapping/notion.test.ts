@@ -1,4 +1,5 @@
-import { type Extracted, extractNotionValue, formatNumber, mayBeTruncated } from '../../shared/core/mapping';
+import { extractNotionValue, mayBeTruncated } from '../../shared/connectors/notion/mapping/values';
+import { type Extracted, formatNumber } from '../../shared/core/mapping';
 import { mentionSegment, page, textSegment } from './fixtures';
 
 const PERSON_WITHOUT_EMAIL = 'Dana Li';

@@ -23,9 +23,9 @@ import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
 import { topology } from '../../shared/app/topology';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { parseConfig } from '../../shared/core/config/load';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -1,7 +1,7 @@
 /** The sum every summary keeps, the line that shows it, and where `list` says the Brevo key comes from. */
 
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { addSkip, countsGap, countsLine } from '../../shared/core/runs/counts';
+import { emptySummary } from '../../shared/core/runs/summary';
 import { brevoConnectionOf, describeBrevoKey } from '../../shared/core/tenancy/tenants';
 import { expectCountsAddUp } from '../support/counts';
 

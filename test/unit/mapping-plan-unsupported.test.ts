@@ -9,11 +9,12 @@
  */
 
 import type { SchemaProperty } from '../../shared/connectors/notion/client';
+import type { NotionPropertyValue } from '../../shared/connectors/notion/mapping/values';
 import { buildPlan, mapRow } from '../../shared/connectors/notion/sync/mapping-plan';
 import type { UnsupportedAttribute } from '../../shared/core/brevo/client';
 import { parseConfig } from '../../shared/core/config/load';
 import { ConfigError } from '../../shared/core/errors';
-import type { BrevoAttribute, NotionPropertyValue } from '../../shared/core/mapping/types';
+import type { BrevoAttribute } from '../../shared/core/mapping/types';
 
 const ATTRIBUTES: BrevoAttribute[] = [
   { name: 'FIRSTNAME', category: 'normal', type: 'text' },

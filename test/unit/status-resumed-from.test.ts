@@ -5,8 +5,8 @@
  */
 
 import { notionStatus } from '../../shared/app/status';
-import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import type { RunRecord, RunStore } from '../../shared/core/ports';
+import { emptySummary } from '../../shared/core/runs/summary';
 
 const closed = (error: string): RunRecord => ({
   tenantId: 'acme',

@@ -4,9 +4,9 @@
  * integration, add a capability. Read-only unless the admin allows the one write (page creation).
  */
 import type { BrevoClient } from '../../core/brevo/client';
-import type { CheckResult } from '../../core/checks';
 import { mappedProperties } from '../../core/config/mapping';
 import type { NotionConnectorConfig } from '../../core/config/schema';
+import type { CheckResult } from '../../core/connection-check';
 import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock } from '../../core/ports';

@@ -4,6 +4,7 @@
  * clock and counters. Used by the lane worker and by the CLI, so both run the same code.
  */
 import { brevoClientFor } from '../../core/brevo/client';
+import type { ProgressEvent } from '../../core/brevo/contact-writer';
 import type { NotionConnectorConfig } from '../../core/config/schema';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
@@ -13,7 +14,7 @@ import { sharedPacer } from '../../core/ratelimit/pacer';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
 import { notionReadOnly } from './read-only';
 import { ownWriteChecker } from './rules/brevo-to-notion';
-import type { NotionSyncContext, ProgressEvent, SyncOptions } from './sync/database-sync';
+import type { NotionSyncContext, SyncOptions } from './sync/sync-context';
 
 export { integrationKey };
 

@@ -9,7 +9,7 @@ import { ensureConnectionSchedule } from '../../app/connections';
 import type { Clock, ConnectionStore, LaneQueue, ScheduleManager } from '../../core/ports';
 import type { ImportedDocumentStore } from '../../core/ports/documents';
 import { enqueueDocumentsResync } from './documents/documents';
-import { enqueueNotionSync } from './lane/worker';
+import { enqueueNotionSync } from './lane';
 
 export const pollInputSchema = z.union([
   z.object({ sweep: z.literal(true) }),

@@ -6,9 +6,9 @@
  */
 
 import { TajoError } from '../../core/errors';
-import { extractedToStrings, extractNotionValue } from '../../core/mapping';
-import type { NotionPropertyValue } from '../../core/mapping/types';
+import { extractedToStrings } from '../../core/mapping';
 import type { NotionGateway, NotionPage, SchemaProperty } from './client';
+import { extractNotionValue, type NotionPropertyValue } from './mapping/values';
 
 /** A filter or sort argument that cannot be turned into a query (exit 2 in the CLI: bad usage). */
 export class QueryArgError extends TajoError {

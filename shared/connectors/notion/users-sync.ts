@@ -21,7 +21,6 @@ import {
   fieldError,
   mapEmailKeyedContact,
   recordRowFailure,
-  splitRealName,
 } from '../../core/brevo/contact-rows';
 import {
   BrevoContactWriter,
@@ -32,11 +31,12 @@ import {
 import { failureReason, ProviderError } from '../../core/errors';
 import { type CallStats, newStats } from '../../core/http/paced-fetch';
 import { coerceToAttribute } from '../../core/mapping';
+import { splitRealName } from '../../core/mapping/person-name';
 import type { BrevoAttribute } from '../../core/mapping/types';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../../core/ports';
 import { addSkip, SKIP_BOT, SKIP_NO_EMAIL } from '../../core/runs/counts';
+import { emptySummary, newRunId } from '../../core/runs/summary';
 import type { NotionGateway, NotionUser } from './client';
-import { emptySummary, newRunId } from './sync/database-sync';
 
 /** Notion's maximum page size for GET /v1/users. */
 export const NOTION_USERS_PAGE_SIZE = 100;

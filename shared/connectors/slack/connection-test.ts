@@ -3,7 +3,7 @@
  * when it fails, what to do.
  */
 
-import type { CheckResult } from '../../core/checks';
+import type { CheckResult } from '../../core/connection-check';
 import { reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import { systemClock } from '../../core/ports';

@@ -21,7 +21,7 @@ import type {
   SecretStore,
   ThreadStore,
 } from '../../core/ports';
-import { newRunId } from '../notion/sync/database-sync';
+import { newRunId } from '../../core/runs/summary';
 import { runSlackSummaries, type SlackSummariesResult } from './summaries';
 import { buildSlackUsersContext, emptySlackUsersSummary, type SlackUsersSummary, syncSlackUsers } from './users-sync';
 

@@ -4,8 +4,9 @@
  * deactivated, no email) and mapped (names split, phones normalised with a country code).
  */
 import { type UnsupportedAttribute, unsupportedAttributeMessage } from '../../core/brevo/client';
-import { type EmailContactRow, fieldError, mapEmailKeyedContact, splitRealName } from '../../core/brevo/contact-rows';
+import { type EmailContactRow, fieldError, mapEmailKeyedContact } from '../../core/brevo/contact-rows';
 import { callingCodeForTimeZone, coerceToAttribute, coerceToIdentifier } from '../../core/mapping';
+import { splitRealName } from '../../core/mapping/person-name';
 import type { BrevoAttribute, Coerced, Extracted } from '../../core/mapping/types';
 import type { RowError } from '../../core/ports';
 

@@ -33,7 +33,7 @@ import {
 import { type CallStats, newStats } from '../../core/http/paced-fetch';
 import type { Clock, CursorStore, Fingerprint, SyncSummary } from '../../core/ports';
 import { addSkip, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../core/runs/counts';
-import { emptySummary, newRunId } from '../notion/sync/database-sync';
+import { emptySummary, newRunId } from '../../core/runs/summary';
 import { SlackApiError, SlackClient } from './client';
 import { buildUserPlan, classifyUser, isGuest, mapSlackUser, type SlackField, type SlackUser } from './user-mapping';
 

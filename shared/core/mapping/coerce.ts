@@ -4,7 +4,7 @@
  * fit to show to the tenant.
  */
 
-import { extractedToStrings, formatNumber } from '../../connectors/notion/mapping/values';
+import { extractedToStrings, formatNumber } from './extracted';
 import { maskPersonal } from './mask';
 import type { BrevoAttribute, BrevoValue, Coerced, Extracted, IdentifierTarget } from './types';
 

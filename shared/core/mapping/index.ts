@@ -1,12 +1,6 @@
-export {
-  extractedToStrings,
-  extractNotionValue,
-  formatNumber,
-  mayBeTruncated,
-  NOTION_REFERENCE_LIMIT,
-} from '../../connectors/notion/mapping/values';
 export type { CoerceOptions } from './coerce';
 export { coerceToAttribute, coerceToIdentifier, normalizeEmail, normalizePhone, toBrevoDate } from './coerce';
+export { extractedToStrings, formatNumber } from './extracted';
 export { fingerprint } from './fingerprint';
 export { maskPersonal } from './mask';
 export { callingCodeForTimeZone } from './time-zones';
@@ -17,5 +11,4 @@ export type {
   Coerced,
   Extracted,
   IdentifierTarget,
-  NotionPropertyValue,
 } from './types';

@@ -1,6 +1,6 @@
 /**
- * Types shared by the Notion → Brevo mapping functions. The sync engine is written against these
- * names and shapes; change them only together with it.
+ * Types shared by the mapping functions (a source's values → Brevo attributes). The sync engines
+ * are written against these names and shapes; change them only together with them.
  */
 
 export type BrevoAttributeType = 'text' | 'date' | 'float' | 'boolean' | 'id' | 'category' | 'multiple-choice' | 'user';
@@ -13,14 +13,7 @@ export interface BrevoAttribute {
   multiCategoryOptions?: string[];
 }
 
-/** A Notion property value exactly as the API returns it in a page's `properties`. */
-export interface NotionPropertyValue {
-  id: string;
-  type: string;
-  [key: string]: unknown;
-}
-
-/** What a Notion value means, independent of where it goes. */
+/** What a source's value (a Notion property, a Slack profile field) means, independent of where it goes. */
 export type Extracted =
   | { kind: 'empty' }
   | { kind: 'text'; value: string }

@@ -14,7 +14,8 @@ export { BLOCK_TYPES, parseBlock, plainText, RichTextArraySchema } from './block
 export type { PageLink, RenderOptions } from './common';
 export { safeImageUrl, safeLinkUrl } from './common';
 export type { EmailOptions, EmailPage, EmailResult } from './email-html';
-export { BREVO_UNSUBSCRIBE_TAG, renderEmailHtml, renderPlainText } from './email-html';
+export { BREVO_UNSUBSCRIBE_TAG, renderEmailHtml } from './email-html';
+export { renderPlainText } from './email-text';
 export { escapeHtml, richTextToHtml } from './inline-html';
 export type { ChildrenPage, FetchChildren, LoadOptions, LoadResult } from './load';
 export { BlockTreeLimitError, loadBlockTree } from './load';

@@ -21,8 +21,8 @@ import type {
   SyncSummary,
 } from '../../../core/ports';
 import type { DocumentStore, ImportedDocument, ImportedDocumentStore } from '../../../core/ports/documents';
+import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { NotionLaneMessage } from '../lane/messages';
-import { emptySummary, newRunId } from '../sync/database-sync';
 import { importPage, type NotionPageReader, resyncDocuments } from './import';
 
 /** A re-sync step starts no new document once less than this remains before its deadline. */

@@ -5,10 +5,9 @@
  */
 import { formatPath } from '../../../core/config/path';
 import type { NotionDatabaseConfig, PublishConfig } from '../../../core/config/schema';
-import { extractNotionValue } from '../../../core/mapping';
-import type { NotionPropertyValue } from '../../../core/mapping/types';
 import { zonedTimeToUtc } from '../../../core/time/zoned';
 import { type NotionPage, pageTitle, type SchemaProperty } from '../client';
+import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 
 /** Property types a rule's `when` may name, and what `equals` must then be. */
 const STATE_TYPES: Record<string, 'option' | 'boolean'> = { status: 'option', select: 'option', checkbox: 'boolean' };

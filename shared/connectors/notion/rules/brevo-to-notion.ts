@@ -28,7 +28,6 @@ import { MAX_STORED_ERRORS } from '../../../core/brevo/contact-rows';
 import type { NotionRuleConfig } from '../../../core/config/schema';
 import { failureReason, ProviderError, RateLimitedError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
-import type { NotionPropertyValue } from '../../../core/mapping';
 import type {
   Clock,
   ConnectionSettings,
@@ -43,6 +42,7 @@ import type {
 } from '../../../core/ports';
 import type { NotionGateway, NotionPage } from '../client';
 import type { NotionLaneMessage } from '../lane/messages';
+import type { NotionPropertyValue } from '../mapping/values';
 import { normaliseDatabaseId } from './ingress';
 import {
   canonicalValue,

@@ -6,14 +6,8 @@
  * No I/O here.
  */
 import { NOTION_PROPERTY_TYPES } from '../../../core/config/schema';
-import {
-  extractNotionValue,
-  fingerprint,
-  formatNumber,
-  type NotionPropertyValue,
-  normalizeEmail,
-  toBrevoDate,
-} from '../../../core/mapping';
+import { fingerprint, formatNumber, normalizeEmail, toBrevoDate } from '../../../core/mapping';
+import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 import type { RenderedValue } from './rules';
 
 /** A data source property as the worker needs it: type, and the options of select-like types. */

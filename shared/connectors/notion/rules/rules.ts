@@ -14,7 +14,7 @@ import {
 } from '../../../core/config/schema';
 import { changesOf, type NotificationEvent, type NotificationEventType } from '../../../core/events/events';
 import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
-import { formatNumber } from '../mapping/values';
+import { formatNumber } from '../../../core/mapping/extracted';
 
 type Issue = { path: string; message: string };
 

@@ -15,10 +15,11 @@ import {
   normalizePropertyType,
 } from '../../../core/config/schema';
 import { ConfigError } from '../../../core/errors';
-import { coerceToAttribute, coerceToIdentifier, extractNotionValue } from '../../../core/mapping';
-import type { BrevoAttribute, Extracted, IdentifierTarget, NotionPropertyValue } from '../../../core/mapping/types';
+import { coerceToAttribute, coerceToIdentifier } from '../../../core/mapping';
+import type { BrevoAttribute, Extracted, IdentifierTarget } from '../../../core/mapping/types';
 import type { Fingerprint, RowError } from '../../../core/ports';
 import type { SchemaProperty } from '../client';
+import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 
 const IDENTIFIERS: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'];
 /** Which identifier names the contact when several are mapped. */

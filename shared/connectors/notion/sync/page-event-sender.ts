@@ -5,8 +5,8 @@
  * a warning there, never silent.
  */
 import { failureReason } from '../../../core/errors';
-import { emitPageEvent, type PageEventDeps } from '../webhooks';
-import type { NotionSyncContext } from './database-sync';
+import { emitPageEvent, type PageEventDeps } from '../webhooks/page-events';
+import type { NotionSyncContext } from './sync-context';
 
 /** "This page was announced as created" (a row that fails to map is new to the sync at every edit). */
 const CREATED_TTL_S = 365 * 86_400;

@@ -12,87 +12,45 @@ import {
   UnknownHTTPResponseError,
 } from '@notionhq/client';
 import { z } from 'zod';
-import { ProviderError, UnreachableError } from '../../core/errors';
-import { issueSummary, maybe, readAnswer } from '../../core/http/answer';
-import { type CallStats, pacedFetch, parseRetryAfter } from '../../core/http/paced-fetch';
-import { createOnce } from '../../core/http/retry-policy';
-import type { Clock } from '../../core/ports';
-import type { Pacer } from '../../core/ratelimit/pacer';
-import { isReadSentAsPost, readOnlyFetch } from './read-only';
+import { ProviderError, UnreachableError } from '../../../core/errors';
+import { issueSummary, maybe, readAnswer } from '../../../core/http/answer';
+import { type CallStats, pacedFetch, parseRetryAfter } from '../../../core/http/paced-fetch';
+import { createOnce } from '../../../core/http/retry-policy';
+import type { Clock } from '../../../core/ports';
+import type { Pacer } from '../../../core/ratelimit/pacer';
+import { isReadSentAsPost, readOnlyFetch } from '../read-only';
+import { explainNotionError } from './errors';
+import {
+  botUserSchema,
+  type DataSourceRef,
+  idSchema,
+  isRecord,
+  type NotionPage,
+  type NotionPageMeta,
+  type NotionUser,
+  type NotionUsersPage,
+  notionPageMetaSchema,
+  notionPageSchema,
+  notionUserSchema,
+  optionNames,
+  plainTitle,
+  propertyItemSchema,
+  type QueryArgs,
+  type QueryPage,
+  readList,
+  type SchemaProperty,
+  type SearchArgs,
+  type SearchHit,
+  type SearchPage,
+  schemaProperty,
+  searchHitSchema,
+  stringField,
+  toSearchHit,
+} from './shapes';
 
 export const NOTION_DEFAULT_BASE_URL = 'https://api.notion.com';
 /** Notion's documented average: three requests per second per integration. */
 export const NOTION_INTERVAL_MS = 334;
-
-/**
- * A property value: `{id, type, <type>: value}` (notion.md §5). The type is a string, so a type
- * Notion adds later passes through (the mapping reports it as unsupported). A value without its id
- * or type reads as type `unsupported`, so one odd property never costs the page.
- */
-const propertyValue = z
-  .looseObject({ id: z.string(), type: z.string() })
-  .catch((ctx) => ({ id: stringField(ctx.value, 'id') ?? '', type: 'unsupported' }));
-/**
- * The page object (notion.md §3). Required here: what the sync cannot do without (id, the two
- * timestamps its windows and cursor use, properties). Everything else is optional or nullable as
- * published (`url`, `public_url`, `icon`, `cover`, `in_trash` / `archived` by version).
- */
-export const notionPageSchema = z.looseObject({
-  object: z.literal('page'),
-  id: z.string(),
-  created_time: z.string(),
-  last_edited_time: z.string(),
-  in_trash: maybe(z.boolean()),
-  archived: maybe(z.boolean()),
-  url: maybe(z.string()),
-  properties: z.record(z.string(), propertyValue),
-});
-export type NotionPage = z.output<typeof notionPageSchema>;
-
-/** A paginated list (query, search, users, children): `next_cursor` is null on the last page. */
-const listResponseSchema = z.looseObject({
-  results: z.array(z.unknown()),
-  has_more: z.boolean(),
-  next_cursor: maybe(z.string()),
-  request_status: maybe(z.looseObject({ type: maybe(z.string()) })),
-});
-
-/** GET /v1/users/me for an integration token: the bot user and its workspace. */
-const botUserSchema = z.looseObject({
-  id: z.string(),
-  name: maybe(z.string()),
-  bot: maybe(z.looseObject({ workspace_name: maybe(z.string()), workspace_id: maybe(z.string()) }).catch(() => ({}))),
-});
-
-const schemaProperty = z.looseObject({ id: z.string(), type: z.string(), name: maybe(z.string()) });
-/** `options`: the option names of select, status and multi_select properties, when asked for. */
-export type SchemaProperty = z.output<typeof schemaProperty> & { options?: string[] };
-
-export interface QueryArgs {
-  filter?: Record<string, unknown>;
-  sorts?: Record<string, unknown>[];
-  startCursor?: string;
-  pageSize?: number;
-  inTrash?: boolean;
-}
-
-export interface QueryPage {
-  pages: NotionPage[];
-  hasMore: boolean;
-  nextCursor: string | undefined;
-  /** The query hit Notion's per-query row cap: has_more is false but rows remain. */
-  incomplete: boolean;
-  /**
-   * Results that are pages but lack what a row needs (id, timestamps, properties): left out of
-   * `pages` and reported per row, with the page id when there is one.
-   */
-  rejected?: { id?: string; reason: string }[];
-}
-
-export interface DataSourceRef {
-  id: string;
-  name: string;
-}
 
 export interface NotionGatewayOptions {
   token: string;
@@ -536,166 +494,4 @@ function retryUnauthorized(
     token = next;
     return send(input, init, next);
   };
-}
-
-export function explainNotionError(status: number, code: string, rawMessage: string, what: string): ProviderError {
-  // Notion's validation messages span lines ("Fix one:" then one alternative a line): one line here.
-  const message = rawMessage.replace(/\s*\n\s*/g, ' ').trim();
-  let reason: string;
-  switch (code) {
-    case 'unauthorized':
-      reason = 'Notion rejected the token (401 unauthorized): check connectors.notion.token';
-      break;
-    case 'restricted_resource':
-      reason = `Notion refused access to ${what} (403 restricted_resource): give the integration the missing capability (e.g. read content, user information) in its settings`;
-      break;
-    case 'object_not_found':
-      reason = `Notion cannot find ${what} (404): share it with the integration (open it in Notion → ••• → Connections → add the integration), or check the id`;
-      break;
-    case 'validation_error':
-      reason = `Notion refused the request for ${what} (400 validation_error): ${message}`;
-      break;
-    default:
-      reason = `Notion error on ${what} (${status} ${code}): ${message}`;
-  }
-  return new ProviderError('notion', status, code, reason);
-}
-
-/** Option names of a select / status / multi_select schema entry (`{options: [{name}]}`). */
-function optionNames(config: unknown): string[] | undefined {
-  const parsed = z.looseObject({ options: z.array(z.looseObject({ name: z.string() })) }).safeParse(config);
-  return parsed.success ? parsed.data.options.map((o) => o.name) : undefined;
-}
-
-function plainTitle(title: unknown): string {
-  if (!Array.isArray(title)) return '';
-  return title
-    .map((t) =>
-      t && typeof t === 'object' && 'plain_text' in t ? String((t as { plain_text: unknown }).plain_text) : '',
-    )
-    .join('')
-    .trim();
-}
-
-// ---------- page import (document library): search and page metadata ----------
-
-export interface SearchArgs {
-  query?: string;
-  /** Only pages, or only databases (data sources on 2025-09-03+). */
-  filter?: 'page' | 'database';
-  startCursor?: string;
-  pageSize?: number;
-}
-
-export interface SearchHit {
-  object: 'page' | 'database' | 'data_source';
-  id: string;
-  title: string;
-  url: string | undefined;
-  lastEditedTime: string;
-}
-
-export interface SearchPage {
-  results: SearchHit[];
-  hasMore: boolean;
-  nextCursor: string | undefined;
-  /** Results left out: an object kind Notion added later, or one without what a hit needs. */
-  skipped: { id?: string; reason: string }[];
-}
-
-const searchHitSchema = z.looseObject({
-  object: z.enum(['page', 'database', 'data_source']),
-  id: z.string(),
-  url: maybe(z.string()),
-  last_edited_time: z.string(),
-  title: z.unknown().optional(),
-  name: maybe(z.string()),
-  properties: maybe(z.record(z.string(), z.unknown())),
-});
-
-function toSearchHit(r: z.infer<typeof searchHitSchema>): SearchHit {
-  const title = r.object === 'page' ? pageTitle(r.properties) : plainTitle(r.title) || (r.name ?? '');
-  return { object: r.object, id: r.id, title, url: r.url, lastEditedTime: r.last_edited_time };
-}
-
-/** A page's title: the value of its one `title` property (its name differs per database). */
-
-export function pageTitle(properties: Record<string, unknown> | undefined): string {
-  for (const value of Object.values(properties ?? {})) {
-    if (value && typeof value === 'object' && (value as { type?: unknown }).type === 'title') {
-      return plainTitle((value as { title?: unknown }).title);
-    }
-  }
-  return '';
-}
-
-/** A page as the import reads it: the page object, plus where it sits and its icon. */
-export const notionPageMetaSchema = notionPageSchema.extend({
-  // A parent of a kind Notion adds later still reads (its type is a string); a malformed one as none.
-  parent: maybe(z.looseObject({ type: z.string() })).catch(undefined),
-  icon: z.unknown().optional(),
-  // Import keeps properties as Notion sent them (only the title is read from them).
-  properties: maybe(z.record(z.string(), z.unknown())).transform((p) => p ?? {}),
-});
-export type NotionPageMeta = z.infer<typeof notionPageMetaSchema>;
-
-/**
- * A user (notion.md §7): `person.email` only at the "with email addresses" capability level; the
- * type is a string (person, bot, or a kind Notion adds later, which the users sync skips).
- */
-const notionUserSchema = z.looseObject({
-  object: maybe(z.literal('user')),
-  id: z.string(),
-  name: maybe(z.string()),
-  avatar_url: maybe(z.string()),
-  type: maybe(z.string()),
-  person: maybe(z.looseObject({ email: maybe(z.string()) })).catch(undefined),
-});
-export type NotionUser = z.output<typeof notionUserSchema>;
-
-export interface NotionUsersPage {
-  users: NotionUser[];
-  hasMore: boolean;
-  nextCursor: string | undefined;
-  /** Users left out because their object lacks an id (reported by the caller, never fatal). */
-  skipped: { id?: string; reason: string }[];
-}
-
-/** `{id}`: what a created page or a retrieved block must at least carry. */
-const idSchema = z.looseObject({ id: z.string() });
-
-/** `GET /v1/pages/:id/properties/:pid`: a property item, or a paginated list of them. */
-const propertyItemSchema = z.looseObject({
-  object: z.string(),
-  results: maybe(z.array(z.unknown())),
-  has_more: maybe(z.boolean()),
-  next_cursor: maybe(z.string()),
-});
-
-/**
- * A paginated list answer. `has_more` is required (without it we cannot tell the last page), and a
- * page that says has_more without a cursor is refused rather than read again forever.
- */
-function readList(what: string, json: unknown): z.output<typeof listResponseSchema> {
-  const list = readAnswer('notion', what, listResponseSchema, json);
-  if (list.has_more && !list.next_cursor) {
-    throw new ProviderError(
-      'notion',
-      200,
-      'unexpected_answer',
-      `Notion answered ${what} with has_more but no next_cursor; nothing was done with the answer`,
-    );
-  }
-  return list;
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
-/** `x[key]` when `x` is an object and that field a string. */
-function stringField(x: unknown, key: string): string | undefined {
-  if (!isRecord(x)) return undefined;
-  const v = x[key];
-  return typeof v === 'string' ? v : undefined;
 }

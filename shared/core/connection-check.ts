@@ -1,4 +1,4 @@
-/** One named check of a connection test, as `test` (CLI) and the management API print them. */
+/** One check of `tajo connectors test <connector>`: what was checked and, when it fails, what to do. */
 export interface CheckResult {
   name: string;
   ok: boolean;
