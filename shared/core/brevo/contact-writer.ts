@@ -394,8 +394,12 @@ export class BrevoContactWriter {
     return missing;
   }
 
-  /** Takes the contacts of rows that left the source out of the list (or flags them), then forgets them. */
-  async remove(gone: Fingerprint[]): Promise<void> {
+  /**
+   * Takes the contacts of rows that left the source out of the list (or flags them), then forgets them.
+   * `counted`: the caller already counted them in the summary (recorded ahead of the removal, so a run
+   * killed half-way finishes it on resume without counting it twice).
+   */
+  async remove(gone: Fingerprint[], { counted = false }: { counted?: boolean } = {}): Promise<void> {
     const { o } = this;
     if (gone.length === 0) return;
     await this.detach(gone);
@@ -409,7 +413,7 @@ export class BrevoContactWriter {
       this.fps.delete(g.rowId);
       this.seen.delete(g.rowId);
     }
-    o.summary.removed += gone.length;
+    if (!counted) o.summary.removed += gone.length;
     o.onProgress?.({ type: 'removed', title: o.title, count: gone.length });
   }
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { UnsupportedAttribute } from '../../../core/brevo/client';
 import { fingerprint } from '../../../core/mapping';
 import type { BrevoAttribute } from '../../../core/mapping/types';
+import type { Fingerprint } from '../../../core/ports';
 import type { WindowState } from '../windows';
 import type { NotionSyncContext, ReadSource } from './sync-context';
 
@@ -18,8 +19,16 @@ export interface SourceState extends ReadSource {
   rowsDone: boolean;
   /** Incremental only: reading the data source's trash (full runs sweep instead). */
   trash?: WindowState;
+  /**
+   * A page of trashed rows being removed, recorded (and counted) before the removal starts: a run
+   * killed between Brevo's answer and the next checkpoint finishes it on resume instead of finding
+   * the rows already forgotten and reporting nothing removed.
+   */
+  trashRemoval?: { gone: Fingerprint[]; next: WindowState };
   trashDone: boolean;
   sweepDone: boolean;
+  /** The sweep's vanished rows are counted in the summary (their removal may be unfinished). */
+  sweepCounted?: boolean;
   /** The source's cursor when the run started: rows edited since are page changes (sync.pages). */
   changesSince?: string;
   /** False for a database read for publishing only (isPublishOnly): its rows are not contacts. */

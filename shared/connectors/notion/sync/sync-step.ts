@@ -238,9 +238,16 @@ export class SyncStep extends StepCheckpoints {
       // what was stored before this step plus what this step wrote; a row seen by this run or a
       // later one (a run started meanwhile on the same lane) is alive.
       const vanished = writer.vanished();
-      await writer.remove(vanished);
-      // Not read by this run (they are no longer returned): removed, outside pagesRead.
-      this.summary.vanished = (this.summary.vanished ?? 0) + vanished.length;
+      if (!src.sweepCounted && vanished.length > 0) {
+        // Counted ahead (see trashRemoval): a process killed mid-removal leaves the rest to its
+        // resume, which finds the rows not yet forgotten and removes them without counting again.
+        // Not read by this run (they are no longer returned): removed, outside pagesRead.
+        this.summary.vanished = (this.summary.vanished ?? 0) + vanished.length;
+        this.summary.removed += vanished.length;
+        src.sweepCounted = true;
+        await this.checkpoint();
+      }
+      await writer.remove(vanished, { counted: true });
       src.sweepDone = true;
     }
     return true;
@@ -429,6 +436,13 @@ export class SyncStep extends StepCheckpoints {
   }
 
   private async readTrash(src: SourceState, writer: BrevoContactWriter): Promise<boolean> {
+    // A removal the previous process recorded (and counted) but may not have finished.
+    if (src.trashRemoval) {
+      await writer.remove(src.trashRemoval.gone, { counted: true });
+      src.trash = src.trashRemoval.next;
+      src.trashRemoval = undefined;
+      await this.checkpoint();
+    }
     let window = src.trash as WindowState;
     let pages = 0;
     while (!window.done) {
@@ -443,11 +457,19 @@ export class SyncStep extends StepCheckpoints {
       const deleted = trashed.map(
         (p): SyncedPageChange => ({ page: p, kind: 'deleted', identifier: writer.previous(p.id) }),
       );
-      await writer.remove(gone);
+      const next = advanceWindow(window, page);
+      if (gone.length > 0) {
+        // Written ahead: the count and what is left to remove reach the run record together.
+        this.summary.removed += gone.length;
+        src.trashRemoval = { gone, next };
+        await this.checkpoint();
+        await writer.remove(gone, { counted: true });
+        src.trashRemoval = undefined;
+      }
       if (this.ctx.onPageChanges && src.changesSince !== undefined && deleted.length > 0) {
         await this.ctx.onPageChanges(deleted, src, this.summary);
       }
-      window = advanceWindow(window, page);
+      window = next;
       src.trash = window;
       await this.checkpoint();
     }
