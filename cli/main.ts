@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
-import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
+import { buildNotionContext, integrationKey } from '../shared/connectors/notion/context';
 import {
   buildNotionImportDeps,
   buildNotionReader,
@@ -45,6 +45,7 @@ import {
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
 import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
+import { endpointsFromEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
 import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/core/logging/api-calls';

@@ -26,13 +26,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
 import {
-  ENV,
   type FunctionName,
   type QueueName,
   type ScheduleName,
   topology as sharedTopology,
   type Topology,
 } from '../shared/app/topology';
+import { ENV } from '../shared/core/env';
 import { API_CALL_MODES, type ApiCallMode } from '../shared/core/logging/api-calls';
 import { METRICS_NAMESPACE } from '../shared/core/metric-names';
 import { ConnectionSchedule } from './constructs/connection-schedule';

@@ -40,10 +40,11 @@ import {
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
-import { ENV, type FunctionName, type QueueName, topology } from '../shared/app/topology';
+import { type FunctionName, type QueueName, topology } from '../shared/app/topology';
 import { enqueueNotionSync } from '../shared/connectors/notion/lane/worker';
 import { parseConfig } from '../shared/core/config/load';
 import type { TajoConfig } from '../shared/core/config/schema';
+import { ENV, readEnv } from '../shared/core/env';
 import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';
 import { eventLogSpec } from '../shared/core/logging/events';
 import { redactText } from '../shared/core/logging/redact';
@@ -203,6 +204,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     let sandbox: LocalStack['sandbox'];
     let saved: SandboxSnapshot | undefined;
     let staleLine: string | undefined;
+    const given = readEnv(o.env);
+    // The endpoints the functions call: the person's, else the sandbox simulators' (set below).
     const env: NodeJS.ProcessEnv = { ...o.env };
     const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
     const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
@@ -236,11 +239,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       // An endpoint the person set explicitly wins over the sandbox's own simulator (the README's
       // degraded-start example points one at a dead port).
       if (usesSandboxNotion) {
-        env.NOTION_BASE_URL ||= notion.baseUrl;
+        env[ENV.notionBaseUrl] ||= notion.baseUrl;
         // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
-        env.NOTION_OAUTH_AUTHORIZE_URL ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
+        env[ENV.notionAuthorizeUrl] ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
       }
-      if (usesSandboxBrevo) env.BREVO_BASE_URL ||= brevo.baseUrl;
+      if (usesSandboxBrevo) env[ENV.brevoBaseUrl] ||= brevo.baseUrl;
       sandbox = {
         notion,
         brevo,
@@ -263,8 +266,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
       slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
       if (saved?.slack !== undefined) slack.restore(saved.slack);
-      env.SLACK_API_URL ||= slack.apiUrl;
-      env.SLACK_OAUTH_AUTHORIZE_URL ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
+      env[ENV.slackApiUrl] ||= slack.apiUrl;
+      env[ENV.slackAuthorizeUrl] ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
       sandboxSlack = slack;
       if (sandbox) sandbox.slack = slack;
     }
@@ -324,13 +327,14 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- The environment the stack gives the functions, pointed at the local services. Put back
     // at stop: a later stack in the same process must not take this one's simulators for
     // endpoints a person gave.
-    const given = {
+    const endpoints = readEnv(env);
+    const functionEnv = {
       ...pick(env, [
-        'NOTION_BASE_URL',
-        'BREVO_BASE_URL',
-        'SLACK_API_URL',
-        'NOTION_OAUTH_AUTHORIZE_URL',
-        'SLACK_OAUTH_AUTHORIZE_URL',
+        ENV.notionBaseUrl,
+        ENV.brevoBaseUrl,
+        ENV.slackApiUrl,
+        ENV.notionAuthorizeUrl,
+        ENV.slackAuthorizeUrl,
       ]),
       [ENV.table]: table,
       [ENV.stage]: 'local',
@@ -338,16 +342,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
-      POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? powertoolsLevel(logging.level),
-      [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
-      [ENV.logEvents]: o.env[ENV.logEvents] ?? eventLogSpec(logging.events),
+      [ENV.sqsEndpoint]: sqsEndpoint,
+      [ENV.powertoolsServiceName]: 'tajo-connectors',
+      [ENV.powertoolsLogLevel]: given.powertoolsLogLevel ?? powertoolsLevel(logging.level),
+      [ENV.logApiCalls]: given.logApiCalls ?? logging.apiCalls,
+      [ENV.logEvents]: given.logEvents ?? eventLogSpec(logging.events),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.dlqUrl(q as QueueName), v.dlqUrl])),
     };
-    const before = Object.fromEntries(Object.keys(given).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, given);
+    const before = Object.fromEntries(Object.keys(functionEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, functionEnv);
     stops.push(() => {
       for (const [k, v] of Object.entries(before)) {
         if (v === undefined) delete process.env[k];
@@ -358,15 +362,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- Functions, local adapters, scheduler.
     const functions = await loadFunctions();
     const scheduler = new LocalScheduler((fn) => functions[fn], {
-      overrideMinutes: o.env.TAJO_LOCAL_POLL_MINUTES ? Number(o.env.TAJO_LOCAL_POLL_MINUTES) : undefined,
+      overrideMinutes: given.localPollMinutes ? Number(given.localPollMinutes) : undefined,
       onError: (e) => o.log(redactText(`scheduled run failed: ${(e as Error).message}`)),
     });
     stops.push(() => scheduler.stopAll());
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
     // The deployment's distributed Slack app, as the stack's secret holds it in AWS.
-    const slackAppSigningSecret = o.env.SLACK_APP_SIGNING_SECRET || SANDBOX_SLACK_APP_SIGNING_SECRET;
-    const slackOAuth = o.env.SLACK_APP_CLIENT_ID
-      ? { client_id: o.env.SLACK_APP_CLIENT_ID, client_secret: o.env.SLACK_APP_CLIENT_SECRET }
+    const slackAppSigningSecret = given.slackAppSigningSecret || SANDBOX_SLACK_APP_SIGNING_SECRET;
+    const slackOAuth = given.slackAppClientId
+      ? { client_id: given.slackAppClientId, client_secret: given.slackAppClientSecret }
       : sandboxSlack
         ? { client_id: SANDBOX_SLACK_OAUTH_CLIENT.clientId, client_secret: SANDBOX_SLACK_OAUTH_CLIENT.clientSecret }
         : {};
@@ -375,8 +379,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       JSON.stringify({ signing_secret: slackAppSigningSecret, ...slackOAuth }),
     );
     // The deployment's Notion public connection: the sandbox's client unless one is given.
-    const notionOAuth = o.env.NOTION_OAUTH_CLIENT_ID
-      ? { client_id: o.env.NOTION_OAUTH_CLIENT_ID, client_secret: o.env.NOTION_OAUTH_CLIENT_SECRET }
+    const notionOAuth = given.notionOAuthClientId
+      ? { client_id: given.notionOAuthClientId, client_secret: given.notionOAuthClientSecret }
       : usesSandboxNotion
         ? { client_id: SANDBOX_NOTION_OAUTH_CLIENT.clientId, client_secret: SANDBOX_NOTION_OAUTH_CLIENT.clientSecret }
         : undefined;
@@ -409,7 +413,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           schedules: scheduler,
           teams: dynamo.store,
           clock: systemClock,
-          slackApiUrl: env.SLACK_API_URL,
+          slackApiUrl: endpoints.slackApiUrl,
         },
         { tenantId, config },
         { whenUnreachable: 'degrade' },
@@ -418,16 +422,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // Each of the default tenant's connections: its providers probed, the degraded state recorded
     // (status and /health show it) or cleared now that they answer again.
     const degraded: LocalStack['degraded'] = [];
-    const endpoints = {
-      notionBaseUrl: env.NOTION_BASE_URL,
-      brevoBaseUrl: env.BREVO_BASE_URL,
-      slackApiUrl: env.SLACK_API_URL,
-    };
     for (const connector of ['notion', 'slack'] as const) {
       const record = await dynamo.store.getConnection(tenantId, connector);
       if (!record) continue;
       const health = await checkConnectionHealth(
-        { connections: dynamo.store, clock: systemClock, endpoints },
+        {
+          connections: dynamo.store,
+          clock: systemClock,
+          endpoints: {
+            notionBaseUrl: endpoints.notionBaseUrl,
+            brevoBaseUrl: endpoints.brevoBaseUrl,
+            slackApiUrl: endpoints.slackApiUrl,
+          },
+        },
         record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
       );
       if (health) degraded.push({ connector, reason: health.reason });

@@ -16,11 +16,11 @@ import { type ConnectionTestResult, testStoredConnection } from '../../shared/ap
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
 import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/app/status';
 import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
-import { endpointsFromEnv } from '../../shared/connectors/notion/context';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import { brevoClientFor } from '../../shared/core/brevo/client';
 import { type ConfigSupply, loadConfigFile } from '../../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/core/config/schema';
+import { endpointsFromEnv } from '../../shared/core/env';
 import { ConfigError, TajoError } from '../../shared/core/errors';
 import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/core/ports';
 import {

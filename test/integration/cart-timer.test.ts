@@ -7,12 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { ENV } from '../../shared/app/topology';
 import {
   acceptBrevoWebhook,
   hashToken,
   slackLaneMessageSchema,
 } from '../../shared/connectors/slack/notifications/delivery';
+import { ENV } from '../../shared/core/env';
 import { handleTimerBatch, MAX_HOP_SECONDS } from '../../shared/core/lanes/timers';
 import type { ConnectionRecord, LaneMessage, LaneQueue } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';

@@ -13,7 +13,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ENV, type QueueName, topology } from '../../app/topology';
+import { type QueueName, topology } from '../../app/topology';
+import { ENV } from '../../core/env';
 import { deadLetterReason } from '../../core/lanes/lane-retry';
 import type { LaneMessage, LaneQueue } from '../../core/ports';
 

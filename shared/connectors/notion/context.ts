@@ -5,6 +5,7 @@
  */
 import { brevoClientFor } from '../../core/brevo/client';
 import type { NotionConnectorConfig } from '../../core/config/schema';
+import type { Endpoints } from '../../core/env';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
 import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../../core/ports';
@@ -16,16 +17,6 @@ import { ownWriteChecker } from './rules/brevo-to-notion';
 import type { NotionSyncContext, ProgressEvent, SyncOptions } from './sync/database-sync';
 
 export { integrationKey };
-
-export interface Endpoints {
-  notionBaseUrl?: string;
-  brevoBaseUrl?: string;
-}
-
-/** DESIGN §4: NOTION_BASE_URL and BREVO_BASE_URL override where the clients call. */
-export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
-  return { notionBaseUrl: env.NOTION_BASE_URL || undefined, brevoBaseUrl: env.BREVO_BASE_URL || undefined };
-}
 
 export function buildNotionContext(args: {
   tenantId: string;

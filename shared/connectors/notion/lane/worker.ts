@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { queueableConnection } from '../../../app/connections';
 import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
-import { ENV } from '../../../app/topology';
 import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/client';
+import type { Endpoints } from '../../../core/env';
+import { readEnv } from '../../../core/env';
 import {
   ConfigError,
   failureReason,
@@ -40,7 +41,7 @@ import type { PublishStateStore } from '../../../core/ports/publications';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
 import { resolveBrevoList } from '../../slack/users-sync';
 import { NOTION_INTERVAL_MS } from '../client';
-import { buildNotionContext, type Endpoints, notionPacerDrainMs } from '../context';
+import { buildNotionContext, notionPacerDrainMs } from '../context';
 import { runDocumentsMessage } from '../documents/documents';
 import { pageReaderOf } from '../documents/import';
 import { hasPublishing, runPublishRecorded, watchPublishing } from '../publish/publish';
@@ -583,7 +584,7 @@ async function runLaneMessage(
  * of waiting out the 16-minute lease. A Lambda's pid says nothing across sandboxes: none there.
  */
 function laneOwner(): Omit<RunOwner, 'heartbeatAt'> {
-  return process.env[ENV.stage] === 'local' ? { kind: 'lane', host: hostname(), pid: process.pid } : { kind: 'lane' };
+  return readEnv().stage === 'local' ? { kind: 'lane', host: hostname(), pid: process.pid } : { kind: 'lane' };
 }
 
 /** TAJO_SYNC_FLUSH_ROWS for the lanes too (the local stack checks the value at start). */
@@ -674,11 +675,6 @@ async function sendUsersSync(deps: NotionLaneDeps, conn: ConnectionRecord, run: 
   await deps.lane.send('notionLane', [
     { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${run.runId}:users` },
   ]);
-}
-
-/** How long a failed step waits before its next attempt: 30 s, 1 min, 2 min... at most 15 min. */
-export function retryBackoffMs(receiveCount: number): number {
-  return Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, receiveCount - 1));
 }
 
 /** Errors that retrying cannot fix: configuration, credentials, access. */
