@@ -45,7 +45,7 @@ import {
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
 import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
-import { endpointsFromEnv } from '../shared/core/env';
+import { endpointsFromEnv, readEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
 import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/core/logging/api-calls';
@@ -160,7 +160,7 @@ interface Failure {
 }
 
 function configPath(values: Values, env: NodeJS.ProcessEnv): string {
-  return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
+  return values.config ?? readEnv(env).config ?? 'tajo.yaml';
 }
 
 function tenantOf(values: Values, config?: TajoConfig): string {
@@ -176,7 +176,7 @@ function tenantOf(values: Values, config?: TajoConfig): string {
  * running stack, so the one line names both ways (a sync with --api never reaches here).
  */
 async function syncConfig(values: Values, env: NodeJS.ProcessEnv): Promise<TajoConfig> {
-  if (values.config === undefined && !env.TAJO_CONFIG && !existsSync('tajo.yaml')) {
+  if (values.config === undefined && !readEnv(env).config && !existsSync('tajo.yaml')) {
     throw new ConfigError([
       {
         path: '',
@@ -375,9 +375,9 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     const ctx = buildSlackUsersContext({
       tenantId,
       slackToken: slack.bot_token,
-      slackApiUrl: env.SLACK_API_URL || undefined,
+      slackApiUrl: readEnv(env).slackApiUrl,
       brevoApiKey: config.brevo.api_key,
-      brevoBaseUrl: env.BREVO_BASE_URL || undefined,
+      brevoBaseUrl: readEnv(env).brevoBaseUrl,
       cursors: state.store,
       clock: systemClock,
       mapping: users.field_mapping as Parameters<typeof buildSlackUsersContext>[0]['mapping'],
@@ -556,7 +556,7 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to test Slack' }]);
   const results = await testSlackConnection({
     token: slack.bot_token,
-    apiUrl: env.SLACK_API_URL || undefined,
+    apiUrl: readEnv(env).slackApiUrl,
     channels: slack.channels,
     eventsUrl: values['events-url'],
     signingSecret: slack.signing_secret,

@@ -66,6 +66,8 @@ export const ENV = {
   retryMaxMs: 'TAJO_RETRY_MAX_MS',
   retryAttempts: 'TAJO_RETRY_ATTEMPTS',
   httpTimeoutMs: 'TAJO_HTTP_TIMEOUT_MS',
+  /** user: rows gathered per Brevo write, also how often a run checkpoints (the CLI checks the value). */
+  syncFlushRows: 'TAJO_SYNC_FLUSH_ROWS',
   /** user: the local stack's and the CLI's state directory (default ./.tajo). */
   stateDir: 'TAJO_STATE_DIR',
   /** user: the config file (default tajo.yaml). */
@@ -76,6 +78,16 @@ export const ENV = {
   sandboxRows: 'TAJO_SANDBOX_ROWS',
   /** user: every local poll every N minutes instead of the config's cadence. */
   localPollMinutes: 'TAJO_LOCAL_POLL_MINUTES',
+  /** user: the CLI's management API, its key, and the profile (file) that holds them. */
+  apiUrl: 'TAJO_API_URL',
+  apiKey: 'TAJO_API_KEY',
+  profile: 'TAJO_PROFILE',
+  profileFile: 'TAJO_PROFILE_FILE',
+  /** user (the shell): the home directory, where the CLI keeps its profiles and error log without a state. */
+  home: 'HOME',
+  /** user, AWS: the region of the AWS SDK's clients (the CLI needs none for a queue URL that names one). */
+  awsRegion: 'AWS_REGION',
+  awsDefaultRegion: 'AWS_DEFAULT_REGION',
   /** user: the distributed Slack app's signing secret and OAuth client the local stack serves (default: the sandbox's). */
   slackAppSigningSecret: 'SLACK_APP_SIGNING_SECRET',
   slackAppClientId: 'SLACK_APP_CLIENT_ID',
@@ -132,8 +144,16 @@ export const envSchema = z.object({
   retryMaxMs: positiveInt,
   retryAttempts: positiveInt,
   httpTimeoutMs: positiveInt,
+  syncFlushRows: text,
   stateDir: text,
   config: text,
+  apiUrl: text,
+  apiKey: text,
+  profile: text,
+  profileFile: text,
+  home: text,
+  awsRegion: text,
+  awsDefaultRegion: text,
   port: text,
   sandboxRows: text,
   localPollMinutes: text,

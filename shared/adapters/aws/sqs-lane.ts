@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type QueueName, topology } from '../../app/topology';
-import { ENV } from '../../core/env';
+import { ENV, optionalEnv, requiredEnv } from '../../core/env';
 import { deadLetterReason } from '../../core/lanes/lane-retry';
 import type { LaneMessage, LaneQueue } from '../../core/ports';
 
@@ -40,9 +40,7 @@ export class SqsLaneQueue implements LaneQueue {
   ) {}
 
   url(queue: QueueName): string {
-    const url = this.env[ENV.queueUrl(queue)];
-    if (!url) throw new Error(`${ENV.queueUrl(queue)} is not set`);
-    return url;
+    return requiredEnv(ENV.queueUrl(queue), this.env);
   }
 
   async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
@@ -83,8 +81,7 @@ export class SqsLaneQueue implements LaneQueue {
    * goes back to the queue, whose redrive policy dead-letters it (without the reason).
    */
   async deadLetter(queue: QueueName, body: string, groupId: string | undefined): Promise<void> {
-    const url = this.env[ENV.dlqUrl(queue)];
-    if (!url) throw new Error(`${ENV.dlqUrl(queue)} is not set`);
+    const url = requiredEnv(ENV.dlqUrl(queue), this.env);
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: url,
@@ -101,7 +98,7 @@ export class SqsLaneQueue implements LaneQueue {
 
   /** Whether this deployment names the lane's dead-letter queue (workers park failures there themselves). */
   hasDeadLetter(queue: QueueName): boolean {
-    return Boolean(this.env[ENV.dlqUrl(queue)]);
+    return optionalEnv(ENV.dlqUrl(queue), this.env) !== undefined;
   }
 
   /** Makes an in-flight message (and so its group) wait `delayMs` before it is delivered again. */

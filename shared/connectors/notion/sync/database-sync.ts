@@ -25,6 +25,7 @@ import {
 } from '../../../core/brevo/contact-writer';
 import { mappedProperties } from '../../../core/config/mapping';
 import type { NotionConnectorConfig, NotionDatabaseConfig } from '../../../core/config/schema';
+import { readEnv } from '../../../core/env';
 import { failureReason, ProviderError, TajoError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import { runWithDeadline } from '../../../core/http/retry-policy';
@@ -71,8 +72,8 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
  * here for the CLI and the local stack's lanes alike; throws a one-line error on a bad value.
  */
 export function syncTuningFromEnv(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
-  const raw = env.TAJO_SYNC_FLUSH_ROWS;
-  if (raw === undefined || raw === '') return undefined;
+  const raw = readEnv(env).syncFlushRows;
+  if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!(Number.isInteger(n) && n > 0))
     throw new TajoError('TAJO_SYNC_FLUSH_ROWS takes a positive whole number', 'usage');
