@@ -215,10 +215,10 @@ export class TajoStack extends Stack {
       const environment: Record<string, string> = {
         [ENV.table]: this.table.tableName,
         [ENV.stage]: s.stage,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        [ENV.powertoolsServiceName]: SERVICE_NAME,
         // The functions name it themselves (shared/core/metric-names.ts); set here too for Powertools' own use.
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: s.logLevel,
+        [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+        [ENV.powertoolsLogLevel]: s.logLevel,
         [ENV.logApiCalls]: s.logApiCalls,
       };
       for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;

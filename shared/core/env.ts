@@ -57,7 +57,9 @@ export const ENV = {
   /** infra, user: Powertools' service name and metrics switch. */
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   powertoolsMetricsDisabled: 'POWERTOOLS_METRICS_DISABLED',
-  /** local, user: Powertools' log level (Powertools reads it itself; the local stack sets it from log_level). */
+  /** infra: Powertools' metrics namespace (Powertools' own use; the code names it in metric-names.ts). */
+  powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  /** infra, local, user: Powertools' log level (Powertools reads it itself; the local stack sets it from log_level). */
   powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
   /** user (tests, demos): the lane retry's first backoff step (lane-retry.ts). */
   laneRetryBaseMs: 'TAJO_LANE_RETRY_BASE_MS',
