@@ -1,6 +1,6 @@
 /**
  * The adapters a handler needs, built once per container from the environment the stack sets
- * (ENV in shared/app/topology.ts). The local runtime sets the same variables (endpoints of dynalite
+ * (ENV in shared/core/env.ts). The local runtime sets the same variables (endpoints of dynalite
  * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -34,9 +34,12 @@ const NOTION_STORES = [
 ] as const;
 
 /**
- * The Notion lane (notion-worker): one lane message = one sync step. A provider's rate limit (ParkLane) hides the message for its
- * Retry-After and so holds back the whole group on purpose: every other step of that integration
- * would hit the same limit. Any other failure is taken out of the group's way (takeOutOfTheWay).
+ * The Notion lane (notion-worker): one lane message = one sync step. A provider's rate limit
+ * (ParkLane) hides the message for its Retry-After and so holds back the whole group on purpose:
+ * every other step of that integration would hit the same limit. Any other failure is taken out of
+ * the group's way (takeOutOfTheWay): retried after a backoff through the timer queue (the group goes
+ * on with its other work meanwhile), then, after the last attempt, put in the lane's dead-letter
+ * queue with its reason.
  */
 export async function notionLaneStep(d: HandlerDeps, record: SQSRecord, context: Context): Promise<void> {
   const opened = openLaneMessage(record.body);
@@ -62,7 +65,11 @@ export async function notionLaneStep(d: HandlerDeps, record: SQSRecord, context:
     // A provider's refusal is one line; only an internal error keeps its stack for debugging.
     const error = isInternalError(err) ? (err as Error) : reason;
     const retried = await takeOutOfTheWay(d, {
-      ...{ queue: 'notionLane', record, opened, reason, park: !lastAttempt },
+      queue: 'notionLane',
+      record,
+      opened,
+      reason,
+      park: !lastAttempt,
       log: {
         retried: (r) =>
           logger.error(
@@ -73,7 +80,9 @@ export async function notionLaneStep(d: HandlerDeps, record: SQSRecord, context:
           ),
         notSent: (sendErr) =>
           logger.error('lane step failed and could not be re-sent; the queue retries it', {
-            ...{ error: err as Error, sendError: sendErr.message, messageId },
+            error: err as Error,
+            sendError: sendErr.message,
+            messageId,
           }),
       },
     });
@@ -112,7 +121,10 @@ export async function brevoActionStep(d: HandlerDeps, r: SQSRecord): Promise<voi
     }
     recordBrevoActionFailed();
     const retried = await takeOutOfTheWay(d, {
-      ...{ queue: 'brevoLane', record: r, opened, error: err },
+      queue: 'brevoLane',
+      record: r,
+      opened,
+      error: err,
       log: {
         retried: (res) =>
           logger.error('Brevo action failed; retried out of its group’s way, then dead-lettered', {
