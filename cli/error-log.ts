@@ -8,6 +8,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { readEnv } from '../shared/core/env';
 import { redactText, redactValue } from '../shared/core/logging/redact';
 
 /**
@@ -16,8 +17,8 @@ import { redactText, redactValue } from '../shared/core/logging/redact';
  */
 export function errorLogDir(env: NodeJS.ProcessEnv): string {
   const state = stateDir(env);
-  if (env.TAJO_STATE_DIR || existsSync(state)) return join(state, 'logs');
-  return join(env.HOME || homedir(), '.tajo', 'logs');
+  if (readEnv(env).stateDir || existsSync(state)) return join(state, 'logs');
+  return join(readEnv(env).home || homedir(), '.tajo', 'logs');
 }
 
 export function errorLogPath(env: NodeJS.ProcessEnv): string {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
-import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
+import { buildNotionContext, integrationKey } from '../shared/connectors/notion/context';
 import {
   buildNotionImportDeps,
   buildNotionReader,
@@ -41,6 +41,7 @@ import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/limits';
 import { resolveBrevoList } from '../shared/core/brevo/lists';
 import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
+import { endpointsFromEnv, readEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
 import { loggingSettings, setApiCallLog, textApiCallLog } from '../shared/core/logging/api-calls';
@@ -156,7 +157,7 @@ interface Failure {
 }
 
 function configPath(values: Values, env: NodeJS.ProcessEnv): string {
-  return values.config ?? env.TAJO_CONFIG ?? 'tajo.yaml';
+  return values.config ?? readEnv(env).config ?? 'tajo.yaml';
 }
 
 function tenantOf(values: Values, config?: TajoConfig): string {
@@ -172,7 +173,7 @@ function tenantOf(values: Values, config?: TajoConfig): string {
  * running stack, so the one line names both ways (a sync with --api never reaches here).
  */
 async function syncConfig(values: Values, env: NodeJS.ProcessEnv): Promise<TajoConfig> {
-  if (values.config === undefined && !env.TAJO_CONFIG && !existsSync('tajo.yaml')) {
+  if (values.config === undefined && !readEnv(env).config && !existsSync('tajo.yaml')) {
     throw new ConfigError([
       {
         path: '',
@@ -371,9 +372,9 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     const ctx = buildSlackUsersContext({
       tenantId,
       slackToken: slack.bot_token,
-      slackApiUrl: env.SLACK_API_URL || undefined,
+      slackApiUrl: readEnv(env).slackApiUrl,
       brevoApiKey: config.brevo.api_key,
-      brevoBaseUrl: env.BREVO_BASE_URL || undefined,
+      brevoBaseUrl: readEnv(env).brevoBaseUrl,
       cursors: state.store,
       clock: systemClock,
       mapping: users.field_mapping as Parameters<typeof buildSlackUsersContext>[0]['mapping'],
@@ -552,7 +553,7 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
   if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to test Slack' }]);
   const results = await testSlackConnection({
     token: slack.bot_token,
-    apiUrl: env.SLACK_API_URL || undefined,
+    apiUrl: readEnv(env).slackApiUrl,
     channels: slack.channels,
     eventsUrl: values['events-url'],
     signingSecret: slack.signing_secret,

@@ -7,7 +7,7 @@
  */
 
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
-import { endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
+import { integrationKey } from '../shared/connectors/notion/context';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
 import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
@@ -15,6 +15,7 @@ import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
 import { formatPath, loadConfigFile } from '../shared/core/config/load';
 import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
 import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
+import { endpointsFromEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
 import { providerLogging } from '../shared/core/logging/api-calls';

@@ -26,13 +26,13 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../shared/adapters/dynamodb/table-schema';
 import {
-  ENV,
   type FunctionName,
   type QueueName,
   type ScheduleName,
   topology as sharedTopology,
   type Topology,
 } from '../shared/app/topology';
+import { ENV } from '../shared/core/env';
 import { API_CALL_MODES, type ApiCallMode } from '../shared/core/logging/api-calls';
 import { METRICS_NAMESPACE } from '../shared/core/metric-names';
 import { ConnectionSchedule } from './constructs/connection-schedule';
@@ -215,10 +215,10 @@ export class TajoStack extends Stack {
       const environment: Record<string, string> = {
         [ENV.table]: this.table.tableName,
         [ENV.stage]: s.stage,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        [ENV.powertoolsServiceName]: SERVICE_NAME,
         // The functions name it themselves (shared/core/metric-names.ts); set here too for Powertools' own use.
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: s.logLevel,
+        [ENV.powertoolsMetricsNamespace]: METRICS_NAMESPACE,
+        [ENV.powertoolsLogLevel]: s.logLevel,
         [ENV.logApiCalls]: s.logApiCalls,
       };
       for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;

@@ -16,22 +16,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
 import { sqsLanesFromEnv } from '../functions/commons/sqs-lanes';
-import { BrevoSimulator } from '../sandbox/brevo';
-import { NotionSimulator } from '../sandbox/notion';
 import {
-  SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_OAUTH_CLIENT,
-  SANDBOX_NOTION_TOKEN,
   SANDBOX_SLACK_APP_SIGNING_SECRET,
-  SANDBOX_SLACK_CHANNEL,
   SANDBOX_SLACK_OAUTH_CLIENT,
-  SANDBOX_SLACK_TOKEN,
-  SLACK_DOCS_SCOPES,
   sandboxConfigYaml,
-  seedSandbox,
-  seedSandboxNewsletter,
 } from '../sandbox/sandbox';
-import { SANDBOX_WORKSPACE, SlackSimulator } from '../sandbox/slack';
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import {
   type EmbeddedDynamo,
@@ -41,10 +31,11 @@ import {
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
-import { ENV, type FunctionName, type QueueName, topology } from '../shared/app/topology';
+import { type FunctionName, type QueueName, topology } from '../shared/app/topology';
 import { enqueueNotionSync } from '../shared/connectors/notion/lane';
 import { parseConfig } from '../shared/core/config/load';
 import type { TajoConfig } from '../shared/core/config/schema';
+import { ENV, readEnv } from '../shared/core/env';
 import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';
 import { eventLogSpec } from '../shared/core/logging/events';
 import { redactText } from '../shared/core/logging/redact';
@@ -54,14 +45,7 @@ import { type LambdaHandler, loadFunctions } from './functions';
 import { assertPortFree, startHttpGateway } from './http-gateway';
 import { LaneRunner } from './lane-runner';
 import { describeLaneDone } from './request-log';
-import {
-  readSandboxSnapshot,
-  type SandboxSeeded,
-  type SandboxSnapshot,
-  sandboxSnapshotPath,
-  staleSandboxStateLine,
-  writeSandboxSnapshot,
-} from './sandbox-state';
+import { type SandboxServices, startSandboxServices } from './sandbox-services';
 import { LocalScheduler } from './scheduler';
 import { DEFAULT_TENANT, ensureLocalTenant } from './tenant-files';
 
@@ -92,21 +76,8 @@ export interface LocalStack {
   apiKey: string;
   tenantId: string;
   table: string;
-  sandbox?: {
-    notion: NotionSimulator;
-    brevo: BrevoSimulator;
-    slack?: SlackSimulator;
-    dataSourceId: string;
-    pageIds: string[];
-    /** The sandbox's "Docs" page (a tree of nested pages): something to import. */
-    docsRootId?: string;
-    /** The Newsletters database (publishing demo). */
-    newsletter: ReturnType<typeof seedSandboxNewsletter>;
-    /** The saved sandbox this start restored (undefined: seeded afresh). */
-    restoredFrom?: string;
-    /** Where the sandbox is saved (undefined: not saved, see stateWarning). */
-    savedTo?: string;
-  };
+  sandbox?: SandboxServices;
+
   /** The config file the stack uses: TAJO_CONFIG / ./tajo.yaml, or the sandbox config written to the state. */
   configFile: string;
   config: TajoConfig;
@@ -201,137 +172,27 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const config = parseConfig(configText, o.env, ownConfig ? o.configPath : 'sandbox config');
     // debug / log_level / log_api_calls of the seed config set the functions' logging.
     const logging = loggingSettings(config);
-    let sandbox: LocalStack['sandbox'];
-    let saved: SandboxSnapshot | undefined;
-    let staleLine: string | undefined;
+    const given = readEnv(o.env);
+    // The endpoints the functions call: the person's, else the sandbox simulators' (set here).
     const env: NodeJS.ProcessEnv = { ...o.env };
-    const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
-    const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
-    if (usesSandboxNotion || usesSandboxBrevo) {
-      const notion = new NotionSimulator({
-        tokens: [SANDBOX_NOTION_TOKEN],
-        // Its redirect URI is registered below, once the gateway's port is known.
-        oauthClients: [{ ...SANDBOX_NOTION_OAUTH_CLIENT, redirectUris: [] }],
-      });
-      const brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY] });
-      await Promise.all([notion.start(), brevo.start()]);
-      stops.push(
-        () => notion.stop(),
-        () => brevo.stop(),
-      );
-      // A sandbox saved by an earlier start on this state comes back as it was (same ids, contacts,
-      // campaigns); otherwise a new one is seeded.
-      saved = o.keepSandbox ? readSandboxSnapshot(o.stateDir) : undefined;
-      let seeded: SandboxSeeded;
-      if (saved) {
-        notion.restore(saved.notion);
-        brevo.restore(saved.brevo);
-        seeded = saved.seeded;
-      } else {
-        const customers = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
-        // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
-        seeded = { ...customers, newsletter: seedSandboxNewsletter(notion, brevo) };
-        if (o.keepSandbox && (await hasRuns(dynamo.store))) staleLine = staleSandboxStateLine(o.stateDir);
-      }
-      const newsletter = seeded.newsletter;
-      // An endpoint the person set explicitly wins over the sandbox's own simulator (the README's
-      // degraded-start example points one at a dead port).
-      if (usesSandboxNotion) {
-        env.NOTION_BASE_URL ||= notion.baseUrl;
-        // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
-        env.NOTION_OAUTH_AUTHORIZE_URL ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
-      }
-      if (usesSandboxBrevo) env.BREVO_BASE_URL ||= brevo.baseUrl;
-      sandbox = {
-        notion,
-        brevo,
-        dataSourceId: seeded.dataSourceId,
-        pageIds: seeded.pageIds,
-        docsRootId: seeded.docsRootId,
-        newsletter,
-        restoredFrom: saved ? sandboxSnapshotPath(o.stateDir) : undefined,
-      };
-    }
-    let sandboxSlack: SlackSimulator | undefined;
-    if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
-      const slack = new SlackSimulator({
-        // The docs' scopes, no more: what the sandbox passes, a workspace set up from the docs passes.
-        workspaces: [{ ...SANDBOX_WORKSPACE, scopes: [...SLACK_DOCS_SCOPES] }],
-        oauthClients: [{ ...SANDBOX_SLACK_OAUTH_CLIENT, redirectUris: [], tokenRotation: true }],
-      });
-      await slack.start();
-      stops.push(() => slack.stop());
-      slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
-      slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
-      if (saved?.slack !== undefined) slack.restore(saved.slack);
-      env.SLACK_API_URL ||= slack.apiUrl;
-      env.SLACK_OAUTH_AUTHORIZE_URL ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
-      sandboxSlack = slack;
-      if (sandbox) sandbox.slack = slack;
-    }
-    // A state left by an unsaved sandbox is not saved over: its runs would be taken for this
-    // sandbox's next time, and the warning (how to reset) would be gone while the ids stay wrong.
-    if (sandbox && o.keepSandbox && !staleLine) {
-      sandbox.savedTo = sandboxSnapshotPath(o.stateDir);
-      // Saved every few seconds when it changed, and at stop (this runs after the lanes and the
-      // HTTP API stopped, before the simulators do): a restart finds what the last run left.
-      const box = sandbox;
-      let last = '';
-      // The simulators change only through requests (the API calls of the lanes): the requests
-      // served so far mark a change, cheaply (encoding 5,000 rows takes ~0.3 s).
-      const served = () => [box.notion, box.brevo, box.slack].map((sim) => sim?.log.records.length ?? 0).join(',');
-      let lastMark = '';
-      const save = () => {
-        const body = {
-          format: 1 as const,
-          seeded: {
-            dataSourceId: box.dataSourceId,
-            pageIds: box.pageIds,
-            docsRootId: box.docsRootId,
-            newsletter: box.newsletter,
-          },
-          notion: box.notion.snapshot(),
-          brevo: box.brevo.snapshot(),
-          ...(box.slack ? { slack: box.slack.snapshot() } : {}),
-        };
-        const text = JSON.stringify(body);
-        if (text === last) return;
-        writeSandboxSnapshot(o.stateDir, { ...body, savedAt: new Date().toISOString() });
-        last = text;
-      };
-      const timer = setInterval(() => {
-        try {
-          const mark = served();
-          if (mark === lastMark) return;
-          lastMark = mark;
-          save();
-        } catch (err) {
-          o.log(`could not save the sandbox: ${(err as Error).message}`);
-        }
-      }, SANDBOX_SAVE_MS);
-      timer.unref();
-      stops.push(() => {
-        clearInterval(timer);
-        // The rest of the stop goes on whatever happens here.
-        try {
-          save();
-        } catch (err) {
-          o.log(`could not save the sandbox: ${(err as Error).message}`);
-        }
-      });
-      if (!saved) save();
-    }
+    const { sandbox, sandboxSlack, staleLine, usesSandboxNotion } = await startSandboxServices(o, {
+      config,
+      env,
+      stops,
+      hasRuns: () => hasRuns(dynamo.store),
+    });
 
     // ---- The environment the stack gives the functions, pointed at the local services. Put back
     // at stop: a later stack in the same process must not take this one's simulators for
     // endpoints a person gave.
-    const given = {
+    const endpoints = readEnv(env);
+    const functionEnv = {
       ...pick(env, [
-        'NOTION_BASE_URL',
-        'BREVO_BASE_URL',
-        'SLACK_API_URL',
-        'NOTION_OAUTH_AUTHORIZE_URL',
-        'SLACK_OAUTH_AUTHORIZE_URL',
+        ENV.notionBaseUrl,
+        ENV.brevoBaseUrl,
+        ENV.slackApiUrl,
+        ENV.notionAuthorizeUrl,
+        ENV.slackAuthorizeUrl,
       ]),
       [ENV.table]: table,
       [ENV.stage]: 'local',
@@ -339,16 +200,16 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      POWERTOOLS_SERVICE_NAME: 'tajo-connectors',
-      POWERTOOLS_LOG_LEVEL: o.env.POWERTOOLS_LOG_LEVEL ?? powertoolsLevel(logging.level),
-      [ENV.logApiCalls]: o.env[ENV.logApiCalls] ?? logging.apiCalls,
-      [ENV.logEvents]: o.env[ENV.logEvents] ?? eventLogSpec(logging.events),
+      [ENV.sqsEndpoint]: sqsEndpoint,
+      [ENV.powertoolsServiceName]: 'tajo-connectors',
+      [ENV.powertoolsLogLevel]: given.powertoolsLogLevel ?? powertoolsLevel(logging.level),
+      [ENV.logApiCalls]: given.logApiCalls ?? logging.apiCalls,
+      [ENV.logEvents]: given.logEvents ?? eventLogSpec(logging.events),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.queueUrl(q as QueueName), v.url])),
       ...Object.fromEntries(Object.entries(queues).map(([q, v]) => [ENV.dlqUrl(q as QueueName), v.dlqUrl])),
     };
-    const before = Object.fromEntries(Object.keys(given).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, given);
+    const before = Object.fromEntries(Object.keys(functionEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, functionEnv);
     stops.push(() => {
       for (const [k, v] of Object.entries(before)) {
         if (v === undefined) delete process.env[k];
@@ -359,15 +220,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // ---- Functions, local adapters, scheduler.
     const functions = await loadFunctions();
     const scheduler = new LocalScheduler((fn) => functions[fn], {
-      overrideMinutes: o.env.TAJO_LOCAL_POLL_MINUTES ? Number(o.env.TAJO_LOCAL_POLL_MINUTES) : undefined,
+      overrideMinutes: given.localPollMinutes ? Number(given.localPollMinutes) : undefined,
       onError: (e) => o.log(redactText(`scheduled run failed: ${(e as Error).message}`)),
     });
     stops.push(() => scheduler.stopAll());
     const secrets = new FileSecretStore(join(o.stateDir, 'secrets'));
     // The deployment's distributed Slack app, as the stack's secret holds it in AWS.
-    const slackAppSigningSecret = o.env.SLACK_APP_SIGNING_SECRET || SANDBOX_SLACK_APP_SIGNING_SECRET;
-    const slackOAuth = o.env.SLACK_APP_CLIENT_ID
-      ? { client_id: o.env.SLACK_APP_CLIENT_ID, client_secret: o.env.SLACK_APP_CLIENT_SECRET }
+    const slackAppSigningSecret = given.slackAppSigningSecret || SANDBOX_SLACK_APP_SIGNING_SECRET;
+    const slackOAuth = given.slackAppClientId
+      ? { client_id: given.slackAppClientId, client_secret: given.slackAppClientSecret }
       : sandboxSlack
         ? { client_id: SANDBOX_SLACK_OAUTH_CLIENT.clientId, client_secret: SANDBOX_SLACK_OAUTH_CLIENT.clientSecret }
         : {};
@@ -376,8 +237,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       JSON.stringify({ signing_secret: slackAppSigningSecret, ...slackOAuth }),
     );
     // The deployment's Notion public connection: the sandbox's client unless one is given.
-    const notionOAuth = o.env.NOTION_OAUTH_CLIENT_ID
-      ? { client_id: o.env.NOTION_OAUTH_CLIENT_ID, client_secret: o.env.NOTION_OAUTH_CLIENT_SECRET }
+    const notionOAuth = given.notionOAuthClientId
+      ? { client_id: given.notionOAuthClientId, client_secret: given.notionOAuthClientSecret }
       : usesSandboxNotion
         ? { client_id: SANDBOX_NOTION_OAUTH_CLIENT.clientId, client_secret: SANDBOX_NOTION_OAUTH_CLIENT.clientSecret }
         : undefined;
@@ -410,7 +271,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
           schedules: scheduler,
           teams: dynamo.store,
           clock: systemClock,
-          slackApiUrl: env.SLACK_API_URL,
+          slackApiUrl: endpoints.slackApiUrl,
         },
         { tenantId, config },
         { whenUnreachable: 'degrade' },
@@ -419,16 +280,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // Each of the default tenant's connections: its providers probed, the degraded state recorded
     // (status and /health show it) or cleared now that they answer again.
     const degraded: LocalStack['degraded'] = [];
-    const endpoints = {
-      notionBaseUrl: env.NOTION_BASE_URL,
-      brevoBaseUrl: env.BREVO_BASE_URL,
-      slackApiUrl: env.SLACK_API_URL,
-    };
     for (const connector of ['notion', 'slack'] as const) {
       const record = await dynamo.store.getConnection(tenantId, connector);
       if (!record) continue;
       const health = await checkConnectionHealth(
-        { connections: dynamo.store, clock: systemClock, endpoints },
+        {
+          connections: dynamo.store,
+          clock: systemClock,
+          endpoints: {
+            notionBaseUrl: endpoints.notionBaseUrl,
+            brevoBaseUrl: endpoints.brevoBaseUrl,
+            slackApiUrl: endpoints.slackApiUrl,
+          },
+        },
         record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
       );
       if (health) degraded.push({ connector, reason: health.reason });
@@ -615,9 +479,6 @@ export const SANDBOX_CONFIG_FILE = 'sandbox.tajo.yaml';
 const SANDBOX_CONFIG_HEADER =
   '# Written by npm start: the config it uses when there is no tajo.yaml (rewritten at each start).\n' +
   '# The sandbox services live inside npm start: use this file with --api (see what npm start prints).\n';
-
-/** How often a changed sandbox is saved (it is saved at stop too). */
-const SANDBOX_SAVE_MS = 5000;
 
 /** Whether this state has synced before (its runs refer to ids of the sandbox that made them). */
 async function hasRuns(store: EmbeddedDynamo['store']): Promise<boolean> {

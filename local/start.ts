@@ -11,6 +11,7 @@ import { removeStackFile, writeStackFile } from '../shared/adapters/local/runnin
 import { type FunctionName, topology } from '../shared/app/topology';
 import { isResumable, ownerAlive } from '../shared/connectors/notion/sync/database-sync';
 import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
+import { readEnv } from '../shared/core/env';
 import { failureReason } from '../shared/core/errors';
 import { redactText } from '../shared/core/logging/redact';
 import { countsLine } from '../shared/core/runs/counts';
@@ -20,18 +21,20 @@ import { type LocalStack, startLocalStack } from './stack';
 const SANDBOX_RULE = 'converted-leads';
 
 async function main(): Promise<void> {
+  // The whole environment goes to the stack: the config's ${VAR}s are interpolated from it.
   const env = process.env;
+  const settings = readEnv(env);
   const dir = resolve(stateDir(env));
-  const configPath = resolve(env.TAJO_CONFIG ?? 'tajo.yaml');
+  const configPath = resolve(settings.config ?? 'tajo.yaml');
   const log = (line: string) => process.stdout.write(`${line}\n`);
   // Checked here, in one line: the lanes read it for every sync step.
   syncTuningFromEnv(env);
   const stack = await startLocalStack({
-    port: Number(env.PORT ?? 3000),
+    port: Number(settings.port ?? 3000),
     stateDir: dir,
     configPath,
     env,
-    sandboxRows: env.TAJO_SANDBOX_ROWS ? Number(env.TAJO_SANDBOX_ROWS) : undefined,
+    sandboxRows: settings.sandboxRows ? Number(settings.sandboxRows) : undefined,
     keepSandbox: true,
     log,
   });
@@ -98,7 +101,8 @@ async function main(): Promise<void> {
     );
   }
   // A SLACK_API_URL the person gave wins over the sandbox's Slack (stack.ts): then it is not the one in use.
-  if (stack.sandbox?.slack && !process.env.SLACK_API_URL) {
+  // (Read after the start, which set SLACK_API_URL for the functions: as before this refactor.)
+  if (stack.sandbox?.slack && !readEnv().slackApiUrl) {
     log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
   }
   log('  the CLI against this stack (another shell):');

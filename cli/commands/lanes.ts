@@ -6,6 +6,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { queueDepth, replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { runningStack } from '../../shared/adapters/local/running-stack';
+import { readEnv } from '../../shared/core/env';
 import { TajoError } from '../../shared/core/errors';
 import { type Io, UsageError } from '../io';
 
@@ -23,9 +24,11 @@ export async function lanesCommand(
     !explicit && local?.sqsEndpoint
       ? new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS })
       : new SQSClient({
-          useQueueUrlAsEndpoint: !env.AWS_ENDPOINT_URL_SQS,
+          useQueueUrlAsEndpoint: !readEnv(env).sqsEndpoint,
           // A deployed queue's URL names its region (sqs.REGION.amazonaws.com): no AWS_REGION needed then.
-          ...(env.AWS_REGION || env.AWS_DEFAULT_REGION ? {} : regionOf(values['queue-url'] ?? values['dlq-url'])),
+          ...(readEnv(env).awsRegion || readEnv(env).awsDefaultRegion
+            ? {}
+            : regionOf(values['queue-url'] ?? values['dlq-url'])),
         });
   if (verb === 'list') {
     // Right usage, nothing to ask: exit 1 with the one line (no usage block).

@@ -16,11 +16,11 @@ import { type ConnectionTestResult, testStoredConnection } from '../../shared/ap
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
 import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/app/status';
 import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
-import { endpointsFromEnv } from '../../shared/connectors/notion/context';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import { brevoClientFor } from '../../shared/core/brevo/client';
 import { type ConfigSupply, loadConfigFile } from '../../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/core/config/schema';
+import { endpointsFromEnv, readEnv } from '../../shared/core/env';
 import { ConfigError, TajoError } from '../../shared/core/errors';
 import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/core/ports';
 import {
@@ -159,7 +159,7 @@ async function optionalConfig(
   env: NodeJS.ProcessEnv,
   supply: ConfigSupply = ALL_FROM_STATE,
 ): Promise<TajoConfig | undefined> {
-  const explicit = values.config ?? env.TAJO_CONFIG;
+  const explicit = values.config ?? readEnv(env).config;
   if (explicit) return loadConfigFile(explicit, env, supply);
   if (!existsSync(IMPLICIT_CONFIG)) return undefined;
   try {
@@ -226,7 +226,7 @@ function localDeps(store: DynamoRepositories, env: NodeJS.ProcessEnv) {
     secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
     schedules: schedulesOfTheLocalStack,
     clock: systemClock,
-    endpoints: { ...endpointsFromEnv(env), slackApiUrl: env.SLACK_API_URL || undefined },
+    endpoints: { ...endpointsFromEnv(env), slackApiUrl: readEnv(env).slackApiUrl },
   };
 }
 
@@ -262,7 +262,7 @@ async function tenantsCreate(
   }
   const profileName = values['save-profile'];
   if (profileName) {
-    const api = env.TAJO_API_URL ?? undefined;
+    const api = readEnv(env).apiUrl;
     await saveProfile(profileFile(env), profileName, {
       ...(api ? { api } : {}),
       tenant: created.tenantId,

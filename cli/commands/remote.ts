@@ -13,6 +13,7 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { readEnv } from '../../shared/core/env';
 import { ConfigError, TajoError } from '../../shared/core/errors';
 import { UsageError } from '../io';
 
@@ -30,7 +31,7 @@ export interface Remote {
 }
 
 export function profileFile(env: NodeJS.ProcessEnv): string {
-  return env.TAJO_PROFILE_FILE || join(env.HOME || homedir(), '.tajo', 'config');
+  return readEnv(env).profileFile || join(readEnv(env).home || homedir(), '.tajo', 'config');
 }
 
 /** All profiles of the file; a file others can read is refused (it holds API keys). */
@@ -86,19 +87,19 @@ export async function remoteTarget(
   values: { api?: string; profile?: string },
   env: NodeJS.ProcessEnv,
 ): Promise<Remote | undefined> {
-  const named = values.profile ?? env.TAJO_PROFILE;
+  const named = values.profile ?? readEnv(env).profile;
   // Nothing asks for an API: the command runs in process, and the profile file is not even read.
-  if (!named && !values.api && !env.TAJO_API_URL) return undefined;
+  if (!named && !values.api && !readEnv(env).apiUrl) return undefined;
   const profiles = await readProfiles(profileFile(env));
   const profile = profiles[named ?? 'default'];
   if (named && !profile) throw new UsageError(`no profile [${named}] in ${profileFile(env)}`);
-  const url = values.api ?? env.TAJO_API_URL ?? (named ? profile?.api : undefined);
+  const url = values.api ?? readEnv(env).apiUrl ?? (named ? profile?.api : undefined);
   if (!url) return undefined;
   if (!/^https?:\/\/[^/]+/.test(url))
     throw new UsageError(`--api ${JSON.stringify(url)}: expected http(s)://host[:port]`);
   // The profile's key goes only to the profile's own API (or to any, when the profile names none).
   const profileMatches = profile && (!profile.api || sameOrigin(profile.api, url));
-  const key = env.TAJO_API_KEY || (profileMatches ? profile?.api_key : undefined);
+  const key = readEnv(env).apiKey || (profileMatches ? profile?.api_key : undefined);
   if (!key) {
     throw new UsageError(
       `no API key for ${url}: set TAJO_API_KEY, or api_key in a profile of ${profileFile(env)} (tajo tenants create --save-profile)`,

@@ -1,6 +1,6 @@
 /**
  * The adapters a handler needs, built once per container from the environment the stack sets
- * (ENV in shared/app/topology.ts). The local runtime sets the same variables (endpoints of dynalite
+ * (ENV in shared/core/env.ts). The local runtime sets the same variables (endpoints of dynalite
  * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,9 +14,9 @@ import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
-import { ENV, topology } from '../../shared/app/topology';
-import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
+import { topology } from '../../shared/app/topology';
 import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { ENV, type Endpoints, endpointsFromEnv, readEnv, requiredEnv } from '../../shared/core/env';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';
 import { logger } from './powertools';
@@ -48,20 +48,15 @@ export const LOCAL_ADAPTERS_SLOT = '__tajoLocalAdapters';
 
 let cached: HandlerDeps | undefined;
 
-function required(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-}
-
 function build(): HandlerDeps {
   const overrides = ((globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] as LocalAdapters | undefined) ?? {};
-  const store = dynamoRepositories(new DynamoDBClient({}), required(ENV.table));
+  const env = readEnv();
+  const store = dynamoRepositories(new DynamoDBClient({}), requiredEnv(ENV.table));
   const secrets =
     overrides.secrets ??
     new SecretsManagerStore(new SecretsManagerClient({}), {
-      prefix: process.env[ENV.secretsPrefix] ?? '',
-      kmsKeyId: process.env[ENV.secretsKmsKeyId],
+      prefix: env.secretsPrefix,
+      kmsKeyId: env.secretsKmsKeyId,
     });
   let scheduler: ScheduleManager | undefined;
   // Only the functions that manage schedules have the scheduler's settings: build it on first use.
@@ -69,9 +64,9 @@ function build(): HandlerDeps {
     (scheduler ??= new EventBridgeScheduleManager(
       new SchedulerClient({}),
       (schedule) => ({
-        groupName: required(ENV.scheduleGroup(schedule)),
-        roleArn: required(ENV.scheduleRoleArn(schedule)),
-        targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
+        groupName: requiredEnv(ENV.scheduleGroup(schedule)),
+        roleArn: requiredEnv(ENV.scheduleRoleArn(schedule)),
+        targetArn: requiredEnv(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
       }),
       topology.schedules,
     ));
@@ -83,17 +78,17 @@ function build(): HandlerDeps {
   const log = (message: string, data: Record<string, unknown>) => logger.warn(message, data);
   // Read once every few minutes per container (cached sources).
   const apps: OAuthApps = {
-    notion: notionAppCredentials({ secrets, clock, log }, process.env[ENV.notionAppSecret]),
-    slack: slackAppCredentials({ secrets, clock, log }, process.env[ENV.slackAppSecret]),
+    notion: notionAppCredentials({ secrets, clock, log }, env.notionAppSecret),
+    slack: slackAppCredentials({ secrets, clock, log }, env.slackAppSecret),
   };
-  const endpoints = endpointsFromEnv();
+  const endpoints: Endpoints = { ...endpointsFromEnv(), slackApiUrl: env.slackApiUrl };
   const oauthTokens = new OAuthTokens({
     secrets,
     markers: store,
     clock,
     refresh: providerRefresh({
       apps,
-      endpoints: { notionBaseUrl: endpoints.notionBaseUrl, slackApiUrl: process.env.SLACK_API_URL || undefined },
+      endpoints: { notionBaseUrl: endpoints.notionBaseUrl, slackApiUrl: endpoints.slackApiUrl },
     }),
     log: (message, data) => logger.info(message, data),
   });
@@ -101,8 +96,8 @@ function build(): HandlerDeps {
   // Only the functions with `documents` have the bucket's settings: build the store on first use.
   const lazyDocuments = (): DocumentStore =>
     (s3Documents ??= new S3DocumentStore(new S3Client({}), {
-      bucket: required(ENV.documentsBucket),
-      kmsKeyId: required(ENV.documentsKmsKeyId),
+      bucket: requiredEnv(ENV.documentsBucket),
+      kmsKeyId: requiredEnv(ENV.documentsKmsKeyId),
     }));
   const documents: DocumentStore = overrides.documents ?? {
     put: (...args) => lazyDocuments().put(...args),
@@ -116,10 +111,7 @@ function build(): HandlerDeps {
     documents,
     // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
     // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
-    lane: new SqsLaneQueue(
-      new SQSClient({ useQueueUrlAsEndpoint: !process.env.AWS_ENDPOINT_URL_SQS }),
-      sqsLanesFromEnv(),
-    ),
+    lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !env.sqsEndpoint }), sqsLanesFromEnv()),
     secrets,
     schedules,
     clock,
@@ -132,4 +124,15 @@ function build(): HandlerDeps {
 export function deps(): HandlerDeps {
   cached ??= build();
   return cached;
+}
+
+/**
+ * The store ports a service takes, by name (`{ ...storePorts(d, 'connections', 'runs') }`): each is
+ * the one DynamoDB store today. Only those named: a service may act on an optional port it is given.
+ */
+export function storePorts<P extends string>(
+  d: Pick<HandlerDeps, 'store'>,
+  ...ports: P[]
+): Record<P, DynamoRepositories> {
+  return Object.fromEntries(ports.map((port) => [port, d.store])) as Record<P, DynamoRepositories>;
 }

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { LogAttributes, UnformattedAttributes } from '@aws-lambda-powertools/logger/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import { ENV } from '../../shared/app/topology';
+import { readEnv } from '../../shared/core/env';
 import type { Provider } from '../../shared/core/errors';
 import {
   type ApiCallLine,
@@ -18,6 +18,9 @@ import { redactText, redactValue } from '../../shared/core/logging/redact';
 import { METRIC, METRIC_DIMENSION, METRICS_NAMESPACE, type MetricName } from '../../shared/core/metric-names';
 import type { ConnectorName, SyncSummary } from '../../shared/core/ports';
 import { logRequests } from './request-log';
+
+/** Read once per container: infra sets these per function, the local stack before it loads the bundles. */
+const env = readEnv();
 
 /**
  * Powertools' JSON lines, redacted (shared/core/logging/redact.ts): the message, every attribute and
@@ -59,7 +62,7 @@ export class RedactingLogFormatter extends LogFormatter {
 
 /** One logger per function; its level is POWERTOOLS_LOG_LEVEL (the config's log_level locally). */
 export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'tajo-connectors',
+  serviceName: env.powertoolsServiceName,
   logFormatter: new RedactingLogFormatter(),
 });
 
@@ -69,19 +72,17 @@ export const logger = new Logger({
  * calls show even where the function logs only warnings.
  */
 const apiCallLogger = logger.createChild({ logLevel: 'INFO' });
-const apiCalls = apiCallLogFromSpec(process.env[ENV.logApiCalls], (line) =>
-  apiCallLogger.info('api call', { ...line }),
-);
+const apiCalls = apiCallLogFromSpec(env.logApiCalls, (line) => apiCallLogger.info('api call', { ...line }));
 
 /**
  * Custom metrics (CloudWatch EMF, namespace and names in shared/core/metric-names.ts). Emitted only inside
  * Lambda, where the function's log group turns EMF lines into metrics; the local stack and tests
  * load these modules too, and their output is for people.
  */
-const metricsOn = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME) && process.env.POWERTOOLS_METRICS_DISABLED !== 'true';
-const metricsService = process.env.POWERTOOLS_SERVICE_NAME ?? 'tajo-connectors';
+const metricsOn = Boolean(env.lambdaFunctionName) && !env.powertoolsMetricsDisabled;
+const metricsService = env.powertoolsServiceName;
 /** The stage is a dimension: stages may share an account, and their metrics must not add up. */
-const metricsStage = process.env[ENV.stage] ?? 'unknown';
+const metricsStage = env.stage ?? 'unknown';
 
 /** Counts of this invocation, per dimension set (`connector=notion`, `provider=brevo`, or none). */
 const pending = new Map<string, { dimensions: Record<string, string>; values: Map<MetricName, number> }>();
@@ -122,7 +123,7 @@ function countCall(line: ApiCallLine): void {
   if (line.status === 429) count(METRIC.providerRateLimited, 1, { [METRIC_DIMENSION.provider]: line.provider });
 }
 if (metricsOn) {
-  const modes = parseApiCallSpec(process.env[ENV.logApiCalls]);
+  const modes = parseApiCallSpec(env.logApiCalls);
   setApiCallLog({
     bodies: false,
     // An unlogged provider still reports its calls (line only, never bodies) so they are counted.
@@ -200,7 +201,7 @@ export function recordPoll<T extends { queued: number }>(result: T): T {
 }
 
 /** log_events (TAJO_LOG_EVENTS = the connectors whose inbound events are logged, e.g. `slack`). */
-const eventsLogged = parseEventLogSpec(process.env[ENV.logEvents]);
+const eventsLogged = parseEventLogSpec(env.logEvents);
 
 /** Publishes the invocation's metrics when it ends, returned or thrown (a failed run counts too). */
 const metricsFlush: MiddlewareObj = {

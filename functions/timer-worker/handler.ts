@@ -1,14 +1,12 @@
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { runWithDeadline } from '../../shared/core/http/retry-policy';
 import { handleTimerBatch } from '../../shared/core/lanes/timers';
 import { invocationDeadline } from '../commons/deadline';
-import { deps } from '../commons/deps';
-import { lambdaLogging, logger } from '../commons/powertools';
+import { lambda } from '../commons/lambda';
+import { logger } from '../commons/powertools';
 
 /** The timer queue: re-queues what is not due yet, checks and hands on what is. */
-export const handler = middy(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const d = deps();
+export const handler = lambda(async (event: SQSEvent, d, context): Promise<SQSBatchResponse> => {
   // Whatever provider call a due message leads to here never retries past the invocation.
   const res = await runWithDeadline(invocationDeadline(context, d.clock.now()), () =>
     handleTimerBatch(
@@ -18,4 +16,4 @@ export const handler = middy(async (event: SQSEvent, context: Context): Promise<
   );
   if (res.unreadable.length > 0) logger.error('unreadable timer messages', { count: res.unreadable.length });
   return { batchItemFailures: res.failed.map((itemIdentifier) => ({ itemIdentifier })) };
-}).use(lambdaLogging());
+});

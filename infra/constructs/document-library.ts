@@ -10,7 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { ENV } from '../../shared/app/topology';
+import { ENV } from '../../shared/core/env';
 import { acknowledge, nagResource } from '../nag';
 import type { TajoFunction } from './tajo-function';
 

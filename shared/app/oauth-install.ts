@@ -31,6 +31,7 @@ import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { exchangeSlackCode, type SlackAccessResponse, slackAuthorizeUrl } from '../connectors/slack/oauth';
 import { parseConfig } from '../core/config/load';
 import { tenantIdSchema } from '../core/config/schema';
+import { readEnv } from '../core/env';
 import {
   ConfigError,
   ProviderError,
@@ -78,13 +79,8 @@ export interface OAuthEndpoints {
 
 /** NOTION_BASE_URL and SLACK_API_URL (DESIGN §4), and the consent pages' overrides. */
 export function oauthEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): OAuthEndpoints {
-  return {
-    notionBaseUrl: env.NOTION_BASE_URL || undefined,
-    brevoBaseUrl: env.BREVO_BASE_URL || undefined,
-    slackApiUrl: env.SLACK_API_URL || undefined,
-    notionAuthorizeUrl: env.NOTION_OAUTH_AUTHORIZE_URL || undefined,
-    slackAuthorizeUrl: env.SLACK_OAUTH_AUTHORIZE_URL || undefined,
-  };
+  const { notionBaseUrl, brevoBaseUrl, slackApiUrl, notionAuthorizeUrl, slackAuthorizeUrl } = readEnv(env);
+  return { notionBaseUrl, brevoBaseUrl, slackApiUrl, notionAuthorizeUrl, slackAuthorizeUrl };
 }
 
 export interface OAuthInstallDeps {

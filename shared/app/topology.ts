@@ -447,32 +447,3 @@ export function describeCadence(cadence: ScheduleCadence): string {
   const { hour, minute } = cadence.dailyAt;
   return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
 }
-
-/** Environment variable names the functions read; infra sets them, the local runtime too. */
-export const ENV = {
-  table: 'TAJO_TABLE',
-  queueUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_URL`,
-  /** The lane's dead-letter queue: workers put a message there, with its reason, after its last attempt. */
-  dlqUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_DLQ_URL`,
-  secretsKmsKeyId: 'TAJO_SECRETS_KMS_KEY_ID',
-  secretsPrefix: 'TAJO_SECRETS_PREFIX',
-  scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,
-  scheduleRoleArn: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_ROLE_ARN`,
-  scheduleTargetArn: (f: FunctionName) => `TAJO_${snake(f)}_ARN`,
-  /** The reference (ARN in AWS; `local:slack-app` locally) of the secret holding the distributed Slack app's credentials. */
-  slackAppSecret: 'TAJO_SLACK_APP_SECRET',
-  /** The reference of the secret holding the deployment's Notion OAuth app (public connection) credentials. */
-  notionAppSecret: 'TAJO_NOTION_APP_SECRET',
-  /** The document library's bucket and the KMS key its objects are encrypted with (functions with `documents`). */
-  documentsBucket: 'TAJO_DOCUMENTS_BUCKET',
-  documentsKmsKeyId: 'TAJO_DOCUMENTS_KMS_KEY_ID',
-  stage: 'TAJO_STAGE',
-  /** log_api_calls: `off`, `calls` (one line per provider call) or `bodies` (with redacted bodies). */
-  logApiCalls: 'TAJO_LOG_API_CALLS',
-  /** log_events: the connectors (`notion,slack,brevo`) whose inbound events are logged as they arrive. */
-  logEvents: 'TAJO_LOG_EVENTS',
-} as const;
-
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
-}

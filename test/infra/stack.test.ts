@@ -19,7 +19,6 @@ import { AUTH_REASONS } from '../../infra/constructs/tajo-http-api';
 import { listAcknowledgements, NAG_ACKNOWLEDGEMENTS_CONTEXT } from '../../infra/nag';
 import { createTajoApp, stageSettings, type TajoStack } from '../../infra/stack';
 import {
-  ENV,
   type FunctionName,
   type QueueName,
   type ScheduleName,
@@ -27,6 +26,7 @@ import {
   type Topology,
   topology,
 } from '../../shared/app/topology';
+import { ENV } from '../../shared/core/env';
 
 const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 

@@ -9,9 +9,9 @@ import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } fr
 import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { ENV } from '../../shared/app/topology';
 import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
+import { ENV } from '../../shared/core/env';
 import { sha256Hex } from '../../shared/core/hash';
 import { handleTimerBatch, MAX_HOP_SECONDS } from '../../shared/core/lanes/timers';
 import type { ConnectionRecord, LaneMessage, LaneQueue } from '../../shared/core/ports';

@@ -20,9 +20,9 @@ import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { connectNotion } from '../../shared/app/connections';
-import { ENV } from '../../shared/app/topology';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { parseConfig } from '../../shared/core/config/load';
+import { ENV } from '../../shared/core/env';
 import {
   deadLetterOf,
   MAX_ATTEMPTS,

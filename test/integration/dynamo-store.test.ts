@@ -4,7 +4,7 @@
  */
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { FP_BUCKETS } from '../../shared/adapters/dynamodb';
-import { retryBackoffMs } from '../../shared/core/lanes/receive-backoff';
+import { retryBackoffMs } from '../../shared/core/lanes/lane-retry';
 import type { Fingerprint } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 

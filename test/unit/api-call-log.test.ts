@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { RedactingLogFormatter } from '../../functions/commons/powertools';
-import { ENV } from '../../shared/app/topology';
+import { ENV } from '../../shared/core/env';
 import { ProviderError } from '../../shared/core/errors';
 import { newStats, type PacedFetchOptions, pacedFetch } from '../../shared/core/http/paced-fetch';
 import {

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readEnv } from '../../core/env';
 import { TajoError } from '../../core/errors';
 import { type DynamoRepositories, dynamoRepositories, ensureTable } from '../dynamodb';
 import { runningStack, stackHoldsStateLine } from './running-stack';
@@ -103,5 +104,5 @@ async function refuseIfLocked(dir: string, state: string): Promise<void> {
 }
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.TAJO_STATE_DIR || join(process.cwd(), '.tajo');
+  return readEnv(env).stateDir || join(process.cwd(), '.tajo');
 }

@@ -6,6 +6,7 @@
 import { brevoClientFor } from '../../core/brevo/client';
 import type { ProgressEvent } from '../../core/brevo/contact-writer';
 import type { NotionConnectorConfig } from '../../core/config/schema';
+import type { Endpoints } from '../../core/env';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
 import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../../core/ports';
@@ -17,16 +18,6 @@ import { ownWriteChecker } from './rules/brevo-to-notion';
 import type { NotionSyncContext, SyncOptions } from './sync/sync-context';
 
 export { integrationKey };
-
-export interface Endpoints {
-  notionBaseUrl?: string;
-  brevoBaseUrl?: string;
-}
-
-/** DESIGN §4: NOTION_BASE_URL and BREVO_BASE_URL override where the clients call. */
-export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
-  return { notionBaseUrl: env.NOTION_BASE_URL || undefined, brevoBaseUrl: env.BREVO_BASE_URL || undefined };
-}
 
 export function buildNotionContext(args: {
   tenantId: string;

@@ -10,6 +10,7 @@
  * clients hit by the same fault instead of sending them back together.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readEnv } from '../env';
 import type { Clock } from '../ports';
 
 export interface RetryPolicy {
@@ -59,14 +60,7 @@ export function retryDelayMs(policy: RetryPolicy, retry: number, retryAfterMs?: 
  */
 export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<RetryPolicy> {
   const out: Partial<RetryPolicy> = {};
-  const read = (name: string) => {
-    const v = Number(env[name]);
-    return Number.isInteger(v) && v > 0 ? v : undefined;
-  };
-  const base = read('TAJO_RETRY_BASE_MS');
-  const max = read('TAJO_RETRY_MAX_MS');
-  const attempts = read('TAJO_RETRY_ATTEMPTS');
-  const timeout = read('TAJO_HTTP_TIMEOUT_MS');
+  const { retryBaseMs: base, retryMaxMs: max, retryAttempts: attempts, httpTimeoutMs: timeout } = readEnv(env);
   if (base !== undefined) out.baseDelayMs = base;
   if (max !== undefined) out.maxDelayMs = max;
   if (attempts !== undefined) out.maxAttempts = attempts;

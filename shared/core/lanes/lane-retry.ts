@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { readEnv } from '../env';
 import type { Clock, LaneQueue } from '../ports';
 import { timerMessage } from './timers';
 
@@ -64,9 +65,17 @@ export const MAX_ATTEMPTS = 5;
  * first step can be changed with TAJO_LANE_RETRY_BASE_MS (tests and the local stack's demos).
  */
 export function retryDelayMs(failedAttempts: number, random: () => number = Math.random): number {
-  const first = Number(process.env.TAJO_LANE_RETRY_BASE_MS) > 0 ? Number(process.env.TAJO_LANE_RETRY_BASE_MS) : 2_000;
+  const first = readEnv().laneRetryBaseMs ?? 2_000;
   const base = Math.min(15 * 60_000, first * 4 ** Math.max(0, failedAttempts - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/**
+ * How long a failed message waits in place (its receipt hidden) when it cannot be taken out of its
+ * group's way: 30 s, 1 min, 2 min... at most 15 min, by the queue's receive count.
+ */
+export function retryBackoffMs(receiveCount: number): number {
+  return Math.min(15 * 60_000, 30_000 * 2 ** Math.max(0, receiveCount - 1));
 }
 
 export interface LaneRetryDeps {

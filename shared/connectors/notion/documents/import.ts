@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
+import type { Endpoints } from '../../../core/env';
 import {
   ConfigError,
   ProviderError,
@@ -50,7 +51,7 @@ import {
 } from '../content/blocks';
 import { type FetchChildren, type LoadOptions, loadBlockTree } from '../content/load';
 import { renderMarkdown } from '../content/markdown';
-import { type Endpoints, integrationKey } from '../context';
+import { integrationKey } from '../context';
 
 /** The Notion calls an import makes; NotionGateway provides them. No method here writes. */
 export interface NotionPageReader {

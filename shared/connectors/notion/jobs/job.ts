@@ -4,8 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { readAccessToken } from '../../../app/oauth-grant';
-import { ENV } from '../../../app/topology';
 import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/limits';
+import { readEnv } from '../../../core/env';
 import type { ConnectionRecord, RunOwner, RunRecord } from '../../../core/ports';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
 import { NOTION_INTERVAL_MS } from '../client';
@@ -102,13 +102,13 @@ export async function buildJob(
  * of waiting out the 16-minute lease. A Lambda's pid says nothing across sandboxes: none there.
  */
 export function laneOwner(): Omit<RunOwner, 'heartbeatAt'> {
-  return process.env[ENV.stage] === 'local' ? { kind: 'lane', host: hostname(), pid: process.pid } : { kind: 'lane' };
+  return readEnv().stage === 'local' ? { kind: 'lane', host: hostname(), pid: process.pid } : { kind: 'lane' };
 }
 
 /** TAJO_SYNC_FLUSH_ROWS for the lanes too (the local stack checks the value at start). */
 function laneSyncTuning(): Partial<SyncOptions> {
   try {
-    return syncTuningFromEnv(process.env) ?? {};
+    return syncTuningFromEnv() ?? {};
   } catch {
     return {};
   }

@@ -1,6 +1,7 @@
 /** What the Notion lane's worker is given (stores, queues, clock), and how a job asks to wait. */
 
 import type { OAuthTokens } from '../../../app/oauth-grant';
+import type { Endpoints } from '../../../core/env';
 import { TajoError } from '../../../core/errors';
 import type {
   CallBudgetStore,
@@ -16,7 +17,6 @@ import type {
 } from '../../../core/ports';
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
-import type { Endpoints } from '../context';
 import type { SyncOptions } from '../sync/sync-context';
 
 export interface NotionLaneDeps {

@@ -6,6 +6,7 @@ import {
   type ProgressEvent,
 } from '../../../core/brevo/contact-writer';
 import type { NotionConnectorConfig } from '../../../core/config/schema';
+import { readEnv } from '../../../core/env';
 import { TajoError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import type { Clock, CursorStore, RunStore, SyncSummary } from '../../../core/ports';
@@ -39,9 +40,9 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
  * checkpoint (default 10,000). Smaller means less read again after a kill, more Brevo calls. Read
  * here for the CLI and the local stack's lanes alike; throws a one-line error on a bad value.
  */
-export function syncTuningFromEnv(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
-  const raw = env.TAJO_SYNC_FLUSH_ROWS;
-  if (raw === undefined || raw === '') return undefined;
+export function syncTuningFromEnv(env: NodeJS.ProcessEnv = process.env): { flushRows: number } | undefined {
+  const raw = readEnv(env).syncFlushRows;
+  if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!(Number.isInteger(n) && n > 0))
     throw new TajoError('TAJO_SYNC_FLUSH_ROWS takes a positive whole number', 'usage');

@@ -1,0 +1,131 @@
+/**
+ * The webhook doors (ingress): check the caller, queue the work, answer at once. One function per
+ * door (the distributed or a tenant's Slack app, Notion's webhooks, Brevo's webhooks), with what
+ * each keeps per container.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
+import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { acceptSlackRequest } from '../../shared/connectors/slack/interactions';
+import { rawBodyOf } from '../../shared/connectors/slack/signature';
+import { readEnv } from '../../shared/core/env';
+import type { ConnectorName } from '../../shared/core/ports';
+import type { HandlerDeps } from './deps';
+import { jsonOrEmptyResponse, jsonResponse } from './lambda';
+import { logger } from './powertools';
+
+// Per container: the distributed app's credentials are read once every few minutes, not per request.
+let appCredentials: SlackAppCredentialsSource | undefined;
+
+/**
+ * Per container: the tenant and connection records a Brevo webhook reads, kept RECORD_TTL_MS. A
+ * burst of webhooks (a campaign's events, 200/s) is one read per record every few seconds instead
+ * of three reads per request; the token check still runs on every request, against the cached
+ * hash. Only records found are kept (a tenant created a moment ago is never answered 404 from
+ * memory); a change (token rotated, connection disabled or removed) shows within RECORD_TTL_MS.
+ */
+const RECORD_TTL_MS = 5_000;
+const recordCache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+function cachedRead<T>(key: string, now: number, read: () => Promise<T | undefined>): Promise<T | undefined> {
+  const hit = recordCache.get(key);
+  if (hit && now - hit.at < RECORD_TTL_MS) return hit.value as Promise<T | undefined>;
+  const value = read();
+  recordCache.set(key, { at: now, value });
+  // Not found or failed: not kept, the next request reads again.
+  value.then(
+    (v) => v === undefined && recordCache.get(key)?.value === value && recordCache.delete(key),
+    () => recordCache.get(key)?.value === value && recordCache.delete(key),
+  );
+  if (recordCache.size > 10_000) recordCache.clear();
+  return value;
+}
+
+/**
+ * The distributed Slack app's routes (`/slack/events`, `/slack/interactions`): the tenant is the one
+ * the signed request's Slack team belongs to; a tenant's own app's routes name it in the path.
+ */
+export async function acceptSlackDoor(
+  d: HandlerDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const route = event.routeKey;
+  appCredentials ??= slackAppCredentials(
+    { secrets: d.secrets, clock: d.clock, log: (msg, data) => logger.error(msg, data) },
+    readEnv().slackAppSecret,
+  );
+  const tenantRoute = route.startsWith('POST /slack/{tenantId}/');
+  const res = await acceptSlackRequest(
+    {
+      connections: d.store,
+      secrets: d.secrets,
+      lane: d.lane,
+      clock: d.clock,
+      app: { credentials: appCredentials, teams: d.store },
+      log: (msg, data) => logger.info(msg, data),
+    },
+    {
+      via: tenantRoute ? { app: 'tenant', tenantId: event.pathParameters?.tenantId ?? '' } : { app: 'distributed' },
+      kind: route.endsWith('/events') ? 'events' : 'interactions',
+      headers: event.headers ?? {},
+      rawBody: rawBodyOf(event),
+    },
+  );
+  if (res.status >= 400) logger.warn('Slack request refused', { status: res.status, route });
+  return jsonOrEmptyResponse(res);
+}
+
+/** `POST /webhooks/notion/{tenantId}`: Notion's webhook events (and its verification token). */
+export async function acceptNotionDoor(
+  d: HandlerDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const res = await acceptNotionWebhook(
+    {
+      connections: d.store,
+      webhooks: d.store,
+      markers: d.store,
+      secrets: d.secrets,
+      lane: d.lane,
+      clock: d.clock,
+      log: (msg, data) => logger.info(msg, data),
+    },
+    { tenantId: event.pathParameters?.tenantId ?? '', headers: event.headers ?? {}, rawBody: rawBodyOf(event) },
+  );
+  if (res.status >= 400) logger.warn('Notion webhook refused', { status: res.status, route: event.routeKey });
+  return jsonResponse(res);
+}
+
+/** `POST /webhooks/brevo/{tenantId}`: Brevo's webhooks, the tenant's records read through the cache. */
+export async function acceptBrevoDoor(
+  d: HandlerDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const now = d.clock.now();
+  // The store with its two record reads cached (every other method is the store's own).
+  const cached: typeof d.store = Object.assign(Object.create(d.store) as typeof d.store, {
+    getTenant: (t: string) => cachedRead(`tenant#${t}`, now, () => d.store.getTenant(t)),
+    getConnection: <C extends ConnectorName>(t: string, c: C) =>
+      cachedRead(`conn#${t}#${c}`, now, () => d.store.getConnection(t, c)),
+  });
+  const res = await acceptBrevoWebhook(
+    {
+      tenants: cached,
+      connections: cached,
+      lane: d.lane,
+      orders: d.store,
+      clock: d.clock,
+      pending: d.store,
+      log: (msg, data) => logger.error(msg, data),
+    },
+    {
+      tenantId: event.pathParameters?.tenantId ?? '',
+      headers: event.headers ?? {},
+      body: rawBodyOf(event).toString('utf8'),
+    },
+  );
+  if (res.status >= 400)
+    logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
+  return jsonOrEmptyResponse(res);
+}

@@ -1,0 +1,189 @@
+/**
+ * The sandbox simulators (Notion, Brevo, Slack) a local stack serves when its config uses the
+ * sandbox's tokens: started, seeded with the demo database or restored from the state, and saved
+ * to the state while the stack runs (npm start). The endpoints the functions call are pointed at
+ * them unless the person set their own.
+ */
+import { BrevoSimulator } from '../sandbox/brevo';
+import { NotionSimulator } from '../sandbox/notion';
+import {
+  SANDBOX_BREVO_KEY,
+  SANDBOX_NOTION_OAUTH_CLIENT,
+  SANDBOX_NOTION_TOKEN,
+  SANDBOX_SLACK_CHANNEL,
+  SANDBOX_SLACK_OAUTH_CLIENT,
+  SANDBOX_SLACK_TOKEN,
+  SLACK_DOCS_SCOPES,
+  seedSandbox,
+  seedSandboxNewsletter,
+} from '../sandbox/sandbox';
+import { SANDBOX_WORKSPACE, SlackSimulator } from '../sandbox/slack';
+import type { TajoConfig } from '../shared/core/config/schema';
+import { ENV } from '../shared/core/env';
+import {
+  readSandboxSnapshot,
+  type SandboxSeeded,
+  type SandboxSnapshot,
+  sandboxSnapshotPath,
+  staleSandboxStateLine,
+  writeSandboxSnapshot,
+} from './sandbox-state';
+
+export interface SandboxServices {
+  notion: NotionSimulator;
+  brevo: BrevoSimulator;
+  slack?: SlackSimulator;
+  dataSourceId: string;
+  pageIds: string[];
+  /** The sandbox's "Docs" page (a tree of nested pages): something to import. */
+  docsRootId?: string;
+  /** The Newsletters database (publishing demo). */
+  newsletter: ReturnType<typeof seedSandboxNewsletter>;
+  /** The saved sandbox this start restored (undefined: seeded afresh). */
+  restoredFrom?: string;
+  /** Where the sandbox is saved (undefined: not saved, see stateWarning). */
+  savedTo?: string;
+}
+
+/** How often a changed sandbox is saved (it is saved at stop too). */
+const SANDBOX_SAVE_MS = 5000;
+
+export async function startSandboxServices(
+  o: { stateDir: string; sandboxRows?: number; keepSandbox?: boolean; log: (line: string) => void },
+  args: {
+    config: TajoConfig;
+    /** The functions' endpoints: the sandbox's are filled in where the person set none. */
+    env: NodeJS.ProcessEnv;
+    /** The stack's stop steps: the simulators' and the saver's are added. */
+    stops: (() => Promise<void> | void)[];
+    /** Whether the state has synced before (its runs refer to ids of the sandbox that made them). */
+    hasRuns: () => Promise<boolean>;
+  },
+): Promise<{
+  sandbox?: SandboxServices;
+  sandboxSlack?: SlackSimulator;
+  staleLine?: string;
+  usesSandboxNotion: boolean;
+}> {
+  const { config, env, stops, hasRuns } = args;
+  let sandbox: SandboxServices | undefined;
+  let saved: SandboxSnapshot | undefined;
+  let staleLine: string | undefined;
+  const usesSandboxNotion = config.connectors.notion?.token === SANDBOX_NOTION_TOKEN;
+  const usesSandboxBrevo = config.brevo.api_key === SANDBOX_BREVO_KEY;
+  if (usesSandboxNotion || usesSandboxBrevo) {
+    const notion = new NotionSimulator({
+      tokens: [SANDBOX_NOTION_TOKEN],
+      // Its redirect URI is registered by the stack, once the gateway's port is known.
+      oauthClients: [{ ...SANDBOX_NOTION_OAUTH_CLIENT, redirectUris: [] }],
+    });
+    const brevo = new BrevoSimulator({ apiKeys: [SANDBOX_BREVO_KEY] });
+    await Promise.all([notion.start(), brevo.start()]);
+    stops.push(
+      () => notion.stop(),
+      () => brevo.stop(),
+    );
+    // A sandbox saved by an earlier start on this state comes back as it was (same ids, contacts,
+    // campaigns); otherwise a new one is seeded.
+    saved = o.keepSandbox ? readSandboxSnapshot(o.stateDir) : undefined;
+    let seeded: SandboxSeeded;
+    if (saved) {
+      notion.restore(saved.notion);
+      brevo.restore(saved.brevo);
+      seeded = saved.seeded;
+    } else {
+      const customers = seedSandbox(notion, brevo, { rows: o.sandboxRows ?? 250 });
+      // The publishing demo: a Published newsletter page becomes a campaign in the Brevo simulator.
+      seeded = { ...customers, newsletter: seedSandboxNewsletter(notion, brevo) };
+      if (o.keepSandbox && (await hasRuns())) staleLine = staleSandboxStateLine(o.stateDir);
+    }
+    const newsletter = seeded.newsletter;
+    // An endpoint the person set explicitly wins over the sandbox's own simulator (the README's
+    // degraded-start example points one at a dead port).
+    if (usesSandboxNotion) {
+      env[ENV.notionBaseUrl] ||= notion.baseUrl;
+      // Notion's consent page is a browser page: the sandbox approves at once and redirects back.
+      env[ENV.notionAuthorizeUrl] ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
+    }
+    if (usesSandboxBrevo) env[ENV.brevoBaseUrl] ||= brevo.baseUrl;
+    sandbox = {
+      notion,
+      brevo,
+      dataSourceId: seeded.dataSourceId,
+      pageIds: seeded.pageIds,
+      docsRootId: seeded.docsRootId,
+      newsletter,
+      restoredFrom: saved ? sandboxSnapshotPath(o.stateDir) : undefined,
+    };
+  }
+  let sandboxSlack: SlackSimulator | undefined;
+  if (config.connectors.slack?.bot_token === SANDBOX_SLACK_TOKEN) {
+    const slack = new SlackSimulator({
+      // The docs' scopes, no more: what the sandbox passes, a workspace set up from the docs passes.
+      workspaces: [{ ...SANDBOX_WORKSPACE, scopes: [...SLACK_DOCS_SCOPES] }],
+      oauthClients: [{ ...SANDBOX_SLACK_OAUTH_CLIENT, redirectUris: [], tokenRotation: true }],
+    });
+    await slack.start();
+    stops.push(() => slack.stop());
+    slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
+    slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
+    if (saved?.slack !== undefined) slack.restore(saved.slack);
+    env[ENV.slackApiUrl] ||= slack.apiUrl;
+    env[ENV.slackAuthorizeUrl] ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
+    sandboxSlack = slack;
+    if (sandbox) sandbox.slack = slack;
+  }
+  // A state left by an unsaved sandbox is not saved over: its runs would be taken for this
+  // sandbox's next time, and the warning (how to reset) would be gone while the ids stay wrong.
+  if (sandbox && o.keepSandbox && !staleLine) {
+    sandbox.savedTo = sandboxSnapshotPath(o.stateDir);
+    // Saved every few seconds when it changed, and at stop (this runs after the lanes and the
+    // HTTP API stopped, before the simulators do): a restart finds what the last run left.
+    const box = sandbox;
+    let last = '';
+    // The simulators change only through requests (the API calls of the lanes): the requests
+    // served so far mark a change, cheaply (encoding 5,000 rows takes ~0.3 s).
+    const served = () => [box.notion, box.brevo, box.slack].map((sim) => sim?.log.records.length ?? 0).join(',');
+    let lastMark = '';
+    const save = () => {
+      const body = {
+        format: 1 as const,
+        seeded: {
+          dataSourceId: box.dataSourceId,
+          pageIds: box.pageIds,
+          docsRootId: box.docsRootId,
+          newsletter: box.newsletter,
+        },
+        notion: box.notion.snapshot(),
+        brevo: box.brevo.snapshot(),
+        ...(box.slack ? { slack: box.slack.snapshot() } : {}),
+      };
+      const text = JSON.stringify(body);
+      if (text === last) return;
+      writeSandboxSnapshot(o.stateDir, { ...body, savedAt: new Date().toISOString() });
+      last = text;
+    };
+    const timer = setInterval(() => {
+      try {
+        const mark = served();
+        if (mark === lastMark) return;
+        lastMark = mark;
+        save();
+      } catch (err) {
+        o.log(`could not save the sandbox: ${(err as Error).message}`);
+      }
+    }, SANDBOX_SAVE_MS);
+    timer.unref();
+    stops.push(() => {
+      clearInterval(timer);
+      // The rest of the stop goes on whatever happens here.
+      try {
+        save();
+      } catch (err) {
+        o.log(`could not save the sandbox: ${(err as Error).message}`);
+      }
+    });
+    if (!saved) save();
+  }
+  return { sandbox, sandboxSlack, staleLine, usesSandboxNotion };
+}
