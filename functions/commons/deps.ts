@@ -13,12 +13,13 @@ import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler'
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
-import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
+import { providerRefresh } from '../../shared/app/oauth-refresh';
 import { ENV, topology } from '../../shared/app/topology';
 import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
 import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';
+import { OAuthTokens } from '../../shared/core/tenancy/oauth-tokens';
 import { logger } from './powertools';
 
 export interface HandlerDeps {

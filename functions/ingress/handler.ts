@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiResponse } from '../../shared/app/api';
 import { ENV } from '../../shared/app/topology';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest } from '../../shared/connectors/slack/interactions';
 import { acceptBrevoWebhook } from '../../shared/connectors/slack/notifications/delivery';
 import { rawBodyOf } from '../../shared/connectors/slack/signature';
+import type { ApiResponse } from '../../shared/core/http/api-types';
 import type { ConnectorName } from '../../shared/core/ports';
 import { deps } from '../commons/deps';
 import { lambdaLogging, logger } from '../commons/powertools';

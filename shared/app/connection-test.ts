@@ -8,7 +8,7 @@ import { type CheckResult, testSlackConnection } from '../connectors/slack/conne
 import { brevoClientFor } from '../core/brevo/client';
 import { RequestRefusedError } from '../core/errors';
 import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../core/ports';
-import { readAccessToken } from './oauth-grant';
+import { readAccessToken } from '../core/tenancy/oauth-tokens';
 
 export interface ConnectionTestResult {
   tenantId: string;

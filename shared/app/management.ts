@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane/worker';
 import { RequestRefusedError } from '../core/errors';
+import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';
 import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
-import type { ApiDeps, ApiRequest, ApiResponse } from './api';
 import { connectNotionWithToken, connectSlackWithToken } from './connect-token';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';

@@ -39,6 +39,7 @@ import {
   TajoError,
   UnreachableError,
 } from '../core/errors';
+import type { ApiResponse } from '../core/http/api-types';
 import { newStats } from '../core/http/paced-fetch';
 import { parseJsonBody } from '../core/http/request-body';
 import {
@@ -58,10 +59,9 @@ import {
   slackTeamKey,
   type TenantStore,
 } from '../core/ports';
+import { decodeGrant, newGrant, putGrant } from '../core/tenancy/oauth-tokens';
 import { connectBrevo } from '../core/tenancy/tenants';
-import type { ApiResponse } from './api';
 import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
-import { decodeGrant, newGrant, putGrant } from './oauth-grant';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;

@@ -22,7 +22,7 @@ import {
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
+import { handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
 import { connectNotion } from '../../shared/app/connections';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents/documents';
@@ -32,6 +32,7 @@ import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
 import { emptySummary } from '../../shared/connectors/notion/sync/database-sync';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { parseConfig } from '../../shared/core/config/load';
+import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 

@@ -18,11 +18,11 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiResponse } from '../../app/api';
 import type { BrevoClient, BrevoEvent } from '../../core/brevo/client';
 import type { NotionConnectorConfig } from '../../core/config/schema';
 import { ProviderError, RateLimitedError } from '../../core/errors';
 import { issueSummary, maybe } from '../../core/http/answer';
+import type { ApiResponse } from '../../core/http/api-types';
 import { runWithDeadline } from '../../core/http/retry-policy';
 import type {
   Clock,

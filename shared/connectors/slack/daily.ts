@@ -6,8 +6,7 @@
  * fingerprinted). `{sweep: true}` (the stack's sweep) restores lost schedules instead.
  */
 import { z } from 'zod';
-import { ensureConnectionSchedule } from '../../app/connections';
-import { type OAuthTokens, readAccessToken } from '../../app/oauth-grant';
+import { ensureSchedule } from '../../core/connector';
 import { failureReason } from '../../core/errors';
 import type {
   Clock,
@@ -20,7 +19,9 @@ import type {
   SecretStore,
   ThreadStore,
 } from '../../core/ports';
+import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
 import { newRunId } from '../notion/sync/database-sync';
+import { slackDailySchedule } from './schedule';
 import { runSlackSummaries, type SlackSummariesResult } from './summaries';
 import {
   buildSlackUsersContext,
@@ -79,7 +80,7 @@ export async function runSlackDaily(deps: SlackDailyDeps, input: SlackDailyInput
   if ('sweep' in input) {
     let scheduled = 0;
     for (const c of await deps.connections.listConnections('slack')) {
-      if (await ensureConnectionSchedule(deps.schedules, c)) scheduled += 1;
+      if (await ensureSchedule(deps.schedules, slackDailySchedule, c)) scheduled += 1;
     }
     return { scheduled };
   }

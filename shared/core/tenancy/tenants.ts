@@ -7,8 +7,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { secretNames, storeBrevoApiKey } from '../../app/connections';
-import { hashToken } from '../../connectors/slack/notifications/delivery';
 import { brevoClientFor } from '../brevo/client';
 import { tenantIdSchema } from '../config/schema';
 import { ConfigError, ProviderError, RequestRefusedError, UnreachableError } from '../errors';
@@ -22,6 +20,7 @@ import type {
   TenantRegistry,
   TenantStore,
 } from '../ports';
+import { brevoApiKeySecretName, storeBrevoApiKey } from './connections';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -47,7 +46,7 @@ export function issueTenantCredentials(
   return {
     apiKey,
     webhookToken,
-    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: hashToken(webhookToken), createdAt },
+    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: hashApiKey(webhookToken), createdAt },
   };
 }
 
@@ -219,5 +218,5 @@ export async function disconnectBrevo(
   await deps.secrets.delete(tenant.brevoApiKeyRef);
   const { brevoApiKeyRef: _ref, brevoAccount: _account, ...rest } = tenant;
   await deps.tenants.putTenant(rest);
-  return { tenantId, connector: 'brevo', removed: [`secret ${secretNames.brevoApiKey(tenantId)}`] };
+  return { tenantId, connector: 'brevo', removed: [`secret ${brevoApiKeySecretName(tenantId)}`] };
 }

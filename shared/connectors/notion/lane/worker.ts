@@ -6,8 +6,6 @@
 
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { queueableConnection } from '../../../app/connections';
-import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
 import { ENV } from '../../../app/topology';
 import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/client';
 import {
@@ -38,6 +36,8 @@ import type {
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
+import { queueableConnection } from '../../../core/tenancy/connections';
+import { type OAuthTokens, readAccessToken } from '../../../core/tenancy/oauth-tokens';
 import { resolveBrevoList } from '../../slack/users-sync';
 import { NOTION_INTERVAL_MS } from '../client';
 import { buildNotionContext, type Endpoints, notionPacerDrainMs } from '../context';
@@ -143,7 +143,7 @@ async function queueForConnection(
   message: Extract<NotionLaneMessage, { runId: string }>,
   deduplicationId: string,
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
-  const target = await queueableConnection(deps.connections, message.tenantId);
+  const target = await queueableConnection(deps.connections, message.tenantId, { name: 'notion', label: 'Notion' });
   if ('reason' in target) return { queued: false, reason: target.reason };
   const conn = target.conn;
   await deps.lane.send('notionLane', [

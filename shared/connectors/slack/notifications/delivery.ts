@@ -7,8 +7,6 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiResponse } from '../../../app/api';
-import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
 import {
   type IgnoredItem,
   type NotificationEvent,
@@ -17,6 +15,7 @@ import {
   parseBrevoWebhook,
   parsePlatformEvent,
 } from '../../../core/events/events';
+import type { ApiResponse } from '../../../core/http/api-types';
 import { newStats } from '../../../core/http/paced-fetch';
 import { timerMessage } from '../../../core/lanes/timers';
 import type {
@@ -32,6 +31,7 @@ import type {
   TenantStore,
   ThreadStore,
 } from '../../../core/ports';
+import { type OAuthTokens, readAccessToken } from '../../../core/tenancy/oauth-tokens';
 import { notionRuleMessages } from '../../notion/rules/ingress';
 import { SlackApiError, SlackClient } from '../client';
 import { buildDigest } from './digest';

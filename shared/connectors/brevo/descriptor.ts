@@ -1,0 +1,26 @@
+/**
+ * Brevo, the hub: the tenant's account every connection writes to. Its client and contact writer
+ * are in the core (shared/core/brevo/); this is its face to the rest of the product: its config
+ * section (`brevo`), its webhook route, its key's secret and its health probe.
+ */
+import { BREVO_DEFAULT_BASE_URL } from '../../core/brevo/client';
+import type { ConnectorDescriptor } from '../../core/connector';
+import { brevoApiKeySecretName } from '../../core/tenancy/connections';
+
+export const brevoDescriptor: ConnectorDescriptor = {
+  name: 'brevo',
+  label: 'Brevo',
+  role: 'hub',
+  providers: ['brevo'],
+  health: {
+    endpointKey: 'brevoBaseUrl',
+    probe: (baseUrl) => ({
+      url: `${(baseUrl ?? BREVO_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v3/account`,
+      method: 'GET',
+    }),
+  },
+  routes: ['POST /webhooks/brevo/{tenantId}', 'PUT /tenants/{tenantId}/brevo', 'DELETE /tenants/{tenantId}/brevo'],
+  lanes: ['brevoLane'],
+  secrets: { token: brevoApiKeySecretName },
+  cli: { verbs: ['connect', 'disconnect'] },
+};

@@ -1,0 +1,90 @@
+/**
+ * Notion, as the rest of the product sees it: its routes, lane, schedule, secrets, health probe,
+ * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
+ */
+import type { ConnectorDescriptor } from '../../core/connector';
+import { TajoError } from '../../core/errors';
+import type { NotionWebhookStore } from '../../core/ports';
+import { NOTION_DEFAULT_BASE_URL } from './client';
+import { refreshNotionToken } from './oauth';
+import { notionPollSchedule } from './schedule';
+
+type NotionApps = { notion: () => Promise<{ client_id: string; client_secret: string } | undefined> };
+
+export const notionDescriptor: ConnectorDescriptor = {
+  name: 'notion',
+  label: 'Notion',
+  role: 'platform',
+  providers: ['notion', 'brevo'],
+  health: {
+    endpointKey: 'notionBaseUrl',
+    probe: (baseUrl) => ({
+      url: `${(baseUrl ?? NOTION_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/users/me`,
+      method: 'GET',
+    }),
+  },
+  routes: [
+    'POST /webhooks/notion/{tenantId}',
+    'GET /oauth/notion/callback',
+    'POST /tenants/{tenantId}/connections/notion/imports',
+    'GET /tenants/{tenantId}/connections/notion/imports/{importId}',
+    'GET /tenants/{tenantId}/connections/notion/documents',
+    'GET /tenants/{tenantId}/connections/notion/documents/{pageId}',
+    'POST /tenants/{tenantId}/connections/notion/documents/resync',
+    'GET /tenants/{tenantId}/connections/notion/webhook',
+  ],
+  lanes: ['notionLane'],
+  schedule: notionPollSchedule,
+  secrets: { token: (tenantId) => `${tenantId}/notion-token` },
+  oauth: {
+    async refresh(deps, refreshToken) {
+      const app = await (deps.apps as NotionApps).notion();
+      if (!app) throw new TajoError('the Notion OAuth app is not configured: cannot refresh the token', 'oauth_app');
+      const res = await refreshNotionToken({
+        baseUrl: deps.endpoints.notionBaseUrl,
+        clientId: app.client_id,
+        clientSecret: app.client_secret,
+        refreshToken,
+      });
+      return {
+        accessToken: res.access_token,
+        refreshToken: res.refresh_token ?? null,
+        expiresInSeconds: res.expires_in,
+      };
+    },
+  },
+  async disconnect(deps, tenantId, deleteSecret) {
+    const kept: string[] = [];
+    let notionWebhook = false;
+    const hook = await deps.webhooks.getNotionWebhook(tenantId);
+    if (hook) {
+      await deleteSecret(hook.pendingRef, 'Notion webhook verification token (pending)');
+      await deleteSecret(hook.confirmedRef, 'Notion webhook verification token');
+      await deps.webhooks.deleteNotionWebhook(tenantId);
+      notionWebhook = true;
+      kept.push(
+        "the webhook subscription in Notion's integration settings: delete it there, or re-create it after reconnecting (its verification token is gone)",
+      );
+    }
+    const pendingPages = await dropPendingPages(deps.webhooks, tenantId);
+    kept.push(
+      'imported documents (the document library) and the record of pages published as campaigns, so a reconnect never mails a page version twice',
+    );
+    return { removed: { notionWebhook, pendingPages }, kept };
+  },
+  cli: { verbs: ['connect', 'test', 'status', 'disconnect', 'sync', 'query'] },
+  consumes: ['brevo-webhook'],
+};
+
+/** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */
+async function dropPendingPages(webhooks: NotionWebhookStore, tenantId: string): Promise<number> {
+  let dropped = 0;
+  // Bounded: an inbox that keeps refilling (events still arriving) does not hold the request.
+  for (let round = 0; round < 50; round++) {
+    const pages = await webhooks.listPendingPages(tenantId, 100);
+    if (pages.length === 0) break;
+    await webhooks.removePendingPages(tenantId, pages);
+    dropped += pages.length;
+  }
+  return dropped;
+}

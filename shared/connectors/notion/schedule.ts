@@ -1,0 +1,8 @@
+/** The Notion connection's recurring schedule: the poll that starts its incremental syncs. */
+import type { ConnectionSchedule } from '../../core/connector';
+
+export function notionScheduleName(tenantId: string): string {
+  return `notion-${tenantId}`;
+}
+
+export const notionPollSchedule: ConnectionSchedule = { schedule: 'notionPoll', instanceName: notionScheduleName };

@@ -1,0 +1,70 @@
+/**
+ * Slack, as the rest of the product sees it: its routes, lanes, schedule, secrets, health probe,
+ * token rotation and CLI verbs. Listed by the registry (shared/connectors/index.ts).
+ */
+import type { ConnectorDescriptor } from '../../core/connector';
+import { TajoError } from '../../core/errors';
+import { slackTeamKey } from '../../core/ports';
+import { SLACK_DEFAULT_API_URL } from './client';
+import { refreshSlackToken } from './oauth';
+import { slackDailySchedule } from './schedule';
+
+type SlackApps = { slack: () => Promise<{ client_id?: string; client_secret?: string } | undefined> };
+
+/** Where a tenant's own Slack app's signing secret lives in the secret store. */
+export function slackSigningSecretName(tenantId: string): string {
+  return `${tenantId}/slack-signing-secret`;
+}
+
+export const slackDescriptor: ConnectorDescriptor = {
+  name: 'slack',
+  label: 'Slack',
+  role: 'platform',
+  providers: ['slack', 'brevo'],
+  health: {
+    endpointKey: 'slackApiUrl',
+    probe: (apiUrl) => ({ url: `${(apiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/')}auth.test`, method: 'POST' }),
+  },
+  routes: [
+    'POST /slack/{tenantId}/interactions',
+    'POST /slack/{tenantId}/events',
+    'POST /slack/interactions',
+    'POST /slack/events',
+    'GET /oauth/slack/callback',
+  ],
+  lanes: ['slackLane', 'brevoLane'],
+  schedule: slackDailySchedule,
+  secrets: {
+    token: (tenantId) => `${tenantId}/slack-bot-token`,
+    signingSecret: slackSigningSecretName,
+  },
+  oauth: {
+    async refresh(deps, refreshToken) {
+      const app = await (deps.apps as SlackApps).slack();
+      if (!app?.client_id || !app.client_secret) {
+        throw new TajoError('the Slack app has no client id and secret: cannot rotate the token', 'oauth_app');
+      }
+      const res = await refreshSlackToken({
+        apiUrl: deps.endpoints.slackApiUrl,
+        clientId: app.client_id,
+        clientSecret: app.client_secret,
+        refreshToken,
+      });
+      return {
+        accessToken: res.access_token,
+        refreshToken: res.refresh_token ?? null,
+        expiresInSeconds: res.expires_in,
+      };
+    },
+  },
+  async disconnect(deps, tenantId) {
+    const slackTeams: string[] = [];
+    for (const team of await deps.teams.listSlackTeams(tenantId)) {
+      await deps.teams.releaseSlackTeam(tenantId, team);
+      slackTeams.push(slackTeamKey(team));
+    }
+    return { removed: { slackTeams }, kept: [] };
+  },
+  cli: { verbs: ['connect', 'test', 'status', 'disconnect', 'sync'] },
+  consumes: ['brevo-webhook'],
+};

@@ -1,0 +1,18 @@
+/** The Slack connection's recurring schedule: the daily job, after midnight in its own zone. */
+import type { ConnectionSchedule } from '../../core/connector';
+import type { ConnectionSettings } from '../../core/ports';
+
+export function slackScheduleName(tenantId: string): string {
+  return `slack-${tenantId}`;
+}
+
+/** The IANA zone a Slack connection's daily job runs in (its summaries' zone; UTC by default). */
+export function slackTimeZone(settings: Pick<ConnectionSettings['slack'], 'summaries'>): string {
+  return settings.summaries?.timezone ?? 'UTC';
+}
+
+export const slackDailySchedule: ConnectionSchedule = {
+  schedule: 'slackDaily',
+  instanceName: slackScheduleName,
+  options: (settings) => ({ timezone: slackTimeZone(settings as ConnectionSettings['slack']) }),
+};
