@@ -20,6 +20,19 @@ export interface RefreshedToken {
   expiresInSeconds?: number;
 }
 
+/** A token endpoint's OAuth answer (snake_case, as providers send it) as a RefreshedToken. */
+export function refreshedToken(answer: {
+  access_token: string;
+  refresh_token?: string | null;
+  expires_in?: number;
+}): RefreshedToken {
+  return {
+    accessToken: answer.access_token,
+    refreshToken: answer.refresh_token ?? null,
+    expiresInSeconds: answer.expires_in,
+  };
+}
+
 /**
  * A connection's recurring schedule (the Notion poll, the Slack daily job): which topology
  * schedule, the per-connection instance's name, and the options a connection's settings give it.

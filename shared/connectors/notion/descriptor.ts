@@ -2,7 +2,7 @@
  * Notion, as the rest of the product sees it: its routes, lane, schedule, secrets, health probe,
  * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
-import type { ConnectorDescriptor } from '../../core/connector';
+import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import type { NotionWebhookStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
@@ -40,17 +40,14 @@ export const notionDescriptor: ConnectorDescriptor = {
     async refresh(deps, refreshToken) {
       const app = await (deps.apps as NotionApps).notion();
       if (!app) throw new TajoError('the Notion OAuth app is not configured: cannot refresh the token', 'oauth_app');
-      const res = await refreshNotionToken({
-        baseUrl: deps.endpoints.notionBaseUrl,
-        clientId: app.client_id,
-        clientSecret: app.client_secret,
-        refreshToken,
-      });
-      return {
-        accessToken: res.access_token,
-        refreshToken: res.refresh_token ?? null,
-        expiresInSeconds: res.expires_in,
-      };
+      return refreshedToken(
+        await refreshNotionToken({
+          baseUrl: deps.endpoints.notionBaseUrl,
+          clientId: app.client_id,
+          clientSecret: app.client_secret,
+          refreshToken,
+        }),
+      );
     },
   },
   async disconnect(deps, tenantId, deleteSecret) {

@@ -2,7 +2,7 @@
  * Slack, as the rest of the product sees it: its routes, lanes, schedule, secrets, health probe,
  * token rotation and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
-import type { ConnectorDescriptor } from '../../core/connector';
+import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
@@ -44,17 +44,14 @@ export const slackDescriptor: ConnectorDescriptor = {
       if (!app?.client_id || !app.client_secret) {
         throw new TajoError('the Slack app has no client id and secret: cannot rotate the token', 'oauth_app');
       }
-      const res = await refreshSlackToken({
-        apiUrl: deps.endpoints.slackApiUrl,
-        clientId: app.client_id,
-        clientSecret: app.client_secret,
-        refreshToken,
-      });
-      return {
-        accessToken: res.access_token,
-        refreshToken: res.refresh_token ?? null,
-        expiresInSeconds: res.expires_in,
-      };
+      return refreshedToken(
+        await refreshSlackToken({
+          apiUrl: deps.endpoints.slackApiUrl,
+          clientId: app.client_id,
+          clientSecret: app.client_secret,
+          refreshToken,
+        }),
+      );
     },
   },
   async disconnect(deps, tenantId) {
