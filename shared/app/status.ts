@@ -32,8 +32,9 @@ import type {
   SlackDeliveryStore,
 } from '../core/ports';
 import type { ImportedDocumentStore } from '../core/ports/documents';
+import { describeCadence } from '../core/schedule-cadence';
 import { nextDailyAt } from '../core/time/zoned';
-import { describeCadence, type ScheduleName, topology } from './topology';
+import { type ScheduleName, topology } from './topology';
 
 export interface StatusDeps {
   runs: RunStore;

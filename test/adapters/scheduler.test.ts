@@ -23,11 +23,15 @@ beforeEach(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  schedules = new EventBridgeScheduleManager(client, () => ({
-    groupName: GROUP,
-    roleArn: ROLE_ARN,
-    targetArn: TARGET_ARN,
-  }));
+  schedules = new EventBridgeScheduleManager(
+    client,
+    () => ({
+      groupName: GROUP,
+      roleArn: ROLE_ARN,
+      targetArn: TARGET_ARN,
+    }),
+    topology.schedules,
+  );
 });
 
 afterEach(async () => {
@@ -121,11 +125,15 @@ describe('ensure', () => {
   });
 
   test('a missing schedule group is an error, not a silent create in the default group', async () => {
-    const elsewhere = new EventBridgeScheduleManager(client, () => ({
-      groupName: 'no-such-group',
-      roleArn: ROLE_ARN,
-      targetArn: TARGET_ARN,
-    }));
+    const elsewhere = new EventBridgeScheduleManager(
+      client,
+      () => ({
+        groupName: 'no-such-group',
+        roleArn: ROLE_ARN,
+        targetArn: TARGET_ARN,
+      }),
+      topology.schedules,
+    );
     await expect(elsewhere.ensure('notionPoll', 'notion-t1', {})).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });

@@ -12,8 +12,8 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../app/topology';
-import type { ScheduleManager } from '../../core/ports';
+import type { ScheduleManager, ScheduleName } from '../../core/ports';
+import { type ScheduleCadence, scheduleExpression } from '../../core/schedule-cadence';
 
 export interface ScheduleGroupSettings {
   groupName: string;
@@ -26,7 +26,8 @@ export class EventBridgeScheduleManager implements ScheduleManager {
     private readonly client: SchedulerClient,
     /** Where each topology schedule's runtime schedules live (from the environment the stack sets). */
     private readonly groups: (schedule: ScheduleName) => ScheduleGroupSettings,
-    private readonly specs: Record<ScheduleName, ScheduleSpec> = topology.schedules,
+    /** The topology's schedules: cadence and flexible window, by name. */
+    private readonly specs: Record<ScheduleName, { cadence: ScheduleCadence; flexibleWindowMinutes: number }>,
   ) {}
 
   async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {

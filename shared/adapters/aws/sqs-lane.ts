@@ -13,9 +13,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ENV, type QueueName, topology } from '../../app/topology';
+import { ENV } from '../../app/topology';
 import { deadLetterReason } from '../../core/lanes/lane-retry';
-import type { LaneMessage, LaneQueue } from '../../core/ports';
+import type { LaneMessage, LaneQueue, QueueName } from '../../core/ports';
 
 /**
  * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):
@@ -32,6 +32,11 @@ export function asciiJson(json: string): string {
  */
 export const MAX_PARK_SECONDS = 43_200 - 900;
 
+/** SQS names every FIFO queue `<name>.fifo` (and only those): the URL says how to send to it. */
+function isFifo(queueUrl: string): boolean {
+  return queueUrl.endsWith('.fifo');
+}
+
 export class SqsLaneQueue implements LaneQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -45,12 +50,13 @@ export class SqsLaneQueue implements LaneQueue {
   }
 
   async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
-    const fifo = topology.queues[queue].fifo;
+    const url = this.url(queue);
+    const fifo = isFifo(url);
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       const res = await this.sqs.send(
         new SendMessageBatchCommand({
-          QueueUrl: this.url(queue),
+          QueueUrl: url,
           Entries: chunk.map((m, j) =>
             fifo
               ? {
@@ -88,7 +94,7 @@ export class SqsLaneQueue implements LaneQueue {
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: asciiJson(body),
-        ...(topology.queues[queue].fifo
+        ...(isFifo(url)
           ? {
               MessageGroupId: groupId ?? 'ungrouped',
               MessageDeduplicationId: createHash('sha256').update(body).digest('hex'),
