@@ -20,13 +20,13 @@ import {
   seedSandbox,
 } from '../sandbox/sandbox';
 import { LOCAL_CREDENTIALS, startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
+import { parseConfig } from '../shared/app/config';
 import { buildNotionContext } from '../shared/connectors/notion/context';
 import {
   DEFAULT_SYNC_OPTIONS,
   type ProgressEvent,
   runToCompletion,
 } from '../shared/connectors/notion/sync/database-sync';
-import { parseConfig } from '../shared/core/config/load';
 import { type RunRecord, systemClock } from '../shared/core/ports';
 import {
   BREVO_IMPORT_ROUTE,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 // Page import (document library)
 import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
+import { loadConfigFile } from '../shared/app/config';
 import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
 import { buildNotionContext, endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
 import {
@@ -43,7 +44,6 @@ import {
   syncSlackUsers,
 } from '../shared/connectors/slack/users-sync';
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/client';
-import { loadConfigFile } from '../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';

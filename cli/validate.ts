@@ -6,13 +6,14 @@
  * attributes exist, and each list exists (an id) or is created on the first sync (a name).
  */
 
+import { loadConfigFile } from '../shared/app/config';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
 import { endpointsFromEnv, integrationKey } from '../shared/connectors/notion/context';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
 import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
 import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
-import { formatPath, loadConfigFile } from '../shared/core/config/load';
+import { formatPath } from '../shared/core/config/load';
 import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
 import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
 import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/core/errors';

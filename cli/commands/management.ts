@@ -11,6 +11,7 @@ import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { loadConfigFile } from '../../shared/app/config';
 import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/app/connect-token';
 import { type ConnectionTestResult, testStoredConnection } from '../../shared/app/connection-test';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
@@ -19,7 +20,7 @@ import { testNotionConnection } from '../../shared/connectors/notion/connection-
 import { endpointsFromEnv } from '../../shared/connectors/notion/context';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import { brevoClientFor } from '../../shared/core/brevo/client';
-import { type ConfigSupply, loadConfigFile } from '../../shared/core/config/load';
+import type { ConfigSupply } from '../../shared/core/config/load';
 import { type TajoConfig, tenantIdSchema } from '../../shared/core/config/schema';
 import { ConfigError, TajoError } from '../../shared/core/errors';
 import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/core/ports';

@@ -8,12 +8,12 @@
 
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { integrationKey } from '../connectors/notion/context';
-import { parseConnectorSection } from '../core/config/load';
 import { ProviderError, RequestRefusedError, UnreachableError } from '../core/errors';
 import { newStats } from '../core/http/paced-fetch';
 import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
 import { sharedPacer } from '../core/ratelimit/pacer';
 import { describeCadence } from '../core/schedule-cadence';
+import { parseConnectorSection } from './config';
 import { type ConnectionDeps, checkSlackBotToken, storeNotionConnection, storeSlackConnection } from './connections';
 import { topology } from './topology';
 

@@ -29,7 +29,6 @@ import { exchangeNotionCode, type NotionTokenResponse, notionAuthorizeUrl } from
 import { DEFAULT_SLACK_BOT_SCOPES, type OAuthApps } from '../connectors/slack/app';
 import { SlackApiError, SlackClient } from '../connectors/slack/client';
 import { exchangeSlackCode, type SlackAccessResponse, slackAuthorizeUrl } from '../connectors/slack/oauth';
-import { parseConfig } from '../core/config/load';
 import { tenantIdSchema } from '../core/config/schema';
 import {
   ConfigError,
@@ -61,6 +60,7 @@ import {
 } from '../core/ports';
 import { decodeGrant, newGrant, putGrant } from '../core/tenancy/oauth-tokens';
 import { connectBrevo } from '../core/tenancy/tenants';
+import { parseConfig } from './config';
 import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */

@@ -58,8 +58,8 @@ export interface ConnectorDescriptor {
   /** Its config: the YAML section's schema and the cross-key checks zod cannot express. */
   config?: {
     section: z.ZodType;
-    /** Issues with paths relative to the section (the caller rebases them). */
-    validate?(section: unknown): ConfigIssue[];
+    /** Issues of a parsed section, with paths under `base` (`connectors.<name>`; empty for an API body). */
+    validate?(section: unknown, base: string): ConfigIssue[];
   };
   /** GET /health's probe: the cheapest unauthenticated request the provider answers. */
   health: {

@@ -18,10 +18,10 @@ import { NotionSimulator } from '../../sandbox/notion';
 import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { ENV } from '../../shared/app/topology';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane/worker';
-import { parseConfig } from '../../shared/core/config/load';
 import {
   deadLetterOf,
   MAX_ATTEMPTS,

@@ -27,13 +27,13 @@ import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secret
 import { SlackSimulator } from '../../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { hashApiKey, newApiKey } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
 import { brevoActionMessageSchema } from '../../shared/connectors/slack/interactions';
 import { hashToken, slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/delivery';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { parseConfig } from '../../shared/core/config/load';
 import { SlackTeamClaimedError } from '../../shared/core/errors';
 import { timerMessageSchema } from '../../shared/core/lanes/timers';
 import { redactText } from '../../shared/core/logging/redact';

@@ -9,6 +9,7 @@ import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/app/config';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
   runStep,
@@ -16,7 +17,6 @@ import {
   type SyncOptions,
   startRun,
 } from '../../shared/connectors/notion/sync/database-sync';
-import { parseConfig } from '../../shared/core/config/load';
 import { ConfigError, ProviderError } from '../../shared/core/errors';
 import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';
 import { type Clock, systemClock } from '../../shared/core/ports';

@@ -11,6 +11,7 @@
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { INSTALLER_ID, NOTION_CODE_TTL_MS, NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, seedSandbox } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { testStoredConnection } from '../../shared/app/connection-test';
 import { connectNotion } from '../../shared/app/connections';
 import { hashOAuthState, OAUTH_STATE_TTL_MS } from '../../shared/app/oauth-install';
@@ -22,7 +23,6 @@ import {
   handleNotionLaneMessage,
   type NotionLaneDeps,
 } from '../../shared/connectors/notion/lane/worker';
-import { parseConfig } from '../../shared/core/config/load';
 import { ProviderError } from '../../shared/core/errors';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { type LaneMessage, type LaneQueue, type RunRecord, systemClock } from '../../shared/core/ports';

@@ -7,10 +7,10 @@
 import { printSlackStatus } from '../../cli/commands/print';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
 import { connectorStatus, type SlackStatus } from '../../shared/app/status';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced, ticketCreated } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';

@@ -9,10 +9,10 @@
 import { createServer } from 'node:net';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
 import { SlackApiError } from '../../shared/connectors/slack/client';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { listAddition, orderPlaced, ticketCreated } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';

@@ -8,9 +8,9 @@
 
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
 import { acceptBrevoWebhook, hashToken, postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';

@@ -18,6 +18,7 @@ import type { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { handleApiRequest } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { DISCONNECTED_REASON } from '../../shared/app/disconnect';
 import type { ScheduleName } from '../../shared/app/topology';
 import { topology } from '../../shared/app/topology';
@@ -28,7 +29,6 @@ import { emptySummary } from '../../shared/connectors/notion/sync/database-sync'
 import { slackDescriptor } from '../../shared/connectors/slack/descriptor';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { brevoApiKeySecretName } from '../../shared/core/tenancy/connections';

@@ -4,6 +4,7 @@
  * recognition.
  */
 
+import { parseConfig } from '../../shared/app/config';
 import type { NotionPage } from '../../shared/connectors/notion/client';
 import { isOwnPageWrite, resolveConflicts } from '../../shared/connectors/notion/rules/brevo-to-notion';
 import {
@@ -13,7 +14,6 @@ import {
   toNotionValue,
 } from '../../shared/connectors/notion/rules/notion-values';
 import { matchRules, renderProperties } from '../../shared/connectors/notion/rules/rules';
-import { parseConfig } from '../../shared/core/config/load';
 import type { NotionRuleConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 import { parseBrevoWebhook, parsePlatformEvent } from '../../shared/core/events/events';

@@ -2,10 +2,13 @@
  * Notion, as the rest of the product sees it: its routes, lane, schedule, secrets, health probe,
  * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
+
+import { type NotionConnectorConfig, notionConnectorSchema } from '../../core/config/schema';
 import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import type { NotionWebhookStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
+import { notionSectionIssues } from './config-checks';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
 
@@ -16,6 +19,10 @@ export const notionDescriptor: ConnectorDescriptor = {
   label: 'Notion',
   role: 'platform',
   providers: ['notion', 'brevo'],
+  config: {
+    section: notionConnectorSchema,
+    validate: (section, base) => notionSectionIssues(section as NotionConnectorConfig, base),
+  },
   health: {
     endpointKey: 'notionBaseUrl',
     probe: (baseUrl) => ({

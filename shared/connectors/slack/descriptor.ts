@@ -2,10 +2,13 @@
  * Slack, as the rest of the product sees it: its routes, lanes, schedule, secrets, health probe,
  * token rotation and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
+
+import { type SlackConnectorConfig, slackConnectorSchema } from '../../core/config/schema';
 import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
+import { slackSectionIssues } from './config-checks';
 import { refreshSlackToken } from './oauth';
 import { slackDailySchedule } from './schedule';
 
@@ -21,6 +24,10 @@ export const slackDescriptor: ConnectorDescriptor = {
   label: 'Slack',
   role: 'platform',
   providers: ['slack', 'brevo'],
+  config: {
+    section: slackConnectorSchema,
+    validate: (section, base) => slackSectionIssues(section as SlackConnectorConfig, base),
+  },
   health: {
     endpointKey: 'slackApiUrl',
     probe: (apiUrl) => ({ url: `${(apiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/')}auth.test`, method: 'POST' }),
