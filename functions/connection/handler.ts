@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { oauthEndpointsFromEnv } from '../../shared/app/oauth-install';
+import { oauthEndpointsFromEnv } from '../../shared/app/oauth-install-steps';
 import { handleConnectionRequest } from '../../shared/app/oauth-routes';
 import { deps } from '../commons/deps';
 import { logger } from '../commons/powertools';

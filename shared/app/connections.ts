@@ -277,7 +277,7 @@ export async function connectSlack(
   try {
     checked = await checkSlackBotToken(bot_token, deps);
   } catch (err) {
-    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== 'slack') throw err;
+    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== slackDescriptor.name) throw err;
     return storeUncheckedSlackConnection(deps, {
       tenantId: args.tenantId,
       botToken: bot_token,

@@ -69,6 +69,8 @@ export interface ConnectorDescriptor {
   /** The topology's routes (method and path), lanes and schedules this connector owns, by name. */
   routes: string[];
   lanes: string[];
+  /** The path its platform posts one tenant's events to (`{tenantId}` in it), when it has one. */
+  eventsPath?: string;
   schedule?: ConnectionSchedule;
   /** Names of the tenant's secrets this connector stores (Secrets Manager adds the stage's prefix). */
   secrets: { token(tenantId: string): string; signingSecret?(tenantId: string): string };

@@ -40,6 +40,7 @@ export const slackDescriptor: ConnectorDescriptor = {
     'GET /oauth/slack/callback',
   ],
   lanes: ['slackLane', 'brevoLane'],
+  eventsPath: '/slack/{tenantId}/events',
   schedule: slackDailySchedule,
   secrets: {
     token: (tenantId) => `${tenantId}/slack-bot-token`,
