@@ -14,7 +14,7 @@ import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { DynamoStore } from '../../shared/adapters/dynamodb/store';
 import { providerRefresh } from '../../shared/app/oauth-refresh';
-import { ENV, type ScheduleName, topology } from '../../shared/app/topology';
+import { ENV, topology } from '../../shared/app/topology';
 import { type Endpoints, endpointsFromEnv } from '../../shared/connectors/notion/context';
 import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
@@ -66,15 +66,11 @@ function build(): HandlerDeps {
   let scheduler: ScheduleManager | undefined;
   // Only the functions that manage schedules have the scheduler's settings: build it on first use.
   const lazyScheduler = (): ScheduleManager =>
-    (scheduler ??= new EventBridgeScheduleManager(
-      new SchedulerClient({}),
-      (schedule) => ({
-        groupName: required(ENV.scheduleGroup(schedule)),
-        roleArn: required(ENV.scheduleRoleArn(schedule)),
-        targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule as ScheduleName].target)),
-      }),
-      topology.schedules,
-    ));
+    (scheduler ??= new EventBridgeScheduleManager(new SchedulerClient({}), (schedule) => ({
+      groupName: required(ENV.scheduleGroup(schedule)),
+      roleArn: required(ENV.scheduleRoleArn(schedule)),
+      targetArn: required(ENV.scheduleTargetArn(topology.schedules[schedule].target)),
+    })));
   const schedules: ScheduleManager = overrides.schedules ?? {
     ensure: (...args) => lazyScheduler().ensure(...args),
     remove: (...args) => lazyScheduler().remove(...args),

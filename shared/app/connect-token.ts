@@ -12,10 +12,9 @@ import { ProviderError, RequestRefusedError, UnreachableError } from '../core/er
 import { newStats } from '../core/http/paced-fetch';
 import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
 import { sharedPacer } from '../core/ratelimit/pacer';
-import { describeCadence } from '../core/schedule-cadence';
 import { parseConnectorSection } from './config';
 import { type ConnectionDeps, checkSlackBotToken, storeNotionConnection, storeSlackConnection } from './connections';
-import { topology } from './topology';
+import { describeCadence, topology } from './topology';
 
 export interface TokenConnectDeps extends ConnectionDeps {
   tenants: TenantStore;

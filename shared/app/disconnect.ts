@@ -85,7 +85,7 @@ export async function disconnectConnector(
   const schedule = descriptor.schedule;
   if (schedule) {
     const name = schedule.instanceName(tenantId);
-    await deps.schedules.remove(schedule.schedule, name);
+    await deps.schedules.remove(schedule.schedule as Parameters<ScheduleManager['remove']>[0], name);
     removed.schedules.push(`${schedule.schedule}/${name}`);
   }
 

@@ -32,9 +32,8 @@ import type {
   SlackDeliveryStore,
 } from '../core/ports';
 import type { ImportedDocumentStore } from '../core/ports/documents';
-import { describeCadence } from '../core/schedule-cadence';
 import { nextDailyAt } from '../core/time/zoned';
-import { type ScheduleName, topology } from './topology';
+import { describeCadence, type ScheduleName, topology } from './topology';
 
 export interface StatusDeps {
   runs: RunStore;

@@ -4,7 +4,6 @@
  * runs under `npm start` is what `cdk deploy` creates. Neither side may add a route, queue or
  * schedule of its own.
  */
-import type { ScheduleCadence } from '../core/schedule-cadence';
 
 export type FunctionName =
   | 'api'
@@ -75,6 +74,12 @@ export interface RouteSpec {
     | 'oauthState';
   description: string;
 }
+
+/**
+ * When a per-connection schedule fires: every N hours, or once a day at a local time in the
+ * connection's own time zone (EventBridge Scheduler's cron with ScheduleExpressionTimezone).
+ */
+export type ScheduleCadence = { everyHours: number } | { dailyAt: { hour: number; minute: number } };
 
 export interface ScheduleSpec {
   /** One schedule per connection of this connector, created when the connection is made. */
@@ -427,16 +432,32 @@ export const topology: Topology = {
   },
 };
 
+/**
+ * The EventBridge Scheduler expression of a cadence: `rate(N hours)`, or a daily cron whose hour is
+ * read in the schedule's ScheduleExpressionTimezone.
+ */
+export function scheduleExpression(cadence: ScheduleCadence): string {
+  if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
+  return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
+}
+
+/** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
+export function describeCadence(cadence: ScheduleCadence): string {
+  if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
+  const { hour, minute } = cadence.dailyAt;
+  return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
+}
+
 /** Environment variable names the functions read; infra sets them, the local runtime too. */
 export const ENV = {
   table: 'TAJO_TABLE',
-  queueUrl: (q: string) => `TAJO_QUEUE_${snake(q)}_URL`,
+  queueUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_URL`,
   /** The lane's dead-letter queue: workers put a message there, with its reason, after its last attempt. */
-  dlqUrl: (q: string) => `TAJO_QUEUE_${snake(q)}_DLQ_URL`,
+  dlqUrl: (q: QueueName) => `TAJO_QUEUE_${snake(q)}_DLQ_URL`,
   secretsKmsKeyId: 'TAJO_SECRETS_KMS_KEY_ID',
   secretsPrefix: 'TAJO_SECRETS_PREFIX',
-  scheduleGroup: (s: string) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,
-  scheduleRoleArn: (s: string) => `TAJO_SCHEDULE_${snake(s)}_ROLE_ARN`,
+  scheduleGroup: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_GROUP`,
+  scheduleRoleArn: (s: ScheduleName) => `TAJO_SCHEDULE_${snake(s)}_ROLE_ARN`,
   scheduleTargetArn: (f: FunctionName) => `TAJO_${snake(f)}_ARN`,
   /** The reference (ARN in AWS; `local:slack-app` locally) of the secret holding the distributed Slack app's credentials. */
   slackAppSecret: 'TAJO_SLACK_APP_SECRET',

@@ -100,7 +100,7 @@ export async function ensureSchedule(
   record: { tenantId: string; settings: { enabled: boolean } },
 ): Promise<boolean> {
   const name = spec.instanceName(record.tenantId);
-  const { schedule } = spec;
+  const schedule = spec.schedule as Parameters<ScheduleManager['ensure']>[0];
   if (!record.settings.enabled) return schedules.remove(schedule, name).then(() => false);
   const options = spec.options?.(record.settings);
   if (options) await schedules.ensure(schedule, name, { tenantId: record.tenantId }, options);

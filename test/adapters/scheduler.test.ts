@@ -23,15 +23,11 @@ beforeEach(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  schedules = new EventBridgeScheduleManager(
-    client,
-    () => ({
-      groupName: GROUP,
-      roleArn: ROLE_ARN,
-      targetArn: TARGET_ARN,
-    }),
-    topology.schedules,
-  );
+  schedules = new EventBridgeScheduleManager(client, () => ({
+    groupName: GROUP,
+    roleArn: ROLE_ARN,
+    targetArn: TARGET_ARN,
+  }));
 });
 
 afterEach(async () => {
@@ -125,15 +121,11 @@ describe('ensure', () => {
   });
 
   test('a missing schedule group is an error, not a silent create in the default group', async () => {
-    const elsewhere = new EventBridgeScheduleManager(
-      client,
-      () => ({
-        groupName: 'no-such-group',
-        roleArn: ROLE_ARN,
-        targetArn: TARGET_ARN,
-      }),
-      topology.schedules,
-    );
+    const elsewhere = new EventBridgeScheduleManager(client, () => ({
+      groupName: 'no-such-group',
+      roleArn: ROLE_ARN,
+      targetArn: TARGET_ARN,
+    }));
     await expect(elsewhere.ensure('notionPoll', 'notion-t1', {})).rejects.toMatchObject({
       name: 'ResourceNotFoundException',
     });

@@ -12,8 +12,8 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { ScheduleManager, ScheduleName } from '../../core/ports';
-import { type ScheduleCadence, scheduleExpression } from '../../core/schedule-cadence';
+import { type ScheduleName, type ScheduleSpec, scheduleExpression, topology } from '../../app/topology';
+import type { ScheduleManager } from '../../core/ports';
 
 export interface ScheduleGroupSettings {
   groupName: string;
@@ -26,8 +26,7 @@ export class EventBridgeScheduleManager implements ScheduleManager {
     private readonly client: SchedulerClient,
     /** Where each topology schedule's runtime schedules live (from the environment the stack sets). */
     private readonly groups: (schedule: ScheduleName) => ScheduleGroupSettings,
-    /** The topology's schedules: cadence and flexible window, by name. */
-    private readonly specs: Record<ScheduleName, { cadence: ScheduleCadence; flexibleWindowMinutes: number }>,
+    private readonly specs: Record<ScheduleName, ScheduleSpec> = topology.schedules,
   ) {}
 
   async ensure(schedule: ScheduleName, name: string, input: unknown, options: { timezone?: string } = {}) {

@@ -13,9 +13,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ENV } from '../../app/topology';
+import { ENV, type QueueName, topology } from '../../app/topology';
 import { deadLetterReason } from '../../core/lanes/lane-retry';
-import type { LaneMessage, LaneQueue, QueueName } from '../../core/ports';
+import type { LaneMessage, LaneQueue } from '../../core/ports';
 
 /**
  * Lane bodies are JSON. Outside ASCII they are sent as \uXXXX escapes (the same JSON once parsed):
@@ -32,11 +32,6 @@ export function asciiJson(json: string): string {
  */
 export const MAX_PARK_SECONDS = 43_200 - 900;
 
-/** SQS names every FIFO queue `<name>.fifo` (and only those): the URL says how to send to it. */
-function isFifo(queueUrl: string): boolean {
-  return queueUrl.endsWith('.fifo');
-}
-
 export class SqsLaneQueue implements LaneQueue {
   constructor(
     private readonly sqs: SQSClient,
@@ -50,13 +45,12 @@ export class SqsLaneQueue implements LaneQueue {
   }
 
   async send(queue: QueueName, messages: LaneMessage[]): Promise<void> {
-    const url = this.url(queue);
-    const fifo = isFifo(url);
+    const fifo = topology.queues[queue].fifo;
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10);
       const res = await this.sqs.send(
         new SendMessageBatchCommand({
-          QueueUrl: url,
+          QueueUrl: this.url(queue),
           Entries: chunk.map((m, j) =>
             fifo
               ? {
@@ -94,7 +88,7 @@ export class SqsLaneQueue implements LaneQueue {
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: asciiJson(body),
-        ...(isFifo(url)
+        ...(topology.queues[queue].fifo
           ? {
               MessageGroupId: groupId ?? 'ungrouped',
               MessageDeduplicationId: createHash('sha256').update(body).digest('hex'),

@@ -3,12 +3,8 @@
  * adapters/aws (DynamoDB, SQS, Secrets Manager, Scheduler) and adapters/local implement these.
  */
 
+import type { QueueName, ScheduleName } from '../../app/topology';
 import type { NotionConnectorConfig, SlackConnectorConfig } from '../config/schema';
-
-/** A lane's queue, by its topology name (shared/app/topology.ts declares them). */
-export type QueueName = string;
-/** A per-connection schedule, by its topology name. */
-export type ScheduleName = string;
 
 export interface Clock {
   now(): number;
