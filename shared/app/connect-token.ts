@@ -145,3 +145,8 @@ async function checkNotionToken(
     throw err;
   }
 }
+
+/** Connecting by token, per connector (the body is its config section as JSON). */
+export const connectWithToken: {
+  [C in ConnectorName]: (deps: TokenConnectDeps, tenantId: string, body: unknown) => Promise<ConnectResult>;
+} = { notion: connectNotionWithToken, slack: connectSlackWithToken };

@@ -12,7 +12,7 @@ import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';
 import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
-import { connectNotionWithToken, connectSlackWithToken } from './connect-token';
+import { connectWithToken } from './connect-token';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';
 import { connectorStatus } from './status';
@@ -116,11 +116,6 @@ function connectorOfPath(req: ApiRequest): ConnectorName {
   const known = platformConnectors.map((c) => c.name).join(', ');
   throw new RequestRefusedError(404, `unknown connector ${name} (${known})`, 'not_found');
 }
-
-/** Connecting by token, per connector (the body is its config section as JSON). */
-const connectWithToken: {
-  [C in ConnectorName]: (deps: ApiDeps, tenantId: string, body: unknown) => Promise<unknown>;
-} = { notion: connectNotionWithToken, slack: connectSlackWithToken };
 
 /** Why sync now is refused, per connector whose sync does not run from the API (none: it is queued). */
 const syncNowRefusal: { [C in ConnectorName]?: string } = {

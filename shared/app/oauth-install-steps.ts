@@ -1,3 +1,8 @@
+/**
+ * What the OAuth install's flow (oauth-install.ts) and each connector's install (oauth-installs.ts)
+ * share: their dependencies and endpoints, the refusal an admin reads, the settings a new grant
+ * starts from, the code exchange's arguments, and the write of the connection.
+ */
 import type { OAuthApps } from '../connectors/slack/app';
 import type {
   Clock,

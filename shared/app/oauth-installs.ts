@@ -1,3 +1,8 @@
+/**
+ * Each connector's OAuth install: the keys its config section's credentials are (the install
+ * provides them), the deployment's app, the consent page's URL, the settings a config gives the
+ * connection, the code exchange and the connection it makes, and how the success page names it.
+ */
 import { integrationKey } from '../connectors/notion/context';
 import { exchangeNotionCode, type NotionTokenResponse, notionAuthorizeUrl } from '../connectors/notion/oauth';
 import { DEFAULT_SLACK_BOT_SCOPES } from '../connectors/slack/app';
