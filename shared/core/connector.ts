@@ -43,6 +43,14 @@ export interface ConnectionSchedule {
   options?(settings: unknown): { timezone?: string };
 }
 
+export interface ConnectorCliCommand {
+  verb: string;
+  summary: string;
+  options: string[];
+  example: string;
+  notes?: string[];
+}
+
 export interface ConnectorDescriptor {
   /** The connector's name: its config section (`connectors.<name>`), CLI target and route parameter. */
   name: string;
@@ -87,8 +95,12 @@ export interface ConnectorDescriptor {
     tenantId: string,
     deleteSecret: (ref: string | undefined, name: string) => Promise<void>,
   ): Promise<{ removed: Record<string, unknown>; kept: string[] }>;
-  /** The CLI verbs `tajo connectors <verb> <name>` serves for it. */
-  cli: { verbs: string[] };
+  /**
+   * The management commands `tajo connectors <verb> <name>` serves for it (connect, install, test,
+   * status, disconnect), as `--help` shows them: the options beyond --config, --json and where the
+   * command runs (--tenant, --api, --profile), by their CLI names.
+   */
+  cli: { commands: ConnectorCliCommand[] };
   /** The hub events (Brevo webhooks, platform events) it consumes, by event kind. */
   consumes?: string[];
 }

@@ -22,5 +22,20 @@ export const brevoDescriptor: ConnectorDescriptor = {
   routes: ['POST /webhooks/brevo/{tenantId}', 'PUT /tenants/{tenantId}/brevo', 'DELETE /tenants/{tenantId}/brevo'],
   lanes: ['brevoLane'],
   secrets: { token: brevoApiKeySecretName },
-  cli: { verbs: ['connect', 'disconnect'] },
+  cli: {
+    commands: [
+      {
+        verb: 'connect',
+        summary: "Store the tenant's Brevo API key (checked against the account first).",
+        options: ['key', 'key-name'],
+        example: 'tajo connectors connect brevo --key $BREVO_API_KEY',
+      },
+      {
+        verb: 'disconnect',
+        summary: "Remove the tenant's Brevo API key (refused while a connection uses it).",
+        options: [],
+        example: 'tajo connectors disconnect brevo',
+      },
+    ],
+  },
 };

@@ -76,7 +76,43 @@ export const notionDescriptor: ConnectorDescriptor = {
     );
     return { removed: { notionWebhook, pendingPages }, kept };
   },
-  cli: { verbs: ['connect', 'test', 'status', 'disconnect', 'sync', 'query'] },
+  cli: {
+    commands: [
+      {
+        verb: 'test',
+        summary:
+          'Check the Notion connection: token, each database and its mapped properties, users, search, page creation.',
+        options: ['create-page'],
+        example: 'tajo connectors test notion --config tajo.yaml',
+        notes: ['Exit 1 when a check fails.'],
+      },
+      {
+        verb: 'status',
+        summary: 'Show the Notion connector: databases, last runs and their counts, last errors, warnings.',
+        options: [],
+        example: 'tajo connectors status notion',
+      },
+      {
+        verb: 'install',
+        summary: 'Connect Notion with an internal integration token (the same as connect notion).',
+        options: ['token', 'brevo-key'],
+        example: 'tajo connectors install notion --token $NOTION_TOKEN --config tajo.yaml',
+      },
+      {
+        verb: 'connect',
+        summary:
+          "Connect Notion with an internal integration token; the config's connectors.notion gives its settings.",
+        options: ['token', 'brevo-key'],
+        example: 'tajo connectors connect notion --token $NOTION_TOKEN --brevo-key $BREVO_API_KEY',
+      },
+      {
+        verb: 'disconnect',
+        summary: 'Disconnect Notion: its token, schedule and state are removed; says what was kept.',
+        options: [],
+        example: 'tajo connectors disconnect notion',
+      },
+    ],
+  },
   consumes: ['brevo-webhook'],
 };
 

@@ -70,6 +70,35 @@ export const slackDescriptor: ConnectorDescriptor = {
     }
     return { removed: { slackTeams }, kept: [] };
   },
-  cli: { verbs: ['connect', 'test', 'status', 'disconnect', 'sync'] },
+  cli: {
+    commands: [
+      {
+        verb: 'test',
+        summary:
+          'Check the Slack connection: token, workspace, channels, posting and (with --events-url) the events route.',
+        options: ['events-url'],
+        example: 'tajo connectors test slack --config tajo.yaml',
+        notes: ['Exit 1 when a check fails.'],
+      },
+      {
+        verb: 'status',
+        summary: 'Show the Slack connector: channels, routes, last deliveries and errors.',
+        options: [],
+        example: 'tajo connectors status slack --json',
+      },
+      {
+        verb: 'connect',
+        summary: "Connect Slack with a bot token; the config's connectors.slack gives its channels and routes.",
+        options: ['bot-token', 'signing-secret', 'brevo-key'],
+        example: 'tajo connectors connect slack --bot-token $SLACK_BOT_TOKEN --signing-secret $SLACK_SIGNING_SECRET',
+      },
+      {
+        verb: 'disconnect',
+        summary: 'Disconnect Slack: its token and state are removed; says what was kept.',
+        options: [],
+        example: 'tajo connectors disconnect slack',
+      },
+    ],
+  },
   consumes: ['brevo-webhook'],
 };
