@@ -82,11 +82,9 @@ export async function storeNotionConnection(
     brevoApiKeyRef,
     integrationKey: integrationKey('notion', args.token),
     ...(args.workspace ? { workspace: args.workspace } : {}),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }
@@ -104,6 +102,21 @@ export function replacedSecretRefs(
   return [existing?.tokenRef, existing?.signingSecretRef].filter(
     (ref): ref is string => ref !== undefined && ref !== record.tokenRef && ref !== record.signingSecretRef,
   );
+}
+
+/** When a connection was first made (kept across reconnects) and last stored. */
+function timestamps(existing: { createdAt: string } | undefined, now: string) {
+  return { createdAt: existing?.createdAt ?? now, updatedAt: now };
+}
+
+/** Stores a connection's record, then deletes the secrets only its previous record referenced. */
+async function putReplacing<C extends 'notion' | 'slack'>(
+  deps: Pick<ConnectionDeps, 'connections' | 'secrets'>,
+  record: ConnectionRecord<C>,
+  existing: ConnectionRecord<C> | undefined,
+): Promise<void> {
+  await deps.connections.putConnection(record);
+  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
 }
 
 /** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
@@ -223,12 +236,10 @@ export async function storeSlackConnection(
     brevoApiKeyRef,
     integrationKey: integrationKey('slack', args.botToken),
     ...(args.workspace ? { workspace: args.workspace } : {}),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
   // Connected again without a signing secret, or by token after an install: nothing stays behind.
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
   for (const held of await deps.teams.listSlackTeams(tenantId)) {
     if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(tenantId, held);
@@ -340,11 +351,9 @@ async function storeUncheckedSlackConnection(
     integrationKey: key,
     ...(known?.workspace ? { workspace: known.workspace } : {}),
     health: args.health,
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }
