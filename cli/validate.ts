@@ -1,6 +1,6 @@
 /**
  * `tajo config validate`: what `sync` would refuse, before it is run. Offline, the file itself (the
- * schema, the references between keys: shared/core/config/load.ts). With --online, also what the sync
+ * schema, the references between keys: shared/app/config.ts). With --online, also what the sync
  * checks before it writes anything, with the same code and the same lines: each database resolves,
  * each mapped property exists with a type that can reach its Brevo attribute (buildPlan), the
  * attributes exist, and each list exists (an id) or is created on the first sync (a name).

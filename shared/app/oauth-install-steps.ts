@@ -93,7 +93,7 @@ export async function baseOf<C extends ConnectorName>(
     );
   }
   // A new grant of an OAuth connection continues its version count, so that a refresher waiting
-  // for a newer version (oauth-grant.ts) takes this one.
+  // for a newer version (core/tenancy/oauth-tokens.ts) takes this one.
   let nextVersion = 1;
   if (existing?.oauth) {
     try {

@@ -1,5 +1,5 @@
 /**
- * shared/core/config/load.ts: YAML → validated config, ${VAR} substitution, and issues that name the
+ * shared/app/config.ts (over shared/core/config/load.ts): YAML → validated config, ${VAR} substitution, and issues that name the
  * path of the wrong key and what was expected (DESIGN §4 "Config").
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in plain strings is the config syntax under test
