@@ -358,6 +358,17 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   const startedAt = new Date().toISOString();
   // Filled as the run goes: a failed run's record and --json keep the counts so far.
   const summary = emptySlackUsersSummary(mode);
+  const finished = (status: RunRecord['status']): RunRecord => ({
+    tenantId,
+    connector: 'slack',
+    runId,
+    mode,
+    status,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    trigger: 'cli',
+    summary,
+  });
   try {
     const users: Partial<NonNullable<typeof slack.users>> = slack.users ?? {};
     const ctx = buildSlackUsersContext({
@@ -376,17 +387,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
     await syncSlackUsers(ctx, { mode, runId, summary });
     progress.done();
-    const run: RunRecord = {
-      tenantId,
-      connector: 'slack',
-      runId,
-      mode,
-      status: 'succeeded',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      trigger: 'cli',
-      summary,
-    };
+    const run = finished('succeeded');
     await state.store.putRun(run);
     if (values.json) {
       io.out(JSON.stringify({ runId, status: run.status, ...summary }));
@@ -402,18 +403,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   } catch (err) {
     progress.done();
     // Status shows the failure and the counts so far (a failure before the run began leaves them 0).
-    const run: RunRecord = {
-      tenantId,
-      connector: 'slack',
-      runId,
-      mode,
-      status: 'failed',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      trigger: 'cli',
-      summary,
-      error: failureReason(err),
-    };
+    const run: RunRecord = { ...finished('failed'), error: failureReason(err) };
     await state.store.putRun(run).catch(() => undefined);
     failure.summary = summary;
     throw err;
