@@ -37,8 +37,25 @@ export function refreshedToken(answer: {
  * A connection's recurring schedule (the Notion poll, the Slack daily job): which topology
  * schedule, the per-connection instance's name, and the options a connection's settings give it.
  */
+/** A lane's queue as the topology declares it (see QueueSpec in shared/app/topology.ts). */
+export interface LaneSpec {
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  retentionDays: number;
+  description: string;
+}
+
 export interface ConnectionSchedule {
   schedule: string;
+  /** Its topology entry (see ScheduleSpec in shared/app/topology.ts): when it fires, what it runs. */
+  spec: {
+    cadence: { everyHours: number } | { dailyAt: { hour: number; minute: number } };
+    flexibleWindowMinutes: number;
+    sweepEveryHours: number;
+    target: string;
+    description: string;
+  };
   instanceName(tenantId: string): string;
   options?(settings: unknown): { timezone?: string };
 }
@@ -74,9 +91,10 @@ export interface ConnectorDescriptor {
     endpointKey: string;
     probe(baseUrl: string | undefined): { url: string; method: 'GET' | 'POST' };
   };
-  /** The topology's routes (method and path), lanes and schedules this connector owns, by name. */
+  /** The topology's routes (method and path) this connector serves. */
   routes: string[];
-  lanes: string[];
+  /** The lanes (queues) it owns, by topology name: the topology's queues are built from these. */
+  lanes: Record<string, LaneSpec>;
   /** The path its platform posts one tenant's events to (`{tenantId}` in it), when it has one. */
   eventsPath?: string;
   schedule?: ConnectionSchedule;

@@ -18,9 +18,8 @@ describe('the connector registry', () => {
     expect(findConnector('nope')).toBeUndefined();
   });
 
-  test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes and lanes are the topology’s', (_n, c) => {
+  test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes are the topology’s', (_n, c) => {
     expect(c.routes.filter((r) => !routeKeys.has(r))).toEqual([]);
-    expect(c.lanes.filter((l) => !(l in topology.queues))).toEqual([]);
     if (c.eventsPath) expect(routeKeys.has(`POST ${c.eventsPath}`)).toBe(true);
   });
 

@@ -20,7 +20,15 @@ export const brevoDescriptor: ConnectorDescriptor = {
     }),
   },
   routes: ['POST /webhooks/brevo/{tenantId}', 'PUT /tenants/{tenantId}/brevo', 'DELETE /tenants/{tenantId}/brevo'],
-  lanes: ['brevoLane'],
+  lanes: {
+    brevoLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 30,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Brevo lane: one message group per tenant (its Brevo account rate)',
+    },
+  },
   secrets: { token: brevoApiKeySecretName },
   cli: {
     commands: [

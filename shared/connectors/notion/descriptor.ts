@@ -40,7 +40,15 @@ export const notionDescriptor: ConnectorDescriptor = {
     'POST /tenants/{tenantId}/connections/notion/documents/resync',
     'GET /tenants/{tenantId}/connections/notion/webhook',
   ],
-  lanes: ['notionLane'],
+  lanes: {
+    notionLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 900,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Notion lane: one message group per integration (connection token)',
+    },
+  },
   schedule: notionPollSchedule,
   secrets: { token: (tenantId) => `${tenantId}/notion-token` },
   oauth: {

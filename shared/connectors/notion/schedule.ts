@@ -5,4 +5,14 @@ export function notionScheduleName(tenantId: string): string {
   return `notion-${tenantId}`;
 }
 
-export const notionPollSchedule: ConnectionSchedule = { schedule: 'notionPoll', instanceName: notionScheduleName };
+export const notionPollSchedule: ConnectionSchedule = {
+  schedule: 'notionPoll',
+  instanceName: notionScheduleName,
+  spec: {
+    cadence: { everyHours: 4 },
+    flexibleWindowMinutes: 30,
+    sweepEveryHours: 4,
+    target: 'notionPoller',
+    description: 'Incremental Notion sync every 4 hours per connection',
+  },
+};

@@ -39,7 +39,15 @@ export const slackDescriptor: ConnectorDescriptor = {
     'POST /slack/events',
     'GET /oauth/slack/callback',
   ],
-  lanes: ['slackLane', 'brevoLane'],
+  lanes: {
+    slackLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 60,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
+    },
+  },
   eventsPath: '/slack/{tenantId}/events',
   schedule: slackDailySchedule,
   secrets: {

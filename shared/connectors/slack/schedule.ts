@@ -14,5 +14,14 @@ export function slackTimeZone(settings: Pick<ConnectionSettings['slack'], 'summa
 export const slackDailySchedule: ConnectionSchedule = {
   schedule: 'slackDaily',
   instanceName: slackScheduleName,
+  spec: {
+    // Shortly after local midnight: yesterday is complete, and the summaries can be scheduled
+    // (chat.scheduleMessage) for the morning hour the tenant chose.
+    cadence: { dailyAt: { hour: 0, minute: 15 } },
+    flexibleWindowMinutes: 30,
+    sweepEveryHours: 24,
+    target: 'slackDaily',
+    description: 'Daily per Slack connection: summaries and the user sync',
+  },
   options: (settings) => ({ timezone: slackTimeZone(settings as ConnectionSettings['slack']) }),
 };
