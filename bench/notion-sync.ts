@@ -20,11 +20,11 @@ import {
   seedSandbox,
 } from '../sandbox/sandbox';
 import { LOCAL_CREDENTIALS, startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
+import { parseConfig } from '../shared/app/config';
 import { buildNotionContext } from '../shared/connectors/notion/context';
 import { runToCompletion } from '../shared/connectors/notion/sync/database-sync';
 import { DEFAULT_SYNC_OPTIONS } from '../shared/connectors/notion/sync/sync-context';
 import type { ProgressEvent } from '../shared/core/brevo/contact-writer';
-import { parseConfig } from '../shared/core/config/load';
 import { type RunRecord, systemClock } from '../shared/core/ports';
 import {
   BREVO_IMPORT_ROUTE,

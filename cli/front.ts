@@ -3,7 +3,9 @@
  * before anything else loads. --version, --help and every usage mistake are answered here, so they
  * run nothing (no config read, no state opened, no network) and cost no more than this module.
  */
+
 import { parseArgs } from 'node:util';
+import { connectors } from '../shared/connectors';
 import {
   type CommandSpec,
   commandHelp,
@@ -179,9 +181,10 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
   return usageMistake(io, `unknown command "${words.join(' ')}"`, nearest);
 }
 
-/** "unknown connector" in the words of the config's check (shared/core/config/load.ts), Brevo included. */
+/** "unknown connector" in the words of the config's check (shared/core/config/load.ts), the registry's names. */
 function unknownConnectorLine(name: string): string {
-  return `unknown connector ${JSON.stringify(name)} (built in: notion, slack, brevo; custom connectors come with the connector framework)`;
+  const builtIn = connectors.map((c) => c.name).join(', ');
+  return `unknown connector ${JSON.stringify(name)} (built in: ${builtIn}; custom connectors come with the connector framework)`;
 }
 
 export type Parsed = ReturnType<typeof parse>;

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connectors } from '../shared/connectors';
 
 /** Every option the CLI knows: how its value is written and what it does. */
 export const OPTIONS = {
@@ -66,6 +67,23 @@ export interface CommandSpec {
 /** Options every command that reaches a stack or the local state for a tenant takes. */
 const WHERE = ['tenant', 'api', 'profile'] as const;
 
+/** The management commands of the registry's connectors, verb by verb, in the registry's order. */
+function connectorCommands(verbs: string[]): CommandSpec[] {
+  return verbs.flatMap((verb) =>
+    connectors.flatMap((c) =>
+      c.cli.commands
+        .filter((command) => command.verb === verb)
+        .map((command) => ({
+          path: ['connectors', verb, c.name],
+          summary: command.summary,
+          options: [...(command.options as OptionName[]), 'config', 'json', ...WHERE],
+          example: command.example,
+          ...(command.notes ? { notes: command.notes } : {}),
+        })),
+    ),
+  );
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['connectors', 'sync', 'notion'],
@@ -99,82 +117,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     required: ['database'],
     example: 'tajo connectors query notion --database DATABASE_ID --filter Status=Active --sort -Score --limit 20',
   },
-  {
-    path: ['connectors', 'test', 'notion'],
-    summary:
-      'Check the Notion connection: token, each database and its mapped properties, users, search, page creation.',
-    options: ['create-page', 'config', 'json', ...WHERE],
-    example: 'tajo connectors test notion --config tajo.yaml',
-    notes: ['Exit 1 when a check fails.'],
-  },
-  {
-    path: ['connectors', 'test', 'slack'],
-    summary:
-      'Check the Slack connection: token, workspace, channels, posting and (with --events-url) the events route.',
-    options: ['events-url', 'config', 'json', ...WHERE],
-    example: 'tajo connectors test slack --config tajo.yaml',
-    notes: ['Exit 1 when a check fails.'],
-  },
-  {
-    path: ['connectors', 'status', 'notion'],
-    summary: 'Show the Notion connector: databases, last runs and their counts, last errors, warnings.',
-    options: ['config', 'json', ...WHERE],
-    example: 'tajo connectors status notion',
-  },
-  {
-    path: ['connectors', 'status', 'slack'],
-    summary: 'Show the Slack connector: channels, routes, last deliveries and errors.',
-    options: ['config', 'json', ...WHERE],
-    example: 'tajo connectors status slack --json',
-  },
-  {
-    path: ['connectors', 'install', 'notion'],
-    summary: 'Connect Notion with an internal integration token (the same as connect notion).',
-    options: ['token', 'brevo-key', 'config', 'json', ...WHERE],
-    example: 'tajo connectors install notion --token $NOTION_TOKEN --config tajo.yaml',
-  },
-  {
-    path: ['connectors', 'connect', 'notion'],
-    summary: "Connect Notion with an internal integration token; the config's connectors.notion gives its settings.",
-    options: ['token', 'brevo-key', 'config', 'json', ...WHERE],
-    example: 'tajo connectors connect notion --token $NOTION_TOKEN --brevo-key $BREVO_API_KEY',
-  },
-  {
-    path: ['connectors', 'connect', 'slack'],
-    summary: "Connect Slack with a bot token; the config's connectors.slack gives its channels and routes.",
-    options: ['bot-token', 'signing-secret', 'brevo-key', 'config', 'json', ...WHERE],
-    example: 'tajo connectors connect slack --bot-token $SLACK_BOT_TOKEN --signing-secret $SLACK_SIGNING_SECRET',
-  },
-  {
-    path: ['connectors', 'connect', 'brevo'],
-    summary: "Store the tenant's Brevo API key (checked against the account first).",
-    options: ['key', 'key-name', 'config', 'json', ...WHERE],
-    example: 'tajo connectors connect brevo --key $BREVO_API_KEY',
-  },
+  ...connectorCommands(['test', 'status', 'install', 'connect']),
   {
     path: ['connectors', 'list'],
     summary: "List the tenant's Brevo account and connections.",
     options: ['config', 'json', ...WHERE],
     example: 'tajo connectors list --json',
   },
-  {
-    path: ['connectors', 'disconnect', 'notion'],
-    summary: 'Disconnect Notion: its token, schedule and state are removed; says what was kept.',
-    options: ['config', 'json', ...WHERE],
-    example: 'tajo connectors disconnect notion',
-  },
-  {
-    path: ['connectors', 'disconnect', 'slack'],
-    summary: 'Disconnect Slack: its token and state are removed; says what was kept.',
-    options: ['config', 'json', ...WHERE],
-    example: 'tajo connectors disconnect slack',
-  },
-  {
-    path: ['connectors', 'disconnect', 'brevo'],
-    summary: "Remove the tenant's Brevo API key (refused while a connection uses it).",
-    options: ['config', 'json', ...WHERE],
-    example: 'tajo connectors disconnect brevo',
-  },
+  ...connectorCommands(['disconnect']),
   {
     path: ['config', 'validate'],
     summary:

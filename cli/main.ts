@@ -5,21 +5,11 @@
  * config. With --json the last line of stdout is one JSON object.
  */
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-// Page import (document library)
-import { LocalDocumentStore } from '../shared/adapters/local/document-store';
 import { startEmbeddedDynamo, stateDir } from '../shared/adapters/local/embedded-dynamodb';
-import { NOTION_INTERVAL_MS, NotionGateway, type SearchHit, type SearchPage } from '../shared/connectors/notion/client';
+import { loadConfigFile } from '../shared/app/config';
+import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
 import { buildNotionContext, integrationKey } from '../shared/connectors/notion/context';
-import {
-  buildNotionImportDeps,
-  buildNotionReader,
-  importPage,
-  type NotionImportDeps,
-  parseNotionPageId,
-  resyncDocuments,
-} from '../shared/connectors/notion/documents/import';
 import { watchPublishing } from '../shared/connectors/notion/publish/detect';
 import { runPublishRecorded } from '../shared/connectors/notion/publish/pass';
 import { hasPublishing } from '../shared/connectors/notion/publish/publish';
@@ -39,8 +29,7 @@ import { testSlackConnection } from '../shared/connectors/slack/connection-test'
 import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/limits';
 import { resolveBrevoList } from '../shared/core/brevo/lists';
-import { loadConfigFile } from '../shared/core/config/load';
-import { type TajoConfig, tenantIdSchema } from '../shared/core/config/schema';
+import type { TajoConfig } from '../shared/core/config/schema';
 import { endpointsFromEnv, readEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, TajoError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
@@ -52,11 +41,13 @@ import { sharedPacer } from '../shared/core/ratelimit/pacer';
 import { emptySummary, newRunId } from '../shared/core/runs/summary';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
+import { notionImportCli, notionResyncCli, notionSearchCli } from './commands/notion-import';
 import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
 import { onInterrupt, RemoteRunFailed } from './commands/remote';
 import { logFailureDetails } from './error-log';
-import { frontDoor, type Parsed } from './front';
+import { frontDoor } from './front';
 import { usageLine } from './help';
+import { configPath, type Failure, syncConfig, tenantOf, type Values } from './in-process';
 import { defaultIo, type Io, UsageError } from './io';
 import { syncProgress } from './progress';
 import { validateConfig } from './validate';
@@ -86,21 +77,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         env,
         io,
       );
-    if (group === 'connectors' && verb === 'sync' && target === 'notion')
-      return await syncNotion(values, env, io, failure);
-    if (group === 'connectors' && verb === 'sync' && target === 'slack-users')
-      return await syncSlackUsersCli(values, env, io, failure);
-    if (group === 'connectors' && verb === 'sync' && target === 'notion-users')
-      return await syncNotionUsersCli(values, env, io, failure);
-    if (group === 'connectors' && verb === 'query' && target === 'notion') return await queryNotion(values, env, io);
-    if (group === 'connectors' && verb === 'test' && target === 'slack') return await testSlack(values, env, io);
+    const connectorCommand = connectorCommands[`${group} ${verb} ${target}`] ?? connectorCommands[`${group} ${verb}`];
+    if (connectorCommand) return await connectorCommand(positionals, values, env, io, failure);
     if (group === 'lanes' && (verb === 'replay' || verb === 'list'))
       return await replayLane(verb, target, values, env, io);
-
-    // Page import (document library): read-only Notion commands.
-    if (group === 'notion' && verb === 'search') return await notionSearchCli(positionals.slice(2), values, env, io);
-    if (group === 'notion' && verb === 'import') return await notionImportCli(target, values, env, io);
-    if (group === 'notion' && verb === 'resync') return await notionResyncCli(values, env, io);
 
     // The table has a row for every command dispatched above; reaching here is a bug of the table.
     throw new Error(`tajo ${command.path.join(' ')} has no handler`);
@@ -138,6 +118,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
  * Brevo, Slack) on stderr, redacted. A config that does not load logs nothing here; the command
  * itself reports why it does not load.
  */
+type InProcessCommand = (
+  positionals: string[],
+  values: Values,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+  failure: Failure,
+) => Promise<number>;
+
+/**
+ * The in-process commands the connectors add, by `group verb target` (or `group verb`): Notion's
+ * sync, users sync, query and page import (document library: read-only); Slack's member sync and
+ * config test. The management commands every connector has (connect, test, status, disconnect)
+ * are commands/management.ts's, from the registry.
+ */
+const connectorCommands: Record<string, InProcessCommand> = {
+  'connectors sync notion': (_p, values, env, io, failure) => syncNotion(values, env, io, failure),
+  'connectors sync notion-users': (_p, values, env, io, failure) => syncNotionUsersCli(values, env, io, failure),
+  'connectors query notion': (_p, values, env, io) => queryNotion(values, env, io),
+  'connectors sync slack-users': (_p, values, env, io, failure) => syncSlackUsersCli(values, env, io, failure),
+  'connectors test slack': (_p, values, env, io) => testSlack(values, env, io),
+  'notion search': (positionals, values, env, io) => notionSearchCli(positionals.slice(2), values, env, io),
+  'notion import': (positionals, values, env, io) => notionImportCli(positionals[2], values, env, io),
+  'notion resync': (_p, values, env, io) => notionResyncCli(values, env, io),
+};
+
 async function logApiCallsOf(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<() => void> {
   let config: TajoConfig;
   try {
@@ -146,43 +151,6 @@ async function logApiCallsOf(values: Values, env: NodeJS.ProcessEnv, io: Io): Pr
     return () => undefined;
   }
   return setApiCallLog(textApiCallLog(loggingSettings(config).apiCalls, io.err));
-}
-
-type Values = Parsed['values'];
-
-/** What a failing command leaves for main's error path: its run id and its summary so far. */
-interface Failure {
-  runId?: string;
-  summary?: object;
-}
-
-function configPath(values: Values, env: NodeJS.ProcessEnv): string {
-  return values.config ?? readEnv(env).config ?? 'tajo.yaml';
-}
-
-function tenantOf(values: Values, config?: TajoConfig): string {
-  const tenant = values.tenant ?? config?.tenant ?? 'default';
-  if (!tenantIdSchema.safeParse(tenant).success) {
-    throw new UsageError(`--tenant ${JSON.stringify(tenant)}: expected 1 to 48 lower-case letters, digits and dashes`);
-  }
-  return tenant;
-}
-
-/**
- * The config of an in-process sync. None given and no ./tajo.yaml: the person may have meant the
- * running stack, so the one line names both ways (a sync with --api never reaches here).
- */
-async function syncConfig(values: Values, env: NodeJS.ProcessEnv): Promise<TajoConfig> {
-  if (values.config === undefined && !readEnv(env).config && !existsSync('tajo.yaml')) {
-    throw new ConfigError([
-      {
-        path: '',
-        message:
-          'no ./tajo.yaml here: add --api URL (or set TAJO_API_URL) to sync through a running stack (npm start prints its URL), or --config FILE to sync in this process',
-      },
-    ]);
-  }
-  return loadConfigFile(configPath(values, env), env);
 }
 
 /** The config's Notion section for a command that syncs it: present and enabled, or a ConfigError with its path. */
@@ -195,6 +163,33 @@ async function enabledNotion(values: Values, env: NodeJS.ProcessEnv, purpose: st
   return { config, notion, tenantId: tenantOf(values, config) };
 }
 
+/** The Notion context of an in-process run on the local state, with the config's tokens. */
+function localNotionContext(
+  args: {
+    config: TajoConfig;
+    notion: NonNullable<TajoConfig['connectors']['notion']>;
+    tenantId: string;
+    store: Awaited<ReturnType<typeof startEmbeddedDynamo>>['store'];
+    env: NodeJS.ProcessEnv;
+    onProgress: Parameters<typeof buildNotionContext>[0]['onProgress'];
+  },
+  extra: Partial<Parameters<typeof buildNotionContext>[0]> = {},
+) {
+  const { token, ...settings } = args.notion;
+  return buildNotionContext({
+    tenantId: args.tenantId,
+    settings,
+    notionToken: token,
+    brevoApiKey: args.config.brevo.api_key,
+    cursors: args.store,
+    runs: args.store,
+    clock: systemClock,
+    endpoints: endpointsFromEnv(args.env),
+    onProgress: args.onProgress,
+    ...extra,
+  });
+}
+
 async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failure: Failure): Promise<number> {
   const { config, notion, tenantId } = await enabledNotion(values, env, 'sync Notion');
   const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
@@ -205,22 +200,16 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   let resumed: ReturnType<typeof resumedJson> = {};
   let stopOnInterrupt: () => void = () => undefined;
   try {
-    const { token, ...settings } = notion;
-    const ctx = buildNotionContext({
-      tenantId,
-      settings,
-      notionToken: token,
-      brevoApiKey: config.brevo.api_key,
-      cursors: state.store,
-      runs: state.store,
-      pageWrites: state.store,
-      clock: systemClock,
-      endpoints: endpointsFromEnv(env),
-      onProgress: progress,
-      options: syncTuning(env),
-      // Consecutive CLI runs (and a local stack on the same state) spend one hourly budget.
-      otherBudget: new HourlyCallBudget(state.store, tenantId, 'brevo-other', BREVO_OTHER_PER_HOUR, systemClock),
-    });
+    const { token: _token, ...settings } = notion;
+    const ctx = localNotionContext(
+      { config, notion, tenantId, store: state.store, env, onProgress: progress },
+      {
+        pageWrites: state.store,
+        options: syncTuning(env),
+        // Consecutive CLI runs (and a local stack on the same state) spend one hourly budget.
+        otherBudget: new HourlyCallBudget(state.store, tenantId, 'brevo-other', BREVO_OTHER_PER_HOUR, systemClock),
+      },
+    );
     const publishDeps = hasPublishing(settings)
       ? { tenantId, settings, publications: state.store, cursors: state.store, clock: systemClock }
       : undefined;
@@ -367,6 +356,17 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   const startedAt = new Date().toISOString();
   // Filled as the run goes: a failed run's record and --json keep the counts so far.
   const summary = emptySlackUsersSummary(mode);
+  const finished = (status: RunRecord['status']): RunRecord => ({
+    tenantId,
+    connector: 'slack',
+    runId,
+    mode,
+    status,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    trigger: 'cli',
+    summary,
+  });
   try {
     const users: Partial<NonNullable<typeof slack.users>> = slack.users ?? {};
     const ctx = buildSlackUsersContext({
@@ -385,17 +385,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
     if (users.sync_to_list !== undefined) ctx.listId = await resolveBrevoList(ctx.brevo, users.sync_to_list);
     await syncSlackUsers(ctx, { mode, runId, summary });
     progress.done();
-    const run: RunRecord = {
-      tenantId,
-      connector: 'slack',
-      runId,
-      mode,
-      status: 'succeeded',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      trigger: 'cli',
-      summary,
-    };
+    const run = finished('succeeded');
     await state.store.putRun(run);
     if (values.json) {
       io.out(JSON.stringify({ runId, status: run.status, ...summary }));
@@ -411,18 +401,7 @@ async function syncSlackUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io,
   } catch (err) {
     progress.done();
     // Status shows the failure and the counts so far (a failure before the run began leaves them 0).
-    const run: RunRecord = {
-      tenantId,
-      connector: 'slack',
-      runId,
-      mode,
-      status: 'failed',
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      trigger: 'cli',
-      summary,
-      error: failureReason(err),
-    };
+    const run: RunRecord = { ...finished('failed'), error: failureReason(err) };
     await state.store.putRun(run).catch(() => undefined);
     failure.summary = summary;
     throw err;
@@ -443,18 +422,7 @@ async function syncNotionUsersCli(values: Values, env: NodeJS.ProcessEnv, io: Io
   failure.runId = runId;
   const progress = syncProgress(io, values.json === true);
   try {
-    const { token, ...settings } = notion;
-    const ctx = buildNotionContext({
-      tenantId,
-      settings,
-      notionToken: token,
-      brevoApiKey: config.brevo.api_key,
-      cursors: state.store,
-      runs: state.store,
-      clock: systemClock,
-      endpoints: endpointsFromEnv(env),
-      onProgress: progress,
-    });
+    const ctx = localNotionContext({ config, notion, tenantId, store: state.store, env, onProgress: progress });
     const run = await notionUsersRun(ctx, notion, mode, runId);
     progress.done();
     if (values.json) io.out(JSON.stringify({ runId: run.runId, status: run.status, ...run.summary }));
@@ -562,116 +530,4 @@ async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promis
   if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
   else printChecks(io, results);
   return results.every((r) => r.ok) ? 0 : 1;
-}
-
-// ------------------------------------------------------------ page import (document library)
-
-/** The Notion part of the config for the read-only commands (search, import, resync). */
-async function notionForImport(values: Values, env: NodeJS.ProcessEnv) {
-  const config = await loadConfigFile(configPath(values, env), env);
-  const notion = config.connectors.notion;
-  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to read Notion' }]);
-  return { notion, tenantId: tenantOf(values, config), config };
-}
-
-/** Local runs keep documents under TAJO_STATE_DIR/documents and their records in the local table. */
-async function withImportDeps<T>(
-  values: Values,
-  env: NodeJS.ProcessEnv,
-  fn: (deps: NotionImportDeps & { gateway: NotionGateway }, tenantId: string) => Promise<T>,
-): Promise<T> {
-  const { notion, tenantId } = await notionForImport(values, env);
-  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
-  try {
-    const deps = buildNotionImportDeps({
-      notionToken: notion.token,
-      apiVersion: notion.api_version,
-      readOnly: notionReadOnly(notion),
-      endpoints: endpointsFromEnv(env),
-      documents: new LocalDocumentStore(join(stateDir(env), 'documents')),
-      imported: state.store,
-      clock: systemClock,
-    });
-    return await fn(deps, tenantId);
-  } finally {
-    await state.close();
-  }
-}
-
-async function notionSearchCli(words: string[], values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const { notion } = await notionForImport(values, env);
-  const gateway = buildNotionReader({
-    notionToken: notion.token,
-    apiVersion: notion.api_version,
-    readOnly: notionReadOnly(notion),
-    endpoints: endpointsFromEnv(env),
-    clock: systemClock,
-  });
-  const query = words.join(' ');
-  const results: SearchHit[] = [];
-  const skipped: SearchPage['skipped'] = [];
-  let cursor: string | undefined;
-  let requests = 0;
-  do {
-    const page = await gateway.search({ query: query || undefined, startCursor: cursor });
-    requests++;
-    results.push(...page.results);
-    skipped.push(...page.skipped);
-    cursor = page.hasMore ? page.nextCursor : undefined;
-  } while (cursor);
-  if (values.json) {
-    io.out(JSON.stringify({ query, count: results.length, requests, results, skipped }));
-    return 0;
-  }
-  if (results.length === 0 && skipped.length === 0) {
-    io.out('Nothing found: share pages with the integration (••• → Connections).');
-  }
-  for (const r of results) {
-    const kind = r.object === 'page' ? 'page' : 'database';
-    io.out(
-      `${kind.padEnd(8)} ${r.title || 'Untitled'}  ${r.id}  edited ${r.lastEditedTime}${r.url ? `  ${r.url}` : ''}`,
-    );
-  }
-  // A result this version cannot read (an object kind Notion added later) is named, never dropped unseen.
-  if (skipped.length > 0) io.out(`${skipped.length} result${skipped.length === 1 ? '' : 's'} left out, unreadable:`);
-  for (const s of skipped) io.out(`  ${s.id ?? '(no id)'}: ${s.reason}`);
-  return 0;
-}
-
-async function notionImportCli(
-  page: string | undefined,
-  values: Values,
-  env: NodeJS.ProcessEnv,
-  io: Io,
-): Promise<number> {
-  if (!page) throw new UsageError('tajo notion import needs a page id or URL');
-  const pageId = parseNotionPageId(page);
-  return withImportDeps(values, env, async (deps, tenantId) => {
-    const res = await importPage(deps, { tenantId, pageId });
-    if (values.json) {
-      io.out(JSON.stringify(res));
-      return 0;
-    }
-    io.out(`Imported "${res.title}" (${res.kind}) → ${res.location}`);
-    io.out(`  ${res.requests} Notion requests, ${res.files.length} files stored${res.changed ? '' : ', unchanged'}`);
-    for (const w of res.warnings) io.out(`  warning: ${w}`);
-    return 0;
-  });
-}
-
-async function notionResyncCli(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  return withImportDeps(values, env, async (deps, tenantId) => {
-    const res = await resyncDocuments(deps, { tenantId });
-    if (values.json) {
-      io.out(JSON.stringify(res));
-      return 0;
-    }
-    io.out(
-      `Re-sync: ${res.checked} documents checked, ${res.reimported} re-imported, ${res.unchanged} unchanged, ` +
-        `${res.failed} failed (${res.requests} Notion requests)`,
-    );
-    for (const e of res.errors) io.out(`  page ${e.pageId}: ${e.reason}`);
-    for (const w of res.warnings) io.out(`  warning: ${w}`);
-    return 0;
-  });
 }

@@ -1,18 +1,19 @@
 /**
  * `tajo config validate`: what `sync` would refuse, before it is run. Offline, the file itself (the
- * schema, the references between keys: shared/core/config/load.ts). With --online, also what the sync
+ * schema, the references between keys: shared/app/config.ts). With --online, also what the sync
  * checks before it writes anything, with the same code and the same lines: each database resolves,
  * each mapped property exists with a type that can reach its Brevo attribute (buildPlan), the
  * attributes exist, and each list exists (an id) or is created on the first sync (a name).
  */
 
+import { loadConfigFile } from '../shared/app/config';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
 import { integrationKey } from '../shared/connectors/notion/context';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
 import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
 import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
-import { formatPath, loadConfigFile } from '../shared/core/config/load';
+import { formatPath } from '../shared/core/config/load';
 import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
 import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
 import { endpointsFromEnv } from '../shared/core/env';

@@ -29,11 +29,11 @@ import {
   startEmbeddedDynamo,
 } from '../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
+import { parseConfig } from '../shared/app/config';
 import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
 import { type FunctionName, type QueueName, topology } from '../shared/app/topology';
 import { enqueueNotionSync } from '../shared/connectors/notion/lane';
-import { parseConfig } from '../shared/core/config/load';
 import type { TajoConfig } from '../shared/core/config/schema';
 import { ENV, readEnv } from '../shared/core/env';
 import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';

@@ -9,6 +9,7 @@ import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
 import { type FunctionName, topology } from '../shared/app/topology';
+import { notionDescriptor } from '../shared/connectors/notion/descriptor';
 import { isResumable, ownerAlive } from '../shared/connectors/notion/sync/database-sync';
 import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
 import { readEnv } from '../shared/core/env';
@@ -143,7 +144,8 @@ async function main(): Promise<void> {
   const unfinished =
     last && isResumable(last) && last.status === 'running' && !ownerAlive(last, Date.now()) ? last : undefined;
   const carriedOn = unfinished && stack.restoredMessages.some((body) => body.includes(`"${unfinished.runId}"`));
-  const notionDown = stack.degraded.find((d) => d.connector === 'notion');
+  // The sandbox's sync at start is Notion's: its descriptor names the connection.
+  const notionDown = stack.degraded.find((d) => d.connector === notionDescriptor.name);
   // Waiting on a sync whose provider is down would hold the start for the lane's retries.
   if (notionDown) {
     log(

@@ -1,28 +1,21 @@
 /**
  * Tenants and connections from the CLI: `tenants create`, `connectors connect|install|disconnect|
- * list`, `test notion`, `status notion|slack`, and sync now against a deployed stack. With `--api`
- * (or TAJO_API_URL, or a profile) a command calls the management API; without, it runs in process
- * against the local state (TAJO_STATE_DIR), through the same services the API calls.
+ * list`, `test|status <connector>` (connector-checks.ts), and sync now against a deployed stack. With
+ * `--api` (or TAJO_API_URL, or a profile) a command calls the management API; without, it runs in
+ * process against the local state (TAJO_STATE_DIR), through the same services the API calls
+ * (command-context.ts says where a command runs). Connectors come from the registry.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_TENANT, ensureLocalTenant } from '../../local/tenant-files';
-import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
-import { startEmbeddedDynamo, stateDir } from '../../shared/adapters/local/embedded-dynamodb';
-import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { type ConnectResult, connectNotionWithToken, connectSlackWithToken } from '../../shared/app/connect-token';
-import { type ConnectionTestResult, testStoredConnection } from '../../shared/app/connection-test';
+import { dynamoRepositories } from '../../shared/adapters/dynamodb';
+import { type ConnectResult, connectWithToken } from '../../shared/app/connect-token';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
-import { type NotionStatus, notionStatus, type SlackStatus, slackStatus } from '../../shared/app/status';
-import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
+import type { NotionStatus } from '../../shared/app/status';
+import { connectors, findConnector, isPlatformConnector, platformConnectors } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
-import { brevoClientFor } from '../../shared/core/brevo/client';
-import { type ConfigSupply, loadConfigFile } from '../../shared/core/config/load';
-import { type TajoConfig, tenantIdSchema } from '../../shared/core/config/schema';
-import { endpointsFromEnv, readEnv } from '../../shared/core/env';
-import { ConfigError, TajoError } from '../../shared/core/errors';
-import { type ConnectorName, type RunRecord, type ScheduleManager, systemClock } from '../../shared/core/ports';
+import type { TajoConfig } from '../../shared/core/config/schema';
+import { readEnv } from '../../shared/core/env';
+import { TajoError } from '../../shared/core/errors';
+import { type ConnectorName, type RunRecord, systemClock } from '../../shared/core/ports';
 import {
   type BrevoConnection,
   brevoConnectionOf,
@@ -34,15 +27,17 @@ import {
 import { type Io, UsageError } from '../io';
 import { runProgress } from '../progress';
 import {
-  printChecks,
-  printDisconnect,
-  printNotionStatus,
-  printSlackStatus,
-  printSummary,
-  printUsersSummary,
-  resumingLine,
-  summaryJson,
-} from './print';
+  brevoKeyMissing,
+  type CommandValues,
+  FROM_STATE,
+  given,
+  optionalConfig,
+  tenantOf,
+  whereTo,
+  withLocalState,
+} from './command-context';
+import { connectorStatusCommand, testConnector, testsConfigHere } from './connector-checks';
+import { printDisconnect, printSummary, printUsersSummary, resumingLine, summaryJson } from './print';
 import {
   callApi,
   onInterrupt,
@@ -53,30 +48,6 @@ import {
   saveProfile,
   tenantPath,
 } from './remote';
-
-/** The config a command reads when none is given (--config, TAJO_CONFIG). */
-const IMPLICIT_CONFIG = 'tajo.yaml';
-
-/** The options these commands read (main.ts's parsed values). */
-export interface CommandValues {
-  config?: string;
-  json?: boolean;
-  full?: boolean;
-  restart?: boolean;
-  tenant?: string;
-  api?: string;
-  profile?: string;
-  token?: string;
-  'bot-token'?: string;
-  'signing-secret'?: string;
-  key?: string;
-  'key-name'?: string;
-  'brevo-key'?: string;
-  table?: string;
-  'save-profile'?: string;
-  'create-page'?: boolean;
-  detach?: boolean;
-}
 
 /**
  * Runs the command when it is one of these; undefined leaves it to main.ts (the in-process syncs,
@@ -94,141 +65,44 @@ export async function managementCommand(
   if (verb === 'list') return listConnections(values, env, io);
   if (verb === 'connect' || verb === 'install') return connect(target, values, env, io);
   if (verb === 'disconnect') return disconnect(target, values, env, io);
-  if (verb === 'test' && target === 'notion') return testConnector('notion', values, env, io);
-  if (verb === 'status' && (target === 'notion' || target === 'slack')) return status(target, values, env, io);
+  const platform = isPlatformConnector(target) ? target : undefined;
+  if (verb === 'test' && platform && testsConfigHere(platform)) return testConnector(platform, values, env, io);
+  if (verb === 'status' && platform) return connectorStatusCommand(platform, values, env, io);
   // Against a deployed stack, the remaining connector commands go through its API.
   const remote = await remoteTarget(values, env);
   if (!remote) return undefined;
-  if (verb === 'test' && target === 'slack') return testConnector('slack', values, env, io);
-  if (verb === 'sync' && (target === 'notion' || target === 'notion-users')) {
-    return syncRemote(remote, target === 'notion-users' ? 'users' : undefined, values, env, io);
-  }
-  if (verb === 'sync' && target === 'slack-users') {
-    // The API says where the member sync runs (it refuses to queue it): one place for that answer.
-    await callApi(remote, 'POST', tenantPath(await tenantOf(values, env, remote), '/connections/slack/sync'), {});
+  if (verb === 'test' && platform) return testConnector(platform, values, env, io);
+  const sync = verb === 'sync' && target ? REMOTE_SYNCS[target] : undefined;
+  if (sync?.askOnly) {
+    // The API says where the sync runs (it refuses to queue it): one place for that answer.
+    const path = `/connections/${sync.connector}/sync`;
+    await callApi(remote, 'POST', tenantPath(await tenantOf(values, env, remote), path), {});
     return 0;
   }
+  if (sync) return syncRemote(remote, sync.job, values, env, io);
   return undefined;
 }
 
-// ------------------------------------------------------------------ where a command runs
-
-/** The tenant: --tenant, else the profile's, else the config's, else `default`. */
-async function tenantOf(values: CommandValues, env: NodeJS.ProcessEnv, remote?: Remote): Promise<string> {
-  const config = await optionalConfig(values, env);
-  const tenant = values.tenant ?? remote?.profileTenant ?? config?.tenant ?? 'default';
-  if (!tenantIdSchema.safeParse(tenant).success) {
-    throw new UsageError(`--tenant ${JSON.stringify(tenant)}: expected 1 to 48 lower-case letters, digits and dashes`);
-  }
-  return tenant;
-}
-
-/** The API the command goes to (none: the local state) and the tenant it is about. */
-async function whereTo(
-  values: CommandValues,
-  env: NodeJS.ProcessEnv,
-): Promise<{ remote: Remote | undefined; tenantId: string }> {
-  const remote = await remoteTarget(values, env);
-  return { remote, tenantId: await tenantOf(values, env, remote) };
-}
-
-/** What connect and disconnect take: a connector, or the tenant's Brevo account. */
-function isAccount(target: string | undefined): target is ConnectorName | 'brevo' {
-  return target === 'notion' || target === 'slack' || target === 'brevo';
-}
-
 /**
- * Stands for a token or key the file leaves out: the one stored in the tenant's state (or given by a
- * flag) is used. Never sent anywhere: `given` turns it back into "not in the file".
+ * `sync` targets against a deployed stack: the connector and its job; `askOnly` when the API does
+ * not queue it (the Slack member sync runs in the daily job) and its answer says where it runs.
  */
-const FROM_STATE = '(stored)';
-const ALL_FROM_STATE = { brevoApiKey: FROM_STATE, notionToken: FROM_STATE, slackBotToken: FROM_STATE };
-
-function given(value: string | undefined): string | undefined {
-  return value === FROM_STATE ? undefined : value;
-}
-
-/**
- * The config when one is given (--config, TAJO_CONFIG) or ./tajo.yaml exists. Either must load: an
- * implicit ./tajo.yaml that does not validate is an error, never skipped (a connect that ignored it
- * would store a connection without its databases and say so only as "0 databases"). Tokens and the
- * Brevo key may be left out of the file: these commands take them from their flags or the state.
- */
-async function optionalConfig(
-  values: CommandValues,
-  env: NodeJS.ProcessEnv,
-  supply: ConfigSupply = ALL_FROM_STATE,
-): Promise<TajoConfig | undefined> {
-  const explicit = values.config ?? readEnv(env).config;
-  if (explicit) return loadConfigFile(explicit, env, supply);
-  if (!existsSync(IMPLICIT_CONFIG)) return undefined;
-  try {
-    return await loadConfigFile(IMPLICIT_CONFIG, env, supply);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError([
-      {
-        path: '',
-        message: `${IMPLICIT_CONFIG} (read from the current directory; --config FILE reads another) is not valid`,
-      },
-      ...err.issues,
-    ]);
-  }
-}
-
-/** The one line a connect without any Brevo key says: the command to run first, or the flag to add. */
-function brevoKeyMissing(tenantId: string, remote: boolean): TajoError {
-  const where = `${tenantId === DEFAULT_TENANT ? '' : ` --tenant ${tenantId}`}${remote ? ' --api <URL>' : ''}`;
-  return new TajoError(
-    `tenant ${tenantId} has no Brevo API key yet: run \`tajo connectors connect brevo --key <Brevo API key>${where}\` first, or add --brevo-key <Brevo API key> to this command`,
-    'brevo_key_missing',
-  );
-}
-
-/**
- * The schedules of local connections live in the local stack's process (`npm start`), which arms
- * every stored connection's schedule when it starts; a CLI process has none to arm or remove.
- */
-const schedulesOfTheLocalStack: ScheduleManager = {
-  ensure: async () => undefined,
-  remove: async () => undefined,
+const REMOTE_SYNCS: Record<string, { connector: ConnectorName; job?: 'users'; askOnly?: true }> = {
+  notion: { connector: 'notion' },
+  'notion-users': { connector: 'notion', job: 'users' },
+  'slack-users': { connector: 'slack', askOnly: true },
 };
 
-/**
- * The local state as the services' dependencies (the same stores the local stack's functions use).
- * `forTenant` `default` makes that tenant exist first, as `npm start` does: the local state always
- * has it; other tenants come from `tajo tenants create`.
- */
-async function withLocalState<T>(
-  env: NodeJS.ProcessEnv,
-  fn: (deps: ReturnType<typeof localDeps>) => Promise<T>,
-  forTenant?: string,
-): Promise<T> {
-  const state = await startEmbeddedDynamo(join(stateDir(env), 'dynamodb'));
-  try {
-    if (forTenant === DEFAULT_TENANT) await ensureLocalTenant(state.store, stateDir(env), DEFAULT_TENANT);
-    return await fn(localDeps(state.store, env));
-  } finally {
-    await state.close();
-  }
+/** What connect and disconnect take: a connector, or the tenant's Brevo account (the hub). */
+function isAccount(target: string | undefined): target is string {
+  return findConnector(target ?? '') !== undefined;
 }
 
-function localDeps(store: DynamoRepositories, env: NodeJS.ProcessEnv) {
-  return {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
-    imported: store,
-    deliveries: store,
-    secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
-    schedules: schedulesOfTheLocalStack,
-    clock: systemClock,
-    endpoints: { ...endpointsFromEnv(env), slackApiUrl: readEnv(env).slackApiUrl },
-  };
+function isHub(target: string): boolean {
+  return findConnector(target)?.role === 'hub';
 }
+
+const ACCOUNTS = connectors.map((c) => c.name).join('|');
 
 // ------------------------------------------------------------------ tenants
 
@@ -292,7 +166,8 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
         const tenant = await deps.tenants.getTenant(tenantId);
         const connections = [];
         const records = [];
-        for (const connector of ['notion', 'slack'] as const) {
+        for (const { name } of platformConnectors) {
+          const connector = name as ConnectorName;
           const c = await deps.connections.getConnection(tenantId, connector);
           if (c) {
             records.push(c);
@@ -346,19 +221,19 @@ async function connect(
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  if (!isAccount(target)) throw new UsageError('connect what? tajo connectors connect notion|slack|brevo');
+  if (!isAccount(target)) throw new UsageError(`connect what? tajo connectors connect ${ACCOUNTS}`);
   const { remote, tenantId } = await whereTo(values, env);
   // The flags give what the file leaves out (the docs' Notion block has no token, no brevo section).
   const config = await optionalConfig(values, env, {
-    brevoApiKey: values['brevo-key'] ?? (target === 'brevo' ? values.key : undefined) ?? FROM_STATE,
+    brevoApiKey: values['brevo-key'] ?? (isHub(target) ? values.key : undefined) ?? FROM_STATE,
     notionToken: values.token ?? FROM_STATE,
     slackBotToken: values['bot-token'] ?? FROM_STATE,
   });
 
   // What to send, from the flags and the config, before anything is called.
   const configKey = given(config?.brevo.api_key);
-  const brevoKey = target === 'brevo' ? (values.key ?? configKey) : (values['brevo-key'] ?? configKey);
-  if (target === 'brevo' && !brevoKey) {
+  const brevoKey = isHub(target) ? (values.key ?? configKey) : (values['brevo-key'] ?? configKey);
+  if (isHub(target) && !brevoKey) {
     throw new UsageError('--key <Brevo API key> is required (or brevo.api_key in the config)');
   }
   const brevoBody = brevoKey
@@ -370,8 +245,8 @@ async function connect(
       }
     : undefined;
   // A connector's own key flag replaces the stored Brevo key; the config's only fills a missing one.
-  const replaceBrevo = target === 'brevo' || values['brevo-key'] !== undefined;
-  const body = target === 'brevo' ? undefined : connectorBody(target, values, config);
+  const replaceBrevo = isHub(target) || values['brevo-key'] !== undefined;
+  const body = isPlatformConnector(target) ? connectBodyOf[target](values, config) : undefined;
 
   let brevo: BrevoConnection | undefined;
   let result: ConnectResult | undefined;
@@ -398,8 +273,8 @@ async function connect(
         if (brevoBody && (replaceBrevo || !stored)) {
           b = await connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, brevoBody);
         }
-        const connect = target === 'notion' ? connectNotionWithToken : connectSlackWithToken;
-        return { brevo: b, result: body ? await connect(deps, tenantId, body) : undefined };
+        const connect = isPlatformConnector(target) ? connectWithToken[target] : undefined;
+        return { brevo: b, result: body && connect ? await connect(deps, tenantId, body) : undefined };
       },
       tenantId,
     ));
@@ -417,7 +292,7 @@ async function connect(
   if (!result) return 0;
   const ws = result.workspace;
   io.out(
-    `${target === 'notion' ? 'Notion' : 'Slack'} connected for tenant ${tenantId}` +
+    `${findConnector(target)?.label} connected for tenant ${tenantId}` +
       (ws?.name ? `: workspace ${ws.name}` : '') +
       (result.databases !== undefined ? `; ${result.databases} database${result.databases === 1 ? '' : 's'}` : '') +
       (result.channels !== undefined ? `; ${result.channels} channel${result.channels === 1 ? '' : 's'}` : '') +
@@ -428,36 +303,15 @@ async function connect(
   return 0;
 }
 
-/** The connect body: the config's section of the connector (if any) with the tokens of the flags. */
-function connectorBody(
-  target: ConnectorName,
-  values: CommandValues,
-  config: TajoConfig | undefined,
-): Record<string, unknown> {
-  if (target === 'notion') {
-    const token = values.token ?? given(config?.connectors.notion?.token);
-    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
-    return { ...(config?.connectors.notion ?? {}), token };
-  }
-  const botToken = values['bot-token'] ?? given(config?.connectors.slack?.bot_token);
-  if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
-  const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
-  return {
-    ...(config?.connectors.slack ?? {}),
-    bot_token: botToken,
-    ...(signingSecret ? { signing_secret: signingSecret } : {}),
-  };
-}
-
 async function disconnect(
   target: string | undefined,
   values: CommandValues,
   env: NodeJS.ProcessEnv,
   io: Io,
 ): Promise<number> {
-  if (!isAccount(target)) throw new UsageError('disconnect what? tajo connectors disconnect notion|slack|brevo');
+  if (!isAccount(target)) throw new UsageError(`disconnect what? tajo connectors disconnect ${ACCOUNTS}`);
   const { remote, tenantId } = await whereTo(values, env);
-  if (target === 'brevo') {
+  if (isHub(target)) {
     const res = remote
       ? ((await callApi(remote, 'DELETE', tenantPath(tenantId, '/brevo'))) as Awaited<
           ReturnType<typeof disconnectBrevo>
@@ -467,99 +321,12 @@ async function disconnect(
     else io.out(`Brevo API key removed from tenant ${tenantId} (${res.removed.join(', ')})`);
     return 0;
   }
+  if (!isPlatformConnector(target)) throw new UsageError(`disconnect what? tajo connectors disconnect ${ACCOUNTS}`);
   const report: DisconnectReport = remote
     ? ((await callApi(remote, 'DELETE', tenantPath(tenantId, `/connections/${target}`))) as DisconnectReport)
     : await withLocalState(env, (deps) => disconnectConnector(deps, tenantId, target));
   if (values.json) io.out(JSON.stringify(report));
   else printDisconnect(io, report);
-  return 0;
-}
-
-/**
- * The connector's checks. Locally, a config's section is tested with its tokens (as `test slack`
- * always did); without one, the tenant's stored connection. Remotely, the stored connection.
- */
-async function testConnector(
-  connector: ConnectorName,
-  values: CommandValues,
-  env: NodeJS.ProcessEnv,
-  io: Io,
-): Promise<number> {
-  const { remote, tenantId } = await whereTo(values, env);
-  let result: Pick<ConnectionTestResult, 'ok' | 'checks'>;
-  if (remote) {
-    result = (await callApi(
-      remote,
-      'POST',
-      tenantPath(tenantId, `/connections/${connector}/test`),
-      connector === 'notion' ? { createPage: values['create-page'] === true } : {},
-    )) as ConnectionTestResult;
-  } else {
-    const config = await optionalConfig(values, env);
-    const notion = config?.connectors.notion;
-    // A section without its token tests the stored connection (made from it by install).
-    if (notion && given(notion.token) !== undefined) {
-      const { token, ...settings } = notion;
-      const brevoKey = given(config?.brevo.api_key);
-      const checks = await testNotionConnection({
-        token,
-        settings,
-        baseUrl: endpointsFromEnv(env).notionBaseUrl,
-        clock: systemClock,
-        createPage: values['create-page'] === true,
-        // The config's Brevo account: the mapping is checked against its attributes, as sync does.
-        ...(brevoKey
-          ? {
-              brevo: brevoClientFor({
-                apiKey: brevoKey,
-                baseUrl: endpointsFromEnv(env).brevoBaseUrl,
-                clock: systemClock,
-              }),
-            }
-          : {}),
-      });
-      result = { ok: checks.every((c) => c.ok), checks };
-    } else {
-      result = await withLocalState(env, (deps) =>
-        testStoredConnection(deps, tenantId, connector, { createPage: values['create-page'] === true }),
-      );
-    }
-  }
-  if (values.json) io.out(JSON.stringify({ ok: result.ok, checks: result.checks }));
-  else printChecks(io, result.checks);
-  return result.ok ? 0 : 1;
-}
-
-/**
- * Status of a connector. Locally the config's settings describe it when a config is given (as
- * before), else the stored connection's; remotely, the API's answer.
- */
-async function status(
-  connector: ConnectorName,
-  values: CommandValues,
-  env: NodeJS.ProcessEnv,
-  io: Io,
-): Promise<number> {
-  const { remote, tenantId } = await whereTo(values, env);
-  let answer: NotionStatus | SlackStatus;
-  if (remote) {
-    answer = (await callApi(remote, 'GET', tenantPath(tenantId, `/connections/${connector}/status`))) as
-      | NotionStatus
-      | SlackStatus;
-  } else {
-    const config = await optionalConfig(values, env);
-    answer = await withLocalState(env, async (deps) => {
-      if (connector === 'notion') {
-        const conn = await deps.connections.getConnection(tenantId, 'notion');
-        return notionStatus(deps, tenantId, config?.connectors.notion ?? conn?.settings, conn);
-      }
-      const conn = await deps.connections.getConnection(tenantId, 'slack');
-      return slackStatus(deps, tenantId, config?.connectors.slack ?? conn?.settings, conn);
-    });
-  }
-  if (values.json) io.out(JSON.stringify(answer));
-  else if (answer.connector === 'notion') printNotionStatus(io, answer);
-  else printSlackStatus(io, answer);
   return 0;
 }
 
@@ -670,3 +437,24 @@ async function waitForRun(
     'timeout',
   );
 }
+
+/** The connect body, per connector: the config's section (if any) with the tokens of the flags. */
+const connectBodyOf: {
+  [C in ConnectorName]: (values: CommandValues, config: TajoConfig | undefined) => Record<string, unknown>;
+} = {
+  notion: (values, config) => {
+    const token = values.token ?? given(config?.connectors.notion?.token);
+    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
+    return { ...(config?.connectors.notion ?? {}), token };
+  },
+  slack: (values, config) => {
+    const botToken = values['bot-token'] ?? given(config?.connectors.slack?.bot_token);
+    if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
+    const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
+    return {
+      ...(config?.connectors.slack ?? {}),
+      bot_token: botToken,
+      ...(signingSecret ? { signing_secret: signingSecret } : {}),
+    };
+  },
+};

@@ -9,6 +9,7 @@ import type {
   SlackDeliveryView,
   SlackStatus,
 } from '../../shared/app/status';
+import { connectorOf } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import { describeMappingSource } from '../../shared/core/config/mapping';
 import type { CheckResult } from '../../shared/core/connection-check';
@@ -242,7 +243,7 @@ function printNextRun(io: Io, next: NextRun | null, schedule: string): void {
 }
 
 export function printDisconnect(io: Io, r: DisconnectReport): void {
-  io.out(`${r.connector === 'notion' ? 'Notion' : 'Slack'} disconnected from tenant ${r.tenantId}. Removed:`);
+  io.out(`${connectorOf(r.connector).label} disconnected from tenant ${r.tenantId}. Removed:`);
   const { removed } = r;
   for (const s of removed.secrets) io.out(`  - secret ${s}`);
   for (const s of removed.schedules) io.out(`  - schedule ${s}`);

@@ -13,12 +13,13 @@ import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler'
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
-import { OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
+import { providerRefresh } from '../../shared/app/oauth-refresh';
 import { topology } from '../../shared/app/topology';
 import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { ENV, type Endpoints, endpointsFromEnv, readEnv, requiredEnv } from '../../shared/core/env';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';
+import { OAuthTokens } from '../../shared/core/tenancy/oauth-tokens';
 import { logger } from './powertools';
 import { sqsLanesFromEnv } from './sqs-lanes';
 

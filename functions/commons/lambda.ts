@@ -5,7 +5,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ApiResponse } from '../../shared/app/api';
+import type { ApiResponse } from '../../shared/core/http/api-types';
 import { deps, type HandlerDeps } from './deps';
 import { lambdaLogging, logger } from './powertools';
 import { requestGuard } from './request-guard';

@@ -6,9 +6,10 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
+import { findConnector } from '../../shared/connectors';
 import type { Provider } from '../../shared/core/errors';
 import { eventSource } from '../../shared/core/logging/events';
-import { bodyPersonal, redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
+import { redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
 interface HttpEvent {
   routeKey: string;
@@ -43,10 +44,7 @@ export function describeEvent(event: unknown): Record<string, unknown> {
       query: event.rawQueryString ? redactQuery(event.rawQueryString) : undefined,
       pathParameters: event.pathParameters,
       headers: event.headers,
-      body:
-        text === undefined
-          ? undefined
-          : redactBody(text, contentType, { personal: bodyPersonal(eventSource(event.routeKey), true) }),
+      body: text === undefined ? undefined : redactBody(text, contentType, { personal: inboundBodies(event.routeKey) }),
     };
   }
   if (isSqs(event)) {
@@ -98,4 +96,10 @@ export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new 
       logger.debug('failed', { error: request.error as Error, ms: Date.now() - (started.get(request) ?? 0) });
     },
   };
+}
+
+/** How a door's bodies are redacted: as the connector owning the route says (its descriptor). */
+function inboundBodies(routeKey: string): 'all' | 'keys' {
+  const source = eventSource(routeKey);
+  return (source && findConnector(source)?.inboundBodies) || 'keys';
 }

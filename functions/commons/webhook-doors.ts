@@ -4,7 +4,7 @@
  * each keeps per container.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest } from '../../shared/connectors/slack/interactions';

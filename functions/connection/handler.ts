@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { oauthEndpointsFromEnv } from '../../shared/app/oauth-install';
+import { oauthEndpointsFromEnv } from '../../shared/app/oauth-install-steps';
 import { handleConnectionRequest } from '../../shared/app/oauth-routes';
 import { storePorts } from '../commons/deps';
 import { httpRequestOf, lambda } from '../commons/lambda';

@@ -14,62 +14,13 @@ import {
   SlackTeamClaimedError,
   UnreachableError,
 } from '../core/errors';
-import type {
-  Clock,
-  ConnectionStore,
-  CursorStore,
-  LaneQueue,
-  NotionWebhookStore,
-  RunStore,
-  ScheduleManager,
-  SecretStore,
-  SlackDeliveryStore,
-  SlackTeamStore,
-  TenantStore,
-} from '../core/ports';
-import type { DocumentStore, ImportedDocumentStore } from '../core/ports/documents';
+import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/api-types';
+import type { TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
-import type { HealthReport } from './health';
 import { managementOperations } from './management';
 import { topology } from './topology';
 
 export { hashApiKey, newApiKey } from '../core/tenancy/tenants';
-
-export interface ApiRequest {
-  routeKey: string;
-  pathParameters: Record<string, string | undefined>;
-  headers: Record<string, string | undefined>;
-  body?: string;
-}
-
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-}
-
-export interface ApiDeps {
-  tenants: TenantStore;
-  connections: ConnectionStore;
-  runs: RunStore;
-  cursors: CursorStore;
-  lane: LaneQueue;
-  secrets: SecretStore;
-  schedules: ScheduleManager;
-  teams: SlackTeamStore;
-  webhooks: NotionWebhookStore;
-  clock: Clock;
-  /** The document library (imported Notion pages) and their records. */
-  documents: DocumentStore;
-  imported: ImportedDocumentStore;
-  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
-  deliveries?: SlackDeliveryStore;
-  /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
-  endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
-  /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */
-  health?: () => Promise<HealthReport>;
-}
-
-export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
 
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   // Unauthenticated: the service is up (200 whatever the providers do) and which provider is down,

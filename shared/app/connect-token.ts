@@ -8,11 +8,11 @@
 
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
 import { integrationKey } from '../connectors/notion/context';
-import { parseConnectorSection } from '../core/config/load';
 import { ProviderError, RequestRefusedError, UnreachableError } from '../core/errors';
 import { newStats } from '../core/http/paced-fetch';
 import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
 import { sharedPacer } from '../core/ratelimit/pacer';
+import { parseConnectorSection } from './config';
 import { type ConnectionDeps, checkSlackBotToken, storeNotionConnection, storeSlackConnection } from './connections';
 import { describeCadence, topology } from './topology';
 
@@ -145,3 +145,8 @@ async function checkNotionToken(
     throw err;
   }
 }
+
+/** Connecting by token, per connector (the body is its config section as JSON). */
+export const connectWithToken: {
+  [C in ConnectorName]: (deps: TokenConnectDeps, tenantId: string, body: unknown) => Promise<ConnectResult>;
+} = { notion: connectNotionWithToken, slack: connectSlackWithToken };

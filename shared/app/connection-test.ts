@@ -9,7 +9,7 @@ import { brevoClientFor } from '../core/brevo/client';
 import type { CheckResult } from '../core/connection-check';
 import { RequestRefusedError } from '../core/errors';
 import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../core/ports';
-import { readAccessToken } from './oauth-grant';
+import { readAccessToken } from '../core/tenancy/oauth-tokens';
 
 export interface ConnectionTestResult {
   tenantId: string;
@@ -35,11 +35,21 @@ export async function testStoredConnection(
     eventsUrl?: string;
   } = {},
 ): Promise<ConnectionTestResult> {
-  let checks: CheckResult[];
-  if (connector === 'notion') {
+  const checks = await testOf[connector](deps, tenantId, options);
+  return { tenantId, connector, ok: checks.every((c) => c.ok), checks };
+}
+
+type TestDeps = Parameters<typeof testStoredConnection>[0];
+type TestOptions = NonNullable<Parameters<typeof testStoredConnection>[3]>;
+
+/** Each connector's checks of its stored connection. */
+const testOf: {
+  [C in ConnectorName]: (deps: TestDeps, tenantId: string, options: TestOptions) => Promise<CheckResult[]>;
+} = {
+  notion: async (deps, tenantId, options) => {
     const conn = await deps.connections.getConnection(tenantId, 'notion');
     if (!conn) throw new RequestRefusedError(404, 'no Notion connection to test', 'not_found');
-    checks = await testNotionConnection({
+    return testNotionConnection({
       // An OAuth connection's secret is its grant: the access token is read out of it.
       token: await readAccessToken(deps, conn),
       settings: conn.settings,
@@ -54,10 +64,11 @@ export async function testStoredConnection(
         clock: deps.clock,
       }),
     });
-  } else {
+  },
+  slack: async (deps, tenantId, options) => {
     const conn = await deps.connections.getConnection(tenantId, 'slack');
     if (!conn) throw new RequestRefusedError(404, 'no Slack connection to test', 'not_found');
-    checks = await testSlackConnection({
+    return testSlackConnection({
       token: await readAccessToken(deps, conn),
       apiUrl: deps.endpoints.slackApiUrl,
       channels: conn.settings.channels,
@@ -65,6 +76,5 @@ export async function testStoredConnection(
       signingSecret: conn.signingSecretRef ? await deps.secrets.get(conn.signingSecretRef) : undefined,
       now: deps.clock.now(),
     });
-  }
-  return { tenantId, connector, ok: checks.every((c) => c.ok), checks };
-}
+  },
+};

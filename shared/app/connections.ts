@@ -5,9 +5,13 @@
  */
 
 import { z } from 'zod';
+import { connectorOf } from '../connectors';
 import { integrationKey } from '../connectors/notion/context';
+import { notionDescriptor } from '../connectors/notion/descriptor';
 import { SlackClient } from '../connectors/slack/client';
+import { slackDescriptor, slackSigningSecretName } from '../connectors/slack/descriptor';
 import type { TajoConfig } from '../core/config/schema';
+import { ensureSchedule } from '../core/connector';
 import { ConfigError, RequestRefusedError, reasonOf } from '../core/errors';
 import { maybe, readAnswer } from '../core/http/answer';
 import { newStats } from '../core/http/paced-fetch';
@@ -25,40 +29,19 @@ import {
   type SlackTeamStore,
   slackTeamKey,
 } from '../core/ports';
+import { type BrevoKeySource, brevoKeyRef } from '../core/tenancy/connections';
 import { providerDown } from './health';
-
-export function notionScheduleName(tenantId: string): string {
-  return `notion-${tenantId}`;
-}
-
-export function slackScheduleName(tenantId: string): string {
-  return `slack-${tenantId}`;
-}
-
-/** The IANA zone a Slack connection's daily job runs in (its summaries' zone; UTC by default). */
-export function slackTimeZone(settings: Pick<ConnectionSettings['slack'], 'summaries'>): string {
-  return settings.summaries?.timezone ?? 'UTC';
-}
 
 /**
  * Makes sure an enabled connection has its recurring schedule (connect, and the stack's sweeps that
- * restore a lost one); a disabled connection has none.
+ * restore a lost one); a disabled connection has none. The schedule is its connector's (registry).
  */
-export async function ensureConnectionSchedule(
+export function ensureConnectionSchedule(
   schedules: ScheduleManager,
   record: ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
 ): Promise<boolean> {
-  if (record.connector === 'notion') {
-    const name = notionScheduleName(record.tenantId);
-    if (!record.settings.enabled) return schedules.remove('notionPoll', name).then(() => false);
-    await schedules.ensure('notionPoll', name, { tenantId: record.tenantId });
-    return true;
-  }
-  const slack = record as ConnectionRecord<'slack'>;
-  const name = slackScheduleName(slack.tenantId);
-  if (!slack.settings.enabled) return schedules.remove('slackDaily', name).then(() => false);
-  await schedules.ensure('slackDaily', name, { tenantId: slack.tenantId }, { timezone: slackTimeZone(slack.settings) });
-  return true;
+  const spec = connectorOf(record.connector).schedule;
+  return spec ? ensureSchedule(schedules, spec, record) : Promise.resolve(false);
 }
 
 /** What storing a connection needs, whichever way it was made (config, token, OAuth). */
@@ -67,32 +50,6 @@ export interface ConnectionDeps {
   secrets: SecretStore;
   schedules: ScheduleManager;
   clock: Clock;
-}
-
-/**
- * Names of a tenant's secrets in the secret store (Secrets Manager adds the stage's prefix): one
- * home, so connect writes them and disconnect names them in its report.
- */
-export const secretNames = {
-  notionToken: (tenantId: string) => `${tenantId}/notion-token`,
-  slackBotToken: (tenantId: string) => `${tenantId}/slack-bot-token`,
-  slackSigningSecret: (tenantId: string) => `${tenantId}/slack-signing-secret`,
-  brevoApiKey: (tenantId: string) => `${tenantId}/brevo-api-key`,
-};
-
-/** The tenant's Brevo API key (one per tenant, shared by its connections) into the secret store. */
-export function storeBrevoApiKey(secrets: SecretStore, tenantId: string, apiKey: string): Promise<string> {
-  return secrets.put(secretNames.brevoApiKey(tenantId), apiKey, { tenant: tenantId, connector: 'brevo' });
-}
-
-/**
- * The Brevo key a connection writes with: the tenant's stored key (its reference), or a key from a
- * config, stored only once the connection is sure to be made.
- */
-export type BrevoKeySource = { ref: string } | { apiKey: string };
-
-function brevoKeyRef(secrets: SecretStore, tenantId: string, source: BrevoKeySource): Promise<string> {
-  return 'ref' in source ? Promise.resolve(source.ref) : storeBrevoApiKey(secrets, tenantId, source.apiKey);
 }
 
 /**
@@ -111,7 +68,7 @@ export async function storeNotionConnection(
   },
 ): Promise<ConnectionRecord<'notion'>> {
   const brevoApiKeyRef = await brevoKeyRef(deps.secrets, args.tenantId, args.brevo);
-  const tokenRef = await deps.secrets.put(secretNames.notionToken(args.tenantId), args.token, {
+  const tokenRef = await deps.secrets.put(notionDescriptor.secrets.token(args.tenantId), args.token, {
     tenant: args.tenantId,
     connector: 'notion',
   });
@@ -125,11 +82,9 @@ export async function storeNotionConnection(
     brevoApiKeyRef,
     integrationKey: integrationKey('notion', args.token),
     ...(args.workspace ? { workspace: args.workspace } : {}),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }
@@ -149,15 +104,19 @@ export function replacedSecretRefs(
   );
 }
 
-/** The tenant's Notion connection, when work can be queued for it; otherwise why not. */
-export async function queueableConnection(
-  connections: ConnectionStore,
-  tenantId: string,
-): Promise<{ conn: ConnectionRecord<'notion'> } | { reason: string }> {
-  const conn = await connections.getConnection(tenantId, 'notion');
-  if (!conn) return { reason: `tenant ${tenantId} has no Notion connection` };
-  if (!conn.settings.enabled) return { reason: 'the Notion connector is disabled in the config' };
-  return { conn };
+/** When a connection was first made (kept across reconnects) and last stored. */
+function timestamps(existing: { createdAt: string } | undefined, now: string) {
+  return { createdAt: existing?.createdAt ?? now, updatedAt: now };
+}
+
+/** Stores a connection's record, then deletes the secrets only its previous record referenced. */
+async function putReplacing<C extends 'notion' | 'slack'>(
+  deps: Pick<ConnectionDeps, 'connections' | 'secrets'>,
+  record: ConnectionRecord<C>,
+  existing: ConnectionRecord<C> | undefined,
+): Promise<void> {
+  await deps.connections.putConnection(record);
+  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
 }
 
 /** Connects Notion from a Tajo config (the local stack's default tenant, tests). */
@@ -277,12 +236,10 @@ export async function storeSlackConnection(
     brevoApiKeyRef,
     integrationKey: integrationKey('slack', args.botToken),
     ...(args.workspace ? { workspace: args.workspace } : {}),
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
   // Connected again without a signing secret, or by token after an install: nothing stays behind.
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
   for (const held of await deps.teams.listSlackTeams(tenantId)) {
     if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(tenantId, held);
@@ -298,9 +255,9 @@ async function storeSlackSecrets(
   args: { botToken: string; signingSecret?: string; brevo: BrevoKeySource },
 ) {
   const tags = { tenant: tenantId, connector: 'slack' };
-  const tokenRef = await deps.secrets.put(secretNames.slackBotToken(tenantId), args.botToken, tags);
+  const tokenRef = await deps.secrets.put(slackDescriptor.secrets.token(tenantId), args.botToken, tags);
   const signingSecretRef = args.signingSecret
-    ? await deps.secrets.put(secretNames.slackSigningSecret(tenantId), args.signingSecret, tags)
+    ? await deps.secrets.put(slackSigningSecretName(tenantId), args.signingSecret, tags)
     : undefined;
   const brevoApiKeyRef = await brevoKeyRef(deps.secrets, tenantId, args.brevo);
   return { tokenRef, signingSecretRef, brevoApiKeyRef };
@@ -331,7 +288,7 @@ export async function connectSlack(
   try {
     checked = await checkSlackBotToken(bot_token, deps);
   } catch (err) {
-    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== 'slack') throw err;
+    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== slackDescriptor.name) throw err;
     return storeUncheckedSlackConnection(deps, {
       tenantId: args.tenantId,
       botToken: bot_token,
@@ -394,11 +351,9 @@ async function storeUncheckedSlackConnection(
     integrationKey: key,
     ...(known?.workspace ? { workspace: known.workspace } : {}),
     health: args.health,
-    createdAt: existing?.createdAt ?? now,
-    updatedAt: now,
+    ...timestamps(existing, now),
   };
-  await deps.connections.putConnection(record);
-  for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
+  await putReplacing(deps, record, existing);
   await ensureConnectionSchedule(deps.schedules, record);
   return record;
 }

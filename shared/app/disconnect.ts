@@ -5,6 +5,7 @@
  * workers drop it when it comes (no connection, or another token's lane). What is kept, and why, is
  * said in the report.
  */
+import { connectorOf, platformConnectors } from '../connectors';
 import { RequestRefusedError } from '../core/errors';
 import type {
   Clock,
@@ -18,9 +19,8 @@ import type {
   SlackTeamStore,
   TenantStore,
 } from '../core/ports';
-import { slackTeamKey } from '../core/ports';
-import { notionScheduleName, secretNames, slackScheduleName } from './connections';
-import { oauthGrantSecretName } from './oauth-grant';
+import { brevoApiKeySecretName } from '../core/tenancy/connections';
+import { oauthGrantSecretName } from '../core/tenancy/oauth-tokens';
 
 export interface DisconnectDeps {
   tenants: TenantStore;
@@ -67,8 +67,8 @@ export async function disconnectConnector(
     | ConnectionRecord<'notion'>
     | ConnectionRecord<'slack'>
     | undefined;
-  const label = connector === 'notion' ? 'Notion' : 'Slack';
-  if (!conn) throw new RequestRefusedError(404, `no ${label} connection to disconnect`, 'not_found');
+  const descriptor = connectorOf(connector);
+  if (!conn) throw new RequestRefusedError(404, `no ${descriptor.label} connection to disconnect`, 'not_found');
   const removed: DisconnectReport['removed'] = {
     secrets: [],
     schedules: [],
@@ -82,12 +82,11 @@ export async function disconnectConnector(
 
   // The order makes a disconnect safe to repeat after a partial failure: no new work is scheduled
   // first, and the record, which says what there is to remove, goes last.
-  if (connector === 'notion') {
-    await deps.schedules.remove('notionPoll', notionScheduleName(tenantId));
-    removed.schedules.push(`notionPoll/${notionScheduleName(tenantId)}`);
-  } else {
-    await deps.schedules.remove('slackDaily', slackScheduleName(tenantId));
-    removed.schedules.push(`slackDaily/${slackScheduleName(tenantId)}`);
+  const schedule = descriptor.schedule;
+  if (schedule) {
+    const name = schedule.instanceName(tenantId);
+    await deps.schedules.remove(schedule.schedule as Parameters<ScheduleManager['remove']>[0], name);
+    removed.schedules.push(`${schedule.schedule}/${name}`);
   }
 
   const deleteSecret = async (ref: string | undefined, name: string) => {
@@ -96,46 +95,31 @@ export async function disconnectConnector(
     removed.secrets.push(name);
   };
   // An OAuth connection's token secret is its grant (access and refresh token), named apart.
-  const tokenName = conn.oauth
-    ? oauthGrantSecretName(tenantId, connector)
-    : connector === 'notion'
-      ? secretNames.notionToken(tenantId)
-      : secretNames.slackBotToken(tenantId);
+  const tokenName = conn.oauth ? oauthGrantSecretName(tenantId, connector) : descriptor.secrets.token(tenantId);
   await deleteSecret(conn.tokenRef, tokenName);
-  if (connector === 'slack') {
-    await deleteSecret(conn.signingSecretRef, secretNames.slackSigningSecret(tenantId));
+  if (descriptor.secrets.signingSecret) {
+    await deleteSecret(conn.signingSecretRef, descriptor.secrets.signingSecret(tenantId));
   }
   // The Brevo key is the tenant's: it stays while the tenant holds it or another connection uses it.
   const tenant = await deps.tenants.getTenant(tenantId);
-  const other = await deps.connections.getConnection(tenantId, connector === 'notion' ? 'slack' : 'notion');
+  const others = await Promise.all(
+    platformConnectors
+      .filter((c) => c.name !== connector)
+      .map((c) => deps.connections.getConnection(tenantId, c.name as ConnectorName)),
+  );
+  const other = others.find((o) => o?.brevoApiKeyRef === conn.brevoApiKeyRef) ?? others.find((o) => o !== undefined);
   if (tenant?.brevoApiKeyRef === conn.brevoApiKeyRef || other?.brevoApiKeyRef === conn.brevoApiKeyRef) {
     kept.push(
-      `the tenant's Brevo API key (${other ? `the ${other.connector === 'notion' ? 'Notion' : 'Slack'} connection uses it; ` : ''}DELETE /tenants/${tenantId}/brevo or tajo connectors disconnect brevo removes it)`,
+      `the tenant's Brevo API key (${other ? `the ${connectorOf(other.connector).label} connection uses it; ` : ''}DELETE /tenants/${tenantId}/brevo or tajo connectors disconnect brevo removes it)`,
     );
   } else {
-    await deleteSecret(conn.brevoApiKeyRef, secretNames.brevoApiKey(tenantId));
+    await deleteSecret(conn.brevoApiKeyRef, brevoApiKeySecretName(tenantId));
   }
 
-  if (connector === 'slack') {
-    for (const team of await deps.teams.listSlackTeams(tenantId)) {
-      await deps.teams.releaseSlackTeam(tenantId, team);
-      removed.slackTeams.push(slackTeamKey(team));
-    }
-  } else {
-    const hook = await deps.webhooks.getNotionWebhook(tenantId);
-    if (hook) {
-      await deleteSecret(hook.pendingRef, 'Notion webhook verification token (pending)');
-      await deleteSecret(hook.confirmedRef, 'Notion webhook verification token');
-      await deps.webhooks.deleteNotionWebhook(tenantId);
-      removed.notionWebhook = true;
-      kept.push(
-        "the webhook subscription in Notion's integration settings: delete it there, or re-create it after reconnecting (its verification token is gone)",
-      );
-    }
-    removed.pendingPages = await dropPendingPages(deps.webhooks, tenantId);
-    kept.push(
-      'imported documents (the document library) and the record of pages published as campaigns, so a reconnect never mails a page version twice',
-    );
+  const own = await descriptor.disconnect?.(deps, tenantId, deleteSecret);
+  if (own) {
+    Object.assign(removed, own.removed);
+    kept.push(...own.kept);
   }
 
   await deps.connections.deleteConnection(tenantId, connector);
@@ -164,17 +148,4 @@ export async function disconnectConnector(
     'work already queued for this connection: the workers drop it when it comes',
   );
   return { tenantId, connector, disconnected: true, removed, kept };
-}
-
-/** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */
-async function dropPendingPages(webhooks: NotionWebhookStore, tenantId: string): Promise<number> {
-  let dropped = 0;
-  // Bounded: an inbox that keeps refilling (events still arriving) does not hold the request.
-  for (let round = 0; round < 50; round++) {
-    const pages = await webhooks.listPendingPages(tenantId, 100);
-    if (pages.length === 0) break;
-    await webhooks.removePendingPages(tenantId, pages);
-    dropped += pages.length;
-  }
-  return dropped;
 }

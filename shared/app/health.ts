@@ -5,26 +5,17 @@
  * it was checked. Probes carry no credentials: any HTTP answer below 500 means the provider is there.
  */
 
-import { NOTION_DEFAULT_BASE_URL } from '../connectors/notion/client';
-import { SLACK_DEFAULT_API_URL } from '../connectors/slack/client';
-import { BREVO_DEFAULT_BASE_URL } from '../core/brevo/transport';
+import { connectorOf, connectors, findConnector } from '../connectors';
+import type { ConnectorDescriptor, ProviderEndpoints as Endpoints } from '../core/connector';
 import { ProviderError, UnreachableError } from '../core/errors';
+import type { HealthReport, ProviderName, ProviderState } from '../core/http/api-types';
 import type { Clock, ConnectionHealth, ConnectionRecord, ConnectionStore, ConnectorName } from '../core/ports';
 
-export type ProviderName = ConnectionHealth['providers'][number];
-
-export interface ProviderState {
-  state: 'ok' | 'degraded';
-  /** Why it is degraded (absent when ok). */
-  reason?: string;
-  checkedAt: string;
-}
-
-export interface ProviderEndpoints {
+export type ProviderEndpoints = {
   notionBaseUrl?: string;
   brevoBaseUrl?: string;
   slackApiUrl?: string;
-}
+};
 
 /** A probe waits this long for an answer: /health must answer fast even when a provider hangs. */
 export const PROBE_TIMEOUT_MS = 3_000;
@@ -32,14 +23,15 @@ export const PROBE_TIMEOUT_MS = 3_000;
 export const HEALTH_CACHE_MS = 15_000;
 
 /** The cheapest unauthenticated request each provider answers (with a 401, or ok:false for Slack). */
-function probeRequest(provider: ProviderName, e: ProviderEndpoints): { url: string; method: 'GET' | 'POST' } {
-  if (provider === 'slack') {
-    return { url: `${(e.slackApiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/')}auth.test`, method: 'POST' };
-  }
-  if (provider === 'notion') {
-    return { url: `${(e.notionBaseUrl ?? NOTION_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/users/me`, method: 'GET' };
-  }
-  return { url: `${(e.brevoBaseUrl ?? BREVO_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v3/account`, method: 'GET' };
+function probeRequest(provider: ProviderName, e: Endpoints): { url: string; method: 'GET' | 'POST' } {
+  const { health } = hubOrConnector(provider);
+  return health.probe(e[health.endpointKey]);
+}
+
+function hubOrConnector(provider: ProviderName): ConnectorDescriptor {
+  const found = findConnector(provider);
+  if (!found) throw new Error(`provider ${provider} is not in the registry`);
+  return found;
 }
 
 /** The host part of a URL, for reasons (never a path's query). */
@@ -85,15 +77,7 @@ export async function probeProvider(
   }
 }
 
-export interface HealthReport {
-  ok: true;
-  service: 'tajo-connectors';
-  /** `degraded` when a provider is down: the service itself is up and accepting webhooks. */
-  status: 'ok' | 'degraded';
-  providers: Record<ProviderName, ProviderState>;
-}
-
-const PROVIDERS: ProviderName[] = ['notion', 'slack', 'brevo'];
+const PROVIDERS = connectors.map((c) => c.name as ProviderName);
 const cache = new Map<string, { at: number; report: Promise<HealthReport> }>();
 
 /** Every provider's state, probed at most every HEALTH_CACHE_MS per set of endpoints. */
@@ -116,7 +100,7 @@ export function providerHealth(endpoints: ProviderEndpoints, clock: Pick<Clock, 
 
 /** The providers a connection's work needs: its own platform and Brevo. */
 export function providersOf(connector: ConnectorName): ProviderName[] {
-  return connector === 'notion' ? ['notion', 'brevo'] : ['slack', 'brevo'];
+  return connectorOf(connector).providers as ProviderName[];
 }
 
 /** An error that says the provider is down (unreachable, or a 5xx), as opposed to a refusal. */

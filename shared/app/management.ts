@@ -5,20 +5,19 @@
  * service that does the work (the CLI calls the same services in process), and answers JSON.
  */
 import { z } from 'zod';
+import { connectorOf, isPlatformConnector, platformConnectors } from '../connectors';
 import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane';
 import { RequestRefusedError } from '../core/errors';
+import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';
 import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
-import type { ApiDeps, ApiRequest, ApiResponse } from './api';
-import { connectNotionWithToken, connectSlackWithToken } from './connect-token';
+import { connectWithToken } from './connect-token';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';
 import { connectorStatus } from './status';
 
 type TenantOperation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
-
-const CONNECTORS: readonly ConnectorName[] = ['notion', 'slack'];
 
 const syncBody = z.strictObject({
   full: z.boolean().optional(),
@@ -37,7 +36,8 @@ export const managementOperations: Record<string, TenantOperation> = {
     const tenant = await deps.tenants.getTenant(tenantId);
     const connections = [];
     const records = [];
-    for (const connector of CONNECTORS) {
+    for (const { name } of platformConnectors) {
+      const connector = name as ConnectorName;
       const conn = await deps.connections.getConnection(tenantId, connector);
       if (!conn) continue;
       records.push(conn);
@@ -64,39 +64,33 @@ export const managementOperations: Record<string, TenantOperation> = {
   'DELETE /tenants/{tenantId}/brevo': async (deps, _req, tenantId) => ok(await disconnectBrevo(deps, tenantId)),
 
   'PUT /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) => {
-    const connector = connectorOf(req);
+    const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, z.unknown(), { required: true });
-    const connect = connector === 'notion' ? connectNotionWithToken : connectSlackWithToken;
-    return ok(await connect(deps, tenantId, body));
+    return ok(await connectWithToken[connector](deps, tenantId, body));
   },
 
   'DELETE /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) =>
-    ok(await disconnectConnector(deps, tenantId, connectorOf(req))),
+    ok(await disconnectConnector(deps, tenantId, connectorOfPath(req))),
 
   'GET /tenants/{tenantId}/connections/{connector}/status': async (deps, req, tenantId) =>
-    ok(await connectorStatus(deps, tenantId, connectorOf(req))),
+    ok(await connectorStatus(deps, tenantId, connectorOfPath(req))),
 
   'POST /tenants/{tenantId}/connections/{connector}/test': async (deps, req, tenantId) => {
-    const connector = connectorOf(req);
+    const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, testBody);
     return ok(
       await testStoredConnection(deps, tenantId, connector, {
         createPage: body.createPage,
-        eventsUrl: connector === 'slack' ? ownEventsUrl(req, tenantId) : undefined,
+        eventsUrl: ownEventsUrl(req, tenantId, connectorOf(connector).eventsPath),
       }),
     );
   },
 
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
-    const connector = connectorOf(req);
+    const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, syncBody);
-    if (connector === 'slack') {
-      throw new RequestRefusedError(
-        409,
-        "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
-        'not_queueable',
-      );
-    }
+    const refusal = syncNowRefusal[connector];
+    if (refusal) throw new RequestRefusedError(409, refusal, 'not_queueable');
     const mode = body.full ? 'full' : 'incremental';
     const args = { tenantId, mode, trigger: 'api' } as const;
     const res =
@@ -116,20 +110,27 @@ function ok(body: unknown): ApiResponse {
 }
 
 /** The connector of the path; any other name is 404 (as a route that does not exist). */
-function connectorOf(req: ApiRequest): ConnectorName {
+function connectorOfPath(req: ApiRequest): ConnectorName {
   const name = req.pathParameters.connector;
-  if (name === 'notion' || name === 'slack') return name;
-  throw new RequestRefusedError(404, `unknown connector ${name} (notion, slack)`, 'not_found');
+  if (isPlatformConnector(name)) return name;
+  const known = platformConnectors.map((c) => c.name).join(', ');
+  throw new RequestRefusedError(404, `unknown connector ${name} (${known})`, 'not_found');
 }
 
+/** Why sync now is refused, per connector whose sync does not run from the API (none: it is queued). */
+const syncNowRefusal: { [C in ConnectorName]?: string } = {
+  slack:
+    "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
+};
+
 /**
- * This deployment's Slack events URL for the tenant, from the request's own host (API Gateway sets
- * X-Forwarded-Proto): the Slack test sends it a signed url_verification. Never a URL from the body,
- * so the API cannot be pointed at another host.
+ * This deployment's events URL for the tenant (Slack's), from the request's own host (API Gateway
+ * sets X-Forwarded-Proto): the Slack test sends it a signed url_verification. Never a URL from the
+ * body, so the API cannot be pointed at another host. None for a connector without an events path.
  */
-function ownEventsUrl(req: ApiRequest, tenantId: string): string | undefined {
+function ownEventsUrl(req: ApiRequest, tenantId: string, eventsPath: string | undefined): string | undefined {
   const host = req.headers.host ?? req.headers.Host;
-  if (!host) return undefined;
+  if (!host || !eventsPath) return undefined;
   const proto = req.headers['x-forwarded-proto'] ?? 'https';
-  return `${proto}://${host}/slack/${encodeURIComponent(tenantId)}/events`;
+  return `${proto}://${host}${eventsPath.replace('{tenantId}', encodeURIComponent(tenantId))}`;
 }

@@ -24,14 +24,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { integrationKey } from '../connectors/notion/context';
-import { exchangeNotionCode, type NotionTokenResponse, notionAuthorizeUrl } from '../connectors/notion/oauth';
-import { DEFAULT_SLACK_BOT_SCOPES, type OAuthApps } from '../connectors/slack/app';
-import { SlackApiError, SlackClient } from '../connectors/slack/client';
-import { exchangeSlackCode, type SlackAccessResponse, slackAuthorizeUrl } from '../connectors/slack/oauth';
-import { parseConfig } from '../core/config/load';
+import { connectorOf, isPlatformConnector } from '../connectors';
+import { SlackApiError } from '../connectors/slack/client';
 import { tenantIdSchema } from '../core/config/schema';
-import { readEnv } from '../core/env';
 import {
   ConfigError,
   ProviderError,
@@ -40,62 +35,16 @@ import {
   TajoError,
   UnreachableError,
 } from '../core/errors';
-import { newStats } from '../core/http/paced-fetch';
+import type { ApiResponse } from '../core/http/api-types';
 import { parseJsonBody } from '../core/http/request-body';
-import {
-  type Clock,
-  type ConnectionRecord,
-  type ConnectionSettings,
-  type ConnectionStore,
-  type ConnectorName,
-  type NotionOAuthInstall,
-  type OAuthStateRecord,
-  type OAuthStateStore,
-  type ScheduleManager,
-  type SecretStore,
-  type SlackOAuthInstall,
-  type SlackTeamRef,
-  type SlackTeamStore,
-  slackTeamKey,
-  type TenantStore,
-} from '../core/ports';
+import type { ConnectorName, OAuthStateRecord } from '../core/ports';
 import { connectBrevo } from '../core/tenancy/tenants';
-import type { ApiResponse } from './api';
-import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
-import { decodeGrant, newGrant, putGrant } from './oauth-grant';
+import { parseConfig } from './config';
+import { InstallRefused, type OAuthInstallDeps } from './oauth-install-steps';
+import { oauthInstallers } from './oauth-installs';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
-
-export interface OAuthEndpoints {
-  notionBaseUrl?: string;
-  /** Where a config's Brevo key is checked (GET /v3/account) before it is stored. */
-  brevoBaseUrl?: string;
-  slackApiUrl?: string;
-  /** The consent pages the admin is sent to (defaults: Notion's and Slack's; the sandbox's locally). */
-  notionAuthorizeUrl?: string;
-  slackAuthorizeUrl?: string;
-}
-
-/** NOTION_BASE_URL and SLACK_API_URL (DESIGN §4), and the consent pages' overrides. */
-export function oauthEndpointsFromEnv(env: NodeJS.ProcessEnv = process.env): OAuthEndpoints {
-  const { notionBaseUrl, brevoBaseUrl, slackApiUrl, notionAuthorizeUrl, slackAuthorizeUrl } = readEnv(env);
-  return { notionBaseUrl, brevoBaseUrl, slackApiUrl, notionAuthorizeUrl, slackAuthorizeUrl };
-}
-
-export interface OAuthInstallDeps {
-  states: OAuthStateStore;
-  /** The tenant's checked Brevo key (PUT /tenants/{t}/brevo) serves an OAuth connection too. */
-  tenants: TenantStore;
-  connections: ConnectionStore;
-  teams: SlackTeamStore;
-  secrets: SecretStore;
-  schedules: ScheduleManager;
-  clock: Clock;
-  apps: OAuthApps;
-  endpoints: OAuthEndpoints;
-  log?: (message: string, data: Record<string, unknown>) => void;
-}
 
 // ---------------------------------------------------------------------------------------- state
 
@@ -123,7 +72,6 @@ const startBody = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
-const SECRET_KEYS: Record<ConnectorName, string[]> = { notion: ['token'], slack: ['bot_token', 'signing_secret'] };
 /** Fills the token the schema requires while the config is validated; never stored. */
 const TOKEN_PLACEHOLDER = 'oauth-install';
 
@@ -136,13 +84,13 @@ export async function startOAuthInstall(
   args: { tenantId: string; connector: string | undefined; body?: string; publicBaseUrl: string },
 ): Promise<ApiResponse> {
   const connector = args.connector;
-  if (connector !== 'notion' && connector !== 'slack') {
+  if (!isPlatformConnector(connector)) {
     return { status: 404, body: { error: `unknown connector ${connector}` } };
   }
   const body = parseJsonBody(args.body, startBody);
   if (!body.ok) return body.response;
 
-  const app = await appOf(deps, connector);
+  const app = await oauthInstallers[connector].app(deps);
   if (!app) {
     return {
       status: 503,
@@ -185,27 +133,13 @@ export async function startOAuthInstall(
     return {
       status: 409,
       body: {
-        error: `tenant ${args.tenantId} has no ${connector} connection to authorize: give "config" (the tajo.yaml content as JSON, without the ${SECRET_KEYS[connector][0]})`,
+        error: `tenant ${args.tenantId} has no ${connector} connection to authorize: give "config" (the tajo.yaml content as JSON, without the ${oauthInstallers[connector].secretKeys[0]})`,
       },
     };
   }
   const state = newOAuthState(args.tenantId);
   await deps.states.putOAuthState({ ...pending, stateHash: hashOAuthState(state) });
-  const authorizeUrl =
-    connector === 'notion'
-      ? notionAuthorizeUrl({
-          authorizeUrl: deps.endpoints.notionAuthorizeUrl,
-          clientId: app.clientId,
-          redirectUri: pending.redirectUri,
-          state,
-        })
-      : slackAuthorizeUrl({
-          authorizeUrl: deps.endpoints.slackAuthorizeUrl,
-          clientId: app.clientId,
-          scopes: app.scopes,
-          redirectUri: pending.redirectUri,
-          state,
-        });
+  const authorizeUrl = oauthInstallers[connector].authorizeUrl(deps, app, pending.redirectUri, state);
   return {
     status: 201,
     body: { connector, authorizeUrl, redirectUri: pending.redirectUri, expiresAt: pending.expiresAt },
@@ -222,7 +156,7 @@ function firstConnectionSettings(
   if (section === null || typeof section !== 'object' || Array.isArray(section)) {
     return { error: `config.connectors.${connector}: is required (the connection's settings)` };
   }
-  const given = SECRET_KEYS[connector].filter((k) => k in section);
+  const given = oauthInstallers[connector].secretKeys.filter((k) => k in section);
   if (given.length) {
     return {
       error: `config.connectors.${connector}.${given[0]}: leave it out: the OAuth install provides the credentials`,
@@ -233,7 +167,9 @@ function firstConnectionSettings(
     // An empty environment: a ${VAR} in a tenant's config must never read this server's variables.
     const withToken = {
       ...config,
-      connectors: { [connector]: { ...section, [SECRET_KEYS[connector][0] as string]: TOKEN_PLACEHOLDER } },
+      connectors: {
+        [connector]: { ...section, [oauthInstallers[connector].secretKeys[0] as string]: TOKEN_PLACEHOLDER },
+      },
     };
     parsed = parseConfig(JSON.stringify(withToken), {}, 'config');
   } catch (err) {
@@ -244,37 +180,10 @@ function firstConnectionSettings(
   const brevoKeyName = parsed.brevo.api_key_name;
   // The key's name lets the rules and notifications tell our own contact writes' webhooks apart.
   const ownApiKeyNames = brevoKeyName ? [brevoKeyName] : [];
-  if (connector === 'notion') {
-    const { token: _token, ...settings } = parsed.connectors.notion as NonNullable<typeof parsed.connectors.notion>;
-    return { settings: { ...settings, ownApiKeyNames }, brevoApiKey: parsed.brevo.api_key, brevoKeyName };
-  }
-  const {
-    bot_token: _t,
-    signing_secret: _s,
-    ...settings
-  } = parsed.connectors.slack as NonNullable<typeof parsed.connectors.slack>;
-  return { settings: { ...settings, ownApiKeyNames }, brevoApiKey: parsed.brevo.api_key, brevoKeyName };
-}
-
-interface App {
-  clientId: string;
-  clientSecret: string;
-  redirectUri?: string;
-  scopes: string[];
-}
-
-async function appOf(deps: OAuthInstallDeps, connector: ConnectorName): Promise<App | undefined> {
-  if (connector === 'notion') {
-    const a = await deps.apps.notion();
-    return a && { clientId: a.client_id, clientSecret: a.client_secret, redirectUri: a.redirect_uri, scopes: [] };
-  }
-  const a = await deps.apps.slack();
-  if (!a?.client_id || !a.client_secret) return undefined;
   return {
-    clientId: a.client_id,
-    clientSecret: a.client_secret,
-    redirectUri: a.redirect_uri,
-    scopes: a.scopes ?? DEFAULT_SLACK_BOT_SCOPES,
+    settings: { ...oauthInstallers[connector].settingsOf(parsed), ownApiKeyNames },
+    brevoApiKey: parsed.brevo.api_key,
+    brevoKeyName,
   };
 }
 
@@ -285,16 +194,6 @@ export interface InstallPage {
   status: number;
   title: string;
   message: string;
-}
-
-/** A callback that cannot complete: its status and the sentence the admin reads. */
-class InstallRefused extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const callbackQuery = z.object({
@@ -309,7 +208,7 @@ export async function completeOAuthInstall(
   connector: ConnectorName,
   query: Record<string, string | undefined>,
 ): Promise<InstallPage> {
-  const provider = connector === 'notion' ? 'Notion' : 'Slack';
+  const provider = connectorOf(connector).label;
   try {
     const q = callbackQuery.safeParse(query);
     if (!q.success)
@@ -323,15 +222,10 @@ export async function completeOAuthInstall(
     }
     if (!pending) throw new InstallRefused(400, 'The redirect has no state: start the install from the API again.');
     if (!q.data.code) throw new InstallRefused(400, `${provider} sent no authorization code. Start the install again.`);
-    const record =
-      connector === 'notion'
-        ? await installNotion(deps, pending, q.data.code)
-        : await installSlack(deps, pending, q.data.code);
+    const installer = oauthInstallers[connector];
+    const record = await installer.install(deps, pending, q.data.code);
     deps.log?.('OAuth install completed', { tenantId: record.tenantId, connector });
-    const where =
-      connector === 'notion'
-        ? `Notion workspace ${(record.oauth as NotionOAuthInstall).workspaceName ?? (record.oauth as NotionOAuthInstall).workspaceId}`
-        : `Slack ${slackInstallName(record as ConnectionRecord<'slack'>)}`;
+    const where = installer.installedName(record);
     return {
       status: 200,
       title: `${provider} connected`,
@@ -390,226 +284,4 @@ async function takeState(deps: OAuthInstallDeps, connector: ConnectorName, state
     throw new InstallRefused(400, 'This install link expired (it is valid 10 minutes). Start the install again.');
   }
   return pending;
-}
-
-/** The settings and Brevo key the connection is made with: the pending install's, or the existing connection's. */
-async function baseOf<C extends ConnectorName>(
-  deps: OAuthInstallDeps,
-  pending: OAuthStateRecord,
-  connector: C,
-): Promise<{
-  existing?: ConnectionRecord<C>;
-  settings: Record<string, unknown>;
-  brevoApiKeyRef: string;
-  nextVersion: number;
-}> {
-  const existing = await deps.connections.getConnection(pending.tenantId, connector);
-  const settings = pending.settings ?? (existing?.settings as Record<string, unknown> | undefined);
-  const brevoApiKeyRef = pending.brevoApiKeyRef ?? existing?.brevoApiKeyRef;
-  if (!settings || !brevoApiKeyRef) {
-    throw new InstallRefused(
-      409,
-      'The connection this install was meant to authorize was removed meanwhile. Start again with a config.',
-    );
-  }
-  // A new grant of an OAuth connection continues its version count, so that a refresher waiting
-  // for a newer version (oauth-grant.ts) takes this one.
-  let nextVersion = 1;
-  if (existing?.oauth) {
-    try {
-      nextVersion = decodeGrant(await deps.secrets.get(existing.tokenRef, { fresh: true })).version + 1;
-    } catch {
-      nextVersion = 1;
-    }
-  }
-  return { existing, settings, brevoApiKeyRef, nextVersion };
-}
-
-/** What a code exchange sends: the deployment's app and the authorize step's redirect URI. */
-async function exchangeArgs(deps: OAuthInstallDeps, pending: OAuthStateRecord, code: string) {
-  const app = await appOf(deps, pending.connector);
-  if (!app) throw new InstallRefused(503, `This deployment has no ${pending.connector} OAuth app configured.`);
-  return { clientId: app.clientId, clientSecret: app.clientSecret, code, redirectUri: pending.redirectUri };
-}
-
-async function installNotion(
-  deps: OAuthInstallDeps,
-  pending: OAuthStateRecord,
-  code: string,
-): Promise<ConnectionRecord> {
-  const token: NotionTokenResponse = await exchangeNotionCode({
-    baseUrl: deps.endpoints.notionBaseUrl,
-    ...(await exchangeArgs(deps, pending, code)),
-  });
-  const base = await baseOf(deps, pending, 'notion');
-  const now = deps.clock.now();
-  const tokenRef = await putGrant(
-    deps.secrets,
-    pending.tenantId,
-    'notion',
-    newGrant(
-      {
-        accessToken: token.access_token,
-        refreshToken: token.refresh_token ?? null,
-        expiresInSeconds: token.expires_in,
-      },
-      now,
-      base.nextVersion,
-    ),
-  );
-  const owner: NotionOAuthInstall['owner'] =
-    token.owner?.type === 'user'
-      ? { type: 'user', userId: token.owner.user.id, ...(token.owner.user.name ? { name: token.owner.user.name } : {}) }
-      : { type: 'workspace' };
-  const record: ConnectionRecord = {
-    tenantId: pending.tenantId,
-    connector: 'notion',
-    settings: base.settings as ConnectionSettings['notion'],
-    tokenRef,
-    brevoApiKeyRef: base.brevoApiKeyRef,
-    // The bot, not the token: refreshes change the token, the lane and pacer stay the same.
-    integrationKey: integrationKey('notion', token.bot_id),
-    // Who the grant belongs to, as status and the connection list show it for every connection.
-    workspace: {
-      id: token.workspace_id,
-      ...(token.workspace_name ? { name: token.workspace_name } : {}),
-      botId: token.bot_id,
-    },
-    oauth: {
-      workspaceId: token.workspace_id,
-      ...(token.workspace_name ? { workspaceName: token.workspace_name } : {}),
-      botId: token.bot_id,
-      owner,
-      ...(token.duplicated_template_id ? { duplicatedTemplateId: token.duplicated_template_id } : {}),
-      installedAt: new Date(now).toISOString(),
-    },
-    createdAt: base.existing?.createdAt ?? new Date(now).toISOString(),
-    updatedAt: new Date(now).toISOString(),
-  };
-  await saveConnection(deps, record, base.existing);
-  return record;
-}
-
-async function installSlack(
-  deps: OAuthInstallDeps,
-  pending: OAuthStateRecord,
-  code: string,
-): Promise<ConnectionRecord<'slack'>> {
-  const access: SlackAccessResponse = await exchangeSlackCode({
-    apiUrl: deps.endpoints.slackApiUrl,
-    ...(await exchangeArgs(deps, pending, code)),
-  });
-  const team = slackTeamOfAccess(access);
-  const base = await baseOf(deps, pending, 'slack');
-  const now = deps.clock.now();
-  // The bot id is not in the oauth.v2.access answer (auth.test has it); this also proves the token works.
-  const auth = await new SlackClient({
-    token: access.access_token,
-    apiUrl: deps.endpoints.slackApiUrl,
-    clock: deps.clock,
-    stats: newStats(),
-  }).authTest();
-  // Refused here, before anything is stored, when another tenant holds the workspace.
-  await deps.teams.claimSlackTeam({
-    ...team,
-    tenantId: pending.tenantId,
-    createdAt: base.existing?.createdAt ?? new Date(now).toISOString(),
-  });
-  const tokenRef = await putGrant(
-    deps.secrets,
-    pending.tenantId,
-    'slack',
-    newGrant(
-      {
-        accessToken: access.access_token,
-        refreshToken: access.refresh_token ?? null,
-        expiresInSeconds: access.expires_in,
-      },
-      now,
-      base.nextVersion,
-    ),
-  );
-  const teamId = team.isEnterpriseInstall ? team.enterpriseId : team.teamId;
-  const record: ConnectionRecord<'slack'> = {
-    tenantId: pending.tenantId,
-    connector: 'slack',
-    settings: {
-      ...(base.settings as Omit<ConnectionSettings['slack'], 'teamId'>),
-      teamId,
-      enterpriseId: team.enterpriseId,
-      enterpriseInstall: team.isEnterpriseInstall ? true : undefined,
-    },
-    tokenRef,
-    // The distributed app's requests are verified with the app's signing secret, not a tenant's.
-    signingSecretRef: undefined,
-    brevoApiKeyRef: base.brevoApiKeyRef,
-    integrationKey: integrationKey('slack', slackTeamKey(team)),
-    workspace: {
-      id: teamId,
-      ...(slackAccessName(access) ? { name: slackAccessName(access) as string } : {}),
-      ...(auth.bot_id ? { botId: auth.bot_id } : {}),
-      ...((access.bot_user_id ?? auth.user_id) ? { botUserId: access.bot_user_id ?? auth.user_id } : {}),
-      scopes: access.scope.split(',').filter(Boolean),
-    },
-    oauth: {
-      appId: access.app_id ?? '',
-      botUserId: access.bot_user_id ?? auth.user_id ?? '',
-      ...(auth.bot_id ? { botId: auth.bot_id } : {}),
-      scopes: access.scope.split(',').filter(Boolean),
-      ...(access.team?.name ? { teamName: access.team.name } : {}),
-      ...(access.enterprise?.name ? { enterpriseName: access.enterprise.name } : {}),
-      ...(access.authed_user?.id ? { installerUserId: access.authed_user.id } : {}),
-      tokenRotation: access.refresh_token !== undefined,
-      installedAt: new Date(now).toISOString(),
-    } satisfies SlackOAuthInstall,
-    createdAt: base.existing?.createdAt ?? new Date(now).toISOString(),
-    updatedAt: new Date(now).toISOString(),
-  };
-  await saveConnection(deps, record, base.existing);
-  // Installed into another workspace than before: the old one no longer leads to this tenant.
-  for (const held of await deps.teams.listSlackTeams(pending.tenantId)) {
-    if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(pending.tenantId, held);
-  }
-  return record;
-}
-
-/** The workspace's name, or the org's for an org-wide install. */
-function slackAccessName(access: SlackAccessResponse): string | undefined {
-  return access.team?.name ?? access.enterprise?.name ?? undefined;
-}
-
-/** The installation an oauth.v2.access answer is for: the org for an org-wide install, else the workspace. */
-export function slackTeamOfAccess(access: SlackAccessResponse): SlackTeamRef {
-  const enterpriseId = access.enterprise?.id;
-  if (access.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId };
-  if (!access.team?.id) throw new InstallRefused(502, 'Slack answered the install without a workspace.');
-  return { isEnterpriseInstall: false, teamId: access.team.id, ...(enterpriseId ? { enterpriseId } : {}) };
-}
-
-function slackInstallName(record: ConnectionRecord<'slack'>): string {
-  const o = record.oauth;
-  return record.settings.enterpriseInstall
-    ? `organisation ${o?.enterpriseName ?? record.settings.enterpriseId}`
-    : `workspace ${o?.teamName ?? record.settings.teamId}`;
-}
-
-/**
- * Writes the record, gives it its schedule, and forgets the secret it replaces (a token
- * connection's token, once the OAuth grant is its credential).
- */
-async function saveConnection<C extends ConnectorName>(
-  deps: OAuthInstallDeps,
-  record: ConnectionRecord<C>,
-  existing: ConnectionRecord<C> | undefined,
-): Promise<void> {
-  await deps.connections.putConnection(record);
-  await ensureConnectionSchedule(deps.schedules, record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>);
-  for (const ref of replacedSecretRefs(existing, record)) {
-    await deps.secrets.delete(ref).catch((err: unknown) =>
-      deps.log?.('a replaced secret could not be deleted', {
-        tenantId: record.tenantId,
-        reason: (err as Error).message,
-      }),
-    );
-  }
 }

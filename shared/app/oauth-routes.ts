@@ -7,7 +7,8 @@
 import { escapeHtml } from '../connectors/notion/content/inline-html';
 import type { ConnectorName, TenantStore } from '../core/ports';
 import { authorizeTenant } from './api';
-import { completeOAuthInstall, type InstallPage, type OAuthInstallDeps, startOAuthInstall } from './oauth-install';
+import { completeOAuthInstall, type InstallPage, startOAuthInstall } from './oauth-install';
+import type { OAuthInstallDeps } from './oauth-install-steps';
 import { topology } from './topology';
 
 export interface ConnectionRequest {

@@ -5,10 +5,12 @@
  */
 
 import { notionReadOnly } from '../connectors/notion/read-only';
+import { notionScheduleName } from '../connectors/notion/schedule';
 import { databaseCacheKey } from '../connectors/notion/sync/checkpoint';
 import { isResumable, ownerAlive, type ResumedFrom } from '../connectors/notion/sync/database-sync';
 import { pageEventIssues } from '../connectors/notion/sync/page-changes';
 import { type NotionWebhookView, notionWebhookView } from '../connectors/notion/webhooks';
+import { slackScheduleName, slackTimeZone } from '../connectors/slack/schedule';
 import { databaseMapping, type MappingSource } from '../core/config/mapping';
 import type { NotionConnectorConfig, SlackConnectorConfig } from '../core/config/schema';
 import type {
@@ -32,7 +34,6 @@ import type {
 } from '../core/ports';
 import type { ImportedDocumentStore } from '../core/ports/documents';
 import { nextDailyAt } from '../core/time/zoned';
-import { notionScheduleName, slackScheduleName, slackTimeZone } from './connections';
 import { describeCadence, type ScheduleName, topology } from './topology';
 
 export interface StatusDeps {
@@ -387,13 +388,25 @@ export async function connectorStatus(
   tenantId: string,
   connector: ConnectorName,
 ): Promise<NotionStatus | SlackStatus> {
-  if (connector === 'notion') {
+  return statusOf[connector](deps, tenantId);
+}
+
+/** Each connection's status fields, by connector. */
+const statusOf: {
+  [C in ConnectorName]: (
+    deps: StatusDeps & { connections: ConnectionStore },
+    tenantId: string,
+  ) => Promise<NotionStatus | SlackStatus>;
+} = {
+  notion: async (deps, tenantId) => {
     const conn = await deps.connections.getConnection(tenantId, 'notion');
     return notionStatus(deps, tenantId, conn?.settings, conn);
-  }
-  const conn = await deps.connections.getConnection(tenantId, 'slack');
-  return slackStatus(deps, tenantId, conn?.settings, conn);
-}
+  },
+  slack: async (deps, tenantId) => {
+    const conn = await deps.connections.getConnection(tenantId, 'slack');
+    return slackStatus(deps, tenantId, conn?.settings, conn);
+  },
+};
 
 /** Where a database stands: its sources (from the sync's resolution cache), tracked rows, high water. */
 async function trackedRows(

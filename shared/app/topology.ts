@@ -2,8 +2,11 @@
  * The one declaration of what runs: functions, their triggers, HTTP routes, queues (lanes) and
  * schedules. The CDK stack (infra/) and the local runtime (local/) both read this object, so what
  * runs under `npm start` is what `cdk deploy` creates. Neither side may add a route, queue or
- * schedule of its own.
+ * schedule of its own. The connectors' lanes and per-connection schedules come from their
+ * descriptors (the registry, shared/connectors/index.ts).
  */
+import { connectors, platformConnectors } from '../connectors';
+import type { ConnectorName } from '../core/ports';
 
 export type FunctionName =
   | 'api'
@@ -213,27 +216,11 @@ export const topology: Topology = {
     },
   },
   queues: {
-    notionLane: {
-      fifo: true,
-      visibilityTimeoutSeconds: 6 * 900,
-      maxReceiveCount: 5,
-      retentionDays: 14,
-      description: 'Notion lane: one message group per integration (connection token)',
-    },
-    slackLane: {
-      fifo: true,
-      visibilityTimeoutSeconds: 6 * 60,
-      maxReceiveCount: 5,
-      retentionDays: 14,
-      description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
-    },
-    brevoLane: {
-      fifo: true,
-      visibilityTimeoutSeconds: 6 * 30,
-      maxReceiveCount: 5,
-      retentionDays: 14,
-      description: 'Brevo lane: one message group per tenant (its Brevo account rate)',
-    },
+    // Each connector's lanes (its descriptor's), then the product's timer queue.
+    ...(Object.fromEntries(connectors.flatMap((c) => Object.entries(c.lanes))) as Record<
+      Exclude<QueueName, 'timerQueue'>,
+      QueueSpec
+    >),
     timerQueue: {
       fifo: false,
       visibilityTimeoutSeconds: 6 * 30,
@@ -410,26 +397,12 @@ export const topology: Topology = {
       description: "The Notion webhook subscription's state and its pending verification token",
     },
   ],
-  schedules: {
-    notionPoll: {
-      perConnection: { connector: 'notion' },
-      cadence: { everyHours: 4 },
-      flexibleWindowMinutes: 30,
-      sweepEveryHours: 4,
-      target: 'notionPoller',
-      description: 'Incremental Notion sync every 4 hours per connection',
-    },
-    slackDaily: {
-      perConnection: { connector: 'slack' },
-      // Shortly after local midnight: yesterday is complete, and the summaries can be scheduled
-      // (chat.scheduleMessage) for the morning hour the tenant chose.
-      cadence: { dailyAt: { hour: 0, minute: 15 } },
-      flexibleWindowMinutes: 30,
-      sweepEveryHours: 24,
-      target: 'slackDaily',
-      description: 'Daily per Slack connection: summaries and the user sync',
-    },
-  },
+  // One per connector with a recurring per-connection job (its descriptor's schedule).
+  schedules: Object.fromEntries(
+    platformConnectors.flatMap(({ name, schedule }) =>
+      schedule ? [[schedule.schedule, { perConnection: { connector: name as ConnectorName }, ...schedule.spec }]] : [],
+    ),
+  ) as Record<ScheduleName, ScheduleSpec>,
 };
 
 /**

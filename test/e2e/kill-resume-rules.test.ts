@@ -9,6 +9,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_LIST, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
   completeRun,
@@ -17,7 +18,6 @@ import {
   RunBusyError,
   startOrResumeRun,
 } from '../../shared/connectors/notion/sync/database-sync';
-import { parseConfig } from '../../shared/core/config/load';
 import { ProviderError } from '../../shared/core/errors';
 import { systemClock } from '../../shared/core/ports';
 import { expectCountsAddUp } from '../support/counts';

@@ -15,9 +15,9 @@ import {
   seedSandbox,
   seedSandboxWorkspace,
 } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { applyNotionRules } from '../../shared/connectors/notion/rules/brevo-to-notion';
-import { parseConfig } from '../../shared/core/config/load';
 import { FaultProxy } from '../support/fault-proxy';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';

@@ -22,9 +22,9 @@ import {
   sandboxRow,
   seedSandbox,
 } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
-import { parseConfig } from '../../shared/core/config/load';
 import { lastJson, runTajo } from '../support/cli-process';
 import { expectCountsAddUp } from '../support/counts';
 import { type FaultKind, FaultProxy } from '../support/fault-proxy';

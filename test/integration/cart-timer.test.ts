@@ -9,7 +9,7 @@ import { CreateQueueCommand, type Message, ReceiveMessageCommand, SQSClient } fr
 import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { ENV } from '../../shared/core/env';
 import { sha256Hex } from '../../shared/core/hash';

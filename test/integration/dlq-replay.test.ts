@@ -19,9 +19,9 @@ import { NotionSimulator } from '../../sandbox/notion';
 import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
-import { parseConfig } from '../../shared/core/config/load';
 import { ENV } from '../../shared/core/env';
 import {
   deadLetterOf,

@@ -28,13 +28,14 @@ import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secret
 import { SlackSimulator } from '../../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { hashApiKey, newApiKey } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
+import { connectors, platformConnectors } from '../../shared/connectors';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
 import { brevoActionMessageSchema } from '../../shared/connectors/slack/interactions';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { parseConfig } from '../../shared/core/config/load';
 import { SlackTeamClaimedError } from '../../shared/core/errors';
 import { sha256Hex } from '../../shared/core/hash';
 import { timerMessageSchema } from '../../shared/core/lanes/timers';
@@ -407,8 +408,12 @@ const routeCases: Record<string, RouteCase> = {
       refusedBody: JSON.stringify({ error: 'not found' }),
     },
   },
-  'GET /oauth/notion/callback': oauthCallbackCase('notion'),
-  'GET /oauth/slack/callback': oauthCallbackCase('slack'),
+  // One case per connector of the registry that installs by OAuth.
+  ...Object.fromEntries(
+    platformConnectors
+      .filter((c) => c.oauth)
+      .map((c) => [`GET /oauth/${c.name}/callback`, oauthCallbackCase(c.name as 'notion' | 'slack')]),
+  ),
   'GET /health': {
     crossings: [
       { label: "with A's API key", send: () => request('GET', '/health', { bearer: stack.apiKey }), status: [200] },
@@ -717,6 +722,11 @@ describe('every route of the topology keeps tenants apart', () => {
     }
     for (const crossing of c.crossings) await attempt(crossing, true);
     await attempt(c.own, false);
+  });
+
+  test("every connector's routes in the registry are routes of the topology (so each has its case above)", () => {
+    const routeKeys = new Set(topology.routes.map(key));
+    expect(connectors.flatMap((c) => c.routes).filter((r) => !routeKeys.has(r))).toEqual([]);
   });
 
   test('no case is left for a route the topology no longer has', () => {

@@ -23,6 +23,7 @@ import { SANDBOX_LIST, sandboxConfigYaml, sandboxRow, seedSandbox } from '../../
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
 import {
@@ -34,7 +35,6 @@ import {
 } from '../../shared/connectors/notion/lane';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { BrevoClient } from '../../shared/core/brevo/client';
-import { parseConfig } from '../../shared/core/config/load';
 import { TajoError } from '../../shared/core/errors';
 import type { LaneQueue, ScheduleManager, SecretStore } from '../../shared/core/ports';
 import { MemorySecrets, RecordingLane } from '../support/fakes';

@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_BREVO_KEY, SANDBOX_NOTION_TOKEN, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { testNotionConnection } from '../../shared/connectors/notion/connection-test';
 import { brevoClientFor } from '../../shared/core/brevo/client';
-import { parseConfig } from '../../shared/core/config/load';
 import { systemClock } from '../../shared/core/ports';
 
 let notion: NotionSimulator;

@@ -22,7 +22,8 @@ import {
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { type ApiDeps, handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
+import { handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { RESYNC_STEP_RESERVE_MS } from '../../shared/connectors/notion/documents/documents';
@@ -30,7 +31,7 @@ import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { handleNotionPoll } from '../../shared/connectors/notion/poller';
 import { NotionReadOnlyError } from '../../shared/connectors/notion/read-only';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
-import { parseConfig } from '../../shared/core/config/load';
+import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';

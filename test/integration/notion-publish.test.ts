@@ -18,12 +18,12 @@ import {
   seedSandboxNewsletter,
 } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
 import type { QueueName } from '../../shared/app/topology';
 import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/connectors/notion/lane';
 import { SYNC_RESERVED_CALLS } from '../../shared/connectors/notion/publish/publish';
-import { parseConfig } from '../../shared/core/config/load';
 import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';
 import { handleTimerBatch } from '../../shared/core/lanes/timers';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';

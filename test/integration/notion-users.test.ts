@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator } from '../../sandbox/notion';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { notionStatus } from '../../shared/app/status';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import {
@@ -16,7 +17,6 @@ import {
   runNotionUsersRecorded as runNotionUsersRecordedRaw,
   syncNotionUsers as syncNotionUsersRaw,
 } from '../../shared/connectors/notion/users-sync';
-import { parseConfig } from '../../shared/core/config/load';
 import { ProviderError } from '../../shared/core/errors';
 import { expectCountsAddUp } from '../support/counts';
 import { freshStore } from '../support/stores';

@@ -10,6 +10,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { NotionSimulator, NotionWebhookSender, signWebhookBody } from '../../sandbox/notion';
 import { sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { NOTION_INTERVAL_MS } from '../../shared/connectors/notion/client';
 import {
@@ -19,7 +20,6 @@ import {
   ParkLane,
 } from '../../shared/connectors/notion/lane';
 import { acceptNotionWebhook, revealNotionWebhook } from '../../shared/connectors/notion/webhooks';
-import { parseConfig } from '../../shared/core/config/load';
 import { openLaneMessage, retryLater } from '../../shared/core/lanes/lane-retry';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { MemorySecrets, RecordingLane } from '../support/fakes';

@@ -11,18 +11,19 @@
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { INSTALLER_ID, NOTION_CODE_TTL_MS, NotionSimulator } from '../../sandbox/notion';
 import { SANDBOX_DATABASE_ID, seedSandbox } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { testStoredConnection } from '../../shared/app/connection-test';
 import { connectNotion } from '../../shared/app/connections';
-import { decodeGrant, OAuthTokens, providerRefresh } from '../../shared/app/oauth-grant';
 import { hashOAuthState, OAUTH_STATE_TTL_MS } from '../../shared/app/oauth-install';
+import { providerRefresh } from '../../shared/app/oauth-refresh';
 import { NotionGateway } from '../../shared/connectors/notion/client';
 import { integrationKey } from '../../shared/connectors/notion/context';
 import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/connectors/notion/lane';
-import { parseConfig } from '../../shared/core/config/load';
 import { ProviderError } from '../../shared/core/errors';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { type LaneMessage, type LaneQueue, type RunRecord, systemClock } from '../../shared/core/ports';
 import { Pacer } from '../../shared/core/ratelimit/pacer';
+import { decodeGrant, OAuthTokens } from '../../shared/core/tenancy/oauth-tokens';
 import { followConsent, NOTION_CALLBACK, type OAuthWorld, oauthWorld, START_ROUTE } from './oauth-support';
 
 const CLIENT = { clientId: 'notion-client-1', clientSecret: 'notion-client-secret-1' };

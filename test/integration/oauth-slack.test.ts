@@ -8,11 +8,12 @@
 
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SLACK_ROTATING_TOKEN_TTL_S, SlackSimulator } from '../../sandbox/slack';
-import { decodeGrant, OAuthTokens, providerRefresh, readAccessToken } from '../../shared/app/oauth-grant';
+import { providerRefresh } from '../../shared/app/oauth-refresh';
 import { SlackClient } from '../../shared/connectors/slack/client';
 import { refreshSlackToken } from '../../shared/connectors/slack/oauth';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { systemClock } from '../../shared/core/ports';
+import { decodeGrant, OAuthTokens, readAccessToken } from '../../shared/core/tenancy/oauth-tokens';
 import { followConsent, type OAuthWorld, oauthWorld, SLACK_CALLBACK, START_ROUTE } from './oauth-support';
 
 const APP = { signing_secret: 'app-signing-secret', client_id: '9999.1111', client_secret: 'slack-client-secret' };

@@ -9,7 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { hashApiKey, newApiKey } from '../../shared/app/api';
-import type { OAuthEndpoints } from '../../shared/app/oauth-install';
+import type { OAuthEndpoints } from '../../shared/app/oauth-install-steps';
 import { type ConnectionRequest, type HttpAnswer, handleConnectionRequest } from '../../shared/app/oauth-routes';
 import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
 import type { Clock, ScheduleManager } from '../../shared/core/ports';

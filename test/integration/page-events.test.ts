@@ -9,11 +9,11 @@ import { SimClock } from '../../sandbox/http-kit';
 import { NotionSimulator } from '../../sandbox/notion';
 import { sandboxConfigYaml, sandboxRow, seedSandbox } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
 import { runToCompletion } from '../../shared/connectors/notion/sync/database-sync';
 import { pageEventIssues } from '../../shared/connectors/notion/sync/page-changes';
 import { pageEventSender } from '../../shared/connectors/notion/sync/page-event-sender';
-import { parseConfig } from '../../shared/core/config/load';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

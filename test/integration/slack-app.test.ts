@@ -7,12 +7,12 @@
  */
 
 import { SlackSimulator } from '../../sandbox/slack';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
 import type { QueueName } from '../../shared/app/topology';
 import { SLACK_APP_CACHE_MS, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest, type SlackRequest } from '../../shared/connectors/slack/interactions';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { parseConfig } from '../../shared/core/config/load';
 import { SlackTeamClaimedError } from '../../shared/core/errors';
 import type {
   ConnectionRecord,

@@ -8,11 +8,11 @@
 import { printSlackStatus } from '../../cli/commands/print';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { connectorStatus, type SlackStatus } from '../../shared/app/status';
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced, ticketCreated } from '../notifications/fixtures';

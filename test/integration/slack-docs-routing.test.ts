@@ -10,11 +10,11 @@
 import { createServer } from 'node:net';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { SlackApiError } from '../../shared/connectors/slack/client';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { listAddition, orderPlaced, ticketCreated } from '../notifications/fixtures';

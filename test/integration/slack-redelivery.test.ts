@@ -8,10 +8,10 @@
 
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
 import { sha256Hex } from '../../shared/core/hash';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { orderPlaced } from '../notifications/fixtures';

@@ -17,18 +17,21 @@ import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { type ApiDeps, handleApiRequest } from '../../shared/app/api';
-import { secretNames } from '../../shared/app/connections';
+import { handleApiRequest } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { DISCONNECTED_REASON } from '../../shared/app/disconnect';
 import type { ScheduleName } from '../../shared/app/topology';
 import { topology } from '../../shared/app/topology';
 import { TEST_PAGE_TITLE } from '../../shared/connectors/notion/connection-test';
+import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
+import { slackDescriptor } from '../../shared/connectors/slack/descriptor';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
-import { parseConfig } from '../../shared/core/config/load';
+import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
+import { brevoApiKeySecretName } from '../../shared/core/tenancy/connections';
 import { createTenant } from '../../shared/core/tenancy/tenants';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
@@ -209,7 +212,7 @@ describe('Brevo key', () => {
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(/Brevo rejected the API key.*nothing was stored/);
     expect((await store.getTenant(t.tenantId))?.brevoApiKeyRef).toBeUndefined();
-    await expect(secrets.get(`local:${secretNames.brevoApiKey(t.tenantId)}`)).rejects.toThrow(/not found/);
+    await expect(secrets.get(`local:${brevoApiKeySecretName(t.tenantId)}`)).rejects.toThrow(/not found/);
   });
 
   test('a good key is checked against the account, stored as a secret, and only its reference is in DynamoDB', async () => {
@@ -251,7 +254,7 @@ describe('connect Notion by token', () => {
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body)).toMatch(/Notion rejected the token.*nothing was stored/);
     expect(await store.getConnection(t.tenantId, 'notion')).toBeUndefined();
-    await expect(secrets.get(`local:${secretNames.notionToken(t.tenantId)}`)).rejects.toThrow(/not found/);
+    await expect(secrets.get(`local:${notionDescriptor.secrets.token(t.tenantId)}`)).rejects.toThrow(/not found/);
     expect(schedules.live.has(`notionPoll/notion-${t.tenantId}`)).toBe(false);
   });
 
@@ -366,7 +369,7 @@ describe('connect Slack by token', () => {
     expect(gone.body).toMatchObject({
       removed: {
         slackTeams: ['W:T0ACME'],
-        secrets: [secretNames.slackBotToken(a.tenantId), secretNames.slackSigningSecret(a.tenantId)],
+        secrets: [slackDescriptor.secrets.token(a.tenantId), slackDescriptor.secrets.signingSecret?.(a.tenantId)],
         schedules: [`slackDaily/slack-${a.tenantId}`],
       },
     });
@@ -497,7 +500,7 @@ describe('test notion: the five checks', () => {
 
   test('a revoked token fails authentication and skips the rest', async () => {
     const t = await connectedTenant();
-    await secrets.put(secretNames.notionToken(t.tenantId), 'ntn_revoked');
+    await secrets.put(notionDescriptor.secrets.token(t.tenantId), 'ntn_revoked');
     const res = await run(t);
     expect(res.ok).toBe(false);
     expect(res.checks[0]).toMatchObject({
@@ -580,7 +583,7 @@ describe('status, sync now, disconnect', () => {
     expect(res.body).toMatchObject({
       disconnected: true,
       removed: {
-        secrets: [secretNames.notionToken(t.tenantId), 'Notion webhook verification token'],
+        secrets: [notionDescriptor.secrets.token(t.tenantId), 'Notion webhook verification token'],
         schedules: [`notionPoll/notion-${t.tenantId}`],
         notionWebhook: true,
         pendingPages: 1,

@@ -11,19 +11,13 @@ import { sandboxConfigYaml } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import {
-  type ApiRequest,
-  apiRouteKeys,
-  handleApiRequest,
-  hashApiKey,
-  newApiKey,
-  servedRouteKeys,
-} from '../../shared/app/api';
+import { apiRouteKeys, handleApiRequest, hashApiKey, newApiKey, servedRouteKeys } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
 import { topology } from '../../shared/app/topology';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
-import { parseConfig } from '../../shared/core/config/load';
+import type { ApiRequest } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
 import { freshStore } from '../support/stores';

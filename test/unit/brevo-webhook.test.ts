@@ -1,4 +1,4 @@
-import { acceptBrevoWebhook } from '../../shared/connectors/brevo/webhook';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { sha256Hex } from '../../shared/core/hash';
 import { systemClock } from '../../shared/core/ports';
 import { contactUpdated } from '../notifications/fixtures';

@@ -1,11 +1,12 @@
 /**
- * shared/core/config/load.ts: YAML → validated config, ${VAR} substitution, and issues that name the
+ * shared/app/config.ts (over shared/core/config/load.ts): YAML → validated config, ${VAR} substitution, and issues that name the
  * path of the wrong key and what was expected (DESIGN §4 "Config").
  */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in plain strings is the config syntax under test
 
 import { SANDBOX_BREVO_KEY, SANDBOX_DATABASE_ID, SANDBOX_NOTION_TOKEN, sandboxConfigYaml } from '../../sandbox/sandbox';
-import { formatPath, interpolateEnv, parseConfig } from '../../shared/core/config/load';
+import { parseConfig } from '../../shared/app/config';
+import { formatPath, interpolateEnv } from '../../shared/core/config/load';
 import { ConfigError } from '../../shared/core/errors';
 
 const DB_ID = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';

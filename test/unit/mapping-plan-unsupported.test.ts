@@ -8,11 +8,11 @@
  * - unmapped ones never matter; a row value of a type it does not know reads as empty.
  */
 
+import { parseConfig } from '../../shared/app/config';
 import type { SchemaProperty } from '../../shared/connectors/notion/client';
 import type { NotionPropertyValue } from '../../shared/connectors/notion/mapping/values';
 import { buildPlan, mapRow } from '../../shared/connectors/notion/sync/mapping-plan';
 import type { UnsupportedAttribute } from '../../shared/core/brevo/client';
-import { parseConfig } from '../../shared/core/config/load';
 import { ConfigError } from '../../shared/core/errors';
 import type { BrevoAttribute } from '../../shared/core/mapping/types';
 

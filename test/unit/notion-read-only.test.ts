@@ -3,6 +3,7 @@
  * read-only), the validation of read-only configs that write, and which requests count as writes.
  */
 
+import { parseConfig } from '../../shared/app/config';
 import {
   isImportOnly,
   isNotionWrite,
@@ -11,7 +12,6 @@ import {
   notionWritesConfigured,
   readOnlyIssues,
 } from '../../shared/connectors/notion/read-only';
-import { parseConfig } from '../../shared/core/config/load';
 import { ConfigError } from '../../shared/core/errors';
 
 const DB = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';

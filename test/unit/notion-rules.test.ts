@@ -4,6 +4,7 @@
  * recognition.
  */
 
+import { parseConfig } from '../../shared/app/config';
 import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import type { NotionPage } from '../../shared/connectors/notion/client';
 import { isOwnPageWrite, resolveConflicts } from '../../shared/connectors/notion/rules/brevo-to-notion';
@@ -14,7 +15,6 @@ import {
   toNotionValue,
 } from '../../shared/connectors/notion/rules/notion-values';
 import { matchRules, renderProperties } from '../../shared/connectors/notion/rules/rules';
-import { parseConfig } from '../../shared/core/config/load';
 import type { NotionRuleConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 import { parsePlatformEvent } from '../../shared/core/events/platform-events';

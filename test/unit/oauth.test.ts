@@ -6,14 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import {
-  decodeGrant,
-  encodeGrant,
-  newGrant,
-  OAuthTokens,
-  REFRESH_AHEAD_MS,
-  readAccessToken,
-} from '../../shared/app/oauth-grant';
 import { hashOAuthState, newOAuthState, tenantOfOAuthState } from '../../shared/app/oauth-install';
 import {
   type ConnectionRouteDeps,
@@ -23,6 +15,14 @@ import {
 } from '../../shared/app/oauth-routes';
 import { topology } from '../../shared/app/topology';
 import type { ConnectionRecord, MarkerStore } from '../../shared/core/ports';
+import {
+  decodeGrant,
+  encodeGrant,
+  newGrant,
+  OAuthTokens,
+  REFRESH_AHEAD_MS,
+  readAccessToken,
+} from '../../shared/core/tenancy/oauth-tokens';
 
 test('every topology route of the connection function is served, and nothing else', () => {
   const expected = topology.routes.filter((r) => r.function === 'connection').map((r) => `${r.method} ${r.path}`);

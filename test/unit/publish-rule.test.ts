@@ -5,6 +5,7 @@
  * test/integration/notion-publish.test.ts.
  */
 
+import { parseConfig } from '../../shared/app/config';
 import type { NotionPage, SchemaProperty } from '../../shared/connectors/notion/client';
 import {
   campaignName,
@@ -17,7 +18,6 @@ import {
   scheduledAtOf,
   subjectOf,
 } from '../../shared/connectors/notion/publish/rule';
-import { parseConfig } from '../../shared/core/config/load';
 import type { PublishConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 

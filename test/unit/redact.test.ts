@@ -3,10 +3,13 @@
  * leave alone (ids, times, counts) for a log to stay useful.
  */
 
+import { brevoDescriptor } from '../../shared/connectors/brevo/descriptor';
+import { SLACK_BODIES } from '../../shared/connectors/slack/client';
+import { slackDescriptor } from '../../shared/connectors/slack/descriptor';
 import { renderNotification } from '../../shared/connectors/slack/notifications/render-notification';
 import type { NotificationEvent } from '../../shared/core/events/events';
+import { DEFAULT_PERSONAL_BODIES } from '../../shared/core/http/paced-fetch';
 import {
-  bodyPersonal,
   isSensitiveKey,
   REDACTED,
   redactBody,
@@ -234,7 +237,7 @@ describe('personal bodies', () => {
       thread_ts: '1793697302.000100',
       unfurl_links: 'false',
     }).toString();
-    const out = redactBody(form, 'application/x-www-form-urlencoded', { personal: bodyPersonal('slack', false) });
+    const out = redactBody(form, 'application/x-www-form-urlencoded', { personal: SLACK_BODIES });
     expect(JSON.parse(out)).toEqual({
       channel: 'C0SALES',
       text: REDACTED,
@@ -274,7 +277,7 @@ describe('personal bodies', () => {
       ts: '1793697302.000200',
       message: { type: 'message', user: 'U0BOT', bot_id: 'B0BOT', text: 'Order from Dana Moss', blocks: [] },
     });
-    expect(JSON.parse(redactBody(answer, 'application/json', { personal: bodyPersonal('slack', false) }))).toEqual({
+    expect(JSON.parse(redactBody(answer, 'application/json', { personal: SLACK_BODIES }))).toEqual({
       ok: true,
       channel: 'C0SALES',
       ts: '1793697302.000200',
@@ -286,7 +289,7 @@ describe('personal bodies', () => {
 
   test('an inbound order or Brevo event keeps its event, id and times, not the contact or the order', () => {
     expect(
-      JSON.parse(redactBody(JSON.stringify(order), 'application/json', { personal: bodyPersonal('brevo', true) })),
+      JSON.parse(redactBody(JSON.stringify(order), 'application/json', { personal: brevoDescriptor.inboundBodies })),
     ).toEqual({
       event: 'order_placed',
       id: 'evt_ord_1001',
@@ -308,9 +311,9 @@ describe('personal bodies', () => {
     });
     expect(JSON.stringify(redactValue(lane))).not.toMatch(/Dana|Moss|Espresso|1299/);
     // Notion's and Brevo's API bodies are personal where their keys say, not as a whole.
-    expect(bodyPersonal('notion', false)).toBe('keys');
-    expect(bodyPersonal('brevo', false)).toBe('keys');
-    expect(bodyPersonal('slack', true)).toBe('all');
+    // (their clients keep pacedFetch's default), and Slack's inbound events are personal as a whole.
+    expect(DEFAULT_PERSONAL_BODIES).toBe('keys');
+    expect(slackDescriptor.inboundBodies).toBe('all');
   });
 
   test('an attribute or a property named like structure (STATUS, DATE, Type) is still a value', () => {
@@ -421,11 +424,11 @@ describe('generated contact data never reaches a body log', () => {
         url: `https://www.notion.so/${p.firstName}-${p.lastName}-${'ab'.repeat(16)}`,
       };
       const logged = [
-        redactBody(slack, 'application/x-www-form-urlencoded', { personal: bodyPersonal('slack', false) }),
-        redactBody(JSON.stringify(inbound), 'application/json', { personal: bodyPersonal('brevo', true) }),
-        redactBody(JSON.stringify(brevoWrite), 'application/json', { personal: bodyPersonal('brevo', false) }),
+        redactBody(slack, 'application/x-www-form-urlencoded', { personal: SLACK_BODIES }),
+        redactBody(JSON.stringify(inbound), 'application/json', { personal: brevoDescriptor.inboundBodies }),
+        redactBody(JSON.stringify(brevoWrite), 'application/json', { personal: DEFAULT_PERSONAL_BODIES }),
         redactBody(JSON.stringify({ jsonBody: [brevoWrite] }), 'application/json'),
-        redactBody(JSON.stringify(notionPage), 'application/json', { personal: bodyPersonal('notion', false) }),
+        redactBody(JSON.stringify(notionPage), 'application/json', { personal: DEFAULT_PERSONAL_BODIES }),
       ].join('\n');
       expect(leakedValues(logged, [p])).toEqual([]);
       // Still a useful log: the channel, the block types, the ids.

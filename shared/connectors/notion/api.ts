@@ -8,8 +8,8 @@
  * and answered 202 with an id; `GET .../imports/{importId}` shows how that run went.
  */
 import { z } from 'zod';
-import type { ApiResponse, Operation } from '../../app/api';
 import { TajoError } from '../../core/errors';
+import type { ApiResponse, Operation } from '../../core/http/api-types';
 import { parseJsonBody } from '../../core/http/request-body';
 import {
   documentListing,

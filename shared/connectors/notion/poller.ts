@@ -5,11 +5,12 @@
  * the next window on.
  */
 import { z } from 'zod';
-import { ensureConnectionSchedule } from '../../app/connections';
+import { ensureSchedule } from '../../core/connector';
 import type { Clock, ConnectionStore, LaneQueue, ScheduleManager } from '../../core/ports';
 import type { ImportedDocumentStore } from '../../core/ports/documents';
 import { enqueueDocumentsResync } from './documents/documents';
 import { enqueueNotionSync } from './lane';
+import { notionPollSchedule } from './schedule';
 
 export const pollInputSchema = z.union([
   z.object({ sweep: z.literal(true) }),
@@ -33,7 +34,7 @@ export async function handleNotionPoll(
     let scheduled = 0;
     for (const c of connections) {
       if (!c.settings.enabled) continue;
-      if (await ensureConnectionSchedule(deps.schedules, c)) scheduled += 1;
+      if (await ensureSchedule(deps.schedules, notionPollSchedule, c)) scheduled += 1;
     }
     return { queued: 0, scheduled, skipped: [], documentsResyncQueued: 0 };
   }

@@ -214,6 +214,9 @@ const usersListResponse = z.looseObject({
 });
 export type SlackMember = z.output<typeof memberSchema>;
 
+/** Logged Slack bodies are personal as a whole: messages built from contact data, people's text. */
+export const SLACK_BODIES = 'all';
+
 export class SlackClient {
   private readonly fetch: typeof fetch;
   private readonly base: string;
@@ -222,6 +225,7 @@ export class SlackClient {
     this.base = (opts.apiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/');
     this.fetch = pacedFetch({
       provider: 'slack',
+      personalBodies: SLACK_BODIES,
       clock: opts.clock,
       stats: opts.stats,
       // The method is the last path segment (`…/api/users.list`).

@@ -6,9 +6,8 @@
  * fingerprinted). `{sweep: true}` (the stack's sweep) restores lost schedules instead.
  */
 import { z } from 'zod';
-import { ensureConnectionSchedule } from '../../app/connections';
-import { type OAuthTokens, readAccessToken } from '../../app/oauth-grant';
 import { resolveBrevoList } from '../../core/brevo/lists';
+import { ensureSchedule } from '../../core/connector';
 import { failureReason } from '../../core/errors';
 import type {
   Clock,
@@ -22,6 +21,8 @@ import type {
   ThreadStore,
 } from '../../core/ports';
 import { newRunId } from '../../core/runs/summary';
+import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
+import { slackDailySchedule } from './schedule';
 import { runSlackSummaries, type SlackSummariesResult } from './summaries';
 import { buildSlackUsersContext, emptySlackUsersSummary, type SlackUsersSummary, syncSlackUsers } from './users-sync';
 
@@ -74,7 +75,7 @@ export async function runSlackDaily(deps: SlackDailyDeps, input: SlackDailyInput
   if ('sweep' in input) {
     let scheduled = 0;
     for (const c of await deps.connections.listConnections('slack')) {
-      if (await ensureConnectionSchedule(deps.schedules, c)) scheduled += 1;
+      if (await ensureSchedule(deps.schedules, slackDailySchedule, c)) scheduled += 1;
     }
     return { scheduled };
   }

@@ -10,11 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiResponse } from '../../app/api';
-import { type OAuthTokens, readAccessToken } from '../../app/oauth-grant';
 import { brevoClientFor } from '../../core/brevo/client';
 import type { SlackInteraction } from '../../core/config/schema';
 import { ProviderError } from '../../core/errors';
+import type { ApiResponse } from '../../core/http/api-types';
 import { newStats } from '../../core/http/paced-fetch';
 import { normalizeEmail } from '../../core/mapping';
 import {
@@ -28,6 +27,7 @@ import {
   type SlackTeamStore,
   slackTeamKey,
 } from '../../core/ports';
+import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
 import type { SlackAppCredentialsSource } from './app';
 import { SlackClient } from './client';
 import { blockActions, eventsEnvelope, eventsTeam, interactionTeam, messageAction, viewSubmission } from './payloads';

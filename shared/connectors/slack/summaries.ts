@@ -11,11 +11,11 @@
  * Brevo's hourly budget, network, 5xx) or not, so the caller can re-run after `retryAfterMs`.
  */
 
-import { type OAuthTokens, readAccessToken } from '../../app/oauth-grant';
 import { type BrevoClient, brevoClientFor } from '../../core/brevo/client';
 import { ProviderError, RateLimitedError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock, ConnectionRecord, ConnectionStore, SecretStore, ThreadStore } from '../../core/ports';
+import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
 import { SlackApiError, SlackClient } from './client';
 import { type DueSummary, dueSummaries, type SummaryKind } from './notifications/periods';
 import { resolveChannel } from './notifications/routing';

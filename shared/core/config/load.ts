@@ -1,28 +1,14 @@
 /**
- * Reading a Tajo YAML: parse, substitute ${VAR} / ${VAR:-default} from the environment, validate.
- * Every mistake is reported with the path of the key and what was expected, before anything is sent.
+ * Reading a Tajo YAML, the generic part: substitute ${VAR} / ${VAR:-default} from the environment,
+ * supply keys a command has from elsewhere, and turn zod's issues into paths and what was expected.
+ * The app's config (shared/app/config.ts) parses and validates with these, and with each
+ * connector's own cross-key checks. Every mistake is reported before anything is sent.
  */
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { readOnlyIssues } from '../../connectors/notion/read-only';
-import { validateNotionRules } from '../../connectors/notion/rules/rules';
-import { resolveChannel, validateNotificationsConfig } from '../../connectors/slack/notifications/routing';
-import { ConfigError, oneLine } from '../errors';
-import { joinPath } from './issues';
-import { databaseMapping } from './mapping';
 import { formatPath } from './path';
-import {
-  BUILT_IN_CONNECTORS,
-  type NotionConnectorConfig,
-  notionConnectorSchema,
-  type SlackConnectorConfig,
-  slackConnectorSchema,
-  type TajoConfig,
-  tajoConfigSchema,
-} from './schema';
+import { BUILT_IN_CONNECTORS, tajoConfigSchema } from './schema';
 
-type Issue = { path: string; message: string };
+export type Issue = { path: string; message: string };
 
 const TOP_LEVEL_KEYS = Object.keys(tajoConfigSchema.shape);
 
@@ -71,7 +57,7 @@ export function unknownConnectorMessage(name: string): string {
   return `unknown connector "${name}" (built in: ${BUILT_IN_CONNECTORS.join(', ')}; custom connectors from a definition file come with the connector framework)`;
 }
 
-function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
+export function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
   // `base` is empty for the YAML (paths from its top); an API body's issues keep their own paths.
   return error.issues.flatMap((issue): Issue[] => {
     const at = [...base, ...issue.path];
@@ -115,7 +101,7 @@ export interface ConfigSupply {
   slackBotToken?: string;
 }
 
-function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): unknown {
+export function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): unknown {
   if (!supply || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const out = { ...(raw as Record<string, unknown>) };
   if (out.brevo === undefined && supply.brevoApiKey !== undefined) out.brevo = { api_key: supply.brevoApiKey };
@@ -132,62 +118,6 @@ function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): unknown 
     out.connectors = c;
   }
   return out;
-}
-
-/** Parses YAML text into a validated config; throws ConfigError listing every problem. */
-export function parseConfig(
-  text: string,
-  env: NodeJS.ProcessEnv = process.env,
-  source = 'config',
-  supply?: ConfigSupply,
-): TajoConfig {
-  const doc = parseDocument(text, { prettyErrors: true });
-  const first = doc.errors[0];
-  if (first) {
-    // The first error only, with its position: a file that is not YAML at all (a binary, a JSON
-    // with a stray byte) has thousands, and each after the first follows from it.
-    const at = first.linePos?.[0];
-    const message = oneLine(first.message.replace(/ at line \d+, column \d+:?$/m, ''), 160);
-    const more = doc.errors.length - 1;
-    throw new ConfigError([
-      {
-        path: '',
-        message: `${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${message}${more > 0 ? ` (and ${more} more error${more === 1 ? '' : 's'} after it)` : ''}`,
-      },
-    ]);
-  }
-  const raw = doc.toJS() as unknown;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError([{ path: '', message: `${source}: expected a YAML mapping at the top level` }]);
-  }
-  const issues: Issue[] = [];
-  const interpolated = supplyMissing(interpolateEnv(raw, env, issues), supply);
-  // reportInput: zod 4 leaves the input out of issues unless asked, and we tell missing from wrong by it.
-  const parsed = tajoConfigSchema.safeParse(interpolated, { reportInput: true });
-  if (!parsed.success) {
-    // A key whose ${VAR} is unset already has its message; the schema's complaint would repeat it.
-    const envPaths = new Set(issues.map((i) => i.path));
-    issues.push(...zodIssues(parsed.error).filter((i) => !envPaths.has(i.path)));
-  }
-  if (issues.length > 0) throw new ConfigError(dedupe(issues));
-  const config = (parsed as { data: TajoConfig }).data;
-  issues.push(...semanticIssues(config));
-  if (issues.length > 0) throw new ConfigError(issues);
-  return config;
-}
-
-export async function loadConfigFile(
-  file: string,
-  env: NodeJS.ProcessEnv = process.env,
-  supply?: ConfigSupply,
-): Promise<TajoConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
-  }
-  return parseConfig(text, env, file, supply);
 }
 
 /** Why a config file cannot be read, and what to do, in one line (never the raw errno word alone). */
@@ -209,7 +139,7 @@ export function unreadableConfigMessage(file: string, err: unknown): string {
   }
 }
 
-function dedupe(issues: Issue[]): Issue[] {
+export function dedupe(issues: Issue[]): Issue[] {
   const seen = new Set<string>();
   return issues.filter((i) => {
     const key = `${i.path}\u0000${i.message}`;
@@ -217,114 +147,4 @@ function dedupe(issues: Issue[]): Issue[] {
     seen.add(key);
     return true;
   });
-}
-
-/** Rules that span keys: one identifier per database, no duplicate targets or databases. */
-function semanticIssues(config: TajoConfig): Issue[] {
-  const issues: Issue[] = [];
-  // Channels, event types and templates of the Slack notifications (a broken template is refused here).
-  if (config.connectors.slack) issues.push(...slackSectionIssues(config.connectors.slack, 'connectors.slack'));
-  if (config.connectors.notion) issues.push(...notionSectionIssues(config.connectors.notion, 'connectors.notion'));
-  return issues;
-}
-
-/** `base` is where the section sits: `connectors.notion` in the YAML, empty for an API body. */
-function notionSectionIssues(notion: NotionConnectorConfig, base: string): Issue[] {
-  const issues: Issue[] = [];
-  const at = (...rest: PropertyKey[]) => joinPath(base, formatPath(rest));
-  // Brevo → Notion rules (event-dependent options, templates, paths) and read_only against the
-  // features that write: their checks name YAML paths, moved here under `base`.
-  const rebase = (i: Issue): Issue => ({ ...i, path: joinPath(base, i.path.replace(/^connectors\.notion\.?/, '')) });
-  issues.push(...validateNotionRules(notion).map(rebase), ...readOnlyIssues(notion).map(rebase));
-  const seenIds = new Map<string, number>();
-  notion.databases.forEach((db, i) => {
-    const normalizedId = db.id.replace(/-/g, '').toLowerCase();
-    const dup = seenIds.get(normalizedId);
-    if (dup !== undefined)
-      issues.push({ path: at('databases', i, 'id'), message: `the same database as databases[${dup}]` });
-    seenIds.set(normalizedId, i);
-    if (db.publish && !notion.sync.databases) {
-      issues.push({
-        path: at('databases', i, 'publish'),
-        message: 'pages are published as the sync reads them: set connectors.notion.sync.databases to true',
-      });
-    }
-  });
-  // The cross-key rules hold for every mapping written: the connector's (the mapping of each
-  // database without its own) and each database's own, at the key where it is written.
-  const written = [
-    ...(notion.field_mapping
-      ? [{ mapping: notion.field_mapping, path: ['connectors', 'notion', 'field_mapping'] }]
-      : []),
-    ...notion.databases.map((db, i) => databaseMapping(notion, db, i)).filter((m) => m.source === 'database'),
-  ];
-  for (const { mapping, path } of written) {
-    if (!mapping) continue;
-    const mappingAt = (...rest: PropertyKey[]) => joinPath(base, formatPath([...path.slice(2), ...rest]));
-    const targets = new Map<string, string>();
-    let identifiers = 0;
-    for (const [prop, entry] of Object.entries(mapping)) {
-      const target = entry.target.toUpperCase();
-      const prev = targets.get(target);
-      if (prev !== undefined) {
-        issues.push({
-          path: mappingAt(prop, 'target'),
-          message: `${target} is already the target of ${JSON.stringify(prev)}`,
-        });
-      }
-      targets.set(target, prop);
-      if (['EMAIL', 'SMS', 'EXT_ID'].includes(target)) identifiers += 1;
-    }
-    if (identifiers === 0) {
-      issues.push({
-        path: mappingAt(),
-        message: 'no property maps to a contact identifier: map one to target email (or SMS, EXT_ID)',
-      });
-    }
-  }
-  return issues;
-}
-
-function slackSectionIssues(slack: SlackConnectorConfig, base: string): Issue[] {
-  return [...validateNotificationsConfig(slack, { path: base }), ...summaryChannelIssues(slack, base)];
-}
-
-/** Summary channels resolve like notification channels: a name in `channels`, or a channel id. */
-function summaryChannelIssues(slack: SlackConnectorConfig, base: string): Issue[] {
-  const summaries = slack.summaries;
-  if (!summaries) return [];
-  const issues: Issue[] = [];
-  const known = Object.keys(slack.channels);
-  for (const kind of ['daily', 'weekly'] as const) {
-    const ref = summaries[kind]?.channel;
-    if (ref === undefined || resolveChannel(ref, slack.channels) !== undefined) continue;
-    issues.push({
-      path: joinPath(base, formatPath(['summaries', kind, 'channel'])),
-      message: `channel "${ref}" is not in connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}) and is not a channel id (C…/G…)`,
-    });
-  }
-  return issues;
-}
-
-const sectionSchemas = { notion: notionConnectorSchema, slack: slackConnectorSchema } as const;
-
-/**
- * A connector's section given as JSON (the management API's connect body: the YAML section as an
- * object, tokens included): the same schema and cross-key rules as the YAML, with paths relative
- * to the body. Nothing is substituted: a request must never read the server's environment.
- */
-export function parseConnectorSection(connector: 'notion', raw: unknown): NotionConnectorConfig;
-export function parseConnectorSection(connector: 'slack', raw: unknown): SlackConnectorConfig;
-export function parseConnectorSection(
-  connector: 'notion' | 'slack',
-  raw: unknown,
-): NotionConnectorConfig | SlackConnectorConfig {
-  const parsed = sectionSchemas[connector].safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(dedupe(zodIssues(parsed.error)));
-  const issues =
-    connector === 'notion'
-      ? notionSectionIssues(parsed.data as NotionConnectorConfig, '')
-      : slackSectionIssues(parsed.data as SlackConnectorConfig, '');
-  if (issues.length > 0) throw new ConfigError(issues);
-  return parsed.data;
 }

@@ -3,7 +3,7 @@
  * key or a connector that is not built in is refused with its path (nothing passes in silence).
  */
 import { z } from 'zod';
-import { isTimeZone } from '../time/zoned';
+import { isTimeZone, WEEKDAYS } from '../time/zoned';
 
 /** Notion property types a field mapping may name, plus the short aliases people write. */
 export const NOTION_PROPERTY_TYPES = [
@@ -366,9 +366,6 @@ export const slackInteractionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('add_author_to_list'), list: listRef }),
 ]);
 export type SlackInteraction = z.infer<typeof slackInteractionSchema>;
-
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 /** A summary's channel: a name from connectors.slack.channels or a channel id (checked in load.ts). */
 const summaryChannel = z

@@ -7,7 +7,7 @@
  */
 import { type Provider, RateLimitedError, UnreachableError } from '../errors';
 import { type ApiCallLine, apiCallLog, describeRequestBody, describeResponseBody } from '../logging/api-calls';
-import { bodyPersonal, redactUrlPart } from '../logging/redact';
+import { type Personal, redactUrlPart } from '../logging/redact';
 import type { Clock } from '../ports';
 import type { Pacer } from '../ratelimit/pacer';
 import { currentDeadline, type RetryPolicy, resolveRetryPolicy, retryDelayMs } from './retry-policy';
@@ -23,8 +23,17 @@ export function newStats(): CallStats {
   return { requests: 0, rateLimited: 0 };
 }
 
+/** Logged API bodies are personal where their keys say, unless the client says the whole body is. */
+export const DEFAULT_PERSONAL_BODIES: Personal = 'keys';
+
 export interface PacedFetchOptions {
   provider: Provider;
+  /**
+   * How logged bodies are redacted (log_api_calls: bodies): `all` when the whole body is personal
+   * content but its structure (Slack's: messages built from contact data, people's text), `keys`
+   * (default) when it is personal where its keys say (Brevo attributes, Notion properties).
+   */
+  personalBodies?: Personal;
   clock: Clock;
   stats: CallStats;
   /** Picks the pacer for a request (Brevo paces contacts and "other" endpoints apart). */
@@ -194,7 +203,7 @@ async function report(
   if (!log) return;
   if (log.bodies) {
     const contentType = new Headers(a.init?.headers).get('content-type') ?? '';
-    const personal = bodyPersonal(opts.provider, false);
+    const personal = opts.personalBodies ?? DEFAULT_PERSONAL_BODIES;
     const request = describeRequestBody(a.init?.body, contentType, personal);
     const response = a.res ? await describeResponseBody(a.res, personal) : undefined;
     if (request !== undefined) line.request = request;

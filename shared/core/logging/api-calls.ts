@@ -115,7 +115,9 @@ type LoggingConfig = Pick<TajoConfig, 'debug' | 'log_level' | 'log_api_calls'> &
  * inbound events.
  */
 export function providerLogging(config: LoggingConfig, provider: Provider): ProviderLogging {
-  const own: LoggingKeys = provider === 'brevo' ? {} : (config.connectors?.[provider] ?? {});
+  // Brevo (the hub) has no section under connectors: the top level is its.
+  const sections: Partial<Record<string, LoggingKeys | undefined>> = config.connectors ?? {};
+  const own: LoggingKeys = sections[provider] ?? {};
   const debug = own.debug ?? config.debug;
   if (debug) return { level: 'debug', apiCalls: 'bodies', events: true };
   const level = levelOf(own.log_level ?? config.log_level);
@@ -193,7 +195,7 @@ export function textApiCallLog(spec: ApiCallSpec, write: (text: string) => void)
 
 /**
  * The request's body as a loggable string (bodies are strings, forms or bytes in our clients);
- * `personal` as bodyPersonal says for the provider.
+ * `personal` as the client's pacedFetch says (personalBodies).
  */
 export function describeRequestBody(
   body: unknown,

@@ -15,8 +15,6 @@
  * pattern may rescan a run of characters from each of its positions.
  */
 
-import type { Provider } from '../errors';
-
 export const REDACTED = '[redacted]';
 
 /**
@@ -313,18 +311,8 @@ function walk(value: unknown, inPersonal: boolean, kept: boolean, depth: number,
 export interface BodyOptions {
   /** At most this many characters (2,000 unless said). */
   max?: number;
-  /** `all`: the whole body is personal content but its structure (see bodyPersonal). */
+  /** `all`: the whole body is personal content but its structure (a client's personalBodies, a connector's inboundBodies). */
   personal?: Personal;
-}
-
-/**
- * Which bodies are personal as a whole: every Slack body (messages we post are built from contact
- * data; events, interactions and the messages Slack answers with carry people's text), and the
- * events Brevo and the platform post to us (each describes a contact). Notion's and Brevo's API
- * bodies are personal where their keys say (attributes, properties, rich text).
- */
-export function bodyPersonal(provider: Provider | undefined, inbound: boolean): Personal {
-  return provider === 'slack' || (inbound && provider === 'brevo') ? 'all' : 'keys';
 }
 
 /**

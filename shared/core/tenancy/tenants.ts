@@ -5,9 +5,9 @@
  * Brevo API key is checked against the account before it is stored, and is shared by the tenant's
  * connections (one Brevo account per tenant).
  */
+
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { secretNames, storeBrevoApiKey } from '../../app/connections';
 import { brevoClientFor } from '../brevo/client';
 import { tenantIdSchema } from '../config/schema';
 import { ConfigError, ProviderError, RequestRefusedError, UnreachableError } from '../errors';
@@ -22,6 +22,7 @@ import type {
   TenantRegistry,
   TenantStore,
 } from '../ports';
+import { brevoApiKeySecretName, storeBrevoApiKey } from './connections';
 
 export function hashApiKey(key: string): string {
   return sha256Hex(key);
@@ -47,7 +48,7 @@ export function issueTenantCredentials(
   return {
     apiKey,
     webhookToken,
-    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: sha256Hex(webhookToken), createdAt },
+    record: { tenantId, apiKeyHash: hashApiKey(apiKey), webhookTokenHash: hashApiKey(webhookToken), createdAt },
   };
 }
 
@@ -219,5 +220,5 @@ export async function disconnectBrevo(
   await deps.secrets.delete(tenant.brevoApiKeyRef);
   const { brevoApiKeyRef: _ref, brevoAccount: _account, ...rest } = tenant;
   await deps.tenants.putTenant(rest);
-  return { tenantId, connector: 'brevo', removed: [`secret ${secretNames.brevoApiKey(tenantId)}`] };
+  return { tenantId, connector: 'brevo', removed: [`secret ${brevoApiKeySecretName(tenantId)}`] };
 }

@@ -4,7 +4,6 @@
  * Temporal's "compatible" does), and the next time a daily local hour comes round. The Slack
  * summaries' periods and the local scheduler's daily cadence both stand on it.
  */
-import type { Weekday } from '../config/schema';
 
 /** An IANA time zone name ("Europe/Paris", "UTC"), as the runtime's Intl knows it. */
 export function isTimeZone(tz: string): boolean {
@@ -75,6 +74,9 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   const { y, mo, d } = parseDate(date);
   return new Date(Date.UTC(y, mo - 1, d + days)).toISOString().slice(0, 10);
 }
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 
 const WEEKDAY_BY_UTC_DAY: Weekday[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 export function weekdayOf(date: LocalDate): Weekday {

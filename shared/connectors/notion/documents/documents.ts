@@ -8,7 +8,6 @@
  * checked (documents are taken in page id order), so a large library never outgrows a Lambda.
  */
 
-import { queueableConnection } from '../../../app/connections';
 import { ProviderError, RateLimitedError, reasonOf, TajoError, UnreachableError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import type {
@@ -22,6 +21,7 @@ import type {
 } from '../../../core/ports';
 import type { DocumentStore, ImportedDocument, ImportedDocumentStore } from '../../../core/ports/documents';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
+import { queueableConnection } from '../../../core/tenancy/connections';
 import type { NotionLaneMessage } from '../lane/messages';
 import { importPage, type NotionPageReader, resyncDocuments } from './import';
 
@@ -53,7 +53,7 @@ async function queueForConnection(
   message: (runId: string) => DocumentsMessage,
   dedupeKey: (runId: string) => string,
 ): Promise<QueueResult> {
-  const target = await queueableConnection(deps.connections, tenantId);
+  const target = await queueableConnection(deps.connections, tenantId, { name: 'notion', label: 'Notion' });
   if ('reason' in target) return { queued: false, reason: target.reason };
   const conn = target.conn;
   const runId = newRunId(deps.clock);

@@ -3,11 +3,11 @@
  * a sync context with the connection's tokens, built once here for all message types.
  */
 import { hostname } from 'node:os';
-import { readAccessToken } from '../../../app/oauth-grant';
 import { BREVO_OTHER_PER_HOUR } from '../../../core/brevo/limits';
 import { readEnv } from '../../../core/env';
 import type { ConnectionRecord, RunOwner, RunRecord } from '../../../core/ports';
 import { HourlyCallBudget } from '../../../core/ratelimit/call-budget';
+import { readAccessToken } from '../../../core/tenancy/oauth-tokens';
 import { NOTION_INTERVAL_MS } from '../client';
 import { buildNotionContext, notionPacerDrainMs } from '../context';
 import type { NotionLaneDeps } from '../lane/deps';

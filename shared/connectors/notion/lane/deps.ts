@@ -1,6 +1,5 @@
 /** What the Notion lane's worker is given (stores, queues, clock), and how a job asks to wait. */
 
-import type { OAuthTokens } from '../../../app/oauth-grant';
 import type { Endpoints } from '../../../core/env';
 import { TajoError } from '../../../core/errors';
 import type {
@@ -17,6 +16,7 @@ import type {
 } from '../../../core/ports';
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
+import type { OAuthTokens } from '../../../core/tenancy/oauth-tokens';
 import type { SyncOptions } from '../sync/sync-context';
 
 export interface NotionLaneDeps {

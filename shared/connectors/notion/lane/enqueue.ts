@@ -1,6 +1,7 @@
 /** Starting work in the Notion lane (poller, API, local scheduler, webhooks): a run's first message. */
-import { queueableConnection } from '../../../app/connections';
+
 import { newRunId } from '../../../core/runs/summary';
+import { queueableConnection } from '../../../core/tenancy/connections';
 import type { NotionLaneDeps } from './deps';
 import type { NotionLaneMessage } from './messages';
 
@@ -53,7 +54,7 @@ async function queueForConnection(
   message: Extract<NotionLaneMessage, { runId: string }>,
   deduplicationId: string,
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
-  const target = await queueableConnection(deps.connections, message.tenantId);
+  const target = await queueableConnection(deps.connections, message.tenantId, { name: 'notion', label: 'Notion' });
   if ('reason' in target) return { queued: false, reason: target.reason };
   const conn = target.conn;
   await deps.lane.send('notionLane', [

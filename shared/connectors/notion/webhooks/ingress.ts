@@ -1,8 +1,8 @@
 /** Notion webhooks' ingress: the handshake, signed events into the tenant's page inbox, one fetch queued (see index.ts). */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiResponse } from '../../../app/api';
 import { issueSummary, maybe } from '../../../core/http/answer';
+import type { ApiResponse } from '../../../core/http/api-types';
 import type {
   Clock,
   ConnectionStore,

@@ -3,7 +3,7 @@
  * event in the thread of its contact or campaign, or one digest when the batch (or what waits for
  * the channel) is a burst. The webhook side queues them: notification-messages.ts.
  */
-import { type OAuthTokens, readAccessToken } from '../../../app/oauth-grant';
+
 import { type NotificationEvent, notificationEventSchema } from '../../../core/events/events';
 import { newStats } from '../../../core/http/paced-fetch';
 import type {
@@ -15,6 +15,7 @@ import type {
   SlackPendingStore,
   ThreadStore,
 } from '../../../core/ports';
+import { type OAuthTokens, readAccessToken } from '../../../core/tenancy/oauth-tokens';
 import { SlackApiError, SlackClient } from '../client';
 import { buildDigest } from './digest';
 import {

@@ -16,12 +16,10 @@
  * A process that dies mid-refresh leaves its lease to expire (LEASE_SECONDS), then another takes it.
  */
 import { z } from 'zod';
-import { refreshNotionToken } from '../connectors/notion/oauth';
-import type { OAuthApps } from '../connectors/slack/app';
-import { refreshSlackToken } from '../connectors/slack/oauth';
-import { TajoError } from '../core/errors';
-import { parseJsonAs } from '../core/json';
-import type { Clock, ConnectionRecord, ConnectorName, MarkerStore, SecretStore } from '../core/ports';
+import type { RefreshedToken } from '../connector';
+import { TajoError } from '../errors';
+import { parseJsonAs } from '../json';
+import type { Clock, ConnectionRecord, ConnectorName, MarkerStore, SecretStore } from '../ports';
 
 export const oauthGrantSchema = z.object({
   kind: z.literal('oauth-grant'),
@@ -87,45 +85,7 @@ export function newGrant(
 }
 
 /** A provider's refresh: trades a refresh token for a new access token and refresh token. */
-export type RefreshGrant = (
-  connector: ConnectorName,
-  refreshToken: string,
-) => Promise<{ accessToken: string; refreshToken: string | null; expiresInSeconds?: number }>;
-
-/** The refresh of the deployment's apps, against Notion's and Slack's token endpoints. */
-export function providerRefresh(deps: {
-  apps: OAuthApps;
-  endpoints: { notionBaseUrl?: string; slackApiUrl?: string };
-}): RefreshGrant {
-  return async (connector, refreshToken) => {
-    if (connector === 'notion') {
-      const app = await deps.apps.notion();
-      if (!app) throw new TajoError('the Notion OAuth app is not configured: cannot refresh the token', 'oauth_app');
-      const res = await refreshNotionToken({
-        baseUrl: deps.endpoints.notionBaseUrl,
-        clientId: app.client_id,
-        clientSecret: app.client_secret,
-        refreshToken,
-      });
-      return {
-        accessToken: res.access_token,
-        refreshToken: res.refresh_token ?? null,
-        expiresInSeconds: res.expires_in,
-      };
-    }
-    const app = await deps.apps.slack();
-    if (!app?.client_id || !app.client_secret) {
-      throw new TajoError('the Slack app has no client id and secret: cannot rotate the token', 'oauth_app');
-    }
-    const res = await refreshSlackToken({
-      apiUrl: deps.endpoints.slackApiUrl,
-      clientId: app.client_id,
-      clientSecret: app.client_secret,
-      refreshToken,
-    });
-    return { accessToken: res.access_token, refreshToken: res.refresh_token ?? null, expiresInSeconds: res.expires_in };
-  };
-}
+export type RefreshGrant = (connector: ConnectorName, refreshToken: string) => Promise<RefreshedToken>;
 
 type OAuthConnection = Pick<ConnectionRecord<ConnectorName>, 'tenantId' | 'connector' | 'tokenRef' | 'oauth'>;
 

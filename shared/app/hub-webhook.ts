@@ -1,17 +1,18 @@
 /**
  * POST /webhooks/brevo/{tenantId}: the hub's events in. Accepted fast: the bearer token checked, the
- * body parsed (Brevo's webhook items or one platform event) into core events, and those handed to
- * their consumers: Slack notifications (its lane) and Brevo → Notion rules (the Notion lane).
+ * body parsed (Brevo's webhook items by the Brevo connector, or one platform event) into core
+ * events, and those handed to their consumers: Slack notifications (its lane) and Brevo → Notion
+ * rules (the Notion lane). The app does the fan-out: a connector never imports another.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { ApiResponse } from '../../app/api';
-import type { NotificationEvent } from '../../core/events/events';
-import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../../core/events/platform-events';
-import { sha256Hex } from '../../core/hash';
-import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../../core/ports';
-import { notionRuleMessages } from '../notion/rules/ingress';
-import { recordPendingPosts, slackNotificationMessages } from '../slack/notifications/notification-messages';
-import { type IgnoredItem, parseBrevoWebhook } from './webhook-events';
+import { type IgnoredItem, parseBrevoWebhook } from '../connectors/brevo/webhook-events';
+import { notionRuleMessages } from '../connectors/notion/rules/ingress';
+import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
+import type { NotificationEvent } from '../core/events/events';
+import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platform-events';
+import { sha256Hex } from '../core/hash';
+import type { ApiResponse } from '../core/http/api-types';
+import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../core/ports';
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');

@@ -1,0 +1,36 @@
+/**
+ * The registry: every connector of the product, by its descriptor. The only file that imports
+ * every connector; the app, the CLI, the topology and the local stack read this list instead of
+ * naming a provider. Adding a connector: its folder under shared/connectors/, its descriptor, one
+ * line here (ARCHITECTURE.md, "How to add a connector").
+ */
+import type { ConnectorDescriptor } from '../core/connector';
+import type { ConnectorName } from '../core/ports';
+import { brevoDescriptor } from './brevo/descriptor';
+import { notionDescriptor } from './notion/descriptor';
+import { slackDescriptor } from './slack/descriptor';
+
+export const connectors: readonly ConnectorDescriptor[] = [notionDescriptor, slackDescriptor, brevoDescriptor];
+
+/** The connectors a tenant connects (a connection each): not the hub. */
+export const platformConnectors: readonly ConnectorDescriptor[] = connectors.filter((c) => c.role === 'platform');
+
+/** The hub every connection writes to (Brevo). */
+export const hubConnector: ConnectorDescriptor = brevoDescriptor;
+
+/** The descriptor of a connector; undefined for a name the registry does not list. */
+export function findConnector(name: string): ConnectorDescriptor | undefined {
+  return connectors.find((c) => c.name === name);
+}
+
+/** A platform connector's name, checked against the registry (a connection's connector). */
+export function isPlatformConnector(name: string | undefined): name is ConnectorName {
+  return platformConnectors.some((c) => c.name === name);
+}
+
+/** The descriptor of a connection's connector (every ConnectorName is in the registry). */
+export function connectorOf(name: ConnectorName): ConnectorDescriptor {
+  const found = findConnector(name);
+  if (!found) throw new Error(`connector ${name} is not in the registry`);
+  return found;
+}

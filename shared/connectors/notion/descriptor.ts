@@ -1,0 +1,138 @@
+/**
+ * Notion, as the rest of the product sees it: its routes, lane, schedule, secrets, health probe,
+ * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
+ */
+
+import { type NotionConnectorConfig, notionConnectorSchema } from '../../core/config/schema';
+import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
+import { TajoError } from '../../core/errors';
+import type { NotionWebhookStore } from '../../core/ports';
+import { NOTION_DEFAULT_BASE_URL } from './client';
+import { notionSectionIssues } from './config-checks';
+import { refreshNotionToken } from './oauth';
+import { notionPollSchedule } from './schedule';
+
+type NotionApps = { notion: () => Promise<{ client_id: string; client_secret: string } | undefined> };
+
+export const notionDescriptor: ConnectorDescriptor = {
+  name: 'notion',
+  label: 'Notion',
+  role: 'platform',
+  providers: ['notion', 'brevo'],
+  config: {
+    section: notionConnectorSchema,
+    validate: (section, base) => notionSectionIssues(section as NotionConnectorConfig, base),
+  },
+  health: {
+    endpointKey: 'notionBaseUrl',
+    probe: (baseUrl) => ({
+      url: `${(baseUrl ?? NOTION_DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/users/me`,
+      method: 'GET',
+    }),
+  },
+  routes: [
+    'POST /webhooks/notion/{tenantId}',
+    'GET /oauth/notion/callback',
+    'POST /tenants/{tenantId}/connections/notion/imports',
+    'GET /tenants/{tenantId}/connections/notion/imports/{importId}',
+    'GET /tenants/{tenantId}/connections/notion/documents',
+    'GET /tenants/{tenantId}/connections/notion/documents/{pageId}',
+    'POST /tenants/{tenantId}/connections/notion/documents/resync',
+    'GET /tenants/{tenantId}/connections/notion/webhook',
+  ],
+  lanes: {
+    notionLane: {
+      fifo: true,
+      visibilityTimeoutSeconds: 6 * 900,
+      maxReceiveCount: 5,
+      retentionDays: 14,
+      description: 'Notion lane: one message group per integration (connection token)',
+    },
+  },
+  schedule: notionPollSchedule,
+  secrets: { token: (tenantId) => `${tenantId}/notion-token` },
+  oauth: {
+    async refresh(deps, refreshToken) {
+      const app = await (deps.apps as NotionApps).notion();
+      if (!app) throw new TajoError('the Notion OAuth app is not configured: cannot refresh the token', 'oauth_app');
+      return refreshedToken(
+        await refreshNotionToken({
+          baseUrl: deps.endpoints.notionBaseUrl,
+          clientId: app.client_id,
+          clientSecret: app.client_secret,
+          refreshToken,
+        }),
+      );
+    },
+  },
+  async disconnect(deps, tenantId, deleteSecret) {
+    const kept: string[] = [];
+    let notionWebhook = false;
+    const hook = await deps.webhooks.getNotionWebhook(tenantId);
+    if (hook) {
+      await deleteSecret(hook.pendingRef, 'Notion webhook verification token (pending)');
+      await deleteSecret(hook.confirmedRef, 'Notion webhook verification token');
+      await deps.webhooks.deleteNotionWebhook(tenantId);
+      notionWebhook = true;
+      kept.push(
+        "the webhook subscription in Notion's integration settings: delete it there, or re-create it after reconnecting (its verification token is gone)",
+      );
+    }
+    const pendingPages = await dropPendingPages(deps.webhooks, tenantId);
+    kept.push(
+      'imported documents (the document library) and the record of pages published as campaigns, so a reconnect never mails a page version twice',
+    );
+    return { removed: { notionWebhook, pendingPages }, kept };
+  },
+  cli: {
+    commands: [
+      {
+        verb: 'test',
+        summary:
+          'Check the Notion connection: token, each database and its mapped properties, users, search, page creation.',
+        options: ['create-page'],
+        example: 'tajo connectors test notion --config tajo.yaml',
+        notes: ['Exit 1 when a check fails.'],
+      },
+      {
+        verb: 'status',
+        summary: 'Show the Notion connector: databases, last runs and their counts, last errors, warnings.',
+        options: [],
+        example: 'tajo connectors status notion',
+      },
+      {
+        verb: 'install',
+        summary: 'Connect Notion with an internal integration token (the same as connect notion).',
+        options: ['token', 'brevo-key'],
+        example: 'tajo connectors install notion --token $NOTION_TOKEN --config tajo.yaml',
+      },
+      {
+        verb: 'connect',
+        summary:
+          "Connect Notion with an internal integration token; the config's connectors.notion gives its settings.",
+        options: ['token', 'brevo-key'],
+        example: 'tajo connectors connect notion --token $NOTION_TOKEN --brevo-key $BREVO_API_KEY',
+      },
+      {
+        verb: 'disconnect',
+        summary: 'Disconnect Notion: its token, schedule and state are removed; says what was kept.',
+        options: [],
+        example: 'tajo connectors disconnect notion',
+      },
+    ],
+  },
+  consumes: ['brevo-webhook'],
+};
+
+/** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */
+async function dropPendingPages(webhooks: NotionWebhookStore, tenantId: string): Promise<number> {
+  let dropped = 0;
+  // Bounded: an inbox that keeps refilling (events still arriving) does not hold the request.
+  for (let round = 0; round < 50; round++) {
+    const pages = await webhooks.listPendingPages(tenantId, 100);
+    if (pages.length === 0) break;
+    await webhooks.removePendingPages(tenantId, pages);
+    dropped += pages.length;
+  }
+  return dropped;
+}

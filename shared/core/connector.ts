@@ -1,0 +1,145 @@
+/**
+ * What a connector is, to the rest of the product: one typed descriptor per connector folder
+ * (`shared/connectors/<name>/descriptor.ts`), listed by the registry (`shared/connectors/index.ts`).
+ * The app, the CLI, the topology and the local stack read these fields instead of naming a
+ * provider: a new connector is a new folder and one line in the registry.
+ *
+ * The type is provider-free: it names no connector, and a descriptor's hooks get only core types.
+ */
+import type { z } from 'zod';
+import type { NotificationIssue as ConfigIssue } from './config/issues';
+import type { NotionWebhookStore, ScheduleManager, SlackTeamStore } from './ports';
+
+/** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL), by key. */
+export type ProviderEndpoints = { readonly [key: string]: string | undefined };
+
+/** A provider's token answer to a refresh: the new access token and refresh token. */
+export interface RefreshedToken {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresInSeconds?: number;
+}
+
+/** A token endpoint's OAuth answer (snake_case, as providers send it) as a RefreshedToken. */
+export function refreshedToken(answer: {
+  access_token: string;
+  refresh_token?: string | null;
+  expires_in?: number;
+}): RefreshedToken {
+  return {
+    accessToken: answer.access_token,
+    refreshToken: answer.refresh_token ?? null,
+    expiresInSeconds: answer.expires_in,
+  };
+}
+
+/**
+ * A connection's recurring schedule (the Notion poll, the Slack daily job): which topology
+ * schedule, the per-connection instance's name, and the options a connection's settings give it.
+ */
+/** A lane's queue as the topology declares it (see QueueSpec in shared/app/topology.ts). */
+export interface LaneSpec {
+  fifo: boolean;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  retentionDays: number;
+  description: string;
+}
+
+export interface ConnectionSchedule {
+  schedule: string;
+  /** Its topology entry (see ScheduleSpec in shared/app/topology.ts): when it fires, what it runs. */
+  spec: {
+    cadence: { everyHours: number } | { dailyAt: { hour: number; minute: number } };
+    flexibleWindowMinutes: number;
+    sweepEveryHours: number;
+    target: string;
+    description: string;
+  };
+  instanceName(tenantId: string): string;
+  options?(settings: unknown): { timezone?: string };
+}
+
+export interface ConnectorCliCommand {
+  verb: string;
+  summary: string;
+  options: string[];
+  example: string;
+  notes?: string[];
+}
+
+export interface ConnectorDescriptor {
+  /** The connector's name: its config section (`connectors.<name>`), CLI target and route parameter. */
+  name: string;
+  /** How a person reads it ("Notion"). */
+  label: string;
+  /**
+   * `platform`: a connection per tenant (connect, test, status, disconnect); `hub`: the tenant's
+   * account every connection writes to (Brevo: its key, its webhooks).
+   */
+  role: 'platform' | 'hub';
+  /** The providers a connection's work needs (its own and the hub), for health and degraded marks. */
+  providers: string[];
+  /** Its config: the YAML section's schema and the cross-key checks zod cannot express. */
+  config?: {
+    section: z.ZodType;
+    /** Issues of a parsed section, with paths under `base` (`connectors.<name>`; empty for an API body). */
+    validate?(section: unknown, base: string): ConfigIssue[];
+  };
+  /** GET /health's probe: the cheapest unauthenticated request the provider answers. */
+  health: {
+    endpointKey: string;
+    probe(baseUrl: string | undefined): { url: string; method: 'GET' | 'POST' };
+  };
+  /** The topology's routes (method and path) this connector serves. */
+  routes: string[];
+  /** The lanes (queues) it owns, by topology name: the topology's queues are built from these. */
+  lanes: Record<string, LaneSpec>;
+  /** The path its platform posts one tenant's events to (`{tenantId}` in it), when it has one. */
+  eventsPath?: string;
+  schedule?: ConnectionSchedule;
+  /** Names of the tenant's secrets this connector stores (Secrets Manager adds the stage's prefix). */
+  secrets: { token(tenantId: string): string; signingSecret?(tenantId: string): string };
+  /** OAuth install: the token refresh against the provider (the deployment's app in `apps`). */
+  oauth?: {
+    refresh(deps: { apps: object; endpoints: ProviderEndpoints }, refreshToken: string): Promise<RefreshedToken>;
+  };
+  /**
+   * Disconnect: what this connector made beyond its schedule, secrets and record (claims, webhook
+   * state), removed; what it removed (merged into the report) and what stays, and why.
+   */
+  disconnect?(
+    deps: { teams: SlackTeamStore; webhooks: NotionWebhookStore },
+    tenantId: string,
+    deleteSecret: (ref: string | undefined, name: string) => Promise<void>,
+  ): Promise<{ removed: Record<string, unknown>; kept: string[] }>;
+  /**
+   * The management commands `tajo connectors <verb> <name>` serves for it (connect, install, test,
+   * status, disconnect), as `--help` shows them: the options beyond --config, --json and where the
+   * command runs (--tenant, --api, --profile), by their CLI names.
+   */
+  cli: { commands: ConnectorCliCommand[] };
+  /**
+   * How the request log redacts the bodies posted to its routes: `all` when each is personal as a
+   * whole (Slack's events and interactions carry people's text; Brevo's and platforms' events each
+   * describe a contact), `keys` (default) when personal where its keys say (Notion's webhooks).
+   */
+  inboundBodies?: 'all' | 'keys';
+  /** The hub events (Brevo webhooks, platform events) it consumes, by event kind. */
+  consumes?: string[];
+}
+
+/** Makes sure an enabled connection has its recurring schedule; a disabled one has none. */
+export async function ensureSchedule(
+  schedules: ScheduleManager,
+  spec: ConnectionSchedule,
+  record: { tenantId: string; settings: { enabled: boolean } },
+): Promise<boolean> {
+  const name = spec.instanceName(record.tenantId);
+  const schedule = spec.schedule as Parameters<ScheduleManager['ensure']>[0];
+  if (!record.settings.enabled) return schedules.remove(schedule, name).then(() => false);
+  const options = spec.options?.(record.settings);
+  if (options) await schedules.ensure(schedule, name, { tenantId: record.tenantId }, options);
+  else await schedules.ensure(schedule, name, { tenantId: record.tenantId });
+  return true;
+}

@@ -1,0 +1,74 @@
+/**
+ * The shapes of the management API, independent of API Gateway and of any connector: a request
+ * (route key, path parameters, headers, raw body), an answer (status, JSON body), what an operation
+ * gets to work with, and the /health report. The app's router (app/api.ts) and the connectors'
+ * own routes (e.g. the Notion document library) share them.
+ */
+import type {
+  Clock,
+  ConnectionHealth,
+  ConnectionStore,
+  CursorStore,
+  LaneQueue,
+  NotionWebhookStore,
+  RunStore,
+  ScheduleManager,
+  SecretStore,
+  SlackDeliveryStore,
+  SlackTeamStore,
+  TenantStore,
+} from '../ports';
+import type { DocumentStore, ImportedDocumentStore } from '../ports/documents';
+
+export interface ApiRequest {
+  routeKey: string;
+  pathParameters: Record<string, string | undefined>;
+  headers: Record<string, string | undefined>;
+  body?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiDeps {
+  tenants: TenantStore;
+  connections: ConnectionStore;
+  runs: RunStore;
+  cursors: CursorStore;
+  lane: LaneQueue;
+  secrets: SecretStore;
+  schedules: ScheduleManager;
+  teams: SlackTeamStore;
+  webhooks: NotionWebhookStore;
+  clock: Clock;
+  /** The document library (imported Notion pages) and their records. */
+  documents: DocumentStore;
+  imported: ImportedDocumentStore;
+  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
+  deliveries?: SlackDeliveryStore;
+  /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
+  endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
+  /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */
+  health?: () => Promise<HealthReport>;
+}
+
+export type Operation = (deps: ApiDeps, req: ApiRequest, tenantId: string) => Promise<ApiResponse>;
+
+export type ProviderName = ConnectionHealth['providers'][number];
+
+export interface ProviderState {
+  state: 'ok' | 'degraded';
+  /** Why it is degraded (absent when ok). */
+  reason?: string;
+  checkedAt: string;
+}
+
+export interface HealthReport {
+  ok: true;
+  service: 'tajo-connectors';
+  /** `degraded` when a provider is down: the service itself is up and accepting webhooks. */
+  status: 'ok' | 'degraded';
+  providers: Record<ProviderName, ProviderState>;
+}

@@ -1,0 +1,47 @@
+/**
+ * The connector registry against the topology and the config: what a descriptor names (its
+ * routes, lanes, schedule, config section) exists where the rest of the product declares it, so a
+ * descriptor cannot drift from the deployment it describes.
+ */
+import { topology } from '../../shared/app/topology';
+import { connectors, findConnector, hubConnector, platformConnectors } from '../../shared/connectors';
+import { BUILT_IN_CONNECTORS, tajoConfigSchema } from '../../shared/core/config/schema';
+
+const routeKeys = new Set(topology.routes.map((r) => `${r.method} ${r.path}`));
+
+describe('the connector registry', () => {
+  test('names each connector once; one hub (Brevo), the others are platforms', () => {
+    const names = connectors.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(hubConnector.name).toBe('brevo');
+    expect(platformConnectors.map((c) => c.name)).toEqual([...BUILT_IN_CONNECTORS]);
+    expect(findConnector('nope')).toBeUndefined();
+  });
+
+  test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes are the topology’s', (_n, c) => {
+    expect(c.routes.filter((r) => !routeKeys.has(r))).toEqual([]);
+    if (c.eventsPath) expect(routeKeys.has(`POST ${c.eventsPath}`)).toBe(true);
+  });
+
+  test.each(platformConnectors.map((c) => [c.name, c] as const))(
+    '%s: its schedule is a per-connection schedule of the topology',
+    (_n, c) => {
+      const schedule = c.schedule?.schedule as keyof typeof topology.schedules;
+      expect(topology.schedules[schedule]?.perConnection.connector).toBe(c.name);
+    },
+  );
+
+  test.each(platformConnectors.map((c) => [c.name, c] as const))(
+    '%s: its config section is the one under connectors',
+    (_n, c) => {
+      const sections = tajoConfigSchema.shape.connectors.unwrap().shape as Record<string, { unwrap(): unknown }>;
+      expect(c.config?.section).toBe(sections[c.name]?.unwrap());
+    },
+  );
+
+  test('every OAuth callback route of the topology is an OAuth connector’s', () => {
+    const callbacks = topology.routes.filter((r) => /^\/oauth\/[^/]+\/callback$/.test(r.path));
+    const oauth = platformConnectors.filter((c) => c.oauth).map((c) => `/oauth/${c.name}/callback`);
+    expect(callbacks.map((r) => r.path).sort()).toEqual(oauth.sort());
+  });
+});
