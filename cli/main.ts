@@ -255,7 +255,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
       : undefined;
     progress.done();
     // sync.users: the workspace members after the databases, as the lane does after a database run
-    // (notion-lane.ts); only after a run that succeeded, so a failed run is retried before either.
+    // (connectors/notion/lane); only after a run that succeeded, so a failed run is retried before either.
     let users: { run?: RunRecord; done?: Awaited<ReturnType<typeof notionUsersRun>>; error?: string } | undefined;
     if (settings.sync.users && run.status === 'succeeded') {
       const usersRunId = newRunId(systemClock);
@@ -298,7 +298,7 @@ async function syncNotion(values: Values, env: NodeJS.ProcessEnv, io: Io, failur
   }
 }
 
-/** TAJO_SYNC_FLUSH_ROWS (read in one place, notion-sync.ts), a bad value as a usage error. */
+/** TAJO_SYNC_FLUSH_ROWS (read in one place, core/env.ts), a bad value as a usage error. */
 function syncTuning(env: NodeJS.ProcessEnv): { flushRows: number } | undefined {
   try {
     return syncTuningFromEnv(env);

@@ -1,6 +1,6 @@
 /**
  * Notion workspace users → Brevo contacts (notion.md §7; brevo.md §1–§2), the Notion counterpart
- * of ./slack-users and built the same way: GET /v1/users read whole (cursor pagination, 100 a
+ * of the Slack member sync (connectors/slack/users-sync.ts) and built the same way: GET /v1/users read whole (cursor pagination, 100 a
  * page, through the integration's 3 req/s pacer), each person mapped to a contact keyed by its
  * email and written through the shared contact writer (../sync/brevo-contact-writer).
  *

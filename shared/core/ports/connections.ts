@@ -86,7 +86,7 @@ export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   settings: ConnectionSettings[C];
   /**
    * The token's secret. A token connection's secret is the token itself; an OAuth connection's
-   * (`oauth` set) is its grant (access and refresh token, expiry, version: services/oauth-grant.ts).
+   * (`oauth` set) is its grant (access and refresh token, expiry, version: core/tenancy/oauth-tokens.ts).
    */
   tokenRef: string;
   /** Set when the connection was made by an OAuth install. */

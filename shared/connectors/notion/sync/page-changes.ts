@@ -33,7 +33,7 @@ export function isPageChange(page: NotionPage, since: string, mappedValuesChange
 
 /**
  * `created` for a row new since the cursor that the sync never wrote (an unconfirmed send, whose `fp`
- * is notion-sync's UNCONFIRMED_FP, is not a write); `updated` otherwise.
+ * is the sync's UNCONFIRMED_FP (sync/checkpoint.ts), is not a write); `updated` otherwise.
  */
 export function changeKind(page: NotionPage, since: string, previous: Fingerprint | undefined): 'created' | 'updated' {
   const written = previous !== undefined && previous.fp !== '';
