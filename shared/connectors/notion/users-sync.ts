@@ -1,8 +1,9 @@
 /**
  * Notion workspace users → Brevo contacts (notion.md §7; brevo.md §1–§2), the Notion counterpart
- * of the Slack member sync (connectors/slack/users-sync.ts) and built the same way: GET /v1/users read whole (cursor pagination, 100 a
- * page, through the integration's 3 req/s pacer), each person mapped to a contact keyed by its
- * email and written through the shared contact writer (../sync/brevo-contact-writer).
+ * of the Slack member sync (connectors/slack/users-sync.ts) and built the same way: GET /v1/users
+ * read whole (cursor pagination, 100 a page, through the integration's 3 req/s pacer), each person
+ * mapped to a contact keyed by its email and written through the hub's contact writer
+ * (core/brevo/contact-writer.ts).
  *
  * Guarantees (the `SyncSummary` contract of the other syncs):
  * - Bots (the integration itself and other integrations) are counted and skipped; guests are not
