@@ -8,17 +8,17 @@
 
 import { loadConfigFile } from '../shared/app/config';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
-import { integrationKey } from '../shared/connectors/notion/context';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
 import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
 import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
-import { formatPath } from '../shared/core/config/load';
 import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
+import { formatPath } from '../shared/core/config/path';
 import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
 import { endpointsFromEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';
+import { integrationKey } from '../shared/core/integration-key';
 import { providerLogging } from '../shared/core/logging/api-calls';
 import { systemClock } from '../shared/core/ports';
 import { sharedPacer } from '../shared/core/ratelimit/pacer';

@@ -49,8 +49,6 @@ import { type SandboxServices, startSandboxServices } from './sandbox-services';
 import { LocalScheduler } from './scheduler';
 import { DEFAULT_TENANT, ensureLocalTenant } from './tenant-files';
 
-export { DEFAULT_TENANT };
-
 export interface LocalStackOptions {
   port: number;
   stateDir: string;

@@ -13,9 +13,11 @@ import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler'
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
+import type { OAuthApps } from '../../shared/app/oauth-apps';
 import { providerRefresh } from '../../shared/app/oauth-refresh';
 import { topology } from '../../shared/app/topology';
-import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { notionAppCredentials } from '../../shared/connectors/notion/app';
+import { slackAppCredentials } from '../../shared/connectors/slack/app';
 import { ENV, type Endpoints, endpointsFromEnv, readEnv, requiredEnv } from '../../shared/core/env';
 import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';

@@ -6,9 +6,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
-import { findConnector } from '../../shared/connectors';
+import { connectorOfInboundRoute } from '../../shared/connectors';
 import type { Provider } from '../../shared/core/errors';
-import { eventSource } from '../../shared/core/logging/events';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
 interface HttpEvent {
@@ -79,8 +78,8 @@ export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new 
   const eventLogger = events.size > 0 ? logger.createChild({ logLevel: 'INFO' }) : undefined;
   return {
     before: (request) => {
-      const source = isHttp(request.event) ? eventSource(request.event.routeKey) : undefined;
-      if (eventLogger && source && events.has(source) && !debugOn()) {
+      const source = isHttp(request.event) ? connectorOfInboundRoute(request.event.routeKey)?.name : undefined;
+      if (eventLogger && source && events.has(source as Provider) && !debugOn()) {
         eventLogger.info('event received', { connector: source, ...describeEvent(request.event) });
       }
       if (!debugOn()) return;
@@ -100,6 +99,5 @@ export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new 
 
 /** How a door's bodies are redacted: as the connector owning the route says (its descriptor). */
 function inboundBodies(routeKey: string): 'all' | 'keys' {
-  const source = eventSource(routeKey);
-  return (source && findConnector(source)?.inboundBodies) || 'keys';
+  return connectorOfInboundRoute(routeKey)?.inboundBodies ?? 'keys';
 }

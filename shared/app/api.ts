@@ -20,8 +20,6 @@ import { hashApiKey } from '../core/tenancy/tenants';
 import { managementOperations } from './management';
 import { topology } from './topology';
 
-export { hashApiKey, newApiKey } from '../core/tenancy/tenants';
-
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
   // Unauthenticated: the service is up (200 whatever the providers do) and which provider is down,
   // why and since when it was checked; no tenant, token or secret in it.

@@ -7,9 +7,9 @@
  */
 
 import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
-import { integrationKey } from '../connectors/notion/context';
 import { ProviderError, RequestRefusedError, UnreachableError } from '../core/errors';
 import { newStats } from '../core/http/paced-fetch';
+import { integrationKey } from '../core/integration-key';
 import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
 import { sharedPacer } from '../core/ratelimit/pacer';
 import { parseConnectorSection } from './config';

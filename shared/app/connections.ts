@@ -6,7 +6,6 @@
 
 import { z } from 'zod';
 import { connectorOf } from '../connectors';
-import { integrationKey } from '../connectors/notion/context';
 import { notionDescriptor } from '../connectors/notion/descriptor';
 import { SlackClient } from '../connectors/slack/client';
 import { slackDescriptor, slackSigningSecretName } from '../connectors/slack/descriptor';
@@ -15,6 +14,7 @@ import { ensureSchedule } from '../core/connector';
 import { ConfigError, RequestRefusedError, reasonOf } from '../core/errors';
 import { maybe, readAnswer } from '../core/http/answer';
 import { newStats } from '../core/http/paced-fetch';
+import { integrationKey } from '../core/integration-key';
 import {
   type Clock,
   type ConnectionHealth,

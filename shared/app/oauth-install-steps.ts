@@ -4,7 +4,6 @@
  * starts from, the code exchange's arguments, and the write of the connection.
  */
 
-import type { OAuthApps } from '../connectors/slack/app';
 import { readEnv } from '../core/env';
 import type {
   Clock,
@@ -20,6 +19,7 @@ import type {
 } from '../core/ports';
 import { decodeGrant } from '../core/tenancy/oauth-tokens';
 import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
+import type { OAuthApps } from './oauth-apps';
 
 export interface OAuthEndpoints {
   notionBaseUrl?: string;

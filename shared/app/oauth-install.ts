@@ -22,7 +22,8 @@
  * workspace to that tenant; the success page names the tenant, and a Slack workspace already
  * connected elsewhere cannot be taken over.
  */
-import { createHash, randomBytes } from 'node:crypto';
+
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { connectorOf, isPlatformConnector } from '../connectors';
 import { SlackApiError } from '../connectors/slack/client';
@@ -35,6 +36,7 @@ import {
   TajoError,
   UnreachableError,
 } from '../core/errors';
+import { sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
 import { parseJsonBody } from '../core/http/request-body';
 import type { ConnectorName, OAuthStateRecord } from '../core/ports';
@@ -53,7 +55,7 @@ export function newOAuthState(tenantId: string): string {
 }
 
 export function hashOAuthState(state: string): string {
-  return createHash('sha256').update(state).digest('hex');
+  return sha256Hex(state);
 }
 
 /** The tenant a state names; undefined for anything this service did not make. */

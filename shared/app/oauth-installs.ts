@@ -3,12 +3,13 @@
  * provides them), the deployment's app, the consent page's URL, the settings a config gives the
  * connection, the code exchange and the connection it makes, and how the success page names it.
  */
-import { integrationKey } from '../connectors/notion/context';
+
 import { exchangeNotionCode, type NotionTokenResponse, notionAuthorizeUrl } from '../connectors/notion/oauth';
 import { DEFAULT_SLACK_BOT_SCOPES } from '../connectors/slack/app';
 import { SlackClient } from '../connectors/slack/client';
 import { exchangeSlackCode, type SlackAccessResponse, slackAuthorizeUrl } from '../connectors/slack/oauth';
 import { newStats } from '../core/http/paced-fetch';
+import { integrationKey } from '../core/integration-key';
 import {
   type ConnectionRecord,
   type ConnectionSettings,

@@ -3,10 +3,10 @@
  * deployment's OAuth apps: each connector's descriptor says how (Notion's refresh, Slack's rotation).
  */
 import { connectorOf } from '../connectors';
-import type { OAuthApps } from '../connectors/slack/app';
 import type { ProviderEndpoints } from '../core/connector';
 import { TajoError } from '../core/errors';
 import type { RefreshGrant } from '../core/tenancy/oauth-tokens';
+import type { OAuthApps } from './oauth-apps';
 
 /** The refresh of the deployment's apps, against each connector's token endpoint. */
 export function providerRefresh(deps: { apps: OAuthApps; endpoints: ProviderEndpoints }): RefreshGrant {

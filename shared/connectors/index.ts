@@ -18,6 +18,11 @@ export const platformConnectors: readonly ConnectorDescriptor[] = connectors.fil
 /** The hub every connection writes to (Brevo). */
 export const hubConnector: ConnectorDescriptor = brevoDescriptor;
 
+/** The connector whose provider posts inbound events to this route (API Gateway route key), if any. */
+export function connectorOfInboundRoute(routeKey: string): ConnectorDescriptor | undefined {
+  return connectors.find((c) => c.inboundRoutePrefix !== undefined && routeKey.startsWith(c.inboundRoutePrefix));
+}
+
 /** The descriptor of a connector; undefined for a name the registry does not list. */
 export function findConnector(name: string): ConnectorDescriptor | undefined {
   return connectors.find((c) => c.name === name);

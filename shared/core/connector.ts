@@ -97,6 +97,12 @@ export interface ConnectorDescriptor {
   lanes: Record<string, LaneSpec>;
   /** The path its platform posts one tenant's events to (`{tenantId}` in it), when it has one. */
   eventsPath?: string;
+  /**
+   * The routes its provider posts inbound events to (Slack's events and interactions, Notion's
+   * webhooks, Brevo's webhooks), by route-key prefix: what `log_events` logs and how the request
+   * log redacts their bodies (inboundBodies).
+   */
+  inboundRoutePrefix?: string;
   schedule?: ConnectionSchedule;
   /** Names of the tenant's secrets this connector stores (Secrets Manager adds the stage's prefix). */
   secrets: { token(tenantId: string): string; signingSecret?(tenantId: string): string };

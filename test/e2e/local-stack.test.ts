@@ -13,8 +13,8 @@ import {
   SANDBOX_SLACK_SIGNING_SECRET,
   sandboxRow,
 } from '../../sandbox/sandbox';
-import { hashApiKey, newApiKey } from '../../shared/app/api';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
+import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { listAddition, marketingEvent } from '../notifications/fixtures';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 

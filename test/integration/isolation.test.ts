@@ -27,7 +27,6 @@ import { SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxConfigYaml 
 import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secrets-registry';
 import { SlackSimulator } from '../../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
-import { hashApiKey, newApiKey } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
@@ -41,6 +40,7 @@ import { sha256Hex } from '../../shared/core/hash';
 import { timerMessageSchema } from '../../shared/core/lanes/timers';
 import { redactText } from '../../shared/core/logging/redact';
 import type { ConnectionRecord, RunRecord } from '../../shared/core/ports';
+import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { listAddition } from '../notifications/fixtures';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 

@@ -22,7 +22,7 @@ import {
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { handleApiRequest, hashApiKey, newApiKey } from '../../shared/app/api';
+import { handleApiRequest } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { buildNotionContext } from '../../shared/connectors/notion/context';
@@ -34,6 +34,7 @@ import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
+import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');

@@ -8,11 +8,13 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { hashApiKey, newApiKey } from '../../shared/app/api';
+import type { OAuthApps } from '../../shared/app/oauth-apps';
 import type { OAuthEndpoints } from '../../shared/app/oauth-install-steps';
 import { type ConnectionRequest, type HttpAnswer, handleConnectionRequest } from '../../shared/app/oauth-routes';
-import { notionAppCredentials, type OAuthApps, slackAppCredentials } from '../../shared/connectors/slack/app';
+import { notionAppCredentials } from '../../shared/connectors/notion/app';
+import { slackAppCredentials } from '../../shared/connectors/slack/app';
 import type { Clock, ScheduleManager } from '../../shared/core/ports';
+import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { FakeSecretsManager } from '../adapters/fake-secrets-manager';
 import { freshStore } from '../support/stores';
 

@@ -11,7 +11,7 @@ import { sandboxConfigYaml } from '../../sandbox/sandbox';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { apiRouteKeys, handleApiRequest, hashApiKey, newApiKey, servedRouteKeys } from '../../shared/app/api';
+import { apiRouteKeys, handleApiRequest, servedRouteKeys } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import type { ScheduleName } from '../../shared/app/topology';
@@ -20,6 +20,7 @@ import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/mes
 import type { ApiRequest } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
+import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 

@@ -6,7 +6,8 @@
 
 import { SANDBOX_BREVO_KEY, SANDBOX_DATABASE_ID, SANDBOX_NOTION_TOKEN, sandboxConfigYaml } from '../../sandbox/sandbox';
 import { parseConfig } from '../../shared/app/config';
-import { formatPath, interpolateEnv } from '../../shared/core/config/load';
+import { interpolateEnv } from '../../shared/core/config/load';
+import { formatPath } from '../../shared/core/config/path';
 import { ConfigError } from '../../shared/core/errors';
 
 const DB_ID = '1f0c5e3a9b2d4c6e8f7a1b2c3d4e5f60';

@@ -10,7 +10,6 @@ import type { NotionPage, SchemaProperty } from '../../shared/connectors/notion/
 import {
   campaignName,
   isInState,
-  isPublishOnly,
   publishProperties,
   publishRuleIssues,
   ruleKey,
@@ -18,6 +17,7 @@ import {
   scheduledAtOf,
   subjectOf,
 } from '../../shared/connectors/notion/publish/rule';
+import { isPublishOnly } from '../../shared/core/config/mapping';
 import type { PublishConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 

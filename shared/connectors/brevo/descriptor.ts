@@ -29,6 +29,7 @@ export const brevoDescriptor: ConnectorDescriptor = {
       description: 'Brevo lane: one message group per tenant (its Brevo account rate)',
     },
   },
+  inboundRoutePrefix: 'POST /webhooks/brevo/',
   // Every event Brevo (or a platform) posts describes a contact.
   inboundBodies: 'all',
   secrets: { token: brevoApiKeySecretName },

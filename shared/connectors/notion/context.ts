@@ -17,8 +17,6 @@ import { notionReadOnly } from './read-only';
 import { ownWriteChecker } from './rules/brevo-to-notion';
 import type { NotionSyncContext, SyncOptions } from './sync/sync-context';
 
-export { integrationKey };
-
 export function buildNotionContext(args: {
   tenantId: string;
   settings: Omit<NotionConnectorConfig, 'token'>;

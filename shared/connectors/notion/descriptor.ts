@@ -30,6 +30,7 @@ export const notionDescriptor: ConnectorDescriptor = {
       method: 'GET',
     }),
   },
+  inboundRoutePrefix: 'POST /webhooks/notion/',
   routes: [
     'POST /webhooks/notion/{tenantId}',
     'GET /oauth/notion/callback',

@@ -49,6 +49,7 @@ export const slackDescriptor: ConnectorDescriptor = {
     },
   },
   eventsPath: '/slack/{tenantId}/events',
+  inboundRoutePrefix: 'POST /slack/',
   schedule: slackDailySchedule,
   secrets: {
     token: (tenantId) => `${tenantId}/slack-bot-token`,

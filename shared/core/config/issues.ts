@@ -5,8 +5,6 @@
 import type { z } from 'zod';
 import { formatPath } from './path';
 
-export { formatPath };
-
 export interface NotificationIssue {
   /** Dotted path of the wrong key; `""` for the value itself. */
   path: string;

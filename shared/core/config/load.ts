@@ -23,8 +23,6 @@ const REQUIRED_HINTS: Record<string, string> = {
   'connectors.slack.bot_token': `is required: add "bot_token: ${envRef('SLACK_BOT_TOKEN')}" (xoxb-...) under connectors.slack`,
 };
 
-export { formatPath };
-
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Replaces ${VAR} in every string; a variable that is not set is an issue at that key. */

@@ -25,6 +25,7 @@ import {
   UnreachableError,
 } from '../../../core/errors';
 import { newStats } from '../../../core/http/paced-fetch';
+import { integrationKey } from '../../../core/integration-key';
 import type { Clock } from '../../../core/ports';
 import type {
   DocumentStore,
@@ -51,7 +52,6 @@ import {
 } from '../content/blocks';
 import { type FetchChildren, type LoadOptions, loadBlockTree } from '../content/load';
 import { renderMarkdown } from '../content/markdown';
-import { integrationKey } from '../context';
 
 /** The Notion calls an import makes; NotionGateway provides them. No method here writes. */
 export interface NotionPageReader {

@@ -21,7 +21,6 @@ export const SCHEDULE_MIN_LEAD_MS = 5 * 60_000;
 const MAX_NAME_TITLE = 120;
 
 // Publish-only databases are defined with the mapping rules (which mapping a database uses).
-export { isPublishOnly } from '../../../core/config/mapping';
 
 /** The properties a publish rule reads (the sync refreshes a cached schema that lacks one). */
 export function publishProperties(db: NotionDatabaseConfig): string[] {

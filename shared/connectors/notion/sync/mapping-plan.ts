@@ -6,8 +6,8 @@
  */
 import { type UnsupportedAttribute, unsupportedAttributeMessage } from '../../../core/brevo/client';
 import { type ContactRow, contactFingerprint, fieldError } from '../../../core/brevo/contact-rows';
-import { formatPath } from '../../../core/config/load';
 import { databaseMapping } from '../../../core/config/mapping';
+import { formatPath } from '../../../core/config/path';
 import {
   type FieldMapping,
   NOTION_PROPERTY_TYPES,

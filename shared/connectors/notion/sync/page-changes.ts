@@ -6,10 +6,11 @@
  * run (a new row is `created`, a row found in the trash `deleted`). A source without a cursor (its
  * first run) records the baseline and reports nothing: the whole database is not "changes".
  */
+
+import { isPublishOnly } from '../../../core/config/mapping';
 import type { NotionConnectorConfig } from '../../../core/config/schema';
 import type { Fingerprint } from '../../../core/ports';
 import type { NotionPage } from '../client';
-import { isPublishOnly } from '../publish/rule';
 
 export interface SyncedPageChange {
   page: NotionPage;

@@ -4,14 +4,14 @@
  */
 import { type ContactRow, recordRowFailure } from '../../../core/brevo/contact-rows';
 import { BrevoContactWriter } from '../../../core/brevo/contact-writer';
-import { mappedProperties } from '../../../core/config/mapping';
+import { isPublishOnly, mappedProperties } from '../../../core/config/mapping';
 import type { NotionDatabaseConfig } from '../../../core/config/schema';
 import { ProviderError } from '../../../core/errors';
 import type { Fingerprint } from '../../../core/ports';
 import { addSkip } from '../../../core/runs/counts';
 import type { NotionPage, SchemaProperty } from '../client';
 import { mayBeTruncated, type NotionPropertyValue } from '../mapping/values';
-import { isPublishOnly, publishProperties } from '../publish/rule';
+import { publishProperties } from '../publish/rule';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../windows';
 import { databaseCacheKey, importedRowHash, type SourceState, UNCONFIRMED_FP } from './checkpoint';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';

@@ -4,7 +4,8 @@
  * names the wrong key in full (connectors.slack.notifications.order_placed.template.fields.Total).
  */
 import { z } from 'zod';
-import { formatPath, fromZodIssues, joinPath, type NotificationIssue } from '../../../core/config/issues';
+import { fromZodIssues, joinPath, type NotificationIssue } from '../../../core/config/issues';
+import { formatPath } from '../../../core/config/path';
 import {
   eventTypeOfRoute,
   isRouteKey,

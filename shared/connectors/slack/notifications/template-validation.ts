@@ -3,7 +3,8 @@
  * placeholders, literals over Slack's limits, > 10 fields, no fallback text, a button url that is
  * not a URL).
  */
-import { formatPath, type NotificationIssue } from '../../../core/config/issues';
+import type { NotificationIssue } from '../../../core/config/issues';
+import { formatPath } from '../../../core/config/path';
 import type { NotificationEventType } from '../../../core/events/events';
 import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
 import {
