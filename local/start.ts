@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/sync`,
   );
   log(
-    '  OAuth install (Notion or slack): ask for an authorize URL, open it in a browser (the sandbox consents at once):',
+    '  OAuth install (Notion or Slack): ask for an authorize URL, open it in a browser (the sandbox consents at once):',
   );
   log(
     `    curl -X POST -H "Authorization: Bearer ${stack.apiKey}" ${stack.url}/tenants/${stack.tenantId}/connections/notion/oauth`,
@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       const s = run.summary;
       log(
         `  ${run.status}: ${countsLine(s)}, in ${(s.durationMs / 1000).toFixed(1)} s ` +
-          `(${s.notionRequests} Notion, ${s.brevoRequests} Brevo requests)`,
+          `(${s.notionRequests} Notion, ${s.brevoRequests} Brevo request${s.brevoRequests === 1 ? '' : 's'})`,
       );
       if (run.error) log(`  error: ${redactText(run.error)}`);
       if (stack.sandbox) {

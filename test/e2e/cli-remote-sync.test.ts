@@ -4,7 +4,7 @@
  * failed and its counts (exit 1, the reason once on stderr); a run the stack resumed says
  * "resuming run …" on stderr and carries resumedFrom. The API is a stand-in serving the two routes
  * the command uses, answering with run records as the stack writes them (status.ts builds
- * lastRunResumedFrom from the closed run: tested in test/integration/notion-sync-status.test.ts).
+ * lastRunResumedFrom from the closed run: tested in test/unit/status-resumed-from.test.ts).
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
