@@ -3,8 +3,10 @@
  * door (the distributed or a tenant's Slack app, Notion's webhooks, Brevo's webhooks), with what
  * each keeps per container.
  */
+
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
+import { connectorOfInboundRoute } from '../../shared/connectors';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest } from '../../shared/connectors/slack/interactions';
@@ -128,4 +130,19 @@ export async function acceptBrevoDoor(
   if (res.status >= 400)
     logger.warn('webhook refused', { status: res.status, tenantId: event.pathParameters?.tenantId });
   return jsonOrEmptyResponse(res);
+}
+
+type Door = (d: HandlerDeps, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** Each connector's door, by the connector its provider posts to (its descriptor's inboundRoutePrefix). */
+const DOORS: Record<string, Door> = { slack: acceptSlackDoor, notion: acceptNotionDoor, brevo: acceptBrevoDoor };
+
+/** The door of the connector whose inbound route this is; a route no connector owns is not served (404). */
+export async function acceptAtDoor(
+  d: HandlerDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const door = DOORS[connectorOfInboundRoute(event.routeKey)?.name ?? ''];
+  if (!door) return { statusCode: 404, body: JSON.stringify({ error: `no webhook door serves ${event.routeKey}` }) };
+  return door(d, event);
 }

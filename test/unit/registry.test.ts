@@ -4,7 +4,13 @@
  * descriptor cannot drift from the deployment it describes.
  */
 import { topology } from '../../shared/app/topology';
-import { connectors, findConnector, hubConnector, platformConnectors } from '../../shared/connectors';
+import {
+  connectorOfInboundRoute,
+  connectors,
+  findConnector,
+  hubConnector,
+  platformConnectors,
+} from '../../shared/connectors';
 import { BUILT_IN_CONNECTORS, tajoConfigSchema } from '../../shared/core/config/schema';
 
 const routeKeys = new Set(topology.routes.map((r) => `${r.method} ${r.path}`));
@@ -21,6 +27,22 @@ describe('the connector registry', () => {
   test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes are the topology’s', (_n, c) => {
     expect(c.routes.filter((r) => !routeKeys.has(r))).toEqual([]);
     if (c.eventsPath) expect(routeKeys.has(`POST ${c.eventsPath}`)).toBe(true);
+  });
+
+  test('every webhook route of the ingress belongs to exactly one connector (its door), and each prefix serves one', () => {
+    const ingress = topology.routes.filter((r) => r.function === 'ingress').map((r) => `${r.method} ${r.path}`);
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const route of ingress) {
+      const owners = connectors.filter((c) => c.inboundRoutePrefix && route.startsWith(c.inboundRoutePrefix));
+      expect([route, owners.length]).toEqual([route, 1]);
+      expect(connectorOfInboundRoute(route)).toBe(owners[0]);
+    }
+    for (const c of connectors.filter((x) => x.inboundRoutePrefix)) {
+      expect([c.name, ingress.some((r) => r.startsWith(c.inboundRoutePrefix as string))]).toEqual([c.name, true]);
+    }
+    // Management routes are no connector's inbound events (not logged as events, redacted by keys).
+    expect(connectorOfInboundRoute('PUT /tenants/{tenantId}/brevo')).toBeUndefined();
+    expect(connectorOfInboundRoute('GET /health')).toBeUndefined();
   });
 
   test.each(platformConnectors.map((c) => [c.name, c] as const))(
