@@ -145,12 +145,32 @@ export function frontDoor(
       );
     }
   }
+  const valueMistake = optionValueMistake(loose.tokens, command);
+  if (valueMistake) return usageMistake(io, valueMistake, command);
   try {
     return { parsed: parse(argv), command };
   } catch (err) {
     // parseArgs' own line (an option without its value, a value given to a switch).
     return usageMistake(io, (err as Error).message.split('\n')[0] as string, command);
   }
+}
+
+/**
+ * An option typed without its value (`--database` last, or followed by another option) or a switch
+ * given one (`--json=yes`), in the CLI's words for every option alike: what it takes and where its
+ * help is. parseArgs' own message (`Option '--database <value>' argument missing`) is for a programmer.
+ */
+function optionValueMistake(tokens: ReturnType<typeof parseLoose>['tokens'], command: CommandSpec): string | undefined {
+  const help = `tajo ${command.path.join(' ')} --help`;
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !(t.name in OPTIONS)) continue;
+    const takes = (OPTIONS[t.name as OptionName] as { value?: string }).value;
+    // Loose parsing takes the next word as the value even when it is an option (`--database --json`).
+    const missing = t.value === undefined || (!t.inlineValue && t.value.startsWith('-'));
+    if (takes && missing) return `${t.rawName} needs a value: --${t.name} ${takes} (see ${help})`;
+    if (!takes && t.value !== undefined) return `${t.rawName} takes no value (see ${help})`;
+  }
+  return undefined;
 }
 
 /** Words that name no command: an unknown connector, a group without its command, or a typo. */
@@ -168,7 +188,7 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
   }
   if (group.length > 0 && group.length === words.length) {
     const under = commandsUnder(group);
-    io.err(`tajo: tajo ${group.join(' ')} needs a command:`);
+    io.err(`tajo: tajo ${group.join(' ')} ${needsWhat(group, under)}:`);
     for (const c of under) io.err(`  ${usageLine(c)}`);
     return { exit: 2 };
   }
@@ -179,6 +199,20 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
     return usageMistake(io, `unknown command "${words.join(' ')}": \`${where}\` lists the commands`, undefined);
   }
   return usageMistake(io, `unknown command "${words.join(' ')}"`, nearest);
+}
+
+/**
+ * What a group typed alone lacks: `tajo connectors status` a connector's name (those it takes, named
+ * by the registry), `tajo tenants` a command.
+ */
+function needsWhat(group: string[], under: CommandSpec[]): string {
+  const [first, verb] = group;
+  if (first !== 'connectors' || verb === undefined || !CONNECTOR_VERBS.has(verb)) return 'needs a command';
+  const targets = under.map((c) => c.path[2] as string);
+  const names = new Set(connectors.map((c) => c.name));
+  // `sync` also takes a connector's jobs (notion-users, slack-users).
+  const what = targets.every((t) => names.has(t)) ? 'a connector name' : 'a connector or job name';
+  return `needs ${what} (${targets.join(', ')})`;
 }
 
 /** "unknown connector" in the words of the config's check (shared/core/config/load.ts), the registry's names. */

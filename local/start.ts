@@ -3,7 +3,8 @@
  * the sandbox (simulated Notion and Brevo with a demo database) and runs a first sync so you can
  * see contacts arrive. Ctrl-C stops everything.
  */
-import { readFileSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
@@ -12,8 +13,9 @@ import { type FunctionName, topology } from '../shared/app/topology';
 import { notionDescriptor } from '../shared/connectors/notion/descriptor';
 import { isResumable, ownerAlive } from '../shared/connectors/notion/sync/database-sync';
 import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
+import { unreadableConfigMessage } from '../shared/core/config/load';
 import { readEnv } from '../shared/core/env';
-import { failureReason } from '../shared/core/errors';
+import { ConfigError, failureReason, TajoError } from '../shared/core/errors';
 import { redactText } from '../shared/core/logging/redact';
 import { countsLine } from '../shared/core/runs/counts';
 import { type LocalStack, startLocalStack } from './stack';
@@ -30,12 +32,16 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   // Checked here, in one line: the lanes read it for every sync step.
   syncTuningFromEnv(env);
+  const numbers = startNumbers(settings);
+  // A TAJO_CONFIG the person gave must be read, as the CLI refuses it: the sandbox stands in for
+  // ./tajo.yaml only when neither is there.
+  if (settings.config) await readableConfig(settings.config);
   const stack = await startLocalStack({
-    port: Number(settings.port ?? 3000),
+    port: numbers.port,
     stateDir: dir,
     configPath,
     env,
-    sandboxRows: settings.sandboxRows ? Number(settings.sandboxRows) : undefined,
+    sandboxRows: numbers.sandboxRows,
     keepSandbox: true,
     log,
   });
@@ -243,8 +249,47 @@ function alive(pid: number): boolean {
 
 main().catch((err) => {
   process.stderr.write(`tajo local stack: ${redactText(failureReason(err))}\n`);
-  process.exit(1);
+  // A setting or config to fix exits 2, as the CLI's usage and config errors do.
+  process.exit(err instanceof TajoError && (err.kind === 'usage' || err.kind === 'config') ? 2 : 1);
 });
+
+/**
+ * PORT, TAJO_SANDBOX_ROWS and TAJO_LOCAL_POLL_MINUTES, checked before anything starts: a value that
+ * is not a number would otherwise fail deep in the start (or, for the poll, fire every millisecond).
+ */
+function startNumbers(settings: ReturnType<typeof readEnv>): { port: number; sandboxRows?: number } {
+  const port = settings.port === undefined ? 3000 : Number(settings.port);
+  if (!(Number.isInteger(port) && port >= 1 && port <= 65535))
+    throw usage(
+      `PORT takes a port number from 1 to 65535 (got ${JSON.stringify(settings.port)}), or leave it unset for 3000`,
+    );
+  const rows = settings.sandboxRows === undefined ? undefined : Number(settings.sandboxRows);
+  if (rows !== undefined && !(Number.isInteger(rows) && rows >= 0))
+    throw usage(
+      `TAJO_SANDBOX_ROWS takes a whole number of rows (got ${JSON.stringify(settings.sandboxRows)}), or leave it unset for 250`,
+    );
+  const minutes = settings.localPollMinutes === undefined ? undefined : Number(settings.localPollMinutes);
+  if (minutes !== undefined && !(Number.isFinite(minutes) && minutes > 0))
+    throw usage(
+      `TAJO_LOCAL_POLL_MINUTES takes a number of minutes above 0 (got ${JSON.stringify(settings.localPollMinutes)}), ` +
+        "or leave it unset for the topology's cadence",
+    );
+  return { port, sandboxRows: rows };
+}
+
+function usage(line: string): TajoError {
+  return new TajoError(line, 'usage');
+}
+
+/** The config file TAJO_CONFIG names can be read; else the CLI's one line for it (core/config/load.ts). */
+async function readableConfig(file: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+    if ((await stat(file)).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
+  }
+}
 
 /** Whether a Notion sync ever finished on this state (the start's banner says first or incremental). */
 async function hasFinishedSync(stack: { dynamo: LocalStack['dynamo']; tenantId: string }): Promise<boolean> {

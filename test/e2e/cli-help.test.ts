@@ -2,8 +2,9 @@
  * The CLI as a person meets it, as child processes of `node bin/tajo.cjs`: --help of every command
  * in the table runs nothing (no state directory appears, no config is read), the groups' help,
  * --version, the one-line answers to mistakes a person makes (an unknown command, connector or
- * option; no config file; a folder or an unreadable file as the config; a closed pipe; a failure of
- * main itself), and `config validate` saying what `sync` would refuse (offline, and --online on the
+ * option; an option without its value; a connector verb without its connector; no config file; a
+ * folder or an unreadable file as the config; a closed pipe; a failure of main itself; npm start's
+ * settings that are not numbers and its TAJO_CONFIG that does not exist), and `config validate` saying what `sync` would refuse (offline, and --online on the
  * simulators, with the very line the sync prints), its --json shape, and `sync.users` on the CLI sync.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -39,13 +40,16 @@ interface Ran {
   tajoErr: string[];
 }
 
-/** Runs `node bin/tajo.cjs ...args` in `cwd` with only the given environment (and PATH). */
+/**
+ * Runs `node bin/tajo.cjs ...args` in `cwd` with only the given environment (and PATH); `script`
+ * runs another entry point instead (npm start's).
+ */
 function tajo(
   args: string[],
-  opts: { cwd: string; env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void },
+  opts: { cwd: string; env?: Record<string, string>; onSpawn?: (c: ChildProcess) => void; script?: string[] },
 ): Promise<Ran> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.script ?? [BIN]), ...args], {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: opts.cwd, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -205,8 +209,64 @@ test('an unknown command, connector or option: one line naming it and the neares
   expect(option?.tajoErr).toEqual(['tajo: unknown option --bogus for tajo connectors list', `usage: ${list}`]);
   expect(misplaced?.tajoErr).toEqual(['tajo: option --token does not apply to tajo connectors list', `usage: ${list}`]);
   expect(extra?.tajoErr[0]).toBe('tajo: unexpected argument "now" for tajo connectors sync notion');
-  expect(noValue?.tajoErr[0]).toBe("tajo: Option '--limit <value>' argument missing");
+  expect(noValue?.tajoErr[0]).toBe('tajo: --limit needs a value: --limit N (see tajo connectors query notion --help)');
   for (const r of [typo, option, misplaced, extra, noValue]) expect(r?.code).toBe(2);
+  expect(existsSync(state)).toBe(false);
+});
+
+test("an option without its value (any option, last or before another) or a switch given one: one line in the CLI's words, exit 2", async () => {
+  const { cwd, state } = await emptyPlace('values');
+  const env = { TAJO_STATE_DIR: state };
+  const query = usageLine(
+    COMMANDS.find((c) => c.path.join(' ') === 'connectors query notion') as (typeof COMMANDS)[number],
+  );
+  const sync = usageLine(
+    COMMANDS.find((c) => c.path.join(' ') === 'connectors sync notion') as (typeof COMMANDS)[number],
+  );
+  const [database, beforeOther, short, sortLast, switchValue] = await pool(
+    [
+      ['connectors', 'query', 'notion', '--database'],
+      ['connectors', 'query', 'notion', '--database', '--json'],
+      ['connectors', 'sync', 'notion', '-c'],
+      ['connectors', 'query', 'notion', '--database', 'x', '--sort'],
+      ['connectors', 'query', 'notion', '--json=yes'],
+    ],
+    4,
+    (args) => tajo(args, { cwd, env }),
+  );
+  const needs = 'tajo: --database needs a value: --database ID (see tajo connectors query notion --help)';
+  expect(database).toMatchObject({ code: 2, out: '', tajoErr: [needs, `usage: ${query}`] });
+  expect(beforeOther).toMatchObject({ code: 2, tajoErr: [needs, `usage: ${query}`] });
+  expect(short).toMatchObject({
+    code: 2,
+    tajoErr: ['tajo: -c needs a value: --config FILE (see tajo connectors sync notion --help)', `usage: ${sync}`],
+  });
+  expect(sortLast?.tajoErr[0]).toBe(
+    'tajo: --sort needs a value: --sort [-]PROP (see tajo connectors query notion --help)',
+  );
+  expect(switchValue?.tajoErr[0]).toBe('tajo: --json takes no value (see tajo connectors query notion --help)');
+  for (const r of [database, beforeOther, short, sortLast, switchValue]) expect(r?.code).toBe(2);
+  expect(existsSync(state)).toBe(false);
+});
+
+test('tajo connectors VERB without its connector: says it needs a connector name and lists those the verb takes', async () => {
+  const { cwd, state } = await emptyPlace('no-connector');
+  const env = { TAJO_STATE_DIR: state };
+  const verbs = ['status', 'test', 'connect', 'disconnect', 'sync'];
+  const runs = await pool(verbs, 4, (verb) => tajo(['connectors', verb], { cwd, env }));
+  const lists: Record<string, string> = {
+    status: 'a connector name (notion, slack)',
+    test: 'a connector name (notion, slack)',
+    connect: 'a connector name (notion, slack, brevo)',
+    disconnect: 'a connector name (notion, slack, brevo)',
+    sync: 'a connector or job name (notion, notion-users, slack-users)',
+  };
+  verbs.forEach((verb, i) => {
+    expect(runs[i]).toMatchObject({ code: 2, out: '' });
+    // The first line, then the usage of each (indented: tajoErr leaves indented lines out).
+    expect(runs[i]?.tajoErr).toEqual([`tajo: tajo connectors ${verb} needs ${lists[verb]}:`]);
+    for (const c of commandsUnder(['connectors', verb])) expect(runs[i]?.err).toContain(`\n  ${usageLine(c)}\n`);
+  });
   expect(existsSync(state)).toBe(false);
 });
 
@@ -295,6 +355,51 @@ test('an unreadable config file (EACCES): one line saying how to fix it', () => 
   expect(unreadableConfigMessage('tajo.yaml', Object.assign(new Error('x'), { code: 'ENOTDIR' }))).toBe(
     'no config file: a part of ./tajo.yaml is a file, not a folder; check the path given to --config or TAJO_CONFIG',
   );
+});
+
+/** What `npm start` runs (local/start.ts under tsx), with only the given environment. */
+function npmStart(env: Record<string, string>): Promise<Ran> {
+  return tajo([], { cwd: ROOT, env, script: ['--import', 'tsx', 'local/start.ts'] });
+}
+
+test('npm start with PORT, TAJO_SANDBOX_ROWS or TAJO_LOCAL_POLL_MINUTES not a number it takes: one line saying what to give, exit 2', async () => {
+  const cases: [Record<string, string>, string][] = [
+    [{ PORT: 'abc' }, 'PORT takes a port number from 1 to 65535 (got "abc"), or leave it unset for 3000'],
+    [{ PORT: '70000' }, 'PORT takes a port number from 1 to 65535 (got "70000"), or leave it unset for 3000'],
+    [
+      { TAJO_SANDBOX_ROWS: 'abc' },
+      'TAJO_SANDBOX_ROWS takes a whole number of rows (got "abc"), or leave it unset for 250',
+    ],
+    [
+      { TAJO_LOCAL_POLL_MINUTES: 'abc' },
+      'TAJO_LOCAL_POLL_MINUTES takes a number of minutes above 0 (got "abc"), or leave it unset for the topology\'s cadence',
+    ],
+  ];
+  const { state } = await emptyPlace('start-numbers');
+  for (const [given, line] of cases) {
+    const r = await npmStart({ ...given, TAJO_STATE_DIR: state });
+    expect(r).toMatchObject({ code: 2, out: '', tajoErr: [`tajo local stack: ${line}`] });
+  }
+  // Refused before anything starts.
+  expect(existsSync(state)).toBe(false);
+});
+
+test('npm start with a TAJO_CONFIG that does not exist: refused with the line the CLI gives, exit 2 (no sandbox in its place)', async () => {
+  const { cwd, state } = await emptyPlace('start-config');
+  const file = join(cwd, 'no', 'such', 'file.yaml');
+  const [started, cli] = await Promise.all([
+    npmStart({ TAJO_CONFIG: file, TAJO_STATE_DIR: state }),
+    tajo(['config', 'validate'], { cwd, env: { TAJO_CONFIG: file, TAJO_STATE_DIR: state } }),
+  ]);
+  expect(cli.tajoErr).toEqual([
+    `tajo: no config file: ${file} not found; give --config FILE, set TAJO_CONFIG, or create one (see README)`,
+  ]);
+  expect(started).toMatchObject({
+    code: 2,
+    out: '',
+    tajoErr: [cli.tajoErr[0]?.replace(/^tajo:/, 'tajo local stack:')],
+  });
+  expect(existsSync(state)).toBe(false);
 });
 
 describe('config validate', () => {

@@ -37,7 +37,8 @@ function stackEnv(dir: string): NodeJS.ProcessEnv {
   for (const k of ['NOTION_TOKEN', 'BREVO_API_KEY', 'SLACK_BOT_TOKEN', 'PORT', 'TAJO_LOCAL_POLL_MINUTES'])
     delete env[k];
   for (const k of ['NOTION_BASE_URL', 'BREVO_BASE_URL', 'SLACK_API_URL']) delete env[k];
-  env.TAJO_CONFIG = join(dir, 'no-such-tajo.yaml');
+  // No TAJO_CONFIG (a missing one is refused now) and no ./tajo.yaml in the checkout: the sandbox.
+  delete env.TAJO_CONFIG;
   return env;
 }
 

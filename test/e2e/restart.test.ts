@@ -31,7 +31,7 @@ function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TAJO_STATE_DIR: dir, TAJO_SANDBOX_ROWS: '20', ...extra };
   for (const k of ['NOTION_TOKEN', 'BREVO_API_KEY', 'SLACK_BOT_TOKEN', 'TAJO_CONFIG', 'PORT']) delete env[k];
   for (const k of ['NOTION_BASE_URL', 'BREVO_BASE_URL', 'SLACK_API_URL']) if (!(k in extra)) delete env[k];
-  env.TAJO_CONFIG = join(dir, 'no-such-tajo.yaml');
+  // No TAJO_CONFIG (a missing one is refused now) and no ./tajo.yaml in the checkout: the sandbox.
   return env;
 }
 
