@@ -281,13 +281,22 @@ function usage(line: string): TajoError {
   return new TajoError(line, 'usage');
 }
 
-/** The config file TAJO_CONFIG names can be read; else the CLI's one line for it (core/config/load.ts). */
+/**
+ * The config file TAJO_CONFIG names can be read; else the CLI's one line for it (core/config/load.ts),
+ * which speaks of --config: npm start takes none, so the line says what npm start takes.
+ */
 async function readableConfig(file: string): Promise<void> {
   try {
     await access(file, constants.R_OK);
     if ((await stat(file)).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
   } catch (err) {
-    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
+    const line = unreadableConfigMessage(file, err).split(/; give --config|: give --config/)[0];
+    throw new ConfigError([
+      {
+        path: '',
+        message: `${line}; npm start reads TAJO_CONFIG: point it at your config, or unset it to run the sandbox`,
+      },
+    ]);
   }
 }
 
