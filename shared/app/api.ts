@@ -4,7 +4,6 @@
  * from the path and must match the API key; the body never names it.
  */
 
-import { timingSafeEqual } from 'node:crypto';
 import { notionOperations } from '../connectors/notion/api';
 import {
   ConfigError,
@@ -14,6 +13,7 @@ import {
   SlackTeamClaimedError,
   UnreachableError,
 } from '../core/errors';
+import { sameHexDigest } from '../core/hash';
 import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/api-types';
 import type { TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
@@ -71,7 +71,7 @@ export async function authorizeTenant(
   if (!key) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
   const tenant = await tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
-  if (!tenant || !sameHash(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
+  if (!tenant || !sameHexDigest(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
   return { tenantId };
 }
 
@@ -95,12 +95,6 @@ function bearer(headers: Record<string, string | undefined>): string | undefined
   const h = headers.authorization ?? headers.Authorization;
   const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
   return m?.[1];
-}
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function notFound(error: string): ApiResponse {

@@ -4,13 +4,12 @@
  * events, and those handed to their consumers: Slack notifications (its lane) and Brevo → Notion
  * rules (the Notion lane). The app does the fan-out: a connector never imports another.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { type IgnoredItem, parseBrevoWebhook } from '../connectors/brevo/webhook-events';
 import { notionRuleMessages } from '../connectors/notion/rules/ingress';
 import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
 import type { NotificationEvent } from '../core/events/events';
 import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platform-events';
-import { sha256Hex } from '../core/hash';
+import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
 import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../core/ports';
 
@@ -63,7 +62,7 @@ async function acceptBrevoWebhookUnsafe(
     deps.connections.getConnection(req.tenantId, 'notion'),
   ]);
   const expected = tenant?.webhookTokenHash;
-  if (!expected || !sameHex(expected, sha256Hex(token)))
+  if (!expected || !sameHexDigest(expected, sha256Hex(token)))
     return { status: 401, body: { error: 'invalid webhook token' } };
 
   let body: unknown;
@@ -171,10 +170,4 @@ async function acceptBrevoWebhookUnsafe(
       notion,
     },
   };
-}
-
-function sameHex(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
