@@ -283,20 +283,15 @@ function usage(line: string): TajoError {
 
 /**
  * The config file TAJO_CONFIG names can be read; else the CLI's one line for it (core/config/load.ts),
- * which speaks of --config: npm start takes none, so the line says what npm start takes.
+ * with what npm start takes (no --config) as the remedy.
  */
 async function readableConfig(file: string): Promise<void> {
   try {
     await access(file, constants.R_OK);
     if ((await stat(file)).isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
   } catch (err) {
-    const line = unreadableConfigMessage(file, err).split(/; give --config|: give --config/)[0];
-    throw new ConfigError([
-      {
-        path: '',
-        message: `${line}; npm start reads TAJO_CONFIG: point it at your config, or unset it to run the sandbox`,
-      },
-    ]);
+    const remedy = 'npm start reads TAJO_CONFIG: point it at your config, or unset it to run the sandbox';
+    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err, remedy) }]);
   }
 }
 

@@ -118,22 +118,26 @@ export function supplyMissing(raw: unknown, supply: ConfigSupply | undefined): u
   return out;
 }
 
-/** Why a config file cannot be read, and what to do, in one line (never the raw errno word alone). */
-export function unreadableConfigMessage(file: string, err: unknown): string {
+/**
+ * Why a config file cannot be read, and what to do, in one line (never the raw errno word alone).
+ * `remedy`: how the caller takes its config, when not the CLI's --config (npm start reads only
+ * TAJO_CONFIG): it replaces the --config advice.
+ */
+export function unreadableConfigMessage(file: string, err: unknown, remedy?: string): string {
   const code = (err as NodeJS.ErrnoException).code;
   const shown = file.includes('/') ? file : `./${file}`;
   switch (code) {
     case 'ENOENT':
-      return `no config file: ${shown} not found; give --config FILE, set TAJO_CONFIG, or create one (see README)`;
+      return `no config file: ${shown} not found; ${remedy ?? 'give --config FILE, set TAJO_CONFIG, or create one (see README)'}`;
     case 'EISDIR':
-      return `${shown} is a folder, not a config file: give --config path/to/tajo.yaml`;
+      return `${shown} is a folder, not a config file${remedy ? `; ${remedy}` : ': give --config path/to/tajo.yaml'}`;
     case 'EACCES':
     case 'EPERM':
-      return `cannot read ${shown}: permission denied; make it readable (chmod u+r ${shown}) or give --config another file`;
+      return `cannot read ${shown}: permission denied; make it readable (chmod u+r ${shown})${remedy ? `; ${remedy}` : ' or give --config another file'}`;
     case 'ENOTDIR':
-      return `no config file: a part of ${shown} is a file, not a folder; check the path given to --config or TAJO_CONFIG`;
+      return `no config file: a part of ${shown} is a file, not a folder; ${remedy ?? 'check the path given to --config or TAJO_CONFIG'}`;
     default:
-      return `cannot read ${shown}: ${code ?? (err instanceof Error ? err.message : String(err))}`;
+      return `cannot read ${shown}: ${code ?? (err instanceof Error ? err.message : String(err))}${remedy ? `; ${remedy}` : ''}`;
   }
 }
 
