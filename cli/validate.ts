@@ -8,13 +8,18 @@
 
 import { loadConfigFile } from '../shared/app/config';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
+import type { NotionConnectorConfig } from '../shared/connectors/notion/config-schema';
+import {
+  databaseMapping,
+  describeMappingSource,
+  isPublishOnly,
+} from '../shared/connectors/notion/mapping/database-mapping';
 import { notionReadOnly } from '../shared/connectors/notion/read-only';
 import { buildPlan } from '../shared/connectors/notion/sync/mapping-plan';
 import { pageEventIssues } from '../shared/connectors/notion/sync/page-changes';
 import { type BrevoClient, brevoClientFor } from '../shared/core/brevo/client';
-import { databaseMapping, describeMappingSource, isPublishOnly } from '../shared/core/config/mapping';
 import { formatPath } from '../shared/core/config/path';
-import type { NotionConnectorConfig, TajoConfig } from '../shared/core/config/schema';
+import type { TajoConfig } from '../shared/core/config/schema';
 import { endpointsFromEnv } from '../shared/core/env';
 import { ConfigError, failureReason, isInternalError, UnreachableError } from '../shared/core/errors';
 import { newStats } from '../shared/core/http/paced-fetch';

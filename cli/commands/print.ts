@@ -10,8 +10,8 @@ import type {
   SlackStatus,
 } from '../../shared/app/status';
 import { connectorOf } from '../../shared/connectors';
+import { describeMappingSource } from '../../shared/connectors/notion/mapping/database-mapping';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
-import { describeMappingSource } from '../../shared/core/config/mapping';
 import type { CheckResult } from '../../shared/core/connection-check';
 import { redactText } from '../../shared/core/logging/redact';
 import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/core/ports';

@@ -4,15 +4,16 @@
  * pages, users), recent runs (without their checkpoints) and when the schedule runs next.
  */
 
+import type { NotionConnectorConfig } from '../connectors/notion/config-schema';
+import { databaseMapping, type MappingSource } from '../connectors/notion/mapping/database-mapping';
 import { notionReadOnly } from '../connectors/notion/read-only';
 import { notionScheduleName } from '../connectors/notion/schedule';
 import { databaseCacheKey } from '../connectors/notion/sync/checkpoint';
 import { isResumable, ownerAlive, type ResumedFrom } from '../connectors/notion/sync/database-sync';
 import { pageEventIssues } from '../connectors/notion/sync/page-changes';
 import { type NotionWebhookView, notionWebhookView } from '../connectors/notion/webhooks';
+import type { SlackConnectorConfig } from '../connectors/slack/config-schema';
 import { slackScheduleName, slackTimeZone } from '../connectors/slack/schedule';
-import { databaseMapping, type MappingSource } from '../core/config/mapping';
-import type { NotionConnectorConfig, SlackConnectorConfig } from '../core/config/schema';
 import type {
   Clock,
   ConnectionHealth,
@@ -143,7 +144,7 @@ export interface NotionStatus {
     syncedUpTo: string | null;
     /** Pages entering a state become Brevo campaigns (databases[].publish). */
     publish?: { when: string; list: string | number };
-    /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
+    /** Which field mapping the database uses: its own, the connector's (notion/mapping/database-mapping.ts)... */
     mapping: MappingSource;
   }[];
   databasesSynced: number;

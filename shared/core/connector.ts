@@ -83,6 +83,8 @@ export interface ConnectorDescriptor {
   /** Its config: the YAML section's schema and the cross-key checks zod cannot express. */
   config?: {
     section: z.ZodType;
+    /** A missing key's line, by its key in the section: what to add (ConfigSection in core/config/schema.ts). */
+    requiredHints?: Readonly<Record<string, string>>;
     /** Issues of a parsed section, with paths under `base` (`connectors.<name>`; empty for an API body). */
     validate?(section: unknown, base: string): ConfigIssue[];
   };

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { SANDBOX_WORKSPACE, SLACK_SANDBOX_TOKEN, SlackSimulator } from '../../sandbox/slack';
+import type { SlackSummariesConfig } from '../../shared/connectors/slack/config-schema';
 import { runSlackSummaries, type SlackSummariesDeps } from '../../shared/connectors/slack/summaries';
-import type { SlackSummariesConfig } from '../../shared/core/config/schema';
 import type { Clock, ConnectionRecord, ConnectionStore, ConnectorName, ThreadStore } from '../../shared/core/ports';
 import { MemorySecrets } from '../support/memory-secrets';
 

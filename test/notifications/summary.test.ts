@@ -5,6 +5,7 @@
  */
 
 import { validateBlocks } from '../../sandbox/slack';
+import type { SlackSummariesConfig } from '../../shared/connectors/slack/config-schema';
 import { dueSummaries, periodEndingOn } from '../../shared/connectors/slack/notifications/periods';
 import {
   buildSummaryMessage,
@@ -13,7 +14,6 @@ import {
 } from '../../shared/connectors/slack/notifications/summary';
 import { SLACK_LIMITS } from '../../shared/connectors/slack/notifications/templates';
 import type { CampaignFigures } from '../../shared/core/brevo/campaigns';
-import type { SlackSummariesConfig } from '../../shared/core/config/schema';
 import { addDays, localDateOf, weekdayOf, zonedTimeToUtc } from '../../shared/core/time/zoned';
 
 const PARIS = 'Europe/Paris';

@@ -7,6 +7,7 @@
 import { parseConfig } from '../../shared/app/config';
 import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import type { NotionPage } from '../../shared/connectors/notion/client';
+import type { NotionRuleConfig } from '../../shared/connectors/notion/config-schema';
 import { isOwnPageWrite, resolveConflicts } from '../../shared/connectors/notion/rules/brevo-to-notion';
 import {
   canonicalValue,
@@ -15,7 +16,6 @@ import {
   toNotionValue,
 } from '../../shared/connectors/notion/rules/notion-values';
 import { matchRules, renderProperties } from '../../shared/connectors/notion/rules/rules';
-import type { NotionRuleConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 import { parsePlatformEvent } from '../../shared/core/events/platform-events';
 import type { NotionPageWrite } from '../../shared/core/ports';

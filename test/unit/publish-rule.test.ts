@@ -7,6 +7,8 @@
 
 import { parseConfig } from '../../shared/app/config';
 import type { NotionPage, SchemaProperty } from '../../shared/connectors/notion/client';
+import type { PublishConfig } from '../../shared/connectors/notion/config-schema';
+import { isPublishOnly } from '../../shared/connectors/notion/mapping/database-mapping';
 import {
   campaignName,
   isInState,
@@ -17,8 +19,6 @@ import {
   scheduledAtOf,
   subjectOf,
 } from '../../shared/connectors/notion/publish/rule';
-import { isPublishOnly } from '../../shared/core/config/mapping';
-import type { PublishConfig } from '../../shared/core/config/schema';
 import { ConfigError } from '../../shared/core/errors';
 
 const DB = '3b2e7a5c1d4f4e6a8b9c0d1e2f3a4b52';

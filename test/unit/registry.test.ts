@@ -3,6 +3,8 @@
  * routes, lanes, schedule, config section) exists where the rest of the product declares it, so a
  * descriptor cannot drift from the deployment it describes.
  */
+
+import { BUILT_IN_CONNECTORS, tajoConfigSchema } from '../../shared/app/config';
 import { topology } from '../../shared/app/topology';
 import {
   connectorOfInboundRoute,
@@ -11,7 +13,6 @@ import {
   hubConnector,
   platformConnectors,
 } from '../../shared/connectors';
-import { BUILT_IN_CONNECTORS, tajoConfigSchema } from '../../shared/core/config/schema';
 
 const routeKeys = new Set(topology.routes.map((r) => `${r.method} ${r.path}`));
 

@@ -4,9 +4,9 @@
  * one identifier per field mapping. The config loader calls them through the Notion descriptor.
  */
 import { joinPath } from '../../core/config/issues';
-import { databaseMapping } from '../../core/config/mapping';
 import { formatPath } from '../../core/config/path';
-import type { NotionConnectorConfig } from '../../core/config/schema';
+import type { NotionConnectorConfig } from './config-schema';
+import { databaseMapping } from './mapping/database-mapping';
 import { readOnlyIssues } from './read-only';
 import { validateNotionRules } from './rules/rules';
 

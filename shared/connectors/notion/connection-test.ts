@@ -4,8 +4,6 @@
  * integration, add a capability. Read-only unless the admin allows the one write (page creation).
  */
 import type { BrevoClient } from '../../core/brevo/client';
-import { isPublishOnly, mappedProperties } from '../../core/config/mapping';
-import type { NotionConnectorConfig } from '../../core/config/schema';
 import type { CheckResult } from '../../core/connection-check';
 import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
@@ -13,6 +11,8 @@ import { integrationKey } from '../../core/integration-key';
 import type { Clock } from '../../core/ports';
 import { sharedPacer } from '../../core/ratelimit/pacer';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
+import type { NotionConnectorConfig } from './config-schema';
+import { isPublishOnly, mappedProperties } from './mapping/database-mapping';
 import { notionReadOnly } from './read-only';
 import { buildPlan } from './sync/mapping-plan';
 import { NO_EMAIL_CAPABILITY_WARNING, NO_USER_CAPABILITY_MESSAGE } from './users-sync';

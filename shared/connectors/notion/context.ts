@@ -5,7 +5,6 @@
  */
 import { brevoClientFor } from '../../core/brevo/client';
 import type { ProgressEvent } from '../../core/brevo/contact-writer';
-import type { NotionConnectorConfig } from '../../core/config/schema';
 import type { Endpoints } from '../../core/env';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
@@ -13,6 +12,7 @@ import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../../c
 import type { CallReserver } from '../../core/ratelimit/call-budget';
 import { sharedPacer } from '../../core/ratelimit/pacer';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
+import type { NotionConnectorConfig } from './config-schema';
 import { notionReadOnly } from './read-only';
 import { ownWriteChecker } from './rules/brevo-to-notion';
 import type { NotionSyncContext, SyncOptions } from './sync/sync-context';

@@ -3,12 +3,12 @@
  * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
 
-import { type NotionConnectorConfig, notionConnectorSchema } from '../../core/config/schema';
 import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import type { NotionWebhookStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
+import { type NotionConnectorConfig, notionConnectorSchema, notionRequiredHints } from './config-schema';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
 
@@ -21,6 +21,7 @@ export const notionDescriptor: ConnectorDescriptor = {
   providers: ['notion', 'brevo'],
   config: {
     section: notionConnectorSchema,
+    requiredHints: notionRequiredHints,
     validate: (section, base) => notionSectionIssues(section as NotionConnectorConfig, base),
   },
   health: {

@@ -8,8 +8,9 @@
  * read-only; any other connection is not, unless its config says `read_only: true`. An explicit
  * value always wins.
  */
-import type { NotionConnectorConfig } from '../../core/config/schema';
+
 import { ConfigError } from '../../core/errors';
+import type { NotionConnectorConfig } from './config-schema';
 
 /** The connection settings these rules read: the config, with or without its token. */
 export type NotionConnectionSettings = Omit<NotionConnectorConfig, 'token'>;

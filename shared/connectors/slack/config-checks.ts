@@ -5,7 +5,7 @@
  */
 import { joinPath } from '../../core/config/issues';
 import { formatPath } from '../../core/config/path';
-import type { SlackConnectorConfig } from '../../core/config/schema';
+import type { SlackConnectorConfig } from './config-schema';
 import { resolveChannel, validateNotificationsConfig } from './notifications/routing';
 
 type Issue = { path: string; message: string };

@@ -3,12 +3,12 @@
  * token rotation and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
 
-import { type SlackConnectorConfig, slackConnectorSchema } from '../../core/config/schema';
 import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
 import { slackSectionIssues } from './config-checks';
+import { type SlackConnectorConfig, slackConnectorSchema, slackRequiredHints } from './config-schema';
 import { refreshSlackToken } from './oauth';
 import { slackDailySchedule } from './schedule';
 
@@ -26,6 +26,7 @@ export const slackDescriptor: ConnectorDescriptor = {
   providers: ['slack', 'brevo'],
   config: {
     section: slackConnectorSchema,
+    requiredHints: slackRequiredHints,
     validate: (section, base) => slackSectionIssues(section as SlackConnectorConfig, base),
   },
   health: {

@@ -11,7 +11,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { brevoClientFor } from '../../core/brevo/client';
-import type { SlackInteraction } from '../../core/config/schema';
 import { ProviderError } from '../../core/errors';
 import type { ApiResponse } from '../../core/http/api-types';
 import { newStats } from '../../core/http/paced-fetch';
@@ -30,6 +29,7 @@ import {
 import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
 import type { SlackAppCredentialsSource } from './app';
 import { SlackClient } from './client';
+import type { SlackInteraction } from './config-schema';
 import { blockActions, eventsEnvelope, eventsTeam, interactionTeam, messageAction, viewSubmission } from './payloads';
 import { verifySlackSignature } from './signature';
 

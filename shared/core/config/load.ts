@@ -6,22 +6,42 @@
  */
 import type { z } from 'zod';
 import { formatPath } from './path';
-import { BUILT_IN_CONNECTORS, tajoConfigSchema } from './schema';
+import { type ConfigSection, type TajoConfigSchema, tajoConfigSchemaFor } from './schema';
 
 export type Issue = { path: string; message: string };
 
-const TOP_LEVEL_KEYS = Object.keys(tajoConfigSchema.shape);
+/** What a whole-config schema takes, for the lines that say what exists or what to add. */
+export interface ConfigVocabulary {
+  topLevelKeys: readonly string[];
+  /** The `connectors.<name>` sections it takes. */
+  connectors: readonly string[];
+  /** A missing key's line, by its path in the YAML (`connectors.notion.token`). */
+  requiredHints: Readonly<Record<string, string>>;
+}
+
+/** The vocabulary of the schema composed from these sections (tajoConfigSchemaFor). */
+export function configVocabulary(schema: TajoConfigSchema, sections: readonly ConfigSection[]): ConfigVocabulary {
+  const requiredHints: Record<string, string> = { ...REQUIRED_HINTS };
+  for (const { name, requiredHints: hints } of sections) {
+    for (const [key, hint] of Object.entries(hints ?? {})) requiredHints[`connectors.${name}.${key}`] = hint;
+  }
+  return { topLevelKeys: Object.keys(schema.shape), connectors: sections.map((s) => s.name), requiredHints };
+}
 
 /** `${NAME}`, as a person writes an environment reference in the YAML. */
-const envRef = (name: string) => `\${${name}}`;
+export const envRef = (name: string) => `\${${name}}`;
 
-/** Keys the docs' blocks leave out (they show one section at a time): what to add, in one line. */
+/**
+ * Keys the docs' blocks leave out (they show one section at a time): what to add, in one line. A
+ * connector's own come with its section (ConfigSection.requiredHints).
+ */
 const REQUIRED_HINTS: Record<string, string> = {
   brevo: `is required: add "brevo: { api_key: ${envRef('BREVO_API_KEY')} }" (Brevo → SMTP & API → API keys)`,
   'brevo.api_key': `is required: add "api_key: ${envRef('BREVO_API_KEY')}" (Brevo → SMTP & API → API keys)`,
-  'connectors.notion.token': `is required: add "token: ${envRef('NOTION_TOKEN')}" (the internal integration secret, ntn_...) under connectors.notion`,
-  'connectors.slack.bot_token': `is required: add "bot_token: ${envRef('SLACK_BOT_TOKEN')}" (xoxb-...) under connectors.slack`,
 };
+
+/** A config without connector sections: what zodIssues names when given no whole config's vocabulary. */
+const SHARED_VOCABULARY: ConfigVocabulary = configVocabulary(tajoConfigSchemaFor([]), []);
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -50,12 +70,17 @@ export function interpolateEnv(
   return value;
 }
 
-/** A connector section this release does not have: one line naming it and what exists. */
-export function unknownConnectorMessage(name: string): string {
-  return `unknown connector "${name}" (built in: ${BUILT_IN_CONNECTORS.join(', ')}; custom connectors from a definition file come with the connector framework)`;
+/** A connector section this release does not have: one line naming it and the sections that exist. */
+export function unknownConnectorMessage(name: string, builtIn: readonly string[]): string {
+  return `unknown connector "${name}" (built in: ${builtIn.join(', ')}; custom connectors from a definition file come with the connector framework)`;
 }
 
-export function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] {
+/**
+ * Zod's issues as paths and what was expected. `vocabulary`: the whole config's (configVocabulary),
+ * for the lines about an unknown top-level key or connector and a missing key's hint; without it
+ * (a section alone, a definition) those lines name the shared keys only.
+ */
+export function zodIssues(error: z.ZodError, base: PropertyKey[] = [], vocabulary = SHARED_VOCABULARY): Issue[] {
   // `base` is empty for the YAML (paths from its top); an API body's issues keep their own paths.
   return error.issues.flatMap((issue): Issue[] => {
     const at = [...base, ...issue.path];
@@ -66,8 +91,8 @@ export function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] 
         return issue.keys.map((key) => ({
           path: formatPath([...at, key]),
           message: inConnectors
-            ? unknownConnectorMessage(key)
-            : `unknown top-level key (expected: ${TOP_LEVEL_KEYS.join(', ')})`,
+            ? unknownConnectorMessage(key, vocabulary.connectors)
+            : `unknown top-level key (expected: ${vocabulary.topLevelKeys.join(', ')})`,
         }));
       }
       return [
@@ -82,7 +107,7 @@ export function zodIssues(error: z.ZodError, base: PropertyKey[] = []): Issue[] 
     }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       const path = formatPath(at);
-      return [{ path, message: REQUIRED_HINTS[path] ?? `is required (${issue.expected})` }];
+      return [{ path, message: vocabulary.requiredHints[path] ?? `is required (${issue.expected})` }];
     }
     return [{ path: formatPath(at), message: issue.message }];
   });

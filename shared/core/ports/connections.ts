@@ -1,5 +1,9 @@
 /** Connections: a tenant's link to one connector, its settings, its OAuth install and health. */
-import type { NotionConnectorConfig, SlackConnectorConfig } from '../config/schema';
+import type { ConnectorSections } from '../config/schema';
+
+/** The connectors' parsed config sections (each connector adds its own: core/config/schema.ts ConnectorSections). */
+type NotionConnectorConfig = ConnectorSections['notion'];
+type SlackConnectorConfig = ConnectorSections['slack'];
 
 export type ConnectorName = 'notion' | 'slack';
 

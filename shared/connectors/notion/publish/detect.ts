@@ -1,8 +1,9 @@
 /** Publishing, detection: the sync sees pages enter and leave each rule's state (see publish.ts). */
-import type { NotionDatabaseConfig, PublishConfig } from '../../../core/config/schema';
+
 import type { PublishSummary } from '../../../core/ports';
 import { OPEN_PUBLICATION_STATUSES, type PagePublishState, type Publication } from '../../../core/ports/publications';
 import type { NotionPage } from '../client';
+import type { NotionDatabaseConfig, PublishConfig } from '../config-schema';
 import type { NotionSyncContext, ReadSource } from '../sync/sync-context';
 import { archived, normaliseId, type PublishDeps, publishSummaryOf, report } from './publish';
 import { isInState, publishRuleIssues, ruleKey, titleOf } from './rule';

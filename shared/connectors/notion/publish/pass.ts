@@ -1,12 +1,12 @@
 /** Publishing, the pass (its own lane message): open publications become Brevo campaigns (see publish.ts). */
 import type { BrevoSender } from '../../../core/brevo/campaigns';
 import type { BrevoClient } from '../../../core/brevo/client';
-import type { PublishConfig } from '../../../core/config/schema';
 import { BudgetExhaustedError, ProviderError, RateLimitedError, reasonOf } from '../../../core/errors';
 import type { PublishedCampaign, PublishSummary, RowError, RunRecord, RunStore } from '../../../core/ports';
 import { OPEN_PUBLICATION_STATUSES, type PagePublishState, type Publication } from '../../../core/ports/publications';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { NotionGateway } from '../client';
+import type { PublishConfig } from '../config-schema';
 import { renderEmailHtml } from '../content/email-html';
 import { BlockTreeLimitError, loadBlockTree } from '../content/load';
 import {

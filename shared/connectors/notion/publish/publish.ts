@@ -33,9 +33,10 @@
  *   spent, or Brevo answers 429, the rest wait: the run says so, the log says so, and a timer
  *   brings the work back when the hour turns (the next run would too).
  */
-import type { NotionConnectorConfig } from '../../../core/config/schema';
+
 import type { Clock, CursorStore, PublishedCampaign, PublishSummary } from '../../../core/ports';
 import type { PagePublishState, PublishStateStore } from '../../../core/ports/publications';
+import type { NotionConnectorConfig } from '../config-schema';
 
 /** Campaigns listed in one run summary; the rest are counted. */
 export const MAX_REPORTED = 100;

@@ -4,9 +4,9 @@
  * titled and scheduled. No I/O: the sync engine and the publishing service both stand on this.
  */
 import { formatPath } from '../../../core/config/path';
-import type { NotionDatabaseConfig, PublishConfig } from '../../../core/config/schema';
 import { zonedTimeToUtc } from '../../../core/time/zoned';
 import { type NotionPage, pageTitle, type SchemaProperty } from '../client';
+import type { NotionDatabaseConfig, PublishConfig } from '../config-schema';
 import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 
 /** Property types a rule's `when` may name, and what `equals` must then be. */

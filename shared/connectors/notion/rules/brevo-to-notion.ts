@@ -25,7 +25,6 @@
  */
 import type { BrevoClient } from '../../../core/brevo/client';
 import { MAX_STORED_ERRORS } from '../../../core/brevo/contact-rows';
-import type { NotionRuleConfig } from '../../../core/config/schema';
 import { failureReason, ProviderError, RateLimitedError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import type {
@@ -41,6 +40,7 @@ import type {
   RunStore,
 } from '../../../core/ports';
 import type { NotionGateway, NotionPage } from '../client';
+import type { NotionRuleConfig } from '../config-schema';
 import type { NotionLaneMessage } from '../lane/messages';
 import type { NotionPropertyValue } from '../mapping/values';
 import { normaliseDatabaseId } from './ingress';

@@ -5,8 +5,9 @@
  * offset, text as rich-text segments), and a page's stored values hash to recognise our own writes.
  * No I/O here.
  */
-import { NOTION_PROPERTY_TYPES } from '../../../core/config/schema';
+
 import { fingerprint, formatNumber, normalizeEmail, toBrevoDate } from '../../../core/mapping';
+import { NOTION_PROPERTY_TYPES } from '../config-schema';
 import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 import type { RenderedValue } from './rules';
 

@@ -6,15 +6,15 @@
  */
 import { z } from 'zod';
 import { formatPath } from '../../../core/config/path';
+import { changesOf, type NotificationEvent, type NotificationEventType } from '../../../core/events/events';
+import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
+import { formatNumber } from '../../../core/mapping/extracted';
 import {
   NOTION_RULE_EVENTS,
   type NotionConnectorConfig,
   type NotionRuleConfig,
   type NotionRuleEvent,
-} from '../../../core/config/schema';
-import { changesOf, type NotificationEvent, type NotificationEventType } from '../../../core/events/events';
-import { PATH_SYNTAX, PLACEHOLDER } from '../../../core/events/placeholders';
-import { formatNumber } from '../../../core/mapping/extracted';
+} from '../config-schema';
 
 type Issue = { path: string; message: string };
 

@@ -1,24 +1,24 @@
 /**
- * Turns a database's field_mapping (its own, or the connector's: config/mapping.ts), its Notion
+ * Turns a database's field_mapping (its own, or the connector's: mapping/database-mapping.ts), its Notion
  * schema and the Brevo account's attributes into a plan that maps one row to one contact. Problems the person must fix (a property that does not
  * exist, a type that does not match, a Brevo attribute that does not exist) are found here, once,
  * before any row is written.
  */
 import { type UnsupportedAttribute, unsupportedAttributeMessage } from '../../../core/brevo/client';
 import { type ContactRow, contactFingerprint, fieldError } from '../../../core/brevo/contact-rows';
-import { databaseMapping } from '../../../core/config/mapping';
 import { formatPath } from '../../../core/config/path';
-import {
-  type FieldMapping,
-  NOTION_PROPERTY_TYPES,
-  type NotionDatabaseConfig,
-  normalizePropertyType,
-} from '../../../core/config/schema';
 import { ConfigError } from '../../../core/errors';
 import { coerceToAttribute, coerceToIdentifier } from '../../../core/mapping';
 import type { BrevoAttribute, Extracted, IdentifierTarget } from '../../../core/mapping/types';
 import type { Fingerprint, RowError } from '../../../core/ports';
 import type { SchemaProperty } from '../client';
+import {
+  type FieldMapping,
+  NOTION_PROPERTY_TYPES,
+  type NotionDatabaseConfig,
+  normalizePropertyType,
+} from '../config-schema';
+import { databaseMapping } from '../mapping/database-mapping';
 import { extractNotionValue, type NotionPropertyValue } from '../mapping/values';
 
 const IDENTIFIERS: readonly IdentifierTarget[] = ['EMAIL', 'SMS', 'WHATSAPP', 'LANDLINE_NUMBER', 'EXT_ID'];

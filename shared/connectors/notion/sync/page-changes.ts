@@ -7,10 +7,10 @@
  * first run) records the baseline and reports nothing: the whole database is not "changes".
  */
 
-import { isPublishOnly } from '../../../core/config/mapping';
-import type { NotionConnectorConfig } from '../../../core/config/schema';
 import type { Fingerprint } from '../../../core/ports';
 import type { NotionPage } from '../client';
+import type { NotionConnectorConfig } from '../config-schema';
+import { isPublishOnly } from '../mapping/database-mapping';
 
 export interface SyncedPageChange {
   page: NotionPage;

@@ -5,12 +5,12 @@ import {
   DEFAULT_CONTACT_WRITE_OPTIONS,
   type ProgressEvent,
 } from '../../../core/brevo/contact-writer';
-import type { NotionConnectorConfig } from '../../../core/config/schema';
 import { readEnv } from '../../../core/env';
 import { TajoError } from '../../../core/errors';
 import type { CallStats } from '../../../core/http/paced-fetch';
 import type { Clock, CursorStore, RunStore, SyncSummary } from '../../../core/ports';
 import type { NotionGateway, NotionPage, SchemaProperty } from '../client';
+import type { NotionConnectorConfig } from '../config-schema';
 import type { SyncedPageChange } from './page-changes';
 
 export interface SyncOptions extends ContactWriteOptions {

@@ -4,12 +4,12 @@
  */
 import { type ContactRow, recordRowFailure } from '../../../core/brevo/contact-rows';
 import { BrevoContactWriter } from '../../../core/brevo/contact-writer';
-import { isPublishOnly, mappedProperties } from '../../../core/config/mapping';
-import type { NotionDatabaseConfig } from '../../../core/config/schema';
 import { ProviderError } from '../../../core/errors';
 import type { Fingerprint } from '../../../core/ports';
 import { addSkip } from '../../../core/runs/counts';
 import type { NotionPage, SchemaProperty } from '../client';
+import type { NotionDatabaseConfig } from '../config-schema';
+import { isPublishOnly, mappedProperties } from '../mapping/database-mapping';
 import { mayBeTruncated, type NotionPropertyValue } from '../mapping/values';
 import { publishProperties } from '../publish/rule';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../windows';

@@ -1,8 +1,8 @@
 /** Page changes as Brevo events, one per (page, last_edited_time), shared by webhooks and the sync (see index.ts). */
 import type { BrevoClient, BrevoEvent } from '../../../core/brevo/client';
-import type { NotionConnectorConfig } from '../../../core/config/schema';
 import type { Fingerprint, MarkerStore } from '../../../core/ports';
 import type { NotionPage } from '../client';
+import type { NotionConnectorConfig } from '../config-schema';
 
 /** Page events sent: longer than the poll overlap and any redelivery of one edit. */
 const PAGE_EVENT_TTL_S = 30 * 86_400;

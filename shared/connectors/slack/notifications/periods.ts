@@ -4,7 +4,7 @@
  * (DST gaps and overlaps resolved as Temporal's "compatible" does), and the periods a run is due
  * to summarise. Local days are 23, 24 or 25 hours long; weeks are 7 local days, not 168 hours.
  */
-import type { SlackSummariesConfig } from '../../../core/config/schema';
+
 import {
   addDays,
   type LocalDate,
@@ -14,6 +14,7 @@ import {
   weekdayOf,
   zonedTimeToUtc,
 } from '../../../core/time/zoned';
+import type { SlackSummariesConfig } from '../config-schema';
 
 export type SummaryKind = 'daily' | 'weekly';
 

@@ -5,7 +5,7 @@
  * a parsed section parses again unchanged and every message can point at the key the person wrote;
  * readers (validation, the sync's plan, status, the connection test) ask here. No I/O.
  */
-import type { FieldMapping, NotionConnectorConfig, NotionDatabaseConfig } from './schema';
+import type { FieldMapping, NotionConnectorConfig, NotionDatabaseConfig } from '../config-schema';
 
 /**
  * `database`: its own field_mapping; `connector`: connectors.notion.field_mapping; `inferred`: none
