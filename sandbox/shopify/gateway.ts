@@ -81,13 +81,17 @@ export abstract class ShopifyGateway extends ShopifyStore {
     return { status: 404, body: { errors: 'Not Found' } };
   }
 
-  /** Registers an Admin API GET route that needs `scope`; ShopifyError becomes its answer. */
-  protected get(resourcePath: string, scope: ShopifyScope, handler: (req: SimRequest) => SimResponse): void {
+  /** Registers an Admin API GET route that needs `scope` (if any); ShopifyError becomes its answer. */
+  protected get(
+    resourcePath: string,
+    scope: ShopifyScope | undefined,
+    handler: (req: SimRequest) => SimResponse,
+  ): void {
     this.route('GET', `/admin/api/:version/${resourcePath}`, (req) => {
       let res: SimResponse;
       try {
         const token = String(req.headers['x-shopify-access-token']);
-        if (!(this.tokens.get(token) ?? []).includes(scope)) {
+        if (scope !== undefined && !(this.tokens.get(token) ?? []).includes(scope)) {
           throw new ShopifyError(403, { errors: `[API] This action requires merchant approval for ${scope} scope.` });
         }
         res = handler(req);

@@ -36,7 +36,8 @@ export class ShopifySimulator extends ShopifyListing {
   }
 
   private registerRoutes(): void {
-    this.get('shop.json', 'read_customers', () => ({
+    // Any valid token may read its shop: what a connection test calls.
+    this.get('shop.json', undefined, () => ({
       status: 200,
       body: { shop: { id: 1, name: 'Sandbox Store', myshopify_domain: this.shopDomain, currency: 'EUR' } },
     }));

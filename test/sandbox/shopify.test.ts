@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { SimClock } from '../../sandbox/http-kit';
 import { postDelivery } from '../../sandbox/platform-kit';
 import {
@@ -260,5 +263,114 @@ describe('ShopifySimulator', () => {
         '127.0.0.1',
       );
     });
+  });
+});
+
+/** The catalogue's shopify.yaml, read as data: its claims must hold against the simulator. */
+describe('shopify.yaml against the simulator', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the definition is asserted structurally
+  const definition: any = parse(
+    readFileSync(join(__dirname, '../../shared/connectors/catalogue/shopify.yaml'), 'utf8'),
+  );
+  let sim: ShopifySimulator;
+
+  beforeAll(async () => {
+    sim = new ShopifySimulator({ customers: 530, orders: 300, checkouts: 60, bucket: false });
+    await sim.start();
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('names the documented auth header, pace, shop_url placeholder and sync keys of the docs block', () => {
+    expect(definition.auth).toEqual({ type: 'api_key', header: 'X-Shopify-Access-Token' });
+    expect(definition.base_url).toContain('{shop_url}');
+    expect(definition.connection.shop_url.required).toBe(true);
+    expect(new RegExp(definition.connection.shop_url.pattern).test('your-store.myshopify.com')).toBe(true);
+    expect(definition.rate_limit).toEqual({ requests_per_second: 2, burst: 40 });
+    expect(Object.keys(definition.resources).sort()).toEqual(['carts', 'customers', 'orders', 'products']);
+    expect(definition.signature).toMatchObject({ secret: 'api_secret', delivery_id_header: 'X-Shopify-Webhook-Id' });
+  });
+
+  it('offers every field the docs map (both spellings match loosely)', () => {
+    const offered = new Set<string>();
+    for (const r of Object.values<{ mapping?: Record<string, string> }>(definition.resources)) {
+      for (const field of Object.keys(r.mapping ?? {})) offered.add(field.replace(/[_-]/g, '').toLowerCase());
+    }
+    for (const field of [
+      'email',
+      'first_name',
+      'last_name',
+      'total_spent',
+      'firstName',
+      'lastName',
+      'totalOrders',
+      'totalSpent',
+      'lastOrderDate',
+    ]) {
+      expect(offered).toContain(field.replace(/[_-]/g, '').toLowerCase());
+    }
+  });
+
+  it.each(['customers', 'orders', 'carts'])(
+    '%s: its endpoint, params, page size and Link pagination read every record once',
+    async (key) => {
+      const resource = definition.resources[key];
+      const query = new URLSearchParams({
+        ...(resource.params ?? {}),
+        [resource.page_size.param]: String(resource.page_size.size),
+      });
+      expect(resource.pagination.type).toBe('link');
+      const { ids } = await walk(sim, `${resource.endpoint}?${query}`, resource.items);
+      const expected = {
+        customers: sim.customers(),
+        orders: sim.orders(),
+        carts: sim.checkouts().filter((c) => c.closed_at === null),
+      }[key]!;
+      expect(ids.sort()).toEqual(expected.map((r) => r.id).sort());
+    },
+  );
+
+  it.each(['customers', 'orders', 'carts'])(
+    '%s: every mapped path and the incremental field exist in the records',
+    async (key) => {
+      const resource = definition.resources[key];
+      const reply = await get(sim, `${resource.endpoint}?limit=5`);
+      const record = reply.body[resource.items][0];
+      for (const path of Object.values<string>(resource.mapping)) expect(record).toHaveProperty(path);
+      expect(record).toHaveProperty(resource.updated_since.field);
+      const since = await get(sim, `${resource.endpoint}?${resource.updated_since.param}=2026-01-02T00:00:00Z`);
+      expect(since.status).toBe(200);
+    },
+  );
+
+  it('products are declared for sync.products but never read, with the reason', () => {
+    expect(definition.resources.products).toMatchObject({ to: 'none' });
+    expect(definition.resources.products.reason).toMatch(/\w/);
+  });
+
+  it('its webhooks match the documented topics, map paths present in the payloads, and verify by its signature block', () => {
+    const order = sim.addOrder({ customerId: sim.customers()[1]!.id, total: 19.99 });
+    const payloads: Record<string, unknown> = {
+      'customers/create': sim.customers()[1],
+      'customers/update': sim.customers()[1],
+      'orders/create': order,
+      'checkouts/create': sim.checkouts()[0],
+      'checkouts/update': sim.checkouts()[0],
+    };
+    const topics = Object.values<{ match: { header: string; equals: string }; mapping: Record<string, string> }>(
+      definition.webhooks,
+    );
+    expect(topics.map((w) => w.match.equals).sort()).toEqual(Object.keys(payloads).sort());
+    const { header, algorithm, encoding } = definition.signature;
+    for (const webhook of topics) {
+      const delivery = sim.delivery(webhook.match.equals, payloads[webhook.match.equals]);
+      const headers = Object.fromEntries(Object.entries(delivery.headers).map(([k, v]) => [k.toLowerCase(), v]));
+      expect(headers[webhook.match.header.toLowerCase()]).toBe(webhook.match.equals);
+      const body = JSON.parse(delivery.body);
+      for (const path of Object.values(webhook.mapping)) expect(body).toHaveProperty(path);
+      const expected = createHmac(algorithm, SHOPIFY_SANDBOX_CLIENT_SECRET).update(delivery.body).digest(encoding);
+      expect(headers[header.toLowerCase()]).toBe(expected);
+    }
   });
 });

@@ -1,4 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { SimClock } from '../../sandbox/http-kit';
 import {
   STRIPE_SANDBOX_KEY,
@@ -252,5 +255,69 @@ describe('StripeSimulator', () => {
       expect(JSON.parse(retry.body).id).toBe(eventId);
       expect(retry.headers['Stripe-Signature']).not.toBe(first.headers['Stripe-Signature']);
     });
+  });
+});
+
+/** The catalogue's stripe.yaml, read as data: its claims must hold against the simulator. */
+describe('stripe.yaml against the simulator', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the definition is asserted structurally
+  const definition: any = parse(readFileSync(join(__dirname, '../../shared/connectors/catalogue/stripe.yaml'), 'utf8'));
+  let sim: StripeSimulator;
+
+  beforeAll(async () => {
+    sim = new StripeSimulator({ customers: 230, limits: false });
+    await sim.start();
+  });
+  afterAll(async () => {
+    await sim.stop();
+  });
+
+  it('paces below the test-mode and per-endpoint limits and takes the key as a bearer token', () => {
+    expect(definition.rate_limit.requests_per_second).toBeLessThanOrEqual(25);
+    expect(definition.auth).toEqual({ type: 'bearer', credential: 'api_key' });
+  });
+
+  it('customers: its cursor (last item id while has_more) reads every customer once', async () => {
+    const resource = definition.resources.customers;
+    const { param, last_item, has_more } = resource.pagination;
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const query = new URLSearchParams({ [resource.page_size.param]: String(resource.page_size.size) });
+      if (cursor) query.set(param, cursor);
+      const reply = await get(sim, `${resource.endpoint}?${query}`);
+      const items = reply.body[resource.items];
+      ids.push(...items.map((c: { id: string }) => c.id));
+      for (const path of Object.values<string>(resource.mapping)) expect(items[0]).toHaveProperty(path);
+      if (!reply.body[has_more]) break;
+      cursor = items[items.length - 1][last_item];
+    }
+    expect(ids).toEqual(sim.customers().map((c) => c.id));
+  });
+
+  it('its webhooks match on the event type, map paths present in the events, and verify by its signature block', () => {
+    const complete = sim.checkoutSessions().find((s) => s.status === 'complete');
+    const objects: Record<string, unknown> = {
+      'customer.created': sim.customers()[0],
+      'customer.updated': sim.customers()[0],
+      'checkout.session.completed': complete,
+      'invoice.paid': sim.invoices().find((i) => i.status === 'paid'),
+    };
+    const webhooks = Object.values<{ match: { body: string; equals: string }; mapping: Record<string, string> }>(
+      definition.webhooks,
+    );
+    expect(webhooks.map((w) => w.match.equals).sort()).toEqual(Object.keys(objects).sort());
+    const { header, parts, tolerance_s } = definition.signature;
+    expect(parts).toEqual({ timestamp: 't', signature: 'v1' });
+    for (const webhook of webhooks) {
+      const delivery = sim.delivery(webhook.match.equals, objects[webhook.match.equals]);
+      const event = JSON.parse(delivery.body);
+      expect(event[webhook.match.body]).toBe(webhook.match.equals);
+      for (const path of Object.values(webhook.mapping)) expect(event).toHaveProperty(path);
+      const nowS = Math.floor(sim.clock.now() / 1000);
+      expect(verify(delivery.headers[header]!, delivery.body, STRIPE_SANDBOX_WEBHOOK_SECRET, nowS, tolerance_s)).toBe(
+        true,
+      );
+    }
   });
 });
