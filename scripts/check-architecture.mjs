@@ -8,7 +8,7 @@
  *   what differs per connector is a field of its descriptor, looked up in the registry. Inside a
  *   connector's folder, the hub's name (an error's provider being Brevo) is allowed.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
