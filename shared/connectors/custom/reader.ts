@@ -173,7 +173,7 @@ export async function* readResource(opts: ReadResourceOptions): AsyncGenerator<R
     seen += items.length;
     if (incremental !== undefined)
       for (const item of items) {
-        const at = markOf(getPath(item, incremental.field), incremental.format);
+        const at = markOf(getPath(item, incremental.field));
         if (at !== undefined && (mark === undefined || at > mark)) mark = at;
       }
     yield {
@@ -205,17 +205,19 @@ function itemsOf(definition: Definition, key: string, resource: ResourceDefiniti
   );
 }
 
-/** A record's `updated_since.field` value in epoch ms, or undefined when it is not a date. */
-export function markOf(value: unknown, format: 'iso' | 'unix'): number | undefined {
-  if (format === 'unix') {
-    const seconds =
-      typeof value === 'number'
-        ? value
-        : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
-          ? Number(value)
-          : Number.NaN;
-    return Number.isFinite(seconds) ? seconds * 1000 : undefined;
-  }
+/**
+ * A record's `updated_since.field` value in epoch ms, or undefined when it is not a date: an ISO
+ * date-time, or unix seconds (a number or digits; `format` is what the filter sends, and platforms
+ * that filter in seconds may still date records in ISO). Values past 10^11 are taken as milliseconds.
+ */
+export function markOf(value: unknown): number | undefined {
+  const numeric =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)
+        ? Number(value)
+        : undefined;
+  if (numeric !== undefined) return Number.isFinite(numeric) ? (numeric > 1e11 ? numeric : numeric * 1000) : undefined;
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
