@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { type Definition, DefinitionError, normalizeDefinition } from './schema';
 
 export const DATA_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
@@ -50,10 +50,11 @@ export function parseDefinitionText(text: string, source: string, format: 'yaml'
       throw refusal(source, `not valid JSON (${(err as Error).message})`);
     }
   } else {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
     const [first] = doc.errors;
     if (first !== undefined) {
-      const line = first.linePos?.[0]?.line;
+      const line = lineCounter.linePos(first.pos[0]).line;
       throw refusal(
         source,
         `not valid YAML${line === undefined ? '' : ` at line ${line}`} (${oneLineOf(first.message)})`,
@@ -102,8 +103,12 @@ async function importDefinitionModule(file: string, source: string): Promise<unk
     // A missing file, a syntax error, an import that does not resolve, or the file's own throw.
     throw refusal(source, `cannot load the definition: ${oneLineOf((err as Error).message ?? String(err))}`);
   }
-  if (!('default' in namespace)) throw refusal(source, 'no default export: end the file with export default ...');
-  return definitionFromExport(namespace.default, source);
+  // A TypeScript file compiled to CommonJS shows its exports object; `export default` is its `default`.
+  const cjs = namespace['module.exports'];
+  const compiled = isObject(cjs) && (cjs as { __esModule?: unknown }).__esModule === true;
+  const holder: Record<string, unknown> = compiled ? cjs : namespace;
+  if (!('default' in holder)) throw refusal(source, 'no default export: end the file with export default ...');
+  return definitionFromExport(holder.default, source);
 }
 
 let sdkResolverInstalled = false;
