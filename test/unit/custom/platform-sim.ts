@@ -19,8 +19,10 @@ export interface SimRecord {
 export interface PlatformSimOptions {
   pagination: SimPagination;
   records: SimRecord[];
-  /** The credential: `X-Api-Key: <apiKey>`. */
+  /** The credential: `X-Api-Key: <apiKey>` (unless `oauth`). */
   apiKey: string;
+  /** OAuth2 instead: `Authorization: Bearer <access>`; POST /oauth/token swaps `refresh` for a new access token. */
+  oauth?: { access: string; refresh: string; clientId: string; clientSecret: string };
   /** Records per page at most (a larger page size is a 400). */
   maxPageSize?: number;
   /** Requests per second the bucket refills; 429 beyond. */
@@ -46,10 +48,39 @@ export class PlatformSim extends SimServer {
     super();
     this.bucket = new TokenBucket(opts.ratePerSecond ?? 50, opts.burst ?? 50);
     this.route('GET', '/api/customers', (req) => this.list(req));
+    this.route('POST', '/oauth/token', (req) => this.token(req));
   }
 
-  protected override before(req: SimRequest): SimResponse | undefined {
-    if (req.headers['x-api-key'] !== this.opts.apiKey) return { status: 401, body: { error: 'invalid api key' } };
+  /** Token refreshes answered (a new access token each; the old one stops working). */
+  refreshes = 0;
+
+  private token(req: SimRequest): SimResponse {
+    const oauth = this.opts.oauth;
+    const form = new URLSearchParams(req.rawBody.toString('utf8'));
+    if (
+      oauth === undefined ||
+      form.get('grant_type') !== 'refresh_token' ||
+      form.get('refresh_token') !== oauth.refresh ||
+      form.get('client_id') !== oauth.clientId ||
+      form.get('client_secret') !== oauth.clientSecret
+    )
+      return { status: 400, body: { error: 'invalid_grant' } };
+    this.refreshes += 1;
+    oauth.access = `access-${this.refreshes}`;
+    oauth.refresh = `refresh-${this.refreshes}`;
+    return {
+      status: 200,
+      body: { access_token: oauth.access, refresh_token: oauth.refresh, expires_in: 3600, token_type: 'bearer' },
+    };
+  }
+
+  protected override before(req: SimRequest, route: string): SimResponse | undefined {
+    if (route === 'POST /oauth/token') return undefined;
+    const oauth = this.opts.oauth;
+    const signedIn = oauth
+      ? req.headers.authorization === `Bearer ${oauth.access}`
+      : req.headers['x-api-key'] === this.opts.apiKey;
+    if (!signedIn) return { status: 401, body: { error: 'not signed in' } };
     this.queries.push(req.query.toString());
     const now = Date.now();
     if (now < this.notBefore) {
