@@ -12,6 +12,16 @@ export {
   type OAuthTokens,
   resolveBaseUrl,
 } from './auth';
+export {
+  type CustomSection,
+  contactFields,
+  effectiveMode,
+  enabledResources,
+  type SectionIssue,
+  type SyncMode,
+  sectionIssues,
+  sectionWarnings,
+} from './config-checks';
 export { DATA_EXTENSIONS, loadDefinitionFile, MODULE_EXTENSIONS, parseDefinitionText } from './definition/load';
 export {
   type Definition,
