@@ -8,21 +8,10 @@ import {
   normalizeDefinition,
   unsignedWebhooksWarning,
 } from '../../../shared/connectors/custom/definition/schema';
+import docsConnector from '../../fixtures/definitions/docs-connector';
 
-/** product-docs §3, as printed. */
-const DOCS_OBJECT = {
-  name: 'my-platform',
-  version: '1.0.0',
-  auth: {
-    type: 'oauth2',
-    authorizationUrl: 'https://api.myplatform.com/oauth/authorize',
-    tokenUrl: 'https://api.myplatform.com/oauth/token',
-  },
-  resources: {
-    customers: { endpoint: '/api/customers', mapping: { email: 'contact.email', name: 'contact.full_name' } },
-  },
-  webhooks: { customer_created: '/webhooks/customer', order_placed: '/webhooks/order' },
-};
+/** product-docs §3, as printed (the fixture is the docs' code, type-checked). */
+const DOCS_OBJECT = docsConnector.definition;
 
 /** The issue's contract block. */
 const ISSUE_BLOCK = {
