@@ -22,7 +22,8 @@ export {
   sectionIssues,
   sectionWarnings,
 } from './config-checks';
-export { DATA_EXTENSIONS, loadDefinitionFile, MODULE_EXTENSIONS, parseDefinitionText } from './definition/load';
+// The file loader (definition/load.ts) imports users' modules: the local CLI and npm start import it directly.
+export { parseDefinitionText } from './definition/parse';
 export {
   type Definition,
   DefinitionError,

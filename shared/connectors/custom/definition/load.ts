@@ -9,8 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
-import { type Definition, DefinitionError, normalizeDefinition } from './schema';
+import { oneLine, parseDefinitionText, refusal } from './parse';
+import { type Definition, normalizeDefinition } from './schema';
 
 export const DATA_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
 export const MODULE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'] as const;
@@ -38,31 +38,6 @@ export async function loadDefinitionFile(file: string): Promise<Definition> {
     source,
     `unsupported definition file type "${ext || '(none)'}": use ${[...DATA_EXTENSIONS, ...MODULE_EXTENSIONS].join(', ')}`,
   );
-}
-
-/** A definition written as YAML or JSON text (the management API's body, a file's content). */
-export function parseDefinitionText(text: string, source: string, format: 'yaml' | 'json'): Definition {
-  let data: unknown;
-  if (format === 'json') {
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw refusal(source, `not valid JSON (${(err as Error).message})`);
-    }
-  } else {
-    const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
-    const [first] = doc.errors;
-    if (first !== undefined) {
-      const line = lineCounter.linePos(first.pos[0]).line;
-      throw refusal(
-        source,
-        `not valid YAML${line === undefined ? '' : ` at line ${line}`} (${oneLineOf(first.message)})`,
-      );
-    }
-    data = doc.toJS();
-  }
-  return normalizeDefinition(data, source);
 }
 
 /** The definition a module's default export holds, as plain data (not yet validated). */
@@ -101,7 +76,7 @@ async function importDefinitionModule(file: string, source: string): Promise<unk
     >;
   } catch (err) {
     // A missing file, a syntax error, an import that does not resolve, or the file's own throw.
-    throw refusal(source, `cannot load the definition: ${oneLineOf((err as Error).message ?? String(err))}`);
+    throw refusal(source, `cannot load the definition: ${oneLine((err as Error).message ?? String(err))}`);
   }
   // A TypeScript file compiled to CommonJS shows its exports object; `export default` is its `default`.
   const cjs = namespace['module.exports'];
@@ -128,14 +103,6 @@ function installSdkResolver(): void {
   sdkResolverInstalled = true;
 }
 
-function refusal(source: string, message: string): DefinitionError {
-  return new DefinitionError(source, [{ path: '', message }]);
-}
-
 function codeOf(err: unknown): string {
   return (err as { code?: string }).code ?? (err as Error).message ?? String(err);
-}
-
-function oneLineOf(text: string): string {
-  return text.split('\n')[0]?.trim() ?? '';
 }
