@@ -5,7 +5,7 @@
  * `updated_since` (the last run's high-water mark minus an overlap). Pages come out as mapped
  * records with the high-water mark so far; where they go (contacts, events) is the caller's.
  */
-import { ProviderError, TajoError } from '../../core/errors';
+import { ProviderError, RateLimitedError, TajoError, UnreachableError } from '../../core/errors';
 import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../../core/http/paced-fetch';
 import type { RetryPolicy } from '../../core/http/retry-policy';
 import { integrationKey } from '../../core/integration-key';
@@ -80,7 +80,16 @@ export function platformClient(opts: PlatformClientOptions): PlatformClient {
     const signed = new URL(url);
     const headers = new Headers({ accept: 'application/json', ...definition.headers });
     auth.apply(signed, headers);
-    return fetchPaced(signed, { method: 'GET', headers });
+    try {
+      return await fetchPaced(signed, { method: 'GET', headers });
+    } catch (err) {
+      // The core names the provider kind ('platform'); a person needs the platform's own name.
+      if (err instanceof RateLimitedError)
+        err.message = `${definition.label} rate limit: retry after ${Math.ceil(err.retryAfterMs / 1000)} s`;
+      if (err instanceof UnreachableError)
+        err.message = err.message.replace(/^cannot reach platform/, `cannot reach ${definition.label}`);
+      throw err;
+    }
   };
 
   return {

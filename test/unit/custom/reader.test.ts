@@ -6,7 +6,7 @@
 
 import { type Definition, normalizeDefinition } from '../../../shared/connectors/custom/definition/schema';
 import { type ResourcePage, readResource } from '../../../shared/connectors/custom/reader';
-import { ProviderError } from '../../../shared/core/errors';
+import { ProviderError, RateLimitedError, UnreachableError } from '../../../shared/core/errors';
 import { customers, PlatformSim, type SimPagination } from './platform-sim';
 
 const KEY = 'sk_test_reader';
@@ -104,8 +104,9 @@ describe('the reader', () => {
   let sim: PlatformSim;
   afterEach(async () => sim.stop());
 
-  it('paces at the definition rate_limit (a bucket of 1 at that rate never says 429)', async () => {
-    sim = new PlatformSim({ pagination: 'offset', records: customers(40), apiKey: KEY, ratePerSecond: 10, burst: 1 });
+  it('paces at the definition rate_limit (a platform allowing just over it never says 429)', async () => {
+    // A burst of 2 absorbs network jitter between two calls; the elapsed time shows the pace.
+    sim = new PlatformSim({ pagination: 'offset', records: customers(40), apiKey: KEY, ratePerSecond: 10, burst: 2 });
     await sim.start();
     const def = definitionFor('offset');
     def.rate_limit = { requests_per_second: 9, burst: 1 };
@@ -179,5 +180,39 @@ describe('the reader', () => {
     await expect(readAll(sim, def, undefined, KEY, 3)).rejects.toThrow(
       'simshop.customers: more than 3 pages; check its pagination (page) in the definition',
     );
+  });
+
+  it('a Retry-After too long to sleep through parks the caller with RateLimitedError, named by the platform', async () => {
+    sim = new PlatformSim({ pagination: 'offset', records: customers(5), apiKey: KEY, throttleEvery: 1 });
+    await sim.start();
+    const reading = readResource({
+      definition: definitionFor('offset'),
+      resource: 'customers',
+      settings: { api_key: KEY, base_url: sim.baseUrl },
+      maxInProcessWaitMs: 500,
+      connectionKey: 'park-test',
+    }).next();
+    const err = await reading.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as Error).message).toBe('simshop rate limit: retry after 1 s');
+    expect(sim.log.records.length).toBe(1);
+  });
+
+  it('a platform that cannot be reached is named, its URL without credentials', async () => {
+    sim = new PlatformSim({ pagination: 'offset', records: [], apiKey: KEY });
+    await sim.start();
+    const url = sim.baseUrl;
+    await sim.stop();
+    const def = normalizeDefinition({ ...definitionFor('offset'), auth: { type: 'api_key', query: 'key' } });
+    const err = await readResource({
+      definition: def,
+      resource: 'customers',
+      settings: { api_key: 'sekrit', base_url: url },
+      retry: { baseDelayMs: 1, maxUnreachableAttempts: 2 },
+    })
+      .next()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnreachableError);
+    expect((err as Error).message).toBe(`cannot reach simshop at ${url}: ECONNREFUSED`);
   });
 });
