@@ -135,6 +135,8 @@ export interface ReadResourceOptions extends PlatformClientOptions {
   maxPages?: number;
   /** A client to share between resources of one connection (one pace, one token refresh). */
   client?: PlatformClient;
+  /** Goes on with a read cut short (a Lambda's deadline), from its last page's `next`, `index + 1`, `seen`, mark. */
+  resume?: { next: string; index: number; seen: number; highWaterMark?: string };
 }
 
 export interface ResourcePage {
@@ -142,7 +144,15 @@ export interface ResourcePage {
   /** 0 for the first page. */
   index: number;
   records: MappedRecord[];
-  /** The greatest `updated_since.field` seen so far (ISO 8601), or the `since` given; the next run's `since`. */
+  /** Records read so far, this page's included. */
+  seen: number;
+  /** The next page's URL (no credentials in it), absent when this page is known to be the last. */
+  next?: string;
+  /**
+   * The greatest `updated_since.field` seen so far (ISO 8601), or the `since` given. Store it as the
+   * next run's `since` only once the read has ended: pages are not in `field` order, so a mark
+   * stored mid-read would skip the older records of later pages.
+   */
   highWaterMark?: string;
 }
 
@@ -161,13 +171,25 @@ export async function* readResource(opts: ReadResourceOptions): AsyncGenerator<R
   let mark = opts.since === undefined ? undefined : Date.parse(opts.since);
   if (mark !== undefined && Number.isNaN(mark))
     throw new TajoError(`${opts.resource}: the high-water mark "${opts.since}" is not a date`, 'config');
+  const resumedMark = opts.resume?.highWaterMark === undefined ? undefined : Date.parse(opts.resume.highWaterMark);
   const filter =
     incremental !== undefined && mark !== undefined
       ? { param: incremental.param, value: formatMark(mark - incremental.overlap_s * 1000, incremental.format) }
       : undefined;
+  if (resumedMark !== undefined && !Number.isNaN(resumedMark) && (mark === undefined || resumedMark > mark))
+    mark = resumedMark;
   let url: URL | undefined = firstPageUrl(client.baseUrl, resource, filter);
-  let seen = 0;
-  for (let index = 0; url !== undefined; index += 1) {
+  let seen = opts.resume?.seen ?? 0;
+  if (opts.resume !== undefined) {
+    url = new URL(opts.resume.next);
+    // A stored checkpoint only ever leads back to the connection's own API.
+    if (url.origin !== new URL(client.baseUrl).origin)
+      throw new TajoError(
+        `${opts.resource}: the checkpoint's next page is not on ${client.baseUrl}; run a full sync`,
+        'config',
+      );
+  }
+  for (let index = opts.resume?.index ?? 0; url !== undefined; index += 1) {
     if (index >= maxPages)
       throw new TajoError(
         `${definition.name}.${opts.resource}: more than ${maxPages} pages; check its pagination (${resource.pagination?.type ?? 'none'}) in the definition`,
@@ -185,18 +207,20 @@ export async function* readResource(opts: ReadResourceOptions): AsyncGenerator<R
         const at = markOf(getPath(item, incremental.field));
         if (at !== undefined && (mark === undefined || at > mark)) mark = at;
       }
-    yield {
-      resource: opts.resource,
-      index,
-      records,
-      ...(mark !== undefined ? { highWaterMark: new Date(mark).toISOString() } : {}),
-    };
     const next = nextPageUrl(resource, { url, body: page.body, items, headers: page.headers });
     if (next !== undefined && next.href === url.href)
       throw new TajoError(
         `${definition.name}.${opts.resource}: the next page is the same page (${resource.pagination?.type} pagination does not advance); check the definition`,
         'pagination',
       );
+    yield {
+      resource: opts.resource,
+      index,
+      records,
+      seen,
+      ...(next !== undefined ? { next: next.href } : {}),
+      ...(mark !== undefined ? { highWaterMark: new Date(mark).toISOString() } : {}),
+    };
     url = next;
   }
 }

@@ -90,6 +90,36 @@ describe.each(PAGINATIONS)('%s pagination', (pagination) => {
     expect(sim.log.count({ status: 400 })).toBe(0);
   });
 
+  it('resumes a read cut short from its last page (next, index, seen, mark), nothing lost or repeated', async () => {
+    sim = new PlatformSim({ pagination, records: customers(30), apiKey: KEY });
+    await sim.start();
+    const definition = definitionFor(pagination);
+    const settings = { api_key: KEY, base_url: sim.baseUrl };
+    const firstIds: string[] = [];
+    let checkpoint: ResourcePage | undefined;
+    for await (const page of readResource({ definition, resource: 'customers', settings })) {
+      firstIds.push(...page.records.map((r) => r.id));
+      checkpoint = page;
+      if (page.index === 1) break;
+    }
+    expect(checkpoint?.next).toBeDefined();
+    expect(checkpoint?.next).not.toContain(KEY);
+    const rest: ResourcePage[] = [];
+    const resume = {
+      next: checkpoint?.next ?? '',
+      index: (checkpoint?.index ?? 0) + 1,
+      seen: checkpoint?.seen ?? 0,
+      ...(checkpoint?.highWaterMark !== undefined ? { highWaterMark: checkpoint.highWaterMark } : {}),
+    };
+    for await (const page of readResource({ definition, resource: 'customers', settings, resume })) rest.push(page);
+    expect([...firstIds, ...rest.flatMap((p) => p.records.map((r) => r.id))]).toEqual(customers(30).map((c) => c.id));
+    expect(rest.map((p) => p.index)).toEqual([2, 3, 4]);
+    expect(rest.at(-1)?.seen).toBe(30);
+    expect(rest.at(-1)?.next).toBeUndefined();
+    expect(rest.at(-1)?.highWaterMark).toBe(customers(30)[29]?.updated_at);
+    expect(sim.log.count({ status: 400 })).toBe(0);
+  });
+
   it('honours 429 + Retry-After: never back early, nothing lost or repeated', async () => {
     sim = new PlatformSim({ pagination, records: customers(21), apiKey: KEY, throttleEvery: 2 });
     await sim.start();
@@ -214,5 +244,20 @@ describe('the reader', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
     expect((err as Error).message).toBe(`cannot reach simshop at ${url}: ECONNREFUSED`);
+  });
+
+  it("refuses a checkpoint that leads away from the connection's API", async () => {
+    sim = new PlatformSim({ pagination: 'offset', records: [], apiKey: KEY });
+    await sim.start();
+    const reading = readResource({
+      definition: definitionFor('offset'),
+      resource: 'customers',
+      settings: { api_key: KEY, base_url: sim.baseUrl },
+      resume: { next: 'http://169.254.169.254/latest/meta-data', index: 3, seen: 21 },
+    }).next();
+    await expect(reading).rejects.toThrow(
+      `customers: the checkpoint's next page is not on ${sim.baseUrl}; run a full sync`,
+    );
+    expect(sim.log.records.length).toBe(0);
   });
 });
