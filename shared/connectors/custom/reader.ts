@@ -208,6 +208,12 @@ export async function* readResource(opts: ReadResourceOptions): AsyncGenerator<R
         if (at !== undefined && (mark === undefined || at > mark)) mark = at;
       }
     const next = nextPageUrl(resource, { url, body: page.body, items, headers: page.headers });
+    // Credentials go to the connection's API only: a Link elsewhere is not followed.
+    if (next !== undefined && next.origin !== url.origin)
+      throw new TajoError(
+        `${definition.name}.${opts.resource}: the next page link leads to ${next.origin}, not ${url.origin}; not followed`,
+        'pagination',
+      );
     if (next !== undefined && next.href === url.href)
       throw new TajoError(
         `${definition.name}.${opts.resource}: the next page is the same page (${resource.pagination?.type} pagination does not advance); check the definition`,

@@ -30,6 +30,8 @@ export interface PlatformSimOptions {
   burst?: number;
   /** Every n-th request is answered 429 with Retry-After: 1, whatever the bucket says. */
   throttleEvery?: number;
+  /** Link pagination: the origin its next links point at (default its own). */
+  linkOrigin?: string;
 }
 
 export class PlatformSim extends SimServer {
@@ -171,7 +173,7 @@ export class PlatformSim extends SimServer {
         const data = all.slice(offset, offset + size);
         const headers: Record<string, string> = {};
         if (offset + size < all.length) {
-          const next = `${this.baseUrl}/api/customers?limit=${size}&page_info=${this.issueCursor(offset + size)}`;
+          const next = `${this.opts.linkOrigin ?? this.baseUrl}/api/customers?limit=${size}&page_info=${this.issueCursor(offset + size)}`;
           headers.link = `<${this.baseUrl}/api/customers?limit=${size}>; rel="previous", <${next}>; rel="next"`;
         }
         return { status: 200, body: { customers: data }, headers };

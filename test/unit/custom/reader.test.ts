@@ -260,4 +260,18 @@ describe('the reader', () => {
     );
     expect(sim.log.records.length).toBe(0);
   });
+
+  it('does not follow a Link to another host (the credentials stay with the API)', async () => {
+    sim = new PlatformSim({
+      pagination: 'link',
+      records: customers(10),
+      apiKey: KEY,
+      linkOrigin: 'http://127.0.0.2:9',
+    });
+    await sim.start();
+    await expect(readAll(sim, definitionFor('link'))).rejects.toThrow(
+      `simshop.customers: the next page link leads to http://127.0.0.2:9, not ${sim.baseUrl}; not followed`,
+    );
+    expect(sim.log.records.length).toBe(1);
+  });
 });
