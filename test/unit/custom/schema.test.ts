@@ -8,6 +8,7 @@ import {
   normalizeDefinition,
   unsignedWebhooksWarning,
 } from '../../../shared/connectors/custom/definition/schema';
+import { ConfigError } from '../../../shared/core/errors';
 import docsConnector from '../../fixtures/definitions/docs-connector';
 
 /** product-docs §3, as printed (the fixture is the docs' code, type-checked). */
@@ -213,6 +214,20 @@ describe('normalizeDefinition', () => {
     expect(() =>
       normalizeDefinition({ ...ISSUE_BLOCK, name: 'X', version: '', rate_limit: { requests_per_second: 0 } }, 'a.json'),
     ).toThrow(/^a\.json: name: .* \(and 2 more: version, rate_limit\.requests_per_second\)$/);
+  });
+
+  it('is a ConfigError whose issues are named by the file and the path (the CLI prints them, exit 2)', () => {
+    let caught: unknown;
+    try {
+      normalizeDefinition({ ...ISSUE_BLOCK, name: 'X', auth: { type: 'api_key' } }, 'acme.yaml');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).issues).toEqual([
+      { path: 'acme.yaml: name', message: 'lower-case letters, digits and -, starting with a letter (my-platform)' },
+      { path: 'acme.yaml: auth', message: 'api_key auth takes header: <name> or query: <param> (one of them)' },
+    ]);
   });
 
   it('refuses what is not an object', () => {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { formatPath } from '../../../core/config/path';
-import { TajoError } from '../../../core/errors';
+import { ConfigError } from '../../../core/errors';
 import { isValidPath } from '../paths';
 
 /** Pages read from one resource before the reader stops with an error (a pagination that never ends). */
@@ -354,17 +354,22 @@ export interface DefinitionIssue {
   message: string;
 }
 
-/** A definition that cannot be used: one line, the source (file) and the path of the first bad key. */
-export class DefinitionError extends TajoError {
+/**
+ * A definition that cannot be used: a ConfigError (exit code 2 in the CLI, 400 in the API) whose
+ * issues are named `<file>: <path>`, and whose message is one line: the first issue, then how many
+ * more and where.
+ */
+export class DefinitionError extends ConfigError {
   constructor(
     readonly source: string,
-    readonly issues: DefinitionIssue[],
+    readonly definitionIssues: DefinitionIssue[],
   ) {
-    const [first, ...rest] = issues;
+    super(definitionIssues.map((i) => ({ path: i.path ? `${source}: ${i.path}` : source, message: i.message })));
+    const [first, ...rest] = definitionIssues;
     const where = first?.path ? `${first.path}: ` : '';
     const more =
       rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((i) => i.path || i.message).join(', ')})` : '';
-    super(`${source}: ${where}${first?.message ?? 'invalid definition'}${more}`, 'config');
+    this.message = `${source}: ${where}${first?.message ?? 'invalid definition'}${more}`;
   }
 }
 
