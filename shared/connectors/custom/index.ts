@@ -36,6 +36,7 @@ export {
   type WebhookDefinition,
 } from './definition/schema';
 export { getPath, parsePath } from './paths';
+export { probeConnection } from './probe';
 export {
   type PlatformClient,
   platformClient,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { connectionIssues, resolveBaseUrl } from '../../../shared/connectors/custom/auth';
 import { loadDefinitionFile } from '../../../shared/connectors/custom/definition/load';
 import { type Definition, normalizeDefinition } from '../../../shared/connectors/custom/definition/schema';
+import { probeConnection } from '../../../shared/connectors/custom/probe';
 import { readResource } from '../../../shared/connectors/custom/reader';
 import { contactPlan, contactRowFor, eventBodyFor } from '../../../shared/connectors/custom/records';
 import { verifyDelivery } from '../../../shared/connectors/custom/signature';
@@ -78,6 +79,39 @@ describe('acmeshop, from its definition only', () => {
         event_properties: { total_spent: 10.5, created_at: '2026-01-01T00:00:00.000Z' },
         event_date: '2026-01-01T00:00:00.000Z',
       },
+    });
+  });
+});
+
+describe('acmeshop connection test', () => {
+  it('checks the settings, each resource and the webhook secret, one line each', async () => {
+    sim = new PlatformSim({ pagination: 'cursor-next', records: customers(3), apiKey: KEY });
+    await sim.start();
+    expect(await probeConnection({ definition: acme, settings: { api_key: KEY, base_url: sim.baseUrl } })).toEqual([
+      { name: 'connection', ok: true, detail: 'Acme Shop: settings complete' },
+      { name: 'customers', ok: true, detail: '/api/customers answered (3 on the first page)' },
+      { name: 'purchases', ok: true, detail: '/api/customers answered (3 on the first page)' },
+      { name: 'webhooks', ok: false, detail: 'set connectors.acmeshop.webhook_secret to verify deliveries' },
+    ]);
+    const wrong = await probeConnection({
+      definition: acme,
+      settings: { api_key: 'wrong', base_url: sim.baseUrl, webhook_secret: 's' },
+      resources: ['customers'],
+    });
+    expect(wrong).toEqual([
+      { name: 'connection', ok: true, detail: 'Acme Shop: settings complete' },
+      {
+        name: 'customers',
+        ok: false,
+        detail: 'Acme Shop answered 401 to GET /api/customers: check connectors.acmeshop.api_key',
+      },
+      { name: 'webhooks', ok: true, detail: 'deliveries verified by X-Acme-Signature (sha256)' },
+    ]);
+    expect((await probeConnection({ definition: acme, settings: {}, resources: ['customers'] }))[1]).toEqual({
+      name: 'customers',
+      ok: false,
+      skipped: true,
+      detail: 'not tried: fix the settings first',
     });
   });
 });
