@@ -8,7 +8,7 @@
  *   what differs per connector is a field of its descriptor, looked up in the registry. Inside a
  *   connector's folder, the hub's name (an error's provider being Brevo) is allowed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -30,7 +30,8 @@ function filesUnder(dir) {
 
 const lineCount = (text) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 const connectorsDir = join(root, 'shared', 'connectors');
-const connectors = readdirSync(connectorsDir).filter((n) => statSync(join(connectorsDir, n)).isDirectory());
+// A connector is a folder with a descriptor (the definition engine `custom/` and the catalogue's data are not).
+const connectors = readdirSync(connectorsDir).filter((n) => existsSync(join(connectorsDir, n, 'descriptor.ts')));
 const names = connectors.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 const branch = new RegExp(
   `([!=]==\\s*['"](${names})['"])|(['"](${names})['"]\\s*[!=]==)|(case\\s+['"](${names})['"]\\s*:)`,

@@ -105,8 +105,9 @@ export function providersOf(connector: ConnectorName): ProviderName[] {
 
 /** An error that says the provider is down (unreachable, or a 5xx), as opposed to a refusal. */
 export function providerDown(err: unknown): ProviderName | undefined {
-  if (err instanceof UnreachableError) return err.provider;
-  if (err instanceof ProviderError && err.status >= 500) return err.provider;
+  // A custom platform's outage (Provider 'platform') is not one of the health report's providers yet.
+  if (err instanceof UnreachableError) return err.provider === 'platform' ? undefined : err.provider;
+  if (err instanceof ProviderError && err.status >= 500) return err.provider === 'platform' ? undefined : err.provider;
   return undefined;
 }
 

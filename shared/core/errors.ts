@@ -21,7 +21,8 @@ export class ConfigError extends TajoError {
   }
 }
 
-export type Provider = 'notion' | 'brevo' | 'slack';
+/** `platform`: a custom or catalogue connector's API, run by the definition engine (shared/connectors/custom). */
+export type Provider = 'notion' | 'brevo' | 'slack' | 'platform';
 
 /** A provider answered with an error (after our retries). */
 export class ProviderError extends TajoError {

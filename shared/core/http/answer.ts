@@ -8,7 +8,12 @@ import { z } from 'zod';
 import { formatPath } from '../config/path';
 import { type Provider, ProviderError } from '../errors';
 
-const PROVIDER_NAMES: Record<Provider, string> = { notion: 'Notion', brevo: 'Brevo', slack: 'Slack' };
+const PROVIDER_NAMES: Record<Provider, string> = {
+  notion: 'Notion',
+  brevo: 'Brevo',
+  slack: 'Slack',
+  platform: 'The platform',
+};
 
 /**
  * An optional field as providers send it: absent, null (which their schemas allow for many

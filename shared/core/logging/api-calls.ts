@@ -150,7 +150,7 @@ export function loggingSettings(config: LoggingConfig): LoggingSettings {
 /** TAJO_LOG_API_CALLS: a mode for all, or per provider; anything unknown is off. */
 export function parseApiCallSpec(value: string | undefined): Record<Provider, ApiCallMode> {
   const all = parseApiCallMode(value);
-  const out: Record<Provider, ApiCallMode> = { notion: all, slack: all, brevo: all };
+  const out: Record<Provider, ApiCallMode> = { notion: all, slack: all, brevo: all, platform: all };
   for (const pair of (value ?? '').split(',')) {
     const [p, m] = pair.split('=').map((x) => x.trim());
     if (m !== undefined && (PROVIDERS as readonly string[]).includes(p ?? '')) out[p as Provider] = parseApiCallMode(m);
