@@ -303,7 +303,7 @@ describe('stripe.yaml against the simulator', () => {
       'checkout.session.completed': complete,
       'invoice.paid': sim.invoices().find((i) => i.status === 'paid'),
     };
-    const webhooks = Object.values<{ match: { body: string; equals: string }; mapping: Record<string, string> }>(
+    const webhooks = Object.values<{ match: { field: string; equals: string }; mapping: Record<string, string> }>(
       definition.webhooks,
     );
     expect(webhooks.map((w) => w.match.equals).sort()).toEqual(Object.keys(objects).sort());
@@ -312,7 +312,7 @@ describe('stripe.yaml against the simulator', () => {
     for (const webhook of webhooks) {
       const delivery = sim.delivery(webhook.match.equals, objects[webhook.match.equals]);
       const event = JSON.parse(delivery.body);
-      expect(event[webhook.match.body]).toBe(webhook.match.equals);
+      expect(event[webhook.match.field]).toBe(webhook.match.equals);
       for (const path of Object.values(webhook.mapping)) expect(event).toHaveProperty(path);
       const nowS = Math.floor(sim.clock.now() / 1000);
       expect(verify(delivery.headers[header]!, delivery.body, STRIPE_SANDBOX_WEBHOOK_SECRET, nowS, tolerance_s)).toBe(

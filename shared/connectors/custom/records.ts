@@ -73,6 +73,11 @@ const DEFAULT_ATTRIBUTES: Readonly<Record<string, string>> = {
   id: 'EXT_ID',
 };
 
+/** The Brevo attribute a field goes to without a field_mapping: FIRSTNAME, SMS, EXT_ID or UPPER_SNAKE. */
+export function defaultAttribute(field: string): string {
+  return DEFAULT_ATTRIBUTES[looseKey(field)] ?? upperSnake(field);
+}
+
 /** `totalSpent`, `total_spent`, `total-spent` → `TOTAL_SPENT`. */
 export function upperSnake(name: string): string {
   return name
@@ -108,7 +113,7 @@ export function contactPlan(
   if (fieldMapping === undefined) {
     for (const field of offered) {
       if (field === emailField) continue;
-      const attribute = DEFAULT_ATTRIBUTES[looseKey(field)] ?? upperSnake(field);
+      const attribute = defaultAttribute(field);
       plan.push({ field, target: targetFor(attribute, attributes) });
     }
     return { plan, issues };
@@ -237,9 +242,20 @@ export type EventResult = { ok: true; event: BrevoEvent } | { ok: false; error: 
  * One mapped record → `POST /v3/events`: `email` → identifiers.email_id, `ext_id` →
  * identifiers.ext_id, `event_date` (or `created_at`) → event_date, the other fields → properties.
  */
-export function eventBodyFor(record: MappedRecord, eventName: string): EventResult {
+export function eventBodyFor(
+  record: MappedRecord,
+  eventName: string,
+  options: {
+    /** Fields that also update the contact (`contact_properties`), by their attribute. */
+    contactProperties?: readonly string[];
+    /** A field's Brevo attribute (the config's field_mapping); default: defaultAttribute. */
+    attributeOf?: (field: string) => string;
+  } = {},
+): EventResult {
   const identifiers: BrevoEvent['identifiers'] = {};
   const properties: Record<string, unknown> = {};
+  const contactProperties: Record<string, string | number> = {};
+  const toContact = new Set((options.contactProperties ?? []).map(looseKey));
   let eventDate: string | undefined;
   let badEmail: unknown;
   for (const [field, value] of Object.entries(record.fields)) {
@@ -258,6 +274,10 @@ export function eventBodyFor(record: MappedRecord, eventName: string): EventResu
       eventDate = isoDateTime(value);
       if (key === 'eventdate') continue;
     }
+    if (toContact.has(key) && (typeof value === 'string' || typeof value === 'number')) {
+      contactProperties[(options.attributeOf ?? defaultAttribute)(field)] = value;
+      continue;
+    }
     if (value !== undefined && value !== null) properties[brevoName(field)] = value;
   }
   if (identifiers.email_id === undefined && identifiers.ext_id === undefined) {
@@ -269,6 +289,7 @@ export function eventBodyFor(record: MappedRecord, eventName: string): EventResu
   }
   const event: BrevoEvent = { event_name: brevoName(eventName), identifiers };
   if (Object.keys(properties).length > 0) event.event_properties = properties;
+  if (Object.keys(contactProperties).length > 0) event.contact_properties = contactProperties;
   if (eventDate !== undefined) event.event_date = eventDate;
   return { ok: true, event };
 }

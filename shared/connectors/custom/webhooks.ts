@@ -65,12 +65,19 @@ export type WebhookPayload =
   | { to: 'event'; key: string; record: MappedRecord; event: EventResult };
 
 /** The delivery's record through the webhook's mapping (or the short form's scalars) and, for events, the Brevo body. */
-export function webhookPayload(key: string, webhook: WebhookDefinition, body: unknown): WebhookPayload {
+export function webhookPayload(
+  key: string,
+  webhook: WebhookDefinition,
+  body: unknown,
+  /** A field's Brevo attribute (the connection's field_mapping) for the event's contact_properties. */
+  attributeOf?: (field: string) => string,
+): WebhookPayload {
   const mapping = 'mapping' in webhook ? webhook.mapping : undefined;
   const record = mapping !== undefined ? mapRecord(body, mapping, { source: key }) : shortFormRecord(key, body);
   if (webhook.to === 'contact') return { to: 'contact', key, record };
   const eventName = ('event' in webhook ? webhook.event : undefined) ?? key;
-  return { to: 'event', key, record, event: eventBodyFor(record, eventName) };
+  const contactProperties = 'contact_properties' in webhook ? webhook.contact_properties : undefined;
+  return { to: 'event', key, record, event: eventBodyFor(record, eventName, { contactProperties, attributeOf }) };
 }
 
 /** The short form: the payload's scalar top-level fields, and its email found at the usual places. */

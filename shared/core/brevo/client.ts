@@ -571,6 +571,8 @@ export interface BrevoEvent {
   event_name: string;
   identifiers: { email_id?: string; ext_id?: string; contact_id?: number; phone_id?: string };
   event_properties?: Record<string, unknown>;
+  /** Attributes of the contact the event updates (string or number values, brevo.md §4). */
+  contact_properties?: Record<string, string | number>;
   /** ISO 8601; Brevo defaults to now. */
   event_date?: string;
 }

@@ -162,17 +162,42 @@ const resourceSchema = z
         overlap_s: z.number().int().min(0, 'must be >= 0').default(DEFAULT_OVERLAP_S),
       })
       .optional(),
-    to: z.enum(['contacts', 'events'], { error: oneOf(['contacts', 'events']) }).default('contacts'),
+    /** `none`: declared (so `sync.<resource>` validates) but never read; `reason` says why, in the run's warnings. */
+    to: z.enum(['contacts', 'events', 'none'], { error: oneOf(['contacts', 'events', 'none']) }).default('contacts'),
+    reason: nonEmpty('why the resource is not read').optional(),
     event: nonEmpty('the Brevo event name').optional(),
-    mapping: mappingSchema,
+    /** Events: one event per value of this path (an incremental read's overlap reads recent records again). */
+    dedupe: path.optional(),
+    /** Events: these mapped fields also update the contact (the event's contact_properties). */
+    contact_properties: z.array(fieldName).optional(),
+    mapping: z.record(fieldName, path).default({}),
   })
   .superRefine((r, ctx) => {
+    if (r.to === 'none') {
+      if (r.reason === undefined)
+        ctx.addIssue({ code: 'custom', path: ['reason'], message: 'a to: none resource says why it is not read' });
+      return;
+    }
+    if (r.reason !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: 'reason is for a to: none resource' });
     if (r.event !== undefined && r.to !== 'events')
       ctx.addIssue({
         code: 'custom',
         path: ['event'],
         message: 'event names the Brevo event of a to: events resource',
       });
+    for (const key of ['dedupe', 'contact_properties'] as const)
+      if (r[key] !== undefined && r.to !== 'events')
+        ctx.addIssue({ code: 'custom', path: [key], message: `${key} is for a to: events resource` });
+    contactPropertiesMapped(r.contact_properties, r.mapping, ctx);
+    if (Object.keys(r.mapping).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mapping'],
+        message: 'required: at least one field (field: path in the record), or to: none with a reason',
+      });
+      return;
+    }
     if (r.pagination?.type === 'page' && r.page_size === undefined)
       ctx.addIssue({
         code: 'custom',
@@ -181,6 +206,23 @@ const resourceSchema = z
       });
     requireIdentifier(r.mapping, r.to === 'contacts', ctx);
   });
+
+/** Every contact_properties entry names a field of the mapping (loosely). */
+function contactPropertiesMapped(
+  fields: string[] | undefined,
+  mapping: Record<string, string> | undefined,
+  ctx: z.RefinementCtx,
+): void {
+  const mapped = new Set(Object.keys(mapping ?? {}).map(looseKey));
+  (fields ?? []).forEach((f, i) => {
+    if (!mapped.has(looseKey(f)))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['contact_properties', i],
+        message: `${f} is not a field of the mapping (${Object.keys(mapping ?? {}).join(', ') || 'none'})`,
+      });
+  });
+}
 
 /** A contact needs an email; an event an email or ext_id (Brevo's event identifiers). */
 function requireIdentifier(mapping: Record<string, string>, contact: boolean, ctx: z.RefinementCtx): void {
@@ -217,8 +259,17 @@ const webhookObject = z
     event: nonEmpty('the Brevo event name').optional(),
     match: matchSchema.optional(),
     mapping: mappingSchema.optional(),
+    /** to: event: these mapped fields also update the contact (the event's contact_properties). */
+    contact_properties: z.array(fieldName).optional(),
   })
   .superRefine((w, ctx) => {
+    if (w.contact_properties !== undefined && w.to !== 'event')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['contact_properties'],
+        message: 'contact_properties is for a to: event webhook',
+      });
+    contactPropertiesMapped(w.contact_properties, w.mapping, ctx);
     if (w.to === 'contact' && w.event !== undefined)
       ctx.addIssue({ code: 'custom', path: ['event'], message: 'event names the Brevo event of a to: event webhook' });
     if (w.to === 'contact' && w.mapping === undefined)
