@@ -5,14 +5,15 @@
  * service that does the work (the CLI calls the same services in process), and answers JSON.
  */
 import { z } from 'zod';
-import { connectorOf, isPlatformConnector, platformConnectors } from '../connectors';
+import { connectorOf, isPlatformConnector, resolvablePlatformConnectors } from '../connectors';
 import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane';
 import { RequestRefusedError } from '../core/errors';
 import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';
-import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
+import { connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
 import { connectWithToken } from './connect-token';
+import { listConnections } from './connection-list';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';
 import { connectorStatus } from './status';
@@ -32,25 +33,7 @@ const testBody = z.strictObject({
 });
 
 export const managementOperations: Record<string, TenantOperation> = {
-  'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => {
-    const tenant = await deps.tenants.getTenant(tenantId);
-    const connections = [];
-    const records = [];
-    for (const { name } of platformConnectors) {
-      const connector = name as ConnectorName;
-      const conn = await deps.connections.getConnection(tenantId, connector);
-      if (!conn) continue;
-      records.push(conn);
-      connections.push({
-        connector,
-        enabled: conn.settings.enabled,
-        workspace: conn.workspace ?? null,
-        connectedAt: conn.createdAt,
-        updatedAt: conn.updatedAt,
-      });
-    }
-    return ok({ tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections });
-  },
+  'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => ok(await listConnections(deps, tenantId)),
 
   'PUT /tenants/{tenantId}/brevo': async (deps, req, tenantId) =>
     ok(
@@ -66,7 +49,7 @@ export const managementOperations: Record<string, TenantOperation> = {
   'PUT /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) => {
     const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, z.unknown(), { required: true });
-    return ok(await connectWithToken[connector](deps, tenantId, body));
+    return ok(await connectWithToken(deps, tenantId, connector, body));
   },
 
   'DELETE /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) =>
@@ -113,7 +96,9 @@ function ok(body: unknown): ApiResponse {
 function connectorOfPath(req: ApiRequest): ConnectorName {
   const name = req.pathParameters.connector;
   if (isPlatformConnector(name)) return name;
-  const known = platformConnectors.map((c) => c.name).join(', ');
+  const known = resolvablePlatformConnectors()
+    .map((c) => c.name)
+    .join(', ');
   throw new RequestRefusedError(404, `unknown connector ${name} (${known})`, 'not_found');
 }
 

@@ -28,14 +28,35 @@ export function findConnector(name: string): ConnectorDescriptor | undefined {
   return connectors.find((c) => c.name === name);
 }
 
+/**
+ * The descriptor a connector's name resolves to: today the registry's list. The seam where
+ * connectors made at runtime from definitions (the catalogue's files, a tenant's registered
+ * definitions) join: each is a ConnectorDescriptor built by the engine, with the same hooks.
+ */
+export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
+  return name === undefined ? undefined : findConnector(name);
+}
+
+/** Every platform connector a name resolves to (the listing `tajo connectors list` shows); the same seam. */
+export function resolvablePlatformConnectors(): readonly ConnectorDescriptor[] {
+  return platformConnectors;
+}
+
 /** A platform connector's name, checked against the registry (a connection's connector). */
 export function isPlatformConnector(name: string | undefined): name is ConnectorName {
-  return platformConnectors.some((c) => c.name === name);
+  return resolveConnector(name)?.role === 'platform';
 }
 
 /** The descriptor of a connection's connector (every ConnectorName is in the registry). */
 export function connectorOf(name: ConnectorName): ConnectorDescriptor {
-  const found = findConnector(name);
+  const found = resolveConnector(name);
   if (!found) throw new Error(`connector ${name} is not in the registry`);
   return found;
+}
+
+/** A platform connector's connection operations (connect, test, status); a bug when it has none. */
+export function resolveConnection(name: ConnectorName): NonNullable<ConnectorDescriptor['connection']> {
+  const hooks = connectorOf(name).connection;
+  if (!hooks) throw new Error(`connector ${name} has no connection operations (connect, test, status)`);
+  return hooks;
 }

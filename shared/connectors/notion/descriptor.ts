@@ -6,11 +6,14 @@
 import { type NotionConnectorConfig, notionConnectorSchema } from '../../core/config/schema';
 import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
 import { TajoError } from '../../core/errors';
-import type { NotionWebhookStore } from '../../core/ports';
+import type { ConnectionRecord, ConnectionSettings, NotionWebhookStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
+import { notionConnect, notionTest } from './connection';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
+import { type NotionStatus, notionStatus } from './status';
+import { printNotionStatus } from './status-lines';
 
 type NotionApps = { notion: () => Promise<{ client_id: string; client_secret: string } | undefined> };
 
@@ -123,6 +126,20 @@ export const notionDescriptor: ConnectorDescriptor = {
     ],
   },
   consumes: ['brevo-webhook'],
+  connection: {
+    connect: notionConnect,
+    test: notionTest,
+    status: {
+      read: (deps, tenantId, settings, record) =>
+        notionStatus(
+          deps,
+          tenantId,
+          settings as ConnectionSettings['notion'] | undefined,
+          record as ConnectionRecord<'notion'> | undefined,
+        ),
+      print: (out, status) => printNotionStatus(out, status as NotionStatus),
+    },
+  },
 };
 
 /** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */

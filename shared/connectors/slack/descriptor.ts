@@ -9,8 +9,10 @@ import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
 import { slackSectionIssues } from './config-checks';
+import { slackConnect, slackTest } from './connection';
 import { refreshSlackToken } from './oauth';
 import { slackDailySchedule } from './schedule';
+import { slackStatusHooks } from './status';
 
 type SlackApps = { slack: () => Promise<{ client_id?: string; client_secret?: string } | undefined> };
 
@@ -111,4 +113,5 @@ export const slackDescriptor: ConnectorDescriptor = {
   },
   inboundBodies: 'all',
   consumes: ['brevo-webhook'],
+  connection: { connect: slackConnect, test: slackTest, status: slackStatusHooks },
 };
