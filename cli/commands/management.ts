@@ -11,7 +11,7 @@ import { type ConnectResult, connectWithToken } from '../../shared/app/connect-t
 import { type ConnectionListing, listConnections as listTenantConnections } from '../../shared/app/connection-list';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
 import type { NotionStatus } from '../../shared/app/status';
-import { connectors, findConnector, isPlatformConnector, resolveConnection } from '../../shared/connectors';
+import { connectors, isPlatformConnector, resolveConnection, resolveConnector } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import type { TajoConfig } from '../../shared/core/config/schema';
 import { readEnv } from '../../shared/core/env';
@@ -95,11 +95,11 @@ const REMOTE_SYNCS: Record<string, { connector: ConnectorName; job?: 'users'; as
 
 /** What connect and disconnect take: a connector, or the tenant's Brevo account (the hub). */
 function isAccount(target: string | undefined): target is string {
-  return findConnector(target ?? '') !== undefined;
+  return resolveConnector(target) !== undefined;
 }
 
 function isHub(target: string): boolean {
-  return findConnector(target)?.role === 'hub';
+  return resolveConnector(target)?.role === 'hub';
 }
 
 const ACCOUNTS = connectors.map((c) => c.name).join('|');
@@ -266,7 +266,7 @@ async function connect(
   if (!result) return 0;
   const ws = result.workspace;
   io.out(
-    `${findConnector(target)?.label} connected for tenant ${tenantId}` +
+    `${resolveConnector(target)?.label} connected for tenant ${tenantId}` +
       (ws?.name ? `: workspace ${ws.name}` : '') +
       countsOf(result) +
       (result.schedule ? `; runs ${result.schedule}` : '; disabled, no schedule'),

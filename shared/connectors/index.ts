@@ -28,18 +28,35 @@ export function findConnector(name: string): ConnectorDescriptor | undefined {
   return connectors.find((c) => c.name === name);
 }
 
+/** Connectors made while the process runs (registerConnector), after the built-in ones. */
+const madeAtRuntime: ConnectorDescriptor[] = [];
+
 /**
- * The descriptor a connector's name resolves to: today the registry's list. The seam where
- * connectors made at runtime from definitions (the catalogue's files, a tenant's registered
- * definitions) join: each is a ConnectorDescriptor built by the engine, with the same hooks.
+ * Adds a connector made at runtime: a ConnectorDescriptor the definition engine builds from a
+ * definition (a catalogue file). Its connection operations are its descriptor's hooks, so connect,
+ * test, status, disconnect and list serve it as they serve the built-in ones. A name already
+ * resolved is refused: a definition never shadows a connector.
  */
-export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
-  return name === undefined ? undefined : findConnector(name);
+export function registerConnector(descriptor: ConnectorDescriptor): void {
+  if (resolveConnector(descriptor.name)) {
+    throw new Error(`a connector named ${descriptor.name} already exists: give the definition another name`);
+  }
+  madeAtRuntime.push(descriptor);
 }
 
-/** Every platform connector a name resolves to (the listing `tajo connectors list` shows); the same seam. */
+/**
+ * The descriptor a connector's name resolves to: the registry's list, then the connectors made at
+ * runtime. The one seam every connection operation goes through (issue 14 adds a tenant's own
+ * registered definitions here).
+ */
+export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
+  if (name === undefined) return undefined;
+  return findConnector(name) ?? madeAtRuntime.find((c) => c.name === name);
+}
+
+/** Every platform connector a name resolves to (what `tajo connectors list` shows). */
 export function resolvablePlatformConnectors(): readonly ConnectorDescriptor[] {
-  return platformConnectors;
+  return [...platformConnectors, ...madeAtRuntime.filter((c) => c.role === 'platform')];
 }
 
 /** A platform connector's name, checked against the registry (a connection's connector). */

@@ -10,6 +10,7 @@ import {
   findConnector,
   hubConnector,
   platformConnectors,
+  resolveConnector,
 } from '../../shared/connectors';
 import { BUILT_IN_CONNECTORS, tajoConfigSchema } from '../../shared/core/config/schema';
 
@@ -60,6 +61,25 @@ describe('the connector registry', () => {
       expect(c.config?.section).toBe(sections[c.name]?.unwrap());
     },
   );
+
+  test.each(platformConnectors.map((c) => [c.name, c] as const))(
+    '%s: connect, test and status are its hooks',
+    (_n, c) => {
+      expect(typeof c.connection?.connect.check).toBe('function');
+      expect(typeof c.connection?.test.run).toBe('function');
+      expect(typeof c.connection?.status.read).toBe('function');
+      // The CLI's connect verb takes what the connect hook's body asks for.
+      const connect = c.cli.commands.find((k) => k.verb === 'connect');
+      const made = c.connection?.connect.body({}, undefined);
+      expect(made && 'usage' in made ? made.usage : '').toMatch(new RegExp(`^--(${connect?.options.join('|')}) `));
+      expect(resolveConnector(c.name)).toBe(c);
+    },
+  );
+
+  test('the hub is resolved but has no connection operations', () => {
+    expect(resolveConnector('brevo')?.connection).toBeUndefined();
+    expect(resolveConnector('nope')).toBeUndefined();
+  });
 
   test('every OAuth callback route of the topology is an OAuth connector’s', () => {
     const callbacks = topology.routes.filter((r) => /^\/oauth\/[^/]+\/callback$/.test(r.path));
