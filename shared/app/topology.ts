@@ -86,7 +86,7 @@ export type ScheduleCadence = { everyHours: number } | { dailyAt: { hour: number
 
 export interface ScheduleSpec {
   /** One schedule per connection of this connector, created when the connection is made. */
-  perConnection: { connector: 'notion' | 'slack' };
+  perConnection: { connector: ConnectorName };
   cadence: ScheduleCadence;
   /** Scheduler spreads the tenants' runs over this window instead of firing them all at once. */
   flexibleWindowMinutes: number;
@@ -400,7 +400,7 @@ export const topology: Topology = {
   // One per connector with a recurring per-connection job (its descriptor's schedule).
   schedules: Object.fromEntries(
     platformConnectors.flatMap(({ name, schedule }) =>
-      schedule ? [[schedule.schedule, { perConnection: { connector: name as ConnectorName }, ...schedule.spec }]] : [],
+      schedule ? [[schedule.schedule, { perConnection: { connector: name }, ...schedule.spec }]] : [],
     ),
   ) as Record<ScheduleName, ScheduleSpec>,
 };
@@ -412,11 +412,4 @@ export const topology: Topology = {
 export function scheduleExpression(cadence: ScheduleCadence): string {
   if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
   return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
-}
-
-/** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
-export function describeCadence(cadence: ScheduleCadence): string {
-  if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
-  const { hour, minute } = cadence.dailyAt;
-  return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
 }

@@ -75,7 +75,7 @@ export function healthOf(connection: { health?: ConnectionHealth } | undefined):
   return connection.health ?? { state: 'ok' };
 }
 
-/** A cadence as a person reads it ("every 1 hours", "daily at 09:00 (local time)"). */
+/** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
 export function describeCadence(cadence: ScheduleCadence): string {
   if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
   const { hour, minute } = cadence.dailyAt;

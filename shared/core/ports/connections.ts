@@ -97,7 +97,8 @@ export interface ConnectionHealth {
   /** One line: which provider, where, and what happened (never a token). */
   reason: string;
   checkedAt: string;
-  providers: ('notion' | 'slack' | 'brevo')[];
+  /** The providers down, by the names descriptors give them (`providers`). */
+  providers: string[];
 }
 
 export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
