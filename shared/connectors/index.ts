@@ -41,6 +41,9 @@ export function registerConnector(descriptor: ConnectorDescriptor): void {
   if (resolveConnector(descriptor.name)) {
     throw new Error(`a connector named ${descriptor.name} already exists: give the definition another name`);
   }
+  if (descriptor.role === 'platform' && !descriptor.connection) {
+    throw new Error(`connector ${descriptor.name} has no connection hooks (connect, test, status): build them with it`);
+  }
   madeAtRuntime.push(descriptor);
 }
 

@@ -128,6 +128,8 @@ test('a name resolves once: a runtime connector never shadows one', () => {
   expect(resolvablePlatformConnectors().map((c) => c.name)).toEqual(['notion', 'slack', 'acme']);
   expect(() => registerConnector({ ...acme })).toThrow(/already exists/);
   expect(() => registerConnector({ ...acme, name: 'notion' })).toThrow(/connector named notion already exists/);
+  expect(() => registerConnector({ ...acme, name: 'bare', connection: undefined })).toThrow(/no connection hooks/);
+  expect(resolveConnector('bare')).toBeUndefined();
 });
 
 test('list, connect, test, status and disconnect serve a connector through its hooks', async () => {
