@@ -3,18 +3,22 @@
  * (a config's section, or the stored connection) or against a deployed stack. What is the
  * connector's (its checks, its status fields and lines) comes from its descriptor's hooks.
  */
+
+import { loadConfigFile } from '../../shared/app/config';
 import { type ConnectionTestResult, testStoredConnection } from '../../shared/app/connection-test';
 import { connectorStatus } from '../../shared/app/status';
-import { resolveConnection } from '../../shared/connectors';
+import { resolveConnection, resolveConnector } from '../../shared/connectors';
 import { brevoClientFor } from '../../shared/core/brevo/client';
 import type { TajoConfig } from '../../shared/core/config/schema';
 import type { CheckResult } from '../../shared/core/connection-check';
 import { endpointsFromEnv, readEnv } from '../../shared/core/env';
+import { ConfigError } from '../../shared/core/errors';
 import { type ConnectorName, systemClock } from '../../shared/core/ports';
+import { configPath } from '../in-process';
 import type { Io } from '../io';
-import { type CommandValues, given, optionalConfig, whereTo, withLocalState } from './command-context';
+import { type CommandValues, given, optionalConfig, tenantOf, whereTo, withLocalState } from './command-context';
 import { printChecks } from './print';
-import { callApi, tenantPath } from './remote';
+import { callApi, remoteTarget, tenantPath } from './remote';
 
 /**
  * The connector's checks. Locally, a config's section is tested with its tokens (as `test slack`
@@ -27,9 +31,15 @@ export async function testConnector(
   io: Io,
 ): Promise<number> {
   const { test } = resolveConnection(connector);
-  const { remote, tenantId } = await whereTo(values, env);
   const options = test.options?.({ ...values }) ?? {};
   let result: Pick<ConnectionTestResult, 'ok' | 'checks'>;
+  // Where it runs is asked first: a test of the config's section needs no tenant.
+  const remote = await remoteTarget(values, env);
+  if (!remote && test.local === 'config') {
+    const checks = await testConfigSection(connector, await loadConfigFile(configPath(values, env), env), values, env);
+    return printTest(io, values, { ok: checks?.every((c) => c.ok) ?? false, checks: checks ?? [] });
+  }
+  const tenantId = await tenantOf(values, env, remote);
   if (remote) {
     result = (await callApi(
       remote,
@@ -45,6 +55,11 @@ export async function testConnector(
       ? { ok: checks.every((c) => c.ok), checks }
       : await withLocalState(env, (deps) => testStoredConnection(deps, tenantId, connector, options));
   }
+  return printTest(io, values, result);
+}
+
+/** The checks for a person (or as JSON); exit 1 when one fails. */
+function printTest(io: Io, values: CommandValues, result: Pick<ConnectionTestResult, 'ok' | 'checks'>): number {
   if (values.json) io.out(JSON.stringify({ ok: result.ok, checks: result.checks }));
   else printChecks(io, result.checks);
   return result.ok ? 0 : 1;
@@ -76,12 +91,9 @@ export async function connectorStatusCommand(
   return 0;
 }
 
-/**
- * A connector whose CLI test runs here, locally, on a config's section or the stored connection
- * (Notion); the others' local test is main.ts's in-process one (Slack's `test slack --config`).
- */
+/** A connector whose CLI test can run here (on a config's section, or the stored connection). */
 export function testsConfigHere(connector: ConnectorName): boolean {
-  return resolveConnection(connector).test.local === 'config-or-stored';
+  return resolveConnection(connector).test.local !== undefined;
 }
 
 /** The config's section of a connector, as it was read (undefined: none, or no config). */
@@ -89,7 +101,10 @@ function sectionOf(config: TajoConfig | undefined, connector: ConnectorName): Re
   return (config?.connectors as Record<string, Record<string, unknown> | undefined> | undefined)?.[connector];
 }
 
-/** A config section tested with its own credentials, when the connector can and the section holds them. */
+/**
+ * A config section tested with its own credentials, when the connector can and the section holds
+ * them; a connector whose local test is only of the config's section (`config`) requires it.
+ */
 async function testConfigSection(
   connector: ConnectorName,
   config: TajoConfig,
@@ -98,16 +113,21 @@ async function testConfigSection(
 ): Promise<CheckResult[] | undefined> {
   const { connect, test } = resolveConnection(connector);
   const section = sectionOf(config, connector);
-  if (test.local !== 'config-or-stored' || !section) return undefined;
+  if (!section && test.local === 'config') {
+    const label = resolveConnector(connector)?.label ?? connector;
+    throw new ConfigError([{ path: `connectors.${connector}`, message: `is required to test ${label}` }]);
+  }
+  if (!test.local || !section) return undefined;
   const { credentials, settings } = connect.split(section);
-  if (given(credentials.token) === undefined) return undefined;
+  // A token the file leaves out (FROM_STATE) is the stored connection's: that one is tested instead.
+  if (test.local === 'config-or-stored' && given(credentials.token) === undefined) return undefined;
   const brevoKey = given(config.brevo.api_key);
   const endpoints = { ...endpointsFromEnv(env), slackApiUrl: readEnv(env).slackApiUrl };
   return test.run({
     credentials,
     settings,
     ports: { clock: systemClock, endpoints },
-    options: test.options?.({ ...values }) ?? {},
+    options: { ...test.options?.({ ...values }), ...(values['events-url'] ? { eventsUrl: values['events-url'] } : {}) },
     // The config's Brevo account: the mapping is checked against its attributes, as sync does.
     ...(brevoKey && test.brevo
       ? { brevo: brevoClientFor({ apiKey: brevoKey, baseUrl: endpoints.brevoBaseUrl, clock: systemClock }) }

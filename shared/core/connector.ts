@@ -171,10 +171,11 @@ export interface TestHooks<S = unknown> {
   /** The test's options from the CLI's (sent as the API's body when the stack runs the test). */
   options?(values: CliOptionValues): TestOptions;
   /**
-   * `tajo connectors test <name>` run here (not against a stack) tests a config's section with
-   * its own credentials when the config holds them, else the stored connection.
+   * `tajo connectors test <name>` run here (not against a stack): `config-or-stored` tests a
+   * config's section with its own credentials when the config holds them, else the stored
+   * connection; `config` always tests the config's section (required). Absent: only through a stack.
    */
-  local?: 'config-or-stored';
+  local?: 'config-or-stored' | 'config';
 }
 
 /** `tajo connectors status <name>` and GET .../connections/{name}/status. */

@@ -87,6 +87,8 @@ export const slackTest: TestHooks<SlackSettings> = {
       signingSecret: args.credentials.signingSecret,
       now: args.ports.clock.now(),
     }),
+  // Run here, it tests the config's app (its events URL: --events-url); a stack tests its stored one.
+  local: 'config',
 };
 
 /** The parts of auth.test that say which installation a token belongs to (Enterprise Grid included). */
