@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { handleApiRequest } from '../../shared/app/api';
+import { startOAuthInstall } from '../../shared/app/oauth-install';
+import type { OAuthInstallDeps } from '../../shared/app/oauth-install-steps';
 import { registerConnector, resolvablePlatformConnectors, resolveConnector } from '../../shared/connectors';
 import type { ConnectorDescriptor } from '../../shared/core/connector';
 import { RequestRefusedError } from '../../shared/core/errors';
@@ -199,6 +201,21 @@ test('list, connect, test, status and disconnect serve a connector through its h
     removed: { secrets: ['hooks/acme-api-key'], record: true },
   });
   expect(await deps.connections.getConnection('hooks', 'acme')).toBeUndefined();
+});
+
+test('an OAuth install of a connector that has none is refused in one line, not a crash', async () => {
+  const res = await startOAuthInstall(deps as unknown as OAuthInstallDeps, {
+    tenantId: 'hooks',
+    connector: 'acme',
+    body: '{}',
+    publicBaseUrl: 'https://api.example.test',
+  });
+  expect(res).toEqual({
+    status: 404,
+    body: {
+      error: 'acme has no OAuth install: connect it with its credentials (PUT /tenants/hooks/connections/acme)',
+    },
+  });
 });
 
 test('a name no connector has is 404 with the names there are', async () => {
