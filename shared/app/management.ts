@@ -5,8 +5,7 @@
  * service that does the work (the CLI calls the same services in process), and answers JSON.
  */
 import { z } from 'zod';
-import { connectorOf, isPlatformConnector, resolvablePlatformConnectors } from '../connectors';
-import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane';
+import { connectorOf, isPlatformConnector, resolvablePlatformConnectors, resolveConnection } from '../connectors';
 import { RequestRefusedError } from '../core/errors';
 import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
@@ -72,14 +71,19 @@ export const managementOperations: Record<string, TenantOperation> = {
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
     const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, syncBody);
-    const refusal = syncNowRefusal[connector];
-    if (refusal) throw new RequestRefusedError(409, refusal, 'not_queueable');
+    const { sync, syncRefusal } = resolveConnection(connector);
+    if (!sync) {
+      const refusal = syncRefusal ?? `${connectorOf(connector).label} has no sync to queue from the API`;
+      throw new RequestRefusedError(409, refusal, 'not_queueable');
+    }
     const mode = body.full ? 'full' : 'incremental';
-    const args = { tenantId, mode, trigger: 'api' } as const;
-    const res =
-      body.job === 'users'
-        ? await enqueueNotionUsersSync(deps, args)
-        : await enqueueNotionSync(deps, { ...args, ...(body.restart ? { restart: true } : {}) });
+    const res = await sync(deps, {
+      tenantId,
+      mode,
+      trigger: 'api',
+      ...(body.restart ? { restart: true } : {}),
+      ...(body.job ? { job: body.job } : {}),
+    });
     if (!res.queued) return { status: 409, body: { error: res.reason } };
     return {
       status: 202,
@@ -101,12 +105,6 @@ function connectorOfPath(req: ApiRequest): ConnectorName {
     .join(', ');
   throw new RequestRefusedError(404, `unknown connector ${name} (${known})`, 'not_found');
 }
-
-/** Why sync now is refused, per connector whose sync does not run from the API (none: it is queued). */
-const syncNowRefusal: { [C in ConnectorName]?: string } = {
-  slack:
-    "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
-};
 
 /**
  * This deployment's events URL for the tenant (Slack's), from the request's own host (API Gateway

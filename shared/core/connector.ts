@@ -14,7 +14,9 @@ import type { StatusDeps, StatusLines } from './connection-status';
 import type {
   Clock,
   ConnectionRecord,
+  ConnectionStore,
   ConnectionWorkspace,
+  LaneQueue,
   NotionWebhookStore,
   ScheduleManager,
   SlackTeamStore,
@@ -178,6 +180,20 @@ export interface TestHooks<S = unknown> {
   local?: 'config-or-stored' | 'config';
 }
 
+/** Sync now through the API: the run's first message queued in the connection's lane. */
+export type SyncNowHook = (
+  ports: { connections: ConnectionStore; lane: LaneQueue; clock: Clock },
+  args: {
+    tenantId: string;
+    mode: 'full' | 'incremental';
+    trigger: 'api';
+    /** Abandon an unfinished run and start over (by default it is resumed). */
+    restart?: boolean;
+    /** Another job than the main sync (Notion: `users`, the workspace members). */
+    job?: string;
+  },
+) => Promise<{ queued: boolean; reason?: string; runId?: string }>;
+
 /** `tajo connectors status <name>` and GET .../connections/{name}/status. */
 export interface StatusHooks<S = unknown, V = unknown> {
   /**
@@ -268,6 +284,10 @@ export interface ConnectorDescriptor {
     connect: ConnectHooks;
     test: TestHooks;
     status: StatusHooks;
+    /** Sync now (POST .../connections/{name}/sync); absent: the API refuses it (409, `syncRefusal`). */
+    sync?: SyncNowHook;
+    /** Why sync now does not run from the API, and where it runs instead (one line). */
+    syncRefusal?: string;
   };
 }
 

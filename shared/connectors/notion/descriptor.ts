@@ -10,6 +10,7 @@ import type { ConnectionRecord, ConnectionSettings, NotionWebhookStore } from '.
 import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
 import { notionConnect, notionTest } from './connection';
+import { enqueueNotionSync, enqueueNotionUsersSync } from './lane/enqueue';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
 import { type NotionStatus, notionStatus } from './status';
@@ -139,6 +140,10 @@ export const notionDescriptor: ConnectorDescriptor = {
         ),
       print: (out, status) => printNotionStatus(out, status as NotionStatus),
     },
+    sync: ({ connections, lane, clock }, { job, restart, ...args }) =>
+      job === 'users'
+        ? enqueueNotionUsersSync({ connections, lane, clock }, args)
+        : enqueueNotionSync({ connections, lane, clock }, { ...args, ...(restart ? { restart: true } : {}) }),
   },
 };
 

@@ -113,5 +113,11 @@ export const slackDescriptor: ConnectorDescriptor = {
   },
   inboundBodies: 'all',
   consumes: ['brevo-webhook'],
-  connection: { connect: slackConnect, test: slackTest, status: slackStatusHooks },
+  connection: {
+    connect: slackConnect,
+    test: slackTest,
+    status: slackStatusHooks,
+    syncRefusal:
+      "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
+  },
 };
