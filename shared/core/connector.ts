@@ -72,6 +72,23 @@ export interface ConnectionSchedule {
   options?(settings: unknown): { timezone?: string };
 }
 
+/** A route a connector serves, as the topology declares it (RouteSpec in shared/app/topology.ts). */
+export interface ConnectorRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** API Gateway path syntax: `{param}`. */
+  path: string;
+  /** The topology function that serves it (api, ingress, connection). */
+  function: string;
+  /** How the route authenticates (RouteSpec's `auth`); the function enforces it. */
+  auth: string;
+  description: string;
+}
+
+/** A route's key as API Gateway and the handlers name it: `METHOD /path`. */
+export function routeKey(route: Pick<ConnectorRoute, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
 export interface ConnectorCliCommand {
   verb: string;
   summary: string;
@@ -233,7 +250,9 @@ export interface ConnectorDescriptor {
     endpointKey: string;
     probe(baseUrl: string | undefined): { url: string; method: 'GET' | 'POST' };
   };
-  /** The topology's routes (method and path) this connector serves. */
+  /** The topology's routes this connector serves: the HTTP API is built from these (shared/app/topology.ts). */
+  http: ConnectorRoute[];
+  /** Their route keys (`POST /webhooks/notion/{tenantId}`): `http.map(routeKey)`. */
   routes: string[];
   /** The lanes (queues) it owns, by topology name: the topology's queues are built from these. */
   lanes: Record<string, LaneSpec>;

@@ -39,6 +39,7 @@ const acme: ConnectorDescriptor = {
   providers: ['acme', 'brevo'],
   config: { section: acmeSection },
   health: { endpointKey: 'acmeBaseUrl', probe: () => ({ url: 'http://127.0.0.1:9/health', method: 'GET' }) },
+  http: [],
   routes: [],
   lanes: {},
   secrets: { token: (tenantId) => `${tenantId}/acme-api-key` },

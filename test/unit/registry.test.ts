@@ -27,6 +27,9 @@ describe('the connector registry', () => {
 
   test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes are the topology’s', (_n, c) => {
     expect(c.routes.filter((r) => !routeKeys.has(r))).toEqual([]);
+    // The topology's routes are built from the descriptors': each is there as declared.
+    expect(topology.routes).toEqual(expect.arrayContaining(c.http));
+    expect(c.routes).toEqual(c.http.map((r) => `${r.method} ${r.path}`));
     if (c.eventsPath) expect(routeKeys.has(`POST ${c.eventsPath}`)).toBe(true);
   });
 

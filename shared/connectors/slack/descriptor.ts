@@ -4,7 +4,7 @@
  */
 
 import { type SlackConnectorConfig, slackConnectorSchema } from '../../core/config/schema';
-import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
+import { type ConnectorDescriptor, type ConnectorRoute, refreshedToken, routeKey } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
@@ -21,6 +21,45 @@ export function slackSigningSecretName(tenantId: string): string {
   return `${tenantId}/slack-signing-secret`;
 }
 
+/** The routes Slack serves (the topology's HTTP API is built from the descriptors). */
+const slackRoutes: ConnectorRoute[] = [
+  {
+    method: 'POST',
+    path: '/slack/{tenantId}/interactions',
+    function: 'ingress',
+    auth: 'slackSignature',
+    description: "Slack buttons, modals and shortcuts of the tenant's app → Brevo",
+  },
+  {
+    method: 'POST',
+    path: '/slack/{tenantId}/events',
+    function: 'ingress',
+    auth: 'slackSignature',
+    description: "Slack Events API of the tenant's app (url_verification)",
+  },
+  {
+    method: 'POST',
+    path: '/slack/interactions',
+    function: 'ingress',
+    auth: 'slackAppSignature',
+    description: "Slack buttons, modals and shortcuts of the deployment's distributed app (team → tenant) → Brevo",
+  },
+  {
+    method: 'POST',
+    path: '/slack/events',
+    function: 'ingress',
+    auth: 'slackAppSignature',
+    description: "Slack Events API of the deployment's distributed app (team → tenant)",
+  },
+  {
+    method: 'GET',
+    path: '/oauth/slack/callback',
+    function: 'connection',
+    auth: 'oauthState',
+    description: "Slack's redirect after the install: exchanges the code, claims the workspace, makes the connection",
+  },
+];
+
 export const slackDescriptor: ConnectorDescriptor = {
   name: 'slack',
   label: 'Slack',
@@ -34,13 +73,8 @@ export const slackDescriptor: ConnectorDescriptor = {
     endpointKey: 'slackApiUrl',
     probe: (apiUrl) => ({ url: `${(apiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/')}auth.test`, method: 'POST' }),
   },
-  routes: [
-    'POST /slack/{tenantId}/interactions',
-    'POST /slack/{tenantId}/events',
-    'POST /slack/interactions',
-    'POST /slack/events',
-    'GET /oauth/slack/callback',
-  ],
+  http: slackRoutes,
+  routes: slackRoutes.map(routeKey),
   lanes: {
     slackLane: {
       fifo: true,
