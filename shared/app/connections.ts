@@ -4,9 +4,8 @@
  * (its descriptor's). Also the config's way of connecting Notion and Slack (the local stack).
  */
 
-import { connectorOf } from '../connectors';
+import { connectorOf, resolveConnection } from '../connectors';
 import { notionDescriptor } from '../connectors/notion/descriptor';
-import { checkSlackBotToken } from '../connectors/slack/connection';
 import { slackDescriptor } from '../connectors/slack/descriptor';
 import type { TajoConfig } from '../core/config/schema';
 import {
@@ -15,6 +14,7 @@ import {
   type ConnectorDescriptor,
   type ConnectorStores,
   ensureSchedule,
+  type ProviderEndpoints,
 } from '../core/connector';
 import { ConfigError, reasonOf } from '../core/errors';
 import { integrationKey } from '../core/integration-key';
@@ -26,7 +26,6 @@ import type {
   ConnectionWorkspace,
   ScheduleManager,
   SecretStore,
-  SlackSettings,
   SlackTeamStore,
 } from '../core/ports';
 import { type BrevoKeySource, brevoKeyRef } from '../core/tenancy/connections';
@@ -161,105 +160,78 @@ async function putReplacing<C extends string>(
   for (const ref of replacedSecretRefs(existing, record)) await deps.secrets.delete(ref);
 }
 
-/** Connects Notion from a Tajo config (the local stack's default tenant, tests); the token is not checked. */
-export async function connectNotion(
-  deps: ConnectionDeps,
-  args: { tenantId: string; config: TajoConfig },
-): Promise<ConnectionRecord> {
-  const notion = args.config.connectors.notion;
-  if (!notion) throw new ConfigError([{ path: 'connectors.notion', message: 'is required to connect Notion' }]);
-  const { token, ...settings } = notion;
-  const keyName = args.config.brevo.api_key_name;
-  return (await storeConnection(deps, notionDescriptor, {
-    tenantId: args.tenantId,
-    credentials: { token },
-    // The key's name lets the rules tell our own contact writes' webhooks from real changes.
-    settings: { ...settings, ownApiKeyNames: keyName ? [keyName] : [] },
-    brevo: { apiKey: args.config.brevo.api_key },
-  })) as ConnectionRecord<'notion'>;
-}
-
-/** Connects the tenant's own Slack app from a Tajo config (the local stack's default tenant, tests). */
-export async function connectSlack(
-  deps: ConnectionDeps & { teams: SlackTeamStore; slackApiUrl?: string },
+/**
+ * Connects a connector from a Tajo config's section (the local stack's default tenant, tests): as
+ * by token, with the config's Brevo key; checked or not, and degraded when its provider does not
+ * answer, as its `fromConfig` hook says.
+ */
+export async function connectFromConfig(
+  deps: ConnectionDeps & Partial<ConnectorStores> & { endpoints: ProviderEndpoints },
+  connector: ConnectorDescriptor,
   args: { tenantId: string; config: TajoConfig },
   options: {
     /**
-     * Slack unreachable (or answering 5xx) while the token is checked: `degrade` keeps the
-     * connection unchecked and marked degraded (the local stack starts anyway, and its webhooks are
-     * queued for when Slack is back); the default refuses, so nothing unchecked is stored by a person.
+     * The provider unreachable (or answering 5xx) while the credentials are checked: `degrade`
+     * keeps the connection unchecked and marked degraded (the local stack starts anyway, and its
+     * webhooks are queued for when it is back); the default refuses, so nothing unchecked is stored
+     * by a person.
      */
     whenUnreachable?: 'refuse' | 'degrade';
   } = {},
-): Promise<ConnectionRecord<'slack'>> {
-  const slack = args.config.connectors.slack;
-  if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to connect Slack' }]);
-  const { bot_token, signing_secret, ...rest } = slack;
-  const credentials: ConnectionCredentials = {
-    token: bot_token,
-    ...(signing_secret ? { signingSecret: signing_secret } : {}),
-  };
-  const settings = {
-    ...rest,
-    ownApiKeyNames: args.config.brevo.api_key_name ? [args.config.brevo.api_key_name] : [],
-  };
-  const brevo = { apiKey: args.config.brevo.api_key };
-  let checked: Awaited<ReturnType<typeof checkSlackBotToken>>;
+): Promise<ConnectionRecord<string>> {
+  const { tenantId, config } = args;
+  const section = (config.connectors as Record<string, unknown>)[connector.name];
+  if (!section) {
+    throw new ConfigError([
+      { path: `connectors.${connector.name}`, message: `is required to connect ${connector.label}` },
+    ]);
+  }
+  const { connect } = resolveConnection(connector.name);
+  const { credentials, settings: own } = connect.split(section);
+  const keyName = config.brevo.api_key_name;
+  // The key's name lets the rules and notifications tell our own contact writes' webhooks apart.
+  const settings = { ...(own as object), ownApiKeyNames: keyName ? [keyName] : [] };
+  const brevo = { apiKey: config.brevo.api_key };
+  if (!connect.fromConfig) return storeConnection(deps, connector, { tenantId, credentials, settings, brevo });
+  let checked: CheckedCredentials;
   try {
-    checked = await checkSlackBotToken(bot_token, deps);
+    checked = await connect.check(credentials, settings, { clock: deps.clock, endpoints: deps.endpoints });
   } catch (err) {
-    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== slackDescriptor.name) throw err;
-    return storeUncheckedSlackConnection(deps, {
-      tenantId: args.tenantId,
+    if (options.whenUnreachable !== 'degrade' || providerDown(err) !== connector.name) throw err;
+    const existing = await deps.connections.getConnection(tenantId, connector.name);
+    const known = existing?.integrationKey === integrationKey(connector.name, credentials.token) ? existing : undefined;
+    const unchecked = connect.fromConfig.unchecked(settings, known);
+    return storeConnection(deps, connector, {
+      tenantId,
       credentials,
-      settings,
+      settings: unchecked.settings,
+      ...(unchecked.workspace ? { workspace: unchecked.workspace } : {}),
       brevo,
       health: {
         state: 'degraded',
         reason: reasonOf(err),
         checkedAt: new Date(deps.clock.now()).toISOString(),
-        providers: ['slack'],
+        providers: [connector.name],
       },
     });
   }
-  return (await storeConnection(deps, slackDescriptor, {
-    tenantId: args.tenantId,
-    credentials,
-    settings,
-    checked: { workspace: checked.workspace, account: checked.team },
-    brevo,
-  })) as ConnectionRecord<'slack'>;
+  return storeConnection(deps, connector, { tenantId, credentials, settings, checked, brevo });
 }
 
-/**
- * A Slack connection stored while Slack cannot check its token: the secrets and routes as usual,
- * marked degraded. The same token's earlier connection lends its team and workspace; otherwise the
- * team is unknown (no team is claimed) until a start with Slack reachable connects it for real.
- */
-async function storeUncheckedSlackConnection(
+/** Connects Notion from a Tajo config (tests); the token is not checked. */
+export async function connectNotion(
   deps: ConnectionDeps,
-  args: {
-    tenantId: string;
-    credentials: ConnectionCredentials;
-    settings: Omit<SlackSettings, 'teamId' | 'enterpriseId' | 'enterpriseInstall'>;
-    brevo: BrevoKeySource;
-    health: ConnectionHealth;
-  },
+  args: { tenantId: string; config: TajoConfig },
+): Promise<ConnectionRecord> {
+  return (await connectFromConfig({ ...deps, endpoints: {} }, notionDescriptor, args)) as ConnectionRecord<'notion'>;
+}
+
+/** Connects the tenant's own Slack app from a Tajo config (tests); its token is checked with auth.test. */
+export async function connectSlack(
+  deps: ConnectionDeps & { teams: SlackTeamStore; slackApiUrl?: string },
+  args: { tenantId: string; config: TajoConfig },
+  options: { whenUnreachable?: 'refuse' | 'degrade' } = {},
 ): Promise<ConnectionRecord<'slack'>> {
-  const existing = await deps.connections.getConnection(args.tenantId, 'slack');
-  const key = integrationKey('slack', args.credentials.token);
-  const known = existing?.integrationKey === key ? existing : undefined;
-  return (await storeConnection(deps, slackDescriptor, {
-    tenantId: args.tenantId,
-    credentials: args.credentials,
-    settings: {
-      ...args.settings,
-      teamId: known?.settings.teamId ?? '',
-      ...(known?.settings.enterpriseId ? { enterpriseId: known.settings.enterpriseId } : {}),
-      ...(known?.settings.enterpriseInstall ? { enterpriseInstall: true } : {}),
-    },
-    ...(known?.workspace ? { workspace: known.workspace } : {}),
-    brevo: args.brevo,
-    health: args.health,
-  })) as ConnectionRecord<'slack'>;
+  const endpoints = { slackApiUrl: deps.slackApiUrl };
+  return (await connectFromConfig({ ...deps, endpoints }, slackDescriptor, args, options)) as ConnectionRecord<'slack'>;
 }

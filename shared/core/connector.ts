@@ -156,6 +156,20 @@ export interface ConnectHooks<S = unknown> {
   /** What the connect answer adds about the settings (`{databases: 2}`, `{channels: 3}`). */
   counts(settings: S): Record<string, number>;
   /**
+   * Connecting a config's section (the local stack's `npm start`, tests). Absent: the section is
+   * stored unchecked (Notion: its poll reports a bad token). Given: `when` says whether a section
+   * is connected at all (Slack: only when enabled), the credentials are checked, and a provider
+   * that does not answer leaves the connection stored unchecked and degraded, with the settings
+   * `unchecked` gives (the same token's earlier record lends what a check would tell).
+   */
+  fromConfig?: {
+    when?(section: unknown): boolean;
+    unchecked(
+      settings: S,
+      known: ConnectionRecord<string> | undefined,
+    ): { settings: S; workspace?: ConnectionWorkspace };
+  };
+  /**
    * The CLI's connect body: the config's section (when a config is given) with the secrets of the
    * options; `usage` (one line) when a secret the connector needs is in neither.
    */

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { handleApiRequest } from '../../shared/app/api';
+import { connectFromConfig } from '../../shared/app/connections';
 import { startOAuthInstall } from '../../shared/app/oauth-install';
 import type { OAuthInstallDeps } from '../../shared/app/oauth-install-steps';
 import { registerConnector, resolvablePlatformConnectors, resolveConnector } from '../../shared/connectors';
+import type { TajoConfig } from '../../shared/core/config/schema';
 import type { ConnectorDescriptor } from '../../shared/core/connector';
-import { RequestRefusedError } from '../../shared/core/errors';
+import { type Provider, RequestRefusedError, UnreachableError } from '../../shared/core/errors';
 import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { ScheduleManager } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
@@ -223,7 +225,53 @@ test('an OAuth install of a connector that has none is refused in one line, not 
   });
 });
 
-test('a name no connector has is 404 with the names there are', async () => {
+test('connected from a config: stored unchecked without fromConfig; degraded when its provider is down', async () => {
+  const config = (section: Record<string, unknown>) =>
+    ({ brevo: { api_key: 'xkeysib-test' }, connectors: { acme: section } }) as unknown as TajoConfig;
+  // The config was parsed (its defaults applied) before: the section is connected as it is.
+  const checksBefore = calls.length;
+  const plain = await connectFromConfig(deps, acme, {
+    tenantId: 'cfg',
+    config: config({ enabled: true, api_key: 'any', lists: ['vip'] }),
+  });
+  expect(plain).toMatchObject({ connector: 'acme', settings: { enabled: true, lists: ['vip'], ownApiKeyNames: [] } });
+  expect(plain.health).toBeUndefined();
+  // Without fromConfig the credentials are not checked (as Notion's token at npm start).
+  expect(calls.length).toBe(checksBefore);
+  await expect(connectFromConfig(deps, acme, { tenantId: 'cfg', config: config(undefined as never) })).rejects.toThrow(
+    /connectors.acme: is required to connect Acme Shop/,
+  );
+
+  const down: ConnectorDescriptor = {
+    ...acme,
+    name: 'acme-down',
+    secrets: { token: (t) => `${t}/acme-down-key` },
+    connection: {
+      ...(acme.connection as NonNullable<ConnectorDescriptor['connection']>),
+      connect: {
+        ...(acme.connection?.connect as NonNullable<ConnectorDescriptor['connection']>['connect']),
+        check: async () => {
+          throw new UnreachableError('acme-down' as Provider, 'http://127.0.0.1:9', 'connection refused');
+        },
+        fromConfig: { unchecked: (settings) => ({ settings: { ...(settings as object), team: 'unknown' } }) },
+      },
+    },
+  };
+  registerConnector(down);
+  const downConfig = { brevo: { api_key: 'xkeysib-test' }, connectors: { 'acme-down': { api_key: 'k' } } };
+  const args = { tenantId: 'cfg', config: downConfig as unknown as TajoConfig };
+  await expect(connectFromConfig(deps, down, args)).rejects.toThrow(/cannot reach acme-down/);
+  const degraded = await connectFromConfig(deps, down, args, { whenUnreachable: 'degrade' });
+  expect(degraded).toMatchObject({
+    settings: { team: 'unknown' },
+    health: { state: 'degraded', providers: ['acme-down'], reason: expect.stringMatching(/^cannot reach acme-down/) },
+  });
+});
+
+test('a name no connector has is 404 with the names there are (the runtime ones too)', async () => {
   const res = await call('GET', `${CONNECTION}/status`, undefined, 'shopify');
-  expect(res).toMatchObject({ status: 404, body: { error: 'unknown connector shopify (notion, slack, acme)' } });
+  expect(res).toMatchObject({
+    status: 404,
+    body: { error: 'unknown connector shopify (notion, slack, acme, acme-down)' },
+  });
 });

@@ -11,6 +11,7 @@ import { maybe, readAnswer } from '../../core/http/answer';
 import { newStats } from '../../core/http/paced-fetch';
 import {
   type Clock,
+  type ConnectionRecord,
   type ConnectionWorkspace,
   type SlackSettings,
   type SlackTeamRef,
@@ -61,6 +62,22 @@ export const slackConnect: ConnectHooks<SlackSettings> = {
     }
   },
   counts: (settings) => ({ channels: Object.keys(settings.channels).length }),
+  fromConfig: {
+    when: (section) => (section as SlackConnectorConfig).enabled,
+    // No team is claimed: it is unknown (unless the same token's record knew it) until Slack answers.
+    unchecked(settings, known) {
+      const before = (known as ConnectionRecord<'slack'> | undefined)?.settings;
+      return {
+        settings: {
+          ...settings,
+          teamId: before?.teamId ?? '',
+          ...(before?.enterpriseId ? { enterpriseId: before.enterpriseId } : {}),
+          ...(before?.enterpriseInstall ? { enterpriseInstall: true } : {}),
+        },
+        ...(known?.workspace ? { workspace: known.workspace } : {}),
+      };
+    },
+  },
   body(options, section) {
     const botToken = options['bot-token'] ?? section?.bot_token;
     if (typeof botToken !== 'string') {
