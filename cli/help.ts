@@ -120,7 +120,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...connectorCommands(['test', 'status', 'install', 'connect']),
   {
     path: ['connectors', 'list'],
-    summary: "List the tenant's Brevo account and connections.",
+    summary: "List the tenant's Brevo account, its connections and every connector it can connect.",
     options: ['config', 'json', ...WHERE],
     example: 'tajo connectors list --json',
   },

@@ -25,7 +25,6 @@ import {
 import { pageEventSender } from '../shared/connectors/notion/sync/page-event-sender';
 import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
 import { runNotionUsersRecorded } from '../shared/connectors/notion/users-sync';
-import { testSlackConnection } from '../shared/connectors/slack/connection-test';
 import { buildSlackUsersContext, emptySlackUsersSummary, syncSlackUsers } from '../shared/connectors/slack/users-sync';
 import { BREVO_OTHER_PER_HOUR } from '../shared/core/brevo/limits';
 import { resolveBrevoList } from '../shared/core/brevo/lists';
@@ -43,7 +42,7 @@ import { emptySummary, newRunId } from '../shared/core/runs/summary';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { notionImportCli, notionResyncCli, notionSearchCli } from './commands/notion-import';
-import { printChecks, printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
+import { printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
 import { onInterrupt, RemoteRunFailed } from './commands/remote';
 import { logFailureDetails } from './error-log';
 import { frontDoor } from './front';
@@ -129,16 +128,15 @@ type InProcessCommand = (
 
 /**
  * The in-process commands the connectors add, by `group verb target` (or `group verb`): Notion's
- * sync, users sync, query and page import (document library: read-only); Slack's member sync and
- * config test. The management commands every connector has (connect, test, status, disconnect)
- * are commands/management.ts's, from the registry.
+ * sync, users sync, query and page import (document library: read-only); Slack's member sync. The
+ * management commands every connector has (connect, test, status, disconnect, list) are
+ * commands/management.ts's, through the registry's hooks.
  */
 const connectorCommands: Record<string, InProcessCommand> = {
   'connectors sync notion': (_p, values, env, io, failure) => syncNotion(values, env, io, failure),
   'connectors sync notion-users': (_p, values, env, io, failure) => syncNotionUsersCli(values, env, io, failure),
   'connectors query notion': (_p, values, env, io) => queryNotion(values, env, io),
   'connectors sync slack-users': (_p, values, env, io, failure) => syncSlackUsersCli(values, env, io, failure),
-  'connectors test slack': (_p, values, env, io) => testSlack(values, env, io),
   'notion search': (positionals, values, env, io) => notionSearchCli(positionals.slice(2), values, env, io),
   'notion import': (positionals, values, env, io) => notionImportCli(positionals[2], values, env, io),
   'notion resync': (_p, values, env, io) => notionResyncCli(values, env, io),
@@ -513,22 +511,4 @@ async function queryNotion(values: Values, env: NodeJS.ProcessEnv, io: Io): Prom
   if (result.truncated) io.out(`  more rows match: raise --limit (now ${limit})`);
   if (result.incomplete) io.out("  warning: Notion's per-query row cap cut the result short; narrow the filter");
   return 0;
-}
-
-/** The five checks of a Slack connection; exit 1 when one fails. */
-async function testSlack(values: Values, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const config = await loadConfigFile(configPath(values, env), env);
-  const slack = config.connectors.slack;
-  if (!slack) throw new ConfigError([{ path: 'connectors.slack', message: 'is required to test Slack' }]);
-  const results = await testSlackConnection({
-    token: slack.bot_token,
-    apiUrl: readEnv(env).slackApiUrl,
-    channels: slack.channels,
-    eventsUrl: values['events-url'],
-    signingSecret: slack.signing_secret,
-    now: Date.now(),
-  });
-  if (values.json) io.out(JSON.stringify({ ok: results.every((r) => r.ok), checks: results }));
-  else printChecks(io, results);
-  return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -30,16 +30,17 @@ import {
 } from '../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
 import { parseConfig } from '../shared/app/config';
-import { connectNotion, connectSlack, ensureConnectionSchedule } from '../shared/app/connections';
+import { connectFromConfig, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
 import { type FunctionName, type QueueName, topology } from '../shared/app/topology';
+import { resolvablePlatformConnectors } from '../shared/connectors';
 import { enqueueNotionSync } from '../shared/connectors/notion/lane';
 import type { TajoConfig } from '../shared/core/config/schema';
 import { ENV, readEnv } from '../shared/core/env';
 import { type LoggingSettings, loggingSettings } from '../shared/core/logging/api-calls';
 import { eventLogSpec } from '../shared/core/logging/events';
 import { redactText } from '../shared/core/logging/redact';
-import { type ConnectionRecord, type RunRecord, systemClock } from '../shared/core/ports';
+import { type ConnectorName, type RunRecord, systemClock } from '../shared/core/ports';
 import { startDurableQueues } from './durable-queues';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { assertPortFree, startHttpGateway } from './http-gateway';
@@ -84,7 +85,7 @@ export interface LocalStack {
   /** The default tenant's Brevo webhook bearer token (Brevo's webhooks carry it). */
   webhookToken: string;
   /** The default tenant's connections whose providers did not answer at start (the stack runs anyway). */
-  degraded: { connector: 'notion' | 'slack'; reason: string }[];
+  degraded: { connector: ConnectorName; reason: string }[];
   runners: Record<string, LaneRunner>;
   scheduler: LocalScheduler;
   /** The functions' secret store (tests connect more tenants through it). */
@@ -250,27 +251,32 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       delete (globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT];
     });
 
-    // ---- The default tenant: its API key and its Notion connection.
+    // ---- The default tenant: its API key and the connections its config gives.
     const tenantId = DEFAULT_TENANT;
     const { apiKey, webhookToken } = await ensureLocalTenant(dynamo.store, o.stateDir, tenantId);
-    if (config.connectors.notion) {
-      await connectNotion(
-        { connections: dynamo.store, secrets, schedules: scheduler, clock: systemClock },
-        { tenantId, config },
-      );
-    }
-    if (config.connectors.slack?.enabled) {
-      // Slack down does not stop the stack: the connection is kept, marked degraded, and its
-      // notifications wait in the lane (DESIGN: a provider being down degrades, never blocks).
-      await connectSlack(
+    // Where the connections' providers are (the sandbox's, or the real ones).
+    const providerEndpoints = {
+      notionBaseUrl: endpoints.notionBaseUrl,
+      brevoBaseUrl: endpoints.brevoBaseUrl,
+      slackApiUrl: endpoints.slackApiUrl,
+    };
+    // Each connector with a section in the config (Notion's always, Slack's when enabled). A provider
+    // down does not stop the stack: the connection is kept, marked degraded, and its work waits in
+    // its lane (DESIGN: a provider being down degrades, never blocks).
+    for (const connector of resolvablePlatformConnectors()) {
+      const section = (config.connectors as Record<string, unknown>)[connector.name];
+      if (!section || connector.connection?.connect.fromConfig?.when?.(section) === false) continue;
+      await connectFromConfig(
         {
           connections: dynamo.store,
           secrets,
           schedules: scheduler,
           teams: dynamo.store,
+          webhooks: dynamo.store,
           clock: systemClock,
-          slackApiUrl: endpoints.slackApiUrl,
+          endpoints: providerEndpoints,
         },
+        connector,
         { tenantId, config },
         { whenUnreachable: 'degrade' },
       );
@@ -278,30 +284,24 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     // Each of the default tenant's connections: its providers probed, the degraded state recorded
     // (status and /health show it) or cleared now that they answer again.
     const degraded: LocalStack['degraded'] = [];
-    for (const connector of ['notion', 'slack'] as const) {
+    for (const { name: connector } of resolvablePlatformConnectors()) {
       const record = await dynamo.store.getConnection(tenantId, connector);
       if (!record) continue;
       const health = await checkConnectionHealth(
         {
           connections: dynamo.store,
           clock: systemClock,
-          endpoints: {
-            notionBaseUrl: endpoints.notionBaseUrl,
-            brevoBaseUrl: endpoints.brevoBaseUrl,
-            slackApiUrl: endpoints.slackApiUrl,
-          },
+          endpoints: providerEndpoints,
         },
-        record as ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
+        record,
       );
       if (health) degraded.push({ connector, reason: health.reason });
     }
 
     // Every connection in the state gets its schedule back (tenants connected through the API or
     // the CLI in an earlier run): what the stack's sweeps do in AWS.
-    const stored = [
-      ...(await dynamo.store.listConnections('notion')),
-      ...(await dynamo.store.listConnections('slack')),
-    ];
+    const stored = [];
+    for (const { name } of resolvablePlatformConnectors()) stored.push(...(await dynamo.store.listConnections(name)));
     for (const c of stored) await ensureConnectionSchedule(scheduler, c);
 
     // ---- Lanes (the SQS event sources) and the HTTP API.

@@ -39,6 +39,7 @@ export interface CommandValues {
   table?: string;
   'save-profile'?: string;
   'create-page'?: boolean;
+  'events-url'?: string;
   detach?: boolean;
 }
 

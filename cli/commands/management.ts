@@ -8,9 +8,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { type ConnectResult, connectWithToken } from '../../shared/app/connect-token';
+import { type ConnectionListing, listConnections as listTenantConnections } from '../../shared/app/connection-list';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
 import type { NotionStatus } from '../../shared/app/status';
-import { connectors, findConnector, isPlatformConnector, platformConnectors } from '../../shared/connectors';
+import { connectors, isPlatformConnector, resolveConnection, resolveConnector } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
 import type { TajoConfig } from '../../shared/core/config/schema';
 import { readEnv } from '../../shared/core/env';
@@ -18,7 +19,6 @@ import { TajoError } from '../../shared/core/errors';
 import { type ConnectorName, type RunRecord, systemClock } from '../../shared/core/ports';
 import {
   type BrevoConnection,
-  brevoConnectionOf,
   connectBrevo,
   createTenant,
   describeBrevoKey,
@@ -95,11 +95,11 @@ const REMOTE_SYNCS: Record<string, { connector: ConnectorName; job?: 'users'; as
 
 /** What connect and disconnect take: a connector, or the tenant's Brevo account (the hub). */
 function isAccount(target: string | undefined): target is string {
-  return findConnector(target ?? '') !== undefined;
+  return resolveConnector(target) !== undefined;
 }
 
 function isHub(target: string): boolean {
-  return findConnector(target)?.role === 'hub';
+  return resolveConnector(target)?.role === 'hub';
 }
 
 const ACCOUNTS = connectors.map((c) => c.name).join('|');
@@ -162,26 +162,7 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
   const { remote, tenantId } = await whereTo(values, env);
   const listing = remote
     ? ((await callApi(remote, 'GET', tenantPath(tenantId, '/connections'))) as ConnectionListing)
-    : await withLocalState(env, async (deps) => {
-        const tenant = await deps.tenants.getTenant(tenantId);
-        const connections = [];
-        const records = [];
-        for (const { name } of platformConnectors) {
-          const connector = name as ConnectorName;
-          const c = await deps.connections.getConnection(tenantId, connector);
-          if (c) {
-            records.push(c);
-            connections.push({
-              connector,
-              enabled: c.settings.enabled,
-              workspace: c.workspace ?? null,
-              connectedAt: c.createdAt,
-              updatedAt: c.updatedAt,
-            });
-          }
-        }
-        return { tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections };
-      });
+    : await withLocalState(env, (deps) => listTenantConnections(deps, tenantId));
   if (values.json) {
     io.out(JSON.stringify(listing));
     return 0;
@@ -194,20 +175,14 @@ async function listConnections(values: CommandValues, env: NodeJS.ProcessEnv, io
       `  ${c.connector.padEnd(7)} connected since ${c.connectedAt}${c.workspace?.name ? `, workspace ${c.workspace.name}` : ''}${c.enabled ? '' : ', disabled'}`,
     );
   }
-  if (listing.connections.length === 0) io.out('  no connection: tajo connectors connect notion --token ...');
+  // An older server's answer has no `connectors`: what it does not say is not printed.
+  for (const c of (listing.connectors ?? []).filter((c) => !c.connected)) {
+    io.out(`  ${c.name.padEnd(7)} not connected: tajo connectors connect ${c.name}`);
+  }
+  if (listing.connections.length === 0 && !listing.connectors) {
+    io.out('  no connection: tajo connectors connect notion --token ...');
+  }
   return 0;
-}
-
-interface ConnectionListing {
-  tenantId: string;
-  brevo: BrevoConnection | null;
-  connections: {
-    connector: ConnectorName;
-    enabled: boolean;
-    workspace: { name?: string } | null;
-    connectedAt: string;
-    updatedAt: string;
-  }[];
 }
 
 /**
@@ -246,7 +221,7 @@ async function connect(
     : undefined;
   // A connector's own key flag replaces the stored Brevo key; the config's only fills a missing one.
   const replaceBrevo = isHub(target) || values['brevo-key'] !== undefined;
-  const body = isPlatformConnector(target) ? connectBodyOf[target](values, config) : undefined;
+  const body = isPlatformConnector(target) ? connectBody(target, values, config) : undefined;
 
   let brevo: BrevoConnection | undefined;
   let result: ConnectResult | undefined;
@@ -273,8 +248,7 @@ async function connect(
         if (brevoBody && (replaceBrevo || !stored)) {
           b = await connectBrevo({ ...deps, brevoBaseUrl: deps.endpoints.brevoBaseUrl }, tenantId, brevoBody);
         }
-        const connect = isPlatformConnector(target) ? connectWithToken[target] : undefined;
-        return { brevo: b, result: body && connect ? await connect(deps, tenantId, body) : undefined };
+        return { brevo: b, result: body ? await connectWithToken(deps, tenantId, target, body) : undefined };
       },
       tenantId,
     ));
@@ -292,10 +266,9 @@ async function connect(
   if (!result) return 0;
   const ws = result.workspace;
   io.out(
-    `${findConnector(target)?.label} connected for tenant ${tenantId}` +
+    `${resolveConnector(target)?.label} connected for tenant ${tenantId}` +
       (ws?.name ? `: workspace ${ws.name}` : '') +
-      (result.databases !== undefined ? `; ${result.databases} database${result.databases === 1 ? '' : 's'}` : '') +
-      (result.channels !== undefined ? `; ${result.channels} channel${result.channels === 1 ? '' : 's'}` : '') +
+      countsOf(result) +
       (result.schedule ? `; runs ${result.schedule}` : '; disabled, no schedule'),
   );
   if (!remote) io.out('  (local state: `npm start` arms its schedule when it starts)');
@@ -438,23 +411,27 @@ async function waitForRun(
   );
 }
 
-/** The connect body, per connector: the config's section (if any) with the tokens of the flags. */
-const connectBodyOf: {
-  [C in ConnectorName]: (values: CommandValues, config: TajoConfig | undefined) => Record<string, unknown>;
-} = {
-  notion: (values, config) => {
-    const token = values.token ?? given(config?.connectors.notion?.token);
-    if (!token) throw new UsageError('--token <Notion integration token> is required (or connectors.notion.token)');
-    return { ...(config?.connectors.notion ?? {}), token };
-  },
-  slack: (values, config) => {
-    const botToken = values['bot-token'] ?? given(config?.connectors.slack?.bot_token);
-    if (!botToken) throw new UsageError('--bot-token <xoxb-...> is required (or connectors.slack.bot_token)');
-    const signingSecret = values['signing-secret'] ?? config?.connectors.slack?.signing_secret;
-    return {
-      ...(config?.connectors.slack ?? {}),
-      bot_token: botToken,
-      ...(signingSecret ? { signing_secret: signingSecret } : {}),
-    };
-  },
-};
+/** The connect body: the config's section (if any) with the secrets of the flags (the connector's hook). */
+function connectBody(
+  connector: string,
+  values: CommandValues,
+  config: TajoConfig | undefined,
+): Record<string, unknown> {
+  const section = (config?.connectors as Record<string, Record<string, unknown> | undefined> | undefined)?.[connector];
+  // A secret the file leaves out stands as FROM_STATE there: not a value to send.
+  const given = section
+    ? Object.fromEntries(Object.entries(section).filter(([, value]) => value !== FROM_STATE))
+    : undefined;
+  const made = resolveConnection(connector).connect.body({ ...values }, given);
+  if ('usage' in made) throw new UsageError(made.usage);
+  return made.body;
+}
+
+/** What a connect answer counts ("; 2 databases", "; 1 channel"): the fields beyond the common ones. */
+function countsOf(result: ConnectResult): string {
+  const common = new Set(['tenantId', 'connector', 'connected', 'enabled', 'workspace', 'schedule']);
+  return Object.entries(result)
+    .filter(([key, n]) => !common.has(key) && typeof n === 'number')
+    .map(([key, n]) => `; ${n} ${n === 1 ? key.replace(/s$/, '') : key}`)
+    .join('');
+}

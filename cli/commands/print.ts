@@ -1,34 +1,17 @@
 /** How the management commands show their results to a person (--json prints the objects as they are). */
 
 import type { DisconnectReport } from '../../shared/app/disconnect';
-import type {
-  LastErrors,
-  NextRun,
-  NotionStatus,
-  SlackDeliveriesView,
-  SlackDeliveryView,
-  SlackStatus,
-} from '../../shared/app/status';
+import type { NotionStatus, SlackStatus } from '../../shared/app/status';
 import { connectorOf } from '../../shared/connectors';
-import { describeMappingSource } from '../../shared/connectors/notion/mapping/database-mapping';
+import { printNotionStatus as notionStatusLines, printPublish } from '../../shared/connectors/notion/status-lines';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
+import { printSlackStatus as slackStatusLines } from '../../shared/connectors/slack/status';
 import type { CheckResult } from '../../shared/core/connection-check';
+import { errorLine, leftOut } from '../../shared/core/connection-status';
 import { redactText } from '../../shared/core/logging/redact';
-import type { PublishSummary, RowError, RunRecord, SyncSummary } from '../../shared/core/ports';
+import type { PublishSummary, RunRecord, SyncSummary } from '../../shared/core/ports';
 import { addSkip, countsLine, SKIP_BOT, SKIP_DEACTIVATED, SKIP_NO_EMAIL } from '../../shared/core/runs/counts';
 import type { Io } from '../io';
-
-/** ", 3 values left out" when a run left values out of contacts it wrote (field errors), else "". */
-export function leftOut(s: Pick<SyncSummary, 'fieldErrors'>): string {
-  const n = s.fieldErrors ?? 0;
-  return n > 0 ? `, ${n} value${n === 1 ? '' : 's'} left out` : '';
-}
-
-/** How one error reads: the record and its field, and whether only that value was left out. */
-export function errorLine(what: string, e: RowError): string {
-  const field = e.property ? ` (${e.property}${e.kind === 'field' ? ', left out' : ''})` : '';
-  return `${what} ${e.pageId}${field}: ${e.reason}`;
-}
 
 /** A user sync's warnings and its first 20 per-user errors, for a person reading the output. */
 export function printUserSyncIssues(io: Io, summary: Pick<SyncSummary, 'warnings' | 'errors'>): void {
@@ -65,181 +48,14 @@ export function printChecks(io: Io, checks: CheckResult[]): void {
   for (const c of checks) io.out(`${c.skipped ? '–' : c.ok ? '✓' : '✗'} ${c.name}: ${c.detail}`);
 }
 
-/** A degraded connection: which provider is down, why, when it was checked, and that nothing is lost. */
-function printHealth(io: Io, s: NotionStatus | SlackStatus): void {
-  if (s.health?.state !== 'degraded') return;
-  io.out(
-    `  degraded: ${s.health.reason} (checked ${s.health.checkedAt}); webhooks are still accepted and queued, the work runs when it answers again`,
-  );
-}
-
+/** A Notion connection's status for a person (the connector's status hook prints it). */
 export function printNotionStatus(io: Io, s: NotionStatus): void {
-  const state = s.connected ? 'connected' : s.configured ? 'configured (not connected)' : 'not configured';
-  io.out(
-    `Notion connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
-  );
-  printHealth(io, s);
-  if (s.readOnly) io.out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
-  for (const w of s.warnings ?? []) io.out(`  warning: ${w}`);
-  if (s.databases.length > 0) {
-    io.out(
-      `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked`,
-    );
-  }
-  for (const d of s.databases) {
-    io.out(
-      `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'} (mapping: ${describeMappingSource(d.mapping)}): ${d.pagesTracked} pages` +
-        (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet') +
-        (d.publish ? `; pages with ${d.publish.when} → campaigns to list ${d.publish.list}` : ''),
-    );
-  }
-  const last = s.lastRun;
-  if (!last) io.out('  no sync has run yet: tajo connectors sync notion');
-  else {
-    const stopped = s.resume?.state === 'stopped';
-    const ended =
-      last.status === 'failed' && last.finishedAt
-        ? `, failed ${last.finishedAt}`
-        : stopped
-          ? ', its process stopped'
-          : '';
-    io.out(
-      `  last run ${last.runId}: ${stopped ? 'stopped' : last.status} (${last.mode}), started ${last.startedAt}${ended}`,
-    );
-    const r = last.summary;
-    const sofar = s.resume ? ' (so far)' : '';
-    io.out(
-      `    ${countsLine(r)}${leftOut(r)}${r.events === undefined ? '' : `, ${r.events} page events sent`}${sofar}`,
-    );
-    printErrors(io, s.lastErrors, 'row');
-    if (s.resume && s.resume.state !== 'running') {
-      io.out(
-        `    the next sync resumes it from its checkpoint (${s.resume.rowsDone.toLocaleString('en-US')} rows done); --restart starts over`,
-      );
-    }
-    if (s.lastSuccessAt && last.status !== 'succeeded') io.out(`  last successful sync finished ${s.lastSuccessAt}`);
-  }
-  const users = s.lastUsersRun;
-  if (users) {
-    io.out(
-      `  last users sync ${users.runId}: ${users.status}, started ${users.startedAt}` +
-        (s.usersCount === null ? '' : `; ${s.usersCount} workspace members kept as contacts`),
-    );
-    io.out(`    ${countsLine(users.summary, 'users')}${leftOut(users.summary)}`);
-  }
-  const pub = s.lastPublishRun;
-  if (pub) {
-    io.out(`  last publishing pass ${pub.runId}: ${pub.status}, started ${pub.startedAt}`);
-    printPublish(io, pub.summary.publish, pub.summary.warnings, '    ', true);
-  }
-  printRulesStatus(io, s.rules);
-  printWebhookAndDocuments(io, s.tenantId, s);
-  printNextRun(io, s.nextRun, s.schedule);
+  notionStatusLines(io.out, s);
 }
 
-/** Brevo → Notion rules in the human status: each rule, the last delivery, conflicts and row errors. */
-function printRulesStatus(io: Io, rules: NotionStatus['rules']): void {
-  for (const r of rules.configured) io.out(`  rule ${r.name}: ${r.event} → database ${r.database} (${r.action})`);
-  const last = rules.recentRuns[0];
-  if (last) {
-    io.out(
-      `  last rule delivery ${last.runId}: ${last.status}: ${last.items} matches, ${last.created} created, ` +
-        `${last.updated} updated, ${last.unchanged} unchanged, ${last.skipped} skipped, ${last.duplicates} duplicates, ${last.failed} failed`,
-    );
-    if (last.error) io.out(`    error: ${last.error}`);
-  }
-  for (const c of rules.conflicts.slice(0, 10)) {
-    io.out(
-      `    conflict ${c.rule} ${c.email} ${c.property}: ${c.winner} won, kept ${JSON.stringify(c.kept)}, lost ${JSON.stringify(c.lost)} (${c.reason})`,
-    );
-  }
-  for (const e of rules.errors.slice(0, 10)) {
-    io.out(`    rule ${e.rule} ${e.email}${e.property ? ` (${e.property})` : ''}: ${e.reason}`);
-  }
-}
-
-/** The webhook subscription (hints only: the token is fetched through the API) and the document library. */
-function printWebhookAndDocuments(io: Io, tenantId: string, status: NotionStatus): void {
-  const w = status.webhook;
-  if (w?.pending) {
-    io.out(
-      `  webhook: verification token ${w.pending.hint ?? ''} received ${w.pending.receivedAt ?? ''}, not verified yet`,
-    );
-    io.out(
-      `    fetch it: curl -H "Authorization: Bearer <API key>" <API URL>/tenants/${tenantId}/connections/notion/webhook`,
-    );
-    io.out("    then paste it into Notion (the integration's settings → Webhooks → Verify)");
-  }
-  if (w?.confirmed) io.out(`  webhook: active since ${w.confirmed.at ?? '?'} (token ${w.confirmed.hint ?? ''})`);
-  const docs = status.documents;
-  if (docs && (docs.count > 0 || docs.lastRun)) {
-    const run = docs.lastRun;
-    io.out(
-      `  documents: ${docs.count} imported` +
-        (run
-          ? `; last ${run.mode === 'full' ? 'import' : 're-sync'} ${run.status} ${run.finishedAt ?? run.startedAt}`
-          : ''),
-    );
-  }
-}
-
+/** A Slack connection's status for a person (the connector's status hook prints it). */
 export function printSlackStatus(io: Io, s: SlackStatus): void {
-  const state = s.connected ? 'connected' : s.configured ? 'configured (not connected)' : 'not configured';
-  io.out(
-    `Slack connector, tenant ${s.tenantId}: ${state}${s.workspace?.name ? ` (workspace ${s.workspace.name})` : ''}${s.configured && !s.enabled ? ', disabled' : ''}`,
-  );
-  printHealth(io, s);
-  io.out(
-    `  ${s.channels} channel${s.channels === 1 ? '' : 's'}, notifications for ${s.notifications.length ? s.notifications.join(', ') : 'no event'}; member sync: ${s.usersSync}` +
-      (s.usersCount === null ? '' : `, ${s.usersCount} members synced`),
-  );
-  printDeliveries(io, s.deliveries);
-  const last = s.lastSync;
-  if (last) {
-    io.out(`  last member sync ${last.runId}: ${last.status} (${last.trigger}), started ${last.startedAt}`);
-    if (s.lastRun) io.out(`    ${countsLine(s.lastRun.summary, 'members')}${leftOut(s.lastRun.summary)}`);
-    printErrors(io, s.lastErrors, 'member');
-  }
-  printNextRun(io, s.nextRun, `${s.schedule}, ${s.timezone}`);
-}
-
-function channelLabel(d: SlackDeliveryView): string {
-  return d.channelName ? `#${d.channelName} (${d.channelId})` : d.channelId;
-}
-
-function deliveryWhat(d: SlackDeliveryView): string {
-  return d.eventType === 'digest' ? `digest of ${d.events} event${d.events === 1 ? '' : 's'}` : d.eventType;
-}
-
-/** e.g. `notifications: 3 posted, 0 failed; last: order_placed → #sales (C0SALES) at …`, then failures. */
-function printDeliveries(io: Io, d: SlackDeliveriesView | null): void {
-  if (!d) {
-    io.out('  notifications: none posted yet');
-    return;
-  }
-  const last = d.lastPosted
-    ? `; last: ${deliveryWhat(d.lastPosted)} → ${channelLabel(d.lastPosted)} at ${d.lastPosted.at}`
-    : '';
-  io.out(`  notifications: ${d.posted} posted, ${d.failed} failed since ${d.since}${last}`);
-  for (const f of d.recent.filter((r) => r.status === 'failed'))
-    io.out(`    failed ${f.at}: ${deliveryWhat(f)} → ${channelLabel(f)}: ${f.reason ?? 'refused by Slack'}`);
-}
-
-function printErrors(io: Io, errors: LastErrors | null, what: string): void {
-  if (!errors) return;
-  if (errors.error) io.out(`    error: ${errors.error}`);
-  for (const e of errors.rows.slice(0, 10)) {
-    io.out(`    ${errorLine(what, e)}`);
-  }
-  const more = errors.rows.length - Math.min(10, errors.rows.length) + errors.more;
-  if (more > 0) io.out(`    … ${more} more (--json)`);
-}
-
-function printNextRun(io: Io, next: NextRun | null, schedule: string): void {
-  if (!next) io.out(`  no scheduled run (${schedule} while connected and enabled)`);
-  else {
-    io.out(`  next run ${next.estimated ? 'about ' : ''}${next.at}, within ${next.windowMinutes} min (${schedule})`);
-  }
+  slackStatusLines(io.out, s);
 }
 
 export function printDisconnect(io: Io, r: DisconnectReport): void {
@@ -285,39 +101,6 @@ function mergePublish(seen: PublishSummary | undefined, pass: RunRecord | undefi
 }
 
 /**
- * One line per campaign (page → campaign id, status), for a person reading the output. A sync's
- * summary says what it saw (pages entering the state); a publishing pass (`pass`) says what it
- * made: its pages entered the state in the sync before it, so "0 entered" would be untrue there.
- */
-function printPublish(
-  io: Io,
-  publish: PublishSummary | undefined,
-  warnings: string[],
-  indent: string,
-  pass = false,
-): void {
-  if (!publish) return;
-  if (pass) {
-    const n = publish.campaigns.length;
-    io.out(
-      `${indent}publishing: ${n} campaign${n === 1 ? '' : 's'} made or tried, ${publish.cancelled} cancelled, ` +
-        `${publish.deferred} waiting for Brevo's budget`,
-    );
-  } else {
-    io.out(
-      `${indent}publishing: ${publish.entered} page${publish.entered === 1 ? '' : 's'} entered the publish state, ` +
-        `${publish.skipped} already published before, ${publish.deferred} waiting for Brevo's budget`,
-    );
-  }
-  for (const c of publish.campaigns) {
-    const what = c.campaignId === undefined ? c.status : `campaign ${c.campaignId} ${c.status}`;
-    const when = c.scheduledAt ? ` for ${c.scheduledAt}` : '';
-    io.out(`${indent}  "${c.title}" (${c.pageId}) → ${what}${when}${c.error ? `: ${c.error}` : ''}`);
-  }
-  for (const w of warnings) io.out(`${indent}  warning: ${w}`);
-}
-
-/**
  * A Notion sync's summary (the DESIGN §4 `--json` contract, with `publish` when the sync saw pages
  * to publish or a publishing pass ran after it), or its readable form.
  */
@@ -337,7 +120,7 @@ export function printSummary(io: Io, run: RunRecord, json: boolean, publishRun?:
   if (s.errors.length > 20 || s.errorsTruncated > 0) {
     io.out(`  … ${s.errors.length - 20 + s.errorsTruncated} more row errors (tajo connectors status notion --json)`);
   }
-  printPublish(io, mergePublish(s.publish, publishRun), publishRun?.summary.warnings ?? [], '  ');
+  printPublish(io.out, mergePublish(s.publish, publishRun), publishRun?.summary.warnings ?? [], '  ');
 }
 
 /** The line a sync that took over an unfinished run's checkpoint begins with (in process or through the API). */

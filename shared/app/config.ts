@@ -114,10 +114,8 @@ function semanticIssues(config: TajoConfig, sections: readonly ConfigSection[]):
  */
 export function parseConnectorSection(connector: 'notion', raw: unknown): NotionConnectorConfig;
 export function parseConnectorSection(connector: 'slack', raw: unknown): SlackConnectorConfig;
-export function parseConnectorSection(
-  connector: 'notion' | 'slack',
-  raw: unknown,
-): NotionConnectorConfig | SlackConnectorConfig {
+export function parseConnectorSection(connector: string, raw: unknown): unknown;
+export function parseConnectorSection(connector: string, raw: unknown): unknown {
   const config = connectorOf(connector).config;
   if (!config) throw new Error(`${connector} has no config section`);
   const parsed = config.section.safeParse(raw, { reportInput: true });

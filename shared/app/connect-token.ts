@@ -1,25 +1,23 @@
 /**
  * Connecting by token (the management API's PUT .../connections/{connector} and `tajo connectors
  * connect|install`): the body is the connector's YAML section as JSON, tokens included. The
- * section is validated as the YAML is, the token is checked with the provider (Notion users/me,
- * Slack auth.test) before anything is stored, and the connection writes to Brevo with the tenant's
- * stored key. Storing is connections.ts's (shared with the config and OAuth ways of connecting).
+ * section is validated as the YAML is, the connector's hook checks the credentials with the
+ * provider before anything is stored, and the connection writes to Brevo with the tenant's stored
+ * key. Storing is connections.ts's (shared with the config way of connecting).
  */
 
-import { NOTION_INTERVAL_MS, NotionGateway } from '../connectors/notion/client';
-import { ProviderError, RequestRefusedError, UnreachableError } from '../core/errors';
-import { newStats } from '../core/http/paced-fetch';
-import { integrationKey } from '../core/integration-key';
+import { connectorOf, resolveConnection } from '../connectors';
+import { describeCadence } from '../core/connection-status';
+import type { ConnectorStores, ProviderEndpoints } from '../core/connector';
+import { RequestRefusedError } from '../core/errors';
 import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
-import { sharedPacer } from '../core/ratelimit/pacer';
 import { parseConnectorSection } from './config';
-import { type ConnectionDeps, checkSlackBotToken, storeNotionConnection, storeSlackConnection } from './connections';
-import { describeCadence, topology } from './topology';
+import { type ConnectionDeps, storeConnection } from './connections';
 
-export interface TokenConnectDeps extends ConnectionDeps {
+export interface TokenConnectDeps extends ConnectionDeps, Partial<Omit<ConnectorStores, 'teams'>> {
   tenants: TenantStore;
   teams: SlackTeamStore;
-  endpoints: { notionBaseUrl?: string; slackApiUrl?: string };
+  endpoints: ProviderEndpoints;
 }
 
 export interface ConnectResult {
@@ -30,68 +28,40 @@ export interface ConnectResult {
   workspace: ConnectionWorkspace | null;
   /** When the connection's recurring job runs (none while disabled). */
   schedule: string | null;
-  /** Notion: databases synced; Slack: channels named. */
-  databases?: number;
-  channels?: number;
+  /** What the connector counts in its settings (Notion: databases synced; Slack: channels named). */
+  [count: string]: unknown;
 }
 
-export async function connectNotionWithToken(
+/** Connects any platform connector the registry resolves, by its section (with its secrets) as JSON. */
+export async function connectWithToken(
   deps: TokenConnectDeps,
   tenantId: string,
+  connector: ConnectorName,
   body: unknown,
 ): Promise<ConnectResult> {
-  const { token, ...settings } = parseConnectorSection('notion', body);
+  const descriptor = connectorOf(connector);
+  const { connect } = resolveConnection(connector);
+  const { credentials, settings } = connect.split(parseConnectorSection(connector, body));
   const tenant = await tenantWithBrevoKey(deps.tenants, tenantId);
-  const workspace = await checkNotionToken(token, settings.api_version, deps);
+  const checked = await connect.check(credentials, settings, { clock: deps.clock, endpoints: deps.endpoints });
   const keyName = tenant.brevoAccount?.keyName;
-  const record = await storeNotionConnection(deps, {
+  const record = await storeConnection(deps, descriptor, {
     tenantId,
-    token,
-    // The Brevo key's name: the rules drop the webhooks of our own contact writes.
-    settings: { ...settings, ownApiKeyNames: keyName ? [keyName] : [] },
-    brevo: { ref: tenant.brevoApiKeyRef },
-    workspace,
-  });
-  return {
-    tenantId,
-    connector: 'notion',
-    connected: true,
-    enabled: record.settings.enabled,
-    workspace,
-    schedule: record.settings.enabled ? describeCadence(topology.schedules.notionPoll.cadence) : null,
-    databases: record.settings.databases.length,
-  };
-}
-
-export async function connectSlackWithToken(
-  deps: TokenConnectDeps,
-  tenantId: string,
-  body: unknown,
-): Promise<ConnectResult> {
-  const { bot_token, signing_secret, ...settings } = parseConnectorSection('slack', body);
-  const tenant = await tenantWithBrevoKey(deps.tenants, tenantId);
-  const { team, workspace } = await checkSlackBotToken(bot_token, {
-    clock: deps.clock,
-    slackApiUrl: deps.endpoints.slackApiUrl,
-  });
-  const keyName = tenant.brevoAccount?.keyName;
-  const record = await storeSlackConnection(deps, {
-    tenantId,
-    botToken: bot_token,
-    signingSecret: signing_secret,
-    settings: { ...settings, ownApiKeyNames: keyName ? [keyName] : [] },
-    team,
-    workspace,
+    credentials,
+    // The Brevo key's name: the rules drop the webhooks of our own contact writes, notifications skip them.
+    settings: { ...(settings as object), ownApiKeyNames: keyName ? [keyName] : [] },
+    checked,
     brevo: { ref: tenant.brevoApiKeyRef },
   });
+  const schedule = descriptor.schedule;
   return {
     tenantId,
-    connector: 'slack',
+    connector,
     connected: true,
     enabled: record.settings.enabled,
-    workspace,
-    schedule: record.settings.enabled ? describeCadence(topology.schedules.slackDaily.cadence) : null,
-    channels: Object.keys(record.settings.channels).length,
+    workspace: checked.workspace ?? null,
+    schedule: record.settings.enabled && schedule ? describeCadence(schedule.spec.cadence) : null,
+    ...connect.counts(record.settings),
   };
 }
 
@@ -111,42 +81,3 @@ async function tenantWithBrevoKey(
   }
   return { ...tenant, brevoApiKeyRef: ref };
 }
-
-/** users/me with the token: who it is, or a refusal (400) that says what to do; nothing stored. */
-async function checkNotionToken(
-  token: string,
-  apiVersion: NotionGateway['apiVersion'],
-  deps: TokenConnectDeps,
-): Promise<ConnectionWorkspace> {
-  const notion = new NotionGateway({
-    token,
-    apiVersion,
-    baseUrl: deps.endpoints.notionBaseUrl,
-    clock: deps.clock,
-    pacer: sharedPacer(integrationKey('notion', token), NOTION_INTERVAL_MS, deps.clock),
-    stats: newStats(),
-  });
-  try {
-    const me = await notion.me();
-    return {
-      ...(me.workspaceId ? { id: me.workspaceId } : {}),
-      ...(me.workspaceName ? { name: me.workspaceName } : {}),
-      botId: me.id,
-    };
-  } catch (err) {
-    if (err instanceof ProviderError && err.status === 401) {
-      throw new RequestRefusedError(
-        400,
-        'Notion rejected the token (401): copy the internal integration secret (ntn_...) from Notion → Settings → Integrations; nothing was stored',
-        'notion_token_refused',
-      );
-    }
-    if (err instanceof UnreachableError) throw new RequestRefusedError(502, err.message, 'unreachable');
-    throw err;
-  }
-}
-
-/** Connecting by token, per connector (the body is its config section as JSON). */
-export const connectWithToken: {
-  [C in ConnectorName]: (deps: TokenConnectDeps, tenantId: string, body: unknown) => Promise<ConnectResult>;
-} = { notion: connectNotionWithToken, slack: connectSlackWithToken };

@@ -5,11 +5,10 @@
  * workers drop it when it comes (no connection, or another token's lane). What is kept, and why, is
  * said in the report.
  */
-import { connectorOf, platformConnectors } from '../connectors';
+import { connectorOf, resolvablePlatformConnectors } from '../connectors';
 import { RequestRefusedError } from '../core/errors';
 import type {
   Clock,
-  ConnectionRecord,
   ConnectionStore,
   ConnectorName,
   NotionWebhookStore,
@@ -63,10 +62,7 @@ export async function disconnectConnector(
   tenantId: string,
   connector: ConnectorName,
 ): Promise<DisconnectReport> {
-  const conn = (await deps.connections.getConnection(tenantId, connector)) as
-    | ConnectionRecord<'notion'>
-    | ConnectionRecord<'slack'>
-    | undefined;
+  const conn = await deps.connections.getConnection(tenantId, connector);
   const descriptor = connectorOf(connector);
   if (!conn) throw new RequestRefusedError(404, `no ${descriptor.label} connection to disconnect`, 'not_found');
   const removed: DisconnectReport['removed'] = {
@@ -103,9 +99,9 @@ export async function disconnectConnector(
   // The Brevo key is the tenant's: it stays while the tenant holds it or another connection uses it.
   const tenant = await deps.tenants.getTenant(tenantId);
   const others = await Promise.all(
-    platformConnectors
+    resolvablePlatformConnectors()
       .filter((c) => c.name !== connector)
-      .map((c) => deps.connections.getConnection(tenantId, c.name as ConnectorName)),
+      .map((c) => deps.connections.getConnection(tenantId, c.name)),
   );
   const other = others.find((o) => o?.brevoApiKeyRef === conn.brevoApiKeyRef) ?? others.find((o) => o !== undefined);
   if (tenant?.brevoApiKeyRef === conn.brevoApiKeyRef || other?.brevoApiKeyRef === conn.brevoApiKeyRef) {

@@ -117,7 +117,7 @@ export function providerDown(err: unknown): ProviderName | undefined {
  */
 export async function checkConnectionHealth(
   deps: { connections: ConnectionStore; clock: Pick<Clock, 'now'>; endpoints: ProviderEndpoints },
-  record: ConnectionRecord<'notion'> | ConnectionRecord<'slack'>,
+  record: ConnectionRecord<string>,
 ): Promise<ConnectionHealth | undefined> {
   const providers = providersOf(record.connector);
   const states = await Promise.all(providers.map((p) => probeProvider(p, deps.endpoints, deps.clock)));

@@ -5,14 +5,14 @@
  * service that does the work (the CLI calls the same services in process), and answers JSON.
  */
 import { z } from 'zod';
-import { connectorOf, isPlatformConnector, platformConnectors } from '../connectors';
-import { enqueueNotionSync, enqueueNotionUsersSync } from '../connectors/notion/lane';
+import { connectorOf, isPlatformConnector, resolvablePlatformConnectors, resolveConnection } from '../connectors';
 import { RequestRefusedError } from '../core/errors';
 import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
 import { readJsonBody } from '../core/http/request-body';
 import type { ConnectorName } from '../core/ports';
-import { brevoConnectionOf, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
+import { connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
 import { connectWithToken } from './connect-token';
+import { listConnections } from './connection-list';
 import { testStoredConnection } from './connection-test';
 import { disconnectConnector } from './disconnect';
 import { connectorStatus } from './status';
@@ -32,25 +32,7 @@ const testBody = z.strictObject({
 });
 
 export const managementOperations: Record<string, TenantOperation> = {
-  'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => {
-    const tenant = await deps.tenants.getTenant(tenantId);
-    const connections = [];
-    const records = [];
-    for (const { name } of platformConnectors) {
-      const connector = name as ConnectorName;
-      const conn = await deps.connections.getConnection(tenantId, connector);
-      if (!conn) continue;
-      records.push(conn);
-      connections.push({
-        connector,
-        enabled: conn.settings.enabled,
-        workspace: conn.workspace ?? null,
-        connectedAt: conn.createdAt,
-        updatedAt: conn.updatedAt,
-      });
-    }
-    return ok({ tenantId, brevo: brevoConnectionOf(tenant, tenantId, records), connections });
-  },
+  'GET /tenants/{tenantId}/connections': async (deps, _req, tenantId) => ok(await listConnections(deps, tenantId)),
 
   'PUT /tenants/{tenantId}/brevo': async (deps, req, tenantId) =>
     ok(
@@ -66,7 +48,7 @@ export const managementOperations: Record<string, TenantOperation> = {
   'PUT /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) => {
     const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, z.unknown(), { required: true });
-    return ok(await connectWithToken[connector](deps, tenantId, body));
+    return ok(await connectWithToken(deps, tenantId, connector, body));
   },
 
   'DELETE /tenants/{tenantId}/connections/{connector}': async (deps, req, tenantId) =>
@@ -89,14 +71,19 @@ export const managementOperations: Record<string, TenantOperation> = {
   'POST /tenants/{tenantId}/connections/{connector}/sync': async (deps, req, tenantId) => {
     const connector = connectorOfPath(req);
     const body = readJsonBody(req.body, syncBody);
-    const refusal = syncNowRefusal[connector];
-    if (refusal) throw new RequestRefusedError(409, refusal, 'not_queueable');
+    const { sync, syncRefusal } = resolveConnection(connector);
+    if (!sync) {
+      const refusal = syncRefusal ?? `${connectorOf(connector).label} has no sync to queue from the API`;
+      throw new RequestRefusedError(409, refusal, 'not_queueable');
+    }
     const mode = body.full ? 'full' : 'incremental';
-    const args = { tenantId, mode, trigger: 'api' } as const;
-    const res =
-      body.job === 'users'
-        ? await enqueueNotionUsersSync(deps, args)
-        : await enqueueNotionSync(deps, { ...args, ...(body.restart ? { restart: true } : {}) });
+    const res = await sync(deps, {
+      tenantId,
+      mode,
+      trigger: 'api',
+      ...(body.restart ? { restart: true } : {}),
+      ...(body.job ? { job: body.job } : {}),
+    });
     if (!res.queued) return { status: 409, body: { error: res.reason } };
     return {
       status: 202,
@@ -113,15 +100,11 @@ function ok(body: unknown): ApiResponse {
 function connectorOfPath(req: ApiRequest): ConnectorName {
   const name = req.pathParameters.connector;
   if (isPlatformConnector(name)) return name;
-  const known = platformConnectors.map((c) => c.name).join(', ');
+  const known = resolvablePlatformConnectors()
+    .map((c) => c.name)
+    .join(', ');
   throw new RequestRefusedError(404, `unknown connector ${name} (${known})`, 'not_found');
 }
-
-/** Why sync now is refused, per connector whose sync does not run from the API (none: it is queued). */
-const syncNowRefusal: { [C in ConnectorName]?: string } = {
-  slack:
-    "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
-};
 
 /**
  * This deployment's events URL for the tenant (Slack's), from the request's own host (API Gateway

@@ -43,7 +43,7 @@ import type { ConnectorName, OAuthStateRecord } from '../core/ports';
 import { connectBrevo } from '../core/tenancy/tenants';
 import { parseConfig } from './config';
 import { InstallRefused, type OAuthInstallDeps } from './oauth-install-steps';
-import { oauthInstallers } from './oauth-installs';
+import { type OAuthInstaller, oauthInstallers } from './oauth-installs';
 
 /** How long an authorize URL can be used (Slack's codes live as long). */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -92,7 +92,16 @@ export async function startOAuthInstall(
   const body = parseJsonBody(args.body, startBody);
   if (!body.ok) return body.response;
 
-  const app = await oauthInstallers[connector].app(deps);
+  const installer = oauthInstallers[connector];
+  if (!installer) {
+    return {
+      status: 404,
+      body: {
+        error: `${connector} has no OAuth install: connect it with its credentials (PUT /tenants/${args.tenantId}/connections/${connector})`,
+      },
+    };
+  }
+  const app = await installer.app(deps);
   if (!app) {
     return {
       status: 503,
@@ -108,7 +117,7 @@ export async function startOAuthInstall(
     expiresAt: new Date(now + OAUTH_STATE_TTL_MS).toISOString(),
   };
   if (body.data.config) {
-    const first = firstConnectionSettings(connector, body.data.config);
+    const first = firstConnectionSettings(connector, installer, body.data.config);
     if ('error' in first) return { status: 400, body: { error: first.error } };
     pending.settings = first.settings;
     // One Brevo key per tenant, shared by its connections: the tenant's checked key when it has one
@@ -135,13 +144,13 @@ export async function startOAuthInstall(
     return {
       status: 409,
       body: {
-        error: `tenant ${args.tenantId} has no ${connector} connection to authorize: give "config" (the tajo.yaml content as JSON, without the ${oauthInstallers[connector].secretKeys[0]})`,
+        error: `tenant ${args.tenantId} has no ${connector} connection to authorize: give "config" (the tajo.yaml content as JSON, without the ${installer.secretKeys[0]})`,
       },
     };
   }
   const state = newOAuthState(args.tenantId);
   await deps.states.putOAuthState({ ...pending, stateHash: hashOAuthState(state) });
-  const authorizeUrl = oauthInstallers[connector].authorizeUrl(deps, app, pending.redirectUri, state);
+  const authorizeUrl = installer.authorizeUrl(deps, app, pending.redirectUri, state);
   return {
     status: 201,
     body: { connector, authorizeUrl, redirectUri: pending.redirectUri, expiresAt: pending.expiresAt },
@@ -151,6 +160,7 @@ export async function startOAuthInstall(
 /** The config validated as a file would be, but without reading this server's environment. */
 function firstConnectionSettings(
   connector: ConnectorName,
+  installer: OAuthInstaller,
   config: Record<string, unknown>,
 ): { settings: Record<string, unknown>; brevoApiKey: string; brevoKeyName?: string } | { error: string } {
   const connectors = (config.connectors ?? {}) as Record<string, unknown>;
@@ -158,7 +168,7 @@ function firstConnectionSettings(
   if (section === null || typeof section !== 'object' || Array.isArray(section)) {
     return { error: `config.connectors.${connector}: is required (the connection's settings)` };
   }
-  const given = oauthInstallers[connector].secretKeys.filter((k) => k in section);
+  const given = installer.secretKeys.filter((k) => k in section);
   if (given.length) {
     return {
       error: `config.connectors.${connector}.${given[0]}: leave it out: the OAuth install provides the credentials`,
@@ -170,7 +180,7 @@ function firstConnectionSettings(
     const withToken = {
       ...config,
       connectors: {
-        [connector]: { ...section, [oauthInstallers[connector].secretKeys[0] as string]: TOKEN_PLACEHOLDER },
+        [connector]: { ...section, [installer.secretKeys[0] as string]: TOKEN_PLACEHOLDER },
       },
     };
     parsed = parseConfig(JSON.stringify(withToken), {}, 'config');
@@ -183,7 +193,7 @@ function firstConnectionSettings(
   // The key's name lets the rules and notifications tell our own contact writes' webhooks apart.
   const ownApiKeyNames = brevoKeyName ? [brevoKeyName] : [];
   return {
-    settings: { ...oauthInstallers[connector].settingsOf(parsed), ownApiKeyNames },
+    settings: { ...installer.settingsOf(parsed), ownApiKeyNames },
     brevoApiKey: parsed.brevo.api_key,
     brevoKeyName,
   };
@@ -225,6 +235,7 @@ export async function completeOAuthInstall(
     if (!pending) throw new InstallRefused(400, 'The redirect has no state: start the install from the API again.');
     if (!q.data.code) throw new InstallRefused(400, `${provider} sent no authorization code. Start the install again.`);
     const installer = oauthInstallers[connector];
+    if (!installer) throw new InstallRefused(404, `${provider} has no OAuth install. Nothing was connected.`);
     const record = await installer.install(deps, pending, q.data.code);
     deps.log?.('OAuth install completed', { tenantId: record.tenantId, connector });
     const where = installer.installedName(record);

@@ -60,7 +60,8 @@ async function slackApp(deps: OAuthInstallDeps): Promise<App | undefined> {
   };
 }
 
-export const oauthInstallers: { [C in ConnectorName]: OAuthInstaller } = {
+/** The connectors an admin can install through OAuth; the others connect with their credentials. */
+export const oauthInstallers: Partial<Record<ConnectorName, OAuthInstaller>> = {
   notion: {
     secretKeys: ['token'],
     app: notionApp,

@@ -6,18 +6,21 @@
  * descriptors (the registry, shared/connectors/index.ts).
  */
 import { connectors, platformConnectors } from '../connectors';
+import { type ConnectorRoute, routeKey } from '../core/connector';
 import type { ConnectorName } from '../core/ports';
 
-export type FunctionName =
-  | 'api'
-  | 'notionPoller'
-  | 'notionWorker'
-  | 'ingress'
-  | 'slackWorker'
-  | 'brevoWorker'
-  | 'timerWorker'
-  | 'slackDaily'
-  | 'connection';
+const FUNCTION_NAMES = [
+  'api',
+  'notionPoller',
+  'notionWorker',
+  'ingress',
+  'slackWorker',
+  'brevoWorker',
+  'timerWorker',
+  'slackDaily',
+  'connection',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'timerQueue';
 export type ScheduleName = 'notionPoll' | 'slackDaily';
 
@@ -67,15 +70,31 @@ export interface RouteSpec {
   path: string;
   function: FunctionName;
   /** How the route authenticates; the handler enforces it (API Gateway only forwards). */
-  auth:
-    | 'none'
-    | 'tenantApiKey'
-    | 'brevoWebhookToken'
-    | 'slackSignature'
-    | 'slackAppSignature'
-    | 'notionSignature'
-    | 'oauthState';
+  auth: RouteAuth;
   description: string;
+}
+
+const ROUTE_AUTHS = [
+  'none',
+  'tenantApiKey',
+  'brevoWebhookToken',
+  'slackSignature',
+  'slackAppSignature',
+  'notionSignature',
+  'oauthState',
+] as const;
+type RouteAuth = (typeof ROUTE_AUTHS)[number];
+
+/** A connector's route as the topology's: its function and auth must be ones the topology has. */
+function routeSpecOf(route: ConnectorRoute): RouteSpec {
+  const fn = FUNCTION_NAMES.find((f) => f === route.function);
+  const auth = ROUTE_AUTHS.find((a) => a === route.auth);
+  if (!fn || !auth) {
+    throw new Error(
+      `${routeKey(route)}: its function (${route.function}) and auth (${route.auth}) must be the topology's (${FUNCTION_NAMES.join(', ')}; ${ROUTE_AUTHS.join(', ')})`,
+    );
+  }
+  return { ...route, function: fn, auth };
 }
 
 /**
@@ -86,7 +105,7 @@ export type ScheduleCadence = { everyHours: number } | { dailyAt: { hour: number
 
 export interface ScheduleSpec {
   /** One schedule per connection of this connector, created when the connection is made. */
-  perConnection: { connector: 'notion' | 'slack' };
+  perConnection: { connector: ConnectorName };
   cadence: ScheduleCadence;
   /** Scheduler spreads the tenants' runs over this window instead of firing them all at once. */
   flexibleWindowMinutes: number;
@@ -229,50 +248,9 @@ export const topology: Topology = {
       description: 'Timers: messages delayed until due (DelaySeconds hops of at most 15 minutes)',
     },
   },
+  // The service's own routes, then each connector's (its descriptor's `http`).
   routes: [
     { method: 'GET', path: '/health', function: 'api', auth: 'none', description: 'Liveness and version' },
-    {
-      method: 'POST',
-      path: '/webhooks/brevo/{tenantId}',
-      function: 'ingress',
-      auth: 'brevoWebhookToken',
-      description: "Brevo's marketing/transactional webhooks and platform events → Slack notifications",
-    },
-    {
-      method: 'POST',
-      path: '/webhooks/notion/{tenantId}',
-      function: 'ingress',
-      auth: 'notionSignature',
-      description: "Notion integration webhooks (verification handshake, page events) → the tenant's Notion lane",
-    },
-    {
-      method: 'POST',
-      path: '/slack/{tenantId}/interactions',
-      function: 'ingress',
-      auth: 'slackSignature',
-      description: "Slack buttons, modals and shortcuts of the tenant's app → Brevo",
-    },
-    {
-      method: 'POST',
-      path: '/slack/{tenantId}/events',
-      function: 'ingress',
-      auth: 'slackSignature',
-      description: "Slack Events API of the tenant's app (url_verification)",
-    },
-    {
-      method: 'POST',
-      path: '/slack/interactions',
-      function: 'ingress',
-      auth: 'slackAppSignature',
-      description: "Slack buttons, modals and shortcuts of the deployment's distributed app (team → tenant) → Brevo",
-    },
-    {
-      method: 'POST',
-      path: '/slack/events',
-      function: 'ingress',
-      auth: 'slackAppSignature',
-      description: "Slack Events API of the deployment's distributed app (team → tenant)",
-    },
     {
       method: 'POST',
       path: '/tenants/{tenantId}/connections/{connector}/sync',
@@ -294,21 +272,6 @@ export const topology: Topology = {
       function: 'api',
       auth: 'tenantApiKey',
       description: "The tenant's Brevo account and connections (workspace, enabled, since when)",
-    },
-    {
-      method: 'PUT',
-      path: '/tenants/{tenantId}/brevo',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description:
-        'Store the tenant\'s Brevo API key, checked against the account first (body: {"apiKey", "keyName"?})',
-    },
-    {
-      method: 'DELETE',
-      path: '/tenants/{tenantId}/brevo',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: "Remove the tenant's Brevo API key (refused while a connection uses it)",
     },
     {
       method: 'PUT',
@@ -340,67 +303,12 @@ export const topology: Topology = {
       description:
         'Start an OAuth install: a single-use authorize URL (10 minutes) for the admin to open (body: {"config": ...} for a first connection)',
     },
-    {
-      method: 'GET',
-      path: '/oauth/notion/callback',
-      function: 'connection',
-      auth: 'oauthState',
-      description: "Notion's redirect after consent: exchanges the code, stores the grant, makes the connection",
-    },
-    {
-      method: 'GET',
-      path: '/oauth/slack/callback',
-      function: 'connection',
-      auth: 'oauthState',
-      description: "Slack's redirect after the install: exchanges the code, claims the workspace, makes the connection",
-    },
-    {
-      method: 'POST',
-      path: '/tenants/{tenantId}/connections/notion/imports',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: 'Import a Notion page into the document library (body: {"page": id or URL}); queued in the lane',
-    },
-    {
-      method: 'GET',
-      path: '/tenants/{tenantId}/connections/notion/imports/{importId}',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: 'How an import or a documents re-sync went',
-    },
-    {
-      method: 'GET',
-      path: '/tenants/{tenantId}/connections/notion/documents',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: 'The imported documents: metadata, when imported and re-synced, their files',
-    },
-    {
-      method: 'GET',
-      path: '/tenants/{tenantId}/connections/notion/documents/{pageId}',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: 'One imported document: metadata and Markdown',
-    },
-    {
-      method: 'POST',
-      path: '/tenants/{tenantId}/connections/notion/documents/resync',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: 'Re-sync the imported documents now (edited pages are imported again); queued in the lane',
-    },
-    {
-      method: 'GET',
-      path: '/tenants/{tenantId}/connections/notion/webhook',
-      function: 'api',
-      auth: 'tenantApiKey',
-      description: "The Notion webhook subscription's state and its pending verification token",
-    },
+    ...connectors.flatMap((c) => c.http.map(routeSpecOf)),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).
   schedules: Object.fromEntries(
     platformConnectors.flatMap(({ name, schedule }) =>
-      schedule ? [[schedule.schedule, { perConnection: { connector: name as ConnectorName }, ...schedule.spec }]] : [],
+      schedule ? [[schedule.schedule, { perConnection: { connector: name }, ...schedule.spec }]] : [],
     ),
   ) as Record<ScheduleName, ScheduleSpec>,
 };
@@ -412,11 +320,4 @@ export const topology: Topology = {
 export function scheduleExpression(cadence: ScheduleCadence): string {
   if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
   return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
-}
-
-/** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
-export function describeCadence(cadence: ScheduleCadence): string {
-  if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
-  const { hour, minute } = cadence.dailyAt;
-  return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
 }

@@ -28,14 +28,55 @@ export function findConnector(name: string): ConnectorDescriptor | undefined {
   return connectors.find((c) => c.name === name);
 }
 
+/** Connectors made while the process runs (registerConnector), after the built-in ones. */
+const madeAtRuntime: ConnectorDescriptor[] = [];
+
+/**
+ * Adds a connector made at runtime: a ConnectorDescriptor the definition engine builds from a
+ * definition (a catalogue file). Its connection operations are its descriptor's hooks, so connect,
+ * test, status, disconnect and list serve it as they serve the built-in ones. A name already
+ * resolved is refused: a definition never shadows a connector.
+ */
+export function registerConnector(descriptor: ConnectorDescriptor): void {
+  if (resolveConnector(descriptor.name)) {
+    throw new Error(`a connector named ${descriptor.name} already exists: give the definition another name`);
+  }
+  if (descriptor.role === 'platform' && !descriptor.connection) {
+    throw new Error(`connector ${descriptor.name} has no connection hooks (connect, test, status): build them with it`);
+  }
+  madeAtRuntime.push(descriptor);
+}
+
+/**
+ * The descriptor a connector's name resolves to: the registry's list, then the connectors made at
+ * runtime. The one seam every connection operation goes through (issue 14 adds a tenant's own
+ * registered definitions here).
+ */
+export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
+  if (name === undefined) return undefined;
+  return findConnector(name) ?? madeAtRuntime.find((c) => c.name === name);
+}
+
+/** Every platform connector a name resolves to (what `tajo connectors list` shows). */
+export function resolvablePlatformConnectors(): readonly ConnectorDescriptor[] {
+  return [...platformConnectors, ...madeAtRuntime.filter((c) => c.role === 'platform')];
+}
+
 /** A platform connector's name, checked against the registry (a connection's connector). */
 export function isPlatformConnector(name: string | undefined): name is ConnectorName {
-  return platformConnectors.some((c) => c.name === name);
+  return resolveConnector(name)?.role === 'platform';
 }
 
 /** The descriptor of a connection's connector (every ConnectorName is in the registry). */
 export function connectorOf(name: ConnectorName): ConnectorDescriptor {
-  const found = findConnector(name);
+  const found = resolveConnector(name);
   if (!found) throw new Error(`connector ${name} is not in the registry`);
   return found;
+}
+
+/** A platform connector's connection operations (connect, test, status); a bug when it has none. */
+export function resolveConnection(name: ConnectorName): NonNullable<ConnectorDescriptor['connection']> {
+  const hooks = connectorOf(name).connection;
+  if (!hooks) throw new Error(`connector ${name} has no connection operations (connect, test, status)`);
+  return hooks;
 }

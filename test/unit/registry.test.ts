@@ -12,6 +12,7 @@ import {
   findConnector,
   hubConnector,
   platformConnectors,
+  resolveConnector,
 } from '../../shared/connectors';
 
 const routeKeys = new Set(topology.routes.map((r) => `${r.method} ${r.path}`));
@@ -27,6 +28,9 @@ describe('the connector registry', () => {
 
   test.each(connectors.map((c) => [c.name, c] as const))('%s: its routes are the topology’s', (_n, c) => {
     expect(c.routes.filter((r) => !routeKeys.has(r))).toEqual([]);
+    // The topology's routes are built from the descriptors': each is there as declared.
+    expect(topology.routes).toEqual(expect.arrayContaining(c.http));
+    expect(c.routes).toEqual(c.http.map((r) => `${r.method} ${r.path}`));
     if (c.eventsPath) expect(routeKeys.has(`POST ${c.eventsPath}`)).toBe(true);
   });
 
@@ -61,6 +65,25 @@ describe('the connector registry', () => {
       expect(c.config?.section).toBe(sections[c.name]?.unwrap());
     },
   );
+
+  test.each(platformConnectors.map((c) => [c.name, c] as const))(
+    '%s: connect, test and status are its hooks',
+    (_n, c) => {
+      expect(typeof c.connection?.connect.check).toBe('function');
+      expect(typeof c.connection?.test.run).toBe('function');
+      expect(typeof c.connection?.status.read).toBe('function');
+      // The CLI's connect verb takes what the connect hook's body asks for.
+      const connect = c.cli.commands.find((k) => k.verb === 'connect');
+      const made = c.connection?.connect.body({}, undefined);
+      expect(made && 'usage' in made ? made.usage : '').toMatch(new RegExp(`^--(${connect?.options.join('|')}) `));
+      expect(resolveConnector(c.name)).toBe(c);
+    },
+  );
+
+  test('the hub is resolved but has no connection operations', () => {
+    expect(resolveConnector('brevo')?.connection).toBeUndefined();
+    expect(resolveConnector('nope')).toBeUndefined();
+  });
 
   test('every OAuth callback route of the topology is an OAuth connector’s', () => {
     const callbacks = topology.routes.filter((r) => /^\/oauth\/[^/]+\/callback$/.test(r.path));

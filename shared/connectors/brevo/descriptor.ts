@@ -4,8 +4,33 @@
  * section (`brevo`), its webhook route, its key's secret and its health probe.
  */
 import { BREVO_DEFAULT_BASE_URL } from '../../core/brevo/transport';
-import type { ConnectorDescriptor } from '../../core/connector';
+import { type ConnectorDescriptor, type ConnectorRoute, routeKey } from '../../core/connector';
 import { brevoApiKeySecretName } from '../../core/tenancy/connections';
+
+/** The routes Brevo serves (the topology's HTTP API is built from the descriptors). */
+const brevoRoutes: ConnectorRoute[] = [
+  {
+    method: 'POST',
+    path: '/webhooks/brevo/{tenantId}',
+    function: 'ingress',
+    auth: 'brevoWebhookToken',
+    description: "Brevo's marketing/transactional webhooks and platform events → Slack notifications",
+  },
+  {
+    method: 'PUT',
+    path: '/tenants/{tenantId}/brevo',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'Store the tenant\'s Brevo API key, checked against the account first (body: {"apiKey", "keyName"?})',
+  },
+  {
+    method: 'DELETE',
+    path: '/tenants/{tenantId}/brevo',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: "Remove the tenant's Brevo API key (refused while a connection uses it)",
+  },
+];
 
 export const brevoDescriptor: ConnectorDescriptor = {
   name: 'brevo',
@@ -19,7 +44,8 @@ export const brevoDescriptor: ConnectorDescriptor = {
       method: 'GET',
     }),
   },
-  routes: ['POST /webhooks/brevo/{tenantId}', 'PUT /tenants/{tenantId}/brevo', 'DELETE /tenants/{tenantId}/brevo'],
+  http: brevoRoutes,
+  routes: brevoRoutes.map(routeKey),
   lanes: {
     brevoLane: {
       fifo: true,

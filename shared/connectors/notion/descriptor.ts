@@ -3,16 +3,80 @@
  * token refresh and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
 
-import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
+import { type ConnectorDescriptor, type ConnectorRoute, refreshedToken, routeKey } from '../../core/connector';
 import { TajoError } from '../../core/errors';
-import type { NotionWebhookStore } from '../../core/ports';
+import type { ConnectionRecord, ConnectionSettings, NotionWebhookStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
 import { type NotionConnectorConfig, notionConnectorSchema, notionRequiredHints } from './config-schema';
+import { notionConnect, notionTest } from './connection';
+import { enqueueNotionSync, enqueueNotionUsersSync } from './lane/enqueue';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
+import { type NotionStatus, notionStatus } from './status';
+import { printNotionStatus } from './status-lines';
 
 type NotionApps = { notion: () => Promise<{ client_id: string; client_secret: string } | undefined> };
+
+/** The routes Notion serves (the topology's HTTP API is built from the descriptors). */
+const notionRoutes: ConnectorRoute[] = [
+  {
+    method: 'POST',
+    path: '/webhooks/notion/{tenantId}',
+    function: 'ingress',
+    auth: 'notionSignature',
+    description: "Notion integration webhooks (verification handshake, page events) → the tenant's Notion lane",
+  },
+  {
+    method: 'GET',
+    path: '/oauth/notion/callback',
+    function: 'connection',
+    auth: 'oauthState',
+    description: "Notion's redirect after consent: exchanges the code, stores the grant, makes the connection",
+  },
+  {
+    method: 'POST',
+    path: '/tenants/{tenantId}/connections/notion/imports',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'Import a Notion page into the document library (body: {"page": id or URL}); queued in the lane',
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{tenantId}/connections/notion/imports/{importId}',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'How an import or a documents re-sync went',
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{tenantId}/connections/notion/documents',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'The imported documents: metadata, when imported and re-synced, their files',
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{tenantId}/connections/notion/documents/{pageId}',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'One imported document: metadata and Markdown',
+  },
+  {
+    method: 'POST',
+    path: '/tenants/{tenantId}/connections/notion/documents/resync',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'Re-sync the imported documents now (edited pages are imported again); queued in the lane',
+  },
+  {
+    method: 'GET',
+    path: '/tenants/{tenantId}/connections/notion/webhook',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: "The Notion webhook subscription's state and its pending verification token",
+  },
+];
 
 export const notionDescriptor: ConnectorDescriptor = {
   name: 'notion',
@@ -32,16 +96,8 @@ export const notionDescriptor: ConnectorDescriptor = {
     }),
   },
   inboundRoutePrefix: 'POST /webhooks/notion/',
-  routes: [
-    'POST /webhooks/notion/{tenantId}',
-    'GET /oauth/notion/callback',
-    'POST /tenants/{tenantId}/connections/notion/imports',
-    'GET /tenants/{tenantId}/connections/notion/imports/{importId}',
-    'GET /tenants/{tenantId}/connections/notion/documents',
-    'GET /tenants/{tenantId}/connections/notion/documents/{pageId}',
-    'POST /tenants/{tenantId}/connections/notion/documents/resync',
-    'GET /tenants/{tenantId}/connections/notion/webhook',
-  ],
+  http: notionRoutes,
+  routes: notionRoutes.map(routeKey),
   lanes: {
     notionLane: {
       fifo: true,
@@ -124,6 +180,24 @@ export const notionDescriptor: ConnectorDescriptor = {
     ],
   },
   consumes: ['brevo-webhook'],
+  connection: {
+    connect: notionConnect,
+    test: notionTest,
+    status: {
+      read: (deps, tenantId, settings, record) =>
+        notionStatus(
+          deps,
+          tenantId,
+          settings as ConnectionSettings['notion'] | undefined,
+          record as ConnectionRecord<'notion'> | undefined,
+        ),
+      print: (out, status) => printNotionStatus(out, status as NotionStatus),
+    },
+    sync: ({ connections, lane, clock }, { job, restart, ...args }) =>
+      job === 'users'
+        ? enqueueNotionUsersSync({ connections, lane, clock }, args)
+        : enqueueNotionSync({ connections, lane, clock }, { ...args, ...(restart ? { restart: true } : {}) }),
+  },
 };
 
 /** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */

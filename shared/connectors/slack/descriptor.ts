@@ -3,14 +3,16 @@
  * token rotation and CLI verbs. Listed by the registry (shared/connectors/index.ts).
  */
 
-import { type ConnectorDescriptor, refreshedToken } from '../../core/connector';
+import { type ConnectorDescriptor, type ConnectorRoute, refreshedToken, routeKey } from '../../core/connector';
 import { TajoError } from '../../core/errors';
 import { slackTeamKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
 import { slackSectionIssues } from './config-checks';
 import { type SlackConnectorConfig, slackConnectorSchema, slackRequiredHints } from './config-schema';
+import { slackConnect, slackTest } from './connection';
 import { refreshSlackToken } from './oauth';
 import { slackDailySchedule } from './schedule';
+import { slackStatusHooks } from './status';
 
 type SlackApps = { slack: () => Promise<{ client_id?: string; client_secret?: string } | undefined> };
 
@@ -18,6 +20,45 @@ type SlackApps = { slack: () => Promise<{ client_id?: string; client_secret?: st
 export function slackSigningSecretName(tenantId: string): string {
   return `${tenantId}/slack-signing-secret`;
 }
+
+/** The routes Slack serves (the topology's HTTP API is built from the descriptors). */
+const slackRoutes: ConnectorRoute[] = [
+  {
+    method: 'POST',
+    path: '/slack/{tenantId}/interactions',
+    function: 'ingress',
+    auth: 'slackSignature',
+    description: "Slack buttons, modals and shortcuts of the tenant's app → Brevo",
+  },
+  {
+    method: 'POST',
+    path: '/slack/{tenantId}/events',
+    function: 'ingress',
+    auth: 'slackSignature',
+    description: "Slack Events API of the tenant's app (url_verification)",
+  },
+  {
+    method: 'POST',
+    path: '/slack/interactions',
+    function: 'ingress',
+    auth: 'slackAppSignature',
+    description: "Slack buttons, modals and shortcuts of the deployment's distributed app (team → tenant) → Brevo",
+  },
+  {
+    method: 'POST',
+    path: '/slack/events',
+    function: 'ingress',
+    auth: 'slackAppSignature',
+    description: "Slack Events API of the deployment's distributed app (team → tenant)",
+  },
+  {
+    method: 'GET',
+    path: '/oauth/slack/callback',
+    function: 'connection',
+    auth: 'oauthState',
+    description: "Slack's redirect after the install: exchanges the code, claims the workspace, makes the connection",
+  },
+];
 
 export const slackDescriptor: ConnectorDescriptor = {
   name: 'slack',
@@ -33,13 +74,8 @@ export const slackDescriptor: ConnectorDescriptor = {
     endpointKey: 'slackApiUrl',
     probe: (apiUrl) => ({ url: `${(apiUrl ?? SLACK_DEFAULT_API_URL).replace(/\/?$/, '/')}auth.test`, method: 'POST' }),
   },
-  routes: [
-    'POST /slack/{tenantId}/interactions',
-    'POST /slack/{tenantId}/events',
-    'POST /slack/interactions',
-    'POST /slack/events',
-    'GET /oauth/slack/callback',
-  ],
+  http: slackRoutes,
+  routes: slackRoutes.map(routeKey),
   lanes: {
     slackLane: {
       fifo: true,
@@ -112,4 +148,11 @@ export const slackDescriptor: ConnectorDescriptor = {
   },
   inboundBodies: 'all',
   consumes: ['brevo-webhook'],
+  connection: {
+    connect: slackConnect,
+    test: slackTest,
+    status: slackStatusHooks,
+    syncRefusal:
+      "the Slack member sync runs in the connection's daily job; to run it now, run it in process: tajo connectors sync slack-users --config FILE",
+  },
 };

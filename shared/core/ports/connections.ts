@@ -5,7 +5,11 @@ import type { ConnectorSections } from '../config/schema';
 type NotionConnectorConfig = ConnectorSections['notion'];
 type SlackConnectorConfig = ConnectorSections['slack'];
 
-export type ConnectorName = 'notion' | 'slack';
+/**
+ * A connection's connector: a name the registry resolves (built in, or a connector made at runtime
+ * from a definition). Open on purpose: the app never lists connectors by name.
+ */
+export type ConnectorName = string;
 
 /** A Slack connection's settings: the config without its secrets, plus what auth.test told us. */
 export type SlackSettings = Omit<SlackConnectorConfig, 'bot_token' | 'signing_secret'> & {
@@ -56,6 +60,23 @@ export interface ConnectionOAuth {
   slack: SlackOAuthInstall;
 }
 
+/** The connectors whose settings the code reads typed (inside their own folders, and the tests). */
+export type TypedConnectorName = keyof ConnectionSettings;
+
+/**
+ * A connection's settings as any connector keeps them: its config section without its secrets.
+ * A connector the code does not name (one made from a definition) is read through its descriptor.
+ */
+export type AnyConnectionSettings = { enabled: boolean } & Record<string, unknown>;
+
+/** The settings of a connection of connector C: typed for the built-in ones, the common shape otherwise. */
+export type SettingsOf<C extends ConnectorName> = C extends TypedConnectorName
+  ? ConnectionSettings[C]
+  : AnyConnectionSettings;
+
+/** What an OAuth install of connector C told us. */
+export type OAuthOf<C extends ConnectorName> = C extends TypedConnectorName ? ConnectionOAuth[C] : object;
+
 /**
  * Who a connection's token belongs to, as the provider answered when it was connected (Notion
  * users/me, Slack auth.test): shown by status and the connection list. Never a token.
@@ -80,21 +101,22 @@ export interface ConnectionHealth {
   /** One line: which provider, where, and what happened (never a token). */
   reason: string;
   checkedAt: string;
-  providers: ('notion' | 'slack' | 'brevo')[];
+  /** The providers down, by the names descriptors give them (`providers`). */
+  providers: string[];
 }
 
 export interface ConnectionRecord<C extends ConnectorName = 'notion'> {
   tenantId: string;
   connector: C;
   /** The connector's config with its secrets removed (they are in the secret store). */
-  settings: ConnectionSettings[C];
+  settings: SettingsOf<C>;
   /**
    * The token's secret. A token connection's secret is the token itself; an OAuth connection's
    * (`oauth` set) is its grant (access and refresh token, expiry, version: core/tenancy/oauth-tokens.ts).
    */
   tokenRef: string;
   /** Set when the connection was made by an OAuth install. */
-  oauth?: ConnectionOAuth[C];
+  oauth?: OAuthOf<C>;
   /** Slack: the app's signing secret, when the tenant has its own app. */
   signingSecretRef?: string;
   brevoApiKeyRef: string;

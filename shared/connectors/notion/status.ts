@@ -1,0 +1,275 @@
+/**
+ * The status of a Notion connection (`tajo connectors status notion`, GET .../connections/notion/
+ * status): the databases and what the sync tracks of each, the last runs (sync, users, publishing)
+ * and their errors, the rules, the webhook subscription and the document library, the next poll.
+ */
+
+import {
+  type ConnectionHealthView,
+  describeCadence,
+  healthOf,
+  type LastErrors,
+  type LastSync,
+  lastErrorsOf,
+  lastSyncOf,
+  type NextRun,
+  nextRun,
+  type RecentRun,
+  recentRun,
+  type StatusDeps,
+  withoutCheckpoint,
+} from '../../core/connection-status';
+import type {
+  ConnectionRecord,
+  ConnectionWorkspace,
+  CursorStore,
+  RuleConflict,
+  RuleRowError,
+  RuleRunRecord,
+  RunRecord,
+} from '../../core/ports';
+import type { NotionConnectorConfig } from './config-schema';
+import { databaseMapping, type MappingSource } from './mapping/database-mapping';
+import { notionReadOnly } from './read-only';
+import { notionPollSchedule } from './schedule';
+import { databaseCacheKey } from './sync/checkpoint';
+import { isResumable, ownerAlive, type ResumedFrom } from './sync/database-sync';
+import { pageEventIssues } from './sync/page-changes';
+import { type NotionWebhookView, notionWebhookView } from './webhooks';
+
+/** An unfinished run and what happens to it next. */
+export interface ResumeView {
+  runId: string;
+  mode: RunRecord['mode'];
+  startedAt: string;
+  /** failed: a fault it could not get past; stopped: its process died; running: a live process runs it. */
+  state: 'failed' | 'stopped' | 'running';
+  /** Why it failed (failed only). */
+  reason: string | null;
+  /** When it failed, or when its process was last heard from. */
+  at: string | null;
+  /** Records read up to its last checkpoint: what the next sync does not read again. */
+  rowsDone: number;
+  /** How many times it was resumed already. */
+  resumes: number;
+}
+
+/** What status says about the last main sync when it is unfinished. */
+export function resumeView(run: RunRecord | undefined, now: number): ResumeView | null {
+  if (!run || !isResumable(run)) return null;
+  const state = run.status === 'failed' ? 'failed' : ownerAlive(run, now) ? 'running' : 'stopped';
+  return {
+    runId: run.runId,
+    mode: run.mode,
+    startedAt: run.startedAt,
+    state,
+    reason: run.status === 'failed' ? (run.error ?? null) : null,
+    at: run.status === 'failed' ? (run.finishedAt ?? null) : (run.owner?.heartbeatAt ?? run.progress?.at ?? null),
+    rowsDone: run.summary.pagesRead,
+    resumes: run.resumes ?? 0,
+  };
+}
+
+export interface NotionStatus {
+  tenantId: string;
+  connector: 'notion';
+  /** A connection record exists (made by connect, install or the local stack's config). */
+  connected: boolean;
+  health: ConnectionHealthView | null;
+  configured: boolean;
+  enabled: boolean;
+  workspace: ConnectionWorkspace | null;
+  apiVersion: string | null;
+  databases: {
+    id: string;
+    name?: string;
+    list?: string | number;
+    /** Data sources the database resolved to at its last sync (0: never synced). */
+    sources: number;
+    /** Rows whose contact the sync keeps (fingerprints). */
+    pagesTracked: number;
+    /** The newest edit time the sync has written to Brevo. */
+    syncedUpTo: string | null;
+    /** Pages entering a state become Brevo campaigns (databases[].publish). */
+    publish?: { when: string; list: string | number };
+    /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
+    mapping: MappingSource;
+  }[];
+  databasesSynced: number;
+  pagesTracked: number;
+  /** Workspace members kept as contacts by the last successful users sync (null: none ran). */
+  usersCount: number | null;
+  lastSync: LastSync | null;
+  lastErrors: LastErrors | null;
+  lastRun: Omit<RunRecord, 'checkpoint'> | null;
+  /**
+   * The last run did not finish (it failed, or its process stopped): the next sync continues it
+   * from its checkpoint (`--restart` starts over). `running`: its process is still at it. Null
+   * when there is nothing to resume.
+   */
+  resume: ResumeView | null;
+  /**
+   * The last run took over an unfinished one's checkpoint (lastRun.resumedFrom): that run as the
+   * in-process sync reports it (`resumedFrom` in --json), so a sync followed through the API says so too.
+   */
+  lastRunResumedFrom: ResumedFrom | null;
+  /** The last workspace users sync (sync.users, tajo connectors sync notion-users), when one ran. */
+  lastUsersRun: Omit<RunRecord, 'checkpoint'> | null;
+  /**
+   * The last publishing pass that had work (pages → Brevo campaigns): each campaign's page, id and
+   * status, what waits for Brevo's hourly budget, what failed.
+   */
+  lastPublishRun: Omit<RunRecord, 'checkpoint'> | null;
+  lastSuccessAt: string | null;
+  recentRuns: RecentRun[];
+  schedule: string;
+  /** Brevo → Notion rules: what is configured, what recent deliveries did, conflicts and row errors. */
+  rules: {
+    configured: { name: string; event: string; database: string; action: string }[];
+    recentRuns: Omit<RuleRunRecord, 'tenantId' | 'errors' | 'conflicts'>[];
+    /** Newest first: the losing side's value of each conflict. */
+    conflicts: RuleConflict[];
+    errors: RuleRowError[];
+  };
+  /** The connection never writes to Notion (connectors.notion.read_only, or its default). */
+  readOnly: boolean | null;
+  nextRun: NextRun | null;
+  /** The webhook subscription: state and token hints, never a token (the webhook route shows that). */
+  webhook?: NotionWebhookView;
+  /** The document library: imported pages, and the last import or re-sync. */
+  documents?: { count: number; lastRun: Omit<RunRecord, 'checkpoint'> | null };
+  /** Switches on that cannot do what they say with this config (e.g. sync.pages without a synced database). */
+  warnings: string[];
+}
+
+/** Rule runs read for the status: their conflicts and errors, newest first, are cut to RULE_ITEMS_SHOWN. */
+const RULE_RUNS_READ = 10;
+const RULE_ITEMS_SHOWN = 20;
+
+export async function notionStatus(
+  deps: StatusDeps,
+  tenantId: string,
+  settings: Omit<NotionConnectorConfig, 'token'> | undefined,
+  connection?: ConnectionRecord<'notion'>,
+): Promise<NotionStatus> {
+  // Other jobs (users, documents) share the connector's run records: each kind is read apart, so
+  // the database sync's last run and history stay what they were however many imports ran.
+  const [syncs, usersRuns, documentsRuns, publishRuns, ruleRuns] = await Promise.all([
+    deps.runs.listRuns(tenantId, 'notion', 20, { job: null }),
+    deps.runs.listRuns(tenantId, 'notion', 5, { job: 'users' }),
+    deps.runs.listRuns(tenantId, 'notion', 1, { job: 'documents' }),
+    deps.runs.listRuns(tenantId, 'notion', 1, { job: 'publish' }),
+    deps.runs.listRuleRuns(tenantId, RULE_RUNS_READ),
+  ]);
+  const recent = syncs.slice(0, 5);
+  const last = recent[0];
+  const users = usersRuns[0];
+  const usersDone = usersRuns.find((r) => r.status === 'succeeded');
+  const webhook = deps.webhooks
+    ? await notionWebhookView({ webhooks: deps.webhooks }, tenantId, { withToken: false })
+    : undefined;
+  const documents = deps.imported
+    ? {
+        count: (await deps.imported.listImportedDocuments(tenantId)).length,
+        lastRun: withoutCheckpoint(documentsRuns[0]),
+      }
+    : undefined;
+  const databases = await Promise.all(
+    (settings?.databases ?? []).map(async (d, i) => ({
+      id: d.id,
+      name: d.name,
+      list: d.sync_to_list,
+      mapping: databaseMapping(settings ?? {}, d, i).source,
+      ...(d.publish
+        ? { publish: { when: `${d.publish.when.property} = ${d.publish.when.equals}`, list: d.publish.list } }
+        : {}),
+      ...(await trackedRows(deps.cursors, tenantId, d.id)),
+    })),
+  );
+  const lastScheduled = syncs.find((r) => r.trigger === 'schedule');
+  return {
+    tenantId,
+    connector: 'notion',
+    connected: connection !== undefined,
+    health: healthOf(connection),
+    configured: settings !== undefined,
+    enabled: settings?.enabled ?? false,
+    workspace: connection?.workspace ?? null,
+    apiVersion: settings?.api_version ?? null,
+    databases,
+    databasesSynced: databases.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
+    pagesTracked: databases.reduce((n, d) => n + d.pagesTracked, 0),
+    usersCount: usersDone ? usersDone.summary.upserted + usersDone.summary.unchanged : null,
+    lastSync: last ? lastSyncOf(last) : null,
+    lastErrors: last ? lastErrorsOf(last) : null,
+    lastRun: withoutCheckpoint(last),
+    resume: resumeView(last, deps.clock.now()),
+    lastRunResumedFrom: resumedFromOf(last, syncs),
+    lastUsersRun: withoutCheckpoint(users),
+    lastPublishRun: withoutCheckpoint(publishRuns[0]),
+    lastSuccessAt: recent.find((r) => r.status === 'succeeded')?.finishedAt ?? null,
+    warnings: settings ? pageEventIssues(settings) : [],
+    recentRuns: recent.map(recentRun),
+    schedule: describeCadence(notionPollSchedule.spec.cadence),
+    nextRun:
+      connection && settings?.enabled
+        ? await nextRun(deps, notionPollSchedule, tenantId, {
+            anchor: lastScheduled?.startedAt ?? connection.updatedAt,
+          })
+        : null,
+    rules: {
+      configured: (settings?.rules ?? []).map((r) => ({
+        name: r.name,
+        event: r.when.event,
+        database: r.database,
+        action: r.action,
+      })),
+      recentRuns: ruleRuns.map(({ tenantId: _t, errors: _e, conflicts: _c, ...rest }) => rest),
+      conflicts: ruleRuns.flatMap((r) => [...r.conflicts].reverse()).slice(0, RULE_ITEMS_SHOWN),
+      errors: ruleRuns.flatMap((r) => [...r.errors].reverse()).slice(0, RULE_ITEMS_SHOWN),
+    },
+    readOnly: settings ? notionReadOnly(settings) : null,
+    ...(webhook ? { webhook } : {}),
+    ...(documents ? { documents } : {}),
+  };
+}
+
+/** Where a database stands: its sources (from the sync's resolution cache), tracked rows, high water. */
+async function trackedRows(
+  cursors: CursorStore,
+  tenantId: string,
+  databaseId: string,
+): Promise<{ sources: number; pagesTracked: number; syncedUpTo: string | null }> {
+  const cached = await cursors.getCursor(tenantId, 'notion', databaseCacheKey(databaseId));
+  const sources = ((cached?.meta as { sources?: { id: string }[] } | undefined)?.sources ?? []).map((s) => s.id);
+  let pagesTracked = 0;
+  let syncedUpTo: string | null = null;
+  for (const sourceId of sources) {
+    const [rows, cursor] = await Promise.all([
+      cursors.loadFingerprints(tenantId, 'notion', sourceId),
+      cursors.getCursor(tenantId, 'notion', sourceId),
+    ]);
+    pagesTracked += rows.size;
+    if (cursor?.highWater && (syncedUpTo === null || cursor.highWater > syncedUpTo)) syncedUpTo = cursor.highWater;
+  }
+  return { sources: sources.length, pagesTracked, syncedUpTo };
+}
+
+/**
+ * The run `run` resumed, read back from its closed record: its error is "<reason>; resumed as run
+ * …" when it had failed, "resumed as run …" alone when its process had died (it was running).
+ */
+function resumedFromOf(run: RunRecord | undefined, runs: RunRecord[]): ResumedFrom | null {
+  if (!run?.resumedFrom) return null;
+  const dead = runs.find((r) => r.runId === run.resumedFrom);
+  if (!dead) return null;
+  const reason = dead.error?.replace(/;? ?resumed as run \S+$/, '') || undefined;
+  return {
+    runId: dead.runId,
+    mode: dead.mode,
+    startedAt: dead.startedAt,
+    rowsDone: dead.summary.pagesRead,
+    was: reason ? 'failed' : 'running',
+    ...(reason ? { reason } : {}),
+  };
+}
