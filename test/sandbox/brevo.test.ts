@@ -450,7 +450,7 @@ describe('BrevoSimulator', () => {
       }
     });
 
-    it('imports 10,000 rows in well under a second', async () => {
+    it('imports 10,000 rows in one call, all members of the list', async () => {
       await boot({ importProcessingMs: 0 });
       sim.log.keepBodies = false;
       const list = sim.addList({ name: 'Bench' });
@@ -458,11 +458,9 @@ describe('BrevoSimulator', () => {
         email: `user${i}@example.com`,
         attributes: { FIRSTNAME: `User ${i}`, LASTNAME: 'Bench' },
       }));
-      const started = performance.now();
       const res = await call(sim, 'POST', '/v3/contacts/import', { jsonBody, listIds: [list.id] });
       expect(res.status).toBe(202);
       expect(sim.contacts()).toHaveLength(10_000);
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(sim.listMembers(list.id)).toHaveLength(10_000);
       const page = await call(sim, 'GET', `/v3/contacts/lists/${list.id}/contacts?limit=500&offset=9800`);
       expect(page.body.count).toBe(10_000);
