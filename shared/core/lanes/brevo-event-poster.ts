@@ -34,7 +34,8 @@ export function tenantBrevoEvents(deps: {
       await brevo.createEvent(event);
       return 'sent';
     } catch (err) {
-      // Not sent, or not known to be: the retry (another hop, or the queue's redelivery) posts it.
+      // Not sent, or not known to be (a 5xx whose answer was lost): the retry posts it. A cart
+      // notified twice in that rare case is better than a cart never notified.
       await deps.markers.releaseMarker(tenantId, claim);
       throw err;
     }
