@@ -124,17 +124,29 @@ export async function tenantDefinition(
 }
 
 /**
- * The catalogue's definitions (shared/connectors/catalogue/*.yaml), as data. Where the files are not
- * beside the code (a bundle without them) it is empty: callers name what they need without them.
+ * Where the catalogue's files are: beside this module in the repo (the CLI, tests), or under the
+ * working directory when this module is bundled elsewhere (npm start's functions run from the repo).
  */
-export function catalogueDefinitions(dir = join(__dirname, '..', 'connectors', 'catalogue')): Definition[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-  } catch {
-    return [];
+const CATALOGUE_DIRS = [
+  join(__dirname, '..', 'connectors', 'catalogue'),
+  join(process.cwd(), 'shared', 'connectors', 'catalogue'),
+];
+
+/**
+ * The catalogue's definitions (shared/connectors/catalogue/*.yaml), as data. Where the files are not
+ * to be found (a bundle shipped without them) it is empty: callers name what they need without them.
+ */
+export function catalogueDefinitions(dirs: readonly string[] = CATALOGUE_DIRS): Definition[] {
+  for (const dir of dirs) {
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    } catch {
+      continue;
+    }
+    return files.sort().map((f) => parseDefinitionText(readFileSync(join(dir, f), 'utf8'), f, 'yaml'));
   }
-  return files.sort().map((f) => parseDefinitionText(readFileSync(join(dir, f), 'utf8'), f, 'yaml'));
+  return [];
 }
 
 function describe(record: DefinitionRecord, d: Definition): RegisteredDefinition {
