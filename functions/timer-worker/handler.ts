@@ -23,6 +23,7 @@ export const handler = lambda(async (event: SQSEvent, d, context): Promise<SQSBa
         lane: d.lane,
         orders: d.store,
         carts: d.store,
+        skills: d.store,
         clock: d.clock,
         brevoEvents,
         log: (msg, data) => logger.info(msg, data),

@@ -13,7 +13,7 @@ import { BrevoSimulator } from '../../sandbox/brevo';
 import { SimClock } from '../../sandbox/http-kit';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { enableSkill } from '../../shared/app/skills';
+import { disableSkill, enableSkill } from '../../shared/app/skills';
 import { type CommerceEvent, handCommerceEvent } from '../../shared/app/skills/abandoned-cart';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { ENV } from '../../shared/core/env';
@@ -105,6 +105,7 @@ const timerDeps = () => ({
   lane,
   orders: store,
   carts: store,
+  skills: store,
   clock,
   brevoEvents: tenantBrevoEvents({
     tenants: store,
@@ -249,6 +250,26 @@ test("the cart's completion, or a later update of it, cancels its wait; the late
   clock.advance(60 * MIN);
   expect(await handleTimerBatch(timerDeps(), pending)).toMatchObject({ delivered: 0, dropped: 2 });
   expect(cartEvents()).toHaveLength(1);
+});
+
+test('a skill turned off while a cart waits: nothing is notified', async () => {
+  await enableSkill(skillDeps(), tenantId, 'abandoned-cart', { minutes: 30 });
+  await handCommerceEvent(commerce(), tenantId, checkout());
+  await disableSkill(skillDeps(), tenantId, 'abandoned-cart');
+  clock.advance(30 * MIN);
+  expect(await handleTimerBatch(timerDeps(), lastTimers(2))).toMatchObject({ delivered: 0, dropped: 2, failed: [] });
+  expect(cartEvents()).toEqual([]);
+});
+
+test("a cart whose wait ended over a day ago (a first full sync's history) starts nothing", async () => {
+  await enableSkill(skillDeps(), tenantId, 'abandoned-cart', { minutes: 60 });
+  clock.advance(26 * 60 * MIN);
+  expect(await handCommerceEvent(commerce(), tenantId, checkout())).toEqual({
+    recorded: 'cart',
+    timers: 0,
+    skipped: `cart tok-1 was abandoned over a day ago (${T0})`,
+  });
+  expect(timerSends).toEqual([]);
 });
 
 test('with the skill off, or a cart without email, no timer starts; the cart is still recorded', async () => {

@@ -31,6 +31,9 @@ import type {
 } from '../../core/ports';
 import { type AbandonedCartSettings, abandonedCartSettings } from '../skills';
 
+/** A cart whose wait ended longer ago than this is history (a first full sync's), not an abandonment to act on. */
+export const STALE_CART_MS = 24 * 3_600_000;
+
 /** The Brevo event (and the Slack route) an abandoned cart becomes. */
 export const CART_ABANDONED_EVENT = 'cart_abandoned';
 
@@ -98,6 +101,7 @@ export function abandonedCartTimers(args: {
     abandonedAt: cart.updatedAt,
     email: cart.email,
     ledgerKey: cart.ledgerKey,
+    skill: 'abandoned-cart',
   };
   // One cart update, one event: redeliveries of the update (the platform's retries) share the key.
   const onceKey = sha256Hex(`${tenantId}:${CART_ABANDONED_EVENT}:${cart.ledgerKey}:${cart.updatedAt}`);
@@ -179,6 +183,10 @@ export async function handCommerceEvent(
   if (!settings) return { recorded: 'cart', timers: 0, skipped: 'the abandoned-cart skill is off' };
   if (!cart.email)
     return { recorded: 'cart', timers: 0, skipped: `cart ${cart.id} has no email (Brevo events need one)` };
+  const overdue = deps.clock.now() - (Date.parse(cart.updatedAt) + settings.minutes * 60_000);
+  if (overdue > STALE_CART_MS)
+    // A first full read of a platform's checkouts brings back months of old carts: not news to anyone.
+    return { recorded: 'cart', timers: 0, skipped: `cart ${cart.id} was abandoned over a day ago (${cart.updatedAt})` };
   const slack = await deps.connections.getConnection(tenantId, 'slack');
   const timers = abandonedCartTimers({
     tenantId,

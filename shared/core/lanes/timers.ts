@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { BrevoEvent } from '../brevo/client';
 import { RateLimitedError } from '../errors';
-import type { CartLedger, Clock, LaneMessage, LaneQueue, OrderLedger } from '../ports';
+import type { CartLedger, Clock, LaneMessage, LaneQueue, OrderLedger, SkillStore } from '../ports';
 
 /** SQS's longest per-message delay. */
 export const MAX_HOP_SECONDS = 900;
@@ -29,6 +29,8 @@ const cartStillAbandoned = z.object({
    * cart, or one updated after `abandonedAt` (that update has its own timer), is not notified.
    */
   ledgerKey: z.string().min(1).optional(),
+  /** The skill that started the wait (abandoned-cart): turned off since, the cart is not notified. */
+  skill: z.string().min(1).optional(),
 });
 /** The body of `POST /v3/events` a timer posts (core/brevo/client.ts BrevoEvent). */
 const brevoEventSchema = z.object({
@@ -103,6 +105,8 @@ export interface TimerDeps {
   clock: Clock;
   /** The abandoned-cart skill's carts (conditions with a ledgerKey); without it those timers fail. */
   carts?: CartLedger;
+  /** The skills, for conditions naming the skill that started the wait; without it those timers fail. */
+  skills?: SkillStore;
   /** The abandoned-cart skill's Brevo events; without it those timers fail (retried, then dead-lettered). */
   brevoEvents?: BrevoEventPoster;
   log?: (message: string, data: Record<string, unknown>) => void;
@@ -219,6 +223,11 @@ async function conditionFailure(deps: TimerDeps, msg: TimerMessage): Promise<str
   if (!c) return undefined;
   switch (c.kind) {
     case 'cartStillAbandoned': {
+      if (c.skill) {
+        if (!deps.skills) throw new Error('this timer worker cannot read skills (TimerDeps.skills)');
+        if ((await deps.skills.getSkill(msg.tenantId, c.skill))?.enabled !== true)
+          return `cart ${c.cartId}: the ${c.skill} skill was turned off`;
+      }
       if (c.ledgerKey) {
         if (!deps.carts) throw new Error('this timer worker has no cart ledger (TimerDeps.carts)');
         const cart = await deps.carts.cartState(msg.tenantId, c.ledgerKey);
