@@ -287,7 +287,7 @@ test('with the skill off, or a cart without email, no timer starts; the cart is 
   });
   expect(await handCommerceEvent(commerce(), tenantId, checkout({ checkout_token: undefined }))).toMatchObject({
     recorded: 'nothing',
-    skipped: 'a shopify cart without cart_id or checkout_token',
+    skipped: 'a cart from shopify without cart_id or checkout_token',
   });
   expect(timerSends).toEqual([]);
 });

@@ -7,7 +7,8 @@
  * ordered since (the order ledger, fed by `kind: order` events), the cart was completed, or a
  * later update of the cart started its own wait.
  */
-import { looseKey } from '../../connectors/custom/definition/schema';
+import { looseKey, type WebhookDefinition } from '../../connectors/custom/definition/schema';
+import type { MappedRecord } from '../../connectors/custom/records';
 import {
   notificationKey,
   notifyLaneMessage,
@@ -48,6 +49,20 @@ export interface CommerceEvent {
   occurredAt: string;
 }
 
+/**
+ * The skills' view of a webhook delivery: its entry's kind, the connector and its mapped fields
+ * (webhookPayload's record); undefined for an entry of no kind.
+ */
+export function commerceEventOf(
+  connector: string,
+  webhook: WebhookDefinition,
+  record: Pick<MappedRecord, 'fields'>,
+  occurredAt: string,
+): CommerceEvent | undefined {
+  const kind = 'kind' in webhook ? webhook.kind : undefined;
+  return kind ? { connector, kind, fields: record.fields, occurredAt } : undefined;
+}
+
 export interface Cart {
   id: string;
   /** `<connector>:<id>` in the cart ledger. */
@@ -64,7 +79,7 @@ export interface Cart {
 /** A cart event's cart, or why it is none (no id: nothing to follow). */
 export function cartOf(event: CommerceEvent): Cart | { skip: string } {
   const id = scalar(field(event.fields, 'cart_id') ?? field(event.fields, 'checkout_token'));
-  if (id === undefined) return { skip: `a ${event.connector} cart without cart_id or checkout_token` };
+  if (id === undefined) return { skip: `a cart from ${event.connector} without cart_id or checkout_token` };
   const email = normalizeEmail(scalar(field(event.fields, 'email')) ?? '');
   const amount = Number(scalar(field(event.fields, 'amount')));
   const completedAt = isoOf(field(event.fields, 'completed_at'));
@@ -76,7 +91,8 @@ export function cartOf(event: CommerceEvent): Cart | { skip: string } {
     ...optional('currency', scalar(field(event.fields, 'currency'))?.toUpperCase()),
     ...optional('recoveryUrl', scalar(field(event.fields, 'recovery_url'))),
     ...optional('completedAt', completedAt),
-    updatedAt: isoOf(field(event.fields, 'updated_at')) ?? event.occurredAt,
+    // Shopify's definition maps the checkout's update time as created_at (its events' date).
+    updatedAt: isoOf(field(event.fields, 'updated_at')) ?? isoOf(field(event.fields, 'created_at')) ?? event.occurredAt,
   };
 }
 
@@ -170,7 +186,7 @@ export async function handCommerceEvent(
 ): Promise<CommerceOutcome> {
   if (event.kind === 'order') {
     const email = normalizeEmail(scalar(field(event.fields, 'email')) ?? '');
-    if (!email) return { recorded: 'nothing', timers: 0, skipped: `a ${event.connector} order without an email` };
+    if (!email) return { recorded: 'nothing', timers: 0, skipped: `an order from ${event.connector} without an email` };
     await deps.orders.recordOrder(tenantId, email, event.occurredAt);
     return { recorded: 'order', timers: 0 };
   }
