@@ -81,13 +81,14 @@ export function cartOf(event: CommerceEvent): Cart | { skip: string } {
   const id = scalar(field(event.fields, 'cart_id') ?? field(event.fields, 'checkout_token'));
   if (id === undefined) return { skip: `a cart from ${event.connector} without cart_id or checkout_token` };
   const email = normalizeEmail(scalar(field(event.fields, 'email')) ?? '');
-  const amount = Number(scalar(field(event.fields, 'amount')));
+  const rawAmount = scalar(field(event.fields, 'amount'));
+  const amount = rawAmount === undefined ? Number.NaN : Number(rawAmount);
   const completedAt = isoOf(field(event.fields, 'completed_at'));
   return {
     id,
     ledgerKey: `${event.connector}:${id}`,
     ...(email ? { email } : {}),
-    ...(Number.isFinite(amount) && scalar(field(event.fields, 'amount')) !== undefined ? { amount } : {}),
+    ...(Number.isFinite(amount) ? { amount } : {}),
     ...optional('currency', scalar(field(event.fields, 'currency'))?.toUpperCase()),
     ...optional('recoveryUrl', scalar(field(event.fields, 'recovery_url'))),
     ...optional('completedAt', completedAt),
