@@ -6,6 +6,7 @@
 
 import { parseArgs } from 'node:util';
 import { connectors } from '../shared/connectors';
+import { isSkillName, SKILL_NAMES } from '../shared/core/skills';
 import {
   type CommandSpec,
   commandHelp,
@@ -126,6 +127,13 @@ export function frontDoor(
   }
   if (!command) return unknownWords(io, words, groupOf(words));
   if (command.path[0] === 'help') return { exit: 0 }; // answered above
+  const [group, verb, skill] = words;
+  if (group === 'skills' && (verb === 'enable' || verb === 'disable') && skill !== undefined && !isSkillName(skill))
+    return usageMistake(
+      io,
+      `unknown skill ${JSON.stringify(skill)}: the skills are ${SKILL_NAMES.join(', ')}`,
+      undefined,
+    );
   const extra = words.slice(command.path.length);
   if (extra.length > (command.maxArgs ?? 0)) {
     return usageMistake(

@@ -43,6 +43,11 @@ export const OPTIONS = {
   'dlq-url': { value: 'URL', help: "the lane's dead-letter queue URL (stack output)" },
   'queue-url': { value: 'URL', help: "the lane's queue URL (stack output)" },
   max: { value: 'N', help: 'move at most N messages' },
+  minutes: { value: 'N', help: 'abandoned-cart: minutes a cart stays open before it is abandoned (default 60)' },
+  channel: {
+    value: 'CHANNEL',
+    help: "abandoned-cart: the Slack channel (a name in connectors.slack.channels or an id; default: cart_abandoned's route)",
+  },
   help: { help: 'show this help and run nothing' },
 } as const satisfies Record<string, { value?: string; help: string }>;
 
@@ -125,6 +130,40 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'tajo connectors list --json',
   },
   ...connectorCommands(['disconnect']),
+  {
+    path: ['connectors', 'register'],
+    args: 'FILE',
+    maxArgs: 1,
+    summary:
+      'Register a connector definition (.yaml, .json, or .ts with a default defineConnector export) for the tenant: validated here, stored as data.',
+    options: ['json', ...WHERE],
+    example: 'tajo connectors register ./acmeshop.yaml --api https://api.example.com',
+    notes: ['A TypeScript definition runs on this machine only: the service receives its result as JSON data.'],
+  },
+  {
+    path: ['skills', 'list'],
+    summary: 'List the skills (customer-sync, abandoned-cart): enabled or not, their settings and what they need.',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo skills list --json',
+  },
+  {
+    path: ['skills', 'enable'],
+    args: 'SKILL',
+    maxArgs: 1,
+    summary:
+      "Enable a skill: customer-sync (customers -> Brevo contacts on each platform connection's mode) or abandoned-cart (a cart not completed within --minutes -> Brevo event cart_abandoned and the Slack notification; a later order cancels it).",
+    options: ['minutes', 'channel', 'config', 'json', ...WHERE],
+    example: 'tajo skills enable abandoned-cart --minutes 60 --channel sales',
+    notes: ['Settings not given keep their stored value (or their default).'],
+  },
+  {
+    path: ['skills', 'disable'],
+    args: 'SKILL',
+    maxArgs: 1,
+    summary: 'Disable a skill (its settings are kept for the next enable).',
+    options: ['config', 'json', ...WHERE],
+    example: 'tajo skills disable customer-sync',
+  },
   {
     path: ['config', 'validate'],
     summary:

@@ -44,6 +44,7 @@ import { managementCommand } from './commands/management';
 import { notionImportCli, notionResyncCli, notionSearchCli } from './commands/notion-import';
 import { printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
 import { onInterrupt, RemoteRunFailed } from './commands/remote';
+import { skillsCommand } from './commands/skills';
 import { logFailureDetails } from './error-log';
 import { frontDoor } from './front';
 import { usageLine } from './help';
@@ -68,8 +69,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
       : {};
   try {
     const [group, verb, target] = positionals;
-    // Tenants and connections (in process, or against a deployed stack with --api).
-    const handled = await managementCommand(positionals, values, env, io);
+    // Skills, definitions, tenants and connections (in process, or against a deployed stack with --api).
+    const handled =
+      (await skillsCommand(positionals, values, env, io)) ?? (await managementCommand(positionals, values, env, io));
     if (handled !== undefined) return handled;
     if (group === 'config' && verb === 'validate')
       return await validateConfig(

@@ -72,6 +72,8 @@ export interface Resource {
   to?: 'contacts' | 'events';
   /** to: events only: the Brevo event name (default: the resource's key). */
   event?: string;
+  /** to: events only: a `cart` (mapped cart_id|checkout_token, email, completed_at...) or an `order`, for the skills. */
+  kind?: 'cart' | 'order';
   mapping: Mapping;
 }
 
@@ -86,6 +88,8 @@ export type Webhook =
       path: string;
       to?: 'contact' | 'event';
       event?: string;
+      /** to: event only: a `cart` or an `order`, for the skills (abandoned-cart). */
+      kind?: 'cart' | 'order';
       match?: { header: string; equals: string; field?: never } | { field: string; equals: string; header?: never };
       mapping?: Mapping;
     };

@@ -150,6 +150,8 @@ function localDeps(store: DynamoRepositories, env: NodeJS.ProcessEnv) {
     webhooks: store,
     imported: store,
     deliveries: store,
+    skills: store,
+    definitions: store,
     secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
     schedules: schedulesOfTheLocalStack,
     clock: systemClock,

@@ -4,14 +4,16 @@ import { providerHealth } from '../../shared/app/health';
 import { storePorts } from '../commons/deps';
 import { httpRequestOf, jsonResponse, lambda } from '../commons/lambda';
 
+// Skills and registered connector definitions: the routes under /tenants/{tenantId}/skills and /definitions.
 const STORES = ['tenants', 'connections', 'runs', 'cursors', 'teams', 'webhooks', 'imported', 'deliveries'] as const;
+const TENANT_STORES = ['skills', 'definitions'] as const;
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = lambda(
   async (event: APIGatewayProxyEventV2, d) => {
     const res = await handleApiRequest(
       {
-        ...storePorts(d, ...STORES),
+        ...storePorts(d, ...STORES, ...TENANT_STORES),
         lane: d.lane,
         secrets: d.secrets,
         schedules: d.schedules,

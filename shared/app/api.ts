@@ -18,6 +18,7 @@ import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/a
 import type { TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
 import { managementOperations } from './management';
+import { skillOperations } from './skills-api';
 import { topology } from './topology';
 
 const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
@@ -28,6 +29,8 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
     body: deps.health ? await deps.health() : { ok: true, service: 'tajo-connectors' },
   }),
   ...managementOperations,
+  // Skills and registered connector definitions.
+  ...skillOperations,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionOperations,
 };

@@ -8,6 +8,7 @@
 import { connectors, platformConnectors } from '../connectors';
 import { type ConnectorRoute, routeKey } from '../core/connector';
 import type { ConnectorName } from '../core/ports';
+import { skillRoutes } from './skills-routes';
 
 const FUNCTION_NAMES = [
   'api',
@@ -211,6 +212,8 @@ export const topology: Topology = {
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
       // Any lane: a failed lane message comes back to its lane when its backoff is over.
       sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane'],
+      // The abandoned-cart skill's Brevo events are posted here, with the tenant's Brevo key.
+      readsSecrets: true,
     },
     slackDaily: {
       entry: 'functions/slack-daily/handler.ts',
@@ -303,6 +306,7 @@ export const topology: Topology = {
       description:
         'Start an OAuth install: a single-use authorize URL (10 minutes) for the admin to open (body: {"config": ...} for a first connection)',
     },
+    ...skillRoutes,
     ...connectors.flatMap((c) => c.http.map(routeSpecOf)),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).

@@ -58,6 +58,17 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
   await store.putPublishState({ tenantId: t, databaseId: 'd', pageId: 'p', rev: 1 } as never, undefined);
   await store.takeCalls(t, 'bk', { window: 'w1', n: 1, limit: 10, now: Date.now(), ttlSeconds: 100 });
   await store.putImportedDocument({ tenantId: t, pageId: 'p' } as never);
+  await store.recordCart(t, 'shopify:tok', '2026-01-01T00:00:00Z', '2026-01-01T00:10:00Z');
+  await store.putSkill({ tenantId: t, skill: 'abandoned-cart', enabled: true, settings: {}, updatedAt: 'x' });
+  await store.putDefinition({
+    tenantId: t,
+    name: 'acmeshop',
+    version: '1',
+    definition: {},
+    hash: 'h',
+    createdAt: 'x',
+    updatedAt: 'x',
+  });
 
   const scan = await DynamoDBDocumentClient.from(client).send(new ScanCommand({ TableName: table }));
   const keys = (scan.Items ?? [])
@@ -67,6 +78,10 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
     [
       'SLACKTEAM#W:T1 | SLACKTEAM',
       'T#acme | BUDGET#bk',
+      'T#acme | CARTDONE#shopify:tok',
+      'T#acme | CARTSEEN#shopify:tok',
+      'T#acme | DEFINITION#acmeshop',
+      'T#acme | SKILL#abandoned-cart',
       'T#acme | CONN#notion | CONN#notion | T#acme',
       'T#acme | CURSOR#notion#s',
       'T#acme | DOC#notion#p',

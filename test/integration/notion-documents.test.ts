@@ -118,6 +118,8 @@ function apiDeps(): ApiDeps {
     clock: env.clock,
     documents: env.documents,
     imported: s,
+    skills: s,
+    definitions: s,
     webhooks: s,
     secrets: env.secrets,
     cursors: s,

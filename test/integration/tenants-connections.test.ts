@@ -114,6 +114,8 @@ beforeAll(async () => {
     endpoints: { notionBaseUrl: notion.baseUrl, brevoBaseUrl: brevo.baseUrl, slackApiUrl: slack.apiUrl },
     documents: new LocalDocumentStore(join(dir, 'documents')),
     imported: store,
+    skills: store,
+    definitions: store,
   };
 });
 

@@ -74,6 +74,8 @@ function deps(lane = new RecordingLane()) {
       endpoints: {},
       documents: new LocalDocumentStore(join(stateDir, 'documents')),
       imported: store,
+      skills: store,
+      definitions: store,
     },
   };
 }

@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CallBudgetRepository } from './call-budget-repository';
 import { ConnectionRepository } from './connection-repository';
 import { CursorRepository } from './cursor-repository';
+import { DefinitionRepository } from './definition-repository';
 import { ImportedDocumentRepository } from './imported-document-repository';
 import { MarkerRepository } from './marker-repository';
 import { NotionWebhookRepository } from './notion-webhook-repository';
@@ -15,6 +16,7 @@ import { OrderRepository } from './order-repository';
 import { PageWriteRepository } from './page-write-repository';
 import { PublicationRepository } from './publication-repository';
 import { RunRepository } from './run-repository';
+import { SkillRepository } from './skill-repository';
 import { SlackDeliveryRepository } from './slack-delivery-repository';
 import { SlackPendingPostRepository } from './slack-pending-post-repository';
 import { SlackTeamRepository } from './slack-team-repository';
@@ -45,7 +47,9 @@ export type DynamoRepositories = MethodsOf<TenantRepository> &
   MethodsOf<PageWriteRepository> &
   MethodsOf<PublicationRepository> &
   MethodsOf<CallBudgetRepository> &
-  MethodsOf<ImportedDocumentRepository>;
+  MethodsOf<ImportedDocumentRepository> &
+  MethodsOf<SkillRepository> &
+  MethodsOf<DefinitionRepository>;
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): DynamoRepositories {
   const table = new DynamoTable(client, tableName);
@@ -66,6 +70,8 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): D
     new PublicationRepository(table),
     new CallBudgetRepository(table),
     new ImportedDocumentRepository(table),
+    new SkillRepository(table),
+    new DefinitionRepository(table),
   ]) as DynamoRepositories;
 }
 

@@ -9,11 +9,13 @@ import type {
   ConnectionHealth,
   ConnectionStore,
   CursorStore,
+  DefinitionStore,
   LaneQueue,
   NotionWebhookStore,
   RunStore,
   ScheduleManager,
   SecretStore,
+  SkillStore,
   SlackDeliveryStore,
   SlackTeamStore,
   TenantStore,
@@ -46,6 +48,10 @@ export interface ApiDeps {
   /** The document library (imported Notion pages) and their records. */
   documents: DocumentStore;
   imported: ImportedDocumentStore;
+  /** The skills the tenant turned on (GET|PUT|DELETE /tenants/{t}/skills). */
+  skills: SkillStore;
+  /** The connector definitions the tenant registered (/tenants/{t}/definitions). */
+  definitions: DefinitionStore;
   /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
   deliveries?: SlackDeliveryStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */

@@ -20,6 +20,13 @@ export const DEFAULT_REQUESTS_PER_SECOND = 2;
 export const CATEGORIES = ['e-commerce', 'crm', 'payments', 'other'] as const;
 export const PAGINATION_TYPES = ['cursor', 'page', 'offset', 'link'] as const;
 export const AUTH_TYPES = ['api_key', 'bearer', 'basic', 'oauth2', 'none'] as const;
+/**
+ * What an event is to the skills: a `cart` (a checkout that may be abandoned: its id, `completed_at`,
+ * `email`, `amount`, `currency`, `recovery_url`) or an `order` (it cancels its buyer's pending carts).
+ */
+export const EVENT_KINDS = ['cart', 'order'] as const;
+/** The fields a cart's id may be mapped to (matched loosely). */
+export const CART_ID_FIELDS = ['cart_id', 'checkout_token'] as const;
 
 const oneOf = (values: readonly string[]) => `expected one of ${values.join(', ')}`;
 
@@ -42,6 +49,7 @@ const httpUrl = z
   .string({ error: 'expected a URL' })
   .refine((s) => /^https?:\/\/[^\s]+$/.test(s), { error: 'expected an http(s) URL' });
 const positiveInt = z.number({ error: 'expected a number' }).int('expected a whole number').positive('must be > 0');
+const eventKind = z.enum(EVENT_KINDS, { error: `expected one of ${EVENT_KINDS.join(', ')}` });
 const fieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a field name starts with a letter');
 const mappingSchema = z.record(fieldName, path).refine((m) => Object.keys(m).length > 0, {
   error: 'expected at least one field (field: path in the record)',
@@ -170,6 +178,8 @@ const resourceSchema = z
     dedupe: path.optional(),
     /** Events: these mapped fields also update the contact (the event's contact_properties). */
     contact_properties: z.array(fieldName).optional(),
+    /** Events: a cart or an order, for the skills (abandoned-cart). */
+    kind: eventKind.optional(),
     mapping: z.record(fieldName, path).default({}),
   })
   .superRefine((r, ctx) => {
@@ -186,7 +196,7 @@ const resourceSchema = z
         path: ['event'],
         message: 'event names the Brevo event of a to: events resource',
       });
-    for (const key of ['dedupe', 'contact_properties'] as const)
+    for (const key of ['dedupe', 'contact_properties', 'kind'] as const)
       if (r[key] !== undefined && r.to !== 'events')
         ctx.addIssue({ code: 'custom', path: [key], message: `${key} is for a to: events resource` });
     contactPropertiesMapped(r.contact_properties, r.mapping, ctx);
@@ -205,7 +215,30 @@ const resourceSchema = z
         message: 'page pagination needs page_size: {param, size} (a short page ends the read)',
       });
     requireIdentifier(r.mapping, r.to === 'contacts', ctx);
+    kindFieldsMapped(r.kind, r.mapping, ctx);
   });
+
+/** A cart needs its id (cart_id or checkout_token) and an email; an order its buyer's email (carts are matched by it). */
+function kindFieldsMapped(
+  kind: (typeof EVENT_KINDS)[number] | undefined,
+  mapping: Record<string, string> | undefined,
+  ctx: z.RefinementCtx,
+): void {
+  if (kind === undefined || mapping === undefined) return;
+  const fields = new Set(Object.keys(mapping).map(looseKey));
+  if (kind === 'cart' && !CART_ID_FIELDS.some((f) => fields.has(looseKey(f))))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mapping'],
+      message: `a kind: cart event needs its id: map ${CART_ID_FIELDS.join(' or ')}`,
+    });
+  if (!fields.has('email'))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['mapping'],
+      message: `a kind: ${kind} event needs email (carts and orders are matched by the buyer's email)`,
+    });
+}
 
 /** Every contact_properties entry names a field of the mapping (loosely). */
 function contactPropertiesMapped(
@@ -261,6 +294,8 @@ const webhookObject = z
     mapping: mappingSchema.optional(),
     /** to: event: these mapped fields also update the contact (the event's contact_properties). */
     contact_properties: z.array(fieldName).optional(),
+    /** to: event: a cart or an order, for the skills (abandoned-cart). */
+    kind: eventKind.optional(),
   })
   .superRefine((w, ctx) => {
     if (w.contact_properties !== undefined && w.to !== 'event')
@@ -275,6 +310,11 @@ const webhookObject = z
     if (w.to === 'contact' && w.mapping === undefined)
       ctx.addIssue({ code: 'custom', path: ['mapping'], message: 'a to: contact webhook needs a mapping with email' });
     if (w.mapping !== undefined) requireIdentifier(w.mapping, w.to === 'contact', ctx);
+    if (w.kind !== undefined && w.to !== 'event')
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'kind is for a to: event webhook' });
+    else if (w.kind !== undefined && w.mapping === undefined)
+      ctx.addIssue({ code: 'custom', path: ['mapping'], message: `a kind: ${w.kind} webhook needs a mapping` });
+    kindFieldsMapped(w.kind, w.mapping, ctx);
   });
 /** The docs' short form `event: /path` is a to: event webhook mapped from the payload's scalars. */
 const webhookSchema = z.union([webhookPath.transform((p) => ({ path: p, to: 'event' as const })), webhookObject], {
