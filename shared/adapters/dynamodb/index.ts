@@ -7,6 +7,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CallBudgetRepository } from './call-budget-repository';
 import { ConnectionRepository } from './connection-repository';
 import { CursorRepository } from './cursor-repository';
+import { DeliveryRepository } from './delivery-repository';
 import { ImportedDocumentRepository } from './imported-document-repository';
 import { MarkerRepository } from './marker-repository';
 import { NotionWebhookRepository } from './notion-webhook-repository';
@@ -45,7 +46,8 @@ export type DynamoRepositories = MethodsOf<TenantRepository> &
   MethodsOf<PageWriteRepository> &
   MethodsOf<PublicationRepository> &
   MethodsOf<CallBudgetRepository> &
-  MethodsOf<ImportedDocumentRepository>;
+  MethodsOf<ImportedDocumentRepository> &
+  MethodsOf<DeliveryRepository>;
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): DynamoRepositories {
   const table = new DynamoTable(client, tableName);
@@ -66,6 +68,7 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): D
     new PublicationRepository(table),
     new CallBudgetRepository(table),
     new ImportedDocumentRepository(table),
+    new DeliveryRepository(table),
   ]) as DynamoRepositories;
 }
 

@@ -7,6 +7,7 @@ export * from './call-budgets';
 export * from './clock';
 export * from './connections';
 export * from './cursors';
+export * from './deliveries';
 export * from './documents';
 export * from './lanes';
 export * from './markers';
