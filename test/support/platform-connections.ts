@@ -4,6 +4,7 @@
  * written straight to the store: the webhook tests do not depend on connect.
  */
 import { join } from 'node:path';
+import type { LocalStack } from '../../local/stack';
 import { loadDefinitionFile } from '../../shared/connectors/custom/definition/load';
 import type { Definition } from '../../shared/connectors/custom/definition/schema';
 import type { ConnectionRecord, ConnectionStore, SecretStore } from '../../shared/core/ports';
@@ -44,4 +45,27 @@ export async function putDefinitionConnection(
   };
   await deps.connections.putConnection(record);
   return record;
+}
+
+/**
+ * The local stack's default tenant connects Shopify (the catalogue's definition) with `appSecret`
+ * as its app secret, writing to the Brevo account its Notion connection writes to.
+ */
+export async function connectShopifyOnStack(
+  stack: Pick<LocalStack, 'tenantId' | 'dynamo' | 'secrets'>,
+  appSecret: string,
+  settings?: Record<string, unknown>,
+): Promise<ConnectionRecord<string>> {
+  const notion = await stack.dynamo.store.getConnection(stack.tenantId, 'notion');
+  if (!notion) throw new Error('the local stack has no Notion connection (its Brevo key is borrowed from it)');
+  return putDefinitionConnection(
+    { connections: stack.dynamo.store, secrets: stack.secrets },
+    {
+      tenantId: stack.tenantId,
+      definition: await catalogueDefinition('shopify'),
+      webhookSecret: appSecret,
+      brevoApiKeyRef: notion.brevoApiKeyRef,
+      ...(settings ? { settings } : {}),
+    },
+  );
 }

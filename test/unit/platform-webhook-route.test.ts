@@ -4,6 +4,7 @@
  * doors; the platform lane is a FIFO queue the platform worker consumes and the ingress feeds.
  */
 import { matchRoute } from '../../local/http-gateway';
+import { describeRequest } from '../../local/request-log';
 import { topology } from '../../shared/app/topology';
 import { PLATFORM_WEBHOOK_ROUTE_KEY } from '../../shared/connectors/custom/ingress/unit';
 
@@ -42,5 +43,18 @@ test('the route once, its lane FIFO, consumed by the platform worker and fed by 
   // The worker's visibility timeout covers its runs (AWS: six times the function's timeout).
   expect(topology.queues.platformLane.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
     6 * topology.functions.platformWorker.timeoutSeconds,
+  );
+});
+
+test("npm start's terminal line for a platform delivery: queued, ignored or refused with its reason", () => {
+  const params = { tenantId: 'default', connector: 'shopify', path: 'webhooks' };
+  const line = (status: number, body: unknown) =>
+    describeRequest('POST', '/webhooks/{tenantId}/{connector}/{path+}', params, status, JSON.stringify(body));
+  expect(line(200, { accepted: 1 })).toBe('← shopify webhook for default (/webhooks): queued');
+  expect(line(200, { accepted: 0, ignored: 'no webhook of shopify at /webhooks matches' })).toBe(
+    '← shopify webhook for default (/webhooks): ignored (no webhook of shopify at /webhooks matches)',
+  );
+  expect(line(401, { error: 'X-Shopify-Hmac-Sha256 does not match' })).toBe(
+    '← shopify webhook for default (/webhooks): refused (401: X-Shopify-Hmac-Sha256 does not match)',
   );
 });
