@@ -225,7 +225,7 @@ export const topology: Topology = {
       timeoutSeconds: 30,
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
       // Any lane: a failed lane message comes back to its lane when its backoff is over.
-      sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane'],
+      sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane', 'platformLane'],
     },
     slackDaily: {
       entry: 'functions/slack-daily/handler.ts',

@@ -40,6 +40,9 @@ test('the route once, its lane FIFO, consumed by the platform worker and fed by 
   expect(topology.functions.platformWorker.consumes?.queue).toBe('platformLane');
   expect(topology.functions.ingress.sendsTo).toContain('platformLane');
   expect(topology.functions.platformWorker.readsSecrets).toBe(true);
+  // A failed delivery is retried through the timer queue, which hands it back to the platform lane.
+  expect(topology.functions.platformWorker.sendsTo).toContain('timerQueue');
+  expect(topology.functions.timerWorker.sendsTo).toContain('platformLane');
   // The worker's visibility timeout covers its runs (AWS: six times the function's timeout).
   expect(topology.queues.platformLane.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
     6 * topology.functions.platformWorker.timeoutSeconds,
