@@ -16,6 +16,7 @@ import { handPlatformEvents } from '../../shared/app/platform-events';
 import type { Definition } from '../../shared/connectors/custom/definition/schema';
 import { acceptPlatformWebhook } from '../../shared/connectors/custom/ingress/door';
 import { handlePlatformLaneMessage, type PlatformLaneDeps } from '../../shared/connectors/custom/ingress/worker';
+import { RateLimitedError } from '../../shared/core/errors';
 import type { ConnectionRecord, LaneMessage, LaneQueue } from '../../shared/core/ports';
 import { MemorySecrets } from '../support/fakes';
 import { catalogueDefinition, putDefinitionConnection } from '../support/platform-connections';
@@ -371,4 +372,25 @@ test('a message in another tenant’s group is dropped, nothing written', async 
   const out = await handlePlatformLaneMessage(workerDeps(), message?.body ?? '', 'other-tenant#shopify');
   expect(out.outcome).toBe('dropped');
   expect(brevo.contacts()).toHaveLength(0);
+});
+
+test('Brevo 429 past what a Lambda may wait: a RateLimitedError (the worker parks the lane), the claim released', async () => {
+  const delivery = new ShopifySimulator({ clientSecret: SHOPIFY_SECRET }).delivery('orders/create', {
+    id: 5,
+    email: 'ken@example.com',
+    total_price: '10.00',
+    currency: 'EUR',
+  });
+  await post('shopify', 'webhooks', delivery);
+  const [message] = lane.of('platformLane');
+  brevo.failNext(1, {
+    status: 429,
+    body: { code: 'too_many_requests', message: 'slow down' },
+    headers: { 'x-sib-ratelimit-reset': '3600' },
+  });
+  await expect(work()).rejects.toBeInstanceOf(RateLimitedError);
+  expect(brevo.events()).toHaveLength(0);
+  lane.sent.push({ queue: 'platformLane', message: message as LaneMessage });
+  expect(await work()).toEqual(['written']);
+  expect(brevo.events().map((e) => e.event_name)).toEqual(['order_placed']);
 });
