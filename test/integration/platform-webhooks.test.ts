@@ -328,6 +328,39 @@ describe('the door refuses what it cannot take, and says why', () => {
     expect(lane.sent).toEqual([]);
   });
 
+  test("a built-in connector's name: 404; a definition without a signature block: every delivery 401", async () => {
+    const now = new Date().toISOString();
+    await store.putConnection({
+      tenantId,
+      connector: 'notion',
+      settings: { enabled: true },
+      tokenRef: 'r',
+      brevoApiKeyRef: 'r',
+      integrationKey: 'k',
+      createdAt: now,
+      updatedAt: now,
+    } as never);
+    expect(await post('notion', 'webhooks', delivery())).toEqual({
+      status: 404,
+      body: { error: 'notion is not a definition-backed connector: its webhooks have their own route' },
+    });
+    const { signature: _none, ...unsigned } = shopify;
+    await putDefinitionConnection(
+      { connections: store, secrets },
+      {
+        tenantId,
+        definition: { ...unsigned, name: 'unsignedshop' } as Definition,
+        webhookSecret: SHOPIFY_SECRET,
+        brevoApiKeyRef: 'r',
+      },
+    );
+    expect(await post('unsignedshop', 'webhooks', delivery())).toEqual({
+      status: 401,
+      body: { error: "unsignedshop's definition declares no signature scheme: add a signature block" },
+    });
+    expect(lane.sent).toEqual([]);
+  });
+
   test('a disabled connection: 409 with the reason; no secret stored: 401 saying which key', async () => {
     const record = (await store.getConnection(tenantId, 'shopify')) as ConnectionRecord<string>;
     await store.putConnection({ ...record, settings: { ...record.settings, enabled: false } });
