@@ -1,6 +1,6 @@
 /**
  * Platform webhook deliveries processed, per tenant and connector: a platform retries a delivery it
- * thinks failed (Shopify for 48 hours, Stripe for 3 days), long after SQS's 5-minute deduplication
+ * thinks failed (Shopify for 4 hours, Stripe for 3 days: docs/reference/platforms.md), long after SQS's 5-minute deduplication
  * window, so the worker claims a delivery's id here before writing it to Brevo and marks it done
  * after. A claim is a lease: a worker that dies mid-write leaves a claim that lapses, and the
  * platform's (or the lane's) next try runs it; a write that fails releases its claim at once.

@@ -22,7 +22,7 @@ import { webhookPayload } from '../webhooks';
 import { cartOf, hubEventsOf, type PlatformCart, webhookKind } from './events';
 import type { DeliveryMessage } from './messages';
 
-/** How long a delivery's id is remembered once written: past Shopify's 48 h and Stripe's 3 days of retries. */
+/** How long a delivery's id is remembered once written: past Shopify's 4 hours and Stripe's 3 days of retries. */
 export const DELIVERY_RETENTION_SECONDS = 7 * 86_400;
 /** A claim's lease: longer than the worker's timeout, so a live claim is never taken over. */
 export const DELIVERY_LEASE_SECONDS = 5 * 60;
