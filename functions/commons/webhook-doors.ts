@@ -166,7 +166,7 @@ export async function acceptPlatformDoor(
       },
       lane: d.lane,
       clock: d.clock,
-      log: (msg, data) => logger.error(msg, data),
+      log: (level, msg, data) => logger[level](msg, data),
     },
     {
       tenantId: p.tenantId ?? '',

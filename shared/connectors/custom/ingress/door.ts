@@ -29,7 +29,7 @@ export interface PlatformDoorDeps {
   webhookSecret(record: ConnectionRecord<string>): Promise<string | undefined>;
   lane: LaneQueue;
   clock: { now(): number };
-  log?: (message: string, data: Record<string, unknown>) => void;
+  log?: (level: 'info' | 'error', message: string, data: Record<string, unknown>) => void;
 }
 
 export interface PlatformDelivery {
@@ -54,7 +54,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
   try {
     definition = definitionOf(record);
   } catch (err) {
-    deps.log?.('stored definition unreadable', {
+    deps.log?.('error', 'stored definition unreadable', {
       tenantId: req.tenantId,
       connector: req.connector,
       error: String(err),
@@ -79,7 +79,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
   try {
     secret = await deps.webhookSecret(record);
   } catch (err) {
-    deps.log?.('could not read the signing secret; the platform retries', {
+    deps.log?.('error', 'could not read the signing secret; the platform retries', {
       tenantId: req.tenantId,
       connector: req.connector,
       error: (err as Error).message,
@@ -104,7 +104,10 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
   }
   const match = matchWebhook(definition, path, req.headers, body);
   if (!match.ok) {
-    deps.log?.('verified delivery no webhook maps: ignored', { tenantId: req.tenantId, connector: req.connector });
+    deps.log?.('info', 'verified delivery no webhook maps: ignored', {
+      tenantId: req.tenantId,
+      connector: req.connector,
+    });
     return { status: 200, body: { accepted: 0, ignored: match.reason } };
   }
   if (req.rawBody.length > MAX_QUEUED_BODY_BYTES)
@@ -127,7 +130,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
       }),
     ]);
   } catch (err) {
-    deps.log?.('could not queue the delivery; the platform retries', {
+    deps.log?.('error', 'could not queue the delivery; the platform retries', {
       tenantId: req.tenantId,
       connector: req.connector,
       error: (err as Error).message,
