@@ -22,6 +22,12 @@
  * wait until every event is processed), written to bench/results/webhook-load.{json,md}:
  * BENCH_ONLY=load runs it alone, BENCH_SKIP_LOAD=1 leaves it out; BENCH_LOAD_RATE (200),
  * BENCH_LOAD_SECONDS (60), BENCH_LOAD_DRAIN_SECONDS (600).
+ *
+ * Platform webhooks (I: signed Shopify deliveries at 50/s for 20 s on a fresh local stack, one in
+ * ten a retry; ack latency, then every distinct delivery written to Brevo once), written to
+ * bench/results/platform-webhooks.{json,md}: BENCH_ONLY=platform-webhooks runs it alone (it is not
+ * part of the full run); BENCH_PLATFORM_RATE (50), BENCH_PLATFORM_SECONDS (20),
+ * BENCH_PLATFORM_DRAIN_SECONDS (300).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
@@ -35,6 +41,13 @@ import {
   importScenarios,
 } from './notion-import';
 import { type BenchOptions, laneScenario, singleWorkerScenarios } from './notion-sync';
+import {
+  PLATFORM_GOALS,
+  platformConsoleTable,
+  platformMarkdown,
+  platformMissed,
+  platformWebhookScenario,
+} from './platform-webhooks';
 import {
   type BenchReport,
   consoleTable,
@@ -126,11 +139,58 @@ async function runLoadBench(
   }
 }
 
+/** I (platform webhooks): its own result files. Returns the console lines. */
+async function runPlatformWebhookBench(
+  progress: (line: string) => void,
+): Promise<{ table: string; errors: string[]; missed: string[] }> {
+  const options = {
+    rate: intEnv('BENCH_PLATFORM_RATE', 50),
+    seconds: intEnv('BENCH_PLATFORM_SECONDS', 20),
+    drainSeconds: intEnv('BENCH_PLATFORM_DRAIN_SECONDS', 300),
+    progress,
+  };
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const head = {
+    benchmark: 'platform-webhooks',
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    settings: { ...options, progress: undefined, goals: PLATFORM_GOALS, laneConcurrency: 2 },
+  };
+  try {
+    const result = await platformWebhookScenario(options);
+    const missed = platformMissed(result);
+    await writeFile(join(dir, 'platform-webhooks.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
+    await writeFile(
+      join(dir, 'platform-webhooks.md'),
+      `# Platform webhooks benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${platformMarkdown(result)}`,
+    );
+    progress(`platform webhook results: ${join(dir, 'platform-webhooks.json')}, ${join(dir, 'platform-webhooks.md')}`);
+    return { table: platformConsoleTable(result), errors: [], missed };
+  } catch (err) {
+    progress(`I failed: ${(err as Error).stack ?? String(err)}`);
+    return { table: '', errors: [`I (platform webhooks): ${(err as Error).message}`], missed: [] };
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'slack' && only !== 'import' && only !== 'load') {
-    throw new Error(`BENCH_ONLY must be "slack", "import" or "load", got ${only}`);
+  const ONLY = ['slack', 'import', 'load', 'platform-webhooks'];
+  if (only !== undefined && !ONLY.includes(only)) {
+    throw new Error(`BENCH_ONLY must be one of ${ONLY.map((o) => `"${o}"`).join(', ')}, got ${only}`);
+  }
+  if (only === 'platform-webhooks') {
+    const out = await runPlatformWebhookBench((line) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+    );
+    process.stdout.write(`\n${out.table}\n`);
+    if (out.missed.length > 0) process.stdout.write(`${out.missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);
+    if (out.errors.length > 0) process.exitCode = 1;
+    return;
   }
   if (only === 'load') {
     const load = await runLoadBench((line) =>

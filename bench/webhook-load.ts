@@ -12,12 +12,12 @@
  * Environment: BENCH_LOAD_RATE (200), BENCH_LOAD_SECONDS (60), BENCH_LOAD_DRAIN_SECONDS (600: the
  * longest wait for the lane), BENCH_ONLY=load (this scenario alone: bench/results/webhook-load.*).
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { LocalStack } from '../local/stack';
 import { SANDBOX_SLACK_CHANNEL } from '../sandbox/sandbox';
 import { parseBrevoWebhook } from '../shared/connectors/brevo/webhook-events';
 import { listAddition, TS } from '../test/notifications/fixtures';
 import { round } from './measure';
+import { openLoop } from './open-loop';
 import { countMarked, laneDepth, type Quantiles, quantiles, withSandboxStack } from './slack-notifications';
 
 export interface LoadOptions {
@@ -101,42 +101,18 @@ async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
   const headers = { authorization: `Bearer ${s.webhookToken}`, 'content-type': 'application/json' };
 
   o.progress(`H: ${total} single-event Brevo webhooks at ${o.rate}/s for ${o.seconds} s (open loop)`);
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
   const acceptedIds: string[] = [];
-  let lateSends = 0;
-  let lastAnswer = t0;
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const slot = t0 + (i * 1000) / o.rate;
-    const wait = slot - performance.now();
-    if (wait > 1) await sleep(wait);
-    if (performance.now() - slot > 100) lateSends++;
-    const start = performance.now();
-    inFlight.push(
-      fetch(url, { method: 'POST', headers, body: bodies[i] })
-        .then(async (res) => {
-          const json = (await res.json().catch(() => ({}))) as { accepted?: number };
-          const end = performance.now();
-          latencies.push(end - start);
-          lastAnswer = Math.max(lastAnswer, end);
-          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-          if (res.status < 300 && (json.accepted ?? 0) > 0) acceptedIds.push(ids[i] as string);
-        })
-        .catch(() => {
-          statuses.error = (statuses.error ?? 0) + 1;
-        }),
-    );
-    if (i > 0 && i % (o.rate * 10) === 0) o.progress(`H: ${i} sent, ${latencies.length} answered`);
-  }
-  await Promise.all(inFlight);
-  loop.disable();
-  const cpu = process.cpuUsage(cpu0);
-  const ingressPhaseMs = lastAnswer - t0;
+  const burst = await openLoop({
+    total,
+    rate: o.rate,
+    send: (i) => fetch(url, { method: 'POST', headers, body: bodies[i] }),
+    onAnswer: (i, status, body) => {
+      if (status < 300 && ((body as { accepted?: number }).accepted ?? 0) > 0) acceptedIds.push(ids[i] as string);
+    },
+    onProgress: (sent, answered) => o.progress(`H: ${sent} sent, ${answered} answered`),
+  });
+  const { latencies, statuses, lateSends } = burst;
+  const ingressPhaseMs = burst.wallMs;
   const answeredAt = Date.now();
   o.progress(`H: burst answered in ${(ingressPhaseMs / 1000).toFixed(1)} s; waiting for the Slack lane`);
 
@@ -177,7 +153,6 @@ async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
   const lost = doneAt !== null ? 0 : depth.left === 0 ? acceptedIds.length - processed : 0;
   const ack = quantiles(latencies);
   const acceptedPerSecond = round(acceptedIds.length / (ingressPhaseMs / 1000), 1);
-  const wall = ingressPhaseMs;
   const result: LoadResult = {
     id: 'H',
     title: `Webhook load: ${o.rate} Brevo webhooks/s for ${o.seconds} s, one tenant, one channel`,
@@ -188,11 +163,7 @@ async function run(s: LocalStack, o: LoadOptions): Promise<LoadResult> {
     acceptedPerSecond,
     ack,
     ingressPhaseMs: round(ingressPhaseMs),
-    process: {
-      cpuPercent: wall > 0 ? round(((cpu.user + cpu.system) / 1000 / wall) * 100) : 0,
-      eventLoopP99Ms: round(loop.percentile(99) / 1e6, 1),
-      eventLoopMaxMs: round(loop.max / 1e6, 1),
-    },
+    process: burst.process,
     drain: {
       processed,
       lagToDoneMs: doneAt === null ? null : doneAt - answeredAt,

@@ -15,16 +15,22 @@ import { redactText } from '../shared/core/logging/redact';
 import { type LambdaHandler, lambdaContext } from './functions';
 import { describeRequest } from './request-log';
 
-const compiled = topology.routes.map((r) => {
-  const names: string[] = [];
-  const pattern = new RegExp(
-    `^${r.path.replace(/\{([^}]+)\}/g, (_m, n: string) => {
-      names.push(n);
-      return '([^/]+)';
-    })}$`,
-  );
-  return { route: r, pattern, names };
-});
+/**
+ * The routes as patterns: `{name}` one segment, `{name+}` (greedy, API Gateway's proxy syntax) the
+ * rest of the path. As API Gateway prefers the most specific route, greedy ones are tried last.
+ */
+const compiled = topology.routes
+  .map((r) => {
+    const names: string[] = [];
+    const pattern = new RegExp(
+      `^${r.path.replace(/\{([^}]+?)(\+?)\}/g, (_m, n: string, greedy: string) => {
+        names.push(n);
+        return greedy ? '(.+)' : '([^/]+)';
+      })}$`,
+    );
+    return { route: r, pattern, names, greedy: /\+\}/.test(r.path) };
+  })
+  .sort((a, b) => Number(a.greedy) - Number(b.greedy));
 
 export function matchRoute(method: string, path: string) {
   for (const c of compiled) {

@@ -70,6 +70,17 @@ export function describeRequest(
     if (r.notion?.ownWrites) parts.push(`${r.notion.ownWrites} our own writes`);
     return `← Brevo webhook for ${tenant}: ${parts.join(', ')}`;
   }
+  if (method === 'POST' && routePath === '/webhooks/{tenantId}/{connector}/{path+}') {
+    const r = parse(
+      z
+        .object({ accepted: z.number().optional(), ignored: z.string().optional(), error: z.string().optional() })
+        .loose(),
+      body,
+    );
+    const what = `← ${params.connector ?? '?'} webhook for ${tenant} (/${params.path ?? ''})`;
+    if (status >= 400) return `${what}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
+    return r?.accepted === 0 ? `${what}: ignored (${r.ignored ?? 'no webhook maps it'})` : `${what}: queued`;
+  }
   if (method === 'POST' && routePath === '/webhooks/notion/{tenantId}') {
     return `← Notion webhook for ${tenant}: ${status < 400 ? 'accepted' : `refused (${status})`}`;
   }

@@ -10,7 +10,13 @@ import { readEnv } from '../../shared/core/env';
 import { TajoError } from '../../shared/core/errors';
 import { type Io, UsageError } from '../io';
 
-const LANES = { notion: 'notionLane', slack: 'slackLane', brevo: 'brevoLane', timer: 'timerQueue' } as const;
+const LANES = {
+  notion: 'notionLane',
+  slack: 'slackLane',
+  brevo: 'brevoLane',
+  platform: 'platformLane',
+  timer: 'timerQueue',
+} as const;
 
 export async function lanesCommand(
   verb: 'replay' | 'list',

@@ -5,7 +5,9 @@
  */
 import type { Context, SQSRecord } from 'aws-lambda';
 import { outageRetryDelayMs, providerDown } from '../../shared/app/health';
+import { handPlatformEvents } from '../../shared/app/platform-events';
 import { topology } from '../../shared/app/topology';
+import { handlePlatformLaneMessage } from '../../shared/connectors/custom/ingress/worker';
 import { failedRunOf, handleNotionLaneMessage, ParkLane, wasFinishedBefore } from '../../shared/connectors/notion/lane';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
@@ -205,4 +207,70 @@ export async function postSlackGroup(d: HandlerDeps, records: SQSRecord[]): Prom
     for (const r of records) failures.add(r.messageId);
   }
   return failures;
+}
+
+/**
+ * The platform lane (platform-worker): a webhook delivery written to Brevo once (its events handed
+ * to Slack notifications and Notion rules). Brevo's 429 parks the group (the tenant's connection):
+ * its next delivery would meet the same limit. Any other failure is taken out of the group's way
+ * (retried after a backoff through the timer queue, then dead-lettered with its reason).
+ */
+export async function platformLaneStep(d: HandlerDeps, r: SQSRecord): Promise<void> {
+  const opened = openLaneMessage(r.body);
+  const log = (level: 'info' | 'warn' | 'error', msg: string, data: Record<string, unknown>) =>
+    logger[level](msg, data);
+  try {
+    const out = await handlePlatformLaneMessage(
+      {
+        connections: d.store,
+        deliveries: d.store,
+        secrets: d.secrets,
+        clock: d.clock,
+        brevoBaseUrl: d.endpoints.brevoBaseUrl,
+        handEvents: (tenantId, events) =>
+          handPlatformEvents(
+            {
+              connections: d.store,
+              lane: d.lane,
+              orders: d.store,
+              pending: d.store,
+              clock: d.clock,
+              log: (m, x) => logger.warn(m, x),
+            },
+            tenantId,
+            events,
+          ),
+        // The abandoned-cart skill's hand-off of `kind: cart` deliveries goes here (issue 14, skills).
+        log,
+      },
+      opened.body,
+      r.attributes.MessageGroupId,
+    );
+    logger.info('platform lane message done', { ...out, messageId: r.messageId });
+  } catch (err) {
+    if (err instanceof RateLimitedError) {
+      await d.lane.park('platformLane', r.receiptHandle, err.retryAfterMs);
+      logger.warn('Brevo rate limit: the platform lane waits', { delayMs: err.retryAfterMs });
+      throw err;
+    }
+    const retried = await takeOutOfTheWay(d, {
+      queue: 'platformLane',
+      record: r,
+      opened,
+      error: err,
+      log: {
+        retried: (res) =>
+          logger.error('platform delivery failed; retried out of its group’s way, then dead-lettered', {
+            error: isInternalError(err) ? (err as Error) : failureReason(err),
+            ...res,
+          }),
+        notSent: (sendErr) =>
+          logger.error('platform delivery failed and could not be re-sent; the queue retries it', {
+            error: err as Error,
+            sendError: sendErr.message,
+          }),
+      },
+    });
+    if (!retried) throw err;
+  }
 }

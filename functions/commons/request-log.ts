@@ -7,6 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import { connectorOfInboundRoute } from '../../shared/connectors';
+import { PLATFORM_WEBHOOK_ROUTE_KEY, platformWebhookUnit } from '../../shared/connectors/custom/ingress/unit';
 import type { Provider } from '../../shared/core/errors';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
@@ -97,7 +98,11 @@ export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new 
   };
 }
 
-/** How a door's bodies are redacted: as the connector owning the route says (its descriptor). */
+/**
+ * How a door's bodies are redacted: as the connector owning the route says (its descriptor); the
+ * platform route's (every definition-backed connector's) as its unit says.
+ */
 function inboundBodies(routeKey: string): 'all' | 'keys' {
+  if (routeKey === PLATFORM_WEBHOOK_ROUTE_KEY) return platformWebhookUnit.inboundBodies;
   return connectorOfInboundRoute(routeKey)?.inboundBodies ?? 'keys';
 }

@@ -1,12 +1,15 @@
 /**
  * The webhook doors (ingress): check the caller, queue the work, answer at once. One function per
- * door (the distributed or a tenant's Slack app, Notion's webhooks, Brevo's webhooks), with what
- * each keeps per container.
+ * door (the distributed or a tenant's Slack app, Notion's webhooks, Brevo's webhooks, the platforms'
+ * webhooks of definition-backed connectors), with what each keeps per container.
  */
 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { connectorOfInboundRoute } from '../../shared/connectors';
+import { webhookSecretRef } from '../../shared/connectors/custom/connection';
+import { acceptPlatformWebhook } from '../../shared/connectors/custom/ingress/door';
+import { PLATFORM_WEBHOOK_ROUTE_KEY } from '../../shared/connectors/custom/ingress/unit';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
 import { type SlackAppCredentialsSource, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest } from '../../shared/connectors/slack/interactions';
@@ -30,9 +33,14 @@ let appCredentials: SlackAppCredentialsSource | undefined;
 const RECORD_TTL_MS = 5_000;
 const recordCache = new Map<string, { at: number; value: Promise<unknown> }>();
 
-function cachedRead<T>(key: string, now: number, read: () => Promise<T | undefined>): Promise<T | undefined> {
+function cachedRead<T>(
+  key: string,
+  now: number,
+  read: () => Promise<T | undefined>,
+  ttlMs = RECORD_TTL_MS,
+): Promise<T | undefined> {
   const hit = recordCache.get(key);
-  if (hit && now - hit.at < RECORD_TTL_MS) return hit.value as Promise<T | undefined>;
+  if (hit && now - hit.at < ttlMs) return hit.value as Promise<T | undefined>;
   const value = read();
   recordCache.set(key, { at: now, value });
   // Not found or failed: not kept, the next request reads again.
@@ -132,16 +140,61 @@ export async function acceptBrevoDoor(
   return jsonOrEmptyResponse(res);
 }
 
+/**
+ * Per container: each connection's webhook signing secret, kept SECRET_TTL_MS (a rotated secret
+ * shows within a minute), read past the secret store's own cache when it expires.
+ */
+const SECRET_TTL_MS = 60_000;
+
+/** `POST /webhooks/{tenantId}/{connector}/{path+}`: a definition-backed connector's platform deliveries. */
+export async function acceptPlatformDoor(
+  d: HandlerDeps,
+  event: APIGatewayProxyEventV2,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const now = d.clock.now();
+  const p = event.pathParameters ?? {};
+  const res = await acceptPlatformWebhook(
+    {
+      connections: {
+        getConnection: <C extends ConnectorName>(t: string, c: C) =>
+          cachedRead(`conn#${t}#${c}`, now, () => d.store.getConnection(t, c)),
+      },
+      webhookSecret: async (record) => {
+        const ref = webhookSecretRef(record);
+        if (ref === undefined) return undefined;
+        return cachedRead(`secret#${ref}`, now, () => d.secrets.get(ref, { fresh: true }), SECRET_TTL_MS);
+      },
+      lane: d.lane,
+      clock: d.clock,
+      log: (level, msg, data) => logger[level](msg, data),
+    },
+    {
+      tenantId: p.tenantId ?? '',
+      connector: p.connector ?? '',
+      path: p.path ?? '',
+      headers: event.headers ?? {},
+      rawBody: rawBodyOf(event),
+    },
+  );
+  if (res.status >= 400)
+    logger.warn('platform webhook refused', { status: res.status, tenantId: p.tenantId, connector: p.connector });
+  return jsonResponse(res);
+}
+
 type Door = (d: HandlerDeps, event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** Each connector's door, by the connector its provider posts to (its descriptor's inboundRoutePrefix). */
 const DOORS: Record<string, Door> = { slack: acceptSlackDoor, notion: acceptNotionDoor, brevo: acceptBrevoDoor };
 
-/** The door of the connector whose inbound route this is; a route no connector owns is not served (404). */
+/**
+ * The door of the connector whose inbound route this is; a route no connector owns is not served
+ * (404). The platform route is every definition-backed connector's: its door is found by the route.
+ */
 export async function acceptAtDoor(
   d: HandlerDeps,
   event: APIGatewayProxyEventV2,
 ): Promise<APIGatewayProxyStructuredResultV2> {
+  if (event.routeKey === PLATFORM_WEBHOOK_ROUTE_KEY) return acceptPlatformDoor(d, event);
   const door = DOORS[connectorOfInboundRoute(event.routeKey)?.name ?? ''];
   if (!door) return { statusCode: 404, body: JSON.stringify({ error: `no webhook door serves ${event.routeKey}` }) };
   return door(d, event);

@@ -35,6 +35,12 @@ export const AUTH_REASONS: Record<RouteSpec['auth'], string> = {
     'constant-time) before queueing anything. The only unsigned request accepted is the one-time verification ' +
     'handshake, which stores the token as pending (never trusted until an event signed with it arrives) and ' +
     'triggers no work.',
+  definitionSignature:
+    'Platforms (Shopify, Stripe, a definition-backed connector) sign their webhook deliveries and cannot call an ' +
+    "API Gateway authorizer; the handler verifies the signature the connection's definition declares (HMAC of the " +
+    "raw body, or of {timestamp}.{body} within a tolerance, with the connection's signing secret, constant-time) " +
+    'for the tenant and connector named in the path before queueing anything; a definition without a signature ' +
+    'scheme has every delivery refused.',
   oauthState:
     "An OAuth provider's redirect of the admin's browser (Notion, Slack) cannot carry an authorizer's " +
     'credentials; the handler requires the state it issued to an API-key-authenticated tenant admin: stored ' +

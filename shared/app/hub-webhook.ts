@@ -1,17 +1,16 @@
 /**
  * POST /webhooks/brevo/{tenantId}: the hub's events in. Accepted fast: the bearer token checked, the
  * body parsed (Brevo's webhook items by the Brevo connector, or one platform event) into core
- * events, and those handed to their consumers: Slack notifications (its lane) and Brevo → Notion
- * rules (the Notion lane). The app does the fan-out: a connector never imports another.
+ * events, and those handed to their consumers (Slack notifications, Brevo → Notion rules) by the
+ * fan-out platforms' webhooks share (hub-fanout.ts).
  */
 import { type IgnoredItem, parseBrevoWebhook } from '../connectors/brevo/webhook-events';
-import { notionRuleMessages } from '../connectors/notion/rules/ingress';
-import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
 import type { NotificationEvent } from '../core/events/events';
 import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platform-events';
 import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
 import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../core/ports';
+import { fanOutHubEvents } from './hub-fanout';
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
@@ -99,75 +98,38 @@ async function acceptBrevoWebhookUnsafe(
   if (Object.keys(unsupported).length)
     deps.log?.('webhook events of types without a notification: ignored', { tenantId: req.tenantId, unsupported });
 
-  // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
-  const toNotion = notionRuleMessages({ tenantId: req.tenantId, conn: notionConn, events, now: deps.clock.now() });
-  const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
-  const sendToNotion = async (): Promise<ApiResponse | undefined> => {
-    if (toNotion.messages.length === 0) return undefined;
-    try {
-      await deps.lane.send('notionLane', toNotion.messages);
-      return undefined;
-    } catch (err) {
-      deps.log?.('could not queue webhook events; Brevo will retry', {
-        tenantId: req.tenantId,
-        error: (err as Error).message,
-      });
-      return { status: 429, body: { error: 'could not queue the events; retry' } };
-    }
-  };
-
-  const slack = slackNotificationMessages({ tenantId: req.tenantId, conn, events, now: deps.clock.now() });
-  if (!slack.ok) {
-    if (slack.alwaysLog || toNotion.matched === 0) deps.log?.(slack.dropped, { tenantId: req.tenantId });
-    return (
-      (await sendToNotion()) ?? {
-        status: 200,
-        body: {
-          accepted: toNotion.eventIds.size,
-          ignored: events.length - toNotion.eventIds.size,
-          reason: slack.reason,
-          notion,
-        },
-      }
-    );
-  }
-  // An event is accepted when it goes somewhere: a Slack channel or a Brevo → Notion rule.
-  const skipped: string[] = [];
-  let acceptedEvents = events.length - slack.unrouted.length;
-  for (const u of slack.unrouted) {
-    if (toNotion.eventIds.has(u.eventId)) acceptedEvents += 1;
-    else skipped.push(u.reason);
-  }
-  const { messages, timers } = slack;
-  const orders = events.filter((e) => e.type === 'order_placed' && e.contact?.email);
-  // Before the lane messages, so the worker of the first one sees every event of this delivery.
-  if (deps.pending) await recordPendingPosts(deps.pending, req.tenantId, slack.pendingPosts);
-  try {
-    await Promise.all([
-      messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
-      timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
-      toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
-      ...orders.map((e) => deps.orders.recordOrder(req.tenantId, e.contact?.email as string, e.occurredAt)),
-    ]);
-  } catch (err) {
-    deps.log?.('could not queue webhook events; Brevo will retry', {
-      tenantId: req.tenantId,
-      error: (err as Error).message,
-    });
-    return { status: 429, body: { error: 'could not queue the events; retry' } };
-  }
-  const delayed = timers.length;
+  const out = await fanOutHubEvents(
+    {
+      lane: deps.lane,
+      orders: deps.orders,
+      clock: deps.clock,
+      pending: deps.pending,
+      log: deps.log,
+    },
+    { tenantId: req.tenantId, events, slack: conn, notion: notionConn },
+  );
+  if (!out.ok) return { status: 429, body: { error: out.error } };
+  if (out.slackSkipped)
+    return {
+      status: 200,
+      body: {
+        accepted: out.accepted,
+        ignored: events.length - out.accepted,
+        reason: out.slackSkipped.reason,
+        notion: out.notion,
+      },
+    };
   return {
     status: 200,
     body: {
-      accepted: acceptedEvents,
-      queued: messages.length,
-      delayed,
-      skipped: skipped.length,
-      ...(skipped.length ? { skipReasons: [...new Set(skipped)] } : {}),
+      accepted: out.accepted,
+      queued: out.queued,
+      delayed: out.delayed,
+      skipped: out.skipReasons.length,
+      ...(out.skipReasons.length ? { skipReasons: [...new Set(out.skipReasons)] } : {}),
       ignored: ignored.length,
       ...(Object.keys(unsupported).length ? { unsupported } : {}),
-      notion,
+      notion: out.notion,
     },
   };
 }

@@ -6,6 +6,7 @@
  * descriptors (the registry, shared/connectors/index.ts).
  */
 import { connectors, platformConnectors } from '../connectors';
+import { platformLane, platformWebhookRoute } from '../connectors/custom/ingress/unit';
 import { type ConnectorRoute, routeKey } from '../core/connector';
 import type { ConnectorName } from '../core/ports';
 import { skillRoutes } from './skills-routes';
@@ -20,9 +21,10 @@ const FUNCTION_NAMES = [
   'timerWorker',
   'slackDaily',
   'connection',
+  'platformWorker',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
-export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'timerQueue';
+export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'platformLane' | 'timerQueue';
 export type ScheduleName = 'notionPoll' | 'slackDaily';
 
 export interface QueueSpec {
@@ -83,6 +85,7 @@ const ROUTE_AUTHS = [
   'slackAppSignature',
   'notionSignature',
   'oauthState',
+  'definitionSignature',
 ] as const;
 type RouteAuth = (typeof ROUTE_AUTHS)[number];
 
@@ -96,6 +99,17 @@ function routeSpecOf(route: ConnectorRoute): RouteSpec {
     );
   }
   return { ...route, function: fn, auth };
+}
+
+/**
+ * The connectors' routes; the platform webhook route too until the definition engine's descriptor
+ * (which spreads it) is in the registry: each route key once either way.
+ */
+function connectorRoutes(): RouteSpec[] {
+  const routes = connectors.flatMap((c) => c.http);
+  const keys = new Set(routes.map(routeKey));
+  if (!keys.has(routeKey(platformWebhookRoute))) routes.push(platformWebhookRoute);
+  return routes.map(routeSpecOf);
 }
 
 /**
@@ -172,9 +186,10 @@ export const topology: Topology = {
       description: 'Webhooks: checks the caller, parses and routes the events, queues them; answers at once',
       memoryMb: 512,
       timeoutSeconds: 10,
-      sendsTo: ['slackLane', 'brevoLane', 'timerQueue', 'notionLane'],
+      sendsTo: ['slackLane', 'brevoLane', 'timerQueue', 'notionLane', 'platformLane'],
       // Slack requests are verified with the tenant's signing secret (or the distributed app's);
-      // Notion events with the tenant's webhook verification token.
+      // Notion events with the tenant's webhook verification token; platform deliveries with the
+      // connection's signing secret.
       readsSecrets: true,
       // Notion's handshake delivers the verification token to this route, unsigned: it is stored
       // (as the tenant's pending token) where it arrives. The grant is the same prefix-scoped one
@@ -211,7 +226,7 @@ export const topology: Topology = {
       timeoutSeconds: 30,
       consumes: { queue: 'timerQueue', batchSize: 10, maxConcurrency: 5 },
       // Any lane: a failed lane message comes back to its lane when its backoff is over.
-      sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane'],
+      sendsTo: ['timerQueue', 'slackLane', 'notionLane', 'brevoLane', 'platformLane'],
       // The abandoned-cart skill's Brevo events are posted here, with the tenant's Brevo key.
       readsSecrets: true,
     },
@@ -236,13 +251,27 @@ export const topology: Topology = {
       writesSecrets: true,
       managesSchedules: true,
     },
+    platformWorker: {
+      entry: 'functions/platform-worker/handler.ts',
+      description:
+        "Writes a platform's webhook delivery to Brevo once (a contact or an event), paced per Brevo account, and hands its events to Slack notifications and Notion rules",
+      memoryMb: 512,
+      timeoutSeconds: 60,
+      consumes: { queue: 'platformLane', batchSize: 10, maxConcurrency: 20 },
+      // Its events fan out like Brevo's (Slack lane, Notion lane, cart timers); a failed delivery is
+      // retried after a backoff through the timer queue (out of its group's way).
+      sendsTo: ['slackLane', 'notionLane', 'timerQueue'],
+      // The tenant's Brevo key.
+      readsSecrets: true,
+    },
   },
   queues: {
     // Each connector's lanes (its descriptor's), then the product's timer queue.
-    ...(Object.fromEntries(connectors.flatMap((c) => Object.entries(c.lanes))) as Record<
-      Exclude<QueueName, 'timerQueue'>,
-      QueueSpec
-    >),
+    ...(Object.fromEntries([
+      // Until the definition engine's descriptor (which spreads it) is in the registry.
+      ...Object.entries(platformLane),
+      ...connectors.flatMap((c) => Object.entries(c.lanes)),
+    ]) as Record<Exclude<QueueName, 'timerQueue'>, QueueSpec>),
     timerQueue: {
       fifo: false,
       visibilityTimeoutSeconds: 6 * 30,
@@ -307,7 +336,7 @@ export const topology: Topology = {
         'Start an OAuth install: a single-use authorize URL (10 minutes) for the admin to open (body: {"config": ...} for a first connection)',
     },
     ...skillRoutes,
-    ...connectors.flatMap((c) => c.http.map(routeSpecOf)),
+    ...connectorRoutes(),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).
   schedules: Object.fromEntries(

@@ -37,6 +37,7 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
   await store.putNotionWebhook({ tenantId: t, pendingRef: 'p' });
   await store.addPendingPage(t, { pageId: 'p1', types: ['a'], propertyIds: [], authors: [] }, 100);
   await store.claimMarker(t, 'm', 100);
+  await store.claimDelivery(t, 'shopify', 'd1', 100);
   await store.recordOrder(t, 'A@b.c', '2026-01-01');
   await store.putCursor(t, 'notion', { sourceId: 's', updatedAt: 'u' });
   await store.putFingerprints(t, 'notion', 's', [
@@ -84,6 +85,7 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
       'T#acme | SKILL#abandoned-cart',
       'T#acme | CONN#notion | CONN#notion | T#acme',
       'T#acme | CURSOR#notion#s',
+      'T#acme | DELIVERY#shopify#d1',
       'T#acme | DOC#notion#p',
       'T#acme | MARK#m',
       'T#acme | NPAGE#p1',

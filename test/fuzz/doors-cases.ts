@@ -25,12 +25,14 @@ import {
   SANDBOX_SLACK_SIGNING_SECRET,
   sandboxConfigYaml,
 } from '../../sandbox/sandbox';
+import { shopifyHmac } from '../../sandbox/shopify';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { type RouteSpec, topology } from '../../shared/app/topology';
 import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
 import { BODY_LIMIT_BYTES } from '../../shared/core/http/request-guard';
 import { listAddition } from '../notifications/fixtures';
+import { connectShopifyOnStack } from '../support/platform-connections';
 import { type Prng, prng } from '../support/prng';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
@@ -44,6 +46,8 @@ const TENANT = 'default';
  * the Slack lane posts them all (1 message/s per channel) while the test waits.
  */
 const BREVO_EVENTS = 10;
+/** The fuzz tenant's Shopify app secret (its platform webhooks' signing key). */
+const SHOPIFY_APP_SECRET = 'shpss_fuzz_platform_webhooks';
 
 interface Req {
   method: string;
@@ -160,6 +164,30 @@ function doors(ctx: Ctx): Door[] {
                   api_version: '2025-09-03',
                 }),
                 { 'content-type': 'application/json' },
+              ),
+            ),
+        };
+      }
+      case 'POST /webhooks/{tenantId}/{connector}/{path+}': {
+        // Signed as Shopify signs (base64 HMAC of the raw body); a mutated body signed again reaches the mapping.
+        const sign: Signer = (q) => ({
+          ...q,
+          headers: { ...q.headers, 'x-shopify-hmac-sha256': shopifyHmac(SHOPIFY_APP_SECRET, q.body) },
+        });
+        return {
+          route,
+          valid: true,
+          sign,
+          base: (r) =>
+            sign(
+              req(
+                json({ id: r.int(1, 1_000_000), email: `fuzz-${ctx.tag}-${r.hex(4)}@example.com`, first_name: 'Fuzz' }),
+                {
+                  'content-type': 'application/json',
+                  'x-shopify-topic': 'customers/create',
+                  'x-shopify-webhook-id': `fuzz-${r.hex(12)}`,
+                },
+                { connector: 'shopify', 'path+': 'webhooks' },
               ),
             ),
         };
@@ -536,6 +564,8 @@ export async function setUp(debug: boolean, tag: string): Promise<{ running: San
     body: Buffer.alloc(0),
   });
   expect(reveal.status).toBe(200);
+  // A Shopify connection (a definition-backed connector) whose deliveries the platform route takes.
+  await connectShopifyOnStack(stack, SHOPIFY_APP_SECRET);
   // What the ingress queues stays in the Slack lane for expectQueuedOnce to count.
   await stack.runners.slackWorker?.stop();
   return { running, ctx: { stack, notionToken: token, brevoEvents: new Set(), tag } };

@@ -25,12 +25,14 @@ import { lambdaContext } from '../../local/functions';
 import type { LocalStack } from '../../local/stack';
 import { SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxConfigYaml } from '../../sandbox/sandbox';
 import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secrets-registry';
+import { ShopifySimulator } from '../../sandbox/shopify';
 import { SlackSimulator } from '../../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
 import { connectors, platformConnectors } from '../../shared/connectors';
+import { deliveryMessageSchema } from '../../shared/connectors/custom/ingress/messages';
 import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/messages';
 import { brevoActionMessageSchema } from '../../shared/connectors/slack/interactions';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
@@ -42,6 +44,7 @@ import { redactText } from '../../shared/core/logging/redact';
 import type { ConnectionRecord, RunRecord } from '../../shared/core/ports';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { listAddition } from '../notifications/fixtures';
+import { catalogueDefinition, putDefinitionConnection } from '../support/platform-connections';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 const A = 'default';
@@ -61,6 +64,9 @@ const b = {
   runId: `run-b-${randomBytes(4).toString('hex')}`,
 };
 const aNotionWebhookToken = secret('secret_');
+/** Each tenant's Shopify app secret (its platform webhooks' signing key). */
+const shopifySecrets = { [A]: secret('shpss_'), [B]: secret('shpss_') };
+registerTestSecrets(...Object.values(shopifySecrets));
 const { runId: _notASecret, ...credentialsOfB } = b;
 registerTestSecrets(...Object.values(credentialsOfB), aNotionWebhookToken);
 
@@ -125,6 +131,16 @@ beforeAll(async () => {
       confirmedHint: 'secret_…',
     });
   }
+  // Both tenants connect Shopify (a definition-backed connector), each with its own app secret.
+  const shopify = await catalogueDefinition('shopify');
+  for (const [tenantId, record] of [
+    [A, aNotion],
+    [B, bNotion],
+  ] as const)
+    await putDefinitionConnection(
+      { connections: store, secrets: stack.secrets },
+      { tenantId, definition: shopify, webhookSecret: shopifySecrets[tenantId], brevoApiKeyRef: record.brevoApiKeyRef },
+    );
   // B's data that A must never see or change.
   const run: RunRecord = {
     tenantId: B,
@@ -243,7 +259,10 @@ function namesB(q: Queued): boolean {
   return (
     q.body.includes(`"tenantId":"${B}"`) ||
     (q.groupId !== undefined &&
-      (q.groupId === B || q.groupId.startsWith(`${B}:`) || q.groupId === bNotion.integrationKey))
+      (q.groupId === B ||
+        q.groupId.startsWith(`${B}:`) ||
+        q.groupId.startsWith(`${B}#`) ||
+        q.groupId === bNotion.integrationKey))
   );
 }
 
@@ -315,6 +334,16 @@ const notionSigned = (tenantId: string, body: string, token: string) =>
     headers: { 'x-notion-signature': `sha256=${createHmac('sha256', token).update(body).digest('hex')}` },
     body,
   });
+
+/** A Shopify customers/create delivery signed with `appSecret`, posted to `tenantId`'s platform route. */
+function shopifyDelivery(tenantId: string, appSecret: string) {
+  const delivery = new ShopifySimulator({ clientSecret: appSecret }).delivery('customers/create', {
+    id: 1,
+    email: 'platform.buyer@example.com',
+    tenantId: B,
+  });
+  return request('POST', `/webhooks/${tenantId}/shopify/webhooks`, { headers: delivery.headers, body: delivery.body });
+}
 
 // ------------------------------------------------------------------------------------ route cases
 
@@ -414,6 +443,25 @@ const routeCases: Record<string, RouteCase> = {
       .filter((c) => c.oauth)
       .map((c) => [`GET /oauth/${c.name}/callback`, oauthCallbackCase(c.name as 'notion' | 'slack')]),
   ),
+  'POST /webhooks/{tenantId}/{connector}/{path+}': {
+    crossings: [
+      {
+        label: "A's Shopify delivery (signed with A's app secret) on B's path",
+        send: () => shopifyDelivery(B, shopifySecrets[A]),
+        status: [401],
+      },
+      {
+        label: "a delivery on B's path signed with a made-up secret",
+        send: () => shopifyDelivery(B, secret('shpss_')),
+        status: [401],
+      },
+    ],
+    own: {
+      label: "A's Shopify delivery on A's path",
+      send: () => shopifyDelivery(A, shopifySecrets[A]),
+      status: [200],
+    },
+  },
   'GET /health': {
     crossings: [
       { label: "with A's API key", send: () => request('GET', '/health', { bearer: stack.apiKey }), status: [200] },
@@ -857,6 +905,17 @@ const laneMessages: Record<QueueName, Record<string, (tenantId: string) => unkno
       source: 'isolation',
     }),
   },
+  platformLane: {
+    delivery: (tenantId) => ({
+      type: 'delivery',
+      tenantId,
+      connector: 'shopify',
+      webhook: 'customers_create',
+      deliveryId: `iso-${tenantId}`,
+      body: JSON.stringify({ id: 2, email: 'lane.platform@example.com' }),
+      receivedAt: new Date().toISOString(),
+    }),
+  },
   timerQueue: {
     timer: (tenantId) => ({
       type: 'timer',
@@ -880,6 +939,7 @@ function schemaTypes(): Record<QueueName, string[]> {
     notionLane: discriminator(notionLaneMessageSchema.options, 'type'),
     slackLane: discriminator(slackLaneMessageSchema.options, 'type'),
     brevoLane: discriminator(brevoActionMessageSchema.options, 'op'),
+    platformLane: [(deliveryMessageSchema.shape.type as { value: string }).value],
     timerQueue: [(timerMessageSchema.shape.type as { value: string }).value],
   };
 }
@@ -931,7 +991,9 @@ const groupOfA = (queue: QueueName): string | undefined =>
       ? `${A}:${SANDBOX_SLACK_CHANNEL}`
       : queue === 'brevoLane'
         ? A
-        : undefined;
+        : queue === 'platformLane'
+          ? `${A}#shopify`
+          : undefined;
 
 describe('every lane message type naming B, delivered in A’s group, leaves B alone', () => {
   const cases = (Object.entries(schemaTypes()) as [QueueName, string[]][]).flatMap(([queue, types]) =>

@@ -8,6 +8,7 @@ import { CallBudgetRepository } from './call-budget-repository';
 import { ConnectionRepository } from './connection-repository';
 import { CursorRepository } from './cursor-repository';
 import { DefinitionRepository } from './definition-repository';
+import { DeliveryRepository } from './delivery-repository';
 import { ImportedDocumentRepository } from './imported-document-repository';
 import { MarkerRepository } from './marker-repository';
 import { NotionWebhookRepository } from './notion-webhook-repository';
@@ -49,7 +50,8 @@ export type DynamoRepositories = MethodsOf<TenantRepository> &
   MethodsOf<CallBudgetRepository> &
   MethodsOf<ImportedDocumentRepository> &
   MethodsOf<SkillRepository> &
-  MethodsOf<DefinitionRepository>;
+  MethodsOf<DefinitionRepository> &
+  MethodsOf<DeliveryRepository>;
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): DynamoRepositories {
   const table = new DynamoTable(client, tableName);
@@ -72,6 +74,7 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): D
     new ImportedDocumentRepository(table),
     new SkillRepository(table),
     new DefinitionRepository(table),
+    new DeliveryRepository(table),
   ]) as DynamoRepositories;
 }
 

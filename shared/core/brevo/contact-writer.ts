@@ -517,7 +517,7 @@ function namesAttribute(message: string, attribute: string): boolean {
   return word(attribute.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) || (attribute === 'EXT_ID' && word('ext_id'));
 }
 
-function toImportRow(row: ContactRow): ImportRow {
+export function toImportRow(row: ContactRow): ImportRow {
   const out: ImportRow = { attributes: { ...row.attributes } };
   if (row.identifierType === 'email_id') out.email = row.identifier;
   if (row.identifierType === 'ext_id') out.ext_id = row.identifier;

@@ -18,7 +18,7 @@ import type { Clock, LaneQueue } from '../ports';
 import { timerMessage } from './timers';
 
 /** Lanes whose failures retry through the timer queue (the timer queue itself retries in place). */
-export type RetryLane = 'notionLane' | 'slackLane' | 'brevoLane';
+export type RetryLane = 'notionLane' | 'slackLane' | 'brevoLane' | 'platformLane';
 
 const envelopeSchema = z.object({
   /** Copied from the body: the timer queue delivers a tenant's message only into that tenant's lane. */

@@ -56,7 +56,7 @@ export const timerMessageSchema = z.object({
        * slackLane: abandoned carts; notionLane: publishing passes deferred by Brevo's hourly budget;
        * any lane: a failed message retried after its backoff (lane-retry.ts).
        */
-      queue: z.enum(['slackLane', 'notionLane', 'brevoLane']),
+      queue: z.enum(['slackLane', 'notionLane', 'brevoLane', 'platformLane']),
       body: z.string().min(1),
       groupId: z.string().min(1),
       deduplicationId: z.string().min(1),

@@ -8,6 +8,7 @@ export * from './clock';
 export * from './connections';
 export * from './cursors';
 export * from './definitions';
+export * from './deliveries';
 export * from './documents';
 export * from './lanes';
 export * from './markers';

@@ -1,0 +1,103 @@
+/**
+ * The hub events' fan-out, one copy for every source: Brevo's webhooks (hub-webhook.ts) and the
+ * platforms' (platform-events.ts) hand their core events here, and they go to their consumers:
+ * Slack notifications (the Slack lane, cart timers) and Brevo → Notion rules (the Notion lane);
+ * orders are recorded in the order ledger (an abandoned cart bought since is not notified). The
+ * app does the fan-out: a connector never imports another.
+ */
+import { notionRuleMessages } from '../connectors/notion/rules/ingress';
+import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
+import type { NotificationEvent } from '../core/events/events';
+import type { Clock, ConnectionRecord, LaneQueue, OrderLedger, SlackPendingStore } from '../core/ports';
+
+export interface FanOutDeps {
+  lane: LaneQueue;
+  orders: OrderLedger;
+  clock: Clock;
+  /** Single notifications waiting for their channel: the worker digests a burst of them. */
+  pending?: SlackPendingStore;
+  log?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export type FanOutResult =
+  /** A lane (or the order ledger) refused: nothing is lost if the caller's source retries. */
+  | { ok: false; error: string }
+  | {
+      ok: true;
+      notion: { queued: number; ownWrites: number };
+      /** Slack does not take these events (no connection, disabled, no routes): why. */
+      slackSkipped?: { reason: string };
+      /** Events that went somewhere: a Slack channel or a Brevo → Notion rule. */
+      accepted: number;
+      /** Slack lane messages and cart timers queued. */
+      queued: number;
+      delayed: number;
+      /** Why events went nowhere (a route missing, a filter). */
+      skipReasons: string[];
+    };
+
+/** Hands one tenant's events to Slack notifications and Notion rules, given its two connections. */
+export async function fanOutHubEvents(
+  deps: FanOutDeps,
+  args: {
+    tenantId: string;
+    events: NotificationEvent[];
+    slack: ConnectionRecord<'slack'> | undefined;
+    notion: ConnectionRecord<'notion'> | undefined;
+  },
+): Promise<FanOutResult> {
+  const { tenantId, events } = args;
+  const now = deps.clock.now();
+  // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
+  const toNotion = notionRuleMessages({ tenantId, conn: args.notion, events, now });
+  const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
+  const failed = (err: unknown): FanOutResult => {
+    deps.log?.('could not queue the events', { tenantId, error: (err as Error).message });
+    return { ok: false, error: 'could not queue the events; retry' };
+  };
+  const orders = events.filter((e) => e.type === 'order_placed' && e.contact?.email);
+  const recordOrders = () =>
+    orders.map((e) => deps.orders.recordOrder(tenantId, e.contact?.email as string, e.occurredAt));
+
+  const slack = slackNotificationMessages({ tenantId, conn: args.slack, events, now });
+  if (!slack.ok) {
+    if (slack.alwaysLog || toNotion.matched === 0) deps.log?.(slack.dropped, { tenantId });
+    try {
+      await Promise.all([
+        toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
+        ...recordOrders(),
+      ]);
+    } catch (err) {
+      return failed(err);
+    }
+    return {
+      ok: true,
+      notion,
+      slackSkipped: { reason: slack.reason },
+      accepted: toNotion.eventIds.size,
+      queued: 0,
+      delayed: 0,
+      skipReasons: [],
+    };
+  }
+  const skipped: string[] = [];
+  let accepted = events.length - slack.unrouted.length;
+  for (const u of slack.unrouted) {
+    if (toNotion.eventIds.has(u.eventId)) accepted += 1;
+    else skipped.push(u.reason);
+  }
+  const { messages, timers } = slack;
+  try {
+    // Before the lane messages, so the worker of the first one sees every event of this delivery.
+    if (deps.pending) await recordPendingPosts(deps.pending, tenantId, slack.pendingPosts);
+    await Promise.all([
+      messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
+      timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
+      toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
+      ...recordOrders(),
+    ]);
+  } catch (err) {
+    return failed(err);
+  }
+  return { ok: true, notion, accepted, queued: messages.length, delayed: timers.length, skipReasons: skipped };
+}
