@@ -6,6 +6,7 @@
 import type { Context, SQSRecord } from 'aws-lambda';
 import { outageRetryDelayMs, providerDown } from '../../shared/app/health';
 import { handPlatformEvents } from '../../shared/app/platform-events';
+import { handCommerceEvent } from '../../shared/app/skills/abandoned-cart';
 import { topology } from '../../shared/app/topology';
 import { handlePlatformLaneMessage } from '../../shared/connectors/custom/ingress/worker';
 import { failedRunOf, handleNotionLaneMessage, ParkLane, wasFinishedBefore } from '../../shared/connectors/notion/lane';
@@ -240,7 +241,15 @@ export async function platformLaneStep(d: HandlerDeps, r: SQSRecord): Promise<vo
             tenantId,
             events,
           ),
-        // The abandoned-cart skill's hand-off of `kind: cart` deliveries goes here (issue 14, skills).
+        handCommerceEvent: (tenantId, event) =>
+          handCommerceEvent(
+            { skills: d.store, orders: d.store, carts: d.store, connections: d.store, lane: d.lane, clock: d.clock },
+            tenantId,
+            event,
+          ).then((out) => {
+            if (out.skipped)
+              logger.info('skills: nothing to do for this platform event', { tenantId, why: out.skipped });
+          }),
         log,
       },
       opened.body,

@@ -19,7 +19,7 @@ import { definitionOf } from '../connection';
 import { looseKey } from '../definition/schema';
 import { contactPlan, contactRowFor, defaultAttribute } from '../records';
 import { webhookPayload } from '../webhooks';
-import { cartOf, hubEventsOf, type PlatformCart, webhookKind } from './events';
+import { hubEventsOf, webhookKind } from './events';
 import type { DeliveryMessage } from './messages';
 
 /** How long a delivery's id is remembered once written: past Shopify's 4 hours and Stripe's 3 days of retries. */
@@ -36,10 +36,10 @@ export interface DeliveryDeps {
   /** The app's fan-out of hub events (handPlatformEvents); throws when it could not queue them. */
   handEvents(tenantId: string, events: NotificationEvent[]): Promise<void>;
   /**
-   * A `kind: cart` delivery's cart for the abandoned-cart skill (issue 14, skills): wired by the
-   * lead at merge; until then carts are written to Brevo as their events and nothing more.
+   * A `kind: cart | order` delivery for the skills (the abandoned-cart skill waits on carts; orders
+   * cancel the buyer's pending carts): its connector, kind and mapped fields.
    */
-  handCart?(tenantId: string, connector: string, cart: PlatformCart): Promise<void>;
+  handCommerceEvent?(tenantId: string, event: CommerceEvent): Promise<void>;
   log?: (level: 'info' | 'warn' | 'error', message: string, data: Record<string, unknown>) => void;
 }
 
@@ -97,8 +97,14 @@ export async function processDelivery(deps: DeliveryDeps, msg: DeliveryMessage):
       receivedAt: msg.receivedAt,
     });
     if (events.length > 0) await deps.handEvents(msg.tenantId, events);
-    if (webhookKind(msg.webhook, webhook) === 'cart')
-      await deps.handCart?.(msg.tenantId, msg.connector, cartOf(payload.record, msg.receivedAt));
+    const kind = webhookKind(msg.webhook, webhook);
+    if (kind !== undefined)
+      await deps.handCommerceEvent?.(msg.tenantId, {
+        connector: msg.connector,
+        kind,
+        fields: payload.record.fields,
+        occurredAt: msg.receivedAt,
+      });
 
     const brevo = brevoClientFor({
       apiKey: await deps.secrets.get(record.brevoApiKeyRef),
@@ -134,6 +140,14 @@ export async function processDelivery(deps: DeliveryDeps, msg: DeliveryMessage):
     );
     throw err;
   }
+}
+
+/** A platform's cart or order as the skills read it (shared/app/skills/abandoned-cart.ts CommerceEvent). */
+export interface CommerceEvent {
+  connector: string;
+  kind: 'cart' | 'order';
+  fields: Record<string, unknown>;
+  occurredAt: string;
 }
 
 /** What the worker reads of a definition connection's settings (the config section without secrets). */

@@ -4,7 +4,7 @@
  * - an order (`kind: order`, or a webhook whose Brevo event is `order_placed`) → `order_placed`
  *   (order id, total and currency from the definition's fields), and the order ledger records it;
  * - a cart (`kind: cart`) → no event here: whether it was abandoned is the abandoned-cart skill's
- *   to decide (its delay and the orders since); cartOf gives it the cart;
+ *   to decide (its delay and the orders since), handed the delivery's commerce event;
  * - any other `to: event` webhook → `custom` named after its Brevo event;
  * - a `to: contact` webhook → none (Brevo's own contact webhooks report the contact it writes).
  * Pure: no I/O.
@@ -17,9 +17,7 @@ import type { MappedRecord } from '../records';
 
 /** What a webhook entry is about, for the skills: its `kind`, else an order by its event's name. */
 export function webhookKind(key: string, webhook: WebhookDefinition): 'order' | 'cart' | undefined {
-  // `kind` joins the schema with the skills (issue 14): read loosely until then.
-  const kind = (webhook as { kind?: unknown }).kind;
-  if (kind === 'order' || kind === 'cart') return kind;
+  if ('kind' in webhook && webhook.kind !== undefined) return webhook.kind;
   if (webhook.to === 'event' && brevoEventName(key, webhook) === 'order_placed') return 'order';
   return undefined;
 }
@@ -51,32 +49,6 @@ function isoOr(v: unknown, fallback: string): string {
   if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) && !Number.isNaN(Date.parse(v)))
     return new Date(Date.parse(v)).toISOString();
   return fallback;
-}
-
-/** The cart of a `kind: cart` delivery, as the abandoned-cart skill takes it. */
-export interface PlatformCart {
-  id: string;
-  email?: string;
-  total?: number;
-  currency?: string;
-  url?: string;
-  /** When the cart last changed (its abandonment is counted from here). */
-  updatedAt: string;
-}
-
-export function cartOf(record: MappedRecord, receivedAt: string): PlatformCart {
-  const email = text(field(record, 'email'));
-  const total = amount(field(record, 'amount', 'total', 'total_price'));
-  const currency = text(field(record, 'currency'));
-  const url = text(field(record, 'recovery_url', 'url', 'abandoned_checkout_url'));
-  return {
-    id: text(field(record, 'cart_id', 'checkout_token', 'cart_token', 'token', 'id')) ?? record.id,
-    ...(email !== undefined ? { email: normalizeEmail(email) ?? email.toLowerCase() } : {}),
-    ...(total !== undefined ? { total } : {}),
-    ...(currency !== undefined ? { currency: currency.toUpperCase() } : {}),
-    ...(url !== undefined ? { url } : {}),
-    updatedAt: isoOr(field(record, 'updated_at', 'created_at', 'event_date'), receivedAt),
-  };
 }
 
 /**
