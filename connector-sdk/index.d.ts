@@ -55,7 +55,10 @@ export type Pagination =
   | { type: 'offset'; param: string }
   | { type: 'link' };
 
-export interface Resource {
+/** A resource read into Brevo (contacts or events), or one declared only (`to: none`, with its reason). */
+export type Resource = ReadResource | DeclaredResource;
+
+export interface ReadResource {
   endpoint: string;
   params?: Record<string, string | number | boolean>;
   /** Path of the array in the answer ('' or absent: the answer is the array). */
@@ -72,9 +75,22 @@ export interface Resource {
   to?: 'contacts' | 'events';
   /** to: events only: the Brevo event name (default: the resource's key). */
   event?: string;
+  /** to: events only: one event per value of this path across runs (the incremental overlap re-reads). */
+  dedupe?: string;
+  /** to: events only: these mapped fields also update the contact (the event's contact_properties). */
+  contact_properties?: string[];
   /** to: events only: a `cart` (mapped cart_id|checkout_token, email, completed_at...) or an `order`, for the skills. */
   kind?: 'cart' | 'order';
   mapping: Mapping;
+}
+
+/** Declared so that `sync.<resource>` validates, never read: `reason` says why (the run's warnings show it). */
+export interface DeclaredResource {
+  endpoint: string;
+  to: 'none';
+  reason: string;
+  items?: string;
+  mapping?: Mapping;
 }
 
 /**
@@ -92,6 +108,8 @@ export type Webhook =
       kind?: 'cart' | 'order';
       match?: { header: string; equals: string; field?: never } | { field: string; equals: string; header?: never };
       mapping?: Mapping;
+      /** to: event only: these mapped fields also update the contact. */
+      contact_properties?: string[];
     };
 
 /**
@@ -99,7 +117,8 @@ export type Webhook =
  * `secret` (default webhook_secret) over the raw body, or over `{timestamp}.{body}` when a timestamp
  * comes in `timestamp_header` or in a `parts` header (`t=...,v1=...`); `encoding` hex or base64;
  * `prefix` stripped; a timestamp older or newer than `tolerance_s` (default 300) refused.
- * `delivery_id_header` names each delivery for dedupe (else the body's sha256).
+ * `delivery_id_header` names each delivery for dedupe, else `delivery_id_field` (a path in the body,
+ * Stripe's event `id`), else the body's sha256.
  */
 export interface Signature {
   header: string;
@@ -111,6 +130,7 @@ export interface Signature {
   tolerance_s?: number;
   secret?: string;
   delivery_id_header?: string;
+  delivery_id_field?: string;
 }
 
 export interface ConnectionParam {

@@ -97,9 +97,19 @@ export function shortFormRecord(key: string, body: unknown): MappedRecord {
 }
 
 /** The delivery's id for dedupe: the header the definition names, else `sha256:<hex of the raw body>`. */
-export function deliveryId(definition: Definition, headers: DeliveryHeaders, rawBody: Uint8Array | string): string {
+export function deliveryId(
+  definition: Definition,
+  headers: DeliveryHeaders,
+  rawBody: Uint8Array | string,
+  /** The parsed body, for `delivery_id_field` (Stripe's event id: its retries may differ in other fields). */
+  body?: unknown,
+): string {
   const header = definition.signature?.delivery_id_header;
   const value = header === undefined ? undefined : headerValue(headers, header)?.trim();
   if (value !== undefined && value !== '') return value;
+  const field = definition.signature?.delivery_id_field;
+  const fromBody = field === undefined || body === undefined ? undefined : getPath(body, field);
+  if ((typeof fromBody === 'string' && fromBody.trim() !== '') || typeof fromBody === 'number')
+    return `field:${String(fromBody).trim()}`;
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }

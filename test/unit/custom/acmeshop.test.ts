@@ -145,6 +145,16 @@ describe('acmeshop webhooks', () => {
     expect(deliveryId(acme, headers, raw)).toBe('dlv-1');
     const { 'x-acme-delivery': _, ...withoutId } = headers;
     expect(deliveryId(acme, withoutId, raw)).toBe(`sha256:${createHash('sha256').update(raw).digest('hex')}`);
+    // delivery_id_field (Stripe's event id): a retry whose body differs elsewhere is the same delivery.
+    const byField = {
+      ...acme,
+      signature: { ...acme.signature!, delivery_id_header: undefined, delivery_id_field: 'id' },
+    };
+    const retried = JSON.stringify({ ...JSON.parse(raw), pending_webhooks: 2 });
+    expect(deliveryId(byField, withoutId, raw, JSON.parse(raw))).toBe('field:o-9');
+    expect(deliveryId(byField, withoutId, retried, JSON.parse(retried))).toBe('field:o-9');
+    // Without the field in the body, the raw body identifies it.
+    expect(deliveryId(byField, withoutId, '{}', {})).toBe(`sha256:${createHash('sha256').update('{}').digest('hex')}`);
   });
 
   it('one path, told apart by a header and by a body field; the short form maps the scalars', () => {

@@ -334,6 +334,8 @@ const signatureSchema = z
     tolerance_s: positiveInt.default(300),
     secret: credential.default('webhook_secret'),
     delivery_id_header: headerName.optional(),
+    /** A path in the body that identifies the delivery when no header does (Stripe: the event's id). */
+    delivery_id_field: path.optional(),
   })
   .refine((s) => s.timestamp_header === undefined || s.parts === undefined, {
     error: 'give timestamp_header or parts, not both',

@@ -116,7 +116,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
       `the delivery is ${req.rawBody.length} bytes: the lane takes ${MAX_QUEUED_BODY_BYTES} at most (subscribe to a smaller payload)`,
     );
 
-  const id = deliveryId(definition, req.headers, req.rawBody);
+  const id = deliveryId(definition, req.headers, req.rawBody, body);
   try {
     await deps.lane.send(PLATFORM_LANE, [
       deliveryLaneMessage({
