@@ -17,9 +17,9 @@ import type {
   ConnectionStore,
   ConnectionWorkspace,
   LaneQueue,
-  NotionWebhookStore,
   ScheduleManager,
-  SlackTeamStore,
+  WebhookSubscriptionStore,
+  WorkspaceClaimStore,
 } from './ports';
 
 /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL), by key. */
@@ -99,8 +99,8 @@ export interface ConnectorCliCommand {
 
 /** The stores a connector's own connection state lives in (provider-named ports: ARCHITECTURE.md, Left). */
 export interface ConnectorStores {
-  teams: SlackTeamStore;
-  webhooks: NotionWebhookStore;
+  teams: WorkspaceClaimStore;
+  webhooks: WebhookSubscriptionStore;
 }
 
 /** What the app gives a connection hook to reach the provider: the clock and where it calls. */
@@ -292,7 +292,7 @@ export interface ConnectorDescriptor {
    * state), removed; what it removed (merged into the report) and what stays, and why.
    */
   disconnect?(
-    deps: { teams: SlackTeamStore; webhooks: NotionWebhookStore },
+    deps: { teams: WorkspaceClaimStore; webhooks: WebhookSubscriptionStore },
     tenantId: string,
     deleteSecret: (ref: string | undefined, name: string) => Promise<void>,
   ): Promise<{ removed: Record<string, unknown>; kept: string[] }>;
