@@ -56,6 +56,11 @@ export interface LaneSpec {
   maxReceiveCount: number;
   retentionDays: number;
   description: string;
+  /**
+   * Its message groups begin with the tenant (`<tenant>:…`): a timer hands a message into this lane
+   * only in its own tenant's group (core/lanes/timers.ts). A lane without it checks its groups itself.
+   */
+  tenantGroups?: true;
 }
 
 export interface ConnectionSchedule {

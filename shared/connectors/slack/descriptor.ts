@@ -83,6 +83,7 @@ export const slackDescriptor: ConnectorDescriptor = {
       maxReceiveCount: 5,
       retentionDays: 14,
       description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
+      tenantGroups: true,
     },
   },
   eventsPath: '/slack/{tenantId}/events',
