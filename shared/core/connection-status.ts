@@ -26,10 +26,10 @@ export interface StatusDeps {
   clock: Clock;
   /** The schedules' manager, when it can tell the next run (the local scheduler); else computed. */
   schedules?: ScheduleManager;
-  /** When given, the Notion status adds the webhook subscription and the document library. */
+  /** When given, a status adds the webhook subscription and the document library (Notion's). */
   webhooks?: WebhookSubscriptionStore;
   imported?: ImportedDocumentStore;
-  /** When given, the Slack status adds the notifications posted and failed. */
+  /** When given, a status adds the notifications posted and failed (Slack's). */
   deliveries?: NotificationDeliveryStore;
 }
 

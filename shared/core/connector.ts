@@ -102,7 +102,7 @@ export interface ConnectorCliCommand {
   notes?: string[];
 }
 
-/** The stores a connector's own connection state lives in (provider-named ports: ARCHITECTURE.md, Left). */
+/** The stores a connector's own connection state lives in (each one connector's today: ARCHITECTURE.md). */
 export interface ConnectorStores {
   teams: WorkspaceClaimStore;
   webhooks: WebhookSubscriptionStore;

@@ -52,7 +52,7 @@ export interface ApiDeps {
   skills: SkillStore;
   /** The connector definitions the tenant registered (/tenants/{t}/definitions). */
   definitions: DefinitionStore;
-  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
+  /** Notifications posted and failed, for a status (Slack's; without it: not shown). */
   deliveries?: NotificationDeliveryStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
   endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
