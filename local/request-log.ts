@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { DIGEST_MIN_BATCH } from '../shared/connectors/slack/notifications/lane-messages';
 import { MAX_ATTEMPTS, openLaneMessage, retryDelayMs } from '../shared/core/lanes/lane-retry';
-import type { RuleRunRecord, RunRecord, SlackDelivery, SlackDeliverySummary } from '../shared/core/ports';
+import type { NotificationDelivery, NotificationDeliverySummary, RuleRunRecord, RunRecord } from '../shared/core/ports';
 import { countsLine } from '../shared/core/runs/counts';
 
 const brevoReply = z
@@ -134,7 +134,7 @@ export interface LaneLookups {
    * The tenant's Slack deliveries (status's summary): a notification folded into a digest has no
    * post of its own, so the line says what was posted, not one "done" per lane message.
    */
-  slackDeliveries?(tenantId: string): Promise<SlackDeliverySummary | undefined>;
+  slackDeliveries?(tenantId: string): Promise<NotificationDeliverySummary | undefined>;
 }
 
 /**
@@ -267,7 +267,7 @@ function slackLines(m: z.infer<typeof laneBody>, lookups: LaneLookups): Promise<
     const seen = slackSeen.get(key) ?? STARTED_AT;
     const fresh = (summary?.recent ?? []).filter((d) => d.channelId === channel && d.at > seen).reverse();
     if (fresh.length === 0) return undefined;
-    slackSeen.set(key, (fresh.at(-1) as SlackDelivery).at);
+    slackSeen.set(key, (fresh.at(-1) as NotificationDelivery).at);
     return fresh
       .map((d) => {
         const what =

@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { tenantGroupedLanes } from '../../shared/app/topology';
 import { runWithDeadline } from '../../shared/core/http/retry-policy';
 import { tenantBrevoEvents } from '../../shared/core/lanes/brevo-event-poster';
 import { handleTimerBatch } from '../../shared/core/lanes/timers';
@@ -26,6 +27,7 @@ export const handler = lambda(async (event: SQSEvent, d, context): Promise<SQSBa
         skills: d.store,
         clock: d.clock,
         brevoEvents,
+        tenantGroupedLanes,
         log: (msg, data) => logger.info(msg, data),
       },
       event.Records.map((r) => ({ id: r.messageId, body: r.body })),

@@ -10,8 +10,8 @@ import {
   ProviderError,
   RateLimitedError,
   RequestRefusedError,
-  SlackTeamClaimedError,
   UnreachableError,
+  WorkspaceClaimedError,
 } from '../core/errors';
 import { sameHexDigest } from '../core/hash';
 import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/api-types';
@@ -85,7 +85,7 @@ export async function authorizeTenant(
 function refusalOf(err: unknown): ApiResponse | undefined {
   if (err instanceof ConfigError) return { status: 400, body: { error: err.message, issues: err.issues } };
   if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
-  if (err instanceof SlackTeamClaimedError) return { status: 409, body: { error: err.message } };
+  if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message } };
   if (err instanceof RateLimitedError) {
     return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
   }

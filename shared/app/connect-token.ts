@@ -10,13 +10,13 @@ import { connectorOf, resolveConnection } from '../connectors';
 import { describeCadence } from '../core/connection-status';
 import type { ConnectorStores, ProviderEndpoints } from '../core/connector';
 import { RequestRefusedError } from '../core/errors';
-import type { ConnectionWorkspace, ConnectorName, SlackTeamStore, TenantRecord, TenantStore } from '../core/ports';
+import type { ConnectionWorkspace, ConnectorName, TenantRecord, TenantStore, WorkspaceClaimStore } from '../core/ports';
 import { parseConnectorSection } from './config';
 import { type ConnectionDeps, storeConnection } from './connections';
 
 export interface TokenConnectDeps extends ConnectionDeps, Partial<Omit<ConnectorStores, 'teams'>> {
   tenants: TenantStore;
-  teams: SlackTeamStore;
+  teams: WorkspaceClaimStore;
   endpoints: ProviderEndpoints;
 }
 

@@ -26,7 +26,7 @@ import type {
   ConnectionWorkspace,
   ScheduleManager,
   SecretStore,
-  SlackTeamStore,
+  WorkspaceClaimStore,
 } from '../core/ports';
 import { type BrevoKeySource, brevoKeyRef } from '../core/tenancy/connections';
 import { providerDown } from './health';
@@ -228,7 +228,7 @@ export async function connectNotion(
 
 /** Connects the tenant's own Slack app from a Tajo config (tests); its token is checked with auth.test. */
 export async function connectSlack(
-  deps: ConnectionDeps & { teams: SlackTeamStore; slackApiUrl?: string },
+  deps: ConnectionDeps & { teams: WorkspaceClaimStore; slackApiUrl?: string },
   args: { tenantId: string; config: TajoConfig },
   options: { whenUnreachable?: 'refuse' | 'degrade' } = {},
 ): Promise<ConnectionRecord<'slack'>> {

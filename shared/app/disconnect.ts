@@ -11,12 +11,12 @@ import type {
   Clock,
   ConnectionStore,
   ConnectorName,
-  NotionWebhookStore,
   RunStore,
   ScheduleManager,
   SecretStore,
-  SlackTeamStore,
   TenantStore,
+  WebhookSubscriptionStore,
+  WorkspaceClaimStore,
 } from '../core/ports';
 import { brevoApiKeySecretName } from '../core/tenancy/connections';
 import { oauthGrantSecretName } from '../core/tenancy/oauth-tokens';
@@ -26,8 +26,8 @@ export interface DisconnectDeps {
   connections: ConnectionStore;
   secrets: SecretStore;
   schedules: ScheduleManager;
-  teams: SlackTeamStore;
-  webhooks: NotionWebhookStore;
+  teams: WorkspaceClaimStore;
+  webhooks: WebhookSubscriptionStore;
   runs: RunStore;
   clock: Clock;
 }

@@ -8,14 +8,14 @@
 import { notionRuleMessages } from '../connectors/notion/rules/ingress';
 import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
 import type { NotificationEvent } from '../core/events/events';
-import type { Clock, ConnectionRecord, LaneQueue, OrderLedger, SlackPendingStore } from '../core/ports';
+import type { Clock, ConnectionRecord, LaneQueue, OrderLedger, PendingPostStore } from '../core/ports';
 
 export interface FanOutDeps {
   lane: LaneQueue;
   orders: OrderLedger;
   clock: Clock;
   /** Single notifications waiting for their channel: the worker digests a burst of them. */
-  pending?: SlackPendingStore;
+  pending?: PendingPostStore;
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 

@@ -9,7 +9,7 @@ import type { NotificationEvent } from '../core/events/events';
 import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platform-events';
 import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
-import type { Clock, ConnectionStore, LaneQueue, OrderLedger, SlackPendingStore, TenantStore } from '../core/ports';
+import type { Clock, ConnectionStore, LaneQueue, OrderLedger, PendingPostStore, TenantStore } from '../core/ports';
 import { fanOutHubEvents } from './hub-fanout';
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
@@ -46,7 +46,7 @@ async function acceptBrevoWebhookUnsafe(
     orders: OrderLedger;
     clock: Clock;
     /** Single notifications waiting for their channel: the worker digests a burst of them. */
-    pending?: SlackPendingStore;
+    pending?: PendingPostStore;
     log?: (message: string, data: Record<string, unknown>) => void;
   },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },

@@ -14,8 +14,8 @@ import type {
   OAuthStateStore,
   ScheduleManager,
   SecretStore,
-  SlackTeamStore,
   TenantStore,
+  WorkspaceClaimStore,
 } from '../core/ports';
 import { decodeGrant } from '../core/tenancy/oauth-tokens';
 import { ensureConnectionSchedule, replacedSecretRefs } from './connections';
@@ -42,7 +42,7 @@ export interface OAuthInstallDeps {
   /** The tenant's checked Brevo key (PUT /tenants/{t}/brevo) serves an OAuth connection too. */
   tenants: TenantStore;
   connections: ConnectionStore;
-  teams: SlackTeamStore;
+  teams: WorkspaceClaimStore;
   secrets: SecretStore;
   schedules: ScheduleManager;
   clock: Clock;

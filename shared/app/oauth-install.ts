@@ -32,9 +32,9 @@ import {
   ConfigError,
   ProviderError,
   RequestRefusedError,
-  SlackTeamClaimedError,
   TajoError,
   UnreachableError,
+  WorkspaceClaimedError,
 } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
@@ -254,7 +254,7 @@ export async function completeOAuthInstall(
 function refusalOf(err: unknown, provider: string): InstallPage {
   const title = `${provider} was not connected`;
   if (err instanceof InstallRefused) return { status: err.status, title, message: err.message };
-  if (err instanceof SlackTeamClaimedError) return { status: 409, title, message: `${err.message}.` };
+  if (err instanceof WorkspaceClaimedError) return { status: 409, title, message: `${err.message}.` };
   if (err instanceof SlackApiError) {
     // The admin can fix a stale or reused code by starting again; the rest is the deployment's app.
     const again = ['invalid_code', 'code_already_used', 'invalid_grant'].includes(err.error);

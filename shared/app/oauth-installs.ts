@@ -17,8 +17,8 @@ import {
   type NotionOAuthInstall,
   type OAuthStateRecord,
   type SlackOAuthInstall,
-  type SlackTeamRef,
-  slackTeamKey,
+  type WorkspaceRef,
+  workspaceKey,
 } from '../core/ports';
 import { newGrant, putGrant } from '../core/tenancy/oauth-tokens';
 import type { parseConfig } from './config';
@@ -217,7 +217,7 @@ async function installSlack(
     // The distributed app's requests are verified with the app's signing secret, not a tenant's.
     signingSecretRef: undefined,
     brevoApiKeyRef: base.brevoApiKeyRef,
-    integrationKey: integrationKey('slack', slackTeamKey(team)),
+    integrationKey: integrationKey('slack', workspaceKey(team)),
     workspace: {
       id: teamId,
       ...(slackAccessName(access) ? { name: slackAccessName(access) as string } : {}),
@@ -242,7 +242,7 @@ async function installSlack(
   await saveConnection(deps, record, base.existing);
   // Installed into another workspace than before: the old one no longer leads to this tenant.
   for (const held of await deps.teams.listSlackTeams(pending.tenantId)) {
-    if (slackTeamKey(held) !== slackTeamKey(team)) await deps.teams.releaseSlackTeam(pending.tenantId, held);
+    if (workspaceKey(held) !== workspaceKey(team)) await deps.teams.releaseSlackTeam(pending.tenantId, held);
   }
   return record;
 }
@@ -253,7 +253,7 @@ function slackAccessName(access: SlackAccessResponse): string | undefined {
 }
 
 /** The installation an oauth.v2.access answer is for: the org for an org-wide install, else the workspace. */
-export function slackTeamOfAccess(access: SlackAccessResponse): SlackTeamRef {
+export function slackTeamOfAccess(access: SlackAccessResponse): WorkspaceRef {
   const enterpriseId = access.enterprise?.id;
   if (access.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId };
   if (!access.team?.id) throw new InstallRefused(502, 'Slack answered the install without a workspace.');

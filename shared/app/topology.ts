@@ -39,6 +39,8 @@ export interface QueueSpec {
   maxReceiveCount: number;
   retentionDays: number;
   description: string;
+  /** Its groups begin with the tenant (`<tenant>:…`), which the timer queue checks (LaneSpec). */
+  tenantGroups?: true;
 }
 
 export interface FunctionSpec {
@@ -354,3 +356,10 @@ export function scheduleExpression(cadence: ScheduleCadence): string {
   if ('everyHours' in cadence) return `rate(${cadence.everyHours} ${cadence.everyHours === 1 ? 'hour' : 'hours'})`;
   return `cron(${cadence.dailyAt.minute} ${cadence.dailyAt.hour} * * ? *)`;
 }
+
+/** The lanes whose message groups begin with the tenant (their descriptors' `tenantGroups`), for the timer queue. */
+export const tenantGroupedLanes: ReadonlySet<string> = new Set(
+  Object.entries(topology.queues)
+    .filter(([, spec]) => spec.tenantGroups)
+    .map(([name]) => name),
+);

@@ -8,13 +8,13 @@ import type {
   Clock,
   ConnectionHealth,
   CursorStore,
-  NotionWebhookStore,
+  NotificationDeliveryStore,
   RowError,
   RunRecord,
   RunStore,
   ScheduleCadence,
   ScheduleManager,
-  SlackDeliveryStore,
+  WebhookSubscriptionStore,
 } from './ports';
 import type { ImportedDocumentStore } from './ports/documents';
 import { nextDailyAt } from './time/zoned';
@@ -26,11 +26,11 @@ export interface StatusDeps {
   clock: Clock;
   /** The schedules' manager, when it can tell the next run (the local scheduler); else computed. */
   schedules?: ScheduleManager;
-  /** When given, the Notion status adds the webhook subscription and the document library. */
-  webhooks?: NotionWebhookStore;
+  /** When given, a status adds the webhook subscription and the document library (Notion's). */
+  webhooks?: WebhookSubscriptionStore;
   imported?: ImportedDocumentStore;
-  /** When given, the Slack status adds the notifications posted and failed. */
-  deliveries?: SlackDeliveryStore;
+  /** When given, a status adds the notifications posted and failed (Slack's). */
+  deliveries?: NotificationDeliveryStore;
 }
 
 /** Where a status's lines go (the CLI's stdout). */

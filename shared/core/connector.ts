@@ -17,9 +17,9 @@ import type {
   ConnectionStore,
   ConnectionWorkspace,
   LaneQueue,
-  NotionWebhookStore,
   ScheduleManager,
-  SlackTeamStore,
+  WebhookSubscriptionStore,
+  WorkspaceClaimStore,
 } from './ports';
 
 /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL), by key. */
@@ -56,6 +56,11 @@ export interface LaneSpec {
   maxReceiveCount: number;
   retentionDays: number;
   description: string;
+  /**
+   * Its message groups begin with the tenant (`<tenant>:…`): a timer hands a message into this lane
+   * only in its own tenant's group (core/lanes/timers.ts). A lane without it checks its groups itself.
+   */
+  tenantGroups?: true;
 }
 
 export interface ConnectionSchedule {
@@ -97,10 +102,10 @@ export interface ConnectorCliCommand {
   notes?: string[];
 }
 
-/** The stores a connector's own connection state lives in (provider-named ports: ARCHITECTURE.md, Left). */
+/** The stores a connector's own connection state lives in (each one connector's today: ARCHITECTURE.md). */
 export interface ConnectorStores {
-  teams: SlackTeamStore;
-  webhooks: NotionWebhookStore;
+  teams: WorkspaceClaimStore;
+  webhooks: WebhookSubscriptionStore;
 }
 
 /** What the app gives a connection hook to reach the provider: the clock and where it calls. */
@@ -292,7 +297,7 @@ export interface ConnectorDescriptor {
    * state), removed; what it removed (merged into the report) and what stays, and why.
    */
   disconnect?(
-    deps: { teams: SlackTeamStore; webhooks: NotionWebhookStore },
+    deps: { teams: WorkspaceClaimStore; webhooks: WebhookSubscriptionStore },
     tenantId: string,
     deleteSecret: (ref: string | undefined, name: string) => Promise<void>,
   ): Promise<{ removed: Record<string, unknown>; kept: string[] }>;

@@ -80,10 +80,10 @@ export class BudgetExhaustedError extends RateLimitedError {
 }
 
 /**
- * A Slack workspace (or Grid org) is already connected to another tenant: the distributed app maps a
- * team to one tenant only. The other tenant is not named (tenants never learn about each other).
+ * A workspace (or org) is already connected to another tenant: a distributed app maps a workspace to
+ * one tenant only (WorkspaceClaimStore). Slack's is the one such app, so the message and code say Slack. The other tenant is not named (tenants never learn about each other).
  */
-export class SlackTeamClaimedError extends TajoError {
+export class WorkspaceClaimedError extends TajoError {
   constructor(readonly teamKey: string) {
     super(
       `Slack ${teamKey.startsWith('E:') ? 'organisation' : 'workspace'} ${teamKey.slice(2)} is already connected to another tenant; ` +

@@ -15,6 +15,7 @@ import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { disableSkill, enableSkill } from '../../shared/app/skills';
 import { type CommerceEvent, handCommerceEvent } from '../../shared/app/skills/abandoned-cart';
+import { tenantGroupedLanes } from '../../shared/app/topology';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { ENV } from '../../shared/core/env';
 import { tenantBrevoEvents } from '../../shared/core/lanes/brevo-event-poster';
@@ -103,6 +104,7 @@ const commerce = () => ({ skills: store, orders: store, carts: store, connection
 /** The timer worker's wiring (functions/timer-worker/handler.ts), on the test's stores. */
 const timerDeps = () => ({
   lane,
+  tenantGroupedLanes,
   orders: store,
   carts: store,
   skills: store,

@@ -10,6 +10,7 @@ import { sqsLanesFromEnv } from '../../functions/commons/sqs-lanes';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
+import { tenantGroupedLanes } from '../../shared/app/topology';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { ENV } from '../../shared/core/env';
 import { sha256Hex } from '../../shared/core/hash';
@@ -98,7 +99,7 @@ async function receive(queue: 'timerQueue' | 'slackLane', waitSeconds = 0): Prom
   return res.Messages ?? [];
 }
 
-const timers = () => ({ lane, orders: store, clock });
+const timers = () => ({ lane, orders: store, clock, tenantGroupedLanes });
 const batchOf = (ms: Message[]) => ms.map((m) => ({ id: m.MessageId ?? '', body: m.Body ?? '' }));
 
 test('a cart waits in the timer queue (not the channel lane), then is notified when still abandoned', async () => {

@@ -21,6 +21,7 @@ import { replayDeadLetters, SqsLaneQueue } from '../../shared/adapters/aws/sqs-l
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
+import { tenantGroupedLanes } from '../../shared/app/topology';
 import { enqueueNotionSync, handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { ENV } from '../../shared/core/env';
 import {
@@ -195,9 +196,10 @@ test('a message that fails every attempt is retried outside its group, then dead
     if (out.outcome === 'retry') {
       clock.advance(out.delayMs);
       const timer = await receiveOne(sqs, timerQ.QueueUrl as string, true);
-      const res = await handleTimerBatch({ lane, clock, orders: { lastOrderAt: async () => undefined } as never }, [
-        { id: timer.MessageId as string, body: timer.Body as string },
-      ]);
+      const res = await handleTimerBatch(
+        { lane, clock, tenantGroupedLanes, orders: { lastOrderAt: async () => undefined } as never },
+        [{ id: timer.MessageId as string, body: timer.Body as string }],
+      );
       expect(res.delivered).toBe(1);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: timerQ.QueueUrl, ReceiptHandle: timer.ReceiptHandle }));
     }

@@ -37,7 +37,7 @@ import { notionLaneMessageSchema } from '../../shared/connectors/notion/lane/mes
 import { brevoActionMessageSchema } from '../../shared/connectors/slack/interactions';
 import { slackLaneMessageSchema } from '../../shared/connectors/slack/notifications/lane-messages';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { SlackTeamClaimedError } from '../../shared/core/errors';
+import { WorkspaceClaimedError } from '../../shared/core/errors';
 import { sha256Hex } from '../../shared/core/hash';
 import { timerMessageSchema } from '../../shared/core/lanes/timers';
 import { redactText } from '../../shared/core/logging/redact';
@@ -803,7 +803,7 @@ describe('every route of the topology keeps tenants apart', () => {
         },
         { tenantId: B, config },
       ),
-    ).rejects.toBeInstanceOf(SlackTeamClaimedError);
+    ).rejects.toBeInstanceOf(WorkspaceClaimedError);
     expect(await bItems()).toEqual(before);
     expect(await stack.dynamo.store.findSlackTeam({ isEnterpriseInstall: false, teamId: A_TEAM })).toMatchObject({
       tenantId: A,
@@ -1088,8 +1088,8 @@ describe('every lane message type naming B, delivered in A’s group, leaves B a
 
 describe('the table after all of the above', () => {
   /**
-   * Items outside every tenant, by necessity (shared/adapters/dynamodb/slack-team-repository.ts): the Slack team
-   * claim, the only way from a Slack team to its tenant with a write that keeps the team unique.
+   * Items outside every tenant, by necessity (shared/adapters/dynamodb/workspace-claim-repository.ts): the
+   * workspace (Slack team) claim, the only way from a team to its tenant with a write that keeps the team unique.
    */
   const GLOBAL_PREFIXES = ['SLACKTEAM#'];
 

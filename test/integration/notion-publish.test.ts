@@ -21,7 +21,7 @@ import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion } from '../../shared/app/connections';
 import { notionStatus } from '../../shared/app/status';
-import type { QueueName } from '../../shared/app/topology';
+import { type QueueName, tenantGroupedLanes } from '../../shared/app/topology';
 import { enqueueNotionSync, handleNotionLaneMessage, type NotionLaneDeps } from '../../shared/connectors/notion/lane';
 import { SYNC_RESERVED_CALLS } from '../../shared/connectors/notion/publish/publish';
 import { DEFAULT_RETRY_POLICY } from '../../shared/core/http/retry-policy';
@@ -234,7 +234,7 @@ async function fireTimers(e: Env): Promise<number> {
   const timers = e.lane.sent.filter((s) => s.queue === 'timerQueue');
   for (const t of timers) e.lane.sent.splice(e.lane.sent.indexOf(t), 1);
   const out = await handleTimerBatch(
-    { lane: e.lane, orders: e.store, clock: e.clock },
+    { lane: e.lane, orders: e.store, clock: e.clock, tenantGroupedLanes },
     timers.map((t, i) => ({ id: String(i), body: t.message.body })),
   );
   return out.delivered;

@@ -13,7 +13,7 @@ import type { QueueName } from '../../shared/app/topology';
 import { SLACK_APP_CACHE_MS, slackAppCredentials } from '../../shared/connectors/slack/app';
 import { acceptSlackRequest, type SlackRequest } from '../../shared/connectors/slack/interactions';
 import { signSlackRequest } from '../../shared/connectors/slack/signature';
-import { SlackTeamClaimedError } from '../../shared/core/errors';
+import { WorkspaceClaimedError } from '../../shared/core/errors';
 import type {
   ConnectionRecord,
   LaneMessage,
@@ -369,7 +369,7 @@ describe('connectSlack keeps the team → tenant record', () => {
 
     const stored = secrets.values.size;
     const refused = connectSlack(deps, { tenantId: 'globex', config: config('xoxb-one') });
-    await expect(refused).rejects.toBeInstanceOf(SlackTeamClaimedError);
+    await expect(refused).rejects.toBeInstanceOf(WorkspaceClaimedError);
     await expect(refused).rejects.toThrow(/workspace T0ONE is already connected to another tenant/);
     await expect(refused).rejects.not.toThrow(/acme/);
     expect(secrets.values.size).toBe(stored);

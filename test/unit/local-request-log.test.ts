@@ -3,7 +3,7 @@
  * handlers' own replies and run records, counts and ids only.
  */
 import { describeLaneDone, describeRequest } from '../../local/request-log';
-import type { RunRecord, SlackDelivery } from '../../shared/core/ports';
+import type { NotificationDelivery, RunRecord } from '../../shared/core/ports';
 
 const brevo = (status: number, body: unknown) =>
   describeRequest('POST', '/webhooks/brevo/{tenantId}', { tenantId: 't1' }, status, JSON.stringify(body));
@@ -142,7 +142,7 @@ test('a rules step that failed says failed and when it is retried, never a "0 cr
 
 test('Slack: a burst folded into one digest is one "digest of N" line, not N "done" lines', async () => {
   const at = (s: number) => new Date(Date.now() + 60_000 + s * 1000).toISOString();
-  let recent: SlackDelivery[] = [];
+  let recent: NotificationDelivery[] = [];
   const lookups = {
     run: async () => undefined,
     ruleRun: async () => undefined,

@@ -18,7 +18,7 @@ import {
 import { matchRules, renderProperties } from '../../shared/connectors/notion/rules/rules';
 import { ConfigError } from '../../shared/core/errors';
 import { parsePlatformEvent } from '../../shared/core/events/platform-events';
-import type { NotionPageWrite } from '../../shared/core/ports';
+import type { PageWrite } from '../../shared/core/ports';
 import { contactUpdated, listAddition, TS } from '../notifications/fixtures';
 
 const LEADS = '2a1d6f4b0c3e4d5f9a8b7c6d5e4f3a21';
@@ -337,7 +337,7 @@ describe('conflicts: latest edit wins, the loser is recorded', () => {
     } as NotionPage;
   }
   /** The record our write of `p` left (by bot-1, at p's last_edited_time). */
-  const ownWrite = (p: NotionPage, values: NotionPageWrite['values']): NotionPageWrite => ({
+  const ownWrite = (p: NotionPage, values: PageWrite['values']): PageWrite => ({
     tenantId: 't',
     databaseId: LEADS,
     pageId: p.id,
@@ -348,7 +348,7 @@ describe('conflicts: latest edit wins, the loser is recorded', () => {
     rule: 'converted',
     writtenAt: '2026-11-03T10:00:31.000Z',
   });
-  const resolve = (p: NotionPage, name: string, brevoAt: string, own?: NotionPageWrite) =>
+  const resolve = (p: NotionPage, name: string, brevoAt: string, own?: PageWrite) =>
     resolveConflicts({
       page: p,
       values: { Name: nameValue(name), Email: { email: 'ann@example.com' } },

@@ -11,19 +11,19 @@ import { DefinitionRepository } from './definition-repository';
 import { DeliveryRepository } from './delivery-repository';
 import { ImportedDocumentRepository } from './imported-document-repository';
 import { MarkerRepository } from './marker-repository';
-import { NotionWebhookRepository } from './notion-webhook-repository';
+import { NotificationDeliveryRepository } from './notification-delivery-repository';
 import { OAuthStateRepository } from './oauth-state-repository';
 import { OrderRepository } from './order-repository';
 import { PageWriteRepository } from './page-write-repository';
+import { PendingPostRepository } from './pending-post-repository';
 import { PublicationRepository } from './publication-repository';
 import { RunRepository } from './run-repository';
 import { SkillRepository } from './skill-repository';
-import { SlackDeliveryRepository } from './slack-delivery-repository';
-import { SlackPendingPostRepository } from './slack-pending-post-repository';
-import { SlackTeamRepository } from './slack-team-repository';
-import { SlackThreadRepository } from './slack-thread-repository';
 import { DynamoTable } from './table';
 import { TenantRepository } from './tenant-repository';
+import { ThreadRepository } from './thread-repository';
+import { WebhookSubscriptionRepository } from './webhook-subscription-repository';
+import { WorkspaceClaimRepository } from './workspace-claim-repository';
 
 export { FP_BUCKETS } from './cursor-repository';
 export { ensureTable } from './ensure-table';
@@ -36,11 +36,11 @@ type MethodsOf<T> = { [K in keyof T]: T[K] };
 export type DynamoRepositories = MethodsOf<TenantRepository> &
   MethodsOf<ConnectionRepository> &
   MethodsOf<OAuthStateRepository> &
-  MethodsOf<SlackTeamRepository> &
-  MethodsOf<SlackThreadRepository> &
-  MethodsOf<SlackPendingPostRepository> &
-  MethodsOf<SlackDeliveryRepository> &
-  MethodsOf<NotionWebhookRepository> &
+  MethodsOf<WorkspaceClaimRepository> &
+  MethodsOf<ThreadRepository> &
+  MethodsOf<PendingPostRepository> &
+  MethodsOf<NotificationDeliveryRepository> &
+  MethodsOf<WebhookSubscriptionRepository> &
   MethodsOf<MarkerRepository> &
   MethodsOf<OrderRepository> &
   MethodsOf<CursorRepository> &
@@ -59,11 +59,11 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): D
     new TenantRepository(table),
     new ConnectionRepository(table),
     new OAuthStateRepository(table),
-    new SlackTeamRepository(table),
-    new SlackThreadRepository(table),
-    new SlackPendingPostRepository(table),
-    new SlackDeliveryRepository(table),
-    new NotionWebhookRepository(table),
+    new WorkspaceClaimRepository(table),
+    new ThreadRepository(table),
+    new PendingPostRepository(table),
+    new NotificationDeliveryRepository(table),
+    new WebhookSubscriptionRepository(table),
     new MarkerRepository(table),
     new OrderRepository(table),
     new CursorRepository(table),

@@ -1,8 +1,8 @@
 /**
- * What a Brevo → Notion rule last wrote to a page: `NWRITE#<database>#<page>` under the tenant,
+ * What a rule last wrote to a page (Notion's: `NWRITE`): `NWRITE#<database>#<page>` under the tenant,
  * grouped per database so the sync loads one database's in one query.
  */
-import type { NotionPageWrite, NotionPageWriteStore } from '../../core/ports';
+import type { PageWrite, PageWriteStore } from '../../core/ports';
 import { type DynamoTable, retainedAfter, tenantKey } from './table';
 import { TABLE_SCHEMA } from './table-schema';
 
@@ -11,14 +11,14 @@ const pageWriteKey = (tenantId: string, databaseId: string, pageId: string) => (
   sk: `NWRITE#${databaseId}#${pageId}`,
 });
 
-export class PageWriteRepository implements NotionPageWriteStore {
+export class PageWriteRepository implements PageWriteStore {
   constructor(private readonly table: DynamoTable) {}
 
-  async getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<NotionPageWrite | undefined> {
-    return this.table.get<NotionPageWrite>(pageWriteKey(tenantId, databaseId, pageId), { consistent: true });
+  async getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<PageWrite | undefined> {
+    return this.table.get<PageWrite>(pageWriteKey(tenantId, databaseId, pageId), { consistent: true });
   }
 
-  async putPageWrite(record: NotionPageWrite): Promise<void> {
+  async putPageWrite(record: PageWrite): Promise<void> {
     await this.table.put({
       ...pageWriteKey(record.tenantId, record.databaseId, record.pageId),
       ...record,
@@ -26,7 +26,7 @@ export class PageWriteRepository implements NotionPageWriteStore {
     });
   }
 
-  async listPageWrites(tenantId: string, databaseId: string): Promise<NotionPageWrite[]> {
-    return this.table.queryAll<NotionPageWrite>(tenantId, `NWRITE#${databaseId}#`);
+  async listPageWrites(tenantId: string, databaseId: string): Promise<PageWrite[]> {
+    return this.table.queryAll<PageWrite>(tenantId, `NWRITE#${databaseId}#`);
   }
 }

@@ -1,9 +1,9 @@
 /**
  * What every repository of the one DynamoDB table shares: the document client and table name, the
  * tenant key, the TTL arithmetic, conditional writes and paging. Every key begins with the tenant
- * (`T#<tenant>`), so no query can cross tenants; the one exception, by necessity, is the Slack team
- * claim (slack-team-repository.ts). Runs on DynamoDB in AWS and on dynalite (the same wire protocol)
- * locally and in tests.
+ * (`T#<tenant>`), so no query can cross tenants; the one exception, by necessity, is the workspace
+ * claim (a Slack team's: workspace-claim-repository.ts). Runs on DynamoDB in AWS and on dynalite (the
+ * same wire protocol) locally and in tests.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {

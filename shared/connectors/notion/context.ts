@@ -8,7 +8,7 @@ import type { ProgressEvent } from '../../core/brevo/contact-writer';
 import type { Endpoints } from '../../core/env';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
-import type { Clock, CursorStore, NotionPageWriteStore, RunStore } from '../../core/ports';
+import type { Clock, CursorStore, PageWriteStore, RunStore } from '../../core/ports';
 import type { CallReserver } from '../../core/ratelimit/call-budget';
 import { sharedPacer } from '../../core/ratelimit/pacer';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
@@ -31,7 +31,7 @@ export function buildNotionContext(args: {
   /** Longest Retry-After slept through in process (a Lambda worker parks the lane instead). */
   maxInProcessWaitMs?: number;
   /** The Brevo → Notion rules' page writes: with rules configured, the sync skips their echo. */
-  pageWrites?: NotionPageWriteStore;
+  pageWrites?: PageWriteStore;
   /** The connection's integration key (stable across OAuth refreshes); default: the token's. */
   notionKey?: string;
   /** An OAuth connection's refresh on 401 (see NotionGateway). */

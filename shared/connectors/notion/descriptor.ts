@@ -5,7 +5,7 @@
 
 import { type ConnectorDescriptor, type ConnectorRoute, refreshedToken, routeKey } from '../../core/connector';
 import { TajoError } from '../../core/errors';
-import type { ConnectionRecord, ConnectionSettings, NotionWebhookStore } from '../../core/ports';
+import type { ConnectionRecord, ConnectionSettings, WebhookSubscriptionStore } from '../../core/ports';
 import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
 import { type NotionConnectorConfig, notionConnectorSchema, notionRequiredHints } from './config-schema';
@@ -201,7 +201,7 @@ export const notionDescriptor: ConnectorDescriptor = {
 };
 
 /** Empties the tenant's Notion webhook page inbox; returns how many pages were dropped. */
-async function dropPendingPages(webhooks: NotionWebhookStore, tenantId: string): Promise<number> {
+async function dropPendingPages(webhooks: WebhookSubscriptionStore, tenantId: string): Promise<number> {
   let dropped = 0;
   // Bounded: an inbox that keeps refilling (events still arriving) does not hold the request.
   for (let round = 0; round < 50; round++) {

@@ -13,16 +13,16 @@ import {
   type ConnectionRecord,
   type ConnectionWorkspace,
   type SlackSettings,
-  type SlackTeamRef,
-  slackTeamKey,
+  type WorkspaceRef,
+  workspaceKey,
 } from '../../core/ports';
 import { SlackClient } from './client';
 import type { SlackConnectorConfig } from './config-schema';
 import { testSlackConnection } from './connection-test';
 
 /** The installation a checked token belongs to (CheckedCredentials.account). */
-function teamOf(checked: CheckedCredentials): SlackTeamRef {
-  return checked.account as SlackTeamRef;
+function teamOf(checked: CheckedCredentials): WorkspaceRef {
+  return checked.account as WorkspaceRef;
 }
 
 export const slackConnect: ConnectHooks<SlackSettings> = {
@@ -58,7 +58,7 @@ export const slackConnect: ConnectHooks<SlackSettings> = {
     // Reconnected with another workspace's token: the old workspace no longer leads to this tenant.
     const team = teamOf(checked);
     for (const held of await stores.teams.listSlackTeams(tenantId)) {
-      if (slackTeamKey(held) !== slackTeamKey(team)) await stores.teams.releaseSlackTeam(tenantId, held);
+      if (workspaceKey(held) !== workspaceKey(team)) await stores.teams.releaseSlackTeam(tenantId, held);
     }
   },
   counts: (settings) => ({ channels: Object.keys(settings.channels).length }),
@@ -116,7 +116,7 @@ const authInstallation = z.looseObject({
 });
 
 /** The installation a bot token belongs to, from its auth.test answer. */
-export function slackTeamOfAuth(auth: unknown): SlackTeamRef {
+export function slackTeamOfAuth(auth: unknown): WorkspaceRef {
   const a = readAnswer('slack', 'auth.test', authInstallation, auth);
   const enterpriseId = a.enterprise_id ?? undefined;
   if (a.is_enterprise_install && enterpriseId) return { isEnterpriseInstall: true, enterpriseId, teamId: a.team_id };
@@ -130,7 +130,7 @@ export function slackTeamOfAuth(auth: unknown): SlackTeamRef {
 export async function checkSlackBotToken(
   token: string,
   opts: { clock: Clock; slackApiUrl?: string },
-): Promise<{ team: SlackTeamRef; workspace: ConnectionWorkspace }> {
+): Promise<{ team: WorkspaceRef; workspace: ConnectionWorkspace }> {
   const answer = await new SlackClient({
     token,
     apiUrl: opts.slackApiUrl,

@@ -5,7 +5,7 @@
 
 import { type ConnectorDescriptor, type ConnectorRoute, refreshedToken, routeKey } from '../../core/connector';
 import { TajoError } from '../../core/errors';
-import { slackTeamKey } from '../../core/ports';
+import { workspaceKey } from '../../core/ports';
 import { SLACK_DEFAULT_API_URL } from './client';
 import { slackSectionIssues } from './config-checks';
 import { type SlackConnectorConfig, slackConnectorSchema, slackRequiredHints } from './config-schema';
@@ -83,6 +83,7 @@ export const slackDescriptor: ConnectorDescriptor = {
       maxReceiveCount: 5,
       retentionDays: 14,
       description: 'Slack lane: one message group per tenant and channel (1 message/s per channel)',
+      tenantGroups: true,
     },
   },
   eventsPath: '/slack/{tenantId}/events',
@@ -112,7 +113,7 @@ export const slackDescriptor: ConnectorDescriptor = {
     const slackTeams: string[] = [];
     for (const team of await deps.teams.listSlackTeams(tenantId)) {
       await deps.teams.releaseSlackTeam(tenantId, team);
-      slackTeams.push(slackTeamKey(team));
+      slackTeams.push(workspaceKey(team));
     }
     return { removed: { slackTeams }, kept: [] };
   },

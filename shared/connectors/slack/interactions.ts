@@ -21,10 +21,10 @@ import {
   type ConnectionStore,
   type LaneQueue,
   type SecretStore,
-  type SlackTeamRecord,
-  type SlackTeamRef,
-  type SlackTeamStore,
-  slackTeamKey,
+  type WorkspaceClaim,
+  type WorkspaceClaimStore,
+  type WorkspaceRef,
+  workspaceKey,
 } from '../../core/ports';
 import { type OAuthTokens, readAccessToken } from '../../core/tenancy/oauth-tokens';
 import type { SlackAppCredentialsSource } from './app';
@@ -59,7 +59,7 @@ export interface SlackIngressDeps {
   lane: LaneQueue;
   clock: Clock;
   /** The distributed app's routes: its credentials and the team → tenant lookup. */
-  app?: { credentials: SlackAppCredentialsSource; teams: Pick<SlackTeamStore, 'findSlackTeam'> };
+  app?: { credentials: SlackAppCredentialsSource; teams: Pick<WorkspaceClaimStore, 'findSlackTeam'> };
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 
@@ -128,7 +128,7 @@ export async function acceptSlackRequest(deps: SlackIngressDeps, req: SlackReque
     if (!found || !mapped || !sameInstallation(mapped, found)) {
       deps.log?.('Slack app request from a team no tenant has connected', {
         kind: req.kind,
-        team: team ? slackTeamKey(team) : undefined,
+        team: team ? workspaceKey(team) : undefined,
         mappedTenant: found?.tenantId,
       });
       // Events: 200 and nothing else, or Slack retries and eventually disables the app's events for
@@ -234,7 +234,7 @@ export async function acceptSlackRequest(deps: SlackIngressDeps, req: SlackReque
  * The Slack installation a signed request comes from (absent in url_verification): one answer, from
  * the fields Slack sets for the installation, never a search over several teams of one payload.
  */
-export function slackTeamOf(kind: 'events' | 'interactions', signed: unknown): SlackTeamRef | undefined {
+export function slackTeamOf(kind: 'events' | 'interactions', signed: unknown): WorkspaceRef | undefined {
   if (kind === 'events') {
     const p = eventsTeam.safeParse(signed);
     if (!p.success) return undefined;
@@ -254,14 +254,14 @@ export function slackTeamOf(kind: 'events' | 'interactions', signed: unknown): S
 }
 
 /** Whether a tenant's Slack connection is the installation a request (or a team mapping) names. */
-function ownsTeam(conn: ConnectionRecord<'slack'>, team: SlackTeamRef): boolean {
+function ownsTeam(conn: ConnectionRecord<'slack'>, team: WorkspaceRef): boolean {
   return team.isEnterpriseInstall
     ? conn.settings.enterpriseInstall === true && conn.settings.enterpriseId === team.enterpriseId
     : conn.settings.teamId === team.teamId;
 }
 
 /** Whether a tenant's Slack connection backs a team mapping (the mapping's tenant, the same installation). */
-function sameInstallation(conn: ConnectionRecord<'slack'>, team: SlackTeamRecord): boolean {
+function sameInstallation(conn: ConnectionRecord<'slack'>, team: WorkspaceClaim): boolean {
   return conn.tenantId === team.tenantId && ownsTeam(conn, team);
 }
 

@@ -26,7 +26,13 @@ import {
   withoutCheckpoint,
 } from '../../core/connection-status';
 import type { StatusHooks } from '../../core/connector';
-import type { ConnectionRecord, ConnectionWorkspace, RunRecord, SlackDelivery, SlackSettings } from '../../core/ports';
+import type {
+  ConnectionRecord,
+  ConnectionWorkspace,
+  NotificationDelivery,
+  RunRecord,
+  SlackSettings,
+} from '../../core/ports';
 import { countsLine } from '../../core/runs/counts';
 import type { SlackConnectorConfig } from './config-schema';
 import { slackDailySchedule, slackTimeZone } from './schedule';
@@ -59,7 +65,7 @@ export interface SlackStatus {
 }
 
 /** A delivery with its channel's configured name (connectors.slack.channels), when it has one. */
-export type SlackDeliveryView = SlackDelivery & { channelName?: string };
+export type SlackDeliveryView = NotificationDelivery & { channelName?: string };
 
 export interface SlackDeliveriesView {
   posted: number;
@@ -78,7 +84,7 @@ async function slackDeliveriesView(
   const summary = await deps.deliveries?.getSlackDeliveries(tenantId);
   if (!summary) return null;
   const names = new Map(Object.entries(channels).map(([name, id]) => [id, name]));
-  const named = (d: SlackDelivery): SlackDeliveryView => {
+  const named = (d: NotificationDelivery): SlackDeliveryView => {
     const channelName = names.get(d.channelId);
     return channelName ? { ...d, channelName } : d;
   };

@@ -11,14 +11,14 @@ import type {
   CursorStore,
   DefinitionStore,
   LaneQueue,
-  NotionWebhookStore,
+  NotificationDeliveryStore,
   RunStore,
   ScheduleManager,
   SecretStore,
   SkillStore,
-  SlackDeliveryStore,
-  SlackTeamStore,
   TenantStore,
+  WebhookSubscriptionStore,
+  WorkspaceClaimStore,
 } from '../ports';
 import type { DocumentStore, ImportedDocumentStore } from '../ports/documents';
 
@@ -42,8 +42,8 @@ export interface ApiDeps {
   lane: LaneQueue;
   secrets: SecretStore;
   schedules: ScheduleManager;
-  teams: SlackTeamStore;
-  webhooks: NotionWebhookStore;
+  teams: WorkspaceClaimStore;
+  webhooks: WebhookSubscriptionStore;
   clock: Clock;
   /** The document library (imported Notion pages) and their records. */
   documents: DocumentStore;
@@ -52,8 +52,8 @@ export interface ApiDeps {
   skills: SkillStore;
   /** The connector definitions the tenant registered (/tenants/{t}/definitions). */
   definitions: DefinitionStore;
-  /** Slack notifications posted and failed, for the Slack status (without it: not shown). */
-  deliveries?: SlackDeliveryStore;
+  /** Notifications posted and failed, for a status (Slack's; without it: not shown). */
+  deliveries?: NotificationDeliveryStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
   endpoints: { notionBaseUrl?: string; brevoBaseUrl?: string; slackApiUrl?: string };
   /** GET /health's provider states (the API function probes them, cached); without it: liveness only. */

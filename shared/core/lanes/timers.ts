@@ -110,6 +110,11 @@ export interface TimerDeps {
   /** The abandoned-cart skill's Brevo events; without it those timers fail (retried, then dead-lettered). */
   brevoEvents?: BrevoEventPoster;
   log?: (message: string, data: Record<string, unknown>) => void;
+  /**
+   * The lanes whose groups begin with the tenant (their descriptors' `tenantGroups`: the topology's
+   * `tenantGroupedLanes`): a timer hands a message into one only in its own tenant's group.
+   */
+  tenantGroupedLanes: ReadonlySet<string>;
 }
 
 export interface TimerOutcome {
@@ -136,7 +141,7 @@ export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; bod
       out.failed.push(m.id);
       continue;
     }
-    if (!handsOnItsOwnTenant(msg)) {
+    if (!handsOnItsOwnTenant(msg, deps.tenantGroupedLanes)) {
       // Its condition would be checked against one tenant's data and another's message delivered.
       deps.log?.("timer dropped: what it delivers is not its tenant's", { tenantId: msg.tenantId });
       out.dropped += 1;
@@ -173,11 +178,12 @@ export async function handleTimerBatch(deps: TimerDeps, batch: { id: string; bod
 }
 
 /**
- * A timer delivers only its own tenant's message, into its own tenant's group: the Slack lane's
- * groups are `<tenant>:<channel>`; the Notion lane's are its connections' integration keys, which
- * the lane itself checks (a message outside its connection's group is moved there, never run).
+ * A timer delivers only its own tenant's message, into its own tenant's group: a lane whose groups
+ * begin with the tenant (`tenantGroupedLanes`: Slack's, `<tenant>:<channel>`) is checked here; the
+ * others check their groups themselves (Notion's are its connections' integration keys: a message
+ * outside its connection's group is moved there, never run).
  */
-function handsOnItsOwnTenant(msg: TimerMessage): boolean {
+function handsOnItsOwnTenant(msg: TimerMessage, tenantGroupedLanes: ReadonlySet<string>): boolean {
   // A Brevo event is posted with its own tenant's key: there is no other tenant's lane to reach.
   if (!('queue' in msg.deliver)) return true;
   let body: unknown;
@@ -187,7 +193,7 @@ function handsOnItsOwnTenant(msg: TimerMessage): boolean {
     return false;
   }
   if ((body as { tenantId?: unknown } | null)?.tenantId !== msg.tenantId) return false;
-  return msg.deliver.queue !== 'slackLane' || msg.deliver.groupId.startsWith(`${msg.tenantId}:`);
+  return !tenantGroupedLanes.has(msg.deliver.queue) || msg.deliver.groupId.startsWith(`${msg.tenantId}:`);
 }
 
 type BrevoEventDelivery = Exclude<TimerMessage['deliver'], { queue: unknown }>;

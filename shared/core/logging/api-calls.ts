@@ -104,7 +104,7 @@ export const PROVIDERS: readonly Provider[] = ['notion', 'slack', 'brevo'];
 
 type LoggingConfig = Pick<TajoConfig, 'debug' | 'log_level' | 'log_api_calls'> & {
   log_events?: boolean;
-  connectors?: Partial<Record<'notion' | 'slack', LoggingKeys | undefined>>;
+  connectors?: Partial<Record<string, LoggingKeys | undefined>>;
 };
 
 /**
@@ -116,8 +116,7 @@ type LoggingConfig = Pick<TajoConfig, 'debug' | 'log_level' | 'log_api_calls'> &
  */
 export function providerLogging(config: LoggingConfig, provider: Provider): ProviderLogging {
   // Brevo (the hub) has no section under connectors: the top level is its.
-  const sections: Partial<Record<string, LoggingKeys | undefined>> = config.connectors ?? {};
-  const own: LoggingKeys = sections[provider] ?? {};
+  const own: LoggingKeys = config.connectors?.[provider] ?? {};
   const debug = own.debug ?? config.debug;
   if (debug) return { level: 'debug', apiCalls: 'bodies', events: true };
   const level = levelOf(own.log_level ?? config.log_level);

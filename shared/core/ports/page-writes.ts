@@ -1,11 +1,14 @@
-/** What this service last wrote to a Notion page through a rule (echo and conflict detection). */
+/**
+ * What this service last wrote to a platform's page through a rule (echo and conflict detection).
+ * Notion rules' today: the stamps are Notion's (last_edited_time, last_edited_by).
+ */
 
 /**
  * What this service last wrote to a page through a rule. The Notion → Brevo sync reads these to
  * recognise its own echo (same last_edited_time, same stored values); the rules read them to tell
  * a person's edit from ours and to order Brevo changes.
  */
-export interface NotionPageWrite {
+export interface PageWrite {
   tenantId: string;
   /** The rule's database id, without dashes, lower case. */
   databaseId: string;
@@ -27,9 +30,9 @@ export interface NotionPageWrite {
   writtenAt: string;
 }
 
-export interface NotionPageWriteStore {
-  getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<NotionPageWrite | undefined>;
-  putPageWrite(record: NotionPageWrite): Promise<void>;
+export interface PageWriteStore {
+  getPageWrite(tenantId: string, databaseId: string, pageId: string): Promise<PageWrite | undefined>;
+  putPageWrite(record: PageWrite): Promise<void>;
   /** Every page write recorded for one database (the sync's echo check loads them once per step). */
-  listPageWrites(tenantId: string, databaseId: string): Promise<NotionPageWrite[]>;
+  listPageWrites(tenantId: string, databaseId: string): Promise<PageWrite[]>;
 }

@@ -1,4 +1,4 @@
-/** Run records and their summaries: the syncs' runs and the Brevo → Notion rule runs. */
+/** Run records and their summaries: the syncs' runs and the rule runs (hub events written to a platform). */
 import type { ConnectorName } from './connections';
 
 export interface RowError {
@@ -151,7 +151,7 @@ export interface RunStore {
     limit: number,
     options?: { job?: RunRecord['job'] | null },
   ): Promise<RunRecord[]>;
-  /** Brevo → Notion rule runs, kept apart so a busy webhook day never hides the syncs' runs. */
+  /** Rule runs (Brevo → Notion), kept apart so a busy webhook day never hides the syncs' runs. */
   putRuleRun(record: RuleRunRecord): Promise<void>;
   getRuleRun(tenantId: string, runId: string): Promise<RuleRunRecord | undefined>;
   /** Newest first. */
@@ -188,7 +188,10 @@ export interface RuleConflict {
   at: string;
 }
 
-/** What one lane message of Brevo → Notion rule matches did (one webhook delivery, chunked). */
+/**
+ * What one lane message of rule matches did (one webhook delivery, chunked). Notion's rules' today:
+ * its counts and conflicts name Notion (`notionRequests`, `winner`), stored as they are (ARCHITECTURE.md).
+ */
 export interface RuleRunRecord {
   tenantId: string;
   runId: string;

@@ -1,6 +1,6 @@
 /** `notion.pages.fetch`: pages Notion's webhooks reported changed, fetched from the tenant's inbox. */
 import { TajoError } from '../../../core/errors';
-import type { MarkerStore, NotionWebhookStore } from '../../../core/ports';
+import type { MarkerStore, WebhookSubscriptionStore } from '../../../core/ports';
 import { enqueueNotionSync } from '../lane/enqueue';
 import type { NotionLaneMessage } from '../lane/messages';
 import { isOwnPageWrite } from '../rules/brevo-to-notion';
@@ -39,7 +39,7 @@ export const pagesFetchJob: JobHandler<LaneMessageOf<'notion.pages.fetch'>> = as
 
 function fetchPages(
   { deps, conn, message, ctx }: NotionJob<LaneMessageOf<'notion.pages.fetch'>>,
-  { webhooks, markers }: { webhooks: NotionWebhookStore; markers: MarkerStore },
+  { webhooks, markers }: { webhooks: WebhookSubscriptionStore; markers: MarkerStore },
 ) {
   const pageWrites = (conn.settings.rules ?? []).length > 0 ? deps.pageWrites : undefined;
   return handleNotionPagesFetch({

@@ -9,10 +9,10 @@ import type {
   CursorStore,
   LaneQueue,
   MarkerStore,
-  NotionPageWriteStore,
-  NotionWebhookStore,
+  PageWriteStore,
   RunStore,
   SecretStore,
+  WebhookSubscriptionStore,
 } from '../../../core/ports';
 import type { DocumentStore, ImportedDocumentStore } from '../../../core/ports/documents';
 import type { PublishStateStore } from '../../../core/ports/publications';
@@ -29,10 +29,10 @@ export interface NotionLaneDeps {
   endpoints: Endpoints;
   syncOptions?: Partial<SyncOptions>;
   /** Notion webhooks' page inbox and the once-only markers (page events); required for both. */
-  webhooks?: NotionWebhookStore;
+  webhooks?: WebhookSubscriptionStore;
   markers?: MarkerStore;
   /** Brevo → Notion rules: what they wrote (required to run them; the sync reads it to skip its echo). */
-  pageWrites?: NotionPageWriteStore;
+  pageWrites?: PageWriteStore;
   /** OAuth connections' tokens: refreshed on a 401 (without it, an OAuth token is used as stored). */
   oauthTokens?: OAuthTokens;
   /** The document library (page import, re-sync); required for the documents messages. */

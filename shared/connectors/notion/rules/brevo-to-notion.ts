@@ -32,8 +32,8 @@ import type {
   ConnectionSettings,
   CursorStore,
   MarkerStore,
-  NotionPageWrite,
-  NotionPageWriteStore,
+  PageWrite,
+  PageWriteStore,
   RuleConflict,
   RuleRowError,
   RuleRunRecord,
@@ -69,7 +69,7 @@ const TARGET_MAX_AGE_MS = 3_600_000;
  * bot (when Notion says who), same stored values. A person's edit in the same (rounded) minute
  * changes the values, so it is not mistaken for ours.
  */
-export function isOwnPageWrite(record: NotionPageWrite | undefined, page: NotionPage): boolean {
+export function isOwnPageWrite(record: PageWrite | undefined, page: NotionPage): boolean {
   if (!record) return false;
   if (Date.parse(record.lastEditedTime) !== Date.parse(page.last_edited_time)) return false;
   const editor = (page as { last_edited_by?: { id?: unknown } }).last_edited_by?.id;
@@ -82,7 +82,7 @@ export function isOwnPageWrite(record: NotionPageWrite | undefined, page: Notion
  * the row is our own write (then it is not written back to Brevo).
  */
 export function ownWriteChecker(
-  store: NotionPageWriteStore,
+  store: PageWriteStore,
   tenantId: string,
 ): (databaseId: string) => Promise<(page: NotionPage) => boolean> {
   return async (databaseId) => {
@@ -101,7 +101,7 @@ export interface ConflictInput {
   /** Property name → the request value the rule would write. */
   values: Record<string, Record<string, unknown>>;
   schema: Record<string, RuleSchemaProperty>;
-  own: NotionPageWrite | undefined;
+  own: PageWrite | undefined;
   /** When the change happened in Brevo. */
   brevoAt: string;
   rule: string;
@@ -116,7 +116,7 @@ export interface ConflictInput {
 export function resolveConflicts(input: ConflictInput): {
   write: Record<string, Record<string, unknown>>;
   conflicts: RuleConflict[];
-  /** The latest minute someone else edited the page in, as far as we know (see NotionPageWrite). */
+  /** The latest minute someone else edited the page in, as far as we know (see PageWrite). */
   othersEditedAt: string | undefined;
 } {
   const { page, own } = input;
@@ -189,7 +189,7 @@ export interface RuleWorkerDeps {
   brevo: BrevoClient;
   stats: { notion: CallStats; brevo: CallStats };
   markers: MarkerStore;
-  pageWrites: NotionPageWriteStore;
+  pageWrites: PageWriteStore;
   runs: RunStore;
   cursors: CursorStore;
   clock: Clock;
@@ -523,7 +523,7 @@ async function recordWrite(
     written: Record<string, Record<string, unknown>>;
     item: RuleItem;
     /** The page's record before this write (an update), if any. */
-    previous?: NotionPageWrite;
+    previous?: PageWrite;
     othersEditedAt?: string;
   },
 ): Promise<void> {

@@ -5,9 +5,9 @@ import type {
   Clock,
   CursorStore,
   Fingerprint,
-  NotionWebhookStore,
-  PendingNotionPage,
+  PendingPage,
   RowError,
+  WebhookSubscriptionStore,
 } from '../../../core/ports';
 import type { NotionGateway, NotionPage } from '../client';
 import { DEFAULT_SYNC_OPTIONS } from '../sync/sync-context';
@@ -21,7 +21,7 @@ const CURSOR_OVERLAP_MS = DEFAULT_SYNC_OPTIONS.overlapMs;
 
 export interface PagesFetchDeps extends PageEventDeps {
   notion: NotionGateway;
-  webhooks: NotionWebhookStore;
+  webhooks: WebhookSubscriptionStore;
   cursors: CursorStore;
   clock: Clock;
   /** Queues an incremental database sync (the engine writes synced rows and handles removals). */
@@ -34,9 +34,9 @@ export interface PagesFetchDeps extends PageEventDeps {
    * Sends a page whose fetch failed (not a rate limit) in a message of its own, out of the inbox:
    * the tenant's other pages go on, and that message is retried, then dead-lettered with the reason.
    */
-  queueStuck?: (entry: PendingNotionPage) => Promise<void>;
+  queueStuck?: (entry: PendingPage) => Promise<void>;
   /** The entries of a message that carries its own pages (a stuck page): the inbox is not read. */
-  pages?: PendingNotionPage[];
+  pages?: PendingPage[];
   /**
    * Each page's in-process budget (ms, on `clock`): its provider calls never retry longer (nor past
    * the enclosing deadline), so a page that keeps failing gives up in seconds and goes out of the
@@ -79,7 +79,7 @@ export async function handleNotionPagesFetch(deps: PagesFetchDeps): Promise<Page
   let needsSync = false;
   /** Per data source: the oldest last_edited_time among the live pages the events named. */
   const rewindTo = new Map<string, string>();
-  const done: PendingNotionPage[] = [];
+  const done: PendingPage[] = [];
   for (const entry of pending) {
     const pageDeadline = deps.clock.now() + (deps.pageBudgetMs ?? Number.POSITIVE_INFINITY);
     const withinBudget = <T>(fn: () => Promise<T>) => runWithDeadline(pageDeadline, fn);

@@ -8,8 +8,8 @@ import type {
   ConnectionStore,
   LaneQueue,
   MarkerStore,
-  NotionWebhookStore,
   SecretStore,
+  WebhookSubscriptionStore,
 } from '../../../core/ports';
 import type { NotionLaneMessage } from '../lane/messages';
 import { INBOX_TTL_S, QUEUED_MARKER, QUEUED_TTL_S } from './inbox';
@@ -103,7 +103,7 @@ export interface NotionWebhookView {
 }
 
 export async function notionWebhookView(
-  deps: { webhooks: NotionWebhookStore; secrets?: SecretStore },
+  deps: { webhooks: WebhookSubscriptionStore; secrets?: SecretStore },
   tenantId: string,
   opts: { withToken: boolean },
 ): Promise<NotionWebhookView> {
@@ -133,7 +133,7 @@ export async function notionWebhookView(
  * it the active token.
  */
 export async function revealNotionWebhook(
-  deps: { webhooks: NotionWebhookStore; secrets: SecretStore; clock: Clock },
+  deps: { webhooks: WebhookSubscriptionStore; secrets: SecretStore; clock: Clock },
   tenantId: string,
 ): Promise<NotionWebhookView> {
   const view = await notionWebhookView(deps, tenantId, { withToken: true });
@@ -146,7 +146,7 @@ export async function revealNotionWebhook(
 
 export interface NotionIngressDeps {
   connections: ConnectionStore;
-  webhooks: NotionWebhookStore;
+  webhooks: WebhookSubscriptionStore;
   markers: MarkerStore;
   secrets: SecretStore;
   lane: LaneQueue;

@@ -9,10 +9,10 @@ import { newStats } from '../../../core/http/paced-fetch';
 import type {
   Clock,
   ConnectionStore,
+  NotificationDelivery,
+  NotificationDeliveryStore,
+  PendingPostStore,
   SecretStore,
-  SlackDelivery,
-  SlackDeliveryStore,
-  SlackPendingStore,
   ThreadStore,
 } from '../../../core/ports';
 import { type OAuthTokens, readAccessToken } from '../../../core/tenancy/oauth-tokens';
@@ -70,10 +70,10 @@ export interface SlackPostDeps {
   oauthTokens?: OAuthTokens;
   clock: Clock;
   /** Where each post's outcome is counted for `status slack` (without it: not recorded). */
-  deliveries?: SlackDeliveryStore;
+  deliveries?: NotificationDeliveryStore;
   slackApiUrl?: string;
   /** Single notifications waiting for their channel (without it: digests only what a batch holds). */
-  pending?: SlackPendingStore;
+  pending?: PendingPostStore;
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 
@@ -83,7 +83,7 @@ export interface SlackPostDeps {
  * channel makes that no slower than its pace).
  */
 async function waitingForChannel(
-  deps: SlackPostDeps & { pending: SlackPendingStore },
+  deps: SlackPostDeps & { pending: PendingPostStore },
   tenantId: string,
   channelId: string,
 ): Promise<{ eventId: string; event: string }[]> {
@@ -102,7 +102,7 @@ async function waitingForChannel(
 async function recordDelivery(
   deps: SlackPostDeps,
   tenantId: string,
-  delivery: Omit<SlackDelivery, 'at'>,
+  delivery: Omit<NotificationDelivery, 'at'>,
 ): Promise<void> {
   if (!deps.deliveries) return;
   try {

@@ -7,7 +7,7 @@
 
 import type { NotificationEvent } from '../../../core/events/events';
 import { timerMessage } from '../../../core/lanes/timers';
-import type { ConnectionRecord, LaneMessage, SlackPendingStore } from '../../../core/ports';
+import type { ConnectionRecord, LaneMessage, PendingPostStore } from '../../../core/ports';
 import {
   DIGEST_MAX_EVENTS,
   DIGEST_MIN_BATCH,
@@ -153,7 +153,7 @@ export function slackNotificationMessages(args: {
 
 /** Records the single notifications as waiting for their channel (before their lane messages are sent). */
 export async function recordPendingPosts(
-  pending: SlackPendingStore,
+  pending: PendingPostStore,
   tenantId: string,
   pendingPosts: readonly PendingPost[],
 ): Promise<void> {

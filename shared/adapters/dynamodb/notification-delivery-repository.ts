@@ -1,19 +1,19 @@
-/** A tenant's Slack deliveries: one summary item, `SLACKDELIVERIES` under the tenant, versioned. */
+/** A tenant's notification deliveries: one summary item, `SLACKDELIVERIES` under the tenant, versioned. */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  SLACK_RECENT_DELIVERIES,
-  type SlackDelivery,
-  type SlackDeliveryStore,
-  type SlackDeliverySummary,
+  type NotificationDelivery,
+  type NotificationDeliveryStore,
+  type NotificationDeliverySummary,
+  RECENT_NOTIFICATION_DELIVERIES,
 } from '../../core/ports';
 import { type DynamoTable, isConditionFailure, tenantKey } from './table';
 
-type StoredSummary = SlackDeliverySummary & { version: number };
+type StoredSummary = NotificationDeliverySummary & { version: number };
 
-export class SlackDeliveryRepository implements SlackDeliveryStore {
+export class NotificationDeliveryRepository implements NotificationDeliveryStore {
   constructor(private readonly table: DynamoTable) {}
 
-  async getSlackDeliveries(tenantId: string): Promise<SlackDeliverySummary | undefined> {
+  async getSlackDeliveries(tenantId: string): Promise<NotificationDeliverySummary | undefined> {
     const stored = await this.table.get<StoredSummary>({ pk: tenantKey(tenantId), sk: 'SLACKDELIVERIES' });
     if (!stored) return undefined;
     const { version: _v, ...summary } = stored;
@@ -24,7 +24,7 @@ export class SlackDeliveryRepository implements SlackDeliveryStore {
    * Read, add, write back under a version condition: two channels' workers may record at once, and
    * a lost update would undercount. A few tries, then the caller logs it (the post itself stands).
    */
-  async recordSlackDelivery(tenantId: string, delivery: SlackDelivery): Promise<void> {
+  async recordSlackDelivery(tenantId: string, delivery: NotificationDelivery): Promise<void> {
     const key = { pk: tenantKey(tenantId), sk: 'SLACKDELIVERIES' };
     for (let attempt = 0; ; attempt++) {
       const old = await this.table.get<StoredSummary>(key, { consistent: true });
@@ -35,7 +35,7 @@ export class SlackDeliveryRepository implements SlackDeliveryStore {
         failed: (old?.failed ?? 0) + (posted ? 0 : 1),
         since: old?.since ?? delivery.at,
         lastPosted: posted ? delivery : (old?.lastPosted ?? null),
-        recent: [delivery, ...(old?.recent ?? [])].slice(0, SLACK_RECENT_DELIVERIES),
+        recent: [delivery, ...(old?.recent ?? [])].slice(0, RECENT_NOTIFICATION_DELIVERIES),
         version: (old?.version ?? 0) + 1,
       };
       try {

@@ -1,9 +1,9 @@
-/** Slack posts waiting for their channel: `SPEND#<channel>#<eventId>` under the tenant. */
-import type { SlackPendingStore } from '../../core/ports';
+/** Notifications waiting for their channel (`SPEND`: Slack's, the first to have them): `SPEND#<channel>#<eventId>` under the tenant. */
+import type { PendingPostStore } from '../../core/ports';
 import { type DynamoTable, tenantKey, ttlFromNow } from './table';
 import { TABLE_SCHEMA } from './table-schema';
 
-export class SlackPendingPostRepository implements SlackPendingStore {
+export class PendingPostRepository implements PendingPostStore {
   constructor(private readonly table: DynamoTable) {}
 
   async addPendingPost(

@@ -1,17 +1,20 @@
-/** Notion webhook subscription state and the pages its events said changed. */
+/**
+ * A platform's webhook subscription (its verification token, pending then confirmed) and the pages its
+ * events said changed. One connector's today (Notion's handshake and page events: ARCHITECTURE.md).
+ */
 
 /**
- * Notion webhook subscription state per tenant. The tokens themselves are in the secret store;
+ * Webhook subscription state per tenant. The tokens themselves are in the secret store;
  * this record keeps their refs and a hint the admin can recognise (never the token).
  */
-export interface NotionWebhookRecord {
+export interface WebhookSubscription {
   tenantId: string;
-  /** The token Notion sent in its handshake, not yet seen signing an event. */
+  /** The token the platform sent in its handshake, not yet seen signing an event. */
   pendingRef?: string;
   pendingAt?: string;
   pendingHint?: string;
   /**
-   * When the tenant's admin fetched the pending token (to paste it into Notion). Anyone can send a
+   * When the tenant's admin fetched the pending token (to paste it into the platform). Anyone can send a
    * handshake, so a pending token becomes the active one only once fetched and then seen signing
    * an event: a stranger's handshake and self-signed event never replace the tenant's token.
    */
@@ -22,8 +25,8 @@ export interface NotionWebhookRecord {
   confirmedHint?: string;
 }
 
-/** A page a Notion webhook said changed, waiting for the lane worker to fetch it. */
-export interface PendingNotionPage {
+/** A page a webhook said changed, waiting for the lane worker to fetch it. */
+export interface PendingPage {
   pageId: string;
   /** Event types seen since the page was last fetched (page.created, page.properties_updated...). */
   types: string[];
@@ -37,15 +40,16 @@ export interface PendingNotionPage {
   version: number;
 }
 
-export interface NotionWebhookStore {
-  getNotionWebhook(tenantId: string): Promise<NotionWebhookRecord | undefined>;
-  putNotionWebhook(record: NotionWebhookRecord): Promise<void>;
+/** The subscription's methods keep their Notion names for now: the DynamoDB layout test calls them. */
+export interface WebhookSubscriptionStore {
+  getNotionWebhook(tenantId: string): Promise<WebhookSubscription | undefined>;
+  putNotionWebhook(record: WebhookSubscription): Promise<void>;
   /** Forgets the subscription state (disconnect; its token secrets are deleted by the caller). */
   deleteNotionWebhook(tenantId: string): Promise<void>;
   /** Merges one event into the page's pending entry (created when missing). */
-  addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void>;
+  addPendingPage(tenantId: string, entry: Omit<PendingPage, 'version'>, ttlSeconds: number): Promise<void>;
   /** Up to `limit` pending pages of the tenant. */
-  listPendingPages(tenantId: string, limit: number): Promise<PendingNotionPage[]>;
+  listPendingPages(tenantId: string, limit: number): Promise<PendingPage[]>;
   /** Drops entries that are still at the version read (a newer event keeps its entry). */
-  removePendingPages(tenantId: string, entries: Pick<PendingNotionPage, 'pageId' | 'version'>[]): Promise<void>;
+  removePendingPages(tenantId: string, entries: Pick<PendingPage, 'pageId' | 'version'>[]): Promise<void>;
 }

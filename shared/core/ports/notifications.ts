@@ -1,6 +1,9 @@
-/** Slack notifications: thread parents, posts waiting for their channel, and the deliveries made. */
+/**
+ * Notifications posted to a channel (Slack's today): thread parents, posts waiting for their channel,
+ * and the deliveries made.
+ */
 
-/** Slack thread parents: related notifications (same contact, same campaign) go into one thread. */
+/** Thread parents in a channel: related notifications (same contact, same campaign) go into one thread. */
 export interface ThreadStore {
   getThread(tenantId: string, channelId: string, threadKey: string): Promise<string | undefined>;
   putThread(tenantId: string, channelId: string, threadKey: string, ts: string): Promise<void>;
@@ -10,10 +13,10 @@ export interface ThreadStore {
 }
 
 /**
- * Single Slack notifications accepted for a channel and not posted yet. The Slack worker reads what
+ * Single notifications accepted for a channel and not posted yet. The notifying lane reads what
  * is waiting for the channel (not what a queue batch happens to hold): a burst becomes one digest.
  */
-export interface SlackPendingStore {
+export interface PendingPostStore {
   /** `event` is the notification event as JSON (its raw payload left out). */
   addPendingPost(
     tenantId: string,
@@ -26,8 +29,8 @@ export interface SlackPendingStore {
   removePendingPosts(tenantId: string, channelId: string, eventIds: string[]): Promise<void>;
 }
 
-/** One Slack post (a notification or a digest) the Slack lane made or gave up on. */
-export interface SlackDelivery {
+/** One post (a notification or a digest) a notifying lane made or gave up on. */
+export interface NotificationDelivery {
   at: string;
   channelId: string;
   /** The event type, or 'digest' for a burst posted as one message. */
@@ -35,25 +38,26 @@ export interface SlackDelivery {
   /** Events the post carried (1, or a digest's count). */
   events: number;
   status: 'posted' | 'failed';
-  /** A failure's one-line reason (Slack's refusal). */
+  /** A failure's one-line reason (the platform's refusal). */
   reason?: string;
 }
 
-/** A tenant's Slack notification deliveries: running totals and the last few, for status. */
-export interface SlackDeliverySummary {
+/** A tenant's notification deliveries: running totals and the last few, for status. */
+export interface NotificationDeliverySummary {
   /** Posts made and refused since the first one recorded. */
   posted: number;
   failed: number;
   since: string;
   /** The last successful post. */
-  lastPosted: SlackDelivery | null;
-  /** The last deliveries, newest first (SLACK_RECENT_DELIVERIES at most). */
-  recent: SlackDelivery[];
+  lastPosted: NotificationDelivery | null;
+  /** The last deliveries, newest first (RECENT_NOTIFICATION_DELIVERIES at most). */
+  recent: NotificationDelivery[];
 }
 
-export const SLACK_RECENT_DELIVERIES = 5;
+export const RECENT_NOTIFICATION_DELIVERIES = 5;
 
-export interface SlackDeliveryStore {
-  recordSlackDelivery(tenantId: string, delivery: SlackDelivery): Promise<void>;
-  getSlackDeliveries(tenantId: string): Promise<SlackDeliverySummary | undefined>;
+/** The methods keep their Slack names for now: the DynamoDB layout test calls them. */
+export interface NotificationDeliveryStore {
+  recordSlackDelivery(tenantId: string, delivery: NotificationDelivery): Promise<void>;
+  getSlackDeliveries(tenantId: string): Promise<NotificationDeliverySummary | undefined>;
 }

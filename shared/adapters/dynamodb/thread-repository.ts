@@ -1,5 +1,5 @@
 /**
- * Slack thread parents (`THREAD#<channel>#<threadKey>`) and the events already posted to a channel
+ * Thread parents (`THREAD#<channel>#<threadKey>`) and the events already posted to a channel
  * (`POSTED#<channel>#<eventId>`), under the tenant.
  */
 import type { ThreadStore } from '../../core/ports';
@@ -15,7 +15,7 @@ const postedKey = (tenantId: string, channelId: string, eventId: string) => ({
   sk: `POSTED#${channelId}#${eventId}`,
 });
 
-export class SlackThreadRepository implements ThreadStore {
+export class ThreadRepository implements ThreadStore {
   constructor(private readonly table: DynamoTable) {}
 
   async getThread(tenantId: string, channelId: string, threadKey: string): Promise<string | undefined> {

@@ -1,23 +1,23 @@
 /**
- * Notion webhook subscription state (`NWEBHOOK` under the tenant) and the pages its events said
+ * Webhook subscription state (Notion's: `NWEBHOOK` under the tenant) and the pages its events said
  * changed, waiting for the lane worker (`NPAGE#<pageId>`, one item per page).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { NotionWebhookRecord, NotionWebhookStore, PendingNotionPage } from '../../core/ports';
+import type { PendingPage, WebhookSubscription, WebhookSubscriptionStore } from '../../core/ports';
 import { type DynamoTable, tenantKey, ttlFromNow } from './table';
 import { TABLE_SCHEMA } from './table-schema';
 
 const webhookKey = (tenantId: string) => ({ pk: tenantKey(tenantId), sk: 'NWEBHOOK' });
 const pendingPageKey = (tenantId: string, pageId: string) => ({ pk: tenantKey(tenantId), sk: `NPAGE#${pageId}` });
 
-export class NotionWebhookRepository implements NotionWebhookStore {
+export class WebhookSubscriptionRepository implements WebhookSubscriptionStore {
   constructor(private readonly table: DynamoTable) {}
 
-  async getNotionWebhook(tenantId: string): Promise<NotionWebhookRecord | undefined> {
-    return this.table.get<NotionWebhookRecord>(webhookKey(tenantId), { consistent: true });
+  async getNotionWebhook(tenantId: string): Promise<WebhookSubscription | undefined> {
+    return this.table.get<WebhookSubscription>(webhookKey(tenantId), { consistent: true });
   }
 
-  async putNotionWebhook(record: NotionWebhookRecord): Promise<void> {
+  async putNotionWebhook(record: WebhookSubscription): Promise<void> {
     await this.table.put({ ...webhookKey(record.tenantId), ...record });
   }
 
@@ -25,7 +25,7 @@ export class NotionWebhookRepository implements NotionWebhookStore {
     await this.table.delete(webhookKey(tenantId));
   }
 
-  async addPendingPage(tenantId: string, entry: Omit<PendingNotionPage, 'version'>, ttlSeconds: number): Promise<void> {
+  async addPendingPage(tenantId: string, entry: Omit<PendingPage, 'version'>, ttlSeconds: number): Promise<void> {
     // One item per page: many events for one page merge (sets), so the worker fetches it once.
     const adds: string[] = ['#v :one'];
     const values: Record<string, unknown> = { ':one': 1, ':ttl': ttlFromNow(ttlSeconds) };
@@ -56,7 +56,7 @@ export class NotionWebhookRepository implements NotionWebhookStore {
     );
   }
 
-  async listPendingPages(tenantId: string, limit: number): Promise<PendingNotionPage[]> {
+  async listPendingPages(tenantId: string, limit: number): Promise<PendingPage[]> {
     const items = await this.table.queryPage(tenantId, 'NPAGE#', { consistent: true, limit });
     return items.map((item) => ({
       pageId: String(item.sk).slice('NPAGE#'.length),
@@ -68,7 +68,7 @@ export class NotionWebhookRepository implements NotionWebhookStore {
     }));
   }
 
-  async removePendingPages(tenantId: string, entries: Pick<PendingNotionPage, 'pageId' | 'version'>[]): Promise<void> {
+  async removePendingPages(tenantId: string, entries: Pick<PendingPage, 'pageId' | 'version'>[]): Promise<void> {
     for (const e of entries) {
       // A newer event bumped the version: its entry is kept.
       await this.table.deleteIf({
