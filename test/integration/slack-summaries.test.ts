@@ -45,6 +45,9 @@ class MemoryConnections implements ConnectionStore {
   async listConnections<C extends ConnectorName>(connector: C) {
     return [...this.records.values()].filter((r) => r.connector === connector) as ConnectionRecord<C>[];
   }
+  async listTenantConnections(tenantId: string) {
+    return [...this.records.values()].filter((r) => r.tenantId === tenantId);
+  }
 }
 
 interface Env {

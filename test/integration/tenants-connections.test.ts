@@ -682,6 +682,22 @@ describe('status, sync now, disconnect', () => {
     expect(await store.getTenant(t.tenantId)).not.toHaveProperty('brevoApiKeyRef');
     expect((await call('DELETE', BREVO, t)).status).toBe(404);
   });
+
+  test("any connector's connection keeps the key from being removed, and follows a new key", async () => {
+    const t = await connectedTenant();
+    const notion = (await store.getConnection(t.tenantId, 'notion'))!;
+    // A connection of a connector made from a definition (Shopify from the catalogue), stored as connect stores it.
+    await store.putConnection({ ...notion, connector: 'shopify', brevoApiKeyRef: 'an-older-key-ref' });
+    await call('DELETE', CONNECTION, t, undefined, notionParam);
+    const busy = await call('DELETE', BREVO, t);
+    expect(busy.status).toBe(409);
+    expect(JSON.stringify(busy.body)).toMatch(/shopify connection still writes/);
+    expect((await store.listTenantConnections(t.tenantId)).map((c) => c.connector)).toEqual(['shopify']);
+    // The key given again: the Shopify connection writes with the tenant's stored key from now on.
+    expect((await call('PUT', BREVO, t, { apiKey: BREVO_KEY, keyName: 'tajo-sync' })).status).toBe(200);
+    const tenantRef = (await store.getTenant(t.tenantId))?.brevoApiKeyRef;
+    expect((await store.getConnection(t.tenantId, 'shopify'))?.brevoApiKeyRef).toBe(tenantRef);
+  });
 });
 
 describe('tenant isolation on every management route', () => {

@@ -18,6 +18,7 @@ test('a store failure on the webhook path answers 429 (Brevo retries 429, and dr
         putConnection: async () => undefined,
         deleteConnection: async () => undefined,
         listConnections: async () => [],
+        listTenantConnections: async () => [],
       },
       lane: { send: async () => undefined },
       orders: { recordOrder: async () => undefined, lastOrderAt: async () => undefined },

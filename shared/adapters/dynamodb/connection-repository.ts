@@ -42,4 +42,8 @@ export class ConnectionRepository implements ConnectionStore {
     });
     return items.map((item) => strip(item) as unknown as ConnectionRecord<C>);
   }
+
+  async listTenantConnections(tenantId: string): Promise<ConnectionRecord<ConnectorName>[]> {
+    return this.table.queryAll<ConnectionRecord<ConnectorName>>(tenantId, 'CONN#', { consistent: true });
+  }
 }

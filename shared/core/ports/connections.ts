@@ -136,4 +136,6 @@ export interface ConnectionStore {
   deleteConnection(tenantId: string, connector: ConnectorName): Promise<void>;
   /** All connections of a connector across tenants (the poller's safety sweep). */
   listConnections<C extends ConnectorName>(connector: C): Promise<ConnectionRecord<C>[]>;
+  /** Every connection of one tenant, whatever its connector (built in or from a definition). */
+  listTenantConnections(tenantId: string): Promise<ConnectionRecord<ConnectorName>[]>;
 }

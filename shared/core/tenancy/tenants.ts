@@ -147,11 +147,8 @@ export async function connectBrevo(
   await deps.tenants.putTenant({ ...tenant, brevoApiKeyRef: ref, brevoAccount: info });
   // Connections made before (from a config) point at the same secret name; a store that names
   // secrets differently (a new ARN after a deletion) is followed here.
-  for (const connector of ['notion', 'slack'] as const) {
-    const conn = await deps.connections.getConnection(tenantId, connector);
-    if (conn && conn.brevoApiKeyRef !== ref) {
-      await deps.connections.putConnection({ ...conn, brevoApiKeyRef: ref });
-    }
+  for (const conn of await deps.connections.listTenantConnections(tenantId)) {
+    if (conn.brevoApiKeyRef !== ref) await deps.connections.putConnection({ ...conn, brevoApiKeyRef: ref });
   }
   return { tenantId, connector: 'brevo', connected: true, account: info };
 }
@@ -206,10 +203,7 @@ export async function disconnectBrevo(
 ): Promise<{ tenantId: string; connector: 'brevo'; removed: string[] }> {
   const tenant = await deps.tenants.getTenant(tenantId);
   if (!tenant?.brevoApiKeyRef) throw new RequestRefusedError(404, 'no Brevo API key is stored', 'not_found');
-  const using: ConnectorName[] = [];
-  for (const connector of ['notion', 'slack'] as const) {
-    if (await deps.connections.getConnection(tenantId, connector)) using.push(connector);
-  }
+  const using: ConnectorName[] = (await deps.connections.listTenantConnections(tenantId)).map((c) => c.connector);
   if (using.length > 0) {
     throw new RequestRefusedError(
       409,
