@@ -1,0 +1,90 @@
+/**
+ * What a definition connector's connection keeps. The record's settings hold the normalized
+ * definition (data, small: the connection keeps working as it was connected even when the catalogue
+ * file or the tenant's definition changes later) and the section's settings without its secrets;
+ * the secrets (the auth's credentials, the webhook signing secret) are one JSON object in the secret
+ * store, referenced by the record's tokenRef.
+ */
+import { z } from 'zod';
+import type { ConnectionRecord } from '../../core/ports';
+import type { ConnectionSettings } from './auth';
+import { credentialNeeds } from './auth';
+import { type Definition, normalizeDefinition } from './definition/schema';
+
+export const SYNC_MODES = ['realtime', 'batch', 'hybrid'] as const;
+export const SCHEDULES = ['hourly', 'daily'] as const;
+
+/** The settings a definition connection's record keeps (no secret among them). */
+export const storedSettingsSchema = z.looseObject({
+  enabled: z.boolean(),
+  /** The normalized definition the connection was made with. */
+  definition: z.unknown(),
+  /** base_url and the definition's connection parameters (shop_url...): not secret. */
+  params: z.record(z.string(), z.string()).default({}),
+  sync_to_list: z.union([z.string(), z.number()]).optional(),
+  mode: z.enum(SYNC_MODES),
+  schedule: z.enum(SCHEDULES).default('hourly'),
+  sync: z.record(z.string(), z.boolean()).default({}),
+  field_mapping: z.record(z.string(), z.string()).optional(),
+  ownApiKeyNames: z.array(z.string()).default([]),
+});
+
+export type DefinitionConnectionSettings = Omit<z.output<typeof storedSettingsSchema>, 'definition'> & {
+  definition: Definition;
+};
+
+/** A stored record's settings, checked (a record is read back from the store: a boundary). */
+export function settingsOf(
+  record: Pick<ConnectionRecord<string>, 'settings' | 'connector'>,
+): DefinitionConnectionSettings {
+  const parsed = storedSettingsSchema.safeParse(record.settings);
+  if (!parsed.success)
+    throw new Error(
+      `the stored ${record.connector} connection has unreadable settings (${parsed.error.issues[0]?.message}): connect it again`,
+    );
+  return {
+    ...parsed.data,
+    definition: normalizeDefinition(parsed.data.definition, `${record.connector}'s stored definition`),
+  };
+}
+
+/** The definition a connection was made with (its record keeps it normalized). */
+export function definitionOf(record: Pick<ConnectionRecord<string>, 'settings' | 'connector'>): Definition {
+  return settingsOf(record).definition;
+}
+
+/** The config keys a connection keeps in the secret store: the auth's credentials and the signing secret. */
+export function secretKeys(definition: Definition): string[] {
+  const keys = credentialNeeds(definition.auth).map((n) => n.key);
+  if (definition.auth.type === 'oauth2') keys.push('refresh_token', 'client_id', 'client_secret');
+  if (definition.signature !== undefined) keys.push(definition.signature.secret);
+  else if (Object.keys(definition.webhooks).length > 0) keys.push('webhook_secret');
+  return [...new Set(keys)];
+}
+
+/** The secret store's value of a connection (its tokenRef): the secrets by config key, as JSON. */
+export function secretsText(secrets: ConnectionSettings): string {
+  const kept = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v !== undefined));
+  return JSON.stringify(kept);
+}
+
+const secretsSchema = z.record(z.string(), z.string());
+
+/** The secrets by config key (api_key, api_secret, webhook_secret...) from the secret store's value. */
+export function secretsOf(text: string, connector: string): ConnectionSettings {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = undefined;
+  }
+  const parsed = secretsSchema.safeParse(data);
+  if (!parsed.success)
+    throw new Error(`the stored ${connector} credentials are not readable: connect ${connector} again`);
+  return parsed.data;
+}
+
+/** Everything a request to the platform reads: the connection's parameters and its secrets. */
+export function connectionSettingsOf(settings: DefinitionConnectionSettings, secrets: ConnectionSettings) {
+  return { ...settings.params, ...secrets } as ConnectionSettings;
+}
