@@ -29,9 +29,17 @@ export const storedSettingsSchema = z.looseObject({
   ownApiKeyNames: z.array(z.string()).default([]),
 });
 
-export type DefinitionConnectionSettings = Omit<z.output<typeof storedSettingsSchema>, 'definition'> & {
+export interface DefinitionConnectionSettings {
+  enabled: boolean;
   definition: Definition;
-};
+  params: Record<string, string>;
+  sync_to_list?: string | number;
+  mode: (typeof SYNC_MODES)[number];
+  schedule: (typeof SCHEDULES)[number];
+  sync: Record<string, boolean>;
+  field_mapping?: Record<string, string>;
+  ownApiKeyNames: string[];
+}
 
 /** A stored record's settings, checked (a record is read back from the store: a boundary). */
 export function settingsOf(
@@ -42,9 +50,10 @@ export function settingsOf(
     throw new Error(
       `the stored ${record.connector} connection has unreadable settings (${parsed.error.issues[0]?.message}): connect it again`,
     );
+  const { definition, ...rest } = parsed.data;
   return {
-    ...parsed.data,
-    definition: normalizeDefinition(parsed.data.definition, `${record.connector}'s stored definition`),
+    ...rest,
+    definition: normalizeDefinition(definition, `${record.connector}'s stored definition`),
   };
 }
 
