@@ -6,9 +6,12 @@
  * store, referenced by the record's tokenRef.
  */
 import { z } from 'zod';
+import type { ProviderEndpoints } from '../../core/connector';
+import { platformEndpointKey } from '../../core/env';
 import type { ConnectionRecord } from '../../core/ports';
 import type { ConnectionSettings } from './auth';
 import { credentialNeeds } from './auth';
+import { enabledResources } from './config-checks';
 import { type Definition, normalizeDefinition } from './definition/schema';
 
 export const SYNC_MODES = ['realtime', 'batch', 'hybrid'] as const;
@@ -93,7 +96,21 @@ export function secretsOf(text: string, connector: string): ConnectionSettings {
   return parsed.data;
 }
 
-/** Everything a request to the platform reads: the connection's parameters and its secrets. */
-export function connectionSettingsOf(settings: DefinitionConnectionSettings, secrets: ConnectionSettings) {
-  return { ...settings.params, ...secrets } as ConnectionSettings;
+/** The resources a run reads: enabled by `sync` and not `to: none` (declared, never read). */
+export function readableResources(definition: Definition, sync?: Readonly<Record<string, boolean>>): string[] {
+  return enabledResources(definition, sync).filter((r) => definition.resources[r]?.to !== 'none');
+}
+
+/**
+ * What a request to the platform reads: the connection's parameters and secrets, with the base URL
+ * the environment points it at (`SHOPIFY_BASE_URL`: a simulator) unless the connection names its own.
+ */
+export function requestSettings(
+  definition: Definition,
+  params: Readonly<Record<string, string>>,
+  secrets: ConnectionSettings,
+  endpoints: ProviderEndpoints,
+): ConnectionSettings {
+  const override = endpoints[platformEndpointKey(definition.name)];
+  return { ...params, ...secrets, ...(params.base_url === undefined && override ? { base_url: override } : {}) };
 }

@@ -1,0 +1,200 @@
+/**
+ * A definition connector's sync (runPlatformSync) end to end: each catalogue definition read from
+ * its simulator (Shopify, Stripe), written through the real contact writer into the Brevo
+ * simulator; the acmeshop fixture from a config's `definition:` file. Every customer once, a
+ * customer without email a per-record error, the second run incremental and unchanged, 429s absorbed.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { SHOPIFY_SANDBOX_CLIENT_SECRET, SHOPIFY_SANDBOX_TOKEN, ShopifySimulator } from '../../sandbox/shopify';
+import { STRIPE_SANDBOX_KEY, StripeSimulator } from '../../sandbox/stripe';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { loadConfigFile, parseConnectorSection } from '../../shared/app/config';
+import { resolveConnector } from '../../shared/connectors';
+import { settingsOf } from '../../shared/connectors/custom/connection';
+import { type PlatformSyncSummary, runPlatformSync } from '../../shared/connectors/custom/sync/run';
+import { brevoClientFor } from '../../shared/core/brevo/client';
+import { newStats } from '../../shared/core/http/paced-fetch';
+import { systemClock } from '../../shared/core/ports';
+import { freshStore } from '../support/stores';
+
+const LIST = 'Shop customers';
+let brevo: BrevoSimulator;
+let apiKey: string;
+let store: DynamoRepositories;
+const stops: (() => Promise<void>)[] = [];
+
+beforeEach(async () => {
+  apiKey = `xkeysib-${randomUUID()}`;
+  brevo = new BrevoSimulator({ apiKeys: [apiKey], limits: false, importProcessingMs: 0 });
+  await brevo.start();
+  stops.push(() => brevo.stop());
+  ({ store } = await freshStore());
+});
+
+afterEach(async () => {
+  while (stops.length > 0) await stops.pop()?.();
+});
+
+/** A connection as connect stores it: the section parsed by the connector's schema, then split. */
+function connection(name: string, section: Record<string, unknown>) {
+  const descriptor = resolveConnector(name);
+  if (!descriptor?.connection) throw new Error(`${name} does not resolve to a definition connector`);
+  const { credentials, settings } = descriptor.connection.connect.split(parseConnectorSection(name, section));
+  const record = { connector: name, settings: settings as { enabled: boolean } };
+  return { settings: settingsOf(record), credentials: JSON.parse(credentials.token) as Record<string, string> };
+}
+
+async function sync(name: string, section: Record<string, unknown>, full: boolean) {
+  const { settings, credentials } = connection(name, section);
+  const brevoStats = newStats();
+  const client = brevoClientFor({ apiKey, baseUrl: brevo.baseUrl, clock: systemClock, stats: brevoStats });
+  return runPlatformSync(
+    { brevo: client, brevoStats, cursors: store, runs: store, clock: systemClock, endpoints: {}, upsertThreshold: 5 },
+    { tenantId: 'acme', connector: name, definition: settings.definition, settings, credentials, full },
+  );
+}
+
+/** The run's counts add up: per resource, and the resources to the run's. */
+function expectCountsAddUp(s: PlatformSyncSummary): void {
+  let read = 0;
+  for (const [name, c] of Object.entries(s.resources)) {
+    expect({ name, sum: c.upserted + c.unchanged + c.failed }).toEqual({ name, sum: c.read });
+    read += c.read;
+  }
+  expect(s.pagesRead).toBe(read);
+  expect(s.upserted + s.unchanged + s.failed).toBe(s.pagesRead);
+  expect(s.notionRequests).toBe(0);
+}
+
+describe('shopify.yaml against the Shopify simulator', () => {
+  async function shop(): Promise<ShopifySimulator> {
+    const sim = new ShopifySimulator({ customers: 60, orders: 80, checkouts: 12 });
+    await sim.start();
+    stops.push(() => sim.stop());
+    return sim;
+  }
+
+  const section = (sim: ShopifySimulator) => ({
+    shop_url: 'your-store.myshopify.com',
+    base_url: `${sim.baseUrl}/admin/api/2025-07`,
+    api_key: SHOPIFY_SANDBOX_TOKEN,
+    api_secret: SHOPIFY_SANDBOX_CLIENT_SECRET,
+    sync_to_list: LIST,
+    sync: { customers: true, orders: true, products: true, carts: true },
+    field_mapping: { email: 'email', first_name: 'FIRSTNAME', last_name: 'LASTNAME', total_spent: 'TOTAL_SPENT' },
+  });
+
+  test('every customer once, orders and carts as events, then an incremental run changes nothing', async () => {
+    const sim = await shop();
+    const customers = sim.customers();
+    const withEmail = customers.filter((c) => c.email);
+    expect(withEmail.length).toBeLessThan(customers.length); // the seed has customers without email
+
+    const first = await sync('shopify', section(sim), true);
+    expect(first.run.status).toBe('succeeded');
+    const s = first.summary;
+    expectCountsAddUp(s);
+    expect(s.resources.customers).toMatchObject({
+      read: customers.length,
+      failed: customers.length - withEmail.length,
+    });
+    expect(s.resources.orders?.read).toBe(sim.orders().length);
+    expect(s.resources.carts?.read).toBe(sim.checkouts().filter((c) => c.closed_at === null).length); // open ones
+    expect(s.resources.products).toBeUndefined();
+    expect(s.warnings.some((w) => w.startsWith('products: not read'))).toBe(true);
+    // Each customer once, in the list, with its mapped attributes; the email-less ones are errors naming them.
+    const listId = brevo.lists().find((l) => l.name === LIST)?.id;
+    expect(listId).toBeDefined();
+    const contacts = brevo.contacts();
+    const emails = new Set(withEmail.map((c) => c.email?.toLowerCase()));
+    expect(new Set(contacts.map((c) => c.email))).toEqual(emails);
+    const one = withEmail[0];
+    const written = contacts.find((c) => c.email === one?.email?.toLowerCase());
+    expect(written?.listIds.has(listId as number)).toBe(true);
+    expect(written?.attributes.FIRSTNAME ?? null).toBe(one?.first_name ?? null);
+    const noEmail = customers.find((c) => !c.email);
+    expect(s.errors).toContainEqual(
+      expect.objectContaining({
+        pageId: String(noEmail?.id),
+        resource: 'customers',
+        reason: expect.stringContaining('no email'),
+      }),
+    );
+    // Orders with an email became order_placed events, each setting the contact's last order date.
+    const events = brevo.events().filter((e) => e.event_name === 'order_placed');
+    expect(events.length).toBe(s.resources.orders?.upserted);
+    expect(events.length).toBe(sim.orders().filter((o) => o.email).length);
+    expect(events[0]?.contact_properties).toHaveProperty('LAST_ORDER_DATE');
+    expect(s.platformRequests).toBeGreaterThanOrEqual(3);
+    expect(s.brevoRequests).toBeGreaterThan(0);
+
+    const second = await sync('shopify', section(sim), false);
+    expect(second.run.status).toBe('succeeded');
+    expectCountsAddUp(second.summary);
+    expect(second.summary).toMatchObject({ mode: 'incremental', upserted: 0 });
+    expect(brevo.events().filter((e) => e.event_name === 'order_placed').length).toBe(events.length);
+    // Incremental: only the overlap is read again (the seed's records are spread over days).
+    expect(second.summary.resources.customers?.read).toBeLessThan(customers.length);
+  });
+
+  test('a changed customer is written again; 429s with Retry-After are absorbed', async () => {
+    const sim = await shop();
+    await sync('shopify', section(sim), true);
+    const target = sim.customers().find((c) => c.email);
+    sim.updateCustomer(target?.id as number, { first_name: 'Renamed' });
+    sim.failNext(2, { status: 429, headers: { 'Retry-After': '1' } });
+    const again = await sync('shopify', section(sim), false);
+    expect(again.run.status).toBe('succeeded');
+    expect(again.summary.rateLimited).toBeGreaterThanOrEqual(2);
+    expect(again.summary.resources.customers?.upserted).toBe(1);
+    expect(brevo.contacts().find((c) => c.email === target?.email?.toLowerCase())?.attributes.FIRSTNAME).toBe(
+      'Renamed',
+    );
+  });
+});
+
+describe('stripe.yaml against the Stripe simulator', () => {
+  test('customers by starting_after cursors, every run full and unchanged the second time', async () => {
+    const sim = new StripeSimulator({ customers: 230 });
+    await sim.start();
+    stops.push(() => sim.stop());
+    const section = { api_key: STRIPE_SANDBOX_KEY, base_url: sim.baseUrl, mode: 'batch', sync_to_list: 'Stripe' };
+    const first = await sync('stripe', section, false);
+    expect(first.run.status).toBe('succeeded');
+    expectCountsAddUp(first.summary);
+    const customers = sim.customers();
+    expect(first.summary.resources.customers?.read).toBe(customers.length);
+    expect(first.summary.platformRequests).toBe(3); // 100 + 100 + 30
+    expect(new Set(brevo.contacts().map((c) => c.email))).toEqual(
+      new Set(customers.filter((c) => c.email).map((c) => c.email?.toLowerCase())),
+    );
+    const second = await sync('stripe', section, false);
+    expect(second.summary.resources.customers).toMatchObject({ read: customers.length, upserted: 0 });
+    expect(second.summary.unchanged).toBe(customers.filter((c) => c.email).length);
+  });
+});
+
+describe('a definition from the config (definition: FILE)', () => {
+  test('acmeshop.yaml next to the config becomes connectors.acmeshop; its mistakes are refused with their path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tajo-custom-'));
+    stops.push(() => rm(dir, { recursive: true, force: true }));
+    const fixture = resolve(__dirname, '../fixtures/definitions/acmeshop.yaml');
+    await writeFile(
+      join(dir, 'tajo.yaml'),
+      `brevo:\n  api_key: k\nconnectors:\n  acmeshop:\n    definition: ${fixture}\n    api_key: key\n    webhook_secret: s\n    sync:\n      customers: true\n`,
+    );
+    const config = await loadConfigFile(join(dir, 'tajo.yaml'), {});
+    expect((config.connectors as Record<string, unknown>).acmeshop).toMatchObject({ api_key: 'key' });
+    expect(resolveConnector('acmeshop')?.label).toBeDefined();
+
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      `brevo:\n  api_key: k\nconnectors:\n  acmeshop:\n    definition: ${fixture}\n    api_key: key\n    webhook_secret: s\n    sync:\n      invoices: true\n`,
+    );
+    await expect(loadConfigFile(join(dir, 'bad.yaml'), {})).rejects.toThrow(/connectors\.acmeshop\.sync\.invoices/);
+  });
+});
