@@ -93,6 +93,8 @@ export interface ConnectorCliCommand {
   verb: string;
   summary: string;
   options: string[];
+  /** Options of its own the CLI's table does not have (a definition's `--shop-url`): how each is written, what it is. */
+  optionHelp?: Readonly<Record<string, { value: string; help: string }>>;
   example: string;
   notes?: string[];
 }

@@ -61,6 +61,8 @@ export interface PlatformSyncArgs {
   credentials: ConnectionSettings;
   full: boolean;
   trigger?: RunRecord['trigger'];
+  /** The run's id when it was queued with one (sync now answers it before the run starts). */
+  runId?: string;
 }
 
 /** Rows buffered before the writer flushes (and the run moves its counts). */
@@ -84,7 +86,7 @@ export async function runPlatformSync(
   const run: RunRecord = {
     tenantId,
     connector,
-    runId: newRunId(deps.clock),
+    runId: args.runId ?? newRunId(deps.clock),
     mode,
     status: 'running',
     startedAt: new Date(started).toISOString(),
