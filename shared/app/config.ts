@@ -85,7 +85,7 @@ export function useDefinitionLoader(loader: DefinitionFileLoader): void {
  * (relative to the config file), its name checked against the section's, and its connector made
  * resolvable. A definition's mistakes are refused with the file and their path.
  */
-async function definitionSections(text: string, configFile: string): Promise<ConfigSection[]> {
+export async function definitionSections(text: string, configFile: string): Promise<ConfigSection[]> {
   let raw: unknown;
   try {
     raw = parseDocument(text).toJS();

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorDescriptor } from '../core/connector';
+import { readEnv } from '../core/env';
 import type { ConnectorName } from '../core/ports';
 import { brevoDescriptor } from './brevo/descriptor';
 import type { Definition } from './custom';
@@ -35,8 +36,13 @@ export function findConnector(name: string): ConnectorDescriptor | undefined {
 
 // ------------------------------------------------------------------ definition connectors
 
-/** The catalogue's folder: data files only, listed at runtime (adding stripe.yaml adds Stripe, no code). */
+/** The catalogue's folder beside this file: data files only, listed at runtime (adding stripe.yaml adds Stripe, no code). */
 export const CATALOGUE_DIR = join(__dirname, 'catalogue');
+
+/** Where the catalogue is read from: TAJO_CATALOGUE_DIR when the code runs bundled (a Lambda, the local stack's functions). */
+function catalogueDir(): string {
+  return readEnv().catalogueDir ?? CATALOGUE_DIR;
+}
 
 let catalogue: readonly ConnectorDescriptor[] | undefined;
 
@@ -51,15 +57,12 @@ export function catalogueConnectors(): readonly ConnectorDescriptor[] {
 
 /** The catalogue's definitions (`shopify.yaml`, `stripe.yaml`...), validated. */
 export function catalogueDefinitions(): Definition[] {
-  return readdirSync(CATALOGUE_DIR)
+  const dir = catalogueDir();
+  return readdirSync(dir)
     .filter((f) => /\.(ya?ml|json)$/.test(f))
     .sort()
     .map((f) =>
-      parseDefinitionText(
-        readFileSync(join(CATALOGUE_DIR, f), 'utf8'),
-        `catalogue/${f}`,
-        f.endsWith('.json') ? 'json' : 'yaml',
-      ),
+      parseDefinitionText(readFileSync(join(dir, f), 'utf8'), `catalogue/${f}`, f.endsWith('.json') ? 'json' : 'yaml'),
     );
 }
 

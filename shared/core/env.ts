@@ -72,6 +72,8 @@ export const ENV = {
   syncFlushRows: 'TAJO_SYNC_FLUSH_ROWS',
   /** user: the local stack's and the CLI's state directory (default ./.tajo). */
   stateDir: 'TAJO_STATE_DIR',
+  /** infra, local: the catalogue's definition files (shared/connectors/catalogue), when the code runs bundled away from them. */
+  catalogueDir: 'TAJO_CATALOGUE_DIR',
   /** user: the config file (default tajo.yaml). */
   config: 'TAJO_CONFIG',
   /** user: the local stack's port (default 3000). */
@@ -148,6 +150,7 @@ export const envSchema = z.object({
   httpTimeoutMs: positiveInt,
   syncFlushRows: text,
   stateDir: text,
+  catalogueDir: text,
   config: text,
   apiUrl: text,
   apiKey: text,

@@ -22,7 +22,7 @@ export interface StoredSyncDeps {
 
 export async function syncStoredConnection(
   deps: StoredSyncDeps,
-  args: { tenantId: string; connector: string; full: boolean; trigger: RunRecord['trigger'] },
+  args: { tenantId: string; connector: string; full: boolean; trigger: RunRecord['trigger']; runId?: string },
 ): Promise<{ run: RunRecord; summary: PlatformSyncSummary }> {
   const record = await deps.connections.getConnection(args.tenantId, args.connector);
   if (!record)
@@ -54,6 +54,7 @@ export async function syncStoredConnection(
       credentials,
       full: args.full,
       trigger: args.trigger,
+      ...(args.runId !== undefined ? { runId: args.runId } : {}),
     },
   );
 }
