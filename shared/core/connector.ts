@@ -69,6 +69,8 @@ export interface ConnectionSchedule {
     description: string;
   };
   instanceName(tenantId: string): string;
+  /** What the schedule hands its target (default `{tenantId}`; a schedule shared by connectors adds its connector). */
+  input?(tenantId: string): Record<string, unknown>;
   options?(settings: unknown): { timezone?: string };
 }
 
@@ -338,7 +340,8 @@ export async function ensureSchedule(
   const schedule = spec.schedule as Parameters<ScheduleManager['ensure']>[0];
   if (!record.settings.enabled) return schedules.remove(schedule, name).then(() => false);
   const options = spec.options?.(record.settings);
-  if (options) await schedules.ensure(schedule, name, { tenantId: record.tenantId }, options);
-  else await schedules.ensure(schedule, name, { tenantId: record.tenantId });
+  const input = spec.input?.(record.tenantId) ?? { tenantId: record.tenantId };
+  if (options) await schedules.ensure(schedule, name, input, options);
+  else await schedules.ensure(schedule, name, input);
   return true;
 }

@@ -13,12 +13,17 @@ import { SHOPIFY_SANDBOX_CLIENT_SECRET, SHOPIFY_SANDBOX_TOKEN, ShopifySimulator 
 import { STRIPE_SANDBOX_KEY, StripeSimulator } from '../../sandbox/stripe';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { loadConfigFile, parseConnectorSection } from '../../shared/app/config';
+import { storeConnection } from '../../shared/app/connections';
 import { resolveConnector } from '../../shared/connectors';
 import { settingsOf } from '../../shared/connectors/custom/connection';
+import { PLATFORM_LANE } from '../../shared/connectors/custom/sync/enqueue';
+import { platformSyncMessage, runPlatformSyncJob } from '../../shared/connectors/custom/sync/job';
 import { type PlatformSyncSummary, runPlatformSync } from '../../shared/connectors/custom/sync/run';
+import { onPlatformSyncTick } from '../../shared/connectors/custom/sync/schedule';
 import { brevoClientFor } from '../../shared/core/brevo/client';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { systemClock } from '../../shared/core/ports';
+import { MemorySecrets } from '../support/memory-secrets';
 import { freshStore } from '../support/stores';
 
 const LIST = 'Shop customers';
@@ -154,6 +159,69 @@ describe('shopify.yaml against the Shopify simulator', () => {
     expect(brevo.contacts().find((c) => c.email === target?.email?.toLowerCase())?.attributes.FIRSTNAME).toBe(
       'Renamed',
     );
+  });
+});
+
+describe('through the platform lane (sync now, the schedule, the job)', () => {
+  test('sync now queues a platform.sync message; the job runs it under that run id; a daily tick waits a day', async () => {
+    const sim = new StripeSimulator({ customers: 20 });
+    await sim.start();
+    stops.push(() => sim.stop());
+    const descriptor = resolveConnector('stripe');
+    const hooks = descriptor?.connection;
+    if (!descriptor || !hooks) throw new Error('stripe does not resolve');
+    const section = parseConnectorSection('stripe', {
+      api_key: STRIPE_SANDBOX_KEY,
+      base_url: sim.baseUrl,
+      mode: 'batch',
+      schedule: 'daily',
+    });
+    const { credentials, settings } = hooks.connect.split(section);
+    const secrets = new MemorySecrets();
+    const record = await storeConnection(
+      {
+        connections: store,
+        secrets,
+        schedules: { ensure: async () => undefined, remove: async () => undefined },
+        clock: systemClock,
+      },
+      descriptor,
+      { tenantId: 'acme', credentials, settings, brevo: { apiKey } },
+    );
+    expect(JSON.stringify(record.settings)).not.toContain(STRIPE_SANDBOX_KEY); // the key is in the secret store only
+    const sent: { queue: string; body: string }[] = [];
+    const lane = {
+      send: async (queue: string, messages: { body: string }[]) =>
+        void sent.push(...messages.map((m) => ({ queue, body: m.body }))),
+    };
+    const queued = await hooks.sync?.(
+      { connections: store, lane, clock: systemClock },
+      { tenantId: 'acme', mode: 'full', trigger: 'api' },
+    );
+    expect(queued).toMatchObject({ queued: true });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.queue).toBe(PLATFORM_LANE);
+    const message = platformSyncMessage(JSON.parse(sent[0]?.body ?? '{}'));
+    expect(message).toMatchObject({ type: 'platform.sync', connector: 'stripe', mode: 'full', runId: queued?.runId });
+    const run = await runPlatformSyncJob(
+      {
+        connections: store,
+        secrets,
+        cursors: store,
+        runs: store,
+        clock: systemClock,
+        endpoints: { brevoBaseUrl: brevo.baseUrl },
+      },
+      message as NonNullable<typeof message>,
+    );
+    expect(run).toMatchObject({ runId: queued?.runId, status: 'succeeded', trigger: 'api' });
+    expect(brevo.contacts().length).toBe(sim.customers().filter((c) => c.email).length);
+    // schedule: daily: the hourly tick right after a run queues nothing.
+    const tick = await onPlatformSyncTick(
+      { connections: store, runs: store, lane, clock: systemClock },
+      { tenantId: 'acme', connector: 'stripe' },
+    );
+    expect(tick).toMatchObject({ queued: false, reason: expect.stringContaining('schedule daily') });
   });
 });
 

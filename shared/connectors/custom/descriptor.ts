@@ -56,7 +56,13 @@ export function definitionConnector(definition: Definition): ConnectorDescriptor
           definitionStatus(deps, definition, tenantId, settings as DefinitionConnectionSettings | undefined, record),
         print: (out, status) => definitionStatus.print(out, status as Awaited<ReturnType<typeof definitionStatus>>),
       },
-      sync: (ports, args) => enqueuePlatformSync(ports, { ...args, connector: name }),
+      sync: (ports, args) =>
+        enqueuePlatformSync(ports, {
+          tenantId: args.tenantId,
+          connector: name,
+          mode: args.mode,
+          trigger: args.trigger,
+        }),
     },
   };
 }

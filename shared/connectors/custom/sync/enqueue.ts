@@ -24,7 +24,7 @@ export interface PlatformSyncMessage {
 
 export async function enqueuePlatformSync(
   ports: Parameters<SyncNowHook>[0],
-  args: Parameters<SyncNowHook>[1] & { connector: string },
+  args: Pick<PlatformSyncMessage, 'tenantId' | 'connector' | 'mode' | 'trigger'>,
 ): Promise<{ queued: boolean; reason?: string; runId?: string }> {
   const target = await queueableConnection(ports.connections, args.tenantId, {
     name: args.connector,
