@@ -164,7 +164,7 @@ describe('shopify.yaml against the Shopify simulator', () => {
 
 describe('through the platform lane (sync now, the schedule, the job)', () => {
   test('sync now queues a platform.sync message; the job runs it under that run id; a daily tick waits a day', async () => {
-    const sim = new StripeSimulator({ customers: 20 });
+    const sim = new StripeSimulator({ customers: 230 });
     await sim.start();
     stops.push(() => sim.stop());
     const descriptor = resolveConnector('stripe');
@@ -203,18 +203,31 @@ describe('through the platform lane (sync now, the schedule, the job)', () => {
     expect(sent[0]?.queue).toBe(PLATFORM_LANE);
     const message = platformSyncMessage(JSON.parse(sent[0]?.body ?? '{}'));
     expect(message).toMatchObject({ type: 'platform.sync', connector: 'stripe', mode: 'full', runId: queued?.runId });
-    const run = await runPlatformSyncJob(
-      {
-        connections: store,
-        secrets,
-        cursors: store,
-        runs: store,
-        clock: systemClock,
-        endpoints: { brevoBaseUrl: brevo.baseUrl },
-      },
-      message as NonNullable<typeof message>,
-    );
+    // A budget of 0: each message reads one page, then hands over to a continue message (same run).
+    const deps = {
+      connections: store,
+      secrets,
+      cursors: store,
+      runs: store,
+      clock: systemClock,
+      endpoints: { brevoBaseUrl: brevo.baseUrl },
+      lane,
+    };
+    let run = await runPlatformSyncJob(deps, message as NonNullable<typeof message>, 0);
+    let messages = 1;
+    while (sent.length > messages) {
+      const next = platformSyncMessage(JSON.parse(sent[messages]?.body ?? '{}'));
+      expect(next).toMatchObject({ runId: queued?.runId, checkpoint: { resource: 'customers' } });
+      expect(run).toMatchObject({ status: 'running', checkpoint: { resource: 'customers' } });
+      run = await runPlatformSyncJob(deps, next as NonNullable<typeof next>, 0);
+      messages += 1;
+    }
+    expect(messages).toBe(3); // 100 + 100 + 30 customers
     expect(run).toMatchObject({ runId: queued?.runId, status: 'succeeded', trigger: 'api' });
+    expect(run.checkpoint).toBeUndefined();
+    expect(run.summary).toMatchObject({ pagesRead: sim.customers().length, platformRequests: 3 });
+    expect((run.summary as PlatformSyncSummary).resources.customers?.read).toBe(sim.customers().length);
+    expectCountsAddUp(run.summary as PlatformSyncSummary);
     expect(brevo.contacts().length).toBe(sim.customers().filter((c) => c.email).length);
     // schedule: daily: the hourly tick right after a run queues nothing.
     const tick = await onPlatformSyncTick(

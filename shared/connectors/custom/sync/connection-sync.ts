@@ -9,7 +9,7 @@ import { TajoError } from '../../../core/errors';
 import { newStats } from '../../../core/http/paced-fetch';
 import type { Clock, ConnectionStore, CursorStore, RunRecord, RunStore, SecretStore } from '../../../core/ports';
 import { secretsOf, settingsOf } from '../connection';
-import { type PlatformSyncSummary, runPlatformSync } from './run';
+import { type PlatformCheckpoint, type PlatformSyncSummary, runPlatformSync } from './run';
 
 export interface StoredSyncDeps {
   connections: ConnectionStore;
@@ -22,8 +22,18 @@ export interface StoredSyncDeps {
 
 export async function syncStoredConnection(
   deps: StoredSyncDeps,
-  args: { tenantId: string; connector: string; full: boolean; trigger: RunRecord['trigger']; runId?: string },
-): Promise<{ run: RunRecord; summary: PlatformSyncSummary }> {
+  args: {
+    tenantId: string;
+    connector: string;
+    full: boolean;
+    trigger: RunRecord['trigger'];
+    runId?: string;
+    /** Stop at the end of a page after this (epoch ms) and answer the checkpoint. */
+    deadline?: number;
+    /** The run stopped at its deadline, continued. */
+    resume?: RunRecord;
+  },
+): Promise<{ run: RunRecord; summary: PlatformSyncSummary; checkpoint?: PlatformCheckpoint }> {
   const record = await deps.connections.getConnection(args.tenantId, args.connector);
   if (!record)
     throw new TajoError(
@@ -55,6 +65,8 @@ export async function syncStoredConnection(
       full: args.full,
       trigger: args.trigger,
       ...(args.runId !== undefined ? { runId: args.runId } : {}),
+      ...(args.deadline !== undefined ? { deadline: args.deadline } : {}),
+      ...(args.resume !== undefined ? { resume: args.resume } : {}),
     },
   );
 }

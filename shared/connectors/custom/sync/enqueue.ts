@@ -18,8 +18,10 @@ export interface PlatformSyncMessage {
   runId: string;
   mode: 'full' | 'incremental';
   trigger: 'api' | 'schedule' | 'local' | 'cli';
-  /** Absent on the first message; then the resource being read and where (job.ts). */
+  /** Absent on the first message; a continue message's says where (the run record holds the reader's checkpoint). */
   checkpoint?: unknown;
+  /** The connection's message group (its integration key): a continue message stays in it. */
+  groupId?: string;
 }
 
 export async function enqueuePlatformSync(
@@ -38,6 +40,7 @@ export async function enqueuePlatformSync(
     runId: newRunId(ports.clock),
     mode: args.mode,
     trigger: args.trigger,
+    groupId: target.conn.integrationKey,
   };
   await ports.lane.send(PLATFORM_LANE, [
     {

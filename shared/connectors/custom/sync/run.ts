@@ -18,7 +18,7 @@ import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { ConnectionSettings } from '../auth';
 import { type DefinitionConnectionSettings, readableResources, requestSettings } from '../connection';
 import { type Definition, looseKey, type ResourceDefinition } from '../definition/schema';
-import { type PlatformClient, platformClient, readResource } from '../reader';
+import { type PlatformClient, platformClient, type ResourcePage, readResource } from '../reader';
 import { contactPlan, contactRowFor, defaultAttribute, eventBodyFor, type MappedRecord } from '../records';
 
 /** Counts of one resource in a run (they add up to the run's). */
@@ -63,6 +63,30 @@ export interface PlatformSyncArgs {
   trigger?: RunRecord['trigger'];
   /** The run's id when it was queued with one (sync now answers it before the run starts). */
   runId?: string;
+  /**
+   * Epoch ms after which the run stops at the end of a page and answers its checkpoint (a lane's
+   * invocation budget); none: the run goes to its end.
+   */
+  deadline?: number;
+  /** A run stopped at its deadline, continued: its record (summary and checkpoint). */
+  resume?: RunRecord;
+}
+
+/** Where a run stopped at its deadline: the resource being read and its reader's checkpoint. */
+export interface PlatformCheckpoint {
+  resource: string;
+  next: string;
+  index: number;
+  seen: number;
+  highWaterMark?: string;
+  /** The resource's counts so far (already in the run's summary). */
+  counts: ResourceCounts;
+}
+
+/** What a resource's read answers: its counts, and where it stopped when the deadline came first. */
+interface ResourceOutcome {
+  counts: ResourceCounts;
+  cut?: PlatformCheckpoint;
 }
 
 /** Rows buffered before the writer flushes (and the run moves its counts). */
@@ -76,24 +100,34 @@ export const sentSource = (resource: string) => `sent:${resource}`;
 export async function runPlatformSync(
   deps: PlatformSyncDeps,
   args: PlatformSyncArgs,
-): Promise<{ run: RunRecord; summary: PlatformSyncSummary }> {
+): Promise<{ run: RunRecord; summary: PlatformSyncSummary; checkpoint?: PlatformCheckpoint }> {
   const { tenantId, connector, definition, settings } = args;
-  const started = deps.clock.now();
+  const now = deps.clock.now();
   const mode = args.full ? 'full' : 'incremental';
-  const summary: PlatformSyncSummary = { ...emptySummary(mode), platformRequests: 0, resources: {} };
+  const resumed = args.resume;
+  const started = resumed ? Date.parse(resumed.startedAt) : now;
+  const summary: PlatformSyncSummary = resumed
+    ? (resumed.summary as PlatformSyncSummary)
+    : { ...emptySummary(mode), platformRequests: 0, resources: {} };
+  const from = resumed?.checkpoint as PlatformCheckpoint | undefined;
   const platformStats = deps.client?.stats ?? newStats();
+  const platformAtStart = { ...platformStats };
   const brevoAtStart = { ...deps.brevoStats };
-  const run: RunRecord = {
-    tenantId,
-    connector,
-    runId: args.runId ?? newRunId(deps.clock),
-    mode,
-    status: 'running',
-    startedAt: new Date(started).toISOString(),
-    trigger: args.trigger ?? 'cli',
-    summary,
-  };
+  const run: RunRecord = resumed
+    ? { ...resumed, status: 'running' }
+    : {
+        tenantId,
+        connector,
+        runId: args.runId ?? newRunId(deps.clock),
+        mode,
+        status: 'running',
+        startedAt: new Date(now).toISOString(),
+        trigger: args.trigger ?? 'cli',
+        summary,
+      };
+  delete run.checkpoint;
   await deps.runs.putRun(run);
+  let checkpoint: PlatformCheckpoint | undefined;
   try {
     const client =
       deps.client ??
@@ -103,30 +137,41 @@ export async function runPlatformSync(
         clock: deps.clock,
         stats: platformStats,
       });
-    for (const key of Object.keys(definition.resources)) {
-      const resource = definition.resources[key];
-      if (resource?.to === 'none' && settings.sync[key] !== false)
-        summary.warnings.push(`${key}: not read (${resource.reason ?? 'to: none'})`);
-    }
+    if (!resumed)
+      for (const key of Object.keys(definition.resources)) {
+        const resource = definition.resources[key];
+        if (resource?.to === 'none' && settings.sync[key] !== false)
+          summary.warnings.push(`${key}: not read (${resource.reason ?? 'to: none'})`);
+      }
     const listId =
       settings.sync_to_list === undefined ? undefined : await resolveBrevoList(deps.brevo, settings.sync_to_list);
     for (const key of readableResources(definition, settings.sync)) {
+      // A continued run: the resources read before are done; the one it stopped in resumes.
+      if (summary.resources[key] !== undefined && from?.resource !== key) continue;
       const resource = definition.resources[key] as ResourceDefinition & { to: 'contacts' | 'events' };
       const ctx: ResourceRun = { deps, args, client, run, summary, key, resource, listId };
-      summary.resources[key] = resource.to === 'contacts' ? await syncContacts(ctx) : await syncEvents(ctx);
+      if (from?.resource === key) ctx.from = from;
+      const outcome = resource.to === 'contacts' ? await syncContacts(ctx) : await syncEvents(ctx);
+      summary.resources[key] = outcome.counts;
+      if (outcome.cut) {
+        checkpoint = outcome.cut;
+        break;
+      }
     }
-    run.status = 'succeeded';
+    run.status = checkpoint ? 'running' : 'succeeded';
   } catch (err) {
     run.status = 'failed';
     run.error = reasonOf(err);
   }
-  summary.platformRequests = platformStats.requests;
-  summary.brevoRequests = deps.brevoStats.requests - brevoAtStart.requests;
-  summary.rateLimited = platformStats.rateLimited + deps.brevoStats.rateLimited - brevoAtStart.rateLimited;
+  summary.platformRequests += platformStats.requests - platformAtStart.requests;
+  summary.brevoRequests += deps.brevoStats.requests - brevoAtStart.requests;
+  summary.rateLimited +=
+    platformStats.rateLimited - platformAtStart.rateLimited + deps.brevoStats.rateLimited - brevoAtStart.rateLimited;
   summary.durationMs = deps.clock.now() - started;
-  run.finishedAt = new Date(deps.clock.now()).toISOString();
+  if (checkpoint && run.status === 'running') run.checkpoint = checkpoint;
+  else run.finishedAt = new Date(deps.clock.now()).toISOString();
   await deps.runs.putRun(run);
-  return { run, summary };
+  return { run, summary, ...(run.checkpoint ? { checkpoint } : {}) };
 }
 
 interface ResourceRun {
@@ -138,6 +183,8 @@ interface ResourceRun {
   key: string;
   resource: ResourceDefinition & { to: 'contacts' | 'events' };
   listId: number | undefined;
+  /** Where this resource's read resumes (a continued run). */
+  from?: PlatformCheckpoint;
 }
 
 /** The config's field_mapping entries this resource's mapping offers (loosely matched): field_mapping is connector-wide. */
@@ -168,19 +215,50 @@ async function storeMark(ctx: ResourceRun, mark: string | undefined): Promise<vo
 }
 
 function pages(ctx: ResourceRun, since: string | undefined) {
+  const from = ctx.from;
   return readResource({
     definition: ctx.args.definition,
     settings: {},
     resource: ctx.key,
     client: ctx.client,
     ...(since !== undefined ? { since } : {}),
+    ...(from
+      ? {
+          resume: {
+            next: from.next,
+            index: from.index + 1,
+            seen: from.seen,
+            ...(from.highWaterMark !== undefined ? { highWaterMark: from.highWaterMark } : {}),
+          },
+        }
+      : {}),
   });
 }
 
-async function syncContacts(ctx: ResourceRun): Promise<ResourceCounts> {
+/** After a page: past the deadline with pages left, where the read stops (its mark is not stored). */
+function cutAfter(ctx: ResourceRun, page: ResourcePage, counts: ResourceCounts): PlatformCheckpoint | undefined {
+  const deadline = ctx.args.deadline;
+  if (deadline === undefined || page.next === undefined || ctx.deps.clock.now() < deadline) return undefined;
+  return {
+    resource: ctx.key,
+    next: page.next,
+    index: page.index,
+    seen: page.seen,
+    ...(page.highWaterMark !== undefined ? { highWaterMark: page.highWaterMark } : {}),
+    counts,
+  };
+}
+
+/** A resource's counts: what it read before it was continued, and this invocation's. */
+function countsFrom(ctx: ResourceRun, to: ResourceCounts['to']): ResourceCounts {
+  return ctx.from ? { ...ctx.from.counts } : emptyCounts(to);
+}
+
+async function syncContacts(ctx: ResourceRun): Promise<ResourceOutcome> {
   const { deps, args, summary, key, resource } = ctx;
   const tally = emptyTally();
-  const counts = emptyCounts('contacts');
+  const counts = countsFrom(ctx, 'contacts');
+  const readBefore = counts.read;
   const { plan } = contactPlan(resource.mapping, mappingFor(resource, args.settings.field_mapping));
   const writer = await BrevoContactWriter.open({
     tenantId: args.tenantId,
@@ -210,7 +288,9 @@ async function syncContacts(ctx: ResourceRun): Promise<ResourceCounts> {
       }
     }
     mark = page.highWaterMark;
-    if (writer.buffered >= FLUSH_ROWS) unconfirmed += (await writer.flush()).unconfirmed;
+    const cut = cutAfter(ctx, page, counts);
+    if (writer.buffered >= FLUSH_ROWS || cut) unconfirmed += (await writer.flush()).unconfirmed;
+    if (cut) return finish(summary, counts, tally, readBefore, cut);
   }
   unconfirmed += (await writer.flush()).unconfirmed;
   // Rows Brevo did not confirm are written again by the next run: the mark must not pass them.
@@ -218,14 +298,13 @@ async function syncContacts(ctx: ResourceRun): Promise<ResourceCounts> {
     await storeMark(ctx, mark);
     if (mark !== undefined) counts.highWaterMark = mark;
   }
-  Object.assign(counts, { upserted: tally.upserted, unchanged: tally.unchanged, failed: tally.failed });
-  addTo(summary, counts, tally);
-  return counts;
+  return finish(summary, counts, tally, readBefore);
 }
 
-async function syncEvents(ctx: ResourceRun): Promise<ResourceCounts> {
+async function syncEvents(ctx: ResourceRun): Promise<ResourceOutcome> {
   const { deps, args, summary, key, resource } = ctx;
-  const counts = emptyCounts('events');
+  const counts = countsFrom(ctx, 'events');
+  const readBefore = counts.read;
   const tally = emptyTally();
   const dedupeOf = dedupeReader(resource);
   const sent = dedupeOf
@@ -280,12 +359,27 @@ async function syncEvents(ctx: ResourceRun): Promise<ResourceCounts> {
         sentNow.map((rowId) => ({ rowId, fp: 'sent', identifier: rowId, identifierType: 'ext_id' as const })),
       );
     mark = page.highWaterMark;
+    const cut = cutAfter(ctx, page, counts);
+    if (cut) return finish(summary, counts, tally, readBefore, cut);
   }
   await storeMark(ctx, mark);
   if (mark !== undefined) counts.highWaterMark = mark;
-  Object.assign(counts, { upserted: tally.upserted, unchanged: tally.unchanged, failed: tally.failed });
-  addTo(summary, counts, tally);
-  return counts;
+  return finish(summary, counts, tally, readBefore);
+}
+
+/** This invocation's writes into the resource's counts and the run's; with the checkpoint when cut. */
+function finish(
+  summary: PlatformSyncSummary,
+  counts: ResourceCounts,
+  tally: WriterTally,
+  readBefore: number,
+  cut?: PlatformCheckpoint,
+): ResourceOutcome {
+  counts.upserted += tally.upserted;
+  counts.unchanged += tally.unchanged;
+  counts.failed += tally.failed;
+  addTo(summary, counts.read - readBefore, tally);
+  return cut ? { counts, cut: { ...cut, counts: { ...counts } } } : { counts };
 }
 
 /** How an event's `dedupe` value is read from a mapped record: a field mapped from that path, or the record's id. */
@@ -303,9 +397,9 @@ function dedupeReader(resource: ResourceDefinition): ((r: MappedRecord) => strin
   return undefined;
 }
 
-/** A resource's counts into the run's (the record keeps the first 200 errors). */
-function addTo(summary: PlatformSyncSummary, counts: ResourceCounts, tally: WriterTally): void {
-  summary.pagesRead += counts.read;
+/** A resource's records read and written by this invocation into the run's (the record keeps the first 200 errors). */
+function addTo(summary: PlatformSyncSummary, read: number, tally: WriterTally): void {
+  summary.pagesRead += read;
   summary.upserted += tally.upserted;
   summary.unchanged += tally.unchanged;
   summary.failed += tally.failed;
