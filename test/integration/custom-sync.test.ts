@@ -90,7 +90,14 @@ describe('shopify.yaml against the Shopify simulator', () => {
     api_secret: SHOPIFY_SANDBOX_CLIENT_SECRET,
     sync_to_list: LIST,
     sync: { customers: true, orders: true, products: true, carts: true },
-    field_mapping: { email: 'email', first_name: 'FIRSTNAME', last_name: 'LASTNAME', total_spent: 'TOTAL_SPENT' },
+    // The docs' fields, and the quick start's spelling of an order's contact property (matched loosely).
+    field_mapping: {
+      email: 'email',
+      first_name: 'FIRSTNAME',
+      last_name: 'LASTNAME',
+      total_spent: 'TOTAL_SPENT',
+      lastOrderDate: 'LAST_ORDER',
+    },
   });
 
   test('every customer once, orders and carts as events, then an incremental run changes nothing', async () => {
@@ -133,7 +140,7 @@ describe('shopify.yaml against the Shopify simulator', () => {
     const events = brevo.events().filter((e) => e.event_name === 'order_placed');
     expect(events.length).toBe(s.resources.orders?.upserted);
     expect(events.length).toBe(sim.orders().filter((o) => o.email).length);
-    expect(events[0]?.contact_properties).toHaveProperty('LAST_ORDER_DATE');
+    expect(events[0]?.contact_properties).toHaveProperty('LAST_ORDER'); // field_mapping applies to events too
     expect(s.platformRequests).toBeGreaterThanOrEqual(3);
     expect(s.brevoRequests).toBeGreaterThan(0);
 
