@@ -4,7 +4,7 @@
  * naming a provider. Adding a connector: its folder under shared/connectors/, its descriptor, one
  * line here (ARCHITECTURE.md, "How to add a connector").
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorDescriptor } from '../core/connector';
 import { readEnv } from '../core/env';
@@ -58,6 +58,9 @@ export function catalogueConnectors(): readonly ConnectorDescriptor[] {
 /** The catalogue's definitions (`shopify.yaml`, `stripe.yaml`...), validated. */
 export function catalogueDefinitions(): Definition[] {
   const dir = catalogueDir();
+  // A bundle shipped without the folder (a deployment that predates the catalogue) has no catalogue
+  // connectors rather than no connectors at all; the infra ships it and sets TAJO_CATALOGUE_DIR.
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => /\.(ya?ml|json)$/.test(f))
     .sort()
