@@ -47,9 +47,15 @@ process.on('uncaughtException', (err) => {
 });
 
 /** The CLI's main, or undefined when the front door already answered (--help, --version, a usage mistake). */
-function load(argv) {
+async function load(argv) {
   try {
     require('tsx/cjs');
+    // `tajo connectors VERB NAME` of a connector the config defines (`definition: FILE`): its rows
+    // and options join the table first (only then is the config looked at).
+    const words = argv.filter((a) => !a.startsWith('-'));
+    if (words[0] === 'connectors' && words.length >= 3) {
+      await require('../cli/commands/config-connectors.ts').registerConfigConnector(argv, process.env);
+    }
     // --help, --version and usage mistakes are answered from the command table alone (fast, and
     // nothing else is loaded); a command to run loads the CLI.
     const { frontDoor } = require('../cli/front.ts');
@@ -71,8 +77,8 @@ function load(argv) {
 }
 
 const argv = process.argv.slice(2);
-const main = load(argv);
-if (main) {
+load(argv).then((main) => {
+  if (!main) return;
   main(argv).then(
     (code) => {
       settled = true;
@@ -94,4 +100,4 @@ if (main) {
       process.exitCode = 1;
     },
   );
-}
+});

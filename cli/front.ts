@@ -5,12 +5,13 @@
  */
 
 import { parseArgs } from 'node:util';
-import { connectors } from '../shared/connectors';
+import { hubConnector, knownConnectorNames, resolveConnector } from '../shared/connectors';
 import { isSkillName, SKILL_NAMES } from '../shared/core/skills';
 import {
   type CommandSpec,
   commandHelp,
   commandsUnder,
+  DEFINITION_OPTIONS,
   findCommand,
   groupHelp,
   groupOf,
@@ -18,6 +19,7 @@ import {
   nearestCommand,
   OPTIONS,
   type OptionName,
+  optionSpec,
   packageVersion,
   usageLine,
 } from './help';
@@ -27,7 +29,7 @@ import type { Io } from './io';
 const DASH_VALUE_OPTIONS = new Set(['--sort', '--filter']);
 
 /** parseArgs' definitions, from the one table of options (cli/help.ts). */
-const PARSE_OPTIONS = {
+const TABLE_OPTIONS = {
   ...(Object.fromEntries(
     Object.entries(OPTIONS).map(([name, spec]) => [
       name,
@@ -42,6 +44,12 @@ const PARSE_OPTIONS = {
   }),
   version: { type: 'boolean', short: 'V' },
 } as const;
+
+/** The table's options and the definition connectors' (`--shop-url`: values, read by their names). */
+function parseOptions(): typeof TABLE_OPTIONS {
+  const own = Object.fromEntries(Object.keys(DEFINITION_OPTIONS).map((name) => [name, { type: 'string' as const }]));
+  return { ...own, ...TABLE_OPTIONS };
+}
 
 type ParseStringOption<K> = K extends 'filter' | 'sort' ? { type: 'string'; multiple: true } : { type: 'string' };
 
@@ -60,7 +68,7 @@ function joinDashValues(argv: string[]): string[] {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({ args: joinDashValues(argv), allowPositionals: true, strict: true, options: PARSE_OPTIONS });
+  return parseArgs({ args: joinDashValues(argv), allowPositionals: true, strict: true, options: parseOptions() });
 }
 
 /** Every word and option as typed, known or not: what the front door checks before parsing strictly. */
@@ -70,7 +78,7 @@ function parseLoose(argv: string[]) {
     allowPositionals: true,
     strict: false,
     tokens: true,
-    options: PARSE_OPTIONS,
+    options: parseOptions(),
   });
 }
 
@@ -82,7 +90,8 @@ function usageMistake(io: Io, line: string, command: CommandSpec | undefined): {
 }
 
 /** What the third word names in `tajo connectors VERB X`: a connector (or one of its jobs). */
-const KNOWN_TARGETS = new Set(['notion', 'slack', 'brevo', 'notion-users', 'slack-users']);
+const JOB_TARGETS = ['notion-users', 'slack-users'];
+const isKnownTarget = (name: string) => JOB_TARGETS.includes(name) || resolveConnector(name) !== undefined;
 const CONNECTOR_VERBS = new Set(['sync', 'test', 'status', 'connect', 'install', 'disconnect', 'query']);
 
 /**
@@ -145,7 +154,7 @@ export function frontDoor(
   for (const t of loose.tokens) {
     if (t.kind !== 'option' || t.name === 'help') continue;
     if (!(command.options as readonly string[]).includes(t.name)) {
-      const known = t.name in OPTIONS;
+      const known = t.name in OPTIONS || t.name in DEFINITION_OPTIONS;
       return usageMistake(
         io,
         `${known ? 'option' : 'unknown option'} ${t.rawName} ${known ? 'does not apply to' : 'for'} tajo ${command.path.join(' ')}`,
@@ -171,8 +180,9 @@ export function frontDoor(
 function optionValueMistake(tokens: ReturnType<typeof parseLoose>['tokens'], command: CommandSpec): string | undefined {
   const help = `tajo ${command.path.join(' ')} --help`;
   for (const t of tokens) {
-    if (t.kind !== 'option' || !(t.name in OPTIONS)) continue;
-    const takes = (OPTIONS[t.name as OptionName] as { value?: string }).value;
+    if (t.kind !== 'option') continue;
+    const takes = optionSpec(t.name, command)?.value;
+    if (!(t.name in OPTIONS) && takes === undefined) continue;
     // Loose parsing takes the next word as the value even when it is an option (`--database --json`).
     const missing = t.value === undefined || (!t.inlineValue && t.value.startsWith('-'));
     if (takes && missing) return `${t.rawName} needs a value: --${t.name} ${takes} (see ${help})`;
@@ -189,7 +199,7 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
     if (known.length > 0) {
       return usageMistake(
         io,
-        `${KNOWN_TARGETS.has(name) ? '' : `${unknownConnectorLine(name)}; `}tajo connectors ${verb} takes ${known.join(', ')}`,
+        `${isKnownTarget(name) ? '' : `${unknownConnectorLine(name)}; `}tajo connectors ${verb} takes ${known.join(', ')}`,
         undefined,
       );
     }
@@ -217,7 +227,7 @@ function needsWhat(group: string[], under: CommandSpec[]): string {
   const [first, verb] = group;
   if (first !== 'connectors' || verb === undefined || !CONNECTOR_VERBS.has(verb)) return 'needs a command';
   const targets = under.map((c) => c.path[2] as string);
-  const names = new Set(connectors.map((c) => c.name));
+  const names = new Set([...knownConnectorNames(), hubConnector.name]);
   // `sync` also takes a connector's jobs (notion-users, slack-users).
   const what = targets.every((t) => names.has(t)) ? 'a connector name' : 'a connector or job name';
   return `needs ${what} (${targets.join(', ')})`;
@@ -225,8 +235,8 @@ function needsWhat(group: string[], under: CommandSpec[]): string {
 
 /** "unknown connector" in the words of the config's check (shared/core/config/load.ts), the registry's names. */
 function unknownConnectorLine(name: string): string {
-  const builtIn = connectors.map((c) => c.name).join(', ');
-  return `unknown connector ${JSON.stringify(name)} (built in: ${builtIn}; custom connectors come with the connector framework)`;
+  const known = [...knownConnectorNames(), hubConnector.name].join(', ');
+  return `unknown connector ${JSON.stringify(name)} (built in and catalogue: ${known}; a connector of your own: add definition: <file> to connectors.${name} in the config)`;
 }
 
 export type Parsed = ReturnType<typeof parse>;

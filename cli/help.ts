@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectors } from '../shared/connectors';
+import { catalogueConnectors, connectors } from '../shared/connectors';
+import type { ConnectorDescriptor } from '../shared/core/connector';
 
 /** Every option the CLI knows: how its value is written and what it does. */
 export const OPTIONS = {
@@ -53,6 +54,27 @@ export const OPTIONS = {
 
 export type OptionName = keyof typeof OPTIONS;
 
+/** An option a definition connector adds (`--shop-url`, `--api-key`...): its config key in kebab case. */
+export interface DefinitionOption {
+  value: string;
+  help: string;
+}
+
+/**
+ * The options definition connectors add, by name (the catalogue's at load, a config's definition
+ * when main registers it): the parser and the help read them beside OPTIONS.
+ */
+export const DEFINITION_OPTIONS: Record<string, DefinitionOption> = {};
+
+/** An option's spec: the command's own (a definition connector's), the table's, or any definition's. */
+export function optionSpec(name: string, c?: CommandSpec): { value?: string; help: string } | undefined {
+  return (
+    c?.optionHelp?.[name] ??
+    (OPTIONS as Record<string, { value?: string; help: string }>)[name] ??
+    DEFINITION_OPTIONS[name]
+  );
+}
+
 export interface CommandSpec {
   /** The words that name the command: ['connectors', 'sync', 'notion']. */
   path: readonly string[];
@@ -61,10 +83,12 @@ export interface CommandSpec {
   /** How many positional arguments it takes beyond its path (default 0; Infinity for words). */
   maxArgs?: number;
   summary: string;
-  options: readonly OptionName[];
+  options: readonly string[];
   /** Options the command cannot run without: shown without brackets in its usage. */
-  required?: readonly OptionName[];
+  required?: readonly string[];
   example: string;
+  /** Its own options' specs (a definition connector's), before the table's. */
+  optionHelp?: Readonly<Record<string, { value: string; help: string }>>;
   /** Lines a person needs beyond the options (what a count means, when exit 1 happens). */
   notes?: readonly string[];
 }
@@ -73,20 +97,45 @@ export interface CommandSpec {
 const WHERE = ['tenant', 'api', 'profile'] as const;
 
 /** The management commands of the registry's connectors, verb by verb, in the registry's order. */
-function connectorCommands(verbs: string[]): CommandSpec[] {
+function connectorCommands(verbs: string[], of: readonly ConnectorDescriptor[] = cliConnectors()): CommandSpec[] {
   return verbs.flatMap((verb) =>
-    connectors.flatMap((c) =>
+    of.flatMap((c) =>
       c.cli.commands
         .filter((command) => command.verb === verb)
         .map((command) => ({
           path: ['connectors', verb, c.name],
           summary: command.summary,
-          options: [...(command.options as OptionName[]), 'config', 'json', ...WHERE],
+          options: [...command.options, 'config', 'json', ...WHERE, ...(verb === 'sync' ? ['detach'] : [])],
           example: command.example,
+          ...(command.optionHelp ? { optionHelp: command.optionHelp } : {}),
           ...(command.notes ? { notes: command.notes } : {}),
         })),
     ),
   );
+}
+
+/** The connectors the CLI serves without a config: built in, then the catalogue's. */
+function cliConnectors(): readonly ConnectorDescriptor[] {
+  return [...connectors, ...catalogueConnectors()];
+}
+
+/** A definition connector's own options (its config keys in kebab case), for the parser and the help. */
+function addDefinitionOptions(c: ConnectorDescriptor): void {
+  for (const command of c.cli.commands)
+    for (const [o, spec] of Object.entries(command.optionHelp ?? {}))
+      if (!(o in OPTIONS)) DEFINITION_OPTIONS[o] ??= spec;
+}
+for (const c of catalogueConnectors()) addDefinitionOptions(c);
+
+/**
+ * A connector of the config's `definition:` file, made known to the CLI (main registers it before
+ * the command line is checked): its rows and its options.
+ */
+export function addCliConnector(c: ConnectorDescriptor): void {
+  if (COMMANDS.some((row) => row.path[2] === c.name)) return;
+  addDefinitionOptions(c);
+  const rows = connectorCommands(['sync', 'test', 'status', 'connect', 'disconnect'], [c]);
+  (COMMANDS as CommandSpec[]).push(...rows);
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -122,6 +171,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     required: ['database'],
     example: 'tajo connectors query notion --database DATABASE_ID --filter Status=Active --sort -Score --limit 20',
   },
+  // Definition connectors sync through their descriptors (Notion's and Slack's rows are above).
+  ...connectorCommands(['sync']),
   ...connectorCommands(['test', 'status', 'install', 'connect']),
   {
     path: ['connectors', 'list'],
@@ -232,8 +283,8 @@ const EXIT_CODES = 'Exit codes: 0 done, 1 fatal error (one line on stderr), 2 ba
 
 export function usageLine(c: CommandSpec): string {
   const opts = c.options.map((o) => {
-    const spec = OPTIONS[o] as { value?: string };
-    const option = `--${o}${spec.value ? ` ${spec.value}` : ''}`;
+    const spec = optionSpec(o, c);
+    const option = `--${o}${spec?.value ? ` ${spec.value}` : ''}`;
     return c.required?.includes(o) ? option : `[${option}]`;
   });
   return ['tajo', ...c.path, ...(c.args ? [c.args] : []), ...opts].join(' ');
@@ -262,13 +313,13 @@ export function groupOf(words: readonly string[]): string[] {
 }
 
 export function commandHelp(c: CommandSpec): string {
-  const width = Math.max(...c.options.map((o) => optionLabel(o).length), 0);
+  const width = Math.max(...c.options.map((o) => optionLabel(o, c).length), 0);
   return [
     `usage: ${usageLine(c)}`,
     '',
     c.summary,
     ...(c.options.length > 0 ? ['', 'Options:'] : []),
-    ...c.options.map((o) => `  ${optionLabel(o).padEnd(width)}  ${OPTIONS[o].help}`),
+    ...c.options.map((o) => `  ${optionLabel(o, c).padEnd(width)}  ${optionSpec(o, c)?.help ?? ''}`),
     `  ${'-h, --help'.padEnd(width)}  ${OPTIONS.help.help}`,
     ...(c.notes ? ['', ...c.notes] : []),
     '',
@@ -284,9 +335,9 @@ function brief(c: CommandSpec): string {
   return (c.summary.split(/[.:;(]/)[0] as string).trim();
 }
 
-function optionLabel(o: OptionName): string {
-  const spec = OPTIONS[o] as { value?: string };
-  return `--${o}${spec.value ? ` ${spec.value}` : ''}`;
+function optionLabel(o: string, c?: CommandSpec): string {
+  const spec = optionSpec(o, c);
+  return `--${o}${spec?.value ? ` ${spec.value}` : ''}`;
 }
 
 /** A group's help (the global usage for []): each command's words and summary, and an example. */

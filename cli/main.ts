@@ -39,9 +39,11 @@ import { type RunRecord, systemClock } from '../shared/core/ports';
 import { HourlyCallBudget } from '../shared/core/ratelimit/call-budget';
 import { sharedPacer } from '../shared/core/ratelimit/pacer';
 import { emptySummary, newRunId } from '../shared/core/runs/summary';
+import { registerConfigConnector } from './commands/config-connectors';
 import { lanesCommand } from './commands/lanes';
 import { managementCommand } from './commands/management';
 import { notionImportCli, notionResyncCli, notionSearchCli } from './commands/notion-import';
+import { isDefinitionSync, syncDefinitionConnector } from './commands/platform-sync';
 import { printSummary, printUsersSummary, resumingLine, summaryJson } from './commands/print';
 import { onInterrupt, RemoteRunFailed } from './commands/remote';
 import { skillsCommand } from './commands/skills';
@@ -54,6 +56,8 @@ import { syncProgress } from './progress';
 import { validateConfig } from './validate';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io: Io = defaultIo): Promise<number> {
+  // A connector of the config's own definition file joins the table first (its rows, its options).
+  await registerConfigConnector(argv, env);
   // --help, --version and every usage mistake are answered before anything is read or opened.
   const front = frontDoor(argv, io);
   if (front.exit !== undefined) return front.exit;
@@ -79,6 +83,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
         env,
         io,
       );
+    if (group === 'connectors' && verb === 'sync' && isDefinitionSync(target))
+      return await syncDefinitionConnector(target, values, env, io, failure);
     const connectorCommand = connectorCommands[`${group} ${verb} ${target}`] ?? connectorCommands[`${group} ${verb}`];
     if (connectorCommand) return await connectorCommand(positionals, values, env, io, failure);
     if (group === 'lanes' && (verb === 'replay' || verb === 'list'))

@@ -7,6 +7,9 @@
  */
 
 import { loadConfigFile } from '../shared/app/config';
+import { resolveConnector } from '../shared/connectors';
+import { sectionWarnings } from '../shared/connectors/custom';
+import { readableResources, settingsOf } from '../shared/connectors/custom/connection';
 import { NOTION_INTERVAL_MS, NotionGateway } from '../shared/connectors/notion/client';
 import type { NotionConnectorConfig } from '../shared/connectors/notion/config-schema';
 import {
@@ -27,6 +30,7 @@ import { integrationKey } from '../shared/core/integration-key';
 import { providerLogging } from '../shared/core/logging/api-calls';
 import { systemClock } from '../shared/core/ports';
 import { sharedPacer } from '../shared/core/ratelimit/pacer';
+import { isDefinitionSync } from './commands/platform-sync';
 import type { Io } from './io';
 
 type Issue = { path: string; message: string };
@@ -91,6 +95,9 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
   const warnings = [
     ...(notion ? pageEventIssues(notion).map((w) => `connectors.notion.${w}`) : []),
     ...(online?.warnings ?? []),
+    ...definitionSettings(config).flatMap(({ name, settings }) =>
+      sectionWarnings(settings.definition, { mode: settings.mode }).map((w) => `connectors.${name}: ${w}`),
+    ),
   ];
   if (json) {
     io.out(
@@ -124,6 +131,7 @@ export async function validateConfig(opts: ValidateOptions, env: NodeJS.ProcessE
   }
   const has = [
     ...(notion ? [`notion ${plural(databases.length, 'database')}`] : []),
+    ...definitionConnectorLines(config),
     ...(slackCounts
       ? [`slack ${plural(slackCounts.channels, 'channel')}, ${plural(slackCounts.routes, 'notification route')}`]
       : []),
@@ -238,4 +246,22 @@ async function checkLists(brevo: BrevoClient, notion: NotionConnectorConfig, res
       });
     }
   }
+}
+
+/** The definition connectors' sections of a config, as their connections would keep them. */
+function definitionSettings(config: TajoConfig) {
+  return Object.entries(config.connectors as Record<string, unknown>).flatMap(([name, section]) => {
+    const hooks = resolveConnector(name)?.connection;
+    if (!section || !isDefinitionSync(name) || !hooks) return [];
+    const split = hooks.connect.split(section).settings as { enabled: boolean };
+    return [{ name, settings: settingsOf({ connector: name, settings: split }) }];
+  });
+}
+
+/** Each definition connector's section as validate says it: its mode and the resources a sync reads. */
+function definitionConnectorLines(config: TajoConfig): string[] {
+  return definitionSettings(config).map(({ name, settings }) => {
+    const resources = readableResources(settings.definition, settings.sync);
+    return `${name} mode ${settings.mode}, ${plural(resources.length, 'resource')} (${resources.join(', ') || 'none'})`;
+  });
 }

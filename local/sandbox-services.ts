@@ -4,6 +4,8 @@
  * to the state while the stack runs (npm start). The endpoints the functions call are pointed at
  * them unless the person set their own.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BrevoSimulator } from '../sandbox/brevo';
 import { NotionSimulator } from '../sandbox/notion';
 import {
@@ -17,9 +19,11 @@ import {
   seedSandbox,
   seedSandboxNewsletter,
 } from '../sandbox/sandbox';
+import { SHOPIFY_SANDBOX_CLIENT_SECRET, SHOPIFY_SANDBOX_TOKEN, ShopifySimulator } from '../sandbox/shopify';
 import { SANDBOX_WORKSPACE, SlackSimulator } from '../sandbox/slack';
+import { STRIPE_SANDBOX_KEY, STRIPE_SANDBOX_WEBHOOK_SECRET, StripeSimulator } from '../sandbox/stripe';
 import type { TajoConfig } from '../shared/core/config/schema';
-import { ENV } from '../shared/core/env';
+import { ENV, platformBaseUrlVariable } from '../shared/core/env';
 import {
   readSandboxSnapshot,
   type SandboxSeeded,
@@ -43,6 +47,75 @@ export interface SandboxServices {
   restoredFrom?: string;
   /** Where the sandbox is saved (undefined: not saved, see stateWarning). */
   savedTo?: string;
+  /** The catalogue's platforms (Shopify, Stripe), seeded: the same seed gives the same shop at each start. */
+  platforms?: SandboxPlatforms;
+}
+
+export interface SandboxPlatforms {
+  shopify: ShopifySimulator;
+  stripe: StripeSimulator;
+}
+
+/**
+ * The catalogue's simulators, started and seeded, with the functions' `<NAME>_BASE_URL` pointed at
+ * them unless the person set their own: a Shopify or Stripe connection made on the sandbox reads
+ * them whatever shop_url it names.
+ */
+async function startSandboxPlatforms(
+  env: NodeJS.ProcessEnv,
+  stops: (() => Promise<void> | void)[],
+  stateDir: string,
+): Promise<SandboxPlatforms> {
+  writePlatformKeys(stateDir);
+  const shopify = new ShopifySimulator({});
+  const stripe = new StripeSimulator({});
+  await Promise.all([shopify.start(), stripe.start()]);
+  stops.push(
+    () => shopify.stop(),
+    () => stripe.stop(),
+  );
+  env[platformBaseUrlVariable('shopify')] ||= `${shopify.baseUrl}/admin/api/2025-07`;
+  env[platformBaseUrlVariable('stripe')] ||= stripe.baseUrl;
+  return { shopify, stripe };
+}
+
+/** The file npm start writes the sandbox platforms' keys to (0600): `export $(cat FILE)` sets them for the docs' commands. */
+export const SANDBOX_PLATFORM_KEYS_FILE = 'sandbox-platforms.env';
+
+function writePlatformKeys(stateDir: string): string {
+  const file = join(stateDir, SANDBOX_PLATFORM_KEYS_FILE);
+  const keys = {
+    SHOPIFY_API_KEY: SHOPIFY_SANDBOX_TOKEN,
+    SHOPIFY_API_SECRET: SHOPIFY_SANDBOX_CLIENT_SECRET,
+    STRIPE_API_KEY: STRIPE_SANDBOX_KEY,
+    STRIPE_WEBHOOK_SECRET: STRIPE_SANDBOX_WEBHOOK_SECRET,
+  };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(
+    file,
+    `${Object.entries(keys)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/**
+ * What npm start prints about the sandbox's platforms: where they are, the file with their keys
+ * (the keys are not printed: logs are not where secrets go), and the docs' quick start as printed.
+ */
+export function sandboxPlatformLines(
+  platforms: SandboxPlatforms,
+  stack: { stateDir: string; url: string; apiKeyFile: string },
+): string[] {
+  const keys = join(stack.stateDir, SANDBOX_PLATFORM_KEYS_FILE);
+  return [
+    `  sandbox Shopify ${platforms.shopify.baseUrl} and Stripe ${platforms.stripe.baseUrl}; their keys are in ${keys}. The docs' quick start against this stack:`,
+    `    export $(cat ${keys}) TAJO_API_URL=${stack.url} TAJO_API_KEY=$(cat ${stack.apiKeyFile})`,
+    '    npx tajo connectors connect shopify --shop-url your-store.myshopify.com --api-key $SHOPIFY_API_KEY',
+    '    npx tajo connectors sync shopify --full',
+  ];
 }
 
 /** How often a changed sandbox is saved (it is saved at stop too). */
@@ -106,9 +179,11 @@ export async function startSandboxServices(
       env[ENV.notionAuthorizeUrl] ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
     }
     if (usesSandboxBrevo) env[ENV.brevoBaseUrl] ||= brevo.baseUrl;
+    const platforms = await startSandboxPlatforms(env, stops, o.stateDir);
     sandbox = {
       notion,
       brevo,
+      platforms,
       dataSourceId: seeded.dataSourceId,
       pageIds: seeded.pageIds,
       docsRootId: seeded.docsRootId,

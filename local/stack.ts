@@ -29,11 +29,11 @@ import {
   startEmbeddedDynamo,
 } from '../shared/adapters/local/embedded-dynamodb';
 import { FileSecretStore } from '../shared/adapters/local/file-secrets';
-import { parseConfig } from '../shared/app/config';
+import { defaultSections, definitionSections, parseConfig } from '../shared/app/config';
 import { connectFromConfig, ensureConnectionSchedule } from '../shared/app/connections';
 import { checkConnectionHealth } from '../shared/app/health';
 import { type FunctionName, type QueueName, topology } from '../shared/app/topology';
-import { resolvablePlatformConnectors } from '../shared/connectors';
+import { CATALOGUE_DIR, resolvablePlatformConnectors } from '../shared/connectors';
 import { enqueueNotionSync } from '../shared/connectors/notion/lane';
 import type { TajoConfig } from '../shared/core/config/schema';
 import { ENV, readEnv } from '../shared/core/env';
@@ -41,6 +41,7 @@ import { type LoggingSettings, loggingSettings } from '../shared/core/logging/ap
 import { eventLogSpec } from '../shared/core/logging/events';
 import { redactText } from '../shared/core/logging/redact';
 import { type ConnectorName, type RunRecord, systemClock } from '../shared/core/ports';
+import { connectBrevo } from '../shared/core/tenancy/tenants';
 import { startDurableQueues } from './durable-queues';
 import { type LambdaHandler, loadFunctions } from './functions';
 import { assertPortFree, startHttpGateway } from './http-gateway';
@@ -168,7 +169,12 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       await mkdir(o.stateDir, { recursive: true });
       await writeFile(configFile, `${SANDBOX_CONFIG_HEADER}${configText}`, { mode: 0o600 });
     }
-    const config = parseConfig(configText, o.env, ownConfig ? o.configPath : 'sandbox config');
+    // connectors.<name>.definition: FILE sections (relative to the config) join the schema first.
+    const own = ownConfig ? await definitionSections(configText, o.configPath) : [];
+    const config = parseConfig(configText, o.env, ownConfig ? o.configPath : 'sandbox config', undefined, [
+      ...defaultSections(),
+      ...own,
+    ]);
     // debug / log_level / log_api_calls of the seed config set the functions' logging.
     const logging = loggingSettings(config);
     const given = readEnv(o.env);
@@ -187,6 +193,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     const endpoints = readEnv(env);
     const functionEnv = {
       ...pick(env, [
+        // The catalogue's platforms (SHOPIFY_BASE_URL...: the sandbox's simulators, or the person's).
+        ...Object.keys(env).filter((k) => /^[A-Z][A-Z0-9_]*_BASE_URL$/.test(k)),
         ENV.notionBaseUrl,
         ENV.brevoBaseUrl,
         ENV.slackApiUrl,
@@ -194,6 +202,8 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         ENV.slackAuthorizeUrl,
       ]),
       [ENV.table]: table,
+      // The functions run bundled: the catalogue's files are read from the repository.
+      [ENV.catalogueDir]: CATALOGUE_DIR,
       [ENV.stage]: 'local',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -281,6 +291,22 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
         { whenUnreachable: 'degrade' },
       );
     }
+    // The config's Brevo key is the tenant's (connections by token need it stored: the quick start's
+    // `tajo connectors connect shopify ...` against this stack); an unreachable Brevo leaves it for later.
+    if (!(await dynamo.store.getTenant(tenantId))?.brevoApiKeyRef)
+      await connectBrevo(
+        {
+          tenants: dynamo.store,
+          connections: dynamo.store,
+          secrets,
+          clock: systemClock,
+          brevoBaseUrl: endpoints.brevoBaseUrl,
+        },
+        tenantId,
+        { apiKey: config.brevo.api_key },
+      ).catch((err: unknown) =>
+        o.log(redactText(`the tenant's Brevo key is not stored yet: ${(err as Error).message}`)),
+      );
     // Each of the default tenant's connections: its providers probed, the degraded state recorded
     // (status and /health show it) or cleared now that they answer again.
     const degraded: LocalStack['degraded'] = [];

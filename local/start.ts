@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
+import { useDefinitionLoader } from '../shared/app/config';
 import { type FunctionName, topology } from '../shared/app/topology';
+import { loadDefinitionFile } from '../shared/connectors/custom/definition/load';
 import { notionDescriptor } from '../shared/connectors/notion/descriptor';
 import { isResumable, ownerAlive } from '../shared/connectors/notion/sync/database-sync';
 import { syncTuningFromEnv } from '../shared/connectors/notion/sync/sync-context';
@@ -18,7 +20,11 @@ import { readEnv } from '../shared/core/env';
 import { ConfigError, failureReason, TajoError } from '../shared/core/errors';
 import { redactText } from '../shared/core/logging/redact';
 import { countsLine } from '../shared/core/runs/counts';
+import { sandboxPlatformLines } from './sandbox-services';
 import { type LocalStack, startLocalStack } from './stack';
+
+// npm start is the person's own process: their TypeScript definitions are imported (never in the service).
+useDefinitionLoader(loadDefinitionFile);
 
 /** The Brevo → Notion rule of the sandbox config (its curl is printed only when the config has it). */
 const SANDBOX_RULE = 'converted-leads';
@@ -112,6 +118,13 @@ async function main(): Promise<void> {
   if (stack.sandbox?.slack && !readEnv().slackApiUrl) {
     log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
   }
+  if (stack.sandbox?.platforms)
+    for (const line of sandboxPlatformLines(stack.sandbox.platforms, {
+      stateDir: dir,
+      url: stack.url,
+      apiKeyFile: join(dir, `${stack.tenantId}.api-key`),
+    }))
+      log(line);
   log('  the CLI against this stack (another shell):');
   log(
     `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,

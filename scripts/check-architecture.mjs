@@ -31,7 +31,10 @@ function filesUnder(dir) {
 const lineCount = (text) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 const connectorsDir = join(root, 'shared', 'connectors');
 // A connector is a folder with a descriptor (the definition engine `custom/` and the catalogue's data are not).
-const connectors = readdirSync(connectorsDir).filter((n) => existsSync(join(connectorsDir, n, 'descriptor.ts')));
+// custom/descriptor.ts builds descriptors from definitions at runtime: the engine names no connector of its own.
+const connectors = readdirSync(connectorsDir).filter(
+  (n) => n !== 'custom' && existsSync(join(connectorsDir, n, 'descriptor.ts')),
+);
 const names = connectors.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
 const branch = new RegExp(
   `([!=]==\\s*['"](${names})['"])|(['"](${names})['"]\\s*[!=]==)|(case\\s+['"](${names})['"]\\s*:)`,

@@ -269,7 +269,11 @@ async function connect(
     `${resolveConnector(target)?.label} connected for tenant ${tenantId}` +
       (ws?.name ? `: workspace ${ws.name}` : '') +
       countsOf(result) +
-      (result.schedule ? `; runs ${result.schedule}` : '; disabled, no schedule'),
+      (result.schedule
+        ? `; runs ${result.schedule}`
+        : result.enabled
+          ? `; syncs when asked: tajo connectors sync ${target}`
+          : '; disabled, no schedule'),
   );
   if (!remote) io.out('  (local state: `npm start` arms its schedule when it starts)');
   io.out(`Next: tajo connectors test ${target}${remote ? ' --api ...' : ''}`);

@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { connectorOfInboundRoute } from '../../shared/connectors';
-import { webhookSecretRef } from '../../shared/connectors/custom/connection';
+import { webhookSecretOf } from '../../shared/connectors/custom/connection';
 import { acceptPlatformWebhook } from '../../shared/connectors/custom/ingress/door';
 import { PLATFORM_WEBHOOK_ROUTE_KEY } from '../../shared/connectors/custom/ingress/unit';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
@@ -159,10 +159,12 @@ export async function acceptPlatformDoor(
         getConnection: <C extends ConnectorName>(t: string, c: C) =>
           cachedRead(`conn#${t}#${c}`, now, () => d.store.getConnection(t, c)),
       },
-      webhookSecret: async (record) => {
-        const ref = webhookSecretRef(record);
+      webhookSecret: async (record, definition) => {
+        // The connection's secrets are one JSON value at its tokenRef (the credentials and the signing secret).
+        const ref = record.tokenRef;
         if (ref === undefined) return undefined;
-        return cachedRead(`secret#${ref}`, now, () => d.secrets.get(ref, { fresh: true }), SECRET_TTL_MS);
+        const value = await cachedRead(`secret#${ref}`, now, () => d.secrets.get(ref, { fresh: true }), SECRET_TTL_MS);
+        return value === undefined ? undefined : webhookSecretOf(definition, value, record.connector);
       },
       lane: d.lane,
       clock: d.clock,

@@ -6,8 +6,16 @@
  * the checks that span a connector section's keys are each connector's, from the registry.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { connectorOf, platformConnectors } from '../connectors';
+import {
+  catalogueConnectors,
+  connectorOf,
+  knownConnectorNames,
+  platformConnectors,
+  useConfigDefinition,
+} from '../connectors';
+import { type Definition, parseDefinitionText } from '../connectors/custom';
 import type { NotionConnectorConfig } from '../connectors/notion/config-schema';
 import type { SlackConnectorConfig } from '../connectors/slack/config-schema';
 import {
@@ -35,6 +43,84 @@ export const BUILT_IN_CONNECTORS: readonly string[] = builtInSections.map((s) =>
 export const tajoConfigSchema = tajoConfigSchemaFor(builtInSections);
 const builtInVocabulary = configVocabulary(tajoConfigSchema, builtInSections);
 
+/** A connector's section, from its descriptor (built in, catalogue, or a config's definition). */
+function sectionOf(c: { name: string; config?: Omit<ConfigSection, 'name'> }): ConfigSection[] {
+  return c.config ? [{ name: c.name, ...c.config }] : [];
+}
+
+let defaultSectionsMemo: readonly ConfigSection[] | undefined;
+
+/** The sections a config takes without definition files: the built-in connectors' and the catalogue's. */
+export function defaultSections(): readonly ConfigSection[] {
+  defaultSectionsMemo ??= [...builtInSections, ...catalogueConnectors().flatMap(sectionOf)];
+  return defaultSectionsMemo;
+}
+
+/**
+ * Reads a `definition:` file of a config (relative to the config file). Data files (YAML, JSON) by
+ * default; the CLI and npm start set the loader that also imports TypeScript modules
+ * (definition/load.ts, which no Lambda bundle may pull in).
+ */
+export type DefinitionFileLoader = (file: string) => Promise<Definition>;
+let definitionLoader: DefinitionFileLoader = async (file) => {
+  const ext = extname(file).toLowerCase();
+  if (ext !== '.yaml' && ext !== '.yml' && ext !== '.json')
+    throw new ConfigError([{ path: '', message: `${file}: a definition here is a .yaml, .yml or .json file` }]);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
+  }
+  return parseDefinitionText(text, file, ext === '.json' ? 'json' : 'yaml');
+};
+
+/** The loader of `definition:` files (the CLI's and npm start's take TypeScript modules too). */
+export function useDefinitionLoader(loader: DefinitionFileLoader): void {
+  definitionLoader = loader;
+}
+
+/**
+ * The sections the config's `connectors.<name>.definition: FILE` entries add: each file read
+ * (relative to the config file), its name checked against the section's, and its connector made
+ * resolvable. A definition's mistakes are refused with the file and their path.
+ */
+export async function definitionSections(text: string, configFile: string): Promise<ConfigSection[]> {
+  let raw: unknown;
+  try {
+    raw = parseDocument(text).toJS();
+  } catch {
+    return [];
+  }
+  const connectors = (raw as { connectors?: unknown } | null)?.connectors;
+  if (connectors === null || typeof connectors !== 'object') return [];
+  const known = new Set(knownConnectorNames());
+  const sections: ConfigSection[] = [];
+  const issues: Issue[] = [];
+  for (const [name, section] of Object.entries(connectors as Record<string, unknown>)) {
+    const file = (section as { definition?: unknown } | null)?.definition;
+    if (typeof file !== 'string' || file.trim() === '') continue;
+    if (known.has(name)) {
+      issues.push({
+        path: `connectors.${name}.definition`,
+        message: `${name} is built in (or in the catalogue): remove definition, or name your connector otherwise`,
+      });
+      continue;
+    }
+    const definition = await definitionLoader(resolve(dirname(configFile), file));
+    if (definition.name !== name) {
+      issues.push({
+        path: `connectors.${name}.definition`,
+        message: `${file} defines "${definition.name}", not "${name}": rename the section connectors.${definition.name}`,
+      });
+      continue;
+    }
+    sections.push(...sectionOf(useConfigDefinition(definition)));
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return sections;
+}
+
 /**
  * Parses YAML text into a validated config; throws ConfigError listing every problem. `sections`:
  * the `connectors.<name>` it takes (the registry's; a caller adds one per connector definition).
@@ -44,7 +130,7 @@ export function parseConfig(
   env: NodeJS.ProcessEnv = process.env,
   source = 'config',
   supply?: ConfigSupply,
-  sections: readonly ConfigSection[] = builtInSections,
+  sections: readonly ConfigSection[] = defaultSections(),
 ): TajoConfig {
   const doc = parseDocument(text, { prettyErrors: true });
   const first = doc.errors[0];
@@ -87,7 +173,7 @@ export async function loadConfigFile(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
   supply?: ConfigSupply,
-  sections: readonly ConfigSection[] = builtInSections,
+  sections: readonly ConfigSection[] = defaultSections(),
 ): Promise<TajoConfig> {
   let text: string;
   try {
@@ -95,7 +181,8 @@ export async function loadConfigFile(
   } catch (err) {
     throw new ConfigError([{ path: '', message: unreadableConfigMessage(file, err) }]);
   }
-  return parseConfig(text, env, file, supply, sections);
+  const own = await definitionSections(text, file);
+  return parseConfig(text, env, file, supply, own.length > 0 ? [...sections, ...own] : sections);
 }
 
 /** Rules that span keys, each connector's section by its own checks (its descriptor's, or its definition's). */

@@ -4,9 +4,15 @@
  * naming a provider. Adding a connector: its folder under shared/connectors/, its descriptor, one
  * line here (ARCHITECTURE.md, "How to add a connector").
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectorDescriptor } from '../core/connector';
+import { readEnv } from '../core/env';
 import type { ConnectorName } from '../core/ports';
 import { brevoDescriptor } from './brevo/descriptor';
+import type { Definition } from './custom';
+import { parseDefinitionText } from './custom';
+import { definitionConnector } from './custom/descriptor';
 import { notionDescriptor } from './notion/descriptor';
 import { slackDescriptor } from './slack/descriptor';
 
@@ -28,7 +34,85 @@ export function findConnector(name: string): ConnectorDescriptor | undefined {
   return connectors.find((c) => c.name === name);
 }
 
-/** Connectors made while the process runs (registerConnector), after the built-in ones. */
+// ------------------------------------------------------------------ definition connectors
+
+/** The catalogue's folder beside this file: data files only, listed at runtime (adding stripe.yaml adds Stripe, no code). */
+export const CATALOGUE_DIR = join(__dirname, 'catalogue');
+
+/** Where the catalogue is read from: TAJO_CATALOGUE_DIR when the code runs bundled (a Lambda, the local stack's functions). */
+function catalogueDir(): string {
+  return readEnv().catalogueDir ?? CATALOGUE_DIR;
+}
+
+let catalogue: readonly ConnectorDescriptor[] | undefined;
+
+/**
+ * The catalogue's connectors, each built from its definition file (read once per process). A file
+ * that does not validate is the product's own bug: it fails loudly, with its path.
+ */
+export function catalogueConnectors(): readonly ConnectorDescriptor[] {
+  catalogue ??= catalogueDefinitions().map(definitionConnector);
+  return catalogue;
+}
+
+/** The catalogue's definitions (`shopify.yaml`, `stripe.yaml`...), validated. */
+export function catalogueDefinitions(): Definition[] {
+  const dir = catalogueDir();
+  // A bundle shipped without the folder (a deployment that predates the catalogue) has no catalogue
+  // connectors rather than no connectors at all; the infra ships it and sets TAJO_CATALOGUE_DIR.
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()
+    .map((f) =>
+      parseDefinitionText(readFileSync(join(dir, f), 'utf8'), `catalogue/${f}`, f.endsWith('.json') ? 'json' : 'yaml'),
+    );
+}
+
+/** The connectors of the config's `connectors.<name>.definition: FILE` sections (the config loaded last). */
+const fromConfig = new Map<string, ConnectorDescriptor>();
+
+/**
+ * Makes a config's definition a connector (loadConfigFile calls this for each `definition:` it
+ * reads). Loading the same config again replaces it; a name the product or the catalogue has is
+ * refused: a definition never shadows a connector.
+ */
+export function useConfigDefinition(definition: Definition): ConnectorDescriptor {
+  const taken = findConnector(definition.name) ?? catalogueConnectors().find((c) => c.name === definition.name);
+  if (taken)
+    throw new Error(
+      `a connector named ${definition.name} already exists (${taken.label}): give the definition another name`,
+    );
+  const descriptor = definitionConnector(definition);
+  fromConfig.set(definition.name, descriptor);
+  return descriptor;
+}
+
+/**
+ * The port for a tenant's registered definitions (the management API's): the service sets a
+ * lookup; `resolveTenantConnector` goes through it after every other source.
+ */
+export type TenantDefinitions = (tenantId: string, name: string) => Promise<Definition | undefined>;
+let tenantDefinitions: TenantDefinitions | undefined;
+
+export function useTenantDefinitions(lookup: TenantDefinitions | undefined): void {
+  tenantDefinitions = lookup;
+}
+
+/** A connector for one tenant: what resolveConnector finds, then the tenant's registered definition. */
+export async function resolveTenantConnector(tenantId: string, name: string): Promise<ConnectorDescriptor | undefined> {
+  const found = resolveConnector(name);
+  if (found || !tenantDefinitions) return found;
+  const definition = await tenantDefinitions(tenantId, name);
+  return definition ? definitionConnector(definition) : undefined;
+}
+
+/** The names a connector section may have without a definition file: built in, then the catalogue. */
+export function knownConnectorNames(): string[] {
+  return [...platformConnectors.map((c) => c.name), ...catalogueConnectors().map((c) => c.name)];
+}
+
+/** Connectors made while the process runs (registerConnector), after the built-in ones. */ /** Connectors made while the process runs (registerConnector), after the built-in ones. */
 const madeAtRuntime: ConnectorDescriptor[] = [];
 
 /**
@@ -49,17 +133,27 @@ export function registerConnector(descriptor: ConnectorDescriptor): void {
 
 /**
  * The descriptor a connector's name resolves to: the registry's list, then the connectors made at
- * runtime. The one seam every connection operation goes through (issue 14 adds a tenant's own
- * registered definitions here).
+ * runtime: the catalogue's, the config's `definition:` files', registerConnector's. The one seam
+ * every connection operation goes through (a tenant's registered definitions: resolveTenantConnector).
  */
 export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
   if (name === undefined) return undefined;
-  return findConnector(name) ?? madeAtRuntime.find((c) => c.name === name);
+  return (
+    findConnector(name) ??
+    catalogueConnectors().find((c) => c.name === name) ??
+    fromConfig.get(name) ??
+    madeAtRuntime.find((c) => c.name === name)
+  );
 }
 
 /** Every platform connector a name resolves to (what `tajo connectors list` shows). */
 export function resolvablePlatformConnectors(): readonly ConnectorDescriptor[] {
-  return [...platformConnectors, ...madeAtRuntime.filter((c) => c.role === 'platform')];
+  return [
+    ...platformConnectors,
+    ...catalogueConnectors(),
+    ...fromConfig.values(),
+    ...madeAtRuntime.filter((c) => c.role === 'platform'),
+  ];
 }
 
 /** A platform connector's name, checked against the registry (a connection's connector). */

@@ -74,6 +74,8 @@ export interface ConnectionSchedule {
     description: string;
   };
   instanceName(tenantId: string): string;
+  /** What the schedule hands its target (default `{tenantId}`; a schedule shared by connectors adds its connector). */
+  input?(tenantId: string): Record<string, unknown>;
   options?(settings: unknown): { timezone?: string };
 }
 
@@ -98,6 +100,8 @@ export interface ConnectorCliCommand {
   verb: string;
   summary: string;
   options: string[];
+  /** Options of its own the CLI's table does not have (a definition's `--shop-url`): how each is written, what it is. */
+  optionHelp?: Readonly<Record<string, { value: string; help: string }>>;
   example: string;
   notes?: string[];
 }
@@ -341,7 +345,8 @@ export async function ensureSchedule(
   const schedule = spec.schedule as Parameters<ScheduleManager['ensure']>[0];
   if (!record.settings.enabled) return schedules.remove(schedule, name).then(() => false);
   const options = spec.options?.(record.settings);
-  if (options) await schedules.ensure(schedule, name, { tenantId: record.tenantId }, options);
-  else await schedules.ensure(schedule, name, { tenantId: record.tenantId });
+  const input = spec.input?.(record.tenantId) ?? { tenantId: record.tenantId };
+  if (options) await schedules.ensure(schedule, name, input, options);
+  else await schedules.ensure(schedule, name, input);
   return true;
 }

@@ -72,6 +72,8 @@ export const ENV = {
   syncFlushRows: 'TAJO_SYNC_FLUSH_ROWS',
   /** user: the local stack's and the CLI's state directory (default ./.tajo). */
   stateDir: 'TAJO_STATE_DIR',
+  /** infra, local: the catalogue's definition files (shared/connectors/catalogue), when the code runs bundled away from them. */
+  catalogueDir: 'TAJO_CATALOGUE_DIR',
   /** user: the config file (default tajo.yaml). */
   config: 'TAJO_CONFIG',
   /** user: the local stack's port (default 3000). */
@@ -148,6 +150,7 @@ export const envSchema = z.object({
   httpTimeoutMs: positiveInt,
   syncFlushRows: text,
   stateDir: text,
+  catalogueDir: text,
   config: text,
   apiUrl: text,
   apiKey: text,
@@ -194,10 +197,35 @@ export interface Endpoints {
   brevoBaseUrl?: string;
   /** SLACK_API_URL: where the Slack client calls (the handlers' endpoints carry it; the Notion context ignores it). */
   slackApiUrl?: string;
+  /** `<NAME>_BASE_URL` of a definition connector (platformEndpointKey): where it calls instead of its base_url. */
+  [platform: `platform:${string}`]: string | undefined;
 }
 
-/** DESIGN §4: where the Notion and Brevo clients call (undefined: the providers' own). */
+/** The variables that are not a definition connector's base URL although they end in _BASE_URL. */
+const OWN_BASE_URLS: ReadonlySet<string> = new Set([ENV.notionBaseUrl, ENV.brevoBaseUrl]);
+
+/**
+ * `SHOPIFY_BASE_URL` (local, user): where a definition connector calls instead of the base_url its
+ * definition or connection gives, like NOTION_BASE_URL (the sandbox's simulators). The name is the
+ * connector's, upper-cased, `-` as `_`.
+ */
+export function platformBaseUrlVariable(connector: string): string {
+  return `${connector.toUpperCase().replace(/-/g, '_')}_BASE_URL`;
+}
+
+/** The key of a connector's base-URL override in Endpoints. */
+export function platformEndpointKey(connector: string): `platform:${string}` {
+  return `platform:${connector}`;
+}
+
+/** DESIGN §4: where the Notion and Brevo clients call (undefined: the providers' own), and the platforms' overrides. */
 export function endpointsFromEnv(source: NodeJS.ProcessEnv = process.env): Endpoints {
   const env = readEnv(source);
-  return { notionBaseUrl: env.notionBaseUrl, brevoBaseUrl: env.brevoBaseUrl };
+  const endpoints: Endpoints = { notionBaseUrl: env.notionBaseUrl, brevoBaseUrl: env.brevoBaseUrl };
+  for (const [name, value] of Object.entries(source)) {
+    const m = /^([A-Z][A-Z0-9_]*)_BASE_URL$/.exec(name);
+    if (m?.[1] === undefined || OWN_BASE_URLS.has(name) || !value) continue;
+    endpoints[platformEndpointKey(m[1].toLowerCase().replace(/_/g, '-'))] = value;
+  }
+  return endpoints;
 }

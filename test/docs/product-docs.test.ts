@@ -405,15 +405,26 @@ describe('block 4: the Slack debug block', () => {
   });
 });
 
-describe('block 5: the connectors overview (shopify, a connector that is not built in)', () => {
-  test('is refused, naming the connector and what exists', () => {
-    expect(issuesOf(text(5))).toEqual([
-      {
-        path: 'connectors.shopify',
-        message:
-          'unknown connector "shopify" (built in: notion, slack; custom connectors from a definition file come with the connector framework)',
-      },
+describe('block 5: the connectors overview (shopify, from the catalogue)', () => {
+  test("validates as printed: the catalogue's Shopify definition gives connectors.shopify its schema", () => {
+    const config = parse(text(5));
+    expect((config.connectors as Record<string, unknown>).shopify).toMatchObject({
+      enabled: true,
+      shop_url: 'your-store.myshopify.com',
+      api_key: ENV.SHOPIFY_API_KEY,
+      api_secret: ENV.SHOPIFY_API_SECRET,
+      sync: { customers: true, orders: true, products: true, carts: true },
+    });
+  });
+
+  test('a field the definition does not offer, or a misspelt key, is refused at its path', () => {
+    const block = text(5);
+    expect(issuesOf(block.replace('total_spent: TOTAL_SPENT', 'loyalty: LOYALTY'))).toEqual([
+      { path: 'connectors.shopify.field_mapping.loyalty', message: expect.stringContaining('loyalty') },
     ]);
+    expect(issuesOf(block.replace('shop_url:', 'shop_ur:'))).toEqual(
+      expect.arrayContaining([{ path: 'connectors.shopify.shop_ur', message: expect.stringContaining('unknown key') }]),
+    );
   });
 
   test('an unknown top-level key beside the docs blocks is refused too', () => {
@@ -499,7 +510,8 @@ describe('the CLI, as a docs reader runs it', () => {
   test('an implicit ./tajo.yaml that does not validate is an error for connect and status, never skipped', async () => {
     const cwd = join(dir, 'invalid');
     await mkdir(cwd);
-    await writeFile(join(cwd, 'tajo.yaml'), text(5));
+    // Block 5 with a connector nobody has (Shopify is in the catalogue: block 5 itself validates).
+    await writeFile(join(cwd, 'tajo.yaml'), text(5).replace('shopify:', 'hubspot:'));
     for (const args of [
       ['connectors', 'install', 'notion', '--token', ENV.NOTION_TOKEN, '--brevo-key', ENV.BREVO_API_KEY],
       ['connectors', 'status', 'notion'],
@@ -508,7 +520,7 @@ describe('the CLI, as a docs reader runs it', () => {
       expect(res.code).toBe(2);
       expect(res.stdout).not.toMatch(/0 databases|connected/);
       expect(res.stderr).toContain(
-        'tajo: tajo.yaml (read from the current directory; --config FILE reads another) is not valid; connectors.shopify: unknown connector "shopify"',
+        'tajo: tajo.yaml (read from the current directory; --config FILE reads another) is not valid; connectors.hubspot: unknown connector "hubspot"',
       );
     }
   }, 60_000);

@@ -36,6 +36,8 @@ test('every connector is listed with its state, in text and in --json', async ()
     '  brevo   no API key: tajo connectors connect brevo --key <Brevo API key>',
     '  notion  not connected: tajo connectors connect notion',
     '  slack   not connected: tajo connectors connect slack',
+    '  shopify not connected: tajo connectors connect shopify',
+    '  stripe  not connected: tajo connectors connect stripe',
     '',
   ]);
   const json = JSON.parse((await tajo(['connectors', 'list', '--json'])).stdout);
@@ -45,6 +47,8 @@ test('every connector is listed with its state, in text and in --json', async ()
     connectors: [
       { name: 'notion', label: 'Notion', connected: false, enabled: null, health: null },
       { name: 'slack', label: 'Slack', connected: false, enabled: null, health: null },
+      { name: 'shopify', label: 'Shopify', connected: false, enabled: null, health: null },
+      { name: 'stripe', label: 'Stripe', connected: false, enabled: null, health: null },
     ],
   });
 }, 90_000);

@@ -162,6 +162,8 @@ test('tajo help, tajo help COMMAND and the groups show their commands; --version
     'tajo connectors sync notion',
     'tajo connectors sync notion-users',
     'tajo connectors sync slack-users',
+    'tajo connectors sync shopify',
+    'tajo connectors sync stripe',
   ]);
   for (const r of [helpSync, sync]) {
     expect(r?.code).toBe(0);
@@ -184,7 +186,7 @@ test('an unknown command, connector or option: one line naming it and the neares
   const env = { TAJO_STATE_DIR: state };
   const [shopify, typo, option, misplaced, extra, noValue] = await pool(
     [
-      ['connectors', 'connect', 'shopify', '--shop-url', 'x.myshopify.com'],
+      ['connectors', 'connect', 'hubspot', '--shop-url', 'x.myshopify.com'],
       ['conectors', 'list'],
       ['connectors', 'list', '--bogus'],
       ['connectors', 'list', '--token', 'x'],
@@ -196,7 +198,7 @@ test('an unknown command, connector or option: one line naming it and the neares
   );
   expect(shopify).toMatchObject({ code: 2, out: '' });
   expect(shopify?.tajoErr).toEqual([
-    'tajo: unknown connector "shopify" (built in: notion, slack, brevo; custom connectors come with the connector framework); tajo connectors connect takes notion, slack, brevo',
+    'tajo: unknown connector "hubspot" (built in and catalogue: notion, slack, shopify, stripe, brevo; a connector of your own: add definition: <file> to connectors.hubspot in the config); tajo connectors connect takes notion, slack, brevo, shopify, stripe',
   ]);
   const list = usageLine(COMMANDS.find((c) => c.path.join(' ') === 'connectors list') as (typeof COMMANDS)[number]);
   expect(typo?.tajoErr).toEqual(['tajo: unknown command "conectors list"', `usage: ${list}`]);
@@ -255,11 +257,11 @@ test('tajo connectors VERB without its connector: says it needs a connector name
   const verbs = ['status', 'test', 'connect', 'disconnect', 'sync'];
   const runs = await pool(verbs, 4, (verb) => tajo(['connectors', verb], { cwd, env }));
   const lists: Record<string, string> = {
-    status: 'a connector name (notion, slack)',
-    test: 'a connector name (notion, slack)',
-    connect: 'a connector name (notion, slack, brevo)',
-    disconnect: 'a connector name (notion, slack, brevo)',
-    sync: 'a connector or job name (notion, notion-users, slack-users)',
+    status: 'a connector name (notion, slack, shopify, stripe)',
+    test: 'a connector name (notion, slack, shopify, stripe)',
+    connect: 'a connector name (notion, slack, brevo, shopify, stripe)',
+    disconnect: 'a connector name (notion, slack, brevo, shopify, stripe)',
+    sync: 'a connector or job name (notion, notion-users, slack-users, shopify, stripe)',
   };
   verbs.forEach((verb, i) => {
     expect(runs[i]).toMatchObject({ code: 2, out: '' });

@@ -81,7 +81,7 @@ describe('the config schema composed from sections', () => {
       {
         path: 'connectors.hubspot',
         message:
-          'unknown connector "hubspot" (built in: notion, slack, acmeshop; custom connectors from a definition file come with the connector framework)',
+          'unknown connector "hubspot" (built in and catalogue: notion, slack, acmeshop; a connector of your own: add definition: <file> to connectors.hubspot)',
       },
     ]);
     expect(
@@ -102,7 +102,7 @@ describe('the config schema composed from sections', () => {
       {
         path: 'connectors.acmeshop',
         message:
-          'unknown connector "acmeshop" (built in: notion, slack; custom connectors from a definition file come with the connector framework)',
+          'unknown connector "acmeshop" (built in and catalogue: notion, slack, shopify, stripe; a connector of your own: add definition: <file> to connectors.acmeshop)',
       },
     ]);
   });

@@ -326,7 +326,7 @@ describe('parseConfig', () => {
       {
         path: 'connectors.hubspot',
         message:
-          'unknown connector "hubspot" (built in: notion, slack; custom connectors from a definition file come with the connector framework)',
+          'unknown connector "hubspot" (built in and catalogue: notion, slack, shopify, stripe; a connector of your own: add definition: <file> to connectors.hubspot)',
       },
     ]);
   });

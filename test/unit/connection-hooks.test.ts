@@ -130,7 +130,7 @@ const CONNECTION = '/tenants/{tenantId}/connections/{connector}';
 
 test('a name resolves once: a runtime connector never shadows one', () => {
   expect(resolveConnector('acme')).toBe(acme);
-  expect(resolvablePlatformConnectors().map((c) => c.name)).toEqual(['notion', 'slack', 'acme']);
+  expect(resolvablePlatformConnectors().map((c) => c.name)).toEqual(['notion', 'slack', 'shopify', 'stripe', 'acme']);
   expect(() => registerConnector({ ...acme })).toThrow(/already exists/);
   expect(() => registerConnector({ ...acme, name: 'notion' })).toThrow(/connector named notion already exists/);
   expect(() => registerConnector({ ...acme, name: 'bare', connection: undefined })).toThrow(/no connection hooks/);
@@ -144,6 +144,9 @@ test('list, connect, test, status and disconnect serve a connector through its h
     connectors: [
       { name: 'notion', connected: false },
       { name: 'slack', connected: false },
+      // The catalogue's connectors, from their definition files.
+      { name: 'shopify', label: 'Shopify', connected: false },
+      { name: 'stripe', label: 'Stripe', connected: false },
       { name: 'acme', label: 'Acme Shop', connected: false, enabled: null, health: null },
     ],
   });
@@ -198,7 +201,13 @@ test('list, connect, test, status and disconnect serve a connector through its h
   const listed = await call('GET', '/tenants/{tenantId}/connections');
   expect(listed.body).toMatchObject({
     connections: [{ connector: 'acme', enabled: true, workspace: { name: 'Acme store' } }],
-    connectors: [{ name: 'notion' }, { name: 'slack' }, { name: 'acme', connected: true, enabled: true, health: 'ok' }],
+    connectors: [
+      { name: 'notion' },
+      { name: 'slack' },
+      { name: 'shopify' },
+      { name: 'stripe' },
+      { name: 'acme', connected: true, enabled: true, health: 'ok' },
+    ],
   });
 
   const gone = await call('DELETE', CONNECTION);
@@ -269,9 +278,9 @@ test('connected from a config: stored unchecked without fromConfig; degraded whe
 });
 
 test('a name no connector has is 404 with the names there are (the runtime ones too)', async () => {
-  const res = await call('GET', `${CONNECTION}/status`, undefined, 'shopify');
+  const res = await call('GET', `${CONNECTION}/status`, undefined, 'hubspot');
   expect(res).toMatchObject({
     status: 404,
-    body: { error: 'unknown connector shopify (notion, slack, acme, acme-down)' },
+    body: { error: 'unknown connector hubspot (notion, slack, shopify, stripe, acme, acme-down)' },
   });
 });

@@ -5,7 +5,7 @@
  * when deliveries are to be verified. Issues carry full paths (`connectors.acmeshop.api_key`).
  */
 import { type ConnectionSettings, connectionIssues } from './auth';
-import { type Definition, unsignedWebhooksWarning } from './definition/schema';
+import { type Definition, looseKey, unsignedWebhooksWarning } from './definition/schema';
 import { contactPlan } from './records';
 
 export type SyncMode = 'realtime' | 'batch' | 'hybrid';
@@ -37,12 +37,25 @@ export function enabledResources(definition: Definition, sync?: Readonly<Record<
   return Object.keys(definition.resources).filter((r) => sync?.[r] !== false);
 }
 
-/** The mapping the config's field_mapping applies to: every contact resource's and contact webhook's fields. */
+/**
+ * The mapping the config's field_mapping applies to (connector-wide): every contact resource's and
+ * contact webhook's fields, and the events' `contact_properties` fields (they update the contact).
+ */
 export function contactFields(definition: Definition): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const r of Object.values(definition.resources)) if (r.to === 'contacts') Object.assign(out, r.mapping);
-  for (const w of Object.values(definition.webhooks))
-    if (w.to === 'contact' && 'mapping' in w && w.mapping !== undefined) Object.assign(out, w.mapping);
+  const addContactProperties = (mapping: Readonly<Record<string, string>>, fields: readonly string[] | undefined) => {
+    const wanted = new Set((fields ?? []).map(looseKey));
+    for (const [field, path] of Object.entries(mapping)) if (wanted.has(looseKey(field))) out[field] = path;
+  };
+  for (const r of Object.values(definition.resources)) {
+    if (r.to === 'contacts') Object.assign(out, r.mapping);
+    else if (r.to === 'events') addContactProperties(r.mapping, r.contact_properties);
+  }
+  for (const w of Object.values(definition.webhooks)) {
+    if (!('mapping' in w) || w.mapping === undefined) continue;
+    if (w.to === 'contact') Object.assign(out, w.mapping);
+    else addContactProperties(w.mapping, 'contact_properties' in w ? w.contact_properties : undefined);
+  }
   return out;
 }
 

@@ -72,7 +72,7 @@ export function interpolateEnv(
 
 /** A connector section this release does not have: one line naming it and the sections that exist. */
 export function unknownConnectorMessage(name: string, builtIn: readonly string[]): string {
-  return `unknown connector "${name}" (built in: ${builtIn.join(', ')}; custom connectors from a definition file come with the connector framework)`;
+  return `unknown connector "${name}" (built in and catalogue: ${builtIn.join(', ')}; a connector of your own: add definition: <file> to connectors.${name})`;
 }
 
 /**

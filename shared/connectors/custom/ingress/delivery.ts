@@ -15,7 +15,7 @@ import { toImportRow } from '../../../core/brevo/contact-writer';
 import { resolveBrevoList } from '../../../core/brevo/lists';
 import type { NotificationEvent } from '../../../core/events/events';
 import type { Clock, ConnectionStore, DeliveryLedger, SecretStore } from '../../../core/ports';
-import { definitionOf } from '../connection';
+import { storedDefinition } from '../connection';
 import { looseKey } from '../definition/schema';
 import { contactPlan, contactRowFor, defaultAttribute } from '../records';
 import { webhookPayload } from '../webhooks';
@@ -59,7 +59,7 @@ const LIST_TTL_MS = 10 * 60_000;
 export async function processDelivery(deps: DeliveryDeps, msg: DeliveryMessage): Promise<DeliveryOutcome> {
   const at = { tenantId: msg.tenantId, connector: msg.connector, deliveryId: msg.deliveryId };
   const record = await deps.connections.getConnection(msg.tenantId, msg.connector);
-  const definition = record === undefined ? undefined : definitionOf(record);
+  const definition = record === undefined ? undefined : storedDefinition(record);
   if (record === undefined || definition === undefined || !record.settings.enabled) {
     const reason = `${msg.connector} is no longer connected (or enabled) for tenant ${msg.tenantId}: delivery not written`;
     deps.log?.('warn', reason, at);

@@ -12,7 +12,7 @@
  */
 import type { ApiResponse } from '../../../core/http/api-types';
 import type { ConnectionRecord, ConnectionStore, LaneQueue } from '../../../core/ports';
-import { definitionOf } from '../connection';
+import { storedDefinition } from '../connection';
 import type { Definition } from '../definition/schema';
 import { type DeliveryHeaders, verifyDelivery } from '../signature';
 import { deliveryId, matchWebhook, normalizeWebhookPath } from '../webhooks';
@@ -26,7 +26,8 @@ export interface PlatformDoorDeps {
    * The connection's signing secret (cached per container for a short while), undefined when none
    * is stored; throws when the secret store cannot be read (503: the platform retries).
    */
-  webhookSecret(record: ConnectionRecord<string>): Promise<string | undefined>;
+  /** The connection's webhook signing secret (its definition names the key), if it has one. */
+  webhookSecret(record: ConnectionRecord<string>, definition: Definition): Promise<string | undefined>;
   lane: LaneQueue;
   clock: { now(): number };
   log?: (level: 'info' | 'error', message: string, data: Record<string, unknown>) => void;
@@ -52,7 +53,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
     );
   let definition: Definition | undefined;
   try {
-    definition = definitionOf(record);
+    definition = storedDefinition(record);
   } catch (err) {
     deps.log?.('error', 'stored definition unreadable', {
       tenantId: req.tenantId,
@@ -77,7 +78,7 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
 
   let secret: string | undefined;
   try {
-    secret = await deps.webhookSecret(record);
+    secret = await deps.webhookSecret(record, definition);
   } catch (err) {
     deps.log?.('error', 'could not read the signing secret; the platform retries', {
       tenantId: req.tenantId,

@@ -1,0 +1,275 @@
+/**
+ * A definition becomes a connector: `definitionConnector(definition)` builds, at runtime, the
+ * ConnectorDescriptor the app, the CLI and the API serve like Notion's: its config section (a zod
+ * schema made from the definition), its connection hooks (connect checks the credentials with one
+ * cheap read before anything is stored; test; status; sync now), its secrets and its CLI verbs.
+ * Provider-free: it names no platform; the catalogue's files and the tenants' own definitions
+ * all come through here.
+ */
+import type { ConnectHooks, ConnectorCliCommand, ConnectorDescriptor, TestHooks } from '../../core/connector';
+import { ProviderError, RequestRefusedError, UnreachableError } from '../../core/errors';
+import { credentialNeeds, resolveBaseUrl } from './auth';
+import { effectiveMode, enabledResources, sectionWarnings } from './config-checks';
+import {
+  type DefinitionConnectionSettings,
+  readableResources,
+  requestSettings,
+  secretKeys,
+  secretsOf,
+  secretsText,
+} from './connection';
+import type { Definition } from './definition/schema';
+import { firstPageUrl } from './pagination';
+import { probeConnection } from './probe';
+import { platformClient } from './reader';
+import { kebab, type ParsedSection, paramKeys, sectionProblems, sectionSchema, sectionValues } from './section';
+import { definitionStatus } from './status';
+import { enqueuePlatformSync } from './sync/enqueue';
+
+/** The descriptor of a definition's connector. */
+export function definitionConnector(definition: Definition): ConnectorDescriptor {
+  const name = definition.name;
+  const schema = sectionSchema(definition);
+  return {
+    name,
+    label: definition.label,
+    role: 'platform',
+    // Its own platform is reached through the definition (no health probe): the hub is what it needs.
+    providers: ['brevo'],
+    config: {
+      section: schema,
+      validate: (section, base) => sectionProblems(definition, section as ParsedSection, base),
+    },
+    health: { endpointKey: `platform:${name}`, probe: (baseUrl) => ({ url: baseUrl ?? '', method: 'GET' }) },
+    // The platform lane and webhook route are the ingress's (shared/connectors/custom/ingress/), merged in by the lead.
+    http: [],
+    routes: [],
+    lanes: {},
+    inboundBodies: 'all',
+    secrets: { token: (tenantId) => `${tenantId}/${name}-credentials` },
+    cli: { commands: cliCommands(definition) },
+    connection: {
+      connect: connectHooks(definition),
+      test: testHooks(definition),
+      status: {
+        read: (deps, tenantId, settings, record) =>
+          definitionStatus(deps, definition, tenantId, settings as DefinitionConnectionSettings | undefined, record),
+        print: (out, status) => definitionStatus.print(out, status as Awaited<ReturnType<typeof definitionStatus>>),
+      },
+      sync: (ports, args) =>
+        enqueuePlatformSync(ports, {
+          tenantId: args.tenantId,
+          connector: name,
+          mode: args.mode,
+          trigger: args.trigger,
+        }),
+    },
+  };
+}
+
+// ------------------------------------------------------------------------------------ connect
+
+function connectHooks(definition: Definition): ConnectHooks<DefinitionConnectionSettings> {
+  const name = definition.name;
+  return {
+    split(raw) {
+      const section = raw as ParsedSection;
+      const values = sectionValues(definition, section);
+      const secrets: Record<string, string> = {};
+      const params: Record<string, string> = {};
+      for (const key of secretKeys(definition)) if (values[key] !== undefined) secrets[key] = values[key];
+      for (const key of paramKeys(definition)) if (values[key] !== undefined) params[key] = values[key];
+      return {
+        credentials: { token: secretsText(secrets) },
+        settings: {
+          enabled: section.enabled,
+          definition,
+          params,
+          ...(section.sync_to_list !== undefined ? { sync_to_list: section.sync_to_list } : {}),
+          mode: effectiveMode(definition, section.mode),
+          schedule: section.schedule,
+          sync: section.sync ?? {},
+          ...(section.field_mapping !== undefined ? { field_mapping: section.field_mapping } : {}),
+          ownApiKeyNames: [],
+        },
+      };
+    },
+    async check(credentials, settings, ports) {
+      const values = requestSettings(definition, settings.params, secretsOf(credentials.token, name), ports.endpoints);
+      await checkCredentials(definition, settings, values, ports.clock);
+      return { workspace: { name: hostOf(definition, values) } };
+    },
+    counts: (settings) => ({ resources: readableResources(definition, settings.sync).length }),
+    body(options, section) {
+      const body: Record<string, unknown> = { ...(section ?? {}) };
+      for (const key of [...paramKeys(definition), ...secretKeys(definition)]) {
+        const value = options[kebab(key)];
+        if (typeof value === 'string') body[key] = value;
+      }
+      for (const need of credentialNeeds(definition.auth))
+        if (!need.mayBeEmpty && typeof body[need.key] !== 'string')
+          return { usage: `--${kebab(need.key)} is required (or connectors.${name}.${need.key})` };
+      // Webhooks need the signing secret: connected without it (the quick start), the connection reads on its schedule.
+      const secret = definition.signature?.secret;
+      if (body.mode === undefined && secret !== undefined && typeof body[secret] !== 'string')
+        body.mode = effectiveMode(definition) === 'realtime' ? 'realtime' : 'batch';
+      return { body };
+    },
+  };
+}
+
+/**
+ * One cheap read with the credentials (the first enabled resource, one item), before anything is
+ * stored: a refused credential is a 400 saying which key to fix, an unreachable platform a 502.
+ */
+async function checkCredentials(
+  definition: Definition,
+  settings: DefinitionConnectionSettings,
+  values: ReturnType<typeof requestSettings>,
+  clock: Parameters<typeof platformClient>[0]['clock'],
+): Promise<void> {
+  const [first] = readableResources(definition, settings.sync);
+  const resource = first === undefined ? undefined : definition.resources[first];
+  if (first === undefined || resource === undefined) return;
+  const client = platformClient({ definition, settings: values, ...(clock ? { clock } : {}) });
+  const url = firstPageUrl(client.baseUrl, resource);
+  if (resource.page_size !== undefined) url.searchParams.set(resource.page_size.param, '1');
+  try {
+    await client.get(url);
+  } catch (err) {
+    if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
+      const keys = credentialNeeds(definition.auth)
+        .map((n) => n.key)
+        .join(', ');
+      throw new RequestRefusedError(
+        400,
+        `${definition.label} refused the credentials (${err.status} to ${resource.endpoint}): check ${keys || 'the connection'}; nothing was stored`,
+        'platform_credentials_refused',
+      );
+    }
+    if (err instanceof UnreachableError) throw new RequestRefusedError(502, err.message, 'unreachable');
+    if (err instanceof ProviderError && err.status === 404)
+      throw new RequestRefusedError(
+        400,
+        `${definition.label} answered 404 to ${resource.endpoint}: check the connection's ${paramKeys(definition).join(', ')}; nothing was stored`,
+        'platform_not_found',
+      );
+    throw err;
+  }
+}
+
+function hostOf(definition: Definition, values: ReturnType<typeof requestSettings>): string {
+  try {
+    return values.shop_url ?? new URL(resolveBaseUrl(definition, values)).host;
+  } catch {
+    return definition.label;
+  }
+}
+
+// --------------------------------------------------------------------------------------- test
+
+function testHooks(definition: Definition): TestHooks<DefinitionConnectionSettings> {
+  return {
+    run: async ({ credentials, settings, ports }) =>
+      (
+        await probeConnection({
+          definition,
+          settings: requestSettings(
+            definition,
+            settings.params,
+            secretsOf(credentials.token, definition.name),
+            ports.endpoints,
+          ),
+          resources: readableResources(definition, settings.sync),
+          clock: ports.clock,
+        })
+      ).map((check) =>
+        // A batch connection receives no webhooks: their verification is not this connection's to pass.
+        check.name === 'webhooks' && settings.mode === 'batch'
+          ? { name: 'webhooks', ok: true, skipped: true, detail: 'mode batch: webhooks are not received' }
+          : check,
+      ),
+    local: 'config-or-stored',
+  };
+}
+
+// ---------------------------------------------------------------------------------------- CLI
+
+/** The verbs `tajo connectors <verb> <name>` serves, with the definition's own options. */
+function cliCommands(definition: Definition): ConnectorCliCommand[] {
+  const name = definition.name;
+  const options = [...paramKeys(definition), ...secretKeys(definition)].map(kebab);
+  const needs = credentialNeeds(definition.auth).filter((n) => !n.mayBeEmpty);
+  const required = Object.entries(definition.connection)
+    .filter(([, p]) => p.required)
+    .map(([key, p]) => `--${kebab(key)} ${p.description ?? key}`);
+  const example = [
+    `tajo connectors connect ${name}`,
+    ...required,
+    ...needs.map((n) => `--${kebab(n.key)} $${name.toUpperCase().replace(/-/g, '_')}_${n.key.toUpperCase()}`),
+  ].join(' ');
+  const resources = enabledResources(definition).join(', ') || 'none';
+  const warnings = sectionWarnings(definition, {});
+  return [
+    {
+      verb: 'connect',
+      summary: `Connect ${definition.label}: the credentials are checked with one read before anything is stored.`,
+      options: [...options, 'brevo-key'],
+      optionHelp: optionHelp(definition),
+      example,
+      notes: [
+        `Options are connectors.${name}'s keys in kebab case; the config's section gives the rest.`,
+        ...(definition.signature !== undefined
+          ? [`Without --${kebab(definition.signature.secret)} its webhooks are off (mode batch).`]
+          : []),
+        ...warnings,
+      ],
+    },
+    {
+      verb: 'sync',
+      summary: `Read ${definition.label}'s resources (${resources}) into Brevo contacts and events.`,
+      options: ['full'],
+      example: `tajo connectors sync ${name} --full`,
+      notes: ['Incremental by default (the last high-water mark minus an overlap); --full reads everything.'],
+    },
+    {
+      verb: 'test',
+      summary: `Check the ${definition.label} connection: settings, one request per resource, webhook verification.`,
+      options: [],
+      example: `tajo connectors test ${name}`,
+      notes: ['Exit 1 when a check fails.'],
+    },
+    {
+      verb: 'status',
+      summary: `Show the ${definition.label} connection: mode, resources, the last run and its errors.`,
+      options: [],
+      example: `tajo connectors status ${name}`,
+    },
+    {
+      verb: 'disconnect',
+      summary: `Disconnect ${definition.label}: its credentials, schedule and record are removed.`,
+      options: [],
+      example: `tajo connectors disconnect ${name}`,
+    },
+  ];
+}
+
+/** How each of the definition's options reads in --help: its parameter's description, its credential's need. */
+function optionHelp(definition: Definition): Record<string, { value: string; help: string }> {
+  const out: Record<string, { value: string; help: string }> = {
+    'base-url': { value: 'URL', help: "the API's root URL, instead of the definition's base_url" },
+  };
+  for (const [key, p] of Object.entries(definition.connection))
+    out[kebab(key)] = { value: key.toUpperCase(), help: `${p.description ?? key}${p.required ? ' (required)' : ''}` };
+  for (const need of credentialNeeds(definition.auth))
+    out[kebab(need.key)] ??= { value: need.key.toUpperCase(), help: need.why };
+  for (const key of secretKeys(definition))
+    out[kebab(key)] ??= {
+      value: key.toUpperCase(),
+      help:
+        key === definition.signature?.secret
+          ? `the secret that signs its webhooks (${definition.signature.header})`
+          : 'a secret of the connection',
+    };
+  return out;
+}
