@@ -12,7 +12,9 @@ import { handlePlatformLaneMessage } from '../../shared/connectors/custom/ingres
 import { failedRunOf, handleNotionLaneMessage, ParkLane, wasFinishedBefore } from '../../shared/connectors/notion/lane';
 import { performBrevoAction } from '../../shared/connectors/slack/interactions';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
+import type { ProviderEndpoints } from '../../shared/core/connector';
 import { failureReason, isInternalError, RateLimitedError } from '../../shared/core/errors';
+import { currentDeadline } from '../../shared/core/http/retry-policy';
 import { MAX_ATTEMPTS, openLaneMessage } from '../../shared/core/lanes/lane-retry';
 import { invocationDeadline } from './deadline';
 import { type HandlerDeps, storePorts } from './deps';
@@ -225,6 +227,12 @@ export async function platformLaneStep(d: HandlerDeps, r: SQSRecord): Promise<vo
       {
         connections: d.store,
         deliveries: d.store,
+        cursors: d.store,
+        runs: d.store,
+        lane: d.lane,
+        // The platforms' base-URL overrides (SHOPIFY_BASE_URL...) with the providers' (Endpoints is their typed view).
+        endpoints: { ...d.endpoints } as ProviderEndpoints,
+        deadline: currentDeadline(),
         secrets: d.secrets,
         clock: d.clock,
         brevoBaseUrl: d.endpoints.brevoBaseUrl,

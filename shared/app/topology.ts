@@ -256,14 +256,15 @@ export const topology: Topology = {
     platformWorker: {
       entry: 'functions/platform-worker/handler.ts',
       description:
-        "Writes a platform's webhook delivery to Brevo once (a contact or an event), paced per Brevo account, and hands its events to Slack notifications and Notion rules",
-      memoryMb: 512,
-      timeoutSeconds: 60,
+        "Platform lane: a webhook delivery to Brevo once (contact or event; its events to Slack and Notion rules); a definition connection's sync up to its budget, then continued",
+      memoryMb: 1024,
+      // A sync message reads until 60 s before this, then hands over to a continue message.
+      timeoutSeconds: 900,
       consumes: { queue: 'platformLane', batchSize: 10, maxConcurrency: 20 },
       // Its events fan out like Brevo's (Slack lane, Notion lane, cart timers); a failed delivery is
       // retried after a backoff through the timer queue (out of its group's way).
-      sendsTo: ['slackLane', 'notionLane', 'timerQueue'],
-      // The tenant's Brevo key.
+      sendsTo: ['slackLane', 'notionLane', 'timerQueue', 'platformLane'],
+      // The tenant's Brevo key; the platform credentials of a sync.
       readsSecrets: true,
     },
   },

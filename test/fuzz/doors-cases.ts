@@ -263,6 +263,35 @@ function doors(ctx: Ctx): Door[] {
           sign: same,
           base: () => req(Buffer.alloc(0), bearer, { tenantId: 'someone-else' }),
         };
+      case 'PUT /tenants/{tenantId}/skills/{skill}':
+        // A setting out of range: refused with its reason, the skill unchanged.
+        return {
+          route,
+          valid: false,
+          sign: same,
+          base: () => req(json({ minutes: -1 }), jsonHeaders, { skill: 'abandoned-cart' }),
+        };
+      case 'PUT /tenants/{tenantId}/definitions/{name}':
+        // A definition that fails validation: never stored.
+        return {
+          route,
+          valid: false,
+          sign: same,
+          base: () => req(json({ unexpected: true }), jsonHeaders, { name: 'fuzzshop' }),
+        };
+      case 'GET /tenants/{tenantId}/definitions/{name}':
+        // No definition registered under this name: 404 with what to do.
+        return { route, valid: false, sign: same, base: () => req(Buffer.alloc(0), bearer, { name: 'fuzzshop' }) };
+      case 'DELETE /tenants/{tenantId}/skills/{skill}':
+      case 'DELETE /tenants/{tenantId}/definitions/{name}':
+        // Another tenant's id with this tenant's key: refused, nothing changed.
+        return {
+          route,
+          valid: false,
+          sign: same,
+          base: () =>
+            req(Buffer.alloc(0), bearer, { tenantId: 'someone-else', skill: 'customer-sync', name: 'fuzzshop' }),
+        };
       case 'POST /tenants/{tenantId}/connections/{connector}/test':
         return { route, valid: false, sign: same, base: () => req(json({}), jsonHeaders, { connector: 'nope' }) };
       case 'POST /tenants/{tenantId}/connections/{connector}/oauth':

@@ -13,6 +13,7 @@ import { ShopifySimulator } from '../../sandbox/shopify';
 import { StripeSimulator, stripeWebhookDelivery } from '../../sandbox/stripe';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { handPlatformEvents } from '../../shared/app/platform-events';
+import { webhookSecretOf } from '../../shared/connectors/custom/connection';
 import type { Definition } from '../../shared/connectors/custom/definition/schema';
 import { acceptPlatformWebhook } from '../../shared/connectors/custom/ingress/door';
 import { handlePlatformLaneMessage, type PlatformLaneDeps } from '../../shared/connectors/custom/ingress/worker';
@@ -86,8 +87,8 @@ const post = (connector: string, path: string, delivery: SignedDelivery) =>
   acceptPlatformWebhook(
     {
       connections: store,
-      webhookSecret: async (record: ConnectionRecord<string>) =>
-        record.signingSecretRef ? secrets.get(record.signingSecretRef) : undefined,
+      webhookSecret: async (record: ConnectionRecord<string>, definition: Definition) =>
+        record.tokenRef ? webhookSecretOf(definition, await secrets.get(record.tokenRef), record.connector) : undefined,
       lane,
       clock,
     },
@@ -97,6 +98,10 @@ const post = (connector: string, path: string, delivery: SignedDelivery) =>
 const workerDeps = (): PlatformLaneDeps => ({
   connections: store,
   deliveries: store,
+  cursors: store,
+  runs: store,
+  lane,
+  endpoints: {},
   secrets,
   clock,
   brevoBaseUrl: brevo.baseUrl,
@@ -368,8 +373,8 @@ describe('the door refuses what it cannot take, and says why', () => {
       status: 409,
       body: { error: `connectors.shopify is disabled for tenant ${tenantId}: enable it to receive webhooks` },
     });
-    const { signingSecretRef: _gone, ...withoutSecret } = record;
-    await store.putConnection(withoutSecret);
+    // Its secrets without the signing secret (connected without --api-secret).
+    await store.putConnection({ ...record, tokenRef: await secrets.put(`${tenantId}/shopify-token`, '{}') });
     expect(await post('shopify', 'webhooks', delivery())).toEqual({
       status: 401,
       body: { error: 'connectors.shopify.api_secret is not set: deliveries cannot be verified' },

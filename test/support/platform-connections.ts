@@ -1,7 +1,8 @@
 /**
- * A definition-backed connection as connect stores it (the plan: its normalized definition in
- * `settings.definition`, its webhook signing secret in the secret store under `signingSecretRef`),
- * written straight to the store: the webhook tests do not depend on connect.
+ * A definition-backed connection as connect stores it (shared/connectors/custom/connection.ts: its
+ * normalized definition and settings in the record, its secrets as one JSON value at `tokenRef`, the
+ * signing secret under the key its definition's signature names), written straight to the store:
+ * the webhook tests do not depend on connect.
  */
 import { join } from 'node:path';
 import type { LocalStack } from '../../local/stack';
@@ -28,16 +29,22 @@ export async function putDefinitionConnection(
 ): Promise<ConnectionRecord<string>> {
   const now = new Date().toISOString();
   const name = args.definition.name;
+  const secretKey = args.definition.signature?.secret ?? 'webhook_secret';
   const record: ConnectionRecord<string> = {
     tenantId: args.tenantId,
     connector: name,
-    settings: { enabled: true, ...args.settings, definition: JSON.parse(JSON.stringify(args.definition)) },
-    tokenRef: await deps.secrets.put(`${args.tenantId}/${name}-token`, 'platform-token-unused-here', {}),
-    ...(args.webhookSecret === undefined
-      ? {}
-      : {
-          signingSecretRef: await deps.secrets.put(`${args.tenantId}/${name}-webhook-secret`, args.webhookSecret, {}),
-        }),
+    settings: {
+      enabled: true,
+      mode: 'hybrid',
+      params: {},
+      ...args.settings,
+      definition: JSON.parse(JSON.stringify(args.definition)),
+    },
+    tokenRef: await deps.secrets.put(
+      `${args.tenantId}/${name}-token`,
+      JSON.stringify(args.webhookSecret === undefined ? {} : { [secretKey]: args.webhookSecret }),
+      {},
+    ),
     brevoApiKeyRef: args.brevoApiKeyRef,
     integrationKey: `${name}-${args.tenantId}`,
     createdAt: now,

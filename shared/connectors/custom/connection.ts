@@ -72,7 +72,9 @@ const normalized = new WeakMap<object, Definition>();
  * The stored definition of a connection, or undefined for a connection that has none (a built-in
  * connector's). A stored definition that no longer validates throws a DefinitionError.
  */
-export function storedDefinition(record: Pick<ConnectionRecord<string>, 'settings' | 'connector'>): Definition | undefined {
+export function storedDefinition(
+  record: Pick<ConnectionRecord<string>, 'settings' | 'connector'>,
+): Definition | undefined {
   const stored = (record.settings as { definition?: unknown }).definition;
   if (stored === null || typeof stored !== 'object') return undefined;
   const known = normalized.get(stored);

@@ -32,11 +32,12 @@ export const PLATFORM_WEBHOOK_ROUTE_KEY = routeKey(platformWebhookRoute);
 export const platformLane: Record<typeof PLATFORM_LANE, LaneSpec> = {
   [PLATFORM_LANE]: {
     fifo: true,
-    // The worker's timeout is 60 s (shared/app/topology.ts): six times that.
-    visibilityTimeoutSeconds: 6 * 60,
+    // The worker's timeout is 900 s (a sync message; shared/app/topology.ts): six times that.
+    visibilityTimeoutSeconds: 6 * 900,
     maxReceiveCount: 5,
     retentionDays: 14,
-    description: 'Platform lane: webhook deliveries of definition-backed connectors, one group per tenant + connector',
+    description:
+      'Platform lane: webhook deliveries and syncs of definition-backed connectors, one group per tenant + connector',
   },
 };
 

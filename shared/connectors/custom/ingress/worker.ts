@@ -4,20 +4,42 @@
  * shared/connectors/custom/sync/job.ts) join this table. A message outside its own group (another
  * tenant's, or another connector's) is dropped: a group runs one tenant's connection only.
  */
+import type { LaneQueue, RunRecord } from '../../../core/ports';
+import type { StoredSyncDeps } from '../sync/connection-sync';
+import { platformSyncMessage, runPlatformSyncJob } from '../sync/job';
 import { type DeliveryDeps, type DeliveryOutcome, processDelivery } from './delivery';
 import { deliveryMessageSchema, platformLaneHeadSchema } from './messages';
 import { platformGroupId } from './unit';
 
-export type PlatformLaneOutcome = DeliveryOutcome | { outcome: 'dropped'; reason: string };
+export type PlatformLaneOutcome =
+  | DeliveryOutcome
+  | { outcome: 'dropped'; reason: string }
+  | { outcome: 'synced'; runId: string; status: RunRecord['status'] };
 
-/** What every job is given: the delivery job's ports (the sync jobs add theirs). */
-export type PlatformLaneDeps = DeliveryDeps;
+/** What every job is given: the delivery job's ports and the sync job's, and when the invocation ends. */
+export type PlatformLaneDeps = DeliveryDeps &
+  StoredSyncDeps & {
+    lane: LaneQueue;
+    /** Epoch ms the invocation must be done by: a sync hands over to a continue message before it. */
+    deadline?: number;
+  };
+
+/** Left to a sync message's invocation after its budget: flushing the last page and queuing the continue message. */
+const SYNC_HANDOVER_MARGIN_MS = 60_000;
 
 type Job = (deps: PlatformLaneDeps, message: unknown) => Promise<PlatformLaneOutcome>;
 
-/** The jobs by message type (open: the sync jobs add `sync` and `sync-continue`). */
+/** The jobs by message type: a webhook delivery, a definition connection's sync (its start or where it continues). */
 export const PLATFORM_LANE_JOBS: Readonly<Record<string, Job>> = {
   delivery: (deps, message) => processDelivery(deps, deliveryMessageSchema.parse(message)),
+  'platform.sync': async (deps, message) => {
+    const sync = platformSyncMessage(message);
+    if (sync === undefined) throw new Error('unreadable platform.sync message');
+    const budget =
+      deps.deadline === undefined ? undefined : Math.max(0, deps.deadline - deps.clock.now() - SYNC_HANDOVER_MARGIN_MS);
+    const run = await runPlatformSyncJob(deps, sync, budget);
+    return { outcome: 'synced', runId: run.runId, status: run.status };
+  },
 };
 
 export async function handlePlatformLaneMessage(

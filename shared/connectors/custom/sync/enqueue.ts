@@ -6,9 +6,9 @@
 import type { SyncNowHook } from '../../../core/connector';
 import { newRunId } from '../../../core/runs/summary';
 import { queueableConnection } from '../../../core/tenancy/connections';
+import { PLATFORM_LANE, platformGroupId } from '../ingress/unit';
 
-/** The platform lane's topology name (declared by the ingress, platformLane). */
-export const PLATFORM_LANE = 'platformLane';
+export { PLATFORM_LANE };
 
 /** A sync's message in the platform lane: its start, or where it continues (job.ts). */
 export interface PlatformSyncMessage {
@@ -20,7 +20,7 @@ export interface PlatformSyncMessage {
   trigger: 'api' | 'schedule' | 'local' | 'cli';
   /** Absent on the first message; a continue message's says where (the run record holds the reader's checkpoint). */
   checkpoint?: unknown;
-  /** The connection's message group (its integration key): a continue message stays in it. */
+  /** The connection's message group (platformGroupId: with its webhook deliveries): a continue message stays in it. */
   groupId?: string;
 }
 
@@ -40,12 +40,12 @@ export async function enqueuePlatformSync(
     runId: newRunId(ports.clock),
     mode: args.mode,
     trigger: args.trigger,
-    groupId: target.conn.integrationKey,
+    groupId: platformGroupId(args.tenantId, args.connector),
   };
   await ports.lane.send(PLATFORM_LANE, [
     {
       body: JSON.stringify(message),
-      groupId: target.conn.integrationKey,
+      groupId: platformGroupId(args.tenantId, args.connector),
       deduplicationId: `${args.tenantId}:${args.connector}:sync:${message.runId}`,
     },
   ]);

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import type { LaneQueue, RunRecord } from '../../../core/ports';
+import { platformGroupId } from '../ingress/unit';
 import { type StoredSyncDeps, syncStoredConnection } from './connection-sync';
 import { PLATFORM_LANE, type PlatformSyncMessage } from './enqueue';
 
@@ -65,7 +66,7 @@ export async function runPlatformSyncJob(
     await deps.lane.send(PLATFORM_LANE, [
       {
         body: JSON.stringify(next),
-        groupId: message.groupId ?? `${message.tenantId}:${message.connector}`,
+        groupId: platformGroupId(message.tenantId, message.connector),
         deduplicationId: `${message.tenantId}:${message.connector}:sync:${message.runId}:${checkpoint.resource}:${checkpoint.index}`,
       },
     ]);
