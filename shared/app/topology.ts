@@ -7,6 +7,7 @@
  */
 import { connectors, platformConnectors } from '../connectors';
 import { platformLane, platformWebhookRoute } from '../connectors/custom/ingress/unit';
+import { PLATFORM_SYNC_SCHEDULE, platformSyncScheduleSpec } from '../connectors/custom/sync/schedule';
 import { type ConnectorRoute, routeKey } from '../core/connector';
 import type { ConnectorName } from '../core/ports';
 import { skillRoutes } from './skills-routes';
@@ -22,10 +23,11 @@ const FUNCTION_NAMES = [
   'slackDaily',
   'connection',
   'platformWorker',
+  'platformPoller',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'platformLane' | 'timerQueue';
-export type ScheduleName = 'notionPoll' | 'slackDaily';
+export type ScheduleName = 'notionPoll' | 'slackDaily' | 'platformSync';
 
 export interface QueueSpec {
   /**
@@ -253,6 +255,15 @@ export const topology: Topology = {
       writesSecrets: true,
       managesSchedules: true,
     },
+    platformPoller: {
+      entry: 'functions/platform-poller/handler.ts',
+      description:
+        'Scheduled per definition connection (batch, hybrid): queues its incremental sync in the platform lane; the sweep restores lost schedules',
+      memoryMb: 256,
+      timeoutSeconds: 60,
+      sendsTo: ['platformLane'],
+      managesSchedules: true,
+    },
     platformWorker: {
       entry: 'functions/platform-worker/handler.ts',
       description:
@@ -342,11 +353,13 @@ export const topology: Topology = {
     ...connectorRoutes(),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).
-  schedules: Object.fromEntries(
-    platformConnectors.flatMap(({ name, schedule }) =>
+  // Definition connectors (resolved at runtime, not in the static list) share one schedule.
+  schedules: Object.fromEntries([
+    ...platformConnectors.flatMap(({ name, schedule }) =>
       schedule ? [[schedule.schedule, { perConnection: { connector: name }, ...schedule.spec }]] : [],
     ),
-  ) as Record<ScheduleName, ScheduleSpec>,
+    [PLATFORM_SYNC_SCHEDULE, { perConnection: { connector: 'definition connectors' }, ...platformSyncScheduleSpec }],
+  ]) as Record<ScheduleName, ScheduleSpec>,
 };
 
 /**

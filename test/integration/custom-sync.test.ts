@@ -19,7 +19,7 @@ import { settingsOf } from '../../shared/connectors/custom/connection';
 import { PLATFORM_LANE } from '../../shared/connectors/custom/sync/enqueue';
 import { platformSyncMessage, runPlatformSyncJob } from '../../shared/connectors/custom/sync/job';
 import { type PlatformSyncSummary, runPlatformSync } from '../../shared/connectors/custom/sync/run';
-import { onPlatformSyncTick } from '../../shared/connectors/custom/sync/schedule';
+import { handlePlatformPoll, onPlatformSyncTick } from '../../shared/connectors/custom/sync/schedule';
 import { brevoClientFor } from '../../shared/core/brevo/client';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { systemClock } from '../../shared/core/ports';
@@ -185,16 +185,35 @@ describe('through the platform lane (sync now, the schedule, the job)', () => {
     });
     const { credentials, settings } = hooks.connect.split(section);
     const secrets = new MemorySecrets();
+    const armed: unknown[][] = [];
+    const schedules = {
+      ensure: async (schedule: string, name: string, input: unknown) => void armed.push([schedule, name, input]),
+      remove: async () => undefined,
+    };
     const record = await storeConnection(
       {
         connections: store,
         secrets,
-        schedules: { ensure: async () => undefined, remove: async () => undefined },
+        schedules,
         clock: systemClock,
       },
       descriptor,
       { tenantId: 'acme', credentials, settings, brevo: { apiKey } },
     );
+    // Connect armed the connection's instance of the shared platformSync schedule, its input naming it.
+    expect(armed).toEqual([['platformSync', 'stripe-acme', { tenantId: 'acme', connector: 'stripe' }]]);
+    // A lost schedule comes back with the sweep; a connector the sweep is not told about is left alone.
+    armed.length = 0;
+    const pollDeps = {
+      connections: store,
+      runs: store,
+      lane: { send: async () => undefined },
+      clock: systemClock,
+      schedules,
+    };
+    expect(await handlePlatformPoll(pollDeps, { sweep: true }, ['stripe', 'shopify'])).toMatchObject({ scheduled: 1 });
+    expect(armed).toEqual([['platformSync', 'stripe-acme', { tenantId: 'acme', connector: 'stripe' }]]);
+    expect(await handlePlatformPoll(pollDeps, { sweep: true }, ['shopify'])).toMatchObject({ scheduled: 0 });
     expect(JSON.stringify(record.settings)).not.toContain(STRIPE_SANDBOX_KEY); // the key is in the secret store only
     const sent: { queue: string; body: string }[] = [];
     const lane = {

@@ -25,6 +25,7 @@ import { platformClient } from './reader';
 import { kebab, type ParsedSection, paramKeys, sectionProblems, sectionSchema, sectionValues } from './section';
 import { definitionStatus } from './status';
 import { enqueuePlatformSync } from './sync/enqueue';
+import { platformSyncSchedule } from './sync/schedule';
 
 /** The descriptor of a definition's connector. */
 export function definitionConnector(definition: Definition): ConnectorDescriptor {
@@ -46,6 +47,8 @@ export function definitionConnector(definition: Definition): ConnectorDescriptor
     routes: [],
     lanes: {},
     inboundBodies: 'all',
+    // Batch mode's runs and hybrid's backstop (a realtime connection's tick does nothing).
+    schedule: platformSyncSchedule(name),
     secrets: { token: (tenantId) => `${tenantId}/${name}-credentials` },
     cli: { commands: cliCommands(definition) },
     connection: {

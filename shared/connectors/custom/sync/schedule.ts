@@ -5,27 +5,35 @@
  * platform lane's poller) is shared by every definition connector; each connection's instance names
  * its connector, and its input says which connection to sync.
  */
-import type { ConnectionSchedule } from '../../../core/connector';
-import type { Clock, ConnectionStore, LaneQueue, RunStore } from '../../../core/ports';
-import { settingsOf } from '../connection';
+import { z } from 'zod';
+import { type ConnectionSchedule, ensureSchedule } from '../../../core/connector';
+import type { Clock, ConnectionStore, LaneQueue, RunStore, ScheduleManager } from '../../../core/ports';
+import { settingsOf, storedDefinition } from '../connection';
 import { enqueuePlatformSync } from './enqueue';
 
 /** The topology's schedule every definition connection's instance belongs to. */
 export const PLATFORM_SYNC_SCHEDULE = 'platformSync';
 
-/** The hourly tick of a definition connector's connections (`schedule: daily` ones skip 23 of them). */
-export function platformSyncSchedule(connector: string, label: string): ConnectionSchedule {
+/**
+ * The topology's entry of the shared schedule (one for every definition connector): hourly, spread
+ * over 15 minutes; its target runs the tick (or, with {"sweep": true}, restores lost schedules).
+ */
+export const platformSyncScheduleSpec: ConnectionSchedule['spec'] = {
+  cadence: { everyHours: 1 },
+  flexibleWindowMinutes: 15,
+  sweepEveryHours: 4,
+  target: 'platformPoller',
+  description:
+    "Incremental sync per definition connection (hourly, or daily with schedule: daily): batch mode's runs, hybrid's backstop",
+};
+
+/** A definition connector's connections on the shared schedule: an instance each, its input naming the connection. */
+export function platformSyncSchedule(connector: string): ConnectionSchedule {
   return {
     schedule: PLATFORM_SYNC_SCHEDULE,
     instanceName: (tenantId) => `${connector}-${tenantId}`,
     input: (tenantId) => ({ tenantId, connector }),
-    spec: {
-      cadence: { everyHours: 1 },
-      flexibleWindowMinutes: 15,
-      sweepEveryHours: 4,
-      target: 'platformPoller',
-      description: `Incremental ${label} sync per connection (hourly, or daily with schedule: daily), the webhooks' backstop`,
-    },
+    spec: platformSyncScheduleSpec,
   };
 }
 
@@ -50,4 +58,32 @@ export async function onPlatformSyncTick(
       return { queued: false, reason: `schedule daily: the last run started ${last.startedAt}` };
   }
   return enqueuePlatformSync(deps, { ...input, mode: 'incremental', trigger: 'schedule' });
+}
+
+export const platformPollInputSchema = z.union([
+  z.object({ sweep: z.literal(true) }),
+  z.object({ tenantId: z.string().min(1), connector: z.string().min(1) }),
+]);
+
+/**
+ * The shared schedule's target: a connection's tick, or the sweep (every 4 hours) that gives every
+ * enabled connection of the named definition connectors its schedule back when it was lost.
+ */
+export async function handlePlatformPoll(
+  deps: { connections: ConnectionStore; runs: RunStore; lane: LaneQueue; clock: Clock; schedules: ScheduleManager },
+  input: z.infer<typeof platformPollInputSchema>,
+  /** The definition connectors a sweep looks at (the catalogue's and the ones the deployment knows). */
+  connectorNames: readonly string[],
+): Promise<{ queued: number; scheduled: number; skipped: string[] }> {
+  if ('sweep' in input) {
+    let scheduled = 0;
+    for (const name of connectorNames)
+      for (const c of await deps.connections.listConnections(name)) {
+        if (!c.settings.enabled || storedDefinition(c) === undefined) continue;
+        if (await ensureSchedule(deps.schedules, platformSyncSchedule(name), c)) scheduled += 1;
+      }
+    return { queued: 0, scheduled, skipped: [] };
+  }
+  const res = await onPlatformSyncTick(deps, input);
+  return { queued: res.queued ? 1 : 0, scheduled: 0, skipped: res.reason ? [res.reason] : [] };
 }
