@@ -19,6 +19,10 @@ import { acknowledge, nagResource } from '../nag';
 /** The project root (holds package.json, package-lock.json and the topology's entry paths). */
 export const PROJECT_ROOT = path.join(__dirname, '..', '..');
 
+/** The catalogue's folder in the project, and its name in each function's bundle. */
+const CATALOGUE_SOURCE = 'shared/connectors/catalogue';
+const CATALOGUE_IN_BUNDLE = 'catalogue';
+
 export interface TajoFunctionProps {
   /** `tajo-<stage>-<name>`: function name and log group name. */
   functionName: string;
@@ -59,7 +63,12 @@ export class TajoFunction extends NodejsFunction {
         encryptionKey: props.key,
         removalPolicy: props.removalPolicy,
       }),
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // The catalogue's definitions (data files, listed at runtime) ship beside the bundle.
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        TAJO_CATALOGUE_DIR: `/var/task/${CATALOGUE_IN_BUNDLE}`,
+        ...props.environment,
+      },
       ...(placeholder
         ? {
             code: Code.fromInline(
@@ -81,6 +90,15 @@ export class TajoFunction extends NodejsFunction {
               mainFields: ['module', 'main'],
               // Externals stay at the NodejsFunction default for an explicit Node >= 18 runtime:
               // `--external:@aws-sdk/*` (the SDK v3 in the Lambda runtime); everything else is bundled.
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                // The catalogue is a folder of definition files the registry lists at runtime (adding one
+                // is adding a file): copied next to index.js, where TAJO_CATALOGUE_DIR points.
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `cp -r "${path.posix.join(inputDir, CATALOGUE_SOURCE)}" "${path.posix.join(outputDir, CATALOGUE_IN_BUNDLE)}"`,
+                ],
+              },
             },
           }),
     });
