@@ -283,6 +283,20 @@ describe('stripe.yaml against the Stripe simulator', () => {
     expect(second.summary.resources.customers).toMatchObject({ read: customers.length, upserted: 0 });
     expect(second.summary.unchanged).toBe(customers.filter((c) => c.email).length);
   });
+
+  test('without sync_to_list the contacts join "<Label> contacts" (created), imported in bulk, not one call each', async () => {
+    const sim = new StripeSimulator({ customers: 230 });
+    await sim.start();
+    stops.push(() => sim.stop());
+    const run = await sync('stripe', { api_key: STRIPE_SANDBOX_KEY, base_url: sim.baseUrl, mode: 'batch' }, false);
+    expect(run.run.status).toBe('succeeded');
+    const list = brevo.lists().find((l) => l.name === 'Stripe contacts');
+    expect(list).toBeDefined();
+    const withEmail = sim.customers().filter((c) => c.email).length;
+    expect(brevo.listMembers(list?.id as number)).toHaveLength(withEmail);
+    // The list's lookup and creation, the import and its status: a handful of calls for 200+ contacts.
+    expect(run.summary.brevoRequests).toBeLessThan(10);
+  });
 });
 
 describe('a definition from the config (definition: FILE)', () => {

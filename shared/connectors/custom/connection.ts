@@ -124,6 +124,15 @@ export function secretsOf(text: string, connector: string): ConnectionSettings {
   return parsed.data;
 }
 
+/**
+ * The Brevo list a connection's contacts join: its `sync_to_list`, else "<Label> contacts" (created in
+ * the Tajo folder when missing). A list is what lets a sync write in bulk (Brevo's import needs one),
+ * and it is where a person finds the platform's contacts in Brevo.
+ */
+export function contactListOf(definition: Definition, syncToList: string | number | undefined): string | number {
+  return syncToList ?? `${definition.label} contacts`;
+}
+
 /** The resources a run reads: enabled by `sync` and not `to: none` (declared, never read). */
 export function readableResources(definition: Definition, sync?: Readonly<Record<string, boolean>>): string[] {
   return enabledResources(definition, sync).filter((r) => definition.resources[r]?.to !== 'none');

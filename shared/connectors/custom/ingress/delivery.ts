@@ -15,7 +15,7 @@ import { toImportRow } from '../../../core/brevo/contact-writer';
 import { resolveBrevoList } from '../../../core/brevo/lists';
 import type { NotificationEvent } from '../../../core/events/events';
 import type { Clock, ConnectionStore, DeliveryLedger, SecretStore } from '../../../core/ports';
-import { storedDefinition } from '../connection';
+import { contactListOf, storedDefinition } from '../connection';
 import { looseKey } from '../definition/schema';
 import { contactPlan, contactRowFor, defaultAttribute } from '../records';
 import { webhookPayload } from '../webhooks';
@@ -115,7 +115,13 @@ export async function processDelivery(deps: DeliveryDeps, msg: DeliveryMessage):
     if (payload.to === 'contact') {
       const mapping = 'mapping' in webhook && webhook.mapping !== undefined ? webhook.mapping : {};
       const { plan } = contactPlan(mapping, settings.field_mapping);
-      const listId = await listIdOf(brevo, msg.tenantId, msg.connector, settings.sync_to_list, deps.clock);
+      const listId = await listIdOf(
+        brevo,
+        msg.tenantId,
+        msg.connector,
+        contactListOf(definition, settings.sync_to_list),
+        deps.clock,
+      );
       const row = contactRowFor(payload.record, plan, listId);
       if (row.ok) {
         for (const e of row.row.fieldErrors ?? []) deps.log?.('warn', e.reason, at);

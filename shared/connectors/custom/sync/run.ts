@@ -16,7 +16,7 @@ import { type CallStats, newStats } from '../../../core/http/paced-fetch';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../../../core/ports';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { ConnectionSettings } from '../auth';
-import { type DefinitionConnectionSettings, readableResources, requestSettings } from '../connection';
+import { contactListOf, type DefinitionConnectionSettings, readableResources, requestSettings } from '../connection';
 import { type Definition, looseKey, type ResourceDefinition } from '../definition/schema';
 import { type PlatformClient, platformClient, type ResourcePage, readResource } from '../reader';
 import { contactPlan, contactRowFor, defaultAttribute, eventBodyFor, type MappedRecord } from '../records';
@@ -143,8 +143,9 @@ export async function runPlatformSync(
         if (resource?.to === 'none' && settings.sync[key] !== false)
           summary.warnings.push(`${key}: not read (${resource.reason ?? 'to: none'})`);
       }
-    const listId =
-      settings.sync_to_list === undefined ? undefined : await resolveBrevoList(deps.brevo, settings.sync_to_list);
+    const listId = readableResources(definition, settings.sync).some((k) => definition.resources[k]?.to === 'contacts')
+      ? await resolveBrevoList(deps.brevo, contactListOf(definition, settings.sync_to_list))
+      : undefined;
     for (const key of readableResources(definition, settings.sync)) {
       // A continued run: the resources read before are done; the one it stopped in resumes.
       if (summary.resources[key] !== undefined && from?.resource !== key) continue;
