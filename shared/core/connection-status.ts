@@ -77,7 +77,7 @@ export function healthOf(connection: { health?: ConnectionHealth } | undefined):
 
 /** For people: `every 4 hours`, `daily at 00:15 (local time)`. */
 export function describeCadence(cadence: ScheduleCadence): string {
-  if ('everyHours' in cadence) return `every ${cadence.everyHours} hours`;
+  if ('everyHours' in cadence) return cadence.everyHours === 1 ? 'every hour' : `every ${cadence.everyHours} hours`;
   const { hour, minute } = cadence.dailyAt;
   return `daily at ${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')} (local time)`;
 }
