@@ -204,7 +204,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary:
       "Enable a skill: customer-sync (customers -> Brevo contacts on each platform connection's mode) or abandoned-cart (a cart not completed within --minutes -> Brevo event cart_abandoned and the Slack notification; a later order cancels it).",
     options: ['minutes', 'channel', 'config', 'json', ...WHERE],
-    example: 'tajo skills enable abandoned-cart --minutes 60 --channel sales',
+    example: 'tajo skills enable abandoned-cart --minutes 30 --channel sales',
     notes: ['Settings not given keep their stored value (or their default).'],
   },
   {

@@ -163,7 +163,13 @@ export async function acceptPlatformDoor(
         // The connection's secrets are one JSON value at its tokenRef (the credentials and the signing secret).
         const ref = record.tokenRef;
         if (ref === undefined) return undefined;
-        const value = await cachedRead(`secret#${ref}`, now, () => d.secrets.get(ref, { fresh: true }), SECRET_TTL_MS);
+        // Keyed by the record's version too: a reconnect (a new or added signing secret) is read at once.
+        const value = await cachedRead(
+          `secret#${ref}#${record.updatedAt}`,
+          now,
+          () => d.secrets.get(ref, { fresh: true }),
+          SECRET_TTL_MS,
+        );
         return value === undefined ? undefined : webhookSecretOf(definition, value, record.connector);
       },
       lane: d.lane,

@@ -4,6 +4,7 @@
  * from the path and must match the API key; the body never names it.
  */
 
+import { withTenantConnector } from '../connectors';
 import { notionOperations } from '../connectors/notion/api';
 import {
   ConfigError,
@@ -17,6 +18,7 @@ import { sameHexDigest } from '../core/hash';
 import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/api-types';
 import type { TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
+import { tenantDefinition } from './definitions';
 import { managementOperations } from './management';
 import { skillOperations } from './skills-api';
 import { topology } from './topology';
@@ -52,7 +54,11 @@ export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<
   const auth = await authorizeTenant(deps.tenants, req);
   if ('status' in auth) return auth;
   try {
-    return await (op as Operation)(deps, req, auth.tenantId);
+    // A connector in the path may be the tenant's own registered definition (its scope only).
+    const registered = (t: string, n: string) => tenantDefinition(deps, t, n);
+    return await withTenantConnector(auth.tenantId, req.pathParameters.connector, registered, () =>
+      (op as Operation)(deps, req, auth.tenantId),
+    );
   } catch (err) {
     const refusal = refusalOf(err);
     if (refusal) return refusal;

@@ -18,7 +18,7 @@ import { isSkillName, SKILL_NAMES, type SkillName, skillEnabled } from '../core/
 export { customerSyncAllows, skillEnabled } from '../core/skills';
 
 /** How long a cart may stay open before it is abandoned, by default (minutes). */
-export const DEFAULT_ABANDONED_MINUTES = 60;
+export const DEFAULT_ABANDONED_MINUTES = 30;
 /** A week: past that a cart is no one's to recover (and the order ledger forgets). */
 const MAX_ABANDONED_MINUTES = 7 * 24 * 60;
 
@@ -220,7 +220,7 @@ async function channelWarnings(
   return [];
 }
 
-/** A skill's settings and what it needs, one line: `minutes 60; needs a connected platform with carts: shopify`. */
+/** A skill's settings and what it needs, one line: `minutes 30; needs a connected platform with carts: shopify`. */
 export function skillDetails(s: SkillListing): string {
   const settings = Object.entries(s.settings)
     .map(([k, v]) => `${k} ${String(v)}`)

@@ -4,6 +4,8 @@
  * naming a provider. Adding a connector: its folder under shared/connectors/, its descriptor, one
  * line here (ARCHITECTURE.md, "How to add a connector").
  */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectorDescriptor } from '../core/connector';
@@ -107,6 +109,30 @@ export async function resolveTenantConnector(tenantId: string, name: string): Pr
   return definition ? definitionConnector(definition) : undefined;
 }
 
+/**
+ * The connectors a request of one tenant may name beyond the shared ones (its registered
+ * definition): resolveConnector sees them only inside `withTenantConnector`, so one tenant's
+ * definition is never another's, even in the same process.
+ */
+const requestScope = new AsyncLocalStorage<ReadonlyMap<string, ConnectorDescriptor>>();
+
+/**
+ * Runs `fn` with the tenant's registered definition named `name` (when it has one and no shared
+ * connector has that name) resolvable by name: connect, test, status, sync and disconnect of a
+ * registered definition go through the same hooks as a catalogue one.
+ */
+export async function withTenantConnector<T>(
+  tenantId: string,
+  name: string | undefined,
+  registered: TenantDefinitions,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (name === undefined || resolveConnector(name) !== undefined) return fn();
+  const definition = await registered(tenantId, name);
+  if (definition === undefined) return fn();
+  return requestScope.run(new Map([[name, definitionConnector(definition)]]), fn);
+}
+
 /** The names a connector section may have without a definition file: built in, then the catalogue. */
 export function knownConnectorNames(): string[] {
   return [...platformConnectors.map((c) => c.name), ...catalogueConnectors().map((c) => c.name)];
@@ -142,7 +168,8 @@ export function resolveConnector(name: string | undefined): ConnectorDescriptor 
     findConnector(name) ??
     catalogueConnectors().find((c) => c.name === name) ??
     fromConfig.get(name) ??
-    madeAtRuntime.find((c) => c.name === name)
+    madeAtRuntime.find((c) => c.name === name) ??
+    requestScope.getStore()?.get(name)
   );
 }
 
@@ -153,6 +180,7 @@ export function resolvablePlatformConnectors(): readonly ConnectorDescriptor[] {
     ...catalogueConnectors(),
     ...fromConfig.values(),
     ...madeAtRuntime.filter((c) => c.role === 'platform'),
+    ...(requestScope.getStore()?.values() ?? []),
   ];
 }
 

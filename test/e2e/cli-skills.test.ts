@@ -70,7 +70,7 @@ test('against the local stack: list, enable with settings, refusals, disable; re
   expect(listed.stdout.split('\n').filter(Boolean)).toEqual([
     'Tenant shop:',
     expect.stringMatching(/^ {2}customer-sync {3}disabled needs a connected platform with customers: .*shopify/),
-    '  abandoned-cart  disabled minutes 60; needs a connected platform with carts: shopify',
+    '  abandoned-cart  disabled minutes 30; needs a connected platform with carts: shopify',
     '  none enabled: tajo skills enable abandoned-cart',
   ]);
 

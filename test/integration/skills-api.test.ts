@@ -105,7 +105,7 @@ describe('skills', () => {
       expect.objectContaining({
         name: 'abandoned-cart',
         enabled: false,
-        settings: { minutes: 60 },
+        settings: { minutes: 30 },
         needs: 'a connected platform with carts',
         platforms: ['shopify'],
         ready: false,
