@@ -228,6 +228,22 @@ describe('skills', () => {
 });
 
 describe('definitions', () => {
+  test("a registered definition is its tenant's connector only: status serves it there, another tenant gets 404", async () => {
+    const a = await tenant();
+    const b = await tenant();
+    expect((await a.call('PUT', DEFINITION, { name: 'acmeshop' }, ACMESHOP)).status).toBe(201);
+    const STATUS = '/tenants/{tenantId}/connections/{connector}/status';
+    const CONNECTION = '/tenants/{tenantId}/connections/{connector}';
+    const mine = await a.call('GET', STATUS, { connector: 'acmeshop' });
+    expect(mine).toMatchObject({ status: 200, body: { connector: 'acmeshop', connected: false } });
+    const theirs = await b.call('GET', STATUS, { connector: 'acmeshop' });
+    expect(theirs.status).toBe(404);
+    expect(JSON.stringify(theirs.body)).toMatch(/unknown connector acmeshop/);
+    // Nor can the other tenant connect it.
+    const connect = await b.call('PUT', CONNECTION, { connector: 'acmeshop' }, { api_key: 'k', webhook_secret: 's' });
+    expect(connect.status).toBe(404);
+  });
+
   test('registered as data, read back, listed, unchanged on a repeat, deleted', async () => {
     const t = await tenant();
     const put = await t.call('PUT', DEFINITION, { name: 'acmeshop' }, ACMESHOP);
