@@ -13,6 +13,7 @@ import { resolveBrevoList } from '../../../core/brevo/lists';
 import type { ProviderEndpoints } from '../../../core/connector';
 import { ProviderError, reasonOf } from '../../../core/errors';
 import { type CallStats, newStats } from '../../../core/http/paced-fetch';
+import type { BrevoAttribute } from '../../../core/mapping/types';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../../../core/ports';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
 import type { ConnectionSettings } from '../auth';
@@ -143,14 +144,20 @@ export async function runPlatformSync(
         if (resource?.to === 'none' && settings.sync[key] !== false)
           summary.warnings.push(`${key}: not read (${resource.reason ?? 'to: none'})`);
       }
-    const listId = readableResources(definition, settings.sync).some((k) => definition.resources[k]?.to === 'contacts')
+    const writesContacts = readableResources(definition, settings.sync).some(
+      (k) => definition.resources[k]?.to === 'contacts',
+    );
+    const listId = writesContacts
       ? await resolveBrevoList(deps.brevo, contactListOf(definition, settings.sync_to_list))
       : undefined;
+    // The account's attributes type the values, and one the account lacks is said (Brevo drops it in silence).
+    const attributes = writesContacts ? await deps.brevo.getAttributes().catch(() => undefined) : undefined;
+    if (attributes && !resumed) summary.warnings.push(...missingAttributes(definition, settings, attributes));
     for (const key of readableResources(definition, settings.sync)) {
       // A continued run: the resources read before are done; the one it stopped in resumes.
       if (summary.resources[key] !== undefined && from?.resource !== key) continue;
       const resource = definition.resources[key] as ResourceDefinition & { to: 'contacts' | 'events' };
-      const ctx: ResourceRun = { deps, args, client, run, summary, key, resource, listId };
+      const ctx: ResourceRun = { deps, args, client, run, summary, key, resource, listId, attributes };
       if (from?.resource === key) ctx.from = from;
       const outcome = resource.to === 'contacts' ? await syncContacts(ctx) : await syncEvents(ctx);
       summary.resources[key] = outcome.counts;
@@ -184,8 +191,34 @@ interface ResourceRun {
   key: string;
   resource: ResourceDefinition & { to: 'contacts' | 'events' };
   listId: number | undefined;
+  /** The Brevo account's contact attributes (undefined: they could not be read; values are typed from themselves). */
+  attributes: BrevoAttribute[] | undefined;
   /** Where this resource's read resumes (a continued run). */
   from?: PlatformCheckpoint;
+}
+
+/**
+ * One warning per mapped field whose Brevo attribute the account does not have: Brevo ignores an
+ * unknown attribute, so without this line a value would vanish with nothing said.
+ */
+function missingAttributes(
+  definition: Definition,
+  settings: DefinitionConnectionSettings,
+  attributes: readonly BrevoAttribute[],
+): string[] {
+  const known = new Set(attributes.map((a) => a.name.toUpperCase()));
+  const missing = new Map<string, string>();
+  for (const key of readableResources(definition, settings.sync)) {
+    const resource = definition.resources[key];
+    if (resource?.to !== 'contacts') continue;
+    for (const entry of contactPlan(resource.mapping, mappingFor(resource, settings.field_mapping), attributes).plan)
+      if (entry.target.kind === 'attribute' && !known.has(entry.target.name.toUpperCase()))
+        missing.set(entry.target.name, entry.field);
+  }
+  return [...missing].map(
+    ([attribute, field]) =>
+      `${field} → ${attribute}: Brevo has no attribute ${attribute}, so its values are not kept (create it in Brevo, Contacts → Settings → Contact attributes, or map ${field} to another attribute)`,
+  );
 }
 
 /** The config's field_mapping entries this resource's mapping offers (loosely matched): field_mapping is connector-wide. */
@@ -260,7 +293,7 @@ async function syncContacts(ctx: ResourceRun): Promise<ResourceOutcome> {
   const tally = emptyTally();
   const counts = countsFrom(ctx, 'contacts');
   const readBefore = counts.read;
-  const { plan } = contactPlan(resource.mapping, mappingFor(resource, args.settings.field_mapping));
+  const { plan } = contactPlan(resource.mapping, mappingFor(resource, args.settings.field_mapping), ctx.attributes);
   const writer = await BrevoContactWriter.open({
     tenantId: args.tenantId,
     connector: args.connector,
