@@ -15,7 +15,7 @@
  * BENCH_SKIP_PLATFORM=1 (left out of the full run). Results: bench/results/platform-sync.{json,md}.
  */
 import { BrevoSimulator } from '../sandbox/brevo';
-import { type SimRequest, type SimResponse, SimServer, TokenBucket } from '../sandbox/http-kit';
+import { type RequestRecord, type SimRequest, type SimResponse, SimServer, TokenBucket } from '../sandbox/http-kit';
 import { startEmbeddedDynamo } from '../shared/adapters/local/embedded-dynamodb';
 import type { DefinitionConnectionSettings } from '../shared/connectors/custom/connection';
 import { parseDefinitionText } from '../shared/connectors/custom/definition/parse';
@@ -190,7 +190,19 @@ export interface PlatformRunFigures {
     perTenThousandExcludingSetup: number | null;
   };
   /** Wall time of the run's phases, from the request logs. */
-  phases: { firstPlatformAtMs: number | null; lastPlatformAtMs: number | null; afterLastPlatformMs: number | null };
+  phases: {
+    firstPlatformAtMs: number | null;
+    lastPlatformAtMs: number | null;
+    afterLastPlatformMs: number | null;
+    /** When Brevo answered the last import and the last process poll (from the run's start). */
+    lastImportAtMs: number | null;
+    lastPollAtMs: number | null;
+  };
+}
+
+function atOf(records: readonly RequestRecord[], route: string, start: number): number | null {
+  const at = records.filter((r) => r.route === route).at(-1)?.at;
+  return at === undefined ? null : at - start;
 }
 
 export interface PlatformSyncResult {
@@ -296,6 +308,8 @@ export async function platformSyncScenario(o: PlatformSyncOptions): Promise<Plat
           firstPlatformAtMs: first === undefined ? null : first - start,
           lastPlatformAtMs: last === undefined ? null : last - start,
           afterLastPlatformMs: last === undefined ? null : end - last,
+          lastImportAtMs: atOf(brevoRecords, 'POST /v3/contacts/import', start),
+          lastPollAtMs: atOf(brevoRecords, 'GET /v3/processes/:id', start),
         },
       };
     };
@@ -405,7 +419,7 @@ export function platformSyncMarkdown(r: PlatformSyncResult): string {
   const f = r.full;
   lines.push('');
   lines.push(
-    `Full run: first platform request answered at ${s2(f.phases.firstPlatformAtMs)} s, last at ${s2(f.phases.lastPlatformAtMs)} s, then ${s2(f.phases.afterLastPlatformMs)} s to the end (Brevo import, process polls, fingerprints, mark); peak ${f.platform.peakPerSecond} platform requests in a 1 s window. Brevo by route: ${Object.entries(
+    `Full run: first platform request answered at ${s2(f.phases.firstPlatformAtMs)} s (after the Brevo list lookup/creation), last at ${s2(f.phases.lastPlatformAtMs)} s, then ${s2(f.phases.afterLastPlatformMs)} s to the end: the last Brevo import answered at ${s2(f.phases.lastImportAtMs)} s, its last process poll at ${s2(f.phases.lastPollAtMs)} s, then fingerprints, mark and run record; peak ${f.platform.peakPerSecond} platform requests in a 1 s window. Brevo by route: ${Object.entries(
       f.brevo.byRoute,
     )
       .map(([k, v]) => `${k} ${v}`)
