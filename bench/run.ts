@@ -28,6 +28,11 @@
  * bench/results/platform-webhooks.{json,md}: BENCH_ONLY=platform-webhooks runs it alone (it is not
  * part of the full run); BENCH_PLATFORM_RATE (50), BENCH_PLATFORM_SECONDS (20),
  * BENCH_PLATFORM_DRAIN_SECONDS (300).
+ *
+ * Platform sync (P: 10,000 customers of a definition-backed platform → Brevo through the real
+ * engine, the platform API enforcing the definition's 4 req/s and its cursors; then an unchanged
+ * incremental run), written to bench/results/platform-sync.{json,md}: BENCH_ONLY=platform-sync runs
+ * it alone, BENCH_SKIP_PLATFORM=1 leaves it out of the full run; BENCH_PLATFORM_CUSTOMERS (10000).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
@@ -41,6 +46,14 @@ import {
   importScenarios,
 } from './notion-import';
 import { type BenchOptions, laneScenario, singleWorkerScenarios } from './notion-sync';
+import {
+  PLATFORM_RPS,
+  PLATFORM_SYNC_GOALS,
+  platformSyncConsoleTable,
+  platformSyncMarkdown,
+  platformSyncMissed,
+  platformSyncScenario,
+} from './platform-sync';
 import {
   PLATFORM_GOALS,
   platformConsoleTable,
@@ -176,12 +189,62 @@ async function runPlatformWebhookBench(
   }
 }
 
+/** P (platform sync): its own result files. Returns the console lines. */
+async function runPlatformSyncBench(
+  progress: (line: string) => void,
+): Promise<{ table: string; errors: string[]; missed: string[] }> {
+  const options = { customers: intEnv('BENCH_PLATFORM_CUSTOMERS', 10_000), progress };
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const head = {
+    benchmark: 'platform-sync',
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    settings: {
+      customers: options.customers,
+      requestsPerSecond: PLATFORM_RPS,
+      pageSize: 100,
+      goals: PLATFORM_SYNC_GOALS,
+      simulators: {
+        platform: { perSecond: PLATFORM_RPS, burst: PLATFORM_RPS, cursors: 'opaque, single use' },
+        brevo: { contactsPerSecond: 10, otherPerHour: 100, importProcessingMs: 200 },
+      },
+    },
+  };
+  try {
+    const result = await platformSyncScenario(options);
+    const missed = platformSyncMissed(result);
+    await writeFile(join(dir, 'platform-sync.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
+    await writeFile(
+      join(dir, 'platform-sync.md'),
+      `# Platform sync benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${platformSyncMarkdown(result)}${missed.length > 0 ? `\n## MISSED\n\n${missed.map((m) => `- MISSED ${m}`).join('\n')}\n` : ''}`,
+    );
+    progress(`platform sync results: ${join(dir, 'platform-sync.json')}, ${join(dir, 'platform-sync.md')}`);
+    return { table: platformSyncConsoleTable(result), errors: [], missed };
+  } catch (err) {
+    progress(`P failed: ${(err as Error).stack ?? String(err)}`);
+    return { table: '', errors: [`P (platform sync): ${(err as Error).message}`], missed: [] };
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY;
-  const ONLY = ['slack', 'import', 'load', 'platform-webhooks'];
+  const ONLY = ['slack', 'import', 'load', 'platform-webhooks', 'platform-sync'];
   if (only !== undefined && !ONLY.includes(only)) {
     throw new Error(`BENCH_ONLY must be one of ${ONLY.map((o) => `"${o}"`).join(', ')}, got ${only}`);
+  }
+  if (only === 'platform-sync') {
+    const out = await runPlatformSyncBench((line) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+    );
+    process.stdout.write(`\n${out.table}\n`);
+    if (out.missed.length > 0) process.stdout.write(`${out.missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);
+    if (out.errors.length > 0) process.exitCode = 1;
+    return;
   }
   if (only === 'platform-webhooks') {
     const out = await runPlatformWebhookBench((line) =>
@@ -327,6 +390,12 @@ async function main(): Promise<void> {
     table = `${table}\n\n${load.table}`;
     errors.push(...load.errors);
     missed.push(...load.missed);
+  }
+  if (process.env.BENCH_SKIP_PLATFORM !== '1') {
+    const platformSync = await runPlatformSyncBench(options.progress);
+    table = `${table}\n\n${platformSync.table}`;
+    errors.push(...platformSync.errors);
+    missed.push(...platformSync.missed);
   }
   process.stdout.write(`\n${table}\n\n`);
   if (missed.length > 0) {
