@@ -294,8 +294,15 @@ describe('stripe.yaml against the Stripe simulator', () => {
     expect(list).toBeDefined();
     const withEmail = sim.customers().filter((c) => c.email).length;
     expect(brevo.listMembers(list?.id as number)).toHaveLength(withEmail);
-    // The list's lookup and creation, the import and its status: a handful of calls for 200+ contacts.
+    // The list's lookup and creation, the attributes, the import and its status: a handful of calls for 200+ contacts.
     expect(run.summary.brevoRequests).toBeLessThan(10);
+    // Stripe's name goes to NAME, which this account lacks: said once, not dropped in silence.
+    expect(run.summary.warnings.filter((w) => w.includes('Brevo has no attribute NAME'))).toEqual([
+      expect.stringMatching(/^name → NAME: Brevo has no attribute NAME, so its values are not kept/),
+    ]);
+    brevo.addAttribute({ name: 'NAME', category: 'normal', type: 'text' });
+    const again = await sync('stripe', { api_key: STRIPE_SANDBOX_KEY, base_url: sim.baseUrl, mode: 'batch' }, false);
+    expect(again.summary.warnings.filter((w) => w.includes('no attribute'))).toEqual([]);
   });
 });
 
