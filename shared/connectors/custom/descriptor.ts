@@ -9,7 +9,7 @@
 import type { ConnectHooks, ConnectorCliCommand, ConnectorDescriptor, TestHooks } from '../../core/connector';
 import { ProviderError, RequestRefusedError, UnreachableError } from '../../core/errors';
 import { credentialNeeds, resolveBaseUrl } from './auth';
-import { effectiveMode, enabledResources, sectionWarnings } from './config-checks';
+import { effectiveMode, sectionWarnings } from './config-checks';
 import {
   type DefinitionConnectionSettings,
   readableResources,
@@ -211,7 +211,8 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
     ...required,
     ...needs.map((n) => `--${kebab(n.key)} $${name.toUpperCase().replace(/-/g, '_')}_${n.key.toUpperCase()}`),
   ].join(' ');
-  const resources = enabledResources(definition).join(', ') || 'none';
+  // What a sync reads: a declared-only resource (to: none, Shopify's products) is not among them.
+  const resources = readableResources(definition).join(', ') || 'none';
   const warnings = sectionWarnings(definition, {});
   return [
     {
