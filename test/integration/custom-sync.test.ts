@@ -167,6 +167,57 @@ describe('shopify.yaml against the Shopify simulator', () => {
       'Renamed',
     );
   });
+
+  test('200 orders are written in 2 batch calls, not 200 single events (206 Brevo requests before, 8 now)', async () => {
+    const sim = new ShopifySimulator({}); // the sandbox's shop: 200 orders
+    await sim.start();
+    stops.push(() => sim.stop());
+    const run = await sync('shopify', section(sim), true);
+    expect(run.run.status).toBe('succeeded');
+    expectCountsAddUp(run.summary);
+    const orders = sim.orders();
+    expect(orders).toHaveLength(200);
+    const withEmail = orders.filter((o) => o.email).length;
+    expect(run.summary.resources.orders).toMatchObject({ read: 200, upserted: withEmail });
+    const byRoute = brevo.stats().byRoute;
+    expect(byRoute['POST /v3/events']).toBeUndefined();
+    // One page of 250 holds the 200 orders: their events in 2 batches (100 + the rest); the carts in 1.
+    expect(brevo.batchSizes).toEqual([100, withEmail - 100, expect.any(Number)]);
+    expect(byRoute['POST /v3/events/batch']).toBe(3);
+    expect(run.summary.brevoRequests).toBeLessThan(10);
+    expect(brevo.events().filter((e) => e.event_name === 'order_placed')).toHaveLength(withEmail);
+  });
+
+  test('an event Brevo refuses in a batch is its record error; the others are written and not sent again', async () => {
+    const sim = await shop();
+    const orders = sim.orders().filter((o) => o.email);
+    const bad = orders[1] as (typeof orders)[number];
+    // Its name makes the event's properties larger than Brevo's 50 KB: the batch answers 207 for it.
+    sim.updateOrder(bad.id, { name: `#${'9'.repeat(60_000)}` });
+    const first = await sync('shopify', section(sim), true);
+    expect(first.run.status).toBe('succeeded');
+    expectCountsAddUp(first.summary);
+    expect(first.summary.resources.orders).toMatchObject({ upserted: orders.length - 1 });
+    expect(first.summary.errors).toContainEqual(
+      expect.objectContaining({
+        pageId: String(bad.id),
+        resource: 'orders',
+        reason: expect.stringMatching(/Brevo refused the event: .*event_properties/),
+      }),
+    );
+    const written = brevo.events().filter((e) => e.event_name === 'order_placed');
+    expect(written).toHaveLength(orders.length - 1);
+    expect(written.some((e) => e.event_properties?.order_id === bad.id)).toBe(false);
+
+    // The second (full) run sends none of the accepted ones again: only the refused one, refused again.
+    brevo.batchSizes.length = 0;
+    const second = await sync('shopify', section(sim), true);
+    expectCountsAddUp(second.summary);
+    expect(second.summary.resources.orders).toMatchObject({ upserted: 0, unchanged: orders.length - 1 });
+    expect(brevo.events().filter((e) => e.event_name === 'order_placed')).toHaveLength(orders.length - 1);
+    expect(brevo.batchSizes[0]).toBe(1); // the orders' batch: the refused order alone
+    expect(second.summary.errors).toContainEqual(expect.objectContaining({ pageId: String(bad.id) }));
+  });
 });
 
 describe('through the platform lane (sync now, the schedule, the job)', () => {
