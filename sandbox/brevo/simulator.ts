@@ -182,6 +182,7 @@ export class BrevoSimulator extends WebhooksApi {
 
     // Events
     this.on('POST', '/v3/events', (req) => this.createEvent(body(req)));
+    this.on('POST', '/v3/events/batch', (req) => this.createEvents(body(req)));
 
     // Senders, campaigns
     this.on('GET', '/v3/senders', () => ({

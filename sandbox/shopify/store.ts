@@ -90,6 +90,14 @@ export abstract class ShopifyStore extends SimServer {
     return { ...current };
   }
 
+  /** Changes an order as the admin would (its note, its name...): `updated_at` becomes the clock's now. */
+  updateOrder(id: number, patch: Partial<Omit<ShopifyOrder, 'id'>>): ShopifyOrder {
+    const current = this.orderMap.get(id);
+    if (!current) throw new Error(`shopify simulator: no order ${id}`);
+    Object.assign(current, patch, { updated_at: this.iso() });
+    return { ...current };
+  }
+
   /** Places an order now for a customer (or a guest with `email`), updating the customer's totals. */
   addOrder(input: { customerId?: number; email?: string | null; total: number }): ShopifyOrder {
     const at = this.iso();

@@ -20,7 +20,8 @@ import { PLATFORM_LANE } from '../../shared/connectors/custom/sync/enqueue';
 import { platformSyncMessage, runPlatformSyncJob } from '../../shared/connectors/custom/sync/job';
 import { type PlatformSyncSummary, runPlatformSync } from '../../shared/connectors/custom/sync/run';
 import { handlePlatformPoll, onPlatformSyncTick } from '../../shared/connectors/custom/sync/schedule';
-import { brevoClientFor } from '../../shared/core/brevo/client';
+import { type BrevoClient, brevoClientFor } from '../../shared/core/brevo/client';
+import { ProviderError } from '../../shared/core/errors';
 import { newStats } from '../../shared/core/http/paced-fetch';
 import { systemClock } from '../../shared/core/ports';
 import { MemorySecrets } from '../support/memory-secrets';
@@ -53,10 +54,16 @@ function connection(name: string, section: Record<string, unknown>) {
   return { settings: settingsOf(record), credentials: JSON.parse(credentials.token) as Record<string, string> };
 }
 
-async function sync(name: string, section: Record<string, unknown>, full: boolean) {
+async function sync(
+  name: string,
+  section: Record<string, unknown>,
+  full: boolean,
+  patch?: (client: BrevoClient) => void,
+) {
   const { settings, credentials } = connection(name, section);
   const brevoStats = newStats();
   const client = brevoClientFor({ apiKey, baseUrl: brevo.baseUrl, clock: systemClock, stats: brevoStats });
+  patch?.(client);
   return runPlatformSync(
     { brevo: client, brevoStats, cursors: store, runs: store, clock: systemClock, endpoints: {}, upsertThreshold: 5 },
     { tenantId: 'acme', connector: name, definition: settings.definition, settings, credentials, full },
@@ -166,6 +173,84 @@ describe('shopify.yaml against the Shopify simulator', () => {
     expect(brevo.contacts().find((c) => c.email === target?.email?.toLowerCase())?.attributes.FIRSTNAME).toBe(
       'Renamed',
     );
+  });
+
+  test('200 orders are written in 2 batch calls, not 200 single events (206 Brevo requests before, 8 now)', async () => {
+    const sim = new ShopifySimulator({}); // the sandbox's shop: 200 orders
+    await sim.start();
+    stops.push(() => sim.stop());
+    const run = await sync('shopify', section(sim), true);
+    expect(run.run.status).toBe('succeeded');
+    expectCountsAddUp(run.summary);
+    const orders = sim.orders();
+    expect(orders).toHaveLength(200);
+    const withEmail = orders.filter((o) => o.email).length;
+    expect(run.summary.resources.orders).toMatchObject({ read: 200, upserted: withEmail });
+    const byRoute = brevo.stats().byRoute;
+    expect(byRoute['POST /v3/events']).toBeUndefined();
+    // One page of 250 holds the 200 orders: their events in 2 batches (100 + the rest); the carts in 1.
+    expect(brevo.batchSizes).toEqual([100, withEmail - 100, expect.any(Number)]);
+    expect(byRoute['POST /v3/events/batch']).toBe(3);
+    expect(run.summary.brevoRequests).toBeLessThan(10);
+    expect(brevo.events().filter((e) => e.event_name === 'order_placed')).toHaveLength(withEmail);
+  });
+
+  test('an event Brevo refuses in a batch is its record error; the others are written and not sent again', async () => {
+    const sim = await shop();
+    const orders = sim.orders().filter((o) => o.email);
+    const bad = orders[1] as (typeof orders)[number];
+    // Its name makes the event's properties larger than Brevo's 50 KB: the batch answers 207 for it.
+    sim.updateOrder(bad.id, { name: `#${'9'.repeat(60_000)}` });
+    const first = await sync('shopify', section(sim), true);
+    expect(first.run.status).toBe('succeeded');
+    expectCountsAddUp(first.summary);
+    expect(first.summary.resources.orders).toMatchObject({ upserted: orders.length - 1 });
+    expect(first.summary.errors).toContainEqual(
+      expect.objectContaining({
+        pageId: String(bad.id),
+        resource: 'orders',
+        reason: expect.stringMatching(/Brevo refused the event: .*event_properties/),
+      }),
+    );
+    const written = brevo.events().filter((e) => e.event_name === 'order_placed');
+    expect(written).toHaveLength(orders.length - 1);
+    expect(written.some((e) => e.event_properties?.order_id === bad.id)).toBe(false);
+
+    // The second (full) run sends none of the accepted ones again: only the refused one, refused again.
+    brevo.batchSizes.length = 0;
+    const second = await sync('shopify', section(sim), true);
+    expectCountsAddUp(second.summary);
+    expect(second.summary.resources.orders).toMatchObject({ upserted: 0, unchanged: orders.length - 1 });
+    expect(brevo.events().filter((e) => e.event_name === 'order_placed')).toHaveLength(orders.length - 1);
+    expect(brevo.batchSizes[0]).toBe(1); // the orders' batch: the refused order alone
+    expect(second.summary.errors).toContainEqual(expect.objectContaining({ pageId: String(bad.id) }));
+  });
+
+  test('a batch whose answer is lost stops the run; the batches Brevo accepted before it are not sent again', async () => {
+    const sim = new ShopifySimulator({}); // 200 orders: 2 batches
+    await sim.start();
+    stops.push(() => sim.stop());
+    // The second batch of orders is lost after the first was written (a 500: written or not, unknown).
+    const loseSecond = (client: BrevoClient) => {
+      const real = client.createEvents.bind(client);
+      client.createEvents = async (events) => {
+        if (events.length <= 100) return real(events);
+        const first = await real(events.slice(0, 100));
+        return { ...first, answered: 100, error: new ProviderError('brevo', 500, 'internal', 'Brevo error (500)') };
+      };
+    };
+    const lost = await sync('shopify', section(sim), true, loseSecond);
+    expect(lost.run).toMatchObject({ status: 'failed', error: expect.stringContaining('500') });
+    const orders = () => brevo.events().filter((e) => e.event_name === 'order_placed');
+    expect(orders()).toHaveLength(100);
+
+    const again = await sync('shopify', section(sim), true);
+    expect(again.run.status).toBe('succeeded');
+    expectCountsAddUp(again.summary);
+    const withEmail = sim.orders().filter((o) => o.email).length;
+    expect(again.summary.resources.orders).toMatchObject({ unchanged: 100, upserted: withEmail - 100 });
+    expect(orders()).toHaveLength(withEmail);
+    expect(new Set(orders().map((e) => e.event_properties?.order_id)).size).toBe(withEmail); // none twice
   });
 });
 

@@ -538,6 +538,62 @@ describe('BrevoSimulator', () => {
       );
     });
 
+    it('takes events in batches: 202 when all pass, 207 naming the failed ones (the others written), 400 when all fail', async () => {
+      await boot();
+      sim.addContact({ email: 'a@example.com' });
+      const post = (b: unknown) => call(sim, 'POST', '/v3/events/batch', b);
+      const id = { email_id: 'a@example.com' };
+      expect((await post({})).body).toMatchObject({ code: 'missing_parameter' });
+      expect((await post({ events: [] })).body).toMatchObject({ code: 'invalid_parameter' });
+      const all = await post({
+        events: [
+          { event_name: 'order_placed', identifiers: id, contact_properties: { FIRSTNAME: 'Ada' } },
+          { event_name: 'order_placed', identifiers: { ext_id: 'x-1' } },
+        ],
+      });
+      expect(all).toMatchObject({ status: 202, body: { message: expect.any(String), count: 2 } });
+      expect(sim.events()).toHaveLength(2);
+      expect(sim.getContact('a@example.com')?.attributes.FIRSTNAME).toBe('Ada'); // contact_properties applied
+      // One bad name, two bad emails (one message, both indexes), one good: 207, the good one written.
+      const some = await post({
+        events: [
+          { event_name: 'bad name', identifiers: id },
+          { event_name: 'ok', identifiers: { email_id: 'nope' } },
+          { event_name: 'written', identifiers: id },
+          { event_name: 'ok', identifiers: { email_id: 'nope2' } },
+        ],
+      });
+      expect(some.status).toBe(207);
+      expect(some.body).toMatchObject({ total_events: 4, successful_events: 1, failed_events: 3 });
+      expect(some.body.errors).toEqual([
+        { eventIndex: [0], message: expect.stringContaining('event_name') },
+        { eventIndex: [1, 3], message: expect.stringContaining('email_id') },
+      ]);
+      expect(sim.events().map((e) => e.event_name)).toEqual(['order_placed', 'order_placed', 'written']);
+      const none = await post({ events: [{ event_name: 'ok' }, 'not an event'] });
+      expect(none.status).toBe(400);
+      expect(none.body).toMatchObject({ successful_events: 0, failed_events: 2 });
+      expect(sim.events()).toHaveLength(3);
+      expect(sim.batchSizes).toEqual([2, 4, 2]);
+    });
+
+    it('rate limits batches in the events bucket', async () => {
+      await boot({ limits: {} });
+      const event = { event_name: 'x', identifiers: { email_id: 'a@example.com' } };
+      for (let i = 0; i < 5; i++) expect((await call(sim, 'POST', '/v3/events', event)).status).toBe(204);
+      for (let i = 0; i < 5; i++) {
+        const r = await call(sim, 'POST', '/v3/events/batch', { events: [event, event] });
+        expect(r.status).toBe(202);
+        expect(r.headers.get('x-sib-ratelimit-remaining')).toBe(String(4 - i));
+      }
+      const refused = await call(sim, 'POST', '/v3/events/batch', { events: [event] });
+      expect(refused.status).toBe(429);
+      // The contacts bucket is another one.
+      expect((await call(sim, 'GET', '/v3/contacts?limit=1')).status).toBe(200);
+      clock.advance(1000);
+      expect((await call(sim, 'POST', '/v3/events/batch', { events: [event] })).status).toBe(202);
+    });
+
     it('creates and sends campaigns with validated fields', async () => {
       await boot();
       const list = sim.addList({ name: 'L' });

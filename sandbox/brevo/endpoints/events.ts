@@ -1,8 +1,15 @@
-/** Brevo simulator, events: POST /v3/events with its identifier, name and event_properties rules. */
+/**
+ * Brevo simulator, events: POST /v3/events with its identifier, name and event_properties rules, and
+ * POST /v3/events/batch (brevo.md §4; Brevo's API definition of the endpoint): each event checked by
+ * the same rules; 202 `{message, count}` when all pass, 207 with per-event errors when some fail (the
+ * others written), 400 with the same body when all fail. Brevo documents no maximum batch size, so
+ * none is enforced (the sizes received are kept: batchSizes).
+ */
 
 import type { SimResponse } from '../../http-kit';
 import type { PlanContext } from '../internal-types';
 import {
+  ApiError,
   err,
   isIsoDateTime,
   isPhoneKey,
@@ -23,7 +30,48 @@ export abstract class EventsApi extends ImportsApi {
   // -------------------------------------------------------------------------------------------
   // Events
 
+  /** Events per batch request received, in order (tests check the client's chunking). */
+  readonly batchSizes: number[] = [];
+
   protected createEvent(b: Record<string, unknown>): SimResponse {
+    this.recordEvent(b);
+    return { status: 204 };
+  }
+
+  protected createEvents(b: Record<string, unknown>): SimResponse {
+    const events = b.events;
+    if (events === undefined) throw err(400, 'missing_parameter', 'events is missing');
+    if (!Array.isArray(events) || events.length === 0) {
+      throw err(400, 'invalid_parameter', 'events must be a non-empty array of events');
+    }
+    this.batchSizes.push(events.length);
+    // Errors grouped by message, each with the indexes of the events it failed (Brevo's eventIndex).
+    const errors = new Map<string, number[]>();
+    for (const [i, event] of events.entries()) {
+      try {
+        if (!isPlainObject(event)) throw err(400, 'invalid_parameter', 'each event must be an object');
+        this.recordEvent(event);
+      } catch (e) {
+        if (!(e instanceof ApiError)) throw e;
+        errors.set(e.body.message, [...(errors.get(e.body.message) ?? []), i]);
+      }
+    }
+    if (errors.size === 0) return { status: 202, body: { message: 'Batch accepted', count: events.length } };
+    const failed = [...errors.values()].reduce((n, ids) => n + ids.length, 0);
+    return {
+      status: failed === events.length ? 400 : 207,
+      body: {
+        status: failed === events.length ? 'failed' : 'partial_success',
+        total_events: events.length,
+        successful_events: events.length - failed,
+        failed_events: failed,
+        errors: [...errors.entries()].map(([message, eventIndex]) => ({ eventIndex, message })),
+      },
+    };
+  }
+
+  /** Checks one event (an ApiError names what is wrong) and records it, applying its contact_properties. */
+  private recordEvent(b: Record<string, unknown>): void {
     const name = b.event_name;
     if (name === undefined) throw err(400, 'missing_parameter', 'event_name is missing');
     if (typeof name !== 'string' || name.length === 0 || name.length > 255 || !/^[A-Za-z0-9_-]+$/.test(name)) {
@@ -120,7 +168,6 @@ export abstract class EventsApi extends ImportsApi {
         if (plan.set.size > 0) this.commit(contact, plan, {});
       }
     }
-    return { status: 204 };
   }
 }
 

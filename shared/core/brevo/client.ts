@@ -1,7 +1,7 @@
 /**
- * Brevo API v3: the account, attributes, lists and folders, contacts and their imports, events, email
- * campaigns and marketing figures. Requests go through BrevoTransport (transport.ts: the shared rate
- * limits of limits.ts). Bulk writes go through /v3/contacts/import; /v3/contacts/batch is
+ * Brevo API v3: the account, attributes, lists and folders, contacts and their imports, email
+ * campaigns and marketing figures; events (one, or in batches) are BrevoEvents' (events.ts), which
+ * this extends. Requests go through BrevoTransport (transport.ts: the shared rate limits of limits.ts). Bulk writes go through /v3/contacts/import; /v3/contacts/batch is
  * deprecated (2026-10-30) and never called.
  */
 import { z } from 'zod';
@@ -23,8 +23,11 @@ import {
   type NewEmailCampaign,
   senderSchema,
 } from './campaigns';
+import { BrevoEvents } from './events';
 import { sharedBrevoLimits } from './limits';
-import { type BrevoClientOptions, BrevoTransport } from './transport';
+import type { BrevoClientOptions } from './transport';
+
+export type { BrevoEvent } from './events';
 
 /** Brevo caps list add/remove at 150 identifiers per call. */
 export const BREVO_LIST_CHUNK = 150;
@@ -95,7 +98,7 @@ export function brevoClientFor(
   });
 }
 
-export class BrevoClient extends BrevoTransport {
+export class BrevoClient extends BrevoEvents {
   async getAccount(): Promise<{ email?: string; companyName?: string }> {
     const res = await this.request('GET', '/v3/account', 'account check');
     return readAnswer(
@@ -306,14 +309,6 @@ export class BrevoClient extends BrevoTransport {
     if (res.status === 201) return 'created';
     if (res.status === 204) return 'updated';
     throw await this.error(res, `contact ${row.email ?? row.ext_id ?? ''}`);
-  }
-
-  /**
-   * One custom event (`POST /v3/events`, 204). Paced with contacts (10 req/s), per the limits page.
-   * `identifiers` needs one of email_id / ext_id / contact_id...; `event_properties` ≤ 50 KB.
-   */
-  async createEvent(event: BrevoEvent): Promise<void> {
-    await this.send('POST', '/v3/events', `event ${event.event_name}`, event);
   }
 
   /** Removes contacts from a list, 150 per call; returns the identifiers Brevo did not find. */
@@ -565,17 +560,6 @@ function isAnswerLost(err: unknown): boolean {
 
 /** `{id}`: what creations answer (folders, lists, campaigns). */
 const idSchema = z.looseObject({ id: z.number() });
-
-/** The body of `POST /v3/events` (brevo.md §4). */
-export interface BrevoEvent {
-  event_name: string;
-  identifiers: { email_id?: string; ext_id?: string; contact_id?: number; phone_id?: string };
-  event_properties?: Record<string, unknown>;
-  /** Attributes of the contact the event updates (string or number values, brevo.md §4). */
-  contact_properties?: Record<string, string | number>;
-  /** ISO 8601; Brevo defaults to now. */
-  event_date?: string;
-}
 
 function isOneOf<T extends string>(values: readonly T[], v: string): v is T {
   return (values as readonly string[]).includes(v);

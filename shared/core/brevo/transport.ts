@@ -183,8 +183,8 @@ export class BrevoTransport {
  *   already in (or out of) the list under `failure`, which callers read as "nothing to do".
  * - `/v3/contacts` with `updateEnabled`: create-or-update; a repeat of a creation updates.
  * Not here, so retried only when Brevo provably did not take them (429, connection refused):
- * `/v3/events` (Brevo has no idempotency key nor any way to read events back: a repeat would be a
- * second event, which may trigger an automation twice; docs/sync.md), campaign creation (resolved
+ * `/v3/events` and `/v3/events/batch` (Brevo has no idempotency key nor any way to read events
+ * back: a repeat would be a second event, which may trigger an automation twice; docs/sync.md), campaign creation (resolved
  * by reading back, createEmailCampaign), sendNow, folder and list creation.
  */
 function isRepeatableBrevoPost(path: string): boolean {

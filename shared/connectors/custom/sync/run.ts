@@ -3,12 +3,13 @@
  * pages, paced at the definition's rate, 429 + Retry-After, incremental from the stored high-water
  * mark minus the overlap; `full` reads everything), contacts written through the core's contact
  * writer (import for bulk, fingerprints: an unchanged record is not written again, the list
- * created when missing; never /contacts/batch), events through Brevo's events API, each once per
- * `dedupe` value. The summary is the Notion sync's contract (DESIGN §4) with `platformRequests` and
+ * created when missing; never /contacts/batch), events through Brevo's batch events API (a page's
+ * events in batches of 100, not one call each), each once per `dedupe` value. The summary is the Notion sync's contract (DESIGN §4) with `platformRequests` and
  * per-resource counts; a resource's high-water mark is stored only once Brevo accepted its writes.
  */
-import type { BrevoClient } from '../../../core/brevo/client';
+import type { BrevoClient, BrevoEvent } from '../../../core/brevo/client';
 import { BrevoContactWriter, type WriterTally } from '../../../core/brevo/contact-writer';
+import type { EventsOutcome } from '../../../core/brevo/events';
 import { resolveBrevoList } from '../../../core/brevo/lists';
 import type { ProviderEndpoints } from '../../../core/connector';
 import { ProviderError, reasonOf } from '../../../core/errors';
@@ -355,7 +356,11 @@ async function syncEvents(ctx: ResourceRun): Promise<ResourceOutcome> {
   const eventName = resource.event ?? key;
   let mark: string | undefined;
   for await (const page of pages(ctx, await sinceOf(ctx))) {
-    const sentNow: string[] = [];
+    // The page's events go in batches (createEvents); a record whose dedupe value another of the
+    // page's records carries waits for that one's answer.
+    const batch: PendingEvent[] = [];
+    const twins: PendingEvent[] = [];
+    const pending = new Set<string>();
     for (const record of page.records) {
       counts.read += 1;
       const id = dedupeOf?.(record);
@@ -372,31 +377,14 @@ async function syncEvents(ctx: ResourceRun): Promise<ResourceOutcome> {
         tally.errors.push(ofResource(body.error, key));
         continue;
       }
-      try {
-        await deps.brevo.createEvent(body.event);
-      } catch (err) {
-        // Brevo refusing this one event (400): the record's error; anything else stops the run.
-        if (!(err instanceof ProviderError) || err.status < 400 || err.status >= 500 || err.status === 429) throw err;
-        tally.failed += 1;
-        tally.errors.push(
-          ofResource({ pageId: record.id, reason: `${record.label}: Brevo refused the event: ${reasonOf(err)}` }, key),
-        );
+      if (id !== undefined && pending.has(id)) {
+        twins.push({ record, id, event: body.event });
         continue;
       }
-      tally.upserted += 1;
-      if (id !== undefined) {
-        sent.set(id, true);
-        sentNow.push(id);
-      }
+      if (id !== undefined) pending.add(id);
+      batch.push({ record, id, event: body.event });
     }
-    // Sent ids are kept as each page's events are accepted: a run stopped later never sends them twice.
-    if (sentNow.length > 0)
-      await deps.cursors.putFingerprints(
-        args.tenantId,
-        args.connector,
-        sentSource(key),
-        sentNow.map((rowId) => ({ rowId, fp: 'sent', identifier: rowId, identifierType: 'ext_id' as const })),
-      );
+    await sendEvents(ctx, batch, twins, sent, tally);
     mark = page.highWaterMark;
     const cut = cutAfter(ctx, page, counts);
     if (cut) return finish(summary, counts, tally, readBefore, cut);
@@ -404,6 +392,83 @@ async function syncEvents(ctx: ResourceRun): Promise<ResourceOutcome> {
   await storeMark(ctx, mark);
   if (mark !== undefined) counts.highWaterMark = mark;
   return finish(summary, counts, tally, readBefore);
+}
+
+/** A record's event waiting for its batch, with its dedupe value. */
+interface PendingEvent {
+  record: MappedRecord;
+  id: string | undefined;
+  event: BrevoEvent;
+}
+
+/**
+ * A page's events through Brevo's batch endpoint: an accepted one is upserted and its dedupe value
+ * kept as sent (stored before anything is thrown: a run stopped later never sends it twice); one
+ * Brevo refused is its record's error. A batch refused as a whole (a 4xx) fails the events it did
+ * not answer for; any other failure of a batch (the key, a 5xx, the network, a long 429) stops the
+ * run, their values not kept (a 5xx or a lost answer may have written them: Brevo cannot be asked).
+ */
+async function sendEvents(
+  ctx: ResourceRun,
+  batch: PendingEvent[],
+  twins: PendingEvent[],
+  sent: Map<string, unknown>,
+  tally: WriterTally,
+): Promise<void> {
+  const { deps, args, key } = ctx;
+  const outcome: EventsOutcome =
+    batch.length > 0 ? await deps.brevo.createEvents(batch.map((p) => p.event)) : { answered: 0, refused: [] };
+  const stopped = outcome.error !== undefined && !isRefusal(outcome.error);
+  const refused = new Map(outcome.refused.map((r) => [r.index, r.message]));
+  const sentNow: string[] = [];
+  const failedIds = new Map<string, string>();
+  const fail = (p: PendingEvent, reason: string) => {
+    tally.failed += 1;
+    tally.errors.push(ofResource({ pageId: p.record.id, reason: `${p.record.label}: ${reason}` }, key));
+    if (p.id !== undefined) failedIds.set(p.id, p.record.id);
+  };
+  for (const [i, p] of batch.entries()) {
+    const message = refused.get(i);
+    if (i >= outcome.answered) {
+      if (!stopped) fail(p, `not written: Brevo refused a batch of the page's events: ${reasonOf(outcome.error)}`);
+    } else if (message !== undefined) fail(p, `Brevo refused the event: ${message}`);
+    else {
+      tally.upserted += 1;
+      if (p.id !== undefined) {
+        sent.set(p.id, true);
+        sentNow.push(p.id);
+      }
+    }
+  }
+  if (sentNow.length > 0)
+    await deps.cursors.putFingerprints(
+      args.tenantId,
+      args.connector,
+      sentSource(key),
+      sentNow.map((rowId) => ({ rowId, fp: 'sent', identifier: rowId, identifierType: 'ext_id' as const })),
+    );
+  if (stopped) throw outcome.error;
+  for (const t of twins) {
+    const id = t.id as string;
+    if (sent.has(id)) tally.unchanged += 1;
+    else
+      fail(
+        t,
+        `not sent: record ${failedIds.get(id) ?? '?'} of the same page has its ${ctx.resource.dedupe} and failed`,
+      );
+  }
+}
+
+/** A batch Brevo refused as a whole for what it holds (a 4xx), not for the key or the rate. */
+function isRefusal(err: unknown): boolean {
+  return (
+    err instanceof ProviderError &&
+    err.status >= 400 &&
+    err.status < 500 &&
+    err.status !== 401 &&
+    err.status !== 403 &&
+    err.status !== 429
+  );
 }
 
 /** This invocation's writes into the resource's counts and the run's; with the checkpoint when cut. */
