@@ -68,7 +68,15 @@ test('connect shopify, then sync shopify --full, as printed; a second sync is in
   expect(summary.pagesRead).toBe((summary.unchanged as number) + (summary.failed as number));
 
   const status = await tajo(['connectors', 'status', 'shopify', '--json']);
-  expect(lastJson(status.stdout)).toMatchObject({ connector: 'shopify', connected: true, mode: 'batch' });
+  expect(lastJson(status.stdout)).toMatchObject({
+    connector: 'shopify',
+    connected: true,
+    mode: 'batch',
+    schedule: 'every hour',
+    nextRun: { windowMinutes: 15 },
+  });
+  const readable = await tajo(['connectors', 'status', 'shopify']);
+  expect(readable.stdout).toMatch(/^ {2}next run .*, within 15 min \(every hour\)$/m);
   const test = await tajo(['connectors', 'test', 'shopify']);
   expect(test.code).toBe(0);
   expect(test.stdout).toContain('✓ customers: /customers.json answered');

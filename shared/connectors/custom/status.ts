@@ -4,13 +4,17 @@
  */
 import {
   type ConnectionHealthView,
+  describeCadence,
   healthOf,
   type LastErrors,
   type LastSync,
   lastErrorsOf,
   lastSyncOf,
+  type NextRun,
+  nextRun,
   printErrors,
   printHealth,
+  printNextRun,
   type StatusDeps,
   type StatusLines,
 } from '../../core/connection-status';
@@ -18,6 +22,7 @@ import type { ConnectionRecord, SyncSummary } from '../../core/ports';
 import type { DefinitionConnectionSettings } from './connection';
 import { readableResources } from './connection';
 import type { Definition } from './definition/schema';
+import { platformSyncSchedule } from './sync/schedule';
 
 export interface DefinitionStatus {
   connector: string;
@@ -30,6 +35,9 @@ export interface DefinitionStatus {
   lastSync: LastSync | null;
   lastSummary: SyncSummary | null;
   lastErrors: LastErrors | null;
+  /** Its schedule (batch's runs, hybrid's backstop): none for realtime. */
+  schedule: string | null;
+  nextRun: NextRun | null;
 }
 
 async function read(
@@ -40,6 +48,10 @@ async function read(
   record: ConnectionRecord<string> | undefined,
 ): Promise<DefinitionStatus> {
   const [last] = await deps.runs.listRuns(tenantId, definition.name, 1, { job: null });
+  const schedule = platformSyncSchedule(definition.name);
+  const scheduled = record !== undefined && settings?.enabled === true && settings.mode !== 'realtime';
+  const cadence =
+    settings?.schedule === 'daily' ? 'daily (hourly ticks, one run a day)' : describeCadence(schedule.spec.cadence);
   return {
     connector: definition.name,
     label: definition.label,
@@ -51,6 +63,11 @@ async function read(
     lastSync: last ? lastSyncOf(last) : null,
     lastSummary: last?.summary ?? null,
     lastErrors: last ? lastErrorsOf(last) : null,
+    schedule: settings?.mode === 'realtime' ? null : cadence,
+    nextRun:
+      scheduled && record !== undefined
+        ? await nextRun(deps, schedule, tenantId, { anchor: last?.startedAt ?? record.updatedAt })
+        : null,
   };
 }
 
@@ -60,6 +77,13 @@ function print(out: StatusLines, s: DefinitionStatus): void {
   );
   out(`  resources: ${s.resources.join(', ') || 'none'}`);
   printHealth(out, s);
+  if (!s.connected && !s.lastSync) {
+    // Not stored with a stack (a config's section syncs in process with --config).
+    out(`  not synced yet: tajo connectors connect ${s.connector} --help, or sync it from a config with --config`);
+    return;
+  }
+  if (s.connected && s.schedule) printNextRun(out, s.nextRun, s.schedule);
+  else if (s.connected) out('  mode realtime: webhooks only, no scheduled run');
   if (!s.lastSync) {
     out(`  no sync yet: tajo connectors sync ${s.connector}`);
     return;
