@@ -48,7 +48,7 @@ test('connect shopify, then sync shopify --full, as printed; a second sync is in
   const refused = await tajo(quickStartConnect('shpat_wrong'));
   expect(refused.code).toBe(1);
   expect(refused.stderr.trim().split('\n')).toEqual([
-    'tajo: Shopify refused the credentials (401 to /customers.json): check api_key; nothing was stored',
+    'tajo: Shopify refused the credentials (401 to /customers.json): check api_key (--api-key); nothing was stored',
   ]);
 
   // The docs' command, as printed (its $SHOPIFY_API_KEY: the sandbox's token).

@@ -141,8 +141,9 @@ async function checkCredentials(
     await client.get(url);
   } catch (err) {
     if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
+      // Named both ways: the config's key and the CLI's option (`api_key` / `--api-key`).
       const keys = credentialNeeds(definition.auth)
-        .map((n) => n.key)
+        .map((n) => `${n.key} (--${kebab(n.key)})`)
         .join(', ');
       throw new RequestRefusedError(
         400,
