@@ -51,12 +51,30 @@ export function matchWebhook(
   }
   const fallback = atPath.find(([, w]) => !('match' in w) || w.match === undefined);
   if (fallback !== undefined) return { ok: true, key: fallback[0], webhook: fallback[1] };
+  // What the delivery said and what the definition reads, by the same header or field: `X-Shopify-Topic:
+  // products/create (reads customers/create, orders/create...)`.
+  const tellers = new Map<string, { got: unknown; reads: string[] }>();
+  for (const [, webhook] of atPath) {
+    const match = 'match' in webhook ? webhook.match : undefined;
+    if (match === undefined) continue;
+    const by = match.header ?? match.field ?? '';
+    const teller = tellers.get(by) ?? {
+      got: match.header !== undefined ? headerValue(headers, match.header) : getPath(body, match.field ?? ''),
+      reads: [],
+    };
+    teller.reads.push(match.equals);
+    tellers.set(by, teller);
+  }
+  const said = [...tellers]
+    .map(
+      ([by, t]) =>
+        `${by}: ${t.got === undefined || t.got === null ? '(none)' : String(t.got)} (reads ${t.reads.join(', ')})`,
+    )
+    .join('; ');
   return {
     ok: false,
     status: 404,
-    reason: `no webhook of ${definition.name} at ${wanted} matches this delivery (by ${atPath
-      .map(([k]) => k)
-      .join(', ')})`,
+    reason: `no webhook of ${definition.name} at ${wanted} reads this delivery: ${said}`,
   };
 }
 

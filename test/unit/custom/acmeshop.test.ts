@@ -171,7 +171,9 @@ describe('acmeshop webhooks', () => {
     expect(matchWebhook(acme, '/webhooks/events', {}, { type: 'other' })).toEqual({
       ok: false,
       status: 404,
-      reason: 'no webhook of acmeshop at /webhooks/events matches this delivery (by customer_updated, refund_issued)',
+      // What the delivery said, by each header or field the webhooks there are told apart by, and what they read.
+      reason:
+        'no webhook of acmeshop at /webhooks/events reads this delivery: X-Acme-Topic: (none) (reads customer/updated); type: other (reads refund.issued)',
     });
     expect(matchWebhook(acme, '/nope', {}, {})).toMatchObject({ ok: false, status: 404 });
 
