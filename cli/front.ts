@@ -197,6 +197,10 @@ function unknownWords(io: Io, words: string[], group: string[]): { exit: number 
   if (first === 'connectors' && verb !== undefined && CONNECTOR_VERBS.has(verb) && name !== undefined) {
     const known = commandsUnder(['connectors', verb]).map((c) => c.path[2]);
     if (known.length > 0) {
+      // A near miss of a name this verb takes is most likely a typo: say which one.
+      const near = closest(name, known as string[]);
+      if (!isKnownTarget(name) && near !== undefined)
+        return usageMistake(io, `unknown connector ${JSON.stringify(name)}: did you mean ${near}?`, undefined);
       return usageMistake(
         io,
         `${isKnownTarget(name) ? '' : `${unknownConnectorLine(name)}; `}tajo connectors ${verb} takes ${known.join(', ')}`,
@@ -231,6 +235,27 @@ function needsWhat(group: string[], under: CommandSpec[]): string {
   // `sync` also takes a connector's jobs (notion-users, slack-users).
   const what = targets.every((t) => names.has(t)) ? 'a connector name' : 'a connector or job name';
   return `needs ${what} (${targets.join(', ')})`;
+}
+
+/** The name within two edits of `word` (a typo), when exactly one is. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  const near = names.filter((n) => editDistance(word.toLowerCase(), n.toLowerCase()) <= 2);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++)
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    row = next;
+  }
+  return row[b.length] ?? 0;
 }
 
 /** "unknown connector" in the words of the config's check (shared/core/config/load.ts), the registry's names. */

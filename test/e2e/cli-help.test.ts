@@ -202,6 +202,10 @@ test('an unknown command, connector or option: one line naming it and the neares
   ]);
   const list = usageLine(COMMANDS.find((c) => c.path.join(' ') === 'connectors list') as (typeof COMMANDS)[number]);
   expect(typo?.tajoErr).toEqual(['tajo: unknown command "conectors list"', `usage: ${list}`]);
+  // A near miss of a connector's name is a typo: one line naming the one meant.
+  const near = await tajo(['connectors', 'sync', 'shopfy'], { cwd, env });
+  expect(near).toMatchObject({ code: 2, out: '' });
+  expect(near.tajoErr[0]).toBe('tajo: unknown connector "shopfy": did you mean shopify?');
   const short = await tajo(['sync', 'notion'], { cwd, env });
   expect(short).toMatchObject({ code: 2, out: '' });
   expect(short.tajoErr).toEqual([
