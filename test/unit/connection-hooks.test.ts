@@ -103,6 +103,7 @@ beforeAll(async () => {
     teams: store,
     webhooks: store,
     imported: store,
+    definitions: store,
     secrets,
     schedules: noSchedules,
     clock,
