@@ -7,7 +7,7 @@
 
 import { connectorOf, connectors, findConnector } from '../connectors';
 import type { ConnectorDescriptor, ProviderEndpoints as Endpoints } from '../core/connector';
-import { ProviderError, UnreachableError } from '../core/errors';
+import { networkCause, ProviderError, UnreachableError } from '../core/errors';
 import type { HealthReport, ProviderName, ProviderState } from '../core/http/api-types';
 import type { Clock, ConnectionHealth, ConnectionRecord, ConnectionStore, ConnectorName } from '../core/ports';
 
@@ -71,7 +71,7 @@ export async function probeProvider(
   } catch (err) {
     return {
       state: 'degraded',
-      reason: `cannot reach ${provider} at ${where(url)}: ${fetchFailure(err)}`,
+      reason: `cannot reach ${provider} at ${where(url)}: ${networkCause(fetchFailure(err))}`,
       checkedAt: checkedAt(),
     };
   }

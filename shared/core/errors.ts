@@ -53,9 +53,23 @@ export class UnreachableError extends TajoError {
     readonly url: string,
     cause: string,
   ) {
-    super(`cannot reach ${provider} at ${url}: ${cause}`, 'unreachable');
+    super(`cannot reach ${provider} at ${url}: ${networkCause(cause)}`, 'unreachable');
   }
 }
+
+/** A network error's code with what it means to a person (the code stays: it is what a search finds). */
+export function networkCause(cause: string): string {
+  return `${cause}${NETWORK_CODE_MEANING[cause] ?? ''}`;
+}
+
+/** What a person reads after a network error's code. */
+const NETWORK_CODE_MEANING: Readonly<Record<string, string>> = {
+  ENOTFOUND: ' (no such host: check the URL, or the network)',
+  EAI_AGAIN: ' (the host name could not be resolved now: check the network)',
+  ECONNREFUSED: ' (nothing answers there: is it running?)',
+  ECONNRESET: ' (the connection was cut)',
+  ETIMEDOUT: ' (no answer in time)',
+};
 
 /** An error's message for a record or a person; a validation error gives its first issue, not its dump. */
 export function reasonOf(err: unknown): string {

@@ -42,7 +42,10 @@ test('any answer below 500 is up; a 5xx or a closed port is degraded with the re
     checkedAt: '2026-11-03T09:00:00.000Z',
   });
   const closed = await probeProvider('slack', { slackApiUrl: `${closedUrl}/api/` }, clock);
-  expect(closed).toMatchObject({ state: 'degraded', reason: `cannot reach slack at ${closedUrl}: ECONNREFUSED` });
+  expect(closed).toMatchObject({
+    state: 'degraded',
+    reason: `cannot reach slack at ${closedUrl}: ECONNREFUSED (nothing answers there: is it running?)`,
+  });
 });
 
 test('/health report: degraded when one provider is down; the other providers still ok', async () => {

@@ -243,7 +243,9 @@ describe('the reader', () => {
       .next()
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnreachableError);
-    expect((err as Error).message).toBe(`cannot reach simshop at ${url}: ECONNREFUSED`);
+    expect((err as Error).message).toBe(
+      `cannot reach simshop at ${url}: ECONNREFUSED (nothing answers there: is it running?)`,
+    );
   });
 
   it("refuses a checkpoint that leads away from the connection's API", async () => {
