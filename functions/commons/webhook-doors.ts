@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { connectorOfInboundRoute } from '../../shared/connectors';
-import { webhookSecretOf } from '../../shared/connectors/custom/connection';
+import { storedDefinition, webhookSecretOf } from '../../shared/connectors/custom/connection';
 import { acceptPlatformWebhook } from '../../shared/connectors/custom/ingress/door';
 import { PLATFORM_WEBHOOK_ROUTE_KEY } from '../../shared/connectors/custom/ingress/unit';
 import { acceptNotionWebhook } from '../../shared/connectors/notion/webhooks';
@@ -171,6 +171,12 @@ export async function acceptPlatformDoor(
           SECRET_TTL_MS,
         );
         return value === undefined ? undefined : webhookSecretOf(definition, value, record.connector);
+      },
+      freshWebhookSecret: async (tenantId, connector) => {
+        const record = await d.store.getConnection(tenantId, connector);
+        const definition = record === undefined ? undefined : storedDefinition(record);
+        if (record?.tokenRef === undefined || definition === undefined) return undefined;
+        return webhookSecretOf(definition, await d.secrets.get(record.tokenRef, { fresh: true }), connector);
       },
       lane: d.lane,
       clock: d.clock,

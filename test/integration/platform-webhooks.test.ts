@@ -383,6 +383,35 @@ describe('the door refuses what it cannot take, and says why', () => {
   });
 });
 
+test('a secret given a moment ago is used at once: a refusal is checked again past the caches', async () => {
+  const delivery = new ShopifySimulator({ clientSecret: SHOPIFY_SECRET }).delivery(
+    'customers/create',
+    shopifyCustomer('new@example.com'),
+  );
+  const at = (fresh: string | undefined) =>
+    acceptPlatformWebhook(
+      {
+        connections: store,
+        // The cached view: the connection as it was before its signing secret was added.
+        webhookSecret: async () => undefined,
+        freshWebhookSecret: async () => fresh,
+        lane,
+        clock,
+      },
+      {
+        tenantId,
+        connector: 'shopify',
+        path: 'webhooks',
+        headers: delivery.headers,
+        rawBody: Buffer.from(delivery.body),
+      },
+    );
+  expect(await at(SHOPIFY_SECRET)).toEqual({ status: 200, body: { accepted: 1 } });
+  // A forged delivery stays refused after the second look.
+  expect((await at('another-secret')).status).toBe(401);
+  expect(lane.sent).toHaveLength(1);
+});
+
 test('a failed Brevo write releases the claim: the retry writes the delivery once', async () => {
   const delivery = new ShopifySimulator({ clientSecret: SHOPIFY_SECRET }).delivery(
     'customers/update',

@@ -28,6 +28,8 @@ export interface PlatformDoorDeps {
    */
   /** The connection's webhook signing secret (its definition names the key), if it has one. */
   webhookSecret(record: ConnectionRecord<string>, definition: Definition): Promise<string | undefined>;
+  /** The signing secret read past every cache (the record and the secret store), when a delivery was refused. */
+  freshWebhookSecret?(tenantId: string, connector: string): Promise<string | undefined>;
   lane: LaneQueue;
   clock: { now(): number };
   log?: (level: 'info' | 'error', message: string, data: Record<string, unknown>) => void;
@@ -79,6 +81,10 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
   let secret: string | undefined;
   try {
     secret = await deps.webhookSecret(record, definition);
+    // A refusal is checked once more against the stored record and secret as they are now, not as
+    // cached: a connection that has just been given its signing secret accepts at once.
+    if (!verifyDelivery({ definition, headers: req.headers, rawBody: req.rawBody, secret, nowMs: deps.clock.now() }).ok)
+      secret = (await deps.freshWebhookSecret?.(req.tenantId, req.connector)) ?? secret;
   } catch (err) {
     deps.log?.('error', 'could not read the signing secret; the platform retries', {
       tenantId: req.tenantId,
