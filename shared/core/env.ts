@@ -74,6 +74,12 @@ export const ENV = {
   stateDir: 'TAJO_STATE_DIR',
   /** infra, local: the catalogue's definition files (shared/connectors/catalogue), when the code runs bundled away from them. */
   catalogueDir: 'TAJO_CATALOGUE_DIR',
+  /**
+   * infra, user: `allow` lets a deployed stack call platforms on private, loopback or link-local
+   * addresses (a platform inside the VPC); by default a Lambda refuses them (a tenant's definition
+   * must not reach the runtime's own endpoints).
+   */
+  platformPrivateUrls: 'TAJO_PLATFORM_PRIVATE_URLS',
   /** user: the config file (default tajo.yaml). */
   config: 'TAJO_CONFIG',
   /** user: the local stack's port (default 3000). */
@@ -151,6 +157,7 @@ export const envSchema = z.object({
   syncFlushRows: text,
   stateDir: text,
   catalogueDir: text,
+  platformPrivateUrls: text,
   config: text,
   apiUrl: text,
   apiKey: text,

@@ -5,6 +5,7 @@
  * `updated_since` (the last run's high-water mark minus an overlap). Pages come out as mapped
  * records with the high-water mark so far; where they go (contacts, events) is the caller's.
  */
+
 import { ProviderError, RateLimitedError, TajoError, UnreachableError } from '../../core/errors';
 import { type CallStats, newStats, pacedFetch, parseRetryAfter } from '../../core/http/paced-fetch';
 import type { RetryPolicy } from '../../core/http/retry-policy';
@@ -21,6 +22,7 @@ import {
   resolveBaseUrl,
 } from './auth';
 import { type Definition, MAX_PAGES, type ResourceDefinition } from './definition/schema';
+import { assertPlatformUrlAllowed } from './outbound';
 import { firstPageUrl, nextPageUrl } from './pagination';
 import { getPath } from './paths';
 import { type MappedRecord, mapRecord } from './records';
@@ -74,14 +76,20 @@ export function platformClient(opts: PlatformClientOptions): PlatformClient {
     // A token refresh is safe to repeat: the old refresh token stays valid until the answer is read.
     isRetryable: (url) => definition.auth.type === 'oauth2' && url.href === definition.auth.token_url,
   });
-  const auth: AuthSession = authSession(definition, settings, (url, init) => fetchPaced(url, init), opts.onTokens);
+  // Every request of the connection (reads, link pages, token refreshes) goes through the outbound check.
+  const fetchAllowed = (url: URL | string, init?: RequestInit) => {
+    const target = typeof url === 'string' ? new URL(url) : url;
+    assertPlatformUrlAllowed(target, definition.label);
+    return fetchPaced(target, init);
+  };
+  const auth: AuthSession = authSession(definition, settings, (url, init) => fetchAllowed(url, init), opts.onTokens);
 
   const send = async (url: URL) => {
     const signed = new URL(url);
     const headers = new Headers({ accept: 'application/json', ...definition.headers });
     auth.apply(signed, headers);
     try {
-      return await fetchPaced(signed, { method: 'GET', headers });
+      return await fetchAllowed(signed, { method: 'GET', headers });
     } catch (err) {
       // The core names the provider kind ('platform'); a person needs the platform's own name.
       if (err instanceof RateLimitedError)
