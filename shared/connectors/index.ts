@@ -138,7 +138,7 @@ export function knownConnectorNames(): string[] {
   return [...platformConnectors.map((c) => c.name), ...catalogueConnectors().map((c) => c.name)];
 }
 
-/** Connectors made while the process runs (registerConnector), after the built-in ones. */ /** Connectors made while the process runs (registerConnector), after the built-in ones. */
+/** Connectors made while the process runs (registerConnector), after the built-in ones. */
 const madeAtRuntime: ConnectorDescriptor[] = [];
 
 /**
