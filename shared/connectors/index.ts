@@ -90,24 +90,8 @@ export function useConfigDefinition(definition: Definition): ConnectorDescriptor
   return descriptor;
 }
 
-/**
- * The port for a tenant's registered definitions (the management API's): the service sets a
- * lookup; `resolveTenantConnector` goes through it after every other source.
- */
+/** Where a tenant's registered definitions are read (the management API's store: app/definitions.ts). */
 export type TenantDefinitions = (tenantId: string, name: string) => Promise<Definition | undefined>;
-let tenantDefinitions: TenantDefinitions | undefined;
-
-export function useTenantDefinitions(lookup: TenantDefinitions | undefined): void {
-  tenantDefinitions = lookup;
-}
-
-/** A connector for one tenant: what resolveConnector finds, then the tenant's registered definition. */
-export async function resolveTenantConnector(tenantId: string, name: string): Promise<ConnectorDescriptor | undefined> {
-  const found = resolveConnector(name);
-  if (found || !tenantDefinitions) return found;
-  const definition = await tenantDefinitions(tenantId, name);
-  return definition ? definitionConnector(definition) : undefined;
-}
 
 /**
  * The connectors a request of one tenant may name beyond the shared ones (its registered
@@ -160,7 +144,7 @@ export function registerConnector(descriptor: ConnectorDescriptor): void {
 /**
  * The descriptor a connector's name resolves to: the registry's list, then the connectors made at
  * runtime: the catalogue's, the config's `definition:` files', registerConnector's. The one seam
- * every connection operation goes through (a tenant's registered definitions: resolveTenantConnector).
+ * every connection operation goes through (a tenant's registered definitions: withTenantConnector).
  */
 export function resolveConnector(name: string | undefined): ConnectorDescriptor | undefined {
   if (name === undefined) return undefined;
