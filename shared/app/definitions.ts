@@ -4,10 +4,7 @@
  * per tenant, and read back validated again (`tenantDefinition`, the resolution's seam for a
  * registered connector). A definition is data: nothing here imports or runs a tenant's code.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { resolveConnector } from '../connectors';
-import { parseDefinitionText } from '../connectors/custom/definition/parse';
+import { catalogueDefinitions, resolveConnector } from '../connectors';
 import { type Definition, normalizeDefinition } from '../connectors/custom/definition/schema';
 import { RequestRefusedError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
@@ -46,7 +43,8 @@ export async function registerDefinition(
       `the definition's name is ${definition.name}, the path's ${name}: PUT it to /definitions/${definition.name}`,
     );
   // A tenant's definition never stands in for a connector the service ships (its webhooks, its checks).
-  const shipped = resolveConnector(name)?.label ?? catalogueDefinitions().find((d) => d.name === name)?.label;
+  // Built in or in the catalogue: a definition never shadows a connector the product has.
+  const shipped = resolveConnector(name)?.label;
   if (shipped)
     throw new RequestRefusedError(
       409,
@@ -121,32 +119,6 @@ export async function tenantDefinition(
 ): Promise<Definition | undefined> {
   const record = await deps.definitions.getDefinition(tenantId, name);
   return record ? normalizeDefinition(record.definition, `definitions/${name}`) : undefined;
-}
-
-/**
- * Where the catalogue's files are: beside this module in the repo (the CLI, tests), or under the
- * working directory when this module is bundled elsewhere (npm start's functions run from the repo).
- */
-const CATALOGUE_DIRS = [
-  join(__dirname, '..', 'connectors', 'catalogue'),
-  join(process.cwd(), 'shared', 'connectors', 'catalogue'),
-];
-
-/**
- * The catalogue's definitions (shared/connectors/catalogue/*.yaml), as data. Where the files are not
- * to be found (a bundle shipped without them) it is empty: callers name what they need without them.
- */
-export function catalogueDefinitions(dirs: readonly string[] = CATALOGUE_DIRS): Definition[] {
-  for (const dir of dirs) {
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    } catch {
-      continue;
-    }
-    return files.sort().map((f) => parseDefinitionText(readFileSync(join(dir, f), 'utf8'), f, 'yaml'));
-  }
-  return [];
 }
 
 function describe(record: DefinitionRecord, d: Definition): RegisteredDefinition {

@@ -47,6 +47,7 @@ function catalogueDir(): string {
 }
 
 let catalogue: readonly ConnectorDescriptor[] | undefined;
+let catalogueFiles: readonly Definition[] | undefined;
 
 /**
  * The catalogue's connectors, each built from its definition file (read once per process). A file
@@ -57,8 +58,13 @@ export function catalogueConnectors(): readonly ConnectorDescriptor[] {
   return catalogue;
 }
 
-/** The catalogue's definitions (`shopify.yaml`, `stripe.yaml`...), validated. */
-export function catalogueDefinitions(): Definition[] {
+/** The catalogue's definitions (`shopify.yaml`, `stripe.yaml`...), validated; the folder is read once per process. */
+export function catalogueDefinitions(): readonly Definition[] {
+  catalogueFiles ??= readCatalogue();
+  return catalogueFiles;
+}
+
+function readCatalogue(): Definition[] {
   const dir = catalogueDir();
   // A bundle shipped without the folder (a deployment that predates the catalogue) has no catalogue
   // connectors rather than no connectors at all; the infra ships it and sets TAJO_CATALOGUE_DIR.
