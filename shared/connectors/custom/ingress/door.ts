@@ -78,13 +78,17 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
     return refuse(404, miss.ok ? `no webhook at ${path}` : miss.reason);
   }
 
-  let secret: string | undefined;
+  const verify = (secret: string | undefined) =>
+    verifyDelivery({ definition, headers: req.headers, rawBody: req.rawBody, secret, nowMs: deps.clock.now() });
+  let verdict: ReturnType<typeof verifyDelivery>;
   try {
-    secret = await deps.webhookSecret(record, definition);
+    verdict = verify(await deps.webhookSecret(record, definition));
     // A refusal is checked once more against the stored record and secret as they are now, not as
     // cached: a connection that has just been given its signing secret accepts at once.
-    if (!verifyDelivery({ definition, headers: req.headers, rawBody: req.rawBody, secret, nowMs: deps.clock.now() }).ok)
-      secret = (await deps.freshWebhookSecret?.(req.tenantId, req.connector)) ?? secret;
+    if (!verdict.ok && deps.freshWebhookSecret) {
+      const fresh = await deps.freshWebhookSecret(req.tenantId, req.connector);
+      if (fresh !== undefined) verdict = verify(fresh);
+    }
   } catch (err) {
     deps.log?.('error', 'could not read the signing secret; the platform retries', {
       tenantId: req.tenantId,
@@ -93,13 +97,6 @@ export async function acceptPlatformWebhook(deps: PlatformDoorDeps, req: Platfor
     });
     return refuse(503, 'could not read the signing secret; retry');
   }
-  const verdict = verifyDelivery({
-    definition,
-    headers: req.headers,
-    rawBody: req.rawBody,
-    secret,
-    nowMs: deps.clock.now(),
-  });
   if (!verdict.ok) return refuse(401, verdict.reason);
 
   let body: unknown;
