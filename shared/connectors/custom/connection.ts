@@ -60,11 +60,6 @@ export function settingsOf(
   };
 }
 
-/** The definition a connection was made with (its record keeps it normalized). */
-export function definitionOf(record: Pick<ConnectionRecord<string>, 'settings' | 'connector'>): Definition {
-  return settingsOf(record).definition;
-}
-
 /** Normalized once per stored object: the webhook door reads a cached record on every delivery. */
 const normalized = new WeakMap<object, Definition>();
 

@@ -78,6 +78,12 @@ export function defaultAttribute(field: string): string {
   return DEFAULT_ATTRIBUTES[looseKey(field)] ?? upperSnake(field);
 }
 
+/** A field's Brevo attribute: the config's field_mapping (names matched loosely), else defaultAttribute. */
+export function attributeLookup(fieldMapping: Readonly<Record<string, string>> | undefined): (field: string) => string {
+  const byLoose = new Map(Object.entries(fieldMapping ?? {}).map(([f, a]) => [looseKey(f), a]));
+  return (field) => byLoose.get(looseKey(field)) ?? defaultAttribute(field);
+}
+
 /** `totalSpent`, `total_spent`, `total-spent` → `TOTAL_SPENT`. */
 export function upperSnake(name: string): string {
   return name

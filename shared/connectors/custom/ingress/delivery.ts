@@ -16,8 +16,7 @@ import { resolveBrevoList } from '../../../core/brevo/lists';
 import type { NotificationEvent } from '../../../core/events/events';
 import type { Clock, ConnectionStore, DeliveryLedger, SecretStore } from '../../../core/ports';
 import { contactListOf, storedDefinition } from '../connection';
-import { looseKey } from '../definition/schema';
-import { contactPlan, contactRowFor, defaultAttribute } from '../records';
+import { attributeLookup, contactPlan, contactRowFor } from '../records';
 import { webhookPayload } from '../webhooks';
 import { hubEventsOf, webhookKind } from './events';
 import type { DeliveryMessage } from './messages';
@@ -164,11 +163,6 @@ interface SectionSettings {
 }
 
 /** A field's Brevo attribute: the config's field_mapping (loosely), else the default. */
-function attributeLookup(fieldMapping: Record<string, string> | undefined): (field: string) => string {
-  const byLoose = new Map(Object.entries(fieldMapping ?? {}).map(([f, a]) => [looseKey(f), a]));
-  return (field) => byLoose.get(looseKey(field)) ?? defaultAttribute(field);
-}
-
 async function listIdOf(
   brevo: BrevoClient,
   tenantId: string,

@@ -21,7 +21,7 @@ import type { ConnectionSettings } from '../auth';
 import { contactListOf, type DefinitionConnectionSettings, readableResources, requestSettings } from '../connection';
 import { type Definition, looseKey, type ResourceDefinition } from '../definition/schema';
 import { type PlatformClient, platformClient, type ResourcePage, readResource } from '../reader';
-import { contactPlan, contactRowFor, defaultAttribute, eventBodyFor, type MappedRecord } from '../records';
+import { attributeLookup, contactPlan, contactRowFor, eventBodyFor, type MappedRecord } from '../records';
 
 /** Counts of one resource in a run (they add up to the run's). */
 export interface ResourceCounts {
@@ -350,9 +350,7 @@ async function syncEvents(ctx: ResourceRun): Promise<ResourceOutcome> {
   const sent = dedupeOf
     ? await deps.cursors.loadFingerprints(args.tenantId, args.connector, sentSource(key))
     : new Map<string, unknown>();
-  const fieldMapping = args.settings.field_mapping ?? {};
-  const loose = new Map(Object.entries(fieldMapping).map(([f, a]) => [looseKey(f), a]));
-  const attributeOf = (field: string) => loose.get(looseKey(field)) ?? defaultAttribute(field);
+  const attributeOf = attributeLookup(args.settings.field_mapping);
   const eventName = resource.event ?? key;
   let mark: string | undefined;
   for await (const page of pages(ctx, await sinceOf(ctx))) {

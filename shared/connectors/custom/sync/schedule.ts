@@ -69,6 +69,14 @@ export const platformPollInputSchema = z.union([
  * The shared schedule's target: a connection's tick, or the sweep (every 4 hours) that gives every
  * enabled connection of the named definition connectors its schedule back when it was lost.
  */
+function hasStoredDefinition(c: Parameters<typeof storedDefinition>[0]): boolean {
+  try {
+    return storedDefinition(c) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 export async function handlePlatformPoll(
   deps: { connections: ConnectionStore; runs: RunStore; lane: LaneQueue; clock: Clock; schedules: ScheduleManager },
   input: z.infer<typeof platformPollInputSchema>,
@@ -79,7 +87,9 @@ export async function handlePlatformPoll(
     let scheduled = 0;
     for (const name of connectorNames)
       for (const c of await deps.connections.listConnections(name)) {
-        if (!c.settings.enabled || storedDefinition(c) === undefined) continue;
+        // A stored definition the schema now refuses is that connection's problem (its status and
+        // sync say so), never a reason to stop restoring the others' schedules.
+        if (!c.settings.enabled || !hasStoredDefinition(c)) continue;
         if (await ensureSchedule(deps.schedules, platformSyncSchedule(name), c)) scheduled += 1;
       }
     return { queued: 0, scheduled, skipped: [] };
