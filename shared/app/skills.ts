@@ -13,7 +13,7 @@ import type { Definition } from '../connectors/custom/definition/schema';
 import { resolveChannel } from '../connectors/slack/notifications/routing';
 import { ConfigError, RequestRefusedError } from '../core/errors';
 import type { Clock, ConnectionStore, SkillRecord, SkillStore } from '../core/ports';
-import { isSkillName, SKILL_NAMES, type SkillName, skillEnabled } from '../core/skills';
+import { isSkillName, SKILL_NAMES, type SkillName } from '../core/skills';
 
 export { customerSyncAllows, skillEnabled } from '../core/skills';
 
@@ -166,8 +166,9 @@ export async function abandonedCartSettings(
   skills: SkillStore,
   tenantId: string,
 ): Promise<AbandonedCartSettings | undefined> {
-  if (!(await skillEnabled(skills, tenantId, 'abandoned-cart'))) return undefined;
+  // One read: whether it is on and its settings are the same record (asked on every cart delivery).
   const record = await skills.getSkill(tenantId, 'abandoned-cart');
+  if (record?.enabled !== true) return undefined;
   // Stored by enableSkill through the same schema; a record the schema now refuses acts on the defaults.
   const parsed = abandonedCartSettingsSchema.safeParse(record?.settings ?? {});
   return parsed.success ? parsed.data : abandonedCartSettingsSchema.parse({});
