@@ -31,10 +31,13 @@ import {
 import { type ConfigSection, type TajoConfig, tajoConfigSchemaFor } from '../core/config/schema';
 import { ConfigError, oneLine } from '../core/errors';
 
+/** A connector's section, from its descriptor (built in, catalogue, or a config's definition). */
+function sectionOf(c: { name: string; config?: Omit<ConfigSection, 'name'> }): ConfigSection[] {
+  return c.config ? [{ name: c.name, ...c.config }] : [];
+}
+
 /** The sections of the registry's connectors: `connectors.<name>` for each that has one. */
-export const builtInSections: readonly ConfigSection[] = platformConnectors.flatMap((c) =>
-  c.config ? [{ name: c.name, ...c.config }] : [],
-);
+export const builtInSections: readonly ConfigSection[] = platformConnectors.flatMap(sectionOf);
 
 /** The connectors this release builds in: the config refuses any other `connectors.<name>`. */
 export const BUILT_IN_CONNECTORS: readonly string[] = builtInSections.map((s) => s.name);
@@ -43,9 +46,23 @@ export const BUILT_IN_CONNECTORS: readonly string[] = builtInSections.map((s) =>
 export const tajoConfigSchema = tajoConfigSchemaFor(builtInSections);
 const builtInVocabulary = configVocabulary(tajoConfigSchema, builtInSections);
 
-/** A connector's section, from its descriptor (built in, catalogue, or a config's definition). */
-function sectionOf(c: { name: string; config?: Omit<ConfigSection, 'name'> }): ConfigSection[] {
-  return c.config ? [{ name: c.name, ...c.config }] : [];
+/**
+ * The whole schema and its vocabulary per list of sections, built once per list: every parse of a
+ * config (each OAuth install, each connect) reuses the default sections' instead of composing zod again.
+ */
+const composed = new WeakMap<
+  readonly ConfigSection[],
+  { schema: ReturnType<typeof tajoConfigSchemaFor>; vocabulary: ReturnType<typeof configVocabulary> }
+>([[builtInSections, { schema: tajoConfigSchema, vocabulary: builtInVocabulary }]]);
+
+function composedFor(sections: readonly ConfigSection[]) {
+  let found = composed.get(sections);
+  if (found === undefined) {
+    const schema = tajoConfigSchemaFor(sections);
+    found = { schema, vocabulary: configVocabulary(schema, sections) };
+    composed.set(sections, found);
+  }
+  return found;
 }
 
 let defaultSectionsMemo: readonly ConfigSection[] | undefined;
@@ -154,8 +171,7 @@ export function parseConfig(
   const issues: Issue[] = [];
   const interpolated = supplyMissing(interpolateEnv(raw, env, issues), supply);
   // reportInput: zod 4 leaves the input out of issues unless asked, and we tell missing from wrong by it.
-  const schema = sections === builtInSections ? tajoConfigSchema : tajoConfigSchemaFor(sections);
-  const vocabulary = sections === builtInSections ? builtInVocabulary : configVocabulary(schema, sections);
+  const { schema, vocabulary } = composedFor(sections);
   const parsed = schema.safeParse(interpolated, { reportInput: true });
   if (!parsed.success) {
     // A key whose ${VAR} is unset already has its message; the schema's complaint would repeat it.
