@@ -37,10 +37,12 @@ export async function listConnections(
   tenantId: string,
 ): Promise<ConnectionListing> {
   const tenant = await deps.tenants.getTenant(tenantId);
+  // One query for the tenant's connections, then every connector's state from it.
+  const stored = new Map((await deps.connections.listTenantConnections(tenantId)).map((c) => [c.connector, c]));
   const records: ConnectionRecord<string>[] = [];
   const connectors: ConnectorState[] = [];
   for (const { name, label } of resolvablePlatformConnectors()) {
-    const conn = await deps.connections.getConnection(tenantId, name);
+    const conn = stored.get(name);
     if (conn) records.push(conn);
     connectors.push({
       name,

@@ -5,7 +5,7 @@
  * workers drop it when it comes (no connection, or another token's lane). What is kept, and why, is
  * said in the report.
  */
-import { connectorOf, resolvablePlatformConnectors } from '../connectors';
+import { connectorOf, resolveConnector } from '../connectors';
 import { RequestRefusedError } from '../core/errors';
 import type {
   Clock,
@@ -98,15 +98,13 @@ export async function disconnectConnector(
   }
   // The Brevo key is the tenant's: it stays while the tenant holds it or another connection uses it.
   const tenant = await deps.tenants.getTenant(tenantId);
-  const others = await Promise.all(
-    resolvablePlatformConnectors()
-      .filter((c) => c.name !== connector)
-      .map((c) => deps.connections.getConnection(tenantId, c.name)),
-  );
+  // Every other connection of the tenant (one query), whatever its connector: a registered
+  // definition's too, which this request may not resolve by name.
+  const others = (await deps.connections.listTenantConnections(tenantId)).filter((o) => o.connector !== connector);
   const other = others.find((o) => o?.brevoApiKeyRef === conn.brevoApiKeyRef) ?? others.find((o) => o !== undefined);
   if (tenant?.brevoApiKeyRef === conn.brevoApiKeyRef || other?.brevoApiKeyRef === conn.brevoApiKeyRef) {
     kept.push(
-      `the tenant's Brevo API key (${other ? `the ${connectorOf(other.connector).label} connection uses it; ` : ''}DELETE /tenants/${tenantId}/brevo or tajo connectors disconnect brevo removes it)`,
+      `the tenant's Brevo API key (${other ? `the ${resolveConnector(other.connector)?.label ?? other.connector} connection uses it; ` : ''}DELETE /tenants/${tenantId}/brevo or tajo connectors disconnect brevo removes it)`,
     );
   } else {
     await deleteSecret(conn.brevoApiKeyRef, brevoApiKeySecretName(tenantId));
