@@ -231,8 +231,22 @@ export type SyncNowHook = (
     restart?: boolean;
     /** Another job than the main sync (Notion: `users`, the workspace members). */
     job?: string;
+    /**
+     * A narrower run than the connection's whole sync (the SDK's `connectors.sync(name, {...})`):
+     * the resources to read (Notion: `databases` | `users`; a definition: its resource names), one
+     * database of the connection, the Brevo list its contacts join instead of the configured one.
+     * A hook refuses (RequestRefusedError 400) what it cannot honour; absent: the whole sync.
+     */
+    scope?: SyncScope;
   },
 ) => Promise<{ queued: boolean; reason?: string; runId?: string }>;
+
+/** What a sync now may be narrowed to (see SyncNowHook's `scope`). */
+export interface SyncScope {
+  resources?: string[];
+  databaseId?: string;
+  targetList?: number;
+}
 
 /** `tajo connectors status <name>` and GET .../connections/{name}/status. */
 export interface StatusHooks<S = unknown, V = unknown> {
