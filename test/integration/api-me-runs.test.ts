@@ -129,6 +129,18 @@ describe('sync now and its run', () => {
     });
   });
 
+  test('a definition connector refuses a scope it cannot honour instead of syncing everything', async () => {
+    const t = await createTenant({ tenants: store, clock }, `d-${randomUUID().slice(0, 8)}`);
+    const res = await call(SYNC, t.apiKey, { tenantId: t.tenantId, connector: 'shopify' }, { resources: ['orders'] });
+    expect(res).toEqual({
+      status: 400,
+      body: {
+        error:
+          'Shopify syncs every enabled resource into its configured list: resources cannot narrow it yet; sync without it',
+      },
+    });
+  });
+
   test("a run is shown without its checkpoint nor owner; another tenant's or an unknown one is 404", async () => {
     const a = await createTenant({ tenants: store, clock }, `r-${randomUUID().slice(0, 8)}`);
     const b = await createTenant({ tenants: store, clock }, `r-${randomUUID().slice(0, 8)}`);

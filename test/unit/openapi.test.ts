@@ -11,7 +11,7 @@ import { generatedApiFiles } from '../../shared/app/openapi/files';
 import { typeOf } from '../../shared/app/openapi/typescript';
 import { topology } from '../../shared/app/topology';
 import type { ApiDeps } from '../../shared/core/http/api-types';
-import { answerMismatch, apiRoute, routeKeyOf } from '../../shared/core/http/route-spec';
+import { answerMismatch, apiRoute, routeKeyOf, routesOf } from '../../shared/core/http/route-spec';
 
 const root = join(__dirname, '..', '..');
 
@@ -90,4 +90,30 @@ test('the TS emitter: objects, optional keys, arrays, enums, unions, nullable, r
       '}',
     ].join('\n'),
   );
+});
+
+test("routesOf: another part's Record<string, Operation> becomes routes with its spec; one without a spec is named", async () => {
+  const queryBody = z.strictObject({ databaseId: z.string() });
+  const operations = {
+    'POST /tenants/{tenantId}/things': async (_d: ApiDeps, req: { body?: string }, tenantId: string) => ({
+      status: 200,
+      body: { tenantId, got: req.body },
+    }),
+  };
+  const spec = {
+    operationId: 'makeThing',
+    summary: 'a thing',
+    tag: 'T',
+    auth: 'tenantApiKey' as const,
+    body: { schema: queryBody },
+    answers: { 200: z.strictObject({ tenantId: z.string(), got: z.string() }) },
+  };
+  const [route] = routesOf(operations, { 'POST /tenants/{tenantId}/things': spec });
+  expect([route?.method, route?.path, route?.operationId]).toEqual(['POST', '/tenants/{tenantId}/things', 'makeThing']);
+  const req = { routeKey: '', pathParameters: {}, headers: {}, body: '{"databaseId":"d"}' };
+  expect(await route?.handler({} as ApiDeps, req, 'acme', undefined)).toEqual({
+    status: 200,
+    body: { tenantId: 'acme', got: '{"databaseId":"d"}' },
+  });
+  expect(() => routesOf(operations, {})).toThrow(/POST \/tenants\/\{tenantId\}\/things: give its spec/);
 });
