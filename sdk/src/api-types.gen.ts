@@ -56,6 +56,7 @@ export type ConnectionListing = {
 /** A connection's state; the fields beyond `connector` are the connector's */
 export type ConnectionStatus = {
   connector: string;
+  connected: boolean;
   [key: string]: unknown;
 };
 

@@ -156,7 +156,12 @@ function refusalOf(err: unknown): ApiResponse | undefined {
   if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
   if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message } };
   if (err instanceof RateLimitedError) {
-    return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
+    const seconds = Math.ceil(err.retryAfterMs / 1000);
+    return {
+      status: 503,
+      body: { error: err.message, retryAfterSeconds: seconds },
+      headers: { 'retry-after': String(seconds) },
+    };
   }
   if (err instanceof UnreachableError || err instanceof ProviderError)
     return { status: 502, body: { error: err.message } };

@@ -9,6 +9,7 @@ import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { handleApiRequest } from '../../shared/app/api';
 import { registerConnector } from '../../shared/connectors';
 import type { ConnectorDescriptor, SyncNowHook } from '../../shared/core/connector';
+import { RateLimitedError } from '../../shared/core/errors';
 import type { ApiDeps, ApiRequest } from '../../shared/core/http/api-types';
 import { emptySummary } from '../../shared/core/runs/summary';
 import { createTenant, hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
@@ -38,6 +39,7 @@ const probe = {
     test: { run: async () => [] },
     status: { read: async () => ({ connector: 'probe' }), print: () => undefined },
     sync: (async (_deps, args) => {
+      if (args.scope?.databaseId === 'busy') throw new RateLimitedError('notion', 2500);
       syncCalls.push(args);
       return { queued: true, runId: 'run-1' };
     }) satisfies SyncNowHook,
@@ -126,6 +128,16 @@ describe('sync now and its run', () => {
     });
     expect((await call(SYNC, t.apiKey, params, { full: true, type: 'incremental' })).body).toEqual({
       error: 'type: full and type disagree: give one of them',
+    });
+  });
+
+  test('a rate limit is a 503 with Retry-After and retryAfterSeconds', async () => {
+    const t = await createTenant({ tenants: store, clock }, `b-${randomUUID().slice(0, 8)}`);
+    const res = await call(SYNC, t.apiKey, { tenantId: t.tenantId, connector: 'probe' }, { databaseId: 'busy' });
+    expect(res).toEqual({
+      status: 503,
+      body: { error: 'notion rate limit: retry after 3 s', retryAfterSeconds: 3 },
+      headers: { 'retry-after': '3' },
     });
   });
 

@@ -21,6 +21,8 @@ const REFUSALS: Record<number, string> = {
   503: 'Rate limited: try again after Retry-After seconds',
 };
 
+const RETRY_AFTER = { description: 'Seconds to wait before trying again', schema: { type: 'integer' } };
+
 /** The document for these routes (the api function's), built once per process. */
 export function openApiDocument(routes: ApiRoute[]): JsonSchema {
   const cached = built.get(routes);
@@ -83,7 +85,8 @@ function operationOf(route: ApiRoute, bodies: Map<string, z.ZodType>, answers: M
   const refusals = route.auth === 'none' ? [] : Object.keys(REFUSALS).map(Number);
   for (const status of refusals) {
     if (responses[status]) continue;
-    responses[String(status)] = { description: REFUSALS[status], content: json('ApiError') };
+    const retry = status === 503 ? { headers: { 'Retry-After': RETRY_AFTER } } : {};
+    responses[String(status)] = { description: REFUSALS[status], ...retry, content: json('ApiError') };
   }
   const body = route.body ? (route.body.documented ?? route.body.schema) : undefined;
   let requestBody: unknown;

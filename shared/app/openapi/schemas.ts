@@ -98,8 +98,8 @@ export const disconnectReportSchema = z
   .meta({ id: 'DisconnectReport' });
 
 export const connectionStatusSchema = z
-  .object({ connector: z.string() })
-  // Each connector's status hook says the rest (connected, last sync, its counts, next run, health).
+  .object({ connector: z.string(), connected: z.boolean() })
+  // Each connector's status hook says the rest (last sync, its errors, its counts, next run, health).
   .catchall(z.unknown())
   .meta({
     id: 'ConnectionStatus',
