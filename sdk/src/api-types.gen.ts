@@ -32,7 +32,7 @@ export type BrevoKeyBody = {
 };
 
 /** The connector's config section (connectors.<name> of tajo.yaml) as JSON, its tokens included */
-export type ConnectBody = unknown;
+export type ConnectBody = Record<string, unknown>;
 
 export type ConnectionListing = {
   tenantId: string;
@@ -82,8 +82,8 @@ export type ConnectResult = {
   [key: string]: unknown;
 };
 
-/** A connector definition as JSON */
-export type DefinitionBody = unknown;
+/** A connector definition */
+export type DefinitionBody = Record<string, unknown>;
 
 export type DeleteDefinitionAnswer = {
   name: string;

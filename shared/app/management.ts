@@ -57,8 +57,11 @@ export const testBodySchema = z
   })
   .meta({ id: 'TestBody' });
 
-/** A connector's config section as JSON, snake_case keys as in tajo.yaml (token, bot_token, shop_url...). */
-const connectBodySchema = z.unknown().meta({
+/**
+ * A connector's config section as JSON, snake_case keys as in tajo.yaml (token, bot_token, shop_url...):
+ * the connector's section schema checks it (a 400 with each key's path), the router only requires JSON.
+ */
+const connectBody = z.record(z.string(), z.unknown()).meta({
   id: 'ConnectBody',
   description: "The connector's config section (connectors.<name> of tajo.yaml) as JSON, its tokens included",
 });
@@ -109,7 +112,7 @@ export const managementRoutes: ApiRoute[] = [
     summary: "Connect by token: the connector's config section as JSON (checked before storing)",
     tag: TAG,
     auth: 'tenantApiKey',
-    body: { schema: connectBodySchema, required: true },
+    body: { schema: z.unknown(), required: true, documented: connectBody },
     answers: { 200: connectResultSchema },
     handler: async (deps, req, tenantId, body) =>
       ok(await connectWithToken(deps, tenantId, connectorOfPath(req), body)),

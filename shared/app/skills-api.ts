@@ -125,8 +125,11 @@ export const skillApiRoutes: ApiRoute[] = [
     auth: 'tenantApiKey',
     // The engine's schema checks it (a 400 with each issue's path): docs/connectors.md is its reference.
     body: {
-      schema: z.unknown().meta({ id: 'DefinitionBody', description: 'A connector definition as JSON' }),
+      schema: z.unknown(),
       required: true,
+      documented: z
+        .record(z.string(), z.unknown())
+        .meta({ id: 'DefinitionBody', description: 'A connector definition' }),
     },
     answers: { 200: registeredDefinitionSchema, 201: registeredDefinitionSchema },
     handler: async (deps, req, tenantId, body) => {

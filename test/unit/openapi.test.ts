@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
 import { apiRoutes, handleApiRequest } from '../../shared/app/api';
 import { generatedApiFiles } from '../../shared/app/openapi/files';
@@ -116,4 +117,18 @@ test("routesOf: another part's Record<string, Operation> becomes routes with its
     body: { tenantId: 'acme', got: '{"databaseId":"d"}' },
   });
   expect(() => routesOf(operations, {})).toThrow(/POST \/tenants\/\{tenantId\}\/things: give its spec/);
+});
+
+test('the document is JSON Schema 2020-12 whose every $ref resolves: each body and answer compiles and checks', () => {
+  const doc = JSON.parse(readFileSync(join(root, 'docs/openapi.json'), 'utf8'));
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const base = 'https://tajo.invalid/openapi.json';
+  ajv.addSchema({ $id: base, components: doc.components });
+  const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"(#[^"]+)"/g)].map((m) => m[1] as string);
+  expect(refs.length).toBeGreaterThan(50);
+  for (const ref of new Set(refs))
+    expect([ref, typeof ajv.compile({ $ref: `${base}${ref}` })]).toEqual([ref, 'function']);
+  const queued = ajv.compile({ $ref: `${base}#/components/schemas/QueuedSync` });
+  expect(queued({ queued: true, mode: 'full', runId: 'r' })).toBe(true);
+  expect(queued({ queued: true, mode: 'fast' })).toBe(false);
 });
