@@ -1,7 +1,13 @@
 /**
  * The management API, independent of API Gateway: a route key from the topology, path
- * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
- * from the path and must match the API key; the body never names it.
+ * parameters, headers and the raw body in; a status and a JSON body out. A tenant route's tenant
+ * always comes from the path and must match the API key; the body never names it (GET /me, the one
+ * route without a tenant in its path, answers the key's own tenant).
+ *
+ * Each route is declared once with its schemas (core/http/route-spec.ts); the OpenAPI document
+ * (GET /openapi.json, docs/openapi.json) is generated from this list. A part's routes written as
+ * `Record<string, Operation>` join it with `...routesOf(operations, { 'METHOD /path':
+ * tenantOperation(operationId, tag, summary, bodySchema, { 200: answerSchema }) })`.
  */
 
 import { z } from 'zod';

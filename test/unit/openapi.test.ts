@@ -12,7 +12,7 @@ import { generatedApiFiles } from '../../shared/app/openapi/files';
 import { typeOf } from '../../shared/app/openapi/typescript';
 import { topology } from '../../shared/app/topology';
 import type { ApiDeps } from '../../shared/core/http/api-types';
-import { answerMismatch, apiRoute, routeKeyOf, routesOf } from '../../shared/core/http/route-spec';
+import { answerMismatch, apiRoute, routeKeyOf, routesOf, tenantOperation } from '../../shared/core/http/route-spec';
 
 const root = join(__dirname, '..', '..');
 
@@ -101,16 +101,17 @@ test("routesOf: another part's Record<string, Operation> becomes routes with its
       body: { tenantId, got: req.body },
     }),
   };
-  const spec = {
-    operationId: 'makeThing',
-    summary: 'a thing',
-    tag: 'T',
-    auth: 'tenantApiKey' as const,
-    body: { schema: queryBody },
-    answers: { 200: z.strictObject({ tenantId: z.string(), got: z.string() }) },
-  };
+  const spec = tenantOperation('makeThing', 'T', 'a thing', queryBody, {
+    200: z.strictObject({ tenantId: z.string(), got: z.string() }),
+  });
   const [route] = routesOf(operations, { 'POST /tenants/{tenantId}/things': spec });
-  expect([route?.method, route?.path, route?.operationId]).toEqual(['POST', '/tenants/{tenantId}/things', 'makeThing']);
+  expect([route?.method, route?.path, route?.operationId, route?.auth, route?.body?.schema]).toEqual([
+    'POST',
+    '/tenants/{tenantId}/things',
+    'makeThing',
+    'tenantApiKey',
+    queryBody,
+  ]);
   const req = { routeKey: '', pathParameters: {}, headers: {}, body: '{"databaseId":"d"}' };
   expect(await route?.handler({} as ApiDeps, req, 'acme', undefined)).toEqual({
     status: 200,

@@ -60,6 +60,21 @@ export function routesOf(operations: Record<string, Operation>, specs: Record<st
   });
 }
 
+/**
+ * One line per operation for routesOf: a tenant route (the tenant's key) with its body schema
+ * (undefined: none) and its answers per status, e.g.
+ * `'POST /tenants/{tenantId}/slack/notify': tenantOperation('notifySlack', 'Slack', 'Post a notification', notifyBody, { 202: notifyAnswer })`.
+ */
+export function tenantOperation(
+  operationId: string,
+  tag: string,
+  summary: string,
+  body: z.ZodType | undefined,
+  answers: Record<number, z.ZodType>,
+): OperationSpec {
+  return { operationId, tag, summary, auth: 'tenantApiKey', ...(body ? { body: { schema: body } } : {}), answers };
+}
+
 export const routeKeyOf = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
 /** A refusal: one line, a machine code when there is one, each wrong field's path. */
