@@ -47,7 +47,7 @@ export function jsonResponse(
 ): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: res.status,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...res.headers, ...headers },
     body: JSON.stringify(res.body),
   };
 }

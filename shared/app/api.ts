@@ -1,11 +1,18 @@
 /**
  * The management API, independent of API Gateway: a route key from the topology, path
- * parameters, headers and the raw body in; a status and a JSON body out. The tenant always comes
- * from the path and must match the API key; the body never names it.
+ * parameters, headers and the raw body in; a status and a JSON body out. A tenant route's tenant
+ * always comes from the path and must match the API key; the body never names it (GET /me, the one
+ * route without a tenant in its path, answers the key's own tenant).
+ *
+ * Each route is declared once with its schemas (core/http/route-spec.ts); the OpenAPI document
+ * (GET /openapi.json, docs/openapi.json) is generated from this list. A part's routes written as
+ * `Record<string, Operation>` join it with `...routesOf(operations, { 'METHOD /path':
+ * tenantOperation(operationId, tag, summary, bodySchema, { 200: answerSchema }) })`.
  */
 
+import { z } from 'zod';
 import { withTenantConnector } from '../connectors';
-import { notionOperations } from '../connectors/notion/api';
+import { notionRoutes } from '../connectors/notion/api';
 import {
   ConfigError,
   ProviderError,
@@ -15,27 +22,68 @@ import {
   WorkspaceClaimedError,
 } from '../core/errors';
 import { sameHexDigest } from '../core/hash';
-import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/api-types';
-import type { TenantStore } from '../core/ports';
+import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
+import { type ApiRoute, answerMismatch, apiRoute, bodyOf, routeKeyOf } from '../core/http/route-spec';
+import type { TenantRecord, TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
 import { tenantDefinition } from './definitions';
-import { managementOperations } from './management';
-import { skillOperations } from './skills-api';
+import { managementRoutes } from './management';
+import { openApiDocument } from './openapi/document';
+import { healthSchema } from './openapi/schemas';
+import { skillApiRoutes } from './skills-api';
 import { topology } from './topology';
 
-const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResponse>)> = {
+/** The service's own routes: no tenant in the path. */
+const serviceRoutes: ApiRoute[] = [
   // Unauthenticated: the service is up (200 whatever the providers do) and which provider is down,
   // why and since when it was checked; no tenant, token or secret in it.
-  'GET /health': async (deps: ApiDeps) => ({
-    status: 200,
-    body: deps.health ? await deps.health() : { ok: true, service: 'tajo-connectors' },
+  apiRoute({
+    method: 'GET',
+    path: '/health',
+    operationId: 'getHealth',
+    summary: 'Liveness, and whether each provider answers (cached)',
+    tag: 'Service',
+    auth: 'none',
+    answers: { 200: healthSchema },
+    handler: async (deps) => ({
+      status: 200,
+      body: deps.health ? await deps.health() : { ok: true, service: 'tajo-connectors' },
+    }),
   }),
-  ...managementOperations,
+  apiRoute({
+    method: 'GET',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI 3.1 document',
+    tag: 'Service',
+    auth: 'none',
+    answers: { 200: z.record(z.string(), z.unknown()).meta({ description: 'The OpenAPI 3.1 document' }) },
+    handler: async () => ({ status: 200, body: openApiDocument(apiRoutes) }),
+  }),
+  apiRoute({
+    method: 'GET',
+    path: '/me',
+    operationId: 'getMe',
+    summary: 'The tenant whose API key the bearer is',
+    tag: 'Service',
+    auth: 'apiKey',
+    answers: { 200: z.strictObject({ tenantId: z.string() }).meta({ id: 'Me' }) },
+    handler: async (_deps, _req, tenantId) => ({ status: 200, body: { tenantId } }),
+  }),
+];
+
+/** Every route the API function serves, each declared once with its schemas (core/http/route-spec.ts). */
+export const apiRoutes: ApiRoute[] = [
+  ...serviceRoutes,
+  // The Brevo key, connections (connect, status, test, sync now, runs, disconnect).
+  ...managementRoutes,
   // Skills and registered connector definitions.
-  ...skillOperations,
+  ...skillApiRoutes,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
-  ...notionOperations,
-};
+  ...notionRoutes,
+];
+
+const routesByKey = new Map(apiRoutes.map((r) => [routeKeyOf(r), r]));
 
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
 export function apiRouteKeys(): string[] {
@@ -43,27 +91,47 @@ export function apiRouteKeys(): string[] {
 }
 
 export function servedRouteKeys(): string[] {
-  return Object.keys(operations);
+  return [...routesByKey.keys()];
 }
 
 export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<ApiResponse> {
-  const route = topology.routes.find((r) => `${r.method} ${r.path}` === req.routeKey);
-  const op = operations[req.routeKey];
-  if (!route || !op) return notFound('no such route');
-  if (route.auth === 'none') return (op as (deps: ApiDeps) => Promise<ApiResponse>)(deps);
-  const auth = await authorizeTenant(deps.tenants, req);
+  const served = topology.routes.some((r) => `${r.method} ${r.path}` === req.routeKey);
+  const route = routesByKey.get(req.routeKey);
+  if (!served || !route) return notFound('no such route');
+  const res = await answer(deps, req, route);
+  // Under tests an answer its schema does not describe fails the test (the document would lie).
+  if (process.env.NODE_ENV === 'test') {
+    const mismatch = answerMismatch(route, res);
+    if (mismatch) throw new Error(mismatch);
+  }
+  return res;
+}
+
+async function answer(deps: ApiDeps, req: ApiRequest, route: ApiRoute): Promise<ApiResponse> {
+  if (route.auth === 'none') return route.handler(deps, req, '', undefined);
+  const auth =
+    route.auth === 'apiKey' ? await authorizeKey(deps.tenants, req) : await authorizeTenant(deps.tenants, req);
   if ('status' in auth) return auth;
   try {
+    const body = bodyOf(route, req);
     // A connector in the path may be the tenant's own registered definition (its scope only).
     const registered = (t: string, n: string) => tenantDefinition(deps, t, n);
     return await withTenantConnector(auth.tenantId, req.pathParameters.connector, registered, () =>
-      (op as Operation)(deps, req, auth.tenantId),
+      route.handler(deps, req, auth.tenantId, body),
     );
   } catch (err) {
     const refusal = refusalOf(err);
     if (refusal) return refusal;
     throw err;
   }
+}
+
+/** The tenant whose API key the bearer is (GET /me): found by the key's hash. */
+async function authorizeKey(tenants: TenantStore, req: Pick<ApiRequest, 'headers'>) {
+  const key = bearer(req.headers);
+  if (!key) return missingKey();
+  const tenant = await tenants.findTenantByApiKeyHash(hashApiKey(key));
+  return tenant ? { tenantId: tenant.tenantId } : notFound('not found');
 }
 
 /**
@@ -77,10 +145,11 @@ export async function authorizeTenant(
   const tenantId = req.pathParameters.tenantId;
   if (!tenantId) return notFound('no tenant in the path');
   const key = bearer(req.headers);
-  if (!key) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
+  if (!key) return missingKey();
   const tenant = await tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
   if (!tenant || !sameHexDigest(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
+  await indexKeyOnce(tenants, tenant);
   return { tenantId };
 }
 
@@ -93,7 +162,12 @@ function refusalOf(err: unknown): ApiResponse | undefined {
   if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
   if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message } };
   if (err instanceof RateLimitedError) {
-    return { status: 503, body: { error: err.message, retryAfterSeconds: Math.ceil(err.retryAfterMs / 1000) } };
+    const seconds = Math.ceil(err.retryAfterMs / 1000);
+    return {
+      status: 503,
+      body: { error: err.message, retryAfterSeconds: seconds },
+      headers: { 'retry-after': String(seconds) },
+    };
   }
   if (err instanceof UnreachableError || err instanceof ProviderError)
     return { status: 502, body: { error: err.message } };
@@ -104,6 +178,22 @@ function bearer(headers: Record<string, string | undefined>): string | undefined
   const h = headers.authorization ?? headers.Authorization;
   const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
   return m?.[1];
+}
+
+/**
+ * A tenant created before keys were indexed by hash gets its index item the first time its key
+ * authenticates (GET /me finds it from then on); once per tenant and key in a process.
+ */
+const indexedKeys = new Set<string>();
+async function indexKeyOnce(tenants: TenantStore, tenant: TenantRecord): Promise<void> {
+  const seen = `${tenant.tenantId} ${tenant.apiKeyHash}`;
+  if (indexedKeys.has(seen)) return;
+  await tenants.indexApiKey(tenant);
+  indexedKeys.add(seen);
+}
+
+function missingKey(): ApiResponse {
+  return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
 }
 
 function notFound(error: string): ApiResponse {

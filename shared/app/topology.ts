@@ -350,6 +350,16 @@ export const topology: Topology = {
         'Start an OAuth install: a single-use authorize URL (10 minutes) for the admin to open (body: {"config": ...} for a first connection)',
     },
     ...skillRoutes,
+    // The API's description, who a key is, one run (app/api.ts, app/management.ts).
+    { method: 'GET', path: '/openapi.json', function: 'api', auth: 'none', description: 'The OpenAPI 3.1 document' },
+    { method: 'GET', path: '/me', function: 'api', auth: 'tenantApiKey', description: 'The tenant of the bearer key' },
+    {
+      method: 'GET',
+      path: '/tenants/{tenantId}/connections/{connector}/runs/{runId}',
+      function: 'api',
+      auth: 'tenantApiKey',
+      description: 'One run of a connection: its state, counts and error',
+    },
     ...connectorRoutes(),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).

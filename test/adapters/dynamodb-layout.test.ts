@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { RuleRunRecord, RunRecord } from '../../shared/core/ports';
 import { freshStore } from '../support/stores';
 
-test('every port writes under its own key prefix, the tenant first (the Slack team claim aside)', async () => {
+test('every port writes under its own key prefix, the tenant first (the Slack team claim and the API key index aside)', async () => {
   const { store, client, table } = await freshStore();
   const t = 'acme';
   await store.putTenant({ tenantId: t, apiKeyHash: 'h', createdAt: '2026-01-01T00:00:00Z' });
@@ -77,6 +77,8 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
     .sort();
   expect(keys).toEqual(
     [
+      // GET /me: an API key's hash finds its tenant (a lookup by the key, so not under the tenant).
+      'APIKEY#h | APIKEY',
       'SLACKTEAM#W:T1 | SLACKTEAM',
       'T#acme | BUDGET#bk',
       'T#acme | CARTDONE#shopify:tok',

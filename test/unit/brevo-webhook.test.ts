@@ -12,6 +12,8 @@ test('a store failure on the webhook path answers 429 (Brevo retries 429, and dr
           throw new Error('ProvisionedThroughputExceededException');
         },
         putTenant: async () => undefined,
+        findTenantByApiKeyHash: async () => undefined,
+        indexApiKey: async () => undefined,
       },
       connections: {
         getConnection: async () => undefined,

@@ -59,13 +59,23 @@ export function definitionConnector(definition: Definition): ConnectorDescriptor
           definitionStatus(deps, definition, tenantId, settings as DefinitionConnectionSettings | undefined, record),
         print: (out, status) => definitionStatus.print(out, status as Awaited<ReturnType<typeof definitionStatus>>),
       },
-      sync: (ports, args) =>
-        enqueuePlatformSync(ports, {
+      sync: async (ports, args) => {
+        // The engine reads every enabled resource into the configured list: a narrower sync asked
+        // for is refused rather than run whole in silence.
+        const asked = Object.keys(args.scope ?? {});
+        if (asked.length > 0)
+          throw new RequestRefusedError(
+            400,
+            `${definition.label} syncs every enabled resource into its configured list: ${asked.join(', ')} cannot narrow it yet; sync without ${asked.length > 1 ? 'them' : 'it'}`,
+            'bad_request',
+          );
+        return enqueuePlatformSync(ports, {
           tenantId: args.tenantId,
           connector: name,
           mode: args.mode,
           trigger: args.trigger,
-        }),
+        });
+      },
     },
   };
 }

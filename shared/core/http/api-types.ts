@@ -32,6 +32,8 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   body: unknown;
+  /** Headers beyond content-type (Retry-After on a 503 or 429). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiDeps {

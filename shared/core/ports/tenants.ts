@@ -26,7 +26,15 @@ export interface BrevoAccountInfo {
 
 export interface TenantStore {
   getTenant(tenantId: string): Promise<TenantRecord | undefined>;
+  /** Writes the tenant, and the index item that finds it by its API key's hash. */
   putTenant(record: TenantRecord): Promise<void>;
+  /**
+   * The tenant whose API key has this sha256 (GET /me); undefined for an unknown key or one since
+   * rotated (the index may still name its old tenant: the tenant's current hash decides).
+   */
+  findTenantByApiKeyHash(apiKeyHash: string): Promise<TenantRecord | undefined>;
+  /** Writes the index item alone: a tenant made before the index gets it when its key is next used. */
+  indexApiKey(record: Pick<TenantRecord, 'tenantId' | 'apiKeyHash'>): Promise<void>;
 }
 
 /** Ops' side of the tenant store: a tenant id is taken once. */
