@@ -54,7 +54,10 @@ export class Connectors {
   async sync(name: string, options: SyncRequest = {}): Promise<SyncRun> {
     await this.ctx.ensureBrevo();
     const base = await this.path(name);
-    const answer = await this.ctx.request<SyncAnswer>('POST', `${base}/sync`, { body: options, idempotent: false });
+    const answer = await this.ctx.request<SyncAnswer>('POST', `${base}/sync`, {
+      body: syncBody(options),
+      idempotent: false,
+    });
     return { ...answer, wait: (o?: WaitOptions) => this.waitForRun(`${base}/runs/${seg(answer.runId)}`, o) };
   }
 
@@ -119,4 +122,10 @@ export class Connectors {
       await sleep(delay);
     }
   }
+}
+
+/** `type` travels as the API's `full` flag (the same thing; servers older than `type` know only `full`). */
+function syncBody({ type, ...rest }: SyncRequest): Omit<SyncRequest, 'type'> {
+  if (type === undefined || rest.full !== undefined) return rest;
+  return { ...rest, full: type === 'full' };
 }

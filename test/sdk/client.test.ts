@@ -67,6 +67,12 @@ test('sync sends the contract fields and wait() resolves with the finished run, 
     targetList: 25,
   });
   expect(run).toMatchObject({ queued: true, mode: 'full', runId: 'run_1' });
+  expect(api.calls('POST', `/tenants/${TENANT}/connections/notion/sync`)[0]?.body).toEqual({
+    full: true,
+    resources: ['databases'],
+    databaseId: 'abc123def456',
+    targetList: 25,
+  });
   const seen: string[] = [];
   const done = await run.wait({ onPoll: (r) => seen.push(r.status) });
   expect(done).toMatchObject({ runId: 'run_1', status: 'succeeded', summary: { upserted: 3 } });
