@@ -84,11 +84,14 @@ export class TajoClient {
       (err: unknown) => {
         this.tenant = undefined;
         if (err instanceof TajoError && (err.status === 401 || err.status === 404)) {
-          throw new TajoAuthError({
-            ...err,
-            code: 'unauthorized',
-            message: `no tenant has this API key: check TAJO_API_KEY (${err.message})`,
-          });
+          throw new TajoAuthError(
+            {
+              ...err,
+              code: 'unauthorized',
+              message: `no tenant has this API key: check TAJO_API_KEY (${err.message})`,
+            },
+            { cause: err },
+          );
         }
         throw err;
       },

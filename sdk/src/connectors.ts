@@ -72,7 +72,9 @@ export class Connectors {
 
   /** The connector's checks (`tajo connectors test`); `createPage` allows Notion's page-creation check. */
   async test(name: string, options: { createPage?: boolean } = {}): Promise<ConnectionTest> {
-    return this.ctx.request('POST', `${await this.path(name)}/test`, { body: options, idempotent: true });
+    // Read-only checks may go twice; the page-creation check writes (a row, trashed after).
+    const idempotent = !options.createPage;
+    return this.ctx.request('POST', `${await this.path(name)}/test`, { body: options, idempotent });
   }
 
   async disconnect(name: string): Promise<Record<string, unknown>> {

@@ -83,6 +83,17 @@ test('sync sends the contract fields and wait() resolves with the finished run, 
   expect(failed).toMatchObject({ status: 'failed', error: 'Notion refused the token (401): regenerate it' });
 });
 
+test('wait() past its timeout: a TajoError with code timeout naming the run; the run is not touched', async () => {
+  const tajo = client({ tenantId: TENANT });
+  api.runs.set('run_1', ['running']);
+  const run = await tajo.connectors.sync('notion');
+  const err = await run.wait({ timeoutMs: 1 }).catch((e) => e);
+  expect(err).toBeInstanceOf(TajoError);
+  expect(err).toMatchObject({ code: 'timeout', status: 0 });
+  expect(err.message).toMatch(/^run run_1 still running after 0 s: call wait\(\) again/);
+  expect(api.log.filter((l) => l.method !== 'GET' && l.path.includes('/runs/'))).toEqual([]);
+});
+
 test('status, list, query pages (and every page), create, notify, test and disconnect', async () => {
   const tajo = client();
   expect(await tajo.connectors.status('notion')).toMatchObject({
