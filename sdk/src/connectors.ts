@@ -1,0 +1,133 @@
+/**
+ * tajo.connectors: connect, sync (a run you can wait for), status, test, disconnect, list, and a
+ * Notion database's query and page creation. Any connector name the API's registry knows works: an
+ * unknown one is a TajoError with code not_found.
+ */
+import { snakeKeys } from './case';
+import type { ClientContext } from './context';
+import { TajoError } from './errors';
+import { seg, sleep } from './http';
+import type {
+  ConnectionList,
+  ConnectionTest,
+  ConnectorCredentials,
+  ConnectorStatus,
+  CreatePageAnswer,
+  CreatePageRequest,
+  NotionPage,
+  QueryAnswer,
+  QueryRequest,
+  RunRecord,
+  SyncAnswer,
+  SyncRequest,
+} from './types';
+
+export interface WaitOptions {
+  /** Give up after this long (default 10 minutes): a TajoError with code `timeout`; the run goes on. */
+  timeoutMs?: number;
+  /** Sees the run record at each poll (its `progress` moves while it runs). */
+  onPoll?: (run: RunRecord) => void;
+}
+
+export interface SyncRun extends SyncAnswer {
+  /**
+   * Polls the run until it finished and resolves with its record, `status` 'succeeded' or 'failed'
+   * (a failed run is an answer, not an exception: its `error` says why). Throws only when the API
+   * cannot be asked (TajoError) or the timeout passed.
+   */
+  wait(options?: WaitOptions): Promise<RunRecord>;
+}
+
+const FIRST_POLL_MS = 500;
+const MAX_POLL_MS = 5_000;
+
+export class Connectors {
+  constructor(private readonly ctx: ClientContext) {}
+
+  /** Stores the connection (the API checks the credentials with the provider first). */
+  async connect(name: string, credentials: ConnectorCredentials): Promise<Record<string, unknown>> {
+    await this.ctx.ensureBrevo();
+    return this.ctx.request('PUT', await this.path(name), { body: snakeKeys(credentials) });
+  }
+
+  /** Queues a sync; `await sync(...).then(run => run.wait())` waits for its end. */
+  async sync(name: string, options: SyncRequest = {}): Promise<SyncRun> {
+    await this.ctx.ensureBrevo();
+    const base = await this.path(name);
+    const answer = await this.ctx.request<SyncAnswer>('POST', `${base}/sync`, {
+      body: syncBody(options),
+      idempotent: false,
+    });
+    return { ...answer, wait: (o?: WaitOptions) => this.waitForRun(`${base}/runs/${seg(answer.runId)}`, o) };
+  }
+
+  /** A run's record as it stands (GET .../runs/{runId}). */
+  async run(name: string, runId: string): Promise<RunRecord> {
+    return this.ctx.request('GET', `${await this.path(name)}/runs/${seg(runId)}`);
+  }
+
+  async status(name: string): Promise<ConnectorStatus> {
+    return this.ctx.request('GET', `${await this.path(name)}/status`);
+  }
+
+  /** The connector's checks (`tajo connectors test`); `createPage` allows Notion's page-creation check. */
+  async test(name: string, options: { createPage?: boolean } = {}): Promise<ConnectionTest> {
+    // Read-only checks may go twice; the page-creation check writes (a row, trashed after).
+    const idempotent = !options.createPage;
+    return this.ctx.request('POST', `${await this.path(name)}/test`, { body: options, idempotent });
+  }
+
+  async disconnect(name: string): Promise<Record<string, unknown>> {
+    return this.ctx.request('DELETE', await this.path(name));
+  }
+
+  /** The tenant's Brevo key state, its connections and every connector it could connect. */
+  async list(): Promise<ConnectionList> {
+    return this.ctx.request('GET', `/tenants/${seg(await this.ctx.tenantId())}/connections`);
+  }
+
+  /** One page of a database's rows, as the connection sees them (paced like the connector's other calls). */
+  async query(name: string, request: QueryRequest): Promise<QueryAnswer> {
+    return this.ctx.request('POST', `${await this.path(name)}/query`, { body: request, idempotent: true });
+  }
+
+  /** Every row of the query, page after page: `for await (const page of tajo.connectors.queryAll(...))`. */
+  async *queryAll(name: string, request: Omit<QueryRequest, 'startCursor'>): AsyncGenerator<NotionPage> {
+    let startCursor: string | undefined;
+    do {
+      const page = await this.query(name, { ...request, ...(startCursor ? { startCursor } : {}) });
+      yield* page.results;
+      startCursor = page.hasMore && page.nextCursor ? page.nextCursor : undefined;
+    } while (startCursor);
+  }
+
+  /** A new row of a database; a read-only connection is refused (code read_only). */
+  async create(name: string, request: CreatePageRequest): Promise<CreatePageAnswer> {
+    return this.ctx.request('POST', `${await this.path(name)}/pages`, { body: request, idempotent: false });
+  }
+
+  private async path(name: string): Promise<string> {
+    return `/tenants/${seg(await this.ctx.tenantId())}/connections/${seg(name)}`;
+  }
+
+  private async waitForRun(path: string, o: WaitOptions = {}): Promise<RunRecord> {
+    const timeoutMs = o.timeoutMs ?? 600_000;
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = FIRST_POLL_MS; ; delay = Math.min(MAX_POLL_MS, Math.round(delay * 1.5))) {
+      const run = await this.ctx.request<RunRecord>('GET', path);
+      o.onPoll?.(run);
+      if (run.status !== 'running') return run;
+      if (Date.now() + delay > deadline) {
+        const message = `run ${run.runId} still running after ${Math.round(timeoutMs / 1000)} s: call wait() again with a longer timeoutMs, or read connectors.status()`;
+        throw new TajoError({ status: 0, code: 'timeout', message });
+      }
+      await sleep(delay);
+    }
+  }
+}
+
+/** `type` travels as the API's `full` flag (the same thing; servers older than `type` know only `full`). */
+function syncBody({ type, ...rest }: SyncRequest): Omit<SyncRequest, 'type'> {
+  if (type === undefined || rest.full !== undefined) return rest;
+  return { ...rest, full: type === 'full' };
+}
