@@ -1,0 +1,163 @@
+/**
+ * The SDK's Notion calls on the server (`tajo.connectors.query('notion', …)` and `create`): one
+ * query page of a database, one new page in it, with the tenant's connection as it is stored (its
+ * token from the secret store, its API version). Every call goes through the same paced gateway
+ * as the lane's jobs: the pacer keyed by the connection's integration key (the lane's message
+ * group), the one retry policy, Notion's 429 + Retry-After. A wait longer than a request may hold
+ * comes back as a RateLimitedError (the API answers 429 with Retry-After). The integration decides
+ * what it can see: a database that is not in the connection's config may be queried too.
+ */
+import { ProviderError, RequestRefusedError } from '../../core/errors';
+import { newStats } from '../../core/http/paced-fetch';
+import type { Clock, ConnectionRecord, ConnectionStore, SecretStore } from '../../core/ports';
+import { sharedPacer } from '../../core/ratelimit/pacer';
+import { readAccessToken } from '../../core/tenancy/oauth-tokens';
+import { NOTION_INTERVAL_MS, NotionGateway, type NotionPage } from './client';
+import { notionReadOnly } from './read-only';
+
+export interface NotionSdkDeps {
+  connections: ConnectionStore;
+  secrets: SecretStore;
+  clock: Clock;
+  endpoints: { notionBaseUrl?: string };
+}
+
+/** The longest Retry-After a request waits in process (API Gateway answers in 29 s): past it, a 429. */
+const MAX_WAIT_IN_REQUEST_MS = 10_000;
+
+/**
+ * A query cursor names the data source it belongs to when it is not the database's first one
+ * (`s<index>:<Notion cursor>`, the cursor empty at the start of that source); a cursor of the first
+ * source is Notion's own. A database with several data sources is read source after source.
+ */
+const SOURCE_CURSOR = /^s(\d+):(.*)$/;
+
+export interface NotionQueryInput {
+  databaseId: string;
+  filter?: Record<string, unknown>;
+  sorts?: Record<string, unknown>[];
+  startCursor?: string;
+  pageSize?: number;
+}
+
+export interface NotionQueryOutput {
+  results: NotionPage[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+
+/** One page of the database's rows as the connection sees them (Notion checks filter and sorts). */
+export async function queryNotionPages(
+  deps: NotionSdkDeps,
+  tenantId: string,
+  input: NotionQueryInput,
+): Promise<NotionQueryOutput> {
+  const { notion } = await connectionGateway(deps, tenantId);
+  const sources = await sourcesOf(notion, input.databaseId);
+  const at = SOURCE_CURSOR.exec(input.startCursor ?? '');
+  const index = at ? Number(at[1]) : 0;
+  const sourceId = sources[index];
+  if (sourceId === undefined) {
+    throw new RequestRefusedError(400, `startCursor ${input.startCursor} is not a cursor of this database's query`);
+  }
+  const cursor = at ? at[2] || undefined : input.startCursor;
+  const page = await notion.query(sourceId, {
+    filter: input.filter,
+    sorts: input.sorts,
+    startCursor: cursor,
+    pageSize: input.pageSize ?? 100,
+  });
+  const tag = (c: string) => (index === 0 ? c : `s${index}:${c}`);
+  const nextCursor =
+    page.hasMore && page.nextCursor ? tag(page.nextCursor) : index + 1 < sources.length ? `s${index + 1}:` : null;
+  return { results: page.pages, nextCursor, hasMore: nextCursor !== null };
+}
+
+/** A new page (a row) in the database, with Notion's own property values; refused when read-only. */
+export async function createNotionPage(
+  deps: NotionSdkDeps,
+  tenantId: string,
+  input: { databaseId: string; properties: Record<string, unknown> },
+): Promise<{ id: string; url: string | null }> {
+  const { notion, conn } = await connectionGateway(deps, tenantId);
+  if (notionReadOnly(conn.settings)) throw new NotionConnectionReadOnly();
+  const sources = await sourcesOf(notion, input.databaseId);
+  if (sources.length > 1) {
+    throw new RequestRefusedError(
+      400,
+      `database ${input.databaseId} has ${sources.length} data sources (${sources.join(', ')}): Notion needs one as the new page's parent; create the page in Notion or split the database`,
+    );
+  }
+  // At most once: Notion has no idempotency key for a creation, so a lost answer is not sent again.
+  const page = await notion.createPage(
+    { databaseId: input.databaseId, sourceId: sources[0] ?? input.databaseId },
+    input.properties,
+  );
+  return { id: page.id, url: page.url ?? null };
+}
+
+/** A create on a connection that never writes to Notion (checked before any Notion call). */
+export class NotionConnectionReadOnly extends RequestRefusedError {
+  constructor() {
+    super(
+      409,
+      'the Notion connection is read-only (connectors.notion.read_only): set read_only: false in its config and connect again to create pages',
+      'read_only',
+    );
+  }
+}
+
+/** The stored connection and a gateway paced like its lane (same pacer key, interval and retries). */
+async function connectionGateway(
+  deps: NotionSdkDeps,
+  tenantId: string,
+): Promise<{ conn: ConnectionRecord<'notion'>; notion: NotionGateway }> {
+  const conn = await deps.connections.getConnection(tenantId, 'notion');
+  if (!conn) {
+    throw new RequestRefusedError(
+      404,
+      'no Notion connection: connect it first (PUT /tenants/{tenantId}/connections/notion)',
+      'not_connected',
+    );
+  }
+  const token = await readAccessToken(deps, conn);
+  const notion = new NotionGateway({
+    token,
+    apiVersion: conn.settings.api_version,
+    baseUrl: deps.endpoints.notionBaseUrl,
+    clock: deps.clock,
+    pacer: sharedPacer(conn.integrationKey, NOTION_INTERVAL_MS, deps.clock),
+    stats: newStats(),
+    maxInProcessWaitMs: MAX_WAIT_IN_REQUEST_MS,
+    readOnly: notionReadOnly(conn.settings),
+  });
+  return { conn, notion };
+}
+
+/**
+ * What to query for a database id, as the sync does: its data sources on 2025-09-03 and later
+ * (one GET), the database itself on 2022-06-28 (no call).
+ */
+async function sourcesOf(notion: NotionGateway, databaseId: string): Promise<string[]> {
+  if (!notion.usesDataSources) return [databaseId];
+  return (await notion.resolveDatabase(databaseId)).sources.map((s) => s.id);
+}
+
+/**
+ * Notion's refusals as the API answers them: its 400 with its message, a database it cannot see as
+ * "share it with the integration"; anything else is left to the API's own error answers.
+ */
+export function notionRefusal(err: unknown): { status: number; error: string; code: string } | undefined {
+  if (!(err instanceof ProviderError) || err.provider !== 'notion') return undefined;
+  if (err.status === 400) return { status: 400, error: err.message, code: err.code };
+  if (err.status === 404) {
+    return {
+      status: 404,
+      error: `${err.message.replace(/\s*\(404\).*$/, '')} (404): share the database with the integration (in Notion: ••• → Connections → add it), or check the id`,
+      code: 'not_found',
+    };
+  }
+  if (err.status === 403) return { status: 403, error: err.message, code: err.code };
+  if (err.status === 401) return { status: 502, error: err.message, code: 'notion_unauthorized' };
+  return undefined;
+}

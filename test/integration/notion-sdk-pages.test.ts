@@ -1,0 +1,230 @@
+/**
+ * The SDK's Notion routes (issue 15): query a database and create a page through the tenant's
+ * stored connection, against the Notion simulator, with the tenant connected through the
+ * management API (dynalite, file secrets). The routes are called as api.ts calls them once wired.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrevoSimulator } from '../../sandbox/brevo';
+import { NotionSimulator } from '../../sandbox/notion';
+import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
+import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
+import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
+import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
+import { handleApiRequest } from '../../shared/app/api';
+import { parseConfig } from '../../shared/app/config';
+import { notionPacerDrainMs } from '../../shared/connectors/notion/context';
+import {
+  NOTION_PAGES_ROUTE,
+  NOTION_QUERY_ROUTE,
+  notionCreatePageAnswerSchema,
+  notionQueryAnswerSchema,
+  notionSdkOperations,
+} from '../../shared/connectors/notion/sdk-api';
+import type { ApiDeps } from '../../shared/core/http/api-types';
+import type { LaneQueue } from '../../shared/core/ports';
+import { createTenant } from '../../shared/core/tenancy/tenants';
+import { freshStore } from '../support/stores';
+import { VirtualClock } from '../support/virtual-clock';
+
+const NOTION_TOKEN = `ntn_${randomUUID().replace(/-/g, '')}`;
+const BREVO_KEY = `xkeysib-${randomUUID()}`;
+const ROWS = 30;
+
+let notion: NotionSimulator;
+let brevo: BrevoSimulator;
+let store: DynamoRepositories;
+let dir: string;
+let deps: ApiDeps;
+const clock = new VirtualClock();
+const lane: LaneQueue = { send: async () => undefined };
+
+beforeAll(async () => {
+  notion = new NotionSimulator({ tokens: [NOTION_TOKEN], rateLimit: false });
+  brevo = new BrevoSimulator({ apiKeys: [BREVO_KEY], limits: false, importProcessingMs: 0 });
+  await Promise.all([notion.start(), brevo.start()]);
+  seedSandbox(notion, brevo, { rows: ROWS });
+  ({ store } = await freshStore());
+  dir = mkdtempSync(join(tmpdir(), 'tajo-notion-sdk-'));
+  deps = {
+    tenants: store,
+    connections: store,
+    runs: store,
+    cursors: store,
+    teams: store,
+    webhooks: store,
+    secrets: new FileSecretStore(join(dir, 'secrets')),
+    schedules: { ensure: async () => undefined, remove: async () => undefined },
+    lane,
+    clock,
+    endpoints: { notionBaseUrl: notion.baseUrl, brevoBaseUrl: brevo.baseUrl },
+    documents: new LocalDocumentStore(join(dir, 'documents')),
+    imported: store,
+    skills: store,
+    definitions: store,
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([notion.stop(), brevo.stop()]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function api(method: string, path: string, tenant: { tenantId: string; apiKey: string }, body: unknown) {
+  return handleApiRequest(deps, {
+    routeKey: `${method} ${path}`,
+    pathParameters: { tenantId: tenant.tenantId, connector: 'notion' },
+    headers: { authorization: `Bearer ${tenant.apiKey}` },
+    body: JSON.stringify(body),
+  });
+}
+
+/** A tenant whose Notion connection is the sandbox config's section (with `over` on top). */
+async function connected(over: Record<string, unknown> = {}) {
+  const t = await createTenant({ tenants: store, clock }, `t-${randomUUID().slice(0, 8)}`);
+  expect((await api('PUT', '/tenants/{tenantId}/brevo', t, { apiKey: BREVO_KEY })).status).toBe(200);
+  const section = parseConfig(sandboxConfigYaml(), { NOTION_TOKEN, BREVO_API_KEY: BREVO_KEY }).connectors.notion;
+  const res = await api('PUT', '/tenants/{tenantId}/connections/{connector}', t, { ...section, ...over });
+  expect(res).toMatchObject({ status: 200 });
+  return t;
+}
+
+async function sdk(route: string, tenantId: string, body: unknown) {
+  const op = notionSdkOperations[route];
+  if (!op) throw new Error(`no operation ${route}`);
+  return op(deps, { routeKey: route, pathParameters: { tenantId }, headers: {}, body: JSON.stringify(body) }, tenantId);
+}
+
+describe('POST .../connections/notion/query', () => {
+  test("Notion's filter and sorts, paginated with nextCursor, through the connection's data source", async () => {
+    const t = await connected();
+    const active = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 3 === 1);
+    const seen: { seats: number; status: string }[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, {
+        databaseId: SANDBOX_DATABASE_ID,
+        filter: { property: 'Status', status: { equals: 'Active' } },
+        sorts: [{ property: 'Seats', direction: 'descending' }],
+        pageSize: 4,
+        ...(cursor ? { startCursor: cursor } : {}),
+      });
+      expect(res.status).toBe(200);
+      const body = notionQueryAnswerSchema.parse(res.body);
+      expect(body.hasMore).toBe(body.nextCursor !== null);
+      for (const p of body.results) {
+        const props = p.properties as Record<string, { number?: number; status?: { name: string } }>;
+        seen.push({ seats: props.Seats?.number ?? -1, status: props.Status?.status?.name ?? '' });
+      }
+      cursor = body.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(Math.ceil(active.length / 4));
+    expect(seen.every((r) => r.status === 'Active')).toBe(true);
+    const expectedSeats = active.map((i) => (i % 50) + 1).sort((a, b) => b - a);
+    expect(seen.map((r) => r.seats)).toEqual(expectedSeats);
+    expect(notion.stats().byRoute).toHaveProperty(['POST /v1/data_sources/:data_source_id/query']);
+    // The lane's pacer (keyed by the connection's integration key) paid for these calls.
+    const conn = await store.getConnection(t.tenantId, 'notion');
+    expect(notionPacerDrainMs(conn?.integrationKey as string, clock)).toBeGreaterThan(0);
+  });
+
+  test("a database outside the connection's config is queried too (the integration decides)", async () => {
+    const t = await connected();
+    const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_LEADS_DATABASE_ID });
+    expect(res.status).toBe(200);
+    expect(notionQueryAnswerSchema.parse(res.body).results).toHaveLength(3);
+  });
+
+  test("Notion's 400 comes back as a 400 with its message; an unshared database as a 404 saying to share it", async () => {
+    const t = await connected();
+    const bad = await sdk(NOTION_QUERY_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_DATABASE_ID,
+      filter: { property: 'No such property', status: { equals: 'Active' } },
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: string }).error).toMatch(/No such property/);
+    const hidden = notion.addDatabase({ title: 'Private', properties: { Name: { type: 'title' } } });
+    notion.unshareDatabase(hidden.id);
+    const missing = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: hidden.id });
+    expect(missing).toMatchObject({ status: 404, body: { code: 'not_found' } });
+    expect((missing.body as { error: string }).error).toMatch(/share the database with the integration/);
+  });
+
+  test('bodies are checked before Notion is called: a bad id, a page size over 100', async () => {
+    const t = await connected();
+    const before = notion.stats().requests;
+    const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: 'abc/../users', pageSize: 500 });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: string }).error).toMatch(/databaseId.*Notion database id/);
+    expect(notion.stats().requests).toBe(before);
+  });
+
+  test("Notion's 429: a short Retry-After is waited out; a long one comes back as 429 with retryAfterSeconds", async () => {
+    const t = await connected();
+    notion.failNext(1, { status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 2 });
+    const slept = clock.slept;
+    const ok = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, pageSize: 1 });
+    expect(ok.status).toBe(200);
+    expect(clock.slept - slept).toBeGreaterThanOrEqual(2000);
+    notion.failNext(5, { status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 60 });
+    const limited = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID });
+    expect(limited).toMatchObject({ status: 429, body: { code: 'rate_limited', retryAfterSeconds: 60 } });
+    notion.failNext(0, { status: 429, code: 'x', message: 'x' });
+  });
+
+  test('a tenant without a Notion connection: 404 not_connected', async () => {
+    const t = await createTenant({ tenants: store, clock }, `t-${randomUUID().slice(0, 8)}`);
+    const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID });
+    expect(res).toMatchObject({ status: 404, body: { code: 'not_connected' } });
+  });
+});
+
+describe('POST .../connections/notion/pages', () => {
+  const properties = (name: string) => ({
+    Name: { title: [{ text: { content: name } }] },
+    Email: { email: `${name.toLowerCase()}@example.com` },
+    'Converted Date': { date: { start: '2026-11-22T10:00:00.000Z' } },
+  });
+
+  test('creates the page in the data source and answers 201 with its id and url', async () => {
+    const t = await connected();
+    const res = await sdk(NOTION_PAGES_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_LEADS_DATABASE_ID,
+      properties: properties('Katherine'),
+    });
+    expect(res.status).toBe(201);
+    const { id, url } = notionCreatePageAnswerSchema.parse(res.body);
+    const query = await sdk(NOTION_QUERY_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_LEADS_DATABASE_ID,
+      filter: { property: 'Email', email: { equals: 'katherine@example.com' } },
+    });
+    const found = notionQueryAnswerSchema.parse(query.body).results;
+    expect(found.map((p) => [p.id, p.url])).toEqual([[id, url]]);
+  });
+
+  test('a read-only connection: 409 read_only naming connectors.notion.read_only, and Notion is not called', async () => {
+    const t = await connected({ read_only: true, rules: [] });
+    const before = notion.stats().requests;
+    const res = await sdk(NOTION_PAGES_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_LEADS_DATABASE_ID,
+      properties: properties('Dorothy'),
+    });
+    expect(res).toMatchObject({ status: 409, body: { code: 'read_only' } });
+    expect((res.body as { error: string }).error).toMatch(/connectors\.notion\.read_only/);
+    expect(notion.stats().requests).toBe(before);
+  });
+
+  test("Notion's validation error on a property comes back as a 400 with its message", async () => {
+    const t = await connected();
+    const res = await sdk(NOTION_PAGES_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_LEADS_DATABASE_ID,
+      properties: { Nope: { title: [{ text: { content: 'x' } }] } },
+    });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: string }).error).toMatch(/Nope/);
+  });
+});
