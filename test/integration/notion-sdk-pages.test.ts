@@ -4,17 +4,7 @@
  * management API (dynalite, file secrets). The routes are called as api.ts calls them once wired.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BrevoSimulator } from '../../sandbox/brevo';
-import { NotionSimulator } from '../../sandbox/notion';
-import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID, sandboxConfigYaml, seedSandbox } from '../../sandbox/sandbox';
-import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
-import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { handleApiRequest } from '../../shared/app/api';
-import { parseConfig } from '../../shared/app/config';
+import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID } from '../../sandbox/sandbox';
 import { notionPacerDrainMs } from '../../shared/connectors/notion/context';
 import {
   NOTION_PAGES_ROUTE,
@@ -23,78 +13,32 @@ import {
   notionQueryAnswerSchema,
   notionSdkOperations,
 } from '../../shared/connectors/notion/sdk-api';
-import type { ApiDeps } from '../../shared/core/http/api-types';
-import type { LaneQueue } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
-import { freshStore } from '../support/stores';
-import { VirtualClock } from '../support/virtual-clock';
+import { type NotionSdkStack, startNotionSdkStack } from '../support/notion-sdk-stack';
 
-const NOTION_TOKEN = `ntn_${randomUUID().replace(/-/g, '')}`;
-const BREVO_KEY = `xkeysib-${randomUUID()}`;
 const ROWS = 30;
 
-let notion: NotionSimulator;
-let brevo: BrevoSimulator;
-let store: DynamoRepositories;
-let dir: string;
-let deps: ApiDeps;
-const clock = new VirtualClock();
-const lane: LaneQueue = { send: async () => undefined };
+let stack: NotionSdkStack;
+let notion: NotionSdkStack['notion'];
 
 beforeAll(async () => {
-  notion = new NotionSimulator({ tokens: [NOTION_TOKEN], rateLimit: false });
-  brevo = new BrevoSimulator({ apiKeys: [BREVO_KEY], limits: false, importProcessingMs: 0 });
-  await Promise.all([notion.start(), brevo.start()]);
-  seedSandbox(notion, brevo, { rows: ROWS });
-  ({ store } = await freshStore());
-  dir = mkdtempSync(join(tmpdir(), 'tajo-notion-sdk-'));
-  deps = {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
-    secrets: new FileSecretStore(join(dir, 'secrets')),
-    schedules: { ensure: async () => undefined, remove: async () => undefined },
-    lane,
-    clock,
-    endpoints: { notionBaseUrl: notion.baseUrl, brevoBaseUrl: brevo.baseUrl },
-    documents: new LocalDocumentStore(join(dir, 'documents')),
-    imported: store,
-    skills: store,
-    definitions: store,
-  };
+  stack = await startNotionSdkStack({ rows: ROWS, lane: { send: async () => undefined } });
+  notion = stack.notion;
 });
 
-afterAll(async () => {
-  await Promise.all([notion.stop(), brevo.stop()]);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function api(method: string, path: string, tenant: { tenantId: string; apiKey: string }, body: unknown) {
-  return handleApiRequest(deps, {
-    routeKey: `${method} ${path}`,
-    pathParameters: { tenantId: tenant.tenantId, connector: 'notion' },
-    headers: { authorization: `Bearer ${tenant.apiKey}` },
-    body: JSON.stringify(body),
-  });
-}
+afterAll(() => stack.stop());
 
 /** A tenant whose Notion connection is the sandbox config's section (with `over` on top). */
-async function connected(over: Record<string, unknown> = {}) {
-  const t = await createTenant({ tenants: store, clock }, `t-${randomUUID().slice(0, 8)}`);
-  expect((await api('PUT', '/tenants/{tenantId}/brevo', t, { apiKey: BREVO_KEY })).status).toBe(200);
-  const section = parseConfig(sandboxConfigYaml(), { NOTION_TOKEN, BREVO_API_KEY: BREVO_KEY }).connectors.notion;
-  const res = await api('PUT', '/tenants/{tenantId}/connections/{connector}', t, { ...section, ...over });
-  expect(res).toMatchObject({ status: 200 });
-  return t;
-}
+const connected = (over: Record<string, unknown> = {}) => stack.connected(() => over);
 
 async function sdk(route: string, tenantId: string, body: unknown) {
   const op = notionSdkOperations[route];
   if (!op) throw new Error(`no operation ${route}`);
-  return op(deps, { routeKey: route, pathParameters: { tenantId }, headers: {}, body: JSON.stringify(body) }, tenantId);
+  return op(
+    stack.deps,
+    { routeKey: route, pathParameters: { tenantId }, headers: {}, body: JSON.stringify(body) },
+    tenantId,
+  );
 }
 
 describe('POST .../connections/notion/query', () => {
@@ -128,8 +72,8 @@ describe('POST .../connections/notion/query', () => {
     expect(seen.map((r) => r.seats)).toEqual(expectedSeats);
     expect(notion.stats().byRoute).toHaveProperty(['POST /v1/data_sources/:data_source_id/query']);
     // The lane's pacer (keyed by the connection's integration key) paid for these calls.
-    const conn = await store.getConnection(t.tenantId, 'notion');
-    expect(notionPacerDrainMs(conn?.integrationKey as string, clock)).toBeGreaterThan(0);
+    const conn = await stack.store.getConnection(t.tenantId, 'notion');
+    expect(notionPacerDrainMs(conn?.integrationKey as string, stack.clock)).toBeGreaterThan(0);
   });
 
   test("a database outside the connection's config is queried too (the integration decides)", async () => {
@@ -166,18 +110,31 @@ describe('POST .../connections/notion/query', () => {
   test("Notion's 429: a short Retry-After is waited out; a long one comes back as 429 with retryAfterSeconds", async () => {
     const t = await connected();
     notion.failNext(1, { status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 2 });
-    const slept = clock.slept;
+    const slept = stack.clock.slept;
     const ok = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, pageSize: 1 });
     expect(ok.status).toBe(200);
-    expect(clock.slept - slept).toBeGreaterThanOrEqual(2000);
+    expect(stack.clock.slept - slept).toBeGreaterThanOrEqual(2000);
     notion.failNext(5, { status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 60 });
     const limited = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID });
     expect(limited).toMatchObject({ status: 429, body: { code: 'rate_limited', retryAfterSeconds: 60 } });
     notion.failNext(0, { status: 429, code: 'x', message: 'x' });
   });
 
+  test('a connection on 2022-06-28 queries and creates through the database endpoints (no data source)', async () => {
+    const t = await connected({ api_version: '2022-06-28' });
+    notion.resetStats();
+    const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, pageSize: 5 });
+    expect(notionQueryAnswerSchema.parse(res.body).results).toHaveLength(5);
+    const made = await sdk(NOTION_PAGES_ROUTE, t.tenantId, {
+      databaseId: SANDBOX_LEADS_DATABASE_ID,
+      properties: { Name: { title: [{ text: { content: 'Old version' } }] } },
+    });
+    expect(made.status).toBe(201);
+    expect(notion.stats().byRoute).toEqual({ 'POST /v1/databases/:database_id/query': 1, 'POST /v1/pages': 1 });
+  });
+
   test('a tenant without a Notion connection: 404 not_connected', async () => {
-    const t = await createTenant({ tenants: store, clock }, `t-${randomUUID().slice(0, 8)}`);
+    const t = await createTenant({ tenants: stack.store, clock: stack.clock }, `t-${randomUUID().slice(0, 8)}`);
     const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID });
     expect(res).toMatchObject({ status: 404, body: { code: 'not_connected' } });
   });
