@@ -12,7 +12,9 @@ import {
   notionCreatePageAnswerSchema,
   notionQueryAnswerSchema,
   notionSdkOperations,
+  notionSdkRoutes,
 } from '../../shared/connectors/notion/sdk-api';
+import { routeKey } from '../../shared/core/connector';
 import { createTenant } from '../../shared/core/tenancy/tenants';
 import { type NotionSdkStack, startNotionSdkStack } from '../support/notion-sdk-stack';
 
@@ -41,9 +43,14 @@ async function sdk(route: string, tenantId: string, body: unknown) {
   );
 }
 
+test('the routes the topology is given are the operations served', () => {
+  expect(notionSdkRoutes.map(routeKey).sort()).toEqual(Object.keys(notionSdkOperations).sort());
+});
+
 describe('POST .../connections/notion/query', () => {
   test("Notion's filter and sorts, paginated with nextCursor, through the connection's data source", async () => {
     const t = await connected();
+    notion.resetStats();
     const active = Array.from({ length: ROWS }, (_, i) => i).filter((i) => i % 3 === 1);
     const seen: { seats: number; status: string }[] = [];
     let cursor: string | undefined;
@@ -70,10 +77,47 @@ describe('POST .../connections/notion/query', () => {
     expect(seen.every((r) => r.status === 'Active')).toBe(true);
     const expectedSeats = active.map((i) => (i % 50) + 1).sort((a, b) => b - a);
     expect(seen.map((r) => r.seats)).toEqual(expectedSeats);
-    expect(notion.stats().byRoute).toHaveProperty(['POST /v1/data_sources/:data_source_id/query']);
+    // The database is looked up once: the cursor carries its data source to the next pages.
+    expect(notion.stats().byRoute).toEqual({
+      'GET /v1/databases/:database_id': 1,
+      'POST /v1/data_sources/:data_source_id/query': pages,
+    });
     // The lane's pacer (keyed by the connection's integration key) paid for these calls.
     const conn = await stack.store.getConnection(t.tenantId, 'notion');
     expect(notionPacerDrainMs(conn?.integrationKey as string, stack.clock)).toBeGreaterThan(0);
+  });
+
+  test('a database with two data sources is read source after source; a cursor of another database is refused', async () => {
+    const t = await connected();
+    const db = notion.addDatabase({ title: 'Split', properties: { Name: { type: 'title' } } });
+    const first = db.dataSources[0]?.id as string;
+    const second = notion.addDataSource(db.id, { name: 'Archive', properties: { Name: { type: 'title' } } }).id;
+    notion.addPages(first, [{ properties: { Name: 'a1' } }, { properties: { Name: 'a2' } }]);
+    notion.addPages(second, [{ properties: { Name: 'b1' } }]);
+    const titles: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, {
+        databaseId: db.id,
+        pageSize: 1,
+        ...(cursor ? { startCursor: cursor } : {}),
+      });
+      const body = notionQueryAnswerSchema.parse(res.body);
+      const name = body.results[0]?.properties.Name as { title?: { plain_text: string }[] } | undefined;
+      titles.push(...(name?.title ?? []).map((r) => r.plain_text));
+      cursor = body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(titles.sort()).toEqual(['a1', 'a2', 'b1']);
+
+    const started = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: db.id, pageSize: 1 });
+    const startCursor = notionQueryAnswerSchema.parse(started.body).nextCursor;
+    const other = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, startCursor });
+    expect(other).toMatchObject({ status: 400, body: { error: expect.stringMatching(/another database/) } });
+    const forged = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: db.id, startCursor: 'not-ours' });
+    expect(forged).toMatchObject({ status: 400, body: { error: expect.stringMatching(/nextCursor/) } });
+    // A new page needs one data source as its parent: Notion cannot place it in a split database.
+    const made = await sdk(NOTION_PAGES_ROUTE, t.tenantId, { databaseId: db.id, properties: {} });
+    expect(made).toMatchObject({ status: 400, body: { error: expect.stringMatching(/has 2 data sources/) } });
   });
 
   test("a database outside the connection's config is queried too (the integration decides)", async () => {

@@ -5,6 +5,7 @@
  * SDK's types. The work itself is in sdk-pages.ts (paced like the lane, refused when read-only).
  */
 import { z } from 'zod';
+import type { ConnectorRoute } from '../../core/connector';
 import { RateLimitedError, RequestRefusedError } from '../../core/errors';
 import type { ApiDeps, ApiResponse, Operation } from '../../core/http/api-types';
 import { parseJsonBody } from '../../core/http/request-body';
@@ -13,6 +14,25 @@ import { NotionReadOnlyError } from './read-only';
 import { createNotionPage, NotionConnectionReadOnly, notionRefusal, queryNotionPages } from './sdk-pages';
 
 const BASE = '/tenants/{tenantId}/connections/notion';
+
+/** The routes as the topology lists them (the descriptor's `http`, once api.ts serves the operations). */
+export const notionSdkRoutes: ConnectorRoute[] = [
+  {
+    method: 'POST',
+    path: `${BASE}/query`,
+    function: 'api',
+    auth: 'tenantApiKey',
+    description:
+      "One page of a Notion database's rows as the connection sees them (Notion's filter and sorts; nextCursor), paced with the lane",
+  },
+  {
+    method: 'POST',
+    path: `${BASE}/pages`,
+    function: 'api',
+    auth: 'tenantApiKey',
+    description: 'A new page in a Notion database (Notion property values); 409 on a read-only connection',
+  },
+];
 export const NOTION_QUERY_ROUTE = `POST ${BASE}/query`;
 export const NOTION_PAGES_ROUTE = `POST ${BASE}/pages`;
 

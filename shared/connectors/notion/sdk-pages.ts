@@ -7,6 +7,7 @@
  * comes back as a RateLimitedError (the API answers 429 with Retry-After). The integration decides
  * what it can see: a database that is not in the connection's config may be queried too.
  */
+import { z } from 'zod';
 import { ProviderError, RequestRefusedError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock, ConnectionRecord, ConnectionStore, SecretStore } from '../../core/ports';
@@ -26,11 +27,30 @@ export interface NotionSdkDeps {
 const MAX_WAIT_IN_REQUEST_MS = 10_000;
 
 /**
- * A query cursor names the data source it belongs to when it is not the database's first one
- * (`s<index>:<Notion cursor>`, the cursor empty at the start of that source); a cursor of the first
- * source is Notion's own. A database with several data sources is read source after source.
+ * The cursor this route hands out: the data sources still to read (the current one first) and
+ * Notion's cursor in the current one, base64url JSON. A database with several data sources is read
+ * source after source, and the next pages need no database lookup. Ids are checked on the way back
+ * in (they become request paths).
  */
-const SOURCE_CURSOR = /^s(\d+):(.*)$/;
+const queryCursorSchema = z.strictObject({
+  /** The database the query is of (a cursor of another database's query is refused). */
+  database: z.string(),
+  sources: z.array(z.string().regex(/^[0-9a-f-]{32,36}$/i)).min(1),
+  cursor: z.string().min(1).optional(),
+});
+type QueryCursor = z.infer<typeof queryCursorSchema>;
+
+function encodeCursor(cursor: QueryCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(raw: string): QueryCursor {
+  try {
+    return queryCursorSchema.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+  } catch {
+    throw new RequestRefusedError(400, 'startCursor is not a nextCursor this route gave: pass nextCursor as it came');
+  }
+}
 
 export interface NotionQueryInput {
   databaseId: string;
@@ -53,24 +73,27 @@ export async function queryNotionPages(
   input: NotionQueryInput,
 ): Promise<NotionQueryOutput> {
   const { notion } = await connectionGateway(deps, tenantId);
-  const sources = await sourcesOf(notion, input.databaseId);
-  const at = SOURCE_CURSOR.exec(input.startCursor ?? '');
-  const index = at ? Number(at[1]) : 0;
-  const sourceId = sources[index];
-  if (sourceId === undefined) {
-    throw new RequestRefusedError(400, `startCursor ${input.startCursor} is not a cursor of this database's query`);
+  const database = input.databaseId.replace(/-/g, '').toLowerCase();
+  const at = input.startCursor
+    ? decodeCursor(input.startCursor)
+    : { database, sources: await sourcesOf(notion, input.databaseId) };
+  if (at.database !== database) {
+    throw new RequestRefusedError(400, `startCursor is of another database's query than ${input.databaseId}`);
   }
-  const cursor = at ? at[2] || undefined : input.startCursor;
+  const [sourceId, ...rest] = at.sources as [string, ...string[]];
   const page = await notion.query(sourceId, {
     filter: input.filter,
     sorts: input.sorts,
-    startCursor: cursor,
+    startCursor: at.cursor,
     pageSize: input.pageSize ?? 100,
   });
-  const tag = (c: string) => (index === 0 ? c : `s${index}:${c}`);
-  const nextCursor =
-    page.hasMore && page.nextCursor ? tag(page.nextCursor) : index + 1 < sources.length ? `s${index + 1}:` : null;
-  return { results: page.pages, nextCursor, hasMore: nextCursor !== null };
+  const next: QueryCursor | undefined =
+    page.hasMore && page.nextCursor
+      ? { database, sources: at.sources, cursor: page.nextCursor }
+      : rest.length > 0
+        ? { database, sources: rest }
+        : undefined;
+  return { results: page.pages, nextCursor: next ? encodeCursor(next) : null, hasMore: next !== undefined };
 }
 
 /** A new page (a row) in the database, with Notion's own property values; refused when read-only. */
