@@ -8,6 +8,7 @@
 import { SANDBOX_LEADS_DATABASE_ID } from '../../sandbox/sandbox';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
+import { notionStatusAnswerSchema } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
 import type { SyncScope } from '../../shared/core/connector';
 import { RequestRefusedError } from '../../shared/core/errors';
@@ -95,6 +96,8 @@ async function drainLane(opts: { cutFirstStep?: boolean } = {}): Promise<{ type:
 async function status(t: { tenantId: string; apiKey: string }): Promise<NotionStatus> {
   const res = await stack.api('GET', '/tenants/{tenantId}/connections/{connector}/status', t);
   expect(res.status).toBe(200);
+  // The answer's schema (OpenAPI, the SDK's types) holds for every status the tests read.
+  notionStatusAnswerSchema.parse(res.body);
   return res.body as NotionStatus;
 }
 
