@@ -19,12 +19,14 @@ import { createTenant } from '../../shared/core/tenancy/tenants';
 import { type NotionSdkStack, startNotionSdkStack } from '../support/notion-sdk-stack';
 
 const ROWS = 30;
+/** Notion's per-query row cap, made small: a query of every row reaches it. */
+const QUERY_CAP = 25;
 
 let stack: NotionSdkStack;
 let notion: NotionSdkStack['notion'];
 
 beforeAll(async () => {
-  stack = await startNotionSdkStack({ rows: ROWS, lane: { send: async () => undefined } });
+  stack = await startNotionSdkStack({ rows: ROWS, lane: { send: async () => undefined }, queryCap: QUERY_CAP });
   notion = stack.notion;
 });
 
@@ -118,6 +120,15 @@ describe('POST .../connections/notion/query', () => {
     // A new page needs one data source as its parent: Notion cannot place it in a split database.
     const made = await sdk(NOTION_PAGES_ROUTE, t.tenantId, { databaseId: db.id, properties: {} });
     expect(made).toMatchObject({ status: 400, body: { error: expect.stringMatching(/has 2 data sources/) } });
+  });
+
+  test("Notion's row cap is said in warnings, not hidden behind hasMore: false", async () => {
+    const t = await connected();
+    const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID });
+    const body = notionQueryAnswerSchema.parse(res.body);
+    expect(body).toMatchObject({ hasMore: false, nextCursor: null });
+    expect(body.results).toHaveLength(QUERY_CAP);
+    expect(body.warnings).toEqual([expect.stringMatching(/row cap cut this query short/)]);
   });
 
   test("a database outside the connection's config is queried too (the integration decides)", async () => {

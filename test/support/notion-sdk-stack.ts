@@ -37,10 +37,15 @@ export interface NotionSdkStack {
 
 type Tenant = { tenantId: string; apiKey: string };
 
-export async function startNotionSdkStack(opts: { rows: number; lane: LaneQueue }): Promise<NotionSdkStack> {
+export async function startNotionSdkStack(opts: {
+  rows: number;
+  lane: LaneQueue;
+  /** Notion's per-query row cap (the simulator's default: 10,000). */
+  queryCap?: number;
+}): Promise<NotionSdkStack> {
   const notionToken = `ntn_${randomUUID().replace(/-/g, '')}`;
   const brevoKey = `xkeysib-${randomUUID()}`;
-  const notion = new NotionSimulator({ tokens: [notionToken], rateLimit: false });
+  const notion = new NotionSimulator({ tokens: [notionToken], rateLimit: false, queryCap: opts.queryCap });
   const brevo = new BrevoSimulator({ apiKeys: [brevoKey], limits: false, importProcessingMs: 0 });
   await Promise.all([notion.start(), brevo.start()]);
   seedSandbox(notion, brevo, { rows: opts.rows });

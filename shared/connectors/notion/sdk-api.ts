@@ -62,6 +62,8 @@ export const notionQueryAnswerSchema = z.strictObject({
   results: z.array(notionPageAnswerSchema),
   nextCursor: z.string().nullable(),
   hasMore: z.boolean(),
+  /** Present when the page lacks something: rows Notion sent that could not be read, its row cap reached. */
+  warnings: z.array(z.string()).optional(),
 });
 
 export const notionCreatePageBodySchema = z.strictObject({

@@ -64,6 +64,8 @@ export interface NotionQueryOutput {
   results: NotionPage[];
   nextCursor: string | null;
   hasMore: boolean;
+  /** What this page lacks, said rather than hidden: rows Notion sent unreadable, its row cap reached. */
+  warnings?: string[];
 }
 
 /** One page of the database's rows as the connection sees them (Notion checks filter and sorts). */
@@ -93,7 +95,18 @@ export async function queryNotionPages(
       : rest.length > 0
         ? { database, sources: rest }
         : undefined;
-  return { results: page.pages, nextCursor: next ? encodeCursor(next) : null, hasMore: next !== undefined };
+  const warnings = [
+    ...(page.rejected ?? []).map((r) => `row ${r.id ?? '(no id)'} left out: ${r.reason}`),
+    ...(page.incomplete
+      ? ["Notion's per-query row cap cut this query short (about 10,000 rows): narrow the filter to read the rest"]
+      : []),
+  ];
+  return {
+    results: page.pages,
+    nextCursor: next ? encodeCursor(next) : null,
+    hasMore: next !== undefined,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /** A new page (a row) in the database, with Notion's own property values; refused when read-only. */
