@@ -528,11 +528,18 @@ describe('status, sync now, disconnect', () => {
       workspace: { name: 'Acme HQ' },
       databasesSynced: 1,
       pagesTracked: 30,
-      usersCount: null,
-      lastSync: { runId: (queued.body as { runId: string }).runId, status: 'succeeded', mode: 'full', trigger: 'api' },
+      usersCount: 0,
+      lastSync: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      lastSyncRun: {
+        runId: (queued.body as { runId: string }).runId,
+        status: 'succeeded',
+        mode: 'full',
+        trigger: 'api',
+      },
       lastErrors: { error: null, rows: [], more: 0 },
       databases: [{ name: 'Customers', sources: 1, pagesTracked: 30 }],
     });
+    expect(s.lastSync).toBe((s.lastRun as { finishedAt: string }).finishedAt);
     // No scheduled run yet: the 4-hour rate counts from when the schedule was written (connect).
     const conn = await store.getConnection(t.tenantId, 'notion');
     expect(s.nextRun).toEqual({

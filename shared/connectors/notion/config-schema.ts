@@ -84,7 +84,7 @@ export const fieldMappingSchema = z.record(z.string().min(1, 'a property needs a
 export const API_VERSIONS = ['2022-06-28', '2025-09-03', '2026-03-11'] as const;
 
 /** A Notion database id as copied from its URL: 32 hex characters, dashes optional. */
-const notionDatabaseId = z
+export const notionDatabaseId = z
   .string()
   .transform((s) => s.trim())
   .refine((s) => /^[0-9a-fA-F]{32}$/.test(s.replace(/-/g, '')), {

@@ -10,7 +10,7 @@ import { NOTION_DEFAULT_BASE_URL } from './client';
 import { notionSectionIssues } from './config-checks';
 import { type NotionConnectorConfig, notionConnectorSchema, notionRequiredHints } from './config-schema';
 import { notionConnect, notionTest } from './connection';
-import { enqueueNotionSync, enqueueNotionUsersSync } from './lane/enqueue';
+import { notionSyncNow } from './lane/enqueue';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
 import { type NotionStatus, notionStatus } from './status';
@@ -193,10 +193,7 @@ export const notionDescriptor: ConnectorDescriptor = {
         ),
       print: (out, status) => printNotionStatus(out, status as NotionStatus),
     },
-    sync: ({ connections, lane, clock }, { job, restart, ...args }) =>
-      job === 'users'
-        ? enqueueNotionUsersSync({ connections, lane, clock }, args)
-        : enqueueNotionSync({ connections, lane, clock }, { ...args, ...(restart ? { restart: true } : {}) }),
+    sync: ({ connections, lane, clock }, args) => notionSyncNow({ connections, lane, clock }, args),
   },
 };
 

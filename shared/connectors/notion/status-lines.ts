@@ -58,7 +58,7 @@ export function printNotionStatus(out: StatusLines, s: NotionStatus): void {
   if (users) {
     out(
       `  last users sync ${users.runId}: ${users.status}, started ${users.startedAt}` +
-        (s.usersCount === null ? '' : `; ${s.usersCount} workspace members kept as contacts`),
+        `; ${s.usersCount} workspace members kept as contacts`,
     );
     out(`    ${countsLine(users.summary, 'users')}${leftOut(users.summary)}`);
   }

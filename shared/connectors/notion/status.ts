@@ -35,6 +35,7 @@ import { notionPollSchedule } from './schedule';
 import { databaseCacheKey } from './sync/checkpoint';
 import { isResumable, ownerAlive, type ResumedFrom } from './sync/database-sync';
 import { pageEventIssues } from './sync/page-changes';
+import { usersSourceId } from './users-sync';
 import { type NotionWebhookView, notionWebhookView } from './webhooks';
 
 /** An unfinished run and what happens to it next. */
@@ -95,11 +96,16 @@ export interface NotionStatus {
     /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
     mapping: MappingSource;
   }[];
+  /** Databases of the config with rows the sync keeps or a high-water mark (the SDK's status). */
   databasesSynced: number;
+  /** Rows of every configured database whose contact the sync keeps (their fingerprints). */
   pagesTracked: number;
-  /** Workspace members kept as contacts by the last successful users sync (null: none ran). */
-  usersCount: number | null;
-  lastSync: LastSync | null;
+  /** Workspace members the users sync keeps as contacts (its fingerprints; 0 before it ran). */
+  usersCount: number;
+  /** When the last database or users sync finished (succeeded or failed; ISO), null before any did. */
+  lastSync: string | null;
+  /** The last database sync run (id, status, mode, trigger, times), null before any. */
+  lastSyncRun: LastSync | null;
   lastErrors: LastErrors | null;
   lastRun: Omit<RunRecord, 'checkpoint'> | null;
   /**
@@ -199,8 +205,9 @@ export async function notionStatus(
     databases,
     databasesSynced: databases.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
     pagesTracked: databases.reduce((n, d) => n + d.pagesTracked, 0),
-    usersCount: usersDone ? usersDone.summary.upserted + usersDone.summary.unchanged : null,
-    lastSync: last ? lastSyncOf(last) : null,
+    usersCount: await keptUsers(deps.cursors, tenantId, connection, usersDone),
+    lastSync: lastFinished([...syncs, ...usersRuns]),
+    lastSyncRun: last ? lastSyncOf(last) : null,
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
     resume: resumeView(last, deps.clock.now()),
@@ -253,6 +260,27 @@ async function trackedRows(
     if (cursor?.highWater && (syncedUpTo === null || cursor.highWater > syncedUpTo)) syncedUpTo = cursor.highWater;
   }
   return { sources: sources.length, pagesTracked, syncedUpTo };
+}
+
+/** The newest finish time among finished runs (ISO strings sort by time). */
+function lastFinished(runs: RunRecord[]): string | null {
+  const times = runs.flatMap((r) => (r.status !== 'running' && r.finishedAt ? [r.finishedAt] : []));
+  return times.length === 0 ? null : times.reduce((a, b) => (b > a ? b : a));
+}
+
+/**
+ * Workspace members kept as contacts: the users sync's fingerprints (keyed by the integration's bot
+ * user, users-sync.ts); without the bot's id on the record, the last successful users run's count.
+ */
+async function keptUsers(
+  cursors: CursorStore,
+  tenantId: string,
+  connection: ConnectionRecord<'notion'> | undefined,
+  lastDone: RunRecord | undefined,
+): Promise<number> {
+  const botId = connection?.workspace?.botId;
+  if (botId) return (await cursors.loadFingerprints(tenantId, 'notion', usersSourceId(botId))).size;
+  return lastDone ? lastDone.summary.upserted + lastDone.summary.unchanged : 0;
 }
 
 /**

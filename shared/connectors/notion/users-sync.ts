@@ -57,6 +57,11 @@ export const DEFAULT_NOTION_USER_MAPPING: Readonly<Partial<Record<NotionUserFiel
 
 const SOURCE_TITLE = 'Notion users';
 
+/** Where the users sync keeps its fingerprints: one source per integration (its bot user). */
+export function usersSourceId(botUserId: string): string {
+  return `notion-users:${botUserId}`;
+}
+
 export interface NotionUsersOptions extends ContactWriteOptions {
   /** Users gathered before a Brevo write (changed ones and seen marks). */
   flushRows: number;
@@ -242,7 +247,7 @@ async function runUsers(
   const [me, { attributes, unsupported }] = await Promise.all([ctx.notion.me(), ctx.brevo.readAttributes()]);
   const built = buildNotionUserPlan(attributes, ctx.mapping, unsupported);
   summary.warnings.push(...built.warnings);
-  const sourceId = `notion-users:${me.id}`;
+  const sourceId = usersSourceId(me.id);
   ctx.onProgress?.({ type: 'source', title: SOURCE_TITLE, sourceId });
   const writer = await BrevoContactWriter.open({
     upsertThreshold: o.upsertThreshold,

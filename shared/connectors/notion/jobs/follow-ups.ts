@@ -4,6 +4,7 @@ import type { ConnectionRecord, RunRecord } from '../../../core/ports';
 import { newRunId } from '../../../core/runs/summary';
 import type { NotionLaneDeps } from '../lane/deps';
 import type { NotionLaneMessage } from '../lane/messages';
+import type { RunScope } from '../sync/scope';
 
 export async function sendPublish(
   deps: NotionLaneDeps,
@@ -46,8 +47,20 @@ export async function sendPublishTimer(deps: NotionLaneDeps, conn: ConnectionRec
   ]);
 }
 
-export async function sendContinuation(deps: NotionLaneDeps, conn: ConnectionRecord, runId: string, step: number) {
-  const message: NotionLaneMessage = { type: 'notion.sync.continue', tenantId: conn.tenantId, runId, step };
+export async function sendContinuation(
+  deps: NotionLaneDeps,
+  conn: ConnectionRecord,
+  runId: string,
+  step: number,
+  scope?: RunScope,
+) {
+  const message: NotionLaneMessage = {
+    type: 'notion.sync.continue',
+    tenantId: conn.tenantId,
+    runId,
+    step,
+    ...(scope ? { scope } : {}),
+  };
   await deps.lane.send('notionLane', [
     { body: JSON.stringify(message), groupId: conn.integrationKey, deduplicationId: `${runId}:${step}` },
   ]);

@@ -14,6 +14,7 @@ import type { NotionLaneDeps } from '../lane/deps';
 import type { NotionLaneMessage } from '../lane/messages';
 import { watchPublishing } from '../publish/detect';
 import { hasPublishing, type PublishDeps } from '../publish/publish';
+import { narrowSettings, type RunScope } from '../sync/scope';
 import { type NotionSyncContext, type SyncOptions, syncTuningFromEnv } from '../sync/sync-context';
 
 export type NotionJobType = NotionLaneMessage['type'];
@@ -58,9 +59,11 @@ export async function buildJob(
     const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
     if (drain > 0) await deps.clock.sleep(drain);
   };
+  const scope = runScopeOf(message);
   const ctx = buildNotionContext({
     tenantId: conn.tenantId,
-    settings: conn.settings,
+    // A scoped run reads its database only, in every step (the scope rides each step's message).
+    settings: narrowSettings(conn.settings, scope),
     notionToken,
     notionKey: conn.integrationKey,
     onUnauthorized: oauthTokens && ((rejected) => oauthTokens.afterRejection(conn, rejected)),
@@ -82,6 +85,7 @@ export async function buildJob(
         )
       : undefined,
   });
+  if (scope?.targetList !== undefined) ctx.targetList = scope.targetList;
   const publishing = deps.publications && hasPublishing(conn.settings) ? deps.publications : undefined;
   const publishDeps = publishing && {
     tenantId: conn.tenantId,
@@ -94,6 +98,11 @@ export async function buildJob(
   // Every row a run reads is checked against the publish rules (the campaigns come after the run).
   if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
   return { deps, conn, message, opts, ctx, publishDeps, keepSpacing };
+}
+
+/** The scope a database run's message carries (start and continue); undefined for a whole sync. */
+export function runScopeOf(message: NotionLaneMessage): RunScope | undefined {
+  return message.type === 'notion.sync.start' || message.type === 'notion.sync.continue' ? message.scope : undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ import { ParkLane } from '../lane/deps';
 import { failRun, runStep } from '../sync/database-sync';
 import { pageEventSender } from '../sync/page-event-sender';
 import { sendContinuation, sendPublish, sendUsersSync } from './follow-ups';
-import { laneOwner, type NotionJob } from './job';
+import { laneOwner, type NotionJob, runScopeOf } from './job';
 import { asFinishedBefore, carryFailedRun, isPermanent } from './outcomes';
 
 /** Runs step `step` of `found` (the run the message names), unless a duplicate delivery met it done. */
@@ -48,9 +48,11 @@ export async function runSyncStep(
   run.owner = { ...laneOwner(), heartbeatAt: new Date(deps.clock.now()).toISOString() };
   run = await stepOrFail(job, run);
   if (run.status === 'failed') return run; // failed for good (stepOrFail closed it): nothing follows
-  if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1);
+  const scope = runScopeOf(job.message);
+  if (run.status === 'running') await sendContinuation(deps, conn, run.runId, step + 1, scope);
   else deps.log?.('info', 'Notion sync finished', { tenantId: conn.tenantId, runId: run.runId, summary: run.summary });
-  if (run.status === 'succeeded' && conn.settings.sync.users) await sendUsersSync(deps, conn, run);
+  // A scoped run is the databases sync alone (resources ['databases'], one database): no users sync.
+  if (run.status === 'succeeded' && conn.settings.sync.users && !scope) await sendUsersSync(deps, conn, run);
   // After each run, a publishing pass: the pages it saw enter a state, and any left waiting.
   if (run.status === 'succeeded' && job.publishDeps) {
     await sendPublish(deps, conn, newRunId(deps.clock), run.trigger, `${run.runId}:publish`);

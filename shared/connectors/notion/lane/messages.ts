@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RULE_ITEMS_PER_MESSAGE, ruleItemSchema } from '../rules/rules';
+import { runScopeSchema } from '../sync/scope';
 
 export const notionLaneMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -15,12 +16,16 @@ export const notionLaneMessageSchema = z.discriminatedUnion('type', [
     trigger: z.enum(['schedule', 'api', 'local', 'cli', 'webhook']),
     /** Abandon the tenant's unfinished run and start over (by default a new start resumes it). */
     restart: z.boolean().optional(),
+    /** A narrower run (one database, a target list): absent, the connection's whole sync. */
+    scope: runScopeSchema.optional(),
   }),
   z.object({
     type: z.literal('notion.sync.continue'),
     tenantId: z.string().min(1),
     runId: z.string().min(1),
     step: z.number().int().nonnegative(),
+    /** The run's scope, as its start carried it (each step reads the same narrowed settings). */
+    scope: runScopeSchema.optional(),
   }),
   /** The workspace users sync (sync.users), sent when a database run of the group succeeds. */
   z.object({

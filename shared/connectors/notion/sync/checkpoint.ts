@@ -71,9 +71,13 @@ export interface Checkpoint {
   seenRunId?: string;
 }
 
-/** The settings a checkpoint depends on (databases, mapping, lists): changing them abandons a run. */
-export function settingsFingerprint(settings: NotionSyncContext['settings']): string {
-  return fingerprint(settings as unknown as Record<string, unknown>);
+/**
+ * The settings a checkpoint depends on (databases, mapping, lists; a scoped run's narrowed settings
+ * and its target list): changing them abandons a run, so a run never ends under another scope.
+ */
+export function settingsFingerprint(ctx: Pick<NotionSyncContext, 'settings' | 'targetList'>): string {
+  const of = ctx.targetList === undefined ? ctx.settings : { ...ctx.settings, targetList: ctx.targetList };
+  return fingerprint(of as unknown as Record<string, unknown>);
 }
 
 /** One row as an import carried it: its id and the fingerprint of the values sent. */

@@ -44,7 +44,7 @@ export async function startRun(
       attributes: [],
       sources: [],
       sourceIndex: 0,
-      settingsFp: settingsFingerprint(ctx.settings),
+      settingsFp: settingsFingerprint(ctx),
     } satisfies Checkpoint,
     ...(args.owner ? { owner: { ...args.owner, heartbeatAt: new Date(ctx.clock.now()).toISOString() } } : {}),
   };
@@ -165,7 +165,7 @@ export async function startOrResumeRun(
       const cp = last.checkpoint as Checkpoint;
       const why = args.restart
         ? 'started over (--restart)'
-        : cp.settingsFp !== undefined && cp.settingsFp !== settingsFingerprint(ctx.settings)
+        : cp.settingsFp !== undefined && cp.settingsFp !== settingsFingerprint(ctx)
           ? 'the configuration changed since it started'
           : args.mode === 'full' && last.mode === 'incremental'
             ? 'a full run was asked for'

@@ -61,6 +61,11 @@ export interface NotionSyncContext {
   options?: Partial<SyncOptions>;
   onProgress?: (e: ProgressEvent) => void;
   /**
+   * A scoped run's target list (the SDK's `targetList`): once its rows are written, every contact
+   * of the databases it read joins this Brevo list too (sync/target-list.ts).
+   */
+  targetList?: number;
+  /**
    * `sync.pages`: called after each flush with the page changes among the rows read (new
    * last_edited_times since the source's cursor, new rows, rows found in the trash), and with the
    * run's summary to count events and warnings into. Never for a source's first run (no cursor:

@@ -17,6 +17,7 @@ import { databaseCacheKey, importedRowHash, type SourceState, UNCONFIRMED_FP } f
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-changes';
 import { StepCheckpoints } from './step-checkpoints';
+import { joinTargetList } from './target-list';
 
 export class SyncStep extends StepCheckpoints {
   async execute(): Promise<void> {
@@ -39,6 +40,9 @@ export class SyncStep extends StepCheckpoints {
       if (!finished) return; // out of time: the checkpoint holds the position
       this.cp.sourceIndex += 1;
       await this.checkpoint();
+    }
+    if (this.ctx.targetList !== undefined) {
+      await joinTargetList(this.ctx, this.cp.sources, this.ctx.targetList, this.summary);
     }
     this.cp.phase = 'done';
     this.run.status = 'succeeded';
@@ -81,7 +85,9 @@ export class SyncStep extends StepCheckpoints {
         const read = await this.ctx.brevo.readAttributes();
         this.cp.attributes = read.attributes;
         this.cp.unsupportedAttributes = read.unsupported;
-        return this.resolveLists(settings.databases);
+        // A scoped run's target list is looked up with them: a list Brevo lacks fails it before any write.
+        const target = this.ctx.targetList;
+        return this.resolveLists([...settings.databases, ...(target === undefined ? [] : [{ sync_to_list: target }])]);
       })(),
       Promise.all(settings.databases.map((db) => this.resolveDatabase(db))),
     ]);
@@ -174,7 +180,7 @@ export class SyncStep extends StepCheckpoints {
   }
 
   /** sync_to_list → list ids; names are looked up (cached) and created when missing. */
-  private async resolveLists(dbs: NotionDatabaseConfig[]): Promise<(number | undefined)[]> {
+  private async resolveLists(dbs: Pick<NotionDatabaseConfig, 'sync_to_list'>[]): Promise<(number | undefined)[]> {
     const byName = dbs.map((d) => d.sync_to_list).filter((l): l is string => typeof l === 'string');
     const byId = dbs.map((d) => d.sync_to_list).filter((l): l is number => typeof l === 'number');
     if (byName.length === 0 && byId.length === 0) return dbs.map(() => undefined);
@@ -189,7 +195,12 @@ export class SyncStep extends StepCheckpoints {
       const ids = new Set(lists.map((l) => l.id));
       for (const id of byId) {
         if (!ids.has(id)) {
-          throw new ProviderError('brevo', 404, 'document_not_found', `Brevo has no list with id ${id} (sync_to_list)`);
+          throw new ProviderError(
+            'brevo',
+            404,
+            'document_not_found',
+            `Brevo has no list with id ${id} (${id === this.ctx.targetList ? 'targetList' : 'sync_to_list'})`,
+          );
         }
         known.set(String(id), id);
       }
