@@ -6,6 +6,7 @@
 
 import { withTenantConnector } from '../connectors';
 import { notionOperations } from '../connectors/notion/api';
+import { slackNotifyOperations } from '../connectors/slack/notify-api';
 import {
   ConfigError,
   ProviderError,
@@ -35,6 +36,8 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
   ...skillOperations,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionOperations,
+  // Slack notifications from the SDK (tajo.slack.notify).
+  ...slackNotifyOperations,
 };
 
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
