@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { printSlackStatus } from '../../cli/commands/print';
 import { SimClock } from '../../sandbox/http-kit';
 import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
@@ -17,6 +18,7 @@ import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { handleApiRequest } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
+import { connectorStatus, type SlackStatus } from '../../shared/app/status';
 import { SLACK_CHANNEL_INTERVAL_MS } from '../../shared/connectors/slack/client';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { SLACK_NOTIFY_ROUTE_KEY, slackNotifyAnswerSchema } from '../../shared/connectors/slack/notify-api';
@@ -412,4 +414,141 @@ test('a burst for one channel posts every notification, one by one, paced under 
   expect(slack.stats().rateLimited).toBe(0);
   // Seven waits of the channel's interval between eight posts (virtual time: the clock's sleeps).
   expect(clock.slept - sleptBefore).toBeGreaterThanOrEqual(7 * SLACK_CHANNEL_INTERVAL_MS);
+});
+
+test("the template's {{placeholders}} are filled from data (escaped in mrkdwn, encoded in URLs); one data lacks is refused", async () => {
+  const lane = new RecordingLane();
+  const template = {
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Order from {{customer.name}}' } },
+      { type: 'section', text: { type: 'mrkdwn', text: '*Amount:* {{orderValue}} · {{products}}' } },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Open' },
+            url: 'https://app.brevo.com/contacts?email={{customerEmail}}',
+          },
+        ],
+      },
+    ],
+  };
+  const data = {
+    customer: { name: 'Jane <VIP>' },
+    customerEmail: 'jane+vip@example.com',
+    orderValue: '$1,250.00 & tax',
+    products: ['Premium Widget', 'Pro Service'],
+  };
+  const res = await notify(lane, { channel: 'sales', event: 'order_placed', data, template });
+  expect(res.status).toBe(202);
+  expect((await drain(lane.sent)).posted).toBe(1);
+  const msg = slack.messages(CHANNELS.sales).at(-1);
+  expect(msg?.text).toBe('Order from Jane <VIP>');
+  expect(msg?.blocks).toEqual([
+    { type: 'header', text: { type: 'plain_text', text: 'Order from Jane <VIP>' } },
+    { type: 'section', text: { type: 'mrkdwn', text: '*Amount:* $1,250.00 &amp; tax · Premium Widget, Pro Service' } },
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open' },
+          url: 'https://app.brevo.com/contacts?email=jane%2Bvip%40example.com',
+        },
+      ],
+    },
+  ]);
+
+  const missing = await notify(lane, {
+    channel: 'sales',
+    event: 'order_placed',
+    data: { customerEmail: 'a@b.c' },
+    template,
+  });
+  expect(missing).toEqual({
+    status: 400,
+    body: {
+      error:
+        'template.blocks[0].text.text: {{customer.name}} has no value in data (data has: customerEmail): add it to data, or write the text without the placeholder',
+    },
+  });
+  const tooLong = await notify(lane, {
+    channel: 'sales',
+    event: 'order_placed',
+    data: { title: 't'.repeat(200) },
+    template: { blocks: [{ type: 'header', text: { type: 'plain_text', text: '{{title}}' } }] },
+  });
+  expect((tooLong.body as { error: string }).error).toBe(
+    "template.blocks[0].text.text: a header's text is at most 150 characters (Slack's limit) (once data filled its placeholders)",
+  );
+  expect(lane.sent).toHaveLength(1);
+});
+
+test("Slack's 429 is waited out (Retry-After), or parks the lane when longer; the post is made once either way", async () => {
+  const lane = new RecordingLane();
+  const body = (text: string) => ({
+    channel: 'alerts',
+    event: 'ping',
+    template: { blocks: [{ type: 'divider' }] },
+    text,
+  });
+  await notify(lane, body('after a short wait'));
+  const before = slack.messages(CHANNELS.alerts).length;
+  const slept = clock.slept;
+  slack.failNext(1, { retryAfter: 7 });
+  expect((await drain(lane.sent.splice(0))).posted).toBe(1);
+  expect(clock.slept - slept).toBeGreaterThanOrEqual(7_000);
+
+  await notify(lane, body('after the lane was parked'));
+  slack.failNext(1, { retryAfter: 120 });
+  await expect(drain(lane.sent)).rejects.toMatchObject({ retryAfterMs: 120_000 });
+  clock.advance(120_000);
+  expect((await drain(lane.sent.splice(0), true)).posted).toBe(1);
+  expect(
+    slack
+      .messages(CHANNELS.alerts)
+      .slice(before)
+      .map((m) => m.text),
+  ).toEqual(['after a short wait', 'after the lane was parked']);
+});
+
+test('a post Slack refuses is a failed delivery under its notificationId, with the reason status prints', async () => {
+  const lane = new RecordingLane();
+  slack.updateChannel(CHANNELS.marketing, { isArchived: true });
+  try {
+    const res = await notify(lane, {
+      channel: 'marketing',
+      event: 'campaign_report',
+      text: 'weekly',
+      template: { blocks: [{ type: 'divider' }] },
+    });
+    const { notificationId } = slackNotifyAnswerSchema.parse(res.body);
+    const out = await drain(lane.sent);
+    expect(out).toMatchObject({ posted: 0, failed: ['m0'] });
+    const deliveries = await store.getSlackDeliveries(tenantId);
+    expect(deliveries?.recent[0]).toMatchObject({
+      notificationId,
+      eventType: 'campaign_report',
+      channelId: CHANNELS.marketing,
+      status: 'failed',
+      reason: expect.stringContaining('is_archived'),
+    });
+    const status = (await connectorStatus(
+      { runs: store, cursors: store, clock, connections: store, deliveries: store },
+      tenantId,
+      'slack',
+    )) as SlackStatus;
+    const lines: string[] = [];
+    printSlackStatus({ out: (l) => lines.push(l), err: () => undefined, isTTY: false }, status);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ {4}failed .*: campaign_report \\(${notificationId}\\) → #marketing \\(${CHANNELS.marketing}\\): .*is_archived`,
+        ),
+      ),
+    );
+  } finally {
+    slack.updateChannel(CHANNELS.marketing, { isArchived: false });
+  }
 });

@@ -64,12 +64,12 @@ export function fieldLabel(key: string): string {
 }
 
 /** A data value as a field shows it: arrays joined, booleans yes/no, objects as compact JSON. */
-function shown(v: unknown): string {
+export function shownValue(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v.trim();
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (Array.isArray(v)) return v.map(shown).filter(Boolean).join(', ');
+  if (Array.isArray(v)) return v.map(shownValue).filter(Boolean).join(', ');
   return JSON.stringify(v);
 }
 
@@ -100,7 +100,7 @@ export function renderRoutedNotify(
   for (const [name, value] of Object.entries(call.data)) {
     if (parts.has(name)) eventParts[name] = value;
     else {
-      const text = shown(value);
+      const text = shownValue(value);
       if (text) extras.push({ label: fieldLabel(name), value: text });
     }
   }

@@ -1,8 +1,9 @@
 /**
  * `tajo.slack.notify` on the server (POST /tenants/{t}/slack/notify): a caller's notification is
  * checked (the channel an alias of connectors.slack.channels or a channel id, its Block Kit with
- * paths), rendered (the caller's blocks, or the connection's routed template for the event with the
- * call's data as its fields, as a Brevo event's notification is) and queued in the Slack lane: the
+ * paths), rendered (the caller's blocks with their {{placeholders}} filled from data, or the
+ * connection's routed template for the event with the call's data as its fields, as a Brevo event's
+ * notification is) and queued in the Slack lane: the
  * same queue and worker as the routed notifications (1 post/s per channel, retries, 429 +
  * Retry-After, threads, at most once on redelivery, the delivery record status shows). Answered with
  * the notificationId the delivery record carries.
@@ -15,6 +16,7 @@ import type { Clock, ConnectionStore, LaneQueue } from '../../core/ports';
 import { type Block, blocksSchema } from './notifications/block-kit';
 import { notificationKey, type SlackLaneMessage, slackLaneGroupId } from './notifications/lane-messages';
 import { parseNotificationsConfig, resolveChannel } from './notifications/routing';
+import { fillTemplateBlocks, fillTemplateText } from './notify-fill';
 import { renderRoutedNotify } from './notify-render';
 
 /** Slack's fallback `text` (notifications, screen readers): ours, as for the routed templates. */
@@ -34,7 +36,7 @@ export const notifyBodySchema = z.strictObject({
     .trim()
     .min(1, 'event is required (e.g. order_placed)')
     .max(100, 'event is at most 100 characters'),
-  /** Without a template: the routed template's values (contact, order...) and its extra fields. */
+  /** Fills the template's {{placeholders}}; without a template, the routed template's values (contact, order...) and extra fields. */
   data: z.record(z.string(), z.unknown(), { error: 'data must be an object' }).optional(),
   template: z
     .strictObject({
@@ -107,10 +109,7 @@ export async function notifySlack(
   }
   const notificationId = notificationIdOf(tenantId, args.idempotencyKey);
   const rendered = body.template
-    ? {
-        text: body.template.text ?? body.text ?? fallbackFromBlocks(body.template.blocks, body.event),
-        blocks: body.template.blocks,
-      }
+    ? ownTemplateMessage(body.template, body)
     : routedMessage(conn.settings, body, notificationId, deps.clock.now());
 
   const message: SlackLaneMessage = {
@@ -140,6 +139,29 @@ export async function notifySlack(
     },
   ]);
   return { queued: true, notificationId, channel: channelId };
+}
+
+/** The caller's blocks, their placeholders filled from data and checked again once filled. */
+function ownTemplateMessage(
+  template: NonNullable<NotifyBody['template']>,
+  body: NotifyBody,
+): { text: string; blocks: unknown[] } {
+  const data = body.data ?? {};
+  const refuse = (path: PropertyKey[], reason: string) =>
+    new RequestRefusedError(400, `${formatPath(path)}: ${reason}`, 'bad_request');
+  const filled = fillTemplateBlocks(template.blocks, data);
+  if (!filled.ok) throw refuse(['template', 'blocks', ...filled.path], filled.reason);
+  const checked = blocksSchema.safeParse(filled.blocks);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw refuse(['template', 'blocks', ...issue.path], `${issue.message} (once data filled its placeholders)`);
+  }
+  const own = template.text !== undefined ? { text: template.text, path: ['template', 'text'] } : undefined;
+  const given = own ?? (body.text !== undefined ? { text: body.text, path: ['text'] } : undefined);
+  if (!given) return { text: fallbackFromBlocks(checked.data, body.event), blocks: checked.data };
+  const text = fillTemplateText(given.text, data, given.path);
+  if (!text.ok) throw refuse(text.path, text.reason);
+  return { text: String(text.value).slice(0, MAX_TEXT), blocks: checked.data };
 }
 
 /** Without a template: the connection's route for the event, rendered over `data`. */

@@ -134,11 +134,18 @@ const contextBlock = z.looseObject({
   block_id: blockId,
   elements: z
     .array(
-      z.discriminatedUnion('type', [
-        imageElementSchema,
-        anyText('a context element', SLACK_LIMITS.sectionText).extend({ type: z.literal('plain_text') }),
-        anyText('a context element', SLACK_LIMITS.sectionText).extend({ type: z.literal('mrkdwn') }),
-      ]),
+      z.discriminatedUnion(
+        'type',
+        [
+          imageElementSchema,
+          anyText('a context element', SLACK_LIMITS.sectionText).extend({ type: z.literal('plain_text') }),
+          anyText('a context element', SLACK_LIMITS.sectionText).extend({ type: z.literal('mrkdwn') }),
+        ],
+        {
+          error: (iss) =>
+            iss.code === 'invalid_union' ? "a context element's type is image, plain_text or mrkdwn" : undefined,
+        },
+      ),
     )
     .min(1, 'a context block holds at least one element')
     .max(SLACK_LIMITS.contextElements, `a context block holds at most ${SLACK_LIMITS.contextElements} elements`),
