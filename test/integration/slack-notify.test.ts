@@ -18,18 +18,22 @@ import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { handleApiRequest } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectSlack } from '../../shared/app/connections';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { connectorStatus, type SlackStatus } from '../../shared/app/status';
 import { SLACK_CHANNEL_INTERVAL_MS } from '../../shared/connectors/slack/client';
 import { postSlackBatch } from '../../shared/connectors/slack/notifications/delivery';
 import { SLACK_NOTIFY_ROUTE_KEY, slackNotifyAnswerSchema } from '../../shared/connectors/slack/notify-api';
+import { sha256Hex } from '../../shared/core/hash';
 import type { ApiDeps, ApiResponse } from '../../shared/core/http/api-types';
 import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
+import { listAddition } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
 import { freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const SLACK_TOKEN = 'xoxb-notify-api';
+const WEBHOOK_TOKEN = 'whk_notify_api';
 const TEAM = 'T0NOTIFY';
 const CHANNELS = { marketing: 'C01234567', sales: 'C01234568', support: 'C01234569', alerts: 'C01234570' };
 /** product-docs.md §2's Slack block (placeholders replaced). */
@@ -129,7 +133,12 @@ beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'tajo-slack-notify-'));
   tenantId = `notify-${randomUUID().slice(0, 8)}`;
   apiKey = newApiKey();
-  await store.putTenant({ tenantId, apiKeyHash: hashApiKey(apiKey), createdAt: new Date(clock.now()).toISOString() });
+  await store.putTenant({
+    tenantId,
+    apiKeyHash: hashApiKey(apiKey),
+    webhookTokenHash: sha256Hex(WEBHOOK_TOKEN),
+    createdAt: new Date(clock.now()).toISOString(),
+  });
   await connectSlack(
     { connections: store, secrets, schedules: noSchedules, teams: store, clock, slackApiUrl: slack.apiUrl },
     { tenantId, config: parseConfig(YAML, {}, 'test config') },
@@ -551,4 +560,32 @@ test('a post Slack refuses is a failed delivery under its notificationId, with t
   } finally {
     slack.updateChannel(CHANNELS.marketing, { isArchived: false });
   }
+});
+
+test('in a batch with a burst of routed events, the routed ones become a digest and the notify posts stay posts', async () => {
+  const lane = new RecordingLane();
+  for (let i = 0; i < 4; i++) {
+    const res = await acceptBrevoWebhook(
+      { tenants: store, connections: store, lane, orders: store, clock },
+      {
+        tenantId,
+        headers: { authorization: `Bearer ${WEBHOOK_TOKEN}` },
+        body: JSON.stringify(listAddition({ id: 9000 + i, email: `sub${i}@example.com` })),
+      },
+    );
+    expect(res).toMatchObject({ status: 200, body: { queued: 1 } });
+    await notify(lane, {
+      channel: 'marketing',
+      event: 'mixed',
+      template: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `notify ${i}` } }] },
+    });
+  }
+  const before = slack.messages(CHANNELS.marketing).length;
+  expect(await drain(lane.sent)).toMatchObject({ posted: 4, digests: 1, failed: [] });
+  const texts = slack
+    .messages(CHANNELS.marketing)
+    .slice(before)
+    .map((m) => m.text);
+  expect(texts).toHaveLength(5);
+  expect(texts.slice(1)).toEqual(['notify 0', 'notify 1', 'notify 2', 'notify 3']);
 });
