@@ -275,6 +275,14 @@ test('a block Slack would refuse is refused with its path, and nothing is queued
     expect(r.status).toBe(400);
     expect((r.body as { error: string }).error).toContain(reason);
   }
+  const badEvent = await notify(lane, {
+    channel: 'sales',
+    event: 'order placed\n',
+    template: { blocks: [{ type: 'divider' }] },
+  });
+  expect((badEvent.body as { error: string }).error).toBe(
+    'event: event is a name of letters, digits and _ . : - (e.g. order_placed)',
+  );
   const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' }));
   const r = await notify(lane, { channel: 'sales', event: 'x', template: { blocks: tooMany } });
   expect((r.body as { error: string }).error).toBe('template.blocks: a message holds at most 50 blocks');

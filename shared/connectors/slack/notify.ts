@@ -35,7 +35,8 @@ export const notifyBodySchema = z.strictObject({
     .string({ error: 'event is required (e.g. order_placed)' })
     .trim()
     .min(1, 'event is required (e.g. order_placed)')
-    .max(100, 'event is at most 100 characters'),
+    .max(100, 'event is at most 100 characters')
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'event is a name of letters, digits and _ . : - (e.g. order_placed)'),
   /** Fills the template's {{placeholders}}; without a template, the routed template's values (contact, order...) and extra fields. */
   data: z.record(z.string(), z.unknown(), { error: 'data must be an object' }).optional(),
   template: z
