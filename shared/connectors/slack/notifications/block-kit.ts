@@ -33,6 +33,7 @@ const textValue = (what: string, max: number) =>
     .min(1, `${what} must not be empty`)
     .max(max, at(what, max));
 
+/** A plain_text object of `what` (a header, a button): its text is `what`'s text. */
 const plainText = (what: string, max: number) =>
   z.looseObject({
     type: z.literal('plain_text', { error: `${what} must be a plain_text object (Slack allows no mrkdwn here)` }),
@@ -40,10 +41,11 @@ const plainText = (what: string, max: number) =>
     emoji: z.boolean().optional(),
   });
 
+/** A text object that may be mrkdwn; `what` names the text itself (a section's text, a field). */
 const anyText = (what: string, max: number) =>
   z.looseObject({
     type: z.enum(['plain_text', 'mrkdwn'], { error: `${what} must be of type plain_text or mrkdwn` }),
-    text: textValue(`${what}'s text`, max),
+    text: textValue(what, max),
     emoji: z.boolean().optional(),
     verbatim: z.boolean().optional(),
   });
