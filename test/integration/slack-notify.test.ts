@@ -597,3 +597,23 @@ test('in a batch with a burst of routed events, the routed ones become a digest 
   expect(texts).toHaveLength(5);
   expect(texts.slice(1)).toEqual(['notify 0', 'notify 1', 'notify 2', 'notify 3']);
 });
+
+test('a tenant without a Slack connection is told to connect it first', async () => {
+  const lane = new RecordingLane();
+  const other = `notify-none-${randomUUID().slice(0, 8)}`;
+  const otherKey = newApiKey();
+  await store.putTenant({ tenantId: other, apiKeyHash: hashApiKey(otherKey), createdAt: '' });
+  const res = await handleApiRequest(apiDeps(lane), {
+    routeKey: SLACK_NOTIFY_ROUTE_KEY,
+    pathParameters: { tenantId: other },
+    headers: { authorization: `Bearer ${otherKey}` },
+    body: JSON.stringify(DOCS_NOTIFY),
+  });
+  expect(res).toEqual({
+    status: 409,
+    body: {
+      error: 'no Slack connection for this tenant: connect Slack first (PUT /tenants/{tenantId}/connections/slack)',
+    },
+  });
+  expect(lane.sent).toEqual([]);
+});

@@ -87,7 +87,7 @@ export async function notifySlack(
   if (!conn) {
     throw new RequestRefusedError(
       409,
-      'no Slack connection for this tenant: connect Slack first (PUT /tenants/{tenantId}/connections/slack)',
+      `no Slack connection for this tenant: connect Slack first (PUT /tenants/${tenantId}/connections/slack)`,
       'not_connected',
     );
   }
