@@ -612,7 +612,7 @@ test('a tenant without a Slack connection is told to connect it first', async ()
   expect(res).toEqual({
     status: 409,
     body: {
-      error: 'no Slack connection for this tenant: connect Slack first (PUT /tenants/{tenantId}/connections/slack)',
+      error: `no Slack connection for this tenant: connect Slack first (PUT /tenants/${other}/connections/slack)`,
     },
   });
   expect(lane.sent).toEqual([]);
