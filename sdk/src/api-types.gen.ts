@@ -82,6 +82,16 @@ export type ConnectResult = {
   [key: string]: unknown;
 };
 
+export type CreateNotionPageAnswer = {
+  id: string;
+  url: string | null;
+};
+
+export type CreateNotionPageBody = {
+  databaseId: string;
+  properties: Record<string, unknown>;
+};
+
 /** A connector definition */
 export type DefinitionBody = Record<string, unknown>;
 
@@ -237,6 +247,149 @@ export type Me = {
   tenantId: string;
 };
 
+export type NotifySlackAnswer = {
+  queued: true;
+  notificationId: string;
+  channel: string;
+};
+
+export type NotifySlackBody = {
+  channel: string;
+  event: string;
+  data?: Record<string, unknown>;
+  template?: {
+    blocks: {
+      type: 'header';
+      block_id?: string;
+      text: {
+        type: 'plain_text';
+        text: string;
+        emoji?: boolean;
+        [key: string]: unknown;
+      };
+      [key: string]: unknown;
+    } | {
+      type: 'section';
+      block_id?: string;
+      text?: {
+        type: 'plain_text' | 'mrkdwn';
+        text: string;
+        emoji?: boolean;
+        verbatim?: boolean;
+        [key: string]: unknown;
+      };
+      fields?: {
+        type: 'plain_text' | 'mrkdwn';
+        text: string;
+        emoji?: boolean;
+        verbatim?: boolean;
+        [key: string]: unknown;
+      }[];
+      accessory?: {
+        type: 'button';
+        text: {
+          type: 'plain_text';
+          text: string;
+          emoji?: boolean;
+          [key: string]: unknown;
+        };
+        action_id?: string;
+        url?: string;
+        value?: string;
+        style?: 'primary' | 'danger';
+        [key: string]: unknown;
+      } | {
+        type: 'image';
+        image_url?: string;
+        alt_text: string;
+        [key: string]: unknown;
+      } | {
+        type: 'checkboxes' | 'datepicker' | 'datetimepicker' | 'email_text_input' | 'overflow' | 'radio_buttons' | 'static_select' | 'external_select' | 'users_select' | 'conversations_select' | 'channels_select' | 'multi_static_select' | 'multi_external_select' | 'multi_users_select' | 'multi_conversations_select' | 'multi_channels_select' | 'timepicker' | 'workflow_button' | 'rich_text_input' | 'plain_text_input' | 'number_input' | 'url_text_input';
+        action_id?: string;
+        [key: string]: unknown;
+      };
+      [key: string]: unknown;
+    } | {
+      type: 'actions';
+      block_id?: string;
+      elements: {
+        type: 'button';
+        text: {
+          type: 'plain_text';
+          text: string;
+          emoji?: boolean;
+          [key: string]: unknown;
+        };
+        action_id?: string;
+        url?: string;
+        value?: string;
+        style?: 'primary' | 'danger';
+        [key: string]: unknown;
+      } | {
+        type: 'image';
+        image_url?: string;
+        alt_text: string;
+        [key: string]: unknown;
+      } | {
+        type: 'checkboxes' | 'datepicker' | 'datetimepicker' | 'email_text_input' | 'overflow' | 'radio_buttons' | 'static_select' | 'external_select' | 'users_select' | 'conversations_select' | 'channels_select' | 'multi_static_select' | 'multi_external_select' | 'multi_users_select' | 'multi_conversations_select' | 'multi_channels_select' | 'timepicker' | 'workflow_button' | 'rich_text_input' | 'plain_text_input' | 'number_input' | 'url_text_input';
+        action_id?: string;
+        [key: string]: unknown;
+      }[];
+      [key: string]: unknown;
+    } | {
+      type: 'context';
+      block_id?: string;
+      elements: {
+        type: 'image';
+        image_url?: string;
+        alt_text: string;
+        [key: string]: unknown;
+      } | {
+        type: 'plain_text';
+        text: string;
+        emoji?: boolean;
+        verbatim?: boolean;
+        [key: string]: unknown;
+      } | {
+        type: 'mrkdwn';
+        text: string;
+        emoji?: boolean;
+        verbatim?: boolean;
+        [key: string]: unknown;
+      }[];
+      [key: string]: unknown;
+    } | {
+      type: 'divider';
+      block_id?: string;
+      [key: string]: unknown;
+    } | {
+      type: 'image';
+      block_id?: string;
+      image_url?: string;
+      alt_text: string;
+      title?: {
+        type: 'plain_text';
+        text: string;
+        emoji?: boolean;
+        [key: string]: unknown;
+      };
+      [key: string]: unknown;
+    } | {
+      type: 'markdown';
+      block_id?: string;
+      text: string;
+      [key: string]: unknown;
+    } | {
+      type: 'rich_text' | 'file' | 'table' | 'video';
+      block_id?: string;
+      [key: string]: unknown;
+    }[];
+    text?: string;
+  };
+  text?: string;
+  thread?: string;
+};
+
 export type NotionDocument = {
   pageId: string;
   title: string;
@@ -296,6 +449,33 @@ export type NotionWebhook = {
     hint?: string;
   } | null;
   next: string;
+};
+
+export type QueryNotionAnswer = {
+  results: {
+    object: 'page';
+    id: string;
+    created_time: string;
+    last_edited_time: string;
+    url?: string | null;
+    properties: Record<string, {
+      id: string;
+      type: string;
+      [key: string]: unknown;
+    }>;
+    [key: string]: unknown;
+  }[];
+  nextCursor: string | null;
+  hasMore: boolean;
+  warnings?: string[];
+};
+
+export type QueryNotionBody = {
+  databaseId: string;
+  filter?: Record<string, unknown>;
+  sorts?: Record<string, unknown>[];
+  startCursor?: string;
+  pageSize?: number;
 };
 
 export type QueuedSync = {
@@ -565,6 +745,24 @@ export interface Operations {
     bodyRequired: false;
     answers: { 200: NotionImportRun; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
   };
+  /** A new page in a Notion database (409 on a read-only connection) */
+  createNotionPage: {
+    method: 'POST';
+    path: '/tenants/{tenantId}/connections/notion/pages';
+    params: { tenantId: string };
+    body: CreateNotionPageBody;
+    bodyRequired: false;
+    answers: { 201: CreateNotionPageAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
+  /** One page of a Notion database's rows (Notion's filter and sorts) */
+  queryNotion: {
+    method: 'POST';
+    path: '/tenants/{tenantId}/connections/notion/query';
+    params: { tenantId: string };
+    body: QueryNotionBody;
+    bodyRequired: false;
+    answers: { 200: QueryNotionAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
   /** The Notion webhook subscription's state and its pending verification token */
   getNotionWebhook: {
     method: 'GET';
@@ -636,6 +834,15 @@ export interface Operations {
     body: never;
     bodyRequired: false;
     answers: { 200: DisableSkillAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
+  /** Post a notification through the Slack lane (Block Kit validated with paths) */
+  notifySlack: {
+    method: 'POST';
+    path: '/tenants/{tenantId}/slack/notify';
+    params: { tenantId: string };
+    body: NotifySlackBody;
+    bodyRequired: false;
+    answers: { 202: NotifySlackAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
   };
 }
 

@@ -14,6 +14,19 @@ import { z } from 'zod';
 import { withTenantConnector } from '../connectors';
 import { notionRoutes } from '../connectors/notion/api';
 import {
+  notionCreatePageAnswerSchema,
+  notionCreatePageBodySchema,
+  notionQueryAnswerSchema,
+  notionQueryBodySchema,
+  notionSdkOperations,
+} from '../connectors/notion/sdk-api';
+import {
+  SLACK_NOTIFY_ROUTE_KEY,
+  slackNotifyAnswerSchema,
+  slackNotifyBodySchema,
+  slackNotifyOperations,
+} from '../connectors/slack/notify-api';
+import {
   ConfigError,
   ProviderError,
   RateLimitedError,
@@ -23,7 +36,15 @@ import {
 } from '../core/errors';
 import { sameHexDigest } from '../core/hash';
 import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
-import { type ApiRoute, answerMismatch, apiRoute, bodyOf, routeKeyOf } from '../core/http/route-spec';
+import {
+  type ApiRoute,
+  answerMismatch,
+  apiRoute,
+  bodyOf,
+  routeKeyOf,
+  routesOf,
+  tenantOperation,
+} from '../core/http/route-spec';
 import type { TenantRecord, TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
 import { tenantDefinition } from './definitions';
@@ -81,6 +102,33 @@ export const apiRoutes: ApiRoute[] = [
   ...skillApiRoutes,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionRoutes,
+  // The SDK's Notion calls: a database's rows, a new page (paced with the lane).
+  ...routesOf(notionSdkOperations, {
+    'POST /tenants/{tenantId}/connections/notion/query': tenantOperation(
+      'queryNotion',
+      'Notion',
+      "One page of a Notion database's rows (Notion's filter and sorts)",
+      notionQueryBodySchema,
+      { 200: notionQueryAnswerSchema },
+    ),
+    'POST /tenants/{tenantId}/connections/notion/pages': tenantOperation(
+      'createNotionPage',
+      'Notion',
+      'A new page in a Notion database (409 on a read-only connection)',
+      notionCreatePageBodySchema,
+      { 201: notionCreatePageAnswerSchema },
+    ),
+  }),
+  // Slack notifications from the SDK (tajo.slack.notify).
+  ...routesOf(slackNotifyOperations, {
+    [SLACK_NOTIFY_ROUTE_KEY]: tenantOperation(
+      'notifySlack',
+      'Slack',
+      'Post a notification through the Slack lane (Block Kit validated with paths)',
+      slackNotifyBodySchema,
+      { 202: slackNotifyAnswerSchema },
+    ),
+  }),
 ];
 
 const routesByKey = new Map(apiRoutes.map((r) => [routeKeyOf(r), r]));

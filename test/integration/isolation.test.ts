@@ -887,6 +887,16 @@ const laneMessages: Record<QueueName, Record<string, (tenantId: string) => unkno
       channelId: SANDBOX_SLACK_CHANNEL,
       events: [event('d1@example.com'), event('d2@example.com')],
     }),
+    'slack.post': (tenantId) => ({
+      type: 'slack.post',
+      tenantId,
+      channelId: SANDBOX_SLACK_CHANNEL,
+      notificationId: `ntf_isolation_${tenantId}`,
+      event: 'isolation',
+      threadKey: 'isolation',
+      text: 'isolation',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'isolation' } }],
+    }),
   },
   brevoLane: {
     upsert_contact: (tenantId) => ({

@@ -13,6 +13,7 @@ import { notionConnect, notionTest } from './connection';
 import { notionSyncNow } from './lane/enqueue';
 import { refreshNotionToken } from './oauth';
 import { notionPollSchedule } from './schedule';
+import { notionSdkRoutes } from './sdk-api';
 import { type NotionStatus, notionStatus } from './status';
 import { printNotionStatus } from './status-lines';
 
@@ -76,6 +77,8 @@ const notionRoutes: ConnectorRoute[] = [
     auth: 'tenantApiKey',
     description: "The Notion webhook subscription's state and its pending verification token",
   },
+  // The SDK's query and create (sdk-api.ts).
+  ...notionSdkRoutes,
 ];
 
 export const notionDescriptor: ConnectorDescriptor = {

@@ -52,6 +52,14 @@ const slackRoutes: ConnectorRoute[] = [
     description: "Slack Events API of the deployment's distributed app (team → tenant)",
   },
   {
+    method: 'POST',
+    path: '/tenants/{tenantId}/slack/notify',
+    function: 'api',
+    auth: 'tenantApiKey',
+    description:
+      'Post a notification through the Slack lane (body: {channel, event, data?, template?: {blocks}, thread?}); answered 202 with its notificationId',
+  },
+  {
     method: 'GET',
     path: '/oauth/slack/callback',
     function: 'connection',

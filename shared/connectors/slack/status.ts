@@ -153,7 +153,9 @@ function channelLabel(d: SlackDeliveryView): string {
 }
 
 function deliveryWhat(d: SlackDeliveryView): string {
-  return d.eventType === 'digest' ? `digest of ${d.events} event${d.events === 1 ? '' : 's'}` : d.eventType;
+  if (d.eventType === 'digest') return `digest of ${d.events} event${d.events === 1 ? '' : 's'}`;
+  // A notify call's post is named by the id its caller was answered with.
+  return d.notificationId ? `${d.eventType} (${d.notificationId})` : d.eventType;
 }
 
 /** e.g. `notifications: 3 posted, 0 failed; last: order_placed → #sales (C0SALES) at …`, then failures. */

@@ -35,6 +35,8 @@ export interface NotificationDelivery {
   channelId: string;
   /** The event type, or 'digest' for a burst posted as one message. */
   eventType: string;
+  /** A notify call's id (POST /tenants/{t}/slack/notify answered it): how its caller finds this delivery. */
+  notificationId?: string;
   /** Events the post carried (1, or a digest's count). */
   events: number;
   status: 'posted' | 'failed';

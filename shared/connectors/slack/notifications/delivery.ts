@@ -62,6 +62,32 @@ async function postOnce(
   return client.postMessage(args);
 }
 
+type RoutedMessage = Extract<SlackLaneMessage, { type: 'slack.notify' }>;
+type PostMessage = Extract<SlackLaneMessage, { type: 'slack.post' }>;
+/** One post of a batch: a routed event (rendered here, may join a digest) or an API notify's post. */
+interface Single {
+  id: string;
+  msg: RoutedMessage | PostMessage;
+  redelivered: boolean;
+}
+
+function isRoutedSingle(s: Single): s is Single & { msg: RoutedMessage } {
+  return s.msg.type === 'slack.notify';
+}
+
+/** What marks a single as posted in its channel: its event's id, or the notify's notificationId. */
+function postIdOf(msg: RoutedMessage | PostMessage): string {
+  return msg.type === 'slack.post' ? msg.notificationId : msg.event.id;
+}
+
+/** Takes the routed singles out of `singles` (they join a digest); the API's posts stay. */
+function takeRouted(singles: Single[]): NotificationEvent[] {
+  const routed = singles.filter(isRoutedSingle);
+  const kept = singles.filter((s) => !isRoutedSingle(s));
+  singles.splice(0, singles.length, ...kept);
+  return routed.map((s) => s.msg.event);
+}
+
 export interface SlackPostDeps {
   connections: ConnectionStore;
   threads: ThreadStore;
@@ -183,27 +209,25 @@ export async function postSlackBatch(
 
   // Redeliveries: an event already posted to this channel is not posted again.
   const seen = async (channelId: string, eventId: string) => deps.threads.wasPosted(first.tenantId, channelId, eventId);
-  const singles: {
-    id: string;
-    msg: Extract<SlackLaneMessage, { type: 'slack.notify' }>;
-    redelivered: boolean;
-  }[] = [];
+  const singles: Single[] = [];
   const digestEvents: NotificationEvent[] = [];
   for (const p of parsed) {
     if (p.msg.type === 'slack.digest') {
       for (const e of p.msg.events) if (!(await seen(p.msg.channelId, e.id))) digestEvents.push(e);
-    } else if (!(await seen(p.msg.channelId, p.msg.event.id))) {
+    } else if (!(await seen(p.msg.channelId, postIdOf(p.msg)))) {
       singles.push({ id: p.id, msg: p.msg, redelivered: p.redelivered });
     }
   }
+  // Only routed events may be digested: an API notify's post is the caller's, posted as asked.
+  const routedSingles = singles.filter(isRoutedSingle);
   // What is waiting for the channel (a burst of single webhooks, whichever message of it came
   // first): a burst is posted as one digest with this batch's singles; their own lane messages then
   // find them posted and skip them.
   const pendingStore = deps.pending;
   let digested: string[] = [];
-  if (pendingStore && singles.length > 0) {
+  if (pendingStore && routedSingles.length > 0) {
     const waiting = await waitingForChannel({ ...deps, pending: pendingStore }, first.tenantId, first.channelId);
-    const inBatch = new Set(singles.map((s) => s.msg.event.id));
+    const inBatch = new Set(routedSingles.map((s) => s.msg.event.id));
     const others: NotificationEvent[] = [];
     for (const w of waiting) {
       if (inBatch.has(w.eventId) || (await seen(first.channelId, w.eventId))) continue;
@@ -216,13 +240,13 @@ export async function postSlackBatch(
       const ev = notificationEventSchema.safeParse(json);
       if (ev.success) others.push(ev.data);
     }
-    if (singles.length + others.length >= DIGEST_MIN_BATCH) {
-      digestEvents.push(...singles.splice(0).map((s) => s.msg.event), ...others);
+    if (routedSingles.length + others.length >= DIGEST_MIN_BATCH) {
+      digestEvents.push(...takeRouted(singles), ...others);
       digested = waiting.map((w) => w.eventId);
     }
   }
   // A batch that is itself a burst joins the digest.
-  if (singles.length >= DIGEST_MIN_BATCH) digestEvents.push(...singles.splice(0).map((s) => s.msg.event));
+  if (singles.filter(isRoutedSingle).length >= DIGEST_MIN_BATCH) digestEvents.push(...takeRouted(singles));
   digestEvents.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
 
   let digests = 0;
@@ -267,8 +291,15 @@ export async function postSlackBatch(
   let posted = 0;
   for (const [i, p] of singles.entries()) {
     const { msg } = p;
+    const postId = postIdOf(msg);
+    const delivery = {
+      channelId: msg.channelId,
+      eventType: msg.type === 'slack.post' ? msg.event : msg.event.type,
+      events: 1,
+      ...(msg.type === 'slack.post' ? { notificationId: msg.notificationId } : {}),
+    };
     try {
-      const rendered = renderNotification(msg.event, msg.template as TemplateObject);
+      const rendered = msg.type === 'slack.post' ? msg : renderNotification(msg.event, msg.template as TemplateObject);
       const parent = msg.threadKey
         ? await deps.threads.getThread(msg.tenantId, msg.channelId, msg.threadKey)
         : undefined;
@@ -281,7 +312,7 @@ export async function postSlackBatch(
           text: rendered.text,
           blocks: rendered.blocks,
           threadTs: parent,
-          key: notificationKey(msg.tenantId, msg.channelId, msg.event.id),
+          key: notificationKey(msg.tenantId, msg.channelId, postId),
         },
         p.redelivered,
       );
@@ -289,27 +320,16 @@ export async function postSlackBatch(
       // The post happened: a bookkeeping failure must not fail it (a retry would post it again).
       try {
         if (msg.threadKey && !parent) await deps.threads.putThread(msg.tenantId, msg.channelId, msg.threadKey, ts);
-        await deps.threads.markPosted(msg.tenantId, msg.channelId, msg.event.id);
-        await deps.pending?.removePendingPosts(msg.tenantId, msg.channelId, [msg.event.id]);
+        await deps.threads.markPosted(msg.tenantId, msg.channelId, postId);
+        if (msg.type === 'slack.notify') await deps.pending?.removePendingPosts(msg.tenantId, msg.channelId, [postId]);
       } catch (err) {
         deps.log?.('posted, but its thread/marker was not stored', { error: (err as Error).message });
       }
-      await recordDelivery(deps, msg.tenantId, {
-        channelId: msg.channelId,
-        eventType: msg.event.type,
-        events: 1,
-        status: 'posted',
-      });
+      await recordDelivery(deps, msg.tenantId, { ...delivery, status: 'posted' });
     } catch (err) {
       // Only Slack's permanent refusals fail here; rate limits and network errors retry the group.
       if (!(err instanceof SlackApiError && err.permanent)) throw err;
-      await recordDelivery(deps, msg.tenantId, {
-        channelId: msg.channelId,
-        eventType: msg.event.type,
-        events: 1,
-        status: 'failed',
-        reason: err.message,
-      });
+      await recordDelivery(deps, msg.tenantId, { ...delivery, status: 'failed', reason: err.message });
       // FIFO: once one fails, the rest of the group waits behind it.
       failed.push(...singles.slice(i).map((f) => f.id));
       break;

@@ -1,6 +1,7 @@
 /**
  * The Slack lane's messages: what the webhook ingress queues (one notification, or one digest of a
- * burst) per tenant channel, and the keys that make a redelivery find what it already posted.
+ * burst) and what the API's notify queues (one rendered post) per tenant channel, and the keys that
+ * make a redelivery find what it already posted.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -36,7 +37,23 @@ const digestMessage = z.object({
   channelId: z.string().min(1),
   events: z.array(notificationEventSchema).min(1),
 });
-export const slackLaneMessageSchema = z.discriminatedUnion('type', [notifyMessage, digestMessage]);
+/**
+ * A message the management API's notify asked for (POST /tenants/{t}/slack/notify), rendered when it
+ * was accepted: posted as it is, in order, never folded into a digest (the caller asked for this post).
+ */
+const postMessage = z.object({
+  type: z.literal('slack.post'),
+  tenantId: z.string().min(1),
+  channelId: z.string().min(1),
+  /** The id the API answered with: the post's dedupe key and its delivery record's id. */
+  notificationId: z.string().min(1),
+  /** The caller's event name (what status shows). */
+  event: z.string().min(1),
+  threadKey: z.string().optional(),
+  text: z.string().min(1),
+  blocks: z.array(z.unknown()),
+});
+export const slackLaneMessageSchema = z.discriminatedUnion('type', [notifyMessage, digestMessage, postMessage]);
 export type SlackLaneMessage = z.infer<typeof slackLaneMessageSchema>;
 
 export function notifyLaneMessage(tenantId: string, route: RouteTarget, event: NotificationEvent): SlackLaneMessage {

@@ -131,6 +131,12 @@ function formatValue(path: string, v: unknown): string {
   return '';
 }
 
+/** What `{{path}}` shows for an event ('' when the event lacks it): a template's fill, unescaped. */
+export function placeholderValue(event: NotificationEvent, path: string, options: RenderOptions = {}): string {
+  const ctx = buildContext(event, (options.brevoBaseUrl ?? DEFAULT_BREVO_APP_URL).replace(/\/+$/, ''));
+  return formatValue(path, lookup(ctx, path));
+}
+
 type FillMode = 'plain' | 'mrkdwn' | 'url';
 
 /** Fills placeholders; values are escaped for mrkdwn, percent-encoded inside URLs (a leading URL placeholder is kept whole). */
