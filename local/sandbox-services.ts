@@ -203,6 +203,15 @@ export async function startSandboxServices(
     slack.addChannel({ id: SANDBOX_SLACK_CHANNEL, name: 'marketing' });
     slack.addUser({ id: 'U0AUTHOR', name: 'ada', realName: 'Ada Author', email: 'ada.author@example.com' });
     if (saved?.slack !== undefined) slack.restore(saved.slack);
+    // The other channels the docs' Slack page names (its SDK example posts to `sales` by name);
+    // after the restore, so a state saved before they existed gets them too.
+    for (const name of ['sales', 'support', 'alerts']) {
+      try {
+        slack.addChannel({ id: `C0${name.toUpperCase()}`, name });
+      } catch {
+        // Already there (restored).
+      }
+    }
     env[ENV.slackApiUrl] ||= slack.apiUrl;
     env[ENV.slackAuthorizeUrl] ||= `${slack.baseUrl}/__sandbox/oauth/v2/authorize`;
     sandboxSlack = slack;

@@ -289,7 +289,7 @@ test('a block Slack would refuse is refused with its path, and nothing is queued
   expect(lane.sent).toEqual([]);
 });
 
-test('channel: an alias, #alias or a channel id; an unknown alias is refused naming the known ones', async () => {
+test('channel: an alias, #alias, a channel id or a channel\'s name; an unknown one is refused naming the known aliases', async () => {
   const lane = new RecordingLane();
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'hello' } }];
   const byHash = await notify(lane, { channel: '#support', event: 'ping', template: { blocks } });
@@ -301,11 +301,16 @@ test('channel: an alias, #alias or a channel id; an unknown alias is refused nam
     status: 400,
     body: {
       error:
-        'channel: "finance" is not an alias of connectors.slack.channels (known: marketing, sales, support, alerts) nor a channel id (C…)',
+        'channel: "finance" is not an alias of connectors.slack.channels (known: marketing, sales, support, alerts), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot',
     },
   });
-  expect(lane.sent).toHaveLength(2);
-  expect((await drain(lane.sent)).posted).toBe(2);
+  // A channel of the workspace given by its name (no alias for it): found through conversations.list.
+  slack.addChannel({ teamId: TEAM, id: 'C0FINANCE1', name: 'finance-team' });
+  const byName = await notify(lane, { channel: '#finance-team', event: 'ping', template: { blocks } });
+  expect(byName).toMatchObject({ status: 202, body: { channel: 'C0FINANCE1' } });
+  expect(lane.sent).toHaveLength(3);
+  expect((await drain(lane.sent)).posted).toBe(3);
+  expect(slack.messages('C0FINANCE1').at(-1)?.text).toBe('hello');
   expect(slack.messages(CHANNELS.alerts).at(-1)?.text).toBe('hello');
 });
 

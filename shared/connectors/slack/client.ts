@@ -213,6 +213,10 @@ const usersListResponse = z.looseObject({
   response_metadata: maybe(z.looseObject({ next_cursor: maybe(z.string()) })).catch(undefined),
 });
 export type SlackMember = z.output<typeof memberSchema>;
+const conversationsListResponse = z.looseObject({
+  channels: z.array(z.looseObject({ id: z.string(), name: maybe(z.string()) }).catch({ id: '' })),
+  response_metadata: maybe(z.looseObject({ next_cursor: maybe(z.string()) })).catch(undefined),
+});
 
 /** Logged Slack bodies are personal as a whole: messages built from contact data, people's text. */
 export const SLACK_BODIES = 'all';
@@ -406,6 +410,33 @@ export class SlackClient {
     // An empty, null or absent next_cursor ends the listing (slack.md §6).
     const next = res.response_metadata?.next_cursor;
     return { members, nextCursor: next ? next : undefined, skipped };
+  }
+
+  /**
+   * The id of the public channel called `name` (without its #), as the bot sees it, or undefined:
+   * conversations.list (Tier 2, channels:read) page by page until it is found. For a notification
+   * addressed by a channel's name rather than an alias or an id.
+   */
+  async channelIdByName(name: string): Promise<string | undefined> {
+    let cursor: string | undefined;
+    do {
+      const res = readAnswer(
+        'slack',
+        'conversations.list',
+        conversationsListResponse,
+        await this.call('conversations.list', {
+          types: 'public_channel',
+          exclude_archived: 'true',
+          limit: '200',
+          cursor,
+        }),
+      );
+      const found = res.channels.find((c) => c.id && c.name === name);
+      if (found) return found.id;
+      const next = res.response_metadata?.next_cursor;
+      cursor = next ? next : undefined;
+    } while (cursor);
+    return undefined;
   }
 
   /**

@@ -12,7 +12,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { formatPath } from '../../core/config/path';
 import { RequestRefusedError } from '../../core/errors';
-import type { Clock, ConnectionStore, LaneQueue } from '../../core/ports';
+import { newStats } from '../../core/http/paced-fetch';
+import type { Clock, ConnectionStore, LaneQueue, SecretStore } from '../../core/ports';
+import { readAccessToken } from '../../core/tenancy/oauth-tokens';
+import { SlackClient } from './client';
 import { type Block, blocksSchema } from './notifications/block-kit';
 import { notificationKey, type SlackLaneMessage, slackLaneGroupId } from './notifications/lane-messages';
 import { parseNotificationsConfig, resolveChannel } from './notifications/routing';
@@ -65,6 +68,9 @@ export interface NotifyDeps {
   connections: ConnectionStore;
   lane: LaneQueue;
   clock: Clock;
+  /** The bot token, to find a channel given by its name (neither an alias nor an id). */
+  secrets: SecretStore;
+  endpoints: { slackApiUrl?: string };
 }
 
 /**
@@ -99,12 +105,12 @@ export async function notifySlack(
     );
   }
   const channels = conn.settings.channels ?? {};
-  const channelId = resolveChannel(body.channel, channels);
+  const channelId = resolveChannel(body.channel, channels) ?? (await channelIdByName(deps, conn, body.channel));
   if (!channelId) {
     const known = Object.keys(channels);
     throw new RequestRefusedError(
       400,
-      `channel: "${body.channel}" is not an alias of connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}) nor a channel id (C…)`,
+      `channel: "${body.channel}" is not an alias of connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot`,
       'bad_request',
     );
   }
@@ -140,6 +146,26 @@ export async function notifySlack(
     },
   ]);
   return { queued: true, notificationId, channel: channelId };
+}
+
+/**
+ * A channel given by its Slack name (`sales`, `#sales`), as chat.postMessage also accepts it: its
+ * id, so the lane paces and threads by channel as for an alias. Slack's own answer decides.
+ */
+async function channelIdByName(
+  deps: NotifyDeps,
+  conn: Parameters<typeof readAccessToken>[1],
+  ref: string,
+): Promise<string | undefined> {
+  const name = ref.trim().replace(/^#/, '');
+  if (!/^[a-z0-9][a-z0-9._-]{0,79}$/.test(name)) return undefined;
+  const slack = new SlackClient({
+    token: await readAccessToken(deps, conn),
+    apiUrl: deps.endpoints.slackApiUrl,
+    clock: deps.clock,
+    stats: newStats(),
+  });
+  return slack.channelIdByName(name);
 }
 
 /** The caller's blocks, their placeholders filled from data and checked again once filled. */
