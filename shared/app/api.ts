@@ -19,6 +19,7 @@ import type { ApiDeps, ApiRequest, ApiResponse, Operation } from '../core/http/a
 import type { TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
 import { tenantDefinition } from './definitions';
+import { eventEndpointOperations } from './event-endpoints-api';
 import { managementOperations } from './management';
 import { skillOperations } from './skills-api';
 import { topology } from './topology';
@@ -35,6 +36,8 @@ const operations: Record<string, Operation | ((deps: ApiDeps) => Promise<ApiResp
   ...skillOperations,
   // Document library (import, documents, re-sync) and the Notion webhook's verification token.
   ...notionOperations,
+  // The tenant's event endpoints (issue 15: tajo.events.on).
+  ...eventEndpointOperations,
 };
 
 /** Route keys the API function must serve, from the topology (tests hold the two together). */
