@@ -9,7 +9,6 @@ import { logger, recordEventDelivery } from '../commons/powertools';
  * dead-letter queue (`tajo lanes replay events`). The batch's messages run side by side.
  */
 export const handler = lambda(async (event: SQSEvent, d): Promise<SQSBatchResponse> => {
-  if (!d.events) logger.debug('no event bus in this function');
   const deps = { eventEndpoints: d.store, secrets: d.secrets, lane: d.lane, clock: d.clock };
   const failures = await Promise.all(
     event.Records.map(async (r) => {

@@ -13,6 +13,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '../../local/stack';
 import { postDelivery } from '../../sandbox/platform-kit';
 import { ShopifySimulator } from '../../sandbox/shopify';
+import { replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
 import { systemClock } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
 import { connectShopifyOnStack } from '../support/platform-connections';
@@ -31,6 +32,8 @@ interface Received {
 const APP_SECRET = `shpss_${randomUUID().replace(/-/g, '')}`;
 const received: Received[] = [];
 let receiver: Server;
+/** The /fail endpoint refuses (500) until a test fixes it. */
+let failing = true;
 let receiverUrl: string;
 let sandbox: SandboxStack;
 let stack: LocalStack;
@@ -61,7 +64,7 @@ beforeAll(async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       received.push({ path: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(req.url === '/fail' ? 500 : 204).end();
+      res.writeHead(req.url === '/fail' && failing ? 500 : 204).end();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -202,12 +205,28 @@ test('a failing receiver is retried, then parked in the DLQ; the other endpoint 
     const deadline = Date.now() + 60_000;
     while ((await parked()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await parked()).toBe(1);
+    const attempts = at('/fail').filter((r) => (r.body.contact as { email?: string })?.email === email);
+    expect(attempts.map((r) => r.headers['tajo-delivery-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(new Set(attempts.map((r) => r.body.id)).size).toBe(1);
+    // Fixed, then replayed (`tajo lanes replay events`): delivered once more, acknowledged, nothing parked.
+    failing = false;
+    const moved = await replayDeadLetters(sqs, {
+      dlqUrl: stack.dlqUrls.eventDelivery as string,
+      queueUrl: stack.queueUrls.eventDelivery as string,
+    });
+    expect(moved).toHaveLength(1);
+    const replayed = await until('the replayed delivery', () => {
+      const all = at('/fail').filter((r) => (r.body.contact as { email?: string })?.email === email);
+      return all.length === 7 ? all[6] : undefined;
+    });
+    expect(replayed.body.id).toBe(attempts[0]?.body.id);
+    expectSigned(replayed, secrets['/fail'] as string);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await parked()).toBe(0);
+    expect(at('/fail').filter((r) => (r.body.contact as { email?: string })?.email === email)).toHaveLength(7);
   } finally {
     sqs.destroy();
   }
-  const attempts = at('/fail').filter((r) => (r.body.contact as { email?: string })?.email === email);
-  expect(attempts.map((r) => r.headers['tajo-delivery-attempt'])).toEqual(['1', '2', '3', '4', '5', '6']);
-  expect(new Set(attempts.map((r) => r.body.id)).size).toBe(1);
   expect(
     at('/all').filter(
       (r) => r.body.type === 'contact.created' && (r.body.contact as { email?: string })?.email === email,
