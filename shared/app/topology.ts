@@ -267,6 +267,8 @@ export const topology: Topology = {
       readsSecrets: true,
       refreshesTokens: true,
       managesSchedules: true,
+      // The member sync's run ends (sync.completed, sync.failed).
+      publishesEvents: true,
     },
     connection: {
       entry: 'functions/connection/handler.ts',

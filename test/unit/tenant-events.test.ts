@@ -8,10 +8,14 @@ import { EventBridgeEventBus, putEventsChunks } from '../../shared/adapters/aws/
 import { EVENT_DELIVERY_ATTEMPTS, eventRetrySeconds } from '../../shared/app/event-delivery';
 import { endpointUrlProblem } from '../../shared/app/event-endpoints';
 import { createEventEndpointBody } from '../../shared/app/event-endpoints-api';
+import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
+import { publishingRunEnds } from '../../shared/app/run-events';
 import { topology } from '../../shared/app/topology';
 import { parseBrevoWebhook } from '../../shared/connectors/brevo/webhook-events';
 import type { NotificationEvent } from '../../shared/core/events/events';
 import { acceptsEventType, type TenantEvent, tenantEventsOf } from '../../shared/core/events/tenant-events';
+import { sha256Hex } from '../../shared/core/hash';
+import { type RunRecord, systemClock } from '../../shared/core/ports';
 
 const ts = 1_764_000_000;
 const brevo = (body: unknown) => parseBrevoWebhook(body).events;
@@ -187,4 +191,105 @@ test('the create body: url required, types are event types or prefixes, nothing 
   expect(createEventEndpointBody.safeParse({ types: ['*'] }).success).toBe(false);
   expect(createEventEndpointBody.safeParse({ url: 'https://x.io', types: ['Sync Completed'] }).success).toBe(false);
   expect(createEventEndpointBody.safeParse({ url: 'https://x.io', tenantId: 'other' }).success).toBe(false);
+});
+
+describe("a run's end (run-events.ts)", () => {
+  const run = (over: Partial<RunRecord>): RunRecord => ({
+    tenantId: 't1',
+    connector: 'notion',
+    runId: 'r1',
+    mode: 'incremental',
+    status: 'running',
+    startedAt: '2026-12-01T10:00:00.000Z',
+    trigger: 'schedule',
+    summary: {} as RunRecord['summary'],
+    ...over,
+  });
+
+  test('stored, then published once finished; a run taken over by another is not; a refused publish is reported, not thrown', async () => {
+    const stored: RunRecord[] = [];
+    const published: TenantEvent[] = [];
+    const failures: string[] = [];
+    let refuse = false;
+    const bus = {
+      publish: async (events: readonly TenantEvent[]) => {
+        if (refuse) throw new Error('bus down');
+        published.push(...events);
+      },
+    };
+    const runs = publishingRunEnds({ putRun: async (r: RunRecord) => void stored.push(r) }, bus, (err, e) =>
+      failures.push(`${e.type}: ${err.message}`),
+    );
+    await runs.putRun(run({}));
+    await runs.putRun(run({ status: 'succeeded', finishedAt: '2026-12-01T10:05:00.000Z' }));
+    await runs.putRun(run({ runId: 'r0', status: 'failed', error: 'Notion 502; resumed as run r1' }));
+    await runs.putRun(run({ runId: 'r2', connector: 'shopify', status: 'failed', error: 'token revoked' }));
+    refuse = true;
+    await runs.putRun(run({ runId: 'r3', status: 'succeeded' }));
+    expect(stored.map((r) => r.runId)).toEqual(['r1', 'r1', 'r0', 'r2', 'r3']);
+    expect(published.map((e) => [e.type, e.fields.runId, e.fields.connector])).toEqual([
+      ['sync.completed', 'r1', 'notion'],
+      ['sync.failed', 'r2', 'shopify'],
+    ]);
+    expect(published[1]?.fields.error).toBe('token revoked');
+    expect(published[0]?.createdAt).toBe('2026-12-01T10:05:00.000Z');
+    expect(failures).toEqual(['sync.completed: bus down']);
+  });
+});
+
+test("a campaign's sends fold into one brevo.campaign_sent", () => {
+  const out = tenantEventsOf(
+    't1',
+    brevo([
+      { event: 'delivered', email: 'a@b.co', camp_id: 12, 'campaign name': 'Winter', ts_sent: ts },
+      { event: 'delivered', email: 'c@d.co', camp_id: 12, 'campaign name': 'Winter', ts_sent: ts },
+    ]),
+  );
+  expect(out.map((e) => [e.type, e.fields.campaign])).toEqual([['brevo.campaign_sent', { id: 12, name: 'Winter' }]]);
+});
+
+test("Brevo's webhook: a bus that refuses answers 429 with nothing queued; Brevo's retry publishes the same ids", async () => {
+  const sent: string[] = [];
+  const published: TenantEvent[] = [];
+  let refuse = true;
+  const deps = {
+    tenants: {
+      getTenant: async () => ({
+        tenantId: 'acme',
+        apiKeyHash: 'x',
+        webhookTokenHash: sha256Hex('whk_t'),
+        createdAt: '',
+      }),
+      putTenant: async () => undefined,
+    },
+    connections: { getConnection: async () => undefined },
+    lane: { send: async (_q: string, m: { body: string }[]) => void sent.push(...m.map((x) => x.body)) },
+    orders: { recordOrder: async () => undefined, lastOrderAt: async () => undefined },
+    clock: systemClock,
+    events: {
+      publish: async (events: readonly TenantEvent[]) => {
+        if (refuse) throw new Error('ThrottlingException');
+        published.push(...events);
+      },
+    },
+  };
+  const body = JSON.stringify([
+    { event: 'contact_updated', email: 'a@b.co', content: [{ PLAN: 'pro' }], ts },
+    { event: 'click', email: 'a@b.co', camp_id: 4, URL: 'https://x.io', ts_event: ts },
+  ]);
+  const post = () =>
+    acceptBrevoWebhook(deps as never, { tenantId: 'acme', headers: { authorization: 'Bearer whk_t' }, body });
+  const refused = await post();
+  expect(refused.status).toBe(429);
+  expect(sent).toEqual([]);
+  refuse = false;
+  expect((await post()).status).toBe(200);
+  expect(published.map((e) => [e.tenantId, e.type])).toEqual([
+    ['acme', 'contact.attribute_updated'],
+    ['acme', 'brevo.click'],
+  ]);
+  const ids = published.map((e) => e.id);
+  published.length = 0;
+  await post();
+  expect(published.map((e) => e.id)).toEqual(ids);
 });

@@ -117,6 +117,9 @@ export function tenantEventsOf(tenantId: string, events: readonly NotificationEv
       out.push({ ...base, type: 'contact.created', fields: { contact, listIds: e.listIds ?? [] } });
     else if (e.type === 'unsubscribed')
       out.push({ ...base, type: 'contact.unsubscribed', fields: { contact, campaign: e.campaign } });
+    else if (e.type === 'campaign_sent')
+      // A campaign's delivered/sent items fold into one event per campaign (its id says so).
+      out.push({ ...base, type: 'brevo.campaign_sent', fields: { campaign: e.campaign } });
     else
       out.push({
         ...base,
