@@ -19,7 +19,7 @@ import {
   tenantEventSchema,
 } from '../core/events/tenant-events';
 import type { Clock, EventEndpointStore, LaneQueue, SecretStore } from '../core/ports';
-import { endpointUrlProblem } from './event-endpoints';
+import { endpointUrlProblem, resolvedAddressProblem } from './event-endpoints';
 
 /** The topology's delivery queue. */
 export const EVENT_DELIVERY_QUEUE = 'eventDelivery';
@@ -107,7 +107,7 @@ async function deliver(
     reason,
     retryInSeconds: eventRetrySeconds(attempt, deps.env),
   });
-  const problem = endpointUrlProblem(endpoint.url, deps.env);
+  const problem = endpointUrlProblem(endpoint.url, deps.env) ?? (await resolvedAddressProblem(endpoint.url, deps.env));
   if (problem) return failed(problem);
   const secret = await deps.secrets.get(endpoint.secretRef);
   const raw = deliveryBody(event);

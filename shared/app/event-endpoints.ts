@@ -6,6 +6,7 @@
  * not the tenant's), and also http://127.0.0.1|localhost under npm start and in tests.
  */
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { isPrivateHost } from '../connectors/custom/outbound';
 import { readEnv } from '../core/env';
 import { RequestRefusedError } from '../core/errors';
@@ -53,6 +54,23 @@ export function endpointUrlProblem(url: string, env: NodeJS.ProcessEnv = process
   if (!local && isPrivateHost(u.hostname))
     return `url: ${u.hostname} is a private or local address, which a deployed stack does not call`;
   return undefined;
+}
+
+/**
+ * At delivery, in the stack: the name must not resolve to a private or local address either (a
+ * public name pointed at 169.254.169.254). What the request then connects to is resolved again by
+ * fetch: this narrows the window, it does not close it (a VPC egress policy would).
+ */
+export async function resolvedAddressProblem(
+  url: string,
+  env: NodeJS.ProcessEnv = process.env,
+  resolve: (host: string) => Promise<{ address: string }[]> = (host) => lookup(host, { all: true }),
+): Promise<string | undefined> {
+  if (isLocalRuntime(env)) return undefined;
+  const host = new URL(url).hostname;
+  const addresses = await resolve(host).catch(() => []);
+  const inside = addresses.find((a) => isPrivateHost(a.address));
+  return inside ? `url: ${host} resolves to ${inside.address}, a private or local address` : undefined;
 }
 
 function view(r: EventEndpointRecord): EndpointView {

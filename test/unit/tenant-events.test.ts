@@ -6,7 +6,7 @@
 import type { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { EventBridgeEventBus, putEventsChunks } from '../../shared/adapters/aws/eventbridge-bus';
 import { EVENT_DELIVERY_ATTEMPTS, eventRetrySeconds } from '../../shared/app/event-delivery';
-import { endpointUrlProblem } from '../../shared/app/event-endpoints';
+import { endpointUrlProblem, resolvedAddressProblem } from '../../shared/app/event-endpoints';
 import { createEventEndpointBody } from '../../shared/app/event-endpoints-api';
 import { acceptBrevoWebhook } from '../../shared/app/hub-webhook';
 import { publishingRunEnds } from '../../shared/app/run-events';
@@ -162,7 +162,7 @@ describe('the EventBridge bus', () => {
   });
 });
 
-test('where an endpoint may point: https in the stack (no private address), loopback http locally', () => {
+test('where an endpoint may point: https in the stack (no private address), loopback http locally', async () => {
   const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'tajo-prod-api', TAJO_STAGE: 'prod' };
   expect(endpointUrlProblem('https://hooks.example.com/tajo', lambda)).toBeUndefined();
   expect(endpointUrlProblem('http://hooks.example.com/tajo', lambda)).toMatch(/use https:/);
@@ -172,6 +172,15 @@ test('where an endpoint may point: https in the stack (no private address), loop
   expect(endpointUrlProblem('https://u:p@hooks.example.com/x', lambda)).toMatch(/credentials in the URL/);
   expect(endpointUrlProblem('not a url', lambda)).toMatch(/is not a URL/);
   const local = { TAJO_STAGE: 'local' };
+  expect(
+    await resolvedAddressProblem('https://evil.example/x', lambda, async () => [{ address: '169.254.169.254' }]),
+  ).toMatch(/resolves to 169.254.169.254/);
+  expect(
+    await resolvedAddressProblem('https://ok.example/x', lambda, async () => [{ address: '93.184.216.34' }]),
+  ).toBeUndefined();
+  expect(
+    await resolvedAddressProblem('http://127.0.0.1/x', local, async () => [{ address: '127.0.0.1' }]),
+  ).toBeUndefined();
   expect(endpointUrlProblem('http://127.0.0.1:3000/x', local)).toBeUndefined();
   expect(endpointUrlProblem('http://localhost:3000/x', local)).toBeUndefined();
   expect(endpointUrlProblem('http://hooks.example.com/x', local)).toMatch(/or http:\/\/127.0.0.1/);
