@@ -14,6 +14,11 @@ import type { LocalStack } from '../../local/stack';
 import { postDelivery } from '../../sandbox/platform-kit';
 import { ShopifySimulator } from '../../sandbox/shopify';
 import { replayDeadLetters } from '../../shared/adapters/aws/sqs-lane';
+import {
+  createdEventEndpointSchema,
+  deletedEventEndpointSchema,
+  eventEndpointListSchema,
+} from '../../shared/app/event-endpoints-api';
 import { systemClock } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
 import { connectShopifyOnStack } from '../support/platform-connections';
@@ -247,4 +252,38 @@ test("a tenant never receives another's events, and a deleted endpoint receives 
   expect(at('/b').every((r) => r.body.tenantId === tenantB.tenantId)).toBe(true);
   expect(at('/all').some((r) => r.body.tenantId === tenantB.tenantId)).toBe(false);
   expect(at('/deleted')).toEqual([]);
+});
+
+test('the endpoint routes: answers as their schemas say, no secret in a list, one tenant cannot see or delete another’s', async () => {
+  const call = (apiKey: string, method: string, path: string, body?: unknown) =>
+    fetch(`${stack.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const aPath = `/tenants/${stack.tenantId}/event-endpoints`;
+  const list = await call(stack.apiKey, 'GET', aPath);
+  expect(list.status).toBe(200);
+  const listed = eventEndpointListSchema.parse(await list.json());
+  expect(listed.endpoints.map((e) => e.id).sort()).toEqual([ids['/all'], ids['/syncs'], ids['/fail']].sort());
+  expect(JSON.stringify(listed)).not.toMatch(/whsec_|secretRef/);
+  const created = await call(stack.apiKey, 'POST', aPath, { url: `${receiverUrl}/extra`, types: ['brevo.*'] });
+  const extra = createdEventEndpointSchema.parse(await created.json());
+  expect(extra.types).toEqual(['brevo.*']);
+  // B's key on A's path, or B's path with A's endpoint: nothing about A.
+  expect((await call(tenantB.apiKey, 'GET', aPath)).status).toBe(404);
+  const bList = eventEndpointListSchema.parse(
+    await (await call(tenantB.apiKey, 'GET', `/tenants/${tenantB.tenantId}/event-endpoints`)).json(),
+  );
+  expect(bList.endpoints.map((e) => e.id)).toEqual([ids['/b']]);
+  const crossDelete = await call(tenantB.apiKey, 'DELETE', `/tenants/${tenantB.tenantId}/event-endpoints/${extra.id}`);
+  expect(crossDelete.status).toBe(404);
+  const bad = await call(stack.apiKey, 'POST', aPath, { url: 'http://hooks.example.com/x' });
+  expect(bad.status).toBe(400);
+  expect(await bad.json()).toEqual({
+    error: 'url: use https://, or http://127.0.0.1 / http://localhost under npm start',
+  });
+  const deleted = await call(stack.apiKey, 'DELETE', `${aPath}/${extra.id}`);
+  expect(deletedEventEndpointSchema.parse(await deleted.json())).toEqual({ deleted: true });
+  expect((await call(stack.apiKey, 'DELETE', `${aPath}/${extra.id}`)).status).toBe(404);
 });
