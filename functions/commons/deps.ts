@@ -23,7 +23,15 @@ import { publishingRunEnds } from '../../shared/app/run-events';
 import { topology } from '../../shared/app/topology';
 import { notionAppCredentials } from '../../shared/connectors/notion/app';
 import { slackAppCredentials } from '../../shared/connectors/slack/app';
-import { ENV, type Endpoints, endpointsFromEnv, optionalEnv, readEnv, requiredEnv } from '../../shared/core/env';
+import {
+  ENV,
+  type Endpoints,
+  endpointsFromEnv,
+  optionalEnv,
+  readEnv,
+  requiredEnv,
+  type TajoEnv,
+} from '../../shared/core/env';
 import {
   type Clock,
   type EventBus,
@@ -70,7 +78,7 @@ function build(): HandlerDeps {
   // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
   // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
   const lane = new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !env.sqsEndpoint }), sqsLanesFromEnv());
-  const events = eventBusFromEnv(env.eventBusName, lane);
+  const events = eventBusFromEnv(env, lane);
   // A run's end publishes sync.completed / sync.failed, whoever writes it (run-events.ts).
   const store = publishingRunEnds(
     dynamoRepositories(new DynamoDBClient({}), requiredEnv(ENV.table)),
@@ -152,9 +160,10 @@ function build(): HandlerDeps {
  * The stack's bus when the function publishes (TAJO_EVENT_BUS_NAME); else, under npm start, the
  * delivery queue the stack's rule feeds (the local bus); else none.
  */
-function eventBusFromEnv(busName: string | undefined, lane: SqsLaneQueue): EventBus | undefined {
-  if (busName) return new EventBridgeEventBus(new EventBridgeClient({}), busName);
-  if (optionalEnv(ENV.queueUrl(EVENT_DELIVERY_QUEUE))) return new QueueEventBus(lane, EVENT_DELIVERY_QUEUE);
+function eventBusFromEnv(env: TajoEnv, lane: SqsLaneQueue): EventBus | undefined {
+  if (env.eventBusName) return new EventBridgeEventBus(new EventBridgeClient({}), env.eventBusName);
+  if (env.stage === 'local' && optionalEnv(ENV.queueUrl(EVENT_DELIVERY_QUEUE)))
+    return new QueueEventBus(lane, EVENT_DELIVERY_QUEUE);
   return undefined;
 }
 
