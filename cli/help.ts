@@ -236,7 +236,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: 'LANE',
     maxArgs: 1,
     summary:
-      "Move a lane's dead-lettered messages (notion, slack, brevo, platform, timer) back into the lane and say why each failed. " +
+      "Move a lane's dead-lettered messages (notion, slack, brevo, platform, timer, events) back into the lane and say why each failed. " +
       'Beside npm start the queues come from the running stack; deployed, pass --dlq-url and --queue-url (stack outputs).',
     options: ['dlq-url', 'queue-url', 'max', 'json'],
     example: 'tajo lanes replay notion --max 10',

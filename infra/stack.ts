@@ -16,6 +16,8 @@ import {
 } from 'aws-cdk-lib';
 import type { CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -110,6 +112,8 @@ export class TajoStack extends Stack {
   readonly key: kms.Key;
   readonly table: dynamodb.TableV2;
   readonly queues = {} as Record<QueueName, LaneQueue>;
+  /** The tenant event stream's bus (tajo.events.on). */
+  readonly eventBus: events.EventBus;
   readonly functions = {} as Record<FunctionName, TajoFunction>;
   readonly schedules = {} as Record<ScheduleName, ConnectionSchedule>;
   readonly httpApi: TajoHttpApi;
@@ -200,6 +204,19 @@ export class TajoStack extends Stack {
       });
     }
 
+    // ---- The tenant event stream: the bus, and its rules to their queues (topology.eventBus).
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: `${prefix}-events` });
+    for (const rule of topo.eventBus.rules) {
+      new events.Rule(this, `${pascal(rule.name)}Rule`, {
+        eventBus: this.eventBus,
+        description: rule.description,
+        eventPattern: { source: [topo.eventBus.source] },
+        targets: [new eventTargets.SqsQueue(this.lane(rule.target).queue)],
+      });
+    }
+    // The queues are encrypted with the stack's key: EventBridge must be able to write to them.
+    this.key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:GenerateDataKey', 'kms:Decrypt');
+
     // ---- Document library: imported Notion pages (only when a function of the topology uses it).
     if (Object.values(topo.functions).some((f) => f.documents)) {
       this.documentLibrary = new DocumentLibrary(this, 'Documents', {
@@ -223,6 +240,7 @@ export class TajoStack extends Stack {
       };
       for (const q of queueNames) environment[ENV.queueUrl(q)] = this.lane(q).queue.queueUrl;
       if (spec.readsSecrets || spec.writesSecrets) environment[ENV.secretsPrefix] = this.secretsPrefix;
+      if (spec.publishesEvents) environment[ENV.eventBusName] = this.eventBus.eventBusName;
 
       const fn = new TajoFunction(this, `${pascal(name)}Function`, {
         functionName: `${prefix}-${name}`,
@@ -244,6 +262,7 @@ export class TajoStack extends Stack {
           'connections); index names are part of the same table, not other resources.',
       );
       for (const q of spec.sendsTo ?? []) this.lane(q).queue.grantSendMessages(fn);
+      if (spec.publishesEvents) this.eventBus.grantPutEventsTo(fn);
       if (spec.consumes) {
         const { queue, batchSize, maxConcurrency } = spec.consumes;
         // After a message's last attempt the consumer parks it in its lane's DLQ itself, with the

@@ -16,6 +16,8 @@ const LANES = {
   brevo: 'brevoLane',
   platform: 'platformLane',
   timer: 'timerQueue',
+  // Tenant event deliveries (tajo.events.on) an endpoint refused until the last attempt.
+  events: 'eventDelivery',
 } as const;
 
 export async function lanesCommand(

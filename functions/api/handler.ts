@@ -4,9 +4,10 @@ import { providerHealth } from '../../shared/app/health';
 import { storePorts } from '../commons/deps';
 import { httpRequestOf, jsonResponse, lambda } from '../commons/lambda';
 
-// Skills and registered connector definitions: the routes under /tenants/{tenantId}/skills and /definitions.
+// Skills, registered connector definitions, event endpoints: the routes under /tenants/{tenantId}/skills,
+// /definitions and /event-endpoints.
 const STORES = ['tenants', 'connections', 'runs', 'cursors', 'teams', 'webhooks', 'imported', 'deliveries'] as const;
-const TENANT_STORES = ['skills', 'definitions'] as const;
+const TENANT_STORES = ['skills', 'definitions', 'eventEndpoints'] as const;
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
 export const handler = lambda(

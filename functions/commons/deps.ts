@@ -4,25 +4,44 @@
  * and fauxqs via AWS_ENDPOINT_URL_*) and swaps in its own scheduler and secret store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeEventBus } from '../../shared/adapters/aws/eventbridge-bus';
 import { S3DocumentStore } from '../../shared/adapters/aws/s3-document-store';
 import { EventBridgeScheduleManager } from '../../shared/adapters/aws/scheduler';
 import { SecretsManagerStore } from '../../shared/adapters/aws/secrets-manager';
 import { SqsLaneQueue } from '../../shared/adapters/aws/sqs-lane';
 import { type DynamoRepositories, dynamoRepositories } from '../../shared/adapters/dynamodb';
+import { QueueEventBus } from '../../shared/adapters/local/queue-event-bus';
+import { EVENT_DELIVERY_QUEUE } from '../../shared/app/event-delivery';
 import type { OAuthApps } from '../../shared/app/oauth-apps';
 import { providerRefresh } from '../../shared/app/oauth-refresh';
+import { publishingRunEnds } from '../../shared/app/run-events';
 import { topology } from '../../shared/app/topology';
 import { notionAppCredentials } from '../../shared/connectors/notion/app';
 import { slackAppCredentials } from '../../shared/connectors/slack/app';
-import { ENV, type Endpoints, endpointsFromEnv, readEnv, requiredEnv } from '../../shared/core/env';
-import { type Clock, type ScheduleManager, type SecretStore, systemClock } from '../../shared/core/ports';
+import {
+  ENV,
+  type Endpoints,
+  endpointsFromEnv,
+  optionalEnv,
+  readEnv,
+  requiredEnv,
+  type TajoEnv,
+} from '../../shared/core/env';
+import {
+  type Clock,
+  type EventBus,
+  type ScheduleManager,
+  type SecretStore,
+  systemClock,
+} from '../../shared/core/ports';
 import type { DocumentStore } from '../../shared/core/ports/documents';
 import { OAuthTokens } from '../../shared/core/tenancy/oauth-tokens';
-import { logger } from './powertools';
+import { logger, recordEventsPublishFailed } from './powertools';
 import { sqsLanesFromEnv } from './sqs-lanes';
 
 export interface HandlerDeps {
@@ -38,6 +57,8 @@ export interface HandlerDeps {
   oauthTokens: OAuthTokens;
   /** The document library: S3 in AWS (functions whose topology entry has `documents`). */
   documents: DocumentStore;
+  /** The tenant event stream: the stack's EventBridge bus, or locally the delivery queue; none elsewhere. */
+  events?: EventBus;
 }
 
 export type LocalAdapters = Partial<Pick<HandlerDeps, 'secrets' | 'schedules' | 'clock' | 'documents'>>;
@@ -54,7 +75,19 @@ let cached: HandlerDeps | undefined;
 function build(): HandlerDeps {
   const overrides = ((globalThis as Record<string, unknown>)[LOCAL_ADAPTERS_SLOT] as LocalAdapters | undefined) ?? {};
   const env = readEnv();
-  const store = dynamoRepositories(new DynamoDBClient({}), requiredEnv(ENV.table));
+  // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
+  // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
+  const lane = new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !env.sqsEndpoint }), sqsLanesFromEnv());
+  const events = eventBusFromEnv(env, lane);
+  // A run's end publishes sync.completed / sync.failed, whoever writes it (run-events.ts).
+  const store = publishingRunEnds(
+    dynamoRepositories(new DynamoDBClient({}), requiredEnv(ENV.table)),
+    events,
+    (err, e) => {
+      recordEventsPublishFailed(1);
+      logger.error('a run ended but its event could not be published', { error: err.message, type: e.type, id: e.id });
+    },
+  );
   const secrets =
     overrides.secrets ??
     new SecretsManagerStore(new SecretsManagerClient({}), {
@@ -112,9 +145,8 @@ function build(): HandlerDeps {
   return {
     store,
     documents,
-    // The SQS client sends to the queue URL's host unless an endpoint is configured in code; an
-    // AWS_ENDPOINT_URL_SQS override (the local runtime's fauxqs) must win over that.
-    lane: new SqsLaneQueue(new SQSClient({ useQueueUrlAsEndpoint: !env.sqsEndpoint }), sqsLanesFromEnv()),
+    lane,
+    events,
     secrets,
     schedules,
     clock,
@@ -122,6 +154,17 @@ function build(): HandlerDeps {
     apps,
     oauthTokens,
   };
+}
+
+/**
+ * The stack's bus when the function publishes (TAJO_EVENT_BUS_NAME); else, under npm start, the
+ * delivery queue the stack's rule feeds (the local bus); else none.
+ */
+function eventBusFromEnv(env: TajoEnv, lane: SqsLaneQueue): EventBus | undefined {
+  if (env.eventBusName) return new EventBridgeEventBus(new EventBridgeClient({}), env.eventBusName);
+  if (env.stage === 'local' && optionalEnv(ENV.queueUrl(EVENT_DELIVERY_QUEUE)))
+    return new QueueEventBus(lane, EVENT_DELIVERY_QUEUE);
+  return undefined;
 }
 
 export function deps(): HandlerDeps {

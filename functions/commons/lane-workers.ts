@@ -244,6 +244,7 @@ export async function platformLaneStep(d: HandlerDeps, r: SQSRecord): Promise<vo
               orders: d.store,
               pending: d.store,
               clock: d.clock,
+              events: d.events,
               log: (m, x) => logger.warn(m, x),
             },
             tenantId,

@@ -200,6 +200,16 @@ export function recordPoll<T extends { queued: number }>(result: T): T {
   return result;
 }
 
+/** Tenant events the bus refused after its retries (a run's end: logged; a webhook's: its source retries). */
+export function recordEventsPublishFailed(events: number): void {
+  count(METRIC.eventsPublishFailed, events);
+}
+
+/** One event delivery's attempt: acknowledged by its endpoint, or failed (retried, then DLQ). */
+export function recordEventDelivery(delivered: boolean): void {
+  count(delivered ? METRIC.eventsDelivered : METRIC.eventDeliveriesFailed, 1);
+}
+
 /** log_events (TAJO_LOG_EVENTS = the connectors whose inbound events are logged, e.g. `slack`). */
 const eventsLogged = parseEventLogSpec(env.logEvents);
 

@@ -127,6 +127,7 @@ export async function acceptBrevoDoor(
       orders: d.store,
       clock: d.clock,
       pending: d.store,
+      events: d.events,
       log: (msg, data) => logger.error(msg, data),
     },
     {

@@ -203,6 +203,8 @@ export class Monitoring extends Construct {
         ...perConnector(METRIC.rowsFailed),
         custom(METRIC.notificationsFailed, {}, 'Slack notifications failed'),
         custom(METRIC.brevoActionsFailed, {}, 'Brevo actions failed'),
+        custom(METRIC.eventDeliveriesFailed, {}, 'Event deliveries failed'),
+        custom(METRIC.eventsPublishFailed, {}, 'Events not published'),
       ]),
       graph(
         'Provider 429s',

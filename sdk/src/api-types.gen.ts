@@ -82,6 +82,19 @@ export type ConnectResult = {
   [key: string]: unknown;
 };
 
+export type CreateEventEndpointAnswer = {
+  id: string;
+  url: string;
+  types: string[];
+  createdAt: string;
+  secret: string;
+};
+
+export type CreateEventEndpointBody = {
+  url: string;
+  types?: string[];
+};
+
 export type CreateNotionPageAnswer = {
   id: string;
   url: string | null;
@@ -97,6 +110,10 @@ export type DefinitionBody = Record<string, unknown>;
 
 export type DeleteDefinitionAnswer = {
   name: string;
+  deleted: true;
+};
+
+export type DeleteEventEndpointAnswer = {
   deleted: true;
 };
 
@@ -232,6 +249,15 @@ export type ListDefinitionsAnswer = {
     name: string;
     error: string;
   })[];
+};
+
+export type ListEventEndpointsAnswer = {
+  endpoints: {
+    id: string;
+    url: string;
+    types: string[];
+    createdAt: string;
+  }[];
 };
 
 export type ListNotionDocumentsAnswer = {
@@ -807,6 +833,33 @@ export interface Operations {
     body: never;
     bodyRequired: false;
     answers: { 200: DeleteDefinitionAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
+  /** Register an HTTPS endpoint for the tenant's events; answers its signing secret once */
+  createEventEndpoint: {
+    method: 'POST';
+    path: '/tenants/{tenantId}/event-endpoints';
+    params: { tenantId: string };
+    body: CreateEventEndpointBody;
+    bodyRequired: false;
+    answers: { 201: CreateEventEndpointAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
+  /** The tenant's event endpoints (never their secrets) */
+  listEventEndpoints: {
+    method: 'GET';
+    path: '/tenants/{tenantId}/event-endpoints';
+    params: { tenantId: string };
+    body: never;
+    bodyRequired: false;
+    answers: { 200: ListEventEndpointsAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+  };
+  /** Delete an event endpoint and its secret */
+  deleteEventEndpoint: {
+    method: 'DELETE';
+    path: '/tenants/{tenantId}/event-endpoints/{endpointId}';
+    params: { tenantId: string; endpointId: string };
+    body: never;
+    bodyRequired: false;
+    answers: { 200: DeleteEventEndpointAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
   };
   /** Every skill, enabled or not, its settings and what it needs */
   listSkills: {

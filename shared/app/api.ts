@@ -48,10 +48,18 @@ import {
 import type { TenantRecord, TenantStore } from '../core/ports';
 import { hashApiKey } from '../core/tenancy/tenants';
 import { tenantDefinition } from './definitions';
+import {
+  createdEventEndpointSchema,
+  createEventEndpointBody,
+  deletedEventEndpointSchema,
+  eventEndpointListSchema,
+  eventEndpointOperations,
+} from './event-endpoints-api';
 import { managementRoutes } from './management';
 import { openApiDocument } from './openapi/document';
 import { healthSchema } from './openapi/schemas';
 import { skillApiRoutes } from './skills-api';
+
 import { topology } from './topology';
 
 /** The service's own routes: no tenant in the path. */
@@ -127,6 +135,30 @@ export const apiRoutes: ApiRoute[] = [
       'Post a notification through the Slack lane (Block Kit validated with paths)',
       slackNotifyBodySchema,
       { 202: slackNotifyAnswerSchema },
+    ),
+  }),
+  // The tenant's event endpoints (tajo.events.on): signed deliveries of its events.
+  ...routesOf(eventEndpointOperations, {
+    'POST /tenants/{tenantId}/event-endpoints': tenantOperation(
+      'createEventEndpoint',
+      'Events',
+      "Register an HTTPS endpoint for the tenant's events; answers its signing secret once",
+      createEventEndpointBody,
+      { 201: createdEventEndpointSchema },
+    ),
+    'GET /tenants/{tenantId}/event-endpoints': tenantOperation(
+      'listEventEndpoints',
+      'Events',
+      "The tenant's event endpoints (never their secrets)",
+      undefined,
+      { 200: eventEndpointListSchema },
+    ),
+    'DELETE /tenants/{tenantId}/event-endpoints/{endpointId}': tenantOperation(
+      'deleteEventEndpoint',
+      'Events',
+      'Delete an event endpoint and its secret',
+      undefined,
+      { 200: deletedEventEndpointSchema },
     ),
   }),
 ];

@@ -2,13 +2,16 @@
  * The hub events' fan-out, one copy for every source: Brevo's webhooks (hub-webhook.ts) and the
  * platforms' (platform-events.ts) hand their core events here, and they go to their consumers:
  * Slack notifications (the Slack lane, cart timers) and Brevo → Notion rules (the Notion lane);
- * orders are recorded in the order ledger (an abandoned cart bought since is not notified). The
- * app does the fan-out: a connector never imports another.
+ * orders are recorded in the order ledger (an abandoned cart bought since is not notified); and the
+ * tenant's event stream (tajo.events.on) gets them as tenant events, first: a bus that refuses fails
+ * the fan-out, so the source retries with the same event ids. The app does the fan-out: a
+ * connector never imports another.
  */
 import { notionRuleMessages } from '../connectors/notion/rules/ingress';
 import { recordPendingPosts, slackNotificationMessages } from '../connectors/slack/notifications/notification-messages';
 import type { NotificationEvent } from '../core/events/events';
-import type { Clock, ConnectionRecord, LaneQueue, OrderLedger, PendingPostStore } from '../core/ports';
+import { type TenantEvent, tenantEventsOf } from '../core/events/tenant-events';
+import type { Clock, ConnectionRecord, EventBus, LaneQueue, OrderLedger, PendingPostStore } from '../core/ports';
 
 export interface FanOutDeps {
   lane: LaneQueue;
@@ -16,6 +19,8 @@ export interface FanOutDeps {
   clock: Clock;
   /** Single notifications waiting for their channel: the worker digests a burst of them. */
   pending?: PendingPostStore;
+  /** The tenant event stream; without it (tools, old tests) nothing is published. */
+  events?: EventBus;
   log?: (message: string, data: Record<string, unknown>) => void;
 }
 
@@ -44,10 +49,17 @@ export async function fanOutHubEvents(
     events: NotificationEvent[];
     slack: ConnectionRecord<'slack'> | undefined;
     notion: ConnectionRecord<'notion'> | undefined;
+    /** Tenant events beside the hub events' own (Brevo items no notification takes). */
+    otherEvents?: TenantEvent[];
   },
 ): Promise<FanOutResult> {
   const { tenantId, events } = args;
   const now = deps.clock.now();
+  const published = await publishTenantEvents(deps, tenantId, [
+    ...tenantEventsOf(tenantId, events),
+    ...(args.otherEvents ?? []),
+  ]);
+  if (!published.ok) return published;
   // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
   const toNotion = notionRuleMessages({ tenantId, conn: args.notion, events, now });
   const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
@@ -100,4 +112,25 @@ export async function fanOutHubEvents(
     return failed(err);
   }
   return { ok: true, notion, accepted, queued: messages.length, delayed: timers.length, skipReasons: skipped };
+}
+
+/** The tenant's events on the bus; a refusal is logged (with its count) and handed back to the source to retry. */
+async function publishTenantEvents(
+  deps: FanOutDeps,
+  tenantId: string,
+  events: TenantEvent[],
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (!deps.events || events.length === 0) return { ok: true };
+  try {
+    await deps.events.publish(events);
+    return { ok: true };
+  } catch (err) {
+    deps.log?.('could not publish the tenant events; the source retries them', {
+      tenantId,
+      events: events.length,
+      metric: 'EventsPublishFailed',
+      error: (err as Error).message,
+    });
+    return { ok: false, error: 'could not publish the events; retry' };
+  }
 }

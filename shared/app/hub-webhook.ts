@@ -7,9 +7,18 @@
 import { type IgnoredItem, parseBrevoWebhook } from '../connectors/brevo/webhook-events';
 import type { NotificationEvent } from '../core/events/events';
 import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platform-events';
+import { otherBrevoEvents } from '../core/events/tenant-events';
 import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
-import type { Clock, ConnectionStore, LaneQueue, OrderLedger, PendingPostStore, TenantStore } from '../core/ports';
+import type {
+  Clock,
+  ConnectionStore,
+  EventBus,
+  LaneQueue,
+  OrderLedger,
+  PendingPostStore,
+  TenantStore,
+} from '../core/ports';
 import { fanOutHubEvents } from './hub-fanout';
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
@@ -47,6 +56,8 @@ async function acceptBrevoWebhookUnsafe(
     clock: Clock;
     /** Single notifications waiting for their channel: the worker digests a burst of them. */
     pending?: PendingPostStore;
+    /** The tenant event stream (tajo.events.on). */
+    events?: EventBus;
     log?: (message: string, data: Record<string, unknown>) => void;
   },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
@@ -104,9 +115,21 @@ async function acceptBrevoWebhookUnsafe(
       orders: deps.orders,
       clock: deps.clock,
       pending: deps.pending,
+      events: deps.events,
       log: deps.log,
     },
-    { tenantId: req.tenantId, events, slack: conn, notion: notionConn },
+    {
+      tenantId: req.tenantId,
+      events,
+      slack: conn,
+      notion: notionConn,
+      // Brevo's other events (opened, click...) still reach the tenant's stream as brevo.<event>.
+      otherEvents: otherBrevoEvents(
+        req.tenantId,
+        unsupportedItems(body, ignored),
+        new Date(deps.clock.now()).toISOString(),
+      ),
+    },
   );
   if (!out.ok) return { status: 429, body: { error: out.error } };
   if (out.slackSkipped)
@@ -132,4 +155,10 @@ async function acceptBrevoWebhookUnsafe(
       notion: out.notion,
     },
   };
+}
+
+/** The posted items Brevo sent under an event type no notification takes (for `brevo.<event>`). */
+function unsupportedItems(body: unknown, ignored: IgnoredItem[]): unknown[] {
+  const items = Array.isArray(body) ? body : [body];
+  return ignored.filter((i) => i.unsupported).map((i) => items[i.index]);
 }

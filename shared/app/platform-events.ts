@@ -1,7 +1,8 @@
 /**
  * Platform webhooks' events (orders, custom events: shared/connectors/custom/ingress/events.ts)
  * handed to the same fan-out as Brevo's (hub-fanout.ts): routed Slack notifications and Brevo →
- * Notion rules see them like Brevo's own, and orders reach the order ledger. The platform worker
+ * Notion rules see them like Brevo's own, orders reach the order ledger, and the tenant's event stream
+ * gets them as `<connector>.<event key>` (hub-fanout.ts publishes). The platform worker
  * calls this; a refusal throws so the delivery is retried (its events keep their ids: posted once).
  */
 import type { NotificationEvent } from '../core/events/events';

@@ -9,7 +9,10 @@ import { connectors, platformConnectors } from '../connectors';
 import { platformLane, platformWebhookRoute } from '../connectors/custom/ingress/unit';
 import { PLATFORM_SYNC_SCHEDULE, platformSyncScheduleSpec } from '../connectors/custom/sync/schedule';
 import { type ConnectorRoute, routeKey } from '../core/connector';
+import { TENANT_EVENT_SOURCE } from '../core/events/tenant-events';
 import type { ConnectorName } from '../core/ports';
+import { EVENT_DELIVERY_ATTEMPTS } from './event-delivery';
+import { eventEndpointRoutes } from './event-endpoints-api';
 import { skillRoutes } from './skills-routes';
 
 const FUNCTION_NAMES = [
@@ -24,9 +27,10 @@ const FUNCTION_NAMES = [
   'connection',
   'platformWorker',
   'platformPoller',
+  'eventDelivery',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
-export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'platformLane' | 'timerQueue';
+export type QueueName = 'notionLane' | 'slackLane' | 'brevoLane' | 'platformLane' | 'timerQueue' | 'eventDelivery';
 export type ScheduleName = 'notionPoll' | 'slackDaily' | 'platformSync';
 
 export interface QueueSpec {
@@ -69,6 +73,19 @@ export interface FunctionSpec {
   refreshesTokens?: boolean;
   /** The document library (imported Notion pages; S3 under the stack's key): read, or read and write. */
   documents?: 'read' | 'readWrite';
+  /** Publishes tenant events (tajo.events.on) on the event bus: PutEvents and the bus's name. */
+  publishesEvents?: boolean;
+}
+
+/**
+ * The tenant event stream's bus (EventBridge in the stack) and its rules: each sends the events of
+ * `source` to a queue (a new consumer is a new rule, no code change). npm start's local bus sends
+ * straight to the same queue.
+ */
+export interface EventBusSpec {
+  source: string;
+  rules: { name: string; target: QueueName; description: string }[];
+  description: string;
 }
 
 export interface RouteSpec {
@@ -142,6 +159,7 @@ export interface Topology {
   queues: Record<QueueName, QueueSpec>;
   routes: RouteSpec[];
   schedules: Record<ScheduleName, ScheduleSpec>;
+  eventBus: EventBusSpec;
 }
 
 export const topology: Topology = {
@@ -160,6 +178,8 @@ export const topology: Topology = {
       managesSchedules: true,
       // Imported documents are listed and served (GET .../documents/{pageId}); imports run in the lane.
       documents: 'read',
+      // A disconnect closes a running sync (sync.failed).
+      publishesEvents: true,
     },
     notionPoller: {
       entry: 'functions/notion-poller/handler.ts',
@@ -184,6 +204,8 @@ export const topology: Topology = {
       refreshesTokens: true,
       // Page imports and re-syncs store documents and their files.
       documents: 'readWrite',
+      // Its runs' ends (sync.completed, sync.failed).
+      publishesEvents: true,
     },
     ingress: {
       entry: 'functions/ingress/handler.ts',
@@ -199,6 +221,8 @@ export const topology: Topology = {
       // (as the tenant's pending token) where it arrives. The grant is the same prefix-scoped one
       // the api has; no narrower Secrets Manager action set can create a secret.
       writesSecrets: true,
+      // Brevo's webhooks become the tenant's events (contact.attribute_updated, brevo.<event>...).
+      publishesEvents: true,
     },
     slackWorker: {
       entry: 'functions/slack-worker/handler.ts',
@@ -243,6 +267,8 @@ export const topology: Topology = {
       readsSecrets: true,
       refreshesTokens: true,
       managesSchedules: true,
+      // The member sync's run ends (sync.completed, sync.failed).
+      publishesEvents: true,
     },
     connection: {
       entry: 'functions/connection/handler.ts',
@@ -277,6 +303,21 @@ export const topology: Topology = {
       sendsTo: ['slackLane', 'notionLane', 'timerQueue', 'platformLane'],
       // The tenant's Brevo key; the platform credentials of a sync.
       readsSecrets: true,
+      // Its deliveries' events (<connector>.<event key>) and its syncs' ends.
+      publishesEvents: true,
+    },
+    eventDelivery: {
+      entry: 'functions/event-delivery/handler.ts',
+      description:
+        "Tenant events: fans an event out to the tenant's endpoints (one message each), POSTs each signed (10 s), retries with backoff, then the DLQ",
+      memoryMb: 256,
+      // A batch's deliveries run side by side, each at most 10 s.
+      timeoutSeconds: 30,
+      consumes: { queue: 'eventDelivery', batchSize: 10, maxConcurrency: 10 },
+      // The fan-out's per-endpoint deliveries go back on the same queue.
+      sendsTo: ['eventDelivery'],
+      // The endpoints' signing secrets.
+      readsSecrets: true,
     },
   },
   queues: {
@@ -292,6 +333,15 @@ export const topology: Topology = {
       maxReceiveCount: 5,
       retentionDays: 14,
       description: 'Timers: messages delayed until due (DelaySeconds hops of at most 15 minutes)',
+    },
+    eventDelivery: {
+      fifo: false,
+      // A failed delivery is hidden for its backoff (ChangeMessageVisibility); this covers a batch.
+      visibilityTimeoutSeconds: 6 * 30,
+      maxReceiveCount: EVENT_DELIVERY_ATTEMPTS,
+      retentionDays: 14,
+      description:
+        "Tenant events from the bus's rule, and one delivery per (event, endpoint): retried with backoff, then parked",
     },
   },
   // The service's own routes, then each connector's (its descriptor's `http`).
@@ -360,6 +410,7 @@ export const topology: Topology = {
       auth: 'tenantApiKey',
       description: 'One run of a connection: its state, counts and error',
     },
+    ...eventEndpointRoutes,
     ...connectorRoutes(),
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).
@@ -370,6 +421,17 @@ export const topology: Topology = {
     ),
     [PLATFORM_SYNC_SCHEDULE, { perConnection: { connector: 'definition connectors' }, ...platformSyncScheduleSpec }],
   ]) as Record<ScheduleName, ScheduleSpec>,
+  eventBus: {
+    source: TENANT_EVENT_SOURCE,
+    description: "The tenants' event stream (Brevo's events, platforms', sync results): tajo.events.on",
+    rules: [
+      {
+        name: 'deliverToEndpoints',
+        target: 'eventDelivery',
+        description: "Every tenant event to the delivery queue (the tenants' registered endpoints)",
+      },
+    ],
+  },
 };
 
 /**

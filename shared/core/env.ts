@@ -61,6 +61,10 @@ export const ENV = {
   powertoolsMetricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
   /** infra, local, user: Powertools' log level (Powertools reads it itself; the local stack sets it from log_level). */
   powertoolsLogLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** infra: the EventBridge bus tenant events are published on (functions that publish). */
+  eventBusName: 'TAJO_EVENT_BUS_NAME',
+  /** user (tests, demos): the event deliveries' backoff in seconds, comma-separated (app/event-delivery.ts). */
+  eventRetrySeconds: 'TAJO_EVENT_RETRY_SECONDS',
   /** user (tests, demos): the lane retry's first backoff step (lane-retry.ts). */
   laneRetryBaseMs: 'TAJO_LANE_RETRY_BASE_MS',
   /** user (test rigs, the fault suite): provider call retry policy overrides (retry-policy.ts). */
@@ -150,6 +154,8 @@ export const envSchema = z.object({
   powertoolsMetricsDisabled: text.transform((v) => v === 'true'),
   powertoolsLogLevel: text,
   laneRetryBaseMs: positiveNumber,
+  eventBusName: text,
+  eventRetrySeconds: text,
   retryBaseMs: positiveInt,
   retryMaxMs: positiveInt,
   retryAttempts: positiveInt,

@@ -31,6 +31,12 @@ export const METRIC = {
   brevoActionsFailed: 'BrevoActionsFailed',
   /** Scheduled Notion syncs the poller queued. */
   syncsQueued: 'SyncsQueued',
+  /** Tenant events that could not be put on the bus (the source retries; a run's are logged). */
+  eventsPublishFailed: 'EventsPublishFailed',
+  /** Event deliveries an endpoint refused or missed this attempt (retried with backoff, then DLQ). */
+  eventDeliveriesFailed: 'EventDeliveriesFailed',
+  /** Event deliveries an endpoint acknowledged (2xx). */
+  eventsDelivered: 'EventsDelivered',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

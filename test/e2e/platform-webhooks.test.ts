@@ -12,6 +12,7 @@ import { SANDBOX_SLACK_CHANNEL } from '../../sandbox/sandbox';
 import { ShopifySimulator } from '../../sandbox/shopify';
 import { connectShopifyOnStack } from '../support/platform-connections';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
+import { until } from '../support/until';
 
 jest.setTimeout(120_000);
 
@@ -29,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.stop();
 });
-
-async function until<T>(what: string, read: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const url = () => `${stack.url}/webhooks/${stack.tenantId}/shopify/webhooks`;
 

@@ -249,6 +249,32 @@ describe('TajoStack (dev)', () => {
     }
   });
 
+  test('the event bus: one rule per topology rule to its queue; PutEvents and the bus name only where publishesEvents', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.resourceCountIs('AWS::Events::Rule', topology.eventBus.rules.length);
+    for (const rule of topology.eventBus.rules) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: ref(stack.eventBus),
+        EventPattern: { source: [topology.eventBus.source] },
+        Targets: [Match.objectLike({ Arn: getAtt(stack.queues[rule.target].queue) })],
+      });
+    }
+    for (const name of functionNames) {
+      const puts = statementsOf(name).filter((s) => actionsOf(s).includes('events:PutEvents'));
+      const variables = template.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: `tajo-dev-${name}` },
+      });
+      const env = Object.values(variables)[0]?.Properties.Environment?.Variables ?? {};
+      if (topology.functions[name].publishesEvents) {
+        expect(puts.flatMap(resourcesOf)).toEqual([getAtt(stack.eventBus)]);
+        expect(env.TAJO_EVENT_BUS_NAME).toEqual(ref(stack.eventBus));
+      } else {
+        expect(puts).toEqual([]);
+        expect(env.TAJO_EVENT_BUS_NAME).toBeUndefined();
+      }
+    }
+  });
+
   test('secrets: scoped to the tajo/dev/ prefix, read only where readsSecrets, write only where writesSecrets (refreshers: update only)', () => {
     const prefixArn = '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tajo/dev/*';
     const all = template.findResources('AWS::IAM::Policy');
@@ -717,6 +743,7 @@ describe('bundling and cdk-nag are live', () => {
       queues: {},
       routes: [],
       schedules: {},
+      eventBus: { source: 'tajo.connectors', rules: [], description: 'no rules' },
     } as unknown as Topology;
     const skipped = createTajoApp({ context: NO_BUNDLING, nag: false, topology: mini, outdir: outdir() });
     expect(skipped.stack.functions.api.placeholderCode).toBe(false);
@@ -742,6 +769,7 @@ describe('bundling and cdk-nag are live', () => {
       queues: {},
       routes: [],
       schedules: {},
+      eventBus: { source: 'tajo.connectors', rules: [], description: 'no rules' },
     } as unknown as Topology;
     const skipped = createTajoApp({ context: NO_BUNDLING, nag: false, topology: mini, outdir: outdir() });
     expect(skipped.stack.functions.api.placeholderCode).toBe(true);

@@ -939,6 +939,30 @@ const laneMessages: Record<QueueName, Record<string, (tenantId: string) => unkno
       },
     }),
   },
+  // A tenant event names its tenant: its endpoints (none here) are read under that tenant only.
+  eventDelivery: {
+    event: (tenantId) => ({
+      'detail-type': 'contact.created',
+      source: 'tajo.connectors',
+      detail: {
+        tenantId,
+        type: 'contact.created',
+        id: `iso-${tenantId}`,
+        createdAt: new Date().toISOString(),
+        fields: {},
+      },
+    }),
+    delivery: (tenantId) => ({
+      deliver: { endpointId: 'ep_000000000000000000000000' },
+      event: {
+        tenantId,
+        type: 'contact.created',
+        id: `iso-${tenantId}`,
+        createdAt: new Date().toISOString(),
+        fields: {},
+      },
+    }),
+  },
 };
 
 /** The message types each lane's schema accepts: a new type without a case above fails the suite. */
@@ -951,6 +975,8 @@ function schemaTypes(): Record<QueueName, string[]> {
     brevoLane: discriminator(brevoActionMessageSchema.options, 'op'),
     platformLane: [(deliveryMessageSchema.shape.type as { value: string }).value],
     timerQueue: [(timerMessageSchema.shape.type as { value: string }).value],
+    // EventBridge's envelope (an event) and the fan-out's per-endpoint message (a delivery).
+    eventDelivery: ['event', 'delivery'],
   };
 }
 

@@ -9,6 +9,7 @@ import { ConnectionRepository } from './connection-repository';
 import { CursorRepository } from './cursor-repository';
 import { DefinitionRepository } from './definition-repository';
 import { DeliveryRepository } from './delivery-repository';
+import { EventEndpointRepository } from './event-endpoint-repository';
 import { ImportedDocumentRepository } from './imported-document-repository';
 import { MarkerRepository } from './marker-repository';
 import { NotificationDeliveryRepository } from './notification-delivery-repository';
@@ -51,7 +52,8 @@ export type DynamoRepositories = MethodsOf<TenantRepository> &
   MethodsOf<ImportedDocumentRepository> &
   MethodsOf<SkillRepository> &
   MethodsOf<DefinitionRepository> &
-  MethodsOf<DeliveryRepository>;
+  MethodsOf<DeliveryRepository> &
+  MethodsOf<EventEndpointRepository>;
 
 export function dynamoRepositories(client: DynamoDBClient, tableName: string): DynamoRepositories {
   const table = new DynamoTable(client, tableName);
@@ -75,6 +77,7 @@ export function dynamoRepositories(client: DynamoDBClient, tableName: string): D
     new SkillRepository(table),
     new DefinitionRepository(table),
     new DeliveryRepository(table),
+    new EventEndpointRepository(table),
   ]) as DynamoRepositories;
 }
 

@@ -10,6 +10,7 @@ export * from './cursors';
 export * from './definitions';
 export * from './deliveries';
 export * from './documents';
+export * from './events';
 export * from './lanes';
 export * from './markers';
 export * from './notifications';
