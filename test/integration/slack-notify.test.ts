@@ -289,7 +289,7 @@ test('a block Slack would refuse is refused with its path, and nothing is queued
   expect(lane.sent).toEqual([]);
 });
 
-test('channel: an alias, #alias, a channel id or a channel\'s name; an unknown one is refused naming the known aliases', async () => {
+test("channel: an alias, #alias, a channel id or a channel's name; an unknown one is refused naming the known aliases", async () => {
   const lane = new RecordingLane();
   const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'hello' } }];
   const byHash = await notify(lane, { channel: '#support', event: 'ping', template: { blocks } });
