@@ -462,6 +462,44 @@ const routeCases: Record<string, RouteCase> = {
       status: [200],
     },
   },
+  // A key's own tenant, never another's; a key of nobody is refused like a wrong key elsewhere.
+  'GET /me': {
+    crossings: [
+      {
+        label: "a key that is no tenant's",
+        send: () => request('GET', '/me', { bearer: `tajo_${'x'.repeat(32)}` }),
+        status: [404],
+      },
+      {
+        label: "A's API key answers A, never B",
+        send: async () => {
+          const res = await request('GET', '/me', { bearer: stack.apiKey });
+          const body = (await res.clone().json()) as { tenantId?: string };
+          if (body.tenantId !== A) throw new Error(`GET /me with A's key answered ${JSON.stringify(body)}`);
+          return res;
+        },
+        status: [200],
+      },
+    ],
+    own: { label: "A's API key", send: () => request('GET', '/me', { bearer: stack.apiKey }), status: [200] },
+  },
+  // The document describes the API: the same for everyone, naming no tenant.
+  'GET /openapi.json': {
+    crossings: [
+      {
+        // (A is `default`, a JSON Schema keyword: B's id and A's key are what must not appear.)
+        label: "with A's API key: names no tenant, holds no key",
+        send: async () => {
+          const res = await request('GET', '/openapi.json', { bearer: stack.apiKey });
+          const text = await res.clone().text();
+          if (text.includes(B) || text.includes(stack.apiKey)) throw new Error('the OpenAPI document names a tenant');
+          return res;
+        },
+        status: [200],
+      },
+    ],
+    own: { label: 'anonymous', send: () => request('GET', '/openapi.json'), status: [200] },
+  },
   'GET /health': {
     crossings: [
       { label: "with A's API key", send: () => request('GET', '/health', { bearer: stack.apiKey }), status: [200] },
@@ -1125,9 +1163,10 @@ describe('every lane message type naming B, delivered in A’s group, leaves B a
 describe('the table after all of the above', () => {
   /**
    * Items outside every tenant, by necessity (shared/adapters/dynamodb/workspace-claim-repository.ts): the
-   * workspace (Slack team) claim, the only way from a team to its tenant with a write that keeps the team unique.
+   * workspace (Slack team) claim, the only way from a team to its tenant with a write that keeps the team unique;
+   * the API key index (tenant-repository.ts: a key's hash → its tenant, for GET /me; the hash, never the key).
    */
-  const GLOBAL_PREFIXES = ['SLACKTEAM#'];
+  const GLOBAL_PREFIXES = ['SLACKTEAM#', 'APIKEY#'];
 
   test('every partition key begins with a tenant, or is a documented global item', async () => {
     const items = await tableItems();

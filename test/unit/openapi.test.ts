@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
 import { apiRoutes, handleApiRequest } from '../../shared/app/api';
+import { openApiDocument } from '../../shared/app/openapi/document';
 import { generatedApiFiles } from '../../shared/app/openapi/files';
 import { typeOf } from '../../shared/app/openapi/typescript';
 import { topology } from '../../shared/app/topology';
@@ -132,4 +133,12 @@ test('the document is JSON Schema 2020-12 whose every $ref resolves: each body a
   const queued = ajv.compile({ $ref: `${base}#/components/schemas/QueuedSync` });
   expect(queued({ queued: true, mode: 'full', runId: 'r' })).toBe(true);
   expect(queued({ queued: true, mode: 'fast' })).toBe(false);
+});
+
+test('a module evaluated twice (a second schema under an id, e.g. RowError) still gives a document: the second is inlined', () => {
+  // What a second evaluation of core/http/run-schemas.ts registers: the same shape, another schema.
+  z.strictObject({ pageId: z.string(), reason: z.string() }).meta({ id: 'RowError' });
+  // A new list: the document is built again (it is cached per list of routes).
+  const doc = openApiDocument([...apiRoutes]) as { components: { schemas: Record<string, unknown> } };
+  expect(Object.keys(doc.components.schemas).length).toBeGreaterThan(10);
 });

@@ -106,6 +106,26 @@ function operationOf(route: ApiRoute, bodies: Map<string, z.ZodType>, answers: M
   };
 }
 
+/**
+ * The metadata the conversion reads: the components' own, else the global registry's without the
+ * id of a schema that is not the component of that id. A module evaluated twice (a test that
+ * imports it statically and through a dynamic import) registers a second schema under the same id
+ * (`RowError`), and zod refuses two schemas of one id; the second is then described inline.
+ */
+function oneInstancePerId(registry: z.core.$ZodRegistry<{ id: string }>): z.core.$ZodRegistry<Record<string, unknown>> {
+  const view = {
+    get(schema: z.core.$ZodType) {
+      const own = registry.get(schema);
+      if (own) return own;
+      const meta = z.globalRegistry.get(schema) as Record<string, unknown> | undefined;
+      if (typeof meta?.id !== 'string' || registry._idmap.get(meta.id) === schema) return meta;
+      const { id: _id, ...rest } = meta;
+      return rest;
+    },
+  };
+  return view as unknown as z.core.$ZodRegistry<Record<string, unknown>>;
+}
+
 /** JSON Schemas of the named shapes and every shape with an id they reach, `$ref`s to components. */
 function componentsOf(named: Map<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
@@ -116,6 +136,7 @@ function componentsOf(named: Map<string, z.ZodType>, io: 'input' | 'output'): Re
   const all = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io,
+    metadata: oneInstancePerId(registry),
     unrepresentable: 'any',
     uri: (id) => `${COMPONENTS}${id}`,
   }).schemas as Record<string, JsonSchema>;
