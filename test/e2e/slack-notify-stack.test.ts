@@ -73,8 +73,8 @@ test('a notify call is posted by the stack’s Slack worker and shows in the sta
   const unknown = await fetch(`${stack.url}/tenants/${stack.tenantId}/slack/notify`, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ channel: 'sales', event: 'order_placed', template: { blocks } }),
+    body: JSON.stringify({ channel: 'finance', event: 'order_placed', template: { blocks } }),
   });
   expect(unknown.status).toBe(400);
-  expect(((await unknown.json()) as { error: string }).error).toMatch(/"sales" is not an alias .*known: marketing/);
+  expect(((await unknown.json()) as { error: string }).error).toMatch(/"finance" is not an alias .*known: marketing/);
 }, 120_000);
