@@ -93,7 +93,7 @@ export async function installDefinition(
   deps: OAuthInstallDeps,
   pending: { tenantId: string; connector: string; redirectUri: string; codeVerifierRef?: string },
   code: string,
-): Promise<{ record: ConnectionRecord<string>; installedName: string }> {
+): Promise<{ record: ConnectionRecord<string>; installedName: string; label: string }> {
   const found = await oauthConnection(deps, pending.tenantId, pending.connector);
   // Its install was started for an oauth2 connection (start checks): gone or changed since.
   if (!found)
@@ -125,5 +125,5 @@ export async function installDefinition(
   const scopes = oauth2Of(definition)?.scopes ?? [];
   const updated = await saveTokens(deps, record, tokens, { installed: true, scopes });
   const where = record.workspace?.name ? ` (${record.workspace.name})` : '';
-  return { record: updated, installedName: `${definition.label}${where}` };
+  return { record: updated, installedName: `${definition.label}${where}`, label: definition.label };
 }

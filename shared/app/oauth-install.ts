@@ -294,14 +294,13 @@ export async function completeOAuthInstall(
     const installed = installer
       ? await installer
           .install(deps, pending, q.data.code)
-          .then((r) => ({ record: r, installedName: installer.installedName(r) }))
+          .then((r) => ({ record: r, installedName: installer.installedName(r), label: provider }))
       : await installDefinition(deps, pending, q.data.code);
-    if (!installed) throw new InstallRefused(404, `${provider} has no OAuth install. Nothing was connected.`);
-    const { record, installedName: where } = installed;
+    const { record, installedName: where, label } = installed;
     deps.log?.('OAuth install completed', { tenantId: record.tenantId, connector });
     return {
       status: 200,
-      title: `${provider} connected`,
+      title: `${label} connected`,
       message: `${where} is now connected to tenant ${record.tenantId}. You can close this window.`,
     };
   } catch (err) {

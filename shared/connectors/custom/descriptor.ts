@@ -255,7 +255,7 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
   const example = [
     `tajo connectors connect ${name}`,
     ...required,
-    ...needs.map((n) => `--${kebab(n.key)} $${name.toUpperCase().replace(/-/g, '_')}_${n.key.toUpperCase()}`),
+    ...needs.map((n) => `--${kebab(n.key)} $${envName(name)}_${n.key.toUpperCase()}`),
   ].join(' ');
   // What a sync reads: a declared-only resource (to: none, Shopify's products) is not among them.
   const resources = readableResources(definition).join(', ') || 'none';
@@ -274,12 +274,27 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
           : []),
         ...(definition.auth.type === 'oauth2'
           ? [
-              `OAuth: with --client-id and --client-secret (your app, its redirect URL <API>/oauth/${name}/callback) against a stack (--api), connect prints the authorize URL to open; install ${name} asks for a new one.`,
+              `OAuth: with --client-id and --client-secret (your app) against a stack, connect also prints the authorize URL to open (tajo connectors install ${name} asks for a new one).`,
             ]
           : []),
         ...warnings,
       ],
     },
+    ...(definition.auth.type === 'oauth2'
+      ? [
+          {
+            verb: 'install',
+            summary: `Install ${definition.label} by OAuth with your app: prints the authorize URL to open (single-use, 10 minutes).`,
+            options: [...options, 'brevo-key'],
+            optionHelp: optionHelp(definition),
+            example: `tajo connectors install ${name} --client-id $${envName(name)}_CLIENT_ID --client-secret $${envName(name)}_CLIENT_SECRET --api URL`,
+            notes: [
+              `Against a stack (--api, TAJO_API_URL or a profile): its callback <API>/oauth/${name}/callback must be a redirect URL of your app.`,
+              'With --client-id and --client-secret the connection is made (or replaced) first; without, the stored one is installed again.',
+            ],
+          },
+        ]
+      : []),
     {
       verb: 'sync',
       summary: `Read ${definition.label}'s resources (${resources}) into Brevo contacts and events.`,
@@ -307,6 +322,11 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
       example: `tajo connectors disconnect ${name}`,
     },
   ];
+}
+
+/** A connector's name as the prefix of an environment variable (`my-platform` → `MY_PLATFORM`). */
+function envName(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
 }
 
 /** How each of the definition's options reads in --help: its parameter's description, its credential's need. */
