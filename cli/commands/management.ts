@@ -292,9 +292,14 @@ async function connect(
 
 // ------------------------------------------------------------------ OAuth installs of definitions
 
-/** Whether the connector installs by OAuth with the tenant's app (an `auth: oauth2` definition). */
+/**
+ * Whether the connector installs by OAuth with the tenant's app (an `auth: oauth2` definition: an
+ * install verb of its own). Notion's and Slack's install with the deployment's app (`oauth`):
+ * their `install` is a connect.
+ */
 function installsByOAuth(target: string | undefined): target is string {
-  return resolveConnector(target)?.cli.commands.some((c) => c.verb === 'install') === true;
+  const descriptor = resolveConnector(target);
+  return descriptor?.oauth === undefined && descriptor?.cli.commands.some((c) => c.verb === 'install') === true;
 }
 
 interface InstallStart {
