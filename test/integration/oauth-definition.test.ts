@@ -23,6 +23,8 @@ import { storedOAuthHooks } from '../../shared/connectors/custom/oauth-connectio
 import { platformClient } from '../../shared/connectors/custom/reader';
 import { type DefinitionStatus, definitionStatus } from '../../shared/connectors/custom/status';
 import { syncStoredConnection } from '../../shared/connectors/custom/sync/connection-sync';
+import { onPlatformSyncTick } from '../../shared/connectors/custom/sync/schedule';
+import type { LaneMessage } from '../../shared/core/ports';
 import { connectBrevo } from '../../shared/core/tenancy/tenants';
 import { followConsent, type OAuthWorld, oauthWorld, PUBLIC_HOST, START_ROUTE } from './oauth-support';
 
@@ -112,6 +114,14 @@ async function install(): Promise<void> {
 
 const sync = (full = true) => syncStoredConnection(deps(), { tenantId: 'acme', connector: NAME, full, trigger: 'cli' });
 
+/** The schedule's tick: what it queued (nothing while the connection waits for an install). */
+async function tick() {
+  const sent: LaneMessage[] = [];
+  const lane = { send: async (_queue: string, messages: LaneMessage[]) => void sent.push(...messages) };
+  const answer = await onPlatformSyncTick({ ...deps(), lane }, { tenantId: 'acme', connector: NAME });
+  return { ...answer, sent: sent.length };
+}
+
 async function storedSecrets(): Promise<Record<string, string | undefined>> {
   const record = await world.store.getConnection('acme', NAME);
   return secretsOf(await world.secrets.get(record?.tokenRef as string, { fresh: true }), NAME);
@@ -142,6 +152,11 @@ describe('install', () => {
       `not installed yet (no access token): install it: tajo connectors install ${NAME}`,
     );
     await expect(sync()).rejects.toThrow('OAuth CRM is connected but not installed yet');
+    expect(await tick()).toEqual({
+      queued: false,
+      reason: `OAuth CRM is not installed yet: install it: tajo connectors install ${NAME} (POST /tenants/{tenant}/connections/${NAME}/oauth)`,
+      sent: 0,
+    });
 
     const res = await start();
     expect(res.status).toBe(201);
@@ -195,6 +210,7 @@ describe('install', () => {
     const { run, summary } = await sync();
     expect(run.status).toBe('succeeded');
     expect(summary.upserted).toBe(25);
+    expect(await tick()).toMatchObject({ queued: true, sent: 1 });
     expect(brevo.contacts().length).toBe(25);
     expect(crm.unauthorized).toBe(0);
   });
@@ -265,6 +281,25 @@ describe('refresh', () => {
     const third = await storedSecrets();
     expect(third.refresh_token).not.toBe(second.refresh_token);
     expect((await sync(false)).run.status).toBe('succeeded');
+
+    // One after the other, neither reading the store: the later session, holding the refresh token
+    // the earlier one spent, takes what it was traded for instead of sending a dead token.
+    crm.oauth.revokeAccessTokens();
+    const held = await storedSecrets();
+    const { onTokens } = storedOAuthHooks(deps(), record as never, definition);
+    const session = () =>
+      platformClient({
+        definition,
+        settings: { ...params, ...held },
+        clock: world.clock,
+        ...(onTokens ? { onTokens } : {}),
+      });
+    const [early, late] = [session(), session()];
+    await early.get(url);
+    await late.get(url);
+    expect(crm.unauthorized).toBe(4);
+    expect(crm.oauth.counts.refreshes).toBe(3);
+    expect(crm.oauth.counts.refused).toBe(0);
   });
 
   test('a refused refresh fails the run with what to do and marks the connection for a new install', async () => {
@@ -279,6 +314,8 @@ describe('refresh', () => {
     expect(s.oauth?.reinstall).toBe(line);
     expect(statusLines(s)).toContain(`  oauth: needs installing again: ${line}`);
     expect((await testStoredConnection(deps(), 'acme', NAME)).checks[0]).toMatchObject({ name: 'oauth', ok: false });
+    // Its schedule queues nothing until it is installed again (each run could only fail).
+    expect(await tick()).toEqual({ queued: false, reason: line, sent: 0 });
 
     // Installing again clears it and the sync goes on.
     const page = await callback((await followConsent(await authorizeUrl())).query);

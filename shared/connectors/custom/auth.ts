@@ -146,6 +146,8 @@ export interface OAuthSessionHooks {
   onTokens?: (tokens: OAuthTokens) => Promise<void> | void;
   /** The platform refused the refresh token: the connection needs installing again (`reason`: one line). */
   onRefused?: (reason: string) => Promise<void> | void;
+  /** The stored tokens now (read past any cache): another process may have refreshed them. */
+  latest?: () => Promise<Readonly<Record<string, string | undefined>>>;
   clock?: Clock;
 }
 
@@ -210,8 +212,15 @@ function oauth2Session(
   let refreshedAfter401 = false;
   const canRefresh = () => Boolean(secrets.refresh_token);
   const refresh = async (): Promise<void> => {
+    // Another process may have refreshed since this session read the tokens: theirs, when usable.
+    const latest = await hooks.latest?.();
+    if (latest?.access_token && latest.access_token !== secrets.access_token) {
+      Object.assign(secrets, latest);
+      if (!expiresSoon(secrets, clock.now())) return;
+    }
     const spent = secrets.refresh_token as string;
-    const tokens = await singleFlightRefresh(`${definition.name}|${auth.token_url}|${spent}`, async () => {
+    const key = `${definition.name}|${auth.token_url}|${spent}`;
+    const tokens = await singleFlightRefresh(key, clock.now(), async () => {
       try {
         const answer = await refreshTokens(
           definition,

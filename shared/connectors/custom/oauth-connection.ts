@@ -6,7 +6,7 @@
  */
 import type { Clock, ConnectionRecord, ConnectionStore, SecretStore } from '../../core/ports';
 import type { OAuthSessionHooks } from './auth';
-import { credentialsSecretName, secretsOf, secretsText } from './connection';
+import { credentialsSecretName, secretsOf, secretsText, storedDefinition } from './connection';
 import type { Definition } from './definition/schema';
 import { type OAuthInstallInfo, type OAuthTokens, oauthInstallSchema, reinstallLine, tokenSecrets } from './oauth';
 
@@ -20,6 +20,20 @@ export interface OAuthStoreDeps {
 export function oauthInfoOf(record: Pick<ConnectionRecord<string>, 'settings'>): OAuthInstallInfo | undefined {
   const parsed = oauthInstallSchema.safeParse((record.settings as { oauth?: unknown }).oauth);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Why a stored oauth2 connection waits for an install (not installed yet, or its refresh refused),
+ * from its record alone: a scheduled tick or a sync now is not queued then (it could only fail).
+ */
+export function installPending(record: ConnectionRecord<string>): string | undefined {
+  const definition = storedDefinition(record);
+  if (definition?.auth.type !== 'oauth2') return undefined;
+  const info = oauthInfoOf(record);
+  if (info?.reinstall) return info.reinstall;
+  if (info === undefined)
+    return `${definition.label} is not installed yet: ${reinstallLine(definition).replace(/^install it again/, 'install it')}`;
+  return undefined;
 }
 
 /** Why a connection cannot read yet (one line), or undefined when it can. */
@@ -83,10 +97,14 @@ export function storedOAuthHooks(
   deps: OAuthStoreDeps,
   record: ConnectionRecord<string>,
   definition: Definition,
-): Pick<OAuthSessionHooks, 'onTokens' | 'onRefused'> {
+): Pick<OAuthSessionHooks, 'onTokens' | 'onRefused' | 'latest'> {
   if (definition.auth.type !== 'oauth2') return {};
   const scopes = definition.auth.scopes;
   return {
+    latest: async () => {
+      const now = (await deps.connections.getConnection(record.tenantId, record.connector)) ?? record;
+      return secretsOf(await deps.secrets.get(now.tokenRef, { fresh: true }), record.connector);
+    },
     onTokens: async (tokens) => {
       await saveTokens(deps, record, tokens, { installed: false, scopes });
     },

@@ -246,15 +246,32 @@ export function expiresSoon(secrets: Readonly<Record<string, string | undefined>
 }
 
 /**
- * Refreshes in flight in this process, by the refresh token they spend: two sessions of one
- * connection (a sync and a test) share one refresh instead of spending a rolling token twice.
+ * Refreshes in this process, by the refresh token they spend: two sessions of one connection (two
+ * callers after the same 401, a sync and a webhook's read) share one refresh, and a session that
+ * comes with a refresh token spent a moment ago takes what it was traded for instead of sending a
+ * dead token (a rotating platform refuses it: the connection would look revoked).
  */
 const inFlight = new Map<string, Promise<OAuthTokens>>();
+const traded = new Map<string, { tokens: OAuthTokens; at: number }>();
+/** How long a spent refresh token's trade is remembered (a session lives a sync's 15 minutes at most). */
+const TRADE_MEMORY_MS = 20 * 60_000;
 
-export function singleFlightRefresh(key: string, refresh: () => Promise<OAuthTokens>): Promise<OAuthTokens> {
+export function singleFlightRefresh(
+  key: string,
+  now: number,
+  refresh: () => Promise<OAuthTokens>,
+): Promise<OAuthTokens> {
+  const done = traded.get(key);
+  if (done && now - done.at < TRADE_MEMORY_MS) return Promise.resolve(done.tokens);
   let flight = inFlight.get(key);
   if (!flight) {
-    flight = refresh().finally(() => inFlight.delete(key));
+    flight = refresh()
+      .then((tokens) => {
+        for (const [k, v] of traded) if (now - v.at >= TRADE_MEMORY_MS) traded.delete(k);
+        traded.set(key, { tokens, at: now });
+        return tokens;
+      })
+      .finally(() => inFlight.delete(key));
     inFlight.set(key, flight);
   }
   return flight;

@@ -41,6 +41,8 @@ export interface PlatformClientOptions {
   onTokens?: (tokens: OAuthTokens) => Promise<void> | void;
   /** The platform refused the oauth2 refresh token: the connection needs installing again. */
   onRefused?: (reason: string) => Promise<void> | void;
+  /** The stored oauth2 tokens now: another process may have refreshed them. */
+  latest?: () => Promise<Readonly<Record<string, string | undefined>>>;
 }
 
 export interface PlatformAnswer {
@@ -86,6 +88,7 @@ export function platformClient(opts: PlatformClientOptions): PlatformClient {
     clock,
     ...(opts.onTokens !== undefined ? { onTokens: opts.onTokens } : {}),
     ...(opts.onRefused !== undefined ? { onRefused: opts.onRefused } : {}),
+    ...(opts.latest !== undefined ? { latest: opts.latest } : {}),
   });
 
   const send = async (url: URL) => {

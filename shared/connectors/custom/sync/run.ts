@@ -73,7 +73,7 @@ export interface PlatformSyncArgs {
   /** A run stopped at its deadline, continued: its record (summary and checkpoint). */
   resume?: RunRecord;
   /** oauth2: where refreshed tokens are stored and a refused refresh is marked. */
-  oauth?: Pick<OAuthSessionHooks, 'onTokens' | 'onRefused'>;
+  oauth?: Pick<OAuthSessionHooks, 'onTokens' | 'onRefused' | 'latest'>;
 }
 
 /** Where a run stopped at its deadline: the resource being read and its reader's checkpoint. */
