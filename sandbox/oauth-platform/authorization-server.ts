@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SimResponse } from '../http-kit';
 import { basicCredentials, consentRedirect, OAuthClientRegistry } from '../oauth-kit';
+import { registerTestSecrets } from '../secrets-registry';
 
 export interface OAuthPlatformClient {
   clientId: string;
@@ -58,6 +59,8 @@ export class AuthorizationServer {
   constructor(private readonly options: AuthorizationServerOptions) {
     this.clients = new OAuthClientRegistry('oauth-platform');
     for (const c of options.clients) this.clients.register(c);
+    // The run's secret scan looks for what this server hands out in every log line.
+    registerTestSecrets(...options.clients.map((c) => c.clientSecret));
   }
 
   authorize(query: URLSearchParams): SimResponse {
@@ -165,6 +168,7 @@ export class AuthorizationServer {
     const ttl = this.options.accessTokenTtlS ?? 3600;
     const accessToken = `at_${randomBytes(16).toString('hex')}`;
     const refreshToken = `rt_${randomBytes(16).toString('hex')}`;
+    registerTestSecrets(accessToken, refreshToken);
     this.access.set(accessToken, { clientId, expiresAt: this.options.now() + ttl * 1000 });
     this.refresh.set(refreshToken, { clientId, scope, revoked: false });
     return {
