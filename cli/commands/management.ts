@@ -10,6 +10,7 @@ import { dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { type ConnectResult, connectWithToken } from '../../shared/app/connect-token';
 import { type ConnectionListing, listConnections as listTenantConnections } from '../../shared/app/connection-list';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
+import { installsWithOwnApp } from '../../shared/app/oauth-install';
 import type { NotionStatus } from '../../shared/app/status';
 import { connectors, isPlatformConnector, resolveConnection, resolveConnector } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
@@ -292,14 +293,9 @@ async function connect(
 
 // ------------------------------------------------------------------ OAuth installs of definitions
 
-/**
- * Whether the connector installs by OAuth with the tenant's app (an `auth: oauth2` definition: an
- * install verb of its own). Notion's and Slack's install with the deployment's app (`oauth`):
- * their `install` is a connect.
- */
+/** Whether the connector installs by OAuth with the tenant's app (an `auth: oauth2` definition). */
 function installsByOAuth(target: string | undefined): target is string {
-  const descriptor = resolveConnector(target);
-  return descriptor?.oauth === undefined && descriptor?.cli.commands.some((c) => c.verb === 'install') === true;
+  return installsWithOwnApp(target);
 }
 
 interface InstallStart {

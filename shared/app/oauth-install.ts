@@ -114,6 +114,14 @@ export async function startOAuthInstall(
       authorizeUrl: ofDefinition.authorizeUrl,
     });
   }
+  if (!installer && !stored && installsWithOwnApp(connector)) {
+    return {
+      status: 409,
+      body: {
+        error: `tenant ${args.tenantId} has no ${connector} connection: connect it first with your OAuth app (PUT /tenants/${args.tenantId}/connections/${connector} {"client_id", "client_secret"}; tajo connectors connect ${connector} --client-id ... --client-secret ...), then start its install`,
+      },
+    };
+  }
   if (!installer) {
     return {
       status: 404,
@@ -210,6 +218,12 @@ async function issueState(
       expiresAt,
     },
   };
+}
+
+/** An `auth: oauth2` definition: its own install verb, no deployment app (`oauth`) like Notion's and Slack's. */
+export function installsWithOwnApp(connector: string | undefined): boolean {
+  const descriptor = resolveConnector(connector);
+  return descriptor?.oauth === undefined && descriptor?.cli.commands.some((c) => c.verb === 'install') === true;
 }
 
 /** The config validated as a file would be, but without reading this server's environment. */

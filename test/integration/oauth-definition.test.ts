@@ -325,6 +325,49 @@ describe('refresh', () => {
   });
 });
 
+test('starting an install is refused, in one line, for a connection without an app or with a config', async () => {
+  const refused = async (body?: unknown) => {
+    const res = await world.request(
+      {
+        routeKey: START_ROUTE,
+        pathParameters: { tenantId: 'acme', connector: NAME },
+        headers: { authorization: `Bearer ${key}` },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      },
+      endpoints(),
+    );
+    return { status: res.status, error: (JSON.parse(res.body) as { error: string }).error };
+  };
+  expect(await refused()).toEqual({
+    status: 409,
+    error: `tenant acme has no ${NAME} connection: connect it first with your OAuth app (PUT /tenants/acme/connections/${NAME} {"client_id", "client_secret"}; tajo connectors connect ${NAME} --client-id ... --client-secret ...), then start its install`,
+  });
+  // A token obtained elsewhere: usable at once (its read checked at connect), no app to install with.
+  const { query } = await followConsent(
+    `${crm.baseUrl}/oauth/authorize?response_type=code&client_id=${APP.clientId}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s`,
+  );
+  const res = await fetch(`${crm.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${APP.clientId}:${APP.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: query.code as string, redirect_uri: CALLBACK }),
+  });
+  const { access_token } = (await res.json()) as { access_token: string };
+  await connectWithToken(deps(), 'acme', NAME, { access_token });
+  expect((await status()).oauth).toMatchObject({ installed: true, source: 'token' });
+  expect(await refused()).toEqual({
+    status: 409,
+    error: `the ${NAME} connection has no OAuth app: connect it with your app's client_id and client_secret first (tajo connectors connect ${NAME} --client-id ... --client-secret ...)`,
+  });
+  await connect();
+  expect(await refused({ config: { connectors: { [NAME]: {} } } })).toEqual({
+    status: 400,
+    error: `${NAME} installs its existing connection: leave "config" out (change its settings with PUT /tenants/acme/connections/${NAME})`,
+  });
+});
+
 test('disconnect deletes the tokens with the app credentials', async () => {
   await install();
   const record = await world.store.getConnection('acme', NAME);
