@@ -134,7 +134,7 @@ for (const c of catalogueConnectors()) addDefinitionOptions(c);
 export function addCliConnector(c: ConnectorDescriptor): void {
   if (COMMANDS.some((row) => row.path[2] === c.name)) return;
   addDefinitionOptions(c);
-  const rows = connectorCommands(['sync', 'test', 'status', 'connect', 'disconnect'], [c]);
+  const rows = connectorCommands(['sync', 'test', 'status', 'install', 'connect', 'disconnect'], [c]);
   (COMMANDS as CommandSpec[]).push(...rows);
 }
 

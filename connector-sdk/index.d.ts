@@ -31,6 +31,10 @@ export interface BasicAuth {
 export type OAuth2Auth = {
   type: 'oauth2';
   scopes?: string[];
+  /** The install sends a PKCE S256 challenge (RFC 7636). */
+  pkce?: boolean;
+  /** How the token endpoint takes the client's credentials: in the form (default) or HTTP Basic. */
+  client_auth?: 'post' | 'basic';
 } & (
   | { authorizationUrl?: string; tokenUrl: string; authorization_url?: never; token_url?: never }
   | { authorization_url?: string; token_url: string; authorizationUrl?: never; tokenUrl?: never }

@@ -10,6 +10,7 @@ import { dynamoRepositories } from '../../shared/adapters/dynamodb';
 import { type ConnectResult, connectWithToken } from '../../shared/app/connect-token';
 import { type ConnectionListing, listConnections as listTenantConnections } from '../../shared/app/connection-list';
 import { type DisconnectReport, disconnectConnector } from '../../shared/app/disconnect';
+import { installsWithOwnApp } from '../../shared/app/oauth-install';
 import type { NotionStatus } from '../../shared/app/status';
 import { connectors, isPlatformConnector, resolveConnection, resolveConnector } from '../../shared/connectors';
 import type { ResumedFrom } from '../../shared/connectors/notion/sync/database-sync';
@@ -63,6 +64,8 @@ export async function managementCommand(
   if (group === 'tenants' && verb === 'create') return tenantsCreate(target, values, env, io);
   if (group !== 'connectors') return undefined;
   if (verb === 'list') return listConnections(values, env, io);
+  if (verb === 'install' && installsByOAuth(target) && !(values as Record<string, unknown>)['client-id'])
+    return startInstall(target, values, env, io);
   if (verb === 'connect' || verb === 'install') return connect(target, values, env, io);
   if (verb === 'disconnect') return disconnect(target, values, env, io);
   const platform = isPlatformConnector(target) ? target : undefined;
@@ -254,8 +257,13 @@ async function connect(
     ));
   }
 
+  // An oauth2 definition connected with its OAuth app: the install (its consent) is the next step.
+  const install =
+    remote && result && installsByOAuth(target) && typeof body?.client_id === 'string' && !body.access_token
+      ? await askInstall(remote, tenantId, target)
+      : undefined;
   if (values.json) {
-    io.out(JSON.stringify(result ?? brevo));
+    io.out(JSON.stringify(install ? { ...result, install } : (result ?? brevo)));
     return 0;
   }
   if (brevo) {
@@ -276,8 +284,48 @@ async function connect(
           : '; disabled, no schedule'),
   );
   if (!remote) io.out('  (local state: `npm start` arms its schedule when it starts)');
-  io.out(`Next: tajo connectors test ${target}${remote ? ' --api ...' : ''}`);
+  if (install) printInstall(io, target, install);
+  else if (installsByOAuth(target) && typeof body?.client_id === 'string' && !body.access_token)
+    io.out(`Next: tajo connectors install ${target} --api URL (the consent's callback is a running stack's)`);
+  else io.out(`Next: tajo connectors test ${target}${remote ? ' --api ...' : ''}`);
   return 0;
+}
+
+// ------------------------------------------------------------------ OAuth installs of definitions
+
+/** Whether the connector installs by OAuth with the tenant's app (an `auth: oauth2` definition). */
+function installsByOAuth(target: string | undefined): target is string {
+  return installsWithOwnApp(target);
+}
+
+interface InstallStart {
+  authorizeUrl: string;
+  redirectUri: string;
+  expiresAt: string;
+}
+
+function askInstall(remote: Remote, tenantId: string, target: string): Promise<InstallStart> {
+  return callApi(remote, 'POST', tenantPath(tenantId, `/connections/${target}/oauth`), {}) as Promise<InstallStart>;
+}
+
+/** `tajo connectors install <definition>` without the app's credentials: the stored connection, installed again. */
+async function startInstall(target: string, values: CommandValues, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const { remote, tenantId } = await whereTo(values, env);
+  if (!remote)
+    throw new UsageError(
+      `the OAuth install needs a running stack (its callback receives the consent): --api URL, TAJO_API_URL or a profile (npm start locally)`,
+    );
+  const install = await askInstall(remote, tenantId, target);
+  if (values.json) io.out(JSON.stringify(install));
+  else printInstall(io, target, install);
+  return 0;
+}
+
+function printInstall(io: Io, target: string, install: InstallStart): void {
+  io.out(`Open this URL to install ${resolveConnector(target)?.label ?? target} (once, until ${install.expiresAt}):`);
+  io.out(`  ${install.authorizeUrl}`);
+  io.out(`Your OAuth app must list the redirect URL ${install.redirectUri}`);
+  io.out(`Then: tajo connectors status ${target}`);
 }
 
 async function disconnect(

@@ -25,7 +25,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { connectorOf, isPlatformConnector } from '../connectors';
+import { isPlatformConnector, resolveConnector } from '../connectors';
 import { SlackApiError } from '../connectors/slack/client';
 import { tenantIdSchema } from '../core/config/schema';
 import {
@@ -42,6 +42,7 @@ import { parseJsonBody } from '../core/http/request-body';
 import type { ConnectorName, OAuthStateRecord } from '../core/ports';
 import { connectBrevo } from '../core/tenancy/tenants';
 import { parseConfig } from './config';
+import { installDefinition, prepareDefinitionInstall } from './oauth-definition-install';
 import { InstallRefused, type OAuthInstallDeps } from './oauth-install-steps';
 import { type OAuthInstaller, oauthInstallers } from './oauth-installs';
 
@@ -86,13 +87,41 @@ export async function startOAuthInstall(
   args: { tenantId: string; connector: string | undefined; body?: string; publicBaseUrl: string },
 ): Promise<ApiResponse> {
   const connector = args.connector;
-  if (!isPlatformConnector(connector)) {
+  // A tenant's registered definition resolves in the API's scope only: its connection says what it is.
+  const stored = connector !== undefined && (await deps.connections.getConnection(args.tenantId, connector));
+  if (!isPlatformConnector(connector) && !stored) {
     return { status: 404, body: { error: `unknown connector ${connector}` } };
   }
   const body = parseJsonBody(args.body, startBody);
   if (!body.ok) return body.response;
 
-  const installer = oauthInstallers[connector];
+  const installer = oauthInstallers[connector as ConnectorName];
+  const ofDefinition = installer
+    ? undefined
+    : await prepareDefinitionInstall(deps, {
+        tenantId: args.tenantId,
+        connector: connector as string,
+        publicBaseUrl: args.publicBaseUrl,
+        withConfig: body.data.config !== undefined,
+      });
+  if (ofDefinition) {
+    if ('refusal' in ofDefinition) return ofDefinition.refusal;
+    return issueState(deps, {
+      tenantId: args.tenantId,
+      connector: connector as string,
+      redirectUri: ofDefinition.redirectUri,
+      ...(ofDefinition.codeVerifierRef !== undefined ? { codeVerifierRef: ofDefinition.codeVerifierRef } : {}),
+      authorizeUrl: ofDefinition.authorizeUrl,
+    });
+  }
+  if (!installer && !stored && installsWithOwnApp(connector)) {
+    return {
+      status: 409,
+      body: {
+        error: `tenant ${args.tenantId} has no ${connector} connection: connect it first with your OAuth app (PUT /tenants/${args.tenantId}/connections/${connector} {"client_id", "client_secret"}; tajo connectors connect ${connector} --client-id ... --client-secret ...), then start its install`,
+      },
+    };
+  }
   if (!installer) {
     return {
       status: 404,
@@ -155,6 +184,46 @@ export async function startOAuthInstall(
     status: 201,
     body: { connector, authorizeUrl, redirectUri: pending.redirectUri, expiresAt: pending.expiresAt },
   };
+}
+
+/** A definition connection's pending install (its existing connection's settings are kept). */
+async function issueState(
+  deps: OAuthInstallDeps,
+  args: {
+    tenantId: string;
+    connector: string;
+    redirectUri: string;
+    codeVerifierRef?: string;
+    authorizeUrl(state: string): string;
+  },
+): Promise<ApiResponse> {
+  const now = deps.clock.now();
+  const state = newOAuthState(args.tenantId);
+  const expiresAt = new Date(now + OAUTH_STATE_TTL_MS).toISOString();
+  await deps.states.putOAuthState({
+    tenantId: args.tenantId,
+    connector: args.connector,
+    stateHash: hashOAuthState(state),
+    redirectUri: args.redirectUri,
+    createdAt: new Date(now).toISOString(),
+    expiresAt,
+    ...(args.codeVerifierRef !== undefined ? { codeVerifierRef: args.codeVerifierRef } : {}),
+  });
+  return {
+    status: 201,
+    body: {
+      connector: args.connector,
+      authorizeUrl: args.authorizeUrl(state),
+      redirectUri: args.redirectUri,
+      expiresAt,
+    },
+  };
+}
+
+/** An `auth: oauth2` definition: its own install verb, no deployment app (`oauth`) like Notion's and Slack's. */
+export function installsWithOwnApp(connector: string | undefined): boolean {
+  const descriptor = resolveConnector(connector);
+  return descriptor?.oauth === undefined && descriptor?.cli.commands.some((c) => c.verb === 'install') === true;
 }
 
 /** The config validated as a file would be, but without reading this server's environment. */
@@ -220,7 +289,8 @@ export async function completeOAuthInstall(
   connector: ConnectorName,
   query: Record<string, string | undefined>,
 ): Promise<InstallPage> {
-  const provider = connectorOf(connector).label;
+  // The generic callback route takes any name: one the registry does not resolve here is named as given.
+  const provider = resolveConnector(connector)?.label ?? connector;
   try {
     const q = callbackQuery.safeParse(query);
     if (!q.success)
@@ -235,13 +305,16 @@ export async function completeOAuthInstall(
     if (!pending) throw new InstallRefused(400, 'The redirect has no state: start the install from the API again.');
     if (!q.data.code) throw new InstallRefused(400, `${provider} sent no authorization code. Start the install again.`);
     const installer = oauthInstallers[connector];
-    if (!installer) throw new InstallRefused(404, `${provider} has no OAuth install. Nothing was connected.`);
-    const record = await installer.install(deps, pending, q.data.code);
+    const installed = installer
+      ? await installer
+          .install(deps, pending, q.data.code)
+          .then((r) => ({ record: r, installedName: installer.installedName(r), label: provider }))
+      : await installDefinition(deps, pending, q.data.code);
+    const { record, installedName: where, label } = installed;
     deps.log?.('OAuth install completed', { tenantId: record.tenantId, connector });
-    const where = installer.installedName(record);
     return {
       status: 200,
-      title: `${provider} connected`,
+      title: `${label} connected`,
       message: `${where} is now connected to tenant ${record.tenantId}. You can close this window.`,
     };
   } catch (err) {

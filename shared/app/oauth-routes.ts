@@ -31,6 +31,8 @@ const CALLBACKS: Record<string, ConnectorName> = {
   'GET /oauth/notion/callback': 'notion',
   'GET /oauth/slack/callback': 'slack',
 };
+/** Any other connector's (a definition's, `auth: oauth2`): API Gateway prefers the literal ones above. */
+const DEFINITION_CALLBACK = 'GET /oauth/{connector}/callback';
 const START = 'POST /tenants/{tenantId}/connections/{connector}/oauth';
 
 /** Route keys the connection function must serve, from the topology (tests hold the two together). */
@@ -39,12 +41,13 @@ export function connectionRouteKeys(): string[] {
 }
 
 export function servedConnectionRouteKeys(): string[] {
-  return [START, ...Object.keys(CALLBACKS)];
+  return [START, ...Object.keys(CALLBACKS), DEFINITION_CALLBACK];
 }
 
 export async function handleConnectionRequest(deps: ConnectionRouteDeps, req: ConnectionRequest): Promise<HttpAnswer> {
-  const connector = CALLBACKS[req.routeKey];
+  const connector = CALLBACKS[req.routeKey] ?? (req.routeKey === DEFINITION_CALLBACK ? definitionName(req) : undefined);
   if (connector) return htmlPage(await completeOAuthInstall(deps, connector, req.query));
+  if (req.routeKey === DEFINITION_CALLBACK) return json(404, { error: 'no such connector' });
   if (req.routeKey !== START) return json(404, { error: 'no such route' });
   const auth = await authorizeTenant(deps.tenants, req);
   if ('status' in auth) return json(auth.status, auth.body);
@@ -55,6 +58,12 @@ export async function handleConnectionRequest(deps: ConnectionRouteDeps, req: Co
     publicBaseUrl: publicBaseUrl(req.headers),
   });
   return json(res.status, res.body);
+}
+
+/** The path's connector name when it is one a definition may have (lower-case letters, digits, '-'). */
+function definitionName(req: ConnectionRequest): string | undefined {
+  const name = req.pathParameters.connector;
+  return name !== undefined && /^[a-z][a-z0-9-]{0,62}$/.test(name) ? name : undefined;
 }
 
 /**

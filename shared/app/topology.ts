@@ -412,6 +412,15 @@ export const topology: Topology = {
     },
     ...eventEndpointRoutes,
     ...connectorRoutes(),
+    // After the connectors' literal /oauth/notion|slack/callback (matched first, locally and by API Gateway).
+    {
+      method: 'GET',
+      path: '/oauth/{connector}/callback',
+      function: 'connection',
+      auth: 'oauthState',
+      description:
+        "A definition connector's OAuth redirect (auth: oauth2, the tenant's own app): exchanges the code at its tokenUrl, keeps the tokens with the connection",
+    },
   ],
   // One per connector with a recurring per-connection job (its descriptor's schedule).
   // Definition connectors (resolved at runtime, not in the static list) share one schedule.

@@ -442,6 +442,7 @@ describe('TajoStack (dev)', () => {
       'POST /tenants/{tenantId}/connections/{connector}/oauth',
       'GET /oauth/notion/callback',
       'GET /oauth/slack/callback',
+      'GET /oauth/{connector}/callback',
     ]);
     for (const key of oauthRoutes) template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key });
     expect(AUTH_REASONS.oauthState).toMatch(/single-use/);

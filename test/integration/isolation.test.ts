@@ -23,6 +23,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { lambdaContext } from '../../local/functions';
 import type { LocalStack } from '../../local/stack';
+import { OAuthPlatformSimulator } from '../../sandbox/oauth-platform';
 import { SANDBOX_SLACK_CHANNEL, SANDBOX_SLACK_SIGNING_SECRET, sandboxConfigYaml } from '../../sandbox/sandbox';
 import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secrets-registry';
 import { ShopifySimulator } from '../../sandbox/shopify';
@@ -174,6 +175,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  await oauthPlatform?.stop();
   await bSlack?.stop();
   await running?.stop();
   sqs?.destroy();
@@ -374,11 +376,12 @@ const key = (r: Pick<RouteSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;
  * install. A's real state with B's name put in its place is refused (400) and touches nothing of
  * B; A's own consent, followed back, connects A.
  */
-function oauthCallbackCase(connector: 'notion' | 'slack'): RouteCase {
+function oauthCallbackCase(connector: string, prepare?: () => Promise<void>): RouteCase {
   let consented: Promise<string> | undefined;
   /** A's admin asks for the URL and opens it (the sandbox consents): the callback URL to follow. */
   const callbackOfA = () =>
     (consented ??= (async () => {
+      await prepare?.();
       const started = await request('POST', `/tenants/${A}/connections/${connector}/oauth`, {
         bearer: stack.apiKey,
         body: '{}',
@@ -419,6 +422,37 @@ function oauthCallbackCase(connector: 'notion' | 'slack'): RouteCase {
   };
 }
 
+/** The definitions' callback: A's own `auth: oauth2` definition, connected with A's app, on the sandbox's OAuth platform. */
+let oauthPlatform: OAuthPlatformSimulator | undefined;
+const ISO_APP = { clientId: 'iso-crm-client', clientSecret: secret('iso-crm-secret-') };
+registerTestSecrets(ISO_APP.clientSecret);
+async function connectOAuthDefinitionOfA(): Promise<void> {
+  oauthPlatform = new OAuthPlatformSimulator({
+    clients: [{ ...ISO_APP, redirectUris: [`${stack.url}/oauth/iso-crm/callback`] }],
+    contacts: 1,
+  });
+  await oauthPlatform.start();
+  const base = oauthPlatform.baseUrl;
+  const definition = {
+    name: 'iso-crm',
+    version: '1',
+    base_url: base,
+    auth: { type: 'oauth2', authorizationUrl: `${base}/oauth/authorize`, tokenUrl: `${base}/oauth/token` },
+    resources: { contacts: { endpoint: '/api/contacts', items: 'data', mapping: { email: 'email' } } },
+  };
+  const bearer = stack.apiKey;
+  const registered = await request('PUT', `/tenants/${A}/definitions/iso-crm`, {
+    bearer,
+    body: JSON.stringify(definition),
+  });
+  expect(registered.status).toBeLessThan(300);
+  const connected = await request('PUT', `/tenants/${A}/connections/iso-crm`, {
+    bearer,
+    body: JSON.stringify({ client_id: ISO_APP.clientId, client_secret: ISO_APP.clientSecret }),
+  });
+  expect(connected.status).toBeLessThan(300);
+}
+
 const routeCases: Record<string, RouteCase> = {
   // Derived, A's own call would disconnect A for the rest of the suite: its control names a connector
   // that does not exist, answered (404, its own reason) only once the key is accepted.
@@ -439,10 +473,9 @@ const routeCases: Record<string, RouteCase> = {
   },
   // One case per connector of the registry that installs by OAuth.
   ...Object.fromEntries(
-    platformConnectors
-      .filter((c) => c.oauth)
-      .map((c) => [`GET /oauth/${c.name}/callback`, oauthCallbackCase(c.name as 'notion' | 'slack')]),
+    platformConnectors.filter((c) => c.oauth).map((c) => [`GET /oauth/${c.name}/callback`, oauthCallbackCase(c.name)]),
   ),
+  'GET /oauth/{connector}/callback': oauthCallbackCase('iso-crm', connectOAuthDefinitionOfA),
   'POST /webhooks/{tenantId}/{connector}/{path+}': {
     crossings: [
       {

@@ -26,7 +26,7 @@ import {
 
 test('every topology route of the connection function is served, and nothing else', () => {
   const expected = topology.routes.filter((r) => r.function === 'connection').map((r) => `${r.method} ${r.path}`);
-  expect(expected).toHaveLength(3);
+  expect(expected).toHaveLength(4);
   expect(connectionRouteKeys()).toEqual(expected);
   expect([...servedConnectionRouteKeys()].sort()).toEqual([...expected].sort());
 });

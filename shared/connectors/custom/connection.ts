@@ -13,6 +13,7 @@ import type { ConnectionSettings } from './auth';
 import { credentialNeeds } from './auth';
 import { enabledResources } from './config-checks';
 import { type Definition, normalizeDefinition } from './definition/schema';
+import { type OAuthInstallInfo, oauthInstallSchema } from './oauth';
 
 export const SYNC_MODES = ['realtime', 'batch', 'hybrid'] as const;
 export const SCHEDULES = ['hourly', 'daily'] as const;
@@ -30,6 +31,8 @@ export const storedSettingsSchema = z.looseObject({
   sync: z.record(z.string(), z.boolean()).default({}),
   field_mapping: z.record(z.string(), z.string()).optional(),
   ownApiKeyNames: z.array(z.string()).default([]),
+  /** oauth2: the install's facts status shows (no secret); absent until installed. */
+  oauth: oauthInstallSchema.optional(),
 });
 
 export interface DefinitionConnectionSettings {
@@ -42,6 +45,12 @@ export interface DefinitionConnectionSettings {
   sync: Record<string, boolean>;
   field_mapping?: Record<string, string>;
   ownApiKeyNames: string[];
+  oauth?: OAuthInstallInfo;
+}
+
+/** The secret store's name of a connection's secrets (the descriptor's `secrets.token`). */
+export function credentialsSecretName(tenantId: string, connector: string): string {
+  return `${tenantId}/${connector}-credentials`;
 }
 
 /** A stored record's settings, checked (a record is read back from the store: a boundary). */

@@ -6,11 +6,14 @@
  * Provider-free: it names no platform; the catalogue's files and the tenants' own definitions
  * all come through here.
  */
+import type { CheckResult } from '../../core/connection-check';
 import type { ConnectHooks, ConnectorCliCommand, ConnectorDescriptor, TestHooks } from '../../core/connector';
 import { ProviderError, RequestRefusedError, UnreachableError } from '../../core/errors';
+import { systemClock } from '../../core/ports';
 import { credentialNeeds, resolveBaseUrl } from './auth';
 import { effectiveMode, sectionWarnings } from './config-checks';
 import {
+  credentialsSecretName,
   type DefinitionConnectionSettings,
   readableResources,
   requestSettings,
@@ -19,6 +22,8 @@ import {
   secretsText,
 } from './connection';
 import type { Definition } from './definition/schema';
+import { expiresAtOf } from './oauth';
+import { notInstalledReason } from './oauth-connection';
 import { firstPageUrl } from './pagination';
 import { probeConnection } from './probe';
 import { platformClient } from './reader';
@@ -49,7 +54,7 @@ export function definitionConnector(definition: Definition): ConnectorDescriptor
     inboundBodies: 'all',
     // Batch mode's runs and hybrid's backstop (a realtime connection's tick does nothing).
     schedule: platformSyncSchedule(name),
-    secrets: { token: (tenantId) => `${tenantId}/${name}-credentials` },
+    secrets: { token: (tenantId) => credentialsSecretName(tenantId, name) },
     cli: { commands: cliCommands(definition) },
     connection: {
       connect: connectHooks(definition),
@@ -104,12 +109,18 @@ function connectHooks(definition: Definition): ConnectHooks<DefinitionConnection
           sync: section.sync ?? {},
           ...(section.field_mapping !== undefined ? { field_mapping: section.field_mapping } : {}),
           ownApiKeyNames: [],
+          // oauth2 with a token given: usable at once; with the OAuth app only: installed later.
+          ...(definition.auth.type === 'oauth2' && values.access_token
+            ? { oauth: { source: 'token' as const, scopes: definition.auth.scopes } }
+            : {}),
         },
       };
     },
     async check(credentials, settings, ports) {
       const values = requestSettings(definition, settings.params, secretsOf(credentials.token, name), ports.endpoints);
-      await checkCredentials(definition, settings, values, ports.clock);
+      // The OAuth app alone reads nothing yet: the install (its consent) obtains the token.
+      if (definition.auth.type !== 'oauth2' || values.access_token)
+        await checkCredentials(definition, settings, values, ports.clock);
       return { workspace: { name: hostOf(definition, values) } };
     },
     counts: (settings) => ({ resources: readableResources(definition, settings.sync).length }),
@@ -122,6 +133,14 @@ function connectHooks(definition: Definition): ConnectHooks<DefinitionConnection
       for (const need of credentialNeeds(definition.auth))
         if (!need.mayBeEmpty && typeof body[need.key] !== 'string')
           return { usage: `--${kebab(need.key)} is required (or connectors.${name}.${need.key})` };
+      if (
+        definition.auth.type === 'oauth2' &&
+        typeof body.client_id !== 'string' &&
+        typeof body.access_token !== 'string'
+      )
+        return {
+          usage: `--client-id and --client-secret are required (your OAuth app at ${definition.label}; or connectors.${name}.client_id), or --access-token`,
+        };
       // Webhooks need the signing secret: connected without it (the quick start), the connection reads on its schedule.
       const secret = definition.signature?.secret;
       if (body.mode === undefined && secret !== undefined && typeof body[secret] !== 'string')
@@ -184,27 +203,53 @@ function hostOf(definition: Definition, values: ReturnType<typeof requestSetting
 
 function testHooks(definition: Definition): TestHooks<DefinitionConnectionSettings> {
   return {
-    run: async ({ credentials, settings, ports }) =>
-      (
-        await probeConnection({
-          definition,
-          settings: requestSettings(
-            definition,
-            settings.params,
-            secretsOf(credentials.token, definition.name),
-            ports.endpoints,
-          ),
-          resources: readableResources(definition, settings.sync),
-          clock: ports.clock,
-        })
-      ).map((check) =>
-        // A batch connection receives no webhooks: their verification is not this connection's to pass.
-        check.name === 'webhooks' && settings.mode === 'batch'
-          ? { name: 'webhooks', ok: true, skipped: true, detail: 'mode batch: webhooks are not received' }
-          : check,
-      ),
+    async run({ credentials, settings, ports }) {
+      const secrets = secretsOf(credentials.token, definition.name);
+      const resources = readableResources(definition, settings.sync);
+      const oauth = oauthCheck(definition, settings, secrets, (ports.clock ?? systemClock).now());
+      // Not installed (or its grant refused): every read would be a 401, so none is sent.
+      if (oauth.some((c) => !c.ok))
+        return [
+          ...oauth,
+          ...resources.map((name) => ({ name, ok: false, skipped: true, detail: 'not tried: install it first' })),
+        ];
+      const checks = await probeConnection({
+        definition,
+        settings: requestSettings(definition, settings.params, secrets, ports.endpoints),
+        resources,
+        clock: ports.clock,
+      });
+      return [
+        ...oauth,
+        ...checks.map((check) =>
+          // A batch connection receives no webhooks: their verification is not this connection's to pass.
+          check.name === 'webhooks' && settings.mode === 'batch'
+            ? { name: 'webhooks', ok: true, skipped: true, detail: 'mode batch: webhooks are not received' }
+            : check,
+        ),
+      ];
+    },
     local: 'config-or-stored',
   };
+}
+
+/** oauth2: whether the connection is installed and until when its token works (a test never refreshes it). */
+function oauthCheck(
+  definition: Definition,
+  settings: DefinitionConnectionSettings,
+  secrets: Readonly<Record<string, string | undefined>>,
+  now: number,
+): CheckResult[] {
+  if (definition.auth.type !== 'oauth2') return [];
+  const reason = notInstalledReason(definition, secrets);
+  if (reason) return [{ name: 'oauth', ok: false, detail: reason }];
+  if (settings.oauth?.reinstall) return [{ name: 'oauth', ok: false, detail: settings.oauth.reinstall }];
+  const expiresAt = expiresAtOf(secrets);
+  const until =
+    expiresAt === undefined
+      ? 'the token does not expire'
+      : `token ${expiresAt <= now ? 'expired' : 'expires'} ${new Date(expiresAt).toISOString()}${secrets.refresh_token ? ' (a sync refreshes it)' : ': no refresh token, install again then'}`;
+  return [{ name: 'oauth', ok: true, detail: `installed; ${until}` }];
 }
 
 // ---------------------------------------------------------------------------------------- CLI
@@ -220,7 +265,7 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
   const example = [
     `tajo connectors connect ${name}`,
     ...required,
-    ...needs.map((n) => `--${kebab(n.key)} $${name.toUpperCase().replace(/-/g, '_')}_${n.key.toUpperCase()}`),
+    ...needs.map((n) => `--${kebab(n.key)} $${envName(name)}_${n.key.toUpperCase()}`),
   ].join(' ');
   // What a sync reads: a declared-only resource (to: none, Shopify's products) is not among them.
   const resources = readableResources(definition).join(', ') || 'none';
@@ -237,9 +282,29 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
         ...(definition.signature !== undefined
           ? [`Without --${kebab(definition.signature.secret)} its webhooks are off (mode batch).`]
           : []),
+        ...(definition.auth.type === 'oauth2'
+          ? [
+              `OAuth: with --client-id and --client-secret (your app) against a stack, connect also prints the authorize URL to open (tajo connectors install ${name} asks for a new one).`,
+            ]
+          : []),
         ...warnings,
       ],
     },
+    ...(definition.auth.type === 'oauth2'
+      ? [
+          {
+            verb: 'install',
+            summary: `Install ${definition.label} by OAuth with your app: prints the authorize URL to open (single-use, 10 minutes).`,
+            options: [...options, 'brevo-key'],
+            optionHelp: optionHelp(definition),
+            example: `tajo connectors install ${name} --client-id $${envName(name)}_CLIENT_ID --client-secret $${envName(name)}_CLIENT_SECRET --api URL`,
+            notes: [
+              `Against a stack (--api, TAJO_API_URL or a profile): its callback <API>/oauth/${name}/callback must be a redirect URL of your app.`,
+              'With --client-id and --client-secret the connection is made (or replaced) first; without, the stored one is installed again.',
+            ],
+          },
+        ]
+      : []),
     {
       verb: 'sync',
       summary: `Read ${definition.label}'s resources (${resources}) into Brevo contacts and events.`,
@@ -267,6 +332,11 @@ function cliCommands(definition: Definition): ConnectorCliCommand[] {
       example: `tajo connectors disconnect ${name}`,
     },
   ];
+}
+
+/** A connector's name as the prefix of an environment variable (`my-platform` → `MY_PLATFORM`). */
+function envName(name: string): string {
+  return name.toUpperCase().replace(/-/g, '_');
 }
 
 /** How each of the definition's options reads in --help: its parameter's description, its credential's need. */

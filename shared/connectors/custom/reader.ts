@@ -37,8 +37,12 @@ export interface PlatformClientOptions {
   retry?: Partial<RetryPolicy>;
   /** A Retry-After longer than this is not slept through: RateLimitedError parks the caller. */
   maxInProcessWaitMs?: number;
-  /** Stores tokens an oauth2 refresh returned. */
+  /** Stores tokens an oauth2 refresh returned (with it, a token about to expire is refreshed first). */
   onTokens?: (tokens: OAuthTokens) => Promise<void> | void;
+  /** The platform refused the oauth2 refresh token: the connection needs installing again. */
+  onRefused?: (reason: string) => Promise<void> | void;
+  /** The stored oauth2 tokens now: another process may have refreshed them. */
+  latest?: () => Promise<Readonly<Record<string, string | undefined>>>;
 }
 
 export interface PlatformAnswer {
@@ -73,8 +77,6 @@ export function platformClient(opts: PlatformClientOptions): PlatformClient {
     retryAfterMs: (res) => parseRetryAfter(res.headers.get('retry-after'), clock.now()) ?? 1000 / rate,
     ...(opts.retry !== undefined ? { retry: opts.retry } : {}),
     ...(opts.maxInProcessWaitMs !== undefined ? { maxInProcessWaitMs: opts.maxInProcessWaitMs } : {}),
-    // A token refresh is safe to repeat: the old refresh token stays valid until the answer is read.
-    isRetryable: (url) => definition.auth.type === 'oauth2' && url.href === definition.auth.token_url,
   });
   // Every request of the connection (reads, link pages, token refreshes) goes through the outbound check.
   const fetchAllowed = (url: URL | string, init?: RequestInit) => {
@@ -82,11 +84,17 @@ export function platformClient(opts: PlatformClientOptions): PlatformClient {
     assertPlatformUrlAllowed(target, definition.label);
     return fetchPaced(target, init);
   };
-  const auth: AuthSession = authSession(definition, settings, (url, init) => fetchAllowed(url, init), opts.onTokens);
+  const auth: AuthSession = authSession(definition, settings, {
+    clock,
+    ...(opts.onTokens !== undefined ? { onTokens: opts.onTokens } : {}),
+    ...(opts.onRefused !== undefined ? { onRefused: opts.onRefused } : {}),
+    ...(opts.latest !== undefined ? { latest: opts.latest } : {}),
+  });
 
   const send = async (url: URL) => {
     const signed = new URL(url);
     const headers = new Headers({ accept: 'application/json', ...definition.headers });
+    await auth.prepare();
     auth.apply(signed, headers);
     try {
       return await fetchAllowed(signed, { method: 'GET', headers });

@@ -22,6 +22,7 @@ import type { ConnectionRecord, SyncSummary } from '../../core/ports';
 import type { DefinitionConnectionSettings } from './connection';
 import { readableResources } from './connection';
 import type { Definition } from './definition/schema';
+import type { OAuthInstallInfo } from './oauth';
 import { platformSyncSchedule } from './sync/schedule';
 
 export interface DefinitionStatus {
@@ -38,6 +39,47 @@ export interface DefinitionStatus {
   /** Its schedule (batch's runs, hybrid's backstop): none for realtime. */
   schedule: string | null;
   nextRun: NextRun | null;
+  /** oauth2 only: whether it is installed, when its token expires, a refused refresh's line. */
+  oauth: OAuthStatus | null;
+  /** When it was read (epoch ms): whether the token has expired is said against it. */
+  asOf: number;
+}
+
+export interface OAuthStatus {
+  installed: boolean;
+  source: OAuthInstallInfo['source'] | null;
+  installedAt: string | null;
+  expiresAt: string | null;
+  refreshedAt: string | null;
+  scopes: string[];
+  /** Set when the platform refused the refresh token: what to do. */
+  reinstall: string | null;
+}
+
+function oauthStatusOf(definition: Definition, settings: DefinitionConnectionSettings | undefined): OAuthStatus | null {
+  if (definition.auth.type !== 'oauth2') return null;
+  const o = settings?.oauth;
+  return {
+    installed: o !== undefined,
+    source: o?.source ?? null,
+    installedAt: o?.installedAt ?? null,
+    expiresAt: o?.expiresAt ?? null,
+    refreshedAt: o?.refreshedAt ?? null,
+    scopes: o?.scopes ?? [],
+    reinstall: o?.reinstall ?? null,
+  };
+}
+
+/** One line: installed (when, until when), or what to do. */
+export function oauthLine(connector: string, o: OAuthStatus, now: number): string {
+  if (o.reinstall) return `  oauth: needs installing again: ${o.reinstall}`;
+  if (!o.installed) return `  oauth: not installed: tajo connectors install ${connector} (opens the consent page)`;
+  const since = o.source === 'token' ? 'access token given at connect' : `installed ${o.installedAt ?? '?'}`;
+  const expiry =
+    o.expiresAt === null
+      ? 'the token does not expire'
+      : `token ${Date.parse(o.expiresAt) <= now ? 'expired' : 'expires'} ${o.expiresAt}${o.source === 'token' ? '' : ' (refreshed before it does)'}`;
+  return `  oauth: ${since}; ${expiry}${o.scopes.length ? `; scopes ${o.scopes.join(' ')}` : ''}`;
 }
 
 async function read(
@@ -68,6 +110,8 @@ async function read(
       scheduled && record !== undefined
         ? await nextRun(deps, schedule, tenantId, { anchor: last?.startedAt ?? record.updatedAt })
         : null,
+    oauth: record === undefined ? null : oauthStatusOf(definition, settings),
+    asOf: deps.clock.now(),
   };
 }
 
@@ -76,6 +120,7 @@ function print(out: StatusLines, s: DefinitionStatus): void {
     `${s.label}: ${s.connected ? 'connected' : 'not connected'}${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`,
   );
   out(`  resources: ${s.resources.join(', ') || 'none'}`);
+  if (s.oauth) out(oauthLine(s.connector, s.oauth, s.asOf));
   printHealth(out, s);
   if (!s.connected && !s.lastSync) {
     // Not stored with a stack (a config's section syncs in process with --config).

@@ -23,6 +23,8 @@ export interface OAuthStateRecord {
   settings?: Record<string, unknown>;
   /** A first connection's Brevo key, already in the secret store. */
   brevoApiKeyRef?: string;
+  /** A PKCE install's code verifier, in the secret store (never in the table): its reference. */
+  codeVerifierRef?: string;
 }
 
 /** What using a state found: the pending install (now used), a state used before, or none. */

@@ -242,9 +242,14 @@ describe('oauth2', () => {
     expect(sim.refreshes).toBe(1);
     expect(stored).toEqual([{ access_token: 'access-1', refresh_token: 'refresh-1', expires_in: 3600 }]);
 
-    // A refresh that does not help (a revoked grant) is said once, with the key to check.
+    // A refused refresh (a revoked grant) is said once, with what to do: install again.
     const revoked = { ...settings, access_token: 'stale', refresh_token: 'revoked' };
     await expect(collect('customers', revoked, definition)).rejects.toThrow(
+      'oauthy refused the refresh token (invalid_grant): install it again: tajo connectors install oauthy',
+    );
+    // Without a refresh token there is nothing to refresh: the 401 names the key to check.
+    const bare = { base_url: sim.baseUrl, access_token: 'stale' };
+    await expect(collect('customers', bare, definition)).rejects.toThrow(
       'oauthy answered 401 to GET /api/customers: check connectors.oauthy.access_token',
     );
     expect(sim.refreshes).toBe(1);

@@ -57,6 +57,8 @@ describe('normalizeDefinition', () => {
       authorization_url: 'https://api.myplatform.com/oauth/authorize',
       token_url: 'https://api.myplatform.com/oauth/token',
       scopes: [],
+      pkce: false,
+      client_auth: 'post',
     });
     expect(d.base_url).toBeUndefined();
     expect(d.resources.customers).toEqual({

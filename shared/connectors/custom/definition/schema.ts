@@ -84,6 +84,10 @@ const oauth2Auth = z
     tokenUrl: httpUrl.optional(),
     token_url: httpUrl.optional(),
     scopes: z.array(nonEmpty('a scope')).optional(),
+    /** Extension: the install sends a PKCE S256 challenge (RFC 7636); for providers that require it. */
+    pkce: z.boolean({ error: 'expected true or false' }).optional(),
+    /** Extension: how the token endpoint takes the client's credentials (default post: in the form). */
+    client_auth: z.enum(['post', 'basic'], { error: 'expected post (in the form) or basic (HTTP Basic)' }).optional(),
   })
   .superRefine((a, ctx) => {
     if (a.authorizationUrl !== undefined && a.authorization_url !== undefined)
@@ -106,6 +110,8 @@ const oauth2Auth = z
     authorization_url: a.authorizationUrl ?? a.authorization_url,
     token_url: (a.tokenUrl ?? a.token_url) as string,
     scopes: a.scopes ?? [],
+    pkce: a.pkce ?? false,
+    client_auth: a.client_auth ?? ('post' as const),
   }));
 const noneAuth = z.strictObject({ type: z.literal('none') });
 

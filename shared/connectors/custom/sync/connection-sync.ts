@@ -9,6 +9,7 @@ import { TajoError } from '../../../core/errors';
 import { newStats } from '../../../core/http/paced-fetch';
 import type { Clock, ConnectionStore, CursorStore, RunRecord, RunStore, SecretStore } from '../../../core/ports';
 import { secretsOf, settingsOf } from '../connection';
+import { notInstalledReason, storedOAuthHooks } from '../oauth-connection';
 import { type PlatformCheckpoint, type PlatformSyncSummary, runPlatformSync } from './run';
 
 export interface StoredSyncDeps {
@@ -47,6 +48,8 @@ export async function syncStoredConnection(
       'disabled',
     );
   const credentials = secretsOf(await deps.secrets.get(record.tokenRef), args.connector);
+  const notInstalled = notInstalledReason(settings.definition, credentials);
+  if (notInstalled) throw new TajoError(notInstalled, 'oauth_not_installed');
   const brevoStats = newStats();
   const brevo = brevoClientFor({
     apiKey: await deps.secrets.get(record.brevoApiKeyRef),
@@ -67,6 +70,7 @@ export async function syncStoredConnection(
       ...(args.runId !== undefined ? { runId: args.runId } : {}),
       ...(args.deadline !== undefined ? { deadline: args.deadline } : {}),
       ...(args.resume !== undefined ? { resume: args.resume } : {}),
+      oauth: storedOAuthHooks(deps, record, settings.definition),
     },
   );
 }

@@ -7,6 +7,7 @@ import type { SyncNowHook } from '../../../core/connector';
 import { newRunId } from '../../../core/runs/summary';
 import { queueableConnection } from '../../../core/tenancy/connections';
 import { PLATFORM_LANE, platformGroupId } from '../ingress/unit';
+import { installPending } from '../oauth-connection';
 
 export { PLATFORM_LANE };
 
@@ -33,6 +34,8 @@ export async function enqueuePlatformSync(
     label: args.connector,
   });
   if ('reason' in target) return { queued: false, reason: target.reason };
+  const pending = installPending(target.conn);
+  if (pending) return { queued: false, reason: pending };
   const message: PlatformSyncMessage = {
     type: 'platform.sync',
     tenantId: args.tenantId,

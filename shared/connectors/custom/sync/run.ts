@@ -17,7 +17,7 @@ import { type CallStats, newStats } from '../../../core/http/paced-fetch';
 import type { BrevoAttribute } from '../../../core/mapping/types';
 import type { Clock, CursorStore, RowError, RunRecord, RunStore, SyncSummary } from '../../../core/ports';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
-import type { ConnectionSettings } from '../auth';
+import type { ConnectionSettings, OAuthSessionHooks } from '../auth';
 import { contactListOf, type DefinitionConnectionSettings, readableResources, requestSettings } from '../connection';
 import { type Definition, looseKey, type ResourceDefinition } from '../definition/schema';
 import { type PlatformClient, platformClient, type ResourcePage, readResource } from '../reader';
@@ -72,6 +72,8 @@ export interface PlatformSyncArgs {
   deadline?: number;
   /** A run stopped at its deadline, continued: its record (summary and checkpoint). */
   resume?: RunRecord;
+  /** oauth2: where refreshed tokens are stored and a refused refresh is marked. */
+  oauth?: Pick<OAuthSessionHooks, 'onTokens' | 'onRefused' | 'latest'>;
 }
 
 /** Where a run stopped at its deadline: the resource being read and its reader's checkpoint. */
@@ -143,6 +145,7 @@ export async function runPlatformSync(
         settings: requestSettings(definition, settings.params, args.credentials, deps.endpoints),
         clock: deps.clock,
         stats: platformStats,
+        ...args.oauth,
       });
     if (!resumed)
       for (const key of Object.keys(definition.resources)) {

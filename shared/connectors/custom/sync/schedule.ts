@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { type ConnectionSchedule, ensureSchedule } from '../../../core/connector';
 import type { Clock, ConnectionStore, LaneQueue, RunStore, ScheduleManager } from '../../../core/ports';
 import { settingsOf, storedDefinition } from '../connection';
+import { installPending } from '../oauth-connection';
 import { enqueuePlatformSync } from './enqueue';
 
 /** The topology's schedule every definition connection's instance belongs to. */
@@ -52,6 +53,8 @@ export async function onPlatformSyncTick(
   if (!record) return { queued: false, reason: `tenant ${input.tenantId} has no ${input.connector} connection` };
   const settings = settingsOf(record);
   if (settings.mode === 'realtime') return { queued: false, reason: 'mode realtime: webhooks only, no schedule' };
+  const pending = installPending(record);
+  if (pending) return { queued: false, reason: pending };
   if (settings.schedule === 'daily') {
     const [last] = await deps.runs.listRuns(input.tenantId, input.connector, 1, { job: null });
     if (last && deps.clock.now() - Date.parse(last.startedAt) < DAILY_MS)
