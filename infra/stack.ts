@@ -299,7 +299,7 @@ export class TajoStack extends Stack {
           ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
         );
         fn.addEnvironment(ENV.secretsKmsKeyId, this.key.keyArn);
-      } else if (spec.refreshesTokens) {
+      } else if (spec.refreshesTokens || spec.rollsSecrets) {
         // Replaces the value of an existing grant secret (a rolled OAuth token): nothing else.
         this.grantSecrets(fn, ['secretsmanager:PutSecretValue'], ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt']);
       }

@@ -71,6 +71,12 @@ export interface FunctionSpec {
    * apps (client id and secret) for the token requests, and takes the refresh lease in the table.
    */
   refreshesTokens?: boolean;
+  /**
+   * Replaces the value of an existing connection secret and nothing else (PutSecretValue): an
+   * oauth2 definition's tokens rolled by a refresh in a sync. Neither the deployment's OAuth apps
+   * nor the refresh lease, which are the built-in connectors' (refreshesTokens).
+   */
+  rollsSecrets?: boolean;
   /** The document library (imported Notion pages; S3 under the stack's key): read, or read and write. */
   documents?: 'read' | 'readWrite';
   /** Publishes tenant events (tajo.events.on) on the event bus: PutEvents and the bus's name. */
@@ -303,6 +309,9 @@ export const topology: Topology = {
       sendsTo: ['slackLane', 'notionLane', 'timerQueue', 'platformLane'],
       // The tenant's Brevo key; the platform credentials of a sync.
       readsSecrets: true,
+      // An oauth2 definition's tokens refreshed during a sync are stored at once (a rotating
+      // platform has already spent the old refresh token).
+      rollsSecrets: true,
       // Its deliveries' events (<connector>.<event key>) and its syncs' ends.
       publishesEvents: true,
     },

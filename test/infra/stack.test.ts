@@ -292,9 +292,12 @@ describe('TajoStack (dev)', () => {
       expect(actions.includes('secretsmanager:DeleteSecret')).toBe(Boolean(spec.writesSecrets));
       // Secrets Manager keeps a deleted name for its recovery window: writing it again restores it first.
       expect(actions.includes('secretsmanager:RestoreSecret')).toBe(Boolean(spec.writesSecrets));
+      // A token refresher replaces a grant's value and can do nothing else with secrets (the platform
+      // worker too: an oauth2 definition's tokens rolled in a sync).
+      if (name === 'platformWorker') expect(spec.rollsSecrets).toBe(true);
       // A token refresher replaces a grant's value and can do nothing else with secrets.
       expect(actions.includes('secretsmanager:PutSecretValue')).toBe(
-        Boolean(spec.writesSecrets || spec.refreshesTokens),
+        Boolean(spec.writesSecrets || spec.refreshesTokens || spec.rollsSecrets),
       );
       if (spec.readsSecrets || spec.writesSecrets) {
         const viaSm = statementsOf(name).find(

@@ -76,6 +76,9 @@ describe('redactValue', () => {
       headers: { Authorization: 'whatever', 'api-key': 'k', 'content-type': 'application/json' },
       signing_secret: 'abc',
       bot_token: 'anything',
+      webhook_secret: 'whsec_x',
+      api_secret: 'shpss_x',
+      code_verifier: 'pkce-verifier',
       contact: {
         email: 'not-even-an-email',
         SMS: '0612345678',
@@ -90,6 +93,9 @@ describe('redactValue', () => {
       headers: { Authorization: REDACTED, 'api-key': REDACTED, 'content-type': 'application/json' },
       signing_secret: REDACTED,
       bot_token: REDACTED,
+      webhook_secret: REDACTED,
+      api_secret: REDACTED,
+      code_verifier: REDACTED,
       // A contact and its attributes are personal whatever their names (COMPANY was kept before).
       contact: { email: REDACTED, SMS: REDACTED, attributes: { FIRSTNAME: REDACTED, COMPANY: REDACTED } },
       user: { real_name: REDACTED, profile: { display_name: REDACTED }, id: 'U0123' },

@@ -81,6 +81,10 @@ const SECRET_KEYS = new Set([
   'secret',
   'clientsecret',
   'signingsecret',
+  // A definition connection's signing secret and app secret (Shopify's api_secret), a PKCE verifier.
+  'webhooksecret',
+  'apisecret',
+  'codeverifier',
   'password',
   'xslacksignature',
   'xnotionsignature',
