@@ -12,14 +12,18 @@ import type {
   ConnectionTest,
   ConnectorCredentials,
   ConnectorStatus,
+  ConnectResult,
   CreatePageAnswer,
   CreatePageRequest,
+  DisconnectReport,
   NotionPage,
+  NotionStatus,
   QueryAnswer,
   QueryRequest,
   RunRecord,
   SyncAnswer,
   SyncRequest,
+  TestRequest,
 } from './types';
 
 export interface WaitOptions {
@@ -44,8 +48,12 @@ const MAX_POLL_MS = 5_000;
 export class Connectors {
   constructor(private readonly ctx: ClientContext) {}
 
-  /** Stores the connection (the API checks the credentials with the provider first). */
-  async connect(name: string, credentials: ConnectorCredentials): Promise<Record<string, unknown>> {
+  /**
+   * Stores the connection (the API checks the credentials with the provider first). Credentials
+   * only (`{ token }`) on a connection the tenant has keep its settings (databases, channels); any
+   * setting in `credentials` makes it the whole section.
+   */
+  async connect(name: string, credentials: ConnectorCredentials): Promise<ConnectResult> {
     await this.ctx.ensureBrevo();
     return this.ctx.request('PUT', await this.path(name), { body: snakeKeys(credentials) });
   }
@@ -61,23 +69,31 @@ export class Connectors {
     return { ...answer, wait: (o?: WaitOptions) => this.waitForRun(`${base}/runs/${seg(answer.runId)}`, o) };
   }
 
+  /** Waits for a run started earlier (its runId from sync(), a sync.completed event or the status). */
+  async wait(name: string, runId: string, options?: WaitOptions): Promise<RunRecord> {
+    return this.waitForRun(`${await this.path(name)}/runs/${seg(runId)}`, options);
+  }
+
   /** A run's record as it stands (GET .../runs/{runId}). */
   async run(name: string, runId: string): Promise<RunRecord> {
     return this.ctx.request('GET', `${await this.path(name)}/runs/${seg(runId)}`);
   }
 
+  /** Notion's carries the docs' fields (connected, lastSync, databasesSynced, pagesTracked, usersCount). */
+  async status(name: 'notion'): Promise<NotionStatus>;
+  async status(name: string): Promise<ConnectorStatus>;
   async status(name: string): Promise<ConnectorStatus> {
     return this.ctx.request('GET', `${await this.path(name)}/status`);
   }
 
   /** The connector's checks (`tajo connectors test`); `createPage` allows Notion's page-creation check. */
-  async test(name: string, options: { createPage?: boolean } = {}): Promise<ConnectionTest> {
+  async test(name: string, options: TestRequest = {}): Promise<ConnectionTest> {
     // Read-only checks may go twice; the page-creation check writes (a row, trashed after).
     const idempotent = !options.createPage;
     return this.ctx.request('POST', `${await this.path(name)}/test`, { body: options, idempotent });
   }
 
-  async disconnect(name: string): Promise<Record<string, unknown>> {
+  async disconnect(name: string): Promise<DisconnectReport> {
     return this.ctx.request('DELETE', await this.path(name));
   }
 

@@ -5,7 +5,14 @@
  * and the retry rules (Retry-After honoured; a POST that starts something never resent after a 4xx).
  */
 import { createServer } from 'node:net';
-import { TajoAuthError, TajoClient, TajoConnectionError, TajoError, TajoRateLimitError } from '../../sdk/src';
+import {
+  type NotifyRequest,
+  TajoAuthError,
+  TajoClient,
+  TajoConnectionError,
+  TajoError,
+  TajoRateLimitError,
+} from '../../sdk/src';
 import { retryDelayMs } from '../../sdk/src/http';
 import { type ContractServer, KEY, startContractServer, TENANT } from './contract-server';
 
@@ -185,8 +192,10 @@ test('errors: typed, the API reason as message, issues with their paths', async 
     message: 'unknown connector shopfy (notion, slack, shopify)',
   });
 
+  // The generated types refuse a block without a type at compile time too; a JavaScript caller reaches the API.
+  const untyped = { channel: 'sales', event: 'x', template: { blocks: [{ text: 'no type' }] } };
   const bad = await client()
-    .slack.notify({ channel: 'sales', event: 'x', template: { blocks: [{ text: 'no type' }] } })
+    .slack.notify(untyped as unknown as NotifyRequest)
     .catch((e) => e);
   expect(bad).toMatchObject({ status: 400, code: 'invalid_request' });
   expect(bad.issues).toEqual([{ path: 'template.blocks.0.type', message: expect.any(String) }]);
