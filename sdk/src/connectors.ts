@@ -44,6 +44,8 @@ export interface SyncRun extends SyncAnswer {
 
 const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 5_000;
+/** How long a run sync() queued may have no record yet (a 404) before wait() says the id is unknown. */
+const NOT_STARTED_GRACE_MS = 120_000;
 
 export class Connectors {
   constructor(private readonly ctx: ClientContext) {}
@@ -128,16 +130,36 @@ export class Connectors {
 
   private async waitForRun(path: string, o: WaitOptions = {}): Promise<RunRecord> {
     const timeoutMs = o.timeoutMs ?? 600_000;
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let seen: RunRecord | undefined;
     for (let delay = FIRST_POLL_MS; ; delay = Math.min(MAX_POLL_MS, Math.round(delay * 1.5))) {
-      const run = await this.ctx.request<RunRecord>('GET', path);
-      o.onPoll?.(run);
-      if (run.status !== 'running') return run;
+      const run = await this.pollRun(path, seen === undefined && Date.now() - started < NOT_STARTED_GRACE_MS);
+      if (run) {
+        seen = run;
+        o.onPoll?.(run);
+        if (run.status !== 'running') return run;
+      }
       if (Date.now() + delay > deadline) {
-        const message = `run ${run.runId} still running after ${Math.round(timeoutMs / 1000)} s: call wait() again with a longer timeoutMs, or read connectors.status()`;
+        const runId = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+        const state = seen ? 'still running' : 'not started yet (queued)';
+        const message = `run ${runId} ${state} after ${Math.round(timeoutMs / 1000)} s: call wait() again with a longer timeoutMs, or read connectors.status()`;
         throw new TajoError({ status: 0, code: 'timeout', message });
       }
       await sleep(delay);
+    }
+  }
+
+  /**
+   * The run's record; undefined for a 404 while `queued` may explain it: a run has a record once a
+   * worker takes its message, a moment after sync() answered (longer when the lane is busy).
+   */
+  private async pollRun(path: string, queued: boolean): Promise<RunRecord | undefined> {
+    try {
+      return await this.ctx.request<RunRecord>('GET', path);
+    } catch (err) {
+      if (queued && err instanceof TajoError && err.status === 404) return undefined;
+      throw err;
     }
   }
 }

@@ -90,6 +90,26 @@ test('sync sends the contract fields and wait() resolves with the finished run, 
   expect(failed).toMatchObject({ status: 'failed', error: 'Notion refused the token (401): regenerate it' });
 });
 
+test('wait() right after sync(): a run no worker took yet (404) is waited for; an unknown run id is a 404 at once past the grace', async () => {
+  const tajo = client({ tenantId: TENANT });
+  api.runs.set('run_1', ['queued', 'queued', 'running', 'succeeded']);
+  const run = await tajo.connectors.sync('notion');
+  expect(run.runId).toBe('run_1');
+  const seen: string[] = [];
+  expect(await run.wait({ onPoll: (r) => seen.push(r.status) })).toMatchObject({ status: 'succeeded' });
+  expect(seen).toEqual(['running', 'succeeded']);
+
+  // Seen once, a run that then answers 404 is not a queued one: the error comes through.
+  api.runs.set('run_2', ['running', 'queued']);
+  const gone = await (await tajo.connectors.sync('notion')).wait().catch((e) => e);
+  expect(gone).toMatchObject({ status: 404, code: 'not_found' });
+
+  api.runs.set('run_3', ['queued']);
+  const never = await (await tajo.connectors.sync('notion')).wait({ timeoutMs: 1 }).catch((e) => e);
+  expect(never).toMatchObject({ code: 'timeout' });
+  expect(never.message).toMatch(/^run run_3 not started yet \(queued\) after 0 s/);
+}, 20_000);
+
 test('wait() past its timeout: a TajoError with code timeout naming the run; the run is not touched', async () => {
   const tajo = client({ tenantId: TENANT });
   api.runs.set('run_1', ['running']);
