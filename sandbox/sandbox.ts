@@ -91,6 +91,8 @@ export function sandboxSchema() {
     'Customer ID': { type: 'unique_id' as const, prefix: 'CUS' },
     Website: { type: 'url' as const },
     Status: { type: 'status' as const, options: ['Lead', 'Active', 'Churned'] },
+    // The docs' SDK query sorts by it (product-docs §1); no mapping reads it.
+    'Last Contact': { type: 'date' as const },
   };
 }
 
@@ -113,6 +115,7 @@ export function sandboxRow(i: number): Record<string, unknown> {
     'Customer ID': { prefix: 'CUS', number: i + 1 },
     Website: `https://example.com/c/${i}`,
     Status: ['Lead', 'Active', 'Churned'][i % 3],
+    'Last Contact': `2026-${String(((i + 5) % 12) + 1).padStart(2, '0')}-${day}`,
   };
 }
 

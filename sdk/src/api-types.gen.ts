@@ -72,6 +72,8 @@ export type ConnectionTest = {
   }[];
 };
 
+export type ConnectorStatusAnswer = NotionStatus | ConnectionStatus;
+
 export type ConnectResult = {
   tenantId: string;
   connector: string;
@@ -284,7 +286,7 @@ export type NotifySlackBody = {
   event: string;
   data?: Record<string, unknown>;
   template?: {
-    blocks: {
+    blocks: ({
       type: 'header';
       block_id?: string;
       text: {
@@ -338,7 +340,7 @@ export type NotifySlackBody = {
     } | {
       type: 'actions';
       block_id?: string;
-      elements: {
+      elements: ({
         type: 'button';
         text: {
           type: 'plain_text';
@@ -360,12 +362,12 @@ export type NotifySlackBody = {
         type: 'checkboxes' | 'datepicker' | 'datetimepicker' | 'email_text_input' | 'overflow' | 'radio_buttons' | 'static_select' | 'external_select' | 'users_select' | 'conversations_select' | 'channels_select' | 'multi_static_select' | 'multi_external_select' | 'multi_users_select' | 'multi_conversations_select' | 'multi_channels_select' | 'timepicker' | 'workflow_button' | 'rich_text_input' | 'plain_text_input' | 'number_input' | 'url_text_input';
         action_id?: string;
         [key: string]: unknown;
-      }[];
+      })[];
       [key: string]: unknown;
     } | {
       type: 'context';
       block_id?: string;
-      elements: {
+      elements: ({
         type: 'image';
         image_url?: string;
         alt_text: string;
@@ -382,7 +384,7 @@ export type NotifySlackBody = {
         emoji?: boolean;
         verbatim?: boolean;
         [key: string]: unknown;
-      }[];
+      })[];
       [key: string]: unknown;
     } | {
       type: 'divider';
@@ -409,7 +411,7 @@ export type NotifySlackBody = {
       type: 'rich_text' | 'file' | 'table' | 'video';
       block_id?: string;
       [key: string]: unknown;
-    }[];
+    })[];
     text?: string;
   };
   text?: string;
@@ -463,6 +465,17 @@ export type NotionImportRun = {
   durationMs: number;
 };
 
+/** Notion's connection status: the docs' fields, and more */
+export type NotionStatus = {
+  connector: 'notion';
+  connected: boolean;
+  lastSync: string | null;
+  databasesSynced: number;
+  pagesTracked: number;
+  usersCount: number;
+  [key: string]: unknown;
+};
+
 export type NotionWebhook = {
   state: 'not_set_up' | 'pending' | 'active';
   pending: {
@@ -508,7 +521,7 @@ export type QueuedSync = {
   queued: true;
   mode: 'full' | 'incremental';
   job?: 'users';
-  runId?: string;
+  runId: string;
 };
 
 export type RegisteredDefinition = {
@@ -706,7 +719,7 @@ export interface Operations {
     params: { tenantId: string; connector: string };
     body: never;
     bodyRequired: false;
-    answers: { 200: ConnectionStatus; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
+    answers: { 200: ConnectorStatusAnswer; 400: ApiError; 401: ApiError; 404: ApiError; 409: ApiError; 502: ApiError; 503: ApiError };
   };
   /** Start a sync now (full or incremental, narrowed to resources, a database or a target list) */
   syncConnector: {

@@ -12,14 +12,18 @@ import type {
   ConnectionTest,
   ConnectorCredentials,
   ConnectorStatus,
+  ConnectResult,
   CreatePageAnswer,
   CreatePageRequest,
+  DisconnectReport,
   NotionPage,
+  NotionStatus,
   QueryAnswer,
   QueryRequest,
   RunRecord,
   SyncAnswer,
   SyncRequest,
+  TestRequest,
 } from './types';
 
 export interface WaitOptions {
@@ -40,12 +44,18 @@ export interface SyncRun extends SyncAnswer {
 
 const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 5_000;
+/** How long a run sync() queued may have no record yet (a 404) before wait() says the id is unknown. */
+const NOT_STARTED_GRACE_MS = 120_000;
 
 export class Connectors {
   constructor(private readonly ctx: ClientContext) {}
 
-  /** Stores the connection (the API checks the credentials with the provider first). */
-  async connect(name: string, credentials: ConnectorCredentials): Promise<Record<string, unknown>> {
+  /**
+   * Stores the connection (the API checks the credentials with the provider first). Credentials
+   * only (`{ token }`) on a connection the tenant has keep its settings (databases, channels); any
+   * setting in `credentials` makes it the whole section.
+   */
+  async connect(name: string, credentials: ConnectorCredentials): Promise<ConnectResult> {
     await this.ctx.ensureBrevo();
     return this.ctx.request('PUT', await this.path(name), { body: snakeKeys(credentials) });
   }
@@ -61,23 +71,31 @@ export class Connectors {
     return { ...answer, wait: (o?: WaitOptions) => this.waitForRun(`${base}/runs/${seg(answer.runId)}`, o) };
   }
 
+  /** Waits for a run started earlier (its runId from sync(), a sync.completed event or the status). */
+  async wait(name: string, runId: string, options?: WaitOptions): Promise<RunRecord> {
+    return this.waitForRun(`${await this.path(name)}/runs/${seg(runId)}`, options);
+  }
+
   /** A run's record as it stands (GET .../runs/{runId}). */
   async run(name: string, runId: string): Promise<RunRecord> {
     return this.ctx.request('GET', `${await this.path(name)}/runs/${seg(runId)}`);
   }
 
+  /** Notion's carries the docs' fields (connected, lastSync, databasesSynced, pagesTracked, usersCount). */
+  async status(name: 'notion'): Promise<NotionStatus>;
+  async status(name: string): Promise<ConnectorStatus>;
   async status(name: string): Promise<ConnectorStatus> {
     return this.ctx.request('GET', `${await this.path(name)}/status`);
   }
 
   /** The connector's checks (`tajo connectors test`); `createPage` allows Notion's page-creation check. */
-  async test(name: string, options: { createPage?: boolean } = {}): Promise<ConnectionTest> {
+  async test(name: string, options: TestRequest = {}): Promise<ConnectionTest> {
     // Read-only checks may go twice; the page-creation check writes (a row, trashed after).
     const idempotent = !options.createPage;
     return this.ctx.request('POST', `${await this.path(name)}/test`, { body: options, idempotent });
   }
 
-  async disconnect(name: string): Promise<Record<string, unknown>> {
+  async disconnect(name: string): Promise<DisconnectReport> {
     return this.ctx.request('DELETE', await this.path(name));
   }
 
@@ -112,16 +130,36 @@ export class Connectors {
 
   private async waitForRun(path: string, o: WaitOptions = {}): Promise<RunRecord> {
     const timeoutMs = o.timeoutMs ?? 600_000;
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let seen: RunRecord | undefined;
     for (let delay = FIRST_POLL_MS; ; delay = Math.min(MAX_POLL_MS, Math.round(delay * 1.5))) {
-      const run = await this.ctx.request<RunRecord>('GET', path);
-      o.onPoll?.(run);
-      if (run.status !== 'running') return run;
+      const run = await this.pollRun(path, seen === undefined && Date.now() - started < NOT_STARTED_GRACE_MS);
+      if (run) {
+        seen = run;
+        o.onPoll?.(run);
+        if (run.status !== 'running') return run;
+      }
       if (Date.now() + delay > deadline) {
-        const message = `run ${run.runId} still running after ${Math.round(timeoutMs / 1000)} s: call wait() again with a longer timeoutMs, or read connectors.status()`;
+        const runId = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+        const state = seen ? 'still running' : 'not started yet (queued)';
+        const message = `run ${runId} ${state} after ${Math.round(timeoutMs / 1000)} s: call wait() again with a longer timeoutMs, or read connectors.status()`;
         throw new TajoError({ status: 0, code: 'timeout', message });
       }
       await sleep(delay);
+    }
+  }
+
+  /**
+   * The run's record; undefined for a 404 while `queued` may explain it: a run has a record once a
+   * worker takes its message, a moment after sync() answered (longer when the lane is busy).
+   */
+  private async pollRun(path: string, queued: boolean): Promise<RunRecord | undefined> {
+    try {
+      return await this.ctx.request<RunRecord>('GET', path);
+    } catch (err) {
+      if (queued && err instanceof TajoError && err.status === 404) return undefined;
+      throw err;
     }
   }
 }

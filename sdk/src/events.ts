@@ -26,6 +26,7 @@ import { SIGNATURE_HEADER, verifySignature } from './signature';
 import type {
   CreatedEventEndpoint,
   EventEndpoint,
+  EventEndpointDeleted,
   EventEndpointList,
   EventEndpointRequest,
   TajoEventBase,
@@ -99,7 +100,7 @@ export class Events {
     return created;
   }
 
-  async unsubscribe(endpointId: string): Promise<{ deleted: true }> {
+  async unsubscribe(endpointId: string): Promise<EventEndpointDeleted> {
     return this.ctx.request('DELETE', `${await this.endpointsPath()}/${seg(endpointId)}`);
   }
 

@@ -1,3 +1,4 @@
+export type { OperationId, Operations } from './api-types.gen';
 export { TajoClient, type TajoClientOptions } from './client';
 export type { SyncRun, WaitOptions } from './connectors';
 export {

@@ -1,185 +1,57 @@
 /**
- * The requests and answers of the management API, written by hand from the lead's contract
- * (issue 15). At merge the lead swaps these for sdk/src/api-types.gen.ts, generated from the
- * OpenAPI document; every other file imports its API types from here only.
+ * The SDK's names for the management API's requests and answers. Every one comes from
+ * api-types.gen.ts, generated (`npm run openapi`) from the zod schemas that check the requests and
+ * answers on the server, so a change there changes these. What the API does not describe stays
+ * here: the payloads of delivered events (docs/events.md).
  */
+import type { OperationId, Operations, RunSummary } from './api-types.gen';
+
+/** The request body of an operation (by its operationId in docs/openapi.json). */
+export type BodyOf<K extends OperationId> = Operations[K]['body'];
+/** The answer of an operation with status `S`. */
+export type AnswerOf<K extends OperationId, S extends keyof Operations[K]['answers']> = Operations[K]['answers'][S];
+
+/** A refusal: `{ error, code?, issues?, retryAfterSeconds? }` (a TajoError carries its fields). */
+export type { ApiError } from './api-types.gen';
 
 /** A connector's section as in tajo.yaml, camelCase or snake_case keys (`botToken` is sent as `bot_token`). */
-export type ConnectorCredentials = Record<string, unknown>;
+export type ConnectorCredentials = BodyOf<'connectConnector'>;
+export type ConnectResult = AnswerOf<'connectConnector', 200>;
+export type DisconnectReport = AnswerOf<'disconnectConnector', 200>;
+export type BrevoConnection = AnswerOf<'connectBrevo', 200>;
+export type ConnectionList = AnswerOf<'listConnections', 200>;
 
-export interface BrevoConnection {
-  tenantId: string;
-  connector: 'brevo';
-  connected: boolean;
-  account: { email?: string; companyName?: string; keyName?: string; checkedAt?: string };
-  keyFrom?: 'tenant' | 'connections' | 'none';
-  usedBy?: string[];
-}
+export type SyncRequest = BodyOf<'syncConnector'>;
+export type SyncAnswer = AnswerOf<'syncConnector', 202>;
+export type RunRecord = AnswerOf<'getRun', 200>;
+export type SyncSummary = RunSummary;
 
-export interface ConnectionList {
-  tenantId: string;
-  brevo: BrevoConnection | null;
-  connections: {
-    connector: string;
-    enabled: boolean;
-    workspace: { id: string; name?: string } | null;
-    connectedAt: string;
-    updatedAt: string;
-  }[];
-  connectors?: {
-    name: string;
-    label: string;
-    connected: boolean;
-    enabled: boolean | null;
-    health: 'ok' | 'degraded' | null;
-  }[];
-}
+/** A connection's status; Notion's is NotionStatus (the docs' fields). */
+export type ConnectorStatus = AnswerOf<'connectorStatus', 200>;
+export type NotionStatus = Extract<ConnectorStatus, { connector: 'notion' }>;
+export type ConnectionTest = AnswerOf<'testConnector', 200>;
+export type TestRequest = BodyOf<'testConnector'>;
 
-export interface SyncRequest {
-  /** `full` reads everything again; `incremental` (the default) what changed since the last run. */
-  type?: 'full' | 'incremental';
-  /** Notion: which of the section's `sync` resources (`databases`, `users`, `pages`). */
-  resources?: string[];
-  /** Notion: one database of the section only. */
-  databaseId?: string;
-  /** The Brevo list the synced contacts join (this run only). */
-  targetList?: number;
-  /** Same as type: 'full'. */
-  full?: boolean;
-  /** Abandon an unfinished run and start over (by default it is resumed). */
-  restart?: boolean;
-  /** Notion: the workspace users sync. */
-  job?: 'users';
-}
-
-export interface SyncAnswer {
-  queued: true;
-  mode: 'full' | 'incremental';
-  runId: string;
-  job?: string;
-}
-
-export interface SyncSummary {
-  mode?: 'full' | 'incremental';
-  pagesRead?: number;
-  upserted?: number;
-  unchanged?: number;
-  removed?: number;
-  failed?: number;
-  errors?: unknown[];
-  durationMs?: number;
-  [field: string]: unknown;
-}
-
-export interface RunRecord {
-  runId: string;
-  connector: string;
-  job?: string;
-  mode: 'full' | 'incremental';
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt?: string;
-  trigger: string;
-  summary: SyncSummary;
-  progress?: { pagesRead: number; written: number; unchanged?: number; source?: string; at: string };
-  /** The one-line reason, when status is failed. */
-  error?: string;
-}
-
-/** A connection's status; Notion's carries the docs' fields. */
-export interface ConnectorStatus {
-  connector: string;
-  connected?: boolean;
-  lastSync?: string | null;
-  databasesSynced?: number;
-  pagesTracked?: number;
-  usersCount?: number;
-  [field: string]: unknown;
-}
-
-export interface ConnectionTest {
-  [field: string]: unknown;
-}
-
-export interface QueryRequest {
-  databaseId: string;
-  /** Notion's filter object, as Notion's API takes it. */
-  filter?: Record<string, unknown>;
-  /** Notion's sorts, as Notion's API takes them. */
-  sorts?: Record<string, unknown>[];
-  startCursor?: string;
-  /** 1..100 */
-  pageSize?: number;
-}
-
+export type QueryRequest = BodyOf<'queryNotion'>;
+export type QueryAnswer = AnswerOf<'queryNotion', 200>;
 /** A Notion page as Notion's API returns it. */
-export interface NotionPage {
-  id: string;
-  url?: string;
-  properties: Record<string, unknown>;
-  [field: string]: unknown;
-}
+export type NotionPage = QueryAnswer['results'][number];
+export type CreatePageRequest = BodyOf<'createNotionPage'>;
+export type CreatePageAnswer = AnswerOf<'createNotionPage', 201>;
 
-export interface QueryAnswer {
-  results: NotionPage[];
-  nextCursor: string | null;
-  hasMore: boolean;
-}
+export type NotifyRequest = BodyOf<'notifySlack'>;
+export type NotifyAnswer = AnswerOf<'notifySlack', 202>;
 
-export interface CreatePageRequest {
-  databaseId: string;
-  /** Notion's property values, as Notion's API takes them. */
-  properties: Record<string, unknown>;
-}
-
-export interface CreatePageAnswer {
-  id: string;
-  url: string;
-}
-
-export interface NotifyRequest {
-  /** An alias of connectors.slack.channels (`sales`) or a channel id (`C…`). */
-  channel: string;
-  event: string;
-  data?: Record<string, unknown>;
-  /** Block Kit blocks; without a template the connector's routed template for `event` is used. */
-  template?: { blocks: Record<string, unknown>[]; text?: string };
-  text?: string;
-  /** Messages with the same thread key are posted in one thread. */
-  thread?: string;
-}
-
-export interface NotifyAnswer {
-  queued: true;
-  notificationId: string;
-  channel: string;
-}
-
-export interface EventEndpointRequest {
-  url: string;
-  /** Event types to receive; default every type (`['*']`). */
-  types?: string[];
-}
-
-export interface EventEndpoint {
-  id: string;
-  url: string;
-  types: string[];
-  createdAt: string;
-}
-
+export type EventEndpointRequest = BodyOf<'createEventEndpoint'>;
 /** The answer of POST /event-endpoints: the signing secret is shown this once. */
-export interface CreatedEventEndpoint extends EventEndpoint {
-  secret: string;
-}
+export type CreatedEventEndpoint = AnswerOf<'createEventEndpoint', 201>;
+export type EventEndpointList = AnswerOf<'listEventEndpoints', 200>;
+export type EventEndpoint = EventEndpointList['endpoints'][number];
+export type EventEndpointDeleted = AnswerOf<'deleteEventEndpoint', 200>;
 
-export interface EventEndpointList {
-  endpoints: EventEndpoint[];
-}
+export type MeAnswer = AnswerOf<'getMe', 200>;
 
-export interface MeAnswer {
-  tenantId: string;
-}
+// ---- Not in the API's document: what the service delivers to an endpoint (docs/events.md).
 
 /** What every delivered event carries. */
 export interface TajoEventBase {
@@ -191,15 +63,38 @@ export interface TajoEventBase {
 
 export interface ContactRef {
   email: string;
+  /** FIRSTNAME and LASTNAME as Brevo sent them, joined; absent when it sent neither. */
   name?: string;
+  /** Brevo's contact id, when known. */
+  id?: string | number;
+  /** The attribute values the webhook carried. */
   attributes?: Record<string, unknown>;
 }
 
-/** The fields of the event types the service documents; any other type is a TajoEventBase with its fields. */
+/** A run's end as delivered (sync.completed, sync.failed). */
+interface RunEnd {
+  connector: string;
+  runId: string;
+  mode: RunRecord['mode'];
+  /** A connector's other job (users, documents, publish). */
+  job?: RunRecord['job'];
+  trigger: RunRecord['trigger'];
+  summary: SyncSummary;
+}
+
+/** The fields of the event types docs/events.md documents; any other type is a TajoEventBase with its fields. */
 export interface TajoEventFields {
-  'contact.attribute_updated': { contact: ContactRef; attribute: string; value: unknown; previousValue?: unknown };
-  'contact.created': { contact: ContactRef };
-  'contact.unsubscribed': { contact: ContactRef };
-  'sync.completed': { connector: string; runId: string; summary: SyncSummary };
-  'sync.failed': { connector: string; runId: string; summary: SyncSummary; error?: string };
+  'contact.attribute_updated': {
+    contact: ContactRef;
+    /** Brevo's attribute name, e.g. LIFECYCLE_STAGE (one event per changed attribute). */
+    attribute: string;
+    value: unknown;
+    previousValue?: unknown;
+    /** The change was made with one of the tenant's own Brevo keys (an echo of a sync's write). */
+    ownWrite?: boolean;
+  };
+  'contact.created': { contact: ContactRef; listIds: number[] };
+  'contact.unsubscribed': { contact: ContactRef; campaign?: { id: number; name: string } };
+  'sync.completed': RunEnd;
+  'sync.failed': RunEnd & { error?: string };
 }

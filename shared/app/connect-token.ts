@@ -41,7 +41,9 @@ export async function connectWithToken(
 ): Promise<ConnectResult> {
   const descriptor = connectorOf(connector);
   const { connect } = resolveConnection(connector);
-  const { credentials, settings } = connect.split(parseConnectorSection(connector, body));
+  const split = connect.split(parseConnectorSection(connector, body));
+  const { credentials } = split;
+  const settings = (await keptSettings(deps, tenantId, connector, body, credentials)) ?? split.settings;
   const tenant = await tenantWithBrevoKey(deps.tenants, tenantId);
   const checked = await connect.check(credentials, settings, { clock: deps.clock, endpoints: deps.endpoints });
   const keyName = tenant.brevoAccount?.keyName;
@@ -63,6 +65,25 @@ export async function connectWithToken(
     schedule: record.settings.enabled && schedule ? describeCadence(schedule.spec.cadence) : null,
     ...connect.counts(record.settings),
   };
+}
+
+/**
+ * A body of credentials only (the SDK's `connect('notion', { token })`) on an existing connection
+ * replaces its tokens and keeps its settings (databases, channels, mappings: what tajo.yaml or an
+ * earlier connect set), instead of resetting them to the defaults. A body with any setting is the
+ * whole section, as before.
+ */
+async function keptSettings(
+  deps: TokenConnectDeps,
+  tenantId: string,
+  connector: ConnectorName,
+  body: unknown,
+  credentials: object,
+): Promise<unknown> {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const credentialKeys = new Set(Object.keys(credentials));
+  if (!Object.keys(body).every((key) => credentialKeys.has(key))) return undefined;
+  return (await deps.connections.getConnection(tenantId, connector))?.settings;
 }
 
 /** The tenant, whose Brevo key a connection needs before it can be made (409 without it). */

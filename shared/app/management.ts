@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { connectorOf, isPlatformConnector, resolvablePlatformConnectors, resolveConnection } from '../connectors';
+import { notionStatusAnswerSchema } from '../connectors/notion/sdk-api';
 import { RequestRefusedError } from '../core/errors';
 import type { ApiRequest, ApiResponse } from '../core/http/api-types';
 import { type ApiRoute, apiRoute } from '../core/http/route-spec';
@@ -134,7 +135,8 @@ export const managementRoutes: ApiRoute[] = [
     summary: 'Connection status: connected, last sync and its errors, what it tracks, next run',
     tag: TAG,
     auth: 'tenantApiKey',
-    answers: { 200: connectionStatusSchema },
+    // Notion's named (the SDK's status('notion') is typed by it); any other connector's is open.
+    answers: { 200: z.union([notionStatusAnswerSchema, connectionStatusSchema]) },
     handler: async (deps, req, tenantId) => ok(await connectorStatus(deps, tenantId, connectorOfPath(req))),
   }),
   apiRoute({
@@ -184,7 +186,10 @@ export const managementRoutes: ApiRoute[] = [
         ...(body.job ? { job: body.job } : {}),
         ...(Object.keys(scoped).length > 0 ? { scope: scoped } : {}),
       });
-      if (!res.queued) return { status: 409, body: { error: res.reason } };
+      // Every sync hook names the run it queued (the answer's runId is what a caller follows).
+      if (!res.queued || res.runId === undefined) {
+        return { status: 409, body: { error: res.reason ?? `${connector}: the sync was not queued, try again` } };
+      }
       return {
         status: 202,
         body: { queued: true, mode, ...(body.job ? { job: body.job } : {}), runId: res.runId },

@@ -5,7 +5,14 @@
  * and the retry rules (Retry-After honoured; a POST that starts something never resent after a 4xx).
  */
 import { createServer } from 'node:net';
-import { TajoAuthError, TajoClient, TajoConnectionError, TajoError, TajoRateLimitError } from '../../sdk/src';
+import {
+  type NotifyRequest,
+  TajoAuthError,
+  TajoClient,
+  TajoConnectionError,
+  TajoError,
+  TajoRateLimitError,
+} from '../../sdk/src';
 import { retryDelayMs } from '../../sdk/src/http';
 import { type ContractServer, KEY, startContractServer, TENANT } from './contract-server';
 
@@ -82,6 +89,26 @@ test('sync sends the contract fields and wait() resolves with the finished run, 
   const failed = await (await tajo.connectors.sync('notion')).wait();
   expect(failed).toMatchObject({ status: 'failed', error: 'Notion refused the token (401): regenerate it' });
 });
+
+test('wait() right after sync(): a run no worker took yet (404) is waited for; an unknown run id is a 404 at once past the grace', async () => {
+  const tajo = client({ tenantId: TENANT });
+  api.runs.set('run_1', ['queued', 'queued', 'running', 'succeeded']);
+  const run = await tajo.connectors.sync('notion');
+  expect(run.runId).toBe('run_1');
+  const seen: string[] = [];
+  expect(await run.wait({ onPoll: (r) => seen.push(r.status) })).toMatchObject({ status: 'succeeded' });
+  expect(seen).toEqual(['running', 'succeeded']);
+
+  // Seen once, a run that then answers 404 is not a queued one: the error comes through.
+  api.runs.set('run_2', ['running', 'queued']);
+  const gone = await (await tajo.connectors.sync('notion')).wait().catch((e) => e);
+  expect(gone).toMatchObject({ status: 404, code: 'not_found' });
+
+  api.runs.set('run_3', ['queued']);
+  const never = await (await tajo.connectors.sync('notion')).wait({ timeoutMs: 1 }).catch((e) => e);
+  expect(never).toMatchObject({ code: 'timeout' });
+  expect(never.message).toMatch(/^run run_3 not started yet \(queued\) after 0 s/);
+}, 20_000);
 
 test('wait() past its timeout: a TajoError with code timeout naming the run; the run is not touched', async () => {
   const tajo = client({ tenantId: TENANT });
@@ -185,8 +212,10 @@ test('errors: typed, the API reason as message, issues with their paths', async 
     message: 'unknown connector shopfy (notion, slack, shopify)',
   });
 
+  // The generated types refuse a block without a type at compile time too; a JavaScript caller reaches the API.
+  const untyped = { channel: 'sales', event: 'x', template: { blocks: [{ text: 'no type' }] } };
   const bad = await client()
-    .slack.notify({ channel: 'sales', event: 'x', template: { blocks: [{ text: 'no type' }] } })
+    .slack.notify(untyped as unknown as NotifyRequest)
     .catch((e) => e);
   expect(bad).toMatchObject({ status: 400, code: 'invalid_request' });
   expect(bad.issues).toEqual([{ path: 'template.blocks.0.type', message: expect.any(String) }]);

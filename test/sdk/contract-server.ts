@@ -58,8 +58,8 @@ export interface ContractServer {
   log: Logged[];
   /** Answers given, in order, before the routes are consulted (429s, 503s...). */
   script: Scripted[];
-  /** Run id → the statuses its polls answer in turn (the last one repeats). */
-  runs: Map<string, ('running' | 'succeeded' | 'failed')[]>;
+  /** Run id → the statuses its polls answer in turn (the last one repeats); `queued`: no record yet (404). */
+  runs: Map<string, ('queued' | 'running' | 'succeeded' | 'failed')[]>;
   brevoConnected: boolean;
   /** Rows the Notion query pages through. */
   rows: number;
@@ -160,6 +160,7 @@ export async function startContractServer(): Promise<ContractServer> {
       const n = polls.get(id) ?? 0;
       polls.set(id, n + 1);
       const status = statuses[Math.min(n, statuses.length - 1)];
+      if (status === 'queued') return { status: 404, body: { error: `no run ${id} of Notion`, code: 'not_found' } };
       return {
         status: 200,
         body: {

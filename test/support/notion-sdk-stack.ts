@@ -24,6 +24,8 @@ import { VirtualClock } from './virtual-clock';
 
 export interface NotionSdkStack {
   notion: NotionSimulator;
+  /** The token the simulator accepts (the connections' `token`). */
+  notionToken: string;
   brevo: BrevoSimulator;
   store: DynamoRepositories;
   deps: ApiDeps;
@@ -81,6 +83,7 @@ export async function startNotionSdkStack(opts: {
   if (!section) throw new Error('the sandbox config has no Notion section');
   return {
     notion,
+    notionToken,
     brevo,
     store,
     deps,

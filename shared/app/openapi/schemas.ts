@@ -168,7 +168,8 @@ export const queuedSyncSchema = z
     queued: z.literal(true),
     mode: z.enum(['full', 'incremental']),
     job: z.literal('users').optional(),
-    runId: z.string().optional(),
+    /** The run to follow: GET .../runs/{runId} (the SDK's sync(...).wait()). */
+    runId: z.string(),
   })
   .meta({ id: 'QueuedSync' });
 

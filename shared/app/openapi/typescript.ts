@@ -109,6 +109,23 @@ function objectOf(schema: JsonSchema, depth: number): string {
 /** A literal type, single-quoted as the project's code is. */
 const literal = (v: unknown) =>
   typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(v);
-const wrap = (t: string) => (/[|&]/.test(t) && !t.startsWith('{') ? `(${t})` : t);
+const wrap = (t: string) => (hasTopLevelOperator(t) ? `(${t})` : t);
+
+/** A `|` or `&` outside braces, brackets, parentheses and quotes: `{ a: 1 | 2 }` is one type, `{…} | {…}` two. */
+function hasTopLevelOperator(t: string): boolean {
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === "'") quoted = false;
+    } else if (c === "'") quoted = true;
+    else if (c === '{' || c === '[' || c === '(' || c === '<') depth++;
+    else if (c === '}' || c === ']' || c === ')' || c === '>') depth--;
+    else if ((c === '|' || c === '&') && depth === 0) return true;
+  }
+  return false;
+}
 const safeKey = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : literal(k));
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').replace(/\*\//g, '*\\/');

@@ -81,15 +81,17 @@ export const notionCreatePageAnswerSchema = z.strictObject({
  * GET .../connections/notion/status as the SDK's `connectors.status('notion')` reads it: the docs'
  * fields (the answer has more: NotionStatus in status.ts, kept as they are).
  */
-export const notionStatusAnswerSchema = z.looseObject({
-  connector: z.literal('notion'),
-  connected: z.boolean(),
-  /** ISO time the last database or users sync finished; null before any did. */
-  lastSync: z.string().nullable(),
-  databasesSynced: z.number().int().nonnegative(),
-  pagesTracked: z.number().int().nonnegative(),
-  usersCount: z.number().int().nonnegative(),
-});
+export const notionStatusAnswerSchema = z
+  .looseObject({
+    connector: z.literal('notion'),
+    connected: z.boolean(),
+    /** ISO time the last database or users sync finished; null before any did. */
+    lastSync: z.string().nullable(),
+    databasesSynced: z.number().int().nonnegative(),
+    pagesTracked: z.number().int().nonnegative(),
+    usersCount: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'NotionStatus', description: "Notion's connection status: the docs' fields, and more" });
 
 export const notionSdkOperations: Record<string, Operation> = {
   [NOTION_QUERY_ROUTE]: async (deps, req, tenantId) => {
