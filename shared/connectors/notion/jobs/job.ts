@@ -86,6 +86,7 @@ export async function buildJob(
       : undefined,
   });
   if (scope?.targetList !== undefined) ctx.targetList = scope.targetList;
+  if (scope?.unconfigured) ctx.defaultMapping = true;
   const publishing = deps.publications && hasPublishing(conn.settings) ? deps.publications : undefined;
   const publishDeps = publishing && {
     tenantId: conn.tenantId,
