@@ -112,6 +112,20 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
     expect(lane.sent).toEqual([]);
   });
 
+  test('a database with nothing to key a contact fails saying what to add, with nothing to resume', async () => {
+    const notes = stack.notion.addDatabase({ title: 'Notes', properties: { Name: { type: 'title' } } });
+    stack.notion.addPages(notes.dataSources[0]?.id as string, [{ properties: { Name: 'A note' } }]);
+    const t = await connectedWithTokenOnly();
+    await syncNow(t.tenantId, { databaseId: notes.id, targetList: contactsList });
+    await drainLane(stack, lane);
+    const run = await lastRun(t.tenantId);
+    expect(run).toMatchObject({ status: 'failed', summary: { upserted: 0 } });
+    expect(run.error).toMatch(
+      /database "Notes" has no email property \(nor a text property named Email\): add it to connectors\.notion\.databases with a field_mapping/,
+    );
+    expect(run.checkpoint).toBeUndefined();
+  });
+
   test('a targetList Brevo does not have names the lists it has and where to find them', async () => {
     const t = await connectedWithTokenOnly();
     await syncNow(t.tenantId, { databaseId: prospects, targetList: 99_999 });
@@ -199,12 +213,15 @@ describe('a query Notion refuses', () => {
 
 test("the docs' §1 sequence: connect with a token only, scoped sync into a list, status, query", async () => {
   const t = await connectedWithTokenOnly();
-  const queued = await syncNow(t.tenantId, {
+  // The SDK's sync call, as the management route takes it.
+  const sync = await stack.api('POST', '/tenants/{tenantId}/connections/{connector}/sync', t, {
     type: 'full',
     resources: ['databases'],
     databaseId: SANDBOX_LEADS_DATABASE_ID,
     targetList: leadsList,
-  } as SyncScope);
+  });
+  expect(sync.status).toBe(202);
+  const queued = sync.body as { queued: boolean; runId: string };
   expect(queued).toMatchObject({ queued: true, runId: expect.any(String) });
   await drainLane(stack, lane);
   const run = await lastRun(t.tenantId);
