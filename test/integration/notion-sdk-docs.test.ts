@@ -8,7 +8,8 @@
  */
 
 import { describeLaneDone } from '../../local/request-log';
-import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID } from '../../sandbox/sandbox';
+import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID, sandboxConfigYaml } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { NOTION_QUERY_ROUTE } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
@@ -124,6 +125,22 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
       /database "Notes" has no email property \(nor a text property named Email\): add it to connectors\.notion\.databases with a field_mapping/,
     );
     expect(run.checkpoint).toBeUndefined();
+  });
+
+  test("the config's publish rule is never applied to a database outside it", async () => {
+    const sandbox = parseConfig(sandboxConfigYaml({ newsletter: true }), {
+      NOTION_TOKEN: stack.notionToken,
+      BREVO_API_KEY: stack.brevoKey,
+    }).connectors.notion;
+    const newsletters = sandbox?.databases.find((d) => d.publish !== undefined);
+    expect(newsletters).toBeDefined();
+    const t = await stack.connected(() => ({ databases: [newsletters] }));
+    await syncNow(t.tenantId, { databaseId: prospects, targetList: contactsList });
+    await drainLane(stack, lane, { publishing: true });
+    const run = await lastRun(t.tenantId);
+    expect(run.status).toBe('succeeded');
+    expect(run.summary.warnings.filter((w) => /publish/i.test(w))).toEqual([]);
+    expect(run.summary.publish).toBeUndefined();
   });
 
   test('a targetList Brevo does not have names the lists it has and where to find them', async () => {

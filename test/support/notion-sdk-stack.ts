@@ -121,9 +121,10 @@ export class RecordingLane implements LaneQueue {
  * Returns the bodies played, in order.
  */
 export async function drainLane(
-  stack: Pick<NotionSdkStack, 'deps' | 'clock'>,
+  stack: Pick<NotionSdkStack, 'deps' | 'clock' | 'store'>,
   lane: RecordingLane,
-  opts: { cutFirstStep?: boolean } = {},
+  /** `publishing`: the worker has the publish state store (publish rules watch the rows read). */
+  opts: { cutFirstStep?: boolean; publishing?: boolean } = {},
 ): Promise<{ type: string; scope?: unknown }[]> {
   const played: { type: string; scope?: unknown }[] = [];
   while (lane.sent.length > 0) {
@@ -131,7 +132,11 @@ export async function drainLane(
     played.push(JSON.parse(message.body));
     const cut = opts.cutFirstStep === true && played.length === 1;
     await handleNotionLaneMessage(
-      { ...stack.deps, syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 } },
+      {
+        ...stack.deps,
+        ...(opts.publishing ? { publications: stack.store } : {}),
+        syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 },
+      },
       message.body,
       { deadline: cut ? stack.clock.now() + 1 : Date.now() + 60_000, lastAttempt: false, groupId: message.groupId },
     );
