@@ -163,10 +163,13 @@ export async function describeLaneDone(raw: string, lookups: LaneLookups): Promi
       const s = run.summary;
       if (run.status === 'failed') {
         const reason = run.error ?? 'no reason recorded';
+        // No checkpoint: nothing to resume (a configuration error: retrying cannot fix it).
         const next =
-          attempt >= MAX_ATTEMPTS
-            ? `dead-lettered after ${attempt} attempts: tajo lanes replay notion resumes it once the cause is fixed`
-            : 'the next sync resumes it from its checkpoint (tajo connectors status notion)';
+          run.checkpoint === undefined
+            ? 'not resumable: change what it says, then sync again'
+            : attempt >= MAX_ATTEMPTS
+              ? `dead-lettered after ${attempt} attempts: tajo lanes replay notion resumes it once the cause is fixed`
+              : 'the next sync resumes it from its checkpoint (tajo connectors status notion)';
         return `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) failed: ${reason}; ${next} (so far ${countsLine(s)})`;
       }
       return `→ Notion: ${run.mode} sync run ${run.runId} (${run.trigger}) ${run.status}: ${countsLine(s)}`;

@@ -200,7 +200,9 @@ export function leadsSchema() {
     Name: { type: 'title' as const },
     Email: { type: 'email' as const },
     'Converted Date': { type: 'date' as const },
-    Status: { type: 'status' as const, options: ['New', 'Contacted', 'Converted'] },
+    // The product docs' shape: their SDK query filters on a Status select (Active) and sorts by Last Contact.
+    Status: { type: 'select' as const, options: ['New', 'Active', 'Contacted', 'Converted'] },
+    'Last Contact': { type: 'date' as const },
   };
 }
 
@@ -224,7 +226,9 @@ export function seedSandboxWorkspace(
         Name: name,
         Email: `${name.split(' ')[0]!.toLowerCase()}.lead@example.com`,
         'Converted Date': i === 2 ? null : `2026-0${i + 1}-15`,
-        Status: i === 2 ? 'Contacted' : 'Converted',
+        // Two active leads, so the docs' query (Status = Active, by Last Contact) has rows to sort.
+        Status: i === 0 ? 'Converted' : 'Active',
+        'Last Contact': `2026-0${i + 4}-10`,
       },
     });
   });

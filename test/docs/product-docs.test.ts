@@ -232,11 +232,30 @@ describe('block 1: the Notion page, field_mapping beside databases', () => {
     expect(issuesOf(duplicate)).toEqual([
       { path: 'connectors.notion.field_mapping.Company.target', message: 'FIRSTNAME is already the target of "Name"' },
     ]);
+    // The connector's mapping is for every database: one that lacks a property syncs the others,
+    // and the run's summary says once what it leaves out; a database's own mapping is refused.
     const missingProperty = parse(text(1));
     const schema = docsSchema();
     delete schema.Tags;
-    expect(planIssues(() => planOf(missingProperty, 1, schema))).toEqual([
-      { path: 'connectors.notion.field_mapping.Tags', message: expect.stringContaining('has no property "Tags"') },
+    const plan = planOf(missingProperty, 1, schema);
+    expect(plan.fields.map((f) => f.property)).not.toContain('Tags');
+    expect(plan.fields).toHaveLength(7);
+    expect(plan.warnings).toEqual([
+      expect.stringMatching(/^database "Leads" has no property "Tags": Tags → TAGS is not synced for it \(it has: /),
+    ]);
+    const own = parse(
+      text(1).replace(
+        '        sync_to_list: 26\n',
+        '        sync_to_list: 26\n        field_mapping:\n          Email: email\n          Tags: TAGS\n',
+      ),
+    );
+    expect(planIssues(() => planOf(own, 1, schema))).toEqual([
+      {
+        path: 'connectors.notion.databases[1].field_mapping.Tags',
+        message: expect.stringMatching(
+          /has no property "Tags" \(it has: .*\): rename the entry to one of those, or remove it/,
+        ),
+      },
     ]);
   });
 });

@@ -465,7 +465,7 @@ describe('config validate', () => {
     expect(offline.code).toBe(0);
     expect(offline.out).toContain(`${file}: valid: notion 1 database\n`);
     expect(offline.out).toContain('(checked offline (--offline); the schema checks the sync makes');
-    const refusal = `tajo: connectors.notion.databases[0].field_mapping.Emial: database "Members" has no property "Emial" (it has: Email, Name, Seats)`;
+    const refusal = `tajo: connectors.notion.databases[0].field_mapping.Emial: database "Members" has no property "Emial" (it has: Email, Name, Seats): rename the entry to one of those, or remove it from this database's field_mapping`;
     expect(sync.tajoErr).toEqual([refusal]);
     expect(sync.code).toBe(2);
     expect(online).toMatchObject({ code: 2, out: '', tajoErr: [refusal] });
@@ -477,7 +477,8 @@ describe('config validate', () => {
       issues: [
         {
           path: 'connectors.notion.databases[0].field_mapping.Emial',
-          message: 'database "Members" has no property "Emial" (it has: Email, Name, Seats)',
+          message:
+            'database "Members" has no property "Emial" (it has: Email, Name, Seats): rename the entry to one of those, or remove it from this database\'s field_mapping',
         },
       ],
     });

@@ -252,10 +252,10 @@ describe('Brevo → Notion rules (the sandbox rule: LIFECYCLE_STAGE becomes cust
     }
     expect(notion.pageIds(leadsSource)).toHaveLength(before + 1);
     const page = notion.getPage(notion.pageIds(leadsSource).at(-1)!) as {
-      properties: { Name: { title: { plain_text: string }[] }; Status: { status: { name: string } } };
+      properties: { Name: { title: { plain_text: string }[] }; Status: { select: { name: string } } };
     };
     expect(page.properties.Name.title.map((t) => t.plain_text).join('')).toBe('Nina Newton');
-    expect(page.properties.Status.status.name).toBe('Converted');
+    expect(page.properties.Status.select.name).toBe('Converted');
 
     const status = (await (await api('/tenants/default/connections/notion/status', { key: stack.apiKey })).json()) as {
       rules: { configured: { name: string }[]; recentRuns: { created: number; status: string }[] };

@@ -7,26 +7,23 @@
  */
 import { SANDBOX_LEADS_DATABASE_ID } from '../../sandbox/sandbox';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
-import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import { notionStatusAnswerSchema } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
 import type { SyncScope } from '../../shared/core/connector';
 import { RequestRefusedError } from '../../shared/core/errors';
-import type { LaneMessage, LaneQueue, RunRecord } from '../../shared/core/ports';
-import { type NotionSdkStack, startNotionSdkStack } from '../support/notion-sdk-stack';
+import type { RunRecord } from '../../shared/core/ports';
+import {
+  drainLane as drainStackLane,
+  type NotionSdkStack,
+  RecordingLane,
+  startNotionSdkStack,
+} from '../support/notion-sdk-stack';
 
 const CUSTOMERS = 30;
 const LEADS = 3;
 /** A database with more rows than one query page (100): its run needs a second step when cut short. */
 const SIGNUPS = 120;
 const SIGNUP_EMAILS = Array.from({ length: SIGNUPS }, (_, i) => `signup.${i}@example.com`);
-
-class RecordingLane implements LaneQueue {
-  readonly sent: LaneMessage[] = [];
-  async send(_queue: 'notionLane', messages: LaneMessage[]): Promise<void> {
-    this.sent.push(...messages);
-  }
-}
 
 let stack: NotionSdkStack;
 let leadsList: number;
@@ -78,20 +75,7 @@ function syncNow(tenantId: string, scope?: SyncScope, job?: string) {
 }
 
 /** Plays the lane; the first step gets no time, so a run that has rows goes on in a continuation. */
-async function drainLane(opts: { cutFirstStep?: boolean } = {}): Promise<{ type: string; scope?: unknown }[]> {
-  const played: { type: string; scope?: unknown }[] = [];
-  while (lane.sent.length > 0) {
-    const message = lane.sent.shift() as LaneMessage;
-    played.push(JSON.parse(message.body));
-    const cut = opts.cutFirstStep === true && played.length === 1;
-    await handleNotionLaneMessage(
-      { ...stack.deps, syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 } },
-      message.body,
-      { deadline: cut ? stack.clock.now() + 1 : Date.now() + 60_000, lastAttempt: false, groupId: message.groupId },
-    );
-  }
-  return played;
-}
+const drainLane = (opts: { cutFirstStep?: boolean } = {}) => drainStackLane(stack, lane, opts);
 
 async function status(t: { tenantId: string; apiKey: string }): Promise<NotionStatus> {
   const res = await stack.api('GET', '/tenants/{tenantId}/connections/{connector}/status', t);

@@ -696,7 +696,8 @@ describe('sandbox workspace', () => {
       Name: 'title',
       Email: 'email',
       'Converted Date': 'date',
-      Status: 'status',
+      Status: 'select',
+      'Last Contact': 'date',
     });
     const users = await collectPaginatedAPI(client.users.list, {});
     expect(users.filter((u) => u.type === 'person')).toHaveLength(

@@ -16,8 +16,9 @@ import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
 import { handleApiRequest } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import type { NotionConnectorConfig } from '../../shared/connectors/notion/config-schema';
+import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import type { ApiDeps, ApiResponse } from '../../shared/core/http/api-types';
-import type { LaneQueue } from '../../shared/core/ports';
+import type { LaneMessage, LaneQueue } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
 import { freshStore } from './stores';
 import { VirtualClock } from './virtual-clock';
@@ -30,6 +31,9 @@ export interface NotionSdkStack {
   store: DynamoRepositories;
   deps: ApiDeps;
   clock: VirtualClock;
+  /** The simulators' credentials (a test that connects by hand: the docs' token-only connect). */
+  notionToken: string;
+  brevoKey: string;
   /** A tenant with its Brevo key and a Notion connection (the sandbox section, `over` on top). */
   connected(over?: (section: NotionConnectorConfig) => Record<string, unknown>): Promise<Tenant>;
   /** A management API call as API Gateway hands it over (connector `notion` in the path). */
@@ -89,6 +93,8 @@ export async function startNotionSdkStack(opts: {
     deps,
     clock,
     api,
+    notionToken,
+    brevoKey,
     async connected(over = () => ({})) {
       const t = await createTenant({ tenants: store, clock }, `t-${randomUUID().slice(0, 8)}`);
       const key = await api('PUT', '/tenants/{tenantId}/brevo', t, { apiKey: brevoKey });
@@ -102,4 +108,41 @@ export async function startNotionSdkStack(opts: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A lane that keeps what is sent, for a test to play message by message (drainLane). */
+export class RecordingLane implements LaneQueue {
+  readonly sent: LaneMessage[] = [];
+  async send(_queue: 'notionLane', messages: LaneMessage[]): Promise<void> {
+    this.sent.push(...messages);
+  }
+}
+
+/**
+ * Plays the lane through the Notion worker until it is empty (follow-ups included); with
+ * `cutFirstStep` the first step gets no time, so a run that has rows goes on in a continuation.
+ * Returns the bodies played, in order.
+ */
+export async function drainLane(
+  stack: Pick<NotionSdkStack, 'deps' | 'clock' | 'store'>,
+  lane: RecordingLane,
+  /** `publishing`: the worker has the publish state store (publish rules watch the rows read). */
+  opts: { cutFirstStep?: boolean; publishing?: boolean } = {},
+): Promise<{ type: string; scope?: unknown }[]> {
+  const played: { type: string; scope?: unknown }[] = [];
+  while (lane.sent.length > 0) {
+    const message = lane.sent.shift() as LaneMessage;
+    played.push(JSON.parse(message.body));
+    const cut = opts.cutFirstStep === true && played.length === 1;
+    await handleNotionLaneMessage(
+      {
+        ...stack.deps,
+        ...(opts.publishing ? { publications: stack.store } : {}),
+        syncOptions: { flushRows: 100, importFirstPollMs: 10, stepReserveMs: 0 },
+      },
+      message.body,
+      { deadline: cut ? stack.clock.now() + 1 : Date.now() + 60_000, lastAttempt: false, groupId: message.groupId },
+    );
+  }
+  return played;
 }

@@ -81,6 +81,7 @@ test('a failed sync: one readable line with its reason and what happens next; a 
     trigger: 'api',
     error: 'cannot reach Brevo at http://127.0.0.1:9: connection refused (not sent)',
     summary: { pagesRead: 200, upserted: 100, unchanged: 0, removed: 0, failed: 0 },
+    checkpoint: { phase: 'sources' },
   } as unknown as RunRecord;
   const lookups = (r: RunRecord) => ({ run: async () => r, ruleRun: async () => undefined });
   const step = { type: 'notion.sync.continue', tenantId: 't1', runId: 'r1', step: 3 };
@@ -93,6 +94,15 @@ test('a failed sync: one readable line with its reason and what happens next; a 
   expect(await describeLaneDone(JSON.stringify(step), lookups(failed))).toMatch(
     /failed: cannot reach Brevo .*; the next sync resumes it from its checkpoint/,
   );
+  // A configuration error leaves no checkpoint: the line promises no resume.
+  const misconfigured = {
+    ...failed,
+    checkpoint: undefined,
+    error: 'connectors.notion.databases[1].field_mapping.Phone: database "Leads" has no property "Phone"',
+  } as RunRecord;
+  const line = await describeLaneDone(JSON.stringify(step), lookups(misconfigured));
+  expect(line).toMatch(/has no property "Phone"; not resumable: change what it says, then sync again \(so far /);
+  expect(line).not.toMatch(/resume(s)? it/);
   const resumed = { ...failed, error: 'cannot reach Brevo; resumed as run r2' } as RunRecord;
   expect(await describeLaneDone(envelope(step, 4), lookups(resumed))).toBe(
     '→ Notion: sync run r1 was already resumed as run r2: nothing left to do for this message',

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/ports';
 import { sharedPacer } from '../../core/ratelimit/pacer';
 import { NOTION_INTERVAL_MS, NotionGateway } from './client';
 import type { NotionConnectorConfig } from './config-schema';
-import { isPublishOnly, mappedProperties } from './mapping/database-mapping';
+import { databaseMapping, isPublishOnly, mappedProperties } from './mapping/database-mapping';
 import { notionReadOnly } from './read-only';
 import { buildPlan } from './sync/mapping-plan';
 import { NO_EMAIL_CAPABILITY_WARNING, NO_USER_CAPABILITY_MESSAGE } from './users-sync';
@@ -112,7 +112,9 @@ export async function testNotionConnection(args: {
       const dbIndex = args.settings.databases.indexOf(db);
       for (const source of resolved.sources) {
         const schema = await notion.getSchema(source.id);
-        const missing = mappedProperties(args.settings, db).filter((p) => !(p in schema));
+        // The connector's mapping is for every database: a property one lacks is skipped by the sync.
+        const shared = databaseMapping(args.settings, db, dbIndex).source === 'connector';
+        const missing = shared ? [] : mappedProperties(args.settings, db).filter((p) => !(p in schema));
         if (brevoAttributes && !isPublishOnly(db)) {
           // Exactly what the sync refuses before it writes anything (shared/connectors/notion/sync/mapping-plan.ts).
           const title =

@@ -83,12 +83,16 @@ export async function queryNotionPages(
     throw new RequestRefusedError(400, `startCursor is of another database's query than ${input.databaseId}`);
   }
   const [sourceId, ...rest] = at.sources as [string, ...string[]];
-  const page = await notion.query(sourceId, {
-    filter: input.filter,
-    sorts: input.sorts,
-    startCursor: at.cursor,
-    pageSize: input.pageSize ?? 100,
-  });
+  const page = await notion
+    .query(sourceId, {
+      filter: input.filter,
+      sorts: input.sorts,
+      startCursor: at.cursor,
+      pageSize: input.pageSize ?? 100,
+    })
+    .catch(async (err: unknown) => {
+      throw await explainQueryRefusal(notion, err, sourceId, input.databaseId);
+    });
   const next: QueryCursor | undefined =
     page.hasMore && page.nextCursor
       ? { database, sources: at.sources, cursor: page.nextCursor }
@@ -107,6 +111,30 @@ export async function queryNotionPages(
     hasMore: next !== undefined,
     ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/**
+ * Notion's 400 for a query names the data source it was sent to: said as the data source of the
+ * database the caller gave, and, when a filter or sort names a property the source lacks, with the
+ * properties it has (one schema read), so the caller sees what to write instead.
+ */
+async function explainQueryRefusal(
+  notion: NotionGateway,
+  err: unknown,
+  sourceId: string,
+  databaseId: string,
+): Promise<unknown> {
+  if (!(err instanceof ProviderError) || err.provider !== 'notion' || err.status !== 400) return err;
+  const plain = (id: string) => id.replace(/-/g, '').toLowerCase();
+  let message =
+    plain(sourceId) === plain(databaseId)
+      ? err.message
+      : err.message.replace(`query of ${sourceId}`, `query of data source ${sourceId} of database ${databaseId}`);
+  if (/Could not find (sort |filter )?property with name or id/i.test(message)) {
+    const schema = await notion.getSchema(sourceId).catch(() => undefined);
+    if (schema) message += ` (the data source has: ${Object.keys(schema).sort().join(', ') || 'no property'})`;
+  }
+  return new ProviderError('notion', err.status, err.code, message);
 }
 
 /** A new page (a row) in the database, with Notion's own property values; refused when read-only. */

@@ -35,6 +35,7 @@ import { notionPollSchedule } from './schedule';
 import { databaseCacheKey } from './sync/checkpoint';
 import { isResumable, ownerAlive, type ResumedFrom } from './sync/database-sync';
 import { pageEventIssues } from './sync/page-changes';
+import { unconfiguredDatabases } from './sync/unconfigured-databases';
 import { usersSourceId } from './users-sync';
 import { type NotionWebhookView, notionWebhookView } from './webhooks';
 
@@ -192,6 +193,15 @@ export async function notionStatus(
       ...(await trackedRows(deps.cursors, tenantId, d.id)),
     })),
   );
+  // Databases a scoped sync read outside the config count too (not listed: they have no settings).
+  const plain = (id: string) => id.replace(/-/g, '').toLowerCase();
+  const configured = new Set(databases.map((d) => plain(d.id)));
+  const unconfigured = await Promise.all(
+    (await unconfiguredDatabases(deps.cursors, tenantId))
+      .filter((id) => !configured.has(plain(id)))
+      .map((id) => trackedRows(deps.cursors, tenantId, id)),
+  );
+  const counted = [...databases, ...unconfigured];
   const lastScheduled = syncs.find((r) => r.trigger === 'schedule');
   return {
     tenantId,
@@ -203,8 +213,8 @@ export async function notionStatus(
     workspace: connection?.workspace ?? null,
     apiVersion: settings?.api_version ?? null,
     databases,
-    databasesSynced: databases.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
-    pagesTracked: databases.reduce((n, d) => n + d.pagesTracked, 0),
+    databasesSynced: counted.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
+    pagesTracked: counted.reduce((n, d) => n + d.pagesTracked, 0),
     usersCount: await keptUsers(deps.cursors, tenantId, connection, usersDone),
     lastSync: lastFinished([...syncs, ...usersRuns]),
     lastSyncRun: last ? lastSyncOf(last) : null,

@@ -86,6 +86,7 @@ export async function buildJob(
       : undefined,
   });
   if (scope?.targetList !== undefined) ctx.targetList = scope.targetList;
+  if (scope?.unconfigured) ctx.defaultMapping = true;
   const publishing = deps.publications && hasPublishing(conn.settings) ? deps.publications : undefined;
   const publishDeps = publishing && {
     tenantId: conn.tenantId,
@@ -96,7 +97,9 @@ export async function buildJob(
     log: deps.log,
   };
   // Every row a run reads is checked against the publish rules (the campaigns come after the run).
-  if (publishDeps) ctx.onRowsRead = watchPublishing(publishDeps);
+  // With the run's own settings: a scoped run's database indexes are those of its narrowed settings,
+  // and a database outside the config has no publish rule (another database's must never apply).
+  if (publishDeps) ctx.onRowsRead = watchPublishing({ ...publishDeps, settings: ctx.settings });
   return { deps, conn, message, opts, ctx, publishDeps, keepSpacing };
 }
 

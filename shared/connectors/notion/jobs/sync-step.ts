@@ -2,7 +2,7 @@
  * One step of a Notion → Brevo database run (the sync.start and sync.continue jobs): run until the
  * deadline, then send the continuation, or, once the run succeeded, its users sync and publishing pass.
  */
-import { failureReason, isInternalError, RateLimitedError } from '../../../core/errors';
+import { ConfigError, failureReason, isInternalError, RateLimitedError } from '../../../core/errors';
 import type { RunRecord } from '../../../core/ports';
 import { newRunId } from '../../../core/runs/summary';
 import { ParkLane } from '../lane/deps';
@@ -77,6 +77,8 @@ async function stepOrFail({ deps, conn, ctx, opts, keepSpacing }: NotionJob, run
     if (isPermanent(err) || opts.lastAttempt) {
       // The record gets one line; the log (redacted by the logger) keeps the stack of an internal error.
       const reason = failureReason(err);
+      // Resuming cannot mend the configuration: fixing it starts a new run (nothing promises a resume).
+      if (err instanceof ConfigError) run.checkpoint = undefined;
       await failRun(ctx, run, reason);
       deps.log?.('error', 'Notion sync failed', {
         tenantId: conn.tenantId,

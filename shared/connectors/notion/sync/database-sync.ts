@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { failureReason, TajoError } from '../../../core/errors';
+import { ConfigError, failureReason, TajoError } from '../../../core/errors';
 import { runWithDeadline } from '../../../core/http/retry-policy';
 import type { RunOwner, RunRecord } from '../../../core/ports';
 import { emptySummary, newRunId } from '../../../core/runs/summary';
@@ -304,6 +304,8 @@ export async function completeRun(ctx: NotionSyncContext, started: RunRecord): P
   try {
     while (run.status === 'running') run = await runStep(ctx, run, Number.POSITIVE_INFINITY);
   } catch (err) {
+    // Resuming cannot mend the configuration: fixing it starts a new run, so none is promised.
+    if (err instanceof ConfigError) run.checkpoint = undefined;
     await failRun(ctx, run, failureReason(err));
     throw err;
   }

@@ -9,6 +9,7 @@ import { type ContactRow, contactFingerprint, fieldError } from '../../../core/b
 import { formatPath } from '../../../core/config/path';
 import { ConfigError } from '../../../core/errors';
 import { coerceToAttribute, coerceToIdentifier } from '../../../core/mapping';
+import { splitRealName } from '../../../core/mapping/person-name';
 import type { BrevoAttribute, Extracted, IdentifierTarget } from '../../../core/mapping/types';
 import type { Fingerprint, RowError } from '../../../core/ports';
 import type { SchemaProperty } from '../client';
@@ -32,6 +33,8 @@ export interface PlannedField {
   target: string;
   identifier?: IdentifierTarget;
   attribute?: BrevoAttribute;
+  /** The title read as a person's name: its first names or its last (the default mapping's split). */
+  part?: 'first' | 'last';
 }
 
 export interface MappingPlan {
@@ -63,6 +66,8 @@ export function buildPlan(args: {
   /** Attributes the account has but this version cannot write (BrevoClient.readAttributes). */
   unsupported?: UnsupportedAttribute[];
   defaultCountryCode?: string;
+  /** A database outside the config: its default mapping (default-mapping.ts) instead of the inferred one. */
+  defaults?: { entries: Record<string, { type: string; target: string }>; nameFrom?: string };
 }): MappingPlan {
   const { database, schema, attributes, title } = args;
   const written = databaseMapping({ field_mapping: args.connectorMapping }, database, args.databaseIndex);
@@ -71,7 +76,7 @@ export function buildPlan(args: {
   const byName = new Map(attributes.map((a) => [a.name.toUpperCase(), a]));
   const unsupported = new Map((args.unsupported ?? []).map((u) => [u.name.toUpperCase(), u]));
   const mapping: Record<string, { type?: string; target: string }> =
-    written.mapping ?? inferMapping(schema, attributes);
+    written.mapping ?? args.defaults?.entries ?? inferMapping(schema, attributes);
   const issues: { path: string; message: string }[] = [];
   const fields: PlannedField[] = [];
   const warnings: string[] = [];
@@ -80,10 +85,19 @@ export function buildPlan(args: {
     const path = formatPath([...written.path, property]);
     const prop = schema[property];
     if (!prop) {
-      issues.push({
-        path,
-        message: `database "${title}" has no property "${property}" (it has: ${Object.keys(schema).sort().join(', ')})`,
-      });
+      const has = Object.keys(schema).sort().join(', ');
+      // The connector's mapping is written for every database: one that lacks a property simply
+      // does not sync it. A database's own mapping names its properties: a missing one is a mistake.
+      if (written.source === 'connector') {
+        warnings.push(
+          `database "${title}" has no property "${property}": ${property} → ${entry.target} is not synced for it (it has: ${has})`,
+        );
+      } else {
+        issues.push({
+          path,
+          message: `database "${title}" has no property "${property}" (it has: ${has}): rename the entry to one of those, or remove it from this database's field_mapping`,
+        });
+      }
       continue;
     }
     // The short form names no type: the property's own type (from the schema) is the one checked.
@@ -139,12 +153,32 @@ export function buildPlan(args: {
     }
     fields.push({ property, propertyId: prop.id, notionType: prop.type, target, identifier, attribute });
   }
+  const nameFrom = args.defaults?.nameFrom;
+  const nameProp = nameFrom === undefined ? undefined : schema[nameFrom];
+  if (nameFrom !== undefined && nameProp) {
+    for (const [part, target] of [
+      ['first', 'FIRSTNAME'],
+      ['last', 'LASTNAME'],
+    ] as const) {
+      const attribute = byName.get(target);
+      if (attribute)
+        fields.push({
+          property: nameFrom,
+          propertyId: nameProp.id,
+          notionType: nameProp.type,
+          target,
+          attribute,
+          part,
+        });
+    }
+  }
   const key = IDENTIFIER_PRIORITY.find((k) => fields.some((f) => f.identifier === k));
   if (!key && issues.length === 0) {
     issues.push({
       path: mappingPath,
-      message:
-        written.source === 'inferred'
+      message: args.defaults
+        ? `database "${title}" has no email property (nor a text property named Email): add it to connectors.notion.databases with a field_mapping that maps a property to email, SMS or EXT_ID`
+        : written.source === 'inferred'
           ? `database "${title}" has no email property and no field_mapping: map a property to email, SMS or EXT_ID`
           : 'no property maps to email, SMS or EXT_ID',
     });
@@ -252,6 +286,14 @@ export function valueFromItems(value: NotionPropertyValue, items: Record<string,
   return { ...value, [value.type]: items.map((i) => i[value.type]), has_more: false };
 }
 
+/** A title read as a person's name: its first names or its last one (empty when it has none). */
+function namePart(value: Extracted, part: 'first' | 'last'): Extracted {
+  if (value.kind !== 'text') return value;
+  const split = splitRealName(value.value);
+  const text = part === 'first' ? split.first : split.last;
+  return text === undefined ? { kind: 'empty' } : { kind: 'text', value: text };
+}
+
 export type RowResult = { ok: true; row: MappedRow } | { ok: false; errors: RowError[] };
 
 /**
@@ -284,7 +326,7 @@ export function mapRow(
       else fieldErrors.push(fieldError(pageId, field.property, field.target, `${field.target}: ${reason}`));
       continue;
     }
-    const extracted = extractNotionValue(value);
+    const extracted = field.part ? namePart(extractNotionValue(value), field.part) : extractNotionValue(value);
     const coerced = field.identifier
       ? coerceToIdentifier(extracted, field.identifier, opts)
       : coerceToAttribute(extracted, field.attribute as BrevoAttribute, opts);

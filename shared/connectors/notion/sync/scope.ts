@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { SyncScope } from '../../../core/connector';
 import { RequestRefusedError } from '../../../core/errors';
-import type { NotionConnectorConfig } from '../config-schema';
+import { type NotionConnectorConfig, notionDatabaseId } from '../config-schema';
 
 /** What a database run's lane messages carry of the scope (absent: the connection's whole sync). */
 export const runScopeSchema = z.strictObject({
@@ -15,6 +15,11 @@ export const runScopeSchema = z.strictObject({
   databaseId: z.string().min(1).optional(),
   /** The Brevo list the run's contacts join (on top of their configured list). */
   targetList: z.number().int().positive().optional(),
+  /**
+   * The database is not in connectors.notion.databases: it is read with the default mapping (from
+   * its own schema: mapping/default-mapping.ts), its contacts into targetList (then required).
+   */
+  unconfigured: z.literal(true).optional(),
 });
 export type RunScope = z.infer<typeof runScopeSchema>;
 
@@ -49,18 +54,50 @@ export function planNotionSync(
     return { job: 'users' };
   }
   if (scope === undefined) return { job: 'databases' };
+  const configured = scope.databaseId === undefined ? undefined : configuredDatabase(settings, scope.databaseId);
+  if (scope.databaseId !== undefined && configured === undefined) {
+    if (!notionDatabaseId.safeParse(scope.databaseId).success) {
+      throw new RequestRefusedError(
+        400,
+        `databaseId "${scope.databaseId}" is not a Notion database id (32 hex characters, dashes optional): copy it from the database's link`,
+      );
+    }
+    if (scope.targetList === undefined) {
+      throw new RequestRefusedError(
+        400,
+        `database ${scope.databaseId} is not in connectors.notion.databases: give targetList (the id of the Brevo list its contacts join) to sync it with a default mapping read from its schema, or add it to connectors.notion.databases with its sync_to_list and connect again`,
+      );
+    }
+    return {
+      job: 'databases',
+      scope: { databaseId: scope.databaseId.trim(), targetList: scope.targetList, unconfigured: true },
+    };
+  }
   return {
     job: 'databases',
     scope: {
-      ...(scope.databaseId !== undefined ? { databaseId: configuredDatabase(settings, scope.databaseId).id } : {}),
+      ...(configured !== undefined ? { databaseId: configured.id } : {}),
       ...(scope.targetList !== undefined ? { targetList: scope.targetList } : {}),
     },
   };
 }
 
-/** The settings one run of `scope` reads: only its database (the config's entry, as configured). */
+/**
+ * The settings one run of `scope` reads: only its database (the config's entry, as configured). A
+ * database outside the config is read as an entry of its own: its contacts go to the target list,
+ * mapped by default (no connector field_mapping: that one is written for the configured databases).
+ */
 export function narrowSettings(settings: Settings, scope: RunScope | undefined): Settings {
   if (scope?.databaseId === undefined) return settings;
+  if (scope.unconfigured) {
+    return {
+      ...settings,
+      field_mapping: undefined,
+      // Asked for by name: read even when the connection's own sync of databases is off.
+      sync: { ...settings.sync, databases: true },
+      databases: [{ id: scope.databaseId, sync_to_list: scope.targetList, on_remove: 'remove_from_list' }],
+    };
+  }
   return { ...settings, databases: settings.databases.filter((d) => sameId(d.id, scope.databaseId as string)) };
 }
 
@@ -74,13 +111,8 @@ function resourceOf(resources: string[] | undefined): 'databases' | 'users' | un
   );
 }
 
-function configuredDatabase(settings: Settings, databaseId: string): Settings['databases'][number] {
-  const found = settings.databases.find((d) => sameId(d.id, databaseId));
-  if (found) return found;
-  throw new RequestRefusedError(
-    400,
-    `database ${databaseId} is not in connectors.notion.databases: add it there (with its sync_to_list and mapping) and connect again, then sync it`,
-  );
+function configuredDatabase(settings: Settings, databaseId: string): Settings['databases'][number] | undefined {
+  return settings.databases.find((d) => sameId(d.id, databaseId));
 }
 
 /** Notion ids with or without dashes, in any case. */

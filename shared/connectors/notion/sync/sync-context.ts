@@ -66,6 +66,11 @@ export interface NotionSyncContext {
    */
   targetList?: number;
   /**
+   * The run's database is not in connectors.notion.databases (a scoped sync of it): its rows are
+   * mapped by the default mapping read from its schema (mapping/default-mapping.ts).
+   */
+  defaultMapping?: boolean;
+  /**
    * `sync.pages`: called after each flush with the page changes among the rows read (new
    * last_edited_times since the source's cursor, new rows, rows found in the trash), and with the
    * run's summary to count events and warnings into. Never for a source's first run (no cursor:

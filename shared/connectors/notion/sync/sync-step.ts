@@ -14,10 +14,12 @@ import { mayBeTruncated, type NotionPropertyValue } from '../mapping/values';
 import { publishProperties } from '../publish/rule';
 import { advanceWindow, freshRows, initialWindow, type WindowState, windowQuery } from '../windows';
 import { databaseCacheKey, importedRowHash, type SourceState, UNCONFIRMED_FP } from './checkpoint';
+import { defaultMapping, describeDefaultMapping } from './default-mapping';
 import { buildPlan, type MappingPlan, mapRow, valueFromItems } from './mapping-plan';
 import { changeKind, isPageChange, pageEventIssues, type SyncedPageChange } from './page-changes';
 import { StepCheckpoints } from './step-checkpoints';
 import { joinTargetList } from './target-list';
+import { rememberUnconfigured } from './unconfigured-databases';
 
 export class SyncStep extends StepCheckpoints {
   async execute(): Promise<void> {
@@ -98,7 +100,11 @@ export class SyncStep extends StepCheckpoints {
       for (const s of resolved.sources) {
         // Validates the mapping against this source's schema now, before anything is written; what
         // it leaves out (a property or attribute this version cannot handle) is said once, here.
-        if (contacts) this.summary.warnings.push(...this.plan({ dbIndex, title: s.title, schema: s.schema }).warnings);
+        if (contacts) {
+          const plan = this.plan({ dbIndex, title: s.title, schema: s.schema });
+          this.summary.warnings.push(...plan.warnings);
+          if (this.ctx.defaultMapping) this.summary.warnings.push(describeDefaultMapping(s.title, plan));
+        }
         const cursor = await this.ctx.cursors.getCursor(this.ctx.tenantId, 'notion', s.id);
         const lower =
           this.mode === 'incremental' && cursor?.highWater
@@ -125,6 +131,12 @@ export class SyncStep extends StepCheckpoints {
     }
     this.cp.sources = sources;
     this.cp.sourceIndex = 0;
+    if (this.ctx.defaultMapping) {
+      const now = new Date(this.ctx.clock.now()).toISOString();
+      for (const db of settings.databases) {
+        await rememberUnconfigured({ cursors: this.ctx.cursors, tenantId: this.ctx.tenantId, now }, db.id);
+      }
+    }
   }
 
   private plan(src: Pick<SourceState, 'dbIndex' | 'title' | 'schema'>): MappingPlan {
@@ -137,6 +149,7 @@ export class SyncStep extends StepCheckpoints {
       attributes: this.cp.attributes,
       unsupported: this.cp.unsupportedAttributes,
       defaultCountryCode: this.ctx.settings.default_country_code,
+      ...(this.ctx.defaultMapping ? { defaults: defaultMapping(src.schema, this.cp.attributes) } : {}),
     });
   }
 
@@ -199,7 +212,7 @@ export class SyncStep extends StepCheckpoints {
             'brevo',
             404,
             'document_not_found',
-            `Brevo has no list with id ${id} (${id === this.ctx.targetList ? 'targetList' : 'sync_to_list'})`,
+            `Brevo has no list with id ${id} (${id === this.ctx.targetList ? 'targetList' : 'sync_to_list'}): ${listsLine(lists)}`,
           );
         }
         known.set(String(id), id);
@@ -531,4 +544,16 @@ export class SyncStep extends StepCheckpoints {
       updatedAt: new Date(this.ctx.clock.now()).toISOString(),
     });
   }
+}
+
+/** The lists a person can choose from instead (the first ten), and where to see them all. */
+export function listsLine(lists: { id: number; name: string }[]): string {
+  const where = 'Brevo shows them under Contacts → Lists (GET /v3/contacts/lists)';
+  if (lists.length === 0) return `the account has no list yet: create one (${where})`;
+  const first = [...lists]
+    .sort((a, b) => a.id - b.id)
+    .slice(0, 10)
+    .map((l) => `${l.id} (${l.name})`);
+  const more = lists.length > 10 ? `, and ${lists.length - 10} more` : '';
+  return `it has ${first.join(', ')}${more}; ${where}`;
 }

@@ -23,6 +23,7 @@ export async function joinTargetList(
   const contacts: Fingerprint[] = [];
   for (const src of sources) {
     if (src.contacts === false) continue; // publish-only: its rows are not contacts
+    if (src.listId === listId) continue; // written into that list already (a database outside the config)
     contacts.push(...(await ctx.cursors.loadFingerprints(ctx.tenantId, 'notion', src.sourceId)).values());
   }
   const ids = (type: Fingerprint['identifierType']) =>
