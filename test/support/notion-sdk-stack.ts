@@ -25,8 +25,6 @@ import { VirtualClock } from './virtual-clock';
 
 export interface NotionSdkStack {
   notion: NotionSimulator;
-  /** The token the simulator accepts (the connections' `token`). */
-  notionToken: string;
   brevo: BrevoSimulator;
   store: DynamoRepositories;
   deps: ApiDeps;
@@ -87,7 +85,6 @@ export async function startNotionSdkStack(opts: {
   if (!section) throw new Error('the sandbox config has no Notion section');
   return {
     notion,
-    notionToken,
     brevo,
     store,
     deps,
