@@ -40,7 +40,6 @@ export const eventEndpointListSchema = z.object({ endpoints: z.array(eventEndpoi
 export const deletedEventEndpointSchema = z.object({ deleted: z.literal(true) });
 
 function endpointDeps(deps: ApiDeps): EventEndpointDeps {
-  if (!deps.eventEndpoints) throw new Error('the API was built without the event endpoint store');
   return { eventEndpoints: deps.eventEndpoints, secrets: deps.secrets, clock: deps.clock };
 }
 

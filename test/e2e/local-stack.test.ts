@@ -538,8 +538,8 @@ describe("Slack → Brevo (the deployment's distributed app: team → tenant)", 
 
 describe('review fixes', () => {
   test('a Slack lane batch holding two message groups posts each message to its own channel', async () => {
+    // C0SALES: the sandbox workspace's #sales (the docs' Slack page names it).
     const slack = stack.sandbox!.slack!;
-    slack.addChannel({ id: 'C0SALES', name: 'sales' });
     const message = (channelId: string, email: string) =>
       JSON.stringify({
         type: 'slack.notify',

@@ -120,6 +120,7 @@ function apiDeps(): ApiDeps {
     imported: s,
     skills: s,
     definitions: s,
+    eventEndpoints: s,
     webhooks: s,
     secrets: env.secrets,
     cursors: s,

@@ -43,6 +43,7 @@ function deps(): ApiDeps {
     imported: store,
     skills: store,
     definitions: store,
+    eventEndpoints: store,
     secrets: new MemorySecrets(),
     schedules: { ensure: none, remove: none },
     lane: { send: none },

@@ -167,6 +167,7 @@ function apiDeps(lane: RecordingLane): ApiDeps {
     imported: store,
     skills: store,
     definitions: store,
+    eventEndpoints: store,
     deliveries: store,
   };
 }

@@ -116,6 +116,7 @@ beforeAll(async () => {
     imported: store,
     skills: store,
     definitions: store,
+    eventEndpoints: store,
   };
 });
 

@@ -72,6 +72,7 @@ export async function startNotionSdkStack(opts: {
     imported: store,
     skills: store,
     definitions: store,
+    eventEndpoints: store,
   };
   const api = (method: string, path: string, tenant: Tenant, body?: unknown) =>
     handleApiRequest(deps, {

@@ -76,6 +76,7 @@ function deps(lane = new RecordingLane()) {
       imported: store,
       skills: store,
       definitions: store,
+      eventEndpoints: store,
     },
   };
 }

@@ -56,7 +56,7 @@ export interface ApiDeps {
   /** The connector definitions the tenant registered (/tenants/{t}/definitions). */
   definitions: DefinitionStore;
   /** The tenant's event endpoints (/tenants/{t}/event-endpoints); without it those routes fail. */
-  eventEndpoints?: EventEndpointStore;
+  eventEndpoints: EventEndpointStore;
   /** Notifications posted and failed, for a status (Slack's; without it: not shown). */
   deliveries?: NotificationDeliveryStore;
   /** Where the provider clients call (NOTION_BASE_URL, BREVO_BASE_URL, SLACK_API_URL). */
