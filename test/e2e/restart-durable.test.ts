@@ -218,5 +218,5 @@ describe.each([
     expect(st.recentRuns.filter((r) => r.status === 'running')).toEqual([]);
     expect(st.resume).toBeNull();
     await stopGroup(two.child, 'SIGINT');
-  }, 80_000);
+  }, 120_000);
 });
