@@ -4,11 +4,13 @@
  * logger, so its own redaction could only look at it as text); headers, path parameters and the
  * rest go through the logger's redacting formatter.
  */
+
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import { connectorOfInboundRoute } from '../../shared/connectors';
 import { PLATFORM_WEBHOOK_ROUTE_KEY, platformWebhookUnit } from '../../shared/connectors/custom/ingress/unit';
 import type { Provider } from '../../shared/core/errors';
+import { TENANT_EVENT_SOURCE } from '../../shared/core/events/tenant-events';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
 interface HttpEvent {
@@ -53,7 +55,7 @@ export function describeEvent(event: unknown): Record<string, unknown> {
         messageId: r.messageId,
         group: r.attributes?.MessageGroupId,
         receiveCount: r.attributes?.ApproximateReceiveCount,
-        body: redactBody(r.body, 'application/json'),
+        body: redactBody(r.body, 'application/json', { personal: recordBodies(r.body) }),
       })),
     };
   }
@@ -102,6 +104,15 @@ export function logRequests(logger: Logger, events: ReadonlySet<Provider> = new 
  * How a door's bodies are redacted: as the connector owning the route says (its descriptor); the
  * platform route's (every definition-backed connector's) as its unit says.
  */
+/**
+ * A tenant event (the bus's envelope, or one endpoint's delivery of it) is about a person under
+ * keys of any name (`value`, `previousValue`, a platform's fields): personal as a whole, as Slack
+ * bodies are. Other lane messages are redacted by key.
+ */
+function recordBodies(body: string): 'all' | 'keys' {
+  return body.includes(`"source":"${TENANT_EVENT_SOURCE}"`) || body.startsWith('{"deliver":') ? 'all' : 'keys';
+}
+
 function inboundBodies(routeKey: string): 'all' | 'keys' {
   if (routeKey === PLATFORM_WEBHOOK_ROUTE_KEY) return platformWebhookUnit.inboundBodies;
   return connectorOfInboundRoute(routeKey)?.inboundBodies ?? 'keys';
