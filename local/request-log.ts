@@ -13,6 +13,7 @@ import { countsLine } from '../shared/core/runs/counts';
 
 const brevoReply = z
   .object({
+    published: z.number().optional(),
     accepted: z.number().optional(),
     queued: z.number().optional(),
     delayed: z.number().optional(),
@@ -68,6 +69,7 @@ export function describeRequest(
     if (r.skipped) parts.push(`${r.skipped} skipped (${(r.skipReasons ?? []).join('; ') || 'no route'})`);
     if (r.ignored) parts.push(`${r.ignored} ignored${r.reason ? ` (${r.reason})` : ''}`);
     if (r.notion?.ownWrites) parts.push(`${r.notion.ownWrites} our own writes`);
+    if (r.published) parts.push(`${r.published} published to the event stream`);
     return `← Brevo webhook for ${tenant}: ${parts.join(', ')}`;
   }
   if (method === 'POST' && routePath === '/webhooks/{tenantId}/{connector}/{path+}') {

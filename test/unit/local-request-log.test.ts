@@ -22,6 +22,9 @@ test('a Brevo webhook line says where each event went, and why one went nowhere'
   ).toBe(
     '← Brevo webhook for t1: 1 accepted, Slack: 1 queued, 1 delayed, Notion rules: 0 queued, 2 skipped (order_placed below the threshold)',
   );
+  expect(brevo(200, { published: 3, accepted: 0, queued: 0, skipped: 1, notion: { queued: 0 } })).toBe(
+    '← Brevo webhook for t1: 0 accepted, Slack: 0 queued, Notion rules: 0 queued, 1 skipped (no route), 3 published to the event stream',
+  );
   expect(brevo(401, { error: 'invalid webhook token' })).toBe(
     '← Brevo webhook for t1: refused (401: invalid webhook token)',
   );
