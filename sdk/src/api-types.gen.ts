@@ -79,6 +79,8 @@ export type ConnectResult = {
   enabled: boolean;
   workspace: Workspace | null;
   schedule: string | null;
+  /** Connected again with only the connector's credentials: the existing connection's settings were kept, its credentials replaced */
+  kept?: 'settings';
   [key: string]: unknown;
 };
 
