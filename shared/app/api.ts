@@ -238,8 +238,9 @@ export async function authorizeTenant(
  * the function fails, and its log has the stack). Messages never hold tokens (errors.ts).
  */
 function refusalOf(err: unknown): ApiResponse | undefined {
+  // A section refused field by field (its issues): the SDK's code for it.
   if (err instanceof ConfigError)
-    return { status: 400, body: { error: err.message, code: CODE_OF_STATUS[400], issues: err.issues } };
+    return { status: 400, body: { error: err.message, code: 'invalid_request', issues: err.issues } };
   if (err instanceof RequestRefusedError)
     // The default kind says nothing more than the status: the status's code then.
     return {
