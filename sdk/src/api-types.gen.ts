@@ -3,7 +3,7 @@
 /** A refusal: what is wrong and what to do, in one line */
 export type ApiError = {
   error: string;
-  code?: string;
+  code: string;
   issues?: {
     path: string;
     message: string;

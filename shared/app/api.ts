@@ -301,9 +301,9 @@ async function indexKeyOnce(tenants: TenantStore, tenant: TenantRecord): Promise
 }
 
 function missingKey(): ApiResponse {
-  return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
+  return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)', code: 'unauthorized' } };
 }
 
 function notFound(error: string): ApiResponse {
-  return { status: 404, body: { error } };
+  return { status: 404, body: { error, code: 'not_found' } };
 }
