@@ -71,10 +71,10 @@ export async function connectWithToken(
 /**
  * What a connect body gives: a whole section (its credentials and settings), or, when it holds only
  * the connector's credentials and the connection exists (the SDK's `connect(name, {token})`), new
- * credentials for the connection as it is: its settings are kept.
+ * credentials for the connection as it is: its settings are kept, and its signing secret when none is given.
  */
 async function credentialsAndSettings(
-  deps: Pick<TokenConnectDeps, 'connections'>,
+  deps: Pick<TokenConnectDeps, 'connections' | 'secrets'>,
   tenantId: string,
   connector: ConnectorName,
   body: unknown,
@@ -91,9 +91,16 @@ async function credentialsAndSettings(
     if (!(err instanceof ConfigError) || !existing) throw err;
     split = connect.split(body);
   }
-  return existing
-    ? { credentials: split.credentials, settings: existing.settings, kept: true }
-    : { ...split, kept: false };
+  if (!existing) return { ...split, kept: false };
+  // A bot token rotated alone keeps the app's signing secret: Slack's events stay verified.
+  const signingSecret =
+    split.credentials.signingSecret ??
+    (existing.signingSecretRef ? await deps.secrets.get(existing.signingSecretRef) : undefined);
+  return {
+    credentials: { ...split.credentials, ...(signingSecret ? { signingSecret } : {}) },
+    settings: existing.settings,
+    kept: true,
+  };
 }
 
 /**

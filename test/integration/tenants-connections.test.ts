@@ -344,6 +344,11 @@ describe('connect with only the credentials (the SDK: connect(name, {token}))', 
       teamId: 'T0ACME',
     });
     expect(await secrets.get(conn?.signingSecretRef as string)).toBe('rotated-signing-secret');
+    // The bot token alone: the signing secret stays (Slack's events are still verified).
+    const tokenOnly = await call('PUT', CONNECTION, t, { bot_token: SLACK_TOKEN }, slackParam);
+    expect(tokenOnly).toMatchObject({ status: 200, body: { kept: 'settings', channels: 1 } });
+    const after = await store.getConnection(t.tenantId, 'slack');
+    expect(await secrets.get(after?.signingSecretRef as string)).toBe('rotated-signing-secret');
     await call('DELETE', CONNECTION, t, undefined, slackParam);
   });
 
