@@ -229,7 +229,7 @@ function refuseTooLarge(req: IncomingMessage, res: ServerResponse): void {
   };
   res
     .writeHead(413, { 'content-type': 'application/json', connection: 'close' })
-    .end(JSON.stringify({ error: refusal.error }));
+    .end(JSON.stringify({ error: refusal.error, code: 'payload_too_large' }));
   let drained = 0;
   req.on('data', (c: Buffer) => {
     drained += c.length;

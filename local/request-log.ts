@@ -13,6 +13,7 @@ import { countsLine } from '../shared/core/runs/counts';
 
 const brevoReply = z
   .object({
+    published: z.number().optional(),
     accepted: z.number().optional(),
     queued: z.number().optional(),
     delayed: z.number().optional(),
@@ -68,6 +69,7 @@ export function describeRequest(
     if (r.skipped) parts.push(`${r.skipped} skipped (${(r.skipReasons ?? []).join('; ') || 'no route'})`);
     if (r.ignored) parts.push(`${r.ignored} ignored${r.reason ? ` (${r.reason})` : ''}`);
     if (r.notion?.ownWrites) parts.push(`${r.notion.ownWrites} our own writes`);
+    if (r.published) parts.push(`${r.published} published to the event stream`);
     return `← Brevo webhook for ${tenant}: ${parts.join(', ')}`;
   }
   if (method === 'POST' && routePath === '/webhooks/{tenantId}/{connector}/{path+}') {
@@ -80,6 +82,17 @@ export function describeRequest(
     const what = `← ${params.connector ?? '?'} webhook for ${tenant} (/${params.path ?? ''})`;
     if (status >= 400) return `${what}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
     return r?.accepted === 0 ? `${what}: ignored (${r.ignored ?? 'no webhook maps it'})` : `${what}: queued`;
+  }
+  if (method === 'POST' && routePath === '/tenants/{tenantId}/slack/notify') {
+    const r = parse(
+      z
+        .object({ notificationId: z.string().optional(), channel: z.string().optional(), error: z.string().optional() })
+        .loose(),
+      body,
+    );
+    if (status >= 400 || !r)
+      return `← Slack notify for ${tenant}: refused (${status}${r?.error ? `: ${r.error}` : ''})`;
+    return `← Slack notify for ${tenant}: notification ${r.notificationId ?? '?'} queued for ${r.channel ?? '?'}`;
   }
   if (method === 'POST' && routePath === '/webhooks/notion/{tenantId}') {
     return `← Notion webhook for ${tenant}: ${status < 400 ? 'accepted' : `refused (${status})`}`;
@@ -120,7 +133,8 @@ const laneBody = z
     tenantId: z.string().optional(),
     runId: z.string().optional(),
     channelId: z.string().optional(),
-    event: z.object({ type: z.string().optional() }).loose().optional(),
+    // A routed notification's event (its type inside); a notify call's (slack.post) is its name.
+    event: z.union([z.string(), z.object({ type: z.string().optional() }).loose()]).optional(),
     events: z.array(z.unknown()).optional(),
     items: z.array(z.unknown()).optional(),
   })
@@ -186,6 +200,7 @@ export async function describeLaneDone(raw: string, lookups: LaneLookups): Promi
       );
     }
     case 'slack.notify':
+    case 'slack.post':
     case 'slack.digest':
       return slackLines(m, lookups);
     case 'notion.rules.apply': {
@@ -252,14 +267,15 @@ const STARTED_AT = new Date().toISOString();
  */
 function slackLines(m: z.infer<typeof laneBody>, lookups: LaneLookups): Promise<string | undefined> {
   const channel = m.channelId ?? '?';
+  const eventType = (typeof m.event === 'string' ? m.event : m.event?.type) ?? 'event';
   if (!lookups.slackDeliveries || !m.tenantId) {
     if (m.type === 'slack.digest') {
       return Promise.resolve(`→ Slack: digest of ${plural(m.events?.length ?? 0, 'event')} for ${channel} posted`);
     }
-    return burstLine(`${m.tenantId ?? '?'}\u0000${channel}\u0000${m.event?.type ?? 'event'}`, (n) =>
+    return burstLine(`${m.tenantId ?? '?'}\u0000${channel}\u0000${eventType}`, (n) =>
       n >= DIGEST_MIN_BATCH
-        ? `→ Slack: ${n} ${m.event?.type ?? 'event'} notifications for ${channel} done (a burst: posted as a digest)`
-        : `→ Slack: ${n === 1 ? '' : `${n} `}${m.event?.type ?? 'event'} notification${n === 1 ? '' : 's'} for ${channel} posted`,
+        ? `→ Slack: ${n} ${eventType} notifications for ${channel} done (a burst: posted as a digest)`
+        : `→ Slack: ${n === 1 ? '' : `${n} `}${eventType} notification${n === 1 ? '' : 's'} for ${channel} posted`,
     );
   }
   const tenantId = m.tenantId;

@@ -21,6 +21,7 @@ import { ConfigError, failureReason, TajoError } from '../shared/core/errors';
 import { redactText } from '../shared/core/logging/redact';
 import { countsLine } from '../shared/core/runs/counts';
 import { sandboxPlatformLines } from './sandbox-services';
+import { sdkEnv, writeSdkEnv } from './sdk-env';
 import { type LocalStack, startLocalStack } from './stack';
 
 // npm start is the person's own process: their TypeScript definitions are imported (never in the service).
@@ -114,9 +115,11 @@ async function main(): Promise<void> {
     );
   }
   // A SLACK_API_URL the person gave wins over the sandbox's Slack (stack.ts): then it is not the one in use.
-  // (Read after the start, which set SLACK_API_URL for the functions: as before this refactor.)
-  if (stack.sandbox?.slack && !readEnv().slackApiUrl) {
-    log(`  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing)`);
+  // (The start set SLACK_API_URL to the sandbox's when none was given.)
+  if (stack.sandbox?.slack && readEnv().slackApiUrl === stack.sandbox.slack.apiUrl) {
+    log(
+      `  sandbox Slack ${stack.sandbox.slack.apiUrl} (notifications go to #marketing; the docs' #sales, #support, #alerts exist)`,
+    );
   }
   if (stack.sandbox?.platforms)
     for (const line of sandboxPlatformLines(stack.sandbox.platforms, {
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
       apiKeyFile: join(dir, `${stack.tenantId}.api-key`),
     }))
       log(line);
+  for (const line of writeSdkEnv(dir, sdkEnv(stack, stack.config), join(dir, `${stack.tenantId}.api-key`))) log(line);
   log('  the CLI against this stack (another shell):');
   log(
     `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,

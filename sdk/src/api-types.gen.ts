@@ -3,7 +3,7 @@
 /** A refusal: what is wrong and what to do, in one line */
 export type ApiError = {
   error: string;
-  code?: string;
+  code: string;
   issues?: {
     path: string;
     message: string;
@@ -81,6 +81,8 @@ export type ConnectResult = {
   enabled: boolean;
   workspace: Workspace | null;
   schedule: string | null;
+  /** Connected again with only the connector's credentials: the existing connection's settings were kept, its credentials replaced */
+  kept?: 'settings';
   [key: string]: unknown;
 };
 

@@ -178,7 +178,7 @@ export async function handleApiRequest(deps: ApiDeps, req: ApiRequest): Promise<
   const served = topology.routes.some((r) => `${r.method} ${r.path}` === req.routeKey);
   const route = routesByKey.get(req.routeKey);
   if (!served || !route) return notFound('no such route');
-  const res = await answer(deps, req, route);
+  const res = withRefusalCode(await answer(deps, req, route));
   // Under tests an answer its schema does not describe fails the test (the document would lie).
   if (process.env.NODE_ENV === 'test') {
     const mismatch = answerMismatch(route, res);
@@ -238,20 +238,48 @@ export async function authorizeTenant(
  * the function fails, and its log has the stack). Messages never hold tokens (errors.ts).
  */
 function refusalOf(err: unknown): ApiResponse | undefined {
-  if (err instanceof ConfigError) return { status: 400, body: { error: err.message, issues: err.issues } };
-  if (err instanceof RequestRefusedError) return { status: err.status, body: { error: err.message } };
-  if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message } };
+  // A section refused field by field (its issues): the SDK's code for it.
+  if (err instanceof ConfigError)
+    return { status: 400, body: { error: err.message, code: 'invalid_request', issues: err.issues } };
+  if (err instanceof RequestRefusedError)
+    // The default kind says nothing more than the status: the status's code then.
+    return {
+      status: err.status,
+      body: { error: err.message, code: err.kind === 'refused' ? codeOf(err.status) : err.kind },
+    };
+  if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message, code: err.kind } };
   if (err instanceof RateLimitedError) {
     const seconds = Math.ceil(err.retryAfterMs / 1000);
     return {
       status: 503,
-      body: { error: err.message, retryAfterSeconds: seconds },
+      body: { error: err.message, code: err.kind, retryAfterSeconds: seconds },
       headers: { 'retry-after': String(seconds) },
     };
   }
   if (err instanceof UnreachableError || err instanceof ProviderError)
-    return { status: 502, body: { error: err.message } };
+    return { status: 502, body: { error: err.message, code: err.kind } };
   return undefined;
+}
+
+/** The machine code of a refusal that names none, by its status (the SDK's TajoError.code reads it). */
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  409: 'conflict',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  502: 'provider_error',
+  503: 'unavailable',
+};
+const codeOf = (status: number) => CODE_OF_STATUS[status] ?? (status >= 500 ? 'server_error' : 'refused');
+
+/** Every refusal carries a `code` (ApiError): the handler's own, or its status's. */
+function withRefusalCode(res: ApiResponse): ApiResponse {
+  const body = res.body as { error?: unknown; code?: unknown } | undefined;
+  if (res.status < 400 || typeof body?.error !== 'string' || typeof body.code === 'string') return res;
+  return { ...res, body: { ...body, code: codeOf(res.status) } };
 }
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
@@ -273,9 +301,9 @@ async function indexKeyOnce(tenants: TenantStore, tenant: TenantRecord): Promise
 }
 
 function missingKey(): ApiResponse {
-  return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
+  return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)', code: 'unauthorized' } };
 }
 
 function notFound(error: string): ApiResponse {
-  return { status: 404, body: { error } };
+  return { status: 404, body: { error, code: 'not_found' } };
 }

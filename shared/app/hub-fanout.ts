@@ -32,6 +32,8 @@ export type FanOutResult =
       notion: { queued: number; ownWrites: number };
       /** Slack does not take these events (no connection, disabled, no routes): why. */
       slackSkipped?: { reason: string };
+      /** Tenant events published to the tenant's event stream (tajo.events.on): one per changed attribute. */
+      published: number;
       /** Events that went somewhere: a Slack channel or a Brevo → Notion rule. */
       accepted: number;
       /** Slack lane messages and cart timers queued. */
@@ -60,6 +62,7 @@ export async function fanOutHubEvents(
     ...(args.otherEvents ?? []),
   ]);
   if (!published.ok) return published;
+  const count = published.count;
   // Brevo → Notion rules: their matches go to the Notion lane, whatever Slack does with the events.
   const toNotion = notionRuleMessages({ tenantId, conn: args.notion, events, now });
   const notion = { queued: toNotion.matched, ownWrites: toNotion.ownWrites };
@@ -86,6 +89,7 @@ export async function fanOutHubEvents(
       ok: true,
       notion,
       slackSkipped: { reason: slack.reason },
+      published: count,
       accepted: toNotion.eventIds.size,
       queued: 0,
       delayed: 0,
@@ -111,7 +115,15 @@ export async function fanOutHubEvents(
   } catch (err) {
     return failed(err);
   }
-  return { ok: true, notion, accepted, queued: messages.length, delayed: timers.length, skipReasons: skipped };
+  return {
+    ok: true,
+    notion,
+    published: count,
+    accepted,
+    queued: messages.length,
+    delayed: timers.length,
+    skipReasons: skipped,
+  };
 }
 
 /** The tenant's events on the bus; a refusal is logged (with its count) and handed back to the source to retry. */
@@ -119,11 +131,11 @@ async function publishTenantEvents(
   deps: FanOutDeps,
   tenantId: string,
   events: TenantEvent[],
-): Promise<{ ok: true } | { ok: false; error: string }> {
-  if (!deps.events || events.length === 0) return { ok: true };
+): Promise<{ ok: true; count: number } | { ok: false; error: string }> {
+  if (!deps.events || events.length === 0) return { ok: true, count: 0 };
   try {
     await deps.events.publish(events);
-    return { ok: true };
+    return { ok: true, count: events.length };
   } catch (err) {
     deps.log?.('could not publish the tenant events; the source retries them', {
       tenantId,

@@ -73,7 +73,12 @@ async function acceptBrevoWebhookUnsafe(
   ]);
   const expected = tenant?.webhookTokenHash;
   if (!expected || !sameHexDigest(expected, sha256Hex(token)))
-    return { status: 401, body: { error: 'invalid webhook token' } };
+    return {
+      status: 401,
+      body: {
+        error: `invalid webhook token: give tenant ${req.tenantId}'s webhook token (printed by tajo tenants create; under npm start in .tajo/${req.tenantId}.webhook-token)`,
+      },
+    };
 
   let body: unknown;
   try {
@@ -136,6 +141,7 @@ async function acceptBrevoWebhookUnsafe(
     return {
       status: 200,
       body: {
+        published: out.published,
         accepted: out.accepted,
         ignored: events.length - out.accepted,
         reason: out.slackSkipped.reason,
@@ -145,6 +151,8 @@ async function acceptBrevoWebhookUnsafe(
   return {
     status: 200,
     body: {
+      // Published to the tenant's event stream (its endpoints get them); the rest counts Slack and Notion's work.
+      published: out.published,
       accepted: out.accepted,
       queued: out.queued,
       delayed: out.delayed,

@@ -174,6 +174,12 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   expect(out1).toContain('First sync of the Notion databases into Brevo...');
   expect(out1).toContain('  published "Sandbox news: what is new" → Brevo campaign 1 sent');
   expect(out1).not.toMatch(/\n\s+at /);
+  // The sandbox Slack's URL like the others', and the SDK's environment in a file a shell reads.
+  expect(out1).toMatch(/^ {2}sandbox Slack http:\/\/127\.0\.0\.1:\d+\S* \(notifications go to #marketing/m);
+  expect(out1).toContain(`  the SDK against this stack (another shell): set -a; . ${join(dir, 'sdk.env')}; set +a`);
+  const sdkEnvText = await readFile(join(dir, 'sdk.env'), 'utf8');
+  expect(sdkEnvText).toContain(`TAJO_API_URL=http://127.0.0.1:${first.port}\n`);
+  expect(sdkEnvText).toMatch(/^NOTION_TOKEN=.+\nSLACK_BOT_TOKEN=.+\nSLACK_SIGNING_SECRET=.+\nBREVO_API_KEY=.+$/m);
   const pid1 = await stackPid();
   expect(pidAlive(pid1)).toBe(true);
 
@@ -190,8 +196,13 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   const bodyOf = (line: string) => /-d '([^']+)'/.exec(line)?.[1] as string;
   expect(await post(bodyOf(curls[0] as string))).toMatchObject({ accepted: 1, queued: 1, skipped: 0 });
   expect(await post(bodyOf(curls[1] as string))).toMatchObject({ accepted: 1, skipped: 0, notion: { queued: 1 } });
-  await first.waitFor(/^← Brevo webhook for default: 1 accepted, Slack: 1 queued, Notion rules: 0 queued$/);
-  await first.waitFor(/^← Brevo webhook for default: 1 accepted, Slack: 0 queued, Notion rules: 1 queued$/);
+  // The tenant events each put on the event stream: a new subscriber; a contact's three changed attributes.
+  await first.waitFor(
+    /^← Brevo webhook for default: 1 accepted, Slack: 1 queued, Notion rules: 0 queued, 1 published to the event stream$/,
+  );
+  await first.waitFor(
+    /^← Brevo webhook for default: 1 accepted, Slack: 0 queued, Notion rules: 1 queued, 3 published to the event stream$/,
+  );
   await first.waitFor(/^→ Slack: new_subscriber notification for C0MARKETING posted$/);
   await first.waitFor(
     /^→ Notion: Brevo → Notion rules, run \S+: 1 created, 0 updated, 0 unchanged, 0 skipped, 0 failed$/,

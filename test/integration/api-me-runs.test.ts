@@ -70,7 +70,10 @@ describe('GET /me', () => {
     const created = await createTenant({ tenants: store, clock }, id);
     expect(await call('GET /me', created.apiKey)).toEqual({ status: 200, body: { tenantId: id } });
     expect((await call('GET /me', undefined)).status).toBe(401);
-    expect(await call('GET /me', newApiKey())).toEqual({ status: 404, body: { error: 'not found' } });
+    expect(await call('GET /me', newApiKey())).toEqual({
+      status: 404,
+      body: { error: 'not found', code: 'not_found' },
+    });
     // Rotated: the new key finds it, the old one's index item no longer does.
     const rotated = newApiKey();
     const record = await store.getTenant(id);
@@ -124,10 +127,11 @@ describe('sync now and its run', () => {
     expect(syncCalls.at(-1)).toEqual({ tenantId: t.tenantId, mode: 'incremental', trigger: 'api' });
     expect(await call(SYNC, t.apiKey, params, { targetList: 'x' })).toEqual({
       status: 400,
-      body: { error: 'targetList: Invalid input: expected number, received string' },
+      body: { error: 'targetList: Invalid input: expected number, received string', code: 'bad_request' },
     });
     expect((await call(SYNC, t.apiKey, params, { full: true, type: 'incremental' })).body).toEqual({
       error: 'type: full and type disagree: give one of them',
+      code: 'bad_request',
     });
   });
 
@@ -136,7 +140,7 @@ describe('sync now and its run', () => {
     const res = await call(SYNC, t.apiKey, { tenantId: t.tenantId, connector: 'probe' }, { databaseId: 'busy' });
     expect(res).toEqual({
       status: 503,
-      body: { error: 'notion rate limit: retry after 3 s', retryAfterSeconds: 3 },
+      body: { error: 'notion rate limit: retry after 3 s', code: 'rate_limited', retryAfterSeconds: 3 },
       headers: { 'retry-after': '3' },
     });
   });
@@ -149,6 +153,7 @@ describe('sync now and its run', () => {
       body: {
         error:
           'Shopify syncs every enabled resource into its configured list: resources cannot narrow it yet; sync without it',
+        code: 'bad_request',
       },
     });
   });
@@ -176,7 +181,7 @@ describe('sync now and its run', () => {
     expect((await call(RUN, b.apiKey, { ...params, tenantId: b.tenantId })).status).toBe(404);
     expect(await call(RUN, a.apiKey, { ...params, runId: 'nope' })).toEqual({
       status: 404,
-      body: { error: 'no run nope of Probe' },
+      body: { error: 'no run nope of Probe', code: 'not_found' },
     });
   });
 });

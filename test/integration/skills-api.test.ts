@@ -155,7 +155,7 @@ describe('skills', () => {
     const skill = await t.call('PUT', SKILL, { skill: 'upsell' }, {});
     expect(skill).toEqual({
       status: 404,
-      body: { error: 'unknown skill "upsell": the skills are customer-sync, abandoned-cart' },
+      body: { error: 'unknown skill "upsell": the skills are customer-sync, abandoned-cart', code: 'not_found' },
     });
     expect((await t.call('DELETE', SKILL, { skill: 'upsell' })).status).toBe(404);
     expect((await t.call('PUT', SKILL, { skill: 'abandoned-cart' }, '[1]')).status).toBe(400);
@@ -216,7 +216,7 @@ describe('skills', () => {
       pathParameters: { tenantId: a.tenantId },
       headers: { authorization: `Bearer ${b.key}` },
     });
-    expect(cross).toEqual({ status: 404, body: { error: 'not found' } });
+    expect(cross).toEqual({ status: 404, body: { error: 'not found', code: 'not_found' } });
     const noKey = await handleApiRequest(deps(), {
       routeKey: `PUT ${SKILL}`,
       pathParameters: { tenantId: a.tenantId, skill: 'abandoned-cart' },
@@ -303,12 +303,15 @@ describe('definitions', () => {
     const renamed = await t.call('PUT', DEFINITION, { name: 'other' }, ACMESHOP);
     expect(renamed).toEqual({
       status: 400,
-      body: { error: "the definition's name is acmeshop, the path's other: PUT it to /definitions/acmeshop" },
+      body: {
+        error: "the definition's name is acmeshop, the path's other: PUT it to /definitions/acmeshop",
+        code: 'bad_request',
+      },
     });
     const shopify = await t.call('PUT', DEFINITION, { name: 'shopify' }, { ...ACMESHOP, name: 'shopify' });
     expect(shopify).toEqual({
       status: 409,
-      body: { error: 'shopify is a built-in connector (Shopify): name your definition otherwise' },
+      body: { error: 'shopify is a built-in connector (Shopify): name your definition otherwise', code: 'conflict' },
     });
     const notion = await t.call('PUT', DEFINITION, { name: 'notion' }, { ...ACMESHOP, name: 'notion' });
     expect(notion.status).toBe(409);

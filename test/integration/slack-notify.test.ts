@@ -303,6 +303,7 @@ test("channel: an alias, #alias, a channel id or a channel's name; an unknown on
     body: {
       error:
         'channel: "finance" is not an alias of connectors.slack.channels (known: marketing, sales, support, alerts), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot',
+      code: 'bad_request',
     },
   });
   // A channel of the workspace given by its name (no alias for it): found through conversations.list.
@@ -494,6 +495,7 @@ test("the template's {{placeholders}} are filled from data (escaped in mrkdwn, e
     body: {
       error:
         'template.blocks[0].text.text: {{customer.name}} has no value in data (data has: customerEmail): add it to data, or write the text without the placeholder',
+      code: 'bad_request',
     },
   });
   const tooLong = await notify(lane, {
@@ -619,6 +621,7 @@ test('a tenant without a Slack connection is told to connect it first', async ()
     status: 409,
     body: {
       error: `no Slack connection for this tenant: connect Slack first (PUT /tenants/${other}/connections/slack)`,
+      code: 'not_connected',
     },
   });
   expect(lane.sent).toEqual([]);

@@ -311,6 +311,57 @@ describe('connect Notion by token', () => {
   });
 });
 
+describe('connect with only the credentials (the SDK: connect(name, {token}))', () => {
+  test('over an existing connection: its settings are kept, its credentials replaced, and the answer says so', async () => {
+    const t = await connectedTenant();
+    const before = await store.getConnection(t.tenantId, 'notion');
+    const res = await call('PUT', CONNECTION, t, { token: OTHER_NOTION_TOKEN }, notionParam);
+    expect(res).toMatchObject({ status: 200, body: { connected: true, kept: 'settings', databases: 1 } });
+    const after = await store.getConnection(t.tenantId, 'notion');
+    expect(after?.settings).toEqual(before?.settings);
+    expect(await secrets.get(after?.tokenRef as string)).toBe(OTHER_NOTION_TOKEN);
+    // A body with settings replaces them as before (and says nothing was kept).
+    const whole = await call('PUT', CONNECTION, t, notionBody({ databases: [] }), notionParam);
+    expect(whole).toMatchObject({ status: 200, body: { databases: 0 } });
+    expect(whole.body).not.toHaveProperty('kept');
+  });
+
+  test("Slack's bot token and signing secret alone keep the channels and notifications", async () => {
+    const t = await newTenant();
+    await call('PUT', BREVO, t, { apiKey: BREVO_KEY, keyName: 'tajo-sync' });
+    expect((await call('PUT', CONNECTION, t, slackBody(), slackParam)).status).toBe(200);
+    const res = await call(
+      'PUT',
+      CONNECTION,
+      t,
+      { bot_token: SLACK_TOKEN, signing_secret: 'rotated-signing-secret' },
+      slackParam,
+    );
+    expect(res).toMatchObject({ status: 200, body: { kept: 'settings', channels: 1 } });
+    const conn = await store.getConnection(t.tenantId, 'slack');
+    expect(conn?.settings).toMatchObject({
+      channels: { marketing: 'C0MARKETING' },
+      notifications: { new_subscriber: { channel: 'marketing' } },
+      teamId: 'T0ACME',
+    });
+    expect(await secrets.get(conn?.signingSecretRef as string)).toBe('rotated-signing-secret');
+    // The bot token alone: the signing secret stays (Slack's events are still verified).
+    const tokenOnly = await call('PUT', CONNECTION, t, { bot_token: SLACK_TOKEN }, slackParam);
+    expect(tokenOnly).toMatchObject({ status: 200, body: { kept: 'settings', channels: 1 } });
+    const after = await store.getConnection(t.tenantId, 'slack');
+    expect(await secrets.get(after?.signingSecretRef as string)).toBe('rotated-signing-secret');
+    await call('DELETE', CONNECTION, t, undefined, slackParam);
+  });
+
+  test('without an existing connection, the credentials alone connect with the defaults, as before', async () => {
+    const t = await newTenant();
+    await call('PUT', BREVO, t, { apiKey: BREVO_KEY });
+    const res = await call('PUT', CONNECTION, t, { token: NOTION_TOKEN }, notionParam);
+    expect(res).toMatchObject({ status: 200, body: { databases: 0 } });
+    expect(res.body).not.toHaveProperty('kept');
+  });
+});
+
 describe('connect Slack by token', () => {
   test('auth.test tells the team; the team is claimed; another tenant cannot take it', async () => {
     const a = await newTenant();
@@ -733,7 +784,7 @@ describe('tenant isolation on every management route', () => {
               ? {}
               : undefined;
       const res = await call(method, path, { tenantId: b.tenantId, apiKey: a.apiKey }, body, notionParam);
-      expect(res).toEqual({ status: 404, body: { error: 'not found' } });
+      expect(res).toEqual({ status: 404, body: { error: 'not found', code: 'not_found' } });
       expect(await store.getTenant(b.tenantId)).toEqual(bBefore.tenant);
       expect(await store.getConnection(b.tenantId, 'notion')).toEqual(bBefore.conn);
       expect(lane.sent).toHaveLength(0);

@@ -131,3 +131,63 @@ test('what Slack would refuse is named: the type, a mrkdwn header, a section wit
   expect(refusal([])).toBe('blocks: give at least one block');
   expect(refusal('nope')).toBe('blocks: blocks must be an array of Block Kit blocks');
 });
+
+test.each([
+  [
+    'a button without text',
+    [{ type: 'actions', elements: [{ type: 'button' }] }],
+    'blocks[0].elements[0].text: a button needs text: {type: "plain_text", text: "…"}',
+  ],
+  [
+    "a button's text as a string",
+    [{ type: 'actions', elements: [{ type: 'button', text: 'Open' }] }],
+    'blocks[0].elements[0].text: a button needs text: {type: "plain_text", text: "…"}',
+  ],
+  [
+    'a header without text',
+    [{ type: 'header' }],
+    'blocks[0].text: a header needs text: {type: "plain_text", text: "…"}',
+  ],
+  [
+    "a section's text as a string",
+    [{ type: 'section', text: 'Hi' }],
+    `blocks[0].text: a section's text is a text object: {type: "mrkdwn", text: "…"} (or plain_text)`,
+  ],
+  [
+    'a field as a string',
+    [{ type: 'section', fields: ['a'] }],
+    'blocks[0].fields[0]: a field is a text object: {type: "mrkdwn", text: "…"} (or plain_text)',
+  ],
+  [
+    "an image's title as a string",
+    [{ type: 'image', image_url: 'https://x.io/a.png', alt_text: 'a', title: 'Chart' }],
+    `blocks[0].title: an image's title is a text object: {type: "plain_text", text: "…"}`,
+  ],
+  [
+    'an actions block without elements',
+    [{ type: 'actions' }],
+    'blocks[0].elements: an actions block needs elements: [{type: "button", text: {type: "plain_text", text: "…"}}, …]',
+  ],
+  [
+    'a context block without elements',
+    [{ type: 'context' }],
+    'blocks[0].elements: a context block needs elements: [{type: "mrkdwn", text: "…"}, …]',
+  ],
+  [
+    'an element that is not an object',
+    [{ type: 'actions', elements: ['Open'] }],
+    'blocks[0].elements[0]: an element is an object, e.g. {type: "button", text: {type: "plain_text", text: "…"}}',
+  ],
+  [
+    'a context element that is not an object',
+    [{ type: 'context', elements: ['by ci'] }],
+    'blocks[0].elements[0]: a context element is an object, e.g. {type: "mrkdwn", text: "…"}',
+  ],
+  [
+    'a block that is not an object',
+    ['Hi'],
+    'blocks[0]: a block is an object, e.g. {type: "section", text: {type: "mrkdwn", text: "…"}}',
+  ],
+])('%s: the refusal says what Slack expects there, not zod’s wording', (_what, blocks, reason) => {
+  expect(refusal(blocks)).toBe(reason);
+});

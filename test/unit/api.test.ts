@@ -262,7 +262,7 @@ describe('POST .../sync', () => {
     const a = await tenant();
     const { deps: d, lane } = deps();
     const notJson = await handleApiRequest(d, req(SYNC, a.tenantId, a.key, '{full: true'));
-    expect(notJson).toEqual({ status: 400, body: { error: 'the body is not JSON' } });
+    expect(notJson).toEqual({ status: 400, body: { error: 'the body is not JSON', code: 'bad_request' } });
     for (const body of ['[]', '"full"', '{"full":"yes"}']) {
       expect((await handleApiRequest(d, req(SYNC, a.tenantId, a.key, body))).status).toBe(400);
     }

@@ -194,7 +194,10 @@ test('list, connect, test, status and disconnect serve a connector through its h
 
   // No sync hook: sync now is refused in one line, nothing queued (never another connector's lane).
   const sync = await call('POST', `${CONNECTION}/sync`, {});
-  expect(sync).toEqual({ status: 409, body: { error: 'Acme Shop has no sync to queue from the API' } });
+  expect(sync).toEqual({
+    status: 409,
+    body: { error: 'Acme Shop has no sync to queue from the API', code: 'not_queueable' },
+  });
 
   const status = await call('GET', `${CONNECTION}/status`);
   expect(status.body).toEqual({ tenantId: 'hooks', connector: 'acme', connected: true, lists: ['vip', 'all'] });

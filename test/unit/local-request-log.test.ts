@@ -22,6 +22,9 @@ test('a Brevo webhook line says where each event went, and why one went nowhere'
   ).toBe(
     '← Brevo webhook for t1: 1 accepted, Slack: 1 queued, 1 delayed, Notion rules: 0 queued, 2 skipped (order_placed below the threshold)',
   );
+  expect(brevo(200, { published: 3, accepted: 0, queued: 0, skipped: 1, notion: { queued: 0 } })).toBe(
+    '← Brevo webhook for t1: 0 accepted, Slack: 0 queued, Notion rules: 0 queued, 1 skipped (no route), 3 published to the event stream',
+  );
   expect(brevo(401, { error: 'invalid webhook token' })).toBe(
     '← Brevo webhook for t1: refused (401: invalid webhook token)',
   );
@@ -182,4 +185,49 @@ test('Slack: a burst folded into one digest is one "digest of N" line, not N "do
   expect(await describeLaneDone(notify('e40'), plain)).toBe(
     '→ Slack: new_subscriber notification for C0MARKETING posted',
   );
+});
+
+test("Slack: a notify call's post (slack.post) is one line when posted or refused; its request says what was queued", async () => {
+  const at = (s: number) => new Date(Date.now() + 120_000 + s * 1000).toISOString();
+  let recent: NotificationDelivery[] = [];
+  const lookups = {
+    run: async () => undefined,
+    ruleRun: async () => undefined,
+    slackDeliveries: async () => ({ posted: recent.length, failed: 0, since: '', lastPosted: null, recent }),
+  };
+  const post = (notificationId: string) =>
+    JSON.stringify({
+      type: 'slack.post',
+      tenantId: 't8',
+      channelId: 'C0SALES',
+      notificationId,
+      event: 'deal.won',
+      text: 'x',
+    });
+  recent = [
+    { at: at(1), channelId: 'C0SALES', eventType: 'deal.won', notificationId: 'n1', events: 1, status: 'posted' },
+  ];
+  expect(await describeLaneDone(post('n1'), lookups)).toBe('→ Slack: deal.won notification for C0SALES posted');
+  recent = [
+    {
+      at: at(2),
+      channelId: 'C0SALES',
+      eventType: 'deal.won',
+      notificationId: 'n2',
+      events: 1,
+      status: 'failed',
+      reason: 'channel_not_found',
+    },
+    ...recent,
+  ];
+  expect(await describeLaneDone(post('n2'), lookups)).toBe(
+    '→ Slack: deal.won notification for C0SALES refused by Slack: channel_not_found',
+  );
+  const path = '/tenants/{tenantId}/slack/notify';
+  expect(
+    describeRequest('POST', path, { tenantId: 't8' }, 202, '{"queued":true,"notificationId":"n3","channel":"C0SALES"}'),
+  ).toBe('← Slack notify for t8: notification n3 queued for C0SALES');
+  expect(
+    describeRequest('POST', path, { tenantId: 't8' }, 400, '{"error":"template.blocks[0].text: a header needs text"}'),
+  ).toBe('← Slack notify for t8: refused (400: template.blocks[0].text: a header needs text)');
 });

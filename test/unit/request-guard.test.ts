@@ -5,7 +5,19 @@ import {
   guardRequest,
   jsonTooDeep,
   MAX_JSON_DEPTH,
+  refusalResponse,
 } from '../../shared/core/http/request-guard';
+
+test("a door's refusal is the API's refusal shape: one line and a code", () => {
+  expect(JSON.parse(refusalResponse({ status: 413, error: 'too big' }).body)).toEqual({
+    error: 'too big',
+    code: 'payload_too_large',
+  });
+  expect(JSON.parse(refusalResponse({ status: 400, error: 'the body is not valid UTF-8' }).body)).toEqual({
+    error: 'the body is not valid UTF-8',
+    code: 'bad_request',
+  });
+});
 
 describe('jsonTooDeep', () => {
   test('counts arrays and objects, not brackets inside strings or escaped quotes', () => {

@@ -215,6 +215,36 @@ describe("a run's end (run-events.ts)", () => {
     ...over,
   });
 
+  /** Runs by id, as the run store keeps them (the last write wins), and every write in order. */
+  const storeOf = (writes: RunRecord[]) => ({
+    putRun: async (r: RunRecord) => void writes.push({ ...r }),
+    getRun: async (tenantId: string, connector: string, runId: string) =>
+      writes.findLast((w) => w.tenantId === tenantId && w.connector === connector && w.runId === runId),
+  });
+
+  test('a run ended once is reported once: written again later (a failed run a new sync abandons), nothing more goes out', async () => {
+    const stored: RunRecord[] = [];
+    const published: TenantEvent[] = [];
+    const bus = { publish: async (events: readonly TenantEvent[]) => void published.push(...events) };
+    const runs = publishingRunEnds(storeOf(stored), bus, () => undefined);
+    await runs.putRun(run({}));
+    await runs.putRun(run({ status: 'failed', finishedAt: '2026-12-01T10:05:00.000Z', error: 'Notion 502' }));
+    await runs.putRun(
+      run({
+        status: 'failed',
+        finishedAt: '2026-12-01T11:00:00.000Z',
+        error: 'Notion 502; abandoned: the configuration changed since it started',
+      }),
+    );
+    expect(stored).toHaveLength(3);
+    expect(published.map((e) => [e.type, e.fields.runId, e.fields.error])).toEqual([
+      ['sync.failed', 'r1', 'Notion 502'],
+    ]);
+    // A run ended without a running write first (a platform sync's one write) is reported.
+    await runs.putRun(run({ runId: 'r9', status: 'succeeded', finishedAt: '2026-12-01T11:01:00.000Z' }));
+    expect(published.map((e) => e.fields.runId)).toEqual(['r1', 'r9']);
+  });
+
   test('stored, then published once finished; a run taken over by another is not; a refused publish is reported, not thrown', async () => {
     const stored: RunRecord[] = [];
     const published: TenantEvent[] = [];
@@ -226,9 +256,7 @@ describe("a run's end (run-events.ts)", () => {
         published.push(...events);
       },
     };
-    const runs = publishingRunEnds({ putRun: async (r: RunRecord) => void stored.push(r) }, bus, (err, e) =>
-      failures.push(`${e.type}: ${err.message}`),
-    );
+    const runs = publishingRunEnds(storeOf(stored), bus, (err, e) => failures.push(`${e.type}: ${err.message}`));
     await runs.putRun(run({}));
     await runs.putRun(run({ status: 'succeeded', finishedAt: '2026-12-01T10:05:00.000Z' }));
     await runs.putRun(run({ runId: 'r0', status: 'failed', error: 'Notion 502; resumed as run r1' }));
@@ -292,11 +320,26 @@ test("Brevo's webhook: a bus that refuses answers 429 with nothing queued; Brevo
   expect(refused.status).toBe(429);
   expect(sent).toEqual([]);
   refuse = false;
-  expect((await post()).status).toBe(200);
+  const accepted = await post();
+  expect(accepted.status).toBe(200);
+  // The answer counts what went to the tenant's event stream, so it adds up with the deliveries.
+  expect(accepted.body).toMatchObject({ published: 2 });
   expect(published.map((e) => [e.tenantId, e.type])).toEqual([
     ['acme', 'contact.attribute_updated'],
     ['acme', 'brevo.click'],
   ]);
+  const wrongToken = await acceptBrevoWebhook(deps as never, {
+    tenantId: 'acme',
+    headers: { authorization: 'Bearer whk_wrong' },
+    body,
+  });
+  expect(wrongToken).toEqual({
+    status: 401,
+    body: {
+      error:
+        "invalid webhook token: give tenant acme's webhook token (printed by tajo tenants create; under npm start in .tajo/acme.webhook-token)",
+    },
+  });
   const ids = published.map((e) => e.id);
   published.length = 0;
   await post();

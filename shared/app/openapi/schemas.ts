@@ -74,6 +74,10 @@ export const connectResultSchema = z
     enabled: z.boolean(),
     workspace: workspaceSchema.nullable(),
     schedule: z.string().nullable(),
+    kept: z.literal('settings').optional().meta({
+      description:
+        "Connected again with only the connector's credentials: the existing connection's settings were kept, its credentials replaced",
+    }),
   })
   // What the connector counts in its settings (Notion: databases synced; Slack: channels named).
   .catchall(z.unknown())

@@ -156,7 +156,10 @@ export function guardRequest(event: GuardedEvent): GuardRefusal | undefined {
   return undefined;
 }
 
-/** A refusal as the HTTP answer every route gives: JSON `{error}` on one line, never cached. */
+/** A door refusal's machine code (ApiError's `code`), by its status. */
+const GUARD_CODES = { 400: 'bad_request', 413: 'payload_too_large' } as const;
+
+/** A refusal as the HTTP answer every route gives: JSON `{error, code}` on one line, never cached. */
 export function refusalResponse(r: GuardRefusal): {
   statusCode: number;
   headers: Record<string, string>;
@@ -165,6 +168,6 @@ export function refusalResponse(r: GuardRefusal): {
   return {
     statusCode: r.status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    body: JSON.stringify({ error: r.error }),
+    body: JSON.stringify({ error: r.error, code: GUARD_CODES[r.status] }),
   };
 }

@@ -77,11 +77,11 @@ export function tenantOperation(
 
 export const routeKeyOf = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
-/** A refusal: one line, a machine code when there is one, each wrong field's path. */
+/** A refusal: one line, its machine code (api.ts gives every refusal one), each wrong field's path. */
 export const apiErrorSchema = z
   .strictObject({
     error: z.string(),
-    code: z.string().optional(),
+    code: z.string(),
     issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     /** 429 and 503: when to try again (also the Retry-After header). */
     retryAfterSeconds: z.number().int().optional(),

@@ -31,7 +31,12 @@ export async function queueableConnection<C extends ConnectorName>(
   connector: { name: C; label: string },
 ): Promise<{ conn: ConnectionRecord<C> } | { reason: string }> {
   const conn = await connections.getConnection(tenantId, connector.name);
-  if (!conn) return { reason: `tenant ${tenantId} has no ${connector.label} connection` };
+  if (!conn)
+    return {
+      reason:
+        `tenant ${tenantId} has no ${connector.label} connection: connect it first ` +
+        `(tajo connectors connect ${connector.name} …, or PUT /tenants/${tenantId}/connections/${connector.name})`,
+    };
   if (!conn.settings.enabled) return { reason: `the ${connector.label} connector is disabled in the config` };
   return { conn };
 }

@@ -33,22 +33,39 @@ const textValue = (what: string, max: number) =>
     .min(1, `${what} must not be empty`)
     .max(max, at(what, max));
 
+/** What Slack expects, written as a template would hold it (a refusal shows it). */
+const PLAIN_TEXT = '{type: "plain_text", text: "…"}';
+const MRKDWN = '{type: "mrkdwn", text: "…"}';
+const MRKDWN_TEXT = `${MRKDWN} (or plain_text)`;
+
+/**
+ * A required part missing or not an object says what Slack expects there (zod's own wording,
+ * "expected object, received undefined", does not); `needs` is its subject ("a button needs text").
+ */
+const expecting = (needs: string, shape: string) => ({ error: `${needs}: ${shape}` });
+
 /** A plain_text object of `what` (a header, a button): its text is `what`'s text. */
-const plainText = (what: string, max: number) =>
-  z.looseObject({
-    type: z.literal('plain_text', { error: `${what} must be a plain_text object (Slack allows no mrkdwn here)` }),
-    text: textValue(`${what}'s text`, max),
-    emoji: z.boolean().optional(),
-  });
+const plainText = (what: string, max: number, needs = `${what} needs text`) =>
+  z.looseObject(
+    {
+      type: z.literal('plain_text', { error: `${what} must be a plain_text object (Slack allows no mrkdwn here)` }),
+      text: textValue(`${what}'s text`, max),
+      emoji: z.boolean().optional(),
+    },
+    expecting(needs, PLAIN_TEXT),
+  );
 
 /** A text object that may be mrkdwn; `what` names the text itself (a section's text, a field). */
 const anyText = (what: string, max: number) =>
-  z.looseObject({
-    type: z.enum(['plain_text', 'mrkdwn'], { error: `${what} must be of type plain_text or mrkdwn` }),
-    text: textValue(what, max),
-    emoji: z.boolean().optional(),
-    verbatim: z.boolean().optional(),
-  });
+  z.looseObject(
+    {
+      type: z.enum(['plain_text', 'mrkdwn'], { error: `${what} must be of type plain_text or mrkdwn` }),
+      text: textValue(what, max),
+      emoji: z.boolean().optional(),
+      verbatim: z.boolean().optional(),
+    },
+    expecting(`${what} is a text object`, MRKDWN_TEXT),
+  );
 
 const blockId = z.string().max(255, at('a block_id', 255)).optional();
 const actionId = z.string().max(255, at('an action_id', 255)).optional();
@@ -98,8 +115,14 @@ const OTHER_ELEMENTS = [
 const otherElementSchema = z.looseObject({ type: z.enum(OTHER_ELEMENTS), action_id: actionId });
 
 const elementTypes = ['button', 'image', ...OTHER_ELEMENTS].join(', ');
+const BUTTON = `{type: "button", text: ${PLAIN_TEXT}}`;
 const elementSchema = z.discriminatedUnion('type', [buttonElementSchema, imageElementSchema, otherElementSchema], {
-  error: (iss) => (iss.code === 'invalid_union' ? `an element's type is one of ${elementTypes}` : undefined),
+  error: (iss) =>
+    iss.code === 'invalid_union'
+      ? `an element's type is one of ${elementTypes}`
+      : iss.code === 'invalid_type'
+        ? `an element is an object, e.g. ${BUTTON}`
+        : undefined,
 });
 
 const headerBlock = z.looseObject({
@@ -126,7 +149,7 @@ const actionsBlock = z.looseObject({
   type: z.literal('actions'),
   block_id: blockId,
   elements: z
-    .array(elementSchema)
+    .array(elementSchema, expecting('an actions block needs elements', `[${BUTTON}, …]`))
     .min(1, 'an actions block holds at least one element')
     .max(SLACK_LIMITS.actionsElements, `an actions block holds at most ${SLACK_LIMITS.actionsElements} elements`),
 });
@@ -145,9 +168,14 @@ const contextBlock = z.looseObject({
         ],
         {
           error: (iss) =>
-            iss.code === 'invalid_union' ? "a context element's type is image, plain_text or mrkdwn" : undefined,
+            iss.code === 'invalid_union'
+              ? "a context element's type is image, plain_text or mrkdwn"
+              : iss.code === 'invalid_type'
+                ? `a context element is an object, e.g. ${MRKDWN}`
+                : undefined,
         },
       ),
+      expecting('a context block needs elements', `[${MRKDWN}, …]`),
     )
     .min(1, 'a context block holds at least one element')
     .max(SLACK_LIMITS.contextElements, `a context block holds at most ${SLACK_LIMITS.contextElements} elements`),
@@ -160,7 +188,7 @@ const imageBlock = z.looseObject({
   block_id: blockId,
   image_url: url('an image_url').optional(),
   alt_text: z.string({ error: 'an image needs alt_text' }).max(2000, at('alt_text', 2000)),
-  title: plainText("an image's title", 2000).optional(),
+  title: plainText("an image's title", 2000, "an image's title is a text object").optional(),
 });
 
 const markdownBlock = z.looseObject({
@@ -177,7 +205,11 @@ export const blockSchema = z.discriminatedUnion(
   [headerBlock, sectionBlock, actionsBlock, contextBlock, dividerBlock, imageBlock, markdownBlock, otherBlock],
   {
     error: (iss) =>
-      iss.code === 'invalid_union' ? `a block's type is one of ${MESSAGE_BLOCK_TYPES.join(', ')}` : undefined,
+      iss.code === 'invalid_union'
+        ? `a block's type is one of ${MESSAGE_BLOCK_TYPES.join(', ')}`
+        : iss.code === 'invalid_type'
+          ? `a block is an object, e.g. {type: "section", text: ${MRKDWN}}`
+          : undefined,
   },
 );
 export type Block = z.infer<typeof blockSchema>;
