@@ -254,6 +254,10 @@ describe('the dashboard and alarms read what the functions emit', () => {
     p.recordNotifications({ posted: 1, failed: ['x'] });
     p.recordBrevoActionFailed();
     p.recordPoll({ queued: 1 });
+    // The tenant event stream: a delivery made and one failed, a publish the bus refused.
+    p.recordEventDelivery(true);
+    p.recordEventDelivery(false);
+    p.recordEventsPublishFailed(1);
     p.publishMetrics();
     const emitted = new Set(readEmf(emfLines).keys());
     // The 429s come from the API call log (tested above); their identity is provider-dimensioned.
