@@ -111,6 +111,8 @@ test('--restart, a full run after an unfinished incremental one, a changed confi
   expect(await store.getRun('acme', 'notion', dead.runId)).toMatchObject({
     status: 'failed',
     error: expect.stringMatching(/abandoned: started over \(--restart\)$/),
+    // It ended when it failed, not when a later run abandoned it.
+    finishedAt: dead.finishedAt,
   });
   // The restarted run is left unfinished ("running", its owner this live process): now another
   // caller asking through the CLI is refused; the lane starts a run of its own as before.

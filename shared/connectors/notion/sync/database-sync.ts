@@ -254,8 +254,15 @@ async function claim(
 
 /** An unfinished run that will not be resumed: failed for good, with why, and no checkpoint. */
 async function abandonRun(ctx: Pick<NotionSyncContext, 'runs' | 'clock'>, run: RunRecord, why: string) {
-  const reason = run.error ? `${run.error}; abandoned: ${why}` : `abandoned: ${why}`;
   run.checkpoint = undefined;
+  const reason = run.error ? `${run.error}; abandoned: ${why}` : `abandoned: ${why}`;
+  // A run that already ended (failed with a checkpoint to resume from) keeps when it ended; it
+  // only stops being resumable, and says why. One left running is closed now.
+  if (run.status !== 'running') {
+    run.error = reason;
+    await ctx.runs.putRun(run);
+    return;
+  }
   await failRun(ctx, run, reason);
 }
 
