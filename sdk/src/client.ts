@@ -49,8 +49,9 @@ export class TajoClient {
   private brevoDone?: Promise<void>;
 
   constructor(private readonly options: TajoClientOptions = {}) {
-    const apiKey = options.apiKey ?? env('TAJO_API_KEY');
-    const baseUrl = options.baseUrl ?? env('TAJO_API_URL');
+    // An empty value is no value (an unset variable exported as ''), as the CLI reads them.
+    const apiKey = options.apiKey || env('TAJO_API_KEY') || undefined;
+    const baseUrl = options.baseUrl || env('TAJO_API_URL') || undefined;
     this.transport = new Transport({
       apiKey: () =>
         apiKey ?? missing('no API key: pass apiKey to TajoClient or set TAJO_API_KEY (tajo_...)', 'missing_api_key'),

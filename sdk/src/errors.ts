@@ -76,6 +76,16 @@ export function errorFromAnswer(status: number, body: unknown, headers: Headers,
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
   };
   if (status === 401) return new TajoAuthError(fields);
+  // A tenant route answers a key of another tenant exactly as an unknown tenant (nothing leaks):
+  // for the caller, the key or the tenant is wrong either way.
+  if (status === 404 && b.error === 'not found' && /^\/tenants\//.test(what.split(' ')[1] ?? '')) {
+    return new TajoAuthError({
+      ...fields,
+      code: 'unauthorized',
+      message:
+        "not found: this API key is not the tenant's, or there is no such tenant: check TAJO_API_KEY and TAJO_TENANT (or tenantId)",
+    });
+  }
   if (status === 429 || (status === 503 && retryAfterSeconds !== undefined)) return new TajoRateLimitError(fields);
   return new TajoError(fields);
 }

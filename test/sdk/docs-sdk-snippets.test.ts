@@ -88,7 +88,7 @@ test('a first connect with only a token has no database; the section form sets t
   expect(bare).toMatchObject({ connected: true, databases: 0 });
   const refused = await tajo.connectors.sync('notion', { databaseId: SANDBOX_DATABASE_ID }).catch((e) => e);
   expect(refused).toMatchObject({ status: 400 });
-  expect(refused.message).toMatch(/is not in connectors\.notion\.databases: add it there/);
+  expect(refused.message).toMatch(/is not in connectors\.notion\.databases: give targetList/);
 
   const section = await tajo.connectors.connect('notion', {
     token: process.env.NOTION_TOKEN,

@@ -13,7 +13,7 @@ import {
   SANDBOX_SLACK_TOKEN,
 } from '../../sandbox/sandbox';
 import { SHOPIFY_SANDBOX_CLIENT_SECRET, SHOPIFY_SANDBOX_TOKEN } from '../../sandbox/shopify/store';
-import { TajoClient, TajoError } from '../../sdk/src';
+import { TajoAuthError, TajoClient, TajoError } from '../../sdk/src';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 let sandbox: SandboxStack;
@@ -92,6 +92,13 @@ test("the API's refusals: 404 unknown connector, 400 with issues, a wrong key", 
 
   const noKey = await fetch(`${stack.url}/tenants/${stack.tenantId}/connections`);
   expect(noKey.status).toBe(401);
+  // A key of nobody on a tenant's path: the API answers as for an unknown tenant; the SDK says what to check.
   const wrong = new TajoClient({ apiKey: 'tajo_not_a_key', baseUrl: stack.url, tenantId: stack.tenantId });
-  await expect(wrong.connectors.list()).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  const refused = await wrong.connectors.list().catch((e) => e);
+  expect(refused).toBeInstanceOf(TajoAuthError);
+  expect(refused).toMatchObject({ status: 404, code: 'unauthorized' });
+  expect(refused.message).toMatch(/check TAJO_API_KEY and TAJO_TENANT/);
+  // An empty key is no key: refused before any call, naming the variable.
+  const empty = await new TajoClient({ apiKey: '', baseUrl: stack.url }).connectors.list().catch((e) => e);
+  expect(empty).toMatchObject({ code: 'missing_api_key' });
 }, 60_000);
