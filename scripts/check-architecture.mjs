@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const PRODUCTION = ['shared', 'functions', 'cli', 'local', 'infra', 'sandbox'];
+const PRODUCTION = ['shared', 'functions', 'cli', 'local', 'infra', 'sandbox', 'sdk/src', 'connector-sdk'];
 const MAX_FILE_LINES = 600;
 const MAX_HANDLER_LINES = 40;
 /** The hub (shared/core/brevo): every connector writes to it, so naming it is no branch on a sibling. */
@@ -46,7 +46,8 @@ for (const top of PRODUCTION) {
     const rel = relative(root, file);
     const text = readFileSync(file, 'utf8');
     const lines = lineCount(text);
-    if (lines > MAX_FILE_LINES)
+    // A generated file (the SDK's types from the OpenAPI document) is as long as the API it describes.
+    if (lines > MAX_FILE_LINES && !rel.endsWith('.gen.ts'))
       breaches.push(`${rel}: ${lines} lines (at most ${MAX_FILE_LINES}: split it by concept)`);
     if (/^functions\/[^/]+\/handler\.ts$/.test(rel) && lines > MAX_HANDLER_LINES) {
       breaches.push(`${rel}: a handler of ${lines} lines (at most ${MAX_HANDLER_LINES}: move logic out, keep wiring)`);
