@@ -13,7 +13,9 @@ import {
   SANDBOX_SLACK_TOKEN,
 } from '../../sandbox/sandbox';
 import { SHOPIFY_SANDBOX_CLIENT_SECRET, SHOPIFY_SANDBOX_TOKEN } from '../../sandbox/shopify/store';
+import { STRIPE_SANDBOX_KEY, STRIPE_SANDBOX_WEBHOOK_SECRET } from '../../sandbox/stripe';
 import { TajoAuthError, TajoClient, TajoError } from '../../sdk/src';
+import { resolvablePlatformConnectors } from '../../shared/connectors';
 import { type SandboxStack, startSandboxStack } from '../support/sandbox-stack';
 
 let sandbox: SandboxStack;
@@ -41,7 +43,7 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-test('connect Notion, Slack and Shopify with the docs credentials; every one is listed connected', async () => {
+test('connect every connector of the registry (Notion, Slack, Shopify, Stripe); every one is listed connected', async () => {
   await tajo.connectors.connect('notion', { token: SANDBOX_NOTION_TOKEN });
   await tajo.connectors.connect('slack', {
     botToken: SANDBOX_SLACK_TOKEN,
@@ -52,18 +54,25 @@ test('connect Notion, Slack and Shopify with the docs credentials; every one is 
     apiKey: SHOPIFY_SANDBOX_TOKEN,
     apiSecret: SHOPIFY_SANDBOX_CLIENT_SECRET,
   });
+  await tajo.connectors.connect('stripe', { apiKey: STRIPE_SANDBOX_KEY, webhookSecret: STRIPE_SANDBOX_WEBHOOK_SECRET });
+  // Every connector of the registry is connected above: a new one joins this test.
+  expect(resolvablePlatformConnectors().map((c) => c.name)).toEqual(
+    expect.arrayContaining(['notion', 'slack', 'shopify', 'stripe']),
+  );
+  expect(resolvablePlatformConnectors()).toHaveLength(4);
   const list = await tajo.connectors.list();
   expect(list.brevo?.connected).toBe(true);
   // The sandbox tenant has its Brevo key already: the listing says so once, and the client's key is not sent.
   const t = `/tenants/${stack.tenantId}`;
-  expect(sent.slice(0, 4)).toEqual([
+  expect(sent.slice(0, 5)).toEqual([
     `GET ${t}/connections`,
     `PUT ${t}/connections/notion`,
     `PUT ${t}/connections/slack`,
     `PUT ${t}/connections/shopify`,
+    `PUT ${t}/connections/stripe`,
   ]);
   const connected = (list.connectors ?? []).filter((c) => c.connected).map((c) => c.name);
-  expect(connected).toEqual(expect.arrayContaining(['notion', 'slack', 'shopify']));
+  expect(connected).toEqual(expect.arrayContaining(['notion', 'slack', 'shopify', 'stripe']));
 }, 60_000);
 
 test('sync queues a run the stack finishes; status reports it', async () => {
