@@ -240,6 +240,7 @@ function doors(ctx: Ctx): Door[] {
       }
       case 'GET /oauth/notion/callback':
       case 'GET /oauth/slack/callback':
+      case 'GET /oauth/{connector}/callback':
         // No install was started: a state nobody issued is refused.
         return {
           route,
@@ -310,6 +311,30 @@ function doors(ctx: Ctx): Door[] {
         return { route, valid: false, sign: same, base: (r) => req(Buffer.alloc(0), bearer, { importId: r.hex(12) }) };
       case 'GET /tenants/{tenantId}/connections/notion/documents/{pageId}':
         return { route, valid: false, sign: same, base: (r) => req(Buffer.alloc(0), bearer, { pageId: r.hex(32) }) };
+      case 'GET /tenants/{tenantId}/connections/{connector}/runs/{runId}':
+        // No such run of this tenant: 404 with its reason.
+        return { route, valid: false, sign: same, base: (r) => req(Buffer.alloc(0), bearer, { runId: r.hex(12) }) };
+      case 'POST /tenants/{tenantId}/event-endpoints':
+        // A URL the service will not deliver to (plain http to a public host): refused, nothing stored.
+        return {
+          route,
+          valid: false,
+          sign: same,
+          base: (r) => req(json({ url: `http://hooks-${r.hex(4)}.example.com/x` }), jsonHeaders),
+        };
+      case 'DELETE /tenants/{tenantId}/event-endpoints/{endpointId}':
+        // Another tenant's id with this tenant's key: refused, nothing removed.
+        return {
+          route,
+          valid: false,
+          sign: same,
+          base: (r) => req(Buffer.alloc(0), bearer, { tenantId: 'someone-else', endpointId: `ep_${r.hex(12)}` }),
+        };
+      case 'POST /tenants/{tenantId}/connections/notion/query':
+      case 'POST /tenants/{tenantId}/connections/notion/pages':
+      case 'POST /tenants/{tenantId}/slack/notify':
+        // A body that fails validation: never reaches Notion or Slack.
+        return { route, valid: false, sign: same, base: () => req(json({ unexpected: true }), jsonHeaders) };
       default:
         if (route.method === 'GET') return { route, valid: true, sign: same, base: () => req(Buffer.alloc(0), bearer) };
         throw new Error(`the fuzz has no base request for ${key}: add one`);

@@ -215,7 +215,7 @@ describe('a query Notion refuses', () => {
     const t = await stack.connected();
     const res = await stack.api('POST', '/tenants/{tenantId}/connections/notion/query', t, {
       databaseId: SANDBOX_DATABASE_ID,
-      sorts: [{ property: 'Last Contact', direction: 'descending' }],
+      sorts: [{ property: 'Last Contacted', direction: 'descending' }],
     });
     expect(NOTION_QUERY_ROUTE).toBe('POST /tenants/{tenantId}/connections/notion/query');
     expect(res.status).toBe(400);
@@ -223,8 +223,8 @@ describe('a query Notion refuses', () => {
     expect(error).toMatch(
       new RegExp(`query of data source [0-9a-f-]{36} of database ${SANDBOX_DATABASE_ID} \\(400 validation_error\\)`),
     );
-    expect(error).toContain('Could not find sort property with name or id: Last Contact');
-    expect(error).toMatch(/\(the data source has: Company, Customer ID, Email, Interests, Name, Newsletter, Phone, /);
+    expect(error).toContain('Could not find sort property with name or id: Last Contacted');
+    expect(error).toMatch(/\(the data source has: Company, Customer ID, Email, Interests, Last Contact, Name, Newsletter, Phone, /);
   });
 });
 
