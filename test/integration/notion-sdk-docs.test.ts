@@ -224,7 +224,9 @@ describe('a query Notion refuses', () => {
       new RegExp(`query of data source [0-9a-f-]{36} of database ${SANDBOX_DATABASE_ID} \\(400 validation_error\\)`),
     );
     expect(error).toContain('Could not find sort property with name or id: Last Contacted');
-    expect(error).toMatch(/\(the data source has: Company, Customer ID, Email, Interests, Last Contact, Name, Newsletter, Phone, /);
+    expect(error).toMatch(
+      /\(the data source has: Company, Customer ID, Email, Interests, Last Contact, Name, Newsletter, Phone, /,
+    );
   });
 });
 
