@@ -5,6 +5,8 @@
  * this branch does not serve yet (GET /me, runs, query...) are the contract stand-in's
  * (client.test.ts); here the tenant is given and the run is awaited through the stack.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LocalStack } from '../../local/stack';
 import {
   SANDBOX_BREVO_KEY,
@@ -111,3 +113,9 @@ test("the API's refusals: 404 unknown connector, 400 with issues, a wrong key", 
   const empty = await new TajoClient({ apiKey: '', baseUrl: stack.url }).connectors.list().catch((e) => e);
   expect(empty).toMatchObject({ code: 'missing_api_key' });
 }, 60_000);
+
+test('the stack serves the committed OpenAPI document, byte for byte as JSON (every function bundle in one process)', async () => {
+  const served = await (await fetch(`${stack.url}/openapi.json`)).json();
+  const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'));
+  expect(served).toEqual(committed);
+});

@@ -107,36 +107,45 @@ function operationOf(route: ApiRoute, bodies: Map<string, z.ZodType>, answers: M
 }
 
 /**
- * The metadata the conversion reads: the components' own, else the global registry's without the
- * id of a schema that is not the component of that id. A module evaluated twice (a test that
- * imports it statically and through a dynamic import) registers a second schema under the same id
- * (`RowError`), and zod refuses two schemas of one id; the second is then described inline.
+ * The schemas with an id (`.meta({id})`) that the named ones reach, found by walking their
+ * definitions: the instances this code holds. zod keeps ids in one registry per process, and under
+ * npm start every function's bundle (local/functions.ts) evaluates its own copy of each schema module
+ * into that one registry: its `_idmap` holds another bundle's instance of `NotionStatus`, and reading
+ * components from it would describe a schema the routes do not use (zod refuses, or inlines it).
  */
-function oneInstancePerId(registry: z.core.$ZodRegistry<{ id: string }>): z.core.$ZodRegistry<Record<string, unknown>> {
-  const view = {
-    get(schema: z.core.$ZodType) {
-      const own = registry.get(schema);
-      if (own) return own;
-      const meta = z.globalRegistry.get(schema) as Record<string, unknown> | undefined;
-      if (typeof meta?.id !== 'string' || registry._idmap.get(meta.id) === schema) return meta;
-      const { id: _id, ...rest } = meta;
-      return rest;
-    },
+function reachableIds(named: Iterable<z.ZodType>): Map<string, z.core.$ZodType> {
+  const found = new Map<string, z.core.$ZodType>();
+  const seen = new Set<unknown>();
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) return value.forEach(walk);
+    if ('_zod' in value) {
+      const schema = value as z.core.$ZodType;
+      const id = z.globalRegistry.get(schema)?.id;
+      if (typeof id === 'string' && !found.has(id)) found.set(id, schema);
+      const def = schema._zod.def as unknown as Record<string, unknown>;
+      // A lazy schema's inner one comes from its getter.
+      if (def.type === 'lazy' && typeof def.getter === 'function') walk((def.getter as () => unknown)());
+      return Object.values(def).forEach(walk);
+    }
+    // A plain object inside a definition: an object schema's shape, an enum's entries.
+    if (Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach(walk);
   };
-  return view as unknown as z.core.$ZodRegistry<Record<string, unknown>>;
+  for (const schema of named) walk(schema);
+  return found;
 }
 
 /** JSON Schemas of the named shapes and every shape with an id they reach, `$ref`s to components. */
 function componentsOf(named: Map<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonSchema> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of named) registry.add(schema, { ...z.globalRegistry.get(schema), id });
-  for (const [id, schema] of z.globalRegistry._idmap) {
+  for (const [id, schema] of reachableIds(named.values())) {
     if (!registry.has(schema) && !named.has(id)) registry.add(schema, { ...z.globalRegistry.get(schema), id });
   }
   const all = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io,
-    metadata: oneInstancePerId(registry),
     unrepresentable: 'any',
     uri: (id) => `${COMPONENTS}${id}`,
   }).schemas as Record<string, JsonSchema>;
