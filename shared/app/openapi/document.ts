@@ -119,7 +119,10 @@ function reachableIds(named: Iterable<z.ZodType>): Map<string, z.core.$ZodType> 
   const walk = (value: unknown): void => {
     if (typeof value !== 'object' || value === null || seen.has(value)) return;
     seen.add(value);
-    if (Array.isArray(value)) return value.forEach(walk);
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v);
+      return;
+    }
     if ('_zod' in value) {
       const schema = value as z.core.$ZodType;
       const id = z.globalRegistry.get(schema)?.id;
@@ -127,10 +130,11 @@ function reachableIds(named: Iterable<z.ZodType>): Map<string, z.core.$ZodType> 
       const def = schema._zod.def as unknown as Record<string, unknown>;
       // A lazy schema's inner one comes from its getter.
       if (def.type === 'lazy' && typeof def.getter === 'function') walk((def.getter as () => unknown)());
-      return Object.values(def).forEach(walk);
+      for (const v of Object.values(def)) walk(v);
+      return;
     }
     // A plain object inside a definition: an object schema's shape, an enum's entries.
-    if (Object.getPrototypeOf(value) === Object.prototype) Object.values(value).forEach(walk);
+    if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) walk(v);
   };
   for (const schema of named) walk(schema);
   return found;
