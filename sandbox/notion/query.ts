@@ -84,7 +84,12 @@ function compileTimestampFilter(f: Record<string, unknown>, ctx: Ctx, path: stri
   return ts === 'created_time' ? (p) => test(p.createdTime) : (p) => test(p.lastEditedTime);
 }
 
-/** Condition keys accepted per property type (the key names the filter type). */
+/**
+ * Condition keys accepted per property type (the key names the filter type), after Notion's filter
+ * reference: the text condition serves every text-like type, the date condition the timestamps, the
+ * people condition created_by/last_edited_by. A select and a status are different types: Notion
+ * refuses a `select` filter on a status property (and the reverse) with a 400 validation_error.
+ */
 const FILTER_KEYS: Record<string, string[]> = {
   title: ['title', 'rich_text'],
   rich_text: ['rich_text', 'title'],
@@ -93,8 +98,8 @@ const FILTER_KEYS: Record<string, string[]> = {
   phone_number: ['phone_number', 'rich_text'],
   number: ['number'],
   checkbox: ['checkbox'],
-  select: ['select', 'status'],
-  status: ['status', 'select'],
+  select: ['select'],
+  status: ['status'],
   multi_select: ['multi_select'],
   date: ['date'],
   created_time: ['created_time', 'date'],
@@ -117,8 +122,9 @@ function compilePropertyFilter(f: Record<string, unknown>, ctx: Ctx, path: strin
   if (!allowed)
     throw validationError(`${path}: filtering on ${def.type} properties is not supported by the simulator.`);
   if (!allowed.includes(key)) {
+    // Notion's own wording (its 400 validation_error for a filter of another type than the property's).
     throw validationError(
-      `${path}: property ${def.name} is of type ${def.type}; a \`${key}\` filter does not apply (use ${allowed.map((k) => `\`${k}\``).join(' or ')}).`,
+      `The property type in the database does not match the property type of the filter provided: database property ${def.type} does not match filter ${key}`,
     );
   }
   const cond = f[key];

@@ -73,6 +73,19 @@ async function lastRun(tenantId: string): Promise<RunRecord> {
   return run as RunRecord;
 }
 
+/**
+ * A run failed on a configuration mistake: no checkpoint kept, npm start's log line says it is not
+ * resumable (and promises no resume), the status has none.
+ */
+async function expectNoResumePromised(t: Tenant, startMessage: string, run: RunRecord): Promise<void> {
+  expect(run.checkpoint).toBeUndefined();
+  const line = await describeLaneDone(startMessage, { run: async () => run, ruleRun: async () => undefined });
+  expect(line).toContain('not resumable: change what it says, then sync again');
+  expect(line).not.toContain('resumes it');
+  const status = await stack.api('GET', '/tenants/{tenantId}/connections/{connector}/status', t);
+  expect((status.body as NotionStatus).resume).toBeNull();
+}
+
 describe('a scoped sync of a database outside connectors.notion.databases', () => {
   test('syncs with the default mapping from its schema into targetList, says which, and fails rows without an email', async () => {
     const t = await connectedWithTokenOnly();
@@ -146,6 +159,7 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
   test('a targetList Brevo does not have names the lists it has and where to find them', async () => {
     const t = await connectedWithTokenOnly();
     await syncNow(t.tenantId, { databaseId: prospects, targetList: 99_999 });
+    const start = lane.sent.at(-1)?.body as string;
     await drainLane(stack, lane);
     const run = await lastRun(t.tenantId);
     expect(run.status).toBe('failed');
@@ -153,6 +167,8 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
     expect(run.error).toContain(`${contactsList} (SDK contacts), ${leadsList} (Leads)`);
     expect(run.error).toContain('Contacts → Lists (GET /v3/contacts/lists)');
     expect(run.summary.upserted).toBe(0);
+    // A configuration mistake: the log promises no resume, and the status has none.
+    await expectNoResumePromised(t, start, run);
   });
 });
 
@@ -201,12 +217,7 @@ describe("the docs' field_mapping beside databases", () => {
       /databases\[1\]\.field_mapping\.Phone: database "Leads" has no property "Phone" \(it has: .*\): rename the entry to one of those, or remove it from this database's field_mapping/,
     );
     // Nothing to resume: the fix is a change of the config, which starts a new run.
-    expect(run.checkpoint).toBeUndefined();
-    const line = await describeLaneDone(start, { run: async () => run, ruleRun: async () => undefined });
-    expect(line).toContain('not resumable: change what it says, then sync again');
-    expect(line).not.toContain('resumes it');
-    const status = await stack.api('GET', '/tenants/{tenantId}/connections/{connector}/status', t);
-    expect((status.body as NotionStatus).resume).toBeNull();
+    await expectNoResumePromised(t, start, run);
   });
 });
 

@@ -5,7 +5,8 @@
  * the status fields of the docs computed from the stores after real runs. Notion and Brevo
  * simulated; state in dynalite; the lane played message by message through the worker.
  */
-import { SANDBOX_LEADS_DATABASE_ID } from '../../sandbox/sandbox';
+import { SANDBOX_LEADS_DATABASE_ID, sandboxConfigYaml, seedSandboxNewsletter } from '../../sandbox/sandbox';
+import { parseConfig } from '../../shared/app/config';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { notionStatusAnswerSchema } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
@@ -137,10 +138,34 @@ describe('the scope of a sync now', () => {
       error: expect.stringMatching(/no list with id 99999 \(targetList\)/),
     });
     expect(run.summary.upserted).toBe(0);
+    // A configuration mistake: nothing to resume (the fix is another list, then a new sync).
+    expect(run.checkpoint).toBeUndefined();
+    expect((await status(t)).resume).toBeNull();
   });
 });
 
 describe('status fields of the SDK after real runs', () => {
+  test('databasesSynced counts the databases whose rows become contacts, not a publish-only one', async () => {
+    seedSandboxNewsletter(stack.notion, stack.brevo);
+    // The sandbox config's Newsletters entry (publish, no sync_to_list) beside Customers.
+    const sandbox = parseConfig(sandboxConfigYaml({ newsletter: true }), {
+      NOTION_TOKEN: stack.notionToken,
+      BREVO_API_KEY: stack.brevoKey,
+    }).connectors.notion;
+    const publishOnly = sandbox?.databases.find((d) => d.publish !== undefined);
+    expect(publishOnly).toMatchObject({ publish: expect.any(Object) });
+    expect(publishOnly?.sync_to_list).toBeUndefined();
+    const t = await stack.connected((section) => ({ databases: [...section.databases, publishOnly] }));
+    await syncNow(t.tenantId);
+    await drainStackLane(stack, lane, { publishing: true });
+    expect(await lastRun(t.tenantId)).toMatchObject({ status: 'succeeded' });
+    const s = await status(t);
+    const read = s.databases.find((d) => d.id === publishOnly?.id);
+    // The publishing pass read its rows (it has a high-water mark) but keeps none as contacts.
+    expect(read).toMatchObject({ mapping: 'publish-only', pagesTracked: 0, syncedUpTo: expect.any(String) });
+    expect(s).toMatchObject({ databasesSynced: 1, pagesTracked: CUSTOMERS });
+  });
+
   test('connected, lastSync, databasesSynced, pagesTracked, usersCount follow the runs', async () => {
     const t = await connected();
     expect(await status(t)).toMatchObject({

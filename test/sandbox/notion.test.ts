@@ -397,6 +397,42 @@ describe('NotionSimulator: querying', () => {
     expect(missing.json.code).toBe('validation_error');
   });
 
+  test('a filter of another type than its property is refused as Notion refuses it: select and status are not interchangeable', async () => {
+    const { sim } = await startSim();
+    const db = sim.addDatabase({
+      title: 'Pipeline',
+      properties: {
+        Name: { type: 'title' },
+        Stage: { type: 'status', options: ['Lead', 'Active'] },
+        Tier: { type: 'select', options: ['Free', 'Pro'] },
+      },
+    });
+    const ds = db.dataSources[0]!;
+    sim.addPages(
+      ds.id,
+      Array.from({ length: 4 }, (_, i) => ({
+        properties: { Name: `Row ${i}`, Stage: i % 2 ? 'Active' : 'Lead', Tier: i < 3 ? 'Pro' : 'Free' },
+      })),
+    );
+    const query = (filter: unknown) => raw(sim, 'POST', `/v1/data_sources/${ds.id}/query`, { body: { filter } });
+    const byStatus = await query({ property: 'Stage', status: { equals: 'Active' } });
+    expect(byStatus.status).toBe(200);
+    expect(byStatus.json.results).toHaveLength(2);
+    expect((await query({ property: 'Tier', select: { equals: 'Pro' } })).json.results).toHaveLength(3);
+
+    const selectOnStatus = await query({ property: 'Stage', select: { equals: 'Active' } });
+    expect(selectOnStatus.status).toBe(400);
+    expect(selectOnStatus.json).toMatchObject({
+      object: 'error',
+      code: 'validation_error',
+      message:
+        'The property type in the database does not match the property type of the filter provided: database property status does not match filter select',
+    });
+    const statusOnSelect = await query({ and: [{ property: 'Tier', status: { equals: 'Pro' } }] });
+    expect(statusOnSelect.status).toBe(400);
+    expect(statusOnSelect.json.message).toMatch(/database property select does not match filter status$/);
+  });
+
   test('cursors survive edits between pages (edited rows may move)', async () => {
     const { sim, clock } = await startSim();
     const { ds, rows } = seedContacts(sim, 30);

@@ -97,11 +97,17 @@ export interface NotionStatus {
     /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
     mapping: MappingSource;
   }[];
-  /** Databases of the config with rows the sync keeps or a high-water mark (the SDK's status). */
+  /**
+   * Databases whose rows the sync has written to Brevo as contacts (rows kept or a high-water mark),
+   * those of the config and those a scoped sync read outside it; publish-only ones are not counted.
+   */
   databasesSynced: number;
   /** Rows of every configured database whose contact the sync keeps (their fingerprints). */
   pagesTracked: number;
-  /** Workspace members the users sync keeps as contacts (its fingerprints; 0 before it ran). */
+  /**
+   * Workspace members the users sync keeps as contacts (its fingerprints). 0 when none are kept,
+   * never synced included: lastUsersRun null says it never ran (Slack's status reads the same way).
+   */
   usersCount: number;
   /** When the last database or users sync finished (succeeded or failed; ISO), null before any did. */
   lastSync: string | null;
@@ -201,7 +207,8 @@ export async function notionStatus(
       .filter((id) => !configured.has(plain(id)))
       .map((id) => trackedRows(deps.cursors, tenantId, id)),
   );
-  const counted = [...databases, ...unconfigured];
+  // Counted: databases whose rows become Brevo contacts; a publish-only one turns pages into campaigns.
+  const counted = [...databases.filter((d) => d.mapping !== 'publish-only'), ...unconfigured];
   const lastScheduled = syncs.find((r) => r.trigger === 'schedule');
   return {
     tenantId,

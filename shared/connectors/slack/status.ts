@@ -50,8 +50,11 @@ export interface SlackStatus {
   notifications: string[];
   /** The member sync: in the daily job, or by hand only, or not configured. */
   usersSync: 'daily' | 'off' | 'not configured';
-  /** Members kept as contacts by the last successful member sync (null: none ran). */
-  usersCount: number | null;
+  /**
+   * Members kept as contacts by the last successful member sync; 0 when none are kept, never synced
+   * included (lastRun null says no member sync ran), as Notion's status counts them.
+   */
+  usersCount: number;
   lastSync: LastSync | null;
   lastErrors: LastErrors | null;
   /** The last member sync with its counts (the same summary as `sync slack-users --json`). */
@@ -119,7 +122,7 @@ export async function slackStatus(
     channels: Object.keys(settings?.channels ?? {}).length,
     notifications: Object.keys(settings?.notifications ?? {}),
     usersSync: settings?.users ? settings.users.schedule : 'not configured',
-    usersCount: done ? done.summary.upserted + done.summary.unchanged : null,
+    usersCount: done ? done.summary.upserted + done.summary.unchanged : 0,
     lastSync: last ? lastSyncOf(last) : null,
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
@@ -136,7 +139,7 @@ export function printSlackStatus(out: StatusLines, s: SlackStatus): void {
   printHealth(out, s);
   out(
     `  ${s.channels} channel${s.channels === 1 ? '' : 's'}, notifications for ${s.notifications.length ? s.notifications.join(', ') : 'no event'}; member sync: ${s.usersSync}` +
-      (s.usersCount === null ? '' : `, ${s.usersCount} members synced`),
+      (s.lastRun === null ? '' : `, ${s.usersCount} members synced`),
   );
   printDeliveries(out, s.deliveries);
   const last = s.lastSync;

@@ -4,7 +4,7 @@
  */
 import { type ContactRow, recordRowFailure } from '../../../core/brevo/contact-rows';
 import { BrevoContactWriter } from '../../../core/brevo/contact-writer';
-import { ProviderError } from '../../../core/errors';
+import { ConfigError, ProviderError } from '../../../core/errors';
 import type { Fingerprint } from '../../../core/ports';
 import { addSkip } from '../../../core/runs/counts';
 import type { NotionPage, SchemaProperty } from '../client';
@@ -208,12 +208,13 @@ export class SyncStep extends StepCheckpoints {
       const ids = new Set(lists.map((l) => l.id));
       for (const id of byId) {
         if (!ids.has(id)) {
-          throw new ProviderError(
-            'brevo',
-            404,
-            'document_not_found',
-            `Brevo has no list with id ${id} (${id === this.ctx.targetList ? 'targetList' : 'sync_to_list'}): ${listsLine(lists)}`,
-          );
+          // A configuration mistake (the sync's targetList or a sync_to_list): resuming cannot mend it.
+          throw new ConfigError([
+            {
+              path: '',
+              message: `Brevo has no list with id ${id} (${id === this.ctx.targetList ? 'targetList' : 'sync_to_list'}): ${listsLine(lists)}`,
+            },
+          ]);
         }
         known.set(String(id), id);
       }
