@@ -26,7 +26,11 @@ function run(runId: string, status: RunRecord['status'], finishedAt?: string): R
 /** The runs, newest first (as the store lists them). */
 async function statusWith(runs: RunRecord[]) {
   const store = { listRuns: async (_t: string, _c: string, limit: number) => runs.slice(0, limit) };
-  const deps = { runs: store as unknown as RunStore, cursors: {} as never, clock: { now: () => NOW, sleep: async () => undefined } };
+  const deps = {
+    runs: store as unknown as RunStore,
+    cursors: {} as never,
+    clock: { now: () => NOW, sleep: async () => undefined },
+  };
   return definitionStatus(deps, await catalogueDefinition('shopify'), 'acme', undefined, undefined);
 }
 
