@@ -108,7 +108,7 @@ function brief(run: RunRecord): RunBrief {
     finishedAt: run.finishedAt,
     pagesRead: run.summary.pagesRead,
     upserted: run.summary.upserted,
-    notionRequests: run.summary.notionRequests,
+    notionRequests: run.summary.notionRequests ?? 0,
     brevoRequests: run.summary.brevoRequests,
     rateLimited: run.summary.rateLimited,
     durationMs: run.summary.durationMs,
@@ -425,7 +425,7 @@ export async function laneScenario(o: BenchOptions): Promise<ScenarioResult> {
     const laneRows = runs.reduce((acc, r) => acc + r.summary.pagesRead, 0);
     // What the runs say they did against what the simulators saw: a step that runs twice (a lane
     // message redelivered while its first delivery is still working) shows up as unaccounted calls.
-    const accountedNotion = runs.reduce((acc, r) => acc + r.summary.notionRequests, 0);
+    const accountedNotion = runs.reduce((acc, r) => acc + (r.summary.notionRequests ?? 0), 0);
     const imports = brevoRecords.filter((r) => r.route === BREVO_IMPORT_ROUTE).length;
     const importingRuns = runs.filter((r) => r.summary.upserted > DEFAULT_SYNC_OPTIONS.upsertThreshold).length;
     const invocations = (s.runners.notionWorker?.invocations ?? 0) - invocations0;

@@ -108,7 +108,7 @@ function finish(
   return 0;
 }
 
-/** The stack's sync now, then its status until the run it queued has ended. */
+/** The stack's sync now, then the run it queued (GET .../runs/{runId}) until it has ended. */
 async function syncThroughApi(
   remote: Remote,
   command: { name: string; values: CommandValues; env: NodeJS.ProcessEnv; io: Io; failure: Failure },
@@ -129,20 +129,15 @@ async function syncThroughApi(
   if (!values.json) io.err(`queued run ${queued.runId} (${queued.mode}); waiting for it to end`);
   const deadline = Date.now() + FOLLOW_MS;
   while (Date.now() < deadline) {
-    const status = (await callApi(remote, 'GET', tenantPath(tenantId, `/connections/${name}/status`))) as {
-      lastSync: { runId: string; status: RunRecord['status'] } | null;
-      lastSummary: PlatformSyncSummary | null;
-      lastErrors: { error: string | null } | null;
+    const runPath = `/connections/${name}/runs/${encodeURIComponent(queued.runId)}`;
+    const run = (await callApi(remote, 'GET', tenantPath(tenantId, runPath))) as {
+      runId: string;
+      status: RunRecord['status'];
+      summary: PlatformSyncSummary;
+      error?: string;
     };
-    const last = status.lastSync;
-    if (last?.runId === queued.runId && last.status !== 'running' && status.lastSummary) {
-      const run = {
-        runId: last.runId,
-        status: last.status,
-        connector: name,
-        error: status.lastErrors?.error ?? undefined,
-      };
-      return finish(io, values, failure, run, status.lastSummary);
+    if (run.status !== 'running') {
+      return finish(io, values, failure, { ...run, connector: name }, run.summary);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }

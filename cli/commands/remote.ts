@@ -154,7 +154,7 @@ export async function callApi(remote: Remote, method: string, path: string, body
   if (res.status === 400 && Array.isArray(issues)) throw new ConfigError(issues);
   const reason = error ?? (answer as { message?: string }).message ?? res.statusText;
   if (res.status === 401) throw new ApiRefusal(401, `the API wants a key (401): ${reason}`);
-  if (res.status === 404 && reason === 'not found') {
+  if (res.status === 404 && /^not found(: no (such tenant for|tenant has) this API key|$)/.test(reason)) {
     // The API answers a wrong key exactly as an unknown tenant (nothing leaks between tenants).
     throw new ApiRefusal(404, "not found (404): check the tenant (--tenant) and that the API key is this tenant's");
   }

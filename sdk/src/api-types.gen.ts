@@ -4,6 +4,7 @@
 export type ApiError = {
   error: string;
   code: string;
+  /** With code invalid_request: each refused field, its path as the API writes paths (template.blocks[2].elements[0].text) */
   issues?: {
     path: string;
     message: string;
@@ -586,7 +587,8 @@ export type RunSummary = {
   failed: number;
   errors: RowError[];
   errorsTruncated: number;
-  notionRequests: number;
+  /** Notion's runs only */
+  notionRequests?: number;
   brevoRequests: number;
   rateLimited: number;
   durationMs: number;

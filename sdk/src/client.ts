@@ -88,8 +88,7 @@ export class TajoClient {
           throw new TajoAuthError(
             {
               ...err,
-              code: 'unauthorized',
-              message: `no tenant has this API key: check TAJO_API_KEY (${err.message})`,
+              message: `no tenant has this API key: check TAJO_API_KEY (GET /me answered ${err.status}: ${err.message})`,
             },
             { cause: err },
           );

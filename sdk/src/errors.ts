@@ -63,6 +63,9 @@ const CODE_OF_STATUS: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/** The API's reason for a key no tenant has, or a key of another tenant (the same answer for both). */
+const UNKNOWN_KEY = /^not found: no (such tenant for|tenant has) this API key/;
+
 /** The error for a refusal: the API's `{error, code?, issues?, retryAfterSeconds?}` body, as lenient as it must be. */
 export function errorFromAnswer(status: number, body: unknown, headers: Headers, what: string): TajoError {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -78,12 +81,11 @@ export function errorFromAnswer(status: number, body: unknown, headers: Headers,
   if (status === 401) return new TajoAuthError(fields);
   // A tenant route answers a key of another tenant exactly as an unknown tenant (nothing leaks):
   // for the caller, the key or the tenant is wrong either way.
-  if (status === 404 && b.error === 'not found' && /^\/tenants\//.test(what.split(' ')[1] ?? '')) {
+  if (status === 404 && typeof b.error === 'string' && UNKNOWN_KEY.test(b.error)) {
+    // The API's code stays (not_found); the reason names what to set in the SDK.
     return new TajoAuthError({
       ...fields,
-      code: 'unauthorized',
-      message:
-        "not found: this API key is not the tenant's, or there is no such tenant: check TAJO_API_KEY and TAJO_TENANT (or tenantId)",
+      message: `${b.error.replace(/ \(check [^)]*\)$/, '')}: check TAJO_API_KEY and TAJO_TENANT (or tenantId)`,
     });
   }
   if (status === 429 || (status === 503 && retryAfterSeconds !== undefined)) return new TajoRateLimitError(fields);

@@ -211,7 +211,7 @@ async function authorizeKey(tenants: TenantStore, req: Pick<ApiRequest, 'headers
   const key = bearer(req.headers);
   if (!key) return missingKey();
   const tenant = await tenants.findTenantByApiKeyHash(hashApiKey(key));
-  return tenant ? { tenantId: tenant.tenantId } : notFound('not found');
+  return tenant ? { tenantId: tenant.tenantId } : notFound(UNKNOWN_KEY_REASON_ME);
 }
 
 /**
@@ -228,7 +228,7 @@ export async function authorizeTenant(
   if (!key) return missingKey();
   const tenant = await tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
-  if (!tenant || !sameHexDigest(tenant.apiKeyHash, hashApiKey(key))) return notFound('not found');
+  if (!tenant || !sameHexDigest(tenant.apiKeyHash, hashApiKey(key))) return notFound(UNKNOWN_KEY_REASON);
   await indexKeyOnce(tenants, tenant);
   return { tenantId };
 }
@@ -245,7 +245,11 @@ function refusalOf(err: unknown): ApiResponse | undefined {
     // The default kind says nothing more than the status: the status's code then.
     return {
       status: err.status,
-      body: { error: err.message, code: err.kind === 'refused' ? codeOf(err.status) : err.kind },
+      body: {
+        error: err.message,
+        code: err.kind === 'refused' ? codeOf(err.status) : err.kind,
+        ...(err.issues ? { issues: err.issues } : {}),
+      },
     };
   if (err instanceof WorkspaceClaimedError) return { status: 409, body: { error: err.message, code: err.kind } };
   if (err instanceof RateLimitedError) {
@@ -303,6 +307,15 @@ async function indexKeyOnce(tenants: TenantStore, tenant: TenantRecord): Promise
 function missingKey(): ApiResponse {
   return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)', code: 'unauthorized' } };
 }
+
+/**
+ * The refusal of a key no tenant has, or of another tenant's key on this tenant's path: one reason,
+ * the same bytes whatever the path's tenant, so nothing says whether that tenant exists.
+ */
+export const UNKNOWN_KEY_REASON =
+  'not found: no such tenant for this API key (check the key and the tenant in the path)';
+/** GET /me's, for a key no tenant has. */
+export const UNKNOWN_KEY_REASON_ME = 'not found: no tenant has this API key (check the key)';
 
 function notFound(error: string): ApiResponse {
   return { status: 404, body: { error, code: 'not_found' } };

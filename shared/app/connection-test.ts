@@ -32,7 +32,12 @@ export async function testStoredConnection(
 ): Promise<ConnectionTestResult> {
   const { test } = resolveConnection(connector);
   const conn = await deps.connections.getConnection(tenantId, connector);
-  if (!conn) throw new RequestRefusedError(404, `no ${connectorOf(connector).label} connection to test`, 'not_found');
+  if (!conn)
+    throw new RequestRefusedError(
+      404,
+      `no ${connectorOf(connector).label} connection to test: connect it first`,
+      'not_connected',
+    );
   const checks = await test.run({
     credentials: {
       // An OAuth connection's secret is its grant: the access token is read out of it.

@@ -64,7 +64,7 @@ export async function disconnectConnector(
 ): Promise<DisconnectReport> {
   const conn = await deps.connections.getConnection(tenantId, connector);
   const descriptor = connectorOf(connector);
-  if (!conn) throw new RequestRefusedError(404, `no ${descriptor.label} connection to disconnect`, 'not_found');
+  if (!conn) throw new RequestRefusedError(404, `no ${descriptor.label} connection to disconnect`, 'not_connected');
   const removed: DisconnectReport['removed'] = {
     secrets: [],
     schedules: [],

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isPrivateHost } from '../connectors/custom/outbound';
 import { readEnv } from '../core/env';
-import { RequestRefusedError } from '../core/errors';
+import { InvalidRequestError, RequestRefusedError } from '../core/errors';
 import type { Clock, EventEndpointRecord, EventEndpointStore, SecretStore } from '../core/ports';
 
 export interface EventEndpointDeps {
@@ -87,7 +87,8 @@ export async function createEventEndpoint(
   body: { url: string; types?: string[] },
 ): Promise<EndpointView & { secret: string }> {
   const problem = endpointUrlProblem(body.url);
-  if (problem) throw new RequestRefusedError(400, problem, 'bad_request');
+  // Every problem is the url's ("url: …"): a field refused, as a wrong body field is.
+  if (problem) throw new InvalidRequestError([{ path: 'url', message: problem.replace(/^url: /, '') }]);
   const existing = await deps.eventEndpoints.listEventEndpoints(tenantId);
   if (existing.length >= MAX_ENDPOINTS_PER_TENANT)
     throw new RequestRefusedError(

@@ -188,7 +188,10 @@ export const managementRoutes: ApiRoute[] = [
       });
       // Every sync hook names the run it queued (the answer's runId is what a caller follows).
       if (!res.queued || res.runId === undefined) {
-        return { status: 409, body: { error: res.reason ?? `${connector}: the sync was not queued, try again` } };
+        const error = res.reason ?? `${connector}: the sync was not queued, try again`;
+        // The hooks answer why in words; a missing connection has its own code (not_connected).
+        const missing = !(await deps.connections.getConnection(tenantId, connector));
+        return { status: 409, body: { error, code: missing ? 'not_connected' : 'conflict' } };
       }
       return {
         status: 202,

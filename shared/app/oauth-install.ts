@@ -119,6 +119,7 @@ export async function startOAuthInstall(
       status: 409,
       body: {
         error: `tenant ${args.tenantId} has no ${connector} connection: connect it first with your OAuth app (PUT /tenants/${args.tenantId}/connections/${connector} {"client_id", "client_secret"}; tajo connectors connect ${connector} --client-id ... --client-secret ...), then start its install`,
+        code: 'not_connected',
       },
     };
   }
@@ -174,6 +175,7 @@ export async function startOAuthInstall(
       status: 409,
       body: {
         error: `tenant ${args.tenantId} has no ${connector} connection to authorize: give "config" (the tajo.yaml content as JSON, without the ${installer.secretKeys[0]})`,
+        code: 'not_connected',
       },
     };
   }

@@ -113,6 +113,12 @@ export async function nextRun(
   return { at: new Date(anchor + periods * period).toISOString(), windowMinutes, estimated: true };
 }
 
+/** When the last of `runs` that ended (succeeded or failed) finished (ISO), null when none has. */
+export function lastFinishedAt(runs: readonly RunRecord[]): string | null {
+  const times = runs.flatMap((r) => (r.status !== 'running' && r.finishedAt ? [r.finishedAt] : []));
+  return times.length === 0 ? null : times.reduce((a, b) => (b > a ? b : a));
+}
+
 export function lastSyncOf(run: RunRecord): LastSync {
   return {
     runId: run.runId,

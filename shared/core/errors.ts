@@ -118,8 +118,25 @@ export class RequestRefusedError extends TajoError {
     readonly status: 400 | 404 | 409 | 502,
     message: string,
     kind = 'refused',
+    /** The fields refused, each by its path (`template.blocks[2].elements[0].text`): the API's `issues`. */
+    readonly issues?: { path: string; message: string }[],
   ) {
     super(message, kind);
+  }
+}
+
+/**
+ * A request refused field by field (400, code `invalid_request`): each issue names its field's
+ * path as the API writes paths (`template.blocks[2].elements[0].text`); the message joins them.
+ */
+export class InvalidRequestError extends RequestRefusedError {
+  constructor(issues: { path: string; message: string }[]) {
+    super(
+      400,
+      issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
+      'invalid_request',
+      issues,
+    );
   }
 }
 

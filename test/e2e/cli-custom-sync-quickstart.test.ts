@@ -64,17 +64,25 @@ test('connect shopify, then sync shopify --full, as printed; a second sync is in
   const again = await tajo(['connectors', 'sync', 'shopify', '--json']);
   expect(again.code).toBe(0);
   const summary = lastJson(again.stdout);
-  expect(summary).toMatchObject({ status: 'succeeded', mode: 'incremental', upserted: 0, notionRequests: 0 });
+  expect(summary).toMatchObject({ status: 'succeeded', mode: 'incremental', upserted: 0 });
+  expect(summary).not.toHaveProperty('notionRequests');
   expect(summary.pagesRead).toBe((summary.unchanged as number) + (summary.failed as number));
 
   const status = await tajo(['connectors', 'status', 'shopify', '--json']);
-  expect(lastJson(status.stdout)).toMatchObject({
+  const shown = lastJson(status.stdout);
+  expect(shown).toMatchObject({
     connector: 'shopify',
     connected: true,
     mode: 'batch',
     schedule: 'every hour',
     nextRun: { windowMinutes: 15 },
+    // As Notion's: when the last sync finished (ISO); the run itself beside it.
+    lastSync: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+    lastSyncRun: { status: 'succeeded', mode: 'incremental', finishedAt: expect.any(String) },
+    asOf: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
   });
+  expect(shown.lastSync).toBe((shown.lastSyncRun as { finishedAt: string }).finishedAt);
+  expect(shown.lastSummary).not.toHaveProperty('notionRequests');
   const readable = await tajo(['connectors', 'status', 'shopify']);
   expect(readable.stdout).toMatch(/^ {2}next run .*, within 15 min \(every hour\)$/m);
   const test = await tajo(['connectors', 'test', 'shopify']);

@@ -282,7 +282,8 @@ test('the endpoint routes: answers as their schemas say, no secret in a list, on
   expect(bad.status).toBe(400);
   expect(await bad.json()).toEqual({
     error: 'url: use https://, or http://127.0.0.1 / http://localhost under npm start',
-    code: 'bad_request',
+    code: 'invalid_request',
+    issues: [{ path: 'url', message: 'use https://, or http://127.0.0.1 / http://localhost under npm start' }],
   });
   const deleted = await call(stack.apiKey, 'DELETE', `${aPath}/${extra.id}`);
   expect(deletedEventEndpointSchema.parse(await deleted.json())).toEqual({ deleted: true });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { handleApiRequest } from '../../shared/app/api';
+import { handleApiRequest, UNKNOWN_KEY_REASON_ME } from '../../shared/app/api';
 import { registerConnector } from '../../shared/connectors';
 import type { ConnectorDescriptor, SyncNowHook } from '../../shared/core/connector';
 import { RateLimitedError } from '../../shared/core/errors';
@@ -72,7 +72,7 @@ describe('GET /me', () => {
     expect((await call('GET /me', undefined)).status).toBe(401);
     expect(await call('GET /me', newApiKey())).toEqual({
       status: 404,
-      body: { error: 'not found', code: 'not_found' },
+      body: { error: UNKNOWN_KEY_REASON_ME, code: 'not_found' },
     });
     // Rotated: the new key finds it, the old one's index item no longer does.
     const rotated = newApiKey();
@@ -127,11 +127,16 @@ describe('sync now and its run', () => {
     expect(syncCalls.at(-1)).toEqual({ tenantId: t.tenantId, mode: 'incremental', trigger: 'api' });
     expect(await call(SYNC, t.apiKey, params, { targetList: 'x' })).toEqual({
       status: 400,
-      body: { error: 'targetList: Invalid input: expected number, received string', code: 'bad_request' },
+      body: {
+        error: 'targetList: Invalid input: expected number, received string',
+        code: 'invalid_request',
+        issues: [{ path: 'targetList', message: 'Invalid input: expected number, received string' }],
+      },
     });
     expect((await call(SYNC, t.apiKey, params, { full: true, type: 'incremental' })).body).toEqual({
       error: 'type: full and type disagree: give one of them',
-      code: 'bad_request',
+      code: 'invalid_request',
+      issues: [{ path: 'type', message: 'full and type disagree: give one of them' }],
     });
   });
 
@@ -142,6 +147,28 @@ describe('sync now and its run', () => {
       status: 503,
       body: { error: 'notion rate limit: retry after 3 s', code: 'rate_limited', retryAfterSeconds: 3 },
       headers: { 'retry-after': '3' },
+    });
+  });
+
+  test('a sync of a connector the tenant has not connected is refused as not_connected, saying how to connect', async () => {
+    const t = await createTenant({ tenants: store, clock }, `n-${randomUUID().slice(0, 8)}`);
+    const res = await call(SYNC, t.apiKey, { tenantId: t.tenantId, connector: 'stripe' }, {});
+    expect(res).toEqual({
+      status: 409,
+      body: {
+        error: `tenant ${t.tenantId} has no stripe connection: connect it first (tajo connectors connect stripe …, or PUT /tenants/${t.tenantId}/connections/stripe)`,
+        code: 'not_connected',
+      },
+    });
+    // Testing or disconnecting it: the same code.
+    const params = { tenantId: t.tenantId, connector: 'stripe' };
+    expect(await call('POST /tenants/{tenantId}/connections/{connector}/test', t.apiKey, params, {})).toEqual({
+      status: 404,
+      body: { error: 'no Stripe connection to test: connect it first', code: 'not_connected' },
+    });
+    expect(await call('DELETE /tenants/{tenantId}/connections/{connector}', t.apiKey, params)).toEqual({
+      status: 404,
+      body: { error: 'no Stripe connection to disconnect', code: 'not_connected' },
     });
   });
 

@@ -29,6 +29,7 @@ import { registeredTestSecrets, registerTestSecrets } from '../../sandbox/secret
 import { ShopifySimulator } from '../../sandbox/shopify';
 import { SlackSimulator } from '../../sandbox/slack';
 import { LOCAL_CREDENTIALS } from '../../shared/adapters/local/embedded-dynamodb';
+import { UNKNOWN_KEY_REASON } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { connectNotion, connectSlack } from '../../shared/app/connections';
 import { type FunctionName, type QueueName, type RouteSpec, topology } from '../../shared/app/topology';
@@ -468,7 +469,7 @@ const routeCases: Record<string, RouteCase> = {
       label: "A's API key on A's path, a connector that does not exist",
       send: () => request('DELETE', `/tenants/${A}/connections/nosuch`, { bearer: stack.apiKey }),
       status: [404],
-      refusedBody: JSON.stringify({ error: 'not found' }),
+      refusedBody: JSON.stringify({ error: UNKNOWN_KEY_REASON, code: 'not_found' }),
     },
   },
   // One case per connector of the registry that installs by OAuth.
@@ -792,7 +793,7 @@ function derivedCase(route: RouteSpec): RouteCase | undefined {
       send: () => request(route.method, path(A), { bearer: stack.apiKey, body }),
       // A route naming a thing (an import id, a stored key) may find none of A's: a 404 with its own reason.
       status: [200, 201, 202, 204, 400, 404, 409, 422],
-      refusedBody: JSON.stringify({ error: 'not found' }),
+      refusedBody: JSON.stringify({ error: UNKNOWN_KEY_REASON, code: 'not_found' }),
     },
   };
 }

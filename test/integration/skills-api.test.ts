@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
-import { handleApiRequest } from '../../shared/app/api';
+import { handleApiRequest, UNKNOWN_KEY_REASON } from '../../shared/app/api';
 import { tenantDefinition } from '../../shared/app/definitions';
 import type { ApiDeps, ApiRequest } from '../../shared/core/http/api-types';
 import type { ConnectionRecord } from '../../shared/core/ports';
@@ -216,7 +216,22 @@ describe('skills', () => {
       pathParameters: { tenantId: a.tenantId },
       headers: { authorization: `Bearer ${b.key}` },
     });
-    expect(cross).toEqual({ status: 404, body: { error: 'not found', code: 'not_found' } });
+    const refusal = {
+      status: 404,
+      body: { error: UNKNOWN_KEY_REASON, code: 'not_found' },
+    };
+    expect(cross).toEqual(refusal);
+    expect(refusal.body.error).toBe(
+      'not found: no such tenant for this API key (check the key and the tenant in the path)',
+    );
+    // A tenant that does not exist is refused in the same words: nothing tells the two apart.
+    const ghost = `ghost-${a.tenantId}`;
+    const unknown = await handleApiRequest(deps(), {
+      routeKey: `GET ${SKILLS}`,
+      pathParameters: { tenantId: ghost },
+      headers: { authorization: `Bearer ${b.key}` },
+    });
+    expect(unknown).toEqual({ status: 404, body: { error: UNKNOWN_KEY_REASON, code: 'not_found' } });
     const noKey = await handleApiRequest(deps(), {
       routeKey: `PUT ${SKILL}`,
       pathParameters: { tenantId: a.tenantId, skill: 'abandoned-cart' },

@@ -303,7 +303,14 @@ test("channel: an alias, #alias, a channel id or a channel's name; an unknown on
     body: {
       error:
         'channel: "finance" is not an alias of connectors.slack.channels (known: marketing, sales, support, alerts), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot',
-      code: 'bad_request',
+      code: 'invalid_request',
+      issues: [
+        {
+          path: 'channel',
+          message:
+            '"finance" is not an alias of connectors.slack.channels (known: marketing, sales, support, alerts), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot',
+        },
+      ],
     },
   });
   // A channel of the workspace given by its name (no alias for it): found through conversations.list.
@@ -495,7 +502,14 @@ test("the template's {{placeholders}} are filled from data (escaped in mrkdwn, e
     body: {
       error:
         'template.blocks[0].text.text: {{customer.name}} has no value in data (data has: customerEmail): add it to data, or write the text without the placeholder',
-      code: 'bad_request',
+      code: 'invalid_request',
+      issues: [
+        {
+          path: 'template.blocks[0].text.text',
+          message:
+            '{{customer.name}} has no value in data (data has: customerEmail): add it to data, or write the text without the placeholder',
+        },
+      ],
     },
   });
   const tooLong = await notify(lane, {

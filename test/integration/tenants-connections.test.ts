@@ -17,7 +17,7 @@ import { SlackSimulator } from '../../sandbox/slack';
 import type { DynamoRepositories } from '../../shared/adapters/dynamodb';
 import { LocalDocumentStore } from '../../shared/adapters/local/document-store';
 import { FileSecretStore } from '../../shared/adapters/local/file-secrets';
-import { handleApiRequest } from '../../shared/app/api';
+import { handleApiRequest, UNKNOWN_KEY_REASON } from '../../shared/app/api';
 import { parseConfig } from '../../shared/app/config';
 import { DISCONNECTED_REASON } from '../../shared/app/disconnect';
 import type { ScheduleName } from '../../shared/app/topology';
@@ -785,7 +785,8 @@ describe('tenant isolation on every management route', () => {
               ? {}
               : undefined;
       const res = await call(method, path, { tenantId: b.tenantId, apiKey: a.apiKey }, body, notionParam);
-      expect(res).toEqual({ status: 404, body: { error: 'not found', code: 'not_found' } });
+      const refusal = { error: UNKNOWN_KEY_REASON, code: 'not_found' };
+      expect(res).toEqual({ status: 404, body: refusal });
       expect(await store.getTenant(b.tenantId)).toEqual(bBefore.tenant);
       expect(await store.getConnection(b.tenantId, 'notion')).toEqual(bBefore.conn);
       expect(lane.sent).toHaveLength(0);
@@ -794,7 +795,7 @@ describe('tenant isolation on every management route', () => {
       expect(own.status).toBeLessThan(500);
       // A route naming a resource (an import, a document) may answer 404 for the made-up id, but
       // with its own reason, not the key's refusal.
-      expect(own.body).not.toEqual({ error: 'not found' });
+      expect(own.body).not.toEqual(refusal);
       lane.sent.splice(0);
     },
   );

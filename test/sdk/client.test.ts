@@ -218,8 +218,8 @@ test('errors: typed, the API reason as message, issues with their paths', async 
     .slack.notify(untyped as unknown as NotifyRequest)
     .catch((e) => e);
   expect(bad).toMatchObject({ status: 400, code: 'invalid_request' });
-  expect(bad.issues).toEqual([{ path: 'template.blocks.0.type', message: expect.any(String) }]);
-  expect(bad.message).toMatch(/^template\.blocks\.0\.type: /);
+  expect(bad.issues).toEqual([{ path: 'template.blocks[0].type', message: expect.any(String) }]);
+  expect(bad.message).toMatch(/^template\.blocks\[0\]\.type: /);
 
   const tooBig = await client()
     .connectors.query('notion', { databaseId: 'x', pageSize: 101 })

@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { UNKNOWN_KEY_REASON, UNKNOWN_KEY_REASON_ME } from '../../shared/app/api';
+import { formatPath } from '../../shared/core/config/path';
 
 export const KEY = 'tajo_contract_key';
 export const TENANT = 'acme';
@@ -82,11 +84,16 @@ export async function startContractServer(): Promise<ContractServer> {
   const route = (req: IncomingMessage, path: string, body: unknown): Scripted => {
     const auth = req.headers.authorization;
     if (!auth) return { status: 401, body: { error: 'missing API key (Authorization: Bearer <key>)' } };
-    if (auth !== `Bearer ${KEY}`) return { status: 404, body: { error: 'not found' } };
+    if (auth !== `Bearer ${KEY}`) {
+      return {
+        status: 404,
+        body: { error: path === '/me' ? UNKNOWN_KEY_REASON_ME : UNKNOWN_KEY_REASON, code: 'not_found' },
+      };
+    }
     const m = req.method;
     if (m === 'GET' && path === '/me') return { status: 200, body: { tenantId: TENANT } };
     const t = `/tenants/${TENANT}`;
-    if (!path.startsWith(`${t}/`)) return { status: 404, body: { error: 'not found' } };
+    if (!path.startsWith(`${t}/`)) return { status: 404, body: { error: UNKNOWN_KEY_REASON, code: 'not_found' } };
     const rest = path.slice(t.length);
     if (m === 'PUT' && rest === '/brevo') {
       return parsed(brevoBody, body, () => {
@@ -246,7 +253,8 @@ export async function startContractServer(): Promise<ContractServer> {
 function parsed<T>(schema: z.ZodType<T>, body: unknown, then: (b: T) => Scripted): Scripted {
   const r = schema.safeParse(body);
   if (r.success) return then(r.data);
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  // As the API refuses a body: each field by its path, written as the API writes paths.
+  const issues = r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message }));
   const first = issues[0] as { path: string; message: string };
-  return { status: 400, body: { error: `${first.path || 'body'}: ${first.message}`, issues } };
+  return { status: 400, body: { error: `${first.path || 'body'}: ${first.message}`, code: 'invalid_request', issues } };
 }

@@ -107,8 +107,10 @@ test("the API's refusals: 404 unknown connector, 400 with issues, a wrong key", 
   const wrong = new TajoClient({ apiKey: 'tajo_not_a_key', baseUrl: stack.url, tenantId: stack.tenantId });
   const refused = await wrong.connectors.list().catch((e) => e);
   expect(refused).toBeInstanceOf(TajoAuthError);
-  expect(refused).toMatchObject({ status: 404, code: 'unauthorized' });
-  expect(refused.message).toMatch(/check TAJO_API_KEY and TAJO_TENANT/);
+  expect(refused).toMatchObject({ status: 404, code: 'not_found' });
+  expect(refused.message).toBe(
+    'not found: no such tenant for this API key: check TAJO_API_KEY and TAJO_TENANT (or tenantId)',
+  );
   // An empty key is no key: refused before any call, naming the variable.
   const empty = await new TajoClient({ apiKey: '', baseUrl: stack.url }).connectors.list().catch((e) => e);
   expect(empty).toMatchObject({ code: 'missing_api_key' });

@@ -131,7 +131,7 @@ export const runSummarySchema = z
     failed: z.number(),
     errors: z.array(rowErrorSchema),
     errorsTruncated: z.number(),
-    notionRequests: z.number(),
+    notionRequests: z.number().optional().meta({ description: "Notion's runs only" }),
     brevoRequests: z.number(),
     rateLimited: z.number(),
     durationMs: z.number(),

@@ -9,6 +9,7 @@ import {
   type LastErrors,
   type LastSync,
   lastErrorsOf,
+  lastFinishedAt,
   lastSyncOf,
   type NextRun,
   nextRun,
@@ -33,7 +34,10 @@ export interface DefinitionStatus {
   mode: string | null;
   resources: string[];
   health: ConnectionHealthView | null;
-  lastSync: LastSync | null;
+  /** When the last sync finished (succeeded or failed; ISO), null before any did: as Notion's. */
+  lastSync: string | null;
+  /** The last sync run (id, status, mode, trigger, times), null before any. */
+  lastSyncRun: LastSync | null;
   lastSummary: SyncSummary | null;
   lastErrors: LastErrors | null;
   /** Its schedule (batch's runs, hybrid's backstop): none for realtime. */
@@ -41,8 +45,8 @@ export interface DefinitionStatus {
   nextRun: NextRun | null;
   /** oauth2 only: whether it is installed, when its token expires, a refused refresh's line. */
   oauth: OAuthStatus | null;
-  /** When it was read (epoch ms): whether the token has expired is said against it. */
-  asOf: number;
+  /** When it was read (ISO): whether the token has expired is said against it. */
+  asOf: string;
 }
 
 export interface OAuthStatus {
@@ -82,6 +86,9 @@ export function oauthLine(connector: string, o: OAuthStatus, now: number): strin
   return `  oauth: ${since}; ${expiry}${o.scopes.length ? `; scopes ${o.scopes.join(' ')}` : ''}`;
 }
 
+/** Runs read for the status: enough to find the last finished one behind a run still going. */
+const RECENT_RUNS = 5;
+
 async function read(
   deps: StatusDeps,
   definition: Definition,
@@ -89,7 +96,9 @@ async function read(
   settings: DefinitionConnectionSettings | undefined,
   record: ConnectionRecord<string> | undefined,
 ): Promise<DefinitionStatus> {
-  const [last] = await deps.runs.listRuns(tenantId, definition.name, 1, { job: null });
+  // The newest few: the last one may still be running while an earlier one is the last finished.
+  const recent = await deps.runs.listRuns(tenantId, definition.name, RECENT_RUNS, { job: null });
+  const [last] = recent;
   const schedule = platformSyncSchedule(definition.name);
   const scheduled = record !== undefined && settings?.enabled === true && settings.mode !== 'realtime';
   const cadence =
@@ -102,7 +111,8 @@ async function read(
     mode: settings?.mode ?? null,
     resources: readableResources(definition, settings?.sync),
     health: healthOf(record),
-    lastSync: last ? lastSyncOf(last) : null,
+    lastSync: lastFinishedAt(recent),
+    lastSyncRun: last ? lastSyncOf(last) : null,
     lastSummary: last?.summary ?? null,
     lastErrors: last ? lastErrorsOf(last) : null,
     schedule: settings?.mode === 'realtime' ? null : cadence,
@@ -111,7 +121,7 @@ async function read(
         ? await nextRun(deps, schedule, tenantId, { anchor: last?.startedAt ?? record.updatedAt })
         : null,
     oauth: record === undefined ? null : oauthStatusOf(definition, settings),
-    asOf: deps.clock.now(),
+    asOf: new Date(deps.clock.now()).toISOString(),
   };
 }
 
@@ -120,20 +130,20 @@ function print(out: StatusLines, s: DefinitionStatus): void {
     `${s.label}: ${s.connected ? 'connected' : 'not connected'}${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`,
   );
   out(`  resources: ${s.resources.join(', ') || 'none'}`);
-  if (s.oauth) out(oauthLine(s.connector, s.oauth, s.asOf));
+  if (s.oauth) out(oauthLine(s.connector, s.oauth, Date.parse(s.asOf)));
   printHealth(out, s);
-  if (!s.connected && !s.lastSync) {
+  if (!s.connected && !s.lastSyncRun) {
     // Not stored with a stack (a config's section syncs in process with --config).
     out(`  not synced yet: tajo connectors connect ${s.connector} --help, or sync it from a config with --config`);
     return;
   }
   if (s.connected && s.schedule) printNextRun(out, s.nextRun, s.schedule);
   else if (s.connected) out('  mode realtime: webhooks only, no scheduled run');
-  if (!s.lastSync) {
+  if (!s.lastSyncRun) {
     out(`  no sync yet: tajo connectors sync ${s.connector}`);
     return;
   }
-  const l = s.lastSync;
+  const l = s.lastSyncRun;
   out(
     `  last sync: ${l.status} (${l.mode}, ${l.trigger}) started ${l.startedAt}${l.finishedAt ? `, finished ${l.finishedAt}` : ''}`,
   );

@@ -11,7 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { formatPath } from '../../core/config/path';
-import { RequestRefusedError } from '../../core/errors';
+import { InvalidRequestError, RequestRefusedError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import type { Clock, ConnectionStore, LaneQueue, SecretStore } from '../../core/ports';
 import { readAccessToken } from '../../core/tenancy/oauth-tokens';
@@ -108,11 +108,12 @@ export async function notifySlack(
   const channelId = resolveChannel(body.channel, channels) ?? (await channelIdByName(deps, conn, body.channel));
   if (!channelId) {
     const known = Object.keys(channels);
-    throw new RequestRefusedError(
-      400,
-      `channel: "${body.channel}" is not an alias of connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot`,
-      'bad_request',
-    );
+    throw new InvalidRequestError([
+      {
+        path: 'channel',
+        message: `"${body.channel}" is not an alias of connectors.slack.channels (${known.length ? `known: ${known.join(', ')}` : 'none defined'}), a channel id (C…) nor a public channel the bot sees: add it to connectors.slack.channels or invite the bot`,
+      },
+    ]);
   }
   const notificationId = notificationIdOf(tenantId, args.idempotencyKey);
   const rendered = body.template
@@ -175,7 +176,7 @@ function ownTemplateMessage(
 ): { text: string; blocks: unknown[] } {
   const data = body.data ?? {};
   const refuse = (path: PropertyKey[], reason: string) =>
-    new RequestRefusedError(400, `${formatPath(path)}: ${reason}`, 'bad_request');
+    new InvalidRequestError([{ path: formatPath(path), message: reason }]);
   const filled = fillTemplateBlocks(template.blocks, data);
   if (!filled.ok) throw refuse(['template', 'blocks', ...filled.path], filled.reason);
   const checked = blocksSchema.safeParse(filled.blocks);
@@ -214,8 +215,8 @@ function routedMessage(
     occurredAt: new Date(now).toISOString(),
   });
   if (!out.ok) {
-    const path = out.path ? `${formatPath(out.path)}: ` : '';
-    throw new RequestRefusedError(400, `${path}${out.reason}`, 'bad_request');
+    if (out.path) throw new InvalidRequestError([{ path: formatPath(out.path), message: out.reason }]);
+    throw new RequestRefusedError(400, out.reason, 'bad_request');
   }
   return { text: body.text ?? out.text, blocks: out.blocks };
 }

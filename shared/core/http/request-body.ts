@@ -5,9 +5,12 @@
  */
 import type { z } from 'zod';
 import { formatPath } from '../config/path';
-import { RequestRefusedError } from '../errors';
+import { InvalidRequestError, RequestRefusedError } from '../errors';
 
-/** The body checked against `schema`; throws RequestRefusedError (400) saying what is wrong. */
+/**
+ * The body checked against `schema`; throws RequestRefusedError (400) saying what is wrong: a body
+ * that is not JSON is `bad_request`, a wrong field `invalid_request` with each field's issue.
+ */
 export function readJsonBody<S extends z.ZodType>(
   body: string | undefined,
   schema: S,
@@ -25,10 +28,7 @@ export function readJsonBody<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((i) => (i.path.length > 0 ? `${formatPath(i.path)}: ${i.message}` : i.message))
-      .join('; ');
-    throw new RequestRefusedError(400, reason, 'bad_request');
+    throw new InvalidRequestError(parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })));
   }
   return parsed.data;
 }
@@ -37,11 +37,20 @@ export function readJsonBody<S extends z.ZodType>(
 export function parseJsonBody<S extends z.ZodType>(
   body: string | undefined,
   schema: S,
-): { ok: true; data: z.output<S> } | { ok: false; response: { status: number; body: { error: string } } } {
+):
+  | { ok: true; data: z.output<S> }
+  | {
+      ok: false;
+      response: {
+        status: number;
+        body: { error: string; code: string; issues?: { path: string; message: string }[] };
+      };
+    } {
   try {
     return { ok: true, data: readJsonBody(body, schema) };
   } catch (err) {
     if (!(err instanceof RequestRefusedError)) throw err;
-    return { ok: false, response: { status: err.status, body: { error: err.message } } };
+    const issues = err.issues ? { issues: err.issues } : {};
+    return { ok: false, response: { status: err.status, body: { error: err.message, code: err.kind, ...issues } } };
   }
 }

@@ -82,7 +82,13 @@ export const apiErrorSchema = z
   .strictObject({
     error: z.string(),
     code: z.string(),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
+    issues: z
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
+      .optional()
+      .meta({
+        description:
+          'With code invalid_request: each refused field, its path as the API writes paths (template.blocks[2].elements[0].text)',
+      }),
     /** 429 and 503: when to try again (also the Retry-After header). */
     retryAfterSeconds: z.number().int().optional(),
   })

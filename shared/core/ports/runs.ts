@@ -43,7 +43,8 @@ export interface SyncSummary {
    * written before field errors existed.
    */
   fieldErrors?: number;
-  notionRequests: number;
+  /** Notion's runs only (a platform's run counts its own in platformRequests). */
+  notionRequests?: number;
   brevoRequests: number;
   rateLimited: number;
   durationMs: number;

@@ -40,6 +40,12 @@ export interface PlatformSyncSummary extends SyncSummary {
   resources: Record<string, ResourceCounts>;
 }
 
+/** A new run's counts: the platform's requests in place of Notion's (no notionRequests here). */
+function platformSummary(mode: SyncSummary['mode']): PlatformSyncSummary {
+  const { notionRequests: _notion, ...counts } = emptySummary(mode);
+  return { ...counts, platformRequests: 0, resources: {} };
+}
+
 export interface PlatformSyncDeps {
   brevo: BrevoClient;
   /** The stats the Brevo client counts its requests in (brevoRequests). */
@@ -115,9 +121,7 @@ export async function runPlatformSync(
   const mode = args.full ? 'full' : 'incremental';
   const resumed = args.resume;
   const started = resumed ? Date.parse(resumed.startedAt) : now;
-  const summary: PlatformSyncSummary = resumed
-    ? (resumed.summary as PlatformSyncSummary)
-    : { ...emptySummary(mode), platformRequests: 0, resources: {} };
+  const summary: PlatformSyncSummary = resumed ? (resumed.summary as PlatformSyncSummary) : platformSummary(mode);
   const from = resumed?.checkpoint as PlatformCheckpoint | undefined;
   const platformStats = deps.client?.stats ?? newStats();
   const platformAtStart = { ...platformStats };

@@ -250,7 +250,7 @@ function addToSummary(
   summary.upserted += add.upserted ?? 0;
   summary.unchanged += add.unchanged ?? 0;
   summary.failed += add.failed ?? 0;
-  summary.notionRequests += add.notionRequests ?? 0;
+  summary.notionRequests = (summary.notionRequests ?? 0) + (add.notionRequests ?? 0);
   for (const e of add.errors ?? []) {
     if (summary.errors.length < MAX_ERRORS) summary.errors.push(e);
     else summary.errorsTruncated += 1;

@@ -45,7 +45,8 @@ export abstract class StepCheckpoints {
     if (this.absorbed) return;
     this.absorbed = true;
     const { notion, brevo } = this.ctx.stats;
-    this.summary.notionRequests += notion.requests - this.statsAtStart.notion.requests;
+    this.summary.notionRequests =
+      (this.summary.notionRequests ?? 0) + notion.requests - this.statsAtStart.notion.requests;
     this.summary.brevoRequests += brevo.requests - this.statsAtStart.brevo.requests;
     this.summary.rateLimited +=
       notion.rateLimited -
