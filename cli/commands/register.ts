@@ -11,6 +11,11 @@ import { type Io, UsageError } from '../io';
 import { type CommandValues, remoteFlag, whereTo, withLocalState } from './command-context';
 import { callApi, tenantPath } from './remote';
 
+/** The definition's label as written, and the name the commands take when the label is another. */
+function named(res: { name: string; label?: string }): string {
+  return res.label === undefined || res.label === res.name ? res.name : `${res.label} (${res.name})`;
+}
+
 export async function registerCommand(
   file: string | undefined,
   values: CommandValues,
@@ -35,7 +40,7 @@ export async function registerCommand(
   }
   const what = `${res.resources.length} resource${res.resources.length === 1 ? '' : 's'}, ${res.webhooks.length} webhook${res.webhooks.length === 1 ? '' : 's'}`;
   io.out(
-    `${res.label ?? res.name} ${res.version} ${res.changed === false ? 'already registered (unchanged)' : 'registered'} for ${tenantId}${remote ? '' : ' in the local state'} (${what})`,
+    `${named(res)} ${res.version} ${res.changed === false ? 'already registered (unchanged)' : 'registered'} for ${tenantId}${remote ? '' : ' in the local state'} (${what})`,
   );
   // The stack is named again only when a flag named it: TAJO_API_URL carries over by itself.
   io.out(`Next: tajo connectors connect ${res.name} ...${remote ? remoteFlag(values) : ''}`);

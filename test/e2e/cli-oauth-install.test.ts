@@ -59,7 +59,7 @@ test('register, connect with the app (prints the authorize URL), consent, status
   expect(register.code).toBe(0);
   // The definition's label as written; TAJO_API_URL carries over, so the next command needs no --api.
   expect(register.stdout).toBe(
-    'OAuth CRM 1.0.0 registered for default (1 resource, 0 webhooks)\nNext: tajo connectors connect oauth-crm ...\n',
+    'OAuth CRM (oauth-crm) 1.0.0 registered for default (1 resource, 0 webhooks)\nNext: tajo connectors connect oauth-crm ...\n',
   );
 
   const connect = await tajo(
