@@ -115,9 +115,9 @@ async function read(
   };
 }
 
-/** An oauth2 connection without its tokens syncs nothing yet: it waits for its install, it is not "connected". */
 function print(out: StatusLines, s: DefinitionStatus): void {
   const settings = `${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`;
+  // An oauth2 connection without its tokens syncs nothing yet: it waits for its install, it is not "connected".
   const waiting = s.connected && s.oauth !== null && !s.oauth.installed && !s.oauth.reinstall;
   out(
     waiting
