@@ -175,7 +175,7 @@ function sandboxOAuthPlatformLines(platforms: SandboxPlatforms, url: string): st
           `  warning: port ${platforms.oauthPortMoved} of the sandbox ${name} was taken, it moved: register ${platforms.oauthDefinitionFile} again, then install it again (npx tajo connectors install ${name})`,
         ];
   return [
-    `  sandbox OAuth platform (the docs' ${name}) ${platforms.oauthPlatform.baseUrl}; its app's client id and secret are in the same file (MY_PLATFORM_CLIENT_ID/SECRET), its redirect URL ${url}/oauth/${name}/callback. Install by OAuth (docs/connectors.md), after the export above:`,
+    `  sandbox OAuth platform (the docs' ${name}) ${platforms.oauthPlatform.baseUrl}; its app: client id ${SANDBOX_OAUTH_PLATFORM_APP.clientId} (MY_PLATFORM_CLIENT_ID), its secret MY_PLATFORM_CLIENT_SECRET in the same file, its redirect URL ${url}/oauth/${name}/callback. Install by OAuth (docs/connectors.md), after the export above:`,
     ...moved,
     `    npx tajo connectors register ${platforms.oauthDefinitionFile}`,
     `    npx tajo connectors connect ${name} --client-id $MY_PLATFORM_CLIENT_ID --client-secret $MY_PLATFORM_CLIENT_SECRET`,
