@@ -8,6 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrevoSimulator } from '../sandbox/brevo';
 import { NotionSimulator } from '../sandbox/notion';
+import { OAuthPlatformSimulator } from '../sandbox/oauth-platform';
+import {
+  SANDBOX_OAUTH_PLATFORM,
+  SANDBOX_OAUTH_PLATFORM_APP,
+  writeSandboxPlatformDefinition,
+} from '../sandbox/oauth-platform/sandbox-app';
 import {
   SANDBOX_BREVO_KEY,
   SANDBOX_NOTION_OAUTH_CLIENT,
@@ -54,6 +60,11 @@ export interface SandboxServices {
 export interface SandboxPlatforms {
   shopify: ShopifySimulator;
   stripe: StripeSimulator;
+  /** The docs' `my-platform`, installed by OAuth (docs/connectors.md), and its definition file in the state. */
+  oauthPlatform: OAuthPlatformSimulator;
+  oauthDefinitionFile: string;
+  /** Set when the platform could not have its last port back: the definition registered before names the old one. */
+  oauthPortMoved?: number;
 }
 
 /**
@@ -65,18 +76,50 @@ async function startSandboxPlatforms(
   env: NodeJS.ProcessEnv,
   stops: (() => Promise<void> | void)[],
   stateDir: string,
+  saved: SandboxSnapshot['oauthPlatform'],
 ): Promise<SandboxPlatforms> {
   writePlatformKeys(stateDir);
   const shopify = new ShopifySimulator({});
   const stripe = new StripeSimulator({});
+  // Its redirect URL is added by the stack once the gateway's port is known.
+  const oauthPlatform = new OAuthPlatformSimulator({ clients: [{ ...SANDBOX_OAUTH_PLATFORM_APP, redirectUris: [] }] });
   await Promise.all([shopify.start(), stripe.start()]);
   stops.push(
     () => shopify.stop(),
     () => stripe.stop(),
   );
+  const oauthPortMoved = await startOnSavedPort(oauthPlatform, saved?.port);
+  stops.push(() => oauthPlatform.stop());
+  if (saved) oauthPlatform.restore(saved.state);
   env[platformBaseUrlVariable('shopify')] ||= `${shopify.baseUrl}/admin/api/2025-07`;
   env[platformBaseUrlVariable('stripe')] ||= stripe.baseUrl;
-  return { shopify, stripe };
+  const oauthDefinitionFile = writeSandboxPlatformDefinition(stateDir, oauthPlatform.baseUrl);
+  return {
+    shopify,
+    stripe,
+    oauthPlatform,
+    oauthDefinitionFile,
+    ...(oauthPortMoved !== undefined ? { oauthPortMoved } : {}),
+  };
+}
+
+/**
+ * The OAuth platform listens where it did before this restart: a registered definition names its
+ * authorize and token URLs (its refreshes go there), so a new port would strand the installed
+ * tokens. When that port is taken, any port, and the old one is returned (the start says what to do).
+ */
+async function startOnSavedPort(sim: OAuthPlatformSimulator, port: number | undefined): Promise<number | undefined> {
+  if (port === undefined) {
+    await sim.start();
+    return undefined;
+  }
+  try {
+    await sim.start(port);
+    return undefined;
+  } catch {
+    await sim.start();
+    return port;
+  }
 }
 
 /** The file npm start writes the sandbox platforms' keys to (0600): `export $(cat FILE)` sets them for the docs' commands. */
@@ -89,6 +132,9 @@ function writePlatformKeys(stateDir: string): string {
     SHOPIFY_API_SECRET: SHOPIFY_SANDBOX_CLIENT_SECRET,
     STRIPE_API_KEY: STRIPE_SANDBOX_KEY,
     STRIPE_WEBHOOK_SECRET: STRIPE_SANDBOX_WEBHOOK_SECRET,
+    // The docs' `connect my-platform --client-id $MY_PLATFORM_CLIENT_ID --client-secret $MY_PLATFORM_CLIENT_SECRET`.
+    MY_PLATFORM_CLIENT_ID: SANDBOX_OAUTH_PLATFORM_APP.clientId,
+    MY_PLATFORM_CLIENT_SECRET: SANDBOX_OAUTH_PLATFORM_APP.clientSecret,
   };
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(
@@ -115,6 +161,27 @@ export function sandboxPlatformLines(
     `    export $(cat ${keys}) TAJO_API_URL=${stack.url} TAJO_API_KEY=$(cat ${stack.apiKeyFile})`,
     '    npx tajo connectors connect shopify --shop-url your-store.myshopify.com --api-key $SHOPIFY_API_KEY',
     '    npx tajo connectors sync shopify --full',
+    ...sandboxOAuthPlatformLines(platforms, stack.url),
+  ];
+}
+
+/** The docs' "Install by OAuth" against this stack: register, connect with the app, open the URL, status, sync. */
+function sandboxOAuthPlatformLines(platforms: SandboxPlatforms, url: string): string[] {
+  const name = SANDBOX_OAUTH_PLATFORM;
+  const moved =
+    platforms.oauthPortMoved === undefined
+      ? []
+      : [
+          `  warning: port ${platforms.oauthPortMoved} of the sandbox ${name} was taken, it moved: register ${platforms.oauthDefinitionFile} again, then install it again (npx tajo connectors install ${name})`,
+        ];
+  return [
+    `  sandbox OAuth platform (the docs' ${name}) ${platforms.oauthPlatform.baseUrl}; its app: client id ${SANDBOX_OAUTH_PLATFORM_APP.clientId} (MY_PLATFORM_CLIENT_ID), its secret MY_PLATFORM_CLIENT_SECRET in the same file, its redirect URL ${url}/oauth/${name}/callback. Install by OAuth (docs/connectors.md), after the export above:`,
+    ...moved,
+    `    npx tajo connectors register ${platforms.oauthDefinitionFile}`,
+    `    npx tajo connectors connect ${name} --client-id $MY_PLATFORM_CLIENT_ID --client-secret $MY_PLATFORM_CLIENT_SECRET`,
+    '    curl -sL "<the URL it prints>"   # the sandbox consents at once (or open it in a browser)',
+    `    npx tajo connectors status ${name}`,
+    `    npx tajo connectors sync ${name}`,
   ];
 }
 
@@ -179,7 +246,7 @@ export async function startSandboxServices(
       env[ENV.notionAuthorizeUrl] ||= `${notion.baseUrl}/__sandbox/oauth/authorize`;
     }
     if (usesSandboxBrevo) env[ENV.brevoBaseUrl] ||= brevo.baseUrl;
-    const platforms = await startSandboxPlatforms(env, stops, o.stateDir);
+    const platforms = await startSandboxPlatforms(env, stops, o.stateDir, saved?.oauthPlatform);
     sandbox = {
       notion,
       brevo,
@@ -227,7 +294,10 @@ export async function startSandboxServices(
     let last = '';
     // The simulators change only through requests (the API calls of the lanes): the requests
     // served so far mark a change, cheaply (encoding 5,000 rows takes ~0.3 s).
-    const served = () => [box.notion, box.brevo, box.slack].map((sim) => sim?.log.records.length ?? 0).join(',');
+    const served = () =>
+      [box.notion, box.brevo, box.slack, box.platforms?.oauthPlatform]
+        .map((sim) => sim?.log.records.length ?? 0)
+        .join(',');
     let lastMark = '';
     const save = () => {
       const body = {
@@ -241,6 +311,15 @@ export async function startSandboxServices(
         notion: box.notion.snapshot(),
         brevo: box.brevo.snapshot(),
         ...(box.slack ? { slack: box.slack.snapshot() } : {}),
+        // Its port too: the definitions registered against it name it.
+        ...(box.platforms
+          ? {
+              oauthPlatform: {
+                port: Number(new URL(box.platforms.oauthPlatform.baseUrl).port),
+                state: box.platforms.oauthPlatform.snapshot(),
+              },
+            }
+          : {}),
       };
       const text = JSON.stringify(body);
       if (text === last) return;

@@ -33,6 +33,8 @@ const fileSchema = z.object({
   notion: z.unknown(),
   brevo: z.unknown(),
   slack: z.unknown().optional(),
+  /** The OAuth platform (the docs' my-platform): its port and the tokens it issued. */
+  oauthPlatform: z.object({ port: z.number().int(), state: z.unknown() }).optional(),
 });
 export type SandboxSnapshot = z.infer<typeof fileSchema>;
 

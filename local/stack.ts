@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { LOCAL_ADAPTERS_SLOT, type LocalAdapters } from '../functions/commons/deps';
 import { sqsLanesFromEnv } from '../functions/commons/sqs-lanes';
+import { SANDBOX_OAUTH_PLATFORM, SANDBOX_OAUTH_PLATFORM_APP } from '../sandbox/oauth-platform/sandbox-app';
 import {
   SANDBOX_NOTION_OAUTH_CLIENT,
   SANDBOX_SLACK_APP_SIGNING_SECRET,
@@ -371,6 +372,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     if (usesSandboxNotion)
       sandbox?.notion.oauth.addRedirectUri(SANDBOX_NOTION_OAUTH_CLIENT.clientId, `${http.url}/oauth/notion/callback`);
     sandboxSlack?.oauth.addRedirectUri(SANDBOX_SLACK_OAUTH_CLIENT.clientId, `${http.url}/oauth/slack/callback`);
+    sandbox?.platforms?.oauthPlatform.oauth.clients.addRedirectUri(
+      SANDBOX_OAUTH_PLATFORM_APP.clientId,
+      `${http.url}/oauth/${SANDBOX_OAUTH_PLATFORM}/callback`,
+    );
 
     const syncAndWait = async (
       mode: 'full' | 'incremental',

@@ -182,7 +182,15 @@ export abstract class SimServer {
       });
     });
     // Loopback only: simulators never listen on an external interface.
-    await new Promise<void>((resolve) => this.server?.listen(port, '127.0.0.1', resolve));
+    // A port asked for and taken (npm start keeps a simulator's port across restarts) rejects.
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     const { port: bound } = this.server.address() as AddressInfo;
     this.baseUrl = `http://127.0.0.1:${bound}`;
     return this.baseUrl;

@@ -56,6 +56,11 @@ export async function tenantOf(values: CommandValues, env: NodeJS.ProcessEnv, re
 }
 
 /** The API the command goes to (none: the local state) and the tenant it is about. */
+/** The --api part of a command to run next, when the API came from the flag (env and profiles carry over). */
+export function remoteFlag(values: CommandValues): string {
+  return values.api ? ` --api ${values.api}` : values.profile ? ` --profile ${values.profile}` : '';
+}
+
 export async function whereTo(
   values: CommandValues,
   env: NodeJS.ProcessEnv,

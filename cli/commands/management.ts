@@ -33,6 +33,7 @@ import {
   FROM_STATE,
   given,
   optionalConfig,
+  remoteFlag,
   tenantOf,
   whereTo,
   withLocalState,
@@ -424,11 +425,6 @@ async function syncRemote(
     printUsersSummary(io, `Notion users (${run.summary.mode}) ${run.status}`, run.summary, 'users');
   } else printSummary(io, run, false);
   return 0;
-}
-
-/** The --api part of a command to run next, when the API came from the flag (env and profiles carry over). */
-function remoteFlag(values: CommandValues): string {
-  return values.api ? ` --api ${values.api}` : values.profile ? ` --profile ${values.profile}` : '';
 }
 
 const WAIT_POLL_MS = 1_000;

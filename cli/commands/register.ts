@@ -8,8 +8,13 @@ import { registerDefinition } from '../../shared/app/definitions';
 import { loadDefinitionFile } from '../../shared/connectors/custom/definition/load';
 import { systemClock } from '../../shared/core/ports';
 import { type Io, UsageError } from '../io';
-import { type CommandValues, whereTo, withLocalState } from './command-context';
+import { type CommandValues, remoteFlag, whereTo, withLocalState } from './command-context';
 import { callApi, tenantPath } from './remote';
+
+/** The definition's label as written, and the name the commands take when the label is another. */
+function named(res: { name: string; label?: string }): string {
+  return res.label === undefined || res.label === res.name ? res.name : `${res.label} (${res.name})`;
+}
 
 export async function registerCommand(
   file: string | undefined,
@@ -28,15 +33,16 @@ export async function registerCommand(
       : await withLocalState(env, (deps) =>
           registerDefinition({ definitions: deps.definitions, clock: systemClock }, tenantId, definition.name, data),
         )
-  ) as { name: string; version: string; resources: string[]; webhooks: string[]; changed?: boolean };
+  ) as { name: string; version: string; label?: string; resources: string[]; webhooks: string[]; changed?: boolean };
   if (values.json) {
     io.out(JSON.stringify(res));
     return 0;
   }
   const what = `${res.resources.length} resource${res.resources.length === 1 ? '' : 's'}, ${res.webhooks.length} webhook${res.webhooks.length === 1 ? '' : 's'}`;
   io.out(
-    `${res.name} ${res.version} ${res.changed === false ? 'already registered (unchanged)' : 'registered'} for ${tenantId}${remote ? '' : ' in the local state'} (${what})`,
+    `${named(res)} ${res.version} ${res.changed === false ? 'already registered (unchanged)' : 'registered'} for ${tenantId}${remote ? '' : ' in the local state'} (${what})`,
   );
-  io.out(`Next: tajo connectors connect ${res.name} ...${remote ? ' --api URL' : ''}`);
+  // The stack is named again only when a flag named it: TAJO_API_URL carries over by itself.
+  io.out(`Next: tajo connectors connect ${res.name} ...${remote ? remoteFlag(values) : ''}`);
   return 0;
 }

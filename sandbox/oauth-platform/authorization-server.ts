@@ -11,6 +11,7 @@
  * - access tokens expire (`accessTokenTtlS`); `bearer()` says whether a request's token is live.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { SimResponse } from '../http-kit';
 import { basicCredentials, consentRedirect, OAuthClientRegistry } from '../oauth-kit';
 import { registerTestSecrets } from '../secrets-registry';
@@ -40,6 +41,13 @@ interface PendingCode {
   expiresAt: number;
   used: boolean;
 }
+
+/** What a restart keeps (npm start's sandbox.json): the live access and refresh tokens; codes live a minute and are not kept. */
+export const authorizationStateSchema = z.object({
+  access: z.array(z.tuple([z.string(), z.object({ clientId: z.string(), expiresAt: z.number() })])),
+  refresh: z.array(z.tuple([z.string(), z.object({ clientId: z.string(), scope: z.string(), revoked: z.boolean() })])),
+});
+export type AuthorizationState = z.infer<typeof authorizationStateSchema>;
 
 const oauthError = (status: number, error: string, description: string): SimResponse => ({
   status,
@@ -119,6 +127,19 @@ export class AuthorizationServer {
   /** The grant is revoked (the user removed the app): refreshes are refused with invalid_grant. */
   revokeRefreshTokens(): void {
     for (const r of this.refresh.values()) r.revoked = true;
+  }
+
+  /** The tokens handed out, as restore() takes them back. */
+  snapshot(): AuthorizationState {
+    return { access: [...this.access], refresh: [...this.refresh] };
+  }
+
+  /** The tokens of a snapshot (a restart): a token issued before it still works, or is still refused. */
+  restore(state: AuthorizationState): void {
+    const parsed = authorizationStateSchema.parse(state);
+    for (const [token, entry] of parsed.access) this.access.set(token, entry);
+    for (const [token, entry] of parsed.refresh) this.refresh.set(token, entry);
+    registerTestSecrets(...this.access.keys(), ...this.refresh.keys());
   }
 
   private authenticate(

@@ -4,11 +4,18 @@
  * `{data, meta: {next_cursor}}`, `limit` 1..100), which takes only a live `Bearer` access token
  * (401 `invalid_token` otherwise). test/fixtures/definitions/oauth-crm.yaml is its definition.
  */
+
+import { z } from 'zod';
 import { type SimRequest, type SimResponse, SimServer } from '../http-kit';
 import { FIRST_NAMES, LAST_NAMES, pick, seededRandom } from '../platform-kit';
-import { AuthorizationServer, type OAuthPlatformClient } from './authorization-server';
+import {
+  AuthorizationServer,
+  type AuthorizationState,
+  authorizationStateSchema,
+  type OAuthPlatformClient,
+} from './authorization-server';
 
-export type { OAuthPlatformClient } from './authorization-server';
+export type { AuthorizationState, OAuthPlatformClient } from './authorization-server';
 
 export interface OAuthPlatformOptions {
   clients: OAuthPlatformClient[];
@@ -58,6 +65,18 @@ export class OAuthPlatformSimulator extends SimServer {
     this.route('GET', '/oauth/authorize', (req) => this.oauth.authorize(req.query));
     this.route('POST', '/oauth/token', (req) => this.oauth.token(req.headers, req.rawBody));
     this.route('GET', '/api/contacts', (req) => this.list(req));
+  }
+
+  /** What a restart keeps: the tokens (the contacts come from the seed, the same at each start). */
+  snapshot(): { oauth: AuthorizationState } {
+    return { oauth: this.oauth.snapshot() };
+  }
+
+  /** A snapshot read back from a file: one line when it is not one. */
+  restore(state: unknown): void {
+    const parsed = z.object({ oauth: authorizationStateSchema }).safeParse(state);
+    if (!parsed.success) throw new Error('the saved OAuth platform state is damaged (not a snapshot of its tokens)');
+    this.oauth.restore(parsed.data.oauth);
   }
 
   private list(req: SimRequest): SimResponse {

@@ -57,6 +57,10 @@ const tajo = (line: string) =>
 test('register, connect with the app (prints the authorize URL), consent, status, sync; install asks again', async () => {
   const register = await tajo(`connectors register ${join(sandbox.dir, 'oauth-crm.yaml')}`);
   expect(register.code).toBe(0);
+  // The definition's label as written; TAJO_API_URL carries over, so the next command needs no --api.
+  expect(register.stdout).toBe(
+    'OAuth CRM (oauth-crm) 1.0.0 registered for default (1 resource, 0 webhooks)\nNext: tajo connectors connect oauth-crm ...\n',
+  );
 
   const connect = await tajo(
     'connectors connect oauth-crm --client-id $OAUTH_CRM_CLIENT_ID --client-secret $OAUTH_CRM_CLIENT_SECRET',
@@ -72,6 +76,10 @@ test('register, connect with the app (prints the authorize URL), consent, status
 
   const before = await tajo('connectors status oauth-crm');
   expect(before.stdout).toContain('oauth: not installed: tajo connectors install oauth-crm');
+  // Connected without its tokens is not "connected": it waits for the install.
+  expect(before.stdout.split('\n')[0]).toMatch(
+    /^OAuth CRM: waiting for its OAuth install: open the URL connect printed, or tajo connectors install oauth-crm for a new one \(mode \w+\)$/,
+  );
 
   // The browser: the platform's consent redirects to the stack's callback, which answers a page.
   const page = await fetch(authorizeUrl);
@@ -80,6 +88,7 @@ test('register, connect with the app (prints the authorize URL), consent, status
 
   const status = await tajo('connectors status oauth-crm');
   expect(status.code).toBe(0);
+  expect(status.stdout.split('\n')[0]).toMatch(/^OAuth CRM: connected, mode \w+$/);
   expect(status.stdout).toMatch(
     /oauth: installed .*; token expires .* \(refreshed before it does\); scopes contacts\.read offline_access/,
   );

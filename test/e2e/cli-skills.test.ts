@@ -101,9 +101,9 @@ test('against the local stack: list, enable with settings, refusals, disable; re
 
   const yaml = await tajo(['connectors', 'register', join(FIXTURES, 'acmeshop.yaml'), ...p]);
   expect(yaml).toMatchObject({ code: 0, stderr: '' });
-  expect(yaml.stdout).toContain('acmeshop 1.0.0 registered for shop (2 resources, 4 webhooks)');
+  expect(yaml.stdout).toContain('Acme Shop (acmeshop) 1.0.0 registered for shop (2 resources, 4 webhooks)');
   expect((await tajo(['connectors', 'register', join(FIXTURES, 'acmeshop.yaml'), ...p])).stdout).toContain(
-    'acmeshop 1.0.0 already registered (unchanged) for shop',
+    'Acme Shop (acmeshop) 1.0.0 already registered (unchanged) for shop',
   );
   // A TypeScript definition runs here; the stack stores its result.
   const ts = await tajo(['connectors', 'register', join(FIXTURES, 'defined-connector.ts'), '--json', ...p]);

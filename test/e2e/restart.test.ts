@@ -4,7 +4,8 @@
  * sync after a restart is incremental and finds everything, the newsletter is mailed once ever,
  * the CLI beside a running stack gets one line naming --api, the curl lines have an effect in the
  * log, stopping leaves no process serving, a busy port is one line, and an explicit SLACK_API_URL
- * wins over the sandbox's own Slack.
+ * wins over the sandbox's own Slack. The OAuth install npm start prints (docs/connectors.md, the
+ * sandbox's my-platform) runs as printed, and its tokens survive the restart.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -143,6 +144,26 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   return once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
 }
 
+/** The CLI's environment as npm start's `export $(cat <state>/sandbox-platforms.env) TAJO_API_URL=... TAJO_API_KEY=...` line sets it. */
+async function printedCliEnv(port: number): Promise<NodeJS.ProcessEnv> {
+  const keys = (await readFile(join(dir, 'sandbox-platforms.env'), 'utf8')).trim().split('\n');
+  const env = baseEnv({ HOME: dir, TAJO_API_URL: `http://127.0.0.1:${port}` });
+  for (const line of keys) env[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+  env.TAJO_API_KEY = (await readFile(join(dir, 'default.api-key'), 'utf8')).trim();
+  return env;
+}
+
+/** The `npx tajo ...` command npm start printed (the line after `prefix`), run with its $VARs set from `env`. */
+function printedTajo(out: string, prefix: string, env: NodeJS.ProcessEnv) {
+  const line = out.split('\n').find((l) => l.startsWith(`    npx tajo ${prefix}`));
+  if (!line) throw new Error(`npm start printed no "npx tajo ${prefix}" line:\n${out}`);
+  const words = line.trim().split(/\s+/).slice(2);
+  return cli(
+    words.map((w) => (w.startsWith('$') ? (env[w.slice(1)] ?? '') : w)),
+    env,
+  );
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tajo-restart-'));
 });
@@ -225,6 +246,28 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
       `^→ Notion: incremental sync run ${sync.runId} \\(api\\) succeeded: \\d+ rows read, 0 written, \\d+ unchanged, 0 removed, 0 failed, \\d+ skipped \\(publish-only database "Newsletters": \\d+\\)$`,
     ),
   );
+  // The OAuth install npm start prints, as printed: register, connect with the app, open the URL, status, sync.
+  const cliEnv = await printedCliEnv(first.port);
+  expect(out1).toMatch(/^ {2}sandbox OAuth platform \(the docs' my-platform\) http:\/\/127\.0\.0\.1:\d+;/m);
+  expect((await printedTajo(out1, 'connectors register', cliEnv)).stdout).toContain(
+    'my-platform 1.0.0 registered for default (1 resource, 0 webhooks)\nNext: tajo connectors connect my-platform ...\n',
+  );
+  const connected = await printedTajo(out1, 'connectors connect my-platform', cliEnv);
+  expect(connected.stderr).toBe('');
+  const authorizeUrl = (connected.stdout.split('\n')[2] as string).trim();
+  expect(authorizeUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?/);
+  expect((await printedTajo(out1, 'connectors status my-platform', cliEnv)).stdout).toMatch(
+    /^my-platform: waiting for its OAuth install: open the URL connect printed, or tajo connectors install my-platform for a new one/,
+  );
+  // curl -L: the sandbox consents at once and its redirect lands on the stack's callback.
+  expect(await fetch(authorizeUrl).then((r) => r.text())).toContain('my-platform connected');
+  expect((await printedTajo(out1, 'connectors status my-platform', cliEnv)).stdout).toMatch(
+    /^my-platform: connected, [^\n]*\n.*\n {2}oauth: installed /,
+  );
+  expect((await printedTajo(out1, 'connectors sync my-platform', cliEnv)).stdout).toContain(
+    '25 records read, 25 written, 0 unchanged, 0 failed',
+  );
+
   const before = await sandboxCounts(first.out());
   expect(before.campaigns).toBe(1);
   expect(before.leads).toContain('Nina Newton');
@@ -278,6 +321,16 @@ test('three starts on one state: the sandbox and its ids are kept, the newslette
   );
   expect(out2).not.toMatch(/published|failed:|cannot find|\n\s+at /);
   expect(await sandboxCounts(out2)).toEqual(before);
+  // The OAuth platform came back on its port with its tokens: the installed connection syncs on.
+  const platformLine = /^ {2}sandbox OAuth platform .*$/m;
+  expect(platformLine.exec(out2)?.[0]).toBe(
+    platformLine.exec(out1)?.[0]?.replace(`:${first.port}/`, `:${second.port}/`),
+  );
+  const again = await printedTajo(out2, 'connectors sync my-platform', await printedCliEnv(second.port));
+  expect(again.stderr).not.toMatch(/tajo:|failed/);
+  expect(again.stdout).toMatch(
+    /^my-platform sync \(incremental\) succeeded in .*: 25 records read, \d+ written, \d+ unchanged, 0 failed$/m,
+  );
 
   // SIGTERM to npm's own pid: the stack stops, nothing keeps serving.
   const pid2 = await stackPid();

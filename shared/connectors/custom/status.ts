@@ -126,8 +126,13 @@ async function read(
 }
 
 function print(out: StatusLines, s: DefinitionStatus): void {
+  const settings = `${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`;
+  // An oauth2 connection without its tokens syncs nothing yet: it waits for its install, it is not "connected".
+  const waiting = s.connected && s.oauth !== null && !s.oauth.installed && !s.oauth.reinstall;
   out(
-    `${s.label}: ${s.connected ? 'connected' : 'not connected'}${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`,
+    waiting
+      ? `${s.label}: waiting for its OAuth install: open the URL connect printed, or tajo connectors install ${s.connector} for a new one${settings ? ` (${settings.slice(2)})` : ''}`
+      : `${s.label}: ${s.connected ? 'connected' : 'not connected'}${settings}`,
   );
   out(`  resources: ${s.resources.join(', ') || 'none'}`);
   if (s.oauth) out(oauthLine(s.connector, s.oauth, Date.parse(s.asOf)));
