@@ -19,7 +19,7 @@ import { type RunRecord, systemClock } from '../../shared/core/ports';
 import type { Failure } from '../in-process';
 import type { Io } from '../io';
 import { type CommandValues, optionalConfig, tenantOf, withLocalState } from './command-context';
-import { callApi, type Remote, RemoteRunFailed, remoteTarget, tenantPath } from './remote';
+import { ApiRefusal, callApi, type Remote, RemoteRunFailed, remoteTarget, tenantPath } from './remote';
 
 /** Whether `tajo connectors sync <name>` is a definition connector's (its descriptor has a sync verb). */
 export function isDefinitionSync(name: string | undefined): name is string {
@@ -128,14 +128,18 @@ async function syncThroughApi(
   }
   if (!values.json) io.err(`queued run ${queued.runId} (${queued.mode}); waiting for it to end`);
   const deadline = Date.now() + FOLLOW_MS;
+  // The run has no record until a worker takes its message, a moment after the API queued it.
+  const queuedUntil = Date.now() + QUEUED_MS;
   while (Date.now() < deadline) {
     const runPath = `/connections/${name}/runs/${encodeURIComponent(queued.runId)}`;
-    const run = (await callApi(remote, 'GET', tenantPath(tenantId, runPath))) as {
-      runId: string;
-      status: RunRecord['status'];
-      summary: PlatformSyncSummary;
-      error?: string;
-    };
+    let run: { runId: string; status: RunRecord['status']; summary: PlatformSyncSummary; error?: string };
+    try {
+      run = (await callApi(remote, 'GET', tenantPath(tenantId, runPath))) as typeof run;
+    } catch (err) {
+      if (!(err instanceof ApiRefusal && err.status === 404 && Date.now() < queuedUntil)) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     if (run.status !== 'running') {
       return finish(io, values, failure, { ...run, connector: name }, run.summary);
     }
@@ -149,3 +153,5 @@ async function syncThroughApi(
 
 /** How long --api follows a run before leaving it to the stack. */
 const FOLLOW_MS = 60 * 60_000;
+/** How long a queued run may have no record yet (no worker took it) before its 404 is an answer. */
+const QUEUED_MS = 2 * 60_000;

@@ -143,6 +143,7 @@ describe('install', () => {
     const connected = await connect();
     expect(connected).toMatchObject({ connected: true, connector: NAME });
     // Connected with the app only: nothing read yet, status and test say to install.
+    expect((await status()).connected).toBe(false);
     expect(statusLines(await status())).toContain(
       `  oauth: not installed: tajo connectors install ${NAME} (opens the consent page)`,
     );
@@ -194,6 +195,7 @@ describe('install', () => {
     expect(world.sm.secret(`tajo/test/acme/${NAME}-oauth-pkce`)?.deletionDate).toBeDefined();
 
     const s = await status();
+    expect(s.connected).toBe(true);
     expect(s.oauth).toMatchObject({ installed: true, source: 'install', scopes: ['contacts.read', 'offline_access'] });
     expect(Date.parse(s.oauth?.expiresAt as string) - world.clock.now()).toBe(3_600_000);
     expect(statusLines(s).find((l) => l.startsWith('  oauth:'))).toMatch(

@@ -103,10 +103,12 @@ async function read(
   const scheduled = record !== undefined && settings?.enabled === true && settings.mode !== 'realtime';
   const cadence =
     settings?.schedule === 'daily' ? 'daily (hourly ticks, one run a day)' : describeCadence(schedule.spec.cadence);
+  const oauth = record === undefined ? null : oauthStatusOf(definition, settings);
   return {
     connector: definition.name,
     label: definition.label,
-    connected: record !== undefined,
+    // An oauth2 connection waiting for its install has no tokens: it reads nothing yet.
+    connected: record !== undefined && !waitingForInstall(oauth),
     enabled: settings?.enabled ?? null,
     mode: settings?.mode ?? null,
     resources: readableResources(definition, settings?.sync),
@@ -120,15 +122,20 @@ async function read(
       scheduled && record !== undefined
         ? await nextRun(deps, schedule, tenantId, { anchor: last?.startedAt ?? record.updatedAt })
         : null,
-    oauth: record === undefined ? null : oauthStatusOf(definition, settings),
+    oauth,
     asOf: new Date(deps.clock.now()).toISOString(),
   };
+}
+
+/** An oauth2 connection stored without its tokens (never installed; a refused refresh says reinstall). */
+function waitingForInstall(oauth: DefinitionStatus['oauth']): boolean {
+  return oauth !== null && !oauth.installed && !oauth.reinstall;
 }
 
 function print(out: StatusLines, s: DefinitionStatus): void {
   const settings = `${s.enabled === false ? ', disabled' : ''}${s.mode ? `, mode ${s.mode}` : ''}`;
   // An oauth2 connection without its tokens syncs nothing yet: it waits for its install, it is not "connected".
-  const waiting = s.connected && s.oauth !== null && !s.oauth.installed && !s.oauth.reinstall;
+  const waiting = waitingForInstall(s.oauth);
   out(
     waiting
       ? `${s.label}: waiting for its OAuth install: open the URL connect printed, or tajo connectors install ${s.connector} for a new one${settings ? ` (${settings.slice(2)})` : ''}`
@@ -137,7 +144,7 @@ function print(out: StatusLines, s: DefinitionStatus): void {
   out(`  resources: ${s.resources.join(', ') || 'none'}`);
   if (s.oauth) out(oauthLine(s.connector, s.oauth, Date.parse(s.asOf)));
   printHealth(out, s);
-  if (!s.connected && !s.lastSyncRun) {
+  if (!s.connected && !waiting && !s.lastSyncRun) {
     // Not stored with a stack (a config's section syncs in process with --config).
     out(`  not synced yet: tajo connectors connect ${s.connector} --help, or sync it from a config with --config`);
     return;
