@@ -41,7 +41,7 @@ async function statusWith(runs: RunRecord[]) {
   return notionStatus(
     {
       runs: store,
-      cursors: {} as never,
+      cursors: { getCursor: async () => undefined } as never,
       clock: { now: () => Date.parse('2026-12-05T00:02:00Z'), sleep: async () => undefined },
     },
     'acme',
