@@ -22,6 +22,11 @@ export interface RequestOptions {
   body?: unknown;
   /** Safe to send twice: GET, PUT, DELETE and read-only POSTs (a query). */
   idempotent?: boolean;
+  /**
+   * Sent as the Idempotency-Key header, the same on every attempt: the API takes a retried call for
+   * the first one, so a POST that creates something may be retried after a timeout.
+   */
+  idempotencyKey?: string;
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
@@ -41,9 +46,9 @@ export class Transport {
   constructor(private readonly o: TransportOptions) {}
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const idempotent = options.idempotent ?? method !== 'POST';
+    const idempotent = options.idempotent ?? (method !== 'POST' || options.idempotencyKey !== undefined);
     const url = `${this.o.baseUrl().replace(/\/+$/, '')}${path}`;
-    const init = this.init(method, options.body);
+    const init = this.init(method, options.body, options.idempotencyKey);
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.once(url, init, `${method} ${path}`);
       const last = attempt >= this.o.maxRetries;
@@ -55,11 +60,12 @@ export class Transport {
     }
   }
 
-  private init(method: string, body: unknown): RequestInit {
+  private init(method: string, body: unknown, idempotencyKey?: string): RequestInit {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.o.apiKey()}`,
       accept: 'application/json',
       'user-agent': 'tajo-sdk-node/0.1.0',
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) };

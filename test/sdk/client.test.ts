@@ -274,10 +274,19 @@ test('429 and 503 with Retry-After are retried on reads; a 429 on a POST that st
   expect(api.calls('GET', `/tenants/${TENANT}/connections/notion/status`)).toHaveLength(3);
 
   api.script.push({ status: 429, headers: { 'retry-after': '0' }, body: { error: 'slow down', retryAfterSeconds: 0 } });
-  const refused = await tajo.slack.notify({ channel: 'sales', event: 'x' }).catch((e) => e);
+  const refused = await tajo.connectors.sync('notion', { type: 'full' }).catch((e) => e);
   expect(refused).toBeInstanceOf(TajoRateLimitError);
   expect(refused).toMatchObject({ status: 429, retryAfterSeconds: 0, message: 'slow down' });
-  expect(api.calls('POST', `/tenants/${TENANT}/slack/notify`)).toHaveLength(1);
+  expect(api.calls('POST', `/tenants/${TENANT}/connections/notion/sync`)).toHaveLength(1);
+
+  // A notify carries one Idempotency-Key on every attempt: the API takes a retry for the same call,
+  // so a 429 on it is retried too.
+  api.script.push({ status: 429, headers: { 'retry-after': '0' }, body: { error: 'slow down', retryAfterSeconds: 0 } });
+  expect((await tajo.slack.notify({ channel: 'sales', event: 'x' })).queued).toBe(true);
+  const notifies = api.calls('POST', `/tenants/${TENANT}/slack/notify`);
+  expect(notifies).toHaveLength(2);
+  expect(notifies[0]?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+  expect(notifies[1]?.idempotencyKey).toBe(notifies[0]?.idempotencyKey);
 
   // A 503 is a refusal before the work: the POST goes again.
   api.script.push({ status: 503, headers: { 'retry-after': '0' }, body: { error: 'busy' } });

@@ -47,6 +47,7 @@ export interface Logged {
   path: string;
   body: unknown;
   authorization?: string;
+  idempotencyKey?: string;
 }
 
 export interface Scripted {
@@ -231,7 +232,14 @@ export async function startContractServer(): Promise<ContractServer> {
         body = Symbol('invalid');
       }
       const path = (req.url ?? '').split('?')[0] as string;
-      state.log.push({ method: req.method as string, path, body, authorization: req.headers.authorization });
+      const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+      state.log.push({
+        method: req.method as string,
+        path,
+        body,
+        authorization: req.headers.authorization,
+        idempotencyKey,
+      });
       const answer = state.script.shift() ?? route(req, path, body);
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
