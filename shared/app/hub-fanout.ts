@@ -75,37 +75,19 @@ export async function fanOutHubEvents(
     orders.map((e) => deps.orders.recordOrder(tenantId, e.contact?.email as string, e.occurredAt));
 
   const slack = slackNotificationMessages({ tenantId, conn: args.slack, events, now });
-  if (!slack.ok) {
-    if (slack.alwaysLog || toNotion.matched === 0) deps.log?.(slack.dropped, { tenantId });
-    try {
-      await Promise.all([
-        toNotion.messages.length > 0 ? deps.lane.send('notionLane', toNotion.messages) : undefined,
-        ...recordOrders(),
-      ]);
-    } catch (err) {
-      return failed(err);
-    }
-    return {
-      ok: true,
-      notion,
-      slackSkipped: { reason: slack.reason },
-      published: count,
-      accepted: toNotion.eventIds.size,
-      queued: 0,
-      delayed: 0,
-      skipReasons: [],
-    };
-  }
+  if (!slack.ok && (slack.alwaysLog || toNotion.matched === 0)) deps.log?.(slack.dropped, { tenantId });
+  // Without Slack, the events that went somewhere are those a Notion rule took.
+  let accepted = slack.ok ? events.length - slack.unrouted.length : toNotion.eventIds.size;
   const skipped: string[] = [];
-  let accepted = events.length - slack.unrouted.length;
-  for (const u of slack.unrouted) {
+  for (const u of slack.ok ? slack.unrouted : []) {
     if (toNotion.eventIds.has(u.eventId)) accepted += 1;
     else skipped.push(u.reason);
   }
-  const { messages, timers } = slack;
+  const messages = slack.ok ? slack.messages : [];
+  const timers = slack.ok ? slack.timers : [];
   try {
     // Before the lane messages, so the worker of the first one sees every event of this delivery.
-    if (deps.pending) await recordPendingPosts(deps.pending, tenantId, slack.pendingPosts);
+    if (slack.ok && deps.pending) await recordPendingPosts(deps.pending, tenantId, slack.pendingPosts);
     await Promise.all([
       messages.length > 0 ? deps.lane.send('slackLane', messages) : undefined,
       timers.length > 0 ? deps.lane.send('timerQueue', timers) : undefined,
@@ -118,6 +100,7 @@ export async function fanOutHubEvents(
   return {
     ok: true,
     notion,
+    ...(slack.ok ? {} : { slackSkipped: { reason: slack.reason } }),
     published: count,
     accepted,
     queued: messages.length,

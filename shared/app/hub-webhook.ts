@@ -10,16 +10,8 @@ import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platfor
 import { otherBrevoEvents } from '../core/events/tenant-events';
 import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
-import type {
-  Clock,
-  ConnectionStore,
-  EventBus,
-  LaneQueue,
-  OrderLedger,
-  PendingPostStore,
-  TenantStore,
-} from '../core/ports';
-import { fanOutHubEvents } from './hub-fanout';
+import type { ConnectionStore, TenantStore } from '../core/ports';
+import { type FanOutDeps, fanOutHubEvents } from './hub-fanout';
 
 function bearer(headers: Record<string, string | undefined>): string | undefined {
   const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
@@ -47,19 +39,8 @@ export async function acceptBrevoWebhook(
 }
 
 async function acceptBrevoWebhookUnsafe(
-  deps: {
-    tenants: TenantStore;
-    connections: ConnectionStore;
-    lane: LaneQueue;
-    /** Orders are remembered so that an abandoned cart bought in the meantime is not notified. */
-    orders: OrderLedger;
-    clock: Clock;
-    /** Single notifications waiting for their channel: the worker digests a burst of them. */
-    pending?: PendingPostStore;
-    /** The tenant event stream (tajo.events.on). */
-    events?: EventBus;
-    log?: (message: string, data: Record<string, unknown>) => void;
-  },
+  // The fan-out's own (lanes, order ledger, pending posts, event stream), and who the tenant is.
+  deps: FanOutDeps & { tenants: TenantStore; connections: ConnectionStore },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
 ): Promise<ApiResponse> {
   const token = bearer(req.headers);
@@ -114,28 +95,18 @@ async function acceptBrevoWebhookUnsafe(
   if (Object.keys(unsupported).length)
     deps.log?.('webhook events of types without a notification: ignored', { tenantId: req.tenantId, unsupported });
 
-  const out = await fanOutHubEvents(
-    {
-      lane: deps.lane,
-      orders: deps.orders,
-      clock: deps.clock,
-      pending: deps.pending,
-      events: deps.events,
-      log: deps.log,
-    },
-    {
-      tenantId: req.tenantId,
-      events,
-      slack: conn,
-      notion: notionConn,
-      // Brevo's other events (opened, click...) still reach the tenant's stream as brevo.<event>.
-      otherEvents: otherBrevoEvents(
-        req.tenantId,
-        unsupportedItems(body, ignored),
-        new Date(deps.clock.now()).toISOString(),
-      ),
-    },
-  );
+  const out = await fanOutHubEvents(deps, {
+    tenantId: req.tenantId,
+    events,
+    slack: conn,
+    notion: notionConn,
+    // Brevo's other events (opened, click...) still reach the tenant's stream as brevo.<event>.
+    otherEvents: otherBrevoEvents(
+      req.tenantId,
+      unsupportedItems(body, ignored),
+      new Date(deps.clock.now()).toISOString(),
+    ),
+  });
   if (!out.ok) return { status: 429, body: { error: out.error } };
   if (out.slackSkipped)
     return {
