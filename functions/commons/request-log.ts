@@ -11,6 +11,7 @@ import { connectorOfInboundRoute } from '../../shared/connectors';
 import { PLATFORM_WEBHOOK_ROUTE_KEY, platformWebhookUnit } from '../../shared/connectors/custom/ingress/unit';
 import type { Provider } from '../../shared/core/errors';
 import { TENANT_EVENT_SOURCE } from '../../shared/core/events/tenant-events';
+import { headerValue } from '../../shared/core/http/headers';
 import { redactBody, redactQuery, redactUrlPart } from '../../shared/core/logging/redact';
 
 interface HttpEvent {
@@ -33,7 +34,7 @@ const isSqs = (e: unknown): e is SqsEvent => Array.isArray((e as SqsEvent | unde
 /** The received event, fit for a debug line. */
 export function describeEvent(event: unknown): Record<string, unknown> {
   if (isHttp(event)) {
-    const contentType = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    const contentType = headerValue(event.headers, 'content-type');
     const text =
       event.body === undefined
         ? undefined

@@ -36,6 +36,7 @@ import {
 } from '../core/errors';
 import { sameHexDigest } from '../core/hash';
 import type { ApiDeps, ApiRequest, ApiResponse } from '../core/http/api-types';
+import { bearerToken } from '../core/http/headers';
 import {
   type ApiRoute,
   answerMismatch,
@@ -59,7 +60,6 @@ import { managementRoutes } from './management';
 import { openApiDocument } from './openapi/document';
 import { healthSchema } from './openapi/schemas';
 import { skillApiRoutes } from './skills-api';
-
 import { topology } from './topology';
 
 /** The service's own routes: no tenant in the path. */
@@ -208,7 +208,7 @@ async function answer(deps: ApiDeps, req: ApiRequest, route: ApiRoute): Promise<
 
 /** The tenant whose API key the bearer is (GET /me): found by the key's hash. */
 async function authorizeKey(tenants: TenantStore, req: Pick<ApiRequest, 'headers'>) {
-  const key = bearer(req.headers);
+  const key = bearerToken(req.headers);
   if (!key) return missingKey();
   const tenant = await tenants.findTenantByApiKeyHash(hashApiKey(key));
   return tenant ? { tenantId: tenant.tenantId } : notFound(UNKNOWN_KEY_REASON_ME);
@@ -224,7 +224,7 @@ export async function authorizeTenant(
 ): Promise<{ tenantId: string } | ApiResponse> {
   const tenantId = req.pathParameters.tenantId;
   if (!tenantId) return notFound('no tenant in the path');
-  const key = bearer(req.headers);
+  const key = bearerToken(req.headers);
   if (!key) return missingKey();
   const tenant = await tenants.getTenant(tenantId);
   // An unknown tenant and a key of another tenant look the same: nothing about B leaks to A.
@@ -284,12 +284,6 @@ function withRefusalCode(res: ApiResponse): ApiResponse {
   const body = res.body as { error?: unknown; code?: unknown } | undefined;
   if (res.status < 400 || typeof body?.error !== 'string' || typeof body.code === 'string') return res;
   return { ...res, body: { ...body, code: codeOf(res.status) } };
-}
-
-function bearer(headers: Record<string, string | undefined>): string | undefined {
-  const h = headers.authorization ?? headers.Authorization;
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
-  return m?.[1];
 }
 
 /**

@@ -10,13 +10,9 @@ import { PLATFORM_EVENT_NAMES, parsePlatformEvent } from '../core/events/platfor
 import { otherBrevoEvents } from '../core/events/tenant-events';
 import { sameHexDigest, sha256Hex } from '../core/hash';
 import type { ApiResponse } from '../core/http/api-types';
+import { bearerToken } from '../core/http/headers';
 import type { ConnectionStore, TenantStore } from '../core/ports';
 import { type FanOutDeps, fanOutHubEvents } from './hub-fanout';
-
-function bearer(headers: Record<string, string | undefined>): string | undefined {
-  const m = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '');
-  return m?.[1];
-}
 
 /**
  * POST /webhooks/brevo/{tenantId}. Brevo retries only timeouts, connection failures and 429, and
@@ -43,7 +39,7 @@ async function acceptBrevoWebhookUnsafe(
   deps: FanOutDeps & { tenants: TenantStore; connections: ConnectionStore },
   req: { tenantId: string; headers: Record<string, string | undefined>; body: string | undefined },
 ): Promise<ApiResponse> {
-  const token = bearer(req.headers);
+  const token = bearerToken(req.headers);
   if (!token)
     return { status: 401, body: { error: 'missing bearer token (set auth: {type: bearer} on the Brevo webhook)' } };
   // The reads at once: the ack path should cost one round trip to DynamoDB, not three.

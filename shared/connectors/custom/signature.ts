@@ -7,23 +7,13 @@
  * its deliveries refused: unsigned webhooks are never accepted.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { headerValue, type RequestHeaders } from '../../core/http/headers';
 import type { Definition, SignatureDefinition } from './definition/schema';
 
 export type SignatureVerdict = { ok: true } | { ok: false; reason: string };
 
 /** Request headers as Node gives them (lower-case names) or as a fetch Headers. */
-export type DeliveryHeaders = Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-
-/** A header's value, names case-insensitive; the first of repeated values. */
-export function headerValue(headers: DeliveryHeaders, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() !== wanted || v === undefined) continue;
-    return typeof v === 'string' ? v : v[0];
-  }
-  return undefined;
-}
+export type DeliveryHeaders = RequestHeaders;
 
 export function noSchemeReason(definition: Definition): string {
   return `${definition.name}'s definition declares no signature scheme: add a signature block`;

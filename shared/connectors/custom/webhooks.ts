@@ -5,10 +5,11 @@
  * Verification is signature.ts; this module assumes a verified delivery.
  */
 import { createHash } from 'node:crypto';
+import { headerValue } from '../../core/http/headers';
 import type { Definition, WebhookDefinition } from './definition/schema';
 import { getPath } from './paths';
 import { type EventResult, eventBodyFor, type MappedRecord, mapRecord } from './records';
-import { type DeliveryHeaders, headerValue } from './signature';
+import type { DeliveryHeaders } from './signature';
 
 /** Where the short form looks for the email of a payload without a mapping. */
 export const SHORT_FORM_EMAIL_PATHS = ['email', 'customer.email', 'contact.email', 'data.object.email'] as const;

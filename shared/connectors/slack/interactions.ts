@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { brevoClientFor } from '../../core/brevo/client';
 import { ProviderError } from '../../core/errors';
 import type { ApiResponse } from '../../core/http/api-types';
+import { headerValue } from '../../core/http/headers';
 import { newStats } from '../../core/http/paced-fetch';
 import { normalizeEmail } from '../../core/mapping';
 import {
@@ -263,11 +264,6 @@ function ownsTeam(conn: ConnectionRecord<'slack'>, team: WorkspaceRef): boolean 
 /** Whether a tenant's Slack connection backs a team mapping (the mapping's tenant, the same installation). */
 function sameInstallation(conn: ConnectionRecord<'slack'>, team: WorkspaceClaim): boolean {
   return conn.tenantId === team.tenantId && ownsTeam(conn, team);
-}
-
-function headerValue(headers: Record<string, string | undefined>, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return undefined;
 }
 
 function contactAction(

@@ -20,6 +20,7 @@
  * - Bodies must be valid UTF-8 (JSON and forms are text): refused with 400, never queued.
  */
 import { tenantIdSchema } from '../config/schema';
+import { headerValue } from './headers';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const MAX_JSON_DEPTH = 64;
@@ -117,11 +118,6 @@ function bodyText(event: GuardedEvent): string | undefined {
   }
 }
 
-function header(headers: GuardedEvent['headers'], name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v;
-  return undefined;
-}
-
 /**
  * The refusal a request gets before any handler reads it, or undefined when it may go on. Order:
  * size (cheapest, and nothing bigger is decoded), path ids, encoding, nesting. Linear in the body.
@@ -134,7 +130,7 @@ export function guardRequest(event: GuardedEvent): GuardRefusal | undefined {
   if (!event.body) return undefined;
   const text = bodyText(event);
   if (text === undefined) return { status: 400, error: 'the body is not valid UTF-8' };
-  const contentType = header(event.headers, 'content-type') ?? '';
+  const contentType = headerValue(event.headers, 'content-type') ?? '';
   if (/x-www-form-urlencoded/i.test(contentType)) {
     // Slack's interactions and commands: JSON inside a form field (`payload`). Each name and value
     // is decoded strictly (decodeURIComponent throws on percent-escapes that are not UTF-8, where

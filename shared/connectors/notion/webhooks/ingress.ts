@@ -3,6 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { issueSummary, maybe } from '../../../core/http/answer';
 import type { ApiResponse } from '../../../core/http/api-types';
+import { headerValue } from '../../../core/http/headers';
 import type {
   Clock,
   ConnectionStore,
@@ -69,11 +70,6 @@ export function readNotionWebhookEvent(
 }
 
 const handshakeSchema = z.strictObject({ verification_token: z.string().min(1) });
-
-function header(headers: Record<string, string | undefined>, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return undefined;
-}
 
 /** `sha256=<64 hex>` over the raw bytes, keyed by the token; constant-time compare. */
 export function verifyNotionSignature(rawBody: Buffer, signature: string | undefined, token: string): boolean {
@@ -165,7 +161,7 @@ export async function acceptNotionWebhook(
   const conn = await deps.connections.getConnection(req.tenantId, 'notion');
   // Unknown tenants get the same answer as a bad signature: the route does not reveal who exists.
   if (!conn) return { status: 401, body: { error: 'unknown tenant or invalid signature' } };
-  const signature = header(req.headers, 'x-notion-signature');
+  const signature = headerValue(req.headers, 'x-notion-signature');
 
   if (signature === undefined) {
     let parsed: unknown;
