@@ -12,7 +12,7 @@
  */
 import { type BrevoClient, brevoClientFor } from '../../../core/brevo/client';
 import { toImportRow } from '../../../core/brevo/contact-writer';
-import { resolveBrevoList } from '../../../core/brevo/lists';
+import { brevoListRef, resolveBrevoList } from '../../../core/brevo/lists';
 import type { NotificationEvent } from '../../../core/events/events';
 import type { Clock, ConnectionStore, DeliveryLedger, SecretStore } from '../../../core/ports';
 import { contactListOf, storedDefinition } from '../connection';
@@ -162,7 +162,7 @@ interface SectionSettings {
   sync_to_list?: number | string;
 }
 
-/** A field's Brevo attribute: the config's field_mapping (loosely), else the default. */
+/** The Brevo list a webhook's contact joins: the connection's sync_to_list, else the connector's own list. */
 async function listIdOf(
   brevo: BrevoClient,
   tenantId: string,
@@ -171,7 +171,9 @@ async function listIdOf(
   clock: Clock,
 ): Promise<number | undefined> {
   if (list === undefined || list === '') return undefined;
-  if (typeof list === 'number' || /^\d+$/.test(list)) return Number(list);
+  // An id is used as given (no list call on the webhook path); a name is resolved once a while.
+  const ref = brevoListRef(list);
+  if (typeof ref === 'number') return ref;
   const key = `${tenantId}\n${connector}\n${list}`;
   const hit = listIds.get(key);
   if (hit !== undefined && clock.now() - hit.at < LIST_TTL_MS) return hit.id;
