@@ -12,6 +12,7 @@ import { RequestRefusedError } from '../core/errors';
 import type { ApiRequest, ApiResponse } from '../core/http/api-types';
 import { type ApiRoute, apiRoute } from '../core/http/route-spec';
 import type { ConnectorName, RunRecord } from '../core/ports';
+import { isRunId } from '../core/runs/summary';
 import { brevoKeyBodySchema, connectBrevo, disconnectBrevo } from '../core/tenancy/tenants';
 import { connectWithToken } from './connect-token';
 import { listConnections } from './connection-list';
@@ -210,7 +211,7 @@ export const managementRoutes: ApiRoute[] = [
     handler: async (deps, req, tenantId) => {
       const connector = connectorOfPath(req);
       const runId = req.pathParameters.runId ?? '';
-      const run = await deps.runs.getRun(tenantId, connector, runId);
+      const run = isRunId(runId) ? await deps.runs.getRun(tenantId, connector, runId) : undefined;
       if (!run) return { status: 404, body: { error: `no run ${runId} of ${connectorOf(connector).label}` } };
       return ok(runView(run));
     },

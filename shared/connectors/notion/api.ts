@@ -12,6 +12,7 @@ import { TajoError } from '../../core/errors';
 import type { ApiResponse } from '../../core/http/api-types';
 import { type ApiRoute, apiRoute } from '../../core/http/route-spec';
 import { rowErrorSchema, runStatusSchema, runTriggerSchema } from '../../core/http/run-schemas';
+import { isRunId } from '../../core/runs/summary';
 import {
   documentListing,
   documentsRunView,
@@ -34,9 +35,6 @@ const resyncBody = z.strictObject({}).default({});
 
 /** Lambda answers at most 6 MB; a larger document is left to the store (its location is listed). */
 const MAX_INLINE_BYTES = 5_000_000;
-
-/** Run ids as newRunId makes them: anything else cannot be one of ours (no store lookup). */
-const RUN_ID = /^[0-9TZ]{15,20}-[0-9a-f]{8}$/;
 
 const documentListingShape = {
   pageId: z.string(),
@@ -127,7 +125,7 @@ export const notionRoutes: ApiRoute[] = [
     answers: { 200: importRunSchema },
     handler: async (deps, req, tenantId) => {
       const importId = req.pathParameters.importId ?? '';
-      const run = RUN_ID.test(importId) ? await deps.runs.getRun(tenantId, 'notion', importId) : undefined;
+      const run = isRunId(importId) ? await deps.runs.getRun(tenantId, 'notion', importId) : undefined;
       if (run?.job !== 'documents') return { status: 404, body: { error: `no import ${importId}` } };
       return { status: 200, body: documentsRunView(run) };
     },

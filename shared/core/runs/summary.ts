@@ -28,3 +28,8 @@ export function emptySummary(mode: SyncSummary['mode']): SyncSummary {
 export function newRunId(clock: Clock): string {
   return `${new Date(clock.now()).toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
 }
+
+/** Whether `id` has newRunId's shape: anything else cannot be a run of ours (no store lookup). */
+export function isRunId(id: string): boolean {
+  return /^[0-9TZ]{15,20}-[0-9a-f]{8}$/.test(id);
+}
