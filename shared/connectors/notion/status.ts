@@ -11,6 +11,7 @@ import {
   type LastErrors,
   type LastSync,
   lastErrorsOf,
+  lastFinishedAt,
   lastSyncOf,
   type NextRun,
   nextRun,
@@ -223,7 +224,7 @@ export async function notionStatus(
     databasesSynced: counted.filter((d) => d.syncedUpTo !== null || d.pagesTracked > 0).length,
     pagesTracked: counted.reduce((n, d) => n + d.pagesTracked, 0),
     usersCount: await keptUsers(deps.cursors, tenantId, connection, usersDone),
-    lastSync: lastFinished([...syncs, ...usersRuns]),
+    lastSync: lastFinishedAt([...syncs, ...usersRuns]),
     lastSyncRun: last ? lastSyncOf(last) : null,
     lastErrors: last ? lastErrorsOf(last) : null,
     lastRun: withoutCheckpoint(last),
@@ -277,12 +278,6 @@ async function trackedRows(
     if (cursor?.highWater && (syncedUpTo === null || cursor.highWater > syncedUpTo)) syncedUpTo = cursor.highWater;
   }
   return { sources: sources.length, pagesTracked, syncedUpTo };
-}
-
-/** The newest finish time among finished runs (ISO strings sort by time). */
-function lastFinished(runs: RunRecord[]): string | null {
-  const times = runs.flatMap((r) => (r.status !== 'running' && r.finishedAt ? [r.finishedAt] : []));
-  return times.length === 0 ? null : times.reduce((a, b) => (b > a ? b : a));
 }
 
 /**
