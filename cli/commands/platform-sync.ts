@@ -7,13 +7,11 @@
  */
 import { resolveConnector } from '../../shared/connectors';
 import { settingsOf } from '../../shared/connectors/custom/connection';
-import { syncStoredConnection } from '../../shared/connectors/custom/sync/connection-sync';
-import { type PlatformSyncSummary, runPlatformSync } from '../../shared/connectors/custom/sync/run';
-import { brevoClientFor } from '../../shared/core/brevo/client';
+import { syncStoredConnection, syncWithBrevoKey } from '../../shared/connectors/custom/sync/connection-sync';
+import type { PlatformSyncSummary } from '../../shared/connectors/custom/sync/run';
 import { errorLine } from '../../shared/core/connection-status';
 import type { ConnectorCliCommand } from '../../shared/core/connector';
 import { TajoError } from '../../shared/core/errors';
-import { newStats } from '../../shared/core/http/paced-fetch';
 import { redactText } from '../../shared/core/logging/redact';
 import { type RunRecord, systemClock } from '../../shared/core/ports';
 import type { Failure } from '../in-process';
@@ -49,25 +47,15 @@ export async function syncDefinitionConnector(
       if (!hooks) throw new TajoError(`${name} has no connection hooks`, 'internal');
       const split = hooks.connect.split(section);
       const settings = settingsOf({ connector: name, settings: split.settings as { enabled: boolean } });
-      const brevoStats = newStats();
-      const brevo = brevoClientFor({
-        apiKey: config.brevo.api_key,
-        ...(deps.endpoints.brevoBaseUrl ? { baseUrl: deps.endpoints.brevoBaseUrl } : {}),
-        clock: systemClock,
-        stats: brevoStats,
+      return syncWithBrevoKey({ ...deps, clock: systemClock }, config.brevo.api_key, {
+        tenantId,
+        connector: name,
+        definition: settings.definition,
+        settings,
+        credentials: JSON.parse(split.credentials.token) as Record<string, string>,
+        full,
+        trigger: 'cli',
       });
-      return runPlatformSync(
-        { brevo, brevoStats, cursors: deps.cursors, runs: deps.runs, clock: systemClock, endpoints: deps.endpoints },
-        {
-          tenantId,
-          connector: name,
-          definition: settings.definition,
-          settings,
-          credentials: JSON.parse(split.credentials.token) as Record<string, string>,
-          full,
-          trigger: 'cli',
-        },
-      );
     },
     tenantId,
   );

@@ -10,7 +10,7 @@ import { newStats } from '../../../core/http/paced-fetch';
 import type { Clock, ConnectionStore, CursorStore, RunRecord, RunStore, SecretStore } from '../../../core/ports';
 import { secretsOf, settingsOf } from '../connection';
 import { notInstalledReason, storedOAuthHooks } from '../oauth-connection';
-import { type PlatformCheckpoint, type PlatformSyncSummary, runPlatformSync } from './run';
+import { type PlatformCheckpoint, type PlatformSyncArgs, type PlatformSyncSummary, runPlatformSync } from './run';
 
 export interface StoredSyncDeps {
   connections: ConnectionStore;
@@ -50,27 +50,36 @@ export async function syncStoredConnection(
   const credentials = secretsOf(await deps.secrets.get(record.tokenRef), args.connector);
   const notInstalled = notInstalledReason(settings.definition, credentials);
   if (notInstalled) throw new TajoError(notInstalled, 'oauth_not_installed');
+  return syncWithBrevoKey(deps, await deps.secrets.get(record.brevoApiKeyRef), {
+    tenantId: args.tenantId,
+    connector: args.connector,
+    definition: settings.definition,
+    settings,
+    credentials,
+    full: args.full,
+    trigger: args.trigger,
+    ...(args.runId !== undefined ? { runId: args.runId } : {}),
+    ...(args.deadline !== undefined ? { deadline: args.deadline } : {}),
+    ...(args.resume !== undefined ? { resume: args.resume } : {}),
+    oauth: storedOAuthHooks(deps, record, settings.definition),
+  });
+}
+
+/** A sync with this Brevo key: the stored connection's tenant key, or a config's `brevo.api_key` (the CLI). */
+export async function syncWithBrevoKey(
+  deps: Pick<StoredSyncDeps, 'cursors' | 'runs' | 'clock' | 'endpoints'>,
+  brevoApiKey: string,
+  args: PlatformSyncArgs,
+): Promise<{ run: RunRecord; summary: PlatformSyncSummary; checkpoint?: PlatformCheckpoint }> {
   const brevoStats = newStats();
   const brevo = brevoClientFor({
-    apiKey: await deps.secrets.get(record.brevoApiKeyRef),
+    apiKey: brevoApiKey,
     ...(deps.endpoints.brevoBaseUrl ? { baseUrl: deps.endpoints.brevoBaseUrl } : {}),
     clock: deps.clock,
     stats: brevoStats,
   });
   return runPlatformSync(
     { brevo, brevoStats, cursors: deps.cursors, runs: deps.runs, clock: deps.clock, endpoints: deps.endpoints },
-    {
-      tenantId: args.tenantId,
-      connector: args.connector,
-      definition: settings.definition,
-      settings,
-      credentials,
-      full: args.full,
-      trigger: args.trigger,
-      ...(args.runId !== undefined ? { runId: args.runId } : {}),
-      ...(args.deadline !== undefined ? { deadline: args.deadline } : {}),
-      ...(args.resume !== undefined ? { resume: args.resume } : {}),
-      oauth: storedOAuthHooks(deps, record, settings.definition),
-    },
+    args,
   );
 }
