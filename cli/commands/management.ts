@@ -288,7 +288,7 @@ async function connect(
   if (install) printInstall(io, target, install);
   else if (installsByOAuth(target) && typeof body?.client_id === 'string' && !body.access_token)
     io.out(`Next: tajo connectors install ${target} --api URL (the consent's callback is a running stack's)`);
-  else io.out(`Next: tajo connectors test ${target}${remote ? ' --api ...' : ''}`);
+  else io.out(`Next: tajo connectors test ${target}${remote ? remoteFlag(values) : ''}`);
   return 0;
 }
 

@@ -114,6 +114,8 @@ describe('against the local stack with --api', () => {
     expect(installed.stdout).toMatch(
       /Notion connected for tenant acme: workspace Sandbox; 1 database; runs every 4 hours/,
     );
+    // The next command as it can be run: with the profile the command was given, not a placeholder.
+    expect(installed.stdout).toContain('Next: tajo connectors test notion --profile acme');
     // The stack armed the new connection's schedule.
     expect(stack.scheduler.ensured.get('notionPoll/notion-acme')).toMatchObject({ input: { tenantId: 'acme' } });
 
