@@ -157,6 +157,7 @@ function localDeps(store: DynamoRepositories, env: NodeJS.ProcessEnv) {
     deliveries: store,
     skills: store,
     definitions: store,
+    budgets: store,
     secrets: new FileSecretStore(join(stateDir(env), 'secrets')),
     schedules: schedulesOfTheLocalStack,
     clock: systemClock,

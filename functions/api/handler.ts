@@ -7,6 +7,8 @@ import { httpRequestOf, jsonResponse, lambda } from '../commons/lambda';
 // Skills, registered connector definitions, event endpoints: the routes under /tenants/{tenantId}/skills,
 // /definitions and /event-endpoints.
 const STORES = ['tenants', 'connections', 'runs', 'cursors', 'teams', 'webhooks', 'imported', 'deliveries'] as const;
+// The SDK's Notion calls and connection tests take their slots from the integration's schedule there.
+const CALL_STORES = ['budgets'] as const;
 const TENANT_STORES = ['skills', 'definitions', 'eventEndpoints'] as const;
 
 /** HTTP API (payload 2.0): the route key and path parameters come from API Gateway. */
@@ -14,7 +16,7 @@ export const handler = lambda(
   async (event: APIGatewayProxyEventV2, d) => {
     const res = await handleApiRequest(
       {
-        ...storePorts(d, ...STORES, ...TENANT_STORES),
+        ...storePorts(d, ...STORES, ...TENANT_STORES, ...CALL_STORES),
         lane: d.lane,
         secrets: d.secrets,
         schedules: d.schedules,

@@ -8,7 +8,7 @@ import { brevoClientFor } from '../core/brevo/client';
 import type { CheckResult } from '../core/connection-check';
 import type { ProviderEndpoints, TestOptions } from '../core/connector';
 import { RequestRefusedError } from '../core/errors';
-import type { Clock, ConnectionStore, ConnectorName, SecretStore } from '../core/ports';
+import type { CallBudgetStore, Clock, ConnectionStore, ConnectorName, SecretStore } from '../core/ports';
 import { readAccessToken } from '../core/tenancy/oauth-tokens';
 
 export interface ConnectionTestResult {
@@ -23,6 +23,8 @@ export async function testStoredConnection(
   deps: {
     connections: ConnectionStore;
     secrets: SecretStore;
+    /** The tenant's call store: the test's calls share the connection's schedule with its syncs. */
+    budgets: CallBudgetStore;
     clock: Clock;
     endpoints: ProviderEndpoints & { brevoBaseUrl?: string };
   },
@@ -58,6 +60,7 @@ export async function testStoredConnection(
       : {}),
     options,
     ports: { clock: deps.clock, endpoints: deps.endpoints },
+    schedule: { store: deps.budgets, tenantId, integrationKey: conn.integrationKey },
   });
   return { tenantId, connector, ok: checks.every((c) => c.ok), checks };
 }

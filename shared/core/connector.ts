@@ -12,6 +12,7 @@ import type { NotificationIssue as ConfigIssue } from './config/issues';
 import type { CheckResult } from './connection-check';
 import type { StatusDeps, StatusLines } from './connection-status';
 import type {
+  CallBudgetStore,
   Clock,
   ConnectionRecord,
   ConnectionStore,
@@ -207,6 +208,11 @@ export interface TestHooks<S = unknown> {
     brevo?: Pick<BrevoClient, 'readAttributes'>;
     options: TestOptions;
     ports: ConnectionPorts;
+    /**
+     * A stored connection's call schedule: the test's calls take their slots beside its syncs
+     * (absent for a config's section, which has no connection yet).
+     */
+    schedule?: { store: CallBudgetStore; tenantId: string; integrationKey: string };
   }): Promise<CheckResult[]>;
   /** Its checks read the Brevo account's attributes (the mapping is checked against them). */
   brevo?: true;

@@ -58,6 +58,7 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
   });
   await store.putPublishState({ tenantId: t, databaseId: 'd', pageId: 'p', rev: 1 } as never, undefined);
   await store.takeCalls(t, 'bk', { window: 'w1', n: 1, limit: 10, now: Date.now(), ttlSeconds: 100 });
+  await store.takeSlot(t, 'notion:ik', { now: Date.now(), intervalMs: 334, maxAheadMs: 1000, ttlSeconds: 100 });
   await store.putImportedDocument({ tenantId: t, pageId: 'p' } as never);
   await store.recordCart(t, 'shopify:tok', '2026-01-01T00:00:00Z', '2026-01-01T00:10:00Z');
   await store.putSkill({ tenantId: t, skill: 'abandoned-cart', enabled: true, settings: {}, updatedAt: 'x' });
@@ -95,6 +96,7 @@ test('every port writes under its own key prefix, the tenant first (the Slack te
       'T#acme | NWRITE#d#p',
       'T#acme | OAUTHSTATE#sh',
       'T#acme | ORDER#a@b.c',
+      'T#acme | PACE#notion:ik',
       'T#acme | POSTED#C1#e1',
       'T#acme | PUB#d#p',
       'T#acme | RULERUN#rr',

@@ -121,6 +121,7 @@ function apiDeps(): ApiDeps {
     skills: s,
     definitions: s,
     eventEndpoints: s,
+    budgets: s,
     webhooks: s,
     secrets: env.secrets,
     cursors: s,

@@ -175,6 +175,35 @@ describe('POST .../connections/notion/query', () => {
     notion.failNext(0, { status: 429, code: 'x', message: 'x' });
   });
 
+  test("the SDK's calls take their slots from the lane's schedule: a 429 the lane saw holds them too", async () => {
+    const t = await connected();
+    const conn = await stack.store.getConnection(t.tenantId, 'notion');
+    // The schedule the lane's gateway uses (notionPacer: `notion:<integration key>`), held as a
+    // lane worker holds it after Notion's 429, from another process: no pacer of this one knows.
+    const schedule = `notion:${conn?.integrationKey}`;
+    notion.resetStats();
+    await stack.store.holdSlots(t.tenantId, schedule, stack.clock.now() + 60_000, 3600);
+    const held = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, pageSize: 1 });
+    expect(held).toMatchObject({ status: 429, body: { code: 'rate_limited', retryAfterSeconds: 60 } });
+    expect(notion.stats().requests).toBe(0);
+    // A hold within what a request waits (10 s) is waited out, then the query is answered.
+    stack.clock.advance(60_000);
+    await stack.store.holdSlots(t.tenantId, schedule, stack.clock.now() + 4_000, 3600);
+    const from = stack.clock.now();
+    const ok = await sdk(NOTION_QUERY_ROUTE, t.tenantId, { databaseId: SANDBOX_DATABASE_ID, pageSize: 1 });
+    expect(ok.status).toBe(200);
+    expect(stack.clock.now() - from).toBeGreaterThanOrEqual(4_000);
+    // Its two calls (the database, its rows) moved the schedule on: the lane's next call waits its turn.
+    const next = await stack.store.takeSlot(t.tenantId, schedule, {
+      now: stack.clock.now(),
+      intervalMs: 334,
+      maxAheadMs: 10_000,
+      ttlSeconds: 60,
+    });
+    expect(next).toMatchObject({ granted: true });
+    expect((next as { at: number }).at).toBeGreaterThan(stack.clock.now());
+  });
+
   test('a connection on 2022-06-28 queries and creates through the database endpoints (no data source)', async () => {
     const t = await connected({ api_version: '2022-06-28' });
     notion.resetStats();

@@ -8,6 +8,7 @@
 import { SANDBOX_LEADS_DATABASE_ID, sandboxConfigYaml, seedSandboxNewsletter } from '../../sandbox/sandbox';
 import { parseConfig } from '../../shared/app/config';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
+import { ParkLane } from '../../shared/connectors/notion/lane';
 import { notionStatusAnswerSchema } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
 import type { SyncScope } from '../../shared/core/connector';
@@ -90,6 +91,26 @@ async function lastRun(tenantId: string): Promise<RunRecord> {
   const [run] = await stack.store.listRuns(tenantId, 'notion', 1, { job: null });
   return run as RunRecord;
 }
+
+describe("the lane's steps and the SDK's calls share the integration's schedule", () => {
+  test('a schedule held from another process (the API saw a 429) parks the step; it runs once the hold ends', async () => {
+    const t = await connected();
+    const conn = await stack.store.getConnection(t.tenantId, 'notion');
+    await stack.store.holdSlots(t.tenantId, `notion:${conn?.integrationKey}`, stack.clock.now() + 60_000, 3600);
+    await syncNow(t.tenantId, { databaseId: SANDBOX_LEADS_DATABASE_ID });
+    const step = lane.sent[0];
+    const before = stack.notion.stats().requests;
+    const parked = await drainLane().catch((e: unknown) => e);
+    // Longer than the worker waits in process (20 s): the message is hidden for the rest of the hold.
+    expect(parked).toBeInstanceOf(ParkLane);
+    expect((parked as ParkLane).delayMs).toBeGreaterThan(20_000);
+    expect(stack.notion.stats().requests).toBe(before);
+    lane.sent.unshift(step as (typeof lane.sent)[number]);
+    stack.clock.advance(60_000);
+    await drainLane();
+    expect(await lastRun(t.tenantId)).toMatchObject({ status: 'succeeded', summary: { pagesRead: LEADS } });
+  });
+});
 
 describe('the scope of a sync now', () => {
   test('one database of the config, its contacts in the target list; every step reads that database only', async () => {

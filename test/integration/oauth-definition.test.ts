@@ -76,6 +76,7 @@ function deps() {
     webhooks: s,
     runs: s,
     cursors: s,
+    budgets: s,
     secrets: world.secrets,
     schedules: world.schedules,
     clock: world.clock,

@@ -474,6 +474,7 @@ describe('refresh on 401', () => {
       {
         connections: world.store,
         secrets: world.secretsFor(),
+        budgets: world.store,
         clock: world.clock,
         endpoints: { notionBaseUrl: notion.baseUrl },
       },

@@ -44,6 +44,7 @@ function deps(): ApiDeps {
     skills: store,
     definitions: store,
     eventEndpoints: store,
+    budgets: store,
     secrets: new MemorySecrets(),
     schedules: { ensure: none, remove: none },
     lane: { send: none },

@@ -168,6 +168,7 @@ function apiDeps(lane: RecordingLane): ApiDeps {
     skills: store,
     definitions: store,
     eventEndpoints: store,
+    budgets: store,
     deliveries: store,
   };
 }

@@ -117,6 +117,7 @@ beforeAll(async () => {
     skills: store,
     definitions: store,
     eventEndpoints: store,
+    budgets: store,
   };
 });
 

@@ -73,6 +73,7 @@ export async function startNotionSdkStack(opts: {
     skills: store,
     definitions: store,
     eventEndpoints: store,
+    budgets: store,
   };
   const api = (method: string, path: string, tenant: Tenant, body?: unknown) =>
     handleApiRequest(deps, {

@@ -77,6 +77,7 @@ function deps(lane = new RecordingLane()) {
       skills: store,
       definitions: store,
       eventEndpoints: store,
+      budgets: store,
     },
   };
 }

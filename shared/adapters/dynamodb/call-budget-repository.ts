@@ -3,6 +3,11 @@
  * current window's id and count, and a block set by a 429. Taking calls is one conditional update:
  * in the same window, add if the sum stays within the limit; in a newer window, start the count
  * again. Concurrent takers never overspend.
+ *
+ * Call schedules (Notion's 3 req/s per integration): one item per tenant and bucket,
+ * `PACE#<bucket>`, holding `nextSlot`, the earliest start of the next call. Taking a slot is one
+ * conditional update in the usual case: a schedule ahead of now moves on by one interval (the
+ * taker waits for its slot), an idle one restarts at now. Concurrent takers get distinct slots.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CallBudgetStore } from '../../core/ports';
@@ -78,15 +83,82 @@ export class CallBudgetRepository implements CallBudgetStore {
   }
 
   async blockCalls(tenantId: string, bucket: string, until: number, ttlSeconds: number): Promise<void> {
+    await this.raiseTo({ pk: tenantKey(tenantId), sk: `BUDGET#${bucket}` }, 'blockedUntil', until, ttlSeconds);
+  }
+
+  async takeSlot(
+    tenantId: string,
+    bucket: string,
+    args: { now: number; intervalMs: number; maxAheadMs: number; ttlSeconds: number },
+  ): Promise<{ granted: true; at: number } | { granted: false; nextSlotAt: number }> {
+    const Key = { pk: tenantKey(tenantId), sk: `PACE#${bucket}` };
+    const names = { '#next': 'nextSlot', '#ttl': TABLE_SCHEMA.ttlAttribute };
+    const ttl = Math.floor(args.now / 1000) + args.ttlSeconds;
+    // Racing takers each fail a condition the other changed; a few rounds settle it.
+    for (let round = 0; round < 5; round++) {
+      try {
+        // The schedule is ahead of now (and not too far): this call's slot is its next one.
+        const res = await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key,
+            UpdateExpression: 'SET #next = #next + :i, #ttl = :ttl',
+            ConditionExpression: '#next >= :now AND #next <= :latest',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ':i': args.intervalMs,
+              ':now': args.now,
+              ':latest': args.now + args.maxAheadMs,
+              ':ttl': ttl,
+            },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return { granted: true, at: Number(res.Attributes?.nextSlot) - args.intervalMs };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      try {
+        // The schedule is idle (its next slot has passed, or it never ran): this call starts now.
+        await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key,
+            UpdateExpression: 'SET #next = :after, #ttl = :ttl',
+            ConditionExpression: 'attribute_not_exists(#next) OR #next < :now',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: { ':after': args.now + args.intervalMs, ':now': args.now, ':ttl': ttl },
+          }),
+        );
+        return { granted: true, at: args.now };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      const item = await this.table.getItem(Key, { consistent: true });
+      const next = Number(item?.nextSlot ?? 0);
+      if (next > args.now + args.maxAheadMs) return { granted: false, nextSlotAt: next };
+    }
+    // Still racing after five rounds: the schedule is busy; one interval on, it will have moved.
+    return { granted: false, nextSlotAt: args.now + args.intervalMs };
+  }
+
+  async holdSlots(tenantId: string, bucket: string, until: number, ttlSeconds: number): Promise<void> {
+    await this.raiseTo({ pk: tenantKey(tenantId), sk: `PACE#${bucket}` }, 'nextSlot', until, ttlSeconds);
+  }
+
+  /**
+   * Sets a time attribute to `until` unless it is later already: after a 429, the later block or
+   * slot wins (an earlier, shorter 429 must not shorten a longer one, nor pull a schedule back).
+   */
+  private async raiseTo(Key: ItemKey, attribute: string, until: number, ttlSeconds: number): Promise<void> {
     try {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
-          Key: { pk: tenantKey(tenantId), sk: `BUDGET#${bucket}` },
-          UpdateExpression: 'SET #blocked = :u, #ttl = :ttl',
-          // The later block wins: an earlier, shorter 429 must not shorten a longer one.
-          ConditionExpression: 'attribute_not_exists(#blocked) OR #blocked < :u',
-          ExpressionAttributeNames: { '#blocked': 'blockedUntil', '#ttl': TABLE_SCHEMA.ttlAttribute },
+          Key,
+          UpdateExpression: 'SET #at = :u, #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(#at) OR #at < :u',
+          ExpressionAttributeNames: { '#at': attribute, '#ttl': TABLE_SCHEMA.ttlAttribute },
           ExpressionAttributeValues: { ':u': until, ':ttl': Math.floor(until / 1000) + ttlSeconds },
         }),
       );

@@ -8,9 +8,8 @@ import type { CheckResult } from '../../core/connection-check';
 import { ConfigError, ProviderError, reasonOf, UnreachableError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
-import type { Clock } from '../../core/ports';
-import { sharedPacer } from '../../core/ratelimit/pacer';
-import { NOTION_INTERVAL_MS, NotionGateway } from './client';
+import type { CallBudgetStore, Clock } from '../../core/ports';
+import { NotionGateway, notionPacer } from './client';
 import type { NotionConnectorConfig } from './config-schema';
 import { databaseMapping, isPublishOnly, mappedProperties } from './mapping/database-mapping';
 import { notionReadOnly } from './read-only';
@@ -41,6 +40,8 @@ export async function testNotionConnection(args: {
   createPage: boolean;
   /** How the connection was made: the advice for a refused token differs. */
   auth?: 'token' | 'oauth';
+  /** A stored connection's schedule (its lane's): the test's calls take their slots beside its syncs. */
+  schedule?: { store: CallBudgetStore; tenantId: string; integrationKey: string };
   /**
    * The Brevo account the sync writes to: its attributes let "Database access verified" run the
    * sync's own mapping checks (a property whose type cannot reach its attribute fails here too).
@@ -52,8 +53,12 @@ export async function testNotionConnection(args: {
     apiVersion: args.settings.api_version,
     baseUrl: args.baseUrl,
     clock: args.clock,
-    // The integration's own pacer: a test beside a running sync stays within 3 req/s.
-    pacer: sharedPacer(integrationKey('notion', args.token), NOTION_INTERVAL_MS, args.clock),
+    // The integration's schedule: a test beside a running sync stays within 3 req/s.
+    pacer: notionPacer({
+      notionKey: args.schedule?.integrationKey ?? integrationKey('notion', args.token),
+      clock: args.clock,
+      ...(args.schedule ? { shared: { store: args.schedule.store, tenantId: args.schedule.tenantId } } : {}),
+    }),
     stats: newStats(),
     // A read-only connection's promise holds here too: the gateway refuses any write.
     readOnly: notionReadOnly(args.settings),

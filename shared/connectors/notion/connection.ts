@@ -41,6 +41,7 @@ export const notionTest: TestHooks<NotionSettings> = {
       baseUrl: args.ports.endpoints.notionBaseUrl,
       clock: args.ports.clock,
       createPage: args.options.createPage === true,
+      ...(args.schedule ? { schedule: args.schedule } : {}),
       ...(args.auth ? { auth: args.auth } : {}),
       ...(args.brevo ? { brevo: args.brevo } : {}),
     }),

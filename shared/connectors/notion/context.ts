@@ -1,17 +1,18 @@
 /**
  * Builds what a Notion sync needs from a connection's settings and its two tokens: the paced
- * Notion gateway and Brevo client (pacers shared per integration within the process), stores,
- * clock and counters. Used by the lane worker and by the CLI, so both run the same code.
+ * Notion gateway (on the integration's schedule shared with every process, given the tenant's call
+ * store) and Brevo client, stores, clock and counters. Used by the lane worker and by the CLI, so
+ * both run the same code.
  */
 import { brevoClientFor } from '../../core/brevo/client';
 import type { ProgressEvent } from '../../core/brevo/contact-writer';
 import type { Endpoints } from '../../core/env';
 import { newStats } from '../../core/http/paced-fetch';
 import { integrationKey } from '../../core/integration-key';
-import type { Clock, CursorStore, PageWriteStore, RunStore } from '../../core/ports';
+import type { CallBudgetStore, Clock, CursorStore, PageWriteStore, RunStore } from '../../core/ports';
 import type { CallReserver } from '../../core/ratelimit/call-budget';
 import { sharedPacer } from '../../core/ratelimit/pacer';
-import { NOTION_INTERVAL_MS, NotionGateway } from './client';
+import { NOTION_INTERVAL_MS, NotionGateway, notionPacer } from './client';
 import type { NotionConnectorConfig } from './config-schema';
 import { notionReadOnly } from './read-only';
 import { ownWriteChecker } from './rules/brevo-to-notion';
@@ -38,6 +39,8 @@ export function buildNotionContext(args: {
   onUnauthorized?: (rejectedToken: string) => Promise<string | undefined>;
   /** The tenant's Brevo "other endpoints" budget shared across invocations (ratelimit/call-budget.ts). */
   otherBudget?: CallReserver;
+  /** The tenant's call store: Notion calls take their slots from the integration's shared schedule. */
+  calls?: CallBudgetStore;
 }): NotionSyncContext {
   const stats = { notion: newStats(), brevo: newStats() };
   const notionKey = args.notionKey ?? integrationKey('notion', args.notionToken);
@@ -46,7 +49,12 @@ export function buildNotionContext(args: {
     apiVersion: args.settings.api_version,
     baseUrl: args.endpoints.notionBaseUrl,
     clock: args.clock,
-    pacer: sharedPacer(notionKey, NOTION_INTERVAL_MS, args.clock),
+    pacer: notionPacer({
+      notionKey,
+      clock: args.clock,
+      ...(args.calls ? { shared: { store: args.calls, tenantId: args.tenantId } } : {}),
+      ...(args.maxInProcessWaitMs !== undefined ? { maxWaitMs: args.maxInProcessWaitMs } : {}),
+    }),
     stats: stats.notion,
     maxInProcessWaitMs: args.maxInProcessWaitMs,
     onUnauthorized: args.onUnauthorized,

@@ -108,7 +108,13 @@ export const notionSdkOperations: Record<string, Operation> = {
 };
 
 function sdkDeps(deps: ApiDeps) {
-  return { connections: deps.connections, secrets: deps.secrets, clock: deps.clock, endpoints: deps.endpoints };
+  return {
+    connections: deps.connections,
+    secrets: deps.secrets,
+    budgets: deps.budgets,
+    clock: deps.clock,
+    endpoints: deps.endpoints,
+  };
 }
 
 /** The work's answer, or the refusal a caller can act on (with its code); anything else is thrown. */

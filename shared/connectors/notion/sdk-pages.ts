@@ -2,23 +2,25 @@
  * The SDK's Notion calls on the server (`tajo.connectors.query('notion', …)` and `create`): one
  * query page of a database, one new page in it, with the tenant's connection as it is stored (its
  * token from the secret store, its API version). Every call goes through the same paced gateway
- * as the lane's jobs: the pacer keyed by the connection's integration key (the lane's message
- * group), the one retry policy, Notion's 429 + Retry-After. A wait longer than a request may hold
- * comes back as a RateLimitedError (the API answers 429 with Retry-After). The integration decides
- * what it can see: a database that is not in the connection's config may be queried too.
+ * as the lane's jobs: a slot of the integration's schedule that the lane's steps take theirs from
+ * too (notionPacer, shared across Lambda containers through the tenant's call store), the one retry
+ * policy, Notion's 429 + Retry-After. A wait longer than a request may hold comes back as a
+ * RateLimitedError (the API answers 429 with Retry-After). The integration decides what it can
+ * see: a database that is not in the connection's config may be queried too.
  */
 import { z } from 'zod';
 import { ProviderError, RequestRefusedError } from '../../core/errors';
 import { newStats } from '../../core/http/paced-fetch';
-import type { Clock, ConnectionRecord, ConnectionStore, SecretStore } from '../../core/ports';
-import { sharedPacer } from '../../core/ratelimit/pacer';
+import type { CallBudgetStore, Clock, ConnectionRecord, ConnectionStore, SecretStore } from '../../core/ports';
 import { readAccessToken } from '../../core/tenancy/oauth-tokens';
-import { NOTION_INTERVAL_MS, NotionGateway, type NotionPage } from './client';
+import { NotionGateway, type NotionPage, notionPacer } from './client';
 import { notionReadOnly } from './read-only';
 
 export interface NotionSdkDeps {
   connections: ConnectionStore;
   secrets: SecretStore;
+  /** The tenant's call store: the integration's schedule, shared with the lane. */
+  budgets: CallBudgetStore;
   clock: Clock;
   endpoints: { notionBaseUrl?: string };
 }
@@ -171,7 +173,7 @@ export class NotionConnectionReadOnly extends RequestRefusedError {
   }
 }
 
-/** The stored connection and a gateway paced like its lane (same pacer key, interval and retries). */
+/** The stored connection and a gateway on its lane's schedule (same integration key, interval and retries). */
 async function connectionGateway(
   deps: NotionSdkDeps,
   tenantId: string,
@@ -190,7 +192,12 @@ async function connectionGateway(
     apiVersion: conn.settings.api_version,
     baseUrl: deps.endpoints.notionBaseUrl,
     clock: deps.clock,
-    pacer: sharedPacer(conn.integrationKey, NOTION_INTERVAL_MS, deps.clock),
+    pacer: notionPacer({
+      notionKey: conn.integrationKey,
+      clock: deps.clock,
+      shared: { store: deps.budgets, tenantId },
+      maxWaitMs: MAX_WAIT_IN_REQUEST_MS,
+    }),
     stats: newStats(),
     maxInProcessWaitMs: MAX_WAIT_IN_REQUEST_MS,
     readOnly: notionReadOnly(conn.settings),

@@ -5,6 +5,7 @@
  * own routes (e.g. the Notion document library) share them.
  */
 import type {
+  CallBudgetStore,
   Clock,
   ConnectionHealth,
   ConnectionStore,
@@ -55,6 +56,11 @@ export interface ApiDeps {
   skills: SkillStore;
   /** The connector definitions the tenant registered (/tenants/{t}/definitions). */
   definitions: DefinitionStore;
+  /**
+   * Provider calls counted across invocations: the SDK's Notion calls and a connection test take
+   * their slots from the integration's schedule, shared with its lane (core/ratelimit/shared-pacer.ts).
+   */
+  budgets: CallBudgetStore;
   /** The tenant's event endpoints (/tenants/{t}/event-endpoints); without it those routes fail. */
   eventEndpoints: EventEndpointStore;
   /** Notifications posted and failed, for a status (Slack's; without it: not shown). */

@@ -9,7 +9,7 @@ import { type Provider, RateLimitedError, UnreachableError } from '../errors';
 import { type ApiCallLine, apiCallLog, describeRequestBody, describeResponseBody } from '../logging/api-calls';
 import { type Personal, redactUrlPart } from '../logging/redact';
 import type { Clock } from '../ports';
-import type { Pacer } from '../ratelimit/pacer';
+import type { CallPacer } from '../ratelimit/pacer';
 import { currentDeadline, type RetryPolicy, resolveRetryPolicy, retryDelayMs } from './retry-policy';
 
 export interface CallStats {
@@ -37,7 +37,7 @@ export interface PacedFetchOptions {
   clock: Clock;
   stats: CallStats;
   /** Picks the pacer for a request (Brevo paces contacts and "other" endpoints apart). */
-  pacerFor: (url: URL, method: string) => Pacer | undefined;
+  pacerFor: (url: URL, method: string) => CallPacer | undefined;
   /** How long to wait after a 429, from the provider's headers. */
   retryAfterMs: (res: Response) => number;
   /** Longer waits are not slept through in-process: the caller parks the lane instead. */
@@ -148,7 +148,7 @@ export function pacedFetch(opts: PacedFetchOptions): typeof fetch {
       if (retryAfter !== undefined) {
         // A 429 was refused before any effect: safe to repeat whatever the call.
         opts.stats.rateLimited += 1;
-        pacer?.pause(retryAfter);
+        await pacer?.pause(retryAfter);
         await res.body?.cancel();
         const wait = retryDelayMs(policy, attempt, retryAfter);
         if (retryAfter > maxWait || !mayRetry(attempt, wait)) throw new RateLimitedError(opts.provider, retryAfter);

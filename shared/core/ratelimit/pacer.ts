@@ -6,7 +6,13 @@
  */
 import type { Clock } from '../ports';
 
-export class Pacer {
+/** What a paced fetch needs of a pacer: wait for a call's slot; hold every slot after a 429. */
+export interface CallPacer {
+  acquire(): Promise<void>;
+  pause(ms: number): void | Promise<void>;
+}
+
+export class Pacer implements CallPacer {
   private nextSlot = 0;
   constructor(
     /** Minimum spacing between call starts. */

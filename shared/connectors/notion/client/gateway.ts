@@ -17,7 +17,7 @@ import { issueSummary, maybe, readAnswer } from '../../../core/http/answer';
 import { type CallStats, pacedFetch, parseRetryAfter } from '../../../core/http/paced-fetch';
 import { createOnce } from '../../../core/http/retry-policy';
 import type { Clock } from '../../../core/ports';
-import type { Pacer } from '../../../core/ratelimit/pacer';
+import type { CallPacer } from '../../../core/ratelimit/pacer';
 import { isReadSentAsPost, readOnlyFetch } from '../read-only';
 import { explainNotionError } from './errors';
 import {
@@ -57,7 +57,8 @@ export interface NotionGatewayOptions {
   apiVersion: '2022-06-28' | '2025-09-03' | '2026-03-11';
   baseUrl?: string;
   clock: Clock;
-  pacer: Pacer;
+  /** Every call's pacer: notionPacer (pacing.ts), shared by the integration's callers. */
+  pacer: CallPacer;
   stats: CallStats;
   maxInProcessWaitMs?: number;
   /**

@@ -1,6 +1,7 @@
 /** Notion's API for the connector: the paced gateway, and the shapes of what it answers. */
 export { explainNotionError } from './errors';
 export { NOTION_DEFAULT_BASE_URL, NOTION_INTERVAL_MS, NotionGateway, type NotionGatewayOptions } from './gateway';
+export { notionPacer } from './pacing';
 export {
   type DataSourceRef,
   type NotionPage,

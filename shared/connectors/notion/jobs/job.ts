@@ -75,6 +75,7 @@ export async function buildJob(
     options: { ...laneSyncTuning(), ...deps.syncOptions },
     maxInProcessWaitMs: 20_000,
     pageWrites: deps.pageWrites,
+    calls: deps.budgets,
     otherBudget: deps.budgets
       ? new HourlyCallBudget(
           deps.budgets,
