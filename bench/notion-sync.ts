@@ -339,30 +339,49 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
   throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
 }
 
-/** C: the local stack, `workers` lane pollers, one integration, a full sync plus competing requests. */
-export async function laneScenario(o: BenchOptions): Promise<ScenarioResult> {
+/**
+ * The local stack on the sandbox config in a fresh state folder, with none of the person's tokens
+ * or poll settings. The config has no publishing demo: the scenarios measure the contact sync alone
+ * (the Newsletters database would add its rows to the run and a publishing pass to the lane).
+ */
+export async function startSandboxBenchStack(o: {
+  rows: number;
+  workers?: number;
+}): Promise<{ stack: LocalStack; close(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tajo-bench-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NOTION_TOKEN;
   delete env.BREVO_API_KEY;
   delete env.TAJO_LOCAL_POLL_MINUTES;
-  let stack: LocalStack | undefined;
+  const configPath = join(dir, 'tajo.yaml');
+  await writeFile(configPath, sandboxConfigYaml());
+  const stack = await startLocalStack({
+    port: 0,
+    stateDir: dir,
+    configPath,
+    env,
+    sandboxRows: o.rows,
+    ...(o.workers !== undefined ? { laneConcurrency: o.workers } : {}),
+    log: () => undefined,
+  }).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    stack,
+    async close() {
+      await stack.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** C: the local stack, `workers` lane pollers, one integration, a full sync plus competing requests. */
+export async function laneScenario(o: BenchOptions): Promise<ScenarioResult> {
+  o.progress(`C: starting the local stack (${o.workers} lane pollers, ${o.rows} sandbox rows)`);
+  const started = await startSandboxBenchStack({ rows: o.rows, workers: o.workers });
   try {
-    o.progress(`C: starting the local stack (${o.workers} lane pollers, ${o.rows} sandbox rows)`);
-    // The sandbox config without the publishing demo: C measures the contact sync alone (the
-    // Newsletters database would add its rows to the run and a publishing pass to the lane).
-    const configPath = join(dir, 'tajo.yaml');
-    await writeFile(configPath, sandboxConfigYaml());
-    stack = await startLocalStack({
-      port: 0,
-      stateDir: dir,
-      configPath,
-      env,
-      sandboxRows: o.rows,
-      laneConcurrency: o.workers,
-      log: () => undefined,
-    });
-    const s = stack;
+    const s = started.stack;
     const sandbox = s.sandbox;
     if (!sandbox) throw new Error('the local stack did not start the sandbox simulators');
     sandbox.notion.log.keepBodies = false;
@@ -513,7 +532,6 @@ export async function laneScenario(o: BenchOptions): Promise<ScenarioResult> {
       ],
     };
   } finally {
-    await stack?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await started.close();
   }
 }

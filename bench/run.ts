@@ -33,6 +33,10 @@
  * engine, the platform API enforcing the definition's 4 req/s and its cursors; then an unchanged
  * incremental run), written to bench/results/platform-sync.{json,md}: BENCH_ONLY=platform-sync runs
  * it alone, BENCH_SKIP_PLATFORM=1 leaves it out of the full run; BENCH_PLATFORM_CUSTOMERS (10000).
+ *
+ * Shared Notion pacing (S: SDK queries through the API beside a full lane sync on the local stack,
+ * one integration's schedule for both), written to bench/results/notion-shared-pacing.{json,md}:
+ * BENCH_ONLY=notion-shared runs it alone, BENCH_SKIP_SHARED=1 leaves it out; BENCH_ROWS sets its rows.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
@@ -45,6 +49,12 @@ import {
   importReport,
   importScenarios,
 } from './notion-import';
+import {
+  SHARED_PACING_GOALS,
+  sharedPacingMarkdown,
+  sharedPacingMissed,
+  sharedPacingScenario,
+} from './notion-shared-pacing';
 import { type BenchOptions, laneScenario, singleWorkerScenarios } from './notion-sync';
 import {
   PLATFORM_RPS,
@@ -115,127 +125,147 @@ async function runImportBench(progress: (line: string) => void): Promise<{ table
   return { table: importConsoleTable(results), errors };
 }
 
-/** H (webhook load): its own result files. Returns the console lines. */
-async function runLoadBench(
-  progress: (line: string) => void,
-): Promise<{ table: string; errors: string[]; missed: string[] }> {
+/** The head of a result file: which benchmark, when, on what, with which settings. */
+function resultHead(benchmark: string, settings: Record<string, unknown>) {
+  return {
+    benchmark,
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    settings,
+  };
+}
+
+type BenchOutcome = { table: string; errors: string[]; missed: string[] };
+
+/**
+ * Runs one benchmark with its own result files, `bench/results/<file>.{json,md}`: the JSON holds the
+ * head, the result and the missed goals; the Markdown a title, the head's line, the section and the
+ * missed goals. A benchmark that throws is an error of the run, with nothing written.
+ */
+async function runOwnFiles<R>(
+  o: {
+    id: string;
+    file: string;
+    title: string;
+    head: ReturnType<typeof resultHead>;
+    progress: (line: string) => void;
+  },
+  run: () => Promise<R>,
+  present: { missed(r: R): string[]; markdown(r: R): string; table(r: R): string },
+): Promise<BenchOutcome> {
+  const dir = join(__dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  try {
+    const result = await run();
+    const missed = present.missed(result);
+    const { head } = o;
+    const json = join(dir, `${o.file}.json`);
+    const md = join(dir, `${o.file}.md`);
+    await writeFile(json, `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
+    const missedSection = missed.length > 0 ? `\n## MISSED\n\n${missed.map((m) => `- MISSED ${m}`).join('\n')}\n` : '';
+    await writeFile(
+      md,
+      `# ${o.title}\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${present.markdown(result)}${missedSection}`,
+    );
+    o.progress(`${o.id} results: ${json}, ${md}`);
+    return { table: present.table(result), errors: [], missed };
+  } catch (err) {
+    o.progress(`${o.id} failed: ${(err as Error).stack ?? String(err)}`);
+    return { table: '', errors: [`${o.id} (${o.title}): ${(err as Error).message}`], missed: [] };
+  }
+}
+
+/** H (webhook load). */
+async function runLoadBench(progress: (line: string) => void): Promise<BenchOutcome> {
   const options = {
     rate: intEnv('BENCH_LOAD_RATE', 200),
     seconds: intEnv('BENCH_LOAD_SECONDS', 60),
     drainSeconds: intEnv('BENCH_LOAD_DRAIN_SECONDS', 600),
     progress,
   };
-  const dir = join(__dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  const head = {
-    benchmark: 'webhook-load',
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    settings: { ...options, progress: undefined, goals: LOAD_GOALS, laneConcurrency: 2 },
-  };
-  try {
-    const result = await webhookLoadScenario(options);
-    const missed = loadMissed(result);
-    await writeFile(join(dir, 'webhook-load.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
-    await writeFile(
-      join(dir, 'webhook-load.md'),
-      `# Webhook load benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${loadMarkdown(result)}`,
-    );
-    progress(`load results: ${join(dir, 'webhook-load.json')}, ${join(dir, 'webhook-load.md')}`);
-    return { table: loadConsoleTable(result), errors: [], missed };
-  } catch (err) {
-    progress(`H failed: ${(err as Error).stack ?? String(err)}`);
-    return { table: '', errors: [`H (webhook load): ${(err as Error).message}`], missed: [] };
-  }
+  const head = resultHead('webhook-load', { ...options, progress: undefined, goals: LOAD_GOALS, laneConcurrency: 2 });
+  return runOwnFiles(
+    { id: 'H', file: 'webhook-load', title: 'Webhook load benchmark', head, progress },
+    () => webhookLoadScenario(options),
+    { missed: loadMissed, markdown: loadMarkdown, table: loadConsoleTable },
+  );
 }
 
-/** I (platform webhooks): its own result files. Returns the console lines. */
-async function runPlatformWebhookBench(
-  progress: (line: string) => void,
-): Promise<{ table: string; errors: string[]; missed: string[] }> {
+/** I (platform webhooks). */
+async function runPlatformWebhookBench(progress: (line: string) => void): Promise<BenchOutcome> {
   const options = {
     rate: intEnv('BENCH_PLATFORM_RATE', 50),
     seconds: intEnv('BENCH_PLATFORM_SECONDS', 20),
     drainSeconds: intEnv('BENCH_PLATFORM_DRAIN_SECONDS', 300),
     progress,
   };
-  const dir = join(__dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  const head = {
-    benchmark: 'platform-webhooks',
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    settings: { ...options, progress: undefined, goals: PLATFORM_GOALS, laneConcurrency: 2 },
-  };
-  try {
-    const result = await platformWebhookScenario(options);
-    const missed = platformMissed(result);
-    await writeFile(join(dir, 'platform-webhooks.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
-    await writeFile(
-      join(dir, 'platform-webhooks.md'),
-      `# Platform webhooks benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${platformMarkdown(result)}`,
-    );
-    progress(`platform webhook results: ${join(dir, 'platform-webhooks.json')}, ${join(dir, 'platform-webhooks.md')}`);
-    return { table: platformConsoleTable(result), errors: [], missed };
-  } catch (err) {
-    progress(`I failed: ${(err as Error).stack ?? String(err)}`);
-    return { table: '', errors: [`I (platform webhooks): ${(err as Error).message}`], missed: [] };
-  }
+  const head = resultHead('platform-webhooks', {
+    ...options,
+    progress: undefined,
+    goals: PLATFORM_GOALS,
+    laneConcurrency: 2,
+  });
+  return runOwnFiles(
+    { id: 'I', file: 'platform-webhooks', title: 'Platform webhooks benchmark', head, progress },
+    () => platformWebhookScenario(options),
+    { missed: platformMissed, markdown: platformMarkdown, table: platformConsoleTable },
+  );
 }
 
-/** P (platform sync): its own result files. Returns the console lines. */
-async function runPlatformSyncBench(
-  progress: (line: string) => void,
-): Promise<{ table: string; errors: string[]; missed: string[] }> {
+/** P (platform sync). */
+async function runPlatformSyncBench(progress: (line: string) => void): Promise<BenchOutcome> {
   const options = { customers: intEnv('BENCH_PLATFORM_CUSTOMERS', 10_000), progress };
-  const dir = join(__dirname, 'results');
-  await mkdir(dir, { recursive: true });
-  const head = {
-    benchmark: 'platform-sync',
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${platform()} ${release()}`,
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    settings: {
-      customers: options.customers,
-      requestsPerSecond: PLATFORM_RPS,
-      pageSize: 100,
-      goals: PLATFORM_SYNC_GOALS,
-      simulators: {
-        platform: { perSecond: PLATFORM_RPS, burst: PLATFORM_RPS, cursors: 'opaque, single use' },
-        brevo: { contactsPerSecond: 10, otherPerHour: 100, importProcessingMs: 200 },
-      },
+  const head = resultHead('platform-sync', {
+    customers: options.customers,
+    requestsPerSecond: PLATFORM_RPS,
+    pageSize: 100,
+    goals: PLATFORM_SYNC_GOALS,
+    simulators: {
+      platform: { perSecond: PLATFORM_RPS, burst: PLATFORM_RPS, cursors: 'opaque, single use' },
+      brevo: { contactsPerSecond: 10, otherPerHour: 100, importProcessingMs: 200 },
     },
-  };
-  try {
-    const result = await platformSyncScenario(options);
-    const missed = platformSyncMissed(result);
-    await writeFile(join(dir, 'platform-sync.json'), `${JSON.stringify({ ...head, result, missed }, null, 2)}\n`);
-    await writeFile(
-      join(dir, 'platform-sync.md'),
-      `# Platform sync benchmark\n\n${head.date} · Node ${head.node} · ${head.cpus} × ${head.cpuModel} · ${head.platform}\n\n${platformSyncMarkdown(result)}${missed.length > 0 ? `\n## MISSED\n\n${missed.map((m) => `- MISSED ${m}`).join('\n')}\n` : ''}`,
-    );
-    progress(`platform sync results: ${join(dir, 'platform-sync.json')}, ${join(dir, 'platform-sync.md')}`);
-    return { table: platformSyncConsoleTable(result), errors: [], missed };
-  } catch (err) {
-    progress(`P failed: ${(err as Error).stack ?? String(err)}`);
-    return { table: '', errors: [`P (platform sync): ${(err as Error).message}`], missed: [] };
-  }
+  });
+  return runOwnFiles(
+    { id: 'P', file: 'platform-sync', title: 'Platform sync benchmark', head, progress },
+    () => platformSyncScenario(options),
+    { missed: platformSyncMissed, markdown: platformSyncMarkdown, table: platformSyncConsoleTable },
+  );
+}
+
+/** S (SDK queries beside a lane sync, one integration's schedule). */
+async function runSharedPacingBench(progress: (line: string) => void): Promise<BenchOutcome> {
+  const rows = intEnv('BENCH_ROWS', 10_000);
+  const head = resultHead('notion-shared-pacing', {
+    rows,
+    notionPacerMs: NOTION_PACER_MS,
+    goals: SHARED_PACING_GOALS,
+    simulators: { notion: { perSecond: 3, burst: 3 } },
+  });
+  return runOwnFiles(
+    { id: 'S', file: 'notion-shared-pacing', title: 'Shared Notion pacing benchmark', head, progress },
+    () => sharedPacingScenario({ rows, progress }),
+    { missed: sharedPacingMissed, markdown: sharedPacingMarkdown, table: sharedPacingMarkdown },
+  );
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const only = process.env.BENCH_ONLY;
-  const ONLY = ['slack', 'import', 'load', 'platform-webhooks', 'platform-sync'];
+  const ONLY = ['slack', 'import', 'load', 'platform-webhooks', 'platform-sync', 'notion-shared'];
   if (only !== undefined && !ONLY.includes(only)) {
     throw new Error(`BENCH_ONLY must be one of ${ONLY.map((o) => `"${o}"`).join(', ')}, got ${only}`);
+  }
+  if (only === 'notion-shared') {
+    const out = await runSharedPacingBench((line) =>
+      process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`),
+    );
+    process.stdout.write(`\n${out.table}\n`);
+    if (out.missed.length > 0) process.stdout.write(`${out.missed.map((m) => `  MISSED ${m}`).join('\n')}\n`);
+    if (out.errors.length > 0) process.exitCode = 1;
+    return;
   }
   if (only === 'platform-sync') {
     const out = await runPlatformSyncBench((line) =>
@@ -390,6 +420,12 @@ async function main(): Promise<void> {
     table = `${table}\n\n${load.table}`;
     errors.push(...load.errors);
     missed.push(...load.missed);
+  }
+  if (process.env.BENCH_SKIP_SHARED !== '1') {
+    const shared = await runSharedPacingBench(options.progress);
+    table = `${table}\n\n${shared.table}`;
+    errors.push(...shared.errors);
+    missed.push(...shared.missed);
   }
   if (process.env.BENCH_SKIP_PLATFORM !== '1') {
     const platformSync = await runPlatformSyncBench(options.progress);
