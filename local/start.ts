@@ -7,6 +7,7 @@ import { constants, readFileSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
+import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID } from '../sandbox/sandbox';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
 import { useDefinitionLoader } from '../shared/app/config';
@@ -128,7 +129,14 @@ async function main(): Promise<void> {
       apiKeyFile: join(dir, `${stack.tenantId}.api-key`),
     }))
       log(line);
-  for (const line of writeSdkEnv(dir, sdkEnv(stack, stack.config), join(dir, `${stack.tenantId}.api-key`))) log(line);
+  const sdkVars = sdkEnv(stack, stack.config);
+  for (const line of writeSdkEnv(dir, sdkVars, join(dir, `${stack.tenantId}.api-key`))) log(line);
+  // The product docs' SDK examples name two databases by placeholder: here they are the sandbox's.
+  if (stack.sandbox && sdkVars.NOTION_TOKEN) {
+    log(
+      `    the docs' databases here: abc123def456 → ${SANDBOX_DATABASE_ID} (Customers), ghi789jkl012 → ${SANDBOX_LEADS_DATABASE_ID} (Leads)`,
+    );
+  }
   log('  the CLI against this stack (another shell):');
   log(
     `    TAJO_API_KEY=$(cat ${join(dir, `${stack.tenantId}.api-key`)}) npx tajo connectors status notion --api ${stack.url}`,

@@ -90,8 +90,9 @@ export function sandboxSchema() {
     Seats: { type: 'number' as const },
     'Customer ID': { type: 'unique_id' as const, prefix: 'CUS' },
     Website: { type: 'url' as const },
-    Status: { type: 'status' as const, options: ['Lead', 'Active', 'Churned'] },
-    // The docs' SDK query sorts by it (product-docs §1); no mapping reads it.
+    // The product docs' Customers: their SDK query filters on a Status select (Active) and sorts
+    // by Last Contact (product-docs §1), on the database their sync names. No mapping reads Last Contact.
+    Status: { type: 'select' as const, options: ['Lead', 'Active', 'Churned'] },
     'Last Contact': { type: 'date' as const },
   };
 }
@@ -131,7 +132,7 @@ export const SANDBOX_FIELD_MAPPING: Record<string, { type: string; target: strin
   Newsletter: { type: 'checkbox', target: 'NEWSLETTER' },
   Seats: { type: 'number', target: 'SEATS' },
   'Customer ID': { type: 'unique_id', target: 'CUSTOMER_ID' },
-  Status: { type: 'status', target: 'LIFECYCLE_STAGE' },
+  Status: { type: 'select', target: 'LIFECYCLE_STAGE' },
 };
 
 export function seedBrevoAttributes(brevo: BrevoSimulator): void {

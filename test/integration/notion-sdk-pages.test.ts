@@ -60,7 +60,7 @@ describe('POST .../connections/notion/query', () => {
     do {
       const res = await sdk(NOTION_QUERY_ROUTE, t.tenantId, {
         databaseId: SANDBOX_DATABASE_ID,
-        filter: { property: 'Status', status: { equals: 'Active' } },
+        filter: { property: 'Status', select: { equals: 'Active' } },
         sorts: [{ property: 'Seats', direction: 'descending' }],
         pageSize: 4,
         ...(cursor ? { startCursor: cursor } : {}),
@@ -69,8 +69,8 @@ describe('POST .../connections/notion/query', () => {
       const body = notionQueryAnswerSchema.parse(res.body);
       expect(body.hasMore).toBe(body.nextCursor !== null);
       for (const p of body.results) {
-        const props = p.properties as Record<string, { number?: number; status?: { name: string } }>;
-        seen.push({ seats: props.Seats?.number ?? -1, status: props.Status?.status?.name ?? '' });
+        const props = p.properties as Record<string, { number?: number; select?: { name: string } }>;
+        seen.push({ seats: props.Seats?.number ?? -1, status: props.Status?.select?.name ?? '' });
       }
       cursor = body.nextCursor ?? undefined;
       pages++;

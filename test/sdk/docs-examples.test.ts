@@ -1,9 +1,8 @@
 /**
  * product-docs.md §1 (Notion) and §2 (Slack): the SDK examples exactly as printed, placeholders
  * replaced (abc123def456 → the sandbox Customers database, ghi789jkl012 → its Leads database,
- * targetList 25 → the sandbox list; the query's database is the one with the docs' `Status` select:
- * the sandbox's Leads, since its Customers' Status is a status property, on which Notion refuses a
- * select filter, and so does the simulator), against the local stack that `npm start` runs with its own
+ * targetList 25 → the sandbox list: npm start prints these; the sandbox's Customers has the docs'
+ * `Status` select and `Last Contact` date), against the local stack that `npm start` runs with its own
  * sandbox config (the tenant connected from it: the examples' token-only connects keep its
  * databases and channels). `sales` is the sandbox workspace's channel of that name. The config's
  * own Leads rule is left out, so the Leads page the test finds is the one the docs' handler made.
@@ -19,6 +18,7 @@ import {
   SANDBOX_SLACK_SIGNING_SECRET,
   SANDBOX_SLACK_TOKEN,
   sandboxConfigYaml,
+  sandboxRow,
 } from '../../sandbox/sandbox';
 import { type Listener, TajoClient, type TajoEvent } from '../../sdk/src';
 import { contactUpdated } from '../notifications/fixtures';
@@ -92,7 +92,7 @@ test('§1 Notion: connect, sync, status, query, and the event handler that creat
   const status = await tajo.connectors.status('notion');
   // { connected: true, lastSync: '2024-03-15T14:30:00Z', databasesSynced: 2, pagesTracked: 1450, usersCount: 32 }
   const results = await tajo.connectors.query('notion', {
-    databaseId: SANDBOX_LEADS_DATABASE_ID,
+    databaseId: SANDBOX_DATABASE_ID,
     filter: { property: 'Status', select: { equals: 'Active' } },
     sorts: [{ property: 'Last Contact', direction: 'descending' }],
   });
@@ -123,22 +123,25 @@ test('§1 Notion: connect, sync, status, query, and the event handler that creat
   expect(calls[2]?.body).toMatchObject({ connected: true, databases: 1 });
   expect(status).toMatchObject({ connector: 'notion', connected: true });
 
-  // The docs' filter and sorts as Notion reads them: the Active leads, the latest contact first.
+  // The docs' filter and sorts as Notion reads them: the Active customers, the latest contact first.
   expect(results.hasMore).toBe(false);
   const rows = results.results.map(
     (p) => p.properties as Record<string, Record<string, { name?: string; start?: string }>>,
   );
-  expect(rows.map((p) => [p.Status?.select?.name, p['Last Contact']?.date?.start])).toEqual([
-    ['Active', '2026-06-10'],
-    ['Active', '2026-05-10'],
-  ]);
-  // The same filter on Customers, whose Status is a status property: Notion's 400, passed on whole.
+  const active = Array.from({ length: ROWS }, (_, i) => sandboxRow(i)).filter((r) => r.Status === 'Active');
+  expect(active.length).toBeGreaterThan(1);
+  expect(rows.map((p) => [p.Status?.select?.name, p['Last Contact']?.date?.start])).toEqual(
+    active
+      .map((r) => ['Active', r['Last Contact'] as string])
+      .sort((a, b) => (b[1] as string).localeCompare(a[1] as string)),
+  );
+  // A filter that does not fit the property's type (status on a Select): Notion's 400, passed on whole.
   const refused = await tajo.connectors
-    .query('notion', { databaseId: SANDBOX_DATABASE_ID, filter: { property: 'Status', select: { equals: 'Active' } } })
+    .query('notion', { databaseId: SANDBOX_DATABASE_ID, filter: { property: 'Status', status: { equals: 'Active' } } })
     .catch((e: unknown) => e);
   expect(refused).toMatchObject({
     status: 400,
-    message: expect.stringContaining('database property status does not match filter select'),
+    message: expect.stringContaining('database property select does not match filter status'),
   });
 
   // The run the example queued, waited for: succeeded with its counts; the status then says so.

@@ -56,7 +56,7 @@ test('the client and the examples block: sync and wait, status, query, queryAll,
   expect(typeof status.lastSync).toBe('string');
   const { results, nextCursor, hasMore } = await tajo.connectors.query('notion', {
     databaseId: SANDBOX_DATABASE_ID,
-    filter: { property: 'Status', status: { equals: 'Active' } },
+    filter: { property: 'Status', select: { equals: 'Active' } },
     sorts: [{ property: 'Last Contact', direction: 'descending' }],
   });
   expect([results.length, nextCursor, hasMore]).toEqual([ROWS / 3, null, false]);
