@@ -13,6 +13,7 @@ import { parseConfig } from '../../shared/app/config';
 import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { NOTION_QUERY_ROUTE } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
+import { printNotionStatus } from '../../shared/connectors/notion/status-lines';
 import type { SyncScope } from '../../shared/core/connector';
 import type { RunRecord } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
@@ -110,6 +111,19 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
     const grace = stack.brevo.getContact('grace.prospect@example.com')?.attributes ?? {};
     expect(grace.FIRSTNAME).toBe('Grace');
     expect(grace.LASTNAME).toBeUndefined();
+    // The status lists it after the config's databases, so its counts add up, and says it is not scheduled.
+    const status = (await stack.api('GET', '/tenants/{tenantId}/connections/{connector}/status', t))
+      .body as NotionStatus;
+    expect(status).toMatchObject({ databasesSynced: 1, pagesTracked: 2 });
+    expect(status.databases).toEqual([
+      expect.objectContaining({ id: prospects, name: 'Prospects', outsideConfig: true, pagesTracked: 2 }),
+    ]);
+    const lines: string[] = [];
+    printNotionStatus((line) => lines.push(line), status);
+    expect(lines).toContain('  1 of 1 database synced, 2 pages tracked');
+    expect(lines.find((l) => l.includes('Prospects'))).toMatch(
+      /^ {2}database Prospects \(.+\), not in connectors\.notion\.databases: 2 pages, synced up to .+ \(default mapping; synced when a sync names it, not on the schedule: add it to the config to keep it in step\)$/,
+    );
   });
 
   test('without targetList, or with an id that is not Notion’s, it is refused before anything is queued', async () => {

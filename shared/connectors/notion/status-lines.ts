@@ -24,9 +24,17 @@ export function printNotionStatus(out: StatusLines, s: NotionStatus): void {
     );
   }
   for (const d of s.databases) {
+    const synced = d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet';
+    if (d.outsideConfig) {
+      out(
+        `  database ${d.name ?? d.id} (${d.id}), not in connectors.notion.databases: ${d.pagesTracked} pages${synced}` +
+          ' (default mapping; synced when a sync names it, not on the schedule: add it to the config to keep it in step)',
+      );
+      continue;
+    }
     out(
       `  database ${d.name ?? d.id} → list ${d.list ?? '(none)'} (mapping: ${describeMappingSource(d.mapping)}): ${d.pagesTracked} pages` +
-        (d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet') +
+        synced +
         (d.publish ? `; pages with ${d.publish.when} → campaigns to list ${d.publish.list}` : ''),
     );
   }

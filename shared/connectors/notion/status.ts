@@ -97,13 +97,18 @@ export interface NotionStatus {
     publish?: { when: string; list: string | number };
     /** Which field mapping the database uses: its own, the connector's (config/mapping.ts)... */
     mapping: MappingSource;
+    /**
+     * Not in connectors.notion.databases: a sync given its databaseId and a targetList read it with
+     * the default mapping. It is synced when asked again, not on the schedule.
+     */
+    outsideConfig?: true;
   }[];
   /**
    * Databases whose rows the sync has written to Brevo as contacts (rows kept or a high-water mark),
    * those of the config and those a scoped sync read outside it; publish-only ones are not counted.
    */
   databasesSynced: number;
-  /** Rows of every configured database whose contact the sync keeps (their fingerprints). */
+  /** Rows of every database counted in databasesSynced whose contact the sync keeps (their fingerprints). */
   pagesTracked: number;
   /**
    * Workspace members the users sync keeps as contacts (its fingerprints). 0 when none are kept,
@@ -188,28 +193,41 @@ export async function notionStatus(
         lastRun: withoutCheckpoint(documentsRuns[0]),
       }
     : undefined;
-  const databases = await Promise.all(
-    (settings?.databases ?? []).map(async (d, i) => ({
-      id: d.id,
-      name: d.name,
-      list: d.sync_to_list,
-      mapping: databaseMapping(settings ?? {}, d, i).source,
-      ...(d.publish
-        ? { publish: { when: `${d.publish.when.property} = ${d.publish.when.equals}`, list: d.publish.list } }
-        : {}),
-      ...(await trackedRows(deps.cursors, tenantId, d.id)),
-    })),
+  const databases: NotionStatus['databases'] = await Promise.all(
+    (settings?.databases ?? []).map(async (d, i) => {
+      const { title: _title, ...rows } = await trackedRows(deps.cursors, tenantId, d.id);
+      return {
+        id: d.id,
+        name: d.name,
+        list: d.sync_to_list,
+        mapping: databaseMapping(settings ?? {}, d, i).source,
+        ...(d.publish
+          ? { publish: { when: `${d.publish.when.property} = ${d.publish.when.equals}`, list: d.publish.list } }
+          : {}),
+        ...rows,
+      };
+    }),
   );
-  // Databases a scoped sync read outside the config count too (not listed: they have no settings).
+  // Databases a scoped sync read outside the config are listed after them (no list, no settings).
   const plain = (id: string) => id.replace(/-/g, '').toLowerCase();
   const configured = new Set(databases.map((d) => plain(d.id)));
-  const unconfigured = await Promise.all(
+  const outside = await Promise.all(
     (await unconfiguredDatabases(deps.cursors, tenantId))
       .filter((id) => !configured.has(plain(id)))
-      .map((id) => trackedRows(deps.cursors, tenantId, id)),
+      .map(async (id) => {
+        const { title, ...rows } = await trackedRows(deps.cursors, tenantId, id);
+        return {
+          id,
+          ...(title ? { name: title } : {}),
+          mapping: 'inferred' as const,
+          outsideConfig: true as const,
+          ...rows,
+        };
+      }),
   );
+  databases.push(...outside);
   // Counted: databases whose rows become Brevo contacts; a publish-only one turns pages into campaigns.
-  const counted = [...databases.filter((d) => d.mapping !== 'publish-only'), ...unconfigured];
+  const counted = databases.filter((d) => d.mapping !== 'publish-only');
   const lastScheduled = syncs.find((r) => r.trigger === 'schedule');
   return {
     tenantId,
@@ -264,9 +282,10 @@ async function trackedRows(
   cursors: CursorStore,
   tenantId: string,
   databaseId: string,
-): Promise<{ sources: number; pagesTracked: number; syncedUpTo: string | null }> {
+): Promise<{ sources: number; pagesTracked: number; syncedUpTo: string | null; title?: string }> {
   const cached = await cursors.getCursor(tenantId, 'notion', databaseCacheKey(databaseId));
-  const sources = ((cached?.meta as { sources?: { id: string }[] } | undefined)?.sources ?? []).map((s) => s.id);
+  const resolved = (cached?.meta as { sources?: { id: string; title?: string }[] } | undefined)?.sources ?? [];
+  const sources = resolved.map((s) => s.id);
   let pagesTracked = 0;
   let syncedUpTo: string | null = null;
   for (const sourceId of sources) {
@@ -277,7 +296,8 @@ async function trackedRows(
     pagesTracked += rows.size;
     if (cursor?.highWater && (syncedUpTo === null || cursor.highWater > syncedUpTo)) syncedUpTo = cursor.highWater;
   }
-  return { sources: sources.length, pagesTracked, syncedUpTo };
+  const title = resolved[0]?.title;
+  return { sources: sources.length, pagesTracked, syncedUpTo, ...(title ? { title } : {}) };
 }
 
 /**
