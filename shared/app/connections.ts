@@ -192,14 +192,24 @@ export async function connectFromConfig(
   // The key's name lets the rules and notifications tell our own contact writes' webhooks apart.
   const settings = { ...(own as object), ownApiKeyNames: keyName ? [keyName] : [] };
   const brevo = { apiKey: config.brevo.api_key };
-  if (!connect.fromConfig) return storeConnection(deps, connector, { tenantId, credentials, settings, brevo });
+  if (!connect.fromConfig) {
+    // Stored unchecked: what a check of the same token told before (its workspace) is kept, so a
+    // restart on the same config does not forget it.
+    const known = await knownRecord(deps, tenantId, connector.name, credentials.token);
+    return storeConnection(deps, connector, {
+      tenantId,
+      credentials,
+      settings,
+      ...(known?.workspace ? { workspace: known.workspace } : {}),
+      brevo,
+    });
+  }
   let checked: CheckedCredentials;
   try {
     checked = await connect.check(credentials, settings, { clock: deps.clock, endpoints: deps.endpoints });
   } catch (err) {
     if (options.whenUnreachable !== 'degrade' || providerDown(err) !== connector.name) throw err;
-    const existing = await deps.connections.getConnection(tenantId, connector.name);
-    const known = existing?.integrationKey === integrationKey(connector.name, credentials.token) ? existing : undefined;
+    const known = await knownRecord(deps, tenantId, connector.name, credentials.token);
     const unchecked = connect.fromConfig.unchecked(settings, known);
     return storeConnection(deps, connector, {
       tenantId,
@@ -234,4 +244,15 @@ export async function connectSlack(
 ): Promise<ConnectionRecord<'slack'>> {
   const endpoints = { slackApiUrl: deps.slackApiUrl };
   return (await connectFromConfig({ ...deps, endpoints }, slackDescriptor, args, options)) as ConnectionRecord<'slack'>;
+}
+
+/** The tenant's stored record of this connector when it holds the same token (its integration key). */
+async function knownRecord(
+  deps: Pick<ConnectionDeps, 'connections'>,
+  tenantId: string,
+  connector: string,
+  token: string,
+): Promise<ConnectionRecord<string> | undefined> {
+  const existing = await deps.connections.getConnection(tenantId, connector);
+  return existing?.integrationKey === integrationKey(connector, token) ? existing : undefined;
 }

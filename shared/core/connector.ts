@@ -167,10 +167,11 @@ export interface ConnectHooks<S = unknown> {
   counts(settings: S): Record<string, number>;
   /**
    * Connecting a config's section (the local stack's `npm start`, tests). Absent: the section is
-   * stored unchecked (Notion: its poll reports a bad token). Given: `when` says whether a section
-   * is connected at all (Slack: only when enabled), the credentials are checked, and a provider
-   * that does not answer leaves the connection stored unchecked and degraded, with the settings
-   * `unchecked` gives (the same token's earlier record lends what a check would tell).
+   * stored unchecked (Notion: its poll reports a bad token; the same token's earlier workspace is
+   * kept). Given: `when` says whether a section is connected at all (Slack: only when enabled), the
+   * credentials are checked, and a provider that does not answer leaves the connection stored
+   * unchecked and degraded, with the settings `unchecked` gives (the same token's earlier record
+   * lends what a check would tell).
    */
   fromConfig?: {
     when?(section: unknown): boolean;

@@ -251,6 +251,16 @@ test('connected from a config: stored unchecked without fromConfig; degraded whe
   expect(plain.health).toBeUndefined();
   // Without fromConfig the credentials are not checked (as Notion's token at npm start).
   expect(calls.length).toBe(checksBefore);
+  // Connected from the config again with the token a check already saw (npm start after a
+  // connect through the API): unchecked still, the workspace that check found is kept.
+  expect((await call('PUT', CONNECTION, { api_key: GOOD_KEY, lists: ['vip'] })).status).toBe(200);
+  const checked = calls.length;
+  const again = await connectFromConfig(deps, acme, {
+    tenantId: 'hooks',
+    config: config({ enabled: true, api_key: GOOD_KEY, lists: ['vip'] }),
+  });
+  expect(again.workspace).toEqual({ name: 'Acme store' });
+  expect(calls.length).toBe(checked);
   await expect(connectFromConfig(deps, acme, { tenantId: 'cfg', config: config(undefined as never) })).rejects.toThrow(
     /connectors.acme: is required to connect Acme Shop/,
   );
