@@ -116,13 +116,19 @@ describe('a scoped sync of a database outside connectors.notion.databases', () =
       .body as NotionStatus;
     expect(status).toMatchObject({ databasesSynced: 1, pagesTracked: 2 });
     expect(status.databases).toEqual([
-      expect.objectContaining({ id: prospects, name: 'Prospects', outsideConfig: true, pagesTracked: 2 }),
+      expect.objectContaining({
+        id: prospects,
+        name: 'Prospects',
+        list: contactsList,
+        outsideConfig: true,
+        pagesTracked: 2,
+      }),
     ]);
     const lines: string[] = [];
     printNotionStatus((line) => lines.push(line), status);
     expect(lines).toContain('  1 of 1 database synced, 2 pages tracked');
     expect(lines.find((l) => l.includes('Prospects'))).toMatch(
-      /^ {2}database Prospects \(.+\), not in connectors\.notion\.databases: 2 pages, synced up to .+ \(default mapping; synced when a sync names it, not on the schedule: add it to the config to keep it in step\)$/,
+      /^ {2}database Prospects \(.+\) → list \d+, not in connectors\.notion\.databases: 2 pages, synced up to its edits of .+ \(default mapping; synced when a sync names it, not on the schedule: add it to the config to keep it in step\)$/,
     );
   });
 

@@ -11,6 +11,7 @@ import { notionDescriptor } from '../../shared/connectors/notion/descriptor';
 import { ParkLane } from '../../shared/connectors/notion/lane';
 import { notionStatusAnswerSchema } from '../../shared/connectors/notion/sdk-api';
 import type { NotionStatus } from '../../shared/connectors/notion/status';
+import { printNotionStatus } from '../../shared/connectors/notion/status-lines';
 import type { SyncScope } from '../../shared/core/connector';
 import { RequestRefusedError } from '../../shared/core/errors';
 import type { RunRecord } from '../../shared/core/ports';
@@ -185,6 +186,10 @@ describe('status fields of the SDK after real runs', () => {
     // The publishing pass read its rows (it has a high-water mark) but keeps none as contacts.
     expect(read).toMatchObject({ mapping: 'publish-only', pagesTracked: 0, syncedUpTo: expect.any(String) });
     expect(s).toMatchObject({ databasesSynced: 1, pagesTracked: CUSTOMERS });
+    // The CLI's line counts the same databases and says the other apart ("1 of 2" read as a failure).
+    const lines: string[] = [];
+    printNotionStatus((line) => lines.push(line), s);
+    expect(lines).toContain(`  1 of 1 database synced, ${CUSTOMERS} pages tracked (and 1 read for publishing only)`);
   });
 
   test('connected, lastSync, databasesSynced, pagesTracked, usersCount follow the runs', async () => {

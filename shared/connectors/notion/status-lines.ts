@@ -19,15 +19,20 @@ export function printNotionStatus(out: StatusLines, s: NotionStatus): void {
   if (s.readOnly) out('  read-only: nothing is ever written to Notion (connectors.notion.read_only)');
   for (const w of s.warnings ?? []) out(`  warning: ${w}`);
   if (s.databases.length > 0) {
+    // databasesSynced counts the databases whose rows become contacts: a publish-only one is said apart.
+    const contacts = s.databases.filter((d) => d.mapping !== 'publish-only').length;
+    const publishOnly = s.databases.length - contacts;
     out(
-      `  ${s.databasesSynced} of ${s.databases.length} database${s.databases.length === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked`,
+      `  ${s.databasesSynced} of ${contacts} database${contacts === 1 ? '' : 's'} synced, ${s.pagesTracked} pages tracked` +
+        (publishOnly > 0 ? ` (and ${publishOnly} read for publishing only)` : ''),
     );
   }
   for (const d of s.databases) {
-    const synced = d.syncedUpTo ? `, synced up to ${d.syncedUpTo}` : ', not synced yet';
+    // The high-water mark is an edit time of the database's rows, not the time a sync ran.
+    const synced = d.syncedUpTo ? `, synced up to its edits of ${d.syncedUpTo}` : ', not synced yet';
     if (d.outsideConfig) {
       out(
-        `  database ${d.name ?? d.id} (${d.id}), not in connectors.notion.databases: ${d.pagesTracked} pages${synced}` +
+        `  database ${d.name ?? d.id} (${d.id}) → list ${d.list ?? '(unknown)'}, not in connectors.notion.databases: ${d.pagesTracked} pages${synced}` +
           ' (default mapping; synced when a sync names it, not on the schedule: add it to the config to keep it in step)',
       );
       continue;

@@ -208,17 +208,18 @@ export async function notionStatus(
       };
     }),
   );
-  // Databases a scoped sync read outside the config are listed after them (no list, no settings).
+  // Databases a scoped sync read outside the config are listed after them (its targetList, no settings).
   const plain = (id: string) => id.replace(/-/g, '').toLowerCase();
   const configured = new Set(databases.map((d) => plain(d.id)));
   const outside = await Promise.all(
     (await unconfiguredDatabases(deps.cursors, tenantId))
-      .filter((id) => !configured.has(plain(id)))
-      .map(async (id) => {
+      .filter((d) => !configured.has(plain(d.id)))
+      .map(async ({ id, list }) => {
         const { title, ...rows } = await trackedRows(deps.cursors, tenantId, id);
         return {
           id,
           ...(title ? { name: title } : {}),
+          ...(list !== undefined ? { list } : {}),
           mapping: 'inferred' as const,
           outsideConfig: true as const,
           ...rows,

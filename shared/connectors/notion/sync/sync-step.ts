@@ -134,7 +134,11 @@ export class SyncStep extends StepCheckpoints {
     if (this.ctx.defaultMapping) {
       const now = new Date(this.ctx.clock.now()).toISOString();
       for (const db of settings.databases) {
-        await rememberUnconfigured({ cursors: this.ctx.cursors, tenantId: this.ctx.tenantId, now }, db.id);
+        await rememberUnconfigured(
+          { cursors: this.ctx.cursors, tenantId: this.ctx.tenantId, now },
+          db.id,
+          this.ctx.targetList,
+        );
       }
     }
   }
