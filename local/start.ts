@@ -7,7 +7,7 @@ import { constants, readFileSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { runProgress } from '../cli/progress';
-import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID } from '../sandbox/sandbox';
+import { SANDBOX_DATABASE_ID, SANDBOX_LEADS_DATABASE_ID, SANDBOX_LIST } from '../sandbox/sandbox';
 import { stateDir } from '../shared/adapters/local/embedded-dynamodb';
 import { removeStackFile, writeStackFile } from '../shared/adapters/local/running-stack';
 import { useDefinitionLoader } from '../shared/app/config';
@@ -210,6 +210,9 @@ async function main(): Promise<void> {
         const contacts = stack.sandbox.brevo.contacts();
         const had = before > 0 ? ` (${before} were there before the sync)` : '';
         log(`  the sandbox Brevo account now has ${contacts.length} contacts${had}, e.g. ${contacts[0]?.email ?? '-'}`);
+        // The docs' SDK sync names list 25: here it is the list the sync writes to.
+        const list = stack.sandbox.brevo.lists().find((l) => l.name === SANDBOX_LIST);
+        if (list) log(`  the docs' targetList 25 here: ${list.id} (the Brevo list "${SANDBOX_LIST}")`);
       }
       // Databases with a publish rule: the pass after the sync turns Published pages into campaigns.
       const entered = run.summary.publish?.entered ?? 0;
