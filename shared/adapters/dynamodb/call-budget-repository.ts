@@ -9,7 +9,7 @@
  * conditional update in the usual case: a schedule ahead of now moves on by one interval (the
  * taker waits for its slot), an idle one restarts at now. Concurrent takers get distinct slots.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CallBudgetStore } from '../../core/ports';
 import { type DynamoTable, type ItemKey, isConditionFailure, tenantKey } from './table';
 import { TABLE_SCHEMA } from './table-schema';
@@ -29,44 +29,30 @@ export class CallBudgetRepository implements CallBudgetStore {
     if (args.n <= args.limit) {
       // Two racing writers may each see the other's window change: a few rounds settle it.
       for (let round = 0; round < 3; round++) {
-        try {
-          const res = await this.table.doc.send(
-            new UpdateCommand({
-              TableName: this.table.name,
-              Key,
-              UpdateExpression: 'SET #used = #used + :n, #ttl = :ttl',
-              ConditionExpression: `#win = :w AND #used <= :max AND ${notBlocked}`,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: {
-                ':n': args.n,
-                ':w': args.window,
-                ':max': args.limit - args.n,
-                ':now': args.now,
-                ':ttl': ttl,
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          return { granted: true, used: Number(res.Attributes?.used ?? args.n) };
-        } catch (err) {
-          if (!isConditionFailure(err)) throw err;
-        }
-        try {
-          // Window ids sort by time (ISO starts): only a newer window resets the count.
-          await this.table.doc.send(
-            new UpdateCommand({
-              TableName: this.table.name,
-              Key,
-              UpdateExpression: 'SET #win = :w, #used = :n, #ttl = :ttl',
-              ConditionExpression: `(attribute_not_exists(#win) OR #win < :w) AND ${notBlocked}`,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: { ':n': args.n, ':w': args.window, ':now': args.now, ':ttl': ttl },
-            }),
-          );
-          return { granted: true, used: args.n };
-        } catch (err) {
-          if (!isConditionFailure(err)) throw err;
-        }
+        const added = await this.updateIf({
+          Key,
+          UpdateExpression: 'SET #used = #used + :n, #ttl = :ttl',
+          ConditionExpression: `#win = :w AND #used <= :max AND ${notBlocked}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ':n': args.n,
+            ':w': args.window,
+            ':max': args.limit - args.n,
+            ':now': args.now,
+            ':ttl': ttl,
+          },
+          ReturnValues: 'ALL_NEW',
+        });
+        if (added) return { granted: true, used: Number(added.used ?? args.n) };
+        // Window ids sort by time (ISO starts): only a newer window resets the count.
+        const started = await this.updateIf({
+          Key,
+          UpdateExpression: 'SET #win = :w, #used = :n, #ttl = :ttl',
+          ConditionExpression: `(attribute_not_exists(#win) OR #win < :w) AND ${notBlocked}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':n': args.n, ':w': args.window, ':now': args.now, ':ttl': ttl },
+        });
+        if (started) return { granted: true, used: args.n };
         const current = await this.readBudget(Key);
         const blocked = current.blockedUntil !== undefined && current.blockedUntil > args.now;
         if (blocked || (current.win === args.window && current.used + args.n > args.limit)) {
@@ -96,44 +82,30 @@ export class CallBudgetRepository implements CallBudgetStore {
     const ttl = Math.floor(args.now / 1000) + args.ttlSeconds;
     // Racing takers each fail a condition the other changed; a few rounds settle it.
     for (let round = 0; round < 5; round++) {
-      try {
-        // The schedule is ahead of now (and not too far): this call's slot is its next one.
-        const res = await this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key,
-            UpdateExpression: 'SET #next = #next + :i, #ttl = :ttl',
-            ConditionExpression: '#next >= :now AND #next <= :latest',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: {
-              ':i': args.intervalMs,
-              ':now': args.now,
-              ':latest': args.now + args.maxAheadMs,
-              ':ttl': ttl,
-            },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
-        return { granted: true, at: Number(res.Attributes?.nextSlot) - args.intervalMs };
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
-      try {
-        // The schedule is idle (its next slot has passed, or it never ran): this call starts now.
-        await this.table.doc.send(
-          new UpdateCommand({
-            TableName: this.table.name,
-            Key,
-            UpdateExpression: 'SET #next = :after, #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(#next) OR #next < :now',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':after': args.now + args.intervalMs, ':now': args.now, ':ttl': ttl },
-          }),
-        );
-        return { granted: true, at: args.now };
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err;
-      }
+      // The schedule is ahead of now (and not too far): this call's slot is its next one.
+      const moved = await this.updateIf({
+        Key,
+        UpdateExpression: 'SET #next = #next + :i, #ttl = :ttl',
+        ConditionExpression: '#next >= :now AND #next <= :latest',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: {
+          ':i': args.intervalMs,
+          ':now': args.now,
+          ':latest': args.now + args.maxAheadMs,
+          ':ttl': ttl,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      if (moved) return { granted: true, at: Number(moved.nextSlot) - args.intervalMs };
+      // The schedule is idle (its next slot has passed, or it never ran): this call starts now.
+      const restarted = await this.updateIf({
+        Key,
+        UpdateExpression: 'SET #next = :after, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#next) OR #next < :now',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ':after': args.now + args.intervalMs, ':now': args.now, ':ttl': ttl },
+      });
+      if (restarted) return { granted: true, at: args.now };
       const item = await this.table.getItem(Key, { consistent: true });
       const next = Number(item?.nextSlot ?? 0);
       if (next > args.now + args.maxAheadMs) return { granted: false, nextSlotAt: next };
@@ -151,19 +123,26 @@ export class CallBudgetRepository implements CallBudgetStore {
    * slot wins (an earlier, shorter 429 must not shorten a longer one, nor pull a schedule back).
    */
   private async raiseTo(Key: ItemKey, attribute: string, until: number, ttlSeconds: number): Promise<void> {
+    await this.updateIf({
+      Key,
+      UpdateExpression: 'SET #at = :u, #ttl = :ttl',
+      ConditionExpression: 'attribute_not_exists(#at) OR #at < :u',
+      ExpressionAttributeNames: { '#at': attribute, '#ttl': TABLE_SCHEMA.ttlAttribute },
+      ExpressionAttributeValues: { ':u': until, ':ttl': Math.floor(until / 1000) + ttlSeconds },
+    });
+  }
+
+  /**
+   * One conditional update: the attributes it returns (an empty object when it asks for none), or
+   * undefined when its condition did not hold. Any other failure is thrown.
+   */
+  private async updateIf(input: Omit<UpdateCommandInput, 'TableName'>): Promise<Record<string, unknown> | undefined> {
     try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key,
-          UpdateExpression: 'SET #at = :u, #ttl = :ttl',
-          ConditionExpression: 'attribute_not_exists(#at) OR #at < :u',
-          ExpressionAttributeNames: { '#at': attribute, '#ttl': TABLE_SCHEMA.ttlAttribute },
-          ExpressionAttributeValues: { ':u': until, ':ttl': Math.floor(until / 1000) + ttlSeconds },
-        }),
-      );
+      const res = await this.table.doc.send(new UpdateCommand({ TableName: this.table.name, ...input }));
+      return res.Attributes ?? {};
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+      if (isConditionFailure(err)) return undefined;
+      throw err;
     }
   }
 
