@@ -35,7 +35,7 @@ import type { ApiDeps } from '../../shared/core/http/api-types';
 import type { Clock, ConnectionRecord, LaneMessage, LaneQueue, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
-import { freshStore } from '../support/stores';
+import { apiDepsOver, freshStore } from '../support/stores';
 
 const T0 = Date.parse('2026-11-22T09:00:30.000Z');
 const BASE = '/tenants/{tenantId}/connections/notion';
@@ -110,25 +110,14 @@ async function tenant(notionYaml = ''): Promise<{ tenantId: string; key: string;
 
 function apiDeps(): ApiDeps {
   const s = env.store;
-  return {
-    tenants: s,
-    connections: s,
-    runs: s,
+  return apiDepsOver(s, {
     lane: env.lane,
     clock: env.clock,
     documents: env.documents,
-    imported: s,
-    skills: s,
-    definitions: s,
-    eventEndpoints: s,
-    budgets: s,
-    webhooks: s,
     secrets: env.secrets,
-    cursors: s,
-    teams: s,
     schedules: noSchedules,
     endpoints: {},
-  };
+  });
 }
 
 async function api(

@@ -16,7 +16,7 @@ import type { ConnectionRecord } from '../../shared/core/ports';
 import { customerSyncAllows, skillEnabled } from '../../shared/core/skills';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { MemorySecrets } from '../support/memory-secrets';
-import { freshStore } from '../support/stores';
+import { apiDepsOver, freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const ACMESHOP = parse(readFileSync(join(__dirname, '../fixtures/definitions/acmeshop.yaml'), 'utf8')) as Record<
@@ -33,25 +33,14 @@ beforeAll(async () => {
 
 function deps(): ApiDeps {
   const none = async () => undefined;
-  return {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
-    imported: store,
-    skills: store,
-    definitions: store,
-    eventEndpoints: store,
-    budgets: store,
+  return apiDepsOver(store, {
     secrets: new MemorySecrets(),
     schedules: { ensure: none, remove: none },
     lane: { send: none },
     clock,
     endpoints: {},
     documents: {} as ApiDeps['documents'],
-  };
+  });
 }
 
 async function tenant() {

@@ -29,7 +29,7 @@ import type { LaneMessage, ScheduleManager } from '../../shared/core/ports';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
 import { listAddition } from '../notifications/fixtures';
 import { MemorySecrets, RecordingLane } from '../support/fakes';
-import { freshStore } from '../support/stores';
+import { apiDepsOver, freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const SLACK_TOKEN = 'xoxb-notify-api';
@@ -151,26 +151,15 @@ afterAll(async () => {
 });
 
 function apiDeps(lane: RecordingLane): ApiDeps {
-  return {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
+  return apiDepsOver(store, {
     secrets,
     schedules: noSchedules,
     lane,
     clock,
     endpoints: { slackApiUrl: slack.apiUrl },
     documents: new LocalDocumentStore(join(stateDir, 'documents')),
-    imported: store,
-    skills: store,
-    definitions: store,
-    eventEndpoints: store,
-    budgets: store,
     deliveries: store,
-  };
+  });
 }
 
 async function notify(

@@ -33,7 +33,7 @@ import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../s
 import { emptySummary } from '../../shared/core/runs/summary';
 import { brevoApiKeySecretName } from '../../shared/core/tenancy/connections';
 import { createTenant } from '../../shared/core/tenancy/tenants';
-import { freshStore } from '../support/stores';
+import { apiDepsOver, freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const NOTION_TOKEN = `ntn_${randomUUID().replace(/-/g, '')}`;
@@ -100,25 +100,14 @@ beforeAll(async () => {
   ({ store, table, client: rawClient } = await freshStore());
   dir = mkdtempSync(join(tmpdir(), 'tajo-tenants-'));
   secrets = new FileSecretStore(join(dir, 'secrets'));
-  deps = {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
+  deps = apiDepsOver(store, {
     secrets,
     schedules,
     lane,
     clock,
     endpoints: { notionBaseUrl: notion.baseUrl, brevoBaseUrl: brevo.baseUrl, slackApiUrl: slack.apiUrl },
     documents: new LocalDocumentStore(join(dir, 'documents')),
-    imported: store,
-    skills: store,
-    definitions: store,
-    eventEndpoints: store,
-    budgets: store,
-  };
+  });
 });
 
 afterAll(async () => {

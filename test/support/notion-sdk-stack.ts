@@ -20,7 +20,7 @@ import { handleNotionLaneMessage } from '../../shared/connectors/notion/lane';
 import type { ApiDeps, ApiResponse } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue } from '../../shared/core/ports';
 import { createTenant } from '../../shared/core/tenancy/tenants';
-import { freshStore } from './stores';
+import { apiDepsOver, freshStore } from './stores';
 import { VirtualClock } from './virtual-clock';
 
 export interface NotionSdkStack {
@@ -56,25 +56,14 @@ export async function startNotionSdkStack(opts: {
   const { store } = await freshStore();
   const dir = mkdtempSync(join(tmpdir(), 'tajo-notion-sdk-'));
   const clock = new VirtualClock();
-  const deps: ApiDeps = {
-    tenants: store,
-    connections: store,
-    runs: store,
-    cursors: store,
-    teams: store,
-    webhooks: store,
+  const deps: ApiDeps = apiDepsOver(store, {
     secrets: new FileSecretStore(join(dir, 'secrets')),
     schedules: { ensure: async () => undefined, remove: async () => undefined },
     lane: opts.lane,
     clock,
     endpoints: { notionBaseUrl: notion.baseUrl, brevoBaseUrl: brevo.baseUrl },
     documents: new LocalDocumentStore(join(dir, 'documents')),
-    imported: store,
-    skills: store,
-    definitions: store,
-    eventEndpoints: store,
-    budgets: store,
-  };
+  });
   const api = (method: string, path: string, tenant: Tenant, body?: unknown) =>
     handleApiRequest(deps, {
       routeKey: `${method} ${path}`,

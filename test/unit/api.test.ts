@@ -21,7 +21,7 @@ import type { ApiRequest } from '../../shared/core/http/api-types';
 import type { LaneMessage, LaneQueue, RunRecord, ScheduleManager } from '../../shared/core/ports';
 import { emptySummary } from '../../shared/core/runs/summary';
 import { hashApiKey, newApiKey } from '../../shared/core/tenancy/tenants';
-import { freshStore } from '../support/stores';
+import { apiDepsOver, freshStore } from '../support/stores';
 import { VirtualClock } from '../support/virtual-clock';
 
 const SYNC = 'POST /tenants/{tenantId}/connections/{connector}/sync';
@@ -60,25 +60,14 @@ function deps(lane = new RecordingLane()) {
   const secrets = new FileSecretStore(join(stateDir, 'api-deps'));
   return {
     lane,
-    deps: {
-      tenants: store,
-      connections: store,
-      runs: store,
-      cursors: store,
-      teams: store,
-      webhooks: store,
+    deps: apiDepsOver(store, {
       secrets,
       schedules: new RecordingSchedules(),
       lane,
       clock,
       endpoints: {},
       documents: new LocalDocumentStore(join(stateDir, 'documents')),
-      imported: store,
-      skills: store,
-      definitions: store,
-      eventEndpoints: store,
-      budgets: store,
-    },
+    }),
   };
 }
 
