@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { ConnectorRoute } from '../../core/connector';
 import { RateLimitedError, RequestRefusedError } from '../../core/errors';
-import type { ApiDeps, ApiResponse, Operation } from '../../core/http/api-types';
+import type { ApiResponse, Operation } from '../../core/http/api-types';
 import { parseJsonBody } from '../../core/http/request-body';
 import { notionDatabaseId } from './config-schema';
 import { NotionReadOnlyError } from './read-only';
@@ -97,25 +97,15 @@ export const notionSdkOperations: Record<string, Operation> = {
   [NOTION_QUERY_ROUTE]: async (deps, req, tenantId) => {
     const body = parseJsonBody(req.body, notionQueryBodySchema);
     if (!body.ok) return body.response;
-    return answered(200, () => queryNotionPages(sdkDeps(deps), tenantId, body.data));
+    return answered(200, () => queryNotionPages(deps, tenantId, body.data));
   },
 
   [NOTION_PAGES_ROUTE]: async (deps, req, tenantId) => {
     const body = parseJsonBody(req.body, notionCreatePageBodySchema);
     if (!body.ok) return body.response;
-    return answered(201, () => createNotionPage(sdkDeps(deps), tenantId, body.data));
+    return answered(201, () => createNotionPage(deps, tenantId, body.data));
   },
 };
-
-function sdkDeps(deps: ApiDeps) {
-  return {
-    connections: deps.connections,
-    secrets: deps.secrets,
-    budgets: deps.budgets,
-    clock: deps.clock,
-    endpoints: deps.endpoints,
-  };
-}
 
 /** The work's answer, or the refusal a caller can act on (with its code); anything else is thrown. */
 async function answered(status: number, work: () => Promise<unknown>): Promise<ApiResponse> {
