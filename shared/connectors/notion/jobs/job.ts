@@ -52,10 +52,13 @@ export async function buildJob(
     deps.secrets.get(conn.brevoApiKeyRef),
   ]);
   const { oauthTokens } = deps;
-  // The next message of this group may start at once in another invocation: each step ends by
-  // keeping one interval of spacing on the integration's pacer (the gateway's, keyed like the
-  // group). Longer pauses (a Retry-After) are the parked message's job, not a sleep here.
+  // The next message of this group may start at once in another invocation. With the tenant's call
+  // store, its first call takes its slot from the integration's shared schedule, which spaces it
+  // already. Without one, each step ends by keeping one interval of spacing on the process's pacer
+  // (the gateway's, keyed like the group). Longer pauses (a Retry-After) are the parked message's
+  // job, not a sleep here.
   const keepSpacing = async () => {
+    if (deps.budgets) return;
     const drain = Math.min(notionPacerDrainMs(conn.integrationKey, deps.clock), NOTION_INTERVAL_MS);
     if (drain > 0) await deps.clock.sleep(drain);
   };
